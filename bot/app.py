@@ -1,0 +1,212 @@
+"""The composition root: builds every app-scope object once and wires them together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from notifications.outbox import OutboxDispatcher
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import database
+from bot.commands import command_menus
+from bot.fsm_storage import SqlStorage
+from bot.middlewares import (
+    ErrorMiddleware,
+    FloodCounter,
+    LocaleMiddleware,
+    MemoryFloodCounter,
+    RedisFloodCounter,
+    ThrottleMiddleware,
+    UnitOfWorkMiddleware,
+)
+from bot.polling import Poller
+from bot.replies import ReplyQueue
+from bot.settings import Settings
+from domain.clock import Clock, utcnow
+from domain.unit_of_work import UnitOfWork
+from handlers import get_routers
+from notifications.rate_limits import build_rate_limiter
+from notifications.sender import Sender
+from templates import Renderer
+
+log = logging.getLogger(__name__)
+
+OUTBOX_SWEEP_SECONDS = 5.0
+
+
+@dataclass
+class Application:
+    settings: Settings
+    engine: AsyncEngine
+    renderer: Renderer
+    bot: Bot
+    sender: Sender
+    replies: ReplyQueue
+    outbox: OutboxDispatcher
+    dispatcher: Dispatcher
+    poller: Poller
+    scheduler: AsyncIOScheduler
+    clock: Clock
+    redis: Redis | None = None
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return self._uow_factory()
+
+    @property
+    def _uow_factory(self) -> Any:
+        return self.dispatcher["uow_factory"]
+
+    async def start(self, *, set_commands: bool = True) -> None:
+        """Start background work (outbox, scheduler) and polling; return at once."""
+        if set_commands:
+            for menu in command_menus(self.renderer, self.settings.default_locale):
+                await self.sender.call(menu, chat_id=None)
+        self.scheduler.start()
+        self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
+        self._tasks.append(asyncio.create_task(self.poller.run()))
+
+    async def wait(self) -> None:
+        await asyncio.gather(*self._tasks)
+
+    async def stop(self) -> None:
+        self.poller.stop()
+        await self.outbox.stop()
+        for task in self._tasks:
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), timeout=5)
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        with suppress(Exception):
+            await asyncio.wait_for(self.replies.drain(), timeout=5)
+        await self.replies.cancel()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def make_bot(settings: Settings, token: str, api_base: str | None = None) -> Bot:
+    base = api_base or settings.telegram_api_base
+    session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+async def create_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    api_base: str | None = None,
+    clock: Clock = utcnow,
+    migrate: bool = True,
+) -> Application:
+    """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests)."""
+    engine = database.create_engine(settings.effective_database_url)
+    if migrate:
+        await database.upgrade(engine)
+    session_factory = database.create_session_factory(engine)
+    renderer = Renderer(settings.default_locale)
+    secret = token or (
+        settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+    )
+    if secret is None:
+        raise ValueError("a bot token is needed (or run the sandbox)")
+    bot = make_bot(settings, secret, api_base)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    limiter = build_rate_limiter(settings, redis)
+    sender = Sender(bot, limiter, max_attempts=settings.send_max_attempts)
+    replies = ReplyQueue(sender)
+
+    outbox_holder: dict[str, OutboxDispatcher] = {}
+
+    def wake_outbox() -> None:
+        outbox_holder["outbox"].wake()
+
+    def uow_factory() -> UnitOfWork:
+        return UnitOfWork(session_factory, clock=clock, on_notifications_added=wake_outbox)
+
+    outbox = OutboxDispatcher(
+        uow_factory,
+        sender,
+        renderer,
+        default_locale=settings.default_locale,
+        clock=clock,
+        max_attempts=settings.send_max_attempts,
+    )
+    outbox_holder["outbox"] = outbox
+
+    storage: BaseStorage
+    isolation: BaseEventIsolation
+    counter: FloodCounter
+    if redis is not None:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage(redis)
+        isolation = RedisEventIsolation(redis)
+        counter = RedisFloodCounter(redis, settings.flood_window_seconds)
+    else:
+        storage = SqlStorage(uow_factory)
+        isolation = SimpleEventIsolation()
+        counter = MemoryFloodCounter(settings.flood_window_seconds)
+
+    # The built-in FSM middleware is registered by hand below, at its place in our chain.
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
+    dispatcher["settings"] = settings
+    dispatcher["renderer"] = renderer
+    dispatcher["uow_factory"] = uow_factory
+    dispatcher["sender"] = sender
+    dispatcher.update.outer_middleware(
+        ThrottleMiddleware(
+            counter, settings.flood_max_updates, replies, renderer, settings.default_locale
+        )
+    )
+    dispatcher.update.outer_middleware(dispatcher.fsm)
+    dispatcher.update.outer_middleware(
+        UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
+    )
+    dispatcher.update.outer_middleware(LocaleMiddleware(settings.default_locale))
+    dispatcher.update.outer_middleware(ErrorMiddleware())
+    dispatcher.include_routers(*get_routers())
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        outbox.prune_processed_updates,
+        "interval",
+        hours=1,
+        kwargs={"keep": timedelta(hours=48)},
+        id="prune_processed_updates",
+        coalesce=True,
+        max_instances=1,
+    )
+    poller = Poller(bot, dispatcher)
+    return Application(
+        settings=settings,
+        engine=engine,
+        renderer=renderer,
+        bot=bot,
+        sender=sender,
+        replies=replies,
+        outbox=outbox,
+        dispatcher=dispatcher,
+        poller=poller,
+        scheduler=scheduler,
+        clock=clock,
+        redis=redis,
+    )

@@ -1,0 +1,88 @@
+"""The `sellerbot` command. Imports nothing heavy until a sub-command needs it, so `--help`,
+`version` and `check-config` answer at once (aiogram alone takes seconds to import)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+EXIT_CONFIG_ERROR = 2
+
+
+def _version() -> str:
+    try:
+        return version("sellerbot")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sellerbot",
+        description="Telegram assistant for AliExpress semi-managed sellers and their buyers.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "run",
+        help="run the bot (long polling); with no TELEGRAM_BOT_TOKEN it runs the local sandbox",
+    )
+    sandbox = sub.add_parser("sandbox", help="run the bot against the built-in Telegram emulator")
+    sandbox.add_argument("--port", type=int, default=None, help="web chat port (default 8080)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("check-config", help="validate the configuration and exit")
+    sub.add_parser("version", help="print the version")
+    return parser
+
+
+def _load_settings():  # type: ignore[no-untyped-def]
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as error:
+        print(f"sellerbot: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG_ERROR) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    if command == "version":
+        print(f"sellerbot {_version()}")
+        return 0
+    settings = _load_settings()
+    if command == "check-config":
+        mode = "sandbox (no token)" if settings.sandbox_mode else "Telegram"
+        print(
+            f"configuration OK: {mode}, database {settings.effective_database_url.split('://')[0]}"
+        )
+        return 0
+
+    from bot.logging_setup import configure_logging
+
+    configure_logging(settings)
+    if command == "migrate":
+        from bot.database import migrate
+
+        migrate(settings.effective_database_url)
+        print("database is up to date")
+        return 0
+    from bot.runner import run_bot, run_sandbox
+
+    try:
+        if command == "sandbox" or settings.sandbox_mode:
+            port = getattr(args, "port", None)
+            asyncio.run(run_sandbox(settings, port=port))
+        else:
+            asyncio.run(run_bot(settings))
+    except KeyboardInterrupt:
+        logging.getLogger(__name__).info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""Outer middlewares on every update, in this order (see ARCHITECTURE.md, "Inbound update"):
+
+flood throttle -> FSM context and per-user isolation -> unit of work with update de-duplication
+-> locale -> error handling -> routers. The FSM middleware sits before the transaction so that a
+user's updates queue for the isolation lock without holding a database transaction open.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
+from aiogram.types import TelegramObject, Update, User
+from redis.asyncio import Redis
+
+from bot.fsm_storage import current_unit_of_work
+from bot.replies import ReplyQueue
+from bot.responder import Responder
+from domain.errors import DomainError
+from domain.locales import locale_from_telegram
+from domain.services.contacts import record_contact
+from domain.unit_of_work import UnitOfWork
+from templates import Renderer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+NOTICE_INTERVAL_SECONDS = 60.0
+
+
+class FloodCounter(Protocol):
+    async def hit(self, user_id: int) -> int:
+        """Count one update from the user; return how many arrived within the window."""
+
+    async def may_warn(self, user_id: int) -> bool:
+        """True at most once per notice interval per user."""
+
+
+class MemoryFloodCounter:
+    """Sliding window per user. Dropped updates count too, so a sustained flood stays muted."""
+
+    def __init__(self, window_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._window = window_seconds
+        self._clock = clock
+        self._hits: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._warned: dict[int, float] = {}
+
+    async def hit(self, user_id: int) -> int:
+        now = self._clock()
+        hits = self._hits[user_id]
+        hits.append(now)
+        while hits and hits[0] <= now - self._window:
+            hits.popleft()
+        if len(self._hits) > 10_000:  # forget idle users so memory stays bounded
+            for idle in [
+                uid for uid, h in self._hits.items() if not h or h[-1] <= now - self._window
+            ]:
+                del self._hits[idle]
+        return len(hits)
+
+    async def may_warn(self, user_id: int) -> bool:
+        now = self._clock()
+        if now - self._warned.get(user_id, -NOTICE_INTERVAL_SECONDS) < NOTICE_INTERVAL_SECONDS:
+            return False
+        self._warned[user_id] = now
+        return True
+
+
+class RedisFloodCounter:
+    """The same limits shared by every bot process (fixed window buckets in Redis)."""
+
+    def __init__(
+        self, redis: Redis, window_seconds: float, prefix: str = "sellerbot:flood"
+    ) -> None:
+        self._redis = redis
+        self._window = max(1, int(window_seconds))
+        self._prefix = prefix
+
+    async def hit(self, user_id: int) -> int:
+        key = f"{self._prefix}:{user_id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self._window, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def may_warn(self, user_id: int) -> bool:
+        key = f"{self._prefix}:warned:{user_id}"
+        return bool(await self._redis.set(key, 1, ex=int(NOTICE_INTERVAL_SECONDS), nx=True))
+
+
+class ThrottleMiddleware(BaseMiddleware):
+    """Drops a user's updates beyond the flood limit; tells them once a minute at most."""
+
+    def __init__(
+        self,
+        counter: FloodCounter,
+        max_updates: int,
+        replies: ReplyQueue,
+        renderer: Renderer,
+        default_locale: str,
+    ) -> None:
+        self._counter = counter
+        self._max_updates = max_updates
+        self._replies = replies
+        self._renderer = renderer
+        self._default_locale = default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return await handler(event, data)
+        if await self._counter.hit(user.id) <= self._max_updates:
+            return await handler(event, data)
+        log.info("flood: dropped an update from user %s", user.id)
+        if await self._counter.may_warn(user.id):
+            # No database here on purpose: a flood must not reach the database at all.
+            locale = locale_from_telegram(user.language_code) or self._default_locale
+            notice = Responder(self._renderer, locale, chat_id=user.id)
+            notice.reply("common.slow_down")
+            self._replies.schedule(notice)
+        return UNHANDLED
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    """One transaction per update; `processed_updates` in it makes redelivery harmless."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        renderer: Renderer,
+        replies: ReplyQueue,
+        default_locale: str,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._renderer = renderer
+        self._replies = replies
+        self._default_locale = default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        context: EventContext | None = data.get(EVENT_CONTEXT_KEY)
+        chat_id = context.chat_id if context else None
+        thread_id = context.thread_id if context else None
+        responder = Responder(self._renderer, self._default_locale, chat_id, thread_id)
+        async with self._uow_factory() as uow:
+            token = current_unit_of_work.set(uow)
+            try:
+                if not await uow.processed_updates.claim(event.update_id, uow.now()):
+                    log.info("update %s was already processed; skipped", event.update_id)
+                    return UNHANDLED
+                data["uow"] = uow
+                data["responder"] = responder
+                result = await handler(event, data)
+                if event.callback_query and not responder.callback_answered:
+                    responder.answer_callback(event.callback_query.id)
+                await uow.commit()
+            finally:
+                current_unit_of_work.reset(token)
+        self._replies.schedule(responder)
+        return result
+
+
+class LocaleMiddleware(BaseMiddleware):
+    """The stored preference, else Telegram's language_code mapped to ours, else the default."""
+
+    def __init__(self, default_locale: str) -> None:
+        self._default_locale = default_locale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        uow: UnitOfWork = data["uow"]
+        user: User | None = data.get("event_from_user")
+        locale = self._default_locale
+        if user is not None and not user.is_bot:
+            locale = await record_contact(user.id, user.language_code, self._default_locale, uow)
+        data["locale"] = locale
+        data["responder"].locale = locale
+        return await handler(event, data)
+
+
+class ErrorMiddleware(BaseMiddleware):
+    """Domain errors become a localized answer; anything else an apology with an incident id.
+
+    Either way the handler's changes are rolled back and the update still counts as processed,
+    so a redelivery does not repeat the answer. Tracebacks go to the log, never to the user.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except DomainError as error:
+            await self._answer(event, data, error.key, alert=True, **error.params)
+            return None
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception(
+                "incident %s while handling update %s", incident, getattr(event, "update_id", "?")
+            )
+            await self._answer(event, data, "errors.unexpected", alert=False, incident_id=incident)
+            return None
+
+    @staticmethod
+    async def _answer(
+        event: TelegramObject, data: dict[str, Any], key: str, *, alert: bool, **params: Any
+    ) -> None:
+        uow: UnitOfWork = data["uow"]
+        responder: Responder = data["responder"]
+        await uow.rollback()
+        assert isinstance(event, Update)
+        await uow.processed_updates.claim(event.update_id, uow.now())
+        responder.discard()
+        if event.callback_query is not None:
+            # A short error fits the button's pop-up; the chat keeps the conversation clean.
+            responder.answer_callback(event.callback_query.id, key, alert=alert, **params)
+        else:
+            responder.reply(key, **params)

@@ -1,0 +1,52 @@
+"""Sends each update's queued replies after its commit, in order per chat, off the update path.
+
+Polling confirms a batch once its transactions commit; waiting for every reply to pass the
+per-chat rate limit as well would let one chatty user hold up everyone's next batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from notifications.sender import RecipientBlocked, Sender
+
+from bot.responder import Responder
+
+log = logging.getLogger(__name__)
+
+
+class ReplyQueue:
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+        self._chat_locks: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def schedule(self, responder: Responder) -> None:
+        if not responder.pending:
+            return
+        # Take the chat's place in line now, so replies leave in commit order.
+        lock = self._chat_locks[responder.chat_id]
+        task = asyncio.create_task(self._flush(responder, lock))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _flush(self, responder: Responder, lock: asyncio.Lock) -> None:
+        async with lock:
+            try:
+                await responder.flush(self._sender)
+            except RecipientBlocked:
+                log.info("reply not delivered: chat %s blocked the bot", responder.chat_id)
+            except Exception:
+                log.exception("reply to chat %s failed", responder.chat_id)
+
+    async def drain(self) -> None:
+        """Wait until every scheduled reply has been sent (or failed)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,243 @@
+"""Replies to the current update, queued during the handler and sent after the commit.
+
+Handlers never call Telegram directly: they queue replies here. The unit-of-work middleware
+sends them through the rate-limited Sender once the transaction is committed, so a reply never
+announces something that was rolled back, and no transaction waits on the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from notifications.sender import Sender
+
+from templates import Renderer
+from templates.html import split_html
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a label key (translated) or a ready text, and callback data or a URL."""
+
+    label: str | None = None
+    callback: CallbackData | str | None = None
+    url: str | None = None
+    text: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+Keyboard = Sequence[Sequence[Button]]
+
+
+@dataclass
+class _Outgoing:
+    method: TelegramMethod[Any]
+    chat_id: int | None
+
+
+class Responder:
+    """Collects what the bot answers to one update, in the user's language."""
+
+    def __init__(
+        self,
+        renderer: Renderer,
+        locale: str,
+        chat_id: int | None,
+        thread_id: int | None = None,
+    ) -> None:
+        self.renderer = renderer
+        self.locale = locale
+        self.chat_id = chat_id
+        self.thread_id = thread_id
+        self._queue: list[_Outgoing] = []
+        self._callback_answered = False
+
+    # ----- building blocks -----
+    def text(self, template: str, /, **params: Any) -> str:
+        return self.renderer.render(template, self.locale, **params)
+
+    def label(self, key: str, /, **params: Any) -> str:
+        return self.renderer.label(key, self.locale, **params)
+
+    def inline_keyboard(self, keyboard: Keyboard) -> InlineKeyboardMarkup:
+        rows = []
+        for row in keyboard:
+            buttons = []
+            for button in row:
+                text = button.text if button.text is not None else ""
+                if button.label is not None:
+                    text = self.label(button.label, **button.params)
+                callback = button.callback
+                if isinstance(callback, CallbackData):
+                    callback = callback.pack()
+                buttons.append(
+                    InlineKeyboardButton(text=text, callback_data=callback, url=button.url)
+                )
+            rows.append(buttons)
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+
+    def reply_keyboard(self, labels: Sequence[Sequence[str]]) -> ReplyKeyboardMarkup:
+        return ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text=self.label(key)) for key in row] for row in labels],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+
+    # ----- queueing -----
+    def reply(
+        self,
+        template: str,
+        /,
+        *,
+        keyboard: Keyboard | None = None,
+        remove_reply_keyboard: bool = False,
+        chat_id: int | None = None,
+        **params: Any,
+    ) -> None:
+        """Queue a message rendered from `template` (split if longer than Telegram allows)."""
+        markup: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
+        if keyboard is not None:
+            markup = self.inline_keyboard(keyboard)
+        elif remove_reply_keyboard:
+            markup = ReplyKeyboardRemove()
+        self.reply_html(self.text(template, **params), markup=markup, chat_id=chat_id)
+
+    def reply_html(
+        self,
+        html: str,
+        *,
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        target = chat_id if chat_id is not None else self.chat_id
+        if target is None:
+            return
+        parts = split_html(html)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            self._queue.append(
+                _Outgoing(
+                    SendMessage(
+                        chat_id=target,
+                        text=part,
+                        parse_mode="HTML",
+                        message_thread_id=self.thread_id if target == self.chat_id else None,
+                        reply_markup=markup if last else None,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    ),
+                    target,
+                )
+            )
+
+    def edit(
+        self,
+        message_id: int,
+        template: str,
+        /,
+        *,
+        keyboard: Keyboard | None = None,
+        **params: Any,
+    ) -> None:
+        """Replace the text (and buttons) of an earlier bot message, e.g. after a button press."""
+        if self.chat_id is None:
+            return
+        self._queue.append(
+            _Outgoing(
+                EditMessageText(
+                    chat_id=self.chat_id,
+                    message_id=message_id,
+                    text=split_html(self.text(template, **params))[0],
+                    parse_mode="HTML",
+                    reply_markup=self.inline_keyboard(keyboard) if keyboard else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                None,
+            )
+        )
+
+    def remove_buttons(self, message_id: int) -> None:
+        if self.chat_id is None:
+            return
+        self._queue.append(
+            _Outgoing(EditMessageReplyMarkup(chat_id=self.chat_id, message_id=message_id), None)
+        )
+
+    def answer_callback(
+        self,
+        callback_query_id: str,
+        template: str | None = None,
+        /,
+        *,
+        alert: bool = False,
+        **params: Any,
+    ) -> None:
+        """Stop the button's spinner; optionally show a short notice."""
+        text = self.text(template, **params)[:200] if template else None
+        self._queue.insert(
+            0,
+            _Outgoing(
+                AnswerCallbackQuery(
+                    callback_query_id=callback_query_id, text=text, show_alert=alert
+                ),
+                None,
+            ),
+        )
+        self._callback_answered = True
+
+    @property
+    def callback_answered(self) -> bool:
+        return self._callback_answered
+
+    def document(
+        self, filename: str, content: bytes, template: str | None = None, /, **params: Any
+    ) -> None:
+        if self.chat_id is None:
+            return
+        caption = split_html(self.text(template, **params), 1024)[0] if template else None
+        self._queue.append(
+            _Outgoing(
+                SendDocument(
+                    chat_id=self.chat_id,
+                    document=BufferedInputFile(content, filename=filename),
+                    caption=caption,
+                    parse_mode="HTML" if caption else None,
+                    message_thread_id=self.thread_id,
+                ),
+                self.chat_id,
+            )
+        )
+
+    def discard(self) -> None:
+        """Forget queued replies (the handler failed; its answers must not go out)."""
+        self._queue = []
+        self._callback_answered = False
+
+    @property
+    def pending(self) -> list[TelegramMethod[Any]]:
+        return [item.method for item in self._queue]
+
+    async def flush(self, sender: Sender) -> None:
+        """Send everything queued, in order. Called after the commit."""
+        queue, self._queue = self._queue, []
+        for item in queue:
+            await sender.call(item.method, chat_id=item.chat_id)

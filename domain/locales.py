@@ -1,0 +1,37 @@
+"""Supported languages and how a user's language is chosen."""
+
+from __future__ import annotations
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "zh_Hans", "ru", "es", "pt_BR", "fr")
+# Seller-facing texts must exist at least in these; buyer-facing texts in all of SUPPORTED_LOCALES.
+SELLER_LOCALES: tuple[str, ...] = ("en", "zh_Hans")
+
+# Telegram's language_code is an IETF tag ("en", "pt-br", "zh-hans", "zh-cn"...).
+_TELEGRAM_ALIASES: dict[str, str] = {
+    "zh": "zh_Hans",
+    "zh-hans": "zh_Hans",
+    "zh-cn": "zh_Hans",
+    "zh-sg": "zh_Hans",
+    "pt": "pt_BR",
+    "pt-br": "pt_BR",
+}
+
+
+def locale_from_telegram(language_code: str | None) -> str | None:
+    """Map Telegram's `language_code` to a supported locale, or None if we do not speak it."""
+    if not language_code:
+        return None
+    code = language_code.strip().lower().replace("_", "-")
+    if code in _TELEGRAM_ALIASES:
+        return _TELEGRAM_ALIASES[code]
+    base = code.split("-", 1)[0]
+    if base in _TELEGRAM_ALIASES:
+        return _TELEGRAM_ALIASES[base]
+    return base if base in SUPPORTED_LOCALES else None
+
+
+def resolve_locale(stored: str | None, telegram_language: str | None, default: str) -> str:
+    """The stored preference, else Telegram's language mapped to ours, else the default."""
+    if stored in SUPPORTED_LOCALES:
+        return stored
+    return locale_from_telegram(telegram_language) or default

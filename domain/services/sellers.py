@@ -1,0 +1,129 @@
+"""Seller registration, language preference, and self-service erasure."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from domain.countries import is_country_code
+from domain.errors import ConflictError, InvalidInput
+from domain.locales import SUPPORTED_LOCALES
+from domain.model import Seller
+from domain.model.sellers import STORE_NAME_MAX, STORE_NAME_MIN
+from domain.unit_of_work import UnitOfWork
+
+
+def clean_store_name(raw: str) -> str:
+    """A store name as we keep it: trimmed, single-spaced, printable, 2-64 characters."""
+    name = " ".join(raw.split())
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidInput(
+            "registration.store_name_invalid", min=STORE_NAME_MIN, max=STORE_NAME_MAX
+        )
+    if not STORE_NAME_MIN <= len(name) <= STORE_NAME_MAX or name.startswith("/"):
+        raise InvalidInput(
+            "registration.store_name_invalid", min=STORE_NAME_MIN, max=STORE_NAME_MAX
+        )
+    return name
+
+
+def check_locale(locale: str) -> str:
+    if locale not in SUPPORTED_LOCALES:
+        raise InvalidInput("errors.invalid_choice")
+    return locale
+
+
+@dataclass(frozen=True)
+class RegisterSeller:
+    telegram_user_id: int
+    store_name: str
+    home_country: str
+    locale: str
+
+
+async def register_seller(command: RegisterSeller, uow: UnitOfWork) -> Seller:
+    if await uow.sellers.by_telegram_user(command.telegram_user_id) is not None:
+        raise ConflictError("registration.already_registered")
+    if not is_country_code(command.home_country):
+        raise InvalidInput("registration.country_not_found", query=command.home_country)
+    now = uow.now()
+    user = await uow.users.touch(command.telegram_user_id, None, now)
+    seller = Seller(
+        telegram_user_id=command.telegram_user_id,
+        store_name=clean_store_name(command.store_name),
+        home_country=command.home_country.upper(),
+        locale=check_locale(command.locale),
+        created_at=now,
+    )
+    uow.sellers.add(seller)
+    # The seller chose a language while registering: that is now their preference everywhere.
+    user.locale = seller.locale
+    await uow.session.flush()
+    uow.audit.record(
+        at=now,
+        actor_id=command.telegram_user_id,
+        actor_role="seller",
+        action="seller.registered",
+        subject_type="seller",
+        subject_id=seller.id,
+        details={"home_country": seller.home_country, "locale": seller.locale},
+    )
+    return seller
+
+
+async def set_language(user_id: int, locale: str, uow: UnitOfWork) -> None:
+    check_locale(locale)
+    user = await uow.users.touch(user_id, None, uow.now())
+    user.locale = locale
+    seller = await uow.sellers.by_telegram_user(user_id)
+    if seller is not None:
+        seller.locale = locale
+
+
+@dataclass(frozen=True)
+class ErasureBlocker:
+    """Something that must be settled before a user's data may be deleted."""
+
+    key: str
+    count: int
+
+
+async def erasure_blockers(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
+    """What stops erasure now. Orders, shipments and return cases add their checks here as
+    those features land; today a seller holds nothing that must outlive the account."""
+    return []
+
+
+async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
+    """Delete everything kept about a user, unless something blocks it (then change nothing)."""
+    blockers = await erasure_blockers(user_id, uow)
+    if blockers:
+        return blockers
+    seller = await uow.sellers.by_telegram_user(user_id)
+    seller_id = seller.id if seller is not None else None
+    if seller is not None:
+        await uow.sellers.delete(seller)
+    await uow.conversation_states.delete_for_user(user_id)
+    await uow.notifications.delete_for_chat(user_id)
+    await uow.blocked_recipients.unblock(user_id)
+    await uow.users.delete(user_id)
+    # The audit trail keeps that an erasure happened, not who the person was.
+    uow.audit.record(
+        at=uow.now(),
+        actor_id=None,
+        actor_role="user",
+        action="user.erased",
+        subject_type="seller" if seller_id is not None else "user",
+        subject_id=seller_id,
+        details={},
+    )
+    return []
+
+
+async def role_of(user_id: int, operator_ids: frozenset[int], uow: UnitOfWork) -> str:
+    """`operator`, `seller` or `guest` — what /start and /help show this user."""
+    if user_id in operator_ids:
+        return "operator"
+    if await uow.sellers.by_telegram_user(user_id) is not None:
+        return "seller"
+    return "guest"

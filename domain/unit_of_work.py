@@ -1,0 +1,104 @@
+"""The unit of work: one database transaction and the repositories that share it.
+
+`async with uow:` rolls back unless `await uow.commit()` was called. Callbacks registered
+with `after_commit` run once the transaction is durable (e.g. waking the outbox dispatcher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.clock import Clock, utcnow
+from domain.repositories import (
+    AuditLog,
+    BlockedRecipientRepository,
+    ConversationStateRepository,
+    NotificationRepository,
+    ProcessedUpdateRepository,
+    SellerRepository,
+    TelegramUserRepository,
+)
+
+AfterCommit = Callable[[], Awaitable[None] | None]
+
+
+class UnitOfWork:
+    session: AsyncSession
+    users: TelegramUserRepository
+    sellers: SellerRepository
+    processed_updates: ProcessedUpdateRepository
+    notifications: NotificationRepository
+    blocked_recipients: BlockedRecipientRepository
+    audit: AuditLog
+    conversation_states: ConversationStateRepository
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock = utcnow,
+        on_notifications_added: AfterCommit | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self.clock = clock
+        self._on_notifications_added = on_notifications_added
+        self._after_commit: list[AfterCommit] = []
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        self.users = TelegramUserRepository(self.session)
+        self.sellers = SellerRepository(self.session)
+        self.processed_updates = ProcessedUpdateRepository(self.session)
+        self.notifications = NotificationRepository(
+            self.session, on_add=self._mark_notifications_added
+        )
+        self.blocked_recipients = BlockedRecipientRepository(self.session)
+        self.audit = AuditLog(self.session)
+        self.conversation_states = ConversationStateRepository(self.session)
+        self.committed = False
+        self._after_commit = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self.committed = True
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            result = callback()
+            if result is not None:
+                await result
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._after_commit = []
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+    def _mark_notifications_added(self) -> None:
+        if self._on_notifications_added is not None:
+            self.after_commit(self._on_notifications_added)
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

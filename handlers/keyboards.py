@@ -1,0 +1,39 @@
+"""Keyboards shared by several handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.responder import Button, Keyboard
+from domain.locales import SUPPORTED_LOCALES
+from handlers.callbacks import CountryChoice, LanguageChoice, LanguagePurpose
+from templates import Renderer
+
+
+def flag(code: str) -> str:
+    """The flag emoji of an ISO 3166-1 alpha-2 country code."""
+    return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in code.upper())
+
+
+def language_keyboard(renderer: Renderer, purpose: LanguagePurpose) -> Keyboard:
+    buttons = [
+        Button(
+            text=renderer.language_name(locale),
+            callback=LanguageChoice(locale=locale, purpose=purpose),
+        )
+        for locale in SUPPORTED_LOCALES
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def country_buttons(
+    renderer: Renderer, locale: str, codes: Iterable[str], per_row: int = 3
+) -> list[list[Button]]:
+    buttons = [
+        Button(
+            text=f"{flag(code)} {renderer.country_name(code, locale)}",
+            callback=CountryChoice(code=code),
+        )
+        for code in codes
+    ]
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]

@@ -1,0 +1,1 @@
+"""Alembic revisions for the sellerbot schema, shipped inside the package."""
