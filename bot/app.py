@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,7 +17,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from notifications.outbox import OutboxDispatcher
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -38,7 +38,13 @@ from bot.settings import Settings
 from domain.clock import Clock, utcnow
 from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
-from notifications.rate_limits import build_rate_limiter
+from notifications.outbox import OutboxDispatcher
+from notifications.rate_limits import (
+    InProcessRateLimiter,
+    RateLimiter,
+    RateLimits,
+    RedisRateLimiter,
+)
 from notifications.sender import Sender
 from templates import Renderer
 
@@ -60,15 +66,9 @@ class Application:
     poller: Poller
     scheduler: AsyncIOScheduler
     clock: Clock
+    uow_factory: Callable[[], UnitOfWork]
     redis: Redis | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-
-    def unit_of_work(self) -> UnitOfWork:
-        return self._uow_factory()
-
-    @property
-    def _uow_factory(self) -> Any:
-        return self.dispatcher["uow_factory"]
 
     async def start(self, *, set_commands: bool = True) -> None:
         """Start background work (outbox, scheduler) and polling; return at once."""
@@ -130,8 +130,16 @@ async def create_application(
         raise ValueError("a bot token is needed (or run the sandbox)")
     bot = make_bot(settings, secret, api_base)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    limiter = build_rate_limiter(settings, redis)
-    sender = Sender(bot, limiter, max_attempts=settings.send_max_attempts)
+    limits = RateLimits(
+        global_per_second=settings.send_global_rate_per_second,
+        chat_interval=settings.send_private_chat_interval_seconds,
+        group_per_window=settings.send_group_per_minute,
+    )
+    # Several processes must share one budget with Telegram, so their buckets live in Redis.
+    limiter: RateLimiter = (
+        RedisRateLimiter(redis, limits) if redis else InProcessRateLimiter(limits)
+    )
+    sender = Sender(bot, limiter)
     replies = ReplyQueue(sender)
 
     outbox_holder: dict[str, OutboxDispatcher] = {}
@@ -208,5 +216,6 @@ async def create_application(
         poller=poller,
         scheduler=scheduler,
         clock=clock,
+        uow_factory=uow_factory,
         redis=redis,
     )

@@ -9,6 +9,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_CONFIG_ERROR = 2
 
@@ -38,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_settings():  # type: ignore[no-untyped-def]
+def _load_settings() -> Settings:
     from bot.settings import SettingsError, load_settings
 
     try:

@@ -10,9 +10,8 @@ import asyncio
 import logging
 from collections import defaultdict
 
-from notifications.sender import RecipientBlocked, Sender
-
 from bot.responder import Responder
+from notifications.sender import RecipientBlocked, Sender
 
 log = logging.getLogger(__name__)
 

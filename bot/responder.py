@@ -29,8 +29,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from notifications.sender import Sender
 
+from notifications.sender import Sender
 from templates import Renderer
 from templates.html import split_html
 

@@ -39,10 +39,12 @@ async def run_bot(settings: Settings) -> None:
 async def run_sandbox(settings: Settings, port: int | None = None) -> None:
     from bot.sandbox.emulator import BotApiEmulator
 
-    emulator = BotApiEmulator(token=SANDBOX_TOKEN)
-    await emulator.start(
-        host=settings.sandbox_host, port=port if port is not None else settings.sandbox_port
+    emulator = BotApiEmulator(
+        tokens=SANDBOX_TOKEN,
+        host=settings.sandbox_host,
+        port=port if port is not None else settings.sandbox_port,
     )
+    await emulator.start()
     log.warning(
         "No TELEGRAM_BOT_TOKEN set: running in the sandbox against the built-in Telegram emulator at %s",
         emulator.base_url,

@@ -35,7 +35,8 @@ class Settings(BaseSettings):
 
     # Outgoing message limits (Telegram's documented limits, with head-room).
     send_global_rate_per_second: float = Field(default=25.0, gt=0, le=30)
-    send_private_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    # 1 msg/s per chat is Telegram's rule; the extra 50 ms absorbs network jitter.
+    send_private_chat_interval_seconds: float = Field(default=1.05, ge=0)
     send_group_per_minute: int = Field(default=20, gt=0, le=20)
     send_max_attempts: int = Field(default=8, ge=1, le=50)
 

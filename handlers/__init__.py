@@ -10,9 +10,14 @@ from handlers.seller import registration
 
 def get_routers() -> list[Router]:
     """Every router in the order they are tried; `/cancel` and commands come before states."""
+    feature_routers = [common.router, registration.router, fallback.router]
+    for router in feature_routers:
+        # Module-level routers may be attached to an earlier Dispatcher of this process
+        # (a restart in the sandbox or a test); aiogram allows one parent, so release them.
+        router._parent_router = None
     private = Router(name="private")
     # The bot talks to sellers, buyers and operators one to one.
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
-    private.include_routers(common.router, registration.router, fallback.router)
+    private.include_routers(*feature_routers)
     return [private]

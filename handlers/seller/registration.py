@@ -60,8 +60,8 @@ def _prompt(step: State, data: dict[str, Any], responder: Responder) -> None:
             "registration.ask_store_name", current=data.get("store_name"), keyboard=navigation
         )
     elif step == SellerRegistration.country:
-        keyboard = country_buttons(responder.renderer, responder.locale, COMMON_SELLER_COUNTRIES)
-        responder.reply("registration.ask_country", keyboard=[*keyboard, *navigation])
+        countries = country_buttons(responder.renderer, responder.locale, COMMON_SELLER_COUNTRIES)
+        responder.reply("registration.ask_country", keyboard=[*countries, *navigation])
     elif step == SellerRegistration.language:
         keyboard = language_keyboard(responder.renderer, LanguagePurpose.REGISTRATION)
         responder.reply("registration.ask_language", keyboard=[*keyboard, *navigation])

@@ -1,0 +1,136 @@
+"""End-to-end harness: the real bot, polling the Bot API emulator over HTTP, on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Application, create_application
+from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
+from bot.sandbox.users import EmulatedUser
+from bot.settings import Settings
+
+OPERATOR_ID = 900_001
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": None,
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "operator_ids": frozenset({OPERATOR_ID}),
+        "redis_url": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class BotRunner:
+    """Starts, stops and restarts the bot against one emulator and one database."""
+
+    def __init__(self, emulator: BotApiEmulator, settings: Settings) -> None:
+        self.emulator = emulator
+        self.settings = settings
+        self.app: Application | None = None
+
+    async def start(self) -> Application:
+        self.app = await create_application(
+            self.settings, token=DEFAULT_TOKEN, api_base=self.emulator.base_url
+        )
+        await self.app.start()
+        return self.app
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.stop()
+            self.app = None
+
+    async def restart(self) -> Application:
+        await self.stop()
+        return await self.start()
+
+
+class Chat:
+    """A user's private chat, seen the way the user sees it."""
+
+    def __init__(self, emulator: BotApiEmulator, user: EmulatedUser) -> None:
+        self.emulator = emulator
+        self.user = user
+        self._mark = len(emulator.activity)
+
+    def _fresh(self) -> list[ChatMessage]:
+        return [
+            a.message
+            for a in self.emulator.activity[self._mark :]
+            if a.chat_id == self.user.chat_id and a.kind == "sent"
+        ]
+
+    async def send(self, text: str) -> None:
+        self._mark = len(self.emulator.activity)
+        await self.user.send(text)
+
+    async def press(self, label: str, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Press a button, waiting first for the bot's answer to the last action to offer it."""
+
+        def offered() -> bool:
+            return any(
+                label.casefold() in text.casefold()
+                for message in self._fresh()
+                for text in message.button_texts
+            )
+
+        await self.emulator.wait_until(offered, timeout)
+        self._mark = len(self.emulator.activity)
+        await self.user.press(label)
+
+    async def press_data(self, message_id: int, data: str) -> None:
+        self._mark = len(self.emulator.activity)
+        await self.user.press_data(message_id, data)
+
+    async def expect(self, fragment: str, timeout: float = 10.0) -> ChatMessage:  # noqa: ASYNC109
+        """The first message the bot sent since the last action that contains `fragment`."""
+
+        def found() -> ChatMessage | None:
+            return next((m for m in self._fresh() if fragment in m.content), None)
+
+        await self.emulator.wait_until(lambda: found() is not None, timeout)
+        message = found()
+        if message is None:
+            seen = [m.content[:120] for m in self._fresh()]
+            raise AssertionError(f"no bot message containing {fragment!r}; got {seen}")
+        return message
+
+    async def expect_alert(self, fragment: str, timeout: float = 10.0) -> str:  # noqa: ASYNC109
+        def found() -> str | None:
+            return next((t for t in self.user.answered_callbacks if fragment in t), None)
+
+        await self.emulator.wait_until(lambda: found() is not None, timeout)
+        text = found()
+        assert text is not None, (
+            f"no pop-up containing {fragment!r}: {self.user.answered_callbacks}"
+        )
+        return text
+
+
+@pytest.fixture
+def bot_settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+async def runner(emulator: BotApiEmulator, bot_settings: Settings) -> AsyncIterator[BotRunner]:
+    bot_runner = BotRunner(emulator, bot_settings)
+    await bot_runner.start()
+    try:
+        yield bot_runner
+    finally:
+        await bot_runner.stop()
+
+
+def chat_with(
+    emulator: BotApiEmulator, user_id: int, language: str = "en", name: str = "Li"
+) -> Chat:
+    return Chat(emulator, emulator.user(user_id, first_name=name, language_code=language))

@@ -1,0 +1,622 @@
+"""The sender and the outbox dispatcher against a fake Bot, a real database and the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import pytest
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetMe, SendMessage
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import database
+from bot.settings import Settings
+from domain.model import BlockedRecipient, Notification, NotificationStatus
+from domain.unit_of_work import UnitOfWork
+from notifications.outbox import DrainResult, OutboxDispatcher, resume_chat
+from notifications.rate_limits import InProcessRateLimiter, RateLimits
+from notifications.sender import RecipientBlocked, Sender
+from templates.html import visible_length
+from templates.renderer import Renderer
+from tests.conftest import FixedClock
+from tests.fixtures.emulator import make_bot
+from tests.reliability.conftest import (
+    FAKE_TOKEN,
+    FakeBot,
+    SleepRecorder,
+    add_ping,
+    bad_request,
+    network_error,
+    retry_after,
+    server_error,
+)
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def fake_time_sender(
+    bot: FakeBot, chat_interval: float = 0.0, **kwargs: Any
+) -> tuple[Sender, SleepRecorder]:
+    """A sender whose limiter and backoff run on fake time, so waits cost nothing."""
+    recorder = SleepRecorder()
+    limiter = InProcessRateLimiter(
+        RateLimits(global_per_second=1000, chat_interval=chat_interval),
+        clock=recorder.monotonic,
+        sleep=recorder.sleep,
+    )
+    sender = Sender(bot, limiter, sleep=recorder.sleep, monotonic=recorder.monotonic, **kwargs)
+    return sender, recorder
+
+
+def ping(chat_id: int = 1) -> SendMessage:
+    return SendMessage(chat_id=chat_id, text="hi")
+
+
+# -- Sender ---------------------------------------------------------------------------------
+
+
+async def test_sender_waits_out_a_429_for_that_chat_and_retries(fake_bot: FakeBot) -> None:
+    sender, recorder = fake_time_sender(fake_bot, chat_interval=1.0)
+    fake_bot.fail(7, retry_after(3))
+
+    message = await sender.call(ping(7), chat_id=7)
+    other = await sender.call(ping(8), chat_id=8)
+
+    assert message.text == "hi"
+    assert len(fake_bot.calls) == 3
+    assert recorder.now >= 3  # the retry came after retry_after ...
+    assert other.chat.id == 8  # ... and the pause was that chat's only
+    assert sender.limiter._chats[8].paused_until == 0  # type: ignore[attr-defined]
+
+
+async def test_sender_pauses_everything_for_a_429_without_a_chat(fake_bot: FakeBot) -> None:
+    sender, recorder = fake_time_sender(fake_bot)
+    fake_bot.fail(None, retry_after(2))
+
+    assert await sender.call(GetMe(), chat_id=None) is True
+
+    assert sender.limiter._global_paused_until == pytest.approx(2)  # type: ignore[attr-defined]
+    assert recorder.now >= 2
+
+
+async def test_sender_gives_up_on_a_429_longer_than_its_patience(fake_bot: FakeBot) -> None:
+    sender, _ = fake_time_sender(fake_bot, max_total_wait=30)
+    fake_bot.fail(7, retry_after(45))
+
+    with pytest.raises(TelegramRetryAfter):
+        await sender.call(ping(7), chat_id=7)
+
+    assert len(fake_bot.calls) == 1
+    # The bucket stays paused, so nobody else runs into the same flood wait.
+    assert sender.limiter._chats[7].paused_until >= 45  # type: ignore[attr-defined]
+
+
+async def test_sender_retries_server_errors_with_growing_backoff(fake_bot: FakeBot) -> None:
+    sender, recorder = fake_time_sender(fake_bot, max_attempts=4, base_backoff=0.5)
+    fake_bot.fail(7, server_error, network_error)
+
+    await sender.call(ping(7), chat_id=7)
+
+    assert len(fake_bot.calls) == 3
+    backoffs = [s for s in recorder.sleeps if s > 0.01]  # not the 1 ms global spacing
+    assert len(backoffs) == 2
+    assert 0.25 <= backoffs[0] <= 0.5
+    assert 0.5 <= backoffs[1] <= 1.0
+
+
+async def test_sender_stops_retrying_after_max_attempts(fake_bot: FakeBot) -> None:
+    sender, _ = fake_time_sender(fake_bot, max_attempts=3)
+    fake_bot.always_fail[7] = server_error
+
+    with pytest.raises(TelegramServerError):
+        await sender.call(ping(7), chat_id=7)
+
+    assert len(fake_bot.calls) == 3
+
+
+async def test_sender_keeps_interactive_calls_within_the_wait_budget(fake_bot: FakeBot) -> None:
+    sender, recorder = fake_time_sender(fake_bot, max_attempts=50, max_total_wait=30)
+    fake_bot.always_fail[7] = network_error
+
+    with pytest.raises(TelegramNetworkError):
+        await sender.call(ping(7), chat_id=7)
+
+    assert recorder.now <= 30
+    assert len(fake_bot.calls) < 50
+
+
+async def test_sender_raises_recipient_blocked_on_403_without_retrying(fake_bot: FakeBot) -> None:
+    sender, _ = fake_time_sender(fake_bot)
+    fake_bot.blocked.add(7)
+
+    with pytest.raises(RecipientBlocked) as caught:
+        await sender.call(ping(7), chat_id=7)
+
+    assert caught.value.chat_id == 7
+    assert "blocked" in caught.value.description
+    assert len(fake_bot.calls) == 1
+
+
+async def test_sender_lets_bad_requests_through(fake_bot: FakeBot) -> None:
+    sender, _ = fake_time_sender(fake_bot)
+    fake_bot.fail(7, bad_request)
+
+    with pytest.raises(TelegramBadRequest):
+        await sender.call(ping(7), chat_id=7)
+
+    assert len(fake_bot.calls) == 1
+
+
+async def test_send_text_splits_long_html_and_puts_the_keyboard_last(fake_bot: FakeBot) -> None:
+    sender, _ = fake_time_sender(fake_bot)
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="OK", callback_data="ok")]]
+    )
+    paragraph = "<b>Parcel</b> moved &amp; arrived. " * 60
+    text = "\n\n".join([paragraph] * 7)  # about 10,000 visible characters
+
+    messages = await sender.send_text(5, text, reply_markup=keyboard, message_thread_id=9)
+
+    calls = [call for call in fake_bot.calls if isinstance(call, SendMessage)]
+    assert len(messages) == len(calls) == 3
+    assert all(visible_length(call.text) <= 4096 for call in calls)  # tags do not count
+    assert [call.reply_markup for call in calls] == [None, None, keyboard]
+    for call in calls:
+        assert call.parse_mode == "HTML"
+        assert call.message_thread_id == 9
+        assert call.link_preview_options is not None
+        assert call.link_preview_options.is_disabled is True
+        assert not {"disable_web_page_preview", "reply_to_message_id"} & call.model_fields_set
+    assert "".join(call.text for call in calls).count("Parcel") == 420
+
+
+def test_describe_never_shows_the_token(fake_bot: FakeBot) -> None:
+    sender, _ = fake_time_sender(fake_bot)
+
+    description = sender.describe(network_error(ping()))
+
+    assert FAKE_TOKEN not in description
+    assert "<token>" in description
+
+
+# -- Outbox, fake bot -------------------------------------------------------------------------
+
+
+def make_dispatcher(
+    uow_factory: UowFactory,
+    bot: FakeBot,
+    limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+    **kwargs: Any,
+) -> OutboxDispatcher:
+    sender = Sender(bot, limiter, max_attempts=kwargs.pop("sender_attempts", 1))
+    return OutboxDispatcher(
+        uow_factory, sender, renderer, default_locale="en", clock=clock, **kwargs
+    )
+
+
+@pytest.fixture
+def dispatcher(
+    uow_factory: UowFactory,
+    fake_bot: FakeBot,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> OutboxDispatcher:
+    return make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock, max_attempts=3)
+
+
+async def rows(uow_factory: UowFactory, chat_id: int | None = None) -> list[Notification]:
+    async with uow_factory() as uow:
+        found: list[Notification] = []
+        for status in NotificationStatus:
+            found += await uow.notifications.by_status(status)
+        uow.session.expunge_all()  # keep them readable after the unit of work rolls back
+        return sorted(
+            (row for row in found if chat_id is None or row.chat_id == chat_id),
+            key=lambda row: row.id,
+        )
+
+
+async def test_drain_sends_each_chat_in_order_and_records_it(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, fake_bot: FakeBot, clock: FixedClock
+) -> None:
+    for n in range(3):
+        for chat in (1, 2):
+            await add_ping(uow_factory, chat, n)
+
+    result = await dispatcher.drain()
+
+    assert result == DrainResult(sent=6)
+    assert fake_bot.delivered == {
+        1: ["Ping 0", "Ping 1", "Ping 2"],
+        2: ["Ping 0", "Ping 1", "Ping 2"],
+    }
+    stored = await rows(uow_factory)
+    assert {row.status for row in stored} == {NotificationStatus.SENT}
+    assert all(row.sent_at == clock.now and row.lease_until is None for row in stored)
+    assert len({row.telegram_message_id for row in stored}) == 6
+    assert await dispatcher.drain() == DrainResult()
+
+
+async def test_each_notification_is_rendered_in_its_recipients_locale(
+    uow_factory: UowFactory,
+    fake_bot: FakeBot,
+    fast_limiter: InProcessRateLimiter,
+    clock: FixedClock,
+) -> None:
+    class RecordingRenderer(Renderer):
+        seen: ClassVar[list[tuple[str, str | None]]] = []
+
+        def render(self, name: str, locale: str | None, /, **params: Any) -> str:
+            self.seen.append((f"{name}:{params['n']}", locale))
+            return super().render(name, locale, **params)
+
+    async with uow_factory() as uow:
+        chose_russian = await uow.users.touch(1, "en", clock.now)
+        chose_russian.locale = "ru"
+        await uow.users.touch(2, "pt-br", clock.now)  # follows Telegram's language
+        await uow.users.touch(3, "tlh", clock.now)  # a language we do not speak
+        await uow.commit()
+    for chat in (1, 2, 3, 4, -1001):
+        await add_ping(uow_factory, chat, chat)
+    await add_ping(uow_factory, 1, "explicit", locale="fr")
+    renderer = RecordingRenderer("en")
+    dispatcher = make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock)
+
+    await dispatcher.drain()
+
+    assert sorted(renderer.seen) == sorted(
+        [
+            ("tests.ping:1", "ru"),
+            ("tests.ping:2", "pt_BR"),
+            ("tests.ping:3", "en"),
+            ("tests.ping:4", "en"),  # never talked to us: the default
+            ("tests.ping:-1001", "en"),  # a group
+            ("tests.ping:explicit", "fr"),
+        ]
+    )
+
+
+async def test_a_403_pauses_the_chat_blocks_it_and_never_retries(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, fake_bot: FakeBot
+) -> None:
+    for n in range(3):
+        await add_ping(uow_factory, 1, n)
+        await add_ping(uow_factory, 2, n)
+    fake_bot.blocked.add(2)
+
+    result = await dispatcher.drain()
+
+    assert result == DrainResult(sent=3, paused=3)
+    assert [call.chat_id for call in fake_bot.calls].count(2) == 1  # type: ignore[attr-defined]
+    blocked_rows = await rows(uow_factory, 2)
+    assert [row.status for row in blocked_rows] == [NotificationStatus.PAUSED] * 3
+    assert blocked_rows[0].attempts == 0
+    assert "blocked" in (blocked_rows[0].last_error or "")
+    async with uow_factory() as uow:
+        assert await uow.blocked_recipients.is_blocked(2)
+
+    # Later notifications to the blocked chat are paused when claimed, without a send.
+    await add_ping(uow_factory, 2, "later")
+    calls_before = len(fake_bot.calls)
+    assert await dispatcher.drain() == DrainResult(paused=1)
+    assert len(fake_bot.calls) == calls_before
+    assert (await rows(uow_factory, 2))[-1].status == NotificationStatus.PAUSED
+
+
+async def test_resume_chat_unblocks_and_delivers_the_paused_rows_in_order(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, fake_bot: FakeBot
+) -> None:
+    fake_bot.blocked.add(2)
+    for n in range(3):
+        await add_ping(uow_factory, 2, n)
+    await dispatcher.drain()
+    fake_bot.blocked.clear()
+    woken: list[bool] = []
+
+    async with uow_factory() as uow:  # what the /start handler does
+        assert await resume_chat(uow, 2, wake=lambda: woken.append(True)) == 3
+        assert woken == []  # only once the commit is durable
+        await uow.commit()
+    assert woken == [True]
+
+    assert await dispatcher.drain() == DrainResult(sent=3)
+    assert fake_bot.delivered[2] == ["Ping 0", "Ping 1", "Ping 2"]
+    async with uow_factory() as uow:
+        assert not await uow.blocked_recipients.is_blocked(2)
+        assert await uow.session.get(BlockedRecipient, 2) is None
+    # The dispatcher's own variant commits by itself; nothing is left to resume.
+    assert await dispatcher.resume_chat(2) == 0
+
+
+async def test_failures_back_off_exponentially_then_go_dead(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, fake_bot: FakeBot, clock: FixedClock
+) -> None:
+    fake_bot.always_fail[3] = bad_request
+    await add_ping(uow_factory, 3, 1)
+    started = clock.now
+
+    assert await dispatcher.drain() == DrainResult(retried=1)
+    (row,) = await rows(uow_factory, 3)
+    assert (row.status, row.attempts) == (NotificationStatus.PENDING, 1)
+    assert (
+        started + timedelta(seconds=1.5) <= row.next_attempt_at <= started + timedelta(seconds=2.5)
+    )
+    assert "Bad Request" in (row.last_error or "")
+
+    assert await dispatcher.drain() == DrainResult()  # not due yet
+    clock.advance(seconds=3)
+    assert await dispatcher.drain() == DrainResult(retried=1)
+    (row,) = await rows(uow_factory, 3)
+    assert row.attempts == 2
+    assert (
+        clock.now + timedelta(seconds=3) <= row.next_attempt_at <= clock.now + timedelta(seconds=5)
+    )
+
+    clock.advance(seconds=10)
+    assert await dispatcher.drain() == DrainResult(dead=1)
+    (row,) = await rows(uow_factory, 3)
+    assert (row.status, row.attempts, row.lease_until) == (NotificationStatus.DEAD, 3, None)
+    clock.advance(hours=1)
+    assert await dispatcher.drain() == DrainResult()
+    assert len(fake_bot.calls) == 3
+
+
+async def test_later_rows_of_a_chat_wait_behind_a_failed_one(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, fake_bot: FakeBot, clock: FixedClock
+) -> None:
+    for n in range(3):
+        await add_ping(uow_factory, 4, n)
+    fake_bot.fail(4, server_error)
+
+    assert await dispatcher.drain() == DrainResult(retried=1)
+    first, *later = await rows(uow_factory, 4)
+    assert first.attempts == 1
+    assert all(row.status == NotificationStatus.PENDING and row.attempts == 0 for row in later)
+    assert all(row.next_attempt_at >= first.next_attempt_at for row in later)
+
+    clock.advance(seconds=5)
+    assert await dispatcher.drain() == DrainResult(sent=3)
+    assert fake_bot.delivered[4] == ["Ping 0", "Ping 1", "Ping 2"]
+
+
+async def test_a_long_429_reschedules_without_counting_an_attempt(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, fake_bot: FakeBot, clock: FixedClock
+) -> None:
+    await add_ping(uow_factory, 5, 1)
+    fake_bot.fail(5, retry_after(120))
+
+    assert await dispatcher.drain() == DrainResult(retried=1)
+    (row,) = await rows(uow_factory, 5)
+    assert (row.status, row.attempts) == (NotificationStatus.PENDING, 0)
+    assert row.next_attempt_at == clock.now + timedelta(seconds=120)
+
+
+class ProcessDied(BaseException):
+    """Stands for the process dying between Telegram's answer and the outcome's commit."""
+
+
+async def test_crash_between_claim_and_send_resends_once_after_the_lease(
+    uow_factory: UowFactory,
+    fake_bot: FakeBot,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> None:
+    await add_ping(uow_factory, 6, "claimed-then-crashed")
+    await add_ping(uow_factory, 7, "sent-then-crashed")
+    # Process A claims chat 6's row and dies before sending anything.
+    async with uow_factory() as uow:
+        claimed = await uow.notifications.claim_due(clock.now, timedelta(seconds=60), limit=1)
+        assert [row.chat_id for row in claimed] == [6]
+        await uow.commit()
+    # Process B sends chat 7's row, and dies before recording it.
+    crashing = make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock)
+
+    def die(_: SendMessage) -> None:
+        raise ProcessDied
+
+    fake_bot.after_delivery = die
+    await crashing.drain()
+    fake_bot.after_delivery = None
+    assert fake_bot.delivered == {7: ["Ping sent-then-crashed"]}
+
+    # Process C, restarted: the leases still hold, so nothing goes out twice yet.
+    restarted = make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock)
+    assert await restarted.drain() == DrainResult()
+    clock.advance(seconds=61)
+    assert await restarted.drain() == DrainResult(sent=2)
+    assert await restarted.drain() == DrainResult()
+
+    assert fake_bot.delivered[6] == ["Ping claimed-then-crashed"]  # exactly once
+    # The one duplicate window the architecture accepts: sent, but not recorded as sent.
+    assert fake_bot.delivered[7] == ["Ping sent-then-crashed"] * 2
+    assert {row.status for row in await rows(uow_factory)} == {NotificationStatus.SENT}
+
+
+async def test_rows_whose_lease_is_half_gone_are_handed_back(
+    uow_factory: UowFactory, fake_bot: FakeBot, renderer: Renderer, clock: FixedClock
+) -> None:
+    # A chat with a queue longer than the lease can cover: each send moves the clock 20 s.
+    limiter = InProcessRateLimiter(RateLimits(global_per_second=10_000, chat_interval=0.0))
+    dispatcher = make_dispatcher(
+        uow_factory, fake_bot, limiter, renderer, clock, lease=timedelta(seconds=60)
+    )
+    fake_bot.after_delivery = lambda _: clock.advance(seconds=20)
+    for n in range(4):
+        await add_ping(uow_factory, 8, n)
+    handed_back: list[str] = []
+    release = dispatcher._release
+
+    async def spy(claims: list[Any], not_before: datetime | None = None) -> None:
+        handed_back.extend(claim.params["n"] for claim in claims)
+        await release(claims, not_before)
+
+    dispatcher._release = spy  # type: ignore[method-assign]
+
+    result = await dispatcher.drain()
+
+    # Rows 2 and 3 were re-claimed with a fresh lease instead of being sent on a stale one.
+    assert handed_back == [2, 3]
+    assert result == DrainResult(sent=4)
+    assert fake_bot.delivered[8] == ["Ping 0", "Ping 1", "Ping 2", "Ping 3"]
+
+
+async def test_run_wakes_on_commit_and_stops_cleanly(
+    engine: AsyncEngine,
+    fake_bot: FakeBot,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> None:
+    session_factory = database.create_session_factory(engine)
+    dispatcher: OutboxDispatcher | None = None
+
+    def wake() -> None:
+        assert dispatcher is not None
+        dispatcher.wake()
+
+    def uow_factory() -> UnitOfWork:
+        return UnitOfWork(session_factory, clock=clock, on_notifications_added=wake)
+
+    dispatcher = make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock)
+    runner = asyncio.create_task(dispatcher.run(poll_interval=60))
+    await asyncio.sleep(0.05)  # the first, empty drain
+
+    delivered = asyncio.Event()
+    fake_bot.after_delivery = lambda _: delivered.set()
+    started = time.monotonic()
+    await add_ping(uow_factory, 9, "woken")
+    await asyncio.wait_for(delivered.wait(), timeout=2)
+
+    assert fake_bot.delivered[9] == ["Ping woken"]
+    assert time.monotonic() - started < 1  # well before the 60 s poll
+    await asyncio.wait_for(dispatcher.stop(), timeout=2)
+    assert runner.done()
+    assert runner.exception() is None
+
+
+async def test_prune_processed_updates_keeps_two_days(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, clock: FixedClock
+) -> None:
+    async with uow_factory() as uow:
+        for update_id, age in (
+            (1, timedelta(hours=72)),
+            (2, timedelta(hours=49)),
+            (3, timedelta(hours=1)),
+        ):
+            await uow.processed_updates.claim(update_id, clock.now - age)
+        await uow.commit()
+
+    assert await dispatcher.prune_processed_updates() == 2
+    async with uow_factory() as uow:
+        assert not await uow.processed_updates.claim(3, clock.now)
+        assert await uow.processed_updates.claim(1, clock.now)
+
+
+# -- Outbox against the Bot API emulator ------------------------------------------------------
+
+
+# Telegram's global limit (30/s, 25/s configured) would make this an 8 s test of the global
+# bucket alone, which the unit tests cover; here the per-chat limit, 429s and 403s matter.
+@pytest.mark.parametrize("emulator_options", [{"global_per_second": 60}])
+async def test_two_hundred_notifications_reach_fifty_chats_despite_429s_and_a_block(
+    uow_factory: UowFactory, emulator: Any, renderer: Renderer, clock: FixedClock
+) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    limits = RateLimits(
+        global_per_second=50,
+        chat_interval=settings.send_private_chat_interval_seconds,
+        group_per_window=settings.send_group_per_minute,
+    )
+    chats = list(range(5001, 5051))
+    blocked = chats[17]
+    for chat in chats:
+        emulator.user(chat, language_code="en")
+    emulator.block_chat(blocked)
+    emulator.inject_429(count=5, retry_after=1)  # whichever sends come first
+    emulator.inject_429(chat_id=chats[30], count=1, retry_after=1)
+    for n in range(4):  # interleaved, as notifications arrive in real life
+        for chat in chats:
+            await add_ping(uow_factory, chat, n)
+    bot = make_bot(emulator)
+    try:
+        sender = Sender(bot, InProcessRateLimiter(limits), max_attempts=4)
+        dispatcher = OutboxDispatcher(
+            uow_factory, sender, renderer, default_locale="en", clock=clock, max_attempts=8
+        )
+
+        started = time.monotonic()
+        result = await dispatcher.drain()
+        elapsed = time.monotonic() - started
+    finally:
+        await bot.session.close()
+
+    assert result == DrainResult(sent=196, paused=4)
+    for chat in chats:
+        texts = [message.text for message in emulator.history(chat)]
+        expected = [] if chat == blocked else ["Ping 0", "Ping 1", "Ping 2", "Ping 3"]
+        assert texts == expected, chat  # everything, in order, none twice
+    sends = [r for r in emulator.requests if r.method == "sendMessage" and r.status == 200]
+    assert len(sends) == 196
+    for chat in chats:
+        times = [r.time for r in sends if r.chat_id == chat]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert all(gap >= 1.0 for gap in gaps), (chat, gaps)
+    assert emulator.stats.too_many_requests >= 6  # the injected ones were absorbed
+    assert emulator.stats.forbidden == 1
+
+    stored = await rows(uow_factory)
+    by_chat: dict[int, list[Notification]] = {}
+    for row in stored:
+        by_chat.setdefault(row.chat_id, []).append(row)
+    assert {row.status for row in by_chat.pop(blocked)} == {NotificationStatus.PAUSED}
+    assert all(
+        row.status == NotificationStatus.SENT and row.attempts == 0
+        for chat_rows in by_chat.values()
+        for row in chat_rows
+    )
+    async with uow_factory() as uow:
+        assert await uow.blocked_recipients.is_blocked(blocked)
+    print(f"drained 200 notifications in {elapsed:.2f}s; 429s: {emulator.stats.too_many_requests}")
+    t0 = emulator.requests[0].time
+    for r in emulator.requests:
+        if r.status != 200 or r.chat_id in (chats[0], chats[30], chats[49]):
+            print(f"{r.time - t0:6.3f} {r.chat_id} {r.status} {r.params.get('text')}")
+
+
+@pytest.mark.parametrize("emulator_options", [{"per_chat_interval": 0.0}])
+async def test_a_long_notification_arrives_split_in_parts(
+    uow_factory: UowFactory, emulator: Any, renderer: Renderer, clock: FixedClock
+) -> None:
+    emulator.user(6001)
+    await add_ping(uow_factory, 6001, "x " * 5000, key="long")  # 10,000 characters
+    bot = make_bot(emulator)
+    try:
+        sender = Sender(bot, InProcessRateLimiter(RateLimits(chat_interval=0.0)))
+        dispatcher = OutboxDispatcher(
+            uow_factory, sender, renderer, default_locale="en", clock=clock
+        )
+        assert await dispatcher.drain() == DrainResult(sent=1)
+    finally:
+        await bot.session.close()
+
+    parts = [message.text or "" for message in emulator.history(6001)]
+    assert len(parts) == 3
+    assert all(len(part) <= 4096 for part in parts)
+    assert " ".join(parts).split() == ["Ping", *(["x"] * 5000)]
+    (row,) = await rows(uow_factory, 6001)
+    assert row.telegram_message_id == emulator.history(6001)[0].message_id

@@ -1,0 +1,286 @@
+"""Rate limiter tests: the in-process buckets on virtual time, the Redis buckets for real."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+import uuid
+from collections.abc import Awaitable, Coroutine
+from typing import Any
+
+import pytest
+
+from notifications.rate_limits import InProcessRateLimiter, RateLimits, RedisRateLimiter
+
+
+class VirtualTime:
+    """A clock and a sleep that jump straight to the next wake-up once every task is waiting.
+
+    Lets tests with minutes of limiter time run in milliseconds, concurrency included.
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(delay, 0.0), next(self._order), future))
+        await future
+
+    async def _settle(self) -> None:
+        # No real I/O happens in these tests, so a few turns of the loop reach quiescence.
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    async def run(self, *awaitables: Awaitable[Any]) -> list[Any]:
+        tasks = [asyncio.ensure_future(awaitable) for awaitable in awaitables]
+        while True:
+            await self._settle()
+            if all(task.done() for task in tasks):
+                return [task.result() for task in tasks]
+            if not self._sleepers:
+                raise AssertionError("deadlock: tasks are waiting but nobody sleeps")
+            when, _, future = heapq.heappop(self._sleepers)
+            self.now = max(self.now, when)
+            future.set_result(None)
+
+    async def at(self, when: float, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Run `coroutine` at virtual time `when`."""
+        await self.sleep(when - self.now)
+        return await coroutine
+
+
+def make_limiter(vt: VirtualTime, **limits: Any) -> InProcessRateLimiter:
+    return InProcessRateLimiter(RateLimits(**limits), clock=vt.clock, sleep=vt.sleep)
+
+
+async def timed_acquire(
+    vt: VirtualTime, limiter: InProcessRateLimiter, chat_id: int | None
+) -> float:
+    await limiter.acquire(chat_id)
+    return vt.now
+
+
+async def test_private_chat_gets_one_message_per_interval() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=30, chat_interval=1.0)
+
+    times = await vt.run(*(timed_acquire(vt, limiter, 42) for _ in range(4)))
+
+    assert times == pytest.approx([0.0, 1.0, 2.0, 3.0])
+
+
+async def test_a_busy_chat_does_not_hold_up_other_chats() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=10, chat_interval=1.0)
+
+    busy = [timed_acquire(vt, limiter, 1) for _ in range(3)]
+    times = await vt.run(*busy, timed_acquire(vt, limiter, 2), timed_acquire(vt, limiter, 3))
+
+    assert times[:3] == pytest.approx([0.0, 1.0, 2.0])
+    # Only the global spacing (0.1 s) separates the other chats from the busy one.
+    assert times[3:] == pytest.approx([0.1, 0.2])
+
+
+async def test_global_rate_is_shared_fairly_in_arrival_order() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=5, chat_interval=1.0)
+
+    times = await vt.run(*(timed_acquire(vt, limiter, chat) for chat in range(1, 11)))
+
+    assert times == pytest.approx([i * 0.2 for i in range(10)])
+
+
+async def test_calls_without_a_chat_only_take_a_global_slot() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=4, chat_interval=1.0)
+
+    times = await vt.run(*(timed_acquire(vt, limiter, None) for _ in range(3)))
+
+    assert times == pytest.approx([0.0, 0.25, 0.5])
+
+
+async def test_group_gets_twenty_messages_per_minute() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=30, chat_interval=1.0, group_per_window=20)
+
+    times = await vt.run(*(timed_acquire(vt, limiter, -100123) for _ in range(23)))
+
+    assert times[:20] == pytest.approx([float(i) for i in range(20)])
+    # The 21st waits until the first leaves the 60 s window, then the window slides on.
+    assert times[20:] == pytest.approx([60.0, 61.0, 62.0])
+    for i in range(len(times)):
+        in_window = [t for t in times if times[i] - 60 < t <= times[i]]
+        assert len(in_window) <= 20
+
+
+async def test_pause_chat_delays_only_that_chat() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=30, chat_interval=1.0)
+    await vt.run(timed_acquire(vt, limiter, 7))
+    await limiter.pause_chat(7, 5)
+
+    paused, other = await vt.run(timed_acquire(vt, limiter, 7), timed_acquire(vt, limiter, 8))
+
+    assert paused == pytest.approx(5.0)
+    assert other == pytest.approx(1 / 30)  # only the global spacing
+
+
+async def test_pause_global_delays_every_chat() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=10, chat_interval=1.0)
+    await limiter.pause_global(3)
+
+    times = await vt.run(*(timed_acquire(vt, limiter, chat) for chat in (1, 2, None)))
+
+    assert times == pytest.approx([3.0, 3.1, 3.2])
+
+
+async def test_a_pause_that_arrives_while_waiting_for_a_slot_is_honoured() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=1, chat_interval=1.0)
+
+    times = await vt.run(
+        timed_acquire(vt, limiter, 1),
+        timed_acquire(vt, limiter, 2),
+        timed_acquire(vt, limiter, 3),  # holds the global slot at t=2
+        vt.at(0.5, limiter.pause_chat(3, 5)),  # ... but a 429 for chat 3 comes first
+    )
+
+    assert times[:3] == pytest.approx([0.0, 1.0, 5.5])
+
+
+async def test_idle_chat_buckets_are_swept() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=1000, chat_interval=1.0)
+    limiter._SWEEP_EVERY = 10
+    await vt.run(*(timed_acquire(vt, limiter, chat) for chat in range(1, 10)))
+    assert len(limiter._chats) == 9
+
+    vt.now += 120
+    await vt.run(timed_acquire(vt, limiter, 99))
+
+    assert set(limiter._chats) <= {99}
+
+
+async def test_real_clock_spacing_under_concurrency() -> None:
+    limiter = InProcessRateLimiter(RateLimits(global_per_second=200, chat_interval=0.05))
+    sent: dict[int, list[float]] = {1: [], 2: [], 3: []}
+
+    async def send(chat: int) -> None:
+        await limiter.acquire(chat)
+        sent[chat].append(time.monotonic())
+
+    started = time.monotonic()
+    await asyncio.gather(*(send(chat) for chat in (1, 2, 3) for _ in range(4)))
+
+    assert time.monotonic() - started < 0.5
+    everything = sorted(t for times in sent.values() for t in times)
+    assert all(b - a >= 0.005 - 0.001 for a, b in itertools.pairwise(everything))
+    for times in sent.values():
+        assert all(b - a >= 0.05 - 0.002 for a, b in itertools.pairwise(times))
+
+
+def test_limits_are_validated() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        RateLimits(global_per_second=0)
+    with pytest.raises(ValueError, match="sane"):
+        RateLimits(group_per_window=0)
+
+
+# -- Redis ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def redis_pair(redis_url: str) -> Any:
+    """Two clients, as if two bot processes shared one Redis, and a fresh key prefix."""
+    from redis.asyncio import Redis
+
+    first, second = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    prefix = f"test:rate:{uuid.uuid4().hex}"
+    try:
+        yield first, second, prefix
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+@pytest.mark.redis
+async def test_redis_buckets_are_shared_between_processes(redis_pair: Any) -> None:
+    first, second, prefix = redis_pair
+    limits = RateLimits(global_per_second=100, chat_interval=0.1)
+    processes = [RedisRateLimiter(client, limits, prefix=prefix) for client in (first, second)]
+    sent: list[float] = []
+
+    async def send(limiter: RedisRateLimiter) -> None:
+        await limiter.acquire(5)
+        sent.append(time.monotonic())
+
+    await asyncio.gather(*(send(limiter) for limiter in processes for _ in range(3)))
+
+    sent.sort()
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert len(sent) == 6
+    assert min(gaps) >= 0.1 - 0.01, gaps
+    # Every key the limiter wrote expires by itself.
+    keys = [key async for key in first.scan_iter(f"{prefix}:*")]
+    assert keys
+    for key in keys:
+        assert await first.pttl(key) > 0
+
+
+@pytest.mark.redis
+async def test_redis_group_window_and_pauses(redis_pair: Any) -> None:
+    first, _, prefix = redis_pair
+    limits = RateLimits(
+        global_per_second=1000, chat_interval=0.0, group_per_window=3, group_window=0.4
+    )
+    limiter = RedisRateLimiter(first, limits, prefix=prefix)
+
+    started = time.monotonic()
+    for _ in range(3):
+        await limiter.acquire(-1001)
+    assert time.monotonic() - started < 0.2
+    await limiter.acquire(-1001)  # the fourth waits for the window to slide
+    assert time.monotonic() - started >= 0.4 - 0.01
+
+    await limiter.pause_chat(9, 0.3)
+    started = time.monotonic()
+    await limiter.acquire(9)
+    other_chat_done = time.monotonic()
+    assert other_chat_done - started >= 0.3 - 0.01
+
+    await limiter.pause_global(0.2)
+    started = time.monotonic()
+    await limiter.acquire(None)
+    assert time.monotonic() - started >= 0.2 - 0.01
+
+
+@pytest.mark.redis
+async def test_redis_pause_during_wait_voids_the_reserved_slot(redis_pair: Any) -> None:
+    first, _, prefix = redis_pair
+    limiter = RedisRateLimiter(
+        first, RateLimits(global_per_second=5, chat_interval=0.0), prefix=prefix
+    )
+    started = time.monotonic()
+
+    async def late_pause() -> None:
+        await asyncio.sleep(0.05)
+        await limiter.pause_chat(3, 0.5)
+
+    async def third() -> float:
+        await limiter.acquire(3)  # global slot at ~0.4 s, but paused until ~0.55 s
+        return time.monotonic() - started
+
+    *_, elapsed = await asyncio.gather(
+        limiter.acquire(1), limiter.acquire(2), late_pause(), third()
+    )
+
+    assert elapsed >= 0.55 - 0.02
