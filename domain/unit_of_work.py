@@ -22,6 +22,7 @@ from domain.repositories import (
     ProcessedUpdateRepository,
     SellerRepository,
     TelegramUserRepository,
+    WarehouseRepository,
 )
 
 AfterCommit = Callable[[], Awaitable[None] | None]
@@ -36,6 +37,7 @@ class UnitOfWork:
     blocked_recipients: BlockedRecipientRepository
     audit: AuditLog
     conversation_states: ConversationStateRepository
+    warehouses: WarehouseRepository
 
     def __init__(
         self,
@@ -61,6 +63,7 @@ class UnitOfWork:
         self.blocked_recipients = BlockedRecipientRepository(self.session)
         self.audit = AuditLog(self.session)
         self.conversation_states = ConversationStateRepository(self.session)
+        self.warehouses = WarehouseRepository(self.session)
         self.committed = False
         self._after_commit = []
         return self

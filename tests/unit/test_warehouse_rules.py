@@ -1,0 +1,175 @@
+"""The warehouse state machine and input rules, without I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.errors import ConflictError, InvalidInput
+from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
+from domain.services import warehouses as rules
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+OPERATOR = 42
+
+
+def _warehouse(
+    status: WarehouseStatus,
+    kind: WarehouseKind = WarehouseKind.DOMESTIC,
+    country: str = "CN",
+    documents: tuple[DocumentKind, ...] = (DocumentKind.BUSINESS_LICENCE,),
+) -> Warehouse:
+    return Warehouse(
+        seller_id=1,
+        kind=kind,
+        name="Main",
+        name_key="main",
+        country=country,
+        street="1 Road",
+        city="Shenzhen",
+        contact_name="Li",
+        contact_phone="+8613800138000",
+        capabilities=["shipping"],
+        status=status,
+        created_at=NOW,
+        updated_at=NOW,
+        documents=[
+            WarehouseDocument(
+                kind=kind_,
+                telegram_file_id="f",
+                file_unique_id="u",
+                file_name="a.pdf",
+                mime_type="application/pdf",
+                size=10,
+                uploaded_at=NOW,
+            )
+            for kind_ in documents
+        ],
+    )
+
+
+S = WarehouseStatus
+TRANSITIONS = {
+    "submit": ({S.DRAFT, S.NEEDS_DOCUMENTS, S.SUSPENDED}, S.PENDING_REVIEW),
+    "approve": ({S.PENDING_REVIEW}, S.VERIFIED),
+    "reject": ({S.PENDING_REVIEW}, S.REJECTED),
+    "request_documents": ({S.PENDING_REVIEW}, S.NEEDS_DOCUMENTS),
+    "suspend": ({S.VERIFIED}, S.SUSPENDED),
+    "archive": (set(S) - {S.ARCHIVED}, S.ARCHIVED),
+}
+
+
+def _apply(warehouse: Warehouse, transition: str) -> None:
+    if transition in ("submit", "archive"):
+        getattr(warehouse, transition)(NOW)
+    elif transition == "approve":
+        warehouse.approve(OPERATOR, NOW)
+    else:
+        getattr(warehouse, transition)(OPERATOR, "documents are blurry", NOW)
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS)
+@pytest.mark.parametrize("status", list(S))
+def test_every_transition_allowed_or_refused(transition: str, status: WarehouseStatus) -> None:
+    allowed_from, target = TRANSITIONS[transition]
+    warehouse = _warehouse(status)
+    if status in allowed_from:
+        _apply(warehouse, transition)
+        assert warehouse.status == target
+    else:
+        with pytest.raises(ConflictError):
+            _apply(warehouse, transition)
+        assert warehouse.status == status
+
+
+def test_decisions_record_who_and_why() -> None:
+    warehouse = _warehouse(S.PENDING_REVIEW)
+    warehouse.reject(OPERATOR, "  licence   expired ", NOW)
+    assert (warehouse.reviewed_by, warehouse.reviewed_at, warehouse.review_note) == (
+        OPERATOR,
+        NOW,
+        "licence expired",
+    )
+
+
+@pytest.mark.parametrize("transition", ["reject", "request_documents", "suspend"])
+def test_a_reason_is_required(transition: str) -> None:
+    start = S.VERIFIED if transition == "suspend" else S.PENDING_REVIEW
+    warehouse = _warehouse(start)
+    with pytest.raises(InvalidInput):
+        getattr(warehouse, transition)(OPERATOR, "  ", NOW)
+    assert warehouse.status == start
+
+
+def test_editing_a_verified_warehouse_sends_it_back_to_review() -> None:
+    warehouse = _warehouse(S.VERIFIED)
+    assert warehouse.edited(NOW) is True
+    assert warehouse.status == S.PENDING_REVIEW
+    pending = _warehouse(S.NEEDS_DOCUMENTS)
+    assert pending.edited(NOW) is False
+    assert pending.status == S.NEEDS_DOCUMENTS
+    with pytest.raises(ConflictError):
+        _warehouse(S.REJECTED).edited(NOW)
+
+
+def test_submit_needs_the_documents() -> None:
+    with pytest.raises(InvalidInput):
+        _warehouse(S.DRAFT, documents=()).submit(NOW)
+    overseas = _warehouse(
+        S.DRAFT, WarehouseKind.OVERSEAS, "DE", documents=(DocumentKind.BUSINESS_LICENCE,)
+    )
+    assert overseas.missing_documents() == ["premises", "customs_vat"]
+    us = _warehouse(
+        S.DRAFT,
+        WarehouseKind.OVERSEAS,
+        "US",
+        documents=(DocumentKind.BUSINESS_LICENCE, DocumentKind.THIRD_PARTY_AGREEMENT),
+    )
+    assert us.missing_documents() == []
+
+
+def test_only_verified_shipping_warehouses_can_ship() -> None:
+    assert _warehouse(S.VERIFIED).can_ship
+    assert not _warehouse(S.PENDING_REVIEW).can_ship
+    packing_only = _warehouse(S.VERIFIED)
+    packing_only.capabilities = ["packing"]
+    assert not packing_only.can_ship
+
+
+def test_country_rules() -> None:
+    assert rules.check_country(WarehouseKind.DOMESTIC, "cn", "CN") == "CN"
+    with pytest.raises(InvalidInput) as domestic:
+        rules.check_country(WarehouseKind.DOMESTIC, "DE", "CN")
+    assert domestic.value.key == "warehouse.domestic_outside_home"
+    with pytest.raises(InvalidInput) as overseas:
+        rules.check_country(WarehouseKind.OVERSEAS, "CN", "CN")
+    assert overseas.value.key == "warehouse.overseas_in_home"
+
+
+def test_postcode_phone_and_document_checks() -> None:
+    assert rules.clean_postcode("DE", "10117") == "10117"
+    with pytest.raises(InvalidInput):
+        rules.clean_postcode("DE", "1011")
+    assert rules.clean_postcode("HK", "-") is None  # Hong Kong has no postcodes
+    assert rules.clean_phone("030 1234567", "DE") == "+49301234567"
+    with pytest.raises(InvalidInput):
+        rules.clean_phone("12", "DE")
+    rules.check_document("licence.pdf", "application/pdf", 1000)
+    with pytest.raises(InvalidInput):
+        rules.check_document("setup.exe", "application/x-msdownload", 1000)
+    with pytest.raises(InvalidInput):
+        rules.check_document("fake.pdf", "application/x-msdownload", 1000)
+    with pytest.raises(InvalidInput):
+        rules.check_document("big.pdf", "application/pdf", 25 * 1024 * 1024)
+
+
+def test_capabilities() -> None:
+    assert rules.check_capabilities(WarehouseKind.OVERSEAS, ["local_returns", "sorting"]) == [
+        "sorting",
+        "local_returns",
+    ]
+    with pytest.raises(InvalidInput):
+        rules.check_capabilities(WarehouseKind.DOMESTIC, ["local_returns"])
+    with pytest.raises(InvalidInput):
+        rules.check_capabilities(WarehouseKind.DOMESTIC, [])
