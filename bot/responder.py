@@ -18,6 +18,7 @@ from aiogram.methods import (
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import (
@@ -226,6 +227,21 @@ class Responder:
                 self.chat_id,
             )
         )
+
+    def resend_file(self, file_id: str, *, is_photo: bool, caption: str | None = None) -> None:
+        """Send a file Telegram already holds (by file id), e.g. a document for a reviewer."""
+        if self.chat_id is None:
+            return
+        method: TelegramMethod[Any]
+        if is_photo:
+            method = SendPhoto(
+                chat_id=self.chat_id, photo=file_id, caption=caption, parse_mode="HTML"
+            )
+        else:
+            method = SendDocument(
+                chat_id=self.chat_id, document=file_id, caption=caption, parse_mode="HTML"
+            )
+        self._queue.append(_Outgoing(method, self.chat_id))
 
     def discard(self) -> None:
         """Forget queued replies (the handler failed; its answers must not go out)."""

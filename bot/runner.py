@@ -37,20 +37,26 @@ async def run_bot(settings: Settings) -> None:
 
 
 async def run_sandbox(settings: Settings, port: int | None = None) -> None:
-    from bot.sandbox.emulator import BotApiEmulator
+    """The bot against the built-in emulator, with the web chat, until SIGINT/SIGTERM."""
+    from bot.sandbox.webchat import open_sandbox
 
-    emulator = BotApiEmulator(
-        tokens=SANDBOX_TOKEN,
-        host=settings.sandbox_host,
-        port=port if port is not None else settings.sandbox_port,
-    )
-    await emulator.start()
-    log.warning(
-        "No TELEGRAM_BOT_TOKEN set: running in the sandbox against the built-in Telegram emulator at %s",
-        emulator.base_url,
-    )
-    try:
-        app = await create_application(settings, token=SANDBOX_TOKEN, api_base=emulator.base_url)
-        await _serve(app)
-    finally:
-        await emulator.stop()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_sandbox(settings, token=SANDBOX_TOKEN, port=port) as web_chat:
+        database = (
+            "DATABASE_URL"
+            if settings.database_url
+            else str((settings.data_dir / "sandbox.sqlite3").resolve())
+        )
+        # Printed, not logged: this line is what the person who started the sandbox needs.
+        print(
+            "\n"
+            "  sellerbot sandbox — no Telegram needed\n"
+            f"  open the web chat:  {web_chat.url}\n"
+            f"  database:           {database}\n"
+            "  stop with Ctrl+C\n",
+            flush=True,
+        )
+        await stop.wait()

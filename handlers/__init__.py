@@ -5,12 +5,22 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import common, fallback
-from handlers.seller import registration
+from handlers.operator import review
+from handlers.seller import registration, warehouse_registration, warehouses
 
 
 def get_routers() -> list[Router]:
     """Every router in the order they are tried; `/cancel` and commands come before states."""
-    feature_routers = [common.router, registration.router, fallback.router]
+    feature_routers = [
+        # Commands and menus first, so they work in the middle of a conversation...
+        common.router,
+        warehouses.router,
+        review.router,
+        # ...then the conversations, which take free text in their states.
+        registration.router,
+        warehouse_registration.router,
+        fallback.router,
+    ]
     for router in feature_routers:
         # Module-level routers may be attached to an earlier Dispatcher of this process
         # (a restart in the sandbox or a test); aiogram allows one parent, so release them.

@@ -51,3 +51,54 @@ class ErasureStep(enum.StrEnum):
 
 class ErasureAction(CallbackData, prefix="erase"):
     step: ErasureStep
+
+
+class WarehouseMenuAction(enum.StrEnum):
+    LIST = "list"
+    ADD = "add"
+    VIEW = "view"
+    EDIT = "edit"
+    EDIT_FIELD = "field"
+    SAVE_EDIT = "save"
+    ARCHIVE = "arch"
+    ARCHIVE_CONFIRMED = "archok"
+    ADD_DOCUMENTS = "docs"
+    RESUBMIT = "resub"
+
+
+class WarehouseMenu(CallbackData, prefix="whm"):
+    action: WarehouseMenuAction
+    warehouse_id: int = 0
+    field: str = ""
+
+
+class WarehouseFormAction(enum.StrEnum):
+    BACK = "back"
+    CANCEL = "cancel"
+    KIND = "kind"
+    SKIP = "skip"
+    TOGGLE_CAPABILITY = "cap"
+    CAPABILITIES_DONE = "capok"
+    DOCUMENT_KIND = "dkind"
+    DOCUMENTS_DONE = "docok"
+    EDIT = "edit"
+    SUBMIT = "submit"
+
+
+class WarehouseForm(CallbackData, prefix="whf"):
+    action: WarehouseFormAction
+    value: str = ""
+
+
+class ReviewStep(enum.StrEnum):
+    QUEUE = "queue"
+    VERIFIED = "verified"
+    OPEN = "open"
+    DECIDE = "decide"
+
+
+class ReviewAction(CallbackData, prefix="rv"):
+    step: ReviewStep
+    warehouse_id: int = 0
+    decision: str = ""
+    page: int = 0

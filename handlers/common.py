@@ -22,7 +22,7 @@ from handlers.callbacks import (
     RoleChoice,
 )
 from handlers.keyboards import language_keyboard
-from handlers.seller import registration
+from handlers.seller import registration, warehouse_registration
 
 router = Router(name=__name__)
 
@@ -58,7 +58,10 @@ async def start(
     responder: Responder,
     settings: Settings,
 ) -> None:
-    if await state.get_state() is not None and await registration.resume(state, responder):
+    if await state.get_state() is not None and (
+        await registration.resume(state, responder)
+        or await warehouse_registration.resume(state, responder)
+    ):
         return
     role = await sellers.role_of(event_from_user.id, settings.operator_ids, uow)
     if role == "operator":

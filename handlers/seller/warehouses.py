@@ -1,0 +1,350 @@
+"""/warehouses: the seller's list, a warehouse card, edit, archive, more documents, resubmit."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.responder import Button, Keyboard, Responder
+from bot.settings import Settings
+from domain.errors import InvalidInput
+from domain.model import DocumentKind, Warehouse, WarehouseStatus
+from domain.services import warehouses as service
+from domain.unit_of_work import UnitOfWork
+from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.seller import warehouse_registration
+from handlers.seller.warehouse_registration import uploaded_document
+
+router = Router(name=__name__)
+
+A = WarehouseMenuAction
+EDITABLE = [field.value for field in service.EditableField]
+
+
+class WarehouseChange(StatesGroup):
+    value = State()
+    confirm = State()
+    documents = State()
+
+
+async def _leave_change(state: FSMContext) -> None:
+    """Leave a half-done edit (an unfinished new-warehouse conversation is kept: /cancel ends it)."""
+    if await state.get_state() in WarehouseChange.__all_states_names__:
+        await state.clear()
+
+
+def _menu(action: WarehouseMenuAction, warehouse_id: int = 0, field: str = "") -> WarehouseMenu:
+    return WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field)
+
+
+async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None:
+    seller = await service.seller_of(user_id, uow)
+    warehouses = await uow.warehouses.for_seller(seller.id)
+    rows: Keyboard = [
+        [
+            Button(
+                label="warehouse.list_item",
+                params={"name": w.name, "status": responder.label(f"status.{w.status.value}")},
+                callback=_menu(A.VIEW, w.id),
+            )
+        ]
+        for w in warehouses
+    ]
+    responder.reply(
+        "warehouse.list",
+        warehouses=warehouses,
+        keyboard=[*rows, [Button(label="warehouse.add", callback=_menu(A.ADD))]],
+    )
+
+
+def show_card(warehouse: Warehouse, responder: Responder) -> None:
+    buttons: list[Button] = []
+    if warehouse.status not in (WarehouseStatus.REJECTED, WarehouseStatus.ARCHIVED):
+        buttons.append(Button(label="common.edit", callback=_menu(A.EDIT, warehouse.id)))
+    if warehouse.status in (WarehouseStatus.NEEDS_DOCUMENTS, WarehouseStatus.SUSPENDED):
+        buttons.append(
+            Button(label="warehouse.add_documents", callback=_menu(A.ADD_DOCUMENTS, warehouse.id))
+        )
+    responder.reply(
+        "warehouse.card",
+        warehouse=warehouse,
+        status=responder.label(f"status.{warehouse.status.value}"),
+        capabilities=[responder.label(f"capability.{c}") for c in warehouse.capabilities],
+        documents=[
+            (responder.label(f"document.{d.kind.value}"), d.file_name) for d in warehouse.documents
+        ],
+        keyboard=[
+            buttons,
+            [
+                Button(label="warehouse.archive", callback=_menu(A.ARCHIVE, warehouse.id)),
+                Button(label="warehouse.back_to_list", callback=_menu(A.LIST)),
+            ],
+        ],
+    )
+
+
+@router.message(Command("warehouses"))
+async def warehouses_command(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    await state.clear()
+    await show_list(event_from_user.id, uow, responder)
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.LIST))
+async def list_pressed(
+    query: CallbackQuery, event_from_user: User, uow: UnitOfWork, responder: Responder
+) -> None:
+    await show_list(event_from_user.id, uow, responder)
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.ADD))
+async def add_pressed(
+    query: CallbackQuery,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    seller = await service.seller_of(event_from_user.id, uow)
+    await warehouse_registration.begin(state, responder, seller.home_country)
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.VIEW))
+async def view_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    show_card(
+        await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
+        responder,
+    )
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.EDIT))
+async def edit_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    fields = [
+        Button(label=f"field.{name}", callback=_menu(A.EDIT_FIELD, warehouse.id, name))
+        for name in EDITABLE
+    ]
+    responder.reply(
+        "warehouse.choose_field",
+        name=warehouse.name,
+        verified=warehouse.status == WarehouseStatus.VERIFIED,
+        keyboard=[
+            *(fields[i : i + 2] for i in range(0, len(fields), 2)),
+            [Button(label="warehouse.back_to_card", callback=_menu(A.VIEW, warehouse.id))],
+        ],
+    )
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.EDIT_FIELD))
+async def field_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    if callback_data.field not in EDITABLE:
+        raise InvalidInput("errors.invalid_choice")
+    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    await state.set_state(WarehouseChange.value)
+    await state.set_data({"warehouse_id": warehouse.id, "field": callback_data.field})
+    responder.reply(
+        "warehouse.ask_new_value",
+        field=responder.label(f"field.{callback_data.field}"),
+        current=getattr(warehouse, callback_data.field) or "—",
+        verified=warehouse.status == WarehouseStatus.VERIFIED,
+    )
+
+
+@router.message(WarehouseChange.value, F.text)
+async def new_value(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    assert message.text is not None
+    data = await state.get_data()
+    warehouse = await service.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    field = service.EditableField(data["field"])
+    value = service.clean_field(warehouse.country, field, message.text)
+    if warehouse.status == WarehouseStatus.VERIFIED:
+        # Say what saving does before it happens: orders cannot ship from it until re-approved.
+        await state.set_state(WarehouseChange.confirm)
+        await state.update_data(value=message.text)
+        responder.reply(
+            "warehouse.confirm_back_to_review",
+            name=warehouse.name,
+            field=responder.label(f"field.{field.value}"),
+            value=value or "—",
+            keyboard=[
+                [
+                    Button(
+                        label="warehouse.save_and_review", callback=_menu(A.SAVE_EDIT, warehouse.id)
+                    ),
+                    Button(label="common.cancel", callback=_menu(A.VIEW, warehouse.id)),
+                ]
+            ],
+        )
+        return
+    await service.edit_warehouse(
+        event_from_user.id, warehouse.id, field, message.text, settings.operator_ids, uow
+    )
+    await state.clear()
+    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=False)
+    show_card(warehouse, responder)
+
+
+@router.callback_query(WarehouseChange.confirm, WarehouseMenu.filter(F.action == A.SAVE_EDIT))
+async def save_confirmed(
+    query: CallbackQuery,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    data = await state.get_data()
+    field = service.EditableField(data["field"])
+    back_to_review = await service.edit_warehouse(
+        event_from_user.id, data["warehouse_id"], field, data["value"], settings.operator_ids, uow
+    )
+    await state.clear()
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    warehouse = await service.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.ARCHIVE))
+async def archive_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    responder.reply(
+        "warehouse.confirm_archive",
+        name=warehouse.name,
+        keyboard=[
+            [
+                Button(
+                    label="warehouse.archive_confirm",
+                    callback=_menu(A.ARCHIVE_CONFIRMED, warehouse.id),
+                ),
+                Button(label="common.cancel", callback=_menu(A.VIEW, warehouse.id)),
+            ]
+        ],
+    )
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.ARCHIVE_CONFIRMED))
+async def archive_confirmed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    warehouse = await service.archive_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply("warehouse.archived", name=warehouse.name)
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.ADD_DOCUMENTS))
+async def add_documents_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    await state.set_state(WarehouseChange.documents)
+    await state.set_data({"warehouse_id": warehouse.id})
+    responder.reply(
+        "warehouse.ask_more_documents",
+        name=warehouse.name,
+        note=warehouse.review_note,
+        max_mb=service.MAX_DOCUMENT_BYTES // 2**20,
+        keyboard=[[Button(label="warehouse.resubmit", callback=_menu(A.RESUBMIT, warehouse.id))]],
+    )
+
+
+@router.message(WarehouseChange.documents, F.document | F.photo)
+async def more_documents(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    data = await state.get_data()
+    warehouse = await service.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    # Required documents were complete at submission; what the reviewer asked for is extra.
+    kind = DocumentKind.OTHER
+    await service.add_document(
+        event_from_user.id, warehouse.id, uploaded_document(message, kind), uow
+    )
+    responder.reply(
+        "warehouse.document_received",
+        document=responder.label(f"document.{kind.value}"),
+        file_name=(message.document.file_name if message.document else None) or "photo.jpg",
+        keyboard=[[Button(label="warehouse.resubmit", callback=_menu(A.RESUBMIT, warehouse.id))]],
+    )
+
+
+@router.callback_query(WarehouseMenu.filter(F.action == A.RESUBMIT))
+async def resubmit_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    warehouse = await service.resubmit(
+        event_from_user.id, callback_data.warehouse_id, settings.operator_ids, uow
+    )
+    await state.clear()
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply("warehouse.submitted", name=warehouse.name)
+
+
+@router.message(WarehouseChange.value)
+async def expecting_value(message: Message, responder: Responder) -> None:
+    responder.reply("registration.expecting_text")
+
+
+@router.message(WarehouseChange.documents)
+async def expecting_more_documents(message: Message, responder: Responder) -> None:
+    responder.reply("warehouse.expecting_document", max_mb=service.MAX_DOCUMENT_BYTES // 2**20)

@@ -1,0 +1,361 @@
+"""Outgoing-message rate limits, enforced before Telegram has to enforce them.
+
+Three buckets apply to every send: a global rate (messages per second for the whole bot), a
+minimum interval between two messages to the same chat, and, for groups (negative chat ids),
+a sliding window of N messages per minute. `acquire(chat_id)` waits until a send is allowed
+under all of them and reserves it; `pause_chat`/`pause_global` honour a 429's `retry_after`.
+
+Two implementations share the `RateLimiter` protocol: `InProcessRateLimiter` (one process) and
+`RedisRateLimiter` (several processes share the buckets through an atomic Lua script).
+
+The algorithm is the same in both. A chat first waits until *its* buckets allow a send now; only
+then does it take the next global slot and push its own next-allowed time past that slot. Taking
+the global slot last means a chat with a long queue never holds global capacity it cannot use
+yet (no head-of-line blocking), and measuring the chat interval from the global slot keeps the
+per-chat spacing true even when the global bucket delays a send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+MonotonicClock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Telegram's documented limits, with head-room; built from the settings by the caller."""
+
+    global_per_second: float = 25.0
+    # Applies to every chat: Telegram asks for at most one message per second in any chat.
+    chat_interval: float = 1.0
+    group_per_window: int = 20
+    group_window: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.global_per_second <= 0:
+            raise ValueError("global_per_second must be positive")
+        if self.chat_interval < 0 or self.group_window <= 0 or self.group_per_window < 1:
+            raise ValueError("chat_interval, group_window and group_per_window must be sane")
+
+    @property
+    def global_interval(self) -> float:
+        return 1.0 / self.global_per_second
+
+
+def is_group_chat(chat_id: int) -> bool:
+    """Groups, supergroups and channels have negative ids; users have positive ones."""
+    return chat_id < 0
+
+
+class RateLimiter(Protocol):
+    """What the sender needs from a rate limiter."""
+
+    async def acquire(self, chat_id: int | None) -> None:
+        """Wait until a send to `chat_id` (None: not chat-specific) is allowed, and reserve it."""
+
+    async def pause_chat(self, chat_id: int, seconds: float) -> None:
+        """Let nothing go to `chat_id` for `seconds` (Telegram's `retry_after` for that chat)."""
+
+    async def pause_global(self, seconds: float) -> None:
+        """Let nothing go anywhere for `seconds`."""
+
+
+@dataclass(slots=True)
+class _ChatBucket:
+    next_free: float = 0.0
+    paused_until: float = 0.0
+    # Reserved send times of the last `group_per_window` messages (groups only).
+    recent: deque[float] = field(default_factory=deque)
+    # One waiter per chat at a time; asyncio.Lock is FIFO, which makes a chat's sends fair.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+class InProcessRateLimiter:
+    """Buckets in this process's memory. Waiting is `sleep` until the reserved time, never polling."""
+
+    # How often idle chat buckets are swept out, in acquisitions.
+    _SWEEP_EVERY = 1024
+
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        *,
+        clock: MonotonicClock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or RateLimits()
+        self._clock = clock
+        self._sleep = sleep
+        self._global_next = 0.0
+        self._global_paused_until = 0.0
+        self._chats: dict[int, _ChatBucket] = {}
+        self._since_sweep = 0
+
+    async def acquire(self, chat_id: int | None) -> None:
+        if chat_id is None:
+            await self._acquire_global()
+            return
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            bucket = self._chats[chat_id] = _ChatBucket()
+        bucket.users += 1
+        try:
+            async with bucket.lock:
+                await self._acquire_chat(chat_id, bucket)
+        finally:
+            bucket.users -= 1
+            self._maybe_sweep()
+
+    async def pause_chat(self, chat_id: int, seconds: float) -> None:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            bucket = self._chats[chat_id] = _ChatBucket()
+        bucket.paused_until = max(bucket.paused_until, self._clock() + seconds)
+
+    async def pause_global(self, seconds: float) -> None:
+        self._global_paused_until = max(self._global_paused_until, self._clock() + seconds)
+
+    async def _acquire_global(self) -> None:
+        while True:
+            now = self._clock()
+            slot = self._reserve_global(now)
+            if slot > now:
+                await self._sleep(slot - now)
+            # A 429 may have paused everything while we slept; then our slot is void.
+            if self._clock() >= self._global_paused_until:
+                return
+
+    async def _acquire_chat(self, chat_id: int, bucket: _ChatBucket) -> None:
+        limits = self.limits
+        group = is_group_chat(chat_id)
+        while True:
+            now = self._clock()
+            ready = max(now, bucket.next_free, bucket.paused_until)
+            if group:
+                while bucket.recent and bucket.recent[0] <= now - limits.group_window:
+                    bucket.recent.popleft()
+                if len(bucket.recent) >= limits.group_per_window:
+                    ready = max(
+                        ready, bucket.recent[-limits.group_per_window] + limits.group_window
+                    )
+            if ready > now:
+                await self._sleep(ready - now)
+                continue
+            slot = self._reserve_global(now)
+            bucket.next_free = slot + limits.chat_interval
+            if group:
+                bucket.recent.append(slot)
+            if slot > now:
+                await self._sleep(slot - now)
+            now = self._clock()
+            if now >= bucket.paused_until and now >= self._global_paused_until:
+                # Count the interval from when we really go: if the event loop woke us late,
+                # the chat's next message must not be squeezed closer to this one.
+                bucket.next_free = max(bucket.next_free, now + limits.chat_interval)
+                return
+            # Paused while waiting for the global slot: go round again and wait out the pause.
+
+    def _reserve_global(self, now: float) -> float:
+        slot = max(now, self._global_next, self._global_paused_until)
+        self._global_next = slot + self.limits.global_interval
+        return slot
+
+    def _maybe_sweep(self) -> None:
+        self._since_sweep += 1
+        if self._since_sweep < self._SWEEP_EVERY:
+            return
+        self._since_sweep = 0
+        now = self._clock()
+        window = self.limits.group_window
+        idle = [
+            chat_id
+            for chat_id, bucket in self._chats.items()
+            if bucket.users == 0
+            and bucket.next_free <= now
+            and bucket.paused_until <= now
+            and (not bucket.recent or bucket.recent[-1] <= now - window)
+        ]
+        for chat_id in idle:
+            del self._chats[chat_id]
+
+
+# Times are integer microseconds of the Redis server's clock, so every process agrees on "now"
+# and no float precision is lost (string.format('%d') keeps all digits, unlike tostring).
+#
+# KEYS: 1 global next-free, 2 global pause-until, [3 chat next-free, 4 chat pause-until,
+#       5 chat window (sorted set of reserved send times; groups only)]
+# ARGV: 1 global interval us, 2 chat interval us, 3 window limit (0 = not a group), 4 window us
+# Returns {1, delay_us} when a slot was reserved (send after delay_us), or {0, delay_us} when the
+# chat is not ready yet (call again after delay_us).
+_ACQUIRE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local function read(key)
+  return tonumber(redis.call('GET', key) or '0')
+end
+local function store(key, value)
+  local ttl_ms = math.floor((value - now) / 1000) + 1000
+  redis.call('SET', key, string.format('%d', value), 'PX', ttl_ms)
+end
+local ready = now
+local has_chat = #KEYS >= 3
+local limit = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+if has_chat then
+  ready = math.max(ready, read(KEYS[3]), read(KEYS[4]))
+  if limit > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - window)
+    local count = redis.call('ZCARD', KEYS[5])
+    if count >= limit then
+      local edge = redis.call('ZRANGE', KEYS[5], count - limit, count - limit, 'WITHSCORES')
+      ready = math.max(ready, tonumber(edge[2]) + window)
+    end
+  end
+end
+if ready > now then
+  return {0, ready - now}
+end
+local slot = math.max(now, read(KEYS[1]), read(KEYS[2]))
+store(KEYS[1], slot + tonumber(ARGV[1]))
+if has_chat then
+  store(KEYS[3], slot + tonumber(ARGV[2]))
+  if limit > 0 then
+    local member = string.format('%d', slot)
+    redis.call('ZADD', KEYS[5], member, member)
+    redis.call('PEXPIRE', KEYS[5], math.floor((slot + window - now) / 1000) + 1000)
+  end
+end
+return {1, slot - now}
+"""
+
+# KEYS: 1 pause-until key. ARGV: 1 pause length us. Only ever extends a pause.
+_PAUSE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local until_us = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_us > current then
+  local ttl_ms = math.floor(tonumber(ARGV[1]) / 1000) + 1000
+  redis.call('SET', KEYS[1], string.format('%d', until_us), 'PX', ttl_ms)
+end
+return 1
+"""
+
+# After sleeping towards a reserved slot. KEYS: 1 global pause-until, [2 chat pause-until,
+# 3 chat next-free]; ARGV: 1 chat interval us. Returns the longest remaining pause in us; when
+# there is none, the chat's next-free time is counted from now (we may have woken up late).
+_CONFIRM_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local remaining = tonumber(redis.call('GET', KEYS[1]) or '0') - now
+if #KEYS >= 3 then
+  remaining = math.max(remaining, tonumber(redis.call('GET', KEYS[2]) or '0') - now)
+  if remaining <= 0 then
+    local next_free = now + tonumber(ARGV[1])
+    if next_free > tonumber(redis.call('GET', KEYS[3]) or '0') then
+      local ttl_ms = math.floor(tonumber(ARGV[1]) / 1000) + 1000
+      redis.call('SET', KEYS[3], string.format('%d', next_free), 'PX', ttl_ms)
+    end
+  end
+end
+return math.max(remaining, 0)
+"""
+
+_US = 1_000_000
+
+
+class RedisRateLimiter:
+    """Buckets in Redis, shared by every process using the same `prefix`; all keys expire.
+
+    The keys of one acquisition live in different hash slots, so this needs a single Redis
+    (or a primary with replicas), not Redis Cluster.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        limits: RateLimits | None = None,
+        *,
+        prefix: str = "sellerbot:rate",
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or RateLimits()
+        self._redis = redis
+        self._prefix = prefix
+        self._sleep = sleep
+        self._acquire_script = redis.register_script(_ACQUIRE_SCRIPT)
+        self._pause_script = redis.register_script(_PAUSE_SCRIPT)
+        self._confirm_script = redis.register_script(_CONFIRM_SCRIPT)
+        # Serialises this process's waiters per chat (FIFO), so Redis only arbitrates between
+        # processes and a chat's sends from here keep their order.
+        self._local_locks: dict[int | None, asyncio.Lock] = {}
+        self._local_users: dict[int | None, int] = {}
+
+    def _keys(self, chat_id: int | None) -> list[str]:
+        keys = [f"{self._prefix}:global:next", f"{self._prefix}:global:pause"]
+        if chat_id is not None:
+            chat = f"{self._prefix}:chat:{chat_id}"
+            keys += [f"{chat}:next", f"{chat}:pause", f"{chat}:window"]
+        return keys
+
+    def _confirm_keys(self, chat_id: int | None) -> list[str]:
+        keys = [f"{self._prefix}:global:pause"]
+        if chat_id is not None:
+            chat = f"{self._prefix}:chat:{chat_id}"
+            keys += [f"{chat}:pause", f"{chat}:next"]
+        return keys
+
+    async def acquire(self, chat_id: int | None) -> None:
+        lock = self._local_locks.get(chat_id)
+        if lock is None:
+            lock = self._local_locks[chat_id] = asyncio.Lock()
+        self._local_users[chat_id] = self._local_users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                await self._acquire(chat_id)
+        finally:
+            self._local_users[chat_id] -= 1
+            if not self._local_users[chat_id]:
+                del self._local_users[chat_id]
+                del self._local_locks[chat_id]
+
+    async def _acquire(self, chat_id: int | None) -> None:
+        limits = self.limits
+        group = chat_id is not None and is_group_chat(chat_id)
+        args = [
+            round(limits.global_interval * _US),
+            round(limits.chat_interval * _US),
+            limits.group_per_window if group else 0,
+            round(limits.group_window * _US),
+        ]
+        keys = self._keys(chat_id)
+        while True:
+            reserved, delay_us = await self._acquire_script(keys=keys, args=args)
+            if delay_us > 0:
+                await self._sleep(int(delay_us) / _US)
+            if not reserved:
+                continue
+            if delay_us <= 0:
+                return
+            # We slept towards our slot: make sure no 429 paused the bucket in the meantime.
+            remaining = await self._confirm_script(keys=self._confirm_keys(chat_id), args=args[1:2])
+            if int(remaining) <= 0:
+                return
+
+    async def pause_chat(self, chat_id: int, seconds: float) -> None:
+        await self._pause_script(
+            keys=[f"{self._prefix}:chat:{chat_id}:pause"], args=[round(seconds * _US)]
+        )
+
+    async def pause_global(self, seconds: float) -> None:
+        await self._pause_script(keys=[f"{self._prefix}:global:pause"], args=[round(seconds * _US)])

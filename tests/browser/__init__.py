@@ -1,0 +1,1 @@
+"""The sandbox web chat: its HTTP API, and the page driven in a real browser."""

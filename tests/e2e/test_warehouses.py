@@ -1,0 +1,227 @@
+"""Warehouses end to end: sellers declare them with documents, operators review them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.sandbox.emulator import BotApiEmulator
+from domain.model import AuditEntry, Warehouse, WarehouseStatus
+from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
+
+PDF = b"%PDF-1.4\n% test document\n"
+
+
+async def register_seller(chat: Chat, store: str, country_button: str = "China") -> None:
+    await chat.send("/start")
+    await chat.press("I sell on AliExpress")
+    await chat.send(store)
+    await chat.press(country_button)
+    await chat.press("English")
+    await chat.press("Create my store")
+    await chat.expect("is registered")
+
+
+async def upload(
+    chat: Chat, name: str, content: bytes = PDF, mime: str = "application/pdf"
+) -> None:
+    chat._mark = len(chat.emulator.activity)
+    await chat.user.upload_document(name, content, mime)
+
+
+async def add_domestic(chat: Chat, name: str = "Shenzhen main") -> None:
+    await chat.send("/warehouses")
+    await chat.press("Add a warehouse")
+    await chat.press("Domestic warehouse")
+    await chat.expect("What should this warehouse be called")
+    await chat.send(name)
+    await chat.press("China")
+    await chat.expect("Street address")
+    await chat.send("1 Keji Road, Nanshan")
+    await chat.expect("City")
+    await chat.send("Shenzhen")
+    await chat.press("Skip")
+    await chat.expect("Postcode")
+    await chat.send("518000")
+    await chat.expect("contact person")
+    await chat.send("Li Wei")
+    await chat.expect("phone number")
+    await chat.send("138 0013 8000")
+    await chat.press("Sorting")
+    await chat.press("Shipping")
+    await chat.press("Done")
+    await chat.expect("Business licence")
+    await upload(chat, "licence.pdf")
+    await chat.expect("All required documents are here")
+    await chat.press("Continue")
+    await chat.expect("Please check the warehouse")
+    await chat.press("Submit for review")
+    await chat.expect("was sent for review")
+
+
+async def add_overseas(chat: Chat) -> None:
+    await chat.send("/warehouses")
+    await chat.press("Add a warehouse")
+    await chat.press("Overseas warehouse")
+    await chat.send("Berlin hub")
+    await chat.expect("Which country is the overseas warehouse in")
+    await chat.send("Germany")
+    await chat.expect("Street address")
+    await chat.send("Lagerstrasse 5")
+    await chat.send("Berlin")
+    await chat.press("Skip")
+    await chat.send("1011")  # German postcodes have five digits
+    await chat.expect("doesn't match this country's format")
+    await chat.send("10117")
+    await chat.send("Hans Muller")
+    await chat.send("+49 30 1234567")
+    await chat.press("Shipping")
+    await chat.press("Handles local returns")
+    await chat.press("Done")
+    await upload(chat, "licence.pdf")
+    await chat.expect("Which document shows you may use these premises")
+    await chat.press("Third-party warehouse agreement")
+    await upload(chat, "3pl.pdf")
+    await chat.expect("Customs/VAT registration")
+    await upload(chat, "vat.png", b"\x89PNG\r\n\x1a\n", "image/png")
+    await chat.press("Continue")
+    summary = await chat.expect("Please check the warehouse")
+    assert "Germany" in summary.content
+    assert "vat.png" in summary.content
+    await chat.press("Submit for review")
+    await chat.expect("was sent for review")
+
+
+async def _warehouses(runner: BotRunner) -> dict[str, Warehouse]:
+    assert runner.app is not None
+    async with runner.app.uow_factory() as uow:
+        rows = (await uow.session.execute(select(Warehouse))).scalars().all()
+        for row in rows:
+            uow.session.expunge(row)
+        return {row.name: row for row in rows}
+
+
+async def test_declare_and_review_domestic_and_overseas(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    operator = chat_with(emulator, OPERATOR_ID, name="Olga")
+    seller = chat_with(emulator, 3001)
+    await register_seller(seller, "Gadget Store")
+    await add_domestic(seller)
+    await add_overseas(seller)
+
+    await operator.expect("Warehouse submitted for review: <b>Shenzhen main</b>")
+    warehouses = await _warehouses(runner)
+    assert {w.status for w in warehouses.values()} == {WarehouseStatus.PENDING_REVIEW}
+    domestic, overseas = warehouses["Shenzhen main"], warehouses["Berlin hub"]
+
+    await operator.send("/review")
+    await operator.expect("2 waiting")
+    await operator.press(f"#{domestic.id} Shenzhen main")
+    await operator.expect("Store: Gadget Store")
+    documents = [m for m in operator.user.bot_messages() if m.document is not None]
+    assert documents[-1].document is not None
+    assert documents[-1].document.file_name == "licence.pdf"
+    await operator.press("Approve")
+    await operator.expect("The seller has been notified")
+
+    await operator.send("/review")
+    await operator.press(f"#{overseas.id} Berlin hub")
+    await operator.press("Reject")
+    await operator.expect("Why is <b>Berlin hub</b> rejected?")
+    await operator.send("The lease is not signed")
+    await operator.expect("The seller has been notified")
+
+    await seller.expect("Shenzhen main</b> is verified", timeout=15)
+    rejected = await seller.expect("Berlin hub</b> was rejected", timeout=15)
+    assert "The lease is not signed" in rejected.content
+
+    warehouses = await _warehouses(runner)
+    assert warehouses["Shenzhen main"].status == WarehouseStatus.VERIFIED
+    assert warehouses["Berlin hub"].status == WarehouseStatus.REJECTED
+    assert warehouses["Berlin hub"].review_note == "The lease is not signed"
+    assert warehouses["Shenzhen main"].contact_phone == "+8613800138000"
+    assert runner.app is not None
+    async with runner.app.uow_factory() as uow:
+        entries = (await uow.session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars()
+        trail = [(e.action, e.subject_id, e.actor_id) for e in entries]
+        assert ("warehouse.approve", str(domestic.id), OPERATOR_ID) in trail
+        assert ("warehouse.reject", str(overseas.id), OPERATOR_ID) in trail
+        assert [a for a, *_ in trail].count("warehouse.submitted") == 2
+        shipping = await uow.warehouses.verified_that_can_ship(domestic.seller_id)
+        assert [w.name for w in shipping] == ["Shenzhen main"]
+
+
+async def test_wrong_country_bad_files_and_non_operators_are_refused(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    seller = chat_with(emulator, 3002)
+    await register_seller(seller, "Careful Store")
+    await seller.send("/warehouses")
+    await seller.press("Add a warehouse")
+    await seller.press("Overseas warehouse")
+    await seller.send("Home base")
+    await seller.send("China")
+    await seller.expect("An overseas warehouse must be outside your home country (China)")
+
+    await seller.send("/cancel")
+    await add_domestic_until_documents(seller)
+    await upload(seller, "setup.exe", b"MZ\x90\x00", "application/x-msdownload")
+    await seller.expect("I can't accept “setup.exe”")
+    await upload(seller, "huge.pdf", b"%PDF" + b"0" * (25 * 1024 * 1024))
+    await seller.expect("larger than 20 MB")
+    await upload(seller, "licence.pdf")
+    await seller.expect("All required documents are here")
+    await seller.press("Continue")
+    await seller.press("Submit for review")
+    await seller.expect("was sent for review")
+    (warehouse,) = (await _warehouses(runner)).values()
+    assert [d.file_name for d in warehouse.documents] == ["licence.pdf"]
+
+    # A seller is not an operator: neither the command nor a forged button works.
+    await seller.send("/review")
+    await seller.expect("not allowed")
+    last = seller.user.last_bot_message()
+    assert last is not None
+    await seller.press_data(last.message_id, f"rv:decide:{warehouse.id}:approve:0")
+    await seller.expect_alert("not allowed")
+    assert (await _warehouses(runner))["Main domestic"].status == WarehouseStatus.PENDING_REVIEW
+
+
+async def add_domestic_until_documents(chat: Chat) -> None:
+    await chat.send("/warehouses")
+    await chat.press("Add a warehouse")
+    await chat.press("Domestic warehouse")
+    await chat.send("Main domestic")
+    await chat.press("China")
+    await chat.send("8 Industrial Park")
+    await chat.send("Dongguan")
+    await chat.send("Guangdong")
+    await chat.send("523000")
+    await chat.send("Zhang San")
+    await chat.send("+86 138 0013 8000")
+    await chat.press("Shipping")
+    await chat.press("Done")
+    await chat.expect("Business licence")
+
+
+async def test_seller_cannot_touch_another_sellers_warehouse(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    owner = chat_with(emulator, 3003)
+    intruder = chat_with(emulator, 3004)
+    await register_seller(owner, "Owner Store")
+    await add_domestic(owner, "Owner warehouse")
+    await register_seller(intruder, "Intruder Store")
+    (warehouse,) = (await _warehouses(runner)).values()
+
+    await intruder.send("/warehouses")
+    await intruder.expect("Your warehouses")
+    last = intruder.user.last_bot_message()
+    assert last is not None
+    answers = []
+    for forged in (f"whm:view:{warehouse.id}:", f"whm:archok:{warehouse.id}:", "whm:view:999999:"):
+        await intruder.press_data(last.message_id, forged)
+        answers.append(await intruder.expect_alert("couldn't find that warehouse"))
+    # Someone else's warehouse answers exactly like one that does not exist.
+    assert answers[0] == answers[1] == answers[2]
+    assert (await _warehouses(runner))["Owner warehouse"].status == WarehouseStatus.PENDING_REVIEW
