@@ -99,6 +99,10 @@ class UnitOfWork:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
 
+    def wake_outbox(self) -> None:
+        """Have the outbox look at its rows right after the commit (new or resumed ones)."""
+        self._mark_notifications_added()
+
     def _mark_notifications_added(self) -> None:
         if self._on_notifications_added is not None:
             self.after_commit(self._on_notifications_added)

@@ -18,3 +18,10 @@ for _ in $(seq 1 30); do
   if pg_up && redis_up; then break; fi
   sleep 0.5
 done
+
+# The browser test drives Debian's Chromium; with CI=true it must run, so install it if missing.
+if [ "${CI:-}" = "true" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Chromium for the browser test…"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    chromium fonts-noto-color-emoji fonts-wqy-microhei >/dev/null) || echo "could not install Chromium"
+fi

@@ -18,4 +18,5 @@ async def record_contact(
     user = await uow.users.touch(user_id, telegram_language, now)
     if await uow.blocked_recipients.unblock(user_id):
         await uow.notifications.resume_chat(user_id, now)
+        uow.wake_outbox()
     return resolve_locale(user.locale, telegram_language, default_locale)

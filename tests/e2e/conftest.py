@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram import Router
 
 from bot.app import Application, create_application
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
@@ -51,6 +52,17 @@ class BotRunner:
         self.app = await create_application(
             self.settings, token=DEFAULT_TOKEN, api_base=self.emulator.base_url
         )
+        await self.app.start()
+        return self.app
+
+    async def start_with(self, *routers: Router) -> Application:
+        """Start with extra routers tried before the product's (to provoke failures)."""
+        self.app = await create_application(
+            self.settings, token=DEFAULT_TOKEN, api_base=self.emulator.base_url
+        )
+        for router in routers:
+            self.app.dispatcher.sub_routers.insert(0, router)
+            router._parent_router = self.app.dispatcher
         await self.app.start()
         return self.app
 

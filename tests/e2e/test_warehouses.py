@@ -225,3 +225,132 @@ async def test_seller_cannot_touch_another_sellers_warehouse(
     # Someone else's warehouse answers exactly like one that does not exist.
     assert answers[0] == answers[1] == answers[2]
     assert (await _warehouses(runner))["Owner warehouse"].status == WarehouseStatus.PENDING_REVIEW
+
+
+async def _decide(
+    operator: Chat,
+    warehouse_id: int,
+    name: str,
+    button: str,
+    note: str | None = None,
+    queue: str = "/review",
+) -> None:
+    await operator.send(queue)
+    if queue == "verified":
+        await operator.send("/review")
+        await operator.press("Verified warehouses")
+    await operator.press(f"#{warehouse_id} {name}")
+    await operator.press(button)
+    if note is not None:
+        await operator.expect("<b>" + name + "</b>")
+        await operator.send(note)
+    await operator.expect("The seller has been notified")
+
+
+async def test_lifecycle_documents_suspension_edit_and_archive(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    operator = chat_with(emulator, OPERATOR_ID, name="Olga")
+    seller = chat_with(emulator, 3005)
+    await register_seller(seller, "Lifecycle Store")
+    await add_domestic(seller, "Dongguan")
+    (warehouse,) = (await _warehouses(runner)).values()
+
+    # The operator asks for more documents; the seller adds one and sends it back.
+    await _decide(
+        operator,
+        warehouse.id,
+        "Dongguan",
+        "Ask for documents",
+        "Please add the fire safety certificate",
+    )
+    await seller.expect("needs more documents", timeout=15)
+    await seller.send("/warehouses")
+    await seller.press("Dongguan")
+    await seller.press("Add documents")
+    await seller.expect("fire safety certificate")
+    await upload(seller, "fire.pdf")
+    await seller.expect("Received “fire.pdf”")
+    await seller.press("Send for review again")
+    await seller.expect("was sent for review")
+
+    # Approved, then suspended, then sent back after a fix.
+    await _decide(operator, warehouse.id, "Dongguan", "Approve")
+    await seller.expect("is verified", timeout=15)
+    await _decide(
+        operator,
+        warehouse.id,
+        "Dongguan",
+        "Suspend",
+        "Shipping from an undeclared address",
+        queue="verified",
+    )
+    suspended = await seller.expect("was suspended", timeout=15)
+    assert "undeclared address" in suspended.content
+    assert (await _warehouses(runner))["Dongguan"].status == WarehouseStatus.SUSPENDED
+    await seller.send("/warehouses")
+    await seller.press("Dongguan")
+    await seller.press("Add documents")
+    await seller.press("Send for review again")
+    await seller.expect("was sent for review")
+    await _decide(operator, warehouse.id, "Dongguan", "Approve")
+
+    # Editing a verified warehouse warns first, then sends it back to review.
+    await seller.send("/warehouses")
+    await seller.press("Dongguan")
+    await seller.press("Edit")
+    await seller.expect("saving a change sends it back to review")
+    await seller.press("City")
+    await seller.send("Huizhou")
+    await seller.expect("goes back to review")
+    assert (await _warehouses(runner))["Dongguan"].city == "Shenzhen"
+    await seller.press("Save and send to review")
+    await seller.expect("is pending review again")
+    edited = (await _warehouses(runner))["Dongguan"]
+    assert (edited.city, edited.status) == ("Huizhou", WarehouseStatus.PENDING_REVIEW)
+
+    await seller.send("/warehouses")
+    await seller.press("Dongguan")
+    await seller.press("Archive")
+    await seller.press("Yes, archive it")
+    await seller.expect("is archived")
+    assert (await _warehouses(runner))["Dongguan"].status == WarehouseStatus.ARCHIVED
+    assert runner.app is not None
+    async with runner.app.uow_factory() as uow:
+        actions = [e.action for e in await uow.audit.entries_for("warehouse", warehouse.id)]
+    assert actions == [
+        "warehouse.submitted",
+        "warehouse.docs",
+        "warehouse.resubmitted",
+        "warehouse.approve",
+        "warehouse.suspend",
+        "warehouse.resubmitted",
+        "warehouse.approve",
+        "warehouse.edited",
+        "warehouse.archived",
+    ]
+
+
+async def test_registration_survives_restart_and_back_works(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    seller = chat_with(emulator, 3006)
+    await register_seller(seller, "Patient Store")
+    await seller.send("/warehouses")
+    await seller.press("Add a warehouse")
+    await seller.press("Domestic warehouse")
+    await seller.send("Main")
+    await seller.press("China")
+    await seller.expect("Street address")
+    await seller.press("Back")
+    await seller.expect("A domestic warehouse is in your home country")
+
+    await runner.restart()
+
+    await seller.press("China")
+    await seller.send("2 Harbour Road")
+    await seller.expect("City")
+    await seller.send("/start")
+    await seller.expect("continue where you left off")
+    await seller.send("Xiamen")
+    await seller.expect("Region")

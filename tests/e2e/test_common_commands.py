@@ -1,0 +1,108 @@
+"""Commands every user has, and how the bot behaves when something goes wrong."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from sqlalchemy import func, select
+
+from bot.sandbox.emulator import BotApiEmulator
+from domain.model import AuditEntry, ConversationState, Seller, TelegramUser
+from tests.e2e.conftest import OPERATOR_ID, BotRunner, chat_with
+from tests.e2e.test_warehouses import register_seller
+
+
+async def test_help_is_per_role_and_menus_are_localized(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    guest = chat_with(emulator, 4001)
+    await guest.send("/help")
+    await guest.expect("register your AliExpress store")
+    operator = chat_with(emulator, OPERATOR_ID)
+    await operator.send("/help")
+    await operator.expect("/review")
+    seller = chat_with(emulator, 4002)
+    await register_seller(seller, "Help Store")
+    await seller.send("/help")
+    await seller.expect("/warehouses")
+
+    english = {c["command"]: c["description"] for c in emulator.commands(language_code="")}
+    chinese = {c["command"]: c["description"] for c in emulator.commands(language_code="zh")}
+    assert (
+        set(english)
+        == set(chinese)
+        >= {"start", "help", "cancel", "language", "privacy", "delete_my_data"}
+    )
+    assert english["help"] != chinese["help"]
+
+
+async def test_language_privacy_and_unknown_deep_links(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    chat = chat_with(emulator, 4003, language="de")  # a language we do not speak: English
+    await chat.send("/privacy")
+    await chat.expect("What we store")
+    await chat.send("/language")
+    await chat.press("Español")
+    await chat.expect("Español")
+    await chat.send("/help")
+    await chat.expect("Qué puedo hacer")
+    await chat.send("/start bad*payload!")
+    await chat.expect("🔗")
+    await chat.send("/start " + "A" * 64)
+    await chat.expect("🔗")
+    assert runner.app is not None
+    async with runner.app.uow_factory() as uow:
+        user = await uow.session.get(TelegramUser, 4003)
+        assert user is not None
+        assert user.locale == "es"
+
+
+async def test_delete_my_data_erases_the_seller(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    chat = chat_with(emulator, 4004)
+    await register_seller(chat, "Short Lived Store")
+    await chat.send("/delete_my_data")
+    await chat.press("Keep my data")
+    await chat.expect("Nothing was deleted")
+    await chat.send("/delete_my_data")
+    await chat.press("Yes, delete my data")
+    await chat.expect("Your data has been deleted")
+    assert runner.app is not None
+    async with runner.app.uow_factory() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(Seller)) == 0
+        assert await uow.session.get(TelegramUser, 4004) is None
+        states = (
+            select(func.count())
+            .select_from(ConversationState)
+            .where(ConversationState.user_id == 4004)
+        )
+        assert await uow.session.scalar(states) == 0
+        actions = (await uow.session.execute(select(AuditEntry.action, AuditEntry.actor_id))).all()
+        assert ("user.erased", None) in actions
+
+
+async def test_unexpected_error_gets_an_apology_with_incident_id(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    assert runner.app is not None
+    await runner.stop()
+    failing = Router(name="failing")
+
+    @failing.message(Command("boom"))
+    async def boom(message: Message) -> None:
+        raise RuntimeError("secret internal detail")
+
+    app = await runner.start_with(failing)
+    chat = chat_with(emulator, 4005)
+    await chat.send("/boom")
+    apology = await chat.expect("something went wrong")
+    assert "<code>" in apology.content
+    assert "secret internal detail" not in apology.content
+    assert "Traceback" not in apology.content
+    # The bot is still fine afterwards.
+    await chat.send("/help")
+    await chat.expect("What I can do")
+    assert app is runner.app
