@@ -1,8 +1,8 @@
 """Long polling that confirms a batch of updates only after it has been processed.
 
 aiogram's own loop asks for the next offset while handlers still run, so a crash would lose
-that batch. Here each batch is processed concurrently (a user's updates stay in order through
-the FSM isolation lock) and the offset moves on only when every update of the batch has
+that batch. Here each batch is processed concurrently across users (each user's own updates
+in the order sent), and the offset moves on only when every update of the batch has
 committed. A crash mid-batch means Telegram redelivers it; `processed_updates` makes the
 redelivery harmless.
 """
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.methods import DeleteWebhook, GetUpdates
 from aiogram.types import Update
 
@@ -50,7 +52,21 @@ class Poller:
                 log.exception("update %s failed", update.update_id)
 
     async def process_batch(self, updates: list[Update]) -> None:
-        await asyncio.gather(*(self._handle(update) for update in updates))
+        """Different users' updates run concurrently; one user's run in the order sent.
+
+        The FSM isolation lock alone does not keep order: Redis locks are not first come,
+        first served, so a button press and the text typed right after it could swap.
+        """
+        by_sender: dict[tuple[int | None, int | None], list[Update]] = defaultdict(list)
+        for update in updates:
+            context = UserContextMiddleware.resolve_event_context(update)
+            by_sender[(context.chat_id, context.user_id)].append(update)
+
+        async def in_order(queue: list[Update]) -> None:
+            for update in queue:
+                await self._handle(update)
+
+        await asyncio.gather(*(in_order(queue) for queue in by_sender.values()))
 
     async def run(self) -> None:
         await self._bot(DeleteWebhook(drop_pending_updates=False))

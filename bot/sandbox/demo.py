@@ -7,7 +7,12 @@ that the bot answered as expected, and stops at once when the person takes over.
 
 Arguments may use ``{name}`` placeholders filled from earlier steps' ``capture`` (a regular
 expression with one group, matched against the expected reply), e.g. a buyer link token the
-seller received, which a later buyer step opens with ``/start {buyer_token}``.
+seller received, which a later buyer step opens with ``/start {buyer_token}``, or the id of a
+warehouse, whose review button ``#{warehouse_id} Shenzhen main`` a later operator step presses.
+
+A ``WAIT`` step does nothing itself: it waits for a message the bot sends to its persona on its
+own, because of what someone else did in an earlier step (an operator notified of a
+submission, a seller told about the decision).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = [
     "FLOWS",
     "SAMPLE_FILES",
     "SELLER_REGISTRATION",
+    "WAREHOUSE_APPROVED",
     "DemoAction",
     "DemoDriver",
     "DemoFailed",
@@ -47,6 +53,7 @@ class DemoAction(StrEnum):
     PRESS = "press"  # press the inline button whose label contains the argument
     UPLOAD = "upload"  # send one of SAMPLE_FILES (argument: its name)
     ADVANCE = "advance"  # fast-forward the sandbox clock (argument: seconds)
+    WAIT = "wait"  # act not; wait for `expect`, sent since the previous step began (argument: "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,12 @@ class DemoStep:
     note: str = ""  # a short caption shown while the step plays
     capture: str | None = None  # regex with one group, saved under `capture_as`
     capture_as: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action is DemoAction.WAIT and self.expect is None:
+            raise ValueError("a WAIT step needs the reply it waits for (expect)")
+        if (self.capture is None) != (self.capture_as is None):
+            raise ValueError("capture and capture_as go together")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +118,10 @@ SAMPLE_FILES: dict[str, SampleFile] = {
     ),
 }
 
+STORE_NAME = "Shenzhen Gadgets"
+WAREHOUSE_NAME = "Shenzhen main"
+WAREHOUSE_DOCUMENT = "warehouse-certificate.pdf"
+
 SELLER_REGISTRATION = DemoFlow(
     name="seller_registration",
     title="A seller registers a store",
@@ -126,7 +143,7 @@ SELLER_REGISTRATION = DemoFlow(
         DemoStep(
             "seller",
             DemoAction.SEND,
-            "Shenzhen Gadgets",
+            STORE_NAME,
             expect="Which country is your business based in?",
             note="They type the store name",
         ),
@@ -154,8 +171,171 @@ SELLER_REGISTRATION = DemoFlow(
     ),
 )
 
-# Later issues append their flows here (warehouse review, order shipped, buyer, return).
-FLOWS: tuple[DemoFlow, ...] = (SELLER_REGISTRATION,)
+WAREHOUSE_APPROVED = DemoFlow(
+    name="warehouse_approved",
+    title="A warehouse approved by an operator",
+    steps=(
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "/warehouses",
+            expect="Your warehouses",
+            note="The seller opens their warehouses",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Add a warehouse",
+            expect="New warehouse",
+            note="…and adds one",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Domestic warehouse",
+            expect="What should this warehouse be called",
+            note="A domestic warehouse, in their home country",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            WAREHOUSE_NAME,
+            expect="A domestic warehouse is in your home country",
+            note="They name it",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "China",
+            expect="Street address",
+            note="They confirm the country",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "1 Keji Road, Nanshan",
+            expect="City:",
+            note="The street address…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "Shenzhen",
+            expect="Region, province or state",
+            note="…the city…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Skip",
+            expect="Postcode",
+            note="…no region (it is optional)…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "518000",
+            expect="contact person",
+            note="…and a Chinese six-digit postcode",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "Li Wei",
+            expect="phone number",
+            note="The contact person…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "+86 138 0013 8000",
+            expect="What does this warehouse do?",
+            note="…and their phone",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Sorting",
+            expect="What does this warehouse do?",
+            note="The warehouse sorts…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Shipping",
+            expect="What does this warehouse do?",
+            note="…and ships",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Done",
+            expect="Business licence",
+            note="The bot asks for the certification documents",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.UPLOAD,
+            WAREHOUSE_DOCUMENT,
+            expect="All required documents are here",
+            note="The seller uploads the business licence (a PDF)",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Continue",
+            expect="Please check the warehouse",
+            note="They check the summary…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Submit for review",
+            expect="was sent for review",
+            note="…and submit it for review",
+        ),
+        DemoStep(
+            "operator",
+            DemoAction.WAIT,
+            "",
+            expect="Warehouse submitted for review",
+            note="The operator is notified",
+            capture=r"\(#(\d+)\)",
+            capture_as="warehouse_id",
+        ),
+        DemoStep(
+            "operator",
+            DemoAction.SEND,
+            "/review",
+            expect="Review queue",
+            note="The operator opens the review queue",
+        ),
+        DemoStep(
+            "operator",
+            DemoAction.PRESS,
+            "#{warehouse_id} " + WAREHOUSE_NAME,
+            expect="Store: " + STORE_NAME,
+            note="…opens the warehouse: its documents come first",
+        ),
+        DemoStep(
+            "operator",
+            DemoAction.PRESS,
+            "Approve",
+            expect="The seller has been notified",
+            note="…and approves it",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.WAIT,
+            "",
+            expect=WAREHOUSE_NAME + " is verified",
+            note="The seller learns the warehouse is verified: orders can ship from it",
+        ),
+    ),
+)
+
+# Later issues append their flows here (order shipped, buyer, return).
+FLOWS: tuple[DemoFlow, ...] = (SELLER_REGISTRATION, WAREHOUSE_APPROVED)
 
 
 class DemoFailed(Exception):
@@ -235,6 +415,9 @@ class DemoRunner:
         self.expect_timeout = expect_timeout
         self.status = DemoStatus()
         self._task: asyncio.Task[None] | None = None
+        # Where the previous step began in the bot's output: a WAIT step looks from there,
+        # so a notification its action caused counts even if it came during the pause.
+        self._previous_mark = 0
 
     @property
     def running(self) -> bool:
@@ -244,6 +427,7 @@ class DemoRunner:
         if self.running:
             raise RuntimeError("the demo is already running")
         self.status = DemoStatus(state="running")
+        self._previous_mark = 0
         self._task = asyncio.create_task(self._play(tuple(flows)), name="sandbox-demo")
 
     async def stop(self, reason: str = "stopped") -> None:
@@ -301,6 +485,9 @@ class DemoRunner:
         self._publish(status)
         await asyncio.sleep(self.pause)
         since = self._driver.mark(step.persona)
+        if step.action is DemoAction.WAIT:
+            since = self._previous_mark
+        self._previous_mark = since
         if step.action is DemoAction.SEND:
             await self._driver.send_text(step.persona, argument)
         elif step.action is DemoAction.PRESS:

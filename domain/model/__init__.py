@@ -12,6 +12,20 @@ from domain.model.infrastructure import (
     NotificationStatus,
     ProcessedUpdate,
 )
+from domain.model.orders import (
+    OPEN_ORDER_STATUSES,
+    BudgetMode,
+    BuyerLink,
+    ComplianceFinding,
+    FindingSeverity,
+    Order,
+    OrderLine,
+    OrderSource,
+    OrderStatus,
+    ReminderKind,
+    SellerLogisticsSettings,
+    Shipment,
+)
 from domain.model.sellers import Seller, TelegramUser
 from domain.model.warehouses import (
     Capability,
@@ -23,16 +37,28 @@ from domain.model.warehouses import (
 )
 
 __all__ = [
+    "OPEN_ORDER_STATUSES",
     "AuditEntry",
     "Base",
     "BlockedRecipient",
+    "BudgetMode",
+    "BuyerLink",
     "Capability",
+    "ComplianceFinding",
     "ConversationState",
     "DocumentKind",
+    "FindingSeverity",
     "Notification",
     "NotificationStatus",
+    "Order",
+    "OrderLine",
+    "OrderSource",
+    "OrderStatus",
     "ProcessedUpdate",
+    "ReminderKind",
     "Seller",
+    "SellerLogisticsSettings",
+    "Shipment",
     "TelegramUser",
     "Warehouse",
     "WarehouseDocument",

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.responder import Button, Keyboard, Responder
 from bot.settings import Settings
-from domain.countries import COMMON_SELLER_COUNTRIES, find_countries
+from domain.countries import find_countries
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
@@ -68,6 +68,8 @@ EDIT_GROUPS: dict[str, list[State]] = {
     "capabilities": [W.capabilities],
     "documents": [W.documents],
 }
+# Where semi-managed sellers most often keep overseas stock; any other country can be typed.
+COMMON_OVERSEAS_COUNTRIES = ("US", "DE", "GB", "FR", "ES", "PL", "BR", "RU", "KR")
 TEXT_STEPS = {W.name, W.street, W.city, W.region, W.postcode, W.contact_name, W.phone}
 
 
@@ -116,12 +118,10 @@ def _prompt(step: State, data: dict[str, Any], responder: Responder) -> None:
             ],
         )
     elif step == W.country:
-        codes = [c for c in COMMON_SELLER_COUNTRIES if c != data["home_country"]]
         if data["kind"] == WarehouseKind.DOMESTIC:
             codes = [data["home_country"]]
         else:
-            codes = ["US", "DE", "GB", "FR", "ES", "PL", "BR", "RU", "KR"]
-            codes = [c for c in codes if c != data["home_country"]]
+            codes = [c for c in COMMON_OVERSEAS_COUNTRIES if c != data["home_country"]]
         countries = country_buttons(responder.renderer, responder.locale, codes)
         responder.reply(
             "warehouse.ask_country",

@@ -18,9 +18,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot.runner import SANDBOX_TOKEN
-from bot.sandbox.demo import FLOWS, SAMPLE_FILES, DemoAction
+from bot.sandbox.demo import FLOWS, SAMPLE_FILES, WAREHOUSE_NAME, DemoAction, DemoStatus, DemoStep
 from bot.sandbox.webchat import (
     CLIENT_HEADER,
     OPERATOR,
@@ -30,6 +31,7 @@ from bot.sandbox.webchat import (
     open_sandbox,
 )
 from bot.settings import Settings
+from domain.model import Seller, Warehouse, WarehouseStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -111,6 +113,19 @@ async def _seller_exists(server: WebChatServer, user_id: int) -> bool:
     assert app is not None
     async with app.uow_factory() as uow:
         return await uow.sellers.by_telegram_user(user_id) is not None
+
+
+async def _warehouses(server: WebChatServer) -> list[tuple[str, WarehouseStatus, int]]:
+    """(name, status, owner's Telegram user id) of every warehouse in the sandbox database."""
+    app = server.sandbox.app
+    assert app is not None
+    async with app.uow_factory() as uow:
+        rows = await uow.session.execute(
+            select(Warehouse.name, Warehouse.status, Seller.telegram_user_id)
+            .join(Seller, Seller.id == Warehouse.seller_id)
+            .order_by(Warehouse.id)
+        )
+        return [(name, status, user_id) for name, status, user_id in rows]
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,8 +265,8 @@ async def test_files_are_served_safely(server: WebChatServer, http: aiohttp.Clie
         assert response.status == 404
 
 
-async def test_demo_registers_a_seller_and_stops_when_the_person_takes_over(
-    server: WebChatServer, http: aiohttp.ClientSession
+async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
+    server: WebChatServer, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     personas = {p.key for p in PERSONAS}
     for flow in FLOWS:
@@ -259,11 +274,39 @@ async def test_demo_registers_a_seller_and_stops_when_the_person_takes_over(
             assert step.persona in personas
             if step.action is DemoAction.UPLOAD:
                 assert step.argument in SAMPLE_FILES
+    assert [flow.name for flow in FLOWS][:2] == ["seller_registration", "warehouse_approved"]
 
+    demo = server.sandbox.demo
+    seen: list[tuple[str | None, int]] = []
+    publish = demo._publish
+
+    def record(status: DemoStatus) -> None:
+        seen.append((status.flow, status.step))
+        publish(status)
+
+    monkeypatch.setattr(demo, "_publish", record)
     await _post(http, "/api/demo/start")
-    status = await asyncio.wait_for(server.sandbox.demo.wait(), timeout=45)
+    status = await asyncio.wait_for(server.sandbox.demo.wait(), timeout=90)
     assert status.state == "done", status.message
+    # Every step of every flow was announced, in order.
+    assert list(dict.fromkeys(s for s in seen if s[0] is not None)) == [
+        (flow.name, index) for flow in FLOWS for index in range(1, len(flow.steps) + 1)
+    ]
     assert await _seller_exists(server, SELLER.user_id)
+    # The seller declared a warehouse with the sample PDF; the operator approved it.
+    assert await _warehouses(server) == [(WAREHOUSE_NAME, WarehouseStatus.VERIFIED, SELLER.user_id)]
+    assert status.variables["warehouse_id"].isdigit()
+    chats = (await _state(http))["chats"]
+    operator_documents = [
+        m["document"]["file_name"]
+        for m in chats["operator"]["messages"]
+        if m["from_bot"] and m.get("document")
+    ]
+    assert operator_documents == ["warehouse-certificate.pdf"]
+    assert any(
+        m["from_bot"] and f"Your warehouse <b>{WAREHOUSE_NAME}</b> is verified" in (m["text"] or "")
+        for m in chats["seller"]["messages"]
+    )
 
     # Any manual action stops a running demo at once.
     server.sandbox.demo.pause = 5.0
@@ -272,6 +315,14 @@ async def test_demo_registers_a_seller_and_stops_when_the_person_takes_over(
     await _post(http, "/api/personas/buyer/messages", {"text": "/help"})
     assert not server.sandbox.demo.running
     assert (await _state(http))["demo"]["state"] == "stopped"
+
+
+def test_demo_steps_are_checked_when_written() -> None:
+    # A WAIT step only waits, so it must say what for; a capture needs a name to be saved under.
+    with pytest.raises(ValueError, match="WAIT"):
+        DemoStep("seller", DemoAction.WAIT, "")
+    with pytest.raises(ValueError, match="capture"):
+        DemoStep("seller", DemoAction.SEND, "/start", expect="Who", capture=r"(\w+)")
 
 
 async def test_event_stream_starts_with_a_snapshot_then_sends_changes(

@@ -1,0 +1,340 @@
+"""Orders and their lines, shipping documents, compliance findings, buyer links, and each
+seller's logistics settings (budget policy, rate card, exchange rates).
+
+Order lifecycle: awaiting_confirmation -> confirmed -> shipped -> delivered; an open order
+(awaiting_confirmation or confirmed) can be cancelled with a reason; a shipped or delivered
+order can end as returned. Each move is a method that refuses an illegal one with
+`ConflictError`.
+
+Logistics method and goods characteristics are kept as plain strings here; their meaning
+lives in the logistics module.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.errors import ConflictError
+from domain.model.base import Base, BigId
+
+ORDER_NUMBER_MAX = 64
+PRODUCT_NAME_MAX = 200
+SKU_MAX = 64
+CANCEL_REASON_MAX = 500
+# Numeric(14, 2): twelve digits before the point.
+AMOUNT_LIMIT = Decimal("1e12")
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+# Orders the seller still has to act on before the ship-by deadline.
+OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CONFIRMED})
+
+
+class OrderSource(enum.StrEnum):
+    CONVERSATION = "conversation"
+    IMPORT = "import"
+    API = "api"
+
+
+class ReminderKind(enum.StrEnum):
+    """Alerts about the ship-by deadline; each goes out at most once per order."""
+
+    DUE_IN_24H = "due_24h"
+    DUE_IN_4H = "due_4h"
+    OVERDUE = "overdue"
+
+
+class FindingSeverity(enum.StrEnum):
+    BLOCKER = "blocker"
+    WARNING = "warning"
+
+
+class BudgetMode(enum.StrEnum):
+    WARN = "warn"
+    BLOCK = "block"
+
+
+def _enum(kind: type[enum.StrEnum], length: int = 24) -> Enum:
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def _amount() -> Numeric[Decimal]:
+    return Numeric(14, 2)
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    # 1-based position in the order, as the seller entered or imported it.
+    position: Mapped[int] = mapped_column(Integer)
+    product_name: Mapped[str] = mapped_column(String(PRODUCT_NAME_MAX))
+    sku: Mapped[str | None] = mapped_column(String(SKU_MAX))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(_amount())
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class Order(Base):
+    """A marketplace order the seller fulfils; amounts are in `currency`."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        # The marketplace's number identifies the order within one store.
+        UniqueConstraint("seller_id", "number"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        # The /orders lists: one seller's orders in a status, nearest deadline first.
+        Index("ix_orders_seller_status_ship_by", "seller_id", "status", "ship_by"),
+        # The reminder sweep: open orders whose deadline is near.
+        Index("ix_orders_status_ship_by", "status", "ship_by"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE")
+    )
+    number: Mapped[str] = mapped_column(String(ORDER_NUMBER_MAX))
+    ship_to_country: Mapped[str] = mapped_column(String(2))
+    ship_to_postcode: Mapped[str | None] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(_amount())
+    ship_by: Mapped[datetime]
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))
+    source: Mapped[OrderSource] = mapped_column(_enum(OrderSource, 16))
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # When each ship-by alert was queued; set once, so none goes out twice.
+    reminded_24h_at: Mapped[datetime | None]
+    reminded_4h_at: Mapped[datetime | None]
+    overdue_alerted_at: Mapped[datetime | None]
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=OrderLine.position
+    )
+
+    # ----- rules -----
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ORDER_STATUSES
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.is_open and now >= self.ship_by
+
+    def compute_total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    def _move(self, allowed_from: set[OrderStatus], to: OrderStatus) -> None:
+        if self.status not in allowed_from:
+            raise ConflictError(
+                "orders.transition_refused", current=self.status.value, wanted=to.value
+            )
+        self.status = to
+
+    def confirm(self, now: datetime) -> None:
+        self._move({OrderStatus.AWAITING_CONFIRMATION}, OrderStatus.CONFIRMED)
+        self.confirmed_at = now
+
+    def cancel(self, reason: str, now: datetime) -> None:
+        """Only an open order can be cancelled; after shipping it is a return instead."""
+        self._move(set(OPEN_ORDER_STATUSES), OrderStatus.CANCELLED)
+        self.cancelled_at = now
+        self.cancel_reason = reason
+
+    def mark_shipped(self, now: datetime) -> None:
+        self._move({OrderStatus.CONFIRMED}, OrderStatus.SHIPPED)
+        self.shipped_at = now
+
+    def mark_delivered(self, now: datetime) -> None:
+        self._move({OrderStatus.SHIPPED}, OrderStatus.DELIVERED)
+        self.delivered_at = now
+
+    def mark_returned(self, now: datetime) -> None:
+        self._move({OrderStatus.SHIPPED, OrderStatus.DELIVERED}, OrderStatus.RETURNED)
+        self.returned_at = now
+
+    def reminder_due(self, now: datetime) -> ReminderKind | None:
+        """The most urgent ship-by alert not yet sent, if any is due now.
+
+        A less urgent alert whose time has passed unsent (the scheduler was down, or the order
+        arrived late) is not sent any more: `record_reminder` marks it as done too.
+        """
+        if not self.is_open:
+            return None
+        left = self.ship_by - now
+        if left.total_seconds() <= 0:
+            return ReminderKind.OVERDUE if self.overdue_alerted_at is None else None
+        if left.total_seconds() <= 4 * 3600:
+            return ReminderKind.DUE_IN_4H if self.reminded_4h_at is None else None
+        if left.total_seconds() <= 24 * 3600:
+            return ReminderKind.DUE_IN_24H if self.reminded_24h_at is None else None
+        return None
+
+    def record_reminder(self, kind: ReminderKind, now: datetime) -> None:
+        if kind == ReminderKind.OVERDUE:
+            self.overdue_alerted_at = now
+        if kind in (ReminderKind.OVERDUE, ReminderKind.DUE_IN_4H) and self.reminded_4h_at is None:
+            self.reminded_4h_at = now
+        if self.reminded_24h_at is None:
+            self.reminded_24h_at = now
+
+
+class ComplianceFinding(Base):
+    """One compliance rule that fired when a shipping document was checked; kept for operators."""
+
+    __tablename__ = "compliance_findings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("shipments.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[FindingSeverity] = mapped_column(_enum(FindingSeverity, 16))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Shipment(Base):
+    """The shipping document of (part of) an order, and later its tracking state.
+
+    `confirmed_at` is None while the document is still a draft.
+    """
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    # No cascade: warehouses are archived, never deleted while documents point at them.
+    warehouse_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("warehouses.id"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(16))
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    declared_value: Mapped[Decimal] = mapped_column(_amount())
+    declared_currency: Mapped[str] = mapped_column(String(3))
+    weight_kg: Mapped[Decimal] = mapped_column(Numeric(10, 3))
+    length_cm: Mapped[Decimal] = mapped_column(Numeric(8, 1))
+    width_cm: Mapped[Decimal] = mapped_column(Numeric(8, 1))
+    height_cm: Mapped[Decimal] = mapped_column(Numeric(8, 1))
+    goods_characteristics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    chargeable_weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    estimated_cost: Mapped[Decimal | None] = mapped_column(_amount())
+    cost_currency: Mapped[str | None] = mapped_column(String(3))
+    transit_min_days: Mapped[int | None]
+    transit_max_days: Mapped[int | None]
+    # [{"line_id": int, "quantity": int}, ...]
+    lines_shipped: Mapped[list[dict[str, int]]] = mapped_column(JSON, default=list)
+    is_partial: Mapped[bool] = mapped_column(default=False)
+    # Evidence of safe packing, required above a configurable order value.
+    parcel_photo_file_id: Mapped[str | None] = mapped_column(String(255))
+    compliance_acknowledged: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    # Tracking (17TRACK's canonical statuses); the poller claims rows through the lease.
+    tracking_status: Mapped[str | None] = mapped_column(String(32))
+    tracking_sub_status: Mapped[str | None] = mapped_column(String(64))
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    lease_until: Mapped[datetime | None]
+
+    findings: Mapped[list[ComplianceFinding]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=ComplianceFinding.id
+    )
+
+
+class BuyerLink(Base):
+    """A single-use deep-link token that lets a buyer follow an order; only its hash is kept."""
+
+    __tablename__ = "buyer_links"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    # sha256 of the token, hex.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # Set when a newer link for the same order replaced this unused one.
+    revoked_at: Mapped[datetime | None]
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class SellerLogisticsSettings(Base):
+    """A seller's logistics budget policy, own rate card and the exchange rates they supplied.
+
+    `budget_max_share` is a fraction of the order value (0.15 = 15 %). `exchange_rates` is a
+    list of {"from": "USD", "to": "CNY", "rate": "7.1"} with rates as decimal strings.
+    """
+
+    __tablename__ = "seller_logistics_settings"
+    __table_args__ = (
+        CheckConstraint(
+            "budget_max_share IS NULL OR (budget_max_share > 0 AND budget_max_share <= 1)",
+            name="budget_max_share_fraction",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"), unique=True
+    )
+    budget_max_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    budget_max_per_order: Mapped[Decimal | None] = mapped_column(_amount())
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
+    budget_mode: Mapped[BudgetMode] = mapped_column(_enum(BudgetMode, 8), default=BudgetMode.WARN)
+    rate_card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    exchange_rates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime]
