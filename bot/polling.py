@@ -14,8 +14,8 @@ import logging
 from collections import defaultdict
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import DeleteWebhook, GetUpdates
 from aiogram.types import Update
 

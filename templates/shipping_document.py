@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
@@ -21,7 +22,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from templates.renderer import Renderer
 
@@ -93,7 +93,10 @@ def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, loc
     facts = [
         (label("order"), view.order_number),
         (label("store"), view.store_name),
-        (label("ship_to"), f"{renderer.country_name(view.ship_to_country, locale)} {view.ship_to_postcode}"),
+        (
+            label("ship_to"),
+            f"{renderer.country_name(view.ship_to_country, locale)} {view.ship_to_postcode}",
+        ),
         (label("issued"), renderer.datetime(view.issued_at, locale)),
         (label("declared_value"), money(view.declared_value, view.currency)),
         (label("method"), view.method),
@@ -112,7 +115,12 @@ def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, loc
     )
     rows = [[p(label("product")), p(label("sku")), p(label("quantity")), p(label("unit_price"))]]
     rows += [
-        [p(line.product_name), p(line.sku), p(str(line.quantity)), p(money(line.unit_price, view.currency))]
+        [
+            p(line.product_name),
+            p(line.sku),
+            p(str(line.quantity)),
+            p(money(line.unit_price, view.currency)),
+        ]
         for line in view.lines
     ]
     lines_table = Table(rows, colWidths=[80 * mm, 40 * mm, 20 * mm, 30 * mm], repeatRows=1)
@@ -125,7 +133,9 @@ def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, loc
             ]
         )
     )
-    barcode = Code128(view.tracking_number, barHeight=18 * mm, barWidth=0.38 * mm, humanReadable=True)
+    barcode = Code128(
+        view.tracking_number, barHeight=18 * mm, barWidth=0.38 * mm, humanReadable=True
+    )
 
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
