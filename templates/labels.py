@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-
-def N_(text: str) -> str:
-    return text
-
+from templates.labels_base import N_
+from templates.labels_orders import ORDER_LABELS
+from templates.labels_shipping import SHIPPING_LABELS
 
 LABELS: dict[str, str] = {
     "role.seller": N_("🏪 I sell on AliExpress"),
@@ -114,3 +113,6 @@ LABELS: dict[str, str] = {
     "command.warehouses": N_("Your warehouses"),
     "command.review": N_("Review warehouse submissions"),
 }
+
+LABELS.update(ORDER_LABELS)
+LABELS.update(SHIPPING_LABELS)

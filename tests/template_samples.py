@@ -188,3 +188,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.reason_required": {},
     "warehouse.archive_blocked": {"reasons": ["3 open <orders>"]},
 }
+
+
+def _merge_feature_samples() -> None:
+    """Each feature keeps its samples in its own module, next to this one."""
+    from tests.template_samples_orders import ORDER_SAMPLES
+    from tests.template_samples_shipping import SHIPPING_SAMPLES
+
+    SAMPLES.update(ORDER_SAMPLES)
+    SAMPLES.update(SHIPPING_SAMPLES)
+
+
+_merge_feature_samples()

@@ -28,7 +28,7 @@ def renderer() -> Renderer:
 
 def _source_messages() -> set[str]:
     """What the code and templates ask to translate right now (not what the .pot says)."""
-    method_map = [("templates/labels.py", "python"), ("templates/messages/**.html", "jinja2")]
+    method_map = [("templates/labels*.py", "python"), ("templates/messages/**.html", "jinja2")]
     options = {
         "templates/messages/**.html": {
             "extensions": "jinja2.ext.i18n",
