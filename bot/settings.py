@@ -5,6 +5,7 @@ Kept free of aiogram so that `sellerbot --help` and `check-config` stay fast.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
     tracking_provider: str = Field(default="simulated", pattern="^(simulated|17track)$")
     tracking_api_key: SecretStr | None = None
     tracking_poll_seconds: int = Field(default=300, ge=10)
+
+    # Goods safety: orders worth more than this (in the order's currency) need a photo of the
+    # packed parcel before the shipping document is final.
+    parcel_photo_min_order_value: Decimal = Field(default=Decimal("200"), ge=0)
 
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
