@@ -49,7 +49,7 @@ def minor_unit_exponent(currency: str) -> Decimal:
 
 def to_decimal(value: Any, *, key: str = "money.invalid_amount") -> Decimal:
     """A finite `Decimal` from a `Decimal`, an `int` or a numeric string; floats are refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         # A float has already lost the cents (0.1 + 0.2); make the caller pass text instead.
         raise InvalidInput(key, value=str(value))
     if isinstance(value, Decimal):
@@ -77,9 +77,12 @@ class Money:
 
     def __post_init__(self) -> None:
         currency = normalize_currency(self.currency)
-        amount = to_decimal(self.amount).quantize(
-            minor_unit_exponent(currency), rounding=ROUND_HALF_UP
-        )
+        try:
+            amount = to_decimal(self.amount).quantize(
+                minor_unit_exponent(currency), rounding=ROUND_HALF_UP
+            )
+        except InvalidOperation:  # more digits than the decimal context holds
+            raise InvalidInput("money.invalid_amount", value=str(self.amount)) from None
         object.__setattr__(self, "currency", currency)
         object.__setattr__(self, "amount", amount)
 
@@ -168,9 +171,7 @@ class ExchangeRates:
         return len(self.rates)
 
 
-def convert(
-    amount: Decimal, from_ccy: str, to_ccy: str, rates: ExchangeRates | None
-) -> Decimal:
+def convert(amount: Decimal, from_ccy: str, to_ccy: str, rates: ExchangeRates | None) -> Decimal:
     """`amount` of `from_ccy` in `to_ccy`, unrounded; raises when the seller gave no rate."""
     source, target = normalize_currency(from_ccy), normalize_currency(to_ccy)
     rate = (rates or ExchangeRates()).rate(source, target)
