@@ -18,9 +18,12 @@ from domain.repositories import (
     AuditLog,
     BlockedRecipientRepository,
     ConversationStateRepository,
+    LogisticsSettingsRepository,
     NotificationRepository,
+    OrderRepository,
     ProcessedUpdateRepository,
     SellerRepository,
+    ShipmentRepository,
     TelegramUserRepository,
     WarehouseRepository,
 )
@@ -38,6 +41,9 @@ class UnitOfWork:
     audit: AuditLog
     conversation_states: ConversationStateRepository
     warehouses: WarehouseRepository
+    orders: OrderRepository
+    shipments: ShipmentRepository
+    logistics_settings: LogisticsSettingsRepository
 
     def __init__(
         self,
@@ -64,6 +70,9 @@ class UnitOfWork:
         self.audit = AuditLog(self.session)
         self.conversation_states = ConversationStateRepository(self.session)
         self.warehouses = WarehouseRepository(self.session)
+        self.orders = OrderRepository(self.session)
+        self.shipments = ShipmentRepository(self.session)
+        self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.committed = False
         self._after_commit = []
         return self

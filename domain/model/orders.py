@@ -131,9 +131,7 @@ class Order(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE")
-    )
+    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(ORDER_NUMBER_MAX))
     ship_to_country: Mapped[str] = mapped_column(String(2))
     ship_to_postcode: Mapped[str | None] = mapped_column(String(20))
@@ -254,8 +252,12 @@ class Shipment(Base):
         BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
     )
     # No cascade: warehouses are archived, never deleted while documents point at them.
+    # Checked at commit, so erasing a seller (whose orders and warehouses both cascade away in
+    # one statement) does not trip over the order in which the cascades run.
     warehouse_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("warehouses.id"), index=True
+        BigInteger,
+        ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED"),
+        index=True,
     )
     method: Mapped[str] = mapped_column(String(16))
     carrier: Mapped[str | None] = mapped_column(String(64))

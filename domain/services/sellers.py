@@ -89,9 +89,15 @@ class ErasureBlocker:
 
 
 async def erasure_blockers(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
-    """What stops erasure now. Orders, shipments and return cases add their checks here as
-    those features land; today a seller holds nothing that must outlive the account."""
-    return []
+    """What stops erasure now: orders still to confirm or ship (their buyers are waiting).
+    Return cases add their check here when that feature lands."""
+    blockers: list[ErasureBlocker] = []
+    seller = await uow.sellers.by_telegram_user(user_id)
+    if seller is not None:
+        open_orders = await uow.orders.count_open(seller.id)
+        if open_orders:
+            blockers.append(ErasureBlocker("erasure.open_orders", open_orders))
+    return blockers
 
 
 async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:

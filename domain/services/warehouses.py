@@ -369,8 +369,10 @@ async def resubmit(
 
 
 async def archive_blockers(warehouse: Warehouse, uow: UnitOfWork) -> list[str]:
-    """Why the warehouse cannot be archived now. Open orders shipping from it are added here
-    by the orders feature; no other rule keeps a warehouse alive."""
+    """Why the warehouse cannot be archived now (message keys): a shipping document of an
+    order not yet shipped or cancelled names it. No other rule keeps a warehouse alive."""
+    if await uow.shipments.count_open_for_warehouse(warehouse.id):
+        return ["warehouse.used_by_open_orders"]
     return []
 
 

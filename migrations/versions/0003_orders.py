@@ -187,7 +187,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["warehouse_id"], ["warehouses.id"], name=op.f("fk_shipments_warehouse_id_warehouses")
+            ["warehouse_id"],
+            ["warehouses.id"],
+            name=op.f("fk_shipments_warehouse_id_warehouses"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shipments")),
     )

