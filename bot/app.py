@@ -24,6 +24,7 @@ from bot import database
 from bot.commands import command_menus
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import (
+    DocumentPrefetchMiddleware,
     ErrorMiddleware,
     FloodCounter,
     LocaleMiddleware,
@@ -51,6 +52,9 @@ from templates import Renderer
 log = logging.getLogger(__name__)
 
 OUTBOX_SWEEP_SECONDS = 5.0
+# Data files the bot reads itself (order imports, rate cards); Telegram serves bots up to 20 MB.
+DATA_FILE_MAX_BYTES = 20 * 1024 * 1024
+DATA_FILE_EXTENSIONS = frozenset({".csv", ".xlsx", ".json", ".txt"})
 
 
 @dataclass
@@ -186,6 +190,9 @@ async def create_application(
         )
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
+    dispatcher.update.outer_middleware(
+        DocumentPrefetchMiddleware(DATA_FILE_MAX_BYTES, DATA_FILE_EXTENSIONS)
+    )
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
     )

@@ -6,7 +6,16 @@ from aiogram import F, Router
 
 from handlers import common, fallback
 from handlers.operator import review
-from handlers.seller import registration, warehouse_registration, warehouses
+from handlers.seller import (
+    logistics_settings,
+    new_order,
+    order_import,
+    orders,
+    registration,
+    shipping,
+    warehouse_registration,
+    warehouses,
+)
 
 
 def get_routers() -> list[Router]:
@@ -15,10 +24,16 @@ def get_routers() -> list[Router]:
         # Commands and menus first, so they work in the middle of a conversation...
         common.router,
         warehouses.router,
+        orders.router,
+        logistics_settings.router,
         review.router,
         # ...then the conversations, which take free text in their states.
         registration.router,
         warehouse_registration.router,
+        new_order.router,
+        shipping.router,
+        # Files sent outside any conversation (order imports) come last before the fallback.
+        order_import.router,
         fallback.router,
     ]
     for router in feature_routers:
