@@ -20,6 +20,8 @@ class ReplyQueue:
     def __init__(self, sender: Sender) -> None:
         self._sender = sender
         self._chat_locks: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # How many scheduled flushes use each chat's lock, so idle chats' locks are dropped.
+        self._lock_users: defaultdict[int | None, int] = defaultdict(int)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def schedule(self, responder: Responder) -> None:
@@ -27,18 +29,24 @@ class ReplyQueue:
             return
         # Take the chat's place in line now, so replies leave in commit order.
         lock = self._chat_locks[responder.chat_id]
+        self._lock_users[responder.chat_id] += 1
         task = asyncio.create_task(self._flush(responder, lock))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _flush(self, responder: Responder, lock: asyncio.Lock) -> None:
-        async with lock:
-            try:
+        try:
+            async with lock:
                 await responder.flush(self._sender)
-            except RecipientBlocked:
-                log.info("reply not delivered: chat %s blocked the bot", responder.chat_id)
-            except Exception:
-                log.exception("reply to chat %s failed", responder.chat_id)
+        except RecipientBlocked:
+            log.info("reply not delivered: chat %s blocked the bot", responder.chat_id)
+        except Exception:
+            log.exception("reply to chat %s failed", responder.chat_id)
+        finally:
+            self._lock_users[responder.chat_id] -= 1
+            if not self._lock_users[responder.chat_id]:
+                del self._lock_users[responder.chat_id]
+                del self._chat_locks[responder.chat_id]
 
     async def drain(self) -> None:
         """Wait until every scheduled reply has been sent (or failed)."""
