@@ -46,6 +46,7 @@ from notifications.rate_limits import (
     RateLimits,
     RedisRateLimiter,
 )
+from notifications.reminders import send_due_reminders
 from notifications.sender import Sender
 from templates import Renderer
 
@@ -207,6 +208,15 @@ async def create_application(
         hours=1,
         kwargs={"keep": timedelta(hours=48)},
         id="prune_processed_updates",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        send_due_reminders,
+        "interval",
+        minutes=5,
+        args=[uow_factory, clock],
+        id="order_reminders",
         coalesce=True,
         max_instances=1,
     )

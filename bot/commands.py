@@ -8,7 +8,18 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from domain.locales import SUPPORTED_LOCALES
 from templates import Renderer
 
-MENU_COMMANDS = ("start", "warehouses", "help", "language", "cancel", "privacy", "delete_my_data")
+MENU_COMMANDS = (
+    "start",
+    "orders",
+    "neworder",
+    "import",
+    "warehouses",
+    "help",
+    "language",
+    "cancel",
+    "privacy",
+    "delete_my_data",
+)
 
 
 def telegram_language_code(locale: str) -> str:

@@ -22,7 +22,7 @@ from handlers.callbacks import (
     RoleChoice,
 )
 from handlers.keyboards import language_keyboard
-from handlers.seller import registration, warehouse_registration
+from handlers.seller import new_order, registration, warehouse_registration
 
 router = Router(name=__name__)
 
@@ -61,6 +61,7 @@ async def start(
     if await state.get_state() is not None and (
         await registration.resume(state, responder)
         or await warehouse_registration.resume(state, responder)
+        or await new_order.resume(state, uow, responder)
     ):
         return
     role = await sellers.role_of(event_from_user.id, settings.operator_ids, uow)

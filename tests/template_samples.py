@@ -186,7 +186,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.not_editable": {"current": "rejected"},
     "warehouse.documents_not_requested": {},
     "warehouse.reason_required": {},
-    "warehouse.archive_blocked": {"reasons": ["3 open <orders>"]},
+    "warehouse.archive_blocked": {"reasons": ["warehouse.used_by_open_orders"]},
 }
 
 

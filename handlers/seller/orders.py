@@ -1,7 +1,298 @@
-"""Seller feature module (being built)."""
+"""/orders: the seller's lists (to confirm, to ship, shipped, problems) with pages, an order
+card with the ship-by countdown, confirmation, and cancellation with a required reason.
+
+Also the entry commands of the order intake (/neworder, /import): commands live in this router,
+which is tried before the conversations, so they work in the middle of one.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.responder import Button, Keyboard, Responder
+from domain.errors import ConflictError
+from domain.model import Order, OrderStatus
+from domain.services import orders as service
+from domain.services.orders import OrderFilter
+from domain.services.warehouses import seller_of
+from domain.unit_of_work import UnitOfWork
+from handlers.order_callbacks import OrderMenu, OrderMenuAction
+from handlers.seller import new_order, order_import
 
 router = Router(name=__name__)
+
+A = OrderMenuAction
+FILTER_ROWS = (
+    (OrderFilter.AWAITING, OrderFilter.TO_SHIP),
+    (OrderFilter.SHIPPED, OrderFilter.PROBLEMS),
+)
+
+
+class OrderCancellation(StatesGroup):
+    reason = State()
+
+
+def _menu(
+    action: OrderMenuAction,
+    order_id: int = 0,
+    order_filter: OrderFilter = OrderFilter.AWAITING,
+    page: int = 0,
+) -> OrderMenu:
+    return OrderMenu(action=action, order_id=order_id, listing=order_filter, page=page)
+
+
+def _minutes_left(order: Order, uow: UnitOfWork) -> int:
+    return int((order.ship_by - uow.now()).total_seconds() // 60)
+
+
+async def show_list(
+    user_id: int, order_filter: OrderFilter, page: int, uow: UnitOfWork, responder: Responder
+) -> None:
+    seller = await seller_of(user_id, uow)
+    page = max(page, 0)
+    orders, total = await service.orders_for(seller.id, order_filter, uow, page=page)
+    pages = max(1, -(-total // service.PAGE_SIZE))
+    if not orders and page >= pages:
+        # A page past the end (the list shrank since the button was made): show the last one.
+        page = pages - 1
+        orders, total = await service.orders_for(seller.id, order_filter, uow, page=page)
+    filters: Keyboard = [
+        [
+            Button(
+                label="orders.filter_current"
+                if option == order_filter
+                else f"orders.filter_{option}",
+                params={"name": responder.label(f"orders.filter_{option}")}
+                if option == order_filter
+                else {},
+                callback=_menu(A.LIST, 0, option),
+            )
+            for option in row
+        ]
+        for row in FILTER_ROWS
+    ]
+    items: Keyboard = [
+        [
+            Button(
+                label="orders.list_item",
+                params={
+                    "number": order.number,
+                    "total": responder.renderer.money(
+                        order.total, order.currency, responder.locale
+                    ),
+                    "deadline": order.ship_by.date().isoformat(),
+                },
+                callback=_menu(A.VIEW, order.id, order_filter, page),
+            )
+        ]
+        for order in orders
+    ]
+    paging: list[Button] = []
+    if page > 0:
+        paging.append(
+            Button(label="common.previous", callback=_menu(A.LIST, 0, order_filter, page - 1))
+        )
+    if page + 1 < pages:
+        paging.append(
+            Button(label="common.next", callback=_menu(A.LIST, 0, order_filter, page + 1))
+        )
+    responder.reply(
+        "orders.list",
+        filter=order_filter.value,
+        filter_name=responder.label(f"orders.filter_{order_filter}"),
+        total=total,
+        page=page + 1,
+        pages=pages,
+        keyboard=[*filters, *items, paging],
+    )
+
+
+def show_card(
+    order: Order,
+    uow: UnitOfWork,
+    responder: Responder,
+    order_filter: OrderFilter = OrderFilter.AWAITING,
+    page: int = 0,
+) -> None:
+    actions: list[Button] = []
+    if order.status == OrderStatus.AWAITING_CONFIRMATION:
+        actions.append(Button(label="orders.confirm", callback=_menu(A.CONFIRM, order.id)))
+    if order.is_open:
+        actions.append(Button(label="orders.cancel", callback=_menu(A.CANCEL, order.id)))
+    responder.reply(
+        "orders.card",
+        order=order,
+        minutes_left=_minutes_left(order, uow),
+        keyboard=[
+            actions,
+            [Button(label="orders.back_to_list", callback=_menu(A.LIST, 0, order_filter, page))],
+        ],
+    )
+
+
+async def _leave_cancellation(state: FSMContext) -> None:
+    """Forget an unanswered cancellation; other conversations are left alone."""
+    if await state.get_state() == OrderCancellation.reason.state:
+        await state.clear()
+
+
+# ----- commands -----
+
+
+@router.message(Command("orders"))
+async def orders_command(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    await _leave_cancellation(state)
+    await show_list(event_from_user.id, OrderFilter.AWAITING, 0, uow, responder)
+
+
+@router.message(Command("neworder"))
+async def new_order_command(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    await new_order.begin(event_from_user.id, state, uow, responder)
+
+
+@router.message(Command("import"))
+async def import_command(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    await seller_of(event_from_user.id, uow)
+    # Files are imported outside conversations: asking for one leaves the current conversation.
+    await state.clear()
+    order_import.explain(responder)
+
+
+# ----- buttons -----
+
+
+@router.callback_query(OrderMenu.filter(F.action == A.LIST))
+async def list_pressed(
+    query: CallbackQuery,
+    callback_data: OrderMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
+
+
+@router.callback_query(OrderMenu.filter(F.action == A.VIEW))
+async def view_pressed(
+    query: CallbackQuery,
+    callback_data: OrderMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    order = await service.owned_order(event_from_user.id, callback_data.order_id, uow)
+    show_card(order, uow, responder, callback_data.listing, callback_data.page)
+
+
+@router.callback_query(OrderMenu.filter(F.action == A.CONFIRM))
+async def confirm_pressed(
+    query: CallbackQuery,
+    callback_data: OrderMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    order = await service.confirm_order(event_from_user.id, callback_data.order_id, uow)
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply(
+        "orders.confirmed",
+        number=order.number,
+        ship_by=order.ship_by,
+        minutes_left=_minutes_left(order, uow),
+        keyboard=[
+            [
+                Button(label="orders.open", callback=_menu(A.VIEW, order.id, OrderFilter.TO_SHIP)),
+                Button(label="orders.back_to_list", callback=_menu(A.LIST)),
+            ]
+        ],
+    )
+
+
+@router.callback_query(OrderMenu.filter(F.action == A.CANCEL))
+async def cancel_pressed(
+    query: CallbackQuery,
+    callback_data: OrderMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    order = await service.owned_order(event_from_user.id, callback_data.order_id, uow)
+    if not order.is_open:
+        # Asking for a reason first would only end in the same refusal.
+        raise ConflictError(
+            "orders.transition_refused",
+            current=order.status.value,
+            wanted=OrderStatus.CANCELLED.value,
+        )
+    await state.set_state(OrderCancellation.reason)
+    await state.set_data({"order_id": order.id})
+    responder.reply(
+        "orders.ask_cancel_reason",
+        number=order.number,
+        keyboard=[[Button(label="orders.keep", callback=_menu(A.KEEP, order.id))]],
+    )
+
+
+@router.callback_query(OrderMenu.filter(F.action == A.KEEP))
+async def keep_pressed(
+    query: CallbackQuery,
+    callback_data: OrderMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    order = await service.owned_order(event_from_user.id, callback_data.order_id, uow)
+    await _leave_cancellation(state)
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    show_card(order, uow, responder)
+
+
+@router.message(OrderCancellation.reason, F.text)
+async def cancel_reason(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    assert message.text is not None
+    data = await state.get_data()
+    order = await service.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
+    await state.clear()
+    responder.reply(
+        "orders.cancelled",
+        number=order.number,
+        reason=order.cancel_reason or "",
+        keyboard=[[Button(label="orders.back_to_list", callback=_menu(A.LIST))]],
+    )
+
+
+@router.message(OrderCancellation.reason)
+async def expecting_reason(message: Message, responder: Responder) -> None:
+    responder.reply("registration.expecting_text")

@@ -1,0 +1,42 @@
+"""Typed callback data of the orders features. Ids and enums only; every value is untrusted
+client input: an order id is re-checked against the caller (`owned_order`) on every use."""
+
+from __future__ import annotations
+
+import enum
+
+from aiogram.filters.callback_data import CallbackData
+
+from domain.services.orders import OrderFilter
+
+
+class OrderMenuAction(enum.StrEnum):
+    LIST = "list"
+    VIEW = "view"
+    CONFIRM = "ok"
+    CANCEL = "cancel"
+    KEEP = "keep"
+
+
+class OrderMenu(CallbackData, prefix="ordm"):
+    action: OrderMenuAction
+    order_id: int = 0
+    listing: OrderFilter = OrderFilter.AWAITING
+    page: int = 0
+
+
+class NewOrderAction(enum.StrEnum):
+    BACK = "back"
+    CANCEL = "cancel"
+    CURRENCY = "cur"
+    SKIP = "skip"
+    ADD_LINE = "line"
+    LINES_DONE = "lines"
+    IN_DAYS = "days"
+    EDIT = "edit"
+    CREATE = "create"
+
+
+class NewOrderForm(CallbackData, prefix="nof"):
+    action: NewOrderAction
+    value: str = ""

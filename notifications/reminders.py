@@ -1,0 +1,26 @@
+"""Ship-by reminders: a scheduler job that queues the due 24 h / 4 h / overdue alerts.
+
+The alerts are outbox rows written in the job's own short transaction (each at most once per
+order, see `domain.services.orders.due_reminders`); the outbox dispatcher delivers them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from domain.clock import Clock, utcnow
+from domain.services.orders import due_reminders
+from domain.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+async def send_due_reminders(uow_factory: Callable[[], UnitOfWork], clock: Clock = utcnow) -> int:
+    """Queue every ship-by alert due now; returns how many were queued."""
+    async with uow_factory() as uow:
+        queued = await due_reminders(clock(), uow)
+        await uow.commit()
+    if queued:
+        log.info("queued %d ship-by reminder(s)", len(queued))
+    return len(queued)
