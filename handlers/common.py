@@ -11,7 +11,8 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.responder import Button, Responder
 from bot.settings import Settings
-from domain.services import sellers
+from domain.errors import NotFound
+from domain.services import orders, sellers
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
     ErasureAction,
@@ -40,13 +41,26 @@ async def cancel(message: Message, state: FSMContext, responder: Responder) -> N
 
 
 @router.message(CommandStart(deep_link=True))
-async def start_with_link(message: Message, command: CommandObject, responder: Responder) -> None:
+async def start_with_link(
+    message: Message, command: CommandObject, uow: UnitOfWork, responder: Responder
+) -> None:
     payload = command.args or ""
     if not DEEP_LINK_PAYLOAD.fullmatch(payload):
         responder.reply("start.link_invalid")
         return
-    # Buyer links are issued with shipped orders; none is known to this bot yet.
-    responder.reply("start.link_unknown")
+    try:
+        view = await orders.peek_buyer_link(payload, uow)
+    except NotFound:
+        responder.reply("start.link_unknown")
+        return
+    responder.reply(
+        "start.link_order",
+        order_number=view.order_number,
+        store_name=view.store_name,
+        status=responder.label(f"order_status.{view.status}"),
+        carrier=view.carrier,
+        tracking_number=view.tracking_number,
+    )
 
 
 @router.message(CommandStart())

@@ -96,6 +96,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "start.buyer_info": {},
     "start.link_invalid": {},
     "start.link_unknown": {},
+    "start.link_order": {
+        "order_number": "AE<1>",
+        "store_name": "Shop <1>",
+        "status": "🚚 Shipped",
+        "carrier": "<COSCO>",
+        "tracking_number": "RB123456785GB",
+    },
     "start.welcome_new": {"name": "Li <Wei>"},
     "start.welcome_operator": {"name": "Olga"},
     "start.welcome_seller": {"store_name": "Shenzhen <Gadgets> & Co"},

@@ -106,3 +106,40 @@ async def test_unexpected_error_gets_an_apology_with_incident_id(
     await chat.send("/help")
     await chat.expect("What I can do")
     assert app is runner.app
+
+
+async def test_buyer_link_shows_the_order_and_unknown_links_are_refused(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    from datetime import timedelta
+
+    from domain.services import orders
+
+    seller_chat = chat_with(emulator, 4006)
+    await register_seller(seller_chat, "Link Store")
+    assert runner.app is not None
+    async with runner.app.uow_factory() as uow:
+        seller = await uow.sellers.by_telegram_user(4006)
+        assert seller is not None
+        order = await orders.create_order(
+            orders.NewOrder(
+                seller_id=seller.id,
+                number="AE-77",
+                ship_to_country="FR",
+                ship_to_postcode="75001",
+                currency="EUR",
+                ship_by=uow.now() + timedelta(days=3),
+                lines=[orders.NewOrderLine(product_name="Lamp", quantity=1, unit_price="20")],
+            ),
+            uow,
+        )
+        token = await orders.issue_buyer_link(order, uow)
+        await uow.commit()
+
+    buyer = chat_with(emulator, 4007, language="fr", name="Claire")
+    await buyer.send(f"/start {token}")
+    shown = await buyer.expect("AE-77")
+    assert "Link Store" in shown.content
+    assert str(4006) not in shown.content  # the seller's Telegram identity is never shown
+    await buyer.send("/start " + "x" * 40)
+    await buyer.expect("🔗")
