@@ -77,6 +77,9 @@ class Application:
 
     async def start(self, *, set_commands: bool = True) -> None:
         """Start background work (outbox, scheduler) and polling; return at once."""
+        # Fills aiogram's cache of the bot's own user (deep links need the username), so no
+        # handler ever asks Telegram for it while holding a transaction.
+        await self.bot.me()
         if set_commands:
             for menu in command_menus(self.renderer, self.settings.default_locale):
                 await self.sender.call(menu, chat_id=None)

@@ -31,7 +31,7 @@ async def _serve(app: Application) -> None:
 
 async def run_bot(settings: Settings) -> None:
     app = await create_application(settings)
-    me = await app.bot.get_me()
+    me = await app.bot.me()
     log.info("running as @%s (long polling)", me.username)
     await _serve(app)
 

@@ -560,13 +560,18 @@ class ShipmentRepository:
         return result.scalars().all()
 
     async def tracking_number_used_elsewhere(self, tracking_number: str, order_id: int) -> bool:
-        """Whether another order (of any seller) already has a document with this number.
+        """Whether another order (of any seller) already shipped with this number.
 
-        Pass the number normalised (upper case, no spaces), as it is stored.
+        Pass the number normalised (upper case, no spaces), as it is stored. Drafts do not
+        count: an abandoned or refused document must not lock a number away from its parcel.
         """
         found = await self.session.scalar(
             select(Shipment.id)
-            .where(Shipment.tracking_number == tracking_number, Shipment.order_id != order_id)
+            .where(
+                Shipment.tracking_number == tracking_number,
+                Shipment.order_id != order_id,
+                Shipment.confirmed_at.is_not(None),
+            )
             .limit(1)
         )
         return found is not None

@@ -1,7 +1,216 @@
-"""Seller feature module (being built)."""
+"""Logistics settings commands: `/budget` (policy), `/rates` (rate card file or the example),
+`/fx` (exchange rates the seller supplies) and `/costs` (month-to-date spend by method).
+
+The rate-card file arrives prefetched by `DocumentPrefetchMiddleware` as `document_content`;
+nothing is downloaded here.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.responder import Button, Responder
+from domain.errors import InvalidInput
+from domain.logistics import BudgetPolicy, RateCard
+from domain.services import logistics_settings as service
+from domain.services.shipping import month_to_date_costs
+from domain.services.warehouses import seller_of
+from domain.unit_of_work import UnitOfWork
+from handlers.shipping_callbacks import RateCardAction, RateCardForm
 
 router = Router(name=__name__)
+
+
+class RateCardUpload(StatesGroup):
+    waiting_file = State()
+
+
+def _policy_params(policy: BudgetPolicy | None) -> dict[str, Any]:
+    per_order = None if policy is None else policy.max_per_order
+    return {
+        "policy_set": policy is not None,
+        "share_percent": None
+        if policy is None or policy.max_share is None
+        else (policy.max_share * 100).normalize(),
+        "max_per_order": None if per_order is None else per_order.amount,
+        "budget_currency": None if per_order is None else per_order.currency,
+        "mode": "warn" if policy is None else policy.mode,
+    }
+
+
+def _card_params(card: RateCard, custom: bool) -> dict[str, Any]:
+    return {
+        "label": card.label,
+        "example": card.example or not custom,
+        "currency": card.currency,
+        "zones": sorted(card.rates),
+        "countries": len(card.zones),
+        "default_zone": card.default_zone,
+    }
+
+
+# ----- /budget -----
+
+
+@router.message(Command("budget"))
+async def budget(
+    message: Message,
+    command: CommandObject,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    if not command.args:
+        profile = await service.current_profile(event_from_user.id, uow)
+        responder.reply("logistics.budget_show", **_policy_params(profile.policy))
+        return
+    policy = await service.set_budget_policy(
+        event_from_user.id, service.parse_budget(command.args), uow
+    )
+    responder.reply("logistics.budget_saved", **_policy_params(policy))
+
+
+# ----- /rates -----
+
+
+def _rates_keyboard() -> list[list[Button]]:
+    return [
+        [Button(label="logistics.rates_reset", callback=RateCardForm(action=RateCardAction.RESET))],
+        [Button(label="common.cancel", callback=RateCardForm(action=RateCardAction.CANCEL))],
+    ]
+
+
+@router.message(Command("rates"))
+async def rates(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    profile = await service.current_profile(event_from_user.id, uow)
+    await state.clear()
+    await state.set_state(RateCardUpload.waiting_file)
+    responder.reply(
+        "logistics.rates_show",
+        **_card_params(profile.rate_card, profile.custom_card),
+        keyboard=_rates_keyboard(),
+    )
+
+
+@router.message(RateCardUpload.waiting_file, F.document)
+async def rate_card_file(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    document_content: bytes | None,
+) -> None:
+    assert message.document is not None
+    filename = message.document.file_name or ""
+    if document_content is None:
+        raise InvalidInput("rates.unsupported_file", filename=filename[:100])
+    card = await service.store_rate_card(event_from_user.id, filename, document_content, uow)
+    await state.clear()
+    responder.reply("logistics.rates_saved", **_card_params(card, custom=True))
+
+
+@router.message(RateCardUpload.waiting_file)
+async def rate_card_expected(message: Message, responder: Responder) -> None:
+    responder.reply("logistics.rates_expecting_file", keyboard=_rates_keyboard())
+
+
+@router.callback_query(
+    StateFilter(RateCardUpload), RateCardForm.filter(F.action == RateCardAction.RESET)
+)
+async def rate_card_reset(
+    query: CallbackQuery,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    card = await service.reset_rate_card(event_from_user.id, uow)
+    await state.clear()
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply("logistics.rates_reset_done", **_card_params(card, custom=False))
+
+
+@router.callback_query(
+    StateFilter(RateCardUpload), RateCardForm.filter(F.action == RateCardAction.CANCEL)
+)
+async def rate_card_cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
+    await state.clear()
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply("cancel.done")
+
+
+# ----- /fx -----
+
+
+@router.message(Command("fx"))
+async def exchange_rates(
+    message: Message,
+    command: CommandObject,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    args = (command.args or "").strip()
+    if args.casefold() in {"clear", "off", "reset"}:
+        await service.clear_exchange_rates(event_from_user.id, uow)
+        responder.reply("logistics.fx_show", rates=[], cleared=True)
+        return
+    if args:
+        entry = service.parse_exchange_rate(args)
+        saved = await service.set_exchange_rate(event_from_user.id, entry, uow)
+        responder.reply(
+            "logistics.fx_saved",
+            source=entry.source,
+            target=entry.target,
+            rate=entry.rate,
+            rates=service.exchange_rate_list(saved),
+        )
+        return
+    profile = await service.current_profile(event_from_user.id, uow)
+    responder.reply(
+        "logistics.fx_show", rates=service.exchange_rate_list(profile.rates), cleared=False
+    )
+
+
+# ----- /costs -----
+
+
+@router.message(Command("costs"))
+async def costs(
+    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
+) -> None:
+    seller = await seller_of(event_from_user.id, uow)
+    report = await month_to_date_costs(seller, uow.now(), uow)
+    responder.reply(
+        "logistics.costs",
+        since=report.since,
+        until=report.until,
+        policy_set=report.policy_set,
+        rows=[
+            {
+                "method": responder.label(f"shipping.method_{row.method.value}"),
+                "shipments": row.shipments,
+                "spent": row.spent.amount,
+                "currency": row.currency,
+                "budget": None if row.budget is None else row.budget.amount,
+                "over": row.over_budget,
+                "unchecked": row.unchecked,
+            }
+            for row in report.rows
+        ],
+    )

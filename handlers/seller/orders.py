@@ -22,6 +22,7 @@ from domain.services.warehouses import seller_of
 from domain.unit_of_work import UnitOfWork
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.seller import new_order, order_import
+from handlers.shipping_callbacks import ShipOrder
 
 router = Router(name=__name__)
 
@@ -121,6 +122,8 @@ def show_card(
     actions: list[Button] = []
     if order.status == OrderStatus.AWAITING_CONFIRMATION:
         actions.append(Button(label="orders.confirm", callback=_menu(A.CONFIRM, order.id)))
+    if order.status == OrderStatus.CONFIRMED:
+        actions.append(Button(label="shipping.start", callback=ShipOrder(order_id=order.id)))
     if order.is_open:
         actions.append(Button(label="orders.cancel", callback=_menu(A.CANCEL, order.id)))
     responder.reply(

@@ -1,0 +1,716 @@
+"""The shipping document: a draft filled step by step, the logistics comparison, compliance at
+confirmation, and the month-to-date logistics costs.
+
+The draft (`ShippingDraft`) is plain data kept in the conversation state, so a restart resumes
+the document where it was. Every use case takes the caller's Telegram user id and re-checks that
+the order (and warehouse) are theirs: ids in the draft and in buttons are client input.
+
+At confirmation the rules of `domain.compliance` run over facts read *then* (the warehouse's
+status, tracking numbers used elsewhere, the clock), and every finding is stored on the
+shipment. Blockers keep the document a draft; warnings must have been acknowledged by the seller;
+otherwise the shipment is confirmed, the order moves to shipped and a buyer link is issued, in
+one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from domain.compliance import Finding, ShipmentCheck, blockers, check_shipment, warnings
+from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
+from domain.logistics import (
+    BudgetCheck,
+    GoodsCharacteristic,
+    MethodQuote,
+    Parcel,
+    RateCard,
+    ShippingMethod,
+    check_budget,
+    quote,
+)
+from domain.model import (
+    ComplianceFinding,
+    FindingSeverity,
+    Order,
+    OrderStatus,
+    Seller,
+    Shipment,
+    Warehouse,
+    WarehouseStatus,
+)
+from domain.money import Money, to_decimal
+from domain.services.logistics_settings import LogisticsProfile, profile_for
+from domain.services.orders import issue_buyer_link, owned_order
+from domain.services.warehouses import seller_of, shipping_warehouses
+from domain.tracking_numbers import TrackingNumber, parse_tracking_number
+from domain.unit_of_work import UnitOfWork
+
+MAX_LINE_QUANTITY = 100_000
+CARRIER_MIN, CARRIER_MAX = 2, 64
+_DIMENSION_SEPARATORS = re.compile(r"\s*[x×X*хХ]\s*|\s+")
+
+
+# ----- the draft -----
+
+
+@dataclass(frozen=True)
+class ShippingDraft:
+    """What the seller has entered so far; JSON-safe through `to_data` / `from_data`."""
+
+    order_id: int
+    quantities: dict[int, int]  # order line id -> quantity to ship
+    declared_value: Decimal
+    currency: str
+    weight_kg: Decimal | None = None
+    dimensions_cm: tuple[Decimal, Decimal, Decimal] | None = None
+    goods: tuple[str, ...] = ()
+    warehouse_id: int | None = None
+    method: str | None = None
+    carrier: str | None = None
+    tracking: str | None = None
+    tracking_acknowledged: bool = False
+    photo_file_id: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "quantities": {str(k): v for k, v in self.quantities.items()},
+            "declared_value": str(self.declared_value),
+            "currency": self.currency,
+            "weight_kg": None if self.weight_kg is None else str(self.weight_kg),
+            "dimensions_cm": None
+            if self.dimensions_cm is None
+            else [str(side) for side in self.dimensions_cm],
+            "goods": list(self.goods),
+            "warehouse_id": self.warehouse_id,
+            "method": self.method,
+            "carrier": self.carrier,
+            "tracking": self.tracking,
+            "tracking_acknowledged": self.tracking_acknowledged,
+            "photo_file_id": self.photo_file_id,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ShippingDraft:
+        dims = data.get("dimensions_cm")
+        weight = data.get("weight_kg")
+        return cls(
+            order_id=int(data["order_id"]),
+            quantities={int(k): int(v) for k, v in data["quantities"].items()},
+            declared_value=Decimal(data["declared_value"]),
+            currency=data["currency"],
+            weight_kg=None if weight is None else Decimal(weight),
+            dimensions_cm=None
+            if dims is None
+            else (Decimal(dims[0]), Decimal(dims[1]), Decimal(dims[2])),
+            goods=tuple(data.get("goods", ())),
+            warehouse_id=data.get("warehouse_id"),
+            method=data.get("method"),
+            carrier=data.get("carrier"),
+            tracking=data.get("tracking"),
+            tracking_acknowledged=bool(data.get("tracking_acknowledged")),
+            photo_file_id=data.get("photo_file_id"),
+        )
+
+    @property
+    def parcel(self) -> Parcel:
+        if self.weight_kg is None or self.dimensions_cm is None:
+            raise ConflictError("shipping.parcel_missing")
+        length, width, height = self.dimensions_cm
+        return Parcel(self.weight_kg, length, width, height)
+
+    @property
+    def goods_characteristics(self) -> list[GoodsCharacteristic]:
+        return [GoodsCharacteristic(g) for g in self.goods]
+
+    @property
+    def quantity_shipped(self) -> int:
+        return sum(self.quantities.values())
+
+
+async def _confirmed_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
+    order = await owned_order(user_id, order_id, uow)
+    if order.status != OrderStatus.CONFIRMED:
+        raise ConflictError(
+            "shipping.order_not_confirmed", number=order.number, status=order.status.value
+        )
+    return order
+
+
+async def start_document(user_id: int, order_id: int, uow: UnitOfWork) -> ShippingDraft:
+    """A draft for a confirmed order of the caller: every line in full, declared value = total."""
+    order = await _confirmed_order(user_id, order_id, uow)
+    return ShippingDraft(
+        order_id=order.id,
+        quantities={line.id: line.quantity for line in order.lines},
+        declared_value=order.total,
+        currency=order.currency,
+    )
+
+
+async def start_document_by_number(user_id: int, number: str, uow: UnitOfWork) -> ShippingDraft:
+    """`/ship <order number>`: the same, finding the order by its marketplace number."""
+    seller = await seller_of(user_id, uow)
+    cleaned = " ".join(number.split())
+    if not cleaned:
+        raise InvalidInput("shipping.order_number_required")
+    order = await uow.orders.by_number(seller.id, cleaned[:64])
+    if order is None:
+        raise NotFound("shipping.order_not_found", number=cleaned[:64])
+    return await start_document(user_id, order.id, uow)
+
+
+async def order_of(user_id: int, draft: ShippingDraft, uow: UnitOfWork) -> Order:
+    """The draft's order, re-checked: still the caller's and still waiting to ship."""
+    return await _confirmed_order(user_id, draft.order_id, uow)
+
+
+# ----- steps -----
+
+
+def set_line_quantity(order: Order, draft: ShippingDraft, line_id: int, raw: str) -> ShippingDraft:
+    """A new quantity for one line (0 leaves it out: a partial shipment)."""
+    if line_id not in {line.id for line in order.lines}:
+        raise InvalidInput("errors.invalid_choice")
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text.isdigit() or int(text) > MAX_LINE_QUANTITY:
+        raise InvalidInput("shipping.line_quantity_invalid", max=MAX_LINE_QUANTITY)
+    quantities = dict(draft.quantities)
+    quantities[line_id] = int(text)
+    return replace(draft, quantities=quantities)
+
+
+def finish_lines(draft: ShippingDraft) -> ShippingDraft:
+    if draft.quantity_shipped <= 0:
+        raise InvalidInput("shipping.nothing_to_ship")
+    return draft
+
+
+def _number(raw: str, key: str) -> Decimal:
+    text = unicodedata.normalize("NFKC", raw).strip().replace(",", ".")
+    text = "".join(text.split())
+    try:
+        return to_decimal(text, key=key)
+    except InvalidInput:
+        raise InvalidInput(key) from None
+
+
+def set_declared_value(draft: ShippingDraft, raw: str) -> ShippingDraft:
+    amount = _number(raw.upper().replace(draft.currency, ""), "shipping.declared_value_invalid")
+    if amount < 0:
+        raise InvalidInput("shipping.declared_value_invalid")
+    money = Money(amount, draft.currency)
+    if money.amount >= Decimal("1e12"):
+        raise InvalidInput("shipping.declared_value_invalid")
+    return replace(draft, declared_value=money.amount)
+
+
+def set_weight(draft: ShippingDraft, raw: str) -> ShippingDraft:
+    text = raw.casefold().replace("kg", "").replace("кг", "").replace("公斤", "")
+    weight = _number(text, "shipping.weight_invalid").quantize(Decimal("0.001"))
+    # Parcel checks the range; any valid dimensions do for that check.
+    Parcel(weight, Decimal(1), Decimal(1), Decimal(1))
+    return replace(draft, weight_kg=weight)
+
+
+def set_dimensions(draft: ShippingDraft, raw: str) -> ShippingDraft:
+    """``60x40x40`` (cm); ``×``, ``*`` and spaces separate too."""
+    text = unicodedata.normalize("NFKC", raw).casefold().replace("cm", "").replace("см", "")
+    parts = [p for p in _DIMENSION_SEPARATORS.split(text.strip()) if p]
+    if len(parts) != 3:
+        raise InvalidInput("shipping.dimensions_invalid")
+    sides = tuple(_number(p, "shipping.dimensions_invalid").quantize(Decimal("0.1")) for p in parts)
+    length, width, height = sides
+    Parcel(draft.weight_kg or Decimal(1), length, width, height)
+    return replace(draft, dimensions_cm=(length, width, height))
+
+
+def toggle_goods(draft: ShippingDraft, value: str) -> ShippingDraft:
+    try:
+        characteristic = GoodsCharacteristic(value)
+    except ValueError:
+        raise InvalidInput("errors.invalid_choice") from None
+    chosen = set(draft.goods) ^ {characteristic.value}
+    ordered = tuple(g.value for g in GoodsCharacteristic if g.value in chosen)
+    # Other goods change which methods are allowed: the method must be chosen again.
+    return replace(draft, goods=ordered, method=None)
+
+
+async def warehouses_for(user_id: int, uow: UnitOfWork) -> list[Warehouse]:
+    seller = await seller_of(user_id, uow)
+    return await shipping_warehouses(seller.id, uow)
+
+
+async def choose_warehouse(
+    user_id: int, draft: ShippingDraft, warehouse_id: int, uow: UnitOfWork
+) -> ShippingDraft:
+    """Only a verified warehouse of the caller that can ship; anything else is refused."""
+    seller = await seller_of(user_id, uow)
+    warehouse = await uow.warehouses.get(warehouse_id)
+    if warehouse is None or warehouse.seller_id != seller.id:
+        raise NotFound("warehouse.not_found")
+    allowed = {w.id for w in await shipping_warehouses(seller.id, uow)}
+    if warehouse.id not in allowed:
+        if warehouse.status == WarehouseStatus.VERIFIED:
+            raise NotAllowed("shipping.warehouse_cannot_ship", name=warehouse.name)
+        raise NotAllowed(
+            "shipping.warehouse_not_verified",
+            name=warehouse.name,
+            status=warehouse.status.value,
+        )
+    return replace(draft, warehouse_id=warehouse.id)
+
+
+# ----- comparison -----
+
+
+@dataclass(frozen=True)
+class MethodOption:
+    quote: MethodQuote
+    budget: BudgetCheck | None  # None: no policy, or no price to check
+    # Set when the budget could not be checked: the exchange rate the seller has not given.
+    missing_rate: tuple[str, str] | None = None
+
+    @property
+    def blocked_by_budget(self) -> bool:
+        return self.budget is not None and self.budget.over and self.budget.mode == "block"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    options: list[MethodOption]
+    rate_card: RateCard
+    custom_card: bool
+    profile: LogisticsProfile
+    order_value: Money
+
+    def option(self, method: ShippingMethod) -> MethodOption:
+        return next(o for o in self.options if o.quote.method is method)
+
+
+def _budget(
+    cost: Money | None, order_value: Money, profile: LogisticsProfile
+) -> tuple[BudgetCheck | None, tuple[str, str] | None]:
+    if cost is None or profile.policy is None:
+        return None, None
+    try:
+        return check_budget(cost, order_value, profile.policy, profile.rates), None
+    except InvalidInput as error:
+        if error.key != "rates.missing_exchange_rate":
+            raise
+        return None, (str(error.params.get("from_")), str(error.params.get("to")))
+
+
+def _compare(order: Order, draft: ShippingDraft, profile: LogisticsProfile) -> Comparison:
+    quotes = quote(
+        draft.parcel, order.ship_to_country, profile.rate_card, draft.goods_characteristics
+    )
+    order_value = Money(order.total, order.currency)
+    options = []
+    for item in quotes:
+        budget, missing = _budget(item.cost, order_value, profile)
+        options.append(MethodOption(item, budget, missing))
+    return Comparison(
+        options=options,
+        rate_card=profile.rate_card,
+        custom_card=profile.custom_card,
+        profile=profile,
+        order_value=order_value,
+    )
+
+
+async def comparison(user_id: int, draft: ShippingDraft, uow: UnitOfWork) -> Comparison:
+    """Every method for this parcel: chargeable weight, cost, transit, refusals, budget."""
+    order = await order_of(user_id, draft, uow)
+    return _compare(order, draft, await profile_for(order.seller_id, uow))
+
+
+def _method(value: str) -> ShippingMethod:
+    try:
+        return ShippingMethod(value)
+    except ValueError:
+        raise InvalidInput("errors.invalid_choice") from None
+
+
+async def choose_method(
+    user_id: int, draft: ShippingDraft, value: str, uow: UnitOfWork
+) -> ShippingDraft:
+    """A method the goods and parcel allow and, under a blocking policy, the budget too."""
+    method = _method(value)
+    option = (await comparison(user_id, draft, uow)).option(method)
+    if not option.quote.allowed:
+        raise InvalidInput(
+            "shipping.method_refused", method=method.value, reasons=list(option.quote.refusal_keys)
+        )
+    if option.blocked_by_budget:
+        assert option.budget is not None
+        raise InvalidInput(
+            "shipping.budget_blocked",
+            method=method.value,
+            cost=str(option.budget.cost),
+            exceeded=list(option.budget.exceeded),
+        )
+    return replace(draft, method=method.value)
+
+
+# ----- carrier, tracking number, photo -----
+
+
+def set_carrier(draft: ShippingDraft, raw: str) -> ShippingDraft:
+    text = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if (
+        not CARRIER_MIN <= len(text) <= CARRIER_MAX
+        or text.startswith("/")
+        or any(unicodedata.category(ch).startswith("C") for ch in text)
+    ):
+        raise InvalidInput("shipping.carrier_invalid", min=CARRIER_MIN, max=CARRIER_MAX)
+    return replace(draft, carrier=text)
+
+
+@dataclass(frozen=True)
+class TrackingEntry:
+    draft: ShippingDraft
+    number: TrackingNumber
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.number.needs_acknowledgement and not self.draft.tracking_acknowledged
+
+
+async def set_tracking(
+    user_id: int, draft: ShippingDraft, raw: str, uow: UnitOfWork
+) -> TrackingEntry:
+    """Check a tracking number as it is typed: a wrong check digit or a number already on
+    another order is refused at once (compliance checks both again at confirmation)."""
+    number = parse_tracking_number(raw)
+    if not number.valid:
+        raise InvalidInput(
+            number.problem_key or "tracking.invalid_characters",
+            tracking=number.value,
+            carrier=number.carrier,
+            reason="characters",
+        )
+    order = await order_of(user_id, draft, uow)
+    if await uow.shipments.tracking_number_used_elsewhere(number.value, order.id):
+        raise ConflictError("tracking.reused", tracking=number.value)
+    updated = replace(draft, tracking=number.value, tracking_acknowledged=False)
+    return TrackingEntry(updated, number)
+
+
+def acknowledge_tracking(draft: ShippingDraft) -> ShippingDraft:
+    if draft.tracking is None:
+        raise ConflictError("shipping.tracking_missing")
+    return replace(draft, tracking_acknowledged=True)
+
+
+def photo_required(order: Order, threshold: Decimal) -> bool:
+    """Above this order value (in the order's currency) a photo of the packed parcel is due."""
+    return order.total > threshold
+
+
+def set_photo(draft: ShippingDraft, file_id: str) -> ShippingDraft:
+    if not file_id or len(file_id) > 255:
+        raise InvalidInput("shipping.photo_invalid")
+    return replace(draft, photo_file_id=file_id)
+
+
+# ----- review and confirmation -----
+
+
+@dataclass(frozen=True)
+class DocumentReview:
+    """The document as it would be confirmed now, with what compliance says about it."""
+
+    order: Order
+    seller: Seller
+    warehouse: Warehouse
+    option: MethodOption
+    tracking: TrackingNumber
+    findings: list[Finding]
+    photo_required: bool
+
+    @property
+    def blockers(self) -> list[Finding]:
+        return blockers(self.findings)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return warnings(self.findings)
+
+    @property
+    def warning_rules(self) -> list[str]:
+        return sorted({f.rule for f in self.warnings})
+
+
+def _quantity_ordered(order: Order) -> int:
+    return sum(line.quantity for line in order.lines)
+
+
+async def review_document(
+    user_id: int, draft: ShippingDraft, photo_threshold: Decimal, uow: UnitOfWork
+) -> DocumentReview:
+    """Run every compliance rule over facts read now (warehouse status, tracking numbers used
+    elsewhere, the clock). Nothing is stored; `confirm_document` stores what it finds."""
+    order = await order_of(user_id, draft, uow)
+    seller = await seller_of(user_id, uow)
+    if draft.warehouse_id is None or draft.method is None or draft.tracking is None:
+        raise ConflictError("shipping.document_incomplete")
+    if draft.carrier is None:
+        raise ConflictError("shipping.document_incomplete")
+    warehouse = await uow.warehouses.get(draft.warehouse_id)
+    if warehouse is None or warehouse.seller_id != seller.id:
+        raise NotFound("warehouse.not_found")
+    verified = warehouse.id in {w.id for w in await shipping_warehouses(seller.id, uow)}
+    profile = await profile_for(seller.id, uow)
+    option = _compare(order, draft, profile).option(_method(draft.method))
+    tracking = parse_tracking_number(draft.tracking)
+    used = await uow.shipments.tracking_number_used_elsewhere(tracking.value, order.id)
+    findings = check_shipment(
+        ShipmentCheck(
+            warehouse_verified=verified,
+            tracking=tracking,
+            tracking_used_on_other_order=used,
+            declared_value=Money(draft.declared_value, draft.currency),
+            order_value=Money(order.total, order.currency),
+            shipped_at=uow.now(),
+            ship_by=order.ship_by,
+            method_allowed=option.quote.allowed,
+            method_refusal_keys=option.quote.refusal_keys,
+            quantity_ordered=_quantity_ordered(order),
+            quantity_shipped=draft.quantity_shipped,
+            budget=option.budget,
+            rates=profile.rates,
+        )
+    )
+    return DocumentReview(
+        order=order,
+        seller=seller,
+        warehouse=warehouse,
+        option=option,
+        tracking=tracking,
+        findings=findings,
+        photo_required=photo_required(order, photo_threshold),
+    )
+
+
+ConfirmationStatus = Literal["blocked", "needs_acknowledgement", "shipped"]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    status: ConfirmationStatus
+    review: DocumentReview
+    shipment: Shipment
+    buyer_token: str | None = None
+    unacknowledged: list[str] = field(default_factory=list)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Decimal | datetime):
+        return str(value)
+    return value
+
+
+async def _draft_shipment(order: Order, uow: UnitOfWork) -> Shipment | None:
+    """The unconfirmed document of an earlier, refused attempt on this order, if any."""
+    for shipment in await uow.shipments.for_order(order.id):
+        if shipment.confirmed_at is None:
+            return shipment
+    return None
+
+
+def _fill(shipment: Shipment, draft: ShippingDraft, review: DocumentReview) -> None:
+    quote_ = review.option.quote
+    parcel = draft.parcel
+    shipment.warehouse_id = review.warehouse.id
+    shipment.method = quote_.method.value
+    shipment.carrier = draft.carrier
+    shipment.tracking_number = review.tracking.value
+    shipment.declared_value = draft.declared_value
+    shipment.declared_currency = draft.currency
+    shipment.weight_kg = parcel.weight_kg
+    shipment.length_cm = parcel.length_cm
+    shipment.width_cm = parcel.width_cm
+    shipment.height_cm = parcel.height_cm
+    shipment.goods_characteristics = list(draft.goods)
+    shipment.chargeable_weight_kg = quote_.chargeable_weight_kg
+    shipment.estimated_cost = None if quote_.cost is None else quote_.cost.amount
+    shipment.cost_currency = None if quote_.cost is None else quote_.cost.currency
+    shipment.transit_min_days = None if quote_.transit is None else quote_.transit.min_days
+    shipment.transit_max_days = None if quote_.transit is None else quote_.transit.max_days
+    shipment.lines_shipped = [
+        {"line_id": line_id, "quantity": quantity}
+        for line_id, quantity in draft.quantities.items()
+        if quantity > 0
+    ]
+    ordered = {line.id: line.quantity for line in review.order.lines}
+    shipment.is_partial = any(draft.quantities.get(i, 0) < q for i, q in ordered.items())
+    shipment.parcel_photo_file_id = draft.photo_file_id
+
+
+async def confirm_document(
+    user_id: int,
+    draft: ShippingDraft,
+    acknowledged_rules: Iterable[str],
+    photo_threshold: Decimal,
+    uow: UnitOfWork,
+) -> Confirmation:
+    """Check the document again and store every finding on it. Blockers leave it a draft;
+    warnings the seller has not acknowledged leave it a draft too; otherwise the shipment is
+    confirmed, the order is shipped and a single-use buyer link is issued.
+
+    Returns rather than raises for blockers, so that the findings are committed.
+    """
+    review = await review_document(user_id, draft, photo_threshold, uow)
+    if review.photo_required and not draft.photo_file_id:
+        raise ConflictError("shipping.photo_required")
+    now = uow.now()
+    shipment = await _draft_shipment(review.order, uow)
+    if shipment is None:
+        shipment = Shipment(order_id=review.order.id, created_at=now, findings=[])
+        uow.shipments.add(shipment)
+    _fill(shipment, draft, review)
+    acknowledged = set(acknowledged_rules)
+    unacknowledged = sorted({f.rule for f in review.warnings} - acknowledged)
+    # The findings of this check replace those of an earlier refused attempt.
+    shipment.findings.clear()
+    for finding in review.findings:
+        shipment.findings.append(
+            ComplianceFinding(
+                rule=finding.rule,
+                severity=FindingSeverity(finding.severity),
+                params={"message_key": finding.message_key, **_json_safe(dict(finding.params))},
+                acknowledged=finding.severity == "warning" and finding.rule in acknowledged,
+                created_at=now,
+            )
+        )
+    status: ConfirmationStatus
+    if review.blockers:
+        status = "blocked"
+    elif unacknowledged:
+        status = "needs_acknowledgement"
+    else:
+        status = "shipped"
+    await uow.session.flush()
+    uow.audit.record(
+        at=now,
+        actor_id=user_id,
+        actor_role="seller",
+        action="shipment.confirmed" if status == "shipped" else f"shipment.{status}",
+        subject_type="order",
+        subject_id=review.order.id,
+        details={
+            "number": review.order.number,
+            "shipment_id": shipment.id,
+            "findings": [f.rule for f in review.findings],
+        },
+    )
+    if status != "shipped":
+        return Confirmation(status, review, shipment, unacknowledged=unacknowledged)
+
+    shipment.confirmed_at = now
+    shipment.compliance_acknowledged = bool(review.warnings)
+    shipment.next_poll_at = now  # the tracking poller starts following it
+    review.order.mark_shipped(now)
+    token = await issue_buyer_link(review.order, uow)
+    return Confirmation(status, review, shipment, buyer_token=token)
+
+
+# ----- month-to-date costs -----
+
+
+@dataclass(frozen=True)
+class MethodCosts:
+    method: ShippingMethod
+    currency: str
+    shipments: int
+    spent: Money
+    budget: Money | None  # the sum of each shipment's limit, when a policy is set
+    over_budget: int  # shipments that went over their limit
+    unchecked: int  # shipments whose budget could not be checked (no exchange rate)
+
+
+@dataclass(frozen=True)
+class CostReport:
+    since: datetime
+    until: datetime
+    rows: list[MethodCosts]
+    policy_set: bool
+
+
+def month_start(now: datetime) -> datetime:
+    moment = now.astimezone(UTC)
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def _confirmed_since(
+    seller_id: int, since: datetime, until: datetime, uow: UnitOfWork
+) -> Sequence[tuple[Shipment, Order]]:
+    # A report query over two tables; it reads through the unit of work's session.
+    result = await uow.session.execute(
+        select(Shipment, Order)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(
+            Order.seller_id == seller_id,
+            Shipment.confirmed_at.is_not(None),
+            Shipment.confirmed_at >= since,
+            Shipment.confirmed_at <= until,
+        )
+        .order_by(Shipment.confirmed_at, Shipment.id)
+    )
+    return [(row[0], row[1]) for row in result.all()]
+
+
+def budget_limit(check: BudgetCheck) -> Money | None:
+    """The tighter of the policy's limits for one order, in the cost's currency."""
+    limits = [m for m in (check.share_limit, check.per_order_limit) if m is not None]
+    return min(limits, key=lambda m: m.amount) if limits else None
+
+
+async def month_to_date_costs(seller: Seller, now: datetime, uow: UnitOfWork) -> CostReport:
+    """Logistics spend on documents confirmed this calendar month (UTC), by method and cost
+    currency, against the budget the seller's current policy allows for those orders."""
+    since = month_start(now)
+    profile = await profile_for(seller.id, uow)
+    grouped: dict[tuple[str, str], list[tuple[Shipment, Order]]] = defaultdict(list)
+    for shipment, order in await _confirmed_since(seller.id, since, now, uow):
+        if shipment.estimated_cost is None or shipment.cost_currency is None:
+            continue
+        grouped[(shipment.method, shipment.cost_currency)].append((shipment, order))
+    rows: list[MethodCosts] = []
+    for method in ShippingMethod:
+        for (method_value, currency), items in sorted(grouped.items()):
+            if method_value != method.value:
+                continue
+            spent = Money.zero(currency)
+            budget = Money.zero(currency) if profile.policy is not None else None
+            over = unchecked = 0
+            for shipment, order in items:
+                assert shipment.estimated_cost is not None
+                cost = Money(shipment.estimated_cost, currency)
+                spent += cost
+                check, missing = _budget(cost, Money(order.total, order.currency), profile)
+                if missing is not None:
+                    unchecked += 1
+                if check is None:
+                    continue
+                limit = budget_limit(check)
+                if budget is not None and limit is not None:
+                    budget += limit
+                if check.over:
+                    over += 1
+            rows.append(MethodCosts(method, currency, len(items), spent, budget, over, unchecked))
+    return CostReport(since=since, until=now, rows=rows, policy_set=profile.policy is not None)

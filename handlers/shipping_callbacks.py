@@ -1,0 +1,43 @@
+"""Typed callback data of the shipping document and logistics settings. Ids and enums only;
+every value is untrusted client input and is re-checked against the caller."""
+
+from __future__ import annotations
+
+import enum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ShipOrder(CallbackData, prefix="ship"):
+    """Start the shipping document of an order (the order card's button)."""
+
+    order_id: int
+
+
+class ShippingFormAction(enum.StrEnum):
+    BACK = "back"
+    CANCEL = "cancel"
+    EDIT_LINE = "line"
+    LINES_DONE = "linesok"
+    KEEP_VALUE = "keepval"
+    TOGGLE_GOODS = "goods"
+    GOODS_DONE = "goodsok"
+    WAREHOUSE = "wh"
+    METHOD = "method"
+    ACK_TRACKING = "acktrk"
+    ACK_WARNINGS = "ackwarn"
+    CONFIRM = "confirm"
+
+
+class ShippingForm(CallbackData, prefix="shf"):
+    action: ShippingFormAction
+    value: str = ""
+
+
+class RateCardAction(enum.StrEnum):
+    RESET = "reset"
+    CANCEL = "cancel"
+
+
+class RateCardForm(CallbackData, prefix="rcf"):
+    action: RateCardAction

@@ -1,0 +1,197 @@
+"""The shipping document end to end: a seller fills it for a confirmed order, compares the
+logistics methods, picks sea freight and receives the printable PDF; refusals are explained."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from bot.sandbox.emulator import BotApiEmulator
+from domain.model import ComplianceFinding, OrderStatus, Shipment
+from domain.services import shipping
+from domain.services.warehouses import Decision, decide
+from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
+from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
+from tests.reliability.test_shipping_service import (
+    THRESHOLD,
+    filled_draft,
+    make_confirmed_order,
+    make_seller,
+    make_warehouse,
+)
+
+SELLER_ID = 3101
+
+
+async def _start(chat: Chat, order_number: str) -> None:
+    await chat.send(f"/ship {order_number}")
+    await chat.expect(f"Shipping document for order {order_number}")
+
+
+async def _fill_until_comparison(chat: Chat, *, battery: bool = False) -> None:
+    await chat.press("Continue")
+    await chat.expect("declared value")
+    await chat.press("Keep")
+    await chat.expect("actual weight")
+    await chat.send("12")
+    await chat.expect("outside dimensions")
+    await chat.send("60x40x40")
+    await chat.expect("what is in the parcel")
+    if battery:
+        await chat.press("Standalone lithium battery")
+        await chat.expect("what is in the parcel")
+    await chat.press("Done")
+    await chat.expect("which warehouse ships it")
+    await chat.press("Shenzhen main")
+
+
+async def test_seller_fills_the_document_chooses_sea_freight_and_gets_the_pdf(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    assert runner.app is not None
+    uow_factory = runner.app.uow_factory
+    seller_id = await make_seller(uow_factory, SELLER_ID)
+    await make_warehouse(uow_factory, SELLER_ID)
+    order_id = await make_confirmed_order(uow_factory, seller_id, SELLER_ID, "AE-1001")
+    chat = chat_with(emulator, SELLER_ID)
+
+    await _start(chat, "AE-1001")
+    # A partial shipment is possible: change a line, then put it back.
+    await chat.press("1. Phone case × 2")
+    await chat.expect("How many of <b>Phone case</b>")
+    await chat.send("1")
+    partial = await chat.expect("1. Phone case: 1 of 2")
+    assert "partial shipment" in partial.content
+    await chat.press("1. Phone case × 1")
+    await chat.send("2")
+    await chat.expect("1. Phone case: 2 of 2")
+    await _fill_until_comparison(chat)
+
+    comparison = await chat.expect("Logistics methods compared")
+    text = comparison.content
+    assert "EXAMPLE rate card" in text
+    for method in ("International express", "Sea freight", "Land transport"):
+        assert method in text
+    assert "cheapest" in text and "fastest" in text
+    assert "Chargeable: 19.5 kg" in text  # 60×40×40 / 5000 = 19.2 -> 19.5 kg for express
+    assert "1000 kg (1 W/M)" in text  # sea: one revenue ton minimum
+
+    await chat.press("Sea freight")
+    await chat.expect("which carrier")
+    await chat.send("COSCO")
+    await chat.expect("tracking number")
+    await chat.send("RB 1234 5678 5GB")
+    summary = await chat.expect("Shipping document, order AE-1001")
+    assert "All compliance checks passed" in summary.content
+    assert "Sea freight" in summary.content
+    await chat.press("Confirm and get the document")
+
+    done = await chat.expect("is shipped")
+    assert "https://t.me/" in done.content and "?start=" in done.content
+    documents = [m for m in chat.user.bot_messages() if m.document is not None]
+    assert documents, "the bot sent no document"
+    pdf = documents[-1].document
+    assert pdf is not None and pdf.file_name == "shipping-AE-1001.pdf"
+    content = emulator.file(pdf.file_id).content
+    pages = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "RB123456785GB" in pages
+    assert "Phone case" in pages and "USB cable" in pages and "PC-1" in pages
+    assert "AE-1001" in pages and "Sea freight" in pages
+
+    async with uow_factory() as uow:
+        order = await uow.orders.get(order_id)
+        assert order is not None and order.status == OrderStatus.SHIPPED
+        shipments = await uow.shipments.for_order(order_id)
+        assert [(s.method, s.tracking_number, s.is_partial) for s in shipments] == [
+            ("sea", "RB123456785GB", False)
+        ]
+
+
+async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunner) -> None:
+    assert runner.app is not None
+    uow_factory = runner.app.uow_factory
+    seller_id = await make_seller(uow_factory, SELLER_ID)
+    verified = await make_warehouse(uow_factory, SELLER_ID)
+    pending = await make_warehouse(uow_factory, SELLER_ID, "Dongguan", approve=False)
+    shipped = await make_confirmed_order(uow_factory, seller_id, SELLER_ID, "AE-1")
+    await make_confirmed_order(uow_factory, seller_id, SELLER_ID, "AE-2")
+    await make_confirmed_order(uow_factory, seller_id, SELLER_ID, "AE-3")
+    # AE-1 already shipped with RB123456785GB.
+    draft = await filled_draft(uow_factory, SELLER_ID, shipped, verified)
+    async with uow_factory() as uow:
+        assert (
+            await shipping.confirm_document(SELLER_ID, draft, [], THRESHOLD, uow)
+        ).status == "shipped"
+        await uow.commit()
+    chat = chat_with(emulator, SELLER_ID)
+
+    # An unverified warehouse, through a forged button: refused with the reason.
+    await _start(chat, "AE-2")
+    await chat.press("Continue")
+    await chat.press("Keep")
+    await chat.send("2")
+    await chat.expect("outside dimensions")
+    await chat.send("30x20x10")
+    await chat.press("Standalone lithium battery")
+    await chat.expect("what is in the parcel")
+    await chat.press("Done")
+    prompt = await chat.expect("which warehouse ships it")
+    assert "Dongguan" not in " ".join(prompt.button_texts)
+    forged = ShippingForm(action=ShippingFormAction.WAREHOUSE, value=str(pending)).pack()
+    await chat.press_data(prompt.message_id, forged)
+    alert = await chat.expect_alert("Dongguan is not verified")
+    assert "Pending review" in alert
+    await chat.press("Shenzhen main")
+
+    # A lithium battery by express: the button answers why not.
+    comparison = await chat.expect("Logistics methods compared")
+    assert "standalone lithium batteries are dangerous goods" in comparison.content
+    await chat.press("International express")
+    alert = await chat.expect_alert("International express can't take this parcel")
+    assert "lithium batteries" in alert and "sea freight or land transport" in alert
+    await chat.press("Sea freight")
+    await chat.send("COSCO")
+    await chat.expect("tracking number")
+
+    # A tracking number already on another order.
+    await chat.send("RB123456785GB")
+    await chat.expect("RB123456785GB is already the tracking number of another order")
+    # A mistyped S10 number.
+    await chat.send("RB123456784GB")
+    await chat.expect("fails the postal (S10) check digit")
+    # An unknown format needs an explicit acknowledgement.
+    await chat.send("ZX90210")
+    await chat.expect("I don't know the format")
+    await chat.press("Use this number anyway")
+    summary = await chat.expect("Shipping document, order AE-2")
+    assert "format the bot can't verify" in summary.content
+
+    # The warehouse is suspended by an operator between selection and confirmation.
+    async with uow_factory() as uow:
+        await decide(
+            OPERATOR_ID,
+            verified,
+            Decision.SUSPEND,
+            "Licence expired",
+            frozenset({OPERATOR_ID}),
+            uow,
+        )
+        await uow.commit()
+    await chat.press("I understand")
+    blocked = await chat.expect("The document was not confirmed")
+    assert "warehouse is not verified" in blocked.content
+
+    async with uow_factory() as uow:
+        findings = (
+            await uow.session.execute(
+                select(ComplianceFinding.rule, ComplianceFinding.severity)
+                .join(Shipment, Shipment.id == ComplianceFinding.shipment_id)
+                .where(Shipment.confirmed_at.is_(None))
+            )
+        ).all()
+    assert {(rule, severity.value) for rule, severity in findings} >= {
+        ("warehouse_not_verified", "blocker"),
+        ("tracking_unknown_format", "warning"),
+    }
