@@ -226,10 +226,12 @@ async def confirm_pressed(
         ship_by=order.ship_by,
         minutes_left=_minutes_left(order, uow),
         keyboard=[
+            # The next thing a seller does with a confirmed order is ship it.
+            [Button(label="shipping.start", callback=ShipOrder(order_id=order.id))],
             [
                 Button(label="orders.open", callback=_menu(A.VIEW, order.id, OrderFilter.TO_SHIP)),
                 Button(label="orders.back_to_list", callback=_menu(A.LIST)),
-            ]
+            ],
         ],
     )
 
