@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import common, fallback
-from handlers.operator import review
+from handlers.operator import compliance, review
 from handlers.seller import (
     logistics_settings,
     new_order,
@@ -27,6 +27,7 @@ def get_routers() -> list[Router]:
         orders.router,
         logistics_settings.router,
         review.router,
+        compliance.router,
         # ...then the conversations, which take free text in their states.
         registration.router,
         warehouse_registration.router,

@@ -95,6 +95,7 @@ class ReviewStep(enum.StrEnum):
     VERIFIED = "verified"
     OPEN = "open"
     DECIDE = "decide"
+    FINDINGS = "findings"
 
 
 class ReviewAction(CallbackData, prefix="rv"):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
+from domain.services.compliance_review import FindingView
 from domain.services.sellers import ErasureBlocker
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -115,6 +116,26 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "store_name": "Shop <1>",
     },
     "review.queue": {"total": 0},
+    "review.findings": {
+        "entries": [
+            {
+                "finding": FindingView(
+                    created_at=_NOW,
+                    store_name="Shop <1>",
+                    order_number="AE<1>",
+                    tracking_number="RB123456785GB",
+                    rule="shipped_late",
+                    severity="warning",
+                    message_key="compliance.shipped_late",
+                    params={},
+                    acknowledged=True,
+                ),
+                "text": "Shipped <b>late</b>",
+            }
+        ],
+        "total": 1,
+        "page": 1,
+    },
     "review.verified": {"total": 3},
     "review.card": {
         "warehouse": WAREHOUSE,

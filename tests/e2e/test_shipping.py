@@ -195,3 +195,13 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
         ("warehouse_not_verified", "blocker"),
         ("tracking_unknown_format", "warning"),
     }
+
+    # Operators see what was found; anyone else is refused.
+    operator = chat_with(emulator, OPERATOR_ID, name="Olga")
+    await operator.send("/compliance")
+    listing = await operator.expect("Compliance findings")
+    assert "AE-2" in listing.content
+    assert "ZX90210" in listing.content
+    assert "⛔" in listing.content and "⚠️" in listing.content
+    await chat.send("/compliance")
+    await chat.expect("not allowed")

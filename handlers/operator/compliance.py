@@ -1,0 +1,72 @@
+"""/compliance: operators read the compliance findings of shipping documents, newest first."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message, User
+from markupsafe import Markup
+
+from bot.responder import Button, Responder
+from bot.settings import Settings
+from domain.services import compliance_review
+from domain.unit_of_work import UnitOfWork
+from handlers.callbacks import ReviewAction, ReviewStep
+
+router = Router(name=__name__)
+
+
+async def _show(
+    user_id: int, page: int, settings: Settings, uow: UnitOfWork, responder: Responder
+) -> None:
+    findings, total = await compliance_review.recent_findings(
+        user_id, settings.operator_ids, page, uow
+    )
+    entries = [
+        {
+            "finding": finding,
+            # Rendered by its own template, whose parameters are escaped there.
+            "text": Markup(responder.text(finding.message_key, **finding.params)),  # noqa: S704
+        }
+        for finding in findings
+    ]
+    paging = []
+    if page > 0:
+        paging.append(
+            Button(
+                label="common.previous",
+                callback=ReviewAction(step=ReviewStep.FINDINGS, page=page - 1),
+            )
+        )
+    if (page + 1) * compliance_review.PAGE_SIZE < total:
+        paging.append(
+            Button(
+                label="common.next", callback=ReviewAction(step=ReviewStep.FINDINGS, page=page + 1)
+            )
+        )
+    responder.reply(
+        "review.findings", entries=entries, total=total, page=page + 1, keyboard=[paging]
+    )
+
+
+@router.message(Command("compliance"))
+async def compliance_command(
+    message: Message,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    await _show(event_from_user.id, 0, settings, uow, responder)
+
+
+@router.callback_query(ReviewAction.filter(F.step == ReviewStep.FINDINGS))
+async def findings_page(
+    query: CallbackQuery,
+    callback_data: ReviewAction,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    settings: Settings,
+) -> None:
+    await _show(event_from_user.id, max(callback_data.page, 0), settings, uow, responder)
