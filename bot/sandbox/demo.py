@@ -30,8 +30,11 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "FLOWS",
+    "ORDER_NUMBER",
+    "ORDER_SHIPPED",
     "SAMPLE_FILES",
     "SELLER_REGISTRATION",
+    "TRACKING_NUMBER",
     "WAREHOUSE_APPROVED",
     "DemoAction",
     "DemoDriver",
@@ -334,8 +337,223 @@ WAREHOUSE_APPROVED = DemoFlow(
     ),
 )
 
-# Later issues append their flows here (order shipped, buyer, return).
-FLOWS: tuple[DemoFlow, ...] = (SELLER_REGISTRATION, WAREHOUSE_APPROVED)
+ORDER_NUMBER = "AE-1001"
+TRACKING_NUMBER = "RB123456785GB"  # a valid UPU S10 number: its check digit is 5
+
+ORDER_SHIPPED = DemoFlow(
+    name="order_shipped",
+    title="An order confirmed and shipped, and the buyer follows it",
+    steps=(
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "/neworder",
+            expect="marketplace order number",
+            note="An order came in on AliExpress: the seller enters it",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            ORDER_NUMBER,
+            expect="Which country does the order ship to",
+            note="The marketplace order number…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "United States",
+            expect="postcode of the delivery address",
+            note="…where it ships…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "94105",
+            expect="Which currency is the order in",
+            note="…the buyer's postcode…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "USD",
+            expect="the product name",
+            note="…and the currency",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "Phone case",
+            expect="The SKU of this product",
+            note="One line: the product…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "PC-1",
+            expect="How many?",
+            note="…its SKU…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "2",
+            expect="The unit price in USD",
+            note="…the quantity…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "12.50",
+            expect="Lines so far",
+            note="…and the unit price: a small order, $25",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Done with lines",
+            expect="By when must the order ship",
+            note="That is the only line",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "+3 d",
+            expect="Please check the order",
+            note="It must ship within three days",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Create the order",
+            expect="is saved and waits for your confirmation",
+            note="They check the summary and create the order",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "/orders",
+            expect="in this list",
+            note="The order list shows what waits for confirmation",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            ORDER_NUMBER,
+            expect="left to ship",
+            note="The card counts down to the ship-by deadline",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Confirm order",
+            expect="is confirmed",
+            note="The seller confirms the order",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Open the order",
+            expect="Confirmed, to ship",
+            note="The confirmed order can now ship",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Shipping document",
+            expect="Shipping document for order " + ORDER_NUMBER,
+            note="They fill its shipping document",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "✅ Continue",
+            expect="the declared value for customs",
+            note="The whole order goes in this parcel",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Keep",
+            expect="the actual weight",
+            note="Declared value: the order total",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "1.2",
+            expect="the outside dimensions",
+            note="The parcel weighs 1.2 kg…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "30x20x10",
+            expect="what is in the parcel",
+            note="…and measures 30×20×10 cm",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "✅ Done",
+            expect="which warehouse ships it",
+            note="Nothing dangerous or fragile inside",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            WAREHOUSE_NAME,
+            expect="Logistics methods compared",
+            note="It ships from the verified warehouse: the bot compares the methods",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Sea freight",
+            expect="which carrier",
+            note="The seller picks sea freight",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            "COSCO",
+            expect="the tracking number",
+            note="The carrier…",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.SEND,
+            TRACKING_NUMBER,
+            expect="All compliance checks passed",
+            note="…and the tracking number, checked digit by digit",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.PRESS,
+            "Confirm and get the document",
+            expect=f"Shipping document · order {ORDER_NUMBER} · {TRACKING_NUMBER}",
+            note="They confirm: the printable PDF arrives",
+        ),
+        DemoStep(
+            "seller",
+            DemoAction.WAIT,
+            "",
+            expect="so they can follow the parcel",
+            note="…with a link to send the buyer",
+            capture=r"\?start=([A-Za-z0-9_-]+)",
+            capture_as="buyer_token",
+        ),
+        DemoStep(
+            "buyer",
+            DemoAction.SEND,
+            "/start {buyer_token}",
+            expect="Tracking number: " + TRACKING_NUMBER,
+            note="The buyer opens the link: the order, its status and its tracking number",
+        ),
+    ),
+)
+
+# Later issues append their flows here (return).
+FLOWS: tuple[DemoFlow, ...] = (SELLER_REGISTRATION, WAREHOUSE_APPROVED, ORDER_SHIPPED)
 
 
 class DemoFailed(Exception):

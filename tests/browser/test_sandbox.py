@@ -21,7 +21,16 @@ import pytest
 from sqlalchemy import select
 
 from bot.runner import SANDBOX_TOKEN
-from bot.sandbox.demo import FLOWS, SAMPLE_FILES, WAREHOUSE_NAME, DemoAction, DemoStatus, DemoStep
+from bot.sandbox.demo import (
+    FLOWS,
+    ORDER_NUMBER,
+    SAMPLE_FILES,
+    TRACKING_NUMBER,
+    WAREHOUSE_NAME,
+    DemoAction,
+    DemoStatus,
+    DemoStep,
+)
 from bot.sandbox.webchat import (
     CLIENT_HEADER,
     OPERATOR,
@@ -31,7 +40,7 @@ from bot.sandbox.webchat import (
     open_sandbox,
 )
 from bot.settings import Settings
-from domain.model import Seller, Warehouse, WarehouseStatus
+from domain.model import Order, OrderStatus, Seller, Shipment, Warehouse, WarehouseStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -126,6 +135,33 @@ async def _warehouses(server: WebChatServer) -> list[tuple[str, WarehouseStatus,
             .order_by(Warehouse.id)
         )
         return [(name, status, user_id) for name, status, user_id in rows]
+
+
+async def _orders(server: WebChatServer) -> list[tuple[str, OrderStatus, int]]:
+    """(number, status, owner's Telegram user id) of every order in the sandbox database."""
+    app = server.sandbox.app
+    assert app is not None
+    async with app.uow_factory() as uow:
+        rows = await uow.session.execute(
+            select(Order.number, Order.status, Seller.telegram_user_id)
+            .join(Seller, Seller.id == Order.seller_id)
+            .order_by(Order.id)
+        )
+        return [(number, status, user_id) for number, status, user_id in rows]
+
+
+async def _shipments(server: WebChatServer) -> list[tuple[str, str, str | None, str | None]]:
+    """(order number, method, carrier, tracking number) of every confirmed shipment."""
+    app = server.sandbox.app
+    assert app is not None
+    async with app.uow_factory() as uow:
+        rows = await uow.session.execute(
+            select(Order.number, Shipment.method, Shipment.carrier, Shipment.tracking_number)
+            .join(Order, Order.id == Shipment.order_id)
+            .where(Shipment.confirmed_at.is_not(None))
+            .order_by(Shipment.id)
+        )
+        return [(number, method, carrier, tracking) for number, method, carrier, tracking in rows]
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,7 +310,11 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
             assert step.persona in personas
             if step.action is DemoAction.UPLOAD:
                 assert step.argument in SAMPLE_FILES
-    assert [flow.name for flow in FLOWS][:2] == ["seller_registration", "warehouse_approved"]
+    assert [flow.name for flow in FLOWS][:3] == [
+        "seller_registration",
+        "warehouse_approved",
+        "order_shipped",
+    ]
 
     demo = server.sandbox.demo
     seen: list[tuple[str | None, int]] = []
@@ -286,7 +326,7 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
 
     monkeypatch.setattr(demo, "_publish", record)
     await _post(http, "/api/demo/start")
-    status = await asyncio.wait_for(server.sandbox.demo.wait(), timeout=90)
+    status = await asyncio.wait_for(server.sandbox.demo.wait(), timeout=240)
     assert status.state == "done", status.message
     # Every step of every flow was announced, in order.
     assert list(dict.fromkeys(s for s in seen if s[0] is not None)) == [
@@ -307,6 +347,31 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
         m["from_bot"] and f"Your warehouse <b>{WAREHOUSE_NAME}</b> is verified" in (m["text"] or "")
         for m in chats["seller"]["messages"]
     )
+    # The seller entered an order, confirmed it and shipped it by sea from that warehouse:
+    # the PDF came, and the buyer, through the seller's link, sees the tracking number.
+    assert await _orders(server) == [(ORDER_NUMBER, OrderStatus.SHIPPED, SELLER.user_id)]
+    assert await _shipments(server) == [(ORDER_NUMBER, "sea", "COSCO", TRACKING_NUMBER)]
+    seller_documents = [
+        m["document"]["file_name"]
+        for m in chats["seller"]["messages"]
+        if m["from_bot"] and m.get("document")
+    ]
+    assert seller_documents == [f"shipping-{ORDER_NUMBER}.pdf"]
+    token = status.variables["buyer_token"]
+    assert any(
+        m["from_bot"] and f"?start={token}" in (m["text"] or "")
+        for m in chats["seller"]["messages"]
+    )
+    assert any(
+        not m["from_bot"] and m["text"] == f"/start {token}" for m in chats["buyer"]["messages"]
+    )
+    buyer_view = next(
+        m["text"]
+        for m in chats["buyer"]["messages"]
+        if m["from_bot"] and ORDER_NUMBER in (m["text"] or "")
+    )
+    assert "Shenzhen Gadgets" in buyer_view and "Shipped" in buyer_view
+    assert TRACKING_NUMBER in buyer_view and "COSCO" in buyer_view
 
     # Any manual action stops a running demo at once.
     server.sandbox.demo.pause = 5.0

@@ -140,6 +140,8 @@ async def _shipment(
             lines_shipped=[{"line_id": 1, "quantity": 2}],
             is_partial=True,
             created_at=uow.now(),
+            # A confirmed document: only those hold their tracking number against reuse.
+            confirmed_at=uow.now(),
             findings=[
                 ComplianceFinding(
                     rule="declared_value_differs",
