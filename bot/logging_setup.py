@@ -36,3 +36,6 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # aiogram logs every update at INFO; that is noise at our scale.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # Start-up chatter a person running the bot does not need (migrations still log).
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
