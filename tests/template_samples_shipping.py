@@ -257,6 +257,7 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
         "share_limit": "1.20 USD",
         "per_order_limit": "20.00 USD",
     },
+    "compliance.budget_unchecked": {"from_": "EUR", "to": "USD"},
     "compliance.partial_shipment": {"ordered": 3, "shipped": 1},
     "compliance.quantity_exceeds_order": {"ordered": 3, "shipped": 4},
 }

@@ -13,7 +13,7 @@ Text the seller types is parsed here, not in the handlers:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -213,6 +213,10 @@ async def store_rate_card(user_id: int, filename: str, content: bytes, uow: Unit
     """Replace the seller's rate card with the one in an uploaded JSON or CSV file."""
     seller = await seller_of(user_id, uow)
     card = parse_rate_card_file(filename, content)
+    if not card.label:
+        # A CSV card (or a JSON one without a label) is named after its file, so the seller can
+        # tell which card the comparisons use.
+        card = replace(card, label=" ".join(filename.split())[:100])
     row = await _row(seller.id, uow)
     row.rate_card = rate_card_data(card)
     row.updated_at = uow.now()

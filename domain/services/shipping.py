@@ -491,6 +491,17 @@ async def review_document(
             rates=profile.rates,
         )
     )
+    if option.missing_rate is not None:
+        # The policy could not be applied: say so and have it acknowledged, never guess a rate.
+        source, target = option.missing_rate
+        findings.append(
+            Finding(
+                "budget_unchecked",
+                "warning",
+                "compliance.budget_unchecked",
+                {"from_": source, "to": target},
+            )
+        )
     return DocumentReview(
         order=order,
         seller=seller,
