@@ -21,8 +21,11 @@ from handlers.callbacks import (
     LanguagePurpose,
     Role,
     RoleChoice,
+    WarehouseMenu,
+    WarehouseMenuAction,
 )
 from handlers.keyboards import language_keyboard
+from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.seller import new_order, registration, warehouse_registration
 
 router = Router(name=__name__)
@@ -84,7 +87,20 @@ async def start(
     elif role == "seller":
         seller = await uow.sellers.by_telegram_user(event_from_user.id)
         assert seller is not None
-        responder.reply("start.welcome_seller", store_name=seller.store_name)
+        responder.reply(
+            "start.welcome_seller",
+            store_name=seller.store_name,
+            # The two places a returning seller goes most, one tap away.
+            keyboard=[
+                [
+                    Button(label="menu.orders", callback=OrderMenu(action=OrderMenuAction.LIST)),
+                    Button(
+                        label="menu.warehouses",
+                        callback=WarehouseMenu(action=WarehouseMenuAction.LIST),
+                    ),
+                ]
+            ],
+        )
     else:
         responder.reply(
             "start.welcome_new",

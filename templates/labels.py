@@ -23,6 +23,8 @@ LABELS: dict[str, str] = {
     "registration.other_country": N_("🔎 Other country…"),
     "erasure.confirm": N_("🗑 Yes, delete my data"),
     "erasure.keep": N_("Keep my data"),
+    "menu.orders": N_("📋 Orders"),
+    "menu.warehouses": N_("🏭 Warehouses"),
     "common.previous": N_("◀️ Previous"),
     "common.next": N_("Next ▶️"),
     # Warehouses

@@ -26,6 +26,10 @@ async def test_help_is_per_role_and_menus_are_localized(
     await register_seller(seller, "Help Store")
     await seller.send("/help")
     await seller.expect("/warehouses")
+    await seller.send("/start")
+    await seller.expect("Welcome back to <b>Help Store</b>")
+    await seller.press("Warehouses")
+    await seller.expect("Your warehouses")
 
     english = {c["command"]: c["description"] for c in emulator.commands(language_code="")}
     chinese = {c["command"]: c["description"] for c in emulator.commands(language_code="zh")}
