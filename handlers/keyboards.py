@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aiogram.filters.callback_data import CallbackData
+
 from bot.responder import Button, Keyboard
 from domain.locales import SUPPORTED_LOCALES
 from handlers.callbacks import CountryChoice, LanguageChoice, LanguagePurpose
@@ -37,3 +39,11 @@ def country_buttons(
         for code in codes
     ]
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def navigation_row(cancel: CallbackData, back: CallbackData | None = None) -> list[Button]:
+    """The "Back" and "Cancel" buttons every conversation step shows (no Back on the first)."""
+    buttons = [Button(label="common.cancel", callback=cancel)]
+    if back is not None:
+        buttons.insert(0, Button(label="common.back", callback=back))
+    return buttons

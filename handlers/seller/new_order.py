@@ -26,7 +26,7 @@ from domain.services import orders as service
 from domain.services.warehouses import seller_of
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice
-from handlers.keyboards import country_buttons
+from handlers.keyboards import country_buttons, navigation_row
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 
 router = Router(name=__name__)
@@ -71,10 +71,8 @@ def _form(action: NewOrderAction, value: str = "") -> NewOrderForm:
 
 
 def _navigation(step: State) -> list[Button]:
-    buttons = [Button(label="common.cancel", callback=_form(NewOrderAction.CANCEL))]
-    if step != N.number:
-        buttons.insert(0, Button(label="common.back", callback=_form(NewOrderAction.BACK)))
-    return buttons
+    back = None if step == N.number else _form(NewOrderAction.BACK)
+    return navigation_row(_form(NewOrderAction.CANCEL), back)
 
 
 def _lines(data: dict[str, Any]) -> list[service.NewOrderLine]:

@@ -29,6 +29,7 @@ from domain.logistics import GoodsCharacteristic
 from domain.model import Order, Warehouse
 from domain.services import shipping as service
 from domain.unit_of_work import UnitOfWork
+from handlers.keyboards import navigation_row
 from handlers.shipping_callbacks import ShipOrder, ShippingForm, ShippingFormAction
 from templates.shipping_document import (
     DocumentLine,
@@ -98,10 +99,8 @@ def _form(action: ShippingFormAction, value: str = "") -> ShippingForm:
 
 
 def _navigation(step: State) -> list[Button]:
-    buttons = [Button(label="common.cancel", callback=_form(ShippingFormAction.CANCEL))]
-    if step != S.lines:
-        buttons.insert(0, Button(label="common.back", callback=_form(ShippingFormAction.BACK)))
-    return buttons
+    back = None if step == S.lines else _form(ShippingFormAction.BACK)
+    return navigation_row(_form(ShippingFormAction.CANCEL), back)
 
 
 def _warehouse_address(warehouse: Warehouse, responder: Responder) -> str:

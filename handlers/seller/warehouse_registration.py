@@ -24,7 +24,7 @@ from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
 from domain.services import warehouses as service
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
-from handlers.keyboards import country_buttons
+from handlers.keyboards import country_buttons, navigation_row
 
 router = Router(name=__name__)
 
@@ -78,10 +78,8 @@ def _form(action: WarehouseFormAction, value: str = "") -> WarehouseForm:
 
 
 def _navigation(step: State) -> list[Button]:
-    buttons = [Button(label="common.cancel", callback=_form(WarehouseFormAction.CANCEL))]
-    if step != W.kind:
-        buttons.insert(0, Button(label="common.back", callback=_form(WarehouseFormAction.BACK)))
-    return buttons
+    back = None if step == W.kind else _form(WarehouseFormAction.BACK)
+    return navigation_row(_form(WarehouseFormAction.CANCEL), back)
 
 
 def _documents(data: dict[str, Any]) -> list[service.UploadedDocument]:
