@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.responder import Button, Keyboard
+from bot.responder import Button, Keyboard, Responder
+from domain.countries import find_countries
+from domain.errors import InvalidInput
 from domain.locales import SUPPORTED_LOCALES
 from handlers.callbacks import CountryChoice, LanguageChoice, LanguagePurpose
 from templates import Renderer
@@ -47,3 +49,19 @@ def navigation_row(cancel: CallbackData, back: CallbackData | None = None) -> li
     if back is not None:
         buttons.insert(0, Button(label="common.back", callback=back))
     return buttons
+
+
+def country_from_text(text: str, responder: Responder, navigation: list[Button]) -> str | None:
+    """The one country a user typed, by name or ISO code.
+
+    Several matches: the choices are offered as buttons and None is returned (the answer then
+    comes as a button press). No match: the user is told how to write it.
+    """
+    matches = find_countries(text)
+    if not matches:
+        raise InvalidInput("registration.country_not_found", query=text[:60])
+    if len(matches) > 1:
+        keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
+        responder.reply("registration.country_choices", keyboard=[*keyboard, navigation])
+        return None
+    return matches[0]

@@ -13,7 +13,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from bot.responder import Button, Keyboard, Responder
-from domain.countries import COMMON_SELLER_COUNTRIES, find_countries, is_country_code
+from domain.countries import COMMON_SELLER_COUNTRIES, is_country_code
 from domain.errors import InvalidInput
 from domain.services import sellers
 from domain.unit_of_work import UnitOfWork
@@ -26,7 +26,7 @@ from handlers.callbacks import (
     Role,
     RoleChoice,
 )
-from handlers.keyboards import country_buttons, language_keyboard
+from handlers.keyboards import country_buttons, country_from_text, language_keyboard
 
 router = Router(name=__name__)
 
@@ -156,14 +156,9 @@ async def store_name_given(message: Message, state: FSMContext, responder: Respo
 @router.message(SellerRegistration.country, F.text)
 async def country_typed(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
-    matches = find_countries(message.text)
-    if not matches:
-        raise InvalidInput("registration.country_not_found", query=message.text[:60])
-    if len(matches) > 1:
-        keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
-        responder.reply("registration.country_choices", keyboard=[*keyboard, NAVIGATION])
-        return
-    await _advance(state, responder, SellerRegistration.country, country=matches[0])
+    country = country_from_text(message.text, responder, NAVIGATION)
+    if country is not None:
+        await _advance(state, responder, SellerRegistration.country, country=country)
 
 
 @router.callback_query(SellerRegistration.country, CountryChoice.filter())

@@ -17,14 +17,13 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.responder import Button, Keyboard, Responder
 from bot.settings import Settings
-from domain.countries import find_countries
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
 from domain.services import warehouses as service
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
-from handlers.keyboards import country_buttons, navigation_row
+from handlers.keyboards import country_buttons, country_from_text, navigation_row
 
 router = Router(name=__name__)
 
@@ -326,16 +325,9 @@ async def country_pressed(
 @router.message(W.country, F.text)
 async def country_typed(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
-    matches = find_countries(message.text)
-    if not matches:
-        raise InvalidInput("registration.country_not_found", query=message.text[:60])
-    if len(matches) > 1:
-        keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
-        responder.reply(
-            "registration.country_choices", keyboard=[*keyboard, _navigation(W.country)]
-        )
-        return
-    await _accept_country(matches[0], state, responder)
+    country = country_from_text(message.text, responder, _navigation(W.country))
+    if country is not None:
+        await _accept_country(country, state, responder)
 
 
 TEXT_FIELDS = {
