@@ -94,7 +94,9 @@ class Application:
         self.poller.stop()
         await self.outbox.stop()
         for task in self._tasks:
-            with suppress(asyncio.TimeoutError):
+            # A task that failed must not stop the shutdown half-way; whoever awaits wait()
+            # gets its error.
+            with suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(task), timeout=5)
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
