@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message, User
 from bot.responder import Button, Responder
 from bot.settings import Settings
 from domain.errors import NotFound
-from domain.services import orders, sellers
+from domain.services import erasure, orders, sellers
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
     ErasureAction,
@@ -184,7 +184,7 @@ async def erasure_decided(
     if callback_data.step == ErasureStep.KEEP:
         responder.reply("erasure.kept")
         return
-    blockers = await sellers.erase_user_data(event_from_user.id, uow)
+    blockers = await erasure.erase_user_data(event_from_user.id, uow)
     if blockers:
         responder.reply("erasure.blocked", blockers=blockers)
         return

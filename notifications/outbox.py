@@ -183,6 +183,27 @@ class OutboxDispatcher:
             logger.info("pruned %d processed update ids", pruned)
         return pruned
 
+    async def prune_finished(self, keep: timedelta = timedelta(days=30), batch: int = 1000) -> int:
+        """Scheduler job: delete notifications sent (or dead, or paused) more than `keep` ago.
+
+        They carry names, order numbers and tracking details; once delivered they have no use
+        beyond the retention /privacy states. Deleted `batch` rows per transaction, so SQLite's
+        write lock is never held for long.
+        """
+        pruned = 0
+        while True:
+            async with self._uow_factory() as uow:
+                deleted = await uow.notifications.prune_finished(self.clock() - keep, batch)
+                if deleted < batch and pruned + deleted:
+                    uow.personal_data_deleted()  # after the last batch's commit
+                await uow.commit()
+            pruned += deleted
+            if deleted < batch:
+                break
+        if pruned:
+            logger.info("pruned %d finished notifications", pruned)
+        return pruned
+
     # -- transactions ---------------------------------------------------------------------
 
     async def _claim(self, limit: int, result: DrainResult) -> tuple[list[_Claim], int]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
 from domain.services.compliance_review import FindingView
-from domain.services.sellers import ErasureBlocker
+from domain.services.erasure import ErasureBlocker
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WAREHOUSE = Warehouse(
