@@ -77,7 +77,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "help.seller": {},
     "language.changed": {"language": "Español"},
     "language.choose": {},
-    "privacy.policy": {},
+    "privacy.policy": {"outbox_days": 30, "update_id_hours": 48},
     "registration.already_registered": {},
     "registration.ask_country": {},
     "registration.ask_language": {},

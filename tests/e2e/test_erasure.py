@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.sandbox.emulator import BotApiEmulator
+from bot.settings import Settings
 from domain.model import AuditEntry
-from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
+from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with, make_settings
 from tests.e2e.fixtures_orders import new_order_by_conversation
 from tests.e2e.test_warehouses import PDF, register_seller, upload
 from tests.personal_data_search import search_sqlite_files, search_tables
@@ -30,6 +32,12 @@ PHONE, NEW_PHONE, DRAFT_PHONE = "138 0013 8000", "139 0013 9000", "137 0013 7000
 # The digits of each phone as stored (E.164 +86...) and as the national number.
 PHONE_DIGITS = ["13800138000", "13900139000", "13700137000"]
 NEEDLES = [STORE, WAREHOUSE, DRAFT_WAREHOUSE, STREET, DRAFT_STREET, CONTACT, *PHONE_DIGITS]
+OUTBOX_RETENTION_DAYS = 7
+
+
+@pytest.fixture
+def bot_settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path, outbox_retention_days=OUTBOX_RETENTION_DAYS)
 
 
 async def _add_warehouse(seller: Chat) -> None:
@@ -215,3 +223,25 @@ async def test_erased_seller_leaves_no_trace(emulator: BotApiEmulator, runner: B
     assert "note" not in by_action["warehouse.docs"].details
     assert by_action["order.cancelled"].details["number"] == "QK-2"
     assert "reason" not in by_action["order.cancelled"].details
+
+
+async def test_privacy_states_the_configured_retention(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    english = chat_with(emulator, 4301)
+    await english.send("/privacy")
+    policy = await english.expect("What we store")
+    assert "deleted 7 days after they were sent" in policy.content
+    assert "without their content: 48 hours" in policy.content
+    assert "What stays after you delete your data, and why" in policy.content
+    assert "order numbers stay" in policy.content
+
+    russian = chat_with(emulator, 4302, language="ru")
+    await russian.send("/privacy")
+    policy = await russian.expect("Что мы храним")
+    assert "через 7 дней после отправки" in policy.content
+    assert "48 часов" in policy.content
+
+    await english.send("/delete_my_data")
+    confirm = await english.expect("Delete your data?")
+    assert "The audit log keeps what was done and when" in confirm.content
