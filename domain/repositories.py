@@ -221,9 +221,6 @@ class NotificationRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def delete_for_chat(self, chat_id: int) -> None:
-        await self.session.execute(delete(Notification).where(Notification.chat_id == chat_id))
-
     async def prune_finished(self, older_than: datetime, limit: int) -> int:
         """Delete up to `limit` rows the outbox is done with: sent before `older_than`, or
         dead or paused (never to be sent as they are) and written before it."""

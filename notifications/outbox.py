@@ -265,8 +265,11 @@ class OutboxDispatcher:
         async with self._uow_factory() as uow:
             now = self.clock()
             row = await uow.notifications.get(claim.id)
-            if row is not None:
-                row.last_error = f"blocked: {error.description}"[:500]
+            if row is None:
+                # Deleted while it was being sent: the recipient erased their data, and
+                # noting their id as a blocked chat would bring it back.
+                return 0
+            row.last_error = f"blocked: {error.description}"[:500]
             await uow.blocked_recipients.block(claim.chat_id, error.description or "403", now)
             paused = await uow.notifications.pause_chat(claim.chat_id)
             await uow.commit()

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -25,7 +26,7 @@ from domain.unit_of_work import UnitOfWork
 from notifications.rate_limits import InProcessRateLimiter
 from templates.renderer import Renderer
 from tests.conftest import FixedClock
-from tests.reliability.conftest import FakeBot
+from tests.reliability.conftest import FakeBot, add_ping, forbidden
 from tests.reliability.test_outbox import make_dispatcher
 from tests.reliability.test_shipping_service import (
     OPERATOR,
@@ -411,3 +412,33 @@ async def test_migration_finds_the_subject_of_existing_operator_notifications(
         assert subjects == {1: ALICE, 2: None, 3: ALICE, 4: None}
     finally:
         await engine.dispose()
+
+
+async def test_a_send_that_fails_after_the_erasure_does_not_bring_the_id_back(
+    uow_factory: UowFactory,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> None:
+    """The user erases their data while a notification to them is being sent, and the send
+    then answers 403: the outbox must not note their Telegram id as a blocked chat."""
+
+    class ErasedMidSend(FakeBot):
+        async def __call__(self, method: Any, request_timeout: int | None = None) -> Any:
+            if getattr(method, "chat_id", None) == ALICE:
+                async with uow_factory() as uow:
+                    assert await erase_user_data(ALICE, uow) == []
+                    await uow.commit()
+                raise forbidden(method)
+            return await super().__call__(method, request_timeout)
+
+    await make_seller(uow_factory, ALICE)
+    await add_ping(uow_factory, ALICE, 1)
+    dispatcher = make_dispatcher(uow_factory, ErasedMidSend(), fast_limiter, renderer, clock)
+
+    await dispatcher.drain()
+
+    async with uow_factory() as uow:
+        assert not await uow.blocked_recipients.is_blocked(ALICE)
+        assert await uow.users.get(ALICE) is None
+    assert await _notifications(uow_factory) == []
