@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     send_private_chat_interval_seconds: float = Field(default=1.05, ge=0)
     send_group_per_minute: int = Field(default=20, gt=0, le=20)
     send_max_attempts: int = Field(default=8, ge=1, le=50)
+    # Days a notification is kept after it was sent (or given up, or left paused because the
+    # recipient blocked the bot); /privacy tells users this figure.
+    outbox_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Inbound flood protection: more than `flood_max_updates` updates within
     # `flood_window_seconds` from one user are dropped.

@@ -24,6 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.locales import SUPPORTED_LOCALES
@@ -88,6 +89,7 @@ class Renderer:
         environment.filters["money"] = lambda amount, currency: self.money(amount, currency, locale)
         environment.filters["datetime"] = lambda moment: self.datetime(moment, locale)
         environment.filters["country"] = lambda code: self.country_name(code, locale)
+        environment.filters["duration"] = lambda value, unit: self.duration(value, unit, locale)
         environment.filters["language_name"] = lambda code: self.language_name(code)
         environment.globals["label"] = lambda key, **params: self.label(key, locale, **params)
         return environment
@@ -125,6 +127,11 @@ class Renderer:
         if isinstance(moment, str):
             moment = datetime.fromisoformat(moment)
         return format_datetime(moment, format="medium", locale=_babel_locale(locale))
+
+    @staticmethod
+    def duration(value: int, unit: str, locale: str) -> str:
+        """`30 days`, `48 heures`, `22 дня`: CLDR's words and plural forms for `day`, `hour`..."""
+        return format_unit(value, f"duration-{unit}", locale=_babel_locale(locale))
 
     @staticmethod
     def country_name(code: str, locale: str) -> str:
