@@ -68,17 +68,24 @@ class TrackingEvent:
     key: str = ""
 
     def __post_init__(self) -> None:
-        if self.time.tzinfo is None or self.time.utcoffset() is None:
-            raise ValueError("a tracking event's time must be timezone-aware")
+        # Fields are rewritten only when they change: the simulator builds millions of these.
+        if self.time.tzinfo is not UTC:
+            if self.time.tzinfo is None or self.time.utcoffset() is None:
+                raise ValueError("a tracking event's time must be timezone-aware")
+            object.__setattr__(self, "time", self.time.astimezone(UTC))
         if self.sub_status.status is not self.status:
             raise ValueError(f"{self.sub_status} is not a sub-status of {self.status}")
-        object.__setattr__(self, "time", self.time.astimezone(UTC))
-        object.__setattr__(self, "description", _clean(self.description, MAX_DESCRIPTION_LENGTH))
-        object.__setattr__(self, "location", _clean(self.location, MAX_LOCATION_LENGTH))
+        description = _clean(self.description, MAX_DESCRIPTION_LENGTH)
+        if description is not self.description:
+            object.__setattr__(self, "description", description)
+        location = _clean(self.location, MAX_LOCATION_LENGTH)
+        if location is not self.location:
+            object.__setattr__(self, "location", location)
         key = _clean(self.key, MAX_KEY_LENGTH)
         if not key:
             key = derive_event_key(self.time, self.description, self.location)
-        object.__setattr__(self, "key", key)
+        if key is not self.key:
+            object.__setattr__(self, "key", key)
 
 
 def ordered_unique(events: Iterable[TrackingEvent]) -> tuple[TrackingEvent, ...]:
