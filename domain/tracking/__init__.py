@@ -35,7 +35,7 @@ from domain.tracking.polling import (
     poll_interval,
     retry_after_error,
 )
-from domain.tracking.quiet_hours import QuietHours, merge_held
+from domain.tracking.quiet_hours import QuietHours, default_time_zone, merge_held
 from domain.tracking.statuses import (
     OTHER_SUB_STATUS,
     StatusMapping,
@@ -84,6 +84,7 @@ __all__ = [
     "TrackingUpdate",
     "UnknownCodes",
     "current_estimate",
+    "default_time_zone",
     "derive_event_key",
     "estimate_change",
     "estimate_from_transit",

@@ -7,18 +7,74 @@ one buyer and shipment go out as one message: `merge_held` picks what it says (t
 change, and any earlier request to act that nothing later settled).
 
 Times are computed in the buyer's zone with `zoneinfo`, so a quiet night across a daylight
-saving change still ends at 08:00 local time.
+saving change still ends at 08:00 local time. Until the buyer picks one, `default_time_zone`
+takes it from the ship-to country: its only zone (CLDR's territory zones, through Babel), or
+for a country spanning several, the zone where most of its people live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.core import get_global
 
 from domain.tracking.notices import BuyerNotice, supersede
 
-__all__ = ["QuietHours", "merge_held"]
+__all__ = ["PRIMARY_ZONES", "QuietHours", "default_time_zone", "merge_held"]
+
+# Countries with several zones: the one most of the population lives in.
+PRIMARY_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "AR": "America/Argentina/Buenos_Aires",
+        "AU": "Australia/Sydney",
+        "BR": "America/Sao_Paulo",
+        "CA": "America/Toronto",
+        "CD": "Africa/Kinshasa",
+        "CL": "America/Santiago",
+        "CN": "Asia/Shanghai",
+        "CY": "Asia/Nicosia",
+        "DE": "Europe/Berlin",
+        "EC": "America/Guayaquil",
+        "ES": "Europe/Madrid",
+        "FM": "Pacific/Pohnpei",
+        "GL": "America/Nuuk",
+        "ID": "Asia/Jakarta",
+        "KI": "Pacific/Tarawa",
+        "KZ": "Asia/Almaty",
+        "MH": "Pacific/Majuro",
+        "MN": "Asia/Ulaanbaatar",
+        "MX": "America/Mexico_City",
+        "MY": "Asia/Kuala_Lumpur",
+        "NZ": "Pacific/Auckland",
+        "PF": "Pacific/Tahiti",
+        "PG": "Pacific/Port_Moresby",
+        "PS": "Asia/Gaza",
+        "PT": "Europe/Lisbon",
+        "RU": "Europe/Moscow",
+        "UA": "Europe/Kyiv",
+        "US": "America/New_York",
+        "UZ": "Asia/Tashkent",
+    }
+)
+
+
+def default_time_zone(country: str | None) -> tzinfo:
+    """The zone a buyer in `country` (ISO 3166 alpha-2) most likely lives in; UTC if unknown."""
+    code = (country or "").strip().upper()
+    name = PRIMARY_ZONES.get(code)
+    if name is None:
+        zones: list[str] = list(get_global("territory_zones").get(code) or [])
+        name = zones[0] if zones else None
+    if name is None:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 @dataclass(frozen=True, slots=True)

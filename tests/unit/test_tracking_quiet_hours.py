@@ -9,7 +9,7 @@ import pytest
 
 from domain.tracking.events import TrackingEvent
 from domain.tracking.notices import BuyerNotice, NoticeKind
-from domain.tracking.quiet_hours import QuietHours, merge_held
+from domain.tracking.quiet_hours import PRIMARY_ZONES, QuietHours, default_time_zone, merge_held
 from domain.tracking.statuses import SubStatus
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -96,3 +96,23 @@ def test_held_notices_merge_into_one_message() -> None:
     assert merge_held([customs, asked]) == (customs,)  # released settles the request
     held = _notice(NoticeKind.CUSTOMS_HELD, SubStatus.IN_TRANSIT_CUSTOMS_PROCESSING, night)
     assert merge_held([held, asked]) == (asked, held)
+
+
+def test_the_default_zone_comes_from_the_ship_to_country() -> None:
+    assert default_time_zone("fr") == ZoneInfo("Europe/Paris")
+    assert default_time_zone("BR") == ZoneInfo("America/Sao_Paulo")
+    assert default_time_zone("RU") == ZoneInfo("Europe/Moscow")
+    assert default_time_zone("US") == ZoneInfo("America/New_York")
+    assert default_time_zone("XX") is UTC
+    assert default_time_zone(None) is UTC
+
+
+def test_every_primary_zone_is_one_of_its_countrys_zones() -> None:
+    from babel.core import get_global
+
+    territory_zones = get_global("territory_zones")
+    for country, zone in PRIMARY_ZONES.items():
+        assert zone in territory_zones[country], country
+    # Every country with several zones has a primary one.
+    several = {c for c, zones in territory_zones.items() if len(zones) > 1 and len(c) == 2}
+    assert several - {"AQ", "UM", "ZZ"} <= set(PRIMARY_ZONES)
