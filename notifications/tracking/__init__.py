@@ -5,5 +5,6 @@ simulated provider the sandbox, the tests and the benchmarks use.
 - `seventeen_track`: the aiohttp client with its per-endpoint limiter.
 - `seventeen_track_payloads`: 17TRACK's request and response shapes, pure.
 - `seventeen_track_push`: sign verification, push parsing, the aiohttp push handler.
-- `simulated`: realistic, deterministic parcel journeys on an injectable clock.
+- `simulated`, `simulated_journeys`: realistic, deterministic parcel journeys on a clock.
+- `factory`: `make_tracking_provider`, the configured one.
 """

@@ -322,3 +322,18 @@ async def test_the_fake_17track_can_serve_simulated_journeys(
         (e.time, e.sub_status, e.description) for e in direct.events
     ]
     assert through_api.estimated_delivery == direct.estimated_delivery
+
+
+async def test_the_factory_builds_the_configured_provider() -> None:
+    from notifications.tracking.factory import make_tracking_provider
+
+    clock = Clock(SHIPPED)
+    simulated = make_tracking_provider("simulated", clock=clock, seed=3)
+    assert isinstance(simulated, SimulatedProvider) and simulated.name == "simulated"
+    real = make_tracking_provider("17track", api_key="k" * 32)
+    assert isinstance(real, SeventeenTrackClient) and "k" * 32 not in repr(real)
+    await real.close()
+    with pytest.raises(ValueError, match="TRACKING_API_KEY"):
+        make_tracking_provider("17track")
+    with pytest.raises(ValueError, match="unknown"):
+        make_tracking_provider("carrier-pigeon")
