@@ -866,6 +866,20 @@ class BotApiEmulator:
         """Violations not recorded inside an ``expect_violations()`` block."""
         return [v for v in self.violations if id(v) not in self._expected_violations]
 
+    # -- update ids ---------------------------------------------------------------------------
+
+    @property
+    def next_update_id(self) -> int:
+        return self._next_update_id
+
+    def continue_update_ids_after(self, update_id: int) -> None:
+        """Number the next updates above ``update_id``, as Telegram never reuses an id.
+
+        A bot remembers the update ids it processed (to skip redeliveries), so a fresh emulator
+        in front of an old database must not start again at 1.
+        """
+        self._next_update_id = max(self._next_update_id, update_id + 1)
+
     # -- test-facing inspection ---------------------------------------------------------------
 
     def history(self, chat_id: int) -> list[ChatMessage]:

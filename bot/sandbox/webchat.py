@@ -46,6 +46,7 @@ from aiohttp import web
 from bot.app import Application, create_application
 from bot.sandbox.demo import FLOWS, DemoRunner, DemoStatus
 from bot.sandbox.emulator import BotApiEmulator, BotApiError, EmulatorEvent
+from bot.sandbox.history import last_processed_update_id
 from bot.settings import Settings
 from domain.clock import Clock, utcnow
 
@@ -244,6 +245,8 @@ class Sandbox:
             app = await create_application(
                 self.settings, token=self.token, api_base=emulator.base_url, clock=self.clock
             )
+            # Nobody can act before the sandbox is assigned below, so no update has an id yet.
+            emulator.continue_update_ids_after(await last_processed_update_id(app.uow_factory))
             await app.start()
         except BaseException:
             await emulator.stop()
