@@ -12,7 +12,9 @@ unchanged. It is deliberately stricter than Telegram where strictness finds bugs
 
 The user side (``emulator.user(...)`` -> ``EmulatedUser``) creates updates with the shapes
 Telegram sends, and the same operations are exposed over HTTP under ``/_emulator/`` together with
-a server-sent-events stream, so a web chat can be built on top of the same emulator.
+a server-sent-events stream, so a web chat can be built on top of the same emulator. That side
+API lets its caller act as anyone, so it asks for the per-run ``side_api_secret`` in the
+``X-Emulator-Secret`` header (``side_api_headers``); see ``bot.sandbox.http_safety``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.sandbox.http_safety import (
+    SIDE_API_SECRET_HEADER,
+    BadBody,
+    EmulatorGuard,
+    allowed_hosts,
+    file_response,
+    new_secret,
+    read_form,
+    read_json,
+)
 from bot.sandbox.spec import BotApiSpec, UploadedFile, load_spec
 from bot.sandbox.users import EmulatedUser
 
@@ -687,6 +699,9 @@ class BotApiEmulator:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._socket: socket.socket | None = None
+        # Known only to whoever holds this object: the web chat and the tests.
+        self.side_api_secret = new_secret()
+        self._guard = EmulatorGuard(self.side_api_secret)
 
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
@@ -724,7 +739,9 @@ class BotApiEmulator:
 
     async def start(self) -> None:
         """Bind the loopback socket and start serving."""
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=60 * 1024 * 1024, middlewares=[self._guard.middleware]
+        )
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_get("/_emulator/chats", self._http_chats)
@@ -745,6 +762,7 @@ class BotApiEmulator:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self.port))
             self._socket = sock
+            self._guard.hosts = allowed_hosts(self.host, sock.getsockname()[1])
             await web.SockSite(self._runner, sock).start()
         except BaseException:
             sock.close()
@@ -786,6 +804,11 @@ class BotApiEmulator:
             raise RuntimeError("emulator is not running; call start() first")
         host, port = self._socket.getsockname()[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def side_api_headers(self) -> dict[str, str]:
+        """The header every ``/_emulator/`` request must carry."""
+        return {SIDE_API_SECRET_HEADER: self.side_api_secret}
 
     # -- test-facing configuration ------------------------------------------------------------
 
@@ -1223,23 +1246,23 @@ class BotApiEmulator:
             return params
         if request.content_type == "application/json":
             try:
-                body = await request.json()
-            except ValueError:
-                raise BotApiError(400, "Bad Request: can't parse JSON request body") from None
+                body = await read_json(request)
+            except BadBody as error:
+                raise BotApiError(error.status, f"Bad Request: {error.message}") from None
             if not isinstance(body, dict):
                 raise BotApiError(400, "Bad Request: request body must be a JSON object")
             # Telegram treats a JSON null like an absent parameter.
             params.update({k: v for k, v in body.items() if v is not None})
             return params
-        form = await request.post()
-        files: dict[str, UploadedFile] = {}
-        for key, value in form.items():
-            if isinstance(value, web.FileField):
-                with value.file:
-                    content = value.file.read()
-                files[key] = UploadedFile(value.filename, content, value.content_type)
-            else:
-                params[key] = value
+        try:
+            form = await read_form(request)
+        except BadBody as error:
+            raise BotApiError(error.status, f"Bad Request: {error.message}") from None
+        params.update(form.fields)
+        files = {
+            name: UploadedFile(part.filename, part.content, part.content_type)
+            for name, part in form.files.items()
+        }
         # aiogram uploads InputFiles as parts with random names referenced by "attach://name";
         # a part nobody references is an ordinary (possibly unknown) parameter.
         texts = [v for v in params.values() if isinstance(v, str)]
@@ -1349,9 +1372,7 @@ class BotApiEmulator:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
-        return web.Response(
-            body=record.content, content_type=record.mime_type or "application/octet-stream"
-        )
+        return file_response(record.content, record.file_name or record.file_path.rsplit("/")[-1])
 
     # -- Bot API: updates and webhook ---------------------------------------------------------
 
@@ -2052,9 +2073,9 @@ class BotApiEmulator:
 
     async def _http_json(self, request: web.Request) -> dict[str, Any]:
         try:
-            body = await request.json()
-        except ValueError:
-            body = None
+            body = await read_json(request)
+        except BadBody as error:
+            raise BotApiError(error.status, error.message) from None
         if not isinstance(body, dict):
             raise BotApiError(400, "body must be a JSON object")
         return body
@@ -2113,22 +2134,25 @@ class BotApiEmulator:
         chat = self._http_chat(request)
         if chat is None:
             return self._http_error("unknown chat", 404)
-        form = await request.post()
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
-            return self._http_error("multipart field 'file' is required")
-        with upload.file:
-            content = upload.file.read()
-        caption = form.get("caption")
-        caption_text = caption if isinstance(caption, str) and caption else None
         try:
-            user = self._users[self._http_user_id(chat, {"user_id": form.get("user_id", chat.id)})]
-            if form.get("kind") == "photo":
-                msg = await user.upload_photo(content, caption=caption_text, chat_id=chat.id)
+            form = await read_form(request)
+        except BadBody as error:
+            return self._http_error(error.message, error.status)
+        upload = form.files.get("file")
+        if upload is None:
+            return self._http_error("multipart field 'file' is required")
+        fields = form.fields
+        caption_text = fields.get("caption") or None
+        try:
+            user = self._users[
+                self._http_user_id(chat, {"user_id": fields.get("user_id", chat.id)})
+            ]
+            if fields.get("kind") == "photo":
+                msg = await user.upload_photo(upload.content, caption=caption_text, chat_id=chat.id)
             else:
                 msg = await user.upload_document(
                     upload.filename,
-                    content,
+                    upload.content,
                     upload.content_type,
                     caption=caption_text,
                     chat_id=chat.id,
