@@ -139,7 +139,9 @@ class Form:
 
 
 def _too_large(limit: int) -> BadBody:
-    return BadBody(f"the request body is larger than the {limit / (1024 * 1024):g} MB limit", 413)
+    # Servers allow a little over their file limit for the form around it, so round down.
+    size = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 2**10} KB"
+    return BadBody(f"the request body is larger than the {size} limit", 413)
 
 
 def _form_problem(error: Exception) -> str:

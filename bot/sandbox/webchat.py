@@ -22,7 +22,8 @@ and its state changes are forwarded here, so one origin serves everything.
 It is a local tool, but it is still defended like a web app: it binds loopback by default,
 refuses foreign Host headers when it does (DNS rebinding), requires a custom header on every
 POST (a cross-site form cannot send one), and sends a strict Content-Security-Policy; the page
-renders the bot's HTML through an allow-list, never as raw markup.
+renders the bot's HTML through an allow-list, never as raw markup. A body it cannot parse is a
+400 (413 when too large) with a message, never a 500.
 """
 
 from __future__ import annotations
@@ -39,14 +40,22 @@ from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.app import Application, create_application
 from bot.sandbox.demo import FLOWS, DemoRunner, DemoStatus
 from bot.sandbox.emulator import BotApiEmulator, BotApiError, EmulatorEvent
 from bot.sandbox.history import last_processed_update_id
+from bot.sandbox.http_safety import (
+    BadBody,
+    allowed_hosts,
+    file_response,
+    image_type,
+    read_form,
+    read_json,
+)
 from bot.settings import Settings
 from domain.clock import Clock, utcnow
 
@@ -81,12 +90,6 @@ STATIC_FILES = {
     "app.js": "text/javascript",
     "style.css": "text/css",
 }
-_IMAGE_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,15 +512,6 @@ def _error(message: str, status: int = 400) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def _image_type(content: bytes) -> str | None:
-    for magic, mime in _IMAGE_MAGIC:
-        if content.startswith(magic):
-            return mime
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def _optional_int(value: Any) -> int | None:
     if value is None or value == "":
         return None
@@ -591,9 +585,7 @@ class WebChatServer:
             raise
         port = sock.getsockname()[1]
         if self.loopback_only:
-            self._allowed_hosts = frozenset(
-                f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")
-            )
+            self._allowed_hosts = allowed_hosts(sock.getsockname()[0], port)
         else:
             log.warning(
                 "the sandbox web chat listens on %s, not loopback: it has no login, "
@@ -626,6 +618,11 @@ class WebChatServer:
             return _error(str(error), 503)
         except BotApiError as error:
             return _error(error.description, 400)
+        except BadBody as error:
+            return _error(error.message, error.status)
+        except HttpProcessingError as error:
+            # Any other parser failure is the client's, whatever aiohttp's own status says.
+            return _error(f"the request could not be parsed ({error.message})", 400)
 
     @staticmethod
     async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -678,10 +675,7 @@ class WebChatServer:
     # -- actions ------------------------------------------------------------------------------
 
     async def _json_body(self, request: web.Request) -> dict[str, Any]:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await read_json(request)
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(
                 text=json.dumps({"error": "expected a JSON object"}),
@@ -730,32 +724,28 @@ class WebChatServer:
 
     async def _post_file(self, request: web.Request) -> web.StreamResponse:
         persona = self._persona_key(request)
-        try:
-            form = await request.post()
-        except ValueError:
-            return _error("expected a multipart form")
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
+        form = await read_form(request)
+        upload = form.files.get("file")
+        if upload is None:
             return _error("multipart field 'file' is required")
-        with upload.file:
-            content = upload.file.read()
+        content = upload.content
         if not content:
             return _error("the file is empty")
-        caption = form.get("caption")
-        kind = "photo" if form.get("kind") == "photo" else "document"
-        if kind == "photo" and _image_type(content) is None:
+        caption = form.fields.get("caption", "")
+        kind = "photo" if form.fields.get("kind") == "photo" else "document"
+        if kind == "photo" and image_type(content) is None:
             return _error("a photo must be a PNG, JPEG, GIF or WebP image")
         try:
-            thread_id = _optional_int(form.get("thread_id"))
-        except (TypeError, ValueError):
+            thread_id = _optional_int(form.fields.get("thread_id"))
+        except ValueError:
             return _error("thread_id must be an integer")
         message = await self.sandbox.upload(
             persona,
-            upload.filename or "file",
+            upload.filename,
             content,
-            upload.content_type or "application/octet-stream",
+            upload.content_type,
             kind=kind,
-            caption=caption if isinstance(caption, str) and caption.strip() else None,
+            caption=caption if caption.strip() else None,
             thread_id=thread_id,
             manual=True,
         )
@@ -767,16 +757,8 @@ class WebChatServer:
             record = emulator.file(request.match_info["file_id"])
         except KeyError:
             raise web.HTTPNotFound() from None
-        image = _image_type(record.content) if record.kind == "photo" else None
-        if image is not None:
-            return web.Response(body=record.content, content_type=image)
-        # Anything else is offered as a download, never rendered by the browser at this origin.
-        name = record.file_name or record.file_path.rsplit("/", 1)[-1]
-        return web.Response(
-            body=record.content,
-            content_type="application/octet-stream",
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
-        )
+        # Images inline under their real type; anything else a download, never a page here.
+        return file_response(record.content, record.file_name or record.file_path.rsplit("/")[-1])
 
     async def _advance(self, request: web.Request) -> web.StreamResponse:
         body = await self._json_body(request)
