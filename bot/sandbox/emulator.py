@@ -65,6 +65,8 @@ __all__ = [
     "InlineButton",
     "RequestRecord",
     "Revision",
+    "SavedChat",
+    "SavedChats",
     "Topic",
     "Violation",
     "parse_telegram_html",
@@ -518,6 +520,36 @@ class CallbackAnswer:
     url: str | None
 
 
+@dataclass(slots=True)
+class SavedChat:
+    """A chat as kept across restarts: its messages, topics and message counter."""
+
+    id: int
+    type: str
+    title: str | None
+    user: dict[str, Any] | None
+    is_forum: bool
+    blocked: bool
+    next_message_id: int
+    messages: list[ChatMessage]
+    topics: list[Topic]
+
+
+@dataclass(slots=True)
+class SavedChats:
+    """What a sandbox keeps across restarts (``export_chats`` / ``restore_chats``).
+
+    Files stay with their ids because the bot's database refers to them (a warehouse's
+    certificate is sent to the operator by file_id); the counters continue so no message id,
+    file path or update id is ever given out twice.
+    """
+
+    chats: list[SavedChat]
+    files: list[FileRecord]
+    next_update_id: int
+    next_file_number: int
+
+
 Listener = Callable[[EmulatorEvent], None]
 
 
@@ -678,7 +710,7 @@ class BotApiEmulator:
         self._users: dict[int, EmulatedUser] = {}
         self._files: dict[str, FileRecord] = {}
         self._files_by_path: dict[str, FileRecord] = {}
-        self._file_counter = itertools.count(1)
+        self._next_file_number = 1
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._allowed_updates: frozenset[str] | None = None
@@ -835,7 +867,8 @@ class BotApiEmulator:
             last_name=last_name,
         )
         self._users[user_id] = user
-        self._chats[user_id] = _Chat(id=user_id, type="private", user=user.to_json())
+        chat = self._chats.setdefault(user_id, _Chat(id=user_id, type="private"))
+        chat.user = user.to_json()  # a restored chat keeps its messages, with today's profile
         self._emit("chat", user_id, None, {"type": "private", "user": user.to_json()})
         return user
 
@@ -889,7 +922,7 @@ class BotApiEmulator:
         """Violations not recorded inside an ``expect_violations()`` block."""
         return [v for v in self.violations if id(v) not in self._expected_violations]
 
-    # -- update ids ---------------------------------------------------------------------------
+    # -- update ids and persistence -----------------------------------------------------------
 
     @property
     def next_update_id(self) -> int:
@@ -902,6 +935,57 @@ class BotApiEmulator:
         in front of an old database must not start again at 1.
         """
         self._next_update_id = max(self._next_update_id, update_id + 1)
+
+    def export_chats(self) -> SavedChats:
+        """Chats, files and counters, for keeping across a restart (the records are shared)."""
+        chats = [
+            SavedChat(
+                id=c.id,
+                type=c.type,
+                title=c.title,
+                user=c.user,
+                is_forum=c.is_forum,
+                blocked=c.blocked,
+                next_message_id=c.next_message_id,
+                messages=list(c.messages.values()),
+                topics=list(c.topics.values()),
+            )
+            for c in self._chats.values()
+        ]
+        return SavedChats(
+            chats, list(self._files.values()), self._next_update_id, self._next_file_number
+        )
+
+    def restore_chats(self, saved: SavedChats) -> None:
+        """Bring back what ``export_chats`` returned, before any user acts.
+
+        Private chats get their user back; messages keep their ids, and new ones follow them.
+        """
+        for record in saved.files:
+            self._files[record.file_id] = record
+            self._files_by_path[record.file_path] = record
+        self._next_file_number = max(self._next_file_number, saved.next_file_number)
+        self.continue_update_ids_after(saved.next_update_id - 1)
+        for chat in saved.chats:
+            self._chats[chat.id] = _Chat(
+                id=chat.id,
+                type=chat.type,
+                title=chat.title,
+                user=chat.user,
+                is_forum=chat.is_forum,
+                blocked=chat.blocked,
+                messages={m.message_id: m for m in chat.messages},
+                next_message_id=chat.next_message_id,
+                topics={t.message_thread_id: t for t in chat.topics},
+            )
+            if chat.type == "private" and chat.user is not None and chat.id not in self._users:
+                self.user(
+                    chat.id,
+                    first_name=str(chat.user.get("first_name") or "User"),
+                    language_code=chat.user.get("language_code"),
+                    username=chat.user.get("username"),
+                    last_name=chat.user.get("last_name"),
+                )
 
     # -- test-facing inspection ---------------------------------------------------------------
 
@@ -971,7 +1055,8 @@ class BotApiEmulator:
         source_url: str | None = None,
     ) -> FileRecord:
         """Register file bytes and give them a file_id, as Telegram does for every upload."""
-        n = next(self._file_counter)
+        n = self._next_file_number
+        self._next_file_number += 1
         folder = {"photo": "photos", "document": "documents"}.get(kind, kind + "s")
         suffix = ""
         if file_name and "." in file_name:

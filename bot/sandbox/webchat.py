@@ -19,6 +19,10 @@ serves the page (``static/``, shipped in the package) and a small same-origin JS
 The page never talks to the emulator directly: the emulator listens on a random loopback port
 and its state changes are forwarded here, so one origin serves everything.
 
+A restart re-opens the chats as they were (``bot.sandbox.chat_log``, next to the database). A
+chat with nothing to show that the bot still remembers — after a Reset that kept the database,
+or when the chats were not saved — carries a notice in the state, and the page says so.
+
 It is a local tool, but it is still defended like a web app: it binds loopback by default,
 refuses foreign Host headers when it does (DNS rebinding), requires a custom header on every
 POST (a cross-site form cannot send one), and sends a strict Content-Security-Policy; the page
@@ -45,9 +49,10 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.app import Application, create_application
+from bot.sandbox.chat_log import ChatLog, ChatLogWriter, LoadedChats
 from bot.sandbox.demo import FLOWS, DemoRunner, DemoStatus
 from bot.sandbox.emulator import BotApiEmulator, BotApiError, EmulatorEvent
-from bot.sandbox.history import last_processed_update_id
+from bot.sandbox.history import last_processed_update_id, remembered_chats
 from bot.sandbox.http_safety import (
     BadBody,
     allowed_hosts,
@@ -79,6 +84,8 @@ MAX_ADVANCE = timedelta(days=90)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TEXT_LENGTH = 4096
 CLIENT_HEADER = "X-Sandbox-Client"
+# Emulator events that change what the chat log keeps.
+_SAVED_EVENTS = frozenset({"chat", "message", "edit", "delete", "pin", "topic"})
 SSE_KEEPALIVE_SECONDS = 15.0
 
 CONTENT_SECURITY_POLICY = (
@@ -173,6 +180,10 @@ class Sandbox:
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._lifecycle = asyncio.Lock()
         self.demo = DemoRunner(self, self._publish_demo)
+        self.chat_log = ChatLog(self.settings.data_dir, self.settings.effective_database_url)
+        self._chat_log_writer: ChatLogWriter | None = None
+        # persona key -> {"memory": ..., "reason": ...} for chats shown empty but remembered.
+        self._notices: dict[str, dict[str, str]] = {}
         if demo_pause is not None:
             self.demo.pause = demo_pause
 
@@ -209,6 +220,10 @@ class Sandbox:
         async with self._lifecycle:
             await self._stop()
             wiped = self._forget_files()
+            if not wiped:
+                # The kept database still refers to message ids, topics and files: clear the
+                # messages only, as Telegram's "clear history" does.
+                await asyncio.to_thread(self.chat_log.clear_messages)
             self.clock.reset()
             self._broadcast({"type": "reset", "database_wiped": wiped})
             await self._start()
@@ -216,11 +231,13 @@ class Sandbox:
         return {"database_wiped": wiped}
 
     def _forget_files(self) -> bool:
-        """Delete the sandbox database and the clock offset; False if the database is not ours."""
+        """Delete the sandbox database, its chats and the clock offset; False if the database is
+        not ours (then only the clock offset goes)."""
         self._clock_file.unlink(missing_ok=True)
         path = self.database_path
         if path is None:
             return False
+        self.chat_log.delete()
         # WAL mode keeps companion files that belong to the same database.
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -228,6 +245,10 @@ class Sandbox:
 
     async def _start(self) -> None:
         self.clock.offset = self._load_offset()
+        if self.database_path is not None and not self.database_path.exists():
+            # The database file was deleted by hand: the chats it belonged to went with it.
+            await asyncio.to_thread(self.chat_log.delete)
+        loaded = await asyncio.to_thread(self.chat_log.load)
         emulator = BotApiEmulator(
             tokens=self.token,
             host="127.0.0.1",
@@ -235,6 +256,8 @@ class Sandbox:
             bot_first_name="Sellerbot",
             bot_username="sellerbot_sandbox_bot",
         )
+        if loaded is not None:
+            emulator.restore_chats(loaded.saved)
         await emulator.start()
         emulator.add_listener(self._on_emulator_event)
         for persona in PERSONAS:
@@ -248,24 +271,63 @@ class Sandbox:
             app = await create_application(
                 self.settings, token=self.token, api_base=emulator.base_url, clock=self.clock
             )
-            # Nobody can act before the sandbox is assigned below, so no update has an id yet.
-            emulator.continue_update_ids_after(await last_processed_update_id(app.uow_factory))
-            await app.start()
         except BaseException:
             await emulator.stop()
             raise
+        try:
+            # Nobody can act before the sandbox is assigned below, so no update has an id yet.
+            emulator.continue_update_ids_after(await last_processed_update_id(app.uow_factory))
+            self._notices = await self._history_notices(emulator, app, loaded)
+            await app.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await app.stop()
+            await emulator.stop()
+            raise
+        self._chat_log_writer = ChatLogWriter(
+            self.chat_log,
+            emulator,
+            written={f.file_unique_id for f in loaded.saved.files} if loaded else set(),
+            cleared_by_reset=loaded.cleared_by_reset if loaded else False,
+        )
         self.emulator, self.app = emulator, app
+
+    async def _history_notices(
+        self, emulator: BotApiEmulator, app: Application, loaded: LoadedChats | None
+    ) -> dict[str, dict[str, str]]:
+        """Notices for persona chats that show nothing while the bot remembers them."""
+        silent = [
+            p
+            for p in PERSONAS
+            if not any(m.service is None and not m.deleted for m in emulator.history(p.user_id))
+        ]
+        if not silent:
+            return {}
+        memory = await remembered_chats(
+            app.uow_factory, app.dispatcher.storage, app.bot.id, [p.user_id for p in silent]
+        )
+        reason = "reset" if loaded is not None and loaded.cleared_by_reset else "not_saved"
+        return {
+            p.key: {"memory": memory[p.user_id], "reason": reason}
+            for p in silent
+            if p.user_id in memory
+        }
 
     async def _stop(self) -> None:
         app, self.app = self.app, None
         emulator, self.emulator = self.emulator, None
+        writer, self._chat_log_writer = self._chat_log_writer, None
         try:
             if app is not None:
                 await app.stop()
         finally:
             if emulator is not None:
                 emulator.remove_listener(self._on_emulator_event)
-                await emulator.stop()
+                try:
+                    if writer is not None:
+                        await writer.close()  # the chats as the bot left them
+                finally:
+                    await emulator.stop()
 
     def _load_offset(self) -> timedelta:
         # Persisted so that a restarted sandbox does not travel back before its own data.
@@ -316,6 +378,7 @@ class Sandbox:
             chats[persona.key] = {
                 "messages": [m.to_dict() for m in history if not m.deleted],
                 "topics": self._topics(persona),
+                "notice": self._notices.get(persona.key),
             }
         return {
             "personas": [p.to_dict() for p in PERSONAS],
@@ -345,6 +408,8 @@ class Sandbox:
         self._broadcast({"type": "demo", "demo": status.to_dict()})
 
     def _on_emulator_event(self, event: EmulatorEvent) -> None:
+        if event.kind in _SAVED_EVENTS and self._chat_log_writer is not None:
+            self._chat_log_writer.changed()
         persona = self._by_chat.get(event.chat_id) if event.chat_id is not None else None
         if persona is None:
             return
