@@ -131,6 +131,17 @@ class ChatLog:
 
     def load(self) -> LoadedChats | None:
         """The saved chats, or None when there are none for this database or they are unreadable."""
+        data = self._read()
+        if data is None:
+            return None
+        try:
+            return LoadedChats(self._decode(data), bool(data.get("cleared_by_reset")))
+        except (OSError, KeyError, TypeError, ValueError, AttributeError) as error:
+            log.warning("the sandbox's saved chats are damaged (%r); starting afresh", error)
+            return None
+
+    def _read(self) -> dict[str, Any] | None:
+        """The log as JSON if it is this database's and in this format; else None (logged)."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -141,15 +152,12 @@ class ChatLog:
         if not isinstance(data, dict) or data.get("database") != self.database:
             log.info("the saved sandbox chats belong to another database; starting afresh")
             return None
-        try:
-            return LoadedChats(self._decode(data), bool(data.get("cleared_by_reset")))
-        except (OSError, KeyError, TypeError, ValueError, AttributeError) as error:
-            log.warning("the sandbox's saved chats are damaged (%r); starting afresh", error)
+        if data.get("version") != FORMAT_VERSION:
+            log.warning("the saved sandbox chats have an unknown format; starting afresh")
             return None
+        return data
 
     def _decode(self, data: dict[str, Any]) -> SavedChats:
-        if data.get("version") != FORMAT_VERSION:
-            raise ValueError(f"unknown format version {data.get('version')!r}")
         files: dict[str, FileRecord] = {}
         for entry in data["files"]:
             name = str(entry["file_unique_id"])
@@ -216,13 +224,15 @@ class ChatLog:
     def clear_messages(self) -> None:
         """Empty every chat, as Telegram's "clear history" does: message ids go on from where
         they were, topics and files stay (the kept database refers to them)."""
-        loaded = self.load()
-        if loaded is None:
-            return
-        for chat in loaded.saved.chats:
-            chat.messages.clear()
-        payload, _ = self.encode(loaded.saved, written=set(), cleared_by_reset=True)
-        _replace(self.path, payload)
+        data = self._read()
+        if data is None or not isinstance(data.get("chats"), list):
+            return  # nothing of this database's to keep
+        # Edited as JSON, so the file blobs are not read just to be left as they are.
+        for chat in data["chats"]:
+            if isinstance(chat, dict):
+                chat["messages"] = []
+        data["cleared_by_reset"] = True
+        _replace(self.path, json.dumps(data, ensure_ascii=False).encode())
 
     def delete(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -685,9 +685,9 @@ class WebChatServer:
             return _error(error.description, 400)
         except BadBody as error:
             return _error(error.message, error.status)
-        except HttpProcessingError as error:
-            # Any other parser failure is the client's, whatever aiohttp's own status says.
-            return _error(f"the request could not be parsed ({error.message})", 400)
+        except HttpProcessingError:
+            # Any other parser failure is the client's; its text may quote the client's bytes.
+            return _error("the request could not be parsed", 400)
 
     @staticmethod
     async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
