@@ -70,6 +70,8 @@ class ShipmentCheck:
     quantity_ordered: int
     quantity_shipped: int
     method_refusal_keys: Sequence[str] = ()
+    origin_country: str = ""  # the lane: the warehouse's country and the buyer's
+    destination_country: str = ""
     budget: BudgetCheck | None = None  # None: no policy, or not checked
     rates: ExchangeRates | None = None  # the seller's, for a declared value in another currency
 
@@ -185,7 +187,11 @@ def _method(check: ShipmentCheck) -> list[Finding]:
             "method_not_allowed",
             "blocker",
             "compliance.method_not_allowed",
-            {"reasons": list(check.method_refusal_keys)},
+            {
+                "reasons": list(check.method_refusal_keys),
+                "origin": check.origin_country,
+                "destination": check.destination_country,
+            },
         )
     ]
 

@@ -112,10 +112,15 @@ def volumetric_weight(parcel: Parcel, method: ShippingMethod) -> Decimal:
     return parcel.volume_m3 * LAND_KG_PER_M3
 
 
+def parcel_revenue_tons(parcel: Parcel) -> Decimal:
+    """The W/M the parcel itself takes (the larger of tonnes and m³), rounded up to 0.001,
+    before the sea freight minimum applies."""
+    return _ceil_to(max(parcel.weight_kg / SEA_KG_PER_M3, parcel.volume_m3), Decimal("0.001"))
+
+
 def revenue_tons(parcel: Parcel) -> Decimal:
     """Sea freight W/M: the larger of tonnes and m³, at least 1, rounded up to 0.001."""
-    wm = max(parcel.weight_kg / SEA_KG_PER_M3, parcel.volume_m3, SEA_MINIMUM_WM)
-    return _ceil_to(wm, Decimal("0.001"))
+    return max(parcel_revenue_tons(parcel), SEA_MINIMUM_WM)
 
 
 def chargeable_weight(parcel: Parcel, method: ShippingMethod) -> Decimal:

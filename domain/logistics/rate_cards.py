@@ -1,29 +1,54 @@
-"""Rate cards: prices and transit times per zone and method, validated from JSON-like data.
+"""Rate cards: prices and transit times per **lane**, an origin and a destination.
 
-The shipped default (`example_rate_card()`, `domain/rate_cards/example.json`) is labelled as
-example rates and must be replaced by the seller's own (see `domain.logistics.card_files` for the
-file formats a seller sends).
+A parcel from a warehouse in Germany to France travels a different lane, with different methods
+and prices, than one from Shenzhen to France. A card therefore holds:
 
-Invalid cards raise `InvalidInput("rates.invalid", reason=..., path=...)`, where `reason` says in
-plain words what is wrong and `path` where (e.g. ``rates.europe.sea.per_wm`` or ``line 7``).
+- **zones**: named groups of countries (``"eu": ["AT", "BE", ...]``); a zone listing ``"*"``
+  also takes every country it does not list (the old "default zone");
+- **lanes**: from a *place* to a *place*, with the methods that exist on that lane and their
+  rates. A place is a country code (``"CN"``), a zone of the card (``"eu"``) or ``"*"``
+  (anywhere). A method missing from a lane does not exist there.
+
+Which lane a parcel travels (`RateCard.lane_for`): of the lanes whose origin covers the
+warehouse's country and whose destination covers the buyer's, the one naming the origin most
+specifically (its country code, then a zone listing it, then ``"*"``), then the destination most
+specifically in the same order. Two lanes that would tie are refused when the card is loaded
+(`domain.logistics.card_validation`), so the choice never depends on the order of the file.
+
+The model is plain, picklable data (dicts, frozensets, tuples), so a card can be parsed in a
+worker process and handed back. `rate_card_data` writes it as JSON-safe data that
+`load_rate_card` reads back; cards stored before lanes existed (one set of zones, no origin) are
+read as lanes from anywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
-from domain.countries import is_country_code
-from domain.errors import InvalidInput
 from domain.logistics.parcels import ShippingMethod
-from domain.money import normalize_currency, to_decimal
 
-MAX_TRANSIT_DAYS = 365
+__all__ = [
+    "ANYWHERE",
+    "Lane",
+    "MethodRate",
+    "Place",
+    "RateCard",
+    "TransitRange",
+    "example_rate_card",
+    "rate_card_data",
+]
+
+ANYWHERE = "*"
+
+PlaceKind = Literal["country", "zone", "anywhere"]
+
+# How specifically a place names a country; lower is more specific.
+RANK_COUNTRY, RANK_ZONE_MEMBER, RANK_EVERYWHERE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -34,7 +59,7 @@ class TransitRange:
 
 @dataclass(frozen=True)
 class MethodRate:
-    """One method's price to one zone. `price_per_unit` is per kg, or per W/M for sea."""
+    """One method's price on one lane. `price_per_unit` is per kg, or per W/M for sea."""
 
     price_per_unit: Decimal
     transit: TransitRange
@@ -45,178 +70,124 @@ class MethodRate:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a lane starts or ends: one country, a zone of the card, or anywhere (``"*"``).
+
+    `countries` are the countries named outright (the country itself, or a zone's list);
+    `everywhere` is set for ``"*"`` and for a zone that lists ``"*"``.
+    """
+
+    name: str
+    kind: PlaceKind
+    countries: frozenset[str] = frozenset()
+    everywhere: bool = False
+
+    def rank(self, country: str) -> int | None:
+        """How specifically this place names `country`, or None when it does not cover it."""
+        if country in self.countries:
+            return RANK_COUNTRY if self.kind == "country" else RANK_ZONE_MEMBER
+        return RANK_EVERYWHERE if self.everywhere else None
+
+    def shares_rank_with(self, other: Place) -> str | None:
+        """A country both places name equally specifically (so neither wins), or None."""
+        if self.kind == "country" or other.kind == "country":
+            same = self.kind == other.kind and self.name == other.name
+            return self.name if same else None
+        common = self.countries & other.countries  # two zones listing the same country
+        if common:
+            return min(common)
+        if self.everywhere and other.everywhere:
+            return ANYWHERE
+        return None
+
+
+@dataclass(frozen=True)
+class Lane:
+    origin: Place
+    destination: Place
+    methods: Mapping[ShippingMethod, MethodRate]  # only the methods that exist on this lane
+
+    def rank(self, origin: str, destination: str) -> tuple[int, int] | None:
+        from_rank, to_rank = self.origin.rank(origin), self.destination.rank(destination)
+        if from_rank is None or to_rank is None:
+            return None
+        return (from_rank, to_rank)
+
+
+@dataclass(frozen=True)
 class RateCard:
     label: str
     example: bool
     currency: str
-    zones: Mapping[str, str]  # ISO 3166-1 alpha-2 -> zone name
-    default_zone: str | None
-    rates: Mapping[str, Mapping[ShippingMethod, MethodRate]]  # zone -> method -> rate
+    zones: Mapping[str, frozenset[str]]  # zone name -> its countries ("*": all others too)
+    lanes: tuple[Lane, ...]
+    notes: str = field(default="", compare=False)
 
-    def zone_for(self, country: str) -> str | None:
-        return self.zones.get(country.upper(), self.default_zone)
+    def lane_for(self, origin: str, destination: str) -> Lane | None:
+        """The lane a parcel from `origin` to `destination` (ISO codes) travels, if any."""
+        origin, destination = origin.upper(), destination.upper()
+        best: tuple[tuple[int, int], Lane] | None = None
+        for lane in self.lanes:
+            rank = lane.rank(origin, destination)
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, lane)
+        return None if best is None else best[1]
 
-    def rate_for(self, country: str, method: ShippingMethod) -> MethodRate | None:
-        zone = self.zone_for(country)
-        if zone is None:
-            return None
-        return self.rates.get(zone, {}).get(method)
+    def rate_for(self, origin: str, destination: str, method: ShippingMethod) -> MethodRate | None:
+        lane = self.lane_for(origin, destination)
+        return None if lane is None else lane.methods.get(method)
 
+    @property
+    def origins(self) -> list[Place]:
+        """Every distinct origin, in the card's order."""
+        seen: dict[str, Place] = {}
+        for lane in self.lanes:
+            seen.setdefault(lane.origin.name, lane.origin)
+        return list(seen.values())
 
-_CARD_KEYS = {"label", "example", "currency", "zones", "default_zone", "rates", "notes"}
-_RATE_KEYS = {
-    "per_kg",
-    "per_wm",
-    "minimum",
-    "fixed_fee",
-    "transit_days",
-    "max_side_cm",
-    "max_weight_kg",
-}
-
-
-def _invalid(reason: str, path: str) -> InvalidInput:
-    return InvalidInput("rates.invalid", reason=reason, path=path)
-
-
-def _card_decimal(value: Any, path: str, *, positive: bool) -> Decimal:
-    if isinstance(value, float):
-        raise _invalid("write amounts as decimal text or parse JSON with Decimal, not float", path)
-    if isinstance(value, str) and not value.strip():
-        raise _invalid("a number is required", path)
-    try:
-        number = to_decimal(value)
-    except InvalidInput:
-        raise _invalid(f"{value!r} is not a number", path) from None
-    if positive and number <= 0:
-        raise _invalid("must be greater than zero", path)
-    if number < 0:
-        raise _invalid("must not be negative", path)
-    return number
+    def lanes_from(self, origin: Place) -> list[Lane]:
+        return [lane for lane in self.lanes if lane.origin.name == origin.name]
 
 
-def _zone_name(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 64:
-        raise _invalid("a zone name must be text of 1 to 64 characters", path)
-    return value.strip()
+def _rate_data(method: ShippingMethod, rate: MethodRate) -> dict[str, Any]:
+    price_key = "per_wm" if method is ShippingMethod.SEA else "per_kg"
+    entry: dict[str, Any] = {
+        price_key: str(rate.price_per_unit),
+        "minimum": str(rate.minimum),
+        "fixed_fee": str(rate.fixed_fee),
+        "transit_days": [rate.transit.min_days, rate.transit.max_days],
+    }
+    if rate.max_side_cm is not None:
+        entry["max_side_cm"] = str(rate.max_side_cm)
+    if rate.max_weight_kg is not None:
+        entry["max_weight_kg"] = str(rate.max_weight_kg)
+    return entry
 
 
-def _transit(value: Any, path: str) -> TransitRange:
-    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
-        raise _invalid("transit days must be a pair [min, max]", path)
-    low, high = value
-    if any(isinstance(day, bool) or not isinstance(day, int) for day in (low, high)):
-        raise _invalid("transit days must be whole numbers", path)
-    if not 0 <= low <= high <= MAX_TRANSIT_DAYS:
-        raise _invalid(f"transit days need 0 <= min <= max <= {MAX_TRANSIT_DAYS}", path)
-    return TransitRange(low, high)
-
-
-def _method_rate(method: ShippingMethod, entry: Any, path: str) -> MethodRate:
-    if not isinstance(entry, Mapping):
-        raise _invalid("a method's rate must be an object", path)
-    unknown = sorted(set(entry) - _RATE_KEYS)
-    if unknown:
-        raise _invalid(f"unknown field(s): {', '.join(map(str, unknown))}", path)
-    price_key, wrong_key = (
-        ("per_wm", "per_kg") if method is ShippingMethod.SEA else ("per_kg", "per_wm")
-    )
-    if wrong_key in entry:
-        raise _invalid(f"{method.value} is priced with {price_key}, not {wrong_key}", path)
-    if price_key not in entry:
-        raise _invalid(f"{price_key} is required for {method.value}", path)
-    if "transit_days" not in entry:
-        raise _invalid("transit_days is required", path)
-
-    def optional(name: str) -> Decimal | None:
-        value = entry.get(name)
-        return None if value is None else _card_decimal(value, f"{path}.{name}", positive=True)
-
-    return MethodRate(
-        price_per_unit=_card_decimal(entry[price_key], f"{path}.{price_key}", positive=True),
-        transit=_transit(entry["transit_days"], f"{path}.transit_days"),
-        minimum=_card_decimal(entry.get("minimum", 0), f"{path}.minimum", positive=False),
-        fixed_fee=_card_decimal(entry.get("fixed_fee", 0), f"{path}.fixed_fee", positive=False),
-        max_side_cm=optional("max_side_cm"),
-        max_weight_kg=optional("max_weight_kg"),
-    )
-
-
-def load_rate_card(data: Mapping[str, Any]) -> RateCard:
-    """A validated `RateCard` from parsed JSON-like data; `InvalidInput("rates.invalid")` if not."""
-    if not isinstance(data, Mapping):
-        raise _invalid("a rate card must be an object", "")
-    unknown = sorted(set(data) - _CARD_KEYS)
-    if unknown:
-        raise _invalid(f"unknown field(s): {', '.join(map(str, unknown))}", "")
-
-    label = data.get("label", "")
-    if not isinstance(label, str) or len(label) > 200:
-        raise _invalid("the label must be text of at most 200 characters", "label")
-    example = data.get("example", False)
-    if not isinstance(example, bool):
-        raise _invalid("example must be true or false", "example")
-    if "currency" not in data:
-        raise _invalid("currency is required", "currency")
-    try:
-        currency = normalize_currency(data["currency"])
-    except InvalidInput:
-        raise _invalid(f"{data['currency']!r} is not an ISO-4217 currency", "currency") from None
-
-    raw_rates = data.get("rates")
-    if not isinstance(raw_rates, Mapping) or not raw_rates:
-        raise _invalid("rates must name at least one zone", "rates")
-    rates: dict[str, Mapping[ShippingMethod, MethodRate]] = {}
-    for raw_zone, methods in raw_rates.items():
-        zone = _zone_name(raw_zone, f"rates.{raw_zone}")
-        if zone in rates:
-            raise _invalid("zone listed twice", f"rates.{zone}")
-        if not isinstance(methods, Mapping) or not methods:
-            raise _invalid("a zone must price at least one method", f"rates.{zone}")
-        zone_rates: dict[ShippingMethod, MethodRate] = {}
-        for raw_method, entry in methods.items():
-            path = f"rates.{zone}.{raw_method}"
-            try:
-                method = ShippingMethod(str(raw_method).strip().lower())
-            except ValueError:
-                raise _invalid("the method must be express, sea or land", path) from None
-            if method in zone_rates:
-                raise _invalid("method listed twice", path)
-            zone_rates[method] = _method_rate(method, entry, path)
-        rates[zone] = MappingProxyType(zone_rates)
-
-    raw_zones = data.get("zones", {})
-    if not isinstance(raw_zones, Mapping):
-        raise _invalid("zones must map country codes to zone names", "zones")
-    zones: dict[str, str] = {}
-    for raw_country, raw_zone in raw_zones.items():
-        path = f"zones.{raw_country}"
-        country = str(raw_country).strip().upper()
-        if len(country) != 2 or not is_country_code(country):
-            raise _invalid(f"{raw_country!r} is not an ISO 3166 two-letter country code", path)
-        if country in zones:
-            raise _invalid("country listed twice", path)
-        zone = _zone_name(raw_zone, path)
-        if zone not in rates:
-            raise _invalid(f"zone {zone!r} has no rates", path)
-        zones[country] = zone
-
-    default_zone = data.get("default_zone")
-    if default_zone is not None:
-        default_zone = _zone_name(default_zone, "default_zone")
-        if default_zone not in rates:
-            raise _invalid(f"zone {default_zone!r} has no rates", "default_zone")
-    if not zones and default_zone is None:
-        raise _invalid("map some countries to zones or set a default zone", "zones")
-
-    return RateCard(
-        label=label.strip(),
-        example=example,
-        currency=currency,
-        zones=MappingProxyType(zones),
-        default_zone=default_zone,
-        rates=MappingProxyType(rates),
-    )
+def rate_card_data(card: RateCard) -> dict[str, Any]:
+    """The card as JSON-safe data that `load_rate_card` reads back (amounts as text)."""
+    zones = {
+        name: sorted(countries, key=lambda code: (code != ANYWHERE, code))
+        for name, countries in card.zones.items()
+    }
+    lanes = []
+    for lane in card.lanes:
+        entry: dict[str, Any] = {"from": lane.origin.name, "to": lane.destination.name}
+        for method in ShippingMethod:
+            rate = lane.methods.get(method)
+            if rate is not None:
+                entry[method.value] = _rate_data(method, rate)
+        lanes.append(entry)
+    data: dict[str, Any] = {
+        "label": card.label,
+        "example": card.example,
+        "currency": card.currency,
+        "zones": zones,
+        "lanes": lanes,
+    }
+    if card.notes:
+        data["notes"] = card.notes
+    return data
 
 
 @cache

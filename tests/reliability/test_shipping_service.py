@@ -52,33 +52,55 @@ async def make_seller(uow_factory: UowFactory, user_id: int) -> int:
         return seller.id
 
 
+class Site(NamedTuple):
+    country: str
+    street: str
+    city: str
+    postcode: str
+    phone: str
+
+
+SHENZHEN = Site("CN", "1 Keji Road, Nanshan", "Shenzhen", "518000", "+86 138 0013 8000")
+HAMBURG = Site("DE", "Am Sandtorkai 1", "Hamburg", "20457", "+49 40 12345678")
+
+
+PDF = "application/pdf"
+
+
+def _documents_for(site: Site) -> list[DocumentKind]:
+    """What certification an operator needs: a licence; overseas, premises and customs/VAT."""
+    if site.country == "CN":
+        return [DocumentKind.BUSINESS_LICENCE]
+    return [DocumentKind.BUSINESS_LICENCE, DocumentKind.LEASE, DocumentKind.CUSTOMS_VAT]
+
+
 async def make_warehouse(
-    uow_factory: UowFactory, user_id: int, name: str = "Shenzhen main", *, approve: bool = True
+    uow_factory: UowFactory,
+    user_id: int,
+    name: str = "Shenzhen main",
+    *,
+    approve: bool = True,
+    site: Site = SHENZHEN,
 ) -> int:
-    """A domestic warehouse registered like a seller does it, approved by an operator."""
+    """A warehouse registered like a seller does it (domestic in the seller's home country, CN;
+    overseas elsewhere), approved by an operator."""
     async with uow_factory() as uow:
         warehouse = await register_warehouse(
             RegisterWarehouse(
                 telegram_user_id=user_id,
-                kind=WarehouseKind.DOMESTIC,
+                kind=WarehouseKind.DOMESTIC if site.country == "CN" else WarehouseKind.OVERSEAS,
                 name=name,
-                country="CN",
-                street="1 Keji Road, Nanshan",
-                city="Shenzhen",
+                country=site.country,
+                street=site.street,
+                city=site.city,
                 region=None,
-                postcode="518000",
+                postcode=site.postcode,
                 contact_name="Li Wei",
-                contact_phone="+86 138 0013 8000",
+                contact_phone=site.phone,
                 capabilities=["shipping"],
                 documents=[
-                    UploadedDocument(
-                        DocumentKind.BUSINESS_LICENCE,
-                        "f1",
-                        "u1",
-                        "licence.pdf",
-                        "application/pdf",
-                        10,
-                    )
+                    UploadedDocument(kind, f"f-{kind.value}", f"u-{kind.value}", "doc.pdf", PDF, 10)
+                    for kind in _documents_for(site)
                 ],
             ),
             OPERATORS,
@@ -96,14 +118,16 @@ async def make_confirmed_order(
     user_id: int,
     number: str,
     lines: list[intake.NewOrderLine] | None = None,
+    *,
+    ship_to: tuple[str, str] = ("US", "94105"),
 ) -> int:
     async with uow_factory() as uow:
         order = await intake.create_order(
             intake.NewOrder(
                 seller_id=seller_id,
                 number=number,
-                ship_to_country="US",
-                ship_to_postcode="94105",
+                ship_to_country=ship_to[0],
+                ship_to_postcode=ship_to[1],
                 currency="USD",
                 ship_by=SHIP_BY,
                 lines=lines

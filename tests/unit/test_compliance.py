@@ -179,6 +179,22 @@ def test_method_not_allowed_blocks_with_its_reasons() -> None:
     assert finding.params["reasons"] == ["logistics.express_battery"]
 
 
+def test_a_method_missing_on_the_lane_names_the_lane() -> None:
+    finding = only(
+        clean(
+            method_allowed=False,
+            method_refusal_keys=["logistics.not_on_lane_sea"],
+            origin_country="DE",
+            destination_country="FR",
+        )
+    )
+    assert finding.params == {
+        "reasons": ["logistics.not_on_lane_sea"],
+        "origin": "DE",
+        "destination": "FR",
+    }
+
+
 def test_allowed_method_passes() -> None:
     assert "method_not_allowed" not in rules(clean(method_allowed=True))
 
