@@ -375,6 +375,9 @@ async def review_document(
     findings = check_shipment(
         ShipmentCheck(
             warehouse_verified=verified,
+            warehouse_name=warehouse.name,
+            warehouse_status=warehouse.status.value,
+            warehouse_note=warehouse.review_note,
             tracking=tracking,
             tracking_used_on_other_order=used,
             declared_value=Money(draft.declared_value, draft.currency),

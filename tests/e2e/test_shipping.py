@@ -212,7 +212,10 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
         await uow.commit()
     await chat.press("I understand")
     blocked = await chat.expect("The document was not confirmed")
-    assert "warehouse is not verified" in blocked.content
+    # It names the warehouse and says it was suspended, with the operator's note.
+    assert "Warehouse Shenzhen main was suspended by an operator" in blocked.content
+    assert "Licence expired" in blocked.content
+    assert "warehouse is not verified" not in blocked.content
 
     async with uow_factory() as uow:
         findings = (
@@ -223,7 +226,7 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
             )
         ).all()
     assert {(rule, severity.value) for rule, severity in findings} >= {
-        ("warehouse_not_verified", "blocker"),
+        ("warehouse_suspended", "blocker"),
         ("tracking_unknown_format", "warning"),
     }
 
@@ -233,6 +236,7 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
     listing = await operator.expect("Compliance findings")
     assert "AE-2" in listing.content
     assert "ZX90210" in listing.content
+    assert "Warehouse Shenzhen main was suspended by an operator" in listing.content
     assert "⛔" in listing.content and "⚠️" in listing.content
     await chat.send("/compliance")
     await chat.expect("not allowed")

@@ -296,8 +296,14 @@ async def test_warehouse_checks(uow_factory: UowFactory, clock: FixedClock) -> N
         result = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert result.status == "blocked"
-    assert [f.rule for f in result.review.blockers] == ["warehouse_not_verified"]
-    assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_not_verified"]
+    [blocker] = result.review.blockers
+    # It names the warehouse and says it was suspended, with the operator's note.
+    assert (blocker.rule, blocker.message_key) == (
+        "warehouse_suspended",
+        "compliance.warehouse_suspended",
+    )
+    assert blocker.params == {"name": "Shenzhen main", "note": "Expired licence"}
+    assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_suspended"]
     assert (await _order(uow_factory, order_id)).status == OrderStatus.CONFIRMED
 
 
