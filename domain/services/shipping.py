@@ -15,9 +15,10 @@ one transaction.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -475,6 +476,37 @@ def _fill(shipment: Shipment, draft: ShippingDraft, review: DocumentReview) -> N
     shipment.parcel_photo_file_id = draft.photo_file_id
 
 
+def _record_findings(
+    shipment: Shipment, findings: Sequence[Finding], acknowledged: set[str], now: datetime
+) -> None:
+    """Add this check's findings to the document's history.
+
+    Findings are history, never replaced: an operator still reads in /compliance the blocker
+    that stopped an earlier attempt after the seller fixed it and confirmed. A finding this check
+    repeats word for word is not stored twice; its acknowledgement is brought up to date.
+    """
+    stored = {
+        (f.rule, f.severity.value, json.dumps(f.params, sort_keys=True)): f
+        for f in shipment.findings
+    }
+    for finding in findings:
+        params = {"message_key": finding.message_key, **_json_safe(dict(finding.params))}
+        is_acknowledged = finding.severity == "warning" and finding.rule in acknowledged
+        key = (finding.rule, finding.severity, json.dumps(params, sort_keys=True))
+        earlier = stored.get(key)
+        if earlier is not None:
+            earlier.acknowledged = earlier.acknowledged or is_acknowledged
+            continue
+        stored[key] = ComplianceFinding(
+            rule=finding.rule,
+            severity=FindingSeverity(finding.severity),
+            params=params,
+            acknowledged=is_acknowledged,
+            created_at=now,
+        )
+        shipment.findings.append(stored[key])
+
+
 async def confirm_document(
     user_id: int,
     draft: ShippingDraft,
@@ -486,7 +518,8 @@ async def confirm_document(
     warnings the seller has not acknowledged leave it a draft too; otherwise the shipment is
     confirmed, the order is shipped and a single-use buyer link is issued.
 
-    Returns rather than raises for blockers, so that the findings are committed.
+    Returns rather than raises for blockers, so that the findings are committed. Findings of
+    earlier attempts stay on the document (see `_record_findings`).
     """
     review = await review_document(user_id, draft, photo_threshold, uow)
     if review.photo_required and not draft.photo_file_id:
@@ -499,18 +532,7 @@ async def confirm_document(
     _fill(shipment, draft, review)
     acknowledged = set(acknowledged_rules)
     unacknowledged = sorted({f.rule for f in review.warnings} - acknowledged)
-    # The findings of this check replace those of an earlier refused attempt.
-    shipment.findings.clear()
-    for finding in review.findings:
-        shipment.findings.append(
-            ComplianceFinding(
-                rule=finding.rule,
-                severity=FindingSeverity(finding.severity),
-                params={"message_key": finding.message_key, **_json_safe(dict(finding.params))},
-                acknowledged=finding.severity == "warning" and finding.rule in acknowledged,
-                created_at=now,
-            )
-        )
+    _record_findings(shipment, review.findings, acknowledged, now)
     status: ConfirmationStatus
     if review.blockers:
         status = "blocked"

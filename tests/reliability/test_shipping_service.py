@@ -24,9 +24,9 @@ from domain.model import (
     Shipment,
     WarehouseKind,
 )
+from domain.services import compliance_review, shipping
 from domain.services import logistics_settings as logistics
 from domain.services import orders as intake
-from domain.services import shipping
 from domain.services.sellers import RegisterSeller, register_seller
 from domain.services.warehouses import (
     Decision,
@@ -244,10 +244,13 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
         shipment = shipments[0]
         assert shipment.confirmed_at == clock.now
         assert shipment.is_partial and shipment.tracking_number == "EB000717618HK"
-        assert [(f.rule, f.acknowledged) for f in shipment.findings] == [
-            ("quantity_mismatch", True)
+        # Findings are history: the blocker of the first attempt stays for operators; the
+        # warning every attempt repeated is stored once, acknowledged in the end.
+        assert [(f.rule, f.severity, f.acknowledged) for f in shipment.findings] == [
+            ("tracking_reused", FindingSeverity.BLOCKER, False),
+            ("quantity_mismatch", FindingSeverity.WARNING, True),
         ]
-        assert shipment.findings[0].params["message_key"] == "compliance.partial_shipment"
+        assert shipment.findings[1].params["message_key"] == "compliance.partial_shipment"
         order = await uow.orders.get(second)
         assert order is not None and order.status == OrderStatus.SHIPPED
         links = (
@@ -305,6 +308,55 @@ async def test_warehouse_checks(uow_factory: UowFactory, clock: FixedClock) -> N
     assert blocker.params == {"name": "Shenzhen main", "note": "Expired licence"}
     assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_suspended"]
     assert (await _order(uow_factory, order_id)).status == OrderStatus.CONFIRMED
+
+
+async def test_reconfirming_a_blocked_document_keeps_its_findings(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """Findings are history: after the seller fixes a blocked document and ships it, operators
+    still see in /compliance what blocked it, and when."""
+    seller_id = await make_seller(uow_factory, SELLER)
+    first = await make_warehouse(uow_factory, SELLER)
+    second = await make_warehouse(uow_factory, SELLER, "Shenzhen north")
+    order_id = await make_confirmed_order(uow_factory, seller_id, SELLER, "H-1")
+    draft = await filled_draft(uow_factory, SELLER, order_id, first)
+    async with uow_factory() as uow:
+        await decide(OPERATOR, first, Decision.SUSPEND, "Expired licence", OPERATORS, uow)
+        await uow.commit()
+    async with uow_factory() as uow:
+        blocked = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        await uow.commit()
+    assert blocked.status == "blocked"
+    blocked_at = clock.now
+
+    # Confirmed again, still blocked: the same finding is not stored twice.
+    clock.advance(minutes=5)
+    async with uow_factory() as uow:
+        again = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        await uow.commit()
+    assert again.status == "blocked"
+    assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_suspended"]
+
+    # The seller goes back, picks the other warehouse and confirms: shipped.
+    clock.advance(minutes=5)
+    async with uow_factory() as uow:
+        draft = await shipping.choose_warehouse(SELLER, draft, second, uow)
+        shipped = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        await uow.commit()
+    assert shipped.status == "shipped" and shipped.review.findings == []
+
+    stored = await _findings(uow_factory, order_id)
+    assert stored == [StoredFinding("warehouse_suspended", FindingSeverity.BLOCKER, False)]
+    async with uow_factory() as uow:
+        seen, total = await compliance_review.recent_findings(OPERATOR, OPERATORS, 0, uow)
+        shipment = (await uow.shipments.for_order(order_id))[0]
+        assert shipment.confirmed_at is not None and shipment.warehouse_id == second
+    assert total == 1
+    assert [(f.rule, f.severity, f.order_number) for f in seen] == [
+        ("warehouse_suspended", "blocker", "H-1")
+    ]
+    assert seen[0].created_at == blocked_at
+    assert seen[0].params == {"name": "Shenzhen main", "note": "Expired licence"}
 
 
 async def test_lithium_battery_is_refused_for_express(uow_factory: UowFactory) -> None:
