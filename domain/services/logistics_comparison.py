@@ -52,10 +52,6 @@ class Comparison:
     def option(self, method: ShippingMethod) -> MethodOption:
         return next(o for o in self.options if o.quote.method is method)
 
-    @property
-    def has_lane(self) -> bool:
-        return any(o.quote.lane is not None for o in self.options)
-
 
 def budget_check(
     cost: Money | None, order_value: Money, profile: LogisticsProfile

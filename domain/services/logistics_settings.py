@@ -182,8 +182,13 @@ async def set_budget_policy(
 
 async def store_rate_card(user_id: int, filename: str, content: bytes, uow: UnitOfWork) -> RateCard:
     """Replace the seller's rate card with the one in an uploaded JSON or CSV file."""
+    return await save_rate_card(user_id, filename, parse_rate_card_file(filename, content), uow)
+
+
+async def save_rate_card(user_id: int, filename: str, card: RateCard, uow: UnitOfWork) -> RateCard:
+    """Replace the seller's rate card with one already parsed from their file (for instance by
+    `parse_rate_card_file` in a worker process: the card is plain, picklable data)."""
     seller = await seller_of(user_id, uow)
-    card = parse_rate_card_file(filename, content)
     if not card.label:
         # A CSV card (or a JSON one without a label) is named after its file, so the seller can
         # tell which card the comparisons use.

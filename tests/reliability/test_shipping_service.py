@@ -4,6 +4,7 @@ stored, budget warn versus block, month-to-date costs, logistics settings."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
-from domain.logistics import ShippingMethod
+from domain.logistics import ShippingMethod, parse_rate_card_file
 from domain.model import (
     AuditEntry,
     BuyerLink,
@@ -465,6 +466,12 @@ async def test_month_to_date_costs_by_method(uow_factory: UowFactory, clock: Fix
     assert sea.over_budget == sum(costs[o] > 50 for o in (orders[1], orders[3]))
 
 
+_LANES_CARD = (
+    b'{"currency": "EUR", "zones": {"eu": ["DE", "FR"]}, "lanes": [{"from": "eu", "to": "eu",'
+    b' "land": {"per_kg": "0.6", "transit_days": [2, 5]}}]}'
+)
+
+
 async def test_logistics_settings(uow_factory: UowFactory) -> None:
     await make_seller(uow_factory, SELLER)
     csv_card = (
@@ -484,6 +491,16 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
         profile = await logistics.current_profile(SELLER, uow)
     assert profile.custom_card and profile.rate_card == card
     assert profile.rates.rates == {("CNY", "USD"): Decimal("0.14")}  # one truth per pair
+
+    # A card parsed in a worker process comes back pickled and is saved as it is.
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        parsed = pool.submit(parse_rate_card_file, "lanes.json", _LANES_CARD).result(timeout=60)
+    async with uow_factory() as uow:
+        saved = await logistics.save_rate_card(SELLER, "lanes.json", parsed, uow)
+        await uow.commit()
+    assert saved.label == "lanes.json" and saved.lane_for("DE", "FR") is not None
+    async with uow_factory() as uow:
+        assert (await logistics.current_profile(SELLER, uow)).rate_card == saved
 
     with pytest.raises(InvalidInput) as bad:
         logistics.parse_budget("150%")

@@ -567,6 +567,15 @@ def test_the_example_in_the_rates_help_is_a_valid_card() -> None:
     assert loaded.rate_for("CN", "BR", EXPRESS) is not None
 
 
+def test_the_examples_in_the_rate_card_docs_are_valid_cards() -> None:
+    text = (ROOT / "docs" / "rate-cards.md").read_text("utf-8")
+    as_json = re.search(r"```json\n(.*?)```", text, re.S)
+    as_csv = re.search(r"```\n(country,zone.*?)```", text, re.S)
+    assert as_json is not None and as_csv is not None
+    assert parse_rate_card_json(as_json.group(1)).rate_for("CA", "US", EXPRESS) is not None
+    assert parse_rate_card_csv(as_csv.group(1)).rate_for("DE", "FR", SEA) is None
+
+
 # --- every problem explains itself -------------------------------------------------------------
 
 
