@@ -98,18 +98,18 @@ def _refusals(
     parcel: Parcel,
     goods: set[GoodsCharacteristic],
 ) -> list[str]:
-    refusals: list[str] = []
+    # A method the lane does not have is not available: that alone is the reason.
     if lane is None:
-        refusals.append("logistics.no_lane")
-    elif rate is None:
-        refusals.append(f"logistics.not_on_lane_{method.value}")
+        return ["logistics.no_lane"]
+    if rate is None:
+        return [f"logistics.not_on_lane_{method.value}"]
+    refusals: list[str] = []
     if method is ShippingMethod.EXPRESS:
         refusals.extend(key for good, key in EXPRESS_REFUSED_GOODS.items() if good in goods)
-    if rate is not None:
-        if rate.max_side_cm is not None and parcel.longest_side_cm > rate.max_side_cm:
-            refusals.append(f"logistics.oversize_{method.value}")
-        if rate.max_weight_kg is not None and parcel.weight_kg > rate.max_weight_kg:
-            refusals.append(f"logistics.overweight_{method.value}")
+    if rate.max_side_cm is not None and parcel.longest_side_cm > rate.max_side_cm:
+        refusals.append(f"logistics.oversize_{method.value}")
+    if rate.max_weight_kg is not None and parcel.weight_kg > rate.max_weight_kg:
+        refusals.append(f"logistics.overweight_{method.value}")
     return refusals
 
 

@@ -195,7 +195,8 @@ def test_example_lanes(
 
 
 def test_no_lane_refuses_every_method_and_says_so() -> None:
-    quotes = quote(BOX, "DE", "US", example_rate_card(), set())  # nothing from the EU to the US
+    # Nothing from the EU to the US; the battery is beside the point then.
+    quotes = quote(BOX, "DE", "US", example_rate_card(), {G.BATTERY_STANDALONE})
     assert lane_of(quotes) is None
     for q in quotes:
         assert q.refusal_keys == ("logistics.no_lane",)

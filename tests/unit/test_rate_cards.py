@@ -1,5 +1,6 @@
-"""Rate cards: validation, the JSON and CSV files a seller sends, cards stored before lanes, and
-hostile files (deep nesting, huge numbers, NaN, wrong types), without I/O."""
+"""Rate cards: validation of a card's data, lanes that would tie, cards stored before lanes, and
+every validation problem having its translated explanation, without I/O. The files a seller
+sends (JSON, CSV, hostile ones) are in tests/unit/test_rate_card_files.py."""
 
 from __future__ import annotations
 
