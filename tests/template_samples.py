@@ -66,6 +66,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "erasure.kept": {},
     "errors.conflict": {},
     "errors.generic": {},
+    "errors.hidden_characters": {},
     "errors.invalid_choice": {},
     "errors.invalid_input": {},
     "errors.not_allowed": {},
