@@ -27,6 +27,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.locales import SUPPORTED_LOCALES
+from templates.html import html_to_plain
 from templates.labels import LABELS
 
 TEMPLATES_DIR = Path(str(files("templates")))
@@ -102,6 +103,10 @@ class Renderer:
         # Templates are written for readability; Telegram shows every newline.
         lines = [line.rstrip() for line in text.strip().splitlines()]
         return _BLANK_RUNS.sub("\n\n", "\n".join(lines))
+
+    def render_plain(self, name: str, locale: str | None, /, **params: Any) -> str:
+        """The message `name` as plain text (for pop-ups, which Telegram shows as is)."""
+        return html_to_plain(self.render(name, locale, **params))
 
     def label(self, key: str, locale: str | None, /, **params: Any) -> str:
         """A button label (plain text: Telegram shows button text as is)."""

@@ -58,6 +58,7 @@ FORM = {
 SAMPLES: dict[str, dict[str, Any]] = {
     "cancel.done": {},
     "cancel.nothing": {},
+    "common.details_in_chat": {},
     "common.not_understood": {},
     "common.slow_down": {},
     "erasure.blocked": {"blockers": [ErasureBlocker(key="common.cancel", count=2)]},
