@@ -73,6 +73,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "errors.not_allowed": {},
     "errors.not_found": {},
     "errors.stale_button": {},
+    "errors.stale_button_in_conversation": {"conversation": "warehouse_registration"},
     "errors.unexpected": {"incident_id": "1a2b3c4d"},
     "help.guest": {},
     "help.operator": {},

@@ -83,7 +83,9 @@ class Context:
     async def draft(self) -> service.ShippingDraft:
         data = await self.state.get_data()
         if "draft" not in data:
-            raise InvalidInput("errors.stale_button")
+            raise InvalidInput(
+                "errors.stale_button_in_conversation", conversation="shipping_document"
+            )
         return service.ShippingDraft.from_data(data["draft"])
 
     async def save(self, draft: service.ShippingDraft, **extra: Any) -> None:

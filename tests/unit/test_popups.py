@@ -15,6 +15,7 @@ from typing import Any
 
 import pycountry
 import pytest
+from aiogram.fsm.state import StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
 from bot.responder import DETAILS_IN_CHAT, Responder
@@ -24,6 +25,8 @@ from domain.model.orders import ORDER_NUMBER_MAX
 from domain.order_import import REQUIRED_COLUMNS
 from domain.tracking_numbers import MAX_LENGTH as TRACKING_MAX
 from domain.typed_text import HIDDEN_CHARACTERS_KEY
+from handlers import get_routers
+from handlers.fallback import CONVERSATIONS, conversation_of
 from templates import Renderer
 from templates.html import POPUP_LIMIT, html_to_plain, utf16_length
 from tests.template_samples import SAMPLES
@@ -51,7 +54,8 @@ REFUSAL_REASONS = [
 def _raised_keys() -> set[str]:
     """Every literal message key passed to a domain error in domain/ and handlers/."""
     keys = {"errors.generic", "errors.not_found", "errors.not_allowed", "errors.conflict"}
-    keys |= {"errors.invalid_input", "errors.stale_button", HIDDEN_CHARACTERS_KEY}
+    keys |= {"errors.invalid_input", "errors.stale_button", "errors.stale_button_in_conversation"}
+    keys |= {HIDDEN_CHARACTERS_KEY}
     keys |= {"money.invalid_amount", "tracking.s10_check_digit", "tracking.carrier_check_digit"}
     for path in itertools.chain((ROOT / "domain").rglob("*.py"), (ROOT / "handlers").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -99,6 +103,7 @@ def _candidates(renderer: Renderer, locale: str, name: str, sample: Any) -> list
         "cost": ["12,345.67 USD"],
         "path": ["rates.zones.europe_and_mediterranean.sea_freight.per_wm"],
         "reason": ["must be a number greater than zero"],
+        "conversation": list(CONVERSATIONS),
     }
     return longest.get(name, [sample])
 
@@ -179,3 +184,40 @@ def test_a_long_answer_is_sent_whole_to_the_chat_and_the_popup_points_there(
     # Nothing cut: every reason is there, the last one to its last word.
     assert message.text.count("Use sea freight or land transport.") == 2
     assert message.text.rstrip().endswith("the parcel is heavier than this method accepts.")
+
+
+# ----- a stale button in the middle of a conversation -----
+
+
+def _conversation_groups() -> set[type[StatesGroup]]:
+    get_routers()  # imports every handler module, so every conversation is declared
+    return {
+        group for group in StatesGroup.__subclasses__() if group.__module__.startswith("handlers.")
+    }
+
+
+def test_every_conversation_is_known_to_the_stale_button_answer() -> None:
+    assert _conversation_groups() == set(CONVERSATIONS.values())
+    for name, group in CONVERSATIONS.items():
+        for state in group.__all_states_names__:
+            assert conversation_of(state) == name
+    assert conversation_of(None) is None
+    assert conversation_of("SomethingElse:step") is None
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_a_stale_button_says_how_to_go_on_in_each_conversation(
+    renderer: Renderer, locale: str
+) -> None:
+    generic = renderer.render_plain("errors.stale_button_in_conversation", locale, conversation="")
+    texts = {
+        name: renderer.render_plain(
+            "errors.stale_button_in_conversation", locale, conversation=name
+        )
+        for name in CONVERSATIONS
+    }
+    assert generic not in texts.values()
+    assert len(set(texts.values())) == len(texts)  # each names its own conversation
+    for text in texts.values():
+        assert "/cancel" in text and "/start" not in text
+        assert utf16_length(text) <= POPUP_LIMIT
