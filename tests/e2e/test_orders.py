@@ -44,7 +44,7 @@ async def test_conversation_import_list_confirm_cancel(
     await seller.press("Skip")
     await seller.expect("How many?")
     await seller.send("0")
-    await seller.expect("The quantity must be a whole number from 1 to 100000")
+    await seller.expect("The quantity must be a whole number from 1 to 100,000")
     await seller.send("2")
     await seller.expect("unit price in EUR")
     await seller.send("12,50")
@@ -81,7 +81,7 @@ async def test_conversation_import_list_confirm_cancel(
     assert "Orders imported: <b>50</b>" in report.content
     assert "Rows skipped: <b>4</b>" in report.content
     assert (
-        "Row 27 (order AE-3001): The quantity must be a whole number from 1 to 100000"
+        "Row 27 (order AE-3001): The quantity must be a whole number from 1 to 100,000"
         in report.content
     )
     assert "Row 53 (order AE-3002): “XYZ” is not a currency code" in report.content

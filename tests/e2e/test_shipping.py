@@ -76,7 +76,7 @@ async def test_seller_fills_the_document_chooses_sea_freight_and_gets_the_pdf(
         assert method in text
     assert "cheapest" in text and "fastest" in text
     assert "Chargeable: 19.5 kg" in text  # 60×40×40 / 5000 = 19.2 -> 19.5 kg for express
-    assert "1000 kg (1 W/M)" in text  # sea: one revenue ton minimum
+    assert "1,000 kg (1 W/M)" in text  # sea: one revenue ton minimum
 
     await chat.press("Sea freight")
     await chat.expect("which carrier")
