@@ -218,7 +218,9 @@ def _prompt_lines(order: Order, draft: service.ShippingDraft, responder: Respond
                 params={
                     "position": line.position,
                     "name": line.product_name[:32],
-                    "quantity": draft.quantities.get(line.id, 0),
+                    "quantity": responder.renderer.number(
+                        draft.quantities.get(line.id, 0), responder.locale
+                    ),
                 },
                 callback=_form(ShippingFormAction.EDIT_LINE, str(line.id)),
             )
