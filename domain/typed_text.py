@@ -155,6 +155,25 @@ def clean_typed_line(
     return text
 
 
+def _shown_as_is(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if ch in _BLANK_LOOKALIKES:
+        return False
+    if category[0] != "C" or ch in _ALLOWED_FORMAT:
+        return True
+    return category == "Cn" and _is_future_emoji(ch)
+
+
+def displayable_name(raw: str | None, maximum: int, default: str) -> str:
+    """A name we show but did not ask the person to type (a file's name): what the typed-text
+    rule refuses is dropped instead, so "invoice\u202egpj.exe" cannot turn the rest of a
+    message around, and the file is still accepted. `default` when nothing visible is left."""
+    text = unicodedata.normalize("NFC", raw or "")
+    text = "".join(ch for ch in _DROPPED.sub("", text) if ch.isspace() or _shown_as_is(ch))
+    text = " ".join(text.split())[:maximum].rstrip()
+    return text if _has_visible(text, 1) else default
+
+
 def comparable_name(name: str) -> str:
     """The form in which two names count as the same: case, spacing and the invisible
     joiners and direction marks are ignored (they change nothing a reader can tell apart)."""

@@ -30,6 +30,7 @@ from domain.model import BudgetMode as StoredBudgetMode
 from domain.model import SellerLogisticsSettings
 from domain.money import ExchangeRates, Money, normalize_currency, to_decimal
 from domain.services.warehouses import seller_of
+from domain.typed_text import displayable_name
 from domain.unit_of_work import UnitOfWork
 
 MAX_EXCHANGE_RATES = 20
@@ -213,10 +214,10 @@ async def store_rate_card(user_id: int, filename: str, content: bytes, uow: Unit
     """Replace the seller's rate card with the one in an uploaded JSON or CSV file."""
     seller = await seller_of(user_id, uow)
     card = parse_rate_card_file(filename, content)
-    if not card.label:
-        # A CSV card (or a JSON one without a label) is named after its file, so the seller can
-        # tell which card the comparisons use.
-        card = replace(card, label=" ".join(filename.split())[:100])
+    # A CSV card (or a JSON one without a label) is named after its file, so the seller can
+    # tell which card the comparisons use; either name is shown, so hidden controls go.
+    label = displayable_name(card.label, 200, "") or displayable_name(filename, 100, "—")
+    card = replace(card, label=label)
     row = await _row(seller.id, uow)
     row.rate_card = rate_card_data(card)
     row.updated_at = uow.now()

@@ -22,6 +22,7 @@ from domain.typed_text import (
     MAX_MARKS_IN_A_ROW,
     clean_typed_line,
     comparable_name,
+    displayable_name,
     visible_length,
 )
 
@@ -228,3 +229,29 @@ def test_every_place_refuses_disguises_and_invisible_names(place: str) -> None:
 
 def test_warehouse_names_that_look_the_same_are_the_same_name() -> None:
     assert warehouse_rules.name_key("Hub\u200f") == warehouse_rules.name_key("hub")
+
+
+# ----- names we show but did not ask for: file names -----
+
+
+def test_file_names_lose_what_would_disguise_them_and_keep_the_rest() -> None:
+    assert displayable_name("invoice\u202egpj.pdf", 255, "document") == "invoicegpj.pdf"
+    assert displayable_name("\u2066scan\u2069 of\x00 licence\x1b.pdf", 255, "d") == (
+        "scan of licence.pdf"
+    )
+    typed = "Лицензия 👩\u200d💻 \u200fفاتورة.pdf"
+    assert displayable_name(typed, 255, "document") == typed
+    assert displayable_name("  many   spaces\n.pdf ", 255, "d") == "many spaces .pdf"
+    assert displayable_name("x" * 300, 255, "d") == "x" * 255
+
+
+def test_a_file_name_with_nothing_visible_gets_the_default() -> None:
+    assert displayable_name("\u202e\u200d\u3164", 255, "document") == "document"
+    assert displayable_name(None, 255, "document") == "document"
+
+
+def test_a_refused_file_names_itself_without_its_disguise() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        warehouse_rules.check_document("licence\u202efdp.exe", "application/pdf", 100)
+    assert refused.value.key == "warehouse.document_type"
+    assert refused.value.params == {"file_name": "licencefdp.exe"}
