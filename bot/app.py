@@ -37,6 +37,7 @@ from bot.polling import Poller
 from bot.replies import ReplyQueue
 from bot.settings import Settings
 from domain.clock import Clock, utcnow
+from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
 from notifications.outbox import OutboxDispatcher
@@ -94,7 +95,9 @@ class Application:
         self.poller.stop()
         await self.outbox.stop()
         for task in self._tasks:
-            with suppress(asyncio.TimeoutError):
+            # A task that failed must not stop the shutdown half-way; whoever awaits wait()
+            # gets its error.
+            with suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(task), timeout=5)
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -155,8 +158,16 @@ async def create_application(
     def wake_outbox() -> None:
         outbox_holder["outbox"].wake()
 
+    async def forget_deleted_rows() -> None:
+        await database.checkpoint_sqlite(engine)
+
     def uow_factory() -> UnitOfWork:
-        return UnitOfWork(session_factory, clock=clock, on_notifications_added=wake_outbox)
+        return UnitOfWork(
+            session_factory,
+            clock=clock,
+            on_notifications_added=wake_outbox,
+            on_personal_data_deleted=forget_deleted_rows,
+        )
 
     outbox = OutboxDispatcher(
         uow_factory,
@@ -209,11 +220,31 @@ async def create_application(
         outbox.prune_processed_updates,
         "interval",
         hours=1,
-        kwargs={"keep": timedelta(hours=48)},
+        kwargs={"keep": PROCESSED_UPDATE_RETENTION},
         id="prune_processed_updates",
         coalesce=True,
         max_instances=1,
     )
+    scheduler.add_job(
+        outbox.prune_finished,
+        "interval",
+        hours=1,
+        kwargs={"keep": timedelta(days=settings.outbox_retention_days)},
+        id="prune_outbox",
+        coalesce=True,
+        max_instances=1,
+    )
+    if database.sqlite_file(engine) is not None:
+        # Bounds how long deleted rows can outlive an erasure whose own checkpoint was busy.
+        scheduler.add_job(
+            database.checkpoint_sqlite,
+            "interval",
+            hours=1,
+            args=[engine],
+            id="sqlite_checkpoint",
+            coalesce=True,
+            max_instances=1,
+        )
     scheduler.add_job(
         send_due_reminders,
         "interval",

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.settings import Settings
 
+EXIT_FAILURE = 1
+# A setting must change (a bad value, or a token the Bot API refuses); restarting will not help.
 EXIT_CONFIG_ERROR = 2
 
 
@@ -59,33 +61,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sellerbot {_version()}")
         return 0
     settings = _load_settings()
+
+    from bot.logging_setup import configure_logging
+
+    # From here on no secret reaches a log line, stdout or stderr.
+    configure_logging(settings)
     if command == "check-config":
         mode = "sandbox (no token)" if settings.sandbox_mode else "Telegram"
         print(
             f"configuration OK: {mode}, database {settings.effective_database_url.split('://')[0]}"
         )
         return 0
-
-    from bot.logging_setup import configure_logging
-
-    configure_logging(settings)
-    if command == "migrate":
-        from bot.database import migrate
-
-        migrate(settings.effective_database_url)
-        print("database is up to date")
-        return 0
-    from bot.runner import run_bot, run_sandbox
-
+    port = getattr(args, "port", None)
     try:
-        if command == "sandbox" or settings.sandbox_mode:
-            port = getattr(args, "port", None)
-            asyncio.run(run_sandbox(settings, port=port))
-        else:
-            asyncio.run(run_bot(settings))
+        _run(command, settings, port)
     except KeyboardInterrupt:
         logging.getLogger(__name__).info("stopped")
+    except Exception as error:
+        from bot.runner import explain_failure
+
+        # One line, no traceback: the person at the terminal needs what to fix, not where.
+        failure = explain_failure(error, settings, port=port)
+        print(f"sellerbot: {failure.message}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR if failure.configuration else EXIT_FAILURE
     return 0
+
+
+def _run(command: str, settings: Settings, port: int | None) -> None:
+    if command == "migrate":
+        from bot.runner import run_migrations
+
+        run_migrations(settings)
+        print("database is up to date")
+        return
+    from bot.runner import run_bot, run_sandbox
+
+    if command == "sandbox" or settings.sandbox_mode:
+        asyncio.run(run_sandbox(settings, port=port))
+    else:
+        asyncio.run(run_bot(settings))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,12 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A checkpoint waits this long for the write lock per attempt, so it never queues behind a
+# busy bot for long; it tries again a few times, then leaves the work to the next one.
+CHECKPOINT_BUSY_TIMEOUT_SECONDS = 0.2
+CHECKPOINT_ATTEMPTS = 4
+
+log = logging.getLogger(__name__)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -38,6 +46,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, not just unlinked: after an erasure (and
+            # the checkpoint that follows it) the file keeps no copy of what was deleted.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
@@ -48,6 +59,52 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def sqlite_file(engine: AsyncEngine) -> str | None:
+    """The database file of a SQLite engine; None for PostgreSQL or an in-memory database."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    return database if database and database != ":memory:" else None
+
+
+def _checkpoint_once(database: str) -> bool:
+    # A connection of its own, outside SQLAlchemy's pool and its BEGIN IMMEDIATE: a checkpoint
+    # cannot run inside a transaction. Its busy timeout bounds the wait for the write lock.
+    connection = sqlite3.connect(
+        database, timeout=CHECKPOINT_BUSY_TIMEOUT_SECONDS, isolation_level=None
+    )
+    try:
+        busy, _frames, _copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(busy) == 0
+    finally:
+        connection.close()
+
+
+async def checkpoint_sqlite(engine: AsyncEngine) -> bool:
+    """Copy the write-ahead log into the database file and truncate the log to zero bytes.
+
+    Run after a commit that deleted personal data: the log still holds the pages as they were
+    before, and with `secure_delete` the checkpoint overwrites the file's copies with the
+    zeroed ones. The write lock is held only while the log is copied; the work runs in a
+    thread, off the event loop. Never raises (it runs after the commit, where a failure must
+    not undo the answer to the user); returns whether the log was emptied. Nothing to do on
+    PostgreSQL.
+    """
+    database = sqlite_file(engine)
+    if database is None:
+        return False
+    for attempt in range(CHECKPOINT_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(0.05 * 2**attempt)
+        try:
+            if await asyncio.to_thread(_checkpoint_once, database):
+                return True
+        except sqlite3.Error as error:
+            log.warning("SQLite checkpoint failed: %s", error)
+    log.warning("SQLite checkpoint did not finish; the hourly one will try again")
+    return False
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

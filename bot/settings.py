@@ -5,12 +5,17 @@ Kept free of aiogram so that `sellerbot --help` and `check-config` stay fast.
 
 from __future__ import annotations
 
+import json
+import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
+from urllib.parse import SplitResult, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 from domain.locales import SUPPORTED_LOCALES
 
@@ -21,7 +26,12 @@ class Settings(BaseSettings):
     """Everything the bot can be configured with; see README "Configuration"."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # A validation report must never carry a value back out: some of them are secrets.
+        hide_input_in_errors=True,
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -40,6 +50,9 @@ class Settings(BaseSettings):
     send_private_chat_interval_seconds: float = Field(default=1.05, ge=0)
     send_group_per_minute: int = Field(default=20, gt=0, le=20)
     send_max_attempts: int = Field(default=8, ge=1, le=50)
+    # Days a notification is kept after it was sent (or given up, or left paused because the
+    # recipient blocked the bot); /privacy tells users this figure.
+    outbox_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Inbound flood protection: more than `flood_max_updates` updates within
     # `flood_window_seconds` from one user are dropped.
@@ -62,13 +75,17 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_operator_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
-            try:
-                return frozenset(int(p) for p in parts)
-            except ValueError:
-                raise ValueError("must be a comma-separated list of Telegram user ids") from None
+            return _parse_id_list(value)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("operator_ids")
+    @classmethod
+    def _check_operator_ids(cls, value: frozenset[int]) -> frozenset[int]:
+        # Telegram user ids are positive; a negative one is a group or channel.
+        if any(user_id <= 0 for user_id in value):
+            raise ValueError("must be positive Telegram user ids (a negative id is a group)")
         return value
 
     @field_validator("default_locale")
@@ -100,6 +117,60 @@ class Settings(BaseSettings):
             value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _check_api_base(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = _split_url(value.strip())
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// URL with a host (and a valid port), "
+                "e.g. http://127.0.0.1:8081"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("must be a base URL without ?query or #fragment")
+        # aiogram appends "/bot<token>/<method>" to it.
+        return value.strip().rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = _split_url(value.strip())
+        if parts is None or parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                "must be a redis://host:port/db, rediss://host:port/db or unix:///path URL"
+            )
+        if parts.scheme == "unix":
+            if not parts.path:
+                raise ValueError("a unix:// URL needs the socket path, e.g. unix:///run/redis.sock")
+        elif parts.path.strip("/") and not parts.path.strip("/").isdigit():
+            raise ValueError(
+                "the database after the host must be a number, e.g. redis://host:6379/0"
+            )
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _check_data_dir(self) -> Self:
+        # Only where DATA_DIR is used: the embedded SQLite database and the sandbox.
+        if self.database_url is not None and self.telegram_bot_token is not None:
+            return self
+        problem = _unusable_directory(self.data_dir)
+        if problem is not None:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("data_dir", "{problem}", {"problem": problem}),
+                        loc=("data_dir",),
+                        input=str(self.data_dir),
+                    )
+                ],
+            )
+        return self
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -115,6 +186,60 @@ class Settings(BaseSettings):
         return user_id in self.operator_ids
 
 
+_OPERATOR_IDS_FORM = "must be Telegram user ids, comma-separated (1,2) or a JSON list ([1, 2])"
+
+
+def _parse_id_list(text: str) -> frozenset[int]:
+    """Comma/semicolon/space separated ids, or the JSON list form pydantic users write."""
+    text = text.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            raise ValueError(_OPERATOR_IDS_FORM) from None
+        if not isinstance(items, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) for item in items
+        ):
+            raise ValueError(_OPERATOR_IDS_FORM)
+        return frozenset(items)
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    try:
+        return frozenset(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(_OPERATOR_IDS_FORM) from None
+
+
+def _split_url(value: str) -> SplitResult | None:
+    """The URL's parts, or None when it cannot be parsed (a bad port, an unclosed bracket)."""
+    if any(ch.isspace() for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (parsing the port is the check: it raises on a bad one)
+    except ValueError:
+        return None
+    return parts
+
+
+def _unusable_directory(path: Path) -> str | None:
+    """Why the bot could not create `path` or write into it, or None if it can."""
+    try:
+        if path.exists():
+            if not path.is_dir():
+                return f"{path} is not a directory"
+            if not os.access(path, os.W_OK | os.X_OK):
+                return f"{path} is not writable"
+            return None
+        existing = next(parent for parent in path.absolute().parents if parent.exists())
+    except OSError as error:
+        return f"{path} is not accessible ({error.strerror or error})"
+    if not existing.is_dir():
+        return f"{path} cannot be created: {existing} is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{path} cannot be created: {existing} is not writable"
+    return None
+
+
 class SettingsError(Exception):
     """A configuration problem, phrased as one line for the person running the bot."""
 
@@ -123,6 +248,9 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings; turn pydantic's report into one line naming the variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except SourceError as exc:
+        # pydantic-settings names the field, never the value.
+        raise SettingsError(f"invalid settings: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         variable = "_".join(str(p) for p in first["loc"]).upper() or "settings"

@@ -6,7 +6,9 @@ the seller's acknowledgement. Findings are meant to be stored as they are, for o
 
 | rule                     | severity          | fires when                                           |
 |--------------------------|-------------------|------------------------------------------------------|
-| warehouse_not_verified   | blocker           | the shipping warehouse is not verified               |
+| warehouse_not_verified   | blocker           | the shipping warehouse is not verified (yet)         |
+| warehouse_suspended      | blocker           | an operator suspended the warehouse meanwhile        |
+| warehouse_cannot_ship    | blocker           | the verified warehouse no longer declares shipping   |
 | tracking_reused          | blocker           | the tracking number is on another order already      |
 | tracking_check_digit     | blocker           | S10 (or a prefixed carrier format) fails its check   |
 | tracking_unknown_format  | warning           | the format is not one we know                        |
@@ -59,7 +61,7 @@ class Finding:
 class ShipmentCheck:
     """The facts the rules look at; nothing here is loaded lazily."""
 
-    warehouse_verified: bool
+    warehouse_verified: bool  # verified and able to ship: what goods may ship from
     tracking: TrackingNumber
     tracking_used_on_other_order: bool
     declared_value: Money
@@ -70,6 +72,11 @@ class ShipmentCheck:
     quantity_ordered: int
     quantity_shipped: int
     method_refusal_keys: Sequence[str] = ()
+    warehouse_name: str = ""
+    warehouse_status: str | None = None  # the warehouse's status, to say why it may not ship
+    warehouse_note: str | None = None  # the operator's note on that status, if any
+    origin_country: str = ""  # the lane: the warehouse's country and the buyer's
+    destination_country: str = ""
     budget: BudgetCheck | None = None  # None: no policy, or not checked
     rates: ExchangeRates | None = None  # the seller's, for a declared value in another currency
 
@@ -83,7 +90,29 @@ class ShipmentCheck:
 def _warehouse(check: ShipmentCheck) -> list[Finding]:
     if check.warehouse_verified:
         return []
-    return [Finding("warehouse_not_verified", "blocker", "compliance.warehouse_not_verified")]
+    name, status = check.warehouse_name, check.warehouse_status
+    if status == "suspended":
+        return [
+            Finding(
+                "warehouse_suspended",
+                "blocker",
+                "compliance.warehouse_suspended",
+                {"name": name, "note": check.warehouse_note or ""},
+            )
+        ]
+    if status == "verified":
+        return [
+            Finding(
+                "warehouse_cannot_ship",
+                "blocker",
+                "compliance.warehouse_cannot_ship",
+                {"name": name},
+            )
+        ]
+    params = {} if status is None else {"name": name, "status": status}
+    return [
+        Finding("warehouse_not_verified", "blocker", "compliance.warehouse_not_verified", params)
+    ]
 
 
 def _tracking(check: ShipmentCheck) -> list[Finding]:
@@ -185,7 +214,11 @@ def _method(check: ShipmentCheck) -> list[Finding]:
             "method_not_allowed",
             "blocker",
             "compliance.method_not_allowed",
-            {"reasons": list(check.method_refusal_keys)},
+            {
+                "reasons": list(check.method_refusal_keys),
+                "origin": check.origin_country,
+                "destination": check.destination_country,
+            },
         )
     ]
 

@@ -126,8 +126,14 @@ class NotificationRepository:
         now: datetime,
         locale: str | None = None,
         message_thread_id: int | None = None,
+        subject_user_id: int | None = None,
     ) -> bool:
-        """Queue a notification; False when one with this dedupe key already exists."""
+        """Queue a notification; False when one with this dedupe key already exists.
+
+        `subject_user_id`: the Telegram user whose personal data `params` carry, when that is
+        not the recipient (e.g. a seller's store and warehouse names sent to an operator), so
+        erasing that user deletes the row too.
+        """
         statement = _insert_ignoring_conflicts(
             self.session,
             Notification,
@@ -138,6 +144,7 @@ class NotificationRepository:
                 "params": params,
                 "locale": locale,
                 "message_thread_id": message_thread_id,
+                "subject_user_id": subject_user_id,
                 "status": NotificationStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -214,8 +221,26 @@ class NotificationRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def delete_for_chat(self, chat_id: int) -> None:
-        await self.session.execute(delete(Notification).where(Notification.chat_id == chat_id))
+    async def prune_finished(self, older_than: datetime, limit: int) -> int:
+        """Delete up to `limit` rows the outbox is done with: sent before `older_than`, or
+        dead or paused (never to be sent as they are) and written before it."""
+        finished = (
+            select(Notification.id)
+            .where(
+                or_(
+                    (Notification.status == NotificationStatus.SENT)
+                    & (Notification.sent_at < older_than),
+                    Notification.status.in_([NotificationStatus.DEAD, NotificationStatus.PAUSED])
+                    & (Notification.created_at < older_than),
+                )
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+        result = await self.session.execute(
+            delete(Notification).where(Notification.id.in_(finished))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class BlockedRecipientRepository:

@@ -1,7 +1,8 @@
 """The unit of work: one database transaction and the repositories that share it.
 
 `async with uow:` rolls back unless `await uow.commit()` was called. Callbacks registered
-with `after_commit` run once the transaction is durable (e.g. waking the outbox dispatcher).
+with `after_commit` run once the transaction is durable (e.g. waking the outbox dispatcher, or
+making the database files forget what an erasure deleted).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock, utcnow
+from domain.personal_data import PersonalDataRepository
 from domain.repositories import (
     AuditLog,
     BlockedRecipientRepository,
@@ -44,6 +46,7 @@ class UnitOfWork:
     orders: OrderRepository
     shipments: ShipmentRepository
     logistics_settings: LogisticsSettingsRepository
+    personal_data: PersonalDataRepository
 
     def __init__(
         self,
@@ -51,10 +54,14 @@ class UnitOfWork:
         *,
         clock: Clock = utcnow,
         on_notifications_added: AfterCommit | None = None,
+        on_personal_data_deleted: AfterCommit | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.clock = clock
         self._on_notifications_added = on_notifications_added
+        # Given by the composition root: e.g. a SQLite checkpoint, so deleted rows do not
+        # linger in the write-ahead log. Must not raise: the commit has already happened.
+        self._on_personal_data_deleted = on_personal_data_deleted
         self._after_commit: list[AfterCommit] = []
         self.committed = False
 
@@ -73,6 +80,7 @@ class UnitOfWork:
         self.orders = OrderRepository(self.session)
         self.shipments = ShipmentRepository(self.session)
         self.logistics_settings = LogisticsSettingsRepository(self.session)
+        self.personal_data = PersonalDataRepository(self.session)
         self.committed = False
         self._after_commit = []
         return self
@@ -111,6 +119,11 @@ class UnitOfWork:
     def wake_outbox(self) -> None:
         """Have the outbox look at its rows right after the commit (new or resumed ones)."""
         self._mark_notifications_added()
+
+    def personal_data_deleted(self) -> None:
+        """Once this transaction commits, have the storage drop its copies of deleted rows."""
+        if self._on_personal_data_deleted is not None:
+            self.after_commit(self._on_personal_data_deleted)
 
     def _mark_notifications_added(self) -> None:
         if self._on_notifications_added is not None:

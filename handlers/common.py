@@ -12,7 +12,8 @@ from aiogram.types import CallbackQuery, Message, User
 from bot.responder import Button, Responder
 from bot.settings import Settings
 from domain.errors import NotFound
-from domain.services import orders, sellers
+from domain.model import PROCESSED_UPDATE_RETENTION
+from domain.services import erasure, orders, sellers
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
     ErasureAction,
@@ -155,8 +156,12 @@ async def language_chosen(
 
 
 @router.message(Command("privacy"))
-async def privacy(message: Message, responder: Responder) -> None:
-    responder.reply("privacy.policy")
+async def privacy(message: Message, responder: Responder, settings: Settings) -> None:
+    responder.reply(
+        "privacy.policy",
+        outbox_days=settings.outbox_retention_days,
+        update_id_hours=int(PROCESSED_UPDATE_RETENTION.total_seconds() // 3600),
+    )
 
 
 @router.message(Command("delete_my_data"))
@@ -184,7 +189,7 @@ async def erasure_decided(
     if callback_data.step == ErasureStep.KEEP:
         responder.reply("erasure.kept")
         return
-    blockers = await sellers.erase_user_data(event_from_user.id, uow)
+    blockers = await erasure.erase_user_data(event_from_user.id, uow)
     if blockers:
         responder.reply("erasure.blocked", blockers=blockers)
         return

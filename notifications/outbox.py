@@ -183,6 +183,27 @@ class OutboxDispatcher:
             logger.info("pruned %d processed update ids", pruned)
         return pruned
 
+    async def prune_finished(self, keep: timedelta = timedelta(days=30), batch: int = 1000) -> int:
+        """Scheduler job: delete notifications sent (or dead, or paused) more than `keep` ago.
+
+        They carry names, order numbers and tracking details; once delivered they have no use
+        beyond the retention /privacy states. Deleted `batch` rows per transaction, so SQLite's
+        write lock is never held for long.
+        """
+        pruned = 0
+        while True:
+            async with self._uow_factory() as uow:
+                deleted = await uow.notifications.prune_finished(self.clock() - keep, batch)
+                if deleted < batch and pruned + deleted:
+                    uow.personal_data_deleted()  # after the last batch's commit
+                await uow.commit()
+            pruned += deleted
+            if deleted < batch:
+                break
+        if pruned:
+            logger.info("pruned %d finished notifications", pruned)
+        return pruned
+
     # -- transactions ---------------------------------------------------------------------
 
     async def _claim(self, limit: int, result: DrainResult) -> tuple[list[_Claim], int]:
@@ -244,8 +265,11 @@ class OutboxDispatcher:
         async with self._uow_factory() as uow:
             now = self.clock()
             row = await uow.notifications.get(claim.id)
-            if row is not None:
-                row.last_error = f"blocked: {error.description}"[:500]
+            if row is None:
+                # Deleted while it was being sent: the recipient erased their data, and
+                # noting their id as a blocked chat would bring it back.
+                return 0
+            row.last_error = f"blocked: {error.description}"[:500]
             await uow.blocked_recipients.block(claim.chat_id, error.description or "403", now)
             paused = await uow.notifications.pause_chat(claim.chat_id)
             await uow.commit()

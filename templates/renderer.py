@@ -29,6 +29,7 @@ from babel.numbers import (
     format_percent,
 )
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.locales import SUPPORTED_LOCALES
@@ -98,6 +99,7 @@ class Renderer:
         environment.filters["percent"] = lambda value: self.percent(value, locale)
         environment.filters["datetime"] = lambda moment: self.datetime(moment, locale)
         environment.filters["country"] = lambda code: self.country_name(code, locale)
+        environment.filters["duration"] = lambda value, unit: self.duration(value, unit, locale)
         environment.filters["language_name"] = lambda code: self.language_name(code)
         environment.globals["label"] = lambda key, **params: self.label(key, locale, **params)
         return environment
@@ -179,6 +181,11 @@ class Renderer:
         if isinstance(moment, str):
             moment = datetime.fromisoformat(moment)
         return format_datetime(moment, format="medium", locale=_babel_locale(locale))
+
+    @staticmethod
+    def duration(value: int, unit: str, locale: str) -> str:
+        """`30 days`, `48 heures`, `22 дня`: CLDR's words and plural forms for `day`, `hour`..."""
+        return format_unit(value, f"duration-{unit}", locale=_babel_locale(locale))
 
     @staticmethod
     def country_name(code: str, locale: str) -> str:

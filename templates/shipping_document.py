@@ -61,6 +61,14 @@ class ShippingDocumentView:
     cost_currency: str
     partial: bool
     issued_at: datetime
+    # Sea freight bills W/M (revenue tons), not kg: 1 W/M is the kg-equivalent / 1000.
+    chargeable_in_wm: bool = False
+
+
+def _chargeable(view: ShippingDocumentView) -> str:
+    if view.chargeable_in_wm:
+        return f"{format((view.chargeable_weight_kg / 1000).normalize(), 'f')} W/M"
+    return f"{view.chargeable_weight_kg} kg"
 
 
 def _needs_cjk(text: str) -> bool:
@@ -103,7 +111,7 @@ def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, loc
         (label("carrier"), view.carrier),
         (label("tracking"), view.tracking_number),
         (label("weight"), f"{view.weight_kg} kg · {length}×{width}×{height} cm"),
-        (label("chargeable"), f"{view.chargeable_weight_kg} kg"),
+        (label("chargeable"), _chargeable(view)),
         (label("cost"), money(view.estimated_cost, view.cost_currency)),
         (label("warehouse"), f"{view.warehouse_name}, {view.warehouse_address}"),
     ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
 from domain.services.compliance_review import FindingView
-from domain.services.sellers import ErasureBlocker
+from domain.services.erasure import ErasureBlocker
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WAREHOUSE = Warehouse(
@@ -80,7 +80,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "help.seller": {},
     "language.changed": {"language": "Español"},
     "language.choose": {},
-    "privacy.policy": {},
+    "privacy.policy": {"outbox_days": 30, "update_id_hours": 48},
     "registration.already_registered": {},
     "registration.ask_country": {},
     "registration.ask_language": {},

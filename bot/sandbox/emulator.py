@@ -12,7 +12,9 @@ unchanged. It is deliberately stricter than Telegram where strictness finds bugs
 
 The user side (``emulator.user(...)`` -> ``EmulatedUser``) creates updates with the shapes
 Telegram sends, and the same operations are exposed over HTTP under ``/_emulator/`` together with
-a server-sent-events stream, so a web chat can be built on top of the same emulator.
+a server-sent-events stream, so a web chat can be built on top of the same emulator. That side
+API lets its caller act as anyone, so it asks for the per-run ``side_api_secret`` in the
+``X-Emulator-Secret`` header (``side_api_headers``); see ``bot.sandbox.http_safety``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.sandbox.http_safety import (
+    SIDE_API_SECRET_HEADER,
+    BadBody,
+    EmulatorGuard,
+    allowed_hosts,
+    file_response,
+    new_secret,
+    read_form,
+    read_json,
+)
 from bot.sandbox.spec import BotApiSpec, UploadedFile, load_spec
 from bot.sandbox.users import EmulatedUser
 
@@ -53,6 +65,8 @@ __all__ = [
     "InlineButton",
     "RequestRecord",
     "Revision",
+    "SavedChat",
+    "SavedChats",
     "Topic",
     "Violation",
     "parse_telegram_html",
@@ -506,6 +520,36 @@ class CallbackAnswer:
     url: str | None
 
 
+@dataclass(slots=True)
+class SavedChat:
+    """A chat as kept across restarts: its messages, topics and message counter."""
+
+    id: int
+    type: str
+    title: str | None
+    user: dict[str, Any] | None
+    is_forum: bool
+    blocked: bool
+    next_message_id: int
+    messages: list[ChatMessage]
+    topics: list[Topic]
+
+
+@dataclass(slots=True)
+class SavedChats:
+    """What a sandbox keeps across restarts (``export_chats`` / ``restore_chats``).
+
+    Files stay with their ids because the bot's database refers to them (a warehouse's
+    certificate is sent to the operator by file_id); the counters continue so no message id,
+    file path or update id is ever given out twice.
+    """
+
+    chats: list[SavedChat]
+    files: list[FileRecord]
+    next_update_id: int
+    next_file_number: int
+
+
 Listener = Callable[[EmulatorEvent], None]
 
 
@@ -666,7 +710,7 @@ class BotApiEmulator:
         self._users: dict[int, EmulatedUser] = {}
         self._files: dict[str, FileRecord] = {}
         self._files_by_path: dict[str, FileRecord] = {}
-        self._file_counter = itertools.count(1)
+        self._next_file_number = 1
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._allowed_updates: frozenset[str] | None = None
@@ -687,6 +731,9 @@ class BotApiEmulator:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._socket: socket.socket | None = None
+        # Known only to whoever holds this object: the web chat and the tests.
+        self.side_api_secret = new_secret()
+        self._guard = EmulatorGuard(self.side_api_secret)
 
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
@@ -724,7 +771,9 @@ class BotApiEmulator:
 
     async def start(self) -> None:
         """Bind the loopback socket and start serving."""
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=60 * 1024 * 1024, middlewares=[self._guard.middleware]
+        )
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_get("/_emulator/chats", self._http_chats)
@@ -745,6 +794,7 @@ class BotApiEmulator:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self.port))
             self._socket = sock
+            self._guard.hosts = allowed_hosts(self.host, sock.getsockname()[1])
             await web.SockSite(self._runner, sock).start()
         except BaseException:
             sock.close()
@@ -787,6 +837,11 @@ class BotApiEmulator:
         host, port = self._socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
+    @property
+    def side_api_headers(self) -> dict[str, str]:
+        """The header every ``/_emulator/`` request must carry."""
+        return {SIDE_API_SECRET_HEADER: self.side_api_secret}
+
     # -- test-facing configuration ------------------------------------------------------------
 
     def user(
@@ -812,7 +867,8 @@ class BotApiEmulator:
             last_name=last_name,
         )
         self._users[user_id] = user
-        self._chats[user_id] = _Chat(id=user_id, type="private", user=user.to_json())
+        chat = self._chats.setdefault(user_id, _Chat(id=user_id, type="private"))
+        chat.user = user.to_json()  # a restored chat keeps its messages, with today's profile
         self._emit("chat", user_id, None, {"type": "private", "user": user.to_json()})
         return user
 
@@ -865,6 +921,71 @@ class BotApiEmulator:
     def unexpected_violations(self) -> list[Violation]:
         """Violations not recorded inside an ``expect_violations()`` block."""
         return [v for v in self.violations if id(v) not in self._expected_violations]
+
+    # -- update ids and persistence -----------------------------------------------------------
+
+    @property
+    def next_update_id(self) -> int:
+        return self._next_update_id
+
+    def continue_update_ids_after(self, update_id: int) -> None:
+        """Number the next updates above ``update_id``, as Telegram never reuses an id.
+
+        A bot remembers the update ids it processed (to skip redeliveries), so a fresh emulator
+        in front of an old database must not start again at 1.
+        """
+        self._next_update_id = max(self._next_update_id, update_id + 1)
+
+    def export_chats(self) -> SavedChats:
+        """Chats, files and counters, for keeping across a restart (the records are shared)."""
+        chats = [
+            SavedChat(
+                id=c.id,
+                type=c.type,
+                title=c.title,
+                user=c.user,
+                is_forum=c.is_forum,
+                blocked=c.blocked,
+                next_message_id=c.next_message_id,
+                messages=list(c.messages.values()),
+                topics=list(c.topics.values()),
+            )
+            for c in self._chats.values()
+        ]
+        return SavedChats(
+            chats, list(self._files.values()), self._next_update_id, self._next_file_number
+        )
+
+    def restore_chats(self, saved: SavedChats) -> None:
+        """Bring back what ``export_chats`` returned, before any user acts.
+
+        Private chats get their user back; messages keep their ids, and new ones follow them.
+        """
+        for record in saved.files:
+            self._files[record.file_id] = record
+            self._files_by_path[record.file_path] = record
+        self._next_file_number = max(self._next_file_number, saved.next_file_number)
+        self.continue_update_ids_after(saved.next_update_id - 1)
+        for chat in saved.chats:
+            self._chats[chat.id] = _Chat(
+                id=chat.id,
+                type=chat.type,
+                title=chat.title,
+                user=chat.user,
+                is_forum=chat.is_forum,
+                blocked=chat.blocked,
+                messages={m.message_id: m for m in chat.messages},
+                next_message_id=chat.next_message_id,
+                topics={t.message_thread_id: t for t in chat.topics},
+            )
+            if chat.type == "private" and chat.user is not None and chat.id not in self._users:
+                self.user(
+                    chat.id,
+                    first_name=str(chat.user.get("first_name") or "User"),
+                    language_code=chat.user.get("language_code"),
+                    username=chat.user.get("username"),
+                    last_name=chat.user.get("last_name"),
+                )
 
     # -- test-facing inspection ---------------------------------------------------------------
 
@@ -934,7 +1055,8 @@ class BotApiEmulator:
         source_url: str | None = None,
     ) -> FileRecord:
         """Register file bytes and give them a file_id, as Telegram does for every upload."""
-        n = next(self._file_counter)
+        n = self._next_file_number
+        self._next_file_number += 1
         folder = {"photo": "photos", "document": "documents"}.get(kind, kind + "s")
         suffix = ""
         if file_name and "." in file_name:
@@ -1209,23 +1331,23 @@ class BotApiEmulator:
             return params
         if request.content_type == "application/json":
             try:
-                body = await request.json()
-            except ValueError:
-                raise BotApiError(400, "Bad Request: can't parse JSON request body") from None
+                body = await read_json(request)
+            except BadBody as error:
+                raise BotApiError(error.status, f"Bad Request: {error.message}") from None
             if not isinstance(body, dict):
                 raise BotApiError(400, "Bad Request: request body must be a JSON object")
             # Telegram treats a JSON null like an absent parameter.
             params.update({k: v for k, v in body.items() if v is not None})
             return params
-        form = await request.post()
-        files: dict[str, UploadedFile] = {}
-        for key, value in form.items():
-            if isinstance(value, web.FileField):
-                with value.file:
-                    content = value.file.read()
-                files[key] = UploadedFile(value.filename, content, value.content_type)
-            else:
-                params[key] = value
+        try:
+            form = await read_form(request)
+        except BadBody as error:
+            raise BotApiError(error.status, f"Bad Request: {error.message}") from None
+        params.update(form.fields)
+        files = {
+            name: UploadedFile(part.filename, part.content, part.content_type)
+            for name, part in form.files.items()
+        }
         # aiogram uploads InputFiles as parts with random names referenced by "attach://name";
         # a part nobody references is an ordinary (possibly unknown) parameter.
         texts = [v for v in params.values() if isinstance(v, str)]
@@ -1335,9 +1457,7 @@ class BotApiEmulator:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
-        return web.Response(
-            body=record.content, content_type=record.mime_type or "application/octet-stream"
-        )
+        return file_response(record.content, record.file_name or record.file_path.rsplit("/")[-1])
 
     # -- Bot API: updates and webhook ---------------------------------------------------------
 
@@ -2038,9 +2158,9 @@ class BotApiEmulator:
 
     async def _http_json(self, request: web.Request) -> dict[str, Any]:
         try:
-            body = await request.json()
-        except ValueError:
-            body = None
+            body = await read_json(request)
+        except BadBody as error:
+            raise BotApiError(error.status, error.message) from None
         if not isinstance(body, dict):
             raise BotApiError(400, "body must be a JSON object")
         return body
@@ -2099,22 +2219,25 @@ class BotApiEmulator:
         chat = self._http_chat(request)
         if chat is None:
             return self._http_error("unknown chat", 404)
-        form = await request.post()
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
-            return self._http_error("multipart field 'file' is required")
-        with upload.file:
-            content = upload.file.read()
-        caption = form.get("caption")
-        caption_text = caption if isinstance(caption, str) and caption else None
         try:
-            user = self._users[self._http_user_id(chat, {"user_id": form.get("user_id", chat.id)})]
-            if form.get("kind") == "photo":
-                msg = await user.upload_photo(content, caption=caption_text, chat_id=chat.id)
+            form = await read_form(request)
+        except BadBody as error:
+            return self._http_error(error.message, error.status)
+        upload = form.files.get("file")
+        if upload is None:
+            return self._http_error("multipart field 'file' is required")
+        fields = form.fields
+        caption_text = fields.get("caption") or None
+        try:
+            user = self._users[
+                self._http_user_id(chat, {"user_id": fields.get("user_id", chat.id)})
+            ]
+            if fields.get("kind") == "photo":
+                msg = await user.upload_photo(upload.content, caption=caption_text, chat_id=chat.id)
             else:
                 msg = await user.upload_document(
                     upload.filename,
-                    content,
+                    upload.content,
                     upload.content_type,
                     caption=caption_text,
                     chat_id=chat.id,

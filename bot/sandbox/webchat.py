@@ -19,10 +19,15 @@ serves the page (``static/``, shipped in the package) and a small same-origin JS
 The page never talks to the emulator directly: the emulator listens on a random loopback port
 and its state changes are forwarded here, so one origin serves everything.
 
+A restart re-opens the chats as they were (``bot.sandbox.chat_log``, next to the database). A
+chat with nothing to show that the bot still remembers — after a Reset that kept the database,
+or when the chats were not saved — carries a notice in the state, and the page says so.
+
 It is a local tool, but it is still defended like a web app: it binds loopback by default,
 refuses foreign Host headers when it does (DNS rebinding), requires a custom header on every
 POST (a cross-site form cannot send one), and sends a strict Content-Security-Policy; the page
-renders the bot's HTML through an allow-list, never as raw markup.
+renders the bot's HTML through an allow-list, never as raw markup. A body it cannot parse is a
+400 (413 when too large) with a message, never a 500.
 """
 
 from __future__ import annotations
@@ -39,13 +44,23 @@ from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.app import Application, create_application
+from bot.sandbox.chat_log import ChatLog, ChatLogWriter, LoadedChats
 from bot.sandbox.demo import FLOWS, DemoRunner, DemoStatus
 from bot.sandbox.emulator import BotApiEmulator, BotApiError, EmulatorEvent
+from bot.sandbox.history import last_processed_update_id, remembered_chats
+from bot.sandbox.http_safety import (
+    BadBody,
+    allowed_hosts,
+    file_response,
+    image_type,
+    read_form,
+    read_json,
+)
 from bot.settings import Settings
 from domain.clock import Clock, utcnow
 
@@ -69,6 +84,8 @@ MAX_ADVANCE = timedelta(days=90)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TEXT_LENGTH = 4096
 CLIENT_HEADER = "X-Sandbox-Client"
+# Emulator events that change what the chat log keeps.
+_SAVED_EVENTS = frozenset({"chat", "message", "edit", "delete", "pin", "topic"})
 SSE_KEEPALIVE_SECONDS = 15.0
 
 CONTENT_SECURITY_POLICY = (
@@ -80,12 +97,6 @@ STATIC_FILES = {
     "app.js": "text/javascript",
     "style.css": "text/css",
 }
-_IMAGE_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +180,10 @@ class Sandbox:
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._lifecycle = asyncio.Lock()
         self.demo = DemoRunner(self, self._publish_demo)
+        self.chat_log = ChatLog(self.settings.data_dir, self.settings.effective_database_url)
+        self._chat_log_writer: ChatLogWriter | None = None
+        # persona key -> {"memory": ..., "reason": ...} for chats shown empty but remembered.
+        self._notices: dict[str, dict[str, str]] = {}
         if demo_pause is not None:
             self.demo.pause = demo_pause
 
@@ -205,6 +220,10 @@ class Sandbox:
         async with self._lifecycle:
             await self._stop()
             wiped = self._forget_files()
+            if not wiped:
+                # The kept database still refers to message ids, topics and files: clear the
+                # messages only, as Telegram's "clear history" does.
+                await asyncio.to_thread(self.chat_log.clear_messages)
             self.clock.reset()
             self._broadcast({"type": "reset", "database_wiped": wiped})
             await self._start()
@@ -212,11 +231,13 @@ class Sandbox:
         return {"database_wiped": wiped}
 
     def _forget_files(self) -> bool:
-        """Delete the sandbox database and the clock offset; False if the database is not ours."""
+        """Delete the sandbox database, its chats and the clock offset; False if the database is
+        not ours (then only the clock offset goes)."""
         self._clock_file.unlink(missing_ok=True)
         path = self.database_path
         if path is None:
             return False
+        self.chat_log.delete()
         # WAL mode keeps companion files that belong to the same database.
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -224,6 +245,10 @@ class Sandbox:
 
     async def _start(self) -> None:
         self.clock.offset = self._load_offset()
+        if self.database_path is not None and not self.database_path.exists():
+            # The database file was deleted by hand: the chats it belonged to went with it.
+            await asyncio.to_thread(self.chat_log.delete)
+        loaded = await asyncio.to_thread(self.chat_log.load)
         emulator = BotApiEmulator(
             tokens=self.token,
             host="127.0.0.1",
@@ -231,6 +256,8 @@ class Sandbox:
             bot_first_name="Sellerbot",
             bot_username="sellerbot_sandbox_bot",
         )
+        if loaded is not None:
+            emulator.restore_chats(loaded.saved)
         await emulator.start()
         emulator.add_listener(self._on_emulator_event)
         for persona in PERSONAS:
@@ -244,22 +271,63 @@ class Sandbox:
             app = await create_application(
                 self.settings, token=self.token, api_base=emulator.base_url, clock=self.clock
             )
-            await app.start()
         except BaseException:
             await emulator.stop()
             raise
+        try:
+            # Nobody can act before the sandbox is assigned below, so no update has an id yet.
+            emulator.continue_update_ids_after(await last_processed_update_id(app.uow_factory))
+            self._notices = await self._history_notices(emulator, app, loaded)
+            await app.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await app.stop()
+            await emulator.stop()
+            raise
+        self._chat_log_writer = ChatLogWriter(
+            self.chat_log,
+            emulator,
+            written={f.file_unique_id for f in loaded.saved.files} if loaded else set(),
+            cleared_by_reset=loaded.cleared_by_reset if loaded else False,
+        )
         self.emulator, self.app = emulator, app
+
+    async def _history_notices(
+        self, emulator: BotApiEmulator, app: Application, loaded: LoadedChats | None
+    ) -> dict[str, dict[str, str]]:
+        """Notices for persona chats that show nothing while the bot remembers them."""
+        silent = [
+            p
+            for p in PERSONAS
+            if not any(m.service is None and not m.deleted for m in emulator.history(p.user_id))
+        ]
+        if not silent:
+            return {}
+        memory = await remembered_chats(
+            app.uow_factory, app.dispatcher.storage, app.bot.id, [p.user_id for p in silent]
+        )
+        reason = "reset" if loaded is not None and loaded.cleared_by_reset else "not_saved"
+        return {
+            p.key: {"memory": memory[p.user_id], "reason": reason}
+            for p in silent
+            if p.user_id in memory
+        }
 
     async def _stop(self) -> None:
         app, self.app = self.app, None
         emulator, self.emulator = self.emulator, None
+        writer, self._chat_log_writer = self._chat_log_writer, None
         try:
             if app is not None:
                 await app.stop()
         finally:
             if emulator is not None:
                 emulator.remove_listener(self._on_emulator_event)
-                await emulator.stop()
+                try:
+                    if writer is not None:
+                        await writer.close()  # the chats as the bot left them
+                finally:
+                    await emulator.stop()
 
     def _load_offset(self) -> timedelta:
         # Persisted so that a restarted sandbox does not travel back before its own data.
@@ -310,6 +378,7 @@ class Sandbox:
             chats[persona.key] = {
                 "messages": [m.to_dict() for m in history if not m.deleted],
                 "topics": self._topics(persona),
+                "notice": self._notices.get(persona.key),
             }
         return {
             "personas": [p.to_dict() for p in PERSONAS],
@@ -339,6 +408,8 @@ class Sandbox:
         self._broadcast({"type": "demo", "demo": status.to_dict()})
 
     def _on_emulator_event(self, event: EmulatorEvent) -> None:
+        if event.kind in _SAVED_EVENTS and self._chat_log_writer is not None:
+            self._chat_log_writer.changed()
         persona = self._by_chat.get(event.chat_id) if event.chat_id is not None else None
         if persona is None:
             return
@@ -506,15 +577,6 @@ def _error(message: str, status: int = 400) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def _image_type(content: bytes) -> str | None:
-    for magic, mime in _IMAGE_MAGIC:
-        if content.startswith(magic):
-            return mime
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def _optional_int(value: Any) -> int | None:
     if value is None or value == "":
         return None
@@ -588,9 +650,7 @@ class WebChatServer:
             raise
         port = sock.getsockname()[1]
         if self.loopback_only:
-            self._allowed_hosts = frozenset(
-                f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]")
-            )
+            self._allowed_hosts = allowed_hosts(sock.getsockname()[0], port)
         else:
             log.warning(
                 "the sandbox web chat listens on %s, not loopback: it has no login, "
@@ -623,6 +683,11 @@ class WebChatServer:
             return _error(str(error), 503)
         except BotApiError as error:
             return _error(error.description, 400)
+        except BadBody as error:
+            return _error(error.message, error.status)
+        except HttpProcessingError:
+            # Any other parser failure is the client's; its text may quote the client's bytes.
+            return _error("the request could not be parsed", 400)
 
     @staticmethod
     async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -675,10 +740,7 @@ class WebChatServer:
     # -- actions ------------------------------------------------------------------------------
 
     async def _json_body(self, request: web.Request) -> dict[str, Any]:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await read_json(request)
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(
                 text=json.dumps({"error": "expected a JSON object"}),
@@ -727,32 +789,28 @@ class WebChatServer:
 
     async def _post_file(self, request: web.Request) -> web.StreamResponse:
         persona = self._persona_key(request)
-        try:
-            form = await request.post()
-        except ValueError:
-            return _error("expected a multipart form")
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
+        form = await read_form(request)
+        upload = form.files.get("file")
+        if upload is None:
             return _error("multipart field 'file' is required")
-        with upload.file:
-            content = upload.file.read()
+        content = upload.content
         if not content:
             return _error("the file is empty")
-        caption = form.get("caption")
-        kind = "photo" if form.get("kind") == "photo" else "document"
-        if kind == "photo" and _image_type(content) is None:
+        caption = form.fields.get("caption", "")
+        kind = "photo" if form.fields.get("kind") == "photo" else "document"
+        if kind == "photo" and image_type(content) is None:
             return _error("a photo must be a PNG, JPEG, GIF or WebP image")
         try:
-            thread_id = _optional_int(form.get("thread_id"))
-        except (TypeError, ValueError):
+            thread_id = _optional_int(form.fields.get("thread_id"))
+        except ValueError:
             return _error("thread_id must be an integer")
         message = await self.sandbox.upload(
             persona,
-            upload.filename or "file",
+            upload.filename,
             content,
-            upload.content_type or "application/octet-stream",
+            upload.content_type,
             kind=kind,
-            caption=caption if isinstance(caption, str) and caption.strip() else None,
+            caption=caption if caption.strip() else None,
             thread_id=thread_id,
             manual=True,
         )
@@ -764,16 +822,8 @@ class WebChatServer:
             record = emulator.file(request.match_info["file_id"])
         except KeyError:
             raise web.HTTPNotFound() from None
-        image = _image_type(record.content) if record.kind == "photo" else None
-        if image is not None:
-            return web.Response(body=record.content, content_type=image)
-        # Anything else is offered as a download, never rendered by the browser at this origin.
-        name = record.file_name or record.file_path.rsplit("/", 1)[-1]
-        return web.Response(
-            body=record.content,
-            content_type="application/octet-stream",
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
-        )
+        # Images inline under their real type; anything else a download, never a page here.
+        return file_response(record.content, record.file_name or record.file_path.rsplit("/")[-1])
 
     async def _advance(self, request: web.Request) -> web.StreamResponse:
         body = await self._json_body(request)

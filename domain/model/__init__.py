@@ -5,6 +5,7 @@ They hold rules (state machines, validation) and do no I/O themselves.
 
 from domain.model.base import Base
 from domain.model.infrastructure import (
+    PROCESSED_UPDATE_RETENTION,
     AuditEntry,
     BlockedRecipient,
     ConversationState,
@@ -38,6 +39,7 @@ from domain.model.warehouses import (
 
 __all__ = [
     "OPEN_ORDER_STATUSES",
+    "PROCESSED_UPDATE_RETENTION",
     "AuditEntry",
     "Base",
     "BlockedRecipient",

@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.model.base import Base, BigId
+
+# Telegram keeps an undelivered update for 24 hours; twice that covers any redelivery.
+PROCESSED_UPDATE_RETENTION = timedelta(hours=48)
 
 
 class ProcessedUpdate(Base):
@@ -42,6 +45,10 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The Telegram user whose personal data the message carries when that is not the
+    # recipient (a seller's store and warehouse named to operators), so erasing that user
+    # finds the row by who it is about, not by searching its text.
+    subject_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     message_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     # Template name and its parameters; rendered at send time in the recipient's locale.
     template: Mapped[str] = mapped_column(String(100))
@@ -77,17 +84,25 @@ class BlockedRecipient(Base):
 
 
 class AuditEntry(Base):
-    """Who did what, when and why; append-only."""
+    """Who did what, when and why; append-only, except that erasure pseudonymises it.
+
+    When a person erases their data, their entries keep the action and the time, but
+    `actor_id` / `subject_id` give way to `actor_pseudonym` / `subject_pseudonym` and personal
+    details are dropped (see domain/personal_data.py).
+    """
 
     __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
-    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    actor_pseudonym: Mapped[str | None] = mapped_column(String(32))
     actor_role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[str | None] = mapped_column(String(64))
+    subject_pseudonym: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

@@ -25,6 +25,7 @@ from domain.logistics import (
     example_rate_card,
     load_rate_card,
     parse_rate_card_file,
+    rate_card_data,
 )
 from domain.model import BudgetMode as StoredBudgetMode
 from domain.model import SellerLogisticsSettings
@@ -66,36 +67,6 @@ def rates_of(row: SellerLogisticsSettings | None) -> ExchangeRates:
     return ExchangeRates(
         {(entry["from"], entry["to"]): Decimal(entry["rate"]) for entry in row.exchange_rates}
     )
-
-
-def rate_card_data(card: RateCard) -> dict[str, Any]:
-    """The card as JSON-safe data that `load_rate_card` reads back (amounts as text)."""
-    rates: dict[str, dict[str, dict[str, Any]]] = {}
-    for zone, methods in card.rates.items():
-        rates[zone] = {}
-        for method, rate in methods.items():
-            price_key = "per_wm" if method.value == "sea" else "per_kg"
-            entry: dict[str, Any] = {
-                price_key: str(rate.price_per_unit),
-                "minimum": str(rate.minimum),
-                "fixed_fee": str(rate.fixed_fee),
-                "transit_days": [rate.transit.min_days, rate.transit.max_days],
-            }
-            if rate.max_side_cm is not None:
-                entry["max_side_cm"] = str(rate.max_side_cm)
-            if rate.max_weight_kg is not None:
-                entry["max_weight_kg"] = str(rate.max_weight_kg)
-            rates[zone][method.value] = entry
-    data: dict[str, Any] = {
-        "label": card.label,
-        "example": card.example,
-        "currency": card.currency,
-        "zones": dict(card.zones),
-        "rates": rates,
-    }
-    if card.default_zone is not None:
-        data["default_zone"] = card.default_zone
-    return data
 
 
 def profile_from(row: SellerLogisticsSettings | None) -> LogisticsProfile:
@@ -212,8 +183,13 @@ async def set_budget_policy(
 
 async def store_rate_card(user_id: int, filename: str, content: bytes, uow: UnitOfWork) -> RateCard:
     """Replace the seller's rate card with the one in an uploaded JSON or CSV file."""
+    return await save_rate_card(user_id, filename, parse_rate_card_file(filename, content), uow)
+
+
+async def save_rate_card(user_id: int, filename: str, card: RateCard, uow: UnitOfWork) -> RateCard:
+    """Replace the seller's rate card with one already parsed from their file (for instance by
+    `parse_rate_card_file` in a worker process: the card is plain, picklable data)."""
     seller = await seller_of(user_id, uow)
-    card = parse_rate_card_file(filename, content)
     # A CSV card (or a JSON one without a label) is named after its file, so the seller can
     # tell which card the comparisons use; either name is shown, so hidden controls go.
     label = displayable_name(card.label, 200, "") or displayable_name(filename, 100, "—")
@@ -227,7 +203,7 @@ async def store_rate_card(user_id: int, filename: str, content: bytes, uow: Unit
         seller.id,
         "logistics.rate_card_set",
         filename=filename[:200],
-        zones=len(card.rates),
+        lanes=len(card.lanes),
         currency=card.currency,
     )
     return card

@@ -1,4 +1,4 @@
-"""Seller registration, language preference, and self-service erasure."""
+"""Seller registration and language preference (erasure lives in `domain.services.erasure`)."""
 
 from __future__ import annotations
 
@@ -75,52 +75,6 @@ async def set_language(user_id: int, locale: str, uow: UnitOfWork) -> None:
     seller = await uow.sellers.by_telegram_user(user_id)
     if seller is not None:
         seller.locale = locale
-
-
-@dataclass(frozen=True)
-class ErasureBlocker:
-    """Something that must be settled before a user's data may be deleted."""
-
-    key: str
-    count: int
-
-
-async def erasure_blockers(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
-    """What stops erasure now: orders still to confirm or ship (their buyers are waiting).
-    Return cases add their check here when that feature lands."""
-    blockers: list[ErasureBlocker] = []
-    seller = await uow.sellers.by_telegram_user(user_id)
-    if seller is not None:
-        open_orders = await uow.orders.count_open(seller.id)
-        if open_orders:
-            blockers.append(ErasureBlocker("erasure.open_orders", open_orders))
-    return blockers
-
-
-async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
-    """Delete everything kept about a user, unless something blocks it (then change nothing)."""
-    blockers = await erasure_blockers(user_id, uow)
-    if blockers:
-        return blockers
-    seller = await uow.sellers.by_telegram_user(user_id)
-    seller_id = seller.id if seller is not None else None
-    if seller is not None:
-        await uow.sellers.delete(seller)
-    await uow.conversation_states.delete_for_user(user_id)
-    await uow.notifications.delete_for_chat(user_id)
-    await uow.blocked_recipients.unblock(user_id)
-    await uow.users.delete(user_id)
-    # The audit trail keeps that an erasure happened, not who the person was.
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=None,
-        actor_role="user",
-        action="user.erased",
-        subject_type="seller" if seller_id is not None else "user",
-        subject_id=seller_id,
-        details={},
-    )
-    return []
 
 
 async def role_of(user_id: int, operator_ids: frozenset[int], uow: UnitOfWork) -> str:

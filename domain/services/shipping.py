@@ -1,8 +1,9 @@
-"""The shipping document: a draft filled step by step, the logistics comparison, compliance at
-confirmation, and the month-to-date logistics costs.
+"""The shipping document: a draft filled step by step, the logistics comparison (in
+`domain.services.logistics_comparison`), compliance at confirmation; the month-to-date costs are
+in `domain.services.logistics_costs`.
 
-The draft (`ShippingDraft`) is plain data kept in the conversation state, so a restart resumes
-the document where it was. Every use case takes the caller's Telegram user id and re-checks that
+The draft (`ShippingDraft`, in `domain.services.shipping_draft`) is plain data kept in the
+conversation state, so a restart resumes the document where it was. Every use case takes the caller's Telegram user id and re-checks that
 the order (and warehouse) are theirs: ids in the draft and in buttons are client input.
 
 At confirmation the rules of `domain.compliance` run over facts read *then* (the warehouse's
@@ -14,29 +15,18 @@ one transaction.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import select
-
 from domain.compliance import Finding, ShipmentCheck, blockers, check_shipment, warnings
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
-from domain.logistics import (
-    BudgetCheck,
-    GoodsCharacteristic,
-    MethodQuote,
-    Parcel,
-    RateCard,
-    ShippingMethod,
-    check_budget,
-    quote,
-)
+from domain.logistics import GoodsCharacteristic, Parcel, ShippingMethod
 from domain.model import (
     ComplianceFinding,
     FindingSeverity,
@@ -48,8 +38,17 @@ from domain.model import (
     WarehouseStatus,
 )
 from domain.money import Money, to_decimal
+from domain.services.logistics_comparison import Comparison as Comparison
+from domain.services.logistics_comparison import MethodOption as MethodOption
+from domain.services.logistics_comparison import budget_limit as budget_limit
+from domain.services.logistics_comparison import compare_methods
+from domain.services.logistics_costs import CostReport as CostReport
+from domain.services.logistics_costs import MethodCosts as MethodCosts
+from domain.services.logistics_costs import month_start as month_start
+from domain.services.logistics_costs import month_to_date_costs as month_to_date_costs
 from domain.services.logistics_settings import LogisticsProfile, profile_for
 from domain.services.orders import issue_buyer_link, owned_order
+from domain.services.shipping_draft import ShippingDraft as ShippingDraft
 from domain.services.warehouses import seller_of, shipping_warehouses
 from domain.tracking_numbers import TrackingNumber, parse_tracking_number
 from domain.typed_text import clean_typed_line
@@ -61,81 +60,6 @@ _DIMENSION_SEPARATORS = re.compile(r"\s*[x×X*хХ]\s*|\s+")
 
 
 # ----- the draft -----
-
-
-@dataclass(frozen=True)
-class ShippingDraft:
-    """What the seller has entered so far; JSON-safe through `to_data` / `from_data`."""
-
-    order_id: int
-    quantities: dict[int, int]  # order line id -> quantity to ship
-    declared_value: Decimal
-    currency: str
-    weight_kg: Decimal | None = None
-    dimensions_cm: tuple[Decimal, Decimal, Decimal] | None = None
-    goods: tuple[str, ...] = ()
-    warehouse_id: int | None = None
-    method: str | None = None
-    carrier: str | None = None
-    tracking: str | None = None
-    tracking_acknowledged: bool = False
-    photo_file_id: str | None = None
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "quantities": {str(k): v for k, v in self.quantities.items()},
-            "declared_value": str(self.declared_value),
-            "currency": self.currency,
-            "weight_kg": None if self.weight_kg is None else str(self.weight_kg),
-            "dimensions_cm": None
-            if self.dimensions_cm is None
-            else [str(side) for side in self.dimensions_cm],
-            "goods": list(self.goods),
-            "warehouse_id": self.warehouse_id,
-            "method": self.method,
-            "carrier": self.carrier,
-            "tracking": self.tracking,
-            "tracking_acknowledged": self.tracking_acknowledged,
-            "photo_file_id": self.photo_file_id,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> ShippingDraft:
-        dims = data.get("dimensions_cm")
-        weight = data.get("weight_kg")
-        return cls(
-            order_id=int(data["order_id"]),
-            quantities={int(k): int(v) for k, v in data["quantities"].items()},
-            declared_value=Decimal(data["declared_value"]),
-            currency=data["currency"],
-            weight_kg=None if weight is None else Decimal(weight),
-            dimensions_cm=None
-            if dims is None
-            else (Decimal(dims[0]), Decimal(dims[1]), Decimal(dims[2])),
-            goods=tuple(data.get("goods", ())),
-            warehouse_id=data.get("warehouse_id"),
-            method=data.get("method"),
-            carrier=data.get("carrier"),
-            tracking=data.get("tracking"),
-            tracking_acknowledged=bool(data.get("tracking_acknowledged")),
-            photo_file_id=data.get("photo_file_id"),
-        )
-
-    @property
-    def parcel(self) -> Parcel:
-        if self.weight_kg is None or self.dimensions_cm is None:
-            raise ConflictError("shipping.parcel_missing")
-        length, width, height = self.dimensions_cm
-        return Parcel(self.weight_kg, length, width, height)
-
-    @property
-    def goods_characteristics(self) -> list[GoodsCharacteristic]:
-        return [GoodsCharacteristic(g) for g in self.goods]
-
-    @property
-    def quantity_shipped(self) -> int:
-        return sum(self.quantities.values())
 
 
 async def _confirmed_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
@@ -274,65 +198,40 @@ async def choose_warehouse(
 # ----- comparison -----
 
 
-@dataclass(frozen=True)
-class MethodOption:
-    quote: MethodQuote
-    budget: BudgetCheck | None  # None: no policy, or no price to check
-    # Set when the budget could not be checked: the exchange rate the seller has not given.
-    missing_rate: tuple[str, str] | None = None
-
-    @property
-    def blocked_by_budget(self) -> bool:
-        return self.budget is not None and self.budget.over and self.budget.mode == "block"
+async def _owned_warehouse(seller_id: int, warehouse_id: int | None, uow: UnitOfWork) -> Warehouse:
+    if warehouse_id is None:
+        raise ConflictError("shipping.document_incomplete")
+    warehouse = await uow.warehouses.get(warehouse_id)
+    if warehouse is None or warehouse.seller_id != seller_id:
+        raise NotFound("warehouse.not_found")
+    return warehouse
 
 
-@dataclass(frozen=True)
-class Comparison:
-    options: list[MethodOption]
-    rate_card: RateCard
-    custom_card: bool
-    profile: LogisticsProfile
-    order_value: Money
-
-    def option(self, method: ShippingMethod) -> MethodOption:
-        return next(o for o in self.options if o.quote.method is method)
-
-
-def _budget(
-    cost: Money | None, order_value: Money, profile: LogisticsProfile
-) -> tuple[BudgetCheck | None, tuple[str, str] | None]:
-    if cost is None or profile.policy is None:
-        return None, None
-    try:
-        return check_budget(cost, order_value, profile.policy, profile.rates), None
-    except InvalidInput as error:
-        if error.key != "rates.missing_exchange_rate":
-            raise
-        return None, (str(error.params.get("from_")), str(error.params.get("to")))
-
-
-def _compare(order: Order, draft: ShippingDraft, profile: LogisticsProfile) -> Comparison:
-    quotes = quote(
-        draft.parcel, order.ship_to_country, profile.rate_card, draft.goods_characteristics
+def _compare(
+    order: Order, draft: ShippingDraft, warehouse: Warehouse, profile: LogisticsProfile
+) -> Comparison:
+    return compare_methods(
+        draft.parcel,
+        draft.goods_characteristics,
+        warehouse.country,
+        order.ship_to_country,
+        Money(order.total, order.currency),
+        profile,
     )
-    order_value = Money(order.total, order.currency)
-    options = []
-    for item in quotes:
-        budget, missing = _budget(item.cost, order_value, profile)
-        options.append(MethodOption(item, budget, missing))
-    return Comparison(
-        options=options,
-        rate_card=profile.rate_card,
-        custom_card=profile.custom_card,
-        profile=profile,
-        order_value=order_value,
-    )
+
+
+async def draft_warehouse(user_id: int, draft: ShippingDraft, uow: UnitOfWork) -> Warehouse:
+    """The warehouse the draft ships from, re-checked to be the caller's (any status)."""
+    seller = await seller_of(user_id, uow)
+    return await _owned_warehouse(seller.id, draft.warehouse_id, uow)
 
 
 async def comparison(user_id: int, draft: ShippingDraft, uow: UnitOfWork) -> Comparison:
-    """Every method for this parcel: chargeable weight, cost, transit, refusals, budget."""
+    """Every method for this parcel on the lane from the chosen warehouse's country to the
+    buyer's: chargeable weight, cost, transit, refusals, budget."""
     order = await order_of(user_id, draft, uow)
-    return _compare(order, draft, await profile_for(order.seller_id, uow))
+    warehouse = await _owned_warehouse(order.seller_id, draft.warehouse_id, uow)
+    return _compare(order, draft, warehouse, await profile_for(order.seller_id, uow))
 
 
 def _method(value: str) -> ShippingMethod:
@@ -350,7 +249,11 @@ async def choose_method(
     option = (await comparison(user_id, draft, uow)).option(method)
     if not option.quote.allowed:
         raise InvalidInput(
-            "shipping.method_refused", method=method.value, reasons=list(option.quote.refusal_keys)
+            "shipping.method_refused",
+            method=method.value,
+            reasons=list(option.quote.refusal_keys),
+            origin=option.quote.origin,
+            destination=option.quote.destination,
         )
     if option.blocked_by_budget:
         assert option.budget is not None
@@ -464,21 +367,20 @@ async def review_document(
     elsewhere, the clock). Nothing is stored; `confirm_document` stores what it finds."""
     order = await order_of(user_id, draft, uow)
     seller = await seller_of(user_id, uow)
-    if draft.warehouse_id is None or draft.method is None or draft.tracking is None:
+    if draft.method is None or draft.tracking is None or draft.carrier is None:
         raise ConflictError("shipping.document_incomplete")
-    if draft.carrier is None:
-        raise ConflictError("shipping.document_incomplete")
-    warehouse = await uow.warehouses.get(draft.warehouse_id)
-    if warehouse is None or warehouse.seller_id != seller.id:
-        raise NotFound("warehouse.not_found")
+    warehouse = await _owned_warehouse(seller.id, draft.warehouse_id, uow)
     verified = warehouse.id in {w.id for w in await shipping_warehouses(seller.id, uow)}
     profile = await profile_for(seller.id, uow)
-    option = _compare(order, draft, profile).option(_method(draft.method))
+    option = _compare(order, draft, warehouse, profile).option(_method(draft.method))
     tracking = parse_tracking_number(draft.tracking)
     used = await uow.shipments.tracking_number_used_elsewhere(tracking.value, order.id)
     findings = check_shipment(
         ShipmentCheck(
             warehouse_verified=verified,
+            warehouse_name=warehouse.name,
+            warehouse_status=warehouse.status.value,
+            warehouse_note=warehouse.review_note,
             tracking=tracking,
             tracking_used_on_other_order=used,
             declared_value=Money(draft.declared_value, draft.currency),
@@ -487,6 +389,8 @@ async def review_document(
             ship_by=order.ship_by,
             method_allowed=option.quote.allowed,
             method_refusal_keys=option.quote.refusal_keys,
+            origin_country=option.quote.origin,
+            destination_country=option.quote.destination,
             quantity_ordered=_quantity_ordered(order),
             quantity_shipped=draft.quantity_shipped,
             budget=option.budget,
@@ -574,6 +478,37 @@ def _fill(shipment: Shipment, draft: ShippingDraft, review: DocumentReview) -> N
     shipment.parcel_photo_file_id = draft.photo_file_id
 
 
+def _record_findings(
+    shipment: Shipment, findings: Sequence[Finding], acknowledged: set[str], now: datetime
+) -> None:
+    """Add this check's findings to the document's history.
+
+    Findings are history, never replaced: an operator still reads in /compliance the blocker
+    that stopped an earlier attempt after the seller fixed it and confirmed. A finding this check
+    repeats word for word is not stored twice; its acknowledgement is brought up to date.
+    """
+    stored = {
+        (f.rule, f.severity.value, json.dumps(f.params, sort_keys=True)): f
+        for f in shipment.findings
+    }
+    for finding in findings:
+        params = {"message_key": finding.message_key, **_json_safe(dict(finding.params))}
+        is_acknowledged = finding.severity == "warning" and finding.rule in acknowledged
+        key = (finding.rule, finding.severity, json.dumps(params, sort_keys=True))
+        earlier = stored.get(key)
+        if earlier is not None:
+            earlier.acknowledged = earlier.acknowledged or is_acknowledged
+            continue
+        stored[key] = ComplianceFinding(
+            rule=finding.rule,
+            severity=FindingSeverity(finding.severity),
+            params=params,
+            acknowledged=is_acknowledged,
+            created_at=now,
+        )
+        shipment.findings.append(stored[key])
+
+
 async def confirm_document(
     user_id: int,
     draft: ShippingDraft,
@@ -585,7 +520,8 @@ async def confirm_document(
     warnings the seller has not acknowledged leave it a draft too; otherwise the shipment is
     confirmed, the order is shipped and a single-use buyer link is issued.
 
-    Returns rather than raises for blockers, so that the findings are committed.
+    Returns rather than raises for blockers, so that the findings are committed. Findings of
+    earlier attempts stay on the document (see `_record_findings`).
     """
     review = await review_document(user_id, draft, photo_threshold, uow)
     if review.photo_required and not draft.photo_file_id:
@@ -598,18 +534,7 @@ async def confirm_document(
     _fill(shipment, draft, review)
     acknowledged = set(acknowledged_rules)
     unacknowledged = sorted({f.rule for f in review.warnings} - acknowledged)
-    # The findings of this check replace those of an earlier refused attempt.
-    shipment.findings.clear()
-    for finding in review.findings:
-        shipment.findings.append(
-            ComplianceFinding(
-                rule=finding.rule,
-                severity=FindingSeverity(finding.severity),
-                params={"message_key": finding.message_key, **_json_safe(dict(finding.params))},
-                acknowledged=finding.severity == "warning" and finding.rule in acknowledged,
-                created_at=now,
-            )
-        )
+    _record_findings(shipment, review.findings, acknowledged, now)
     status: ConfirmationStatus
     if review.blockers:
         status = "blocked"
@@ -640,90 +565,3 @@ async def confirm_document(
     review.order.mark_shipped(now)
     token = await issue_buyer_link(review.order, uow)
     return Confirmation(status, review, shipment, buyer_token=token)
-
-
-# ----- month-to-date costs -----
-
-
-@dataclass(frozen=True)
-class MethodCosts:
-    method: ShippingMethod
-    currency: str
-    shipments: int
-    spent: Money
-    budget: Money | None  # the sum of each shipment's limit, when a policy is set
-    over_budget: int  # shipments that went over their limit
-    unchecked: int  # shipments whose budget could not be checked (no exchange rate)
-
-
-@dataclass(frozen=True)
-class CostReport:
-    since: datetime
-    until: datetime
-    rows: list[MethodCosts]
-    policy_set: bool
-
-
-def month_start(now: datetime) -> datetime:
-    moment = now.astimezone(UTC)
-    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-async def _confirmed_since(
-    seller_id: int, since: datetime, until: datetime, uow: UnitOfWork
-) -> Sequence[tuple[Shipment, Order]]:
-    # A report query over two tables; it reads through the unit of work's session.
-    result = await uow.session.execute(
-        select(Shipment, Order)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(
-            Order.seller_id == seller_id,
-            Shipment.confirmed_at.is_not(None),
-            Shipment.confirmed_at >= since,
-            Shipment.confirmed_at <= until,
-        )
-        .order_by(Shipment.confirmed_at, Shipment.id)
-    )
-    return [(row[0], row[1]) for row in result.all()]
-
-
-def budget_limit(check: BudgetCheck) -> Money | None:
-    """The tighter of the policy's limits for one order, in the cost's currency."""
-    limits = [m for m in (check.share_limit, check.per_order_limit) if m is not None]
-    return min(limits, key=lambda m: m.amount) if limits else None
-
-
-async def month_to_date_costs(seller: Seller, now: datetime, uow: UnitOfWork) -> CostReport:
-    """Logistics spend on documents confirmed this calendar month (UTC), by method and cost
-    currency, against the budget the seller's current policy allows for those orders."""
-    since = month_start(now)
-    profile = await profile_for(seller.id, uow)
-    grouped: dict[tuple[str, str], list[tuple[Shipment, Order]]] = defaultdict(list)
-    for shipment, order in await _confirmed_since(seller.id, since, now, uow):
-        if shipment.estimated_cost is None or shipment.cost_currency is None:
-            continue
-        grouped[(shipment.method, shipment.cost_currency)].append((shipment, order))
-    rows: list[MethodCosts] = []
-    for method in ShippingMethod:
-        for (method_value, currency), items in sorted(grouped.items()):
-            if method_value != method.value:
-                continue
-            spent = Money.zero(currency)
-            budget = Money.zero(currency) if profile.policy is not None else None
-            over = unchecked = 0
-            for shipment, order in items:
-                assert shipment.estimated_cost is not None
-                cost = Money(shipment.estimated_cost, currency)
-                spent += cost
-                check, missing = _budget(cost, Money(order.total, order.currency), profile)
-                if missing is not None:
-                    unchecked += 1
-                if check is None:
-                    continue
-                limit = budget_limit(check)
-                if budget is not None and limit is not None:
-                    budget += limit
-                if check.over:
-                    over += 1
-            rows.append(MethodCosts(method, currency, len(items), spent, budget, over, unchecked))
-    return CostReport(since=since, until=now, rows=rows, policy_set=profile.policy is not None)

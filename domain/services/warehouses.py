@@ -269,6 +269,8 @@ async def _notify_operators(
                 "store_name": seller.store_name,
             },
             now=uow.now(),
+            # The message names the seller's store and warehouse: erasing them deletes it.
+            subject_user_id=seller.telegram_user_id,
         )
 
 

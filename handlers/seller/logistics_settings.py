@@ -45,13 +45,23 @@ def _policy_params(policy: BudgetPolicy | None) -> dict[str, Any]:
 
 
 def _card_params(card: RateCard, custom: bool) -> dict[str, Any]:
+    """The card's label and its lanes, grouped by where they start."""
     return {
         "label": card.label,
         "example": card.example or not custom,
         "currency": card.currency,
-        "zones": sorted(card.rates),
-        "countries": len(card.zones),
-        "default_zone": card.default_zone,
+        "lane_count": len(card.lanes),
+        "origins": [
+            {
+                "kind": origin.kind,
+                "name": origin.name,
+                "destinations": [
+                    {"kind": lane.destination.kind, "name": lane.destination.name}
+                    for lane in card.lanes_from(origin)
+                ],
+            }
+            for origin in card.origins
+        ],
     }
 
 

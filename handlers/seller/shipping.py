@@ -31,6 +31,7 @@ from domain.model import Order, Warehouse
 from domain.services import shipping as service
 from domain.unit_of_work import UnitOfWork
 from handlers.keyboards import navigation_row
+from handlers.seller.shipping_comparison import comparison_view, plain
 from handlers.shipping_callbacks import ShipOrder, ShippingForm, ShippingFormAction
 from templates.shipping_document import (
     DocumentLine,
@@ -110,13 +111,6 @@ def _warehouse_address(warehouse: Warehouse, responder: Responder) -> str:
     parts = [warehouse.street, warehouse.city, warehouse.region, warehouse.postcode]
     country = responder.renderer.country_name(warehouse.country, responder.locale)
     return ", ".join([p for p in parts if p] + [country])
-
-
-def _plain(number: Decimal | None) -> str:
-    """A measurement without trailing zeros (12.000 -> 12, 60.0 -> 60, 19.5 -> 19.5)."""
-    if number is None:
-        return ""
-    return format(number.normalize(), "f")
 
 
 def _findings(responder: Responder, findings: list[Finding]) -> list[Markup]:
@@ -240,66 +234,10 @@ def _prompt_lines(order: Order, draft: service.ShippingDraft, responder: Respond
 async def _prompt_comparison(
     draft: service.ShippingDraft, ctx: Context, navigation: list[Button]
 ) -> None:
-    responder = ctx.responder
     result = await service.comparison(ctx.user_id, draft, ctx.uow)
-    options = []
-    buttons: list[list[Button]] = []
-    for option in result.options:
-        q = option.quote
-        budget = option.budget
-        limit = None if budget is None else service.budget_limit(budget)
-        options.append(
-            {
-                "method": q.method.value,
-                "name": responder.label(f"shipping.method_{q.method.value}"),
-                "allowed": q.allowed,
-                "reasons": list(q.refusal_keys),
-                "cost": None if q.cost is None else q.cost.amount,
-                "currency": None if q.cost is None else q.cost.currency,
-                "chargeable": _plain(q.chargeable_weight_kg),
-                "unit": q.unit,
-                "units": _plain(q.billable_units),
-                "transit_min": None if q.transit is None else q.transit.min_days,
-                "transit_max": None if q.transit is None else q.transit.max_days,
-                "cheapest": q.cheapest,
-                "fastest": q.fastest,
-                "budget": "none" if budget is None else ("over" if budget.over else "within"),
-                "budget_mode": None if budget is None else budget.mode,
-                "budget_limit": None if limit is None else limit.amount,
-                "budget_currency": None if limit is None else limit.currency,
-                "missing_rate": None if option.missing_rate is None else list(option.missing_rate),
-            }
-        )
-        name = responder.label(f"shipping.method_{q.method.value}")
-        if q.allowed and q.cost is not None:
-            cost = responder.renderer.money(q.cost.amount, q.cost.currency, responder.locale)
-            button = Button(
-                label="shipping.method_choice",
-                params={"name": name, "cost": cost},
-                callback=_form(ShippingFormAction.METHOD, q.method.value),
-            )
-        else:
-            button = Button(
-                label="shipping.method_refused_choice",
-                params={"name": name},
-                callback=_form(ShippingFormAction.METHOD, q.method.value),
-            )
-        buttons.append([button])
-    parcel = draft.parcel
-    responder.reply(
-        "shipping.comparison",
-        options=options,
-        card_label=result.rate_card.label,
-        example_rates=result.rate_card.example or not result.custom_card,
-        custom_card=result.custom_card,
-        policy_set=result.profile.policy is not None,
-        country=(await service.order_of(ctx.user_id, draft, ctx.uow)).ship_to_country,
-        weight=_plain(parcel.weight_kg),
-        length=_plain(parcel.length_cm),
-        width=_plain(parcel.width_cm),
-        height=_plain(parcel.height_cm),
-        keyboard=[*buttons, navigation],
-    )
+    warehouse = await service.draft_warehouse(ctx.user_id, draft, ctx.uow)
+    params, buttons = comparison_view(result, draft.parcel, warehouse.name, ctx.responder)
+    ctx.responder.reply("shipping.comparison", **params, keyboard=[*buttons, navigation])
 
 
 async def _summary(draft: service.ShippingDraft, ctx: Context) -> None:
@@ -332,8 +270,8 @@ async def _summary(draft: service.ShippingDraft, ctx: Context) -> None:
         partial=draft.quantity_shipped != sum(line.quantity for line in order.lines),
         declared_value=draft.declared_value,
         currency=draft.currency,
-        weight=_plain(draft.weight_kg),
-        dimensions=[_plain(side) for side in draft.dimensions_cm or ()],
+        weight=plain(draft.weight_kg),
+        dimensions=[plain(side) for side in draft.dimensions_cm or ()],
         goods=[responder.label(f"shipping.goods_{g}") for g in draft.goods],
         warehouse=review.warehouse.name,
         method=responder.label(f"shipping.method_{q.method.value}"),
@@ -703,6 +641,7 @@ def _document_view(
         weight_kg=shipment.weight_kg,
         dimensions_cm=(shipment.length_cm, shipment.width_cm, shipment.height_cm),
         chargeable_weight_kg=shipment.chargeable_weight_kg or shipment.weight_kg,
+        chargeable_in_wm=shipment.method == "sea",
         estimated_cost=shipment.estimated_cost or Decimal(0),
         cost_currency=shipment.cost_currency or shipment.declared_currency,
         partial=shipment.is_partial,

@@ -1,5 +1,5 @@
 """Logistics settings end to end: `/budget` (block, warn, off), `/rates` (the seller's own rate
-card, a broken file, back to the example card), `/fx` (a budget in another currency), `/costs`
+card with lanes, broken and hostile files, a card stored before lanes, back to the example card), `/fx` (a budget in another currency), `/costs`
 (month-to-date spend) and the parcel photo a valuable order needs before its document is final.
 Each step checks what the seller sees and what the database holds."""
 
@@ -30,18 +30,36 @@ from tests.reliability.test_shipping_service import (
 
 SELLER_ID = 3201
 CSV_MIME = "text/csv"
-# Express 60×40×40 cm bills 19.5 kg; sea bills one W/M (the minimum); no land route to the US.
+# From China: express 60×40×40 cm bills 19.5 kg; sea bills one W/M (the minimum); no land route
+# to the US.
 SELLER_CARD = (
     b"country,zone\n"
     b"US,na\n"
     b"*,world\n"
     b"\n"
-    b"zone,method,currency,per_kg,per_wm,minimum,fixed_fee,transit_min,transit_max\n"
-    b"na,express,USD,4.00,,10,2,5,9\n"  # 19.5 x 4 + 2 = 80.00
-    b"na,sea,USD,,80,50,10,25,40\n"  # 80 + 10 = 90.00
-    b"world,sea,USD,,120,60,10,30,50\n"
+    b"from,to,method,currency,per_kg,per_wm,minimum,fixed_fee,transit_min,transit_max\n"
+    b"CN,na,express,USD,4.00,,10,2,5,9\n"  # 19.5 x 4 + 2 = 80.00
+    b"CN,na,sea,USD,,80,50,10,25,40\n"  # 80 + 10 = 90.00
+    b"CN,world,sea,USD,,120,60,10,30,50\n"
 )
-BROKEN_CARD = SELLER_CARD.replace(b"na,sea,USD,,80,", b"na,sea,USD,,lots,")
+BROKEN_CARD = SELLER_CARD.replace(b"CN,na,sea,USD,,80,", b"CN,na,sea,USD,,lots,")
+# What the bot stored for a CSV card before lanes existed: one set of zones, no origin.
+CARD_STORED_BEFORE_LANES = {
+    "label": "old-rates.csv",
+    "example": False,
+    "currency": "USD",
+    "zones": {"US": "na"},
+    "rates": {
+        "na": {
+            "express": {
+                "per_kg": "5.00",
+                "minimum": "10",
+                "fixed_fee": "0",
+                "transit_days": [6, 10],
+            }
+        }
+    },
+}
 
 
 def png(width: int, height: int) -> bytes:
@@ -214,8 +232,25 @@ async def test_own_rate_card_broken_file_and_back_to_the_example(
     # A broken file: the reason and where; nothing is stored and the bot still waits.
     await send_file(chat, "my-rates.csv", BROKEN_CARD, CSV_MIME)
     refused = await chat.expect("The rate card was not accepted")
-    assert "&#39;lots&#39; is not a number" in refused.content, refused.content
-    assert "na.sea.per_wm" in refused.content  # where: zone, method, column
+    assert "lots is not a number. (line 7, per_wm)" in refused.content, refused.content
+    assert "Nothing was changed" in refused.content
+    assert await _settings_row(runner) is None
+    # Hostile JSON: 100 000 nested brackets, NaN, a 5000-digit number, wrong types. Each is a
+    # validation message naming the problem, never "unexpected error".
+    hostile = [
+        (b"[" * 100_000, "nested more than 32 levels deep"),
+        (b'{"currency": "USD", "zones": {}, "lanes": [{"from": "CN", "to": "US", '
+         b'"express": {"per_kg": NaN, "transit_days": [1, 2]}}]}', "NaN is not a number"),
+        (b'{"currency": ' + b"9" * 5000 + b"}", "longer than 40 characters"),
+        (b'{"currency": "USD", "lanes": {"from": "CN"}}', "must be a list"),
+        (b'{"currency": "USD", "lanes": [{"from": "CN", "to": "US", "sea": "cheap"}]}',
+         "must be an object"),
+    ]  # fmt: skip
+    for content, reason in hostile:
+        await send_file(chat, "rates.json", content, "application/json")
+        answer = await chat.expect("The rate card was not accepted")
+        assert reason in answer.content, answer.content
+        assert "unexpected" not in answer.content.lower()
     assert await _settings_row(runner) is None
     await send_file(chat, "rates.xlsx", b"PK\x03\x04", "application/zip")
     await chat.expect("send the rate card as a .json or .csv file")
@@ -225,27 +260,52 @@ async def test_own_rate_card_broken_file_and_back_to_the_example(
     await send_file(chat, "my-rates.csv", SELLER_CARD, CSV_MIME)
     saved = await chat.expect("Your rate card is saved")
     assert "Your own rate card: my-rates.csv" in saved.content
-    assert "Currency: USD · zones: 2 · countries mapped: 1" in saved.content
+    assert "Currency USD · lanes (2):" in saved.content
+    assert "• China → na, world" in saved.content
     assert "Example rates" not in saved.content
     row = await _settings_row(runner)
     assert row is not None and row.rate_card is not None
     assert row.rate_card["label"] == "my-rates.csv"
     assert row.rate_card["example"] is False and row.rate_card["currency"] == "USD"
-    assert row.rate_card["rates"]["na"]["sea"]["per_wm"] == "80"
+    assert row.rate_card["zones"] == {"na": ["US"], "world": ["*"]}
+    na = row.rate_card["lanes"][0]
+    assert (na["from"], na["to"], na["sea"]["per_wm"]) == ("CN", "na", "80")
 
     comparison = await _to_comparison(chat, "RC-1")
     assert "EXAMPLE" not in comparison
     assert "Prices from your own rate card my-rates.csv." in comparison
+    assert "Lane on the rate card: China → na." in comparison
     assert "$80.00" in _section(comparison, "International express")
     assert "$90.00" in _section(comparison, "Sea freight")
+    assert "no land transport from China to United States" in _section(comparison, "Land transport")
     assert "$160.00" not in comparison
+    await chat.press("Cancel")
+    await chat.expect("Cancelled")
+
+    # A card stored before lanes existed still prices, as a lane from anywhere.
+    assert runner.app is not None
+    async with runner.app.uow_factory() as uow:
+        stored = await uow.logistics_settings.for_seller(seller_id)
+        assert stored is not None
+        stored.rate_card = CARD_STORED_BEFORE_LANES
+        await uow.commit()
+    comparison = await _to_comparison(chat, "RC-1")
+    assert "Prices from your own rate card old-rates.csv." in comparison
+    assert "Lane on the rate card: anywhere → na." in comparison
+    assert "$97.50 · 6–10 days" in _section(comparison, "International express")  # 19.5 x 5
+    assert "no sea freight from China to United States" in _section(comparison, "Sea freight")
+    await chat.press("Cancel")
+    await chat.expect("Cancelled")
+    await chat.send("/rates")
+    shown = await chat.expect("Rate card")
+    assert "• anywhere → na" in shown.content
     await chat.press("Cancel")
     await chat.expect("Cancelled")
 
     # Back to the example card.
     await chat.send("/rates")
     shown = await chat.expect("Rate card")
-    assert "Your own rate card: my-rates.csv" in shown.content
+    assert "Your own rate card: old-rates.csv" in shown.content
     await chat.press("Use the example rates")
     reset = await chat.expect("Back to the example rates")
     assert "Example rates" in reset.content

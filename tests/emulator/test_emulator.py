@@ -694,7 +694,8 @@ async def test_http_side_api_and_event_stream(bot: Bot, emulator: BotApiEmulator
     events: list[str] = []
     emulator.add_listener(lambda event: events.append(event.kind))
     base = f"{emulator.base_url}/_emulator"
-    async with aiohttp.ClientSession() as http:
+    # The side API acts as anyone, so it answers only callers holding the per-run secret.
+    async with aiohttp.ClientSession(headers=emulator.side_api_headers) as http:
         async with http.post(f"{base}/users", json={"id": USER_ID, "first_name": "Web"}) as r:
             assert r.status == 200
             assert (await r.json())["first_name"] == "Web"

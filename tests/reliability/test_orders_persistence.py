@@ -35,13 +35,8 @@ from domain.model import (
 )
 from domain.order_import import read_order_file
 from domain.services import orders as intake
-from domain.services.sellers import (
-    ErasureBlocker,
-    RegisterSeller,
-    erase_user_data,
-    erasure_blockers,
-    register_seller,
-)
+from domain.services.erasure import ErasureBlocker, erase_user_data, erasure_blockers
+from domain.services.sellers import RegisterSeller, register_seller
 from domain.services.warehouses import archive_blockers, archive_warehouse
 from domain.unit_of_work import UnitOfWork
 from tests.conftest import FixedClock

@@ -4,6 +4,7 @@ stored, budget warn versus block, month-to-date costs, logistics settings."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
-from domain.logistics import ShippingMethod
+from domain.logistics import ShippingMethod, parse_rate_card_file
 from domain.model import (
     AuditEntry,
     BuyerLink,
@@ -24,9 +25,9 @@ from domain.model import (
     Shipment,
     WarehouseKind,
 )
+from domain.services import compliance_review, shipping
 from domain.services import logistics_settings as logistics
 from domain.services import orders as intake
-from domain.services import shipping
 from domain.services.sellers import RegisterSeller, register_seller
 from domain.services.warehouses import (
     Decision,
@@ -52,33 +53,55 @@ async def make_seller(uow_factory: UowFactory, user_id: int) -> int:
         return seller.id
 
 
+class Site(NamedTuple):
+    country: str
+    street: str
+    city: str
+    postcode: str
+    phone: str
+
+
+SHENZHEN = Site("CN", "1 Keji Road, Nanshan", "Shenzhen", "518000", "+86 138 0013 8000")
+HAMBURG = Site("DE", "Am Sandtorkai 1", "Hamburg", "20457", "+49 40 12345678")
+
+
+PDF = "application/pdf"
+
+
+def _documents_for(site: Site) -> list[DocumentKind]:
+    """What certification an operator needs: a licence; overseas, premises and customs/VAT."""
+    if site.country == "CN":
+        return [DocumentKind.BUSINESS_LICENCE]
+    return [DocumentKind.BUSINESS_LICENCE, DocumentKind.LEASE, DocumentKind.CUSTOMS_VAT]
+
+
 async def make_warehouse(
-    uow_factory: UowFactory, user_id: int, name: str = "Shenzhen main", *, approve: bool = True
+    uow_factory: UowFactory,
+    user_id: int,
+    name: str = "Shenzhen main",
+    *,
+    approve: bool = True,
+    site: Site = SHENZHEN,
 ) -> int:
-    """A domestic warehouse registered like a seller does it, approved by an operator."""
+    """A warehouse registered like a seller does it (domestic in the seller's home country, CN;
+    overseas elsewhere), approved by an operator."""
     async with uow_factory() as uow:
         warehouse = await register_warehouse(
             RegisterWarehouse(
                 telegram_user_id=user_id,
-                kind=WarehouseKind.DOMESTIC,
+                kind=WarehouseKind.DOMESTIC if site.country == "CN" else WarehouseKind.OVERSEAS,
                 name=name,
-                country="CN",
-                street="1 Keji Road, Nanshan",
-                city="Shenzhen",
+                country=site.country,
+                street=site.street,
+                city=site.city,
                 region=None,
-                postcode="518000",
+                postcode=site.postcode,
                 contact_name="Li Wei",
-                contact_phone="+86 138 0013 8000",
+                contact_phone=site.phone,
                 capabilities=["shipping"],
                 documents=[
-                    UploadedDocument(
-                        DocumentKind.BUSINESS_LICENCE,
-                        "f1",
-                        "u1",
-                        "licence.pdf",
-                        "application/pdf",
-                        10,
-                    )
+                    UploadedDocument(kind, f"f-{kind.value}", f"u-{kind.value}", "doc.pdf", PDF, 10)
+                    for kind in _documents_for(site)
                 ],
             ),
             OPERATORS,
@@ -96,14 +119,16 @@ async def make_confirmed_order(
     user_id: int,
     number: str,
     lines: list[intake.NewOrderLine] | None = None,
+    *,
+    ship_to: tuple[str, str] = ("US", "94105"),
 ) -> int:
     async with uow_factory() as uow:
         order = await intake.create_order(
             intake.NewOrder(
                 seller_id=seller_id,
                 number=number,
-                ship_to_country="US",
-                ship_to_postcode="94105",
+                ship_to_country=ship_to[0],
+                ship_to_postcode=ship_to[1],
                 currency="USD",
                 ship_by=SHIP_BY,
                 lines=lines
@@ -220,10 +245,13 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
         shipment = shipments[0]
         assert shipment.confirmed_at == clock.now
         assert shipment.is_partial and shipment.tracking_number == "EB000717618HK"
-        assert [(f.rule, f.acknowledged) for f in shipment.findings] == [
-            ("quantity_mismatch", True)
+        # Findings are history: the blocker of the first attempt stays for operators; the
+        # warning every attempt repeated is stored once, acknowledged in the end.
+        assert [(f.rule, f.severity, f.acknowledged) for f in shipment.findings] == [
+            ("tracking_reused", FindingSeverity.BLOCKER, False),
+            ("quantity_mismatch", FindingSeverity.WARNING, True),
         ]
-        assert shipment.findings[0].params["message_key"] == "compliance.partial_shipment"
+        assert shipment.findings[1].params["message_key"] == "compliance.partial_shipment"
         order = await uow.orders.get(second)
         assert order is not None and order.status == OrderStatus.SHIPPED
         links = (
@@ -272,9 +300,64 @@ async def test_warehouse_checks(uow_factory: UowFactory, clock: FixedClock) -> N
         result = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert result.status == "blocked"
-    assert [f.rule for f in result.review.blockers] == ["warehouse_not_verified"]
-    assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_not_verified"]
+    [blocker] = result.review.blockers
+    # It names the warehouse and says it was suspended, with the operator's note.
+    assert (blocker.rule, blocker.message_key) == (
+        "warehouse_suspended",
+        "compliance.warehouse_suspended",
+    )
+    assert blocker.params == {"name": "Shenzhen main", "note": "Expired licence"}
+    assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_suspended"]
     assert (await _order(uow_factory, order_id)).status == OrderStatus.CONFIRMED
+
+
+async def test_reconfirming_a_blocked_document_keeps_its_findings(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """Findings are history: after the seller fixes a blocked document and ships it, operators
+    still see in /compliance what blocked it, and when."""
+    seller_id = await make_seller(uow_factory, SELLER)
+    first = await make_warehouse(uow_factory, SELLER)
+    second = await make_warehouse(uow_factory, SELLER, "Shenzhen north")
+    order_id = await make_confirmed_order(uow_factory, seller_id, SELLER, "H-1")
+    draft = await filled_draft(uow_factory, SELLER, order_id, first)
+    async with uow_factory() as uow:
+        await decide(OPERATOR, first, Decision.SUSPEND, "Expired licence", OPERATORS, uow)
+        await uow.commit()
+    async with uow_factory() as uow:
+        blocked = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        await uow.commit()
+    assert blocked.status == "blocked"
+    blocked_at = clock.now
+
+    # Confirmed again, still blocked: the same finding is not stored twice.
+    clock.advance(minutes=5)
+    async with uow_factory() as uow:
+        again = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        await uow.commit()
+    assert again.status == "blocked"
+    assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_suspended"]
+
+    # The seller goes back, picks the other warehouse and confirms: shipped.
+    clock.advance(minutes=5)
+    async with uow_factory() as uow:
+        draft = await shipping.choose_warehouse(SELLER, draft, second, uow)
+        shipped = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        await uow.commit()
+    assert shipped.status == "shipped" and shipped.review.findings == []
+
+    stored = await _findings(uow_factory, order_id)
+    assert stored == [StoredFinding("warehouse_suspended", FindingSeverity.BLOCKER, False)]
+    async with uow_factory() as uow:
+        seen, total = await compliance_review.recent_findings(OPERATOR, OPERATORS, 0, uow)
+        shipment = (await uow.shipments.for_order(order_id))[0]
+        assert shipment.confirmed_at is not None and shipment.warehouse_id == second
+    assert total == 1
+    assert [(f.rule, f.severity, f.order_number) for f in seen] == [
+        ("warehouse_suspended", "blocker", "H-1")
+    ]
+    assert seen[0].created_at == blocked_at
+    assert seen[0].params == {"name": "Shenzhen main", "note": "Expired licence"}
 
 
 async def test_lithium_battery_is_refused_for_express(uow_factory: UowFactory) -> None:
@@ -383,6 +466,12 @@ async def test_month_to_date_costs_by_method(uow_factory: UowFactory, clock: Fix
     assert sea.over_budget == sum(costs[o] > 50 for o in (orders[1], orders[3]))
 
 
+_LANES_CARD = (
+    b'{"currency": "EUR", "zones": {"eu": ["DE", "FR"]}, "lanes": [{"from": "eu", "to": "eu",'
+    b' "land": {"per_kg": "0.6", "transit_days": [2, 5]}}]}'
+)
+
+
 async def test_logistics_settings(uow_factory: UowFactory) -> None:
     await make_seller(uow_factory, SELLER)
     csv_card = (
@@ -402,6 +491,16 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
         profile = await logistics.current_profile(SELLER, uow)
     assert profile.custom_card and profile.rate_card == card
     assert profile.rates.rates == {("CNY", "USD"): Decimal("0.14")}  # one truth per pair
+
+    # A card parsed in a worker process comes back pickled and is saved as it is.
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        parsed = pool.submit(parse_rate_card_file, "lanes.json", _LANES_CARD).result(timeout=60)
+    async with uow_factory() as uow:
+        saved = await logistics.save_rate_card(SELLER, "lanes.json", parsed, uow)
+        await uow.commit()
+    assert saved.label == "lanes.json" and saved.lane_for("DE", "FR") is not None
+    async with uow_factory() as uow:
+        assert (await logistics.current_profile(SELLER, uow)).rate_card == saved
 
     with pytest.raises(InvalidInput) as bad:
         logistics.parse_budget("150%")

@@ -67,6 +67,38 @@ def test_verified_warehouse_passes() -> None:
     assert "warehouse_not_verified" not in rules(clean(warehouse_verified=True))
 
 
+def test_a_warehouse_suspended_meanwhile_is_named_and_said_to_be_suspended() -> None:
+    finding = only(
+        clean(
+            warehouse_verified=False,
+            warehouse_name="Hamburg hub",
+            warehouse_status="suspended",
+            warehouse_note="Licence expired",
+        )
+    )
+    assert (finding.rule, finding.severity) == ("warehouse_suspended", "blocker")
+    assert finding.message_key == "compliance.warehouse_suspended"
+    assert finding.params == {"name": "Hamburg hub", "note": "Licence expired"}
+
+
+def test_an_unverified_warehouse_is_named_with_its_status() -> None:
+    finding = only(
+        clean(warehouse_verified=False, warehouse_name="Dongguan", warehouse_status="rejected")
+    )
+    assert (finding.rule, finding.message_key) == (
+        "warehouse_not_verified",
+        "compliance.warehouse_not_verified",
+    )
+    assert finding.params == {"name": "Dongguan", "status": "rejected"}
+
+
+def test_a_verified_warehouse_that_no_longer_ships_says_so() -> None:
+    finding = only(
+        clean(warehouse_verified=False, warehouse_name="Dongguan", warehouse_status="verified")
+    )
+    assert (finding.rule, finding.params) == ("warehouse_cannot_ship", {"name": "Dongguan"})
+
+
 # --- tracking -----------------------------------------------------------------------------
 
 
@@ -177,6 +209,22 @@ def test_method_not_allowed_blocks_with_its_reasons() -> None:
     finding = only(clean(method_allowed=False, method_refusal_keys=["logistics.express_battery"]))
     assert (finding.rule, finding.severity) == ("method_not_allowed", "blocker")
     assert finding.params["reasons"] == ["logistics.express_battery"]
+
+
+def test_a_method_missing_on_the_lane_names_the_lane() -> None:
+    finding = only(
+        clean(
+            method_allowed=False,
+            method_refusal_keys=["logistics.not_on_lane_sea"],
+            origin_country="DE",
+            destination_country="FR",
+        )
+    )
+    assert finding.params == {
+        "reasons": ["logistics.not_on_lane_sea"],
+        "origin": "DE",
+        "destination": "FR",
+    }
 
 
 def test_allowed_method_passes() -> None:

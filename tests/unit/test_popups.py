@@ -40,6 +40,8 @@ GOES_TO_CHAT = {
     "shipping.method_refused",
     # Every missing and every found column of an order file (raised by a file, never a button).
     "import.columns_missing",
+    # A refused rate card names the problem and where it is (raised by a file, never a button).
+    "rates.invalid",
 }
 
 LONGEST_NAME = "Castilla & León Hub — Centro Logístico de Valladolid y Palencia 01"[:64]

@@ -86,10 +86,10 @@ def test_version_and_check_config(tmp_path: Path) -> None:
 def test_token_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from bot.logging_setup import RedactSecrets
+    from bot.logging_setup import Redactor, redact_record
 
     record = logging.LogRecord(
         "x", logging.INFO, __file__, 1, "calling %s", ("https://api/bot123:SECRET/getMe",), None
     )
-    RedactSecrets(["123:SECRET"]).filter(record)
+    redact_record(record, Redactor(["123:SECRET"]))
     assert "SECRET" not in record.getMessage()

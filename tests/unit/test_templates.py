@@ -127,3 +127,25 @@ def test_caption_limit() -> None:
 def test_user_text_is_escaped(renderer: Renderer) -> None:
     text = renderer.render("registration.done", "en", store_name="<b>evil</b> & co")
     assert "&lt;b&gt;evil&lt;/b&gt; &amp; co" in text
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_catalog_has_no_duplicate_entries(locale: str) -> None:
+    """Babel keeps the last of two equal msgids silently; a merge can leave such a pair."""
+    text = (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    seen: set[str] = set()
+    duplicates = []
+    for entry in re.split(r"\n\s*\n", text):
+        lines = [line for line in entry.splitlines() if not line.startswith("#")]
+        key_lines: list[str] = []
+        for line in lines:
+            if line.startswith(("msgstr", "msgid_plural")):
+                break
+            key_lines.append(line)
+        key = "\n".join(key_lines)
+        if not key.strip() or key.strip() == 'msgid ""':
+            continue
+        if key in seen:
+            duplicates.append(key)
+        seen.add(key)
+    assert duplicates == []

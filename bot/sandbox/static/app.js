@@ -16,6 +16,7 @@
     clockOffsetMs: 0,
     clockAheadSeconds: 0,
     demo: null,
+    databaseResettable: true,
   };
   const panes = {}; // key -> DOM references
 
@@ -313,10 +314,34 @@
     const shown = [...chat.messages.values()]
       .filter((msg) => visibleIn(chat, msg))
       .sort((a, b) => a.message_id - b.message_id);
+    const notice = chat.thread === null && chat.notice ? historyNotice(key, chat.notice) : null;
+    if (notice) list.appendChild(notice);
     for (const msg of shown) list.appendChild(messageElement(key, msg));
-    if (!shown.length) list.appendChild(emptyHint(key));
+    if (!shown.length && !notice) list.appendChild(emptyHint(key));
     list.scrollTop = list.scrollHeight;
     renderReplyKeyboard(key);
+  }
+
+  // A chat with no messages to show that the bot still remembers: say so, never look new.
+  function historyNotice(key, notice) {
+    const box = el("div", "history-notice");
+    box.setAttribute("role", "note");
+    const unfinished = notice.memory === "unfinished";
+    const what = unfinished
+      ? "The bot remembers an unfinished conversation in this chat"
+      : "The bot remembers this chat";
+    const why = notice.reason === "reset"
+      ? "the chat history was reset, but the database was kept (DATABASE_URL is set)"
+      : "the chat history from before was not saved";
+    box.appendChild(el("p", null, `${what}, but its earlier messages are not shown: ${why}.`));
+    box.appendChild(el("p", null, unfinished
+      ? "Send /start to pick it up where you left off."
+      : "Send /start to see where you are."));
+    const button = el("button", "primary", "Send /start");
+    button.type = "button";
+    button.addEventListener("click", () => sendText(key, "/start"));
+    box.appendChild(button);
+    return box;
   }
 
   function emptyHint(key) {
@@ -654,10 +679,16 @@
   }
 
   async function reset() {
-    if (!window.confirm("Reset the sandbox? Every chat and the sandbox database are cleared.")) return;
+    const question = state.databaseResettable
+      ? "Reset the sandbox? Every chat and the sandbox database are cleared."
+      : "Reset the sandbox? Every chat is cleared. The database is kept (DATABASE_URL is set), "
+        + "so the bot still remembers what was done.";
+    if (!window.confirm(question)) return;
     try {
-      await api("/api/reset");
-      toast("The sandbox was reset.");
+      const result = await api("/api/reset");
+      toast(result.database_wiped
+        ? "The sandbox was reset."
+        : "The chats were cleared; the database was kept, so the bot still remembers them.");
     } catch (error) {
       report(error);
     }
@@ -769,6 +800,7 @@
       const chat = {
         messages: new Map(),
         topics: snapshot.chats[persona.key].topics,
+        notice: snapshot.chats[persona.key].notice || null,
         thread: previous ? previous.thread : null,
         unread: new Map(),
       };
@@ -782,6 +814,10 @@
     }
     setClock(snapshot.clock);
     setDemo(snapshot.demo);
+    state.databaseResettable = snapshot.database_resettable !== false;
+    $("reset-button").title = state.databaseResettable
+      ? "Forget every chat and the sandbox database"
+      : "Clear every chat (the database set by DATABASE_URL is kept)";
     document.body.dataset.ready = "true";
   }
 
@@ -819,6 +855,7 @@
       case "reset":
         for (const key of Object.keys(state.chats)) {
           state.chats[key].messages.clear();
+          state.chats[key].notice = null;
           state.chats[key].thread = null;
         }
         break;

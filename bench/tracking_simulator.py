@@ -1,0 +1,102 @@
+"""Benchmark: the simulated tracking provider alone — one fetch of every active shipment.
+
+The poll benchmark (bench/poll.py, with the poller) measures a whole pass against the
+database; this one isolates the provider's share, which must stay a small part of the 60 s
+budget at 100k shipments. Shipments mix the three methods and were shipped over the last 60
+days, so journeys are read at every stage; each is planned from scratch (a cold cache, as a
+pass over 100k shipments sees it).
+
+    python -m bench.tracking_simulator [--sizes 1000 10000 100000] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from domain.logistics import ShippingMethod
+from domain.tracking import ShipmentContext, TrackedNumber
+from notifications.tracking.simulated import SimulatedProvider
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+METHODS = (ShippingMethod.EXPRESS, ShippingMethod.LAND, ShippingMethod.SEA)
+LANES = (("CN", "FR"), ("CN", "BR"), ("CN", "US"), ("DE", "ES"), ("CN", "RU"))
+BATCH = 500
+
+
+def shipments(count: int) -> list[TrackedNumber]:
+    numbers = []
+    for index in range(count):
+        origin, destination = LANES[index % len(LANES)]
+        shipped = NOW - timedelta(minutes=(index * 7919) % (60 * 24 * 60))
+        context = ShipmentContext(METHODS[index % 3], shipped, origin, destination)
+        numbers.append(TrackedNumber(f"LP{index:014d}", context=context))
+    return numbers
+
+
+async def one_pass(provider: SimulatedProvider, numbers: list[TrackedNumber]) -> dict[str, Any]:
+    started = time.perf_counter()
+    events = updates = 0
+    for start in range(0, len(numbers), BATCH):
+        outcome = await provider.fetch(numbers[start : start + BATCH])
+        updates += len(outcome.updates)
+        events += sum(len(update.events) for update in outcome.updates)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "updates": updates, "events": events}
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+
+    rows = []
+    for size in args.sizes:
+        numbers = shipments(size)
+        provider = SimulatedProvider(clock=lambda: NOW, seed=1)
+        result = asyncio.run(one_pass(provider, numbers))
+        assert result["updates"] == size, result
+        rows.append(
+            {
+                "shipments": size,
+                "seconds": round(result["seconds"], 3),
+                "microseconds_per_shipment": round(result["seconds"] / size * 1e6, 1),
+                "events": result["events"],
+            }
+        )
+    figures = {
+        "passes": rows,
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    print(f"Simulated provider, one fetch of every shipment — Python {figures['python']}")
+    print(f"  {'shipments':>10}  {'seconds':>8}  {'µs/shipment':>11}  {'events':>10}")
+    for row in rows:
+        print(
+            f"  {row['shipments']:>10,}  {row['seconds']:>8.2f}  "
+            f"{row['microseconds_per_shipment']:>11.1f}  {row['events']:>10,}"
+        )
+    print(f"  peak process RSS: {figures['peak_rss_mb']} MiB")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,450 @@
+"""Validating a rate card's data (parsed JSON, or what the CSV reader built) into a `RateCard`.
+
+Nothing here trusts a type: every value is checked before it is used, and every problem raises
+``InvalidInput("rates.invalid", problem=..., path=..., line=..., **details)``. `problem` names
+the template (``templates/messages/rates/problem/<problem>.html``) that explains it in the
+seller's language; `path` says where, in JSON terms (``lanes[2].sea.per_wm``); `line` is the CSV
+line when the card came from a CSV file. Details are short texts (a value is cut to 40
+characters), so a hostile file cannot make the answer huge.
+
+Two shapes are read:
+
+- the current one, ``{"currency", "zones": {zone: [countries]}, "lanes": [{"from", "to",
+  "express" | "sea" | "land": rate}]}`` (see `domain.logistics.rate_cards`);
+- the one before lanes, ``{"currency", "zones": {country: zone}, "default_zone", "rates":
+  {zone: {method: rate}}}``, still stored for some sellers: it becomes one lane from anywhere
+  (``"*"``) to each zone, which is exactly what it priced.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from domain.countries import is_country_code
+from domain.errors import InvalidInput
+from domain.logistics.parcels import ShippingMethod
+from domain.logistics.rate_cards import (
+    ANYWHERE,
+    Lane,
+    MethodRate,
+    Place,
+    RateCard,
+    TransitRange,
+)
+from domain.money import normalize_currency
+
+__all__ = ["MAX_LANES", "invalid_card", "load_rate_card", "shown"]
+
+MAX_AMOUNT = Decimal(1_000_000_000)
+MAX_DECIMAL_PLACES = 6
+MAX_NUMBER_CHARS = 40
+MAX_TRANSIT_DAYS = 365
+MAX_ZONES = 500
+MAX_ZONE_COUNTRIES = 300
+MAX_LANES = 500
+MAX_NAME_CHARS = 64
+MAX_LABEL_CHARS = 200
+MAX_NOTES_CHARS = 2000
+SHOWN_CHARS = 40
+
+_CARD_KEYS = {"label", "example", "currency", "zones", "lanes", "notes"}
+_LEGACY_CARD_KEYS = {"label", "example", "currency", "zones", "default_zone", "rates", "notes"}
+_METHOD_KEYS = {method.value for method in ShippingMethod}
+# Bidi embeddings, overrides and isolates: they reorder what is shown after them.
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+_LANE_KEYS = {"from", "to", "notes"} | _METHOD_KEYS
+_RATE_KEYS = {
+    "per_kg",
+    "per_wm",
+    "minimum",
+    "fixed_fee",
+    "transit_days",
+    "max_side_cm",
+    "max_weight_kg",
+}
+
+
+def shown(value: Any) -> str:
+    """A value as the seller wrote it, short enough to quote back."""
+    if isinstance(value, Mapping):
+        text = "{…}"
+    elif isinstance(value, list | tuple):
+        text = "[…]"
+    else:
+        text = str(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def invalid_card(
+    problem: str, path: str = "", *, line: int | None = None, **details: Any
+) -> InvalidInput:
+    return InvalidInput("rates.invalid", problem=problem, path=path, line=line, **details)
+
+
+def _key(value: Any) -> str:
+    """A mapping key as it may appear in a path."""
+    return shown(value).replace(".", "·")
+
+
+def _mapping(value: Any, path: str) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise invalid_card("not_an_object", path)
+    return value
+
+
+def _list(value: Any, path: str, limit: int) -> Sequence[Any]:
+    if not isinstance(value, list | tuple):
+        raise invalid_card("not_a_list", path)
+    if len(value) > limit:
+        raise invalid_card("too_many", path, max=limit)
+    return value
+
+
+def _no_unknown(data: Mapping[Any, Any], allowed: set[str], path: str) -> None:
+    unknown = sorted(shown(key) for key in data if key not in allowed)
+    if unknown:
+        raise invalid_card("unknown_fields", path, fields=", ".join(unknown[:5]))
+
+
+def _hidden(char: str) -> bool:
+    if char in "\t\n":
+        return False
+    return char in _DIRECTION_CONTROLS or unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def _visible(text: str, path: str) -> str:
+    """Refuse control characters and direction overrides in text shown back to the seller."""
+    if any(_hidden(char) for char in text):
+        raise invalid_card("control_characters", path)
+    return text
+
+
+def _text(value: Any, path: str, limit: int) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise invalid_card("text_expected", path, max=limit)
+    return _visible(value, path).strip()
+
+
+def _zone_name(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_NAME_CHARS:
+        raise invalid_card("zone_name", path, max=MAX_NAME_CHARS)
+    name = _visible(value, path).strip()
+    if name == ANYWHERE or "\n" in name or "\t" in name:
+        raise invalid_card("zone_name", path, max=MAX_NAME_CHARS)
+    return name
+
+
+def _country(value: Any, path: str) -> str:
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if len(code) != 2 or not code.isascii() or not is_country_code(code):
+        raise invalid_card("country_code", path, value=shown(value))
+    return code
+
+
+# ----- numbers ---------------------------------------------------------------------------------
+
+
+def _decimal_places(number: Decimal) -> int:
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite numbers only reach here
+    places = -exponent
+    end = len(digits)
+    while places > 0 and end > 0 and digits[end - 1] == 0:
+        end -= 1
+        places -= 1
+    return max(places, 0)
+
+
+def _amount(value: Any, path: str, *, positive: bool) -> Decimal:
+    if isinstance(value, float):
+        raise invalid_card("float_amount", path)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise invalid_card("number_required", path)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise invalid_card("number_too_long", path, max=MAX_NUMBER_CHARS)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise invalid_card("not_a_number", path, value=shown(value)) from None
+    elif isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
+        number = Decimal(value)
+    else:
+        raise invalid_card("not_a_number", path, value=shown(value))
+    if not number.is_finite():
+        raise invalid_card("not_a_number", path, value=shown(value))
+    if number < 0:
+        raise invalid_card("negative", path)
+    if positive and number == 0:
+        raise invalid_card("not_positive", path)
+    if number > MAX_AMOUNT:
+        raise invalid_card("number_too_large", path, max=str(MAX_AMOUNT))
+    if _decimal_places(number) > MAX_DECIMAL_PLACES:
+        raise invalid_card("too_many_decimals", path, max=MAX_DECIMAL_PLACES)
+    return number
+
+
+def _transit(value: Any, path: str) -> TransitRange:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise invalid_card("transit_pair", path)
+    low, high = value
+    if any(isinstance(day, bool) or not isinstance(day, int) for day in (low, high)):
+        raise invalid_card("transit_whole", path)
+    if not 0 <= low <= high <= MAX_TRANSIT_DAYS:
+        raise invalid_card("transit_order", path, max=MAX_TRANSIT_DAYS)
+    return TransitRange(low, high)
+
+
+def _method_rate(method: ShippingMethod, entry: Any, path: str) -> MethodRate:
+    entry = _mapping(entry, path)
+    _no_unknown(entry, _RATE_KEYS, path)
+    price_key, wrong_key = (
+        ("per_wm", "per_kg") if method is ShippingMethod.SEA else ("per_kg", "per_wm")
+    )
+    if wrong_key in entry:
+        raise invalid_card(
+            "price_key_wrong", path, method=method.value, expected=price_key, given=wrong_key
+        )
+    if price_key not in entry:
+        raise invalid_card("price_key_missing", path, method=method.value, expected=price_key)
+    if "transit_days" not in entry:
+        raise invalid_card("required", path, field="transit_days")
+
+    def optional(name: str) -> Decimal | None:
+        value = entry.get(name)
+        return None if value is None else _amount(value, f"{path}.{name}", positive=True)
+
+    return MethodRate(
+        price_per_unit=_amount(entry[price_key], f"{path}.{price_key}", positive=True),
+        transit=_transit(entry["transit_days"], f"{path}.transit_days"),
+        minimum=_amount(entry.get("minimum", 0), f"{path}.minimum", positive=False),
+        fixed_fee=_amount(entry.get("fixed_fee", 0), f"{path}.fixed_fee", positive=False),
+        max_side_cm=optional("max_side_cm"),
+        max_weight_kg=optional("max_weight_kg"),
+    )
+
+
+# ----- the current shape: zones and lanes ------------------------------------------------------
+
+
+def _zones(raw: Any) -> dict[str, frozenset[str]]:
+    raw = _mapping(raw, "zones")
+    if len(raw) > MAX_ZONES:
+        raise invalid_card("too_many", "zones", max=MAX_ZONES)
+    zones: dict[str, frozenset[str]] = {}
+    for raw_name, raw_members in raw.items():
+        path = f"zones.{_key(raw_name)}"
+        name = _zone_name(raw_name, path)
+        if name in zones:
+            raise invalid_card("listed_twice", path, value=name)
+        members: set[str] = set()
+        for index, member in enumerate(_list(raw_members, path, MAX_ZONE_COUNTRIES)):
+            where = f"{path}[{index}]"
+            code = ANYWHERE if member == ANYWHERE else _country(member, where)
+            if code in members:
+                raise invalid_card("listed_twice", where, value=code)
+            members.add(code)
+        if not members:
+            raise invalid_card("zone_empty", path)
+        zones[name] = frozenset(members)
+    return zones
+
+
+def zone_place(name: str, members: frozenset[str]) -> Place:
+    return Place(name, "zone", members - {ANYWHERE}, ANYWHERE in members)
+
+
+def _place(raw: Any, zones: Mapping[str, frozenset[str]], path: str) -> Place:
+    """A country code, a zone of the card, or "*"; a zone wins over a country of the same name."""
+    text = raw.strip() if isinstance(raw, str) else None
+    if text is None or not text:
+        raise invalid_card("place_unknown", path, value=shown(raw))
+    if text == ANYWHERE:
+        return Place(ANYWHERE, "anywhere", everywhere=True)
+    if text in zones:
+        return zone_place(text, zones[text])
+    code = text.upper()
+    if len(code) == 2 and code.isascii() and is_country_code(code):
+        return Place(code, "country", frozenset({code}))
+    raise invalid_card("place_unknown", path, value=shown(raw))
+
+
+def _places(raw: Any, zones: Mapping[str, frozenset[str]], path: str) -> list[Place]:
+    if not isinstance(raw, list | tuple):
+        return [_place(raw, zones, path)]
+    items = _list(raw, path, MAX_ZONE_COUNTRIES)
+    if not items:
+        raise invalid_card("place_unknown", path, value="[]")
+    return [_place(item, zones, f"{path}[{index}]") for index, item in enumerate(items)]
+
+
+def describe(lane: Lane) -> str:
+    return f"{lane.origin.name} → {lane.destination.name}"
+
+
+def _check_no_tie(lanes: list[Lane], paths: list[str]) -> None:
+    """Refuse two lanes that would cover one origin and destination equally specifically."""
+    buckets: dict[str, list[int]] = {}
+    for index, lane in enumerate(lanes):
+        bucket = lane.origin.name if lane.origin.kind == "country" else ""
+        for other_index in buckets.get(bucket, []):
+            other = lanes[other_index]
+            origin = lane.origin.shares_rank_with(other.origin)
+            destination = lane.destination.shares_rank_with(other.destination)
+            if origin is not None and destination is not None:
+                raise invalid_card(
+                    "lanes_ambiguous",
+                    paths[index],
+                    first=describe(other),
+                    second=describe(lane),
+                    origin=origin,
+                    destination=destination,
+                )
+        buckets.setdefault(bucket, []).append(index)
+
+
+def _lanes(raw: Any, zones: Mapping[str, frozenset[str]]) -> tuple[Lane, ...]:
+    items = _list(raw, "lanes", MAX_LANES)
+    if not items:
+        raise invalid_card("no_lanes", "lanes")
+    lanes: list[Lane] = []
+    paths: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for index, item in enumerate(items):
+        path = f"lanes[{index}]"
+        entry = _mapping(item, path)
+        _no_unknown(entry, _LANE_KEYS, path)
+        for required in ("from", "to"):
+            if required not in entry:
+                raise invalid_card("required", path, field=required)
+        if "notes" in entry:
+            _text(entry["notes"], f"{path}.notes", MAX_NOTES_CHARS)
+        origins = _places(entry["from"], zones, f"{path}.from")
+        destinations = _places(entry["to"], zones, f"{path}.to")
+        methods = {
+            method: _method_rate(method, entry[method.value], f"{path}.{method.value}")
+            for method in ShippingMethod
+            if method.value in entry
+        }
+        if not methods:
+            raise invalid_card("lane_no_methods", path)
+        for origin in origins:
+            for destination in destinations:
+                pair = (origin.name, destination.name)
+                if pair in seen:
+                    raise invalid_card(
+                        "lane_listed_twice", path, origin=origin.name, destination=destination.name
+                    )
+                seen.add(pair)
+                lanes.append(Lane(origin, destination, dict(methods)))
+                paths.append(path)
+        if len(lanes) > MAX_LANES:
+            raise invalid_card("too_many", "lanes", max=MAX_LANES)
+    _check_no_tie(lanes, paths)
+    return tuple(lanes)
+
+
+# ----- the shape before lanes ------------------------------------------------------------------
+
+
+def _legacy(data: Mapping[Any, Any]) -> tuple[dict[str, frozenset[str]], tuple[Lane, ...]]:
+    raw_rates = data.get("rates")
+    if not isinstance(raw_rates, Mapping) or not raw_rates:
+        raise invalid_card("no_rates", "rates")
+    if len(raw_rates) > MAX_ZONES:
+        raise invalid_card("too_many", "rates", max=MAX_ZONES)
+    rates: dict[str, dict[ShippingMethod, MethodRate]] = {}
+    for raw_zone, raw_methods in raw_rates.items():
+        path = f"rates.{_key(raw_zone)}"
+        zone = _zone_name(raw_zone, path)
+        if zone in rates:
+            raise invalid_card("listed_twice", path, value=zone)
+        methods = _mapping(raw_methods, path)
+        if not methods:
+            raise invalid_card("lane_no_methods", path)
+        zone_rates: dict[ShippingMethod, MethodRate] = {}
+        for raw_method, entry in methods.items():
+            where = f"{path}.{_key(raw_method)}"
+            try:
+                method = ShippingMethod(str(raw_method).strip().lower())
+            except ValueError:
+                raise invalid_card("method_unknown", where, value=shown(raw_method)) from None
+            if method in zone_rates:
+                raise invalid_card("listed_twice", where, value=method.value)
+            zone_rates[method] = _method_rate(method, entry, where)
+        rates[zone] = zone_rates
+
+    members: dict[str, set[str]] = {zone: set() for zone in rates}
+    raw_zones = _mapping(data.get("zones", {}), "zones")
+    countries: set[str] = set()
+    for raw_country, raw_zone in raw_zones.items():
+        path = f"zones.{_key(raw_country)}"
+        country = _country(raw_country, path)
+        if country in countries:
+            raise invalid_card("listed_twice", path, value=country)
+        countries.add(country)
+        zone = _zone_name(raw_zone, path)
+        if zone not in rates:
+            raise invalid_card("zone_without_rates", path, value=zone)
+        members[zone].add(country)
+    default_zone = data.get("default_zone")
+    if default_zone is not None:
+        default_zone = _zone_name(default_zone, "default_zone")
+        if default_zone not in rates:
+            raise invalid_card("zone_without_rates", "default_zone", value=default_zone)
+        members[default_zone].add(ANYWHERE)
+    if not countries and default_zone is None:
+        raise invalid_card("no_countries", "zones")
+
+    # A zone no country reaches priced nothing; it is left out rather than kept empty.
+    zones = {zone: frozenset(found) for zone, found in members.items() if found}
+    anywhere = Place(ANYWHERE, "anywhere", everywhere=True)
+    lanes = tuple(
+        Lane(anywhere, zone_place(zone, zones[zone]), rates[zone])
+        for zone in rates
+        if zone in zones
+    )
+    return zones, lanes
+
+
+# ----- the card --------------------------------------------------------------------------------
+
+
+def load_rate_card(data: Any) -> RateCard:
+    """A validated `RateCard` from JSON-like data; `InvalidInput("rates.invalid")` if not."""
+    data = _mapping(data, "")
+    legacy = "lanes" not in data and "rates" in data
+    _no_unknown(data, _LEGACY_CARD_KEYS if legacy else _CARD_KEYS, "")
+
+    label = _text(data.get("label", ""), "label", MAX_LABEL_CHARS)
+    notes = _text(data.get("notes", ""), "notes", MAX_NOTES_CHARS)
+    example = data.get("example", False)
+    if not isinstance(example, bool):
+        raise invalid_card("not_true_false", "example")
+    if "currency" not in data:
+        raise invalid_card("required", "currency", field="currency")
+    try:
+        currency = normalize_currency(data["currency"])
+    except InvalidInput:
+        raise invalid_card("currency_unknown", "currency", value=shown(data["currency"])) from None
+
+    if legacy:
+        zones, lanes = _legacy(data)
+    else:
+        zones = _zones(data.get("zones", {}))
+        if "lanes" not in data:
+            raise invalid_card("no_lanes", "lanes")
+        lanes = _lanes(data["lanes"], zones)
+    return RateCard(
+        label=label,
+        example=example,
+        currency=currency,
+        zones=zones,
+        lanes=lanes,
+        notes=notes,
+    )

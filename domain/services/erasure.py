@@ -1,0 +1,82 @@
+"""Self-service erasure (/delete_my_data): what may block it, and what it deletes and keeps.
+
+Deleted: the user's Telegram record and language, conversation drafts, blocked-bot marker,
+every outbox row to them or about them; for a seller also the store and everything under it
+(warehouses and their documents, orders with their lines, shipping documents with their
+compliance findings, buyer links, logistics settings).
+
+Kept, without the person: the audit trail. Its entries keep action and time, the actor and the
+subject become pseudonyms nobody can map back (see `domain.personal_data.Pseudonyms`), and only
+non-personal facts stay in the details, such as the marketplace's order numbers, which the
+marketplace owns and disputes refer to. /privacy says the same in the user's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.personal_data import Pseudonyms
+from domain.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ErasureBlocker:
+    """Something that must be settled before a user's data may be deleted."""
+
+    key: str
+    count: int
+
+
+async def erasure_blockers(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
+    """What stops erasure now: orders still to confirm or ship (their buyers are waiting).
+    Return cases add their check here when that feature lands."""
+    blockers: list[ErasureBlocker] = []
+    seller = await uow.sellers.by_telegram_user(user_id)
+    if seller is not None:
+        open_orders = await uow.orders.count_open(seller.id)
+        if open_orders:
+            blockers.append(ErasureBlocker("erasure.open_orders", open_orders))
+    return blockers
+
+
+async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
+    """Delete everything kept about a user, unless something blocks it (then change nothing).
+
+    Once the caller commits, the storage is asked to drop its copies of the deleted rows too
+    (`uow.personal_data_deleted`: on SQLite a checkpoint that empties the write-ahead log).
+    """
+    blockers = await erasure_blockers(user_id, uow)
+    if blockers:
+        return blockers
+    pseudonyms = Pseudonyms()
+    seller = await uow.sellers.by_telegram_user(user_id)
+    subjects = uow.personal_data.subjects_of_user(user_id)
+    if seller is not None:
+        subjects += uow.personal_data.subjects_of_seller(seller.id)
+    # First, while the seller's warehouses and orders still exist to say what is theirs.
+    await uow.personal_data.pseudonymise_audit(user_id, subjects, pseudonyms)
+    await uow.personal_data.delete_notifications_about(user_id)
+    await uow.personal_data.forget_reviewer(user_id)
+    if seller is not None:
+        # Cascades to warehouses, documents, orders, lines, shipments, findings, buyer links
+        # and logistics settings.
+        await uow.sellers.delete(seller)
+    await uow.conversation_states.delete_for_user(user_id)
+    await uow.blocked_recipients.unblock(user_id)
+    await uow.users.delete(user_id)
+    # The trail keeps that an erasure happened, under the same pseudonyms as the rest.
+    erased = uow.audit.record(
+        at=uow.now(),
+        actor_id=None,
+        actor_role="user",
+        action="user.erased",
+        subject_type="seller" if seller is not None else "user",
+        subject_id=None,
+        details={},
+    )
+    erased.actor_pseudonym = pseudonyms.of("user", user_id)
+    erased.subject_pseudonym = (
+        pseudonyms.of("seller", str(seller.id)) if seller is not None else erased.actor_pseudonym
+    )
+    uow.personal_data_deleted()
+    return []

@@ -1,0 +1,1 @@
+"""Fakes of outside services, built from their documented shapes, for tests and benchmarks."""
