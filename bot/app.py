@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -253,6 +253,10 @@ async def create_application(
         id="order_reminders",
         coalesce=True,
         max_instances=1,
+        # Also at start-up: reminders that fell due while the bot was down go out now, not
+        # five minutes later. No grace limit, so a slow start does not skip that first run.
+        next_run_time=datetime.now(UTC),
+        misfire_grace_time=None,
     )
     poller = Poller(bot, dispatcher)
     return Application(

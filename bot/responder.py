@@ -33,7 +33,10 @@ from aiogram.types import (
 
 from notifications.sender import Sender
 from templates import Renderer
-from templates.html import split_html
+from templates.html import POPUP_LIMIT, split_html, utf16_length
+
+# The pop-up shown when the whole answer went to the chat instead.
+DETAILS_IN_CHAT = "common.details_in_chat"
 
 
 @dataclass(frozen=True)
@@ -192,8 +195,19 @@ class Responder:
         alert: bool = False,
         **params: Any,
     ) -> None:
-        """Stop the button's spinner; optionally show a short notice."""
-        text = self.text(template, **params)[:200] if template else None
+        """Stop the button's spinner; optionally show a notice.
+
+        Telegram shows a pop-up's text as is (no HTML) and takes at most 200 characters, so
+        the template is rendered as plain text. A notice that does not fit (a long name, several
+        reasons) is never cut: it goes to the chat in full, and the pop-up points there.
+        """
+        text = None
+        if template:
+            text = self.renderer.render_plain(template, self.locale, **params)
+            if utf16_length(text) > POPUP_LIMIT:
+                self.reply(template, **params)
+                text = self.renderer.render_plain(DETAILS_IN_CHAT, self.locale)
+                alert = False
         self._queue.insert(
             0,
             _Outgoing(

@@ -3,18 +3,54 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.responder import Responder
+from handlers.operator.review import ReviewNote
+from handlers.seller.logistics_settings import RateCardUpload
+from handlers.seller.new_order import NewOrderConversation
+from handlers.seller.orders import OrderCancellation
+from handlers.seller.registration import SellerRegistration
+from handlers.seller.shipping import ShippingDocumentForm
+from handlers.seller.warehouse_registration import WarehouseRegistration
+from handlers.seller.warehouses import WarehouseChange
 
 router = Router(name=__name__)
 
+# Each conversation, by the name its pop-up uses to tell the user where they are.
+CONVERSATIONS: dict[str, type[StatesGroup]] = {
+    "store_registration": SellerRegistration,
+    "warehouse_registration": WarehouseRegistration,
+    "warehouse_change": WarehouseChange,
+    "new_order": NewOrderConversation,
+    "order_cancellation": OrderCancellation,
+    "shipping_document": ShippingDocumentForm,
+    "rate_card_upload": RateCardUpload,
+    "review_note": ReviewNote,
+}
+
+
+def conversation_of(state: str | None) -> str | None:
+    """Which conversation the user is in, by its FSM state (None outside any)."""
+    if state is None:
+        return None
+    return next((name for name, group in CONVERSATIONS.items() if state in group), None)
+
 
 @router.callback_query()
-async def stale_button(query: CallbackQuery, responder: Responder) -> None:
-    # Old buttons, buttons of a finished conversation, or forged callback data.
+async def stale_button(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
+    # Old buttons, buttons of a finished conversation, or forged callback data. In the middle
+    # of a conversation, say how to go on with it: "Send /start" would only confuse.
     assert query.id
-    responder.answer_callback(query.id, "errors.stale_button", alert=True)
+    conversation = conversation_of(await state.get_state())
+    if conversation is None:
+        responder.answer_callback(query.id, "errors.stale_button", alert=True)
+    else:
+        responder.answer_callback(
+            query.id, "errors.stale_button_in_conversation", alert=True, conversation=conversation
+        )
 
 
 @router.message()

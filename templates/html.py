@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+POPUP_LIMIT = 200  # answerCallbackQuery text
 
 # https://core.telegram.org/bots/api#html-style
 ALLOWED_TAGS = frozenset(
@@ -46,6 +47,32 @@ class _TagCheck(HTMLParser):
             self.problems.append(f"unbalanced </{tag}>")
             return
         self.stack.pop()
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_plain(html: str) -> str:
+    """What a reader sees of Telegram HTML, as plain text: tags dropped, entities decoded.
+
+    For the places Telegram shows text as is (pop-up answers to a button press): there,
+    "Castilla &amp; León" would be shown with the "&amp;".
+    """
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it for its limits (an emoji outside the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def telegram_html_problems(text: str) -> list[str]:

@@ -1,15 +1,16 @@
 """Button labels, keyed by what the button does. Translated through the gettext catalogs.
 
-`N_` only marks a string for extraction; the Renderer translates it per locale.
+`N_` only marks a string for extraction (`NP_` a counted one, with its plural); the Renderer
+translates it per locale.
 """
 
 from __future__ import annotations
 
-from templates.labels_base import N_
+from templates.labels_base import N_, Plural
 from templates.labels_orders import ORDER_LABELS
 from templates.labels_shipping import SHIPPING_LABELS
 
-LABELS: dict[str, str] = {
+LABELS: dict[str, str | Plural] = {
     "role.seller": N_("🏪 I sell on AliExpress"),
     "role.buyer": N_("📦 I'm a buyer"),
     "common.cancel": N_("✖️ Cancel"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from templates.labels_base import N_
+from templates.labels_base import N_, NP_, Plural
 
-ORDER_LABELS: dict[str, str] = {
+ORDER_LABELS: dict[str, str | Plural] = {
     # /orders: filters, list items, card
     "orders.filter_awaiting": N_("🆕 To confirm"),
     "orders.filter_to_ship": N_("📦 To ship"),
@@ -35,7 +35,7 @@ ORDER_LABELS: dict[str, str] = {
     "new_order.edit_lines": N_("✏️ Lines"),
     "new_order.edit_ship_by": N_("✏️ Ship-by date"),
     # Blockers and reasons rendered as plain text inside other messages
-    "erasure.open_orders": N_("{count} open order(s)"),
+    "erasure.open_orders": NP_("{count} open order", "{count} open orders"),
     "warehouse.used_by_open_orders": N_("used by orders not yet shipped"),
     # Command menu descriptions (setMyCommands)
     "command.orders": N_("Your orders: confirm, cancel, follow deadlines"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -22,13 +22,20 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import (
+    UnknownCurrencyError,
+    format_currency,
+    format_decimal,
+    format_percent,
+)
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.locales import SUPPORTED_LOCALES
+from templates.html import html_to_plain
 from templates.labels import LABELS
+from templates.labels_base import Plural
 
 TEMPLATES_DIR = Path(str(files("templates")))
 MESSAGES_DIR = TEMPLATES_DIR / "messages"
@@ -87,6 +94,9 @@ class Renderer:
             self._catalogs[locale], newstyle=True
         )
         environment.filters["money"] = lambda amount, currency: self.money(amount, currency, locale)
+        environment.filters["money_text"] = lambda text: self.money_text(text, locale)
+        environment.filters["number"] = lambda value: self.number(value, locale)
+        environment.filters["percent"] = lambda value: self.percent(value, locale)
         environment.filters["datetime"] = lambda moment: self.datetime(moment, locale)
         environment.filters["country"] = lambda code: self.country_name(code, locale)
         environment.filters["duration"] = lambda value, unit: self.duration(value, unit, locale)
@@ -105,10 +115,25 @@ class Renderer:
         lines = [line.rstrip() for line in text.strip().splitlines()]
         return _BLANK_RUNS.sub("\n\n", "\n".join(lines))
 
+    def render_plain(self, name: str, locale: str | None, /, **params: Any) -> str:
+        """The message `name` as plain text (for pop-ups, which Telegram shows as is)."""
+        return html_to_plain(self.render(name, locale, **params))
+
     def label(self, key: str, locale: str | None, /, **params: Any) -> str:
-        """A button label (plain text: Telegram shows button text as is)."""
+        """A button label (plain text: Telegram shows button text as is).
+
+        A label with a count (`Plural`) takes the form the count asks for in the locale's
+        grammar, and shows the count with the locale's digit grouping.
+        """
         source = LABELS[key]
-        translated = self._catalogs[self._locale(locale)].gettext(source)
+        locale = self._locale(locale)
+        catalog = self._catalogs[locale]
+        if isinstance(source, Plural):
+            count = params["count"]
+            translated = catalog.ngettext(source.singular, source.plural, count)
+            params = {**params, "count": self.number(count, locale)}
+        else:
+            translated = catalog.gettext(source)
         return translated.format(**params) if params else translated
 
     def labels_for(self, key: str) -> set[str]:
@@ -121,6 +146,35 @@ class Renderer:
     @staticmethod
     def money(amount: Decimal | str, currency: str, locale: str) -> str:
         return format_currency(Decimal(amount), currency, locale=_babel_locale(locale))
+
+    @staticmethod
+    def money_text(text: str, locale: str) -> str:
+        """An amount kept as text ("1234.5 USD", as findings store it) in the reader's format."""
+        amount, _, currency = str(text).partition(" ")
+        try:
+            return Renderer.money(Decimal(amount), currency, locale)
+        except (InvalidOperation, UnknownCurrencyError, ValueError):
+            return str(text)
+
+    @staticmethod
+    def number(value: Decimal | int | str, locale: str) -> str:
+        """A count or measure with the locale's grouping and decimal mark (50,000 / 50 000 /
+        12,5), and only the decimals it has: 12.50 kg is 12.5 kg."""
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+        return format_decimal(number, locale=_babel_locale(locale), decimal_quantization=False)
+
+    @staticmethod
+    def percent(value: Decimal | int | str, locale: str) -> str:
+        """A percentage (15 means 15 %) in the locale's style, without needless decimals:
+        20.00 is "20%" (or "20 %"), 12.5 stays "12.5%"."""
+        try:
+            ratio = Decimal(str(value)).normalize() / 100
+        except InvalidOperation:
+            return str(value)
+        return format_percent(ratio, locale=_babel_locale(locale), decimal_quantization=False)
 
     @staticmethod
     def datetime(moment: datetime | str, locale: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, InvalidInput
 from domain.model.base import Base, BigId
+from domain.typed_text import clean_typed_line
 
 
 class WarehouseKind(enum.StrEnum):
@@ -208,10 +209,7 @@ class Warehouse(Base):
 
 
 def _required_note(text: str) -> str:
-    note = " ".join(text.split())
-    if not 3 <= len(note) <= 1000:
-        raise InvalidInput("warehouse.reason_required")
-    return note
+    return clean_typed_line(text, 3, 1000, "warehouse.reason_required")
 
 
 def missing_documents(kind: WarehouseKind, country: str, present: list[DocumentKind]) -> list[str]:

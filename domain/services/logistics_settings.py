@@ -31,6 +31,7 @@ from domain.model import BudgetMode as StoredBudgetMode
 from domain.model import SellerLogisticsSettings
 from domain.money import ExchangeRates, Money, normalize_currency, to_decimal
 from domain.services.warehouses import seller_of
+from domain.typed_text import displayable_name
 from domain.unit_of_work import UnitOfWork
 
 MAX_EXCHANGE_RATES = 20
@@ -189,10 +190,10 @@ async def save_rate_card(user_id: int, filename: str, card: RateCard, uow: UnitO
     """Replace the seller's rate card with one already parsed from their file (for instance by
     `parse_rate_card_file` in a worker process: the card is plain, picklable data)."""
     seller = await seller_of(user_id, uow)
-    if not card.label:
-        # A CSV card (or a JSON one without a label) is named after its file, so the seller can
-        # tell which card the comparisons use.
-        card = replace(card, label=" ".join(filename.split())[:100])
+    # A CSV card (or a JSON one without a label) is named after its file, so the seller can
+    # tell which card the comparisons use; either name is shown, so hidden controls go.
+    label = displayable_name(card.label, 200, "") or displayable_name(filename, 100, "—")
+    card = replace(card, label=label)
     row = await _row(seller.id, uow)
     row.rate_card = rate_card_data(card)
     row.updated_at = uow.now()

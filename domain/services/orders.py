@@ -44,6 +44,7 @@ from domain.model.orders import (
 )
 from domain.order_import import Column, ImportRow, read_order_file
 from domain.services.warehouses import seller_of
+from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
 MAX_LINES = 100
@@ -81,12 +82,7 @@ def _is_blank(raw: object) -> bool:
 
 
 def _printable(raw: object, minimum: int, maximum: int, key: str) -> str:
-    text = " ".join(str(raw).split()) if raw is not None else ""
-    # With whitespace folded to single spaces, this refuses exactly the control and format
-    # characters (Unicode category C), at C speed.
-    if not text.isprintable() or not minimum <= len(text) <= maximum:
-        raise InvalidInput(key, min=minimum, max=maximum)
-    return text
+    return clean_typed_line(raw, minimum, maximum, key)
 
 
 def _integral(raw: object) -> int | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from domain.countries import is_country_code
@@ -10,21 +9,19 @@ from domain.errors import ConflictError, InvalidInput
 from domain.locales import SUPPORTED_LOCALES
 from domain.model import Seller
 from domain.model.sellers import STORE_NAME_MAX, STORE_NAME_MIN
+from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
 
 def clean_store_name(raw: str) -> str:
-    """A store name as we keep it: trimmed, single-spaced, printable, 2-64 characters."""
-    name = " ".join(raw.split())
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidInput(
-            "registration.store_name_invalid", min=STORE_NAME_MIN, max=STORE_NAME_MAX
-        )
-    if not STORE_NAME_MIN <= len(name) <= STORE_NAME_MAX or name.startswith("/"):
-        raise InvalidInput(
-            "registration.store_name_invalid", min=STORE_NAME_MIN, max=STORE_NAME_MAX
-        )
-    return name
+    """A store name as we keep it: one line of typed text, 2-64 characters, not a command."""
+    return clean_typed_line(
+        raw,
+        STORE_NAME_MIN,
+        STORE_NAME_MAX,
+        "registration.store_name_invalid",
+        refuse_commands=True,
+    )
 
 
 def check_locale(locale: str) -> str:

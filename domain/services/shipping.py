@@ -51,6 +51,7 @@ from domain.services.orders import issue_buyer_link, owned_order
 from domain.services.shipping_draft import ShippingDraft as ShippingDraft
 from domain.services.warehouses import seller_of, shipping_warehouses
 from domain.tracking_numbers import TrackingNumber, parse_tracking_number
+from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
 MAX_LINE_QUANTITY = 100_000
@@ -269,13 +270,14 @@ async def choose_method(
 
 
 def set_carrier(draft: ShippingDraft, raw: str) -> ShippingDraft:
-    text = " ".join(unicodedata.normalize("NFKC", raw).split())
-    if (
-        not CARRIER_MIN <= len(text) <= CARRIER_MAX
-        or text.startswith("/")
-        or any(unicodedata.category(ch).startswith("C") for ch in text)
-    ):
-        raise InvalidInput("shipping.carrier_invalid", min=CARRIER_MIN, max=CARRIER_MAX)
+    # NFKC: a carrier typed in full-width letters (ＤＨＬ) is the same carrier.
+    text = clean_typed_line(
+        unicodedata.normalize("NFKC", raw),
+        CARRIER_MIN,
+        CARRIER_MAX,
+        "shipping.carrier_invalid",
+        refuse_commands=True,
+    )
     return replace(draft, carrier=text)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,7 @@ from domain.model import (
     WarehouseKind,
     WarehouseStatus,
 )
+from domain.typed_text import clean_typed_line, comparable_name, displayable_name
 from domain.unit_of_work import UnitOfWork
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # Telegram lets bots fetch files up to 20 MB
@@ -40,12 +40,7 @@ NO_VALUE = {"-", "—", "–", "none", "no", "无", "нет", "não", "non"}
 
 
 def _text(raw: str, minimum: int, maximum: int, key: str) -> str:
-    text = " ".join(raw.split())
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise InvalidInput(key, min=minimum, max=maximum)
-    if not minimum <= len(text) <= maximum or text.startswith("/"):
-        raise InvalidInput(key, min=minimum, max=maximum)
-    return text
+    return clean_typed_line(raw, minimum, maximum, key, refuse_commands=True)
 
 
 def clean_name(raw: str) -> str:
@@ -53,8 +48,8 @@ def clean_name(raw: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """Names that differ only by case or spacing are the same name."""
-    return " ".join(name.casefold().split())
+    """Names that differ only by case, spacing or invisible marks are the same name."""
+    return comparable_name(name)
 
 
 def check_country(kind: WarehouseKind, code: str, home_country: str) -> str:
@@ -150,7 +145,9 @@ def check_document(file_name: str | None, mime_type: str | None, size: int | Non
     extension = PurePosixPath(file_name or "").suffix.lower()
     allowed_extensions = ALLOWED_DOCUMENT_TYPES.get((mime_type or "").lower())
     if allowed_extensions is None or extension not in allowed_extensions:
-        raise InvalidInput("warehouse.document_type", file_name=file_name or "?")
+        raise InvalidInput(
+            "warehouse.document_type", file_name=displayable_name(file_name, 100, "?")
+        )
     if size is None or size > MAX_DOCUMENT_BYTES:
         raise InvalidInput("warehouse.document_too_large", max_mb=MAX_DOCUMENT_BYTES // 2**20)
 
@@ -246,7 +243,7 @@ def _document(document: UploadedDocument, now: datetime) -> WarehouseDocument:
         kind=document.kind,
         telegram_file_id=document.telegram_file_id,
         file_unique_id=document.file_unique_id,
-        file_name=document.file_name[:255],
+        file_name=displayable_name(document.file_name, 255, "document"),
         mime_type=document.mime_type,
         size=document.size,
         is_photo=document.is_photo,

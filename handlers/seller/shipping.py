@@ -19,6 +19,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
+from aiogram.utils.deep_linking import create_start_link
 from markupsafe import Markup
 
 from bot.responder import Button, Keyboard, Responder
@@ -84,7 +85,9 @@ class Context:
     async def draft(self) -> service.ShippingDraft:
         data = await self.state.get_data()
         if "draft" not in data:
-            raise InvalidInput("errors.stale_button")
+            raise InvalidInput(
+                "errors.stale_button_in_conversation", conversation="shipping_document"
+            )
         return service.ShippingDraft.from_data(data["draft"])
 
     async def save(self, draft: service.ShippingDraft, **extra: Any) -> None:
@@ -209,7 +212,9 @@ def _prompt_lines(order: Order, draft: service.ShippingDraft, responder: Respond
                 params={
                     "position": line.position,
                     "name": line.product_name[:32],
-                    "quantity": draft.quantities.get(line.id, 0),
+                    "quantity": responder.renderer.number(
+                        draft.quantities.get(line.id, 0), responder.locale
+                    ),
                 },
                 callback=_form(ShippingFormAction.EDIT_LINE, str(line.id)),
             )
@@ -660,8 +665,6 @@ async def confirm(
     responder: Responder,
     settings: Settings,
 ) -> None:
-    # Cached by aiogram after the first call; the link needs the bot's username.
-    me = await bot.me()
     ctx = _ctx(event_from_user, state, uow, responder, settings)
     data = await state.get_data()
     acknowledged = (
@@ -699,10 +702,14 @@ async def confirm(
         order_number=order.number,
         tracking=confirmation.shipment.tracking_number,
     )
+    assert confirmation.buyer_token is not None
+    # The link needs the bot's username: aiogram's cached getMe (filled at start-up), so no
+    # request to Telegram while the transaction is open.
+    link = await create_start_link(bot, confirmation.buyer_token)
     responder.reply(
         "shipping.done",
         order_number=order.number,
-        link=f"https://t.me/{me.username}?start={confirmation.buyer_token}",
+        link=link,
         partial=confirmation.shipment.is_partial,
     )
 

@@ -150,7 +150,7 @@ async def test_budget_block_then_warn_then_costs_then_off(
     assert "Over your budget of $0.40: blocked by your policy" in sea
     await chat.press("Sea freight")
     alert = await chat.expect_alert("over your logistics budget")
-    assert "Sea freight costs 160.00 USD" in alert and "blocks it" in alert
+    assert "Sea freight costs $160.00," in alert and "blocks it" in alert
 
     # Warn mode: the method may be chosen, the warning must be acknowledged.
     await chat.send("/budget 5% warn")
@@ -189,7 +189,7 @@ async def test_budget_block_then_warn_then_costs_then_off(
     await chat.send("/costs")
     costs = await chat.expect("Logistics costs since")
     sea_costs = costs.content[costs.content.index("<b>Sea freight</b>") :]
-    assert "1 shipments · spent $160.00" in sea_costs
+    assert "1 shipment · spent $160.00" in sea_costs
     assert "Budget for these orders: $0.40 · over budget: 1" in sea_costs
     assert "International express" not in costs.content
 
@@ -379,7 +379,7 @@ async def test_budget_in_another_currency_uses_the_sellers_rate(
     assert "Within your budget of $166.67" in sea, sea
     await chat.press("International express")
     alert = await chat.expect_alert("over your logistics budget")
-    assert "178.50 USD" in alert
+    assert "$178.50" in alert
     await chat.press("Sea freight")
     await chat.expect("which carrier")
     await chat.send("COSCO")

@@ -86,9 +86,9 @@ async def test_from_order_intake_to_the_printed_shipping_document(
     assert "Phone case" in text and "AE-9001" in text
     assert (await orders_in_db(runner))["AE-9001"].status == OrderStatus.SHIPPED
 
-    token = re.search(r"\?start=([A-Za-z0-9_-]+)", done.content)
-    assert token is not None
+    token = re.search(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]{32})\n?", done.content)
+    assert token is not None and token.group(1) == emulator.bot_username
     buyer = chat_with(emulator, 6002, language="es", name="Lucía")
-    await buyer.send(f"/start {token.group(1)}")
+    await buyer.send(f"/start {token.group(2)}")
     seen = await buyer.expect("AE-9001")
     assert "EB000717618HK" in seen.content

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot import database
 from bot.sandbox.emulator import BotApiEmulator
 from domain.model import OrderStatus
 from domain.services import orders as service
 from domain.services.warehouses import seller_of
+from domain.unit_of_work import UnitOfWork
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from notifications.reminders import send_due_reminders
 from tests.e2e.conftest import BotRunner, Chat, chat_with
@@ -42,7 +44,7 @@ async def test_conversation_import_list_confirm_cancel(
     await seller.press("Skip")
     await seller.expect("How many?")
     await seller.send("0")
-    await seller.expect("The quantity must be a whole number from 1 to 100000")
+    await seller.expect("The quantity must be a whole number from 1 to 100,000")
     await seller.send("2")
     await seller.expect("unit price in EUR")
     await seller.send("12,50")
@@ -79,7 +81,7 @@ async def test_conversation_import_list_confirm_cancel(
     assert "Orders imported: <b>50</b>" in report.content
     assert "Rows skipped: <b>4</b>" in report.content
     assert (
-        "Row 27 (order AE-3001): The quantity must be a whole number from 1 to 100000"
+        "Row 27 (order AE-3001): The quantity must be a whole number from 1 to 100,000"
         in report.content
     )
     assert "Row 53 (order AE-3002): “XYZ” is not a currency code" in report.content
@@ -197,3 +199,40 @@ async def test_reminder_job_queues_the_24h_reminder_once(
     assert queued[0].chat_id == 5201
     assert queued[0].params["order_number"] == "R-20H"
     await seller.expect("Order <b>R-20H</b> must ship within 24 hours", timeout=15)
+
+
+async def test_reminders_due_while_the_bot_was_down_go_out_at_start_up(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    seller = chat_with(emulator, 5202)
+    await register_seller(seller, "Sleepy Shop")
+    await runner.stop()
+
+    # While the bot is down, an order comes within 24 hours of its ship-by deadline.
+    engine = database.create_engine(runner.settings.effective_database_url)
+    try:
+        async with UnitOfWork(database.create_session_factory(engine)) as uow:
+            seller_row = await seller_of(5202, uow)
+            order = await service.create_order(
+                service.NewOrder(
+                    seller_id=seller_row.id,
+                    number="R-BOOT",
+                    ship_to_country="DE",
+                    ship_to_postcode="10117",
+                    currency="EUR",
+                    ship_by=uow.now() + timedelta(hours=20),
+                    lines=[service.NewOrderLine(product_name="Lamp", quantity=1, unit_price="9")],
+                ),
+                uow,
+            )
+            await service.confirm_order(5202, order.id, uow)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+    seller._mark = len(emulator.activity)
+    app = await runner.start()
+    # The job's first run is at start-up, not after its 5-minute interval.
+    await seller.expect("Order <b>R-BOOT</b> must ship within 24 hours", timeout=10)
+    job = app.scheduler.get_job("order_reminders")
+    assert job is not None and job.next_run_time > datetime.now(UTC) + timedelta(minutes=4)

@@ -124,3 +124,36 @@ async def test_invalid_answers_get_clear_messages(emulator, runner: BotRunner) -
     await chat.expect("Which language")
     await chat.send("English please")
     await chat.expect("Please use the buttons")
+
+
+async def test_store_names_as_people_type_them(emulator, runner: BotRunner) -> None:
+    """Emoji with joiners and Arabic with direction marks are kept; a direction override,
+    which could disguise the name, and an invisible-only name are refused with a reason."""
+    chat = chat_with(emulator, 1006)
+    await chat.send("/start")
+    await chat.press("I sell on AliExpress")
+    await chat.expect("What is your store called")
+    await chat.send("Shop \u202egpj.exe")
+    await chat.expect("hidden characters")
+    await chat.send("\u200d\ufe0f \u200f")
+    await chat.expect("must be 2 to 64 characters")
+    await chat.send("👩\u200d💻 Shop ❤️")
+    await chat.expect("Which country is your business based in?")
+    await chat.press("China")
+    await chat.press("English")
+    await chat.press("Create my store")
+    await chat.expect("is registered")
+    seller = await _seller(runner, 1006)
+    assert seller is not None and seller.store_name == "👩\u200d💻 Shop ❤️"
+
+    arabic = chat_with(emulator, 1007, "ar")
+    await arabic.send("/start")
+    await arabic.press("AliExpress")
+    await arabic.expect("/cancel")
+    await arabic.send("متجر النور\u200f 24")
+    await arabic.expect("ISO")
+    seller_name = "متجر النور\u200f 24"
+    await arabic.send("EG")
+    await arabic.press("English")
+    summary = await arabic.expect("Please check your store details")
+    assert seller_name in summary.content

@@ -354,3 +354,39 @@ async def test_registration_survives_restart_and_back_works(
     await seller.expect("continue where you left off")
     await seller.send("Xiamen")
     await seller.expect("Region")
+
+
+async def test_a_stale_button_mid_conversation_says_how_to_go_on(
+    emulator: BotApiEmulator, runner: BotRunner
+) -> None:
+    """A button from an earlier message, pressed in the middle of a conversation, gets a
+    pop-up naming that conversation and how to go on, and changes nothing."""
+    seller = chat_with(emulator, 3007)
+    await seller.send("/start")
+    await seller.press("I sell on AliExpress")
+    await seller.send("Stale Buttons & Co")
+    await seller.press("China")
+    await seller.expect("Which language should I use")
+    await seller.user.press("Türkiye")  # on the country question, answered already
+    alert = await seller.expect_alert("You're in the middle of registering your store")
+    assert "/cancel" in alert and "/start" not in alert
+    await seller.press("English")
+    await seller.press("Create my store")
+    await seller.expect("is registered")
+
+    await seller.send("/warehouses")
+    await seller.press("Add a warehouse")
+    await seller.press("Domestic warehouse")
+    await seller.expect("What should this warehouse be called")
+    await seller.user.press("Overseas warehouse")  # the kind question, already answered
+    alert = await seller.expect_alert("You're in the middle of registering a warehouse")
+    assert "answer the last question, or send /cancel to stop" in alert
+    # The conversation goes on where it was.
+    await seller.send("Castilla & León Hub")
+    await seller.expect("A domestic warehouse is in your home country")
+
+    # Outside any conversation, the old answer stands.
+    await seller.send("/cancel")
+    await seller.expect("Cancelled")
+    await seller.user.press("Overseas warehouse")
+    await seller.expect_alert("This button is no longer active")

@@ -13,12 +13,14 @@ from domain.locales import SUPPORTED_LOCALES
 from templates import Renderer
 from templates.html import split_html, telegram_html_problems, visible_length
 from templates.labels import LABELS
+from templates.labels_base import Plural
 from templates.renderer import LOCALES_DIR, all_template_names
 from tests.template_samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s|{(\w+)}")
 TAG = re.compile(r"</?[a-z-]+")
+PLURAL_FORM = re.compile(r"^msgstr\[(\d+)\]", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +28,9 @@ def renderer() -> Renderer:
     return Renderer()
 
 
-def _source_messages() -> set[str]:
-    """What the code and templates ask to translate right now (not what the .pot says)."""
+def _source_messages() -> dict[str, str | None]:
+    """What the code and templates ask to translate right now (not what the .pot says):
+    each message id with its plural id, or None when it has no plural."""
     method_map = [
         ("templates/labels.py", "python"),
         ("templates/labels_orders.py", "python"),
@@ -41,11 +44,15 @@ def _source_messages() -> set[str]:
             "lstrip_blocks": "True",
         }
     }
-    found: set[str] = set()
+    keywords = {"N_": None, "NP_": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
+    found: dict[str, str | None] = {}
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options, keywords={"N_": None, "_": None, "gettext": None}
+        str(ROOT), method_map, options, keywords=keywords
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        if isinstance(message, str):
+            found.setdefault(message, None)
+        else:
+            found[message[0]] = message[1]
     return found
 
 
@@ -64,25 +71,41 @@ def test_every_template_renders_as_telegram_html(renderer: Renderer, locale: str
 
 @pytest.mark.parametrize("locale", [loc for loc in SUPPORTED_LOCALES if loc != "en"])
 def test_catalog_translates_every_message(locale: str) -> None:
-    with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as po:
         catalog = read_po(po, locale=locale)
     problems = []
-    for msgid in sorted(_source_messages()):
+    # read_po drops forms beyond the header's count with only a log line: look at the text.
+    forms_written = {int(index) for index in PLURAL_FORM.findall(po_path.read_text("utf-8"))}
+    if forms_written and max(forms_written) >= catalog.num_plurals:
+        problems.append(f"msgstr[{max(forms_written)}] in a {catalog.num_plurals}-form locale")
+    for msgid, plural in sorted(_source_messages().items()):
         message = catalog.get(msgid)
         if message is None or not message.string or message.fuzzy:
             problems.append(f"untranslated: {msgid!r}")
             continue
-        if set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(message.string)):
-            problems.append(f"placeholders differ: {msgid!r}")
-        if sorted(TAG.findall(msgid)) != sorted(TAG.findall(message.string)):
-            problems.append(f"tags differ: {msgid!r}")
+        source = plural if plural is not None else msgid
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if plural is not None and len(forms) != catalog.num_plurals:
+            problems.append(f"needs {catalog.num_plurals} plural forms: {msgid!r}")
+        if plural is None and isinstance(message.string, tuple):
+            problems.append(f"plural forms for a message without a plural: {msgid!r}")
+        for form in forms:
+            if not form:
+                problems.append(f"untranslated plural form: {msgid!r}")
+            elif set(PLACEHOLDER.findall(source)) != set(PLACEHOLDER.findall(form)):
+                problems.append(f"placeholders differ: {msgid!r}")
+            elif sorted(TAG.findall(source)) != sorted(TAG.findall(form)):
+                problems.append(f"tags differ: {msgid!r}")
     assert problems == []
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_every_label_fits_a_button(renderer: Renderer, locale: str) -> None:
-    for key in LABELS:
-        label = renderer.label(key, locale)
+    for key, source in LABELS.items():
+        label = renderer.label(
+            key, locale, **({"count": 1000} if isinstance(source, Plural) else {})
+        )
         assert 0 < len(label) <= 64, (key, locale, label)
 
 
