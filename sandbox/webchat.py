@@ -19,7 +19,7 @@ serves the page (``static/``, shipped in the package) and a small same-origin JS
 The page never talks to the emulator directly: the emulator listens on a random loopback port
 and its state changes are forwarded here, so one origin serves everything.
 
-A restart re-opens the chats as they were (``bot.sandbox.chat_log``, next to the database). A
+A restart re-opens the chats as they were (``sandbox.chat_log``, next to the database). A
 chat with nothing to show that the bot still remembers — after a Reset that kept the database,
 or when the chats were not saved — carries a notice in the state, and the page says so.
 
@@ -49,11 +49,13 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.app import Application, create_application
-from bot.sandbox.chat_log import ChatLog, ChatLogWriter, LoadedChats
-from bot.sandbox.demo import FLOWS, DemoRunner, DemoStatus
-from bot.sandbox.emulator import BotApiEmulator, BotApiError, EmulatorEvent
-from bot.sandbox.history import last_processed_update_id, remembered_chats
-from bot.sandbox.http_safety import (
+from bot.settings import Settings
+from domain.clock import Clock, utcnow
+from sandbox.chat_log import ChatLog, ChatLogWriter, LoadedChats
+from sandbox.demo import FLOWS, DemoRunner, DemoStatus
+from sandbox.emulator import BotApiEmulator, BotApiError, EmulatorEvent
+from sandbox.history import last_processed_update_id, remembered_chats
+from sandbox.http_safety import (
     BadBody,
     allowed_hosts,
     file_response,
@@ -61,8 +63,6 @@ from bot.sandbox.http_safety import (
     read_form,
     read_json,
 )
-from bot.settings import Settings
-from domain.clock import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -593,7 +593,7 @@ class WebChatServer:
         self._runner: web.AppRunner | None = None
         self._socket: socket.socket | None = None
         self._allowed_hosts: frozenset[str] | None = None
-        self._static = files("bot.sandbox") / "static"
+        self._static = files("sandbox") / "static"
 
     @property
     def url(self) -> str:

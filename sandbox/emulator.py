@@ -4,7 +4,7 @@
 real bot (aiogram pointed at it with ``TelegramAPIServer.from_base(emulator.base_url)``) to run
 unchanged. It is deliberately stricter than Telegram where strictness finds bugs:
 
-* every request is checked against the official spec (``bot.sandbox.spec``); a request Telegram
+* every request is checked against the official spec (``sandbox.spec``); a request Telegram
   would reject *or silently ignore* (an unknown parameter) is answered with 400 and recorded in
   ``violations`` so the test fixture can fail the test;
 * Telegram HTML is parsed like Telegram does, so a stray ``<`` or an unsupported tag is a 400;
@@ -14,7 +14,7 @@ The user side (``emulator.user(...)`` -> ``EmulatedUser``) creates updates with 
 Telegram sends, and the same operations are exposed over HTTP under ``/_emulator/`` together with
 a server-sent-events stream, so a web chat can be built on top of the same emulator. That side
 API lets its caller act as anyone, so it asks for the per-run ``side_api_secret`` in the
-``X-Emulator-Secret`` header (``side_api_headers``); see ``bot.sandbox.http_safety``.
+``X-Emulator-Secret`` header (``side_api_headers``); see ``sandbox.http_safety``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.sandbox.http_safety import (
+from sandbox.http_safety import (
     SIDE_API_SECRET_HEADER,
     BadBody,
     EmulatorGuard,
@@ -48,8 +48,8 @@ from bot.sandbox.http_safety import (
     read_form,
     read_json,
 )
-from bot.sandbox.spec import BotApiSpec, UploadedFile, load_spec
-from bot.sandbox.users import EmulatedUser
+from sandbox.spec import BotApiSpec, UploadedFile, load_spec
+from sandbox.users import EmulatedUser
 
 __all__ = [
     "DEFAULT_TOKEN",

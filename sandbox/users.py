@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.sandbox.emulator import BotApiEmulator, CallbackAnswer, ChatMessage
+    from sandbox.emulator import BotApiEmulator, CallbackAnswer, ChatMessage
 
 __all__ = ["EmulatedUser"]
 
