@@ -16,10 +16,23 @@ a server-sent-events stream, so a web chat can be built on top of the same emula
 API lets its caller act as anyone, so it asks for the per-run ``side_api_secret`` in the
 ``X-Emulator-Secret`` header (``side_api_headers``); see ``sandbox.http_safety``.
 
-Where things live: ``telegram_html`` (Telegram HTML parsing), ``records`` (what tests read
-back), ``server`` (``BotApiEmulator``).
+Where things live:
+
+- ``server``: ``BotApiEmulator``, the HTTP server; ``core``: the parts wired together, the
+  answer to one Bot API call, and the API tests use
+- ``methods/``: the Bot API methods by family (updates, sending, editing, callbacks, chat and
+  topics, files, bot info)
+- ``telegram_html``: Telegram HTML, parsed and checked as Telegram does
+- ``chats``, ``files``: the chat state and the file store; ``events``: listeners and waiting
+- ``user_actions``: what users do, as updates for the bot
+- ``limits``: flood limits and injected faults; ``request_log``: requests and violations
+- ``control_api``: the ``/_emulator/`` routes; ``params``: reading request parameters
+- ``records``: what tests, the web chat and the chat log read back
+
+Every public name is importable from ``sandbox.emulator`` itself.
 """
 
+from sandbox.emulator.core import DEFAULT_TOKEN
 from sandbox.emulator.records import (
     BotActivity,
     BotApiError,
@@ -36,7 +49,7 @@ from sandbox.emulator.records import (
     Topic,
     Violation,
 )
-from sandbox.emulator.server import DEFAULT_TOKEN, BotApiEmulator
+from sandbox.emulator.server import BotApiEmulator
 from sandbox.emulator.telegram_html import HtmlParseError, parse_telegram_html
 
 __all__ = [

@@ -313,3 +313,14 @@ class BotApiError(Exception):
         self.status = status
         self.description = description
         self.retry_after = retry_after
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer's body, in the Bot API's shape."""
+        payload: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            payload["parameters"] = {"retry_after": self.retry_after}
+        return payload
