@@ -6,7 +6,6 @@ count as a takeover, unlike the same actions from the page, which stop the demo.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ class SandboxDemoDriver:
     def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
 
-    def mark(self, persona: str) -> int:
+    def mark(self) -> int:
         return len(self._sandbox.running_emulator().activity)
 
     async def send_text(self, persona: str, text: str) -> object:
@@ -40,9 +39,6 @@ class SandboxDemoDriver:
 
     async def upload_file(self, persona: str, name: str, content: bytes, mime: str) -> None:
         await self._sandbox.upload(persona, name, content, mime)
-
-    async def advance_clock(self, seconds: float) -> None:
-        await self._sandbox.advance(timedelta(seconds=seconds))
 
     async def wait_for_reply(
         self,
