@@ -26,7 +26,7 @@ Where things live:
 - ``chats``, ``files``: the chat state and the file store; ``events``: listeners and waiting
 - ``user_actions``: what users do, as updates for the bot
 - ``limits``: flood limits and injected faults; ``request_log``: requests and violations
-- ``control_api``: the ``/_emulator/`` routes; ``params``: reading request parameters
+- ``side_api``: the ``/_emulator/`` routes; ``params``: reading request parameters
 - ``records``: what tests, the web chat and the chat log read back
 
 Every public name is importable from ``sandbox.emulator`` itself.

@@ -1,7 +1,7 @@
 """Who hears about the emulator's changes, and how a caller waits for one.
 
 Every change — a message, an edit, a topic, an update queued for the bot — is an
-``EmulatorEvent`` handed to each listener at once (the web chat, the chat log and the control
+``EmulatorEvent`` handed to each listener at once (the web chat, the chat log and the side
 API's event streams listen), and it wakes every ``wait_until`` waiter to check its condition
 again: waiting is event-driven, never polling. What the bot sent or edited is also kept in
 order as ``activity``, which ``EmulatedUser.wait_for_bot`` reads with a cursor.

@@ -1,11 +1,11 @@
 """``BotApiEmulator``: the emulator served over HTTP on loopback.
 
 Three kinds of route, behind one middleware (``sandbox.http_safety.EmulatorGuard``: Host check,
-no cross-site browser requests, the per-run secret on the control API):
+no cross-site browser requests, the per-run secret on the side API):
 
     /bot<token>/<method>            the Bot API (query, JSON, url-encoded or multipart)
     /file/bot<token>/<file_path>    file downloads, at paths getFile gave out
-    /_emulator/...                  the control API (``sandbox.emulator.control_api``)
+    /_emulator/...                  the side API (``sandbox.emulator.side_api``)
 
 What a call does is ``EmulatorCore.answer``; this module only turns HTTP into parameters and
 the answer (or ``BotApiError``) into Telegram's JSON.
@@ -21,10 +21,10 @@ from typing import Self
 
 from aiohttp import web
 
-from sandbox.emulator.control_api import ControlApi
 from sandbox.emulator.core import DEFAULT_TOKEN, EmulatorCore
 from sandbox.emulator.params import read_params
 from sandbox.emulator.records import BotApiError
+from sandbox.emulator.side_api import SideApi
 from sandbox.http_safety import SIDE_API_SECRET_HEADER, EmulatorGuard, allowed_hosts, new_secret
 from sandbox.spec import BotApiSpec
 
@@ -66,7 +66,7 @@ class BotApiEmulator(EmulatorCore):
         # Known only to whoever holds this object: the web chat and the tests.
         self.side_api_secret = new_secret()
         self._guard = EmulatorGuard(self.side_api_secret)
-        self._control_api = ControlApi(self._chats, self._events, self.user)
+        self._side_api = SideApi(self._chats, self._events, self.user)
         self._runner: web.AppRunner | None = None
         self._socket: socket.socket | None = None
 
@@ -79,7 +79,7 @@ class BotApiEmulator(EmulatorCore):
         )
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
-        self._control_api.add_routes(app)
+        self._side_api.add_routes(app)
         self._events.closing = False
         # Long polls and SSE streams are woken on stop, so a short shutdown timeout suffices.
         self._runner = web.AppRunner(
@@ -104,7 +104,7 @@ class BotApiEmulator(EmulatorCore):
         """Wake pending long polls and event streams, then shut the server down."""
         self._events.close()
         self._updates.wake()
-        self._control_api.close()
+        self._side_api.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -3,7 +3,7 @@
 A user writes a message (a leading ``/command`` gets its ``bot_command`` entity, as Telegram
 marks it), edits one of their own, or presses an inline button: each is recorded in the chat
 and queued for the bot as a ``message``, ``edited_message`` or ``callback_query`` update.
-``EmulatedUser`` and the control API act through these.
+``EmulatedUser`` and the side API act through these.
 """
 
 from __future__ import annotations

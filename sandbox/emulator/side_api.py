@@ -1,4 +1,4 @@
-"""The emulator's control API: act as users and watch the chats over HTTP, under /_emulator/.
+"""The emulator's side API: act as users and watch the chats over HTTP, under /_emulator/.
 
     GET  /_emulator/chats                        every chat, with its open topics
     GET  /_emulator/chats/{chat_id}/messages     a chat's history
@@ -31,14 +31,14 @@ from sandbox.http_safety import BadBody, read_form, read_json
 if TYPE_CHECKING:
     from sandbox.users import EmulatedUser
 
-__all__ = ["ControlApi"]
+__all__ = ["SideApi"]
 
 
 def _error(message: str, status: int = 400) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-class ControlApi:
+class SideApi:
     """The /_emulator/ routes; ``create_user`` is the emulator's ``user()``."""
 
     def __init__(
