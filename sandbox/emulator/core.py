@@ -318,7 +318,7 @@ class EmulatorCore:
         """Wait (event-driven, no polling) until ``predicate()`` holds; False on timeout."""
         return await self._events.wait_until(predicate, timeout)
 
-    # -- acting as users (EmulatedUser and the side API call these) ------------------------
+    # -- acting as users (EmulatedUser and the side API call these) ---------------------------
 
     def store_file(
         self,
