@@ -120,7 +120,7 @@ def run_migrations(settings: Settings) -> None:
 
 async def run_sandbox(settings: Settings, port: int | None = None) -> None:
     """The bot against the built-in emulator, with the web chat, until SIGINT/SIGTERM."""
-    from bot.sandbox.webchat import open_sandbox, sandbox_settings
+    from sandbox.webchat import open_sandbox, sandbox_settings
 
     port = settings.sandbox_port if port is None else port
     with _checking(Service.WEB_CHAT):

@@ -21,7 +21,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.runner import SANDBOX_TOKEN
-from bot.sandbox.demo import (
+from bot.settings import Settings
+from domain.model import Order, OrderStatus, Seller, Shipment, Warehouse, WarehouseStatus
+from sandbox.demo import (
     FLOWS,
     ORDER_NUMBER,
     SAMPLE_FILES,
@@ -31,7 +33,7 @@ from bot.sandbox.demo import (
     DemoStatus,
     DemoStep,
 )
-from bot.sandbox.webchat import (
+from sandbox.webchat import (
     CLIENT_HEADER,
     OPERATOR,
     PERSONAS,
@@ -39,8 +41,6 @@ from bot.sandbox.webchat import (
     WebChatServer,
     open_sandbox,
 )
-from bot.settings import Settings
-from domain.model import Order, OrderStatus, Seller, Shipment, Warehouse, WarehouseStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

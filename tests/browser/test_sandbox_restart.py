@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 
 from bot.runner import SANDBOX_TOKEN
-from bot.sandbox.webchat import CLIENT_HEADER, WebChatServer, open_sandbox
 from bot.settings import Settings
+from sandbox.webchat import CLIENT_HEADER, WebChatServer, open_sandbox
 from tests.browser.test_sandbox import (
     ARTIFACTS,
     CHROMIUM,

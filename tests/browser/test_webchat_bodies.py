@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.webchat import CLIENT_HEADER, MAX_UPLOAD_BYTES, WebChatServer
+from sandbox.webchat import CLIENT_HEADER, MAX_UPLOAD_BYTES, WebChatServer
 from tests.browser.test_sandbox import http, server
 from tests.emulator.test_http_hardening import BOUNDARY, MALFORMED_MULTIPART
 

@@ -10,9 +10,9 @@ import pytest
 from aiogram import Router
 
 from bot.app import Application, create_application
-from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
-from bot.sandbox.users import EmulatedUser
 from bot.settings import Settings
+from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
+from sandbox.users import EmulatedUser
 
 OPERATOR_ID = 900_001
 E2E_CHAT_INTERVAL = 0.1

@@ -7,8 +7,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy import func, select
 
-from bot.sandbox.emulator import BotApiEmulator
 from domain.model import AuditEntry, ConversationState, Seller, TelegramUser
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, chat_with
 from tests.e2e.test_warehouses import register_seller
 

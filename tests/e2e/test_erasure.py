@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.sandbox.emulator import BotApiEmulator
 from bot.settings import Settings
 from domain.model import AuditEntry
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with, make_settings
 from tests.e2e.fixtures_orders import new_order_by_conversation
 from tests.e2e.test_warehouses import PDF, register_seller, upload

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot.sandbox.emulator import BotApiEmulator
 from domain.model import (
     BudgetMode,
     ComplianceFinding,
@@ -20,6 +19,7 @@ from domain.model import (
     Shipment,
 )
 from domain.services import orders as intake
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import BotRunner, Chat, chat_with
 from tests.e2e.fixtures_orders import send_file
 from tests.reliability.test_shipping_service import (

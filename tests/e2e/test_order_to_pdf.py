@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from pypdf import PdfReader
 
-from bot.sandbox.emulator import BotApiEmulator
 from domain.model import OrderStatus
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, chat_with
 from tests.e2e.fixtures_orders import (
     new_order_by_conversation,

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot import database
-from bot.sandbox.emulator import BotApiEmulator
 from domain.model import OrderStatus
 from domain.services import orders as service
 from domain.services.warehouses import seller_of
 from domain.unit_of_work import UnitOfWork
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from notifications.reminders import send_due_reminders
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import BotRunner, Chat, chat_with
 from tests.e2e.fixtures_orders import (
     new_order_by_conversation,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.redis import RedisStorage
 
-from bot.sandbox.emulator import BotApiEmulator
 from bot.settings import Settings
 from notifications.rate_limits import RedisRateLimiter
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import BotRunner, chat_with, make_settings
 
 pytestmark = pytest.mark.redis

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.emulator import BotApiEmulator
 from bot.settings import Settings
 from domain.model import ProcessedUpdate, Seller
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import BotRunner, chat_with, make_settings
 
 SLOW_DOWN = "faster than I can read"

@@ -18,7 +18,7 @@ from aiogram.types import Message
 
 from bot.app import create_application
 from bot.logging_setup import MASK, Redactor, protect_output, secrets_of
-from bot.sandbox.emulator import BotApiEmulator
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.cli import FAKE_TOKEN, TOKEN_SECRET, cli_environment, finish, start_cli
 from tests.e2e.conftest import E2E_CHAT_INTERVAL, chat_with, make_settings
 

@@ -10,11 +10,11 @@ from decimal import Decimal
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.sandbox.emulator import BotApiEmulator
 from domain.model import ComplianceFinding, OrderStatus, Shipment
 from domain.services import shipping
 from domain.services.warehouses import Decision, decide
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
 from tests.reliability.test_shipping_service import (
     HAMBURG,

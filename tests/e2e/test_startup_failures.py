@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.emulator import BotApiEmulator
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.cli import FAKE_TOKEN, TOKEN_SECRET, Finished, cli_environment, run_cli
 
 DB_PASSWORD = "pg-PASS-visible-1"

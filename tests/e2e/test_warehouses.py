@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.sandbox.emulator import BotApiEmulator
 from domain.model import AuditEntry, Warehouse, WarehouseStatus
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
 
 PDF = b"%PDF-1.4\n% test document\n"

@@ -1,1 +1,1 @@
-"""Tests of the fake Telegram Bot API server (bot.sandbox.emulator)."""
+"""Tests of the fake Telegram Bot API server (sandbox.emulator)."""

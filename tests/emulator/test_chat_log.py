@@ -12,8 +12,8 @@ import pytest
 from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox.chat_log import ChatLog
-from bot.sandbox.emulator import BotApiEmulator
+from sandbox.chat_log import ChatLog
+from sandbox.emulator import BotApiEmulator
 from tests.fixtures.emulator import emulator, emulator_bot, make_bot
 
 __all__ = ["emulator", "emulator_bot"]

@@ -37,8 +37,8 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, parse_telegram_html
-from bot.sandbox.spec import UploadedFile, check_request, load_spec, validate_request
+from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, parse_telegram_html
+from sandbox.spec import UploadedFile, check_request, load_spec, validate_request
 from tests.fixtures.emulator import (
     check_no_violations,
     emulator,

@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
-from bot.sandbox.http_safety import SIDE_API_SECRET_HEADER, allowed_hosts
+from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
+from sandbox.http_safety import SIDE_API_SECRET_HEADER, allowed_hosts
 from tests.fixtures.emulator import emulator
 
 __all__ = ["emulator"]

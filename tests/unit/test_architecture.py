@@ -63,3 +63,65 @@ def test_handlers_hold_no_sql() -> None:
             if name.split(".")[0] == "sqlalchemy":
                 offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert offenders == []
+
+
+# The application's own packages; the sandbox is developer tooling around them.
+APPLICATION_PACKAGES = ("bot", "handlers", "domain", "notifications", "templates", "migrations")
+# The only modules that may start the sandbox: the CLI and the runner it calls.
+SANDBOX_ENTRY = frozenset({"bot/cli.py", "bot/runner.py"})
+
+
+def _sandbox_imports(path: Path) -> list[tuple[str, bool]]:
+    """Each import of the sandbox in a file, and whether it runs only when a function is called."""
+    found: list[tuple[str, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            names: list[str] = []
+            if isinstance(child, ast.Import):
+                names = [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                names = [child.module]
+            found.extend((name, in_function) for name in names if name.split(".")[0] == "sandbox")
+            function = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            visit(child, in_function or function)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+def test_only_the_cli_reaches_the_sandbox_and_only_when_it_starts_it() -> None:
+    offenders = []
+    entry_imports = 0
+    for package in APPLICATION_PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            where = path.relative_to(ROOT).as_posix()
+            for name, lazy in _sandbox_imports(path):
+                if where not in SANDBOX_ENTRY:
+                    offenders.append(f"{where} imports {name}")
+                elif not lazy:
+                    offenders.append(
+                        f"{where} imports {name} at import time, not when it starts it"
+                    )
+                else:
+                    entry_imports += 1
+    assert offenders == []
+    # The rule is live: the CLI's path does start the sandbox (renaming it must update the rule).
+    assert entry_imports > 0
+
+
+def test_the_sandbox_rule_catches_an_import_at_module_level(tmp_path: Path) -> None:
+    source = tmp_path / "module.py"
+    source.write_text(
+        "import sandbox.webchat\n"
+        "from sandbox.emulator import BotApiEmulator\n"
+        "def start():\n"
+        "    from sandbox import webchat\n"
+        "import sandboxed_thing\n",
+        encoding="utf-8",
+    )
+    assert _sandbox_imports(source) == [
+        ("sandbox.webchat", False),
+        ("sandbox.emulator", False),
+        ("sandbox", True),
+    ]

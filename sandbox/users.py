@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.sandbox.emulator import BotApiEmulator, CallbackAnswer, ChatMessage
+    from sandbox.emulator.core import EmulatorCore
+    from sandbox.emulator.records import CallbackAnswer, ChatMessage
 
 __all__ = ["EmulatedUser"]
 
@@ -24,7 +25,7 @@ class EmulatedUser:
 
     def __init__(
         self,
-        emulator: BotApiEmulator,
+        emulator: EmulatorCore,
         user_id: int,
         *,
         first_name: str,

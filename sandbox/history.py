@@ -7,7 +7,7 @@ remembers. That is read from the database itself rather than kept in a counter f
 the database is what skips the updates, so it is the only record that cannot disagree (a
 DATABASE_URL shared by two data directories, a deleted data directory, a restored backup).
 
-The chats themselves are kept by ``bot.sandbox.chat_log``. Where a chat has no messages to show
+The chats themselves are kept by ``sandbox.chat_log``. Where a chat has no messages to show
 but the bot remembers it — a Reset that kept the database (DATABASE_URL set), or chats that were
 never saved — ``remembered_chats`` says so, and the web chat tells the person instead of showing
 an empty chat that the bot would answer as a conversation half-way through.

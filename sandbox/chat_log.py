@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Final
 
-from bot.sandbox.emulator import (
+from sandbox.emulator import (
     BotApiEmulator,
     ChatMessage,
     FileRecord,

@@ -1,6 +1,6 @@
 """Bot API request validation against the machine-readable Telegram Bot API 10.1 spec.
 
-The fake Bot API server (``bot.sandbox.emulator``) runs every request the bot makes through
+The fake Bot API server (``sandbox.emulator``) runs every request the bot makes through
 :func:`check_request` so that a bot which passes its end-to-end tests cannot be sending requests
 the real Telegram would reject or silently ignore: unknown methods, unknown or misspelt
 parameters, missing required parameters, and values of the wrong type.
@@ -301,7 +301,7 @@ class BotApiSpec:
 @lru_cache(maxsize=1)
 def load_spec() -> BotApiSpec:
     """Load the bundled Bot API spec (parsed once per process)."""
-    raw = resources.files("bot.sandbox").joinpath(SPEC_RESOURCE).read_text(encoding="utf-8")
+    raw = resources.files("sandbox").joinpath(SPEC_RESOURCE).read_text(encoding="utf-8")
     return BotApiSpec(json.loads(raw))
 
 

@@ -1,0 +1,39 @@
+"""The sandbox's guided demo: scripted flows played step by step in the web chat.
+
+- ``flows``: the flows, as data (what each persona does, what the bot answers)
+- ``steps``: the vocabulary flows are written in (``DemoStep``, ``DemoFlow``, ``Persona``)
+- ``runner``: ``DemoRunner``, which plays them through a ``DemoDriver``
+- ``sample_files``: the files the demo uploads
+"""
+
+from sandbox.demo.flows import (
+    FLOWS,
+    ORDER_NUMBER,
+    ORDER_SHIPPED,
+    SELLER_REGISTRATION,
+    TRACKING_NUMBER,
+    WAREHOUSE_APPROVED,
+    WAREHOUSE_NAME,
+)
+from sandbox.demo.runner import DemoDriver, DemoFailed, DemoRunner, DemoStatus
+from sandbox.demo.sample_files import SAMPLE_FILES, SampleFile
+from sandbox.demo.steps import DemoAction, DemoFlow, DemoStep
+
+__all__ = [
+    "FLOWS",
+    "ORDER_NUMBER",
+    "ORDER_SHIPPED",
+    "SAMPLE_FILES",
+    "SELLER_REGISTRATION",
+    "TRACKING_NUMBER",
+    "WAREHOUSE_APPROVED",
+    "WAREHOUSE_NAME",
+    "DemoAction",
+    "DemoDriver",
+    "DemoFailed",
+    "DemoFlow",
+    "DemoRunner",
+    "DemoStatus",
+    "DemoStep",
+    "SampleFile",
+]

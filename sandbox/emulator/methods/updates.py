@@ -1,0 +1,168 @@
+"""Updates for the bot: the queue users fill, getUpdates, and the webhook methods.
+
+``UpdateQueue`` numbers every update a user causes (ids only grow, across restarts too) and
+hands them to getUpdates the way Telegram does: a long poll that returns as soon as one
+arrives; an ``offset`` confirms everything below it; ``allowed_updates`` persists until a later
+call changes it; a newer getUpdates ends an older one with 409 (two bot instances), and so does
+an active webhook. The webhook methods are here because they compete with getUpdates for the
+same queue; the emulator never calls a webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from sandbox.emulator.events import EventHub
+from sandbox.emulator.methods import MethodHandler
+from sandbox.emulator.params import Params, bool_param, int_param, json_param
+from sandbox.emulator.records import BotApiError
+
+__all__ = ["UpdateQueue"]
+
+# The default allowed_updates excludes these (Bot API, getUpdates.allowed_updates).
+OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+
+class UpdateQueue:
+    def __init__(self, events: EventHub) -> None:
+        # Every update users produced, in order (delivered or not), for tests to refer to.
+        self.log: list[dict[str, Any]] = []
+        self.next_update_id = 1
+        self.webhook_url: str | None = None
+        self.waiting_polls = 0  # getUpdates calls blocked in a long poll right now
+        self._events = events
+        self._pending: list[dict[str, Any]] = []
+        self._allowed: frozenset[str] | None = None
+        self._poll_generation = 0
+        self._arrived = asyncio.Event()
+
+    def methods(self) -> dict[str, MethodHandler]:
+        return {
+            "getUpdates": self.get_updates,
+            "setWebhook": self.set_webhook,
+            "deleteWebhook": self.delete_webhook,
+            "getWebhookInfo": self.get_webhook_info,
+        }
+
+    @property
+    def pending(self) -> list[dict[str, Any]]:
+        return list(self._pending)
+
+    def push(self, kind: str, payload: dict[str, Any]) -> None:
+        update = {"update_id": self.next_update_id, kind: payload}
+        self.next_update_id += 1
+        self._pending.append(update)
+        self.log.append(update)
+        self._events.emit("update", None, None, update)
+        self.wake()
+
+    def redeliver(self, update: Mapping[str, Any]) -> None:
+        """Queue an already delivered update again (see ``BotApiEmulator.redeliver``)."""
+        self._pending.append(dict(update))
+        self._pending.sort(key=lambda queued: int(queued["update_id"]))
+        self.wake()
+        self._events.notify()
+
+    def continue_after(self, update_id: int) -> None:
+        self.next_update_id = max(self.next_update_id, update_id + 1)
+
+    def wake(self) -> None:
+        """End every long poll's wait so it looks at the queue again."""
+        event, self._arrived = self._arrived, asyncio.Event()
+        event.set()
+
+    # -- getUpdates ---------------------------------------------------------------------------
+
+    async def get_updates(self, params: Params) -> list[dict[str, Any]]:
+        if self.webhook_url:
+            raise BotApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        offset = int_param(params, "offset")
+        limit = min(max(int_param(params, "limit") or 100, 1), 100)
+        timeout = max(int_param(params, "timeout") or 0, 0)
+        allowed = json_param(params, "allowed_updates")
+        if isinstance(allowed, list):
+            # Like Telegram, the setting persists until a later call changes it.
+            self._allowed = frozenset(allowed) if allowed else None
+        # A newer getUpdates terminates an older one still waiting (two bot instances).
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self.wake()
+        self._confirm(offset)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            ready = self._ready(limit)
+            remaining = deadline - loop.time()
+            if ready or remaining <= 0 or self._events.closing:
+                return ready
+            event = self._arrived
+            self.waiting_polls += 1
+            self._events.notify()
+            try:
+                async with asyncio.timeout(remaining):
+                    await event.wait()
+            except TimeoutError:
+                pass
+            finally:
+                self.waiting_polls -= 1
+            if generation != self._poll_generation:
+                raise BotApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
+
+    def _confirm(self, offset: int | None) -> None:
+        if offset is None:
+            return
+        if offset < 0:
+            self._pending = self._pending[offset:]
+        else:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+
+    def _ready(self, limit: int) -> list[dict[str, Any]]:
+        def allowed(update: Mapping[str, Any]) -> bool:
+            kind = next(k for k in update if k != "update_id")
+            if self._allowed is None:
+                return kind not in OPT_IN_UPDATES
+            return kind in self._allowed
+
+        # Updates of types the bot did not ask for are dropped, as Telegram never delivers them.
+        self._pending = [u for u in self._pending if allowed(u)]
+        return self._pending[:limit]
+
+    # -- webhook ------------------------------------------------------------------------------
+
+    async def set_webhook(self, params: Params) -> bool:
+        url = str(params["url"])
+        if url and not url.startswith("https://"):
+            raise BotApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        self.webhook_url = url or None
+        if bool_param(params, "drop_pending_updates"):
+            self._pending.clear()
+        self.wake()
+        return True
+
+    async def delete_webhook(self, params: Params) -> bool:
+        self.webhook_url = None
+        if bool_param(params, "drop_pending_updates"):
+            self._pending.clear()
+        return True
+
+    async def get_webhook_info(self, params: Params) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "url": self.webhook_url or "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if self._allowed is not None:
+            info["allowed_updates"] = sorted(self._allowed)
+        return info

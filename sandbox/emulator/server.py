@@ -1,0 +1,162 @@
+"""``BotApiEmulator``: the emulator served over HTTP on loopback.
+
+Three kinds of route, behind one middleware (``sandbox.http_safety.EmulatorGuard``: Host check,
+no cross-site browser requests, the per-run secret on the side API):
+
+    /bot<token>/<method>            the Bot API (query, JSON, url-encoded or multipart)
+    /file/bot<token>/<file_path>    file downloads, at paths getFile gave out
+    /_emulator/...                  the side API (``sandbox.emulator.side_api``)
+
+What a call does is ``EmulatorCore.answer``; this module only turns HTTP into parameters and
+the answer (or ``BotApiError``) into Telegram's JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+from sandbox.emulator.core import DEFAULT_TOKEN, EmulatorCore
+from sandbox.emulator.params import read_params
+from sandbox.emulator.records import BotApiError
+from sandbox.emulator.side_api import SideApi
+from sandbox.http_safety import SIDE_API_SECRET_HEADER, EmulatorGuard, allowed_hosts, new_secret
+from sandbox.spec import BotApiSpec
+
+__all__ = ["DEFAULT_TOKEN", "BotApiEmulator"]
+
+
+class BotApiEmulator(EmulatorCore):
+    """Fake Telegram Bot API server with chat state, limits and fault injection."""
+
+    def __init__(
+        self,
+        *,
+        tokens: str | Iterable[str] = DEFAULT_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        per_chat_interval: float = 1.0,
+        group_chat_per_minute: int = 20,
+        global_per_second: int = 30,
+        topics_enabled: bool = True,
+        latency: float = 0.0,
+        bot_first_name: str = "Sellerbot Test",
+        bot_username: str = "sellerbot_test_bot",
+        spec: BotApiSpec | None = None,
+    ) -> None:
+        super().__init__(
+            tokens=tokens,
+            per_chat_interval=per_chat_interval,
+            group_chat_per_minute=group_chat_per_minute,
+            global_per_second=global_per_second,
+            topics_enabled=topics_enabled,
+            bot_first_name=bot_first_name,
+            bot_username=bot_username,
+            spec=spec,
+        )
+        self.host = host
+        self.port = port
+        # Seconds each Bot API call waits before it is answered (a slow network, for tests).
+        self.latency = latency
+        # Known only to whoever holds this object: the web chat and the tests.
+        self.side_api_secret = new_secret()
+        self._guard = EmulatorGuard(self.side_api_secret)
+        self._side_api = SideApi(self._chats, self._events, self.user)
+        self._runner: web.AppRunner | None = None
+        self._socket: socket.socket | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the loopback socket and start serving."""
+        app = web.Application(
+            client_max_size=60 * 1024 * 1024, middlewares=[self._guard.middleware]
+        )
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        self._side_api.add_routes(app)
+        self._events.closing = False
+        # Long polls and SSE streams are woken on stop, so a short shutdown timeout suffices.
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            self._socket = sock
+            self._guard.hosts = allowed_hosts(self.host, sock.getsockname()[1])
+            await web.SockSite(self._runner, sock).start()
+        except BaseException:
+            sock.close()
+            self._socket = None
+            await self._runner.cleanup()
+            self._runner = None
+            raise
+
+    async def stop(self) -> None:
+        """Wake pending long polls and event streams, then shut the server down."""
+        self._events.close()
+        self._updates.wake()
+        self._side_api.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` — pass to ``TelegramAPIServer.from_base``."""
+        if self._socket is None:
+            raise RuntimeError("emulator is not running; call start() first")
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def side_api_headers(self) -> dict[str, str]:
+        """The header every ``/_emulator/`` request must carry."""
+        return {SIDE_API_SECRET_HEADER: self.side_api_secret}
+
+    # -- routes -------------------------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        try:
+            params = await read_params(request)
+        except BotApiError as error:
+            # An unreadable body is refused before any method sees it; it is logged all the same.
+            name = self.spec.canonical_name(method) or method
+            self._log.record(name, {}, error.status, error.description, False)
+            return web.json_response(error.to_json(), status=error.status)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        try:
+            result = await self.answer(request.match_info["token"], method, params)
+        except BotApiError as error:
+            return web.json_response(error.to_json(), status=error.status)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] not in self.tokens:
+            return web.json_response(BotApiError(401, "Unauthorized").to_json(), status=401)
+        return self._file_methods.download(request.match_info["path"])
