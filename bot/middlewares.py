@@ -22,11 +22,11 @@ from redis.asyncio import Redis
 
 from bot.fsm_storage import current_unit_of_work
 from bot.replies import ReplyQueue
-from bot.responder import Responder
 from domain.errors import DomainError
 from domain.locales import locale_from_telegram
 from domain.services.contacts import record_contact
 from domain.unit_of_work import UnitOfWork
+from handlers.responder import Responder
 from templates import Renderer
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections import defaultdict
 
-from bot.responder import Responder
+from handlers.responder import Responder
 from notifications.sender import RecipientBlocked, Sender
 
 log = logging.getLogger(__name__)

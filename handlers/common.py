@@ -9,7 +9,6 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.responder import Button, Responder
 from bot.settings import Settings
 from domain.errors import NotFound
 from domain.model import PROCESSED_UPDATE_RETENTION
@@ -27,6 +26,7 @@ from handlers.callbacks import (
 )
 from handlers.keyboards import language_keyboard
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
+from handlers.responder import Button, Responder
 from handlers.seller import new_order, registration, warehouse_registration
 
 router = Router(name=__name__)

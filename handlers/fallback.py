@@ -7,8 +7,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.responder import Responder
 from handlers.operator.review import ReviewNote
+from handlers.responder import Responder
 from handlers.seller.logistics_settings import RateCardUpload
 from handlers.seller.new_order import NewOrderConversation
 from handlers.seller.orders import OrderCancellation

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.responder import Button, Keyboard, Responder
 from domain.countries import find_countries
 from domain.errors import InvalidInput
 from domain.locales import SUPPORTED_LOCALES
 from handlers.callbacks import CountryChoice, LanguageChoice, LanguagePurpose
+from handlers.responder import Button, Keyboard, Responder
 from templates import Renderer
 
 

@@ -7,11 +7,11 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, User
 from markupsafe import Markup
 
-from bot.responder import Button, Responder
 from bot.settings import Settings
 from domain.services import compliance_review
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
+from handlers.responder import Button, Responder
 
 router = Router(name=__name__)
 

@@ -15,13 +15,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.responder import Button, Responder
 from domain.errors import InvalidInput
 from domain.logistics import BudgetPolicy, RateCard
 from domain.services import logistics_settings as service
 from domain.services.shipping import month_to_date_costs
 from domain.services.warehouses import seller_of
 from domain.unit_of_work import UnitOfWork
+from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
 
 router = Router(name=__name__)

@@ -18,7 +18,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.responder import Button, Responder
 from domain.countries import find_countries
 from domain.errors import InvalidInput
 from domain.model import Order, OrderSource
@@ -28,6 +27,7 @@ from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice
 from handlers.keyboards import country_buttons, navigation_row
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
+from handlers.responder import Button, Responder
 
 router = Router(name=__name__)
 

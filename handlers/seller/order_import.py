@@ -12,12 +12,12 @@ from aiogram.filters import StateFilter
 from aiogram.types import Message, User
 from markupsafe import Markup
 
-from bot.responder import Responder
 from domain.errors import InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS, REQUIRED_COLUMNS, Column
 from domain.services import orders as service
 from domain.services.warehouses import seller_of
 from domain.unit_of_work import UnitOfWork
+from handlers.responder import Responder
 
 router = Router(name=__name__)
 

@@ -13,7 +13,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.responder import Button, Keyboard, Responder
 from domain.errors import ConflictError
 from domain.model import Order, OrderStatus
 from domain.services import orders as service
@@ -21,6 +20,7 @@ from domain.services.orders import OrderFilter
 from domain.services.warehouses import seller_of
 from domain.unit_of_work import UnitOfWork
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
+from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import new_order, order_import
 from handlers.shipping_callbacks import ShipOrder
 

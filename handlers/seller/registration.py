@@ -12,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.responder import Button, Keyboard, Responder
 from domain.countries import COMMON_SELLER_COUNTRIES, is_country_code
 from domain.errors import InvalidInput
 from domain.services import sellers
@@ -27,6 +26,7 @@ from handlers.callbacks import (
     RoleChoice,
 )
 from handlers.keyboards import country_buttons, country_from_text, language_keyboard
+from handlers.responder import Button, Keyboard, Responder
 
 router = Router(name=__name__)
 

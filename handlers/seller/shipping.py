@@ -22,7 +22,6 @@ from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.deep_linking import create_start_link
 from markupsafe import Markup
 
-from bot.responder import Button, Keyboard, Responder
 from bot.settings import Settings
 from domain.compliance import Finding
 from domain.errors import InvalidInput
@@ -31,6 +30,7 @@ from domain.model import Order, Warehouse
 from domain.services import shipping as service
 from domain.unit_of_work import UnitOfWork
 from handlers.keyboards import navigation_row
+from handlers.responder import Button, Keyboard, Responder
 from handlers.seller.shipping_comparison import comparison_view, plain
 from handlers.shipping_callbacks import ShipOrder, ShippingForm, ShippingFormAction
 from templates.shipping_document import (

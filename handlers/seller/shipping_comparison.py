@@ -11,9 +11,9 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from bot.responder import Button, Responder
 from domain.logistics import MethodQuote, Parcel
 from domain.services.logistics_comparison import Comparison, MethodOption, budget_limit
+from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
 

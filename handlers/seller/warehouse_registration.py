@@ -15,7 +15,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.responder import Button, Keyboard, Responder
 from bot.settings import Settings
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
@@ -24,6 +23,7 @@ from domain.services import warehouses as service
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
 from handlers.keyboards import country_buttons, country_from_text, navigation_row
+from handlers.responder import Button, Keyboard, Responder
 
 router = Router(name=__name__)
 

@@ -8,13 +8,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.responder import Button, Keyboard, Responder
 from bot.settings import Settings
 from domain.errors import InvalidInput
 from domain.model import DocumentKind, Warehouse, WarehouseStatus
 from domain.services import warehouses as service
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
 from handlers.seller.warehouse_registration import uploaded_document
 

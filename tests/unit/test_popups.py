@@ -18,7 +18,6 @@ import pytest
 from aiogram.fsm.state import StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
-from bot.responder import DETAILS_IN_CHAT, Responder
 from domain.locales import SUPPORTED_LOCALES
 from domain.model import OrderStatus, WarehouseStatus
 from domain.model.orders import ORDER_NUMBER_MAX
@@ -27,6 +26,7 @@ from domain.tracking_numbers import MAX_LENGTH as TRACKING_MAX
 from domain.typed_text import HIDDEN_CHARACTERS_KEY
 from handlers import get_routers
 from handlers.fallback import CONVERSATIONS, conversation_of
+from handlers.responder import DETAILS_IN_CHAT, Responder
 from templates import Renderer
 from templates.html import POPUP_LIMIT, html_to_plain, utf16_length
 from tests.template_samples import SAMPLES

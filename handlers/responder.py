@@ -1,15 +1,17 @@
 """Replies to the current update, queued during the handler and sent after the commit.
 
-Handlers never call Telegram directly: they queue replies here. The unit-of-work middleware
-sends them through the rate-limited Sender once the transaction is committed, so a reply never
-announces something that was rolled back, and no transaction waits on the network.
+Handlers never call Telegram directly: they queue replies here. The application shell's
+unit-of-work middleware sends them through the rate-limited sender once the transaction is
+committed, so a reply never announces something that was rolled back, and no transaction waits
+on the network. Handlers own this module (and `Button`, `Keyboard`); `bot/` imports it from
+here, never the other way round.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import (
@@ -25,15 +27,14 @@ from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
     LinkPreviewOptions,
-    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 
-from notifications.sender import Sender
 from templates import Renderer
-from templates.html import POPUP_LIMIT, split_html, utf16_length
+from templates.html import CAPTION_LIMIT, POPUP_LIMIT, split_html, utf16_length
+
+T = TypeVar("T")
 
 # The pop-up shown when the whole answer went to the chat instead.
 DETAILS_IN_CHAT = "common.details_in_chat"
@@ -51,6 +52,13 @@ class Button:
 
 
 Keyboard = Sequence[Sequence[Button]]
+
+
+class MethodSender(Protocol):
+    """What `flush` needs: the application's rate-limited sender (`notifications.sender`)."""
+
+    async def call(self, method: TelegramMethod[T], *, chat_id: int | None) -> T:
+        """Send one Bot API request within the rate limits of `chat_id`."""
 
 
 @dataclass
@@ -100,13 +108,6 @@ class Responder:
             rows.append(buttons)
         return InlineKeyboardMarkup(inline_keyboard=rows)
 
-    def reply_keyboard(self, labels: Sequence[Sequence[str]]) -> ReplyKeyboardMarkup:
-        return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=self.label(key)) for key in row] for row in labels],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-
     # ----- queueing -----
     def reply(
         self,
@@ -130,7 +131,7 @@ class Responder:
         self,
         html: str,
         *,
-        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+        markup: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None,
         chat_id: int | None = None,
     ) -> None:
         target = chat_id if chat_id is not None else self.chat_id
@@ -228,7 +229,7 @@ class Responder:
     ) -> None:
         if self.chat_id is None:
             return
-        caption = split_html(self.text(template, **params), 1024)[0] if template else None
+        caption = split_html(self.text(template, **params), CAPTION_LIMIT)[0] if template else None
         self._queue.append(
             _Outgoing(
                 SendDocument(
@@ -266,7 +267,7 @@ class Responder:
     def pending(self) -> list[TelegramMethod[Any]]:
         return [item.method for item in self._queue]
 
-    async def flush(self, sender: Sender) -> None:
+    async def flush(self, sender: MethodSender) -> None:
         """Send everything queued, in order. Called after the commit."""
         queue, self._queue = self._queue, []
         for item in queue:
