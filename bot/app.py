@@ -40,6 +40,7 @@ from domain.clock import Clock, utcnow
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
+from handlers.config import HandlerConfig
 from notifications.outbox import OutboxDispatcher
 from notifications.rate_limits import (
     InProcessRateLimiter,
@@ -195,7 +196,12 @@ async def create_application(
 
     # The built-in FSM middleware is registered by hand below, at its place in our chain.
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
-    dispatcher["settings"] = settings
+    # Handlers get the values they read, never the Settings object.
+    dispatcher["config"] = HandlerConfig(
+        operator_ids=settings.operator_ids,
+        parcel_photo_min_order_value=settings.parcel_photo_min_order_value,
+        outbox_retention_days=settings.outbox_retention_days,
+    )
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
     dispatcher["sender"] = sender

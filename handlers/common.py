@@ -9,7 +9,6 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.settings import Settings
 from domain.errors import NotFound
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.services import erasure, orders, sellers
@@ -24,6 +23,7 @@ from handlers.callbacks import (
     WarehouseMenu,
     WarehouseMenuAction,
 )
+from handlers.config import HandlerConfig
 from handlers.keyboards import language_keyboard
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
@@ -74,7 +74,7 @@ async def start(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     if await state.get_state() is not None and (
         await registration.resume(state, responder)
@@ -82,7 +82,7 @@ async def start(
         or await new_order.resume(state, uow, responder)
     ):
         return
-    role = await sellers.role_of(event_from_user.id, settings.operator_ids, uow)
+    role = await sellers.role_of(event_from_user.id, config.operator_ids, uow)
     if role == "operator":
         responder.reply("start.welcome_operator", name=event_from_user.first_name)
     elif role == "seller":
@@ -124,9 +124,9 @@ async def help_command(
     event_from_user: User,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    role = await sellers.role_of(event_from_user.id, settings.operator_ids, uow)
+    role = await sellers.role_of(event_from_user.id, config.operator_ids, uow)
     responder.reply(f"help.{role}")
 
 
@@ -156,10 +156,10 @@ async def language_chosen(
 
 
 @router.message(Command("privacy"))
-async def privacy(message: Message, responder: Responder, settings: Settings) -> None:
+async def privacy(message: Message, responder: Responder, config: HandlerConfig) -> None:
     responder.reply(
         "privacy.policy",
-        outbox_days=settings.outbox_retention_days,
+        outbox_days=config.outbox_retention_days,
         update_id_hours=int(PROCESSED_UPDATE_RETENTION.total_seconds() // 3600),
     )
 

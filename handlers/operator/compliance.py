@@ -7,20 +7,20 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, User
 from markupsafe import Markup
 
-from bot.settings import Settings
 from domain.services import compliance_review
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
+from handlers.config import HandlerConfig
 from handlers.responder import Button, Responder
 
 router = Router(name=__name__)
 
 
 async def _show(
-    user_id: int, page: int, settings: Settings, uow: UnitOfWork, responder: Responder
+    user_id: int, page: int, config: HandlerConfig, uow: UnitOfWork, responder: Responder
 ) -> None:
     findings, total = await compliance_review.recent_findings(
-        user_id, settings.operator_ids, page, uow
+        user_id, config.operator_ids, page, uow
     )
     entries = [
         {
@@ -55,9 +55,9 @@ async def compliance_command(
     event_from_user: User,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    await _show(event_from_user.id, 0, settings, uow, responder)
+    await _show(event_from_user.id, 0, config, uow, responder)
 
 
 @router.callback_query(ReviewAction.filter(F.step == ReviewStep.FINDINGS))
@@ -67,6 +67,6 @@ async def findings_page(
     event_from_user: User,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    await _show(event_from_user.id, max(callback_data.page, 0), settings, uow, responder)
+    await _show(event_from_user.id, max(callback_data.page, 0), config, uow, responder)

@@ -12,12 +12,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.settings import Settings
 from domain.errors import InvalidInput
 from domain.model import WarehouseStatus
 from domain.services import warehouses as service
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
+from handlers.config import HandlerConfig
 from handlers.responder import Button, Keyboard, Responder
 
 router = Router(name=__name__)
@@ -76,9 +76,9 @@ async def review_command(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    service.require_operator(event_from_user.id, settings.operator_ids)
+    service.require_operator(event_from_user.id, config.operator_ids)
     if await state.get_state() == ReviewNote.text.state:
         await state.clear()
     await _show_list(WarehouseStatus.PENDING_REVIEW, 0, uow, responder)
@@ -91,9 +91,9 @@ async def list_pressed(
     event_from_user: User,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    service.require_operator(event_from_user.id, settings.operator_ids)
+    service.require_operator(event_from_user.id, config.operator_ids)
     status = (
         WarehouseStatus.PENDING_REVIEW
         if callback_data.step == ReviewStep.QUEUE
@@ -109,10 +109,10 @@ async def open_pressed(
     event_from_user: User,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     warehouse, seller = await service.warehouse_for_review(
-        event_from_user.id, callback_data.warehouse_id, settings.operator_ids, uow
+        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
     for document in warehouse.documents:
         responder.resend_file(
@@ -162,23 +162,21 @@ async def decision_pressed(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     try:
         decision = service.Decision(callback_data.decision)
     except ValueError:
         raise InvalidInput("errors.invalid_choice") from None
     warehouse, _ = await service.warehouse_for_review(
-        event_from_user.id, callback_data.warehouse_id, settings.operator_ids, uow
+        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
     if decision in service.DECISION_NEEDS_NOTE:
         await state.set_state(ReviewNote.text)
         await state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
         responder.reply(f"review.ask_note_{decision.value}", name=warehouse.name)
         return
-    await service.decide(
-        event_from_user.id, warehouse.id, decision, None, settings.operator_ids, uow
-    )
+    await service.decide(event_from_user.id, warehouse.id, decision, None, config.operator_ids, uow)
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
     responder.reply(
@@ -193,13 +191,13 @@ async def note_given(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
     decision = service.Decision(data["decision"])
     warehouse = await service.decide(
-        event_from_user.id, data["warehouse_id"], decision, message.text, settings.operator_ids, uow
+        event_from_user.id, data["warehouse_id"], decision, message.text, config.operator_ids, uow
     )
     await state.clear()
     responder.reply(

@@ -22,13 +22,13 @@ from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.deep_linking import create_start_link
 from markupsafe import Markup
 
-from bot.settings import Settings
 from domain.compliance import Finding
 from domain.errors import InvalidInput
 from domain.logistics import GoodsCharacteristic
 from domain.model import Order, Warehouse
 from domain.services import shipping as service
 from domain.unit_of_work import UnitOfWork
+from handlers.config import HandlerConfig
 from handlers.keyboards import navigation_row
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller.shipping_comparison import comparison_view, plain
@@ -66,7 +66,7 @@ _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class Context:
-    """What every step needs: who asks, where the answers go, and the app's settings."""
+    """What every step needs: who asks, where the answers go, and the handlers' configuration."""
 
     def __init__(
         self,
@@ -74,13 +74,13 @@ class Context:
         state: FSMContext,
         uow: UnitOfWork,
         responder: Responder,
-        settings: Settings,
+        config: HandlerConfig,
     ) -> None:
         self.user_id = user_id
         self.state = state
         self.uow = uow
         self.responder = responder
-        self.settings = settings
+        self.config = config
 
     async def draft(self) -> service.ShippingDraft:
         data = await self.state.get_data()
@@ -95,7 +95,7 @@ class Context:
 
     @property
     def threshold(self) -> Any:
-        return self.settings.parcel_photo_min_order_value
+        return self.config.parcel_photo_min_order_value
 
 
 def _form(action: ShippingFormAction, value: str = "") -> ShippingForm:
@@ -318,9 +318,9 @@ async def _begin(ctx: Context, draft: service.ShippingDraft) -> None:
 
 
 def _ctx(
-    user: User, state: FSMContext, uow: UnitOfWork, responder: Responder, settings: Settings
+    user: User, state: FSMContext, uow: UnitOfWork, responder: Responder, config: HandlerConfig
 ) -> Context:
-    return Context(user.id, state, uow, responder, settings)
+    return Context(user.id, state, uow, responder, config)
 
 
 # ----- entry points -----
@@ -334,10 +334,10 @@ async def start_from_card(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     draft = await service.start_document(event_from_user.id, callback_data.order_id, uow)
-    await _begin(_ctx(event_from_user, state, uow, responder, settings), draft)
+    await _begin(_ctx(event_from_user, state, uow, responder, config), draft)
 
 
 @router.message(Command("ship"))
@@ -348,10 +348,10 @@ async def start_from_command(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     draft = await service.start_document_by_number(event_from_user.id, command.args or "", uow)
-    await _begin(_ctx(event_from_user, state, uow, responder, settings), draft)
+    await _begin(_ctx(event_from_user, state, uow, responder, config), draft)
 
 
 # ----- navigation -----
@@ -372,9 +372,9 @@ async def back(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     current = await _current(state)
     step = STEPS[max(STEPS.index(current) - 1, 0)]
     if step == S.photo:
@@ -398,9 +398,9 @@ async def line_chosen(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     order = await service.order_of(ctx.user_id, await ctx.draft(), uow)
     line = next((ln for ln in order.lines if str(ln.id) == callback_data.value), None)
     if line is None:
@@ -421,10 +421,10 @@ async def line_quantity(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     assert message.text is not None
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     data = await state.get_data()
     draft = await ctx.draft()
     order = await service.order_of(ctx.user_id, draft, uow)
@@ -444,9 +444,9 @@ async def lines_done(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     await _advance(S.lines, ctx, service.finish_lines(await ctx.draft()))
 
 
@@ -462,9 +462,9 @@ async def keep_declared_value(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     await _advance(S.declared_value, ctx, await ctx.draft())
 
 
@@ -475,10 +475,10 @@ async def text_answer(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     assert message.text is not None
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     step = await _current(state)
     draft = await ctx.draft()
     if step == S.declared_value:
@@ -518,9 +518,9 @@ async def tracking_acknowledged(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     await _advance(S.tracking, ctx, service.acknowledge_tracking(await ctx.draft()))
 
 
@@ -535,9 +535,9 @@ async def goods_toggled(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     await ctx.save(service.toggle_goods(await ctx.draft(), callback_data.value))
     await _prompt(S.goods, ctx)
 
@@ -549,9 +549,9 @@ async def goods_done(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     await _advance(S.goods, ctx, await ctx.draft())
 
 
@@ -563,9 +563,9 @@ async def warehouse_chosen(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     if not callback_data.value.isdigit():
         raise InvalidInput("errors.invalid_choice")
     draft = await service.choose_warehouse(
@@ -582,9 +582,9 @@ async def method_chosen(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     draft = await service.choose_method(ctx.user_id, await ctx.draft(), callback_data.value, uow)
     await _advance(S.method, ctx, draft)
 
@@ -599,10 +599,10 @@ async def photo_received(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     assert message.photo
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     draft = service.set_photo(await ctx.draft(), message.photo[-1].file_id)
     await _advance(S.photo, ctx, draft)
 
@@ -663,9 +663,9 @@ async def confirm(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
-    ctx = _ctx(event_from_user, state, uow, responder, settings)
+    ctx = _ctx(event_from_user, state, uow, responder, config)
     data = await state.get_data()
     acknowledged = (
         data.get("shown_warnings", [])
@@ -734,7 +734,7 @@ async def expecting_button(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     responder.reply("registration.use_buttons")
-    await _prompt(await _current(state), _ctx(event_from_user, state, uow, responder, settings))
+    await _prompt(await _current(state), _ctx(event_from_user, state, uow, responder, config))

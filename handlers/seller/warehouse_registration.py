@@ -15,13 +15,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.settings import Settings
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
 from domain.services import warehouses as service
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
+from handlers.config import HandlerConfig
 from handlers.keyboards import country_buttons, country_from_text, navigation_row
 from handlers.responder import Button, Keyboard, Responder
 
@@ -493,7 +493,7 @@ async def submit(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     data = await state.get_data()
     warehouse = await service.register_warehouse(
@@ -511,7 +511,7 @@ async def submit(
             capabilities=data["capabilities"],
             documents=_documents(data),
         ),
-        settings.operator_ids,
+        config.operator_ids,
         uow,
     )
     await state.clear()

@@ -8,12 +8,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.settings import Settings
 from domain.errors import InvalidInput
 from domain.model import DocumentKind, Warehouse, WarehouseStatus
 from domain.services import warehouses as service
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.config import HandlerConfig
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
 from handlers.seller.warehouse_registration import uploaded_document
@@ -184,7 +184,7 @@ async def new_value(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
@@ -211,7 +211,7 @@ async def new_value(
         )
         return
     await service.edit_warehouse(
-        event_from_user.id, warehouse.id, field, message.text, settings.operator_ids, uow
+        event_from_user.id, warehouse.id, field, message.text, config.operator_ids, uow
     )
     await state.clear()
     responder.reply("warehouse.saved", name=warehouse.name, back_to_review=False)
@@ -225,12 +225,12 @@ async def save_confirmed(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     data = await state.get_data()
     field = service.EditableField(data["field"])
     back_to_review = await service.edit_warehouse(
-        event_from_user.id, data["warehouse_id"], field, data["value"], settings.operator_ids, uow
+        event_from_user.id, data["warehouse_id"], field, data["value"], config.operator_ids, uow
     )
     await state.clear()
     if query.message is not None:
@@ -329,10 +329,10 @@ async def resubmit_pressed(
     state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    settings: Settings,
+    config: HandlerConfig,
 ) -> None:
     warehouse = await service.resubmit(
-        event_from_user.id, callback_data.warehouse_id, settings.operator_ids, uow
+        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
     await state.clear()
     if query.message is not None:

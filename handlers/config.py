@@ -1,0 +1,22 @@
+"""The configuration values handlers read, injected as plain values.
+
+Handlers never see the application's `Settings` (that is `bot/`'s, and handlers never import
+`bot/`): the composition root (`bot/app.py`) builds one `HandlerConfig` from the settings and
+puts it in the Dispatcher's workflow data as `config`, so a handler asks for
+`config: HandlerConfig`. A handler that needs another setting adds a field here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class HandlerConfig:
+    # Telegram user ids of platform operators (OPERATOR_IDS).
+    operator_ids: frozenset[int]
+    # Orders worth more than this need a photo of the packed parcel (PARCEL_PHOTO_MIN_ORDER_VALUE).
+    parcel_photo_min_order_value: Decimal
+    # Days the outbox keeps a sent notification; /privacy states it (OUTBOX_RETENTION_DAYS).
+    outbox_retention_days: int
