@@ -19,28 +19,28 @@ from handlers.seller import (
 
 
 def get_routers() -> list[Router]:
-    """Every router in the order they are tried; `/cancel` and commands come before states."""
+    """New routers, in the order they are tried; `/cancel` and commands come before states.
+
+    Each feature module builds its router in `build_router()`, so every call gives a fresh set
+    that a new Dispatcher can own (a restart in the sandbox or a test builds another one).
+    """
     feature_routers = [
         # Commands and menus first, so they work in the middle of a conversation...
-        common.router,
-        warehouses.router,
-        orders.router,
-        logistics_settings.router,
-        review.router,
-        compliance.router,
+        common.build_router(),
+        warehouses.build_router(),
+        orders.build_router(),
+        logistics_settings.build_router(),
+        review.build_router(),
+        compliance.build_router(),
         # ...then the conversations, which take free text in their states.
-        registration.router,
-        warehouse_registration.router,
-        new_order.router,
-        shipping.router,
+        registration.build_router(),
+        warehouse_registration.build_router(),
+        new_order.build_router(),
+        shipping.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
-        order_import.router,
-        fallback.router,
+        order_import.build_router(),
+        fallback.build_router(),
     ]
-    for router in feature_routers:
-        # Module-level routers may be attached to an earlier Dispatcher of this process
-        # (a restart in the sandbox or a test); aiogram allows one parent, so release them.
-        router._parent_router = None
     private = Router(name="private")
     # The bot talks to sellers, buyers and operators one to one.
     private.message.filter(F.chat.type == "private")

@@ -29,13 +29,10 @@ from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
 from handlers.seller import new_order, registration, warehouse_registration
 
-router = Router(name=__name__)
-
 # Deep-link payloads are untrusted: Telegram allows at most 64 of these characters.
 DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, responder: Responder) -> None:
     if await state.get_state() is None:
         responder.reply("cancel.nothing", remove_reply_keyboard=True)
@@ -44,7 +41,6 @@ async def cancel(message: Message, state: FSMContext, responder: Responder) -> N
     responder.reply("cancel.done", remove_reply_keyboard=True)
 
 
-@router.message(CommandStart(deep_link=True))
 async def start_with_link(
     message: Message, command: CommandObject, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -67,7 +63,6 @@ async def start_with_link(
     )
 
 
-@router.message(CommandStart())
 async def start(
     message: Message,
     event_from_user: User,
@@ -113,12 +108,10 @@ async def start(
         )
 
 
-@router.callback_query(RoleChoice.filter(F.role == Role.BUYER))
 async def chose_buyer(query: CallbackQuery, responder: Responder) -> None:
     responder.reply("start.buyer_info")
 
 
-@router.message(Command("help"))
 async def help_command(
     message: Message,
     event_from_user: User,
@@ -130,7 +123,6 @@ async def help_command(
     responder.reply(f"help.{role}")
 
 
-@router.message(Command("language"))
 async def language(message: Message, responder: Responder) -> None:
     responder.reply(
         "language.choose",
@@ -138,7 +130,6 @@ async def language(message: Message, responder: Responder) -> None:
     )
 
 
-@router.callback_query(LanguageChoice.filter(F.purpose == LanguagePurpose.PREFERENCE))
 async def language_chosen(
     query: CallbackQuery,
     callback_data: LanguageChoice,
@@ -155,7 +146,6 @@ async def language_chosen(
     )
 
 
-@router.message(Command("privacy"))
 async def privacy(message: Message, responder: Responder, config: HandlerConfig) -> None:
     responder.reply(
         "privacy.policy",
@@ -164,7 +154,6 @@ async def privacy(message: Message, responder: Responder, config: HandlerConfig)
     )
 
 
-@router.message(Command("delete_my_data"))
 async def delete_my_data(message: Message, responder: Responder) -> None:
     responder.reply(
         "erasure.confirm",
@@ -175,7 +164,6 @@ async def delete_my_data(message: Message, responder: Responder) -> None:
     )
 
 
-@router.callback_query(ErasureAction.filter())
 async def erasure_decided(
     query: CallbackQuery,
     callback_data: ErasureAction,
@@ -196,3 +184,21 @@ async def erasure_decided(
     await state.clear()
     await uow.conversation_states.delete_for_user(event_from_user.id)
     responder.reply("erasure.done", remove_reply_keyboard=True)
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(start_with_link, CommandStart(deep_link=True))
+    router.message.register(start, CommandStart())
+    router.callback_query.register(chose_buyer, RoleChoice.filter(F.role == Role.BUYER))
+    router.message.register(help_command, Command("help"))
+    router.message.register(language, Command("language"))
+    router.callback_query.register(
+        language_chosen, LanguageChoice.filter(F.purpose == LanguagePurpose.PREFERENCE)
+    )
+    router.message.register(privacy, Command("privacy"))
+    router.message.register(delete_my_data, Command("delete_my_data"))
+    router.callback_query.register(erasure_decided, ErasureAction.filter())
+    return router

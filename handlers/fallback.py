@@ -17,8 +17,6 @@ from handlers.seller.shipping import ShippingDocumentForm
 from handlers.seller.warehouse_registration import WarehouseRegistration
 from handlers.seller.warehouses import WarehouseChange
 
-router = Router(name=__name__)
-
 # Each conversation, by the name its pop-up uses to tell the user where they are.
 CONVERSATIONS: dict[str, type[StatesGroup]] = {
     "store_registration": SellerRegistration,
@@ -39,7 +37,6 @@ def conversation_of(state: str | None) -> str | None:
     return next((name for name, group in CONVERSATIONS.items() if state in group), None)
 
 
-@router.callback_query()
 async def stale_button(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     # Old buttons, buttons of a finished conversation, or forged callback data. In the middle
     # of a conversation, say how to go on with it: "Send /start" would only confuse.
@@ -53,6 +50,13 @@ async def stale_button(query: CallbackQuery, state: FSMContext, responder: Respo
         )
 
 
-@router.message()
 async def not_understood(message: Message, responder: Responder) -> None:
     responder.reply("common.not_understood")
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.callback_query.register(stale_button)
+    router.message.register(not_understood)
+    return router

@@ -13,8 +13,6 @@ from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
 from handlers.responder import Button, Responder
 
-router = Router(name=__name__)
-
 
 async def _show(
     user_id: int, page: int, config: HandlerConfig, uow: UnitOfWork, responder: Responder
@@ -49,7 +47,6 @@ async def _show(
     )
 
 
-@router.message(Command("compliance"))
 async def compliance_command(
     message: Message,
     event_from_user: User,
@@ -60,7 +57,6 @@ async def compliance_command(
     await _show(event_from_user.id, 0, config, uow, responder)
 
 
-@router.callback_query(ReviewAction.filter(F.step == ReviewStep.FINDINGS))
 async def findings_page(
     query: CallbackQuery,
     callback_data: ReviewAction,
@@ -70,3 +66,13 @@ async def findings_page(
     config: HandlerConfig,
 ) -> None:
     await _show(event_from_user.id, max(callback_data.page, 0), config, uow, responder)
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(compliance_command, Command("compliance"))
+    router.callback_query.register(
+        findings_page, ReviewAction.filter(F.step == ReviewStep.FINDINGS)
+    )
+    return router

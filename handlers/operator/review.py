@@ -20,8 +20,6 @@ from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
 from handlers.responder import Button, Keyboard, Responder
 
-router = Router(name=__name__)
-
 PAGE_SIZE = 10
 
 
@@ -69,7 +67,6 @@ async def _show_list(
     )
 
 
-@router.message(Command("review"))
 async def review_command(
     message: Message,
     event_from_user: User,
@@ -84,7 +81,6 @@ async def review_command(
     await _show_list(WarehouseStatus.PENDING_REVIEW, 0, uow, responder)
 
 
-@router.callback_query(ReviewAction.filter(F.step.in_({ReviewStep.QUEUE, ReviewStep.VERIFIED})))
 async def list_pressed(
     query: CallbackQuery,
     callback_data: ReviewAction,
@@ -102,7 +98,6 @@ async def list_pressed(
     await _show_list(status, callback_data.page, uow, responder)
 
 
-@router.callback_query(ReviewAction.filter(F.step == ReviewStep.OPEN))
 async def open_pressed(
     query: CallbackQuery,
     callback_data: ReviewAction,
@@ -154,7 +149,6 @@ async def open_pressed(
     )
 
 
-@router.callback_query(ReviewAction.filter(F.step == ReviewStep.DECIDE))
 async def decision_pressed(
     query: CallbackQuery,
     callback_data: ReviewAction,
@@ -184,7 +178,6 @@ async def decision_pressed(
     )
 
 
-@router.message(ReviewNote.text, F.text)
 async def note_given(
     message: Message,
     event_from_user: User,
@@ -205,6 +198,21 @@ async def note_given(
     )
 
 
-@router.message(ReviewNote.text)
 async def expecting_note(message: Message, responder: Responder) -> None:
     responder.reply("registration.expecting_text")
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(review_command, Command("review"))
+    router.callback_query.register(
+        list_pressed, ReviewAction.filter(F.step.in_({ReviewStep.QUEUE, ReviewStep.VERIFIED}))
+    )
+    router.callback_query.register(open_pressed, ReviewAction.filter(F.step == ReviewStep.OPEN))
+    router.callback_query.register(
+        decision_pressed, ReviewAction.filter(F.step == ReviewStep.DECIDE)
+    )
+    router.message.register(note_given, ReviewNote.text, F.text)
+    router.message.register(expecting_note, ReviewNote.text)
+    return router

@@ -24,8 +24,6 @@ from domain.unit_of_work import UnitOfWork
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
 
-router = Router(name=__name__)
-
 
 class RateCardUpload(StatesGroup):
     waiting_file = State()
@@ -68,7 +66,6 @@ def _card_params(card: RateCard, custom: bool) -> dict[str, Any]:
 # ----- /budget -----
 
 
-@router.message(Command("budget"))
 async def budget(
     message: Message,
     command: CommandObject,
@@ -96,7 +93,6 @@ def _rates_keyboard() -> list[list[Button]]:
     ]
 
 
-@router.message(Command("rates"))
 async def rates(
     message: Message,
     event_from_user: User,
@@ -114,7 +110,6 @@ async def rates(
     )
 
 
-@router.message(RateCardUpload.waiting_file, F.document)
 async def rate_card_file(
     message: Message,
     event_from_user: User,
@@ -132,14 +127,10 @@ async def rate_card_file(
     responder.reply("logistics.rates_saved", **_card_params(card, custom=True))
 
 
-@router.message(RateCardUpload.waiting_file)
 async def rate_card_expected(message: Message, responder: Responder) -> None:
     responder.reply("logistics.rates_expecting_file", keyboard=_rates_keyboard())
 
 
-@router.callback_query(
-    StateFilter(RateCardUpload), RateCardForm.filter(F.action == RateCardAction.RESET)
-)
 async def rate_card_reset(
     query: CallbackQuery,
     event_from_user: User,
@@ -154,9 +145,6 @@ async def rate_card_reset(
     responder.reply("logistics.rates_reset_done", **_card_params(card, custom=False))
 
 
-@router.callback_query(
-    StateFilter(RateCardUpload), RateCardForm.filter(F.action == RateCardAction.CANCEL)
-)
 async def rate_card_cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     await state.clear()
     if query.message is not None:
@@ -167,7 +155,6 @@ async def rate_card_cancel(query: CallbackQuery, state: FSMContext, responder: R
 # ----- /fx -----
 
 
-@router.message(Command("fx"))
 async def exchange_rates(
     message: Message,
     command: CommandObject,
@@ -200,7 +187,6 @@ async def exchange_rates(
 # ----- /costs -----
 
 
-@router.message(Command("costs"))
 async def costs(
     message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -224,3 +210,25 @@ async def costs(
             for row in report.rows
         ],
     )
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(budget, Command("budget"))
+    router.message.register(rates, Command("rates"))
+    router.message.register(rate_card_file, RateCardUpload.waiting_file, F.document)
+    router.message.register(rate_card_expected, RateCardUpload.waiting_file)
+    router.callback_query.register(
+        rate_card_reset,
+        StateFilter(RateCardUpload),
+        RateCardForm.filter(F.action == RateCardAction.RESET),
+    )
+    router.callback_query.register(
+        rate_card_cancel,
+        StateFilter(RateCardUpload),
+        RateCardForm.filter(F.action == RateCardAction.CANCEL),
+    )
+    router.message.register(exchange_rates, Command("fx"))
+    router.message.register(costs, Command("costs"))
+    return router

@@ -29,8 +29,6 @@ from handlers.keyboards import country_buttons, navigation_row
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
 
-router = Router(name=__name__)
-
 
 class NewOrderConversation(StatesGroup):
     number = State()
@@ -211,7 +209,6 @@ async def resume(state: FSMContext, uow: UnitOfWork, responder: Responder) -> bo
 # ----- navigation -----
 
 
-@router.callback_query(StateFilter(N), NewOrderForm.filter(F.action == NewOrderAction.CANCEL))
 async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     await state.clear()
     if query.message is not None:
@@ -219,7 +216,6 @@ async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) 
     responder.reply("cancel.done")
 
 
-@router.callback_query(StateFilter(N), NewOrderForm.filter(F.action == NewOrderAction.BACK))
 async def back(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -243,7 +239,6 @@ async def back(
 # ----- answers -----
 
 
-@router.message(N.number, F.text)
 async def number_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -263,7 +258,6 @@ async def _accept_country(
     await _advance(state, responder, uow, N.country, **changes)
 
 
-@router.callback_query(N.country, CountryChoice.filter())
 async def country_pressed(
     query: CallbackQuery,
     callback_data: CountryChoice,
@@ -274,7 +268,6 @@ async def country_pressed(
     await _accept_country(callback_data.code, state, uow, responder)
 
 
-@router.message(N.country, F.text)
 async def country_typed(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -289,7 +282,6 @@ async def country_typed(
     await _accept_country(message.text, state, uow, responder)
 
 
-@router.message(N.postcode, F.text)
 async def postcode_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -299,7 +291,6 @@ async def postcode_answer(
     await _advance(state, responder, uow, N.postcode, postcode=postcode)
 
 
-@router.callback_query(N.postcode, NewOrderForm.filter(F.action == NewOrderAction.SKIP))
 async def postcode_skipped(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -320,7 +311,6 @@ async def _accept_currency(
     await _advance(state, responder, uow, N.currency, currency=currency)
 
 
-@router.callback_query(N.currency, NewOrderForm.filter(F.action == NewOrderAction.CURRENCY))
 async def currency_pressed(
     query: CallbackQuery,
     callback_data: NewOrderForm,
@@ -331,7 +321,6 @@ async def currency_pressed(
     await _accept_currency(callback_data.value, state, uow, responder)
 
 
-@router.message(N.currency, F.text)
 async def currency_typed(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -339,7 +328,6 @@ async def currency_typed(
     await _accept_currency(message.text, state, uow, responder)
 
 
-@router.message(N.product_name, F.text)
 async def product_name_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -353,7 +341,6 @@ async def _update_line(state: FSMContext, **fields: Any) -> dict[str, Any]:
     return {**data.get("line", {}), **fields}
 
 
-@router.message(N.sku, F.text)
 async def sku_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -362,7 +349,6 @@ async def sku_answer(
     await _advance(state, responder, uow, N.sku, line=line)
 
 
-@router.callback_query(N.sku, NewOrderForm.filter(F.action == NewOrderAction.SKIP))
 async def sku_skipped(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -370,7 +356,6 @@ async def sku_skipped(
     await _advance(state, responder, uow, N.sku, line=line)
 
 
-@router.message(N.quantity, F.text)
 async def quantity_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -379,7 +364,6 @@ async def quantity_answer(
     await _advance(state, responder, uow, N.quantity, line=line)
 
 
-@router.message(N.unit_price, F.text)
 async def unit_price_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -391,7 +375,6 @@ async def unit_price_answer(
     await _advance(state, responder, uow, N.unit_price, lines=lines, line={})
 
 
-@router.callback_query(N.more_lines, NewOrderForm.filter(F.action == NewOrderAction.ADD_LINE))
 async def add_line(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -402,7 +385,6 @@ async def add_line(
     _prompt(N.product_name, data, responder, uow)
 
 
-@router.callback_query(N.more_lines, NewOrderForm.filter(F.action == NewOrderAction.LINES_DONE))
 async def lines_done(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -412,7 +394,6 @@ async def lines_done(
     await _advance(state, responder, uow, N.more_lines)
 
 
-@router.callback_query(N.ship_by, NewOrderForm.filter(F.action == NewOrderAction.IN_DAYS))
 async def ship_by_pressed(
     query: CallbackQuery,
     callback_data: NewOrderForm,
@@ -427,7 +408,6 @@ async def ship_by_pressed(
     await _advance(state, responder, uow, N.ship_by, ship_by=ship_by.isoformat())
 
 
-@router.message(N.ship_by, F.text)
 async def ship_by_typed(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -436,7 +416,6 @@ async def ship_by_typed(
     await _advance(state, responder, uow, N.ship_by, ship_by=ship_by.isoformat())
 
 
-@router.callback_query(N.summary, NewOrderForm.filter(F.action == NewOrderAction.EDIT))
 async def edit_part(
     query: CallbackQuery,
     callback_data: NewOrderForm,
@@ -455,7 +434,6 @@ async def edit_part(
     _prompt(group[0], data, responder, uow)
 
 
-@router.callback_query(N.summary, NewOrderForm.filter(F.action == NewOrderAction.CREATE))
 async def create(
     query: CallbackQuery,
     event_from_user: User,
@@ -486,14 +464,62 @@ async def create(
 # ----- anything else while in the conversation -----
 
 
-@router.message(StateFilter(*TEXT_STEPS, N.country, N.currency, N.ship_by))
 async def expecting_text(message: Message, responder: Responder) -> None:
     responder.reply("registration.expecting_text")
 
 
-@router.message(StateFilter(N.more_lines, N.summary))
 async def expecting_button(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
     responder.reply("registration.use_buttons")
     _prompt(await _current(state), await state.get_data(), responder, uow)
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.callback_query.register(
+        cancel, StateFilter(N), NewOrderForm.filter(F.action == NewOrderAction.CANCEL)
+    )
+    router.callback_query.register(
+        back, StateFilter(N), NewOrderForm.filter(F.action == NewOrderAction.BACK)
+    )
+    router.message.register(number_answer, N.number, F.text)
+    router.callback_query.register(country_pressed, N.country, CountryChoice.filter())
+    router.message.register(country_typed, N.country, F.text)
+    router.message.register(postcode_answer, N.postcode, F.text)
+    router.callback_query.register(
+        postcode_skipped, N.postcode, NewOrderForm.filter(F.action == NewOrderAction.SKIP)
+    )
+    router.callback_query.register(
+        currency_pressed, N.currency, NewOrderForm.filter(F.action == NewOrderAction.CURRENCY)
+    )
+    router.message.register(currency_typed, N.currency, F.text)
+    router.message.register(product_name_answer, N.product_name, F.text)
+    router.message.register(sku_answer, N.sku, F.text)
+    router.callback_query.register(
+        sku_skipped, N.sku, NewOrderForm.filter(F.action == NewOrderAction.SKIP)
+    )
+    router.message.register(quantity_answer, N.quantity, F.text)
+    router.message.register(unit_price_answer, N.unit_price, F.text)
+    router.callback_query.register(
+        add_line, N.more_lines, NewOrderForm.filter(F.action == NewOrderAction.ADD_LINE)
+    )
+    router.callback_query.register(
+        lines_done, N.more_lines, NewOrderForm.filter(F.action == NewOrderAction.LINES_DONE)
+    )
+    router.callback_query.register(
+        ship_by_pressed, N.ship_by, NewOrderForm.filter(F.action == NewOrderAction.IN_DAYS)
+    )
+    router.message.register(ship_by_typed, N.ship_by, F.text)
+    router.callback_query.register(
+        edit_part, N.summary, NewOrderForm.filter(F.action == NewOrderAction.EDIT)
+    )
+    router.callback_query.register(
+        create, N.summary, NewOrderForm.filter(F.action == NewOrderAction.CREATE)
+    )
+    router.message.register(
+        expecting_text, StateFilter(*TEXT_STEPS, N.country, N.currency, N.ship_by)
+    )
+    router.message.register(expecting_button, StateFilter(N.more_lines, N.summary))
+    return router

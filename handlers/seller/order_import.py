@@ -19,8 +19,6 @@ from domain.services.warehouses import seller_of
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Responder
 
-router = Router(name=__name__)
-
 ORDER_FILE_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".xlsb")
 # A report lists at most this many skipped rows; a file with more is mostly wrong anyway.
 REPORT_MAX_ROWS = 40
@@ -43,7 +41,6 @@ def _is_order_file(message: Message) -> bool:
     return name.lower().endswith(ORDER_FILE_SUFFIXES)
 
 
-@router.message(StateFilter(None), F.document, F.func(_is_order_file))
 async def order_file(
     message: Message,
     event_from_user: User,
@@ -78,3 +75,10 @@ async def order_file(
         skipped_total=len(report.skipped),
         not_shown=max(0, len(report.skipped) - REPORT_MAX_ROWS),
     )
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(order_file, StateFilter(None), F.document, F.func(_is_order_file))
+    return router

@@ -24,8 +24,6 @@ from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import new_order, order_import
 from handlers.shipping_callbacks import ShipOrder
 
-router = Router(name=__name__)
-
 A = OrderMenuAction
 FILTER_ROWS = (
     (OrderFilter.AWAITING, OrderFilter.TO_SHIP),
@@ -146,7 +144,6 @@ async def _leave_cancellation(state: FSMContext) -> None:
 # ----- commands -----
 
 
-@router.message(Command("orders"))
 async def orders_command(
     message: Message,
     event_from_user: User,
@@ -158,7 +155,6 @@ async def orders_command(
     await show_list(event_from_user.id, OrderFilter.AWAITING, 0, uow, responder)
 
 
-@router.message(Command("neworder"))
 async def new_order_command(
     message: Message,
     event_from_user: User,
@@ -169,7 +165,6 @@ async def new_order_command(
     await new_order.begin(event_from_user.id, state, uow, responder)
 
 
-@router.message(Command("import"))
 async def import_command(
     message: Message,
     event_from_user: User,
@@ -186,7 +181,6 @@ async def import_command(
 # ----- buttons -----
 
 
-@router.callback_query(OrderMenu.filter(F.action == A.LIST))
 async def list_pressed(
     query: CallbackQuery,
     callback_data: OrderMenu,
@@ -197,7 +191,6 @@ async def list_pressed(
     await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
 
 
-@router.callback_query(OrderMenu.filter(F.action == A.VIEW))
 async def view_pressed(
     query: CallbackQuery,
     callback_data: OrderMenu,
@@ -209,7 +202,6 @@ async def view_pressed(
     show_card(order, uow, responder, callback_data.listing, callback_data.page)
 
 
-@router.callback_query(OrderMenu.filter(F.action == A.CONFIRM))
 async def confirm_pressed(
     query: CallbackQuery,
     callback_data: OrderMenu,
@@ -236,7 +228,6 @@ async def confirm_pressed(
     )
 
 
-@router.callback_query(OrderMenu.filter(F.action == A.CANCEL))
 async def cancel_pressed(
     query: CallbackQuery,
     callback_data: OrderMenu,
@@ -262,7 +253,6 @@ async def cancel_pressed(
     )
 
 
-@router.callback_query(OrderMenu.filter(F.action == A.KEEP))
 async def keep_pressed(
     query: CallbackQuery,
     callback_data: OrderMenu,
@@ -278,7 +268,6 @@ async def keep_pressed(
     show_card(order, uow, responder)
 
 
-@router.message(OrderCancellation.reason, F.text)
 async def cancel_reason(
     message: Message,
     event_from_user: User,
@@ -298,6 +287,21 @@ async def cancel_reason(
     )
 
 
-@router.message(OrderCancellation.reason)
 async def expecting_reason(message: Message, responder: Responder) -> None:
     responder.reply("registration.expecting_text")
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(orders_command, Command("orders"))
+    router.message.register(new_order_command, Command("neworder"))
+    router.message.register(import_command, Command("import"))
+    router.callback_query.register(list_pressed, OrderMenu.filter(F.action == A.LIST))
+    router.callback_query.register(view_pressed, OrderMenu.filter(F.action == A.VIEW))
+    router.callback_query.register(confirm_pressed, OrderMenu.filter(F.action == A.CONFIRM))
+    router.callback_query.register(cancel_pressed, OrderMenu.filter(F.action == A.CANCEL))
+    router.callback_query.register(keep_pressed, OrderMenu.filter(F.action == A.KEEP))
+    router.message.register(cancel_reason, OrderCancellation.reason, F.text)
+    router.message.register(expecting_reason, OrderCancellation.reason)
+    return router

@@ -28,8 +28,6 @@ from handlers.callbacks import (
 from handlers.keyboards import country_buttons, country_from_text, language_keyboard
 from handlers.responder import Button, Keyboard, Responder
 
-router = Router(name=__name__)
-
 
 class SellerRegistration(StatesGroup):
     store_name = State()
@@ -124,7 +122,6 @@ async def resume(state: FSMContext, responder: Responder) -> bool:
     return False
 
 
-@router.callback_query(RoleChoice.filter(F.role == Role.SELLER))
 async def begin(
     query: CallbackQuery,
     event_from_user: User,
@@ -142,7 +139,6 @@ async def begin(
     _prompt(SellerRegistration.store_name, {}, responder)
 
 
-@router.message(SellerRegistration.store_name, F.text)
 async def store_name_given(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
     await _advance(
@@ -153,7 +149,6 @@ async def store_name_given(message: Message, state: FSMContext, responder: Respo
     )
 
 
-@router.message(SellerRegistration.country, F.text)
 async def country_typed(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
     country = country_from_text(message.text, responder, NAVIGATION)
@@ -161,7 +156,6 @@ async def country_typed(message: Message, state: FSMContext, responder: Responde
         await _advance(state, responder, SellerRegistration.country, country=country)
 
 
-@router.callback_query(SellerRegistration.country, CountryChoice.filter())
 async def country_pressed(
     query: CallbackQuery, callback_data: CountryChoice, state: FSMContext, responder: Responder
 ) -> None:
@@ -170,9 +164,6 @@ async def country_pressed(
     await _advance(state, responder, SellerRegistration.country, country=callback_data.code.upper())
 
 
-@router.callback_query(
-    SellerRegistration.language, LanguageChoice.filter(F.purpose == LanguagePurpose.REGISTRATION)
-)
 async def language_pressed(
     query: CallbackQuery, callback_data: LanguageChoice, state: FSMContext, responder: Responder
 ) -> None:
@@ -182,8 +173,6 @@ async def language_pressed(
     await _advance(state, responder, SellerRegistration.language, locale=locale)
 
 
-@router.message(SellerRegistration.language)
-@router.message(SellerRegistration.summary)
 async def expecting_a_button(message: Message, state: FSMContext, responder: Responder) -> None:
     responder.reply("registration.use_buttons")
     current = await state.get_state()
@@ -191,15 +180,10 @@ async def expecting_a_button(message: Message, state: FSMContext, responder: Res
     _prompt(step, await state.get_data(), responder)
 
 
-@router.message(SellerRegistration.store_name)
-@router.message(SellerRegistration.country)
 async def expecting_text(message: Message, responder: Responder) -> None:
     responder.reply("registration.expecting_text")
 
 
-@router.callback_query(
-    SellerRegistration.summary, RegistrationAction.filter(F.step == RegistrationStep.CONFIRM)
-)
 async def confirm(
     query: CallbackQuery,
     event_from_user: User,
@@ -231,9 +215,6 @@ EDIT_TARGETS = {
 }
 
 
-@router.callback_query(
-    SellerRegistration.summary, RegistrationAction.filter(F.step.in_(EDIT_TARGETS))
-)
 async def edit_field(
     query: CallbackQuery, callback_data: RegistrationAction, state: FSMContext, responder: Responder
 ) -> None:
@@ -243,9 +224,6 @@ async def edit_field(
     _prompt(step, data, responder)
 
 
-@router.callback_query(
-    SellerRegistration(), RegistrationAction.filter(F.step == RegistrationStep.BACK)
-)
 async def back(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     current = await state.get_state()
     index = next((i for i, s in enumerate(STEP_ORDER) if s.state == current), 0)
@@ -255,11 +233,43 @@ async def back(query: CallbackQuery, state: FSMContext, responder: Responder) ->
     _prompt(step, data, responder)
 
 
-@router.callback_query(
-    SellerRegistration(), RegistrationAction.filter(F.step == RegistrationStep.CANCEL)
-)
 async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     await state.clear()
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
     responder.reply("cancel.done")
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.callback_query.register(begin, RoleChoice.filter(F.role == Role.SELLER))
+    router.message.register(store_name_given, SellerRegistration.store_name, F.text)
+    router.message.register(country_typed, SellerRegistration.country, F.text)
+    router.callback_query.register(
+        country_pressed, SellerRegistration.country, CountryChoice.filter()
+    )
+    router.callback_query.register(
+        language_pressed,
+        SellerRegistration.language,
+        LanguageChoice.filter(F.purpose == LanguagePurpose.REGISTRATION),
+    )
+    router.message.register(expecting_a_button, SellerRegistration.language)
+    router.message.register(expecting_a_button, SellerRegistration.summary)
+    router.message.register(expecting_text, SellerRegistration.store_name)
+    router.message.register(expecting_text, SellerRegistration.country)
+    router.callback_query.register(
+        confirm,
+        SellerRegistration.summary,
+        RegistrationAction.filter(F.step == RegistrationStep.CONFIRM),
+    )
+    router.callback_query.register(
+        edit_field, SellerRegistration.summary, RegistrationAction.filter(F.step.in_(EDIT_TARGETS))
+    )
+    router.callback_query.register(
+        back, SellerRegistration(), RegistrationAction.filter(F.step == RegistrationStep.BACK)
+    )
+    router.callback_query.register(
+        cancel, SellerRegistration(), RegistrationAction.filter(F.step == RegistrationStep.CANCEL)
+    )
+    return router

@@ -39,8 +39,6 @@ from templates.shipping_document import (
     render_shipping_document,
 )
 
-router = Router(name=__name__)
-
 
 class ShippingDocumentForm(StatesGroup):
     lines = State()
@@ -326,7 +324,6 @@ def _ctx(
 # ----- entry points -----
 
 
-@router.callback_query(ShipOrder.filter())
 async def start_from_card(
     query: CallbackQuery,
     callback_data: ShipOrder,
@@ -340,7 +337,6 @@ async def start_from_card(
     await _begin(_ctx(event_from_user, state, uow, responder, config), draft)
 
 
-@router.message(Command("ship"))
 async def start_from_command(
     message: Message,
     command: CommandObject,
@@ -357,7 +353,6 @@ async def start_from_command(
 # ----- navigation -----
 
 
-@router.callback_query(StateFilter(S), ShippingForm.filter(F.action == ShippingFormAction.CANCEL))
 async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     await state.clear()
     if query.message is not None:
@@ -365,7 +360,6 @@ async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) 
     responder.reply("cancel.done")
 
 
-@router.callback_query(StateFilter(S), ShippingForm.filter(F.action == ShippingFormAction.BACK))
 async def back(
     query: CallbackQuery,
     event_from_user: User,
@@ -390,7 +384,6 @@ async def back(
 # ----- lines -----
 
 
-@router.callback_query(S.lines, ShippingForm.filter(F.action == ShippingFormAction.EDIT_LINE))
 async def line_chosen(
     query: CallbackQuery,
     callback_data: ShippingForm,
@@ -414,7 +407,6 @@ async def line_chosen(
     )
 
 
-@router.message(S.lines, F.text)
 async def line_quantity(
     message: Message,
     event_from_user: User,
@@ -437,7 +429,6 @@ async def line_quantity(
     _prompt_lines(order, draft, responder)
 
 
-@router.callback_query(S.lines, ShippingForm.filter(F.action == ShippingFormAction.LINES_DONE))
 async def lines_done(
     query: CallbackQuery,
     event_from_user: User,
@@ -453,9 +444,6 @@ async def lines_done(
 # ----- typed answers -----
 
 
-@router.callback_query(
-    S.declared_value, ShippingForm.filter(F.action == ShippingFormAction.KEEP_VALUE)
-)
 async def keep_declared_value(
     query: CallbackQuery,
     event_from_user: User,
@@ -468,7 +456,6 @@ async def keep_declared_value(
     await _advance(S.declared_value, ctx, await ctx.draft())
 
 
-@router.message(StateFilter(*TEXT_STEPS), F.text)
 async def text_answer(
     message: Message,
     event_from_user: User,
@@ -511,7 +498,6 @@ async def text_answer(
     await _advance(step, ctx, draft)
 
 
-@router.callback_query(S.tracking, ShippingForm.filter(F.action == ShippingFormAction.ACK_TRACKING))
 async def tracking_acknowledged(
     query: CallbackQuery,
     event_from_user: User,
@@ -527,7 +513,6 @@ async def tracking_acknowledged(
 # ----- goods, warehouse, method -----
 
 
-@router.callback_query(S.goods, ShippingForm.filter(F.action == ShippingFormAction.TOGGLE_GOODS))
 async def goods_toggled(
     query: CallbackQuery,
     callback_data: ShippingForm,
@@ -542,7 +527,6 @@ async def goods_toggled(
     await _prompt(S.goods, ctx)
 
 
-@router.callback_query(S.goods, ShippingForm.filter(F.action == ShippingFormAction.GOODS_DONE))
 async def goods_done(
     query: CallbackQuery,
     event_from_user: User,
@@ -555,7 +539,6 @@ async def goods_done(
     await _advance(S.goods, ctx, await ctx.draft())
 
 
-@router.callback_query(S.warehouse, ShippingForm.filter(F.action == ShippingFormAction.WAREHOUSE))
 async def warehouse_chosen(
     query: CallbackQuery,
     callback_data: ShippingForm,
@@ -574,7 +557,6 @@ async def warehouse_chosen(
     await _advance(S.warehouse, ctx, draft)
 
 
-@router.callback_query(S.method, ShippingForm.filter(F.action == ShippingFormAction.METHOD))
 async def method_chosen(
     query: CallbackQuery,
     callback_data: ShippingForm,
@@ -592,7 +574,6 @@ async def method_chosen(
 # ----- photo -----
 
 
-@router.message(S.photo, F.photo)
 async def photo_received(
     message: Message,
     event_from_user: User,
@@ -649,12 +630,6 @@ def _document_view(
     )
 
 
-@router.callback_query(
-    S.summary,
-    ShippingForm.filter(
-        F.action.in_({ShippingFormAction.CONFIRM, ShippingFormAction.ACK_WARNINGS})
-    ),
-)
 async def confirm(
     query: CallbackQuery,
     callback_data: ShippingForm,
@@ -717,17 +692,14 @@ async def confirm(
 # ----- anything else while in the conversation -----
 
 
-@router.message(StateFilter(*TEXT_STEPS))
 async def expecting_text(message: Message, responder: Responder) -> None:
     responder.reply("registration.expecting_text")
 
 
-@router.message(S.photo)
 async def expecting_photo(message: Message, responder: Responder) -> None:
     responder.reply("shipping.expecting_photo")
 
 
-@router.message(StateFilter(S.lines, S.goods, S.warehouse, S.method, S.summary))
 async def expecting_button(
     message: Message,
     event_from_user: User,
@@ -738,3 +710,60 @@ async def expecting_button(
 ) -> None:
     responder.reply("registration.use_buttons")
     await _prompt(await _current(state), _ctx(event_from_user, state, uow, responder, config))
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.callback_query.register(start_from_card, ShipOrder.filter())
+    router.message.register(start_from_command, Command("ship"))
+    router.callback_query.register(
+        cancel, StateFilter(S), ShippingForm.filter(F.action == ShippingFormAction.CANCEL)
+    )
+    router.callback_query.register(
+        back, StateFilter(S), ShippingForm.filter(F.action == ShippingFormAction.BACK)
+    )
+    router.callback_query.register(
+        line_chosen, S.lines, ShippingForm.filter(F.action == ShippingFormAction.EDIT_LINE)
+    )
+    router.message.register(line_quantity, S.lines, F.text)
+    router.callback_query.register(
+        lines_done, S.lines, ShippingForm.filter(F.action == ShippingFormAction.LINES_DONE)
+    )
+    router.callback_query.register(
+        keep_declared_value,
+        S.declared_value,
+        ShippingForm.filter(F.action == ShippingFormAction.KEEP_VALUE),
+    )
+    router.message.register(text_answer, StateFilter(*TEXT_STEPS), F.text)
+    router.callback_query.register(
+        tracking_acknowledged,
+        S.tracking,
+        ShippingForm.filter(F.action == ShippingFormAction.ACK_TRACKING),
+    )
+    router.callback_query.register(
+        goods_toggled, S.goods, ShippingForm.filter(F.action == ShippingFormAction.TOGGLE_GOODS)
+    )
+    router.callback_query.register(
+        goods_done, S.goods, ShippingForm.filter(F.action == ShippingFormAction.GOODS_DONE)
+    )
+    router.callback_query.register(
+        warehouse_chosen, S.warehouse, ShippingForm.filter(F.action == ShippingFormAction.WAREHOUSE)
+    )
+    router.callback_query.register(
+        method_chosen, S.method, ShippingForm.filter(F.action == ShippingFormAction.METHOD)
+    )
+    router.message.register(photo_received, S.photo, F.photo)
+    router.callback_query.register(
+        confirm,
+        S.summary,
+        ShippingForm.filter(
+            F.action.in_({ShippingFormAction.CONFIRM, ShippingFormAction.ACK_WARNINGS})
+        ),
+    )
+    router.message.register(expecting_text, StateFilter(*TEXT_STEPS))
+    router.message.register(expecting_photo, S.photo)
+    router.message.register(
+        expecting_button, StateFilter(S.lines, S.goods, S.warehouse, S.method, S.summary)
+    )
+    return router

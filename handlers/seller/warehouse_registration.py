@@ -25,8 +25,6 @@ from handlers.config import HandlerConfig
 from handlers.keyboards import country_buttons, country_from_text, navigation_row
 from handlers.responder import Button, Keyboard, Responder
 
-router = Router(name=__name__)
-
 
 class WarehouseRegistration(StatesGroup):
     kind = State()
@@ -273,7 +271,6 @@ async def begin(state: FSMContext, responder: Responder, home_country: str) -> N
 # ----- buttons -----
 
 
-@router.callback_query(StateFilter(W), WarehouseForm.filter(F.action == WarehouseFormAction.CANCEL))
 async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     await state.clear()
     if query.message is not None:
@@ -281,7 +278,6 @@ async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) 
     responder.reply("cancel.done")
 
 
-@router.callback_query(StateFilter(W), WarehouseForm.filter(F.action == WarehouseFormAction.BACK))
 async def back(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     current = await _current(state)
     step = STEPS[max(STEPS.index(current) - 1, 0)]
@@ -290,7 +286,6 @@ async def back(query: CallbackQuery, state: FSMContext, responder: Responder) ->
     _prompt(step, data, responder)
 
 
-@router.callback_query(W.kind, WarehouseForm.filter(F.action == WarehouseFormAction.KIND))
 async def kind_chosen(
     query: CallbackQuery, callback_data: WarehouseForm, state: FSMContext, responder: Responder
 ) -> None:
@@ -315,14 +310,12 @@ async def _accept_country(code: str, state: FSMContext, responder: Responder) ->
     await _advance(state, responder, W.country, **changes)
 
 
-@router.callback_query(W.country, CountryChoice.filter())
 async def country_pressed(
     query: CallbackQuery, callback_data: CountryChoice, state: FSMContext, responder: Responder
 ) -> None:
     await _accept_country(callback_data.code, state, responder)
 
 
-@router.message(W.country, F.text)
 async def country_typed(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
     country = country_from_text(message.text, responder, _navigation(W.country))
@@ -339,7 +332,6 @@ TEXT_FIELDS = {
 }
 
 
-@router.message(StateFilter(W.name, W.street, W.city, W.region, W.contact_name), F.text)
 async def text_answer(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
     step = await _current(state)
@@ -347,7 +339,6 @@ async def text_answer(message: Message, state: FSMContext, responder: Responder)
     await _advance(state, responder, step, **{key: clean(message.text)})
 
 
-@router.message(W.postcode, F.text)
 async def postcode_answer(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
     data = await state.get_data()
@@ -355,9 +346,6 @@ async def postcode_answer(message: Message, state: FSMContext, responder: Respon
     await _advance(state, responder, W.postcode, postcode=postcode)
 
 
-@router.callback_query(
-    StateFilter(W.region, W.postcode), WarehouseForm.filter(F.action == WarehouseFormAction.SKIP)
-)
 async def skipped(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     step = await _current(state)
     data = await state.get_data()
@@ -366,7 +354,6 @@ async def skipped(query: CallbackQuery, state: FSMContext, responder: Responder)
     await _advance(state, responder, step, **{"region" if step == W.region else "postcode": None})
 
 
-@router.message(W.phone, F.text)
 async def phone_answer(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
     data = await state.get_data()
@@ -375,9 +362,6 @@ async def phone_answer(message: Message, state: FSMContext, responder: Responder
     )
 
 
-@router.callback_query(
-    W.capabilities, WarehouseForm.filter(F.action == WarehouseFormAction.TOGGLE_CAPABILITY)
-)
 async def capability_toggled(
     query: CallbackQuery, callback_data: WarehouseForm, state: FSMContext, responder: Responder
 ) -> None:
@@ -391,18 +375,12 @@ async def capability_toggled(
     _prompt(W.capabilities, data, responder)
 
 
-@router.callback_query(
-    W.capabilities, WarehouseForm.filter(F.action == WarehouseFormAction.CAPABILITIES_DONE)
-)
 async def capabilities_done(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     data = await state.get_data()
     chosen = service.check_capabilities(WarehouseKind(data["kind"]), data.get("capabilities", []))
     await _advance(state, responder, W.capabilities, capabilities=chosen)
 
 
-@router.callback_query(
-    W.documents, WarehouseForm.filter(F.action == WarehouseFormAction.DOCUMENT_KIND)
-)
 async def document_kind_chosen(
     query: CallbackQuery, callback_data: WarehouseForm, state: FSMContext, responder: Responder
 ) -> None:
@@ -439,7 +417,6 @@ def uploaded_document(message: Message, kind: DocumentKind) -> service.UploadedD
     )
 
 
-@router.message(W.documents, F.document | F.photo)
 async def document_uploaded(message: Message, state: FSMContext, responder: Responder) -> None:
     data = await state.get_data()
     missing = _missing(data)
@@ -464,9 +441,6 @@ async def document_uploaded(message: Message, state: FSMContext, responder: Resp
     _prompt_documents(data, responder, _navigation(W.documents))
 
 
-@router.callback_query(
-    W.documents, WarehouseForm.filter(F.action == WarehouseFormAction.DOCUMENTS_DONE)
-)
 async def documents_done(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     data = await state.get_data()
     if _missing(data):
@@ -474,7 +448,6 @@ async def documents_done(query: CallbackQuery, state: FSMContext, responder: Res
     await _advance(state, responder, W.documents)
 
 
-@router.callback_query(W.summary, WarehouseForm.filter(F.action == WarehouseFormAction.EDIT))
 async def edit_part(
     query: CallbackQuery, callback_data: WarehouseForm, state: FSMContext, responder: Responder
 ) -> None:
@@ -486,7 +459,6 @@ async def edit_part(
     _prompt(group[0], data, responder)
 
 
-@router.callback_query(W.summary, WarehouseForm.filter(F.action == WarehouseFormAction.SUBMIT))
 async def submit(
     query: CallbackQuery,
     event_from_user: User,
@@ -523,17 +495,14 @@ async def submit(
 # ----- anything else while in the conversation -----
 
 
-@router.message(StateFilter(*TEXT_STEPS, W.country))
 async def expecting_text(message: Message, responder: Responder) -> None:
     responder.reply("registration.expecting_text")
 
 
-@router.message(W.documents)
 async def expecting_document(message: Message, responder: Responder) -> None:
     responder.reply("warehouse.expecting_document", max_mb=service.MAX_DOCUMENT_BYTES // 2**20)
 
 
-@router.message(StateFilter(W.kind, W.capabilities, W.summary))
 async def expecting_button(message: Message, state: FSMContext, responder: Responder) -> None:
     responder.reply("registration.use_buttons")
     _prompt(await _current(state), await state.get_data(), responder)
@@ -547,3 +516,60 @@ async def resume(state: FSMContext, responder: Responder) -> bool:
             _prompt(step, await state.get_data(), responder)
             return True
     return False
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.callback_query.register(
+        cancel, StateFilter(W), WarehouseForm.filter(F.action == WarehouseFormAction.CANCEL)
+    )
+    router.callback_query.register(
+        back, StateFilter(W), WarehouseForm.filter(F.action == WarehouseFormAction.BACK)
+    )
+    router.callback_query.register(
+        kind_chosen, W.kind, WarehouseForm.filter(F.action == WarehouseFormAction.KIND)
+    )
+    router.callback_query.register(country_pressed, W.country, CountryChoice.filter())
+    router.message.register(country_typed, W.country, F.text)
+    router.message.register(
+        text_answer, StateFilter(W.name, W.street, W.city, W.region, W.contact_name), F.text
+    )
+    router.message.register(postcode_answer, W.postcode, F.text)
+    router.callback_query.register(
+        skipped,
+        StateFilter(W.region, W.postcode),
+        WarehouseForm.filter(F.action == WarehouseFormAction.SKIP),
+    )
+    router.message.register(phone_answer, W.phone, F.text)
+    router.callback_query.register(
+        capability_toggled,
+        W.capabilities,
+        WarehouseForm.filter(F.action == WarehouseFormAction.TOGGLE_CAPABILITY),
+    )
+    router.callback_query.register(
+        capabilities_done,
+        W.capabilities,
+        WarehouseForm.filter(F.action == WarehouseFormAction.CAPABILITIES_DONE),
+    )
+    router.callback_query.register(
+        document_kind_chosen,
+        W.documents,
+        WarehouseForm.filter(F.action == WarehouseFormAction.DOCUMENT_KIND),
+    )
+    router.message.register(document_uploaded, W.documents, F.document | F.photo)
+    router.callback_query.register(
+        documents_done,
+        W.documents,
+        WarehouseForm.filter(F.action == WarehouseFormAction.DOCUMENTS_DONE),
+    )
+    router.callback_query.register(
+        edit_part, W.summary, WarehouseForm.filter(F.action == WarehouseFormAction.EDIT)
+    )
+    router.callback_query.register(
+        submit, W.summary, WarehouseForm.filter(F.action == WarehouseFormAction.SUBMIT)
+    )
+    router.message.register(expecting_text, StateFilter(*TEXT_STEPS, W.country))
+    router.message.register(expecting_document, W.documents)
+    router.message.register(expecting_button, StateFilter(W.kind, W.capabilities, W.summary))
+    return router

@@ -18,8 +18,6 @@ from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
 from handlers.seller.warehouse_registration import uploaded_document
 
-router = Router(name=__name__)
-
 A = WarehouseMenuAction
 EDITABLE = [field.value for field in service.EditableField]
 
@@ -86,7 +84,6 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
     )
 
 
-@router.message(Command("warehouses"))
 async def warehouses_command(
     message: Message,
     event_from_user: User,
@@ -98,14 +95,12 @@ async def warehouses_command(
     await show_list(event_from_user.id, uow, responder)
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.LIST))
 async def list_pressed(
     query: CallbackQuery, event_from_user: User, uow: UnitOfWork, responder: Responder
 ) -> None:
     await show_list(event_from_user.id, uow, responder)
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.ADD))
 async def add_pressed(
     query: CallbackQuery,
     event_from_user: User,
@@ -117,7 +112,6 @@ async def add_pressed(
     await warehouse_registration.begin(state, responder, seller.home_country)
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.VIEW))
 async def view_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -131,7 +125,6 @@ async def view_pressed(
     )
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.EDIT))
 async def edit_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -155,7 +148,6 @@ async def edit_pressed(
     )
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.EDIT_FIELD))
 async def field_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -177,7 +169,6 @@ async def field_pressed(
     )
 
 
-@router.message(WarehouseChange.value, F.text)
 async def new_value(
     message: Message,
     event_from_user: User,
@@ -218,7 +209,6 @@ async def new_value(
     show_card(warehouse, responder)
 
 
-@router.callback_query(WarehouseChange.confirm, WarehouseMenu.filter(F.action == A.SAVE_EDIT))
 async def save_confirmed(
     query: CallbackQuery,
     event_from_user: User,
@@ -239,7 +229,6 @@ async def save_confirmed(
     responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.ARCHIVE))
 async def archive_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -263,7 +252,6 @@ async def archive_pressed(
     )
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.ARCHIVE_CONFIRMED))
 async def archive_confirmed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -277,7 +265,6 @@ async def archive_confirmed(
     responder.reply("warehouse.archived", name=warehouse.name)
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.ADD_DOCUMENTS))
 async def add_documents_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -298,7 +285,6 @@ async def add_documents_pressed(
     )
 
 
-@router.message(WarehouseChange.documents, F.document | F.photo)
 async def more_documents(
     message: Message,
     event_from_user: User,
@@ -321,7 +307,6 @@ async def more_documents(
     )
 
 
-@router.callback_query(WarehouseMenu.filter(F.action == A.RESUBMIT))
 async def resubmit_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -340,11 +325,36 @@ async def resubmit_pressed(
     responder.reply("warehouse.submitted", name=warehouse.name)
 
 
-@router.message(WarehouseChange.value)
 async def expecting_value(message: Message, responder: Responder) -> None:
     responder.reply("registration.expecting_text")
 
 
-@router.message(WarehouseChange.documents)
 async def expecting_more_documents(message: Message, responder: Responder) -> None:
     responder.reply("warehouse.expecting_document", max_mb=service.MAX_DOCUMENT_BYTES // 2**20)
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(warehouses_command, Command("warehouses"))
+    router.callback_query.register(list_pressed, WarehouseMenu.filter(F.action == A.LIST))
+    router.callback_query.register(add_pressed, WarehouseMenu.filter(F.action == A.ADD))
+    router.callback_query.register(view_pressed, WarehouseMenu.filter(F.action == A.VIEW))
+    router.callback_query.register(edit_pressed, WarehouseMenu.filter(F.action == A.EDIT))
+    router.callback_query.register(field_pressed, WarehouseMenu.filter(F.action == A.EDIT_FIELD))
+    router.message.register(new_value, WarehouseChange.value, F.text)
+    router.callback_query.register(
+        save_confirmed, WarehouseChange.confirm, WarehouseMenu.filter(F.action == A.SAVE_EDIT)
+    )
+    router.callback_query.register(archive_pressed, WarehouseMenu.filter(F.action == A.ARCHIVE))
+    router.callback_query.register(
+        archive_confirmed, WarehouseMenu.filter(F.action == A.ARCHIVE_CONFIRMED)
+    )
+    router.callback_query.register(
+        add_documents_pressed, WarehouseMenu.filter(F.action == A.ADD_DOCUMENTS)
+    )
+    router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
+    router.callback_query.register(resubmit_pressed, WarehouseMenu.filter(F.action == A.RESUBMIT))
+    router.message.register(expecting_value, WarehouseChange.value)
+    router.message.register(expecting_more_documents, WarehouseChange.documents)
+    return router

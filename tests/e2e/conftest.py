@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram import Router
+from aiogram import Dispatcher, Router
 
 from bot.app import Application, create_application
 from bot.settings import Settings
@@ -40,6 +40,12 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def put_first(dispatcher: Dispatcher, router: Router) -> None:
+    """Attach `router` to the dispatcher, tried before every router already there."""
+    dispatcher.include_router(router)
+    dispatcher.sub_routers.insert(0, dispatcher.sub_routers.pop())
+
+
 class BotRunner:
     """Starts, stops and restarts the bot against one emulator and one database."""
 
@@ -61,8 +67,7 @@ class BotRunner:
             self.settings, token=DEFAULT_TOKEN, api_base=self.emulator.base_url
         )
         for router in routers:
-            self.app.dispatcher.sub_routers.insert(0, router)
-            router._parent_router = self.app.dispatcher
+            put_first(self.app.dispatcher, router)
         await self.app.start()
         return self.app
 

@@ -20,7 +20,7 @@ from bot.app import create_application
 from bot.logging_setup import MASK, Redactor, protect_output, secrets_of
 from sandbox.emulator import BotApiEmulator
 from tests.e2e.cli import FAKE_TOKEN, TOKEN_SECRET, cli_environment, finish, start_cli
-from tests.e2e.conftest import E2E_CHAT_INTERVAL, chat_with, make_settings
+from tests.e2e.conftest import E2E_CHAT_INTERVAL, chat_with, make_settings, put_first
 
 TRACKING_KEY = "trk-FAKE-KEY-0123456789"
 SECRETS = (TOKEN_SECRET, TRACKING_KEY)
@@ -70,9 +70,7 @@ async def test_a_running_bot_logs_and_prints_no_secret_whatever_fails(
     try:
         # The token and base URL come from the settings, as in production.
         app = await create_application(settings)
-        router = failing_router()
-        app.dispatcher.sub_routers.insert(0, router)
-        router._parent_router = app.dispatcher
+        put_first(app.dispatcher, failing_router())
         await app.start()
 
         chat = chat_with(emulator, 6001)

@@ -1,0 +1,38 @@
+"""Routers are built by functions: each call gives a fresh set a new Dispatcher can own."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher, Router
+
+from handlers import get_routers
+
+
+def _tree(router: Router) -> list[Router]:
+    return [router, *(child for sub in router.sub_routers for child in _tree(sub))]
+
+
+def test_every_call_builds_new_routers_so_two_dispatchers_never_share_one() -> None:
+    first, second = get_routers(), get_routers()
+    first_tree = [router for top in first for router in _tree(top)]
+    second_tree = [router for top in second for router in _tree(top)]
+    assert len(first_tree) == len(second_tree) > 10
+    assert {id(router) for router in first_tree}.isdisjoint(id(r) for r in second_tree)
+
+    # Both sets can be owned at once (a restart builds a second Dispatcher while the first
+    # one's routers still exist), and the first keeps its own parents.
+    old, new = Dispatcher(), Dispatcher()
+    old.include_routers(*first)
+    new.include_routers(*second)
+    assert all(router.parent_router is old for router in first)
+    assert all(router.parent_router is new for router in second)
+
+
+def test_each_feature_router_keeps_its_handlers() -> None:
+    handlers = {
+        router.name: len(router.message.handlers) + len(router.callback_query.handlers)
+        for top in get_routers()
+        for router in _tree(top)
+    }
+    assert handlers["handlers.common"] >= 10
+    assert handlers["handlers.fallback"] == 2
+    assert all(count > 0 for name, count in handlers.items() if name != "private"), handlers
