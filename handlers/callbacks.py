@@ -7,13 +7,15 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 
-class Role(enum.StrEnum):
+class ChosenRole(enum.StrEnum):
+    """What a newcomer says they are on /start (not `domain.roles.Role`, who they are)."""
+
     SELLER = "s"
     BUYER = "b"
 
 
 class RoleChoice(CallbackData, prefix="role"):
-    role: Role
+    role: ChosenRole
 
 
 class RegistrationStep(enum.StrEnum):

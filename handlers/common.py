@@ -11,14 +11,15 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import NotFound
 from domain.model import PROCESSED_UPDATE_RETENTION
+from domain.roles import Role
 from domain.services import erasure, orders, sellers
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
+    ChosenRole,
     ErasureAction,
     ErasureStep,
     LanguageChoice,
     LanguagePurpose,
-    Role,
     RoleChoice,
     WarehouseMenu,
     WarehouseMenuAction,
@@ -78,9 +79,9 @@ async def start(
     ):
         return
     role = await sellers.role_of(event_from_user.id, config.operator_ids, uow)
-    if role == "operator":
+    if role == Role.OPERATOR:
         responder.reply("start.welcome_operator", name=event_from_user.first_name)
-    elif role == "seller":
+    elif role == Role.SELLER:
         seller = await uow.sellers.by_telegram_user(event_from_user.id)
         assert seller is not None
         responder.reply(
@@ -102,8 +103,8 @@ async def start(
             "start.welcome_new",
             name=event_from_user.first_name,
             keyboard=[
-                [Button(label="role.seller", callback=RoleChoice(role=Role.SELLER))],
-                [Button(label="role.buyer", callback=RoleChoice(role=Role.BUYER))],
+                [Button(label="role.seller", callback=RoleChoice(role=ChosenRole.SELLER))],
+                [Button(label="role.buyer", callback=RoleChoice(role=ChosenRole.BUYER))],
             ],
         )
 
@@ -192,7 +193,7 @@ def build_router() -> Router:
     router.message.register(cancel, Command("cancel"))
     router.message.register(start_with_link, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
-    router.callback_query.register(chose_buyer, RoleChoice.filter(F.role == Role.BUYER))
+    router.callback_query.register(chose_buyer, RoleChoice.filter(F.role == ChosenRole.BUYER))
     router.message.register(help_command, Command("help"))
     router.message.register(language, Command("language"))
     router.callback_query.register(

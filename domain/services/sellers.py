@@ -9,6 +9,7 @@ from domain.errors import ConflictError, InvalidInput
 from domain.locales import SUPPORTED_LOCALES
 from domain.model import Seller
 from domain.model.sellers import STORE_NAME_MAX, STORE_NAME_MIN
+from domain.roles import Role
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
@@ -77,10 +78,10 @@ async def set_language(user_id: int, locale: str, uow: UnitOfWork) -> None:
         seller.locale = locale
 
 
-async def role_of(user_id: int, operator_ids: frozenset[int], uow: UnitOfWork) -> str:
-    """`operator`, `seller` or `guest` — what /start and /help show this user."""
+async def role_of(user_id: int, operator_ids: frozenset[int], uow: UnitOfWork) -> Role:
+    """What /start and /help show this user (an operator who also sells is an operator)."""
     if user_id in operator_ids:
-        return "operator"
+        return Role.OPERATOR
     if await uow.sellers.by_telegram_user(user_id) is not None:
-        return "seller"
-    return "guest"
+        return Role.SELLER
+    return Role.GUEST

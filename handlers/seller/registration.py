@@ -17,12 +17,12 @@ from domain.errors import InvalidInput
 from domain.services import sellers
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
+    ChosenRole,
     CountryChoice,
     LanguageChoice,
     LanguagePurpose,
     RegistrationAction,
     RegistrationStep,
-    Role,
     RoleChoice,
 )
 from handlers.keyboards import country_buttons, country_from_text, language_keyboard
@@ -243,7 +243,7 @@ async def cancel(query: CallbackQuery, state: FSMContext, responder: Responder) 
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.callback_query.register(begin, RoleChoice.filter(F.role == Role.SELLER))
+    router.callback_query.register(begin, RoleChoice.filter(F.role == ChosenRole.SELLER))
     router.message.register(store_name_given, SellerRegistration.store_name, F.text)
     router.message.register(country_typed, SellerRegistration.country, F.text)
     router.callback_query.register(
