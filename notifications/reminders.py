@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from domain.clock import Clock, utcnow
-from domain.services.orders import due_reminders
+from domain.services import orders
 from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 async def send_due_reminders(uow_factory: Callable[[], UnitOfWork], clock: Clock = utcnow) -> int:
     """Queue every ship-by alert due now; returns how many were queued."""
     async with uow_factory() as uow:
-        queued = await due_reminders(clock(), uow)
+        queued = await orders.due_reminders(clock(), uow)
         await uow.commit()
     if queued:
         log.info("queued %d ship-by reminder(s)", len(queued))

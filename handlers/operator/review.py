@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
 from domain.model import WarehouseStatus
-from domain.services import warehouses as service
+from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
@@ -75,7 +75,7 @@ async def review_command(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    service.require_operator(event_from_user.id, config.operator_ids)
+    warehouses.require_operator(event_from_user.id, config.operator_ids)
     if await state.get_state() == ReviewNote.text.state:
         await state.clear()
     await _show_list(WarehouseStatus.PENDING_REVIEW, 0, uow, responder)
@@ -89,7 +89,7 @@ async def list_pressed(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    service.require_operator(event_from_user.id, config.operator_ids)
+    warehouses.require_operator(event_from_user.id, config.operator_ids)
     status = (
         WarehouseStatus.PENDING_REVIEW
         if callback_data.step == ReviewStep.QUEUE
@@ -106,7 +106,7 @@ async def open_pressed(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    warehouse, seller = await service.warehouse_for_review(
+    warehouse, seller = await warehouses.warehouse_for_review(
         event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
     for document in warehouse.documents:
@@ -119,15 +119,15 @@ async def open_pressed(
                 file_name=document.file_name,
             ),
         )
-    decisions: list[service.Decision] = []
+    decisions: list[warehouses.Decision] = []
     if warehouse.status == WarehouseStatus.PENDING_REVIEW:
         decisions = [
-            service.Decision.APPROVE,
-            service.Decision.REJECT,
-            service.Decision.REQUEST_DOCUMENTS,
+            warehouses.Decision.APPROVE,
+            warehouses.Decision.REJECT,
+            warehouses.Decision.REQUEST_DOCUMENTS,
         ]
     elif warehouse.status == WarehouseStatus.VERIFIED:
-        decisions = [service.Decision.SUSPEND]
+        decisions = [warehouses.Decision.SUSPEND]
     buttons = [
         Button(
             label=f"review.{d.value}", callback=_review(ReviewStep.DECIDE, warehouse.id, d.value)
@@ -159,18 +159,20 @@ async def decision_pressed(
     config: HandlerConfig,
 ) -> None:
     try:
-        decision = service.Decision(callback_data.decision)
+        decision = warehouses.Decision(callback_data.decision)
     except ValueError:
         raise InvalidInput("errors.invalid_choice") from None
-    warehouse, _ = await service.warehouse_for_review(
+    warehouse, _ = await warehouses.warehouse_for_review(
         event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
-    if decision in service.DECISION_NEEDS_NOTE:
+    if decision in warehouses.DECISION_NEEDS_NOTE:
         await state.set_state(ReviewNote.text)
         await state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
         responder.reply(f"review.ask_note_{decision.value}", name=warehouse.name)
         return
-    await service.decide(event_from_user.id, warehouse.id, decision, None, config.operator_ids, uow)
+    await warehouses.decide(
+        event_from_user.id, warehouse.id, decision, None, config.operator_ids, uow
+    )
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
     responder.reply(
@@ -188,8 +190,8 @@ async def note_given(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    decision = service.Decision(data["decision"])
-    warehouse = await service.decide(
+    decision = warehouses.Decision(data["decision"])
+    warehouse = await warehouses.decide(
         event_from_user.id, data["warehouse_id"], decision, message.text, config.operator_ids, uow
     )
     await state.clear()

@@ -17,9 +17,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
 from domain.logistics import BudgetPolicy, RateCard
-from domain.services import logistics_settings as service
-from domain.services.shipping import month_to_date_costs
-from domain.services.warehouses import seller_of
+from domain.services import logistics_settings, shipping, warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
@@ -74,11 +72,11 @@ async def budget(
     responder: Responder,
 ) -> None:
     if not command.args:
-        profile = await service.current_profile(event_from_user.id, uow)
+        profile = await logistics_settings.current_profile(event_from_user.id, uow)
         responder.reply("logistics.budget_show", **_policy_params(profile.policy))
         return
-    policy = await service.set_budget_policy(
-        event_from_user.id, service.parse_budget(command.args), uow
+    policy = await logistics_settings.set_budget_policy(
+        event_from_user.id, logistics_settings.parse_budget(command.args), uow
     )
     responder.reply("logistics.budget_saved", **_policy_params(policy))
 
@@ -100,7 +98,7 @@ async def rates(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    profile = await service.current_profile(event_from_user.id, uow)
+    profile = await logistics_settings.current_profile(event_from_user.id, uow)
     await state.clear()
     await state.set_state(RateCardUpload.waiting_file)
     responder.reply(
@@ -122,7 +120,9 @@ async def rate_card_file(
     filename = message.document.file_name or ""
     if document_content is None:
         raise InvalidInput("rates.unsupported_file", filename=filename[:100])
-    card = await service.store_rate_card(event_from_user.id, filename, document_content, uow)
+    card = await logistics_settings.store_rate_card(
+        event_from_user.id, filename, document_content, uow
+    )
     await state.clear()
     responder.reply("logistics.rates_saved", **_card_params(card, custom=True))
 
@@ -138,7 +138,7 @@ async def rate_card_reset(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    card = await service.reset_rate_card(event_from_user.id, uow)
+    card = await logistics_settings.reset_rate_card(event_from_user.id, uow)
     await state.clear()
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
@@ -164,23 +164,25 @@ async def exchange_rates(
 ) -> None:
     args = (command.args or "").strip()
     if args.casefold() in {"clear", "off", "reset"}:
-        await service.clear_exchange_rates(event_from_user.id, uow)
+        await logistics_settings.clear_exchange_rates(event_from_user.id, uow)
         responder.reply("logistics.fx_show", rates=[], cleared=True)
         return
     if args:
-        entry = service.parse_exchange_rate(args)
-        saved = await service.set_exchange_rate(event_from_user.id, entry, uow)
+        entry = logistics_settings.parse_exchange_rate(args)
+        saved = await logistics_settings.set_exchange_rate(event_from_user.id, entry, uow)
         responder.reply(
             "logistics.fx_saved",
             source=entry.source,
             target=entry.target,
             rate=entry.rate,
-            rates=service.exchange_rate_list(saved),
+            rates=logistics_settings.exchange_rate_list(saved),
         )
         return
-    profile = await service.current_profile(event_from_user.id, uow)
+    profile = await logistics_settings.current_profile(event_from_user.id, uow)
     responder.reply(
-        "logistics.fx_show", rates=service.exchange_rate_list(profile.rates), cleared=False
+        "logistics.fx_show",
+        rates=logistics_settings.exchange_rate_list(profile.rates),
+        cleared=False,
     )
 
 
@@ -190,8 +192,8 @@ async def exchange_rates(
 async def costs(
     message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
 ) -> None:
-    seller = await seller_of(event_from_user.id, uow)
-    report = await month_to_date_costs(seller, uow.now(), uow)
+    seller = await warehouses.seller_of(event_from_user.id, uow)
+    report = await shipping.month_to_date_costs(seller, uow.now(), uow)
     responder.reply(
         "logistics.costs",
         since=report.since,

@@ -14,8 +14,7 @@ from markupsafe import Markup
 
 from domain.errors import InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS, REQUIRED_COLUMNS, Column
-from domain.services import orders as service
-from domain.services.warehouses import seller_of
+from domain.services import orders, warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Responder
 
@@ -32,7 +31,7 @@ def explain(responder: Responder) -> None:
         optional=[column.value for column in Column if column not in REQUIRED_COLUMNS],
         max_mb=MAX_FILE_BYTES // 2**20,
         max_rows=MAX_ROWS,
-        max_lines=service.MAX_LINES,
+        max_lines=orders.MAX_LINES,
     )
 
 
@@ -50,13 +49,13 @@ async def order_file(
 ) -> None:
     assert message.document is not None
     file_name = message.document.file_name
-    seller = await seller_of(event_from_user.id, uow)
+    seller = await warehouses.seller_of(event_from_user.id, uow)
     if document_content is None:
         # Not fetched: an old binary Excel file, or larger than a bot may download.
         if (message.document.file_size or 0) > MAX_FILE_BYTES:
             raise InvalidInput("import.file_too_large", max_mb=MAX_FILE_BYTES // 2**20)
         raise InvalidInput("import.format_unsupported", file_name=file_name or "?")
-    report = await service.import_orders(
+    report = await orders.import_orders(
         seller, document_content, file_name, uow, actor_id=event_from_user.id
     )
     skipped = [

@@ -15,9 +15,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import ConflictError
 from domain.model import Order, OrderStatus
-from domain.services import orders as service
-from domain.services.orders import OrderFilter
-from domain.services.warehouses import seller_of
+from domain.services import orders, warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard, Responder
@@ -26,8 +24,8 @@ from handlers.shipping_callbacks import ShipOrder
 
 A = OrderMenuAction
 FILTER_ROWS = (
-    (OrderFilter.AWAITING, OrderFilter.TO_SHIP),
-    (OrderFilter.SHIPPED, OrderFilter.PROBLEMS),
+    (orders.OrderFilter.AWAITING, orders.OrderFilter.TO_SHIP),
+    (orders.OrderFilter.SHIPPED, orders.OrderFilter.PROBLEMS),
 )
 
 
@@ -38,7 +36,7 @@ class OrderCancellation(StatesGroup):
 def _menu(
     action: OrderMenuAction,
     order_id: int = 0,
-    order_filter: OrderFilter = OrderFilter.AWAITING,
+    order_filter: orders.OrderFilter = orders.OrderFilter.AWAITING,
     page: int = 0,
 ) -> OrderMenu:
     return OrderMenu(action=action, order_id=order_id, listing=order_filter, page=page)
@@ -49,16 +47,16 @@ def _minutes_left(order: Order, uow: UnitOfWork) -> int:
 
 
 async def show_list(
-    user_id: int, order_filter: OrderFilter, page: int, uow: UnitOfWork, responder: Responder
+    user_id: int, order_filter: orders.OrderFilter, page: int, uow: UnitOfWork, responder: Responder
 ) -> None:
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     page = max(page, 0)
-    orders, total = await service.orders_for(seller.id, order_filter, uow, page=page)
-    pages = max(1, -(-total // service.PAGE_SIZE))
-    if not orders and page >= pages:
+    listed, total = await orders.orders_for(seller.id, order_filter, uow, page=page)
+    pages = max(1, -(-total // orders.PAGE_SIZE))
+    if not listed and page >= pages:
         # A page past the end (the list shrank since the button was made): show the last one.
         page = pages - 1
-        orders, total = await service.orders_for(seller.id, order_filter, uow, page=page)
+        listed, total = await orders.orders_for(seller.id, order_filter, uow, page=page)
     filters: Keyboard = [
         [
             Button(
@@ -88,7 +86,7 @@ async def show_list(
                 callback=_menu(A.VIEW, order.id, order_filter, page),
             )
         ]
-        for order in orders
+        for order in listed
     ]
     paging: list[Button] = []
     if page > 0:
@@ -114,7 +112,7 @@ def show_card(
     order: Order,
     uow: UnitOfWork,
     responder: Responder,
-    order_filter: OrderFilter = OrderFilter.AWAITING,
+    order_filter: orders.OrderFilter = orders.OrderFilter.AWAITING,
     page: int = 0,
 ) -> None:
     actions: list[Button] = []
@@ -152,7 +150,7 @@ async def orders_command(
     responder: Responder,
 ) -> None:
     await _leave_cancellation(state)
-    await show_list(event_from_user.id, OrderFilter.AWAITING, 0, uow, responder)
+    await show_list(event_from_user.id, orders.OrderFilter.AWAITING, 0, uow, responder)
 
 
 async def new_order_command(
@@ -172,7 +170,7 @@ async def import_command(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    await seller_of(event_from_user.id, uow)
+    await warehouses.seller_of(event_from_user.id, uow)
     # Files are imported outside conversations: asking for one leaves the current conversation.
     await state.clear()
     order_import.explain(responder)
@@ -198,7 +196,7 @@ async def view_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await service.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
     show_card(order, uow, responder, callback_data.listing, callback_data.page)
 
 
@@ -209,7 +207,7 @@ async def confirm_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await service.confirm_order(event_from_user.id, callback_data.order_id, uow)
+    order = await orders.confirm_order(event_from_user.id, callback_data.order_id, uow)
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
     responder.reply(
@@ -221,7 +219,10 @@ async def confirm_pressed(
             # The next thing a seller does with a confirmed order is ship it.
             [Button(label="shipping.start", callback=ShipOrder(order_id=order.id))],
             [
-                Button(label="orders.open", callback=_menu(A.VIEW, order.id, OrderFilter.TO_SHIP)),
+                Button(
+                    label="orders.open",
+                    callback=_menu(A.VIEW, order.id, orders.OrderFilter.TO_SHIP),
+                ),
                 Button(label="orders.back_to_list", callback=_menu(A.LIST)),
             ],
         ],
@@ -236,7 +237,7 @@ async def cancel_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await service.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
     if not order.is_open:
         # Asking for a reason first would only end in the same refusal.
         raise ConflictError(
@@ -261,7 +262,7 @@ async def keep_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await service.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
     await _leave_cancellation(state)
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
@@ -277,7 +278,7 @@ async def cancel_reason(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    order = await service.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
+    order = await orders.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
     await state.clear()
     responder.reply(
         "orders.cancelled",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.logistics import MethodQuote, Parcel
-from domain.services.logistics_comparison import Comparison, MethodOption, budget_limit
+from domain.services import logistics_comparison
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
@@ -31,10 +31,10 @@ def fill_percent(quote: MethodQuote) -> int | None:
     return max(1, math.ceil(quote.parcel_units * 100 / quote.minimum_units))
 
 
-def _option(option: MethodOption, responder: Responder) -> dict[str, Any]:
+def _option(option: logistics_comparison.MethodOption, responder: Responder) -> dict[str, Any]:
     q = option.quote
     budget = option.budget
-    limit = None if budget is None else budget_limit(budget)
+    limit = None if budget is None else logistics_comparison.budget_limit(budget)
     return {
         "method": q.method.value,
         "name": responder.label(f"shipping.method_{q.method.value}"),
@@ -73,7 +73,10 @@ def _button(q: MethodQuote, responder: Responder) -> Button:
 
 
 def comparison_view(
-    result: Comparison, parcel: Parcel, warehouse_name: str, responder: Responder
+    result: logistics_comparison.Comparison,
+    parcel: Parcel,
+    warehouse_name: str,
+    responder: Responder,
 ) -> tuple[dict[str, Any], list[list[Button]]]:
     """The `shipping.comparison` template's parameters, and one button per method."""
     lane = result.options[0].quote.lane

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
 from domain.model import DocumentKind, Warehouse, WarehouseStatus
-from domain.services import warehouses as service
+from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.config import HandlerConfig
@@ -19,7 +19,7 @@ from handlers.seller import warehouse_registration
 from handlers.seller.warehouse_registration import uploaded_document
 
 A = WarehouseMenuAction
-EDITABLE = [field.value for field in service.EditableField]
+EDITABLE = [field.value for field in warehouses.EditableField]
 
 
 class WarehouseChange(StatesGroup):
@@ -39,8 +39,8 @@ def _menu(action: WarehouseMenuAction, warehouse_id: int = 0, field: str = "") -
 
 
 async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None:
-    seller = await service.seller_of(user_id, uow)
-    warehouses = await uow.warehouses.for_seller(seller.id)
+    seller = await warehouses.seller_of(user_id, uow)
+    owned = await uow.warehouses.for_seller(seller.id)
     rows: Keyboard = [
         [
             Button(
@@ -49,11 +49,11 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
                 callback=_menu(A.VIEW, w.id),
             )
         ]
-        for w in warehouses
+        for w in owned
     ]
     responder.reply(
         "warehouse.list",
-        warehouses=warehouses,
+        warehouses=owned,
         keyboard=[*rows, [Button(label="warehouse.add", callback=_menu(A.ADD))]],
     )
 
@@ -108,7 +108,7 @@ async def add_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    seller = await service.seller_of(event_from_user.id, uow)
+    seller = await warehouses.seller_of(event_from_user.id, uow)
     await warehouse_registration.begin(state, responder, seller.home_country)
 
 
@@ -120,7 +120,7 @@ async def view_pressed(
     responder: Responder,
 ) -> None:
     show_card(
-        await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
+        await warehouses.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
         responder,
     )
 
@@ -132,7 +132,9 @@ async def edit_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    warehouse = await warehouses.owned_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
     fields = [
         Button(label=f"field.{name}", callback=_menu(A.EDIT_FIELD, warehouse.id, name))
         for name in EDITABLE
@@ -158,7 +160,9 @@ async def field_pressed(
 ) -> None:
     if callback_data.field not in EDITABLE:
         raise InvalidInput("errors.invalid_choice")
-    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    warehouse = await warehouses.owned_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
     await state.set_state(WarehouseChange.value)
     await state.set_data({"warehouse_id": warehouse.id, "field": callback_data.field})
     responder.reply(
@@ -179,9 +183,9 @@ async def new_value(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    warehouse = await service.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
-    field = service.EditableField(data["field"])
-    value = service.clean_field(warehouse.country, field, message.text)
+    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    field = warehouses.EditableField(data["field"])
+    value = warehouses.clean_field(warehouse.country, field, message.text)
     if warehouse.status == WarehouseStatus.VERIFIED:
         # Say what saving does before it happens: orders cannot ship from it until re-approved.
         await state.set_state(WarehouseChange.confirm)
@@ -201,7 +205,7 @@ async def new_value(
             ],
         )
         return
-    await service.edit_warehouse(
+    await warehouses.edit_warehouse(
         event_from_user.id, warehouse.id, field, message.text, config.operator_ids, uow
     )
     await state.clear()
@@ -218,14 +222,14 @@ async def save_confirmed(
     config: HandlerConfig,
 ) -> None:
     data = await state.get_data()
-    field = service.EditableField(data["field"])
-    back_to_review = await service.edit_warehouse(
+    field = warehouses.EditableField(data["field"])
+    back_to_review = await warehouses.edit_warehouse(
         event_from_user.id, data["warehouse_id"], field, data["value"], config.operator_ids, uow
     )
     await state.clear()
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
-    warehouse = await service.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
     responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
 
 
@@ -236,7 +240,9 @@ async def archive_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    warehouse = await warehouses.owned_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
     responder.reply(
         "warehouse.confirm_archive",
         name=warehouse.name,
@@ -259,7 +265,9 @@ async def archive_confirmed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    warehouse = await service.archive_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    warehouse = await warehouses.archive_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
     responder.reply("warehouse.archived", name=warehouse.name)
@@ -273,14 +281,16 @@ async def add_documents_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    warehouse = await service.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow)
+    warehouse = await warehouses.owned_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
     await state.set_state(WarehouseChange.documents)
     await state.set_data({"warehouse_id": warehouse.id})
     responder.reply(
         "warehouse.ask_more_documents",
         name=warehouse.name,
         note=warehouse.review_note,
-        max_mb=service.MAX_DOCUMENT_BYTES // 2**20,
+        max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20,
         keyboard=[[Button(label="warehouse.resubmit", callback=_menu(A.RESUBMIT, warehouse.id))]],
     )
 
@@ -293,10 +303,10 @@ async def more_documents(
     responder: Responder,
 ) -> None:
     data = await state.get_data()
-    warehouse = await service.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
     # Required documents were complete at submission; what the reviewer asked for is extra.
     kind = DocumentKind.OTHER
-    await service.add_document(
+    await warehouses.add_document(
         event_from_user.id, warehouse.id, uploaded_document(message, kind), uow
     )
     responder.reply(
@@ -316,7 +326,7 @@ async def resubmit_pressed(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    warehouse = await service.resubmit(
+    warehouse = await warehouses.resubmit(
         event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
     await state.clear()
@@ -330,7 +340,7 @@ async def expecting_value(message: Message, responder: Responder) -> None:
 
 
 async def expecting_more_documents(message: Message, responder: Responder) -> None:
-    responder.reply("warehouse.expecting_document", max_mb=service.MAX_DOCUMENT_BYTES // 2**20)
+    responder.reply("warehouse.expecting_document", max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20)
 
 
 def build_router() -> Router:
