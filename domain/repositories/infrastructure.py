@@ -1,0 +1,111 @@
+"""What keeps updates exactly-once and conversations durable, and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import (
+    AuditEntry,
+    ConversationState,
+    ProcessedUpdate,
+)
+from domain.repositories.statements import insert_ignoring_conflicts
+
+
+class ProcessedUpdateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Record the update as processed; False when it already was (a redelivery)."""
+        statement = insert_ignoring_conflicts(
+            self.session, ProcessedUpdate, {"update_id": update_id, "processed_at": now}
+        )
+        result = await self.session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def prune(self, older_than: datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class ConversationStateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, key: str) -> ConversationState | None:
+        return await self.session.get(ConversationState, key)
+
+    async def upsert(
+        self,
+        key: str,
+        *,
+        chat_id: int,
+        user_id: int,
+        now: datetime,
+        state: str | None = None,
+        data: dict[str, Any] | None = None,
+        set_state: bool = False,
+        set_data: bool = False,
+    ) -> None:
+        row = await self.session.get(ConversationState, key)
+        if row is None:
+            row = ConversationState(
+                key=key, chat_id=chat_id, user_id=user_id, data={}, updated_at=now
+            )
+            self.session.add(row)
+        if set_state:
+            row.state = state
+        if set_data:
+            row.data = dict(data or {})
+        row.updated_at = now
+
+    async def delete_for_user(self, user_id: int) -> None:
+        await self.session.execute(
+            delete(ConversationState).where(ConversationState.user_id == user_id)
+        )
+
+
+class AuditLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def record(
+        self,
+        *,
+        at: datetime,
+        actor_id: int | None,
+        actor_role: str,
+        action: str,
+        subject_type: str,
+        subject_id: str | int | None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            at=at,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            action=action,
+            subject_type=subject_type,
+            subject_id=None if subject_id is None else str(subject_id),
+            details=details or {},
+        )
+        self.session.add(entry)
+        return entry
+
+    async def entries_for(self, subject_type: str, subject_id: str | int) -> Sequence[AuditEntry]:
+        result = await self.session.execute(
+            select(AuditEntry)
+            .where(
+                AuditEntry.subject_type == subject_type, AuditEntry.subject_id == str(subject_id)
+            )
+            .order_by(AuditEntry.id)
+        )
+        return result.scalars().all()

@@ -1,0 +1,254 @@
+"""Orders (with their lines and buyer links) and their shipments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import (
+    OPEN_ORDER_STATUSES,
+    BuyerLink,
+    ComplianceFinding,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Seller,
+    Shipment,
+)
+
+
+class OrderRepository:
+    """Orders with their lines, and the buyer links that point at them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, order: Order) -> None:
+        self.session.add(order)
+
+    async def insert_many(self, orders: Sequence[Order]) -> None:
+        """Insert new orders and their lines in a few statements per 500 orders (imports).
+
+        The unit of work inserts such rows one at a time on SQLite, to learn each new id;
+        here the orders go in as one executemany, their ids are read back by number, then
+        the lines go in the same way. The objects get their ids but stay out of the session.
+        """
+        order_columns = [a.key for a in sa_inspect(Order).column_attrs if a.key != "id"]
+        line_columns = [
+            a.key for a in sa_inspect(OrderLine).column_attrs if a.key not in ("id", "order_id")
+        ]
+        for start in range(0, len(orders), 500):
+            chunk = orders[start : start + 500]
+            by_key = {(order.seller_id, order.number): order for order in chunk}
+            await self.session.execute(
+                insert(Order), [{k: getattr(o, k) for k in order_columns} for o in chunk]
+            )
+            for seller_id in {order.seller_id for order in chunk}:
+                numbers = [number for (owner, number) in by_key if owner == seller_id]
+                result = await self.session.execute(
+                    select(Order.number, Order.id).where(
+                        Order.seller_id == seller_id, Order.number.in_(numbers)
+                    )
+                )
+                for number, order_id in result.tuples():
+                    by_key[(seller_id, number)].id = order_id
+            lines = [
+                {"order_id": order.id, **{k: getattr(line, k) for k in line_columns}}
+                for order in chunk
+                for line in order.lines
+            ]
+            if lines:
+                await self.session.execute(insert(OrderLine), lines)
+
+    async def get(self, order_id: int) -> Order | None:
+        return await self.session.get(Order, order_id)
+
+    async def by_number(self, seller_id: int, number: str) -> Order | None:
+        result = await self.session.execute(
+            select(Order).where(Order.seller_id == seller_id, Order.number == number)
+        )
+        return result.scalar_one_or_none()
+
+    async def existing_numbers(self, seller_id: int, numbers: Sequence[str]) -> set[str]:
+        """Which of these order numbers the seller already has (any status)."""
+        found: set[str] = set()
+        unique = sorted(set(numbers))
+        # Chunked: SQLite allows a limited number of bound parameters per statement.
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            result = await self.session.execute(
+                select(Order.number).where(Order.seller_id == seller_id, Order.number.in_(chunk))
+            )
+            found.update(result.scalars())
+        return found
+
+    async def page(
+        self,
+        seller_id: int,
+        *,
+        statuses: Sequence[OrderStatus],
+        overdue_before: datetime | None = None,
+        tracking_problems: Sequence[str] = (),
+        newest_first: bool = False,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Order], int]:
+        """One page of a seller's orders in `statuses`, and how many there are in all.
+
+        With `overdue_before`, open orders count only when their deadline has passed; with
+        `tracking_problems`, shipped orders whose shipment has one of those tracking statuses
+        are added (the "problems" list).
+        """
+        condition: Any = Order.status.in_(list(statuses))
+        if overdue_before is not None:
+            condition = condition & (Order.ship_by < overdue_before)
+        if tracking_problems:
+            troubled = select(Shipment.order_id).where(
+                Shipment.tracking_status.in_(list(tracking_problems))
+            )
+            condition = or_(
+                condition,
+                (Order.status == OrderStatus.SHIPPED) & Order.id.in_(troubled),
+            )
+        where = (Order.seller_id == seller_id) & condition
+        total = int(await self.session.scalar(select(func.count()).where(where)) or 0)
+        ordering = (
+            [Order.created_at.desc(), Order.id.desc()]
+            if newest_first
+            else [Order.ship_by, Order.id]
+        )
+        result = await self.session.execute(
+            select(Order).where(where).order_by(*ordering).limit(limit).offset(offset)
+        )
+        return list(result.scalars()), total
+
+    async def count_open(self, seller_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(
+                    Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
+                )
+            )
+            or 0
+        )
+
+    async def near_deadline(self, now: datetime, limit: int) -> list[tuple[Order, int]]:
+        """Open orders owed a ship-by alert now, with their seller's Telegram user id.
+
+        Mirrors `Order.reminder_due`: overdue and not alerted, or due within 4 h / 24 h and
+        not yet reminded at that stage. Other processes running the same sweep skip the rows
+        this one holds (PostgreSQL); the outbox dedupe key catches anything else.
+        """
+        soon_4h = now + timedelta(hours=4)
+        soon_24h = now + timedelta(hours=24)
+        query = (
+            select(Order, Seller.telegram_user_id)
+            .join(Seller, Seller.id == Order.seller_id)
+            .where(
+                Order.status.in_(list(OPEN_ORDER_STATUSES)),
+                Order.ship_by <= soon_24h,
+                or_(
+                    (Order.ship_by <= now) & Order.overdue_alerted_at.is_(None),
+                    (Order.ship_by > now)
+                    & (Order.ship_by <= soon_4h)
+                    & Order.reminded_4h_at.is_(None),
+                    (Order.ship_by > soon_4h) & Order.reminded_24h_at.is_(None),
+                ),
+            )
+            .order_by(Order.ship_by, Order.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=Order, skip_locked=True)
+        result = await self.session.execute(query)
+        return [(order, int(user_id)) for order, user_id in result.tuples()]
+
+    def add_buyer_link(self, link: BuyerLink) -> None:
+        self.session.add(link)
+
+    async def buyer_link_by_hash(self, token_hash: str) -> BuyerLink | None:
+        result = await self.session.execute(
+            select(BuyerLink).where(BuyerLink.token_hash == token_hash)
+        )
+        return result.scalar_one_or_none()
+
+    async def revoke_buyer_links(self, order_id: int, now: datetime) -> int:
+        """Retire the order's unused links (a new one replaces them)."""
+        result = await self.session.execute(
+            update(BuyerLink)
+            .where(
+                BuyerLink.order_id == order_id,
+                BuyerLink.used_at.is_(None),
+                BuyerLink.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class ShipmentRepository:
+    """Shipping documents and their compliance findings."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, shipment: Shipment) -> None:
+        self.session.add(shipment)
+
+    async def get(self, shipment_id: int) -> Shipment | None:
+        return await self.session.get(Shipment, shipment_id)
+
+    async def for_order(self, order_id: int) -> Sequence[Shipment]:
+        result = await self.session.execute(
+            select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)
+        )
+        return result.scalars().all()
+
+    async def tracking_number_used_elsewhere(self, tracking_number: str, order_id: int) -> bool:
+        """Whether another order (of any seller) already shipped with this number.
+
+        Pass the number normalised (upper case, no spaces), as it is stored. Drafts do not
+        count: an abandoned or refused document must not lock a number away from its parcel.
+        """
+        found = await self.session.scalar(
+            select(Shipment.id)
+            .where(
+                Shipment.tracking_number == tracking_number,
+                Shipment.order_id != order_id,
+                Shipment.confirmed_at.is_not(None),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def count_open_for_warehouse(self, warehouse_id: int) -> int:
+        """Documents from this warehouse whose order is not yet shipped, cancelled or closed."""
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Shipment)
+                .join(Order, Order.id == Shipment.order_id)
+                .where(
+                    Shipment.warehouse_id == warehouse_id,
+                    Order.status.in_(list(OPEN_ORDER_STATUSES)),
+                )
+            )
+            or 0
+        )
+
+    async def recent_findings(
+        self, *, limit: int = 20, offset: int = 0
+    ) -> Sequence[ComplianceFinding]:
+        """Compliance findings, newest first (what operators review)."""
+        result = await self.session.execute(
+            select(ComplianceFinding)
+            .order_by(ComplianceFinding.created_at.desc(), ComplianceFinding.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return result.scalars().all()

@@ -1,0 +1,174 @@
+"""The outbox of notifications and the chats that blocked the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import (
+    BlockedRecipient,
+    Notification,
+    NotificationStatus,
+)
+from domain.repositories.statements import insert_ignoring_conflicts
+
+
+class NotificationRepository:
+    """The outbox. Rows are added in the transaction that caused them and claimed with a lease."""
+
+    def __init__(self, session: AsyncSession, on_add: Callable[[], None] | None = None) -> None:
+        self.session = session
+        # Lets the unit of work wake the dispatcher once the new rows are committed.
+        self._on_add = on_add
+
+    async def add(
+        self,
+        *,
+        dedupe_key: str,
+        chat_id: int,
+        template: str,
+        params: dict[str, Any],
+        now: datetime,
+        locale: str | None = None,
+        message_thread_id: int | None = None,
+        subject_user_id: int | None = None,
+    ) -> bool:
+        """Queue a notification; False when one with this dedupe key already exists.
+
+        `subject_user_id`: the Telegram user whose personal data `params` carry, when that is
+        not the recipient (e.g. a seller's store and warehouse names sent to an operator), so
+        erasing that user deletes the row too.
+        """
+        statement = insert_ignoring_conflicts(
+            self.session,
+            Notification,
+            {
+                "dedupe_key": dedupe_key,
+                "chat_id": chat_id,
+                "template": template,
+                "params": params,
+                "locale": locale,
+                "message_thread_id": message_thread_id,
+                "subject_user_id": subject_user_id,
+                "status": NotificationStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+        result = await self.session.execute(statement)
+        added = bool(result.rowcount)  # type: ignore[attr-defined]
+        if added and self._on_add is not None:
+            self._on_add()
+        return added
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Notification]:
+        """Lease up to `limit` due rows: pending ones, and `sending` ones whose lease ran out."""
+        due = (
+            select(Notification.id)
+            .where(
+                or_(
+                    (Notification.status == NotificationStatus.PENDING)
+                    & (Notification.next_attempt_at <= now),
+                    (Notification.status == NotificationStatus.SENDING)
+                    & (Notification.lease_until < now),
+                )
+            )
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list((await self.session.execute(due)).scalars())
+        if not ids:
+            return []
+        await self.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(status=NotificationStatus.SENDING, lease_until=now + lease)
+        )
+        result = await self.session.execute(
+            select(Notification)
+            .where(Notification.id.in_(ids))
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(result.scalars())
+
+    async def get(self, notification_id: int) -> Notification | None:
+        return await self.session.get(Notification, notification_id)
+
+    async def by_status(self, status: NotificationStatus) -> Sequence[Notification]:
+        result = await self.session.execute(
+            select(Notification).where(Notification.status == status).order_by(Notification.id)
+        )
+        return result.scalars().all()
+
+    async def pause_chat(self, chat_id: int) -> int:
+        """Stop every unsent notification to a chat that blocked the bot."""
+        result = await self.session.execute(
+            update(Notification)
+            .where(
+                Notification.chat_id == chat_id,
+                Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.SENDING]),
+            )
+            .values(status=NotificationStatus.PAUSED, lease_until=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def resume_chat(self, chat_id: int, now: datetime) -> int:
+        result = await self.session.execute(
+            update(Notification)
+            .where(
+                Notification.chat_id == chat_id, Notification.status == NotificationStatus.PAUSED
+            )
+            .values(status=NotificationStatus.PENDING, next_attempt_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def prune_finished(self, older_than: datetime, limit: int) -> int:
+        """Delete up to `limit` rows the outbox is done with: sent before `older_than`, or
+        dead or paused (never to be sent as they are) and written before it."""
+        finished = (
+            select(Notification.id)
+            .where(
+                or_(
+                    (Notification.status == NotificationStatus.SENT)
+                    & (Notification.sent_at < older_than),
+                    Notification.status.in_([NotificationStatus.DEAD, NotificationStatus.PAUSED])
+                    & (Notification.created_at < older_than),
+                )
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+        result = await self.session.execute(
+            delete(Notification).where(Notification.id.in_(finished))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class BlockedRecipientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def is_blocked(self, chat_id: int) -> bool:
+        return await self.session.get(BlockedRecipient, chat_id) is not None
+
+    async def block(self, chat_id: int, reason: str, now: datetime) -> None:
+        statement = insert_ignoring_conflicts(
+            self.session,
+            BlockedRecipient,
+            {"chat_id": chat_id, "blocked_at": now, "reason": reason[:200]},
+        )
+        await self.session.execute(statement)
+
+    async def unblock(self, chat_id: int) -> bool:
+        result = await self.session.execute(
+            delete(BlockedRecipient).where(BlockedRecipient.chat_id == chat_id)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

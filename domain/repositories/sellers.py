@@ -1,0 +1,76 @@
+"""Who uses the bot: Telegram users, sellers and their logistics settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import (
+    Seller,
+    SellerLogisticsSettings,
+    TelegramUser,
+)
+
+
+class TelegramUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> TelegramUser | None:
+        return await self.session.get(TelegramUser, user_id)
+
+    async def touch(
+        self, user_id: int, telegram_language: str | None, now: datetime
+    ) -> TelegramUser:
+        """Return the user's row, creating it on first contact and noting Telegram's language."""
+        user = await self.session.get(TelegramUser, user_id)
+        if user is None:
+            user = TelegramUser(
+                id=user_id, telegram_language=telegram_language, created_at=now, last_seen_at=now
+            )
+            self.session.add(user)
+            await self.session.flush()
+        else:
+            user.last_seen_at = now
+            if telegram_language and user.telegram_language != telegram_language:
+                user.telegram_language = telegram_language
+        return user
+
+    async def delete(self, user_id: int) -> None:
+        await self.session.execute(delete(TelegramUser).where(TelegramUser.id == user_id))
+
+
+class SellerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, seller: Seller) -> None:
+        self.session.add(seller)
+
+    async def by_telegram_user(self, user_id: int) -> Seller | None:
+        result = await self.session.execute(
+            select(Seller).where(Seller.telegram_user_id == user_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def delete(self, seller: Seller) -> None:
+        await self.session.delete(seller)
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Seller)) or 0)
+
+
+class LogisticsSettingsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, settings: SellerLogisticsSettings) -> None:
+        self.session.add(settings)
+
+    async def for_seller(self, seller_id: int) -> SellerLogisticsSettings | None:
+        result = await self.session.execute(
+            select(SellerLogisticsSettings).where(SellerLogisticsSettings.seller_id == seller_id)
+        )
+        return result.scalar_one_or_none()
