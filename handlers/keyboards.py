@@ -59,9 +59,9 @@ def country_from_text(text: str, responder: Responder, navigation: list[Button])
     """
     matches = find_countries(text)
     if not matches:
-        raise InvalidInput("registration.country_not_found", query=text[:60])
+        raise InvalidInput("countries.not_found", query=text[:60])
     if len(matches) > 1:
         keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
-        responder.reply("registration.country_choices", keyboard=[*keyboard, navigation])
+        responder.reply("countries.choices", keyboard=[*keyboard, navigation])
         return None
     return matches[0]

@@ -43,7 +43,7 @@ async def register_seller(command: RegisterSeller, uow: UnitOfWork) -> Seller:
     if await uow.sellers.by_telegram_user(command.telegram_user_id) is not None:
         raise ConflictError("registration.already_registered")
     if not is_country_code(command.home_country):
-        raise InvalidInput("registration.country_not_found", query=command.home_country)
+        raise InvalidInput("countries.not_found", query=command.home_country)
     now = uow.now()
     user = await uow.users.touch(command.telegram_user_id, None, now)
     seller = Seller(

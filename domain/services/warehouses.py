@@ -55,7 +55,7 @@ def name_key(name: str) -> str:
 def check_country(kind: WarehouseKind, code: str, home_country: str) -> str:
     code = code.upper()
     if not is_country_code(code):
-        raise InvalidInput("registration.country_not_found", query=code)
+        raise InvalidInput("countries.not_found", query=code)
     if kind == WarehouseKind.DOMESTIC and code != home_country:
         raise InvalidInput("warehouse.domestic_outside_home", home=home_country, country=code)
     if kind == WarehouseKind.OVERSEAS and code == home_country:

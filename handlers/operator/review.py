@@ -201,7 +201,7 @@ async def note_given(
 
 
 async def expecting_note(message: Message, responder: Responder) -> None:
-    responder.reply("registration.expecting_text")
+    responder.reply("conversation.expecting_text")
 
 
 def build_router() -> Router:

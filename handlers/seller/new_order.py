@@ -200,7 +200,7 @@ async def resume(state: FSMContext, uow: UnitOfWork, responder: Responder) -> bo
     raw = await state.get_state()
     for step in STEPS:
         if step.state == raw:
-            responder.reply("registration.resumed")
+            responder.reply("conversation.resumed")
             _prompt(step, await state.get_data(), responder, uow)
             return True
     return False
@@ -275,9 +275,7 @@ async def country_typed(
     matches = find_countries(message.text) if len(message.text) <= 60 else []
     if len(matches) > 1:
         keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
-        responder.reply(
-            "registration.country_choices", keyboard=[*keyboard, _navigation(N.country)]
-        )
+        responder.reply("countries.choices", keyboard=[*keyboard, _navigation(N.country)])
         return
     await _accept_country(message.text, state, uow, responder)
 
@@ -465,13 +463,13 @@ async def create(
 
 
 async def expecting_text(message: Message, responder: Responder) -> None:
-    responder.reply("registration.expecting_text")
+    responder.reply("conversation.expecting_text")
 
 
 async def expecting_button(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
-    responder.reply("registration.use_buttons")
+    responder.reply("conversation.use_buttons")
     _prompt(await _current(state), await state.get_data(), responder, uow)
 
 

@@ -289,7 +289,7 @@ async def cancel_reason(
 
 
 async def expecting_reason(message: Message, responder: Responder) -> None:
-    responder.reply("registration.expecting_text")
+    responder.reply("conversation.expecting_text")
 
 
 def build_router() -> Router:

@@ -116,7 +116,7 @@ async def resume(state: FSMContext, responder: Responder) -> bool:
     current = await state.get_state()
     for step in STEP_ORDER:
         if step.state == current:
-            responder.reply("registration.resumed")
+            responder.reply("conversation.resumed")
             _prompt(step, await state.get_data(), responder)
             return True
     return False
@@ -174,14 +174,14 @@ async def language_pressed(
 
 
 async def expecting_a_button(message: Message, state: FSMContext, responder: Responder) -> None:
-    responder.reply("registration.use_buttons")
+    responder.reply("conversation.use_buttons")
     current = await state.get_state()
     step = next(s for s in STEP_ORDER if s.state == current)
     _prompt(step, await state.get_data(), responder)
 
 
 async def expecting_text(message: Message, responder: Responder) -> None:
-    responder.reply("registration.expecting_text")
+    responder.reply("conversation.expecting_text")
 
 
 async def confirm(

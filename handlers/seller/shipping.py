@@ -421,7 +421,7 @@ async def line_quantity(
     draft = await ctx.draft()
     order = await service.order_of(ctx.user_id, draft, uow)
     if data.get("editing_line") is None:
-        responder.reply("registration.use_buttons")
+        responder.reply("conversation.use_buttons")
         _prompt_lines(order, draft, responder)
         return
     draft = service.set_line_quantity(order, draft, int(data["editing_line"]), message.text)
@@ -693,7 +693,7 @@ async def confirm(
 
 
 async def expecting_text(message: Message, responder: Responder) -> None:
-    responder.reply("registration.expecting_text")
+    responder.reply("conversation.expecting_text")
 
 
 async def expecting_photo(message: Message, responder: Responder) -> None:
@@ -708,7 +708,7 @@ async def expecting_button(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    responder.reply("registration.use_buttons")
+    responder.reply("conversation.use_buttons")
     await _prompt(await _current(state), _ctx(event_from_user, state, uow, responder, config))
 
 

@@ -496,7 +496,7 @@ async def submit(
 
 
 async def expecting_text(message: Message, responder: Responder) -> None:
-    responder.reply("registration.expecting_text")
+    responder.reply("conversation.expecting_text")
 
 
 async def expecting_document(message: Message, responder: Responder) -> None:
@@ -504,7 +504,7 @@ async def expecting_document(message: Message, responder: Responder) -> None:
 
 
 async def expecting_button(message: Message, state: FSMContext, responder: Responder) -> None:
-    responder.reply("registration.use_buttons")
+    responder.reply("conversation.use_buttons")
     _prompt(await _current(state), await state.get_data(), responder)
 
 
@@ -512,7 +512,7 @@ async def resume(state: FSMContext, responder: Responder) -> bool:
     raw = await state.get_state()
     for step in STEPS:
         if step.state == raw:
-            responder.reply("registration.resumed")
+            responder.reply("conversation.resumed")
             _prompt(step, await state.get_data(), responder)
             return True
     return False

@@ -336,7 +336,7 @@ async def resubmit_pressed(
 
 
 async def expecting_value(message: Message, responder: Responder) -> None:
-    responder.reply("registration.expecting_text")
+    responder.reply("conversation.expecting_text")
 
 
 async def expecting_more_documents(message: Message, responder: Responder) -> None:
