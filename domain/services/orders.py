@@ -759,20 +759,6 @@ async def issue_buyer_link(order: Order, uow: UnitOfWork) -> str:
     return token
 
 
-async def redeem_buyer_link(token: str, uow: UnitOfWork) -> Order:
-    """The order behind a buyer's token, marking the token used. Unknown, used, replaced and
-    expired tokens all answer the same."""
-    now = uow.now()
-    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if len(token) <= 64 else None
-    if link is None or not link.usable(now):
-        raise NotFound("buyer_link.invalid")
-    link.used_at = now
-    order = await uow.orders.get(link.order_id)
-    if order is None:  # pragma: no cover - the foreign key cascades
-        raise NotFound("buyer_link.invalid")
-    return order
-
-
 @dataclass(frozen=True)
 class BuyerView:
     """What a buyer holding a valid link may see: no seller identity beyond the store name."""
@@ -785,8 +771,8 @@ class BuyerView:
 
 
 async def peek_buyer_link(token: str, uow: UnitOfWork) -> BuyerView:
-    """The order behind a buyer's link, without using the link up (following the parcel in
-    chat, which redeems it, is the tracking feature's). Invalid links all answer the same."""
+    """The order behind a buyer's link, without using the link up. Unknown, replaced and
+    expired links all answer the same."""
     link = await uow.orders.buyer_link_by_hash(token_hash(token)) if len(token) <= 64 else None
     if link is None or not link.usable(uow.now()):
         raise NotFound("buyer_link.invalid")
