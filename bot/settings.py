@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     flood_max_updates: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=5.0, gt=0)
 
-    # Tracking provider (used from the tracking issue on).
+    # Shipment tracking: the provider, its API key (a secret) and the polling interval.
     tracking_provider: str = Field(default="simulated", pattern="^(simulated|17track)$")
     tracking_api_key: SecretStr | None = None
     tracking_poll_seconds: int = Field(default=300, ge=10)

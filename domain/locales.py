@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "zh_Hans", "ru", "es", "pt_BR", "fr")
-# Seller-facing texts must exist at least in these; buyer-facing texts in all of SUPPORTED_LOCALES.
-SELLER_LOCALES: tuple[str, ...] = ("en", "zh_Hans")
 
 # Telegram's language_code is an IETF tag ("en", "pt-br", "zh-hans", "zh-cn"...).
 _TELEGRAM_ALIASES: dict[str, str] = {

@@ -63,7 +63,6 @@ class UnitOfWork:
         # linger in the write-ahead log. Must not raise: the commit has already happened.
         self._on_personal_data_deleted = on_personal_data_deleted
         self._after_commit: list[AfterCommit] = []
-        self.committed = False
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
@@ -81,7 +80,6 @@ class UnitOfWork:
         self.shipments = ShipmentRepository(self.session)
         self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
-        self.committed = False
         self._after_commit = []
         return self
 
@@ -101,7 +99,6 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
-        self.committed = True
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             result = callback()

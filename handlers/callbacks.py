@@ -25,7 +25,6 @@ class RegistrationStep(enum.StrEnum):
     EDIT_NAME = "name"
     EDIT_COUNTRY = "country"
     EDIT_LANGUAGE = "lang"
-    OTHER_COUNTRY = "other"
 
 
 class RegistrationAction(CallbackData, prefix="reg"):

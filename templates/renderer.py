@@ -136,13 +136,6 @@ class Renderer:
             translated = catalog.gettext(source)
         return translated.format(**params) if params else translated
 
-    def labels_for(self, key: str) -> set[str]:
-        """The label in every locale, to recognise a reply-keyboard press whatever the language."""
-        return {self.label(key, locale) for locale in SUPPORTED_LOCALES}
-
-    def has_template(self, name: str) -> bool:
-        return (MESSAGES_DIR / template_file(name)).exists()
-
     @staticmethod
     def money(amount: Decimal | str, currency: str, locale: str) -> str:
         return format_currency(Decimal(amount), currency, locale=_babel_locale(locale))

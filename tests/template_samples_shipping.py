@@ -288,7 +288,6 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "logistics.weight_out_of_range": {"value": "0", "max": "5000"},
     "logistics.dimension_out_of_range": {"dimension": "length", "value": "0", "max": "1200"},
     "logistics.invalid_country": {"country": "<XX>"},
-    "logistics.no_rate": {},
     "logistics.no_lane": {"origin": "DE", "destination": "US"},
     "logistics.not_on_lane_express": {"origin": "DE", "destination": "US"},
     "logistics.not_on_lane_sea": {"origin": "DE", "destination": "FR"},

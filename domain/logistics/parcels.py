@@ -55,8 +55,6 @@ CM3_PER_M3 = Decimal(1_000_000)
 # Sane bounds for one consignment: beyond these the input is a typo, not a parcel.
 PARCEL_MAX_WEIGHT_KG = Decimal(5000)
 PARCEL_MAX_SIDE_CM = Decimal(1200)
-PARCEL_WEIGHT_STEP = Decimal("0.001")
-PARCEL_SIDE_STEP = Decimal("0.1")
 
 
 def _ceil_to(value: Decimal, step: Decimal) -> Decimal:

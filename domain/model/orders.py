@@ -162,9 +162,6 @@ class Order(Base):
     def is_open(self) -> bool:
         return self.status in OPEN_ORDER_STATUSES
 
-    def is_overdue(self, now: datetime) -> bool:
-        return self.is_open and now >= self.ship_by
-
     def compute_total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 

@@ -561,7 +561,7 @@ async def confirm_document(
 
     shipment.confirmed_at = now
     shipment.compliance_acknowledged = bool(review.warnings)
-    shipment.next_poll_at = now  # the tracking poller starts following it
+    shipment.next_poll_at = now  # due for its first tracking check at once
     review.order.mark_shipped(now)
     token = await issue_buyer_link(review.order, uow)
     return Confirmation(status, review, shipment, buyer_token=token)

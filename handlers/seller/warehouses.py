@@ -28,12 +28,6 @@ class WarehouseChange(StatesGroup):
     documents = State()
 
 
-async def _leave_change(state: FSMContext) -> None:
-    """Leave a half-done edit (an unfinished new-warehouse conversation is kept: /cancel ends it)."""
-    if await state.get_state() in WarehouseChange.__all_states_names__:
-        await state.clear()
-
-
 def _menu(action: WarehouseMenuAction, warehouse_id: int = 0, field: str = "") -> WarehouseMenu:
     return WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field)
 
