@@ -5,8 +5,9 @@ buyer's: a parcel from Hamburg to France has other methods and prices than one f
 
 One module per job: `parcels` (parcels and chargeable weight), `rate_cards` (the card model:
 zones, lanes, which lane a parcel travels), `card_validation` (checking a card's data),
-`card_files` (the JSON and CSV files a seller sends, parsed within bounds), `quotes` (pricing and
-comparing the methods on a lane) and `budget` (the seller's logistics budget). Import from here.
+`card_files` (the JSON and CSV files a seller sends, parsed within bounds, and the shipped
+example card), `quotes` (pricing and comparing the methods on a lane) and `budget` (the seller's
+logistics budget). Import from here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from domain.logistics.budget import BudgetCheck, BudgetMode, BudgetPolicy, check
 from domain.logistics.card_files import (
     MAX_CARD_BYTES,
     MAX_JSON_DEPTH,
+    example_rate_card,
     parse_rate_card_csv,
     parse_rate_card_file,
     parse_rate_card_json,
@@ -38,7 +40,6 @@ from domain.logistics.rate_cards import (
     Place,
     RateCard,
     TransitRange,
-    example_rate_card,
     rate_card_data,
 )
 from domain.money import ExchangeRates, convert

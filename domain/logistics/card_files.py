@@ -51,6 +51,8 @@ import io
 import json
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 from domain.errors import InvalidInput
@@ -61,6 +63,7 @@ from domain.logistics.rate_cards import ANYWHERE, RateCard
 __all__ = [
     "MAX_CARD_BYTES",
     "MAX_JSON_DEPTH",
+    "example_rate_card",
     "parse_rate_card_csv",
     "parse_rate_card_file",
     "parse_rate_card_json",
@@ -319,3 +322,11 @@ def parse_rate_card_file(filename: str, content: bytes) -> RateCard:
     if suffix in {"csv", "txt"}:
         return parse_rate_card_csv(content)
     raise InvalidInput("rates.unsupported_file", filename=filename)
+
+
+@cache
+def example_rate_card() -> RateCard:
+    """The shipped default, labelled as example rates (not anyone's real prices), read from
+    `domain/rate_cards/example.json` like any seller's JSON card."""
+    text = resources.files("domain.rate_cards").joinpath("example.json").read_text("utf-8")
+    return parse_rate_card_json(text)

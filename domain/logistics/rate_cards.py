@@ -26,8 +26,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from domain.logistics.parcels import ShippingMethod
@@ -39,7 +37,6 @@ __all__ = [
     "Place",
     "RateCard",
     "TransitRange",
-    "example_rate_card",
     "rate_card_data",
 ]
 
@@ -188,12 +185,3 @@ def rate_card_data(card: RateCard) -> dict[str, Any]:
     if card.notes:
         data["notes"] = card.notes
     return data
-
-
-@cache
-def example_rate_card() -> RateCard:
-    """The shipped default, labelled as example rates (not anyone's real prices)."""
-    from domain.logistics.card_files import parse_rate_card_json
-
-    text = resources.files("domain.rate_cards").joinpath("example.json").read_text("utf-8")
-    return parse_rate_card_json(text)
