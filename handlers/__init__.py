@@ -13,6 +13,7 @@ from handlers.seller import (
     orders,
     registration,
     shipping,
+    warehouse_changes,
     warehouse_registration,
     warehouses,
 )
@@ -28,6 +29,7 @@ def get_routers() -> list[Router]:
         # Commands and menus first, so they work in the middle of a conversation...
         common.build_router(),
         warehouses.build_router(),
+        warehouse_changes.build_router(),
         orders.build_router(),
         logistics_settings.build_router(),
         review.build_router(),

@@ -14,8 +14,8 @@ from handlers.seller.new_order import NewOrderConversation
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.registration import SellerRegistration
 from handlers.seller.shipping import ShippingDocumentForm
+from handlers.seller.warehouse_changes import WarehouseChange
 from handlers.seller.warehouse_registration import WarehouseRegistration
-from handlers.seller.warehouses import WarehouseChange
 
 # Each conversation, by the name its pop-up uses to tell the user where they are.
 CONVERSATIONS: dict[str, type[StatesGroup]] = {

@@ -22,7 +22,6 @@ from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import new_order, order_import
 from handlers.shipping_callbacks import ShipOrder
 
-A = OrderMenuAction
 FILTER_ROWS = (
     (orders.OrderFilter.AWAITING, orders.OrderFilter.TO_SHIP),
     (orders.OrderFilter.SHIPPED, orders.OrderFilter.PROBLEMS),
@@ -66,7 +65,7 @@ async def show_list(
                 params={"name": responder.label(f"orders.filter_{option}")}
                 if option == order_filter
                 else {},
-                callback=_menu(A.LIST, 0, option),
+                callback=_menu(OrderMenuAction.LIST, 0, option),
             )
             for option in row
         ]
@@ -83,7 +82,7 @@ async def show_list(
                     ),
                     "deadline": order.ship_by.date().isoformat(),
                 },
-                callback=_menu(A.VIEW, order.id, order_filter, page),
+                callback=_menu(OrderMenuAction.VIEW, order.id, order_filter, page),
             )
         ]
         for order in listed
@@ -91,11 +90,16 @@ async def show_list(
     paging: list[Button] = []
     if page > 0:
         paging.append(
-            Button(label="common.previous", callback=_menu(A.LIST, 0, order_filter, page - 1))
+            Button(
+                label="common.previous",
+                callback=_menu(OrderMenuAction.LIST, 0, order_filter, page - 1),
+            )
         )
     if page + 1 < pages:
         paging.append(
-            Button(label="common.next", callback=_menu(A.LIST, 0, order_filter, page + 1))
+            Button(
+                label="common.next", callback=_menu(OrderMenuAction.LIST, 0, order_filter, page + 1)
+            )
         )
     responder.reply(
         "orders.list",
@@ -117,18 +121,27 @@ def show_card(
 ) -> None:
     actions: list[Button] = []
     if order.status == OrderStatus.AWAITING_CONFIRMATION:
-        actions.append(Button(label="orders.confirm", callback=_menu(A.CONFIRM, order.id)))
+        actions.append(
+            Button(label="orders.confirm", callback=_menu(OrderMenuAction.CONFIRM, order.id))
+        )
     if order.status == OrderStatus.CONFIRMED:
         actions.append(Button(label="shipping.start", callback=ShipOrder(order_id=order.id)))
     if order.is_open:
-        actions.append(Button(label="orders.cancel", callback=_menu(A.CANCEL, order.id)))
+        actions.append(
+            Button(label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order.id))
+        )
     responder.reply(
         "orders.card",
         order=order,
         minutes_left=_minutes_left(order, uow),
         keyboard=[
             actions,
-            [Button(label="orders.back_to_list", callback=_menu(A.LIST, 0, order_filter, page))],
+            [
+                Button(
+                    label="orders.back_to_list",
+                    callback=_menu(OrderMenuAction.LIST, 0, order_filter, page),
+                )
+            ],
         ],
     )
 
@@ -221,9 +234,9 @@ async def confirm_pressed(
             [
                 Button(
                     label="orders.open",
-                    callback=_menu(A.VIEW, order.id, orders.OrderFilter.TO_SHIP),
+                    callback=_menu(OrderMenuAction.VIEW, order.id, orders.OrderFilter.TO_SHIP),
                 ),
-                Button(label="orders.back_to_list", callback=_menu(A.LIST)),
+                Button(label="orders.back_to_list", callback=_menu(OrderMenuAction.LIST)),
             ],
         ],
     )
@@ -250,7 +263,7 @@ async def cancel_pressed(
     responder.reply(
         "orders.ask_cancel_reason",
         number=order.number,
-        keyboard=[[Button(label="orders.keep", callback=_menu(A.KEEP, order.id))]],
+        keyboard=[[Button(label="orders.keep", callback=_menu(OrderMenuAction.KEEP, order.id))]],
     )
 
 
@@ -284,7 +297,7 @@ async def cancel_reason(
         "orders.cancelled",
         number=order.number,
         reason=order.cancel_reason or "",
-        keyboard=[[Button(label="orders.back_to_list", callback=_menu(A.LIST))]],
+        keyboard=[[Button(label="orders.back_to_list", callback=_menu(OrderMenuAction.LIST))]],
     )
 
 
@@ -298,11 +311,15 @@ def build_router() -> Router:
     router.message.register(orders_command, Command("orders"))
     router.message.register(new_order_command, Command("neworder"))
     router.message.register(import_command, Command("import"))
-    router.callback_query.register(list_pressed, OrderMenu.filter(F.action == A.LIST))
-    router.callback_query.register(view_pressed, OrderMenu.filter(F.action == A.VIEW))
-    router.callback_query.register(confirm_pressed, OrderMenu.filter(F.action == A.CONFIRM))
-    router.callback_query.register(cancel_pressed, OrderMenu.filter(F.action == A.CANCEL))
-    router.callback_query.register(keep_pressed, OrderMenu.filter(F.action == A.KEEP))
+    router.callback_query.register(list_pressed, OrderMenu.filter(F.action == OrderMenuAction.LIST))
+    router.callback_query.register(view_pressed, OrderMenu.filter(F.action == OrderMenuAction.VIEW))
+    router.callback_query.register(
+        confirm_pressed, OrderMenu.filter(F.action == OrderMenuAction.CONFIRM)
+    )
+    router.callback_query.register(
+        cancel_pressed, OrderMenu.filter(F.action == OrderMenuAction.CANCEL)
+    )
+    router.callback_query.register(keep_pressed, OrderMenu.filter(F.action == OrderMenuAction.KEEP))
     router.message.register(cancel_reason, OrderCancellation.reason, F.text)
     router.message.register(expecting_reason, OrderCancellation.reason)
     return router

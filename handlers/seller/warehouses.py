@@ -1,34 +1,27 @@
-"""/warehouses: the seller's list, a warehouse card, edit, archive, more documents, resubmit."""
+"""/warehouses: the seller's list of warehouses, a warehouse's card, adding and archiving one.
+
+Changing a registered warehouse (a field, more documents, resubmission) is in
+`handlers.seller.warehouse_changes`; registering a new one in `warehouse_registration`.
+"""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from domain.errors import InvalidInput
-from domain.model import DocumentKind, Warehouse, WarehouseStatus
+from domain.model import Warehouse, WarehouseStatus
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
-from handlers.config import HandlerConfig
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
-from handlers.seller.warehouse_registration import uploaded_document
-
-A = WarehouseMenuAction
-EDITABLE = [field.value for field in warehouses.EditableField]
 
 
-class WarehouseChange(StatesGroup):
-    value = State()
-    confirm = State()
-    documents = State()
-
-
-def _menu(action: WarehouseMenuAction, warehouse_id: int = 0, field: str = "") -> WarehouseMenu:
+def warehouse_menu(
+    action: WarehouseMenuAction, warehouse_id: int = 0, field: str = ""
+) -> WarehouseMenu:
     return WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field)
 
 
@@ -40,7 +33,7 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
             Button(
                 label="warehouse.list_item",
                 params={"name": w.name, "status": responder.label(f"status.{w.status.value}")},
-                callback=_menu(A.VIEW, w.id),
+                callback=warehouse_menu(WarehouseMenuAction.VIEW, w.id),
             )
         ]
         for w in owned
@@ -48,17 +41,27 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
     responder.reply(
         "warehouse.list",
         warehouses=owned,
-        keyboard=[*rows, [Button(label="warehouse.add", callback=_menu(A.ADD))]],
+        keyboard=[
+            *rows,
+            [Button(label="warehouse.add", callback=warehouse_menu(WarehouseMenuAction.ADD))],
+        ],
     )
 
 
 def show_card(warehouse: Warehouse, responder: Responder) -> None:
     buttons: list[Button] = []
     if warehouse.status not in (WarehouseStatus.REJECTED, WarehouseStatus.ARCHIVED):
-        buttons.append(Button(label="common.edit", callback=_menu(A.EDIT, warehouse.id)))
+        buttons.append(
+            Button(
+                label="common.edit", callback=warehouse_menu(WarehouseMenuAction.EDIT, warehouse.id)
+            )
+        )
     if warehouse.status in (WarehouseStatus.NEEDS_DOCUMENTS, WarehouseStatus.SUSPENDED):
         buttons.append(
-            Button(label="warehouse.add_documents", callback=_menu(A.ADD_DOCUMENTS, warehouse.id))
+            Button(
+                label="warehouse.add_documents",
+                callback=warehouse_menu(WarehouseMenuAction.ADD_DOCUMENTS, warehouse.id),
+            )
         )
     responder.reply(
         "warehouse.card",
@@ -71,8 +74,14 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
         keyboard=[
             buttons,
             [
-                Button(label="warehouse.archive", callback=_menu(A.ARCHIVE, warehouse.id)),
-                Button(label="warehouse.back_to_list", callback=_menu(A.LIST)),
+                Button(
+                    label="warehouse.archive",
+                    callback=warehouse_menu(WarehouseMenuAction.ARCHIVE, warehouse.id),
+                ),
+                Button(
+                    label="warehouse.back_to_list",
+                    callback=warehouse_menu(WarehouseMenuAction.LIST),
+                ),
             ],
         ],
     )
@@ -119,114 +128,6 @@ async def view_pressed(
     )
 
 
-async def edit_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
-    fields = [
-        Button(label=f"field.{name}", callback=_menu(A.EDIT_FIELD, warehouse.id, name))
-        for name in EDITABLE
-    ]
-    responder.reply(
-        "warehouse.choose_field",
-        name=warehouse.name,
-        verified=warehouse.status == WarehouseStatus.VERIFIED,
-        keyboard=[
-            *(fields[i : i + 2] for i in range(0, len(fields), 2)),
-            [Button(label="warehouse.back_to_card", callback=_menu(A.VIEW, warehouse.id))],
-        ],
-    )
-
-
-async def field_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    if callback_data.field not in EDITABLE:
-        raise InvalidInput("errors.invalid_choice")
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
-    await state.set_state(WarehouseChange.value)
-    await state.set_data({"warehouse_id": warehouse.id, "field": callback_data.field})
-    responder.reply(
-        "warehouse.ask_new_value",
-        field=responder.label(f"field.{callback_data.field}"),
-        current=getattr(warehouse, callback_data.field) or "—",
-        verified=warehouse.status == WarehouseStatus.VERIFIED,
-    )
-
-
-async def new_value(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    assert message.text is not None
-    data = await state.get_data()
-    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
-    field = warehouses.EditableField(data["field"])
-    value = warehouses.clean_field(warehouse.country, field, message.text)
-    if warehouse.status == WarehouseStatus.VERIFIED:
-        # Say what saving does before it happens: orders cannot ship from it until re-approved.
-        await state.set_state(WarehouseChange.confirm)
-        await state.update_data(value=message.text)
-        responder.reply(
-            "warehouse.confirm_back_to_review",
-            name=warehouse.name,
-            field=responder.label(f"field.{field.value}"),
-            value=value or "—",
-            keyboard=[
-                [
-                    Button(
-                        label="warehouse.save_and_review", callback=_menu(A.SAVE_EDIT, warehouse.id)
-                    ),
-                    Button(label="common.cancel", callback=_menu(A.VIEW, warehouse.id)),
-                ]
-            ],
-        )
-        return
-    await warehouses.edit_warehouse(
-        event_from_user.id, warehouse.id, field, message.text, config.operator_ids, uow
-    )
-    await state.clear()
-    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=False)
-    show_card(warehouse, responder)
-
-
-async def save_confirmed(
-    query: CallbackQuery,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    data = await state.get_data()
-    field = warehouses.EditableField(data["field"])
-    back_to_review = await warehouses.edit_warehouse(
-        event_from_user.id, data["warehouse_id"], field, data["value"], config.operator_ids, uow
-    )
-    await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
-    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
-
-
 async def archive_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -244,9 +145,12 @@ async def archive_pressed(
             [
                 Button(
                     label="warehouse.archive_confirm",
-                    callback=_menu(A.ARCHIVE_CONFIRMED, warehouse.id),
+                    callback=warehouse_menu(WarehouseMenuAction.ARCHIVE_CONFIRMED, warehouse.id),
                 ),
-                Button(label="common.cancel", callback=_menu(A.VIEW, warehouse.id)),
+                Button(
+                    label="common.cancel",
+                    callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
+                ),
             ]
         ],
     )
@@ -267,98 +171,23 @@ async def archive_confirmed(
     responder.reply("warehouse.archived", name=warehouse.name)
 
 
-async def add_documents_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
-    await state.set_state(WarehouseChange.documents)
-    await state.set_data({"warehouse_id": warehouse.id})
-    responder.reply(
-        "warehouse.ask_more_documents",
-        name=warehouse.name,
-        note=warehouse.review_note,
-        max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20,
-        keyboard=[[Button(label="warehouse.resubmit", callback=_menu(A.RESUBMIT, warehouse.id))]],
-    )
-
-
-async def more_documents(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    data = await state.get_data()
-    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
-    # Required documents were complete at submission; what the reviewer asked for is extra.
-    kind = DocumentKind.OTHER
-    await warehouses.add_document(
-        event_from_user.id, warehouse.id, uploaded_document(message, kind), uow
-    )
-    responder.reply(
-        "warehouse.document_received",
-        document=responder.label(f"document.{kind.value}"),
-        file_name=(message.document.file_name if message.document else None) or "photo.jpg",
-        keyboard=[[Button(label="warehouse.resubmit", callback=_menu(A.RESUBMIT, warehouse.id))]],
-    )
-
-
-async def resubmit_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    warehouse = await warehouses.resubmit(
-        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
-    )
-    await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    responder.reply("warehouse.submitted", name=warehouse.name)
-
-
-async def expecting_value(message: Message, responder: Responder) -> None:
-    responder.reply("conversation.expecting_text")
-
-
-async def expecting_more_documents(message: Message, responder: Responder) -> None:
-    responder.reply("warehouse.expecting_document", max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20)
-
-
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(warehouses_command, Command("warehouses"))
-    router.callback_query.register(list_pressed, WarehouseMenu.filter(F.action == A.LIST))
-    router.callback_query.register(add_pressed, WarehouseMenu.filter(F.action == A.ADD))
-    router.callback_query.register(view_pressed, WarehouseMenu.filter(F.action == A.VIEW))
-    router.callback_query.register(edit_pressed, WarehouseMenu.filter(F.action == A.EDIT))
-    router.callback_query.register(field_pressed, WarehouseMenu.filter(F.action == A.EDIT_FIELD))
-    router.message.register(new_value, WarehouseChange.value, F.text)
     router.callback_query.register(
-        save_confirmed, WarehouseChange.confirm, WarehouseMenu.filter(F.action == A.SAVE_EDIT)
-    )
-    router.callback_query.register(archive_pressed, WarehouseMenu.filter(F.action == A.ARCHIVE))
-    router.callback_query.register(
-        archive_confirmed, WarehouseMenu.filter(F.action == A.ARCHIVE_CONFIRMED)
+        list_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.LIST)
     )
     router.callback_query.register(
-        add_documents_pressed, WarehouseMenu.filter(F.action == A.ADD_DOCUMENTS)
+        add_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ADD)
     )
-    router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
-    router.callback_query.register(resubmit_pressed, WarehouseMenu.filter(F.action == A.RESUBMIT))
-    router.message.register(expecting_value, WarehouseChange.value)
-    router.message.register(expecting_more_documents, WarehouseChange.documents)
+    router.callback_query.register(
+        view_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.VIEW)
+    )
+    router.callback_query.register(
+        archive_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ARCHIVE)
+    )
+    router.callback_query.register(
+        archive_confirmed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ARCHIVE_CONFIRMED)
+    )
     return router

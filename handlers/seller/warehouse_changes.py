@@ -1,0 +1,260 @@
+"""Changing a registered warehouse: one field at a time (a verified warehouse goes back to
+review, after the seller confirms), more documents when the reviewer asks for them, and
+resubmission for review. Started from the warehouse card (`handlers.seller.warehouses`).
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+
+from domain.errors import InvalidInput
+from domain.model import DocumentKind, WarehouseStatus
+from domain.services import warehouses
+from domain.unit_of_work import UnitOfWork
+from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.config import HandlerConfig
+from handlers.responder import Button, Responder
+from handlers.seller.warehouse_registration import uploaded_document
+from handlers.seller.warehouses import show_card, warehouse_menu
+
+EDITABLE = [field.value for field in warehouses.EditableField]
+
+
+class WarehouseChange(StatesGroup):
+    value = State()
+    confirm = State()
+    documents = State()
+
+
+async def edit_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    warehouse = await warehouses.owned_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
+    fields = [
+        Button(
+            label=f"field.{name}",
+            callback=warehouse_menu(WarehouseMenuAction.EDIT_FIELD, warehouse.id, name),
+        )
+        for name in EDITABLE
+    ]
+    responder.reply(
+        "warehouse.choose_field",
+        name=warehouse.name,
+        verified=warehouse.status == WarehouseStatus.VERIFIED,
+        keyboard=[
+            *(fields[i : i + 2] for i in range(0, len(fields), 2)),
+            [
+                Button(
+                    label="warehouse.back_to_card",
+                    callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
+                )
+            ],
+        ],
+    )
+
+
+async def field_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    if callback_data.field not in EDITABLE:
+        raise InvalidInput("errors.invalid_choice")
+    warehouse = await warehouses.owned_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
+    await state.set_state(WarehouseChange.value)
+    await state.set_data({"warehouse_id": warehouse.id, "field": callback_data.field})
+    responder.reply(
+        "warehouse.ask_new_value",
+        field=responder.label(f"field.{callback_data.field}"),
+        current=getattr(warehouse, callback_data.field) or "—",
+        verified=warehouse.status == WarehouseStatus.VERIFIED,
+    )
+
+
+async def new_value(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    assert message.text is not None
+    data = await state.get_data()
+    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    field = warehouses.EditableField(data["field"])
+    value = warehouses.clean_field(warehouse.country, field, message.text)
+    if warehouse.status == WarehouseStatus.VERIFIED:
+        # Say what saving does before it happens: orders cannot ship from it until re-approved.
+        await state.set_state(WarehouseChange.confirm)
+        await state.update_data(value=message.text)
+        responder.reply(
+            "warehouse.confirm_back_to_review",
+            name=warehouse.name,
+            field=responder.label(f"field.{field.value}"),
+            value=value or "—",
+            keyboard=[
+                [
+                    Button(
+                        label="warehouse.save_and_review",
+                        callback=warehouse_menu(WarehouseMenuAction.SAVE_EDIT, warehouse.id),
+                    ),
+                    Button(
+                        label="common.cancel",
+                        callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
+                    ),
+                ]
+            ],
+        )
+        return
+    await warehouses.edit_warehouse(
+        event_from_user.id, warehouse.id, field, message.text, config.operator_ids, uow
+    )
+    await state.clear()
+    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=False)
+    show_card(warehouse, responder)
+
+
+async def save_confirmed(
+    query: CallbackQuery,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    data = await state.get_data()
+    field = warehouses.EditableField(data["field"])
+    back_to_review = await warehouses.edit_warehouse(
+        event_from_user.id, data["warehouse_id"], field, data["value"], config.operator_ids, uow
+    )
+    await state.clear()
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
+
+
+async def add_documents_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    warehouse = await warehouses.owned_warehouse(
+        event_from_user.id, callback_data.warehouse_id, uow
+    )
+    await state.set_state(WarehouseChange.documents)
+    await state.set_data({"warehouse_id": warehouse.id})
+    responder.reply(
+        "warehouse.ask_more_documents",
+        name=warehouse.name,
+        note=warehouse.review_note,
+        max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20,
+        keyboard=[
+            [
+                Button(
+                    label="warehouse.resubmit",
+                    callback=warehouse_menu(WarehouseMenuAction.RESUBMIT, warehouse.id),
+                )
+            ]
+        ],
+    )
+
+
+async def more_documents(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    data = await state.get_data()
+    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    # Required documents were complete at submission; what the reviewer asked for is extra.
+    kind = DocumentKind.OTHER
+    await warehouses.add_document(
+        event_from_user.id, warehouse.id, uploaded_document(message, kind), uow
+    )
+    responder.reply(
+        "warehouse.document_received",
+        document=responder.label(f"document.{kind.value}"),
+        file_name=(message.document.file_name if message.document else None) or "photo.jpg",
+        keyboard=[
+            [
+                Button(
+                    label="warehouse.resubmit",
+                    callback=warehouse_menu(WarehouseMenuAction.RESUBMIT, warehouse.id),
+                )
+            ]
+        ],
+    )
+
+
+async def resubmit_pressed(
+    query: CallbackQuery,
+    callback_data: WarehouseMenu,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    warehouse = await warehouses.resubmit(
+        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
+    )
+    await state.clear()
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply("warehouse.submitted", name=warehouse.name)
+
+
+async def expecting_value(message: Message, responder: Responder) -> None:
+    responder.reply("conversation.expecting_text")
+
+
+async def expecting_more_documents(message: Message, responder: Responder) -> None:
+    responder.reply("warehouse.expecting_document", max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20)
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.callback_query.register(
+        edit_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.EDIT)
+    )
+    router.callback_query.register(
+        field_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.EDIT_FIELD)
+    )
+    router.message.register(new_value, WarehouseChange.value, F.text)
+    router.callback_query.register(
+        save_confirmed,
+        WarehouseChange.confirm,
+        WarehouseMenu.filter(F.action == WarehouseMenuAction.SAVE_EDIT),
+    )
+    router.callback_query.register(
+        add_documents_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ADD_DOCUMENTS)
+    )
+    router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
+    router.callback_query.register(
+        resubmit_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.RESUBMIT)
+    )
+    router.message.register(expecting_value, WarehouseChange.value)
+    router.message.register(expecting_more_documents, WarehouseChange.documents)
+    return router
