@@ -1,4 +1,9 @@
-"""Layering rules from ARCHITECTURE.md that code review alone would not keep."""
+"""Layering rules from ARCHITECTURE.md that code review alone would not keep.
+
+The import rules read every import statement of our packages with `ast`: at module level,
+inside functions, and under `TYPE_CHECKING` alike. An import inside a function is still a
+dependency (it only loads later), and hiding a cycle there is exactly how cycles survive.
+"""
 
 from __future__ import annotations
 
@@ -125,3 +130,160 @@ def test_the_sandbox_rule_catches_an_import_at_module_level(tmp_path: Path) -> N
         ("sandbox.emulator", False),
         ("sandbox", True),
     ]
+
+
+# ----- the import graph -----
+
+# Each application package and the packages of ours it may import (ARCHITECTURE.md, "Layout":
+# bot -> handlers -> domain, bot -> notifications -> domain, handlers and notifications ->
+# templates -> domain). The sandbox is not in the graph: it is tooling around the bot, and the
+# rule above says who may start it.
+LAYERS: dict[str, frozenset[str]] = {
+    "domain": frozenset(),
+    "templates": frozenset({"domain"}),
+    "notifications": frozenset({"domain", "templates"}),
+    "handlers": frozenset({"domain", "templates"}),
+    "bot": frozenset({"domain", "templates", "notifications", "handlers"}),
+    "migrations": frozenset({"domain"}),
+}
+
+
+def _module_name(root: Path, path: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _nearest_module(name: str, modules: set[str]) -> str | None:
+    """The module of ours an imported name is: itself, or the nearest package holding it."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def import_graph(root: Path, packages: tuple[str, ...]) -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports.
+
+    `from package import module` depends on the module; `from module import name` on the module
+    that defines the name. Importing `a.b.c` is not counted as depending on `a` and `a.b`,
+    although Python runs their `__init__` first: that is loading order, and counting it would
+    make every package whose `__init__` re-exports its modules look like a cycle.
+    """
+    paths = {
+        _module_name(root, path): path
+        for package in packages
+        if (root / package).is_dir()
+        for path in (root / package).rglob("*.py")
+    }
+    modules = set(paths)
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        imported: list[str] = []
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parts, base] if base else parts)
+                for alias in node.names:
+                    submodule = f"{base}.{alias.name}"
+                    imported.append(submodule if submodule in modules else base)
+        targets = {found for name in imported if (found := _nearest_module(name, modules))}
+        targets.discard(module)
+        graph[module] = targets
+    return graph
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a package of ours that the importing package may not import."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        layer = module.split(".")[0]
+        allowed = LAYERS.get(layer)
+        if allowed is None:
+            continue
+        for target in sorted(targets):
+            other = target.split(".")[0]
+            if other != layer and other not in allowed:
+                found.append(f"{module} imports {target}")
+    return found
+
+
+def import_cycles(graph: dict[str, set[str]] | dict[str, frozenset[str]]) -> list[list[str]]:
+    """Every group of modules that import each other, directly or through others (Tarjan's
+    strongly connected components of more than one module)."""
+    order: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        order[module] = lowest[module] = len(order)
+        stack.append(module)
+        on_stack.add(module)
+        for target in sorted(graph.get(module, ())):
+            if target not in order:
+                visit(target)
+                lowest[module] = min(lowest[module], lowest[target])
+            elif target in on_stack:
+                lowest[module] = min(lowest[module], order[target])
+        if lowest[module] == order[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return sorted(cycles)
+
+
+def test_the_allowed_layers_have_no_cycle_themselves() -> None:
+    assert import_cycles(LAYERS) == []
+
+
+def test_each_package_imports_only_the_layers_below_it() -> None:
+    assert set(LAYERS) == set(APPLICATION_PACKAGES)
+    graph = import_graph(ROOT, APPLICATION_PACKAGES)
+    # The rules are live: the graph holds every package, and bot does import handlers.
+    assert {module.split(".")[0] for module in graph} >= set(LAYERS)
+    assert any(target.startswith("handlers") for target in graph["bot.app"])
+    assert layer_violations(graph) == []
+
+
+def test_no_import_cycle_between_our_modules() -> None:
+    assert import_cycles(import_graph(ROOT, APPLICATION_PACKAGES)) == []
+
+
+def test_the_import_rules_catch_a_handler_importing_bot_and_a_cycle(tmp_path: Path) -> None:
+    files = {
+        "bot/__init__.py": "",
+        "bot/settings.py": "",
+        "handlers/__init__.py": "",
+        "handlers/menu.py": "from bot.settings import Settings\n",
+        "notifications/__init__.py": "",
+        "notifications/push.py": "def send():\n    from handlers import menu\n",
+        "domain/__init__.py": "",
+        "domain/orders.py": "import domain.shipping\n",
+        "domain/shipping.py": "def ship():\n    from domain import orders\n",
+        "templates/__init__.py": "",
+        "templates/view.py": "from domain.orders import Order\nimport aiogram\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    graph = import_graph(tmp_path, APPLICATION_PACKAGES)
+    assert graph["templates.view"] == {"domain.orders"}
+    assert layer_violations(graph) == [
+        "handlers.menu imports bot.settings",
+        "notifications.push imports handlers.menu",
+    ]
+    assert import_cycles(graph) == [["domain.orders", "domain.shipping"]]
