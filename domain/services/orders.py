@@ -27,6 +27,7 @@ from domain.countries import find_countries
 from domain.errors import ConflictError, DomainError, InvalidInput, NotFound
 from domain.model import (
     OPEN_ORDER_STATUSES,
+    TRACKING_PROBLEM_STATUSES,
     BuyerLink,
     Order,
     OrderLine,
@@ -675,8 +676,9 @@ async def orders_for(
     """One page (0-based) of a seller's orders and the total count for the filter.
 
     awaiting / to_ship: nearest deadline first. shipped (and delivered): newest first.
-    problems: open orders past their deadline, and shipped ones whose tracking reports an
-    exception, a failed delivery or no news for too long.
+    problems: open orders past their deadline, shipped ones whose tracking reports an
+    exception, a failed delivery or no news for too long, and orders whose parcel is in
+    trouble, lost or returned to the sender.
     """
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     offset = max(page, 0) * size
@@ -692,7 +694,11 @@ async def orders_for(
     if order_filter == OrderFilter.SHIPPED:
         return await repository.page(
             seller_id,
-            statuses=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
+            statuses=[
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+                *sorted(TRACKING_PROBLEM_STATUSES),
+            ],
             newest_first=True,
             limit=size,
             offset=offset,
@@ -702,6 +708,7 @@ async def orders_for(
         statuses=sorted(OPEN_ORDER_STATUSES),
         overdue_before=uow.now(),
         tracking_problems=PROBLEM_TRACKING_STATUSES,
+        problem_statuses=sorted(TRACKING_PROBLEM_STATUSES),
         limit=size,
         offset=offset,
     )
