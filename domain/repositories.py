@@ -202,6 +202,26 @@ class NotificationRepository:
         )
         return result.scalars().all()
 
+    async def dead_letters(self, limit: int) -> tuple[list[Notification], int]:
+        """The newest rows the outbox gave up on, and how many there are."""
+        dead = Notification.status == NotificationStatus.DEAD
+        total = int(await self.session.scalar(select(func.count()).where(dead)) or 0)
+        result = await self.session.execute(
+            select(Notification).where(dead).order_by(Notification.id.desc()).limit(limit)
+        )
+        return list(result.scalars()), total
+
+    async def retry_dead(self, now: datetime) -> int:
+        """Send every dead row again, from a fresh count of attempts."""
+        result = await self.session.execute(
+            update(Notification)
+            .where(Notification.status == NotificationStatus.DEAD)
+            .values(
+                status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def pause_chat(self, chat_id: int) -> int:
         """Stop every unsent notification to a chat that blocked the bot."""
         result = await self.session.execute(

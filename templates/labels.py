@@ -8,6 +8,7 @@ from __future__ import annotations
 from templates.labels_base import N_
 from templates.labels_orders import ORDER_LABELS
 from templates.labels_shipping import SHIPPING_LABELS
+from templates.labels_tracking import TRACKING_LABELS
 
 LABELS: dict[str, str] = {
     "role.seller": N_("🏪 I sell on AliExpress"),
@@ -118,3 +119,4 @@ LABELS: dict[str, str] = {
 
 LABELS.update(ORDER_LABELS)
 LABELS.update(SHIPPING_LABELS)
+LABELS.update(TRACKING_LABELS)

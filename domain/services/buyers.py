@@ -10,6 +10,7 @@ answers exactly like one that does not exist.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,8 @@ from domain.tracking import DeliveryEstimate
 from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 8
+# What a deep-link payload may hold (Telegram: up to 64 of these characters).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,8 @@ async def open_link(
     now = uow.now()
     if guard.blocked(await uow.buyers.refusals_since(user_id, now - guard.lookback), now):
         return LinkOutcome(blocked=True)
-    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if len(token) <= 64 else None
+    well_formed = _TOKEN.fullmatch(token) is not None
+    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if well_formed else None
     order = await uow.orders.get(link.order_id) if link is not None else None
     if link is None or order is None:
         uow.buyers.add_refusal(user_id, now)
@@ -301,3 +305,9 @@ async def erase_buyer(user_id: int, uow: UnitOfWork) -> None:
     await uow.buyers.delete_for_user(user_id)
     await uow.buyers.delete_refusals(user_id)
     await uow.buyers.unbind_links(user_id)
+
+
+async def prune_link_refusals(uow: UnitOfWork, guard: LinkGuard | None = None) -> int:
+    """Scheduler job: forget refused link attempts too old to block anyone."""
+    guard = guard or LinkGuard()
+    return await uow.buyers.prune_refusals(uow.now() - guard.lookback)

@@ -32,6 +32,7 @@ def _source_messages() -> set[str]:
         ("templates/labels.py", "python"),
         ("templates/labels_orders.py", "python"),
         ("templates/labels_shipping.py", "python"),
+        ("templates/labels_tracking.py", "python"),
         ("templates/messages/**.html", "jinja2"),
     ]
     options = {
