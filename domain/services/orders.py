@@ -782,35 +782,3 @@ async def redeem_buyer_link(token: str, uow: UnitOfWork) -> Order:
     if order is None:  # pragma: no cover - the foreign key cascades
         raise NotFound("buyer_link.invalid")
     return order
-
-
-@dataclass(frozen=True)
-class BuyerView:
-    """What a buyer holding a valid link may see: no seller identity beyond the store name."""
-
-    order_number: str
-    store_name: str
-    status: str
-    carrier: str | None
-    tracking_number: str | None
-
-
-async def peek_buyer_link(token: str, uow: UnitOfWork) -> BuyerView:
-    """The order behind a buyer's link, without using the link up (following the parcel in
-    chat, which redeems it, is the tracking feature's). Invalid links all answer the same."""
-    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if len(token) <= 64 else None
-    if link is None or not link.usable(uow.now()):
-        raise NotFound("buyer_link.invalid")
-    order = await uow.orders.get(link.order_id)
-    if order is None:  # pragma: no cover - the foreign key cascades
-        raise NotFound("buyer_link.invalid")
-    seller = await uow.session.get(Seller, order.seller_id)
-    shipments = await uow.shipments.for_order(order.id)
-    shipped = [s for s in shipments if s.tracking_number]
-    return BuyerView(
-        order_number=order.number,
-        store_name=seller.store_name if seller is not None else "",
-        status=order.status.value,
-        carrier=shipped[-1].carrier if shipped else None,
-        tracking_number=shipped[-1].tracking_number if shipped else None,
-    )
