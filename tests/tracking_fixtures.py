@@ -13,6 +13,7 @@ from sqlalchemy import select
 from domain.model import Notification, Shipment, ShipmentEvent
 from domain.services import orders as intake
 from domain.services import shipping
+from domain.services.sellers import RegisterSeller, register_seller
 from domain.tracking import (
     AcceptedNumber,
     BatchOutcome,
@@ -29,7 +30,7 @@ from domain.tracking import (
 from domain.tracking_numbers import s10_check_digit
 from domain.unit_of_work import UnitOfWork
 from notifications.tracking.provider import ProviderUnavailable
-from tests.reliability.test_shipping_service import THRESHOLD, make_seller, make_warehouse
+from tests.reliability.test_shipping_service import THRESHOLD, make_warehouse
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -55,14 +56,22 @@ class Shipped:
 class Store:
     """A seller with a verified warehouse, shipping orders like a seller does."""
 
-    def __init__(self, uow_factory: UowFactory, user_id: int) -> None:
+    def __init__(
+        self, uow_factory: UowFactory, user_id: int, store_name: str = "Quokka Lane Goods"
+    ) -> None:
         self.uow_factory = uow_factory
         self.user_id = user_id
+        self.store_name = store_name
         self.seller_id = 0
         self.warehouse_id = 0
 
     async def open(self) -> Store:
-        self.seller_id = await make_seller(self.uow_factory, self.user_id)
+        async with self.uow_factory() as uow:
+            seller = await register_seller(
+                RegisterSeller(self.user_id, self.store_name, "CN", "en"), uow
+            )
+            await uow.commit()
+            self.seller_id = seller.id
         self.warehouse_id = await make_warehouse(self.uow_factory, self.user_id)
         return self
 
