@@ -16,6 +16,7 @@ from bot.sandbox.emulator import BotApiEmulator
 from bot.settings import Settings
 from domain.model import OrderStatus
 from domain.tracking import SubStatus
+from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from tests.conftest import FixedClock
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
 from tests.personal_data_search import search_sqlite_files, search_tables
@@ -106,6 +107,10 @@ async def test_a_link_binds_to_its_first_account_and_the_seller_can_replace_it(
     await second.expect("QL-1")
     await first.send("/orders")
     await first.expect("Vous ne suivez encore aucune commande")
+    # A button of the order they no longer follow (or a forged one) shows nothing.
+    forged = BuyerOrder(action=BuyerAction.TIMELINE, order_id=shipped.order_id).pack()
+    await first.press_data(card.message_id, forged)
+    await first.expect_alert("Vous ne suivez pas cette commande")
     assert runner.app is not None
     async with runner.app.uow_factory() as uow:
         subscription = await uow.buyers.for_order(shipped.order_id)
