@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.errors import ConflictError
 from domain.model import NotificationStatus, OrderStatus
 from domain.services import buyers
 from domain.services.orders import OrderFilter, orders_for
@@ -265,3 +266,26 @@ async def test_the_order_follows_its_parcel_into_a_problem_state_and_out(
         if row.template == "tracking.seller_alert"
     ]
     assert alerts == ["exception", "exception"]
+
+
+async def test_links_expire_thirty_days_after_delivery(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    shipped = await _shipped_and_bound(uow_factory)
+    delivered = update(shipped.tracking_number, [event(clock.now, S.DELIVERED_OTHER)])
+    async with uow_factory() as uow:
+        await record_updates([(shipped.shipment_id, delivered)], uow, TrackingRules())
+        await uow.commit()
+
+    clock.advance(days=29)
+    async with uow_factory() as uow:
+        assert (await buyers.open_link(shipped.token, BUYER, uow)).view is not None
+        fresh = await buyers.reissue_link(SELLER, shipped.order_id, uow)
+        await uow.commit()
+    clock.advance(days=1, seconds=1)
+    async with uow_factory() as uow:
+        for token in (shipped.token, fresh):
+            assert (await buyers.open_link(token, BUYER, uow)).refused
+        with pytest.raises(ConflictError) as refused:
+            await buyers.reissue_link(SELLER, shipped.order_id, uow)
+        assert refused.value.key == "buyer_link.too_late"
