@@ -202,8 +202,9 @@ async def retry_dead_letters(user_id: int, operator_ids: frozenset[int], uow: Un
             actor_id=user_id,
             actor_role="operator",
             action="outbox.retried",
-            subject_type="outbox",
-            subject_id=None,
+            # The outbox is nobody's; filed under the operator, whom erasure can find.
+            subject_type="user",
+            subject_id=user_id,
             details={"rows": retried},
         )
     return retried
