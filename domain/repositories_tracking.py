@@ -311,10 +311,15 @@ class TrackingRepository:
     async def stale_candidates(
         self, method: str, quiet_since: datetime, final_statuses: Sequence[str], limit: int
     ) -> list[Shipment]:
-        """Moving shipments of `method` with no event since `quiet_since`, not yet alerted."""
+        """Moving shipments of `method` with no event since `quiet_since`, not yet alerted.
+
+        Only shipments still polled count (`next_poll_at` set): delivered and stopped ones
+        never do, so the sweep's cost does not grow with the delivered history.
+        """
         result = await self.session.execute(
             select(Shipment)
             .where(
+                Shipment.next_poll_at.is_not(None),
                 Shipment.method == method,
                 Shipment.confirmed_at.is_not(None),
                 Shipment.last_event_at < quiet_since,

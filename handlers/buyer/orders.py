@@ -18,12 +18,15 @@ router = Router(name=__name__)
 A = BuyerAction
 
 
-async def not_a_seller(message: Message, event_from_user: User, uow: UnitOfWork) -> bool:
-    """/orders belongs to the seller lists for sellers; everyone else gets their purchases."""
-    return await uow.sellers.by_telegram_user(event_from_user.id) is None
+async def buyer_only(message: Message, event_from_user: User, uow: UnitOfWork) -> bool:
+    """/orders is the seller lists for sellers (and the "register first" answer for people
+    who are neither); a buyer who does not sell gets their purchases."""
+    if await uow.sellers.by_telegram_user(event_from_user.id) is not None:
+        return False
+    return await buyers.is_buyer(event_from_user.id, uow)
 
 
-@router.message(Command("orders"), not_a_seller)
+@router.message(Command("orders"), buyer_only)
 async def orders_command(
     message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
 ) -> None:

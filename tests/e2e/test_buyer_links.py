@@ -105,7 +105,7 @@ async def test_a_link_binds_to_its_first_account_and_the_seller_can_replace_it(
     await second.expect("Ahora sigues este pedido")
     await second.send("/orders")
     await second.expect("QL-1")
-    await first.send("/orders")
+    await first.send("/track")
     await first.expect("Vous ne suivez encore aucune commande")
     # A button of the order they no longer follow (or a forged one) shows nothing.
     forged = BuyerOrder(action=BuyerAction.TIMELINE, order_id=shipped.order_id).pack()
