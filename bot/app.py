@@ -49,6 +49,10 @@ from notifications.rate_limits import (
 )
 from notifications.reminders import send_due_reminders
 from notifications.sender import Sender
+from notifications.tracking.factory import make_tracking_provider
+from notifications.tracking.jobs import tracking_jobs, tracking_rules
+from notifications.tracking.poller import TrackingPoller
+from notifications.tracking.provider import TrackingProvider
 from templates import Renderer
 
 log = logging.getLogger(__name__)
@@ -73,6 +77,7 @@ class Application:
     scheduler: AsyncIOScheduler
     clock: Clock
     uow_factory: Callable[[], UnitOfWork]
+    tracking: TrackingPoller
     redis: Redis | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -107,6 +112,8 @@ class Application:
         await self.replies.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        with suppress(Exception):
+            await self.tracking.provider.close()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         if self.redis is not None:
@@ -127,8 +134,10 @@ async def create_application(
     api_base: str | None = None,
     clock: Clock = utcnow,
     migrate: bool = True,
+    tracking_provider: TrackingProvider | None = None,
 ) -> Application:
-    """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests)."""
+    """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests);
+    `tracking_provider` replaces the configured one (tests, the sandbox's simulator)."""
     engine = database.create_engine(settings.effective_database_url)
     if migrate:
         await database.upgrade(engine)
@@ -258,6 +267,23 @@ async def create_application(
         next_run_time=datetime.now(UTC),
         misfire_grace_time=None,
     )
+    provider = tracking_provider or make_tracking_provider(
+        settings.tracking_provider,
+        api_key=(
+            settings.tracking_api_key.get_secret_value() if settings.tracking_api_key else None
+        ),
+        clock=clock,
+    )
+    tracking = TrackingPoller(uow_factory, provider, rules=tracking_rules(settings), clock=clock)
+    for job in tracking_jobs(tracking, uow_factory, settings):
+        scheduler.add_job(
+            job.function,
+            "interval",
+            seconds=job.every_seconds,
+            id=job.name,
+            coalesce=True,
+            max_instances=1,
+        )
     poller = Poller(bot, dispatcher)
     return Application(
         settings=settings,
@@ -272,5 +298,6 @@ async def create_application(
         scheduler=scheduler,
         clock=clock,
         uow_factory=uow_factory,
+        tracking=tracking,
         redis=redis,
     )

@@ -127,8 +127,11 @@ class NotificationRepository:
         locale: str | None = None,
         message_thread_id: int | None = None,
         subject_user_id: int | None = None,
+        not_before: datetime | None = None,
     ) -> bool:
         """Queue a notification; False when one with this dedupe key already exists.
+
+        `not_before`: not sent before then (a tracking message held through quiet hours).
 
         `subject_user_id`: the Telegram user whose personal data `params` carry, when that is
         not the recipient (e.g. a seller's store and warehouse names sent to an operator), so
@@ -147,7 +150,7 @@ class NotificationRepository:
                 "subject_user_id": subject_user_id,
                 "status": NotificationStatus.PENDING,
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": now if not_before is None else max(now, not_before),
                 "created_at": now,
             },
         )
@@ -198,6 +201,26 @@ class NotificationRepository:
             select(Notification).where(Notification.status == status).order_by(Notification.id)
         )
         return result.scalars().all()
+
+    async def dead_letters(self, limit: int) -> tuple[list[Notification], int]:
+        """The newest rows the outbox gave up on, and how many there are."""
+        dead = Notification.status == NotificationStatus.DEAD
+        total = int(await self.session.scalar(select(func.count()).where(dead)) or 0)
+        result = await self.session.execute(
+            select(Notification).where(dead).order_by(Notification.id.desc()).limit(limit)
+        )
+        return list(result.scalars()), total
+
+    async def retry_dead(self, now: datetime) -> int:
+        """Send every dead row again, from a fresh count of attempts."""
+        result = await self.session.execute(
+            update(Notification)
+            .where(Notification.status == NotificationStatus.DEAD)
+            .values(
+                status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def pause_chat(self, chat_id: int) -> int:
         """Stop every unsent notification to a chat that blocked the bot."""
@@ -469,6 +492,7 @@ class OrderRepository:
         statuses: Sequence[OrderStatus],
         overdue_before: datetime | None = None,
         tracking_problems: Sequence[str] = (),
+        problem_statuses: Sequence[OrderStatus] = (),
         newest_first: bool = False,
         limit: int,
         offset: int,
@@ -477,7 +501,7 @@ class OrderRepository:
 
         With `overdue_before`, open orders count only when their deadline has passed; with
         `tracking_problems`, shipped orders whose shipment has one of those tracking statuses
-        are added (the "problems" list).
+        are added (the "problems" list), and so are orders in `problem_statuses`.
         """
         condition: Any = Order.status.in_(list(statuses))
         if overdue_before is not None:
@@ -490,6 +514,8 @@ class OrderRepository:
                 condition,
                 (Order.status == OrderStatus.SHIPPED) & Order.id.in_(troubled),
             )
+        if problem_statuses:
+            condition = or_(condition, Order.status.in_(list(problem_statuses)))
         where = (Order.seller_id == seller_id) & condition
         total = int(await self.session.scalar(select(func.count()).where(where)) or 0)
         ordering = (

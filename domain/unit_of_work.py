@@ -29,6 +29,7 @@ from domain.repositories import (
     TelegramUserRepository,
     WarehouseRepository,
 )
+from domain.repositories_tracking import BuyerRepository, TrackingRepository
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 
@@ -47,6 +48,8 @@ class UnitOfWork:
     shipments: ShipmentRepository
     logistics_settings: LogisticsSettingsRepository
     personal_data: PersonalDataRepository
+    tracking: TrackingRepository
+    buyers: BuyerRepository
 
     def __init__(
         self,
@@ -81,6 +84,8 @@ class UnitOfWork:
         self.shipments = ShipmentRepository(self.session)
         self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
+        self.tracking = TrackingRepository(self.session)
+        self.buyers = BuyerRepository(self.session)
         self.committed = False
         self._after_commit = []
         return self

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
 from bot.responder import Button, Responder
 from bot.settings import Settings
-from domain.errors import NotFound
 from domain.model import PROCESSED_UPDATE_RETENTION
-from domain.services import erasure, orders, sellers
+from domain.services import erasure, sellers
 from domain.unit_of_work import UnitOfWork
+from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.callbacks import (
     ErasureAction,
     ErasureStep,
@@ -31,9 +29,6 @@ from handlers.seller import new_order, registration, warehouse_registration
 
 router = Router(name=__name__)
 
-# Deep-link payloads are untrusted: Telegram allows at most 64 of these characters.
-DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
 
 @router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, responder: Responder) -> None:
@@ -42,29 +37,6 @@ async def cancel(message: Message, state: FSMContext, responder: Responder) -> N
         return
     await state.clear()
     responder.reply("cancel.done", remove_reply_keyboard=True)
-
-
-@router.message(CommandStart(deep_link=True))
-async def start_with_link(
-    message: Message, command: CommandObject, uow: UnitOfWork, responder: Responder
-) -> None:
-    payload = command.args or ""
-    if not DEEP_LINK_PAYLOAD.fullmatch(payload):
-        responder.reply("start.link_invalid")
-        return
-    try:
-        view = await orders.peek_buyer_link(payload, uow)
-    except NotFound:
-        responder.reply("start.link_unknown")
-        return
-    responder.reply(
-        "start.link_order",
-        order_number=view.order_number,
-        store_name=view.store_name,
-        status=responder.label(f"order_status.{view.status}"),
-        carrier=view.carrier,
-        tracking_number=view.tracking_number,
-    )
 
 
 @router.message(CommandStart())
@@ -100,6 +72,13 @@ async def start(
                         callback=WarehouseMenu(action=WarehouseMenuAction.LIST),
                     ),
                 ]
+            ],
+        )
+    elif role == "buyer":
+        responder.reply(
+            "start.welcome_buyer",
+            keyboard=[
+                [Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))]
             ],
         )
     else:

@@ -27,6 +27,7 @@ from domain.countries import find_countries
 from domain.errors import ConflictError, DomainError, InvalidInput, NotFound
 from domain.model import (
     OPEN_ORDER_STATUSES,
+    TRACKING_PROBLEM_STATUSES,
     BuyerLink,
     Order,
     OrderLine,
@@ -671,8 +672,9 @@ async def orders_for(
     """One page (0-based) of a seller's orders and the total count for the filter.
 
     awaiting / to_ship: nearest deadline first. shipped (and delivered): newest first.
-    problems: open orders past their deadline, and shipped ones whose tracking reports an
-    exception, a failed delivery or no news for too long.
+    problems: open orders past their deadline, shipped ones whose tracking reports an
+    exception, a failed delivery or no news for too long, and orders whose parcel is in
+    trouble, lost or returned to the sender.
     """
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     offset = max(page, 0) * size
@@ -688,7 +690,11 @@ async def orders_for(
     if order_filter == OrderFilter.SHIPPED:
         return await repository.page(
             seller_id,
-            statuses=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
+            statuses=[
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+                *sorted(TRACKING_PROBLEM_STATUSES),
+            ],
             newest_first=True,
             limit=size,
             offset=offset,
@@ -698,6 +704,7 @@ async def orders_for(
         statuses=sorted(OPEN_ORDER_STATUSES),
         overdue_before=uow.now(),
         tracking_problems=PROBLEM_TRACKING_STATUSES,
+        problem_statuses=sorted(TRACKING_PROBLEM_STATUSES),
         limit=size,
         offset=offset,
     )
@@ -771,35 +778,3 @@ async def redeem_buyer_link(token: str, uow: UnitOfWork) -> Order:
     if order is None:  # pragma: no cover - the foreign key cascades
         raise NotFound("buyer_link.invalid")
     return order
-
-
-@dataclass(frozen=True)
-class BuyerView:
-    """What a buyer holding a valid link may see: no seller identity beyond the store name."""
-
-    order_number: str
-    store_name: str
-    status: str
-    carrier: str | None
-    tracking_number: str | None
-
-
-async def peek_buyer_link(token: str, uow: UnitOfWork) -> BuyerView:
-    """The order behind a buyer's link, without using the link up (following the parcel in
-    chat, which redeems it, is the tracking feature's). Invalid links all answer the same."""
-    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if len(token) <= 64 else None
-    if link is None or not link.usable(uow.now()):
-        raise NotFound("buyer_link.invalid")
-    order = await uow.orders.get(link.order_id)
-    if order is None:  # pragma: no cover - the foreign key cascades
-        raise NotFound("buyer_link.invalid")
-    seller = await uow.session.get(Seller, order.seller_id)
-    shipments = await uow.shipments.for_order(order.id)
-    shipped = [s for s in shipments if s.tracking_number]
-    return BuyerView(
-        order_number=order.number,
-        store_name=seller.store_name if seller is not None else "",
-        status=order.status.value,
-        carrier=shipped[-1].carrier if shipped else None,
-        tracking_number=shipped[-1].tracking_number if shipped else None,
-    )

@@ -78,9 +78,11 @@ async def set_language(user_id: int, locale: str, uow: UnitOfWork) -> None:
 
 
 async def role_of(user_id: int, operator_ids: frozenset[int], uow: UnitOfWork) -> str:
-    """`operator`, `seller` or `guest` — what /start and /help show this user."""
+    """`operator`, `seller`, `buyer` or `guest` — what /start and /help show this user."""
     if user_id in operator_ids:
         return "operator"
     if await uow.sellers.by_telegram_user(user_id) is not None:
         return "seller"
+    if await uow.buyers.has_subscriptions(user_id):
+        return "buyer"
     return "guest"

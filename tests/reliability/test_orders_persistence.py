@@ -394,9 +394,18 @@ async def test_a_cancel_without_a_reason_is_refused(uow_factory: UowFactory) -> 
     [
         ("confirm", {S.AWAITING_CONFIRMATION}, S.CONFIRMED),
         ("mark_shipped", {S.CONFIRMED}, S.SHIPPED),
-        ("mark_delivered", {S.SHIPPED}, S.DELIVERED),
+        ("mark_delivered", {S.SHIPPED, S.IN_TROUBLE, S.LOST}, S.DELIVERED),
         ("mark_returned", {S.SHIPPED, S.DELIVERED}, S.RETURNED),
         ("cancel", {S.AWAITING_CONFIRMATION, S.CONFIRMED}, S.CANCELLED),
+        # Tracking moves a shipped order into a problem state, and out of one.
+        ("mark_in_trouble", {S.SHIPPED}, S.IN_TROUBLE),
+        ("mark_moving_again", {S.IN_TROUBLE}, S.SHIPPED),
+        ("mark_lost", {S.SHIPPED, S.IN_TROUBLE}, S.LOST),
+        (
+            "mark_returned_to_sender",
+            {S.SHIPPED, S.IN_TROUBLE, S.LOST},
+            S.RETURNED_TO_SENDER,
+        ),
     ],
 )
 def test_order_state_machine(method: str, allowed_from: set[OrderStatus], to: OrderStatus) -> None:
@@ -404,6 +413,8 @@ def test_order_state_machine(method: str, allowed_from: set[OrderStatus], to: Or
     for status in S:
         order = Order(status=status, ship_by=now)
         args: tuple[Any, ...] = ("reason", now) if method == "cancel" else (now,)
+        if method in ("mark_in_trouble", "mark_moving_again", "mark_lost"):
+            args = ()
         if status in allowed_from:
             getattr(order, method)(*args)
             assert order.status == to
