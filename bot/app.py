@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
 from bot.commands import command_menus
+from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import (
-    DocumentPrefetchMiddleware,
     ErrorMiddleware,
     FloodCounter,
     LocaleMiddleware,
@@ -33,9 +33,11 @@ from bot.middlewares import (
     ThrottleMiddleware,
     UnitOfWorkMiddleware,
 )
+from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
 from bot.settings import Settings
+from bot.uploads import FileSteps
 from domain.clock import Clock, utcnow
 from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
@@ -53,9 +55,6 @@ from templates import Renderer
 log = logging.getLogger(__name__)
 
 OUTBOX_SWEEP_SECONDS = 5.0
-# Data files the bot reads itself (order imports, rate cards); Telegram serves bots up to 20 MB.
-DATA_FILE_MAX_BYTES = 20 * 1024 * 1024
-DATA_FILE_EXTENSIONS = frozenset({".csv", ".xlsx", ".json", ".txt"})
 
 
 @dataclass
@@ -72,6 +71,8 @@ class Application:
     scheduler: AsyncIOScheduler
     clock: Clock
     uow_factory: Callable[[], UnitOfWork]
+    order_imports: OrderImportRunner
+    file_steps: FileSteps
     redis: Redis | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -83,6 +84,8 @@ class Application:
         if set_commands:
             for menu in command_menus(self.renderer, self.settings.default_locale):
                 await self.sender.call(menu, chat_id=None)
+        # Imports a stopped process left behind: their sellers hear about it now.
+        await self.order_imports.sweep()
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
         self._tasks.append(asyncio.create_task(self.poller.run()))
@@ -92,6 +95,8 @@ class Application:
 
     async def stop(self) -> None:
         self.poller.stop()
+        await self.file_steps.stop()
+        await self.order_imports.stop()
         await self.outbox.stop()
         for task in self._tasks:
             with suppress(asyncio.TimeoutError):
@@ -188,15 +193,18 @@ async def create_application(
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
     dispatcher["sender"] = sender
+    # Uploaded data files are read off the update path, in a bounded child process.
+    files = FileWorker()
+    order_imports = OrderImportRunner(bot, sender, renderer, uow_factory, files, clock=clock)
+    file_steps = FileSteps(bot, files, uow_factory, renderer, replies, storage, isolation)
+    dispatcher["order_imports"] = order_imports
+    dispatcher["file_steps"] = file_steps
     dispatcher.update.outer_middleware(
         ThrottleMiddleware(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
         )
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
-    dispatcher.update.outer_middleware(
-        DocumentPrefetchMiddleware(DATA_FILE_MAX_BYTES, DATA_FILE_EXTENSIONS)
-    )
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
     )
@@ -223,6 +231,14 @@ async def create_application(
         coalesce=True,
         max_instances=1,
     )
+    scheduler.add_job(
+        order_imports.sweep,
+        "interval",
+        minutes=1,
+        id="order_import_sweep",
+        coalesce=True,
+        max_instances=1,
+    )
     poller = Poller(bot, dispatcher)
     return Application(
         settings=settings,
@@ -237,5 +253,7 @@ async def create_application(
         scheduler=scheduler,
         clock=clock,
         uow_factory=uow_factory,
+        order_imports=order_imports,
+        file_steps=file_steps,
         redis=redis,
     )

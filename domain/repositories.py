@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -381,39 +380,35 @@ class OrderRepository:
     def add(self, order: Order) -> None:
         self.session.add(order)
 
-    async def insert_many(self, orders: Sequence[Order]) -> None:
-        """Insert new orders and their lines in a few statements per 500 orders (imports).
+    async def insert_many(
+        self, orders: Sequence[dict[str, Any]], lines: Sequence[Sequence[dict[str, Any]]]
+    ) -> None:
+        """Insert new orders (their column values) and each one's lines (`lines[i]` belongs to
+        `orders[i]`) in a few statements per 500 orders (imports).
 
-        The unit of work inserts such rows one at a time on SQLite, to learn each new id;
-        here the orders go in as one executemany, their ids are read back by number, then
-        the lines go in the same way. The objects get their ids but stay out of the session.
+        The unit of work would insert such rows one at a time on SQLite, to learn each new id;
+        here the orders go in as one executemany, their ids are read back by number, then the
+        lines go in the same way. Nothing enters the session.
         """
-        order_columns = [a.key for a in sa_inspect(Order).column_attrs if a.key != "id"]
-        line_columns = [
-            a.key for a in sa_inspect(OrderLine).column_attrs if a.key not in ("id", "order_id")
-        ]
         for start in range(0, len(orders), 500):
             chunk = orders[start : start + 500]
-            by_key = {(order.seller_id, order.number): order for order in chunk}
-            await self.session.execute(
-                insert(Order), [{k: getattr(o, k) for k in order_columns} for o in chunk]
-            )
-            for seller_id in {order.seller_id for order in chunk}:
-                numbers = [number for (owner, number) in by_key if owner == seller_id]
+            await self.session.execute(insert(Order), chunk)
+            ids: dict[tuple[int, str], int] = {}
+            for seller_id in {order["seller_id"] for order in chunk}:
+                numbers = [order["number"] for order in chunk if order["seller_id"] == seller_id]
                 result = await self.session.execute(
                     select(Order.number, Order.id).where(
                         Order.seller_id == seller_id, Order.number.in_(numbers)
                     )
                 )
-                for number, order_id in result.tuples():
-                    by_key[(seller_id, number)].id = order_id
-            lines = [
-                {"order_id": order.id, **{k: getattr(line, k) for k in line_columns}}
-                for order in chunk
-                for line in order.lines
+                ids.update(((seller_id, number), order_id) for number, order_id in result.tuples())
+            rows = [
+                {"order_id": ids[(order["seller_id"], order["number"])], **line}
+                for order, order_lines in zip(chunk, lines[start : start + 500], strict=True)
+                for line in order_lines
             ]
-            if lines:
-                await self.session.execute(insert(OrderLine), lines)
+            if rows:
+                await self.session.execute(insert(OrderLine), rows)
 
     async def get(self, order_id: int) -> Order | None:
         return await self.session.get(Order, order_id)

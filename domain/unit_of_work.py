@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock, utcnow
+from domain.order_import_repository import OrderImportRepository
 from domain.repositories import (
     AuditLog,
     BlockedRecipientRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
     conversation_states: ConversationStateRepository
     warehouses: WarehouseRepository
     orders: OrderRepository
+    order_imports: OrderImportRepository
     shipments: ShipmentRepository
     logistics_settings: LogisticsSettingsRepository
 
@@ -71,6 +73,7 @@ class UnitOfWork:
         self.conversation_states = ConversationStateRepository(self.session)
         self.warehouses = WarehouseRepository(self.session)
         self.orders = OrderRepository(self.session)
+        self.order_imports = OrderImportRepository(self.session)
         self.shipments = ShipmentRepository(self.session)
         self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.committed = False

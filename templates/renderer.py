@@ -25,6 +25,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from domain.locales import SUPPORTED_LOCALES
 from templates.labels import LABELS
@@ -90,6 +91,10 @@ class Renderer:
         environment.filters["country"] = lambda code: self.country_name(code, locale)
         environment.filters["language_name"] = lambda code: self.language_name(code)
         environment.globals["label"] = lambda key, **params: self.label(key, locale, **params)
+        # Another message inside this one (a report's reasons, kept as keys and parameters).
+        environment.globals["message"] = lambda name, params: Markup(  # noqa: S704
+            self.render(name, locale, **params)
+        )
         return environment
 
     def _locale(self, locale: str | None) -> str:

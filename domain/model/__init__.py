@@ -12,6 +12,7 @@ from domain.model.infrastructure import (
     NotificationStatus,
     ProcessedUpdate,
 )
+from domain.model.order_imports import ImportStatus, OrderImport
 from domain.model.orders import (
     OPEN_ORDER_STATUSES,
     BudgetMode,
@@ -48,9 +49,11 @@ __all__ = [
     "ConversationState",
     "DocumentKind",
     "FindingSeverity",
+    "ImportStatus",
     "Notification",
     "NotificationStatus",
     "Order",
+    "OrderImport",
     "OrderLine",
     "OrderSource",
     "OrderStatus",

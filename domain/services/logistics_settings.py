@@ -13,6 +13,7 @@ Text the seller types is parsed here, not in the handlers:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -209,14 +210,25 @@ async def set_budget_policy(
 # ----- rate card -----
 
 
-async def store_rate_card(user_id: int, filename: str, content: bytes, uow: UnitOfWork) -> RateCard:
-    """Replace the seller's rate card with the one in an uploaded JSON or CSV file."""
-    seller = await seller_of(user_id, uow)
+def read_rate_card_file(filename: str, content: bytes) -> dict[str, Any]:
+    """An uploaded JSON or CSV rate card, as the data `store_rate_card` keeps.
+
+    A parser of untrusted input: the bot runs it in its file worker, never on the event loop.
+    A CSV card (or a JSON one without a label) is named after its file, so the seller can tell
+    which card the comparisons use.
+    """
     card = parse_rate_card_file(filename, content)
     if not card.label:
-        # A CSV card (or a JSON one without a label) is named after its file, so the seller can
-        # tell which card the comparisons use.
         card = replace(card, label=" ".join(filename.split())[:100])
+    return rate_card_data(card)
+
+
+async def store_rate_card(
+    user_id: int, filename: str, card_data: Mapping[str, Any], uow: UnitOfWork
+) -> RateCard:
+    """Replace the seller's rate card with one read by `read_rate_card_file`."""
+    seller = await seller_of(user_id, uow)
+    card = load_rate_card(card_data)
     row = await _row(seller.id, uow)
     row.rate_card = rate_card_data(card)
     row.updated_at = uow.now()
