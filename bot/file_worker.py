@@ -96,8 +96,10 @@ class FileWorker:
         max_concurrent: int = 2,
         heartbeat_seconds: float = 2.0,
         python: str = sys.executable,
+        jobs: Mapping[str, str] = JOBS,
     ) -> None:
         self.memory_mb = memory_mb
+        self._jobs = jobs
         self._heartbeat = heartbeat_seconds
         self._python = python
         self._slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -143,10 +145,10 @@ class FileWorker:
         messages (saving a batch, say) is not counted against it. Use in `aclosing`, so the
         child is killed when the caller stops early.
         """
-        if job not in JOBS:
+        if job not in self._jobs:
             raise ValueError(f"unknown file job {job!r}")
         request = {
-            "job": job,
+            "target": self._jobs[job],
             "params": dict(params),
             "memory_bytes": self.memory_mb * 2**20,
             "cpu_seconds": int(seconds) + 1,
@@ -293,7 +295,7 @@ def child_main() -> None:
     try:
         from domain.errors import InvalidInput
 
-        module, _, function = JOBS[request["job"]].partition(":")
+        module, _, function = request["target"].partition(":")
         job: Callable[..., None] = getattr(importlib.import_module(module), function)
         try:
             job(emit, **request["params"])
