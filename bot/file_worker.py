@@ -47,6 +47,8 @@ JOBS: Mapping[str, str] = {
     "rate_card": "bot.file_jobs:rate_card",
 }
 DEFAULT_MEMORY_MB = 512
+# How much lower the child's CPU priority is than the bot's (see `nice`).
+WORKER_NICENESS = 10
 # A child exits with this code when a parser ran out of its memory allowance.
 EXIT_MEMORY = 70
 MAX_FRAME_BYTES = 16 * 2**20
@@ -262,6 +264,8 @@ async def _read_frames(
 
 
 def _limit_resources(memory_bytes: int, cpu_seconds: int) -> None:
+    # Reading a file is background work: the bot answering users comes first on the CPU.
+    os.nice(WORKER_NICENESS)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

@@ -2,7 +2,7 @@
 
 After the update that recorded an import commits, the runner downloads the file to a temporary
 file, has the file worker read and check all of it (a child process with a time and memory
-bound), then saves the planned orders in batches of `IMPORT_BATCH`, each in its own short
+bound), then saves the planned orders in batches of `SAVE_BATCH`, each in its own short
 transaction, so SQLite's write lock is never held for long and other users' updates go on
 between batches. A progress message is edited as it goes; the report comes through the outbox.
 
@@ -18,12 +18,11 @@ import logging
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from aiogram import Bot
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import LinkPreviewOptions
-from sqlalchemy.exc import IntegrityError
 
 from bot.file_worker import FileWorker
 from bot.uploads import download
@@ -32,7 +31,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS
 from domain.services import import_jobs
 from domain.services.import_jobs import REPORT_MAX_ROWS, ImportJob, PlanSummary
-from domain.services.order_imports import IMPORT_BATCH, PlannedOrder, from_plain
+from domain.services.order_imports import PlannedOrder, from_plain
 from domain.unit_of_work import UnitOfWorkFactory
 from notifications.sender import Sender
 from templates import Renderer
@@ -44,12 +43,23 @@ log = logging.getLogger(__name__)
 ORDER_FILE_SECONDS = 120
 # Progress edits at most this often (Telegram allows about one message a second per chat).
 PROGRESS_SECONDS = 2.0
+# Orders saved per transaction: each holds SQLite's write lock for a few milliseconds only.
+SAVE_BATCH = 100
 # The lease is renewed at least this often while the worker reads.
 RENEW_SECONDS = 15.0
+# After each batch the import pauses this many times as long as the batch took (at least
+# PAUSE_SECONDS), so saving a big file takes at most a fifth of the bot's time: users chatting
+# meanwhile are answered as fast as before, the import just takes longer.
+PAUSE_FACTOR = 4.0
+PAUSE_SECONDS = 0.02
 
 
 class _Stopped(Exception):
     """The import no longer runs here (a sweep marked it interrupted)."""
+
+
+class _PartlySaved(Exception):
+    """Saving failed after some batches were committed: the import counts as interrupted."""
 
 
 class _Progress:
@@ -65,7 +75,8 @@ class _Progress:
         self._broken = False
 
     async def show(self, stage: str, *, force: bool = False, **counts: int) -> None:
-        if self._broken:
+        now = time.monotonic()
+        if self._broken or (not force and now - self._shown_at < PROGRESS_SECONDS):
             return
         text = split_html(
             self._renderer.render(
@@ -76,8 +87,7 @@ class _Progress:
                 **{"rows_read": 0, "saved": 0, "total": 0} | counts,
             )
         )[0]
-        now = time.monotonic()
-        if text == self._text or (not force and now - self._shown_at < PROGRESS_SECONDS):
+        if text == self._text:
             return
         self._text, self._shown_at = text, now
         preview = LinkPreviewOptions(is_disabled=True)
@@ -188,6 +198,10 @@ class OrderImportRunner:
             await progress.show("stopped", force=True)
         except _Stopped:
             await progress.show("stopped", force=True)
+        except _PartlySaved:
+            log.exception("order import %s stopped after saving some orders", job.id)
+            await self._interrupt(job)
+            await progress.show("stopped", force=True)
         except asyncio.CancelledError:
             await self._interrupt(job)
             raise
@@ -215,7 +229,7 @@ class OrderImportRunner:
             "file_name": job.file_name,
             "now": self._clock().isoformat(),
             "max_rows": MAX_ROWS,
-            "batch": IMPORT_BATCH,
+            "batch": SAVE_BATCH,
             "report_rows": REPORT_MAX_ROWS,
         }
         summary: PlanSummary | None = None
@@ -228,25 +242,34 @@ class OrderImportRunner:
             file_name=job.file_name,
             unreadable_key="import.file_unreadable",
         )
-        async with contextlib.aclosing(stream) as messages:
-            async for message in messages:
-                kind, body = ("tick", None) if message is None else message
-                body = cast(Any, body)
-                if kind == "reading":
-                    rows_read = int(body)
-                elif kind == "planned":
-                    summary = _summary(body)
-                    rows_read, total = summary.rows_read, int(body["orders"])
-                elif kind == "orders":
-                    saved += await self._save(job, [from_plain(order) for order in body])
-                    renewed = time.monotonic()
-                if summary is None:
-                    await progress.show("reading", rows_read=rows_read)
-                else:
-                    await progress.show("saving", rows_read=rows_read, saved=saved, total=total)
-                if time.monotonic() - renewed > RENEW_SECONDS:
-                    await self._renew(job, summary)
-                    renewed = time.monotonic()
+        try:
+            async with contextlib.aclosing(stream) as messages:
+                async for message in messages:
+                    kind: str = "tick"  # None: the worker is still busy
+                    body: Any = None
+                    if message is not None:
+                        kind, body = message
+                    if kind == "reading":
+                        rows_read = int(body)
+                    elif kind == "planned":
+                        summary = _summary(body)
+                        rows_read, total = summary.rows_read, int(body["orders"])
+                    elif kind == "orders":
+                        started = time.monotonic()
+                        saved += await self._save(job, [from_plain(order) for order in body])
+                        renewed = time.monotonic()
+                        await asyncio.sleep(max(PAUSE_SECONDS, PAUSE_FACTOR * (renewed - started)))
+                    if summary is None:
+                        await progress.show("reading", rows_read=rows_read)
+                    else:
+                        await progress.show("saving", rows_read=rows_read, saved=saved, total=total)
+                    if time.monotonic() - renewed > RENEW_SECONDS:
+                        await self._renew(job, summary)
+                        renewed = time.monotonic()
+        except DomainError:
+            if saved:  # the worker failed after batches were committed: not "nothing saved"
+                raise _PartlySaved from None
+            raise
         if summary is None:
             raise InvalidInput("import.file_unreadable", file_name=job.file_name)
         return summary
@@ -259,20 +282,14 @@ class OrderImportRunner:
             raise _Stopped
 
     async def _save(self, job: ImportJob, batch: list[PlannedOrder]) -> int:
-        """One batch in one transaction; once more if an order number was taken meanwhile
-        (an order typed in the conversation at the same moment)."""
-        for attempt in (1, 2):
-            try:
-                async with self._uow_factory() as uow:
-                    saved = await import_jobs.save_batch(job, batch, uow)
-                    if saved is None:
-                        raise _Stopped
-                    await uow.commit()
-                return len(saved.imported) + len(saved.already_imported)
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        """One batch in one short transaction (an order number taken meanwhile, say by an
+        order typed in the conversation, is skipped by the insert itself)."""
+        async with self._uow_factory() as uow:
+            saved = await import_jobs.save_batch(job, batch, uow)
+            if saved is None:
+                raise _Stopped
+            await uow.commit()
+        return len(saved.imported) + len(saved.already_imported)
 
 
 def _summary(body: dict[str, Any]) -> PlanSummary:

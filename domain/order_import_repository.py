@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import ImportStatus, OrderImport
@@ -30,6 +30,24 @@ class OrderImportRepository:
             )
         )
         return result.scalar_one_or_none()
+
+    async def count_batch(
+        self, import_id: int, *, orders: int, lines: int, existing: int, lease_until: datetime
+    ) -> bool:
+        """Add a saved batch to a running import's counts (one statement); False when the
+        import no longer runs."""
+        result = await self.session.execute(
+            update(OrderImport)
+            .where(OrderImport.id == import_id, OrderImport.status == ImportStatus.RUNNING)
+            .values(
+                orders_imported=OrderImport.orders_imported + orders,
+                lines_imported=OrderImport.lines_imported + lines,
+                orders_existing=OrderImport.orders_existing + existing,
+                lease_until=lease_until,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def stale(self, now: datetime, limit: int = 100) -> Sequence[OrderImport]:
         """Running imports whose lease ran out: their process stopped."""

@@ -145,16 +145,17 @@ async def renew(
 async def save_batch(
     job: ImportJob, orders: Sequence[PlannedOrder], uow: UnitOfWork
 ) -> SavedOrders | None:
-    """Save one batch of planned orders and count it; None when the import no longer runs."""
-    row = await uow.order_imports.get(job.id)
-    if row is None or row.status != ImportStatus.RUNNING:
-        return None
+    """Save one batch of planned orders and count it; None when the import no longer runs
+    (then nothing is saved: the caller's transaction must be rolled back)."""
     saved = await save_planned(job.seller_id, orders, uow)
-    row.orders_imported += len(saved.imported)
-    row.lines_imported += saved.lines
-    row.orders_existing += len(saved.already_imported)
-    row.lease_until = uow.now() + IMPORT_LEASE
-    return saved
+    running = await uow.order_imports.count_batch(
+        job.id,
+        orders=len(saved.imported),
+        lines=saved.lines,
+        existing=len(saved.already_imported),
+        lease_until=uow.now() + IMPORT_LEASE,
+    )
+    return saved if running else None
 
 
 async def finish_import(job: ImportJob, summary: PlanSummary, uow: UnitOfWork) -> None:

@@ -296,10 +296,8 @@ async def save_planned(
     source: OrderSource = OrderSource.IMPORT,
 ) -> SavedOrders:
     """Insert the orders the store does not have yet, in the caller's transaction."""
-    existing = await uow.orders.existing_numbers(seller_id, [order.number for order in orders])
-    fresh = [order for order in orders if order.number not in existing]
     now = uow.now()
-    await uow.orders.insert_many(
+    inserted = await uow.orders.insert_new(
         [
             {
                 "seller_id": seller_id,
@@ -313,15 +311,18 @@ async def save_planned(
                 "source": source,
                 "created_at": now,
             }
-            for order in fresh
+            for order in orders
         ],
-        [[line._asdict() for line in order.lines] for order in fresh],
+        [[line._asdict() for line in order.lines] for order in orders],
     )
-    return SavedOrders(
-        imported=[order.number for order in fresh],
-        lines=sum(len(order.lines) for order in fresh),
-        already_imported=[order.number for order in orders if order.number in existing],
-    )
+    saved = SavedOrders()
+    for order in orders:
+        if order.number in inserted:
+            saved.imported.append(order.number)
+            saved.lines += len(order.lines)
+        else:
+            saved.already_imported.append(order.number)
+    return saved
 
 
 def audit_import(

@@ -386,16 +386,19 @@ class _FakeOrders:
         self.existing = existing
         self.added: list[Any] = []
 
-    async def existing_numbers(self, seller_id: int, numbers: Sequence[str]) -> set[str]:
-        return self.existing & set(numbers)
-
-    async def insert_many(
+    async def insert_new(
         self, orders: Sequence[dict[str, Any]], lines: Sequence[Sequence[dict[str, Any]]]
-    ) -> None:
+    ) -> set[str]:
+        fresh = [
+            (order, order_lines)
+            for order, order_lines in zip(orders, lines, strict=True)
+            if order["number"] not in self.existing
+        ]
         self.added.extend(
             SimpleNamespace(**order, lines=[SimpleNamespace(**line) for line in order_lines])
-            for order, order_lines in zip(orders, lines, strict=True)
+            for order, order_lines in fresh
         )
+        return {order["number"] for order, _ in fresh}
 
 
 class _FakeSession:
