@@ -11,7 +11,10 @@ SQLite database. One registered seller sends, one after the other, and waits for
 Meanwhile `--chatters` users (default 20) each send /help, wait for the answer, and send the
 next one `--interval` seconds (default 0.5) after the last. Printed: each file's outcome and how
 long it took, the chatters' answer delay (median, p99, worst) while the files were processed,
-the bot process's peak RSS, and the file worker's peak RSS (sampled from /proc).
+the process's RSS after each verdict and at its peak, and the file worker's peak RSS (sampled
+from /proc). The emulator lives in this process too: it keeps every file sent (as Telegram
+would), so the 20 MB CSV stays in the figures after it was sent, and serving it costs the
+emulator a copy in its socket buffer.
 
 Telegram's rate limits are lifted in the emulator and the bot's sender for this run: 20 users
 at two messages a second are above Telegram's cap of 30 a second, and answers queued behind
@@ -95,6 +98,15 @@ class MemorySampler(threading.Thread):
             pass
         return 0
 
+    @staticmethod
+    def _is_worker(pid: str) -> bool:
+        """A file worker once it runs its own program (right after the fork it is still a
+        copy of this process, with this process's memory figures)."""
+        try:
+            return b"bot.file_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
     def run(self) -> None:
         while not self._stop_event.is_set():
             self.peak_self_kb = max(self.peak_self_kb, self._status_kb("self", "VmRSS"))
@@ -104,7 +116,8 @@ class MemorySampler(threading.Thread):
                 except OSError:
                     continue
                 for pid in pids:
-                    self.peak_child_kb = max(self.peak_child_kb, self._status_kb(pid, "VmHWM"))
+                    if self._is_worker(pid):
+                        self.peak_child_kb = max(self.peak_child_kb, self._status_kb(pid, "VmHWM"))
             self._stop_event.wait(self._every)
 
     def stop(self) -> None:
@@ -231,7 +244,8 @@ async def run(args: argparse.Namespace, directory: Path, sent: list[tuple[str, s
             outcome, seconds = await _send_and_wait(
                 emulator, seller, name, (directory / name).read_bytes(), mime
             )
-            verdicts.append((label, name, started, started + seconds, outcome))
+            rss_mb = MemorySampler._status_kb("self", "VmRSS") / 1024
+            verdicts.append((label, name, started, started + seconds, outcome, rss_mb))
         files_ended = time.perf_counter()
         await asyncio.sleep(1.0)
         chatters.stop()
@@ -246,9 +260,10 @@ async def run(args: argparse.Namespace, directory: Path, sent: list[tuple[str, s
             sizes[name],
             ended - started,
             max((d for at, d in chatters.delays if started <= at <= ended), default=0.0),
+            rss_mb,
             outcome,
         )
-        for label, name, started, ended, outcome in verdicts
+        for label, name, started, ended, outcome, rss_mb in verdicts
     ]
     return results, during, baseline, chatters, sampler, idle_rss_kb, files_ended - files_started
 
@@ -290,9 +305,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "bytes": size,
                 "seconds": round(s, 2),
                 "worst_delay_ms": round(worst * 1000, 1),
+                "rss_after_mb": round(rss, 1),
                 "outcome": out,
             }
-            for label, file, size, s, worst, out in results
+            for label, file, size, s, worst, rss, out in results
         ],
         "chatters": args.chatters,
         "interval_seconds": args.interval,
@@ -309,10 +325,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     print(f"Hostile files vs {args.chatters} users sending /help every {args.interval} s")
     width = max(len(label) for label, *_ in results)
-    print(f"  {'file':<{width}}  {'size':>10}  {'verdict':>8}  {'worst delay':>11}  outcome")
-    for label, _, size, s, worst, outcome in results:
+    print(
+        f"  {'file':<{width}}  {'size':>10}  {'verdict':>8}  {'worst delay':>11}  "
+        f"{'RSS after':>10}  outcome"
+    )
+    for label, _, size, s, worst, rss, outcome in results:
         print(
-            f"  {label:<{width}}  {size / 2**20:6.2f} MiB  {s:6.1f} s  {_ms(worst):>11}  {outcome}"
+            f"  {label:<{width}}  {size / 2**20:6.2f} MiB  {s:6.1f} s  {_ms(worst):>11}  "
+            f"{rss:6.1f} MiB  {outcome}"
         )
     print(
         f"  other users' answers while the files were processed ({seconds:.0f} s): "

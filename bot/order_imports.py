@@ -44,14 +44,15 @@ ORDER_FILE_SECONDS = 120
 # Progress edits at most this often (Telegram allows about one message a second per chat).
 PROGRESS_SECONDS = 2.0
 # Orders saved per transaction: each holds SQLite's write lock for a few milliseconds only.
-SAVE_BATCH = 100
+SAVE_BATCH = 200
 # The lease is renewed at least this often while the worker reads.
 RENEW_SECONDS = 15.0
-# After each batch the import pauses this many times as long as the batch took (at least
-# PAUSE_SECONDS), so saving a big file takes at most a fifth of the bot's time: users chatting
-# meanwhile are answered as fast as before, the import just takes longer.
+# After each batch the import pauses four times as long as the batch took, so saving a big
+# file takes at most a fifth of the bot's time, and at least 0.1 s: an update that waited for
+# SQLite's write lock meanwhile sleeps up to 0.1 s between tries (SQLite's busy handler), and
+# must find the lock free when it wakes, not taken by the next batch.
 PAUSE_FACTOR = 4.0
-PAUSE_SECONDS = 0.02
+PAUSE_SECONDS = 0.1
 
 
 class _Stopped(Exception):
