@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from contextlib import suppress
@@ -22,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
 from bot.commands import command_menus
+from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import (
-    DocumentPrefetchMiddleware,
     ErrorMiddleware,
     FloodCounter,
     LocaleMiddleware,
@@ -33,9 +34,11 @@ from bot.middlewares import (
     ThrottleMiddleware,
     UnitOfWorkMiddleware,
 )
+from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
 from bot.settings import Settings
+from bot.uploads import FileSteps
 from domain.clock import Clock, utcnow
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.unit_of_work import UnitOfWork
@@ -58,9 +61,6 @@ from templates import Renderer
 log = logging.getLogger(__name__)
 
 OUTBOX_SWEEP_SECONDS = 5.0
-# Data files the bot reads itself (order imports, rate cards); Telegram serves bots up to 20 MB.
-DATA_FILE_MAX_BYTES = 20 * 1024 * 1024
-DATA_FILE_EXTENSIONS = frozenset({".csv", ".xlsx", ".json", ".txt"})
 
 
 @dataclass
@@ -78,6 +78,8 @@ class Application:
     clock: Clock
     uow_factory: Callable[[], UnitOfWork]
     tracking: TrackingPoller
+    order_imports: OrderImportRunner
+    file_steps: FileSteps
     redis: Redis | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -89,6 +91,13 @@ class Application:
         if set_commands:
             for menu in command_menus(self.renderer, self.settings.default_locale):
                 await self.sender.call(menu, chat_id=None)
+        # Imports a stopped process left behind: their sellers hear about it now.
+        await self.order_imports.sweep()
+        # Everything built so far (aiogram's and pydantic's models, templates: ~300k objects)
+        # lives as long as the process. Out of the collector's sight, a full collection no
+        # longer stops every user for a few hundred milliseconds while a file is imported.
+        gc.collect()
+        gc.freeze()
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
         self._tasks.append(asyncio.create_task(self.poller.run()))
@@ -98,6 +107,8 @@ class Application:
 
     async def stop(self) -> None:
         self.poller.stop()
+        await self.file_steps.stop()
+        await self.order_imports.stop()
         await self.outbox.stop()
         for task in self._tasks:
             # A task that failed must not stop the shutdown half-way; whoever awaits wait()
@@ -208,15 +219,18 @@ async def create_application(
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
     dispatcher["sender"] = sender
+    # Uploaded data files are read off the update path, in a bounded child process.
+    files = FileWorker()
+    order_imports = OrderImportRunner(bot, sender, renderer, uow_factory, files, clock=clock)
+    file_steps = FileSteps(bot, files, uow_factory, renderer, replies, storage, isolation)
+    dispatcher["order_imports"] = order_imports
+    dispatcher["file_steps"] = file_steps
     dispatcher.update.outer_middleware(
         ThrottleMiddleware(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
         )
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
-    dispatcher.update.outer_middleware(
-        DocumentPrefetchMiddleware(DATA_FILE_MAX_BYTES, DATA_FILE_EXTENSIONS)
-    )
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
     )
@@ -284,6 +298,14 @@ async def create_application(
             coalesce=True,
             max_instances=1,
         )
+    scheduler.add_job(
+        order_imports.sweep,
+        "interval",
+        minutes=1,
+        id="order_import_sweep",
+        coalesce=True,
+        max_instances=1,
+    )
     poller = Poller(bot, dispatcher)
     return Application(
         settings=settings,
@@ -299,5 +321,7 @@ async def create_application(
         clock=clock,
         uow_factory=uow_factory,
         tracking=tracking,
+        order_imports=order_imports,
+        file_steps=file_steps,
         redis=redis,
     )

@@ -222,28 +222,3 @@ class ErrorMiddleware(BaseMiddleware):
             responder.answer_callback(event.callback_query.id, key, alert=alert, **params)
         else:
             responder.reply(key, **params)
-
-
-class DocumentPrefetchMiddleware(BaseMiddleware):
-    """Downloads small data files (order imports, rate cards) before the transaction opens.
-
-    Handlers then read `data["document_content"]` (bytes, or None when the message has no such
-    file) instead of calling Telegram while holding a database transaction.
-    """
-
-    def __init__(self, max_bytes: int, extensions: frozenset[str]) -> None:
-        self._max_bytes = max_bytes
-        self._extensions = extensions
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        data["document_content"] = None
-        message = event.message if isinstance(event, Update) else None
-        document = message.document if message is not None else None
-        if document is not None and document.file_name:
-            extension = "." + document.file_name.rsplit(".", 1)[-1].lower()
-            small = document.file_size is not None and document.file_size <= self._max_bytes
-            if extension in self._extensions and small:
-                bot = data["bot"]
-                buffer = await bot.download(document.file_id)
-                data["document_content"] = buffer.read() if buffer is not None else None
-        return await handler(event, data)

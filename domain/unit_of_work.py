@@ -15,6 +15,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock, utcnow
+from domain.order_import_repository import OrderImportRepository
 from domain.personal_data import PersonalDataRepository
 from domain.repositories import (
     AuditLog,
@@ -45,6 +46,7 @@ class UnitOfWork:
     conversation_states: ConversationStateRepository
     warehouses: WarehouseRepository
     orders: OrderRepository
+    order_imports: OrderImportRepository
     shipments: ShipmentRepository
     logistics_settings: LogisticsSettingsRepository
     personal_data: PersonalDataRepository
@@ -81,6 +83,7 @@ class UnitOfWork:
         self.conversation_states = ConversationStateRepository(self.session)
         self.warehouses = WarehouseRepository(self.session)
         self.orders = OrderRepository(self.session)
+        self.order_imports = OrderImportRepository(self.session)
         self.shipments = ShipmentRepository(self.session)
         self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)

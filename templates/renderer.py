@@ -32,6 +32,7 @@ from babel.numbers import (
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from domain.locales import SUPPORTED_LOCALES
 from templates.html import html_to_plain
@@ -117,6 +118,10 @@ class Renderer:
         environment.globals["label"] = lambda key, **params: self.label(key, locale, **params)
         environment.globals["tracking_label"] = lambda status, sub=None: self.tracking_label(
             status, sub, locale
+        )
+        # Another message inside this one (a report's reasons, kept as keys and parameters).
+        environment.globals["message"] = lambda name, params: Markup(  # noqa: S704
+            self.render(name, locale, **params)
         )
         return environment
 

@@ -13,6 +13,7 @@ from domain.model.infrastructure import (
     NotificationStatus,
     ProcessedUpdate,
 )
+from domain.model.order_imports import ImportStatus, OrderImport
 from domain.model.orders import (
     OPEN_ORDER_STATUSES,
     SHIPPED_STATUSES,
@@ -57,9 +58,11 @@ __all__ = [
     "ConversationState",
     "DocumentKind",
     "FindingSeverity",
+    "ImportStatus",
     "Notification",
     "NotificationStatus",
     "Order",
+    "OrderImport",
     "OrderLine",
     "OrderSource",
     "OrderStatus",

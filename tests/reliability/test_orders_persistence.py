@@ -34,6 +34,7 @@ from domain.model import (
     WarehouseStatus,
 )
 from domain.order_import import read_order_file
+from domain.services import order_imports
 from domain.services import orders as intake
 from domain.services.erasure import ErasureBlocker, erase_user_data, erasure_blockers
 from domain.services.sellers import RegisterSeller, register_seller
@@ -270,7 +271,9 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
-        report = await intake.import_orders(seller, content, "orders.xlsx", uow, actor_id=ALICE)
+        report = await order_imports.import_orders(
+            seller, content, "orders.xlsx", uow, actor_id=ALICE
+        )
         await uow.commit()
 
     bad = {(s.row, s.reason) for s in report.skipped if s.reason.startswith("orders.")}
@@ -278,11 +281,10 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
         (10, "orders.quantity_invalid"),
         (20, "orders.country_invalid"),
         (30, "orders.price_invalid"),
-        (2, "orders.duplicate_number"),
-        (45, "orders.duplicate_number"),
     }
     assert report.rows_read == 50
-    assert len(report.skipped) == 5
+    assert len(report.skipped) == 3
+    assert report.already_imported == ["IMP-000", "IMP-040"]
     assert len(report.imported) == 47 - 3 - 2
     assert report.lines_imported == 50 - 5
     assert "IMP-000" not in report.imported and "IMP-040" not in report.imported
@@ -304,16 +306,26 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
                 select(AuditEntry).where(AuditEntry.action == "orders.imported")
             )
         ).one()
-        assert entry.details == {"rows": 50, "orders": 42, "skipped_rows": 5}
+        assert entry.details == {
+            "rows": 50,
+            "orders": 42,
+            "skipped_rows": 3,
+            "already_imported": 2,
+        }
 
     # The same file again imports nothing: every number is already there.
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
-        again = await intake.import_orders(seller, content, "orders.xlsx", uow)
+        again = await order_imports.import_orders(seller, content, "orders.xlsx", uow)
         await uow.commit()
     assert again.imported == []
-    assert {s.reason for s in again.skipped} >= {"orders.duplicate_number"}
+    assert len(again.already_imported) == 44
+    assert {(s.row, s.reason) for s in again.skipped} == {
+        (10, "orders.quantity_invalid"),
+        (20, "orders.country_invalid"),
+        (30, "orders.price_invalid"),
+    }
     async with uow_factory() as uow:
         count = len((await uow.session.scalars(select(Order.id))).all())
         assert count == 2 + 42
@@ -321,13 +333,21 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
 
 async def test_a_file_level_error_imports_nothing(uow_factory: UowFactory) -> None:
     await _seller(uow_factory, ALICE)
-    content = _xlsx(_fifty_rows())
+    rows = _fifty_rows()
+    # A workbook that says it is too big is refused before a row is read...
+    with pytest.raises(InvalidInput) as declared:
+        read_order_file(_xlsx(rows), "a.xlsx", max_rows=40)
+    assert declared.value.key == "import.xlsx_sheet_too_large"
+    assert declared.value.params == {"rows": 51, "columns": 9, "max_rows": 41, "max_columns": 256}
+    # ...a CSV once the rows read pass the limit, after some orders were already checked.
+    lines = [",".join("" if cell is None else str(cell) for cell in row) for row in rows]
+    content = "\n".join(lines).encode()
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
         with pytest.raises(InvalidInput) as raised:
-            await intake.import_order_rows(
-                seller, read_order_file(content, "a.xlsx", max_rows=40), uow
+            await order_imports.import_order_rows(
+                seller, read_order_file(content, "a.csv", max_rows=40), uow
             )
         assert raised.value.key == "import.too_many_rows"
     async with uow_factory() as uow:
