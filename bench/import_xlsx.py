@@ -1,5 +1,5 @@
 """Benchmark: import an order file of N rows (default 10,000) from XLSX into a fresh SQLite
-database through the real service (`domain.services.orders.import_orders`).
+database through the real service (`domain.services.order_imports.import_orders`).
 
 Prints rows per second and peak memory; `--json out.json` writes the figures too.
 
@@ -32,7 +32,7 @@ from openpyxl import Workbook
 
 from bot import database
 from domain.order_import import read_order_file
-from domain.services.orders import import_orders
+from domain.services.order_imports import import_orders
 from domain.services.sellers import RegisterSeller, register_seller
 from domain.unit_of_work import UnitOfWork
 

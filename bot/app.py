@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from contextlib import suppress
@@ -22,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
 from bot.commands import command_menus
+from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import (
-    DocumentPrefetchMiddleware,
     ErrorMiddleware,
     FloodCounter,
     LocaleMiddleware,
@@ -33,9 +34,11 @@ from bot.middlewares import (
     ThrottleMiddleware,
     UnitOfWorkMiddleware,
 )
+from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
 from bot.settings import Settings
+from bot.uploads import FileSteps
 from domain.clock import Clock, utcnow
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.unit_of_work import UnitOfWork
@@ -50,14 +53,15 @@ from notifications.rate_limits import (
 )
 from notifications.reminders import send_due_reminders
 from notifications.sender import Sender
+from notifications.tracking.factory import make_tracking_provider
+from notifications.tracking.jobs import tracking_jobs, tracking_rules
+from notifications.tracking.poller import TrackingPoller
+from notifications.tracking.provider import TrackingProvider
 from templates import Renderer
 
 log = logging.getLogger(__name__)
 
 OUTBOX_SWEEP_SECONDS = 5.0
-# Data files the bot reads itself (order imports, rate cards); Telegram serves bots up to 20 MB.
-DATA_FILE_MAX_BYTES = 20 * 1024 * 1024
-DATA_FILE_EXTENSIONS = frozenset({".csv", ".xlsx", ".json", ".txt"})
 
 
 @dataclass
@@ -74,6 +78,9 @@ class Application:
     scheduler: AsyncIOScheduler
     clock: Clock
     uow_factory: Callable[[], UnitOfWork]
+    tracking: TrackingPoller
+    order_imports: OrderImportRunner
+    file_steps: FileSteps
     redis: Redis | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -85,6 +92,13 @@ class Application:
         if set_commands:
             for menu in command_menus(self.renderer, self.settings.default_locale):
                 await self.sender.call(menu, chat_id=None)
+        # Imports a stopped process left behind: their sellers hear about it now.
+        await self.order_imports.sweep()
+        # Everything built so far (aiogram's and pydantic's models, templates: ~300k objects)
+        # lives as long as the process. Out of the collector's sight, a full collection no
+        # longer stops every user for a few hundred milliseconds while a file is imported.
+        gc.collect()
+        gc.freeze()
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
         self._tasks.append(asyncio.create_task(self.poller.run()))
@@ -94,6 +108,8 @@ class Application:
 
     async def stop(self) -> None:
         self.poller.stop()
+        await self.file_steps.stop()
+        await self.order_imports.stop()
         await self.outbox.stop()
         for task in self._tasks:
             # A task that failed must not stop the shutdown half-way; whoever awaits wait()
@@ -108,6 +124,8 @@ class Application:
         await self.replies.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        with suppress(Exception):
+            await self.tracking.provider.close()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         if self.redis is not None:
@@ -128,8 +146,10 @@ async def create_application(
     api_base: str | None = None,
     clock: Clock = utcnow,
     migrate: bool = True,
+    tracking_provider: TrackingProvider | None = None,
 ) -> Application:
-    """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests)."""
+    """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests);
+    `tracking_provider` replaces the configured one (tests, the sandbox's simulator)."""
     engine = database.create_engine(settings.effective_database_url)
     if migrate:
         await database.upgrade(engine)
@@ -205,15 +225,18 @@ async def create_application(
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
     dispatcher["sender"] = sender
+    # Uploaded data files are read off the update path, in a bounded child process.
+    files = FileWorker()
+    order_imports = OrderImportRunner(bot, sender, renderer, uow_factory, files, clock=clock)
+    file_steps = FileSteps(bot, files, uow_factory, renderer, replies, storage, isolation)
+    dispatcher["order_imports"] = order_imports
+    dispatcher["file_steps"] = file_steps
     dispatcher.update.outer_middleware(
         ThrottleMiddleware(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
         )
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
-    dispatcher.update.outer_middleware(
-        DocumentPrefetchMiddleware(DATA_FILE_MAX_BYTES, DATA_FILE_EXTENSIONS)
-    )
     dispatcher.update.outer_middleware(
         UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
     )
@@ -264,6 +287,31 @@ async def create_application(
         next_run_time=datetime.now(UTC),
         misfire_grace_time=None,
     )
+    provider = tracking_provider or make_tracking_provider(
+        settings.tracking_provider,
+        api_key=(
+            settings.tracking_api_key.get_secret_value() if settings.tracking_api_key else None
+        ),
+        clock=clock,
+    )
+    tracking = TrackingPoller(uow_factory, provider, rules=tracking_rules(settings), clock=clock)
+    for job in tracking_jobs(tracking, uow_factory, settings):
+        scheduler.add_job(
+            job.function,
+            "interval",
+            seconds=job.every_seconds,
+            id=job.name,
+            coalesce=True,
+            max_instances=1,
+        )
+    scheduler.add_job(
+        order_imports.sweep,
+        "interval",
+        minutes=1,
+        id="order_import_sweep",
+        coalesce=True,
+        max_instances=1,
+    )
     poller = Poller(bot, dispatcher)
     return Application(
         settings=settings,
@@ -278,5 +326,8 @@ async def create_application(
         scheduler=scheduler,
         clock=clock,
         uow_factory=uow_factory,
+        tracking=tracking,
+        order_imports=order_imports,
+        file_steps=file_steps,
         redis=redis,
     )

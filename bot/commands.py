@@ -11,6 +11,8 @@ from templates import Renderer
 MENU_COMMANDS = (
     "start",
     "orders",
+    "track",
+    "shipments",
     "neworder",
     "import",
     "ship",
@@ -21,6 +23,7 @@ MENU_COMMANDS = (
     "warehouses",
     "help",
     "language",
+    "stop",
     "cancel",
     "privacy",
     "delete_my_data",

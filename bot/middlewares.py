@@ -24,7 +24,7 @@ from bot.fsm_storage import current_unit_of_work
 from bot.replies import ReplyQueue
 from domain.errors import DomainError
 from domain.locales import locale_from_telegram
-from domain.services.contacts import record_contact
+from domain.services import contacts
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Responder
 from templates import Renderer
@@ -180,7 +180,9 @@ class LocaleMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         locale = self._default_locale
         if user is not None and not user.is_bot:
-            locale = await record_contact(user.id, user.language_code, self._default_locale, uow)
+            locale = await contacts.record_contact(
+                user.id, user.language_code, self._default_locale, uow
+            )
         data["locale"] = locale
         data["responder"].locale = locale
         return await handler(event, data)
@@ -222,28 +224,3 @@ class ErrorMiddleware(BaseMiddleware):
             responder.answer_callback(event.callback_query.id, key, alert=alert, **params)
         else:
             responder.reply(key, **params)
-
-
-class DocumentPrefetchMiddleware(BaseMiddleware):
-    """Downloads small data files (order imports, rate cards) before the transaction opens.
-
-    Handlers then read `data["document_content"]` (bytes, or None when the message has no such
-    file) instead of calling Telegram while holding a database transaction.
-    """
-
-    def __init__(self, max_bytes: int, extensions: frozenset[str]) -> None:
-        self._max_bytes = max_bytes
-        self._extensions = extensions
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        data["document_content"] = None
-        message = event.message if isinstance(event, Update) else None
-        document = message.document if message is not None else None
-        if document is not None and document.file_name:
-            extension = "." + document.file_name.rsplit(".", 1)[-1].lower()
-            small = document.file_size is not None and document.file_size <= self._max_bytes
-            if extension in self._extensions and small:
-                bot = data["bot"]
-                buffer = await bot.download(document.file_id)
-                data["document_content"] = buffer.read() if buffer is not None else None
-        return await handler(event, data)

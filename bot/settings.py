@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     tracking_provider: str = Field(default="simulated", pattern="^(simulated|17track)$")
     tracking_api_key: SecretStr | None = None
     tracking_poll_seconds: int = Field(default=300, ge=10)
+    # The seller is alerted when a parcel shows no event for this many days, per method.
+    tracking_stale_days_express: int = Field(default=4, ge=1, le=60)
+    tracking_stale_days_land: int = Field(default=7, ge=1, le=90)
+    tracking_stale_days_sea: int = Field(default=14, ge=1, le=120)
 
     # Goods safety: orders worth more than this (in the order's currency) need a photo of the
     # packed parcel before the shipping document is final.

@@ -6,28 +6,31 @@ anything in brackets ("Unit price (USD)" is "unit price"). Values are not valida
 the order intake rules do that (`domain.services.orders`) — but Excel dates and serial numbers
 in the ship-by column become datetimes. The column set is documented in docs/order-import.md.
 
-Nothing here touches the database; rows stream, so a large XLSX is never held in memory.
+Nothing here touches the database; rows stream, so a large XLSX is never held in memory, and
+every limit (size, rows counted blank ones included, what a workbook unpacks to) is checked
+before or while reading, never after. The bot runs this in its file worker, a child process
+with its own time and memory bound, never on the event loop.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import enum
-import io
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.spreadsheets import Rows, SheetLimits, Source, csv_rows, xlsx_rows
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_ROWS = 50_000
+# What a workbook may unpack to (see domain.spreadsheets); `max_rows` is set from MAX_ROWS
+# when a file is read.
+SHEET_LIMITS = SheetLimits(max_rows=MAX_ROWS + 1)
 
 CellValue = str | int | float | Decimal | datetime | date | time | None
 
@@ -145,12 +148,12 @@ class FileKind(enum.StrEnum):
     XLSX = "xlsx"
 
 
-def detect_kind(content: bytes, file_name: str | None) -> FileKind:
+def detect_kind(head: bytes, file_name: str | None) -> FileKind:
     """XLSX by its zip signature, old binary Excel refused, anything else read as CSV."""
     name = (file_name or "").lower()
-    if content.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04"):
         return FileKind.XLSX
-    if content.startswith(b"\xd0\xcf\x11\xe0") or name.endswith((".xls", ".xlsm", ".xlsb")):
+    if head.startswith(b"\xd0\xcf\x11\xe0") or name.endswith((".xls", ".xlsm", ".xlsb")):
         raise InvalidInput("import.format_unsupported", file_name=file_name or "?")
     if name.endswith(".xlsx"):
         raise InvalidInput("import.file_unreadable", file_name=file_name or "?")
@@ -158,31 +161,52 @@ def detect_kind(content: bytes, file_name: str | None) -> FileKind:
 
 
 def read_order_file(
-    content: bytes, file_name: str | None = None, *, max_rows: int = MAX_ROWS
+    source: Source,
+    file_name: str | None = None,
+    *,
+    max_rows: int = MAX_ROWS,
+    limits: SheetLimits = SHEET_LIMITS,
 ) -> Iterator[ImportRow]:
-    """The data rows of a CSV or XLSX order file, streamed.
+    """The data rows of a CSV or XLSX order file (its bytes, or a path to it), streamed.
 
-    The size, the format and the header are checked before this returns; the row limit is
-    checked while reading (InvalidInput "import.too_many_rows" from the iterator).
+    The size, the format, the workbook's limits and the header are checked before this
+    returns; the row limit while reading (InvalidInput "import.too_many_rows" from the
+    iterator). Every row counts against that limit, blank ones too: a file holds at most
+    `max_rows + 1` rows, room for a header and `max_rows` order lines.
     """
-    if len(content) > MAX_FILE_BYTES:
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    if size > MAX_FILE_BYTES:
         raise InvalidInput("import.file_too_large", max_mb=MAX_FILE_BYTES // 2**20)
-    if not content.strip():
-        raise InvalidInput("import.file_empty")
-    kind = detect_kind(content, file_name)
-    if kind == FileKind.XLSX:
-        raw_rows, epoch = _xlsx_rows(content)
+    limits = replace(limits, max_rows=max_rows + 1)
+    if isinstance(source, bytes):
+        head = source[:8]
     else:
-        raw_rows, epoch = _csv_rows(content), None
-    header: tuple[int, dict[int, Column]] | None = None
+        with source.open("rb") as file:
+            head = file.read(8)
+    epoch: datetime | None = None
+    if detect_kind(head, file_name) == FileKind.XLSX:
+        raw_rows, epoch = xlsx_rows(source, limits)
+    else:
+        content = source if isinstance(source, bytes) else source.read_bytes()
+        raw_rows = csv_rows(content, limits.max_columns)
+    counted = _within_row_limit(raw_rows, limits.max_rows, max_rows)
+    for cells in (cells for _, cells in counted):
+        if not _blank(cells):
+            positions = map_header(cells)
+            return _data_rows(counted, positions, epoch)
+    raise InvalidInput("import.file_empty")
+
+
+def _within_row_limit(raw_rows: Rows, max_physical: int, max_rows: int) -> Rows:
+    """The rows, refused as a whole once the sheet has more than `max_physical` rows.
+
+    The row number is the physical one (blank rows and rows openpyxl fills in for gaps
+    included), so a file of a million blank rows stops here, not at its end.
+    """
     for row_number, cells in raw_rows:
-        if _blank(cells):
-            continue
-        header = row_number, map_header(cells)
-        break
-    if header is None:
-        raise InvalidInput("import.file_empty")
-    return _data_rows(raw_rows, header[1], epoch, max_rows)
+        if row_number > max_physical:
+            raise InvalidInput("import.too_many_rows", max=max_rows)
+        yield row_number, cells
 
 
 def _blank(cells: Sequence[object]) -> bool:
@@ -190,18 +214,11 @@ def _blank(cells: Sequence[object]) -> bool:
 
 
 def _data_rows(
-    raw_rows: Iterator[tuple[int, Sequence[Any]]],
-    positions: dict[int, Column],
-    excel_epoch: datetime | None,
-    max_rows: int,
+    raw_rows: Rows, positions: dict[int, Column], excel_epoch: datetime | None
 ) -> Iterator[ImportRow]:
-    count = 0
     for row_number, cells in raw_rows:
         if _blank(cells):
             continue
-        count += 1
-        if count > max_rows:
-            raise InvalidInput("import.too_many_rows", max=max_rows)
         values: dict[Column, CellValue] = {}
         for index, column in positions.items():
             value = cells[index] if index < len(cells) else None
@@ -227,71 +244,6 @@ def _cell(value: Any, column: Column, excel_epoch: datetime | None) -> CellValue
     if isinstance(value, str | int | float | Decimal | datetime | date | time) or value is None:
         return value
     return str(value)
-
-
-def _csv_rows(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    text = _decode(content)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    try:
-        yield from enumerate(reader, start=1)
-    except csv.Error:
-        raise InvalidInput("import.file_unreadable", file_name="csv") from None
-
-
-def _decode(content: bytes) -> str:
-    """UTF-8 (with or without BOM); GB18030 as a fallback, what Excel saves CSV in on Chinese
-    Windows. A wrong guess shows up as missing columns, never as silently wrong data."""
-    if content.startswith(codecs.BOM_UTF8):
-        content = content[len(codecs.BOM_UTF8) :]
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InvalidInput("import.encoding_unsupported") from None
-
-
-def _delimiter(header_line: str) -> str:
-    """Comma, semicolon or tab: whichever the header line has most of (outside quotes)."""
-    outside = re.sub(r'"[^"]*"', "", header_line)
-    counts = {delimiter: outside.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
-
-
-def _xlsx_rows(content: bytes) -> tuple[Iterator[tuple[int, Sequence[Any]]], datetime]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            # Files from other tools often lack styles openpyxl expects; it only warns.
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(
-                io.BytesIO(content), read_only=True, data_only=True, keep_links=False
-            )
-    except Exception:  # openpyxl raises many kinds on a broken file
-        raise InvalidInput("import.file_unreadable", file_name="xlsx") from None
-    worksheet = workbook.worksheets[0] if workbook.worksheets else None
-    epoch: datetime = workbook.epoch
-
-    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
-        try:
-            if worksheet is None:
-                return
-            # Some writers store wrong dimensions; read what is there, not what they claim.
-            worksheet.reset_dimensions()
-            yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
-        except InvalidInput:
-            raise
-        except Exception:
-            raise InvalidInput("import.file_unreadable", file_name="xlsx") from None
-        finally:
-            workbook.close()
-
-    return rows(), epoch
 
 
 def rows_from_records(records: Iterable[dict[str, object]]) -> Iterator[ImportRow]:

@@ -8,4 +8,5 @@ import enum
 class Role(enum.StrEnum):
     OPERATOR = "operator"  # listed in the operator ids of the configuration
     SELLER = "seller"  # has registered a store
+    BUYER = "buyer"  # follows an order through a seller's buyer link
     GUEST = "guest"  # anyone else

@@ -15,18 +15,21 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock, utcnow
-from domain.personal_data import PersonalDataRepository
 from domain.repositories import (
     AuditLog,
     BlockedRecipientRepository,
+    BuyerRepository,
     ConversationStateRepository,
     LogisticsSettingsRepository,
     NotificationRepository,
+    OrderImportRepository,
     OrderRepository,
+    PersonalDataRepository,
     ProcessedUpdateRepository,
     SellerRepository,
     ShipmentRepository,
     TelegramUserRepository,
+    TrackingRepository,
     WarehouseRepository,
 )
 
@@ -44,9 +47,12 @@ class UnitOfWork:
     conversation_states: ConversationStateRepository
     warehouses: WarehouseRepository
     orders: OrderRepository
+    order_imports: OrderImportRepository
     shipments: ShipmentRepository
     logistics_settings: LogisticsSettingsRepository
     personal_data: PersonalDataRepository
+    tracking: TrackingRepository
+    buyers: BuyerRepository
 
     def __init__(
         self,
@@ -77,9 +83,12 @@ class UnitOfWork:
         self.conversation_states = ConversationStateRepository(self.session)
         self.warehouses = WarehouseRepository(self.session)
         self.orders = OrderRepository(self.session)
+        self.order_imports = OrderImportRepository(self.session)
         self.shipments = ShipmentRepository(self.session)
         self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
+        self.tracking = TrackingRepository(self.session)
+        self.buyers = BuyerRepository(self.session)
         self._after_commit = []
         return self
 

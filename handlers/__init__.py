@@ -5,13 +5,17 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import common, fallback
+from handlers.buyer import links as buyer_links
+from handlers.buyer import orders as buyer_orders
 from handlers.operator import compliance, review
+from handlers.operator import outbox as operator_outbox
 from handlers.seller import (
     logistics_settings,
     new_order,
     order_import,
     orders,
     registration,
+    shipments,
     shipping,
     warehouse_changes,
     warehouse_registration,
@@ -26,14 +30,20 @@ def get_routers() -> list[Router]:
     that a new Dispatcher can own (a restart in the sandbox or a test builds another one).
     """
     feature_routers = [
+        # A buyer link is a /start with a payload: before common's plain /start.
+        buyer_links.build_router(),
         # Commands and menus first, so they work in the middle of a conversation...
         common.build_router(),
+        # The buyer's /orders (for non-sellers) before the seller's.
+        buyer_orders.build_router(),
         warehouses.build_router(),
         warehouse_changes.build_router(),
         orders.build_router(),
+        shipments.build_router(),
         logistics_settings.build_router(),
         review.build_router(),
         compliance.build_router(),
+        operator_outbox.build_router(),
         # ...then the conversations, which take free text in their states.
         registration.build_router(),
         warehouse_registration.build_router(),

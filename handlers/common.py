@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
-from domain.errors import NotFound
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.roles import Role
-from domain.services import erasure, orders, sellers
+from domain.services import erasure, sellers
 from domain.unit_of_work import UnitOfWork
+from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.callbacks import (
     ChosenRole,
     ErasureAction,
@@ -30,9 +28,6 @@ from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
 from handlers.seller import new_order, registration, warehouse_registration
 
-# Deep-link payloads are untrusted: Telegram allows at most 64 of these characters.
-DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
 
 async def cancel(message: Message, state: FSMContext, responder: Responder) -> None:
     if await state.get_state() is None:
@@ -40,28 +35,6 @@ async def cancel(message: Message, state: FSMContext, responder: Responder) -> N
         return
     await state.clear()
     responder.reply("cancel.done", remove_reply_keyboard=True)
-
-
-async def start_with_link(
-    message: Message, command: CommandObject, uow: UnitOfWork, responder: Responder
-) -> None:
-    payload = command.args or ""
-    if not DEEP_LINK_PAYLOAD.fullmatch(payload):
-        responder.reply("start.link_invalid")
-        return
-    try:
-        view = await orders.peek_buyer_link(payload, uow)
-    except NotFound:
-        responder.reply("start.link_unknown")
-        return
-    responder.reply(
-        "start.link_order",
-        order_number=view.order_number,
-        store_name=view.store_name,
-        status=responder.label(f"order_status.{view.status}"),
-        carrier=view.carrier,
-        tracking_number=view.tracking_number,
-    )
 
 
 async def start(
@@ -96,6 +69,13 @@ async def start(
                         callback=WarehouseMenu(action=WarehouseMenuAction.LIST),
                     ),
                 ]
+            ],
+        )
+    elif role == Role.BUYER:
+        responder.reply(
+            "start.welcome_buyer",
+            keyboard=[
+                [Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))]
             ],
         )
     else:
@@ -191,7 +171,6 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(cancel, Command("cancel"))
-    router.message.register(start_with_link, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
     router.callback_query.register(chose_buyer, RoleChoice.filter(F.role == ChosenRole.BUYER))
     router.message.register(help_command, Command("help"))

@@ -7,8 +7,9 @@ concurrently; a chat's rows go one at a time in id order. A crash between claim 
 leaves the row `sending` until its lease runs out, then it is claimed and sent again: the one
 duplicate window Telegram's lack of idempotency keys forces on us.
 
-Outcomes: sent -> `sent` with the Telegram message id; 403 -> the chat is recorded as blocked
-and all its unsent rows `paused` (never retried, resumed by `resume_chat`); a 429 longer than
+Outcomes: sent -> `sent` with the Telegram message id; 403 -> the chat is recorded as blocked,
+all its unsent rows `paused` (never retried, resumed by `resume_chat`) and the tracking
+subscriptions of that buyer paused; a 429 longer than
 the sender's patience -> back to `pending` after `retry_after`, not counted as an attempt; any
 other error -> `pending` with exponential backoff, `dead` after `max_attempts`.
 """
@@ -30,6 +31,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from domain.clock import Clock, utcnow
 from domain.locales import resolve_locale
 from domain.model import Notification, NotificationStatus
+from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
 from notifications.rate_limits import is_group_chat
 from notifications.sender import RecipientBlocked, Sender
@@ -272,6 +274,8 @@ class OutboxDispatcher:
             row.last_error = f"blocked: {error.description}"[:500]
             await uow.blocked_recipients.block(claim.chat_id, error.description or "403", now)
             paused = await uow.notifications.pause_chat(claim.chat_id)
+            # A buyer who blocked the bot hears nothing more until they write again.
+            await buyers.pause_for_blocked_chat(claim.chat_id, uow)
             await uow.commit()
         logger.info("chat %s blocked the bot; paused %d notifications", claim.chat_id, paused)
         return paused
@@ -452,7 +456,7 @@ class _Drain:
         try:
             text = d.renderer.render(claim.template, claim.locale, **claim.params)
             messages = await d.sender.send_text(
-                claim.chat_id, text, message_thread_id=claim.message_thread_id
+                claim.chat_id, text, message_thread_id=claim.message_thread_id, bulk=True
             )
         except RecipientBlocked as error:
             self.result.paused += await d._record_blocked(claim, error)

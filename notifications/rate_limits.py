@@ -13,6 +13,12 @@ then does it take the next global slot and push its own next-allowed time past t
 the global slot last means a chat with a long queue never holds global capacity it cannot use
 yet (no head-of-line blocking), and measuring the chat interval from the global slot keeps the
 per-chat spacing true even when the global bucket delays a send.
+
+Interactive replies go before fan-out. A `bulk` send (the outbox: tracking updates, alerts,
+reminders) takes a global slot only when the global bucket is free within one interval, one
+bulk sender at a time; an interactive reply reserves the next slot straight away. So a fan-out
+of thousands never queues ahead of a user waiting for an answer — the reply waits at most about
+one bulk slot — while fan-out still uses every slot nobody else wants.
 """
 
 from __future__ import annotations
@@ -59,8 +65,11 @@ def is_group_chat(chat_id: int) -> bool:
 class RateLimiter(Protocol):
     """What the sender needs from a rate limiter."""
 
-    async def acquire(self, chat_id: int | None) -> None:
-        """Wait until a send to `chat_id` (None: not chat-specific) is allowed, and reserve it."""
+    async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
+        """Wait until a send to `chat_id` (None: not chat-specific) is allowed, and reserve it.
+
+        `bulk`: a send nobody is waiting for, served after interactive ones.
+        """
 
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         """Let nothing go to `chat_id` for `seconds` (Telegram's `retry_after` for that chat)."""
@@ -100,8 +109,10 @@ class InProcessRateLimiter:
         self._global_paused_until = 0.0
         self._chats: dict[int, _ChatBucket] = {}
         self._since_sweep = 0
+        # Bulk sends wait for a free global slot one at a time (FIFO).
+        self._bulk_gate = asyncio.Lock()
 
-    async def acquire(self, chat_id: int | None) -> None:
+    async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
         if chat_id is None:
             await self._acquire_global()
             return
@@ -111,7 +122,7 @@ class InProcessRateLimiter:
         bucket.users += 1
         try:
             async with bucket.lock:
-                await self._acquire_chat(chat_id, bucket)
+                await self._acquire_chat(chat_id, bucket, bulk)
         finally:
             bucket.users -= 1
             self._maybe_sweep()
@@ -135,7 +146,7 @@ class InProcessRateLimiter:
             if self._clock() >= self._global_paused_until:
                 return
 
-    async def _acquire_chat(self, chat_id: int, bucket: _ChatBucket) -> None:
+    async def _acquire_chat(self, chat_id: int, bucket: _ChatBucket, bulk: bool) -> None:
         limits = self.limits
         group = is_group_chat(chat_id)
         while True:
@@ -151,10 +162,11 @@ class InProcessRateLimiter:
             if ready > now:
                 await self._sleep(ready - now)
                 continue
-            slot = self._reserve_global(now)
+            slot = await self._take_bulk_slot() if bulk else self._reserve_global(now)
             bucket.next_free = slot + limits.chat_interval
             if group:
                 bucket.recent.append(slot)
+            now = self._clock()
             if slot > now:
                 await self._sleep(slot - now)
             now = self._clock()
@@ -164,6 +176,18 @@ class InProcessRateLimiter:
                 bucket.next_free = max(bucket.next_free, now + limits.chat_interval)
                 return
             # Paused while waiting for the global slot: go round again and wait out the pause.
+
+    async def _take_bulk_slot(self) -> float:
+        """A global slot no more than one interval ahead, after every interactive reservation."""
+        async with self._bulk_gate:
+            while True:
+                now = self._clock()
+                free_at = max(self._global_next, self._global_paused_until)
+                ahead = free_at - now - self.limits.global_interval
+                # A tolerance: float rounding must not turn "now" into an endless tiny sleep.
+                if ahead <= 1e-9:
+                    return self._reserve_global(now)
+                await self._sleep(ahead)
 
     def _reserve_global(self, now: float) -> float:
         slot = max(now, self._global_next, self._global_paused_until)
@@ -194,9 +218,11 @@ class InProcessRateLimiter:
 #
 # KEYS: 1 global next-free, 2 global pause-until, [3 chat next-free, 4 chat pause-until,
 #       5 chat window (sorted set of reserved send times; groups only)]
-# ARGV: 1 global interval us, 2 chat interval us, 3 window limit (0 = not a group), 4 window us
-# Returns {1, delay_us} when a slot was reserved (send after delay_us), or {0, delay_us} when the
-# chat is not ready yet (call again after delay_us).
+# ARGV: 1 global interval us, 2 chat interval us, 3 window limit (0 = not a group), 4 window us,
+#       5 bulk look-ahead us (-1: interactive, reserve at once)
+# Returns {1, delay_us} when a slot was reserved (send after delay_us), {0, delay_us} when the
+# chat is not ready yet, {2, delay_us} when a bulk send must let interactive ones go first (call
+# again after delay_us either way).
 _ACQUIRE_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
@@ -226,6 +252,10 @@ if ready > now then
   return {0, ready - now}
 end
 local slot = math.max(now, read(KEYS[1]), read(KEYS[2]))
+local lookahead = tonumber(ARGV[5])
+if lookahead >= 0 and slot > now + lookahead then
+  return {2, slot - now - lookahead}
+end
 store(KEYS[1], slot + tonumber(ARGV[1]))
 if has_chat then
   store(KEYS[3], slot + tonumber(ARGV[2]))
@@ -300,6 +330,8 @@ class RedisRateLimiter:
         # processes and a chat's sends from here keep their order.
         self._local_locks: dict[int | None, asyncio.Lock] = {}
         self._local_users: dict[int | None, int] = {}
+        # This process's bulk sends ask Redis for a slot one at a time.
+        self._bulk_gate = asyncio.Lock()
 
     def _keys(self, chat_id: int | None) -> list[str]:
         keys = [f"{self._prefix}:global:next", f"{self._prefix}:global:pause"]
@@ -315,21 +347,21 @@ class RedisRateLimiter:
             keys += [f"{chat}:pause", f"{chat}:next"]
         return keys
 
-    async def acquire(self, chat_id: int | None) -> None:
+    async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
         lock = self._local_locks.get(chat_id)
         if lock is None:
             lock = self._local_locks[chat_id] = asyncio.Lock()
         self._local_users[chat_id] = self._local_users.get(chat_id, 0) + 1
         try:
             async with lock:
-                await self._acquire(chat_id)
+                await self._acquire(chat_id, bulk=bulk and chat_id is not None)
         finally:
             self._local_users[chat_id] -= 1
             if not self._local_users[chat_id]:
                 del self._local_users[chat_id]
                 del self._local_locks[chat_id]
 
-    async def _acquire(self, chat_id: int | None) -> None:
+    async def _acquire(self, chat_id: int | None, *, bulk: bool) -> None:
         limits = self.limits
         group = chat_id is not None and is_group_chat(chat_id)
         args = [
@@ -337,10 +369,18 @@ class RedisRateLimiter:
             round(limits.chat_interval * _US),
             limits.group_per_window if group else 0,
             round(limits.group_window * _US),
+            round(limits.global_interval * _US) if bulk else -1,
         ]
         keys = self._keys(chat_id)
         while True:
             reserved, delay_us = await self._acquire_script(keys=keys, args=args)
+            if reserved == 2:
+                # Waiting for a free global slot: this process's bulk sends take turns, so
+                # they do not all poll Redis at every slot.
+                async with self._bulk_gate:
+                    while reserved == 2:
+                        await self._sleep(int(delay_us) / _US)
+                        reserved, delay_us = await self._acquire_script(keys=keys, args=args)
             if delay_us > 0:
                 await self._sleep(int(delay_us) / _US)
             if not reserved:

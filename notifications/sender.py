@@ -90,12 +90,17 @@ class Sender:
         self._sleep = sleep
         self._monotonic = monotonic
 
-    async def call(self, method: TelegramMethod[T], *, chat_id: int | None) -> T:
-        """Call `method` within the rate limits of `chat_id` (None: only the global limit)."""
+    async def call(
+        self, method: TelegramMethod[T], *, chat_id: int | None, bulk: bool = False
+    ) -> T:
+        """Call `method` within the rate limits of `chat_id` (None: only the global limit).
+
+        `bulk`: nobody is waiting for it (the outbox); interactive calls go first.
+        """
         started = self._monotonic()
         failures = 0
         while True:
-            await self.limiter.acquire(chat_id)
+            await self.limiter.acquire(chat_id, bulk=bulk)
             try:
                 return await self.bot(method)
             except TelegramRetryAfter as error:
@@ -145,6 +150,7 @@ class Sender:
         reply_markup: ReplyMarkup | None = None,
         message_thread_id: int | None = None,
         link_preview: bool = False,
+        bulk: bool = False,
     ) -> list[Message]:
         """Send Telegram HTML, split into parts of at most 4096 characters, in order.
 
@@ -163,7 +169,7 @@ class Sender:
                 link_preview_options=LinkPreviewOptions(is_disabled=not link_preview),
                 reply_markup=reply_markup if is_last else None,
             )
-            messages.append(await self.call(method, chat_id=chat_id))
+            messages.append(await self.call(method, chat_id=chat_id, bulk=bulk))
         return messages
 
     def describe(self, error: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from templates.labels_base import N_, Plural
 from templates.labels_orders import ORDER_LABELS
 from templates.labels_shipping import SHIPPING_LABELS
+from templates.labels_tracking import TRACKING_LABELS
 
 LABELS: dict[str, str | Plural] = {
     "role.seller": N_("🏪 I sell on AliExpress"),
@@ -117,3 +118,4 @@ LABELS: dict[str, str | Plural] = {
 
 LABELS.update(ORDER_LABELS)
 LABELS.update(SHIPPING_LABELS)
+LABELS.update(TRACKING_LABELS)

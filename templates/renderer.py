@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_interval, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (
@@ -31,6 +32,7 @@ from babel.numbers import (
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from domain.locales import SUPPORTED_LOCALES
 from templates.html import html_to_plain
@@ -41,7 +43,11 @@ TEMPLATES_DIR = Path(str(files("templates")))
 MESSAGES_DIR = TEMPLATES_DIR / "messages"
 LOCALES_DIR = TEMPLATES_DIR / "locales"
 TEMPLATE_SUFFIX = ".html"
+# The class below has a `datetime` method; annotations inside it use this name for the type.
+Moment = datetime
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# "Lyon, FR" or a bare "FR": a place whose country a carrier gave as its ISO code.
+_PLACE_WITH_COUNTRY = re.compile(r"(?:(.*\S)\s*,\s*)?([A-Z]{2})")
 
 
 def load_catalog(locale: str) -> NullTranslations:
@@ -101,7 +107,22 @@ class Renderer:
         environment.filters["country"] = lambda code: self.country_name(code, locale)
         environment.filters["duration"] = lambda value, unit: self.duration(value, unit, locale)
         environment.filters["language_name"] = lambda code: self.language_name(code)
+        environment.filters["local_datetime"] = lambda moment, zone: self.local_datetime(
+            moment, zone, locale
+        )
+        environment.filters["day"] = lambda day: self.day(day, locale)
+        environment.filters["days_window"] = lambda first, last: self.days_window(
+            first, last, locale
+        )
+        environment.filters["place"] = lambda text: self.place(text, locale)
         environment.globals["label"] = lambda key, **params: self.label(key, locale, **params)
+        environment.globals["tracking_label"] = lambda status, sub=None: self.tracking_label(
+            status, sub, locale
+        )
+        # Another message inside this one (a report's reasons, kept as keys and parameters).
+        environment.globals["message"] = lambda name, params: Markup(  # noqa: S704
+            self.render(name, locale, **params)
+        )
         return environment
 
     def _locale(self, locale: str | None) -> str:
@@ -135,6 +156,12 @@ class Renderer:
         else:
             translated = catalog.gettext(source)
         return translated.format(**params) if params else translated
+
+    def tracking_label(self, status: str | None, sub_status: str | None, locale: str) -> str:
+        """A parcel's state in words: the sub-status when it says more, else the status."""
+        if sub_status and f"tracking_sub.{sub_status}" in LABELS:
+            return self.label(f"tracking_sub.{sub_status}", locale)
+        return self.label(f"tracking_status.{status or 'NotFound'}", locale)
 
     @staticmethod
     def money(amount: Decimal | str, currency: str, locale: str) -> str:
@@ -174,6 +201,46 @@ class Renderer:
         if isinstance(moment, str):
             moment = datetime.fromisoformat(moment)
         return format_datetime(moment, format="medium", locale=_babel_locale(locale))
+
+    @staticmethod
+    def local_datetime(moment: Moment | str, zone: str, locale: str) -> str:
+        """A moment as the reader's clock shows it in `zone`: ``Nov 25 10:30 PM``, ``25 нояб. 22:30``."""
+        if isinstance(moment, str):
+            moment = Moment.fromisoformat(moment)
+        try:
+            tz: tzinfo = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = UTC
+        day = format_skeleton("MMMd", moment, tzinfo=tz, locale=_babel_locale(locale))
+        clock = format_time(moment, format="short", tzinfo=tz, locale=_babel_locale(locale))
+        return f"{day} {clock}"
+
+    @staticmethod
+    def day(value: date | str, locale: str) -> str:
+        """A day with its weekday: ``Thu, Dec 3``, ``чт, 3 дек.``."""
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return format_skeleton("MMMEd", value, locale=_babel_locale(locale))
+
+    @staticmethod
+    def days_window(first: date | str, last: date | str, locale: str) -> str:
+        """A range of days, written the locale's way: ``Dec 1 – 3``, ``12月1日至3日``."""
+        start = date.fromisoformat(first) if isinstance(first, str) else first
+        end = date.fromisoformat(last) if isinstance(last, str) else last
+        return format_interval(start, end, "MMMd", locale=_babel_locale(locale))
+
+    @classmethod
+    def place(cls, text: str, locale: str) -> str:
+        """A carrier's place with its country named in the reader's language (``Lyon, FR``
+        -> ``Lyon, Frankreich``); anything else as the carrier wrote it."""
+        match = _PLACE_WITH_COUNTRY.fullmatch(text.strip())
+        if match is None:
+            return text
+        city, code = match.group(1), match.group(2)
+        if pycountry.countries.get(alpha_2=code) is None:
+            return text
+        country = cls.country_name(code, locale)
+        return f"{city}, {country}" if city else country
 
     @staticmethod
     def duration(value: int, unit: str, locale: str) -> str:

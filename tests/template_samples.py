@@ -98,15 +98,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "language": "中文",
     },
     "start.buyer_info": {},
-    "start.link_invalid": {},
-    "start.link_unknown": {},
-    "start.link_order": {
-        "order_number": "AE<1>",
-        "store_name": "Shop <1>",
-        "status": "🚚 Shipped",
-        "carrier": "<COSCO>",
-        "tracking_number": "RB123456785GB",
-    },
     "start.welcome_new": {"name": "Li <Wei>"},
     "start.welcome_operator": {"name": "Olga"},
     "start.welcome_seller": {"store_name": "Shenzhen <Gadgets> & Co"},
@@ -225,9 +216,11 @@ def _merge_feature_samples() -> None:
     """Each feature keeps its samples in its own module, next to this one."""
     from tests.template_samples_orders import ORDER_SAMPLES
     from tests.template_samples_shipping import SHIPPING_SAMPLES
+    from tests.template_samples_tracking import TRACKING_SAMPLES
 
     SAMPLES.update(ORDER_SAMPLES)
     SAMPLES.update(SHIPPING_SAMPLES)
+    SAMPLES.update(TRACKING_SAMPLES)
 
 
 _merge_feature_samples()

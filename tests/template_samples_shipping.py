@@ -306,6 +306,8 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "logistics.rates_saved": _CARD,
     "logistics.rates_reset_done": {**_CARD, "origins": []},
     "logistics.rates_expecting_file": {},
+    "logistics.rates_reading": {"filename": "rates <1>.csv"},
+    "logistics.rates_file_too_large": {"max_kb": 512},
     "logistics.fx_show": {"rates": _RATES, "cleared": False},
     "logistics.fx_saved": {
         "source": "USD",

@@ -13,8 +13,11 @@ from domain.model.infrastructure import (
     NotificationStatus,
     ProcessedUpdate,
 )
+from domain.model.order_imports import ImportStatus, OrderImport
 from domain.model.orders import (
     OPEN_ORDER_STATUSES,
+    SHIPPED_STATUSES,
+    TRACKING_PROBLEM_STATUSES,
     BudgetMode,
     BuyerLink,
     ComplianceFinding,
@@ -28,6 +31,7 @@ from domain.model.orders import (
     Shipment,
 )
 from domain.model.sellers import Seller, TelegramUser
+from domain.model.tracking import BuyerLinkRefusal, BuyerSubscription, ShipmentEvent
 from domain.model.warehouses import (
     Capability,
     DocumentKind,
@@ -40,19 +44,25 @@ from domain.model.warehouses import (
 __all__ = [
     "OPEN_ORDER_STATUSES",
     "PROCESSED_UPDATE_RETENTION",
+    "SHIPPED_STATUSES",
+    "TRACKING_PROBLEM_STATUSES",
     "AuditEntry",
     "Base",
     "BlockedRecipient",
     "BudgetMode",
     "BuyerLink",
+    "BuyerLinkRefusal",
+    "BuyerSubscription",
     "Capability",
     "ComplianceFinding",
     "ConversationState",
     "DocumentKind",
     "FindingSeverity",
+    "ImportStatus",
     "Notification",
     "NotificationStatus",
     "Order",
+    "OrderImport",
     "OrderLine",
     "OrderSource",
     "OrderStatus",
@@ -61,6 +71,7 @@ __all__ = [
     "Seller",
     "SellerLogisticsSettings",
     "Shipment",
+    "ShipmentEvent",
     "TelegramUser",
     "Warehouse",
     "WarehouseDocument",

@@ -3,8 +3,10 @@ seller's logistics settings (budget policy, rate card, exchange rates).
 
 Order lifecycle: awaiting_confirmation -> confirmed -> shipped -> delivered; an open order
 (awaiting_confirmation or confirmed) can be cancelled with a reason; a shipped or delivered
-order can end as returned. Each move is a method that refuses an illegal one with
-`ConflictError`.
+order can end as returned. While the parcel travels, tracking moves a shipped order into a
+problem state the seller must look at: `in_trouble` (an exception; back to shipped when the
+parcel moves again), `lost`, or `returned_to_sender`. Each move is a method that refuses an
+illegal one with `ConflictError`.
 
 Logistics method and goods characteristics are kept as plain strings here; their meaning
 lives in the logistics module.
@@ -13,7 +15,7 @@ lives in the logistics module.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,10 +52,22 @@ class OrderStatus(enum.StrEnum):
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
     RETURNED = "returned"
+    # Tracking reported a problem on the way (an exception, the parcel going back).
+    IN_TROUBLE = "in_trouble"
+    LOST = "lost"
+    RETURNED_TO_SENDER = "returned_to_sender"
 
 
 # Orders the seller still has to act on before the ship-by deadline.
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CONFIRMED})
+# Shipped orders whose parcel is in a state the seller has to look at (the "problems" list).
+TRACKING_PROBLEM_STATUSES = frozenset(
+    {OrderStatus.IN_TROUBLE, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER}
+)
+# The parcel is on its way or came to an end: the order has a buyer who may follow it.
+SHIPPED_STATUSES = frozenset(
+    {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURNED, *TRACKING_PROBLEM_STATUSES}
+)
 
 
 class OrderSource(enum.StrEnum):
@@ -187,8 +201,29 @@ class Order(Base):
         self.shipped_at = now
 
     def mark_delivered(self, now: datetime) -> None:
-        self._move({OrderStatus.SHIPPED}, OrderStatus.DELIVERED)
+        # A parcel reported lost or in trouble may still turn up at the buyer's door.
+        self._move(
+            {OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE, OrderStatus.LOST}, OrderStatus.DELIVERED
+        )
         self.delivered_at = now
+
+    def mark_in_trouble(self) -> None:
+        """Tracking reports an exception (delayed, damaged, held, returning...)."""
+        self._move({OrderStatus.SHIPPED}, OrderStatus.IN_TROUBLE)
+
+    def mark_moving_again(self) -> None:
+        """The parcel moves normally again after an exception."""
+        self._move({OrderStatus.IN_TROUBLE}, OrderStatus.SHIPPED)
+
+    def mark_lost(self) -> None:
+        self._move({OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE}, OrderStatus.LOST)
+
+    def mark_returned_to_sender(self, now: datetime) -> None:
+        self._move(
+            {OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE, OrderStatus.LOST},
+            OrderStatus.RETURNED_TO_SENDER,
+        )
+        self.returned_at = now
 
     def mark_returned(self, now: datetime) -> None:
         self._move({OrderStatus.SHIPPED, OrderStatus.DELIVERED}, OrderStatus.RETURNED)
@@ -282,8 +317,26 @@ class Shipment(Base):
     # Tracking (17TRACK's canonical statuses); the poller claims rows through the lease.
     tracking_status: Mapped[str | None] = mapped_column(String(32))
     tracking_sub_status: Mapped[str | None] = mapped_column(String(64))
+    # When the poller should next register, fetch or stop this number; None: nothing to do.
     next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
     lease_until: Mapped[datetime | None]
+    # Failed polls in a row (per-shipment backoff); reset by a successful one.
+    poll_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Registered with the tracking provider, and the carrier code it tracks the number with.
+    registered_at: Mapped[datetime | None]
+    provider_carrier: Mapped[str | None] = mapped_column(String(32))
+    # The provider stopped following the number (we asked after delivery, or it gave up).
+    tracking_stopped_at: Mapped[datetime | None]
+    last_event_at: Mapped[datetime | None] = mapped_column(index=True)
+    # What the buyer was already told (domain.tracking.NoticeState.as_dict()).
+    notice_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The delivery window shown to the buyer: the lane's at first, the provider's once known.
+    estimate_earliest: Mapped[date | None]
+    estimate_latest: Mapped[date | None]
+    estimate_source: Mapped[str | None] = mapped_column(String(16))
+    # Seller alerts sent once: no news for too long, no information long after shipping.
+    stale_alerted_at: Mapped[datetime | None]
+    no_info_alerted_at: Mapped[datetime | None]
 
     findings: Mapped[list[ComplianceFinding]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by=ComplianceFinding.id
@@ -291,7 +344,11 @@ class Shipment(Base):
 
 
 class BuyerLink(Base):
-    """A single-use deep-link token that lets a buyer follow an order; only its hash is kept."""
+    """A deep-link token that binds an order to the first Telegram account opening it.
+
+    Only its hash is kept. Once used, it opens the order again for that account only
+    (`bound_user_id`); a newer link for the order revokes it.
+    """
 
     __tablename__ = "buyer_links"
 
@@ -304,11 +361,21 @@ class BuyerLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
-    # Set when a newer link for the same order replaced this unused one.
+    # Set when a newer link for the same order replaced this one.
     revoked_at: Mapped[datetime | None]
+    # The account the link bound the order to; emptied if that person erases their data.
+    bound_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("telegram_users.id", ondelete="SET NULL"), index=True
+    )
 
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+    def opens_for(self, user_id: int, now: datetime) -> bool:
+        """Whether `user_id` may open the order with this link now."""
+        if self.revoked_at is not None or now >= self.expires_at:
+            return False
+        return self.used_at is None or self.bound_user_id == user_id
 
 
 class SellerLogisticsSettings(Base):

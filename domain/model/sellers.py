@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.model.base import Base, BigId
@@ -40,3 +40,5 @@ class Seller(Base):
     home_country: Mapped[str] = mapped_column(String(2))
     locale: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    # Opted in to a daily summary of their shipments (/digest).
+    tracking_digest: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -1,36 +1,52 @@
 """Repositories: the only place that knows how entities are queried. They never commit.
 
-One module per aggregate (sellers, warehouses, orders and their shipments) and per piece of
-infrastructure (processed updates, conversation states and the audit log; the outbox). The unit
+One module per aggregate (sellers, warehouses, orders and their shipments, parcel tracking, the
+buyers following orders, background order imports) and per piece of infrastructure (processed
+updates, conversation states and the audit log; the outbox; the queries of erasure). The unit
 of work builds one of each per transaction.
 """
 
 from __future__ import annotations
 
+from domain.repositories.buyers import BuyerRepository
 from domain.repositories.infrastructure import (
     AuditLog,
     ConversationStateRepository,
     ProcessedUpdateRepository,
 )
+from domain.repositories.order_imports import OrderImportRepository
 from domain.repositories.orders import OrderRepository, ShipmentRepository
 from domain.repositories.outbox import BlockedRecipientRepository, NotificationRepository
+from domain.repositories.personal_data import AuditSubject, PersonalDataRepository
 from domain.repositories.sellers import (
     LogisticsSettingsRepository,
     SellerRepository,
     TelegramUserRepository,
 )
+from domain.repositories.tracking import (
+    DueShipment,
+    SellerContact,
+    TrackingRepository,
+)
 from domain.repositories.warehouses import WarehouseRepository
 
 __all__ = [
     "AuditLog",
+    "AuditSubject",
     "BlockedRecipientRepository",
+    "BuyerRepository",
     "ConversationStateRepository",
+    "DueShipment",
     "LogisticsSettingsRepository",
     "NotificationRepository",
+    "OrderImportRepository",
     "OrderRepository",
+    "PersonalDataRepository",
     "ProcessedUpdateRepository",
+    "SellerContact",
     "SellerRepository",
     "ShipmentRepository",
     "TelegramUserRepository",
+    "TrackingRepository",
     "WarehouseRepository",
 ]

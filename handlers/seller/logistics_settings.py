@@ -1,12 +1,13 @@
 """Logistics settings commands: `/budget` (policy), `/rates` (rate card file or the example),
 `/fx` (exchange rates the seller supplies) and `/costs` (month-to-date spend by method).
 
-The rate-card file arrives prefetched by `DocumentPrefetchMiddleware` as `document_content`;
-nothing is downloaded here.
+A rate-card file is read in the background (`handlers.uploads`): the handler only checks who sent
+what, and `_store_card` saves the card once the file worker has read it.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -16,11 +17,16 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
-from domain.logistics import BudgetPolicy, RateCard
+from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard
 from domain.services import logistics_settings, shipping, warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
+from handlers.uploads import FileStepRunner, FileUpload, StepContext
+
+RATE_CARD_SUFFIXES = (".json", ".csv", ".txt")
+# How long the file worker may spend reading one rate card (at most MAX_CARD_BYTES).
+RATE_CARD_SECONDS = 10.0
 
 
 class RateCardUpload(StatesGroup):
@@ -111,20 +117,45 @@ async def rates(
 async def rate_card_file(
     message: Message,
     event_from_user: User,
-    state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
-    document_content: bytes | None,
+    locale: str,
+    file_steps: FileStepRunner,
 ) -> None:
-    assert message.document is not None
-    filename = message.document.file_name or ""
-    if document_content is None:
+    """Check what was sent; the app reads it in the background and `_store_card` finishes."""
+    document = message.document
+    assert document is not None
+    filename = document.file_name or ""
+    await warehouses.seller_of(event_from_user.id, uow)
+    if not filename.lower().endswith(RATE_CARD_SUFFIXES):
         raise InvalidInput("rates.unsupported_file", filename=filename[:100])
-    card = await logistics_settings.store_rate_card(
-        event_from_user.id, filename, document_content, uow
+    too_large = InvalidInput("logistics.rates_file_too_large", max_kb=MAX_CARD_BYTES // 1024)
+    if (document.file_size or 0) > MAX_CARD_BYTES:
+        raise too_large
+    upload = FileUpload(
+        job="rate_card",
+        file_id=document.file_id,
+        file_name=filename,
+        user_id=event_from_user.id,
+        chat_id=message.chat.id,
+        locale=locale,
+        max_bytes=MAX_CARD_BYTES,
+        too_large=too_large,
+        seconds=RATE_CARD_SECONDS,
+        unreadable_key="files.unreadable",
     )
-    await state.clear()
-    responder.reply("logistics.rates_saved", **_card_params(card, custom=True))
+    uow.after_commit(lambda: file_steps.start(upload, partial(_store_card, filename)))
+    responder.reply("logistics.rates_reading", filename=filename)
+
+
+async def _store_card(filename: str, card_data: Any, step: StepContext) -> None:
+    """The rest of the /rates step, once the file was read: save the card, end the step."""
+    if await step.state.get_state() != RateCardUpload.waiting_file.state:
+        return  # cancelled (or reset) meanwhile: the seller no longer wants this file
+    user_id = step.state.key.user_id
+    card = await logistics_settings.store_rate_card(user_id, filename, card_data, step.uow)
+    await step.state.clear()
+    step.responder.reply("logistics.rates_saved", **_card_params(card, custom=True))
 
 
 async def rate_card_expected(message: Message, responder: Responder) -> None:

@@ -1,8 +1,9 @@
 """Order files: a seller sends a CSV or XLSX file outside any conversation (or after /import,
-which explains the columns) and gets a report of the orders imported and every row skipped.
+which explains the columns). The import runs in the background: this handler only records it
+(one at a time per seller) and hands it to the app's `ImportRunner` once the update commits;
+the runner shows progress and the report arrives when it is done.
 
-The file was downloaded before the transaction opened (`DocumentPrefetchMiddleware`); a
-file-level problem raises InvalidInput, so nothing of the file is kept.
+Nothing is downloaded here, and nothing for anyone but a registered seller.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import Message, User
-from markupsafe import Markup
 
 from domain.errors import InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS, REQUIRED_COLUMNS, Column
-from domain.services import orders, warehouses
+from domain.services import import_jobs, orders
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Responder
 
 ORDER_FILE_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".xlsb")
-# A report lists at most this many skipped rows; a file with more is mostly wrong anyway.
-REPORT_MAX_ROWS = 40
+OLD_EXCEL_SUFFIXES = (".xls", ".xlsm", ".xlsb")
 
 
 def explain(responder: Responder) -> None:
@@ -44,36 +43,25 @@ async def order_file(
     message: Message,
     event_from_user: User,
     uow: UnitOfWork,
-    responder: Responder,
-    document_content: bytes | None,
+    locale: str,
+    order_imports: import_jobs.ImportRunner,
 ) -> None:
-    assert message.document is not None
-    file_name = message.document.file_name
-    seller = await warehouses.seller_of(event_from_user.id, uow)
-    if document_content is None:
-        # Not fetched: an old binary Excel file, or larger than a bot may download.
-        if (message.document.file_size or 0) > MAX_FILE_BYTES:
-            raise InvalidInput("import.file_too_large", max_mb=MAX_FILE_BYTES // 2**20)
-        raise InvalidInput("import.format_unsupported", file_name=file_name or "?")
-    report = await orders.import_orders(
-        seller, document_content, file_name, uow, actor_id=event_from_user.id
+    document = message.document
+    assert document is not None
+    file_name = document.file_name or "orders"
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        raise InvalidInput("import.file_too_large", max_mb=MAX_FILE_BYTES // 2**20)
+    if file_name.lower().endswith(OLD_EXCEL_SUFFIXES):
+        raise InvalidInput("import.format_unsupported", file_name=file_name)
+    import_id = await import_jobs.begin_import(
+        event_from_user.id,
+        import_jobs.FileToImport(
+            file_id=document.file_id, file_name=file_name, chat_id=message.chat.id, locale=locale
+        ),
+        uow,
     )
-    skipped = [
-        # Each reason is the message the conversation shows for that mistake, rendered (and
-        # its params escaped) by the autoescaping templates, so it is safe HTML already.
-        (row.row, row.order_number, Markup(responder.text(row.reason, **row.params)))  # noqa: S704
-        for row in report.skipped[:REPORT_MAX_ROWS]
-    ]
-    responder.reply(
-        "import.report",
-        file_name=file_name or "",
-        imported=len(report.imported),
-        lines=report.lines_imported,
-        rows_read=report.rows_read,
-        skipped=skipped,
-        skipped_total=len(report.skipped),
-        not_shown=max(0, len(report.skipped) - REPORT_MAX_ROWS),
-    )
+    # The runner answers (progress, then the report); the update only records the import.
+    uow.after_commit(lambda: order_imports.start(import_id))
 
 
 def build_router() -> Router:

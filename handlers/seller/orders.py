@@ -14,12 +14,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import ConflictError
-from domain.model import Order, OrderStatus
-from domain.services import orders, warehouses
+from domain.model import SHIPPED_STATUSES, Order, OrderStatus
+from domain.services import buyers, orders, warehouses
 from domain.unit_of_work import UnitOfWork
+from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import new_order, order_import
+from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from handlers.shipping_callbacks import ShipOrder
 
 FILTER_ROWS = (
@@ -101,6 +103,12 @@ async def show_list(
                 label="common.next", callback=_menu(OrderMenuAction.LIST, 0, order_filter, page + 1)
             )
         )
+    # A seller who also buys reaches the orders they follow from here.
+    purchases: list[Button] = []
+    if await buyers.is_buyer(user_id, uow):
+        purchases = [
+            Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))
+        ]
     responder.reply(
         "orders.list",
         filter=order_filter.value,
@@ -108,7 +116,7 @@ async def show_list(
         total=total,
         page=page + 1,
         pages=pages,
-        keyboard=[*filters, *items, paging],
+        keyboard=[*filters, *items, paging, purchases],
     )
 
 
@@ -130,12 +138,25 @@ def show_card(
         actions.append(
             Button(label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order.id))
         )
+    tracking: list[Button] = []
+    if order.status in SHIPPED_STATUSES:
+        tracking = [
+            Button(
+                label="shipments.open",
+                callback=ShipmentMenu(action=ShipmentAction.OF_ORDER, order_id=order.id),
+            ),
+            Button(
+                label="shipments.new_link",
+                callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order.id),
+            ),
+        ]
     responder.reply(
         "orders.card",
         order=order,
         minutes_left=_minutes_left(order, uow),
         keyboard=[
             actions,
+            tracking,
             [
                 Button(
                     label="orders.back_to_list",

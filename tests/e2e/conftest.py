@@ -11,6 +11,8 @@ from aiogram import Dispatcher, Router
 
 from bot.app import Application, create_application
 from bot.settings import Settings
+from domain.clock import Clock
+from notifications.tracking.provider import TrackingProvider
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
 from sandbox.users import EmulatedUser
 
@@ -47,25 +49,44 @@ def put_first(dispatcher: Dispatcher, router: Router) -> None:
 
 
 class BotRunner:
-    """Starts, stops and restarts the bot against one emulator and one database."""
+    """Starts, stops and restarts the bot against one emulator and one database.
 
-    def __init__(self, emulator: BotApiEmulator, settings: Settings) -> None:
+    `clock` and `tracking_provider`, when given, replace the real ones (tracking tests move
+    time and play simulated parcels).
+    """
+
+    def __init__(
+        self,
+        emulator: BotApiEmulator,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        tracking_provider: TrackingProvider | None = None,
+    ) -> None:
         self.emulator = emulator
         self.settings = settings
+        self.clock = clock
+        self.tracking_provider = tracking_provider
         self.app: Application | None = None
 
-    async def start(self) -> Application:
-        self.app = await create_application(
-            self.settings, token=DEFAULT_TOKEN, api_base=self.emulator.base_url
+    async def _create(self) -> Application:
+        extras: dict[str, Any] = {}
+        if self.clock is not None:
+            extras["clock"] = self.clock
+        if self.tracking_provider is not None:
+            extras["tracking_provider"] = self.tracking_provider
+        return await create_application(
+            self.settings, token=DEFAULT_TOKEN, api_base=self.emulator.base_url, **extras
         )
+
+    async def start(self) -> Application:
+        self.app = await self._create()
         await self.app.start()
         return self.app
 
     async def start_with(self, *routers: Router) -> Application:
         """Start with extra routers tried before the product's (to provoke failures)."""
-        self.app = await create_application(
-            self.settings, token=DEFAULT_TOKEN, api_base=self.emulator.base_url
-        )
+        self.app = await self._create()
         for router in routers:
             put_first(self.app.dispatcher, router)
         await self.app.start()

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 
+import pytest
+
+from domain.errors import InvalidInput
 from domain.model import DocumentKind
 from domain.services import logistics_settings as logistics
 from domain.services.warehouses import UploadedDocument, add_document, owned_warehouse
@@ -31,7 +34,9 @@ async def test_a_rate_card_named_after_a_disguised_file_keeps_a_plain_label(
 ) -> None:
     await make_seller(uow_factory, SELLER)
     async with uow_factory() as uow:
-        card = await logistics.store_rate_card(SELLER, "rates\u202enosj.json", _card(""), uow)
+        card = await logistics.store_rate_card(
+            SELLER, "rates\u202enosj.json", logistics.read_rate_card_file("x.json", _card("")), uow
+        )
         await uow.commit()
     assert card.label == "ratesnosj.json"
     async with uow_factory() as uow:
@@ -39,11 +44,17 @@ async def test_a_rate_card_named_after_a_disguised_file_keeps_a_plain_label(
     assert profile.rate_card.label == "ratesnosj.json"
 
 
-async def test_a_rate_cards_own_label_is_cleaned_too(uow_factory: UowFactory) -> None:
+async def test_a_rate_cards_own_label_with_direction_controls_is_refused(
+    uow_factory: UowFactory,
+) -> None:
+    """The seller wrote the label: it is refused with the reason, not silently rewritten."""
     await make_seller(uow_factory, SELLER)
-    content = _card("Sea \u2067rates\u2069 2026 🚢")
+    with pytest.raises(InvalidInput) as refused:
+        logistics.read_rate_card_file("rates.json", _card("Sea \u2067rates\u2069 2026 🚢"))
+    assert refused.value.key == "rates.invalid"
+    card_data = logistics.read_rate_card_file("rates.json", _card("Sea rates 2026 🚢"))
     async with uow_factory() as uow:
-        card = await logistics.store_rate_card(SELLER, "rates.json", content, uow)
+        card = await logistics.store_rate_card(SELLER, "rates.json", card_data, uow)
         await uow.commit()
     assert card.label == "Sea rates 2026 🚢"
 

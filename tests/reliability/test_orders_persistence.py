@@ -34,6 +34,7 @@ from domain.model import (
     WarehouseStatus,
 )
 from domain.order_import import read_order_file
+from domain.services import buyers, order_imports
 from domain.services import orders as intake
 from domain.services.erasure import ErasureBlocker, erase_user_data, erasure_blockers
 from domain.services.sellers import RegisterSeller, register_seller
@@ -270,7 +271,9 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
-        report = await intake.import_orders(seller, content, "orders.xlsx", uow, actor_id=ALICE)
+        report = await order_imports.import_orders(
+            seller, content, "orders.xlsx", uow, actor_id=ALICE
+        )
         await uow.commit()
 
     bad = {(s.row, s.reason) for s in report.skipped if s.reason.startswith("orders.")}
@@ -278,11 +281,10 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
         (10, "orders.quantity_invalid"),
         (20, "orders.country_invalid"),
         (30, "orders.price_invalid"),
-        (2, "orders.duplicate_number"),
-        (45, "orders.duplicate_number"),
     }
     assert report.rows_read == 50
-    assert len(report.skipped) == 5
+    assert len(report.skipped) == 3
+    assert report.already_imported == ["IMP-000", "IMP-040"]
     assert len(report.imported) == 47 - 3 - 2
     assert report.lines_imported == 50 - 5
     assert "IMP-000" not in report.imported and "IMP-040" not in report.imported
@@ -304,16 +306,26 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
                 select(AuditEntry).where(AuditEntry.action == "orders.imported")
             )
         ).one()
-        assert entry.details == {"rows": 50, "orders": 42, "skipped_rows": 5}
+        assert entry.details == {
+            "rows": 50,
+            "orders": 42,
+            "skipped_rows": 3,
+            "already_imported": 2,
+        }
 
     # The same file again imports nothing: every number is already there.
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
-        again = await intake.import_orders(seller, content, "orders.xlsx", uow)
+        again = await order_imports.import_orders(seller, content, "orders.xlsx", uow)
         await uow.commit()
     assert again.imported == []
-    assert {s.reason for s in again.skipped} >= {"orders.duplicate_number"}
+    assert len(again.already_imported) == 44
+    assert {(s.row, s.reason) for s in again.skipped} == {
+        (10, "orders.quantity_invalid"),
+        (20, "orders.country_invalid"),
+        (30, "orders.price_invalid"),
+    }
     async with uow_factory() as uow:
         count = len((await uow.session.scalars(select(Order.id))).all())
         assert count == 2 + 42
@@ -321,13 +333,21 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
 
 async def test_a_file_level_error_imports_nothing(uow_factory: UowFactory) -> None:
     await _seller(uow_factory, ALICE)
-    content = _xlsx(_fifty_rows())
+    rows = _fifty_rows()
+    # A workbook that says it is too big is refused before a row is read...
+    with pytest.raises(InvalidInput) as declared:
+        read_order_file(_xlsx(rows), "a.xlsx", max_rows=40)
+    assert declared.value.key == "import.xlsx_sheet_too_large"
+    assert declared.value.params == {"rows": 51, "columns": 9, "max_rows": 41, "max_columns": 256}
+    # ...a CSV once the rows read pass the limit, after some orders were already checked.
+    lines = [",".join("" if cell is None else str(cell) for cell in row) for row in rows]
+    content = "\n".join(lines).encode()
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
         with pytest.raises(InvalidInput) as raised:
-            await intake.import_order_rows(
-                seller, read_order_file(content, "a.xlsx", max_rows=40), uow
+            await order_imports.import_order_rows(
+                seller, read_order_file(content, "a.csv", max_rows=40), uow
             )
         assert raised.value.key == "import.too_many_rows"
     async with uow_factory() as uow:
@@ -394,9 +414,18 @@ async def test_a_cancel_without_a_reason_is_refused(uow_factory: UowFactory) -> 
     [
         ("confirm", {S.AWAITING_CONFIRMATION}, S.CONFIRMED),
         ("mark_shipped", {S.CONFIRMED}, S.SHIPPED),
-        ("mark_delivered", {S.SHIPPED}, S.DELIVERED),
+        ("mark_delivered", {S.SHIPPED, S.IN_TROUBLE, S.LOST}, S.DELIVERED),
         ("mark_returned", {S.SHIPPED, S.DELIVERED}, S.RETURNED),
         ("cancel", {S.AWAITING_CONFIRMATION, S.CONFIRMED}, S.CANCELLED),
+        # Tracking moves a shipped order into a problem state, and out of one.
+        ("mark_in_trouble", {S.SHIPPED}, S.IN_TROUBLE),
+        ("mark_moving_again", {S.IN_TROUBLE}, S.SHIPPED),
+        ("mark_lost", {S.SHIPPED, S.IN_TROUBLE}, S.LOST),
+        (
+            "mark_returned_to_sender",
+            {S.SHIPPED, S.IN_TROUBLE, S.LOST},
+            S.RETURNED_TO_SENDER,
+        ),
     ],
 )
 def test_order_state_machine(method: str, allowed_from: set[OrderStatus], to: OrderStatus) -> None:
@@ -404,6 +433,8 @@ def test_order_state_machine(method: str, allowed_from: set[OrderStatus], to: Or
     for status in S:
         order = Order(status=status, ship_by=now)
         args: tuple[Any, ...] = ("reason", now) if method == "cancel" else (now,)
+        if method in ("mark_in_trouble", "mark_moving_again", "mark_lost"):
+            args = ()
         if status in allowed_from:
             getattr(order, method)(*args)
             assert order.status == to
@@ -695,13 +726,18 @@ async def test_buyer_link_token_is_stored_only_as_its_hash(
     assert token not in stored and old_token not in stored
     assert intake.token_hash(token) in stored
 
+    buyer, someone_else = 4201, 4202
     async with uow_factory() as uow:
-        with pytest.raises(NotFound) as raised:  # replaced
-            await intake.peek_buyer_link(old_token, uow)
-        assert raised.value.key == "buyer_link.invalid"
-        assert (await intake.peek_buyer_link(token, uow)).order_number == "B1"
+        for user_id in (buyer, someone_else):
+            await uow.users.touch(user_id, "en", uow.now())
+        assert (await buyers.open_link(old_token, buyer, uow)).refused  # replaced
+        opened = await buyers.open_link(token, buyer, uow)
+        assert opened.view is not None and opened.view.order_number == "B1"
+        await uow.commit()
+    async with uow_factory() as uow:  # bound to its first account
+        assert (await buyers.open_link(token, someone_else, uow)).refused
+        assert (await buyers.open_link(token, buyer, uow)).view is not None
 
     clock.advance(days=121)
     async with uow_factory() as uow:  # expired
-        with pytest.raises(NotFound):
-            await intake.peek_buyer_link(token, uow)
+        assert (await buyers.open_link(token, buyer, uow)).refused

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
-from domain.logistics import ShippingMethod, parse_rate_card_file
+from domain.logistics import ShippingMethod, parse_rate_card_file, rate_card_data
 from domain.model import (
     AuditEntry,
     BuyerLink,
@@ -480,7 +480,8 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
         b"na,sea,USD,,80,50,10,25,40\nna,land,USD,2,,30,0,20,30\nworld,sea,USD,,120,60,10,30,50\n"
     )
     async with uow_factory() as uow:
-        card = await logistics.store_rate_card(SELLER, "my-rates.csv", csv_card, uow)
+        card_data = logistics.read_rate_card_file("my-rates.csv", csv_card)
+        card = await logistics.store_rate_card(SELLER, "my-rates.csv", card_data, uow)
         await logistics.set_exchange_rate(SELLER, logistics.parse_exchange_rate("usd cny 7,2"), uow)
         await logistics.set_exchange_rate(
             SELLER, logistics.parse_exchange_rate("CNY USD 0.14"), uow
@@ -496,7 +497,7 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
     with ProcessPoolExecutor(max_workers=1) as pool:
         parsed = pool.submit(parse_rate_card_file, "lanes.json", _LANES_CARD).result(timeout=60)
     async with uow_factory() as uow:
-        saved = await logistics.save_rate_card(SELLER, "lanes.json", parsed, uow)
+        saved = await logistics.store_rate_card(SELLER, "lanes.json", rate_card_data(parsed), uow)
         await uow.commit()
     assert saved.label == "lanes.json" and saved.lane_for("DE", "FR") is not None
     async with uow_factory() as uow:
@@ -511,10 +512,10 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
     policy = logistics.parse_budget("block 15% 20 usd")
     assert policy is not None and policy.mode == "block"
     assert policy.max_share == Decimal("0.15") and str(policy.max_per_order) == "20.00 USD"
+    with pytest.raises(InvalidInput) as invalid_card:
+        logistics.read_rate_card_file("rates.json", b'{"currency": "USD"}')
+    assert invalid_card.value.key == "rates.invalid"
     async with uow_factory() as uow:
-        with pytest.raises(InvalidInput) as invalid_card:
-            await logistics.store_rate_card(SELLER, "rates.json", b'{"currency": "USD"}', uow)
-        assert invalid_card.value.key == "rates.invalid"
         await logistics.reset_rate_card(SELLER, uow)
         await uow.commit()
     async with uow_factory() as uow:

@@ -20,9 +20,6 @@ OVERSIZED: dict[str, int] = {
     "handlers/seller/new_order.py": 523,
     "handlers/seller/shipping.py": 769,
     "handlers/seller/warehouse_registration.py": 575,
-    # The order services are split by job: input cleaning, file import, lifecycle, reminders,
-    # buyer links (issue 9, section 2; the order-file import work moves the import out).
-    "domain/services/orders.py": 791,
 }
 
 

@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from domain.order_import import (
     read_order_file,
     rows_from_records,
 )
+from domain.services import order_imports
 from domain.services import orders as intake
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -384,11 +386,19 @@ class _FakeOrders:
         self.existing = existing
         self.added: list[Any] = []
 
-    async def existing_numbers(self, seller_id: int, numbers: Sequence[str]) -> set[str]:
-        return self.existing & set(numbers)
-
-    async def insert_many(self, orders: Sequence[Any]) -> None:
-        self.added.extend(orders)
+    async def insert_new(
+        self, orders: Sequence[dict[str, Any]], lines: Sequence[Sequence[dict[str, Any]]]
+    ) -> set[str]:
+        fresh = [
+            (order, order_lines)
+            for order, order_lines in zip(orders, lines, strict=True)
+            if order["number"] not in self.existing
+        ]
+        self.added.extend(
+            SimpleNamespace(**order, lines=[SimpleNamespace(**line) for line in order_lines])
+            for order, order_lines in fresh
+        )
+        return {order["number"] for order, _ in fresh}
 
 
 class _FakeSession:
@@ -427,7 +437,7 @@ def _record(number: str, **changes: object) -> dict[str, object]:
 
 async def _import(records: list[dict[str, object]], existing: set[str] | None = None) -> Any:
     uow = _FakeUow(existing)
-    report = await intake.import_order_rows(_Seller(), rows_from_records(records), uow)  # type: ignore[arg-type]
+    report = await order_imports.import_order_rows(_Seller(), rows_from_records(records), uow)  # type: ignore[arg-type]
     return report, uow
 
 
@@ -446,7 +456,12 @@ async def test_rows_with_one_number_form_one_order_and_blank_order_fields_are_in
     order_a = uow.orders.added[0]
     assert [line.sku for line in order_a.lines] == ["PC-1", "PC-2"]
     assert order_a.total == Decimal("9.00")
-    assert uow.audit.entries[0]["details"] == {"rows": 3, "orders": 2, "skipped_rows": 0}
+    assert uow.audit.entries[0]["details"] == {
+        "rows": 3,
+        "orders": 2,
+        "skipped_rows": 0,
+        "already_imported": 0,
+    }
 
 
 async def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_others() -> None:
@@ -485,9 +500,20 @@ async def test_a_number_seen_earlier_in_the_file_or_already_stored_is_not_import
     assert report.imported == ["A", "B"]
     assert [(s.row, s.order_number, s.reason, s.params) for s in report.skipped] == [
         (4, "A", "import.duplicate_in_file", {"number": "A", "first_row": 2}),
-        (5, "OLD", "orders.duplicate_number", {"number": "OLD"}),
     ]
+    # An order the store already has is no mistake to fix: it was imported before.
+    assert report.already_imported == ["OLD"]
     assert len(uow.orders.added) == 2
+
+
+async def test_a_file_imported_before_is_already_imported_not_skipped() -> None:
+    records = [_record("A"), _record("A", sku="PC-2"), _record("B")]
+    report, uow = await _import(records, existing={"A", "B"})
+    assert report.imported == []
+    assert report.skipped == []
+    assert report.already_imported == ["A", "B"]
+    assert uow.orders.added == []
+    assert uow.audit.entries[0]["details"]["already_imported"] == 2
 
 
 def test_the_documented_column_set_matches_the_code() -> None:

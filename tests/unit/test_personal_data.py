@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from domain.personal_data import PersonalDataRepository, audit_facts
+from domain.personal_data import audit_facts
+from domain.repositories import PersonalDataRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBJECT_TYPE = re.compile(r"""subject_type=["'](\w+)["']""")

@@ -278,3 +278,59 @@ async def test_redis_pause_during_wait_voids_the_reserved_slot(redis_pair: Any) 
     await third
 
     assert time.monotonic() - paused_at >= 0.5 - 0.02
+
+
+async def bulk_acquire(vt: VirtualTime, limiter: InProcessRateLimiter, chat_id: int) -> float:
+    await limiter.acquire(chat_id, bulk=True)
+    return vt.now
+
+
+async def test_interactive_replies_go_before_a_fan_out() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=10, chat_interval=1.0)
+
+    # 100 notifications to 100 chats are queued first; a user's reply arrives at 0.25 s.
+    fan_out = [bulk_acquire(vt, limiter, chat) for chat in range(1, 101)]
+    reply = vt.at(0.25, timed_acquire(vt, limiter, 5000))
+    times = await vt.run(reply, *fan_out)
+
+    # Without priority the reply would wait for 100 slots (10 s); it waits at most about one.
+    assert times[0] <= 0.25 + 2 * 0.1 + 1e-9
+    bulk = sorted(times[1:])
+    # The fan-out still uses every other slot: 101 sends at 10/s take about 10 s.
+    assert bulk[-1] == pytest.approx(10.0, abs=0.15)
+    # Never two sends in one global interval.
+    every = sorted(times)
+    assert all(b - a >= 0.1 - 1e-9 for a, b in itertools.pairwise(every))
+
+
+async def test_bulk_alone_keeps_the_full_global_rate() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=20, chat_interval=1.0)
+
+    times = await vt.run(*(bulk_acquire(vt, limiter, chat) for chat in range(1, 41)))
+
+    assert sorted(times) == pytest.approx([i * 0.05 for i in range(40)])
+
+
+@pytest.mark.redis
+async def test_redis_interactive_replies_go_before_a_fan_out(redis_pair: Any) -> None:
+    first, second, prefix = redis_pair
+    limits = RateLimits(global_per_second=20, chat_interval=0.0)
+    bulk_process = RedisRateLimiter(first, limits, prefix=prefix)
+    interactive_process = RedisRateLimiter(second, limits, prefix=prefix)
+
+    async def bulk(chat_id: int) -> None:
+        await bulk_process.acquire(chat_id, bulk=True)
+
+    started = time.monotonic()
+    fan_out = asyncio.gather(*(bulk(chat) for chat in range(1, 31)))  # 1.5 s of slots
+    await asyncio.sleep(0.2)
+    asked = time.monotonic()
+    await interactive_process.acquire(7777)
+    reply_wait = time.monotonic() - asked
+    await fan_out
+    total = time.monotonic() - started
+
+    assert reply_wait < 0.2, reply_wait  # not behind the 1.3 s of fan-out still queued
+    assert total >= 31 / 20 - 0.1  # the global rate held for both

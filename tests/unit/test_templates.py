@@ -35,6 +35,7 @@ def _source_messages() -> dict[str, str | None]:
         ("templates/labels.py", "python"),
         ("templates/labels_orders.py", "python"),
         ("templates/labels_shipping.py", "python"),
+        ("templates/labels_tracking.py", "python"),
         ("templates/messages/**.html", "jinja2"),
     ]
     options = {

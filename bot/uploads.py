@@ -1,0 +1,147 @@
+"""Files users send, handled off the update path: downloading them, and the conversation steps
+that read one (`FileSteps`, the app's `handlers.uploads.FileStepRunner`).
+
+Nothing is downloaded inside an update. A handler decides that the sender may send this file
+here (a registered seller, in a step that expects one) and hands it over after the commit; the
+download goes to a temporary file, so even a 20 MB file never sits in the bot's memory, and the
+file worker reads it from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
+
+from bot.file_worker import FileWorker
+from bot.fsm_storage import current_unit_of_work
+from bot.replies import ReplyQueue
+from domain.errors import DomainError, InvalidInput
+from domain.unit_of_work import UnitOfWorkFactory
+from handlers.responder import Responder
+from handlers.uploads import FileUpload, FinishStep, StepContext
+from templates import Renderer
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_SECONDS = 120
+
+
+async def download(
+    bot: Bot,
+    file_id: str,
+    directory: Path,
+    *,
+    max_bytes: int,
+    file_name: str,
+    too_large: DomainError,
+) -> Path:
+    """The file, saved in `directory`; `too_large` past `max_bytes` (Telegram's size first)."""
+    try:
+        file = await bot.get_file(file_id)
+        if file.file_size is not None and file.file_size > max_bytes:
+            raise too_large
+        if file.file_path is None:
+            raise InvalidInput("files.download_failed", file_name=file_name)
+        path = directory / "upload"
+        await bot.download_file(file.file_path, destination=path, timeout=DOWNLOAD_SECONDS)
+    except DomainError:
+        raise
+    except Exception as error:
+        log.warning("download of a user's file failed: %s", type(error).__name__)
+        raise InvalidInput("files.download_failed", file_name=file_name) from None
+    if path.stat().st_size > max_bytes:
+        raise too_large
+    return path
+
+
+class FileSteps:
+    """Reads a conversation step's file in the background, then finishes the step."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        files: FileWorker,
+        uow_factory: UnitOfWorkFactory,
+        renderer: Renderer,
+        replies: ReplyQueue,
+        storage: BaseStorage,
+        isolation: BaseEventIsolation,
+    ) -> None:
+        self._bot = bot
+        self._files = files
+        self._uow_factory = uow_factory
+        self._renderer = renderer
+        self._replies = replies
+        self._storage = storage
+        self._isolation = isolation
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, upload: FileUpload, finish: FinishStep) -> None:
+        task = asyncio.create_task(self._run(upload, finish))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait(self) -> None:
+        """Until every file handed over so far is done (tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _run(self, upload: FileUpload, finish: FinishStep) -> None:
+        responder = Responder(self._renderer, upload.locale, upload.chat_id)
+        try:
+            result = await self._read(upload)
+            await self._finish(upload, finish, result, responder)
+        except DomainError as error:
+            responder.discard()
+            responder.reply(error.key, **error.params)
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("incident %s while reading a file for user %s", incident, upload.user_id)
+            responder.discard()
+            responder.reply("errors.unexpected", incident_id=incident)
+        self._replies.schedule(responder)
+
+    async def _read(self, upload: FileUpload) -> Any:
+        with tempfile.TemporaryDirectory(prefix="sellerbot-upload-") as directory:
+            path = await download(
+                self._bot,
+                upload.file_id,
+                Path(directory),
+                max_bytes=upload.max_bytes,
+                file_name=upload.file_name,
+                too_large=upload.too_large,
+            )
+            return await self._files.run(
+                upload.job,
+                {"path": str(path), "file_name": upload.file_name},
+                seconds=upload.seconds,
+                file_name=upload.file_name,
+                unreadable_key=upload.unreadable_key,
+            )
+
+    async def _finish(
+        self, upload: FileUpload, finish: FinishStep, result: Any, responder: Responder
+    ) -> None:
+        """The rest of the step, in one transaction with the user's conversation state, and in
+        line with the user's own updates (the dispatcher's isolation lock)."""
+        key = StorageKey(bot_id=self._bot.id, chat_id=upload.chat_id, user_id=upload.user_id)
+        async with self._isolation.lock(key), self._uow_factory() as uow:
+            token = current_unit_of_work.set(uow)
+            try:
+                await finish(result, StepContext(uow, responder, FSMContext(self._storage, key)))
+                await uow.commit()
+            finally:
+                current_unit_of_work.reset(token)

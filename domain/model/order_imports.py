@@ -1,0 +1,73 @@
+"""An order-file import that runs in the background: one row per file a seller sent.
+
+The row is the seller's lock (at most one `running` import per seller, kept by a partial unique
+index, so it holds across bot processes), the progress the bot shows while it runs, and the
+outcome afterwards. A running import renews `lease_until` as it goes; one whose lease ran out
+was left by a process that stopped, and counts as interrupted.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.model.base import Base, BigId
+
+FILE_NAME_MAX = 255
+
+
+class ImportStatus(enum.StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    # A file-level problem (too many rows, unreadable, a limit): nothing of the file was saved.
+    FAILED = "failed"
+    # The process stopped mid-way; the chunks saved so far stay, a re-send skips them.
+    INTERRUPTED = "interrupted"
+
+
+_RUNNING = text("status = 'running'")
+
+
+class OrderImport(Base):
+    __tablename__ = "order_imports"
+    __table_args__ = (
+        Index(
+            "ix_order_imports_one_running",
+            "seller_id",
+            unique=True,
+            sqlite_where=_RUNNING,
+            postgresql_where=_RUNNING,
+        ),
+        # The sweep for imports whose process stopped.
+        Index("ix_order_imports_status_lease_until", "status", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"))
+    # Who sent the file (Telegram user id) and the chat the progress and report go to.
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(FILE_NAME_MAX))
+    status: Mapped[ImportStatus] = mapped_column(
+        Enum(
+            ImportStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda statuses: [status.value for status in statuses],
+        )
+    )
+    created_at: Mapped[datetime]
+    lease_until: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    orders_imported: Mapped[int] = mapped_column(Integer, default=0)
+    lines_imported: Mapped[int] = mapped_column(Integer, default=0)
+    # Orders of the file the store already had (a re-sent file): left as they are.
+    orders_existing: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)

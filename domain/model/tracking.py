@@ -1,0 +1,78 @@
+"""What tracking keeps per shipment and per buyer.
+
+- `ShipmentEvent`: every event a provider reported, once per shipment and provider event key
+  (a push and a poll reporting the same scan store one row).
+- `BuyerSubscription`: the buyer an order's link bound, and how they want to hear about it
+  (muted, their time zone for quiet hours, paused while they block the bot).
+- `BuyerLinkRefusal`: a bad or already used link someone opened, to slow down guessing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.model.base import Base, BigId
+
+
+class ShipmentEvent(Base):
+    """One scan or status change of a shipment's parcel, as its provider reported it."""
+
+    __tablename__ = "tracking_events"
+    __table_args__ = (
+        UniqueConstraint("shipment_id", "key"),
+        # The timeline: one shipment's events in time order.
+        Index("ix_tracking_events_shipment_time", "shipment_id", "time"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("shipments.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    time: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(32))
+    sub_status: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500))
+    location: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime]
+
+
+class BuyerSubscription(Base):
+    """The Telegram account following an order: the first one that opened its link."""
+
+    __tablename__ = "buyer_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), unique=True
+    )
+    # The buyer's user id, which is also their private chat with the bot.
+    buyer_user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("telegram_users.id", ondelete="CASCADE"), index=True
+    )
+    # IANA zone for quiet hours; None: the ship-to country's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    muted: Mapped[bool] = mapped_column(default=False)
+    # Set while the buyer blocks the bot (Telegram answered 403); cleared when they write.
+    paused_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    @property
+    def wants_updates(self) -> bool:
+        return not self.muted and self.paused_at is None
+
+
+class BuyerLinkRefusal(Base):
+    """A link that did not open (unknown, used by someone else, replaced, expired)."""
+
+    __tablename__ = "buyer_link_refusals"
+    __table_args__ = (Index("ix_buyer_link_refusals_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("telegram_users.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime]

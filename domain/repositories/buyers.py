@@ -1,0 +1,153 @@
+"""The buyers following orders: subscriptions, link binding and revocation, and the refusals
+that slow down link guessing. It never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import (
+    BuyerLink,
+    BuyerLinkRefusal,
+    BuyerSubscription,
+    Order,
+)
+
+
+class BuyerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ----- subscriptions -----
+
+    def add(self, subscription: BuyerSubscription) -> None:
+        self.session.add(subscription)
+
+    async def for_order(self, order_id: int) -> BuyerSubscription | None:
+        result = await self.session.execute(
+            select(BuyerSubscription).where(BuyerSubscription.order_id == order_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def for_orders(self, order_ids: Iterable[int]) -> dict[int, BuyerSubscription]:
+        ids = sorted(set(order_ids))
+        if not ids:
+            return {}
+        result = await self.session.execute(
+            select(BuyerSubscription).where(BuyerSubscription.order_id.in_(ids))
+        )
+        return {subscription.order_id: subscription for subscription in result.scalars()}
+
+    async def orders_of(
+        self, user_id: int, *, limit: int, offset: int = 0
+    ) -> tuple[list[tuple[BuyerSubscription, Order]], int]:
+        """The buyer's subscriptions with their orders, newest order first, and the total."""
+        total = int(
+            await self.session.scalar(
+                select(func.count()).where(BuyerSubscription.buyer_user_id == user_id)
+            )
+            or 0
+        )
+        result = await self.session.execute(
+            select(BuyerSubscription, Order)
+            .join(Order, Order.id == BuyerSubscription.order_id)
+            .where(BuyerSubscription.buyer_user_id == user_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(row[0], row[1]) for row in result.all()], total
+
+    async def mute_all(self, user_id: int) -> int:
+        result = await self.session.execute(
+            update(BuyerSubscription)
+            .where(BuyerSubscription.buyer_user_id == user_id, BuyerSubscription.muted.is_(False))
+            .values(muted=True)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pause_chat(self, chat_id: int, now: datetime) -> int:
+        result = await self.session.execute(
+            update(BuyerSubscription)
+            .where(
+                BuyerSubscription.buyer_user_id == chat_id, BuyerSubscription.paused_at.is_(None)
+            )
+            .values(paused_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def resume_chat(self, chat_id: int) -> int:
+        result = await self.session.execute(
+            update(BuyerSubscription)
+            .where(
+                BuyerSubscription.buyer_user_id == chat_id,
+                BuyerSubscription.paused_at.is_not(None),
+            )
+            .values(paused_at=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delete_for_user(self, user_id: int) -> int:
+        result = await self.session.execute(
+            delete(BuyerSubscription).where(BuyerSubscription.buyer_user_id == user_id)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # ----- links -----
+
+    async def revoke_links(self, order_id: int, now: datetime) -> int:
+        """Retire every link of the order, used or not: a new one replaces them."""
+        result = await self.session.execute(
+            update(BuyerLink)
+            .where(BuyerLink.order_id == order_id, BuyerLink.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def expire_links(self, order_id: int, at: datetime) -> None:
+        """Links of the order stop working at `at` at the latest."""
+        await self.session.execute(
+            update(BuyerLink)
+            .where(BuyerLink.order_id == order_id, BuyerLink.expires_at > at)
+            .values(expires_at=at)
+        )
+
+    async def unbind_links(self, user_id: int) -> int:
+        result = await self.session.execute(
+            update(BuyerLink).where(BuyerLink.bound_user_id == user_id).values(bound_user_id=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # ----- refusals -----
+
+    def add_refusal(self, user_id: int, at: datetime) -> None:
+        self.session.add(BuyerLinkRefusal(user_id=user_id, at=at))
+
+    async def refusals_since(self, user_id: int, since: datetime) -> list[datetime]:
+        result = await self.session.execute(
+            select(BuyerLinkRefusal.at)
+            .where(BuyerLinkRefusal.user_id == user_id, BuyerLinkRefusal.at >= since)
+            .order_by(BuyerLinkRefusal.at)
+        )
+        return list(result.scalars())
+
+    async def prune_refusals(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(BuyerLinkRefusal).where(BuyerLinkRefusal.at < before)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delete_refusals(self, user_id: int) -> int:
+        result = await self.session.execute(
+            delete(BuyerLinkRefusal).where(BuyerLinkRefusal.user_id == user_id)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def has_subscriptions(self, user_id: int) -> bool:
+        found = await self.session.scalar(
+            select(BuyerSubscription.id).where(BuyerSubscription.buyer_user_id == user_id).limit(1)
+        )
+        return found is not None

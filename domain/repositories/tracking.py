@@ -1,0 +1,372 @@
+"""Parcel tracking. It never commits.
+
+`TrackingRepository`: the poller's claims (a lease on due shipments, `FOR UPDATE SKIP LOCKED`
+on PostgreSQL), the rows a recording needs (locked, in one round trip per batch), events
+(insert-on-conflict on shipment + key), and the seller's lists and alert sweeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import (
+    TRACKING_PROBLEM_STATUSES,
+    Notification,
+    NotificationStatus,
+    Order,
+    OrderStatus,
+    Seller,
+    Shipment,
+    ShipmentEvent,
+    Warehouse,
+)
+from domain.tracking import TrackingEvent
+
+_PROBLEM_ORDER_STATUSES = sorted(TRACKING_PROBLEM_STATUSES)
+# Rows per multi-row INSERT: well inside SQLite's bound-parameter limit (9 columns each).
+_INSERT_CHUNK = 100
+
+
+@dataclass(frozen=True, slots=True)
+class DueShipment:
+    """A claimed shipment, copied out of the claim transaction with what the provider needs."""
+
+    id: int
+    tracking_number: str
+    provider_carrier: str | None
+    method: str
+    confirmed_at: datetime
+    origin_country: str | None
+    destination_country: str
+    transit_min_days: int | None
+    transit_max_days: int | None
+    registered: bool
+    tracking_status: str | None
+    tracking_sub_status: str | None
+    stopped: bool
+    poll_failures: int
+
+
+@dataclass(frozen=True, slots=True)
+class SellerContact:
+    """Where a seller's alerts go, and the store name buyers see."""
+
+    seller_id: int
+    user_id: int
+    store_name: str
+    home_country: str
+
+
+class TrackingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    # ----- the poller's claims -----
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[DueShipment]:
+        """Lease up to `limit` confirmed shipments due now (none another worker holds)."""
+        due = (
+            select(Shipment.id)
+            .where(
+                Shipment.next_poll_at <= now,
+                Shipment.confirmed_at.is_not(None),
+                Shipment.tracking_number.is_not(None),
+                or_(Shipment.lease_until.is_(None), Shipment.lease_until < now),
+            )
+            .order_by(Shipment.next_poll_at, Shipment.id)
+            .limit(limit)
+        )
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True)
+        ids = list((await self.session.execute(due)).scalars())
+        if not ids:
+            return []
+        await self.session.execute(
+            update(Shipment).where(Shipment.id.in_(ids)).values(lease_until=now + lease)
+        )
+        rows = await self.session.execute(
+            select(
+                Shipment.id,
+                Shipment.tracking_number,
+                Shipment.provider_carrier,
+                Shipment.method,
+                Shipment.confirmed_at,
+                Warehouse.country,
+                Order.ship_to_country,
+                Shipment.transit_min_days,
+                Shipment.transit_max_days,
+                Shipment.registered_at,
+                Shipment.tracking_status,
+                Shipment.tracking_sub_status,
+                Shipment.tracking_stopped_at,
+                Shipment.poll_failures,
+            )
+            .join(Order, Order.id == Shipment.order_id)
+            .outerjoin(Warehouse, Warehouse.id == Shipment.warehouse_id)
+            .where(Shipment.id.in_(ids))
+            .order_by(Shipment.next_poll_at, Shipment.id)
+        )
+        return [
+            DueShipment(
+                id=row.id,
+                tracking_number=row.tracking_number,
+                provider_carrier=row.provider_carrier,
+                method=row.method,
+                confirmed_at=row.confirmed_at,
+                origin_country=row.country,
+                destination_country=row.ship_to_country,
+                transit_min_days=row.transit_min_days,
+                transit_max_days=row.transit_max_days,
+                registered=row.registered_at is not None,
+                tracking_status=row.tracking_status,
+                tracking_sub_status=row.tracking_sub_status,
+                stopped=row.tracking_stopped_at is not None,
+                poll_failures=row.poll_failures,
+            )
+            for row in rows
+        ]
+
+    async def release(self, shipment_ids: Sequence[int]) -> None:
+        """Give claimed shipments back untouched: still due, for the next tick (an outage)."""
+        if shipment_ids:
+            await self.session.execute(
+                update(Shipment).where(Shipment.id.in_(list(shipment_ids))).values(lease_until=None)
+            )
+
+    async def lock_many(self, shipment_ids: Sequence[int]) -> list[Shipment]:
+        """The shipments, locked until the transaction ends (a push and a poll serialise)."""
+        if not shipment_ids:
+            return []
+        query = select(Shipment).where(Shipment.id.in_(list(shipment_ids))).order_by(Shipment.id)
+        if self._postgres:
+            query = query.with_for_update(of=Shipment)
+        return list((await self.session.execute(query)).scalars())
+
+    async def get(self, shipment_id: int) -> Shipment | None:
+        return await self.session.get(Shipment, shipment_id)
+
+    async def by_tracking_number(self, tracking_number: str) -> list[Shipment]:
+        """Confirmed shipments with this number (a push names the number, not the shipment)."""
+        result = await self.session.execute(
+            select(Shipment)
+            .where(
+                Shipment.tracking_number == tracking_number,
+                Shipment.confirmed_at.is_not(None),
+            )
+            .order_by(Shipment.id)
+        )
+        return list(result.scalars())
+
+    async def orders_of(self, order_ids: Iterable[int]) -> dict[int, Order]:
+        ids = sorted(set(order_ids))
+        if not ids:
+            return {}
+        result = await self.session.execute(select(Order).where(Order.id.in_(ids)))
+        return {order.id: order for order in result.scalars()}
+
+    async def seller_contacts(self, seller_ids: Iterable[int]) -> dict[int, SellerContact]:
+        ids = sorted(set(seller_ids))
+        if not ids:
+            return {}
+        result = await self.session.execute(
+            select(
+                Seller.id, Seller.telegram_user_id, Seller.store_name, Seller.home_country
+            ).where(Seller.id.in_(ids))
+        )
+        return {
+            row.id: SellerContact(row.id, row.telegram_user_id, row.store_name, row.home_country)
+            for row in result
+        }
+
+    # ----- events -----
+
+    async def add_events(
+        self, shipment_id: int, events: Sequence[TrackingEvent], now: datetime
+    ) -> int:
+        """Store events not stored yet (same shipment and key: ignored). Returns how many."""
+        insert = pg_insert if self._postgres else sqlite_insert
+        added = 0
+        for start in range(0, len(events), _INSERT_CHUNK):
+            rows = [
+                {
+                    "shipment_id": shipment_id,
+                    "key": event.key,
+                    "time": event.time,
+                    "status": event.status.value,
+                    "sub_status": event.sub_status.value,
+                    "description": event.description,
+                    "location": event.location,
+                    "recorded_at": now,
+                }
+                for event in events[start : start + _INSERT_CHUNK]
+            ]
+            statement = insert(ShipmentEvent).values(rows).on_conflict_do_nothing()
+            result = await self.session.execute(statement)
+            added += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+        return added
+
+    async def events_of(self, shipment_id: int, *, limit: int = 200) -> list[ShipmentEvent]:
+        """The shipment's newest `limit` events, oldest first."""
+        result = await self.session.execute(
+            select(ShipmentEvent)
+            .where(ShipmentEvent.shipment_id == shipment_id)
+            .order_by(ShipmentEvent.time.desc(), ShipmentEvent.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(result.scalars().all()))
+
+    # ----- the seller's side -----
+
+    async def shipment_of_order(self, order_id: int) -> Shipment | None:
+        """The order's confirmed shipment (an order ships in one document)."""
+        result = await self.session.execute(
+            select(Shipment)
+            .where(Shipment.order_id == order_id, Shipment.confirmed_at.is_not(None))
+            .order_by(Shipment.confirmed_at.desc(), Shipment.id.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def page_for_seller(
+        self,
+        seller_id: int,
+        *,
+        tracking_statuses: Sequence[str] | None,
+        include_unknown: bool,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[tuple[Shipment, Order]], int]:
+        """A page of the seller's confirmed shipments, newest first, and the total count.
+
+        `tracking_statuses` None: all; otherwise those statuses, plus shipments with no
+        tracking information yet when `include_unknown`.
+        """
+        condition: Any = and_(Order.seller_id == seller_id, Shipment.confirmed_at.is_not(None))
+        if tracking_statuses is not None:
+            wanted: Any = Shipment.tracking_status.in_(list(tracking_statuses))
+            if include_unknown:
+                wanted = or_(wanted, Shipment.tracking_status.is_(None))
+            condition = and_(condition, wanted)
+        joined = select(Shipment, Order).join(Order, Order.id == Shipment.order_id)
+        total = int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Shipment)
+                .join(Order, Order.id == Shipment.order_id)
+                .where(condition)
+            )
+            or 0
+        )
+        result = await self.session.execute(
+            joined.where(condition)
+            .order_by(Shipment.confirmed_at.desc(), Shipment.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(row[0], row[1]) for row in result.all()], total
+
+    async def status_counts(self, seller_id: int) -> dict[str | None, int]:
+        """How many of the seller's moving (not delivered) shipments are in each status."""
+        result = await self.session.execute(
+            select(Shipment.tracking_status, func.count())
+            .join(Order, Order.id == Shipment.order_id)
+            .where(
+                Order.seller_id == seller_id,
+                Shipment.confirmed_at.is_not(None),
+                Order.status.in_([OrderStatus.SHIPPED, *_PROBLEM_ORDER_STATUSES]),
+            )
+            .group_by(Shipment.tracking_status)
+        )
+        return {status: int(count) for status, count in result.tuples()}
+
+    async def problem_orders(self, seller_id: int, limit: int) -> list[Order]:
+        result = await self.session.execute(
+            select(Order)
+            .where(Order.seller_id == seller_id, Order.status.in_(_PROBLEM_ORDER_STATUSES))
+            .order_by(Order.shipped_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    # ----- alert sweeps -----
+
+    async def stale_candidates(
+        self, method: str, quiet_since: datetime, final_statuses: Sequence[str], limit: int
+    ) -> list[Shipment]:
+        """Moving shipments of `method` with no event since `quiet_since`, not yet alerted.
+
+        Only shipments still polled count (`next_poll_at` set): delivered and stopped ones
+        never do, so the sweep's cost does not grow with the delivered history.
+        """
+        result = await self.session.execute(
+            select(Shipment)
+            .where(
+                Shipment.next_poll_at.is_not(None),
+                Shipment.method == method,
+                Shipment.confirmed_at.is_not(None),
+                Shipment.last_event_at < quiet_since,
+                Shipment.stale_alerted_at.is_(None),
+                or_(
+                    Shipment.tracking_status.is_(None),
+                    Shipment.tracking_status.not_in(list(final_statuses)),
+                ),
+            )
+            .order_by(Shipment.last_event_at, Shipment.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def no_info_candidates(
+        self, shipped_before: datetime, statuses: Sequence[str], limit: int
+    ) -> list[Shipment]:
+        """Shipments confirmed before `shipped_before` that have shown nothing yet."""
+        result = await self.session.execute(
+            select(Shipment)
+            .where(
+                Shipment.confirmed_at < shipped_before,
+                Shipment.tracking_number.is_not(None),
+                Shipment.last_event_at.is_(None),
+                Shipment.no_info_alerted_at.is_(None),
+                or_(
+                    Shipment.tracking_status.is_(None),
+                    Shipment.tracking_status.in_(list(statuses)),
+                ),
+            )
+            .order_by(Shipment.confirmed_at, Shipment.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def digest_sellers(self, limit: int, after_id: int = 0) -> list[SellerContact]:
+        result = await self.session.execute(
+            select(Seller.id, Seller.telegram_user_id, Seller.store_name, Seller.home_country)
+            .where(Seller.tracking_digest.is_(True), Seller.id > after_id)
+            .order_by(Seller.id)
+            .limit(limit)
+        )
+        return [
+            SellerContact(row.id, row.telegram_user_id, row.store_name, row.home_country)
+            for row in result
+        ]
+
+    async def pending_notification(self, dedupe_key: str) -> Notification | None:
+        """An outbox row still waiting to go (quiet hours merge new notices into it)."""
+        result = await self.session.execute(
+            select(Notification).where(
+                Notification.dedupe_key == dedupe_key,
+                Notification.status == NotificationStatus.PENDING,
+            )
+        )
+        return result.scalar_one_or_none()

@@ -1,0 +1,233 @@
+"""The background order import: its row in `order_imports`, from the file sent to the report.
+
+A handler calls `begin_import` in the update's transaction (one running import per seller) and,
+once that commits, asks the app's `ImportRunner` to run it. The runner downloads the file, has it
+read and checked in the file worker, and saves the planned orders in batches, each batch in a
+transaction of its own (`save_batch`), so no transaction ever holds SQLite's write lock for
+long. The runner renews the import's lease as it goes; `interrupt_stale_imports` ends imports
+whose process stopped. Outcomes reach the seller through the outbox (`import.report`,
+`import.failed`, `import.interrupted`), so a report is never lost once the import is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from domain.errors import ConflictError, DomainError
+from domain.model import ImportStatus, OrderImport
+from domain.model.order_imports import FILE_NAME_MAX
+from domain.services.order_imports import PlannedOrder, SavedOrders, audit_import, save_planned
+from domain.services.warehouses import seller_of
+from domain.unit_of_work import UnitOfWork
+
+# A running import renews its lease at least this often; past it, it counts as interrupted.
+IMPORT_LEASE = timedelta(seconds=90)
+# Finished imports are kept this long (the seller's recent history), then pruned.
+KEEP_FINISHED = timedelta(days=30)
+# How many skipped rows a report lists; a file with more is mostly wrong anyway.
+REPORT_MAX_ROWS = 40
+
+
+class ImportRunner(Protocol):
+    """Runs a recorded import in the background (the app's; handlers get it injected)."""
+
+    def start(self, import_id: int) -> None:
+        """Start the import; call once the transaction that recorded it has committed."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileToImport:
+    file_id: str
+    file_name: str
+    chat_id: int
+    locale: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportJob:
+    """What the runner needs of a running import, copied out of its transaction."""
+
+    id: int
+    seller_id: int
+    actor_id: int
+    chat_id: int
+    locale: str | None
+    file_id: str
+    file_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """What the file worker found beyond the orders: counts and the first skipped rows
+    (`[row, order number or None, reason key, params]`, plain data)."""
+
+    rows_read: int
+    skipped_total: int
+    skipped: Sequence[Sequence[Any]]
+
+
+async def begin_import(user_id: int, file: FileToImport, uow: UnitOfWork) -> int:
+    """Record a new import for the caller's store; refused while another one runs."""
+    seller = await seller_of(user_id, uow)
+    now = uow.now()
+    running = await uow.order_imports.running_for(seller.id)
+    if running is not None:
+        if running.lease_until >= now:
+            raise ConflictError("import.already_running", file_name=running.file_name)
+        await _interrupt(running, uow)  # its process stopped without saying so
+        await uow.session.flush()
+    job = OrderImport(
+        seller_id=seller.id,
+        actor_id=user_id,
+        chat_id=file.chat_id,
+        locale=file.locale,
+        file_id=file.file_id,
+        file_name=file.file_name[:FILE_NAME_MAX],
+        status=ImportStatus.RUNNING,
+        created_at=now,
+        lease_until=now + IMPORT_LEASE,
+        rows_read=0,
+        orders_imported=0,
+        lines_imported=0,
+        orders_existing=0,
+        rows_skipped=0,
+    )
+    try:
+        # A savepoint: another process starting an import for this seller at the same moment
+        # loses on the unique index without spoiling the update's transaction.
+        async with uow.session.begin_nested():
+            await uow.order_imports.add(job)
+    except IntegrityError:
+        raise ConflictError("import.already_running", file_name=file.file_name) from None
+    return job.id
+
+
+async def running_import(import_id: int, uow: UnitOfWork) -> ImportJob | None:
+    job = await uow.order_imports.get(import_id)
+    if job is None or job.status != ImportStatus.RUNNING:
+        return None
+    return ImportJob(
+        id=job.id,
+        seller_id=job.seller_id,
+        actor_id=job.actor_id,
+        chat_id=job.chat_id,
+        locale=job.locale,
+        file_id=job.file_id,
+        file_name=job.file_name,
+    )
+
+
+async def renew(
+    import_id: int,
+    uow: UnitOfWork,
+    *,
+    progress_message_id: int | None = None,
+    summary: PlanSummary | None = None,
+) -> bool:
+    """Extend the lease (and note progress); False when the import no longer runs here."""
+    job = await uow.order_imports.get(import_id)
+    if job is None or job.status != ImportStatus.RUNNING:
+        return False
+    job.lease_until = uow.now() + IMPORT_LEASE
+    if progress_message_id is not None:
+        job.progress_message_id = progress_message_id
+    if summary is not None:
+        job.rows_read = summary.rows_read
+        job.rows_skipped = summary.skipped_total
+    return True
+
+
+async def save_batch(
+    job: ImportJob, orders: Sequence[PlannedOrder], uow: UnitOfWork
+) -> SavedOrders | None:
+    """Save one batch of planned orders and count it; None when the import no longer runs
+    (then nothing is saved: the caller's transaction must be rolled back)."""
+    saved = await save_planned(job.seller_id, orders, uow)
+    running = await uow.order_imports.count_batch(
+        job.id,
+        orders=len(saved.imported),
+        lines=saved.lines,
+        existing=len(saved.already_imported),
+        lease_until=uow.now() + IMPORT_LEASE,
+    )
+    return saved if running else None
+
+
+async def finish_import(job: ImportJob, summary: PlanSummary, uow: UnitOfWork) -> None:
+    """Mark the import done, audit it and queue the report."""
+    row = await uow.order_imports.get(job.id)
+    if row is None or row.status != ImportStatus.RUNNING:
+        return
+    row.status = ImportStatus.DONE
+    row.finished_at = uow.now()
+    row.rows_read = summary.rows_read
+    row.rows_skipped = summary.skipped_total
+    audit_import(
+        uow,
+        row.seller_id,
+        row.actor_id,
+        rows=row.rows_read,
+        orders=row.orders_imported,
+        skipped_rows=row.rows_skipped,
+        already_imported=row.orders_existing,
+    )
+    shown = [list(skipped) for skipped in summary.skipped[:REPORT_MAX_ROWS]]
+    await _notify(
+        uow,
+        row,
+        "report",
+        imported=row.orders_imported,
+        lines=row.lines_imported,
+        rows_read=row.rows_read,
+        already_imported=row.orders_existing,
+        skipped=shown,
+        skipped_total=row.rows_skipped,
+        not_shown=max(0, row.rows_skipped - len(shown)),
+    )
+
+
+async def fail_import(job: ImportJob, error: DomainError, uow: UnitOfWork) -> None:
+    """A file-level problem: nothing of the file was saved; tell the seller why."""
+    row = await uow.order_imports.get(job.id)
+    if row is None or row.status != ImportStatus.RUNNING:
+        return
+    row.status = ImportStatus.FAILED
+    row.finished_at = uow.now()
+    await _notify(uow, row, "failed", reason=error.key, reason_params=error.params)
+
+
+async def interrupt_import(import_id: int, uow: UnitOfWork) -> None:
+    """The bot stops (or failed) mid-import: keep what was saved, tell the seller."""
+    row = await uow.order_imports.get(import_id)
+    if row is not None and row.status == ImportStatus.RUNNING:
+        await _interrupt(row, uow)
+
+
+async def interrupt_stale_imports(uow: UnitOfWork) -> int:
+    """End imports whose lease ran out (their process stopped); prune old finished ones."""
+    stale = await uow.order_imports.stale(uow.now())
+    for row in stale:
+        await _interrupt(row, uow)
+    await uow.order_imports.prune(uow.now() - KEEP_FINISHED)
+    return len(stale)
+
+
+async def _interrupt(row: OrderImport, uow: UnitOfWork) -> None:
+    row.status = ImportStatus.INTERRUPTED
+    row.finished_at = uow.now()
+    await _notify(uow, row, "interrupted", imported=row.orders_imported)
+
+
+async def _notify(uow: UnitOfWork, row: OrderImport, outcome: str, **params: Any) -> None:
+    await uow.notifications.add(
+        dedupe_key=f"order-import:{row.id}:{outcome}",
+        chat_id=row.chat_id,
+        template=f"import.{outcome}",
+        params={"file_name": row.file_name, **params},
+        now=uow.now(),
+    )

@@ -1,0 +1,1 @@
+"""The buyer's side: the seller's link, the order card, the parcel's journey, mute and stop."""

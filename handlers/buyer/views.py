@@ -1,0 +1,81 @@
+"""How the buyer's order card and lists are shown (shared by the link and the commands)."""
+
+from __future__ import annotations
+
+from domain.services import buyers
+from handlers.buyer.callbacks import BuyerAction, BuyerOrder
+from handlers.responder import Button, Keyboard, Responder
+
+
+def card_keyboard(view: buyers.BuyerOrderView) -> Keyboard:
+    mute = (
+        Button(
+            label="buyer.unmute",
+            callback=BuyerOrder(action=BuyerAction.UNMUTE, order_id=view.order_id),
+        )
+        if view.muted
+        else Button(
+            label="buyer.mute", callback=BuyerOrder(action=BuyerAction.MUTE, order_id=view.order_id)
+        )
+    )
+    return [
+        [
+            Button(
+                label="buyer.timeline",
+                callback=BuyerOrder(action=BuyerAction.TIMELINE, order_id=view.order_id),
+            )
+        ],
+        [
+            mute,
+            Button(
+                label="buyer.help",
+                callback=BuyerOrder(action=BuyerAction.HELP, order_id=view.order_id),
+            ),
+        ],
+    ]
+
+
+def show_card(view: buyers.BuyerOrderView, responder: Responder, *, welcome: bool = False) -> None:
+    responder.reply("buyer.order_card", view=view, welcome=welcome, keyboard=card_keyboard(view))
+
+
+def edit_card(view: buyers.BuyerOrderView, message_id: int, responder: Responder) -> None:
+    responder.edit(
+        message_id, "buyer.order_card", view=view, welcome=False, keyboard=card_keyboard(view)
+    )
+
+
+def show_list(
+    orders: list[buyers.BuyerOrderSummary],
+    total: int,
+    page: int,
+    responder: Responder,
+    *,
+    action: BuyerAction = BuyerAction.OPEN,
+    template: str = "buyer.orders",
+) -> None:
+    if not orders:
+        responder.reply("buyer.no_orders")
+        return
+    items: Keyboard = [
+        [
+            Button(
+                label="buyer.order_item",
+                params={"number": order.order_number, "store": order.store_name},
+                callback=BuyerOrder(action=action, order_id=order.order_id),
+            )
+        ]
+        for order in orders
+    ]
+    paging: list[Button] = []
+    if page > 0:
+        paging.append(
+            Button(
+                label="common.previous", callback=BuyerOrder(action=BuyerAction.LIST, page=page - 1)
+            )
+        )
+    if (page + 1) * buyers.PAGE_SIZE < total:
+        paging.append(
+            Button(label="common.next", callback=BuyerOrder(action=BuyerAction.LIST, page=page + 1))
+        )
+    responder.reply(template, orders=orders, total=total, keyboard=[*items, paging])

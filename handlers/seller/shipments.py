@@ -1,0 +1,201 @@
+"""/shipments: the seller's parcels by tracking state, a shipment card with its journey, a new
+buyer link (earlier ones stop working), and /digest, the opt-in daily summary."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message, User
+
+from domain.services import buyers, shipments
+from domain.unit_of_work import UnitOfWork
+from handlers.responder import Button, Keyboard, Responder
+from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
+
+FILTER_ROWS = (
+    (shipments.ShipmentFilter.MOVING, shipments.ShipmentFilter.ARRIVING),
+    (shipments.ShipmentFilter.PROBLEMS, shipments.ShipmentFilter.DELIVERED),
+)
+
+
+async def show_list(
+    user_id: int,
+    listing: shipments.ShipmentFilter,
+    page: int,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    page = max(page, 0)
+    items, total = await shipments.shipments_for(user_id, listing, uow, page=page)
+    pages = max(1, -(-total // shipments.PAGE_SIZE))
+    name = responder.label(f"shipments.filter_{listing}")
+    filters: Keyboard = [
+        [
+            Button(
+                label="shipments.filter_current"
+                if option == listing
+                else f"shipments.filter_{option}",
+                params={"name": name} if option == listing else {},
+                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=option),
+            )
+            for option in row
+        ]
+        for row in FILTER_ROWS
+    ]
+    rows: Keyboard = [
+        [
+            Button(
+                label="shipments.list_item",
+                params={"number": item.order_number, "tracking": item.tracking_number},
+                callback=ShipmentMenu(
+                    action=ShipmentAction.VIEW,
+                    shipment_id=item.shipment_id,
+                    listing=listing,
+                    page=page,
+                ),
+            )
+        ]
+        for item in items
+    ]
+    paging: list[Button] = []
+    if page > 0:
+        paging.append(
+            Button(
+                label="common.previous",
+                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=listing, page=page - 1),
+            )
+        )
+    if page + 1 < pages:
+        paging.append(
+            Button(
+                label="common.next",
+                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=listing, page=page + 1),
+            )
+        )
+    responder.reply(
+        "shipments.list",
+        filter_name=name,
+        total=total,
+        page=page + 1,
+        pages=pages,
+        keyboard=[*filters, *rows, paging],
+    )
+
+
+def show_card(
+    card: shipments.ShipmentCard, responder: Responder, listing: shipments.ShipmentFilter, page: int
+) -> None:
+    shipment, order = card.shipment, card.order
+    responder.reply(
+        "shipments.card",
+        order_number=order.number,
+        order_status=order.status.value,
+        tracking_status=shipment.tracking_status,
+        sub_status=shipment.tracking_sub_status,
+        carrier=shipment.carrier,
+        tracking_number=shipment.tracking_number,
+        method=shipment.method,
+        estimate_earliest=shipment.estimate_earliest,
+        estimate_latest=shipment.estimate_latest,
+        buyer_following=card.buyer_following,
+        events=card.events,
+        keyboard=[
+            [
+                Button(
+                    label="shipments.new_link",
+                    callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order.id),
+                )
+            ],
+            [
+                Button(
+                    label="shipments.back_to_list",
+                    callback=ShipmentMenu(action=ShipmentAction.LIST, listing=listing, page=page),
+                )
+            ],
+        ],
+    )
+
+
+async def shipments_command(
+    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
+) -> None:
+    await show_list(event_from_user.id, shipments.ShipmentFilter.MOVING, 0, uow, responder)
+
+
+async def digest_command(
+    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
+) -> None:
+    enabled = await shipments.toggle_digest(event_from_user.id, uow)
+    responder.reply("shipments.digest", enabled=enabled)
+
+
+async def list_pressed(
+    query: CallbackQuery,
+    callback_data: ShipmentMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
+
+
+async def view_pressed(
+    query: CallbackQuery,
+    callback_data: ShipmentMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    card = await shipments.shipment_card(event_from_user.id, callback_data.shipment_id, uow)
+    show_card(card, responder, callback_data.listing, callback_data.page)
+
+
+async def order_shipment_pressed(
+    query: CallbackQuery,
+    callback_data: ShipmentMenu,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    card = await shipments.shipment_of_order(event_from_user.id, callback_data.order_id, uow)
+    show_card(card, responder, shipments.ShipmentFilter.MOVING, 0)
+
+
+async def new_link_pressed(
+    query: CallbackQuery,
+    callback_data: ShipmentMenu,
+    event_from_user: User,
+    bot: Bot,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    # Cached by aiogram after start-up; the link needs the bot's username.
+    me = await bot.me()
+    token = await buyers.reissue_link(event_from_user.id, callback_data.order_id, uow)
+    order = await uow.orders.get(callback_data.order_id)
+    assert order is not None  # reissue_link checked it is the caller's
+    responder.reply(
+        "shipments.new_link",
+        order_number=order.number,
+        link=f"https://t.me/{me.username}?start={token}",
+    )
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(shipments_command, Command("shipments"))
+    router.message.register(digest_command, Command("digest"))
+    router.callback_query.register(
+        list_pressed, ShipmentMenu.filter(F.action == ShipmentAction.LIST)
+    )
+    router.callback_query.register(
+        view_pressed, ShipmentMenu.filter(F.action == ShipmentAction.VIEW)
+    )
+    router.callback_query.register(
+        order_shipment_pressed, ShipmentMenu.filter(F.action == ShipmentAction.OF_ORDER)
+    )
+    router.callback_query.register(
+        new_link_pressed, ShipmentMenu.filter(F.action == ShipmentAction.NEW_LINK)
+    )
+    return router

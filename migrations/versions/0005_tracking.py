@@ -1,0 +1,185 @@
+"""tracking: events, shipment tracking state, buyer subscriptions and link binding, digest opt-in
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-30 05:26:05.474926
+
+Shipments confirmed before this revision keep their `next_poll_at`; with `registered_at` empty
+the poller registers their numbers with the provider first, like any new shipment. Buyer links
+used before it have no bound account and stay used.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import domain.model.base
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "buyer_link_refusals",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["telegram_users.id"],
+            name=op.f("fk_buyer_link_refusals_user_id_telegram_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_buyer_link_refusals")),
+    )
+    with op.batch_alter_table("buyer_link_refusals", schema=None) as batch_op:
+        batch_op.create_index("ix_buyer_link_refusals_user_at", ["user_id", "at"], unique=False)
+
+    op.create_table(
+        "buyer_subscriptions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("order_id", sa.BigInteger(), nullable=False),
+        sa.Column("buyer_user_id", sa.BigInteger(), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=True),
+        sa.Column("muted", sa.Boolean(), nullable=False),
+        sa.Column("paused_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["buyer_user_id"],
+            ["telegram_users.id"],
+            name=op.f("fk_buyer_subscriptions_buyer_user_id_telegram_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_buyer_subscriptions_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_buyer_subscriptions")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_buyer_subscriptions_order_id")),
+    )
+    with op.batch_alter_table("buyer_subscriptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_buyer_subscriptions_buyer_user_id"), ["buyer_user_id"], unique=False
+        )
+
+    op.create_table(
+        "tracking_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shipment_id", sa.BigInteger(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("time", domain.model.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("sub_status", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("location", sa.String(length=200), nullable=False),
+        sa.Column("recorded_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["shipment_id"],
+            ["shipments.id"],
+            name=op.f("fk_tracking_events_shipment_id_shipments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_events")),
+        sa.UniqueConstraint("shipment_id", "key", name=op.f("uq_tracking_events_shipment_id_key")),
+    )
+    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tracking_events_shipment_time", ["shipment_id", "time"], unique=False
+        )
+
+    with op.batch_alter_table("buyer_links", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("bound_user_id", sa.BigInteger(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_buyer_links_bound_user_id"), ["bound_user_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_buyer_links_bound_user_id_telegram_users"),
+            "telegram_users",
+            ["bound_user_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+
+    with op.batch_alter_table("sellers", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("tracking_digest", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("poll_failures", sa.Integer(), server_default="0", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("registered_at", domain.model.base.UtcDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("provider_carrier", sa.String(length=32), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "tracking_stopped_at", domain.model.base.UtcDateTime(timezone=True), nullable=True
+            )
+        )
+        batch_op.add_column(
+            sa.Column("last_event_at", domain.model.base.UtcDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("notice_state", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("estimate_earliest", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("estimate_latest", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("estimate_source", sa.String(length=16), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "stale_alerted_at", domain.model.base.UtcDateTime(timezone=True), nullable=True
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "no_info_alerted_at", domain.model.base.UtcDateTime(timezone=True), nullable=True
+            )
+        )
+        batch_op.create_index(
+            batch_op.f("ix_shipments_last_event_at"), ["last_event_at"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shipments_last_event_at"))
+        batch_op.drop_column("no_info_alerted_at")
+        batch_op.drop_column("stale_alerted_at")
+        batch_op.drop_column("estimate_source")
+        batch_op.drop_column("estimate_latest")
+        batch_op.drop_column("estimate_earliest")
+        batch_op.drop_column("notice_state")
+        batch_op.drop_column("last_event_at")
+        batch_op.drop_column("tracking_stopped_at")
+        batch_op.drop_column("provider_carrier")
+        batch_op.drop_column("registered_at")
+        batch_op.drop_column("poll_failures")
+
+    with op.batch_alter_table("sellers", schema=None) as batch_op:
+        batch_op.drop_column("tracking_digest")
+
+    with op.batch_alter_table("buyer_links", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_buyer_links_bound_user_id_telegram_users"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_buyer_links_bound_user_id"))
+        batch_op.drop_column("bound_user_id")
+
+    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_tracking_events_shipment_time")
+
+    op.drop_table("tracking_events")
+    with op.batch_alter_table("buyer_subscriptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_buyer_subscriptions_buyer_user_id"))
+
+    op.drop_table("buyer_subscriptions")
+    with op.batch_alter_table("buyer_link_refusals", schema=None) as batch_op:
+        batch_op.drop_index("ix_buyer_link_refusals_user_at")
+
+    op.drop_table("buyer_link_refusals")

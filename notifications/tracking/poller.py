@@ -1,0 +1,452 @@
+"""The tracking poller: an APScheduler tick that keeps every shipment's tracking current.
+
+Each tick claims due shipments in batches (a lease on the rows; `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, so several workers share the work and never double it) and commits the claim before
+calling the provider — no transaction is held across the network. A claimed shipment needs one
+of three calls:
+
+- register: confirmed but not yet known to the provider (batches of 40, 17TRACK's limit);
+  the numbers accepted are fetched straight away;
+- fetch: the current picture, recorded by `domain.services.tracking.record_updates` in one
+  transaction per batch (events, status, notices, estimate, next poll, the order);
+- stop: delivered or otherwise final — the provider stops following it (saves its quota).
+
+A call that fails for one number backs that shipment off on its own. A call that fails as a
+whole (time-out, 5xx, a 429 beyond the client's retries, a refused key) counts against a
+provider-wide circuit breaker and hands the claimed rows back unchanged: they stay due, so when
+the provider answers again the next ticks catch up on everything that waited. After
+`failure_threshold` failed calls in a row the breaker opens for a cool-down that doubles up to
+`max_cooldown`; then one batch probes, and success closes it.
+
+The breaker lives in this process: in a deployment of several workers each finds out about an
+outage by itself, at the cost of a few failed calls.
+
+Unknown provider codes are logged once per process (`UnknownCodes`); pushes go through
+`record_push`, the same recording as a poll.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from domain.clock import Clock, utcnow
+from domain.logistics import ShippingMethod
+from domain.repositories import DueShipment
+from domain.services import tracking
+from domain.tracking import (
+    BatchOutcome,
+    RejectionReason,
+    ShipmentContext,
+    SubStatus,
+    TrackedNumber,
+    TrackingStatus,
+    TrackingUpdate,
+    UnknownCodes,
+    is_final,
+)
+from domain.unit_of_work import UnitOfWork
+from notifications.tracking.provider import (
+    ProviderAuthError,
+    ProviderUnavailable,
+    QuotaExhausted,
+    TrackingProvider,
+    TrackingProviderError,
+)
+from notifications.tracking.seventeen_track_push import (
+    MAX_PUSH_BYTES,
+    PushMessage,
+    make_push_handler,
+)
+
+__all__ = ["PUSH_PATH", "CircuitBreaker", "TickResult", "TrackingPoller", "make_push_app"]
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 40  # 17TRACK's limit of numbers per call
+PUSH_PATH = "/tracking/17track"
+
+
+class CircuitBreaker:
+    """Stops calling a provider that keeps failing; lets one call probe after a cool-down."""
+
+    def __init__(
+        self,
+        *,
+        failure_threshold: int = 3,
+        cooldown: timedelta = timedelta(minutes=2),
+        max_cooldown: timedelta = timedelta(minutes=30),
+    ) -> None:
+        if failure_threshold < 1:
+            raise ValueError("failure_threshold must be at least 1")
+        self.failure_threshold = failure_threshold
+        self.base_cooldown = cooldown
+        self.max_cooldown = max_cooldown
+        self.failures = 0
+        self.opened = 0  # how many times in a row it opened (the cool-down doubles)
+        self.open_until: datetime | None = None
+
+    def allows(self, now: datetime) -> bool:
+        """False while open; True when closed, or half-open once the cool-down is over."""
+        return self.open_until is None or now >= self.open_until
+
+    @property
+    def is_open(self) -> bool:
+        return self.open_until is not None
+
+    def record_success(self) -> None:
+        if self.open_until is not None:
+            logger.info("tracking provider answers again; catching up")
+        self.failures = 0
+        self.opened = 0
+        self.open_until = None
+
+    def record_failure(self, now: datetime) -> None:
+        self.failures += 1
+        half_open = self.open_until is not None
+        if half_open or self.failures >= self.failure_threshold:
+            cooldown = min(self.base_cooldown * 2**self.opened, self.max_cooldown)
+            self.opened += 1
+            self.open_until = now + cooldown
+            logger.warning(
+                "tracking provider failing (%d calls in a row): pausing calls for %s",
+                self.failures,
+                cooldown,
+            )
+
+
+@dataclass(slots=True)
+class TickResult:
+    claimed: int = 0
+    registered: int = 0
+    fetched: int = 0
+    stopped: int = 0
+    backed_off: int = 0
+    released: int = 0
+    alerts: int = 0
+    skipped_by_breaker: bool = False
+    recorded: tracking.RecordResult = field(default_factory=tracking.RecordResult)
+
+
+class _Outage(Exception):
+    """The provider failed as a whole: stop this tick, hand the claims back."""
+
+
+def _context(due: DueShipment) -> ShipmentContext:
+    try:
+        method = ShippingMethod(due.method)
+    except ValueError:
+        method = ShippingMethod.EXPRESS
+    transit = (
+        (due.transit_min_days, due.transit_max_days)
+        if due.transit_min_days is not None and due.transit_max_days is not None
+        else (None, None)
+    )
+    return ShipmentContext(
+        method=method,
+        shipped_at=due.confirmed_at,
+        origin_country=due.origin_country,
+        destination_country=due.destination_country,
+        transit_min_days=transit[0],
+        transit_max_days=transit[1],
+    )
+
+
+def _tracked(due: DueShipment) -> TrackedNumber:
+    return TrackedNumber(due.tracking_number, due.provider_carrier, _context(due))
+
+
+def _is_final(due: DueShipment) -> bool:
+    if due.tracking_status is None:
+        return False
+    sub = SubStatus(due.tracking_sub_status) if due.tracking_sub_status else None
+    return is_final(TrackingStatus(due.tracking_status), sub)
+
+
+class TrackingPoller:
+    """Claims due shipments and brings their tracking up to date; `tick()` is the job."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        provider: TrackingProvider,
+        *,
+        rules: tracking.TrackingRules | None = None,
+        clock: Clock = utcnow,
+        batch_size: int = BATCH_SIZE,
+        lease: timedelta = timedelta(minutes=5),
+        max_batches_per_tick: int = 250,
+        breaker: CircuitBreaker | None = None,
+        unknown_codes: UnknownCodes | None = None,
+    ) -> None:
+        if not 1 <= batch_size <= BATCH_SIZE:
+            raise ValueError(f"batch_size must be 1..{BATCH_SIZE}")
+        self._uow_factory = uow_factory
+        self.provider = provider
+        self.rules = rules or tracking.TrackingRules()
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_batches_per_tick = max_batches_per_tick
+        self.breaker = breaker or CircuitBreaker()
+        self.unknown_codes = unknown_codes or UnknownCodes()
+        # Registration waits after the quota ran out; polling goes on (it costs none).
+        self._register_paused_until: datetime | None = None
+
+    # ----- the job -----
+
+    async def tick(self) -> TickResult:
+        """Work through every due shipment (up to `max_batches_per_tick` batches), then alert
+        sellers about silent parcels."""
+        result = TickResult()
+        if not self.breaker.allows(self.clock()):
+            result.skipped_by_breaker = True
+            return result
+        caught_up = False
+        for _ in range(self.max_batches_per_tick):
+            async with self._uow_factory() as uow:
+                claimed = await uow.tracking.claim_due(self.clock(), self.lease, self.batch_size)
+                await uow.commit()
+            result.claimed += len(claimed)
+            if claimed:
+                try:
+                    await self._work(claimed, result)
+                except _Outage:
+                    break
+            if len(claimed) < self.batch_size:
+                caught_up = True
+                break
+        if caught_up:
+            # Only once every due parcel was asked about: silence during an outage or a
+            # backlog is ours, not the carrier's.
+            async with self._uow_factory() as uow:
+                result.alerts = await tracking.sweep_silent_shipments(uow, self.rules)
+                await uow.commit()
+        return result
+
+    async def _work(self, claimed: Sequence[DueShipment], result: TickResult) -> None:
+        pending = {due.id: due for due in claimed}
+        try:
+            to_register = [d for d in claimed if not d.registered]
+            to_stop = [d for d in claimed if d.registered and not d.stopped and _is_final(d)]
+            stopping = {d.id for d in to_stop}
+            to_fetch = [d for d in claimed if d.registered and d.id not in stopping]
+            if to_register:
+                to_fetch += await self._register(to_register, pending, result)
+            if to_stop:
+                await self._stop(to_stop, pending, result)
+            if to_fetch:
+                await self._fetch(to_fetch, pending, result)
+        except (ProviderUnavailable, ProviderAuthError) as error:
+            self.breaker.record_failure(self.clock())
+            log = logger.error if isinstance(error, ProviderAuthError) else logger.warning
+            log("tracking provider call failed: %s", error)
+            await self._release(list(pending), result)
+            raise _Outage from error
+        except TrackingProviderError as error:
+            # The provider refused the request itself (our bug): do not ask again every tick.
+            logger.error("tracking provider refused a request: %s", error)
+        except BaseException:
+            # A bug or a cancellation: leave nothing leased for the lease's length.
+            await self._release(list(pending), result)
+            raise
+        if pending:  # a call answered for some numbers only
+            await self._back_off(list(pending), result)
+
+    async def _register(
+        self, items: Sequence[DueShipment], pending: dict[int, DueShipment], result: TickResult
+    ) -> list[DueShipment]:
+        now = self.clock()
+        if self._register_paused_until is not None and now < self._register_paused_until:
+            await self._release([d.id for d in items], result)
+            for due in items:
+                pending.pop(due.id, None)
+            return []
+        try:
+            outcome = await self.provider.register([_tracked(d) for d in items])
+        except QuotaExhausted as error:
+            self._register_paused_until = now + timedelta(hours=1)
+            logger.error(
+                "tracking provider: registration quota exhausted%s; operators must top it up",
+                " for today" if error.daily else "",
+            )
+            outcome = error.outcome
+            waiting = {t.number for t in error.not_attempted}
+            left = [d.id for d in items if d.tracking_number in waiting]
+            await self._release(left, result)
+            for shipment_id in left:
+                pending.pop(shipment_id, None)
+        self.breaker.record_success()
+        accepted = await self._apply_rejections(items, outcome, pending, result)
+        if not accepted:
+            return []
+        async with self._uow_factory() as uow:
+            await tracking.mark_registered([(d.id, d.provider_carrier) for d in accepted], uow)
+            await uow.commit()
+        result.registered += len(accepted)
+        return accepted
+
+    async def _apply_rejections(
+        self,
+        items: Sequence[DueShipment],
+        outcome: BatchOutcome,
+        pending: dict[int, DueShipment],
+        result: TickResult,
+    ) -> list[DueShipment]:
+        by_number: dict[str, list[DueShipment]] = {}
+        for due in items:
+            by_number.setdefault(due.tracking_number, []).append(due)
+        accepted: list[DueShipment] = []
+        for number in outcome.accepted:
+            for due in by_number.get(number.number, ()):
+                if due.id in pending:
+                    carrier = number.carrier or due.provider_carrier
+                    accepted.append(_with_carrier(due, carrier))
+        for rejection in outcome.rejected:
+            for due in by_number.get(rejection.number, ()):
+                if pending.pop(due.id, None) is None:
+                    continue
+                async with self._uow_factory() as uow:
+                    await tracking.number_refused(due.id, rejection, uow, self.rules)
+                    await uow.commit()
+                result.backed_off += 1
+        return accepted
+
+    async def _fetch(
+        self, items: Sequence[DueShipment], pending: dict[int, DueShipment], result: TickResult
+    ) -> None:
+        outcome = await self.provider.fetch([_tracked(d) for d in items])
+        self.breaker.record_success()
+        by_number: dict[str, list[DueShipment]] = {}
+        for due in items:
+            by_number.setdefault(due.tracking_number, []).append(due)
+        reports: list[tuple[int, TrackingUpdate]] = []
+        for update in outcome.updates:
+            self._note_unknown_codes(update)
+            for due in by_number.get(update.number, ()):
+                if pending.pop(due.id, None) is not None:
+                    reports.append((due.id, update))
+        if reports:
+            await self._record(reports, result)
+        unknown: list[int] = []
+        for rejection in outcome.rejected:
+            for due in by_number.get(rejection.number, ()):
+                if due.id not in pending:
+                    continue
+                if rejection.reason is RejectionReason.NOT_REGISTERED:
+                    pending.pop(due.id)
+                    unknown.append(due.id)
+        if unknown:
+            async with self._uow_factory() as uow:
+                await tracking.forget_registration(unknown, uow)
+                await uow.commit()
+
+    async def _stop(
+        self, items: Sequence[DueShipment], pending: dict[int, DueShipment], result: TickResult
+    ) -> None:
+        outcome = await self.provider.stop([_tracked(d) for d in items])
+        self.breaker.record_success()
+        done = {a.number for a in outcome.accepted} | {
+            r.number for r in outcome.rejected if r.reason is RejectionReason.ALREADY_STOPPED
+        }
+        stopped = [d.id for d in items if d.tracking_number in done]
+        if stopped:
+            async with self._uow_factory() as uow:
+                await tracking.mark_stopped(stopped, uow)
+                await uow.commit()
+            for shipment_id in stopped:
+                pending.pop(shipment_id, None)
+            result.stopped += len(stopped)
+
+    async def _record(self, reports: list[tuple[int, TrackingUpdate]], result: TickResult) -> None:
+        try:
+            async with self._uow_factory() as uow:
+                _add(result.recorded, await tracking.record_updates(reports, uow, self.rules))
+                await uow.commit()
+            result.fetched += len(reports)
+            return
+        except Exception:
+            if len(reports) == 1:
+                logger.exception("recording a tracking update failed; backing the shipment off")
+                await self._back_off([reports[0][0]], result)
+                return
+        # One bad report must not hold back the other 39: record them one by one.
+        for report in reports:
+            await self._record([report], result)
+
+    # ----- pushes -----
+
+    async def record_push(self, message: PushMessage) -> None:
+        """Record a verified 17TRACK push exactly like a poll of that number."""
+        async with self._uow_factory() as uow:
+            if message.stopped:
+                found = await tracking.stopped_by_provider(message.number, uow)
+            else:
+                assert message.update is not None
+                shipments = await uow.tracking.by_tracking_number(message.number)
+                found = len(shipments)
+                if shipments:
+                    await tracking.record_updates(
+                        [(s.id, message.update) for s in shipments],
+                        uow,
+                        self.rules,
+                        release_lease=False,
+                    )
+            await uow.commit()
+        if not found:
+            # Not ours (a number registered elsewhere with the same key) or already erased.
+            logger.info("17TRACK push for a number no shipment has; ignored")
+
+    # ----- bookkeeping -----
+
+    def _note_unknown_codes(self, update: TrackingUpdate) -> None:
+        for code in self.unknown_codes.first_seen(sorted(update.unknown_codes)):
+            logger.warning(
+                "%s sent an unknown status code %r; mapped to _Other", self.provider.name, code
+            )
+
+    async def _release(self, shipment_ids: list[int], result: TickResult) -> None:
+        if not shipment_ids:
+            return
+        async with self._uow_factory() as uow:
+            await uow.tracking.release(shipment_ids)
+            await uow.commit()
+        result.released += len(shipment_ids)
+
+    async def _back_off(self, shipment_ids: list[int], result: TickResult) -> None:
+        if not shipment_ids:
+            return
+        async with self._uow_factory() as uow:
+            await tracking.back_off(shipment_ids, uow, self.rules)
+            await uow.commit()
+        result.backed_off += len(shipment_ids)
+
+
+def _with_carrier(due: DueShipment, carrier: str | None) -> DueShipment:
+    return replace(due, provider_carrier=carrier, registered=True)
+
+
+def _add(total: tracking.RecordResult, part: tracking.RecordResult) -> None:
+    total.shipments += part.shipments
+    total.events_added += part.events_added
+    total.buyer_messages += part.buyer_messages
+    total.seller_alerts += part.seller_alerts
+    total.to_stop.extend(part.to_stop)
+
+
+def make_push_app(
+    api_key: str, poller: TrackingPoller, *, path: str = PUSH_PATH
+) -> web.Application:
+    """An aiohttp app receiving 17TRACK's pushes at `path` and recording them like polls.
+
+    Signatures are checked with `api_key` (bad or missing: 401, nothing changes). Unknown
+    status codes share the poller's once-only log.
+    """
+    app = web.Application(client_max_size=MAX_PUSH_BYTES + 1024)
+    handler = make_push_handler(api_key, poller.record_push, unknown_codes=poller.unknown_codes)
+    app.router.add_route("*", path, handler)
+    return app
