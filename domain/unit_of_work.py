@@ -26,6 +26,7 @@ from domain.repositories import (
     OrderRepository,
     PersonalDataRepository,
     ProcessedUpdateRepository,
+    ReturnRepository,
     SellerRepository,
     ShipmentRepository,
     TelegramUserRepository,
@@ -53,6 +54,7 @@ class UnitOfWork:
     personal_data: PersonalDataRepository
     tracking: TrackingRepository
     buyers: BuyerRepository
+    returns: ReturnRepository
 
     def __init__(
         self,
@@ -89,6 +91,7 @@ class UnitOfWork:
         self.personal_data = PersonalDataRepository(self.session)
         self.tracking = TrackingRepository(self.session)
         self.buyers = BuyerRepository(self.session)
+        self.returns = ReturnRepository(self.session)
         self._after_commit = []
         return self
 
