@@ -52,6 +52,7 @@ from notifications.rate_limits import (
     RedisRateLimiter,
 )
 from notifications.reminders import send_due_reminders
+from notifications.return_deadlines import ReturnDeadlineJob, return_deadline_rules
 from notifications.sender import Sender
 from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
@@ -221,6 +222,7 @@ async def create_application(
         operator_ids=settings.operator_ids,
         parcel_photo_min_order_value=settings.parcel_photo_min_order_value,
         outbox_retention_days=settings.outbox_retention_days,
+        return_deadlines=return_deadline_rules(settings),
     )
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
@@ -304,6 +306,14 @@ async def create_application(
             coalesce=True,
             max_instances=1,
         )
+    scheduler.add_job(
+        ReturnDeadlineJob(uow_factory, return_deadline_rules(settings)).tick,
+        "interval",
+        minutes=1,
+        id="return_deadlines",
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         order_imports.sweep,
         "interval",

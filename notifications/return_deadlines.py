@@ -12,12 +12,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
 
 from domain.returns.deadlines import DeadlineRules
 from domain.services import return_deadlines
 from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+class ReturnDeadlineSettings(Protocol):
+    """What the deadlines read from the settings (bot.settings.Settings has it)."""
+
+    return_seller_answer_days: int
+    return_offer_answer_hours: int
+    return_ship_days: int
+
+
+def return_deadline_rules(settings: ReturnDeadlineSettings) -> DeadlineRules:
+    return DeadlineRules(
+        seller_first_answer=timedelta(days=settings.return_seller_answer_days),
+        offer_answer=timedelta(hours=settings.return_offer_answer_hours),
+        return_shipment=timedelta(days=settings.return_ship_days),
+    )
 
 
 @dataclass(frozen=True, slots=True)
