@@ -12,7 +12,43 @@ DEADLINE = {
     "due_at": "2026-11-30T12:00:00+00:00",
 }
 
+_PAID = {"paid": "7.00", "currency": "EUR"}
+_LIMITS = {"min": 3, "max": 1000}
+
 RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.deadline_reminder": DEADLINE,
     "returns.deadline_lapsed": DEADLINE,
+    # Domain errors (their params as the domain raises them).
+    "returns.action_refused": {"action": "accept_offer", "status": "awaiting_return_shipment"},
+    "returns.amount_above_paid": _PAID,
+    "returns.amount_invalid": {"currency": "EUR"},
+    "returns.amount_required": {"currency": "EUR"},
+    "returns.case_not_found": {},
+    "returns.category_name_invalid": {"min": 1, "max": 64},
+    "returns.comment_invalid": _LIMITS,
+    "returns.days_invalid": {"min": 1, "max": 30},
+    "returns.decline_reason_invalid": _LIMITS,
+    "returns.evidence_duplicate": {},
+    "returns.evidence_invalid": {},
+    "returns.evidence_limit": {"max": 10},
+    "returns.evidence_required": {"reason": "damaged"},
+    "returns.full_refund_is_all": _PAID,
+    "returns.items_required": {},
+    "returns.line_has_open_case": {"number": "8123<45>"},
+    "returns.message_empty": {},
+    "returns.message_too_long": {"max": 4000},
+    "returns.no_amount_for_exchange": {},
+    "returns.no_return_in_this_resolution": {},
+    "returns.not_your_message": {},
+    "returns.note_invalid": _LIMITS,
+    "returns.order_not_found": {},
+    "returns.order_not_returnable": {"status": "cancelled"},
+    "returns.partial_below_paid": _PAID,
+    "returns.quantity_invalid": {"max": 2},
+    "returns.reference_invalid": {"min": 1, "max": 64},
+    "returns.sku_prefix_invalid": {"max": 32},
+    "returns.too_many_categories": {"max": 20},
+    "returns.warehouse_invalid": {},
+    "returns.warehouse_required": {},
+    "returns.window_invalid": {"max": 365},
 }
