@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     ReturnCase,
     ReturnCaseLine,
     ReturnDeadline,
+    ReturnEvidence,
     ReturnMessage,
     ReturnMessageCopy,
     SellerReturnPolicy,
@@ -165,6 +166,45 @@ class ReturnRepository:
             )
         )
         return result.scalar_one_or_none()
+
+    # ----- erasure -----
+
+    async def scrub_buyer(self, user_id: int) -> int:
+        """Forget what a buyer wrote and sent in their cases, and where they were reached.
+
+        The structured record stays with the seller (items, reason, offers, amounts, statuses,
+        the timeline): it is the store's account of a sale, like the order itself. What the
+        buyer wrote (the comment, their messages' text and files), their photos, and their
+        chat's message and topic ids go. Returns how many cases were theirs.
+        """
+        case_ids = list(
+            (
+                await self.session.execute(
+                    select(ReturnCase.id).where(ReturnCase.buyer_user_id == user_id)
+                )
+            ).scalars()
+        )
+        await self.session.execute(
+            delete(ReturnMessageCopy).where(ReturnMessageCopy.chat_id == user_id)
+        )
+        if not case_ids:
+            return 0
+        await self.session.execute(
+            delete(ReturnEvidence).where(
+                ReturnEvidence.case_id.in_(case_ids), ReturnEvidence.side == Side.BUYER
+            )
+        )
+        await self.session.execute(
+            update(ReturnMessage)
+            .where(ReturnMessage.case_id.in_(case_ids), ReturnMessage.side == Side.BUYER)
+            .values(text=None, telegram_file_id=None)
+        )
+        await self.session.execute(
+            update(ReturnCase)
+            .where(ReturnCase.id.in_(case_ids))
+            .values(buyer_user_id=None, comment=None, buyer_thread_id=None)
+        )
+        return len(case_ids)
 
     # ----- policies -----
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.errors import ConflictError, InvalidInput, NotFound
 from domain.model import AuditEntry, ReturnMessageCopy
@@ -359,3 +360,38 @@ async def test_escalation_freezes_the_case_and_its_deadlines(uow_factory: UowFac
         CaseStatus.REQUESTED,
     )
     assert all(f.cancelled_at is not None for f in await firings(uow_factory, case_id))
+
+
+async def test_a_buyer_who_erases_their_data_leaves_no_trace_in_return_cases(
+    uow_factory: UowFactory, engine: AsyncEngine
+) -> None:
+    from domain.services.erasure import erase_user_data
+    from tests.personal_data_search import search_tables
+
+    store = await _store(uow_factory)
+    bought = await shipped_to_buyer(uow_factory, store, "AE-X", BUYER, 20_000_081)
+    case_id = await open_damaged(uow_factory, bought)
+    async with uow_factory() as uow:
+        message = await return_cases.post_message(
+            BUYER, case_id, Side.BUYER, MessageKind.TEXT, "Quokka-sighting at my door", None, uow
+        )
+        message.copies.append(
+            ReturnMessageCopy(side=Side.BUYER, chat_id=BUYER, telegram_message_id=9, original=True)
+        )
+        await return_cases.counter_offer(
+            SELLER, case_id, Side.SELLER, OfferTerms(R.REFUND_PARTIAL, Decimal("1")), uow
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await erase_user_data(BUYER, uow) == []
+        await uow.commit()
+
+    traces, rows_read = await search_tables(
+        engine, ["Quokka-sighting", "The box arrived crushed", "photo-file-1"], BUYER
+    )
+    assert rows_read > 0
+    assert traces == []
+    # The store keeps its account of the case.
+    case = await case_row(uow_factory, case_id)
+    assert (case.status, case.buyer_user_id, case.comment) == (CaseStatus.NEGOTIATING, None, None)
+    assert [o.amount for o in case.offers] == [Decimal("3.50"), Decimal("1.00")]
