@@ -10,7 +10,6 @@ case's deadlines are brought up to date (`domain.services.return_deadlines.sync`
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -32,9 +31,6 @@ from domain.returns.masking import mask_contacts
 from domain.returns.offers import OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
-    OPEN_STATUSES,
-    Action,
-    CaseStatus,
     MessageKind,
     ReturnReason,
     Side,
@@ -46,7 +42,6 @@ from domain.unit_of_work import UnitOfWork
 
 CASE_NOT_FOUND = "returns.case_not_found"
 ORDER_NOT_FOUND = "returns.order_not_found"
-PAGE_SIZE = 8
 # Orders whose goods reached (or are reaching) the buyer: a case is about goods in hand.
 RETURNABLE_ORDER_STATUSES = frozenset(
     {OrderStatus.DELIVERED, OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE}
@@ -414,53 +409,6 @@ async def post_message(
     uow.returns.add_message(message)
     await uow.returns.flush()
     return message
-
-
-# ----- lists -----
-
-
-class CaseFilter(enum.StrEnum):
-    """The seller's /returns lists."""
-
-    OPEN = "open"
-    WAITING_FOR_ME = "mine"
-    WAITING_FOR_BUYER = "buyer"
-    RESOLVED = "resolved"
-
-
-# Which side the next step is up to, by what it can do that moves the case on.
-_MOVES = frozenset(set(Action) - {Action.POST_MESSAGE, Action.ESCALATE, Action.ADD_EVIDENCE,
-                                  Action.WITHDRAW, Action.DECLINE_CASE})  # fmt: skip
-
-
-def waiting_on(case: ReturnCase) -> Side | None:
-    """The side whose move it is, or None (the case is over)."""
-    if not case.is_open:
-        return None
-    if case.allowed_actions(Side.SELLER) & _MOVES:
-        return Side.SELLER
-    return Side.BUYER
-
-
-async def cases_for_seller(
-    user_id: int, which: CaseFilter, uow: UnitOfWork, *, page: int = 0
-) -> tuple[list[ReturnCase], int]:
-    """A page of the caller's cases and how many the list holds in all."""
-    seller = await seller_of(user_id, uow)
-    if which is CaseFilter.RESOLVED:
-        statuses: list[CaseStatus] | None = [CaseStatus.RESOLVED]
-    else:
-        statuses = sorted(OPEN_STATUSES)
-    if which in (CaseFilter.OPEN, CaseFilter.RESOLVED):
-        return await uow.returns.page_for_seller(
-            seller.id, statuses, limit=PAGE_SIZE, offset=max(page, 0) * PAGE_SIZE
-        )
-    # Open cases are few per store; whose move it is depends on the offer, so it is decided here.
-    everyone, _total = await uow.returns.page_for_seller(seller.id, statuses, limit=1000)
-    wanted = Side.SELLER if which is CaseFilter.WAITING_FOR_ME else Side.BUYER
-    matching = [case for case in everyone if waiting_on(case) is wanted]
-    start = max(page, 0) * PAGE_SIZE
-    return matching[start : start + PAGE_SIZE], len(matching)
 
 
 async def messages_of(

@@ -25,6 +25,7 @@ from domain.returns.rules import (
     Side,
 )
 from domain.returns.rules import Resolution as R
+from domain.services import return_views
 from domain.services import returns as return_cases
 from tests.conftest import FixedClock
 from tests.returns_fixtures import (
@@ -327,19 +328,29 @@ async def test_the_sellers_lists(uow_factory: UowFactory, clock: FixedClock) -> 
         await return_cases.record_refund(SELLER, cases[2], "3.50", None, uow)
         await uow.commit()
 
-    async def ids(which: return_cases.CaseFilter) -> tuple[list[int], int]:
+    async def ids(which: return_views.CaseFilter) -> tuple[list[int], int]:
         async with uow_factory() as uow:
-            page, total = await return_cases.cases_for_seller(SELLER, which, uow)
-            return [c.id for c in page], total
+            page, total = await return_views.cases_for_seller(SELLER, which, uow)
+            return [c.case_id for c in page], total
 
-    F = return_cases.CaseFilter
+    F = return_views.CaseFilter
     assert await ids(F.OPEN) == ([cases[1], cases[0]], 2)
     assert await ids(F.WAITING_FOR_ME) == ([cases[0]], 1)
     assert await ids(F.WAITING_FOR_BUYER) == ([cases[1]], 1)
-    assert await ids(F.RESOLVED) == ([cases[2]], 1)
+    assert await ids(F.CLOSED) == ([cases[2]], 1)
     async with uow_factory() as uow:
-        page, total = await return_cases.cases_for_seller(OTHER_SELLER, F.OPEN, uow)
+        page, total = await return_views.cases_for_seller(OTHER_SELLER, F.OPEN, uow)
         assert (page, total) == ([], 0)
+        card = await return_views.seller_card(SELLER, cases[1], uow)
+        assert (card.order_number, card.items, card.waiting_on) == (
+            "AE-S1",
+            (("Phone case", 2),),
+            Side.BUYER,
+        )
+        assert card.open_offer is not None and card.open_offer.amount == Decimal("1.00")
+        assert [step.action for step in card.timeline] == ["opened", "offer_countered"]
+        with pytest.raises(NotFound):
+            await return_views.seller_card(OTHER_SELLER, cases[1], uow)
 
 
 async def test_escalation_freezes_the_case_and_its_deadlines(uow_factory: UowFactory) -> None:
