@@ -13,6 +13,7 @@ MENU_COMMANDS = (
     "orders",
     "track",
     "shipments",
+    "returns",
     "neworder",
     "import",
     "ship",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+
+_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 DEADLINE = {
     "case_id": 1042,
@@ -18,6 +22,29 @@ _LIMITS = {"min": 3, "max": 1000}
 RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.deadline_reminder": DEADLINE,
     "returns.deadline_lapsed": DEADLINE,
+    "returns.list": {"filter_name": "Waiting <for> me", "total": 3, "page": 1, "pages": 1},
+    "returns.card": {
+        "case": "R-1042",
+        "order_number": "8123<45>",
+        "status": "negotiating",
+        "reason": "damaged",
+        "comment": "Box <crushed> & wet",
+        "wanted": "refund_partial",
+        "paid": Decimal("7.00"),
+        "currency": "EUR",
+        "items": [("Phone <case>", 2)],
+        "evidence": 2,
+        "out_of_policy": ["window", "category"],
+        "offer_side": "buyer",
+        "offer_resolution": "refund_partial",
+        "offer_amount": Decimal("3.50"),
+        "offer_respond_by": _NOW,
+        "waiting_on": "seller",
+        "timeline": [
+            {"at": _NOW, "side": "buyer", "action": "opened"},
+            {"at": _NOW, "side": None, "action": "offer_lapsed"},
+        ],
+    },
     # Domain errors (their params as the domain raises them).
     "returns.action_refused": {"action": "accept_offer", "status": "awaiting_return_shipment"},
     "returns.amount_above_paid": _PAID,
