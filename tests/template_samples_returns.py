@@ -22,6 +22,14 @@ _LIMITS = {"min": 3, "max": 1000}
 RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.deadline_reminder": DEADLINE,
     "returns.deadline_lapsed": DEADLINE,
+    "returns.new_case": {
+        "case_id": 1042,
+        "order_number": "8123<45>",
+        "reason": "changed_mind",
+        "wanted": "return_and_refund",
+        "out_of_policy": ["window"],
+        "answer_by": "2026-11-30T12:00:00+00:00",
+    },
     "returns.list": {"filter_name": "Waiting <for> me", "total": 3, "page": 1, "pages": 1},
     "returns.card": {
         "case": "R-1042",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +43,7 @@ from domain.unit_of_work import UnitOfWork
 
 CASE_NOT_FOUND = "returns.case_not_found"
 ORDER_NOT_FOUND = "returns.order_not_found"
+NEW_CASE_TEMPLATE = "returns.new_case"
 # Orders whose goods reached (or are reaching) the buyer: a case is about goods in hand.
 RETURNABLE_ORDER_STATUSES = frozenset(
     {OrderStatus.DELIVERED, OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE}
@@ -186,7 +188,32 @@ async def open_case(
         raise ConflictError("returns.line_has_open_case", number=order.number) from None
     await return_deadlines.sync(case, uow, rules)
     _audit(uow, command.user_id, "buyer", "return_case.opened", order, case, kind=reason.value)
+    await _alert_seller(case, order, first_answer.due_at, uow)
     return case
+
+
+async def _alert_seller(
+    case: ReturnCase, order: Order, answer_by: datetime, uow: UnitOfWork
+) -> None:
+    """A new case reaches the seller at once: the clock of their answer is running."""
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    if case.seller_id not in contacts:
+        return
+    await uow.notifications.add(
+        dedupe_key=f"return-opened:{case.id}",
+        chat_id=contacts[case.seller_id].user_id,
+        template=NEW_CASE_TEMPLATE,
+        params={
+            "case_id": case.id,
+            "order_number": order.number,
+            "reason": case.reason.value,
+            "wanted": case.wanted.value,
+            "out_of_policy": list(case.out_of_policy),
+            "answer_by": answer_by.isoformat(),
+        },
+        now=uow.now(),
+        message_thread_id=case.seller_thread_id,
+    )
 
 
 # ----- negotiation -----

@@ -36,7 +36,7 @@ from tests.returns_fixtures import (
     photo,
     shipped_to_buyer,
 )
-from tests.tracking_fixtures import Store, s10
+from tests.tracking_fixtures import Store, notifications_to, s10
 
 SELLER, OTHER_SELLER = 7101, 7102
 BUYER, OTHER_BUYER, STRANGER = 7201, 7202, 7203
@@ -52,6 +52,17 @@ async def test_a_negotiation_from_request_to_resolution(
     store = await _store(uow_factory)
     bought = await shipped_to_buyer(uow_factory, store, "AE-9001", BUYER, 20_000_001)
     case_id = await open_damaged(uow_factory, bought)  # 2 x 3.50 EUR, asks 3.50 back
+    (alert,) = [
+        row
+        for row in await notifications_to(uow_factory, SELLER)
+        if row.template.startswith("returns.")
+    ]
+    assert (alert.template, alert.params["case_id"], alert.params["reason"]) == (
+        "returns.new_case",
+        case_id,
+        "damaged",
+    )
+    assert alert.params["answer_by"] == (clock.now + timedelta(days=5)).isoformat()
 
     async with uow_factory() as uow:
         await return_cases.counter_offer(
