@@ -304,9 +304,10 @@ class ReturnCase(Base):
         self._require(side, Action.COUNTER_OFFER)
         replaced = self.open_offer
         assert replaced is not None  # allowed_actions offers countering only then
+        # The new terms are checked first: a refused counter leaves the open offer as it was.
+        offer = self._put_offer(side, terms, default_payer, default_days, respond_by, now)
         replaced.status = OfferStatus.COUNTERED
         replaced.answered_at = now
-        offer = self._put_offer(side, terms, default_payer, default_days, respond_by, now)
         offer.replaces_id = replaced.id
         self._seller_answered(side, now)
         self._move(CaseStatus.NEGOTIATING, side, "offer_countered", now, offer=offer.id)

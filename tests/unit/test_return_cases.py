@@ -453,6 +453,15 @@ def test_one_open_offer_at_a_time_and_a_counter_replaces_it() -> None:
     ]
 
 
+def test_a_refused_counter_leaves_the_open_offer_as_it_was() -> None:
+    case = negotiating_seller_offer()
+    before = [(o.id, o.status) for o in case.offers]
+    with pytest.raises(InvalidInput):
+        counter(case, B, OfferTerms(R.REFUND_PARTIAL, Decimal("99")))
+    assert [(o.id, o.status) for o in case.offers] == before
+    assert case.open_offer is case.offers[-1]
+
+
 def test_a_buyers_return_needs_the_seller_to_name_the_warehouse_on_accepting() -> None:
     case = open_case(OfferTerms(R.EXCHANGE))
     with pytest.raises(InvalidInput) as refused:
