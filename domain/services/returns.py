@@ -60,7 +60,7 @@ def case_number(case_id: int) -> str:
 
 
 async def _linked_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
-    """The order, if its link bound `user_id`'s account (and it is not the seller's own)."""
+    """The order, if its link binds `user_id`'s account now."""
     subscription = await uow.buyers.for_order(order_id)
     order = await uow.orders.get(order_id) if subscription is not None else None
     if subscription is None or order is None or subscription.buyer_user_id != user_id:
@@ -68,9 +68,12 @@ async def _linked_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
     return order
 
 
-async def _case_of(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> ReturnCase:
-    """The case, locked, if `user_id` is its `side`; anyone else's answers as not found."""
-    case = await uow.returns.lock(case_id)
+async def _case_of(
+    user_id: int, case_id: int, side: Side, uow: UnitOfWork, *, lock: bool = True
+) -> ReturnCase:
+    """The case (locked, to change it) if `user_id` is its `side`; anyone else's answers as
+    not found."""
+    case = await (uow.returns.lock(case_id) if lock else uow.returns.get(case_id))
     if case is None:
         raise NotFound(CASE_NOT_FOUND)
     if Side(side) is Side.SELLER:
@@ -86,7 +89,7 @@ async def _case_of(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> R
 
 async def case_for(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> ReturnCase:
     """A case its side may read (the card, the timeline)."""
-    return await _case_of(user_id, case_id, side, uow)
+    return await _case_of(user_id, case_id, side, uow, lock=False)
 
 
 # ----- the policy -----
@@ -441,7 +444,7 @@ async def post_message(
 async def messages_of(
     user_id: int, case_id: int, side: Side, uow: UnitOfWork
 ) -> list[ReturnMessage]:
-    case = await _case_of(user_id, case_id, side, uow)
+    case = await _case_of(user_id, case_id, side, uow, lock=False)
     return await uow.returns.messages_of(case.id)
 
 
