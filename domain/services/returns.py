@@ -184,11 +184,12 @@ async def open_case(
         returned=await uow.returns.settled_quantities(order.id),
     )
     uow.returns.add(case)
+    number = order.number  # read now: after a failed flush the session loads nothing more
     try:
         await uow.returns.flush()
     except IntegrityError:
         # Another case for one of these lines committed first (the partial unique index).
-        raise ConflictError("returns.line_has_open_case", number=order.number) from None
+        raise ConflictError("returns.line_has_open_case", number=number) from None
     await return_deadlines.sync(case, uow, rules)
     _audit(uow, command.user_id, "buyer", "return_case.opened", order, case, kind=reason.value)
     await _alert_seller(case, order, first_answer.due_at, uow)

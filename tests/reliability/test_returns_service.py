@@ -417,3 +417,34 @@ async def test_a_buyer_who_erases_their_data_leaves_no_trace_in_return_cases(
     case = await case_row(uow_factory, case_id)
     assert (case.status, case.buyer_user_id, case.comment) == (CaseStatus.NEGOTIATING, None, None)
     assert [o.amount for o in case.offers] == [Decimal("3.50"), Decimal("1.00")]
+
+
+async def test_two_cases_racing_for_one_line_leave_exactly_one(uow_factory: UowFactory) -> None:
+    """The check in the service and, under a race, the partial unique index behind it."""
+    import asyncio
+
+    from domain.returns.rules import ReturnReason
+
+    store = await _store(uow_factory)
+    bought = await shipped_to_buyer(uow_factory, store, "AE-RACE", BUYER, 20_000_091)
+
+    async def open_one() -> str:
+        async with uow_factory() as uow:
+            try:
+                await return_cases.open_case(
+                    return_cases.OpenCase(
+                        BUYER, bought.order_id, [(bought.line_ids[1], 1)],
+                        ReturnReason.CHANGED_MIND, OfferTerms(R.REFUND_FULL),
+                    ),
+                    uow,
+                )  # fmt: skip
+                await asyncio.sleep(0.05)  # hold the transaction while the other one tries
+                await uow.commit()
+            except ConflictError as refused:
+                return refused.key
+            return "opened"
+
+    results = sorted(await asyncio.gather(open_one(), open_one()))
+    assert results == ["opened", "returns.line_has_open_case"]
+    async with uow_factory() as uow:
+        assert len(await uow.returns.for_order(bought.order_id)) == 1
