@@ -448,3 +448,36 @@ async def test_two_cases_racing_for_one_line_leave_exactly_one(uow_factory: UowF
     assert results == ["opened", "returns.line_has_open_case"]
     async with uow_factory() as uow:
         assert len(await uow.returns.for_order(bought.order_id)) == 1
+
+
+async def test_two_sides_ending_a_case_at_once_exactly_one_wins(
+    uow_factory: UowFactory,
+) -> None:
+    """The seller refuses while the buyer withdraws: the case row lock puts one first, and the
+    other finds the case closed."""
+    import asyncio
+
+    store = await _store(uow_factory)
+    bought = await shipped_to_buyer(uow_factory, store, "AE-BOTH", BUYER, 20_000_101)
+    case_id = await open_damaged(uow_factory, bought)
+
+    async def act(side: Side) -> str:
+        async with uow_factory() as uow:
+            try:
+                if side is Side.SELLER:
+                    await return_cases.decline_case(SELLER, case_id, "Worn and washed", uow)
+                else:
+                    await return_cases.withdraw(BUYER, case_id, uow)
+                await asyncio.sleep(0.05)  # hold the lock while the other side tries
+                await uow.commit()
+            except ConflictError as refused:
+                return refused.key
+            return "done"
+
+    results = await asyncio.gather(act(Side.SELLER), act(Side.BUYER))
+    assert sorted(results) == ["done", "returns.action_refused"]
+    case = await case_row(uow_factory, case_id)
+    winner = CaseStatus.DECLINED if results[0] == "done" else CaseStatus.WITHDRAWN
+    assert case.status == winner
+    assert [e.action for e in case.events][-1] in {"case_declined", "withdrawn"}
+    assert len(case.events) == 2  # opened, and the one that won
