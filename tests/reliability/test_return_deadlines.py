@@ -8,6 +8,8 @@ import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from domain.returns.deadlines import Firing
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, OfferStatus, Resolution, Side
@@ -161,3 +163,37 @@ async def test_two_workers_share_the_claims_and_nothing_fires_twice(
         if row.template == "returns.deadline_reminder"
     ]
     assert sorted(row.params["case_id"] for row in reminders) == sorted(case_ids)
+
+
+async def test_a_firing_that_fails_is_retried_after_its_lease_and_the_others_go_on(
+    uow_factory: UowFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await Store(uow_factory, SELLER, "Deadline Store").open()
+    case_ids = []
+    for index in range(2):
+        bought = await shipped_to_buyer(
+            uow_factory, store, f"AE-F{index}", BUYER + index, 21_000_200 + index
+        )
+        case_ids.append(await open_damaged(uow_factory, bought))
+    clock.advance(days=3)
+    failing = (await firings(uow_factory, case_ids[0]))[0].id
+    real_fire = return_deadlines.fire
+
+    async def flaky_fire(firing_id: int, uow, rules):  # type: ignore[no-untyped-def]
+        if firing_id == failing:
+            raise RuntimeError("database went away")
+        return await real_fire(firing_id, uow, rules)
+
+    monkeypatch.setattr(return_deadlines, "fire", flaky_fire)
+    job = ReturnDeadlineJob(uow_factory)
+    assert (await job.tick()).fired == 1  # the other case's reminder went out
+    assert (await job.tick()).claimed == 0  # the failed one is still leased
+    monkeypatch.setattr(return_deadlines, "fire", real_fire)
+    clock.advance(minutes=6)
+    assert (await job.tick()).fired == 1
+    reminders = [
+        row.params["case_id"]
+        for row in await notifications_to(uow_factory, SELLER)
+        if row.template == "returns.deadline_reminder"
+    ]
+    assert sorted(reminders) == sorted(case_ids)
