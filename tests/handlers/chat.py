@@ -212,6 +212,12 @@ class Chat:
                 return message.labels
         return []
 
+    async def assert_still_asks(self, prompt: BotMessage) -> None:
+        """The conversation did not move: /start resumes it at the very same question."""
+        resumed = await self.send("/start")
+        assert resumed.texts == [self.bot.text("conversation.resumed"), prompt.text]
+        assert resumed.labels == prompt.labels
+
     # ----- plumbing -----
     def _message(self, **content: Any) -> Message:
         return Message(
