@@ -10,6 +10,7 @@ from the keyboards the bot sent, so the tests never build callback data themselv
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,42 @@ class Answer:
     def says(self, fragment: str) -> bool:
         return fragment in self.text
 
+    def assert_says(self, *fragments: str) -> None:
+        missing = [fragment for fragment in fragments if fragment not in self.text]
+        assert not missing, f"{missing} not in {self.text!r}"
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press in a scripted story (`Chat.play`); a plain string is typed."""
+
+    label: str
+
+
+# Opens a conversation and answers every step before the one named; returns its question.
+Walk = Callable[["Chat", str], Awaitable[Answer]]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A wrong answer typed at one step of a conversation, and the message refusing it."""
+
+    step: str
+    answer: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.step}:{self.answer[:16]}"
+
+    async def is_refused(self, chat: Chat, walk: Walk) -> BotMessage:
+        """Walk to the step and type the answer: the bot says the refusal and nothing else.
+        The step's question is returned, for checking that the conversation stayed there."""
+        prompt = await walk(chat, self.step)
+        refused = await chat.send(self.answer)
+        assert refused.texts == [chat.bot.text(self.key, **self.params)]
+        return prompt.last
+
 
 class Chat:
     """One Telegram user's private chat with the bot."""
@@ -169,6 +206,13 @@ class Chat:
         message, button = self._find_button(label)
         assert button.callback_data is not None, f"{button.text!r} is a link, not a button"
         return await self.press_data(message.message_id, button.callback_data)
+
+    async def play(self, *moves: str | Press) -> Answer:
+        """Type or press each move in turn; the answer to the last one."""
+        answer = Answer()
+        for move in moves:
+            answer = await (self.press(move.label) if isinstance(move, Press) else self.send(move))
+        return answer
 
     async def press_data(self, message_id: int, data: str) -> Answer:
         """Press a button of an earlier message (e.g. one the chat still shows, gone stale)."""
@@ -211,6 +255,13 @@ class Chat:
             if message.keyboard:
                 return message.labels
         return []
+
+    async def assert_typing_is_refused(self, prompt: BotMessage) -> None:
+        """Where a button is expected, text is answered with a pointer to the buttons and
+        the same question again."""
+        refused = await self.send("ok")
+        assert refused.texts == [self.bot.text("conversation.use_buttons"), prompt.text]
+        assert refused.labels == prompt.labels
 
     async def assert_still_asks(self, prompt: BotMessage) -> None:
         """The conversation did not move: /start resumes it at the very same question."""

@@ -14,7 +14,7 @@ import pytest
 
 from domain.model import OrderStatus
 from domain.model.orders import ORDER_NUMBER_MAX, PRODUCT_NAME_MAX, SKU_MAX
-from tests.handlers.chat import Answer, Chat, HandlerBot
+from tests.handlers.chat import Answer, Chat, HandlerBot, Press, Refusal
 from tests.handlers.factories import make_seller
 
 SELLER = 8301
@@ -116,9 +116,12 @@ async def test_a_two_line_order_is_entered_and_saved(handler_bot: HandlerBot, ch
     ship_by = await chat.press("Done with lines")
     assert "+1 d · 2026-11-26" in ship_by.labels
     summary = await chat.press("+5 d")
-    for shown in ("Order number: <b>AE-2002</b>", "Ship to: United States, postcode 10001",
-                  "Currency: USD", "Total: <b>$14.49</b>"):  # fmt: skip
-        assert summary.says(shown), shown
+    summary.assert_says(
+        "Order number: <b>AE-2002</b>",
+        "Ship to: United States, postcode 10001",
+        "Currency: USD",
+        "Total: <b>$14.49</b>",
+    )
     assert await _orders(handler_bot) == []
 
     created = await chat.press("Create the order")
@@ -149,17 +152,10 @@ async def test_a_two_line_order_is_entered_and_saved(handler_bot: HandlerBot, ch
 async def test_typed_country_currency_and_date_are_accepted(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
-    await chat.send("/neworder")
-    await chat.send("AE-2003")
-    await chat.send("Germany")
-    await chat.send("10115")
-    await chat.send("eur")
-    await chat.send("Phone case")
-    await chat.press("Skip")
-    await chat.send("1")
-    await chat.send("9,90")
-    await chat.press("Done with lines")
-    summary = await chat.send("2026/12/03")
+    summary = await chat.play(
+        "/neworder", "AE-2003", "Germany", "10115", "eur",
+        "Phone case", Press("Skip"), "1", "9,90", Press("Done with lines"), "2026/12/03",
+    )  # fmt: skip
     assert summary.says("Ship to: Germany, postcode 10115")
     await chat.press("Create the order")
     (order,) = await _orders(handler_bot)
@@ -292,35 +288,25 @@ async def test_after_a_restart_start_resumes_at_the_lines(
 # ----- refused answers: the same step is asked again -----
 
 TEXT_REFUSALS = [
-    ("number", "AE 2001!", "orders.number_invalid", {"max": ORDER_NUMBER_MAX}),
-    ("country", "Atlantis", "orders.country_invalid", {"value": "Atlantis"}),
-    ("postcode", "ABC", "orders.postcode_invalid", {"country": "FR", "example": "33380, 34092"}),
-    ("currency", "XYZ", "orders.currency_invalid", {"value": "XYZ"}),
-    ("product_name", "x" * (PRODUCT_NAME_MAX + 1), "orders.product_name_invalid",
+    Refusal("number", "AE 2001!", "orders.number_invalid", {"max": ORDER_NUMBER_MAX}),
+    Refusal("country", "Atlantis", "orders.country_invalid", {"value": "Atlantis"}),
+    Refusal("postcode", "ABC", "orders.postcode_invalid", {"country": "FR", "example": "33380, 34092"}),
+    Refusal("currency", "XYZ", "orders.currency_invalid", {"value": "XYZ"}),
+    Refusal("product_name", "x" * (PRODUCT_NAME_MAX + 1), "orders.product_name_invalid",
      {"min": 1, "max": PRODUCT_NAME_MAX}),
-    ("sku", "s" * (SKU_MAX + 1), "orders.sku_invalid", {"min": 1, "max": SKU_MAX}),
-    ("quantity", "0", "orders.quantity_invalid", {"max": 100_000}),
-    ("quantity", "two", "orders.quantity_invalid", {"max": 100_000}),
-    ("unit_price", "12.345", "orders.price_invalid", {"decimals": 2}),
-    ("unit_price", "1,234", "orders.price_invalid", {"decimals": 2}),
-    ("ship_by", "next week", "orders.ship_by_invalid", {}),
-    ("ship_by", "2028-01-01", "orders.ship_by_invalid", {}),
+    Refusal("sku", "s" * (SKU_MAX + 1), "orders.sku_invalid", {"min": 1, "max": SKU_MAX}),
+    Refusal("quantity", "0", "orders.quantity_invalid", {"max": 100_000}),
+    Refusal("quantity", "two", "orders.quantity_invalid", {"max": 100_000}),
+    Refusal("unit_price", "12.345", "orders.price_invalid", {"decimals": 2}),
+    Refusal("unit_price", "1,234", "orders.price_invalid", {"decimals": 2}),
+    Refusal("ship_by", "next week", "orders.ship_by_invalid"),
+    Refusal("ship_by", "2028-01-01", "orders.ship_by_invalid"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("step", "answer", "key", "params"), TEXT_REFUSALS)
-async def test_a_bad_typed_answer_is_refused(
-    handler_bot: HandlerBot,
-    chat: Chat,
-    step: str,
-    answer: str,
-    key: str,
-    params: dict[str, object],
-) -> None:
-    prompt = await _walk(chat, step)
-    refused = await chat.send(answer)
-    assert refused.texts == [handler_bot.text(key, **params)]
-    await chat.assert_still_asks(prompt.last)
+@pytest.mark.parametrize("refusal", TEXT_REFUSALS, ids=str)
+async def test_a_bad_typed_answer_is_refused(chat: Chat, refusal: Refusal) -> None:
+    await chat.assert_still_asks(await refusal.is_refused(chat, _walk))
 
 
 async def test_skipping_a_postcode_the_country_requires_is_refused(
@@ -340,8 +326,7 @@ async def test_typing_where_a_button_is_expected(
     handler_bot: HandlerBot, chat: Chat, step: str
 ) -> None:
     prompt = await _walk(chat, step)
-    refused = await chat.send("ok")
-    assert refused.texts == [handler_bot.text("conversation.use_buttons"), prompt.last.text]
+    await chat.assert_typing_is_refused(prompt.last)
     await chat.assert_still_asks(prompt.last)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from domain.services.orders import NewOrderLine
-from tests.handlers.chat import Answer, Chat, HandlerBot
+from tests.handlers.chat import Answer, Chat, HandlerBot, Refusal
 from tests.handlers.factories import make_seller
 from tests.reliability.test_shipping_service import make_confirmed_order, make_warehouse
 
@@ -123,8 +123,7 @@ async def test_the_document_is_filled_confirmed_and_the_order_shipped(
     for step, act, following in STEPS[1:-1]:
         assert (await act(chat)).says(following), step
     summary = await chat.send("RB 1234 5678 5GB")
-    for shown in ("Sea freight", "COSCO", "RB123456785GB", "All compliance checks passed"):
-        assert summary.says(shown), shown
+    summary.assert_says("Sea freight", "COSCO", "RB123456785GB", "All compliance checks passed")
     assert await shop.shipments(order_id) == []
 
     done = await chat.press("Confirm and get the document")
@@ -249,29 +248,20 @@ async def test_after_a_restart_the_document_carries_on(
 # ----- refused answers: the same step goes on -----
 
 TEXT_REFUSALS = [
-    ("declared_value", "a lot", "shipping.declared_value_invalid", {}),
-    ("declared_value", "-5", "shipping.declared_value_invalid", {}),
-    ("weight", "heavy", "shipping.weight_invalid", {}),
-    ("dimensions", "60x40", "shipping.dimensions_invalid", {}),
-    ("carrier", "/dhl", "shipping.carrier_invalid", {"min": 2, "max": 64}),
-    ("tracking", "RB123456784GB", "tracking.s10_check_digit", {"tracking": "RB123456784GB"}),
-    ("tracking", "RB-1", "tracking.invalid_characters", {}),
+    Refusal("declared_value", "a lot", "shipping.declared_value_invalid"),
+    Refusal("declared_value", "-5", "shipping.declared_value_invalid"),
+    Refusal("weight", "heavy", "shipping.weight_invalid"),
+    Refusal("dimensions", "60x40", "shipping.dimensions_invalid"),
+    Refusal("carrier", "/dhl", "shipping.carrier_invalid", {"min": 2, "max": 64}),
+    Refusal("tracking", "RB123456784GB", "tracking.s10_check_digit", {"tracking": "RB123456784GB"}),
+    Refusal("tracking", "RB-1", "tracking.invalid_characters"),
 ]
 
 
-@pytest.mark.parametrize(("step", "answer", "key", "params"), TEXT_REFUSALS)
-async def test_a_bad_typed_answer_is_refused(
-    handler_bot: HandlerBot,
-    chat: Chat,
-    step: str,
-    answer: str,
-    key: str,
-    params: dict[str, object],
-) -> None:
-    await _walk(chat, step)
-    refused = await chat.send(answer)
-    assert refused.texts == [handler_bot.text(key, **params)]
-    await _answer_and_expect_next(chat, step)
+@pytest.mark.parametrize("refusal", TEXT_REFUSALS, ids=str)
+async def test_a_bad_typed_answer_is_refused(chat: Chat, refusal: Refusal) -> None:
+    await refusal.is_refused(chat, _walk)
+    await _answer_and_expect_next(chat, refusal.step)
 
 
 async def test_a_line_quantity_above_the_limit_is_refused(
@@ -327,9 +317,7 @@ async def test_typing_where_a_button_is_expected(
     handler_bot: HandlerBot, chat: Chat, step: str
 ) -> None:
     prompt = await _walk(chat, step)
-    refused = await chat.send("ok")
-    assert refused.texts[0] == handler_bot.text("conversation.use_buttons")
-    assert refused.texts[1:] == prompt.texts[-1:]
+    await chat.assert_typing_is_refused(prompt.last)
     if step != "summary":
         await _answer_and_expect_next(chat, step)
 

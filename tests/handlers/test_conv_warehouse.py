@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from tests.handlers.chat import Answer, Chat, HandlerBot
+from tests.handlers.chat import Answer, Chat, HandlerBot, Press, Refusal
 from tests.handlers.factories import make_seller, warehouses_of
 
 SELLER = 8201
@@ -106,10 +106,15 @@ async def test_a_domestic_warehouse_is_registered_and_sent_for_review(
         "warehouse.document_received", document="Business licence", file_name="licence.pdf"
     )
     summary = await chat.press("Continue")
-    for shown in ("Name: <b>Shenzhen main</b>", "Kind: domestic", "Country: China",
-                  "1 Keji Road, Nanshan, Shenzhen, 518000", "Li Wei, +8613800138000",
-                  "Shipping", "licence.pdf"):  # fmt: skip
-        assert summary.says(shown), shown
+    summary.assert_says(
+        "Name: <b>Shenzhen main</b>",
+        "Kind: domestic",
+        "Country: China",
+        "1 Keji Road, Nanshan, Shenzhen, 518000",
+        "Li Wei, +8613800138000",
+        "Shipping",
+        "licence.pdf",
+    )
     assert await warehouses_of(handler_bot, SELLER) == []
 
     submitted = await chat.press("Submit for review")
@@ -120,17 +125,11 @@ async def test_a_domestic_warehouse_is_registered_and_sent_for_review(
 async def test_an_overseas_warehouse_asks_for_premises_and_vat_documents(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
-    await chat.send("/warehouses")
-    await chat.press("Add a warehouse")
-    await chat.press("Overseas warehouse")
-    await chat.send("Hamburg hub")
-    await chat.press("Germany")
-    await chat.send("Am Sandtorkai 1")
-    await chat.send("Hamburg")
-    await chat.send("Hamburg")
-    await chat.send("20457")
-    await chat.send("Anna Schmidt")
-    capabilities = await chat.send("+49 40 12345678")
+    capabilities = await chat.play(
+        "/warehouses", Press("Add a warehouse"), Press("Overseas warehouse"), "Hamburg hub",
+        Press("Germany"), "Am Sandtorkai 1", "Hamburg", "Hamburg", "20457", "Anna Schmidt",
+        "+49 40 12345678",
+    )  # fmt: skip
     assert "⬜ Handles local returns" in capabilities.labels
     await chat.press("Handles local returns")
     await chat.press("Shipping")
@@ -278,40 +277,31 @@ async def test_after_a_restart_start_resumes_at_the_documents(
 # ----- refused answers: the same step is asked again -----
 
 TEXT_REFUSALS = [
-    ("name", "A", "warehouse.name_invalid", {"min": 2, "max": 64}),
-    ("street", "ab", "warehouse.street_invalid", {"min": 3, "max": 200}),
-    ("city", "x", "warehouse.city_invalid", {"min": 2, "max": 80}),
-    ("region", "x", "warehouse.region_invalid", {"min": 2, "max": 80}),
-    ("postcode", "ABC", "warehouse.postcode_invalid", {"example": "266033, 317204"}),
-    ("contact_name", "/me", "warehouse.contact_invalid", {"min": 2, "max": 100}),
-    ("phone", "12", "warehouse.phone_invalid", {"country": "CN"}),
-    ("country", "Germany", "warehouse.domestic_outside_home", {"home": "CN", "country": "DE"}),
-    ("country", "Atlantis", "countries.not_found", {"query": "Atlantis"}),
+    Refusal("name", "A", "warehouse.name_invalid", {"min": 2, "max": 64}),
+    Refusal("street", "ab", "warehouse.street_invalid", {"min": 3, "max": 200}),
+    Refusal("city", "x", "warehouse.city_invalid", {"min": 2, "max": 80}),
+    Refusal("region", "x", "warehouse.region_invalid", {"min": 2, "max": 80}),
+    Refusal("postcode", "ABC", "warehouse.postcode_invalid", {"example": "266033, 317204"}),
+    Refusal("contact_name", "/me", "warehouse.contact_invalid", {"min": 2, "max": 100}),
+    Refusal("phone", "12", "warehouse.phone_invalid", {"country": "CN"}),
+    Refusal(
+        "country", "Germany", "warehouse.domestic_outside_home", {"home": "CN", "country": "DE"}
+    ),
+    Refusal("country", "Atlantis", "countries.not_found", {"query": "Atlantis"}),
 ]
 
 
-@pytest.mark.parametrize(("step", "answer", "key", "params"), TEXT_REFUSALS)
-async def test_a_bad_typed_answer_is_refused(
-    handler_bot: HandlerBot,
-    chat: Chat,
-    step: str,
-    answer: str,
-    key: str,
-    params: dict[str, object],
-) -> None:
-    prompt = await _walk(chat, step)
-    refused = await chat.send(answer)
-    assert refused.texts == [handler_bot.text(key, **params)]
-    await chat.assert_still_asks(prompt.last)
+@pytest.mark.parametrize("refusal", TEXT_REFUSALS, ids=str)
+async def test_a_bad_typed_answer_is_refused(chat: Chat, refusal: Refusal) -> None:
+    await chat.assert_still_asks(await refusal.is_refused(chat, _walk))
 
 
 async def test_an_overseas_warehouse_in_the_home_country_is_refused(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
-    await chat.send("/warehouses")
-    await chat.press("Add a warehouse")
-    await chat.press("Overseas warehouse")
-    prompt = await chat.send("Shenzhen bonded")
+    prompt = await chat.play(
+        "/warehouses", Press("Add a warehouse"), Press("Overseas warehouse"), "Shenzhen bonded"
+    )
     refused = await chat.send("China")
     assert refused.texts == [handler_bot.text("warehouse.overseas_in_home", home="CN")]
     await chat.assert_still_asks(prompt.last)
@@ -322,8 +312,7 @@ async def test_typing_where_a_button_is_expected(
     handler_bot: HandlerBot, chat: Chat, step: str
 ) -> None:
     prompt = await _walk(chat, step)
-    refused = await chat.send("next")
-    assert refused.texts == [handler_bot.text("conversation.use_buttons"), prompt.last.text]
+    await chat.assert_typing_is_refused(prompt.last)
     await chat.assert_still_asks(prompt.last)
 
 
