@@ -155,29 +155,51 @@ class Press:
     label: str
 
 
-# Opens a conversation and answers every step before the one named; returns its question.
-Walk = Callable[["Chat", str], Awaitable[Answer]]
+# One step of a conversation: its name, and giving it a right answer (the bot's reply).
+Step = tuple[str, Callable[["Chat"], Awaitable[Answer]]]
+# The text a user types where a button is expected: refused with a pointer to the buttons.
+TYPED_AT_A_BUTTON = "ok"
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """A wrong answer typed at one step of a conversation, and the message refusing it."""
+    """A wrong answer typed at one step of a conversation, and the message refusing it
+    (`key` None: the step expects a button, and says so)."""
 
     step: str
-    answer: str
-    key: str
+    answer: str = TYPED_AT_A_BUTTON
+    key: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
-    def __str__(self) -> str:
-        return f"{self.step}:{self.answer[:16]}"
 
-    async def is_refused(self, chat: Chat, walk: Walk) -> BotMessage:
-        """Walk to the step and type the answer: the bot says the refusal and nothing else.
-        The step's question is returned, for checking that the conversation stayed there."""
-        prompt = await walk(chat, self.step)
-        refused = await chat.send(self.answer)
-        assert refused.texts == [chat.bot.text(self.key, **self.params)]
-        return prompt.last
+async def assert_every_step_refuses(
+    chat: Chat,
+    opening: Answer,
+    steps: list[Step],
+    refusals: list[Refusal],
+    *,
+    resumable: bool = True,
+) -> Answer:
+    """Go through a conversation once from its first question (`opening`). At each step its
+    wrong answers come first: each is refused with exactly its message, and the step stays
+    (when the conversation is `resumable`, /start asks the very same question again; either
+    way the right answer is then taken as an answer to this step, which the next step's
+    refusals check). The whole table costs one pass instead of one walk per wrong answer."""
+    unknown = {r.step for r in refusals} - {name for name, _ in steps}
+    assert not unknown, f"no such steps: {unknown}"
+    prompt = opening
+    for name, answer_right in steps:
+        for refusal in (r for r in refusals if r.step == name):
+            refused = await chat.send(refusal.answer)
+            if refusal.key is None:
+                expected = [chat.bot.text("conversation.use_buttons"), prompt.last.text]
+            else:
+                expected = [chat.bot.text(refusal.key, **refusal.params)]
+            assert refused.texts == expected, f"at {name}, {refusal.answer!r}"
+            if resumable:
+                await chat.assert_still_asks(prompt.last)
+        prompt = await answer_right(chat)
+    return prompt
 
 
 class Chat:

@@ -5,7 +5,7 @@ answer at every step (the step is asked again, nothing advances)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,14 +14,21 @@ import pytest
 
 from domain.model import OrderStatus
 from domain.model.orders import ORDER_NUMBER_MAX, PRODUCT_NAME_MAX, SKU_MAX
-from tests.handlers.chat import Answer, Chat, HandlerBot, Press, Refusal
+from tests.handlers.chat import (
+    Answer,
+    Chat,
+    HandlerBot,
+    Press,
+    Refusal,
+    Step,
+    assert_every_step_refuses,
+)
 from tests.handlers.factories import make_seller
 
 SELLER = 8301
-Step = Callable[[Chat], Awaitable[Answer]]
 
 # One line of a French order in euros, answered step by step.
-ONE_LINE: list[tuple[str, Step]] = [
+ONE_LINE: list[Step] = [
     ("number", lambda chat: chat.send("AE-2001")),
     ("country", lambda chat: chat.press("France")),
     ("postcode", lambda chat: chat.send("75001")),
@@ -287,26 +294,32 @@ async def test_after_a_restart_start_resumes_at_the_lines(
 
 # ----- refused answers: the same step is asked again -----
 
-TEXT_REFUSALS = [
+REFUSALS = [
     Refusal("number", "AE 2001!", "orders.number_invalid", {"max": ORDER_NUMBER_MAX}),
     Refusal("country", "Atlantis", "orders.country_invalid", {"value": "Atlantis"}),
     Refusal("postcode", "ABC", "orders.postcode_invalid", {"country": "FR", "example": "33380, 34092"}),
     Refusal("currency", "XYZ", "orders.currency_invalid", {"value": "XYZ"}),
     Refusal("product_name", "x" * (PRODUCT_NAME_MAX + 1), "orders.product_name_invalid",
-     {"min": 1, "max": PRODUCT_NAME_MAX}),
+            {"min": 1, "max": PRODUCT_NAME_MAX}),
     Refusal("sku", "s" * (SKU_MAX + 1), "orders.sku_invalid", {"min": 1, "max": SKU_MAX}),
     Refusal("quantity", "0", "orders.quantity_invalid", {"max": 100_000}),
     Refusal("quantity", "two", "orders.quantity_invalid", {"max": 100_000}),
     Refusal("unit_price", "12.345", "orders.price_invalid", {"decimals": 2}),
     Refusal("unit_price", "1,234", "orders.price_invalid", {"decimals": 2}),
+    Refusal("more_lines"),
     Refusal("ship_by", "next week", "orders.ship_by_invalid"),
     Refusal("ship_by", "2028-01-01", "orders.ship_by_invalid"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("refusal", TEXT_REFUSALS, ids=str)
-async def test_a_bad_typed_answer_is_refused(chat: Chat, refusal: Refusal) -> None:
-    await chat.assert_still_asks(await refusal.is_refused(chat, _walk))
+async def test_every_step_refuses_a_bad_answer_and_asks_again(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    opening = await chat.send("/neworder")
+    summary = await assert_every_step_refuses(chat, opening, ONE_LINE, REFUSALS)
+    await chat.assert_typing_is_refused(summary.last)
+    await chat.press("Create the order")
+    assert await _orders(handler_bot) == [STORED_ONE_LINE]
 
 
 async def test_skipping_a_postcode_the_country_requires_is_refused(
@@ -318,15 +331,6 @@ async def test_skipping_a_postcode_the_country_requires_is_refused(
         "orders.postcode_invalid", country="FR", example="33380, 34092"
     )
     assert not refused.messages
-    await chat.assert_still_asks(prompt.last)
-
-
-@pytest.mark.parametrize("step", ["more_lines", "summary"])
-async def test_typing_where_a_button_is_expected(
-    handler_bot: HandlerBot, chat: Chat, step: str
-) -> None:
-    prompt = await _walk(chat, step)
-    await chat.assert_typing_is_refused(prompt.last)
     await chat.assert_still_asks(prompt.last)
 
 

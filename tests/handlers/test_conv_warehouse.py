@@ -5,16 +5,23 @@ every step (the step is asked again, nothing advances)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import pytest
 
-from tests.handlers.chat import Answer, Chat, HandlerBot, Press, Refusal
+from tests.handlers.chat import (
+    Answer,
+    Chat,
+    HandlerBot,
+    Press,
+    Refusal,
+    Step,
+    assert_every_step_refuses,
+)
 from tests.handlers.factories import make_seller, warehouses_of
 
 SELLER = 8201
 PDF = "application/pdf"
-Step = Callable[[Chat], Awaitable[Answer]]
 
 
 async def _capabilities(chat: Chat) -> Answer:
@@ -28,7 +35,7 @@ async def _licence(chat: Chat) -> Answer:
 
 
 # A domestic warehouse in the seller's home country (China), answered step by step.
-DOMESTIC: list[tuple[str, Step]] = [
+DOMESTIC: list[Step] = [
     ("kind", lambda chat: chat.press("Domestic warehouse")),
     ("name", lambda chat: chat.send("Shenzhen main")),
     ("country", lambda chat: chat.press("China")),
@@ -276,24 +283,30 @@ async def test_after_a_restart_start_resumes_at_the_documents(
 
 # ----- refused answers: the same step is asked again -----
 
-TEXT_REFUSALS = [
+REFUSALS = [
+    Refusal("kind"),
     Refusal("name", "A", "warehouse.name_invalid", {"min": 2, "max": 64}),
+    Refusal("country", "Germany", "warehouse.domestic_outside_home", {"home": "CN", "country": "DE"}),
+    Refusal("country", "Atlantis", "countries.not_found", {"query": "Atlantis"}),
     Refusal("street", "ab", "warehouse.street_invalid", {"min": 3, "max": 200}),
     Refusal("city", "x", "warehouse.city_invalid", {"min": 2, "max": 80}),
     Refusal("region", "x", "warehouse.region_invalid", {"min": 2, "max": 80}),
     Refusal("postcode", "ABC", "warehouse.postcode_invalid", {"example": "266033, 317204"}),
     Refusal("contact_name", "/me", "warehouse.contact_invalid", {"min": 2, "max": 100}),
     Refusal("phone", "12", "warehouse.phone_invalid", {"country": "CN"}),
-    Refusal(
-        "country", "Germany", "warehouse.domestic_outside_home", {"home": "CN", "country": "DE"}
-    ),
-    Refusal("country", "Atlantis", "countries.not_found", {"query": "Atlantis"}),
-]
+    Refusal("capabilities"),
+    Refusal("documents", "later", "warehouse.expecting_document", {"max_mb": 20}),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("refusal", TEXT_REFUSALS, ids=str)
-async def test_a_bad_typed_answer_is_refused(chat: Chat, refusal: Refusal) -> None:
-    await chat.assert_still_asks(await refusal.is_refused(chat, _walk))
+async def test_every_step_refuses_a_bad_answer_and_asks_again(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    opening = await chat.play("/warehouses", Press("Add a warehouse"))
+    summary = await assert_every_step_refuses(chat, opening, DOMESTIC, REFUSALS)
+    await chat.assert_typing_is_refused(summary.last)
+    await chat.press("Submit for review")
+    assert await warehouses_of(handler_bot, SELLER) == [SUBMITTED_DOMESTIC]
 
 
 async def test_an_overseas_warehouse_in_the_home_country_is_refused(
@@ -307,15 +320,6 @@ async def test_an_overseas_warehouse_in_the_home_country_is_refused(
     await chat.assert_still_asks(prompt.last)
 
 
-@pytest.mark.parametrize("step", ["kind", "capabilities", "summary"])
-async def test_typing_where_a_button_is_expected(
-    handler_bot: HandlerBot, chat: Chat, step: str
-) -> None:
-    prompt = await _walk(chat, step)
-    await chat.assert_typing_is_refused(prompt.last)
-    await chat.assert_still_asks(prompt.last)
-
-
 async def test_no_capability_is_refused(handler_bot: HandlerBot, chat: Chat) -> None:
     prompt = await _walk(chat, "capabilities")
     refused = await chat.press("Done")
@@ -324,35 +328,17 @@ async def test_no_capability_is_refused(handler_bot: HandlerBot, chat: Chat) -> 
     await chat.assert_still_asks(prompt.last)
 
 
-@pytest.mark.parametrize(
-    ("file_name", "mime", "size", "key", "params"),
-    [
-        ("licence.exe", "application/octet-stream", 1000, "warehouse.document_type",
-         {"file_name": "licence.exe"}),
-        ("licence.pdf", "image/png", 1000, "warehouse.document_type",
-         {"file_name": "licence.pdf"}),
-        ("licence.pdf", PDF, 21 * 2**20, "warehouse.document_too_large", {"max_mb": 20}),
-    ],
-)  # fmt: skip
-async def test_a_bad_document_is_refused(
-    handler_bot: HandlerBot,
-    chat: Chat,
-    file_name: str,
-    mime: str,
-    size: int,
-    key: str,
-    params: dict[str, object],
-) -> None:
-    prompt = await _walk(chat, "documents")
-    refused = await chat.send_document(file_name, mime, size)
-    assert refused.texts == [handler_bot.text(key, **params)]
-    await chat.assert_still_asks(prompt.last)
+BAD_FILES = [
+    ("licence.exe", "application/octet-stream", 1000, "warehouse.document_type",
+     {"file_name": "licence.exe"}),
+    ("licence.pdf", "image/png", 1000, "warehouse.document_type", {"file_name": "licence.pdf"}),
+    ("licence.pdf", PDF, 21 * 2**20, "warehouse.document_too_large", {"max_mb": 20}),
+]  # fmt: skip
 
 
-async def test_text_at_the_documents_step_asks_for_a_file(
-    handler_bot: HandlerBot, chat: Chat
-) -> None:
+async def test_a_bad_document_is_refused(handler_bot: HandlerBot, chat: Chat) -> None:
     prompt = await _walk(chat, "documents")
-    refused = await chat.send("I will send it later")
-    assert refused.texts == [handler_bot.text("warehouse.expecting_document", max_mb=20)]
-    await chat.assert_still_asks(prompt.last)
+    for file_name, mime, size, key, params in BAD_FILES:
+        refused = await chat.send_document(file_name, mime, size)
+        assert refused.texts == [handler_bot.text(key, **params)], file_name
+        await chat.assert_still_asks(prompt.last)
