@@ -1,6 +1,7 @@
 """The sandbox: the web chat's HTTP API (reset, fast-forward, demo, files, guards), and the page
 in Debian's Chromium driven by Playwright — a seller registers, uploads a document, the operator
-says hello, time is fast-forwarded; screenshots go to test-artifacts/ and docs/sandbox.png.
+says hello, time is fast-forwarded; screenshots go to test-artifacts/ (the README's picture,
+docs/sandbox.png, is taken by test_sandbox_tracking.py).
 
 Without Chromium or the playwright package the browser test is skipped with the reason, except
 with CI=true, where it must run.
@@ -627,10 +628,6 @@ async def test_web_chat_in_a_browser(
 
             await expect(page.locator("#toast")).to_be_hidden()
             await page.screenshot(path=str(ARTIFACTS / "sandbox.png"), animations="disabled")
-            if os.environ.get("SELLERBOT_UPDATE_SCREENSHOT") == "1":
-                # Refresh the README's picture on request only, so test runs leave git clean.
-                README_SCREENSHOT.parent.mkdir(exist_ok=True)
-                shutil.copyfile(ARTIFACTS / "sandbox.png", README_SCREENSHOT)
 
             # Narrow screens show one persona at a time, switched with tabs.
             await page.set_viewport_size({"width": 480, "height": 860})
