@@ -117,7 +117,9 @@ class Renderer:
         environment.filters["local_datetime"] = lambda moment, zone: self.local_datetime(
             moment, zone, locale
         )
-        environment.filters["time_zone"] = lambda zone, moment: self.time_zone(zone, moment, locale)
+        environment.filters["time_zone"] = lambda zone, moment=None: self.time_zone(
+            zone, moment, locale
+        )
         environment.filters["day"] = lambda day: self.day(day, locale)
         environment.filters["days_window"] = lambda first, last: self.days_window(
             first, last, locale
@@ -224,20 +226,22 @@ class Renderer:
         return f"{day} {clock}"
 
     @staticmethod
-    def time_zone(zone: str, moment: Moment | str, locale: str) -> str:
-        """A zone by its city in the reader's language and its offset at `moment`:
-        ``New York (GMT-05:00)``, ``Нью-Йорк (GMT-05:00)``; a zone without a city by its name."""
+    def time_zone(zone: str, moment: Moment | str | None, locale: str) -> str:
+        """A zone by its city in the reader's language, with its offset at `moment` if given:
+        ``New York (GMT-05:00)``, ``Нью-Йорк``; a zone without a city by its name."""
         if isinstance(moment, str):
             moment = Moment.fromisoformat(moment)
         try:
             tz = ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             return zone
+        name = zone
+        if "/" in zone and not zone.startswith("Etc/"):
+            name = str(get_timezone_location(tz, locale=_babel_locale(locale), return_city=True))
+        if moment is None:
+            return name
         offset = get_timezone_gmt(moment.astimezone(tz), "long", locale=_babel_locale(locale))
-        if "/" not in zone or zone.startswith("Etc/"):
-            return f"{zone} ({offset})"
-        city = get_timezone_location(tz, locale=_babel_locale(locale), return_city=True)
-        return f"{city} ({offset})"
+        return f"{name} ({offset})"
 
     @staticmethod
     def day(value: date | str, locale: str) -> str:
