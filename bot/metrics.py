@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from aiogram import exceptions as telegram
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -170,7 +171,10 @@ class Metrics:
 
     async def observe_update(self, update: Update, process: Callable[[], Awaitable[T]]) -> T:
         """Run `process` (the dispatcher on `update`), counting its outcome and its time."""
-        kind = update.event_type
+        try:
+            kind = update.event_type
+        except UpdateTypeLookupError:  # a type newer than aiogram; the dispatcher skips it
+            kind = "unknown"
         note = _OutcomeNote()
         token = _current_outcome.set(note)
         started = time.perf_counter()
