@@ -19,18 +19,26 @@ from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import Message
 from prometheus_client.parser import text_string_to_metric_families
+from redis.asyncio import Redis
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_application
+from bot.health import Readiness
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, WebhookServer
 from domain.model import ProcessedUpdate, TelegramUser
 from domain.unit_of_work import UnitOfWork
+from notifications.tracking.poller import PUSH_PATH
+from notifications.tracking.provider import TrackingProvider
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from tests.e2e.conftest import E2E_CHAT_INTERVAL, chat_with, make_settings, put_first
+from tests.fakes.seventeen_track import DEFAULT_KEY
+from tests.fakes.seventeen_track_payloads import push_body, sign_body
 from tests.fixtures.emulator import make_bot
+from tests.tracking_fixtures import ScriptedProvider
 
 SECRET = "e2e-webhook-secret_0123456789"
 RETRY_DELAYS = (0.2, 0.4, 0.8)
@@ -53,7 +61,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def webhook_settings(emulator: BotApiEmulator, database_url: str, data_dir: Path) -> Settings:
+def webhook_settings(
+    emulator: BotApiEmulator, database_url: str, data_dir: Path, **overrides: Any
+) -> Settings:
     port = _free_port()
     return make_settings(
         database_url,
@@ -64,6 +74,7 @@ def webhook_settings(emulator: BotApiEmulator, database_url: str, data_dir: Path
         webhook_secret=SECRET,
         webhook_port=port,
         webhook_max_connections=8,
+        **overrides,
     )
 
 
@@ -73,9 +84,13 @@ class WebhookHarness:
         self.settings = settings
         self.server: WebhookServer | None = None
         self.routers: list[Router] = []
+        self.tracking_provider: TrackingProvider | None = None
 
     async def start(self) -> WebhookServer:
-        app = await create_application(self.settings, metrics=Metrics())
+        extras: dict[str, Any] = {}
+        if self.tracking_provider is not None:
+            extras["tracking_provider"] = self.tracking_provider
+        app = await create_application(self.settings, metrics=Metrics(), **extras)
         for router in self.routers:
             put_first(app.dispatcher, router)
         self.server = WebhookServer(app, self.settings, shutdown_timeout=2.0)
@@ -342,6 +357,7 @@ async def test_health_and_readiness_and_migrations_behind(
     assert (await harness.get("/readyz"))[0] == 200
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_readiness_fails_while_the_database_is_unreachable_and_recovers(
     emulator: BotApiEmulator, harness: WebhookHarness, database_url: str
@@ -374,3 +390,52 @@ async def test_readiness_fails_while_the_database_is_unreachable_and_recovers(
         await admin.close()
     status, body = await harness.get("/readyz")
     assert status == 200, body
+
+
+@SQLITE_ONLY
+async def test_the_17track_push_is_served_with_its_signature_check(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    settings = webhook_settings(
+        emulator, database_url, tmp_path, tracking_provider="17track", tracking_api_key=DEFAULT_KEY
+    )
+    rig = WebhookHarness(emulator, settings)
+    rig.tracking_provider = ScriptedProvider()
+    await rig.start()
+    try:
+        body = push_body("TRACKING_STOPPED", "RB550000015CN", 3011)
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"sign": sign_body(body, DEFAULT_KEY + "x")}):
+                async with http.post(rig.base + PUSH_PATH, data=body, headers=headers) as answer:
+                    assert answer.status == 401
+            signed = {"sign": sign_body(body, DEFAULT_KEY)}
+            async with http.post(rig.base + PUSH_PATH, data=body, headers=signed) as answer:
+                assert (answer.status, await answer.text()) == (200, "ok")
+    finally:
+        await rig.stop()
+
+
+@SQLITE_ONLY
+async def test_without_17track_there_is_no_push_route(harness: WebhookHarness) -> None:
+    await harness.start()
+    async with aiohttp.ClientSession() as http, http.post(harness.base + PUSH_PATH) as answer:
+        assert answer.status == 404
+
+
+@pytest.mark.redis
+@SQLITE_ONLY
+async def test_readiness_checks_redis_when_it_is_configured(
+    engine: AsyncEngine, redis_url: str
+) -> None:
+    reachable = Redis.from_url(redis_url)
+    gone = Redis.from_url("redis://127.0.0.1:1/0")
+    try:
+        checks = await Readiness(engine, reachable).check()
+        assert [(c.name, c.ok) for c in checks] == [("database", True), ("redis", True)]
+        checks = await Readiness(engine, gone, timeout=1.0).check()
+        assert [(c.name, c.ok) for c in checks] == [("database", True), ("redis", False)]
+        assert checks[1].detail.startswith("unreachable")
+        assert [c.name for c in await Readiness(engine).check()] == ["database"]
+    finally:
+        await reachable.aclose()
+        await gone.aclose()
