@@ -66,7 +66,8 @@ OUTBOX_QUERY_TIMEOUT = 2.0
 
 class UpdateOutcome(StrEnum):
     PROCESSED = "processed"  # committed
-    ERROR = "error"  # the handler failed: rolled back, the user told, recorded as processed
+    REJECTED = "rejected"  # a domain error: rolled back, the user told why, recorded as processed
+    ERROR = "error"  # the handler failed: rolled back, the user got an apology, recorded
     DUPLICATE = "duplicate"  # processed before (a redelivery); skipped
     THROTTLED = "throttled"  # over the user's flood limit; dropped
     FAILED = "failed"  # nothing committed; the webhook answered non-2xx, Telegram redelivers

@@ -202,6 +202,7 @@ class ErrorMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         except DomainError as error:
+            note_update_outcome(UpdateOutcome.REJECTED)
             await self._answer(event, data, error.key, alert=True, **error.params)
             return None
         except Exception:
@@ -209,6 +210,7 @@ class ErrorMiddleware(BaseMiddleware):
             log.exception(
                 "incident %s while handling update %s", incident, getattr(event, "update_id", "?")
             )
+            note_update_outcome(UpdateOutcome.ERROR)
             await self._answer(event, data, "errors.unexpected", alert=False, incident_id=incident)
             return None
 
@@ -218,7 +220,6 @@ class ErrorMiddleware(BaseMiddleware):
     ) -> None:
         uow: UnitOfWork = data["uow"]
         responder: Responder = data["responder"]
-        note_update_outcome(UpdateOutcome.ERROR)
         await uow.rollback()
         assert isinstance(event, Update)
         await uow.processed_updates.claim(event.update_id, uow.now())

@@ -164,6 +164,8 @@ class WebhookDelivery:
     def set(self, config: WebhookConfig) -> None:
         self.config = config
         self.last_error_date = self.last_error_message = None
+        # A new webhook is tried at once, not after the old one's back-off.
+        self._retry_at.clear()
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = asyncio.get_running_loop().create_task(self._run())
         self._wake()

@@ -241,6 +241,16 @@ async def test_a_failed_update_gets_500_is_redelivered_and_applied_once(
     await chat.expect("What is your store called")
 
 
+def _broken_handler(text_wanted: str) -> Router:
+    router = Router(name="broken")
+
+    @router.message(F.text == text_wanted)
+    async def broken(message: Message) -> None:
+        raise RuntimeError("a bug in a handler")
+
+    return router
+
+
 def _samples(page: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
     for family in text_string_to_metric_families(page):
@@ -255,6 +265,7 @@ async def test_metrics_show_real_values_after_some_updates(
 ) -> None:
     failed: list[int] = []
     harness.routers.append(_commit_fails_once_for("/help", failed))
+    harness.routers.append(_broken_handler("/boom"))
     server = await harness.start()
     chat = chat_with(emulator, 4301)
     # One 429 on the first answer: the sender waits it out and sends again.
@@ -273,6 +284,10 @@ async def test_metrics_show_real_values_after_some_updates(
     emulator.block_chat(4302)
     await blocked.send("/start")
     assert await emulator.wait_until(lambda: len(emulator.webhook_attempts) == 6, 10)
+    # A handler that breaks: rolled back, an apology, and still 200 (no redelivery).
+    await chat.send("/boom")
+    await chat.expect("incident code")
+    assert emulator.webhook_attempts[-1].status == 200
     # One pass of the tracking poller, as the scheduler runs it.
     job = server.app.scheduler.get_job("tracking_tick")
     assert job is not None
@@ -289,9 +304,10 @@ async def test_metrics_show_real_values_after_some_updates(
     assert updates("processed") == 3  # /start, /help's redelivery, the blocked user's /start
     assert updates("failed") == 1  # /help's first delivery
     assert updates("duplicate") == 1
+    assert updates("error") == 1  # /boom
     callbacks = ("sellerbot_updates_total", (("outcome", "processed"), ("type", "callback_query")))
     assert values[callbacks] == 1
-    assert values[("sellerbot_update_handling_seconds_count", (("type", "message"),))] == 5
+    assert values[("sellerbot_update_handling_seconds_count", (("type", "message"),))] == 6
     sends = {
         labels: value
         for (name, labels), value in values.items()
