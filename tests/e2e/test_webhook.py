@@ -7,6 +7,7 @@ deliver it in production, retries included.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -24,6 +25,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import database
 from bot.app import create_application
 from bot.health import Readiness
 from bot.metrics import Metrics
@@ -455,3 +457,36 @@ async def test_readiness_checks_redis_when_it_is_configured(
     finally:
         await reachable.aclose()
         await gone.aclose()
+
+
+@SQLITE_ONLY
+async def test_stopping_lets_an_update_in_flight_commit_and_answer(
+    emulator: BotApiEmulator, harness: WebhookHarness
+) -> None:
+    started = asyncio.Event()
+    router = Router(name="slow")
+
+    @router.message(F.text == "/start")
+    async def slow(message: Message) -> None:
+        started.set()
+        await asyncio.sleep(1.0)
+        raise SkipHandler  # then the product's /start, in the same transaction
+
+    harness.routers.append(router)
+    await harness.start()
+    chat = chat_with(emulator, 4501)
+    await chat.send("/start")
+    await asyncio.wait_for(started.wait(), 10)
+    await harness.stop()  # SIGTERM's path: the webhook goes, the request in flight finishes
+
+    assert emulator.webhook_url is None
+    assert [attempt.status for attempt in emulator.webhook_attempts] == [200]
+    assert any(m.from_bot and "Who are you?" in m.text for m in emulator.history(4501))
+    assert harness.settings.database_url is not None
+    engine = database.create_engine(harness.settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            processed = await connection.scalar(select(func.count()).select_from(ProcessedUpdate))
+    finally:
+        await engine.dispose()
+    assert processed == 1
