@@ -5,6 +5,8 @@ series) and these series, served at `/metrics` by the webhook server (docs/deplo
 
 - `sellerbot_updates_total{type,outcome}` and `sellerbot_update_handling_seconds{type}`:
   every update the webhook received, by what became of it (`UpdateOutcome`);
+- `sellerbot_webhook_refused_total{reason}`: requests refused before any update ran
+  (`unauthorized`, `too_large`, `not_an_update`);
 - `sellerbot_outbox_due`, `sellerbot_outbox_oldest_due_age_seconds`, `sellerbot_outbox_deferred`,
   `sellerbot_outbox_dead`: the outbox's depth, read from the database at each scrape;
 - `sellerbot_telegram_sends_total{method,result}`: every call through the rate-limited sender,
@@ -120,6 +122,12 @@ class Metrics:
             "sellerbot_updates",
             "Telegram updates received, by type and by what became of them",
             ["type", "outcome"],
+            registry=registry,
+        )
+        self.webhook_refused = Counter(
+            "sellerbot_webhook_refused",
+            "Requests to the webhook path refused before any update ran, by reason",
+            ["reason"],
             registry=registry,
         )
         self.update_seconds = Histogram(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 
 from aiogram.types import Update
 from aiohttp import web
@@ -43,6 +44,9 @@ __all__ = ["MAX_UPDATE_BYTES", "SECRET_HEADER", "WebhookServer"]
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+# Refused requests are counted in the metrics; the log says so at most this often, so whoever
+# probes the URL cannot flood the log.
+REFUSAL_LOG_INTERVAL_SECONDS = 60.0
 # An update is a few kB; a message with a long text and entities stays far below this.
 MAX_UPDATE_BYTES = 1024 * 1024
 
@@ -72,6 +76,8 @@ class WebhookServer:
         self._runner: web.AppRunner | None = None
         self._stopping = False
         self._webhook_set = False
+        self._refusals_unlogged = 0
+        self._refusal_logged_at = -REFUSAL_LOG_INTERVAL_SECONDS
 
     # -- the HTTP application ------------------------------------------------------------------
 
@@ -99,17 +105,19 @@ class WebhookServer:
     async def receive_update(self, request: web.Request) -> web.StreamResponse:
         if not self._authentic(request):
             # Not read, not parsed, not logged with anything it carried.
-            log.warning("webhook: refused a request without the right secret")
+            self._refused("unauthorized")
             return web.Response(status=401, text="unauthorized")
         if request.content_length is not None and request.content_length > MAX_UPDATE_BYTES:
+            self._refused("too_large")
             return web.Response(status=413, text="too large")
         body = await request.read()
         if len(body) > MAX_UPDATE_BYTES:
+            self._refused("too_large")
             return web.Response(status=413, text="too large")
         try:
             update = Update.model_validate_json(body, context={"bot": self.app.bot})
         except ValidationError:
-            log.warning("webhook: a request with the right secret but no update in it")
+            self._refused("not_an_update")
             return web.Response(status=400, text="not an update")
         bot, dispatcher = self.app.bot, self.app.dispatcher
         try:
@@ -119,6 +127,19 @@ class WebhookServer:
             log.exception("webhook: update %s failed; Telegram will redeliver it", update.update_id)
             return web.Response(status=500, text="try again")
         return web.Response(status=200)
+
+    def _refused(self, reason: str) -> None:
+        self.metrics.webhook_refused.labels(reason).inc()
+        self._refusals_unlogged += 1
+        now = time.monotonic()
+        if now - self._refusal_logged_at >= REFUSAL_LOG_INTERVAL_SECONDS:
+            log.warning(
+                "webhook: refused %d request(s) (latest: %s) since the last report",
+                self._refusals_unlogged,
+                reason,
+            )
+            self._refusals_unlogged = 0
+            self._refusal_logged_at = now
 
     async def health(self, request: web.Request) -> web.StreamResponse:
         return web.json_response({"status": "alive"})

@@ -187,6 +187,11 @@ async def test_a_wrong_or_missing_secret_gets_401_and_changes_nothing(
                     assert response.status == 401
         assert await harness.counts() == before
 
+        # Counted: at least the four deliveries waited for above and the three posts.
+        _, page = await harness.get("/metrics")
+        refused = _samples(page)[("sellerbot_webhook_refused_total", (("reason", "unauthorized"),))]
+        assert refused >= 4 + 3
+
         # With the right secret again the same update is delivered, once.
         await bot.set_webhook(url, secret_token=SECRET)
         await chat.expect("Who are you?")
