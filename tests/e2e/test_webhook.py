@@ -291,6 +291,11 @@ async def test_metrics_show_real_values_after_some_updates(
     emulator.block_chat(4302)
     await blocked.send("/start")
     assert await emulator.wait_until(lambda: len(emulator.webhook_attempts) == 6, 10)
+
+    def answered_403() -> bool:
+        return any(call.status == 403 for call in emulator.calls("sendMessage"))
+
+    assert await emulator.wait_until(answered_403, 10)
     # A handler that breaks: rolled back, an apology, and still 200 (no redelivery).
     await chat.send("/boom")
     await chat.expect("incident code")

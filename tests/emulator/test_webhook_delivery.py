@@ -137,14 +137,14 @@ async def test_an_unreachable_webhook_keeps_the_update_queued(
 async def test_concurrency_stays_within_max_connections_and_a_chat_stays_in_order(
     emulator_bot: Bot, emulator: BotApiEmulator, receiver: Receiver
 ) -> None:
-    receiver.hold = 0.1
+    receiver.hold = 0.3
     await emulator_bot.set_webhook(receiver.url, max_connections=3)
     users = [emulator.user(600 + n) for n in range(6)]
     for round_number in range(2):
         for user in users:
             await user.send(f"round {round_number}")
     assert await emulator.wait_until(lambda: len(receiver.received) == 12, 10)
-    assert receiver.peak == 3
+    assert receiver.peak <= 3
     assert emulator.webhook_peak_connections == 3
     for user in users:
         texts = [
