@@ -13,11 +13,16 @@ keeps the same order, and conversations depend on it.
 
 ``deleteWebhook`` (or ``setWebhook`` with an empty URL) stops new attempts; a request already
 on the wire may still confirm its update. What is still queued then goes to ``getUpdates``.
+
+Like the rest of the sandbox, delivery never leaves the machine: a webhook on any other host
+than loopback is accepted, as Telegram would accept it, but every delivery to it fails as if the
+name did not resolve.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import re
@@ -107,6 +112,17 @@ class UpdateSource(Protocol):
 
     def arrival(self) -> asyncio.Event:
         """An event set when the queue changes next."""
+
+
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def chat_key(update: Mapping[str, Any]) -> object:
@@ -268,6 +284,8 @@ class WebhookDelivery:
         self, config: WebhookConfig, update: dict[str, Any]
     ) -> tuple[int | None, str | None]:
         """The answer's status and, unless it was 2xx, the error as getWebhookInfo words it."""
+        if not is_loopback(urlsplit(config.url).hostname):
+            return None, "Failed to resolve host: Name or service not known"
         if self._session is None:
             self._session = aiohttp.ClientSession()
         headers = {"Content-Type": "application/json"}

@@ -253,3 +253,13 @@ async def test_an_update_older_than_the_give_up_age_is_dropped(receiver: Receive
             assert len(receiver.received) == count  # no more tries once dropped
         finally:
             await bot.session.close()
+
+
+async def test_nothing_is_posted_off_the_machine(
+    emulator_bot: Bot, emulator: BotApiEmulator
+) -> None:
+    await emulator_bot.set_webhook("https://bot.example.org/hook")
+    await emulator.user(1101).send("stays here")
+    assert await emulator.wait_until(lambda: len(emulator.webhook_attempts) >= 1, 5)
+    assert emulator.webhook_attempts[0].error == "Failed to resolve host: Name or service not known"
+    assert (await emulator_bot.get_webhook_info()).pending_update_count == 1
