@@ -318,6 +318,19 @@ async def create_application(
     )
     if metrics is not None:
         provider = metrics.tracking_provider(provider)
+        # Reading the quota costs no quota; once an hour keeps far below 3 requests/s.
+        scheduler.add_job(
+            metrics.refresh_quota,
+            "interval",
+            hours=1,
+            args=[provider],
+            id="tracking_quota_metrics",
+            coalesce=True,
+            max_instances=1,
+            # At start-up too, however long the start takes.
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+        )
     tracking = TrackingPoller(uow_factory, provider, rules=tracking_rules(settings), clock=clock)
     for job in tracking_jobs(tracking, uow_factory, settings):
         function = job.function

@@ -13,7 +13,9 @@ series) and these series, served at `/metrics` by the webhook server (docs/deplo
   by Telegram's answer (`ok`, `429`, `403`, `400`, ..., `5xx`, `network`);
 - `sellerbot_tracking_poll_pass_seconds`: how long each pass of the tracking poller took;
 - `sellerbot_tracking_provider_errors_total{provider,operation,error}`: provider calls that
-  failed as a whole.
+  failed as a whole;
+- `sellerbot_tracking_quota_remaining{provider}`, `sellerbot_tracking_quota_used_today{provider}`:
+  the provider's registration quota, as it last answered (`refresh_quota`, hourly).
 
 Nothing here changes what it measures: the sender and the tracking provider are wrapped, not
 edited, and the middlewares only name an update's outcome (`note_update_outcome`), which is a
@@ -176,6 +178,19 @@ class Metrics:
             registry=registry,
         )
 
+        self.quota_remaining = Gauge(
+            "sellerbot_tracking_quota_remaining",
+            "Registrations the tracking provider account has left",
+            ["provider"],
+            registry=registry,
+        )
+        self.quota_used_today = Gauge(
+            "sellerbot_tracking_quota_used_today",
+            "Registrations used today, when the provider counts them",
+            ["provider"],
+            registry=registry,
+        )
+
     # -- updates -------------------------------------------------------------------------------
 
     async def observe_update(self, update: Update, process: Callable[[], Awaitable[T]]) -> T:
@@ -228,6 +243,17 @@ class Metrics:
         self.outbox_dead.set(backlog.dead)
         oldest = backlog.oldest_due_at
         self.outbox_oldest_due_age.set(max((now - oldest).total_seconds(), 0.0) if oldest else 0)
+
+    async def refresh_quota(self, provider: TrackingProvider) -> None:
+        """Ask the provider for its quota (a failure is counted as a provider error)."""
+        try:
+            quota = await provider.quota()
+        except Exception as error:
+            log.warning("metrics: could not read the tracking quota: %s", type(error).__name__)
+            return
+        self.quota_remaining.labels(provider.name).set(quota.remaining)
+        if quota.used_today is not None:
+            self.quota_used_today.labels(provider.name).set(quota.used_today)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -329,6 +329,7 @@ async def test_metrics_show_real_values_after_some_updates(
     assert sends[(("method", "sendMessage"), ("result", "403"))] >= 1
     assert sends[(("method", "sendMessage"), ("result", "ok"))] >= 3
     assert values[("sellerbot_tracking_poll_pass_seconds_count", ())] == 1
+    assert values[("sellerbot_tracking_quota_remaining", (("provider", "simulated"),))] > 0
     for gauge in (
         "sellerbot_outbox_due",
         "sellerbot_outbox_oldest_due_age_seconds",

@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.logging_setup import Redactor, secrets_of
 from bot.metrics import Metrics, UpdateOutcome, note_update_outcome
 from bot.settings import SERVED_PATHS, Settings, SettingsError, load_settings
-from domain.tracking import BatchOutcome, TrackedNumber
+from domain.tracking import BatchOutcome, Quota, TrackedNumber
 from notifications.tracking.poller import PUSH_PATH
 from notifications.tracking.provider import ProviderUnavailable, QuotaExhausted
 
@@ -246,7 +246,9 @@ class FailingProvider:
         return BatchOutcome()
 
     async def quota(self) -> Any:
-        raise self._errors.pop(0)
+        if self._errors:
+            raise self._errors.pop(0)
+        return Quota(total=1000, used=400, remaining=600, used_today=12, daily_limit=100)
 
     async def close(self) -> None:
         return None
@@ -321,3 +323,22 @@ async def test_update_outcomes_come_from_the_middlewares_note_or_the_exception()
         assert _value(metrics, "sellerbot_updates_total", type="message", outcome=outcome) == 1
     assert _value(metrics, "sellerbot_updates_total", type="message", outcome="error") == 0
     assert _value(metrics, "sellerbot_update_handling_seconds_count", type="message") == 3
+
+
+async def test_the_quota_is_read_into_gauges_and_a_failed_read_is_an_error() -> None:
+    metrics = Metrics()
+    provider = metrics.tracking_provider(FailingProvider(ProviderUnavailable("down")))
+    await metrics.refresh_quota(provider)  # fails: counted, gauges untouched
+    assert (
+        _value(
+            metrics,
+            "sellerbot_tracking_provider_errors_total",
+            provider="17track",
+            operation="quota",
+            error="ProviderUnavailable",
+        )
+        == 1
+    )
+    await metrics.refresh_quota(provider)
+    assert _value(metrics, "sellerbot_tracking_quota_remaining", provider="17track") == 600
+    assert _value(metrics, "sellerbot_tracking_quota_used_today", provider="17track") == 12
