@@ -35,7 +35,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _ready(base: str, timeout: float = 60) -> None:  # noqa: ASYNC109
+# Start-up imports aiogram and migrates a fresh database: seconds on an idle machine, and over a
+# minute on a shared one under load.
+async def _ready(base: str, timeout: float = 240) -> None:  # noqa: ASYNC109
     deadline = asyncio.get_running_loop().time() + timeout
     async with aiohttp.ClientSession() as http:
         while asyncio.get_running_loop().time() < deadline:
@@ -75,7 +77,7 @@ async def test_the_webhook_process_serves_and_stops_on_sigterm(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-    finished = await finish(process)
+    finished = await finish(process, timeout=120)
     assert finished.returncode == 0, finished.stderr
     assert emulator.webhook_url is None  # removed on the way out
     assert "running as @" in finished.output and "(webhook)" in finished.output
