@@ -26,6 +26,7 @@ from bot.commands import command_menus
 from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
 from bot.log_context import LogContextMiddleware
+from bot.metrics import Metrics
 from bot.middlewares import (
     ErrorMiddleware,
     FloodCounter,
@@ -84,10 +85,13 @@ class Application:
     order_imports: OrderImportRunner
     file_steps: FileSteps
     redis: Redis | None = None
+    # Set in webhook mode, which serves them at /metrics.
+    metrics: Metrics | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
-    async def start(self, *, set_commands: bool = True) -> None:
-        """Start background work (outbox, scheduler) and polling; return at once."""
+    async def start(self, *, set_commands: bool = True, polling: bool = True) -> None:
+        """Start background work (outbox, scheduler) and, unless the updates come by webhook,
+        polling; return at once."""
         # Fills aiogram's cache of the bot's own user (deep links need the username), so no
         # handler ever asks Telegram for it while holding a transaction.
         await self.bot.me()
@@ -103,7 +107,8 @@ class Application:
         gc.freeze()
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
-        self._tasks.append(asyncio.create_task(self.poller.run()))
+        if polling:
+            self._tasks.append(asyncio.create_task(self.poller.run()))
 
     async def wait(self) -> None:
         await asyncio.gather(*self._tasks)
@@ -149,9 +154,11 @@ async def create_application(
     clock: Clock = utcnow,
     migrate: bool = True,
     tracking_provider: TrackingProvider | None = None,
+    metrics: Metrics | None = None,
 ) -> Application:
     """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests);
-    `tracking_provider` replaces the configured one (tests, the sandbox's simulator)."""
+    `tracking_provider` replaces the configured one (tests, the sandbox's simulator);
+    `metrics`, when given, is fed by the sender, the tracking provider and the poller."""
     engine = database.create_engine(
         settings.effective_database_url, connect_timeout=settings.connect_timeout_seconds
     )
@@ -185,7 +192,7 @@ async def create_application(
     limiter: RateLimiter = (
         RedisRateLimiter(redis, limits) if redis else InProcessRateLimiter(limits)
     )
-    sender = Sender(bot, limiter)
+    sender = Sender(metrics.telegram_client(bot) if metrics else bot, limiter)
     replies = ReplyQueue(sender)
 
     outbox_holder: dict[str, OutboxDispatcher] = {}
@@ -311,10 +318,28 @@ async def create_application(
         ),
         clock=clock,
     )
+    if metrics is not None:
+        provider = metrics.tracking_provider(provider)
+        # Reading the quota costs no quota; once an hour keeps far below 3 requests/s.
+        scheduler.add_job(
+            metrics.refresh_quota,
+            "interval",
+            hours=1,
+            args=[provider],
+            id="tracking_quota_metrics",
+            coalesce=True,
+            max_instances=1,
+            # At start-up too, however long the start takes.
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+        )
     tracking = TrackingPoller(uow_factory, provider, rules=tracking_rules(settings), clock=clock)
     for job in tracking_jobs(tracking, uow_factory, settings):
+        function = job.function
+        if metrics is not None and job.name == "tracking_tick":
+            function = metrics.timed_poll_pass(function)
         scheduler.add_job(
-            job.function,
+            function,
             "interval",
             seconds=job.every_seconds,
             id=job.name,
@@ -355,4 +380,5 @@ async def create_application(
         order_imports=order_imports,
         file_steps=file_steps,
         redis=redis,
+        metrics=metrics,
     )

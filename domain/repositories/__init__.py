@@ -16,7 +16,11 @@ from domain.repositories.infrastructure import (
 )
 from domain.repositories.order_imports import OrderImportRepository
 from domain.repositories.orders import OrderRepository, ShipmentRepository
-from domain.repositories.outbox import BlockedRecipientRepository, NotificationRepository
+from domain.repositories.outbox import (
+    BlockedRecipientRepository,
+    NotificationRepository,
+    OutboxBacklog,
+)
 from domain.repositories.personal_data import AuditSubject, PersonalDataRepository
 from domain.repositories.returns import PlannedFiring, ReturnRepository
 from domain.repositories.sellers import (
@@ -42,6 +46,7 @@ __all__ = [
     "NotificationRepository",
     "OrderImportRepository",
     "OrderRepository",
+    "OutboxBacklog",
     "PersonalDataRepository",
     "PlannedFiring",
     "ProcessedUpdateRepository",

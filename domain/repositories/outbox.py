@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,17 @@ from domain.model import (
     NotificationStatus,
 )
 from domain.repositories.statements import insert_ignoring_conflicts
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxBacklog:
+    """What the outbox still has to send: rows due now (pending or being sent), since when the
+    oldest of them is due, rows held for later (quiet hours, backoff), and rows given up."""
+
+    due: int
+    oldest_due_at: datetime | None
+    deferred: int
+    dead: int
 
 
 class NotificationRepository:
@@ -152,6 +164,27 @@ class NotificationRepository:
             .values(status=NotificationStatus.PENDING, next_attempt_at=now)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def backlog(self, now: datetime) -> OutboxBacklog:
+        """The outbox's depth, for the metrics (reads only, through the status index)."""
+        open_statuses = [NotificationStatus.PENDING, NotificationStatus.SENDING]
+        due_count, oldest = (
+            await self.session.execute(
+                select(func.count(), func.min(Notification.next_attempt_at)).where(
+                    Notification.status.in_(open_statuses), Notification.next_attempt_at <= now
+                )
+            )
+        ).one()
+        deferred = await self.session.scalar(
+            select(func.count()).where(
+                Notification.status == NotificationStatus.PENDING,
+                Notification.next_attempt_at > now,
+            )
+        )
+        dead = await self.session.scalar(
+            select(func.count()).where(Notification.status == NotificationStatus.DEAD)
+        )
+        return OutboxBacklog(int(due_count), oldest, int(deferred or 0), int(dead or 0))
 
     async def prune_finished(self, older_than: datetime, limit: int) -> int:
         """Delete up to `limit` rows the outbox is done with: sent before `older_than`, or
