@@ -17,9 +17,12 @@ for every batch. Two passes are timed:
   steady  13.5 hours later, when every moving shipment is due again (the longest poll interval
           is 12 h plus jitter): a few new events each, the usual tick of a busy day.
 
-Printed: seconds per pass, shipments per second, microseconds per due shipment (flat across N
+Printed per pass: seconds, shipments per second, microseconds per due shipment (flat across N
 means the cost is linear in due shipments; flat across D means delivered ones cost nothing),
-events and buyer messages written, and the child's peak RSS.
+the poller process's CPU microseconds per due shipment, of which the simulator's (planning
+journeys; the real 17TRACK client parses JSON instead), and SQL statements per due shipment
+(CPU and statements barely move when the machine is busy, unlike the seconds), events and buyer messages written,
+and the child's peak RSS.
 
     python -m bench.poll [--sizes 1000 10000 100000] [--delivered 100000] [--quick]
                          [--profile out.html] [--json out.json]
@@ -232,7 +235,7 @@ def _current_rss_mb() -> float:
 
 
 async def _passes(url: str, profile: str | None) -> dict[str, Any]:
-    from sqlalchemy import func, select
+    from sqlalchemy import event, func, select
 
     from bot import database
     from domain.model import Notification
@@ -249,10 +252,32 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
 
     clock = Clock()
     engine = database.create_engine(url)
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    # Round trips, near enough: an executemany counts once, as it goes in one.
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
     sessions = database.create_session_factory(engine)
+    provider = SimulatedProvider(clock=clock, seed=1)
+    provider_cpu = 0.0
+    fetch = provider.fetch
+
+    async def timed_fetch(numbers: Any) -> Any:
+        # The simulator's own share (planning journeys), apart from the pipeline's.
+        nonlocal provider_cpu
+        started = time.process_time()
+        try:
+            return await fetch(numbers)
+        finally:
+            provider_cpu += time.process_time() - started
+
+    provider.fetch = timed_fetch  # type: ignore[method-assign]
     poller = TrackingPoller(
         lambda: UnitOfWork(sessions, clock=clock),
-        SimulatedProvider(clock=clock, seed=1),
+        provider,
         clock=clock,
         max_batches_per_tick=1_000_000,
     )
@@ -268,15 +293,20 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
             clock.now = NOW + advance
             if profiler is not None and label == "first":
                 profiler.start()
-            started = time.perf_counter()
+            statements, provider_cpu = 0, 0.0
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = await poller.tick()
             seconds = time.perf_counter() - started
+            cpu_seconds = time.process_time() - cpu_started
             if profiler is not None and profiler.is_running:
                 profiler.stop()
             passes.append(
                 {
                     "pass": label,
                     "seconds": seconds,
+                    "cpu_seconds": cpu_seconds,
+                    "provider_cpu_seconds": provider_cpu,
+                    "statements": statements,
                     "due": result.claimed,
                     "fetched": result.fetched,
                     "stopped": result.stopped,
@@ -321,7 +351,9 @@ def scenarios(sizes: list[int], delivered: int) -> list[tuple[int, int]]:
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
         f"  {'active':>7}  {'delivered':>9}  {'pass':<6}  {'due':>7}  {'seconds':>7}  "
-        f"{'shipm./s':>8}  {'µs/due':>7}  {'events':>9}  {'buyer msgs':>10}  {'peak RSS':>8}"
+        f"{'shipm./s':>8}  {'µs/due':>7}  {'CPU µs/due':>10}  {'simulator':>9}  {'SQL/due':>7}  "
+        f"{'events':>9}  "
+        f"{'buyer msgs':>10}  {'peak RSS':>8}"
     )
     for row in rows:
         for one in row["passes"]:
@@ -329,7 +361,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             print(
                 f"  {row['active']:>7,}  {row['delivered']:>9,}  {one['pass']:<6}  "
                 f"{one['due']:>7,}  {one['seconds']:>7.2f}  {due / one['seconds']:>8,.0f}  "
-                f"{one['seconds'] / due * 1e6:>7,.0f}  {one['events_added']:>9,}  "
+                f"{one['seconds'] / due * 1e6:>7,.0f}  {one['cpu_seconds'] / due * 1e6:>10,.0f}  "
+                f"{one['provider_cpu_seconds'] / due * 1e6:>9,.0f}  "
+                f"{one['statements'] / due:>7.2f}  {one['events_added']:>9,}  "
                 f"{one['buyer_messages']:>10,}  {row['peak_rss_mb']:>5.0f} MB"
             )
 

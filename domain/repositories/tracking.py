@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from domain.model import (
     TRACKING_PROBLEM_STATUSES,
@@ -30,6 +31,22 @@ from domain.repositories.statements import dialect_insert
 from domain.tracking import TrackingEvent
 
 _PROBLEM_ORDER_STATUSES = sorted(TRACKING_PROBLEM_STATUSES)
+# What recording a report may change on a shipment (`domain.services.tracking.record_updates`).
+_TRACKING_COLUMNS = (
+    "tracking_status",
+    "tracking_sub_status",
+    "next_poll_at",
+    "lease_until",
+    "poll_failures",
+    "provider_carrier",
+    "tracking_stopped_at",
+    "last_event_at",
+    "notice_state",
+    "estimate_earliest",
+    "estimate_latest",
+    "estimate_source",
+    "stale_alerted_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +167,17 @@ class TrackingRepository:
         if self._postgres:
             query = query.with_for_update(of=Shipment)
         return list((await self.session.execute(query)).scalars())
+
+    def write_together(self, shipments: Iterable[Shipment]) -> None:
+        """Have the next flush write these shipments' tracking columns in one executemany.
+
+        The flush groups UPDATEs by the set of columns that changed; shipments of one batch
+        change different subsets (an estimate here, a carrier there), which made it one
+        statement per shipment. Marking every tracking column written makes the sets equal.
+        """
+        for shipment in shipments:
+            for name in _TRACKING_COLUMNS:
+                flag_modified(shipment, name)
 
     async def get(self, shipment_id: int) -> Shipment | None:
         return await self.session.get(Shipment, shipment_id)

@@ -163,6 +163,7 @@ async def record_updates(
             continue
         _record_one(context, shipment, update, release_lease=release_lease)
         result.shipments += 1
+    uow.tracking.write_together(shipments.values())
     now = uow.now()
     result.events_added = await uow.tracking.add_events(context.events, now)
     await uow.buyers.expire_links_of(context.closed_orders, now + LINK_TTL_AFTER_DELIVERY)
