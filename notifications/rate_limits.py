@@ -14,9 +14,10 @@ the global slot last means a chat with a long queue never holds global capacity 
 yet (no head-of-line blocking), and measuring the chat interval from the global slot keeps the
 per-chat spacing true even when the global bucket delays a send.
 
-A send that wakes up late for its slot (the event loop or the process was held up) goes only
-if it is at most `LATE_TOLERANCE` global intervals late; otherwise its slot is void and it takes
-a new one. Without this, every send whose slot passed during a one-second stall would go at once
+In `InProcessRateLimiter`, a send that wakes up late for its slot (the event loop or the
+process was held up) goes only if it is at most `LATE_TOLERANCE` global intervals late;
+otherwise its slot is void and it takes a new one. (`RedisRateLimiter` does not do this yet:
+voiding a slot there needs the chat's next-free time rolled back in the script.) Without this, every send whose slot passed during a one-second stall would go at once
 when the process resumes, a burst above Telegram's 30 a second (429s), however well the slots
 were spaced.
 
