@@ -1,7 +1,8 @@
 """Benchmark: a fan-out of tracking notifications through the rate-enforcing emulator while
 users chat with the bot.
 
-The real bot (`create_application`, SQLite in a temporary directory, the configured send rate)
+The real bot (`create_application`, SQLite in a temporary directory or PostgreSQL with
+`--postgres`, the configured send rate)
 runs against the Bot API emulator in this process, the emulator enforcing Telegram's limits as
 Telegram does (1 message a second per private chat, 30 a second in all, 429 with `retry_after`
 above them). `--chats` buyers (default 3,000) each get one tracking update (the real
@@ -18,7 +19,8 @@ Printed:
   answer delay   the chatters' /help-to-answer time during the fan-out: median, p99, worst;
   delivered      buyers who got their update, and whether anyone got it twice.
 
-    python -m bench.fanout [--chats 3000] [--chatters 20] [--interval 2] [--quick] [--json out.json]
+    python -m bench.fanout [--chats 3000] [--chatters 20] [--interval 2] [--quick]
+                           [--postgres ADMIN_URL] [--json out.json]
 
 Goals (issue 10): send rate at least 95 % of the cap, no 429, chatters' answer p99 under 1 s.
 """
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.hostile_files import Chatters
+from bench.poll import create_database, drop_database
 from bot.app import create_application
 from bot.settings import Settings
 from domain.services.tracking_notices import BUYER_TEMPLATE, notice_params
@@ -52,11 +55,11 @@ ZONES = ("America/New_York", "Europe/Paris", "Europe/Madrid", "America/Sao_Paulo
 FANOUT_TIMEOUT = 1800.0
 
 
-def _settings(directory: Path) -> Settings:
+def _settings(directory: Path, database_url: str | None) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token=None,
-        database_url=f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}",
+        database_url=database_url or f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}",
         data_dir=directory,
         redis_url=None,
     )
@@ -107,7 +110,18 @@ class SendLog:
 
 
 async def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
-    settings = _settings(directory)
+    database_url = await create_database(args.postgres) if args.postgres else None
+    try:
+        return await _run(args, directory, database_url)
+    finally:
+        if database_url:
+            await drop_database(args.postgres, database_url)
+
+
+async def _run(
+    args: argparse.Namespace, directory: Path, database_url: str | None
+) -> dict[str, Any]:
+    settings = _settings(directory, database_url)
     emulator = BotApiEmulator()  # Telegram's limits: 1/s per chat, 30/s in all
     async with emulator:
         app = await create_application(settings, token=DEFAULT_TOKEN, api_base=emulator.base_url)
@@ -205,6 +219,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="first measure the chatters alone for this long",
     )
     parser.add_argument("--quick", action="store_true", help="a short run: 300 chats")
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="run on PostgreSQL (a database created on this server and dropped afterwards), "
+        "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres; default: SQLite",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -212,12 +232,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="sellerbot-fanout-") as name:
         figures = asyncio.run(run(args, Path(name)))
+    figures["database"] = "postgresql" if args.postgres else "sqlite"
     figures["python"] = platform.python_version()
     figures["cpus"] = os.cpu_count()
 
     print(
         f"Fan-out of {figures['chats']:,} tracking updates while {figures['chatters']} users "
-        f"send /help every {figures['interval_seconds']} s — Python {figures['python']}"
+        f"send /help every {figures['interval_seconds']} s — {figures['database']}, "
+        f"Python {figures['python']}"
     )
     print(
         f"  delivered: {figures['buyers_reached']:,} of {figures['chats']:,} buyers, "
