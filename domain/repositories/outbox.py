@@ -15,7 +15,7 @@ from domain.model import (
     Notification,
     NotificationStatus,
 )
-from domain.repositories.statements import insert_ignoring_conflicts
+from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,49 @@ class NotificationRepository:
         )
         result = await self.session.execute(statement)
         added = bool(result.rowcount)  # type: ignore[attr-defined]
+        if added and self._on_add is not None:
+            self._on_add()
+        return added
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Queue several notifications in one round trip; returns the dedupe keys added.
+
+        Each row holds `add`'s keyword arguments (`now`, and optionally `not_before`,
+        `locale`, `message_thread_id`, `subject_user_id`). A key that exists already, or
+        that an earlier row of `rows` used, is skipped, as `add` would skip it.
+        """
+        values: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for row in rows:
+            if row["dedupe_key"] in seen:
+                continue
+            seen.add(row["dedupe_key"])
+            now, not_before = row["now"], row.get("not_before")
+            values.append(
+                {
+                    "dedupe_key": row["dedupe_key"],
+                    "chat_id": row["chat_id"],
+                    "template": row["template"],
+                    "params": row["params"],
+                    "locale": row.get("locale"),
+                    "message_thread_id": row.get("message_thread_id"),
+                    "subject_user_id": row.get("subject_user_id"),
+                    "status": NotificationStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now if not_before is None else max(now, not_before),
+                    "created_at": now,
+                }
+            )
+        if not values:
+            return set()
+        table = Notification.__table__
+        statement = (
+            dialect_insert(self.session, table)
+            .on_conflict_do_nothing()
+            .returning(table.c.dedupe_key)
+        )
+        # One executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues").
+        added = set((await self.session.execute(statement, values)).scalars())
         if added and self._on_add is not None:
             self._on_add()
         return added
