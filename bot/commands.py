@@ -23,6 +23,7 @@ MENU_COMMANDS = (
     "warehouses",
     "help",
     "language",
+    "timezone",
     "stop",
     "cancel",
     "privacy",
