@@ -24,6 +24,7 @@ MENU_COMMANDS = (
     "warehouses",
     "help",
     "language",
+    "timezone",
     "stop",
     "cancel",
     "privacy",
