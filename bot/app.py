@@ -13,7 +13,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -37,6 +36,7 @@ from bot.middlewares import (
 from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
+from bot.session import BotApiSession
 from bot.settings import Settings
 from bot.uploads import FileSteps
 from domain.clock import Clock, utcnow
@@ -135,7 +135,7 @@ class Application:
 
 def make_bot(settings: Settings, token: str, api_base: str | None = None) -> Bot:
     base = api_base or settings.telegram_api_base
-    session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
+    session = BotApiSession(api=TelegramAPIServer.from_base(base)) if base else BotApiSession()
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
