@@ -25,6 +25,7 @@ from bot.commands import command_menus
 from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import (
+    ConversationContextMiddleware,
     ErrorMiddleware,
     FloodCounter,
     LocaleMiddleware,
@@ -236,9 +237,17 @@ async def create_application(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
         )
     )
-    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(
-        UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
+        ConversationContextMiddleware(storage, isolation, dispatcher.fsm.strategy)
+    )
+    dispatcher.update.outer_middleware(
+        UnitOfWorkMiddleware(
+            uow_factory,
+            renderer,
+            replies,
+            settings.default_locale,
+            sql_storage=storage if isinstance(storage, SqlStorage) else None,
+        )
     )
     dispatcher.update.outer_middleware(LocaleMiddleware(settings.default_locale))
     dispatcher.update.outer_middleware(ErrorMiddleware())
