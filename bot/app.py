@@ -13,7 +13,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -28,6 +27,7 @@ from bot.fsm_storage import SqlStorage
 from bot.log_context import LogContextMiddleware
 from bot.metrics import Metrics
 from bot.middlewares import (
+    ConversationContextMiddleware,
     ErrorMiddleware,
     FloodCounter,
     LocaleMiddleware,
@@ -39,6 +39,7 @@ from bot.middlewares import (
 from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
+from bot.session import BotApiSession
 from bot.settings import Settings
 from bot.uploads import FileSteps
 from domain.clock import Clock, utcnow
@@ -142,7 +143,7 @@ class Application:
 
 def make_bot(settings: Settings, token: str, api_base: str | None = None) -> Bot:
     base = api_base or settings.telegram_api_base
-    session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
+    session = BotApiSession(api=TelegramAPIServer.from_base(base)) if base else BotApiSession()
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
@@ -260,9 +261,17 @@ async def create_application(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
         )
     )
-    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(
-        UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
+        ConversationContextMiddleware(storage, isolation, dispatcher.fsm.strategy)
+    )
+    dispatcher.update.outer_middleware(
+        UnitOfWorkMiddleware(
+            uow_factory,
+            renderer,
+            replies,
+            settings.default_locale,
+            sql_storage=storage if isinstance(storage, SqlStorage) else None,
+        )
     )
     dispatcher.update.outer_middleware(LocaleMiddleware(settings.default_locale))
     dispatcher.update.outer_middleware(ErrorMiddleware())

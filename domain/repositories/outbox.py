@@ -15,6 +15,7 @@ from domain.model import (
     Notification,
     NotificationStatus,
 )
+from domain.repositories.known_rows import KnownRows
 from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
 
 
@@ -252,11 +253,15 @@ class NotificationRepository:
 
 
 class BlockedRecipientRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     async def is_blocked(self, chat_id: int) -> bool:
-        return await self.session.get(BlockedRecipient, chat_id) is not None
+        if chat_id not in self._known.blocked:
+            found = await self.session.get(BlockedRecipient, chat_id)
+            self._known.blocked[chat_id] = found is not None
+        return self._known.blocked[chat_id]
 
     async def block(self, chat_id: int, reason: str, now: datetime) -> None:
         statement = insert_ignoring_conflicts(
@@ -265,9 +270,13 @@ class BlockedRecipientRepository:
             {"chat_id": chat_id, "blocked_at": now, "reason": reason[:200]},
         )
         await self.session.execute(statement)
+        self._known.blocked[chat_id] = True
 
     async def unblock(self, chat_id: int) -> bool:
+        if self._known.blocked.get(chat_id) is False:
+            return False  # known not to be there: no statement
         result = await self.session.execute(
             delete(BlockedRecipient).where(BlockedRecipient.chat_id == chat_id)
         )
+        self._known.blocked[chat_id] = False
         return bool(result.rowcount)  # type: ignore[attr-defined]
