@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from domain.errors import NotAllowed, NotFound
 from domain.model import Notification, Order, Shipment, ShipmentEvent
-from domain.services.warehouses import seller_of
+from domain.services import warehouses
 from domain.tracking import TrackingStatus, default_time_zone
 from domain.unit_of_work import UnitOfWork
 
@@ -64,7 +64,7 @@ async def shipments_for(
     user_id: int, shipment_filter: ShipmentFilter, uow: UnitOfWork, *, page: int = 0
 ) -> tuple[list[ShipmentSummary], int]:
     """One page of the caller's shipments in a list, newest first, and how many in all."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     statuses, include_unknown = _FILTERS[shipment_filter]
     rows, total = await uow.tracking.page_for_seller(
         seller.id,
@@ -83,7 +83,7 @@ async def shipment_card(
     user_id: int, shipment_id: int, uow: UnitOfWork, *, events: int = 15
 ) -> ShipmentCard:
     """A shipment of the caller with its newest events; anyone else's answers 'not found'."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     shipment = await uow.tracking.get(shipment_id)
     order = await uow.orders.get(shipment.order_id) if shipment is not None else None
     if (
@@ -103,7 +103,7 @@ async def shipment_card(
 
 
 async def shipment_of_order(user_id: int, order_id: int, uow: UnitOfWork) -> ShipmentCard:
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     order = await uow.orders.get(order_id)
     if order is None or order.seller_id != seller.id:
         raise NotFound("orders.not_found")
@@ -115,7 +115,7 @@ async def shipment_of_order(user_id: int, order_id: int, uow: UnitOfWork) -> Shi
 
 async def toggle_digest(user_id: int, uow: UnitOfWork) -> bool:
     """/digest: turn the daily summary on or off; returns whether it is on now."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     seller.tracking_digest = not seller.tracking_digest
     return seller.tracking_digest
 

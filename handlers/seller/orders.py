@@ -15,7 +15,8 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import ConflictError
 from domain.model import SHIPPED_STATUSES, Order, OrderStatus
-from domain.services import buyers, orders, warehouses
+from domain.services import buyers, warehouses
+from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
@@ -25,8 +26,8 @@ from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from handlers.shipping_callbacks import ShipOrder
 
 FILTER_ROWS = (
-    (orders.OrderFilter.AWAITING, orders.OrderFilter.TO_SHIP),
-    (orders.OrderFilter.SHIPPED, orders.OrderFilter.PROBLEMS),
+    (lists.OrderFilter.AWAITING, lists.OrderFilter.TO_SHIP),
+    (lists.OrderFilter.SHIPPED, lists.OrderFilter.PROBLEMS),
 )
 
 
@@ -37,7 +38,7 @@ class OrderCancellation(StatesGroup):
 def _menu(
     action: OrderMenuAction,
     order_id: int = 0,
-    order_filter: orders.OrderFilter = orders.OrderFilter.AWAITING,
+    order_filter: lists.OrderFilter = lists.OrderFilter.AWAITING,
     page: int = 0,
 ) -> OrderMenu:
     return OrderMenu(action=action, order_id=order_id, listing=order_filter, page=page)
@@ -48,16 +49,16 @@ def _minutes_left(order: Order, uow: UnitOfWork) -> int:
 
 
 async def show_list(
-    user_id: int, order_filter: orders.OrderFilter, page: int, uow: UnitOfWork, responder: Responder
+    user_id: int, order_filter: lists.OrderFilter, page: int, uow: UnitOfWork, responder: Responder
 ) -> None:
     seller = await warehouses.seller_of(user_id, uow)
     page = max(page, 0)
-    listed, total = await orders.orders_for(seller.id, order_filter, uow, page=page)
-    pages = max(1, -(-total // orders.PAGE_SIZE))
+    listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
+    pages = max(1, -(-total // lists.PAGE_SIZE))
     if not listed and page >= pages:
         # A page past the end (the list shrank since the button was made): show the last one.
         page = pages - 1
-        listed, total = await orders.orders_for(seller.id, order_filter, uow, page=page)
+        listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
     filters: Keyboard = [
         [
             Button(
@@ -124,7 +125,7 @@ def show_card(
     order: Order,
     uow: UnitOfWork,
     responder: Responder,
-    order_filter: orders.OrderFilter = orders.OrderFilter.AWAITING,
+    order_filter: lists.OrderFilter = lists.OrderFilter.AWAITING,
     page: int = 0,
 ) -> None:
     actions: list[Button] = []
@@ -184,7 +185,7 @@ async def orders_command(
     responder: Responder,
 ) -> None:
     await _leave_cancellation(state)
-    await show_list(event_from_user.id, orders.OrderFilter.AWAITING, 0, uow, responder)
+    await show_list(event_from_user.id, lists.OrderFilter.AWAITING, 0, uow, responder)
 
 
 async def new_order_command(
@@ -230,7 +231,7 @@ async def view_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
     show_card(order, uow, responder, callback_data.listing, callback_data.page)
 
 
@@ -241,7 +242,7 @@ async def confirm_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.confirm_order(event_from_user.id, callback_data.order_id, uow)
+    order = await lifecycle.confirm_order(event_from_user.id, callback_data.order_id, uow)
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
     responder.reply(
@@ -255,7 +256,7 @@ async def confirm_pressed(
             [
                 Button(
                     label="orders.open",
-                    callback=_menu(OrderMenuAction.VIEW, order.id, orders.OrderFilter.TO_SHIP),
+                    callback=_menu(OrderMenuAction.VIEW, order.id, lists.OrderFilter.TO_SHIP),
                 ),
                 Button(label="orders.back_to_list", callback=_menu(OrderMenuAction.LIST)),
             ],
@@ -271,7 +272,7 @@ async def cancel_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
     if not order.is_open:
         # Asking for a reason first would only end in the same refusal.
         raise ConflictError(
@@ -296,7 +297,7 @@ async def keep_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
     await _leave_cancellation(state)
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
@@ -312,7 +313,7 @@ async def cancel_reason(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    order = await orders.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
+    order = await lifecycle.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
     await state.clear()
     responder.reply(
         "orders.cancelled",

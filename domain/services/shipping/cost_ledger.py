@@ -13,8 +13,8 @@ from sqlalchemy import select
 from domain.logistics import ShippingMethod
 from domain.model import Order, Seller, Shipment
 from domain.money import Money
-from domain.services.logistics_comparison import budget_check, budget_limit
-from domain.services.logistics_settings import profile_for
+from domain.services import logistics_settings
+from domain.services.shipping import method_comparison
 from domain.unit_of_work import UnitOfWork
 
 __all__ = ["CostReport", "MethodCosts", "month_start", "month_to_date_costs"]
@@ -66,7 +66,7 @@ async def month_to_date_costs(seller: Seller, now: datetime, uow: UnitOfWork) ->
     """Logistics spend on documents confirmed this calendar month (UTC), by method and cost
     currency, against the budget the seller's current policy allows for those orders."""
     since = month_start(now)
-    profile = await profile_for(seller.id, uow)
+    profile = await logistics_settings.profile_for(seller.id, uow)
     grouped: dict[tuple[str, str], list[tuple[Shipment, Order]]] = defaultdict(list)
     for shipment, order in await _confirmed_since(seller.id, since, now, uow):
         if shipment.estimated_cost is None or shipment.cost_currency is None:
@@ -84,12 +84,14 @@ async def month_to_date_costs(seller: Seller, now: datetime, uow: UnitOfWork) ->
                 assert shipment.estimated_cost is not None
                 cost = Money(shipment.estimated_cost, currency)
                 spent += cost
-                check, missing = budget_check(cost, Money(order.total, order.currency), profile)
+                check, missing = method_comparison.budget_check(
+                    cost, Money(order.total, order.currency), profile
+                )
                 if missing is not None:
                     unchecked += 1
                 if check is None:
                     continue
-                limit = budget_limit(check)
+                limit = method_comparison.budget_limit(check)
                 if budget is not None and limit is not None:
                     budget += limit
                 if check.over:
