@@ -17,9 +17,9 @@ from datetime import datetime
 from domain.buyer_links import LINK_TTL_AFTER_DELIVERY, LinkGuard
 from domain.errors import ConflictError, NotFound
 from domain.model import (
-    SHIPPED_STATUSES,
     BuyerSubscription,
     Order,
+    OrderAction,
     OrderStatus,
     Shipment,
 )
@@ -189,9 +189,7 @@ async def reissue_link(seller_user_id: int, order_id: int, uow: UnitOfWork) -> s
 
     The current buyer keeps following the order until someone opens the new link.
     """
-    order = await lifecycle.owned_order(seller_user_id, order_id, uow)
-    if order.status not in SHIPPED_STATUSES:
-        raise ConflictError("buyer_link.not_shipped", number=order.number)
+    order = await lifecycle.order_for(seller_user_id, order_id, OrderAction.NEW_BUYER_LINK, uow)
     now = uow.now()
     ended = order.delivered_at or (
         order.returned_at if order.status == OrderStatus.RETURNED_TO_SENDER else None

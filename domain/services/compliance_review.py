@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from domain.model import ComplianceFinding, Order, Seller, Shipment
-from domain.services import warehouses
+from domain.services import operators
 from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 10
@@ -32,7 +32,7 @@ async def recent_findings(
     operator_id: int, operator_ids: frozenset[int], page: int, uow: UnitOfWork
 ) -> tuple[list[FindingView], int]:
     """Newest first, a page at a time; only operators may look."""
-    warehouses.require_operator(operator_id, operator_ids)
+    operators.require_operator(operator_id, operator_ids)
     total = int(await uow.session.scalar(select(func.count()).select_from(ComplianceFinding)) or 0)
     rows = await uow.session.execute(
         select(ComplianceFinding, Shipment.tracking_number, Order.number, Seller.store_name)

@@ -13,8 +13,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from domain.errors import ConflictError
-from domain.model import SHIPPED_STATUSES, Order, OrderStatus
+from domain.model import Order, OrderAction
+from domain.roles import Role
 from domain.services import buyers, warehouses
 from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
@@ -28,6 +28,12 @@ from handlers.shipping_callbacks import ShipOrder
 FILTER_ROWS = (
     (lists.OrderFilter.AWAITING, lists.OrderFilter.TO_SHIP),
     (lists.OrderFilter.SHIPPED, lists.OrderFilter.PROBLEMS),
+)
+
+# The order card's rows of buttons: what to do with the order, then following its parcel.
+CARD_ROWS = (
+    (OrderAction.CONFIRM, OrderAction.SHIP, OrderAction.CANCEL),
+    (OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK),
 )
 
 
@@ -128,36 +134,31 @@ def show_card(
     order_filter: lists.OrderFilter = lists.OrderFilter.AWAITING,
     page: int = 0,
 ) -> None:
-    actions: list[Button] = []
-    if order.status == OrderStatus.AWAITING_CONFIRMATION:
-        actions.append(
-            Button(label="orders.confirm", callback=_menu(OrderMenuAction.CONFIRM, order.id))
-        )
-    if order.status == OrderStatus.CONFIRMED:
-        actions.append(Button(label="shipping.start", callback=ShipOrder(order_id=order.id)))
-    if order.is_open:
-        actions.append(
-            Button(label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order.id))
-        )
-    tracking: list[Button] = []
-    if order.status in SHIPPED_STATUSES:
-        tracking = [
-            Button(
-                label="shipments.open",
-                callback=ShipmentMenu(action=ShipmentAction.OF_ORDER, order_id=order.id),
-            ),
-            Button(
-                label="shipments.new_link",
-                callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order.id),
-            ),
-        ]
+    # The buttons are what the order says the seller may do now, one row per kind.
+    buttons = {
+        OrderAction.CONFIRM: Button(
+            label="orders.confirm", callback=_menu(OrderMenuAction.CONFIRM, order.id)
+        ),
+        OrderAction.SHIP: Button(label="shipping.start", callback=ShipOrder(order_id=order.id)),
+        OrderAction.CANCEL: Button(
+            label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order.id)
+        ),
+        OrderAction.FOLLOW_SHIPMENT: Button(
+            label="shipments.open",
+            callback=ShipmentMenu(action=ShipmentAction.OF_ORDER, order_id=order.id),
+        ),
+        OrderAction.NEW_BUYER_LINK: Button(
+            label="shipments.new_link",
+            callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order.id),
+        ),
+    }
+    allowed = order.allowed_actions(Role.SELLER)
     responder.reply(
         "orders.card",
         order=order,
         minutes_left=_minutes_left(order, uow),
         keyboard=[
-            actions,
-            tracking,
+            *([buttons[action] for action in row if action in allowed] for row in CARD_ROWS),
             [
                 Button(
                     label="orders.back_to_list",
@@ -272,14 +273,10 @@ async def cancel_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
-    if not order.is_open:
-        # Asking for a reason first would only end in the same refusal.
-        raise ConflictError(
-            "orders.transition_refused",
-            current=order.status.value,
-            wanted=OrderStatus.CANCELLED.value,
-        )
+    # Asking for a reason first would only end in the same refusal.
+    order = await lifecycle.order_for(
+        event_from_user.id, callback_data.order_id, OrderAction.CANCEL, uow
+    )
     await state.set_state(OrderCancellation.reason)
     await state.set_data({"order_id": order.id})
     responder.reply(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from domain.model import ComplianceFinding, OrderStatus, Shipment
+from domain.model import ComplianceFinding, OrderStatus, Shipment, WarehouseAction
 from domain.services import warehouses
 from domain.services.shipping import confirming
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
@@ -204,7 +204,7 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
         await warehouses.decide(
             OPERATOR_ID,
             verified,
-            warehouses.Decision.SUSPEND,
+            WarehouseAction.SUSPEND,
             "Licence expired",
             frozenset({OPERATOR_ID}),
             uow,

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
-from domain.model import AuditEntry, Notification, NotificationStatus, Warehouse
+from domain.model import AuditEntry, Notification, NotificationStatus, Warehouse, WarehouseAction
 from domain.personal_data import AUDIT_FACT_KEYS, Pseudonyms, audit_facts
 from domain.services import erasure, warehouses
 from domain.services.orders import intake, lifecycle
@@ -67,7 +67,7 @@ async def _seller_with_history(uow_factory: UowFactory, user_id: int) -> tuple[i
         await warehouses.decide(
             OPERATOR,
             first,
-            warehouses.Decision.REQUEST_DOCUMENTS,
+            WarehouseAction.REQUEST_DOCUMENTS,
             "Ask Li Wei for the lease",
             OPERATORS,
             uow,

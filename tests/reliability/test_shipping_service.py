@@ -23,6 +23,7 @@ from domain.model import (
     OrderSource,
     OrderStatus,
     Shipment,
+    WarehouseAction,
     WarehouseKind,
 )
 from domain.services import compliance_review, logistics_settings, sellers, warehouses
@@ -105,7 +106,7 @@ async def make_warehouse(
         )
         if approve:
             await warehouses.decide(
-                OPERATOR, warehouse.id, warehouses.Decision.APPROVE, None, OPERATORS, uow
+                OPERATOR, warehouse.id, WarehouseAction.APPROVE, None, OPERATORS, uow
             )
         await uow.commit()
         return warehouse.id
@@ -293,7 +294,7 @@ async def test_warehouse_checks(uow_factory: UowFactory, clock: FixedClock) -> N
     draft = await filled_draft(uow_factory, SELLER, order_id, verified)
     async with uow_factory() as uow:
         await warehouses.decide(
-            OPERATOR, verified, warehouses.Decision.SUSPEND, "Expired licence", OPERATORS, uow
+            OPERATOR, verified, WarehouseAction.SUSPEND, "Expired licence", OPERATORS, uow
         )
         await uow.commit()
     async with uow_factory() as uow:
@@ -323,7 +324,7 @@ async def test_reconfirming_a_blocked_document_keeps_its_findings(
     draft = await filled_draft(uow_factory, SELLER, order_id, first)
     async with uow_factory() as uow:
         await warehouses.decide(
-            OPERATOR, first, warehouses.Decision.SUSPEND, "Expired licence", OPERATORS, uow
+            OPERATOR, first, WarehouseAction.SUSPEND, "Expired licence", OPERATORS, uow
         )
         await uow.commit()
     async with uow_factory() as uow:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from domain.logistics import GoodsCharacteristic, Parcel, ShippingMethod
-from domain.model import Order, OrderStatus, Warehouse, WarehouseStatus
+from domain.model import Order, OrderAction, Warehouse, WarehouseStatus
 from domain.money import Money, to_decimal
 from domain.services import logistics_settings, warehouses
 from domain.services.orders import lifecycle
@@ -30,12 +30,7 @@ _DIMENSION_SEPARATORS = re.compile(r"\s*[x×X*хХ]\s*|\s+")
 
 
 async def confirmed_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
-    order = await lifecycle.owned_order(user_id, order_id, uow)
-    if order.status != OrderStatus.CONFIRMED:
-        raise ConflictError(
-            "shipping.order_not_confirmed", number=order.number, status=order.status.value
-        )
-    return order
+    return await lifecycle.order_for(user_id, order_id, OrderAction.SHIP, uow)
 
 
 async def start_document(user_id: int, order_id: int, uow: UnitOfWork) -> document.ShippingDraft:
