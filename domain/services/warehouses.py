@@ -232,7 +232,7 @@ async def register_warehouse(
         raise InvalidInput("warehouse.postcode_invalid", example="—")
     warehouse.submit(now)
     uow.warehouses.add(warehouse)
-    await uow.session.flush()
+    await uow.flush()
     uow.audit.record(
         at=now,
         actor_id=command.telegram_user_id,
@@ -435,7 +435,7 @@ async def warehouse_for_review(
     warehouse = await uow.warehouses.get(warehouse_id)
     if warehouse is None:
         raise NotFound("warehouse.not_found")
-    seller = await uow.session.get(Seller, warehouse.seller_id)
+    seller = await uow.sellers.get(warehouse.seller_id)
     assert seller is not None
     return warehouse, seller
 

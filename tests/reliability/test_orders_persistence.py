@@ -675,7 +675,8 @@ async def test_shipment_round_trip_and_tracking_number_reuse(uow_factory: UowFac
         assert await used("RB123456785GB", bobs)  # any seller's order counts
         assert not await used("RB123456785GB", first)  # its own order does not
         assert not await used("EB000717618HK", second)
-        assert [f.rule for f in await uow.shipments.recent_findings()] == ["declared_value_differs"]
+        found = await uow.shipments.recent_findings()
+        assert [row.finding.rule for row in found] == ["declared_value_differs"]
 
 
 async def test_logistics_settings_round_trip(uow_factory: UowFactory) -> None:

@@ -361,3 +361,40 @@ def test_the_service_import_rule_catches_aliases_and_names(tmp_path: Path) -> No
         "line 6: import domain.services.warehouses",
         "line 8: from domain.services.orders import lifecycle as rules",
     ]
+
+
+# ----- services reach the database through repositories -----
+
+
+def session_uses(path: Path) -> list[int]:
+    """Lines where a module touches something's `.session` (the unit of work's, mostly)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "session"
+    )
+
+
+def test_services_never_touch_the_session() -> None:
+    """Every query is a repository method; transaction control is `uow.flush()` and
+    `uow.savepoint()` (domain/unit_of_work.py)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in SERVICES.rglob("*.py")
+        for line in session_uses(path)
+    ]
+    assert offenders == []
+
+
+def test_the_session_rule_catches_a_query_and_a_flush(tmp_path: Path) -> None:
+    source = tmp_path / "service.py"
+    source.write_text(
+        "async def report(uow):\n"
+        "    rows = await uow.session.execute(query)\n"
+        "    await uow.flush()\n"
+        "    session = uow.orders\n"
+        "    await uow.session.flush()\n",
+        encoding="utf-8",
+    )
+    assert session_uses(source) == [2, 5]

@@ -32,5 +32,5 @@ async def issue_buyer_link(order: Order, uow: UnitOfWork) -> str:
             expires_at=now + BUYER_LINK_TTL,
         )
     )
-    await uow.session.flush()
+    await uow.flush()
     return token

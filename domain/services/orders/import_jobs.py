@@ -80,7 +80,7 @@ async def begin_import(user_id: int, file: FileToImport, uow: UnitOfWork) -> int
         if running.lease_until >= now:
             raise ConflictError("import.already_running", file_name=running.file_name)
         await _interrupt(running, uow)  # its process stopped without saying so
-        await uow.session.flush()
+        await uow.flush()
     job = OrderImport(
         seller_id=seller.id,
         actor_id=user_id,
@@ -100,7 +100,7 @@ async def begin_import(user_id: int, file: FileToImport, uow: UnitOfWork) -> int
     try:
         # A savepoint: another process starting an import for this seller at the same moment
         # loses on the unique index without spoiling the update's transaction.
-        async with uow.session.begin_nested():
+        async with uow.savepoint():
             await uow.order_imports.add(job)
     except IntegrityError:
         raise ConflictError("import.already_running", file_name=file.file_name) from None

@@ -89,7 +89,7 @@ async def create_order(command: NewOrder, uow: UnitOfWork) -> Order:
         raise ConflictError("orders.duplicate_number", number=order.number)
     try:
         # A savepoint: losing a race on the unique number must not spoil the transaction.
-        async with uow.session.begin_nested():
+        async with uow.savepoint():
             uow.orders.add(order)
     except IntegrityError:
         raise ConflictError("orders.duplicate_number", number=order.number) from None

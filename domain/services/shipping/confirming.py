@@ -240,7 +240,7 @@ async def confirm_document(
         status = "needs_acknowledgement"
     else:
         status = "shipped"
-    await uow.session.flush()
+    await uow.flush()
     uow.audit.record(
         at=now,
         actor_id=user_id,

@@ -4,11 +4,8 @@ currency, against the budget the seller's current policy allows for those orders
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from sqlalchemy import select
 
 from domain.logistics import ShippingMethod
 from domain.model import Order, Seller, Shipment
@@ -44,31 +41,13 @@ def month_start(now: datetime) -> datetime:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-async def _confirmed_since(
-    seller_id: int, since: datetime, until: datetime, uow: UnitOfWork
-) -> Sequence[tuple[Shipment, Order]]:
-    # A report query over two tables; it reads through the unit of work's session.
-    result = await uow.session.execute(
-        select(Shipment, Order)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(
-            Order.seller_id == seller_id,
-            Shipment.confirmed_at.is_not(None),
-            Shipment.confirmed_at >= since,
-            Shipment.confirmed_at <= until,
-        )
-        .order_by(Shipment.confirmed_at, Shipment.id)
-    )
-    return [(row[0], row[1]) for row in result.all()]
-
-
 async def month_to_date_costs(seller: Seller, now: datetime, uow: UnitOfWork) -> CostReport:
     """Logistics spend on documents confirmed this calendar month (UTC), by method and cost
     currency, against the budget the seller's current policy allows for those orders."""
     since = month_start(now)
     profile = await logistics_settings.profile_for(seller.id, uow)
     grouped: dict[tuple[str, str], list[tuple[Shipment, Order]]] = defaultdict(list)
-    for shipment, order in await _confirmed_since(seller.id, since, now, uow):
+    for shipment, order in await uow.shipments.confirmed_between(seller.id, since, now):
         if shipment.estimated_cost is None or shipment.cost_currency is None:
             continue
         grouped[(shipment.method, shipment.cost_currency)].append((shipment, order))
