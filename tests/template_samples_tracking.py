@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.services import buyers, shipments
+from domain.services import buyer_time_zones, buyers, shipments
 from domain.tracking import DeliveryEstimate, EstimateSource
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -104,6 +104,22 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
     "buyer.link_too_many": {},
     "buyer.link_sellers_own": {"order_number": "AE<1>"},
     "buyer.muted": {"muted": True, "order_number": "AE<1>"},
+    "buyer.time_zone": {
+        "view": buyer_time_zones.BuyerTimeZones(
+            orders=(
+                buyer_time_zones.OrderZone("AE<1>", "America/New_York", False),
+                buyer_time_zones.OrderZone("AE<2>", "Europe/Paris", False),
+            ),
+            offered=("America/New_York", "Europe/Paris"),
+            now=_NOW,
+        )
+    },
+    "buyer.time_zone_changed": {
+        "view": buyer_time_zones.BuyerTimeZones(
+            (buyer_time_zones.OrderZone("AE<1>", "Asia/Kolkata", True),), (), _NOW
+        )
+    },
+    "buyer.time_zone_unknown": {"text": "Atlantis"},
     "buyer_link.not_shipped": {"number": "AE<1>"},
     "buyer_link.too_late": {"number": "AE<1>"},
     "help.buyer": {},
