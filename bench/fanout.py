@@ -44,7 +44,7 @@ from bench.hostile_files import Chatters
 from bench.poll import create_database, drop_database
 from bot.app import create_application
 from bot.settings import Settings
-from domain.services.tracking_notices import BUYER_TEMPLATE, notice_params
+from domain.services import tracking_notices
 from domain.tracking import BuyerNotice, NoticeKind, SubStatus, TrackingEvent, TrackingStatus
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, EmulatorEvent
 
@@ -80,7 +80,7 @@ def _update_params(index: int) -> dict[str, Any]:
         "order_number": f"AE-{100000 + index}",
         "store_name": "Bench & Co",
         "time_zone": ZONES[index % len(ZONES)],
-        "notices": [notice_params(BuyerNotice(NoticeKind.CUSTOMS_HELD, event))],
+        "notices": [tracking_notices.notice_params(BuyerNotice(NoticeKind.CUSTOMS_HELD, event))],
         "estimate": {"earliest": "2026-12-01", "latest": "2026-12-04", "moved_days": 2},
     }
 
@@ -153,7 +153,7 @@ async def _run(
                     {
                         "dedupe_key": f"bench-fanout:{buyer}",
                         "chat_id": buyer,
-                        "template": BUYER_TEMPLATE,
+                        "template": tracking_notices.BUYER_TEMPLATE,
                         "params": _update_params(n),
                         "now": app.clock(),
                     }

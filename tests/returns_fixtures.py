@@ -12,8 +12,7 @@ from sqlalchemy import select
 from domain.model import NewEvidence, Order, ReturnCase, ReturnDeadline
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import EvidenceKind, Resolution, ReturnReason
-from domain.services import buyers
-from domain.services import returns as return_cases
+from domain.services import buyers, returns
 from domain.unit_of_work import UnitOfWork
 from tests.tracking_fixtures import Store, s10
 
@@ -59,8 +58,8 @@ async def open_damaged(
     """The buyer opens a "damaged in transit" case about the first line (by default asking half
     back); its id."""
     async with uow_factory() as uow:
-        case = await return_cases.open_case(
-            return_cases.OpenCase(
+        case = await returns.open_case(
+            returns.OpenCase(
                 user_id=bought.buyer_id,
                 order_id=bought.order_id,
                 items=[(bought.line_ids[0], quantity)],

@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from domain.model import ReturnCase, ReturnOffer
 from domain.returns.rules import FINAL_STATUSES, OPEN_STATUSES, Action, CaseStatus, Side
-from domain.services import returns
-from domain.services.warehouses import seller_of
+from domain.services import returns, warehouses
 from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 8
@@ -90,7 +89,7 @@ async def cases_for_seller(
     user_id: int, which: CaseFilter, uow: UnitOfWork, *, page: int = 0
 ) -> tuple[list[CaseSummary], int]:
     """A page of the caller's cases, most recently moved first, and how many the list holds."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     start = max(page, 0) * PAGE_SIZE
     if which is CaseFilter.CLOSED:
         found, total = await uow.returns.page_for_seller(

@@ -36,8 +36,7 @@ from domain.returns.rules import (
     ReturnReason,
     Side,
 )
-from domain.services import return_deadlines
-from domain.services.warehouses import seller_of
+from domain.services import return_deadlines, warehouses
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
@@ -110,7 +109,7 @@ async def policy_of(seller_id: int, uow: UnitOfWork) -> ReturnPolicy:
 
 async def save_policy(user_id: int, policy: ReturnPolicy, uow: UnitOfWork) -> ReturnPolicy:
     """The caller's store takes `policy` for cases opened from now on."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     stored = await uow.returns.policy_of(seller.id)
     values = policy.as_dict()
     if stored is None:

@@ -25,11 +25,7 @@ from domain.buyer_links import LINK_TTL_AFTER_DELIVERY
 from domain.errors import ConflictError
 from domain.model import BuyerSubscription, Order, OrderStatus, Shipment
 from domain.repositories import SellerContact
-from domain.services.tracking_notices import (
-    OutboxBatch,
-    buyer_zone,
-    queue_seller_alert,
-)
+from domain.services import tracking_notices
 from domain.tracking import (
     DeliveryEstimate,
     EstimateChange,
@@ -88,7 +84,7 @@ class _Context:
     subscriptions: dict[int, BuyerSubscription]
     sellers: dict[int, SellerContact]
     result: RecordResult
-    outbox: OutboxBatch
+    outbox: tracking_notices.OutboxBatch
     events: list[tuple[int, TrackingEvent]] = field(default_factory=list)
     # Orders that closed (delivered, returned): their buyer links expire.
     closed_orders: list[int] = field(default_factory=list)
@@ -121,7 +117,7 @@ def lane_estimate(
         shipment.confirmed_at,
         shipment.transit_min_days,
         shipment.transit_max_days,
-        tz=buyer_zone(subscription, order),
+        tz=tracking_notices.buyer_zone(subscription, order),
     )
 
 
@@ -153,7 +149,7 @@ async def record_updates(
         subscriptions=await uow.buyers.for_orders(orders),
         sellers=await uow.tracking.seller_contacts(o.seller_id for o in orders.values()),
         result=result,
-        outbox=OutboxBatch(uow.now()),
+        outbox=tracking_notices.OutboxBatch(uow.now()),
     )
     # Everything is decided in memory first, then written in a few statements for the whole
     # batch: a round trip per shipment is what made a pass over 100k shipments slow.
@@ -406,7 +402,7 @@ async def number_refused(
     if order is None:
         return False
     seller = (await uow.tracking.seller_contacts([order.seller_id]))[order.seller_id]
-    return await queue_seller_alert(
+    return await tracking_notices.queue_seller_alert(
         uow,
         dedupe_key=f"track-refused:{shipment.id}:{rejection.reason.value}",
         seller=seller,
@@ -449,7 +445,7 @@ async def sweep_silent_shipments(uow: UnitOfWork, rules: TrackingRules, *, limit
     queued = 0
     for shipment, alert, days in found:
         order = orders[shipment.order_id]
-        if await queue_seller_alert(
+        if await tracking_notices.queue_seller_alert(
             uow,
             dedupe_key=f"track-{alert}:{shipment.id}:{(shipment.last_event_at or now).date()}",
             seller=sellers[order.seller_id],

@@ -13,8 +13,7 @@ import pytest
 from domain.returns.deadlines import Firing
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, OfferStatus, Resolution, Side
-from domain.services import return_deadlines
-from domain.services import returns as return_cases
+from domain.services import return_deadlines, returns
 from notifications.return_deadlines import ReturnDeadlineJob
 from tests.conftest import FixedClock
 from tests.returns_fixtures import UowFactory, case_row, firings, open_damaged, shipped_to_buyer
@@ -74,7 +73,7 @@ async def test_an_answer_cancels_the_rest_and_starts_the_other_sides_clock(
     clock.advance(days=3)
     assert (await job.tick()).fired == 1  # the half-time reminder
     async with uow_factory() as uow:
-        await return_cases.counter_offer(
+        await returns.counter_offer(
             SELLER, case_id, Side.SELLER, OfferTerms(Resolution.REFUND_PARTIAL, Decimal("2")), uow
         )
         await uow.commit()

@@ -25,8 +25,7 @@ from domain.returns.rules import (
     Side,
 )
 from domain.returns.rules import Resolution as R
-from domain.services import return_views
-from domain.services import returns as return_cases
+from domain.services import return_views, returns
 from tests.conftest import FixedClock
 from tests.returns_fixtures import (
     UowFactory,
@@ -65,22 +64,22 @@ async def test_a_negotiation_from_request_to_resolution(
     assert alert.params["answer_by"] == (clock.now + timedelta(days=5)).isoformat()
 
     async with uow_factory() as uow:
-        await return_cases.counter_offer(
+        await returns.counter_offer(
             SELLER, case_id, Side.SELLER, OfferTerms(R.REFUND_PARTIAL, Decimal("2.10")), uow
         )
         await uow.commit()
     clock.advance(hours=1)
     async with uow_factory() as uow:
-        await return_cases.counter_offer(
+        await returns.counter_offer(
             BUYER, case_id, Side.BUYER, OfferTerms(R.REFUND_PARTIAL, Decimal("3.50")), uow
         )
         await uow.commit()
     clock.advance(hours=1)
     async with uow_factory() as uow:
-        await return_cases.accept_offer(SELLER, case_id, Side.SELLER, uow)
+        await returns.accept_offer(SELLER, case_id, Side.SELLER, uow)
         await uow.commit()
     async with uow_factory() as uow:
-        await return_cases.record_refund(SELLER, case_id, "3.50", "SEPA-77", uow)
+        await returns.record_refund(SELLER, case_id, "3.50", "SEPA-77", uow)
         await uow.commit()
 
     case = await case_row(uow_factory, case_id)
@@ -141,18 +140,18 @@ async def test_nobody_acts_on_a_case_that_is_not_theirs(uow_factory: UowFactory)
 
     attempts = [
         # The buyer of order A, on order B's case: read, post, offer, withdraw, escalate.
-        lambda uow, case: return_cases.case_for(BUYER, case, Side.BUYER, uow),
-        lambda uow, case: return_cases.post_message(
+        lambda uow, case: returns.case_for(BUYER, case, Side.BUYER, uow),
+        lambda uow, case: returns.post_message(
             BUYER, case, Side.BUYER, MessageKind.TEXT, "hi", None, uow
         ),
-        lambda uow, case: return_cases.withdraw(BUYER, case, uow),
-        lambda uow, case: return_cases.escalate(BUYER, case, Side.BUYER, uow),
+        lambda uow, case: returns.withdraw(BUYER, case, uow),
+        lambda uow, case: returns.escalate(BUYER, case, Side.BUYER, uow),
         # Another store's seller.
-        lambda uow, case: return_cases.accept_offer(OTHER_SELLER, case, Side.SELLER, uow),
-        lambda uow, case: return_cases.decline_case(OTHER_SELLER, case, "No way", uow),
+        lambda uow, case: returns.accept_offer(OTHER_SELLER, case, Side.SELLER, uow),
+        lambda uow, case: returns.decline_case(OTHER_SELLER, case, "No way", uow),
         # The right buyer claiming to be the seller, and the seller claiming to be the buyer.
-        lambda uow, case: return_cases.accept_offer(OTHER_BUYER, case, Side.SELLER, uow),
-        lambda uow, case: return_cases.withdraw(SELLER, case, uow),
+        lambda uow, case: returns.accept_offer(OTHER_BUYER, case, Side.SELLER, uow),
+        lambda uow, case: returns.withdraw(SELLER, case, uow),
     ]
     for attempt in attempts:
         for target in (case_b, missing):
@@ -165,8 +164,8 @@ async def test_nobody_acts_on_a_case_that_is_not_theirs(uow_factory: UowFactory)
     for user in (BUYER, SELLER, STRANGER):
         async with uow_factory() as uow:
             with pytest.raises(NotFound) as refused:
-                await return_cases.open_case(
-                    return_cases.OpenCase(
+                await returns.open_case(
+                    returns.OpenCase(
                         user, order_b.order_id, [(order_b.line_ids[1], 1)], "changed_mind",
                         OfferTerms(R.REFUND_FULL),
                     ),
@@ -176,8 +175,8 @@ async def test_nobody_acts_on_a_case_that_is_not_theirs(uow_factory: UowFactory)
     assert (await case_row(uow_factory, case_b)).status == CaseStatus.REQUESTED
     # The rightful sides can.
     async with uow_factory() as uow:
-        await return_cases.case_for(OTHER_BUYER, case_b, Side.BUYER, uow)
-        await return_cases.case_for(SELLER, case_b, Side.SELLER, uow)
+        await returns.case_for(OTHER_BUYER, case_b, Side.BUYER, uow)
+        await returns.case_for(SELLER, case_b, Side.SELLER, uow)
     assert order_a.order_id != order_b.order_id
 
 
@@ -190,8 +189,8 @@ async def test_one_open_case_per_order_line(uow_factory: UowFactory) -> None:
     assert refused.value.key == "returns.line_has_open_case"
     # Another line of the same order is free.
     async with uow_factory() as uow:
-        await return_cases.open_case(
-            return_cases.OpenCase(
+        await returns.open_case(
+            returns.OpenCase(
                 BUYER, bought.order_id, [(bought.line_ids[1], 1)], "changed_mind",
                 OfferTerms(R.REFUND_FULL),
             ),
@@ -200,12 +199,12 @@ async def test_one_open_case_per_order_line(uow_factory: UowFactory) -> None:
         await uow.commit()
     # Withdrawn, the line is free again; once settled, what was settled cannot be asked twice.
     async with uow_factory() as uow:
-        await return_cases.withdraw(BUYER, first, uow)
+        await returns.withdraw(BUYER, first, uow)
         await uow.commit()
     again = await open_damaged(uow_factory, bought, quantity=1)
     async with uow_factory() as uow:
-        await return_cases.accept_offer(SELLER, again, Side.SELLER, uow)
-        await return_cases.record_refund(SELLER, again, "3.50", None, uow)
+        await returns.accept_offer(SELLER, again, Side.SELLER, uow)
+        await returns.record_refund(SELLER, again, "3.50", None, uow)
         await uow.commit()
     with pytest.raises(InvalidInput) as too_many:
         await open_damaged(uow_factory, bought, quantity=2)
@@ -222,17 +221,17 @@ async def test_a_return_for_refund_ships_back_and_is_received(
     case_id = await open_damaged(uow_factory, bought, OfferTerms(R.RETURN_AND_REFUND))
     async with uow_factory() as uow:
         with pytest.raises(InvalidInput) as refused:
-            await return_cases.accept_offer(SELLER, case_id, Side.SELLER, uow)
+            await returns.accept_offer(SELLER, case_id, Side.SELLER, uow)
         assert refused.value.key == "returns.warehouse_required"
     # Only one of the seller's own verified warehouses takes returns.
     async with uow_factory() as uow:
         with pytest.raises(InvalidInput) as refused:
-            await return_cases.accept_offer(
+            await returns.accept_offer(
                 SELLER, case_id, Side.SELLER, uow, warehouse_id=other_store.warehouse_id
             )
         assert refused.value.key == "returns.warehouse_invalid"
     async with uow_factory() as uow:
-        await return_cases.accept_offer(
+        await returns.accept_offer(
             SELLER, case_id, Side.SELLER, uow, warehouse_id=store.warehouse_id
         )
         await uow.commit()
@@ -253,17 +252,15 @@ async def test_a_return_for_refund_ships_back_and_is_received(
     bad_check_digit = s10("RR", 30_000_001)[:-3] + "0CN"
     async with uow_factory() as uow:
         with pytest.raises(InvalidInput):
-            await return_cases.record_return_tracking(BUYER, case_id, bad_check_digit, None, uow)
+            await returns.record_return_tracking(BUYER, case_id, bad_check_digit, None, uow)
     async with uow_factory() as uow:
-        await return_cases.record_return_tracking(
+        await returns.record_return_tracking(
             BUYER, case_id, s10("RR", 30_000_001, "FR").lower(), None, uow
         )
         await uow.commit()
     async with uow_factory() as uow:
-        await return_cases.confirm_receipt(
-            SELLER, case_id, "Box dented, item fine", [photo(9)], uow
-        )
-        await return_cases.record_refund(SELLER, case_id, "7.00", None, uow)
+        await returns.confirm_receipt(SELLER, case_id, "Box dented, item fine", [photo(9)], uow)
+        await returns.record_refund(SELLER, case_id, "7.00", None, uow)
         await uow.commit()
     case = await case_row(uow_factory, case_id)
     assert case.status == CaseStatus.RESOLVED
@@ -278,13 +275,13 @@ async def test_the_sellers_policy_decides_window_and_postage(
     store = await _store(uow_factory)
     bought = await shipped_to_buyer(uow_factory, store, "AE-P", BUYER, 20_000_041)
     async with uow_factory() as uow:
-        await return_cases.save_policy(SELLER, ReturnPolicy(window_days=7), uow)
+        await returns.save_policy(SELLER, ReturnPolicy(window_days=7), uow)
         order = await uow.orders.get(bought.order_id)
         assert order is not None
         order.mark_delivered(clock.now)
         await uow.commit()
     async with uow_factory() as uow:
-        assert (await return_cases.policy_of(store.seller_id, uow)).window_days == 7
+        assert (await returns.policy_of(store.seller_id, uow)).window_days == 7
     clock.advance(days=8)
     case_id = await open_damaged(uow_factory, bought, OfferTerms(R.RETURN_AND_REFUND))
     assert (await case_row(uow_factory, case_id)).out_of_policy == [OutOfPolicy.WINDOW.value]
@@ -297,7 +294,7 @@ async def test_messages_are_masked_and_found_by_their_copies(uow_factory: UowFac
     bought = await shipped_to_buyer(uow_factory, store, "AE-612345678", BUYER, 20_000_051)
     case_id = await open_damaged(uow_factory, bought)
     async with uow_factory() as uow:
-        message = await return_cases.post_message(
+        message = await returns.post_message(
             BUYER,
             case_id,
             Side.BUYER,
@@ -317,7 +314,7 @@ async def test_messages_are_masked_and_found_by_their_copies(uow_factory: UowFac
         assert found.text == "Order AE-612345678: call me on [•••] or [•••]"
         assert found.masked == ["phone", "email"]
         assert await uow.returns.message_by_copy(BUYER, 55) is None
-        listed = await return_cases.messages_of(SELLER, case_id, Side.SELLER, uow)
+        listed = await returns.messages_of(SELLER, case_id, Side.SELLER, uow)
         assert [m.id for m in listed] == [message_id]
 
 
@@ -332,11 +329,11 @@ async def test_the_sellers_lists(uow_factory: UowFactory, clock: FixedClock) -> 
         cases.append(await open_damaged(uow_factory, bought))
         clock.advance(minutes=1)
     async with uow_factory() as uow:
-        await return_cases.counter_offer(
+        await returns.counter_offer(
             SELLER, cases[1], Side.SELLER, OfferTerms(R.REFUND_PARTIAL, Decimal("1")), uow
         )
-        await return_cases.accept_offer(SELLER, cases[2], Side.SELLER, uow)
-        await return_cases.record_refund(SELLER, cases[2], "3.50", None, uow)
+        await returns.accept_offer(SELLER, cases[2], Side.SELLER, uow)
+        await returns.record_refund(SELLER, cases[2], "3.50", None, uow)
         await uow.commit()
 
     async def ids(which: return_views.CaseFilter) -> tuple[list[int], int]:
@@ -369,11 +366,11 @@ async def test_escalation_freezes_the_case_and_its_deadlines(uow_factory: UowFac
     bought = await shipped_to_buyer(uow_factory, store, "AE-E", BUYER, 20_000_071)
     case_id = await open_damaged(uow_factory, bought)
     async with uow_factory() as uow:
-        await return_cases.escalate(BUYER, case_id, Side.BUYER, uow)
+        await returns.escalate(BUYER, case_id, Side.BUYER, uow)
         await uow.commit()
     async with uow_factory() as uow:
         with pytest.raises(ConflictError):
-            await return_cases.accept_offer(SELLER, case_id, Side.SELLER, uow)
+            await returns.accept_offer(SELLER, case_id, Side.SELLER, uow)
         assert [c.id for c in await uow.returns.escalated(limit=10)] == [case_id]
     case = await case_row(uow_factory, case_id)
     assert (case.status, case.escalated_by, case.status_before_escalation) == (
@@ -387,25 +384,25 @@ async def test_escalation_freezes_the_case_and_its_deadlines(uow_factory: UowFac
 async def test_a_buyer_who_erases_their_data_leaves_no_trace_in_return_cases(
     uow_factory: UowFactory, engine: AsyncEngine
 ) -> None:
-    from domain.services.erasure import erase_user_data
+    from domain.services import erasure
     from tests.personal_data_search import search_tables
 
     store = await _store(uow_factory)
     bought = await shipped_to_buyer(uow_factory, store, "AE-X", BUYER, 20_000_081)
     case_id = await open_damaged(uow_factory, bought)
     async with uow_factory() as uow:
-        message = await return_cases.post_message(
+        message = await returns.post_message(
             BUYER, case_id, Side.BUYER, MessageKind.TEXT, "Quokka-sighting at my door", None, uow
         )
         message.copies.append(
             ReturnMessageCopy(side=Side.BUYER, chat_id=BUYER, telegram_message_id=9, original=True)
         )
-        await return_cases.counter_offer(
+        await returns.counter_offer(
             SELLER, case_id, Side.SELLER, OfferTerms(R.REFUND_PARTIAL, Decimal("1")), uow
         )
         await uow.commit()
     async with uow_factory() as uow:
-        assert await erase_user_data(BUYER, uow) == []
+        assert await erasure.erase_user_data(BUYER, uow) == []
         await uow.commit()
 
     traces, rows_read = await search_tables(
@@ -431,8 +428,8 @@ async def test_two_cases_racing_for_one_line_leave_exactly_one(uow_factory: UowF
     async def open_one() -> str:
         async with uow_factory() as uow:
             try:
-                await return_cases.open_case(
-                    return_cases.OpenCase(
+                await returns.open_case(
+                    returns.OpenCase(
                         BUYER, bought.order_id, [(bought.line_ids[1], 1)],
                         ReturnReason.CHANGED_MIND, OfferTerms(R.REFUND_FULL),
                     ),
@@ -465,9 +462,9 @@ async def test_two_sides_ending_a_case_at_once_exactly_one_wins(
         async with uow_factory() as uow:
             try:
                 if side is Side.SELLER:
-                    await return_cases.decline_case(SELLER, case_id, "Worn and washed", uow)
+                    await returns.decline_case(SELLER, case_id, "Worn and washed", uow)
                 else:
-                    await return_cases.withdraw(BUYER, case_id, uow)
+                    await returns.withdraw(BUYER, case_id, uow)
                 await asyncio.sleep(0.05)  # hold the lock while the other side tries
                 await uow.commit()
             except ConflictError as refused:
