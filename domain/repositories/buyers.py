@@ -15,16 +15,19 @@ from domain.model import (
     BuyerSubscription,
     Order,
 )
+from domain.repositories.known_rows import KnownRows
 
 
 class BuyerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     # ----- subscriptions -----
 
     def add(self, subscription: BuyerSubscription) -> None:
         self.session.add(subscription)
+        self._known.subscribed.pop(subscription.buyer_user_id, None)
 
     async def for_order(self, order_id: int) -> BuyerSubscription | None:
         result = await self.session.execute(
@@ -104,6 +107,7 @@ class BuyerRepository:
         result = await self.session.execute(
             delete(BuyerSubscription).where(BuyerSubscription.buyer_user_id == user_id)
         )
+        self._known.subscribed[user_id] = False
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     # ----- links -----
@@ -163,7 +167,10 @@ class BuyerRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def has_subscriptions(self, user_id: int) -> bool:
+        if user_id in self._known.subscribed:
+            return self._known.subscribed[user_id]
         found = await self.session.scalar(
             select(BuyerSubscription.id).where(BuyerSubscription.buyer_user_id == user_id).limit(1)
         )
+        self._known.subscribed[user_id] = found is not None
         return found is not None

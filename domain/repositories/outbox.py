@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,19 @@ from domain.model import (
     Notification,
     NotificationStatus,
 )
+from domain.repositories.known_rows import KnownRows
 from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxBacklog:
+    """What the outbox still has to send: rows due now (pending or being sent), since when the
+    oldest of them is due, rows held for later (quiet hours, backoff), and rows given up."""
+
+    due: int
+    oldest_due_at: datetime | None
+    deferred: int
+    dead: int
 
 
 class NotificationRepository:
@@ -196,6 +209,27 @@ class NotificationRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def backlog(self, now: datetime) -> OutboxBacklog:
+        """The outbox's depth, for the metrics (reads only, through the status index)."""
+        open_statuses = [NotificationStatus.PENDING, NotificationStatus.SENDING]
+        due_count, oldest = (
+            await self.session.execute(
+                select(func.count(), func.min(Notification.next_attempt_at)).where(
+                    Notification.status.in_(open_statuses), Notification.next_attempt_at <= now
+                )
+            )
+        ).one()
+        deferred = await self.session.scalar(
+            select(func.count()).where(
+                Notification.status == NotificationStatus.PENDING,
+                Notification.next_attempt_at > now,
+            )
+        )
+        dead = await self.session.scalar(
+            select(func.count()).where(Notification.status == NotificationStatus.DEAD)
+        )
+        return OutboxBacklog(int(due_count), oldest, int(deferred or 0), int(dead or 0))
+
     async def prune_finished(self, older_than: datetime, limit: int) -> int:
         """Delete up to `limit` rows the outbox is done with: sent before `older_than`, or
         dead or paused (never to be sent as they are) and written before it."""
@@ -219,11 +253,15 @@ class NotificationRepository:
 
 
 class BlockedRecipientRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     async def is_blocked(self, chat_id: int) -> bool:
-        return await self.session.get(BlockedRecipient, chat_id) is not None
+        if chat_id not in self._known.blocked:
+            found = await self.session.get(BlockedRecipient, chat_id)
+            self._known.blocked[chat_id] = found is not None
+        return self._known.blocked[chat_id]
 
     async def block(self, chat_id: int, reason: str, now: datetime) -> None:
         statement = insert_ignoring_conflicts(
@@ -232,9 +270,13 @@ class BlockedRecipientRepository:
             {"chat_id": chat_id, "blocked_at": now, "reason": reason[:200]},
         )
         await self.session.execute(statement)
+        self._known.blocked[chat_id] = True
 
     async def unblock(self, chat_id: int) -> bool:
+        if self._known.blocked.get(chat_id) is False:
+            return False  # known not to be there: no statement
         result = await self.session.execute(
             delete(BlockedRecipient).where(BlockedRecipient.chat_id == chat_id)
         )
+        self._known.blocked[chat_id] = False
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -332,7 +332,9 @@ async def test_redis_interactive_replies_go_before_a_fan_out(redis_pair: Any) ->
     await fan_out
     total = time.monotonic() - started
 
-    assert reply_wait < 0.2, reply_wait  # not behind the 1.3 s of fan-out still queued
+    # Not behind the 1.3 s of fan-out still queued (the margin is for a loaded machine: real
+    # time, not the virtual clock of the tests above, since two Redis clients are involved).
+    assert reply_wait < 0.7, reply_wait
     assert total >= 31 / 20 - 0.1  # the global rate held for both
 
 
