@@ -46,7 +46,7 @@ async def _buttons(app: Application, user: User, data: str) -> list[str]:
     """The callback data of the buttons on the one message the press answered with."""
     session = app.bot.session
     assert isinstance(session, RecordingSession)
-    session.requests.clear()
+    session.exchanges.clear()
     await app.dispatcher.feed_update(app.bot, _press(user, data))
     await app.replies.drain()
     (card,) = [r for r in session.requests if isinstance(r, SendMessage)]
