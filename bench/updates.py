@@ -52,7 +52,8 @@ from bench.baseline_bots import BaselineBot
 from bench.update_load import LoadPlan, LoadResult, serve
 from bot.app import create_application
 from bot.settings import Settings
-from domain.services import orders, sellers
+from domain.services import sellers
+from domain.services.orders import intake
 from domain.unit_of_work import UnitOfWork
 from sandbox.emulator import DEFAULT_TOKEN
 
@@ -122,15 +123,15 @@ async def seed_sellers(uow_factory: Callable[[], UnitOfWork], users: int) -> Non
             ship_by = uow.now() + timedelta(days=10)
             for k in range(ORDERS_PER_SELLER):
                 uow.orders.add(
-                    orders.build_order(
-                        orders.NewOrder(
+                    intake.build_order(
+                        intake.NewOrder(
                             seller_id=seller.id,
                             number=f"BN{n:04d}-{k:03d}",
                             ship_to_country="US",
                             ship_to_postcode="10001",
                             currency="USD",
                             ship_by=ship_by,
-                            lines=[orders.NewOrderLine("Phone case", 2, "4.50", "SKU-1")],
+                            lines=[intake.NewOrderLine("Phone case", 2, "4.50", "SKU-1")],
                         ),
                         uow.now(),
                     )

@@ -24,6 +24,8 @@ from bot import database
 from bot.commands import command_menus
 from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
+from bot.log_context import LogContextMiddleware
+from bot.metrics import Metrics
 from bot.middlewares import (
     ConversationContextMiddleware,
     ErrorMiddleware,
@@ -53,6 +55,7 @@ from notifications.rate_limits import (
     RedisRateLimiter,
 )
 from notifications.reminders import send_due_reminders
+from notifications.return_deadlines import ReturnDeadlineJob, return_deadline_rules
 from notifications.sender import Sender
 from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
@@ -83,10 +86,13 @@ class Application:
     order_imports: OrderImportRunner
     file_steps: FileSteps
     redis: Redis | None = None
+    # Set in webhook mode, which serves them at /metrics.
+    metrics: Metrics | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
-    async def start(self, *, set_commands: bool = True) -> None:
-        """Start background work (outbox, scheduler) and polling; return at once."""
+    async def start(self, *, set_commands: bool = True, polling: bool = True) -> None:
+        """Start background work (outbox, scheduler) and, unless the updates come by webhook,
+        polling; return at once."""
         # Fills aiogram's cache of the bot's own user (deep links need the username), so no
         # handler ever asks Telegram for it while holding a transaction.
         await self.bot.me()
@@ -102,7 +108,8 @@ class Application:
         gc.freeze()
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
-        self._tasks.append(asyncio.create_task(self.poller.run()))
+        if polling:
+            self._tasks.append(asyncio.create_task(self.poller.run()))
 
     async def wait(self) -> None:
         await asyncio.gather(*self._tasks)
@@ -148,10 +155,14 @@ async def create_application(
     clock: Clock = utcnow,
     migrate: bool = True,
     tracking_provider: TrackingProvider | None = None,
+    metrics: Metrics | None = None,
 ) -> Application:
     """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests);
-    `tracking_provider` replaces the configured one (tests, the sandbox's simulator)."""
-    engine = database.create_engine(settings.effective_database_url)
+    `tracking_provider` replaces the configured one (tests, the sandbox's simulator);
+    `metrics`, when given, is fed by the sender, the tracking provider and the poller."""
+    engine = database.create_engine(
+        settings.effective_database_url, connect_timeout=settings.connect_timeout_seconds
+    )
     if migrate:
         await database.upgrade(engine)
     session_factory = database.create_session_factory(engine)
@@ -162,7 +173,17 @@ async def create_application(
     if secret is None:
         raise ValueError("a bot token is needed (or run the sandbox)")
     bot = make_bot(settings, secret, api_base)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    # Timeouts on every Redis call: a Redis that stops answering fails the update (the user is
+    # told to try again) instead of hanging it, and every user behind it, for ever.
+    redis = (
+        Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=settings.connect_timeout_seconds,
+            socket_timeout=settings.connect_timeout_seconds,
+        )
+        if settings.redis_url
+        else None
+    )
     limits = RateLimits(
         global_per_second=settings.send_global_rate_per_second,
         chat_interval=settings.send_private_chat_interval_seconds,
@@ -172,7 +193,7 @@ async def create_application(
     limiter: RateLimiter = (
         RedisRateLimiter(redis, limits) if redis else InProcessRateLimiter(limits)
     )
-    sender = Sender(bot, limiter)
+    sender = Sender(metrics.telegram_client(bot) if metrics else bot, limiter)
     replies = ReplyQueue(sender)
 
     outbox_holder: dict[str, OutboxDispatcher] = {}
@@ -222,6 +243,7 @@ async def create_application(
         operator_ids=settings.operator_ids,
         parcel_photo_min_order_value=settings.parcel_photo_min_order_value,
         outbox_retention_days=settings.outbox_retention_days,
+        return_deadlines=return_deadline_rules(settings),
     )
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
@@ -232,6 +254,8 @@ async def create_application(
     file_steps = FileSteps(bot, files, uow_factory, renderer, replies, storage, isolation)
     dispatcher["order_imports"] = order_imports
     dispatcher["file_steps"] = file_steps
+    # Outermost, so even the flood throttle's lines name the update.
+    dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.outer_middleware(
         ThrottleMiddleware(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
@@ -303,16 +327,42 @@ async def create_application(
         ),
         clock=clock,
     )
+    if metrics is not None:
+        provider = metrics.tracking_provider(provider)
+        # Reading the quota costs no quota; once an hour keeps far below 3 requests/s.
+        scheduler.add_job(
+            metrics.refresh_quota,
+            "interval",
+            hours=1,
+            args=[provider],
+            id="tracking_quota_metrics",
+            coalesce=True,
+            max_instances=1,
+            # At start-up too, however long the start takes.
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+        )
     tracking = TrackingPoller(uow_factory, provider, rules=tracking_rules(settings), clock=clock)
     for job in tracking_jobs(tracking, uow_factory, settings):
+        function = job.function
+        if metrics is not None and job.name == "tracking_tick":
+            function = metrics.timed_poll_pass(function)
         scheduler.add_job(
-            job.function,
+            function,
             "interval",
             seconds=job.every_seconds,
             id=job.name,
             coalesce=True,
             max_instances=1,
         )
+    scheduler.add_job(
+        ReturnDeadlineJob(uow_factory, return_deadline_rules(settings)).tick,
+        "interval",
+        minutes=1,
+        id="return_deadlines",
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         order_imports.sweep,
         "interval",
@@ -339,4 +389,5 @@ async def create_application(
         order_imports=order_imports,
         file_steps=file_steps,
         redis=redis,
+        metrics=metrics,
     )

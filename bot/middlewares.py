@@ -27,6 +27,7 @@ from aiogram.types import TelegramObject, Update, User
 from redis.asyncio import Redis
 
 from bot.fsm_storage import SqlStorage, current_unit_of_work
+from bot.metrics import UpdateOutcome, note_update_outcome
 from bot.replies import ReplyQueue
 from domain.errors import DomainError
 from domain.locales import locale_from_telegram
@@ -127,6 +128,7 @@ class ThrottleMiddleware(BaseMiddleware):
         if await self._counter.hit(user.id) <= self._max_updates:
             return await handler(event, data)
         log.info("flood: dropped an update from user %s", user.id)
+        note_update_outcome(UpdateOutcome.THROTTLED)
         if await self._counter.may_warn(user.id):
             # No database here on purpose: a flood must not reach the database at all.
             locale = locale_from_telegram(user.language_code) or self._default_locale
@@ -184,6 +186,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             try:
                 if not await uow.processed_updates.claim(event.update_id, uow.now()):
                     log.info("update %s was already processed; skipped", event.update_id)
+                    note_update_outcome(UpdateOutcome.DUPLICATE)
                     return UNHANDLED
                 await self._load_sender(uow, data)
                 data["uow"] = uow
@@ -243,6 +246,7 @@ class ErrorMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         except DomainError as error:
+            note_update_outcome(UpdateOutcome.REJECTED)
             await self._answer(event, data, error.key, alert=True, **error.params)
             return None
         except Exception:
@@ -250,6 +254,7 @@ class ErrorMiddleware(BaseMiddleware):
             log.exception(
                 "incident %s while handling update %s", incident, getattr(event, "update_id", "?")
             )
+            note_update_outcome(UpdateOutcome.ERROR)
             await self._answer(event, data, "errors.unexpected", alert=False, incident_id=incident)
             return None
 

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
-from domain.services.compliance_review import FindingView
-from domain.services.erasure import ErasureBlocker
+from domain.services import compliance_review, erasure
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WAREHOUSE = Warehouse(
@@ -66,7 +65,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "conversation.use_buttons": {},
     "countries.choices": {},
     "countries.not_found": {"query": "<script>"},
-    "erasure.blocked": {"blockers": [ErasureBlocker(key="common.cancel", count=2)]},
+    "erasure.blocked": {"blockers": [erasure.ErasureBlocker(key="common.cancel", count=2)]},
     "erasure.confirm": {},
     "erasure.done": {},
     "erasure.kept": {},
@@ -113,7 +112,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "review.findings": {
         "entries": [
             {
-                "finding": FindingView(
+                "finding": compliance_review.FindingView(
                     created_at=_NOW,
                     store_name="Shop <1>",
                     order_number="AE<1>",
@@ -161,6 +160,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.summary": {
         "data": FORM,
         "documents": [("Business licence", "licence <1>.pdf")],
+        "capabilities": ["Shipping"],
+    },
+    # The part the warehouse card, its review card and the summary include.
+    "warehouse.details": {
+        "kind": "overseas",
+        "country": "DE",
+        "street": "Lagerstraße 5 & <Co>",
+        "city": "Berlin",
+        "region": None,
+        "postcode": "10117",
+        "contact": "Hans <Müller>",
+        "phone": "+49301234567",
         "capabilities": ["Shipping"],
     },
     "warehouse.submitted": {"name": "Berlin <hub>"},
@@ -215,10 +226,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
 def _merge_feature_samples() -> None:
     """Each feature keeps its samples in its own module, next to this one."""
     from tests.template_samples_orders import ORDER_SAMPLES
+    from tests.template_samples_returns import RETURN_SAMPLES
     from tests.template_samples_shipping import SHIPPING_SAMPLES
     from tests.template_samples_tracking import TRACKING_SAMPLES
 
     SAMPLES.update(ORDER_SAMPLES)
+    SAMPLES.update(RETURN_SAMPLES)
     SAMPLES.update(SHIPPING_SAMPLES)
     SAMPLES.update(TRACKING_SAMPLES)
 

@@ -64,6 +64,16 @@ class BuyerRepository:
         )
         return [(row[0], row[1]) for row in result.all()], total
 
+    async def all_of(self, user_id: int) -> list[tuple[BuyerSubscription, Order]]:
+        """Every subscription of the buyer with its order, newest order first."""
+        result = await self.session.execute(
+            select(BuyerSubscription, Order)
+            .join(Order, Order.id == BuyerSubscription.order_id)
+            .where(BuyerSubscription.buyer_user_id == user_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+        )
+        return [(row[0], row[1]) for row in result.all()]
+
     async def mute_all(self, user_id: int) -> int:
         result = await self.session.execute(
             update(BuyerSubscription)
@@ -113,11 +123,17 @@ class BuyerRepository:
 
     async def expire_links(self, order_id: int, at: datetime) -> None:
         """Links of the order stop working at `at` at the latest."""
-        await self.session.execute(
-            update(BuyerLink)
-            .where(BuyerLink.order_id == order_id, BuyerLink.expires_at > at)
-            .values(expires_at=at)
-        )
+        await self.expire_links_of([order_id], at)
+
+    async def expire_links_of(self, order_ids: Iterable[int], at: datetime) -> None:
+        """Links of these orders stop working at `at` at the latest (one statement)."""
+        ids = sorted(set(order_ids))
+        if ids:
+            await self.session.execute(
+                update(BuyerLink)
+                .where(BuyerLink.order_id.in_(ids), BuyerLink.expires_at > at)
+                .values(expires_at=at)
+            )
 
     async def unbind_links(self, user_id: int) -> int:
         result = await self.session.execute(

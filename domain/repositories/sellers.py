@@ -63,6 +63,9 @@ class SellerRepository:
         self.session.add(seller)
         self._known.sellers_by_user[seller.telegram_user_id] = seller
 
+    async def get(self, seller_id: int) -> Seller | None:
+        return await self.session.get(Seller, seller_id)
+
     async def by_telegram_user(self, user_id: int) -> Seller | None:
         if user_id in self._known.sellers_by_user:
             return self._known.sellers_by_user[user_id]

@@ -21,8 +21,8 @@ from aiogram.types import CallbackQuery, Message, User
 from domain.countries import find_countries
 from domain.errors import InvalidInput
 from domain.model import Order, OrderSource
-from domain.services import orders as service
-from domain.services.warehouses import seller_of
+from domain.services import warehouses
+from domain.services.orders import cleaning, intake
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice
 from handlers.keyboards import country_buttons, navigation_row
@@ -73,12 +73,12 @@ def _navigation(step: State) -> list[Button]:
     return navigation_row(_form(NewOrderAction.CANCEL), back)
 
 
-def _lines(data: dict[str, Any]) -> list[service.NewOrderLine]:
-    return [service.NewOrderLine(**line) for line in data.get("lines", [])]
+def _lines(data: dict[str, Any]) -> list[intake.NewOrderLine]:
+    return [intake.NewOrderLine(**line) for line in data.get("lines", [])]
 
 
-def _command(data: dict[str, Any], actor_id: int | None = None) -> service.NewOrder:
-    return service.NewOrder(
+def _command(data: dict[str, Any], actor_id: int | None = None) -> intake.NewOrder:
+    return intake.NewOrder(
         seller_id=data["seller_id"],
         number=data["number"],
         ship_to_country=data["country"],
@@ -117,7 +117,7 @@ def _prompt(step: State, data: dict[str, Any], responder: Responder, uow: UnitOf
     elif step == N.sku:
         responder.reply("orders.ask_sku", keyboard=[skip, navigation])
     elif step == N.quantity:
-        responder.reply("orders.ask_quantity", max=service.MAX_QUANTITY, keyboard=[navigation])
+        responder.reply("orders.ask_quantity", max=cleaning.MAX_QUANTITY, keyboard=[navigation])
     elif step == N.unit_price:
         responder.reply("orders.ask_unit_price", currency=data["currency"], keyboard=[navigation])
     elif step == N.more_lines:
@@ -145,7 +145,7 @@ def _prompt(step: State, data: dict[str, Any], responder: Responder, uow: UnitOf
         ]
         responder.reply("orders.ask_ship_by", keyboard=[days[:3], days[3:], navigation])
     else:
-        _summary(service.build_order(_command(data), uow.now()), responder)
+        _summary(intake.build_order(_command(data), uow.now()), responder)
 
 
 def _summary(order: Order, responder: Responder) -> None:
@@ -188,7 +188,7 @@ async def _current(state: FSMContext) -> State:
 
 async def begin(user_id: int, state: FSMContext, uow: UnitOfWork, responder: Responder) -> None:
     """Start the conversation (from /neworder); only a registered seller enters orders."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     await state.set_state(N.number)
     await state.set_data({"seller_id": seller.id, "lines": [], "line": {}})
     responder.reply("orders.new_order_intro")
@@ -243,14 +243,14 @@ async def number_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
     assert message.text is not None
-    number = service.clean_order_number(message.text)
+    number = cleaning.clean_order_number(message.text)
     await _advance(state, responder, uow, N.number, number=number)
 
 
 async def _accept_country(
     raw: str, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
-    country = service.clean_country(raw)
+    country = cleaning.clean_country(raw)
     data = await state.get_data()
     changes: dict[str, Any] = {"country": country}
     if data.get("country") not in (None, country):
@@ -285,7 +285,7 @@ async def postcode_answer(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    postcode = service.clean_postcode(data["country"], message.text)
+    postcode = cleaning.clean_postcode(data["country"], message.text)
     await _advance(state, responder, uow, N.postcode, postcode=postcode)
 
 
@@ -294,18 +294,18 @@ async def postcode_skipped(
 ) -> None:
     data = await state.get_data()
     # Refused where the country has postcodes: the service says so with an example.
-    postcode = service.clean_postcode(data["country"], None)
+    postcode = cleaning.clean_postcode(data["country"], None)
     await _advance(state, responder, uow, N.postcode, postcode=postcode)
 
 
 async def _accept_currency(
     raw: str, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
-    currency = service.clean_currency(raw)
+    currency = cleaning.clean_currency(raw)
     data = await state.get_data()
     for line in data.get("lines", []):
         # Prices already entered must still fit the new currency (JPY has no cents).
-        service.clean_unit_price(line["unit_price"], currency)
+        cleaning.clean_unit_price(line["unit_price"], currency)
     await _advance(state, responder, uow, N.currency, currency=currency)
 
 
@@ -330,7 +330,7 @@ async def product_name_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
     assert message.text is not None
-    name = service.clean_product_name(message.text)
+    name = cleaning.clean_product_name(message.text)
     await _advance(state, responder, uow, N.product_name, line={"product_name": name})
 
 
@@ -343,7 +343,7 @@ async def sku_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
     assert message.text is not None
-    line = await _update_line(state, sku=service.clean_sku(message.text))
+    line = await _update_line(state, sku=cleaning.clean_sku(message.text))
     await _advance(state, responder, uow, N.sku, line=line)
 
 
@@ -358,7 +358,7 @@ async def quantity_answer(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
     assert message.text is not None
-    line = await _update_line(state, quantity=service.clean_quantity(message.text))
+    line = await _update_line(state, quantity=cleaning.clean_quantity(message.text))
     await _advance(state, responder, uow, N.quantity, line=line)
 
 
@@ -367,7 +367,7 @@ async def unit_price_answer(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    price = service.clean_unit_price(message.text, data["currency"])
+    price = cleaning.clean_unit_price(message.text, data["currency"])
     line = {**data.get("line", {}), "unit_price": str(price)}
     lines = [*data.get("lines", []), line]
     await _advance(state, responder, uow, N.unit_price, lines=lines, line={})
@@ -377,8 +377,8 @@ async def add_line(
     query: CallbackQuery, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
     data = await state.get_data()
-    if len(data.get("lines", [])) >= service.MAX_LINES:
-        raise InvalidInput("orders.too_many_lines", max=service.MAX_LINES)
+    if len(data.get("lines", [])) >= cleaning.MAX_LINES:
+        raise InvalidInput("orders.too_many_lines", max=cleaning.MAX_LINES)
     await state.set_state(N.product_name)
     _prompt(N.product_name, data, responder, uow)
 
@@ -402,7 +402,7 @@ async def ship_by_pressed(
     if callback_data.value not in {str(n) for n in SHIP_BY_DAYS}:
         raise InvalidInput("errors.invalid_choice")
     day = uow.now().date() + timedelta(days=int(callback_data.value))
-    ship_by = service.clean_ship_by(day, uow.now())
+    ship_by = cleaning.clean_ship_by(day, uow.now())
     await _advance(state, responder, uow, N.ship_by, ship_by=ship_by.isoformat())
 
 
@@ -410,7 +410,7 @@ async def ship_by_typed(
     message: Message, state: FSMContext, uow: UnitOfWork, responder: Responder
 ) -> None:
     assert message.text is not None
-    ship_by = service.clean_ship_by(message.text, uow.now())
+    ship_by = cleaning.clean_ship_by(message.text, uow.now())
     await _advance(state, responder, uow, N.ship_by, ship_by=ship_by.isoformat())
 
 
@@ -440,7 +440,7 @@ async def create(
     responder: Responder,
 ) -> None:
     data = await state.get_data()
-    order = await service.create_order(_command(data, actor_id=event_from_user.id), uow)
+    order = await intake.create_order(_command(data, actor_id=event_from_user.id), uow)
     await state.clear()
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)

@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, Message, User
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
-from domain.services import warehouses as service
+from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
 from handlers.config import HandlerConfig
@@ -79,8 +79,8 @@ def _navigation(step: State) -> list[Button]:
     return navigation_row(_form(WarehouseFormAction.CANCEL), back)
 
 
-def _documents(data: dict[str, Any]) -> list[service.UploadedDocument]:
-    return [service.UploadedDocument.from_data(d) for d in data.get("documents", [])]
+def _documents(data: dict[str, Any]) -> list[warehouses.UploadedDocument]:
+    return [warehouses.UploadedDocument.from_data(d) for d in data.get("documents", [])]
 
 
 def _missing(data: dict[str, Any]) -> list[str]:
@@ -125,7 +125,7 @@ def _prompt(step: State, data: dict[str, Any], responder: Responder) -> None:
             keyboard=[*countries, navigation],
         )
     elif step in (W.region, W.postcode):
-        optional = step == W.region or not service.postcode_required(data["country"])
+        optional = step == W.region or not warehouses.postcode_required(data["country"])
         skip: Keyboard = (
             [[Button(label="warehouse.skip", callback=_form(WarehouseFormAction.SKIP))]]
             if optional
@@ -208,7 +208,7 @@ def _prompt_documents(data: dict[str, Any], responder: Responder, navigation: li
         "warehouse.ask_document",
         document=responder.label(f"document.{kind}"),
         uploaded=uploaded,
-        max_mb=service.MAX_DOCUMENT_BYTES // 2**20,
+        max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20,
         keyboard=[navigation],
     )
 
@@ -301,7 +301,7 @@ async def kind_chosen(
 
 async def _accept_country(code: str, state: FSMContext, responder: Responder) -> None:
     data = await state.get_data()
-    country = service.check_country(WarehouseKind(data["kind"]), code, data["home_country"])
+    country = warehouses.check_country(WarehouseKind(data["kind"]), code, data["home_country"])
     changes: dict[str, Any] = {"country": country}
     if data.get("country") not in (None, country):
         changes["documents"] = [
@@ -324,11 +324,11 @@ async def country_typed(message: Message, state: FSMContext, responder: Responde
 
 
 TEXT_FIELDS = {
-    W.name.state: ("name", service.clean_name),
-    W.street.state: ("street", service.clean_street),
-    W.city.state: ("city", service.clean_city),
-    W.region.state: ("region", service.clean_region),
-    W.contact_name.state: ("contact_name", service.clean_contact_name),
+    W.name.state: ("name", warehouses.clean_name),
+    W.street.state: ("street", warehouses.clean_street),
+    W.city.state: ("city", warehouses.clean_city),
+    W.region.state: ("region", warehouses.clean_region),
+    W.contact_name.state: ("contact_name", warehouses.clean_contact_name),
 }
 
 
@@ -342,14 +342,14 @@ async def text_answer(message: Message, state: FSMContext, responder: Responder)
 async def postcode_answer(message: Message, state: FSMContext, responder: Responder) -> None:
     assert message.text is not None
     data = await state.get_data()
-    postcode = service.clean_postcode(data["country"], message.text)
+    postcode = warehouses.clean_postcode(data["country"], message.text)
     await _advance(state, responder, W.postcode, postcode=postcode)
 
 
 async def skipped(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     step = await _current(state)
     data = await state.get_data()
-    if step == W.postcode and service.postcode_required(data["country"]):
+    if step == W.postcode and warehouses.postcode_required(data["country"]):
         raise InvalidInput("warehouse.postcode_invalid", example="—")
     await _advance(state, responder, step, **{"region" if step == W.region else "postcode": None})
 
@@ -358,7 +358,7 @@ async def phone_answer(message: Message, state: FSMContext, responder: Responder
     assert message.text is not None
     data = await state.get_data()
     await _advance(
-        state, responder, W.phone, phone=service.clean_phone(message.text, data["country"])
+        state, responder, W.phone, phone=warehouses.clean_phone(message.text, data["country"])
     )
 
 
@@ -366,9 +366,8 @@ async def capability_toggled(
     query: CallbackQuery, callback_data: WarehouseForm, state: FSMContext, responder: Responder
 ) -> None:
     data = await state.get_data()
-    chosen = set(data.get("capabilities", []))
-    chosen ^= {callback_data.value}
-    service.check_capabilities(
+    chosen = set(data.get("capabilities", [])) ^ {callback_data.value}
+    warehouses.check_capabilities(
         WarehouseKind(data["kind"]), sorted(chosen) or [Capability.SHIPPING.value]
     )
     data = await state.update_data(capabilities=sorted(chosen))
@@ -377,7 +376,8 @@ async def capability_toggled(
 
 async def capabilities_done(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     data = await state.get_data()
-    chosen = service.check_capabilities(WarehouseKind(data["kind"]), data.get("capabilities", []))
+    kind = WarehouseKind(data["kind"])
+    chosen = warehouses.check_capabilities(kind, data.get("capabilities", []))
     await _advance(state, responder, W.capabilities, capabilities=chosen)
 
 
@@ -390,12 +390,12 @@ async def document_kind_chosen(
     _prompt_documents(data, responder, _navigation(W.documents))
 
 
-def uploaded_document(message: Message, kind: DocumentKind) -> service.UploadedDocument:
+def uploaded_document(message: Message, kind: DocumentKind) -> warehouses.UploadedDocument:
     """Read a document or photo message; the type and size are checked before anything is kept."""
     if message.photo:
         photo = message.photo[-1]  # the largest size Telegram made
-        service.check_document("photo.jpg", "image/jpeg", photo.file_size)
-        return service.UploadedDocument(
+        warehouses.check_document("photo.jpg", "image/jpeg", photo.file_size)
+        return warehouses.UploadedDocument(
             kind=kind,
             telegram_file_id=photo.file_id,
             file_unique_id=photo.file_unique_id,
@@ -406,8 +406,8 @@ def uploaded_document(message: Message, kind: DocumentKind) -> service.UploadedD
         )
     document = message.document
     assert document is not None
-    service.check_document(document.file_name, document.mime_type, document.file_size)
-    return service.UploadedDocument(
+    warehouses.check_document(document.file_name, document.mime_type, document.file_size)
+    return warehouses.UploadedDocument(
         kind=kind,
         telegram_file_id=document.file_id,
         file_unique_id=document.file_unique_id,
@@ -429,8 +429,8 @@ async def document_uploaded(message: Message, state: FSMContext, responder: Resp
     else:
         kind = DocumentKind.OTHER
     documents = data.get("documents", [])
-    if len(documents) >= service.MAX_DOCUMENTS:
-        raise InvalidInput("warehouse.too_many_documents", max=service.MAX_DOCUMENTS)
+    if len(documents) >= warehouses.MAX_DOCUMENTS:
+        raise InvalidInput("warehouse.too_many_documents", max=warehouses.MAX_DOCUMENTS)
     document = uploaded_document(message, kind)
     data = await state.update_data(documents=[*documents, document.to_data()], document_kind=None)
     responder.reply(
@@ -468,8 +468,8 @@ async def submit(
     config: HandlerConfig,
 ) -> None:
     data = await state.get_data()
-    warehouse = await service.register_warehouse(
-        service.RegisterWarehouse(
+    warehouse = await warehouses.register_warehouse(
+        warehouses.RegisterWarehouse(
             telegram_user_id=event_from_user.id,
             kind=WarehouseKind(data["kind"]),
             name=data["name"],
@@ -500,7 +500,7 @@ async def expecting_text(message: Message, responder: Responder) -> None:
 
 
 async def expecting_document(message: Message, responder: Responder) -> None:
-    responder.reply("warehouse.expecting_document", max_mb=service.MAX_DOCUMENT_BYTES // 2**20)
+    responder.reply("warehouse.expecting_document", max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20)
 
 
 async def expecting_button(message: Message, state: FSMContext, responder: Responder) -> None:

@@ -18,7 +18,7 @@ from aiogram.types import Chat, Message, MessageEntity, Update, User
 from sqlalchemy import event
 
 from bot.app import Application
-from domain.services.sellers import RegisterSeller, register_seller
+from domain.services import sellers
 from tests.handlers.conftest import RecordingSession
 
 _ids = itertools.count(50_000)
@@ -86,7 +86,7 @@ async def test_help_from_a_known_user_costs_two_statements_in_one_transaction(
 
 async def test_help_from_a_seller_reads_the_seller_once(handler_app: Application) -> None:
     async with handler_app.uow_factory() as uow:
-        await register_seller(RegisterSeller(8102, "Lotus Store", "CN", "en"), uow)
+        await sellers.register_seller(sellers.RegisterSeller(8102, "Lotus Store", "CN", "en"), uow)
         await uow.commit()
     await _help(handler_app, 8102)  # notes Telegram's language, which registration had not
 
