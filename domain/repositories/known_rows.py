@@ -13,9 +13,11 @@ objects it refers to.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import BigInteger, exists, literal, select
+from sqlalchemy import BigInteger, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
@@ -45,29 +47,41 @@ class KnownRows:
         self.subscribed.clear()
 
 
+@functools.cache
+def _sender_statement(with_state: bool) -> Select[Any]:
+    """Built once: constructing this statement cost more CPU than running it."""
+    sender = select(bindparam("sender_id", type_=BigInteger).label("id")).subquery("sender")
+    subscribed = (
+        exists().where(BuyerSubscription.buyer_user_id == sender.c.id).correlate(sender)
+    ).label("subscribed")
+    columns: list[Any] = [TelegramUser, Seller, BlockedRecipient.chat_id, subscribed]
+    if with_state:
+        columns.append(ConversationState)
+    statement = (
+        select(*columns)
+        .select_from(sender)
+        .outerjoin(TelegramUser, TelegramUser.id == sender.c.id)
+        .outerjoin(Seller, Seller.telegram_user_id == sender.c.id)
+        .outerjoin(BlockedRecipient, BlockedRecipient.chat_id == sender.c.id)
+    )
+    if with_state:
+        statement = statement.outerjoin(
+            ConversationState, ConversationState.key == bindparam("state_key")
+        )
+    return statement
+
+
 async def load_sender(
     session: AsyncSession, known: KnownRows, user_id: int, state_key: str | None
 ) -> ConversationState | None:
     """Read the sender's user row, seller row, conversation state (when `state_key` is given),
     whether they blocked the bot and whether they follow an order, in one statement; remember
     all of it in `known`. Returns the conversation state row."""
-    sender = select(literal(user_id, BigInteger).label("id")).subquery("sender")
-    subscribed = (
-        exists().where(BuyerSubscription.buyer_user_id == sender.c.id).correlate(sender)
-    ).label("subscribed")
-    columns: list[object] = [TelegramUser, Seller, BlockedRecipient.chat_id, subscribed]
-    if state_key is not None:
-        columns.append(ConversationState)
-    statement = (
-        select(*columns)  # type: ignore[call-overload]
-        .select_from(sender)
-        .outerjoin(TelegramUser, TelegramUser.id == sender.c.id)
-        .outerjoin(Seller, Seller.telegram_user_id == sender.c.id)
-        .outerjoin(BlockedRecipient, BlockedRecipient.chat_id == sender.c.id)
-    )
-    if state_key is not None:
-        statement = statement.outerjoin(ConversationState, ConversationState.key == state_key)
-    row = (await session.execute(statement)).one()
+    with_state = state_key is not None
+    params: dict[str, Any] = {"sender_id": user_id}
+    if with_state:
+        params["state_key"] = state_key
+    row = (await session.execute(_sender_statement(with_state), params)).one()
     known.users[user_id] = row[0]
     known.sellers_by_user[user_id] = row[1]
     # A private chat's id is its user's id: the chat the outbox would have paused.
