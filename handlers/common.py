@@ -23,6 +23,7 @@ from handlers.callbacks import (
     WarehouseMenuAction,
 )
 from handlers.config import HandlerConfig
+from handlers.conversations import resume
 from handlers.keyboards import language_keyboard
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
@@ -46,7 +47,14 @@ async def start(
     config: HandlerConfig,
 ) -> None:
     if await state.get_state() is not None and (
-        await registration.resume(state, responder)
+        await resume(
+            [registration.CONVERSATION],
+            user_id=event_from_user.id,
+            state=state,
+            uow=uow,
+            responder=responder,
+            config=config,
+        )
         or await warehouse_registration.resume(state, responder)
         or await new_order.resume(state, uow, responder)
     ):

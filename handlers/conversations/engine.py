@@ -1,0 +1,464 @@
+"""The conversation engine: every multi-step conversation (store registration, a warehouse, a
+new order, a shipping document) runs on it, declared once as data.
+
+A `Conversation` is a list of `Step`s over a domain draft (`domain.drafts`), which owns the
+rules: which answers are valid, which steps apply, what a change resets. The engine gives each
+conversation forward, back, edit from the summary, cancel, resume (after a restart and from
+/start) and the navigation row; a step says what it asks and how its answer changes the draft.
+
+Nothing here sends a message: prompts are queued on the update's `Responder`, which sends them
+only after the commit (docs/architecture-notes.md). That is why the engine is ours and not
+aiogram's Scenes or aiogram-dialog, which send messages themselves.
+
+The FSM holds `{"draft": <the draft's data>, "editing": <edit target or None>, "scratch":
+{...}}`; the scratch is what one step remembers between two updates (the line being edited,
+the warnings shown) and is dropped whenever the conversation moves to another step.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from domain.errors import InvalidInput
+from domain.unit_of_work import UnitOfWork
+from handlers.config import HandlerConfig
+from handlers.keyboards import navigation_row
+from handlers.responder import Button, Keyboard, Responder
+
+
+class Draft(Protocol):
+    """A domain draft: immutable, JSON-safe through `to_data` (and a `from_data` class method)."""
+
+    def to_data(self) -> dict[str, Any]: ...
+
+
+DraftT = TypeVar("DraftT", bound=Draft)
+
+
+class Move(enum.Enum):
+    """What the engine's own buttons do."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    EDIT = "edit"
+
+
+class Expect(enum.Enum):
+    """What a step waits for; anything else gets the matching reminder."""
+
+    TEXT = "text"  # other messages: "send text"
+    BUTTONS = "buttons"  # any message: "use the buttons", and the step is asked again
+    FILE = "file"  # other messages: the step's `reminder`
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The conversation's own callback data for the engine's buttons, and how to read it back.
+
+    Each conversation keeps its callback data format (buttons already in chats stay valid).
+    """
+
+    callback: type[CallbackData]
+    pack: Callable[[Move, str], CallbackData]
+    # The engine move a press of `callback` means, with its value; None: a step's own button.
+    read: Callable[[Any], tuple[Move, str] | None]
+
+
+# What a step's handlers receive: the turn, the draft as stored, and the answer.
+Answer = Callable[["Turn[DraftT]", DraftT, Any], Awaitable[None]]
+Ask = Callable[["Turn[DraftT]", DraftT], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class Press(Generic[DraftT]):
+    """A button of a step: the callback filter that recognises it and what it does."""
+
+    filter: Any
+    handle: Answer[DraftT]
+
+
+@dataclass(frozen=True)
+class Step(Generic[DraftT]):
+    """One question of a conversation.
+
+    It asks with `prompt` (a template, its `params` and the `keyboard` above the navigation
+    row) or, for a step that asks in several ways, with `ask`. A typed answer goes through
+    `parse` (the domain parser: a new draft, or a domain error the user reads) and the
+    conversation moves on; `on_text`, `on_file` and `presses` are for answers that do more.
+    """
+
+    name: str
+    prompt: str | None = None
+    params: Callable[[Turn[DraftT], DraftT], Mapping[str, Any]] | None = None
+    keyboard: Callable[[Turn[DraftT], DraftT], Keyboard] | None = None
+    ask: Ask[DraftT] | None = None
+    parse: Callable[[DraftT, str], DraftT] | None = None
+    on_text: Answer[DraftT] | None = None
+    on_file: Answer[DraftT] | None = None
+    file_filter: Any = None
+    presses: Sequence[Press[DraftT]] = ()
+    expects: Expect = Expect.TEXT
+    reminder: str | None = None
+    reminder_params: Mapping[str, Any] = field(default_factory=dict)
+    # Whether the step applies to this draft; a step that does not is passed both ways.
+    applies: Callable[[Turn[DraftT], DraftT], Awaitable[bool]] | None = None
+    # Where Back goes from here when it is not the previous step: (step, draft) or None.
+    back: Callable[[DraftT], tuple[str, DraftT] | None] | None = None
+
+
+@dataclass(frozen=True)
+class Conversation(Generic[DraftT]):
+    """A conversation declared as data. Its last step is the summary the edits start from."""
+
+    name: str  # how the user is told which conversation a stale button belongs to
+    state_group: str  # the FSM state names are "<state_group>:<step>"
+    steps: Sequence[Step[DraftT]]
+    draft: Callable[[dict[str, Any]], DraftT]  # the draft's `from_data`
+    controls: Controls
+    # Summary edit target -> the steps it revisits; the summary comes back after the last.
+    edits: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # What choosing an edit target resets on the draft (e.g. the lines are entered again).
+    on_edit: Callable[[DraftT, str], DraftT] | None = None
+    states: type[StatesGroup] = field(init=False)
+
+    def __post_init__(self) -> None:
+        group = type(
+            self.state_group,
+            (StatesGroup,),
+            {"__module__": __name__, **{step.name: State() for step in self.steps}},
+        )
+        object.__setattr__(self, "states", group)
+
+    # ----- declaration helpers -----
+    @property
+    def summary(self) -> str:
+        return self.steps[-1].name
+
+    def step(self, name: str) -> Step[DraftT]:
+        return next(step for step in self.steps if step.name == name)
+
+    def state(self, name: str) -> State:
+        state: State = getattr(self.states, name)
+        return state
+
+    def step_of(self, raw_state: str | None) -> Step[DraftT] | None:
+        prefix = f"{self.state_group}:"
+        if raw_state is None or not raw_state.startswith(prefix):
+            return None
+        name = raw_state.removeprefix(prefix)
+        return next((step for step in self.steps if step.name == name), None)
+
+    def button(self, move: Move, value: str = "") -> CallbackData:
+        return self.controls.pack(move, value)
+
+    def navigation(self, step: str) -> list[Button]:
+        """Back (not on the first step) and Cancel."""
+        back = None if step == self.steps[0].name else self.button(Move.BACK)
+        return navigation_row(self.button(Move.CANCEL), back)
+
+    # ----- entry points -----
+    def turn(
+        self,
+        *,
+        user_id: int,
+        state: FSMContext,
+        uow: UnitOfWork,
+        responder: Responder,
+        config: HandlerConfig | None = None,
+        message_id: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Turn[DraftT]:
+        return Turn(self, user_id, state, uow, responder, config, message_id, dict(extra or {}))
+
+    def register(self, router: Router) -> None:
+        """Add the conversation's handlers to `router`, navigation first, reminders last."""
+        router.callback_query.register(
+            self._wrap(_navigate, with_draft=False),
+            StateFilter(self.states),
+            self.controls.callback.filter(),
+        )
+        for step in self.steps:
+            state = self.state(step.name)
+            for press in step.presses:
+                router.callback_query.register(self._wrap(press.handle), state, press.filter)
+            if step.parse is not None or step.on_text is not None:
+                router.message.register(self._wrap(_text_answer), state, F.text)
+            if step.on_file is not None:
+                router.message.register(self._wrap(step.on_file), state, step.file_filter)
+            router.message.register(self._wrap(_remind, with_draft=False), state)
+
+    def _wrap(
+        self, handle: Answer[DraftT], *, with_draft: bool = True
+    ) -> Callable[..., Awaitable[None]]:
+        """An aiogram handler that opens the turn and gives `handle` the draft and the answer.
+
+        Navigation and reminders work without a readable draft (Cancel always works).
+        """
+
+        async def handler(event: TelegramObject, **data: Any) -> None:
+            message_id = None
+            if isinstance(event, CallbackQuery) and event.message is not None:
+                message_id = event.message.message_id
+            turn = self.turn(
+                user_id=data["event_from_user"].id,
+                state=data["state"],
+                uow=data["uow"],
+                responder=data["responder"],
+                config=data.get("config"),
+                message_id=message_id,
+                extra=data,
+            )
+            await turn.load()
+            payload = data.get("callback_data", event)
+            draft: Any = await turn.draft() if with_draft else None
+            await handle(turn, draft, payload)
+
+        return handler
+
+
+async def resume(
+    conversations: Sequence[Conversation[Any]],
+    *,
+    user_id: int,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig | None = None,
+) -> bool:
+    """Ask again where the user left off (after /start); False outside these conversations."""
+    for conversation in conversations:
+        turn = conversation.turn(
+            user_id=user_id, state=state, uow=uow, responder=responder, config=config
+        )
+        if await turn.load():
+            responder.reply("conversation.resumed")
+            await turn.ask()
+            return True
+    return False
+
+
+class Turn(Generic[DraftT]):
+    """One update inside a conversation: what the step handlers use to read and move it."""
+
+    def __init__(
+        self,
+        conversation: Conversation[DraftT],
+        user_id: int,
+        state: FSMContext,
+        uow: UnitOfWork,
+        responder: Responder,
+        config: HandlerConfig | None,
+        message_id: int | None,
+        extra: dict[str, Any],
+    ) -> None:
+        self.conversation = conversation
+        self.user_id = user_id
+        self.state = state
+        self.uow = uow
+        self.responder = responder
+        self._config = config
+        self.message_id = message_id  # the message whose button was pressed, if any
+        self.extra = extra  # everything aiogram passed the handler (e.g. the bot)
+        self._step: Step[DraftT] | None = None
+        self._data: dict[str, Any] = {}
+
+    @property
+    def config(self) -> HandlerConfig:
+        assert self._config is not None, "this conversation needs the handlers' configuration"
+        return self._config
+
+    @property
+    def step(self) -> Step[DraftT]:
+        assert self._step is not None
+        return self._step
+
+    async def load(self) -> bool:
+        """Read the stored state; False when the user is not in this conversation."""
+        self._step = self.conversation.step_of(await self.state.get_state())
+        self._data = await self.state.get_data()
+        return self._step is not None
+
+    async def draft(self) -> DraftT:
+        if "draft" not in self._data:
+            # A state without its draft: the data was lost (or never written by this engine).
+            raise InvalidInput(
+                "errors.stale_button_in_conversation", conversation=self.conversation.name
+            )
+        return self.conversation.draft(self._data["draft"])
+
+    @property
+    def editing(self) -> str | None:
+        value = self._data.get("editing")
+        return value if isinstance(value, str) else None
+
+    def scratch(self, key: str) -> Any:
+        return self._data.get("scratch", {}).get(key)
+
+    @property
+    def navigation(self) -> list[Button]:
+        return self.conversation.navigation(self.step.name)
+
+    # ----- moving -----
+    async def begin(self, draft: DraftT) -> None:
+        """Start the conversation with `draft` (anything stored before is dropped)."""
+        await self.state.set_data({})
+        self._data = {}
+        await self._enter(self.conversation.steps[0].name, draft, editing=None)
+
+    async def save(self, draft: DraftT, **scratch: Any) -> None:
+        """Keep `draft` (and what this step remembers) without moving."""
+        self._data = {
+            **self._data,
+            "draft": draft.to_data(),
+            "scratch": {**self._data.get("scratch", {}), **scratch},
+        }
+        await self.state.set_data(self._data)
+
+    async def stay(self, draft: DraftT) -> None:
+        """Keep `draft` and ask the current step again (a toggle, a partial answer)."""
+        await self.save(draft)
+        await self.ask()
+
+    async def advance(self, draft: DraftT) -> None:
+        """The current step is answered: keep `draft`, ask the next step that applies.
+
+        During an edit from the summary, the next step of the edit's group, then the summary.
+        """
+        steps = [step.name for step in self.conversation.steps]
+        group = self.conversation.edits.get(self.editing or "")
+        current = self.step.name
+        editing = self.editing
+        if group and current in group and current != group[-1]:
+            candidates = [*group[group.index(current) + 1 :], self.conversation.summary]
+        elif group:
+            candidates, editing = [self.conversation.summary], None
+        else:
+            candidates = steps[steps.index(current) + 1 :]
+        for name in candidates:
+            if name == self.conversation.summary or await self._applies(name, draft):
+                if name == self.conversation.summary:
+                    editing = None
+                await self._enter(name, draft, editing=editing)
+                return
+
+    async def go(self, name: str, draft: DraftT | None = None) -> None:
+        """Move to step `name` (keeping the edit under way), e.g. "add another line"."""
+        await self._enter(name, draft or await self.draft(), editing=self.editing)
+
+    async def back(self) -> None:
+        draft = await self.draft()
+        special = self.step.back(draft) if self.step.back is not None else None
+        if special is not None:
+            name, draft = special
+        else:
+            steps = [step.name for step in self.conversation.steps]
+            index = steps.index(self.step.name)
+            name = steps[0]
+            for earlier in reversed(steps[:index]):
+                if await self._applies(earlier, draft):
+                    name = earlier
+                    break
+        await self._enter(name, draft, editing=None)
+
+    async def edit(self, target: str) -> None:
+        """From the summary: revisit the steps of `target`, then come back to the summary."""
+        group = self.conversation.edits.get(target)
+        if group is None or self.step.name != self.conversation.summary:
+            raise InvalidInput("errors.invalid_choice")
+        draft = await self.draft()
+        if self.conversation.on_edit is not None:
+            draft = self.conversation.on_edit(draft, target)
+        await self._enter(group[0], draft, editing=target)
+
+    async def finish(self) -> None:
+        """The conversation is over (done or cancelled): forget it, take the buttons away."""
+        await self.state.clear()
+        self._data = {}
+        if self.message_id is not None:
+            self.responder.remove_buttons(self.message_id)
+
+    async def cancel(self) -> None:
+        await self.finish()
+        self.responder.reply("cancel.done")
+
+    # ----- asking -----
+    async def ask(self) -> None:
+        """Ask the current step's question, with the navigation row."""
+        step = self.step
+        draft = await self.draft()
+        if step.ask is not None:
+            result = step.ask(self, draft)
+            if inspect.isawaitable(result):
+                await result
+            return
+        assert step.prompt is not None, f"step {step.name} neither asks nor has a prompt"
+        params = step.params(self, draft) if step.params is not None else {}
+        above = step.keyboard(self, draft) if step.keyboard is not None else []
+        self.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
+
+    async def remind(self) -> None:
+        """The user sent something the step does not take: say what it takes."""
+        step = self.step
+        if step.expects == Expect.BUTTONS:
+            self.responder.reply("conversation.use_buttons")
+            await self.ask()
+        elif step.expects == Expect.FILE and step.reminder is not None:
+            self.responder.reply(step.reminder, **step.reminder_params)
+        else:
+            self.responder.reply("conversation.expecting_text")
+
+    # ----- internals -----
+    async def _applies(self, name: str, draft: DraftT) -> bool:
+        step = self.conversation.step(name)
+        return step.applies is None or await step.applies(self, draft)
+
+    async def _enter(self, name: str, draft: DraftT, *, editing: str | None) -> None:
+        self._step = self.conversation.step(name)
+        self._data = {"draft": draft.to_data(), "editing": editing, "scratch": {}}
+        await self.state.set_state(self.conversation.state(name))
+        await self.state.set_data(self._data)
+        await self.ask()
+
+
+# ----- the handlers every conversation has -----
+
+
+async def _navigate(turn: Turn[Any], draft: Any, callback_data: CallbackData) -> None:
+    move = turn.conversation.controls.read(callback_data)
+    if move is None:
+        raise SkipHandler  # a step's own button: its handler comes next
+    action, value = move
+    if action == Move.CANCEL:
+        await turn.cancel()
+    elif action == Move.BACK:
+        await turn.back()
+    elif turn.step.name == turn.conversation.summary:
+        await turn.edit(value)
+    else:
+        raise SkipHandler  # an edit button outside the summary is stale
+
+
+async def _text_answer(turn: Turn[Any], draft: Any, message: Message) -> None:
+    assert message.text is not None
+    step = turn.step
+    if step.on_text is not None:
+        await step.on_text(turn, draft, message.text)
+        return
+    assert step.parse is not None
+    await turn.advance(step.parse(draft, message.text))
+
+
+async def _remind(turn: Turn[Any], draft: Any, message: Message) -> None:
+    await turn.remind()
