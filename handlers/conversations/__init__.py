@@ -1,4 +1,5 @@
-"""The conversation engine (`engine`): conversations declared as data on one set of handlers."""
+"""The conversation engine: conversations declared as data (`engine`) on one set of handlers
+(`routing`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from handlers.conversations.engine import (
     Press,
     Step,
     Turn,
-    resume,
 )
+from handlers.conversations.routing import register, resume
 
-__all__ = ["Controls", "Conversation", "Expect", "Move", "Press", "Step", "Turn", "resume"]
+__all__ = [
+    "Controls",
+    "Conversation",
+    "Expect",
+    "Move",
+    "Press",
+    "Step",
+    "Turn",
+    "register",
+    "resume",
+]

@@ -23,13 +23,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from aiogram import F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from domain.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
@@ -168,86 +164,6 @@ class Conversation(Generic[DraftT]):
         back = None if step == self.steps[0].name else self.button(Move.BACK)
         return navigation_row(self.button(Move.CANCEL), back)
 
-    # ----- entry points -----
-    def turn(
-        self,
-        *,
-        user_id: int,
-        state: FSMContext,
-        uow: UnitOfWork,
-        responder: Responder,
-        config: HandlerConfig | None = None,
-        message_id: int | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> Turn[DraftT]:
-        return Turn(self, user_id, state, uow, responder, config, message_id, dict(extra or {}))
-
-    def register(self, router: Router) -> None:
-        """Add the conversation's handlers to `router`, navigation first, reminders last."""
-        router.callback_query.register(
-            self._wrap(_navigate, with_draft=False),
-            StateFilter(self.states),
-            self.controls.callback.filter(),
-        )
-        for step in self.steps:
-            state = self.state(step.name)
-            for press in step.presses:
-                router.callback_query.register(self._wrap(press.handle), state, press.filter)
-            if step.parse is not None or step.on_text is not None:
-                router.message.register(self._wrap(_text_answer), state, F.text)
-            if step.on_file is not None:
-                router.message.register(self._wrap(step.on_file), state, step.file_filter)
-            router.message.register(self._wrap(_remind, with_draft=False), state)
-
-    def _wrap(
-        self, handle: Answer[DraftT], *, with_draft: bool = True
-    ) -> Callable[..., Awaitable[None]]:
-        """An aiogram handler that opens the turn and gives `handle` the draft and the answer.
-
-        Navigation and reminders work without a readable draft (Cancel always works).
-        """
-
-        async def handler(event: TelegramObject, **data: Any) -> None:
-            message_id = None
-            if isinstance(event, CallbackQuery) and event.message is not None:
-                message_id = event.message.message_id
-            turn = self.turn(
-                user_id=data["event_from_user"].id,
-                state=data["state"],
-                uow=data["uow"],
-                responder=data["responder"],
-                config=data.get("config"),
-                message_id=message_id,
-                extra=data,
-            )
-            await turn.load()
-            payload = data.get("callback_data", event)
-            draft: Any = await turn.draft() if with_draft else None
-            await handle(turn, draft, payload)
-
-        return handler
-
-
-async def resume(
-    conversations: Sequence[Conversation[Any]],
-    *,
-    user_id: int,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig | None = None,
-) -> bool:
-    """Ask again where the user left off (after /start); False outside these conversations."""
-    for conversation in conversations:
-        turn = conversation.turn(
-            user_id=user_id, state=state, uow=uow, responder=responder, config=config
-        )
-        if await turn.load():
-            responder.reply("conversation.resumed")
-            await turn.ask()
-            return True
-    return False
-
 
 class Turn(Generic[DraftT]):
     """One update inside a conversation: what the step handlers use to read and move it."""
@@ -255,13 +171,14 @@ class Turn(Generic[DraftT]):
     def __init__(
         self,
         conversation: Conversation[DraftT],
+        *,
         user_id: int,
         state: FSMContext,
         uow: UnitOfWork,
         responder: Responder,
-        config: HandlerConfig | None,
-        message_id: int | None,
-        extra: dict[str, Any],
+        config: HandlerConfig | None = None,
+        message_id: int | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.conversation = conversation
         self.user_id = user_id
@@ -270,7 +187,7 @@ class Turn(Generic[DraftT]):
         self.responder = responder
         self._config = config
         self.message_id = message_id  # the message whose button was pressed, if any
-        self.extra = extra  # everything aiogram passed the handler (e.g. the bot)
+        self.extra = extra or {}  # everything aiogram passed the handler (e.g. the bot)
         self._step: Step[DraftT] | None = None
         self._data: dict[str, Any] = {}
 
@@ -408,17 +325,6 @@ class Turn(Generic[DraftT]):
         above = step.keyboard(self, draft) if step.keyboard is not None else []
         self.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
 
-    async def remind(self) -> None:
-        """The user sent something the step does not take: say what it takes."""
-        step = self.step
-        if step.expects == Expect.BUTTONS:
-            self.responder.reply("conversation.use_buttons")
-            await self.ask()
-        elif step.expects == Expect.FILE and step.reminder is not None:
-            self.responder.reply(step.reminder, **step.reminder_params)
-        else:
-            self.responder.reply("conversation.expecting_text")
-
     # ----- internals -----
     async def _applies(self, name: str, draft: DraftT) -> bool:
         step = self.conversation.step(name)
@@ -430,35 +336,3 @@ class Turn(Generic[DraftT]):
         await self.state.set_state(self.conversation.state(name))
         await self.state.set_data(self._data)
         await self.ask()
-
-
-# ----- the handlers every conversation has -----
-
-
-async def _navigate(turn: Turn[Any], draft: Any, callback_data: CallbackData) -> None:
-    move = turn.conversation.controls.read(callback_data)
-    if move is None:
-        raise SkipHandler  # a step's own button: its handler comes next
-    action, value = move
-    if action == Move.CANCEL:
-        await turn.cancel()
-    elif action == Move.BACK:
-        await turn.back()
-    elif turn.step.name == turn.conversation.summary:
-        await turn.edit(value)
-    else:
-        raise SkipHandler  # an edit button outside the summary is stale
-
-
-async def _text_answer(turn: Turn[Any], draft: Any, message: Message) -> None:
-    assert message.text is not None
-    step = turn.step
-    if step.on_text is not None:
-        await step.on_text(turn, draft, message.text)
-        return
-    assert step.parse is not None
-    await turn.advance(step.parse(draft, message.text))
-
-
-async def _remind(turn: Turn[Any], draft: Any, message: Message) -> None:
-    await turn.remind()

@@ -25,7 +25,16 @@ from handlers.callbacks import (
     RegistrationStep,
     RoleChoice,
 )
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    register,
+)
 from handlers.keyboards import country_buttons, country_from_text, language_keyboard
 from handlers.responder import Button, Keyboard, Responder
 
@@ -179,7 +188,7 @@ async def begin(
         return
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
-    turn = CONVERSATION.turn(user_id=event_from_user.id, state=state, uow=uow, responder=responder)
+    turn = Turn(CONVERSATION, user_id=event_from_user.id, state=state, uow=uow, responder=responder)
     await turn.begin(SellerDraft())
 
 
@@ -187,5 +196,5 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.callback_query.register(begin, RoleChoice.filter(F.role == ChosenRole.SELLER))
-    CONVERSATION.register(router)
+    register(CONVERSATION, router)
     return router
