@@ -48,14 +48,13 @@ async def start(
 ) -> None:
     if await state.get_state() is not None and (
         await resume(
-            [registration.CONVERSATION],
+            [registration.CONVERSATION, warehouse_registration.CONVERSATION],
             user_id=event_from_user.id,
             state=state,
             uow=uow,
             responder=responder,
             config=config,
         )
-        or await warehouse_registration.resume(state, responder)
         or await new_order.resume(state, uow, responder)
     ):
         return

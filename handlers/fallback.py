@@ -9,18 +9,17 @@ from aiogram.types import CallbackQuery, Message
 
 from handlers.operator.review import ReviewNote
 from handlers.responder import Responder
-from handlers.seller import registration
+from handlers.seller import registration, warehouse_registration
 from handlers.seller.logistics_settings import RateCardUpload
 from handlers.seller.new_order import NewOrderConversation
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.shipping import ShippingDocumentForm
 from handlers.seller.warehouse_changes import WarehouseChange
-from handlers.seller.warehouse_registration import WarehouseRegistration
 
 # Each conversation, by the name its pop-up uses to tell the user where they are.
 CONVERSATIONS: dict[str, type[StatesGroup]] = {
     registration.CONVERSATION.name: registration.CONVERSATION.states,
-    "warehouse_registration": WarehouseRegistration,
+    warehouse_registration.CONVERSATION.name: warehouse_registration.CONVERSATION.states,
     "warehouse_change": WarehouseChange,
     "new_order": NewOrderConversation,
     "order_cancellation": OrderCancellation,

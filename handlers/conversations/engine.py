@@ -1,14 +1,8 @@
-"""The conversation engine: every multi-step conversation (store registration, a warehouse, a
-new order, a shipping document) runs on it, declared once as data.
-
-A `Conversation` is a list of `Step`s over a domain draft (`domain.drafts`), which owns the
-rules: which answers are valid, which steps apply, what a change resets. The engine gives each
-conversation forward, back, edit from the summary, cancel, resume (after a restart and from
-/start) and the navigation row; a step says what it asks and how its answer changes the draft.
-
-Nothing here sends a message: prompts are queued on the update's `Responder`, which sends them
-only after the commit (docs/architecture-notes.md). That is why the engine is ours and not
-aiogram's Scenes or aiogram-dialog, which send messages themselves.
+"""The conversation engine: a `Conversation` is a list of `Step`s over a domain draft
+(`domain.drafts`), which owns the rules (valid answers, which steps apply, what a change
+resets). The engine gives forward, back, edit from the summary, cancel, resume and the
+navigation row. It sends nothing itself: prompts are queued on the update's `Responder`, sent
+after the commit, which is why it is ours and not aiogram's Scenes or aiogram-dialog.
 
 The FSM holds `{"draft": <the draft's data>, "editing": <edit target or None>, "scratch":
 {...}}`; the scratch is what one step remembers between two updates (the line being edited,
@@ -70,6 +64,20 @@ class Controls:
     pack: Callable[[Move, str], CallbackData]
     # The engine move a press of `callback` means, with its value; None: a step's own button.
     read: Callable[[Any], tuple[Move, str] | None]
+
+    @classmethod
+    def of_form(cls, form: type[CallbackData], moves: Mapping[Move, enum.Enum]) -> Controls:
+        """Controls for the usual form callback data: an `action` enum and a `value` string."""
+        actions = {action: move for move, action in moves.items()}
+
+        def pack(move: Move, value: str) -> CallbackData:
+            return form(action=moves[move], value=value)
+
+        def read(callback_data: Any) -> tuple[Move, str] | None:
+            move = actions.get(callback_data.action)
+            return None if move is None else (move, callback_data.value)
+
+        return cls(callback=form, pack=pack, read=read)
 
 
 # What a step's handlers receive: the turn, the draft as stored, and the answer.

@@ -19,7 +19,6 @@ OVERSIZED: dict[str, int] = {
     # The conversations move onto one conversation engine (issue 9, section 1).
     "handlers/seller/new_order.py": 523,
     "handlers/seller/shipping.py": 769,
-    "handlers/seller/warehouse_registration.py": 575,
 }
 
 
