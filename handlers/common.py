@@ -48,14 +48,17 @@ async def start(
 ) -> None:
     if await state.get_state() is not None and (
         await resume(
-            [registration.CONVERSATION, warehouse_registration.CONVERSATION],
+            [
+                registration.CONVERSATION,
+                warehouse_registration.CONVERSATION,
+                new_order.CONVERSATION,
+            ],
             user_id=event_from_user.id,
             state=state,
             uow=uow,
             responder=responder,
             config=config,
         )
-        or await new_order.resume(state, uow, responder)
     ):
         return
     role = await sellers.role_of(event_from_user.id, config.operator_ids, uow)

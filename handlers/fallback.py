@@ -9,9 +9,8 @@ from aiogram.types import CallbackQuery, Message
 
 from handlers.operator.review import ReviewNote
 from handlers.responder import Responder
-from handlers.seller import registration, warehouse_registration
+from handlers.seller import new_order, registration, warehouse_registration
 from handlers.seller.logistics_settings import RateCardUpload
-from handlers.seller.new_order import NewOrderConversation
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.shipping import ShippingDocumentForm
 from handlers.seller.warehouse_changes import WarehouseChange
@@ -21,7 +20,7 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     registration.CONVERSATION.name: registration.CONVERSATION.states,
     warehouse_registration.CONVERSATION.name: warehouse_registration.CONVERSATION.states,
     "warehouse_change": WarehouseChange,
-    "new_order": NewOrderConversation,
+    new_order.CONVERSATION.name: new_order.CONVERSATION.states,
     "order_cancellation": OrderCancellation,
     "shipping_document": ShippingDocumentForm,
     "rate_card_upload": RateCardUpload,

@@ -7,7 +7,8 @@ it in the user's conversation state, so a restart resumes where the user was.
 
 from __future__ import annotations
 
+from domain.drafts.order import OrderDraft
 from domain.drafts.seller import SellerDraft
 from domain.drafts.warehouse import WarehouseDraft
 
-__all__ = ["SellerDraft", "WarehouseDraft"]
+__all__ = ["OrderDraft", "SellerDraft", "WarehouseDraft"]
