@@ -150,7 +150,9 @@ async def create_application(
 ) -> Application:
     """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests);
     `tracking_provider` replaces the configured one (tests, the sandbox's simulator)."""
-    engine = database.create_engine(settings.effective_database_url)
+    engine = database.create_engine(
+        settings.effective_database_url, connect_timeout=settings.connect_timeout_seconds
+    )
     if migrate:
         await database.upgrade(engine)
     session_factory = database.create_session_factory(engine)
@@ -161,7 +163,17 @@ async def create_application(
     if secret is None:
         raise ValueError("a bot token is needed (or run the sandbox)")
     bot = make_bot(settings, secret, api_base)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    # Timeouts on every Redis call: a Redis that stops answering fails the update (the user is
+    # told to try again) instead of hanging it, and every user behind it, for ever.
+    redis = (
+        Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=settings.connect_timeout_seconds,
+            socket_timeout=settings.connect_timeout_seconds,
+        )
+        if settings.redis_url
+        else None
+    )
     limits = RateLimits(
         global_per_second=settings.send_global_rate_per_second,
         chat_interval=settings.send_private_chat_interval_seconds,

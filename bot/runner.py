@@ -81,7 +81,7 @@ async def run_bot(settings: Settings) -> None:
             me = await app.bot.me()
         if app.redis is not None:
             with _checking(Service.REDIS):
-                await app.redis.ping()
+                await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
         with _checking(Service.DATABASE):
             await database.upgrade(app.engine)
     except BaseException:
@@ -115,7 +115,7 @@ async def _serve(app: Application) -> None:
 
 def run_migrations(settings: Settings) -> None:
     with _checking(Service.DATABASE):
-        database.migrate(settings.effective_database_url)
+        database.migrate(settings.effective_database_url, settings.connect_timeout_seconds)
 
 
 async def run_sandbox(settings: Settings, port: int | None = None) -> None:
@@ -126,10 +126,12 @@ async def run_sandbox(settings: Settings, port: int | None = None) -> None:
     with _checking(Service.WEB_CHAT):
         _check_port_is_free(settings.sandbox_host, port)
     with _checking(Service.DATABASE):
-        await _check_database(sandbox_settings(settings).effective_database_url)
+        await _check_database(
+            sandbox_settings(settings).effective_database_url, settings.connect_timeout_seconds
+        )
     if settings.redis_url:
         with _checking(Service.REDIS):
-            await _check_redis(settings.redis_url)
+            await _check_redis(settings.redis_url, settings.connect_timeout_seconds)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -163,8 +165,8 @@ def _check_port_is_free(host: str, port: int) -> None:
         probe.bind(address)
 
 
-async def _check_database(url: str) -> None:
-    engine = database.create_engine(url)
+async def _check_database(url: str, connect_timeout: float) -> None:
+    engine = database.create_engine(url, connect_timeout=connect_timeout)
     try:
         async with engine.connect():
             pass
@@ -172,12 +174,14 @@ async def _check_database(url: str) -> None:
         await engine.dispose()
 
 
-async def _check_redis(url: str) -> None:
+async def _check_redis(url: str, connect_timeout: float) -> None:
     from redis.asyncio import Redis
 
-    client = Redis.from_url(url)
+    client = Redis.from_url(
+        url, socket_connect_timeout=connect_timeout, socket_timeout=connect_timeout
+    )
     try:
-        await client.ping()
+        await asyncio.wait_for(client.ping(), connect_timeout)
     finally:
         await client.aclose()
 

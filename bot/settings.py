@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
     redis_url: str | None = None
+    # A PostgreSQL or Redis host that takes the connection and never answers fails after this.
+    connect_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_locale: str = "en"
 

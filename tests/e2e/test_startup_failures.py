@@ -146,3 +146,40 @@ async def test_the_sandbox_port_in_use_from_the_settings(tmp_path: Path, busy_po
     env = cli_environment(tmp_path, SANDBOX_PORT=str(busy_port))
     result = await run_cli("run", cwd=tmp_path, env=env)
     assert_one_line(result, exit_code=1, says="SANDBOX_PORT")
+
+
+async def test_a_postgresql_host_that_never_answers(
+    tmp_path: Path, emulator: BotApiEmulator, busy_port: int
+) -> None:
+    # The port takes the connection (the kernel's backlog) and nothing ever answers on it.
+    emulator.tokens.add(FAKE_TOKEN)
+    env = cli_environment(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
+        TELEGRAM_API_BASE=emulator.base_url,
+        DATABASE_URL=f"postgresql+asyncpg://bot:{DB_PASSWORD}@127.0.0.1:{busy_port}/sellerbot",
+        CONNECT_TIMEOUT_SECONDS="1",
+    )
+    result = await run_cli("run", cwd=tmp_path, env=env)
+    assert_one_line(
+        result,
+        exit_code=1,
+        says=f"cannot reach PostgreSQL at 127.0.0.1:{busy_port}: no answer in time",
+    )
+
+
+async def test_a_redis_host_that_never_answers(
+    tmp_path: Path, emulator: BotApiEmulator, busy_port: int
+) -> None:
+    emulator.tokens.add(FAKE_TOKEN)
+    env = cli_environment(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
+        TELEGRAM_API_BASE=emulator.base_url,
+        REDIS_URL=f"redis://:{REDIS_PASSWORD}@127.0.0.1:{busy_port}/0",
+        CONNECT_TIMEOUT_SECONDS="1",
+    )
+    result = await run_cli("run", cwd=tmp_path, env=env)
+    assert_one_line(
+        result, exit_code=1, says=f"cannot reach Redis at 127.0.0.1:{busy_port}: no answer in time"
+    )
