@@ -15,7 +15,6 @@ from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
 from domain.services import warehouses
-from domain.services.warehouses import UploadedDocument
 
 # Asked as a choice first: several documents prove the premises.
 PREMISES = "premises"
@@ -34,7 +33,7 @@ class WarehouseDraft:
     contact_name: str | None = None
     phone: str | None = None
     capabilities: tuple[str, ...] = ()
-    documents: tuple[UploadedDocument, ...] = ()
+    documents: tuple[warehouses.UploadedDocument, ...] = ()
     premises_kind: DocumentKind | None = None  # the premises document the seller chose to send
 
     # ----- answers -----
@@ -140,7 +139,7 @@ class WarehouseDraft:
             raise InvalidInput("warehouse.too_many_documents", max=warehouses.MAX_DOCUMENTS)
         return kind
 
-    def with_document(self, document: UploadedDocument) -> WarehouseDraft:
+    def with_document(self, document: warehouses.UploadedDocument) -> WarehouseDraft:
         return replace(self, documents=(*self.documents, document), premises_kind=None)
 
     def finish_documents(self) -> WarehouseDraft:
@@ -213,6 +212,8 @@ class WarehouseDraft:
             contact_name=data.get("contact_name"),
             phone=data.get("phone"),
             capabilities=tuple(data.get("capabilities", ())),
-            documents=tuple(UploadedDocument.from_data(d) for d in data.get("documents", ())),
+            documents=tuple(
+                warehouses.UploadedDocument.from_data(d) for d in data.get("documents", ())
+            ),
             premises_kind=None if premises is None else DocumentKind(premises),
         )

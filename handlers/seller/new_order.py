@@ -20,8 +20,7 @@ from aiogram.fsm.context import FSMContext
 from domain.countries import find_countries
 from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
-from domain.services import orders
-from domain.services.warehouses import seller_of
+from domain.services import orders, warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice
 from handlers.conversations import (
@@ -293,7 +292,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
 
 async def begin(user_id: int, state: FSMContext, uow: UnitOfWork, responder: Responder) -> None:
     """Start the conversation (from /neworder); only a registered seller enters orders."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     responder.reply("orders.new_order_intro")
     turn = Turn(CONVERSATION, user_id=user_id, state=state, uow=uow, responder=responder)
     await turn.begin(OrderDraft(seller_id=seller.id))
