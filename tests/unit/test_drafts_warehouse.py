@@ -7,11 +7,11 @@ import pytest
 from domain.drafts import WarehouseDraft
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
-from domain.services.warehouses import MAX_DOCUMENTS, UploadedDocument
+from domain.services import warehouses
 
 
-def _document(kind: DocumentKind, name: str = "licence.pdf") -> UploadedDocument:
-    return UploadedDocument(
+def _document(kind: DocumentKind, name: str = "licence.pdf") -> warehouses.UploadedDocument:
+    return warehouses.UploadedDocument(
         kind=kind,
         telegram_file_id=f"file-{name}",
         file_unique_id=f"unique-{name}",
@@ -100,7 +100,7 @@ def test_documents_come_in_order_premises_by_choice_then_vat() -> None:
 
 def test_no_more_documents_than_the_maximum() -> None:
     draft = WarehouseDraft(home_country="CN").with_kind("domestic").with_country("CN")
-    for number in range(MAX_DOCUMENTS):
+    for number in range(warehouses.MAX_DOCUMENTS):
         draft = draft.with_document(_document(DocumentKind.OTHER, f"{number}.pdf"))
     with pytest.raises(InvalidInput) as refused:
         draft.next_document_kind()
