@@ -3,15 +3,7 @@
 
 from __future__ import annotations
 
-from handlers.conversations.engine import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-)
+from handlers.conversations.engine import Controls, Conversation, Expect, Move, Press, Step, Turn
 from handlers.conversations.routing import register, resume
 
 __all__ = [

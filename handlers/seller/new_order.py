@@ -23,16 +23,7 @@ from domain.errors import InvalidInput
 from domain.services import orders, warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    register,
-)
+from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
 from handlers.keyboards import country_buttons
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard, Responder

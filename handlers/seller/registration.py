@@ -25,16 +25,7 @@ from handlers.callbacks import (
     RegistrationStep,
     RoleChoice,
 )
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    register,
-)
+from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
 from handlers.keyboards import country_buttons, country_from_text, language_keyboard
 from handlers.responder import Button, Keyboard, Responder
 

@@ -21,16 +21,7 @@ from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    register,
-)
+from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
 from handlers.keyboards import country_buttons, country_from_text
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
