@@ -25,6 +25,7 @@ from bot import database
 from bot.commands import command_menus
 from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
+from bot.log_context import LogContextMiddleware
 from bot.middlewares import (
     ErrorMiddleware,
     FloodCounter,
@@ -243,6 +244,8 @@ async def create_application(
     file_steps = FileSteps(bot, files, uow_factory, renderer, replies, storage, isolation)
     dispatcher["order_imports"] = order_imports
     dispatcher["file_steps"] = file_steps
+    # Outermost, so even the flood throttle's lines name the update.
+    dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.outer_middleware(
         ThrottleMiddleware(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale

@@ -1,4 +1,14 @@
-"""Logging: one readable line per event, and no secret in anything the process prints.
+"""Logging: one event per line — JSON for machines, readable text in a terminal — and no
+secret in anything the process prints.
+
+Every library and module logs through the standard `logging` module; the one handler renders
+records with structlog's `ProcessorFormatter`: JSON lines (`LOG_FORMAT=json`, the default when
+stderr is not a terminal, e.g. under systemd or in a container) or aligned text
+(`LOG_FORMAT=console`, the default in a terminal). Each line carries the time (UTC), level,
+logger, the event, and the ids bound to what is being done — `update_id` and `update_type`
+while an update is handled (`bot.log_context`), `notification_id` while the outbox sends,
+`import_id` while an order file is imported — plus any `extra={...}` of the call. Telegram user
+and chat ids, names and texts are personal data and are not logged.
 
 The secrets are the bot token, the tracking API key and the passwords inside DATABASE_URL,
 REDIS_URL and TELEGRAM_API_BASE. They escape through more than log messages: aiohttp puts the
@@ -20,6 +30,9 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO, cast
 from urllib.parse import quote, unquote, urlsplit
+
+import structlog
+from structlog.typing import EventDict, Processor
 
 from bot.settings import Settings
 
@@ -151,14 +164,95 @@ def protect_output(redactor: Redactor, *, streams: bool = True) -> Callable[[], 
     return undo
 
 
+def _logger_name(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    record = event_dict.get("_record")
+    if record is not None:
+        event_dict["logger"] = record.name
+    return event_dict
+
+
+def _masked_exception(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """The traceback as the record factory masked it (`exc_text`), never the raw exception."""
+    exc_info = event_dict.pop("exc_info", None)
+    record = event_dict.get("_record")
+    if record is not None and record.exc_text:
+        event_dict["exception"] = record.exc_text
+    elif exc_info:
+        event_dict["exception"] = _TRACEBACKS.formatException(exc_info)
+    stack = event_dict.pop("stack_info", None)
+    if stack:
+        event_dict["stack"] = stack
+    return event_dict
+
+
+class _RedactValues:
+    """Masks secrets in every text value of the event, before it is rendered (JSON escaping
+    would otherwise hide a secret with a quote or backslash in it from the line's masking)."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+
+    def __call__(self, _logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+        for key, value in event_dict.items():
+            if isinstance(value, str):
+                event_dict[key] = self._redactor.redact(value)
+        return event_dict
+
+
+class RedactingProcessorFormatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, with the rendered line masked once more."""
+
+    def __init__(self, redactor: Redactor, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redactor.redact(super().format(record))
+
+
+def log_renderer(log_format: str, stream: TextIO) -> Processor:
+    """JSON lines, or readable text; `auto` picks text only when `stream` is a terminal."""
+    if log_format == "auto":
+        log_format = "console" if _is_terminal(stream) else "json"
+    if log_format == "console":
+        return structlog.dev.ConsoleRenderer(colors=False, sort_keys=True)
+    return structlog.processors.JSONRenderer(ensure_ascii=False, sort_keys=True)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def structured_formatter(redactor: Redactor, renderer: Processor) -> logging.Formatter:
+    pre_chain: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.ExtraAdder(),
+        structlog.stdlib.add_log_level,
+        _logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _masked_exception,
+    ]
+    return RedactingProcessorFormatter(
+        redactor,
+        foreign_pre_chain=pre_chain,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            cast(Processor, _RedactValues(redactor)),
+            renderer,
+        ],
+    )
+
+
 def configure_logging(settings: Settings, level: int = logging.INFO) -> Redactor:
     """Set up the process's logging and output masking; returns the redactor in use."""
     redactor = Redactor(secrets_of(settings))
+    stream = sys.stderr
     protect_output(redactor)
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        RedactingFormatter(redactor, "%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(structured_formatter(redactor, log_renderer(settings.log_format, stream)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

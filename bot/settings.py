@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_locale: str = "en"
+    # JSON lines for log collectors, readable text in a terminal; `auto` tells them apart.
+    log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
 
     # Outgoing message limits (Telegram's documented limits, with head-room).
     send_global_rate_per_second: float = Field(default=25.0, gt=0, le=30)

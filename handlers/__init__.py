@@ -7,6 +7,7 @@ from aiogram import F, Router
 from handlers import common, fallback
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
+from handlers.buyer import time_zones as buyer_time_zones
 from handlers.operator import compliance, review
 from handlers.operator import outbox as operator_outbox
 from handlers.seller import (
@@ -36,6 +37,7 @@ def get_routers() -> list[Router]:
         common.build_router(),
         # The buyer's /orders (for non-sellers) before the seller's.
         buyer_orders.build_router(),
+        buyer_time_zones.build_router(),
         warehouses.build_router(),
         warehouse_changes.build_router(),
         orders.build_router(),

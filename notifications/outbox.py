@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from aiogram.exceptions import TelegramRetryAfter
 
 from domain.clock import Clock, utcnow
@@ -277,7 +278,7 @@ class OutboxDispatcher:
             # A buyer who blocked the bot hears nothing more until they write again.
             await buyers.pause_for_blocked_chat(claim.chat_id, uow)
             await uow.commit()
-        logger.info("chat %s blocked the bot; paused %d notifications", claim.chat_id, paused)
+        logger.info("recipient blocked the bot; paused %d notifications", paused)
         return paused
 
     async def _record_failure(
@@ -310,13 +311,7 @@ class OutboxDispatcher:
             attempts = row.attempts
             await uow.commit()
         log = logger.error if outcome is _Outcome.DEAD else logger.warning
-        log(
-            "notification %s to chat %s failed (attempt %d): %s",
-            claim.id,
-            claim.chat_id,
-            attempts,
-            last_error,
-        )
+        log("notification failed (attempt %d): %s", attempts, last_error)
         return outcome, next_attempt_at
 
     async def _release(self, claims: list[_Claim], not_before: datetime | None = None) -> None:
@@ -432,7 +427,7 @@ class _Drain:
                     # Later rows wait behind the failed one, so the chat reads them in order.
                     await self._hand_back(queue, not_before=next_attempt_at)
         except Exception:
-            logger.exception("outbox worker for chat %s failed; its leases will expire", chat_id)
+            logger.exception("an outbox chat worker failed; its leases will expire")
             queue.clear()
         finally:
             del self.workers[chat_id]
@@ -452,6 +447,11 @@ class _Drain:
             self.progress.set()
 
     async def _deliver(self, claim: _Claim) -> tuple[_Outcome, datetime | None]:
+        # Every line logged while this row is sent names it.
+        with structlog.contextvars.bound_contextvars(notification_id=claim.id):
+            return await self._deliver_row(claim)
+
+    async def _deliver_row(self, claim: _Claim) -> tuple[_Outcome, datetime | None]:
         d = self.d
         try:
             text = d.renderer.render(claim.template, claim.locale, **claim.params)

@@ -106,17 +106,14 @@ class Sender:
             except TelegramRetryAfter as error:
                 await self._pause(chat_id, error.retry_after)
                 waited = self._monotonic() - started
-                logger.warning(
-                    "429 from %s to chat %s: paused %ss",
-                    method.__api_method__,
-                    chat_id,
-                    error.retry_after,
-                )
+                # Chat ids are personal data: lines name the method (and, through the log
+                # context, the update or notification), never the chat.
+                logger.warning("429 from %s: paused %ss", method.__api_method__, error.retry_after)
                 if waited + error.retry_after > self.max_total_wait:
                     raise
                 # No sleep here: acquire() waits out the pause, in line with everyone else.
             except TelegramForbiddenError as error:
-                logger.info("chat %s is unreachable (403): %s", chat_id, error.message)
+                logger.info("recipient unreachable (403): %s", error.message)
                 raise RecipientBlocked(chat_id, self.describe(error)) from error
             except TelegramEntityTooLarge:
                 raise  # a network-error subclass, but retrying cannot help
@@ -126,17 +123,15 @@ class Sender:
                 waited = self._monotonic() - started
                 if failures >= self.max_attempts or waited + delay > self.max_total_wait:
                     logger.warning(
-                        "%s to chat %s failed after %d tries: %s",
+                        "%s failed after %d tries: %s",
                         method.__api_method__,
-                        chat_id,
                         failures,
                         self.describe(error),
                     )
                     raise
                 logger.info(
-                    "%s to chat %s failed (%s); retrying in %.2fs",
+                    "%s failed (%s); retrying in %.2fs",
                     method.__api_method__,
-                    chat_id,
                     self.describe(error),
                     delay,
                 )

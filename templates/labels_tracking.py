@@ -34,6 +34,7 @@ TRACKING_LABELS: dict[str, str] = {
     "buyer.back_to_order": N_("⬅️ Back to the order"),
     "buyer.order_item": N_("{number} · {store}"),
     "buyer.my_purchases": N_("🛍 Orders I'm buying"),
+    "buyer.time_zone_automatic": N_("🌍 From the delivery country"),
     # The seller's shipments
     "shipments.filter_moving": N_("🚚 On the way"),
     "shipments.filter_arriving": N_("🛵 Arriving"),

@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
 from babel import Locale
-from babel.dates import format_datetime, format_interval, format_skeleton, format_time
+from babel.dates import (
+    format_datetime,
+    format_interval,
+    format_skeleton,
+    format_time,
+    get_timezone_gmt,
+    get_timezone_location,
+)
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (
@@ -109,6 +116,9 @@ class Renderer:
         environment.filters["language_name"] = lambda code: self.language_name(code)
         environment.filters["local_datetime"] = lambda moment, zone: self.local_datetime(
             moment, zone, locale
+        )
+        environment.filters["time_zone"] = lambda zone, moment=None: self.time_zone(
+            zone, moment, locale
         )
         environment.filters["day"] = lambda day: self.day(day, locale)
         environment.filters["days_window"] = lambda first, last: self.days_window(
@@ -214,6 +224,24 @@ class Renderer:
         day = format_skeleton("MMMd", moment, tzinfo=tz, locale=_babel_locale(locale))
         clock = format_time(moment, format="short", tzinfo=tz, locale=_babel_locale(locale))
         return f"{day} {clock}"
+
+    @staticmethod
+    def time_zone(zone: str, moment: Moment | str | None, locale: str) -> str:
+        """A zone by its city in the reader's language, with its offset at `moment` if given:
+        ``New York (GMT-05:00)``, ``Нью-Йорк``; a zone without a city by its name."""
+        if isinstance(moment, str):
+            moment = Moment.fromisoformat(moment)
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return zone
+        name = zone
+        if "/" in zone and not zone.startswith("Etc/"):
+            name = str(get_timezone_location(tz, locale=_babel_locale(locale), return_city=True))
+        if moment is None:
+            return name
+        offset = get_timezone_gmt(moment.astimezone(tz), "long", locale=_babel_locale(locale))
+        return f"{name} ({offset})"
 
     @staticmethod
     def day(value: date | str, locale: str) -> str:

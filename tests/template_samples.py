@@ -163,6 +163,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "documents": [("Business licence", "licence <1>.pdf")],
         "capabilities": ["Shipping"],
     },
+    # The part the warehouse card, its review card and the summary include.
+    "warehouse.details": {
+        "kind": "overseas",
+        "country": "DE",
+        "street": "Lagerstraße 5 & <Co>",
+        "city": "Berlin",
+        "region": None,
+        "postcode": "10117",
+        "contact": "Hans <Müller>",
+        "phone": "+49301234567",
+        "capabilities": ["Shipping"],
+    },
     "warehouse.submitted": {"name": "Berlin <hub>"},
     "warehouse.list": {"warehouses": [WAREHOUSE]},
     "warehouse.card": {

@@ -302,6 +302,9 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "logistics.overweight_land": {},
     "logistics.budget_show": _POLICY,
     "logistics.budget_saved": {**_POLICY, "mode": "warn", "share_percent": None},
+    # Parts the budget and rate-card messages include.
+    "logistics.budget_policy": _POLICY,
+    "logistics.rate_card_lanes": _CARD,
     "logistics.rates_show": {**_CARD, "example": True},
     "logistics.rates_saved": _CARD,
     "logistics.rates_reset_done": {**_CARD, "origins": []},

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from domain.services.buyer_time_zones import BuyerTimeZones, OrderZone
 from domain.services.buyers import BuyerOrderSummary, BuyerOrderView, EventView
 from domain.services.shipments import DeadLetter
 from domain.tracking import DeliveryEstimate, EstimateSource
@@ -105,6 +106,20 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
     "buyer.link_too_many": {},
     "buyer.link_sellers_own": {"order_number": "AE<1>"},
     "buyer.muted": {"muted": True, "order_number": "AE<1>"},
+    "buyer.time_zone": {
+        "view": BuyerTimeZones(
+            orders=(
+                OrderZone("AE<1>", "America/New_York", False),
+                OrderZone("AE<2>", "Europe/Paris", False),
+            ),
+            offered=("America/New_York", "Europe/Paris"),
+            now=_NOW,
+        )
+    },
+    "buyer.time_zone_changed": {
+        "view": BuyerTimeZones((OrderZone("AE<1>", "Asia/Kolkata", True),), (), _NOW)
+    },
+    "buyer.time_zone_unknown": {"text": "Atlantis"},
     "buyer_link.not_shipped": {"number": "AE<1>"},
     "buyer_link.too_late": {"number": "AE<1>"},
     "help.buyer": {},

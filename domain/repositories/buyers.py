@@ -61,6 +61,16 @@ class BuyerRepository:
         )
         return [(row[0], row[1]) for row in result.all()], total
 
+    async def all_of(self, user_id: int) -> list[tuple[BuyerSubscription, Order]]:
+        """Every subscription of the buyer with its order, newest order first."""
+        result = await self.session.execute(
+            select(BuyerSubscription, Order)
+            .join(Order, Order.id == BuyerSubscription.order_id)
+            .where(BuyerSubscription.buyer_user_id == user_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+        )
+        return [(row[0], row[1]) for row in result.all()]
+
     async def mute_all(self, user_id: int) -> int:
         result = await self.session.execute(
             update(BuyerSubscription)

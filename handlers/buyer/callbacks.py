@@ -21,3 +21,9 @@ class BuyerOrder(CallbackData, prefix="bo"):
     action: BuyerAction
     order_id: int = 0
     page: int = 0
+
+
+class TimeZoneChoice(CallbackData, prefix="btz"):
+    """A zone offered by /timezone (an IANA name, checked again on use); empty: automatic."""
+
+    zone: str = ""

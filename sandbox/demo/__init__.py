@@ -7,9 +7,13 @@
 """
 
 from sandbox.demo.flows import (
+    DELIVERY_FAILED,
+    FAILING_TRACKING_NUMBER,
     FLOWS,
     ORDER_NUMBER,
     ORDER_SHIPPED,
+    PARCEL_DELIVERED,
+    SECOND_ORDER_NUMBER,
     SELLER_REGISTRATION,
     TRACKING_NUMBER,
     WAREHOUSE_APPROVED,
@@ -20,10 +24,14 @@ from sandbox.demo.sample_files import SAMPLE_FILES, SampleFile
 from sandbox.demo.steps import DemoAction, DemoFlow, DemoStep
 
 __all__ = [
+    "DELIVERY_FAILED",
+    "FAILING_TRACKING_NUMBER",
     "FLOWS",
     "ORDER_NUMBER",
     "ORDER_SHIPPED",
+    "PARCEL_DELIVERED",
     "SAMPLE_FILES",
+    "SECOND_ORDER_NUMBER",
     "SELLER_REGISTRATION",
     "TRACKING_NUMBER",
     "WAREHOUSE_APPROVED",

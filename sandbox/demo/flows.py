@@ -6,18 +6,25 @@ proves it worked, the caption the page shows)``; ``wait`` has no argument: it wa
 message the bot sends on its own because of an earlier step (see ``sandbox.demo.steps``).
 Arguments and expected replies may use ``{name}`` placeholders filled from an earlier step's
 ``capture``: the id of a warehouse, whose review button ``#{warehouse_id} Shenzhen main`` the
-operator presses, or the buyer link token the seller received, which the buyer opens with
-``/start {buyer_token}``.
+operator presses, or the buyer link the seller received, which the buyer clicks
+(``open_link("{buyer_link}")``, a ``/start <token>`` from the buyer, as in Telegram).
+``fast_forward`` moves the sandbox clock, where the simulated tracking provider plays the parcel.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sandbox.demo.steps import DemoFlow, Persona
 
 __all__ = [
+    "DELIVERY_FAILED",
+    "FAILING_TRACKING_NUMBER",
     "FLOWS",
     "ORDER_NUMBER",
     "ORDER_SHIPPED",
+    "PARCEL_DELIVERED",
+    "SECOND_ORDER_NUMBER",
     "SELLER_REGISTRATION",
     "STORE_NAME",
     "TRACKING_NUMBER",
@@ -33,6 +40,14 @@ WAREHOUSE_NAME = "Shenzhen main"
 WAREHOUSE_DOCUMENT = "warehouse-certificate.pdf"  # one of SAMPLE_FILES
 ORDER_NUMBER = "AE-1001"
 TRACKING_NUMBER = "RB123456785GB"  # a valid UPU S10 number: its check digit is 5
+SECOND_ORDER_NUMBER = "AE-1002"
+# The simulated carrier misses the first delivery of a number starting with ZF
+# (notifications/tracking/simulated_journeys.py, FORCED_PREFIXES); still a valid S10 number.
+FAILING_TRACKING_NUMBER = "ZF123456785GB"
+# The buyer link in the seller's "shipped" message: t.me/<bot>?start=<token>.
+BUYER_LINK = r"(https://t\.me/\w+\?start=[A-Za-z0-9_-]+)"
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
 
 SELLER_REGISTRATION = DemoFlow(
     name="seller_registration",
@@ -102,7 +117,7 @@ WAREHOUSE_APPROVED = DemoFlow(
 
 ORDER_SHIPPED = DemoFlow(
     name="order_shipped",
-    title="An order confirmed and shipped, and the buyer follows it",
+    title="An order confirmed and shipped",
     steps=(
         seller.send(
             "/neworder",
@@ -162,16 +177,115 @@ ORDER_SHIPPED = DemoFlow(
         seller.wait(
             "so they can follow the parcel",
             "…with a link to send the buyer",
-            capture=r"\?start=([A-Za-z0-9_-]+)",
-            capture_as="buyer_token",
+            capture=BUYER_LINK,
+            capture_as="buyer_link",
         ),
-        buyer.send(
-            "/start {buyer_token}",
+    ),
+)
+
+PARCEL_DELIVERED = DemoFlow(
+    name="parcel_delivered",
+    title="The buyer follows the parcel to their door",
+    steps=(
+        buyer.open_link(
+            "{buyer_link}",
             "Tracking number: " + TRACKING_NUMBER,
-            "The buyer opens the link: the order, its status and its tracking number",
+            "The buyer clicks the seller's link: the order, its status and its tracking number",
+        ),
+        buyer.fast_forward(
+            "Your parcel is on its way",
+            "Fast-forward a week at a time: the simulated parcel leaves China",
+            every=WEEK,
+            at_most=3 * WEEK,
+        ),
+        buyer.fast_forward(
+            "Your parcel has been delivered",
+            "…crosses the sea and customs, and is delivered (never a message at night)",
+            every=WEEK,
+            at_most=10 * WEEK,
+        ),
+        seller.send("/shipments", "Your shipments", "The seller's parcels, by where they are…"),
+        seller.press(
+            "Delivered",
+            "Delivered: 1",
+            "…this one delivered, and the seller never had to tell the buyer anything",
+        ),
+    ),
+)
+
+DELIVERY_FAILED = DemoFlow(
+    name="delivery_failed",
+    title="A failed delivery: the buyer is told what to do, the seller is alerted",
+    steps=(
+        seller.send("/neworder", "marketplace order number", "A second order, sent by express"),
+        seller.send(SECOND_ORDER_NUMBER, "Which country does the order ship to", "Its number…"),
+        seller.press("United States", "postcode of the delivery address", "…to the US…"),
+        seller.send("10001", "Which currency is the order in", "…New York"),
+        seller.press("USD", "the product name", "In dollars"),
+        seller.send("USB cable", "The SKU of this product", "One cable…"),
+        seller.send("UC-1", "How many?", "…its SKU…"),
+        seller.send("1", "The unit price in USD", "…one of them…"),
+        seller.send("8.90", "Lines so far", "…at $8.90"),
+        seller.press("Done with lines", "By when must the order ship", "That is all"),
+        seller.press("+3 d", "Please check the order", "Ship within three days"),
+        seller.press("Create the order", "is saved and waits for your confirmation", "Created"),
+        seller.send("/orders", "in this list", "The order list"),
+        seller.press(SECOND_ORDER_NUMBER, "left to ship", "The new order"),
+        seller.press("Confirm order", "is confirmed", "Confirmed"),
+        seller.press("Open the order", "Confirmed, to ship", "Ready to ship"),
+        seller.press(
+            "Shipping document", "Shipping document for order " + SECOND_ORDER_NUMBER, "Ship it"
+        ),
+        seller.press("✅ Continue", "the declared value for customs", "The whole order"),
+        seller.press("Keep", "the actual weight", "Declared at the order total"),
+        seller.send("0.2", "the outside dimensions", "A light parcel…"),
+        seller.send("20x10x5", "what is in the parcel", "…and a small one"),
+        seller.press("✅ Done", "which warehouse ships it", "Nothing dangerous inside"),
+        seller.press(WAREHOUSE_NAME, "Logistics methods compared", "From the same warehouse"),
+        seller.press("International express", "which carrier", "By international express"),
+        seller.send("China Post", "the tracking number", "The carrier…"),
+        seller.send(
+            FAILING_TRACKING_NUMBER,
+            "All compliance checks passed",
+            "…and a number starting with ZF: the simulated carrier will miss the buyer once",
+        ),
+        seller.press(
+            "Confirm and get the document",
+            f"Shipping document · order {SECOND_ORDER_NUMBER} · {FAILING_TRACKING_NUMBER}",
+            "Shipped",
+        ),
+        seller.wait(
+            "so they can follow the parcel",
+            "…and the link for the buyer",
+            capture=BUYER_LINK,
+            capture_as="second_buyer_link",
+        ),
+        buyer.open_link(
+            "{second_buyer_link}",
+            "Tracking number: " + FAILING_TRACKING_NUMBER,
+            "The buyer clicks the link: now they follow two orders",
+        ),
+        buyer.fast_forward(
+            "could not deliver your parcel",
+            "A day at a time: the courier finds nobody home, and the buyer hears at once",
+            every=DAY,
+            at_most=14 * DAY,
+        ),
+        seller.wait("Delivery failed", "The seller is alerted too"),
+        buyer.fast_forward(
+            "Your parcel has been delivered",
+            "The courier tries again the next day: delivered",
+            every=DAY,
+            at_most=3 * DAY,
         ),
     ),
 )
 
 # Later issues append their flows here (return).
-FLOWS: tuple[DemoFlow, ...] = (SELLER_REGISTRATION, WAREHOUSE_APPROVED, ORDER_SHIPPED)
+FLOWS: tuple[DemoFlow, ...] = (
+    SELLER_REGISTRATION,
+    WAREHOUSE_APPROVED,
+    ORDER_SHIPPED,
+    PARCEL_DELIVERED,
+    DELIVERY_FAILED,
+)

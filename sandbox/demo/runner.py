@@ -28,6 +28,9 @@ DEFAULT_PAUSE_SECONDS = 1.4
 # Replies go through the bot's rate-limited sender (about one message per second per chat),
 # so a step that triggers several messages needs a generous wait.
 DEFAULT_EXPECT_TIMEOUT = 20.0
+# After each fast-forward jump: how long the tracking tick and the outbox get before the next
+# jump. A message that comes later still counts (the search starts where the step began).
+FAST_FORWARD_SETTLE_SECONDS = 2.5
 
 
 class DemoFailed(Exception):
@@ -46,6 +49,12 @@ class DemoDriver(Protocol):
         """Press the newest inline button whose label contains `label`, waiting for it."""
 
     async def upload_file(self, persona: str, name: str, content: bytes, mime: str) -> None: ...
+
+    async def open_link(self, url: str) -> None:
+        """Click a start link to the bot, as the persona it is meant for."""
+
+    async def advance(self, seconds: int) -> None:
+        """Move the sandbox clock ahead, running the scheduler jobs the jump passes."""
 
     async def wait_for_reply(
         self,
@@ -185,13 +194,18 @@ class DemoRunner:
         elif step.action is DemoAction.UPLOAD:
             sample = SAMPLE_FILES[argument]
             await self._driver.upload_file(step.persona, argument, sample.content, sample.mime_type)
+        elif step.action is DemoAction.OPEN_LINK:
+            await self._driver.open_link(argument)
         if step.expect is None:
             return
         expect = step.expect.format(**status.variables)
         try:
-            reply = await self._driver.wait_for_reply(
-                step.persona, expect, since, self.expect_timeout
-            )
+            if step.action is DemoAction.FAST_FORWARD:
+                reply = await self._fast_forward(step, int(argument), expect, since)
+            else:
+                reply = await self._driver.wait_for_reply(
+                    step.persona, expect, since, self.expect_timeout
+                )
         except TimeoutError:
             raise DemoFailed(
                 f"{flow.title}, step {index}: the bot did not answer with “{expect}”"
@@ -201,3 +215,16 @@ class DemoRunner:
             if match is None:
                 raise DemoFailed(f"{flow.title}, step {index}: nothing matched {step.capture!r}")
             status.variables[step.capture_as] = match.group(1)
+
+    async def _fast_forward(self, step: DemoStep, seconds: int, expect: str, since: int) -> str:
+        """Jump ahead `seconds` at a time until the persona hears `expect` (TimeoutError if the
+        step's jumps run out). Jumps of a day or a week keep the time of day: a message held for
+        the buyer's night goes out once a later jump passes their morning."""
+        for _ in range(step.repeat):
+            await self._driver.advance(seconds)
+            with contextlib.suppress(TimeoutError):
+                return await self._driver.wait_for_reply(
+                    step.persona, expect, since, FAST_FORWARD_SETTLE_SECONDS
+                )
+        # The last jump's messages may still be on their way through the rate-limited sender.
+        return await self._driver.wait_for_reply(step.persona, expect, since, self.expect_timeout)

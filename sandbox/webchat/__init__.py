@@ -11,9 +11,10 @@
 from sandbox.webchat.clock import SandboxClock
 from sandbox.webchat.personas import BUYER, OPERATOR, PERSONAS, SELLER, Persona
 from sandbox.webchat.server import CLIENT_HEADER, MAX_UPLOAD_BYTES, WebChatServer, open_sandbox
-from sandbox.webchat.state import Sandbox, SandboxUnavailable, sandbox_settings
+from sandbox.webchat.state import BOT_USERNAME, Sandbox, SandboxUnavailable, sandbox_settings
 
 __all__ = [
+    "BOT_USERNAME",
     "BUYER",
     "CLIENT_HEADER",
     "MAX_UPLOAD_BYTES",

@@ -6,6 +6,7 @@ count as a takeover, unlike the same actions from the page, which stop the demo.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,6 +40,12 @@ class SandboxDemoDriver:
 
     async def upload_file(self, persona: str, name: str, content: bytes, mime: str) -> None:
         await self._sandbox.upload(persona, name, content, mime)
+
+    async def open_link(self, url: str) -> None:
+        await self._sandbox.open_link(url)
+
+    async def advance(self, seconds: int) -> None:
+        await self._sandbox.advance(timedelta(seconds=seconds))
 
     async def wait_for_reply(
         self,

@@ -8,6 +8,7 @@
     POST /api/personas/{key}/callbacks  {"message_id", "callback_data"}
     POST /api/personas/{key}/files      multipart: file, caption?, kind? (photo|document), thread_id?
     GET  /api/files/{file_id}           a file from the chats (photos inline, documents download)
+    POST /api/links/open                {"url"}: a start link to the bot, opened by the buyer
     POST /api/clock/advance             {"seconds"}
     POST /api/reset
     POST /api/demo/start, /api/demo/stop
@@ -49,7 +50,7 @@ from sandbox.http_safety import (
     read_form,
     read_json,
 )
-from sandbox.webchat.state import MAX_ADVANCE, Sandbox, SandboxUnavailable
+from sandbox.webchat.state import MAX_ADVANCE, NotABotLink, Sandbox, SandboxUnavailable
 
 __all__ = ["CLIENT_HEADER", "MAX_UPLOAD_BYTES", "WebChatServer", "open_sandbox"]
 
@@ -122,6 +123,7 @@ class WebChatServer:
         app.router.add_post("/api/personas/{persona}/callbacks", self._post_callback)
         app.router.add_post("/api/personas/{persona}/files", self._post_file)
         app.router.add_get("/api/files/{file_id}", self._file)
+        app.router.add_post("/api/links/open", self._open_link)
         app.router.add_post("/api/clock/advance", self._advance)
         app.router.add_post("/api/reset", self._reset)
         app.router.add_post("/api/demo/start", self._demo_start)
@@ -324,6 +326,17 @@ class WebChatServer:
             raise web.HTTPNotFound() from None
         # Images inline under their real type; anything else a download, never a page here.
         return file_response(record.content, record.file_name or record.file_path.rsplit("/")[-1])
+
+    async def _open_link(self, request: web.Request) -> web.StreamResponse:
+        body = await self._json_body(request)
+        url = body.get("url")
+        if not isinstance(url, str) or not url or len(url) > MAX_TEXT_LENGTH:
+            return _error("url is required")
+        try:
+            opened = await self.sandbox.open_link(url, manual=True)
+        except NotABotLink as error:
+            return _error(str(error))
+        return web.json_response(opened)
 
     async def _advance(self, request: web.Request) -> web.StreamResponse:
         body = await self._json_body(request)

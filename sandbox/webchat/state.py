@@ -26,13 +26,22 @@ from sandbox.demo import FLOWS, DemoRunner, DemoStatus
 from sandbox.emulator import BotApiEmulator, EmulatorEvent
 from sandbox.history import last_processed_update_id, remembered_chats
 from sandbox.webchat.clock import SandboxClock
+from sandbox.webchat.deep_links import LINK_OPENER, start_payload
 from sandbox.webchat.demo_driver import SandboxDemoDriver
 from sandbox.webchat.feed import PageEvent, PageFeed, open_topics, page_event
 from sandbox.webchat.personas import OPERATOR, PERSONAS, Persona
 
-__all__ = ["MAX_ADVANCE", "Sandbox", "SandboxUnavailable", "sandbox_settings"]
+__all__ = [
+    "BOT_USERNAME",
+    "MAX_ADVANCE",
+    "NotABotLink",
+    "Sandbox",
+    "SandboxUnavailable",
+    "sandbox_settings",
+]
 
 SANDBOX_DB_NAME = "sandbox.sqlite3"
+BOT_USERNAME = "sellerbot_sandbox_bot"
 CLOCK_FILE_NAME = "sandbox-clock.json"
 # The most one fast-forward may jump; more is a typo, not a use case.
 MAX_ADVANCE = timedelta(days=90)
@@ -44,9 +53,18 @@ class SandboxUnavailable(Exception):
     """The sandbox is between a stop and a start (a reset is running)."""
 
 
+class NotABotLink(ValueError):
+    """A link the web chat does not open: not a start link to the sandbox bot."""
+
+
 def sandbox_settings(settings: Settings) -> Settings:
-    """The settings the sandbox bot runs with: its own SQLite file and the operator persona."""
-    update: dict[str, Any] = {"operator_ids": settings.operator_ids | {OPERATOR.user_id}}
+    """The settings the sandbox bot runs with: its own SQLite file, the operator persona, and
+    the simulated tracking provider (nothing leaves the machine; fast-forward moves parcels)."""
+    update: dict[str, Any] = {
+        "operator_ids": settings.operator_ids | {OPERATOR.user_id},
+        "tracking_provider": "simulated",
+        "tracking_api_key": None,
+    }
     if not settings.database_url:
         path = (settings.data_dir / SANDBOX_DB_NAME).resolve()
         update["database_url"] = f"sqlite+aiosqlite:///{path}"
@@ -148,7 +166,7 @@ class Sandbox:
             host="127.0.0.1",
             port=0,
             bot_first_name="Sellerbot",
-            bot_username="sellerbot_sandbox_bot",
+            bot_username=BOT_USERNAME,
         )
         if loaded is not None:
             emulator.restore_chats(loaded.saved)
@@ -258,6 +276,8 @@ class Sandbox:
             "demo": self.demo.status.to_dict(),
             "flows": [{"name": f.name, "title": f.title} for f in FLOWS],
             "database_resettable": self.owns_database,
+            "bot_username": BOT_USERNAME,
+            "link_opener": LINK_OPENER,
         }
 
     def subscribe(self) -> asyncio.Queue[PageEvent | None]:
@@ -325,6 +345,15 @@ class Sandbox:
                 name, content, mime, caption=caption, thread_id=thread_id
             )
         return message.to_dict()
+
+    async def open_link(self, url: str, *, manual: bool = False) -> dict[str, Any]:
+        """Open a start link to the bot as the person it is meant for (the buyer persona):
+        what Telegram does when they tap it, a ``/start <payload>`` from them."""
+        payload = start_payload(url, BOT_USERNAME)
+        if payload is None:
+            raise NotABotLink(f"not a start link to @{BOT_USERNAME}")
+        message = await self.send_text(LINK_OPENER, f"/start {payload}", manual=manual)
+        return {"persona": LINK_OPENER, "message": message}
 
     async def advance(self, delta: timedelta, *, manual: bool = False) -> dict[str, Any]:
         """Move the clock forward and run the scheduler jobs the jump went past."""

@@ -1,6 +1,7 @@
 """The sandbox: the web chat's HTTP API (reset, fast-forward, demo, files, guards), and the page
 in Debian's Chromium driven by Playwright — a seller registers, uploads a document, the operator
-says hello, time is fast-forwarded; screenshots go to test-artifacts/ and docs/sandbox.png.
+says hello, time is fast-forwarded; screenshots go to test-artifacts/ (the README's picture,
+docs/sandbox.png, is taken by test_sandbox_tracking.py).
 
 Without Chromium or the playwright package the browser test is skipped with the reason, except
 with CI=true, where it must run.
@@ -13,20 +14,25 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.runner import SANDBOX_TOKEN
 from bot.settings import Settings
 from domain.model import Order, OrderStatus, Seller, Shipment, Warehouse, WarehouseStatus
+from notifications.tracking.simulated import SimulatedProvider
 from sandbox.demo import (
+    FAILING_TRACKING_NUMBER,
     FLOWS,
     ORDER_NUMBER,
     SAMPLE_FILES,
+    SECOND_ORDER_NUMBER,
     TRACKING_NUMBER,
     WAREHOUSE_NAME,
     DemoAction,
@@ -34,12 +40,14 @@ from sandbox.demo import (
     DemoStep,
 )
 from sandbox.webchat import (
+    BOT_USERNAME,
     CLIENT_HEADER,
     OPERATOR,
     PERSONAS,
     SELLER,
     WebChatServer,
     open_sandbox,
+    sandbox_settings,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,6 +286,50 @@ async def test_fast_forward_moves_the_clock_and_runs_jobs_it_passes(
     assert "offset_seconds" in (server.sandbox.settings.data_dir / "sandbox-clock.json").read_text()
 
 
+async def test_a_start_link_to_the_bot_is_opened_by_the_buyer(
+    server: WebChatServer, http: aiohttp.ClientSession
+) -> None:
+    opened = await _post(
+        http, "/api/links/open", {"url": f"https://t.me/{BOT_USERNAME}?start=NoSuchToken"}
+    )
+    # What Telegram sends when a person taps the link: /start <payload>, from the buyer.
+    assert opened["persona"] == "buyer" and opened["message"]["text"] == "/start NoSuchToken"
+    await _wait_for_bot_text(http, "buyer", "This link doesn't work any more")
+    assert not (await _state(http))["chats"]["seller"]["messages"]
+    for bad in (
+        "https://t.me/some_other_bot?start=abc",
+        f"https://evil.example/{BOT_USERNAME}?start=abc",
+        f"javascript:alert(1)//t.me/{BOT_USERNAME}?start=abc",
+        f"https://t.me/{BOT_USERNAME}",
+        f"https://t.me/{BOT_USERNAME}?start=has%20space",
+        f"https://t.me/{BOT_USERNAME}?start=a&start=b",
+        f"https://t.me/{BOT_USERNAME}?start=" + "x" * 65,
+    ):
+        async with http.post("/api/links/open", json={"url": bad}, headers=HEADERS) as response:
+            assert response.status == 400, bad
+    async with http.post("/api/links/open", json={"link": "x"}, headers=HEADERS) as response:
+        assert response.status == 400
+    buyer_texts = [m["text"] for m in (await _state(http))["chats"]["buyer"]["messages"]]
+    assert buyer_texts.count("/start NoSuchToken") == 1 and len(buyer_texts) == 2
+
+
+async def test_the_sandbox_tracks_parcels_with_the_simulator_on_its_own_clock(
+    tmp_path: Path,
+) -> None:
+    # Even with a real provider configured, nothing leaves the machine and fast-forward moves
+    # the simulated parcels.
+    configured = sandbox_test_settings(tmp_path).model_copy(
+        update={"tracking_provider": "17track", "tracking_api_key": SecretStr("k" * 32)}
+    )
+    settings = sandbox_settings(configured)
+    assert settings.tracking_provider == "simulated" and settings.tracking_api_key is None
+    async with open_sandbox(configured, token=SANDBOX_TOKEN, port=0) as web_chat:
+        app = web_chat.sandbox.app
+        assert app is not None
+        assert isinstance(app.tracking.provider, SimulatedProvider)
+        assert app.tracking.clock is web_chat.sandbox.clock
+
+
 async def test_files_are_served_safely(server: WebChatServer, http: aiohttp.ClientSession) -> None:
     form = aiohttp.FormData()
     form.add_field(
@@ -310,10 +362,12 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
             assert step.persona in personas
             if step.action is DemoAction.UPLOAD:
                 assert step.argument in SAMPLE_FILES
-    assert [flow.name for flow in FLOWS][:3] == [
+    assert [flow.name for flow in FLOWS][:5] == [
         "seller_registration",
         "warehouse_approved",
         "order_shipped",
+        "parcel_delivered",
+        "delivery_failed",
     ]
 
     demo = server.sandbox.demo
@@ -326,7 +380,7 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
 
     monkeypatch.setattr(demo, "_publish", record)
     await _post(http, "/api/demo/start")
-    status = await asyncio.wait_for(server.sandbox.demo.wait(), timeout=240)
+    status = await asyncio.wait_for(server.sandbox.demo.wait(), timeout=400)
     assert status.state == "done", status.message
     # Every step of every flow was announced, in order.
     assert list(dict.fromkeys(s for s in seen if s[0] is not None)) == [
@@ -347,31 +401,49 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
         m["from_bot"] and f"Your warehouse <b>{WAREHOUSE_NAME}</b> is verified" in (m["text"] or "")
         for m in chats["seller"]["messages"]
     )
-    # The seller entered an order, confirmed it and shipped it by sea from that warehouse:
-    # the PDF came, and the buyer, through the seller's link, sees the tracking number.
-    assert await _orders(server) == [(ORDER_NUMBER, OrderStatus.SHIPPED, SELLER.user_id)]
-    assert await _shipments(server) == [(ORDER_NUMBER, "sea", "COSCO", TRACKING_NUMBER)]
+    # The seller entered an order, confirmed it and shipped it by sea from that warehouse (then
+    # a second by express): the PDFs came, and the buyer, through the seller's link, sees the
+    # tracking number.
+    assert await _shipments(server) == [
+        (ORDER_NUMBER, "sea", "COSCO", TRACKING_NUMBER),
+        (SECOND_ORDER_NUMBER, "express", "China Post", FAILING_TRACKING_NUMBER),
+    ]
     seller_documents = [
         m["document"]["file_name"]
         for m in chats["seller"]["messages"]
         if m["from_bot"] and m.get("document")
     ]
-    assert seller_documents == [f"shipping-{ORDER_NUMBER}.pdf"]
-    token = status.variables["buyer_token"]
-    assert any(
-        m["from_bot"] and f"?start={token}" in (m["text"] or "")
-        for m in chats["seller"]["messages"]
-    )
+    assert seller_documents == [
+        f"shipping-{ORDER_NUMBER}.pdf",
+        f"shipping-{SECOND_ORDER_NUMBER}.pdf",
+    ]
+    link = status.variables["buyer_link"]
+    token = link.rsplit("?start=", 1)[1]
+    assert link == f"https://t.me/{BOT_USERNAME}?start={token}"
+    assert any(m["from_bot"] and link in (m["text"] or "") for m in chats["seller"]["messages"])
+    # The buyer clicked the link: Telegram's /start <payload>, from the buyer's account.
     assert any(
         not m["from_bot"] and m["text"] == f"/start {token}" for m in chats["buyer"]["messages"]
     )
-    buyer_view = next(
-        m["text"]
-        for m in chats["buyer"]["messages"]
-        if m["from_bot"] and ORDER_NUMBER in (m["text"] or "")
-    )
-    assert "Shenzhen Gadgets" in buyer_view and "Shipped" in buyer_view
+    buyer_texts = [m["text"] or "" for m in chats["buyer"]["messages"] if m["from_bot"]]
+    buyer_view = next(text for text in buyer_texts if "Tracking number" in text)
+    assert ORDER_NUMBER in buyer_view and "Shenzhen Gadgets" in buyer_view
     assert TRACKING_NUMBER in buyer_view and "COSCO" in buyer_view
+    # Fast-forward played the simulated parcels: both delivered, the second after one miss,
+    # which the buyer heard about with what to do, and the seller as an alert.
+    assert await _orders(server) == [
+        (ORDER_NUMBER, OrderStatus.DELIVERED, SELLER.user_id),
+        (SECOND_ORDER_NUMBER, OrderStatus.DELIVERED, SELLER.user_id),
+    ]
+    assert sum("Your parcel has been delivered" in text for text in buyer_texts) == 2
+    failure = next(text for text in buyer_texts if "could not deliver your parcel" in text)
+    assert SECOND_ORDER_NUMBER in failure and "What to do" in failure
+    assert any(
+        "Delivery failed" in (m["text"] or "") and FAILING_TRACKING_NUMBER in (m["text"] or "")
+        for m in chats["seller"]["messages"]
+        if m["from_bot"]
+    )
+    assert server.sandbox.clock.offset > timedelta(days=30)
 
     # Any manual action stops a running demo at once.
     server.sandbox.demo.pause = 5.0
@@ -556,10 +628,6 @@ async def test_web_chat_in_a_browser(
 
             await expect(page.locator("#toast")).to_be_hidden()
             await page.screenshot(path=str(ARTIFACTS / "sandbox.png"), animations="disabled")
-            if os.environ.get("SELLERBOT_UPDATE_SCREENSHOT") == "1":
-                # Refresh the README's picture on request only, so test runs leave git clean.
-                README_SCREENSHOT.parent.mkdir(exist_ok=True)
-                shutil.copyfile(ARTIFACTS / "sandbox.png", README_SCREENSHOT)
 
             # Narrow screens show one persona at a time, switched with tabs.
             await page.set_viewport_size({"width": 480, "height": 860})

@@ -120,7 +120,7 @@ async def test_the_seller_follows_parcels_and_the_buyer_tracks_and_stops(
     await buyer.send("/track")
     journey = await buyer.expect("The journey of order SH-1")
     assert "Label printed" in journey.content and "Shenzhen, China" in journey.content
-    assert "Times are shown in Europe/Paris" in journey.content
+    assert "Times are shown in Paris." in journey.content
     await buyer.send("/stop")
     await buyer.expect("you will get no more tracking messages")
     provider.updates[moving.tracking_number] = update(

@@ -3,59 +3,22 @@ session that records every Bot API request instead of sending it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiogram import Bot
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import GetMe, SendMessage, TelegramMethod
-from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
 
+from bot import database
 from bot.app import Application, create_application
+from templates import Renderer
+from tests.conftest import REDIS_TEST_URL, FixedClock, _service_missing
 from tests.e2e.conftest import make_settings
+from tests.handlers.chat import Chat, HandlerBot, copy_database
+from tests.handlers.recording import RecordingSession
 
-BOT_USER = User(id=123456, is_bot=True, first_name="Sellerbot", username="sellerbot_test_bot")
-
-
-class RecordingSession(BaseSession):
-    """Answers like Telegram would, and keeps every request for the test to read."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[TelegramMethod[Any]] = []
-        self._message_id = 0
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 (aiogram signature)
-    ) -> TelegramType:
-        self.requests.append(method)
-        if isinstance(method, GetMe):
-            return BOT_USER  # type: ignore[return-value]
-        if isinstance(method, SendMessage):
-            self._message_id += 1
-            chat = Chat(id=int(method.chat_id), type="private")
-            return Message(  # type: ignore[return-value]
-                message_id=self._message_id, date=0, chat=chat, text=method.text
-            )
-        return True  # type: ignore[return-value]
-
-    async def stream_content(
-        self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,  # noqa: ASYNC109
-        chunk_size: int = 65536, raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:  # fmt: skip
-        yield b""
-
-    async def close(self) -> None:
-        return None
-
-    def sent_texts(self) -> list[str]:
-        return [r.text for r in self.requests if isinstance(r, SendMessage)]
+__all__ = ["RecordingSession"]
 
 
 @pytest.fixture
@@ -70,3 +33,82 @@ async def handler_app(database_url: str, tmp_path: Path) -> AsyncIterator[Applic
         yield app
     finally:
         await app.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite database per run; each conversation test works on a copy of it
+    (migrating for every test would be most of the tier's time)."""
+    path = tmp_path_factory.mktemp("handlers") / "migrated.sqlite3"
+
+    async def migrate() -> None:
+        engine = database.create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await database.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    # Session fixtures are first asked for inside a test's running loop: migrate in a thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, migrate()).result()
+    return path
+
+
+async def _empty_redis() -> str:
+    """The test Redis database, emptied (the `redis_url` fixture cannot be asked for from
+    inside another async fixture)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_TEST_URL)
+    try:
+        await asyncio.wait_for(client.ping(), timeout=3)
+        await client.flushdb()
+    except Exception as error:
+        _service_missing("Redis at 127.0.0.1:6379", error)
+    finally:
+        await client.aclose()
+    return REDIS_TEST_URL
+
+
+@pytest.fixture(scope="session")
+def renderer() -> Renderer:
+    """The templates and six catalogs, loaded once per run rather than once per app."""
+    return Renderer("en")
+
+
+@pytest.fixture(params=["sql"])
+async def handler_bot(
+    request: pytest.FixtureRequest,
+    migrated_sqlite: Path,
+    tmp_path: Path,
+    clock: FixedClock,
+    renderer: Renderer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[HandlerBot]:
+    """The bot on a fresh database, with the conversation state in the database ("sql", the
+    default) or in Redis ("redis": parametrize with `indirect=True`)."""
+    redis_url = await _empty_redis() if request.param == "redis" else None
+    settings = make_settings(
+        copy_database(migrated_sqlite, tmp_path / "bot.sqlite3"),
+        tmp_path,
+        redis_url=redis_url,
+        # Replies leave at once: the per-chat rate limit has tests of its own.
+        send_private_chat_interval_seconds=0,
+    )
+    monkeypatch.setattr("bot.app.Renderer", lambda default_locale: renderer)
+    bot = HandlerBot(settings, clock)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+@pytest.fixture
+def chat_of(handler_bot: HandlerBot) -> Callable[..., Chat]:
+    """A private chat of the user with this id (English unless `language` says otherwise)."""
+
+    def make(user_id: int, **options: str) -> Chat:
+        return Chat(handler_bot, user_id, **options)
+
+    return make

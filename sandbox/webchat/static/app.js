@@ -17,6 +17,8 @@
     clockAheadSeconds: 0,
     demo: null,
     databaseResettable: true,
+    botUsername: null, // the sandbox bot, whose start links the buyer persona opens
+    linkOpener: null,
   };
   const panes = {}; // key -> DOM references
 
@@ -118,7 +120,55 @@
     return /^https?:\/\//i.test(href || "") ? href : null;
   }
 
+  // A start link to this bot (t.me/<bot>?start=<payload>) is what a seller sends a buyer. In
+  // Telegram, tapping it starts the bot with the payload; here the buyer persona opens it.
+  const START_LINK = /^https?:\/\/(?:www\.)?(?:t|telegram)\.me\/([A-Za-z0-9_]{3,64})\/?\?start=([A-Za-z0-9_-]{1,64})$/i;
+
+  function isStartLink(href) {
+    const match = START_LINK.exec(href || "");
+    return Boolean(match && state.botUsername
+      && match[1].toLowerCase() === state.botUsername.toLowerCase());
+  }
+
+  function startLinkElement(href, text) {
+    const link = el("a", "start-link", text);
+    link.href = href;
+    const opener = state.personas.find((p) => p.key === state.linkOpener);
+    link.title = opener ? `Open as ${opener.name} (${opener.role.toLowerCase()})` : "Open";
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      openStartLink(href);
+    });
+    return link;
+  }
+
+  // Bare web addresses in a bot's text are links, as Telegram shows them.
+  const URL_IN_TEXT = /https?:\/\/[^\s<>"']+/gi;
+
+  function appendLinkified(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(URL_IN_TEXT)) {
+      // Punctuation right after an address ends the sentence, not the address.
+      const url = match[0].replace(/[.,;:!?)\]]+$/, "");
+      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      if (isStartLink(url)) {
+        parent.appendChild(startLinkElement(url, url));
+      } else {
+        const link = el("a", null, url);
+        link.href = url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        parent.appendChild(link);
+      }
+      last = match.index + url.length;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
   function elementFor(name, attrs) {
+    if (name === "a" && isStartLink(attrs.href)) {
+      return startLinkElement(attrs.href);
+    }
     if (name === "a") {
       const link = el("a");
       const href = safeHref(attrs.href);
@@ -156,7 +206,14 @@
     const stack = [{ name: null, node: root }];
     const top = () => stack[stack.length - 1].node;
     const addText = (raw) => {
-      if (raw) top().appendChild(document.createTextNode(decodeEntities(raw)));
+      if (!raw) return;
+      const text = decodeEntities(raw);
+      // Telegram does not turn addresses into links inside a link or code.
+      if (stack.some((frame) => ["a", "code", "pre"].includes(frame.name))) {
+        top().appendChild(document.createTextNode(text));
+      } else {
+        appendLinkified(top(), text);
+      }
     };
     const tag = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*)>/g;
     let last = 0;
@@ -274,6 +331,8 @@
       const text = el("div", "text");
       if (msg.from_bot && String(msg.parse_mode || "").toLowerCase() === "html") {
         text.appendChild(renderTelegramHtml(body));
+      } else if (msg.from_bot) {
+        appendLinkified(text, body);
       } else {
         text.textContent = body;
       }
@@ -656,6 +715,17 @@
     }
   }
 
+  async function openStartLink(url) {
+    try {
+      const result = await api("/api/links/open", { url });
+      activate(result.persona);
+      const opener = state.personas.find((p) => p.key === result.persona);
+      toast(`🔗 ${opener ? opener.name : "The buyer"} opened the link`);
+    } catch (error) {
+      report(error);
+    }
+  }
+
   function describeSeconds(seconds) {
     if (seconds % 604800 === 0) return `${seconds / 604800} week(s)`;
     if (seconds % 86400 === 0) return `${seconds / 86400} day(s)`;
@@ -792,6 +862,8 @@
   // ----------------------------------------------------------------------------------------
 
   function applyState(snapshot) {
+    state.botUsername = snapshot.bot_username || null;
+    state.linkOpener = snapshot.link_opener || null;
     if (!state.personas.length || state.personas.length !== snapshot.personas.length) {
       buildPersonas(snapshot.personas);
     }

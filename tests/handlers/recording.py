@@ -1,0 +1,56 @@
+"""A Bot API session that answers like Telegram would and keeps every request for the test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import GetMe, SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, Message, User
+
+BOT_USER = User(id=123456, is_bot=True, first_name="Sellerbot", username="sellerbot_test_bot")
+
+
+class RecordingSession(BaseSession):
+    """Answers like Telegram would, and keeps every request (and its answer) for the test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exchanges: list[tuple[TelegramMethod[Any], Any]] = []
+        self._message_id = 0
+
+    @property
+    def requests(self) -> list[TelegramMethod[Any]]:
+        return [method for method, _ in self.exchanges]
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram signature)
+    ) -> TelegramType:
+        result: Any = True
+        if isinstance(method, GetMe):
+            result = BOT_USER
+        elif isinstance(method, SendMessage | SendDocument | SendPhoto):
+            self._message_id += 1
+            chat = Chat(id=int(method.chat_id), type="private")
+            text = method.text if isinstance(method, SendMessage) else None
+            result = Message(message_id=self._message_id, date=0, chat=chat, text=text)
+        self.exchanges.append((method, result))
+        return result  # type: ignore[no-any-return]
+
+    async def stream_content(
+        self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,  # noqa: ASYNC109
+        chunk_size: int = 65536, raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:  # fmt: skip
+        yield b""
+
+    async def close(self) -> None:
+        return None
+
+    def sent_texts(self) -> list[str]:
+        return [r.text for r in self.requests if isinstance(r, SendMessage)]
