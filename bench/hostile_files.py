@@ -46,7 +46,7 @@ from typing import Any
 from bench.import_xlsx import build_xlsx
 from bot.app import create_application
 from bot.settings import Settings
-from domain.services.sellers import RegisterSeller, register_seller
+from domain.services import sellers
 from notifications.rate_limits import InProcessRateLimiter, RateLimits
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, EmulatorEvent
 from tests.fixtures.spreadsheet_bombs import blank_rows_bomb, shared_strings_bomb
@@ -225,7 +225,9 @@ async def run(args: argparse.Namespace, directory: Path, sent: list[tuple[str, s
         )
         await app.start(set_commands=False)
         async with app.uow_factory() as uow:
-            await register_seller(RegisterSeller(SELLER_ID, "Bench store", "CN", "en"), uow)
+            await sellers.register_seller(
+                sellers.RegisterSeller(SELLER_ID, "Bench store", "CN", "en"), uow
+            )
             await uow.commit()
         seller = emulator.user(SELLER_ID, first_name="Seller", language_code="en")
         chatters = Chatters(emulator, args.chatters, args.interval)

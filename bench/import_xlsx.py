@@ -1,5 +1,5 @@
 """Benchmark: import an order file of N rows (default 10,000) from XLSX into a fresh SQLite
-database through the real service (`domain.services.order_imports.import_orders`).
+database through the real service (`domain.services.orders.file_import.import_orders`).
 
 Prints rows per second and peak memory; `--json out.json` writes the figures too.
 
@@ -32,8 +32,8 @@ from openpyxl import Workbook
 
 from bot import database
 from domain.order_import import read_order_file
-from domain.services.order_imports import import_orders
-from domain.services.sellers import RegisterSeller, register_seller
+from domain.services import sellers
+from domain.services.orders import file_import
 from domain.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -84,13 +84,13 @@ async def run_import(content: bytes, directory: Path, name: str) -> dict[str, An
         await database.upgrade(engine)
         sessions = database.create_session_factory(engine)
         async with UnitOfWork(sessions, clock=_clock) as uow:
-            await register_seller(RegisterSeller(1, "Bench store", "CN", "en"), uow)
+            await sellers.register_seller(sellers.RegisterSeller(1, "Bench store", "CN", "en"), uow)
             await uow.commit()
         started = time.perf_counter()
         async with UnitOfWork(sessions, clock=_clock) as uow:
             seller = await uow.sellers.by_telegram_user(1)
             assert seller is not None
-            report = await import_orders(seller, content, "bench.xlsx", uow)
+            report = await file_import.import_orders(seller, content, "bench.xlsx", uow)
             await uow.commit()
         seconds = time.perf_counter() - started
     finally:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from domain.order_import import ImportRow, read_order_file
-from domain.services import logistics_settings, order_imports
+from domain.services import logistics_settings
+from domain.services.orders import file_import
 
 Emit = Callable[[Any], None]
 
@@ -35,7 +36,7 @@ def order_file(
     whole file has passed its file-level checks, so a refused file saves nothing.
     """
     rows = read_order_file(Path(path), file_name, max_rows=max_rows)
-    plan = order_imports.plan_order_rows(
+    plan = file_import.plan_order_rows(
         _counted(rows, emit, progress_every), datetime.fromisoformat(now)
     )
     emit(
@@ -56,7 +57,7 @@ def order_file(
         emit(
             (
                 "orders",
-                [order_imports.to_plain(order) for order in plan.orders[start : start + batch]],
+                [file_import.to_plain(order) for order in plan.orders[start : start + batch]],
             )
         )
 

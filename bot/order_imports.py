@@ -29,7 +29,7 @@ from bot.uploads import download
 from domain.clock import Clock, utcnow
 from domain.errors import DomainError, InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS
-from domain.services import import_jobs, order_imports
+from domain.services.orders import file_import, import_jobs
 from domain.unit_of_work import UnitOfWorkFactory
 from notifications.sender import Sender
 from templates import Renderer
@@ -258,7 +258,7 @@ class OrderImportRunner:
                     elif kind == "orders":
                         started = time.monotonic()
                         saved += await self._save(
-                            job, [order_imports.from_plain(order) for order in body]
+                            job, [file_import.from_plain(order) for order in body]
                         )
                         renewed = time.monotonic()
                         await asyncio.sleep(max(PAUSE_SECONDS, PAUSE_FACTOR * (renewed - started)))
@@ -286,9 +286,7 @@ class OrderImportRunner:
         if not running:
             raise _Stopped
 
-    async def _save(
-        self, job: import_jobs.ImportJob, batch: list[order_imports.PlannedOrder]
-    ) -> int:
+    async def _save(self, job: import_jobs.ImportJob, batch: list[file_import.PlannedOrder]) -> int:
         """One batch in one short transaction (an order number taken meanwhile, say by an
         order typed in the conversation, is skipped by the insert itself)."""
         async with self._uow_factory() as uow:

@@ -3,7 +3,7 @@
 One row per order line; rows with the same order number form one order. Headers are matched
 through aliases in English and Chinese, ignoring case, spaces, underscores, hyphens, dots and
 anything in brackets ("Unit price (USD)" is "unit price"). Values are not validated here —
-the order intake rules do that (`domain.services.orders`) — but Excel dates and serial numbers
+the order intake rules do that (`domain.services.orders.intake`) — but Excel dates and serial numbers
 in the ship-by column become datetimes. The column set is documented in docs/order-import.md.
 
 Nothing here touches the database; rows stream, so a large XLSX is never held in memory, and

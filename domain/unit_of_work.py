@@ -3,6 +3,11 @@
 `async with uow:` rolls back unless `await uow.commit()` was called. Callbacks registered
 with `after_commit` run once the transaction is durable (e.g. waking the outbox dispatcher, or
 making the database files forget what an erasure deleted).
+
+Services reach the database only through the repositories and the few transaction controls
+here (`flush`, `savepoint`): every query is a repository method, named for what it asks. The
+session is the repositories' (and the infrastructure's), never a service's;
+`tests/unit/test_architecture.py` fails if a module of `domain/services` touches it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from domain.clock import Clock, utcnow
 from domain.repositories import (
@@ -105,6 +110,15 @@ class UnitOfWork:
 
     def now(self) -> datetime:
         return self.clock()
+
+    async def flush(self) -> None:
+        """Write pending changes now (inside the transaction), e.g. to learn a new row's id."""
+        await self.session.flush()
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """`async with uow.savepoint():` — a failure inside (say, losing a race on a unique
+        key) rolls back to here and leaves the rest of the transaction usable."""
+        return self.session.begin_nested()
 
     async def commit(self) -> None:
         await self.session.commit()

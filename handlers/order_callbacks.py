@@ -7,7 +7,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
-from domain.services import orders
+from domain.services.orders import lists
 
 
 class OrderMenuAction(enum.StrEnum):
@@ -21,7 +21,7 @@ class OrderMenuAction(enum.StrEnum):
 class OrderMenu(CallbackData, prefix="ordm"):
     action: OrderMenuAction
     order_id: int = 0
-    listing: orders.OrderFilter = orders.OrderFilter.AWAITING
+    listing: lists.OrderFilter = lists.OrderFilter.AWAITING
     page: int = 0
 
 

@@ -1,7 +1,7 @@
 """Ship-by reminders: a scheduler job that queues the due 24 h / 4 h / overdue alerts.
 
 The alerts are outbox rows written in the job's own short transaction (each at most once per
-order, see `domain.services.orders.due_reminders`); the outbox dispatcher delivers them.
+order, see `domain.services.orders.reminders.due_reminders`); the outbox dispatcher delivers them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from domain.clock import Clock, utcnow
-from domain.services import orders
+from domain.services.orders import reminders
 from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 async def send_due_reminders(uow_factory: Callable[[], UnitOfWork], clock: Clock = utcnow) -> int:
     """Queue every ship-by alert due now; returns how many were queued."""
     async with uow_factory() as uow:
-        queued = await orders.due_reminders(clock(), uow)
+        queued = await reminders.due_reminders(clock(), uow)
         await uow.commit()
     if queued:
         log.info("queued %d ship-by reminder(s)", len(queued))

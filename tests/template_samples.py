@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
-from domain.services.compliance_review import FindingView
-from domain.services.erasure import ErasureBlocker
+from domain.services import compliance_review, erasure
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WAREHOUSE = Warehouse(
@@ -66,7 +65,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "conversation.use_buttons": {},
     "countries.choices": {},
     "countries.not_found": {"query": "<script>"},
-    "erasure.blocked": {"blockers": [ErasureBlocker(key="common.cancel", count=2)]},
+    "erasure.blocked": {"blockers": [erasure.ErasureBlocker(key="common.cancel", count=2)]},
     "erasure.confirm": {},
     "erasure.done": {},
     "erasure.kept": {},
@@ -113,7 +112,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "review.findings": {
         "entries": [
             {
-                "finding": FindingView(
+                "finding": compliance_review.FindingView(
                     created_at=_NOW,
                     store_name="Shop <1>",
                     order_number="AE<1>",

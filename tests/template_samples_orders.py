@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.model import Order, OrderLine, OrderSource, OrderStatus
-from domain.services.orders import NewOrderLine
+from domain.services.orders import intake
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ORDER = Order(
@@ -72,8 +72,10 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "orders.ask_unit_price": {"currency": "EUR"},
     "orders.lines_so_far": {
         "lines": [
-            NewOrderLine(product_name="Phone <case>", sku="<b>", quantity=2, unit_price="12.50"),
-            NewOrderLine(product_name="Cable", sku=None, quantity=1, unit_price="3"),
+            intake.NewOrderLine(
+                product_name="Phone <case>", sku="<b>", quantity=2, unit_price="12.50"
+            ),
+            intake.NewOrderLine(product_name="Cable", sku=None, quantity=1, unit_price="3"),
         ],
         "currency": "EUR",
     },

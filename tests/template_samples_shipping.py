@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.services.logistics_settings import ExchangeRateEntry
+from domain.services import logistics_settings
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 _LINES = [
@@ -196,7 +196,7 @@ _CARD_PROBLEMS: dict[str, dict[str, Any]] = {
 CARD_PROBLEM_SAMPLES: dict[str, dict[str, Any]] = {
     f"rates.problem.{problem}": params for problem, params in _CARD_PROBLEMS.items()
 }
-_RATES = [ExchangeRateEntry("USD", "CNY", Decimal("7.2"))]
+_RATES = [logistics_settings.ExchangeRateEntry("USD", "CNY", Decimal("7.2"))]
 
 SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "shipping.ask_lines": {"order_number": "81<23>", "lines": _LINES, "partial": True},

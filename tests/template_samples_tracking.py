@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.services.buyer_time_zones import BuyerTimeZones, OrderZone
-from domain.services.buyers import BuyerOrderSummary, BuyerOrderView, EventView
-from domain.services.shipments import DeadLetter
+from domain.services import buyer_time_zones, buyers, shipments
 from domain.tracking import DeliveryEstimate, EstimateSource
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-_EVENT = EventView(_NOW, "InTransit", "InTransit_CustomsProcessing", "Held <b>", "Lyon, FR")
+_EVENT = buyers.EventView(_NOW, "InTransit", "InTransit_CustomsProcessing", "Held <b>", "Lyon, FR")
 
 
 def _notice(kind: str, sub: str) -> dict[str, Any]:
@@ -47,7 +45,7 @@ _NOTICES = [
     _notice("exception", "Exception_Damage"),
     _notice("exception", "Exception_Other"),
 ]
-_VIEW = BuyerOrderView(
+_VIEW = buyers.BuyerOrderView(
     order_id=1,
     order_number="AE<1>",
     store_name="Shop <1> & Co",
@@ -95,7 +93,7 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
     "buyer.order_card": {"view": _VIEW, "welcome": True},
     "buyer.timeline": {"view": _VIEW, "events": [_EVENT, _EVENT]},
     "buyer.orders": {
-        "orders": [BuyerOrderSummary(1, "AE<1>", "Shop <1>", "shipped", "InTransit", True)],
+        "orders": [buyers.BuyerOrderSummary(1, "AE<1>", "Shop <1>", "shipped", "InTransit", True)],
         "total": 1,
     },
     "buyer.no_orders": {},
@@ -107,17 +105,19 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
     "buyer.link_sellers_own": {"order_number": "AE<1>"},
     "buyer.muted": {"muted": True, "order_number": "AE<1>"},
     "buyer.time_zone": {
-        "view": BuyerTimeZones(
+        "view": buyer_time_zones.BuyerTimeZones(
             orders=(
-                OrderZone("AE<1>", "America/New_York", False),
-                OrderZone("AE<2>", "Europe/Paris", False),
+                buyer_time_zones.OrderZone("AE<1>", "America/New_York", False),
+                buyer_time_zones.OrderZone("AE<2>", "Europe/Paris", False),
             ),
             offered=("America/New_York", "Europe/Paris"),
             now=_NOW,
         )
     },
     "buyer.time_zone_changed": {
-        "view": BuyerTimeZones((OrderZone("AE<1>", "Asia/Kolkata", True),), (), _NOW)
+        "view": buyer_time_zones.BuyerTimeZones(
+            (buyer_time_zones.OrderZone("AE<1>", "Asia/Kolkata", True),), (), _NOW
+        )
     },
     "buyer.time_zone_unknown": {"text": "Atlantis"},
     "buyer_link.not_shipped": {"number": "AE<1>"},
@@ -142,7 +142,7 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
     "shipments.digest": {"enabled": True},
     "shipments.not_found": {},
     "outbox.dead_letters": {
-        "rows": [DeadLetter(7, 42, "tracking.buyer_update", 8, "Bad <Request>", _NOW)],
+        "rows": [shipments.DeadLetter(7, 42, "tracking.buyer_update", 8, "Bad <Request>", _NOW)],
         "total": 3,
     },
     "outbox.nothing_dead": {},

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.model import Notification, Shipment, ShipmentEvent
-from domain.services import orders as intake
-from domain.services import shipping
-from domain.services.sellers import RegisterSeller, register_seller
+from domain.services import sellers
+from domain.services.orders import intake, lifecycle
+from domain.services.shipping import confirming, steps
 from domain.tracking import (
     AcceptedNumber,
     BatchOutcome,
@@ -67,8 +67,8 @@ class Store:
 
     async def open(self) -> Store:
         async with self.uow_factory() as uow:
-            seller = await register_seller(
-                RegisterSeller(self.user_id, self.store_name, "CN", "en"), uow
+            seller = await sellers.register_seller(
+                sellers.RegisterSeller(self.user_id, self.store_name, "CN", "en"), uow
             )
             await uow.commit()
             self.seller_id = seller.id
@@ -98,18 +98,18 @@ class Store:
                 ),
                 uow,
             )
-            await intake.confirm_order(self.user_id, order.id, uow)
+            await lifecycle.confirm_order(self.user_id, order.id, uow)
             await uow.commit()
             order_id = order.id
         async with self.uow_factory() as uow:
-            draft = await shipping.start_document(self.user_id, order_id, uow)
-            draft = shipping.set_weight(draft, "2")
-            draft = shipping.set_dimensions(draft, "30x20x10")
-            draft = await shipping.choose_warehouse(self.user_id, draft, self.warehouse_id, uow)
-            draft = await shipping.choose_method(self.user_id, draft, method, uow)
-            draft = shipping.set_carrier(draft, "China Post")
-            entry = await shipping.set_tracking(self.user_id, draft, tracking_number, uow)
-            confirmation = await shipping.confirm_document(
+            draft = await steps.start_document(self.user_id, order_id, uow)
+            draft = steps.set_weight(draft, "2")
+            draft = steps.set_dimensions(draft, "30x20x10")
+            draft = await steps.choose_warehouse(self.user_id, draft, self.warehouse_id, uow)
+            draft = await steps.choose_method(self.user_id, draft, method, uow)
+            draft = steps.set_carrier(draft, "China Post")
+            entry = await steps.set_tracking(self.user_id, draft, tracking_number, uow)
+            confirmation = await confirming.confirm_document(
                 self.user_id, entry.draft, [], THRESHOLD, uow
             )
             assert confirmation.status == "shipped", confirmation.review.findings

@@ -15,9 +15,9 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.model import OrderSource
-from domain.services import orders
+from domain.services.orders import cleaning, intake
 
-MAX_LINES = orders.MAX_LINES
+MAX_LINES = cleaning.MAX_LINES
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,16 @@ class OrderDraft:
     country: str | None = None
     postcode: str | None = None
     currency: str | None = None
-    lines: tuple[orders.NewOrderLine, ...] = ()
+    lines: tuple[intake.NewOrderLine, ...] = ()
     # The line being entered: product_name, then sku, then quantity (its price ends it).
     line: dict[str, Any] = field(default_factory=dict)
     ship_by: str | None = None  # ISO 8601, UTC
 
     def with_number(self, raw: str) -> OrderDraft:
-        return replace(self, number=orders.clean_order_number(raw))
+        return replace(self, number=cleaning.clean_order_number(raw))
 
     def with_country(self, raw: str) -> OrderDraft:
-        country = orders.clean_country(raw)
+        country = cleaning.clean_country(raw)
         if self.country not in (None, country):
             # Another country has another postcode format: the old one is asked again.
             return replace(self, country=country, postcode=None)
@@ -44,13 +44,13 @@ class OrderDraft:
 
     def with_postcode(self, raw: str | None) -> OrderDraft:
         """None skips it, which is refused where the country has postcodes."""
-        return replace(self, postcode=orders.clean_postcode(self.known_country, raw))
+        return replace(self, postcode=cleaning.clean_postcode(self.known_country, raw))
 
     def with_currency(self, raw: str) -> OrderDraft:
-        currency = orders.clean_currency(raw)
+        currency = cleaning.clean_currency(raw)
         for line in self.lines:
             # Prices already entered must still fit the new currency (JPY has no cents).
-            orders.clean_unit_price(line.unit_price, currency)
+            cleaning.clean_unit_price(line.unit_price, currency)
         return replace(self, currency=currency)
 
     # ----- lines -----
@@ -60,19 +60,19 @@ class OrderDraft:
         return self
 
     def with_product_name(self, raw: str) -> OrderDraft:
-        return replace(self, line={"product_name": orders.clean_product_name(raw)})
+        return replace(self, line={"product_name": cleaning.clean_product_name(raw)})
 
     def with_sku(self, raw: str | None) -> OrderDraft:
-        sku = None if raw is None else orders.clean_sku(raw)
+        sku = None if raw is None else cleaning.clean_sku(raw)
         return replace(self, line={**self.line, "sku": sku})
 
     def with_quantity(self, raw: str) -> OrderDraft:
-        return replace(self, line={**self.line, "quantity": orders.clean_quantity(raw)})
+        return replace(self, line={**self.line, "quantity": cleaning.clean_quantity(raw)})
 
     def with_unit_price(self, raw: str) -> OrderDraft:
         """The price ends the line: it joins the order's lines."""
-        price = orders.clean_unit_price(raw, self.known_currency)
-        line = orders.NewOrderLine(**{**self.line, "unit_price": str(price)})
+        price = cleaning.clean_unit_price(raw, self.known_currency)
+        line = intake.NewOrderLine(**{**self.line, "unit_price": str(price)})
         return replace(self, lines=(*self.lines, line), line={})
 
     def finish_lines(self) -> OrderDraft:
@@ -90,11 +90,11 @@ class OrderDraft:
 
     # ----- ship-by -----
     def with_ship_by(self, raw: str, now: datetime) -> OrderDraft:
-        return replace(self, ship_by=orders.clean_ship_by(raw, now).isoformat())
+        return replace(self, ship_by=cleaning.clean_ship_by(raw, now).isoformat())
 
     def ship_in_days(self, days: int, now: datetime) -> OrderDraft:
         day = now.date() + timedelta(days=days)
-        return replace(self, ship_by=orders.clean_ship_by(day, now).isoformat())
+        return replace(self, ship_by=cleaning.clean_ship_by(day, now).isoformat())
 
     # ----- edits and the result -----
     def for_edit(self, target: str) -> OrderDraft:
@@ -113,11 +113,11 @@ class OrderDraft:
             raise InvalidInput("errors.invalid_choice")
         return self.currency
 
-    def command(self, actor_id: int | None = None) -> orders.NewOrder:
-        """The order as entered; `orders.build_order` checks it as a whole."""
+    def command(self, actor_id: int | None = None) -> intake.NewOrder:
+        """The order as entered; `intake.build_order` checks it as a whole."""
         if self.number is None or self.ship_by is None:
             raise InvalidInput("errors.invalid_choice")
-        return orders.NewOrder(
+        return intake.NewOrder(
             seller_id=self.seller_id,
             number=self.number,
             ship_to_country=self.known_country,
@@ -157,7 +157,7 @@ class OrderDraft:
             country=data.get("country"),
             postcode=data.get("postcode"),
             currency=data.get("currency"),
-            lines=tuple(orders.NewOrderLine(**line) for line in data.get("lines", ())),
+            lines=tuple(intake.NewOrderLine(**line) for line in data.get("lines", ())),
             line=dict(data.get("line", {})),
             ship_by=data.get("ship_by"),
         )

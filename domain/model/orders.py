@@ -8,6 +8,11 @@ problem state the seller must look at: `in_trouble` (an exception; back to shipp
 parcel moves again), `lost`, or `returned_to_sender`. Each move is a method that refuses an
 illegal one with `ConflictError`.
 
+What the seller may do next is data, `ACTIONS_BY_ROLE`, read by `Order.allowed_actions(role)`
+(handlers render the order card's buttons from it) and by the seller's transitions, which refuse
+through it. Tracking's moves (delivered, in trouble, lost, ...) are the system's, not a person's
+action, and keep their own guards.
+
 Logistics method and goods characteristics are kept as plain strings here; their meaning
 lives in the logistics module.
 """
@@ -34,8 +39,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.errors import ConflictError
+from domain.errors import ConflictError, DomainError, NotFound
 from domain.model.base import Base, BigId
+from domain.roles import Role
 
 ORDER_NUMBER_MAX = 64
 PRODUCT_NAME_MAX = 200
@@ -68,6 +74,32 @@ TRACKING_PROBLEM_STATUSES = frozenset(
 SHIPPED_STATUSES = frozenset(
     {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURNED, *TRACKING_PROBLEM_STATUSES}
 )
+
+
+class OrderAction(enum.StrEnum):
+    """What someone may do with an order."""
+
+    CONFIRM = "confirm"
+    # Fill in the shipping document; confirming it ships the order.
+    SHIP = "ship"
+    CANCEL = "cancel"
+    # See the shipment and its tracking, and give the buyer a new link to follow it.
+    FOLLOW_SHIPMENT = "follow_shipment"
+    NEW_BUYER_LINK = "new_buyer_link"
+
+
+# Role -> status -> the actions allowed; a role or status not listed may do nothing. Only the
+# seller acts on an order: the buyer follows it through a link, operators do not handle orders.
+ACTIONS_BY_ROLE: dict[Role, dict[OrderStatus, frozenset[OrderAction]]] = {
+    Role.SELLER: {
+        OrderStatus.AWAITING_CONFIRMATION: frozenset({OrderAction.CONFIRM, OrderAction.CANCEL}),
+        OrderStatus.CONFIRMED: frozenset({OrderAction.SHIP, OrderAction.CANCEL}),
+        **{
+            status: frozenset({OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK})
+            for status in SHIPPED_STATUSES
+        },
+    },
+}
 
 
 class OrderSource(enum.StrEnum):
@@ -179,6 +211,33 @@ class Order(Base):
     def compute_total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
+    def allowed_actions(self, role: Role) -> frozenset[OrderAction]:
+        """What `role` may do with this order in its current status."""
+        return ACTIONS_BY_ROLE.get(role, {}).get(self.status, frozenset())
+
+    def require(self, action: OrderAction, role: Role) -> None:
+        """Refuse, with the error the user reads, an action not allowed in this status."""
+        if action in self.allowed_actions(role):
+            return
+        refusal: DomainError
+        if action == OrderAction.SHIP:
+            refusal = ConflictError(
+                "shipping.order_not_confirmed", number=self.number, status=self.status.value
+            )
+        elif action == OrderAction.NEW_BUYER_LINK:
+            refusal = ConflictError("buyer_link.not_shipped", number=self.number)
+        elif action == OrderAction.FOLLOW_SHIPMENT:
+            # Nothing has shipped yet: there is no parcel to follow.
+            refusal = NotFound("shipments.not_found")
+        else:
+            wanted = (
+                OrderStatus.CONFIRMED if action == OrderAction.CONFIRM else OrderStatus.CANCELLED
+            )
+            refusal = ConflictError(
+                "orders.transition_refused", current=self.status.value, wanted=wanted.value
+            )
+        raise refusal
+
     def _move(self, allowed_from: set[OrderStatus], to: OrderStatus) -> None:
         if self.status not in allowed_from:
             raise ConflictError(
@@ -187,17 +246,21 @@ class Order(Base):
         self.status = to
 
     def confirm(self, now: datetime) -> None:
-        self._move({OrderStatus.AWAITING_CONFIRMATION}, OrderStatus.CONFIRMED)
+        self.require(OrderAction.CONFIRM, Role.SELLER)
+        self.status = OrderStatus.CONFIRMED
         self.confirmed_at = now
 
     def cancel(self, reason: str, now: datetime) -> None:
         """Only an open order can be cancelled; after shipping it is a return instead."""
-        self._move(set(OPEN_ORDER_STATUSES), OrderStatus.CANCELLED)
+        self.require(OrderAction.CANCEL, Role.SELLER)
+        self.status = OrderStatus.CANCELLED
         self.cancelled_at = now
         self.cancel_reason = reason
 
     def mark_shipped(self, now: datetime) -> None:
-        self._move({OrderStatus.CONFIRMED}, OrderStatus.SHIPPED)
+        """The seller's shipping document was confirmed."""
+        self.require(OrderAction.SHIP, Role.SELLER)
+        self.status = OrderStatus.SHIPPED
         self.shipped_at = now
 
     def mark_delivered(self, now: datetime) -> None:

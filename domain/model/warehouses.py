@@ -4,6 +4,11 @@ draft -> pending_review -> verified | rejected | needs_documents; needs_document
 pending_review; verified -> suspended -> pending_review; editing a verified warehouse sends it
 back to pending_review. Any warehouse not in use can be archived. Each transition is a method
 that refuses an illegal move with a domain error.
+
+What may happen next is data, `ACTIONS_BY_ROLE`: the seller's actions and the operator's review
+decisions allowed in each status. `Warehouse.allowed_actions(role)` reads it for handlers to
+render buttons, and the transition methods refuse through it, so a button is shown exactly when
+pressing it can work (other preconditions, such as complete documents, aside).
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.errors import ConflictError, InvalidInput
+from domain.errors import ConflictError, DomainError, InvalidInput
 from domain.model.base import Base, BigId
+from domain.roles import Role
 from domain.typed_text import clean_typed_line
 
 
@@ -32,6 +38,68 @@ class WarehouseStatus(enum.StrEnum):
     NEEDS_DOCUMENTS = "needs_documents"
     SUSPENDED = "suspended"
     ARCHIVED = "archived"
+
+
+class WarehouseAction(enum.StrEnum):
+    """What someone may do to a warehouse. The values of the review decisions are those of the
+    operator's buttons and of the messages that tell the seller about them."""
+
+    # the seller's
+    EDIT = "edit"
+    ADD_DOCUMENTS = "add_documents"
+    SUBMIT = "submit"
+    ARCHIVE = "archive"
+    # an operator's review decisions
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_DOCUMENTS = "docs"
+    SUSPEND = "suspend"
+
+
+# The review decisions, in the order the operator's buttons show them.
+REVIEW_DECISIONS = (
+    WarehouseAction.APPROVE,
+    WarehouseAction.REJECT,
+    WarehouseAction.REQUEST_DOCUMENTS,
+    WarehouseAction.SUSPEND,
+)
+# A decision that changes nothing for the better must say why, for the seller to act on.
+DECISIONS_NEEDING_NOTE = frozenset(
+    {WarehouseAction.REJECT, WarehouseAction.REQUEST_DOCUMENTS, WarehouseAction.SUSPEND}
+)
+
+_SELLER_CAN_CHANGE = frozenset({WarehouseAction.EDIT, WarehouseAction.ARCHIVE})
+_SELLER_CAN_COMPLETE = _SELLER_CAN_CHANGE | {
+    WarehouseAction.ADD_DOCUMENTS,
+    WarehouseAction.SUBMIT,
+}
+# Role -> status -> the actions allowed; a role or status not listed may do nothing.
+ACTIONS_BY_ROLE: dict[Role, dict[WarehouseStatus, frozenset[WarehouseAction]]] = {
+    Role.SELLER: {
+        WarehouseStatus.DRAFT: _SELLER_CAN_CHANGE | {WarehouseAction.SUBMIT},
+        WarehouseStatus.PENDING_REVIEW: _SELLER_CAN_CHANGE,
+        WarehouseStatus.VERIFIED: _SELLER_CAN_CHANGE,
+        # A rejection is final for this warehouse: it can only be archived (and declared anew).
+        WarehouseStatus.REJECTED: frozenset({WarehouseAction.ARCHIVE}),
+        WarehouseStatus.NEEDS_DOCUMENTS: _SELLER_CAN_COMPLETE,
+        WarehouseStatus.SUSPENDED: _SELLER_CAN_COMPLETE,
+    },
+    Role.OPERATOR: {
+        WarehouseStatus.PENDING_REVIEW: frozenset(
+            {WarehouseAction.APPROVE, WarehouseAction.REJECT, WarehouseAction.REQUEST_DOCUMENTS}
+        ),
+        WarehouseStatus.VERIFIED: frozenset({WarehouseAction.SUSPEND}),
+    },
+}
+# The status each move leads to (editing and adding documents keep the status).
+_LEADS_TO = {
+    WarehouseAction.SUBMIT: WarehouseStatus.PENDING_REVIEW,
+    WarehouseAction.ARCHIVE: WarehouseStatus.ARCHIVED,
+    WarehouseAction.APPROVE: WarehouseStatus.VERIFIED,
+    WarehouseAction.REJECT: WarehouseStatus.REJECTED,
+    WarehouseAction.REQUEST_DOCUMENTS: WarehouseStatus.NEEDS_DOCUMENTS,
+    WarehouseAction.SUSPEND: WarehouseStatus.SUSPENDED,
+}
 
 
 class Capability(enum.StrEnum):
@@ -146,61 +214,76 @@ class Warehouse(Base):
             self.kind, self.country, [DocumentKind(d.kind) for d in self.documents]
         )
 
-    def _move(self, allowed_from: set[WarehouseStatus], to: WarehouseStatus, now: datetime) -> None:
-        if self.status not in allowed_from:
-            raise ConflictError(
-                "warehouse.transition_refused", current=self.status.value, wanted=to.value
+    def allowed_actions(self, role: Role) -> frozenset[WarehouseAction]:
+        """What `role` may do to this warehouse in its current status."""
+        return ACTIONS_BY_ROLE.get(role, {}).get(self.status, frozenset())
+
+    def require(self, action: WarehouseAction, role: Role) -> None:
+        """Refuse, with the error the user reads, an action not allowed in this status."""
+        if action in self.allowed_actions(role):
+            return
+        refusal: DomainError
+        if action == WarehouseAction.EDIT:
+            refusal = ConflictError("warehouse.not_editable", current=self.status.value)
+        elif action == WarehouseAction.ADD_DOCUMENTS:
+            refusal = ConflictError("warehouse.documents_not_requested")
+        else:
+            refusal = ConflictError(
+                "warehouse.transition_refused",
+                current=self.status.value,
+                wanted=_LEADS_TO[action].value,
             )
-        self.status = to
+        raise refusal
+
+    def _move(self, action: WarehouseAction, role: Role, now: datetime) -> None:
+        self.require(action, role)
+        self.status = _LEADS_TO[action]
         self.updated_at = now
 
     def submit(self, now: datetime) -> None:
         """Send for review: from a draft, after documents were asked for, or after suspension."""
         if self.missing_documents():
             raise InvalidInput("warehouse.documents_missing", missing=self.missing_documents())
-        self._move(
-            {
-                WarehouseStatus.DRAFT,
-                WarehouseStatus.NEEDS_DOCUMENTS,
-                WarehouseStatus.SUSPENDED,
-            },
-            WarehouseStatus.PENDING_REVIEW,
-            now,
-        )
+        self._move(WarehouseAction.SUBMIT, Role.SELLER, now)
         self.submitted_at = now
 
     def approve(self, operator_id: int, now: datetime) -> None:
-        self._move({WarehouseStatus.PENDING_REVIEW}, WarehouseStatus.VERIFIED, now)
+        self._move(WarehouseAction.APPROVE, Role.OPERATOR, now)
         self._reviewed(operator_id, None, now)
 
     def reject(self, operator_id: int, reason: str, now: datetime) -> None:
         checked = _required_note(reason)  # before moving: a refused note changes nothing
-        self._move({WarehouseStatus.PENDING_REVIEW}, WarehouseStatus.REJECTED, now)
+        self._move(WarehouseAction.REJECT, Role.OPERATOR, now)
         self._reviewed(operator_id, checked, now)
 
     def request_documents(self, operator_id: int, note: str, now: datetime) -> None:
         checked = _required_note(note)  # before moving: a refused note changes nothing
-        self._move({WarehouseStatus.PENDING_REVIEW}, WarehouseStatus.NEEDS_DOCUMENTS, now)
+        self._move(WarehouseAction.REQUEST_DOCUMENTS, Role.OPERATOR, now)
         self._reviewed(operator_id, checked, now)
 
     def suspend(self, operator_id: int, reason: str, now: datetime) -> None:
         checked = _required_note(reason)  # before moving: a refused note changes nothing
-        self._move({WarehouseStatus.VERIFIED}, WarehouseStatus.SUSPENDED, now)
+        self._move(WarehouseAction.SUSPEND, Role.OPERATOR, now)
         self._reviewed(operator_id, checked, now)
+
+    @property
+    def edit_needs_review(self) -> bool:
+        """Whether a change by the owner sends the warehouse back to review (orders cannot ship
+        from it until an operator approves it again): the seller is told before saving."""
+        return self.status == WarehouseStatus.VERIFIED
 
     def edited(self, now: datetime) -> bool:
         """Record a change by the owner; a verified warehouse goes back to review (True)."""
-        if self.status in (WarehouseStatus.REJECTED, WarehouseStatus.ARCHIVED):
-            raise ConflictError("warehouse.not_editable", current=self.status.value)
+        self.require(WarehouseAction.EDIT, Role.SELLER)
         self.updated_at = now
-        if self.status == WarehouseStatus.VERIFIED:
+        if self.edit_needs_review:
             self.status = WarehouseStatus.PENDING_REVIEW
             self.submitted_at = now
             return True
         return False
 
     def archive(self, now: datetime) -> None:
-        self._move(set(WarehouseStatus) - {WarehouseStatus.ARCHIVED}, WarehouseStatus.ARCHIVED, now)
+        self._move(WarehouseAction.ARCHIVE, Role.SELLER, now)
 
     def _reviewed(self, operator_id: int, note: str | None, now: datetime) -> None:
         self.reviewed_by = operator_id

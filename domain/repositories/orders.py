@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -196,6 +196,15 @@ class OrderRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+class FindingRow(NamedTuple):
+    """A compliance finding with what an operator needs to place it."""
+
+    finding: ComplianceFinding
+    tracking_number: str | None
+    order_number: str
+    store_name: str
+
+
 class ShipmentRepository:
     """Shipping documents and their compliance findings."""
 
@@ -246,14 +255,38 @@ class ShipmentRepository:
             or 0
         )
 
-    async def recent_findings(
-        self, *, limit: int = 20, offset: int = 0
-    ) -> Sequence[ComplianceFinding]:
-        """Compliance findings, newest first (what operators review)."""
+    async def confirmed_between(
+        self, seller_id: int, since: datetime, until: datetime
+    ) -> list[tuple[Shipment, Order]]:
+        """A seller's documents confirmed in [since, until], oldest first, with their orders
+        (the month-to-date cost report)."""
         result = await self.session.execute(
-            select(ComplianceFinding)
+            select(Shipment, Order)
+            .join(Order, Order.id == Shipment.order_id)
+            .where(
+                Order.seller_id == seller_id,
+                Shipment.confirmed_at.is_not(None),
+                Shipment.confirmed_at >= since,
+                Shipment.confirmed_at <= until,
+            )
+            .order_by(Shipment.confirmed_at, Shipment.id)
+        )
+        return [(row[0], row[1]) for row in result.all()]
+
+    async def count_findings(self) -> int:
+        return int(
+            await self.session.scalar(select(func.count()).select_from(ComplianceFinding)) or 0
+        )
+
+    async def recent_findings(self, *, limit: int = 20, offset: int = 0) -> list[FindingRow]:
+        """Compliance findings of every seller, newest first (what operators review)."""
+        result = await self.session.execute(
+            select(ComplianceFinding, Shipment.tracking_number, Order.number, Seller.store_name)
+            .join(Shipment, Shipment.id == ComplianceFinding.shipment_id)
+            .join(Order, Order.id == Shipment.order_id)
+            .join(Seller, Seller.id == Order.seller_id)
             .order_by(ComplianceFinding.created_at.desc(), ComplianceFinding.id.desc())
             .limit(limit)
             .offset(offset)
         )
-        return result.scalars().all()
+        return [FindingRow(*row) for row in result.all()]

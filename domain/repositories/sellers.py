@@ -49,6 +49,9 @@ class SellerRepository:
     def add(self, seller: Seller) -> None:
         self.session.add(seller)
 
+    async def get(self, seller_id: int) -> Seller | None:
+        return await self.session.get(Seller, seller_id)
+
     async def by_telegram_user(self, user_id: int) -> Seller | None:
         result = await self.session.execute(
             select(Seller).where(Seller.telegram_user_id == user_id)

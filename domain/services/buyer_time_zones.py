@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain.errors import InvalidInput, NotFound
 from domain.model import BuyerSubscription, Order
-from domain.services.tracking_notices import buyer_zone, zone_name
+from domain.services import tracking_notices
 from domain.tracking.time_zones import find_time_zone, is_time_zone, offered_zones
 from domain.unit_of_work import UnitOfWork
 
@@ -54,7 +54,7 @@ def _view(rows: list[tuple[BuyerSubscription, Order]], now: datetime) -> BuyerTi
         orders=tuple(
             OrderZone(
                 order.number,
-                zone_name(buyer_zone(subscription, order)),
+                tracking_notices.zone_name(tracking_notices.buyer_zone(subscription, order)),
                 bool(subscription.time_zone),
             )
             for subscription, order in rows

@@ -17,15 +17,14 @@ from datetime import datetime
 from domain.buyer_links import LINK_TTL_AFTER_DELIVERY, LinkGuard
 from domain.errors import ConflictError, NotFound
 from domain.model import (
-    SHIPPED_STATUSES,
     BuyerSubscription,
     Order,
+    OrderAction,
     OrderStatus,
     Shipment,
 )
-from domain.services.orders import issue_buyer_link, owned_order, token_hash
-from domain.services.tracking import stored_estimate
-from domain.services.tracking_notices import buyer_zone, zone_name
+from domain.services import tracking, tracking_notices
+from domain.services.orders import buyer_links, lifecycle
 from domain.tracking import DeliveryEstimate
 from domain.unit_of_work import UnitOfWork
 
@@ -119,8 +118,8 @@ async def _view(
         sub_status=None if shipment is None else shipment.tracking_sub_status,
         tracking_number=None if shipment is None else shipment.tracking_number,
         carrier=None if shipment is None else shipment.carrier,
-        estimate=None if shipment is None else stored_estimate(shipment),
-        time_zone=zone_name(buyer_zone(subscription, order)),
+        estimate=None if shipment is None else tracking.stored_estimate(shipment),
+        time_zone=tracking_notices.zone_name(tracking_notices.buyer_zone(subscription, order)),
         muted=subscription.muted if subscription is not None else False,
         last_event=last_event,
     )
@@ -142,7 +141,9 @@ async def open_link(
     if guard.blocked(await uow.buyers.refusals_since(user_id, now - guard.lookback), now):
         return LinkOutcome(blocked=True)
     well_formed = _TOKEN.fullmatch(token) is not None
-    link = await uow.orders.buyer_link_by_hash(token_hash(token)) if well_formed else None
+    link = (
+        await uow.orders.buyer_link_by_hash(buyer_links.token_hash(token)) if well_formed else None
+    )
     order = await uow.orders.get(link.order_id) if link is not None else None
     if link is None or order is None:
         uow.buyers.add_refusal(user_id, now)
@@ -188,9 +189,7 @@ async def reissue_link(seller_user_id: int, order_id: int, uow: UnitOfWork) -> s
 
     The current buyer keeps following the order until someone opens the new link.
     """
-    order = await owned_order(seller_user_id, order_id, uow)
-    if order.status not in SHIPPED_STATUSES:
-        raise ConflictError("buyer_link.not_shipped", number=order.number)
+    order = await lifecycle.order_for(seller_user_id, order_id, OrderAction.NEW_BUYER_LINK, uow)
     now = uow.now()
     ended = order.delivered_at or (
         order.returned_at if order.status == OrderStatus.RETURNED_TO_SENDER else None
@@ -198,7 +197,7 @@ async def reissue_link(seller_user_id: int, order_id: int, uow: UnitOfWork) -> s
     if ended is not None and ended + LINK_TTL_AFTER_DELIVERY <= now:
         raise ConflictError("buyer_link.too_late", number=order.number)
     await uow.buyers.revoke_links(order.id, now)
-    token = await issue_buyer_link(order, uow)
+    token = await buyer_links.issue_buyer_link(order, uow)
     if ended is not None:
         await uow.buyers.expire_links(order.id, ended + LINK_TTL_AFTER_DELIVERY)
     uow.audit.record(

@@ -6,10 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
-from domain.model import ComplianceFinding, Order, Seller, Shipment
-from domain.services.warehouses import require_operator
+from domain.services import operators
 from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 10
@@ -32,19 +29,11 @@ async def recent_findings(
     operator_id: int, operator_ids: frozenset[int], page: int, uow: UnitOfWork
 ) -> tuple[list[FindingView], int]:
     """Newest first, a page at a time; only operators may look."""
-    require_operator(operator_id, operator_ids)
-    total = int(await uow.session.scalar(select(func.count()).select_from(ComplianceFinding)) or 0)
-    rows = await uow.session.execute(
-        select(ComplianceFinding, Shipment.tracking_number, Order.number, Seller.store_name)
-        .join(Shipment, Shipment.id == ComplianceFinding.shipment_id)
-        .join(Order, Order.id == Shipment.order_id)
-        .join(Seller, Seller.id == Order.seller_id)
-        .order_by(ComplianceFinding.created_at.desc(), ComplianceFinding.id.desc())
-        .limit(PAGE_SIZE)
-        .offset(max(page, 0) * PAGE_SIZE)
-    )
+    operators.require_operator(operator_id, operator_ids)
+    total = await uow.shipments.count_findings()
+    rows = await uow.shipments.recent_findings(limit=PAGE_SIZE, offset=max(page, 0) * PAGE_SIZE)
     views = []
-    for finding, tracking_number, order_number, store_name in rows.all():
+    for finding, tracking_number, order_number, store_name in rows:
         params = dict(finding.params or {})
         message_key = str(params.pop("message_key", f"compliance.{finding.rule}"))
         views.append(

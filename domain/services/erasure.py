@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.personal_data import Pseudonyms
-from domain.services.buyers import erase_buyer
+from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
 
 
@@ -64,7 +64,7 @@ async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]
         # Cascades to warehouses, documents, orders, lines, shipments, findings, buyer links
         # and logistics settings.
         await uow.sellers.delete(seller)
-    await erase_buyer(user_id, uow)
+    await buyers.erase_buyer(user_id, uow)
     await uow.conversation_states.delete_for_user(user_id)
     await uow.blocked_recipients.unblock(user_id)
     await uow.users.delete(user_id)

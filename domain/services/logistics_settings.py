@@ -31,7 +31,7 @@ from domain.logistics import (
 from domain.model import BudgetMode as StoredBudgetMode
 from domain.model import SellerLogisticsSettings
 from domain.money import ExchangeRates, Money, normalize_currency, to_decimal
-from domain.services.warehouses import seller_of
+from domain.services import warehouses
 from domain.typed_text import displayable_name
 from domain.unit_of_work import UnitOfWork
 
@@ -111,7 +111,7 @@ def _audit(uow: UnitOfWork, user_id: int, seller_id: int, action: str, **details
 
 
 async def current_profile(user_id: int, uow: UnitOfWork) -> LogisticsProfile:
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     return await profile_for(seller.id, uow)
 
 
@@ -155,7 +155,7 @@ def parse_budget(text: str) -> BudgetPolicy | None:
 async def set_budget_policy(
     user_id: int, policy: BudgetPolicy | None, uow: UnitOfWork
 ) -> BudgetPolicy | None:
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     row = await _row(seller.id, uow)
     row.budget_max_share = None if policy is None else policy.max_share
     per_order = None if policy is None else policy.max_per_order
@@ -196,7 +196,7 @@ async def store_rate_card(
     user_id: int, filename: str, card_data: Mapping[str, Any], uow: UnitOfWork
 ) -> RateCard:
     """Replace the seller's rate card with one read by `read_rate_card_file`."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     card = load_rate_card(card_data)
     # Either name is shown, so hidden controls go.
     label = displayable_name(card.label, 200, "") or displayable_name(filename, 100, "—")
@@ -218,7 +218,7 @@ async def store_rate_card(
 
 async def reset_rate_card(user_id: int, uow: UnitOfWork) -> RateCard:
     """Go back to the shipped example rates."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     row = await uow.logistics_settings.for_seller(seller.id)
     if row is not None and row.rate_card is not None:
         row.rate_card = None
@@ -257,7 +257,7 @@ async def set_exchange_rate(
     user_id: int, entry: ExchangeRateEntry, uow: UnitOfWork
 ) -> ExchangeRates:
     """Add or replace the rate for a pair (the opposite pair is replaced too: one truth)."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     row = await _row(seller.id, uow)
     pair = {entry.source, entry.target}
     kept = [e for e in row.exchange_rates or [] if {e["from"], e["to"]} != pair]
@@ -280,7 +280,7 @@ async def set_exchange_rate(
 
 
 async def clear_exchange_rates(user_id: int, uow: UnitOfWork) -> None:
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     row = await uow.logistics_settings.for_seller(seller.id)
     if row is not None and row.exchange_rates:
         row.exchange_rates = []

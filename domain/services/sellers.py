@@ -56,7 +56,7 @@ async def register_seller(command: RegisterSeller, uow: UnitOfWork) -> Seller:
     uow.sellers.add(seller)
     # The seller chose a language while registering: that is now their preference everywhere.
     user.locale = seller.locale
-    await uow.session.flush()
+    await uow.flush()
     uow.audit.record(
         at=now,
         actor_id=command.telegram_user_id,

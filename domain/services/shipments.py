@@ -7,9 +7,10 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.errors import NotAllowed, NotFound
-from domain.model import Notification, Order, Shipment, ShipmentEvent
-from domain.services.warehouses import seller_of
+from domain.errors import NotFound
+from domain.model import Notification, Order, OrderAction, Shipment, ShipmentEvent
+from domain.services import operators, warehouses
+from domain.services.orders import lifecycle
 from domain.tracking import TrackingStatus, default_time_zone
 from domain.unit_of_work import UnitOfWork
 
@@ -64,7 +65,7 @@ async def shipments_for(
     user_id: int, shipment_filter: ShipmentFilter, uow: UnitOfWork, *, page: int = 0
 ) -> tuple[list[ShipmentSummary], int]:
     """One page of the caller's shipments in a list, newest first, and how many in all."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     statuses, include_unknown = _FILTERS[shipment_filter]
     rows, total = await uow.tracking.page_for_seller(
         seller.id,
@@ -83,7 +84,7 @@ async def shipment_card(
     user_id: int, shipment_id: int, uow: UnitOfWork, *, events: int = 15
 ) -> ShipmentCard:
     """A shipment of the caller with its newest events; anyone else's answers 'not found'."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     shipment = await uow.tracking.get(shipment_id)
     order = await uow.orders.get(shipment.order_id) if shipment is not None else None
     if (
@@ -103,10 +104,7 @@ async def shipment_card(
 
 
 async def shipment_of_order(user_id: int, order_id: int, uow: UnitOfWork) -> ShipmentCard:
-    seller = await seller_of(user_id, uow)
-    order = await uow.orders.get(order_id)
-    if order is None or order.seller_id != seller.id:
-        raise NotFound("orders.not_found")
+    order = await lifecycle.order_for(user_id, order_id, OrderAction.FOLLOW_SHIPMENT, uow)
     shipment = await uow.tracking.shipment_of_order(order.id)
     if shipment is None:
         raise NotFound("shipments.not_found")
@@ -115,7 +113,7 @@ async def shipment_of_order(user_id: int, order_id: int, uow: UnitOfWork) -> Shi
 
 async def toggle_digest(user_id: int, uow: UnitOfWork) -> bool:
     """/digest: turn the daily summary on or off; returns whether it is on now."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     seller.tracking_digest = not seller.tracking_digest
     return seller.tracking_digest
 
@@ -177,23 +175,18 @@ class DeadLetter:
     created_at: datetime
 
 
-def _operator(user_id: int, operator_ids: frozenset[int]) -> None:
-    if user_id not in operator_ids:
-        raise NotAllowed()
-
-
 async def dead_letters(
     user_id: int, operator_ids: frozenset[int], uow: UnitOfWork, *, limit: int = 10
 ) -> tuple[list[DeadLetter], int]:
     """The newest notifications the outbox gave up on, and how many there are."""
-    _operator(user_id, operator_ids)
+    operators.require_operator(user_id, operator_ids)
     rows, total = await uow.notifications.dead_letters(limit)
     return [_dead(row) for row in rows], total
 
 
 async def retry_dead_letters(user_id: int, operator_ids: frozenset[int], uow: UnitOfWork) -> int:
     """Queue every dead notification again, with a fresh count of attempts."""
-    _operator(user_id, operator_ids)
+    operators.require_operator(user_id, operator_ids)
     retried = await uow.notifications.retry_dead(uow.now())
     if retried:
         uow.wake_outbox()

@@ -25,12 +25,7 @@ from domain.buyer_links import LINK_TTL_AFTER_DELIVERY
 from domain.errors import ConflictError
 from domain.model import BuyerSubscription, Order, OrderStatus, Shipment
 from domain.repositories import SellerContact
-from domain.services.tracking_notices import (
-    buyer_zone,
-    queue_buyer_message,
-    queue_notice_alerts,
-    queue_seller_alert,
-)
+from domain.services import tracking_notices
 from domain.tracking import (
     DeliveryEstimate,
     EstimateChange,
@@ -115,7 +110,7 @@ def lane_estimate(
         shipment.confirmed_at,
         shipment.transit_min_days,
         shipment.transit_max_days,
-        tz=buyer_zone(subscription, order),
+        tz=tracking_notices.buyer_zone(subscription, order),
     )
 
 
@@ -217,7 +212,7 @@ async def _record_one(
     if current_report:
         await _follow(order, status, sub, now, uow)
 
-    if subscription is not None and await queue_buyer_message(
+    if subscription is not None and await tracking_notices.queue_buyer_message(
         uow,
         shipment=shipment,
         order=order,
@@ -228,7 +223,7 @@ async def _record_one(
         quiet_hours=rules.quiet_hours,
     ):
         result.buyer_messages += 1
-    result.seller_alerts += await queue_notice_alerts(
+    result.seller_alerts += await tracking_notices.queue_notice_alerts(
         uow, seller=seller, order=order, shipment=shipment, notices=plan.all_notices
     )
 
@@ -393,7 +388,7 @@ async def number_refused(
     if order is None:
         return False
     seller = (await uow.tracking.seller_contacts([order.seller_id]))[order.seller_id]
-    return await queue_seller_alert(
+    return await tracking_notices.queue_seller_alert(
         uow,
         dedupe_key=f"track-refused:{shipment.id}:{rejection.reason.value}",
         seller=seller,
@@ -436,7 +431,7 @@ async def sweep_silent_shipments(uow: UnitOfWork, rules: TrackingRules, *, limit
     queued = 0
     for shipment, alert, days in found:
         order = orders[shipment.order_id]
-        if await queue_seller_alert(
+        if await tracking_notices.queue_seller_alert(
             uow,
             dedupe_key=f"track-{alert}:{shipment.id}:{(shipment.last_event_at or now).date()}",
             seller=sellers[order.seller_id],

@@ -1,4 +1,9 @@
-"""Warehouse declaration by sellers and certification review by operators."""
+"""Warehouse declaration by sellers and certification review by operators.
+
+What may be done to a warehouse in its status is the aggregate's to say
+(`Warehouse.allowed_actions`); seller use cases act in the seller's role, review decisions in the
+operator's, after `operators.require_operator` has checked who is asking.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +24,14 @@ from domain.model import (
     DocumentKind,
     Seller,
     Warehouse,
+    WarehouseAction,
     WarehouseDocument,
     WarehouseKind,
     WarehouseStatus,
 )
+from domain.model.warehouses import REVIEW_DECISIONS
+from domain.roles import Role
+from domain.services import operators
 from domain.typed_text import clean_typed_line, comparable_name, displayable_name
 from domain.unit_of_work import UnitOfWork
 
@@ -223,7 +232,7 @@ async def register_warehouse(
         raise InvalidInput("warehouse.postcode_invalid", example="—")
     warehouse.submit(now)
     uow.warehouses.add(warehouse)
-    await uow.session.flush()
+    await uow.flush()
     uow.audit.record(
         at=now,
         actor_id=command.telegram_user_id,
@@ -341,8 +350,7 @@ async def add_document(
     user_id: int, warehouse_id: int, document: UploadedDocument, uow: UnitOfWork
 ) -> Warehouse:
     warehouse = await owned_warehouse(user_id, warehouse_id, uow)
-    if warehouse.status not in (WarehouseStatus.NEEDS_DOCUMENTS, WarehouseStatus.SUSPENDED):
-        raise ConflictError("warehouse.documents_not_requested")
+    warehouse.require(WarehouseAction.ADD_DOCUMENTS, Role.SELLER)
     if len(warehouse.documents) >= MAX_DOCUMENTS:
         raise InvalidInput("warehouse.too_many_documents", max=MAX_DOCUMENTS)
     warehouse.documents.append(_document(document, uow.now()))
@@ -400,49 +408,75 @@ async def shipping_warehouses(seller_id: int, uow: UnitOfWork) -> list[Warehouse
 # ----- operator use cases -----
 
 
-class Decision(enum.StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    REQUEST_DOCUMENTS = "docs"
-    SUSPEND = "suspend"
+REVIEW_PAGE_SIZE = 10
 
 
-DECISION_NEEDS_NOTE = {Decision.REJECT, Decision.REQUEST_DOCUMENTS, Decision.SUSPEND}
-
-
-def require_operator(user_id: int, operator_ids: frozenset[int]) -> None:
-    if user_id not in operator_ids:
-        raise NotAllowed()
+async def review_list(
+    operator_id: int,
+    status: WarehouseStatus,
+    page: int,
+    operator_ids: frozenset[int],
+    uow: UnitOfWork,
+) -> tuple[Sequence[Warehouse], int]:
+    """One page (0-based) of the warehouses in a status, oldest submission first, and how many
+    there are in all: the review queue (pending review) and the verified ones. Operators only."""
+    operators.require_operator(operator_id, operator_ids)
+    total = await uow.warehouses.count_by_status(status)
+    items = await uow.warehouses.by_status(
+        status, limit=REVIEW_PAGE_SIZE, offset=max(page, 0) * REVIEW_PAGE_SIZE
+    )
+    return items, total
 
 
 async def warehouse_for_review(
     operator_id: int, warehouse_id: int, operator_ids: frozenset[int], uow: UnitOfWork
 ) -> tuple[Warehouse, Seller]:
-    require_operator(operator_id, operator_ids)
+    operators.require_operator(operator_id, operator_ids)
     warehouse = await uow.warehouses.get(warehouse_id)
     if warehouse is None:
         raise NotFound("warehouse.not_found")
-    seller = await uow.session.get(Seller, warehouse.seller_id)
+    seller = await uow.sellers.get(warehouse.seller_id)
     assert seller is not None
+    return warehouse, seller
+
+
+async def warehouse_to_decide(
+    operator_id: int,
+    warehouse_id: int,
+    decision: WarehouseAction,
+    operator_ids: frozenset[int],
+    uow: UnitOfWork,
+) -> tuple[Warehouse, Seller]:
+    """The warehouse, if `decision` is a review decision its status allows now: what pressing
+    a decision button checks before asking for the note."""
+    warehouse, seller = await warehouse_for_review(operator_id, warehouse_id, operator_ids, uow)
+    if decision not in REVIEW_DECISIONS:
+        raise InvalidInput("errors.invalid_choice")
+    warehouse.require(decision, Role.OPERATOR)
     return warehouse, seller
 
 
 async def decide(
     operator_id: int,
     warehouse_id: int,
-    decision: Decision,
+    decision: WarehouseAction,
     note: str | None,
     operator_ids: frozenset[int],
     uow: UnitOfWork,
 ) -> Warehouse:
-    """Apply an operator's decision, record it, and tell the seller in their language."""
-    warehouse, seller = await warehouse_for_review(operator_id, warehouse_id, operator_ids, uow)
+    """Apply an operator's decision, record it, and tell the seller in their language.
+
+    Only a review decision the warehouse's status allows is applied; anything else is refused
+    before the note is even checked."""
+    warehouse, seller = await warehouse_to_decide(
+        operator_id, warehouse_id, decision, operator_ids, uow
+    )
     now = uow.now()
-    if decision == Decision.APPROVE:
+    if decision == WarehouseAction.APPROVE:
         warehouse.approve(operator_id, now)
-    elif decision == Decision.REJECT:
+    elif decision == WarehouseAction.REJECT:
         warehouse.reject(operator_id, note or "", now)
-    elif decision == Decision.REQUEST_DOCUMENTS:
+    elif decision == WarehouseAction.REQUEST_DOCUMENTS:
         warehouse.request_documents(operator_id, note or "", now)
     else:
         warehouse.suspend(operator_id, note or "", now)

@@ -1,7 +1,8 @@
 """/review: operators go through warehouse submissions, oldest first, and decide.
 
-Every action re-checks the operator role in the domain, so a forged callback from anyone else
-gets "not allowed" and changes nothing.
+Every action re-checks the operator role in the domain service, so a forged callback from anyone
+else gets "not allowed" and changes nothing. The decision buttons are the warehouse's own
+answer to what an operator may do in its status (`Warehouse.allowed_actions`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
-from domain.model import WarehouseStatus
+from domain.model import WarehouseAction, WarehouseStatus
+from domain.model.warehouses import DECISIONS_NEEDING_NOTE, REVIEW_DECISIONS
+from domain.roles import Role
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
 from handlers.responder import Button, Keyboard, Responder
-
-PAGE_SIZE = 10
 
 
 class ReviewNote(StatesGroup):
@@ -34,11 +35,15 @@ def _review(
 
 
 async def _show_list(
-    status: WarehouseStatus, page: int, uow: UnitOfWork, responder: Responder
+    user_id: int,
+    status: WarehouseStatus,
+    page: int,
+    config: HandlerConfig,
+    uow: UnitOfWork,
+    responder: Responder,
 ) -> None:
     page = max(page, 0)
-    total = await uow.warehouses.count_by_status(status)
-    items = await uow.warehouses.by_status(status, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    items, total = await warehouses.review_list(user_id, status, page, config.operator_ids, uow)
     step = ReviewStep.QUEUE if status == WarehouseStatus.PENDING_REVIEW else ReviewStep.VERIFIED
     rows: Keyboard = [
         [
@@ -53,7 +58,7 @@ async def _show_list(
     paging = []
     if page > 0:
         paging.append(Button(label="common.previous", callback=_review(step, page=page - 1)))
-    if (page + 1) * PAGE_SIZE < total:
+    if (page + 1) * warehouses.REVIEW_PAGE_SIZE < total:
         paging.append(Button(label="common.next", callback=_review(step, page=page + 1)))
     other = ReviewStep.VERIFIED if step == ReviewStep.QUEUE else ReviewStep.QUEUE
     responder.reply(
@@ -75,10 +80,9 @@ async def review_command(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    warehouses.require_operator(event_from_user.id, config.operator_ids)
     if await state.get_state() == ReviewNote.text.state:
         await state.clear()
-    await _show_list(WarehouseStatus.PENDING_REVIEW, 0, uow, responder)
+    await _show_list(event_from_user.id, WarehouseStatus.PENDING_REVIEW, 0, config, uow, responder)
 
 
 async def list_pressed(
@@ -89,13 +93,12 @@ async def list_pressed(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    warehouses.require_operator(event_from_user.id, config.operator_ids)
     status = (
         WarehouseStatus.PENDING_REVIEW
         if callback_data.step == ReviewStep.QUEUE
         else WarehouseStatus.VERIFIED
     )
-    await _show_list(status, callback_data.page, uow, responder)
+    await _show_list(event_from_user.id, status, callback_data.page, config, uow, responder)
 
 
 async def open_pressed(
@@ -119,15 +122,8 @@ async def open_pressed(
                 file_name=document.file_name,
             ),
         )
-    decisions: list[warehouses.Decision] = []
-    if warehouse.status == WarehouseStatus.PENDING_REVIEW:
-        decisions = [
-            warehouses.Decision.APPROVE,
-            warehouses.Decision.REJECT,
-            warehouses.Decision.REQUEST_DOCUMENTS,
-        ]
-    elif warehouse.status == WarehouseStatus.VERIFIED:
-        decisions = [warehouses.Decision.SUSPEND]
+    allowed = warehouse.allowed_actions(Role.OPERATOR)
+    decisions = [decision for decision in REVIEW_DECISIONS if decision in allowed]
     buttons = [
         Button(
             label=f"review.{d.value}", callback=_review(ReviewStep.DECIDE, warehouse.id, d.value)
@@ -159,13 +155,13 @@ async def decision_pressed(
     config: HandlerConfig,
 ) -> None:
     try:
-        decision = warehouses.Decision(callback_data.decision)
+        decision = WarehouseAction(callback_data.decision)
     except ValueError:
         raise InvalidInput("errors.invalid_choice") from None
-    warehouse, _ = await warehouses.warehouse_for_review(
-        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
+    warehouse, _ = await warehouses.warehouse_to_decide(
+        event_from_user.id, callback_data.warehouse_id, decision, config.operator_ids, uow
     )
-    if decision in warehouses.DECISION_NEEDS_NOTE:
+    if decision in DECISIONS_NEEDING_NOTE:
         await state.set_state(ReviewNote.text)
         await state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
         responder.reply(f"review.ask_note_{decision.value}", name=warehouse.name)
@@ -190,7 +186,7 @@ async def note_given(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    decision = warehouses.Decision(data["decision"])
+    decision = WarehouseAction(data["decision"])
     warehouse = await warehouses.decide(
         event_from_user.id, data["warehouse_id"], decision, message.text, config.operator_ids, uow
     )

@@ -18,7 +18,8 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
 from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard
-from domain.services import logistics_settings, shipping, warehouses
+from domain.services import logistics_settings, warehouses
+from domain.services.shipping import cost_ledger
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
@@ -224,7 +225,7 @@ async def costs(
     message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
 ) -> None:
     seller = await warehouses.seller_of(event_from_user.id, uow)
-    report = await shipping.month_to_date_costs(seller, uow.now(), uow)
+    report = await cost_ledger.month_to_date_costs(seller, uow.now(), uow)
     responder.reply(
         "logistics.costs",
         since=report.since,

@@ -20,7 +20,8 @@ from aiogram.fsm.context import FSMContext
 from domain.countries import find_countries
 from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
-from domain.services import orders, warehouses
+from domain.services import warehouses
+from domain.services.orders import cleaning, intake
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import CountryChoice
 from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
@@ -102,7 +103,7 @@ async def ship_by_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
 
 
 async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None:
-    order = await orders.create_order(draft.command(actor_id=turn.user_id), turn.uow)
+    order = await intake.create_order(draft.command(actor_id=turn.user_id), turn.uow)
     await turn.finish()
     turn.responder.reply(
         "orders.created",
@@ -166,7 +167,7 @@ def _summary(turn: OrderTurn, draft: OrderDraft) -> None:
     def edit(target: str) -> Button:
         return Button(label=f"new_order.edit_{target}", callback=CONTROLS.pack(Move.EDIT, target))
 
-    order = orders.build_order(draft.command(), turn.uow.now())
+    order = intake.build_order(draft.command(), turn.uow.now())
     turn.responder.reply(
         "orders.summary",
         order=order,
@@ -244,7 +245,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             "quantity",
             "ask_quantity",
             OrderDraft.with_quantity,
-            params=lambda turn, draft: {"max": orders.MAX_QUANTITY},
+            params=lambda turn, draft: {"max": cleaning.MAX_QUANTITY},
         ),
         _step(
             "unit_price",

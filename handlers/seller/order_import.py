@@ -14,7 +14,7 @@ from aiogram.types import Message, User
 
 from domain.errors import InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS, REQUIRED_COLUMNS, Column
-from domain.services import import_jobs, orders
+from domain.services.orders import cleaning, import_jobs
 from domain.unit_of_work import UnitOfWork
 from handlers.responder import Responder
 
@@ -30,7 +30,7 @@ def explain(responder: Responder) -> None:
         optional=[column.value for column in Column if column not in REQUIRED_COLUMNS],
         max_mb=MAX_FILE_BYTES // 2**20,
         max_rows=MAX_ROWS,
-        max_lines=orders.MAX_LINES,
+        max_lines=cleaning.MAX_LINES,
     )
 
 

@@ -13,9 +13,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from domain.errors import ConflictError
-from domain.model import SHIPPED_STATUSES, Order, OrderStatus
-from domain.services import buyers, orders, warehouses
+from domain.model import Order, OrderAction
+from domain.roles import Role
+from domain.services import buyers, warehouses
+from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
@@ -25,8 +26,14 @@ from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from handlers.shipping_callbacks import ShipOrder
 
 FILTER_ROWS = (
-    (orders.OrderFilter.AWAITING, orders.OrderFilter.TO_SHIP),
-    (orders.OrderFilter.SHIPPED, orders.OrderFilter.PROBLEMS),
+    (lists.OrderFilter.AWAITING, lists.OrderFilter.TO_SHIP),
+    (lists.OrderFilter.SHIPPED, lists.OrderFilter.PROBLEMS),
+)
+
+# The order card's rows of buttons: what to do with the order, then following its parcel.
+CARD_ROWS = (
+    (OrderAction.CONFIRM, OrderAction.SHIP, OrderAction.CANCEL),
+    (OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK),
 )
 
 
@@ -37,7 +44,7 @@ class OrderCancellation(StatesGroup):
 def _menu(
     action: OrderMenuAction,
     order_id: int = 0,
-    order_filter: orders.OrderFilter = orders.OrderFilter.AWAITING,
+    order_filter: lists.OrderFilter = lists.OrderFilter.AWAITING,
     page: int = 0,
 ) -> OrderMenu:
     return OrderMenu(action=action, order_id=order_id, listing=order_filter, page=page)
@@ -48,16 +55,16 @@ def _minutes_left(order: Order, uow: UnitOfWork) -> int:
 
 
 async def show_list(
-    user_id: int, order_filter: orders.OrderFilter, page: int, uow: UnitOfWork, responder: Responder
+    user_id: int, order_filter: lists.OrderFilter, page: int, uow: UnitOfWork, responder: Responder
 ) -> None:
     seller = await warehouses.seller_of(user_id, uow)
     page = max(page, 0)
-    listed, total = await orders.orders_for(seller.id, order_filter, uow, page=page)
-    pages = max(1, -(-total // orders.PAGE_SIZE))
+    listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
+    pages = max(1, -(-total // lists.PAGE_SIZE))
     if not listed and page >= pages:
         # A page past the end (the list shrank since the button was made): show the last one.
         page = pages - 1
-        listed, total = await orders.orders_for(seller.id, order_filter, uow, page=page)
+        listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
     filters: Keyboard = [
         [
             Button(
@@ -124,39 +131,34 @@ def show_card(
     order: Order,
     uow: UnitOfWork,
     responder: Responder,
-    order_filter: orders.OrderFilter = orders.OrderFilter.AWAITING,
+    order_filter: lists.OrderFilter = lists.OrderFilter.AWAITING,
     page: int = 0,
 ) -> None:
-    actions: list[Button] = []
-    if order.status == OrderStatus.AWAITING_CONFIRMATION:
-        actions.append(
-            Button(label="orders.confirm", callback=_menu(OrderMenuAction.CONFIRM, order.id))
-        )
-    if order.status == OrderStatus.CONFIRMED:
-        actions.append(Button(label="shipping.start", callback=ShipOrder(order_id=order.id)))
-    if order.is_open:
-        actions.append(
-            Button(label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order.id))
-        )
-    tracking: list[Button] = []
-    if order.status in SHIPPED_STATUSES:
-        tracking = [
-            Button(
-                label="shipments.open",
-                callback=ShipmentMenu(action=ShipmentAction.OF_ORDER, order_id=order.id),
-            ),
-            Button(
-                label="shipments.new_link",
-                callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order.id),
-            ),
-        ]
+    # The buttons are what the order says the seller may do now, one row per kind.
+    buttons = {
+        OrderAction.CONFIRM: Button(
+            label="orders.confirm", callback=_menu(OrderMenuAction.CONFIRM, order.id)
+        ),
+        OrderAction.SHIP: Button(label="shipping.start", callback=ShipOrder(order_id=order.id)),
+        OrderAction.CANCEL: Button(
+            label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order.id)
+        ),
+        OrderAction.FOLLOW_SHIPMENT: Button(
+            label="shipments.open",
+            callback=ShipmentMenu(action=ShipmentAction.OF_ORDER, order_id=order.id),
+        ),
+        OrderAction.NEW_BUYER_LINK: Button(
+            label="shipments.new_link",
+            callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order.id),
+        ),
+    }
+    allowed = order.allowed_actions(Role.SELLER)
     responder.reply(
         "orders.card",
         order=order,
         minutes_left=_minutes_left(order, uow),
         keyboard=[
-            actions,
-            tracking,
+            *([buttons[action] for action in row if action in allowed] for row in CARD_ROWS),
             [
                 Button(
                     label="orders.back_to_list",
@@ -184,7 +186,7 @@ async def orders_command(
     responder: Responder,
 ) -> None:
     await _leave_cancellation(state)
-    await show_list(event_from_user.id, orders.OrderFilter.AWAITING, 0, uow, responder)
+    await show_list(event_from_user.id, lists.OrderFilter.AWAITING, 0, uow, responder)
 
 
 async def new_order_command(
@@ -230,7 +232,7 @@ async def view_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
     show_card(order, uow, responder, callback_data.listing, callback_data.page)
 
 
@@ -241,7 +243,7 @@ async def confirm_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.confirm_order(event_from_user.id, callback_data.order_id, uow)
+    order = await lifecycle.confirm_order(event_from_user.id, callback_data.order_id, uow)
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
     responder.reply(
@@ -255,7 +257,7 @@ async def confirm_pressed(
             [
                 Button(
                     label="orders.open",
-                    callback=_menu(OrderMenuAction.VIEW, order.id, orders.OrderFilter.TO_SHIP),
+                    callback=_menu(OrderMenuAction.VIEW, order.id, lists.OrderFilter.TO_SHIP),
                 ),
                 Button(label="orders.back_to_list", callback=_menu(OrderMenuAction.LIST)),
             ],
@@ -271,14 +273,10 @@ async def cancel_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
-    if not order.is_open:
-        # Asking for a reason first would only end in the same refusal.
-        raise ConflictError(
-            "orders.transition_refused",
-            current=order.status.value,
-            wanted=OrderStatus.CANCELLED.value,
-        )
+    # Asking for a reason first would only end in the same refusal.
+    order = await lifecycle.order_for(
+        event_from_user.id, callback_data.order_id, OrderAction.CANCEL, uow
+    )
     await state.set_state(OrderCancellation.reason)
     await state.set_data({"order_id": order.id})
     responder.reply(
@@ -296,7 +294,7 @@ async def keep_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    order = await orders.owned_order(event_from_user.id, callback_data.order_id, uow)
+    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
     await _leave_cancellation(state)
     if query.message is not None:
         responder.remove_buttons(query.message.message_id)
@@ -312,7 +310,7 @@ async def cancel_reason(
 ) -> None:
     assert message.text is not None
     data = await state.get_data()
-    order = await orders.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
+    order = await lifecycle.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
     await state.clear()
     responder.reply(
         "orders.cancelled",

@@ -5,7 +5,7 @@ number -> parcel photo (above the configured order value) -> summary with compli
 
 Started from the order card's button (`ShipOrder`) or with `/ship <order number>`. The draft
 lives in the FSM data (in the database), so a restart resumes at the same step. Every rule is in
-`domain.services.shipping`; this module parses, calls it, and renders.
+`domain.services.shipping` (steps, confirming); this module parses, calls it, and renders.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from domain.compliance import Finding
 from domain.errors import InvalidInput
 from domain.logistics import GoodsCharacteristic
 from domain.model import Order, Warehouse
-from domain.services import shipping as service
+from domain.services.shipping import confirming, document, steps
 from domain.unit_of_work import UnitOfWork
 from handlers.config import HandlerConfig
 from handlers.keyboards import navigation_row
@@ -80,15 +80,15 @@ class Context:
         self.responder = responder
         self.config = config
 
-    async def draft(self) -> service.ShippingDraft:
+    async def draft(self) -> document.ShippingDraft:
         data = await self.state.get_data()
         if "draft" not in data:
             raise InvalidInput(
                 "errors.stale_button_in_conversation", conversation="shipping_document"
             )
-        return service.ShippingDraft.from_data(data["draft"])
+        return document.ShippingDraft.from_data(data["draft"])
 
-    async def save(self, draft: service.ShippingDraft, **extra: Any) -> None:
+    async def save(self, draft: document.ShippingDraft, **extra: Any) -> None:
         await self.state.update_data(draft=draft.to_data(), **extra)
 
     @property
@@ -124,7 +124,7 @@ async def _prompt(step: State, ctx: Context) -> None:
     responder = ctx.responder
     navigation = _navigation(step)
     if step == S.lines:
-        order = await service.order_of(ctx.user_id, draft, ctx.uow)
+        order = await steps.order_of(ctx.user_id, draft, ctx.uow)
         _prompt_lines(order, draft, responder)
     elif step == S.declared_value:
         amount = responder.renderer.money(draft.declared_value, draft.currency, responder.locale)
@@ -158,7 +158,7 @@ async def _prompt(step: State, ctx: Context) -> None:
         done = [Button(label="shipping.goods_done", callback=_form(ShippingFormAction.GOODS_DONE))]
         responder.reply("shipping.ask_goods", keyboard=[*rows, done, navigation])
     elif step == S.warehouse:
-        warehouses = await service.warehouses_for(ctx.user_id, ctx.uow)
+        warehouses = await steps.warehouses_for(ctx.user_id, ctx.uow)
         if not warehouses:
             responder.reply("shipping.no_warehouses", keyboard=[navigation])
             return
@@ -180,7 +180,7 @@ async def _prompt(step: State, ctx: Context) -> None:
     elif step == S.tracking:
         responder.reply("shipping.ask_tracking", keyboard=[navigation])
     elif step == S.photo:
-        order = await service.order_of(ctx.user_id, draft, ctx.uow)
+        order = await steps.order_of(ctx.user_id, draft, ctx.uow)
         responder.reply(
             "shipping.ask_photo",
             total=order.total,
@@ -192,7 +192,7 @@ async def _prompt(step: State, ctx: Context) -> None:
         await _summary(draft, ctx)
 
 
-def _prompt_lines(order: Order, draft: service.ShippingDraft, responder: Responder) -> None:
+def _prompt_lines(order: Order, draft: document.ShippingDraft, responder: Responder) -> None:
     lines = [
         {
             "position": line.position,
@@ -230,17 +230,17 @@ def _prompt_lines(order: Order, draft: service.ShippingDraft, responder: Respond
 
 
 async def _prompt_comparison(
-    draft: service.ShippingDraft, ctx: Context, navigation: list[Button]
+    draft: document.ShippingDraft, ctx: Context, navigation: list[Button]
 ) -> None:
-    result = await service.comparison(ctx.user_id, draft, ctx.uow)
-    warehouse = await service.draft_warehouse(ctx.user_id, draft, ctx.uow)
+    result = await steps.comparison(ctx.user_id, draft, ctx.uow)
+    warehouse = await steps.draft_warehouse(ctx.user_id, draft, ctx.uow)
     params, buttons = comparison_view(result, draft.parcel, warehouse.name, ctx.responder)
     ctx.responder.reply("shipping.comparison", **params, keyboard=[*buttons, navigation])
 
 
-async def _summary(draft: service.ShippingDraft, ctx: Context) -> None:
+async def _summary(draft: document.ShippingDraft, ctx: Context) -> None:
     responder = ctx.responder
-    review = await service.review_document(ctx.user_id, draft, ctx.threshold, ctx.uow)
+    review = await confirming.review_document(ctx.user_id, draft, ctx.threshold, ctx.uow)
     order, q = review.order, review.option.quote
     await ctx.state.update_data(shown_warnings=review.warning_rules)
     lines = [
@@ -287,16 +287,16 @@ async def _summary(draft: service.ShippingDraft, ctx: Context) -> None:
 # ----- moving between steps -----
 
 
-async def _next_step(current: State, ctx: Context, draft: service.ShippingDraft) -> State:
+async def _next_step(current: State, ctx: Context, draft: document.ShippingDraft) -> State:
     step = STEPS[STEPS.index(current) + 1]
     if step == S.photo:
-        order = await service.order_of(ctx.user_id, draft, ctx.uow)
-        if not service.photo_required(order, ctx.threshold):
+        order = await steps.order_of(ctx.user_id, draft, ctx.uow)
+        if not steps.photo_required(order, ctx.threshold):
             step = S.summary
     return step
 
 
-async def _advance(current: State, ctx: Context, draft: service.ShippingDraft) -> None:
+async def _advance(current: State, ctx: Context, draft: document.ShippingDraft) -> None:
     await ctx.save(draft, editing_line=None)
     step = await _next_step(current, ctx, draft)
     await ctx.state.set_state(step)
@@ -308,7 +308,7 @@ async def _current(state: FSMContext) -> State:
     return next(step for step in STEPS if step.state == raw)
 
 
-async def _begin(ctx: Context, draft: service.ShippingDraft) -> None:
+async def _begin(ctx: Context, draft: document.ShippingDraft) -> None:
     await ctx.state.clear()
     await ctx.state.set_state(S.lines)
     await ctx.save(draft, editing_line=None, shown_warnings=[])
@@ -333,7 +333,7 @@ async def start_from_card(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    draft = await service.start_document(event_from_user.id, callback_data.order_id, uow)
+    draft = await steps.start_document(event_from_user.id, callback_data.order_id, uow)
     await _begin(_ctx(event_from_user, state, uow, responder, config), draft)
 
 
@@ -346,7 +346,7 @@ async def start_from_command(
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    draft = await service.start_document_by_number(event_from_user.id, command.args or "", uow)
+    draft = await steps.start_document_by_number(event_from_user.id, command.args or "", uow)
     await _begin(_ctx(event_from_user, state, uow, responder, config), draft)
 
 
@@ -373,8 +373,8 @@ async def back(
     step = STEPS[max(STEPS.index(current) - 1, 0)]
     if step == S.photo:
         draft = await ctx.draft()
-        order = await service.order_of(ctx.user_id, draft, uow)
-        if not service.photo_required(order, ctx.threshold):
+        order = await steps.order_of(ctx.user_id, draft, uow)
+        if not steps.photo_required(order, ctx.threshold):
             step = S.tracking
     await state.update_data(editing_line=None)
     await state.set_state(step)
@@ -394,7 +394,7 @@ async def line_chosen(
     config: HandlerConfig,
 ) -> None:
     ctx = _ctx(event_from_user, state, uow, responder, config)
-    order = await service.order_of(ctx.user_id, await ctx.draft(), uow)
+    order = await steps.order_of(ctx.user_id, await ctx.draft(), uow)
     line = next((ln for ln in order.lines if str(ln.id) == callback_data.value), None)
     if line is None:
         raise InvalidInput("errors.invalid_choice")
@@ -419,12 +419,12 @@ async def line_quantity(
     ctx = _ctx(event_from_user, state, uow, responder, config)
     data = await state.get_data()
     draft = await ctx.draft()
-    order = await service.order_of(ctx.user_id, draft, uow)
+    order = await steps.order_of(ctx.user_id, draft, uow)
     if data.get("editing_line") is None:
         responder.reply("conversation.use_buttons")
         _prompt_lines(order, draft, responder)
         return
-    draft = service.set_line_quantity(order, draft, int(data["editing_line"]), message.text)
+    draft = steps.set_line_quantity(order, draft, int(data["editing_line"]), message.text)
     await ctx.save(draft, editing_line=None)
     _prompt_lines(order, draft, responder)
 
@@ -438,7 +438,7 @@ async def lines_done(
     config: HandlerConfig,
 ) -> None:
     ctx = _ctx(event_from_user, state, uow, responder, config)
-    await _advance(S.lines, ctx, service.finish_lines(await ctx.draft()))
+    await _advance(S.lines, ctx, steps.finish_lines(await ctx.draft()))
 
 
 # ----- typed answers -----
@@ -469,15 +469,15 @@ async def text_answer(
     step = await _current(state)
     draft = await ctx.draft()
     if step == S.declared_value:
-        draft = service.set_declared_value(draft, message.text)
+        draft = steps.set_declared_value(draft, message.text)
     elif step == S.weight:
-        draft = service.set_weight(draft, message.text)
+        draft = steps.set_weight(draft, message.text)
     elif step == S.dimensions:
-        draft = service.set_dimensions(draft, message.text)
+        draft = steps.set_dimensions(draft, message.text)
     elif step == S.carrier:
-        draft = service.set_carrier(draft, message.text)
+        draft = steps.set_carrier(draft, message.text)
     else:
-        entry = await service.set_tracking(ctx.user_id, draft, message.text, uow)
+        entry = await steps.set_tracking(ctx.user_id, draft, message.text, uow)
         if entry.needs_acknowledgement:
             await ctx.save(entry.draft)
             responder.reply(
@@ -507,7 +507,7 @@ async def tracking_acknowledged(
     config: HandlerConfig,
 ) -> None:
     ctx = _ctx(event_from_user, state, uow, responder, config)
-    await _advance(S.tracking, ctx, service.acknowledge_tracking(await ctx.draft()))
+    await _advance(S.tracking, ctx, steps.acknowledge_tracking(await ctx.draft()))
 
 
 # ----- goods, warehouse, method -----
@@ -523,7 +523,7 @@ async def goods_toggled(
     config: HandlerConfig,
 ) -> None:
     ctx = _ctx(event_from_user, state, uow, responder, config)
-    await ctx.save(service.toggle_goods(await ctx.draft(), callback_data.value))
+    await ctx.save(steps.toggle_goods(await ctx.draft(), callback_data.value))
     await _prompt(S.goods, ctx)
 
 
@@ -551,7 +551,7 @@ async def warehouse_chosen(
     ctx = _ctx(event_from_user, state, uow, responder, config)
     if not callback_data.value.isdigit():
         raise InvalidInput("errors.invalid_choice")
-    draft = await service.choose_warehouse(
+    draft = await steps.choose_warehouse(
         ctx.user_id, await ctx.draft(), int(callback_data.value), uow
     )
     await _advance(S.warehouse, ctx, draft)
@@ -567,7 +567,7 @@ async def method_chosen(
     config: HandlerConfig,
 ) -> None:
     ctx = _ctx(event_from_user, state, uow, responder, config)
-    draft = await service.choose_method(ctx.user_id, await ctx.draft(), callback_data.value, uow)
+    draft = await steps.choose_method(ctx.user_id, await ctx.draft(), callback_data.value, uow)
     await _advance(S.method, ctx, draft)
 
 
@@ -584,7 +584,7 @@ async def photo_received(
 ) -> None:
     assert message.photo
     ctx = _ctx(event_from_user, state, uow, responder, config)
-    draft = service.set_photo(await ctx.draft(), message.photo[-1].file_id)
+    draft = steps.set_photo(await ctx.draft(), message.photo[-1].file_id)
     await _advance(S.photo, ctx, draft)
 
 
@@ -592,7 +592,7 @@ async def photo_received(
 
 
 def _document_view(
-    confirmation: service.Confirmation, responder: Responder
+    confirmation: confirming.Confirmation, responder: Responder
 ) -> ShippingDocumentView:
     review, shipment = confirmation.review, confirmation.shipment
     order = review.order
@@ -648,7 +648,7 @@ async def confirm(
         else []
     )
     draft = await ctx.draft()
-    confirmation = await service.confirm_document(
+    confirmation = await confirming.confirm_document(
         ctx.user_id, draft, acknowledged, ctx.threshold, uow
     )
     if query.message is not None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.logistics import MethodQuote, Parcel
-from domain.services import logistics_comparison
+from domain.services.shipping import method_comparison
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
@@ -31,10 +31,10 @@ def fill_percent(quote: MethodQuote) -> int | None:
     return max(1, math.ceil(quote.parcel_units * 100 / quote.minimum_units))
 
 
-def _option(option: logistics_comparison.MethodOption, responder: Responder) -> dict[str, Any]:
+def _option(option: method_comparison.MethodOption, responder: Responder) -> dict[str, Any]:
     q = option.quote
     budget = option.budget
-    limit = None if budget is None else logistics_comparison.budget_limit(budget)
+    limit = None if budget is None else method_comparison.budget_limit(budget)
     return {
         "method": q.method.value,
         "name": responder.label(f"shipping.method_{q.method.value}"),
@@ -73,7 +73,7 @@ def _button(q: MethodQuote, responder: Responder) -> Button:
 
 
 def comparison_view(
-    result: logistics_comparison.Comparison,
+    result: method_comparison.Comparison,
     parcel: Parcel,
     warehouse_name: str,
     responder: Responder,

@@ -11,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
-from domain.model import DocumentKind, WarehouseStatus
+from domain.model import DocumentKind
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
@@ -49,7 +49,7 @@ async def edit_pressed(
     responder.reply(
         "warehouse.choose_field",
         name=warehouse.name,
-        verified=warehouse.status == WarehouseStatus.VERIFIED,
+        verified=warehouse.edit_needs_review,
         keyboard=[
             *(fields[i : i + 2] for i in range(0, len(fields), 2)),
             [
@@ -81,7 +81,7 @@ async def field_pressed(
         "warehouse.ask_new_value",
         field=responder.label(f"field.{callback_data.field}"),
         current=getattr(warehouse, callback_data.field) or "—",
-        verified=warehouse.status == WarehouseStatus.VERIFIED,
+        verified=warehouse.edit_needs_review,
     )
 
 
@@ -98,7 +98,7 @@ async def new_value(
     warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
     field = warehouses.EditableField(data["field"])
     value = warehouses.clean_field(warehouse.country, field, message.text)
-    if warehouse.status == WarehouseStatus.VERIFIED:
+    if warehouse.edit_needs_review:
         # Say what saving does before it happens: orders cannot ship from it until re-approved.
         await state.set_state(WarehouseChange.confirm)
         await state.update_data(value=message.text)

@@ -11,12 +11,28 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
-from domain.model import Warehouse, WarehouseStatus
+from domain.model import Warehouse, WarehouseAction
+from domain.roles import Role
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
+
+# The card's buttons, row by row, for what the warehouse says the seller may do now (action,
+# label, button). Submitting again is offered once the requested documents are sent
+# (`warehouse_changes`), not on the card.
+CARD_ROWS = (
+    (
+        (WarehouseAction.EDIT, "common.edit", WarehouseMenuAction.EDIT),
+        (
+            WarehouseAction.ADD_DOCUMENTS,
+            "warehouse.add_documents",
+            WarehouseMenuAction.ADD_DOCUMENTS,
+        ),
+    ),
+    ((WarehouseAction.ARCHIVE, "warehouse.archive", WarehouseMenuAction.ARCHIVE),),
+)
 
 
 def warehouse_menu(
@@ -49,20 +65,15 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
 
 
 def show_card(warehouse: Warehouse, responder: Responder) -> None:
-    buttons: list[Button] = []
-    if warehouse.status not in (WarehouseStatus.REJECTED, WarehouseStatus.ARCHIVED):
-        buttons.append(
-            Button(
-                label="common.edit", callback=warehouse_menu(WarehouseMenuAction.EDIT, warehouse.id)
-            )
-        )
-    if warehouse.status in (WarehouseStatus.NEEDS_DOCUMENTS, WarehouseStatus.SUSPENDED):
-        buttons.append(
-            Button(
-                label="warehouse.add_documents",
-                callback=warehouse_menu(WarehouseMenuAction.ADD_DOCUMENTS, warehouse.id),
-            )
-        )
+    allowed = warehouse.allowed_actions(Role.SELLER)
+    changes, archive = (
+        [
+            Button(label=label, callback=warehouse_menu(menu_action, warehouse.id))
+            for action, label, menu_action in row
+            if action in allowed
+        ]
+        for row in CARD_ROWS
+    )
     responder.reply(
         "warehouse.card",
         warehouse=warehouse,
@@ -72,12 +83,9 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
             (responder.label(f"document.{d.kind.value}"), d.file_name) for d in warehouse.documents
         ],
         keyboard=[
-            buttons,
+            changes,
             [
-                Button(
-                    label="warehouse.archive",
-                    callback=warehouse_menu(WarehouseMenuAction.ARCHIVE, warehouse.id),
-                ),
+                *archive,
                 Button(
                     label="warehouse.back_to_list",
                     callback=warehouse_menu(WarehouseMenuAction.LIST),

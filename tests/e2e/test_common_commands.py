@@ -118,7 +118,7 @@ async def test_buyer_link_shows_the_order_and_unknown_links_are_refused(
 ) -> None:
     from datetime import timedelta
 
-    from domain.services import orders
+    from domain.services.orders import buyer_links, intake
 
     seller_chat = chat_with(emulator, 4006)
     await register_seller(seller_chat, "Link Store")
@@ -126,19 +126,19 @@ async def test_buyer_link_shows_the_order_and_unknown_links_are_refused(
     async with runner.app.uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(4006)
         assert seller is not None
-        order = await orders.create_order(
-            orders.NewOrder(
+        order = await intake.create_order(
+            intake.NewOrder(
                 seller_id=seller.id,
                 number="AE-77",
                 ship_to_country="FR",
                 ship_to_postcode="75001",
                 currency="EUR",
                 ship_by=uow.now() + timedelta(days=3),
-                lines=[orders.NewOrderLine(product_name="Lamp", quantity=1, unit_price="20")],
+                lines=[intake.NewOrderLine(product_name="Lamp", quantity=1, unit_price="20")],
             ),
             uow,
         )
-        token = await orders.issue_buyer_link(order, uow)
+        token = await buyer_links.issue_buyer_link(order, uow)
         await uow.commit()
 
     buyer = chat_with(emulator, 4007, language="fr", name="Claire")

@@ -18,7 +18,7 @@ from domain.model import (
     SellerLogisticsSettings,
     Shipment,
 )
-from domain.services import orders as intake
+from domain.services.orders import intake
 from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import BotRunner, Chat, chat_with
 from tests.e2e.fixtures_orders import send_file

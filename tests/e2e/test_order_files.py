@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from domain.model import ImportStatus, OrderImport
-from domain.services import import_jobs
+from domain.services.orders import import_jobs
 from sandbox.emulator import BotApiEmulator, ChatMessage
 from tests.e2e.conftest import BotRunner, Chat, chat_with
 from tests.e2e.fixtures_orders import order_row, orders_in_db, send_file, xlsx

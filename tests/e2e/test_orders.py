@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot import database
 from domain.model import OrderStatus
-from domain.services import orders as service
-from domain.services.warehouses import seller_of
+from domain.services import warehouses
+from domain.services.orders import intake, lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from notifications.reminders import send_due_reminders
@@ -104,7 +104,7 @@ async def test_conversation_import_list_confirm_cancel(
     await seller.press("Next")
     page_two = await seller.expect("page 2 of 7")
     second_page_orders = [b.text.split(" · ")[0] for b in page_two.buttons if "AE-" in b.text]
-    assert len(second_page_orders) == service.PAGE_SIZE
+    assert len(second_page_orders) == lists.PAGE_SIZE
     assert "AE-1001" not in second_page_orders  # nearest deadline first: it is on page 1
 
     # Open the conversation's order and confirm it.
@@ -176,20 +176,20 @@ async def test_reminder_job_queues_the_24h_reminder_once(
     await register_seller(seller, "Clock Shop")
     assert runner.app is not None
     async with runner.app.uow_factory() as uow:
-        seller_row = await seller_of(5201, uow)
-        order = await service.create_order(
-            service.NewOrder(
+        seller_row = await warehouses.seller_of(5201, uow)
+        order = await intake.create_order(
+            intake.NewOrder(
                 seller_id=seller_row.id,
                 number="R-20H",
                 ship_to_country="DE",
                 ship_to_postcode="10117",
                 currency="EUR",
                 ship_by=uow.now() + timedelta(hours=20),
-                lines=[service.NewOrderLine(product_name="Lamp", quantity=1, unit_price="9")],
+                lines=[intake.NewOrderLine(product_name="Lamp", quantity=1, unit_price="9")],
             ),
             uow,
         )
-        await service.confirm_order(5201, order.id, uow)
+        await lifecycle.confirm_order(5201, order.id, uow)
         await uow.commit()
 
     seller._mark = len(emulator.activity)
@@ -214,20 +214,20 @@ async def test_reminders_due_while_the_bot_was_down_go_out_at_start_up(
     engine = database.create_engine(runner.settings.effective_database_url)
     try:
         async with UnitOfWork(database.create_session_factory(engine)) as uow:
-            seller_row = await seller_of(5202, uow)
-            order = await service.create_order(
-                service.NewOrder(
+            seller_row = await warehouses.seller_of(5202, uow)
+            order = await intake.create_order(
+                intake.NewOrder(
                     seller_id=seller_row.id,
                     number="R-BOOT",
                     ship_to_country="DE",
                     ship_to_postcode="10117",
                     currency="EUR",
                     ship_by=uow.now() + timedelta(hours=20),
-                    lines=[service.NewOrderLine(product_name="Lamp", quantity=1, unit_price="9")],
+                    lines=[intake.NewOrderLine(product_name="Lamp", quantity=1, unit_price="9")],
                 ),
                 uow,
             )
-            await service.confirm_order(5202, order.id, uow)
+            await lifecycle.confirm_order(5202, order.id, uow)
             await uow.commit()
     finally:
         await engine.dispose()

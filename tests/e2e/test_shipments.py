@@ -11,7 +11,7 @@ import pytest
 
 from bot.settings import Settings
 from domain.model import NotificationStatus
-from domain.services.shipments import queue_digests
+from domain.services import shipments
 from domain.tracking import SubStatus
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import FixedClock
@@ -110,8 +110,8 @@ async def test_the_seller_follows_parcels_and_the_buyer_tracks_and_stops(
     await seller.send("/digest")
     await seller.expect("Daily summary on")
     async with app.uow_factory() as uow:
-        assert await queue_digests(uow) == 1
-        assert await queue_digests(uow) == 0  # once a day
+        assert await shipments.queue_digests(uow) == 1
+        assert await shipments.queue_digests(uow) == 0  # once a day
         await uow.commit()
     digest = await seller.expect("your shipments on")
     assert "On its way: <b>1</b>" in digest.content

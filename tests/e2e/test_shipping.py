@@ -10,9 +10,9 @@ from decimal import Decimal
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from domain.model import ComplianceFinding, OrderStatus, Shipment
-from domain.services import shipping
-from domain.services.warehouses import Decision, decide
+from domain.model import ComplianceFinding, OrderStatus, Shipment, WarehouseAction
+from domain.services import warehouses
+from domain.services.shipping import confirming
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
@@ -153,7 +153,7 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
     draft = await filled_draft(uow_factory, SELLER_ID, shipped, verified)
     async with uow_factory() as uow:
         assert (
-            await shipping.confirm_document(SELLER_ID, draft, [], THRESHOLD, uow)
+            await confirming.confirm_document(SELLER_ID, draft, [], THRESHOLD, uow)
         ).status == "shipped"
         await uow.commit()
     chat = chat_with(emulator, SELLER_ID)
@@ -201,10 +201,10 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
 
     # The warehouse is suspended by an operator between selection and confirmation.
     async with uow_factory() as uow:
-        await decide(
+        await warehouses.decide(
             OPERATOR_ID,
             verified,
-            Decision.SUSPEND,
+            WarehouseAction.SUSPEND,
             "Licence expired",
             frozenset({OPERATOR_ID}),
             uow,

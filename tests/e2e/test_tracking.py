@@ -18,8 +18,7 @@ from sqlalchemy import func, select
 from bot.app import Application
 from bot.settings import Settings
 from domain.model import Notification, OrderStatus
-from domain.services.tracking import lane_estimate
-from domain.services.tracking_notices import buyer_zone, zone_name
+from domain.services import tracking, tracking_notices
 from domain.tracking import QuietHours, TrackingStatus
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import FixedClock
@@ -126,8 +125,8 @@ async def _expected_texts(
         order = await uow.orders.get(buyer.shipped.order_id)
         subscription = await uow.buyers.for_order(buyer.shipped.order_id)
         assert shipment is not None and order is not None and subscription is not None
-        zone = buyer_zone(subscription, order)
-        lane = lane_estimate(shipment, order, subscription)
+        zone = tracking_notices.buyer_zone(subscription, order)
+        lane = tracking.lane_estimate(shipment, order, subscription)
         store = (await uow.tracking.seller_contacts([order.seller_id]))[order.seller_id]
     messages = expected_messages(
         provider.reports.get(buyer.shipped.tracking_number, []),
@@ -143,7 +142,7 @@ async def _expected_texts(
         order_id=buyer.shipped.order_id,
         order_number=buyer.shipped.number,
         store_name=store.store_name,
-        time_zone=zone_name(zone),
+        time_zone=tracking_notices.zone_name(zone),
     )
 
 

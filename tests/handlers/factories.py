@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.services.sellers import RegisterSeller, register_seller
+from domain.services import sellers
 from tests.handlers.chat import HandlerBot
 
 
 async def make_seller(bot: HandlerBot, user_id: int, home_country: str = "CN") -> int:
     """A registered seller writing in English; its id."""
     async with bot.uow() as uow:
-        seller = await register_seller(
-            RegisterSeller(user_id, f"Store {user_id}", home_country, "en"), uow
+        seller = await sellers.register_seller(
+            sellers.RegisterSeller(user_id, f"Store {user_id}", home_country, "en"), uow
         )
         await uow.commit()
         return seller.id

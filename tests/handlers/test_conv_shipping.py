@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from domain.services.orders import NewOrderLine
+from domain.services.orders import intake
 from tests.handlers.chat import Answer, Chat, HandlerBot, Refusal, assert_every_step_refuses
 from tests.handlers.factories import make_seller
 from tests.reliability.test_shipping_service import make_confirmed_order, make_warehouse
@@ -47,7 +47,7 @@ class Shop:
         self.bot = bot
         self.seller_id = seller_id
 
-    async def order(self, number: str, lines: list[NewOrderLine] | None = None) -> int:
+    async def order(self, number: str, lines: list[intake.NewOrderLine] | None = None) -> int:
         return await make_confirmed_order(self.bot.uow, self.seller_id, SELLER, number, lines)
 
     async def shipments(self, order_id: int) -> list[dict[str, Any]]:
@@ -171,7 +171,7 @@ async def test_a_partial_shipment_with_another_declared_value(
 async def test_a_valuable_order_asks_for_a_parcel_photo(
     handler_bot: HandlerBot, shop: Shop, chat_of: Callable[..., Chat]
 ) -> None:
-    order_id = await shop.order("AE-1002", [NewOrderLine("Drone", 1, "450.00", "DR-1")])
+    order_id = await shop.order("AE-1002", [intake.NewOrderLine("Drone", 1, "450.00", "DR-1")])
     chat = chat_of(SELLER)
     await chat.send("/ship AE-1002")
     for _, act, _following in STEPS[:-1]:

@@ -17,11 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
-from domain.model import AuditEntry, Notification, NotificationStatus, Warehouse
+from domain.model import AuditEntry, Notification, NotificationStatus, Warehouse, WarehouseAction
 from domain.personal_data import AUDIT_FACT_KEYS, Pseudonyms, audit_facts
-from domain.services import orders as intake
-from domain.services.erasure import erase_user_data
-from domain.services.warehouses import Decision, EditableField, decide, edit_warehouse
+from domain.services import erasure, warehouses
+from domain.services.orders import intake, lifecycle
 from domain.unit_of_work import UnitOfWork
 from notifications.rate_limits import InProcessRateLimiter
 from templates.renderer import Renderer
@@ -62,11 +61,16 @@ async def _seller_with_history(uow_factory: UowFactory, user_id: int) -> tuple[i
     first = await make_warehouse(uow_factory, user_id, "Main")
     second = await make_warehouse(uow_factory, user_id, "Spare", approve=False)
     async with uow_factory() as uow:
-        await edit_warehouse(
-            user_id, first, EditableField.CONTACT_PHONE, "139 0013 9000", OPERATORS, uow
+        await warehouses.edit_warehouse(
+            user_id, first, warehouses.EditableField.CONTACT_PHONE, "139 0013 9000", OPERATORS, uow
         )
-        await decide(
-            OPERATOR, first, Decision.REQUEST_DOCUMENTS, "Ask Li Wei for the lease", OPERATORS, uow
+        await warehouses.decide(
+            OPERATOR,
+            first,
+            WarehouseAction.REQUEST_DOCUMENTS,
+            "Ask Li Wei for the lease",
+            OPERATORS,
+            uow,
         )
         order = await intake.create_order(
             intake.NewOrder(
@@ -81,7 +85,7 @@ async def _seller_with_history(uow_factory: UowFactory, user_id: int) -> tuple[i
             ),
             uow,
         )
-        await intake.cancel_order(user_id, order.id, "Li Wei says out of stock", uow)
+        await lifecycle.cancel_order(user_id, order.id, "Li Wei says out of stock", uow)
         await uow.commit()
     return seller_id, first, second
 
@@ -94,7 +98,7 @@ async def test_erasure_pseudonymises_the_audit_trail_and_keeps_its_facts(
     before = {entry.id: entry for entry in await _entries(uow_factory)}
 
     async with uow_factory() as uow:
-        assert await erase_user_data(ALICE, uow) == []
+        assert await erasure.erase_user_data(ALICE, uow) == []
         await uow.commit()
 
     after = {entry.id: entry for entry in await _entries(uow_factory)}
@@ -176,7 +180,7 @@ async def test_erasure_deletes_outbox_rows_about_the_person_sent_to_others(
     assert {row.chat_id for row in rows} == {ALICE, BOB, OPERATOR}
 
     async with uow_factory() as uow:
-        await erase_user_data(ALICE, uow)
+        await erasure.erase_user_data(ALICE, uow)
         await uow.commit()
 
     left = await _notifications(uow_factory)
@@ -189,7 +193,7 @@ async def test_erasure_deletes_outbox_rows_about_the_person_sent_to_others(
 async def test_an_operator_who_erases_is_forgotten_as_reviewer(uow_factory: UowFactory) -> None:
     _, main, _ = await _seller_with_history(uow_factory, BOB)
     async with uow_factory() as uow:
-        await erase_user_data(OPERATOR, uow)
+        await erasure.erase_user_data(OPERATOR, uow)
         await uow.commit()
     async with uow_factory() as uow:
         warehouse = await uow.session.get(Warehouse, main)
@@ -218,11 +222,11 @@ async def test_erasure_asks_for_the_storage_cleanup_only_after_a_commit(
 
     await make_seller(factory, ALICE)
     async with factory() as uow:
-        await erase_user_data(ALICE, uow)
+        await erasure.erase_user_data(ALICE, uow)
         assert calls == []
     assert calls == []  # rolled back: nothing was deleted, nothing to clean
     async with factory() as uow:
-        await erase_user_data(ALICE, uow)
+        await erasure.erase_user_data(ALICE, uow)
         await uow.commit()
     assert calls == ["cleanup"]
 
@@ -427,7 +431,7 @@ async def test_a_send_that_fails_after_the_erasure_does_not_bring_the_id_back(
         async def __call__(self, method: Any, request_timeout: int | None = None) -> Any:
             if getattr(method, "chat_id", None) == ALICE:
                 async with uow_factory() as uow:
-                    assert await erase_user_data(ALICE, uow) == []
+                    assert await erasure.erase_user_data(ALICE, uow) == []
                     await uow.commit()
                 raise forbidden(method)
             return await super().__call__(method, request_timeout)

@@ -12,8 +12,7 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.model import DocumentKind
-from domain.services import logistics_settings as logistics
-from domain.services.warehouses import UploadedDocument, add_document, owned_warehouse
+from domain.services import logistics_settings, warehouses
 from domain.unit_of_work import UnitOfWork
 from tests.reliability.test_shipping_service import make_seller, make_warehouse
 
@@ -34,13 +33,16 @@ async def test_a_rate_card_named_after_a_disguised_file_keeps_a_plain_label(
 ) -> None:
     await make_seller(uow_factory, SELLER)
     async with uow_factory() as uow:
-        card = await logistics.store_rate_card(
-            SELLER, "rates\u202enosj.json", logistics.read_rate_card_file("x.json", _card("")), uow
+        card = await logistics_settings.store_rate_card(
+            SELLER,
+            "rates\u202enosj.json",
+            logistics_settings.read_rate_card_file("x.json", _card("")),
+            uow,
         )
         await uow.commit()
     assert card.label == "ratesnosj.json"
     async with uow_factory() as uow:
-        profile = await logistics.current_profile(SELLER, uow)
+        profile = await logistics_settings.current_profile(SELLER, uow)
     assert profile.rate_card.label == "ratesnosj.json"
 
 
@@ -50,11 +52,11 @@ async def test_a_rate_cards_own_label_with_direction_controls_is_refused(
     """The seller wrote the label: it is refused with the reason, not silently rewritten."""
     await make_seller(uow_factory, SELLER)
     with pytest.raises(InvalidInput) as refused:
-        logistics.read_rate_card_file("rates.json", _card("Sea \u2067rates\u2069 2026 🚢"))
+        logistics_settings.read_rate_card_file("rates.json", _card("Sea \u2067rates\u2069 2026 🚢"))
     assert refused.value.key == "rates.invalid"
-    card_data = logistics.read_rate_card_file("rates.json", _card("Sea rates 2026 🚢"))
+    card_data = logistics_settings.read_rate_card_file("rates.json", _card("Sea rates 2026 🚢"))
     async with uow_factory() as uow:
-        card = await logistics.store_rate_card(SELLER, "rates.json", card_data, uow)
+        card = await logistics_settings.store_rate_card(SELLER, "rates.json", card_data, uow)
         await uow.commit()
     assert card.label == "Sea rates 2026 🚢"
 
@@ -62,7 +64,7 @@ async def test_a_rate_cards_own_label_with_direction_controls_is_refused(
 async def test_a_warehouse_document_keeps_a_plain_file_name(uow_factory: UowFactory) -> None:
     await make_seller(uow_factory, SELLER)
     warehouse_id = await make_warehouse(uow_factory, SELLER, approve=False)
-    upload = UploadedDocument(
+    upload = warehouses.UploadedDocument(
         kind=DocumentKind.BUSINESS_LICENCE,
         telegram_file_id="file-1",
         file_unique_id="unique-1",
@@ -71,10 +73,10 @@ async def test_a_warehouse_document_keeps_a_plain_file_name(uow_factory: UowFact
         size=100,
     )
     async with uow_factory() as uow:
-        warehouse = await owned_warehouse(SELLER, warehouse_id, uow)
+        warehouse = await warehouses.owned_warehouse(SELLER, warehouse_id, uow)
         warehouse.request_documents(900_001, "Please add the lease", datetime.now(UTC))
-        await add_document(SELLER, warehouse_id, upload, uow)
+        await warehouses.add_document(SELLER, warehouse_id, upload, uow)
         await uow.commit()
     async with uow_factory() as uow:
-        warehouse = await owned_warehouse(SELLER, warehouse_id, uow)
+        warehouse = await warehouses.owned_warehouse(SELLER, warehouse_id, uow)
         assert [d.file_name for d in warehouse.documents][-1] == "licencefdp.pdf"

@@ -34,11 +34,8 @@ from domain.model import (
     WarehouseStatus,
 )
 from domain.order_import import read_order_file
-from domain.services import buyers, order_imports
-from domain.services import orders as intake
-from domain.services.erasure import ErasureBlocker, erase_user_data, erasure_blockers
-from domain.services.sellers import RegisterSeller, register_seller
-from domain.services.warehouses import archive_blockers, archive_warehouse
+from domain.services import buyers, erasure, sellers, warehouses
+from domain.services.orders import buyer_links, file_import, intake, lifecycle, lists, reminders
 from domain.unit_of_work import UnitOfWork
 from tests.conftest import FixedClock
 
@@ -49,7 +46,9 @@ SHIP_BY = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # the clock starts 2026-11-2
 
 async def _seller(uow_factory: UowFactory, user_id: int) -> int:
     async with uow_factory() as uow:
-        seller = await register_seller(RegisterSeller(user_id, f"Store {user_id}", "CN", "en"), uow)
+        seller = await sellers.register_seller(
+            sellers.RegisterSeller(user_id, f"Store {user_id}", "CN", "en"), uow
+        )
         await uow.commit()
         return seller.id
 
@@ -271,7 +270,7 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
-        report = await order_imports.import_orders(
+        report = await file_import.import_orders(
             seller, content, "orders.xlsx", uow, actor_id=ALICE
         )
         await uow.commit()
@@ -317,7 +316,7 @@ async def test_import_of_fifty_rows_with_three_bad_ones_and_numbers_already_pres
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
-        again = await order_imports.import_orders(seller, content, "orders.xlsx", uow)
+        again = await file_import.import_orders(seller, content, "orders.xlsx", uow)
         await uow.commit()
     assert again.imported == []
     assert len(again.already_imported) == 44
@@ -346,7 +345,7 @@ async def test_a_file_level_error_imports_nothing(uow_factory: UowFactory) -> No
         seller = await uow.sellers.by_telegram_user(ALICE)
         assert seller is not None
         with pytest.raises(InvalidInput) as raised:
-            await order_imports.import_order_rows(
+            await file_import.import_order_rows(
                 seller, read_order_file(content, "a.csv", max_rows=40), uow
             )
         assert raised.value.key == "import.too_many_rows"
@@ -363,9 +362,9 @@ CANCEL_FROM = {S.AWAITING_CONFIRMATION, S.CONFIRMED}
 
 async def _act(action: str, order_id: int, uow: UnitOfWork) -> None:
     if action == "confirm":
-        await intake.confirm_order(ALICE, order_id, uow)
+        await lifecycle.confirm_order(ALICE, order_id, uow)
     else:
-        await intake.cancel_order(ALICE, order_id, "  buyer   asked ", uow)
+        await lifecycle.cancel_order(ALICE, order_id, "  buyer   asked ", uow)
 
 
 async def test_confirm_and_cancel_from_every_status(
@@ -405,7 +404,7 @@ async def test_a_cancel_without_a_reason_is_refused(uow_factory: UowFactory) -> 
     order_id = await _order(uow_factory, alice, "C1")
     async with uow_factory() as uow:
         with pytest.raises(InvalidInput) as raised:
-            await intake.cancel_order(ALICE, order_id, " ", uow)
+            await lifecycle.cancel_order(ALICE, order_id, " ", uow)
         assert raised.value.key == "orders.cancel_reason_invalid"
 
 
@@ -452,19 +451,19 @@ async def test_owned_order_hides_other_sellers_orders(uow_factory: UowFactory) -
     await _seller(uow_factory, BOB)
     order_id = await _order(uow_factory, alice, "MINE")
     async with uow_factory() as uow:
-        assert (await intake.owned_order(ALICE, order_id, uow)).number == "MINE"
+        assert (await lifecycle.owned_order(ALICE, order_id, uow)).number == "MINE"
         with pytest.raises(NotFound) as someone_elses:
-            await intake.owned_order(BOB, order_id, uow)
+            await lifecycle.owned_order(BOB, order_id, uow)
         with pytest.raises(NotFound) as missing:
-            await intake.owned_order(BOB, order_id + 999, uow)
+            await lifecycle.owned_order(BOB, order_id + 999, uow)
         assert someone_elses.value.key == missing.value.key == "orders.not_found"
         assert someone_elses.value.params == missing.value.params == {}
         with pytest.raises(NotFound):
-            await intake.confirm_order(BOB, order_id, uow)
+            await lifecycle.confirm_order(BOB, order_id, uow)
         with pytest.raises(NotFound):
-            await intake.cancel_order(BOB, order_id, "not mine", uow)
+            await lifecycle.cancel_order(BOB, order_id, "not mine", uow)
         with pytest.raises(NotAllowed):
-            await intake.owned_order(STRANGER, order_id, uow)
+            await lifecycle.owned_order(STRANGER, order_id, uow)
     async with uow_factory() as uow:
         order = await uow.orders.get(order_id)
         assert order is not None and order.status == S.AWAITING_CONFIRMATION
@@ -493,18 +492,18 @@ async def test_order_lists_filter_and_paginate(uow_factory: UowFactory, clock: F
     clock.advance(hours=2)  # LATE is now overdue
 
     async with uow_factory() as uow:
-        first, total = await intake.orders_for(alice, intake.OrderFilter.AWAITING, uow, page_size=4)
-        second, _ = await intake.orders_for(
-            alice, intake.OrderFilter.AWAITING, uow, page=1, page_size=4
+        first, total = await lists.orders_for(alice, lists.OrderFilter.AWAITING, uow, page_size=4)
+        second, _ = await lists.orders_for(
+            alice, lists.OrderFilter.AWAITING, uow, page=1, page_size=4
         )
         assert total == 6
         # Nearest deadline first: LATE, then W4..W0.
         assert [o.number for o in first + second] == ["LATE", "W4", "W3", "W2", "W1", "W0"]
-        items, total = await intake.orders_for(alice, intake.OrderFilter.TO_SHIP, uow)
+        items, total = await lists.orders_for(alice, lists.OrderFilter.TO_SHIP, uow)
         assert [o.number for o in items] == ["S1"] and total == 1
-        items, total = await intake.orders_for(alice, intake.OrderFilter.SHIPPED, uow)
+        items, total = await lists.orders_for(alice, lists.OrderFilter.SHIPPED, uow)
         assert {o.number for o in items} == {"SHIPPED", "TROUBLE"} and total == 2
-        items, total = await intake.orders_for(alice, intake.OrderFilter.PROBLEMS, uow)
+        items, total = await lists.orders_for(alice, lists.OrderFilter.PROBLEMS, uow)
         assert {o.number for o in items} == {"LATE", "TROUBLE"} and total == 2
 
 
@@ -521,7 +520,7 @@ async def test_reminders_go_out_once_each(uow_factory: UowFactory, clock: FixedC
 
     async def sweep() -> list[tuple[str, ReminderKind]]:
         async with uow_factory() as uow:
-            due = await intake.due_reminders(clock.now, uow)
+            due = await reminders.due_reminders(clock.now, uow)
             await uow.commit()
             return [(order.number, kind) for order, kind in due]
 
@@ -533,7 +532,7 @@ async def test_reminders_go_out_once_each(uow_factory: UowFactory, clock: FixedC
     ]
     assert await sweep() == []
     async with uow_factory() as uow:
-        await intake.confirm_order(ALICE, order_id, uow)  # confirmed orders are reminded too
+        await lifecycle.confirm_order(ALICE, order_id, uow)  # confirmed orders are reminded too
         await uow.commit()
     clock.advance(hours=20)  # 3 h left
     assert [kind for number, kind in await sweep() if number == "R1"] == [ReminderKind.DUE_IN_4H]
@@ -571,13 +570,15 @@ async def test_a_late_order_skips_the_reminders_whose_time_has_passed(
     alice = await _seller(uow_factory, ALICE)
     await _order(uow_factory, alice, "LATE", ship_by=clock.now + timedelta(hours=2))
     async with uow_factory() as uow:
-        assert [k for _, k in await intake.due_reminders(clock.now, uow)] == [
+        assert [k for _, k in await reminders.due_reminders(clock.now, uow)] == [
             ReminderKind.DUE_IN_4H
         ]
         await uow.commit()
     clock.advance(hours=2)
     async with uow_factory() as uow:
-        assert [k for _, k in await intake.due_reminders(clock.now, uow)] == [ReminderKind.OVERDUE]
+        assert [k for _, k in await reminders.due_reminders(clock.now, uow)] == [
+            ReminderKind.OVERDUE
+        ]
         await uow.commit()
     async with uow_factory() as uow:
         templates = (await uow.session.scalars(select(Notification.template))).all()
@@ -595,20 +596,24 @@ async def test_open_orders_block_erasure_until_settled(uow_factory: UowFactory) 
     await _set_status(uow_factory, second, S.CONFIRMED)
     await _shipment(uow_factory, second, warehouse, "EB000717618HK")
     async with uow_factory() as uow:
-        assert await erasure_blockers(ALICE, uow) == [ErasureBlocker("erasure.open_orders", 2)]
-        assert await erase_user_data(ALICE, uow) == [ErasureBlocker("erasure.open_orders", 2)]
-        assert await erasure_blockers(BOB, uow) == []
+        assert await erasure.erasure_blockers(ALICE, uow) == [
+            erasure.ErasureBlocker("erasure.open_orders", 2)
+        ]
+        assert await erasure.erase_user_data(ALICE, uow) == [
+            erasure.ErasureBlocker("erasure.open_orders", 2)
+        ]
+        assert await erasure.erasure_blockers(BOB, uow) == []
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.sellers.by_telegram_user(ALICE) is not None
-        await intake.cancel_order(ALICE, first, "out of stock", uow)
+        await lifecycle.cancel_order(ALICE, first, "out of stock", uow)
         order = await uow.orders.get(second)
         assert order is not None
         order.mark_shipped(uow.now())
         await uow.commit()
     async with uow_factory() as uow:
-        assert await erasure_blockers(ALICE, uow) == []
-        assert await erase_user_data(ALICE, uow) == []
+        assert await erasure.erasure_blockers(ALICE, uow) == []
+        assert await erasure.erase_user_data(ALICE, uow) == []
         await uow.commit()
     async with uow_factory() as uow:  # the seller's orders, lines and documents went too
         for model in (Order, OrderLine, Shipment, ComplianceFinding, Warehouse):
@@ -626,10 +631,12 @@ async def test_a_warehouse_on_an_open_order_cannot_be_archived(uow_factory: UowF
         warehouse = await uow.warehouses.get(warehouse_id)
         spare = await uow.warehouses.get(spare_id)
         assert warehouse is not None and spare is not None
-        assert await archive_blockers(warehouse, uow) == ["warehouse.used_by_open_orders"]
-        assert await archive_blockers(spare, uow) == []
+        assert await warehouses.archive_blockers(warehouse, uow) == [
+            "warehouse.used_by_open_orders"
+        ]
+        assert await warehouses.archive_blockers(spare, uow) == []
         with pytest.raises(ConflictError) as raised:
-            await archive_warehouse(ALICE, warehouse_id, uow)
+            await warehouses.archive_warehouse(ALICE, warehouse_id, uow)
         assert raised.value.key == "warehouse.archive_blocked"
         assert raised.value.params == {"reasons": ["warehouse.used_by_open_orders"]}
         order = await uow.orders.get(order_id)
@@ -637,7 +644,7 @@ async def test_a_warehouse_on_an_open_order_cannot_be_archived(uow_factory: UowF
         order.mark_shipped(uow.now())
         await uow.commit()
     async with uow_factory() as uow:
-        archived = await archive_warehouse(ALICE, warehouse_id, uow)
+        archived = await warehouses.archive_warehouse(ALICE, warehouse_id, uow)
         assert archived.status == WarehouseStatus.ARCHIVED
         await uow.commit()
 
@@ -668,7 +675,8 @@ async def test_shipment_round_trip_and_tracking_number_reuse(uow_factory: UowFac
         assert await used("RB123456785GB", bobs)  # any seller's order counts
         assert not await used("RB123456785GB", first)  # its own order does not
         assert not await used("EB000717618HK", second)
-        assert [f.rule for f in await uow.shipments.recent_findings()] == ["declared_value_differs"]
+        found = await uow.shipments.recent_findings()
+        assert [row.finding.rule for row in found] == ["declared_value_differs"]
 
 
 async def test_logistics_settings_round_trip(uow_factory: UowFactory) -> None:
@@ -717,14 +725,14 @@ async def test_buyer_link_token_is_stored_only_as_its_hash(
     async with uow_factory() as uow:
         order = await uow.orders.get(order_id)
         assert order is not None
-        old_token = await intake.issue_buyer_link(order, uow)
-        token = await intake.issue_buyer_link(order, uow)  # replaces the first
+        old_token = await buyer_links.issue_buyer_link(order, uow)
+        token = await buyer_links.issue_buyer_link(order, uow)  # replaces the first
         await uow.commit()
     assert re.fullmatch(r"[A-Za-z0-9_-]{32}", token)
     assert token != old_token
     stored = await _every_stored_value(engine)
     assert token not in stored and old_token not in stored
-    assert intake.token_hash(token) in stored
+    assert buyer_links.token_hash(token) in stored
 
     buyer, someone_else = 4201, 4202
     async with uow_factory() as uow:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.roles import Role
-from domain.services import buyers
-from domain.services.sellers import RegisterSeller, register_seller, role_of
+from domain.services import buyers, sellers
 from domain.unit_of_work import UnitOfWork
 from tests.tracking_fixtures import Store, s10
 
@@ -18,7 +17,9 @@ BUYER, SELLING_BUYER, SHOP = 2005, 2006, 2007
 async def test_role_of_is_the_role_enum(uow_factory: Callable[[], UnitOfWork]) -> None:
     async with uow_factory() as uow:
         for user_id in (SELLER, SELLING_OPERATOR, SELLING_BUYER):
-            await register_seller(RegisterSeller(user_id, f"Store {user_id}", "CN", "en"), uow)
+            await sellers.register_seller(
+                sellers.RegisterSeller(user_id, f"Store {user_id}", "CN", "en"), uow
+            )
         await uow.commit()
     # Two buyers follow an order of another shop; one of them sells too.
     shop = await Store(uow_factory, SHOP).open()
@@ -31,7 +32,7 @@ async def test_role_of_is_the_role_enum(uow_factory: Callable[[], UnitOfWork]) -
     operators = frozenset({OPERATOR, SELLING_OPERATOR})
     async with uow_factory() as uow:
         roles = {
-            user: await role_of(user, operators, uow)
+            user: await sellers.role_of(user, operators, uow)
             for user in (OPERATOR, SELLER, SELLING_OPERATOR, STRANGER, BUYER, SELLING_BUYER)
         }
     assert roles == {

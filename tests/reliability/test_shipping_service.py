@@ -23,19 +23,12 @@ from domain.model import (
     OrderSource,
     OrderStatus,
     Shipment,
+    WarehouseAction,
     WarehouseKind,
 )
-from domain.services import compliance_review, shipping
-from domain.services import logistics_settings as logistics
-from domain.services import orders as intake
-from domain.services.sellers import RegisterSeller, register_seller
-from domain.services.warehouses import (
-    Decision,
-    RegisterWarehouse,
-    UploadedDocument,
-    decide,
-    register_warehouse,
-)
+from domain.services import compliance_review, logistics_settings, sellers, warehouses
+from domain.services.orders import intake, lifecycle
+from domain.services.shipping import confirming, cost_ledger, document, steps
 from domain.unit_of_work import UnitOfWork
 from tests.conftest import FixedClock
 
@@ -48,7 +41,9 @@ THRESHOLD = Decimal("200")
 
 async def make_seller(uow_factory: UowFactory, user_id: int) -> int:
     async with uow_factory() as uow:
-        seller = await register_seller(RegisterSeller(user_id, f"Store {user_id}", "CN", "en"), uow)
+        seller = await sellers.register_seller(
+            sellers.RegisterSeller(user_id, f"Store {user_id}", "CN", "en"), uow
+        )
         await uow.commit()
         return seller.id
 
@@ -86,8 +81,8 @@ async def make_warehouse(
     """A warehouse registered like a seller does it (domestic in the seller's home country, CN;
     overseas elsewhere), approved by an operator."""
     async with uow_factory() as uow:
-        warehouse = await register_warehouse(
-            RegisterWarehouse(
+        warehouse = await warehouses.register_warehouse(
+            warehouses.RegisterWarehouse(
                 telegram_user_id=user_id,
                 kind=WarehouseKind.DOMESTIC if site.country == "CN" else WarehouseKind.OVERSEAS,
                 name=name,
@@ -100,7 +95,9 @@ async def make_warehouse(
                 contact_phone=site.phone,
                 capabilities=["shipping"],
                 documents=[
-                    UploadedDocument(kind, f"f-{kind.value}", f"u-{kind.value}", "doc.pdf", PDF, 10)
+                    warehouses.UploadedDocument(
+                        kind, f"f-{kind.value}", f"u-{kind.value}", "doc.pdf", PDF, 10
+                    )
                     for kind in _documents_for(site)
                 ],
             ),
@@ -108,7 +105,9 @@ async def make_warehouse(
             uow,
         )
         if approve:
-            await decide(OPERATOR, warehouse.id, Decision.APPROVE, None, OPERATORS, uow)
+            await warehouses.decide(
+                OPERATOR, warehouse.id, WarehouseAction.APPROVE, None, OPERATORS, uow
+            )
         await uow.commit()
         return warehouse.id
 
@@ -141,7 +140,7 @@ async def make_confirmed_order(
             ),
             uow,
         )
-        await intake.confirm_order(user_id, order.id, uow)
+        await lifecycle.confirm_order(user_id, order.id, uow)
         await uow.commit()
         return order.id
 
@@ -155,17 +154,17 @@ async def filled_draft(
     method: str = "sea",
     tracking: str = "RB123456785GB",
     goods: tuple[str, ...] = (),
-) -> shipping.ShippingDraft:
+) -> document.ShippingDraft:
     async with uow_factory() as uow:
-        draft = await shipping.start_document(user_id, order_id, uow)
-        draft = shipping.set_weight(draft, "12")
-        draft = shipping.set_dimensions(draft, "60x40x40")
+        draft = await steps.start_document(user_id, order_id, uow)
+        draft = steps.set_weight(draft, "12")
+        draft = steps.set_dimensions(draft, "60x40x40")
         for good in goods:
-            draft = shipping.toggle_goods(draft, good)
-        draft = await shipping.choose_warehouse(user_id, draft, warehouse_id, uow)
-        draft = await shipping.choose_method(user_id, draft, method, uow)
-        draft = shipping.set_carrier(draft, "COSCO")
-        entry = await shipping.set_tracking(user_id, draft, tracking, uow)
+            draft = steps.toggle_goods(draft, good)
+        draft = await steps.choose_warehouse(user_id, draft, warehouse_id, uow)
+        draft = await steps.choose_method(user_id, draft, method, uow)
+        draft = steps.set_carrier(draft, "COSCO")
+        entry = await steps.set_tracking(user_id, draft, tracking, uow)
         return entry.draft
 
 
@@ -199,7 +198,7 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
     # The first order ships with RB123456785GB.
     draft = await filled_draft(uow_factory, SELLER, first, warehouse_id)
     async with uow_factory() as uow:
-        done = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        done = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert done.status == "shipped" and done.buyer_token
     assert len(done.buyer_token) >= 22  # at least 128 bits, URL-safe
@@ -207,12 +206,12 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
     # The second order's draft took the same number before the first was confirmed: the
     # check at confirmation still refuses it, and the finding is stored for operators.
     draft = await filled_draft(uow_factory, SELLER, second, warehouse_id, tracking="EB000717618HK")
-    draft = shipping.ShippingDraft.from_data({**draft.to_data(), "tracking": "RB123456785GB"})
-    draft = shipping.set_line_quantity(
+    draft = document.ShippingDraft.from_data({**draft.to_data(), "tracking": "RB123456785GB"})
+    draft = steps.set_line_quantity(
         (await _order(uow_factory, second)), draft, next(iter(draft.quantities)), "1"
     )
     async with uow_factory() as uow:
-        blocked = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        blocked = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert blocked.status == "blocked"
     stored = {(f.rule, f.severity) for f in await _findings(uow_factory, second)}
@@ -222,18 +221,18 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
     # The tracking number is refused as soon as it is typed, too.
     async with uow_factory() as uow:
         with pytest.raises(ConflictError) as refused:
-            await shipping.set_tracking(SELLER, draft, "rb 1234 5678 5gb", uow)
+            await steps.set_tracking(SELLER, draft, "rb 1234 5678 5gb", uow)
     assert refused.value.key == "tracking.reused"
 
     # A fresh number: only the partial-shipment warning is left, which needs acknowledging.
-    draft = shipping.ShippingDraft.from_data({**draft.to_data(), "tracking": "EB000717618HK"})
+    draft = document.ShippingDraft.from_data({**draft.to_data(), "tracking": "EB000717618HK"})
     async with uow_factory() as uow:
-        pending = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        pending = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert pending.status == "needs_acknowledgement"
     assert pending.unacknowledged == ["quantity_mismatch"]
     async with uow_factory() as uow:
-        shipped = await shipping.confirm_document(
+        shipped = await confirming.confirm_document(
             SELLER, draft, ["quantity_mismatch"], THRESHOLD, uow
         )
         await uow.commit()
@@ -281,23 +280,25 @@ async def test_warehouse_checks(uow_factory: UowFactory, clock: FixedClock) -> N
     assert other_id != seller_id
     order_id = await make_confirmed_order(uow_factory, seller_id, SELLER, "W-1")
     async with uow_factory() as uow:
-        draft = await shipping.start_document(SELLER, order_id, uow)
+        draft = await steps.start_document(SELLER, order_id, uow)
         with pytest.raises(NotAllowed) as not_verified:
-            await shipping.choose_warehouse(SELLER, draft, pending, uow)
+            await steps.choose_warehouse(SELLER, draft, pending, uow)
         assert not_verified.value.key == "shipping.warehouse_not_verified"
         assert not_verified.value.params["status"] == "pending_review"
         with pytest.raises(NotFound):
-            await shipping.choose_warehouse(SELLER, draft, foreign, uow)
+            await steps.choose_warehouse(SELLER, draft, foreign, uow)
         with pytest.raises(NotFound):  # someone else's order looks like no order
-            await shipping.start_document(OTHER_SELLER, order_id, uow)
+            await steps.start_document(OTHER_SELLER, order_id, uow)
 
     # Suspended between selection and confirmation: a stored blocker, the order stays open.
     draft = await filled_draft(uow_factory, SELLER, order_id, verified)
     async with uow_factory() as uow:
-        await decide(OPERATOR, verified, Decision.SUSPEND, "Expired licence", OPERATORS, uow)
+        await warehouses.decide(
+            OPERATOR, verified, WarehouseAction.SUSPEND, "Expired licence", OPERATORS, uow
+        )
         await uow.commit()
     async with uow_factory() as uow:
-        result = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        result = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert result.status == "blocked"
     [blocker] = result.review.blockers
@@ -322,10 +323,12 @@ async def test_reconfirming_a_blocked_document_keeps_its_findings(
     order_id = await make_confirmed_order(uow_factory, seller_id, SELLER, "H-1")
     draft = await filled_draft(uow_factory, SELLER, order_id, first)
     async with uow_factory() as uow:
-        await decide(OPERATOR, first, Decision.SUSPEND, "Expired licence", OPERATORS, uow)
+        await warehouses.decide(
+            OPERATOR, first, WarehouseAction.SUSPEND, "Expired licence", OPERATORS, uow
+        )
         await uow.commit()
     async with uow_factory() as uow:
-        blocked = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        blocked = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert blocked.status == "blocked"
     blocked_at = clock.now
@@ -333,7 +336,7 @@ async def test_reconfirming_a_blocked_document_keeps_its_findings(
     # Confirmed again, still blocked: the same finding is not stored twice.
     clock.advance(minutes=5)
     async with uow_factory() as uow:
-        again = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        again = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert again.status == "blocked"
     assert [f.rule for f in await _findings(uow_factory, order_id)] == ["warehouse_suspended"]
@@ -341,8 +344,8 @@ async def test_reconfirming_a_blocked_document_keeps_its_findings(
     # The seller goes back, picks the other warehouse and confirms: shipped.
     clock.advance(minutes=5)
     async with uow_factory() as uow:
-        draft = await shipping.choose_warehouse(SELLER, draft, second, uow)
-        shipped = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        draft = await steps.choose_warehouse(SELLER, draft, second, uow)
+        shipped = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert shipped.status == "shipped" and shipped.review.findings == []
 
@@ -365,15 +368,15 @@ async def test_lithium_battery_is_refused_for_express(uow_factory: UowFactory) -
     warehouse_id = await make_warehouse(uow_factory, SELLER)
     order_id = await make_confirmed_order(uow_factory, seller_id, SELLER, "L-1")
     async with uow_factory() as uow:
-        draft = await shipping.start_document(SELLER, order_id, uow)
-        draft = shipping.set_dimensions(shipping.set_weight(draft, "2"), "30x20x10")
-        draft = shipping.toggle_goods(draft, "battery_standalone")
-        draft = await shipping.choose_warehouse(SELLER, draft, warehouse_id, uow)
+        draft = await steps.start_document(SELLER, order_id, uow)
+        draft = steps.set_dimensions(steps.set_weight(draft, "2"), "30x20x10")
+        draft = steps.toggle_goods(draft, "battery_standalone")
+        draft = await steps.choose_warehouse(SELLER, draft, warehouse_id, uow)
         with pytest.raises(InvalidInput) as refused:
-            await shipping.choose_method(SELLER, draft, "express", uow)
+            await steps.choose_method(SELLER, draft, "express", uow)
         assert refused.value.key == "shipping.method_refused"
         assert refused.value.params["reasons"] == ["logistics.express_battery"]
-        assert (await shipping.choose_method(SELLER, draft, "sea", uow)).method == "sea"
+        assert (await steps.choose_method(SELLER, draft, "sea", uow)).method == "sea"
 
 
 async def test_budget_warn_versus_block(uow_factory: UowFactory) -> None:
@@ -384,20 +387,22 @@ async def test_budget_warn_versus_block(uow_factory: UowFactory) -> None:
 
     # 7.99 USD order, sea freight from the example card costs far more than 20 % of it.
     async with uow_factory() as uow:
-        await logistics.set_budget_policy(SELLER, logistics.parse_budget("20% warn"), uow)
+        await logistics_settings.set_budget_policy(
+            SELLER, logistics_settings.parse_budget("20% warn"), uow
+        )
         await uow.commit()
     draft = await filled_draft(uow_factory, SELLER, warned, warehouse_id)
     async with uow_factory() as uow:
-        comparison = await shipping.comparison(SELLER, draft, uow)
+        comparison = await steps.comparison(SELLER, draft, uow)
         sea = comparison.option(ShippingMethod.SEA)
         assert sea.budget is not None and sea.budget.over and not sea.blocked_by_budget
-        result = await shipping.confirm_document(SELLER, draft, [], THRESHOLD, uow)
+        result = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert result.status == "needs_acknowledgement"
     over = [f for f in result.review.findings if f.rule == "over_budget"]
     assert [f.severity for f in over] == ["warning"]
     async with uow_factory() as uow:
-        result = await shipping.confirm_document(SELLER, draft, ["over_budget"], THRESHOLD, uow)
+        result = await confirming.confirm_document(SELLER, draft, ["over_budget"], THRESHOLD, uow)
         await uow.commit()
     assert result.status == "shipped"
 
@@ -406,14 +411,16 @@ async def test_budget_warn_versus_block(uow_factory: UowFactory) -> None:
         uow_factory, SELLER, blocked, warehouse_id, tracking="EB000717618HK"
     )
     async with uow_factory() as uow:
-        await logistics.set_budget_policy(SELLER, logistics.parse_budget("20% block"), uow)
+        await logistics_settings.set_budget_policy(
+            SELLER, logistics_settings.parse_budget("20% block"), uow
+        )
         await uow.commit()
     async with uow_factory() as uow:
         with pytest.raises(InvalidInput) as refused:
-            await shipping.choose_method(SELLER, draft_b, "sea", uow)
+            await steps.choose_method(SELLER, draft_b, "sea", uow)
         assert refused.value.key == "shipping.budget_blocked"
         # ...and a document whose method was chosen before the policy changed is blocked.
-        result = await shipping.confirm_document(SELLER, draft_b, ["over_budget"], THRESHOLD, uow)
+        result = await confirming.confirm_document(SELLER, draft_b, ["over_budget"], THRESHOLD, uow)
         await uow.commit()
     assert result.status == "blocked"
     assert [(f.rule, f.severity) for f in result.review.blockers] == [("over_budget", "blocker")]
@@ -433,7 +440,9 @@ async def test_month_to_date_costs_by_method(uow_factory: UowFactory, clock: Fix
     # Last month's document does not count.
     clock.now = datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
     async with uow_factory() as uow:
-        await logistics.set_budget_policy(SELLER, logistics.parse_budget("50 USD"), uow)
+        await logistics_settings.set_budget_policy(
+            SELLER, logistics_settings.parse_budget("50 USD"), uow
+        )
         await uow.commit()
     for index, (order_id, number, method) in enumerate(zip(orders, numbers, methods, strict=True)):
         if index == 1:
@@ -442,7 +451,7 @@ async def test_month_to_date_costs_by_method(uow_factory: UowFactory, clock: Fix
             uow_factory, SELLER, order_id, warehouse_id, method=method, tracking=number
         )
         async with uow_factory() as uow:
-            result = await shipping.confirm_document(
+            result = await confirming.confirm_document(
                 SELLER, draft, ["tracking_unknown_format", "over_budget"], THRESHOLD, uow
             )
             await uow.commit()
@@ -452,7 +461,7 @@ async def test_month_to_date_costs_by_method(uow_factory: UowFactory, clock: Fix
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(SELLER)
         assert seller is not None
-        report = await shipping.month_to_date_costs(seller, clock.now, uow)
+        report = await cost_ledger.month_to_date_costs(seller, clock.now, uow)
         shipments = (await uow.session.execute(select(Shipment))).scalars().all()
         costs = {s.order_id: Decimal(s.estimated_cost or 0) for s in shipments}
     assert report.since == datetime(2026, 11, 1, tzinfo=UTC)
@@ -480,16 +489,18 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
         b"na,sea,USD,,80,50,10,25,40\nna,land,USD,2,,30,0,20,30\nworld,sea,USD,,120,60,10,30,50\n"
     )
     async with uow_factory() as uow:
-        card_data = logistics.read_rate_card_file("my-rates.csv", csv_card)
-        card = await logistics.store_rate_card(SELLER, "my-rates.csv", card_data, uow)
-        await logistics.set_exchange_rate(SELLER, logistics.parse_exchange_rate("usd cny 7,2"), uow)
-        await logistics.set_exchange_rate(
-            SELLER, logistics.parse_exchange_rate("CNY USD 0.14"), uow
+        card_data = logistics_settings.read_rate_card_file("my-rates.csv", csv_card)
+        card = await logistics_settings.store_rate_card(SELLER, "my-rates.csv", card_data, uow)
+        await logistics_settings.set_exchange_rate(
+            SELLER, logistics_settings.parse_exchange_rate("usd cny 7,2"), uow
+        )
+        await logistics_settings.set_exchange_rate(
+            SELLER, logistics_settings.parse_exchange_rate("CNY USD 0.14"), uow
         )
         await uow.commit()
     assert card.currency == "USD" and not card.example
     async with uow_factory() as uow:
-        profile = await logistics.current_profile(SELLER, uow)
+        profile = await logistics_settings.current_profile(SELLER, uow)
     assert profile.custom_card and profile.rate_card == card
     assert profile.rates.rates == {("CNY", "USD"): Decimal("0.14")}  # one truth per pair
 
@@ -497,36 +508,38 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
     with ProcessPoolExecutor(max_workers=1) as pool:
         parsed = pool.submit(parse_rate_card_file, "lanes.json", _LANES_CARD).result(timeout=60)
     async with uow_factory() as uow:
-        saved = await logistics.store_rate_card(SELLER, "lanes.json", rate_card_data(parsed), uow)
+        saved = await logistics_settings.store_rate_card(
+            SELLER, "lanes.json", rate_card_data(parsed), uow
+        )
         await uow.commit()
     assert saved.label == "lanes.json" and saved.lane_for("DE", "FR") is not None
     async with uow_factory() as uow:
-        assert (await logistics.current_profile(SELLER, uow)).rate_card == saved
+        assert (await logistics_settings.current_profile(SELLER, uow)).rate_card == saved
 
     with pytest.raises(InvalidInput) as bad:
-        logistics.parse_budget("150%")
+        logistics_settings.parse_budget("150%")
     assert bad.value.key == "budget.invalid_share"
     with pytest.raises(InvalidInput) as no_currency:
-        logistics.parse_budget("20")
+        logistics_settings.parse_budget("20")
     assert no_currency.value.key == "budget.currency_required"
-    policy = logistics.parse_budget("block 15% 20 usd")
+    policy = logistics_settings.parse_budget("block 15% 20 usd")
     assert policy is not None and policy.mode == "block"
     assert policy.max_share == Decimal("0.15") and str(policy.max_per_order) == "20.00 USD"
     with pytest.raises(InvalidInput) as invalid_card:
-        logistics.read_rate_card_file("rates.json", b'{"currency": "USD"}')
+        logistics_settings.read_rate_card_file("rates.json", b'{"currency": "USD"}')
     assert invalid_card.value.key == "rates.invalid"
     async with uow_factory() as uow:
-        await logistics.reset_rate_card(SELLER, uow)
+        await logistics_settings.reset_rate_card(SELLER, uow)
         await uow.commit()
     async with uow_factory() as uow:
-        profile = await logistics.current_profile(SELLER, uow)
+        profile = await logistics_settings.current_profile(SELLER, uow)
         actions = {e.action for e in (await uow.session.execute(select(AuditEntry))).scalars()}
     assert not profile.custom_card and profile.rate_card.example
     assert "logistics.rate_card_reset" in actions
 
 
 def test_draft_round_trips_through_conversation_data() -> None:
-    draft = shipping.ShippingDraft(
+    draft = document.ShippingDraft(
         order_id=1,
         quantities={10: 2, 11: 0},
         declared_value=Decimal("7.99"),
@@ -539,8 +552,8 @@ def test_draft_round_trips_through_conversation_data() -> None:
         carrier="COSCO",
         tracking="RB123456785GB",
     )
-    assert shipping.ShippingDraft.from_data(draft.to_data()) == draft
-    assert shipping.month_start(datetime(2026, 11, 25, 12, tzinfo=UTC)) == datetime(
+    assert document.ShippingDraft.from_data(draft.to_data()) == draft
+    assert cost_ledger.month_start(datetime(2026, 11, 25, 12, tzinfo=UTC)) == datetime(
         2026, 11, 1, tzinfo=UTC
     )
     assert timedelta(0) < SHIP_BY - datetime(2026, 11, 25, tzinfo=UTC)

@@ -10,9 +10,8 @@ import pytest
 
 from domain.errors import ConflictError
 from domain.model import NotificationStatus, OrderStatus
-from domain.services import buyers
-from domain.services.orders import OrderFilter, orders_for
-from domain.services.tracking import TrackingRules, record_updates
+from domain.services import buyers, tracking
+from domain.services.orders import lists
 from domain.tracking import DeliveryEstimate, EstimateSource, SubStatus
 from notifications.tracking.poller import TrackingPoller
 from notifications.tracking.seventeen_track_push import PushEvent, PushMessage
@@ -109,10 +108,10 @@ async def test_events_are_stored_once_per_shipment_and_key(
         event(t0 + timedelta(hours=3), S.IN_TRANSIT_OTHER, "Sorting", "Shenzhen, CN"),
     ]
     report = update(shipped.tracking_number, scans)
-    rules = TrackingRules()
+    rules = tracking.TrackingRules()
     for _ in range(3):
         async with uow_factory() as uow:
-            await record_updates([(shipped.shipment_id, report)], uow, rules)
+            await tracking.record_updates([(shipped.shipment_id, report)], uow, rules)
             await uow.commit()
     # A later report repeats the old scans and adds one.
     later = update(
@@ -120,7 +119,7 @@ async def test_events_are_stored_once_per_shipment_and_key(
         [*scans, event(t0 + timedelta(hours=9), S.IN_TRANSIT_DEPARTURE, "Left", "Shenzhen, CN")],
     )
     async with uow_factory() as uow:
-        result = await record_updates([(shipped.shipment_id, later)], uow, rules)
+        result = await tracking.record_updates([(shipped.shipment_id, later)], uow, rules)
         await uow.commit()
     assert result.events_added == 1
     stored = await event_rows(uow_factory, shipped.shipment_id)
@@ -129,12 +128,12 @@ async def test_events_are_stored_once_per_shipment_and_key(
 
 async def test_poll_interval_follows_the_status(uow_factory: UowFactory, clock: FixedClock) -> None:
     shipped = await _shipped_and_bound(uow_factory)
-    rules = TrackingRules()
+    rules = tracking.TrackingRules()
     t0 = clock.now
 
     async def record(*events) -> timedelta | None:  # type: ignore[no-untyped-def]
         async with uow_factory() as uow:
-            await record_updates(
+            await tracking.record_updates(
                 [(shipped.shipment_id, update(shipped.tracking_number, events))], uow, rules
             )
             await uow.commit()
@@ -158,7 +157,7 @@ async def test_quiet_hours_hold_and_merge_but_a_failed_delivery_goes_at_once(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
     shipped = await _shipped_and_bound(uow_factory)
-    rules = TrackingRules()
+    rules = tracking.TrackingRules()
     # 22:30 in Paris (UTC+1 in November).
     clock.now = datetime(2026, 11, 25, 21, 30, tzinfo=UTC)
     t0 = clock.now
@@ -166,7 +165,7 @@ async def test_quiet_hours_hold_and_merge_but_a_failed_delivery_goes_at_once(
 
     async def record() -> None:
         async with uow_factory() as uow:
-            await record_updates(
+            await tracking.record_updates(
                 [(shipped.shipment_id, update(shipped.tracking_number, history))], uow, rules
             )
             await uow.commit()
@@ -202,12 +201,12 @@ async def test_the_buyer_hears_when_the_estimate_moves_by_more_than_a_day(
     assert lane.estimate_source == "lane" and lane.estimate_latest is not None
     promised = lane.estimate_latest
     scan = event(clock.now, S.IN_TRANSIT_PICKED_UP, "Picked up")
-    rules = TrackingRules()
+    rules = tracking.TrackingRules()
 
     async def report(latest: date) -> None:
         estimate = DeliveryEstimate(latest - timedelta(days=2), latest, EstimateSource.PROVIDER)
         async with uow_factory() as uow:
-            await record_updates(
+            await tracking.record_updates(
                 [(shipped.shipment_id, update(shipped.tracking_number, [scan], estimate=estimate))],
                 uow,
                 rules,
@@ -234,14 +233,14 @@ async def test_the_order_follows_its_parcel_into_a_problem_state_and_out(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
     shipped = await _shipped_and_bound(uow_factory)
-    rules = TrackingRules()
+    rules = tracking.TrackingRules()
     t0 = clock.now
     history = [event(t0, S.IN_TRANSIT_PICKED_UP)]
 
     async def record(sub: SubStatus, hours: int) -> OrderStatus:
         history.append(event(t0 + timedelta(hours=hours), sub, sub.value))
         async with uow_factory() as uow:
-            await record_updates(
+            await tracking.record_updates(
                 [(shipped.shipment_id, update(shipped.tracking_number, history))], uow, rules
             )
             order = await uow.orders.get(shipped.order_id)
@@ -254,7 +253,7 @@ async def test_the_order_follows_its_parcel_into_a_problem_state_and_out(
     async with uow_factory() as uow:
         seller = await uow.sellers.by_telegram_user(SELLER)
         assert seller is not None
-        problems, _ = await orders_for(seller.id, OrderFilter.PROBLEMS, uow)
+        problems, _ = await lists.orders_for(seller.id, lists.OrderFilter.PROBLEMS, uow)
         assert [o.id for o in problems] == [shipped.order_id]
     assert await record(S.IN_TRANSIT_ARRIVAL, 20) == OrderStatus.SHIPPED
     assert await record(S.EXCEPTION_LOST, 60) == OrderStatus.LOST
@@ -274,7 +273,9 @@ async def test_links_expire_thirty_days_after_delivery(
     shipped = await _shipped_and_bound(uow_factory)
     delivered = update(shipped.tracking_number, [event(clock.now, S.DELIVERED_OTHER)])
     async with uow_factory() as uow:
-        await record_updates([(shipped.shipment_id, delivered)], uow, TrackingRules())
+        await tracking.record_updates(
+            [(shipped.shipment_id, delivered)], uow, tracking.TrackingRules()
+        )
         await uow.commit()
 
     clock.advance(days=29)

@@ -287,3 +287,114 @@ def test_the_import_rules_catch_a_handler_importing_bot_and_a_cycle(tmp_path: Pa
         "notifications.push imports handlers.menu",
     ]
     assert import_cycles(graph) == [["domain.orders", "domain.shipping"]]
+
+
+# ----- how domain services are imported -----
+
+SERVICES = ROOT / "domain" / "services"
+# Everywhere a service can be imported from: the application, its tooling and its tests.
+SERVICE_IMPORTERS = (*APPLICATION_PACKAGES, "sandbox", "tests", "bench")
+
+
+def service_import_offences(path: Path, services: Path = SERVICES) -> list[str]:
+    """Imports of domain services that break the rule: a service module is imported under its
+    own name (`from domain.services import warehouses`, `from domain.services.orders import
+    lifecycle`) and used through it; never an alias, never a name imported out of it."""
+
+    def is_module(dotted: str) -> bool:
+        relative = Path(*dotted.split(".")[2:])
+        return (services / relative).with_suffix(".py").is_file() or (
+            services / relative / "__init__.py"
+        ).is_file()
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.extend(
+                f"line {node.lineno}: import {alias.name}"
+                for alias in node.names
+                if alias.name.startswith("domain.services")
+            )
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module != "domain.services" and not node.module.startswith("domain.services."):
+                continue
+            for alias in node.names:
+                where = f"line {node.lineno}: from {node.module} import {alias.name}"
+                if not is_module(f"{node.module}.{alias.name}"):
+                    found.append(f"{where} (a name, not a module)")
+                elif alias.asname is not None and alias.asname != alias.name:
+                    found.append(f"{where} as {alias.asname}")
+    return found
+
+
+def test_services_are_imported_as_modules_under_their_own_names() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} {offence}"
+        for package in SERVICE_IMPORTERS
+        for path in (ROOT / package).rglob("*.py")
+        for offence in service_import_offences(path)
+    ]
+    assert offenders == []
+
+
+def test_the_service_import_rule_catches_aliases_and_names(tmp_path: Path) -> None:
+    services = tmp_path / "domain" / "services"
+    (services / "orders").mkdir(parents=True)
+    for name in ("__init__.py", "warehouses.py", "orders/__init__.py", "orders/lifecycle.py"):
+        (services / name).write_text("", encoding="utf-8")
+    source = tmp_path / "module.py"
+    source.write_text(
+        "from domain.services import warehouses\n"
+        "from domain.services.orders import lifecycle\n"
+        "from domain.services import warehouses as service\n"
+        "from domain.services.warehouses import seller_of\n"
+        "from domain.services.orders.lifecycle import confirm_order\n"
+        "import domain.services.warehouses\n"
+        "def later():\n"
+        "    from domain.services.orders import lifecycle as rules\n",
+        encoding="utf-8",
+    )
+    assert service_import_offences(source, services) == [
+        "line 3: from domain.services import warehouses as service",
+        "line 4: from domain.services.warehouses import seller_of (a name, not a module)",
+        "line 5: from domain.services.orders.lifecycle import confirm_order (a name, not a module)",
+        "line 6: import domain.services.warehouses",
+        "line 8: from domain.services.orders import lifecycle as rules",
+    ]
+
+
+# ----- services reach the database through repositories -----
+
+
+def session_uses(path: Path) -> list[int]:
+    """Lines where a module touches something's `.session` (the unit of work's, mostly)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "session"
+    )
+
+
+def test_services_never_touch_the_session() -> None:
+    """Every query is a repository method; transaction control is `uow.flush()` and
+    `uow.savepoint()` (domain/unit_of_work.py)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in SERVICES.rglob("*.py")
+        for line in session_uses(path)
+    ]
+    assert offenders == []
+
+
+def test_the_session_rule_catches_a_query_and_a_flush(tmp_path: Path) -> None:
+    source = tmp_path / "service.py"
+    source.write_text(
+        "async def report(uow):\n"
+        "    rows = await uow.session.execute(query)\n"
+        "    await uow.flush()\n"
+        "    session = uow.orders\n"
+        "    await uow.session.flush()\n",
+        encoding="utf-8",
+    )
+    assert session_uses(source) == [2, 5]

@@ -10,7 +10,7 @@ import pytest
 from domain.drafts import OrderDraft
 from domain.drafts.order import MAX_LINES
 from domain.errors import InvalidInput
-from domain.services import orders
+from domain.services.orders import intake
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -85,7 +85,7 @@ def test_ship_by_from_a_button_or_typed_and_the_command_builds_the_order() -> No
     assert draft.ship_by == "2026-12-03T23:59:59+00:00"
     with pytest.raises(InvalidInput):
         draft.with_ship_by("2030-01-01", NOW)  # more than a year ahead
-    order = orders.build_order(draft.command(actor_id=5), NOW)
+    order = intake.build_order(draft.command(actor_id=5), NOW)
     assert (order.number, order.ship_to_country, order.currency) == ("AE-1", "FR", "EUR")
     assert order.total == Decimal("25.00")
     assert OrderDraft.from_data(draft.to_data()) == draft

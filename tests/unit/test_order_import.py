@@ -21,8 +21,7 @@ from domain.order_import import (
     read_order_file,
     rows_from_records,
 )
-from domain.services import order_imports
-from domain.services import orders as intake
+from domain.services.orders import cleaning, file_import, intake
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 HEADER = [
@@ -139,7 +138,7 @@ def test_csv_delimiter_is_detected(delimiter: str) -> None:
 def test_semicolon_csv_with_decimal_commas() -> None:
     content = _csv([HEADER, [*ROW[:7], "3,50", ROW[8]]], ";")
     [row] = _read(content)
-    assert intake.clean_unit_price(row.get(Column.UNIT_PRICE), "EUR") == Decimal("3.50")
+    assert cleaning.clean_unit_price(row.get(Column.UNIT_PRICE), "EUR") == Decimal("3.50")
 
 
 def test_csv_with_bom_and_chinese_headers() -> None:
@@ -192,15 +191,15 @@ def test_xlsx_with_excel_dates_numbers_and_chinese_headers() -> None:
     assert [row.number for row in rows] == [4, 5, 6]
     first, second, third = rows
     assert first.get(Column.ORDER_NUMBER) == 8001
-    assert intake.clean_order_number(first.get(Column.ORDER_NUMBER)) == "8001"
-    assert intake.clean_postcode("US", first.get(Column.SHIP_TO_POSTCODE)) == "02134"
-    assert intake.clean_unit_price(first.get(Column.UNIT_PRICE), "USD") == Decimal("3.50")
-    assert intake.clean_ship_by(first.get(Column.SHIP_BY), NOW) == datetime(
+    assert cleaning.clean_order_number(first.get(Column.ORDER_NUMBER)) == "8001"
+    assert cleaning.clean_postcode("US", first.get(Column.SHIP_TO_POSTCODE)) == "02134"
+    assert cleaning.clean_unit_price(first.get(Column.UNIT_PRICE), "USD") == Decimal("3.50")
+    assert cleaning.clean_ship_by(first.get(Column.SHIP_BY), NOW) == datetime(
         2026, 12, 1, 10, 30, tzinfo=UTC
     )
     # A date cell (Excel stores midnight) means the end of that day, like an ISO date.
     assert second.get(Column.SHIP_BY) == date(2026, 12, 2)
-    assert intake.clean_ship_by(second.get(Column.SHIP_BY), NOW) == datetime(
+    assert cleaning.clean_ship_by(second.get(Column.SHIP_BY), NOW) == datetime(
         2026, 12, 2, 23, 59, 59, tzinfo=UTC
     )
     assert third.get(Column.SHIP_BY) == date(2026, 12, 1)
@@ -260,7 +259,7 @@ def test_missing_columns_are_reported_before_any_row_is_read() -> None:
     ],
 )
 def test_prices_read_as_exact_decimals(raw: object, expected: Decimal) -> None:
-    assert intake.clean_unit_price(raw, "USD") == expected
+    assert cleaning.clean_unit_price(raw, "USD") == expected
 
 
 @pytest.mark.parametrize(
@@ -278,19 +277,19 @@ def test_prices_read_as_exact_decimals(raw: object, expected: Decimal) -> None:
 )
 def test_bad_prices_are_refused(raw: object, currency: str) -> None:
     with pytest.raises(InvalidInput) as raised:
-        intake.clean_unit_price(raw, currency)
+        cleaning.clean_unit_price(raw, currency)
     assert raised.value.key == "orders.price_invalid"
 
 
 @pytest.mark.parametrize("raw", ["0", "-2", "1.5", "", None, "lots", 100_001, True])
 def test_bad_quantities_are_refused(raw: object) -> None:
     with pytest.raises(InvalidInput) as raised:
-        intake.clean_quantity(raw)
+        cleaning.clean_quantity(raw)
     assert raised.value.key == "orders.quantity_invalid"
 
 
 def test_quantity_accepts_integral_numbers() -> None:
-    assert intake.clean_quantity("3") == intake.clean_quantity(3.0) == 3
+    assert cleaning.clean_quantity("3") == cleaning.clean_quantity(3.0) == 3
 
 
 @pytest.mark.parametrize(
@@ -305,51 +304,51 @@ def test_quantity_accepts_integral_numbers() -> None:
     ],
 )
 def test_ship_by_formats(raw: str, expected: datetime) -> None:
-    assert intake.clean_ship_by(raw, NOW) == expected
+    assert cleaning.clean_ship_by(raw, NOW) == expected
 
 
 @pytest.mark.parametrize("raw", ["tomorrow", "2026-13-01", "2020-01-01", "2028-01-01", None, 5])
 def test_bad_ship_by_is_refused(raw: object) -> None:
     with pytest.raises(InvalidInput) as raised:
-        intake.clean_ship_by(raw, NOW)
+        cleaning.clean_ship_by(raw, NOW)
     assert raised.value.key == "orders.ship_by_invalid"
 
 
 def test_country_codes_and_names() -> None:
-    assert intake.clean_country("us") == "US"
-    assert intake.clean_country("DEU") == "DE"
-    assert intake.clean_country("France") == "FR"
+    assert cleaning.clean_country("us") == "US"
+    assert cleaning.clean_country("DEU") == "DE"
+    assert cleaning.clean_country("France") == "FR"
     for bad in ("XX", "", "Korea", None):
         with pytest.raises(InvalidInput) as raised:
-            intake.clean_country(bad)
+            cleaning.clean_country(bad)
         assert raised.value.key == "orders.country_invalid"
 
 
 def test_currency_must_be_money() -> None:
-    assert intake.clean_currency(" eur ") == "EUR"
+    assert cleaning.clean_currency(" eur ") == "EUR"
     for bad in ("XAU", "EURO", "ZZZ", None):
         with pytest.raises(InvalidInput) as raised:
-            intake.clean_currency(bad)
+            cleaning.clean_currency(bad)
         assert raised.value.key == "orders.currency_invalid"
 
 
 def test_postcodes() -> None:
-    assert intake.clean_postcode("GB", "sw1a 1aa") == "SW1A 1AA"
-    assert intake.clean_postcode("HK", None) is None  # Hong Kong has no postcodes
+    assert cleaning.clean_postcode("GB", "sw1a 1aa") == "SW1A 1AA"
+    assert cleaning.clean_postcode("HK", None) is None  # Hong Kong has no postcodes
     for country, bad in (("US", "ABCDE"), ("US", None), ("DE", "1011")):
         with pytest.raises(InvalidInput) as raised:
-            intake.clean_postcode(country, bad)
+            cleaning.clean_postcode(country, bad)
         assert raised.value.key == "orders.postcode_invalid"
 
 
 def test_order_numbers() -> None:
-    assert intake.clean_order_number(" 8123456789012345 ") == "8123456789012345"
-    assert intake.clean_order_number(8123456789012345) == "8123456789012345"
-    assert intake.clean_order_number("AE-2026/11#7") == "AE-2026/11#7"
+    assert cleaning.clean_order_number(" 8123456789012345 ") == "8123456789012345"
+    assert cleaning.clean_order_number(8123456789012345) == "8123456789012345"
+    assert cleaning.clean_order_number("AE-2026/11#7") == "AE-2026/11#7"
     # Excel keeps 15 digits: a longer number stored as a float may be wrong already.
     for bad in (8.123456789012345e17, "", None, "two words", "x" * 65, 12.5):
         with pytest.raises(InvalidInput) as raised:
-            intake.clean_order_number(bad)
+            cleaning.clean_order_number(bad)
         assert raised.value.key == "orders.number_invalid"
 
 
@@ -437,7 +436,7 @@ def _record(number: str, **changes: object) -> dict[str, object]:
 
 async def _import(records: list[dict[str, object]], existing: set[str] | None = None) -> Any:
     uow = _FakeUow(existing)
-    report = await order_imports.import_order_rows(_Seller(), rows_from_records(records), uow)  # type: ignore[arg-type]
+    report = await file_import.import_order_rows(_Seller(), rows_from_records(records), uow)  # type: ignore[arg-type]
     return report, uow
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from domain.buyer_links import LinkGuard
 from domain.model import OrderStatus
-from domain.services.tracking import order_status_for
+from domain.services import tracking
 from domain.tracking import SubStatus, TrackingStatus
 from notifications.tracking.poller import CircuitBreaker
 from templates import Renderer
@@ -47,7 +47,7 @@ def test_the_eleventh_bad_link_within_a_minute_is_refused_for_a_while() -> None:
     ],
 )
 def test_the_order_follows_its_parcel(sub: SubStatus, expected: OrderStatus | None) -> None:
-    assert order_status_for(sub.status, sub) is expected
+    assert tracking.order_status_for(sub.status, sub) is expected
 
 
 def test_order_transitions_are_guarded() -> None:

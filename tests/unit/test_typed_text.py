@@ -15,8 +15,9 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.model import Warehouse, WarehouseKind, WarehouseStatus
-from domain.services import orders, sellers, shipping
-from domain.services import warehouses as warehouse_rules
+from domain.services import sellers, warehouses
+from domain.services.orders import cleaning
+from domain.services.shipping import document, steps
 from domain.typed_text import (
     HIDDEN_CHARACTERS_KEY,
     MAX_MARKS_IN_A_ROW,
@@ -184,10 +185,10 @@ def _review_note(text: str) -> str:
 
 
 def _carrier(text: str) -> str:
-    draft = shipping.ShippingDraft(
+    draft = document.ShippingDraft(
         order_id=1, quantities={1: 1}, declared_value=Decimal(10), currency="EUR"
     )
-    carrier = shipping.set_carrier(draft, text).carrier
+    carrier = steps.set_carrier(draft, text).carrier
     assert carrier is not None
     return carrier
 
@@ -195,14 +196,14 @@ def _carrier(text: str) -> str:
 # Every place a person types a name or a line of text, with the key that explains its length.
 EVERY_PLACE: dict[str, tuple[Callable[[str], str | None], str]] = {
     "store name": (sellers.clean_store_name, "registration.store_name_invalid"),
-    "warehouse name": (warehouse_rules.clean_name, "warehouse.name_invalid"),
-    "contact name": (warehouse_rules.clean_contact_name, "warehouse.contact_invalid"),
-    "street": (warehouse_rules.clean_street, "warehouse.street_invalid"),
-    "city": (warehouse_rules.clean_city, "warehouse.city_invalid"),
-    "region": (warehouse_rules.clean_region, "warehouse.region_invalid"),
-    "product name": (orders.clean_product_name, "orders.product_name_invalid"),
-    "SKU": (orders.clean_sku, "orders.sku_invalid"),
-    "cancel reason": (orders.clean_cancel_reason, "orders.cancel_reason_invalid"),
+    "warehouse name": (warehouses.clean_name, "warehouse.name_invalid"),
+    "contact name": (warehouses.clean_contact_name, "warehouse.contact_invalid"),
+    "street": (warehouses.clean_street, "warehouse.street_invalid"),
+    "city": (warehouses.clean_city, "warehouse.city_invalid"),
+    "region": (warehouses.clean_region, "warehouse.region_invalid"),
+    "product name": (cleaning.clean_product_name, "orders.product_name_invalid"),
+    "SKU": (cleaning.clean_sku, "orders.sku_invalid"),
+    "cancel reason": (cleaning.clean_cancel_reason, "orders.cancel_reason_invalid"),
     "carrier": (_carrier, "shipping.carrier_invalid"),
     "review note": (_review_note, "warehouse.reason_required"),
 }
@@ -228,7 +229,7 @@ def test_every_place_refuses_disguises_and_invisible_names(place: str) -> None:
 
 
 def test_warehouse_names_that_look_the_same_are_the_same_name() -> None:
-    assert warehouse_rules.name_key("Hub\u200f") == warehouse_rules.name_key("hub")
+    assert warehouses.name_key("Hub\u200f") == warehouses.name_key("hub")
 
 
 # ----- names we show but did not ask for: file names -----
@@ -252,6 +253,6 @@ def test_a_file_name_with_nothing_visible_gets_the_default() -> None:
 
 def test_a_refused_file_names_itself_without_its_disguise() -> None:
     with pytest.raises(InvalidInput) as refused:
-        warehouse_rules.check_document("licence\u202efdp.exe", "application/pdf", 100)
+        warehouses.check_document("licence\u202efdp.exe", "application/pdf", 100)
     assert refused.value.key == "warehouse.document_type"
     assert refused.value.params == {"file_name": "licencefdp.exe"}

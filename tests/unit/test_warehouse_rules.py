@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import ConflictError, InvalidInput
 from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
-from domain.services import warehouses as rules
+from domain.services import warehouses
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OPERATOR = 42
@@ -138,38 +138,38 @@ def test_only_verified_shipping_warehouses_can_ship() -> None:
 
 
 def test_country_rules() -> None:
-    assert rules.check_country(WarehouseKind.DOMESTIC, "cn", "CN") == "CN"
+    assert warehouses.check_country(WarehouseKind.DOMESTIC, "cn", "CN") == "CN"
     with pytest.raises(InvalidInput) as domestic:
-        rules.check_country(WarehouseKind.DOMESTIC, "DE", "CN")
+        warehouses.check_country(WarehouseKind.DOMESTIC, "DE", "CN")
     assert domestic.value.key == "warehouse.domestic_outside_home"
     with pytest.raises(InvalidInput) as overseas:
-        rules.check_country(WarehouseKind.OVERSEAS, "CN", "CN")
+        warehouses.check_country(WarehouseKind.OVERSEAS, "CN", "CN")
     assert overseas.value.key == "warehouse.overseas_in_home"
 
 
 def test_postcode_phone_and_document_checks() -> None:
-    assert rules.clean_postcode("DE", "10117") == "10117"
+    assert warehouses.clean_postcode("DE", "10117") == "10117"
     with pytest.raises(InvalidInput):
-        rules.clean_postcode("DE", "1011")
-    assert rules.clean_postcode("HK", "-") is None  # Hong Kong has no postcodes
-    assert rules.clean_phone("030 1234567", "DE") == "+49301234567"
+        warehouses.clean_postcode("DE", "1011")
+    assert warehouses.clean_postcode("HK", "-") is None  # Hong Kong has no postcodes
+    assert warehouses.clean_phone("030 1234567", "DE") == "+49301234567"
     with pytest.raises(InvalidInput):
-        rules.clean_phone("12", "DE")
-    rules.check_document("licence.pdf", "application/pdf", 1000)
+        warehouses.clean_phone("12", "DE")
+    warehouses.check_document("licence.pdf", "application/pdf", 1000)
     with pytest.raises(InvalidInput):
-        rules.check_document("setup.exe", "application/x-msdownload", 1000)
+        warehouses.check_document("setup.exe", "application/x-msdownload", 1000)
     with pytest.raises(InvalidInput):
-        rules.check_document("fake.pdf", "application/x-msdownload", 1000)
+        warehouses.check_document("fake.pdf", "application/x-msdownload", 1000)
     with pytest.raises(InvalidInput):
-        rules.check_document("big.pdf", "application/pdf", 25 * 1024 * 1024)
+        warehouses.check_document("big.pdf", "application/pdf", 25 * 1024 * 1024)
 
 
 def test_capabilities() -> None:
-    assert rules.check_capabilities(WarehouseKind.OVERSEAS, ["local_returns", "sorting"]) == [
+    assert warehouses.check_capabilities(WarehouseKind.OVERSEAS, ["local_returns", "sorting"]) == [
         "sorting",
         "local_returns",
     ]
     with pytest.raises(InvalidInput):
-        rules.check_capabilities(WarehouseKind.DOMESTIC, ["local_returns"])
+        warehouses.check_capabilities(WarehouseKind.DOMESTIC, ["local_returns"])
     with pytest.raises(InvalidInput):
-        rules.check_capabilities(WarehouseKind.DOMESTIC, [])
+        warehouses.check_capabilities(WarehouseKind.DOMESTIC, [])

@@ -4,17 +4,14 @@ currency, against the budget the seller's current policy allows for those orders
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from sqlalchemy import select
 
 from domain.logistics import ShippingMethod
 from domain.model import Order, Seller, Shipment
 from domain.money import Money
-from domain.services.logistics_comparison import budget_check, budget_limit
-from domain.services.logistics_settings import profile_for
+from domain.services import logistics_settings
+from domain.services.shipping import method_comparison
 from domain.unit_of_work import UnitOfWork
 
 __all__ = ["CostReport", "MethodCosts", "month_start", "month_to_date_costs"]
@@ -44,31 +41,13 @@ def month_start(now: datetime) -> datetime:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-async def _confirmed_since(
-    seller_id: int, since: datetime, until: datetime, uow: UnitOfWork
-) -> Sequence[tuple[Shipment, Order]]:
-    # A report query over two tables; it reads through the unit of work's session.
-    result = await uow.session.execute(
-        select(Shipment, Order)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(
-            Order.seller_id == seller_id,
-            Shipment.confirmed_at.is_not(None),
-            Shipment.confirmed_at >= since,
-            Shipment.confirmed_at <= until,
-        )
-        .order_by(Shipment.confirmed_at, Shipment.id)
-    )
-    return [(row[0], row[1]) for row in result.all()]
-
-
 async def month_to_date_costs(seller: Seller, now: datetime, uow: UnitOfWork) -> CostReport:
     """Logistics spend on documents confirmed this calendar month (UTC), by method and cost
     currency, against the budget the seller's current policy allows for those orders."""
     since = month_start(now)
-    profile = await profile_for(seller.id, uow)
+    profile = await logistics_settings.profile_for(seller.id, uow)
     grouped: dict[tuple[str, str], list[tuple[Shipment, Order]]] = defaultdict(list)
-    for shipment, order in await _confirmed_since(seller.id, since, now, uow):
+    for shipment, order in await uow.shipments.confirmed_between(seller.id, since, now):
         if shipment.estimated_cost is None or shipment.cost_currency is None:
             continue
         grouped[(shipment.method, shipment.cost_currency)].append((shipment, order))
@@ -84,12 +63,14 @@ async def month_to_date_costs(seller: Seller, now: datetime, uow: UnitOfWork) ->
                 assert shipment.estimated_cost is not None
                 cost = Money(shipment.estimated_cost, currency)
                 spent += cost
-                check, missing = budget_check(cost, Money(order.total, order.currency), profile)
+                check, missing = method_comparison.budget_check(
+                    cost, Money(order.total, order.currency), profile
+                )
                 if missing is not None:
                     unchecked += 1
                 if check is None:
                     continue
-                limit = budget_limit(check)
+                limit = method_comparison.budget_limit(check)
                 if budget is not None and limit is not None:
                     budget += limit
                 if check.over:

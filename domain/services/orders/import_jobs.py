@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import ConflictError, DomainError
 from domain.model import ImportStatus, OrderImport
 from domain.model.order_imports import FILE_NAME_MAX
-from domain.services.order_imports import PlannedOrder, SavedOrders, audit_import, save_planned
-from domain.services.warehouses import seller_of
+from domain.services import warehouses
+from domain.services.orders import file_import
 from domain.unit_of_work import UnitOfWork
 
 # A running import renews its lease at least this often; past it, it counts as interrupted.
@@ -73,14 +73,14 @@ class PlanSummary:
 
 async def begin_import(user_id: int, file: FileToImport, uow: UnitOfWork) -> int:
     """Record a new import for the caller's store; refused while another one runs."""
-    seller = await seller_of(user_id, uow)
+    seller = await warehouses.seller_of(user_id, uow)
     now = uow.now()
     running = await uow.order_imports.running_for(seller.id)
     if running is not None:
         if running.lease_until >= now:
             raise ConflictError("import.already_running", file_name=running.file_name)
         await _interrupt(running, uow)  # its process stopped without saying so
-        await uow.session.flush()
+        await uow.flush()
     job = OrderImport(
         seller_id=seller.id,
         actor_id=user_id,
@@ -100,7 +100,7 @@ async def begin_import(user_id: int, file: FileToImport, uow: UnitOfWork) -> int
     try:
         # A savepoint: another process starting an import for this seller at the same moment
         # loses on the unique index without spoiling the update's transaction.
-        async with uow.session.begin_nested():
+        async with uow.savepoint():
             await uow.order_imports.add(job)
     except IntegrityError:
         raise ConflictError("import.already_running", file_name=file.file_name) from None
@@ -143,11 +143,11 @@ async def renew(
 
 
 async def save_batch(
-    job: ImportJob, orders: Sequence[PlannedOrder], uow: UnitOfWork
-) -> SavedOrders | None:
+    job: ImportJob, orders: Sequence[file_import.PlannedOrder], uow: UnitOfWork
+) -> file_import.SavedOrders | None:
     """Save one batch of planned orders and count it; None when the import no longer runs
     (then nothing is saved: the caller's transaction must be rolled back)."""
-    saved = await save_planned(job.seller_id, orders, uow)
+    saved = await file_import.save_planned(job.seller_id, orders, uow)
     running = await uow.order_imports.count_batch(
         job.id,
         orders=len(saved.imported),
@@ -167,7 +167,7 @@ async def finish_import(job: ImportJob, summary: PlanSummary, uow: UnitOfWork) -
     row.finished_at = uow.now()
     row.rows_read = summary.rows_read
     row.rows_skipped = summary.skipped_total
-    audit_import(
+    file_import.audit_import(
         uow,
         row.seller_id,
         row.actor_id,

@@ -1,7 +1,7 @@
 """The logistics comparison of a shipping document: every method priced on the lane the parcel
 travels (from the shipping warehouse's country to the buyer's), with the seller's budget applied.
 
-Pure functions over what the shipping service has already loaded and checked (the order, the
+Pure functions over what the shipping steps have already loaded and checked (the order, the
 warehouse, the seller's logistics profile); nothing here reads the database.
 """
 
@@ -22,7 +22,7 @@ from domain.logistics import (
     quote,
 )
 from domain.money import Money
-from domain.services.logistics_settings import LogisticsProfile
+from domain.services import logistics_settings
 
 __all__ = ["Comparison", "MethodOption", "budget_check", "budget_limit", "compare_methods"]
 
@@ -44,7 +44,7 @@ class Comparison:
     options: list[MethodOption]
     rate_card: RateCard
     custom_card: bool
-    profile: LogisticsProfile
+    profile: logistics_settings.LogisticsProfile
     order_value: Money
     origin: str  # the shipping warehouse's country
     destination: str  # the buyer's country
@@ -54,7 +54,7 @@ class Comparison:
 
 
 def budget_check(
-    cost: Money | None, order_value: Money, profile: LogisticsProfile
+    cost: Money | None, order_value: Money, profile: logistics_settings.LogisticsProfile
 ) -> tuple[BudgetCheck | None, tuple[str, str] | None]:
     """The budget check of one cost, or the exchange rate that is missing to make it."""
     if cost is None or profile.policy is None:
@@ -79,7 +79,7 @@ def compare_methods(
     origin: str,
     destination: str,
     order_value: Money,
-    profile: LogisticsProfile,
+    profile: logistics_settings.LogisticsProfile,
 ) -> Comparison:
     quotes = quote(parcel, origin, destination, profile.rate_card, goods)
     options = []

@@ -1,12 +1,12 @@
 """Importing a seller's order file: checking its rows, then saving the orders in batches.
 
 Two halves, on purpose. `plan_order_rows` reads the rows, groups them into orders and applies
-the intake rules (`domain.services.orders.build_order`) without touching the database: it is
+the intake rules (`domain.services.orders.intake.build_order`) without touching the database: it is
 pure, and the bot runs it in its file worker, away from the event loop, on the whole file before
 anything is saved, so a file-level problem (too many rows, a limit) still saves nothing.
 `save_planned` then writes a batch of planned orders in the caller's transaction; an order the
 store already has is counted as already imported and left as it is, so re-sending a file never
-duplicates an order. The background job around it lives in `domain.services.import_jobs`.
+duplicates an order. The background job around it lives in `domain.services.orders.import_jobs`.
 
 Planned orders cross the process boundary as plain tuples (`to_plain` / `from_plain`).
 """
@@ -22,21 +22,7 @@ from typing import Any, NamedTuple
 from domain.errors import DomainError, InvalidInput
 from domain.model import OrderSource, OrderStatus, Seller
 from domain.order_import import Column, ImportRow, read_order_file
-from domain.services.orders import (
-    MAX_LINES,
-    NewOrder,
-    NewOrderLine,
-    build_order,
-    clean_country,
-    clean_currency,
-    clean_order_number,
-    clean_postcode,
-    clean_product_name,
-    clean_quantity,
-    clean_ship_by,
-    clean_sku,
-    clean_unit_price,
-)
+from domain.services.orders import cleaning, intake
 from domain.unit_of_work import UnitOfWork
 
 # Orders saved per statement batch (and per transaction in the background import).
@@ -112,7 +98,7 @@ class _PendingOrder:
     number: str
     first_row: int
     rows: list[int] = field(default_factory=list)
-    lines: list[NewOrderLine] = field(default_factory=list)
+    lines: list[intake.NewOrderLine] = field(default_factory=list)
     header: dict[Column, Any] = field(default_factory=dict)
     errors: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     # Set when the number was already used earlier in the file: every row is skipped.
@@ -136,7 +122,7 @@ def plan_order_rows(rows: Iterable[ImportRow], now: datetime) -> ImportPlan:
     for row in rows:
         plan.rows_read += 1
         try:
-            number = clean_order_number(row.get(Column.ORDER_NUMBER))
+            number = cleaning.clean_order_number(row.get(Column.ORDER_NUMBER))
         except InvalidInput as error:
             plan.skipped.append(SkippedRow(row.number, None, error.key, error.params))
             continue
@@ -165,24 +151,26 @@ def _add_row(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
         return
     try:
         if not pending.header:
-            country = clean_country(row.get(Column.SHIP_TO_COUNTRY))
-            currency = clean_currency(row.get(Column.CURRENCY))
+            country = cleaning.clean_country(row.get(Column.SHIP_TO_COUNTRY))
+            currency = cleaning.clean_currency(row.get(Column.CURRENCY))
             pending.header = {
                 Column.SHIP_TO_COUNTRY: country,
                 Column.CURRENCY: currency,
-                Column.SHIP_TO_POSTCODE: clean_postcode(country, row.get(Column.SHIP_TO_POSTCODE)),
-                Column.SHIP_BY: clean_ship_by(row.get(Column.SHIP_BY), now),
+                Column.SHIP_TO_POSTCODE: cleaning.clean_postcode(
+                    country, row.get(Column.SHIP_TO_POSTCODE)
+                ),
+                Column.SHIP_BY: cleaning.clean_ship_by(row.get(Column.SHIP_BY), now),
             }
         else:
             _check_continuation(pending, row, now)
-        if len(pending.lines) >= MAX_LINES:
-            raise InvalidInput("orders.too_many_lines", max=MAX_LINES)
+        if len(pending.lines) >= cleaning.MAX_LINES:
+            raise InvalidInput("orders.too_many_lines", max=cleaning.MAX_LINES)
         pending.lines.append(
-            NewOrderLine(
-                product_name=clean_product_name(row.get(Column.PRODUCT_NAME)),
-                sku=clean_sku(row.get(Column.SKU)),
-                quantity=clean_quantity(row.get(Column.QUANTITY)),
-                unit_price=clean_unit_price(
+            intake.NewOrderLine(
+                product_name=cleaning.clean_product_name(row.get(Column.PRODUCT_NAME)),
+                sku=cleaning.clean_sku(row.get(Column.SKU)),
+                quantity=cleaning.clean_quantity(row.get(Column.QUANTITY)),
+                unit_price=cleaning.clean_unit_price(
                     row.get(Column.UNIT_PRICE), pending.header[Column.CURRENCY]
                 ),
             )
@@ -203,13 +191,13 @@ def _check_continuation(pending: _PendingOrder, row: ImportRow, now: datetime) -
             continue
         value: Any
         if column == Column.SHIP_TO_COUNTRY:
-            value = clean_country(raw)
+            value = cleaning.clean_country(raw)
         elif column == Column.CURRENCY:
-            value = clean_currency(raw)
+            value = cleaning.clean_currency(raw)
         elif column == Column.SHIP_TO_POSTCODE:
-            value = clean_postcode(header[Column.SHIP_TO_COUNTRY], raw)
+            value = cleaning.clean_postcode(header[Column.SHIP_TO_COUNTRY], raw)
         else:
-            value = clean_ship_by(raw, now)
+            value = cleaning.clean_ship_by(raw, now)
         if value != header[column]:
             raise InvalidInput(
                 "import.order_fields_differ", column=column.value, first_row=pending.first_row
@@ -221,7 +209,7 @@ def _close(pending: _PendingOrder, now: datetime, plan: ImportPlan) -> None:
     problem = _pending_problem(pending)
     if problem is None:
         try:
-            order = build_order(_command(pending), now)
+            order = intake.build_order(_command(pending), now)
         except DomainError as error:
             problem = error.key, error.params
         else:
@@ -264,9 +252,9 @@ def _pending_problem(pending: _PendingOrder) -> tuple[str, dict[str, Any]] | Non
     return None
 
 
-def _command(pending: _PendingOrder) -> NewOrder:
+def _command(pending: _PendingOrder) -> intake.NewOrder:
     header = pending.header
-    return NewOrder(
+    return intake.NewOrder(
         seller_id=0,  # not stored: a planned order is saved for a seller later
         number=pending.number,
         ship_to_country=header[Column.SHIP_TO_COUNTRY],

@@ -1,6 +1,6 @@
 """The shipping document's draft: what the seller has entered so far, kept in the conversation
 state as JSON-safe data, so a restart resumes the document where it was. Ids in it are client
-input; the shipping service re-checks them on every use."""
+input; `domain.services.shipping.steps` re-checks them on every use."""
 
 from __future__ import annotations
 
