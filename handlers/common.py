@@ -27,7 +27,7 @@ from handlers.conversations import resume
 from handlers.keyboards import language_keyboard
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
-from handlers.seller import new_order, registration, warehouse_registration
+from handlers.seller import new_order, registration, shipping, warehouse_registration
 
 
 async def cancel(message: Message, state: FSMContext, responder: Responder) -> None:
@@ -52,6 +52,7 @@ async def start(
                 registration.CONVERSATION,
                 warehouse_registration.CONVERSATION,
                 new_order.CONVERSATION,
+                shipping.CONVERSATION,
             ],
             user_id=event_from_user.id,
             state=state,

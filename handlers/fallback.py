@@ -9,10 +9,9 @@ from aiogram.types import CallbackQuery, Message
 
 from handlers.operator.review import ReviewNote
 from handlers.responder import Responder
-from handlers.seller import new_order, registration, warehouse_registration
+from handlers.seller import new_order, registration, shipping, warehouse_registration
 from handlers.seller.logistics_settings import RateCardUpload
 from handlers.seller.orders import OrderCancellation
-from handlers.seller.shipping import ShippingDocumentForm
 from handlers.seller.warehouse_changes import WarehouseChange
 
 # Each conversation, by the name its pop-up uses to tell the user where they are.
@@ -22,7 +21,7 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     "warehouse_change": WarehouseChange,
     new_order.CONVERSATION.name: new_order.CONVERSATION.states,
     "order_cancellation": OrderCancellation,
-    "shipping_document": ShippingDocumentForm,
+    shipping.CONVERSATION.name: shipping.CONVERSATION.states,
     "rate_card_upload": RateCardUpload,
     "review_note": ReviewNote,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from domain.drafts.order import OrderDraft
 from domain.drafts.seller import SellerDraft
+from domain.drafts.shipping import ShippingDraft
 from domain.drafts.warehouse import WarehouseDraft
 
-__all__ = ["OrderDraft", "SellerDraft", "WarehouseDraft"]
+__all__ = ["OrderDraft", "SellerDraft", "ShippingDraft", "WarehouseDraft"]
