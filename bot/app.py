@@ -13,7 +13,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -26,7 +25,9 @@ from bot.commands import command_menus
 from bot.file_worker import FileWorker
 from bot.fsm_storage import SqlStorage
 from bot.log_context import LogContextMiddleware
+from bot.metrics import Metrics
 from bot.middlewares import (
+    ConversationContextMiddleware,
     ErrorMiddleware,
     FloodCounter,
     LocaleMiddleware,
@@ -38,6 +39,7 @@ from bot.middlewares import (
 from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
+from bot.session import BotApiSession
 from bot.settings import Settings
 from bot.uploads import FileSteps
 from domain.clock import Clock, utcnow
@@ -53,6 +55,7 @@ from notifications.rate_limits import (
     RedisRateLimiter,
 )
 from notifications.reminders import send_due_reminders
+from notifications.return_deadlines import ReturnDeadlineJob, return_deadline_rules
 from notifications.sender import Sender
 from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
@@ -83,10 +86,13 @@ class Application:
     order_imports: OrderImportRunner
     file_steps: FileSteps
     redis: Redis | None = None
+    # Set in webhook mode, which serves them at /metrics.
+    metrics: Metrics | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
-    async def start(self, *, set_commands: bool = True) -> None:
-        """Start background work (outbox, scheduler) and polling; return at once."""
+    async def start(self, *, set_commands: bool = True, polling: bool = True) -> None:
+        """Start background work (outbox, scheduler) and, unless the updates come by webhook,
+        polling; return at once."""
         # Fills aiogram's cache of the bot's own user (deep links need the username), so no
         # handler ever asks Telegram for it while holding a transaction.
         await self.bot.me()
@@ -102,7 +108,8 @@ class Application:
         gc.freeze()
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
-        self._tasks.append(asyncio.create_task(self.poller.run()))
+        if polling:
+            self._tasks.append(asyncio.create_task(self.poller.run()))
 
     async def wait(self) -> None:
         await asyncio.gather(*self._tasks)
@@ -136,7 +143,7 @@ class Application:
 
 def make_bot(settings: Settings, token: str, api_base: str | None = None) -> Bot:
     base = api_base or settings.telegram_api_base
-    session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
+    session = BotApiSession(api=TelegramAPIServer.from_base(base)) if base else BotApiSession()
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
@@ -148,9 +155,11 @@ async def create_application(
     clock: Clock = utcnow,
     migrate: bool = True,
     tracking_provider: TrackingProvider | None = None,
+    metrics: Metrics | None = None,
 ) -> Application:
     """Build the whole bot. `token`/`api_base` override the settings (sandbox, tests);
-    `tracking_provider` replaces the configured one (tests, the sandbox's simulator)."""
+    `tracking_provider` replaces the configured one (tests, the sandbox's simulator);
+    `metrics`, when given, is fed by the sender, the tracking provider and the poller."""
     engine = database.create_engine(
         settings.effective_database_url, connect_timeout=settings.connect_timeout_seconds
     )
@@ -184,7 +193,7 @@ async def create_application(
     limiter: RateLimiter = (
         RedisRateLimiter(redis, limits) if redis else InProcessRateLimiter(limits)
     )
-    sender = Sender(bot, limiter)
+    sender = Sender(metrics.telegram_client(bot) if metrics else bot, limiter)
     replies = ReplyQueue(sender)
 
     outbox_holder: dict[str, OutboxDispatcher] = {}
@@ -234,6 +243,7 @@ async def create_application(
         operator_ids=settings.operator_ids,
         parcel_photo_min_order_value=settings.parcel_photo_min_order_value,
         outbox_retention_days=settings.outbox_retention_days,
+        return_deadlines=return_deadline_rules(settings),
     )
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
@@ -251,9 +261,17 @@ async def create_application(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
         )
     )
-    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(
-        UnitOfWorkMiddleware(uow_factory, renderer, replies, settings.default_locale)
+        ConversationContextMiddleware(storage, isolation, dispatcher.fsm.strategy)
+    )
+    dispatcher.update.outer_middleware(
+        UnitOfWorkMiddleware(
+            uow_factory,
+            renderer,
+            replies,
+            settings.default_locale,
+            sql_storage=storage if isinstance(storage, SqlStorage) else None,
+        )
     )
     dispatcher.update.outer_middleware(LocaleMiddleware(settings.default_locale))
     dispatcher.update.outer_middleware(ErrorMiddleware())
@@ -309,16 +327,42 @@ async def create_application(
         ),
         clock=clock,
     )
+    if metrics is not None:
+        provider = metrics.tracking_provider(provider)
+        # Reading the quota costs no quota; once an hour keeps far below 3 requests/s.
+        scheduler.add_job(
+            metrics.refresh_quota,
+            "interval",
+            hours=1,
+            args=[provider],
+            id="tracking_quota_metrics",
+            coalesce=True,
+            max_instances=1,
+            # At start-up too, however long the start takes.
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+        )
     tracking = TrackingPoller(uow_factory, provider, rules=tracking_rules(settings), clock=clock)
     for job in tracking_jobs(tracking, uow_factory, settings):
+        function = job.function
+        if metrics is not None and job.name == "tracking_tick":
+            function = metrics.timed_poll_pass(function)
         scheduler.add_job(
-            job.function,
+            function,
             "interval",
             seconds=job.every_seconds,
             id=job.name,
             coalesce=True,
             max_instances=1,
         )
+    scheduler.add_job(
+        ReturnDeadlineJob(uow_factory, return_deadline_rules(settings)).tick,
+        "interval",
+        minutes=1,
+        id="return_deadlines",
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.add_job(
         order_imports.sweep,
         "interval",
@@ -345,4 +389,5 @@ async def create_application(
         order_imports=order_imports,
         file_steps=file_steps,
         redis=redis,
+        metrics=metrics,
     )

@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run the bot (long polling); with no TELEGRAM_BOT_TOKEN it runs the local sandbox",
     )
+    sub.add_parser(
+        "webhook",
+        help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET) with health, readiness "
+        "and metrics endpoints; see docs/deploy.md",
+    )
     sandbox = sub.add_parser("sandbox", help="run the bot against the built-in Telegram emulator")
     sandbox.add_argument("--port", type=int, default=None, help="web chat port (default 8080)")
     sub.add_parser("migrate", help="apply database migrations and exit")
@@ -72,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"configuration OK: {mode}, database {settings.effective_database_url.split('://')[0]}"
         )
         return 0
+    if command == "webhook" and (problem := settings.webhook_mode_problem()) is not None:
+        print(f"sellerbot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
     port = getattr(args, "port", None)
     try:
         _run(command, settings, port)
@@ -94,9 +102,11 @@ def _run(command: str, settings: Settings, port: int | None) -> None:
         run_migrations(settings)
         print("database is up to date")
         return
-    from bot.runner import run_bot, run_sandbox
+    from bot.runner import run_bot, run_sandbox, run_webhook
 
-    if command == "sandbox" or settings.sandbox_mode:
+    if command == "webhook":
+        asyncio.run(run_webhook(settings))
+    elif command == "sandbox" or settings.sandbox_mode:
         asyncio.run(run_sandbox(settings, port=port))
     else:
         asyncio.run(run_bot(settings))

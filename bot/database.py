@@ -13,18 +13,23 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # A checkpoint waits this long for the write lock per attempt, so it never queues behind a
 # busy bot for long; it tries again a few times, then leaves the work to the next one.
 CHECKPOINT_BUSY_TIMEOUT_SECONDS = 0.2
 CHECKPOINT_ATTEMPTS = 4
+# How long a transaction waits for the in-process write gate before it asks SQLite directly.
+GATE_TIMEOUT_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000
+_HOLDS_GATE = "sellerbot_holds_write_gate"
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +66,60 @@ def create_engine(
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
+        gate = WriteGate()
+
         @event.listens_for(engine.sync_engine, "begin")
         def _begin_immediate(connection: Connection) -> None:
+            gate.enter(connection)
             # Take the write lock up front: a deferred transaction that later upgrades to a
             # writer fails with "database is locked" instead of waiting for the busy timeout.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+        @event.listens_for(engine.sync_engine, "commit")
+        @event.listens_for(engine.sync_engine, "rollback")
+        def _end(connection: Connection) -> None:
+            gate.leave(connection.info)
+
+        @event.listens_for(engine.sync_engine, "checkin")
+        def _returned(_dbapi_connection: Any, record: Any) -> None:
+            gate.leave(record.info)  # a transaction that ended without commit or rollback
+
         return engine
     connect_args = {"timeout": connect_timeout} if "asyncpg" in url else {}
     return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+class WriteGate:
+    """This process's transactions on one SQLite database, let in one at a time, in order.
+
+    Every transaction takes SQLite's write lock (BEGIN IMMEDIATE). Without the gate, those
+    that find it taken wait in SQLite's busy handler, which sleeps and retries (1, 2, 5, ...
+    then 100 ms between tries): an update queued behind an import batch waits up to 100 ms
+    more than the batch took, and a burst of updates is served in no particular order. With
+    it they wait on an asyncio lock, first come first served, and the next one starts as the
+    lock is released. The gate only orders this process's transactions; SQLite still decides:
+    one that waited longer than `GATE_TIMEOUT_SECONDS` goes on without it to the busy handler,
+    as before (so a transaction opened inside another one fails as it always did, never hangs).
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    def enter(self, connection: Connection) -> None:
+        if connection.info.get(_HOLDS_GATE):
+            return
+        try:
+            await_only(asyncio.wait_for(self._lock.acquire(), GATE_TIMEOUT_SECONDS))
+        except TimeoutError:
+            log.warning("SQLite write gate: waited %s s; going on without it", GATE_TIMEOUT_SECONDS)
+            return
+        except MissingGreenlet:
+            return  # a synchronous use of the engine (none in the bot): SQLite alone decides
+        connection.info[_HOLDS_GATE] = True
+
+    def leave(self, info: dict[Any, Any]) -> None:
+        if info.pop(_HOLDS_GATE, False):
+            self._lock.release()
 
 
 def sqlite_file(engine: AsyncEngine) -> str | None:

@@ -33,29 +33,38 @@ class SqlStorage(BaseStorage):
         self._uow_factory = uow_factory
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
 
-    def _key(self, key: StorageKey) -> str:
+    def storage_key(self, key: StorageKey) -> str:
+        """The row key of a conversation (`conversation_states.key`)."""
         return self._keys.build(key)
 
     async def _write(self, key: StorageKey, **changes: Any) -> None:
         uow = current_unit_of_work.get()
         if uow is not None:
             await uow.conversation_states.upsert(
-                self._key(key), chat_id=key.chat_id, user_id=key.user_id, now=uow.now(), **changes
+                self.storage_key(key),
+                chat_id=key.chat_id,
+                user_id=key.user_id,
+                now=uow.now(),
+                **changes,
             )
             return
         async with self._uow_factory() as own:
             await own.conversation_states.upsert(
-                self._key(key), chat_id=key.chat_id, user_id=key.user_id, now=own.now(), **changes
+                self.storage_key(key),
+                chat_id=key.chat_id,
+                user_id=key.user_id,
+                now=own.now(),
+                **changes,
             )
             await own.commit()
 
     async def _read(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
         uow = current_unit_of_work.get()
         if uow is not None:
-            row = await uow.conversation_states.get(self._key(key))
+            row = await uow.conversation_states.get(self.storage_key(key))
             return (row.state, dict(row.data or {})) if row else (None, {})
         async with self._uow_factory() as own:
-            row = await own.conversation_states.get(self._key(key))
+            row = await own.conversation_states.get(self.storage_key(key))
             return (row.state, dict(row.data or {})) if row else (None, {})
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:

@@ -10,10 +10,10 @@ while an update is handled (`bot.log_context`), `notification_id` while the outb
 `import_id` while an order file is imported — plus any `extra={...}` of the call. Telegram user
 and chat ids, names and texts are personal data and are not logged.
 
-The secrets are the bot token, the tracking API key and the passwords inside DATABASE_URL,
-REDIS_URL and TELEGRAM_API_BASE. They escape through more than log messages: aiohttp puts the
-request URL, token included, into its exception text; a traceback repeats it; a warning or an
-uncaught exception is written straight to stderr. So secrets are masked in three places:
+The secrets are the bot token, the tracking API key, the webhook secret and the passwords
+inside DATABASE_URL, REDIS_URL and TELEGRAM_API_BASE. They escape through more than log
+messages: aiohttp puts the request URL, token included, into its exception text; a traceback
+repeats it; a warning or an uncaught exception is written straight to stderr. So secrets are masked in three places:
 
 - every log record, as it is created (a log record factory): the message, the formatted
   exception and the stack, so every handler (ours, a library's, pytest's) sees masked text only;
@@ -78,6 +78,8 @@ def secrets_of(settings: Settings) -> list[str]:
         found.append(settings.telegram_bot_token.get_secret_value().partition(":")[2])
     if settings.tracking_api_key is not None:
         found.append(settings.tracking_api_key.get_secret_value())
+    if settings.webhook_secret is not None:
+        found.append(settings.webhook_secret.get_secret_value())
     for url in (settings.database_url, settings.redis_url, settings.telegram_api_base):
         password = _password_in(url)
         if password:

@@ -3,6 +3,10 @@
 flood throttle -> FSM context and per-user isolation -> unit of work with update de-duplication
 -> locale -> error handling -> routers. The FSM middleware sits before the transaction so that a
 user's updates queue for the isolation lock without holding a database transaction open.
+
+With the SQL storage the conversation state is not read by the FSM middleware (that took a
+transaction of its own) but by the unit of work, in the one statement that also reads the
+sender's user and seller rows (`UnitOfWork.load_sender`).
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import TelegramObject, Update, User
 from redis.asyncio import Redis
 
-from bot.fsm_storage import current_unit_of_work
+from bot.fsm_storage import SqlStorage, current_unit_of_work
+from bot.metrics import UpdateOutcome, note_update_outcome
 from bot.replies import ReplyQueue
 from domain.errors import DomainError
 from domain.locales import locale_from_telegram
@@ -121,6 +128,7 @@ class ThrottleMiddleware(BaseMiddleware):
         if await self._counter.hit(user.id) <= self._max_updates:
             return await handler(event, data)
         log.info("flood: dropped an update from user %s", user.id)
+        note_update_outcome(UpdateOutcome.THROTTLED)
         if await self._counter.may_warn(user.id):
             # No database here on purpose: a flood must not reach the database at all.
             locale = locale_from_telegram(user.language_code) or self._default_locale
@@ -130,8 +138,28 @@ class ThrottleMiddleware(BaseMiddleware):
         return UNHANDLED
 
 
+class ConversationContextMiddleware(FSMContextMiddleware):
+    """aiogram's FSM context middleware (the per-user isolation lock, `state` for handlers);
+    with the SQL storage it leaves reading the state to `UnitOfWorkMiddleware`."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(self.storage, SqlStorage):
+            return await super().__call__(handler, event, data)
+        context = self.resolve_event_context(data["bot"], data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            return await handler(event, data)
+        async with self.events_isolation.lock(key=context.key):
+            data["state"] = context
+            return await handler(event, data)
+
+
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """One transaction per update; `processed_updates` in it makes redelivery harmless."""
+    """One transaction per update; `processed_updates` in it makes redelivery harmless.
+
+    Right after the claim it reads what the rest of the update asks about its sender (and,
+    with the SQL storage, the conversation state for the state filters) in one statement.
+    """
 
     def __init__(
         self,
@@ -139,11 +167,13 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         renderer: Renderer,
         replies: ReplyQueue,
         default_locale: str,
+        sql_storage: SqlStorage | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._renderer = renderer
         self._replies = replies
         self._default_locale = default_locale
+        self._sql_storage = sql_storage
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -156,7 +186,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             try:
                 if not await uow.processed_updates.claim(event.update_id, uow.now()):
                     log.info("update %s was already processed; skipped", event.update_id)
+                    note_update_outcome(UpdateOutcome.DUPLICATE)
                     return UNHANDLED
+                await self._load_sender(uow, data)
                 data["uow"] = uow
                 data["responder"] = responder
                 result = await handler(event, data)
@@ -167,6 +199,21 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 current_unit_of_work.reset(token)
         self._replies.schedule(responder)
         return result
+
+    async def _load_sender(self, uow: UnitOfWork, data: dict[str, Any]) -> None:
+        context: FSMContext | None = data.get("state")
+        state_key = (
+            self._sql_storage.storage_key(context.key)
+            if context is not None and self._sql_storage is not None
+            else None
+        )
+        user: User | None = data.get("event_from_user")
+        if user is not None and not user.is_bot:
+            row = await uow.load_sender(user.id, state_key)
+            if state_key is not None:
+                data["raw_state"] = row.state if row is not None else None
+        elif context is not None and state_key is not None:
+            data["raw_state"] = await context.get_state()
 
 
 class LocaleMiddleware(BaseMiddleware):
@@ -199,6 +246,7 @@ class ErrorMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         except DomainError as error:
+            note_update_outcome(UpdateOutcome.REJECTED)
             await self._answer(event, data, error.key, alert=True, **error.params)
             return None
         except Exception:
@@ -206,6 +254,7 @@ class ErrorMiddleware(BaseMiddleware):
             log.exception(
                 "incident %s while handling update %s", incident, getattr(event, "update_id", "?")
             )
+            note_update_outcome(UpdateOutcome.ERROR)
             await self._answer(event, data, "errors.unexpected", alert=False, incident_id=incident)
             return None
 

@@ -17,7 +17,7 @@ import logging
 import signal
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -42,6 +42,7 @@ class Service(StrEnum):
     REDIS = "Redis"
     DATABASE = "database"
     WEB_CHAT = "web chat"
+    WEBHOOK_SERVER = "webhook server"
 
 
 class StartupFailure(Exception):
@@ -91,22 +92,61 @@ async def run_bot(settings: Settings) -> None:
     await _serve(app)
 
 
+async def run_webhook(settings: Settings) -> None:
+    """Updates by webhook (plus the background work) until SIGINT/SIGTERM; see bot.webhook."""
+    from bot.app import create_application
+    from bot.metrics import Metrics
+    from bot.webhook import WebhookServer
+
+    app = await create_application(settings, migrate=False, metrics=Metrics())
+    try:
+        with _checking(Service.WEBHOOK_SERVER):
+            _check_port_is_free(settings.webhook_host, settings.webhook_port)
+        with _checking(Service.BOT_API):
+            me = await app.bot.me()
+        if app.redis is not None:
+            with _checking(Service.REDIS):
+                await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
+        with _checking(Service.DATABASE):
+            await database.upgrade(app.engine)
+        server = WebhookServer(app, settings)
+    except BaseException:
+        await app.stop()
+        raise
+    log.info(
+        "running as @%s (webhook), listening on %s:%d",
+        me.username,
+        settings.webhook_host,
+        settings.webhook_port,
+    )
+    await _run_until_signal(server.start, app.wait, server.stop)
+
+
 async def _serve(app: Application) -> None:
-    stop = asyncio.Event()
+    await _run_until_signal(app.start, app.wait, app.stop)
+
+
+async def _run_until_signal(
+    start: Callable[[], Awaitable[None]],
+    wait: Callable[[], Awaitable[None]],
+    stop: Callable[[], Awaitable[None]],
+) -> None:
+    """start(), then run until a signal or until wait() ends (on an error), then stop()."""
+    stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    stopper = asyncio.ensure_future(stop.wait())
+        loop.add_signal_handler(sig, stop_requested.set)
+    stopper = asyncio.ensure_future(stop_requested.wait())
     background: asyncio.Future[None] | None = None
     try:
-        await app.start()
-        background = asyncio.ensure_future(app.wait())
+        await start()
+        background = asyncio.ensure_future(wait())
         await asyncio.wait({background, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopped_on_request = stopper.done()
         stopper.cancel()
-        await app.stop()
-    assert background is not None  # set unless app.start() raised, and then we are not here
+        await stop()
+    assert background is not None  # set unless start() raised, and then we are not here
     outcome = (await asyncio.gather(background, return_exceptions=True))[0]
     # Polling and the outbox end by themselves only on an error (e.g. the token was revoked).
     if not stopped_on_request and isinstance(outcome, Exception):
@@ -215,6 +255,8 @@ def _explain(error: BaseException, settings: Settings, port: int | None) -> Fail
         return _web_chat_failure(
             cause, settings.sandbox_host, settings.sandbox_port if port is None else port
         )
+    if service is Service.WEBHOOK_SERVER:
+        return _webhook_server_failure(cause, settings.webhook_host, settings.webhook_port)
     if isinstance(cause, OSError) and cause.strerror:
         where = f": {cause.filename}" if cause.filename else ""
         return Failure(f"stopped: {cause.strerror}{where}")
@@ -344,6 +386,25 @@ def _web_chat_failure(error: BaseException, host: str, port: int) -> Failure:
             configuration=True,
         )
     return Failure(f"the web chat cannot listen on {host}:{port}: {_summary(error)}")
+
+
+def _webhook_server_failure(error: BaseException, host: str, port: int) -> Failure:
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return Failure(f"port {port} on {host} is already in use: choose another with WEBHOOK_PORT")
+    if isinstance(error, OSError) and error.errno == errno.EACCES:
+        return Failure(
+            f"not allowed to listen on port {port}: choose a port above 1023 with WEBHOOK_PORT "
+            "(the TLS proxy in front listens on 443)",
+            configuration=True,
+        )
+    if isinstance(error, socket.gaierror) or (
+        isinstance(error, OSError) and error.errno == errno.EADDRNOTAVAIL
+    ):
+        return Failure(
+            f"cannot listen on {host}: not an address of this machine (check WEBHOOK_HOST)",
+            configuration=True,
+        )
+    return Failure(f"the webhook server cannot listen on {host}:{port}: {_summary(error)}")
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Self
@@ -20,6 +21,13 @@ from pydantic_settings import SettingsError as SourceError
 from domain.locales import SUPPORTED_LOCALES
 
 DEFAULT_DATA_DIR = Path("data")
+# What the webhook server (`sellerbot webhook`) serves besides Telegram's webhook; WEBHOOK_URL's
+# path may not be one of them. The 17TRACK push path is notifications.tracking.poller.PUSH_PATH.
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+SERVED_PATHS = frozenset({HEALTH_PATH, READY_PATH, METRICS_PATH, "/tracking/17track"})
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 
 class Settings(BaseSettings):
@@ -76,8 +84,25 @@ class Settings(BaseSettings):
     # packed parcel before the shipping document is final.
     parcel_photo_min_order_value: Decimal = Field(default=Decimal("200"), ge=0)
 
+    # Return cases: the seller answers a new case, either side answers an offer, the buyer
+    # ships an agreed return within these (the marketplace's 5 days, 72 hours, 10 days).
+    return_seller_answer_days: int = Field(default=5, ge=1, le=30)
+    return_offer_answer_hours: int = Field(default=72, ge=2, le=720)
+    return_ship_days: int = Field(default=10, ge=1, le=30)
+
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
+
+    # Webhook mode (`sellerbot webhook`, see docs/deploy.md): the public URL Telegram posts
+    # updates to (its path is where the server receives them), the secret Telegram sends back
+    # with each one, where the server listens (behind a TLS proxy), how many connections
+    # Telegram may open at once, and whether the webhook is removed when the server stops.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8081, ge=1, le=65535)
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    webhook_delete_on_stop: bool = True
 
     @field_validator("operator_ids", mode="before")
     @classmethod
@@ -160,6 +185,58 @@ class Settings(BaseSettings):
             )
         return value.strip()
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = _split_url(value.strip())
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be the https:// URL Telegram posts updates to")
+        if parts.query or parts.fragment:
+            raise ValueError("must be a URL without ?query or #fragment")
+        path = parts.path.rstrip("/")
+        if not path:
+            raise ValueError("needs a path, e.g. https://bot.example.org/telegram/webhook")
+        if path in SERVED_PATHS:
+            raise ValueError(f"cannot use the path {path}: the webhook server serves it already")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        # Anyone who knows it can post updates as any user: long enough not to be guessed.
+        if not _WEBHOOK_SECRET.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("must be 16 to 256 characters, only A-Z, a-z, 0-9, _ and -")
+        return SecretStr(value.get_secret_value().strip())
+
+    @model_validator(mode="after")
+    def _check_webhook_scheme(self) -> Self:
+        # Telegram posts only to https://; a local Bot API server (TELEGRAM_API_BASE) also to
+        # http://, which is how the webhook is tested against the emulator.
+        if (
+            self.webhook_url
+            and not self.webhook_url.startswith("https://")
+            and self.telegram_api_base is None
+        ):
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "webhook_url",
+                            "must be an https:// URL: Telegram posts only to https "
+                            "(http:// is accepted with TELEGRAM_API_BASE, a local Bot API server)",
+                        ),
+                        loc=("webhook_url",),
+                        input=self.webhook_url,
+                    )
+                ],
+            )
+        return self
+
     @model_validator(mode="after")
     def _check_data_dir(self) -> Self:
         # Only where DATA_DIR is used: the embedded SQLite database and the sandbox.
@@ -192,6 +269,21 @@ class Settings(BaseSettings):
 
     def is_operator(self, user_id: int) -> bool:
         return user_id in self.operator_ids
+
+    @property
+    def webhook_path(self) -> str:
+        """Where the webhook server receives Telegram's updates: WEBHOOK_URL's path."""
+        return urlsplit(self.webhook_url or "").path.rstrip("/") or "/"
+
+    def webhook_mode_problem(self) -> str | None:
+        """Why `sellerbot webhook` cannot run with these settings, or None."""
+        if self.telegram_bot_token is None:
+            return "sellerbot webhook needs TELEGRAM_BOT_TOKEN (the sandbox runs with polling)"
+        if self.webhook_url is None:
+            return "sellerbot webhook needs WEBHOOK_URL, the https:// URL Telegram posts to"
+        if self.webhook_secret is None:
+            return "sellerbot webhook needs WEBHOOK_SECRET (16 to 256 of A-Z a-z 0-9 _ -)"
+        return None
 
 
 _OPERATOR_IDS_FORM = "must be Telegram user ids, comma-separated (1,2) or a JSON list ([1, 2])"

@@ -20,6 +20,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from domain.clock import Clock, utcnow
+from domain.model import ConversationState
 from domain.repositories import (
     AuditLog,
     BlockedRecipientRepository,
@@ -31,12 +32,14 @@ from domain.repositories import (
     OrderRepository,
     PersonalDataRepository,
     ProcessedUpdateRepository,
+    ReturnRepository,
     SellerRepository,
     ShipmentRepository,
     TelegramUserRepository,
     TrackingRepository,
     WarehouseRepository,
 )
+from domain.repositories.known_rows import KnownRows, load_sender
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 
@@ -58,6 +61,7 @@ class UnitOfWork:
     personal_data: PersonalDataRepository
     tracking: TrackingRepository
     buyers: BuyerRepository
+    returns: ReturnRepository
 
     def __init__(
         self,
@@ -74,18 +78,20 @@ class UnitOfWork:
         # linger in the write-ahead log. Must not raise: the commit has already happened.
         self._on_personal_data_deleted = on_personal_data_deleted
         self._after_commit: list[AfterCommit] = []
+        self._known = KnownRows()
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
-        self.users = TelegramUserRepository(self.session)
-        self.sellers = SellerRepository(self.session)
+        self._known = KnownRows()
+        self.users = TelegramUserRepository(self.session, self._known)
+        self.sellers = SellerRepository(self.session, self._known)
         self.processed_updates = ProcessedUpdateRepository(self.session)
         self.notifications = NotificationRepository(
             self.session, on_add=self._mark_notifications_added
         )
-        self.blocked_recipients = BlockedRecipientRepository(self.session)
+        self.blocked_recipients = BlockedRecipientRepository(self.session, self._known)
         self.audit = AuditLog(self.session)
-        self.conversation_states = ConversationStateRepository(self.session)
+        self.conversation_states = ConversationStateRepository(self.session, self._known)
         self.warehouses = WarehouseRepository(self.session)
         self.orders = OrderRepository(self.session)
         self.order_imports = OrderImportRepository(self.session)
@@ -93,7 +99,8 @@ class UnitOfWork:
         self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
         self.tracking = TrackingRepository(self.session)
-        self.buyers = BuyerRepository(self.session)
+        self.buyers = BuyerRepository(self.session, self._known)
+        self.returns = ReturnRepository(self.session)
         self._after_commit = []
         return self
 
@@ -122,6 +129,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        # A unit of work that goes on after a commit reads afresh what others changed since.
+        self._known.clear()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             result = callback()
@@ -130,7 +139,15 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        # The session expired what these refer to (or forgot it, if it was new).
+        self._known.clear()
         self._after_commit = []
+
+    async def load_sender(self, user_id: int, state_key: str | None) -> ConversationState | None:
+        """Read at once what an update asks about its sender (user, seller, conversation
+        state, blocked, following an order), so the repositories answer those from memory for
+        the rest of the transaction. Returns the conversation state row, if any."""
+        return await load_sender(self.session, self._known, user_id, state_key)
 
     def after_commit(self, callback: AfterCommit) -> None:
         if callback not in self._after_commit:

@@ -8,8 +8,10 @@ puts it in the Dispatcher's workflow data as `config`, so a handler asks for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+
+from domain.returns.deadlines import DeadlineRules
 
 
 @dataclass(frozen=True)
@@ -20,3 +22,6 @@ class HandlerConfig:
     parcel_photo_min_order_value: Decimal
     # Days the outbox keeps a sent notification; /privacy states it (OUTBOX_RETENTION_DAYS).
     outbox_retention_days: int
+    # How long each side of a return case has to answer (RETURN_* settings); the services
+    # plan reminders with these, and the deadline job fires them with the same.
+    return_deadlines: DeadlineRules = field(default_factory=DeadlineRules)

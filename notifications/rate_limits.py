@@ -14,6 +14,13 @@ the global slot last means a chat with a long queue never holds global capacity 
 yet (no head-of-line blocking), and measuring the chat interval from the global slot keeps the
 per-chat spacing true even when the global bucket delays a send.
 
+In `InProcessRateLimiter`, a send that wakes up late for its slot (the event loop or the
+process was held up) goes only if it is at most `LATE_TOLERANCE` global intervals late;
+otherwise its slot is void and it takes a new one. (`RedisRateLimiter` does not do this yet:
+voiding a slot there needs the chat's next-free time rolled back in the script.) Without this, every send whose slot passed during a one-second stall would go at once
+when the process resumes, a burst above Telegram's 30 a second (429s), however well the slots
+were spaced.
+
 Interactive replies go before fan-out. A `bulk` send (the outbox: tracking updates, alerts,
 reminders) takes a global slot only when the global bucket is free within one interval, one
 bulk sender at a time; an interactive reply reserves the next slot straight away. So a fan-out
@@ -34,6 +41,10 @@ from redis.asyncio import Redis
 
 MonotonicClock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+# How late (in global intervals) a send may still use its slot; later ones take a new slot.
+# Two: at 25/s at most a few sends bunch, well inside the head-room below Telegram's 30/s.
+LATE_TOLERANCE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +153,10 @@ class InProcessRateLimiter:
             slot = self._reserve_global(now)
             if slot > now:
                 await self._sleep(slot - now)
-            # A 429 may have paused everything while we slept; then our slot is void.
-            if self._clock() >= self._global_paused_until:
+            now = self._clock()
+            # A 429 may have paused everything while we slept; then our slot is void. So is a
+            # slot we woke up too late for (see LATE_TOLERANCE).
+            if now >= self._global_paused_until and not self._too_late(slot, now):
                 return
 
     async def _acquire_chat(self, chat_id: int, bucket: _ChatBucket, bulk: bool) -> None:
@@ -163,6 +176,7 @@ class InProcessRateLimiter:
                 await self._sleep(ready - now)
                 continue
             slot = await self._take_bulk_slot() if bulk else self._reserve_global(now)
+            chat_free_before = bucket.next_free
             bucket.next_free = slot + limits.chat_interval
             if group:
                 bucket.recent.append(slot)
@@ -170,6 +184,13 @@ class InProcessRateLimiter:
             if slot > now:
                 await self._sleep(slot - now)
             now = self._clock()
+            if self._too_late(slot, now):
+                # Woke up long after the slot: it is void, and it must not count against the
+                # chat either (the chat sent nothing); take a fresh one.
+                bucket.next_free = chat_free_before
+                if group:
+                    bucket.recent.remove(slot)
+                continue
             if now >= bucket.paused_until and now >= self._global_paused_until:
                 # Count the interval from when we really go: if the event loop woke us late,
                 # the chat's next message must not be squeezed closer to this one.
@@ -188,6 +209,9 @@ class InProcessRateLimiter:
                 if ahead <= 1e-9:
                     return self._reserve_global(now)
                 await self._sleep(ahead)
+
+    def _too_late(self, slot: float, now: float) -> bool:
+        return now - slot > LATE_TOLERANCE * self.limits.global_interval
 
     def _reserve_global(self, now: float) -> float:
         slot = max(now, self._global_next, self._global_paused_until)

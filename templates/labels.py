@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from templates.labels_base import N_, Plural
 from templates.labels_orders import ORDER_LABELS
+from templates.labels_returns import RETURN_LABELS
 from templates.labels_shipping import SHIPPING_LABELS
 from templates.labels_tracking import TRACKING_LABELS
 
@@ -117,5 +118,6 @@ LABELS: dict[str, str | Plural] = {
 }
 
 LABELS.update(ORDER_LABELS)
+LABELS.update(RETURN_LABELS)
 LABELS.update(SHIPPING_LABELS)
 LABELS.update(TRACKING_LABELS)

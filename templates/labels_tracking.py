@@ -51,4 +51,5 @@ TRACKING_LABELS: dict[str, str] = {
     "command.track": N_("Follow your parcel, step by step"),
     "command.shipments": N_("Your shipments and their tracking"),
     "command.stop": N_("Stop all tracking messages"),
+    "command.timezone": N_("My time zone, for quiet hours"),
 }

@@ -226,10 +226,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
 def _merge_feature_samples() -> None:
     """Each feature keeps its samples in its own module, next to this one."""
     from tests.template_samples_orders import ORDER_SAMPLES
+    from tests.template_samples_returns import RETURN_SAMPLES
     from tests.template_samples_shipping import SHIPPING_SAMPLES
     from tests.template_samples_tracking import TRACKING_SAMPLES
 
     SAMPLES.update(ORDER_SAMPLES)
+    SAMPLES.update(RETURN_SAMPLES)
     SAMPLES.update(SHIPPING_SAMPLES)
     SAMPLES.update(TRACKING_SAMPLES)
 

@@ -31,6 +31,19 @@ from domain.model.orders import (
     SellerLogisticsSettings,
     Shipment,
 )
+from domain.model.return_parts import (
+    NewEvidence,
+    ReturnCaseEvent,
+    ReturnCaseLine,
+    ReturnDeadline,
+    ReturnEvidence,
+    ReturnMessage,
+    ReturnMessageCopy,
+    ReturnOffer,
+    SellerReturnPolicy,
+)
+from domain.model.returns import TRANSITIONS as RETURN_TRANSITIONS
+from domain.model.returns import ReturnCase
 from domain.model.sellers import Seller, TelegramUser
 from domain.model.tracking import BuyerLinkRefusal, BuyerSubscription, ShipmentEvent
 from domain.model.warehouses import (
@@ -46,6 +59,7 @@ from domain.model.warehouses import (
 __all__ = [
     "OPEN_ORDER_STATUSES",
     "PROCESSED_UPDATE_RETENTION",
+    "RETURN_TRANSITIONS",
     "SHIPPED_STATUSES",
     "TRACKING_PROBLEM_STATUSES",
     "AuditEntry",
@@ -61,6 +75,7 @@ __all__ = [
     "DocumentKind",
     "FindingSeverity",
     "ImportStatus",
+    "NewEvidence",
     "Notification",
     "NotificationStatus",
     "Order",
@@ -71,8 +86,17 @@ __all__ = [
     "OrderStatus",
     "ProcessedUpdate",
     "ReminderKind",
+    "ReturnCase",
+    "ReturnCaseEvent",
+    "ReturnCaseLine",
+    "ReturnDeadline",
+    "ReturnEvidence",
+    "ReturnMessage",
+    "ReturnMessageCopy",
+    "ReturnOffer",
     "Seller",
     "SellerLogisticsSettings",
+    "SellerReturnPolicy",
     "Shipment",
     "ShipmentEvent",
     "TelegramUser",

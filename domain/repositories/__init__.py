@@ -1,7 +1,7 @@
 """Repositories: the only place that knows how entities are queried. They never commit.
 
 One module per aggregate (sellers, warehouses, orders and their shipments, parcel tracking, the
-buyers following orders, background order imports) and per piece of infrastructure (processed
+buyers following orders, background order imports, return cases) and per piece of infrastructure (processed
 updates, conversation states and the audit log; the outbox; the queries of erasure). The unit
 of work builds one of each per transaction.
 """
@@ -16,8 +16,13 @@ from domain.repositories.infrastructure import (
 )
 from domain.repositories.order_imports import OrderImportRepository
 from domain.repositories.orders import OrderRepository, ShipmentRepository
-from domain.repositories.outbox import BlockedRecipientRepository, NotificationRepository
+from domain.repositories.outbox import (
+    BlockedRecipientRepository,
+    NotificationRepository,
+    OutboxBacklog,
+)
 from domain.repositories.personal_data import AuditSubject, PersonalDataRepository
+from domain.repositories.returns import PlannedFiring, ReturnRepository
 from domain.repositories.sellers import (
     LogisticsSettingsRepository,
     SellerRepository,
@@ -41,8 +46,11 @@ __all__ = [
     "NotificationRepository",
     "OrderImportRepository",
     "OrderRepository",
+    "OutboxBacklog",
     "PersonalDataRepository",
+    "PlannedFiring",
     "ProcessedUpdateRepository",
+    "ReturnRepository",
     "SellerContact",
     "SellerRepository",
     "ShipmentRepository",

@@ -15,16 +15,19 @@ from domain.model import (
     BuyerSubscription,
     Order,
 )
+from domain.repositories.known_rows import KnownRows
 
 
 class BuyerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     # ----- subscriptions -----
 
     def add(self, subscription: BuyerSubscription) -> None:
         self.session.add(subscription)
+        self._known.subscribed.pop(subscription.buyer_user_id, None)
 
     async def for_order(self, order_id: int) -> BuyerSubscription | None:
         result = await self.session.execute(
@@ -104,6 +107,7 @@ class BuyerRepository:
         result = await self.session.execute(
             delete(BuyerSubscription).where(BuyerSubscription.buyer_user_id == user_id)
         )
+        self._known.subscribed[user_id] = False
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     # ----- links -----
@@ -119,11 +123,17 @@ class BuyerRepository:
 
     async def expire_links(self, order_id: int, at: datetime) -> None:
         """Links of the order stop working at `at` at the latest."""
-        await self.session.execute(
-            update(BuyerLink)
-            .where(BuyerLink.order_id == order_id, BuyerLink.expires_at > at)
-            .values(expires_at=at)
-        )
+        await self.expire_links_of([order_id], at)
+
+    async def expire_links_of(self, order_ids: Iterable[int], at: datetime) -> None:
+        """Links of these orders stop working at `at` at the latest (one statement)."""
+        ids = sorted(set(order_ids))
+        if ids:
+            await self.session.execute(
+                update(BuyerLink)
+                .where(BuyerLink.order_id.in_(ids), BuyerLink.expires_at > at)
+                .values(expires_at=at)
+            )
 
     async def unbind_links(self, user_id: int) -> int:
         result = await self.session.execute(
@@ -157,7 +167,10 @@ class BuyerRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def has_subscriptions(self, user_id: int) -> bool:
+        if user_id in self._known.subscribed:
+            return self._known.subscribed[user_id]
         found = await self.session.scalar(
             select(BuyerSubscription.id).where(BuyerSubscription.buyer_user_id == user_id).limit(1)
         )
+        self._known.subscribed[user_id] = found is not None
         return found is not None

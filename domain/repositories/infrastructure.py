@@ -14,6 +14,7 @@ from domain.model import (
     ConversationState,
     ProcessedUpdate,
 )
+from domain.repositories.known_rows import KnownRows
 from domain.repositories.statements import insert_ignoring_conflicts
 
 
@@ -37,11 +38,16 @@ class ProcessedUpdateRepository:
 
 
 class ConversationStateRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     async def get(self, key: str) -> ConversationState | None:
-        return await self.session.get(ConversationState, key)
+        if key in self._known.states:
+            return self._known.states[key]
+        row = await self.session.get(ConversationState, key)
+        self._known.states[key] = row
+        return row
 
     async def upsert(
         self,
@@ -55,12 +61,13 @@ class ConversationStateRepository:
         set_state: bool = False,
         set_data: bool = False,
     ) -> None:
-        row = await self.session.get(ConversationState, key)
+        row = await self.get(key)
         if row is None:
             row = ConversationState(
                 key=key, chat_id=chat_id, user_id=user_id, data={}, updated_at=now
             )
             self.session.add(row)
+            self._known.states[key] = row
         if set_state:
             row.state = state
         if set_data:
@@ -71,6 +78,7 @@ class ConversationStateRepository:
         await self.session.execute(
             delete(ConversationState).where(ConversationState.user_id == user_id)
         )
+        self._known.states.clear()
 
 
 class AuditLog:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,19 @@ from domain.model import (
     Notification,
     NotificationStatus,
 )
-from domain.repositories.statements import insert_ignoring_conflicts
+from domain.repositories.known_rows import KnownRows
+from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxBacklog:
+    """What the outbox still has to send: rows due now (pending or being sent), since when the
+    oldest of them is due, rows held for later (quiet hours, backoff), and rows given up."""
+
+    due: int
+    oldest_due_at: datetime | None
+    deferred: int
+    dead: int
 
 
 class NotificationRepository:
@@ -65,6 +78,49 @@ class NotificationRepository:
         )
         result = await self.session.execute(statement)
         added = bool(result.rowcount)  # type: ignore[attr-defined]
+        if added and self._on_add is not None:
+            self._on_add()
+        return added
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Queue several notifications in one round trip; returns the dedupe keys added.
+
+        Each row holds `add`'s keyword arguments (`now`, and optionally `not_before`,
+        `locale`, `message_thread_id`, `subject_user_id`). A key that exists already, or
+        that an earlier row of `rows` used, is skipped, as `add` would skip it.
+        """
+        values: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for row in rows:
+            if row["dedupe_key"] in seen:
+                continue
+            seen.add(row["dedupe_key"])
+            now, not_before = row["now"], row.get("not_before")
+            values.append(
+                {
+                    "dedupe_key": row["dedupe_key"],
+                    "chat_id": row["chat_id"],
+                    "template": row["template"],
+                    "params": row["params"],
+                    "locale": row.get("locale"),
+                    "message_thread_id": row.get("message_thread_id"),
+                    "subject_user_id": row.get("subject_user_id"),
+                    "status": NotificationStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now if not_before is None else max(now, not_before),
+                    "created_at": now,
+                }
+            )
+        if not values:
+            return set()
+        table = Notification.__table__
+        statement = (
+            dialect_insert(self.session, table)
+            .on_conflict_do_nothing()
+            .returning(table.c.dedupe_key)
+        )
+        # One executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues").
+        added = set((await self.session.execute(statement, values)).scalars())
         if added and self._on_add is not None:
             self._on_add()
         return added
@@ -153,6 +209,27 @@ class NotificationRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def backlog(self, now: datetime) -> OutboxBacklog:
+        """The outbox's depth, for the metrics (reads only, through the status index)."""
+        open_statuses = [NotificationStatus.PENDING, NotificationStatus.SENDING]
+        due_count, oldest = (
+            await self.session.execute(
+                select(func.count(), func.min(Notification.next_attempt_at)).where(
+                    Notification.status.in_(open_statuses), Notification.next_attempt_at <= now
+                )
+            )
+        ).one()
+        deferred = await self.session.scalar(
+            select(func.count()).where(
+                Notification.status == NotificationStatus.PENDING,
+                Notification.next_attempt_at > now,
+            )
+        )
+        dead = await self.session.scalar(
+            select(func.count()).where(Notification.status == NotificationStatus.DEAD)
+        )
+        return OutboxBacklog(int(due_count), oldest, int(deferred or 0), int(dead or 0))
+
     async def prune_finished(self, older_than: datetime, limit: int) -> int:
         """Delete up to `limit` rows the outbox is done with: sent before `older_than`, or
         dead or paused (never to be sent as they are) and written before it."""
@@ -176,11 +253,15 @@ class NotificationRepository:
 
 
 class BlockedRecipientRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     async def is_blocked(self, chat_id: int) -> bool:
-        return await self.session.get(BlockedRecipient, chat_id) is not None
+        if chat_id not in self._known.blocked:
+            found = await self.session.get(BlockedRecipient, chat_id)
+            self._known.blocked[chat_id] = found is not None
+        return self._known.blocked[chat_id]
 
     async def block(self, chat_id: int, reason: str, now: datetime) -> None:
         statement = insert_ignoring_conflicts(
@@ -189,9 +270,13 @@ class BlockedRecipientRepository:
             {"chat_id": chat_id, "blocked_at": now, "reason": reason[:200]},
         )
         await self.session.execute(statement)
+        self._known.blocked[chat_id] = True
 
     async def unblock(self, chat_id: int) -> bool:
+        if self._known.blocked.get(chat_id) is False:
+            return False  # known not to be there: no statement
         result = await self.session.execute(
             delete(BlockedRecipient).where(BlockedRecipient.chat_id == chat_id)
         )
+        self._known.blocked[chat_id] = False
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,54 +12,73 @@ from domain.model import (
     SellerLogisticsSettings,
     TelegramUser,
 )
+from domain.repositories.known_rows import KnownRows
+
+# `last_seen_at` is kept to this resolution: a write per update would buy nothing more.
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
 
 class TelegramUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     async def get(self, user_id: int) -> TelegramUser | None:
-        return await self.session.get(TelegramUser, user_id)
+        if user_id in self._known.users:
+            return self._known.users[user_id]
+        user = await self.session.get(TelegramUser, user_id)
+        self._known.users[user_id] = user
+        return user
 
     async def touch(
         self, user_id: int, telegram_language: str | None, now: datetime
     ) -> TelegramUser:
         """Return the user's row, creating it on first contact and noting Telegram's language."""
-        user = await self.session.get(TelegramUser, user_id)
+        user = await self.get(user_id)
         if user is None:
             user = TelegramUser(
                 id=user_id, telegram_language=telegram_language, created_at=now, last_seen_at=now
             )
             self.session.add(user)
             await self.session.flush()
+            self._known.users[user_id] = user
         else:
-            user.last_seen_at = now
+            if now - user.last_seen_at >= LAST_SEEN_RESOLUTION:
+                user.last_seen_at = now
             if telegram_language and user.telegram_language != telegram_language:
                 user.telegram_language = telegram_language
         return user
 
     async def delete(self, user_id: int) -> None:
         await self.session.execute(delete(TelegramUser).where(TelegramUser.id == user_id))
+        self._known.users[user_id] = None
 
 
 class SellerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
         self.session = session
+        self._known = known if known is not None else KnownRows()
 
     def add(self, seller: Seller) -> None:
         self.session.add(seller)
+        self._known.sellers_by_user[seller.telegram_user_id] = seller
 
     async def get(self, seller_id: int) -> Seller | None:
         return await self.session.get(Seller, seller_id)
 
     async def by_telegram_user(self, user_id: int) -> Seller | None:
+        if user_id in self._known.sellers_by_user:
+            return self._known.sellers_by_user[user_id]
         result = await self.session.execute(
             select(Seller).where(Seller.telegram_user_id == user_id)
         )
-        return result.scalar_one_or_none()
+        seller = result.scalar_one_or_none()
+        self._known.sellers_by_user[user_id] = seller
+        return seller
 
     async def delete(self, seller: Seller) -> None:
         await self.session.delete(seller)
+        self._known.sellers_by_user[seller.telegram_user_id] = None
 
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Seller)) or 0)

@@ -2,7 +2,7 @@
 
 `TrackingRepository`: the poller's claims (a lease on due shipments, `FOR UPDATE SKIP LOCKED`
 on PostgreSQL), the rows a recording needs (locked, in one round trip per batch), events
-(insert-on-conflict on shipment + key), and the seller's lists and alert sweeps.
+(one insert-on-conflict on shipment + key for a whole batch), and the seller's lists and alert sweeps.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from domain.model import (
     TRACKING_PROBLEM_STATUSES,
@@ -28,11 +27,26 @@ from domain.model import (
     ShipmentEvent,
     Warehouse,
 )
+from domain.repositories.statements import dialect_insert
 from domain.tracking import TrackingEvent
 
 _PROBLEM_ORDER_STATUSES = sorted(TRACKING_PROBLEM_STATUSES)
-# Rows per multi-row INSERT: well inside SQLite's bound-parameter limit (9 columns each).
-_INSERT_CHUNK = 100
+# What recording a report may change on a shipment (`domain.services.tracking.record_updates`).
+_TRACKING_COLUMNS = (
+    "tracking_status",
+    "tracking_sub_status",
+    "next_poll_at",
+    "lease_until",
+    "poll_failures",
+    "provider_carrier",
+    "tracking_stopped_at",
+    "last_event_at",
+    "notice_state",
+    "estimate_earliest",
+    "estimate_latest",
+    "estimate_source",
+    "stale_alerted_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +168,17 @@ class TrackingRepository:
             query = query.with_for_update(of=Shipment)
         return list((await self.session.execute(query)).scalars())
 
+    def write_together(self, shipments: Iterable[Shipment]) -> None:
+        """Have the next flush write these shipments' tracking columns in one executemany.
+
+        The flush groups UPDATEs by the set of columns that changed; shipments of one batch
+        change different subsets (an estimate here, a carrier there), which made it one
+        statement per shipment. Marking every tracking column written makes the sets equal.
+        """
+        for shipment in shipments:
+            for name in _TRACKING_COLUMNS:
+                flag_modified(shipment, name)
+
     async def get(self, shipment_id: int) -> Shipment | None:
         return await self.session.get(Shipment, shipment_id)
 
@@ -192,30 +217,31 @@ class TrackingRepository:
 
     # ----- events -----
 
-    async def add_events(
-        self, shipment_id: int, events: Sequence[TrackingEvent], now: datetime
-    ) -> int:
-        """Store events not stored yet (same shipment and key: ignored). Returns how many."""
-        insert = pg_insert if self._postgres else sqlite_insert
-        added = 0
-        for start in range(0, len(events), _INSERT_CHUNK):
-            rows = [
-                {
-                    "shipment_id": shipment_id,
-                    "key": event.key,
-                    "time": event.time,
-                    "status": event.status.value,
-                    "sub_status": event.sub_status.value,
-                    "description": event.description,
-                    "location": event.location,
-                    "recorded_at": now,
-                }
-                for event in events[start : start + _INSERT_CHUNK]
-            ]
-            statement = insert(ShipmentEvent).values(rows).on_conflict_do_nothing()
-            result = await self.session.execute(statement)
-            added += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
-        return added
+    async def add_events(self, events: Sequence[tuple[int, TrackingEvent]], now: datetime) -> int:
+        """Store (shipment id, event) pairs not stored yet (same shipment and key: ignored),
+        all in one round trip. Returns how many were new."""
+        if not events:
+            return 0
+        table = ShipmentEvent.__table__
+        statement = (
+            dialect_insert(self.session, table).on_conflict_do_nothing().returning(table.c.id)
+        )
+        rows = [
+            {
+                "shipment_id": shipment_id,
+                "key": event.key,
+                "time": event.time,
+                "status": event.status.value,
+                "sub_status": event.sub_status.value,
+                "description": event.description,
+                "location": event.location,
+                "recorded_at": now,
+            }
+            for shipment_id, event in events
+        ]
+        # One executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues"), in
+        # pages within SQLite's bound-parameter limit.
+        return len((await self.session.execute(statement, rows)).all())
 
     async def events_of(self, shipment_id: int, *, limit: int = 200) -> list[ShipmentEvent]:
         """The shipment's newest `limit` events, oldest first."""
@@ -361,12 +387,15 @@ class TrackingRepository:
             for row in result
         ]
 
-    async def pending_notification(self, dedupe_key: str) -> Notification | None:
-        """An outbox row still waiting to go (quiet hours merge new notices into it)."""
+    async def pending_notifications(self, dedupe_keys: Iterable[str]) -> dict[str, Notification]:
+        """Outbox rows still waiting to go, by key (quiet hours merge new notices into them)."""
+        keys = sorted(set(dedupe_keys))
+        if not keys:
+            return {}
         result = await self.session.execute(
             select(Notification).where(
-                Notification.dedupe_key == dedupe_key,
+                Notification.dedupe_key.in_(keys),
                 Notification.status == NotificationStatus.PENDING,
             )
         )
-        return result.scalar_one_or_none()
+        return {row.dedupe_key: row for row in result.scalars()}

@@ -296,11 +296,13 @@ async def resume_for_chat(chat_id: int, uow: UnitOfWork) -> int:
 
 
 async def erase_buyer(user_id: int, uow: UnitOfWork) -> None:
-    """Forget the user as a buyer: subscriptions, refused attempts, the links' binding.
+    """Forget the user as a buyer: subscriptions, refused attempts, the links' binding, and
+    what they wrote and sent in return cases.
 
-    The seller's orders stay, without the buyer. A link they bound stays used, so it does not
-    open for anyone else afterwards.
+    The seller's orders stay, without the buyer, and so does the structured record of their
+    return cases. A link they bound stays used, so it does not open for anyone else afterwards.
     """
+    await uow.returns.scrub_buyer(user_id)
     await uow.buyers.delete_for_user(user_id)
     await uow.buyers.delete_refusals(user_id)
     await uow.buyers.unbind_links(user_id)

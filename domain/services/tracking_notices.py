@@ -1,6 +1,7 @@
 """Tracking news into the outbox: buyer messages (quiet hours, merging) and seller alerts.
 
-Buyer messages are written in the transaction that recorded the events, with a dedupe key made
+Buyer messages are written in the transaction that recorded the events (an `OutboxBatch` per
+recording, so a batch of shipments writes its rows in one statement), with a dedupe key made
 from the shipment, the buyer and the event's provider key, so a change is queued once however
 many workers or channels report it. In the buyer's quiet hours (their zone: the one they chose,
 else the ship-to country's) a message waits until the hours end; everything that arrives for
@@ -18,6 +19,7 @@ the seller removes them too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,88 +91,178 @@ def _estimate_params(change: EstimateChange) -> dict[str, Any]:
     }
 
 
-async def queue_buyer_message(
-    uow: UnitOfWork,
-    *,
-    shipment: Shipment,
-    order: Order,
-    subscription: BuyerSubscription,
-    seller: SellerContact,
-    notices: Sequence[BuyerNotice],
-    estimate: EstimateChange | None,
-    quiet_hours: QuietHours,
-) -> bool:
-    """Queue (or merge into the waiting message) what the buyer should hear; True if queued."""
-    if not notices and estimate is None:
-        return False
-    if not subscription.wants_updates:
-        return False
-    now = uow.now()
-    zone = buyer_zone(subscription, order)
-    buyer = subscription.buyer_user_id
-    urgent = any(notice.urgent for notice in notices)
-    send_at = now if urgent else quiet_hours.quiet_until(now, zone)
-    base = f"track:{shipment.id}:{buyer}"
-    params: dict[str, Any] = {
-        "order_id": order.id,
-        "order_number": order.number,
-        "store_name": seller.store_name,
-        "time_zone": zone_name(zone),
-        "notices": [notice_params(n) for n in notices],
-        "estimate": None if estimate is None else _estimate_params(estimate),
-    }
-    if send_at > now:
-        return await _hold(
-            uow,
-            f"{base}:held:{send_at.astimezone(UTC).isoformat()}",
-            send_at,
-            buyer,
-            seller,
-            params,
-        )
-    if notices:
-        key = f"{base}:{notices[-1].dedupe_key}"
-    else:
-        assert estimate is not None
-        key = f"{base}:edd:{estimate.previous.latest}>{estimate.current.latest}"
-    return await uow.notifications.add(
-        dedupe_key=key,
-        chat_id=buyer,
-        template=BUYER_TEMPLATE,
-        params=params,
-        now=now,
-        subject_user_id=seller.user_id,
-    )
+@dataclass(slots=True)
+class _Held:
+    """A buyer message waiting for the end of the night, or to be merged into the one waiting."""
+
+    key: str
+    send_at: datetime
+    buyer: int
+    seller_user_id: int
+    params: dict[str, Any]
 
 
-async def _hold(
-    uow: UnitOfWork,
-    key: str,
-    send_at: datetime,
-    buyer: int,
-    seller: SellerContact,
-    params: dict[str, Any],
-) -> bool:
-    """Write the night's waiting message, or merge `params` into the one already waiting."""
-    waiting = await uow.tracking.pending_notification(key)
-    if waiting is None:
-        return await uow.notifications.add(
+class OutboxBatch:
+    """The outbox rows of one recording (a poll batch, a push), written together by `write`.
+
+    A batch of 40 shipments then costs one INSERT and at most one SELECT (the night's waiting
+    messages to merge into) instead of a round trip or two per shipment. What is queued is
+    decided exactly as one shipment at a time would decide it: a dedupe key met twice counts
+    once, a held message met twice is merged.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._rows: list[dict[str, Any]] = []
+        self._kinds: list[str] = []  # "buyer" or "seller", per row
+        self._held: dict[str, _Held] = {}
+        self._merged_here = 0  # held messages merged into one queued earlier in this batch
+
+    def buyer_message(
+        self,
+        *,
+        shipment: Shipment,
+        order: Order,
+        subscription: BuyerSubscription,
+        seller: SellerContact,
+        notices: Sequence[BuyerNotice],
+        estimate: EstimateChange | None,
+        quiet_hours: QuietHours,
+    ) -> None:
+        """What the buyer should hear: at once, or held through their quiet hours."""
+        if not notices and estimate is None:
+            return
+        if not subscription.wants_updates:
+            return
+        now = self.now
+        zone = buyer_zone(subscription, order)
+        buyer = subscription.buyer_user_id
+        urgent = any(notice.urgent for notice in notices)
+        send_at = now if urgent else quiet_hours.quiet_until(now, zone)
+        base = f"track:{shipment.id}:{buyer}"
+        params: dict[str, Any] = {
+            "order_id": order.id,
+            "order_number": order.number,
+            "store_name": seller.store_name,
+            "time_zone": zone_name(zone),
+            "notices": [notice_params(n) for n in notices],
+            "estimate": None if estimate is None else _estimate_params(estimate),
+        }
+        if send_at > now:
+            key = f"{base}:held:{send_at.astimezone(UTC).isoformat()}"
+            waiting = self._held.get(key)
+            if waiting is None:
+                self._held[key] = _Held(key, send_at, buyer, seller.user_id, params)
+            else:
+                waiting.params = _merged(waiting.params, params)
+                self._merged_here += 1
+            return
+        if notices:
+            key = f"{base}:{notices[-1].dedupe_key}"
+        else:
+            assert estimate is not None
+            key = f"{base}:edd:{estimate.previous.latest}>{estimate.current.latest}"
+        self._add(
+            "buyer",
             dedupe_key=key,
             chat_id=buyer,
             template=BUYER_TEMPLATE,
             params=params,
-            now=uow.now(),
             subject_user_id=seller.user_id,
-            not_before=send_at,
         )
-    merged = dict(waiting.params or {})
+
+    def notice_alerts(
+        self,
+        *,
+        seller: SellerContact,
+        order: Order,
+        shipment: Shipment,
+        notices: Iterable[BuyerNotice],
+    ) -> None:
+        """The seller's alerts for the notices that concern them (failures, exceptions, returns)."""
+        for notice in notices:
+            if not notice.alerts_seller:
+                continue
+            self._add(
+                "seller",
+                dedupe_key=f"track-alert:{shipment.id}:{notice.dedupe_key}",
+                chat_id=seller.user_id,
+                template=SELLER_ALERT_TEMPLATE,
+                params=seller_alert_params(
+                    order,
+                    shipment,
+                    notice.kind.value,
+                    sub_status=notice.event.sub_status.value,
+                    time=notice.event.time.isoformat(),
+                    location=notice.event.location,
+                    description=notice.event.description,
+                ),
+            )
+
+    def _add(self, kind: str, **row: Any) -> None:
+        self._rows.append({**row, "now": self.now})
+        self._kinds.append(kind)
+
+    async def write(self, uow: UnitOfWork) -> tuple[int, int]:
+        """Write everything queued; returns (buyer messages, seller alerts) queued or merged."""
+        buyer_messages = self._merged_here
+        rows, kinds = list(self._rows), list(self._kinds)
+        waiting = await uow.tracking.pending_notifications(self._held)
+        for held in self._held.values():
+            pending = waiting.get(held.key)
+            if pending is None:
+                rows.append(
+                    {
+                        "dedupe_key": held.key,
+                        "chat_id": held.buyer,
+                        "template": BUYER_TEMPLATE,
+                        "params": held.params,
+                        "subject_user_id": held.seller_user_id,
+                        "now": self.now,
+                        "not_before": held.send_at,
+                    }
+                )
+                kinds.append("buyer")
+            else:
+                pending.params = _merged(dict(pending.params or {}), held.params)
+                buyer_messages += 1
+        added = await uow.notifications.add_many(rows)
+        seller_alerts = 0
+        counted: set[str] = set()
+        for row, kind in zip(rows, kinds, strict=True):
+            key = row["dedupe_key"]
+            if key not in added or key in counted:
+                continue
+            counted.add(key)
+            if kind == "buyer":
+                buyer_messages += 1
+            else:
+                seller_alerts += 1
+        return buyer_messages, seller_alerts
+
+
+def _merged(waiting: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """A held message's parameters with later notices merged in (`merge_held` decides)."""
+    merged = dict(waiting)
     held = [notice_from_params(item) for item in merged.get("notices", [])]
     held += [notice_from_params(item) for item in params["notices"]]
     merged["notices"] = [notice_params(n) for n in merge_held(held)]
     if params["estimate"] is not None:
         merged["estimate"] = params["estimate"]
-    waiting.params = merged
-    return True
+    return merged
+
+
+def seller_alert_params(
+    order: Order, shipment: Shipment, alert: str, **details: Any
+) -> dict[str, Any]:
+    return {
+        "alert": alert,
+        "order_id": order.id,
+        "order_number": order.number,
+        "tracking_number": shipment.tracking_number,
+        "method": shipment.method,
+        **details,
+    }
 
 
 async def queue_seller_alert(
@@ -188,42 +280,6 @@ async def queue_seller_alert(
         dedupe_key=dedupe_key,
         chat_id=seller.user_id,
         template=SELLER_ALERT_TEMPLATE,
-        params={
-            "alert": alert,
-            "order_id": order.id,
-            "order_number": order.number,
-            "tracking_number": shipment.tracking_number,
-            "method": shipment.method,
-            **details,
-        },
+        params=seller_alert_params(order, shipment, alert, **details),
         now=uow.now(),
     )
-
-
-async def queue_notice_alerts(
-    uow: UnitOfWork,
-    *,
-    seller: SellerContact,
-    order: Order,
-    shipment: Shipment,
-    notices: Iterable[BuyerNotice],
-) -> int:
-    """The seller's alerts for the notices that concern them (failures, exceptions, returns)."""
-    queued = 0
-    for notice in notices:
-        if not notice.alerts_seller:
-            continue
-        if await queue_seller_alert(
-            uow,
-            dedupe_key=f"track-alert:{shipment.id}:{notice.dedupe_key}",
-            seller=seller,
-            order=order,
-            shipment=shipment,
-            alert=notice.kind.value,
-            sub_status=notice.event.sub_status.value,
-            time=notice.event.time.isoformat(),
-            location=notice.event.location,
-            description=notice.event.description,
-        ):
-            queued += 1
-    return queued

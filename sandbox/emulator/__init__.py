@@ -21,7 +21,7 @@ Where things live:
 - ``server``: ``BotApiEmulator``, the HTTP server; ``core``: the parts wired together, the
   answer to one Bot API call, and the API tests use
 - ``methods/``: the Bot API methods by family (updates, sending, editing, callbacks, chat and
-  topics, files, bot info)
+  topics, files, bot info); ``webhook``: delivering updates to a webhook, with retries
 - ``telegram_html``: Telegram HTML, parsed and checked as Telegram does
 - ``chats``, ``files``: the chat state and the file store; ``events``: listeners and waiting
 - ``user_actions``: what users do, as updates for the bot
@@ -48,6 +48,7 @@ from sandbox.emulator.records import (
     SavedChats,
     Topic,
     Violation,
+    WebhookAttempt,
 )
 from sandbox.emulator.server import BotApiEmulator
 from sandbox.emulator.telegram_html import HtmlParseError, parse_telegram_html
@@ -70,5 +71,6 @@ __all__ = [
     "SavedChats",
     "Topic",
     "Violation",
+    "WebhookAttempt",
     "parse_telegram_html",
 ]

@@ -11,7 +11,7 @@ a restart. ``BotApiEmulator`` (``sandbox.emulator.server``) serves it over HTTP.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sandbox.emulator.chats import BotProfile, ChatStore
@@ -39,9 +39,11 @@ from sandbox.emulator.records import (
     SavedChats,
     Topic,
     Violation,
+    WebhookAttempt,
 )
 from sandbox.emulator.request_log import RequestLog
 from sandbox.emulator.user_actions import UserActions
+from sandbox.emulator.webhook import DEFAULT_GIVE_UP_AFTER, DEFAULT_RETRY_DELAYS
 from sandbox.spec import BotApiSpec, load_spec
 from sandbox.users import EmulatedUser
 
@@ -64,7 +66,15 @@ class EmulatorCore:
         bot_first_name: str = "Sellerbot Test",
         bot_username: str = "sellerbot_test_bot",
         spec: BotApiSpec | None = None,
+        local_webhooks: bool = False,
+        webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        webhook_give_up_after: float = DEFAULT_GIVE_UP_AFTER,
+        webhook_timeout: float = 60.0,
     ) -> None:
+        """``local_webhooks`` accepts http:// webhooks on any port, as a local Bot API server
+        does (tests serve the bot's webhook on loopback without TLS); the ``webhook_*`` options
+        set the retry schedule, when an undeliverable update is dropped, and how long one
+        delivery may take (``sandbox.emulator.webhook``)."""
         self.tokens: set[str] = {tokens} if isinstance(tokens, str) else set(tokens)
         first_token = tokens if isinstance(tokens, str) else sorted(self.tokens)[0]
         self.spec = spec or load_spec()
@@ -87,7 +97,13 @@ class EmulatorCore:
             global_per_second=global_per_second,
         )
         self._faults = FaultInjector()
-        self._updates = UpdateQueue(self._events)
+        self._updates = UpdateQueue(
+            self._events,
+            local_webhooks=local_webhooks,
+            webhook_retry_delays=webhook_retry_delays,
+            webhook_give_up_after=webhook_give_up_after,
+            webhook_timeout=webhook_timeout,
+        )
         self._callbacks = CallbackQueries(self._events)
         self.callback_answers: list[CallbackAnswer] = self._callbacks.answers
         # Every update users produced, in order (delivered or not), for tests to refer to.
@@ -303,6 +319,16 @@ class EmulatorCore:
     @property
     def webhook_url(self) -> str | None:
         return self._updates.webhook_url
+
+    @property
+    def webhook_attempts(self) -> list[WebhookAttempt]:
+        """Every POST of an update to the webhook, in the order they finished."""
+        return list(self._updates.webhook.attempts)
+
+    @property
+    def webhook_peak_connections(self) -> int:
+        """The most webhook requests that were in flight at once."""
+        return self._updates.webhook.peak_connections
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ __all__ = [
     "SavedChats",
     "Topic",
     "Violation",
+    "WebhookAttempt",
 ]
 
 
@@ -216,6 +217,21 @@ class RequestRecord:
     description: str | None = None
     unimplemented: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAttempt:
+    """One POST of an update to the bot's webhook: its status, or why it failed (None: 2xx)."""
+
+    update_id: int
+    attempt: int
+    status: int | None
+    error: str | None
+    at: float  # unix time
+
+    @property
+    def delivered(self) -> bool:
+        return self.error is None
 
 
 @dataclass(slots=True)

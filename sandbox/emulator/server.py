@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -25,6 +25,7 @@ from sandbox.emulator.core import DEFAULT_TOKEN, EmulatorCore
 from sandbox.emulator.params import read_params
 from sandbox.emulator.records import BotApiError
 from sandbox.emulator.side_api import SideApi
+from sandbox.emulator.webhook import DEFAULT_GIVE_UP_AFTER, DEFAULT_RETRY_DELAYS
 from sandbox.http_safety import SIDE_API_SECRET_HEADER, EmulatorGuard, allowed_hosts, new_secret
 from sandbox.spec import BotApiSpec
 
@@ -48,6 +49,10 @@ class BotApiEmulator(EmulatorCore):
         bot_first_name: str = "Sellerbot Test",
         bot_username: str = "sellerbot_test_bot",
         spec: BotApiSpec | None = None,
+        local_webhooks: bool = False,
+        webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        webhook_give_up_after: float = DEFAULT_GIVE_UP_AFTER,
+        webhook_timeout: float = 60.0,
     ) -> None:
         super().__init__(
             tokens=tokens,
@@ -58,6 +63,10 @@ class BotApiEmulator(EmulatorCore):
             bot_first_name=bot_first_name,
             bot_username=bot_username,
             spec=spec,
+            local_webhooks=local_webhooks,
+            webhook_retry_delays=webhook_retry_delays,
+            webhook_give_up_after=webhook_give_up_after,
+            webhook_timeout=webhook_timeout,
         )
         self.host = host
         self.port = port
@@ -104,6 +113,7 @@ class BotApiEmulator(EmulatorCore):
         """Wake pending long polls and event streams, then shut the server down."""
         self._events.close()
         self._updates.wake()
+        await self._updates.webhook.close()
         self._side_api.close()
         if self._runner is not None:
             await self._runner.cleanup()

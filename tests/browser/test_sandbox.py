@@ -31,6 +31,7 @@ from sandbox.demo import (
     FAILING_TRACKING_NUMBER,
     FLOWS,
     ORDER_NUMBER,
+    PARCEL_DELIVERED,
     SAMPLE_FILES,
     SECOND_ORDER_NUMBER,
     TRACKING_NUMBER,
@@ -460,6 +461,15 @@ def test_demo_steps_are_checked_when_written() -> None:
         DemoStep("seller", DemoAction.WAIT, "")
     with pytest.raises(ValueError, match="capture"):
         DemoStep("seller", DemoAction.SEND, "/start", expect="Who", capture=r"(\w+)")
+    # Fast-forward jumps until a message comes: it must say which, and move time forward.
+    with pytest.raises(ValueError, match="FAST_FORWARD"):
+        DemoStep("buyer", DemoAction.FAST_FORWARD, "86400")
+    for seconds in ("0", "-5", "a day"):
+        with pytest.raises(ValueError, match="positive"):
+            DemoStep("buyer", DemoAction.FAST_FORWARD, seconds, expect="delivered")
+    step = PARCEL_DELIVERED.steps[2]
+    assert step.action is DemoAction.FAST_FORWARD
+    assert (step.argument, step.repeat) == ("604800", 10)
 
 
 async def test_event_stream_starts_with_a_snapshot_then_sends_changes(

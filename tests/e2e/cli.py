@@ -20,6 +20,7 @@ _OWN_VARIABLES = (
     "OPERATOR_IDS",
     "TRACKING_",
     "SANDBOX_",
+    "WEBHOOK_",
 )
 
 

@@ -22,6 +22,7 @@ from domain.locales import SUPPORTED_LOCALES
 from domain.model import OrderStatus, WarehouseStatus
 from domain.model.orders import ORDER_NUMBER_MAX
 from domain.order_import import REQUIRED_COLUMNS
+from domain.returns.rules import CaseStatus
 from domain.tracking_numbers import MAX_LENGTH as TRACKING_MAX
 from domain.typed_text import HIDDEN_CHARACTERS_KEY
 from handlers import get_routers
@@ -99,7 +100,9 @@ def _candidates(renderer: Renderer, locale: str, name: str, sample: Any) -> list
         "method": ["express", "sea", "land"],
         "current": [s.value for s in WarehouseStatus] + [s.value for s in OrderStatus],
         "wanted": [s.value for s in WarehouseStatus] + [s.value for s in OrderStatus],
-        "status": [s.value for s in WarehouseStatus] + [s.value for s in OrderStatus],
+        "status": [s.value for s in WarehouseStatus]
+        + [s.value for s in OrderStatus]
+        + [s.value for s in CaseStatus],
         "cost": ["12,345.67 USD"],
         "path": ["rates.zones.europe_and_mediterranean.sea_freight.per_wm"],
         "reason": ["must be a number greater than zero"],

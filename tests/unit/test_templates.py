@@ -34,6 +34,7 @@ def _source_messages() -> dict[str, str | None]:
     method_map = [
         ("templates/labels.py", "python"),
         ("templates/labels_orders.py", "python"),
+        ("templates/labels_returns.py", "python"),
         ("templates/labels_shipping.py", "python"),
         ("templates/labels_tracking.py", "python"),
         ("templates/messages/**.html", "jinja2"),

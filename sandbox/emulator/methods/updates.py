@@ -5,19 +5,27 @@ hands them to getUpdates the way Telegram does: a long poll that returns as soon
 arrives; an ``offset`` confirms everything below it; ``allowed_updates`` persists until a later
 call changes it; a newer getUpdates ends an older one with 409 (two bot instances), and so does
 an active webhook. The webhook methods are here because they compete with getUpdates for the
-same queue; the emulator never calls a webhook.
+same queue: while a webhook is set, ``WebhookDelivery`` (``sandbox.emulator.webhook``) POSTs the
+queue to it and getUpdates is refused, as Telegram does.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sandbox.emulator.events import EventHub
 from sandbox.emulator.methods import MethodHandler
 from sandbox.emulator.params import Params, bool_param, int_param, json_param
 from sandbox.emulator.records import BotApiError
+from sandbox.emulator.webhook import (
+    DEFAULT_GIVE_UP_AFTER,
+    DEFAULT_RETRY_DELAYS,
+    WebhookDelivery,
+    check_webhook,
+)
 
 __all__ = ["UpdateQueue"]
 
@@ -26,17 +34,36 @@ OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction
 
 
 class UpdateQueue:
-    def __init__(self, events: EventHub) -> None:
+    def __init__(
+        self,
+        events: EventHub,
+        *,
+        local_webhooks: bool = False,
+        webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        webhook_give_up_after: float = DEFAULT_GIVE_UP_AFTER,
+        webhook_timeout: float = 60.0,
+    ) -> None:
         # Every update users produced, in order (delivered or not), for tests to refer to.
         self.log: list[dict[str, Any]] = []
         self.next_update_id = 1
-        self.webhook_url: str | None = None
         self.waiting_polls = 0  # getUpdates calls blocked in a long poll right now
         self._events = events
         self._pending: list[dict[str, Any]] = []
         self._allowed: frozenset[str] | None = None
         self._poll_generation = 0
         self._arrived = asyncio.Event()
+        self._local_webhooks = local_webhooks
+        self.webhook = WebhookDelivery(
+            self,
+            retry_delays=webhook_retry_delays,
+            give_up_after=webhook_give_up_after,
+            request_timeout=webhook_timeout,
+            notify=events.notify,
+        )
+
+    @property
+    def webhook_url(self) -> str | None:
+        return self.webhook.config.url if self.webhook.config else None
 
     def methods(self) -> dict[str, MethodHandler]:
         return {
@@ -64,6 +91,17 @@ class UpdateQueue:
         self._pending.sort(key=lambda queued: int(queued["update_id"]))
         self.wake()
         self._events.notify()
+
+    def deliverable(self) -> list[dict[str, Any]]:
+        """Queued updates of the allowed types, oldest first (for the webhook)."""
+        return self._ready(len(self._pending))
+
+    def confirm_one(self, update_id: int) -> None:
+        self._pending = [u for u in self._pending if u["update_id"] != update_id]
+        self._events.notify()
+
+    def arrival(self) -> asyncio.Event:
+        return self._arrived
 
     def continue_after(self, update_id: int) -> None:
         self.next_update_id = max(self.next_update_id, update_id + 1)
@@ -111,6 +149,10 @@ class UpdateQueue:
                 pass
             finally:
                 self.waiting_polls -= 1
+            if self.webhook_url:
+                raise BotApiError(
+                    409, "Conflict: terminated by setWebhook request; the webhook is active"
+                )
             if generation != self._poll_generation:
                 raise BotApiError(
                     409,
@@ -141,27 +183,45 @@ class UpdateQueue:
 
     async def set_webhook(self, params: Params) -> bool:
         url = str(params["url"])
-        if url and not url.startswith("https://"):
-            raise BotApiError(
-                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
-            )
-        self.webhook_url = url or None
+        if not url:
+            return await self.delete_webhook(params)
+        secret = params.get("secret_token")
+        config = check_webhook(
+            url,
+            None if secret is None else str(secret),
+            int_param(params, "max_connections"),
+            local=self._local_webhooks,
+        )
+        ip_address = params.get("ip_address")
+        config = replace(
+            config,
+            has_custom_certificate=params.get("certificate") is not None,
+            ip_address=None if ip_address is None else str(ip_address),
+        )
+        allowed = json_param(params, "allowed_updates")
+        if isinstance(allowed, list):
+            # One setting shared with getUpdates; absent means "keep the previous one".
+            self._allowed = frozenset(allowed) if allowed else None
         if bool_param(params, "drop_pending_updates"):
             self._pending.clear()
+        self.webhook.set(config)
+        # A long poll still waiting ends with 409, as the webhook now owns the queue.
         self.wake()
         return True
 
     async def delete_webhook(self, params: Params) -> bool:
-        self.webhook_url = None
+        self.webhook.clear()
         if bool_param(params, "drop_pending_updates"):
             self._pending.clear()
         return True
 
     async def get_webhook_info(self, params: Params) -> dict[str, Any]:
+        config = self.webhook.config
         info: dict[str, Any] = {
-            "url": self.webhook_url or "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._pending),
+            "url": config.url if config else "",
+            "has_custom_certificate": bool(config and config.has_custom_certificate),
+            "pending_update_count": len(self.deliverable()),
+            **self.webhook.info(),
         }
         if self._allowed is not None:
             info["allowed_updates"] = sorted(self._allowed)

@@ -1,0 +1,293 @@
+"""Return cases, their messages, the sellers' return policies, and the deadline firings the
+scheduler claims. It never commits.
+
+Every query that lists cases is scoped by the caller's seller or buyer id; the services check
+the single case a caller names against them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import (
+    ReturnCase,
+    ReturnCaseLine,
+    ReturnDeadline,
+    ReturnEvidence,
+    ReturnMessage,
+    ReturnMessageCopy,
+    SellerReturnPolicy,
+)
+from domain.repositories.statements import insert_ignoring_conflicts
+from domain.returns.deadlines import DeadlineKind, Firing
+from domain.returns.rules import CaseStatus, Side
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFiring:
+    """A deadline firing that should exist for a case (see `services.return_deadlines`)."""
+
+    key: str
+    kind: DeadlineKind
+    firing: Firing
+    side: Side
+    offer_id: int | None
+    due_at: datetime
+    fire_at: datetime
+
+
+class ReturnRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    # ----- cases -----
+
+    def add(self, case: ReturnCase) -> None:
+        self.session.add(case)
+
+    async def flush(self) -> None:
+        """Give new rows their ids (a new offer's id names its deadline)."""
+        await self.session.flush()
+
+    async def get(self, case_id: int) -> ReturnCase | None:
+        return await self.session.get(ReturnCase, case_id)
+
+    async def lock(self, case_id: int) -> ReturnCase | None:
+        """The case, locked until the transaction ends (two answers to one offer serialise)."""
+        query = select(ReturnCase).where(ReturnCase.id == case_id)
+        if self._postgres:
+            query = query.with_for_update(of=ReturnCase)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def lines_in_open_cases(self, order_line_ids: Iterable[int]) -> set[int]:
+        ids = sorted(set(order_line_ids))
+        if not ids:
+            return set()
+        result = await self.session.execute(
+            select(ReturnCaseLine.order_line_id).where(
+                ReturnCaseLine.order_line_id.in_(ids), ReturnCaseLine.active.is_(True)
+            )
+        )
+        return set(result.scalars())
+
+    async def settled_quantities(self, order_id: int) -> dict[int, int]:
+        """How many of each order line resolved cases already settled."""
+        result = await self.session.execute(
+            select(ReturnCaseLine.order_line_id, func.sum(ReturnCaseLine.quantity))
+            .join(ReturnCase, ReturnCase.id == ReturnCaseLine.case_id)
+            .where(ReturnCase.order_id == order_id, ReturnCase.status == CaseStatus.RESOLVED)
+            .group_by(ReturnCaseLine.order_line_id)
+        )
+        return {line_id: int(quantity) for line_id, quantity in result.tuples()}
+
+    async def for_order(self, order_id: int) -> list[ReturnCase]:
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(ReturnCase.order_id == order_id)
+            .order_by(ReturnCase.opened_at.desc(), ReturnCase.id.desc())
+        )
+        return list(result.scalars())
+
+    async def page_for_seller(
+        self,
+        seller_id: int,
+        statuses: Sequence[CaseStatus] | None,
+        *,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[ReturnCase], int]:
+        """The seller's cases in `statuses` (None: all), most recently moved first, and the total."""
+        condition = ReturnCase.seller_id == seller_id
+        if statuses is not None:
+            condition = condition & ReturnCase.status.in_(list(statuses))
+        total = int(
+            await self.session.scalar(select(func.count()).select_from(ReturnCase).where(condition))
+            or 0
+        )
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(condition)
+            .order_by(ReturnCase.updated_at.desc(), ReturnCase.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(result.scalars()), total
+
+    async def for_buyer(self, user_id: int, *, limit: int) -> list[ReturnCase]:
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(ReturnCase.buyer_user_id == user_id)
+            .order_by(ReturnCase.updated_at.desc(), ReturnCase.id.desc())
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def escalated(self, *, limit: int, offset: int = 0) -> list[ReturnCase]:
+        """Cases taken to a platform dispute, oldest first (for operators)."""
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(ReturnCase.status == CaseStatus.ESCALATED)
+            .order_by(ReturnCase.escalated_at, ReturnCase.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(result.scalars())
+
+    # ----- messages -----
+
+    def add_message(self, message: ReturnMessage) -> None:
+        self.session.add(message)
+
+    async def messages_of(self, case_id: int) -> list[ReturnMessage]:
+        result = await self.session.execute(
+            select(ReturnMessage)
+            .where(ReturnMessage.case_id == case_id)
+            .order_by(ReturnMessage.created_at, ReturnMessage.id)
+        )
+        return list(result.scalars())
+
+    async def message_by_copy(self, chat_id: int, telegram_message_id: int) -> ReturnMessage | None:
+        """The case message an original or relayed Telegram message belongs to."""
+        result = await self.session.execute(
+            select(ReturnMessage)
+            .join(ReturnMessageCopy, ReturnMessageCopy.message_id == ReturnMessage.id)
+            .where(
+                ReturnMessageCopy.chat_id == chat_id,
+                ReturnMessageCopy.telegram_message_id == telegram_message_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    # ----- erasure -----
+
+    async def scrub_buyer(self, user_id: int) -> int:
+        """Forget what a buyer wrote and sent in their cases, and where they were reached.
+
+        The structured record stays with the seller (items, reason, offers, amounts, statuses,
+        the timeline): it is the store's account of a sale, like the order itself. What the
+        buyer wrote (the comment, their messages' text and files), their photos, and their
+        chat's message and topic ids go. Returns how many cases were theirs.
+        """
+        case_ids = list(
+            (
+                await self.session.execute(
+                    select(ReturnCase.id).where(ReturnCase.buyer_user_id == user_id)
+                )
+            ).scalars()
+        )
+        await self.session.execute(
+            delete(ReturnMessageCopy).where(ReturnMessageCopy.chat_id == user_id)
+        )
+        if not case_ids:
+            return 0
+        await self.session.execute(
+            delete(ReturnEvidence).where(
+                ReturnEvidence.case_id.in_(case_ids), ReturnEvidence.side == Side.BUYER
+            )
+        )
+        await self.session.execute(
+            update(ReturnMessage)
+            .where(ReturnMessage.case_id.in_(case_ids), ReturnMessage.side == Side.BUYER)
+            .values(text=None, telegram_file_id=None)
+        )
+        await self.session.execute(
+            update(ReturnCase)
+            .where(ReturnCase.id.in_(case_ids))
+            .values(buyer_user_id=None, comment=None, buyer_thread_id=None)
+        )
+        return len(case_ids)
+
+    # ----- policies -----
+
+    async def policy_of(self, seller_id: int) -> SellerReturnPolicy | None:
+        result = await self.session.execute(
+            select(SellerReturnPolicy).where(SellerReturnPolicy.seller_id == seller_id)
+        )
+        return result.scalar_one_or_none()
+
+    def add_policy(self, policy: SellerReturnPolicy) -> None:
+        self.session.add(policy)
+
+    # ----- deadline firings -----
+
+    async def plan_firings(self, case_id: int, planned: Sequence[PlannedFiring]) -> None:
+        """Store firings not stored yet (a case, key and firing exist once)."""
+        for firing in planned:
+            await self.session.execute(
+                insert_ignoring_conflicts(
+                    self.session,
+                    ReturnDeadline,
+                    {
+                        "case_id": case_id,
+                        "key": firing.key,
+                        "kind": firing.kind.value,
+                        "firing": firing.firing.value,
+                        "side": firing.side.value,
+                        "offer_id": firing.offer_id,
+                        "due_at": firing.due_at,
+                        "fire_at": firing.fire_at,
+                    },
+                )
+            )
+
+    async def cancel_firings(self, case_id: int, keep_keys: Iterable[str], now: datetime) -> int:
+        """Cancel the case's pending firings of deadlines no longer running."""
+        condition = (
+            (ReturnDeadline.case_id == case_id)
+            & ReturnDeadline.fired_at.is_(None)
+            & ReturnDeadline.cancelled_at.is_(None)
+        )
+        keep = sorted(set(keep_keys))
+        if keep:
+            condition = condition & ReturnDeadline.key.not_in(keep)
+        result = await self.session.execute(
+            update(ReturnDeadline).where(condition).values(cancelled_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def firings_of(self, case_id: int) -> list[ReturnDeadline]:
+        result = await self.session.execute(
+            select(ReturnDeadline)
+            .where(ReturnDeadline.case_id == case_id)
+            .order_by(ReturnDeadline.fire_at, ReturnDeadline.id)
+        )
+        return list(result.scalars())
+
+    async def claim_due_firings(self, now: datetime, lease: timedelta, limit: int) -> list[int]:
+        """Lease up to `limit` firings due now that no other worker holds; their ids."""
+        due = (
+            select(ReturnDeadline.id)
+            .where(
+                ReturnDeadline.fired_at.is_(None),
+                ReturnDeadline.cancelled_at.is_(None),
+                ReturnDeadline.fire_at <= now,
+                or_(ReturnDeadline.lease_until.is_(None), ReturnDeadline.lease_until < now),
+            )
+            .order_by(ReturnDeadline.fire_at, ReturnDeadline.id)
+            .limit(limit)
+        )
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True)
+        ids = list((await self.session.execute(due)).scalars())
+        if ids:
+            await self.session.execute(
+                update(ReturnDeadline)
+                .where(ReturnDeadline.id.in_(ids))
+                .values(lease_until=now + lease)
+            )
+        return ids
+
+    async def lock_firing(self, firing_id: int) -> ReturnDeadline | None:
+        query = select(ReturnDeadline).where(ReturnDeadline.id == firing_id)
+        if self._postgres:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()

@@ -1,0 +1,178 @@
+"""Contact details taken out of what one side of a return case writes to the other.
+
+The negotiation stays on the record only while it stays in the bot: phone numbers, e-mail
+addresses, messenger handles and links, and payment links or account numbers are replaced by
+`MASK`, and the caller is told which kinds it found so the relayed copy carries a note.
+
+Phone numbers are found by `phonenumbers` (valid numbers only), in international form and in
+the national forms of the regions given (the buyer's and the seller's countries). Anything the
+case itself names — its order number, tracking numbers — is passed as `keep` and never masked,
+so a nine-digit order number does not read as a Spanish mobile.
+
+What is deliberately not masked: prices, dates, times, quantities, order and tracking numbers,
+ordinary words after an "@" shorter than a Telegram username. Missing a cleverly spelled-out
+number is accepted; masking a price is not (a masked price breaks the negotiation itself).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import phonenumbers
+
+MASK = "[•••]"
+
+
+class ContactKind(enum.StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    MESSENGER = "messenger"
+    PAYMENT = "payment"
+
+
+@dataclass(frozen=True, slots=True)
+class MaskedText:
+    text: str
+    found: tuple[ContactKind, ...]  # each kind once, in the order of ContactKind
+
+    @property
+    def masked(self) -> bool:
+        return bool(self.found)
+
+
+_AT = r"(?:@|＠|\s*[\(\[\{]\s*at\s*[\)\]\}]\s*|\s+at\s+)"
+_DOT = r"(?:\.|\s*[\(\[\{]\s*dot\s*[\)\]\}]\s*|\s+dot\s+)"
+_EMAIL = re.compile(
+    rf"[A-Za-z0-9][A-Za-z0-9._%+-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}[A-Za-z]{{2,24}}\b",
+    re.IGNORECASE,
+)
+# Plain "name at host dot com" needs a known mail host, or every "meet at noon dot" would do.
+_SPELLED_EMAIL_HOSTS = re.compile(
+    r"gmail|yahoo|hotmail|outlook|icloud|mail|yandex|qq|163|126|proton|gmx|orange|live|aol",
+    re.IGNORECASE,
+)
+
+_PAYMENT_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?"
+    r"(?:paypal\.me|paypal\.com/(?:paypalme|pools|donate|invoice|pay)|revolut\.me|"
+    r"wise\.com/pay|buy\.stripe\.com|checkout\.stripe\.com|venmo\.com|cash\.app|"
+    r"qr\.alipay\.com|render\.alipay\.com|pay\.weixin\.qq\.com|monzo\.me|"
+    r"payoneer\.com/[^\s]*|ko-fi\.com|buymeacoffee\.com|boosty\.to|qiwi\.com/n|yoomoney\.ru/to)"
+    r"(?:/[^\s<>\"']*)?"
+    r"|(?:wxp|alipays?|weixin)://[^\s<>\"']+",
+    re.IGNORECASE,
+)
+# Cash App's "$cashtag": a dollar sign followed by letters (a price has digits after it).
+_CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_]{2,19}\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+
+_MESSENGER_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?"
+    r"(?:t\.me|telegram\.me|telegram\.dog|wa\.me|api\.whatsapp\.com|chat\.whatsapp\.com|"
+    r"m\.me|messenger\.com|instagram\.com|vk\.com|vk\.me|line\.me|u\.wechat\.com|"
+    r"weixin\.qq\.com|signal\.me|viber\.com|invite\.viber\.com|facebook\.com|fb\.com|"
+    r"wechat\.com|kakao\.com|open\.kakao\.com|skype\.com|join\.skype\.com|tiktok\.com)"
+    r"(?:/[^\s<>\"']*)?"
+    r"|(?:tg|viber|whatsapp|skype|weixin)://[^\s<>\"']+",
+    re.IGNORECASE,
+)
+# A Telegram-style @username: 5 to 32 characters, starting with a letter.
+_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{4,31}\b")
+# "WeChat: kate_88", "微信 kate88", "WhatsApp - +34...", "line id: kate". Distinctive names take
+# a handle after a colon or a handle-looking word (digits or _); short, ambiguous ones ("line",
+# "tg", "qq", "wx") only with a colon or "id", so "line 2 of the order" stays as it is.
+_DISTINCT_APPS = r"wechat|weixin|微信|whatsapp|viber|skype|telegram|телеграм|вайбер|kakaotalk|instagram|инстаграм"
+_SHORT_APPS = r"line|tg|qq|wx|vx|ig|fb|signal|kakao"
+_SEPARATOR = r"\s*(?:id|ID|Id|号)?\s*[:：=]\s*"
+_HANDLE_WORD = r"[A-Za-z0-9_][A-Za-z0-9_.\-]{2,39}"
+_APP_ID = re.compile(
+    rf"\b(?:{_DISTINCT_APPS}|{_SHORT_APPS})\b{_SEPARATOR}(?:is\s+)?{_HANDLE_WORD}"
+    rf"|(?:{_DISTINCT_APPS})\s*(?:id\s*)?(?:is\s+)?(?=[A-Za-z0-9_.\-]*[0-9_])[A-Za-z0-9_][A-Za-z0-9_.\-]{{2,39}}"
+    rf"|(?:微信|微信号|vx|VX|wx|WX)\s*[:：]?\s*{_HANDLE_WORD}",
+    re.IGNORECASE,
+)
+
+
+def _iban_valid(candidate: str) -> bool:
+    compact = candidate.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(digits) % 97 == 1
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in pattern.finditer(text)]
+
+
+def _email_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _EMAIL.finditer(text):
+        found = match.group(0)
+        if "@" not in found and "＠" not in found and not _SPELLED_EMAIL_HOSTS.search(found):
+            continue
+        spans.append(match.span())
+    return spans
+
+
+def _phone_spans(text: str, regions: Iterable[str | None]) -> list[tuple[int, int]]:
+    spans: set[tuple[int, int]] = set()
+    for region in dict.fromkeys([None, *regions]):  # international forms, then each region's
+        for match in phonenumbers.PhoneNumberMatcher(
+            text, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            spans.add((match.start, match.end))
+    return sorted(spans)
+
+
+def _kept_spans(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for value in keep:
+        if value and len(value) >= 3:
+            spans.extend(m.span() for m in re.finditer(re.escape(value), text, re.IGNORECASE))
+    return spans
+
+
+def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def mask_contacts(
+    text: str, *, regions: Iterable[str | None] = (), keep: Iterable[str] = ()
+) -> MaskedText:
+    """`text` with contact details replaced by `MASK`, and the kinds found."""
+    kept = _kept_spans(text, keep)
+    found: list[tuple[int, int, ContactKind]] = []
+    # Links first: a payment or messenger link may hold digits a phone matcher would also see.
+    candidates: list[tuple[list[tuple[int, int]], ContactKind]] = [
+        (_spans(_PAYMENT_LINK, text), ContactKind.PAYMENT),
+        (_spans(_CASHTAG, text), ContactKind.PAYMENT),
+        ([s for s in _spans(_IBAN, text) if _iban_valid(text[s[0] : s[1]])], ContactKind.PAYMENT),
+        (_spans(_MESSENGER_LINK, text), ContactKind.MESSENGER),
+        (_email_spans(text), ContactKind.EMAIL),
+        (_spans(_APP_ID, text), ContactKind.MESSENGER),
+        (_spans(_HANDLE, text), ContactKind.MESSENGER),
+        (_phone_spans(text, regions), ContactKind.PHONE),
+    ]
+    taken: list[tuple[int, int]] = []
+    for spans, kind in candidates:
+        for span in spans:
+            if _overlaps(span, taken) or _overlaps(span, kept):
+                continue
+            taken.append(span)
+            found.append((span[0], span[1], kind))
+    if not found:
+        return MaskedText(text, ())
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, _kind in sorted(found):
+        pieces.append(text[cursor:start])
+        pieces.append(MASK)
+        cursor = end
+    pieces.append(text[cursor:])
+    kinds = {kind for _s, _e, kind in found}
+    return MaskedText("".join(pieces), tuple(kind for kind in ContactKind if kind in kinds))

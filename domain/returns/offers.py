@@ -1,0 +1,98 @@
+"""The terms of a resolution one side proposes, and the rules they must meet.
+
+Amounts are in the order's currency and never above what was paid for the items of the case:
+
+- full refund: exactly what was paid (filled in when not given);
+- partial refund, keep with partial refund: more than nothing, less than what was paid;
+- return and refund: more than nothing, at most what was paid (filled in when not given);
+- exchange: no amount.
+
+Goods travel back only for return and refund and for exchange: those terms say who pays the
+postage (the policy's payer for the reason when not given), the seller's warehouse the goods go
+to (a seller's offer must name it; a buyer's may leave it to the seller, who names it when
+accepting) and how many days the buyer has to ship them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from domain.errors import InvalidInput
+from domain.money import minor_unit_exponent, to_decimal
+from domain.returns.rules import (
+    ACT_WITHIN_DAYS_MAX,
+    ACT_WITHIN_DAYS_MIN,
+    PostagePayer,
+    Resolution,
+    Side,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferTerms:
+    resolution: Resolution
+    amount: Decimal | None = None
+    postage_payer: PostagePayer | None = None
+    warehouse_id: int | None = None
+    act_within_days: int | None = None
+
+
+def clean_amount(raw: object, currency: str) -> Decimal:
+    """A positive amount with no more decimals than the currency has (no silent rounding)."""
+    amount = to_decimal(raw, key="returns.amount_invalid")
+    quantum = minor_unit_exponent(currency)
+    if amount <= 0 or amount != amount.quantize(quantum):
+        raise InvalidInput("returns.amount_invalid", currency=currency)
+    return amount.quantize(quantum)
+
+
+def checked_terms(
+    terms: OfferTerms,
+    *,
+    side: Side,
+    paid: Decimal,
+    currency: str,
+    default_payer: PostagePayer,
+    default_days: int,
+) -> OfferTerms:
+    """`terms` completed and checked against what was paid, or InvalidInput."""
+    resolution = Resolution(terms.resolution)
+    amount = _checked_amount(resolution, terms.amount, paid, currency)
+    if not resolution.needs_return:
+        if terms.warehouse_id is not None or terms.act_within_days is not None:
+            raise InvalidInput("returns.no_return_in_this_resolution")
+        return replace(terms, resolution=resolution, amount=amount, postage_payer=None)
+    if side is Side.SELLER and terms.warehouse_id is None:
+        raise InvalidInput("returns.warehouse_required")
+    days = terms.act_within_days if terms.act_within_days is not None else default_days
+    if not ACT_WITHIN_DAYS_MIN <= days <= ACT_WITHIN_DAYS_MAX:
+        raise InvalidInput("returns.days_invalid", min=ACT_WITHIN_DAYS_MIN, max=ACT_WITHIN_DAYS_MAX)
+    return OfferTerms(
+        resolution=resolution,
+        amount=amount,
+        postage_payer=PostagePayer(terms.postage_payer or default_payer),
+        warehouse_id=terms.warehouse_id,
+        act_within_days=days,
+    )
+
+
+def _checked_amount(
+    resolution: Resolution, raw: Decimal | None, paid: Decimal, currency: str
+) -> Decimal | None:
+    if resolution is Resolution.EXCHANGE:
+        if raw is not None:
+            raise InvalidInput("returns.no_amount_for_exchange")
+        return None
+    if raw is None:
+        if resolution.is_partial:
+            raise InvalidInput("returns.amount_required", currency=currency)
+        return paid
+    amount = clean_amount(raw, currency)
+    if amount > paid:
+        raise InvalidInput("returns.amount_above_paid", paid=str(paid), currency=currency)
+    if resolution is Resolution.REFUND_FULL and amount != paid:
+        raise InvalidInput("returns.full_refund_is_all", paid=str(paid), currency=currency)
+    if resolution.is_partial and amount == paid:
+        raise InvalidInput("returns.partial_below_paid", paid=str(paid), currency=currency)
+    return amount

@@ -1,0 +1,120 @@
+"""What the seller sees of their return cases: the /returns lists and a case card with its
+timeline. Read-only; every case id is checked against the caller (`returns.case_for`)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from domain.model import ReturnCase, ReturnOffer
+from domain.returns.rules import FINAL_STATUSES, OPEN_STATUSES, Action, CaseStatus, Side
+from domain.services import returns, warehouses
+from domain.unit_of_work import UnitOfWork
+
+PAGE_SIZE = 8
+# The most open cases one list looks through to sort them by whose move it is.
+OPEN_SCAN_LIMIT = 1000
+
+
+class CaseFilter(enum.StrEnum):
+    """The seller's /returns lists."""
+
+    OPEN = "open"
+    WAITING_FOR_ME = "mine"
+    WAITING_FOR_BUYER = "buyer"
+    CLOSED = "closed"
+
+
+# What moves a case on (talking, adding photos, giving up or escalating do not).
+_MOVES = frozenset(set(Action) - {Action.POST_MESSAGE, Action.ESCALATE, Action.ADD_EVIDENCE,
+                                  Action.WITHDRAW, Action.DECLINE_CASE})  # fmt: skip
+
+
+def waiting_on(case: ReturnCase) -> Side | None:
+    """The side whose move it is, or None (the case is over)."""
+    if not case.is_open:
+        return None
+    if case.allowed_actions(Side.SELLER) & _MOVES:
+        return Side.SELLER
+    return Side.BUYER
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    case_id: int
+    order_number: str
+    status: CaseStatus
+    product: str
+    waiting_on: Side | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    at: datetime
+    side: Side | None
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCard:
+    case: ReturnCase
+    order_number: str
+    items: tuple[tuple[str, int], ...]
+    open_offer: ReturnOffer | None
+    waiting_on: Side | None
+    timeline: tuple[TimelineStep, ...]
+
+    @property
+    def paid(self) -> Decimal:
+        return self.case.paid
+
+
+async def _summaries(cases: list[ReturnCase], uow: UnitOfWork) -> list[CaseSummary]:
+    orders = await uow.tracking.orders_of(case.order_id for case in cases)
+    return [
+        CaseSummary(
+            case.id,
+            orders[case.order_id].number if case.order_id in orders else "",
+            case.status,
+            case.lines[0].product_name if case.lines else "",
+            waiting_on(case),
+        )
+        for case in cases
+    ]
+
+
+async def cases_for_seller(
+    user_id: int, which: CaseFilter, uow: UnitOfWork, *, page: int = 0
+) -> tuple[list[CaseSummary], int]:
+    """A page of the caller's cases, most recently moved first, and how many the list holds."""
+    seller = await warehouses.seller_of(user_id, uow)
+    start = max(page, 0) * PAGE_SIZE
+    if which is CaseFilter.CLOSED:
+        found, total = await uow.returns.page_for_seller(
+            seller.id, sorted(FINAL_STATUSES), limit=PAGE_SIZE, offset=start
+        )
+        return await _summaries(found, uow), total
+    everyone, total = await uow.returns.page_for_seller(
+        seller.id, sorted(OPEN_STATUSES), limit=OPEN_SCAN_LIMIT
+    )
+    if which is CaseFilter.OPEN:
+        return await _summaries(everyone[start : start + PAGE_SIZE], uow), total
+    # Whose move it is depends on the open offer, so it is decided here, not in SQL.
+    wanted = Side.SELLER if which is CaseFilter.WAITING_FOR_ME else Side.BUYER
+    matching = [case for case in everyone if waiting_on(case) is wanted]
+    return await _summaries(matching[start : start + PAGE_SIZE], uow), len(matching)
+
+
+async def seller_card(user_id: int, case_id: int, uow: UnitOfWork) -> CaseCard:
+    case = await returns.case_for(user_id, case_id, Side.SELLER, uow)
+    order = await uow.orders.get(case.order_id)
+    return CaseCard(
+        case=case,
+        order_number=order.number if order is not None else "",
+        items=tuple((line.product_name, line.quantity) for line in case.lines),
+        open_offer=case.open_offer if case.is_open else None,
+        waiting_on=waiting_on(case),
+        timeline=tuple(TimelineStep(e.at, e.side, e.action) for e in case.events),
+    )

@@ -1,0 +1,488 @@
+"""Return cases, use case by use case: opening, offers, withdrawal, escalation, the return
+shipment, receipt, the refund, the resolution, messages; and each seller's return policy.
+
+Who may act is checked here, on every call, against the database: a buyer acts only on cases
+of orders whose link bound their account now; a seller only on cases of their store. Anyone
+else's case answers exactly like one that does not exist (`returns.case_not_found`). The rules
+themselves live on the aggregate (`domain.model.returns.ReturnCase`); after each change the
+case's deadlines are brought up to date (`domain.services.return_deadlines.sync`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from domain.errors import ConflictError, InvalidInput, NotFound
+from domain.model import (
+    NewEvidence,
+    Order,
+    OrderStatus,
+    ReturnCase,
+    ReturnMessage,
+    ReturnOffer,
+    SellerReturnPolicy,
+    WarehouseStatus,
+)
+from domain.returns.deadlines import DeadlineKind, DeadlineRules, deadline
+from domain.returns.masking import mask_contacts
+from domain.returns.offers import OfferTerms
+from domain.returns.policy import ReturnPolicy
+from domain.returns.rules import (
+    MessageKind,
+    ReturnReason,
+    Side,
+)
+from domain.services import return_deadlines, warehouses
+from domain.tracking_numbers import parse_tracking_number
+from domain.unit_of_work import UnitOfWork
+
+CASE_NOT_FOUND = "returns.case_not_found"
+ORDER_NOT_FOUND = "returns.order_not_found"
+NEW_CASE_TEMPLATE = "returns.new_case"
+# Orders whose goods reached (or are reaching) the buyer: a case is about goods in hand.
+RETURNABLE_ORDER_STATUSES = frozenset(
+    {OrderStatus.DELIVERED, OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE}
+)
+DEFAULT_RULES = DeadlineRules()
+
+
+def case_number(case_id: int) -> str:
+    """How people name a case: "R-1042"."""
+    return f"R-{case_id}"
+
+
+# ----- who is asking -----
+
+
+async def _linked_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
+    """The order, if its link binds `user_id`'s account now."""
+    subscription = await uow.buyers.for_order(order_id)
+    order = await uow.orders.get(order_id) if subscription is not None else None
+    if subscription is None or order is None or subscription.buyer_user_id != user_id:
+        raise NotFound(ORDER_NOT_FOUND)
+    return order
+
+
+async def _case_of(
+    user_id: int, case_id: int, side: Side, uow: UnitOfWork, *, lock: bool = True
+) -> ReturnCase:
+    """The case (locked, to change it) if `user_id` is its `side`; anyone else's answers as
+    not found."""
+    case = await (uow.returns.lock(case_id) if lock else uow.returns.get(case_id))
+    if case is None:
+        raise NotFound(CASE_NOT_FOUND)
+    if Side(side) is Side.SELLER:
+        seller = await uow.sellers.by_telegram_user(user_id)
+        if seller is None or seller.id != case.seller_id:
+            raise NotFound(CASE_NOT_FOUND)
+    else:
+        subscription = await uow.buyers.for_order(case.order_id)
+        if subscription is None or subscription.buyer_user_id != user_id:
+            raise NotFound(CASE_NOT_FOUND)
+    return case
+
+
+async def case_for(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> ReturnCase:
+    """A case its side may read (the card, the timeline)."""
+    return await _case_of(user_id, case_id, side, uow, lock=False)
+
+
+# ----- the policy -----
+
+
+async def policy_of(seller_id: int, uow: UnitOfWork) -> ReturnPolicy:
+    stored = await uow.returns.policy_of(seller_id)
+    if stored is None:
+        return ReturnPolicy()
+    return ReturnPolicy.from_dict(
+        {
+            "window_days": stored.window_days,
+            "non_returnable": stored.non_returnable,
+            "postage": stored.postage,
+        }
+    )
+
+
+async def save_policy(user_id: int, policy: ReturnPolicy, uow: UnitOfWork) -> ReturnPolicy:
+    """The caller's store takes `policy` for cases opened from now on."""
+    seller = await warehouses.seller_of(user_id, uow)
+    stored = await uow.returns.policy_of(seller.id)
+    values = policy.as_dict()
+    if stored is None:
+        stored = SellerReturnPolicy(seller_id=seller.id, updated_at=uow.now(), **values)
+        uow.returns.add_policy(stored)
+    else:
+        stored.window_days = values["window_days"]
+        stored.non_returnable = values["non_returnable"]
+        stored.postage = values["postage"]
+        stored.updated_at = uow.now()
+    uow.audit.record(
+        at=uow.now(),
+        actor_id=user_id,
+        actor_role="seller",
+        action="return_policy.saved",
+        subject_type="seller",
+        subject_id=seller.id,
+        details={"window_days": policy.window_days},
+    )
+    return policy
+
+
+# ----- opening -----
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    user_id: int
+    order_id: int
+    items: Sequence[tuple[int, int]]  # (order line id, quantity)
+    reason: ReturnReason
+    wanted: OfferTerms
+    comment: str | None = None
+    evidence: Sequence[NewEvidence] = field(default_factory=tuple)
+
+
+async def open_case(
+    command: OpenCase, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
+) -> ReturnCase:
+    """The buyer's request: checked against the order and the seller's policy, and on record."""
+    order = await _linked_order(command.user_id, command.order_id, uow)
+    if order.status not in RETURNABLE_ORDER_STATUSES:
+        raise ConflictError("returns.order_not_returnable", status=order.status.value)
+    lines = {line.id: line for line in order.lines}
+    if any(line_id not in lines for line_id, _quantity in command.items):
+        raise InvalidInput("returns.quantity_invalid", max=0)
+    wanted_lines = [line_id for line_id, _quantity in command.items]
+    if await uow.returns.lines_in_open_cases(wanted_lines):
+        raise ConflictError("returns.line_has_open_case", number=order.number)
+    now = uow.now()
+    policy = await policy_of(order.seller_id, uow)
+    reason = ReturnReason(command.reason)
+    first_answer = deadline(DeadlineKind.SELLER_FIRST_ANSWER, now, rules)
+    case = ReturnCase.open(
+        order_id=order.id,
+        seller_id=order.seller_id,
+        buyer_user_id=command.user_id,
+        currency=order.currency,
+        items=[(lines[line_id], quantity) for line_id, quantity in command.items],
+        reason=reason,
+        comment=command.comment,
+        wanted=await _checked_warehouse(command.wanted, order.seller_id, uow),
+        evidence=command.evidence,
+        out_of_policy=policy.out_of_policy(
+            reason, [lines[i].sku for i in wanted_lines], order.delivered_at, now
+        ),
+        default_payer=policy.postage_payer(reason),
+        default_days=rules.return_shipment.days,
+        respond_by=first_answer.due_at,
+        now=now,
+        returned=await uow.returns.settled_quantities(order.id),
+    )
+    uow.returns.add(case)
+    number = order.number  # read now: after a failed flush the session loads nothing more
+    try:
+        await uow.returns.flush()
+    except IntegrityError:
+        # Another case for one of these lines committed first (the partial unique index).
+        raise ConflictError("returns.line_has_open_case", number=number) from None
+    await return_deadlines.sync(case, uow, rules)
+    _audit(uow, command.user_id, "buyer", "return_case.opened", order, case, kind=reason.value)
+    await _alert_seller(case, order, first_answer.due_at, uow)
+    return case
+
+
+async def _alert_seller(
+    case: ReturnCase, order: Order, answer_by: datetime, uow: UnitOfWork
+) -> None:
+    """A new case reaches the seller at once: the clock of their answer is running."""
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    if case.seller_id not in contacts:
+        return
+    await uow.notifications.add(
+        dedupe_key=f"return-opened:{case.id}",
+        chat_id=contacts[case.seller_id].user_id,
+        template=NEW_CASE_TEMPLATE,
+        params={
+            "case_id": case.id,
+            "order_number": order.number,
+            "reason": case.reason.value,
+            "wanted": case.wanted.value,
+            "out_of_policy": list(case.out_of_policy),
+            "answer_by": answer_by.isoformat(),
+        },
+        now=uow.now(),
+        message_thread_id=case.seller_thread_id,
+    )
+
+
+# ----- negotiation -----
+
+
+async def _checked_warehouse(terms: OfferTerms, seller_id: int, uow: UnitOfWork) -> OfferTerms:
+    """A return goes only to one of the case's seller's verified warehouses."""
+    if terms.warehouse_id is not None:
+        warehouse = await uow.warehouses.get(terms.warehouse_id)
+        if (
+            warehouse is None
+            or warehouse.seller_id != seller_id
+            or warehouse.status != WarehouseStatus.VERIFIED
+        ):
+            raise InvalidInput("returns.warehouse_invalid")
+    return terms
+
+
+async def _policy_defaults(
+    case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules
+) -> dict[str, object]:
+    policy = await policy_of(case.seller_id, uow)
+    return {
+        "default_payer": policy.postage_payer(case.reason),
+        "default_days": rules.return_shipment.days,
+    }
+
+
+async def propose_offer(
+    user_id: int,
+    case_id: int,
+    side: Side,
+    terms: OfferTerms,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+) -> ReturnOffer:
+    case = await _case_of(user_id, case_id, side, uow)
+    now = uow.now()
+    offer = case.propose_offer(
+        side,
+        await _checked_warehouse(terms, case.seller_id, uow),
+        respond_by=deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=side).due_at,
+        now=now,
+        **await _policy_defaults(case, uow, rules),  # type: ignore[arg-type]
+    )
+    await _after(case, uow, rules, user_id, side, "return_case.offer_proposed")
+    return offer
+
+
+async def counter_offer(
+    user_id: int,
+    case_id: int,
+    side: Side,
+    terms: OfferTerms,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+) -> ReturnOffer:
+    case = await _case_of(user_id, case_id, side, uow)
+    now = uow.now()
+    offer = case.counter_offer(
+        side,
+        await _checked_warehouse(terms, case.seller_id, uow),
+        respond_by=deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=side).due_at,
+        now=now,
+        **await _policy_defaults(case, uow, rules),  # type: ignore[arg-type]
+    )
+    await _after(case, uow, rules, user_id, side, "return_case.offer_countered")
+    return offer
+
+
+async def accept_offer(
+    user_id: int,
+    case_id: int,
+    side: Side,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+    *,
+    warehouse_id: int | None = None,
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, side, uow)
+    if warehouse_id is not None:
+        await _checked_warehouse(
+            OfferTerms(case.wanted, warehouse_id=warehouse_id), case.seller_id, uow
+        )
+    case.accept_offer(side, uow.now(), warehouse_id=warehouse_id)
+    await _after(case, uow, rules, user_id, side, "return_case.offer_accepted")
+    return case
+
+
+async def decline_offer(
+    user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, side, uow)
+    case.decline_offer(side, uow.now())
+    await _after(case, uow, rules, user_id, side, "return_case.offer_declined")
+    return case
+
+
+async def decline_case(
+    user_id: int, case_id: int, reason: str, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, Side.SELLER, uow)
+    case.decline_case(Side.SELLER, reason, uow.now())
+    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.declined")
+    return case
+
+
+async def withdraw(
+    user_id: int, case_id: int, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, Side.BUYER, uow)
+    case.withdraw(Side.BUYER, uow.now())
+    await _after(case, uow, rules, user_id, Side.BUYER, "return_case.withdrawn")
+    return case
+
+
+async def escalate(
+    user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, side, uow)
+    case.escalate(side, uow.now())
+    await _after(case, uow, rules, user_id, side, "return_case.escalated")
+    return case
+
+
+# ----- carrying out the agreement -----
+
+
+async def record_return_tracking(
+    user_id: int,
+    case_id: int,
+    tracking_number: str,
+    carrier: str | None,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+) -> ReturnCase:
+    """The buyer's return tracking number, validated like a seller's (check digits)."""
+    case = await _case_of(user_id, case_id, Side.BUYER, uow)
+    parsed = parse_tracking_number(tracking_number)
+    if not parsed.valid:
+        raise InvalidInput(parsed.problem_key or "tracking.invalid_characters")
+    case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
+    await _after(case, uow, rules, user_id, Side.BUYER, "return_case.return_shipped")
+    return case
+
+
+async def confirm_receipt(
+    user_id: int,
+    case_id: int,
+    note: str | None,
+    photos: Sequence[NewEvidence],
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, Side.SELLER, uow)
+    now = uow.now()
+    case.confirm_receipt(Side.SELLER, note, now)
+    for photo in photos:
+        case.add_inspection_photo(Side.SELLER, photo, now)
+    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.received")
+    return case
+
+
+async def record_refund(
+    user_id: int,
+    case_id: int,
+    amount: object,
+    reference: str | None,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, Side.SELLER, uow)
+    case.record_refund(Side.SELLER, amount, reference, uow.now())
+    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.refunded")
+    return case
+
+
+async def resolve(
+    user_id: int,
+    case_id: int,
+    note: str | None,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+) -> ReturnCase:
+    case = await _case_of(user_id, case_id, Side.SELLER, uow)
+    case.resolve(Side.SELLER, note, uow.now())
+    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.resolved")
+    return case
+
+
+# ----- messages -----
+
+
+async def post_message(
+    user_id: int,
+    case_id: int,
+    side: Side,
+    kind: MessageKind,
+    text: str | None,
+    telegram_file_id: str | None,
+    uow: UnitOfWork,
+) -> ReturnMessage:
+    """What a side wrote, contact details masked, stored for relaying to the other side."""
+    case = await _case_of(user_id, case_id, side, uow)
+    order = await uow.orders.get(case.order_id)
+    masked = None
+    if text is not None and order is not None:
+        contacts = await uow.tracking.seller_contacts([case.seller_id])
+        home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
+        regions = [order.ship_to_country, home]
+        masked = mask_contacts(text, regions=regions, keep=[order.number])
+    message = case.post_message(
+        side,
+        kind,
+        text=masked.text if masked is not None else text,
+        telegram_file_id=telegram_file_id,
+        masked=[k.value for k in masked.found] if masked is not None else [],
+        now=uow.now(),
+    )
+    uow.returns.add_message(message)
+    await uow.returns.flush()
+    return message
+
+
+async def messages_of(
+    user_id: int, case_id: int, side: Side, uow: UnitOfWork
+) -> list[ReturnMessage]:
+    case = await _case_of(user_id, case_id, side, uow, lock=False)
+    return await uow.returns.messages_of(case.id)
+
+
+# ----- internals -----
+
+
+async def _after(
+    case: ReturnCase,
+    uow: UnitOfWork,
+    rules: DeadlineRules,
+    user_id: int,
+    side: Side,
+    action: str,
+) -> None:
+    await return_deadlines.sync(case, uow, rules)
+    order = await uow.orders.get(case.order_id)
+    _audit(uow, user_id, side.value, action, order, case, status=case.status.value)
+
+
+def _audit(
+    uow: UnitOfWork,
+    user_id: int,
+    role: str,
+    action: str,
+    order: Order | None,
+    case: ReturnCase,
+    **facts: object,
+) -> None:
+    # Recorded about the order (an audit subject erasure already knows), with the case's id.
+    details: dict[str, object] = {**facts, "case": case.id}
+    if order is not None:
+        details["number"] = order.number
+    uow.audit.record(
+        at=uow.now(),
+        actor_id=user_id,
+        actor_role=role,
+        action=action,
+        subject_type="order",
+        subject_id=case.order_id,
+        details=details,
+    )

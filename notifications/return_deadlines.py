@@ -1,0 +1,83 @@
+"""Return case deadlines: a scheduler job that fires due reminders and lapses, each once.
+
+One tick claims due firings with a lease and commits the claim (short: no work is done under
+it), then fires each claimed firing in a transaction of its own
+(`domain.services.return_deadlines.fire`). Several workers share the work: the lease keeps
+them apart, and a firing found already fired is skipped, so a worker that crashed after firing
+but before its lease ran out does not make another worker fire it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from domain.returns.deadlines import DeadlineRules
+from domain.services import return_deadlines
+from domain.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class ReturnDeadlineSettings(Protocol):
+    """What the deadlines read from the settings (bot.settings.Settings has it)."""
+
+    return_seller_answer_days: int
+    return_offer_answer_hours: int
+    return_ship_days: int
+
+
+def return_deadline_rules(settings: ReturnDeadlineSettings) -> DeadlineRules:
+    return DeadlineRules(
+        seller_first_answer=timedelta(days=settings.return_seller_answer_days),
+        offer_answer=timedelta(hours=settings.return_offer_answer_hours),
+        return_shipment=timedelta(days=settings.return_ship_days),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TickResult:
+    claimed: int
+    fired: int
+
+
+class ReturnDeadlineJob:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        rules: DeadlineRules | None = None,
+        *,
+        batch: int = return_deadlines.CLAIM_BATCH,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.rules = rules or DeadlineRules()
+        self.batch = batch
+
+    async def tick(self) -> TickResult:
+        claimed = fired = 0
+        while True:
+            async with self.uow_factory() as uow:
+                ids = await return_deadlines.claim_due(uow, limit=self.batch)
+                await uow.commit()
+            claimed += len(ids)
+            for firing_id in ids:
+                fired += await self._fire(firing_id)
+            if len(ids) < self.batch:
+                break
+        if fired:
+            log.info("return deadlines: %d firing(s) done", fired)
+        return TickResult(claimed, fired)
+
+    async def _fire(self, firing_id: int) -> int:
+        try:
+            async with self.uow_factory() as uow:
+                done = await return_deadlines.fire(firing_id, uow, self.rules)
+                await uow.commit()
+        except Exception:
+            # Left claimed: the lease runs out and a later tick tries again.
+            log.exception("return deadline firing %d failed", firing_id)
+            return 0
+        return 1 if done is not None else 0

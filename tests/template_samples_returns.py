@@ -1,0 +1,89 @@
+"""Sample parameters of the return case templates (merged into `tests.template_samples`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+DEADLINE = {
+    "case_id": 1042,
+    "order_number": "8123<45>",
+    "kind": "seller_first_answer",
+    "recipient": "seller",
+    "due_at": "2026-11-30T12:00:00+00:00",
+}
+
+_PAID = {"paid": "7.00", "currency": "EUR"}
+_LIMITS = {"min": 3, "max": 1000}
+
+RETURN_SAMPLES: dict[str, dict[str, Any]] = {
+    "returns.deadline_reminder": DEADLINE,
+    "returns.deadline_lapsed": DEADLINE,
+    "returns.new_case": {
+        "case_id": 1042,
+        "order_number": "8123<45>",
+        "reason": "changed_mind",
+        "wanted": "return_and_refund",
+        "out_of_policy": ["window"],
+        "answer_by": "2026-11-30T12:00:00+00:00",
+    },
+    "returns.list": {"filter_name": "Waiting <for> me", "total": 3, "page": 1, "pages": 1},
+    "returns.card": {
+        "case": "R-1042",
+        "order_number": "8123<45>",
+        "status": "negotiating",
+        "reason": "damaged",
+        "comment": "Box <crushed> & wet",
+        "wanted": "refund_partial",
+        "paid": Decimal("7.00"),
+        "currency": "EUR",
+        "items": [("Phone <case>", 2)],
+        "evidence": 2,
+        "out_of_policy": ["window", "category"],
+        "offer_side": "buyer",
+        "offer_resolution": "refund_partial",
+        "offer_amount": Decimal("3.50"),
+        "offer_respond_by": _NOW,
+        "waiting_on": "seller",
+        "timeline": [
+            {"at": _NOW, "side": "buyer", "action": "opened"},
+            {"at": _NOW, "side": None, "action": "offer_lapsed"},
+        ],
+    },
+    # Domain errors (their params as the domain raises them).
+    "returns.action_refused": {"action": "accept_offer", "status": "awaiting_return_shipment"},
+    "returns.amount_above_paid": _PAID,
+    "returns.amount_invalid": {"currency": "EUR"},
+    "returns.amount_required": {"currency": "EUR"},
+    "returns.case_not_found": {},
+    "returns.category_name_invalid": {"min": 1, "max": 64},
+    "returns.comment_invalid": _LIMITS,
+    "returns.days_invalid": {"min": 1, "max": 30},
+    "returns.decline_reason_invalid": _LIMITS,
+    "returns.evidence_duplicate": {},
+    "returns.evidence_invalid": {},
+    "returns.evidence_limit": {"max": 10},
+    "returns.evidence_required": {"reason": "damaged"},
+    "returns.full_refund_is_all": _PAID,
+    "returns.items_required": {},
+    "returns.line_has_open_case": {"number": "8123<45>"},
+    "returns.message_empty": {},
+    "returns.message_too_long": {"max": 4000},
+    "returns.no_amount_for_exchange": {},
+    "returns.no_return_in_this_resolution": {},
+    "returns.not_your_message": {},
+    "returns.note_invalid": _LIMITS,
+    "returns.order_not_found": {},
+    "returns.order_not_returnable": {"status": "cancelled"},
+    "returns.partial_below_paid": _PAID,
+    "returns.quantity_invalid": {"max": 2},
+    "returns.reference_invalid": {"min": 1, "max": 64},
+    "returns.sku_prefix_invalid": {"max": 32},
+    "returns.too_many_categories": {"max": 20},
+    "returns.warehouse_invalid": {},
+    "returns.warehouse_required": {},
+    "returns.window_invalid": {"max": 365},
+}
