@@ -23,10 +23,11 @@ from handlers.callbacks import (
     WarehouseMenuAction,
 )
 from handlers.config import HandlerConfig
+from handlers.conversations import resume
 from handlers.keyboards import language_keyboard
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
-from handlers.seller import new_order, registration, warehouse_registration
+from handlers.seller import new_order, registration, shipping, warehouse_registration
 
 
 async def cancel(message: Message, state: FSMContext, responder: Responder) -> None:
@@ -46,9 +47,19 @@ async def start(
     config: HandlerConfig,
 ) -> None:
     if await state.get_state() is not None and (
-        await registration.resume(state, responder)
-        or await warehouse_registration.resume(state, responder)
-        or await new_order.resume(state, uow, responder)
+        await resume(
+            [
+                registration.CONVERSATION,
+                warehouse_registration.CONVERSATION,
+                new_order.CONVERSATION,
+                shipping.CONVERSATION,
+            ],
+            user_id=event_from_user.id,
+            state=state,
+            uow=uow,
+            responder=responder,
+            config=config,
+        )
     ):
         return
     role = await sellers.role_of(event_from_user.id, config.operator_ids, uow)

@@ -9,22 +9,19 @@ from aiogram.types import CallbackQuery, Message
 
 from handlers.operator.review import ReviewNote
 from handlers.responder import Responder
+from handlers.seller import new_order, registration, shipping, warehouse_registration
 from handlers.seller.logistics_settings import RateCardUpload
-from handlers.seller.new_order import NewOrderConversation
 from handlers.seller.orders import OrderCancellation
-from handlers.seller.registration import SellerRegistration
-from handlers.seller.shipping import ShippingDocumentForm
 from handlers.seller.warehouse_changes import WarehouseChange
-from handlers.seller.warehouse_registration import WarehouseRegistration
 
 # Each conversation, by the name its pop-up uses to tell the user where they are.
 CONVERSATIONS: dict[str, type[StatesGroup]] = {
-    "store_registration": SellerRegistration,
-    "warehouse_registration": WarehouseRegistration,
+    registration.CONVERSATION.name: registration.CONVERSATION.states,
+    warehouse_registration.CONVERSATION.name: warehouse_registration.CONVERSATION.states,
     "warehouse_change": WarehouseChange,
-    "new_order": NewOrderConversation,
+    new_order.CONVERSATION.name: new_order.CONVERSATION.states,
     "order_cancellation": OrderCancellation,
-    "shipping_document": ShippingDocumentForm,
+    shipping.CONVERSATION.name: shipping.CONVERSATION.states,
     "rate_card_upload": RateCardUpload,
     "review_note": ReviewNote,
 }

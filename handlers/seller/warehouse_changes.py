@@ -17,7 +17,7 @@ from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.config import HandlerConfig
 from handlers.responder import Button, Responder
-from handlers.seller.warehouse_registration import uploaded_document
+from handlers.seller.warehouse_documents import uploaded_document
 from handlers.seller.warehouses import show_card, warehouse_menu
 
 EDITABLE = [field.value for field in warehouses.EditableField]

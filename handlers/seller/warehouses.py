@@ -119,8 +119,7 @@ async def add_pressed(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    seller = await warehouses.seller_of(event_from_user.id, uow)
-    await warehouse_registration.begin(state, responder, seller.home_country)
+    await warehouse_registration.begin(state, uow, responder, event_from_user.id)
 
 
 async def view_pressed(

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import pytest
 from sqlalchemy import select
 
+from domain.drafts.shipping import ShippingDraft
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from domain.logistics import ShippingMethod, parse_rate_card_file, rate_card_data
 from domain.model import (
@@ -28,7 +29,7 @@ from domain.model import (
 )
 from domain.services import compliance_review, logistics_settings, sellers, warehouses
 from domain.services.orders import intake, lifecycle
-from domain.services.shipping import confirming, cost_ledger, document, steps
+from domain.services.shipping import confirming, cost_ledger, steps
 from domain.unit_of_work import UnitOfWork
 from tests.conftest import FixedClock
 
@@ -154,7 +155,7 @@ async def filled_draft(
     method: str = "sea",
     tracking: str = "RB123456785GB",
     goods: tuple[str, ...] = (),
-) -> document.ShippingDraft:
+) -> ShippingDraft:
     async with uow_factory() as uow:
         draft = await steps.start_document(user_id, order_id, uow)
         draft = steps.set_weight(draft, "12")
@@ -206,7 +207,7 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
     # The second order's draft took the same number before the first was confirmed: the
     # check at confirmation still refuses it, and the finding is stored for operators.
     draft = await filled_draft(uow_factory, SELLER, second, warehouse_id, tracking="EB000717618HK")
-    draft = document.ShippingDraft.from_data({**draft.to_data(), "tracking": "RB123456785GB"})
+    draft = ShippingDraft.from_data({**draft.to_data(), "tracking": "RB123456785GB"})
     draft = steps.set_line_quantity(
         (await _order(uow_factory, second)), draft, next(iter(draft.quantities)), "1"
     )
@@ -225,7 +226,7 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
     assert refused.value.key == "tracking.reused"
 
     # A fresh number: only the partial-shipment warning is left, which needs acknowledging.
-    draft = document.ShippingDraft.from_data({**draft.to_data(), "tracking": "EB000717618HK"})
+    draft = ShippingDraft.from_data({**draft.to_data(), "tracking": "EB000717618HK"})
     async with uow_factory() as uow:
         pending = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
@@ -539,7 +540,7 @@ async def test_logistics_settings(uow_factory: UowFactory) -> None:
 
 
 def test_draft_round_trips_through_conversation_data() -> None:
-    draft = document.ShippingDraft(
+    draft = ShippingDraft(
         order_id=1,
         quantities={10: 2, 11: 0},
         declared_value=Decimal("7.99"),
@@ -552,7 +553,7 @@ def test_draft_round_trips_through_conversation_data() -> None:
         carrier="COSCO",
         tracking="RB123456785GB",
     )
-    assert document.ShippingDraft.from_data(draft.to_data()) == draft
+    assert ShippingDraft.from_data(draft.to_data()) == draft
     assert cost_ledger.month_start(datetime(2026, 11, 25, 12, tzinfo=UTC)) == datetime(
         2026, 11, 1, tzinfo=UTC
     )

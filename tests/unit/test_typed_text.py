@@ -13,11 +13,12 @@ from decimal import Decimal
 
 import pytest
 
+from domain.drafts.shipping import ShippingDraft
 from domain.errors import InvalidInput
 from domain.model import Warehouse, WarehouseKind, WarehouseStatus
 from domain.services import sellers, warehouses
 from domain.services.orders import cleaning
-from domain.services.shipping import document, steps
+from domain.services.shipping import steps
 from domain.typed_text import (
     HIDDEN_CHARACTERS_KEY,
     MAX_MARKS_IN_A_ROW,
@@ -185,9 +186,7 @@ def _review_note(text: str) -> str:
 
 
 def _carrier(text: str) -> str:
-    draft = document.ShippingDraft(
-        order_id=1, quantities={1: 1}, declared_value=Decimal(10), currency="EUR"
-    )
+    draft = ShippingDraft(order_id=1, quantities={1: 1}, declared_value=Decimal(10), currency="EUR")
     carrier = steps.set_carrier(draft, text).carrier
     assert carrier is not None
     return carrier

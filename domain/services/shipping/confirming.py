@@ -17,12 +17,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from domain.compliance import Finding, ShipmentCheck, blockers, check_shipment, warnings
+from domain.drafts.shipping import ShippingDraft
 from domain.errors import ConflictError
 from domain.model import ComplianceFinding, FindingSeverity, Order, Seller, Shipment, Warehouse
 from domain.money import Money
 from domain.services import logistics_settings, warehouses
 from domain.services.orders import buyer_links
-from domain.services.shipping import document, method_comparison, steps
+from domain.services.shipping import method_comparison, steps
 from domain.tracking_numbers import TrackingNumber, parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
@@ -57,7 +58,7 @@ def _quantity_ordered(order: Order) -> int:
 
 
 async def review_document(
-    user_id: int, draft: document.ShippingDraft, photo_threshold: Decimal, uow: UnitOfWork
+    user_id: int, draft: ShippingDraft, photo_threshold: Decimal, uow: UnitOfWork
 ) -> DocumentReview:
     """Run every compliance rule over facts read now (warehouse status, tracking numbers used
     elsewhere, the clock). Nothing is stored; `confirm_document` stores what it finds."""
@@ -147,7 +148,7 @@ async def _draft_shipment(order: Order, uow: UnitOfWork) -> Shipment | None:
     return None
 
 
-def _fill(shipment: Shipment, draft: document.ShippingDraft, review: DocumentReview) -> None:
+def _fill(shipment: Shipment, draft: ShippingDraft, review: DocumentReview) -> None:
     quote_ = review.option.quote
     parcel = draft.parcel
     shipment.warehouse_id = review.warehouse.id
@@ -209,7 +210,7 @@ def _record_findings(
 
 async def confirm_document(
     user_id: int,
-    draft: document.ShippingDraft,
+    draft: ShippingDraft,
     acknowledged_rules: Iterable[str],
     photo_threshold: Decimal,
     uow: UnitOfWork,

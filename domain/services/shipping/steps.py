@@ -13,13 +13,15 @@ import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from domain.drafts import shipping as shipping_draft
+from domain.drafts.shipping import ShippingDraft
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from domain.logistics import GoodsCharacteristic, Parcel, ShippingMethod
 from domain.model import Order, OrderAction, Warehouse, WarehouseStatus
 from domain.money import Money, to_decimal
 from domain.services import logistics_settings, warehouses
 from domain.services.orders import lifecycle
-from domain.services.shipping import document, method_comparison
+from domain.services.shipping import method_comparison
 from domain.tracking_numbers import TrackingNumber, parse_tracking_number
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
@@ -33,20 +35,19 @@ async def confirmed_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order
     return await lifecycle.order_for(user_id, order_id, OrderAction.SHIP, uow)
 
 
-async def start_document(user_id: int, order_id: int, uow: UnitOfWork) -> document.ShippingDraft:
+async def start_document(user_id: int, order_id: int, uow: UnitOfWork) -> ShippingDraft:
     """A draft for a confirmed order of the caller: every line in full, declared value = total."""
     order = await confirmed_order(user_id, order_id, uow)
-    return document.ShippingDraft(
+    return ShippingDraft(
         order_id=order.id,
         quantities={line.id: line.quantity for line in order.lines},
         declared_value=order.total,
         currency=order.currency,
+        order_total=order.total,
     )
 
 
-async def start_document_by_number(
-    user_id: int, number: str, uow: UnitOfWork
-) -> document.ShippingDraft:
+async def start_document_by_number(user_id: int, number: str, uow: UnitOfWork) -> ShippingDraft:
     """`/ship <order number>`: the same, finding the order by its marketplace number."""
     seller = await warehouses.seller_of(user_id, uow)
     cleaned = " ".join(number.split())
@@ -58,7 +59,7 @@ async def start_document_by_number(
     return await start_document(user_id, order.id, uow)
 
 
-async def order_of(user_id: int, draft: document.ShippingDraft, uow: UnitOfWork) -> Order:
+async def order_of(user_id: int, draft: ShippingDraft, uow: UnitOfWork) -> Order:
     """The draft's order, re-checked: still the caller's and still waiting to ship."""
     return await confirmed_order(user_id, draft.order_id, uow)
 
@@ -66,9 +67,7 @@ async def order_of(user_id: int, draft: document.ShippingDraft, uow: UnitOfWork)
 # ----- steps -----
 
 
-def set_line_quantity(
-    order: Order, draft: document.ShippingDraft, line_id: int, raw: str
-) -> document.ShippingDraft:
+def set_line_quantity(order: Order, draft: ShippingDraft, line_id: int, raw: str) -> ShippingDraft:
     """A new quantity for one line (0 leaves it out: a partial shipment)."""
     if line_id not in {line.id for line in order.lines}:
         raise InvalidInput("errors.invalid_choice")
@@ -80,7 +79,7 @@ def set_line_quantity(
     return replace(draft, quantities=quantities)
 
 
-def finish_lines(draft: document.ShippingDraft) -> document.ShippingDraft:
+def finish_lines(draft: ShippingDraft) -> ShippingDraft:
     if draft.quantity_shipped <= 0:
         raise InvalidInput("shipping.nothing_to_ship")
     return draft
@@ -95,7 +94,7 @@ def _number(raw: str, key: str) -> Decimal:
         raise InvalidInput(key) from None
 
 
-def set_declared_value(draft: document.ShippingDraft, raw: str) -> document.ShippingDraft:
+def set_declared_value(draft: ShippingDraft, raw: str) -> ShippingDraft:
     amount = _number(raw.upper().replace(draft.currency, ""), "shipping.declared_value_invalid")
     if amount < 0:
         raise InvalidInput("shipping.declared_value_invalid")
@@ -105,7 +104,7 @@ def set_declared_value(draft: document.ShippingDraft, raw: str) -> document.Ship
     return replace(draft, declared_value=money.amount)
 
 
-def set_weight(draft: document.ShippingDraft, raw: str) -> document.ShippingDraft:
+def set_weight(draft: ShippingDraft, raw: str) -> ShippingDraft:
     text = raw.casefold().replace("kg", "").replace("кг", "").replace("公斤", "")
     weight = _number(text, "shipping.weight_invalid").quantize(Decimal("0.001"))
     # Parcel checks the range; any valid dimensions do for that check.
@@ -113,7 +112,7 @@ def set_weight(draft: document.ShippingDraft, raw: str) -> document.ShippingDraf
     return replace(draft, weight_kg=weight)
 
 
-def set_dimensions(draft: document.ShippingDraft, raw: str) -> document.ShippingDraft:
+def set_dimensions(draft: ShippingDraft, raw: str) -> ShippingDraft:
     """``60x40x40`` (cm); ``×``, ``*`` and spaces separate too."""
     text = unicodedata.normalize("NFKC", raw).casefold().replace("cm", "").replace("см", "")
     parts = [p for p in _DIMENSION_SEPARATORS.split(text.strip()) if p]
@@ -125,7 +124,7 @@ def set_dimensions(draft: document.ShippingDraft, raw: str) -> document.Shipping
     return replace(draft, dimensions_cm=(length, width, height))
 
 
-def toggle_goods(draft: document.ShippingDraft, value: str) -> document.ShippingDraft:
+def toggle_goods(draft: ShippingDraft, value: str) -> ShippingDraft:
     try:
         characteristic = GoodsCharacteristic(value)
     except ValueError:
@@ -142,8 +141,8 @@ async def warehouses_for(user_id: int, uow: UnitOfWork) -> list[Warehouse]:
 
 
 async def choose_warehouse(
-    user_id: int, draft: document.ShippingDraft, warehouse_id: int, uow: UnitOfWork
-) -> document.ShippingDraft:
+    user_id: int, draft: ShippingDraft, warehouse_id: int, uow: UnitOfWork
+) -> ShippingDraft:
     """Only a verified warehouse of the caller that can ship; anything else is refused."""
     seller = await warehouses.seller_of(user_id, uow)
     warehouse = await uow.warehouses.get(warehouse_id)
@@ -175,7 +174,7 @@ async def owned_warehouse(seller_id: int, warehouse_id: int | None, uow: UnitOfW
 
 def compare(
     order: Order,
-    draft: document.ShippingDraft,
+    draft: ShippingDraft,
     warehouse: Warehouse,
     profile: logistics_settings.LogisticsProfile,
 ) -> method_comparison.Comparison:
@@ -189,16 +188,14 @@ def compare(
     )
 
 
-async def draft_warehouse(
-    user_id: int, draft: document.ShippingDraft, uow: UnitOfWork
-) -> Warehouse:
+async def draft_warehouse(user_id: int, draft: ShippingDraft, uow: UnitOfWork) -> Warehouse:
     """The warehouse the draft ships from, re-checked to be the caller's (any status)."""
     seller = await warehouses.seller_of(user_id, uow)
     return await owned_warehouse(seller.id, draft.warehouse_id, uow)
 
 
 async def comparison(
-    user_id: int, draft: document.ShippingDraft, uow: UnitOfWork
+    user_id: int, draft: ShippingDraft, uow: UnitOfWork
 ) -> method_comparison.Comparison:
     """Every method for this parcel on the lane from the chosen warehouse's country to the
     buyer's: chargeable weight, cost, transit, refusals, budget."""
@@ -217,8 +214,8 @@ def parse_method(value: str) -> ShippingMethod:
 
 
 async def choose_method(
-    user_id: int, draft: document.ShippingDraft, value: str, uow: UnitOfWork
-) -> document.ShippingDraft:
+    user_id: int, draft: ShippingDraft, value: str, uow: UnitOfWork
+) -> ShippingDraft:
     """A method the goods and parcel allow and, under a blocking policy, the budget too."""
     method = parse_method(value)
     option = (await comparison(user_id, draft, uow)).option(method)
@@ -244,7 +241,7 @@ async def choose_method(
 # ----- carrier, tracking number, photo -----
 
 
-def set_carrier(draft: document.ShippingDraft, raw: str) -> document.ShippingDraft:
+def set_carrier(draft: ShippingDraft, raw: str) -> ShippingDraft:
     # NFKC: a carrier typed in full-width letters (ＤＨＬ) is the same carrier.
     text = clean_typed_line(
         unicodedata.normalize("NFKC", raw),
@@ -258,7 +255,7 @@ def set_carrier(draft: document.ShippingDraft, raw: str) -> document.ShippingDra
 
 @dataclass(frozen=True)
 class TrackingEntry:
-    draft: document.ShippingDraft
+    draft: ShippingDraft
     number: TrackingNumber
 
     @property
@@ -267,7 +264,7 @@ class TrackingEntry:
 
 
 async def set_tracking(
-    user_id: int, draft: document.ShippingDraft, raw: str, uow: UnitOfWork
+    user_id: int, draft: ShippingDraft, raw: str, uow: UnitOfWork
 ) -> TrackingEntry:
     """Check a tracking number as it is typed: a wrong check digit or a number already on
     another order is refused at once (compliance checks both again at confirmation)."""
@@ -286,7 +283,7 @@ async def set_tracking(
     return TrackingEntry(updated, number)
 
 
-def acknowledge_tracking(draft: document.ShippingDraft) -> document.ShippingDraft:
+def acknowledge_tracking(draft: ShippingDraft) -> ShippingDraft:
     if draft.tracking is None:
         raise ConflictError("shipping.tracking_missing")
     return replace(draft, tracking_acknowledged=True)
@@ -294,10 +291,10 @@ def acknowledge_tracking(draft: document.ShippingDraft) -> document.ShippingDraf
 
 def photo_required(order: Order, threshold: Decimal) -> bool:
     """Above this order value (in the order's currency) a photo of the packed parcel is due."""
-    return order.total > threshold
+    return shipping_draft.photo_required(order.total, threshold)
 
 
-def set_photo(draft: document.ShippingDraft, file_id: str) -> document.ShippingDraft:
+def set_photo(draft: ShippingDraft, file_id: str) -> ShippingDraft:
     if not file_id or len(file_id) > 255:
         raise InvalidInput("shipping.photo_invalid")
     return replace(draft, photo_file_id=file_id)

@@ -1,6 +1,11 @@
-"""The shipping document's draft: what the seller has entered so far, kept in the conversation
-state as JSON-safe data, so a restart resumes the document where it was. Ids in it are client
-input; `domain.services.shipping.steps` re-checks them on every use."""
+"""The shipping document's draft: lines to ship -> declared value -> weight -> dimensions ->
+goods -> warehouse -> method -> carrier -> tracking number -> parcel photo.
+
+What the seller has entered so far, kept in the conversation state as JSON-safe data, so a
+restart resumes the document where it was. Ids in it are client input;
+`domain.services.shipping.steps` re-checks them on every use. The conversation's own rule is
+here: the photo of the packed parcel is asked only above the configured order value.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,12 @@ from typing import Any
 from domain.errors import ConflictError
 from domain.logistics import GoodsCharacteristic, Parcel
 
-__all__ = ["ShippingDraft"]
+__all__ = ["ShippingDraft", "photo_required"]
+
+
+def photo_required(order_total: Decimal, threshold: Decimal) -> bool:
+    """Above this order value (in the order's currency) a photo of the packed parcel is due."""
+    return order_total > threshold
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,12 @@ class ShippingDraft:
     tracking: str | None = None
     tracking_acknowledged: bool = False
     photo_file_id: str | None = None
+    # The order's total when the document was started (None in drafts stored before it was).
+    order_total: Decimal | None = None
+
+    def needs_photo(self, threshold: Decimal) -> bool:
+        """Whether the photo step applies (asked when the order total is not known)."""
+        return self.order_total is None or photo_required(self.order_total, threshold)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -49,12 +65,13 @@ class ShippingDraft:
             "tracking": self.tracking,
             "tracking_acknowledged": self.tracking_acknowledged,
             "photo_file_id": self.photo_file_id,
+            "order_total": None if self.order_total is None else str(self.order_total),
         }
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ShippingDraft:
         dims = data.get("dimensions_cm")
-        weight = data.get("weight_kg")
+        weight, total = data.get("weight_kg"), data.get("order_total")
         return cls(
             order_id=int(data["order_id"]),
             quantities={int(k): int(v) for k, v in data["quantities"].items()},
@@ -71,6 +88,7 @@ class ShippingDraft:
             tracking=data.get("tracking"),
             tracking_acknowledged=bool(data.get("tracking_acknowledged")),
             photo_file_id=data.get("photo_file_id"),
+            order_total=None if total is None else Decimal(total),
         )
 
     @property

@@ -1,0 +1,15 @@
+"""The drafts of the bot's conversations: what a user has answered so far, and the rules of
+the conversation (which steps apply, what a change resets), with no Telegram in sight.
+
+Each draft is immutable and JSON-safe (`to_data` / `from_data`): the conversation engine keeps
+it in the user's conversation state, so a restart resumes where the user was.
+"""
+
+from __future__ import annotations
+
+from domain.drafts.order import OrderDraft
+from domain.drafts.seller import SellerDraft
+from domain.drafts.shipping import ShippingDraft
+from domain.drafts.warehouse import WarehouseDraft
+
+__all__ = ["OrderDraft", "SellerDraft", "ShippingDraft", "WarehouseDraft"]

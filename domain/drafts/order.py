@@ -1,0 +1,163 @@
+"""The new order's draft: order number -> ship-to country -> postcode -> currency -> lines
+(product name -> SKU -> quantity -> unit price, repeated) -> ship-by date.
+
+The rules of the conversation live here: another country drops the postcode (another format),
+another currency must still fit every price entered, Back from the list of lines reopens the
+last line at its price, editing the lines enters them again from the first, and an order has
+at most `MAX_LINES` lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.model import OrderSource
+from domain.services.orders import cleaning, intake
+
+MAX_LINES = cleaning.MAX_LINES
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    seller_id: int
+    number: str | None = None
+    country: str | None = None
+    postcode: str | None = None
+    currency: str | None = None
+    lines: tuple[intake.NewOrderLine, ...] = ()
+    # The line being entered: product_name, then sku, then quantity (its price ends it).
+    line: dict[str, Any] = field(default_factory=dict)
+    ship_by: str | None = None  # ISO 8601, UTC
+
+    def with_number(self, raw: str) -> OrderDraft:
+        return replace(self, number=cleaning.clean_order_number(raw))
+
+    def with_country(self, raw: str) -> OrderDraft:
+        country = cleaning.clean_country(raw)
+        if self.country not in (None, country):
+            # Another country has another postcode format: the old one is asked again.
+            return replace(self, country=country, postcode=None)
+        return replace(self, country=country)
+
+    def with_postcode(self, raw: str | None) -> OrderDraft:
+        """None skips it, which is refused where the country has postcodes."""
+        return replace(self, postcode=cleaning.clean_postcode(self.known_country, raw))
+
+    def with_currency(self, raw: str) -> OrderDraft:
+        currency = cleaning.clean_currency(raw)
+        for line in self.lines:
+            # Prices already entered must still fit the new currency (JPY has no cents).
+            cleaning.clean_unit_price(line.unit_price, currency)
+        return replace(self, currency=currency)
+
+    # ----- lines -----
+    def start_line(self) -> OrderDraft:
+        if len(self.lines) >= MAX_LINES:
+            raise InvalidInput("orders.too_many_lines", max=MAX_LINES)
+        return self
+
+    def with_product_name(self, raw: str) -> OrderDraft:
+        return replace(self, line={"product_name": cleaning.clean_product_name(raw)})
+
+    def with_sku(self, raw: str | None) -> OrderDraft:
+        sku = None if raw is None else cleaning.clean_sku(raw)
+        return replace(self, line={**self.line, "sku": sku})
+
+    def with_quantity(self, raw: str) -> OrderDraft:
+        return replace(self, line={**self.line, "quantity": cleaning.clean_quantity(raw)})
+
+    def with_unit_price(self, raw: str) -> OrderDraft:
+        """The price ends the line: it joins the order's lines."""
+        price = cleaning.clean_unit_price(raw, self.known_currency)
+        line = intake.NewOrderLine(**{**self.line, "unit_price": str(price)})
+        return replace(self, lines=(*self.lines, line), line={})
+
+    def finish_lines(self) -> OrderDraft:
+        if not self.lines:
+            raise InvalidInput("orders.no_lines")
+        return self
+
+    def reopen_last_line(self) -> OrderDraft:
+        """Back from the list of lines: the last line is entered again from its price."""
+        if not self.lines:
+            return self
+        last = self.lines[-1]
+        line = {"product_name": last.product_name, "sku": last.sku, "quantity": last.quantity}
+        return replace(self, lines=self.lines[:-1], line=line)
+
+    # ----- ship-by -----
+    def with_ship_by(self, raw: str, now: datetime) -> OrderDraft:
+        return replace(self, ship_by=cleaning.clean_ship_by(raw, now).isoformat())
+
+    def ship_in_days(self, days: int, now: datetime) -> OrderDraft:
+        day = now.date() + timedelta(days=days)
+        return replace(self, ship_by=cleaning.clean_ship_by(day, now).isoformat())
+
+    # ----- edits and the result -----
+    def for_edit(self, target: str) -> OrderDraft:
+        """What choosing an edit from the summary resets: the lines are entered again."""
+        return replace(self, lines=(), line={}) if target == "lines" else self
+
+    @property
+    def known_country(self) -> str:
+        if self.country is None:
+            raise InvalidInput("errors.invalid_choice")
+        return self.country
+
+    @property
+    def known_currency(self) -> str:
+        if self.currency is None:
+            raise InvalidInput("errors.invalid_choice")
+        return self.currency
+
+    def command(self, actor_id: int | None = None) -> intake.NewOrder:
+        """The order as entered; `intake.build_order` checks it as a whole."""
+        if self.number is None or self.ship_by is None:
+            raise InvalidInput("errors.invalid_choice")
+        return intake.NewOrder(
+            seller_id=self.seller_id,
+            number=self.number,
+            ship_to_country=self.known_country,
+            ship_to_postcode=self.postcode,
+            currency=self.known_currency,
+            ship_by=self.ship_by,
+            lines=list(self.lines),
+            source=OrderSource.CONVERSATION,
+            actor_id=actor_id,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "seller_id": self.seller_id,
+            "number": self.number,
+            "country": self.country,
+            "postcode": self.postcode,
+            "currency": self.currency,
+            "lines": [
+                {
+                    "product_name": line.product_name,
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "unit_price": str(line.unit_price),
+                }
+                for line in self.lines
+            ],
+            "line": dict(self.line),
+            "ship_by": self.ship_by,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OrderDraft:
+        return cls(
+            seller_id=int(data["seller_id"]),
+            number=data.get("number"),
+            country=data.get("country"),
+            postcode=data.get("postcode"),
+            currency=data.get("currency"),
+            lines=tuple(intake.NewOrderLine(**line) for line in data.get("lines", ())),
+            line=dict(data.get("line", {})),
+            ship_by=data.get("ship_by"),
+        )

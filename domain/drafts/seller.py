@@ -1,0 +1,50 @@
+"""The store registration's draft: store name -> home country -> language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from domain.countries import is_country_code
+from domain.errors import InvalidInput
+from domain.services import sellers
+
+
+@dataclass(frozen=True)
+class SellerDraft:
+    store_name: str | None = None
+    country: str | None = None
+    locale: str | None = None
+
+    def with_store_name(self, raw: str) -> SellerDraft:
+        return replace(self, store_name=sellers.clean_store_name(raw))
+
+    def with_country(self, code: str) -> SellerDraft:
+        if not is_country_code(code):
+            raise InvalidInput("errors.invalid_choice")
+        return replace(self, country=code.upper())
+
+    def with_locale(self, locale: str) -> SellerDraft:
+        return replace(self, locale=sellers.check_locale(locale))
+
+    def command(self, telegram_user_id: int) -> sellers.RegisterSeller:
+        """What the summary's "Create" registers; every answer must be there by then."""
+        if self.store_name is None or self.country is None or self.locale is None:
+            raise InvalidInput("errors.invalid_choice")
+        return sellers.RegisterSeller(
+            telegram_user_id=telegram_user_id,
+            store_name=self.store_name,
+            home_country=self.country,
+            locale=self.locale,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        return {"store_name": self.store_name, "country": self.country, "locale": self.locale}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> SellerDraft:
+        return cls(
+            store_name=data.get("store_name"),
+            country=data.get("country"),
+            locale=data.get("locale"),
+        )

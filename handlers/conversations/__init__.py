@@ -1,0 +1,19 @@
+"""The conversation engine: conversations declared as data (`engine`) on one set of handlers
+(`routing`)."""
+
+from __future__ import annotations
+
+from handlers.conversations.engine import Controls, Conversation, Expect, Move, Press, Step, Turn
+from handlers.conversations.routing import register, resume
+
+__all__ = [
+    "Controls",
+    "Conversation",
+    "Expect",
+    "Move",
+    "Press",
+    "Step",
+    "Turn",
+    "register",
+    "resume",
+]

@@ -1,0 +1,346 @@
+"""The conversation engine: a `Conversation` is a list of `Step`s over a domain draft
+(`domain.drafts`), which owns the rules (valid answers, which steps apply, what a change
+resets). The engine gives forward, back, edit from the summary, cancel, resume and the
+navigation row. It sends nothing itself: prompts are queued on the update's `Responder`, sent
+after the commit, which is why it is ours and not aiogram's Scenes or aiogram-dialog.
+
+The FSM holds `{"draft": <the draft's data>, "editing": <edit target or None>, "scratch":
+{...}}`; the scratch is what one step remembers between two updates (the line being edited,
+the warnings shown) and is dropped whenever the conversation moves to another step.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+
+from domain.errors import InvalidInput
+from domain.unit_of_work import UnitOfWork
+from handlers.config import HandlerConfig
+from handlers.keyboards import navigation_row
+from handlers.responder import Button, Keyboard, Responder
+
+
+class Draft(Protocol):
+    """A domain draft: immutable, JSON-safe through `to_data` (and a `from_data` class method)."""
+
+    def to_data(self) -> dict[str, Any]: ...
+
+
+DraftT = TypeVar("DraftT", bound=Draft)
+
+
+class Move(enum.Enum):
+    """What the engine's own buttons do."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    EDIT = "edit"
+
+
+class Expect(enum.Enum):
+    """What a step waits for; anything else gets the matching reminder."""
+
+    TEXT = "text"  # other messages: "send text"
+    BUTTONS = "buttons"  # any message: "use the buttons", and the step is asked again
+    FILE = "file"  # other messages: the step's `reminder`
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The conversation's own callback data for the engine's buttons, and how to read it back.
+
+    Each conversation keeps its callback data format (buttons already in chats stay valid).
+    """
+
+    callback: type[CallbackData]
+    pack: Callable[[Move, str], CallbackData]
+    # The engine move a press of `callback` means, with its value; None: a step's own button.
+    read: Callable[[Any], tuple[Move, str] | None]
+
+    @classmethod
+    def of_form(cls, form: type[CallbackData], moves: Mapping[Move, enum.Enum]) -> Controls:
+        """Controls for the usual form callback data: an `action` enum and a `value` string."""
+        actions = {action: move for move, action in moves.items()}
+
+        def pack(move: Move, value: str) -> CallbackData:
+            return form(action=moves[move], value=value)
+
+        def read(callback_data: Any) -> tuple[Move, str] | None:
+            move = actions.get(callback_data.action)
+            return None if move is None else (move, callback_data.value)
+
+        return cls(callback=form, pack=pack, read=read)
+
+
+# What a step's handlers receive: the turn, the draft as stored, and the answer.
+Answer = Callable[["Turn[DraftT]", DraftT, Any], Awaitable[None]]
+Ask = Callable[["Turn[DraftT]", DraftT], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class Press(Generic[DraftT]):
+    """A button of a step: the callback filter that recognises it and what it does."""
+
+    filter: Any
+    handle: Answer[DraftT]
+
+
+@dataclass(frozen=True)
+class Step(Generic[DraftT]):
+    """One question of a conversation.
+
+    It asks with `prompt` (a template, its `params` and the `keyboard` above the navigation
+    row) or, for a step that asks in several ways, with `ask`. A typed answer goes through
+    `parse` (the domain parser: a new draft, or a domain error the user reads) and the
+    conversation moves on; `on_text`, `on_file` and `presses` are for answers that do more.
+    """
+
+    name: str
+    prompt: str | None = None
+    params: Callable[[Turn[DraftT], DraftT], Mapping[str, Any]] | None = None
+    keyboard: Callable[[Turn[DraftT], DraftT], Keyboard] | None = None
+    ask: Ask[DraftT] | None = None
+    parse: Callable[[DraftT, str], DraftT] | None = None
+    on_text: Answer[DraftT] | None = None
+    on_file: Answer[DraftT] | None = None
+    file_filter: Any = None
+    presses: Sequence[Press[DraftT]] = ()
+    expects: Expect = Expect.TEXT
+    reminder: str | None = None
+    reminder_params: Mapping[str, Any] = field(default_factory=dict)
+    # Whether the step applies to this draft; a step that does not is passed both ways.
+    applies: Callable[[Turn[DraftT], DraftT], Awaitable[bool]] | None = None
+    # Where Back goes from here when it is not the previous step: (step, draft) or None.
+    back: Callable[[DraftT], tuple[str, DraftT] | None] | None = None
+
+
+@dataclass(frozen=True)
+class Conversation(Generic[DraftT]):
+    """A conversation declared as data. Its last step is the summary the edits start from."""
+
+    name: str  # how the user is told which conversation a stale button belongs to
+    state_group: str  # the FSM state names are "<state_group>:<step>"
+    steps: Sequence[Step[DraftT]]
+    draft: Callable[[dict[str, Any]], DraftT]  # the draft's `from_data`
+    controls: Controls
+    # Summary edit target -> the steps it revisits; the summary comes back after the last.
+    edits: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # What choosing an edit target resets on the draft (e.g. the lines are entered again).
+    on_edit: Callable[[DraftT, str], DraftT] | None = None
+    states: type[StatesGroup] = field(init=False)
+
+    def __post_init__(self) -> None:
+        group = type(
+            self.state_group,
+            (StatesGroup,),
+            {"__module__": __name__, **{step.name: State() for step in self.steps}},
+        )
+        object.__setattr__(self, "states", group)
+
+    # ----- declaration helpers -----
+    @property
+    def summary(self) -> str:
+        return self.steps[-1].name
+
+    def step(self, name: str) -> Step[DraftT]:
+        return next(step for step in self.steps if step.name == name)
+
+    def state(self, name: str) -> State:
+        state: State = getattr(self.states, name)
+        return state
+
+    def step_of(self, raw_state: str | None) -> Step[DraftT] | None:
+        prefix = f"{self.state_group}:"
+        if raw_state is None or not raw_state.startswith(prefix):
+            return None
+        name = raw_state.removeprefix(prefix)
+        return next((step for step in self.steps if step.name == name), None)
+
+    def button(self, move: Move, value: str = "") -> CallbackData:
+        return self.controls.pack(move, value)
+
+    def navigation(self, step: str) -> list[Button]:
+        """Back (not on the first step) and Cancel."""
+        back = None if step == self.steps[0].name else self.button(Move.BACK)
+        return navigation_row(self.button(Move.CANCEL), back)
+
+
+class Turn(Generic[DraftT]):
+    """One update inside a conversation: what the step handlers use to read and move it."""
+
+    def __init__(
+        self,
+        conversation: Conversation[DraftT],
+        *,
+        user_id: int,
+        state: FSMContext,
+        uow: UnitOfWork,
+        responder: Responder,
+        config: HandlerConfig | None = None,
+        message_id: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.user_id = user_id
+        self.state = state
+        self.uow = uow
+        self.responder = responder
+        self._config = config
+        self.message_id = message_id  # the message whose button was pressed, if any
+        self.extra = extra or {}  # everything aiogram passed the handler (e.g. the bot)
+        self._step: Step[DraftT] | None = None
+        self._data: dict[str, Any] = {}
+
+    @property
+    def config(self) -> HandlerConfig:
+        assert self._config is not None, "this conversation needs the handlers' configuration"
+        return self._config
+
+    @property
+    def step(self) -> Step[DraftT]:
+        assert self._step is not None
+        return self._step
+
+    async def load(self) -> bool:
+        """Read the stored state; False when the user is not in this conversation."""
+        self._step = self.conversation.step_of(await self.state.get_state())
+        self._data = await self.state.get_data()
+        return self._step is not None
+
+    async def draft(self) -> DraftT:
+        if "draft" not in self._data:
+            # A state without its draft: the data was lost (or never written by this engine).
+            raise InvalidInput(
+                "errors.stale_button_in_conversation", conversation=self.conversation.name
+            )
+        return self.conversation.draft(self._data["draft"])
+
+    @property
+    def editing(self) -> str | None:
+        value = self._data.get("editing")
+        return value if isinstance(value, str) else None
+
+    def scratch(self, key: str) -> Any:
+        return self._data.get("scratch", {}).get(key)
+
+    @property
+    def navigation(self) -> list[Button]:
+        return self.conversation.navigation(self.step.name)
+
+    # ----- moving -----
+    async def begin(self, draft: DraftT) -> None:
+        """Start the conversation with `draft` (anything stored before is dropped)."""
+        await self.state.set_data({})
+        self._data = {}
+        await self._enter(self.conversation.steps[0].name, draft, editing=None)
+
+    async def save(self, draft: DraftT, **scratch: Any) -> None:
+        """Keep `draft` (and what this step remembers) without moving."""
+        self._data = {
+            **self._data,
+            "draft": draft.to_data(),
+            "scratch": {**self._data.get("scratch", {}), **scratch},
+        }
+        await self.state.set_data(self._data)
+
+    async def stay(self, draft: DraftT) -> None:
+        """Keep `draft` and ask the current step again (a toggle, a partial answer)."""
+        await self.save(draft)
+        await self.ask()
+
+    async def advance(self, draft: DraftT) -> None:
+        """The current step is answered: keep `draft`, ask the next step that applies.
+
+        During an edit from the summary, the next step of the edit's group, then the summary.
+        """
+        steps = [step.name for step in self.conversation.steps]
+        group = self.conversation.edits.get(self.editing or "")
+        current = self.step.name
+        editing = self.editing
+        if group and current in group and current != group[-1]:
+            candidates = [*group[group.index(current) + 1 :], self.conversation.summary]
+        elif group:
+            candidates, editing = [self.conversation.summary], None
+        else:
+            candidates = steps[steps.index(current) + 1 :]
+        for name in candidates:
+            if name == self.conversation.summary or await self._applies(name, draft):
+                if name == self.conversation.summary:
+                    editing = None
+                await self._enter(name, draft, editing=editing)
+                return
+
+    async def go(self, name: str, draft: DraftT | None = None) -> None:
+        """Move to step `name` (keeping the edit under way), e.g. "add another line"."""
+        await self._enter(name, draft or await self.draft(), editing=self.editing)
+
+    async def back(self) -> None:
+        draft = await self.draft()
+        special = self.step.back(draft) if self.step.back is not None else None
+        if special is not None:
+            name, draft = special
+        else:
+            steps = [step.name for step in self.conversation.steps]
+            index = steps.index(self.step.name)
+            name = steps[0]
+            for earlier in reversed(steps[:index]):
+                if await self._applies(earlier, draft):
+                    name = earlier
+                    break
+        await self._enter(name, draft, editing=None)
+
+    async def edit(self, target: str) -> None:
+        """From the summary: revisit the steps of `target`, then come back to the summary."""
+        group = self.conversation.edits.get(target)
+        if group is None or self.step.name != self.conversation.summary:
+            raise InvalidInput("errors.invalid_choice")
+        draft = await self.draft()
+        if self.conversation.on_edit is not None:
+            draft = self.conversation.on_edit(draft, target)
+        await self._enter(group[0], draft, editing=target)
+
+    async def finish(self) -> None:
+        """The conversation is over (done or cancelled): forget it, take the buttons away."""
+        await self.state.clear()
+        self._data = {}
+        if self.message_id is not None:
+            self.responder.remove_buttons(self.message_id)
+
+    async def cancel(self) -> None:
+        await self.finish()
+        self.responder.reply("cancel.done")
+
+    # ----- asking -----
+    async def ask(self) -> None:
+        """Ask the current step's question, with the navigation row."""
+        step = self.step
+        draft = await self.draft()
+        if step.ask is not None:
+            result = step.ask(self, draft)
+            if inspect.isawaitable(result):
+                await result
+            return
+        assert step.prompt is not None, f"step {step.name} neither asks nor has a prompt"
+        params = step.params(self, draft) if step.params is not None else {}
+        above = step.keyboard(self, draft) if step.keyboard is not None else []
+        self.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
+
+    # ----- internals -----
+    async def _applies(self, name: str, draft: DraftT) -> bool:
+        step = self.conversation.step(name)
+        return step.applies is None or await step.applies(self, draft)
+
+    async def _enter(self, name: str, draft: DraftT, *, editing: str | None) -> None:
+        self._step = self.conversation.step(name)
+        self._data = {"draft": draft.to_data(), "editing": editing, "scratch": {}}
+        await self.state.set_state(self.conversation.state(name))
+        await self.state.set_data(self._data)
+        await self.ask()

@@ -1,0 +1,126 @@
+"""The conversation engine's aiogram side: the handlers every declared conversation gets
+(navigation, answers, reminders), and resuming a conversation from /start."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from domain.unit_of_work import UnitOfWork
+from handlers.config import HandlerConfig
+from handlers.conversations.engine import Answer, Conversation, Expect, Move, Turn
+from handlers.responder import Responder
+
+
+def register(conversation: Conversation[Any], router: Router) -> None:
+    """Add the conversation's handlers to `router`: navigation first, reminders last."""
+    router.callback_query.register(
+        _handler(conversation, _navigate, with_draft=False),
+        StateFilter(conversation.states),
+        conversation.controls.callback.filter(),
+    )
+    for step in conversation.steps:
+        state = conversation.state(step.name)
+        for press in step.presses:
+            router.callback_query.register(
+                _handler(conversation, press.handle), state, press.filter
+            )
+        if step.parse is not None or step.on_text is not None:
+            router.message.register(_handler(conversation, _text_answer), state, F.text)
+        if step.on_file is not None:
+            router.message.register(_handler(conversation, step.on_file), state, step.file_filter)
+        router.message.register(_handler(conversation, _remind, with_draft=False), state)
+
+
+def _handler(
+    conversation: Conversation[Any], handle: Answer[Any], *, with_draft: bool = True
+) -> Callable[..., Awaitable[None]]:
+    """An aiogram handler that opens the turn and gives `handle` the draft and the answer.
+
+    Navigation and reminders work without a readable draft (Cancel always works).
+    """
+
+    async def handler(event: TelegramObject, **data: Any) -> None:
+        message_id = None
+        if isinstance(event, CallbackQuery) and event.message is not None:
+            message_id = event.message.message_id
+        turn = Turn(
+            conversation,
+            user_id=data["event_from_user"].id,
+            state=data["state"],
+            uow=data["uow"],
+            responder=data["responder"],
+            config=data.get("config"),
+            message_id=message_id,
+            extra=data,
+        )
+        await turn.load()
+        draft: Any = await turn.draft() if with_draft else None
+        await handle(turn, draft, data.get("callback_data", event))
+
+    return handler
+
+
+async def resume(
+    conversations: Sequence[Conversation[Any]],
+    *,
+    user_id: int,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig | None = None,
+) -> bool:
+    """Ask again where the user left off (after /start); False outside these conversations."""
+    for conversation in conversations:
+        turn = Turn(
+            conversation, user_id=user_id, state=state, uow=uow, responder=responder, config=config
+        )
+        if await turn.load():
+            responder.reply("conversation.resumed")
+            await turn.ask()
+            return True
+    return False
+
+
+async def _navigate(turn: Turn[Any], draft: Any, callback_data: CallbackData) -> None:
+    move = turn.conversation.controls.read(callback_data)
+    if move is None:
+        raise SkipHandler  # a step's own button: its handler comes next
+    action, value = move
+    if action == Move.CANCEL:
+        await turn.cancel()
+    elif action == Move.BACK:
+        await turn.back()
+    elif turn.step.name == turn.conversation.summary:
+        await turn.edit(value)
+    else:
+        raise SkipHandler  # an edit button outside the summary is stale
+
+
+async def _text_answer(turn: Turn[Any], draft: Any, message: Message) -> None:
+    assert message.text is not None
+    step = turn.step
+    if step.on_text is not None:
+        await step.on_text(turn, draft, message.text)
+        return
+    assert step.parse is not None
+    await turn.advance(step.parse(draft, message.text))
+
+
+async def _remind(turn: Turn[Any], draft: Any, message: Message) -> None:
+    """The user sent something the step does not take: say what it takes."""
+    step = turn.step
+    if step.expects == Expect.BUTTONS:
+        turn.responder.reply("conversation.use_buttons")
+        await turn.ask()
+    elif step.expects == Expect.FILE and step.reminder is not None:
+        turn.responder.reply(step.reminder, **step.reminder_params)
+    else:
+        turn.responder.reply("conversation.expecting_text")
