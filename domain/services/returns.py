@@ -253,17 +253,7 @@ async def propose_offer(
     uow: UnitOfWork,
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnOffer:
-    case = await _case_of(user_id, case_id, side, uow)
-    now = uow.now()
-    offer = case.propose_offer(
-        side,
-        await _checked_warehouse(terms, case.seller_id, uow),
-        respond_by=deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=side).due_at,
-        now=now,
-        **await _policy_defaults(case, uow, rules),  # type: ignore[arg-type]
-    )
-    await _after(case, uow, rules, user_id, side, "return_case.offer_proposed")
-    return offer
+    return await _put_offer(user_id, case_id, side, terms, uow, rules, counter=False)
 
 
 async def counter_offer(
@@ -274,16 +264,33 @@ async def counter_offer(
     uow: UnitOfWork,
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnOffer:
+    return await _put_offer(user_id, case_id, side, terms, uow, rules, counter=True)
+
+
+async def _put_offer(
+    user_id: int,
+    case_id: int,
+    side: Side,
+    terms: OfferTerms,
+    uow: UnitOfWork,
+    rules: DeadlineRules,
+    *,
+    counter: bool,
+) -> ReturnOffer:
+    """A new offer, or a counter that replaces the open one: the same terms, checks and deadline;
+    the aggregate decides which of the two the case allows now."""
     case = await _case_of(user_id, case_id, side, uow)
     now = uow.now()
-    offer = case.counter_offer(
+    place = case.counter_offer if counter else case.propose_offer
+    offer = place(
         side,
         await _checked_warehouse(terms, case.seller_id, uow),
         respond_by=deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=side).due_at,
         now=now,
         **await _policy_defaults(case, uow, rules),  # type: ignore[arg-type]
     )
-    await _after(case, uow, rules, user_id, side, "return_case.offer_countered")
+    event = "return_case.offer_countered" if counter else "return_case.offer_proposed"
+    await _after(case, uow, rules, user_id, side, event)
     return offer
 
 
