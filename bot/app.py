@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,8 +39,10 @@ from bot.middlewares import (
 from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
+from bot.roles import Role, keep_jobs
 from bot.session import BotApiSession
 from bot.settings import Settings
+from bot.shutdown import Deadline, JobGate
 from bot.uploads import FileSteps
 from domain.clock import Clock, utcnow
 from domain.model import PROCESSED_UPDATE_RETENTION
@@ -88,47 +90,69 @@ class Application:
     redis: Redis | None = None
     # Set in webhook mode, which serves them at /metrics.
     metrics: Metrics | None = None
+    # Guards every scheduled job, so a shutdown can stop them starting and wait for them.
+    jobs: JobGate = field(default_factory=JobGate)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def start(self, *, set_commands: bool = True, polling: bool = True) -> None:
-        """Start background work (outbox, scheduler) and, unless the updates come by webhook,
-        polling; return at once."""
+    async def start(
+        self,
+        *,
+        set_commands: bool = True,
+        polling: bool = True,
+        jobs: bool = True,
+        intake: bool = True,
+    ) -> None:
+        """Start the process's work and return at once: with `intake`, the updates' side
+        (polling unless the updates come by webhook, the imports they start); with `jobs`, the
+        scheduled work (outbox, tracking, reminders, return deadlines: `bot.roles`)."""
         # Fills aiogram's cache of the bot's own user (deep links need the username), so no
         # handler ever asks Telegram for it while holding a transaction.
         await self.bot.me()
         if set_commands:
             for menu in command_menus(self.renderer, self.settings.default_locale):
                 await self.sender.call(menu, chat_id=None)
-        # Imports a stopped process left behind: their sellers hear about it now.
-        await self.order_imports.sweep()
+        if intake:
+            # Imports a stopped process left behind: their sellers hear about it now.
+            await self.order_imports.sweep()
         # Everything built so far (aiogram's and pydantic's models, templates: ~300k objects)
         # lives as long as the process. Out of the collector's sight, a full collection no
         # longer stops every user for a few hundred milliseconds while a file is imported.
         gc.collect()
         gc.freeze()
+        keep_jobs(self.scheduler, self.jobs, Role(intake=intake, jobs=jobs))
         self.scheduler.start()
-        self._tasks.append(asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS)))
+        if jobs:
+            self._tasks.append(
+                asyncio.create_task(self.outbox.run(poll_interval=OUTBOX_SWEEP_SECONDS))
+            )
         if polling:
             self._tasks.append(asyncio.create_task(self.poller.run()))
 
     async def wait(self) -> None:
-        await asyncio.gather(*self._tasks)
+        """Until the work started ends: on an error, or after `stop()`."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
+        else:  # a webhook process without jobs: its work arrives over HTTP
+            await self._stopped.wait()
 
-    async def stop(self) -> None:
+    async def stop(self, deadline: Deadline | None = None) -> None:
+        """Stop gracefully (docs/deploy.md, "Stopping"): take no new work; let the updates,
+        sends and jobs in flight finish until `deadline` (SHUTDOWN_TIMEOUT_SECONDS from now
+        by default); cancel what is left, each part handing back the rows it claimed and did
+        not process; send the replies already committed; close."""
+        deadline = deadline or Deadline(self.settings.shutdown_timeout_seconds)
         self.poller.stop()
+        self.jobs.close()
+        # The outbox sends no further row once told; the queued ones go back to `pending`.
+        stopping = [asyncio.ensure_future(self.outbox.stop()), *self._tasks]
+        await asyncio.gather(_finish(stopping, deadline), self.jobs.drain(deadline))
+        self._tasks.clear()
         await self.file_steps.stop()
         await self.order_imports.stop()
-        await self.outbox.stop()
-        for task in self._tasks:
-            # A task that failed must not stop the shutdown half-way; whoever awaits wait()
-            # gets its error.
-            with suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(task), timeout=5)
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
         with suppress(Exception):
-            await asyncio.wait_for(self.replies.drain(), timeout=5)
+            # Replies of updates that committed: sent even when the deadline passed, briefly.
+            await asyncio.wait_for(self.replies.drain(), timeout=max(deadline.remaining(), 2.0))
         await self.replies.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
@@ -139,6 +163,20 @@ class Application:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+        self._stopped.set()
+
+
+async def _finish(tasks: Sequence[asyncio.Future[Any]], deadline: Deadline) -> None:
+    """Wait for `tasks` until the deadline, then cancel the rest (each hands back its claims)."""
+    if not tasks:
+        return
+    _, late = await asyncio.wait(tasks, timeout=deadline.remaining())
+    for task in late:
+        task.cancel()
+    # A task that failed must not stop the shutdown half-way; whoever awaits wait() gets it.
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if late:
+        log.warning("shutdown: %d task(s) cancelled at the deadline", len(late))
 
 
 def make_bot(settings: Settings, token: str, api_base: str | None = None) -> Bot:
@@ -355,8 +393,9 @@ async def create_application(
             coalesce=True,
             max_instances=1,
         )
+    return_deadline_job = ReturnDeadlineJob(uow_factory, return_deadline_rules(settings))
     scheduler.add_job(
-        ReturnDeadlineJob(uow_factory, return_deadline_rules(settings)).tick,
+        return_deadline_job.tick,
         "interval",
         minutes=1,
         id="return_deadlines",
@@ -372,6 +411,10 @@ async def create_application(
         max_instances=1,
     )
     poller = Poller(bot, dispatcher)
+    jobs = JobGate()
+    # On shutdown the long jobs finish the batch in hand and claim no further one.
+    jobs.on_close(tracking.stop_claiming)
+    jobs.on_close(return_deadline_job.stop_claiming)
     return Application(
         settings=settings,
         engine=engine,
@@ -390,4 +433,5 @@ async def create_application(
         file_steps=file_steps,
         redis=redis,
         metrics=metrics,
+        jobs=jobs,
     )

@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
         help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET) with health, readiness "
         "and metrics endpoints; see docs/deploy.md",
     )
+    sub.add_parser(
+        "worker",
+        help="run only the scheduled work (outbox, tracking, reminders, return deadlines) with "
+        "health, readiness and metrics on WORKER_HTTP_PORT; see docs/deploy.md",
+    )
     sandbox = sub.add_parser("sandbox", help="run the bot against the built-in Telegram emulator")
     sandbox.add_argument("--port", type=int, default=None, help="web chat port (default 8080)")
     sub.add_parser("migrate", help="apply database migrations and exit")
@@ -80,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "webhook" and (problem := settings.webhook_mode_problem()) is not None:
         print(f"sellerbot: {problem}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
+    if command == "worker" and settings.sandbox_mode:
+        print("sellerbot: sellerbot worker needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
     port = getattr(args, "port", None)
     try:
         _run(command, settings, port)
@@ -106,6 +114,10 @@ def _run(command: str, settings: Settings, port: int | None) -> None:
 
     if command == "webhook":
         asyncio.run(run_webhook(settings))
+    elif command == "worker":
+        from bot.worker import run_worker
+
+        asyncio.run(run_worker(settings))
     elif command == "sandbox" or settings.sandbox_mode:
         asyncio.run(run_sandbox(settings, port=port))
     else:

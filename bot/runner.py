@@ -17,7 +17,7 @@ import logging
 import signal
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from bot import database
 from bot.logging_setup import Redactor, secrets_of
 from bot.settings import Settings
+from bot.shutdown import run_until_signal
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -43,6 +44,7 @@ class Service(StrEnum):
     DATABASE = "database"
     WEB_CHAT = "web chat"
     WEBHOOK_SERVER = "webhook server"
+    WORKER_SERVER = "worker server"
 
 
 class StartupFailure(Exception):
@@ -77,31 +79,36 @@ async def run_bot(settings: Settings) -> None:
     from bot.app import create_application
 
     app = await create_application(settings, migrate=False)
-    try:
-        with _checking(Service.BOT_API):
-            me = await app.bot.me()
-        if app.redis is not None:
-            with _checking(Service.REDIS):
-                await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
-        with _checking(Service.DATABASE):
-            await database.upgrade(app.engine)
-    except BaseException:
-        await app.stop()
-        raise
-    log.info("running as @%s (long polling)", me.username)
-    await _serve(app)
+    me = await check_services(app, settings)
+    log.info("running as @%s (long polling)", me)
+    await run_until_signal(app.start, app.wait, app.stop)
 
 
 async def run_webhook(settings: Settings) -> None:
-    """Updates by webhook (plus the background work) until SIGINT/SIGTERM; see bot.webhook."""
+    """Updates by webhook until SIGINT/SIGTERM; see bot.webhook."""
     from bot.app import create_application
     from bot.metrics import Metrics
     from bot.webhook import WebhookServer
 
     app = await create_application(settings, migrate=False, metrics=Metrics())
+    address = (settings.webhook_host, settings.webhook_port)
+    me = await check_services(app, settings, listen=(Service.WEBHOOK_SERVER, *address))
+    server = WebhookServer(app, settings)
+    log.info("running as @%s (webhook), listening on %s:%d", me, *address)
+    await run_until_signal(server.start, app.wait, server.stop)
+
+
+async def check_services(
+    app: Application, settings: Settings, *, listen: tuple[Service, str, int] | None = None
+) -> str:
+    """Try each service a process needs once (the address it will listen on, the Bot API,
+    Redis, the database, whose migrations then run); stop the app if one fails. Returns the
+    bot's username."""
     try:
-        with _checking(Service.WEBHOOK_SERVER):
-            _check_port_is_free(settings.webhook_host, settings.webhook_port)
+        if listen is not None:
+            service, host, port = listen
+            with _checking(service):
+                _check_port_is_free(host, port)
         with _checking(Service.BOT_API):
             me = await app.bot.me()
         if app.redis is not None:
@@ -109,48 +116,10 @@ async def run_webhook(settings: Settings) -> None:
                 await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
         with _checking(Service.DATABASE):
             await database.upgrade(app.engine)
-        server = WebhookServer(app, settings)
     except BaseException:
         await app.stop()
         raise
-    log.info(
-        "running as @%s (webhook), listening on %s:%d",
-        me.username,
-        settings.webhook_host,
-        settings.webhook_port,
-    )
-    await _run_until_signal(server.start, app.wait, server.stop)
-
-
-async def _serve(app: Application) -> None:
-    await _run_until_signal(app.start, app.wait, app.stop)
-
-
-async def _run_until_signal(
-    start: Callable[[], Awaitable[None]],
-    wait: Callable[[], Awaitable[None]],
-    stop: Callable[[], Awaitable[None]],
-) -> None:
-    """start(), then run until a signal or until wait() ends (on an error), then stop()."""
-    stop_requested = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop_requested.set)
-    stopper = asyncio.ensure_future(stop_requested.wait())
-    background: asyncio.Future[None] | None = None
-    try:
-        await start()
-        background = asyncio.ensure_future(wait())
-        await asyncio.wait({background, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopped_on_request = stopper.done()
-        stopper.cancel()
-        await stop()
-    assert background is not None  # set unless start() raised, and then we are not here
-    outcome = (await asyncio.gather(background, return_exceptions=True))[0]
-    # Polling and the outbox end by themselves only on an error (e.g. the token was revoked).
-    if not stopped_on_request and isinstance(outcome, Exception):
-        raise outcome
+    return str(me.username)
 
 
 def run_migrations(settings: Settings) -> None:
@@ -256,7 +225,10 @@ def _explain(error: BaseException, settings: Settings, port: int | None) -> Fail
             cause, settings.sandbox_host, settings.sandbox_port if port is None else port
         )
     if service is Service.WEBHOOK_SERVER:
-        return _webhook_server_failure(cause, settings.webhook_host, settings.webhook_port)
+        return _server_failure(cause, settings.webhook_host, settings.webhook_port, "WEBHOOK")
+    if service is Service.WORKER_SERVER:
+        host, port = settings.worker_http_host, settings.worker_http_port
+        return _server_failure(cause, host, port, "WORKER_HTTP")
     if isinstance(cause, OSError) and cause.strerror:
         where = f": {cause.filename}" if cause.filename else ""
         return Failure(f"stopped: {cause.strerror}{where}")
@@ -388,23 +360,28 @@ def _web_chat_failure(error: BaseException, host: str, port: int) -> Failure:
     return Failure(f"the web chat cannot listen on {host}:{port}: {_summary(error)}")
 
 
-def _webhook_server_failure(error: BaseException, host: str, port: int) -> Failure:
+def _server_failure(error: BaseException, host: str, port: int, prefix: str) -> Failure:
+    """The HTTP server of `sellerbot webhook` or `worker` cannot listen; `prefix` names its
+    settings (WEBHOOK -> WEBHOOK_HOST, WEBHOOK_PORT)."""
     if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
-        return Failure(f"port {port} on {host} is already in use: choose another with WEBHOOK_PORT")
+        return Failure(
+            f"port {port} on {host} is already in use: choose another with {prefix}_PORT"
+        )
     if isinstance(error, OSError) and error.errno == errno.EACCES:
         return Failure(
-            f"not allowed to listen on port {port}: choose a port above 1023 with WEBHOOK_PORT "
-            "(the TLS proxy in front listens on 443)",
+            f"not allowed to listen on port {port}: choose a port above 1023 with {prefix}_PORT"
+            + (" (the TLS proxy in front listens on 443)" if prefix == "WEBHOOK" else ""),
             configuration=True,
         )
     if isinstance(error, socket.gaierror) or (
         isinstance(error, OSError) and error.errno == errno.EADDRNOTAVAIL
     ):
         return Failure(
-            f"cannot listen on {host}: not an address of this machine (check WEBHOOK_HOST)",
+            f"cannot listen on {host}: not an address of this machine (check {prefix}_HOST)",
             configuration=True,
         )
-    return Failure(f"the webhook server cannot listen on {host}:{port}: {_summary(error)}")
+    what = "webhook server" if prefix == "WEBHOOK" else "worker's HTTP server"
+    return Failure(f"the {what} cannot listen on {host}:{port}: {_summary(error)}")
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8081, ge=1, le=65535)
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     webhook_delete_on_stop: bool = True
+    # Whether `sellerbot webhook` also runs the scheduled work (outbox, tracking, reminders,
+    # return deadlines). Off: that work belongs to `sellerbot worker` processes, and a webhook
+    # process only takes updates and sends their replies (docs/deploy.md, "Processes").
+    run_jobs_in_webhook: bool = False
+
+    # `sellerbot worker`: where its health, readiness and metrics server listens.
+    worker_http_host: str = "127.0.0.1"
+    worker_http_port: int = Field(default=8082, ge=1, le=65535)
+
+    # SIGTERM: how long in-flight updates, sends and jobs get to finish before they are
+    # cancelled. Below the outbox's 60 s lease, so rows are handed back while still ours.
+    shutdown_timeout_seconds: float = Field(default=20.0, gt=0, le=50)
 
     @field_validator("operator_ids", mode="before")
     @classmethod

@@ -15,11 +15,13 @@ by `processed_updates`), and the answer is 200 only once its transaction committ
 not (the commit failed, the database went away), the answer is 500 and Telegram delivers the
 update again later; the de-duplication makes that harmless once it has committed.
 
-`WebhookServer.start` starts the application's background work (outbox, scheduler; no polling),
-listens, and then registers the webhook with Telegram: the URL, the secret, the update types
-the handlers use and `max_connections`. `stop` removes the webhook (unless
-WEBHOOK_DELETE_ON_STOP is false, for several processes behind one URL), stops taking requests,
-lets the ones in flight finish within `shutdown_timeout`, then stops the application.
+`WebhookServer.start` starts the application's update side (and, with RUN_JOBS_IN_WEBHOOK, the
+scheduled work; never polling), listens, and then registers the webhook with Telegram: the URL,
+the secret, the update types the handlers use and `max_connections`. `stop` answers 503 to any
+update that arrives from then on (Telegram delivers it again, to this URL's next process),
+removes the webhook (unless WEBHOOK_DELETE_ON_STOP is false, for several processes behind one
+URL), stops listening, lets the updates in flight commit within SHUTDOWN_TIMEOUT_SECONDS, then
+stops the application within what is left of it.
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import Application
-from bot.health import Readiness
-from bot.metrics import CONTENT_TYPE, Metrics
-from bot.settings import HEALTH_PATH, METRICS_PATH, READY_PATH, Settings
+from bot.metrics import Metrics
+from bot.probes import Probes
+from bot.settings import Settings
+from bot.shutdown import Deadline
 from notifications.tracking.poller import PUSH_PATH
 from notifications.tracking.seventeen_track_push import MAX_PUSH_BYTES, make_push_handler
 
@@ -59,7 +62,7 @@ class WebhookServer:
         app: Application,
         settings: Settings,
         *,
-        shutdown_timeout: float = 10.0,
+        shutdown_timeout: float | None = None,
     ) -> None:
         if app.metrics is None:
             raise ValueError("the webhook server serves metrics: build the app with Metrics()")
@@ -68,11 +71,14 @@ class WebhookServer:
         self.app = app
         self.metrics: Metrics = app.metrics
         self.settings = settings
-        self.readiness = Readiness(app.engine, app.redis)
+        self.probes = Probes(app, lambda: self._stopping)
+        self.readiness = self.probes.readiness
         self._url = settings.webhook_url
         self._secret = settings.webhook_secret.get_secret_value()
         self._secret_bytes = self._secret.encode("ascii")
-        self._shutdown_timeout = shutdown_timeout
+        self._shutdown_timeout = (
+            settings.shutdown_timeout_seconds if shutdown_timeout is None else shutdown_timeout
+        )
         self._runner: web.AppRunner | None = None
         self._stopping = False
         self._webhook_set = False
@@ -85,9 +91,7 @@ class WebhookServer:
         # The largest body any route takes is a 17TRACK push; each route bounds its own.
         web_app = web.Application(client_max_size=max(MAX_PUSH_BYTES, MAX_UPDATE_BYTES) + 1024)
         web_app.router.add_post(self.settings.webhook_path, self.receive_update)
-        web_app.router.add_get(HEALTH_PATH, self.health)
-        web_app.router.add_get(READY_PATH, self.ready)
-        web_app.router.add_get(METRICS_PATH, self.metrics_page)
+        self.probes.add_routes(web_app)
         key = self.settings.tracking_api_key
         if self.settings.tracking_provider == "17track" and key is not None:
             push = make_push_handler(
@@ -103,6 +107,10 @@ class WebhookServer:
         return hmac.compare_digest(presented, self._secret_bytes)
 
     async def receive_update(self, request: web.Request) -> web.StreamResponse:
+        if self._stopping:
+            # Not started once the shutdown began: Telegram keeps the update and delivers it
+            # again (to another process, or to this one after its restart).
+            return web.Response(status=503, text="stopping", headers={"Retry-After": "1"})
         if not self._authentic(request):
             # Not read, not parsed, not logged with anything it carried.
             self._refused("unauthorized")
@@ -141,23 +149,6 @@ class WebhookServer:
             self._refusals_unlogged = 0
             self._refusal_logged_at = now
 
-    async def health(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"status": "alive"})
-
-    async def ready(self, request: web.Request) -> web.StreamResponse:
-        checks = await self.readiness.check()
-        ready = not self._stopping and all(check.ok for check in checks)
-        body = {
-            "ready": ready,
-            "stopping": self._stopping,
-            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
-        }
-        return web.json_response(body, status=200 if ready else 503)
-
-    async def metrics_page(self, request: web.Request) -> web.StreamResponse:
-        await self.metrics.refresh_outbox(self.app.uow_factory, self.app.clock)
-        return web.Response(body=self.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
-
     # -- lifecycle -----------------------------------------------------------------------------
 
     @property
@@ -168,7 +159,12 @@ class WebhookServer:
 
     async def start(self) -> None:
         """Start background work, listen, then ask Telegram to post updates here."""
-        await self.app.start(polling=False)
+        await self.app.start(polling=False, jobs=self.settings.run_jobs_in_webhook)
+        if not self.settings.run_jobs_in_webhook:
+            log.info(
+                "scheduled work (outbox, tracking, reminders) runs in `sellerbot worker`; "
+                "set RUN_JOBS_IN_WEBHOOK=true to run it here"
+            )
         self._runner = web.AppRunner(
             self.web_application(),
             handle_signals=False,
@@ -194,8 +190,10 @@ class WebhookServer:
         )
 
     async def stop(self) -> None:
-        """Remove the webhook, finish the requests in flight, stop the application."""
+        """Refuse new updates, remove the webhook, finish the requests in flight, stop the
+        application; all within SHUTDOWN_TIMEOUT_SECONDS."""
         self._stopping = True
+        deadline = Deadline(self._shutdown_timeout)
         if self._webhook_set and self.settings.webhook_delete_on_stop:
             try:
                 await self.app.bot.delete_webhook(drop_pending_updates=False)
@@ -207,4 +205,4 @@ class WebhookServer:
             # rolls back as a whole), cancelling what is left after shutdown_timeout.
             await self._runner.cleanup()
             self._runner = None
-        await self.app.stop()
+        await self.app.stop(deadline)

@@ -394,6 +394,12 @@ class _Drain:
                 for worker in workers:
                     worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            # Rows still queued were never sent: hand them back now rather than leave them
+            # leased (a shutdown's deadline). The row being sent at the cancel stays leased:
+            # it may have reached Telegram (the duplicate window).
+            unsent = [claim for queue in self.queues.values() for claim in queue]
+            if unsent:
+                await self.d._release(unsent)
         return self.result
 
     def _enqueue(self, claim: _Claim) -> None:

@@ -55,21 +55,41 @@ class ReturnDeadlineJob:
         self.uow_factory = uow_factory
         self.rules = rules or DeadlineRules()
         self.batch = batch
+        self._stopping = False
+
+    def stop_claiming(self) -> None:
+        """Shutdown: fire the firing in hand, hand the rest of the batch back, claim no more."""
+        self._stopping = True
 
     async def tick(self) -> TickResult:
         claimed = fired = 0
-        while True:
+        while not self._stopping:
             async with self.uow_factory() as uow:
                 ids = await return_deadlines.claim_due(uow, limit=self.batch)
                 await uow.commit()
             claimed += len(ids)
-            for firing_id in ids:
-                fired += await self._fire(firing_id)
+            left = list(ids)
+            try:
+                while left and not self._stopping:
+                    fired += await self._fire(left[0])
+                    left.pop(0)
+            finally:
+                # Stopping or cancelled: what was claimed and not fired is due again at once,
+                # not when the lease runs out (a cancellation is delivered once, so this
+                # await still runs).
+                if left:
+                    await self._release(left)
             if len(ids) < self.batch:
                 break
         if fired:
             log.info("return deadlines: %d firing(s) done", fired)
         return TickResult(claimed, fired)
+
+    async def _release(self, firing_ids: list[int]) -> None:
+        async with self.uow_factory() as uow:
+            released = await return_deadlines.release(uow, firing_ids)
+            await uow.commit()
+        log.info("return deadlines: %d claimed firing(s) handed back", released)
 
     async def _fire(self, firing_id: int) -> int:
         try:

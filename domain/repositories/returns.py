@@ -286,6 +286,17 @@ class ReturnRepository:
             )
         return ids
 
+    async def release_firings(self, firing_ids: Sequence[int]) -> int:
+        """Hand claimed firings back unfired (a shutdown): due again at once, for any worker."""
+        if not firing_ids:
+            return 0
+        result = await self.session.execute(
+            update(ReturnDeadline)
+            .where(ReturnDeadline.id.in_(list(firing_ids)), ReturnDeadline.fired_at.is_(None))
+            .values(lease_until=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def lock_firing(self, firing_id: int) -> ReturnDeadline | None:
         query = select(ReturnDeadline).where(ReturnDeadline.id == firing_id)
         if self._postgres:

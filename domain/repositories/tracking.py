@@ -334,9 +334,10 @@ class TrackingRepository:
         """Moving shipments of `method` with no event since `quiet_since`, not yet alerted.
 
         Only shipments still polled count (`next_poll_at` set): delivered and stopped ones
-        never do, so the sweep's cost does not grow with the delivered history.
+        never do, so the sweep's cost does not grow with the delivered history. Rows another
+        worker's sweep holds are skipped (PostgreSQL), like the poller's claims.
         """
-        result = await self.session.execute(
+        query = (
             select(Shipment)
             .where(
                 Shipment.next_poll_at.is_not(None),
@@ -352,13 +353,16 @@ class TrackingRepository:
             .order_by(Shipment.last_event_at, Shipment.id)
             .limit(limit)
         )
-        return list(result.scalars())
+        if self._postgres:
+            query = query.with_for_update(of=Shipment, skip_locked=True)
+        return list((await self.session.execute(query)).scalars())
 
     async def no_info_candidates(
         self, shipped_before: datetime, statuses: Sequence[str], limit: int
     ) -> list[Shipment]:
-        """Shipments confirmed before `shipped_before` that have shown nothing yet."""
-        result = await self.session.execute(
+        """Shipments confirmed before `shipped_before` that have shown nothing yet (rows
+        another worker's sweep holds are skipped, on PostgreSQL)."""
+        query = (
             select(Shipment)
             .where(
                 Shipment.confirmed_at < shipped_before,
@@ -373,7 +377,9 @@ class TrackingRepository:
             .order_by(Shipment.confirmed_at, Shipment.id)
             .limit(limit)
         )
-        return list(result.scalars())
+        if self._postgres:
+            query = query.with_for_update(of=Shipment, skip_locked=True)
+        return list((await self.session.execute(query)).scalars())
 
     async def digest_sellers(self, limit: int, after_id: int = 0) -> list[SellerContact]:
         result = await self.session.execute(

@@ -108,6 +108,11 @@ async def claim_due(
     return await uow.returns.claim_due_firings(uow.now(), lease, limit)
 
 
+async def release(uow: UnitOfWork, firing_ids: list[int]) -> int:
+    """Hand claimed firings back unfired, due at once (the worker is stopping)."""
+    return await uow.returns.release_firings(firing_ids)
+
+
 @dataclass(frozen=True, slots=True)
 class Fired:
     firing_id: int

@@ -196,6 +196,12 @@ class TrackingPoller:
         self.unknown_codes = unknown_codes or UnknownCodes()
         # Registration waits after the quota ran out; polling goes on (it costs none).
         self._register_paused_until: datetime | None = None
+        # Set on shutdown: the batch in hand is finished, no further batch is claimed.
+        self._stopping = False
+
+    def stop_claiming(self) -> None:
+        """Shutdown: finish the batch in hand, claim no more (a later tick starts afresh)."""
+        self._stopping = True
 
     # ----- the job -----
 
@@ -208,6 +214,8 @@ class TrackingPoller:
             return result
         caught_up = False
         for _ in range(self.max_batches_per_tick):
+            if self._stopping:
+                break
             async with self._uow_factory() as uow:
                 claimed = await uow.tracking.claim_due(self.clock(), self.lease, self.batch_size)
                 await uow.commit()

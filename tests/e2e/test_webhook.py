@@ -273,6 +273,8 @@ async def test_metrics_show_real_values_after_some_updates(
     failed: list[int] = []
     harness.routers.append(_commit_fails_once_for("/help", failed))
     harness.routers.append(_broken_handler("/boom"))
+    # One process doing everything, so its /metrics carries the poll pass too.
+    harness.settings = harness.settings.model_copy(update={"run_jobs_in_webhook": True})
     server = await harness.start()
     chat = chat_with(emulator, 4301)
     # One 429 on the first answer: the sender waits it out and sends again.
