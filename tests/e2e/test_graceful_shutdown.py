@@ -1,0 +1,296 @@
+"""SIGTERM end to end: `sellerbot worker` stopped in the middle of a fan-out, and a webhook
+process stopped in the middle of an update.
+
+The worker runs as a real process (`python -m bot.cli worker`) against the emulator and
+PostgreSQL, and gets a real SIGTERM while it sends a few hundred notifications; restarted, it
+sends the rest. By the emulator's chat log every notification reaches its chat exactly once:
+none is lost, and a duplicate could only come from a row left leased at the exit (the send
+window), of which a graceful stop leaves none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.types import Message
+from sqlalchemy import func, select
+
+from bot import database
+from bot.webhook import SECRET_HEADER
+from domain.model import Notification, NotificationStatus, ProcessedUpdate
+from domain.unit_of_work import UnitOfWork
+from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
+from tests.conftest import _drop_postgres_database, _postgres_database, _service_missing
+from tests.e2e.cli import FAKE_TOKEN, cli_environment, finish, run_cli, start_cli
+from tests.e2e.conftest import chat_with
+from tests.e2e.test_webhook import RETRY_DELAYS, SECRET, WebhookHarness, webhook_settings
+
+CHATS = 60
+PER_CHAT = 5  # 300 notifications
+FIRST_BATCH_SEEN = 80  # SIGTERM once this many reached their chats
+
+
+@pytest.fixture
+def emulator_options() -> dict[str, Any]:
+    return {
+        "tokens": (FAKE_TOKEN, DEFAULT_TOKEN),
+        "per_chat_interval": 0.05,
+        "local_webhooks": True,
+        "webhook_retry_delays": RETRY_DELAYS,
+    }
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    try:
+        url = await _postgres_database()
+    except Exception as error:
+        _service_missing("PostgreSQL at 127.0.0.1:5432", error)
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(url)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _text(chat_id: int, index: int) -> str:
+    return f"c{chat_id}-{index}"
+
+
+async def _queue_fan_out(url: str) -> set[str]:
+    """Migrate, then queue PER_CHAT pings to each of CHATS chats; their texts."""
+    engine = database.create_engine(url)
+    try:
+        await database.upgrade(engine)
+        sessions = database.create_session_factory(engine)
+        async with UnitOfWork(sessions) as uow:
+            for chat_id in range(1, CHATS + 1):
+                for index in range(PER_CHAT):
+                    await uow.notifications.add(
+                        dedupe_key=f"fan-out:{chat_id}:{index}",
+                        chat_id=700_000 + chat_id,
+                        template="tests.ping",
+                        params={"n": _text(chat_id, index)},
+                        now=uow.now(),
+                    )
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    return {f"Ping {_text(c, i)}" for c in range(1, CHATS + 1) for i in range(PER_CHAT)}
+
+
+async def _outbox_counts(url: str) -> Counter[NotificationStatus]:
+    engine = database.create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Notification.status, func.count()).group_by(Notification.status)
+            )
+            return Counter({NotificationStatus(status): int(n) for status, n in rows.tuples()})
+    finally:
+        await engine.dispose()
+
+
+def _delivered(emulator: BotApiEmulator) -> Counter[str]:
+    """Every ping text the chats received, with how many times."""
+    return Counter(
+        message.text or ""
+        for chat_id in range(1, CHATS + 1)
+        for message in emulator.history(700_000 + chat_id)
+        if message.from_bot
+    )
+
+
+async def _ready(port: int, timeout: float = 240) -> None:  # noqa: ASYNC109
+    # Start-up imports aiogram and checks the database: slow on a shared machine.
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with aiohttp.ClientSession() as http:
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError("sellerbot worker did not become ready")
+
+
+@pytest.mark.postgres
+async def test_a_worker_stopped_mid_fan_out_sends_every_notification_exactly_once(
+    tmp_path: Path, emulator: BotApiEmulator, postgres_url: str
+) -> None:
+    for chat_id in range(1, CHATS + 1):
+        emulator.user(700_000 + chat_id)
+    expected = await _queue_fan_out(postgres_url)
+    port = _free_port()
+    env = cli_environment(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
+        TELEGRAM_API_BASE=emulator.base_url,
+        DATABASE_URL=postgres_url,
+        WORKER_HTTP_PORT=str(port),
+        SEND_PRIVATE_CHAT_INTERVAL_SECONDS="0.08",
+        SEND_GLOBAL_RATE_PER_SECOND="25",
+        SHUTDOWN_TIMEOUT_SECONDS="15",
+    )
+
+    first = await start_cli("worker", cwd=tmp_path, env=env)
+    try:
+        await _ready(port)
+        await emulator.wait_until(
+            lambda: sum(_delivered(emulator).values()) >= FIRST_BATCH_SEEN, 120
+        )
+    finally:
+        if first.returncode is None:
+            first.send_signal(signal.SIGTERM)
+    stopped = await finish(first, timeout=60)
+    assert stopped.returncode == 0, stopped.stderr
+
+    after_stop = await _outbox_counts(postgres_url)
+    sent_before_restart = sum(_delivered(emulator).values())
+    # Stopped in the middle: some sent, the rest pending again, none left leased.
+    assert after_stop[NotificationStatus.SENDING] == 0
+    assert after_stop[NotificationStatus.SENT] == sent_before_restart
+    assert after_stop[NotificationStatus.PENDING] == len(expected) - sent_before_restart > 0
+
+    second = await start_cli("worker", cwd=tmp_path, env=env)
+    try:
+        await _ready(port)
+        await emulator.wait_until(lambda: sum(_delivered(emulator).values()) >= len(expected), 120)
+        # A moment more, so a duplicate would have time to show.
+        await asyncio.sleep(1.0)
+    finally:
+        if second.returncode is None:
+            second.send_signal(signal.SIGTERM)
+    restarted = await finish(second, timeout=60)
+    assert restarted.returncode == 0, restarted.stderr
+
+    delivered = _delivered(emulator)
+    duplicates = {text: n for text, n in delivered.items() if n > 1}
+    # The send window at the stop held no row (none was left `sending`), so no duplicate.
+    assert duplicates == {}, f"{len(duplicates)} notification(s) sent twice"
+    assert set(delivered) == expected  # nothing lost, nothing else sent
+    final = await _outbox_counts(postgres_url)
+    assert final == Counter({NotificationStatus.SENT: len(expected)})
+    assert "(worker: scheduled work)" in stopped.output
+
+
+async def test_the_worker_needs_a_token(tmp_path: Path) -> None:
+    finished = await run_cli("worker", cwd=tmp_path, env=cli_environment(tmp_path))
+    assert finished.returncode == 2
+    assert "sellerbot worker needs TELEGRAM_BOT_TOKEN" in finished.stderr
+
+
+@pytest.fixture
+async def harness(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> AsyncIterator[WebhookHarness]:
+    # Several processes behind one URL keep the webhook when one stops: Telegram goes on
+    # posting, and the stopping process must turn new updates away itself.
+    settings = webhook_settings(emulator, database_url, tmp_path, webhook_delete_on_stop=False)
+    rig = WebhookHarness(emulator, settings)
+    try:
+        yield rig
+    finally:
+        await rig.stop()
+
+
+async def _processed(url: str) -> int:
+    engine = database.create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(select(func.count()).select_from(ProcessedUpdate)))
+    finally:
+        await engine.dispose()
+
+
+async def test_a_stopping_webhook_commits_the_update_in_flight_and_turns_new_ones_away(
+    emulator: BotApiEmulator, harness: WebhookHarness
+) -> None:
+    started, finish_it = asyncio.Event(), asyncio.Event()
+    router = Router(name="slow")
+
+    @router.message(F.text == "/start", F.from_user.id == 4601)
+    async def slow(message: Message) -> None:
+        started.set()
+        await finish_it.wait()
+        raise SkipHandler  # then the product's /start, in the same transaction
+
+    harness.routers.append(router)
+    await harness.start()
+    first, second = chat_with(emulator, 4601), chat_with(emulator, 4602)
+    await first.send("/start")
+    await asyncio.wait_for(started.wait(), 10)
+
+    stopping = asyncio.create_task(harness.stop())  # what SIGTERM runs
+    await asyncio.sleep(0.05)
+    await second.send("/start")  # arrives during the stop
+
+    def turned_away() -> bool:
+        # 503 while the webhook is being removed, "connection refused" once the server
+        # stopped listening: either way Telegram keeps the update and tries again.
+        return any(not attempt.delivered for attempt in emulator.webhook_attempts)
+
+    assert await emulator.wait_until(turned_away, 10)
+    finish_it.set()
+    await asyncio.wait_for(stopping, 30)
+
+    # The update in flight committed and was answered; the one turned away was not applied.
+    await first.expect("Who are you?")
+    assert harness.settings.database_url is not None
+    assert await _processed(harness.settings.database_url) == 1
+    assert not any(m.from_bot for m in emulator.history(4602))
+
+    # The next process (here: the same one restarted) gets it from Telegram's retries.
+    harness.routers.clear()
+    await harness.start()
+    await second.expect("Who are you?", timeout=30)
+    assert await _processed(harness.settings.database_url) == 2
+    answers = [m for m in emulator.history(4602) if m.from_bot and "Who are you?" in m.text]
+    assert len(answers) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_an_update_arriving_once_the_stop_began_gets_503_and_changes_nothing(
+    emulator: BotApiEmulator, harness: WebhookHarness
+) -> None:
+    server = await harness.start()
+    # The first thing stop() does; the window lasts while the webhook is being removed.
+    server._stopping = True
+    update = {
+        "update_id": 990_001,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": 4603, "type": "private"},
+            "from": {"id": 4603, "is_bot": False, "first_name": "Li"},
+            "text": "/start",
+        },
+    }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            harness.base + harness.settings.webhook_path,
+            json=update,
+            headers={SECRET_HEADER: SECRET},
+        ) as response,
+    ):
+        assert response.status == 503
+    assert harness.settings.database_url is not None
+    assert await _processed(harness.settings.database_url) == 0
