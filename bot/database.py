@@ -11,6 +11,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import MissingGreenlet
@@ -193,6 +195,34 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations up to `revision` through the given engine."""
     async with engine.begin() as connection:
         await connection.run_sync(_run_alembic(engine, "upgrade", revision))
+
+
+def known_revisions() -> frozenset[str]:
+    """Every migration this release ships."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
+async def newer_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The schema's revisions this release does not know: a newer release migrated the
+    database (a rolling upgrade, docs/deploy.md). Empty for a fresh or an older schema."""
+
+    def read(connection: Connection) -> tuple[str, ...]:
+        return tuple(MigrationContext.configure(connection).get_current_heads())
+
+    async with engine.connect() as connection:
+        applied = await connection.run_sync(read)
+    return frozenset(applied) - known_revisions()
+
+
+async def upgrade_unless_newer(engine: AsyncEngine) -> frozenset[str]:
+    """Apply this release's migrations, unless a newer release already moved the schema past
+    them: migrations only add, so this release runs on that schema as it is. Returns the
+    newer revisions found (empty when it migrated)."""
+    newer = await newer_revisions(engine)
+    if not newer:
+        await upgrade(engine)
+    return newer
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

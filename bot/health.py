@@ -1,9 +1,10 @@
 """Readiness of a bot process: may a load balancer send it work?
 
 `/healthz` (liveness) only says the process answers. `/readyz` asks `Readiness.check()`: the
-database answers and its schema is at the migrations this code was built with (a process of a
-newer release waits for `sellerbot migrate`; one of an older release stops taking traffic once
-the schema moved past it), and Redis answers when REDIS_URL is set. Each check has a short time
+database answers and its schema is at the migrations this code was built with, or past them by
+a newer release's migrations (a process of a newer release waits for `sellerbot migrate`; one of
+an older release keeps serving during a rolling upgrade, since migrations only add), and Redis
+answers when REDIS_URL is set. Each check has a short time
 limit, so a probe never hangs on a dead service. Details name the failure's kind, never a URL or
 a message that could carry a password.
 """
@@ -51,6 +52,7 @@ class Readiness:
         self._timeout = timeout
         config = database.alembic_config(engine.url.render_as_string(hide_password=True))
         self.expected = frozenset(ScriptDirectory.from_config(config).get_heads())
+        self.known = database.known_revisions()
 
     async def check(self) -> list[Check]:
         checks = [await self._database()]
@@ -65,6 +67,10 @@ class Readiness:
                 applied = frozenset(str(version) for version in rows.scalars())
         except Exception as error:
             return Check("database", False, _failure(error))
+        if applied - self.known:
+            # A newer release ran `sellerbot migrate` (a rolling upgrade): migrations only add,
+            # so this release keeps serving until it is replaced.
+            return Check("database", True, "reachable, migrated by a newer release")
         if applied != self.expected:
             shown = ", ".join(sorted(applied)) or "none"
             wanted = ", ".join(sorted(self.expected))

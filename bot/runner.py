@@ -115,10 +115,13 @@ async def check_services(
             with _checking(Service.REDIS):
                 await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
         with _checking(Service.DATABASE):
-            await database.upgrade(app.engine)
+            newer = await database.upgrade_unless_newer(app.engine)
     except BaseException:
         await app.stop()
         raise
+    if newer:
+        # Mid rolling upgrade: this process is of the release being replaced.
+        log.warning("the database was migrated by a newer release; running on it unmigrated")
     return str(me.username)
 
 
