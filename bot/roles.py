@@ -25,8 +25,8 @@ from bot.shutdown import JobGate
 
 __all__ = ["INTAKE_JOBS", "SHARED_JOBS", "Role", "keep_jobs"]
 
-# Scheduler jobs that belong to the updates' side: the imports a handler started run in that
-# process, so only such a process can tell which of them were left behind by a stopped one.
+# Scheduler jobs of the updates' side: the order imports handlers start run in that process,
+# and the sweep that ends the ones whose lease ran out (a stopped process's) runs beside them.
 INTAKE_JOBS = frozenset({"order_import_sweep"})
 # Housekeeping of this process's own database connection (SQLite's log), wherever it runs.
 SHARED_JOBS = frozenset({"sqlite_checkpoint"})
