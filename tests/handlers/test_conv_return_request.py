@@ -10,7 +10,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from aiogram.types import Video
 
+from domain.drafts.return_case import MAX_VIDEO_SECONDS
 from domain.model import OrderStatus, ReturnCase
 from domain.returns.rules import CaseStatus, EvidenceKind, Resolution, ReturnReason
 from tests.handlers.chat import Chat, HandlerBot
@@ -271,3 +273,34 @@ async def test_forged_buttons_of_another_buyer_are_refused(
         assert refused.alert == handler_bot.plain("returns.case_not_found")
     (case,) = await _cases(handler_bot, bought.order_id)
     assert case.status is CaseStatus.REQUESTED
+
+
+async def test_a_short_video_is_evidence_and_a_long_one_is_refused(
+    handler_bot: HandlerBot, buyer: Chat, bought: BoughtOrder
+) -> None:
+    await buyer.send("/return")
+    await buyer.press("USB cable")
+    await buyer.press("Continue")
+    await buyer.press("Missing parts")
+    await buyer.press("Skip")
+
+    def video(n: int, seconds: int) -> Video:
+        return Video(
+            file_id=f"video-{n}",
+            file_unique_id=f"uvideo-{n}",
+            width=640,
+            height=480,
+            duration=seconds,
+        )
+
+    long = await buyer._feed(message=buyer._message(video=video(1, MAX_VIDEO_SECONDS + 30)))
+    assert long.texts == [handler_bot.text("returns.video_too_long", max=MAX_VIDEO_SECONDS)]
+    short = await buyer._feed(message=buyer._message(video=video(2, 20)))
+    short.assert_says("Attached: 1 of 10")
+    await buyer.press("Done")
+    await buyer.press("Exchange it")
+    await buyer.press("Send the request")
+    (case,) = await _cases(handler_bot, bought.order_id)
+    assert [(e.kind, e.telegram_file_id) for e in case.evidence] == [
+        (EvidenceKind.VIDEO, "video-2")
+    ]
