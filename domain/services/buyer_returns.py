@@ -127,7 +127,10 @@ async def for_card(order: Order, uow: UnitOfWork) -> tuple[bool, tuple[BuyerCase
     """For the buyer's order card (the caller already checked the order is theirs): whether a
     return can be asked now, and the order's cases, newest first."""
     cases = (await uow.returns.for_order(order.id))[:CARD_CASES]
-    return _may_return(order, await _lines(order, uow)), tuple(_case_line(c) for c in cases)
+    # The lines are read only when the order's status allows a return at all.
+    allowed = OrderAction.OPEN_RETURN in order.allowed_actions(Role.BUYER)
+    may_return = allowed and _may_return(order, await _lines(order, uow))
+    return may_return, tuple(_case_line(c) for c in cases)
 
 
 def _case_line(case: ReturnCase) -> BuyerCaseLine:
