@@ -176,6 +176,7 @@ async def run_until_signal(
         finally:
             for sig in signals:
                 loop.remove_signal_handler(sig)
+        log.info("stopped")
     assert background is not None  # set unless start() raised, and then we are not here
     outcome = (await asyncio.gather(background, return_exceptions=True))[0]
     # Polling and the outbox end by themselves only on an error (e.g. the token was revoked).

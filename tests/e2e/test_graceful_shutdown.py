@@ -156,6 +156,13 @@ async def test_a_worker_stopped_mid_fan_out_sends_every_notification_exactly_onc
         await emulator.wait_until(
             lambda: sum(_delivered(emulator).values()) >= FIRST_BATCH_SEEN, 120
         )
+        # The worker's own monitoring server counts its sends.
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/metrics") as response,
+        ):
+            page = await response.text()
+        assert 'sellerbot_telegram_sends_total{method="sendMessage",result="ok"}' in page
     finally:
         if first.returncode is None:
             first.send_signal(signal.SIGTERM)
