@@ -88,7 +88,7 @@ class Application:
     order_imports: OrderImportRunner
     file_steps: FileSteps
     redis: Redis | None = None
-    # Set in webhook mode, which serves them at /metrics.
+    # Set in webhook and worker processes, which serve them at /metrics.
     metrics: Metrics | None = None
     # Guards every scheduled job, so a shutdown can stop them starting and wait for them.
     jobs: JobGate = field(default_factory=JobGate)

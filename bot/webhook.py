@@ -107,14 +107,14 @@ class WebhookServer:
         return hmac.compare_digest(presented, self._secret_bytes)
 
     async def receive_update(self, request: web.Request) -> web.StreamResponse:
-        if self._stopping:
-            # Not started once the shutdown began: Telegram keeps the update and delivers it
-            # again (to another process, or to this one after its restart).
-            return web.Response(status=503, text="stopping", headers={"Retry-After": "1"})
         if not self._authentic(request):
             # Not read, not parsed, not logged with anything it carried.
             self._refused("unauthorized")
             return web.Response(status=401, text="unauthorized")
+        if self._stopping:
+            # Not started once the shutdown began: Telegram keeps the update and delivers it
+            # again (to another process, or to this one after its restart).
+            return web.Response(status=503, text="stopping", headers={"Retry-After": "1"})
         if request.content_length is not None and request.content_length > MAX_UPDATE_BYTES:
             self._refused("too_large")
             return web.Response(status=413, text="too large")
