@@ -32,7 +32,7 @@ from domain.unit_of_work import UnitOfWork
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from tests.conftest import _drop_postgres_database, _postgres_database, _service_missing
 from tests.e2e.cli import FAKE_TOKEN, cli_environment, finish, run_cli, start_cli
-from tests.e2e.conftest import chat_with
+from tests.e2e.conftest import BotRunner, chat_with, make_settings
 from tests.e2e.test_webhook import RETRY_DELAYS, SECRET, WebhookHarness, webhook_settings
 
 CHATS = 60
@@ -301,3 +301,41 @@ async def test_an_update_arriving_once_the_stop_began_gets_503_and_changes_nothi
         assert response.status == 503
     assert harness.settings.database_url is not None
     assert await _processed(harness.settings.database_url) == 0
+
+
+async def test_a_stopping_polling_process_finishes_its_batch_and_confirms_it(
+    emulator: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    started, finish_it = asyncio.Event(), asyncio.Event()
+    router = Router(name="slow")
+
+    @router.message(F.text == "/start")
+    async def slow(message: Message) -> None:
+        started.set()
+        await finish_it.wait()
+        raise SkipHandler  # then the product's /start, in the same transaction
+
+    runner = BotRunner(emulator, make_settings(database_url, tmp_path))
+    await runner.start_with(router)
+    chat = chat_with(emulator, 4701)
+    await chat.send("/start")
+    await asyncio.wait_for(started.wait(), 10)
+
+    stopping = asyncio.create_task(runner.stop())  # what SIGTERM runs in `sellerbot run`
+    await asyncio.sleep(0.1)
+    assert not stopping.done()  # the batch in flight is awaited
+    finish_it.set()
+    await asyncio.wait_for(stopping, 30)
+
+    await chat.expect("Who are you?")
+    assert await _processed(database_url) == 1
+    # The batch's offset was confirmed on the way out: a restart is not given it again.
+    await runner.start()
+    try:
+        await chat.send("/help")
+        await chat.expect("register your AliExpress store")
+    finally:
+        await runner.stop()
+    answers = [m for m in emulator.history(4701) if m.from_bot and "Who are you?" in m.text]
+    assert len(answers) == 1
+    assert await _processed(database_url) == 2
