@@ -194,6 +194,8 @@ class WebhookServer:
         application; all within SHUTDOWN_TIMEOUT_SECONDS."""
         self._stopping = True
         deadline = Deadline(self._shutdown_timeout)
+        # With RUN_JOBS_IN_WEBHOOK the jobs finish their batch while the requests drain.
+        self.app.jobs.close()
         if self._webhook_set and self.settings.webhook_delete_on_stop:
             try:
                 await self.app.bot.delete_webhook(drop_pending_updates=False)
