@@ -23,6 +23,7 @@ import pytest
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import Message
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from bot import database
@@ -131,6 +132,23 @@ async def _ready(port: int, timeout: float = 240) -> None:  # noqa: ASYNC109
     raise AssertionError("sellerbot worker did not become ready")
 
 
+async def _sent_by(port: int) -> float:
+    """How many messages the worker listening on `port` has sent, by its /metrics."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        page = await response.text()
+    for family in text_string_to_metric_families(page):
+        for sample in family.samples:
+            if sample.name == "sellerbot_telegram_sends_total" and sample.labels == {
+                "method": "sendMessage",
+                "result": "ok",
+            }:
+                return float(sample.value)
+    return 0.0
+
+
 @pytest.mark.postgres
 async def test_a_worker_stopped_mid_fan_out_sends_every_notification_exactly_once(
     tmp_path: Path, emulator: BotApiEmulator, postgres_url: str
@@ -157,12 +175,7 @@ async def test_a_worker_stopped_mid_fan_out_sends_every_notification_exactly_onc
             lambda: sum(_delivered(emulator).values()) >= FIRST_BATCH_SEEN, 120
         )
         # The worker's own monitoring server counts its sends.
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"http://127.0.0.1:{port}/metrics") as response,
-        ):
-            page = await response.text()
-        assert 'sellerbot_telegram_sends_total{method="sendMessage",result="ok"}' in page
+        assert await _sent_by(port) > 0
     finally:
         if first.returncode is None:
             first.send_signal(signal.SIGTERM)
@@ -196,6 +209,59 @@ async def test_a_worker_stopped_mid_fan_out_sends_every_notification_exactly_onc
     final = await _outbox_counts(postgres_url)
     assert final == Counter({NotificationStatus.SENT: len(expected)})
     assert "(worker: scheduled work)" in stopped.output
+
+
+@pytest.mark.postgres
+async def test_two_workers_share_the_outbox_and_one_stops_while_the_other_goes_on(
+    tmp_path: Path, emulator: BotApiEmulator, postgres_url: str
+) -> None:
+    for chat_id in range(1, CHATS + 1):
+        emulator.user(700_000 + chat_id)
+    expected = await _queue_fan_out(postgres_url)
+    ports = (_free_port(), _free_port())
+    common = {
+        "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
+        "TELEGRAM_API_BASE": emulator.base_url,
+        "DATABASE_URL": postgres_url,
+        "SEND_PRIVATE_CHAT_INTERVAL_SECONDS": "0.08",
+        # Two processes without Redis: each keeps its own budget, half of the emulator's.
+        "SEND_GLOBAL_RATE_PER_SECOND": "12",
+        "SHUTDOWN_TIMEOUT_SECONDS": "15",
+    }
+    workers = [
+        await start_cli(
+            "worker",
+            cwd=tmp_path,
+            env=cli_environment(tmp_path, WORKER_HTTP_PORT=str(port), **common),
+        )
+        for port in ports
+    ]
+    try:
+        for port in ports:
+            await _ready(port)
+        await emulator.wait_until(
+            lambda: sum(_delivered(emulator).values()) >= FIRST_BATCH_SEEN, 120
+        )
+        # Both take part: each has sent some of the rows by its own metrics.
+        sent = [await _sent_by(port) for port in ports]
+        assert all(count > 0 for count in sent), sent
+        workers[0].send_signal(signal.SIGTERM)
+        first = await finish(workers[0], timeout=60)
+        assert first.returncode == 0, first.stderr
+        # The other worker takes what the first handed back, at once.
+        await emulator.wait_until(lambda: sum(_delivered(emulator).values()) >= len(expected), 120)
+        await asyncio.sleep(1.0)
+    finally:
+        for process in workers:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+    second = await finish(workers[1], timeout=60)
+    assert second.returncode == 0, second.stderr
+
+    delivered = _delivered(emulator)
+    assert {text: n for text, n in delivered.items() if n > 1} == {}
+    assert set(delivered) == expected
+    assert await _outbox_counts(postgres_url) == Counter({NotificationStatus.SENT: len(expected)})
 
 
 async def test_the_worker_needs_a_token(tmp_path: Path) -> None:
