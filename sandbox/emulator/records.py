@@ -13,25 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = [
-    "BotActivity",
-    "BotApiError",
-    "CallbackAnswer",
-    "ChatMessage",
-    "EmulatorEvent",
-    "EmulatorStats",
-    "FileRecord",
-    "InlineButton",
-    "Listener",
-    "RequestRecord",
-    "Revision",
-    "SavedChat",
-    "SavedChats",
-    "Topic",
-    "Violation",
-    "WebhookAttempt",
-]
-
 
 @dataclass(slots=True)
 class InlineButton:

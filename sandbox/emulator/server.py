@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Self, Unpack
 
 from aiohttp import web
 
-from sandbox.emulator.core import DEFAULT_TOKEN, EmulatorCore
+from sandbox.emulator.core import DEFAULT_TOKEN, EmulatorCore, EmulatorOptions
 from sandbox.emulator.params import read_params
 from sandbox.emulator.records import BotApiError
 from sandbox.emulator.side_api import SideApi
-from sandbox.emulator.webhook import DEFAULT_GIVE_UP_AFTER, DEFAULT_RETRY_DELAYS
 from sandbox.http_safety import SIDE_API_SECRET_HEADER, EmulatorGuard, allowed_hosts, new_secret
-from sandbox.spec import BotApiSpec
 
 __all__ = ["DEFAULT_TOKEN", "BotApiEmulator"]
 
@@ -38,36 +35,12 @@ class BotApiEmulator(EmulatorCore):
     def __init__(
         self,
         *,
-        tokens: str | Iterable[str] = DEFAULT_TOKEN,
         host: str = "127.0.0.1",
         port: int = 0,
-        per_chat_interval: float = 1.0,
-        group_chat_per_minute: int = 20,
-        global_per_second: int = 30,
-        topics_enabled: bool = True,
         latency: float = 0.0,
-        bot_first_name: str = "Sellerbot Test",
-        bot_username: str = "sellerbot_test_bot",
-        spec: BotApiSpec | None = None,
-        local_webhooks: bool = False,
-        webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-        webhook_give_up_after: float = DEFAULT_GIVE_UP_AFTER,
-        webhook_timeout: float = 60.0,
+        **options: Unpack[EmulatorOptions],
     ) -> None:
-        super().__init__(
-            tokens=tokens,
-            per_chat_interval=per_chat_interval,
-            group_chat_per_minute=group_chat_per_minute,
-            global_per_second=global_per_second,
-            topics_enabled=topics_enabled,
-            bot_first_name=bot_first_name,
-            bot_username=bot_username,
-            spec=spec,
-            local_webhooks=local_webhooks,
-            webhook_retry_delays=webhook_retry_delays,
-            webhook_give_up_after=webhook_give_up_after,
-            webhook_timeout=webhook_timeout,
-        )
+        super().__init__(**options)
         self.host = host
         self.port = port
         # Seconds each Bot API call waits before it is answered (a slow network, for tests).

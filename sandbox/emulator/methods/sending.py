@@ -13,8 +13,14 @@ from typing import Any
 from sandbox.emulator.chats import Chat, ChatStore
 from sandbox.emulator.files import FileStore
 from sandbox.emulator.limits import FaultInjector, FloodLimits
-from sandbox.emulator.methods import MethodHandler
-from sandbox.emulator.methods.content import formatted, reply_markup, reply_target
+from sandbox.emulator.methods import MethodFamily, MethodHandler, bot_api
+from sandbox.emulator.methods.content import (
+    caption_fields,
+    formatted,
+    markup_fields,
+    reply_target,
+    text_fields,
+)
 from sandbox.emulator.params import Params, json_param
 from sandbox.emulator.records import BotApiError, ChatMessage, EmulatorStats
 from sandbox.spec import BotApiSpec
@@ -22,7 +28,7 @@ from sandbox.spec import BotApiSpec
 __all__ = ["SendingMethods"]
 
 
-class SendingMethods:
+class SendingMethods(MethodFamily):
     def __init__(
         self,
         chats: ChatStore,
@@ -38,14 +44,6 @@ class SendingMethods:
         self._faults = faults
         self._stats = stats
         self._spec = spec
-
-    def methods(self) -> dict[str, MethodHandler]:
-        return {
-            "sendMessage": self.send_message,
-            "sendPhoto": self.send_photo,
-            "sendDocument": self.send_document,
-            "copyMessage": self.copy_message,
-        }
 
     def _admit(self, chat: Chat) -> None:
         """Apply injected 429s and the flood limits; count the send if it may go through."""
@@ -63,59 +61,48 @@ class SendingMethods:
             **fields,
         )
 
+    @bot_api("sendMessage")
     async def send_message(self, params: Params) -> dict[str, Any]:
         chat, thread_id = self._chats.target(params)
-        text = str(params["text"])
-        plain, entities = formatted(text, params, "entities", caption=False)
-        raw, inline, keyboard = reply_markup(params)
-        reply_to = reply_target(chat, params)
+        text = text_fields(params)
+        markup = markup_fields(params)
+        raw = markup["raw_reply_markup"]
         msg = self._deliver(
             chat,
             thread_id,
-            text=text,
-            parse_mode=params.get("parse_mode"),
-            plain=plain,
-            entities=entities,
-            raw_reply_markup=raw,
-            reply_markup=inline,
-            reply_keyboard=keyboard,
+            **text,
+            **markup,
             reply_keyboard_removed=bool(raw and raw.get("remove_keyboard")),
-            reply_to_message_id=reply_to,
+            reply_to_message_id=reply_target(chat, params),
         )
         return self._chats.message_json(msg)
 
     async def _send_media(self, params: Params, kind: str) -> dict[str, Any]:
         chat, thread_id = self._chats.target(params)
-        caption = params.get("caption")
-        plain: str | None = None
-        entities: list[dict[str, Any]] = []
-        if caption is not None:
-            plain, entities = formatted(str(caption), params, "caption_entities", caption=True)
-        raw, inline, keyboard = reply_markup(params)
+        caption = caption_fields(params)
+        markup = markup_fields(params)
         reply_to = reply_target(chat, params)
         record = self._files.for_send(params[kind], kind)
         msg = self._deliver(
             chat,
             thread_id,
-            caption=caption,
-            parse_mode=params.get("parse_mode"),
-            plain=plain,
-            entities=entities,
-            raw_reply_markup=raw,
-            reply_markup=inline,
-            reply_keyboard=keyboard,
+            **caption,
+            **markup,
             reply_to_message_id=reply_to,
             kind=kind,
             **{kind: record},
         )
         return self._chats.message_json(msg)
 
+    @bot_api("sendPhoto")
     async def send_photo(self, params: Params) -> dict[str, Any]:
         return await self._send_media(params, "photo")
 
+    @bot_api("sendDocument")
     async def send_document(self, params: Params) -> dict[str, Any]:
         return await self._send_media(params, "document")
 
+    @bot_api("copyMessage")
     async def copy_message(self, params: Params) -> dict[str, Any]:
         source_chat = self._chats.resolve(params["from_chat_id"])
         source = source_chat.messages.get(int(params["message_id"]))
@@ -126,8 +113,7 @@ class SendingMethods:
         if params.get("caption") is not None and source.text is None:
             caption = str(params["caption"])
             plain, entities = formatted(caption, params, "caption_entities", caption=True)
-        raw, inline, keyboard = reply_markup(params)
-        reply_to = reply_target(chat, params)
+        markup = markup_fields(params)
         msg = self._deliver(
             chat,
             thread_id,
@@ -136,13 +122,11 @@ class SendingMethods:
             parse_mode=source.parse_mode,
             plain=plain,
             entities=list(entities),
-            raw_reply_markup=raw,
-            reply_markup=inline,
-            reply_keyboard=keyboard,
+            **markup,
             document=source.document,
             photo=source.photo,
             kind=source.kind,
-            reply_to_message_id=reply_to,
+            reply_to_message_id=reply_target(chat, params),
             copied_from=(source_chat.id, source.message_id),
         )
         return {"message_id": msg.message_id}
