@@ -92,28 +92,25 @@ def note_update_outcome(outcome: UpdateOutcome) -> None:
         note.outcome = outcome
 
 
+# How a Telegram call ended, by the aiogram error it raised; the first match counts
+# (TelegramEntityTooLarge is a TelegramNetworkError, so it must come first).
+_TELEGRAM_RESULTS: tuple[tuple[type[Exception], str], ...] = (
+    (telegram.TelegramRetryAfter, "429"),
+    (telegram.TelegramForbiddenError, "403"),
+    (telegram.TelegramUnauthorizedError, "401"),
+    (telegram.TelegramNotFound, "404"),
+    (telegram.TelegramConflictError, "409"),
+    (telegram.TelegramEntityTooLarge, "413"),
+    (telegram.TelegramBadRequest, "400"),
+    (telegram.TelegramServerError, "5xx"),
+    (telegram.TelegramNetworkError, "network"),
+)
+
+
 def _telegram_result(error: BaseException | None) -> str:
     if error is None:
         return "ok"
-    if isinstance(error, telegram.TelegramRetryAfter):
-        return "429"
-    if isinstance(error, telegram.TelegramForbiddenError):
-        return "403"
-    if isinstance(error, telegram.TelegramUnauthorizedError):
-        return "401"
-    if isinstance(error, telegram.TelegramNotFound):
-        return "404"
-    if isinstance(error, telegram.TelegramConflictError):
-        return "409"
-    if isinstance(error, telegram.TelegramEntityTooLarge):
-        return "413"
-    if isinstance(error, telegram.TelegramBadRequest):
-        return "400"
-    if isinstance(error, telegram.TelegramServerError):
-        return "5xx"
-    if isinstance(error, telegram.TelegramNetworkError):
-        return "network"
-    return "other"
+    return next((result for kind, result in _TELEGRAM_RESULTS if isinstance(error, kind)), "other")
 
 
 class Metrics:

@@ -29,6 +29,8 @@ from bot.logging_setup import Redactor, secrets_of
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from aiogram.types import User
+
     from bot.app import Application
 
 log = logging.getLogger(__name__)
@@ -78,13 +80,7 @@ async def run_bot(settings: Settings) -> None:
 
     app = await create_application(settings, migrate=False)
     try:
-        with _checking(Service.BOT_API):
-            me = await app.bot.me()
-        if app.redis is not None:
-            with _checking(Service.REDIS):
-                await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
-        with _checking(Service.DATABASE):
-            await database.upgrade(app.engine)
+        me = await _reach_services(app, settings)
     except BaseException:
         await app.stop()
         raise
@@ -102,13 +98,7 @@ async def run_webhook(settings: Settings) -> None:
     try:
         with _checking(Service.WEBHOOK_SERVER):
             _check_port_is_free(settings.webhook_host, settings.webhook_port)
-        with _checking(Service.BOT_API):
-            me = await app.bot.me()
-        if app.redis is not None:
-            with _checking(Service.REDIS):
-                await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
-        with _checking(Service.DATABASE):
-            await database.upgrade(app.engine)
+        me = await _reach_services(app, settings)
         server = WebhookServer(app, settings)
     except BaseException:
         await app.stop()
@@ -120,6 +110,19 @@ async def run_webhook(settings: Settings) -> None:
         settings.webhook_port,
     )
     await _run_until_signal(server.start, app.wait, server.stop)
+
+
+async def _reach_services(app: Application, settings: Settings) -> User:
+    """Reach the Bot API, Redis (when used) and the database, and bring the schema up to date;
+    a failure names the service that failed (see `explain_failure`). The bot's own user."""
+    with _checking(Service.BOT_API):
+        me = await app.bot.me()
+    if app.redis is not None:
+        with _checking(Service.REDIS):
+            await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
+    with _checking(Service.DATABASE):
+        await database.upgrade(app.engine)
+    return me
 
 
 async def _serve(app: Application) -> None:
