@@ -24,6 +24,7 @@ from aiogram import Bot
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import LinkPreviewOptions
 
+from bot.background import BackgroundTasks
 from bot.file_worker import FileWorker
 from bot.uploads import download
 from domain.clock import Clock, utcnow
@@ -136,25 +137,20 @@ class OrderImportRunner:
         self._uow_factory = uow_factory
         self._files = files
         self._clock = clock
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._tasks = BackgroundTasks()
 
     def start(self, import_id: int) -> None:
         if import_id in self._tasks:
             return
-        task = asyncio.create_task(self._run(import_id))
-        self._tasks[import_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(import_id, None))
+        self._tasks.start(self._run(import_id), key=import_id)
 
     async def wait(self) -> None:
         """Until every import started so far is done (tests, benchmarks)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        await self._tasks.wait()
 
     async def stop(self) -> None:
         """Stop running imports: each is marked interrupted, its seller told."""
-        for task in list(self._tasks.values()):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        await self._tasks.cancel()
 
     async def sweep(self) -> int:
         """Scheduler job: end imports whose process stopped; prune old finished ones."""

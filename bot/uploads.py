@@ -9,7 +9,6 @@ file worker reads it from there.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
 import uuid
@@ -20,6 +19,7 @@ from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 
+from bot.background import BackgroundTasks
 from bot.file_worker import FileWorker
 from bot.fsm_storage import current_unit_of_work
 from bot.replies import ReplyQueue
@@ -82,22 +82,17 @@ class FileSteps:
         self._replies = replies
         self._storage = storage
         self._isolation = isolation
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
 
     def start(self, upload: FileUpload, finish: FinishStep) -> None:
-        task = asyncio.create_task(self._run(upload, finish))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self._run(upload, finish))
 
     async def wait(self) -> None:
         """Until every file handed over so far is done (tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.wait()
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.cancel()
 
     async def _run(self, upload: FileUpload, finish: FinishStep) -> None:
         responder = Responder(self._renderer, upload.locale, upload.chat_id)
