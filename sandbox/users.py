@@ -11,6 +11,7 @@ then moves the cursor past what it returned, so consecutive waits see consecutiv
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,28 +21,20 @@ if TYPE_CHECKING:
 __all__ = ["EmulatedUser"]
 
 
+@dataclass(eq=False, repr=False)
 class EmulatedUser:
     """A Telegram user with a private chat with the bot (chat id == user id)."""
 
-    def __init__(
-        self,
-        emulator: EmulatorCore,
-        user_id: int,
-        *,
-        first_name: str,
-        language_code: str | None = "en",
-        username: str | None = None,
-        last_name: str | None = None,
-    ) -> None:
-        self.emulator = emulator
-        self.user_id = user_id
-        self.first_name = first_name
-        self.last_name = last_name
-        self.language_code = language_code
-        self.username = username
-        # Index into emulator.activity per chat: bot output before it has been "seen".
-        self._cursor: dict[int, int] = {}
-        self._last_query_id: str | None = None
+    emulator: EmulatorCore
+    user_id: int
+    _: KW_ONLY
+    first_name: str
+    language_code: str | None = "en"
+    username: str | None = None
+    last_name: str | None = None
+    # Index into emulator.activity per chat: bot output before it has been "seen".
+    _cursor: dict[int, int] = field(default_factory=dict, init=False)
+    _last_query_id: str | None = field(default=None, init=False)
 
     @property
     def chat_id(self) -> int:

@@ -8,6 +8,7 @@ are answered by ``generic``: limits applied, a bare history record, the right re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sandbox.emulator.chats import Chat, ChatStore
@@ -28,42 +29,34 @@ from sandbox.spec import BotApiSpec
 __all__ = ["SendingMethods"]
 
 
+@dataclass(eq=False)
 class SendingMethods(MethodFamily):
-    def __init__(
-        self,
-        chats: ChatStore,
-        files: FileStore,
-        limits: FloodLimits,
-        faults: FaultInjector,
-        stats: EmulatorStats,
-        spec: BotApiSpec,
-    ) -> None:
-        self._chats = chats
-        self._files = files
-        self._limits = limits
-        self._faults = faults
-        self._stats = stats
-        self._spec = spec
+    chats: ChatStore
+    files: FileStore
+    limits: FloodLimits
+    faults: FaultInjector
+    stats: EmulatorStats
+    spec: BotApiSpec
 
     def _admit(self, chat: Chat) -> None:
         """Apply injected 429s and the flood limits; count the send if it may go through."""
-        self._faults.raise_injected_429(chat.id)
-        self._limits.take_send_slot(chat.id, private=chat.type == "private")
-        self._stats.delivered += 1
+        self.faults.raise_injected_429(chat.id)
+        self.limits.take_send_slot(chat.id, private=chat.type == "private")
+        self.stats.delivered += 1
 
     def _deliver(self, chat: Chat, thread_id: int | None, **fields: Any) -> ChatMessage:
         self._admit(chat)
-        return self._chats.new_message(
+        return self.chats.new_message(
             chat,
             from_bot=True,
-            from_user_id=self._chats.bot.id,
+            from_user_id=self.chats.bot.id,
             message_thread_id=thread_id,
             **fields,
         )
 
     @bot_api("sendMessage")
     async def send_message(self, params: Params) -> dict[str, Any]:
-        chat, thread_id = self._chats.target(params)
+        chat, thread_id = self.chats.target(params)
         text = text_fields(params)
         markup = markup_fields(params)
         raw = markup["raw_reply_markup"]
@@ -75,14 +68,14 @@ class SendingMethods(MethodFamily):
             reply_keyboard_removed=bool(raw and raw.get("remove_keyboard")),
             reply_to_message_id=reply_target(chat, params),
         )
-        return self._chats.message_json(msg)
+        return self.chats.message_json(msg)
 
     async def _send_media(self, params: Params, kind: str) -> dict[str, Any]:
-        chat, thread_id = self._chats.target(params)
+        chat, thread_id = self.chats.target(params)
         caption = caption_fields(params)
         markup = markup_fields(params)
         reply_to = reply_target(chat, params)
-        record = self._files.for_send(params[kind], kind)
+        record = self.files.for_send(params[kind], kind)
         msg = self._deliver(
             chat,
             thread_id,
@@ -92,7 +85,7 @@ class SendingMethods(MethodFamily):
             kind=kind,
             **{kind: record},
         )
-        return self._chats.message_json(msg)
+        return self.chats.message_json(msg)
 
     @bot_api("sendPhoto")
     async def send_photo(self, params: Params) -> dict[str, Any]:
@@ -104,11 +97,11 @@ class SendingMethods(MethodFamily):
 
     @bot_api("copyMessage")
     async def copy_message(self, params: Params) -> dict[str, Any]:
-        source_chat = self._chats.resolve(params["from_chat_id"])
+        source_chat = self.chats.resolve(params["from_chat_id"])
         source = source_chat.messages.get(int(params["message_id"]))
         if source is None or source.deleted or source.service is not None:
             raise BotApiError(400, "Bad Request: message to copy not found")
-        chat, thread_id = self._chats.target(params)
+        chat, thread_id = self.chats.target(params)
         caption, plain, entities = source.caption, source.plain, source.entities
         if params.get("caption") is not None and source.text is None:
             caption = str(params["caption"])
@@ -133,7 +126,7 @@ class SendingMethods(MethodFamily):
 
     def generic(self, method: str) -> MethodHandler | None:
         """A handler for another message-producing send, or None if ``method`` is not one."""
-        spec = self._spec.methods.get(method)
+        spec = self.spec.methods.get(method)
         if spec is None or "chat_id" not in spec.params:
             return None
         if not (method.startswith("send") or method == "forwardMessage"):
@@ -143,16 +136,16 @@ class SendingMethods(MethodFamily):
         many = "Array of Message" in spec.returns
 
         async def handler(params: Params) -> Any:
-            chat, thread_id = self._chats.target(params)
+            chat, thread_id = self.chats.target(params)
             caption = params.get("caption")
             items = json_param(params, "media") if many else None
             count = len(items) if isinstance(items, list) and items else 1
             self._admit(chat)
             messages = [
-                self._chats.new_message(
+                self.chats.new_message(
                     chat,
                     from_bot=True,
-                    from_user_id=self._chats.bot.id,
+                    from_user_id=self.chats.bot.id,
                     message_thread_id=thread_id,
                     caption=caption if isinstance(caption, str) else None,
                     plain=caption if isinstance(caption, str) else None,
@@ -161,7 +154,7 @@ class SendingMethods(MethodFamily):
                 for _ in range(count)
             ]
             if many:
-                return [self._chats.message_json(m) for m in messages]
-            return self._chats.message_json(messages[0])
+                return [self.chats.message_json(m) for m in messages]
+            return self.chats.message_json(messages[0])
 
         return handler
