@@ -25,6 +25,7 @@ from sandbox.emulator.params import read_params
 from sandbox.emulator.records import BotApiError
 from sandbox.emulator.side_api import SideApi
 from sandbox.http_safety import SIDE_API_SECRET_HEADER, EmulatorGuard, allowed_hosts, new_secret
+from sandbox.socket_server import SocketServer
 
 __all__ = ["DEFAULT_TOKEN", "BotApiEmulator"]
 
@@ -49,8 +50,7 @@ class BotApiEmulator(EmulatorCore):
         self.side_api_secret = new_secret()
         self._guard = EmulatorGuard(self.side_api_secret)
         self._side_api = SideApi(self._chats, self._events, self.user)
-        self._runner: web.AppRunner | None = None
-        self._socket: socket.socket | None = None
+        self._server = SocketServer()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -63,24 +63,13 @@ class BotApiEmulator(EmulatorCore):
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._side_api.add_routes(app)
         self._events.closing = False
-        # Long polls and SSE streams are woken on stop, so a short shutdown timeout suffices.
-        self._runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=1.0
-        )
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-            self._socket = sock
+
+        def admit_own_address(sock: socket.socket) -> None:
             self._guard.hosts = allowed_hosts(self.host, sock.getsockname()[1])
-            await web.SockSite(self._runner, sock).start()
-        except BaseException:
-            sock.close()
-            self._socket = None
-            await self._runner.cleanup()
-            self._runner = None
-            raise
+
+        await self._server.start(
+            app, socket.AF_INET, (self.host, self.port), bound=admit_own_address
+        )
 
     async def stop(self) -> None:
         """Wake pending long polls and event streams, then shut the server down."""
@@ -88,12 +77,7 @@ class BotApiEmulator(EmulatorCore):
         self._updates.wake()
         await self._updates.webhook.close()
         self._side_api.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -110,9 +94,10 @@ class BotApiEmulator(EmulatorCore):
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` — pass to ``TelegramAPIServer.from_base``."""
-        if self._socket is None:
+        address = self._server.address()
+        if address is None:
             raise RuntimeError("emulator is not running; call start() first")
-        host, port = self._socket.getsockname()[:2]
+        host, port = address
         return f"http://{host}:{port}"
 
     @property
