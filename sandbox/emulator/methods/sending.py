@@ -46,6 +46,10 @@ class SendingMethods(MethodFamily):
 
     def _deliver(self, chat: Chat, thread_id: int | None, **fields: Any) -> ChatMessage:
         self._admit(chat)
+        return self._bot_message(chat, thread_id, **fields)
+
+    def _bot_message(self, chat: Chat, thread_id: int | None, **fields: Any) -> ChatMessage:
+        """A message from the bot in the chat's history (the send already admitted)."""
         return self.chats.new_message(
             chat,
             from_bot=True,
@@ -141,16 +145,9 @@ class SendingMethods(MethodFamily):
             items = json_param(params, "media") if many else None
             count = len(items) if isinstance(items, list) and items else 1
             self._admit(chat)
+            text = caption if isinstance(caption, str) else None
             messages = [
-                self.chats.new_message(
-                    chat,
-                    from_bot=True,
-                    from_user_id=self.chats.bot.id,
-                    message_thread_id=thread_id,
-                    caption=caption if isinstance(caption, str) else None,
-                    plain=caption if isinstance(caption, str) else None,
-                    kind=method,
-                )
+                self._bot_message(chat, thread_id, caption=text, plain=text, kind=method)
                 for _ in range(count)
             ]
             if many:
