@@ -8,6 +8,7 @@ A revision's schema must never change once released, so these helpers only ever 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +58,19 @@ def foreign_key(
 
 def unique(table: str, *columns: str) -> sa.UniqueConstraint:
     return sa.UniqueConstraint(*columns, name=op.f(f"uq_{table}_{'_'.join(columns)}"))
+
+
+def create_table(name: str, *elements: sa.SchemaItem, indexed: Sequence[str] = ()) -> None:
+    """A table whose first column is the `surrogate_id` primary key, then `elements`;
+    `indexed` columns get a plain index each (`create_indexes`)."""
+    op.create_table(name, surrogate_id(), *elements, primary_key(name))
+    create_indexes(name, *indexed)
+
+
+def drop_table(name: str, indexed: Sequence[str] = ()) -> None:
+    """Undo `create_table` (indexes the revision added later are dropped before)."""
+    drop_indexes(name, *indexed)
+    op.drop_table(name)
 
 
 def create_indexes(table: str, *columns: str) -> None:

@@ -17,9 +17,8 @@ down_revision = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "audit_entries",
-        schema.surrogate_id(),
         schema.moment("at", nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
         sa.Column("actor_role", sa.String(length=16), nullable=False),
@@ -27,9 +26,8 @@ def upgrade() -> None:
         sa.Column("subject_type", sa.String(length=32), nullable=False),
         sa.Column("subject_id", sa.String(length=64), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
-        schema.primary_key("audit_entries"),
+        indexed=["at"],
     )
-    schema.create_indexes("audit_entries", "at")
 
     op.create_table(
         "blocked_recipients",
@@ -50,9 +48,8 @@ def upgrade() -> None:
     )
     schema.create_indexes("conversation_states", "chat_id", "user_id")
 
-    op.create_table(
+    schema.create_table(
         "notifications",
-        schema.surrogate_id(),
         sa.Column("dedupe_key", sa.String(length=200), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_thread_id", sa.BigInteger(), nullable=True),
@@ -73,10 +70,9 @@ def upgrade() -> None:
         schema.moment("sent_at", nullable=True),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        schema.primary_key("notifications"),
         schema.unique("notifications", "dedupe_key"),
+        indexed=["chat_id"],
     )
-    schema.create_indexes("notifications", "chat_id")
     op.create_index(
         "ix_notifications_due", "notifications", ["status", "next_attempt_at"], unique=False
     )
@@ -98,16 +94,14 @@ def upgrade() -> None:
         schema.moment("last_seen_at", nullable=False),
         schema.primary_key("telegram_users"),
     )
-    op.create_table(
+    schema.create_table(
         "sellers",
-        schema.surrogate_id(),
         sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
         sa.Column("store_name", sa.String(length=64), nullable=False),
         sa.Column("home_country", sa.String(length=2), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=False),
         schema.moment("created_at", nullable=False),
         schema.foreign_key("sellers", "telegram_user_id", "telegram_users", ondelete="CASCADE"),
-        schema.primary_key("sellers"),
         schema.unique("sellers", "telegram_user_id"),
     )
 

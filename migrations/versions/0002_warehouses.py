@@ -17,9 +17,8 @@ down_revision = "0001"
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "warehouses",
-        schema.surrogate_id(),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column(
             "kind",
@@ -58,9 +57,8 @@ def upgrade() -> None:
         schema.moment("reviewed_at", nullable=True),
         sa.Column("reviewed_by", sa.BigInteger(), nullable=True),
         schema.foreign_key("warehouses", "seller_id", "sellers", ondelete="CASCADE"),
-        schema.primary_key("warehouses"),
+        indexed=["seller_id", "status", "submitted_at"],
     )
-    schema.create_indexes("warehouses", "seller_id", "status", "submitted_at")
     schema.create_partial_index(
         "uq_warehouses_seller_name_live",
         "warehouses",
@@ -69,9 +67,8 @@ def upgrade() -> None:
         unique=True,
     )
 
-    op.create_table(
+    schema.create_table(
         "warehouse_documents",
-        schema.surrogate_id(),
         sa.Column("warehouse_id", sa.BigInteger(), nullable=False),
         sa.Column(
             "kind",
@@ -95,9 +92,8 @@ def upgrade() -> None:
         sa.Column("is_photo", sa.Boolean(), nullable=False),
         schema.moment("uploaded_at", nullable=False),
         schema.foreign_key("warehouse_documents", "warehouse_id", "warehouses", ondelete="CASCADE"),
-        schema.primary_key("warehouse_documents"),
+        indexed=["warehouse_id"],
     )
-    schema.create_indexes("warehouse_documents", "warehouse_id")
 
 
 def downgrade() -> None:

@@ -17,9 +17,8 @@ down_revision = "0002"
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "orders",
-        schema.surrogate_id(),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("number", sa.String(length=64), nullable=False),
         sa.Column("ship_to_country", sa.String(length=2), nullable=False),
@@ -58,7 +57,6 @@ def upgrade() -> None:
         schema.moment("overdue_alerted_at", nullable=True),
         sa.CheckConstraint("total >= 0", name=op.f("ck_orders_total_not_negative")),
         schema.foreign_key("orders", "seller_id", "sellers", ondelete="CASCADE"),
-        schema.primary_key("orders"),
         schema.unique("orders", "seller_id", "number"),
     )
     op.create_index(
@@ -69,9 +67,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_orders_status_ship_by", "orders", ["status", "ship_by"], unique=False)
 
-    op.create_table(
+    schema.create_table(
         "seller_logistics_settings",
-        schema.surrogate_id(),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("budget_max_share", sa.Numeric(precision=5, scale=4), nullable=True),
         sa.Column("budget_max_per_order", sa.Numeric(precision=14, scale=2), nullable=True),
@@ -89,12 +86,10 @@ def upgrade() -> None:
             name=op.f("ck_seller_logistics_settings_budget_max_share_fraction"),
         ),
         schema.foreign_key("seller_logistics_settings", "seller_id", "sellers", ondelete="CASCADE"),
-        schema.primary_key("seller_logistics_settings"),
         schema.unique("seller_logistics_settings", "seller_id"),
     )
-    op.create_table(
+    schema.create_table(
         "buyer_links",
-        schema.surrogate_id(),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         schema.moment("created_at", nullable=False),
@@ -102,14 +97,12 @@ def upgrade() -> None:
         schema.moment("used_at", nullable=True),
         schema.moment("revoked_at", nullable=True),
         schema.foreign_key("buyer_links", "order_id", "orders", ondelete="CASCADE"),
-        schema.primary_key("buyer_links"),
         schema.unique("buyer_links", "token_hash"),
+        indexed=["order_id"],
     )
-    schema.create_indexes("buyer_links", "order_id")
 
-    op.create_table(
+    schema.create_table(
         "order_lines",
-        schema.surrogate_id(),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("product_name", sa.String(length=200), nullable=False),
@@ -119,13 +112,11 @@ def upgrade() -> None:
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
         sa.CheckConstraint("unit_price >= 0", name=op.f("ck_order_lines_unit_price_not_negative")),
         schema.foreign_key("order_lines", "order_id", "orders", ondelete="CASCADE"),
-        schema.primary_key("order_lines"),
+        indexed=["order_id"],
     )
-    schema.create_indexes("order_lines", "order_id")
 
-    op.create_table(
+    schema.create_table(
         "shipments",
-        schema.surrogate_id(),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("warehouse_id", sa.BigInteger(), nullable=False),
         sa.Column("method", sa.String(length=16), nullable=False),
@@ -155,15 +146,13 @@ def upgrade() -> None:
         schema.moment("lease_until", nullable=True),
         schema.foreign_key("shipments", "order_id", "orders", ondelete="CASCADE"),
         schema.foreign_key("shipments", "warehouse_id", "warehouses", deferred=True),
-        schema.primary_key("shipments"),
     )
     schema.create_indexes(
         "shipments", "next_poll_at", "order_id", "tracking_number", "warehouse_id"
     )
 
-    op.create_table(
+    schema.create_table(
         "compliance_findings",
-        schema.surrogate_id(),
         sa.Column("shipment_id", sa.BigInteger(), nullable=False),
         sa.Column("rule", sa.String(length=64), nullable=False),
         sa.Column(
@@ -175,9 +164,8 @@ def upgrade() -> None:
         sa.Column("acknowledged", sa.Boolean(), nullable=False),
         schema.moment("created_at", nullable=False),
         schema.foreign_key("compliance_findings", "shipment_id", "shipments", ondelete="CASCADE"),
-        schema.primary_key("compliance_findings"),
+        indexed=["created_at", "shipment_id"],
     )
-    schema.create_indexes("compliance_findings", "created_at", "shipment_id")
 
 
 def downgrade() -> None:

@@ -21,21 +21,18 @@ down_revision = "0004"
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "buyer_link_refusals",
-        schema.surrogate_id(),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         schema.moment("at", nullable=False),
         schema.foreign_key("buyer_link_refusals", "user_id", "telegram_users", ondelete="CASCADE"),
-        schema.primary_key("buyer_link_refusals"),
     )
     op.create_index(
         "ix_buyer_link_refusals_user_at", "buyer_link_refusals", ["user_id", "at"], unique=False
     )
 
-    op.create_table(
+    schema.create_table(
         "buyer_subscriptions",
-        schema.surrogate_id(),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("buyer_user_id", sa.BigInteger(), nullable=False),
         sa.Column("time_zone", sa.String(length=64), nullable=True),
@@ -46,14 +43,12 @@ def upgrade() -> None:
             "buyer_subscriptions", "buyer_user_id", "telegram_users", ondelete="CASCADE"
         ),
         schema.foreign_key("buyer_subscriptions", "order_id", "orders", ondelete="CASCADE"),
-        schema.primary_key("buyer_subscriptions"),
         schema.unique("buyer_subscriptions", "order_id"),
+        indexed=["buyer_user_id"],
     )
-    schema.create_indexes("buyer_subscriptions", "buyer_user_id")
 
-    op.create_table(
+    schema.create_table(
         "tracking_events",
-        schema.surrogate_id(),
         sa.Column("shipment_id", sa.BigInteger(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
         schema.moment("time", nullable=False),
@@ -63,7 +58,6 @@ def upgrade() -> None:
         sa.Column("location", sa.String(length=200), nullable=False),
         schema.moment("recorded_at", nullable=False),
         schema.foreign_key("tracking_events", "shipment_id", "shipments", ondelete="CASCADE"),
-        schema.primary_key("tracking_events"),
         schema.unique("tracking_events", "shipment_id", "key"),
     )
     op.create_index(

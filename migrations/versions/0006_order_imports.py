@@ -17,9 +17,8 @@ down_revision = "0005"
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "order_imports",
-        schema.surrogate_id(),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -41,7 +40,6 @@ def upgrade() -> None:
         sa.Column("orders_existing", sa.Integer(), nullable=False),
         sa.Column("rows_skipped", sa.Integer(), nullable=False),
         schema.foreign_key("order_imports", "seller_id", "sellers", ondelete="CASCADE"),
-        schema.primary_key("order_imports"),
     )
     schema.create_partial_index(
         "ix_order_imports_one_running",

@@ -66,30 +66,25 @@ def _money(name: str, *, nullable: bool) -> sa.Column[sa.Numeric]:
     return sa.Column(name, sa.Numeric(precision=14, scale=2), nullable=nullable)
 
 
-def _case_columns() -> list[sa.Column[Any]]:
-    """What every row belonging to one return case starts with: its own id and its case's."""
-    return [schema.surrogate_id(), sa.Column("case_id", sa.BigInteger(), nullable=False)]
+def _case_id() -> sa.Column[Any]:
+    """The case a row belongs to (an event, a line, evidence, a message, an offer...)."""
+    return sa.Column("case_id", sa.BigInteger(), nullable=False)
 
 
-def _case_keys(table: str) -> list[sa.Constraint]:
-    """The keys of a row belonging to one return case; it goes when its case goes."""
-    return [
-        schema.foreign_key(table, "case_id", "return_cases", ondelete="CASCADE"),
-        schema.primary_key(table),
-    ]
+def _case_key(table: str) -> sa.ForeignKeyConstraint:
+    """The row goes when its case goes."""
+    return schema.foreign_key(table, "case_id", "return_cases", ondelete="CASCADE")
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "seller_return_policies",
-        schema.surrogate_id(),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("window_days", sa.Integer(), nullable=False),
         sa.Column("non_returnable", sa.JSON(), nullable=False),
         sa.Column("postage", sa.JSON(), nullable=False),
         schema.moment("updated_at", nullable=False),
         schema.foreign_key("seller_return_policies", "seller_id", "sellers", ondelete="CASCADE"),
-        schema.primary_key("seller_return_policies"),
         schema.unique("seller_return_policies", "seller_id"),
     )
     _create_return_cases()
@@ -98,9 +93,8 @@ def upgrade() -> None:
 
 
 def _create_return_cases() -> None:
-    op.create_table(
+    schema.create_table(
         "return_cases",
-        schema.surrogate_id(),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("buyer_user_id", sa.BigInteger(), nullable=True),
@@ -154,9 +148,8 @@ def _create_return_cases() -> None:
         schema.foreign_key("return_cases", "order_id", "orders", ondelete="CASCADE"),
         schema.foreign_key("return_cases", "return_warehouse_id", "warehouses", deferred=True),
         schema.foreign_key("return_cases", "seller_id", "sellers", ondelete="CASCADE"),
-        schema.primary_key("return_cases"),
+        indexed=["buyer_user_id", "order_id", "return_tracking_number"],
     )
-    schema.create_indexes("return_cases", "buyer_user_id", "order_id", "return_tracking_number")
     op.create_index(
         "ix_return_cases_seller_status_updated",
         "return_cases",
@@ -167,23 +160,23 @@ def _create_return_cases() -> None:
 
 def _create_case_records() -> None:
     """The case's timeline, its lines, the evidence and the relayed messages with their copies."""
-    op.create_table(
+    schema.create_table(
         "return_case_events",
-        *_case_columns(),
+        _case_id(),
         schema.moment("at", nullable=False),
         _side(nullable=True),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
-        *_case_keys("return_case_events"),
+        _case_key("return_case_events"),
     )
     op.create_index(
         "ix_return_case_events_case_at", "return_case_events", ["case_id", "at"], unique=False
     )
 
-    op.create_table(
+    schema.create_table(
         "return_case_lines",
-        *_case_columns(),
+        _case_id(),
         sa.Column("order_line_id", sa.BigInteger(), nullable=False),
         sa.Column("product_name", sa.String(length=200), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=True),
@@ -191,10 +184,10 @@ def _create_case_records() -> None:
         _money("unit_price", nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_return_case_lines_quantity_positive")),
-        *_case_keys("return_case_lines"),
+        _case_key("return_case_lines"),
         schema.foreign_key("return_case_lines", "order_line_id", "order_lines", ondelete="CASCADE"),
+        indexed=["case_id"],
     )
-    schema.create_indexes("return_case_lines", "case_id")
     schema.create_partial_index(
         "uq_return_case_lines_one_open_case",
         "return_case_lines",
@@ -203,9 +196,9 @@ def _create_case_records() -> None:
         unique=True,
     )
 
-    op.create_table(
+    schema.create_table(
         "return_evidence",
-        *_case_columns(),
+        _case_id(),
         _side(),
         sa.Column(
             "kind", schema.choice("evidencekind", "photo", "video", length=8), nullable=False
@@ -213,14 +206,14 @@ def _create_case_records() -> None:
         sa.Column("telegram_file_id", sa.String(length=255), nullable=False),
         sa.Column("file_unique_id", sa.String(length=64), nullable=False),
         schema.moment("added_at", nullable=False),
-        *_case_keys("return_evidence"),
+        _case_key("return_evidence"),
         schema.unique("return_evidence", "case_id", "file_unique_id"),
+        indexed=["case_id"],
     )
-    schema.create_indexes("return_evidence", "case_id")
 
-    op.create_table(
+    schema.create_table(
         "return_messages",
-        *_case_columns(),
+        _case_id(),
         _side(),
         sa.Column(
             "kind",
@@ -234,18 +227,18 @@ def _create_case_records() -> None:
         schema.moment("created_at", nullable=False),
         schema.moment("edited_at", nullable=True),
         sa.Column("edits", sa.Integer(), nullable=False),
-        *_case_keys("return_messages"),
+        _case_key("return_messages"),
         schema.foreign_key(
             "return_messages", "reply_to_id", "return_messages", ondelete="SET NULL"
         ),
+        indexed=["case_id"],
     )
-    schema.create_indexes("return_messages", "case_id")
 
 
 def _create_offers_and_deadlines() -> None:
-    op.create_table(
+    schema.create_table(
         "return_offers",
-        *_case_columns(),
+        _case_id(),
         _side(),
         _resolution("resolution", nullable=False),
         _money("amount", nullable=True),
@@ -271,18 +264,18 @@ def _create_offers_and_deadlines() -> None:
         schema.moment("respond_by", nullable=False),
         schema.moment("answered_at", nullable=True),
         sa.Column("replaces_id", sa.BigInteger(), nullable=True),
-        *_case_keys("return_offers"),
+        _case_key("return_offers"),
         schema.foreign_key("return_offers", "replaces_id", "return_offers", ondelete="SET NULL"),
         schema.foreign_key("return_offers", "warehouse_id", "warehouses", deferred=True),
+        indexed=["case_id"],
     )
-    schema.create_indexes("return_offers", "case_id")
     schema.create_partial_index(
         "uq_return_offers_one_open", "return_offers", ["case_id"], where=OPEN_OFFER, unique=True
     )
 
-    op.create_table(
+    schema.create_table(
         "return_deadlines",
-        *_case_columns(),
+        _case_id(),
         sa.Column("key", sa.String(length=48), nullable=False),
         sa.Column(
             "kind",
@@ -307,11 +300,11 @@ def _create_offers_and_deadlines() -> None:
         schema.moment("lease_until", nullable=True),
         schema.moment("fired_at", nullable=True),
         schema.moment("cancelled_at", nullable=True),
-        *_case_keys("return_deadlines"),
+        _case_key("return_deadlines"),
         schema.foreign_key("return_deadlines", "offer_id", "return_offers", ondelete="CASCADE"),
         schema.unique("return_deadlines", "case_id", "key", "firing"),
+        indexed=["case_id"],
     )
-    schema.create_indexes("return_deadlines", "case_id")
     schema.create_partial_index(
         "ix_return_deadlines_pending",
         "return_deadlines",
@@ -320,9 +313,8 @@ def _create_offers_and_deadlines() -> None:
         unique=False,
     )
 
-    op.create_table(
+    schema.create_table(
         "return_message_copies",
-        schema.surrogate_id(),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
         _side(),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -332,31 +324,25 @@ def _create_offers_and_deadlines() -> None:
         schema.foreign_key(
             "return_message_copies", "message_id", "return_messages", ondelete="CASCADE"
         ),
-        schema.primary_key("return_message_copies"),
         schema.unique("return_message_copies", "chat_id", "telegram_message_id"),
+        indexed=["message_id"],
     )
-    schema.create_indexes("return_message_copies", "message_id")
 
 
 def downgrade() -> None:
-    schema.drop_indexes("return_message_copies", "message_id")
-    op.drop_table("return_message_copies")
+    schema.drop_table("return_message_copies", indexed=["message_id"])
     op.drop_index("ix_return_deadlines_pending", table_name="return_deadlines")
-    schema.drop_indexes("return_deadlines", "case_id")
-    op.drop_table("return_deadlines")
+    schema.drop_table("return_deadlines", indexed=["case_id"])
     op.drop_index("uq_return_offers_one_open", table_name="return_offers")
-    schema.drop_indexes("return_offers", "case_id")
-    op.drop_table("return_offers")
-    schema.drop_indexes("return_messages", "case_id")
-    op.drop_table("return_messages")
-    schema.drop_indexes("return_evidence", "case_id")
-    op.drop_table("return_evidence")
+    schema.drop_table("return_offers", indexed=["case_id"])
+    schema.drop_table("return_messages", indexed=["case_id"])
+    schema.drop_table("return_evidence", indexed=["case_id"])
     op.drop_index("uq_return_case_lines_one_open_case", table_name="return_case_lines")
-    schema.drop_indexes("return_case_lines", "case_id")
-    op.drop_table("return_case_lines")
+    schema.drop_table("return_case_lines", indexed=["case_id"])
     op.drop_index("ix_return_case_events_case_at", table_name="return_case_events")
     op.drop_table("return_case_events")
     op.drop_index("ix_return_cases_seller_status_updated", table_name="return_cases")
-    schema.drop_indexes("return_cases", "buyer_user_id", "order_id", "return_tracking_number")
-    op.drop_table("return_cases")
+    schema.drop_table(
+        "return_cases", indexed=["buyer_user_id", "order_id", "return_tracking_number"]
+    )
     op.drop_table("seller_return_policies")
