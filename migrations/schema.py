@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 from domain.model.base import UtcDateTime
 
@@ -60,7 +61,7 @@ def unique(table: str, *columns: str) -> sa.UniqueConstraint:
     return sa.UniqueConstraint(*columns, name=op.f(f"uq_{table}_{'_'.join(columns)}"))
 
 
-def create_table(name: str, *elements: sa.SchemaItem, indexed: Sequence[str] = ()) -> None:
+def create_table(name: str, *elements: SchemaItem, indexed: Sequence[str] = ()) -> None:
     """A table whose first column is the `surrogate_id` primary key, then `elements`;
     `indexed` columns get a plain index each (`create_indexes`)."""
     op.create_table(name, surrogate_id(), *elements, primary_key(name))

@@ -27,6 +27,15 @@ class SocketServer:
         host, port = self._socket.getsockname()[:2]
         return host, port
 
+    def url(self) -> str | None:
+        """``http://host:port`` (an IPv6 host in brackets), or None when it is not running."""
+        address = self.address()
+        if address is None:
+            return None
+        host, port = address
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+
     async def start(
         self,
         app: web.Application,

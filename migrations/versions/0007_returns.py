@@ -43,26 +43,26 @@ ACTIVE_LINE = "active"
 PENDING_DEADLINE = "fired_at IS NULL AND cancelled_at IS NULL"
 
 
-def _side(name: str = "side", *, nullable: bool = False) -> sa.Column[sa.Enum]:
+def _side(name: str = "side", *, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, schema.choice("side", "buyer", "seller", length=8), nullable=nullable)
 
 
-def _resolution(name: str, *, nullable: bool) -> sa.Column[sa.Enum]:
+def _resolution(name: str, *, nullable: bool) -> sa.Column[Any]:
     return sa.Column(name, schema.choice("resolution", *RESOLUTIONS, length=24), nullable=nullable)
 
 
-def _case_status(name: str, *, nullable: bool) -> sa.Column[sa.Enum]:
+def _case_status(name: str, *, nullable: bool) -> sa.Column[Any]:
     # Created without a length, so the column is as wide as the longest status.
     return sa.Column(name, schema.choice("casestatus", *CASE_STATUSES), nullable=nullable)
 
 
-def _postage_payer() -> sa.Column[sa.Enum]:
+def _postage_payer() -> sa.Column[Any]:
     return sa.Column(
         "postage_payer", schema.choice("postagepayer", "store", "buyer", length=8), nullable=True
     )
 
 
-def _money(name: str, *, nullable: bool) -> sa.Column[sa.Numeric]:
+def _money(name: str, *, nullable: bool) -> sa.Column[Any]:
     return sa.Column(name, sa.Numeric(precision=14, scale=2), nullable=nullable)
 
 

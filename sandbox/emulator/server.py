@@ -94,11 +94,10 @@ class BotApiEmulator(EmulatorCore):
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` — pass to ``TelegramAPIServer.from_base``."""
-        address = self._server.address()
-        if address is None:
+        url = self._server.url()
+        if url is None:
             raise RuntimeError("emulator is not running; call start() first")
-        host, port = address
-        return f"http://{host}:{port}"
+        return url
 
     @property
     def side_api_headers(self) -> dict[str, str]:

@@ -98,12 +98,10 @@ class WebChatServer:
 
     @property
     def url(self) -> str:
-        address = self._server.address()
-        if address is None:
+        url = self._server.url()
+        if url is None:
             raise RuntimeError("the web chat is not running")
-        host, port = address
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}"
+        return url
 
     @property
     def loopback_only(self) -> bool:
