@@ -27,11 +27,12 @@ class SocketServer:
         host, port = self._socket.getsockname()[:2]
         return host, port
 
-    def url(self) -> str | None:
-        """``http://host:port`` (an IPv6 host in brackets), or None when it is not running."""
+    def url(self, *, not_running: str) -> str:
+        """``http://host:port`` (an IPv6 host in brackets); RuntimeError(`not_running`) when it
+        is not running."""
         address = self.address()
         if address is None:
-            return None
+            raise RuntimeError(not_running)
         host, port = address
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}"

@@ -94,10 +94,7 @@ class BotApiEmulator(EmulatorCore):
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` — pass to ``TelegramAPIServer.from_base``."""
-        url = self._server.url()
-        if url is None:
-            raise RuntimeError("emulator is not running; call start() first")
-        return url
+        return self._server.url(not_running="emulator is not running; call start() first")
 
     @property
     def side_api_headers(self) -> dict[str, str]:

@@ -98,10 +98,7 @@ class WebChatServer:
 
     @property
     def url(self) -> str:
-        url = self._server.url()
-        if url is None:
-            raise RuntimeError("the web chat is not running")
-        return url
+        return self._server.url(not_running="the web chat is not running")
 
     @property
     def loopback_only(self) -> bool:
