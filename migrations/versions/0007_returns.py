@@ -38,9 +38,6 @@ RESOLUTIONS = (
     "exchange",
     "keep_partial_refund",
 )
-OPEN_OFFER = "status = 'open'"
-ACTIVE_LINE = "active"
-PENDING_DEADLINE = "fired_at IS NULL AND cancelled_at IS NULL"
 
 
 def _side(name: str = "side", *, nullable: bool = False) -> sa.Column[Any]:
@@ -192,7 +189,7 @@ def _create_case_records() -> None:
         "uq_return_case_lines_one_open_case",
         "return_case_lines",
         ["order_line_id"],
-        where=ACTIVE_LINE,
+        where="active",
         unique=True,
     )
 
@@ -270,7 +267,11 @@ def _create_offers_and_deadlines() -> None:
         indexed=["case_id"],
     )
     schema.create_partial_index(
-        "uq_return_offers_one_open", "return_offers", ["case_id"], where=OPEN_OFFER, unique=True
+        "uq_return_offers_one_open",
+        "return_offers",
+        ["case_id"],
+        where="status = 'open'",
+        unique=True,
     )
 
     schema.create_table(
@@ -309,7 +310,7 @@ def _create_offers_and_deadlines() -> None:
         "ix_return_deadlines_pending",
         "return_deadlines",
         ["fire_at"],
-        where=PENDING_DEADLINE,
+        where="fired_at IS NULL AND cancelled_at IS NULL",
         unique=False,
     )
 
