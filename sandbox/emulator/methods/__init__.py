@@ -2,8 +2,9 @@
 
 Each family is a ``MethodFamily`` that holds what only it needs (the update queue, the pending
 callback queries, the command lists); each handler is marked ``@bot_api("sendMessage")`` with the
-method name as the spec spells it, and ``methods()`` maps those names to the handlers. A handler gets the request's parameters, already checked against the spec, and
-returns the result or raises ``BotApiError``.
+method name as the spec spells it, and ``methods()`` maps those names to the handlers. A handler
+gets the request's parameters, already checked against the spec, and returns the result or
+raises ``BotApiError``.
 
 - ``updates``: getUpdates, and the webhook methods that compete with it
 - ``sending``: sendMessage, sendPhoto, sendDocument, copyMessage; any other send as a bare record
