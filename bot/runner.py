@@ -228,10 +228,10 @@ def _explain(error: BaseException, settings: Settings, port: int | None) -> Fail
             cause, settings.sandbox_host, settings.sandbox_port if port is None else port
         )
     if service is Service.WEBHOOK_SERVER:
-        return _server_failure(cause, settings.webhook_host, settings.webhook_port, "WEBHOOK")
+        return _webhook_server_failure(cause, settings.webhook_host, settings.webhook_port)
     if service is Service.WORKER_SERVER:
         host, port = settings.worker_http_host, settings.worker_http_port
-        return _server_failure(cause, host, port, "WORKER_HTTP")
+        return _worker_server_failure(cause, host, port)
     if isinstance(cause, OSError) and cause.strerror:
         where = f": {cause.filename}" if cause.filename else ""
         return Failure(f"stopped: {cause.strerror}{where}")
@@ -342,49 +342,67 @@ def _database_failure(error: BaseException, settings: Settings) -> Failure:
 
 
 def _web_chat_failure(error: BaseException, host: str, port: int) -> Failure:
-    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
-        return Failure(
-            f"port {port} on {host} is already in use: choose another with --port "
-            f"(sellerbot sandbox --port {port + 1 if port < 65535 else 8081}) or SANDBOX_PORT"
-        )
-    if isinstance(error, OSError) and error.errno == errno.EACCES:
-        return Failure(
-            f"not allowed to listen on port {port}: choose a port above 1023 with --port "
-            "or SANDBOX_PORT",
-            configuration=True,
-        )
-    if isinstance(error, socket.gaierror) or (
-        isinstance(error, OSError) and error.errno == errno.EADDRNOTAVAIL
-    ):
-        return Failure(
-            f"cannot listen on {host}: not an address of this machine (check SANDBOX_HOST)",
-            configuration=True,
-        )
-    return Failure(f"the web chat cannot listen on {host}:{port}: {_summary(error)}")
+    suggestion = port + 1 if port < 65535 else 8081
+    return _listen_failure(
+        error,
+        host,
+        port,
+        server="the web chat",
+        port_settings="--port or SANDBOX_PORT",
+        other_port=f"--port (sellerbot sandbox --port {suggestion}) or SANDBOX_PORT",
+        host_setting="SANDBOX_HOST",
+    )
 
 
-def _server_failure(error: BaseException, host: str, port: int, prefix: str) -> Failure:
-    """The HTTP server of `sellerbot webhook` or `worker` cannot listen; `prefix` names its
-    settings (WEBHOOK -> WEBHOOK_HOST, WEBHOOK_PORT)."""
-    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+def _webhook_server_failure(error: BaseException, host: str, port: int) -> Failure:
+    return _listen_failure(
+        error,
+        host,
+        port,
+        server="the webhook server",
+        port_settings="WEBHOOK_PORT (the TLS proxy in front listens on 443)",
+        other_port="WEBHOOK_PORT",
+        host_setting="WEBHOOK_HOST",
+    )
+
+
+def _worker_server_failure(error: BaseException, host: str, port: int) -> Failure:
+    return _listen_failure(
+        error,
+        host,
+        port,
+        server="the worker's HTTP server",
+        port_settings="WORKER_HTTP_PORT",
+        other_port="WORKER_HTTP_PORT",
+        host_setting="WORKER_HTTP_HOST",
+    )
+
+
+def _listen_failure(
+    error: BaseException,
+    host: str,
+    port: int,
+    *,
+    server: str,
+    port_settings: str,
+    other_port: str,
+    host_setting: str,
+) -> Failure:
+    """Why a server of ours could not listen on host:port, and which setting changes it."""
+    code = error.errno if isinstance(error, OSError) else None
+    if code == errno.EADDRINUSE:
+        return Failure(f"port {port} on {host} is already in use: choose another with {other_port}")
+    if code == errno.EACCES:
         return Failure(
-            f"port {port} on {host} is already in use: choose another with {prefix}_PORT"
-        )
-    if isinstance(error, OSError) and error.errno == errno.EACCES:
-        return Failure(
-            f"not allowed to listen on port {port}: choose a port above 1023 with {prefix}_PORT"
-            + (" (the TLS proxy in front listens on 443)" if prefix == "WEBHOOK" else ""),
+            f"not allowed to listen on port {port}: choose a port above 1023 with {port_settings}",
             configuration=True,
         )
-    if isinstance(error, socket.gaierror) or (
-        isinstance(error, OSError) and error.errno == errno.EADDRNOTAVAIL
-    ):
+    if isinstance(error, socket.gaierror) or code == errno.EADDRNOTAVAIL:
         return Failure(
-            f"cannot listen on {host}: not an address of this machine (check {prefix}_HOST)",
+            f"cannot listen on {host}: not an address of this machine (check {host_setting})",
             configuration=True,
         )
-    what = "webhook server" if prefix == "WEBHOOK" else "worker's HTTP server"
-    return Failure(f"the {what} cannot listen on {host}:{port}: {_summary(error)}")
+    return Failure(f"{server} cannot listen on {host}:{port}: {_summary(error)}")
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
