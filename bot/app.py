@@ -142,7 +142,8 @@ class Application:
         by default); cancel what is left, each part handing back the rows it claimed and did
         not process; send the replies already committed; close."""
         deadline = deadline or Deadline(self.settings.shutdown_timeout_seconds)
-        log.info("stopping: work in flight has %.0f s to finish", deadline.remaining())
+        if self.scheduler.running:  # started: there may be work in flight
+            log.info("stopping: work in flight has %.0f s to finish", deadline.remaining())
         self.poller.stop()
         self.jobs.close()
         # The outbox sends no further row once told; the queued ones go back to `pending`.
