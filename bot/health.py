@@ -4,9 +4,9 @@
 database answers and its schema is at the migrations this code was built with, or past them by
 a newer release's migrations (a process of a newer release waits for `sellerbot migrate`; one of
 an older release keeps serving during a rolling upgrade, since migrations only add), and Redis
-answers when REDIS_URL is set. Each check has a short time
-limit, so a probe never hangs on a dead service. Details name the failure's kind, never a URL or
-a message that could carry a password.
+answers when REDIS_URL is set. Each check has a short time limit, so a probe never hangs on a
+dead service. Details name the failure's kind, never a URL or a message that could carry a
+password.
 """
 
 from __future__ import annotations
