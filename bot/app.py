@@ -61,7 +61,7 @@ from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
 from notifications.tracking.poller import TrackingPoller
 from notifications.tracking.provider import TrackingProvider
-from templates import Renderer
+from templates import Renderer, shared_renderer
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ async def create_application(
     if migrate:
         await database.upgrade(engine)
     session_factory = database.create_session_factory(engine)
-    renderer = Renderer(settings.default_locale)
+    renderer = shared_renderer(settings.default_locale)
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     )
