@@ -14,6 +14,7 @@ MENU_COMMANDS = (
     "track",
     "shipments",
     "returns",
+    "case",
     "neworder",
     "import",
     "ship",
