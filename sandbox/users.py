@@ -92,6 +92,10 @@ class EmulatedUser:
         self._mark(target)
         self.emulator.edit_user_message(self.user_id, target, message_id, text)
 
+    async def delete_topic(self, thread_id: int) -> None:
+        """Delete a topic of this user's private chat with the bot, as a user can."""
+        self.emulator.delete_topic(self.user_id, thread_id)
+
     async def press(self, label: str, *, chat_id: int | None = None) -> str:
         """Press the inline button labelled ``label`` on the newest bot message offering it.
 
