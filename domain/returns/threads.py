@@ -47,7 +47,6 @@ class Seen:
 
     in_topic: bool = False
     topic_case: int | None = None
-    replies: bool = False
     reply_case: int | None = None
     chosen_case: int | None = None
     fallback_cases: Sequence[int] = ()
@@ -57,8 +56,8 @@ def route(seen: Seen) -> Route:
     """The case a message belongs to, in order of what says it most plainly.
 
     A case's topic wins; then the message it answers; then the case chosen with /case; a
-    message in the main chat of someone with open cases and no choice asks which one. A topic
-    or a reply that is no case's is not about a case (the other handlers answer it).
+    message in the main chat of someone with open cases in the main chat and no choice asks
+    which one. A topic that is no case's is not about a case (the other handlers answer it).
     """
     if seen.in_topic:
         if seen.topic_case is not None:
@@ -68,7 +67,9 @@ def route(seen: Seen) -> Route:
         return Route(RouteKind.RELAY, seen.reply_case, "reply")
     if seen.chosen_case is not None:
         return Route(RouteKind.RELAY, seen.chosen_case, "chosen")
-    if seen.fallback_cases and not seen.replies:
+    # A reply to a message that is no case's (an order card, or a copy still being recorded)
+    # is held for the picker like any other: asking costs a tap, guessing could misroute.
+    if seen.fallback_cases:
         return Route(RouteKind.PICK)
     return Route(RouteKind.PASS)
 

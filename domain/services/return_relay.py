@@ -136,7 +136,6 @@ async def find_route(
         Seen(
             in_topic=incoming.thread_id is not None,
             topic_case=topic_case,
-            replies=incoming.reply_to_telegram_id is not None,
             reply_case=reply_case,
             chosen_case=chosen,
             fallback_cases=fallback,

@@ -21,22 +21,21 @@ from domain.returns.threads import (
     ("seen", "expected"),
     [
         # The case's own topic says it all, whatever else the message does.
-        (Seen(in_topic=True, topic_case=7, replies=True, reply_case=8, chosen_case=9),
+        (Seen(in_topic=True, topic_case=7, reply_case=8, chosen_case=9),
          Route(RouteKind.RELAY, 7, "topic")),
         # A topic that is no case's (or not the caller's) is not about a case.
         (Seen(in_topic=True, topic_case=None, chosen_case=9, fallback_cases=[9]),
          Route(RouteKind.PASS)),
         # In the main chat, the message it answers decides before the chosen case.
-        (Seen(replies=True, reply_case=8, chosen_case=9, fallback_cases=[8, 9]),
+        (Seen(reply_case=8, chosen_case=9, fallback_cases=[8, 9]),
          Route(RouteKind.RELAY, 8, "reply")),
         (Seen(chosen_case=9, fallback_cases=[8, 9]), Route(RouteKind.RELAY, 9, "chosen")),
         # A reply to something that is no case of theirs, with a case chosen: the chosen one.
-        (Seen(replies=True, reply_case=None, chosen_case=9), Route(RouteKind.RELAY, 9, "chosen")),
-        # Nothing says which case, and there are cases without a topic: ask.
+        (Seen(reply_case=None, chosen_case=9), Route(RouteKind.RELAY, 9, "chosen")),
+        # Nothing says which case (no reply, or a reply to no case of theirs: an order card, a
+        # copy not recorded yet) and there are cases without a topic: ask.
         (Seen(fallback_cases=[8, 9]), Route(RouteKind.PICK)),
         (Seen(fallback_cases=[8]), Route(RouteKind.PICK)),
-        # A reply to some other message (an order card...) is not held for the picker.
-        (Seen(replies=True, fallback_cases=[8]), Route(RouteKind.PASS)),
         # Nobody with open cases in the main chat: the other handlers answer.
         (Seen(), Route(RouteKind.PASS)),
     ],
