@@ -11,19 +11,25 @@ from aiogram.methods import (
     AnswerCallbackQuery,
     CreateForumTopic,
     EditMessageText,
+    SendDocument,
     SendMessage,
     SendPhoto,
+    SendVideo,
+    SendVoice,
     TelegramMethod,
 )
 from aiogram.types import (
     CallbackQuery,
     Chat,
+    Document,
     ForumTopicCreated,
     Message,
     MessageEntity,
     PhotoSize,
     Update,
     User,
+    Video,
+    Voice,
 )
 
 from bot.app import Application
@@ -272,3 +278,55 @@ async def test_topics_carry_each_side_without_headers(handler_app: Application) 
     # A message in a topic that is no case's is left to the other handlers.
     stray = await relay.send(_text(SELLER, "hi", thread=topics[SELLER.id] + 1000))
     assert _texts(stray, SELLER.id) == [relay.text("common.not_understood")]
+
+
+async def test_documents_videos_and_voice_go_by_file_id(handler_app: Application) -> None:
+    relay = Relay(handler_app)
+    case_id = await _case(handler_app)
+    await relay.send(_text(BUYER, f"/case R-{case_id}"))
+    await relay.send(
+        _message(
+            BUYER,
+            document=Document(file_id="doc-9", file_unique_id="udoc-9", file_name="invoice.pdf"),
+            caption="The invoice",
+        )
+    )
+    await relay.send(
+        _message(
+            BUYER,
+            video=Video(file_id="vid-9", file_unique_id="uvid-9", width=1, height=1, duration=3),
+        )
+    )
+    await relay.send(
+        _message(BUYER, voice=Voice(file_id="voi-9", file_unique_id="uvoi-9", duration=2))
+    )
+    sent = [m for m, _ in _to(await relay.drain(), SELLER.id)]
+    (document,) = [m for m in sent if isinstance(m, SendDocument)]
+    (video,) = [m for m in sent if isinstance(m, SendVideo)]
+    (voice,) = [m for m in sent if isinstance(m, SendVoice)]
+    assert (document.document, video.video, voice.voice) == ("doc-9", "vid-9", "voi-9")
+    assert "The invoice" in (document.caption or "")
+    for copy in (document, video, voice):
+        assert f"Return R-{case_id}" in (copy.caption or "")
+        assert "Buyer of order AE-R1" in (copy.caption or "")
+    async with handler_app.uow_factory() as uow:
+        kinds = [m.kind.value for m in await uow.returns.messages_of(case_id)]
+    assert kinds == ["document", "video", "voice"]
+
+
+async def test_a_caption_too_long_with_the_header_follows_the_media(
+    handler_app: Application,
+) -> None:
+    relay = Relay(handler_app)
+    case_id = await _case(handler_app)
+    await relay.send(_text(BUYER, f"/case R-{case_id}"))
+    caption = "The lid is cracked along the seam. " * 29  # 1015 characters, Telegram allows 1024
+    photo = PhotoSize(file_id="ph-long", file_unique_id="uph-long", width=10, height=10)
+    await relay.send(_message(BUYER, photo=[photo], caption=caption.strip()))
+    exchanges = _to(await relay.drain(), SELLER.id)
+    ((media, media_sent),) = [(m, r) for m, r in exchanges if isinstance(m, SendPhoto)]
+    assert f"Return R-{case_id}" in (media.caption or "") and "cracked" not in (media.caption or "")
+    (text,) = [m for m, _ in exchanges if isinstance(m, SendMessage) and "cracked" in m.text]
+    assert text.reply_parameters is not None
+    assert text.reply_parameters.message_id == media_sent.message_id
+    assert caption.strip() in text.text
