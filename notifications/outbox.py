@@ -27,11 +27,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 
 from domain.clock import Clock, utcnow
 from domain.locales import resolve_locale
 from domain.model import Notification, NotificationStatus
+from domain.returns.threads import thread_gone
 from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
 from notifications.rate_limits import is_group_chat
@@ -464,6 +465,22 @@ class _Drain:
         with structlog.contextvars.bound_contextvars(notification_id=claim.id):
             return await self._deliver_row(claim)
 
+    async def _send_rendered(self, claim: _Claim) -> int:
+        """Send the row's text; into its topic, or the main chat if the topic is gone (the
+        user deleted it), rather than never."""
+        d = self.d
+        text = d.renderer.render(claim.template, claim.locale, **claim.params)
+        try:
+            messages = await d.sender.send_text(
+                claim.chat_id, text, message_thread_id=claim.message_thread_id, bulk=True
+            )
+        except TelegramBadRequest as error:
+            if claim.message_thread_id is None or not thread_gone(error.message):
+                raise
+            messages = await d.sender.send_text(claim.chat_id, text, bulk=True)
+        # The first part's id: where the notification starts in the chat.
+        return messages[0].message_id
+
     async def _deliver_row(self, claim: _Claim) -> tuple[_Outcome, datetime | None]:
         d = self.d
         delivery = d.deliveries.get(claim.template)
@@ -473,12 +490,7 @@ class _Drain:
                     claim.chat_id, claim.template, claim.params, claim.locale
                 )
             else:
-                text = d.renderer.render(claim.template, claim.locale, **claim.params)
-                messages = await d.sender.send_text(
-                    claim.chat_id, text, message_thread_id=claim.message_thread_id, bulk=True
-                )
-                # The first part's id: where the notification starts in the chat.
-                message_id = messages[0].message_id
+                message_id = await self._send_rendered(claim)
         except RecipientBlocked as error:
             self.result.paused += await d._record_blocked(claim, error)
             return _Outcome.BLOCKED, None
