@@ -50,6 +50,9 @@ class Seen:
     reply_case: int | None = None
     chosen_case: int | None = None
     fallback_cases: Sequence[int] = ()
+    # A file sent in the main chat: order files and rate cards are sent there too, so a file
+    # goes to a case only by its topic or as a reply, never by the chosen case or the picker.
+    file_in_main_chat: bool = False
 
 
 def route(seen: Seen) -> Route:
@@ -65,6 +68,8 @@ def route(seen: Seen) -> Route:
         return Route(RouteKind.PASS)
     if seen.reply_case is not None:
         return Route(RouteKind.RELAY, seen.reply_case, "reply")
+    if seen.file_in_main_chat:
+        return Route(RouteKind.PASS)
     if seen.chosen_case is not None:
         return Route(RouteKind.RELAY, seen.chosen_case, "chosen")
     # A reply to a message that is no case's (an order card, or a copy still being recorded)

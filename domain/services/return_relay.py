@@ -139,6 +139,7 @@ async def find_route(
             reply_case=reply_case,
             chosen_case=chosen,
             fallback_cases=fallback,
+            file_in_main_chat=incoming.thread_id is None and incoming.kind is MessageKind.DOCUMENT,
         )
     )
 

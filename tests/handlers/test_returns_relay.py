@@ -283,13 +283,18 @@ async def test_topics_carry_each_side_without_headers(handler_app: Application) 
 async def test_documents_videos_and_voice_go_by_file_id(handler_app: Application) -> None:
     relay = Relay(handler_app)
     case_id = await _case(handler_app)
+    opened = _to(await relay.drain(), BUYER.id)
+    (intro,) = [r for m, r in opened if isinstance(m, SendMessage) and f"R-{case_id}</b>" in m.text]
+    # A file in the main chat goes to the case only as a reply (order files are sent there too).
+    invoice = Document(file_id="doc-9", file_unique_id="udoc-9", file_name="invoice.pdf")
     await relay.send(_text(BUYER, f"/case R-{case_id}"))
+    unrouted = await relay.send(_message(BUYER, document=invoice, caption="The invoice"))
+    assert relay.text(
+        "returns.relay_sent", case=f"R-{case_id}", masked=False, confirm=True
+    ) not in (_texts(unrouted, BUYER.id))
+    answering_intro = _message(BUYER, text="…").model_copy(update={"message_id": intro.message_id})
     await relay.send(
-        _message(
-            BUYER,
-            document=Document(file_id="doc-9", file_unique_id="udoc-9", file_name="invoice.pdf"),
-            caption="The invoice",
-        )
+        _message(BUYER, document=invoice, caption="The invoice", reply_to_message=answering_intro)
     )
     await relay.send(
         _message(

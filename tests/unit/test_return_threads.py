@@ -36,6 +36,9 @@ from domain.returns.threads import (
         # copy not recorded yet) and there are cases without a topic: ask.
         (Seen(fallback_cases=[8, 9]), Route(RouteKind.PICK)),
         (Seen(fallback_cases=[8]), Route(RouteKind.PICK)),
+        # A file in the main chat (an order file?) goes to a case only as a reply.
+        (Seen(reply_case=8, file_in_main_chat=True), Route(RouteKind.RELAY, 8, "reply")),
+        (Seen(chosen_case=9, fallback_cases=[9], file_in_main_chat=True), Route(RouteKind.PASS)),
         # Nobody with open cases in the main chat: the other handlers answer.
         (Seen(), Route(RouteKind.PASS)),
     ],
