@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.settings import Settings
+from handlers.return_callbacks import CasePick
 from sandbox.emulator import BotApiEmulator, ChatMessage
 from tests.conftest import FixedClock
 from tests.e2e.conftest import BotRunner
@@ -280,4 +281,29 @@ async def test_three_cases_without_topics(
     await cases.seller.press(f"R-{ids[2]} · Phone case")
     await cases.expect(BUYER_IDS[2], "keep the original box")
     assert not [m for b in BUYER_IDS[:2] for m in cases.said(b) if "original box" in m.content]
+
+    # The first buyer names the third case, or forges the picker's button for it: "not found",
+    # as for a case that does not exist, and nothing they write reaches that case.
+    assert runner.app is not None
+    renderer = runner.app.renderer
+    intruder = cases.buyers[0]
+    await intruder.send(f"/case R-{ids[2]}")
+    await cases.expect(intruder.user_id, renderer.render("returns.case_not_found", "fr"))
+    shown = cases.said(intruder.user_id)[-1]  # any message of theirs carries forged data
+    await intruder.press_data(shown.message_id, CasePick(case_id=ids[2]).pack())
+    answer = await intruder.wait_for_answer()
+    assert answer.text == renderer.render_plain("returns.case_not_found", "fr")
+    await intruder.send("Give me the seller's number for the other order")
+    # Held for their own cases in the main chat, if any (their case kept its topic when topic
+    # creation failed later): the picker offers theirs only; else it is not about a case.
+    if cases.topic_of(intruder.user_id, ids[0]) is None:
+        picker = await cases.expect(
+            intruder.user_id, renderer.render("returns.pick_case", "fr", holding=True)
+        )
+        assert picker.button_texts == [f"R-{ids[0]} · Phone case · commande AE-1"]
+    else:
+        await cases.expect(intruder.user_id, renderer.render("common.not_understood", "fr"))
+    await asyncio.sleep(0.5)  # the outbox would have relayed it by now
+    assert not [m for m in cases.said(SELLER_ID) if "seller's number" in m.content]
+    assert not [m for m in cases.said(BUYER_IDS[2]) if "seller's number" in m.content]
     cases.assert_nobody_is_shown()
