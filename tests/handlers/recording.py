@@ -27,7 +27,7 @@ class RecordingSession(BaseSession):
     """Answers like Telegram would, and keeps every request (and its answer) for the test.
 
     `topics_enabled`: the bot has topics in private chats (getMe says so, createForumTopic
-    answers with a new topic); off, as for most bots.
+    answers with a new topic); off, as for most bots. `refusals`: methods Telegram refuses.
     """
 
     def __init__(self) -> None:
@@ -35,6 +35,8 @@ class RecordingSession(BaseSession):
         self.exchanges: list[tuple[TelegramMethod[Any], Any]] = []
         self._message_id = 0
         self.topics_enabled = False
+        # Errors to raise for methods of a type, as Telegram would refuse them (kept, recorded).
+        self.refusals: dict[type[TelegramMethod[Any]], Exception] = {}
 
     @property
     def requests(self) -> list[TelegramMethod[Any]]:
@@ -47,6 +49,10 @@ class RecordingSession(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram signature)
     ) -> TelegramType:
         result: Any = True
+        refusal = self.refusals.get(type(method))
+        if refusal is not None:
+            self.exchanges.append((method, refusal))
+            raise refusal
         if isinstance(method, GetMe):
             result = BOT_USER.model_copy(update={"has_topics_enabled": self.topics_enabled})
         elif isinstance(method, CreateForumTopic):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
     CreateForumTopic,
@@ -335,3 +336,37 @@ async def test_a_caption_too_long_with_the_header_follows_the_media(
     assert text.reply_parameters is not None
     assert text.reply_parameters.message_id == media_sent.message_id
     assert caption.strip() in text.text
+
+
+async def test_topic_creation_forbidden_falls_back_but_a_block_pauses(
+    handler_app: Application,
+) -> None:
+    relay = Relay(handler_app)
+    relay.session.topics_enabled = True
+    forbidden = CreateForumTopic(chat_id=0, name="x")
+    relay.session.refusals[CreateForumTopic] = TelegramForbiddenError(
+        forbidden, "Forbidden: topic creation is not allowed in this chat"
+    )
+    case_id = await _case(handler_app)
+    opened = await relay.drain()
+    # Refused for both sides: both threads open in the main chat, with the case header.
+    for chat in (SELLER.id, BUYER.id):
+        (intro,) = [
+            m
+            for m, _ in _to(opened, chat)
+            if isinstance(m, SendMessage) and f"R-{case_id}</b> · Phone case" in m.text
+        ]
+        assert intro.message_thread_id is None
+    async with handler_app.uow_factory() as uow:
+        assert await uow.blocked_recipients.is_blocked(SELLER.id) is False
+
+    # The buyer blocked the bot: the same call answers "blocked", and their chat is paused.
+    relay.session.refusals[CreateForumTopic] = TelegramForbiddenError(
+        forbidden, "Forbidden: bot was blocked by the user"
+    )
+    store = await Store(handler_app.uow_factory, 7702, "Second Store").open()
+    other = await shipped_to_buyer(handler_app.uow_factory, store, "AE-R2", 7802, 22_100_002)
+    await open_damaged(handler_app.uow_factory, other)
+    await relay.drain()
+    async with handler_app.uow_factory() as uow:
+        assert await uow.blocked_recipients.is_blocked(7802) is True
