@@ -56,6 +56,7 @@ from notifications.rate_limits import (
 )
 from notifications.reminders import send_due_reminders
 from notifications.return_deadlines import ReturnDeadlineJob, return_deadline_rules
+from notifications.return_relay import ReturnRelayDelivery
 from notifications.sender import Sender
 from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
@@ -219,6 +220,9 @@ async def create_application(
         default_locale=settings.default_locale,
         clock=clock,
         max_attempts=settings.send_max_attempts,
+        deliveries=dict.fromkeys(
+            ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
+        ),
     )
     outbox_holder["outbox"] = outbox
 

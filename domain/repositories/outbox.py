@@ -161,6 +161,22 @@ class NotificationRepository:
     async def get(self, notification_id: int) -> Notification | None:
         return await self.session.get(Notification, notification_id)
 
+    async def sent_as(
+        self, chat_id: int, telegram_message_id: int, template_prefix: str
+    ) -> Notification | None:
+        """The notification whose message in `chat_id` is `telegram_message_id`, among those
+        whose template starts with `template_prefix` (what a reply answers)."""
+        result = await self.session.execute(
+            select(Notification)
+            .where(
+                Notification.chat_id == chat_id,
+                Notification.telegram_message_id == telegram_message_id,
+                Notification.template.startswith(template_prefix, autoescape=True),
+            )
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
     async def by_status(self, status: NotificationStatus) -> Sequence[Notification]:
         result = await self.session.execute(
             select(Notification).where(Notification.status == status).order_by(Notification.id)

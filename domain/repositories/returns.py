@@ -25,7 +25,7 @@ from domain.model import (
 )
 from domain.repositories.statements import insert_ignoring_conflicts
 from domain.returns.deadlines import DeadlineKind, Firing
-from domain.returns.rules import CaseStatus, Side
+from domain.returns.rules import OPEN_STATUSES, CaseStatus, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +142,34 @@ class ReturnRepository:
         )
         return list(result.scalars())
 
+    async def in_thread(self, side: Side, owner_id: int, thread_id: int) -> ReturnCase | None:
+        """The case whose `side` thread is topic `thread_id`, among the owner's cases (a
+        seller's id, or a buyer's Telegram id): topic ids are only unique within one chat."""
+        if Side(side) is Side.SELLER:
+            condition = (ReturnCase.seller_id == owner_id) & (
+                ReturnCase.seller_thread_id == thread_id
+            )
+        else:
+            condition = (ReturnCase.buyer_user_id == owner_id) & (
+                ReturnCase.buyer_thread_id == thread_id
+            )
+        result = await self.session.execute(
+            select(ReturnCase).where(condition).order_by(ReturnCase.id.desc()).limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def open_of(self, side: Side, owner_id: int, *, limit: int) -> list[ReturnCase]:
+        """The owner's open cases on `side` (a seller's id, or a buyer's Telegram id), newest
+        first."""
+        owner = ReturnCase.seller_id if Side(side) is Side.SELLER else ReturnCase.buyer_user_id
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(owner == owner_id, ReturnCase.status.in_(list(OPEN_STATUSES)))
+            .order_by(ReturnCase.opened_at.desc(), ReturnCase.id.desc())
+            .limit(limit)
+        )
+        return list(result.scalars())
+
     # ----- messages -----
 
     def add_message(self, message: ReturnMessage) -> None:
@@ -154,6 +182,22 @@ class ReturnRepository:
             .order_by(ReturnMessage.created_at, ReturnMessage.id)
         )
         return list(result.scalars())
+
+    async def message(self, message_id: int) -> ReturnMessage | None:
+        return await self.session.get(ReturnMessage, message_id)
+
+    def add_copy(self, copy: ReturnMessageCopy) -> None:
+        self.session.add(copy)
+
+    async def copy_at(self, chat_id: int, telegram_message_id: int) -> ReturnMessageCopy | None:
+        """The record of the case message shown as `telegram_message_id` in `chat_id`."""
+        result = await self.session.execute(
+            select(ReturnMessageCopy).where(
+                ReturnMessageCopy.chat_id == chat_id,
+                ReturnMessageCopy.telegram_message_id == telegram_message_id,
+            )
+        )
+        return result.scalar_one_or_none()
 
     async def message_by_copy(self, chat_id: int, telegram_message_id: int) -> ReturnMessage | None:
         """The case message an original or relayed Telegram message belongs to."""

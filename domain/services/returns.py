@@ -28,7 +28,7 @@ from domain.model import (
     WarehouseStatus,
 )
 from domain.returns.deadlines import DeadlineKind, DeadlineRules, deadline
-from domain.returns.masking import mask_contacts
+from domain.returns.masking import MaskedText, mask_contacts
 from domain.returns.offers import OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
@@ -37,7 +37,7 @@ from domain.returns.rules import (
     Side,
 )
 from domain.roles import Role
-from domain.services import return_deadlines, warehouses
+from domain.services import return_deadlines, return_threads, warehouses
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
@@ -190,6 +190,7 @@ async def open_case(
     await return_deadlines.sync(case, uow, rules)
     _audit(uow, command.user_id, "buyer", "return_case.opened", order, case, kind=reason.value)
     await _alert_seller(case, order, first_answer.due_at, uow)
+    await return_threads.open_threads(case, uow)
     return case
 
 
@@ -441,16 +442,16 @@ async def post_message(
     text: str | None,
     telegram_file_id: str | None,
     uow: UnitOfWork,
+    *,
+    reply_to_id: int | None = None,
 ) -> ReturnMessage:
-    """What a side wrote, contact details masked, stored for relaying to the other side."""
+    """What a side wrote, contact details masked, stored for relaying to the other side;
+    `reply_to_id`: the case message it answers (one of this case's, else ignored)."""
     case = await _case_of(user_id, case_id, side, uow)
-    order = await uow.orders.get(case.order_id)
-    masked = None
-    if text is not None and order is not None:
-        contacts = await uow.tracking.seller_contacts([case.seller_id])
-        home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
-        regions = [order.ship_to_country, home]
-        masked = mask_contacts(text, regions=regions, keep=[order.number])
+    masked = await _masked(case, text, uow)
+    if reply_to_id is not None:
+        answered = await uow.returns.message(reply_to_id)
+        reply_to_id = answered.id if answered is not None and answered.case_id == case.id else None
     message = case.post_message(
         side,
         kind,
@@ -458,10 +459,41 @@ async def post_message(
         telegram_file_id=telegram_file_id,
         masked=[k.value for k in masked.found] if masked is not None else [],
         now=uow.now(),
+        reply_to_id=reply_to_id,
     )
     uow.returns.add_message(message)
     await uow.returns.flush()
     return message
+
+
+async def edit_message(
+    user_id: int, message_id: int, side: Side, text: str | None, uow: UnitOfWork
+) -> ReturnMessage:
+    """The author changed what they wrote: masked again, stored, to be relayed as an edit."""
+    message = await uow.returns.message(message_id)
+    if message is None:
+        raise NotFound(CASE_NOT_FOUND)
+    case = await _case_of(user_id, message.case_id, side, uow)
+    masked = await _masked(case, text, uow)
+    case.edit_message(
+        message,
+        side,
+        masked.text if masked is not None else text,
+        [k.value for k in masked.found] if masked is not None else [],
+        uow.now(),
+    )
+    return message
+
+
+async def _masked(case: ReturnCase, text: str | None, uow: UnitOfWork) -> MaskedText | None:
+    """`text` with contact details taken out, reading phone numbers as the buyer's and the
+    seller's countries write them; the case's order number is never masked."""
+    order = await uow.orders.get(case.order_id)
+    if text is None or order is None:
+        return None
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
+    return mask_contacts(text, regions=[order.ship_to_country, home], keep=[order.number])
 
 
 async def messages_of(
