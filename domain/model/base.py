@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    text,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -21,6 +33,40 @@ NAMING_CONVENTION = {
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def primary_id() -> MappedColumn[int]:
+    """The surrogate key every table of ours has: `id`, a BigId primary key."""
+    return mapped_column(BigId, primary_key=True)
+
+
+def parent_id(table: str, **options: Any) -> MappedColumn[int]:
+    """The id of the row in `table` that this row belongs to: deleting that row deletes this
+    one (`options`: `index`, `unique`, as for `mapped_column`)."""
+    return mapped_column(BigInteger, ForeignKey(f"{table}.id", ondelete="CASCADE"), **options)
+
+
+def enum_column(kind: type[enum.StrEnum], length: int = 24) -> Enum:
+    """A StrEnum stored as its values in a plain string column: no native enum type, so a new
+    member needs no schema change beyond the length."""
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over only the rows that match the SQL condition `where`, on SQLite and
+    PostgreSQL alike; unique, it allows one such row per value (one open offer per case)."""
+    condition = text(where)
+    return Index(name, *columns, unique=unique, sqlite_where=condition, postgresql_where=condition)
+
+
+def money_amount() -> Numeric[Decimal]:
+    """Every amount of money: Numeric(14, 2), twelve digits before the point."""
+    return Numeric(14, 2)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -28,7 +28,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -40,14 +39,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, NotFound
-from domain.model.base import Base, BigId
+from domain.model.base import Base, enum_column, money_amount, parent_id, primary_id
 from domain.roles import Role
 
 ORDER_NUMBER_MAX = 64
 PRODUCT_NAME_MAX = 200
 SKU_MAX = 64
 CANCEL_REASON_MAX = 500
-# Numeric(14, 2): twelve digits before the point.
+# money_amount(): twelve digits before the point.
 AMOUNT_LIMIT = Decimal("1e12")
 
 
@@ -126,19 +125,6 @@ class BudgetMode(enum.StrEnum):
     BLOCK = "block"
 
 
-def _enum(kind: type[enum.StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
-def _amount() -> Numeric[Decimal]:
-    return Numeric(14, 2)
-
-
 class OrderLine(Base):
     __tablename__ = "order_lines"
     __table_args__ = (
@@ -146,16 +132,14 @@ class OrderLine(Base):
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
     # 1-based position in the order, as the seller entered or imported it.
     position: Mapped[int] = mapped_column(Integer)
     product_name: Mapped[str] = mapped_column(String(PRODUCT_NAME_MAX))
     sku: Mapped[str | None] = mapped_column(String(SKU_MAX))
     quantity: Mapped[int] = mapped_column(Integer)
-    unit_price: Mapped[Decimal] = mapped_column(_amount())
+    unit_price: Mapped[Decimal] = mapped_column(money_amount())
 
     @property
     def amount(self) -> Decimal:
@@ -176,16 +160,16 @@ class Order(Base):
         Index("ix_orders_status_ship_by", "status", "ship_by"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"))
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers")
     number: Mapped[str] = mapped_column(String(ORDER_NUMBER_MAX))
     ship_to_country: Mapped[str] = mapped_column(String(2))
     ship_to_postcode: Mapped[str | None] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
-    total: Mapped[Decimal] = mapped_column(_amount())
+    total: Mapped[Decimal] = mapped_column(money_amount())
     ship_by: Mapped[datetime]
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))
-    source: Mapped[OrderSource] = mapped_column(_enum(OrderSource, 16))
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus))
+    source: Mapped[OrderSource] = mapped_column(enum_column(OrderSource, 16))
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     shipped_at: Mapped[datetime | None]
@@ -323,12 +307,10 @@ class ComplianceFinding(Base):
 
     __tablename__ = "compliance_findings"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shipment_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("shipments.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    shipment_id: Mapped[int] = parent_id("shipments", index=True)
     rule: Mapped[str] = mapped_column(String(64))
-    severity: Mapped[FindingSeverity] = mapped_column(_enum(FindingSeverity, 16))
+    severity: Mapped[FindingSeverity] = mapped_column(enum_column(FindingSeverity, 16))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(index=True)
@@ -342,10 +324,8 @@ class Shipment(Base):
 
     __tablename__ = "shipments"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
     # No cascade: warehouses are archived, never deleted while documents point at them.
     # Checked at commit, so erasing a seller (whose orders and warehouses both cascade away in
     # one statement) does not trip over the order in which the cascades run.
@@ -357,7 +337,7 @@ class Shipment(Base):
     method: Mapped[str] = mapped_column(String(16))
     carrier: Mapped[str | None] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
-    declared_value: Mapped[Decimal] = mapped_column(_amount())
+    declared_value: Mapped[Decimal] = mapped_column(money_amount())
     declared_currency: Mapped[str] = mapped_column(String(3))
     weight_kg: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     length_cm: Mapped[Decimal] = mapped_column(Numeric(8, 1))
@@ -365,7 +345,7 @@ class Shipment(Base):
     height_cm: Mapped[Decimal] = mapped_column(Numeric(8, 1))
     goods_characteristics: Mapped[list[str]] = mapped_column(JSON, default=list)
     chargeable_weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
-    estimated_cost: Mapped[Decimal | None] = mapped_column(_amount())
+    estimated_cost: Mapped[Decimal | None] = mapped_column(money_amount())
     cost_currency: Mapped[str | None] = mapped_column(String(3))
     transit_min_days: Mapped[int | None]
     transit_max_days: Mapped[int | None]
@@ -415,10 +395,8 @@ class BuyerLink(Base):
 
     __tablename__ = "buyer_links"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
     # sha256 of the token, hex.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
@@ -456,14 +434,14 @@ class SellerLogisticsSettings(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"), unique=True
-    )
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers", unique=True)
     budget_max_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
-    budget_max_per_order: Mapped[Decimal | None] = mapped_column(_amount())
+    budget_max_per_order: Mapped[Decimal | None] = mapped_column(money_amount())
     budget_currency: Mapped[str | None] = mapped_column(String(3))
-    budget_mode: Mapped[BudgetMode] = mapped_column(_enum(BudgetMode, 8), default=BudgetMode.WARN)
+    budget_mode: Mapped[BudgetMode] = mapped_column(
+        enum_column(BudgetMode, 8), default=BudgetMode.WARN
+    )
     rate_card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     exchange_rates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime]

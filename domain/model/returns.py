@@ -26,11 +26,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, InvalidInput
-from domain.model.base import Base, BigId
+from domain.model.base import Base, enum_column, money_amount, parent_id, primary_id
 from domain.model.orders import OrderLine
 from domain.model.return_parts import (
     NewEvidence,
@@ -40,7 +40,6 @@ from domain.model.return_parts import (
     ReturnMessage,
     ReturnOffer,
     clean_message_text,
-    enum_column,
 )
 from domain.returns.offers import OfferTerms, checked_terms, clean_amount
 from domain.returns.rules import (
@@ -88,12 +87,10 @@ class ReturnCase(Base):
         Index("ix_return_cases_seller_status_updated", "seller_id", "status", "updated_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
     # Copied from the order: every query about a case is scoped to its seller.
-    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"))
+    seller_id: Mapped[int] = parent_id("sellers")
     # The account the order's link bound when the case was opened; emptied if they erase.
     buyer_user_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("telegram_users.id", ondelete="SET NULL"), index=True
@@ -103,7 +100,7 @@ class ReturnCase(Base):
     wanted: Mapped[Resolution] = mapped_column(enum_column(Resolution))
     currency: Mapped[str] = mapped_column(String(3))
     # What the buyer paid for the items of the case: no amount may go above it.
-    paid: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    paid: Mapped[Decimal] = mapped_column(money_amount())
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
     # Why the case is outside the seller's policy (OutOfPolicy values); empty: inside it.
     out_of_policy: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -115,7 +112,7 @@ class ReturnCase(Base):
     # The accepted terms.
     agreed_at: Mapped[datetime | None]
     agreed_resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution))
-    agreed_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    agreed_amount: Mapped[Decimal | None] = mapped_column(money_amount())
     postage_payer: Mapped[PostagePayer | None] = mapped_column(enum_column(PostagePayer, 8))
     return_warehouse_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED")
@@ -128,7 +125,7 @@ class ReturnCase(Base):
     received_at: Mapped[datetime | None]
     inspection_note: Mapped[str | None] = mapped_column(Text)
     # The money, as the seller recorded it (the bot never moves money itself).
-    refund_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    refund_amount: Mapped[Decimal | None] = mapped_column(money_amount())
     refund_reference: Mapped[str | None] = mapped_column(String(REFUND_REFERENCE_MAX))
     refunded_at: Mapped[datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(Text)

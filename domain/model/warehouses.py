@@ -16,11 +16,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, InvalidInput
-from domain.model.base import Base, BigId
+from domain.model.base import Base, enum_column, parent_id, partial_index, primary_id
 from domain.roles import Role
 from domain.typed_text import clean_typed_line
 
@@ -132,25 +132,14 @@ VAT_REGISTRATION_COUNTRIES = frozenset(
 )  # fmt: skip
 
 
-def _enum(kind: type[enum.StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class WarehouseDocument(Base):
     """A certification file, kept as Telegram's file id (the bot re-sends it to reviewers)."""
 
     __tablename__ = "warehouse_documents"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    warehouse_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("warehouses.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    id: Mapped[int] = primary_id()
+    warehouse_id: Mapped[int] = parent_id("warehouses", index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
     telegram_file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(255))
@@ -165,21 +154,18 @@ class Warehouse(Base):
     __tablename__ = "warehouses"
     __table_args__ = (
         # A seller's live warehouses have distinct names; archived ones free their name.
-        Index(
+        partial_index(
             "uq_warehouses_seller_name_live",
             "seller_id",
             "name_key",
+            where="status <> 'archived'",
             unique=True,
-            sqlite_where=text("status <> 'archived'"),
-            postgresql_where=text("status <> 'archived'"),
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[WarehouseKind] = mapped_column(_enum(WarehouseKind))
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers", index=True)
+    kind: Mapped[WarehouseKind] = mapped_column(enum_column(WarehouseKind))
     name: Mapped[str] = mapped_column(String(64))
     name_key: Mapped[str] = mapped_column(String(64))
     country: Mapped[str] = mapped_column(String(2))
@@ -190,7 +176,7 @@ class Warehouse(Base):
     contact_name: Mapped[str] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(20))
     capabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[WarehouseStatus] = mapped_column(_enum(WarehouseStatus), index=True)
+    status: Mapped[WarehouseStatus] = mapped_column(enum_column(WarehouseStatus), index=True)
     review_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
