@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     BuyerLink,
@@ -15,14 +14,10 @@ from domain.model import (
     BuyerSubscription,
     Order,
 )
-from domain.repositories.known_rows import KnownRows
+from domain.repositories.base import RememberingRepository, affected_rows
 
 
-class BuyerRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class BuyerRepository(RememberingRepository):
     # ----- subscriptions -----
 
     def add(self, subscription: BuyerSubscription) -> None:
@@ -80,7 +75,7 @@ class BuyerRepository:
             .where(BuyerSubscription.buyer_user_id == user_id, BuyerSubscription.muted.is_(False))
             .values(muted=True)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def pause_chat(self, chat_id: int, now: datetime) -> int:
         result = await self.session.execute(
@@ -90,7 +85,7 @@ class BuyerRepository:
             )
             .values(paused_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def resume_chat(self, chat_id: int) -> int:
         result = await self.session.execute(
@@ -101,14 +96,14 @@ class BuyerRepository:
             )
             .values(paused_at=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def delete_for_user(self, user_id: int) -> int:
         result = await self.session.execute(
             delete(BuyerSubscription).where(BuyerSubscription.buyer_user_id == user_id)
         )
         self._known.subscribed[user_id] = False
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     # ----- links -----
 
@@ -119,7 +114,7 @@ class BuyerRepository:
             .where(BuyerLink.order_id == order_id, BuyerLink.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def expire_links(self, order_id: int, at: datetime) -> None:
         """Links of the order stop working at `at` at the latest."""
@@ -139,7 +134,7 @@ class BuyerRepository:
         result = await self.session.execute(
             update(BuyerLink).where(BuyerLink.bound_user_id == user_id).values(bound_user_id=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     # ----- refusals -----
 
@@ -158,13 +153,13 @@ class BuyerRepository:
         result = await self.session.execute(
             delete(BuyerLinkRefusal).where(BuyerLinkRefusal.at < before)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def delete_refusals(self, user_id: int) -> int:
         result = await self.session.execute(
             delete(BuyerLinkRefusal).where(BuyerLinkRefusal.user_id == user_id)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def has_subscriptions(self, user_id: int) -> bool:
         if user_id in self._known.subscribed:

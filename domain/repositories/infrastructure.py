@@ -7,47 +7,35 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     AuditEntry,
     ConversationState,
     ProcessedUpdate,
 )
-from domain.repositories.known_rows import KnownRows
+from domain.repositories.base import RememberingRepository, Repository, affected_rows
 from domain.repositories.statements import insert_ignoring_conflicts
 
 
-class ProcessedUpdateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ProcessedUpdateRepository(Repository):
     async def claim(self, update_id: int, now: datetime) -> bool:
         """Record the update as processed; False when it already was (a redelivery)."""
         statement = insert_ignoring_conflicts(
             self.session, ProcessedUpdate, {"update_id": update_id, "processed_at": now}
         )
         result = await self.session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(affected_rows(result))
 
     async def prune(self, older_than: datetime) -> int:
         result = await self.session.execute(
             delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
 
-class ConversationStateRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class ConversationStateRepository(RememberingRepository):
     async def get(self, key: str) -> ConversationState | None:
-        if key in self._known.states:
-            return self._known.states[key]
-        row = await self.session.get(ConversationState, key)
-        self._known.states[key] = row
-        return row
+        return await self._remembered(self._known.states, ConversationState, key)
 
     async def upsert(
         self,
@@ -81,10 +69,7 @@ class ConversationStateRepository:
         self._known.states.clear()
 
 
-class AuditLog:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class AuditLog(Repository):
     def record(
         self,
         *,

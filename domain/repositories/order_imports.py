@@ -6,15 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import ImportStatus, OrderImport
+from domain.repositories.base import Repository, affected_rows
 
 
-class OrderImportRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class OrderImportRepository(Repository):
     async def add(self, job: OrderImport) -> None:
         """Insert now, so the one-running-import-per-seller index answers in this call."""
         self.session.add(job)
@@ -47,7 +44,7 @@ class OrderImportRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(affected_rows(result))
 
     async def stale(self, now: datetime, limit: int = 100) -> Sequence[OrderImport]:
         """Running imports whose lease ran out: their process stopped."""
@@ -66,4 +63,4 @@ class OrderImportRepository:
                 OrderImport.finished_at < finished_before,
             )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)

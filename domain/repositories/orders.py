@@ -9,7 +9,6 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     OPEN_ORDER_STATUSES,
@@ -21,16 +20,13 @@ from domain.model import (
     Seller,
     Shipment,
 )
+from domain.repositories.base import AggregateRepository, affected_rows
 
 
-class OrderRepository:
+class OrderRepository(AggregateRepository[Order]):
     """Orders with their lines, and the buyer links that point at them."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, order: Order) -> None:
-        self.session.add(order)
+    root = Order
 
     async def insert_new(
         self, orders: Sequence[dict[str, Any]], lines: Sequence[Sequence[dict[str, Any]]]
@@ -66,9 +62,6 @@ class OrderRepository:
         if rows:
             await self.session.execute(insert(cast(Table, OrderLine.__table__)), rows)
         return {number for _, number in ids}
-
-    async def get(self, order_id: int) -> Order | None:
-        return await self.session.get(Order, order_id)
 
     async def by_number(self, seller_id: int, number: str) -> Order | None:
         result = await self.session.execute(
@@ -193,7 +186,7 @@ class OrderRepository:
             )
             .values(revoked_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
 
 class FindingRow(NamedTuple):
@@ -205,17 +198,10 @@ class FindingRow(NamedTuple):
     store_name: str
 
 
-class ShipmentRepository:
+class ShipmentRepository(AggregateRepository[Shipment]):
     """Shipping documents and their compliance findings."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, shipment: Shipment) -> None:
-        self.session.add(shipment)
-
-    async def get(self, shipment_id: int) -> Shipment | None:
-        return await self.session.get(Shipment, shipment_id)
+    root = Shipment
 
     async def for_order(self, order_id: int) -> Sequence[Shipment]:
         result = await self.session.execute(

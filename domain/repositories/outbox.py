@@ -15,7 +15,7 @@ from domain.model import (
     Notification,
     NotificationStatus,
 )
-from domain.repositories.known_rows import KnownRows
+from domain.repositories.base import RememberingRepository, Repository, affected_rows
 from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
 
 
@@ -30,11 +30,11 @@ class OutboxBacklog:
     dead: int
 
 
-class NotificationRepository:
+class NotificationRepository(Repository):
     """The outbox. Rows are added in the transaction that caused them and claimed with a lease."""
 
     def __init__(self, session: AsyncSession, on_add: Callable[[], None] | None = None) -> None:
-        self.session = session
+        super().__init__(session)
         # Lets the unit of work wake the dispatcher once the new rows are committed.
         self._on_add = on_add
 
@@ -77,7 +77,7 @@ class NotificationRepository:
             },
         )
         result = await self.session.execute(statement)
-        added = bool(result.rowcount)  # type: ignore[attr-defined]
+        added = bool(affected_rows(result))
         if added and self._on_add is not None:
             self._on_add()
         return added
@@ -185,7 +185,7 @@ class NotificationRepository:
                 status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
             )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def pause_chat(self, chat_id: int) -> int:
         """Stop every unsent notification to a chat that blocked the bot."""
@@ -197,7 +197,7 @@ class NotificationRepository:
             )
             .values(status=NotificationStatus.PAUSED, lease_until=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def resume_chat(self, chat_id: int, now: datetime) -> int:
         result = await self.session.execute(
@@ -207,7 +207,7 @@ class NotificationRepository:
             )
             .values(status=NotificationStatus.PENDING, next_attempt_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def backlog(self, now: datetime) -> OutboxBacklog:
         """The outbox's depth, for the metrics (reads only, through the status index)."""
@@ -249,14 +249,10 @@ class NotificationRepository:
         result = await self.session.execute(
             delete(Notification).where(Notification.id.in_(finished))
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
 
-class BlockedRecipientRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class BlockedRecipientRepository(RememberingRepository):
     async def is_blocked(self, chat_id: int) -> bool:
         if chat_id not in self._known.blocked:
             found = await self.session.get(BlockedRecipient, chat_id)
@@ -279,4 +275,4 @@ class BlockedRecipientRepository:
             delete(BlockedRecipient).where(BlockedRecipient.chat_id == chat_id)
         )
         self._known.blocked[chat_id] = False
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(affected_rows(result))

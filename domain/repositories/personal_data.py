@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, cast, delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import AuditEntry, Notification, Order, Warehouse
 from domain.personal_data import Pseudonyms, audit_facts
+from domain.repositories.base import Repository, affected_rows
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,8 @@ class AuditSubject:
     ids: Select[tuple[str]] | Sequence[str]
 
 
-class PersonalDataRepository:
+class PersonalDataRepository(Repository):
     """The queries of erasure. Like every repository it never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def subjects_of_user(user_id: int) -> list[AuditSubject]:
@@ -111,11 +108,11 @@ class PersonalDataRepository:
                 or_(Notification.chat_id == user_id, Notification.subject_user_id == user_id)
             )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def forget_reviewer(self, user_id: int) -> int:
         """An operator's id on the warehouses they reviewed (the review itself stays)."""
         result = await self.session.execute(
             update(Warehouse).where(Warehouse.reviewed_by == user_id).values(reviewed_by=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)

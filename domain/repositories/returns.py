@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     ReturnCase,
@@ -23,6 +22,7 @@ from domain.model import (
     ReturnMessageCopy,
     SellerReturnPolicy,
 )
+from domain.repositories.base import AggregateRepository, affected_rows
 from domain.repositories.statements import insert_ignoring_conflicts
 from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.rules import CaseStatus, Side
@@ -41,25 +41,14 @@ class PlannedFiring:
     fire_at: datetime
 
 
-class ReturnRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @property
-    def _postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
-
+class ReturnRepository(AggregateRepository[ReturnCase]):
     # ----- cases -----
 
-    def add(self, case: ReturnCase) -> None:
-        self.session.add(case)
+    root = ReturnCase
 
     async def flush(self) -> None:
         """Give new rows their ids (a new offer's id names its deadline)."""
         await self.session.flush()
-
-    async def get(self, case_id: int) -> ReturnCase | None:
-        return await self.session.get(ReturnCase, case_id)
 
     async def lock(self, case_id: int) -> ReturnCase | None:
         """The case, locked until the transaction ends (two answers to one offer serialise)."""
@@ -252,7 +241,7 @@ class ReturnRepository:
         result = await self.session.execute(
             update(ReturnDeadline).where(condition).values(cancelled_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     async def firings_of(self, case_id: int) -> list[ReturnDeadline]:
         result = await self.session.execute(

@@ -5,23 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     Warehouse,
     WarehouseStatus,
 )
+from domain.repositories.base import AggregateRepository
 
 
-class WarehouseRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, warehouse: Warehouse) -> None:
-        self.session.add(warehouse)
-
-    async def get(self, warehouse_id: int) -> Warehouse | None:
-        return await self.session.get(Warehouse, warehouse_id)
+class WarehouseRepository(AggregateRepository[Warehouse]):
+    root = Warehouse
 
     async def for_seller(self, seller_id: int) -> Sequence[Warehouse]:
         result = await self.session.execute(

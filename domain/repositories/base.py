@@ -1,0 +1,62 @@
+"""What every repository shares: the transaction's session, and the ways it is read."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy import CursorResult, Result
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.repositories.known_rows import KnownRows
+
+RowT = TypeVar("RowT")
+KeyT = TypeVar("KeyT")
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed (the async session types the result of
+    any statement as a plain `Result`, which has no `rowcount`)."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class Repository:
+    """Reads and writes through the session of one transaction; it never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        """Whether the session's database is PostgreSQL, where some statements differ."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+
+class AggregateRepository(Repository, Generic[RowT]):
+    """The repository of one aggregate: its root rows are added, and read by their id."""
+
+    root: type[RowT]
+
+    def add(self, row: RowT) -> None:
+        self.session.add(row)
+
+    async def get(self, row_id: int) -> RowT | None:
+        return await self.session.get(self.root, row_id)
+
+
+class RememberingRepository(Repository):
+    """A repository of rows the update's sender is read with (`KnownRows`): it answers from
+    what this transaction already read, and keeps that current."""
+
+    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
+        super().__init__(session)
+        self._known = known if known is not None else KnownRows()
+
+    async def _remembered(
+        self, remembered: dict[KeyT, RowT | None], model: type[RowT], key: KeyT
+    ) -> RowT | None:
+        """The row of `model` with primary key `key` (or None), read at most once."""
+        if key in remembered:
+            return remembered[key]
+        row = await self.session.get(model, key)
+        remembered[key] = row
+        return row
