@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from domain.repositories.buyers import BuyerRepository
 from domain.repositories.infrastructure import (
+    Actor,
+    Audited,
     AuditLog,
     ConversationStateRepository,
     ProcessedUpdateRepository,
@@ -37,8 +39,10 @@ from domain.repositories.tracking import (
 from domain.repositories.warehouses import WarehouseRepository
 
 __all__ = [
+    "Actor",
     "AuditLog",
     "AuditSubject",
+    "Audited",
     "BlockedRecipientRepository",
     "BuyerRepository",
     "ConversationStateRepository",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.clock import Clock, utcnow
 from domain.model import (
     AuditEntry,
     ConversationState,
@@ -69,7 +72,41 @@ class ConversationStateRepository(RememberingRepository):
         self._known.states.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something, as the audit log names them: their role ("seller", "buyer",
+    "operator", "api", "system", ...) and their Telegram user id (None: nobody in person)."""
+
+    role: str
+    user_id: int | None = None
+
+
+# What an entry is about, as erasure finds it: (subject type, its id), e.g. ("order", 17).
+Audited = tuple[str, str | int | None]
+
+
 class AuditLog(Repository):
+    """Who did what, when and why (`AuditEntry`); append-only."""
+
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
+        super().__init__(session)
+        self._clock = clock
+
+    def add(
+        self, action: str, *, by: Actor, about: Audited, details: dict[str, Any] | None = None
+    ) -> AuditEntry:
+        """An entry stamped now, by the unit of work's clock."""
+        subject_type, subject_id = about
+        return self.record(
+            at=self._clock(),
+            actor_id=by.user_id,
+            actor_role=by.role,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details=details,
+        )
+
     def record(
         self,
         *,
