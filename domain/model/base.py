@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from domain.errors import DomainError
+from domain.roles import Role
+
+StatusT = TypeVar("StatusT", bound=enum.StrEnum)
+ActionT = TypeVar("ActionT", bound=enum.StrEnum)
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -94,3 +101,28 @@ class UtcDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UtcDateTime()}  # noqa: RUF012 (SQLAlchemy reads it)
+
+
+class ActionsByRole(Generic[StatusT, ActionT]):
+    """An aggregate whose next moves are one table, role -> status -> the actions allowed
+    (`ACTIONS_BY_ROLE` of its module): handlers draw buttons from `allowed_actions`, and the
+    transitions refuse through `require`, so a stale or forged button is refused when pressed.
+    """
+
+    actions_by_role: ClassVar[Mapping[Role, Mapping[Any, frozenset[Any]]]]
+
+    if TYPE_CHECKING:
+        status: Any
+
+    def allowed_actions(self, role: Role) -> frozenset[ActionT]:
+        """What `role` may do in the current status (a role or status not listed: nothing)."""
+        return self.actions_by_role.get(role, {}).get(self.status, frozenset())
+
+    def require(self, action: ActionT, role: Role) -> None:
+        """Refuse, with the error the user reads, an action not allowed in this status."""
+        if action not in self.allowed_actions(role):
+            raise self._refusal(action)
+
+    def _refusal(self, action: ActionT) -> DomainError:
+        """The error that says why `action` cannot be done now."""
+        raise NotImplementedError

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, NotFound
-from domain.model.base import Base, enum_column, money_amount, parent_id, primary_id
+from domain.model.base import ActionsByRole, Base, enum_column, money_amount, parent_id, primary_id
 from domain.roles import Role
 
 ORDER_NUMBER_MAX = 64
@@ -146,8 +146,10 @@ class OrderLine(Base):
         return self.unit_price * self.quantity
 
 
-class Order(Base):
+class Order(ActionsByRole[OrderStatus, OrderAction], Base):
     """A marketplace order the seller fulfils; amounts are in `currency`."""
+
+    actions_by_role = ACTIONS_BY_ROLE
 
     __tablename__ = "orders"
     __table_args__ = (
@@ -195,32 +197,20 @@ class Order(Base):
     def compute_total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
-    def allowed_actions(self, role: Role) -> frozenset[OrderAction]:
-        """What `role` may do with this order in its current status."""
-        return ACTIONS_BY_ROLE.get(role, {}).get(self.status, frozenset())
-
-    def require(self, action: OrderAction, role: Role) -> None:
-        """Refuse, with the error the user reads, an action not allowed in this status."""
-        if action in self.allowed_actions(role):
-            return
-        refusal: DomainError
+    def _refusal(self, action: OrderAction) -> DomainError:
         if action == OrderAction.SHIP:
-            refusal = ConflictError(
+            return ConflictError(
                 "shipping.order_not_confirmed", number=self.number, status=self.status.value
             )
-        elif action == OrderAction.NEW_BUYER_LINK:
-            refusal = ConflictError("buyer_link.not_shipped", number=self.number)
-        elif action == OrderAction.FOLLOW_SHIPMENT:
+        if action == OrderAction.NEW_BUYER_LINK:
+            return ConflictError("buyer_link.not_shipped", number=self.number)
+        if action == OrderAction.FOLLOW_SHIPMENT:
             # Nothing has shipped yet: there is no parcel to follow.
-            refusal = NotFound("shipments.not_found")
-        else:
-            wanted = (
-                OrderStatus.CONFIRMED if action == OrderAction.CONFIRM else OrderStatus.CANCELLED
-            )
-            refusal = ConflictError(
-                "orders.transition_refused", current=self.status.value, wanted=wanted.value
-            )
-        raise refusal
+            return NotFound("shipments.not_found")
+        wanted = OrderStatus.CONFIRMED if action == OrderAction.CONFIRM else OrderStatus.CANCELLED
+        return ConflictError(
+            "orders.transition_refused", current=self.status.value, wanted=wanted.value
+        )
 
     def _move(self, allowed_from: set[OrderStatus], to: OrderStatus) -> None:
         if self.status not in allowed_from:

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, InvalidInput
-from domain.model.base import Base, enum_column, parent_id, partial_index, primary_id
+from domain.model.base import ActionsByRole, Base, enum_column, parent_id, partial_index, primary_id
 from domain.roles import Role
 from domain.typed_text import clean_typed_line
 
@@ -150,7 +150,7 @@ class WarehouseDocument(Base):
     uploaded_at: Mapped[datetime]
 
 
-class Warehouse(Base):
+class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
     __tablename__ = "warehouses"
     __table_args__ = (
         # A seller's live warehouses have distinct names; archived ones free their name.
@@ -162,6 +162,8 @@ class Warehouse(Base):
             unique=True,
         ),
     )
+
+    actions_by_role = ACTIONS_BY_ROLE
 
     id: Mapped[int] = primary_id()
     seller_id: Mapped[int] = parent_id("sellers", index=True)
@@ -200,26 +202,16 @@ class Warehouse(Base):
             self.kind, self.country, [DocumentKind(d.kind) for d in self.documents]
         )
 
-    def allowed_actions(self, role: Role) -> frozenset[WarehouseAction]:
-        """What `role` may do to this warehouse in its current status."""
-        return ACTIONS_BY_ROLE.get(role, {}).get(self.status, frozenset())
-
-    def require(self, action: WarehouseAction, role: Role) -> None:
-        """Refuse, with the error the user reads, an action not allowed in this status."""
-        if action in self.allowed_actions(role):
-            return
-        refusal: DomainError
+    def _refusal(self, action: WarehouseAction) -> DomainError:
         if action == WarehouseAction.EDIT:
-            refusal = ConflictError("warehouse.not_editable", current=self.status.value)
-        elif action == WarehouseAction.ADD_DOCUMENTS:
-            refusal = ConflictError("warehouse.documents_not_requested")
-        else:
-            refusal = ConflictError(
-                "warehouse.transition_refused",
-                current=self.status.value,
-                wanted=_LEADS_TO[action].value,
-            )
-        raise refusal
+            return ConflictError("warehouse.not_editable", current=self.status.value)
+        if action == WarehouseAction.ADD_DOCUMENTS:
+            return ConflictError("warehouse.documents_not_requested")
+        return ConflictError(
+            "warehouse.transition_refused",
+            current=self.status.value,
+            wanted=_LEADS_TO[action].value,
+        )
 
     def _move(self, action: WarehouseAction, role: Role, now: datetime) -> None:
         self.require(action, role)
