@@ -41,7 +41,7 @@ from domain.model.return_parts import (
     ReturnOffer,
     clean_message_text,
 )
-from domain.returns.offers import OfferTerms, checked_terms, clean_amount
+from domain.returns.offers import OfferRules, OfferTerms, checked_terms, clean_amount
 from domain.returns.rules import (
     COMMENT_MAX,
     FINAL_STATUSES,
@@ -166,9 +166,7 @@ class ReturnCase(Base):
         wanted: OfferTerms,
         evidence: Sequence[NewEvidence],
         out_of_policy: Sequence[OutOfPolicy],
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
+        offer_rules: OfferRules,
         now: datetime,
         returned: Mapping[int, int] | None = None,
     ) -> ReturnCase:
@@ -220,7 +218,7 @@ class ReturnCase(Base):
         for item in evidence:
             case._attach(Side.BUYER, item, now)
         case._record(Side.BUYER, "opened", now, reason=reason.value)
-        case._put_offer(Side.BUYER, wanted, default_payer, default_days, respond_by, now)
+        case._put_offer(Side.BUYER, wanted, offer_rules, now)
         return case
 
     # ----- what each side may do now -----
@@ -272,37 +270,23 @@ class ReturnCase(Base):
         return added
 
     def propose_offer(
-        self,
-        side: Side,
-        terms: OfferTerms,
-        *,
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
-        now: datetime,
+        self, side: Side, terms: OfferTerms, rules: OfferRules, now: datetime
     ) -> ReturnOffer:
         self._require(side, Action.PROPOSE_OFFER)
-        offer = self._put_offer(side, terms, default_payer, default_days, respond_by, now)
+        offer = self._put_offer(side, terms, rules, now)
         self._seller_answered(side, now)
         self._move(CaseStatus.NEGOTIATING, side, "offer_proposed", now, offer=offer.id)
         return offer
 
     def counter_offer(
-        self,
-        side: Side,
-        terms: OfferTerms,
-        *,
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
-        now: datetime,
+        self, side: Side, terms: OfferTerms, rules: OfferRules, now: datetime
     ) -> ReturnOffer:
         """Replace the other side's open offer with this side's terms."""
         self._require(side, Action.COUNTER_OFFER)
         replaced = self.open_offer
         assert replaced is not None  # allowed_actions offers countering only then
         # The new terms are checked first: a refused counter leaves the open offer as it was.
-        offer = self._put_offer(side, terms, default_payer, default_days, respond_by, now)
+        offer = self._put_offer(side, terms, rules, now)
         replaced.status = OfferStatus.COUNTERED
         replaced.answered_at = now
         offer.replaces_id = replaced.id
@@ -527,21 +511,15 @@ class ReturnCase(Base):
         return added
 
     def _put_offer(
-        self,
-        side: Side,
-        terms: OfferTerms,
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
-        now: datetime,
+        self, side: Side, terms: OfferTerms, rules: OfferRules, now: datetime
     ) -> ReturnOffer:
         checked = checked_terms(
             terms,
             side=side,
             paid=self.paid,
             currency=self.currency,
-            default_payer=default_payer,
-            default_days=default_days,
+            default_payer=rules.default_payer,
+            default_days=rules.default_days,
         )
         offer = ReturnOffer(
             side=side,
@@ -553,7 +531,7 @@ class ReturnCase(Base):
             act_within_days=checked.act_within_days,
             status=OfferStatus.OPEN,
             created_at=now,
-            respond_by=respond_by,
+            respond_by=rules.respond_by,
         )
         self.offers.append(offer)
         return offer
