@@ -57,3 +57,8 @@ class OrderImport(Base):
     # Orders of the file the store already had (a re-sent file): left as they are.
     orders_existing: Mapped[int] = mapped_column(Integer, default=0)
     rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+
+    def end(self, outcome: ImportStatus, now: datetime) -> None:
+        """The import stopped running: done, failed or interrupted."""
+        self.status = outcome
+        self.finished_at = now
