@@ -53,6 +53,22 @@ def parent_id(table: str, **options: Any) -> MappedColumn[int]:
     return mapped_column(BigInteger, ForeignKey(f"{table}.id", ondelete="CASCADE"), **options)
 
 
+def link_id(table: str, **options: Any) -> MappedColumn[int | None]:
+    """The id of a row in `table` this row points at without belonging to it: emptied when
+    that row is deleted (an erased person, a removed message), this row stays."""
+    return mapped_column(BigInteger, ForeignKey(f"{table}.id", ondelete="SET NULL"), **options)
+
+
+def warehouse_reference(**options: Any) -> MappedColumn[Any]:
+    """The warehouse goods leave from or go back to. Warehouses are archived, never deleted
+    while rows point at them; the key is checked at commit, so erasing a seller (whose
+    warehouses and the rows pointing at them cascade away in one statement) does not trip over
+    the order in which the cascades run."""
+    return mapped_column(
+        BigInteger, ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED"), **options
+    )
+
+
 def enum_column(kind: type[enum.StrEnum], length: int = 24) -> Enum:
     """A StrEnum stored as its values in a plain string column: no native enum type, so a new
     member needs no schema change beyond the length."""

@@ -26,9 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     CheckConstraint,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -39,7 +37,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, NotFound
-from domain.model.base import ActionsByRole, Base, enum_column, money_amount, parent_id, primary_id
+from domain.model.base import (
+    ActionsByRole,
+    Base,
+    enum_column,
+    link_id,
+    money_amount,
+    parent_id,
+    primary_id,
+    warehouse_reference,
+)
 from domain.roles import Role
 
 ORDER_NUMBER_MAX = 64
@@ -316,14 +323,7 @@ class Shipment(Base):
 
     id: Mapped[int] = primary_id()
     order_id: Mapped[int] = parent_id("orders", index=True)
-    # No cascade: warehouses are archived, never deleted while documents point at them.
-    # Checked at commit, so erasing a seller (whose orders and warehouses both cascade away in
-    # one statement) does not trip over the order in which the cascades run.
-    warehouse_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED"),
-        index=True,
-    )
+    warehouse_id: Mapped[int] = warehouse_reference(index=True)
     method: Mapped[str] = mapped_column(String(16))
     carrier: Mapped[str | None] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -395,9 +395,7 @@ class BuyerLink(Base):
     # Set when a newer link for the same order replaced this one.
     revoked_at: Mapped[datetime | None]
     # The account the link bound the order to; emptied if that person erases their data.
-    bound_user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("telegram_users.id", ondelete="SET NULL"), index=True
-    )
+    bound_user_id: Mapped[int | None] = link_id("telegram_users", index=True)
 
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and now < self.expires_at

@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -27,7 +26,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import InvalidInput
-from domain.model.base import Base, enum_column, money_amount, parent_id, partial_index, primary_id
+from domain.model.base import (
+    Base,
+    enum_column,
+    link_id,
+    money_amount,
+    parent_id,
+    partial_index,
+    primary_id,
+    warehouse_reference,
+)
 from domain.model.orders import PRODUCT_NAME_MAX, SKU_MAX
 from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.rules import (
@@ -72,19 +80,14 @@ class ReturnOffer(Base):
     amount: Mapped[Decimal | None] = mapped_column(money_amount())
     currency: Mapped[str] = mapped_column(String(3))
     postage_payer: Mapped[PostagePayer | None] = mapped_column(enum_column(PostagePayer, 8))
-    # Checked at commit, like shipments: erasing a seller removes warehouses and cases at once.
-    warehouse_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED")
-    )
+    warehouse_id: Mapped[int | None] = warehouse_reference()
     act_within_days: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[OfferStatus] = mapped_column(enum_column(OfferStatus, 16))
     created_at: Mapped[datetime]
     respond_by: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     # The offer this one countered.
-    replaces_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("return_offers.id", ondelete="SET NULL")
-    )
+    replaces_id: Mapped[int | None] = link_id("return_offers")
 
     @property
     def is_open(self) -> bool:
@@ -122,9 +125,7 @@ class ReturnMessage(Base):
     telegram_file_id: Mapped[str | None] = mapped_column(String(FILE_ID_MAX))
     # Kinds of contact details taken out (domain.returns.masking.ContactKind values).
     masked: Mapped[list[str]] = mapped_column(JSON, default=list)
-    reply_to_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("return_messages.id", ondelete="SET NULL")
-    )
+    reply_to_id: Mapped[int | None] = link_id("return_messages")
     created_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
     edits: Mapped[int] = mapped_column(Integer, default=0)

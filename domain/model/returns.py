@@ -26,11 +26,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, InvalidInput
-from domain.model.base import Base, enum_column, money_amount, parent_id, primary_id
+from domain.model.base import (
+    Base,
+    enum_column,
+    link_id,
+    money_amount,
+    parent_id,
+    primary_id,
+    warehouse_reference,
+)
 from domain.model.orders import OrderLine
 from domain.model.return_parts import (
     NewEvidence,
@@ -92,9 +100,7 @@ class ReturnCase(Base):
     # Copied from the order: every query about a case is scoped to its seller.
     seller_id: Mapped[int] = parent_id("sellers")
     # The account the order's link bound when the case was opened; emptied if they erase.
-    buyer_user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("telegram_users.id", ondelete="SET NULL"), index=True
-    )
+    buyer_user_id: Mapped[int | None] = link_id("telegram_users", index=True)
     reason: Mapped[ReturnReason] = mapped_column(enum_column(ReturnReason))
     comment: Mapped[str | None] = mapped_column(Text)
     wanted: Mapped[Resolution] = mapped_column(enum_column(Resolution))
@@ -114,9 +120,7 @@ class ReturnCase(Base):
     agreed_resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution))
     agreed_amount: Mapped[Decimal | None] = mapped_column(money_amount())
     postage_payer: Mapped[PostagePayer | None] = mapped_column(enum_column(PostagePayer, 8))
-    return_warehouse_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED")
-    )
+    return_warehouse_id: Mapped[int | None] = warehouse_reference()
     return_ship_by: Mapped[datetime | None]
     # The goods on their way back.
     return_tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
