@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import CursorResult, Result
+from sqlalchemy import CursorResult, Executable, Result, Select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.repositories.known_rows import KnownRows
 
@@ -24,6 +25,26 @@ class Repository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _rows_changed(self, statement: Executable) -> int:
+        """Run an INSERT, UPDATE or DELETE; how many rows it changed."""
+        return affected_rows(await self.session.execute(statement))
+
+    async def _claim(
+        self, due: Select[tuple[int]], id_column: InstrumentedAttribute[int], **lease: Any
+    ) -> list[int]:
+        """Claim the rows whose ids `due` selects, for one worker: `lease` (their
+        `lease_until`, ...) is written on them in this transaction. On PostgreSQL rows another
+        worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`); on SQLite the write lock
+        already serialises claims. The ids claimed, in `due`'s order."""
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True)
+        ids = list((await self.session.execute(due)).scalars())
+        if ids:
+            await self.session.execute(
+                update(id_column.class_).where(id_column.in_(ids)).values(**lease)
+            )
+        return ids
 
     @property
     def _postgres(self) -> bool:

@@ -70,25 +70,23 @@ class BuyerRepository(RememberingRepository):
         return [(row[0], row[1]) for row in result.all()]
 
     async def mute_all(self, user_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerSubscription)
             .where(BuyerSubscription.buyer_user_id == user_id, BuyerSubscription.muted.is_(False))
             .values(muted=True)
         )
-        return affected_rows(result)
 
     async def pause_chat(self, chat_id: int, now: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerSubscription)
             .where(
                 BuyerSubscription.buyer_user_id == chat_id, BuyerSubscription.paused_at.is_(None)
             )
             .values(paused_at=now)
         )
-        return affected_rows(result)
 
     async def resume_chat(self, chat_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerSubscription)
             .where(
                 BuyerSubscription.buyer_user_id == chat_id,
@@ -96,7 +94,6 @@ class BuyerRepository(RememberingRepository):
             )
             .values(paused_at=None)
         )
-        return affected_rows(result)
 
     async def delete_for_user(self, user_id: int) -> int:
         result = await self.session.execute(
@@ -109,12 +106,11 @@ class BuyerRepository(RememberingRepository):
 
     async def revoke_links(self, order_id: int, now: datetime) -> int:
         """Retire every link of the order, used or not: a new one replaces them."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerLink)
             .where(BuyerLink.order_id == order_id, BuyerLink.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        return affected_rows(result)
 
     async def expire_links(self, order_id: int, at: datetime) -> None:
         """Links of the order stop working at `at` at the latest."""
@@ -131,10 +127,9 @@ class BuyerRepository(RememberingRepository):
             )
 
     async def unbind_links(self, user_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerLink).where(BuyerLink.bound_user_id == user_id).values(bound_user_id=None)
         )
-        return affected_rows(result)
 
     # ----- refusals -----
 
@@ -150,16 +145,14 @@ class BuyerRepository(RememberingRepository):
         return list(result.scalars())
 
     async def prune_refusals(self, before: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(BuyerLinkRefusal).where(BuyerLinkRefusal.at < before)
         )
-        return affected_rows(result)
 
     async def delete_refusals(self, user_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(BuyerLinkRefusal).where(BuyerLinkRefusal.user_id == user_id)
         )
-        return affected_rows(result)
 
     async def has_subscriptions(self, user_id: int) -> bool:
         if user_id in self._known.subscribed:

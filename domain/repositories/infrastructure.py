@@ -16,7 +16,7 @@ from domain.model import (
     ConversationState,
     ProcessedUpdate,
 )
-from domain.repositories.base import RememberingRepository, Repository, affected_rows
+from domain.repositories.base import RememberingRepository, Repository
 from domain.repositories.statements import insert_ignoring_conflicts
 
 
@@ -26,14 +26,12 @@ class ProcessedUpdateRepository(Repository):
         statement = insert_ignoring_conflicts(
             self.session, ProcessedUpdate, {"update_id": update_id, "processed_at": now}
         )
-        result = await self.session.execute(statement)
-        return bool(affected_rows(result))
+        return bool(await self._rows_changed(statement))
 
     async def prune(self, older_than: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than)
         )
-        return affected_rows(result)
 
 
 class ConversationStateRepository(RememberingRepository):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from domain.model import ImportStatus, OrderImport
-from domain.repositories.base import Repository, affected_rows
+from domain.repositories.base import Repository
 
 
 class OrderImportRepository(Repository):
@@ -33,18 +33,19 @@ class OrderImportRepository(Repository):
     ) -> bool:
         """Add a saved batch to a running import's counts (one statement); False when the
         import no longer runs."""
-        result = await self.session.execute(
-            update(OrderImport)
-            .where(OrderImport.id == import_id, OrderImport.status == ImportStatus.RUNNING)
-            .values(
-                orders_imported=OrderImport.orders_imported + orders,
-                lines_imported=OrderImport.lines_imported + lines,
-                orders_existing=OrderImport.orders_existing + existing,
-                lease_until=lease_until,
+        return bool(
+            await self._rows_changed(
+                update(OrderImport)
+                .where(OrderImport.id == import_id, OrderImport.status == ImportStatus.RUNNING)
+                .values(
+                    orders_imported=OrderImport.orders_imported + orders,
+                    lines_imported=OrderImport.lines_imported + lines,
+                    orders_existing=OrderImport.orders_existing + existing,
+                    lease_until=lease_until,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
         )
-        return bool(affected_rows(result))
 
     async def stale(self, now: datetime, limit: int = 100) -> Sequence[OrderImport]:
         """Running imports whose lease ran out: their process stopped."""
@@ -57,10 +58,9 @@ class OrderImportRepository(Repository):
         return result.scalars().all()
 
     async def prune(self, finished_before: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(OrderImport).where(
                 OrderImport.status != ImportStatus.RUNNING,
                 OrderImport.finished_at < finished_before,
             )
         )
-        return affected_rows(result)

@@ -20,7 +20,7 @@ from domain.model import (
     Seller,
     Shipment,
 )
-from domain.repositories.base import AggregateRepository, affected_rows
+from domain.repositories.base import AggregateRepository
 
 
 class OrderRepository(AggregateRepository[Order]):
@@ -177,7 +177,7 @@ class OrderRepository(AggregateRepository[Order]):
 
     async def revoke_buyer_links(self, order_id: int, now: datetime) -> int:
         """Retire the order's unused links (a new one replaces them)."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerLink)
             .where(
                 BuyerLink.order_id == order_id,
@@ -186,7 +186,6 @@ class OrderRepository(AggregateRepository[Order]):
             )
             .values(revoked_at=now)
         )
-        return affected_rows(result)
 
 
 class FindingRow(NamedTuple):

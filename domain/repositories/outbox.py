@@ -140,16 +140,11 @@ class NotificationRepository(Repository):
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.execute(due)).scalars())
+        ids = await self._claim(
+            due, Notification.id, status=NotificationStatus.SENDING, lease_until=now + lease
+        )
         if not ids:
             return []
-        await self.session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids))
-            .values(status=NotificationStatus.SENDING, lease_until=now + lease)
-        )
         result = await self.session.execute(
             select(Notification)
             .where(Notification.id.in_(ids))
@@ -178,18 +173,17 @@ class NotificationRepository(Repository):
 
     async def retry_dead(self, now: datetime) -> int:
         """Send every dead row again, from a fresh count of attempts."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Notification)
             .where(Notification.status == NotificationStatus.DEAD)
             .values(
                 status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
             )
         )
-        return affected_rows(result)
 
     async def pause_chat(self, chat_id: int) -> int:
         """Stop every unsent notification to a chat that blocked the bot."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Notification)
             .where(
                 Notification.chat_id == chat_id,
@@ -197,17 +191,15 @@ class NotificationRepository(Repository):
             )
             .values(status=NotificationStatus.PAUSED, lease_until=None)
         )
-        return affected_rows(result)
 
     async def resume_chat(self, chat_id: int, now: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Notification)
             .where(
                 Notification.chat_id == chat_id, Notification.status == NotificationStatus.PAUSED
             )
             .values(status=NotificationStatus.PENDING, next_attempt_at=now)
         )
-        return affected_rows(result)
 
     async def backlog(self, now: datetime) -> OutboxBacklog:
         """The outbox's depth, for the metrics (reads only, through the status index)."""
@@ -246,10 +238,7 @@ class NotificationRepository(Repository):
             .order_by(Notification.id)
             .limit(limit)
         )
-        result = await self.session.execute(
-            delete(Notification).where(Notification.id.in_(finished))
-        )
-        return affected_rows(result)
+        return await self._rows_changed(delete(Notification).where(Notification.id.in_(finished)))
 
 
 class BlockedRecipientRepository(RememberingRepository):

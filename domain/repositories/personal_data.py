@@ -13,7 +13,7 @@ from sqlalchemy import Select, String, cast, delete, or_, select, update
 
 from domain.model import AuditEntry, Notification, Order, Warehouse
 from domain.personal_data import Pseudonyms, audit_facts
-from domain.repositories.base import Repository, affected_rows
+from domain.repositories.base import Repository
 
 
 @dataclass(frozen=True)
@@ -103,16 +103,14 @@ class PersonalDataRepository(Repository):
 
     async def delete_notifications_about(self, user_id: int) -> int:
         """Outbox rows to the user, and rows to anyone else about them, in any status."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(Notification).where(
                 or_(Notification.chat_id == user_id, Notification.subject_user_id == user_id)
             )
         )
-        return affected_rows(result)
 
     async def forget_reviewer(self, user_id: int) -> int:
         """An operator's id on the warehouses they reviewed (the review itself stays)."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Warehouse).where(Warehouse.reviewed_by == user_id).values(reviewed_by=None)
         )
-        return affected_rows(result)

@@ -22,7 +22,7 @@ from domain.model import (
     ReturnMessageCopy,
     SellerReturnPolicy,
 )
-from domain.repositories.base import AggregateRepository, affected_rows
+from domain.repositories.base import AggregateRepository
 from domain.repositories.statements import insert_ignoring_conflicts
 from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.rules import CaseStatus, Side
@@ -238,10 +238,9 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
         keep = sorted(set(keep_keys))
         if keep:
             condition = condition & ReturnDeadline.key.not_in(keep)
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(ReturnDeadline).where(condition).values(cancelled_at=now)
         )
-        return affected_rows(result)
 
     async def firings_of(self, case_id: int) -> list[ReturnDeadline]:
         result = await self.session.execute(
@@ -264,16 +263,7 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
             .order_by(ReturnDeadline.fire_at, ReturnDeadline.id)
             .limit(limit)
         )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.execute(due)).scalars())
-        if ids:
-            await self.session.execute(
-                update(ReturnDeadline)
-                .where(ReturnDeadline.id.in_(ids))
-                .values(lease_until=now + lease)
-            )
-        return ids
+        return await self._claim(due, ReturnDeadline.id, lease_until=now + lease)
 
     async def lock_firing(self, firing_id: int) -> ReturnDeadline | None:
         query = select(ReturnDeadline).where(ReturnDeadline.id == firing_id)
