@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import CursorResult, Executable, Result, Select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, Result, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -25,6 +25,11 @@ class Repository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _count(self, table: type[Any], *conditions: ColumnElement[bool]) -> int:
+        """How many rows of `table` meet every one of `conditions`."""
+        counted = select(func.count()).select_from(table).where(*conditions)
+        return int(await self.session.scalar(counted) or 0)
 
     async def _rows_changed(self, statement: Executable) -> int:
         """Run an INSERT, UPDATE or DELETE; how many rows it changed."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from domain.model import (
     BuyerLink,
@@ -43,12 +43,7 @@ class BuyerRepository(RememberingRepository):
         self, user_id: int, *, limit: int, offset: int = 0
     ) -> tuple[list[tuple[BuyerSubscription, Order]], int]:
         """The buyer's subscriptions with their orders, newest order first, and the total."""
-        total = int(
-            await self.session.scalar(
-                select(func.count()).where(BuyerSubscription.buyer_user_id == user_id)
-            )
-            or 0
-        )
+        total = await self._count(BuyerSubscription, BuyerSubscription.buyer_user_id == user_id)
         result = await self.session.execute(
             select(BuyerSubscription, Order)
             .join(Order, Order.id == BuyerSubscription.order_id)

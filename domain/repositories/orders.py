@@ -114,7 +114,7 @@ class OrderRepository(AggregateRepository[Order]):
         if problem_statuses:
             condition = or_(condition, Order.status.in_(list(problem_statuses)))
         where = (Order.seller_id == seller_id) & condition
-        total = int(await self.session.scalar(select(func.count()).where(where)) or 0)
+        total = await self._count(Order, where)
         ordering = (
             [Order.created_at.desc(), Order.id.desc()]
             if newest_first
@@ -126,13 +126,8 @@ class OrderRepository(AggregateRepository[Order]):
         return list(result.scalars()), total
 
     async def count_open(self, seller_id: int) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count()).where(
-                    Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
-                )
-            )
-            or 0
+        return await self._count(
+            Order, Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
         )
 
     async def near_deadline(self, now: datetime, limit: int) -> list[tuple[Order, int]]:
@@ -259,9 +254,7 @@ class ShipmentRepository(AggregateRepository[Shipment]):
         return [(row[0], row[1]) for row in result.all()]
 
     async def count_findings(self) -> int:
-        return int(
-            await self.session.scalar(select(func.count()).select_from(ComplianceFinding)) or 0
-        )
+        return await self._count(ComplianceFinding)
 
     async def recent_findings(self, *, limit: int = 20, offset: int = 0) -> list[FindingRow]:
         """Compliance findings of every seller, newest first (what operators review)."""

@@ -165,7 +165,7 @@ class NotificationRepository(Repository):
     async def dead_letters(self, limit: int) -> tuple[list[Notification], int]:
         """The newest rows the outbox gave up on, and how many there are."""
         dead = Notification.status == NotificationStatus.DEAD
-        total = int(await self.session.scalar(select(func.count()).where(dead)) or 0)
+        total = await self._count(Notification, dead)
         result = await self.session.execute(
             select(Notification).where(dead).order_by(Notification.id.desc()).limit(limit)
         )

@@ -98,10 +98,7 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
         condition = ReturnCase.seller_id == seller_id
         if statuses is not None:
             condition = condition & ReturnCase.status.in_(list(statuses))
-        total = int(
-            await self.session.scalar(select(func.count()).select_from(ReturnCase).where(condition))
-            or 0
-        )
+        total = await self._count(ReturnCase, condition)
         result = await self.session.execute(
             select(ReturnCase)
             .where(condition)

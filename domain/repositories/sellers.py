@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from domain.model import (
     Seller,
@@ -68,7 +68,7 @@ class SellerRepository(RememberingRepository):
         self._known.sellers_by_user[seller.telegram_user_id] = None
 
     async def count(self) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(Seller)) or 0)
+        return await self._count(Seller)
 
 
 class LogisticsSettingsRepository(Repository):

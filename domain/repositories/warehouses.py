@@ -50,9 +50,7 @@ class WarehouseRepository(AggregateRepository[Warehouse]):
         return result.scalars().all()
 
     async def count_by_status(self, status: WarehouseStatus) -> int:
-        return int(
-            await self.session.scalar(select(func.count()).where(Warehouse.status == status)) or 0
-        )
+        return await self._count(Warehouse, Warehouse.status == status)
 
     async def verified_that_can_ship(self, seller_id: int) -> list[Warehouse]:
         result = await self.session.execute(
