@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     ReturnCase,
@@ -23,6 +22,7 @@ from domain.model import (
     ReturnMessageCopy,
     SellerReturnPolicy,
 )
+from domain.repositories.base import AggregateRepository
 from domain.repositories.statements import insert_ignoring_conflicts
 from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.rules import OPEN_STATUSES, CaseStatus, Side
@@ -41,25 +41,14 @@ class PlannedFiring:
     fire_at: datetime
 
 
-class ReturnRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @property
-    def _postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
-
+class ReturnRepository(AggregateRepository[ReturnCase]):
     # ----- cases -----
 
-    def add(self, case: ReturnCase) -> None:
-        self.session.add(case)
+    root = ReturnCase
 
     async def flush(self) -> None:
         """Give new rows their ids (a new offer's id names its deadline)."""
         await self.session.flush()
-
-    async def get(self, case_id: int) -> ReturnCase | None:
-        return await self.session.get(ReturnCase, case_id)
 
     async def lock(self, case_id: int) -> ReturnCase | None:
         """The case, locked until the transaction ends (two answers to one offer serialise)."""
@@ -109,10 +98,7 @@ class ReturnRepository:
         condition = ReturnCase.seller_id == seller_id
         if statuses is not None:
             condition = condition & ReturnCase.status.in_(list(statuses))
-        total = int(
-            await self.session.scalar(select(func.count()).select_from(ReturnCase).where(condition))
-            or 0
-        )
+        total = await self._count(ReturnCase, condition)
         result = await self.session.execute(
             select(ReturnCase)
             .where(condition)
@@ -293,10 +279,9 @@ class ReturnRepository:
         keep = sorted(set(keep_keys))
         if keep:
             condition = condition & ReturnDeadline.key.not_in(keep)
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(ReturnDeadline).where(condition).values(cancelled_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def firings_of(self, case_id: int) -> list[ReturnDeadline]:
         result = await self.session.execute(
@@ -319,16 +304,7 @@ class ReturnRepository:
             .order_by(ReturnDeadline.fire_at, ReturnDeadline.id)
             .limit(limit)
         )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.execute(due)).scalars())
-        if ids:
-            await self.session.execute(
-                update(ReturnDeadline)
-                .where(ReturnDeadline.id.in_(ids))
-                .values(lease_until=now + lease)
-            )
-        return ids
+        return await self._claim(due, ReturnDeadline.id, lease_until=now + lease)
 
     async def lock_firing(self, firing_id: int) -> ReturnDeadline | None:
         query = select(ReturnDeadline).where(ReturnDeadline.id == firing_id)

@@ -27,9 +27,10 @@ from domain.model import (
     SellerReturnPolicy,
     WarehouseStatus,
 )
+from domain.repositories import Actor
 from domain.returns.deadlines import DeadlineKind, DeadlineRules, deadline
 from domain.returns.masking import MaskedText, mask_contacts
-from domain.returns.offers import OfferTerms
+from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
     MessageKind,
@@ -118,13 +119,10 @@ async def save_policy(user_id: int, policy: ReturnPolicy, uow: UnitOfWork) -> Re
         stored.non_returnable = values["non_returnable"]
         stored.postage = values["postage"]
         stored.updated_at = uow.now()
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role="seller",
-        action="return_policy.saved",
-        subject_type="seller",
-        subject_id=seller.id,
+    uow.audit.add(
+        "return_policy.saved",
+        by=Actor("seller", user_id),
+        about=("seller", seller.id),
         details={"window_days": policy.window_days},
     )
     return policy
@@ -174,9 +172,9 @@ async def open_case(
         out_of_policy=policy.out_of_policy(
             reason, [lines[i].sku for i in wanted_lines], order.delivered_at, now
         ),
-        default_payer=policy.postage_payer(reason),
-        default_days=rules.return_shipment.days,
-        respond_by=first_answer.due_at,
+        offer_rules=OfferRules(
+            policy.postage_payer(reason), rules.return_shipment.days, first_answer.due_at
+        ),
         now=now,
         returned=await uow.returns.settled_quantities(order.id),
     )
@@ -244,14 +242,13 @@ async def _checked_warehouse(terms: OfferTerms, seller_id: int, uow: UnitOfWork)
     return terms
 
 
-async def _policy_defaults(
-    case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules
-) -> dict[str, object]:
+async def _offer_rules(
+    case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules, offer_from: Side, now: datetime
+) -> OfferRules:
+    """The seller's policy for the case's reason, and the deadline of the other side's answer."""
     policy = await policy_of(case.seller_id, uow)
-    return {
-        "default_payer": policy.postage_payer(case.reason),
-        "default_days": rules.return_shipment.days,
-    }
+    answer = deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=offer_from)
+    return OfferRules(policy.postage_payer(case.reason), rules.return_shipment.days, answer.due_at)
 
 
 async def propose_offer(
@@ -294,9 +291,8 @@ async def _put_offer(
     offer = place(
         side,
         await _checked_warehouse(terms, case.seller_id, uow),
-        respond_by=deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=side).due_at,
-        now=now,
-        **await _policy_defaults(case, uow, rules),  # type: ignore[arg-type]
+        await _offer_rules(case, uow, rules, offer_from=side, now=now),
+        now,
     )
     event = "return_case.offer_countered" if counter else "return_case.offer_proposed"
     await _after(case, uow, rules, user_id, side, event)
@@ -532,12 +528,4 @@ def _audit(
     details: dict[str, object] = {**facts, "case": case.id}
     if order is not None:
         details["number"] = order.number
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role=role,
-        action=action,
-        subject_type="order",
-        subject_id=case.order_id,
-        details=details,
-    )
+    uow.audit.add(action, by=Actor(role, user_id), about=("order", case.order_id), details=details)
