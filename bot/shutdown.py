@@ -44,28 +44,6 @@ class Deadline:
     def remaining(self) -> float:
         return max(self._at - time.monotonic(), 0.0)
 
-    @property
-    def passed(self) -> bool:
-        return self.remaining() <= 0.0
-
-
-async def finish_within(awaitable: Awaitable[Any], deadline: Deadline, what: str) -> bool:
-    """Await `awaitable` until the deadline (cancelling it then); True if it finished in time.
-
-    An error it ends with is logged, not raised: one failed step must not stop the rest of a
-    shutdown (the leases after it still have to be handed back).
-    """
-    try:
-        await asyncio.wait_for(awaitable, timeout=deadline.remaining())
-    except TimeoutError:
-        log.warning("shutdown: %s did not finish in time; cancelled", what)
-        return False
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("shutdown: %s failed", what)
-    return True
-
 
 class JobGate:
     """Lets the scheduler's jobs run until `close()`; then lets the runs in flight finish.
@@ -80,10 +58,6 @@ class JobGate:
         self._open = True
         self._running: set[asyncio.Task[Any]] = set()
         self._on_close: list[Callable[[], None]] = []
-
-    @property
-    def is_open(self) -> bool:
-        return self._open
 
     @property
     def running(self) -> int:
