@@ -160,7 +160,9 @@ class WebhookServer:
     async def start(self) -> None:
         """Start background work, listen, then ask Telegram to post updates here."""
         await self.app.start(polling=False, jobs=self.settings.run_jobs_in_webhook)
-        if not self.settings.run_jobs_in_webhook:
+        if self.settings.run_jobs_in_webhook:
+            log.info("scheduled work (outbox, tracking, reminders) runs here too")
+        else:
             log.info(
                 "scheduled work (outbox, tracking, reminders) runs in `sellerbot worker`; "
                 "set RUN_JOBS_IN_WEBHOOK=true to run it here"
