@@ -405,3 +405,62 @@ async def test_a_stopping_polling_process_finishes_its_batch_and_confirms_it(
     answers = [m for m in emulator.history(4701) if m.from_bot and "Who are you?" in m.text]
     assert len(answers) == 1
     assert await _processed(database_url) == 2
+
+
+@pytest.mark.postgres
+async def test_sigterm_lets_a_webhook_process_commit_the_update_in_flight(
+    tmp_path: Path, emulator: BotApiEmulator, postgres_url: str
+) -> None:
+    import asyncpg
+
+    engine = database.create_engine(postgres_url)
+    try:
+        await database.upgrade(engine)
+    finally:
+        await engine.dispose()
+    port = _free_port()
+    env = cli_environment(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
+        TELEGRAM_API_BASE=emulator.base_url,
+        DATABASE_URL=postgres_url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_PORT=str(port),
+        SHUTDOWN_TIMEOUT_SECONDS="20",
+    )
+    process = await start_cli("webhook", cwd=tmp_path, env=env)
+    holder = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await _ready(port)
+        # The update's transaction will wait on this lock: a handler in the middle of its work.
+        held = holder.transaction()
+        await held.start()
+        await holder.execute("LOCK TABLE processed_updates IN ACCESS EXCLUSIVE MODE")
+        chat = chat_with(emulator, 4901)
+        await chat.send("/start")
+        for _ in range(200):
+            waiting = await holder.fetchval(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.05)
+        assert waiting, "the update never reached its transaction"
+
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1.0)
+        assert process.returncode is None  # waits for the update in flight ...
+        await held.rollback()  # ... which now goes on and commits
+        finished = await finish(process, timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await holder.close()
+
+    assert finished.returncode == 0, finished.stderr
+    await chat.expect("Who are you?", timeout=10)
+    assert [attempt.status for attempt in emulator.webhook_attempts] == [200]
+    assert await _processed(postgres_url) == 1
