@@ -25,6 +25,7 @@ from aiogram.methods import (
 )
 from aiogram.types import (
     BufferedInputFile,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -186,6 +187,12 @@ class Responder:
         self._queue.append(
             _Outgoing(EditMessageReplyMarkup(chat_id=self.chat_id, message_id=message_id), None)
         )
+
+    def remove_pressed_buttons(self, query: CallbackQuery) -> None:
+        """Take the buttons off the message whose button was just pressed, so what it offered is
+        not offered twice (a press on an inline-mode message comes without the message)."""
+        if query.message is not None:
+            self.remove_buttons(query.message.message_id)
 
     def answer_callback(
         self,

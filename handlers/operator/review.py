@@ -21,6 +21,7 @@ from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
+from handlers.lists import page_count, paging_row
 from handlers.responder import Button, Keyboard, Responder
 
 
@@ -55,11 +56,11 @@ async def _show_list(
         ]
         for w in items
     ]
-    paging = []
-    if page > 0:
-        paging.append(Button(label="common.previous", callback=_review(step, page=page - 1)))
-    if (page + 1) * warehouses.REVIEW_PAGE_SIZE < total:
-        paging.append(Button(label="common.next", callback=_review(step, page=page + 1)))
+    paging = paging_row(
+        page,
+        page_count(total, warehouses.REVIEW_PAGE_SIZE),
+        lambda to: _review(step, page=to),
+    )
     other = ReviewStep.VERIFIED if step == ReviewStep.QUEUE else ReviewStep.QUEUE
     responder.reply(
         "review.queue" if step == ReviewStep.QUEUE else "review.verified",
@@ -169,8 +170,7 @@ async def decision_pressed(
     await warehouses.decide(
         event_from_user.id, warehouse.id, decision, None, config.operator_ids, uow
     )
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply(
         "review.decided", name=warehouse.name, decision=responder.label(f"review.{decision.value}")
     )

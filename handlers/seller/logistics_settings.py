@@ -172,15 +172,13 @@ async def rate_card_reset(
 ) -> None:
     card = await logistics_settings.reset_rate_card(event_from_user.id, uow)
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("logistics.rates_reset_done", **_card_params(card, custom=False))
 
 
 async def rate_card_cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("cancel.done")
 
 

@@ -19,6 +19,7 @@ from domain.services import buyers, warehouses
 from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
+from handlers.lists import page_count, reply_filtered_list
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import new_order, order_import
@@ -60,26 +61,11 @@ async def show_list(
     seller = await warehouses.seller_of(user_id, uow)
     page = max(page, 0)
     listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
-    pages = max(1, -(-total // lists.PAGE_SIZE))
+    pages = page_count(total, lists.PAGE_SIZE)
     if not listed and page >= pages:
         # A page past the end (the list shrank since the button was made): show the last one.
         page = pages - 1
         listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
-    filters: Keyboard = [
-        [
-            Button(
-                label="orders.filter_current"
-                if option == order_filter
-                else f"orders.filter_{option}",
-                params={"name": responder.label(f"orders.filter_{option}")}
-                if option == order_filter
-                else {},
-                callback=_menu(OrderMenuAction.LIST, 0, option),
-            )
-            for option in row
-        ]
-        for row in FILTER_ROWS
-    ]
     items: Keyboard = [
         [
             Button(
@@ -96,34 +82,24 @@ async def show_list(
         ]
         for order in listed
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous",
-                callback=_menu(OrderMenuAction.LIST, 0, order_filter, page - 1),
-            )
-        )
-    if page + 1 < pages:
-        paging.append(
-            Button(
-                label="common.next", callback=_menu(OrderMenuAction.LIST, 0, order_filter, page + 1)
-            )
-        )
     # A seller who also buys reaches the orders they follow from here.
     purchases: list[Button] = []
     if await buyers.is_buyer(user_id, uow):
         purchases = [
             Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))
         ]
-    responder.reply(
-        "orders.list",
-        filter=order_filter.value,
-        filter_name=responder.label(f"orders.filter_{order_filter}"),
+    reply_filtered_list(
+        responder,
+        "orders",
+        current=order_filter,
+        layout=FILTER_ROWS,
+        to_list=lambda option, to: _menu(OrderMenuAction.LIST, 0, option, to),
+        items=items,
         total=total,
-        page=page + 1,
+        page=page,
         pages=pages,
-        keyboard=[*filters, *items, paging, purchases],
+        extra_rows=[purchases],
+        filter=order_filter.value,
     )
 
 
@@ -244,8 +220,7 @@ async def confirm_pressed(
     responder: Responder,
 ) -> None:
     order = await lifecycle.confirm_order(event_from_user.id, callback_data.order_id, uow)
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply(
         "orders.confirmed",
         number=order.number,
@@ -296,8 +271,7 @@ async def keep_pressed(
 ) -> None:
     order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
     await _leave_cancellation(state)
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     show_card(order, uow, responder)
 
 

@@ -177,8 +177,7 @@ async def begin(
     if await uow.sellers.by_telegram_user(event_from_user.id) is not None:
         responder.reply("registration.already_registered")
         return
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     turn = Turn(CONVERSATION, user_id=event_from_user.id, state=state, uow=uow, responder=responder)
     await turn.begin(SellerDraft())
 

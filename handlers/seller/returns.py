@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.services import return_views, returns
 from domain.unit_of_work import UnitOfWork
+from handlers import lists
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import ReturnAction, ReturnMenu
 
@@ -27,19 +28,6 @@ async def show_list(
 ) -> None:
     page = max(page, 0)
     items, total = await return_views.cases_for_seller(user_id, listing, uow, page=page)
-    pages = max(1, -(-total // return_views.PAGE_SIZE))
-    name = responder.label(f"returns.filter_{listing}")
-    filters: Keyboard = [
-        [
-            Button(
-                label="returns.filter_current" if option == listing else f"returns.filter_{option}",
-                params={"name": name} if option == listing else {},
-                callback=ReturnMenu(action=ReturnAction.LIST, listing=option),
-            )
-            for option in row
-        ]
-        for row in FILTER_ROWS
-    ]
     rows: Keyboard = [
         [
             Button(
@@ -56,28 +44,16 @@ async def show_list(
         ]
         for item in items
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous",
-                callback=ReturnMenu(action=ReturnAction.LIST, listing=listing, page=page - 1),
-            )
-        )
-    if page + 1 < pages:
-        paging.append(
-            Button(
-                label="common.next",
-                callback=ReturnMenu(action=ReturnAction.LIST, listing=listing, page=page + 1),
-            )
-        )
-    responder.reply(
-        "returns.list",
-        filter_name=name,
+    lists.reply_filtered_list(
+        responder,
+        "returns",
+        current=listing,
+        layout=FILTER_ROWS,
+        to_list=lambda option, to: ReturnMenu(action=ReturnAction.LIST, listing=option, page=to),
+        items=rows,
         total=total,
-        page=page + 1,
-        pages=pages,
-        keyboard=[*filters, *rows, paging],
+        page=page,
+        pages=lists.page_count(total, return_views.PAGE_SIZE),
     )
 
 

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from domain.services import buyers, shipments
 from domain.unit_of_work import UnitOfWork
+from handlers import lists
 from handlers.responder import Button, Keyboard, Responder
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 
@@ -27,21 +28,6 @@ async def show_list(
 ) -> None:
     page = max(page, 0)
     items, total = await shipments.shipments_for(user_id, listing, uow, page=page)
-    pages = max(1, -(-total // shipments.PAGE_SIZE))
-    name = responder.label(f"shipments.filter_{listing}")
-    filters: Keyboard = [
-        [
-            Button(
-                label="shipments.filter_current"
-                if option == listing
-                else f"shipments.filter_{option}",
-                params={"name": name} if option == listing else {},
-                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=option),
-            )
-            for option in row
-        ]
-        for row in FILTER_ROWS
-    ]
     rows: Keyboard = [
         [
             Button(
@@ -57,28 +43,18 @@ async def show_list(
         ]
         for item in items
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous",
-                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=listing, page=page - 1),
-            )
-        )
-    if page + 1 < pages:
-        paging.append(
-            Button(
-                label="common.next",
-                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=listing, page=page + 1),
-            )
-        )
-    responder.reply(
-        "shipments.list",
-        filter_name=name,
+    lists.reply_filtered_list(
+        responder,
+        "shipments",
+        current=listing,
+        layout=FILTER_ROWS,
+        to_list=lambda option, to: ShipmentMenu(
+            action=ShipmentAction.LIST, listing=option, page=to
+        ),
+        items=rows,
         total=total,
-        page=page + 1,
-        pages=pages,
-        keyboard=[*filters, *rows, paging],
+        page=page,
+        pages=lists.page_count(total, shipments.PAGE_SIZE),
     )
 
 

@@ -143,8 +143,7 @@ async def save_confirmed(
         event_from_user.id, data["warehouse_id"], field, data["value"], config.operator_ids, uow
     )
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
     responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
 
@@ -220,8 +219,7 @@ async def resubmit_pressed(
         event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("warehouse.submitted", name=warehouse.name)
 
 

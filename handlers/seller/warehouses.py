@@ -173,8 +173,7 @@ async def archive_confirmed(
     warehouse = await warehouses.archive_warehouse(
         event_from_user.id, callback_data.warehouse_id, uow
     )
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("warehouse.archived", name=warehouse.name)
 
 
