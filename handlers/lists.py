@@ -7,15 +7,31 @@ lives here so that every list moves alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, Message, User
 
+from domain.unit_of_work import UnitOfWork
 from handlers.responder import Button, Keyboard, Responder
 
 Filter = TypeVar("Filter", bound=StrEnum)
+
+
+class ListedBy(Protocol):
+    """The callback data of a filtered list's buttons: which filter, which page."""
+
+    @property
+    def listing(self) -> Any: ...
+
+    @property
+    def page(self) -> int: ...
+
+
+# Shows one page of the caller's list: (user id, filter, page, unit of work, responder).
+ShowList = Callable[[int, Any, int, UnitOfWork, Responder], Awaitable[None]]
 
 
 def page_count(total: int, page_size: int) -> int:
@@ -89,3 +105,30 @@ def reply_filtered_list(
         ],
         **params,
     )
+
+
+def list_command(show: ShowList, first: StrEnum) -> Callable[..., Awaitable[None]]:
+    """The handler of a list's command: the first page of the `first` filter."""
+
+    async def command(
+        message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
+    ) -> None:
+        await show(event_from_user.id, first, 0, uow, responder)
+
+    return command
+
+
+def list_pressed(show: ShowList) -> Callable[..., Awaitable[None]]:
+    """The handler of a list's filter and page buttons (and of "back to the list"): the page
+    their callback data names. `show` takes the filter and page as untrusted values."""
+
+    async def pressed(
+        query: CallbackQuery,
+        callback_data: ListedBy,
+        event_from_user: User,
+        uow: UnitOfWork,
+        responder: Responder,
+    ) -> None:
+        await show(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
+
+    return pressed

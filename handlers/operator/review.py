@@ -22,6 +22,7 @@ from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
 from handlers.lists import page_count, paging_row
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 
 
@@ -204,12 +205,16 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(review_command, Command("review"))
-    router.callback_query.register(
-        list_pressed, ReviewAction.filter(F.step.in_({ReviewStep.QUEUE, ReviewStep.VERIFIED}))
-    )
-    router.callback_query.register(open_pressed, ReviewAction.filter(F.step == ReviewStep.OPEN))
-    router.callback_query.register(
-        decision_pressed, ReviewAction.filter(F.step == ReviewStep.DECIDE)
+    register_presses(
+        router,
+        ReviewAction,
+        {
+            ReviewStep.QUEUE: list_pressed,
+            ReviewStep.VERIFIED: list_pressed,
+            ReviewStep.OPEN: open_pressed,
+            ReviewStep.DECIDE: decision_pressed,
+        },
+        field="step",
     )
     router.message.register(note_given, ReviewNote.text, F.text)
     router.message.register(expecting_note, ReviewNote.text)

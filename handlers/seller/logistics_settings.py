@@ -21,6 +21,7 @@ from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard
 from domain.services import logistics_settings, warehouses
 from domain.services.shipping import cost_ledger
 from domain.unit_of_work import UnitOfWork
+from handlers.menus import register_presses
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
 from handlers.uploads import FileStepRunner, FileUpload, StepContext
@@ -251,15 +252,11 @@ def build_router() -> Router:
     router.message.register(rates, Command("rates"))
     router.message.register(rate_card_file, RateCardUpload.waiting_file, F.document)
     router.message.register(rate_card_expected, RateCardUpload.waiting_file)
-    router.callback_query.register(
-        rate_card_reset,
+    register_presses(
+        router,
+        RateCardForm,
+        {RateCardAction.RESET: rate_card_reset, RateCardAction.CANCEL: rate_card_cancel},
         StateFilter(RateCardUpload),
-        RateCardForm.filter(F.action == RateCardAction.RESET),
-    )
-    router.callback_query.register(
-        rate_card_cancel,
-        StateFilter(RateCardUpload),
-        RateCardForm.filter(F.action == RateCardAction.CANCEL),
     )
     router.message.register(exchange_rates, Command("fx"))
     router.message.register(costs, Command("costs"))

@@ -19,7 +19,8 @@ from domain.services import buyers, warehouses
 from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
-from handlers.lists import page_count, reply_filtered_list
+from handlers.lists import list_pressed, page_count, reply_filtered_list
+from handlers.menus import register_presses
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import new_order, order_import
@@ -191,16 +192,6 @@ async def import_command(
 # ----- buttons -----
 
 
-async def list_pressed(
-    query: CallbackQuery,
-    callback_data: OrderMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
-
-
 async def view_pressed(
     query: CallbackQuery,
     callback_data: OrderMenu,
@@ -304,15 +295,17 @@ def build_router() -> Router:
     router.message.register(orders_command, Command("orders"))
     router.message.register(new_order_command, Command("neworder"))
     router.message.register(import_command, Command("import"))
-    router.callback_query.register(list_pressed, OrderMenu.filter(F.action == OrderMenuAction.LIST))
-    router.callback_query.register(view_pressed, OrderMenu.filter(F.action == OrderMenuAction.VIEW))
-    router.callback_query.register(
-        confirm_pressed, OrderMenu.filter(F.action == OrderMenuAction.CONFIRM)
+    register_presses(
+        router,
+        OrderMenu,
+        {
+            OrderMenuAction.LIST: list_pressed(show_list),
+            OrderMenuAction.VIEW: view_pressed,
+            OrderMenuAction.CONFIRM: confirm_pressed,
+            OrderMenuAction.CANCEL: cancel_pressed,
+            OrderMenuAction.KEEP: keep_pressed,
+        },
     )
-    router.callback_query.register(
-        cancel_pressed, OrderMenu.filter(F.action == OrderMenuAction.CANCEL)
-    )
-    router.callback_query.register(keep_pressed, OrderMenu.filter(F.action == OrderMenuAction.KEEP))
     router.message.register(cancel_reason, OrderCancellation.reason, F.text)
     router.message.register(expecting_reason, OrderCancellation.reason)
     return router

@@ -3,13 +3,14 @@ a case card with its timeline."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, User
 
 from domain.services import return_views, returns
 from domain.unit_of_work import UnitOfWork
 from handlers import lists
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import ReturnAction, ReturnMenu
 
@@ -55,22 +56,6 @@ async def show_list(
         page=page,
         pages=lists.page_count(total, return_views.PAGE_SIZE),
     )
-
-
-async def returns_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    await show_list(event_from_user.id, return_views.CaseFilter.WAITING_FOR_ME, 0, uow, responder)
-
-
-async def list_pressed(
-    query: CallbackQuery,
-    callback_data: ReturnMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
 
 
 async def view_pressed(
@@ -122,7 +107,12 @@ async def view_pressed(
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(returns_command, Command("returns"))
-    router.callback_query.register(list_pressed, ReturnMenu.filter(F.action == ReturnAction.LIST))
-    router.callback_query.register(view_pressed, ReturnMenu.filter(F.action == ReturnAction.VIEW))
+    router.message.register(
+        lists.list_command(show_list, return_views.CaseFilter.WAITING_FOR_ME), Command("returns")
+    )
+    register_presses(
+        router,
+        ReturnMenu,
+        {ReturnAction.LIST: lists.list_pressed(show_list), ReturnAction.VIEW: view_pressed},
+    )
     return router

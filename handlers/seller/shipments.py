@@ -3,13 +3,14 @@ buyer link (earlier ones stop working), and /digest, the opt-in daily summary.""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.services import buyers, shipments
 from domain.unit_of_work import UnitOfWork
 from handlers import lists
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 
@@ -92,27 +93,11 @@ def show_card(
     )
 
 
-async def shipments_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    await show_list(event_from_user.id, shipments.ShipmentFilter.MOVING, 0, uow, responder)
-
-
 async def digest_command(
     message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
 ) -> None:
     enabled = await shipments.toggle_digest(event_from_user.id, uow)
     responder.reply("shipments.digest", enabled=enabled)
-
-
-async def list_pressed(
-    query: CallbackQuery,
-    callback_data: ShipmentMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
 
 
 async def view_pressed(
@@ -160,18 +145,18 @@ async def new_link_pressed(
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(shipments_command, Command("shipments"))
+    router.message.register(
+        lists.list_command(show_list, shipments.ShipmentFilter.MOVING), Command("shipments")
+    )
     router.message.register(digest_command, Command("digest"))
-    router.callback_query.register(
-        list_pressed, ShipmentMenu.filter(F.action == ShipmentAction.LIST)
-    )
-    router.callback_query.register(
-        view_pressed, ShipmentMenu.filter(F.action == ShipmentAction.VIEW)
-    )
-    router.callback_query.register(
-        order_shipment_pressed, ShipmentMenu.filter(F.action == ShipmentAction.OF_ORDER)
-    )
-    router.callback_query.register(
-        new_link_pressed, ShipmentMenu.filter(F.action == ShipmentAction.NEW_LINK)
+    register_presses(
+        router,
+        ShipmentMenu,
+        {
+            ShipmentAction.LIST: lists.list_pressed(show_list),
+            ShipmentAction.VIEW: view_pressed,
+            ShipmentAction.OF_ORDER: order_shipment_pressed,
+            ShipmentAction.NEW_LINK: new_link_pressed,
+        },
     )
     return router

@@ -16,6 +16,7 @@ from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.config import HandlerConfig
+from handlers.menus import register_presses
 from handlers.responder import Button, Responder
 from handlers.seller.warehouse_documents import uploaded_document
 from handlers.seller.warehouses import show_card, warehouse_menu
@@ -234,25 +235,25 @@ async def expecting_more_documents(message: Message, responder: Responder) -> No
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.callback_query.register(
-        edit_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.EDIT)
+    register_presses(
+        router,
+        WarehouseMenu,
+        {
+            WarehouseMenuAction.EDIT: edit_pressed,
+            WarehouseMenuAction.EDIT_FIELD: field_pressed,
+            WarehouseMenuAction.ADD_DOCUMENTS: add_documents_pressed,
+            WarehouseMenuAction.RESUBMIT: resubmit_pressed,
+        },
     )
-    router.callback_query.register(
-        field_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.EDIT_FIELD)
+    # Saving a change that sends the warehouse back to review waits for the seller's yes.
+    register_presses(
+        router,
+        WarehouseMenu,
+        {WarehouseMenuAction.SAVE_EDIT: save_confirmed},
+        WarehouseChange.confirm,
     )
     router.message.register(new_value, WarehouseChange.value, F.text)
-    router.callback_query.register(
-        save_confirmed,
-        WarehouseChange.confirm,
-        WarehouseMenu.filter(F.action == WarehouseMenuAction.SAVE_EDIT),
-    )
-    router.callback_query.register(
-        add_documents_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ADD_DOCUMENTS)
-    )
     router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
-    router.callback_query.register(
-        resubmit_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.RESUBMIT)
-    )
     router.message.register(expecting_value, WarehouseChange.value)
     router.message.register(expecting_more_documents, WarehouseChange.documents)
     return router

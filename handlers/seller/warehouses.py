@@ -6,7 +6,7 @@ Changing a registered warehouse (a field, more documents, resubmission) is in
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
@@ -16,6 +16,7 @@ from domain.roles import Role
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
 
@@ -181,19 +182,15 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(warehouses_command, Command("warehouses"))
-    router.callback_query.register(
-        list_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.LIST)
-    )
-    router.callback_query.register(
-        add_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ADD)
-    )
-    router.callback_query.register(
-        view_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.VIEW)
-    )
-    router.callback_query.register(
-        archive_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ARCHIVE)
-    )
-    router.callback_query.register(
-        archive_confirmed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ARCHIVE_CONFIRMED)
+    register_presses(
+        router,
+        WarehouseMenu,
+        {
+            WarehouseMenuAction.LIST: list_pressed,
+            WarehouseMenuAction.ADD: add_pressed,
+            WarehouseMenuAction.VIEW: view_pressed,
+            WarehouseMenuAction.ARCHIVE: archive_pressed,
+            WarehouseMenuAction.ARCHIVE_CONFIRMED: archive_confirmed,
+        },
     )
     return router
