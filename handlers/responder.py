@@ -68,22 +68,16 @@ class _Outgoing:
     chat_id: int | None
 
 
+@dataclass(eq=False)
 class Responder:
     """Collects what the bot answers to one update, in the user's language."""
 
-    def __init__(
-        self,
-        renderer: Renderer,
-        locale: str,
-        chat_id: int | None,
-        thread_id: int | None = None,
-    ) -> None:
-        self.renderer = renderer
-        self.locale = locale
-        self.chat_id = chat_id
-        self.thread_id = thread_id
-        self._queue: list[_Outgoing] = []
-        self._callback_answered = False
+    renderer: Renderer
+    locale: str
+    chat_id: int | None
+    thread_id: int | None = None
+    _queue: list[_Outgoing] = field(default_factory=list, init=False, repr=False)
+    _callback_answered: bool = field(default=False, init=False, repr=False)
 
     # ----- building blocks -----
     def text(self, template: str, /, **params: Any) -> str:

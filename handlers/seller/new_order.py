@@ -23,8 +23,8 @@ from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
 from domain.unit_of_work import UnitOfWork
-from handlers.callbacks import CountryChoice
 from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations.countries import country_step
 from handlers.keyboards import country_buttons
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard, Responder
@@ -55,10 +55,6 @@ def _press(action: NewOrderAction, handle: Any) -> Press[OrderDraft]:
 
 
 # ----- answers -----
-
-
-async def country_pressed(turn: OrderTurn, draft: OrderDraft, callback_data: CountryChoice) -> None:
-    await turn.advance(draft.with_country(callback_data.code))
 
 
 async def country_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
@@ -125,11 +121,6 @@ async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None
 
 def _skip(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
     return [[Button(label="new_order.skip", callback=_form(NewOrderAction.SKIP))]]
-
-
-def _countries(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    responder = turn.responder
-    return country_buttons(responder.renderer, responder.locale, COMMON_DESTINATIONS)
 
 
 def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
@@ -204,12 +195,11 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
     on_edit=OrderDraft.for_edit,
     steps=[
         _step("number", "ask_number", OrderDraft.with_number),
-        Step(
-            "country",
-            prompt="orders.ask_country",
-            keyboard=_countries,
+        country_step(
+            "orders.ask_country",
+            lambda draft: COMMON_DESTINATIONS,
+            OrderDraft.with_country,
             on_text=country_typed,
-            presses=[Press(CountryChoice.filter(), country_pressed)],
         ),
         _step(
             "postcode",

@@ -18,7 +18,6 @@ from domain.services import sellers
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
     ChosenRole,
-    CountryChoice,
     LanguageChoice,
     LanguagePurpose,
     RegistrationAction,
@@ -26,8 +25,9 @@ from handlers.callbacks import (
     RoleChoice,
 )
 from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
-from handlers.keyboards import country_buttons, country_from_text, language_keyboard
-from handlers.responder import Button, Keyboard, Responder
+from handlers.conversations.countries import country_step
+from handlers.keyboards import language_keyboard
+from handlers.responder import Button, Responder
 
 # The summary's edit buttons, by the step each revisits.
 EDIT_BUTTONS = {
@@ -61,18 +61,6 @@ def _action(step: RegistrationStep) -> RegistrationAction:
 # ----- answers -----
 
 
-async def country_typed(turn: Turn[SellerDraft], draft: SellerDraft, text: str) -> None:
-    country = country_from_text(text, turn.responder, turn.navigation)
-    if country is not None:
-        await turn.advance(draft.with_country(country))
-
-
-async def country_pressed(
-    turn: Turn[SellerDraft], draft: SellerDraft, callback_data: CountryChoice
-) -> None:
-    await turn.advance(draft.with_country(callback_data.code))
-
-
 async def language_pressed(
     turn: Turn[SellerDraft], draft: SellerDraft, callback_data: LanguageChoice
 ) -> None:
@@ -91,11 +79,6 @@ async def confirm(turn: Turn[SellerDraft], draft: SellerDraft, callback_data: An
 
 
 # ----- questions -----
-
-
-def _countries(turn: Turn[SellerDraft], draft: SellerDraft) -> Keyboard:
-    responder = turn.responder
-    return country_buttons(responder.renderer, responder.locale, COMMON_SELLER_COUNTRIES)
 
 
 def _summary(turn: Turn[SellerDraft], draft: SellerDraft) -> None:
@@ -136,12 +119,10 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
             params=lambda turn, draft: {"current": draft.store_name},
             parse=SellerDraft.with_store_name,
         ),
-        Step(
-            "country",
-            prompt="registration.ask_country",
-            keyboard=_countries,
-            on_text=country_typed,
-            presses=[Press(CountryChoice.filter(), country_pressed)],
+        country_step(
+            "registration.ask_country",
+            lambda draft: COMMON_SELLER_COUNTRIES,
+            SellerDraft.with_country,
         ),
         Step(
             "language",

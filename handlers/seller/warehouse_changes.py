@@ -17,9 +17,9 @@ from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.config import HandlerConfig
 from handlers.menus import register_presses
-from handlers.responder import Button, Responder
+from handlers.responder import Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
-from handlers.seller.warehouses import show_card, warehouse_menu
+from handlers.seller.warehouses import confirm_or_cancel, show_card, warehouse_button
 
 EDITABLE = [field.value for field in warehouses.EditableField]
 
@@ -28,6 +28,11 @@ class WarehouseChange(StatesGroup):
     value = State()
     confirm = State()
     documents = State()
+
+
+def _resubmit(warehouse_id: int) -> Keyboard:
+    """Sending the warehouse for review again, offered with each document the reviewer asked for."""
+    return [[warehouse_button("warehouse.resubmit", WarehouseMenuAction.RESUBMIT, warehouse_id)]]
 
 
 async def edit_pressed(
@@ -41,10 +46,7 @@ async def edit_pressed(
         event_from_user.id, callback_data.warehouse_id, uow
     )
     fields = [
-        Button(
-            label=f"field.{name}",
-            callback=warehouse_menu(WarehouseMenuAction.EDIT_FIELD, warehouse.id, name),
-        )
+        warehouse_button(f"field.{name}", WarehouseMenuAction.EDIT_FIELD, warehouse.id, name)
         for name in EDITABLE
     ]
     responder.reply(
@@ -53,12 +55,7 @@ async def edit_pressed(
         verified=warehouse.edit_needs_review,
         keyboard=[
             *(fields[i : i + 2] for i in range(0, len(fields), 2)),
-            [
-                Button(
-                    label="warehouse.back_to_card",
-                    callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
-                )
-            ],
+            [warehouse_button("warehouse.back_to_card", WarehouseMenuAction.VIEW, warehouse.id)],
         ],
     )
 
@@ -108,18 +105,9 @@ async def new_value(
             name=warehouse.name,
             field=responder.label(f"field.{field.value}"),
             value=value or "—",
-            keyboard=[
-                [
-                    Button(
-                        label="warehouse.save_and_review",
-                        callback=warehouse_menu(WarehouseMenuAction.SAVE_EDIT, warehouse.id),
-                    ),
-                    Button(
-                        label="common.cancel",
-                        callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
-                    ),
-                ]
-            ],
+            keyboard=confirm_or_cancel(
+                "warehouse.save_and_review", WarehouseMenuAction.SAVE_EDIT, warehouse.id
+            ),
         )
         return
     await warehouses.edit_warehouse(
@@ -167,14 +155,7 @@ async def add_documents_pressed(
         name=warehouse.name,
         note=warehouse.review_note,
         max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20,
-        keyboard=[
-            [
-                Button(
-                    label="warehouse.resubmit",
-                    callback=warehouse_menu(WarehouseMenuAction.RESUBMIT, warehouse.id),
-                )
-            ]
-        ],
+        keyboard=_resubmit(warehouse.id),
     )
 
 
@@ -196,14 +177,7 @@ async def more_documents(
         "warehouse.document_received",
         document=responder.label(f"document.{kind.value}"),
         file_name=(message.document.file_name if message.document else None) or "photo.jpg",
-        keyboard=[
-            [
-                Button(
-                    label="warehouse.resubmit",
-                    callback=warehouse_menu(WarehouseMenuAction.RESUBMIT, warehouse.id),
-                )
-            ]
-        ],
+        keyboard=_resubmit(warehouse.id),
     )
 
 

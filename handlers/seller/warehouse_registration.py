@@ -20,9 +20,9 @@ from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
-from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
+from handlers.callbacks import WarehouseForm, WarehouseFormAction
 from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
-from handlers.keyboards import country_buttons, country_from_text
+from handlers.conversations.countries import country_step
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
 
@@ -58,18 +58,6 @@ async def kind_chosen(
     turn: WarehouseTurn, draft: WarehouseDraft, callback_data: WarehouseForm
 ) -> None:
     await turn.advance(draft.with_kind(callback_data.value))
-
-
-async def country_pressed(
-    turn: WarehouseTurn, draft: WarehouseDraft, callback_data: CountryChoice
-) -> None:
-    await turn.advance(draft.with_country(callback_data.code))
-
-
-async def country_typed(turn: WarehouseTurn, draft: WarehouseDraft, text: str) -> None:
-    country = country_from_text(text, turn.responder, turn.navigation)
-    if country is not None:
-        await turn.advance(draft.with_country(country))
 
 
 async def skipped(turn: WarehouseTurn, draft: WarehouseDraft, callback_data: WarehouseForm) -> None:
@@ -135,12 +123,10 @@ def _kinds(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
     ]
 
 
-def _countries(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
+def _offered_countries(draft: WarehouseDraft) -> list[str]:
     if draft.kind == WarehouseKind.DOMESTIC:
-        codes = [draft.home_country]
-    else:
-        codes = [c for c in COMMON_OVERSEAS_COUNTRIES if c != draft.home_country]
-    return country_buttons(turn.responder.renderer, turn.responder.locale, codes)
+        return [draft.home_country]
+    return [c for c in COMMON_OVERSEAS_COUNTRIES if c != draft.home_country]
 
 
 def _skip(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
@@ -278,13 +264,11 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             expects=Expect.BUTTONS,
         ),
         _text_step("name", WarehouseDraft.with_name),
-        Step(
-            "country",
-            prompt="warehouse.ask_country",
+        country_step(
+            "warehouse.ask_country",
+            _offered_countries,
+            WarehouseDraft.with_country,
             params=lambda turn, draft: {"kind": draft.kind, "home": draft.home_country},
-            keyboard=_countries,
-            on_text=country_typed,
-            presses=[Press(CountryChoice.filter(), country_pressed)],
         ),
         _text_step("street", WarehouseDraft.with_street),
         _text_step("city", WarehouseDraft.with_city),

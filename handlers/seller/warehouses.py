@@ -36,10 +36,24 @@ CARD_ROWS = (
 )
 
 
-def warehouse_menu(
-    action: WarehouseMenuAction, warehouse_id: int = 0, field: str = ""
-) -> WarehouseMenu:
-    return WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field)
+def warehouse_button(
+    label: str, action: WarehouseMenuAction, warehouse_id: int = 0, field: str = ""
+) -> Button:
+    """A button of the warehouse menu; the warehouse it names is checked again when pressed."""
+    return Button(
+        label=label,
+        callback=WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field),
+    )
+
+
+def confirm_or_cancel(label: str, action: WarehouseMenuAction, warehouse_id: int) -> Keyboard:
+    """A yes to `action` on the warehouse, or Cancel, which goes back to its card."""
+    return [
+        [
+            warehouse_button(label, action, warehouse_id),
+            warehouse_button("common.cancel", WarehouseMenuAction.VIEW, warehouse_id),
+        ]
+    ]
 
 
 async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None:
@@ -50,7 +64,7 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
             Button(
                 label="warehouse.list_item",
                 params={"name": w.name, "status": responder.label(f"status.{w.status.value}")},
-                callback=warehouse_menu(WarehouseMenuAction.VIEW, w.id),
+                callback=WarehouseMenu(action=WarehouseMenuAction.VIEW, warehouse_id=w.id),
             )
         ]
         for w in owned
@@ -60,7 +74,7 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
         warehouses=owned,
         keyboard=[
             *rows,
-            [Button(label="warehouse.add", callback=warehouse_menu(WarehouseMenuAction.ADD))],
+            [warehouse_button("warehouse.add", WarehouseMenuAction.ADD)],
         ],
     )
 
@@ -69,7 +83,7 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
     allowed = warehouse.allowed_actions(Role.SELLER)
     changes, archive = (
         [
-            Button(label=label, callback=warehouse_menu(menu_action, warehouse.id))
+            warehouse_button(label, menu_action, warehouse.id)
             for action, label, menu_action in row
             if action in allowed
         ]
@@ -85,13 +99,7 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
         ],
         keyboard=[
             changes,
-            [
-                *archive,
-                Button(
-                    label="warehouse.back_to_list",
-                    callback=warehouse_menu(WarehouseMenuAction.LIST),
-                ),
-            ],
+            [*archive, warehouse_button("warehouse.back_to_list", WarehouseMenuAction.LIST)],
         ],
     )
 
@@ -149,18 +157,9 @@ async def archive_pressed(
     responder.reply(
         "warehouse.confirm_archive",
         name=warehouse.name,
-        keyboard=[
-            [
-                Button(
-                    label="warehouse.archive_confirm",
-                    callback=warehouse_menu(WarehouseMenuAction.ARCHIVE_CONFIRMED, warehouse.id),
-                ),
-                Button(
-                    label="common.cancel",
-                    callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
-                ),
-            ]
-        ],
+        keyboard=confirm_or_cancel(
+            "warehouse.archive_confirm", WarehouseMenuAction.ARCHIVE_CONFIRMED, warehouse.id
+        ),
     )
 
 
