@@ -15,19 +15,27 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 
 from domain.countries import find_countries
 from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from domain.unit_of_work import UnitOfWork
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    entry,
+    register,
+)
 from handlers.conversations.countries import country_step
 from handlers.keyboards import country_buttons
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
-from handlers.responder import Button, Keyboard, Responder
+from handlers.responder import Button, Keyboard
 
 # Where semi-managed sellers ship most; any other country can be typed.
 COMMON_DESTINATIONS = ("US", "FR", "ES", "DE", "GB", "PL", "BR", "KR", "NL")
@@ -272,12 +280,15 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
 )
 
 
-async def begin(user_id: int, state: FSMContext, uow: UnitOfWork, responder: Responder) -> None:
-    """Start the conversation (from /neworder); only a registered seller enters orders."""
-    seller = await warehouses.seller_of(user_id, uow)
-    responder.reply("orders.new_order_intro")
-    turn = Turn(CONVERSATION, user_id=user_id, state=state, uow=uow, responder=responder)
-    await turn.begin(OrderDraft(seller_id=seller.id))
+async def _first_draft(turn: OrderTurn, event: Any) -> OrderDraft:
+    """Only a registered seller enters orders."""
+    seller = await warehouses.seller_of(turn.user_id, turn.uow)
+    turn.responder.reply("orders.new_order_intro")
+    return OrderDraft(seller_id=seller.id)
+
+
+# /neworder, registered with the commands (`handlers.seller.orders`).
+begin = entry(CONVERSATION, _first_draft)
 
 
 def build_router() -> Router:

@@ -166,16 +166,6 @@ async def orders_command(
     await show_list(event_from_user.id, lists.OrderFilter.AWAITING, 0, uow, responder)
 
 
-async def new_order_command(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await new_order.begin(event_from_user.id, state, uow, responder)
-
-
 async def import_command(
     message: Message,
     event_from_user: User,
@@ -293,7 +283,7 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(orders_command, Command("orders"))
-    router.message.register(new_order_command, Command("neworder"))
+    router.message.register(new_order.begin, Command("neworder"))
     router.message.register(import_command, Command("import"))
     register_presses(
         router,

@@ -9,13 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, User
 
 from domain.countries import COMMON_SELLER_COUNTRIES
 from domain.drafts import SellerDraft
 from domain.services import sellers
-from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
     ChosenRole,
     LanguageChoice,
@@ -24,10 +21,20 @@ from handlers.callbacks import (
     RegistrationStep,
     RoleChoice,
 )
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    entry,
+    register,
+)
 from handlers.conversations.countries import country_step
 from handlers.keyboards import language_keyboard
-from handlers.responder import Button, Responder
+from handlers.responder import Button
 
 # The summary's edit buttons, by the step each revisits.
 EDIT_BUTTONS = {
@@ -148,19 +155,17 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
 )
 
 
-async def begin(
-    query: CallbackQuery,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    if await uow.sellers.by_telegram_user(event_from_user.id) is not None:
-        responder.reply("registration.already_registered")
-        return
-    responder.remove_pressed_buttons(query)
-    turn = Turn(CONVERSATION, user_id=event_from_user.id, state=state, uow=uow, responder=responder)
-    await turn.begin(SellerDraft())
+async def _first_draft(turn: Turn[SellerDraft], callback_data: RoleChoice) -> SellerDraft | None:
+    if await turn.uow.sellers.by_telegram_user(turn.user_id) is not None:
+        turn.responder.reply("registration.already_registered")
+        return None
+    if turn.message_id is not None:
+        turn.responder.remove_buttons(turn.message_id)
+    return SellerDraft()
+
+
+# The newcomer's "I sell" button on /start.
+begin = entry(CONVERSATION, _first_draft)
 
 
 def build_router() -> Router:

@@ -12,18 +12,26 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from domain.drafts import WarehouseDraft
 from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
-from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseForm, WarehouseFormAction
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    entry,
+    register,
+)
 from handlers.conversations.countries import country_step
-from handlers.responder import Button, Keyboard, Responder
+from handlers.responder import Button, Keyboard
 from handlers.seller.warehouse_documents import uploaded_document
 
 # Where semi-managed sellers most often keep overseas stock; any other country can be typed.
@@ -309,11 +317,14 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
 )
 
 
-async def begin(state: FSMContext, uow: UnitOfWork, responder: Responder, user_id: int) -> None:
-    """Start registering a warehouse (from /warehouses); only a registered seller has them."""
-    seller = await warehouses.seller_of(user_id, uow)
-    turn = Turn(CONVERSATION, user_id=user_id, state=state, uow=uow, responder=responder)
-    await turn.begin(WarehouseDraft(home_country=seller.home_country))
+async def _first_draft(turn: WarehouseTurn, event: Any) -> WarehouseDraft:
+    """Only a registered seller has warehouses."""
+    seller = await warehouses.seller_of(turn.user_id, turn.uow)
+    return WarehouseDraft(home_country=seller.home_country)
+
+
+# The warehouse list's "Add" button (`handlers.seller.warehouses`).
+begin = entry(CONVERSATION, _first_draft)
 
 
 def build_router() -> Router:

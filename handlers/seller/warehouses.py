@@ -121,16 +121,6 @@ async def list_pressed(
     await show_list(event_from_user.id, uow, responder)
 
 
-async def add_pressed(
-    query: CallbackQuery,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await warehouse_registration.begin(state, uow, responder, event_from_user.id)
-
-
 async def view_pressed(
     query: CallbackQuery,
     callback_data: WarehouseMenu,
@@ -186,7 +176,7 @@ def build_router() -> Router:
         WarehouseMenu,
         {
             WarehouseMenuAction.LIST: list_pressed,
-            WarehouseMenuAction.ADD: add_pressed,
+            WarehouseMenuAction.ADD: warehouse_registration.begin,
             WarehouseMenuAction.VIEW: view_pressed,
             WarehouseMenuAction.ARCHIVE: archive_pressed,
             WarehouseMenuAction.ARCHIVE_CONFIRMED: archive_confirmed,
