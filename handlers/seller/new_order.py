@@ -21,18 +21,9 @@ from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    entry,
-    register,
-)
+from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
 from handlers.conversations.countries import country_step
+from handlers.conversations.routing import entry
 from handlers.keyboards import country_buttons
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard

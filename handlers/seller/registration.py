@@ -21,18 +21,9 @@ from handlers.callbacks import (
     RegistrationStep,
     RoleChoice,
 )
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    entry,
-    register,
-)
+from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
 from handlers.conversations.countries import country_step
+from handlers.conversations.routing import entry
 from handlers.keyboards import language_keyboard
 from handlers.responder import Button
 

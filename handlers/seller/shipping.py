@@ -19,7 +19,8 @@ from aiogram.types import Message
 
 from domain.drafts import ShippingDraft
 from domain.services.shipping import steps
-from handlers.conversations import Controls, Conversation, Expect, Move, Step, Turn, entry, register
+from handlers.conversations import Controls, Conversation, Expect, Move, Step, Turn, register
+from handlers.conversations.routing import entry
 from handlers.seller import shipping_steps, shipping_summary
 from handlers.shipping_callbacks import ShipOrder, ShippingForm, ShippingFormAction
 

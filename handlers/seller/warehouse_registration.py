@@ -19,18 +19,9 @@ from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
 from handlers.callbacks import WarehouseForm, WarehouseFormAction
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    entry,
-    register,
-)
+from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
 from handlers.conversations.countries import country_step
+from handlers.conversations.routing import entry
 from handlers.responder import Button, Keyboard
 from handlers.seller.warehouse_documents import uploaded_document
 
