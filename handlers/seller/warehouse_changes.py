@@ -11,7 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
-from domain.model import DocumentKind
+from domain.model import DocumentKind, Warehouse
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
@@ -19,7 +19,12 @@ from handlers.config import HandlerConfig
 from handlers.menus import register_presses
 from handlers.responder import Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
-from handlers.seller.warehouses import confirm_or_cancel, show_card, warehouse_button
+from handlers.seller.warehouses import (
+    confirm_or_cancel,
+    on_owned_warehouse,
+    show_card,
+    warehouse_button,
+)
 
 EDITABLE = [field.value for field in warehouses.EditableField]
 
@@ -35,16 +40,8 @@ def _resubmit(warehouse_id: int) -> Keyboard:
     return [[warehouse_button("warehouse.resubmit", WarehouseMenuAction.RESUBMIT, warehouse_id)]]
 
 
-async def edit_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
+def ask_field(warehouse: Warehouse, responder: Responder) -> None:
+    """Which field of the warehouse to change."""
     fields = [
         warehouse_button(f"field.{name}", WarehouseMenuAction.EDIT_FIELD, warehouse.id, name)
         for name in EDITABLE
@@ -213,7 +210,7 @@ def build_router() -> Router:
         router,
         WarehouseMenu,
         {
-            WarehouseMenuAction.EDIT: edit_pressed,
+            WarehouseMenuAction.EDIT: on_owned_warehouse(ask_field),
             WarehouseMenuAction.EDIT_FIELD: field_pressed,
             WarehouseMenuAction.ADD_DOCUMENTS: add_documents_pressed,
             WarehouseMenuAction.RESUBMIT: resubmit_pressed,

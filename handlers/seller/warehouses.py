@@ -6,6 +6,8 @@ Changing a registered warehouse (a field, more documents, resubmission) is in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -121,29 +123,30 @@ async def list_pressed(
     await show_list(event_from_user.id, uow, responder)
 
 
-async def view_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    show_card(
-        await warehouses.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
-        responder,
-    )
+def on_owned_warehouse(
+    show: Callable[[Warehouse, Responder], None],
+) -> Callable[..., Awaitable[None]]:
+    """The handler of a button on one of the seller's warehouses that shows something about it:
+    the warehouse the (untrusted) callback data names is loaded for the caller, and one that is
+    not theirs is "not found"; `show` says what is shown."""
+
+    async def pressed(
+        query: CallbackQuery,
+        callback_data: WarehouseMenu,
+        event_from_user: User,
+        uow: UnitOfWork,
+        responder: Responder,
+    ) -> None:
+        show(
+            await warehouses.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
+            responder,
+        )
+
+    return pressed
 
 
-async def archive_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
+def ask_archive(warehouse: Warehouse, responder: Responder) -> None:
+    """Ask before archiving: the seller confirms, or goes back to the card."""
     responder.reply(
         "warehouse.confirm_archive",
         name=warehouse.name,
@@ -177,8 +180,8 @@ def build_router() -> Router:
         {
             WarehouseMenuAction.LIST: list_pressed,
             WarehouseMenuAction.ADD: warehouse_registration.begin,
-            WarehouseMenuAction.VIEW: view_pressed,
-            WarehouseMenuAction.ARCHIVE: archive_pressed,
+            WarehouseMenuAction.VIEW: on_owned_warehouse(show_card),
+            WarehouseMenuAction.ARCHIVE: on_owned_warehouse(ask_archive),
             WarehouseMenuAction.ARCHIVE_CONFIRMED: archive_confirmed,
         },
     )
