@@ -100,26 +100,21 @@ async def digest_command(
     responder.reply("shipments.digest", enabled=enabled)
 
 
-async def view_pressed(
+async def card_pressed(
     query: CallbackQuery,
     callback_data: ShipmentMenu,
     event_from_user: User,
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
+    """A shipment's card, from the list (by shipment; back goes to that page) or from its
+    order's card (by order; back goes to the first list). Either id is checked for the caller."""
+    if callback_data.action == ShipmentAction.OF_ORDER:
+        card = await shipments.shipment_of_order(event_from_user.id, callback_data.order_id, uow)
+        show_card(card, responder, shipments.ShipmentFilter.MOVING, 0)
+        return
     card = await shipments.shipment_card(event_from_user.id, callback_data.shipment_id, uow)
     show_card(card, responder, callback_data.listing, callback_data.page)
-
-
-async def order_shipment_pressed(
-    query: CallbackQuery,
-    callback_data: ShipmentMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    card = await shipments.shipment_of_order(event_from_user.id, callback_data.order_id, uow)
-    show_card(card, responder, shipments.ShipmentFilter.MOVING, 0)
 
 
 async def new_link_pressed(
@@ -154,8 +149,8 @@ def build_router() -> Router:
         ShipmentMenu,
         {
             ShipmentAction.LIST: lists.list_pressed(show_list),
-            ShipmentAction.VIEW: view_pressed,
-            ShipmentAction.OF_ORDER: order_shipment_pressed,
+            ShipmentAction.VIEW: card_pressed,
+            ShipmentAction.OF_ORDER: card_pressed,
             ShipmentAction.NEW_LINK: new_link_pressed,
         },
     )
