@@ -12,6 +12,7 @@ MENU_COMMANDS = (
     "start",
     "orders",
     "track",
+    "return",
     "shipments",
     "returns",
     "neworder",

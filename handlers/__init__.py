@@ -7,6 +7,8 @@ from aiogram import F, Router
 from handlers import common, fallback
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
+from handlers.buyer import return_request
+from handlers.buyer import returns as buyer_returns
 from handlers.buyer import time_zones as buyer_time_zones
 from handlers.operator import compliance, review
 from handlers.operator import outbox as operator_outbox
@@ -38,6 +40,7 @@ def get_routers() -> list[Router]:
         common.build_router(),
         # The buyer's /orders (for non-sellers) before the seller's.
         buyer_orders.build_router(),
+        buyer_returns.build_router(),
         buyer_time_zones.build_router(),
         warehouses.build_router(),
         warehouse_changes.build_router(),
@@ -53,6 +56,7 @@ def get_routers() -> list[Router]:
         warehouse_registration.build_router(),
         new_order.build_router(),
         shipping.build_router(),
+        return_request.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
         order_import.build_router(),
         fallback.build_router(),

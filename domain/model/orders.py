@@ -86,10 +86,13 @@ class OrderAction(enum.StrEnum):
     # See the shipment and its tracking, and give the buyer a new link to follow it.
     FOLLOW_SHIPMENT = "follow_shipment"
     NEW_BUYER_LINK = "new_buyer_link"
+    # The buyer asks to return or exchange items (a return case, `domain.services.returns`).
+    OPEN_RETURN = "open_return"
 
 
-# Role -> status -> the actions allowed; a role or status not listed may do nothing. Only the
-# seller acts on an order: the buyer follows it through a link, operators do not handle orders.
+# Role -> status -> the actions allowed; a role or status not listed may do nothing. The seller
+# runs the order; the buyer, who follows it through a link, may only ask for a return once the
+# goods are on their way or arrived; operators do not handle orders.
 ACTIONS_BY_ROLE: dict[Role, dict[OrderStatus, frozenset[OrderAction]]] = {
     Role.SELLER: {
         OrderStatus.AWAITING_CONFIRMATION: frozenset({OrderAction.CONFIRM, OrderAction.CANCEL}),
@@ -98,6 +101,10 @@ ACTIONS_BY_ROLE: dict[Role, dict[OrderStatus, frozenset[OrderAction]]] = {
             status: frozenset({OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK})
             for status in SHIPPED_STATUSES
         },
+    },
+    Role.BUYER: {
+        status: frozenset({OrderAction.OPEN_RETURN})
+        for status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.IN_TROUBLE)
     },
 }
 
@@ -226,6 +233,8 @@ class Order(Base):
             )
         elif action == OrderAction.NEW_BUYER_LINK:
             refusal = ConflictError("buyer_link.not_shipped", number=self.number)
+        elif action == OrderAction.OPEN_RETURN:
+            refusal = ConflictError("returns.order_not_returnable", status=self.status.value)
         elif action == OrderAction.FOLLOW_SHIPMENT:
             # Nothing has shipped yet: there is no parcel to follow.
             refusal = NotFound("shipments.not_found")

@@ -58,7 +58,7 @@ def checked_terms(
 ) -> OfferTerms:
     """`terms` completed and checked against what was paid, or InvalidInput."""
     resolution = Resolution(terms.resolution)
-    amount = _checked_amount(resolution, terms.amount, paid, currency)
+    amount = checked_amount(resolution, terms.amount, paid, currency)
     if not resolution.needs_return:
         if terms.warehouse_id is not None or terms.act_within_days is not None:
             raise InvalidInput("returns.no_return_in_this_resolution")
@@ -77,9 +77,11 @@ def checked_terms(
     )
 
 
-def _checked_amount(
+def checked_amount(
     resolution: Resolution, raw: Decimal | None, paid: Decimal, currency: str
 ) -> Decimal | None:
+    """The amount `resolution` pays (None for an exchange), checked against what was paid;
+    also what the buyer's conversation checks a typed amount with."""
     if resolution is Resolution.EXCHANGE:
         if raw is not None:
             raise InvalidInput("returns.no_amount_for_exchange")

@@ -23,7 +23,7 @@ from domain.model import (
     OrderStatus,
     Shipment,
 )
-from domain.services import tracking, tracking_notices
+from domain.services import buyer_returns, tracking, tracking_notices
 from domain.services.orders import buyer_links, lifecycle
 from domain.tracking import DeliveryEstimate
 from domain.unit_of_work import UnitOfWork
@@ -59,6 +59,9 @@ class BuyerOrderView:
     time_zone: str
     muted: bool
     last_event: EventView | None
+    # Whether the buyer may ask for a return now, and the order's return cases, newest first.
+    can_return: bool = False
+    cases: tuple[buyer_returns.BuyerCaseLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,7 @@ async def _view(
             last_event = EventView(
                 event.time, event.status, event.sub_status, event.description, event.location
             )
+    can_return, cases = await buyer_returns.for_card(order, uow)
     return BuyerOrderView(
         order_id=order.id,
         order_number=order.number,
@@ -122,6 +126,8 @@ async def _view(
         time_zone=tracking_notices.zone_name(tracking_notices.buyer_zone(subscription, order)),
         muted=subscription.muted if subscription is not None else False,
         last_event=last_event,
+        can_return=can_return,
+        cases=cases,
     )
 
 

@@ -20,7 +20,7 @@ from domain.errors import ConflictError, InvalidInput, NotFound
 from domain.model import (
     NewEvidence,
     Order,
-    OrderStatus,
+    OrderAction,
     ReturnCase,
     ReturnMessage,
     ReturnOffer,
@@ -36,6 +36,7 @@ from domain.returns.rules import (
     ReturnReason,
     Side,
 )
+from domain.roles import Role
 from domain.services import return_deadlines, warehouses
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
@@ -43,10 +44,7 @@ from domain.unit_of_work import UnitOfWork
 CASE_NOT_FOUND = "returns.case_not_found"
 ORDER_NOT_FOUND = "returns.order_not_found"
 NEW_CASE_TEMPLATE = "returns.new_case"
-# Orders whose goods reached (or are reaching) the buyer: a case is about goods in hand.
-RETURNABLE_ORDER_STATUSES = frozenset(
-    {OrderStatus.DELIVERED, OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE}
-)
+WITHDRAWN_TEMPLATE = "returns.withdrawn_notice"
 DEFAULT_RULES = DeadlineRules()
 
 
@@ -58,7 +56,7 @@ def case_number(case_id: int) -> str:
 # ----- who is asking -----
 
 
-async def _linked_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
+async def linked_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
     """The order, if its link binds `user_id`'s account now."""
     subscription = await uow.buyers.for_order(order_id)
     order = await uow.orders.get(order_id) if subscription is not None else None
@@ -150,9 +148,9 @@ async def open_case(
     command: OpenCase, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
     """The buyer's request: checked against the order and the seller's policy, and on record."""
-    order = await _linked_order(command.user_id, command.order_id, uow)
-    if order.status not in RETURNABLE_ORDER_STATUSES:
-        raise ConflictError("returns.order_not_returnable", status=order.status.value)
+    order = await linked_order(command.user_id, command.order_id, uow)
+    # Only goods that reached (or are reaching) the buyer: the order's own table says so.
+    order.require(OrderAction.OPEN_RETURN, Role.BUYER)
     lines = {line.id: line for line in order.lines}
     if any(line_id not in lines for line_id, _quantity in command.items):
         raise InvalidInput("returns.quantity_invalid", max=0)
@@ -199,21 +197,31 @@ async def _alert_seller(
     case: ReturnCase, order: Order, answer_by: datetime, uow: UnitOfWork
 ) -> None:
     """A new case reaches the seller at once: the clock of their answer is running."""
+    await _tell_seller(
+        case,
+        NEW_CASE_TEMPLATE,
+        f"return-opened:{case.id}",
+        uow,
+        order_number=order.number,
+        reason=case.reason.value,
+        wanted=case.wanted.value,
+        out_of_policy=list(case.out_of_policy),
+        answer_by=answer_by.isoformat(),
+    )
+
+
+async def _tell_seller(
+    case: ReturnCase, template: str, dedupe_key: str, uow: UnitOfWork, **params: object
+) -> None:
+    """A notice to the case's seller, through the outbox, in their thread of the case."""
     contacts = await uow.tracking.seller_contacts([case.seller_id])
     if case.seller_id not in contacts:
         return
     await uow.notifications.add(
-        dedupe_key=f"return-opened:{case.id}",
+        dedupe_key=dedupe_key,
         chat_id=contacts[case.seller_id].user_id,
-        template=NEW_CASE_TEMPLATE,
-        params={
-            "case_id": case.id,
-            "order_number": order.number,
-            "reason": case.reason.value,
-            "wanted": case.wanted.value,
-            "out_of_policy": list(case.out_of_policy),
-            "answer_by": answer_by.isoformat(),
-        },
+        template=template,
+        params={"case_id": case.id, **params},
         now=uow.now(),
         message_thread_id=case.seller_thread_id,
     )
@@ -337,6 +345,14 @@ async def withdraw(
     case = await _case_of(user_id, case_id, Side.BUYER, uow)
     case.withdraw(Side.BUYER, uow.now())
     await _after(case, uow, rules, user_id, Side.BUYER, "return_case.withdrawn")
+    order = await uow.orders.get(case.order_id)
+    await _tell_seller(
+        case,
+        WITHDRAWN_TEMPLATE,
+        f"return-withdrawn:{case.id}",
+        uow,
+        order_number=order.number if order is not None else "",
+    )
     return case
 
 

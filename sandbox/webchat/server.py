@@ -370,9 +370,11 @@ async def open_sandbox(
     host: str | None = None,
     port: int | None = None,
     demo_pause: float | None = None,
+    chat_interval: float = 1.0,
 ) -> AsyncIterator[WebChatServer]:
-    """Start the sandbox and its web chat; stop both on exit."""
-    sandbox = Sandbox(settings, token=token, demo_pause=demo_pause)
+    """Start the sandbox and its web chat; stop both on exit (`chat_interval`: the per-chat
+    send limit, Telegram's 1 s unless a test speeds it up)."""
+    sandbox = Sandbox(settings, token=token, demo_pause=demo_pause, chat_interval=chat_interval)
     await sandbox.start()
     server = WebChatServer(
         sandbox,
