@@ -74,6 +74,12 @@ async def _show_list(
     )
 
 
+def _tell_decided(name: str, decision: WarehouseAction, responder: Responder) -> None:
+    responder.reply(
+        "review.decided", name=name, decision=responder.label(f"review.{decision.value}")
+    )
+
+
 async def review_command(
     message: Message,
     event_from_user: User,
@@ -172,9 +178,7 @@ async def decision_pressed(
         event_from_user.id, warehouse.id, decision, None, config.operator_ids, uow
     )
     responder.remove_pressed_buttons(query)
-    responder.reply(
-        "review.decided", name=warehouse.name, decision=responder.label(f"review.{decision.value}")
-    )
+    _tell_decided(warehouse.name, decision, responder)
 
 
 async def note_given(
@@ -192,9 +196,7 @@ async def note_given(
         event_from_user.id, data["warehouse_id"], decision, message.text, config.operator_ids, uow
     )
     await state.clear()
-    responder.reply(
-        "review.decided", name=warehouse.name, decision=responder.label(f"review.{decision.value}")
-    )
+    _tell_decided(warehouse.name, decision, responder)
 
 
 async def expecting_note(message: Message, responder: Responder) -> None:
