@@ -56,12 +56,13 @@ from notifications.rate_limits import (
 )
 from notifications.reminders import send_due_reminders
 from notifications.return_deadlines import ReturnDeadlineJob, return_deadline_rules
+from notifications.return_relay import ReturnRelayDelivery
 from notifications.sender import Sender
 from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
 from notifications.tracking.poller import TrackingPoller
 from notifications.tracking.provider import TrackingProvider
-from templates import Renderer
+from templates import Renderer, shared_renderer
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ async def create_application(
     if migrate:
         await database.upgrade(engine)
     session_factory = database.create_session_factory(engine)
-    renderer = Renderer(settings.default_locale)
+    renderer = shared_renderer(settings.default_locale)
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     )
@@ -219,6 +220,9 @@ async def create_application(
         default_locale=settings.default_locale,
         clock=clock,
         max_attempts=settings.send_max_attempts,
+        deliveries=dict.fromkeys(
+            ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
+        ),
     )
     outbox_holder["outbox"] = outbox
 

@@ -15,6 +15,7 @@ MENU_COMMANDS = (
     "return",
     "shipments",
     "returns",
+    "case",
     "neworder",
     "import",
     "ship",
