@@ -321,7 +321,13 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
     finally:
         await engine.dispose()
     return {
-        "profile_html": profiler.output_html() if profiler is not None else None,
+        "profile_html": None
+        if profiler is None
+        else (
+            profiler.output_text(unicode=True, show_all=False)
+            if profile is not None and profile.endswith(".txt")
+            else profiler.output_html()
+        ),
         "passes": passes,
         "outbox_rows": outbox,
         "rss_before_mb": rss_before,
@@ -381,7 +387,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="an admin URL of the server; a database is created there and dropped afterwards",
     )
     parser.add_argument(
-        "--profile", type=Path, help="profile the largest first pass (pyinstrument HTML)"
+        "--profile",
+        type=Path,
+        help="profile the largest first pass (pyinstrument: HTML, or text if the name ends .txt)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
