@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only, raiseload
 from sqlalchemy.orm.attributes import flag_modified
 
 from domain.model import (
@@ -46,6 +47,30 @@ _TRACKING_COLUMNS = (
     "estimate_latest",
     "estimate_source",
     "stale_alerted_at",
+)
+
+# What tracking reads of a shipment (`lock_many`): its tracking columns, and what the lane
+# estimate, the poll interval and the notices need.
+_SHIPMENT_LOADED = (
+    *(getattr(Shipment, name) for name in _TRACKING_COLUMNS),
+    Shipment.order_id,
+    Shipment.method,
+    Shipment.tracking_number,
+    Shipment.confirmed_at,
+    Shipment.registered_at,
+    Shipment.transit_min_days,
+    Shipment.transit_max_days,
+    Shipment.no_info_alerted_at,
+)
+# What tracking reads and moves of an order (`orders_of_shipments`): the notices' fields, the
+# buyer's zone, the status and the dates its transitions set.
+_ORDER_LOADED = (
+    Order.seller_id,
+    Order.number,
+    Order.ship_to_country,
+    Order.status,
+    Order.delivered_at,
+    Order.returned_at,
 )
 
 
@@ -160,10 +185,21 @@ class TrackingRepository:
             )
 
     async def lock_many(self, shipment_ids: Sequence[int]) -> list[Shipment]:
-        """The shipments, locked until the transaction ends (a push and a poll serialise)."""
+        """The shipments, locked until the transaction ends (a push and a poll serialise).
+
+        Only the columns tracking reads are loaded (half of the row, and none of its JSON
+        documents), and the compliance findings not at all: a poll pass loads every due
+        shipment, and the rest of the row was most of its cost. Reading another column of
+        these objects raises instead of quietly querying once per shipment.
+        """
         if not shipment_ids:
             return []
-        query = select(Shipment).where(Shipment.id.in_(list(shipment_ids))).order_by(Shipment.id)
+        query = (
+            select(Shipment)
+            .options(load_only(*_SHIPMENT_LOADED, raiseload=True), raiseload(Shipment.findings))
+            .where(Shipment.id.in_(list(shipment_ids)))
+            .order_by(Shipment.id)
+        )
         if self._postgres:
             query = query.with_for_update(of=Shipment)
         return list((await self.session.execute(query)).scalars())
@@ -199,6 +235,19 @@ class TrackingRepository:
         if not ids:
             return {}
         result = await self.session.execute(select(Order).where(Order.id.in_(ids)))
+        return {order.id: order for order in result.scalars()}
+
+    async def orders_of_shipments(self, order_ids: Iterable[int]) -> dict[int, Order]:
+        """The orders tracking moves: the columns it reads and writes, without their lines
+        (reading anything else raises, as for `lock_many`'s shipments)."""
+        ids = sorted(set(order_ids))
+        if not ids:
+            return {}
+        result = await self.session.execute(
+            select(Order)
+            .options(load_only(*_ORDER_LOADED, raiseload=True), raiseload(Order.lines))
+            .where(Order.id.in_(ids))
+        )
         return {order.id: order for order in result.scalars()}
 
     async def seller_contacts(self, seller_ids: Iterable[int]) -> dict[int, SellerContact]:

@@ -141,7 +141,7 @@ async def record_updates(
     """
     result = RecordResult()
     shipments = {s.id: s for s in await uow.tracking.lock_many([i for i, _ in items])}
-    orders = await uow.tracking.orders_of(s.order_id for s in shipments.values())
+    orders = await uow.tracking.orders_of_shipments(s.order_id for s in shipments.values())
     context = _Context(
         uow=uow,
         rules=rules,
@@ -334,7 +334,7 @@ async def mark_registered(accepted: Sequence[tuple[int, str | None]], uow: UnitO
     done: list[int] = []
     shipments = await uow.tracking.lock_many([shipment_id for shipment_id, _ in accepted])
     carriers = dict(accepted)
-    orders = await uow.tracking.orders_of(s.order_id for s in shipments)
+    orders = await uow.tracking.orders_of_shipments(s.order_id for s in shipments)
     subscriptions = await uow.buyers.for_orders(orders)
     for shipment in shipments:
         shipment.registered_at = now
