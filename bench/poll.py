@@ -234,7 +234,7 @@ def _current_rss_mb() -> float:
     return 0.0
 
 
-async def _passes(url: str, profile: str | None) -> dict[str, Any]:
+async def _passes(url: str, profile: str | None, workers: int | None) -> dict[str, Any]:
     from sqlalchemy import event, func, select
 
     from bot import database
@@ -280,6 +280,7 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
         provider,
         clock=clock,
         max_batches_per_tick=1_000_000,
+        workers=workers,
     )
     profiler = None
     if profile:
@@ -335,9 +336,9 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
     }
 
 
-def run_passes(url: str, profile: str | None) -> dict[str, Any]:
+def run_passes(url: str, profile: str | None, workers: int | None = None) -> dict[str, Any]:
     """Entry point of the child process."""
-    figures = asyncio.run(_passes(url, profile))
+    figures = asyncio.run(_passes(url, profile, workers))
     html = figures.pop("profile_html")
     if profile and html:
         Path(profile).write_text(html, encoding="utf-8")
@@ -391,6 +392,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         type=Path,
         help="profile the largest first pass (pyinstrument: HTML, or text if the name ends .txt)",
     )
+    parser.add_argument(
+        "--workers", type=int, help="claims worked on at once (default: the poller's, 2 here)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -406,7 +410,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             seeded = asyncio.run(seed(url, active, delivered))
             profile = str(args.profile) if args.profile and (active, delivered) == largest else None
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-                figures = pool.submit(run_passes, url, profile).result()
+                figures = pool.submit(run_passes, url, profile, args.workers).result()
             rows.append(
                 {"active": active, "delivered": delivered, "seed_seconds": seeded, **figures}
             )

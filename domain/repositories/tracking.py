@@ -114,6 +114,12 @@ class TrackingRepository:
 
     # ----- the poller's claims -----
 
+    @property
+    def claims_run_side_by_side(self) -> bool:
+        """Whether two workers' claims and recordings proceed at once: on PostgreSQL (row
+        locks, `SKIP LOCKED`); SQLite has one writer at a time."""
+        return self._postgres
+
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[DueShipment]:
         """Lease up to `limit` confirmed shipments due now (none another worker holds)."""
         due = (

@@ -14,6 +14,10 @@ fifth as often as one of 40. A claimed shipment needs one of three calls:
   estimate, next poll, the order);
 - stop: delivered or otherwise final — the provider stops following it (saves its quota).
 
+On PostgreSQL two claims are worked on at once (`workers`): while one waits on the provider
+or the database, the other's Python work runs. They share the tick's budget of claims and stop
+together once a claim comes back short or the provider fails.
+
 A call that fails for one number backs that shipment off on its own. A call that fails as a
 whole (time-out, 5xx, a 429 beyond the client's retries, a refused key) counts against a
 provider-wide circuit breaker, records what the calls before it brought back and hands the rest
@@ -31,6 +35,7 @@ Unknown provider codes are logged once per process (`UnknownCodes`); pushes go t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -181,6 +186,16 @@ class _Claim:
     reports: list[tuple[int, TrackingUpdate]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Pass:
+    """What a tick's workers share: the claims they may still make, and why they stop."""
+
+    claims_left: int
+    done: bool = False
+    caught_up: bool = False  # a claim came back short: every due shipment was claimed
+    outage: bool = False
+
+
 def _calls(items: Sequence[DueShipment]) -> list[Sequence[DueShipment]]:
     return [items[start : start + CALL_SIZE] for start in range(0, len(items), CALL_SIZE)]
 
@@ -200,6 +215,7 @@ class TrackingPoller:
         max_batches_per_tick: int = 50,
         breaker: CircuitBreaker | None = None,
         unknown_codes: UnknownCodes | None = None,
+        workers: int | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_CLAIM_SIZE:
             raise ValueError(f"batch_size must be 1..{MAX_CLAIM_SIZE}")
@@ -211,6 +227,11 @@ class TrackingPoller:
         self.lease = lease
         # 50 claims of 200: a tick does at most 10,000 shipments, then gives the scheduler back.
         self.max_batches_per_tick = max_batches_per_tick
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
+        # Claims worked on at once; None: two where the database lets claims run side by side
+        # (PostgreSQL's SKIP LOCKED), one on SQLite, whose writers take turns anyway.
+        self.workers = workers
         self.breaker = breaker or CircuitBreaker()
         self.unknown_codes = unknown_codes or UnknownCodes()
         # Registration waits after the quota ran out; polling goes on (it costs none).
@@ -225,27 +246,46 @@ class TrackingPoller:
         if not self.breaker.allows(self.clock()):
             result.skipped_by_breaker = True
             return result
-        caught_up = False
-        for _ in range(self.max_batches_per_tick):
-            async with self._uow_factory() as uow:
-                claimed = await uow.tracking.claim_due(self.clock(), self.lease, self.batch_size)
-                await uow.commit()
-            result.claimed += len(claimed)
-            if claimed:
-                try:
-                    await self._work(claimed, result)
-                except _Outage:
-                    break
-            if len(claimed) < self.batch_size:
-                caught_up = True
-                break
-        if caught_up:
+        # Half-open after an outage: one claim at a time probes the provider.
+        workers = 1 if self.breaker.is_open else await self._workers()
+        state = _Pass(claims_left=self.max_batches_per_tick)
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(self._claim_until_done(state, result))
+        if state.caught_up and not state.outage:
             # Only once every due parcel was asked about: silence during an outage or a
             # backlog is ours, not the carrier's.
             async with self._uow_factory() as uow:
                 result.alerts = await tracking.sweep_silent_shipments(uow, self.rules)
                 await uow.commit()
         return result
+
+    async def _workers(self) -> int:
+        if self.workers is None:
+            async with self._uow_factory() as uow:
+                side_by_side = uow.tracking.claims_run_side_by_side
+            # Two: while one claim waits on the provider or the database, the other's Python
+            # work runs. More would only queue on the same CPU and connection pool.
+            self.workers = 2 if side_by_side else 1
+        return self.workers
+
+    async def _claim_until_done(self, state: _Pass, result: TickResult) -> None:
+        """One worker of a tick: claim and work until the queue is drained, the provider
+        fails, or the tick's claims are spent."""
+        while not state.done and state.claims_left > 0:
+            state.claims_left -= 1
+            async with self._uow_factory() as uow:
+                claimed = await uow.tracking.claim_due(self.clock(), self.lease, self.batch_size)
+                await uow.commit()
+            result.claimed += len(claimed)
+            if len(claimed) < self.batch_size:
+                # Nothing due is left unclaimed: the other workers finish what they hold.
+                state.caught_up = state.done = True
+            if claimed:
+                try:
+                    await self._work(claimed, result)
+                except _Outage:
+                    state.outage = state.done = True
 
     async def _work(self, claimed: Sequence[DueShipment], result: TickResult) -> None:
         claim = _Claim({due.id: due for due in claimed})

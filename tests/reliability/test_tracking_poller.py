@@ -21,6 +21,7 @@ from tests.tracking_fixtures import (
     Store,
     UowFactory,
     event,
+    event_rows,
     notifications_to,
     s10,
     shipment_row,
@@ -60,6 +61,35 @@ async def test_two_workers_never_claim_the_same_shipment_and_leases_expire(
     assert await claim() == []
     clock.advance(minutes=6)
     assert sorted(await claim() + await claim()) == sorted(ids)
+
+
+async def test_workers_of_one_tick_share_the_queue_without_doing_anything_twice(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    ids = await _ship_many(uow_factory, 130)
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock, batch_size=30, workers=3)
+    await poller.tick()  # registered and fetched
+    clock.advance(hours=13)
+    for shipment_id in ids:
+        shipment = await shipment_row(uow_factory, shipment_id)
+        assert shipment.tracking_number is not None
+        provider.updates[shipment.tracking_number] = update(
+            shipment.tracking_number, [event(clock.now, S.IN_TRANSIT_PICKED_UP, "Picked up")]
+        )
+    calls = len(provider.calls)
+
+    result = await poller.tick()
+
+    fetched = [number for _, numbers in provider.calls[calls:] for number in numbers]
+    assert result.fetched == 130 and len(fetched) == len(set(fetched)) == 130
+    for shipment_id in ids:
+        shipment = await shipment_row(uow_factory, shipment_id)
+        assert shipment.tracking_status == "InTransit" and shipment.lease_until is None
+        assert shipment.next_poll_at is not None and shipment.next_poll_at > clock.now
+        assert [row.description for row in await event_rows(uow_factory, shipment_id)] == [
+            "Picked up"
+        ]
 
 
 async def test_new_numbers_are_registered_in_batches_of_forty(
