@@ -31,6 +31,7 @@ from domain.repositories.sellers import (
 from domain.repositories.tracking import (
     DueShipment,
     SellerContact,
+    ShipmentTracking,
     TrackingRepository,
 )
 from domain.repositories.warehouses import WarehouseRepository
@@ -54,6 +55,7 @@ __all__ = [
     "SellerContact",
     "SellerRepository",
     "ShipmentRepository",
+    "ShipmentTracking",
     "TelegramUserRepository",
     "TrackingRepository",
     "WarehouseRepository",

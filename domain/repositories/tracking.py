@@ -8,14 +8,13 @@ on PostgreSQL), the rows a recording needs (locked, in one round trip per batch)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, raiseload
-from sqlalchemy.orm.attributes import flag_modified
 
 from domain.model import (
     TRACKING_PROBLEM_STATUSES,
@@ -92,6 +91,41 @@ class DueShipment:
     tracking_sub_status: str | None
     stopped: bool
     poll_failures: int
+
+
+@dataclass(slots=True)
+class ShipmentTracking:
+    """A shipment as recording a report reads and changes it: plain values, no ORM object.
+
+    A poll pass records every due shipment; loading and flushing an ORM object for each was
+    a large share of its cost. `lock_tracking` reads these, `save_tracking` writes back the
+    tracking columns (the last thirteen fields) in one executemany.
+    """
+
+    id: int
+    order_id: int
+    tracking_number: str | None
+    method: str
+    confirmed_at: datetime | None
+    registered_at: datetime | None
+    transit_min_days: int | None
+    transit_max_days: int | None
+    tracking_status: str | None
+    tracking_sub_status: str | None
+    next_poll_at: datetime | None
+    lease_until: datetime | None
+    poll_failures: int
+    provider_carrier: str | None
+    tracking_stopped_at: datetime | None
+    last_event_at: datetime | None
+    notice_state: dict[str, Any] | None
+    estimate_earliest: date | None
+    estimate_latest: date | None
+    estimate_source: str | None
+    stale_alerted_at: datetime | None
+
+
+_TRACKING_SELECT = tuple(getattr(Shipment, field.name) for field in fields(ShipmentTracking))
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,16 +244,38 @@ class TrackingRepository:
             query = query.with_for_update(of=Shipment)
         return list((await self.session.execute(query)).scalars())
 
-    def write_together(self, shipments: Iterable[Shipment]) -> None:
-        """Have the next flush write these shipments' tracking columns in one executemany.
+    async def lock_tracking(self, shipment_ids: Sequence[int]) -> list[ShipmentTracking]:
+        """The shipments' tracking state as plain values, locked until the transaction ends
+        (a push and a poll serialise); `save_tracking` writes them back."""
+        if not shipment_ids:
+            return []
+        query = (
+            select(*_TRACKING_SELECT)
+            .where(Shipment.id.in_(list(shipment_ids)))
+            .order_by(Shipment.id)
+        )
+        if self._postgres:
+            query = query.with_for_update(of=Shipment)
+        return [ShipmentTracking(*row) for row in await self.session.execute(query)]
 
-        The flush groups UPDATEs by the set of columns that changed; shipments of one batch
-        change different subsets (an estimate here, a carrier there), which made it one
-        statement per shipment. Marking every tracking column written makes the sets equal.
-        """
-        for shipment in shipments:
-            for name in _TRACKING_COLUMNS:
-                flag_modified(shipment, name)
+    async def save_tracking(self, shipments: Sequence[ShipmentTracking]) -> None:
+        """Write the shipments' tracking columns, all in one executemany."""
+        if not shipments:
+            return
+        table = cast(Table, Shipment.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("shipment_id"))
+            .values({name: bindparam(f"new_{name}") for name in _TRACKING_COLUMNS})
+        )
+        rows = [
+            {
+                "shipment_id": shipment.id,
+                **{f"new_{name}": getattr(shipment, name) for name in _TRACKING_COLUMNS},
+            }
+            for shipment in shipments
+        ]
+        await self.session.execute(statement, rows)
 
     async def get(self, shipment_id: int) -> Shipment | None:
         return await self.session.get(Shipment, shipment_id)
