@@ -191,27 +191,12 @@ class TrackingRepository:
         return self._postgres
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[DueShipment]:
-        """Lease up to `limit` confirmed shipments due now (none another worker holds)."""
+        """Lease up to `limit` confirmed shipments due now (none another worker holds).
+
+        Two statements: the due rows with what the provider needs, locked (only the shipment
+        rows; `SKIP LOCKED` passes over another worker's), then their lease.
+        """
         due = (
-            select(Shipment.id)
-            .where(
-                Shipment.next_poll_at <= now,
-                Shipment.confirmed_at.is_not(None),
-                Shipment.tracking_number.is_not(None),
-                or_(Shipment.lease_until.is_(None), Shipment.lease_until < now),
-            )
-            .order_by(Shipment.next_poll_at, Shipment.id)
-            .limit(limit)
-        )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.execute(due)).scalars())
-        if not ids:
-            return []
-        await self.session.execute(
-            update(Shipment).where(Shipment.id.in_(ids)).values(lease_until=now + lease)
-        )
-        rows = await self.session.execute(
             select(
                 Shipment.id,
                 Shipment.tracking_number,
@@ -230,10 +215,18 @@ class TrackingRepository:
             )
             .join(Order, Order.id == Shipment.order_id)
             .outerjoin(Warehouse, Warehouse.id == Shipment.warehouse_id)
-            .where(Shipment.id.in_(ids))
+            .where(
+                Shipment.next_poll_at <= now,
+                Shipment.confirmed_at.is_not(None),
+                Shipment.tracking_number.is_not(None),
+                or_(Shipment.lease_until.is_(None), Shipment.lease_until < now),
+            )
             .order_by(Shipment.next_poll_at, Shipment.id)
+            .limit(limit)
         )
-        return [
+        if self._postgres:
+            due = due.with_for_update(of=Shipment, skip_locked=True)
+        claimed = [
             DueShipment(
                 id=row.id,
                 tracking_number=row.tracking_number,
@@ -250,8 +243,16 @@ class TrackingRepository:
                 stopped=row.tracking_stopped_at is not None,
                 poll_failures=row.poll_failures,
             )
-            for row in rows
+            for row in await self.session.execute(due)
         ]
+        if claimed:
+            await self.session.execute(
+                update(Shipment)
+                .where(Shipment.id.in_([due.id for due in claimed]))
+                .values(lease_until=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+        return claimed
 
     async def release(self, shipment_ids: Sequence[int]) -> None:
         """Give claimed shipments back untouched: still due, for the next tick (an outage)."""
