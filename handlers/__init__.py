@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, fallback
+from handlers import common, fallback, return_case, return_offer
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
 from handlers.buyer import return_request
@@ -47,6 +47,7 @@ def get_routers() -> list[Router]:
         orders.build_router(),
         shipments.build_router(),
         returns.build_router(),
+        return_case.build_router(),
         logistics_settings.build_router(),
         review.build_router(),
         compliance.build_router(),
@@ -57,6 +58,7 @@ def get_routers() -> list[Router]:
         new_order.build_router(),
         shipping.build_router(),
         return_request.build_router(),
+        return_offer.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
         order_import.build_router(),
         fallback.build_router(),

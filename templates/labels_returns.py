@@ -3,7 +3,7 @@ each action (`domain.returns.rules`)."""
 
 from __future__ import annotations
 
-from templates.labels_base import N_, Plural
+from templates.labels_base import N_, NP_, Plural
 
 RETURN_LABELS: dict[str, str | Plural] = {
     "return_status.requested": N_("🆕 Requested"),
@@ -55,6 +55,21 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "command.returns": N_("Return cases: requests, offers, deadlines"),
     "return_by.seller": N_("by you"),
     "return_by.buyer": N_("by the buyer"),
+    # The case card of either side and the offer form (handlers/return_case.py, return_offer.py)
+    "return_by_store.buyer": N_("by you"),
+    "return_by_store.seller": N_("by the store"),
+    "buyer.open_case": N_("📂 Return {case}"),
+    "returns.escalate_yes": N_("⚖️ Yes, open a dispute"),
+    "returns.escalate_no": N_("No, go on here"),
+    "returns.transcript_button": N_("📄 Transcript"),
+    "return_offer.everything": N_("💶 All of it: {amount}"),
+    "return_offer.store_chooses": N_("🏬 Let the store choose"),
+    "return_offer.days": NP_("{count} day", "{count} days"),
+    "return_offer.edit_resolution": N_("✏️ Resolution"),
+    "return_offer.edit_amount": N_("✏️ Amount"),
+    "return_offer.edit_return": N_("✏️ Return terms"),
+    "return_offer.submit": N_("📨 Send the offer"),
+    "return_offer.back_to_case": N_("📂 Back to the case"),
     # The buyer's request (handlers/buyer/return_request.py) and their cases on the order card
     "command.return": N_("Ask for a return or an exchange"),
     "buyer.return": N_("↩️ Return or exchange"),

@@ -37,7 +37,7 @@ from domain.returns.rules import (
     Side,
 )
 from domain.roles import Role
-from domain.services import return_deadlines, warehouses
+from domain.services import return_deadlines, return_notices, warehouses
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
@@ -485,6 +485,7 @@ async def _after(
     await return_deadlines.sync(case, uow, rules)
     order = await uow.orders.get(case.order_id)
     _audit(uow, user_id, side.value, action, order, case, status=case.status.value)
+    await return_notices.announce(case, side, action, uow)
 
 
 def _audit(
