@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, fallback, return_case, return_offer
+from handlers import common, fallback, return_case, return_leg, return_offer
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
 from handlers.buyer import return_request
@@ -59,6 +59,7 @@ def get_routers() -> list[Router]:
         shipping.build_router(),
         return_request.build_router(),
         return_offer.build_router(),
+        return_leg.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
         order_import.build_router(),
         fallback.build_router(),

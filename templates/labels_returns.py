@@ -70,6 +70,10 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "return_offer.edit_return": N_("✏️ Return terms"),
     "return_offer.submit": N_("📨 Send the offer"),
     "return_offer.back_to_case": N_("📂 Back to the case"),
+    # The return leg (handlers/return_leg.py)
+    "return_leg.confirm_receipt": N_("📬 Confirm receipt"),
+    "return_leg.agreed_amount": N_("💶 The agreed {amount}"),
+    "return_leg.record_refund": N_("💶 Record the refund"),
     # The buyer's request (handlers/buyer/return_request.py) and their cases on the order card
     "command.return": N_("Ask for a return or an exchange"),
     "buyer.return": N_("↩️ Return or exchange"),

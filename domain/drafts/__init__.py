@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from domain.drafts.order import OrderDraft
 from domain.drafts.return_case import ReturnDraft
+from domain.drafts.return_leg import ReturnLegDraft
 from domain.drafts.return_offer import OfferDraft
 from domain.drafts.seller import SellerDraft
 from domain.drafts.shipping import ShippingDraft
@@ -18,6 +19,7 @@ __all__ = [
     "OfferDraft",
     "OrderDraft",
     "ReturnDraft",
+    "ReturnLegDraft",
     "SellerDraft",
     "ShippingDraft",
     "WarehouseDraft",

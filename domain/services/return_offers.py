@@ -1,7 +1,8 @@
-"""Starting an offer on a return case (a new one, or a counter to the other side's): what the
-form needs to know — what was paid, the warehouses the goods may go back to (the suggested one
-first), the policy's defaults — once the caller is checked to be the case's side and the case
-to allow it now. Sending the offer is `domain.services.returns.propose_offer` / `counter_offer`.
+"""Starting a form about a return case once the caller is checked to be the case's side and the
+case to allow the action now: an offer (a new one, or a counter to the other side's) with what
+the form needs — what was paid, the warehouses the goods may go back to (the suggested one
+first), the policy's defaults — and the return leg's steps (`case_allowing`). Finishing them
+is `domain.services.returns` (`propose_offer`, `counter_offer`, `record_return_tracking`, ...).
 """
 
 from __future__ import annotations
@@ -93,3 +94,13 @@ async def warehouses_to_name(
     if offer.warehouse_id is not None:
         return None
     return await return_addresses(case, uow)
+
+
+async def case_allowing(
+    user_id: int, case_id: int, side: Side, action: Action, uow: UnitOfWork
+) -> ReturnCase:
+    """The case, if the caller is its `side` and the case allows `action` now (a form about
+    it starts only then; the service that finishes the form checks again)."""
+    case = await returns.case_for(user_id, case_id, side, uow)
+    require(case, side, action)
+    return case

@@ -380,7 +380,13 @@ async def record_return_tracking(
     case = await _case_of(user_id, case_id, Side.BUYER, uow)
     parsed = parse_tracking_number(tracking_number)
     if not parsed.valid:
-        raise InvalidInput(parsed.problem_key or "tracking.invalid_characters")
+        # The same refusal, with the same parameters, as a seller's number gets.
+        raise InvalidInput(
+            parsed.problem_key or "tracking.invalid_characters",
+            tracking=parsed.value,
+            carrier=parsed.carrier,
+            reason="characters",
+        )
     case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
     await _after(case, uow, rules, user_id, Side.BUYER, "return_case.return_shipped")
     return case
