@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, fallback, return_case, return_leg, return_offer
+from handlers import (
+    common,
+    fallback,
+    return_case,
+    return_leg,
+    return_offer,
+    return_transcript,
+)
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
 from handlers.buyer import return_request
@@ -48,6 +55,7 @@ def get_routers() -> list[Router]:
         shipments.build_router(),
         returns.build_router(),
         return_case.build_router(),
+        return_transcript.build_router(),
         logistics_settings.build_router(),
         review.build_router(),
         compliance.build_router(),

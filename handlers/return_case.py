@@ -48,6 +48,8 @@ def case_keyboard(card: return_views.CaseCard, back: Keyboard = ()) -> Keyboard:
         for action, button in ACTION_BUTTONS
         if action in card.actions
     ]
+    transcript = act(CaseButton.TRANSCRIPT, case.id, side)
+    rows.append([Button(label="returns.transcript_button", callback=transcript)])
     if side is Side.BUYER and Action.WITHDRAW in card.actions:
         withdraw = BuyerCase(action=BuyerCaseAction.WITHDRAW, case_id=case.id)
         rows.append([Button(label="return_action.withdraw", callback=withdraw)])

@@ -149,6 +149,20 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "terms": {"resolution": "return_and_refund", **_TERMS},
     },
     "return_offer.sent": {"case": "R-1042", "respond_by": _NOW},
+    "returns.transcript_caption": {"case": "R-1042"},
+    "returns.transcript_usage": {},
+    "returns.escalated_list": {
+        "cases": [
+            {
+                "case": "R-1042",
+                "number": "8123<45>",
+                "store": "Li's <Shop>",
+                "at": _NOW,
+                "by": "buyer",
+            },
+            {"case": "R-1043", "number": "9<1>", "store": "Bo", "at": None, "by": None},
+        ]
+    },
     "return_leg.ask_tracking": {"case": "R-1042"},
     "return_leg.tracking_saved": {"case": "R-1042", "tracking_number": "RB<1>"},
     "return_leg.ask_note": {"case": "R-1042"},
