@@ -8,6 +8,7 @@ from handlers import (
     common,
     fallback,
     return_case,
+    return_closing,
     return_leg,
     return_offer,
     return_transcript,
@@ -68,6 +69,7 @@ def get_routers() -> list[Router]:
         return_request.build_router(),
         return_offer.build_router(),
         return_leg.build_router(),
+        return_closing.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
         order_import.build_router(),
         fallback.build_router(),

@@ -38,6 +38,8 @@ class CaseButton(enum.StrEnum):
     TRACKING = "trk"
     RECEIPT = "rcv"
     REFUND = "ref"
+    RESOLVE = "res"  # an exchange whose goods came back
+    DECLINE_CASE = "no"  # the seller refuses the whole case, with a reason
     TRANSCRIPT = "tx"
 
 

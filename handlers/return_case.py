@@ -32,6 +32,8 @@ ACTION_BUTTONS: tuple[tuple[Action, CaseButton], ...] = (
     (Action.RECORD_RETURN_TRACKING, CaseButton.TRACKING),
     (Action.CONFIRM_RECEIPT, CaseButton.RECEIPT),
     (Action.RECORD_REFUND, CaseButton.REFUND),
+    (Action.RESOLVE, CaseButton.RESOLVE),
+    (Action.DECLINE_CASE, CaseButton.DECLINE_CASE),
     (Action.ESCALATE, CaseButton.ESCALATE),
 )
 

@@ -122,6 +122,7 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "return_leg.confirm_receipt": N_("📬 Confirm receipt"),
     "return_leg.agreed_amount": N_("💶 The agreed {amount}"),
     "return_leg.record_refund": N_("💶 Record the refund"),
+    "return_leg.resolve_now": N_("✅ Resolve without a note"),
     # The buyer's request (handlers/buyer/return_request.py) and their cases on the order card
     "command.return": N_("Ask for a return or an exchange"),
     "buyer.return": N_("↩️ Return or exchange"),

@@ -164,6 +164,11 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         ]
     },
     "return_leg.ask_tracking": {"case": "R-1042"},
+    "return_leg.ask_decline_reason": {"case": "R-1042"},
+    "return_leg.case_declined": {"case": "R-1042"},
+    "return_leg.ask_resolution_note": {"case": "R-1042"},
+    "return_leg.resolved": {"case": "R-1042"},
+    "returns.case_declined_notice": {**_NOTICE, "side": "buyer", "reason": "Used <twice>"},
     "return_leg.tracking_saved": {"case": "R-1042", "tracking_number": "RB<1>"},
     "return_leg.ask_note": {"case": "R-1042"},
     "return_leg.ask_photos": {"count": 1, "max": 10},

@@ -27,6 +27,7 @@ NOTICES: dict[str, tuple[str, bool]] = {
     "return_case.refunded": ("returns.refunded_notice", True),
     "return_case.resolved": ("returns.resolved_notice", True),
     "return_case.escalated": ("returns.escalated_notice", False),
+    "return_case.declined": ("returns.case_declined_notice", False),
 }
 
 
@@ -110,6 +111,8 @@ async def _facts(case: ReturnCase, template: str, uow: UnitOfWork) -> dict[str, 
             "currency": case.currency,
             "reference": case.refund_reference,
         }
+    if template == "returns.case_declined_notice":
+        return {"reason": case.decline_reason}
     if template == "returns.resolved_notice":
         return {"note": case.resolution_note}
     return {}

@@ -118,3 +118,54 @@ async def test_nobody_else_starts_a_step_of_the_return(
     assert early.alert == handler_bot.plain(
         "returns.action_refused", action="confirm_receipt", status="awaiting_return_shipment"
     )
+
+
+async def test_the_seller_refuses_a_case_with_a_reason(
+    handler_bot: HandlerBot, store: Store
+) -> None:
+    uow_factory = handler_bot.app.uow_factory
+    bought = await shipped_to_buyer(uow_factory, store, "AE-L3", BUYER, 34_000_003)
+    case_id = await open_damaged(uow_factory, bought)
+    seller = Chat(handler_bot, SELLER)
+    await seller.send("/returns")
+    await seller.press(f"R-{case_id}")
+    asked = await seller.press("Refuse the return")
+    asked.assert_says(f"Refuse return <b>R-{case_id}</b>?")
+    short = await seller.send("no")
+    assert short.texts == [handler_bot.text("returns.decline_reason_invalid", min=3, max=1000)]
+    done = await seller.send("The photos show a different <model>")
+    done.assert_says(f"Return <b>R-{case_id}</b> refused")
+    case = await case_row(uow_factory, case_id)
+    assert case.status is CaseStatus.DECLINED
+    notices = await notifications_to(uow_factory, BUYER)
+    (told,) = [n for n in notices if n.template == "returns.case_declined_notice"]
+    rendered = handler_bot.text("returns.case_declined_notice", **told.params)
+    assert "<i>The photos show a different &lt;model&gt;</i>" in rendered
+
+
+async def test_an_exchange_is_resolved_once_its_goods_came_back(
+    handler_bot: HandlerBot, store: Store
+) -> None:
+    uow_factory = handler_bot.app.uow_factory
+    bought = await shipped_to_buyer(uow_factory, store, "AE-L4", BUYER, 34_000_004)
+    case_id = await open_damaged(uow_factory, bought, OfferTerms(Resolution.EXCHANGE))
+    async with uow_factory() as uow:
+        await returns.accept_offer(
+            SELLER, case_id, Side.SELLER, uow, warehouse_id=store.warehouse_id
+        )
+        await returns.record_return_tracking(BUYER, case_id, s10("RR", 22_222_222), None, uow)
+        await returns.confirm_receipt(SELLER, case_id, None, [], uow)
+        await uow.commit()
+    seller = Chat(handler_bot, SELLER)
+    await seller.send("/returns")
+    card = await seller.press(f"R-{case_id}")
+    assert "✅ Mark resolved" in card.labels and "💶 Record the refund" not in card.labels
+    await seller.press("Mark resolved")
+    done = await seller.send("Replacement sent as RB123")
+    done.assert_says(f"<b>R-{case_id}</b> is resolved")
+    case = await case_row(uow_factory, case_id)
+    assert (
+        case.status is CaseStatus.RESOLVED and case.resolution_note == "Replacement sent as RB123"
+    )
+    for chat_id in (SELLER, BUYER):
+        assert "returns.resolved_notice" in await _templates_to(handler_bot, chat_id)

@@ -55,10 +55,11 @@ async def test_counter_by_a_share_then_accept_reaches_both_sides(
     await seller.send("/returns")
     card = await seller.press(f"R-{case_id}")
     # The buyer's offer is open: the seller answers it; nothing to propose on top of it.
-    assert card.labels[:4] == [
+    assert card.labels[:5] == [
         "✅ Accept",
         "🔁 Counter-offer",
         "✖️ Decline the offer",
+        "🚫 Refuse the return",
         "⚖️ Open a platform dispute",
     ]
     assert "📝 Make an offer" not in card.labels
