@@ -16,6 +16,7 @@ MENU_COMMANDS = (
     "shipments",
     "returns",
     "transcript",
+    "case",
     "neworder",
     "import",
     "ship",

@@ -12,6 +12,7 @@ from handlers import (
     return_leg,
     return_offer,
     return_transcript,
+    returns_relay,
 )
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
@@ -57,6 +58,7 @@ def get_routers() -> list[Router]:
         returns.build_router(),
         return_case.build_router(),
         return_transcript.build_router(),
+        returns_relay.build_command_router(),
         logistics_settings.build_router(),
         review.build_router(),
         compliance.build_router(),
@@ -70,6 +72,9 @@ def get_routers() -> list[Router]:
         return_offer.build_router(),
         return_leg.build_router(),
         return_closing.build_router(),
+        # What sellers and buyers write in a return case's thread (outside any conversation),
+        # before the files and the fallback, which take what it passes on.
+        returns_relay.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
         order_import.build_router(),
         fallback.build_router(),
@@ -78,5 +83,6 @@ def get_routers() -> list[Router]:
     # The bot talks to sellers, buyers and operators one to one.
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
+    private.edited_message.filter(F.chat.type == "private")
     private.include_routers(*feature_routers)
     return [private]

@@ -24,6 +24,12 @@ class ReturnMenu(CallbackData, prefix="rtm"):
     page: int = 0
 
 
+class CasePick(CallbackData, prefix="rcp"):
+    """A case chosen in the `/case` picker (the caller's side in it is checked on press)."""
+
+    case_id: int
+
+
 class CaseButton(enum.StrEnum):
     """The buttons of a case card, for either side (`handlers.return_case`)."""
 

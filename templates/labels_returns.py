@@ -52,7 +52,10 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "returns.filter_current": N_("• {name} •"),
     "returns.list_item": N_("{case} · {number} · {status}"),
     "returns.back_to_list": N_("⬅️ All returns"),
+    # The /case picker: which case a message in the main chat is for.
+    "returns.pick_item": N_("{case} · {product} · order {number}"),
     "command.returns": N_("Return cases: requests, offers, deadlines"),
+    "command.case": N_("Which return your messages go to"),
     "return_by.seller": N_("by you"),
     "return_by.buyer": N_("by the buyer"),
     # The case card of either side and the offer form (handlers/return_case.py, return_offer.py)

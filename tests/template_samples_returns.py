@@ -36,7 +36,38 @@ _NOTICE = {
     "store": "Li's <Shop>",
 }
 
+_FRAME = {
+    "header": True,
+    "case": "R-1042",
+    "product": "Mug <large> & co",
+    "order_number": "8123<45>",
+    "store_name": "Li's <Shop>",
+    "recipient": "seller",
+}
+
 RETURN_SAMPLES: dict[str, dict[str, Any]] = {
+    "returns._relay_header": _FRAME,
+    "returns.topic_name": {"case": "R-1042"},
+    "returns.thread": _FRAME,
+    "returns.relayed": {
+        **_FRAME,
+        "recipient": "buyer",
+        "text": "Call me <b>now</b> at [•••]",
+        "kind": "photo",
+        "masked": True,
+        "edited": True,
+    },
+    "returns.relay_sent": {"case": "R-1042", "masked": True, "confirm": True},
+    "returns.pick_case": {"holding": True},
+    "returns.no_open_cases": {},
+    "returns.case_chosen": {
+        "case": "R-1042",
+        "product": "Mug <large>",
+        "order_number": "8123<45>",
+        "recipient": "seller",
+    },
+    "returns.case_number_invalid": {},
+    "returns.case_closed": {"case": "R-1042"},
     "returns.deadline_reminder": DEADLINE,
     "returns.deadline_lapsed": DEADLINE,
     "returns.new_case": {

@@ -16,6 +16,7 @@ accepting) and how many days the buyer has to ship them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import InvalidInput
@@ -36,6 +37,17 @@ class OfferTerms:
     postage_payer: PostagePayer | None = None
     warehouse_id: int | None = None
     act_within_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRules:
+    """What a new offer takes from outside its terms: the seller's policy for terms that leave
+    them out (who pays the postage back, how many days the buyer has to ship the goods), and
+    when the other side's answer is due."""
+
+    default_payer: PostagePayer
+    default_days: int
+    respond_by: datetime
 
 
 def clean_amount(raw: object, currency: str) -> Decimal:
