@@ -1,5 +1,5 @@
-"""Returns negotiated end to end through the emulator: a buyer (in French) opens a "damaged in
-transit" case with two photos; the seller counters with a 30% partial refund, the buyer counters
+"""Returns negotiated end to end through the emulator (private-chat topics on): a buyer (in
+French) opens a "damaged in transit" case with two photos; the seller counters with a 30% partial refund, the buyer counters
 with 50%, the seller accepts; both are told of the agreement in their own language; the seller
 records the refund and the case is resolved; the transcript PDF lists every offer in order."""
 
@@ -97,6 +97,11 @@ async def test_a_damaged_case_is_negotiated_agreed_refunded_and_transcribed(
     assert "€3.50" in agreed.content
     buyer_agreed = await buyer.expect("<b>Accord</b> dans le retour", timeout=20)
     assert "3,50" in buyer_agreed.content
+    # Topics are on in the emulator: each side's notices land in their thread of the case.
+    threads = await case_row(uow_factory, case_id)
+    assert threads.buyer_thread_id is not None and threads.seller_thread_id is not None
+    assert buyer_agreed.message_thread_id == threads.buyer_thread_id
+    assert agreed.message_thread_id == threads.seller_thread_id
 
     # The seller records the refund: resolved, and the buyer is told.
     await seller.press("Record the refund")
