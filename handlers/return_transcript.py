@@ -1,5 +1,5 @@
 """The transcript of a return case and the operators' list of escalated cases: `/transcript
-R-1042` or the case's Transcript button gives the case's two sides (and operators) a PDF and a
+R-1042`, `/transcript` in a case's thread, or the case's Transcript button gives the case's two sides (and operators) a PDF and a
 plain-text file of the whole case; `/escalated` lists the cases taken to a platform dispute,
 each with its transcript button.
 
@@ -14,11 +14,14 @@ import asyncio
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
-from domain.returns.rules import Side
-from domain.services import return_transcript
+from domain.returns.rules import MessageKind, Side
+from domain.returns.threads import RouteKind, parse_case_number
+from domain.services import return_relay, return_transcript
 from domain.unit_of_work import UnitOfWork
+from handlers import returns_relay
 from handlers.config import HandlerConfig
 from handlers.responder import Button, Responder
 from handlers.return_callbacks import CaseAct, CaseButton
@@ -41,15 +44,46 @@ async def send_transcript(
     responder.document(f"{name}.txt", text)
 
 
+async def _case_of_thread(
+    message: Message, user_id: int, state: FSMContext, uow: UnitOfWork
+) -> int | None:
+    """The case `/transcript` was sent about without naming it: the case's topic it was sent
+    in, the case message it answers, or the case chosen with /case (the relay's own routing,
+    every candidate checked against the caller)."""
+    reply = message.reply_to_message
+    incoming = return_relay.Incoming(
+        chat_id=message.chat.id,
+        telegram_message_id=message.message_id,
+        kind=MessageKind.TEXT,
+        text=None,
+        telegram_file_id=None,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        # In a topic, Telegram marks the topic's creation as the message replied to.
+        reply_to_telegram_id=(
+            reply.message_id if reply is not None and reply.forum_topic_created is None else None
+        ),
+    )
+    chosen = (await state.get_data()).get(returns_relay.CHOSEN_KEY)
+    route = await return_relay.find_route(
+        user_id, incoming, chosen if isinstance(chosen, int) else None, uow
+    )
+    return route.case_id if route.kind is RouteKind.RELAY else None
+
+
 async def transcript_command(
     message: Message,
     command: CommandObject,
     event_from_user: User,
+    state: FSMContext,
     uow: UnitOfWork,
     responder: Responder,
     config: HandlerConfig,
 ) -> None:
-    case_id = return_transcript.parse_case_number(command.args)
+    """`/transcript R-1042`, or `/transcript` in a case's thread."""
+    if command.args and command.args.strip():
+        case_id = parse_case_number(command.args)
+    else:
+        case_id = await _case_of_thread(message, event_from_user.id, state, uow)
     if case_id is None:
         responder.reply("returns.transcript_usage")
         return

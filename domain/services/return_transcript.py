@@ -10,7 +10,6 @@ Neither side's Telegram identity is in it: the store by its name, the buyer as "
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +21,6 @@ from domain.services import operators, returns
 from domain.unit_of_work import UnitOfWork
 
 ESCALATED_PAGE = 20
-_CASE_NUMBER = re.compile(r"(?:[Rr][- ]?)?([0-9]{1,18})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,8 +215,3 @@ async def escalated_cases(
         for case in cases
     ]
 
-
-def parse_case_number(raw: str | None) -> int | None:
-    """A case as people name it ("R-1042", "r1042", "1042"), or None."""
-    found = _CASE_NUMBER.fullmatch((raw or "").strip())
-    return int(found.group(1)) if found else None

@@ -125,3 +125,22 @@ async def test_operators_list_escalated_cases_and_read_their_transcripts(
     listing.assert_says(f"<b>R-{case_id}</b> · order AE-E1 · Li&#39;s &lt;Shop&gt; · ")
     sent = files(await operator.press(f"Transcript R-{case_id}"))
     assert f"return-R-{case_id}.txt" in sent
+
+
+async def test_transcript_in_the_cases_topic_needs_no_number(
+    handler_bot: HandlerBot, case_id: int
+) -> None:
+    async with handler_bot.uow() as uow:
+        case = await uow.returns.get(case_id)
+        assert case is not None
+        case.seller_thread_id = 77  # the topic the outbox would have opened
+        await uow.commit()
+    seller = Chat(handler_bot, SELLER)
+    sent = files(await seller.send("/transcript", thread_id=77))
+    assert set(sent) == {f"return-R-{case_id}.pdf", f"return-R-{case_id}.txt"}
+    elsewhere = await seller.send("/transcript", thread_id=78)
+    assert elsewhere.documents == []
+    assert elsewhere.texts == [handler_bot.text("returns.transcript_usage")]
+    # The buyer's topic with the same number is theirs only: not the seller's case.
+    buyer = Chat(handler_bot, BUYER)
+    assert (await buyer.send("/transcript", thread_id=77)).documents == []

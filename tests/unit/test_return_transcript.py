@@ -94,16 +94,3 @@ def test_both_files_hold_every_offer_in_order(renderer: Renderer, locale: str) -
         extracted = "".join(page.extract_text() for page in pages)
         assert extracted.index("#1") < extracted.index("#2") < extracted.index("#3")
 
-
-def test_a_case_is_named_as_people_write_it() -> None:
-    assert [
-        return_transcript.parse_case_number(raw) for raw in ("R-1042", "r1042", " 1042 ", "R 7")
-    ] == [
-        1042,
-        1042,
-        1042,
-        7,
-    ]
-    assert [return_transcript.parse_case_number(raw) for raw in (None, "", "R-", "12a", "-5")] == [
-        None
-    ] * 5
