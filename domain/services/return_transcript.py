@@ -214,4 +214,3 @@ async def escalated_cases(
         )
         for case in cases
     ]
-

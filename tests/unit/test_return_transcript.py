@@ -93,4 +93,3 @@ def test_both_files_hold_every_offer_in_order(renderer: Renderer, locale: str) -
     if locale in ("en", "es", "fr", "pt_BR"):
         extracted = "".join(page.extract_text() for page in pages)
         assert extracted.index("#1") < extracted.index("#2") < extracted.index("#3")
-
