@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from domain.returns.rules import Action, Side
-from domain.services.return_views import CaseCard
+from domain.services import return_views
 from handlers.buyer.callbacks import BuyerCase
 from handlers.return_callbacks import CaseAct, CaseButton
 from handlers.return_case import ACTION_BUTTONS, case_keyboard
@@ -24,7 +24,7 @@ def test_the_card_offers_exactly_what_the_case_allows(state: str, side: Side) ->
     case = make()
     allowed = case.allowed_actions(side)
     assert allowed == (buyer if side is Side.BUYER else seller)
-    card = CaseCard(
+    card = return_views.CaseCard(
         case=case,
         order_number="AE-1",
         items=(),
