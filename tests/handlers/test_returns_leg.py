@@ -169,3 +169,36 @@ async def test_an_exchange_is_resolved_once_its_goods_came_back(
     )
     for chat_id in (SELLER, BUYER):
         assert "returns.resolved_notice" in await _templates_to(handler_bot, chat_id)
+
+
+async def test_the_refund_form_refuses_bad_answers_resumes_and_cancels(
+    handler_bot: HandlerBot, store: Store
+) -> None:
+    uow_factory = handler_bot.app.uow_factory
+    bought = await shipped_to_buyer(uow_factory, store, "AE-L5", BUYER, 34_000_005)
+    case_id = await open_damaged(uow_factory, bought)  # asks €3.50 back of €7.00
+    async with uow_factory() as uow:
+        await returns.accept_offer(SELLER, case_id, Side.SELLER, uow)
+        await uow.commit()
+    seller = Chat(handler_bot, SELLER)
+    await seller.send("/returns")
+    await seller.press(f"R-{case_id}")
+    asked = await seller.press("Record the refund")
+    assert "💶 The agreed €3.50" in asked.labels
+    assert (await seller.send("three")).texts == [
+        handler_bot.text("returns.amount_invalid", currency="EUR", value="three")
+    ]
+    reference = await seller.send("50%")
+    await handler_bot.restart()
+    resumed = await seller.send("/start")
+    assert resumed.texts == [handler_bot.text("conversation.resumed"), reference.last.text]
+    assert (await seller.send("x" * 65)).texts == [
+        handler_bot.text("returns.reference_invalid", min=1, max=64)
+    ]
+    summary = await seller.press("Skip")
+    summary.assert_says("Refund for R-", "€3.50")
+    cancelled = await seller.press("Cancel")
+    assert cancelled.texts == [handler_bot.text("cancel.done")]
+    # The restarted bot's database (the first one's engine is closed).
+    case = await case_row(handler_bot.app.uow_factory, case_id)
+    assert case.status is CaseStatus.AGREED and case.refund_amount is None
