@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, User
 
 from domain.returns.rules import Action, Side
@@ -20,6 +20,7 @@ from domain.services import return_offers, return_views, returns
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.config import HandlerConfig
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
 
@@ -243,13 +244,16 @@ async def escalate_kept(query: CallbackQuery, responder: Responder) -> None:
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    for button, handler in (
-        (CaseButton.OPEN, open_pressed),
-        (CaseButton.ACCEPT, accept_pressed),
-        (CaseButton.DECLINE, decline_pressed),
-        (CaseButton.ESCALATE, escalate_pressed),
-        (CaseButton.ESCALATE_YES, escalate_confirmed),
-        (CaseButton.KEEP, escalate_kept),
-    ):
-        router.callback_query.register(handler, CaseAct.filter(F.action == button))
+    register_presses(
+        router,
+        CaseAct,
+        {
+            CaseButton.OPEN: open_pressed,
+            CaseButton.ACCEPT: accept_pressed,
+            CaseButton.DECLINE: decline_pressed,
+            CaseButton.ESCALATE: escalate_pressed,
+            CaseButton.ESCALATE_YES: escalate_confirmed,
+            CaseButton.KEEP: escalate_kept,
+        },
+    )
     return router

@@ -10,18 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, User
 
 from domain.drafts import ReturnLegDraft
 from domain.returns.rules import Action, Side
-from domain.services import return_offers, returns
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
+from domain.services import returns
 from handlers.conversations import Conversation, Press, Step, Turn, register
-from handlers.responder import Responder
-from handlers.return_callbacks import CaseAct, CaseButton, LegForm, LegFormAction
-from handlers.return_leg import CONTROLS, button, case_button
+from handlers.return_callbacks import CaseButton, LegForm, LegFormAction
+from handlers.return_leg import CONTROLS, button, case_button, register_entries
 
 ClosingTurn = Turn[ReturnLegDraft]
 
@@ -97,34 +92,10 @@ ENTRIES: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]] = {
 }
 
 
-async def begin_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    conversation, action = ENTRIES[callback_data.action]
-    case = await return_offers.case_allowing(
-        event_from_user.id, callback_data.case_id, callback_data.side, action, uow
-    )
-    turn = Turn(
-        conversation,
-        user_id=event_from_user.id,
-        state=state,
-        uow=uow,
-        responder=responder,
-        config=config,
-    )
-    await turn.begin(ReturnLegDraft(case_id=case.id, currency=case.currency, paid=case.paid))
-
-
 def build_router() -> Router:
     """A new router: the entries (before any state's handlers), then the conversations."""
     router = Router(name=__name__)
-    router.callback_query.register(begin_pressed, CaseAct.filter(F.action.in_(set(ENTRIES))))
+    register_entries(router, ENTRIES)
     for conversation in CONVERSATIONS:
         register(conversation, router)
     return router

@@ -9,19 +9,27 @@ when the case allows the caller's side that action, and the service checks it ag
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import Message
 
 from domain.drafts import ReturnLegDraft
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, Action, Side
 from domain.services import return_offers, returns
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
-from handlers.responder import Button, Keyboard, Responder
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    entry,
+    register,
+)
+from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, LegForm, LegFormAction
 
 LegTurn = Turn[ReturnLegDraft]
@@ -256,39 +264,40 @@ ENTRIES: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]] = {
 }
 
 
-async def begin_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+def first_draft(action: Action) -> Callable[[LegTurn, CaseAct], Awaitable[ReturnLegDraft]]:
+    """The draft of a form about `action`, made once the caller is the side the case allows
+    it now (the service that finishes the form checks again)."""
+
+    async def make(turn: LegTurn, callback_data: CaseAct) -> ReturnLegDraft:
+        case = await return_offers.case_allowing(
+            turn.user_id, callback_data.case_id, callback_data.side, action, turn.uow
+        )
+        pays = case.agreed_resolution is not None and case.agreed_resolution.pays_money
+        return ReturnLegDraft(
+            case_id=case.id,
+            currency=case.currency,
+            paid=case.paid,
+            agreed=case.agreed_amount if pays else None,
+        )
+
+    return make
+
+
+def register_entries(
+    router: Router,
+    entries: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]],
 ) -> None:
-    conversation, action = ENTRIES[callback_data.action]
-    case = await return_offers.case_allowing(
-        event_from_user.id, callback_data.case_id, callback_data.side, action, uow
-    )
-    turn = Turn(
-        conversation,
-        user_id=event_from_user.id,
-        state=state,
-        uow=uow,
-        responder=responder,
-        config=config,
-    )
-    agreed = (
-        case.agreed_amount if case.agreed_resolution and case.agreed_resolution.pays_money else None
-    )
-    await turn.begin(
-        ReturnLegDraft(case_id=case.id, currency=case.currency, paid=case.paid, agreed=agreed)
-    )
+    """Each card button starts its conversation (before any state's handlers)."""
+    for pressed, (conversation, action) in entries.items():
+        router.callback_query.register(
+            entry(conversation, first_draft(action)), CaseAct.filter(F.action == pressed)
+        )
 
 
 def build_router() -> Router:
     """A new router: the entries (before any state's handlers), then the conversations."""
     router = Router(name=__name__)
-    router.callback_query.register(begin_pressed, CaseAct.filter(F.action.in_(set(ENTRIES))))
+    register_entries(router, ENTRIES)
     for conversation in CONVERSATIONS:
         register(conversation, router)
     return router

@@ -12,16 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, User
 
 from domain.drafts import OfferDraft
 from domain.returns.rules import PostagePayer, Resolution
 from domain.services import return_offers, returns
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
-from handlers.responder import Button, Keyboard, Responder
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    entry,
+    register,
+)
+from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, OfferForm, OfferFormAction
 
 OfferTurn = Turn[OfferDraft]
@@ -292,51 +298,36 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
 )
 
 
-async def begin_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def _first_draft(turn: OfferTurn, callback_data: CaseAct) -> OfferDraft:
     """Make an offer or counter one: the service checks the caller's side and turn first."""
     start = await return_offers.start(
-        event_from_user.id,
+        turn.user_id,
         callback_data.case_id,
         callback_data.side,
         callback_data.action == CaseButton.COUNTER,
-        uow,
-        config.return_deadlines,
+        turn.uow,
+        turn.config.return_deadlines,
     )
-    turn = Turn(
-        CONVERSATION,
-        user_id=event_from_user.id,
-        state=state,
-        uow=uow,
-        responder=responder,
-        config=config,
+    return OfferDraft(
+        case_id=start.case_id,
+        side=start.side,
+        counter=start.counter,
+        currency=start.currency,
+        paid=start.paid,
+        addresses=start.addresses,
+        default_payer=start.default_payer,
+        default_days=start.default_days,
     )
-    await turn.begin(
-        OfferDraft(
-            case_id=start.case_id,
-            side=start.side,
-            counter=start.counter,
-            currency=start.currency,
-            paid=start.paid,
-            addresses=start.addresses,
-            default_payer=start.default_payer,
-            default_days=start.default_days,
-        )
-    )
+
+
+begin = entry(CONVERSATION, _first_draft)
 
 
 def build_router() -> Router:
     """A new router: the entries (before any state's handlers) and the conversation."""
     router = Router(name=__name__)
     router.callback_query.register(
-        begin_pressed, CaseAct.filter(F.action.in_({CaseButton.PROPOSE, CaseButton.COUNTER}))
+        begin, CaseAct.filter(F.action.in_({CaseButton.PROPOSE, CaseButton.COUNTER}))
     )
     register(CONVERSATION, router)
     return router
