@@ -32,8 +32,11 @@ async def test_a_damaged_case_is_negotiated_agreed_refunded_and_transcribed(
 
     seller = chat_with(emulator, SELLER_ID, name="Seller")
     buyer = chat_with(emulator, BUYER_ID, language="fr", name="Amélie")
-    await seller.send("/start")  # the seller's chat exists before the first alert
     store = await Store(uow_factory, SELLER_ID, "Quokka <Lane>").open()
+    # The seller's chat exists before the first alert; awaited, so the bot's record of the
+    # user is not written while the store registers them.
+    await seller.send("/start")
+    await seller.expect("")
     shipped = await store.ship("QO-1", s10("RB", 46_000_001))
     await buyer.send(f"/start {shipped.token}")
     await buyer.expect("QO-1")
