@@ -102,7 +102,12 @@ class Sender:
         while True:
             await self.limiter.acquire(chat_id, bulk=bulk)
             try:
-                return await self.bot(method)
+                try:
+                    return await self.bot(method)
+                finally:
+                    if chat_id is not None:
+                        # Whatever the answer, the request reached Telegram (or may have).
+                        await self.limiter.answered(chat_id)
             except TelegramRetryAfter as error:
                 await self._pause(chat_id, error.retry_after)
                 waited = self._monotonic() - started
