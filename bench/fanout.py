@@ -17,7 +17,9 @@ Printed:
                  and the buyer updates' own rate;
   429s           answers of 429 from the emulator (the sender's limiter should make them 0);
   answer delay   the chatters' /help-to-answer time during the fan-out: median, p99, worst;
-  delivered      buyers who got their update, and whether anyone got it twice.
+  delivered      buyers who got their update, and whether anyone got it twice;
+  machine        the CPU this process used during the fan-out and the load average around
+                 it: on a shared machine, whether the goals missed for want of a CPU.
 
     python -m bench.fanout [--chats 3000] [--chatters 20] [--interval 2] [--quick]
                            [--postgres ADMIN_URL] [--json out.json]
@@ -144,6 +146,8 @@ async def _run(
         too_many_before = emulator.stats.too_many_requests
 
         queued_at = time.perf_counter()
+        cpu_at_queue = time.process_time()
+        load_before = os.getloadavg()[0]
         async with app.uow_factory() as uow:
             # One statement, as the poller writes a batch's rows: a transaction of 3,000
             # separate inserts would hold SQLite's write lock long enough to refuse the
@@ -163,6 +167,8 @@ async def _run(
             await uow.commit()  # wakes the dispatcher
         done = await emulator.wait_until(lambda: len(log.per_buyer) >= len(buyers), FANOUT_TIMEOUT)
         finished_at = time.perf_counter()
+        cpu_seconds = time.process_time() - cpu_at_queue
+        load_after = os.getloadavg()[0]
         await asyncio.sleep(args.interval + 1.0)  # answers in flight land; nothing repeats
         chatters.stop()
         await chatting
@@ -199,6 +205,13 @@ async def _run(
         "baseline_answers": len(baseline),
         "baseline_p50_ms": round(statistics.median(baseline) * 1000, 1) if baseline else None,
         "baseline_p99_ms": round(_percentile(baseline, 0.99) * 1000, 1) if baseline else None,
+        # Whether the machine or the code set the pace: the bot, the emulator and the chatters
+        # share this one process (one core at most), so a process using well under a core
+        # while the goals miss was waiting for a CPU others held.
+        "process_cpu_seconds": round(cpu_seconds, 1),
+        "process_cpu_share": round(cpu_seconds / max(finished_at - queued_at, 1e-9), 3),
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(load_after, 2),
     }
 
 
@@ -264,6 +277,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"  the same users before the fan-out ({figures['baseline_answers']} answers): "
             f"median {figures['baseline_p50_ms']} ms, p99 {figures['baseline_p99_ms']} ms"
         )
+    print(
+        f"  machine: this process used {figures['process_cpu_seconds']} s of CPU during the "
+        f"fan-out ({figures['process_cpu_share']:.0%} of one core); load average "
+        f"{figures['load_average_before']} before, {figures['load_average_after']} after, "
+        f"on {figures['cpus']} CPUs"
+    )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return figures

@@ -152,6 +152,7 @@ class Ledger:
         self._closing = False
         # Callers of settle() waiting for the next transaction to commit.
         self._waiters: list[asyncio.Future[Recorded]] = []
+        self._answering: list[asyncio.Future[Recorded]] = []
         self._task = asyncio.create_task(self._run(), name="outbox-ledger")
 
     # -- what workers and the drain call (no awaits on the database) ----------------------
@@ -224,7 +225,8 @@ class Ledger:
         try:
             await self._write_until_closed()
         finally:
-            for waiter in self._waiters:
+            # Whatever ended the writer (even a crash), nobody waits for it for ever.
+            for waiter in [*self._answering, *self._waiters]:
                 if not waiter.done():
                     waiter.set_result(Recorded())
 
@@ -239,7 +241,8 @@ class Ledger:
                     pass
             self._wake.clear()
             # Only those who asked before this point are answered by this transaction.
-            waiters, self._waiters = self._waiters, []
+            waiters = self._answering = self._waiters
+            self._waiters = []
             recorded = Recorded()
             renew = self._renewal_wanted or self._renewal_due()
             if self._pending or renew:

@@ -447,6 +447,39 @@ async def test_crash_between_claim_and_send_resends_once_after_the_lease(
     assert {row.status for row in await rows(uow_factory)} == {NotificationStatus.SENT}
 
 
+async def test_a_crash_before_the_ledger_writes_resends_each_row_once(
+    uow_factory: UowFactory,
+    fake_bot: FakeBot,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> None:
+    """Batching widens the window between send and record to a batch, not more: the process
+    dies with a whole batch sent and nothing recorded, and after the lease each of those
+    rows goes out once more, none is lost, and then all are recorded."""
+    for chat in range(11, 16):
+        await add_ping(uow_factory, chat, "a")
+    await add_ping(uow_factory, 11, "b")
+    crashing = make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock)
+
+    async def die(*_: Any) -> Any:
+        raise ProcessDied
+
+    crashing._record = die  # type: ignore[method-assign]
+    assert await crashing.drain() == DrainResult()  # sent, never recorded
+    assert sum(len(texts) for texts in fake_bot.delivered.values()) == 6
+    assert {row.status for row in await rows(uow_factory)} == {NotificationStatus.SENDING}
+
+    restarted = make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock)
+    assert await restarted.drain() == DrainResult()  # the leases still hold
+    clock.advance(seconds=61)
+    assert await restarted.drain() == DrainResult(sent=6)
+
+    assert fake_bot.delivered[11] == ["Ping a", "Ping b", "Ping a", "Ping b"]
+    assert all(fake_bot.delivered[chat] == ["Ping a"] * 2 for chat in range(12, 16))
+    assert {row.status for row in await rows(uow_factory)} == {NotificationStatus.SENT}
+
+
 async def test_rows_whose_lease_runs_low_are_renewed_before_they_are_sent(
     uow_factory: UowFactory, fake_bot: FakeBot, renderer: Renderer, clock: FixedClock
 ) -> None:
@@ -503,7 +536,9 @@ async def test_rows_whose_lease_runs_low_are_renewed_before_they_are_sent(
     # Every send started with at least half of its lease ahead of it.
     assert all(left >= timedelta(seconds=30) for left in leases_at_send), leases_at_send
     stored = await rows(uow_factory, 8)
-    assert [(row.status, row.lease_until) for row in stored] == [(NotificationStatus.SENT, None)] * 4
+    assert [(row.status, row.lease_until) for row in stored] == [
+        (NotificationStatus.SENT, None)
+    ] * 4
 
 
 async def test_rows_another_worker_took_over_are_not_sent(
