@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import re
 import resource
@@ -43,6 +42,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from bench.figures import add_json_option, write_json
 from bench.import_xlsx import build_xlsx
 from bot.app import create_application
 from bot.settings import Settings
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         metavar="SECONDS",
         help="first measure the chatters alone for this long, for comparison",
     )
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    add_json_option(parser)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="sellerbot-bench-") as name:
@@ -359,8 +359,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"peak {figures['bot_rss_peak_mb']} MiB  (goal: < 300 MB)"
     )
     print(f"  file worker peak RSS: {figures['worker_rss_peak_mb']} MiB (bounded per child)")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_json(figures, args.json)
     return figures
 
 

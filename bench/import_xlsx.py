@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import platform
 import resource
 import sys
@@ -30,6 +29,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from bench.figures import add_json_option, write_json
 from bot import database
 from domain.order_import import read_order_file
 from domain.services import sellers
@@ -113,7 +113,7 @@ def _peak_rss_mb() -> float:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    add_json_option(parser)
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -165,8 +165,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"Order import from XLSX into SQLite — Python {figures['python']}")
     for label, value in table:
         print(f"  {label:<{width}}  {value}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_json(figures, args.json)
     return figures
 
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import resource
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from bench.figures import add_json_option, write_json
 from domain.logistics import ShippingMethod
 from domain.tracking import ShipmentContext, TrackedNumber
 from notifications.tracking.simulated import SimulatedProvider
@@ -62,7 +61,7 @@ def _peak_rss_mb() -> float:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    add_json_option(parser)
     args = parser.parse_args(argv)
 
     rows = []
@@ -93,8 +92,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"{row['microseconds_per_shipment']:>11.1f}  {row['events']:>10,}"
         )
     print(f"  peak process RSS: {figures['peak_rss_mb']} MiB")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_json(figures, args.json)
     return figures
 
 

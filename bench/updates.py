@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import multiprocessing
 import os
@@ -49,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.baseline_bots import BaselineBot
+from bench.figures import add_json_option, write_json
 from bench.update_load import LoadPlan, LoadResult, serve
 from bot.app import create_application
 from bot.settings import Settings
@@ -352,7 +352,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--pyinstrument", type=Path, metavar="DIR", help="profile sellerbot's cases"
     )
     parser.add_argument("--log", help="the bots' warnings and errors go to this file")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    add_json_option(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup, args.drain = 8.0, 3.0, 40.0
@@ -366,9 +366,8 @@ def main(argv: list[str] | None = None) -> list[CaseFigures]:
     args = parse_args(argv)
     print(f"bench/updates.py on {_machine()}; database {args.db}; {args.users} users")
     figures = asyncio.run(run_all(args))
-    if args.json:
-        payload = {"machine": _machine(), "db": args.db, "cases": [asdict(f) for f in figures]}
-        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    cases = [asdict(f) for f in figures]
+    write_json({"machine": _machine(), "db": args.db, "cases": cases}, args.json)
     return figures
 
 

@@ -56,12 +56,13 @@ from notifications.rate_limits import (
 )
 from notifications.reminders import send_due_reminders
 from notifications.return_deadlines import ReturnDeadlineJob, return_deadline_rules
+from notifications.return_relay import ReturnRelayDelivery
 from notifications.sender import Sender
 from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
 from notifications.tracking.poller import TrackingPoller
 from notifications.tracking.provider import TrackingProvider
-from templates import Renderer
+from templates import Renderer, shared_renderer
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ async def create_application(
     if migrate:
         await database.upgrade(engine)
     session_factory = database.create_session_factory(engine)
-    renderer = Renderer(settings.default_locale)
+    renderer = shared_renderer(settings.default_locale)
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     )
@@ -219,6 +220,9 @@ async def create_application(
         default_locale=settings.default_locale,
         clock=clock,
         max_attempts=settings.send_max_attempts,
+        deliveries=dict.fromkeys(
+            ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
+        ),
     )
     outbox_holder["outbox"] = outbox
 
@@ -278,47 +282,38 @@ async def create_application(
     dispatcher.include_routers(*get_routers())
 
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
+    _every(
+        scheduler,
         outbox.prune_processed_updates,
-        "interval",
         hours=1,
         kwargs={"keep": PROCESSED_UPDATE_RETENTION},
-        id="prune_processed_updates",
-        coalesce=True,
-        max_instances=1,
+        job_id="prune_processed_updates",
     )
-    scheduler.add_job(
+    _every(
+        scheduler,
         outbox.prune_finished,
-        "interval",
         hours=1,
         kwargs={"keep": timedelta(days=settings.outbox_retention_days)},
-        id="prune_outbox",
-        coalesce=True,
-        max_instances=1,
+        job_id="prune_outbox",
     )
     if database.sqlite_file(engine) is not None:
         # Bounds how long deleted rows can outlive an erasure whose own checkpoint was busy.
-        scheduler.add_job(
+        _every(
+            scheduler,
             database.checkpoint_sqlite,
-            "interval",
             hours=1,
             args=[engine],
-            id="sqlite_checkpoint",
-            coalesce=True,
-            max_instances=1,
+            job_id="sqlite_checkpoint",
         )
-    scheduler.add_job(
+    # Also at start-up: reminders that fell due while the bot was down go out now, not five
+    # minutes later.
+    _every(
+        scheduler,
         send_due_reminders,
-        "interval",
         minutes=5,
         args=[uow_factory, clock],
-        id="order_reminders",
-        coalesce=True,
-        max_instances=1,
-        # Also at start-up: reminders that fell due while the bot was down go out now, not
-        # five minutes later. No grace limit, so a slow start does not skip that first run.
-        next_run_time=datetime.now(UTC),
-        misfire_grace_time=None,
+        job_id="order_reminders",
+        at_start=True,
     )
     provider = tracking_provider or make_tracking_provider(
         settings.tracking_provider,
@@ -330,47 +325,23 @@ async def create_application(
     if metrics is not None:
         provider = metrics.tracking_provider(provider)
         # Reading the quota costs no quota; once an hour keeps far below 3 requests/s.
-        scheduler.add_job(
+        _every(
+            scheduler,
             metrics.refresh_quota,
-            "interval",
             hours=1,
             args=[provider],
-            id="tracking_quota_metrics",
-            coalesce=True,
-            max_instances=1,
-            # At start-up too, however long the start takes.
-            next_run_time=datetime.now(UTC),
-            misfire_grace_time=None,
+            job_id="tracking_quota_metrics",
+            at_start=True,
         )
     tracking = TrackingPoller(uow_factory, provider, rules=tracking_rules(settings), clock=clock)
     for job in tracking_jobs(tracking, uow_factory, settings):
         function = job.function
         if metrics is not None and job.name == "tracking_tick":
             function = metrics.timed_poll_pass(function)
-        scheduler.add_job(
-            function,
-            "interval",
-            seconds=job.every_seconds,
-            id=job.name,
-            coalesce=True,
-            max_instances=1,
-        )
-    scheduler.add_job(
-        ReturnDeadlineJob(uow_factory, return_deadline_rules(settings)).tick,
-        "interval",
-        minutes=1,
-        id="return_deadlines",
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        order_imports.sweep,
-        "interval",
-        minutes=1,
-        id="order_import_sweep",
-        coalesce=True,
-        max_instances=1,
-    )
+        _every(scheduler, function, seconds=job.every_seconds, job_id=job.name)
+    deadlines = ReturnDeadlineJob(uow_factory, return_deadline_rules(settings))
+    _every(scheduler, deadlines.tick, minutes=1, job_id="return_deadlines")
+    _every(scheduler, order_imports.sweep, minutes=1, job_id="order_import_sweep")
     poller = Poller(bot, dispatcher)
     return Application(
         settings=settings,
@@ -390,4 +361,31 @@ async def create_application(
         file_steps=file_steps,
         redis=redis,
         metrics=metrics,
+    )
+
+
+def _every(
+    scheduler: AsyncIOScheduler,
+    function: Callable[..., Any],
+    *,
+    job_id: str,
+    args: list[Any] | None = None,
+    kwargs: dict[str, Any] | None = None,
+    at_start: bool = False,
+    **interval: float,
+) -> None:
+    """Run `function` every `interval` (hours=1, minutes=5...), one run at a time: runs missed
+    while one was busy collapse into one. `at_start` runs it at start-up too, however long the
+    start takes (no grace limit, so a slow start does not skip that first run)."""
+    first_run = {"next_run_time": datetime.now(UTC), "misfire_grace_time": None} if at_start else {}
+    scheduler.add_job(
+        function,
+        "interval",
+        args=args,
+        kwargs=kwargs,
+        id=job_id,
+        coalesce=True,
+        max_instances=1,
+        **interval,
+        **first_run,
     )

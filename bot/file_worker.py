@@ -37,7 +37,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncGenerator, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,15 @@ def _invalid(key: str, **params: Any) -> Exception:
     return InvalidInput(key, **params)
 
 
+class JobOptions(TypedDict):
+    """How `FileWorker.stream` runs a job: its time budget, and the file it reads named in the
+    message the user gets when the file cannot be read (`unreadable_key`)."""
+
+    seconds: float
+    file_name: str
+    unreadable_key: str
+
+
 class FileWorker:
     """Runs jobs in child processes, at most `max_concurrent` of each job at a time."""
 
@@ -113,24 +122,13 @@ class FileWorker:
         self._env = {name: os.environ[name] for name in _ENV_KEPT if name in os.environ}
         self._env |= {"PYTHONPATH": pythonpath, "PYTHONDONTWRITEBYTECODE": "1"}
 
-    async def run(
-        self,
-        job: str,
-        params: Mapping[str, Any],
-        *,
-        seconds: float,
-        file_name: str,
-        unreadable_key: str,
-    ) -> Any:
+    async def run(self, job: str, params: Mapping[str, Any], **options: Unpack[JobOptions]) -> Any:
         """A job that sends one message: that message."""
-        stream = self.stream(
-            job, params, seconds=seconds, file_name=file_name, unreadable_key=unreadable_key
-        )
-        async with contextlib.aclosing(stream) as messages:
+        async with contextlib.aclosing(self.stream(job, params, **options)) as messages:
             async for message in messages:
                 if message is not None:
                     return message
-        raise _invalid(unreadable_key, file_name=file_name)
+        raise _invalid(options["unreadable_key"], file_name=options["file_name"])
 
     async def stream(
         self,

@@ -92,104 +92,98 @@ def note_update_outcome(outcome: UpdateOutcome) -> None:
         note.outcome = outcome
 
 
+# How a Telegram call ended, by the aiogram error it raised; the first match counts
+# (TelegramEntityTooLarge is a TelegramNetworkError, so it must come first).
+_TELEGRAM_RESULTS: tuple[tuple[type[Exception], str], ...] = (
+    (telegram.TelegramRetryAfter, "429"),
+    (telegram.TelegramForbiddenError, "403"),
+    (telegram.TelegramUnauthorizedError, "401"),
+    (telegram.TelegramNotFound, "404"),
+    (telegram.TelegramConflictError, "409"),
+    (telegram.TelegramEntityTooLarge, "413"),
+    (telegram.TelegramBadRequest, "400"),
+    (telegram.TelegramServerError, "5xx"),
+    (telegram.TelegramNetworkError, "network"),
+)
+
+
 def _telegram_result(error: BaseException | None) -> str:
     if error is None:
         return "ok"
-    if isinstance(error, telegram.TelegramRetryAfter):
-        return "429"
-    if isinstance(error, telegram.TelegramForbiddenError):
-        return "403"
-    if isinstance(error, telegram.TelegramUnauthorizedError):
-        return "401"
-    if isinstance(error, telegram.TelegramNotFound):
-        return "404"
-    if isinstance(error, telegram.TelegramConflictError):
-        return "409"
-    if isinstance(error, telegram.TelegramEntityTooLarge):
-        return "413"
-    if isinstance(error, telegram.TelegramBadRequest):
-        return "400"
-    if isinstance(error, telegram.TelegramServerError):
-        return "5xx"
-    if isinstance(error, telegram.TelegramNetworkError):
-        return "network"
-    return "other"
+    return next((result for kind, result in _TELEGRAM_RESULTS if isinstance(error, kind)), "other")
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        registry = self.registry
-        self.updates = Counter(
+        self.updates = self._counter(
             "sellerbot_updates",
             "Telegram updates received, by type and by what became of them",
             ["type", "outcome"],
-            registry=registry,
         )
-        self.webhook_refused = Counter(
+        self.webhook_refused = self._counter(
             "sellerbot_webhook_refused",
             "Requests to the webhook path refused before any update ran, by reason",
             ["reason"],
-            registry=registry,
         )
-        self.update_seconds = Histogram(
+        self.update_seconds = self._histogram(
             "sellerbot_update_handling_seconds",
             "Time from receiving an update to its commit (or failure)",
             ["type"],
             buckets=UPDATE_BUCKETS,
-            registry=registry,
         )
-        self.outbox_due = Gauge(
-            "sellerbot_outbox_due",
-            "Outbox notifications due now (pending or being sent)",
-            registry=registry,
+        self.outbox_due = self._gauge(
+            "sellerbot_outbox_due", "Outbox notifications due now (pending or being sent)"
         )
-        self.outbox_oldest_due_age = Gauge(
+        self.outbox_oldest_due_age = self._gauge(
             "sellerbot_outbox_oldest_due_age_seconds",
             "How long the oldest due outbox notification has been waiting (0 when none)",
-            registry=registry,
         )
-        self.outbox_deferred = Gauge(
+        self.outbox_deferred = self._gauge(
             "sellerbot_outbox_deferred",
             "Outbox notifications held for later (quiet hours, retry backoff)",
-            registry=registry,
         )
-        self.outbox_dead = Gauge(
+        self.outbox_dead = self._gauge(
             "sellerbot_outbox_dead",
             "Outbox notifications given up on (shown to operators in /outbox)",
-            registry=registry,
         )
-        self.sends = Counter(
+        self.sends = self._counter(
             "sellerbot_telegram_sends",
             "Calls to Telegram through the rate-limited sender, by method and answer",
             ["method", "result"],
-            registry=registry,
         )
-        self.poll_pass_seconds = Histogram(
+        self.poll_pass_seconds = self._histogram(
             "sellerbot_tracking_poll_pass_seconds",
             "Duration of one pass of the tracking poller",
             buckets=POLL_PASS_BUCKETS,
-            registry=registry,
         )
-        self.provider_errors = Counter(
+        self.provider_errors = self._counter(
             "sellerbot_tracking_provider_errors",
             "Tracking provider calls that failed as a whole",
             ["provider", "operation", "error"],
-            registry=registry,
         )
 
-        self.quota_remaining = Gauge(
+        self.quota_remaining = self._gauge(
             "sellerbot_tracking_quota_remaining",
             "Registrations the tracking provider account has left",
             ["provider"],
-            registry=registry,
         )
-        self.quota_used_today = Gauge(
+        self.quota_used_today = self._gauge(
             "sellerbot_tracking_quota_used_today",
             "Registrations used today, when the provider counts them",
             ["provider"],
-            registry=registry,
         )
+
+    def _counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        return Counter(name, documentation, labels, registry=self.registry)
+
+    def _gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        return Gauge(name, documentation, labels, registry=self.registry)
+
+    def _histogram(
+        self, name: str, documentation: str, labels: Sequence[str] = (), *, buckets: Sequence[float]
+    ) -> Histogram:
+        return Histogram(name, documentation, labels, buckets=buckets, registry=self.registry)
 
     # -- updates -------------------------------------------------------------------------------
 

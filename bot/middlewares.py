@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
@@ -104,37 +105,30 @@ class RedisFloodCounter:
         return bool(await self._redis.set(key, 1, ex=int(NOTICE_INTERVAL_SECONDS), nx=True))
 
 
+@dataclass(eq=False)
 class ThrottleMiddleware(BaseMiddleware):
     """Drops a user's updates beyond the flood limit; tells them once a minute at most."""
 
-    def __init__(
-        self,
-        counter: FloodCounter,
-        max_updates: int,
-        replies: ReplyQueue,
-        renderer: Renderer,
-        default_locale: str,
-    ) -> None:
-        self._counter = counter
-        self._max_updates = max_updates
-        self._replies = replies
-        self._renderer = renderer
-        self._default_locale = default_locale
+    counter: FloodCounter
+    max_updates: int
+    replies: ReplyQueue
+    renderer: Renderer
+    default_locale: str
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return await handler(event, data)
-        if await self._counter.hit(user.id) <= self._max_updates:
+        if await self.counter.hit(user.id) <= self.max_updates:
             return await handler(event, data)
         log.info("flood: dropped an update from user %s", user.id)
         note_update_outcome(UpdateOutcome.THROTTLED)
-        if await self._counter.may_warn(user.id):
+        if await self.counter.may_warn(user.id):
             # No database here on purpose: a flood must not reach the database at all.
-            locale = locale_from_telegram(user.language_code) or self._default_locale
-            notice = Responder(self._renderer, locale, chat_id=user.id)
+            locale = locale_from_telegram(user.language_code) or self.default_locale
+            notice = Responder(self.renderer, locale, chat_id=user.id)
             notice.reply("common.slow_down")
-            self._replies.schedule(notice)
+            self.replies.schedule(notice)
         return UNHANDLED
 
 
@@ -154,6 +148,7 @@ class ConversationContextMiddleware(FSMContextMiddleware):
             return await handler(event, data)
 
 
+@dataclass(eq=False)
 class UnitOfWorkMiddleware(BaseMiddleware):
     """One transaction per update; `processed_updates` in it makes redelivery harmless.
 
@@ -161,27 +156,19 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     with the SQL storage, the conversation state for the state filters) in one statement.
     """
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        renderer: Renderer,
-        replies: ReplyQueue,
-        default_locale: str,
-        sql_storage: SqlStorage | None = None,
-    ) -> None:
-        self._uow_factory = uow_factory
-        self._renderer = renderer
-        self._replies = replies
-        self._default_locale = default_locale
-        self._sql_storage = sql_storage
+    uow_factory: Callable[[], UnitOfWork]
+    renderer: Renderer
+    replies: ReplyQueue
+    default_locale: str
+    sql_storage: SqlStorage | None = None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         context: EventContext | None = data.get(EVENT_CONTEXT_KEY)
         chat_id = context.chat_id if context else None
         thread_id = context.thread_id if context else None
-        responder = Responder(self._renderer, self._default_locale, chat_id, thread_id)
-        async with self._uow_factory() as uow:
+        responder = Responder(self.renderer, self.default_locale, chat_id, thread_id)
+        async with self.uow_factory() as uow:
             token = current_unit_of_work.set(uow)
             try:
                 if not await uow.processed_updates.claim(event.update_id, uow.now()):
@@ -197,14 +184,14 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 await uow.commit()
             finally:
                 current_unit_of_work.reset(token)
-        self._replies.schedule(responder)
+        self.replies.schedule(responder)
         return result
 
     async def _load_sender(self, uow: UnitOfWork, data: dict[str, Any]) -> None:
         context: FSMContext | None = data.get("state")
         state_key = (
-            self._sql_storage.storage_key(context.key)
-            if context is not None and self._sql_storage is not None
+            self.sql_storage.storage_key(context.key)
+            if context is not None and self.sql_storage is not None
             else None
         )
         user: User | None = data.get("event_from_user")

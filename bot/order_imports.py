@@ -17,6 +17,7 @@ import contextlib
 import logging
 import tempfile
 import time
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from aiogram import Bot
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import LinkPreviewOptions
 
+from bot.background import BackgroundTasks
 from bot.file_worker import FileWorker
 from bot.uploads import download
 from domain.clock import Clock, utcnow
@@ -119,46 +121,33 @@ class _Progress:
             self._broken = True
 
 
+@dataclass(eq=False)
 class OrderImportRunner:
-    def __init__(
-        self,
-        bot: Bot,
-        sender: Sender,
-        renderer: Renderer,
-        uow_factory: UnitOfWorkFactory,
-        files: FileWorker,
-        *,
-        clock: Clock = utcnow,
-    ) -> None:
-        self._bot = bot
-        self._sender = sender
-        self._renderer = renderer
-        self._uow_factory = uow_factory
-        self._files = files
-        self._clock = clock
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+    bot: Bot
+    sender: Sender
+    renderer: Renderer
+    uow_factory: UnitOfWorkFactory
+    files: FileWorker
+    _: KW_ONLY
+    clock: Clock = utcnow
+    _tasks: BackgroundTasks = field(default_factory=BackgroundTasks, init=False)
 
     def start(self, import_id: int) -> None:
         if import_id in self._tasks:
             return
-        task = asyncio.create_task(self._run(import_id))
-        self._tasks[import_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(import_id, None))
+        self._tasks.start(self._run(import_id), key=import_id)
 
     async def wait(self) -> None:
         """Until every import started so far is done (tests, benchmarks)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        await self._tasks.wait()
 
     async def stop(self) -> None:
         """Stop running imports: each is marked interrupted, its seller told."""
-        for task in list(self._tasks.values()):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        await self._tasks.cancel()
 
     async def sweep(self) -> int:
         """Scheduler job: end imports whose process stopped; prune old finished ones."""
-        async with self._uow_factory() as uow:
+        async with self.uow_factory() as uow:
             interrupted = await import_jobs.interrupt_stale_imports(uow)
             await uow.commit()
         if interrupted:
@@ -168,17 +157,17 @@ class OrderImportRunner:
     # ----- one import -----
 
     async def _run(self, import_id: int) -> None:
-        async with self._uow_factory() as uow:
+        async with self.uow_factory() as uow:
             job = await import_jobs.running_import(import_id, uow)
         if job is None:
             return
-        progress = _Progress(self._sender, self._renderer, job)
+        progress = _Progress(self.sender, self.renderer, job)
         try:
             await progress.show("download", force=True)
             await self._remember_progress(job, progress)
             with tempfile.TemporaryDirectory(prefix="sellerbot-import-") as directory:
                 path = await download(
-                    self._bot,
+                    self.bot,
                     job.file_id,
                     Path(directory),
                     max_bytes=MAX_FILE_BYTES,
@@ -186,12 +175,12 @@ class OrderImportRunner:
                     too_large=InvalidInput("import.file_too_large", max_mb=MAX_FILE_BYTES // 2**20),
                 )
                 summary = await self._read_and_save(job, path, progress)
-            async with self._uow_factory() as uow:
+            async with self.uow_factory() as uow:
                 await import_jobs.finish_import(job, summary, uow)
                 await uow.commit()
             await progress.show("done", force=True)
         except DomainError as error:
-            async with self._uow_factory() as uow:
+            async with self.uow_factory() as uow:
                 await import_jobs.fail_import(job, error, uow)
                 await uow.commit()
             await progress.show("stopped", force=True)
@@ -211,12 +200,12 @@ class OrderImportRunner:
 
     async def _interrupt(self, job: import_jobs.ImportJob) -> None:
         with contextlib.suppress(Exception):
-            async with self._uow_factory() as uow:
+            async with self.uow_factory() as uow:
                 await import_jobs.interrupt_import(job.id, uow)
                 await uow.commit()
 
     async def _remember_progress(self, job: import_jobs.ImportJob, progress: _Progress) -> None:
-        async with self._uow_factory() as uow:
+        async with self.uow_factory() as uow:
             running = await import_jobs.renew(job.id, uow, progress_message_id=progress.message_id)
             await uow.commit()
         if not running:
@@ -228,7 +217,7 @@ class OrderImportRunner:
         params = {
             "path": str(path),
             "file_name": job.file_name,
-            "now": self._clock().isoformat(),
+            "now": self.clock().isoformat(),
             "max_rows": MAX_ROWS,
             "batch": SAVE_BATCH,
             "report_rows": import_jobs.REPORT_MAX_ROWS,
@@ -236,7 +225,7 @@ class OrderImportRunner:
         summary: import_jobs.PlanSummary | None = None
         rows_read = saved = total = 0
         renewed = time.monotonic()
-        stream = self._files.stream(
+        stream = self.files.stream(
             "order_file",
             params,
             seconds=ORDER_FILE_SECONDS,
@@ -280,7 +269,7 @@ class OrderImportRunner:
     async def _renew(
         self, job: import_jobs.ImportJob, summary: import_jobs.PlanSummary | None
     ) -> None:
-        async with self._uow_factory() as uow:
+        async with self.uow_factory() as uow:
             running = await import_jobs.renew(job.id, uow, summary=summary)
             await uow.commit()
         if not running:
@@ -289,7 +278,7 @@ class OrderImportRunner:
     async def _save(self, job: import_jobs.ImportJob, batch: list[file_import.PlannedOrder]) -> int:
         """One batch in one short transaction (an order number taken meanwhile, say by an
         order typed in the conversation, is skipped by the insert itself)."""
-        async with self._uow_factory() as uow:
+        async with self.uow_factory() as uow:
             saved = await import_jobs.save_batch(job, batch, uow)
             if saved is None:
                 raise _Stopped

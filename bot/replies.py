@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import defaultdict
 
+from bot.background import BackgroundTasks
 from handlers.responder import Responder
 from notifications.sender import RecipientBlocked, Sender
 
@@ -22,7 +23,7 @@ class ReplyQueue:
         self._chat_locks: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
         # How many scheduled flushes use each chat's lock, so idle chats' locks are dropped.
         self._lock_users: defaultdict[int | None, int] = defaultdict(int)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
 
     def schedule(self, responder: Responder) -> None:
         if not responder.pending:
@@ -30,9 +31,7 @@ class ReplyQueue:
         # Take the chat's place in line now, so replies leave in commit order.
         lock = self._chat_locks[responder.chat_id]
         self._lock_users[responder.chat_id] += 1
-        task = asyncio.create_task(self._flush(responder, lock))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self._flush(responder, lock))
 
     async def _flush(self, responder: Responder, lock: asyncio.Lock) -> None:
         try:
@@ -50,10 +49,7 @@ class ReplyQueue:
 
     async def drain(self) -> None:
         """Wait until every scheduled reply has been sent (or failed)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.wait()
 
     async def cancel(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.cancel()

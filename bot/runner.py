@@ -29,6 +29,8 @@ from bot.logging_setup import Redactor, secrets_of
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from aiogram.types import User
+
     from bot.app import Application
 
 log = logging.getLogger(__name__)
@@ -78,13 +80,7 @@ async def run_bot(settings: Settings) -> None:
 
     app = await create_application(settings, migrate=False)
     try:
-        with _checking(Service.BOT_API):
-            me = await app.bot.me()
-        if app.redis is not None:
-            with _checking(Service.REDIS):
-                await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
-        with _checking(Service.DATABASE):
-            await database.upgrade(app.engine)
+        me = await _reach_services(app, settings)
     except BaseException:
         await app.stop()
         raise
@@ -102,13 +98,7 @@ async def run_webhook(settings: Settings) -> None:
     try:
         with _checking(Service.WEBHOOK_SERVER):
             _check_port_is_free(settings.webhook_host, settings.webhook_port)
-        with _checking(Service.BOT_API):
-            me = await app.bot.me()
-        if app.redis is not None:
-            with _checking(Service.REDIS):
-                await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
-        with _checking(Service.DATABASE):
-            await database.upgrade(app.engine)
+        me = await _reach_services(app, settings)
         server = WebhookServer(app, settings)
     except BaseException:
         await app.stop()
@@ -120,6 +110,19 @@ async def run_webhook(settings: Settings) -> None:
         settings.webhook_port,
     )
     await _run_until_signal(server.start, app.wait, server.stop)
+
+
+async def _reach_services(app: Application, settings: Settings) -> User:
+    """Reach the Bot API, Redis (when used) and the database, and bring the schema up to date;
+    a failure names the service that failed (see `explain_failure`). The bot's own user."""
+    with _checking(Service.BOT_API):
+        me = await app.bot.me()
+    if app.redis is not None:
+        with _checking(Service.REDIS):
+            await asyncio.wait_for(app.redis.ping(), settings.connect_timeout_seconds)
+    with _checking(Service.DATABASE):
+        await database.upgrade(app.engine)
+    return me
 
 
 async def _serve(app: Application) -> None:
@@ -367,44 +370,55 @@ def _database_failure(error: BaseException, settings: Settings) -> Failure:
 
 
 def _web_chat_failure(error: BaseException, host: str, port: int) -> Failure:
-    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
-        return Failure(
-            f"port {port} on {host} is already in use: choose another with --port "
-            f"(sellerbot sandbox --port {port + 1 if port < 65535 else 8081}) or SANDBOX_PORT"
-        )
-    if isinstance(error, OSError) and error.errno == errno.EACCES:
-        return Failure(
-            f"not allowed to listen on port {port}: choose a port above 1023 with --port "
-            "or SANDBOX_PORT",
-            configuration=True,
-        )
-    if isinstance(error, socket.gaierror) or (
-        isinstance(error, OSError) and error.errno == errno.EADDRNOTAVAIL
-    ):
-        return Failure(
-            f"cannot listen on {host}: not an address of this machine (check SANDBOX_HOST)",
-            configuration=True,
-        )
-    return Failure(f"the web chat cannot listen on {host}:{port}: {_summary(error)}")
+    suggestion = port + 1 if port < 65535 else 8081
+    return _listen_failure(
+        error,
+        host,
+        port,
+        server="the web chat",
+        port_settings="--port or SANDBOX_PORT",
+        other_port=f"--port (sellerbot sandbox --port {suggestion}) or SANDBOX_PORT",
+        host_setting="SANDBOX_HOST",
+    )
 
 
 def _webhook_server_failure(error: BaseException, host: str, port: int) -> Failure:
-    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
-        return Failure(f"port {port} on {host} is already in use: choose another with WEBHOOK_PORT")
-    if isinstance(error, OSError) and error.errno == errno.EACCES:
+    return _listen_failure(
+        error,
+        host,
+        port,
+        server="the webhook server",
+        port_settings="WEBHOOK_PORT (the TLS proxy in front listens on 443)",
+        other_port="WEBHOOK_PORT",
+        host_setting="WEBHOOK_HOST",
+    )
+
+
+def _listen_failure(
+    error: BaseException,
+    host: str,
+    port: int,
+    *,
+    server: str,
+    port_settings: str,
+    other_port: str,
+    host_setting: str,
+) -> Failure:
+    """Why a server of ours could not listen on host:port, and which setting changes it."""
+    code = error.errno if isinstance(error, OSError) else None
+    if code == errno.EADDRINUSE:
+        return Failure(f"port {port} on {host} is already in use: choose another with {other_port}")
+    if code == errno.EACCES:
         return Failure(
-            f"not allowed to listen on port {port}: choose a port above 1023 with WEBHOOK_PORT "
-            "(the TLS proxy in front listens on 443)",
+            f"not allowed to listen on port {port}: choose a port above 1023 with {port_settings}",
             configuration=True,
         )
-    if isinstance(error, socket.gaierror) or (
-        isinstance(error, OSError) and error.errno == errno.EADDRNOTAVAIL
-    ):
+    if isinstance(error, socket.gaierror) or code == errno.EADDRNOTAVAIL:
         return Failure(
-            f"cannot listen on {host}: not an address of this machine (check WEBHOOK_HOST)",
+            f"cannot listen on {host}: not an address of this machine (check {host_setting})",
             configuration=True,
         )
-    return Failure(f"the webhook server cannot listen on {host}:{port}: {_summary(error)}")
+    return Failure(f"{server} cannot listen on {host}:{port}: {_summary(error)}")
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

@@ -155,14 +155,12 @@ class Settings(BaseSettings):
     def _check_api_base(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        parts = _split_url(value.strip())
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                "must be an http:// or https:// URL with a host (and a valid port), "
-                "e.g. http://127.0.0.1:8081"
-            )
-        if parts.query or parts.fragment:
-            raise ValueError("must be a base URL without ?query or #fragment")
+        _http_url(
+            value.strip(),
+            not_http="must be an http:// or https:// URL with a host (and a valid port), "
+            "e.g. http://127.0.0.1:8081",
+            not_plain="must be a base URL without ?query or #fragment",
+        )
         # aiogram appends "/bot<token>/<method>" to it.
         return value.strip().rstrip("/")
 
@@ -190,11 +188,11 @@ class Settings(BaseSettings):
     def _check_webhook_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        parts = _split_url(value.strip())
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be the https:// URL Telegram posts updates to")
-        if parts.query or parts.fragment:
-            raise ValueError("must be a URL without ?query or #fragment")
+        parts = _http_url(
+            value.strip(),
+            not_http="must be the https:// URL Telegram posts updates to",
+            not_plain="must be a URL without ?query or #fragment",
+        )
         path = parts.path.rstrip("/")
         if not path:
             raise ValueError("needs a path, e.g. https://bot.example.org/telegram/webhook")
@@ -307,6 +305,17 @@ def _parse_id_list(text: str) -> frozenset[int]:
         return frozenset(int(p) for p in parts)
     except ValueError:
         raise ValueError(_OPERATOR_IDS_FORM) from None
+
+
+def _http_url(value: str, *, not_http: str, not_plain: str) -> SplitResult:
+    """An http(s):// URL with a host and no ?query or #fragment; `not_http` and `not_plain`
+    say what is wrong otherwise."""
+    parts = _split_url(value)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(not_http)
+    if parts.query or parts.fragment:
+        raise ValueError(not_plain)
+    return parts
 
 
 def _split_url(value: str) -> SplitResult | None:

@@ -9,10 +9,10 @@ file worker reads it from there.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 
+from bot.background import BackgroundTasks
 from bot.file_worker import FileWorker
 from bot.fsm_storage import current_unit_of_work
 from bot.replies import ReplyQueue
@@ -62,45 +63,31 @@ async def download(
     return path
 
 
+@dataclass(eq=False)
 class FileSteps:
     """Reads a conversation step's file in the background, then finishes the step."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        files: FileWorker,
-        uow_factory: UnitOfWorkFactory,
-        renderer: Renderer,
-        replies: ReplyQueue,
-        storage: BaseStorage,
-        isolation: BaseEventIsolation,
-    ) -> None:
-        self._bot = bot
-        self._files = files
-        self._uow_factory = uow_factory
-        self._renderer = renderer
-        self._replies = replies
-        self._storage = storage
-        self._isolation = isolation
-        self._tasks: set[asyncio.Task[None]] = set()
+    bot: Bot
+    files: FileWorker
+    uow_factory: UnitOfWorkFactory
+    renderer: Renderer
+    replies: ReplyQueue
+    storage: BaseStorage
+    isolation: BaseEventIsolation
+    _tasks: BackgroundTasks = field(default_factory=BackgroundTasks, init=False)
 
     def start(self, upload: FileUpload, finish: FinishStep) -> None:
-        task = asyncio.create_task(self._run(upload, finish))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.start(self._run(upload, finish))
 
     async def wait(self) -> None:
         """Until every file handed over so far is done (tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.wait()
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.cancel()
 
     async def _run(self, upload: FileUpload, finish: FinishStep) -> None:
-        responder = Responder(self._renderer, upload.locale, upload.chat_id)
+        responder = Responder(self.renderer, upload.locale, upload.chat_id)
         try:
             result = await self._read(upload)
             await self._finish(upload, finish, result, responder)
@@ -112,19 +99,19 @@ class FileSteps:
             log.exception("incident %s while reading a file for user %s", incident, upload.user_id)
             responder.discard()
             responder.reply("errors.unexpected", incident_id=incident)
-        self._replies.schedule(responder)
+        self.replies.schedule(responder)
 
     async def _read(self, upload: FileUpload) -> Any:
         with tempfile.TemporaryDirectory(prefix="sellerbot-upload-") as directory:
             path = await download(
-                self._bot,
+                self.bot,
                 upload.file_id,
                 Path(directory),
                 max_bytes=upload.max_bytes,
                 file_name=upload.file_name,
                 too_large=upload.too_large,
             )
-            return await self._files.run(
+            return await self.files.run(
                 upload.job,
                 {"path": str(path), "file_name": upload.file_name},
                 seconds=upload.seconds,
@@ -137,11 +124,11 @@ class FileSteps:
     ) -> None:
         """The rest of the step, in one transaction with the user's conversation state, and in
         line with the user's own updates (the dispatcher's isolation lock)."""
-        key = StorageKey(bot_id=self._bot.id, chat_id=upload.chat_id, user_id=upload.user_id)
-        async with self._isolation.lock(key), self._uow_factory() as uow:
+        key = StorageKey(bot_id=self.bot.id, chat_id=upload.chat_id, user_id=upload.user_id)
+        async with self.isolation.lock(key), self.uow_factory() as uow:
             token = current_unit_of_work.set(uow)
             try:
-                await finish(result, StepContext(uow, responder, FSMContext(self._storage, key)))
+                await finish(result, StepContext(uow, responder, FSMContext(self.storage, key)))
                 await uow.commit()
             finally:
                 current_unit_of_work.reset(token)

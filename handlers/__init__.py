@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, fallback
+from handlers import common, fallback, returns_relay
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
+from handlers.buyer import return_request
+from handlers.buyer import returns as buyer_returns
 from handlers.buyer import time_zones as buyer_time_zones
 from handlers.operator import compliance, review
 from handlers.operator import outbox as operator_outbox
@@ -38,12 +40,14 @@ def get_routers() -> list[Router]:
         common.build_router(),
         # The buyer's /orders (for non-sellers) before the seller's.
         buyer_orders.build_router(),
+        buyer_returns.build_router(),
         buyer_time_zones.build_router(),
         warehouses.build_router(),
         warehouse_changes.build_router(),
         orders.build_router(),
         shipments.build_router(),
         returns.build_router(),
+        returns_relay.build_command_router(),
         logistics_settings.build_router(),
         review.build_router(),
         compliance.build_router(),
@@ -53,6 +57,10 @@ def get_routers() -> list[Router]:
         warehouse_registration.build_router(),
         new_order.build_router(),
         shipping.build_router(),
+        return_request.build_router(),
+        # What sellers and buyers write in a return case's thread (outside any conversation),
+        # before the files and the fallback, which take what it passes on.
+        returns_relay.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
         order_import.build_router(),
         fallback.build_router(),
@@ -61,5 +69,6 @@ def get_routers() -> list[Router]:
     # The bot talks to sellers, buyers and operators one to one.
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
+    private.edited_message.filter(F.chat.type == "private")
     private.include_routers(*feature_routers)
     return [private]

@@ -11,6 +11,7 @@ from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.roles import Role
 from domain.services import erasure, sellers
 from domain.unit_of_work import UnitOfWork
+from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.callbacks import (
     ChosenRole,
@@ -53,6 +54,7 @@ async def start(
                 warehouse_registration.CONVERSATION,
                 new_order.CONVERSATION,
                 shipping.CONVERSATION,
+                return_request.CONVERSATION,
             ],
             user_id=event_from_user.id,
             state=state,

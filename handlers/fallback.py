@@ -7,6 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from handlers.buyer import return_request
 from handlers.operator.review import ReviewNote
 from handlers.responder import Responder
 from handlers.seller import new_order, registration, shipping, warehouse_registration
@@ -24,6 +25,7 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     shipping.CONVERSATION.name: shipping.CONVERSATION.states,
     "rate_card_upload": RateCardUpload,
     "review_note": ReviewNote,
+    return_request.CONVERSATION.name: return_request.CONVERSATION.states,
 }
 
 

@@ -20,3 +20,9 @@ class ReturnMenu(CallbackData, prefix="rtm"):
     case_id: int = 0
     listing: return_views.CaseFilter = return_views.CaseFilter.OPEN
     page: int = 0
+
+
+class CasePick(CallbackData, prefix="rcp"):
+    """A case chosen in the `/case` picker (the caller's side in it is checked on press)."""
+
+    case_id: int

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from domain.clock import Clock, utcnow
@@ -31,14 +31,14 @@ from domain.model import Notification, NotificationStatus
 from domain.repositories.outbox import SentRecord
 from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
-from notifications.outbox_drain import Claim, Drain, DrainResult, Outcomes, Recorded
+from notifications.outbox_drain import Claim, Delivery, Drain, DrainResult, Outcomes, Recorded
 from notifications.rate_limits import is_group_chat
 from notifications.sender import Sender
 from templates.renderer import Renderer
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DrainResult", "OutboxDispatcher", "resume_chat"]
+__all__ = ["Delivery", "DrainResult", "OutboxDispatcher", "resume_chat"]
 
 
 async def resume_chat(
@@ -75,6 +75,7 @@ class OutboxDispatcher:
         max_backoff: timedelta = timedelta(hours=1),
         record_batch: int = 100,
         record_interval: float = 0.5,
+        deliveries: Mapping[str, Delivery] | None = None,
     ) -> None:
         if batch_size < 1 or max_attempts < 1 or lease <= timedelta(0):
             raise ValueError("batch_size, max_attempts and lease must be positive")
@@ -93,6 +94,8 @@ class OutboxDispatcher:
         # Outcomes are written together, at least this often and at most this many at once.
         self.record_batch = record_batch
         self.record_interval = record_interval
+        # Template name -> the delivery that sends rows of it.
+        self.deliveries: Mapping[str, Delivery] = dict(deliveries or {})
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._running = False

@@ -19,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import structlog
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 
 from domain.clock import Clock
 from domain.model import NotificationStatus
+from domain.returns.threads import thread_gone
 from notifications.sender import RecipientBlocked, Sender
 from templates.renderer import Renderer
 
@@ -78,7 +80,7 @@ class Failure:
 class Outcomes:
     """What one ledger transaction writes."""
 
-    sent: list[tuple[Claim, int, datetime]] = field(default_factory=list)
+    sent: list[tuple[Claim, int | None, datetime]] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     blocked: list[tuple[Claim, str]] = field(default_factory=list)
     released: list[tuple[list[Claim], datetime | None]] = field(default_factory=list)
@@ -114,6 +116,16 @@ class Recorded:
     blocked_chats: frozenset[int] = frozenset()
 
 
+class Delivery(Protocol):
+    """Delivers rows of some templates itself instead of as rendered text (a return case's
+    topics and relayed copies, `notifications.return_relay`)."""
+
+    async def deliver(
+        self, chat_id: int, template: str, params: dict[str, Any], locale: str
+    ) -> int | None:
+        """Send the row; the id of the message it showed (None: nothing left to show)."""
+
+
 class OutboxDispatcher(Protocol):
     """What a drain needs from `notifications.outbox.OutboxDispatcher` (which imports us)."""
 
@@ -123,6 +135,7 @@ class OutboxDispatcher(Protocol):
     batch_size: int
     lease: timedelta
     max_attempts: int
+    deliveries: Mapping[str, Delivery]
     record_batch: int
     record_interval: float
     _stopping: bool
@@ -171,7 +184,7 @@ class Ledger:
         for claim in claims:
             self.held.pop(claim.id, None)
 
-    def sent(self, claim: Claim, message_id: int) -> None:
+    def sent(self, claim: Claim, message_id: int | None) -> None:
         self._pending.sent.append((claim, message_id, self.d.clock()))
         self._maybe_wake()
 
@@ -420,13 +433,32 @@ class Drain:
         with structlog.contextvars.bound_contextvars(notification_id=claim.id):
             return await self._deliver_row(claim)
 
-    async def _deliver_row(self, claim: Claim) -> Literal["sent", "blocked"] | Failure:
+    async def _send_rendered(self, claim: Claim) -> int:
+        """Send the row's text; into its topic, or the main chat if the topic is gone (the
+        user deleted it), rather than never."""
         d = self.d
+        text = d.renderer.render(claim.template, claim.locale, **claim.params)
         try:
-            text = d.renderer.render(claim.template, claim.locale, **claim.params)
             messages = await d.sender.send_text(
                 claim.chat_id, text, message_thread_id=claim.message_thread_id, bulk=True
             )
+        except TelegramBadRequest as error:
+            if claim.message_thread_id is None or not thread_gone(error.message):
+                raise
+            messages = await d.sender.send_text(claim.chat_id, text, bulk=True)
+        # The first part's id: where the notification starts in the chat.
+        return messages[0].message_id
+
+    async def _deliver_row(self, claim: Claim) -> Literal["sent", "blocked"] | Failure:
+        d = self.d
+        delivery = d.deliveries.get(claim.template)
+        try:
+            if delivery is not None:
+                message_id = await delivery.deliver(
+                    claim.chat_id, claim.template, claim.params, claim.locale
+                )
+            else:
+                message_id = await self._send_rendered(claim)
         except RecipientBlocked as error:
             self.ledger.blocked(claim, error.description or "403")
             return "blocked"
@@ -436,8 +468,7 @@ class Drain:
             # Rendering and Telegram errors alike: back off, and let operators see dead rows.
             failure = self._failure(claim, error)
         else:
-            # The first part's id: where the notification starts in the chat.
-            self.ledger.sent(claim, messages[0].message_id)
+            self.ledger.sent(claim, message_id)
             return "sent"
         self.ledger.failed(failure)
         return failure

@@ -11,6 +11,7 @@ then moves the cursor past what it returned, so consecutive waits see consecutiv
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,28 +21,20 @@ if TYPE_CHECKING:
 __all__ = ["EmulatedUser"]
 
 
+@dataclass(eq=False, repr=False)
 class EmulatedUser:
     """A Telegram user with a private chat with the bot (chat id == user id)."""
 
-    def __init__(
-        self,
-        emulator: EmulatorCore,
-        user_id: int,
-        *,
-        first_name: str,
-        language_code: str | None = "en",
-        username: str | None = None,
-        last_name: str | None = None,
-    ) -> None:
-        self.emulator = emulator
-        self.user_id = user_id
-        self.first_name = first_name
-        self.last_name = last_name
-        self.language_code = language_code
-        self.username = username
-        # Index into emulator.activity per chat: bot output before it has been "seen".
-        self._cursor: dict[int, int] = {}
-        self._last_query_id: str | None = None
+    emulator: EmulatorCore
+    user_id: int
+    _: KW_ONLY
+    first_name: str
+    language_code: str | None = "en"
+    username: str | None = None
+    last_name: str | None = None
+    # Index into emulator.activity per chat: bot output before it has been "seen".
+    _cursor: dict[int, int] = field(default_factory=dict, init=False)
+    _last_query_id: str | None = field(default=None, init=False)
 
     @property
     def chat_id(self) -> int:
@@ -64,8 +57,12 @@ class EmulatedUser:
 
     # -- actions ------------------------------------------------------------------------------
 
-    def _mark(self, chat_id: int) -> None:
-        self._cursor[chat_id] = len(self.emulator.activity)
+    def _act_in(self, chat_id: int | None) -> int:
+        """The chat an action goes to (by default the private chat), the "last action" cursor
+        moved to now in it."""
+        target = self.chat_id if chat_id is None else chat_id
+        self._cursor[target] = len(self.emulator.activity)
+        return target
 
     async def send(
         self,
@@ -76,11 +73,9 @@ class EmulatedUser:
         reply_to: int | None = None,
     ) -> ChatMessage:
         """Send a text (a leading ``/command`` gets a bot_command entity)."""
-        target = self.chat_id if chat_id is None else chat_id
-        self._mark(target)
         return self.emulator.post_message(
             self.user_id,
-            chat_id=target,
+            chat_id=self._act_in(chat_id),
             text=text,
             thread_id=thread_id,
             reply_to_message_id=reply_to,
@@ -88,9 +83,11 @@ class EmulatedUser:
 
     async def edit(self, message_id: int, text: str, *, chat_id: int | None = None) -> None:
         """Edit one of this user's text messages (the bot gets ``edited_message``)."""
-        target = self.chat_id if chat_id is None else chat_id
-        self._mark(target)
-        self.emulator.edit_user_message(self.user_id, target, message_id, text)
+        self.emulator.edit_user_message(self.user_id, self._act_in(chat_id), message_id, text)
+
+    async def delete_topic(self, thread_id: int) -> None:
+        """Delete a topic of this user's private chat with the bot, as a user can."""
+        self.emulator.delete_topic(self.user_id, thread_id)
 
     async def press(self, label: str, *, chat_id: int | None = None) -> str:
         """Press the inline button labelled ``label`` on the newest bot message offering it.
@@ -129,8 +126,7 @@ class EmulatedUser:
         self, message_id: int, callback_data: str, *, chat_id: int | None = None
     ) -> str:
         """Send a callback_query for any message and data (can forge what no button offers)."""
-        target = self.chat_id if chat_id is None else chat_id
-        self._mark(target)
+        target = self._act_in(chat_id)
         query_id = self.emulator.post_callback(self.user_id, target, message_id, callback_data)
         self._last_query_id = query_id
         return query_id
@@ -146,11 +142,10 @@ class EmulatedUser:
         chat_id: int | None = None,
     ) -> ChatMessage:
         """Send a file as a document message."""
-        target = self.chat_id if chat_id is None else chat_id
         record = self.emulator.store_file(
             content, kind="document", file_name=filename, mime_type=mime_type
         )
-        self._mark(target)
+        target = self._act_in(chat_id)
         return self.emulator.post_message(
             self.user_id, chat_id=target, document=record, caption=caption, thread_id=thread_id
         )
@@ -164,9 +159,8 @@ class EmulatedUser:
         chat_id: int | None = None,
     ) -> ChatMessage:
         """Send a compressed photo."""
-        target = self.chat_id if chat_id is None else chat_id
         record = self.emulator.store_file(content, kind="photo", mime_type="image/jpeg")
-        self._mark(target)
+        target = self._act_in(chat_id)
         return self.emulator.post_message(
             self.user_id, chat_id=target, photo=record, caption=caption, thread_id=thread_id
         )

@@ -21,7 +21,22 @@ from domain.unit_of_work import UnitOfWork
 POSTGRES_ADMIN_URL = os.environ.get(
     "SELLERBOT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-REDIS_TEST_URL = os.environ.get("SELLERBOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _redis_test_url() -> str:
+    """The Redis database the tests may empty: SELLERBOT_TEST_REDIS (default db 15); under
+    pytest-xdist worker gwN takes the N-th one below it, so two workers never
+    flush each other's keys."""
+    base = os.environ.get("SELLERBOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return base
+    prefix, _, database = base.rpartition("/")
+    # Redis has databases 0-15 by default: wrap around rather than ask for a negative one.
+    return f"{prefix}/{(int(database or 0) - int(worker[2:])) % 16}"
+
+
+REDIS_TEST_URL = _redis_test_url()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytest_plugins = ["tests.fixtures.emulator"]

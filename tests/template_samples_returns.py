@@ -19,7 +19,38 @@ DEADLINE = {
 _PAID = {"paid": "7.00", "currency": "EUR"}
 _LIMITS = {"min": 3, "max": 1000}
 
+_FRAME = {
+    "header": True,
+    "case": "R-1042",
+    "product": "Mug <large> & co",
+    "order_number": "8123<45>",
+    "store_name": "Li's <Shop>",
+    "recipient": "seller",
+}
+
 RETURN_SAMPLES: dict[str, dict[str, Any]] = {
+    "returns._relay_header": _FRAME,
+    "returns.topic_name": {"case": "R-1042"},
+    "returns.thread": _FRAME,
+    "returns.relayed": {
+        **_FRAME,
+        "recipient": "buyer",
+        "text": "Call me <b>now</b> at [•••]",
+        "kind": "photo",
+        "masked": True,
+        "edited": True,
+    },
+    "returns.relay_sent": {"case": "R-1042", "masked": True, "confirm": True},
+    "returns.pick_case": {"holding": True},
+    "returns.no_open_cases": {},
+    "returns.case_chosen": {
+        "case": "R-1042",
+        "product": "Mug <large>",
+        "order_number": "8123<45>",
+        "recipient": "seller",
+    },
+    "returns.case_number_invalid": {},
+    "returns.case_closed": {"case": "R-1042"},
     "returns.deadline_reminder": DEADLINE,
     "returns.deadline_lapsed": DEADLINE,
     "returns.new_case": {
@@ -86,4 +117,47 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.warehouse_invalid": {},
     "returns.warehouse_required": {},
     "returns.window_invalid": {"max": 365},
+    "returns.video_too_long": {"max": 60},
+    "returns.nothing_to_return": {"number": "8123<45>"},
+    "returns.withdrawn_notice": {"case_id": 1042, "order_number": "8123<45>"},
+    # The buyer's request (handlers/buyer/return_request.py) and withdrawal.
+    "return_request.ask_items": {
+        "order_number": "8123<45>",
+        "lines": [
+            {"name": "Phone <case>", "chosen": 1, "available": 2},
+            {"name": "Cable & plug", "chosen": 0, "available": 0},
+        ],
+        "window_closed": True,
+    },
+    "return_request.ask_quantity": {"name": "Phone <case>", "max": 2},
+    "return_request.ask_reason": {},
+    "return_request.ask_comment": {},
+    "return_request.ask_evidence": {"count": 2, "max": 10, "required": True},
+    "return_request.evidence_received": {"count": 2, "max": 10},
+    "return_request.evidence_reminder": {},
+    "return_request.ask_resolution": _PAID,
+    "return_request.ask_amount": _PAID,
+    "return_request.summary": {
+        "order_number": "8123<45>",
+        "items": [("Phone <case>", 2)],
+        "reason": "damaged",
+        "comment": "Box <crushed> & wet",
+        "evidence": 2,
+        "resolution": "refund_partial",
+        "amount": Decimal("3.50"),
+        "paid": Decimal("7.00"),
+        "currency": "EUR",
+        "out_of_policy": ["window"],
+    },
+    "return_request.opened": {
+        "case": "R-1042",
+        "order_number": "8123<45>",
+        "out_of_policy": ["window"],
+        "answer_by": _NOW,
+    },
+    "return_request.no_orders": {},
+    "return_request.choose_order": {},
+    "return_request.confirm_withdraw": {"case": "R-1042", "product": "Phone <case>"},
+    "return_request.withdrawn": {"case": "R-1042"},
+    "return_request.kept": {},
 }

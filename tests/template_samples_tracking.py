@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.services import buyer_time_zones, buyers, shipments
+from domain.returns.rules import CaseStatus
+from domain.services import buyer_returns, buyer_time_zones, buyers, shipments
 from domain.tracking import DeliveryEstimate, EstimateSource
 
 _NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -59,6 +60,11 @@ _VIEW = buyers.BuyerOrderView(
     time_zone="Europe/Paris",
     muted=True,
     last_event=_EVENT,
+    can_return=True,
+    cases=(
+        buyer_returns.BuyerCaseLine(1042, CaseStatus.NEGOTIATING, "Phone <case>", True),
+        buyer_returns.BuyerCaseLine(1041, CaseStatus.WITHDRAWN, "USB cable", False),
+    ),
 )
 _ALERT = {
     "order_id": 1,

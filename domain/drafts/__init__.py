@@ -8,8 +8,9 @@ it in the user's conversation state, so a restart resumes where the user was.
 from __future__ import annotations
 
 from domain.drafts.order import OrderDraft
+from domain.drafts.return_case import ReturnDraft
 from domain.drafts.seller import SellerDraft
 from domain.drafts.shipping import ShippingDraft
 from domain.drafts.warehouse import WarehouseDraft
 
-__all__ = ["OrderDraft", "SellerDraft", "ShippingDraft", "WarehouseDraft"]
+__all__ = ["OrderDraft", "ReturnDraft", "SellerDraft", "ShippingDraft", "WarehouseDraft"]

@@ -16,6 +16,7 @@ accepting) and how many days the buyer has to ship them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
 from domain.errors import InvalidInput
@@ -38,6 +39,17 @@ class OfferTerms:
     act_within_days: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class OfferRules:
+    """What a new offer takes from outside its terms: the seller's policy for terms that leave
+    them out (who pays the postage back, how many days the buyer has to ship the goods), and
+    when the other side's answer is due."""
+
+    default_payer: PostagePayer
+    default_days: int
+    respond_by: datetime
+
+
 def clean_amount(raw: object, currency: str) -> Decimal:
     """A positive amount with no more decimals than the currency has (no silent rounding)."""
     amount = to_decimal(raw, key="returns.amount_invalid")
@@ -58,7 +70,7 @@ def checked_terms(
 ) -> OfferTerms:
     """`terms` completed and checked against what was paid, or InvalidInput."""
     resolution = Resolution(terms.resolution)
-    amount = _checked_amount(resolution, terms.amount, paid, currency)
+    amount = checked_amount(resolution, terms.amount, paid, currency)
     if not resolution.needs_return:
         if terms.warehouse_id is not None or terms.act_within_days is not None:
             raise InvalidInput("returns.no_return_in_this_resolution")
@@ -77,9 +89,11 @@ def checked_terms(
     )
 
 
-def _checked_amount(
+def checked_amount(
     resolution: Resolution, raw: Decimal | None, paid: Decimal, currency: str
 ) -> Decimal | None:
+    """The amount `resolution` pays (None for an exchange), checked against what was paid;
+    also what the buyer's conversation checks a typed amount with."""
     if resolution is Resolution.EXCHANGE:
         if raw is not None:
             raise InvalidInput("returns.no_amount_for_exchange")

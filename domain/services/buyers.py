@@ -23,7 +23,8 @@ from domain.model import (
     OrderStatus,
     Shipment,
 )
-from domain.services import tracking, tracking_notices
+from domain.repositories import Actor
+from domain.services import buyer_returns, tracking, tracking_notices
 from domain.services.orders import buyer_links, lifecycle
 from domain.tracking import DeliveryEstimate
 from domain.unit_of_work import UnitOfWork
@@ -59,6 +60,9 @@ class BuyerOrderView:
     time_zone: str
     muted: bool
     last_event: EventView | None
+    # Whether the buyer may ask for a return now, and the order's return cases, newest first.
+    can_return: bool = False
+    cases: tuple[buyer_returns.BuyerCaseLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,7 @@ async def _view(
             last_event = EventView(
                 event.time, event.status, event.sub_status, event.description, event.location
             )
+    can_return, cases = await buyer_returns.for_card(order, uow)
     return BuyerOrderView(
         order_id=order.id,
         order_number=order.number,
@@ -122,6 +127,8 @@ async def _view(
         time_zone=tracking_notices.zone_name(tracking_notices.buyer_zone(subscription, order)),
         muted=subscription.muted if subscription is not None else False,
         last_event=last_event,
+        can_return=can_return,
+        cases=cases,
     )
 
 
@@ -160,13 +167,10 @@ async def open_link(
     if bound_now:
         link.used_at = now
         link.bound_user_id = user_id
-        uow.audit.record(
-            at=now,
-            actor_id=user_id,
-            actor_role="buyer",
-            action="buyer_link.bound",
-            subject_type="order",
-            subject_id=order.id,
+        uow.audit.add(
+            "buyer_link.bound",
+            by=Actor("buyer", user_id),
+            about=("order", order.id),
             details={"number": order.number},
         )
     if subscription is None:
@@ -200,13 +204,10 @@ async def reissue_link(seller_user_id: int, order_id: int, uow: UnitOfWork) -> s
     token = await buyer_links.issue_buyer_link(order, uow)
     if ended is not None:
         await uow.buyers.expire_links(order.id, ended + LINK_TTL_AFTER_DELIVERY)
-    uow.audit.record(
-        at=now,
-        actor_id=seller_user_id,
-        actor_role="seller",
-        action="buyer_link.reissued",
-        subject_type="order",
-        subject_id=order.id,
+    uow.audit.add(
+        "buyer_link.reissued",
+        by=Actor("seller", seller_user_id),
+        about=("order", order.id),
         details={"number": order.number},
     )
     return token

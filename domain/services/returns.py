@@ -20,33 +20,32 @@ from domain.errors import ConflictError, InvalidInput, NotFound
 from domain.model import (
     NewEvidence,
     Order,
-    OrderStatus,
+    OrderAction,
     ReturnCase,
     ReturnMessage,
     ReturnOffer,
     SellerReturnPolicy,
     WarehouseStatus,
 )
+from domain.repositories import Actor
 from domain.returns.deadlines import DeadlineKind, DeadlineRules, deadline
-from domain.returns.masking import mask_contacts
-from domain.returns.offers import OfferTerms
+from domain.returns.masking import MaskedText, mask_contacts
+from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
     MessageKind,
     ReturnReason,
     Side,
 )
-from domain.services import return_deadlines, warehouses
+from domain.roles import Role
+from domain.services import return_deadlines, return_threads, warehouses
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
 CASE_NOT_FOUND = "returns.case_not_found"
 ORDER_NOT_FOUND = "returns.order_not_found"
 NEW_CASE_TEMPLATE = "returns.new_case"
-# Orders whose goods reached (or are reaching) the buyer: a case is about goods in hand.
-RETURNABLE_ORDER_STATUSES = frozenset(
-    {OrderStatus.DELIVERED, OrderStatus.SHIPPED, OrderStatus.IN_TROUBLE}
-)
+WITHDRAWN_TEMPLATE = "returns.withdrawn_notice"
 DEFAULT_RULES = DeadlineRules()
 
 
@@ -58,7 +57,7 @@ def case_number(case_id: int) -> str:
 # ----- who is asking -----
 
 
-async def _linked_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
+async def linked_order(user_id: int, order_id: int, uow: UnitOfWork) -> Order:
     """The order, if its link binds `user_id`'s account now."""
     subscription = await uow.buyers.for_order(order_id)
     order = await uow.orders.get(order_id) if subscription is not None else None
@@ -120,13 +119,10 @@ async def save_policy(user_id: int, policy: ReturnPolicy, uow: UnitOfWork) -> Re
         stored.non_returnable = values["non_returnable"]
         stored.postage = values["postage"]
         stored.updated_at = uow.now()
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role="seller",
-        action="return_policy.saved",
-        subject_type="seller",
-        subject_id=seller.id,
+    uow.audit.add(
+        "return_policy.saved",
+        by=Actor("seller", user_id),
+        about=("seller", seller.id),
         details={"window_days": policy.window_days},
     )
     return policy
@@ -150,9 +146,9 @@ async def open_case(
     command: OpenCase, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
     """The buyer's request: checked against the order and the seller's policy, and on record."""
-    order = await _linked_order(command.user_id, command.order_id, uow)
-    if order.status not in RETURNABLE_ORDER_STATUSES:
-        raise ConflictError("returns.order_not_returnable", status=order.status.value)
+    order = await linked_order(command.user_id, command.order_id, uow)
+    # Only goods that reached (or are reaching) the buyer: the order's own table says so.
+    order.require(OrderAction.OPEN_RETURN, Role.BUYER)
     lines = {line.id: line for line in order.lines}
     if any(line_id not in lines for line_id, _quantity in command.items):
         raise InvalidInput("returns.quantity_invalid", max=0)
@@ -176,9 +172,9 @@ async def open_case(
         out_of_policy=policy.out_of_policy(
             reason, [lines[i].sku for i in wanted_lines], order.delivered_at, now
         ),
-        default_payer=policy.postage_payer(reason),
-        default_days=rules.return_shipment.days,
-        respond_by=first_answer.due_at,
+        offer_rules=OfferRules(
+            policy.postage_payer(reason), rules.return_shipment.days, first_answer.due_at
+        ),
         now=now,
         returned=await uow.returns.settled_quantities(order.id),
     )
@@ -192,6 +188,7 @@ async def open_case(
     await return_deadlines.sync(case, uow, rules)
     _audit(uow, command.user_id, "buyer", "return_case.opened", order, case, kind=reason.value)
     await _alert_seller(case, order, first_answer.due_at, uow)
+    await return_threads.open_threads(case, uow)
     return case
 
 
@@ -199,21 +196,31 @@ async def _alert_seller(
     case: ReturnCase, order: Order, answer_by: datetime, uow: UnitOfWork
 ) -> None:
     """A new case reaches the seller at once: the clock of their answer is running."""
+    await _tell_seller(
+        case,
+        NEW_CASE_TEMPLATE,
+        f"return-opened:{case.id}",
+        uow,
+        order_number=order.number,
+        reason=case.reason.value,
+        wanted=case.wanted.value,
+        out_of_policy=list(case.out_of_policy),
+        answer_by=answer_by.isoformat(),
+    )
+
+
+async def _tell_seller(
+    case: ReturnCase, template: str, dedupe_key: str, uow: UnitOfWork, **params: object
+) -> None:
+    """A notice to the case's seller, through the outbox, in their thread of the case."""
     contacts = await uow.tracking.seller_contacts([case.seller_id])
     if case.seller_id not in contacts:
         return
     await uow.notifications.add(
-        dedupe_key=f"return-opened:{case.id}",
+        dedupe_key=dedupe_key,
         chat_id=contacts[case.seller_id].user_id,
-        template=NEW_CASE_TEMPLATE,
-        params={
-            "case_id": case.id,
-            "order_number": order.number,
-            "reason": case.reason.value,
-            "wanted": case.wanted.value,
-            "out_of_policy": list(case.out_of_policy),
-            "answer_by": answer_by.isoformat(),
-        },
+        template=template,
+        params={"case_id": case.id, **params},
         now=uow.now(),
         message_thread_id=case.seller_thread_id,
     )
@@ -235,14 +242,13 @@ async def _checked_warehouse(terms: OfferTerms, seller_id: int, uow: UnitOfWork)
     return terms
 
 
-async def _policy_defaults(
-    case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules
-) -> dict[str, object]:
+async def _offer_rules(
+    case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules, offer_from: Side, now: datetime
+) -> OfferRules:
+    """The seller's policy for the case's reason, and the deadline of the other side's answer."""
     policy = await policy_of(case.seller_id, uow)
-    return {
-        "default_payer": policy.postage_payer(case.reason),
-        "default_days": rules.return_shipment.days,
-    }
+    answer = deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=offer_from)
+    return OfferRules(policy.postage_payer(case.reason), rules.return_shipment.days, answer.due_at)
 
 
 async def propose_offer(
@@ -285,9 +291,8 @@ async def _put_offer(
     offer = place(
         side,
         await _checked_warehouse(terms, case.seller_id, uow),
-        respond_by=deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=side).due_at,
-        now=now,
-        **await _policy_defaults(case, uow, rules),  # type: ignore[arg-type]
+        await _offer_rules(case, uow, rules, offer_from=side, now=now),
+        now,
     )
     event = "return_case.offer_countered" if counter else "return_case.offer_proposed"
     await _after(case, uow, rules, user_id, side, event)
@@ -337,6 +342,14 @@ async def withdraw(
     case = await _case_of(user_id, case_id, Side.BUYER, uow)
     case.withdraw(Side.BUYER, uow.now())
     await _after(case, uow, rules, user_id, Side.BUYER, "return_case.withdrawn")
+    order = await uow.orders.get(case.order_id)
+    await _tell_seller(
+        case,
+        WITHDRAWN_TEMPLATE,
+        f"return-withdrawn:{case.id}",
+        uow,
+        order_number=order.number if order is not None else "",
+    )
     return case
 
 
@@ -425,16 +438,16 @@ async def post_message(
     text: str | None,
     telegram_file_id: str | None,
     uow: UnitOfWork,
+    *,
+    reply_to_id: int | None = None,
 ) -> ReturnMessage:
-    """What a side wrote, contact details masked, stored for relaying to the other side."""
+    """What a side wrote, contact details masked, stored for relaying to the other side;
+    `reply_to_id`: the case message it answers (one of this case's, else ignored)."""
     case = await _case_of(user_id, case_id, side, uow)
-    order = await uow.orders.get(case.order_id)
-    masked = None
-    if text is not None and order is not None:
-        contacts = await uow.tracking.seller_contacts([case.seller_id])
-        home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
-        regions = [order.ship_to_country, home]
-        masked = mask_contacts(text, regions=regions, keep=[order.number])
+    masked = await _masked(case, text, uow)
+    if reply_to_id is not None:
+        answered = await uow.returns.message(reply_to_id)
+        reply_to_id = answered.id if answered is not None and answered.case_id == case.id else None
     message = case.post_message(
         side,
         kind,
@@ -442,10 +455,41 @@ async def post_message(
         telegram_file_id=telegram_file_id,
         masked=[k.value for k in masked.found] if masked is not None else [],
         now=uow.now(),
+        reply_to_id=reply_to_id,
     )
     uow.returns.add_message(message)
     await uow.returns.flush()
     return message
+
+
+async def edit_message(
+    user_id: int, message_id: int, side: Side, text: str | None, uow: UnitOfWork
+) -> ReturnMessage:
+    """The author changed what they wrote: masked again, stored, to be relayed as an edit."""
+    message = await uow.returns.message(message_id)
+    if message is None:
+        raise NotFound(CASE_NOT_FOUND)
+    case = await _case_of(user_id, message.case_id, side, uow)
+    masked = await _masked(case, text, uow)
+    case.edit_message(
+        message,
+        side,
+        masked.text if masked is not None else text,
+        [k.value for k in masked.found] if masked is not None else [],
+        uow.now(),
+    )
+    return message
+
+
+async def _masked(case: ReturnCase, text: str | None, uow: UnitOfWork) -> MaskedText | None:
+    """`text` with contact details taken out, reading phone numbers as the buyer's and the
+    seller's countries write them; the case's order number is never masked."""
+    order = await uow.orders.get(case.order_id)
+    if text is None or order is None:
+        return None
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
+    return mask_contacts(text, regions=[order.ship_to_country, home], keep=[order.number])
 
 
 async def messages_of(
@@ -484,12 +528,4 @@ def _audit(
     details: dict[str, object] = {**facts, "case": case.id}
     if order is not None:
         details["number"] = order.number
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role=role,
-        action=action,
-        subject_type="order",
-        subject_id=case.order_id,
-        details=details,
-    )
+    uow.audit.add(action, by=Actor(role, user_id), about=("order", case.order_id), details=details)

@@ -1,1 +1,2 @@
-"""The buyer's side: the seller's link, the order card, the parcel's journey, mute and stop."""
+"""The buyer's side: the seller's link, the order card, the parcel's journey, mute and stop,
+and return requests."""

@@ -15,6 +15,7 @@ class BuyerAction(enum.StrEnum):
     MUTE = "mute"
     UNMUTE = "unmute"
     HELP = "help"
+    RETURN = "ret"  # start a return request about the order
 
 
 class BuyerOrder(CallbackData, prefix="bo"):
@@ -27,3 +28,36 @@ class TimeZoneChoice(CallbackData, prefix="btz"):
     """A zone offered by /timezone (an IANA name, checked again on use); empty: automatic."""
 
     zone: str = ""
+
+
+class ReturnFormAction(enum.StrEnum):
+    """The buttons of the buyer's return request (`handlers.buyer.return_request`)."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    EDIT = "edit"
+    LINE = "line"  # value: an order line id, checked against the request's own lines
+    ITEMS_DONE = "items"
+    REASON = "reason"  # value: a ReturnReason
+    SKIP_COMMENT = "nocom"
+    EVIDENCE_DONE = "ev"
+    RESOLUTION = "res"  # value: a Resolution
+    SUBMIT = "send"
+
+
+class ReturnForm(CallbackData, prefix="rtb"):
+    action: ReturnFormAction
+    value: str = ""
+
+
+class BuyerCaseAction(enum.StrEnum):
+    WITHDRAW = "wd"  # asks to confirm
+    CONFIRM_WITHDRAW = "wdy"
+    KEEP = "keep"
+
+
+class BuyerCase(CallbackData, prefix="bcs"):
+    """A button about one of the buyer's return cases; the case id is checked on every use."""
+
+    action: BuyerCaseAction
+    case_id: int

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.services import buyers
-from handlers.buyer.callbacks import BuyerAction, BuyerOrder
+from domain.services import buyers, returns
+from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.responder import Button, Keyboard, Responder
 
 
@@ -18,6 +18,28 @@ def card_keyboard(view: buyers.BuyerOrderView) -> Keyboard:
             label="buyer.mute", callback=BuyerOrder(action=BuyerAction.MUTE, order_id=view.order_id)
         )
     )
+    # Drawn from what the domain allows: the order's OPEN_RETURN, each case's WITHDRAW.
+    returning: list[list[Button]] = []
+    if view.can_return:
+        returning.append(
+            [
+                Button(
+                    label="buyer.return",
+                    callback=BuyerOrder(action=BuyerAction.RETURN, order_id=view.order_id),
+                )
+            ]
+        )
+    returning.extend(
+        [
+            Button(
+                label="buyer.withdraw_case",
+                params={"case": returns.case_number(case.case_id)},
+                callback=BuyerCase(action=BuyerCaseAction.WITHDRAW, case_id=case.case_id),
+            )
+        ]
+        for case in view.cases
+        if case.can_withdraw
+    )
     return [
         [
             Button(
@@ -25,6 +47,7 @@ def card_keyboard(view: buyers.BuyerOrderView) -> Keyboard:
                 callback=BuyerOrder(action=BuyerAction.TIMELINE, order_id=view.order_id),
             )
         ],
+        *returning,
         [
             mute,
             Button(

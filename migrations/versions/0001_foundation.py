@@ -10,36 +10,31 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import domain.model.base
+from migrations import schema
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "audit_entries",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
+        schema.moment("at", nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
         sa.Column("actor_role", sa.String(length=16), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("subject_type", sa.String(length=32), nullable=False),
         sa.Column("subject_id", sa.String(length=64), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entries")),
+        indexed=["at"],
     )
-    with op.batch_alter_table("audit_entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_entries_at"), ["at"], unique=False)
 
     op.create_table(
         "blocked_recipients",
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("blocked_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
+        schema.moment("blocked_at", nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_blocked_recipients")),
+        schema.primary_key("blocked_recipients", "chat_id"),
     )
     op.create_table(
         "conversation_states",
@@ -48,20 +43,13 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("state", sa.String(length=200), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("updated_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_conversation_states")),
+        schema.moment("updated_at", nullable=False),
+        schema.primary_key("conversation_states", "key"),
     )
-    with op.batch_alter_table("conversation_states", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_conversation_states_chat_id"), ["chat_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_conversation_states_user_id"), ["user_id"], unique=False
-        )
+    schema.create_indexes("conversation_states", "chat_id", "user_id")
 
-    op.create_table(
+    schema.create_table(
         "notifications",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("dedupe_key", sa.String(length=200), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_thread_id", sa.BigInteger(), nullable=True),
@@ -70,90 +58,68 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.Column(
             "status",
-            sa.Enum(
-                "pending",
-                "sending",
-                "sent",
-                "paused",
-                "dead",
-                name="notificationstatus",
-                native_enum=False,
-                length=16,
+            schema.choice(
+                "notificationstatus", "pending", "sending", "sent", "paused", "dead", length=16
             ),
             nullable=False,
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        schema.moment("next_attempt_at", nullable=False),
+        schema.moment("lease_until", nullable=True),
+        schema.moment("created_at", nullable=False),
+        schema.moment("sent_at", nullable=True),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
-        sa.UniqueConstraint("dedupe_key", name=op.f("uq_notifications_dedupe_key")),
+        schema.unique("notifications", "dedupe_key"),
+        indexed=["chat_id"],
     )
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_notifications_chat_id"), ["chat_id"], unique=False)
-        batch_op.create_index("ix_notifications_due", ["status", "next_attempt_at"], unique=False)
+    op.create_index(
+        "ix_notifications_due", "notifications", ["status", "next_attempt_at"], unique=False
+    )
 
     op.create_table(
         "processed_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("processed_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("update_id", name=op.f("pk_processed_updates")),
+        schema.moment("processed_at", nullable=False),
+        schema.primary_key("processed_updates", "update_id"),
     )
-    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False
-        )
+    schema.create_indexes("processed_updates", "processed_at")
 
     op.create_table(
         "telegram_users",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.Column("telegram_language", sa.String(length=16), nullable=True),
-        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_telegram_users")),
+        schema.moment("created_at", nullable=False),
+        schema.moment("last_seen_at", nullable=False),
+        schema.primary_key("telegram_users"),
     )
-    op.create_table(
+    schema.create_table(
         "sellers",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
         sa.Column("store_name", sa.String(length=64), nullable=False),
         sa.Column("home_country", sa.String(length=2), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=False),
-        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["telegram_user_id"],
-            ["telegram_users.id"],
-            name=op.f("fk_sellers_telegram_user_id_telegram_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sellers")),
-        sa.UniqueConstraint("telegram_user_id", name=op.f("uq_sellers_telegram_user_id")),
+        schema.moment("created_at", nullable=False),
+        schema.foreign_key("sellers", "telegram_user_id", "telegram_users", ondelete="CASCADE"),
+        schema.unique("sellers", "telegram_user_id"),
     )
 
 
 def downgrade() -> None:
     op.drop_table("sellers")
     op.drop_table("telegram_users")
-    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
+    schema.drop_indexes("processed_updates", "processed_at")
 
     op.drop_table("processed_updates")
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.drop_index("ix_notifications_due")
-        batch_op.drop_index(batch_op.f("ix_notifications_chat_id"))
+    op.drop_index("ix_notifications_due", table_name="notifications")
+    schema.drop_indexes("notifications", "chat_id")
 
     op.drop_table("notifications")
-    with op.batch_alter_table("conversation_states", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_conversation_states_user_id"))
-        batch_op.drop_index(batch_op.f("ix_conversation_states_chat_id"))
+    schema.drop_indexes("conversation_states", "chat_id", "user_id")
 
     op.drop_table("conversation_states")
     op.drop_table("blocked_recipients")
-    with op.batch_alter_table("audit_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_entries_at"))
+    schema.drop_indexes("audit_entries", "at")
 
     op.drop_table("audit_entries")

@@ -19,8 +19,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 BACKFILL_BATCH = 1000
 

@@ -14,84 +14,55 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import domain.model.base
+from migrations import schema
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "buyer_link_refusals",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["telegram_users.id"],
-            name=op.f("fk_buyer_link_refusals_user_id_telegram_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_buyer_link_refusals")),
+        schema.moment("at", nullable=False),
+        schema.foreign_key("buyer_link_refusals", "user_id", "telegram_users", ondelete="CASCADE"),
     )
-    with op.batch_alter_table("buyer_link_refusals", schema=None) as batch_op:
-        batch_op.create_index("ix_buyer_link_refusals_user_at", ["user_id", "at"], unique=False)
+    op.create_index(
+        "ix_buyer_link_refusals_user_at", "buyer_link_refusals", ["user_id", "at"], unique=False
+    )
 
-    op.create_table(
+    schema.create_table(
         "buyer_subscriptions",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("buyer_user_id", sa.BigInteger(), nullable=False),
         sa.Column("time_zone", sa.String(length=64), nullable=True),
         sa.Column("muted", sa.Boolean(), nullable=False),
-        sa.Column("paused_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["buyer_user_id"],
-            ["telegram_users.id"],
-            name=op.f("fk_buyer_subscriptions_buyer_user_id_telegram_users"),
-            ondelete="CASCADE",
+        schema.moment("paused_at", nullable=True),
+        schema.moment("created_at", nullable=False),
+        schema.foreign_key(
+            "buyer_subscriptions", "buyer_user_id", "telegram_users", ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["orders.id"],
-            name=op.f("fk_buyer_subscriptions_order_id_orders"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_buyer_subscriptions")),
-        sa.UniqueConstraint("order_id", name=op.f("uq_buyer_subscriptions_order_id")),
+        schema.foreign_key("buyer_subscriptions", "order_id", "orders", ondelete="CASCADE"),
+        schema.unique("buyer_subscriptions", "order_id"),
+        indexed=["buyer_user_id"],
     )
-    with op.batch_alter_table("buyer_subscriptions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_buyer_subscriptions_buyer_user_id"), ["buyer_user_id"], unique=False
-        )
 
-    op.create_table(
+    schema.create_table(
         "tracking_events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("shipment_id", sa.BigInteger(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("time", domain.model.base.UtcDateTime(timezone=True), nullable=False),
+        schema.moment("time", nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("sub_status", sa.String(length=64), nullable=False),
         sa.Column("description", sa.String(length=500), nullable=False),
         sa.Column("location", sa.String(length=200), nullable=False),
-        sa.Column("recorded_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["shipment_id"],
-            ["shipments.id"],
-            name=op.f("fk_tracking_events_shipment_id_shipments"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_events")),
-        sa.UniqueConstraint("shipment_id", "key", name=op.f("uq_tracking_events_shipment_id_key")),
+        schema.moment("recorded_at", nullable=False),
+        schema.foreign_key("tracking_events", "shipment_id", "shipments", ondelete="CASCADE"),
+        schema.unique("tracking_events", "shipment_id", "key"),
     )
-    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_tracking_events_shipment_time", ["shipment_id", "time"], unique=False
-        )
+    op.create_index(
+        "ix_tracking_events_shipment_time", "tracking_events", ["shipment_id", "time"], unique=False
+    )
 
     with op.batch_alter_table("buyer_links", schema=None) as batch_op:
         batch_op.add_column(sa.Column("bound_user_id", sa.BigInteger(), nullable=True))
@@ -115,32 +86,16 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("poll_failures", sa.Integer(), server_default="0", nullable=False)
         )
-        batch_op.add_column(
-            sa.Column("registered_at", domain.model.base.UtcDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(schema.moment("registered_at", nullable=True))
         batch_op.add_column(sa.Column("provider_carrier", sa.String(length=32), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "tracking_stopped_at", domain.model.base.UtcDateTime(timezone=True), nullable=True
-            )
-        )
-        batch_op.add_column(
-            sa.Column("last_event_at", domain.model.base.UtcDateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(schema.moment("tracking_stopped_at", nullable=True))
+        batch_op.add_column(schema.moment("last_event_at", nullable=True))
         batch_op.add_column(sa.Column("notice_state", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("estimate_earliest", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("estimate_latest", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("estimate_source", sa.String(length=16), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "stale_alerted_at", domain.model.base.UtcDateTime(timezone=True), nullable=True
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "no_info_alerted_at", domain.model.base.UtcDateTime(timezone=True), nullable=True
-            )
-        )
+        batch_op.add_column(schema.moment("stale_alerted_at", nullable=True))
+        batch_op.add_column(schema.moment("no_info_alerted_at", nullable=True))
         batch_op.create_index(
             batch_op.f("ix_shipments_last_event_at"), ["last_event_at"], unique=False
         )
@@ -171,15 +126,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_buyer_links_bound_user_id"))
         batch_op.drop_column("bound_user_id")
 
-    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_tracking_events_shipment_time")
+    op.drop_index("ix_tracking_events_shipment_time", table_name="tracking_events")
 
     op.drop_table("tracking_events")
-    with op.batch_alter_table("buyer_subscriptions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_buyer_subscriptions_buyer_user_id"))
+    schema.drop_indexes("buyer_subscriptions", "buyer_user_id")
 
     op.drop_table("buyer_subscriptions")
-    with op.batch_alter_table("buyer_link_refusals", schema=None) as batch_op:
-        batch_op.drop_index("ix_buyer_link_refusals_user_at")
+    op.drop_index("ix_buyer_link_refusals_user_at", table_name="buyer_link_refusals")
 
     op.drop_table("buyer_link_refusals")

@@ -10,18 +10,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import domain.model.base
+from migrations import schema
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "order_imports",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -30,54 +27,37 @@ def upgrade() -> None:
         sa.Column("file_name", sa.String(length=255), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "running",
-                "done",
-                "failed",
-                "interrupted",
-                name="importstatus",
-                native_enum=False,
-                length=16,
-            ),
+            schema.choice("importstatus", "running", "done", "failed", "interrupted", length=16),
             nullable=False,
         ),
-        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        schema.moment("created_at", nullable=False),
+        schema.moment("lease_until", nullable=False),
+        schema.moment("finished_at", nullable=True),
         sa.Column("progress_message_id", sa.BigInteger(), nullable=True),
         sa.Column("rows_read", sa.Integer(), nullable=False),
         sa.Column("orders_imported", sa.Integer(), nullable=False),
         sa.Column("lines_imported", sa.Integer(), nullable=False),
         sa.Column("orders_existing", sa.Integer(), nullable=False),
         sa.Column("rows_skipped", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["seller_id"],
-            ["sellers.id"],
-            name=op.f("fk_order_imports_seller_id_sellers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_order_imports")),
+        schema.foreign_key("order_imports", "seller_id", "sellers", ondelete="CASCADE"),
     )
-    with op.batch_alter_table("order_imports", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_order_imports_one_running",
-            ["seller_id"],
-            unique=True,
-            sqlite_where=sa.text("status = 'running'"),
-            postgresql_where=sa.text("status = 'running'"),
-        )
-        batch_op.create_index(
-            "ix_order_imports_status_lease_until", ["status", "lease_until"], unique=False
-        )
+    schema.create_partial_index(
+        "ix_order_imports_one_running",
+        "order_imports",
+        ["seller_id"],
+        where="status = 'running'",
+        unique=True,
+    )
+    op.create_index(
+        "ix_order_imports_status_lease_until",
+        "order_imports",
+        ["status", "lease_until"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("order_imports", schema=None) as batch_op:
-        batch_op.drop_index("ix_order_imports_status_lease_until")
-        batch_op.drop_index(
-            "ix_order_imports_one_running",
-            sqlite_where=sa.text("status = 'running'"),
-            postgresql_where=sa.text("status = 'running'"),
-        )
+    op.drop_index("ix_order_imports_status_lease_until", table_name="order_imports")
+    op.drop_index("ix_order_imports_one_running", table_name="order_imports")
 
     op.drop_table("order_imports")

@@ -8,44 +8,97 @@ Create Date: 2026-11-30 09:00:00.000000
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
-import domain.model.base
+from migrations import schema
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
+
+CASE_STATUSES = (
+    "requested",
+    "negotiating",
+    "agreed",
+    "awaiting_return_shipment",
+    "return_in_transit",
+    "received",
+    "resolved",
+    "declined",
+    "withdrawn",
+    "expired",
+    "escalated",
+)
+RESOLUTIONS = (
+    "refund_full",
+    "refund_partial",
+    "return_and_refund",
+    "exchange",
+    "keep_partial_refund",
+)
+
+
+def _side(name: str = "side", *, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, schema.choice("side", "buyer", "seller", length=8), nullable=nullable)
+
+
+def _resolution(name: str, *, nullable: bool) -> sa.Column[Any]:
+    return sa.Column(name, schema.choice("resolution", *RESOLUTIONS, length=24), nullable=nullable)
+
+
+def _case_status(name: str, *, nullable: bool) -> sa.Column[Any]:
+    # Created without a length, so the column is as wide as the longest status.
+    return sa.Column(name, schema.choice("casestatus", *CASE_STATUSES), nullable=nullable)
+
+
+def _postage_payer() -> sa.Column[Any]:
+    return sa.Column(
+        "postage_payer", schema.choice("postagepayer", "store", "buyer", length=8), nullable=True
+    )
+
+
+def _money(name: str, *, nullable: bool) -> sa.Column[Any]:
+    return sa.Column(name, sa.Numeric(precision=14, scale=2), nullable=nullable)
+
+
+def _case_id() -> sa.Column[Any]:
+    """The case a row belongs to (an event, a line, evidence, a message, an offer...)."""
+    return sa.Column("case_id", sa.BigInteger(), nullable=False)
+
+
+def _case_key(table: str) -> sa.ForeignKeyConstraint:
+    """The row goes when its case goes."""
+    return schema.foreign_key(table, "case_id", "return_cases", ondelete="CASCADE")
 
 
 def upgrade() -> None:
-    op.create_table(
+    schema.create_table(
         "seller_return_policies",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("window_days", sa.Integer(), nullable=False),
         sa.Column("non_returnable", sa.JSON(), nullable=False),
         sa.Column("postage", sa.JSON(), nullable=False),
-        sa.Column("updated_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["seller_id"],
-            ["sellers.id"],
-            name=op.f("fk_seller_return_policies_seller_id_sellers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_seller_return_policies")),
-        sa.UniqueConstraint("seller_id", name=op.f("uq_seller_return_policies_seller_id")),
+        schema.moment("updated_at", nullable=False),
+        schema.foreign_key("seller_return_policies", "seller_id", "sellers", ondelete="CASCADE"),
+        schema.unique("seller_return_policies", "seller_id"),
     )
-    op.create_table(
+    _create_return_cases()
+    _create_case_records()
+    _create_offers_and_deadlines()
+
+
+def _create_return_cases() -> None:
+    schema.create_table(
         "return_cases",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
         sa.Column("seller_id", sa.BigInteger(), nullable=False),
         sa.Column("buyer_user_id", sa.BigInteger(), nullable=True),
         sa.Column(
             "reason",
-            sa.Enum(
+            schema.choice(
+                "returnreason",
                 "not_as_described",
                 "damaged",
                 "wrong_item",
@@ -53,520 +106,244 @@ def upgrade() -> None:
                 "quality_problem",
                 "changed_mind",
                 "other",
-                name="returnreason",
-                native_enum=False,
                 length=24,
             ),
             nullable=False,
         ),
         sa.Column("comment", sa.Text(), nullable=True),
-        sa.Column(
-            "wanted",
-            sa.Enum(
-                "refund_full",
-                "refund_partial",
-                "return_and_refund",
-                "exchange",
-                "keep_partial_refund",
-                name="resolution",
-                native_enum=False,
-                length=24,
-            ),
-            nullable=False,
-        ),
+        _resolution("wanted", nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("paid", sa.Numeric(precision=14, scale=2), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "requested",
-                "negotiating",
-                "agreed",
-                "awaiting_return_shipment",
-                "return_in_transit",
-                "received",
-                "resolved",
-                "declined",
-                "withdrawn",
-                "expired",
-                "escalated",
-                name="casestatus",
-                native_enum=False,
-            ),
-            nullable=False,
-        ),
+        _money("paid", nullable=False),
+        _case_status("status", nullable=False),
         sa.Column("out_of_policy", sa.JSON(), nullable=False),
-        sa.Column("opened_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "seller_answered_at", domain.model.base.UtcDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("closed_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("agreed_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "agreed_resolution",
-            sa.Enum(
-                "refund_full",
-                "refund_partial",
-                "return_and_refund",
-                "exchange",
-                "keep_partial_refund",
-                name="resolution",
-                native_enum=False,
-                length=24,
-            ),
-            nullable=True,
-        ),
-        sa.Column("agreed_amount", sa.Numeric(precision=14, scale=2), nullable=True),
-        sa.Column(
-            "postage_payer",
-            sa.Enum("store", "buyer", name="postagepayer", native_enum=False, length=8),
-            nullable=True,
-        ),
+        schema.moment("opened_at", nullable=False),
+        schema.moment("updated_at", nullable=False),
+        schema.moment("seller_answered_at", nullable=True),
+        schema.moment("closed_at", nullable=True),
+        schema.moment("agreed_at", nullable=True),
+        _resolution("agreed_resolution", nullable=True),
+        _money("agreed_amount", nullable=True),
+        _postage_payer(),
         sa.Column("return_warehouse_id", sa.BigInteger(), nullable=True),
-        sa.Column("return_ship_by", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        schema.moment("return_ship_by", nullable=True),
         sa.Column("return_tracking_number", sa.String(length=64), nullable=True),
         sa.Column("return_carrier", sa.String(length=64), nullable=True),
-        sa.Column("return_shipped_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("received_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        schema.moment("return_shipped_at", nullable=True),
+        schema.moment("received_at", nullable=True),
         sa.Column("inspection_note", sa.Text(), nullable=True),
-        sa.Column("refund_amount", sa.Numeric(precision=14, scale=2), nullable=True),
+        _money("refund_amount", nullable=True),
         sa.Column("refund_reference", sa.String(length=64), nullable=True),
-        sa.Column("refunded_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        schema.moment("refunded_at", nullable=True),
         sa.Column("resolution_note", sa.Text(), nullable=True),
         sa.Column("decline_reason", sa.Text(), nullable=True),
-        sa.Column("escalated_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "escalated_by",
-            sa.Enum("buyer", "seller", name="side", native_enum=False, length=8),
-            nullable=True,
-        ),
-        sa.Column(
-            "status_before_escalation",
-            sa.Enum(
-                "requested",
-                "negotiating",
-                "agreed",
-                "awaiting_return_shipment",
-                "return_in_transit",
-                "received",
-                "resolved",
-                "declined",
-                "withdrawn",
-                "expired",
-                "escalated",
-                name="casestatus",
-                native_enum=False,
-            ),
-            nullable=True,
-        ),
+        schema.moment("escalated_at", nullable=True),
+        _side("escalated_by", nullable=True),
+        _case_status("status_before_escalation", nullable=True),
         sa.Column("buyer_thread_id", sa.BigInteger(), nullable=True),
         sa.Column("seller_thread_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["buyer_user_id"],
-            ["telegram_users.id"],
-            name=op.f("fk_return_cases_buyer_user_id_telegram_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["orders.id"],
-            name=op.f("fk_return_cases_order_id_orders"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["return_warehouse_id"],
-            ["warehouses.id"],
-            name=op.f("fk_return_cases_return_warehouse_id_warehouses"),
-            initially="DEFERRED",
-            deferrable=True,
-        ),
-        sa.ForeignKeyConstraint(
-            ["seller_id"],
-            ["sellers.id"],
-            name=op.f("fk_return_cases_seller_id_sellers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_cases")),
+        schema.foreign_key("return_cases", "buyer_user_id", "telegram_users", ondelete="SET NULL"),
+        schema.foreign_key("return_cases", "order_id", "orders", ondelete="CASCADE"),
+        schema.foreign_key("return_cases", "return_warehouse_id", "warehouses", deferred=True),
+        schema.foreign_key("return_cases", "seller_id", "sellers", ondelete="CASCADE"),
+        indexed=["buyer_user_id", "order_id", "return_tracking_number"],
     )
-    with op.batch_alter_table("return_cases", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_return_cases_buyer_user_id"), ["buyer_user_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_return_cases_order_id"), ["order_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_return_cases_return_tracking_number"),
-            ["return_tracking_number"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_return_cases_seller_status_updated",
-            ["seller_id", "status", "updated_at"],
-            unique=False,
-        )
+    op.create_index(
+        "ix_return_cases_seller_status_updated",
+        "return_cases",
+        ["seller_id", "status", "updated_at"],
+        unique=False,
+    )
 
-    op.create_table(
+
+def _create_case_records() -> None:
+    """The case's timeline, its lines, the evidence and the relayed messages with their copies."""
+    schema.create_table(
         "return_case_events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("case_id", sa.BigInteger(), nullable=False),
-        sa.Column("at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "side",
-            sa.Enum("buyer", "seller", name="side", native_enum=False, length=8),
-            nullable=True,
-        ),
+        _case_id(),
+        schema.moment("at", nullable=False),
+        _side(nullable=True),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"],
-            ["return_cases.id"],
-            name=op.f("fk_return_case_events_case_id_return_cases"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_case_events")),
+        _case_key("return_case_events"),
     )
-    with op.batch_alter_table("return_case_events", schema=None) as batch_op:
-        batch_op.create_index("ix_return_case_events_case_at", ["case_id", "at"], unique=False)
+    op.create_index(
+        "ix_return_case_events_case_at", "return_case_events", ["case_id", "at"], unique=False
+    )
 
-    op.create_table(
+    schema.create_table(
         "return_case_lines",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("case_id", sa.BigInteger(), nullable=False),
+        _case_id(),
         sa.Column("order_line_id", sa.BigInteger(), nullable=False),
         sa.Column("product_name", sa.String(length=200), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=14, scale=2), nullable=False),
+        _money("unit_price", nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_return_case_lines_quantity_positive")),
-        sa.ForeignKeyConstraint(
-            ["case_id"],
-            ["return_cases.id"],
-            name=op.f("fk_return_case_lines_case_id_return_cases"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["order_line_id"],
-            ["order_lines.id"],
-            name=op.f("fk_return_case_lines_order_line_id_order_lines"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_case_lines")),
+        _case_key("return_case_lines"),
+        schema.foreign_key("return_case_lines", "order_line_id", "order_lines", ondelete="CASCADE"),
+        indexed=["case_id"],
     )
-    with op.batch_alter_table("return_case_lines", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_return_case_lines_case_id"), ["case_id"], unique=False)
-        batch_op.create_index(
-            "uq_return_case_lines_one_open_case",
-            ["order_line_id"],
-            unique=True,
-            sqlite_where=sa.text("active"),
-            postgresql_where=sa.text("active"),
-        )
+    schema.create_partial_index(
+        "uq_return_case_lines_one_open_case",
+        "return_case_lines",
+        ["order_line_id"],
+        where="active",
+        unique=True,
+    )
 
-    op.create_table(
+    schema.create_table(
         "return_evidence",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("case_id", sa.BigInteger(), nullable=False),
+        _case_id(),
+        _side(),
         sa.Column(
-            "side",
-            sa.Enum("buyer", "seller", name="side", native_enum=False, length=8),
-            nullable=False,
-        ),
-        sa.Column(
-            "kind",
-            sa.Enum("photo", "video", name="evidencekind", native_enum=False, length=8),
-            nullable=False,
+            "kind", schema.choice("evidencekind", "photo", "video", length=8), nullable=False
         ),
         sa.Column("telegram_file_id", sa.String(length=255), nullable=False),
         sa.Column("file_unique_id", sa.String(length=64), nullable=False),
-        sa.Column("added_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"],
-            ["return_cases.id"],
-            name=op.f("fk_return_evidence_case_id_return_cases"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_evidence")),
-        sa.UniqueConstraint(
-            "case_id", "file_unique_id", name=op.f("uq_return_evidence_case_id_file_unique_id")
-        ),
+        schema.moment("added_at", nullable=False),
+        _case_key("return_evidence"),
+        schema.unique("return_evidence", "case_id", "file_unique_id"),
+        indexed=["case_id"],
     )
-    with op.batch_alter_table("return_evidence", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_return_evidence_case_id"), ["case_id"], unique=False)
 
-    op.create_table(
+    schema.create_table(
         "return_messages",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("case_id", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "side",
-            sa.Enum("buyer", "seller", name="side", native_enum=False, length=8),
-            nullable=False,
-        ),
+        _case_id(),
+        _side(),
         sa.Column(
             "kind",
-            sa.Enum(
-                "text",
-                "photo",
-                "video",
-                "document",
-                "voice",
-                name="messagekind",
-                native_enum=False,
-                length=16,
-            ),
+            schema.choice("messagekind", "text", "photo", "video", "document", "voice", length=16),
             nullable=False,
         ),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("telegram_file_id", sa.String(length=255), nullable=True),
         sa.Column("masked", sa.JSON(), nullable=False),
         sa.Column("reply_to_id", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        schema.moment("created_at", nullable=False),
+        schema.moment("edited_at", nullable=True),
         sa.Column("edits", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"],
-            ["return_cases.id"],
-            name=op.f("fk_return_messages_case_id_return_cases"),
-            ondelete="CASCADE",
+        _case_key("return_messages"),
+        schema.foreign_key(
+            "return_messages", "reply_to_id", "return_messages", ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(
-            ["reply_to_id"],
-            ["return_messages.id"],
-            name=op.f("fk_return_messages_reply_to_id_return_messages"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_messages")),
+        indexed=["case_id"],
     )
-    with op.batch_alter_table("return_messages", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_return_messages_case_id"), ["case_id"], unique=False)
 
-    op.create_table(
+
+def _create_offers_and_deadlines() -> None:
+    schema.create_table(
         "return_offers",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("case_id", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "side",
-            sa.Enum("buyer", "seller", name="side", native_enum=False, length=8),
-            nullable=False,
-        ),
-        sa.Column(
-            "resolution",
-            sa.Enum(
-                "refund_full",
-                "refund_partial",
-                "return_and_refund",
-                "exchange",
-                "keep_partial_refund",
-                name="resolution",
-                native_enum=False,
-                length=24,
-            ),
-            nullable=False,
-        ),
-        sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=True),
+        _case_id(),
+        _side(),
+        _resolution("resolution", nullable=False),
+        _money("amount", nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column(
-            "postage_payer",
-            sa.Enum("store", "buyer", name="postagepayer", native_enum=False, length=8),
-            nullable=True,
-        ),
+        _postage_payer(),
         sa.Column("warehouse_id", sa.BigInteger(), nullable=True),
         sa.Column("act_within_days", sa.Integer(), nullable=True),
         sa.Column(
             "status",
-            sa.Enum(
+            schema.choice(
+                "offerstatus",
                 "open",
                 "accepted",
                 "declined",
                 "countered",
                 "lapsed",
                 "withdrawn",
-                name="offerstatus",
-                native_enum=False,
                 length=16,
             ),
             nullable=False,
         ),
-        sa.Column("created_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("respond_by", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("answered_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
+        schema.moment("created_at", nullable=False),
+        schema.moment("respond_by", nullable=False),
+        schema.moment("answered_at", nullable=True),
         sa.Column("replaces_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["case_id"],
-            ["return_cases.id"],
-            name=op.f("fk_return_offers_case_id_return_cases"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["replaces_id"],
-            ["return_offers.id"],
-            name=op.f("fk_return_offers_replaces_id_return_offers"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["warehouse_id"],
-            ["warehouses.id"],
-            name=op.f("fk_return_offers_warehouse_id_warehouses"),
-            initially="DEFERRED",
-            deferrable=True,
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_offers")),
+        _case_key("return_offers"),
+        schema.foreign_key("return_offers", "replaces_id", "return_offers", ondelete="SET NULL"),
+        schema.foreign_key("return_offers", "warehouse_id", "warehouses", deferred=True),
+        indexed=["case_id"],
     )
-    with op.batch_alter_table("return_offers", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_return_offers_case_id"), ["case_id"], unique=False)
-        batch_op.create_index(
-            "uq_return_offers_one_open",
-            ["case_id"],
-            unique=True,
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
-        )
+    schema.create_partial_index(
+        "uq_return_offers_one_open",
+        "return_offers",
+        ["case_id"],
+        where="status = 'open'",
+        unique=True,
+    )
 
-    op.create_table(
+    schema.create_table(
         "return_deadlines",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("case_id", sa.BigInteger(), nullable=False),
+        _case_id(),
         sa.Column("key", sa.String(length=48), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum(
+            schema.choice(
+                "deadlinekind",
                 "seller_first_answer",
                 "offer_answer",
                 "return_shipment",
-                name="deadlinekind",
-                native_enum=False,
                 length=24,
             ),
             nullable=False,
         ),
         sa.Column(
             "firing",
-            sa.Enum(
-                "half_time", "day_before", "lapse", name="firing", native_enum=False, length=16
-            ),
+            schema.choice("firing", "half_time", "day_before", "lapse", length=16),
             nullable=False,
         ),
-        sa.Column(
-            "side",
-            sa.Enum("buyer", "seller", name="side", native_enum=False, length=8),
-            nullable=False,
-        ),
+        _side(),
         sa.Column("offer_id", sa.BigInteger(), nullable=True),
-        sa.Column("due_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("fire_at", domain.model.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("fired_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", domain.model.base.UtcDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["case_id"],
-            ["return_cases.id"],
-            name=op.f("fk_return_deadlines_case_id_return_cases"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["offer_id"],
-            ["return_offers.id"],
-            name=op.f("fk_return_deadlines_offer_id_return_offers"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_deadlines")),
-        sa.UniqueConstraint(
-            "case_id", "key", "firing", name=op.f("uq_return_deadlines_case_id_key_firing")
-        ),
+        schema.moment("due_at", nullable=False),
+        schema.moment("fire_at", nullable=False),
+        schema.moment("lease_until", nullable=True),
+        schema.moment("fired_at", nullable=True),
+        schema.moment("cancelled_at", nullable=True),
+        _case_key("return_deadlines"),
+        schema.foreign_key("return_deadlines", "offer_id", "return_offers", ondelete="CASCADE"),
+        schema.unique("return_deadlines", "case_id", "key", "firing"),
+        indexed=["case_id"],
     )
-    with op.batch_alter_table("return_deadlines", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_return_deadlines_case_id"), ["case_id"], unique=False)
-        batch_op.create_index(
-            "ix_return_deadlines_pending",
-            ["fire_at"],
-            unique=False,
-            sqlite_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
-            postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
-        )
+    schema.create_partial_index(
+        "ix_return_deadlines_pending",
+        "return_deadlines",
+        ["fire_at"],
+        where="fired_at IS NULL AND cancelled_at IS NULL",
+        unique=False,
+    )
 
-    op.create_table(
+    schema.create_table(
         "return_message_copies",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "side",
-            sa.Enum("buyer", "seller", name="side", native_enum=False, length=8),
-            nullable=False,
-        ),
+        _side(),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=False),
         sa.Column("thread_id", sa.BigInteger(), nullable=True),
         sa.Column("original", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["message_id"],
-            ["return_messages.id"],
-            name=op.f("fk_return_message_copies_message_id_return_messages"),
-            ondelete="CASCADE",
+        schema.foreign_key(
+            "return_message_copies", "message_id", "return_messages", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_message_copies")),
-        sa.UniqueConstraint(
-            "chat_id",
-            "telegram_message_id",
-            name=op.f("uq_return_message_copies_chat_id_telegram_message_id"),
-        ),
+        schema.unique("return_message_copies", "chat_id", "telegram_message_id"),
+        indexed=["message_id"],
     )
-    with op.batch_alter_table("return_message_copies", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_return_message_copies_message_id"), ["message_id"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("return_message_copies", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_return_message_copies_message_id"))
-
-    op.drop_table("return_message_copies")
-    with op.batch_alter_table("return_deadlines", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_return_deadlines_pending",
-            sqlite_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
-            postgresql_where=sa.text("fired_at IS NULL AND cancelled_at IS NULL"),
-        )
-        batch_op.drop_index(batch_op.f("ix_return_deadlines_case_id"))
-
-    op.drop_table("return_deadlines")
-    with op.batch_alter_table("return_offers", schema=None) as batch_op:
-        batch_op.drop_index(
-            "uq_return_offers_one_open",
-            sqlite_where=sa.text("status = 'open'"),
-            postgresql_where=sa.text("status = 'open'"),
-        )
-        batch_op.drop_index(batch_op.f("ix_return_offers_case_id"))
-
-    op.drop_table("return_offers")
-    with op.batch_alter_table("return_messages", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_return_messages_case_id"))
-
-    op.drop_table("return_messages")
-    with op.batch_alter_table("return_evidence", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_return_evidence_case_id"))
-
-    op.drop_table("return_evidence")
-    with op.batch_alter_table("return_case_lines", schema=None) as batch_op:
-        batch_op.drop_index(
-            "uq_return_case_lines_one_open_case",
-            sqlite_where=sa.text("active"),
-            postgresql_where=sa.text("active"),
-        )
-        batch_op.drop_index(batch_op.f("ix_return_case_lines_case_id"))
-
-    op.drop_table("return_case_lines")
-    with op.batch_alter_table("return_case_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_return_case_events_case_at")
-
+    schema.drop_table("return_message_copies", indexed=["message_id"])
+    op.drop_index("ix_return_deadlines_pending", table_name="return_deadlines")
+    schema.drop_table("return_deadlines", indexed=["case_id"])
+    op.drop_index("uq_return_offers_one_open", table_name="return_offers")
+    schema.drop_table("return_offers", indexed=["case_id"])
+    schema.drop_table("return_messages", indexed=["case_id"])
+    schema.drop_table("return_evidence", indexed=["case_id"])
+    op.drop_index("uq_return_case_lines_one_open_case", table_name="return_case_lines")
+    schema.drop_table("return_case_lines", indexed=["case_id"])
+    op.drop_index("ix_return_case_events_case_at", table_name="return_case_events")
     op.drop_table("return_case_events")
-    with op.batch_alter_table("return_cases", schema=None) as batch_op:
-        batch_op.drop_index("ix_return_cases_seller_status_updated")
-        batch_op.drop_index(batch_op.f("ix_return_cases_return_tracking_number"))
-        batch_op.drop_index(batch_op.f("ix_return_cases_order_id"))
-        batch_op.drop_index(batch_op.f("ix_return_cases_buyer_user_id"))
-
-    op.drop_table("return_cases")
+    op.drop_index("ix_return_cases_seller_status_updated", table_name="return_cases")
+    schema.drop_table(
+        "return_cases", indexed=["buyer_user_id", "order_id", "return_tracking_number"]
+    )
     op.drop_table("seller_return_policies")

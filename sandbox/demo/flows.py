@@ -13,25 +13,10 @@ operator presses, or the buyer link the seller received, which the buyer clicks
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sandbox.demo.steps import DemoFlow, Persona
-
-__all__ = [
-    "DELIVERY_FAILED",
-    "FAILING_TRACKING_NUMBER",
-    "FLOWS",
-    "ORDER_NUMBER",
-    "ORDER_SHIPPED",
-    "PARCEL_DELIVERED",
-    "SECOND_ORDER_NUMBER",
-    "SELLER_REGISTRATION",
-    "STORE_NAME",
-    "TRACKING_NUMBER",
-    "WAREHOUSE_APPROVED",
-    "WAREHOUSE_DOCUMENT",
-    "WAREHOUSE_NAME",
-]
+from sandbox.demo.steps import DemoFlow, DemoStep, Persona
 
 seller, buyer, operator = Persona("seller"), Persona("buyer"), Persona("operator")
 
@@ -48,6 +33,76 @@ FAILING_TRACKING_NUMBER = "ZF123456785GB"
 BUYER_LINK = r"(https://t\.me/\w+\?start=[A-Za-z0-9_-]+)"
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class DemoOrder:
+    """An order the seller enters and ships to the United States, in dollars, from the warehouse
+    WAREHOUSE_APPROVED registers: one line, shipped whole within three days."""
+
+    number: str
+    postcode: str
+    product: str
+    sku: str
+    quantity: str
+    unit_price: str
+    weight_kg: str
+    dimensions: str
+    method: str
+    carrier: str
+    tracking_number: str
+    buyer_link_as: str  # the capture the buyer's link is saved under
+
+
+def _enter_and_ship(order: DemoOrder, notes: tuple[str, ...]) -> tuple[DemoStep, ...]:
+    """The seller enters the order, confirms it, fills its shipping document and ships it; the
+    bot then sends the link for the buyer. `notes` captions each step, the link's wait last."""
+    script = (
+        (seller.send, "/neworder", "marketplace order number"),
+        (seller.send, order.number, "Which country does the order ship to"),
+        (seller.press, "United States", "postcode of the delivery address"),
+        (seller.send, order.postcode, "Which currency is the order in"),
+        (seller.press, "USD", "the product name"),
+        (seller.send, order.product, "The SKU of this product"),
+        (seller.send, order.sku, "How many?"),
+        (seller.send, order.quantity, "The unit price in USD"),
+        (seller.send, order.unit_price, "Lines so far"),
+        (seller.press, "Done with lines", "By when must the order ship"),
+        (seller.press, "+3 d", "Please check the order"),
+        (seller.press, "Create the order", "is saved and waits for your confirmation"),
+        (seller.send, "/orders", "in this list"),
+        (seller.press, order.number, "left to ship"),
+        (seller.press, "Confirm order", "is confirmed"),
+        (seller.press, "Open the order", "Confirmed, to ship"),
+        (seller.press, "Shipping document", "Shipping document for order " + order.number),
+        (seller.press, "✅ Continue", "the declared value for customs"),
+        (seller.press, "Keep", "the actual weight"),
+        (seller.send, order.weight_kg, "the outside dimensions"),
+        (seller.send, order.dimensions, "what is in the parcel"),
+        (seller.press, "✅ Done", "which warehouse ships it"),
+        (seller.press, WAREHOUSE_NAME, "Logistics methods compared"),
+        (seller.press, order.method, "which carrier"),
+        (seller.send, order.carrier, "the tracking number"),
+        (seller.send, order.tracking_number, "All compliance checks passed"),
+        (
+            seller.press,
+            "Confirm and get the document",
+            f"Shipping document · order {order.number} · {order.tracking_number}",
+        ),
+    )
+    *step_notes, link_note = notes
+    steps = tuple(
+        act(argument, expect, note)
+        for (act, argument, expect), note in zip(script, step_notes, strict=True)
+    )
+    link = seller.wait(
+        "so they can follow the parcel",
+        link_note,
+        capture=BUYER_LINK,
+        capture_as=order.buyer_link_as,
+    )
+    return (*steps, link)
+
 
 SELLER_REGISTRATION = DemoFlow(
     name="seller_registration",
@@ -118,67 +173,50 @@ WAREHOUSE_APPROVED = DemoFlow(
 ORDER_SHIPPED = DemoFlow(
     name="order_shipped",
     title="An order confirmed and shipped",
-    steps=(
-        seller.send(
-            "/neworder",
-            "marketplace order number",
+    steps=_enter_and_ship(
+        DemoOrder(
+            number=ORDER_NUMBER,
+            postcode="94105",
+            product="Phone case",
+            sku="PC-1",
+            quantity="2",
+            unit_price="12.50",
+            weight_kg="1.2",
+            dimensions="30x20x10",
+            method="Sea freight",
+            carrier="COSCO",
+            tracking_number=TRACKING_NUMBER,
+            buyer_link_as="buyer_link",
+        ),
+        notes=(
             "An order came in on AliExpress: the seller enters it",
-        ),
-        seller.send(
-            ORDER_NUMBER, "Which country does the order ship to", "The marketplace order number…"
-        ),
-        seller.press("United States", "postcode of the delivery address", "…where it ships…"),
-        seller.send("94105", "Which currency is the order in", "…the buyer's postcode…"),
-        seller.press("USD", "the product name", "…and the currency"),
-        seller.send("Phone case", "The SKU of this product", "One line: the product…"),
-        seller.send("PC-1", "How many?", "…its SKU…"),
-        seller.send("2", "The unit price in USD", "…the quantity…"),
-        seller.send("12.50", "Lines so far", "…and the unit price: a small order, $25"),
-        seller.press("Done with lines", "By when must the order ship", "That is the only line"),
-        seller.press("+3 d", "Please check the order", "It must ship within three days"),
-        seller.press(
-            "Create the order",
-            "is saved and waits for your confirmation",
+            "The marketplace order number…",
+            "…where it ships…",
+            "…the buyer's postcode…",
+            "…and the currency",
+            "One line: the product…",
+            "…its SKU…",
+            "…the quantity…",
+            "…and the unit price: a small order, $25",
+            "That is the only line",
+            "It must ship within three days",
             "They check the summary and create the order",
-        ),
-        seller.send("/orders", "in this list", "The order list shows what waits for confirmation"),
-        seller.press(ORDER_NUMBER, "left to ship", "The card counts down to the ship-by deadline"),
-        seller.press("Confirm order", "is confirmed", "The seller confirms the order"),
-        seller.press("Open the order", "Confirmed, to ship", "The confirmed order can now ship"),
-        seller.press(
-            "Shipping document",
-            "Shipping document for order " + ORDER_NUMBER,
+            "The order list shows what waits for confirmation",
+            "The card counts down to the ship-by deadline",
+            "The seller confirms the order",
+            "The confirmed order can now ship",
             "They fill its shipping document",
-        ),
-        seller.press(
-            "✅ Continue", "the declared value for customs", "The whole order goes in this parcel"
-        ),
-        seller.press("Keep", "the actual weight", "Declared value: the order total"),
-        seller.send("1.2", "the outside dimensions", "The parcel weighs 1.2 kg…"),
-        seller.send("30x20x10", "what is in the parcel", "…and measures 30×20×10 cm"),
-        seller.press("✅ Done", "which warehouse ships it", "Nothing dangerous or fragile inside"),
-        seller.press(
-            WAREHOUSE_NAME,
-            "Logistics methods compared",
+            "The whole order goes in this parcel",
+            "Declared value: the order total",
+            "The parcel weighs 1.2 kg…",
+            "…and measures 30×20×10 cm",
+            "Nothing dangerous or fragile inside",
             "It ships from the verified warehouse: the bot compares the methods",
-        ),
-        seller.press("Sea freight", "which carrier", "The seller picks sea freight"),
-        seller.send("COSCO", "the tracking number", "The carrier…"),
-        seller.send(
-            TRACKING_NUMBER,
-            "All compliance checks passed",
+            "The seller picks sea freight",
+            "The carrier…",
             "…and the tracking number, checked digit by digit",
-        ),
-        seller.press(
-            "Confirm and get the document",
-            f"Shipping document · order {ORDER_NUMBER} · {TRACKING_NUMBER}",
             "They confirm: the printable PDF arrives",
-        ),
-        seller.wait(
-            "so they can follow the parcel",
             "…with a link to send the buyer",
-            capture=BUYER_LINK,
-            capture_as="buyer_link",
         ),
     ),
 )
@@ -217,48 +255,51 @@ DELIVERY_FAILED = DemoFlow(
     name="delivery_failed",
     title="A failed delivery: the buyer is told what to do, the seller is alerted",
     steps=(
-        seller.send("/neworder", "marketplace order number", "A second order, sent by express"),
-        seller.send(SECOND_ORDER_NUMBER, "Which country does the order ship to", "Its number…"),
-        seller.press("United States", "postcode of the delivery address", "…to the US…"),
-        seller.send("10001", "Which currency is the order in", "…New York"),
-        seller.press("USD", "the product name", "In dollars"),
-        seller.send("USB cable", "The SKU of this product", "One cable…"),
-        seller.send("UC-1", "How many?", "…its SKU…"),
-        seller.send("1", "The unit price in USD", "…one of them…"),
-        seller.send("8.90", "Lines so far", "…at $8.90"),
-        seller.press("Done with lines", "By when must the order ship", "That is all"),
-        seller.press("+3 d", "Please check the order", "Ship within three days"),
-        seller.press("Create the order", "is saved and waits for your confirmation", "Created"),
-        seller.send("/orders", "in this list", "The order list"),
-        seller.press(SECOND_ORDER_NUMBER, "left to ship", "The new order"),
-        seller.press("Confirm order", "is confirmed", "Confirmed"),
-        seller.press("Open the order", "Confirmed, to ship", "Ready to ship"),
-        seller.press(
-            "Shipping document", "Shipping document for order " + SECOND_ORDER_NUMBER, "Ship it"
-        ),
-        seller.press("✅ Continue", "the declared value for customs", "The whole order"),
-        seller.press("Keep", "the actual weight", "Declared at the order total"),
-        seller.send("0.2", "the outside dimensions", "A light parcel…"),
-        seller.send("20x10x5", "what is in the parcel", "…and a small one"),
-        seller.press("✅ Done", "which warehouse ships it", "Nothing dangerous inside"),
-        seller.press(WAREHOUSE_NAME, "Logistics methods compared", "From the same warehouse"),
-        seller.press("International express", "which carrier", "By international express"),
-        seller.send("China Post", "the tracking number", "The carrier…"),
-        seller.send(
-            FAILING_TRACKING_NUMBER,
-            "All compliance checks passed",
-            "…and a number starting with ZF: the simulated carrier will miss the buyer once",
-        ),
-        seller.press(
-            "Confirm and get the document",
-            f"Shipping document · order {SECOND_ORDER_NUMBER} · {FAILING_TRACKING_NUMBER}",
-            "Shipped",
-        ),
-        seller.wait(
-            "so they can follow the parcel",
-            "…and the link for the buyer",
-            capture=BUYER_LINK,
-            capture_as="second_buyer_link",
+        *_enter_and_ship(
+            DemoOrder(
+                number=SECOND_ORDER_NUMBER,
+                postcode="10001",
+                product="USB cable",
+                sku="UC-1",
+                quantity="1",
+                unit_price="8.90",
+                weight_kg="0.2",
+                dimensions="20x10x5",
+                method="International express",
+                carrier="China Post",
+                tracking_number=FAILING_TRACKING_NUMBER,
+                buyer_link_as="second_buyer_link",
+            ),
+            notes=(
+                "A second order, sent by express",
+                "Its number…",
+                "…to the US…",
+                "…New York",
+                "In dollars",
+                "One cable…",
+                "…its SKU…",
+                "…one of them…",
+                "…at $8.90",
+                "That is all",
+                "Ship within three days",
+                "Created",
+                "The order list",
+                "The new order",
+                "Confirmed",
+                "Ready to ship",
+                "Ship it",
+                "The whole order",
+                "Declared at the order total",
+                "A light parcel…",
+                "…and a small one",
+                "Nothing dangerous inside",
+                "From the same warehouse",
+                "By international express",
+                "The carrier…",
+                "…and a number starting with ZF: the simulated carrier will miss the buyer once",
+                "Shipped",
+                "…and the link for the buyer",
+            ),
         ),
         buyer.open_link(
             "{second_buyer_link}",

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from sandbox.demo.flows import FLOWS
@@ -83,18 +83,8 @@ class DemoStatus:
     variables: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "state": self.state,
-            "flow": self.flow,
-            "flow_title": self.flow_title,
-            "step": self.step,
-            "total": self.total,
-            "persona": self.persona,
-            "action": self.action,
-            "argument": self.argument,
-            "note": self.note,
-            "message": self.message,
-        }
+        # The values captured from the bot's replies (buyer links...) stay on the server.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "variables"}
 
 
 class DemoRunner:

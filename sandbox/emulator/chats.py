@@ -120,6 +120,15 @@ class ChatStore:
             raise BotApiError(400, "Bad Request: chat not found")
         return chat
 
+    def named_message(self, params: Mapping[str, Any], purpose: str) -> tuple[Chat, ChatMessage]:
+        """The chat and the message a request names by chat_id and message_id, if it still
+        exists; otherwise Telegram's error for what the request meant to do (pin, delete...)."""
+        chat = self.resolve(params["chat_id"])
+        msg = chat.messages.get(int(params["message_id"]))
+        if msg is None or msg.deleted:
+            raise BotApiError(400, f"Bad Request: message to {purpose} not found")
+        return chat, msg
+
     def thread(self, chat: Chat, thread_id: int) -> Topic:
         topic = chat.topics.get(thread_id)
         if topic is None or topic.deleted:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from sandbox.emulator.chats import BotProfile, ChatStore
 from sandbox.emulator.events import EventHub
@@ -47,9 +47,26 @@ from sandbox.emulator.webhook import DEFAULT_GIVE_UP_AFTER, DEFAULT_RETRY_DELAYS
 from sandbox.spec import BotApiSpec, load_spec
 from sandbox.users import EmulatedUser
 
-__all__ = ["DEFAULT_TOKEN", "EmulatorCore"]
+__all__ = ["DEFAULT_TOKEN", "EmulatorCore", "EmulatorOptions"]
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"  # noqa: S105 - a fake token only this emulator accepts
+
+
+class EmulatorOptions(TypedDict, total=False):
+    """``EmulatorCore``'s options, for a subclass that passes them on."""
+
+    tokens: str | Iterable[str]
+    per_chat_interval: float
+    group_chat_per_minute: int
+    global_per_second: int
+    topics_enabled: bool
+    bot_first_name: str
+    bot_username: str
+    spec: BotApiSpec | None
+    local_webhooks: bool
+    webhook_retry_delays: Sequence[float]
+    webhook_give_up_after: float
+    webhook_timeout: float
 
 
 class EmulatorCore:
@@ -109,6 +126,10 @@ class EmulatorCore:
         # Every update users produced, in order (delivered or not), for tests to refer to.
         self.update_log: list[dict[str, Any]] = self._updates.log
         self._user_actions = UserActions(self._chats, self._updates, self._callbacks)
+        # Acting as users (EmulatedUser and the side API call these): register an upload, and
+        # a user writing into a chat (history + update).
+        self.store_file = self._files.store
+        self.post_message = self._user_actions.post_message
         self._bot_info = BotInfoMethods(self._chats)
         self._file_methods = FileMethods(self._files)
         self._sending = SendingMethods(
@@ -250,6 +271,12 @@ class EmulatorCore:
         """The next ``count`` calls of ``method`` fail with ``status`` (500 or 502)."""
         self._faults.fail_next(method, status, count)
 
+    def refuse_next(self, method: str, description: str, status: int = 400, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are refused with ``status`` and
+        ``description``, e.g. createForumTopic with "Bad Request: not enough rights to create
+        a topic" (topic creation forbidden after a Bot API rollout)."""
+        self._faults.refuse_next(method, description, status, count)
+
     def inject_429(self, chat_id: int | None = None, count: int = 1, retry_after: int = 1) -> None:
         """The next ``count`` sends (to ``chat_id``, or to any chat) get 429."""
         self._faults.inject_429(chat_id, count, retry_after)
@@ -346,47 +373,14 @@ class EmulatorCore:
 
     # -- acting as users (EmulatedUser and the side API call these) ---------------------------
 
-    def store_file(
-        self,
-        content: bytes,
-        *,
-        kind: str,
-        file_name: str | None = None,
-        mime_type: str | None = None,
-        source_url: str | None = None,
-    ) -> FileRecord:
-        """Register file bytes and give them a file_id, as Telegram does for every upload."""
-        return self._files.store(
-            content, kind=kind, file_name=file_name, mime_type=mime_type, source_url=source_url
-        )
-
-    def post_message(
-        self,
-        user_id: int,
-        *,
-        chat_id: int | None = None,
-        text: str | None = None,
-        thread_id: int | None = None,
-        document: FileRecord | None = None,
-        photo: FileRecord | None = None,
-        caption: str | None = None,
-        reply_to_message_id: int | None = None,
-    ) -> ChatMessage:
-        """A user writes into a chat (their private chat by default): history + update."""
-        return self._user_actions.post_message(
-            user_id,
-            chat_id=chat_id,
-            text=text,
-            thread_id=thread_id,
-            document=document,
-            photo=photo,
-            caption=caption,
-            reply_to_message_id=reply_to_message_id,
-        )
-
     def edit_user_message(self, user_id: int, chat_id: int, message_id: int, text: str) -> None:
         """A user edits their text message: history revision + ``edited_message`` update."""
         self._user_actions.edit_message(user_id, chat_id, message_id, text)
+
+    def delete_topic(self, user_id: int, thread_id: int, *, chat_id: int | None = None) -> None:
+        """A user deletes a topic of their private chat with the bot (Telegram tells the bot
+        nothing; its next send there gets "message thread not found")."""
+        self._user_actions.delete_topic(user_id, thread_id, chat_id=chat_id)
 
     def post_callback(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
         """A user presses an inline button: ``callback_query`` update; returns the query id."""

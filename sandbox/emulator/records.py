@@ -10,27 +10,8 @@ Telegram's JSON error shape by the server.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
-
-__all__ = [
-    "BotActivity",
-    "BotApiError",
-    "CallbackAnswer",
-    "ChatMessage",
-    "EmulatorEvent",
-    "EmulatorStats",
-    "FileRecord",
-    "InlineButton",
-    "Listener",
-    "RequestRecord",
-    "Revision",
-    "SavedChat",
-    "SavedChats",
-    "Topic",
-    "Violation",
-    "WebhookAttempt",
-]
 
 
 @dataclass(slots=True)
@@ -258,13 +239,7 @@ class EmulatorEvent:
     data: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "kind": self.kind,
-            "chat_id": self.chat_id,
-            "message_id": self.message_id,
-            "data": self.data,
-        }
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Self, Unpack
 
 from aiohttp import web
 
-from sandbox.emulator.core import DEFAULT_TOKEN, EmulatorCore
+from sandbox.emulator.core import DEFAULT_TOKEN, EmulatorCore, EmulatorOptions
 from sandbox.emulator.params import read_params
 from sandbox.emulator.records import BotApiError
 from sandbox.emulator.side_api import SideApi
-from sandbox.emulator.webhook import DEFAULT_GIVE_UP_AFTER, DEFAULT_RETRY_DELAYS
 from sandbox.http_safety import SIDE_API_SECRET_HEADER, EmulatorGuard, allowed_hosts, new_secret
-from sandbox.spec import BotApiSpec
+from sandbox.socket_server import SocketServer
 
 __all__ = ["DEFAULT_TOKEN", "BotApiEmulator"]
 
@@ -38,36 +36,12 @@ class BotApiEmulator(EmulatorCore):
     def __init__(
         self,
         *,
-        tokens: str | Iterable[str] = DEFAULT_TOKEN,
         host: str = "127.0.0.1",
         port: int = 0,
-        per_chat_interval: float = 1.0,
-        group_chat_per_minute: int = 20,
-        global_per_second: int = 30,
-        topics_enabled: bool = True,
         latency: float = 0.0,
-        bot_first_name: str = "Sellerbot Test",
-        bot_username: str = "sellerbot_test_bot",
-        spec: BotApiSpec | None = None,
-        local_webhooks: bool = False,
-        webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-        webhook_give_up_after: float = DEFAULT_GIVE_UP_AFTER,
-        webhook_timeout: float = 60.0,
+        **options: Unpack[EmulatorOptions],
     ) -> None:
-        super().__init__(
-            tokens=tokens,
-            per_chat_interval=per_chat_interval,
-            group_chat_per_minute=group_chat_per_minute,
-            global_per_second=global_per_second,
-            topics_enabled=topics_enabled,
-            bot_first_name=bot_first_name,
-            bot_username=bot_username,
-            spec=spec,
-            local_webhooks=local_webhooks,
-            webhook_retry_delays=webhook_retry_delays,
-            webhook_give_up_after=webhook_give_up_after,
-            webhook_timeout=webhook_timeout,
-        )
+        super().__init__(**options)
         self.host = host
         self.port = port
         # Seconds each Bot API call waits before it is answered (a slow network, for tests).
@@ -76,8 +50,7 @@ class BotApiEmulator(EmulatorCore):
         self.side_api_secret = new_secret()
         self._guard = EmulatorGuard(self.side_api_secret)
         self._side_api = SideApi(self._chats, self._events, self.user)
-        self._runner: web.AppRunner | None = None
-        self._socket: socket.socket | None = None
+        self._server = SocketServer()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -90,24 +63,13 @@ class BotApiEmulator(EmulatorCore):
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._side_api.add_routes(app)
         self._events.closing = False
-        # Long polls and SSE streams are woken on stop, so a short shutdown timeout suffices.
-        self._runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=1.0
-        )
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-            self._socket = sock
+
+        def admit_own_address(sock: socket.socket) -> None:
             self._guard.hosts = allowed_hosts(self.host, sock.getsockname()[1])
-            await web.SockSite(self._runner, sock).start()
-        except BaseException:
-            sock.close()
-            self._socket = None
-            await self._runner.cleanup()
-            self._runner = None
-            raise
+
+        await self._server.start(
+            app, socket.AF_INET, (self.host, self.port), bound=admit_own_address
+        )
 
     async def stop(self) -> None:
         """Wake pending long polls and event streams, then shut the server down."""
@@ -115,12 +77,7 @@ class BotApiEmulator(EmulatorCore):
         self._updates.wake()
         await self._updates.webhook.close()
         self._side_api.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -137,10 +94,7 @@ class BotApiEmulator(EmulatorCore):
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` — pass to ``TelegramAPIServer.from_base``."""
-        if self._socket is None:
-            raise RuntimeError("emulator is not running; call start() first")
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return self._server.url(not_running="emulator is not running; call start() first")
 
     @property
     def side_api_headers(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -159,34 +159,42 @@ class SideApi:
             return _error(str(error))
         return web.json_response(user.to_json())
 
-    async def _post_message(self, request: web.Request) -> web.StreamResponse:
+    async def _in_chat(
+        self,
+        request: web.Request,
+        act: Callable[[Chat, dict[str, Any]], Awaitable[dict[str, Any]]],
+    ) -> web.StreamResponse:
+        """Act as a user in the chat the path names, with the request's JSON body; the result
+        as JSON, or the error as a 400."""
         chat = self._chat(request)
         if chat is None:
             return _error("unknown chat", 404)
         try:
-            body = await self._json(request)
+            result = await act(chat, await self._json(request))
+        except (BotApiError, KeyError, ValueError, TypeError) as error:
+            return _error(str(error))
+        return web.json_response(result)
+
+    async def _post_message(self, request: web.Request) -> web.StreamResponse:
+        async def send(chat: Chat, body: dict[str, Any]) -> dict[str, Any]:
             thread = body.get("thread_id")
             msg = await self._user(chat, body).send(
                 str(body["text"]),
                 thread_id=int(thread) if thread is not None else None,
                 chat_id=chat.id,
             )
-        except (BotApiError, KeyError, ValueError, TypeError) as error:
-            return _error(str(error))
-        return web.json_response(msg.to_dict())
+            return msg.to_dict()
+
+        return await self._in_chat(request, send)
 
     async def _press(self, request: web.Request) -> web.StreamResponse:
-        chat = self._chat(request)
-        if chat is None:
-            return _error("unknown chat", 404)
-        try:
-            body = await self._json(request)
+        async def press(chat: Chat, body: dict[str, Any]) -> dict[str, Any]:
             query_id = await self._user(chat, body).press_data(
                 int(body["message_id"]), str(body["callback_data"]), chat_id=chat.id
             )
-        except (BotApiError, KeyError, ValueError, TypeError) as error:
-            return _error(str(error))
-        return web.json_response({"callback_query_id": query_id})
+            return {"callback_query_id": query_id}
+
+        return await self._in_chat(request, press)
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         chat = self._chat(request)

@@ -50,6 +50,7 @@ from sandbox.http_safety import (
     read_form,
     read_json,
 )
+from sandbox.socket_server import SocketServer
 from sandbox.webchat.state import MAX_ADVANCE, NotABotLink, Sandbox, SandboxUnavailable
 
 __all__ = ["CLIENT_HEADER", "MAX_UPLOAD_BYTES", "WebChatServer", "open_sandbox"]
@@ -91,24 +92,20 @@ class WebChatServer:
         self.sandbox = sandbox
         self.host = host
         self.port = port
-        self._runner: web.AppRunner | None = None
-        self._socket: socket.socket | None = None
+        self._server = SocketServer()
         self._allowed_hosts: frozenset[str] | None = None
         self._static = files("sandbox.webchat") / "static"
 
     @property
     def url(self) -> str:
-        if self._socket is None:
-            raise RuntimeError("the web chat is not running")
-        host, port = self._socket.getsockname()[:2]
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}"
+        return self._server.url(not_running="the web chat is not running")
 
     @property
     def loopback_only(self) -> bool:
-        if self._socket is None:
+        address = self._server.address()
+        if address is None:
             return True
-        return ipaddress.ip_address(self._socket.getsockname()[0]).is_loopback
+        return ipaddress.ip_address(address[0]).is_loopback
 
     def _app(self) -> web.Application:
         app = web.Application(
@@ -131,25 +128,10 @@ class WebChatServer:
         return app
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(
-            self._app(), handle_signals=False, access_log=None, shutdown_timeout=1.0
-        )
-        await self._runner.setup()
         family, _, _, _, address = socket.getaddrinfo(
             self.host, self.port, type=socket.SOCK_STREAM
         )[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-            self._socket = sock
-            await web.SockSite(self._runner, sock).start()
-        except BaseException:
-            sock.close()
-            self._socket = None
-            await self._runner.cleanup()
-            self._runner = None
-            raise
+        sock = await self._server.start(self._app(), family, address)
         port = sock.getsockname()[1]
         if self.loopback_only:
             self._allowed_hosts = allowed_hosts(sock.getsockname()[0], port)
@@ -163,12 +145,7 @@ class WebChatServer:
     async def stop(self) -> None:
         # Ends the event streams first, so the server's shutdown does not wait for them.
         self.sandbox.close_streams()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        await self._server.stop()
 
     # -- middleware ---------------------------------------------------------------------------
 
@@ -370,9 +347,11 @@ async def open_sandbox(
     host: str | None = None,
     port: int | None = None,
     demo_pause: float | None = None,
+    chat_interval: float = 1.0,
 ) -> AsyncIterator[WebChatServer]:
-    """Start the sandbox and its web chat; stop both on exit."""
-    sandbox = Sandbox(settings, token=token, demo_pause=demo_pause)
+    """Start the sandbox and its web chat; stop both on exit (`chat_interval`: the per-chat
+    send limit, Telegram's 1 s unless a test speeds it up)."""
+    sandbox = Sandbox(settings, token=token, demo_pause=demo_pause, chat_interval=chat_interval)
     await sandbox.start()
     server = WebChatServer(
         sandbox,

@@ -80,10 +80,18 @@ class Sandbox:
         *,
         token: str,
         demo_pause: float | None = None,
+        chat_interval: float = 1.0,
     ) -> None:
         # The file is ours to delete on reset only when we chose it (no DATABASE_URL given).
         self.owns_database = not settings.database_url
         self.settings = sandbox_settings(settings)
+        # Telegram's one message a second per chat, which the emulator enforces; tests scale it
+        # down, and the bot's own spacing with it (with the same margin as the real default).
+        self.chat_interval = chat_interval
+        if chat_interval != 1.0:
+            self.settings = self.settings.model_copy(
+                update={"send_private_chat_interval_seconds": chat_interval * 1.05}
+            )
         self.token = token
         self.clock = SandboxClock()
         self.emulator: BotApiEmulator | None = None
@@ -167,6 +175,7 @@ class Sandbox:
             port=0,
             bot_first_name="Sellerbot",
             bot_username=BOT_USERNAME,
+            per_chat_interval=self.chat_interval,
         )
         if loaded is not None:
             emulator.restore_chats(loaded.saved)

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from sandbox.webchat import CLIENT_HEADER, WebChatServer, open_sandbox
 from tests.browser.test_sandbox import (
     ARTIFACTS,
+    CHAT_INTERVAL,
     CHROMIUM,
     CHROMIUM_ARGS,
     browser_available,
@@ -33,7 +34,9 @@ HEADERS = {CLIENT_HEADER: "1"}
 async def running(settings: Settings) -> AsyncIterator[tuple[WebChatServer, aiohttp.ClientSession]]:
     """One run of the sandbox process: the web chat and a client of its API."""
     async with (
-        open_sandbox(settings, token=SANDBOX_TOKEN, port=0, demo_pause=0.05) as server,
+        open_sandbox(
+            settings, token=SANDBOX_TOKEN, port=0, demo_pause=0.05, chat_interval=CHAT_INTERVAL
+        ) as server,
         aiohttp.ClientSession(base_url=server.url) as http,
     ):
         yield server, http

@@ -9,6 +9,7 @@ the buyer following the parcel; it is refreshed only with SELLERBOT_UPDATE_SCREE
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ from sandbox.demo import FLOWS, ORDER_NUMBER, ORDER_SHIPPED, TRACKING_NUMBER
 from sandbox.webchat import WebChatServer, open_sandbox
 from tests.browser.test_sandbox import (
     ARTIFACTS,
+    CHAT_INTERVAL,
     CHROMIUM,
     CHROMIUM_ARGS,
     README_SCREENSHOT,
@@ -42,7 +44,11 @@ BUYERS_MORNING_UTC = time(15, 0)
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[WebChatServer]:
     async with open_sandbox(
-        sandbox_test_settings(tmp_path / "data"), token=SANDBOX_TOKEN, port=0, demo_pause=0.02
+        sandbox_test_settings(tmp_path / "data"),
+        token=SANDBOX_TOKEN,
+        port=0,
+        demo_pause=0.02,
+        chat_interval=CHAT_INTERVAL,
     ) as web_chat:
         yield web_chat
         emulator = web_chat.sandbox.emulator
@@ -132,7 +138,9 @@ async def test_buyer_clicks_the_link_and_fast_forward_plays_the_parcel(
                 if await delivered.count():
                     break
                 await week.click()
-                await asyncio.sleep(2.5)  # the tick, then the rate-limited sender
+                # The tick, then the rate-limited sender: give them a moment before the next week.
+                with contextlib.suppress(AssertionError):
+                    await expect(delivered).to_have_count(1, timeout=1_500)
             await expect(delivered).to_have_count(1)
             assert await _order_status(server) == OrderStatus.DELIVERED
             # One message per meaningful change, never per scan: far fewer than the events.

@@ -12,7 +12,7 @@ import pytest
 
 from bot import database
 from bot.app import Application, create_application
-from templates import Renderer
+from templates import Renderer, shared_renderer
 from tests.conftest import REDIS_TEST_URL, FixedClock, _service_missing
 from tests.e2e.conftest import make_settings
 from tests.handlers.chat import Chat, HandlerBot, copy_database
@@ -72,8 +72,8 @@ async def _empty_redis() -> str:
 
 @pytest.fixture(scope="session")
 def renderer() -> Renderer:
-    """The templates and six catalogs, loaded once per run rather than once per app."""
-    return Renderer("en")
+    """The process's renderer, which every app built in this run shares."""
+    return shared_renderer("en")
 
 
 @pytest.fixture(params=["sql"])
@@ -82,8 +82,6 @@ async def handler_bot(
     migrated_sqlite: Path,
     tmp_path: Path,
     clock: FixedClock,
-    renderer: Renderer,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[HandlerBot]:
     """The bot on a fresh database, with the conversation state in the database ("sql", the
     default) or in Redis ("redis": parametrize with `indirect=True`)."""
@@ -95,7 +93,6 @@ async def handler_bot(
         # Replies leave at once: the per-chat rate limit has tests of its own.
         send_private_chat_interval_seconds=0,
     )
-    monkeypatch.setattr("bot.app.Renderer", lambda default_locale: renderer)
     bot = HandlerBot(settings, clock)
     await bot.start()
     try:

@@ -244,6 +244,13 @@ SELLER_ORDER_ACTIONS = {
     OrderStatus.LOST: FOLLOWING,
     OrderStatus.RETURNED_TO_SENDER: FOLLOWING,
 }
+# The buyer asks for a return once the goods are on their way or arrived (not lost, not back).
+RETURNING = {OrderAction.OPEN_RETURN}
+BUYER_ORDER_ACTIONS = {
+    OrderStatus.SHIPPED: RETURNING,
+    OrderStatus.DELIVERED: RETURNING,
+    OrderStatus.IN_TROUBLE: RETURNING,
+}
 
 
 def _order(status: OrderStatus) -> Order:
@@ -253,12 +260,17 @@ def _order(status: OrderStatus) -> Order:
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("status", list(OrderStatus))
 def test_order_allowed_actions_for_every_status_and_role(status: OrderStatus, role: Role) -> None:
-    expected = SELLER_ORDER_ACTIONS[status] if role == Role.SELLER else set()
+    if role == Role.SELLER:
+        expected = SELLER_ORDER_ACTIONS[status]
+    elif role == Role.BUYER:
+        expected = BUYER_ORDER_ACTIONS.get(status, set())
+    else:
+        expected = set()
     assert _order(status).allowed_actions(role) == expected
 
 
 def test_every_order_action_is_allowed_somewhere() -> None:
-    reachable = {a for s in OrderStatus for a in _order(s).allowed_actions(Role.SELLER)}
+    reachable = {a for s in OrderStatus for r in Role for a in _order(s).allowed_actions(r)}
     assert reachable == set(OrderAction)
 
 
@@ -338,3 +350,18 @@ def test_a_refused_order_action_says_why(
 def test_only_the_seller_acts_on_an_order(role: Role) -> None:
     with pytest.raises(ConflictError):
         _order(OrderStatus.AWAITING_CONFIRMATION).require(OrderAction.CONFIRM, role)
+
+
+@pytest.mark.parametrize("status", [OrderStatus.CONFIRMED, OrderStatus.LOST, OrderStatus.RETURNED])
+def test_a_buyer_cannot_ask_for_a_return_before_the_goods_left_or_once_they_are_gone(
+    status: OrderStatus,
+) -> None:
+    with pytest.raises(ConflictError) as refused:
+        _order(status).require(OrderAction.OPEN_RETURN, Role.BUYER)
+    assert (refused.value.key, refused.value.params) == (
+        "returns.order_not_returnable",
+        {"status": status.value},
+    )
+    # The seller never opens a return on their own order.
+    with pytest.raises(ConflictError):
+        _order(OrderStatus.DELIVERED).require(OrderAction.OPEN_RETURN, Role.SELLER)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.emulator.chats import ChatStore
-from sandbox.emulator.methods import MethodHandler
+from sandbox.emulator.methods import MethodFamily, bot_api
 from sandbox.emulator.params import Params, int_param, json_param
 from sandbox.emulator.records import BotApiError
 
@@ -21,21 +21,11 @@ __all__ = ["BotInfoMethods"]
 COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 
 
-class BotInfoMethods:
+class BotInfoMethods(MethodFamily):
     def __init__(self, chats: ChatStore) -> None:
         self._chats = chats
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
-
-    def methods(self) -> dict[str, MethodHandler]:
-        return {
-            "getMe": self.get_me,
-            "setMyCommands": self.set_my_commands,
-            "getMyCommands": self.get_my_commands,
-            "deleteMyCommands": self.delete_my_commands,
-            "setChatMenuButton": self.set_chat_menu_button,
-            "getChatMenuButton": self.get_chat_menu_button,
-        }
 
     def commands(self, scope: Mapping[str, Any] | None, language_code: str) -> list[dict[str, str]]:
         """Commands set with setMyCommands for exactly this scope and language."""
@@ -44,6 +34,7 @@ class BotInfoMethods:
     def menu_button(self, chat_id: int | None) -> dict[str, Any] | None:
         return self._menu_buttons.get(chat_id)
 
+    @bot_api("getMe")
     async def get_me(self, params: Params) -> dict[str, Any]:
         return {
             **self._chats.bot.to_user(),
@@ -55,6 +46,7 @@ class BotInfoMethods:
             "has_topics_enabled": self._chats.bot.topics_enabled,
         }
 
+    @bot_api("setMyCommands")
     async def set_my_commands(self, params: Params) -> bool:
         commands = json_param(params, "commands")
         assert isinstance(commands, list)
@@ -72,13 +64,16 @@ class BotInfoMethods:
         self._chats.events.emit("commands", None, None, {"scope": key[0], "language_code": key[1]})
         return True
 
+    @bot_api("getMyCommands")
     async def get_my_commands(self, params: Params) -> list[dict[str, str]]:
         return list(self._commands.get(_commands_key(params), []))
 
+    @bot_api("deleteMyCommands")
     async def delete_my_commands(self, params: Params) -> bool:
         self._commands.pop(_commands_key(params), None)
         return True
 
+    @bot_api("setChatMenuButton")
     async def set_chat_menu_button(self, params: Params) -> bool:
         chat_id = int_param(params, "chat_id")
         if chat_id is not None:
@@ -87,6 +82,7 @@ class BotInfoMethods:
         self._menu_buttons[chat_id] = button if isinstance(button, dict) else {"type": "default"}
         return True
 
+    @bot_api("getChatMenuButton")
     async def get_chat_menu_button(self, params: Params) -> dict[str, Any]:
         chat_id = int_param(params, "chat_id")
         button = self._menu_buttons.get(chat_id) or self._menu_buttons.get(None)

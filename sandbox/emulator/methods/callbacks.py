@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from sandbox.emulator.events import EventHub
-from sandbox.emulator.methods import MethodHandler
+from sandbox.emulator.methods import MethodFamily, bot_api
 from sandbox.emulator.params import Params, bool_param
 from sandbox.emulator.records import BotApiError, CallbackAnswer
 
@@ -27,14 +27,11 @@ class _PendingCallback:
     answered: bool = False
 
 
-class CallbackQueries:
+class CallbackQueries(MethodFamily):
     def __init__(self, events: EventHub) -> None:
         self.answers: list[CallbackAnswer] = []
         self._events = events
         self._pending: dict[str, _PendingCallback] = {}
-
-    def methods(self) -> dict[str, MethodHandler]:
-        return {"answerCallbackQuery": self.answer_callback_query}
 
     def open(self, user_id: int, chat_id: int, message_id: int) -> str:
         """A user pressed a button on a message: the new query's id."""
@@ -42,6 +39,7 @@ class CallbackQueries:
         self._pending[query_id] = _PendingCallback(query_id, user_id, chat_id, message_id)
         return query_id
 
+    @bot_api("answerCallbackQuery")
     async def answer_callback_query(self, params: Params) -> bool:
         pending = self._pending.get(str(params["callback_query_id"]))
         if pending is None or pending.answered:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.emulator.chats import BLOCKED, Chat, ChatStore
-from sandbox.emulator.methods import MethodHandler
+from sandbox.emulator.methods import MethodFamily, bot_api
 from sandbox.emulator.params import Params, int_param
 from sandbox.emulator.records import BotApiError, Topic
 
@@ -35,26 +35,14 @@ CHAT_ACTIONS = frozenset(
 )
 
 
-class ChatMethods:
+class ChatMethods(MethodFamily):
     def __init__(self, chats: ChatStore) -> None:
         self._chats = chats
-
-    def methods(self) -> dict[str, MethodHandler]:
-        return {
-            "sendChatAction": self.send_chat_action,
-            "pinChatMessage": self.pin_chat_message,
-            "unpinChatMessage": self.unpin_chat_message,
-            "unpinAllChatMessages": self.unpin_all_chat_messages,
-            "createForumTopic": self.create_forum_topic,
-            "editForumTopic": self.edit_forum_topic,
-            "closeForumTopic": self.close_forum_topic,
-            "reopenForumTopic": self.reopen_forum_topic,
-            "deleteForumTopic": self.delete_forum_topic,
-        }
 
     def _emit(self, kind: str, chat_id: int, message_id: int | None, data: dict[str, Any]) -> None:
         self._chats.events.emit(kind, chat_id, message_id, data)
 
+    @bot_api("sendChatAction")
     async def send_chat_action(self, params: Params) -> bool:
         chat, _ = self._chats.target(params)
         action = str(params["action"])
@@ -66,15 +54,14 @@ class ChatMethods:
 
     # -- pinned messages ----------------------------------------------------------------------
 
+    @bot_api("pinChatMessage")
     async def pin_chat_message(self, params: Params) -> bool:
-        chat = self._chats.resolve(params["chat_id"])
-        msg = chat.messages.get(int(params["message_id"]))
-        if msg is None or msg.deleted:
-            raise BotApiError(400, "Bad Request: message to pin not found")
+        chat, msg = self._chats.named_message(params, "pin")
         msg.pinned = True
         self._emit("pin", chat.id, msg.message_id, {"pinned": True})
         return True
 
+    @bot_api("unpinChatMessage")
     async def unpin_chat_message(self, params: Params) -> bool:
         chat = self._chats.resolve(params["chat_id"])
         message_id = int_param(params, "message_id")
@@ -87,6 +74,7 @@ class ChatMethods:
         self._emit("pin", chat.id, pinned[-1].message_id, {"pinned": False})
         return True
 
+    @bot_api("unpinAllChatMessages")
     async def unpin_all_chat_messages(self, params: Params) -> bool:
         chat = self._chats.resolve(params["chat_id"])
         for msg in chat.messages.values():
@@ -108,6 +96,7 @@ class ChatMethods:
         chat = self._forum_chat(params)
         return self._chats.thread(chat, int(params["message_thread_id"]))
 
+    @bot_api("createForumTopic")
     async def create_forum_topic(self, params: Params) -> dict[str, Any]:
         chat = self._forum_chat(params)
         if chat.blocked:
@@ -136,6 +125,7 @@ class ChatMethods:
             result["icon_custom_emoji_id"] = topic.icon_custom_emoji_id
         return result
 
+    @bot_api("editForumTopic")
     async def edit_forum_topic(self, params: Params) -> bool:
         topic = self._topic(params)
         name = params.get("name")
@@ -162,12 +152,15 @@ class ChatMethods:
         self._emit("topic", topic.chat_id, topic.message_thread_id, {"action": action})
         return True
 
+    @bot_api("closeForumTopic")
     async def close_forum_topic(self, params: Params) -> bool:
         return await self._set_topic_closed(params, True)
 
+    @bot_api("reopenForumTopic")
     async def reopen_forum_topic(self, params: Params) -> bool:
         return await self._set_topic_closed(params, False)
 
+    @bot_api("deleteForumTopic")
     async def delete_forum_topic(self, params: Params) -> bool:
         topic = self._topic(params)
         topic.deleted = True

@@ -1,8 +1,10 @@
 """What a message carries, checked as Telegram checks it: shared by sending and editing.
 
 ``formatted`` parses a text or caption per ``parse_mode`` (Telegram HTML strictly, see
-``sandbox.emulator.telegram_html``) and applies the length limits; ``reply_markup`` decodes and
-checks inline and reply keyboards; ``reply_target`` finds the message a send replies to.
+``sandbox.emulator.telegram_html``) and applies the length limits, and ``text_fields`` /
+``caption_fields`` give a message's fields from them; ``reply_markup`` decodes and checks inline
+and reply keyboards (``markup_fields``: as message fields); ``reply_target`` finds the message a
+send replies to.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from sandbox.emulator.params import bool_param, int_param, json_param
 from sandbox.emulator.records import BotApiError, InlineButton
 from sandbox.emulator.telegram_html import HtmlParseError, parse_telegram_html, utf16_len
 
-__all__ = ["CAPTION_LIMIT", "TEXT_LIMIT", "formatted", "reply_markup", "reply_target"]
+__all__ = [
+    "CAPTION_LIMIT",
+    "TEXT_LIMIT",
+    "caption_fields",
+    "formatted",
+    "markup_fields",
+    "reply_markup",
+    "reply_target",
+    "text_fields",
+]
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -52,6 +63,38 @@ def formatted(
         if utf16_len(plain) > TEXT_LIMIT:
             raise BotApiError(400, "Bad Request: message is too long")
     return plain, entities
+
+
+def text_fields(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A message's text as sent, its parse mode, and the plain text and entities it renders to."""
+    text = str(params["text"])
+    return _content("text", text, params, *formatted(text, params, "entities", caption=False))
+
+
+def caption_fields(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The same for a caption, which may be absent."""
+    caption = params.get("caption")
+    if caption is None:
+        return _content("caption", None, params, None, [])
+    rendered = formatted(str(caption), params, "caption_entities", caption=True)
+    return _content("caption", caption, params, *rendered)
+
+
+def _content(
+    field: str, value: Any, params: Mapping[str, Any], plain: str | None, entities: list[Any]
+) -> dict[str, Any]:
+    return {
+        field: value,
+        "parse_mode": params.get("parse_mode"),
+        "plain": plain,
+        "entities": entities,
+    }
+
+
+def markup_fields(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`reply_markup` as the message fields that keep it."""
+    raw, inline, keyboard = reply_markup(params)
+    return {"raw_reply_markup": raw, "reply_markup": inline, "reply_keyboard": keyboard}
 
 
 def reply_markup(

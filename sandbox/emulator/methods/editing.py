@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sandbox.emulator.chats import BLOCKED, ChatStore
-from sandbox.emulator.methods import MethodHandler
-from sandbox.emulator.methods.content import formatted, reply_markup
+from sandbox.emulator.methods import MethodFamily, bot_api
+from sandbox.emulator.methods.content import caption_fields, reply_markup, text_fields
 from sandbox.emulator.params import Params
 from sandbox.emulator.records import BotApiError, ChatMessage
 
@@ -24,17 +24,9 @@ NOT_MODIFIED = (
 )
 
 
-class EditingMethods:
+class EditingMethods(MethodFamily):
     def __init__(self, chats: ChatStore) -> None:
         self._chats = chats
-
-    def methods(self) -> dict[str, MethodHandler]:
-        return {
-            "editMessageText": self.edit_message_text,
-            "editMessageCaption": self.edit_message_caption,
-            "editMessageReplyMarkup": self.edit_message_reply_markup,
-            "deleteMessage": self.delete_message,
-        }
 
     def _editable(self, params: Mapping[str, Any]) -> ChatMessage:
         if params.get("chat_id") is None or params.get("message_id") is None:
@@ -54,50 +46,34 @@ class EditingMethods:
         self._chats.record_edit(msg, by_bot=True, **changes)
         return self._chats.message_json(msg)
 
+    def _edit_content(
+        self, msg: ChatMessage, params: Params, content: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Replace a text or caption (`content`, from `text_fields`/`caption_fields`)."""
+        # Like Telegram, an edit without reply_markup removes the inline keyboard.
+        raw, inline, _ = reply_markup(params)
+        unchanged = content["plain"] == msg.plain and content["entities"] == msg.entities
+        if unchanged and raw == msg.raw_reply_markup:
+            raise BotApiError(400, NOT_MODIFIED)
+        return self._apply_edit(msg, **content, raw_reply_markup=raw, reply_markup=inline)
+
+    @bot_api("editMessageText")
     async def edit_message_text(self, params: Params) -> dict[str, Any]:
         msg = self._editable(params)
         if msg.text is None:
             raise BotApiError(400, "Bad Request: there is no text in the message to edit")
         if params.get("text") is None:
             raise BotApiError(400, "Bad Request: message text is empty")
-        text = str(params["text"])
-        plain, entities = formatted(text, params, "entities", caption=False)
-        # Like Telegram, an edit without reply_markup removes the inline keyboard.
-        raw, inline, _ = reply_markup(params)
-        if plain == msg.plain and entities == msg.entities and raw == msg.raw_reply_markup:
-            raise BotApiError(400, NOT_MODIFIED)
-        return self._apply_edit(
-            msg,
-            text=text,
-            parse_mode=params.get("parse_mode"),
-            plain=plain,
-            entities=entities,
-            raw_reply_markup=raw,
-            reply_markup=inline,
-        )
+        return self._edit_content(msg, params, text_fields(params))
 
+    @bot_api("editMessageCaption")
     async def edit_message_caption(self, params: Params) -> dict[str, Any]:
         msg = self._editable(params)
         if msg.text is not None:
             raise BotApiError(400, "Bad Request: there is no caption in the message to edit")
-        caption = params.get("caption")
-        plain: str | None = None
-        entities: list[dict[str, Any]] = []
-        if caption is not None:
-            plain, entities = formatted(str(caption), params, "caption_entities", caption=True)
-        raw, inline, _ = reply_markup(params)
-        if plain == msg.plain and entities == msg.entities and raw == msg.raw_reply_markup:
-            raise BotApiError(400, NOT_MODIFIED)
-        return self._apply_edit(
-            msg,
-            caption=caption,
-            parse_mode=params.get("parse_mode"),
-            plain=plain,
-            entities=entities,
-            raw_reply_markup=raw,
-            reply_markup=inline,
-        )
+        return self._edit_content(msg, params, caption_fields(params))
 
+    @bot_api("editMessageReplyMarkup")
     async def edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
         msg = self._editable(params)
         raw, inline, _ = reply_markup(params)
@@ -105,11 +81,9 @@ class EditingMethods:
             raise BotApiError(400, NOT_MODIFIED)
         return self._apply_edit(msg, raw_reply_markup=raw, reply_markup=inline)
 
+    @bot_api("deleteMessage")
     async def delete_message(self, params: Params) -> bool:
-        chat = self._chats.resolve(params["chat_id"])
-        msg = chat.messages.get(int(params["message_id"]))
-        if msg is None or msg.deleted:
-            raise BotApiError(400, "Bad Request: message to delete not found")
+        chat, msg = self._chats.named_message(params, "delete")
         msg.deleted = True
         self._chats.events.emit("delete", chat.id, msg.message_id, {})
         return True

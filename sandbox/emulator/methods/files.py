@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.emulator.files import FileStore
-from sandbox.emulator.methods import MethodHandler
+from sandbox.emulator.methods import MethodFamily, bot_api
 from sandbox.emulator.params import Params
 from sandbox.emulator.records import BotApiError
 from sandbox.http_safety import file_response
@@ -21,13 +21,11 @@ __all__ = ["DOWNLOAD_LIMIT", "FileMethods"]
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 
 
-class FileMethods:
+class FileMethods(MethodFamily):
     def __init__(self, files: FileStore) -> None:
         self._files = files
 
-    def methods(self) -> dict[str, MethodHandler]:
-        return {"getFile": self.get_file}
-
+    @bot_api("getFile")
     async def get_file(self, params: Params) -> dict[str, Any]:
         record = self._files.find(str(params["file_id"]))
         if record is None:

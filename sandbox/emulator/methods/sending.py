@@ -8,13 +8,20 @@ are answered by ``generic``: limits applied, a bare history record, the right re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sandbox.emulator.chats import Chat, ChatStore
 from sandbox.emulator.files import FileStore
 from sandbox.emulator.limits import FaultInjector, FloodLimits
-from sandbox.emulator.methods import MethodHandler
-from sandbox.emulator.methods.content import formatted, reply_markup, reply_target
+from sandbox.emulator.methods import MethodFamily, MethodHandler, bot_api
+from sandbox.emulator.methods.content import (
+    caption_fields,
+    formatted,
+    markup_fields,
+    reply_target,
+    text_fields,
+)
 from sandbox.emulator.params import Params, json_param
 from sandbox.emulator.records import BotApiError, ChatMessage, EmulatorStats
 from sandbox.spec import BotApiSpec
@@ -22,112 +29,88 @@ from sandbox.spec import BotApiSpec
 __all__ = ["SendingMethods"]
 
 
-class SendingMethods:
-    def __init__(
-        self,
-        chats: ChatStore,
-        files: FileStore,
-        limits: FloodLimits,
-        faults: FaultInjector,
-        stats: EmulatorStats,
-        spec: BotApiSpec,
-    ) -> None:
-        self._chats = chats
-        self._files = files
-        self._limits = limits
-        self._faults = faults
-        self._stats = stats
-        self._spec = spec
-
-    def methods(self) -> dict[str, MethodHandler]:
-        return {
-            "sendMessage": self.send_message,
-            "sendPhoto": self.send_photo,
-            "sendDocument": self.send_document,
-            "copyMessage": self.copy_message,
-        }
+@dataclass(eq=False)
+class SendingMethods(MethodFamily):
+    chats: ChatStore
+    files: FileStore
+    limits: FloodLimits
+    faults: FaultInjector
+    stats: EmulatorStats
+    spec: BotApiSpec
 
     def _admit(self, chat: Chat) -> None:
         """Apply injected 429s and the flood limits; count the send if it may go through."""
-        self._faults.raise_injected_429(chat.id)
-        self._limits.take_send_slot(chat.id, private=chat.type == "private")
-        self._stats.delivered += 1
+        self.faults.raise_injected_429(chat.id)
+        self.limits.take_send_slot(chat.id, private=chat.type == "private")
+        self.stats.delivered += 1
 
     def _deliver(self, chat: Chat, thread_id: int | None, **fields: Any) -> ChatMessage:
         self._admit(chat)
-        return self._chats.new_message(
+        return self._bot_message(chat, thread_id, **fields)
+
+    def _bot_message(self, chat: Chat, thread_id: int | None, **fields: Any) -> ChatMessage:
+        """A message from the bot in the chat's history (the send already admitted)."""
+        return self.chats.new_message(
             chat,
             from_bot=True,
-            from_user_id=self._chats.bot.id,
+            from_user_id=self.chats.bot.id,
             message_thread_id=thread_id,
             **fields,
         )
 
+    @bot_api("sendMessage")
     async def send_message(self, params: Params) -> dict[str, Any]:
-        chat, thread_id = self._chats.target(params)
-        text = str(params["text"])
-        plain, entities = formatted(text, params, "entities", caption=False)
-        raw, inline, keyboard = reply_markup(params)
-        reply_to = reply_target(chat, params)
+        chat, thread_id = self.chats.target(params)
+        text = text_fields(params)
+        markup = markup_fields(params)
+        raw = markup["raw_reply_markup"]
         msg = self._deliver(
             chat,
             thread_id,
-            text=text,
-            parse_mode=params.get("parse_mode"),
-            plain=plain,
-            entities=entities,
-            raw_reply_markup=raw,
-            reply_markup=inline,
-            reply_keyboard=keyboard,
+            **text,
+            **markup,
             reply_keyboard_removed=bool(raw and raw.get("remove_keyboard")),
-            reply_to_message_id=reply_to,
+            reply_to_message_id=reply_target(chat, params),
         )
-        return self._chats.message_json(msg)
+        return self.chats.message_json(msg)
 
     async def _send_media(self, params: Params, kind: str) -> dict[str, Any]:
-        chat, thread_id = self._chats.target(params)
-        caption = params.get("caption")
-        plain: str | None = None
-        entities: list[dict[str, Any]] = []
-        if caption is not None:
-            plain, entities = formatted(str(caption), params, "caption_entities", caption=True)
-        raw, inline, keyboard = reply_markup(params)
+        chat, thread_id = self.chats.target(params)
+        caption = caption_fields(params)
+        markup = markup_fields(params)
         reply_to = reply_target(chat, params)
-        record = self._files.for_send(params[kind], kind)
+        record = self.files.for_send(params[kind], kind)
         msg = self._deliver(
             chat,
             thread_id,
-            caption=caption,
-            parse_mode=params.get("parse_mode"),
-            plain=plain,
-            entities=entities,
-            raw_reply_markup=raw,
-            reply_markup=inline,
-            reply_keyboard=keyboard,
+            **caption,
+            **markup,
             reply_to_message_id=reply_to,
             kind=kind,
             **{kind: record},
         )
-        return self._chats.message_json(msg)
+        return self.chats.message_json(msg)
 
+    @bot_api("sendPhoto")
     async def send_photo(self, params: Params) -> dict[str, Any]:
         return await self._send_media(params, "photo")
 
+    @bot_api("sendDocument")
     async def send_document(self, params: Params) -> dict[str, Any]:
         return await self._send_media(params, "document")
 
+    @bot_api("copyMessage")
     async def copy_message(self, params: Params) -> dict[str, Any]:
-        source_chat = self._chats.resolve(params["from_chat_id"])
+        source_chat = self.chats.resolve(params["from_chat_id"])
         source = source_chat.messages.get(int(params["message_id"]))
         if source is None or source.deleted or source.service is not None:
             raise BotApiError(400, "Bad Request: message to copy not found")
-        chat, thread_id = self._chats.target(params)
+        chat, thread_id = self.chats.target(params)
         caption, plain, entities = source.caption, source.plain, source.entities
         if params.get("caption") is not None and source.text is None:
             caption = str(params["caption"])
             plain, entities = formatted(caption, params, "caption_entities", caption=True)
-        raw, inline, keyboard = reply_markup(params)
-        reply_to = reply_target(chat, params)
+        markup = markup_fields(params)
         msg = self._deliver(
             chat,
             thread_id,
@@ -136,20 +119,18 @@ class SendingMethods:
             parse_mode=source.parse_mode,
             plain=plain,
             entities=list(entities),
-            raw_reply_markup=raw,
-            reply_markup=inline,
-            reply_keyboard=keyboard,
+            **markup,
             document=source.document,
             photo=source.photo,
             kind=source.kind,
-            reply_to_message_id=reply_to,
+            reply_to_message_id=reply_target(chat, params),
             copied_from=(source_chat.id, source.message_id),
         )
         return {"message_id": msg.message_id}
 
     def generic(self, method: str) -> MethodHandler | None:
         """A handler for another message-producing send, or None if ``method`` is not one."""
-        spec = self._spec.methods.get(method)
+        spec = self.spec.methods.get(method)
         if spec is None or "chat_id" not in spec.params:
             return None
         if not (method.startswith("send") or method == "forwardMessage"):
@@ -159,25 +140,18 @@ class SendingMethods:
         many = "Array of Message" in spec.returns
 
         async def handler(params: Params) -> Any:
-            chat, thread_id = self._chats.target(params)
+            chat, thread_id = self.chats.target(params)
             caption = params.get("caption")
             items = json_param(params, "media") if many else None
             count = len(items) if isinstance(items, list) and items else 1
             self._admit(chat)
+            text = caption if isinstance(caption, str) else None
             messages = [
-                self._chats.new_message(
-                    chat,
-                    from_bot=True,
-                    from_user_id=self._chats.bot.id,
-                    message_thread_id=thread_id,
-                    caption=caption if isinstance(caption, str) else None,
-                    plain=caption if isinstance(caption, str) else None,
-                    kind=method,
-                )
+                self._bot_message(chat, thread_id, caption=text, plain=text, kind=method)
                 for _ in range(count)
             ]
             if many:
-                return [self._chats.message_json(m) for m in messages]
-            return self._chats.message_json(messages[0])
+                return [self.chats.message_json(m) for m in messages]
+            return self.chats.message_json(messages[0])
 
         return handler

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from sandbox.emulator.events import EventHub
-from sandbox.emulator.methods import MethodHandler
+from sandbox.emulator.methods import MethodFamily, bot_api
 from sandbox.emulator.params import Params, bool_param, int_param, json_param
 from sandbox.emulator.records import BotApiError
 from sandbox.emulator.webhook import (
@@ -33,7 +33,7 @@ __all__ = ["UpdateQueue"]
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
-class UpdateQueue:
+class UpdateQueue(MethodFamily):
     def __init__(
         self,
         events: EventHub,
@@ -64,14 +64,6 @@ class UpdateQueue:
     @property
     def webhook_url(self) -> str | None:
         return self.webhook.config.url if self.webhook.config else None
-
-    def methods(self) -> dict[str, MethodHandler]:
-        return {
-            "getUpdates": self.get_updates,
-            "setWebhook": self.set_webhook,
-            "deleteWebhook": self.delete_webhook,
-            "getWebhookInfo": self.get_webhook_info,
-        }
 
     @property
     def pending(self) -> list[dict[str, Any]]:
@@ -113,6 +105,7 @@ class UpdateQueue:
 
     # -- getUpdates ---------------------------------------------------------------------------
 
+    @bot_api("getUpdates")
     async def get_updates(self, params: Params) -> list[dict[str, Any]]:
         if self.webhook_url:
             raise BotApiError(
@@ -181,6 +174,7 @@ class UpdateQueue:
 
     # -- webhook ------------------------------------------------------------------------------
 
+    @bot_api("setWebhook")
     async def set_webhook(self, params: Params) -> bool:
         url = str(params["url"])
         if not url:
@@ -209,12 +203,14 @@ class UpdateQueue:
         self.wake()
         return True
 
+    @bot_api("deleteWebhook")
     async def delete_webhook(self, params: Params) -> bool:
         self.webhook.clear()
         if bool_param(params, "drop_pending_updates"):
             self._pending.clear()
         return True
 
+    @bot_api("getWebhookInfo")
     async def get_webhook_info(self, params: Params) -> dict[str, Any]:
         config = self.webhook.config
         info: dict[str, Any] = {

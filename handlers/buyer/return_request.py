@@ -1,0 +1,129 @@
+"""The buyer asks for a return or an exchange: from the order card's button or /return (a
+picker of the orders that allow one), items and quantities -> reason -> comment (optional) ->
+photos or a short video -> the resolution wanted -> the amount (partial refunds) -> summary
+(edit any part) -> the case is opened and the seller alerted.
+
+Declared on the conversation engine (`handlers.conversations`); the steps are in
+`handlers.buyer.return_steps`, the rules on `domain.drafts.ReturnDraft`. Nothing is stored
+before the summary is sent: the case is opened in the transaction that ends the conversation.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+
+from domain.drafts import ReturnDraft
+from domain.services import buyer_returns
+from domain.unit_of_work import UnitOfWork
+from handlers.buyer import return_steps as steps
+from handlers.buyer.callbacks import ReturnForm, ReturnFormAction
+from handlers.buyer.return_steps import press
+from handlers.config import HandlerConfig
+from handlers.conversations import Controls, Conversation, Expect, Move, Step, Turn, register
+from handlers.responder import Responder
+
+CONTROLS = Controls.of_form(
+    ReturnForm,
+    {
+        Move.BACK: ReturnFormAction.BACK,
+        Move.CANCEL: ReturnFormAction.CANCEL,
+        Move.EDIT: ReturnFormAction.EDIT,
+    },
+)
+
+CONVERSATION: Conversation[ReturnDraft] = Conversation(
+    name="return_request",
+    state_group="ReturnRequestConversation",
+    draft=ReturnDraft.from_data,
+    controls=CONTROLS,
+    edits={
+        # Other items change what was paid: the resolution and its amount are asked again.
+        "items": ["items", "resolution", "amount"],
+        # Another reason may need a photo it did not: the evidence step comes again.
+        "reason": ["reason", "comment", "evidence"],
+        "evidence": ["evidence"],
+        "resolution": ["resolution", "amount"],
+    },
+    on_edit=ReturnDraft.for_edit,
+    steps=[
+        Step(
+            "items",
+            ask=steps.ask_items,
+            on_text=steps.quantity_typed,
+            presses=[
+                press(ReturnFormAction.LINE, steps.line_pressed),
+                press(ReturnFormAction.ITEMS_DONE, steps.items_done),
+            ],
+            expects=Expect.BUTTONS,
+        ),
+        Step(
+            "reason",
+            prompt="return_request.ask_reason",
+            keyboard=steps.reasons,
+            presses=[press(ReturnFormAction.REASON, steps.reason_chosen)],
+            expects=Expect.BUTTONS,
+        ),
+        Step(
+            "comment",
+            prompt="return_request.ask_comment",
+            parse=ReturnDraft.with_comment,
+            keyboard=steps.skip_comment,
+            presses=[press(ReturnFormAction.SKIP_COMMENT, steps.comment_skipped)],
+        ),
+        Step(
+            "evidence",
+            ask=steps.ask_evidence,
+            on_file=steps.evidence_received,
+            file_filter=F.photo | F.video,
+            presses=[press(ReturnFormAction.EVIDENCE_DONE, steps.evidence_done)],
+            expects=Expect.FILE,
+            reminder="return_request.evidence_reminder",
+        ),
+        Step(
+            "resolution",
+            prompt="return_request.ask_resolution",
+            params=lambda turn, draft: {"paid": draft.paid, "currency": draft.currency},
+            keyboard=steps.resolutions,
+            presses=[press(ReturnFormAction.RESOLUTION, steps.resolution_chosen)],
+            expects=Expect.BUTTONS,
+        ),
+        Step(
+            "amount",
+            prompt="return_request.ask_amount",
+            params=lambda turn, draft: {"paid": draft.paid, "currency": draft.currency},
+            parse=ReturnDraft.with_amount,
+            applies=steps.amount_applies,
+        ),
+        Step(
+            "summary",
+            ask=steps.ask_summary,
+            presses=[press(ReturnFormAction.SUBMIT, steps.submit)],
+            expects=Expect.BUTTONS,
+        ),
+    ],
+)
+
+
+async def begin(
+    user_id: int,
+    order_id: int,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    """Start the request about one of the buyer's orders (checked: theirs, and returnable)."""
+    start = await buyer_returns.start(user_id, order_id, uow)
+    turn = Turn(
+        CONVERSATION, user_id=user_id, state=state, uow=uow, responder=responder, config=config
+    )
+    await turn.begin(ReturnDraft.start(start))
+
+
+def build_router() -> Router:
+    """A new router with the conversation's handlers (its entries are in
+    `handlers.buyer.returns`, with the commands)."""
+    router = Router(name=__name__)
+    register(CONVERSATION, router)
+    return router

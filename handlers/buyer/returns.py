@@ -1,0 +1,145 @@
+"""The buyer's return commands and buttons: /return (a picker of the orders that allow one),
+the order card's "Return or exchange" button, both starting the request
+(`handlers.buyer.return_request`), and withdrawing an open case from the order card, with a
+confirmation."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, User
+
+from domain.services import buyer_returns, returns
+from domain.unit_of_work import UnitOfWork
+from handlers.buyer import return_request
+from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
+from handlers.config import HandlerConfig
+from handlers.responder import Button, Responder
+
+
+async def return_command(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    orders = await buyer_returns.returnable_orders(event_from_user.id, uow)
+    if not orders:
+        responder.reply("return_request.no_orders")
+    elif len(orders) == 1:
+        await return_request.begin(
+            event_from_user.id, orders[0].order_id, state, uow, responder, config
+        )
+    else:
+        responder.reply(
+            "return_request.choose_order",
+            keyboard=[
+                [
+                    Button(
+                        label="buyer.order_item",
+                        params={"number": order.order_number, "store": order.store_name},
+                        callback=BuyerOrder(action=BuyerAction.RETURN, order_id=order.order_id),
+                    )
+                ]
+                for order in orders
+            ],
+        )
+
+
+async def return_pressed(
+    query: CallbackQuery,
+    callback_data: BuyerOrder,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    # The order id is client input: `buyer_returns.start` checks it is the caller's.
+    await return_request.begin(
+        event_from_user.id, callback_data.order_id, state, uow, responder, config
+    )
+
+
+async def withdraw_pressed(
+    query: CallbackQuery,
+    callback_data: BuyerCase,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    """Ask before withdrawing: it cannot be undone."""
+    case = await buyer_returns.case_to_withdraw(event_from_user.id, callback_data.case_id, uow)
+
+    def button(label: str, action: BuyerCaseAction) -> Button:
+        return Button(label=label, callback=BuyerCase(action=action, case_id=case.case_id))
+
+    responder.reply(
+        "return_request.confirm_withdraw",
+        case=returns.case_number(case.case_id),
+        product=case.product,
+        keyboard=[
+            [
+                button("buyer.withdraw_confirm", BuyerCaseAction.CONFIRM_WITHDRAW),
+                button("buyer.withdraw_keep", BuyerCaseAction.KEEP),
+            ]
+        ],
+    )
+
+
+async def withdraw_confirmed(
+    query: CallbackQuery,
+    callback_data: BuyerCase,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    # The service checks the case is the caller's and may still be withdrawn.
+    case = await returns.withdraw(
+        event_from_user.id, callback_data.case_id, uow, config.return_deadlines
+    )
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply(
+        "return_request.withdrawn",
+        case=returns.case_number(case.id),
+        keyboard=[
+            [
+                Button(
+                    label="buyer.back_to_order",
+                    callback=BuyerOrder(action=BuyerAction.OPEN, order_id=case.order_id),
+                )
+            ]
+        ],
+    )
+
+
+async def withdraw_kept(
+    query: CallbackQuery, callback_data: BuyerCase, responder: Responder
+) -> None:
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply("return_request.kept")
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(return_command, Command("return"))
+    router.callback_query.register(
+        return_pressed, BuyerOrder.filter(F.action == BuyerAction.RETURN)
+    )
+    router.callback_query.register(
+        withdraw_pressed, BuyerCase.filter(F.action == BuyerCaseAction.WITHDRAW)
+    )
+    router.callback_query.register(
+        withdraw_confirmed, BuyerCase.filter(F.action == BuyerCaseAction.CONFIRM_WITHDRAW)
+    )
+    router.callback_query.register(
+        withdraw_kept, BuyerCase.filter(F.action == BuyerCaseAction.KEEP)
+    )
+    return router
