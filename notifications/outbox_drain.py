@@ -270,7 +270,12 @@ class Ledger:
                     self._requeue(outcomes)
                     self._renewal_wanted = self._renewal_wanted or renew
                     if not (self._closing and failures >= self.CLOSE_ATTEMPTS):
-                        self._waiters[:0] = waiters  # answered by the next try
+                        # Answered at once, with nothing renewed: a worker waiting for a
+                        # renewal hands its rows back rather than wait on a database that
+                        # does not answer (and stop() never waits on it either).
+                        for waiter in waiters:
+                            if not waiter.done():
+                                waiter.set_result(Recorded())
                         await asyncio.sleep(self.RETRY_DELAY)
                         continue
             for waiter in waiters:

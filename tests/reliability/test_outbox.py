@@ -480,6 +480,38 @@ async def test_a_crash_before_the_ledger_writes_resends_each_row_once(
     assert {row.status for row in await rows(uow_factory)} == {NotificationStatus.SENT}
 
 
+async def test_a_failed_ledger_write_is_tried_again_with_the_same_outcomes(
+    uow_factory: UowFactory,
+    fake_bot: FakeBot,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> None:
+    for chat in range(21, 24):
+        await add_ping(uow_factory, chat, 0)
+    fake_bot.fail(23, bad_request)
+    dispatcher = make_dispatcher(uow_factory, fake_bot, fast_limiter, renderer, clock)
+    record = dispatcher._record
+    calls = 0
+
+    async def flaky(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("connection reset by the database")
+        return await record(*args)
+
+    dispatcher._record = flaky  # type: ignore[method-assign]
+
+    assert await dispatcher.drain() == DrainResult(sent=2, retried=1)
+
+    assert calls >= 2
+    assert sum(len(texts) for texts in fake_bot.delivered.values()) == 2  # none twice
+    stored = {row.chat_id: row for row in await rows(uow_factory)}
+    assert stored[21].status == stored[22].status == NotificationStatus.SENT
+    assert (stored[23].status, stored[23].attempts) == (NotificationStatus.PENDING, 1)
+
+
 async def test_rows_whose_lease_runs_low_are_renewed_before_they_are_sent(
     uow_factory: UowFactory, fake_bot: FakeBot, renderer: Renderer, clock: FixedClock
 ) -> None:
