@@ -3,7 +3,9 @@
 Three buckets apply to every send: a global rate (messages per second for the whole bot), a
 minimum interval between two messages to the same chat, and, for groups (negative chat ids),
 a sliding window of N messages per minute. `acquire(chat_id)` waits until a send is allowed
-under all of them and reserves it; `pause_chat`/`pause_global` honour a 429's `retry_after`.
+under all of them and reserves it; `answered(chat_id)` counts the chat's interval again from
+Telegram's answer (Telegram spaces requests by arrival, and a slow request must not let the
+next one land too close); `pause_chat`/`pause_global` honour a 429's `retry_after`.
 
 Two implementations share the `RateLimiter` protocol: `InProcessRateLimiter` (one process) and
 `RedisRateLimiter` (several processes share the buckets through an atomic Lua script).
