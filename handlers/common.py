@@ -133,8 +133,7 @@ async def language_chosen(
 ) -> None:
     await sellers.set_language(event_from_user.id, callback_data.locale, uow)
     responder.locale = callback_data.locale
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply(
         "language.changed", language=responder.renderer.language_name(callback_data.locale)
     )
@@ -166,8 +165,7 @@ async def erasure_decided(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     if callback_data.step == ErasureStep.KEEP:
         responder.reply("erasure.kept")
         return

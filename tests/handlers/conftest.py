@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from bot import database
 from bot.app import Application, create_application
 from templates import Renderer, shared_renderer
-from tests.conftest import REDIS_TEST_URL, FixedClock, _service_missing
+from tests.conftest import REDIS_TEST_URL, FixedClock, _service_missing, migrated_templates
 from tests.e2e.conftest import make_settings
 from tests.handlers.chat import Chat, HandlerBot, copy_database
 from tests.handlers.recording import RecordingSession
@@ -37,21 +35,8 @@ async def handler_app(database_url: str, tmp_path: Path) -> AsyncIterator[Applic
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite database per run; each conversation test works on a copy of it
-    (migrating for every test would be most of the tier's time)."""
-    path = tmp_path_factory.mktemp("handlers") / "migrated.sqlite3"
-
-    async def migrate() -> None:
-        engine = database.create_engine(f"sqlite+aiosqlite:///{path}")
-        try:
-            await database.upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    # Session fixtures are first asked for inside a test's running loop: migrate in a thread.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, migrate()).result()
-    return path
+    """The run's migrated SQLite database; each conversation test works on a copy of it."""
+    return migrated_templates.sqlite_file(tmp_path_factory)
 
 
 async def _empty_redis() -> str:
