@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, fallback, returns_relay
+from handlers import (
+    common,
+    fallback,
+    return_case,
+    return_closing,
+    return_leg,
+    return_offer,
+    return_transcript,
+    returns_relay,
+)
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
 from handlers.buyer import return_request
@@ -47,6 +56,8 @@ def get_routers() -> list[Router]:
         orders.build_router(),
         shipments.build_router(),
         returns.build_router(),
+        return_case.build_router(),
+        return_transcript.build_router(),
         returns_relay.build_command_router(),
         logistics_settings.build_router(),
         review.build_router(),
@@ -58,6 +69,9 @@ def get_routers() -> list[Router]:
         new_order.build_router(),
         shipping.build_router(),
         return_request.build_router(),
+        return_offer.build_router(),
+        return_leg.build_router(),
+        return_closing.build_router(),
         # What sellers and buyers write in a return case's thread (outside any conversation),
         # before the files and the fallback, which take what it passes on.
         returns_relay.build_router(),

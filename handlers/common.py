@@ -11,6 +11,7 @@ from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.roles import Role
 from domain.services import erasure, sellers
 from domain.unit_of_work import UnitOfWork
+from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.callbacks import (
@@ -55,6 +56,9 @@ async def start(
                 new_order.CONVERSATION,
                 shipping.CONVERSATION,
                 return_request.CONVERSATION,
+                return_offer.CONVERSATION,
+                *return_leg.CONVERSATIONS,
+                *return_closing.CONVERSATIONS,
             ],
             user_id=event_from_user.id,
             state=state,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import InvalidInput
 from domain.money import minor_unit_exponent, to_decimal
@@ -110,3 +110,18 @@ def checked_amount(
     if resolution.is_partial and amount == paid:
         raise InvalidInput("returns.partial_below_paid", paid=str(paid), currency=currency)
     return amount
+
+
+def typed_amount(raw: str, paid: Decimal, currency: str) -> str:
+    """An amount as people type it, as plain decimal text: "12,50" is 12.50, and "30%" is that
+    share of what was paid, rounded to the currency (the checks come after, on the result)."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text and "." not in text and text.count(",") == 1:
+        text = text.replace(",", ".")
+    if not text.endswith("%"):
+        return text
+    share = to_decimal(text[:-1], key="returns.amount_invalid")
+    if not 0 < share < 100:
+        raise InvalidInput("returns.amount_invalid", currency=currency)
+    quantum = minor_unit_exponent(currency)
+    return str((paid * share / 100).quantize(quantum, rounding=ROUND_HALF_UP))

@@ -38,7 +38,7 @@ from domain.returns.rules import (
     Side,
 )
 from domain.roles import Role
-from domain.services import return_deadlines, return_threads, warehouses
+from domain.services import return_deadlines, return_notices, return_threads, warehouses
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
@@ -377,7 +377,13 @@ async def record_return_tracking(
     case = await _case_of(user_id, case_id, Side.BUYER, uow)
     parsed = parse_tracking_number(tracking_number)
     if not parsed.valid:
-        raise InvalidInput(parsed.problem_key or "tracking.invalid_characters")
+        # The same refusal, with the same parameters, as a seller's number gets.
+        raise InvalidInput(
+            parsed.problem_key or "tracking.invalid_characters",
+            tracking=parsed.value,
+            carrier=parsed.carrier,
+            reason="characters",
+        )
     case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
     await _after(case, uow, rules, user_id, Side.BUYER, "return_case.return_shipped")
     return case
@@ -513,6 +519,7 @@ async def _after(
     await return_deadlines.sync(case, uow, rules)
     order = await uow.orders.get(case.order_id)
     _audit(uow, user_id, side.value, action, order, case, status=case.status.value)
+    await return_notices.announce(case, side, action, uow)
 
 
 def _audit(

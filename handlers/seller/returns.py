@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, User
 
 from domain.services import return_views, returns
 from domain.unit_of_work import UnitOfWork
-from handlers import lists
+from handlers import lists, return_case
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import ReturnAction, ReturnMenu
@@ -66,42 +66,14 @@ async def view_pressed(
     responder: Responder,
 ) -> None:
     card = await return_views.seller_card(event_from_user.id, callback_data.case_id, uow)
-    case, offer = card.case, card.open_offer
-    responder.reply(
-        "returns.card",
-        case=returns.case_number(case.id),
-        order_number=card.order_number,
-        status=case.status.value,
-        reason=case.reason.value,
-        comment=case.comment,
-        wanted=case.wanted.value,
-        paid=case.paid,
-        currency=case.currency,
-        items=card.items,
-        evidence=len(case.evidence),
-        out_of_policy=list(case.out_of_policy),
-        offer_side=offer.side.value if offer else None,
-        offer_resolution=offer.resolution.value if offer else None,
-        offer_amount=offer.amount if offer else None,
-        offer_respond_by=offer.respond_by if offer else None,
-        waiting_on=card.waiting_on.value if card.waiting_on else None,
-        timeline=[
-            {"at": step.at, "side": step.side.value if step.side else None, "action": step.action}
-            for step in card.timeline
-        ],
-        keyboard=[
-            [
-                Button(
-                    label="returns.back_to_list",
-                    callback=ReturnMenu(
-                        action=ReturnAction.LIST,
-                        listing=callback_data.listing,
-                        page=callback_data.page,
-                    ),
-                )
-            ]
-        ],
+    # The card's buttons are the case's allowed actions (`handlers.return_case`).
+    back = Button(
+        label="returns.back_to_list",
+        callback=ReturnMenu(
+            action=ReturnAction.LIST, listing=callback_data.listing, page=callback_data.page
+        ),
     )
+    return_case.show_card(card, responder, [back])
 
 
 def build_router() -> Router:
