@@ -198,7 +198,8 @@ async def test_a_stopping_tracking_tick_finishes_its_batch_and_claims_no_more(
 ) -> None:
     ids = await _ship(uow_factory, 5)
     provider = HeldProvider()
-    poller = TrackingPoller(uow_factory, provider, clock=clock, batch_size=2)
+    # One claim at a time, so the batch in hand is known (two run side by side on PostgreSQL).
+    poller = TrackingPoller(uow_factory, provider, clock=clock, batch_size=2, workers=1)
     gate = JobGate()
     gate.on_close(poller.stop_claiming)
     tick = asyncio.create_task(gate.guard(poller.tick)())
