@@ -372,12 +372,13 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
             assert step.persona in personas
             if step.action is DemoAction.UPLOAD:
                 assert step.argument in SAMPLE_FILES
-    assert [flow.name for flow in FLOWS][:5] == [
+    assert [flow.name for flow in FLOWS] == [
         "seller_registration",
         "warehouse_approved",
         "order_shipped",
         "parcel_delivered",
         "delivery_failed",
+        "return_negotiated",
     ]
 
     demo = server.sandbox.demo
