@@ -360,7 +360,7 @@ RETURN_NEGOTIATED = DemoFlow(
         ),
         seller.wait(
             "New return request",
-            "The seller is alerted, in a thread of its own for the case",
+            "The seller is alerted at once; each side gets a topic for the case",
             capture=CASE_NUMBER,
             capture_as="case",
         ),
