@@ -320,6 +320,34 @@ async def test_redis_pause_during_wait_voids_the_reserved_slot(redis_pair: Any) 
     assert time.monotonic() - paused_at >= 0.5 - 0.02
 
 
+@pytest.mark.redis
+async def test_redis_a_send_woken_too_late_takes_a_fresh_slot(redis_pair: Any) -> None:
+    first, _, prefix = redis_pair
+    limits = RateLimits(global_per_second=10, chat_interval=1.0)
+    oversleeps: list[float] = []
+
+    async def held_up_sleep(seconds: float) -> None:
+        # The first wait towards a slot wakes 0.5 s late, as if the process had stalled.
+        extra = 0.5 if not oversleeps else 0.0
+        oversleeps.append(extra)
+        await asyncio.sleep(seconds + extra)
+
+    limiter = RedisRateLimiter(first, limits, prefix=prefix, sleep=held_up_sleep)
+    await limiter.acquire(1)  # the next global slot is 0.1 s away
+    started = time.monotonic()
+    await limiter.acquire(2)  # sleeps towards it and wakes 0.5 s late: five intervals
+    woke = time.monotonic()
+
+    assert woke - started >= 0.6 - 0.02
+    server_now = await first.time()
+    now_us = server_now[0] * 1_000_000 + server_now[1]
+    # It did not go on the void slot, half a second in the past: it took a fresh one, so the
+    # global bucket's next free slot is ahead of now again ...
+    assert int(await first.get(f"{prefix}:global:next")) > now_us
+    # ... and the chat's next message counts from when it really went.
+    assert int(await first.get(f"{prefix}:chat:2:next")) - now_us > 0.8 * 1_000_000
+
+
 async def bulk_acquire(vt: VirtualTime, limiter: InProcessRateLimiter, chat_id: int) -> float:
     await limiter.acquire(chat_id, bulk=True)
     return vt.now
