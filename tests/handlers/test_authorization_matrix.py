@@ -25,11 +25,13 @@ from typing import Any
 from aiogram.filters.callback_data import CallbackData
 
 import handlers
-from handlers.buyer.callbacks import BuyerAction, BuyerOrder
+from domain.services.orders import lifecycle
+from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.return_callbacks import ReturnAction, ReturnMenu
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
+from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 from tests.e2e.conftest import OPERATOR_ID
 from tests.handlers.chat import Answer, Chat, HandlerBot
 from tests.handlers.tenant_world import Tenant, make_tenant, snapshot
@@ -229,3 +231,90 @@ async def test_no_role_or_tenant_reads_or_writes_tenant_a(busy_bot: HandlerBot) 
     for owner, button in owner_views:
         shown = await Chat(busy_bot, owner).press_data(1, button.pack())
         assert _leaks(shown, a.secrets), f"{button.pack()} shows its owner nothing of theirs"
+
+
+async def _forged_inside(chat: Chat, forms: list[tuple[str, str]], a: Tenant) -> list[str]:
+    """Press each (A's ids, missing ids) pair at the chat's current step; what went wrong."""
+    found: list[str] = []
+    for with_a, with_missing in forms:
+        theirs = await chat.press_data(1, with_a)
+        missing = await chat.press_data(1, with_missing)
+        found += [f"{with_a}: leaked {s!r}" for s in _leaks(theirs, a.secrets)]
+        if _reply_of(theirs) != _reply_of(missing):
+            found.append(f"{with_a}: {_reply_of(theirs)} but missing {_reply_of(missing)}")
+    return found
+
+
+async def test_ids_of_tenant_a_inside_tenant_b_conversations(busy_bot: HandlerBot) -> None:
+    """The buttons that carry an id in their `value` are pressed where they count: at every
+    step of seller B's own shipping document (A's warehouse, A's order line) and of buyer B's
+    own return request (A's order line)."""
+    uow_factory = busy_bot.uow
+    a = await make_tenant(uow_factory, "Aardvark", 8101, 31_000_001)
+    b = await make_tenant(uow_factory, "Badger", 8102, 31_000_002)
+    async with uow_factory() as uow:
+        await lifecycle.confirm_order(b.seller_user, b.pending_order_id, uow)
+        await uow.commit()
+    owners = {
+        "telegram_users": {a.seller_user},
+        "conversation_states": {a.seller_user},
+        "buyer_subscriptions": {a.buyer_user},
+    }
+    before = await snapshot(uow_factory, owners)
+    missing = str(MISSING_ID)
+    shipping = [
+        (
+            ShippingForm(action=action, value=str(value)).pack(),
+            ShippingForm(action=action, value=missing).pack(),
+        )
+        for action, value in (
+            (ShippingFormAction.WAREHOUSE, a.warehouse_id),
+            (ShippingFormAction.WAREHOUSE, a.pending_warehouse_id),
+            (ShippingFormAction.EDIT_LINE, a.line_ids[0]),
+        )
+    ]
+    seller = Chat(busy_bot, b.seller_user)
+    problems: list[str] = []
+    steps = [
+        lambda: seller.send(f"/ship {b.pending_order_number}"),
+        lambda: seller.press("Continue"),
+        lambda: seller.press("Keep"),
+        lambda: seller.send("2"),
+        lambda: seller.send("30x20x10"),
+        lambda: seller.press("✅ Done"),
+        lambda: seller.press("Badger Vault"),
+    ]
+    for step in steps:
+        asked = await step()
+        assert asked.messages, "the shipping document did not go on"
+        problems += await _forged_inside(seller, shipping, a)
+    assert "Logistics methods compared" in asked.text, asked.text
+    # The forged buttons have the real ones' shape: B's own warehouse button is one of them.
+    own = ShippingForm(action=ShippingFormAction.WAREHOUSE, value=str(b.warehouse_id)).pack()
+    assert own in [
+        button.callback_data for m in seller.history for row in m.keyboard for button in row
+    ]
+
+    buyer = Chat(busy_bot, b.buyer_user)
+    returning = [
+        (ReturnForm(action=ReturnFormAction.LINE, value=str(line)).pack(),
+         ReturnForm(action=ReturnFormAction.LINE, value=missing).pack())
+        for line in a.line_ids
+    ]  # fmt: skip
+    for step in (
+        lambda: buyer.send("/return"),
+        lambda: buyer.press("Badger shade"),
+        lambda: buyer.press("Continue"),
+    ):
+        asked = await step()
+        assert asked.messages or asked.popups, "the return request did not go on"
+        problems += await _forged_inside(buyer, returning, a)
+    assert "What is wrong?" in asked.text, asked.text
+    own_line = ReturnForm(action=ReturnFormAction.LINE, value=str(b.line_ids[1])).pack()
+    assert own_line in [
+        button.callback_data for m in buyer.history for row in m.keyboard for button in row
+    ]
+
+    assert not problems, "\n".join(problems)
+    after = await snapshot(uow_factory, owners)
+    assert before == after
