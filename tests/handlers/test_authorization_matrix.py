@@ -33,7 +33,7 @@ from handlers.return_callbacks import ReturnAction, ReturnMenu
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 from tests.e2e.conftest import OPERATOR_ID
-from tests.handlers.chat import Answer, Chat, HandlerBot
+from tests.handlers.chat import Answer, Chat, HandlerBot, Press
 from tests.handlers.tenant_world import Tenant, make_tenant, snapshot
 
 STRANGER = 8999
@@ -275,17 +275,17 @@ async def test_ids_of_tenant_a_inside_tenant_b_conversations(busy_bot: HandlerBo
     ]
     seller = Chat(busy_bot, b.seller_user)
     problems: list[str] = []
-    steps = [
-        lambda: seller.send(f"/ship {b.pending_order_number}"),
-        lambda: seller.press("Continue"),
-        lambda: seller.press("Keep"),
-        lambda: seller.send("2"),
-        lambda: seller.send("30x20x10"),
-        lambda: seller.press("✅ Done"),
-        lambda: seller.press("Badger Vault"),
+    steps: list[str | Press] = [
+        f"/ship {b.pending_order_number}",
+        Press("Continue"),
+        Press("Keep"),
+        "2",
+        "30x20x10",
+        Press("✅ Done"),
+        Press("Badger Vault"),
     ]
     for step in steps:
-        asked = await step()
+        asked = await seller.play(step)
         assert asked.messages, "the shipping document did not go on"
         problems += await _forged_inside(seller, shipping, a)
     assert "Logistics methods compared" in asked.text, asked.text
@@ -301,12 +301,8 @@ async def test_ids_of_tenant_a_inside_tenant_b_conversations(busy_bot: HandlerBo
          ReturnForm(action=ReturnFormAction.LINE, value=missing).pack())
         for line in a.line_ids
     ]  # fmt: skip
-    for step in (
-        lambda: buyer.send("/return"),
-        lambda: buyer.press("Badger shade"),
-        lambda: buyer.press("Continue"),
-    ):
-        asked = await step()
+    for step in ("/return", Press("Badger shade"), Press("Continue")):
+        asked = await buyer.play(step)
         assert asked.messages or asked.popups, "the return request did not go on"
         problems += await _forged_inside(buyer, returning, a)
     assert "What is wrong?" in asked.text, asked.text
