@@ -24,6 +24,7 @@ ones for the same n.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -160,6 +161,11 @@ moves = st.one_of(
         st.tuples(st.sampled_from(FILE_NAMES), st.sampled_from(MIME_TYPES), st.sampled_from(SIZES)),
     ),
     st.tuples(st.just("photo"), st.sampled_from(SIZES)),
+    # /import, then a file: the only way outside a conversation that a file gets downloaded.
+    st.tuples(
+        st.just("upload"),
+        st.tuples(st.sampled_from(FILE_NAMES), st.sampled_from(MIME_TYPES), st.sampled_from(SIZES)),
+    ),
     st.tuples(
         st.just("other"),
         st.sampled_from(["sticker", "location", "contact", "poll", "empty", "caption"]),
@@ -459,10 +465,22 @@ async def test_generated_hostile_updates_are_all_handled(
 ) -> None:
     user_id, hostile.language, session_moves = session
     for kind, value in session_moves:
-        await hostile.feed(user_id, kind, value)
+        if kind == "upload":
+            await hostile.feed(user_id, "command", ("import", ""))
+            await hostile.feed(user_id, "document", value)
+        else:
+            await hostile.feed(user_id, kind, value)
     # Files are read after the commit, off the update path: their outcome counts too.
-    await hostile.bot.app.file_steps.wait()
+    mark = len(hostile.session.exchanges)
+    async with asyncio.timeout(120):
+        await hostile.bot.app.file_steps.wait()
+        await hostile.bot.app.order_imports.wait()
+        await hostile.bot.app.replies.drain()
     hostile.check_log("after the files were read")
+    for method, _ in hostile.session.exchanges[mark:]:
+        problem = _refused_by_telegram(method)
+        if problem:
+            hostile.problems.append(f"after the files were read: {problem}")
     problems, hostile.problems = hostile.problems, []
     assert not problems, "\n".join(problems[:30])
 
