@@ -8,6 +8,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from domain.services import return_views
+from handlers.callbacks import Page, RecordId
 
 
 class ReturnAction(enum.StrEnum):
@@ -17,6 +18,6 @@ class ReturnAction(enum.StrEnum):
 
 class ReturnMenu(CallbackData, prefix="rtm"):
     action: ReturnAction
-    case_id: int = 0
+    case_id: RecordId = 0
     listing: return_views.CaseFilter = return_views.CaseFilter.OPEN
-    page: int = 0
+    page: Page = 0
