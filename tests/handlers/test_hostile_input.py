@@ -5,10 +5,11 @@ Hypothesis draws sessions of moves: texts full of `<>&`, unicode from every plan
 past Telegram's limits; answers a conversation would take, so the sessions go deep into every
 conversation; presses of the buttons the bot really showed (which walk the conversations) and
 forged, truncated and random callback data; commands with bad arguments and bad /start
-payloads; stickers, locations, contacts, polls, documents of every type and size, photos;
-update types the bot does not handle; and replays of update ids already processed; and every button class the handlers declare, with
-one of its fields forged (ids past a 64-bit key, negative pages, digits of other scripts). The
-recording session serves every file the bot downloads (random bytes of the announced size).
+payloads; every button class the handlers declare with one of its fields forged (ids past a
+64-bit key, negative pages, digits of other scripts); stickers, locations, contacts, polls,
+documents of every type and size, photos; update types the bot does not handle; and replays
+of update ids already processed. The recording session serves every file the bot downloads
+(random bytes of the announced size).
 
 Each update must leave: no ERROR in the log (the error middleware logs every unhandled
 exception), every text and caption accepted by the emulator's own Telegram checks (HTML that
