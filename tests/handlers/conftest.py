@@ -13,7 +13,13 @@ import pytest
 from bot import database
 from bot.app import Application, create_application
 from templates import Renderer
-from tests.conftest import REDIS_TEST_URL, FixedClock, _service_missing
+from tests.conftest import (
+    REDIS_TEST_URL,
+    FixedClock,
+    _drop_postgres_database,
+    _postgres_database,
+    _service_missing,
+)
 from tests.e2e.conftest import make_settings
 from tests.handlers.chat import Chat, HandlerBot, copy_database
 from tests.handlers.recording import RecordingSession
@@ -118,21 +124,23 @@ class _NoRateLimits:
         return None
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def busy_bot(
+    request: pytest.FixtureRequest,
     migrated_sqlite: Path,
     tmp_path: Path,
     clock: FixedClock,
     renderer: Renderer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[HandlerBot]:
-    """The bot on a fresh SQLite database for thousands of updates: no inbound flood limit and
-    no outbound rate limits (each has tests of its own)."""
+    """The bot for thousands of updates, on a fresh SQLite or PostgreSQL database: no inbound
+    flood limit and no outbound rate limits (each has tests of its own)."""
+    if request.param == "sqlite":
+        url = copy_database(migrated_sqlite, tmp_path / "bot.sqlite3")
+    else:
+        url = await _migrated_postgres()
     settings = make_settings(
-        copy_database(migrated_sqlite, tmp_path / "bot.sqlite3"),
-        tmp_path,
-        send_private_chat_interval_seconds=0,
-        flood_max_updates=10**9,
+        url, tmp_path, send_private_chat_interval_seconds=0, flood_max_updates=10**9
     )
     monkeypatch.setattr("bot.app.Renderer", lambda default_locale: renderer)
     bot = HandlerBot(settings, clock)
@@ -142,6 +150,21 @@ async def busy_bot(
         yield bot
     finally:
         await bot.stop()
+        if request.param != "sqlite":
+            await _drop_postgres_database(url)
+
+
+async def _migrated_postgres() -> str:
+    try:
+        url = await _postgres_database()
+    except Exception as error:
+        _service_missing("PostgreSQL at 127.0.0.1:5432", error)
+    engine = database.create_engine(url)
+    try:
+        await database.upgrade(engine)
+    finally:
+        await engine.dispose()
+    return url
 
 
 @pytest.fixture
