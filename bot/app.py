@@ -32,6 +32,7 @@ from bot.middlewares import (
     FloodCounter,
     LocaleMiddleware,
     MemoryFloodCounter,
+    OutageMiddleware,
     RedisFloodCounter,
     ThrottleMiddleware,
     UnitOfWorkMiddleware,
@@ -56,12 +57,13 @@ from notifications.rate_limits import (
 )
 from notifications.reminders import send_due_reminders
 from notifications.return_deadlines import ReturnDeadlineJob, return_deadline_rules
+from notifications.return_relay import ReturnRelayDelivery
 from notifications.sender import Sender
 from notifications.tracking.factory import make_tracking_provider
 from notifications.tracking.jobs import tracking_jobs, tracking_rules
 from notifications.tracking.poller import TrackingPoller
 from notifications.tracking.provider import TrackingProvider
-from templates import Renderer
+from templates import Renderer, shared_renderer
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class Application:
     tracking: TrackingPoller
     order_imports: OrderImportRunner
     file_steps: FileSteps
+    outage: OutageMiddleware
     redis: Redis | None = None
     # Set in webhook mode, which serves them at /metrics.
     metrics: Metrics | None = None
@@ -96,6 +99,9 @@ class Application:
         # Fills aiogram's cache of the bot's own user (deep links need the username), so no
         # handler ever asks Telegram for it while holding a transaction.
         await self.bot.me()
+        # Polling has moved past an update that fails below the error middleware: its sender
+        # must hear to send it again. A webhook answers it with an error and gets it again.
+        self.outage.tell_user = polling
         if set_commands:
             for menu in command_menus(self.renderer, self.settings.default_locale):
                 await self.sender.call(menu, chat_id=None)
@@ -139,6 +145,9 @@ class Application:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+        # start() froze everything alive; an app rebuilt in this process (a sandbox reset)
+        # must let this one's objects be collected.
+        gc.unfreeze()
 
 
 def make_bot(settings: Settings, token: str, api_base: str | None = None) -> Bot:
@@ -166,7 +175,7 @@ async def create_application(
     if migrate:
         await database.upgrade(engine)
     session_factory = database.create_session_factory(engine)
-    renderer = Renderer(settings.default_locale)
+    renderer = shared_renderer(settings.default_locale)
     secret = token or (
         settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
     )
@@ -219,6 +228,9 @@ async def create_application(
         default_locale=settings.default_locale,
         clock=clock,
         max_attempts=settings.send_max_attempts,
+        deliveries=dict.fromkeys(
+            ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
+        ),
     )
     outbox_holder["outbox"] = outbox
 
@@ -256,6 +268,9 @@ async def create_application(
     dispatcher["file_steps"] = file_steps
     # Outermost, so even the flood throttle's lines name the update.
     dispatcher.update.outer_middleware(LogContextMiddleware())
+    # Next, so a database or Redis outage anywhere below is answered, not just logged.
+    outage = OutageMiddleware(replies, renderer, settings.default_locale)
+    dispatcher.update.outer_middleware(outage)
     dispatcher.update.outer_middleware(
         ThrottleMiddleware(
             counter, settings.flood_max_updates, replies, renderer, settings.default_locale
@@ -355,6 +370,7 @@ async def create_application(
         tracking=tracking,
         order_imports=order_imports,
         file_steps=file_steps,
+        outage=outage,
         redis=redis,
         metrics=metrics,
     )

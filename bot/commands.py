@@ -15,6 +15,8 @@ MENU_COMMANDS = (
     "return",
     "shipments",
     "returns",
+    "transcript",
+    "case",
     "neworder",
     "import",
     "ship",

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 NOTICE_INTERVAL_SECONDS = 60.0
+# A user told "send it again" during an outage is not told again for this long.
+OUTAGE_NOTICE_INTERVAL = 60.0
+OUTAGE_NOTICE_MEMORY = 10_000
 
 
 class FloodCounter(Protocol):
@@ -103,6 +106,57 @@ class RedisFloodCounter:
     async def may_warn(self, user_id: int) -> bool:
         key = f"{self._prefix}:warned:{user_id}"
         return bool(await self._redis.set(key, 1, ex=int(NOTICE_INTERVAL_SECONDS), nx=True))
+
+
+@dataclass(eq=False)
+class OutageMiddleware(BaseMiddleware):
+    """The last guard: an update that fails outside the error middleware — the database or
+    Redis cannot be reached to claim it, load the conversation or commit — has changed
+    nothing.
+
+    Polling has moved past such an update, so its sender is told to send it again (in their
+    Telegram language: the stored preference is out of reach), at most once a minute. A
+    webhook lets it fail instead: Telegram delivers it again and it is applied then.
+    """
+
+    replies: ReplyQueue
+    renderer: Renderer
+    default_locale: str
+    tell_user: bool = True
+    clock: Callable[[], float] = time.monotonic
+    _told: dict[int, float] = field(default_factory=dict)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except Exception:
+            if not self.tell_user:
+                raise
+            incident = uuid.uuid4().hex[:8]
+            log.exception(
+                "incident %s: update %s failed before it was handled; nothing was saved",
+                incident,
+                getattr(event, "update_id", "?"),
+            )
+            note_update_outcome(UpdateOutcome.ERROR)
+            user: User | None = data.get("event_from_user")
+            if user is not None and not user.is_bot and self._may_tell(user.id):
+                locale = locale_from_telegram(user.language_code) or self.default_locale
+                notice = Responder(self.renderer, locale, chat_id=user.id)
+                notice.reply("errors.unavailable")
+                self.replies.schedule(notice)
+            return UNHANDLED
+
+    def _may_tell(self, user_id: int) -> bool:
+        now = self.clock()
+        if now - self._told.get(user_id, -OUTAGE_NOTICE_INTERVAL) < OUTAGE_NOTICE_INTERVAL:
+            return False
+        if len(self._told) >= OUTAGE_NOTICE_MEMORY:
+            # Bounded memory through a long outage: forget who was told longest ago.
+            for stale in sorted(self._told, key=self._told.__getitem__)[: len(self._told) // 2]:
+                del self._told[stale]
+        self._told[user_id] = now
+        return True
 
 
 @dataclass(eq=False)

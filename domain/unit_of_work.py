@@ -90,7 +90,7 @@ class UnitOfWork:
             self.session, on_add=self._mark_notifications_added
         )
         self.blocked_recipients = BlockedRecipientRepository(self.session, self._known)
-        self.audit = AuditLog(self.session)
+        self.audit = AuditLog(self.session, self.now)
         self.conversation_states = ConversationStateRepository(self.session, self._known)
         self.warehouses = WarehouseRepository(self.session)
         self.orders = OrderRepository(self.session)

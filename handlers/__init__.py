@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import common, fallback
+from handlers import (
+    common,
+    fallback,
+    return_case,
+    return_closing,
+    return_leg,
+    return_offer,
+    return_transcript,
+    returns_relay,
+)
 from handlers.buyer import links as buyer_links
 from handlers.buyer import orders as buyer_orders
 from handlers.buyer import return_request
@@ -47,6 +56,9 @@ def get_routers() -> list[Router]:
         orders.build_router(),
         shipments.build_router(),
         returns.build_router(),
+        return_case.build_router(),
+        return_transcript.build_router(),
+        returns_relay.build_command_router(),
         logistics_settings.build_router(),
         review.build_router(),
         compliance.build_router(),
@@ -57,6 +69,12 @@ def get_routers() -> list[Router]:
         new_order.build_router(),
         shipping.build_router(),
         return_request.build_router(),
+        return_offer.build_router(),
+        return_leg.build_router(),
+        return_closing.build_router(),
+        # What sellers and buyers write in a return case's thread (outside any conversation),
+        # before the files and the fallback, which take what it passes on.
+        returns_relay.build_router(),
         # Files sent outside any conversation (order imports) come last before the fallback.
         order_import.build_router(),
         fallback.build_router(),
@@ -65,5 +83,6 @@ def get_routers() -> list[Router]:
     # The bot talks to sellers, buyers and operators one to one.
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
+    private.edited_message.filter(F.chat.type == "private")
     private.include_routers(*feature_routers)
     return [private]

@@ -11,6 +11,7 @@ from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.roles import Role
 from domain.services import erasure, sellers
 from domain.unit_of_work import UnitOfWork
+from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.callbacks import (
@@ -55,6 +56,9 @@ async def start(
                 new_order.CONVERSATION,
                 shipping.CONVERSATION,
                 return_request.CONVERSATION,
+                return_offer.CONVERSATION,
+                *return_leg.CONVERSATIONS,
+                *return_closing.CONVERSATIONS,
             ],
             user_id=event_from_user.id,
             state=state,
@@ -133,8 +137,7 @@ async def language_chosen(
 ) -> None:
     await sellers.set_language(event_from_user.id, callback_data.locale, uow)
     responder.locale = callback_data.locale
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply(
         "language.changed", language=responder.renderer.language_name(callback_data.locale)
     )
@@ -166,8 +169,7 @@ async def erasure_decided(
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     if callback_data.step == ErasureStep.KEEP:
         responder.reply("erasure.kept")
         return

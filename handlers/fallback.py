@@ -7,6 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
 from handlers.operator.review import ReviewNote
 from handlers.responder import Responder
@@ -26,6 +27,9 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     "rate_card_upload": RateCardUpload,
     "review_note": ReviewNote,
     return_request.CONVERSATION.name: return_request.CONVERSATION.states,
+    return_offer.CONVERSATION.name: return_offer.CONVERSATION.states,
+    **{leg.name: leg.states for leg in return_leg.CONVERSATIONS},
+    **{step.name: step.states for step in return_closing.CONVERSATIONS},
 }
 
 

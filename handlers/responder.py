@@ -25,6 +25,7 @@ from aiogram.methods import (
 )
 from aiogram.types import (
     BufferedInputFile,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -67,22 +68,16 @@ class _Outgoing:
     chat_id: int | None
 
 
+@dataclass(eq=False)
 class Responder:
     """Collects what the bot answers to one update, in the user's language."""
 
-    def __init__(
-        self,
-        renderer: Renderer,
-        locale: str,
-        chat_id: int | None,
-        thread_id: int | None = None,
-    ) -> None:
-        self.renderer = renderer
-        self.locale = locale
-        self.chat_id = chat_id
-        self.thread_id = thread_id
-        self._queue: list[_Outgoing] = []
-        self._callback_answered = False
+    renderer: Renderer
+    locale: str
+    chat_id: int | None
+    thread_id: int | None = None
+    _queue: list[_Outgoing] = field(default_factory=list, init=False, repr=False)
+    _callback_answered: bool = field(default=False, init=False, repr=False)
 
     # ----- building blocks -----
     def text(self, template: str, /, **params: Any) -> str:
@@ -186,6 +181,12 @@ class Responder:
         self._queue.append(
             _Outgoing(EditMessageReplyMarkup(chat_id=self.chat_id, message_id=message_id), None)
         )
+
+    def remove_pressed_buttons(self, query: CallbackQuery) -> None:
+        """Take the buttons off the message whose button was just pressed, so what it offered is
+        not offered twice (a press on an inline-mode message comes without the message)."""
+        if query.message is not None:
+            self.remove_buttons(query.message.message_id)
 
     def answer_callback(
         self,

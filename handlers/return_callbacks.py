@@ -1,4 +1,5 @@
-"""Typed callback data of the seller's /returns. Ids and enums only; every case id is checked
+"""Typed callback data of return cases: the seller's /returns, the case card of either side, the
+offer form and the return leg's forms. Ids and enums only; every case id is checked
 against the caller by the service on every use."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
+from domain.returns.rules import Side
 from domain.services import return_views
 from handlers.callbacks import Page, RecordId
 
@@ -21,3 +23,73 @@ class ReturnMenu(CallbackData, prefix="rtm"):
     case_id: RecordId = 0
     listing: return_views.CaseFilter = return_views.CaseFilter.OPEN
     page: Page = 0
+
+
+class CasePick(CallbackData, prefix="rcp"):
+    """A case chosen in the `/case` picker (the caller's side in it is checked on press)."""
+
+    case_id: RecordId
+
+
+class CaseButton(enum.StrEnum):
+    """The buttons of a case card, for either side (`handlers.return_case`)."""
+
+    OPEN = "open"  # the card
+    PROPOSE = "prop"
+    COUNTER = "ctr"
+    ACCEPT = "acc"  # value: the warehouse the seller names for a buyer's return, else 0
+    DECLINE = "dec"
+    ESCALATE = "esc"  # asks to confirm
+    ESCALATE_YES = "escy"
+    KEEP = "keep"  # not escalating after all
+    TRACKING = "trk"
+    RECEIPT = "rcv"
+    REFUND = "ref"
+    RESOLVE = "res"  # an exchange whose goods came back
+    DECLINE_CASE = "no"  # the seller refuses the whole case, with a reason
+    TRANSCRIPT = "tx"
+
+
+class CaseAct(CallbackData, prefix="rca"):
+    """A press on a return case; the case id and the side are client input, so the service
+    checks that the caller is that side of that case on every use."""
+
+    action: CaseButton
+    case_id: RecordId
+    side: Side
+    value: RecordId = 0
+
+
+class OfferFormAction(enum.StrEnum):
+    """The buttons of the offer form (`handlers.return_offer`)."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    EDIT = "edit"
+    RESOLUTION = "res"  # value: a Resolution
+    EVERYTHING = "all"  # all that was paid
+    PAYER = "pay"  # value: a PostagePayer
+    WAREHOUSE = "wh"  # value: a warehouse id among the form's, or "" for the store to choose
+    DAYS = "days"  # value: a number of days
+    SUBMIT = "send"
+
+
+class OfferForm(CallbackData, prefix="rof"):
+    action: OfferFormAction
+    value: str = ""
+
+
+class LegFormAction(enum.StrEnum):
+    """The buttons of the return leg's forms (`handlers.return_leg`)."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    SKIP = "skip"  # no note, no reference
+    PHOTOS_DONE = "ph"
+    AGREED_AMOUNT = "agreed"
+    SUBMIT = "send"
+
+
+class LegForm(CallbackData, prefix="rlg"):
+    action: LegFormAction
+    value: str = ""

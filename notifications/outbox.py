@@ -21,17 +21,18 @@ import enum
 import logging
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 
 from domain.clock import Clock, utcnow
 from domain.locales import resolve_locale
 from domain.model import Notification, NotificationStatus
+from domain.returns.threads import thread_gone
 from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
 from notifications.rate_limits import is_group_chat
@@ -64,6 +65,16 @@ class _Claim:
     locale: str
     message_thread_id: int | None
     lease_until: datetime
+
+
+class Delivery(Protocol):
+    """Delivers rows of some templates itself instead of as rendered text (a return case's
+    topics and relayed copies, `notifications.return_relay`)."""
+
+    async def deliver(
+        self, chat_id: int, template: str, params: dict[str, Any], locale: str
+    ) -> int | None:
+        """Send the row; the id of the message it showed (None: nothing left to show)."""
 
 
 class _Outcome(enum.Enum):
@@ -106,6 +117,7 @@ class OutboxDispatcher:
         max_attempts: int = 8,
         base_backoff: timedelta = timedelta(seconds=2),
         max_backoff: timedelta = timedelta(hours=1),
+        deliveries: Mapping[str, Delivery] | None = None,
     ) -> None:
         if batch_size < 1 or max_attempts < 1 or lease <= timedelta(0):
             raise ValueError("batch_size, max_attempts and lease must be positive")
@@ -119,6 +131,8 @@ class OutboxDispatcher:
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
+        # Template name -> the delivery that sends rows of it.
+        self.deliveries: Mapping[str, Delivery] = dict(deliveries or {})
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._running = False
@@ -250,7 +264,7 @@ class OutboxDispatcher:
             return self.default_locale
         return resolve_locale(user.locale, user.telegram_language, self.default_locale)
 
-    async def _record_sent(self, claim: _Claim, message_id: int) -> _Outcome:
+    async def _record_sent(self, claim: _Claim, message_id: int | None) -> _Outcome:
         async with self._uow_factory() as uow:
             row = await uow.notifications.get(claim.id)
             if row is None:  # deleted meanwhile (e.g. the user asked to be forgotten)
@@ -451,13 +465,32 @@ class _Drain:
         with structlog.contextvars.bound_contextvars(notification_id=claim.id):
             return await self._deliver_row(claim)
 
-    async def _deliver_row(self, claim: _Claim) -> tuple[_Outcome, datetime | None]:
+    async def _send_rendered(self, claim: _Claim) -> int:
+        """Send the row's text; into its topic, or the main chat if the topic is gone (the
+        user deleted it), rather than never."""
         d = self.d
+        text = d.renderer.render(claim.template, claim.locale, **claim.params)
         try:
-            text = d.renderer.render(claim.template, claim.locale, **claim.params)
             messages = await d.sender.send_text(
                 claim.chat_id, text, message_thread_id=claim.message_thread_id, bulk=True
             )
+        except TelegramBadRequest as error:
+            if claim.message_thread_id is None or not thread_gone(error.message):
+                raise
+            messages = await d.sender.send_text(claim.chat_id, text, bulk=True)
+        # The first part's id: where the notification starts in the chat.
+        return messages[0].message_id
+
+    async def _deliver_row(self, claim: _Claim) -> tuple[_Outcome, datetime | None]:
+        d = self.d
+        delivery = d.deliveries.get(claim.template)
+        try:
+            if delivery is not None:
+                message_id = await delivery.deliver(
+                    claim.chat_id, claim.template, claim.params, claim.locale
+                )
+            else:
+                message_id = await self._send_rendered(claim)
         except RecipientBlocked as error:
             self.result.paused += await d._record_blocked(claim, error)
             return _Outcome.BLOCKED, None
@@ -469,8 +502,7 @@ class _Drain:
             # Rendering and Telegram errors alike: back off, and let operators see dead rows.
             outcome, next_at = await d._record_failure(claim, error)
         else:
-            # The first part's id: where the notification starts in the chat.
-            outcome = await d._record_sent(claim, messages[0].message_id)
+            outcome = await d._record_sent(claim, message_id)
             if outcome is _Outcome.SENT:
                 self.result.sent += 1
             return outcome, None

@@ -85,6 +85,10 @@ class EmulatedUser:
         """Edit one of this user's text messages (the bot gets ``edited_message``)."""
         self.emulator.edit_user_message(self.user_id, self._act_in(chat_id), message_id, text)
 
+    async def delete_topic(self, thread_id: int) -> None:
+        """Delete a topic of this user's private chat with the bot, as a user can."""
+        self.emulator.delete_topic(self.user_id, thread_id)
+
     async def press(self, label: str, *, chat_id: int | None = None) -> str:
         """Press the inline button labelled ``label`` on the newest bot message offering it.
 

@@ -1,5 +1,5 @@
 """Every word the bot says: Jinja2 message templates, button labels and gettext catalogs."""
 
-from templates.renderer import Renderer
+from templates.renderer import Renderer, shared_renderer
 
-__all__ = ["Renderer"]
+__all__ = ["Renderer", "shared_renderer"]

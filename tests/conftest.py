@@ -7,10 +7,15 @@ it is skipped with the reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,6 +43,7 @@ def _redis_test_url() -> str:
 
 REDIS_TEST_URL = _redis_test_url()
 IN_CI = os.environ.get("CI", "").lower() == "true"
+T = TypeVar("T")
 
 pytest_plugins = ["tests.fixtures.emulator"]
 
@@ -49,46 +55,131 @@ def _service_missing(name: str, error: BaseException) -> None:
     pytest.skip(message)
 
 
-async def _postgres_database() -> str:
-    """A fresh database for one test, created on the local server."""
+def _in_own_loop(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `work` to completion on a loop of its own (session-wide set-up is first asked for
+    inside a test's running loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work()).result()
+
+
+async def _admin_execute(statement: str) -> None:
     import asyncpg
 
     admin_dsn = POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"sellerbot_t_{uuid.uuid4().hex[:12]}"
     connection = await asyncio.wait_for(asyncpg.connect(admin_dsn), timeout=5)
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
+
+
+def _postgres_url(name: str) -> str:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-async def _drop_postgres_database(url: str) -> None:
-    import asyncpg
-
-    admin_dsn = POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
-    name = url.rsplit("/", 1)[1]
-    connection = await asyncpg.connect(admin_dsn)
+async def _migrate(url: str) -> None:
+    engine = database.create_engine(url)
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await database.upgrade(engine)
     finally:
-        await connection.close()
+        await engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    """An empty database of each kind, one test at a time."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+class _MigratedTemplates:
+    """One migrated database of each kind per test process, copied for every test that wants
+    a database at the head revision: migrating for each test was a large share of the suite's
+    time. PostgreSQL copies it with CREATE DATABASE … TEMPLATE, SQLite as a file."""
+
+    def __init__(self) -> None:
+        self._sqlite: Path | None = None
+        self._postgres: str | None = None
+
+    def sqlite_file(self, factory: pytest.TempPathFactory) -> Path:
+        if self._sqlite is None:
+            path = factory.mktemp("migrated") / "template.sqlite3"
+            _in_own_loop(lambda: _migrate(f"sqlite+aiosqlite:///{path}"))
+            self._sqlite = path
+        return self._sqlite
+
+    def postgres_name(self) -> str:
+        if self._postgres is None:
+            name = f"sellerbot_tpl_{uuid.uuid4().hex[:12]}"
+
+            async def create() -> None:
+                await _admin_execute(f'CREATE DATABASE "{name}"')
+                await _migrate(_postgres_url(name))
+
+            _in_own_loop(create)
+            self._postgres = name
+        return self._postgres
+
+    def drop(self) -> None:
+        if self._postgres is not None:
+            statement = f'DROP DATABASE IF EXISTS "{self._postgres}" WITH (FORCE)'
+            _in_own_loop(lambda: _admin_execute(statement))
+            self._postgres = None
+
+
+migrated_templates = _MigratedTemplates()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    with contextlib.suppress(Exception):
+        migrated_templates.drop()
+
+
+async def _postgres_database(template: str | None = None) -> str:
+    """A fresh database for one test on the local server: empty, or a copy of `template`."""
+    name = f"sellerbot_t_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    await _admin_execute(f'CREATE DATABASE "{name}"{copy_of}')
+    return _postgres_url(name)
+
+
+async def _drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _database(
+    kind: str, tmp_path: Path, factory: pytest.TempPathFactory, *, migrated: bool
+) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        if migrated:
+            shutil.copyfile(migrated_templates.sqlite_file(factory), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     try:
-        url = await _postgres_database()
+        template = migrated_templates.postgres_name() if migrated else None
+        url = await _postgres_database(template)
     except Exception as error:
         _service_missing("PostgreSQL at 127.0.0.1:5432", error)
     try:
         yield url
     finally:
         await _drop_postgres_database(url)
+
+
+DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database of each kind at the head revision, one test at a time."""
+    async for url in _database(request.param, tmp_path, tmp_path_factory, migrated=True):
+        yield url
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+async def empty_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """An empty database of each kind (no tables), for tests of the migrations themselves."""
+    async for url in _database(request.param, tmp_path, tmp_path_factory, migrated=False):
+        yield url
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "errors.stale_button": {},
     "errors.stale_button_in_conversation": {"conversation": "warehouse_registration"},
     "errors.unexpected": {"incident_id": "1a2b3c4d"},
+    "errors.unavailable": {},
     "help.guest": {},
     "help.operator": {},
     "help.seller": {},

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from domain.drafts.order import OrderDraft
 from domain.drafts.return_case import ReturnDraft
+from domain.drafts.return_leg import ReturnLegDraft
+from domain.drafts.return_offer import OfferDraft
 from domain.drafts.seller import SellerDraft
 from domain.drafts.shipping import ShippingDraft
 from domain.drafts.warehouse import WarehouseDraft
 
-__all__ = ["OrderDraft", "ReturnDraft", "SellerDraft", "ShippingDraft", "WarehouseDraft"]
+__all__ = [
+    "OfferDraft",
+    "OrderDraft",
+    "ReturnDraft",
+    "ReturnLegDraft",
+    "SellerDraft",
+    "ShippingDraft",
+    "WarehouseDraft",
+]

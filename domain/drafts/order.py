@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.drafts.answers import answered
 from domain.errors import InvalidInput
 from domain.model import OrderSource
 from domain.services.orders import cleaning, intake
@@ -44,7 +45,7 @@ class OrderDraft:
 
     def with_postcode(self, raw: str | None) -> OrderDraft:
         """None skips it, which is refused where the country has postcodes."""
-        return replace(self, postcode=cleaning.clean_postcode(self.known_country, raw))
+        return replace(self, postcode=cleaning.clean_postcode(answered(self.country), raw))
 
     def with_currency(self, raw: str) -> OrderDraft:
         currency = cleaning.clean_currency(raw)
@@ -71,7 +72,7 @@ class OrderDraft:
 
     def with_unit_price(self, raw: str) -> OrderDraft:
         """The price ends the line: it joins the order's lines."""
-        price = cleaning.clean_unit_price(raw, self.known_currency)
+        price = cleaning.clean_unit_price(raw, answered(self.currency))
         line = intake.NewOrderLine(**{**self.line, "unit_price": str(price)})
         return replace(self, lines=(*self.lines, line), line={})
 
@@ -101,29 +102,15 @@ class OrderDraft:
         """What choosing an edit from the summary resets: the lines are entered again."""
         return replace(self, lines=(), line={}) if target == "lines" else self
 
-    @property
-    def known_country(self) -> str:
-        if self.country is None:
-            raise InvalidInput("errors.invalid_choice")
-        return self.country
-
-    @property
-    def known_currency(self) -> str:
-        if self.currency is None:
-            raise InvalidInput("errors.invalid_choice")
-        return self.currency
-
     def command(self, actor_id: int | None = None) -> intake.NewOrder:
         """The order as entered; `intake.build_order` checks it as a whole."""
-        if self.number is None or self.ship_by is None:
-            raise InvalidInput("errors.invalid_choice")
         return intake.NewOrder(
             seller_id=self.seller_id,
-            number=self.number,
-            ship_to_country=self.known_country,
+            number=answered(self.number),
+            ship_to_country=answered(self.country),
             ship_to_postcode=self.postcode,
-            currency=self.known_currency,
-            ship_by=self.ship_by,
+            currency=answered(self.currency),
+            ship_by=answered(self.ship_by),
             lines=list(self.lines),
             source=OrderSource.CONVERSATION,
             actor_id=actor_id,

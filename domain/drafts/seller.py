@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.countries import is_country_code
+from domain.drafts.answers import answered
 from domain.errors import InvalidInput
 from domain.services import sellers
 
@@ -29,13 +30,11 @@ class SellerDraft:
 
     def command(self, telegram_user_id: int) -> sellers.RegisterSeller:
         """What the summary's "Create" registers; every answer must be there by then."""
-        if self.store_name is None or self.country is None or self.locale is None:
-            raise InvalidInput("errors.invalid_choice")
         return sellers.RegisterSeller(
             telegram_user_id=telegram_user_id,
-            store_name=self.store_name,
-            home_country=self.country,
-            locale=self.locale,
+            store_name=answered(self.store_name),
+            home_country=answered(self.country),
+            locale=answered(self.locale),
         )
 
     def to_data(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from domain.drafts.answers import answered
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
@@ -49,7 +50,7 @@ class WarehouseDraft:
         )
 
     def with_country(self, code: str) -> WarehouseDraft:
-        country = warehouses.check_country(self.known_kind, code, self.home_country)
+        country = warehouses.check_country(answered(self.kind), code, self.home_country)
         documents = self.documents
         if self.country not in (None, country):
             # The customs/VAT registration is per country: the old one proves nothing now.
@@ -70,20 +71,20 @@ class WarehouseDraft:
 
     @property
     def postcode_optional(self) -> bool:
-        return not warehouses.postcode_required(self.known_country)
+        return not warehouses.postcode_required(answered(self.country))
 
     def with_postcode(self, raw: str | None) -> WarehouseDraft:
         if raw is None:
             if not self.postcode_optional:
                 raise InvalidInput("warehouse.postcode_invalid", example="—")
             return replace(self, postcode=None)
-        return replace(self, postcode=warehouses.clean_postcode(self.known_country, raw))
+        return replace(self, postcode=warehouses.clean_postcode(answered(self.country), raw))
 
     def with_contact_name(self, raw: str) -> WarehouseDraft:
         return replace(self, contact_name=warehouses.clean_contact_name(raw))
 
     def with_phone(self, raw: str) -> WarehouseDraft:
-        return replace(self, phone=warehouses.clean_phone(raw, self.known_country))
+        return replace(self, phone=warehouses.clean_phone(raw, answered(self.country)))
 
     # ----- capabilities -----
     def capability_options(self) -> list[Capability]:
@@ -97,17 +98,17 @@ class WarehouseDraft:
     def toggle_capability(self, value: str) -> WarehouseDraft:
         chosen = set(self.capabilities) ^ {value}
         # Checked as chosen so far (an empty set is fine until "Done").
-        warehouses.check_capabilities(self.known_kind, sorted(chosen) or [Capability.SHIPPING])
+        warehouses.check_capabilities(answered(self.kind), sorted(chosen) or [Capability.SHIPPING])
         return replace(self, capabilities=tuple(sorted(chosen)))
 
     def finish_capabilities(self) -> WarehouseDraft:
-        chosen = warehouses.check_capabilities(self.known_kind, self.capabilities)
+        chosen = warehouses.check_capabilities(answered(self.kind), self.capabilities)
         return replace(self, capabilities=tuple(chosen))
 
     # ----- documents -----
     def missing_documents(self) -> list[str]:
         return missing_documents(
-            self.known_kind, self.known_country, [d.kind for d in self.documents]
+            answered(self.kind), answered(self.country), [d.kind for d in self.documents]
         )
 
     @property
@@ -148,34 +149,19 @@ class WarehouseDraft:
         return self
 
     # ----- the result -----
-    @property
-    def known_kind(self) -> WarehouseKind:
-        if self.kind is None:
-            raise InvalidInput("errors.invalid_choice")
-        return self.kind
-
-    @property
-    def known_country(self) -> str:
-        if self.country is None:
-            raise InvalidInput("errors.invalid_choice")
-        return self.country
-
     def command(self, telegram_user_id: int) -> warehouses.RegisterWarehouse:
         """What the summary's "Submit" registers."""
-        required = (self.name, self.street, self.city, self.contact_name, self.phone)
-        if any(answer is None for answer in required):
-            raise InvalidInput("errors.invalid_choice")
         return warehouses.RegisterWarehouse(
             telegram_user_id=telegram_user_id,
-            kind=self.known_kind,
-            name=self.name or "",
-            country=self.known_country,
-            street=self.street or "",
-            city=self.city or "",
+            kind=answered(self.kind),
+            name=answered(self.name),
+            country=answered(self.country),
+            street=answered(self.street),
+            city=answered(self.city),
             region=self.region,
             postcode=self.postcode,
-            contact_name=self.contact_name or "",
-            contact_phone=self.phone or "",
+            contact_name=answered(self.contact_name),
+            contact_phone=answered(self.phone),
             capabilities=list(self.capabilities),
             documents=list(self.documents),
         )

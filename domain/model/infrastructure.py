@@ -10,10 +10,10 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, BigId
+from domain.model.base import Base, enum_column, primary_id
 
 # Telegram keeps an undelivered update for 24 hours; twice that covers any redelivery.
 PROCESSED_UPDATE_RETENTION = timedelta(hours=48)
@@ -42,7 +42,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = primary_id()
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     # The Telegram user whose personal data the message carries when that is not the
@@ -56,12 +56,7 @@ class Notification(Base):
     # Explicit locale, else the recipient's stored preference, else the default.
     locale: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[NotificationStatus] = mapped_column(
-        Enum(
-            NotificationStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda statuses: [status.value for status in statuses],
-        ),
+        enum_column(NotificationStatus, 16),
         default=NotificationStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -94,7 +89,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_subject", "subject_type", "subject_id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = primary_id()
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     actor_pseudonym: Mapped[str | None] = mapped_column(String(32))

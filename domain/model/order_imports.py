@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, BigId
+from domain.model.base import Base, enum_column, parent_id, partial_index, primary_id
 
 FILE_NAME_MAX = 255
 
@@ -28,39 +28,25 @@ class ImportStatus(enum.StrEnum):
     INTERRUPTED = "interrupted"
 
 
-_RUNNING = text("status = 'running'")
-
-
 class OrderImport(Base):
     __tablename__ = "order_imports"
     __table_args__ = (
-        Index(
-            "ix_order_imports_one_running",
-            "seller_id",
-            unique=True,
-            sqlite_where=_RUNNING,
-            postgresql_where=_RUNNING,
+        partial_index(
+            "ix_order_imports_one_running", "seller_id", where="status = 'running'", unique=True
         ),
         # The sweep for imports whose process stopped.
         Index("ix_order_imports_status_lease_until", "status", "lease_until"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"))
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers")
     # Who sent the file (Telegram user id) and the chat the progress and report go to.
     actor_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     locale: Mapped[str | None] = mapped_column(String(16))
     file_id: Mapped[str] = mapped_column(String(255))
     file_name: Mapped[str] = mapped_column(String(FILE_NAME_MAX))
-    status: Mapped[ImportStatus] = mapped_column(
-        Enum(
-            ImportStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda statuses: [status.value for status in statuses],
-        )
-    )
+    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus, 16))
     created_at: Mapped[datetime]
     lease_until: Mapped[datetime]
     finished_at: Mapped[datetime | None]
@@ -71,3 +57,8 @@ class OrderImport(Base):
     # Orders of the file the store already had (a re-sent file): left as they are.
     orders_existing: Mapped[int] = mapped_column(Integer, default=0)
     rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+
+    def end(self, outcome: ImportStatus, now: datetime) -> None:
+        """The import stopped running: done, failed or interrupted."""
+        self.status = outcome
+        self.finished_at = now

@@ -26,10 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     CheckConstraint,
-    Enum,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -40,14 +37,23 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, NotFound
-from domain.model.base import Base, BigId
+from domain.model.base import (
+    ActionsByRole,
+    Base,
+    enum_column,
+    link_id,
+    money_amount,
+    parent_id,
+    primary_id,
+    warehouse_reference,
+)
 from domain.roles import Role
 
 ORDER_NUMBER_MAX = 64
 PRODUCT_NAME_MAX = 200
 SKU_MAX = 64
 CANCEL_REASON_MAX = 500
-# Numeric(14, 2): twelve digits before the point.
+# money_amount(): twelve digits before the point.
 AMOUNT_LIMIT = Decimal("1e12")
 
 
@@ -133,19 +139,6 @@ class BudgetMode(enum.StrEnum):
     BLOCK = "block"
 
 
-def _enum(kind: type[enum.StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
-def _amount() -> Numeric[Decimal]:
-    return Numeric(14, 2)
-
-
 class OrderLine(Base):
     __tablename__ = "order_lines"
     __table_args__ = (
@@ -153,24 +146,24 @@ class OrderLine(Base):
         CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
     # 1-based position in the order, as the seller entered or imported it.
     position: Mapped[int] = mapped_column(Integer)
     product_name: Mapped[str] = mapped_column(String(PRODUCT_NAME_MAX))
     sku: Mapped[str | None] = mapped_column(String(SKU_MAX))
     quantity: Mapped[int] = mapped_column(Integer)
-    unit_price: Mapped[Decimal] = mapped_column(_amount())
+    unit_price: Mapped[Decimal] = mapped_column(money_amount())
 
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
 
 
-class Order(Base):
+class Order(ActionsByRole[OrderStatus, OrderAction], Base):
     """A marketplace order the seller fulfils; amounts are in `currency`."""
+
+    actions_by_role = ACTIONS_BY_ROLE
 
     __tablename__ = "orders"
     __table_args__ = (
@@ -183,16 +176,16 @@ class Order(Base):
         Index("ix_orders_status_ship_by", "status", "ship_by"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"))
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers")
     number: Mapped[str] = mapped_column(String(ORDER_NUMBER_MAX))
     ship_to_country: Mapped[str] = mapped_column(String(2))
     ship_to_postcode: Mapped[str | None] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
-    total: Mapped[Decimal] = mapped_column(_amount())
+    total: Mapped[Decimal] = mapped_column(money_amount())
     ship_by: Mapped[datetime]
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))
-    source: Mapped[OrderSource] = mapped_column(_enum(OrderSource, 16))
+    status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus))
+    source: Mapped[OrderSource] = mapped_column(enum_column(OrderSource, 16))
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     shipped_at: Mapped[datetime | None]
@@ -218,34 +211,22 @@ class Order(Base):
     def compute_total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
-    def allowed_actions(self, role: Role) -> frozenset[OrderAction]:
-        """What `role` may do with this order in its current status."""
-        return ACTIONS_BY_ROLE.get(role, {}).get(self.status, frozenset())
-
-    def require(self, action: OrderAction, role: Role) -> None:
-        """Refuse, with the error the user reads, an action not allowed in this status."""
-        if action in self.allowed_actions(role):
-            return
-        refusal: DomainError
+    def _refusal(self, action: OrderAction) -> DomainError:
         if action == OrderAction.SHIP:
-            refusal = ConflictError(
+            return ConflictError(
                 "shipping.order_not_confirmed", number=self.number, status=self.status.value
             )
-        elif action == OrderAction.NEW_BUYER_LINK:
-            refusal = ConflictError("buyer_link.not_shipped", number=self.number)
-        elif action == OrderAction.OPEN_RETURN:
-            refusal = ConflictError("returns.order_not_returnable", status=self.status.value)
-        elif action == OrderAction.FOLLOW_SHIPMENT:
+        if action == OrderAction.NEW_BUYER_LINK:
+            return ConflictError("buyer_link.not_shipped", number=self.number)
+        if action == OrderAction.OPEN_RETURN:
+            return ConflictError("returns.order_not_returnable", status=self.status.value)
+        if action == OrderAction.FOLLOW_SHIPMENT:
             # Nothing has shipped yet: there is no parcel to follow.
-            refusal = NotFound("shipments.not_found")
-        else:
-            wanted = (
-                OrderStatus.CONFIRMED if action == OrderAction.CONFIRM else OrderStatus.CANCELLED
-            )
-            refusal = ConflictError(
-                "orders.transition_refused", current=self.status.value, wanted=wanted.value
-            )
-        raise refusal
+            return NotFound("shipments.not_found")
+        wanted = OrderStatus.CONFIRMED if action == OrderAction.CONFIRM else OrderStatus.CANCELLED
+        return ConflictError(
+            "orders.transition_refused", current=self.status.value, wanted=wanted.value
+        )
 
     def _move(self, allowed_from: set[OrderStatus], to: OrderStatus) -> None:
         if self.status not in allowed_from:
@@ -332,12 +313,10 @@ class ComplianceFinding(Base):
 
     __tablename__ = "compliance_findings"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shipment_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("shipments.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    shipment_id: Mapped[int] = parent_id("shipments", index=True)
     rule: Mapped[str] = mapped_column(String(64))
-    severity: Mapped[FindingSeverity] = mapped_column(_enum(FindingSeverity, 16))
+    severity: Mapped[FindingSeverity] = mapped_column(enum_column(FindingSeverity, 16))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(index=True)
@@ -351,22 +330,13 @@ class Shipment(Base):
 
     __tablename__ = "shipments"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
-    # No cascade: warehouses are archived, never deleted while documents point at them.
-    # Checked at commit, so erasing a seller (whose orders and warehouses both cascade away in
-    # one statement) does not trip over the order in which the cascades run.
-    warehouse_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED"),
-        index=True,
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
+    warehouse_id: Mapped[int] = warehouse_reference(index=True)
     method: Mapped[str] = mapped_column(String(16))
     carrier: Mapped[str | None] = mapped_column(String(64))
     tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
-    declared_value: Mapped[Decimal] = mapped_column(_amount())
+    declared_value: Mapped[Decimal] = mapped_column(money_amount())
     declared_currency: Mapped[str] = mapped_column(String(3))
     weight_kg: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     length_cm: Mapped[Decimal] = mapped_column(Numeric(8, 1))
@@ -374,7 +344,7 @@ class Shipment(Base):
     height_cm: Mapped[Decimal] = mapped_column(Numeric(8, 1))
     goods_characteristics: Mapped[list[str]] = mapped_column(JSON, default=list)
     chargeable_weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
-    estimated_cost: Mapped[Decimal | None] = mapped_column(_amount())
+    estimated_cost: Mapped[Decimal | None] = mapped_column(money_amount())
     cost_currency: Mapped[str | None] = mapped_column(String(3))
     transit_min_days: Mapped[int | None]
     transit_max_days: Mapped[int | None]
@@ -424,10 +394,8 @@ class BuyerLink(Base):
 
     __tablename__ = "buyer_links"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
     # sha256 of the token, hex.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
@@ -436,9 +404,7 @@ class BuyerLink(Base):
     # Set when a newer link for the same order replaced this one.
     revoked_at: Mapped[datetime | None]
     # The account the link bound the order to; emptied if that person erases their data.
-    bound_user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("telegram_users.id", ondelete="SET NULL"), index=True
-    )
+    bound_user_id: Mapped[int | None] = link_id("telegram_users", index=True)
 
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and now < self.expires_at
@@ -465,14 +431,14 @@ class SellerLogisticsSettings(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"), unique=True
-    )
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers", unique=True)
     budget_max_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
-    budget_max_per_order: Mapped[Decimal | None] = mapped_column(_amount())
+    budget_max_per_order: Mapped[Decimal | None] = mapped_column(money_amount())
     budget_currency: Mapped[str | None] = mapped_column(String(3))
-    budget_mode: Mapped[BudgetMode] = mapped_column(_enum(BudgetMode, 8), default=BudgetMode.WARN)
+    budget_mode: Mapped[BudgetMode] = mapped_column(
+        enum_column(BudgetMode, 8), default=BudgetMode.WARN
+    )
     rate_card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     exchange_rates: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime]

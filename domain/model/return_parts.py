@@ -7,7 +7,6 @@ The rules live on `domain.model.returns.ReturnCase`; these rows are what it reco
 
 from __future__ import annotations
 
-import enum
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,20 +17,25 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    Enum,
-    ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import InvalidInput
-from domain.model.base import Base, BigId
+from domain.model.base import (
+    Base,
+    enum_column,
+    link_id,
+    money_amount,
+    parent_id,
+    partial_index,
+    primary_id,
+    warehouse_reference,
+)
 from domain.model.orders import PRODUCT_NAME_MAX, SKU_MAX
 from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.rules import (
@@ -46,25 +50,14 @@ from domain.returns.rules import (
 )
 
 
-def enum_column(kind: type[enum.StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class ReturnEvidence(Base):
     """A photo or short video one side attached (the buyer's proof, the seller's inspection)."""
 
     __tablename__ = "return_evidence"
     __table_args__ = (UniqueConstraint("case_id", "file_unique_id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("return_cases.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    case_id: Mapped[int] = parent_id("return_cases", index=True)
     side: Mapped[Side] = mapped_column(enum_column(Side, 8))
     kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, 8))
     telegram_file_id: Mapped[str] = mapped_column(String(FILE_ID_MAX))
@@ -77,37 +70,24 @@ class ReturnOffer(Base):
 
     __tablename__ = "return_offers"
     __table_args__ = (
-        Index(
-            "uq_return_offers_one_open",
-            "case_id",
-            unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
-        ),
+        partial_index("uq_return_offers_one_open", "case_id", where="status = 'open'", unique=True),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("return_cases.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    case_id: Mapped[int] = parent_id("return_cases", index=True)
     side: Mapped[Side] = mapped_column(enum_column(Side, 8))
     resolution: Mapped[Resolution] = mapped_column(enum_column(Resolution))
-    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal | None] = mapped_column(money_amount())
     currency: Mapped[str] = mapped_column(String(3))
     postage_payer: Mapped[PostagePayer | None] = mapped_column(enum_column(PostagePayer, 8))
-    # Checked at commit, like shipments: erasing a seller removes warehouses and cases at once.
-    warehouse_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED")
-    )
+    warehouse_id: Mapped[int | None] = warehouse_reference()
     act_within_days: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[OfferStatus] = mapped_column(enum_column(OfferStatus, 16))
     created_at: Mapped[datetime]
     respond_by: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     # The offer this one countered.
-    replaces_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("return_offers.id", ondelete="SET NULL")
-    )
+    replaces_id: Mapped[int | None] = link_id("return_offers")
 
     @property
     def is_open(self) -> bool:
@@ -123,10 +103,8 @@ class ReturnMessageCopy(Base):
     __tablename__ = "return_message_copies"
     __table_args__ = (UniqueConstraint("chat_id", "telegram_message_id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    message_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("return_messages.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    message_id: Mapped[int] = parent_id("return_messages", index=True)
     side: Mapped[Side] = mapped_column(enum_column(Side, 8))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     telegram_message_id: Mapped[int] = mapped_column(BigInteger)
@@ -139,19 +117,15 @@ class ReturnMessage(Base):
 
     __tablename__ = "return_messages"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("return_cases.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    case_id: Mapped[int] = parent_id("return_cases", index=True)
     side: Mapped[Side] = mapped_column(enum_column(Side, 8))
     kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, 16))
     text: Mapped[str | None] = mapped_column(Text)
     telegram_file_id: Mapped[str | None] = mapped_column(String(FILE_ID_MAX))
     # Kinds of contact details taken out (domain.returns.masking.ContactKind values).
     masked: Mapped[list[str]] = mapped_column(JSON, default=list)
-    reply_to_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("return_messages.id", ondelete="SET NULL")
-    )
+    reply_to_id: Mapped[int | None] = link_id("return_messages")
     created_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
     edits: Mapped[int] = mapped_column(Integer, default=0)
@@ -170,10 +144,8 @@ class ReturnCaseEvent(Base):
     __tablename__ = "return_case_events"
     __table_args__ = (Index("ix_return_case_events_case_at", "case_id", "at"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("return_cases.id", ondelete="CASCADE")
-    )
+    id: Mapped[int] = primary_id()
+    case_id: Mapped[int] = parent_id("return_cases")
     at: Mapped[datetime]
     # None: the bot itself (a lapsed deadline).
     side: Mapped[Side | None] = mapped_column(enum_column(Side, 8))
@@ -194,25 +166,20 @@ class ReturnDeadline(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "key", "firing"),
         # The scheduler's sweep: firings not yet done, soonest first.
-        Index(
+        partial_index(
             "ix_return_deadlines_pending",
             "fire_at",
-            sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
-            postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+            where="fired_at IS NULL AND cancelled_at IS NULL",
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("return_cases.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    case_id: Mapped[int] = parent_id("return_cases", index=True)
     key: Mapped[str] = mapped_column(String(48))
     kind: Mapped[DeadlineKind] = mapped_column(enum_column(DeadlineKind))
     firing: Mapped[Firing] = mapped_column(enum_column(Firing, 16))
     side: Mapped[Side] = mapped_column(enum_column(Side, 8))
-    offer_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("return_offers.id", ondelete="CASCADE")
-    )
+    offer_id: Mapped[int | None] = parent_id("return_offers")
     due_at: Mapped[datetime]
     fire_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
@@ -226,10 +193,8 @@ class SellerReturnPolicy(Base):
 
     __tablename__ = "seller_return_policies"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"), unique=True
-    )
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers", unique=True)
     window_days: Mapped[int] = mapped_column(Integer)
     # [{"name": str, "sku_prefixes": [str, ...]}, ...]
     non_returnable: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -252,26 +217,18 @@ class ReturnCaseLine(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         # One open case per order line: the database refuses a second even under a race.
-        Index(
-            "uq_return_case_lines_one_open_case",
-            "order_line_id",
-            unique=True,
-            sqlite_where=text("active"),
-            postgresql_where=text("active"),
+        partial_index(
+            "uq_return_case_lines_one_open_case", "order_line_id", where="active", unique=True
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("return_cases.id", ondelete="CASCADE"), index=True
-    )
-    order_line_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("order_lines.id", ondelete="CASCADE")
-    )
+    id: Mapped[int] = primary_id()
+    case_id: Mapped[int] = parent_id("return_cases", index=True)
+    order_line_id: Mapped[int] = parent_id("order_lines")
     product_name: Mapped[str] = mapped_column(String(PRODUCT_NAME_MAX))
     sku: Mapped[str | None] = mapped_column(String(SKU_MAX))
     quantity: Mapped[int]
-    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    unit_price: Mapped[Decimal] = mapped_column(money_amount())
     # True while the case is open (or escalated: the items stay in dispute).
     active: Mapped[bool] = mapped_column(default=True)
 

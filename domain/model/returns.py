@@ -26,11 +26,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, InvalidInput
-from domain.model.base import Base, BigId
+from domain.model.base import (
+    Base,
+    enum_column,
+    link_id,
+    money_amount,
+    parent_id,
+    primary_id,
+    warehouse_reference,
+)
 from domain.model.orders import OrderLine
 from domain.model.return_parts import (
     NewEvidence,
@@ -40,9 +48,8 @@ from domain.model.return_parts import (
     ReturnMessage,
     ReturnOffer,
     clean_message_text,
-    enum_column,
 )
-from domain.returns.offers import OfferTerms, checked_terms, clean_amount
+from domain.returns.offers import OfferRules, OfferTerms, checked_terms, clean_amount
 from domain.returns.rules import (
     COMMENT_MAX,
     FINAL_STATUSES,
@@ -88,22 +95,18 @@ class ReturnCase(Base):
         Index("ix_return_cases_seller_status_updated", "seller_id", "status", "updated_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", index=True)
     # Copied from the order: every query about a case is scoped to its seller.
-    seller_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"))
+    seller_id: Mapped[int] = parent_id("sellers")
     # The account the order's link bound when the case was opened; emptied if they erase.
-    buyer_user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("telegram_users.id", ondelete="SET NULL"), index=True
-    )
+    buyer_user_id: Mapped[int | None] = link_id("telegram_users", index=True)
     reason: Mapped[ReturnReason] = mapped_column(enum_column(ReturnReason))
     comment: Mapped[str | None] = mapped_column(Text)
     wanted: Mapped[Resolution] = mapped_column(enum_column(Resolution))
     currency: Mapped[str] = mapped_column(String(3))
     # What the buyer paid for the items of the case: no amount may go above it.
-    paid: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    paid: Mapped[Decimal] = mapped_column(money_amount())
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
     # Why the case is outside the seller's policy (OutOfPolicy values); empty: inside it.
     out_of_policy: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -115,11 +118,9 @@ class ReturnCase(Base):
     # The accepted terms.
     agreed_at: Mapped[datetime | None]
     agreed_resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution))
-    agreed_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    agreed_amount: Mapped[Decimal | None] = mapped_column(money_amount())
     postage_payer: Mapped[PostagePayer | None] = mapped_column(enum_column(PostagePayer, 8))
-    return_warehouse_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("warehouses.id", deferrable=True, initially="DEFERRED")
-    )
+    return_warehouse_id: Mapped[int | None] = warehouse_reference()
     return_ship_by: Mapped[datetime | None]
     # The goods on their way back.
     return_tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -128,7 +129,7 @@ class ReturnCase(Base):
     received_at: Mapped[datetime | None]
     inspection_note: Mapped[str | None] = mapped_column(Text)
     # The money, as the seller recorded it (the bot never moves money itself).
-    refund_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    refund_amount: Mapped[Decimal | None] = mapped_column(money_amount())
     refund_reference: Mapped[str | None] = mapped_column(String(REFUND_REFERENCE_MAX))
     refunded_at: Mapped[datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(Text)
@@ -169,9 +170,7 @@ class ReturnCase(Base):
         wanted: OfferTerms,
         evidence: Sequence[NewEvidence],
         out_of_policy: Sequence[OutOfPolicy],
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
+        offer_rules: OfferRules,
         now: datetime,
         returned: Mapping[int, int] | None = None,
     ) -> ReturnCase:
@@ -223,7 +222,7 @@ class ReturnCase(Base):
         for item in evidence:
             case._attach(Side.BUYER, item, now)
         case._record(Side.BUYER, "opened", now, reason=reason.value)
-        case._put_offer(Side.BUYER, wanted, default_payer, default_days, respond_by, now)
+        case._put_offer(Side.BUYER, wanted, offer_rules, now)
         return case
 
     # ----- what each side may do now -----
@@ -275,37 +274,23 @@ class ReturnCase(Base):
         return added
 
     def propose_offer(
-        self,
-        side: Side,
-        terms: OfferTerms,
-        *,
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
-        now: datetime,
+        self, side: Side, terms: OfferTerms, rules: OfferRules, now: datetime
     ) -> ReturnOffer:
         self._require(side, Action.PROPOSE_OFFER)
-        offer = self._put_offer(side, terms, default_payer, default_days, respond_by, now)
+        offer = self._put_offer(side, terms, rules, now)
         self._seller_answered(side, now)
         self._move(CaseStatus.NEGOTIATING, side, "offer_proposed", now, offer=offer.id)
         return offer
 
     def counter_offer(
-        self,
-        side: Side,
-        terms: OfferTerms,
-        *,
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
-        now: datetime,
+        self, side: Side, terms: OfferTerms, rules: OfferRules, now: datetime
     ) -> ReturnOffer:
         """Replace the other side's open offer with this side's terms."""
         self._require(side, Action.COUNTER_OFFER)
         replaced = self.open_offer
         assert replaced is not None  # allowed_actions offers countering only then
         # The new terms are checked first: a refused counter leaves the open offer as it was.
-        offer = self._put_offer(side, terms, default_payer, default_days, respond_by, now)
+        offer = self._put_offer(side, terms, rules, now)
         replaced.status = OfferStatus.COUNTERED
         replaced.answered_at = now
         offer.replaces_id = replaced.id
@@ -530,21 +515,15 @@ class ReturnCase(Base):
         return added
 
     def _put_offer(
-        self,
-        side: Side,
-        terms: OfferTerms,
-        default_payer: PostagePayer,
-        default_days: int,
-        respond_by: datetime,
-        now: datetime,
+        self, side: Side, terms: OfferTerms, rules: OfferRules, now: datetime
     ) -> ReturnOffer:
         checked = checked_terms(
             terms,
             side=side,
             paid=self.paid,
             currency=self.currency,
-            default_payer=default_payer,
-            default_days=default_days,
+            default_payer=rules.default_payer,
+            default_days=rules.default_days,
         )
         offer = ReturnOffer(
             side=side,
@@ -556,7 +535,7 @@ class ReturnCase(Base):
             act_within_days=checked.act_within_days,
             status=OfferStatus.OPEN,
             created_at=now,
-            respond_by=respond_by,
+            respond_by=rules.respond_by,
         )
         self.offers.append(offer)
         return offer

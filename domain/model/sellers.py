@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, false
+from sqlalchemy import BigInteger, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, BigId
+from domain.model.base import Base, parent_id, primary_id
 
 STORE_NAME_MAX = 64
 STORE_NAME_MIN = 2
@@ -32,10 +32,8 @@ class Seller(Base):
 
     __tablename__ = "sellers"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("telegram_users.id", ondelete="CASCADE"), unique=True
-    )
+    id: Mapped[int] = primary_id()
+    telegram_user_id: Mapped[int] = parent_id("telegram_users", unique=True)
     store_name: Mapped[str] = mapped_column(String(STORE_NAME_MAX))
     home_country: Mapped[str] = mapped_column(String(2))
     locale: Mapped[str] = mapped_column(String(16))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, BigId
+from domain.model.base import Base, parent_id, primary_id
 
 
 class ShipmentEvent(Base):
@@ -27,10 +27,8 @@ class ShipmentEvent(Base):
         Index("ix_tracking_events_shipment_time", "shipment_id", "time"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    shipment_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("shipments.id", ondelete="CASCADE")
-    )
+    id: Mapped[int] = primary_id()
+    shipment_id: Mapped[int] = parent_id("shipments")
     key: Mapped[str] = mapped_column(String(64))
     time: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(32))
@@ -45,14 +43,10 @@ class BuyerSubscription(Base):
 
     __tablename__ = "buyer_subscriptions"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), unique=True
-    )
+    id: Mapped[int] = primary_id()
+    order_id: Mapped[int] = parent_id("orders", unique=True)
     # The buyer's user id, which is also their private chat with the bot.
-    buyer_user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("telegram_users.id", ondelete="CASCADE"), index=True
-    )
+    buyer_user_id: Mapped[int] = parent_id("telegram_users", index=True)
     # IANA zone for quiet hours; None: the ship-to country's.
     time_zone: Mapped[str | None] = mapped_column(String(64))
     muted: Mapped[bool] = mapped_column(default=False)
@@ -71,8 +65,6 @@ class BuyerLinkRefusal(Base):
     __tablename__ = "buyer_link_refusals"
     __table_args__ = (Index("ix_buyer_link_refusals_user_at", "user_id", "at"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("telegram_users.id", ondelete="CASCADE")
-    )
+    id: Mapped[int] = primary_id()
+    user_id: Mapped[int] = parent_id("telegram_users")
     at: Mapped[datetime]

@@ -16,11 +16,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, InvalidInput
-from domain.model.base import Base, BigId
+from domain.model.base import ActionsByRole, Base, enum_column, parent_id, partial_index, primary_id
 from domain.roles import Role
 from domain.typed_text import clean_typed_line
 
@@ -132,25 +132,14 @@ VAT_REGISTRATION_COUNTRIES = frozenset(
 )  # fmt: skip
 
 
-def _enum(kind: type[enum.StrEnum], length: int = 24) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class WarehouseDocument(Base):
     """A certification file, kept as Telegram's file id (the bot re-sends it to reviewers)."""
 
     __tablename__ = "warehouse_documents"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    warehouse_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("warehouses.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    id: Mapped[int] = primary_id()
+    warehouse_id: Mapped[int] = parent_id("warehouses", index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
     telegram_file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(255))
@@ -161,25 +150,24 @@ class WarehouseDocument(Base):
     uploaded_at: Mapped[datetime]
 
 
-class Warehouse(Base):
+class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
     __tablename__ = "warehouses"
     __table_args__ = (
         # A seller's live warehouses have distinct names; archived ones free their name.
-        Index(
+        partial_index(
             "uq_warehouses_seller_name_live",
             "seller_id",
             "name_key",
+            where="status <> 'archived'",
             unique=True,
-            sqlite_where=text("status <> 'archived'"),
-            postgresql_where=text("status <> 'archived'"),
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("sellers.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[WarehouseKind] = mapped_column(_enum(WarehouseKind))
+    actions_by_role = ACTIONS_BY_ROLE
+
+    id: Mapped[int] = primary_id()
+    seller_id: Mapped[int] = parent_id("sellers", index=True)
+    kind: Mapped[WarehouseKind] = mapped_column(enum_column(WarehouseKind))
     name: Mapped[str] = mapped_column(String(64))
     name_key: Mapped[str] = mapped_column(String(64))
     country: Mapped[str] = mapped_column(String(2))
@@ -190,7 +178,7 @@ class Warehouse(Base):
     contact_name: Mapped[str] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(20))
     capabilities: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[WarehouseStatus] = mapped_column(_enum(WarehouseStatus), index=True)
+    status: Mapped[WarehouseStatus] = mapped_column(enum_column(WarehouseStatus), index=True)
     review_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -214,26 +202,16 @@ class Warehouse(Base):
             self.kind, self.country, [DocumentKind(d.kind) for d in self.documents]
         )
 
-    def allowed_actions(self, role: Role) -> frozenset[WarehouseAction]:
-        """What `role` may do to this warehouse in its current status."""
-        return ACTIONS_BY_ROLE.get(role, {}).get(self.status, frozenset())
-
-    def require(self, action: WarehouseAction, role: Role) -> None:
-        """Refuse, with the error the user reads, an action not allowed in this status."""
-        if action in self.allowed_actions(role):
-            return
-        refusal: DomainError
+    def _refusal(self, action: WarehouseAction) -> DomainError:
         if action == WarehouseAction.EDIT:
-            refusal = ConflictError("warehouse.not_editable", current=self.status.value)
-        elif action == WarehouseAction.ADD_DOCUMENTS:
-            refusal = ConflictError("warehouse.documents_not_requested")
-        else:
-            refusal = ConflictError(
-                "warehouse.transition_refused",
-                current=self.status.value,
-                wanted=_LEADS_TO[action].value,
-            )
-        raise refusal
+            return ConflictError("warehouse.not_editable", current=self.status.value)
+        if action == WarehouseAction.ADD_DOCUMENTS:
+            return ConflictError("warehouse.documents_not_requested")
+        return ConflictError(
+            "warehouse.transition_refused",
+            current=self.status.value,
+            wanted=_LEADS_TO[action].value,
+        )
 
     def _move(self, action: WarehouseAction, role: Role, now: datetime) -> None:
         self.require(action, role)

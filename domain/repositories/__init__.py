@@ -3,13 +3,16 @@
 One module per aggregate (sellers, warehouses, orders and their shipments, parcel tracking, the
 buyers following orders, background order imports, return cases) and per piece of infrastructure (processed
 updates, conversation states and the audit log; the outbox; the queries of erasure). The unit
-of work builds one of each per transaction.
+of work builds one of each per transaction. What they share (the session, an aggregate's `add`
+and `get`, the rows remembered for the update's sender) is in `base`.
 """
 
 from __future__ import annotations
 
 from domain.repositories.buyers import BuyerRepository
 from domain.repositories.infrastructure import (
+    Actor,
+    Audited,
     AuditLog,
     ConversationStateRepository,
     ProcessedUpdateRepository,
@@ -36,8 +39,10 @@ from domain.repositories.tracking import (
 from domain.repositories.warehouses import WarehouseRepository
 
 __all__ = [
+    "Actor",
     "AuditLog",
     "AuditSubject",
+    "Audited",
     "BlockedRecipientRepository",
     "BuyerRepository",
     "ConversationStateRepository",

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
 
 from domain.model import (
     BuyerLink,
@@ -15,14 +14,10 @@ from domain.model import (
     BuyerSubscription,
     Order,
 )
-from domain.repositories.known_rows import KnownRows
+from domain.repositories.base import RememberingRepository, affected_rows
 
 
-class BuyerRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class BuyerRepository(RememberingRepository):
     # ----- subscriptions -----
 
     def add(self, subscription: BuyerSubscription) -> None:
@@ -48,12 +43,7 @@ class BuyerRepository:
         self, user_id: int, *, limit: int, offset: int = 0
     ) -> tuple[list[tuple[BuyerSubscription, Order]], int]:
         """The buyer's subscriptions with their orders, newest order first, and the total."""
-        total = int(
-            await self.session.scalar(
-                select(func.count()).where(BuyerSubscription.buyer_user_id == user_id)
-            )
-            or 0
-        )
+        total = await self._count(BuyerSubscription, BuyerSubscription.buyer_user_id == user_id)
         result = await self.session.execute(
             select(BuyerSubscription, Order)
             .join(Order, Order.id == BuyerSubscription.order_id)
@@ -75,25 +65,23 @@ class BuyerRepository:
         return [(row[0], row[1]) for row in result.all()]
 
     async def mute_all(self, user_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerSubscription)
             .where(BuyerSubscription.buyer_user_id == user_id, BuyerSubscription.muted.is_(False))
             .values(muted=True)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def pause_chat(self, chat_id: int, now: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerSubscription)
             .where(
                 BuyerSubscription.buyer_user_id == chat_id, BuyerSubscription.paused_at.is_(None)
             )
             .values(paused_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def resume_chat(self, chat_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerSubscription)
             .where(
                 BuyerSubscription.buyer_user_id == chat_id,
@@ -101,25 +89,23 @@ class BuyerRepository:
             )
             .values(paused_at=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_for_user(self, user_id: int) -> int:
         result = await self.session.execute(
             delete(BuyerSubscription).where(BuyerSubscription.buyer_user_id == user_id)
         )
         self._known.subscribed[user_id] = False
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     # ----- links -----
 
     async def revoke_links(self, order_id: int, now: datetime) -> int:
         """Retire every link of the order, used or not: a new one replaces them."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerLink)
             .where(BuyerLink.order_id == order_id, BuyerLink.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def expire_links(self, order_id: int, at: datetime) -> None:
         """Links of the order stop working at `at` at the latest."""
@@ -136,10 +122,9 @@ class BuyerRepository:
             )
 
     async def unbind_links(self, user_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerLink).where(BuyerLink.bound_user_id == user_id).values(bound_user_id=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     # ----- refusals -----
 
@@ -155,16 +140,14 @@ class BuyerRepository:
         return list(result.scalars())
 
     async def prune_refusals(self, before: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(BuyerLinkRefusal).where(BuyerLinkRefusal.at < before)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def delete_refusals(self, user_id: int) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(BuyerLinkRefusal).where(BuyerLinkRefusal.user_id == user_id)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def has_subscriptions(self, user_id: int) -> bool:
         if user_id in self._known.subscribed:

@@ -3,51 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.clock import Clock, utcnow
 from domain.model import (
     AuditEntry,
     ConversationState,
     ProcessedUpdate,
 )
-from domain.repositories.known_rows import KnownRows
+from domain.repositories.base import RememberingRepository, Repository
 from domain.repositories.statements import insert_ignoring_conflicts
 
 
-class ProcessedUpdateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ProcessedUpdateRepository(Repository):
     async def claim(self, update_id: int, now: datetime) -> bool:
         """Record the update as processed; False when it already was (a redelivery)."""
         statement = insert_ignoring_conflicts(
             self.session, ProcessedUpdate, {"update_id": update_id, "processed_at": now}
         )
-        result = await self.session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(await self._rows_changed(statement))
 
     async def prune(self, older_than: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-class ConversationStateRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class ConversationStateRepository(RememberingRepository):
     async def get(self, key: str) -> ConversationState | None:
-        if key in self._known.states:
-            return self._known.states[key]
-        row = await self.session.get(ConversationState, key)
-        self._known.states[key] = row
-        return row
+        return await self._remembered(self._known.states, ConversationState, key)
 
     async def upsert(
         self,
@@ -81,9 +70,40 @@ class ConversationStateRepository:
         self._known.states.clear()
 
 
-class AuditLog:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something, as the audit log names them: their role ("seller", "buyer",
+    "operator", "api", "system", ...) and their Telegram user id (None: nobody in person)."""
+
+    role: str
+    user_id: int | None = None
+
+
+# What an entry is about, as erasure finds it: (subject type, its id), e.g. ("order", 17).
+Audited = tuple[str, str | int | None]
+
+
+class AuditLog(Repository):
+    """Who did what, when and why (`AuditEntry`); append-only."""
+
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
+        super().__init__(session)
+        self._clock = clock
+
+    def add(
+        self, action: str, *, by: Actor, about: Audited, details: dict[str, Any] | None = None
+    ) -> AuditEntry:
+        """An entry stamped now, by the unit of work's clock."""
+        subject_type, subject_id = about
+        return self.record(
+            at=self._clock(),
+            actor_id=by.user_id,
+            actor_role=by.role,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details=details,
+        )
 
     def record(
         self,

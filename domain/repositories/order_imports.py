@@ -6,15 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import ImportStatus, OrderImport
+from domain.repositories.base import Repository
 
 
-class OrderImportRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class OrderImportRepository(Repository):
     async def add(self, job: OrderImport) -> None:
         """Insert now, so the one-running-import-per-seller index answers in this call."""
         self.session.add(job)
@@ -36,18 +33,19 @@ class OrderImportRepository:
     ) -> bool:
         """Add a saved batch to a running import's counts (one statement); False when the
         import no longer runs."""
-        result = await self.session.execute(
-            update(OrderImport)
-            .where(OrderImport.id == import_id, OrderImport.status == ImportStatus.RUNNING)
-            .values(
-                orders_imported=OrderImport.orders_imported + orders,
-                lines_imported=OrderImport.lines_imported + lines,
-                orders_existing=OrderImport.orders_existing + existing,
-                lease_until=lease_until,
+        return bool(
+            await self._rows_changed(
+                update(OrderImport)
+                .where(OrderImport.id == import_id, OrderImport.status == ImportStatus.RUNNING)
+                .values(
+                    orders_imported=OrderImport.orders_imported + orders,
+                    lines_imported=OrderImport.lines_imported + lines,
+                    orders_existing=OrderImport.orders_existing + existing,
+                    lease_until=lease_until,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def stale(self, now: datetime, limit: int = 100) -> Sequence[OrderImport]:
         """Running imports whose lease ran out: their process stopped."""
@@ -60,10 +58,9 @@ class OrderImportRepository:
         return result.scalars().all()
 
     async def prune(self, finished_before: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(OrderImport).where(
                 OrderImport.status != ImportStatus.RUNNING,
                 OrderImport.finished_at < finished_before,
             )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]

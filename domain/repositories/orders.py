@@ -9,7 +9,6 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     OPEN_ORDER_STATUSES,
@@ -21,16 +20,13 @@ from domain.model import (
     Seller,
     Shipment,
 )
+from domain.repositories.base import AggregateRepository
 
 
-class OrderRepository:
+class OrderRepository(AggregateRepository[Order]):
     """Orders with their lines, and the buyer links that point at them."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, order: Order) -> None:
-        self.session.add(order)
+    root = Order
 
     async def insert_new(
         self, orders: Sequence[dict[str, Any]], lines: Sequence[Sequence[dict[str, Any]]]
@@ -66,9 +62,6 @@ class OrderRepository:
         if rows:
             await self.session.execute(insert(cast(Table, OrderLine.__table__)), rows)
         return {number for _, number in ids}
-
-    async def get(self, order_id: int) -> Order | None:
-        return await self.session.get(Order, order_id)
 
     async def by_number(self, seller_id: int, number: str) -> Order | None:
         result = await self.session.execute(
@@ -121,7 +114,7 @@ class OrderRepository:
         if problem_statuses:
             condition = or_(condition, Order.status.in_(list(problem_statuses)))
         where = (Order.seller_id == seller_id) & condition
-        total = int(await self.session.scalar(select(func.count()).where(where)) or 0)
+        total = await self._count(Order, where)
         ordering = (
             [Order.created_at.desc(), Order.id.desc()]
             if newest_first
@@ -133,13 +126,8 @@ class OrderRepository:
         return list(result.scalars()), total
 
     async def count_open(self, seller_id: int) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count()).where(
-                    Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
-                )
-            )
-            or 0
+        return await self._count(
+            Order, Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
         )
 
     async def near_deadline(self, now: datetime, limit: int) -> list[tuple[Order, int]]:
@@ -184,7 +172,7 @@ class OrderRepository:
 
     async def revoke_buyer_links(self, order_id: int, now: datetime) -> int:
         """Retire the order's unused links (a new one replaces them)."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(BuyerLink)
             .where(
                 BuyerLink.order_id == order_id,
@@ -193,7 +181,6 @@ class OrderRepository:
             )
             .values(revoked_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class FindingRow(NamedTuple):
@@ -205,17 +192,10 @@ class FindingRow(NamedTuple):
     store_name: str
 
 
-class ShipmentRepository:
+class ShipmentRepository(AggregateRepository[Shipment]):
     """Shipping documents and their compliance findings."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, shipment: Shipment) -> None:
-        self.session.add(shipment)
-
-    async def get(self, shipment_id: int) -> Shipment | None:
-        return await self.session.get(Shipment, shipment_id)
+    root = Shipment
 
     async def for_order(self, order_id: int) -> Sequence[Shipment]:
         result = await self.session.execute(
@@ -274,9 +254,7 @@ class ShipmentRepository:
         return [(row[0], row[1]) for row in result.all()]
 
     async def count_findings(self) -> int:
-        return int(
-            await self.session.scalar(select(func.count()).select_from(ComplianceFinding)) or 0
-        )
+        return await self._count(ComplianceFinding)
 
     async def recent_findings(self, *, limit: int = 20, offset: int = 0) -> list[FindingRow]:
         """Compliance findings of every seller, newest first (what operators review)."""

@@ -15,7 +15,7 @@ from domain.model import (
     Notification,
     NotificationStatus,
 )
-from domain.repositories.known_rows import KnownRows
+from domain.repositories.base import RememberingRepository, Repository, affected_rows
 from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
 
 
@@ -30,11 +30,11 @@ class OutboxBacklog:
     dead: int
 
 
-class NotificationRepository:
+class NotificationRepository(Repository):
     """The outbox. Rows are added in the transaction that caused them and claimed with a lease."""
 
     def __init__(self, session: AsyncSession, on_add: Callable[[], None] | None = None) -> None:
-        self.session = session
+        super().__init__(session)
         # Lets the unit of work wake the dispatcher once the new rows are committed.
         self._on_add = on_add
 
@@ -77,7 +77,7 @@ class NotificationRepository:
             },
         )
         result = await self.session.execute(statement)
-        added = bool(result.rowcount)  # type: ignore[attr-defined]
+        added = bool(affected_rows(result))
         if added and self._on_add is not None:
             self._on_add()
         return added
@@ -140,16 +140,11 @@ class NotificationRepository:
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.execute(due)).scalars())
+        ids = await self._claim(
+            due, Notification.id, status=NotificationStatus.SENDING, lease_until=now + lease
+        )
         if not ids:
             return []
-        await self.session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids))
-            .values(status=NotificationStatus.SENDING, lease_until=now + lease)
-        )
         result = await self.session.execute(
             select(Notification)
             .where(Notification.id.in_(ids))
@@ -161,6 +156,22 @@ class NotificationRepository:
     async def get(self, notification_id: int) -> Notification | None:
         return await self.session.get(Notification, notification_id)
 
+    async def sent_as(
+        self, chat_id: int, telegram_message_id: int, template_prefix: str
+    ) -> Notification | None:
+        """The notification whose message in `chat_id` is `telegram_message_id`, among those
+        whose template starts with `template_prefix` (what a reply answers)."""
+        result = await self.session.execute(
+            select(Notification)
+            .where(
+                Notification.chat_id == chat_id,
+                Notification.telegram_message_id == telegram_message_id,
+                Notification.template.startswith(template_prefix, autoescape=True),
+            )
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
     async def by_status(self, status: NotificationStatus) -> Sequence[Notification]:
         result = await self.session.execute(
             select(Notification).where(Notification.status == status).order_by(Notification.id)
@@ -170,7 +181,7 @@ class NotificationRepository:
     async def dead_letters(self, limit: int) -> tuple[list[Notification], int]:
         """The newest rows the outbox gave up on, and how many there are."""
         dead = Notification.status == NotificationStatus.DEAD
-        total = int(await self.session.scalar(select(func.count()).where(dead)) or 0)
+        total = await self._count(Notification, dead)
         result = await self.session.execute(
             select(Notification).where(dead).order_by(Notification.id.desc()).limit(limit)
         )
@@ -178,18 +189,17 @@ class NotificationRepository:
 
     async def retry_dead(self, now: datetime) -> int:
         """Send every dead row again, from a fresh count of attempts."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Notification)
             .where(Notification.status == NotificationStatus.DEAD)
             .values(
                 status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
             )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def pause_chat(self, chat_id: int) -> int:
         """Stop every unsent notification to a chat that blocked the bot."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Notification)
             .where(
                 Notification.chat_id == chat_id,
@@ -197,17 +207,15 @@ class NotificationRepository:
             )
             .values(status=NotificationStatus.PAUSED, lease_until=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def resume_chat(self, chat_id: int, now: datetime) -> int:
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Notification)
             .where(
                 Notification.chat_id == chat_id, Notification.status == NotificationStatus.PAUSED
             )
             .values(status=NotificationStatus.PENDING, next_attempt_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def backlog(self, now: datetime) -> OutboxBacklog:
         """The outbox's depth, for the metrics (reads only, through the status index)."""
@@ -246,17 +254,10 @@ class NotificationRepository:
             .order_by(Notification.id)
             .limit(limit)
         )
-        result = await self.session.execute(
-            delete(Notification).where(Notification.id.in_(finished))
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return await self._rows_changed(delete(Notification).where(Notification.id.in_(finished)))
 
 
-class BlockedRecipientRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class BlockedRecipientRepository(RememberingRepository):
     async def is_blocked(self, chat_id: int) -> bool:
         if chat_id not in self._known.blocked:
             found = await self.session.get(BlockedRecipient, chat_id)
@@ -279,4 +280,4 @@ class BlockedRecipientRepository:
             delete(BlockedRecipient).where(BlockedRecipient.chat_id == chat_id)
         )
         self._known.blocked[chat_id] = False
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(affected_rows(result))

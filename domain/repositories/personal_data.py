@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, cast, delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import AuditEntry, Notification, Order, Warehouse
 from domain.personal_data import Pseudonyms, audit_facts
+from domain.repositories.base import Repository
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,8 @@ class AuditSubject:
     ids: Select[tuple[str]] | Sequence[str]
 
 
-class PersonalDataRepository:
+class PersonalDataRepository(Repository):
     """The queries of erasure. Like every repository it never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     @staticmethod
     def subjects_of_user(user_id: int) -> list[AuditSubject]:
@@ -106,16 +103,14 @@ class PersonalDataRepository:
 
     async def delete_notifications_about(self, user_id: int) -> int:
         """Outbox rows to the user, and rows to anyone else about them, in any status."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             delete(Notification).where(
                 or_(Notification.chat_id == user_id, Notification.subject_user_id == user_id)
             )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def forget_reviewer(self, user_id: int) -> int:
         """An operator's id on the warehouses they reviewed (the review itself stays)."""
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(Warehouse).where(Warehouse.reviewed_by == user_id).values(reviewed_by=None)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     ReturnCase,
@@ -23,9 +22,10 @@ from domain.model import (
     ReturnMessageCopy,
     SellerReturnPolicy,
 )
+from domain.repositories.base import AggregateRepository
 from domain.repositories.statements import insert_ignoring_conflicts
 from domain.returns.deadlines import DeadlineKind, Firing
-from domain.returns.rules import CaseStatus, Side
+from domain.returns.rules import OPEN_STATUSES, CaseStatus, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +41,14 @@ class PlannedFiring:
     fire_at: datetime
 
 
-class ReturnRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @property
-    def _postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
-
+class ReturnRepository(AggregateRepository[ReturnCase]):
     # ----- cases -----
 
-    def add(self, case: ReturnCase) -> None:
-        self.session.add(case)
+    root = ReturnCase
 
     async def flush(self) -> None:
         """Give new rows their ids (a new offer's id names its deadline)."""
         await self.session.flush()
-
-    async def get(self, case_id: int) -> ReturnCase | None:
-        return await self.session.get(ReturnCase, case_id)
 
     async def lock(self, case_id: int) -> ReturnCase | None:
         """The case, locked until the transaction ends (two answers to one offer serialise)."""
@@ -109,10 +98,7 @@ class ReturnRepository:
         condition = ReturnCase.seller_id == seller_id
         if statuses is not None:
             condition = condition & ReturnCase.status.in_(list(statuses))
-        total = int(
-            await self.session.scalar(select(func.count()).select_from(ReturnCase).where(condition))
-            or 0
-        )
+        total = await self._count(ReturnCase, condition)
         result = await self.session.execute(
             select(ReturnCase)
             .where(condition)
@@ -142,6 +128,34 @@ class ReturnRepository:
         )
         return list(result.scalars())
 
+    async def in_thread(self, side: Side, owner_id: int, thread_id: int) -> ReturnCase | None:
+        """The case whose `side` thread is topic `thread_id`, among the owner's cases (a
+        seller's id, or a buyer's Telegram id): topic ids are only unique within one chat."""
+        if Side(side) is Side.SELLER:
+            condition = (ReturnCase.seller_id == owner_id) & (
+                ReturnCase.seller_thread_id == thread_id
+            )
+        else:
+            condition = (ReturnCase.buyer_user_id == owner_id) & (
+                ReturnCase.buyer_thread_id == thread_id
+            )
+        result = await self.session.execute(
+            select(ReturnCase).where(condition).order_by(ReturnCase.id.desc()).limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def open_of(self, side: Side, owner_id: int, *, limit: int) -> list[ReturnCase]:
+        """The owner's open cases on `side` (a seller's id, or a buyer's Telegram id), newest
+        first."""
+        owner = ReturnCase.seller_id if Side(side) is Side.SELLER else ReturnCase.buyer_user_id
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(owner == owner_id, ReturnCase.status.in_(list(OPEN_STATUSES)))
+            .order_by(ReturnCase.opened_at.desc(), ReturnCase.id.desc())
+            .limit(limit)
+        )
+        return list(result.scalars())
+
     # ----- messages -----
 
     def add_message(self, message: ReturnMessage) -> None:
@@ -154,6 +168,22 @@ class ReturnRepository:
             .order_by(ReturnMessage.created_at, ReturnMessage.id)
         )
         return list(result.scalars())
+
+    async def message(self, message_id: int) -> ReturnMessage | None:
+        return await self.session.get(ReturnMessage, message_id)
+
+    def add_copy(self, copy: ReturnMessageCopy) -> None:
+        self.session.add(copy)
+
+    async def copy_at(self, chat_id: int, telegram_message_id: int) -> ReturnMessageCopy | None:
+        """The record of the case message shown as `telegram_message_id` in `chat_id`."""
+        result = await self.session.execute(
+            select(ReturnMessageCopy).where(
+                ReturnMessageCopy.chat_id == chat_id,
+                ReturnMessageCopy.telegram_message_id == telegram_message_id,
+            )
+        )
+        return result.scalar_one_or_none()
 
     async def message_by_copy(self, chat_id: int, telegram_message_id: int) -> ReturnMessage | None:
         """The case message an original or relayed Telegram message belongs to."""
@@ -249,10 +279,9 @@ class ReturnRepository:
         keep = sorted(set(keep_keys))
         if keep:
             condition = condition & ReturnDeadline.key.not_in(keep)
-        result = await self.session.execute(
+        return await self._rows_changed(
             update(ReturnDeadline).where(condition).values(cancelled_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def firings_of(self, case_id: int) -> list[ReturnDeadline]:
         result = await self.session.execute(
@@ -275,16 +304,7 @@ class ReturnRepository:
             .order_by(ReturnDeadline.fire_at, ReturnDeadline.id)
             .limit(limit)
         )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.execute(due)).scalars())
-        if ids:
-            await self.session.execute(
-                update(ReturnDeadline)
-                .where(ReturnDeadline.id.in_(ids))
-                .values(lease_until=now + lease)
-            )
-        return ids
+        return await self._claim(due, ReturnDeadline.id, lease_until=now + lease)
 
     async def lock_firing(self, firing_id: int) -> ReturnDeadline | None:
         query = select(ReturnDeadline).where(ReturnDeadline.id == firing_id)

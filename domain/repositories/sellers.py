@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select
 
 from domain.model import (
     Seller,
     SellerLogisticsSettings,
     TelegramUser,
 )
-from domain.repositories.known_rows import KnownRows
+from domain.repositories.base import RememberingRepository, Repository
 
 # `last_seen_at` is kept to this resolution: a write per update would buy nothing more.
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
 
-class TelegramUserRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class TelegramUserRepository(RememberingRepository):
     async def get(self, user_id: int) -> TelegramUser | None:
-        if user_id in self._known.users:
-            return self._known.users[user_id]
-        user = await self.session.get(TelegramUser, user_id)
-        self._known.users[user_id] = user
-        return user
+        return await self._remembered(self._known.users, TelegramUser, user_id)
 
     async def touch(
         self, user_id: int, telegram_language: str | None, now: datetime
@@ -54,11 +45,7 @@ class TelegramUserRepository:
         self._known.users[user_id] = None
 
 
-class SellerRepository:
-    def __init__(self, session: AsyncSession, known: KnownRows | None = None) -> None:
-        self.session = session
-        self._known = known if known is not None else KnownRows()
-
+class SellerRepository(RememberingRepository):
     def add(self, seller: Seller) -> None:
         self.session.add(seller)
         self._known.sellers_by_user[seller.telegram_user_id] = seller
@@ -81,13 +68,10 @@ class SellerRepository:
         self._known.sellers_by_user[seller.telegram_user_id] = None
 
     async def count(self) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(Seller)) or 0)
+        return await self._count(Seller)
 
 
-class LogisticsSettingsRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class LogisticsSettingsRepository(Repository):
     def add(self, settings: SellerLogisticsSettings) -> None:
         self.session.add(settings)
 

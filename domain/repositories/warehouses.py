@@ -5,23 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     Warehouse,
     WarehouseStatus,
 )
+from domain.repositories.base import AggregateRepository
 
 
-class WarehouseRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, warehouse: Warehouse) -> None:
-        self.session.add(warehouse)
-
-    async def get(self, warehouse_id: int) -> Warehouse | None:
-        return await self.session.get(Warehouse, warehouse_id)
+class WarehouseRepository(AggregateRepository[Warehouse]):
+    root = Warehouse
 
     async def for_seller(self, seller_id: int) -> Sequence[Warehouse]:
         result = await self.session.execute(
@@ -57,9 +50,7 @@ class WarehouseRepository:
         return result.scalars().all()
 
     async def count_by_status(self, status: WarehouseStatus) -> int:
-        return int(
-            await self.session.scalar(select(func.count()).where(Warehouse.status == status)) or 0
-        )
+        return await self._count(Warehouse, Warehouse.status == status)
 
     async def verified_that_can_ship(self, seller_id: int) -> list[Warehouse]:
         result = await self.session.execute(

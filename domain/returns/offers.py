@@ -16,7 +16,8 @@ accepting) and how many days the buyer has to ship them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import InvalidInput
 from domain.money import minor_unit_exponent, to_decimal
@@ -36,6 +37,17 @@ class OfferTerms:
     postage_payer: PostagePayer | None = None
     warehouse_id: int | None = None
     act_within_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRules:
+    """What a new offer takes from outside its terms: the seller's policy for terms that leave
+    them out (who pays the postage back, how many days the buyer has to ship the goods), and
+    when the other side's answer is due."""
+
+    default_payer: PostagePayer
+    default_days: int
+    respond_by: datetime
 
 
 def clean_amount(raw: object, currency: str) -> Decimal:
@@ -98,3 +110,18 @@ def checked_amount(
     if resolution.is_partial and amount == paid:
         raise InvalidInput("returns.partial_below_paid", paid=str(paid), currency=currency)
     return amount
+
+
+def typed_amount(raw: str, paid: Decimal, currency: str) -> str:
+    """An amount as people type it, as plain decimal text: "12,50" is 12.50, and "30%" is that
+    share of what was paid, rounded to the currency (the checks come after, on the result)."""
+    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text and "." not in text and text.count(",") == 1:
+        text = text.replace(",", ".")
+    if not text.endswith("%"):
+        return text
+    share = to_decimal(text[:-1], key="returns.amount_invalid")
+    if not 0 < share < 100:
+        raise InvalidInput("returns.amount_invalid", currency=currency)
+    quantum = minor_unit_exponent(currency)
+    return str((paid * share / 100).quantize(quantum, rounding=ROUND_HALF_UP))

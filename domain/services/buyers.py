@@ -23,6 +23,7 @@ from domain.model import (
     OrderStatus,
     Shipment,
 )
+from domain.repositories import Actor
 from domain.services import buyer_returns, tracking, tracking_notices
 from domain.services.orders import buyer_links, lifecycle
 from domain.tracking import DeliveryEstimate
@@ -166,13 +167,10 @@ async def open_link(
     if bound_now:
         link.used_at = now
         link.bound_user_id = user_id
-        uow.audit.record(
-            at=now,
-            actor_id=user_id,
-            actor_role="buyer",
-            action="buyer_link.bound",
-            subject_type="order",
-            subject_id=order.id,
+        uow.audit.add(
+            "buyer_link.bound",
+            by=Actor("buyer", user_id),
+            about=("order", order.id),
             details={"number": order.number},
         )
     if subscription is None:
@@ -206,13 +204,10 @@ async def reissue_link(seller_user_id: int, order_id: int, uow: UnitOfWork) -> s
     token = await buyer_links.issue_buyer_link(order, uow)
     if ended is not None:
         await uow.buyers.expire_links(order.id, ended + LINK_TTL_AFTER_DELIVERY)
-    uow.audit.record(
-        at=now,
-        actor_id=seller_user_id,
-        actor_role="seller",
-        action="buyer_link.reissued",
-        subject_type="order",
-        subject_id=order.id,
+    uow.audit.add(
+        "buyer_link.reissued",
+        by=Actor("seller", seller_user_id),
+        about=("order", order.id),
         details={"number": order.number},
     )
     return token

@@ -31,6 +31,7 @@ from domain.logistics import (
 from domain.model import BudgetMode as StoredBudgetMode
 from domain.model import SellerLogisticsSettings
 from domain.money import ExchangeRates, Money, normalize_currency, to_decimal
+from domain.repositories import Actor
 from domain.services import warehouses
 from domain.typed_text import displayable_name
 from domain.unit_of_work import UnitOfWork
@@ -99,15 +100,7 @@ async def _row(seller_id: int, uow: UnitOfWork) -> SellerLogisticsSettings:
 
 
 def _audit(uow: UnitOfWork, user_id: int, seller_id: int, action: str, **details: Any) -> None:
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role="seller",
-        action=action,
-        subject_type="seller",
-        subject_id=seller_id,
-        details=details,
-    )
+    uow.audit.add(action, by=Actor("seller", user_id), about=("seller", seller_id), details=details)
 
 
 async def current_profile(user_id: int, uow: UnitOfWork) -> LogisticsProfile:

@@ -7,10 +7,11 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from domain.model import ReturnCase, ReturnOffer
 from domain.returns.rules import FINAL_STATUSES, OPEN_STATUSES, Action, CaseStatus, Side
-from domain.services import returns, warehouses
+from domain.services import return_notices, returns, warehouses
 from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 8
@@ -65,6 +66,12 @@ class CaseCard:
     open_offer: ReturnOffer | None
     waiting_on: Side | None
     timeline: tuple[TimelineStep, ...]
+    # Whose card it is, and what that side may do now: the card's buttons.
+    side: Side = Side.SELLER
+    actions: frozenset[Action] = frozenset()
+    store_name: str = ""
+    # The open offer's terms as the card shows them (the warehouse's address included).
+    offer_terms: dict[str, Any] | None = None
 
     @property
     def paid(self) -> Decimal:
@@ -108,13 +115,24 @@ async def cases_for_seller(
 
 
 async def seller_card(user_id: int, case_id: int, uow: UnitOfWork) -> CaseCard:
-    case = await returns.case_for(user_id, case_id, Side.SELLER, uow)
+    return await case_card(user_id, case_id, Side.SELLER, uow)
+
+
+async def case_card(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> CaseCard:
+    """The case as `side` sees it, if the caller is that side of it."""
+    case = await returns.case_for(user_id, case_id, side, uow)
     order = await uow.orders.get(case.order_id)
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    offer = case.open_offer if case.is_open else None
     return CaseCard(
         case=case,
         order_number=order.number if order is not None else "",
         items=tuple((line.product_name, line.quantity) for line in case.lines),
-        open_offer=case.open_offer if case.is_open else None,
+        open_offer=offer,
         waiting_on=waiting_on(case),
         timeline=tuple(TimelineStep(e.at, e.side, e.action) for e in case.events),
+        side=Side(side),
+        actions=case.allowed_actions(side),
+        store_name=contacts[case.seller_id].store_name if case.seller_id in contacts else "",
+        offer_terms=await return_notices.terms_of(offer, uow) if offer is not None else None,
     )

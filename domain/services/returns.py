@@ -27,9 +27,10 @@ from domain.model import (
     SellerReturnPolicy,
     WarehouseStatus,
 )
+from domain.repositories import Actor
 from domain.returns.deadlines import DeadlineKind, DeadlineRules, deadline
-from domain.returns.masking import mask_contacts
-from domain.returns.offers import OfferTerms
+from domain.returns.masking import MaskedText, mask_contacts
+from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
     MessageKind,
@@ -37,7 +38,7 @@ from domain.returns.rules import (
     Side,
 )
 from domain.roles import Role
-from domain.services import return_deadlines, warehouses
+from domain.services import return_deadlines, return_notices, return_threads, warehouses
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
@@ -118,13 +119,10 @@ async def save_policy(user_id: int, policy: ReturnPolicy, uow: UnitOfWork) -> Re
         stored.non_returnable = values["non_returnable"]
         stored.postage = values["postage"]
         stored.updated_at = uow.now()
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role="seller",
-        action="return_policy.saved",
-        subject_type="seller",
-        subject_id=seller.id,
+    uow.audit.add(
+        "return_policy.saved",
+        by=Actor("seller", user_id),
+        about=("seller", seller.id),
         details={"window_days": policy.window_days},
     )
     return policy
@@ -174,9 +172,9 @@ async def open_case(
         out_of_policy=policy.out_of_policy(
             reason, [lines[i].sku for i in wanted_lines], order.delivered_at, now
         ),
-        default_payer=policy.postage_payer(reason),
-        default_days=rules.return_shipment.days,
-        respond_by=first_answer.due_at,
+        offer_rules=OfferRules(
+            policy.postage_payer(reason), rules.return_shipment.days, first_answer.due_at
+        ),
         now=now,
         returned=await uow.returns.settled_quantities(order.id),
     )
@@ -190,6 +188,7 @@ async def open_case(
     await return_deadlines.sync(case, uow, rules)
     _audit(uow, command.user_id, "buyer", "return_case.opened", order, case, kind=reason.value)
     await _alert_seller(case, order, first_answer.due_at, uow)
+    await return_threads.open_threads(case, uow)
     return case
 
 
@@ -243,14 +242,13 @@ async def _checked_warehouse(terms: OfferTerms, seller_id: int, uow: UnitOfWork)
     return terms
 
 
-async def _policy_defaults(
-    case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules
-) -> dict[str, object]:
+async def _offer_rules(
+    case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules, offer_from: Side, now: datetime
+) -> OfferRules:
+    """The seller's policy for the case's reason, and the deadline of the other side's answer."""
     policy = await policy_of(case.seller_id, uow)
-    return {
-        "default_payer": policy.postage_payer(case.reason),
-        "default_days": rules.return_shipment.days,
-    }
+    answer = deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=offer_from)
+    return OfferRules(policy.postage_payer(case.reason), rules.return_shipment.days, answer.due_at)
 
 
 async def propose_offer(
@@ -293,9 +291,8 @@ async def _put_offer(
     offer = place(
         side,
         await _checked_warehouse(terms, case.seller_id, uow),
-        respond_by=deadline(DeadlineKind.OFFER_ANSWER, now, rules, offer_from=side).due_at,
-        now=now,
-        **await _policy_defaults(case, uow, rules),  # type: ignore[arg-type]
+        await _offer_rules(case, uow, rules, offer_from=side, now=now),
+        now,
     )
     event = "return_case.offer_countered" if counter else "return_case.offer_proposed"
     await _after(case, uow, rules, user_id, side, event)
@@ -380,7 +377,13 @@ async def record_return_tracking(
     case = await _case_of(user_id, case_id, Side.BUYER, uow)
     parsed = parse_tracking_number(tracking_number)
     if not parsed.valid:
-        raise InvalidInput(parsed.problem_key or "tracking.invalid_characters")
+        # The same refusal, with the same parameters, as a seller's number gets.
+        raise InvalidInput(
+            parsed.problem_key or "tracking.invalid_characters",
+            tracking=parsed.value,
+            carrier=parsed.carrier,
+            reason="characters",
+        )
     case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
     await _after(case, uow, rules, user_id, Side.BUYER, "return_case.return_shipped")
     return case
@@ -441,16 +444,16 @@ async def post_message(
     text: str | None,
     telegram_file_id: str | None,
     uow: UnitOfWork,
+    *,
+    reply_to_id: int | None = None,
 ) -> ReturnMessage:
-    """What a side wrote, contact details masked, stored for relaying to the other side."""
+    """What a side wrote, contact details masked, stored for relaying to the other side;
+    `reply_to_id`: the case message it answers (one of this case's, else ignored)."""
     case = await _case_of(user_id, case_id, side, uow)
-    order = await uow.orders.get(case.order_id)
-    masked = None
-    if text is not None and order is not None:
-        contacts = await uow.tracking.seller_contacts([case.seller_id])
-        home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
-        regions = [order.ship_to_country, home]
-        masked = mask_contacts(text, regions=regions, keep=[order.number])
+    masked = await _masked(case, text, uow)
+    if reply_to_id is not None:
+        answered = await uow.returns.message(reply_to_id)
+        reply_to_id = answered.id if answered is not None and answered.case_id == case.id else None
     message = case.post_message(
         side,
         kind,
@@ -458,10 +461,41 @@ async def post_message(
         telegram_file_id=telegram_file_id,
         masked=[k.value for k in masked.found] if masked is not None else [],
         now=uow.now(),
+        reply_to_id=reply_to_id,
     )
     uow.returns.add_message(message)
     await uow.returns.flush()
     return message
+
+
+async def edit_message(
+    user_id: int, message_id: int, side: Side, text: str | None, uow: UnitOfWork
+) -> ReturnMessage:
+    """The author changed what they wrote: masked again, stored, to be relayed as an edit."""
+    message = await uow.returns.message(message_id)
+    if message is None:
+        raise NotFound(CASE_NOT_FOUND)
+    case = await _case_of(user_id, message.case_id, side, uow)
+    masked = await _masked(case, text, uow)
+    case.edit_message(
+        message,
+        side,
+        masked.text if masked is not None else text,
+        [k.value for k in masked.found] if masked is not None else [],
+        uow.now(),
+    )
+    return message
+
+
+async def _masked(case: ReturnCase, text: str | None, uow: UnitOfWork) -> MaskedText | None:
+    """`text` with contact details taken out, reading phone numbers as the buyer's and the
+    seller's countries write them; the case's order number is never masked."""
+    order = await uow.orders.get(case.order_id)
+    if text is None or order is None:
+        return None
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
+    return mask_contacts(text, regions=[order.ship_to_country, home], keep=[order.number])
 
 
 async def messages_of(
@@ -485,6 +519,7 @@ async def _after(
     await return_deadlines.sync(case, uow, rules)
     order = await uow.orders.get(case.order_id)
     _audit(uow, user_id, side.value, action, order, case, status=case.status.value)
+    await return_notices.announce(case, side, action, uow)
 
 
 def _audit(
@@ -500,12 +535,4 @@ def _audit(
     details: dict[str, object] = {**facts, "case": case.id}
     if order is not None:
         details["number"] = order.number
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role=role,
-        action=action,
-        subject_type="order",
-        subject_id=case.order_id,
-        details=details,
-    )
+    uow.audit.add(action, by=Actor(role, user_id), about=("order", case.order_id), details=details)

@@ -9,6 +9,7 @@ from domain.errors import ConflictError, InvalidInput
 from domain.locales import SUPPORTED_LOCALES
 from domain.model import Seller
 from domain.model.sellers import STORE_NAME_MAX, STORE_NAME_MIN
+from domain.repositories import Actor
 from domain.roles import Role
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
@@ -57,13 +58,10 @@ async def register_seller(command: RegisterSeller, uow: UnitOfWork) -> Seller:
     # The seller chose a language while registering: that is now their preference everywhere.
     user.locale = seller.locale
     await uow.flush()
-    uow.audit.record(
-        at=now,
-        actor_id=command.telegram_user_id,
-        actor_role="seller",
-        action="seller.registered",
-        subject_type="seller",
-        subject_id=seller.id,
+    uow.audit.add(
+        "seller.registered",
+        by=Actor("seller", command.telegram_user_id),
+        about=("seller", seller.id),
         details={"home_country": seller.home_country, "locale": seller.locale},
     )
     return seller

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from domain.errors import NotFound
 from domain.model import Notification, Order, OrderAction, Shipment, ShipmentEvent
+from domain.repositories import Actor
 from domain.services import operators, warehouses
 from domain.services.orders import lifecycle
 from domain.tracking import TrackingStatus, default_time_zone
@@ -190,14 +191,11 @@ async def retry_dead_letters(user_id: int, operator_ids: frozenset[int], uow: Un
     retried = await uow.notifications.retry_dead(uow.now())
     if retried:
         uow.wake_outbox()
-        uow.audit.record(
-            at=uow.now(),
-            actor_id=user_id,
-            actor_role="operator",
-            action="outbox.retried",
+        uow.audit.add(
+            "outbox.retried",
+            by=Actor("operator", user_id),
             # The outbox is nobody's; filed under the operator, whom erasure can find.
-            subject_type="user",
-            subject_id=user_id,
+            about=("user", user_id),
             details={"rows": retried},
         )
     return retried

@@ -30,6 +30,7 @@ from domain.model import (
     WarehouseStatus,
 )
 from domain.model.warehouses import REVIEW_DECISIONS
+from domain.repositories import Actor
 from domain.roles import Role
 from domain.services import operators
 from domain.typed_text import clean_typed_line, comparable_name, displayable_name
@@ -233,13 +234,10 @@ async def register_warehouse(
     warehouse.submit(now)
     uow.warehouses.add(warehouse)
     await uow.flush()
-    uow.audit.record(
-        at=now,
-        actor_id=command.telegram_user_id,
-        actor_role="seller",
-        action="warehouse.submitted",
-        subject_type="warehouse",
-        subject_id=warehouse.id,
+    uow.audit.add(
+        "warehouse.submitted",
+        by=Actor("seller", command.telegram_user_id),
+        about=("warehouse", warehouse.id),
         details={"kind": warehouse.kind.value, "country": warehouse.country},
     )
     await _notify_operators(warehouse, seller, operator_ids, uow)
@@ -331,13 +329,10 @@ async def edit_warehouse(
     before = getattr(warehouse, field_name.value)
     setattr(warehouse, field_name.value, value)
     back_to_review = warehouse.edited(uow.now())
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role="seller",
-        action="warehouse.edited",
-        subject_type="warehouse",
-        subject_id=warehouse.id,
+    uow.audit.add(
+        "warehouse.edited",
+        by=Actor("seller", user_id),
+        about=("warehouse", warehouse.id),
         details={"field": field_name.value, "before": before, "after": value},
     )
     if back_to_review:
@@ -363,13 +358,10 @@ async def resubmit(
 ) -> Warehouse:
     warehouse = await owned_warehouse(user_id, warehouse_id, uow)
     warehouse.submit(uow.now())
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role="seller",
-        action="warehouse.resubmitted",
-        subject_type="warehouse",
-        subject_id=warehouse.id,
+    uow.audit.add(
+        "warehouse.resubmitted",
+        by=Actor("seller", user_id),
+        about=("warehouse", warehouse.id),
     )
     await _notify_operators(warehouse, await seller_of(user_id, uow), operator_ids, uow)
     return warehouse
@@ -389,13 +381,10 @@ async def archive_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) ->
     if blockers:
         raise ConflictError("warehouse.archive_blocked", reasons=blockers)
     warehouse.archive(uow.now())
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=user_id,
-        actor_role="seller",
-        action="warehouse.archived",
-        subject_type="warehouse",
-        subject_id=warehouse.id,
+    uow.audit.add(
+        "warehouse.archived",
+        by=Actor("seller", user_id),
+        about=("warehouse", warehouse.id),
     )
     return warehouse
 
@@ -480,13 +469,10 @@ async def decide(
         warehouse.request_documents(operator_id, note or "", now)
     else:
         warehouse.suspend(operator_id, note or "", now)
-    uow.audit.record(
-        at=now,
-        actor_id=operator_id,
-        actor_role="operator",
-        action=f"warehouse.{decision.value}",
-        subject_type="warehouse",
-        subject_id=warehouse.id,
+    uow.audit.add(
+        f"warehouse.{decision.value}",
+        by=Actor("operator", operator_id),
+        about=("warehouse", warehouse.id),
         details={"note": warehouse.review_note, "status": warehouse.status.value},
     )
     await uow.notifications.add(

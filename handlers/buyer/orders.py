@@ -4,7 +4,7 @@ the orders they buy."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, User
 
@@ -12,6 +12,7 @@ from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.buyer.views import edit_card, show_card, show_list
+from handlers.menus import register_presses
 from handlers.responder import Button, Responder
 
 
@@ -122,13 +123,16 @@ def build_router() -> Router:
     router.message.register(orders_command, Command("orders"), buyer_only)
     router.message.register(track_command, Command("track"))
     router.message.register(stop_command, Command("stop"))
-    router.callback_query.register(list_pressed, BuyerOrder.filter(F.action == BuyerAction.LIST))
-    router.callback_query.register(open_pressed, BuyerOrder.filter(F.action == BuyerAction.OPEN))
-    router.callback_query.register(
-        timeline_pressed, BuyerOrder.filter(F.action == BuyerAction.TIMELINE)
+    register_presses(
+        router,
+        BuyerOrder,
+        {
+            BuyerAction.LIST: list_pressed,
+            BuyerAction.OPEN: open_pressed,
+            BuyerAction.TIMELINE: timeline_pressed,
+            BuyerAction.MUTE: mute_pressed,
+            BuyerAction.UNMUTE: mute_pressed,
+            BuyerAction.HELP: help_pressed,
+        },
     )
-    router.callback_query.register(
-        mute_pressed, BuyerOrder.filter(F.action.in_({BuyerAction.MUTE, BuyerAction.UNMUTE}))
-    )
-    router.callback_query.register(help_pressed, BuyerOrder.filter(F.action == BuyerAction.HELP))
     return router

@@ -116,7 +116,12 @@ async def begin(
     """Start the request about one of the buyer's orders (checked: theirs, and returnable)."""
     start = await buyer_returns.start(user_id, order_id, uow)
     turn = Turn(
-        CONVERSATION, user_id=user_id, state=state, uow=uow, responder=responder, config=config
+        CONVERSATION,
+        user_id=user_id,
+        state=state,
+        uow=uow,
+        responder=responder,
+        handler_config=config,
     )
     await turn.begin(ReturnDraft.start(start))
 

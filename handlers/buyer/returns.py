@@ -5,7 +5,7 @@ confirmation."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
@@ -15,6 +15,7 @@ from domain.unit_of_work import UnitOfWork
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.config import HandlerConfig
+from handlers.menus import register_presses
 from handlers.responder import Button, Responder
 
 
@@ -102,8 +103,7 @@ async def withdraw_confirmed(
     case = await returns.withdraw(
         event_from_user.id, callback_data.case_id, uow, config.return_deadlines
     )
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply(
         "return_request.withdrawn",
         case=returns.case_number(case.id),
@@ -121,8 +121,7 @@ async def withdraw_confirmed(
 async def withdraw_kept(
     query: CallbackQuery, callback_data: BuyerCase, responder: Responder
 ) -> None:
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("return_request.kept")
 
 
@@ -130,16 +129,14 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(return_command, Command("return"))
-    router.callback_query.register(
-        return_pressed, BuyerOrder.filter(F.action == BuyerAction.RETURN)
-    )
-    router.callback_query.register(
-        withdraw_pressed, BuyerCase.filter(F.action == BuyerCaseAction.WITHDRAW)
-    )
-    router.callback_query.register(
-        withdraw_confirmed, BuyerCase.filter(F.action == BuyerCaseAction.CONFIRM_WITHDRAW)
-    )
-    router.callback_query.register(
-        withdraw_kept, BuyerCase.filter(F.action == BuyerCaseAction.KEEP)
+    register_presses(router, BuyerOrder, {BuyerAction.RETURN: return_pressed})
+    register_presses(
+        router,
+        BuyerCase,
+        {
+            BuyerCaseAction.WITHDRAW: withdraw_pressed,
+            BuyerCaseAction.CONFIRM_WITHDRAW: withdraw_confirmed,
+            BuyerCaseAction.KEEP: withdraw_kept,
+        },
     )
     return router

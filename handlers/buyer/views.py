@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from domain.returns.rules import Side
 from domain.services import buyers, returns
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
+from handlers.lists import page_count, paging_row
 from handlers.responder import Button, Keyboard, Responder
+from handlers.return_callbacks import CaseAct, CaseButton
 
 
 def card_keyboard(view: buyers.BuyerOrderView) -> Keyboard:
@@ -29,6 +32,16 @@ def card_keyboard(view: buyers.BuyerOrderView) -> Keyboard:
                 )
             ]
         )
+    returning.extend(
+        [
+            Button(
+                label="buyer.open_case",
+                params={"case": returns.case_number(case.case_id)},
+                callback=CaseAct(action=CaseButton.OPEN, case_id=case.case_id, side=Side.BUYER),
+            )
+        ]
+        for case in view.cases
+    )
     returning.extend(
         [
             Button(
@@ -90,15 +103,9 @@ def show_list(
         ]
         for order in orders
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous", callback=BuyerOrder(action=BuyerAction.LIST, page=page - 1)
-            )
-        )
-    if (page + 1) * buyers.PAGE_SIZE < total:
-        paging.append(
-            Button(label="common.next", callback=BuyerOrder(action=BuyerAction.LIST, page=page + 1))
-        )
+    paging = paging_row(
+        page,
+        page_count(total, buyers.PAGE_SIZE),
+        lambda to: BuyerOrder(action=BuyerAction.LIST, page=to),
+    )
     responder.reply(template, orders=orders, total=total, keyboard=[*items, paging])

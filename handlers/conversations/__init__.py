@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from handlers.conversations.engine import Controls, Conversation, Expect, Move, Press, Step, Turn
-from handlers.conversations.routing import register, resume
+from handlers.conversations.routing import entry, register, resume
 
 __all__ = [
     "Controls",
@@ -14,6 +14,7 @@ __all__ = [
     "Press",
     "Step",
     "Turn",
+    "entry",
     "register",
     "resume",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
@@ -173,36 +173,27 @@ class Conversation(Generic[DraftT]):
         return navigation_row(self.button(Move.CANCEL), back)
 
 
+@dataclass(eq=False)
 class Turn(Generic[DraftT]):
     """One update inside a conversation: what the step handlers use to read and move it."""
 
-    def __init__(
-        self,
-        conversation: Conversation[DraftT],
-        *,
-        user_id: int,
-        state: FSMContext,
-        uow: UnitOfWork,
-        responder: Responder,
-        config: HandlerConfig | None = None,
-        message_id: int | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.conversation = conversation
-        self.user_id = user_id
-        self.state = state
-        self.uow = uow
-        self.responder = responder
-        self._config = config
-        self.message_id = message_id  # the message whose button was pressed, if any
-        self.extra = extra or {}  # everything aiogram passed the handler (e.g. the bot)
-        self._step: Step[DraftT] | None = None
-        self._data: dict[str, Any] = {}
+    conversation: Conversation[DraftT]
+    _: KW_ONLY
+    user_id: int
+    state: FSMContext
+    uow: UnitOfWork
+    responder: Responder
+    handler_config: HandlerConfig | None = None
+    message_id: int | None = None  # the message whose button was pressed, if any
+    # Everything aiogram passed the handler (e.g. the bot).
+    extra: dict[str, Any] = field(default_factory=dict)
+    _step: Step[DraftT] | None = field(default=None, init=False, repr=False)
+    _data: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def config(self) -> HandlerConfig:
-        assert self._config is not None, "this conversation needs the handlers' configuration"
-        return self._config
+        assert self.handler_config is not None, "this conversation needs the handlers' config"
+        return self.handler_config
 
     @property
     def step(self) -> Step[DraftT]:

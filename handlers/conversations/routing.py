@@ -48,24 +48,52 @@ def _handler(
     """
 
     async def handler(event: TelegramObject, **data: Any) -> None:
-        message_id = None
-        if isinstance(event, CallbackQuery) and event.message is not None:
-            message_id = event.message.message_id
-        turn = Turn(
-            conversation,
-            user_id=data["event_from_user"].id,
-            state=data["state"],
-            uow=data["uow"],
-            responder=data["responder"],
-            config=data.get("config"),
-            message_id=message_id,
-            extra=data,
-        )
+        turn = _turn(conversation, event, data)
         await turn.load()
         draft: Any = await turn.draft() if with_draft else None
         await handle(turn, draft, data.get("callback_data", event))
 
     return handler
+
+
+# The draft a conversation starts with for the caller, made from the turn and the callback data
+# (or the message) that starts it; None: it does not start, and the caller was told why.
+FirstDraft = Callable[[Turn[Any], Any], Awaitable[Any]]
+
+
+def entry(
+    conversation: Conversation[Any], first_draft: FirstDraft
+) -> Callable[..., Awaitable[None]]:
+    """An aiogram handler, for a command or a button, that starts `conversation` with the
+    draft `first_draft` makes. A domain error it raises (not a seller, not their order) is
+    answered like any other, and nothing starts."""
+
+    async def handler(event: TelegramObject, **data: Any) -> None:
+        turn = _turn(conversation, event, data)
+        draft = await first_draft(turn, data.get("callback_data", event))
+        if draft is not None:
+            await turn.begin(draft)
+
+    return handler
+
+
+def _turn(
+    conversation: Conversation[Any], event: TelegramObject, data: dict[str, Any]
+) -> Turn[Any]:
+    """The turn of the update aiogram is handling, from what it passes a handler."""
+    message_id = None
+    if isinstance(event, CallbackQuery) and event.message is not None:
+        message_id = event.message.message_id
+    return Turn(
+        conversation,
+        user_id=data["event_from_user"].id,
+        state=data["state"],
+        uow=data["uow"],
+        responder=data["responder"],
+        handler_config=data.get("config"),
+        message_id=message_id,
+        extra=data,
+    )
 
 
 async def resume(
@@ -80,7 +108,12 @@ async def resume(
     """Ask again where the user left off (after /start); False outside these conversations."""
     for conversation in conversations:
         turn = Turn(
-            conversation, user_id=user_id, state=state, uow=uow, responder=responder, config=config
+            conversation,
+            user_id=user_id,
+            state=state,
+            uow=uow,
+            responder=responder,
+            handler_config=config,
         )
         if await turn.load():
             responder.reply("conversation.resumed")

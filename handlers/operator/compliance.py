@@ -11,7 +11,8 @@ from domain.services import compliance_review
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
-from handlers.responder import Button, Responder
+from handlers.lists import page_count, paging_row
+from handlers.responder import Responder
 
 
 async def _show(
@@ -28,20 +29,11 @@ async def _show(
         }
         for finding in findings
     ]
-    paging = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous",
-                callback=ReviewAction(step=ReviewStep.FINDINGS, page=page - 1),
-            )
-        )
-    if (page + 1) * compliance_review.PAGE_SIZE < total:
-        paging.append(
-            Button(
-                label="common.next", callback=ReviewAction(step=ReviewStep.FINDINGS, page=page + 1)
-            )
-        )
+    paging = paging_row(
+        page,
+        page_count(total, compliance_review.PAGE_SIZE),
+        lambda to: ReviewAction(step=ReviewStep.FINDINGS, page=to),
+    )
     responder.reply(
         "review.findings", entries=entries, total=total, page=page + 1, keyboard=[paging]
     )

@@ -40,8 +40,7 @@ async def retry_pressed(
     config: HandlerConfig,
 ) -> None:
     count = await shipments.retry_dead_letters(event_from_user.id, config.operator_ids, uow)
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("outbox.retried", count=count)
 
 

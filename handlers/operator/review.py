@@ -21,6 +21,8 @@ from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.config import HandlerConfig
+from handlers.lists import page_count, paging_row
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 
 
@@ -55,11 +57,11 @@ async def _show_list(
         ]
         for w in items
     ]
-    paging = []
-    if page > 0:
-        paging.append(Button(label="common.previous", callback=_review(step, page=page - 1)))
-    if (page + 1) * warehouses.REVIEW_PAGE_SIZE < total:
-        paging.append(Button(label="common.next", callback=_review(step, page=page + 1)))
+    paging = paging_row(
+        page,
+        page_count(total, warehouses.REVIEW_PAGE_SIZE),
+        lambda to: _review(step, page=to),
+    )
     other = ReviewStep.VERIFIED if step == ReviewStep.QUEUE else ReviewStep.QUEUE
     responder.reply(
         "review.queue" if step == ReviewStep.QUEUE else "review.verified",
@@ -69,6 +71,12 @@ async def _show_list(
             paging,
             [Button(label=f"review.show_{other.value}", callback=_review(other))],
         ],
+    )
+
+
+def _tell_decided(name: str, decision: WarehouseAction, responder: Responder) -> None:
+    responder.reply(
+        "review.decided", name=name, decision=responder.label(f"review.{decision.value}")
     )
 
 
@@ -169,11 +177,8 @@ async def decision_pressed(
     await warehouses.decide(
         event_from_user.id, warehouse.id, decision, None, config.operator_ids, uow
     )
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    responder.reply(
-        "review.decided", name=warehouse.name, decision=responder.label(f"review.{decision.value}")
-    )
+    responder.remove_pressed_buttons(query)
+    _tell_decided(warehouse.name, decision, responder)
 
 
 async def note_given(
@@ -191,9 +196,7 @@ async def note_given(
         event_from_user.id, data["warehouse_id"], decision, message.text, config.operator_ids, uow
     )
     await state.clear()
-    responder.reply(
-        "review.decided", name=warehouse.name, decision=responder.label(f"review.{decision.value}")
-    )
+    _tell_decided(warehouse.name, decision, responder)
 
 
 async def expecting_note(message: Message, responder: Responder) -> None:
@@ -204,12 +207,16 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(review_command, Command("review"))
-    router.callback_query.register(
-        list_pressed, ReviewAction.filter(F.step.in_({ReviewStep.QUEUE, ReviewStep.VERIFIED}))
-    )
-    router.callback_query.register(open_pressed, ReviewAction.filter(F.step == ReviewStep.OPEN))
-    router.callback_query.register(
-        decision_pressed, ReviewAction.filter(F.step == ReviewStep.DECIDE)
+    register_presses(
+        router,
+        ReviewAction,
+        {
+            ReviewStep.QUEUE: list_pressed,
+            ReviewStep.VERIFIED: list_pressed,
+            ReviewStep.OPEN: open_pressed,
+            ReviewStep.DECIDE: decision_pressed,
+        },
+        field="step",
     )
     router.message.register(note_given, ReviewNote.text, F.text)
     router.message.register(expecting_note, ReviewNote.text)

@@ -21,6 +21,7 @@ from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard
 from domain.services import logistics_settings, warehouses
 from domain.services.shipping import cost_ledger
 from domain.unit_of_work import UnitOfWork
+from handlers.menus import register_presses
 from handlers.responder import Button, Responder
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
 from handlers.uploads import FileStepRunner, FileUpload, StepContext
@@ -172,15 +173,13 @@ async def rate_card_reset(
 ) -> None:
     card = await logistics_settings.reset_rate_card(event_from_user.id, uow)
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("logistics.rates_reset_done", **_card_params(card, custom=False))
 
 
 async def rate_card_cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("cancel.done")
 
 
@@ -253,15 +252,11 @@ def build_router() -> Router:
     router.message.register(rates, Command("rates"))
     router.message.register(rate_card_file, RateCardUpload.waiting_file, F.document)
     router.message.register(rate_card_expected, RateCardUpload.waiting_file)
-    router.callback_query.register(
-        rate_card_reset,
+    register_presses(
+        router,
+        RateCardForm,
+        {RateCardAction.RESET: rate_card_reset, RateCardAction.CANCEL: rate_card_cancel},
         StateFilter(RateCardUpload),
-        RateCardForm.filter(F.action == RateCardAction.RESET),
-    )
-    router.callback_query.register(
-        rate_card_cancel,
-        StateFilter(RateCardUpload),
-        RateCardForm.filter(F.action == RateCardAction.CANCEL),
     )
     router.message.register(exchange_rates, Command("fx"))
     router.message.register(costs, Command("costs"))

@@ -15,19 +15,18 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 
 from domain.countries import find_countries
 from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from domain.unit_of_work import UnitOfWork
-from handlers.callbacks import CountryChoice
 from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations.countries import country_step
+from handlers.conversations.routing import entry
 from handlers.keyboards import country_buttons
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
-from handlers.responder import Button, Keyboard, Responder
+from handlers.responder import Button, Keyboard
 
 # Where semi-managed sellers ship most; any other country can be typed.
 COMMON_DESTINATIONS = ("US", "FR", "ES", "DE", "GB", "PL", "BR", "KR", "NL")
@@ -55,10 +54,6 @@ def _press(action: NewOrderAction, handle: Any) -> Press[OrderDraft]:
 
 
 # ----- answers -----
-
-
-async def country_pressed(turn: OrderTurn, draft: OrderDraft, callback_data: CountryChoice) -> None:
-    await turn.advance(draft.with_country(callback_data.code))
 
 
 async def country_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
@@ -125,11 +120,6 @@ async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None
 
 def _skip(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
     return [[Button(label="new_order.skip", callback=_form(NewOrderAction.SKIP))]]
-
-
-def _countries(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    responder = turn.responder
-    return country_buttons(responder.renderer, responder.locale, COMMON_DESTINATIONS)
 
 
 def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
@@ -204,12 +194,11 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
     on_edit=OrderDraft.for_edit,
     steps=[
         _step("number", "ask_number", OrderDraft.with_number),
-        Step(
-            "country",
-            prompt="orders.ask_country",
-            keyboard=_countries,
+        country_step(
+            "orders.ask_country",
+            lambda draft: COMMON_DESTINATIONS,
+            OrderDraft.with_country,
             on_text=country_typed,
-            presses=[Press(CountryChoice.filter(), country_pressed)],
         ),
         _step(
             "postcode",
@@ -282,12 +271,15 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
 )
 
 
-async def begin(user_id: int, state: FSMContext, uow: UnitOfWork, responder: Responder) -> None:
-    """Start the conversation (from /neworder); only a registered seller enters orders."""
-    seller = await warehouses.seller_of(user_id, uow)
-    responder.reply("orders.new_order_intro")
-    turn = Turn(CONVERSATION, user_id=user_id, state=state, uow=uow, responder=responder)
-    await turn.begin(OrderDraft(seller_id=seller.id))
+async def _first_draft(turn: OrderTurn, event: Any) -> OrderDraft:
+    """Only a registered seller enters orders."""
+    seller = await warehouses.seller_of(turn.user_id, turn.uow)
+    turn.responder.reply("orders.new_order_intro")
+    return OrderDraft(seller_id=seller.id)
+
+
+# /neworder, registered with the commands (`handlers.seller.orders`).
+begin = entry(CONVERSATION, _first_draft)
 
 
 def build_router() -> Router:

@@ -19,6 +19,8 @@ from domain.services import buyers, warehouses
 from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
+from handlers.lists import list_pressed, page_count, reply_filtered_list
+from handlers.menus import register_presses
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import new_order, order_import
@@ -60,26 +62,11 @@ async def show_list(
     seller = await warehouses.seller_of(user_id, uow)
     page = max(page, 0)
     listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
-    pages = max(1, -(-total // lists.PAGE_SIZE))
+    pages = page_count(total, lists.PAGE_SIZE)
     if not listed and page >= pages:
         # A page past the end (the list shrank since the button was made): show the last one.
         page = pages - 1
         listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
-    filters: Keyboard = [
-        [
-            Button(
-                label="orders.filter_current"
-                if option == order_filter
-                else f"orders.filter_{option}",
-                params={"name": responder.label(f"orders.filter_{option}")}
-                if option == order_filter
-                else {},
-                callback=_menu(OrderMenuAction.LIST, 0, option),
-            )
-            for option in row
-        ]
-        for row in FILTER_ROWS
-    ]
     items: Keyboard = [
         [
             Button(
@@ -96,34 +83,24 @@ async def show_list(
         ]
         for order in listed
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous",
-                callback=_menu(OrderMenuAction.LIST, 0, order_filter, page - 1),
-            )
-        )
-    if page + 1 < pages:
-        paging.append(
-            Button(
-                label="common.next", callback=_menu(OrderMenuAction.LIST, 0, order_filter, page + 1)
-            )
-        )
     # A seller who also buys reaches the orders they follow from here.
     purchases: list[Button] = []
     if await buyers.is_buyer(user_id, uow):
         purchases = [
             Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))
         ]
-    responder.reply(
-        "orders.list",
-        filter=order_filter.value,
-        filter_name=responder.label(f"orders.filter_{order_filter}"),
+    reply_filtered_list(
+        responder,
+        "orders",
+        current=order_filter,
+        layout=FILTER_ROWS,
+        to_list=lambda option, to: _menu(OrderMenuAction.LIST, 0, option, to),
+        items=items,
         total=total,
-        page=page + 1,
+        page=page,
         pages=pages,
-        keyboard=[*filters, *items, paging, purchases],
+        extra_rows=[purchases],
+        filter=order_filter.value,
     )
 
 
@@ -189,16 +166,6 @@ async def orders_command(
     await show_list(event_from_user.id, lists.OrderFilter.AWAITING, 0, uow, responder)
 
 
-async def new_order_command(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await new_order.begin(event_from_user.id, state, uow, responder)
-
-
 async def import_command(
     message: Message,
     event_from_user: User,
@@ -213,16 +180,6 @@ async def import_command(
 
 
 # ----- buttons -----
-
-
-async def list_pressed(
-    query: CallbackQuery,
-    callback_data: OrderMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
 
 
 async def view_pressed(
@@ -244,8 +201,7 @@ async def confirm_pressed(
     responder: Responder,
 ) -> None:
     order = await lifecycle.confirm_order(event_from_user.id, callback_data.order_id, uow)
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply(
         "orders.confirmed",
         number=order.number,
@@ -296,8 +252,7 @@ async def keep_pressed(
 ) -> None:
     order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
     await _leave_cancellation(state)
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     show_card(order, uow, responder)
 
 
@@ -328,17 +283,19 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(orders_command, Command("orders"))
-    router.message.register(new_order_command, Command("neworder"))
+    router.message.register(new_order.begin, Command("neworder"))
     router.message.register(import_command, Command("import"))
-    router.callback_query.register(list_pressed, OrderMenu.filter(F.action == OrderMenuAction.LIST))
-    router.callback_query.register(view_pressed, OrderMenu.filter(F.action == OrderMenuAction.VIEW))
-    router.callback_query.register(
-        confirm_pressed, OrderMenu.filter(F.action == OrderMenuAction.CONFIRM)
+    register_presses(
+        router,
+        OrderMenu,
+        {
+            OrderMenuAction.LIST: list_pressed(show_list),
+            OrderMenuAction.VIEW: view_pressed,
+            OrderMenuAction.CONFIRM: confirm_pressed,
+            OrderMenuAction.CANCEL: cancel_pressed,
+            OrderMenuAction.KEEP: keep_pressed,
+        },
     )
-    router.callback_query.register(
-        cancel_pressed, OrderMenu.filter(F.action == OrderMenuAction.CANCEL)
-    )
-    router.callback_query.register(keep_pressed, OrderMenu.filter(F.action == OrderMenuAction.KEEP))
     router.message.register(cancel_reason, OrderCancellation.reason, F.text)
     router.message.register(expecting_reason, OrderCancellation.reason)
     return router

@@ -9,16 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, User
 
 from domain.countries import COMMON_SELLER_COUNTRIES
 from domain.drafts import SellerDraft
 from domain.services import sellers
-from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import (
     ChosenRole,
-    CountryChoice,
     LanguageChoice,
     LanguagePurpose,
     RegistrationAction,
@@ -26,8 +22,10 @@ from handlers.callbacks import (
     RoleChoice,
 )
 from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
-from handlers.keyboards import country_buttons, country_from_text, language_keyboard
-from handlers.responder import Button, Keyboard, Responder
+from handlers.conversations.countries import country_step
+from handlers.conversations.routing import entry
+from handlers.keyboards import language_keyboard
+from handlers.responder import Button
 
 # The summary's edit buttons, by the step each revisits.
 EDIT_BUTTONS = {
@@ -61,18 +59,6 @@ def _action(step: RegistrationStep) -> RegistrationAction:
 # ----- answers -----
 
 
-async def country_typed(turn: Turn[SellerDraft], draft: SellerDraft, text: str) -> None:
-    country = country_from_text(text, turn.responder, turn.navigation)
-    if country is not None:
-        await turn.advance(draft.with_country(country))
-
-
-async def country_pressed(
-    turn: Turn[SellerDraft], draft: SellerDraft, callback_data: CountryChoice
-) -> None:
-    await turn.advance(draft.with_country(callback_data.code))
-
-
 async def language_pressed(
     turn: Turn[SellerDraft], draft: SellerDraft, callback_data: LanguageChoice
 ) -> None:
@@ -91,11 +77,6 @@ async def confirm(turn: Turn[SellerDraft], draft: SellerDraft, callback_data: An
 
 
 # ----- questions -----
-
-
-def _countries(turn: Turn[SellerDraft], draft: SellerDraft) -> Keyboard:
-    responder = turn.responder
-    return country_buttons(responder.renderer, responder.locale, COMMON_SELLER_COUNTRIES)
 
 
 def _summary(turn: Turn[SellerDraft], draft: SellerDraft) -> None:
@@ -136,12 +117,10 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
             params=lambda turn, draft: {"current": draft.store_name},
             parse=SellerDraft.with_store_name,
         ),
-        Step(
-            "country",
-            prompt="registration.ask_country",
-            keyboard=_countries,
-            on_text=country_typed,
-            presses=[Press(CountryChoice.filter(), country_pressed)],
+        country_step(
+            "registration.ask_country",
+            lambda draft: COMMON_SELLER_COUNTRIES,
+            SellerDraft.with_country,
         ),
         Step(
             "language",
@@ -167,20 +146,17 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
 )
 
 
-async def begin(
-    query: CallbackQuery,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    if await uow.sellers.by_telegram_user(event_from_user.id) is not None:
-        responder.reply("registration.already_registered")
-        return
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    turn = Turn(CONVERSATION, user_id=event_from_user.id, state=state, uow=uow, responder=responder)
-    await turn.begin(SellerDraft())
+async def _first_draft(turn: Turn[SellerDraft], callback_data: RoleChoice) -> SellerDraft | None:
+    if await turn.uow.sellers.by_telegram_user(turn.user_id) is not None:
+        turn.responder.reply("registration.already_registered")
+        return None
+    if turn.message_id is not None:
+        turn.responder.remove_buttons(turn.message_id)
+    return SellerDraft()
+
+
+# The newcomer's "I sell" button on /start.
+begin = entry(CONVERSATION, _first_draft)
 
 
 def build_router() -> Router:

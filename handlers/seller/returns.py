@@ -3,12 +3,14 @@ a case card with its timeline."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, User
 
 from domain.services import return_views, returns
 from domain.unit_of_work import UnitOfWork
+from handlers import lists, return_case
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import ReturnAction, ReturnMenu
 
@@ -27,19 +29,6 @@ async def show_list(
 ) -> None:
     page = max(page, 0)
     items, total = await return_views.cases_for_seller(user_id, listing, uow, page=page)
-    pages = max(1, -(-total // return_views.PAGE_SIZE))
-    name = responder.label(f"returns.filter_{listing}")
-    filters: Keyboard = [
-        [
-            Button(
-                label="returns.filter_current" if option == listing else f"returns.filter_{option}",
-                params={"name": name} if option == listing else {},
-                callback=ReturnMenu(action=ReturnAction.LIST, listing=option),
-            )
-            for option in row
-        ]
-        for row in FILTER_ROWS
-    ]
     rows: Keyboard = [
         [
             Button(
@@ -56,45 +45,17 @@ async def show_list(
         ]
         for item in items
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous",
-                callback=ReturnMenu(action=ReturnAction.LIST, listing=listing, page=page - 1),
-            )
-        )
-    if page + 1 < pages:
-        paging.append(
-            Button(
-                label="common.next",
-                callback=ReturnMenu(action=ReturnAction.LIST, listing=listing, page=page + 1),
-            )
-        )
-    responder.reply(
-        "returns.list",
-        filter_name=name,
+    lists.reply_filtered_list(
+        responder,
+        "returns",
+        current=listing,
+        layout=FILTER_ROWS,
+        to_list=lambda option, to: ReturnMenu(action=ReturnAction.LIST, listing=option, page=to),
+        items=rows,
         total=total,
-        page=page + 1,
-        pages=pages,
-        keyboard=[*filters, *rows, paging],
+        page=page,
+        pages=lists.page_count(total, return_views.PAGE_SIZE),
     )
-
-
-async def returns_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    await show_list(event_from_user.id, return_views.CaseFilter.WAITING_FOR_ME, 0, uow, responder)
-
-
-async def list_pressed(
-    query: CallbackQuery,
-    callback_data: ReturnMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
 
 
 async def view_pressed(
@@ -105,48 +66,25 @@ async def view_pressed(
     responder: Responder,
 ) -> None:
     card = await return_views.seller_card(event_from_user.id, callback_data.case_id, uow)
-    case, offer = card.case, card.open_offer
-    responder.reply(
-        "returns.card",
-        case=returns.case_number(case.id),
-        order_number=card.order_number,
-        status=case.status.value,
-        reason=case.reason.value,
-        comment=case.comment,
-        wanted=case.wanted.value,
-        paid=case.paid,
-        currency=case.currency,
-        items=card.items,
-        evidence=len(case.evidence),
-        out_of_policy=list(case.out_of_policy),
-        offer_side=offer.side.value if offer else None,
-        offer_resolution=offer.resolution.value if offer else None,
-        offer_amount=offer.amount if offer else None,
-        offer_respond_by=offer.respond_by if offer else None,
-        waiting_on=card.waiting_on.value if card.waiting_on else None,
-        timeline=[
-            {"at": step.at, "side": step.side.value if step.side else None, "action": step.action}
-            for step in card.timeline
-        ],
-        keyboard=[
-            [
-                Button(
-                    label="returns.back_to_list",
-                    callback=ReturnMenu(
-                        action=ReturnAction.LIST,
-                        listing=callback_data.listing,
-                        page=callback_data.page,
-                    ),
-                )
-            ]
-        ],
+    # The card's buttons are the case's allowed actions (`handlers.return_case`).
+    back = Button(
+        label="returns.back_to_list",
+        callback=ReturnMenu(
+            action=ReturnAction.LIST, listing=callback_data.listing, page=callback_data.page
+        ),
     )
+    return_case.show_card(card, responder, [back])
 
 
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(returns_command, Command("returns"))
-    router.callback_query.register(list_pressed, ReturnMenu.filter(F.action == ReturnAction.LIST))
-    router.callback_query.register(view_pressed, ReturnMenu.filter(F.action == ReturnAction.VIEW))
+    router.message.register(
+        lists.list_command(show_list, return_views.CaseFilter.WAITING_FOR_ME), Command("returns")
+    )
+    register_presses(
+        router,
+        ReturnMenu,
+        {ReturnAction.LIST: lists.list_pressed(show_list), ReturnAction.VIEW: view_pressed},
+    )
     return router

@@ -3,12 +3,14 @@ buyer link (earlier ones stop working), and /digest, the opt-in daily summary.""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.services import buyers, shipments
 from domain.unit_of_work import UnitOfWork
+from handlers import lists
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 
@@ -27,21 +29,6 @@ async def show_list(
 ) -> None:
     page = max(page, 0)
     items, total = await shipments.shipments_for(user_id, listing, uow, page=page)
-    pages = max(1, -(-total // shipments.PAGE_SIZE))
-    name = responder.label(f"shipments.filter_{listing}")
-    filters: Keyboard = [
-        [
-            Button(
-                label="shipments.filter_current"
-                if option == listing
-                else f"shipments.filter_{option}",
-                params={"name": name} if option == listing else {},
-                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=option),
-            )
-            for option in row
-        ]
-        for row in FILTER_ROWS
-    ]
     rows: Keyboard = [
         [
             Button(
@@ -57,28 +44,18 @@ async def show_list(
         ]
         for item in items
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append(
-            Button(
-                label="common.previous",
-                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=listing, page=page - 1),
-            )
-        )
-    if page + 1 < pages:
-        paging.append(
-            Button(
-                label="common.next",
-                callback=ShipmentMenu(action=ShipmentAction.LIST, listing=listing, page=page + 1),
-            )
-        )
-    responder.reply(
-        "shipments.list",
-        filter_name=name,
+    lists.reply_filtered_list(
+        responder,
+        "shipments",
+        current=listing,
+        layout=FILTER_ROWS,
+        to_list=lambda option, to: ShipmentMenu(
+            action=ShipmentAction.LIST, listing=option, page=to
+        ),
+        items=rows,
         total=total,
-        page=page + 1,
-        pages=pages,
-        keyboard=[*filters, *rows, paging],
+        page=page,
+        pages=lists.page_count(total, shipments.PAGE_SIZE),
     )
 
 
@@ -116,12 +93,6 @@ def show_card(
     )
 
 
-async def shipments_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    await show_list(event_from_user.id, shipments.ShipmentFilter.MOVING, 0, uow, responder)
-
-
 async def digest_command(
     message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
 ) -> None:
@@ -129,36 +100,21 @@ async def digest_command(
     responder.reply("shipments.digest", enabled=enabled)
 
 
-async def list_pressed(
+async def card_pressed(
     query: CallbackQuery,
     callback_data: ShipmentMenu,
     event_from_user: User,
     uow: UnitOfWork,
     responder: Responder,
 ) -> None:
-    await show_list(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
-
-
-async def view_pressed(
-    query: CallbackQuery,
-    callback_data: ShipmentMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+    """A shipment's card, from the list (by shipment; back goes to that page) or from its
+    order's card (by order; back goes to the first list). Either id is checked for the caller."""
+    if callback_data.action == ShipmentAction.OF_ORDER:
+        card = await shipments.shipment_of_order(event_from_user.id, callback_data.order_id, uow)
+        show_card(card, responder, shipments.ShipmentFilter.MOVING, 0)
+        return
     card = await shipments.shipment_card(event_from_user.id, callback_data.shipment_id, uow)
     show_card(card, responder, callback_data.listing, callback_data.page)
-
-
-async def order_shipment_pressed(
-    query: CallbackQuery,
-    callback_data: ShipmentMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    card = await shipments.shipment_of_order(event_from_user.id, callback_data.order_id, uow)
-    show_card(card, responder, shipments.ShipmentFilter.MOVING, 0)
 
 
 async def new_link_pressed(
@@ -184,18 +140,18 @@ async def new_link_pressed(
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(shipments_command, Command("shipments"))
+    router.message.register(
+        lists.list_command(show_list, shipments.ShipmentFilter.MOVING), Command("shipments")
+    )
     router.message.register(digest_command, Command("digest"))
-    router.callback_query.register(
-        list_pressed, ShipmentMenu.filter(F.action == ShipmentAction.LIST)
-    )
-    router.callback_query.register(
-        view_pressed, ShipmentMenu.filter(F.action == ShipmentAction.VIEW)
-    )
-    router.callback_query.register(
-        order_shipment_pressed, ShipmentMenu.filter(F.action == ShipmentAction.OF_ORDER)
-    )
-    router.callback_query.register(
-        new_link_pressed, ShipmentMenu.filter(F.action == ShipmentAction.NEW_LINK)
+    register_presses(
+        router,
+        ShipmentMenu,
+        {
+            ShipmentAction.LIST: lists.list_pressed(show_list),
+            ShipmentAction.VIEW: card_pressed,
+            ShipmentAction.OF_ORDER: card_pressed,
+            ShipmentAction.NEW_LINK: new_link_pressed,
+        },
     )
     return router

@@ -15,15 +15,12 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import Message
 
 from domain.drafts import ShippingDraft
 from domain.services.shipping import steps
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
 from handlers.conversations import Controls, Conversation, Expect, Move, Step, Turn, register
-from handlers.responder import Responder
+from handlers.conversations.routing import entry
 from handlers.seller import shipping_steps, shipping_summary
 from handlers.shipping_callbacks import ShipOrder, ShippingForm, ShippingFormAction
 
@@ -122,44 +119,18 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
 )
 
 
-async def _begin(
-    draft: ShippingDraft,
-    user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    turn = Turn(
-        CONVERSATION, user_id=user.id, state=state, uow=uow, responder=responder, config=config
-    )
-    await turn.begin(draft)
+async def _draft_of_card(turn: Turn[ShippingDraft], callback_data: ShipOrder) -> ShippingDraft:
+    return await steps.start_document(turn.user_id, callback_data.order_id, turn.uow)
 
 
-async def start_from_card(
-    query: CallbackQuery,
-    callback_data: ShipOrder,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    draft = await steps.start_document(event_from_user.id, callback_data.order_id, uow)
-    await _begin(draft, event_from_user, state, uow, responder, config)
+async def _draft_of_command(turn: Turn[ShippingDraft], message: Message) -> ShippingDraft:
+    command: CommandObject = turn.extra["command"]
+    return await steps.start_document_by_number(turn.user_id, command.args or "", turn.uow)
 
 
-async def start_from_command(
-    message: Message,
-    command: CommandObject,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    draft = await steps.start_document_by_number(event_from_user.id, command.args or "", uow)
-    await _begin(draft, event_from_user, state, uow, responder, config)
+# The order card's "Ship" button, and /ship <order number>.
+start_from_card = entry(CONVERSATION, _draft_of_card)
+start_from_command = entry(CONVERSATION, _draft_of_command)
 
 
 def build_router() -> Router:

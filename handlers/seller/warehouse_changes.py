@@ -11,14 +11,20 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from domain.errors import InvalidInput
-from domain.model import DocumentKind
+from domain.model import DocumentKind, Warehouse
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.config import HandlerConfig
-from handlers.responder import Button, Responder
+from handlers.menus import register_presses
+from handlers.responder import Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
-from handlers.seller.warehouses import show_card, warehouse_menu
+from handlers.seller.warehouses import (
+    confirm_or_cancel,
+    on_owned_warehouse,
+    show_card,
+    warehouse_button,
+)
 
 EDITABLE = [field.value for field in warehouses.EditableField]
 
@@ -29,21 +35,15 @@ class WarehouseChange(StatesGroup):
     documents = State()
 
 
-async def edit_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
+def _resubmit(warehouse_id: int) -> Keyboard:
+    """Sending the warehouse for review again, offered with each document the reviewer asked for."""
+    return [[warehouse_button("warehouse.resubmit", WarehouseMenuAction.RESUBMIT, warehouse_id)]]
+
+
+def ask_field(warehouse: Warehouse, responder: Responder) -> None:
+    """Which field of the warehouse to change."""
     fields = [
-        Button(
-            label=f"field.{name}",
-            callback=warehouse_menu(WarehouseMenuAction.EDIT_FIELD, warehouse.id, name),
-        )
+        warehouse_button(f"field.{name}", WarehouseMenuAction.EDIT_FIELD, warehouse.id, name)
         for name in EDITABLE
     ]
     responder.reply(
@@ -52,12 +52,7 @@ async def edit_pressed(
         verified=warehouse.edit_needs_review,
         keyboard=[
             *(fields[i : i + 2] for i in range(0, len(fields), 2)),
-            [
-                Button(
-                    label="warehouse.back_to_card",
-                    callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
-                )
-            ],
+            [warehouse_button("warehouse.back_to_card", WarehouseMenuAction.VIEW, warehouse.id)],
         ],
     )
 
@@ -107,18 +102,9 @@ async def new_value(
             name=warehouse.name,
             field=responder.label(f"field.{field.value}"),
             value=value or "—",
-            keyboard=[
-                [
-                    Button(
-                        label="warehouse.save_and_review",
-                        callback=warehouse_menu(WarehouseMenuAction.SAVE_EDIT, warehouse.id),
-                    ),
-                    Button(
-                        label="common.cancel",
-                        callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
-                    ),
-                ]
-            ],
+            keyboard=confirm_or_cancel(
+                "warehouse.save_and_review", WarehouseMenuAction.SAVE_EDIT, warehouse.id
+            ),
         )
         return
     await warehouses.edit_warehouse(
@@ -143,8 +129,7 @@ async def save_confirmed(
         event_from_user.id, data["warehouse_id"], field, data["value"], config.operator_ids, uow
     )
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
     responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
 
@@ -167,14 +152,7 @@ async def add_documents_pressed(
         name=warehouse.name,
         note=warehouse.review_note,
         max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20,
-        keyboard=[
-            [
-                Button(
-                    label="warehouse.resubmit",
-                    callback=warehouse_menu(WarehouseMenuAction.RESUBMIT, warehouse.id),
-                )
-            ]
-        ],
+        keyboard=_resubmit(warehouse.id),
     )
 
 
@@ -196,14 +174,7 @@ async def more_documents(
         "warehouse.document_received",
         document=responder.label(f"document.{kind.value}"),
         file_name=(message.document.file_name if message.document else None) or "photo.jpg",
-        keyboard=[
-            [
-                Button(
-                    label="warehouse.resubmit",
-                    callback=warehouse_menu(WarehouseMenuAction.RESUBMIT, warehouse.id),
-                )
-            ]
-        ],
+        keyboard=_resubmit(warehouse.id),
     )
 
 
@@ -220,8 +191,7 @@ async def resubmit_pressed(
         event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
     )
     await state.clear()
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("warehouse.submitted", name=warehouse.name)
 
 
@@ -236,25 +206,25 @@ async def expecting_more_documents(message: Message, responder: Responder) -> No
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.callback_query.register(
-        edit_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.EDIT)
+    register_presses(
+        router,
+        WarehouseMenu,
+        {
+            WarehouseMenuAction.EDIT: on_owned_warehouse(ask_field),
+            WarehouseMenuAction.EDIT_FIELD: field_pressed,
+            WarehouseMenuAction.ADD_DOCUMENTS: add_documents_pressed,
+            WarehouseMenuAction.RESUBMIT: resubmit_pressed,
+        },
     )
-    router.callback_query.register(
-        field_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.EDIT_FIELD)
+    # Saving a change that sends the warehouse back to review waits for the seller's yes.
+    register_presses(
+        router,
+        WarehouseMenu,
+        {WarehouseMenuAction.SAVE_EDIT: save_confirmed},
+        WarehouseChange.confirm,
     )
     router.message.register(new_value, WarehouseChange.value, F.text)
-    router.callback_query.register(
-        save_confirmed,
-        WarehouseChange.confirm,
-        WarehouseMenu.filter(F.action == WarehouseMenuAction.SAVE_EDIT),
-    )
-    router.callback_query.register(
-        add_documents_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ADD_DOCUMENTS)
-    )
     router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
-    router.callback_query.register(
-        resubmit_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.RESUBMIT)
-    )
     router.message.register(expecting_value, WarehouseChange.value)
     router.message.register(expecting_more_documents, WarehouseChange.documents)
     return router

@@ -12,18 +12,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from domain.drafts import WarehouseDraft
 from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
-from domain.unit_of_work import UnitOfWork
-from handlers.callbacks import CountryChoice, WarehouseForm, WarehouseFormAction
+from handlers.callbacks import WarehouseForm, WarehouseFormAction
 from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
-from handlers.keyboards import country_buttons, country_from_text
-from handlers.responder import Button, Keyboard, Responder
+from handlers.conversations.countries import country_step
+from handlers.conversations.routing import entry
+from handlers.responder import Button, Keyboard
 from handlers.seller.warehouse_documents import uploaded_document
 
 # Where semi-managed sellers most often keep overseas stock; any other country can be typed.
@@ -58,18 +57,6 @@ async def kind_chosen(
     turn: WarehouseTurn, draft: WarehouseDraft, callback_data: WarehouseForm
 ) -> None:
     await turn.advance(draft.with_kind(callback_data.value))
-
-
-async def country_pressed(
-    turn: WarehouseTurn, draft: WarehouseDraft, callback_data: CountryChoice
-) -> None:
-    await turn.advance(draft.with_country(callback_data.code))
-
-
-async def country_typed(turn: WarehouseTurn, draft: WarehouseDraft, text: str) -> None:
-    country = country_from_text(text, turn.responder, turn.navigation)
-    if country is not None:
-        await turn.advance(draft.with_country(country))
 
 
 async def skipped(turn: WarehouseTurn, draft: WarehouseDraft, callback_data: WarehouseForm) -> None:
@@ -135,12 +122,10 @@ def _kinds(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
     ]
 
 
-def _countries(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
+def _offered_countries(draft: WarehouseDraft) -> list[str]:
     if draft.kind == WarehouseKind.DOMESTIC:
-        codes = [draft.home_country]
-    else:
-        codes = [c for c in COMMON_OVERSEAS_COUNTRIES if c != draft.home_country]
-    return country_buttons(turn.responder.renderer, turn.responder.locale, codes)
+        return [draft.home_country]
+    return [c for c in COMMON_OVERSEAS_COUNTRIES if c != draft.home_country]
 
 
 def _skip(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
@@ -278,13 +263,11 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             expects=Expect.BUTTONS,
         ),
         _text_step("name", WarehouseDraft.with_name),
-        Step(
-            "country",
-            prompt="warehouse.ask_country",
+        country_step(
+            "warehouse.ask_country",
+            _offered_countries,
+            WarehouseDraft.with_country,
             params=lambda turn, draft: {"kind": draft.kind, "home": draft.home_country},
-            keyboard=_countries,
-            on_text=country_typed,
-            presses=[Press(CountryChoice.filter(), country_pressed)],
         ),
         _text_step("street", WarehouseDraft.with_street),
         _text_step("city", WarehouseDraft.with_city),
@@ -325,11 +308,14 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
 )
 
 
-async def begin(state: FSMContext, uow: UnitOfWork, responder: Responder, user_id: int) -> None:
-    """Start registering a warehouse (from /warehouses); only a registered seller has them."""
-    seller = await warehouses.seller_of(user_id, uow)
-    turn = Turn(CONVERSATION, user_id=user_id, state=state, uow=uow, responder=responder)
-    await turn.begin(WarehouseDraft(home_country=seller.home_country))
+async def _first_draft(turn: WarehouseTurn, event: Any) -> WarehouseDraft:
+    """Only a registered seller has warehouses."""
+    seller = await warehouses.seller_of(turn.user_id, turn.uow)
+    return WarehouseDraft(home_country=seller.home_country)
+
+
+# The warehouse list's "Add" button (`handlers.seller.warehouses`).
+begin = entry(CONVERSATION, _first_draft)
 
 
 def build_router() -> Router:

@@ -6,7 +6,9 @@ Changing a registered warehouse (a field, more documents, resubmission) is in
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from collections.abc import Awaitable, Callable
+
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
@@ -16,6 +18,7 @@ from domain.roles import Role
 from domain.services import warehouses
 from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
 
@@ -35,10 +38,24 @@ CARD_ROWS = (
 )
 
 
-def warehouse_menu(
-    action: WarehouseMenuAction, warehouse_id: int = 0, field: str = ""
-) -> WarehouseMenu:
-    return WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field)
+def warehouse_button(
+    label: str, action: WarehouseMenuAction, warehouse_id: int = 0, field: str = ""
+) -> Button:
+    """A button of the warehouse menu; the warehouse it names is checked again when pressed."""
+    return Button(
+        label=label,
+        callback=WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field),
+    )
+
+
+def confirm_or_cancel(label: str, action: WarehouseMenuAction, warehouse_id: int) -> Keyboard:
+    """A yes to `action` on the warehouse, or Cancel, which goes back to its card."""
+    return [
+        [
+            warehouse_button(label, action, warehouse_id),
+            warehouse_button("common.cancel", WarehouseMenuAction.VIEW, warehouse_id),
+        ]
+    ]
 
 
 async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None:
@@ -49,7 +66,7 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
             Button(
                 label="warehouse.list_item",
                 params={"name": w.name, "status": responder.label(f"status.{w.status.value}")},
-                callback=warehouse_menu(WarehouseMenuAction.VIEW, w.id),
+                callback=WarehouseMenu(action=WarehouseMenuAction.VIEW, warehouse_id=w.id),
             )
         ]
         for w in owned
@@ -59,7 +76,7 @@ async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None
         warehouses=owned,
         keyboard=[
             *rows,
-            [Button(label="warehouse.add", callback=warehouse_menu(WarehouseMenuAction.ADD))],
+            [warehouse_button("warehouse.add", WarehouseMenuAction.ADD)],
         ],
     )
 
@@ -68,7 +85,7 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
     allowed = warehouse.allowed_actions(Role.SELLER)
     changes, archive = (
         [
-            Button(label=label, callback=warehouse_menu(menu_action, warehouse.id))
+            warehouse_button(label, menu_action, warehouse.id)
             for action, label, menu_action in row
             if action in allowed
         ]
@@ -84,13 +101,7 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
         ],
         keyboard=[
             changes,
-            [
-                *archive,
-                Button(
-                    label="warehouse.back_to_list",
-                    callback=warehouse_menu(WarehouseMenuAction.LIST),
-                ),
-            ],
+            [*archive, warehouse_button("warehouse.back_to_list", WarehouseMenuAction.LIST)],
         ],
     )
 
@@ -112,54 +123,36 @@ async def list_pressed(
     await show_list(event_from_user.id, uow, responder)
 
 
-async def add_pressed(
-    query: CallbackQuery,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await warehouse_registration.begin(state, uow, responder, event_from_user.id)
+def on_owned_warehouse(
+    show: Callable[[Warehouse, Responder], None],
+) -> Callable[..., Awaitable[None]]:
+    """The handler of a button on one of the seller's warehouses that shows something about it:
+    the warehouse the (untrusted) callback data names is loaded for the caller, and one that is
+    not theirs is "not found"; `show` says what is shown."""
+
+    async def pressed(
+        query: CallbackQuery,
+        callback_data: WarehouseMenu,
+        event_from_user: User,
+        uow: UnitOfWork,
+        responder: Responder,
+    ) -> None:
+        show(
+            await warehouses.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
+            responder,
+        )
+
+    return pressed
 
 
-async def view_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    show_card(
-        await warehouses.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
-        responder,
-    )
-
-
-async def archive_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
+def ask_archive(warehouse: Warehouse, responder: Responder) -> None:
+    """Ask before archiving: the seller confirms, or goes back to the card."""
     responder.reply(
         "warehouse.confirm_archive",
         name=warehouse.name,
-        keyboard=[
-            [
-                Button(
-                    label="warehouse.archive_confirm",
-                    callback=warehouse_menu(WarehouseMenuAction.ARCHIVE_CONFIRMED, warehouse.id),
-                ),
-                Button(
-                    label="common.cancel",
-                    callback=warehouse_menu(WarehouseMenuAction.VIEW, warehouse.id),
-                ),
-            ]
-        ],
+        keyboard=confirm_or_cancel(
+            "warehouse.archive_confirm", WarehouseMenuAction.ARCHIVE_CONFIRMED, warehouse.id
+        ),
     )
 
 
@@ -173,8 +166,7 @@ async def archive_confirmed(
     warehouse = await warehouses.archive_warehouse(
         event_from_user.id, callback_data.warehouse_id, uow
     )
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
+    responder.remove_pressed_buttons(query)
     responder.reply("warehouse.archived", name=warehouse.name)
 
 
@@ -182,19 +174,15 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(warehouses_command, Command("warehouses"))
-    router.callback_query.register(
-        list_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.LIST)
-    )
-    router.callback_query.register(
-        add_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ADD)
-    )
-    router.callback_query.register(
-        view_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.VIEW)
-    )
-    router.callback_query.register(
-        archive_pressed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ARCHIVE)
-    )
-    router.callback_query.register(
-        archive_confirmed, WarehouseMenu.filter(F.action == WarehouseMenuAction.ARCHIVE_CONFIRMED)
+    register_presses(
+        router,
+        WarehouseMenu,
+        {
+            WarehouseMenuAction.LIST: list_pressed,
+            WarehouseMenuAction.ADD: warehouse_registration.begin,
+            WarehouseMenuAction.VIEW: on_owned_warehouse(show_card),
+            WarehouseMenuAction.ARCHIVE: on_owned_warehouse(ask_archive),
+            WarehouseMenuAction.ARCHIVE_CONFIRMED: archive_confirmed,
+        },
     )
     return router

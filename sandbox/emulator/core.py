@@ -271,6 +271,12 @@ class EmulatorCore:
         """The next ``count`` calls of ``method`` fail with ``status`` (500 or 502)."""
         self._faults.fail_next(method, status, count)
 
+    def refuse_next(self, method: str, description: str, status: int = 400, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are refused with ``status`` and
+        ``description``, e.g. createForumTopic with "Bad Request: not enough rights to create
+        a topic" (topic creation forbidden after a Bot API rollout)."""
+        self._faults.refuse_next(method, description, status, count)
+
     def inject_429(self, chat_id: int | None = None, count: int = 1, retry_after: int = 1) -> None:
         """The next ``count`` sends (to ``chat_id``, or to any chat) get 429."""
         self._faults.inject_429(chat_id, count, retry_after)
@@ -370,6 +376,11 @@ class EmulatorCore:
     def edit_user_message(self, user_id: int, chat_id: int, message_id: int, text: str) -> None:
         """A user edits their text message: history revision + ``edited_message`` update."""
         self._user_actions.edit_message(user_id, chat_id, message_id, text)
+
+    def delete_topic(self, user_id: int, thread_id: int, *, chat_id: int | None = None) -> None:
+        """A user deletes a topic of their private chat with the bot (Telegram tells the bot
+        nothing; its next send there gets "message thread not found")."""
+        self._user_actions.delete_topic(user_id, thread_id, chat_id=chat_id)
 
     def post_callback(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
         """A user presses an inline button: ``callback_query`` update; returns the query id."""

@@ -3,8 +3,9 @@
 ``FloodLimits`` answers a send with 429 and ``retry_after`` where Telegram would: a second
 message within a second in a private chat, more than 20 a minute in a group, more than 30 a
 second in all. Each limit is a plain attribute a test may change mid-run; 0 turns it off.
-``FaultInjector`` makes the next calls of a method fail with 500 or 502, or the next sends get
-429, so the bot's retry and back-off paths can be tested on purpose.
+``FaultInjector`` makes the next calls of a method fail with 500 or 502, refuses them with a
+client error Telegram gives at times (a topic that cannot be created), or makes the next sends
+get 429, so the bot's retry, back-off and fallback paths can be tested on purpose.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class FaultInjector:
 
     def __init__(self) -> None:
         self._server_errors: dict[str, deque[int]] = {}
+        self._refusals: dict[str, deque[tuple[int, str]]] = {}
         self._injected_429: list[_Injected429] = []
 
     def fail_next(self, method: str, status: int = 500, count: int = 1) -> None:
@@ -81,11 +83,21 @@ class FaultInjector:
             raise ValueError("status must be 500 or 502")
         self._server_errors.setdefault(method.lower(), deque()).extend([status] * count)
 
+    def refuse_next(self, method: str, description: str, status: int = 400, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are refused (a 4xx with ``description``)."""
+        if not 400 <= status < 500 or status == 429:
+            raise ValueError("a refusal is a 4xx other than 429 (use inject_429)")
+        self._refusals.setdefault(method.lower(), deque()).extend([(status, description)] * count)
+
     def inject_429(self, chat_id: int | None = None, count: int = 1, retry_after: int = 1) -> None:
         self._injected_429.append(_Injected429(chat_id, count, max(1, retry_after)))
 
     def raise_server_error(self, method: str) -> None:
-        """Fail this call of ``method`` if a test asked for it."""
+        """Fail (or refuse) this call of ``method`` if a test asked for it."""
+        refusals = self._refusals.get(method.lower())
+        if refusals:
+            status, description = refusals.popleft()
+            raise BotApiError(status, description)
         pending = self._server_errors.get(method.lower())
         if pending:
             status = pending.popleft()

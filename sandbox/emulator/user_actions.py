@@ -2,7 +2,8 @@
 
 A user writes a message (a leading ``/command`` gets its ``bot_command`` entity, as Telegram
 marks it), edits one of their own, or presses an inline button: each is recorded in the chat
-and queued for the bot as a ``message``, ``edited_message`` or ``callback_query`` update.
+and queued for the bot as a ``message``, ``edited_message`` or ``callback_query`` update. A
+user deleting a topic of their private chat changes the chat only (Telegram sends no update).
 ``EmulatedUser`` and the side API act through these.
 """
 
@@ -73,6 +74,18 @@ class UserActions:
             raise ValueError("users can only edit their own messages")
         self._chats.record_edit(msg, by_bot=False, text=text, plain=text)
         self._updates.push("edited_message", self._chats.message_json(msg))
+
+    def delete_topic(self, user_id: int, thread_id: int, *, chat_id: int | None = None) -> None:
+        """A user deletes a topic (and its messages) of their private chat; no update."""
+        chat = self._chats.get(user_id if chat_id is None else chat_id)
+        if chat.type != "private" or chat.id != user_id:
+            raise ValueError("users delete topics of their own private chat")
+        topic = self._chats.thread(chat, thread_id)
+        topic.deleted = True
+        for msg in chat.messages.values():
+            if msg.message_thread_id == thread_id:
+                msg.deleted = True
+        self._chats.events.emit("topic", chat.id, thread_id, {"action": "deleted", "by": "user"})
 
     def press(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
         """A user presses an inline button: ``callback_query`` update; returns the query id."""

@@ -70,7 +70,7 @@ async def test_a_buyer_opens_a_damaged_case_and_withdraws_another(
     await seller.send("/returns")
     await seller.expect("Your returns")
     await seller.press(f"R-{case_id}")
-    card = await seller.expect(f"Return R-{case_id}")
+    card = await seller.expect(f"Return R-{case_id}</b> · order")
     assert "Partial refund · €3.50" in card.content and "Amélie" not in card.content
 
     # Another case, on the second order: the buyer withdraws it from the order card.

@@ -570,6 +570,25 @@ async def test_topics_switched_off(bot: Bot, emulator: BotApiEmulator) -> None:
         await bot.send_message(USER_ID, "x", message_thread_id=1)
 
 
+async def test_a_user_deletes_a_topic_and_topic_creation_is_refused(
+    bot: Bot, emulator: BotApiEmulator
+) -> None:
+    user = emulator.user(USER_ID)
+    topic = await bot.create_forum_topic(USER_ID, "Return R-1")
+    await bot.send_message(USER_ID, "in topic", message_thread_id=topic.message_thread_id)
+    await user.delete_topic(topic.message_thread_id)
+    assert all(m.deleted for m in emulator.history(USER_ID))
+    with pytest.raises(TelegramBadRequest, match="message thread not found"):
+        await bot.send_message(USER_ID, "x", message_thread_id=topic.message_thread_id)
+    emulator.refuse_next("createForumTopic", "Bad Request: not enough rights to create a topic")
+    with pytest.raises(TelegramBadRequest, match="not enough rights to create a topic"):
+        await bot.create_forum_topic(USER_ID, "Return R-1")
+    # Used up: the next one works again.
+    assert (await bot.create_forum_topic(USER_ID, "Return R-1")).name == "Return R-1"
+    with pytest.raises(ValueError, match="4xx"):
+        emulator.refuse_next("sendMessage", "Too Many Requests", status=429)
+
+
 async def test_commands_per_scope_and_language(bot: Bot, emulator: BotApiEmulator) -> None:
     en = [
         BotCommand(command="start", description="Start"),

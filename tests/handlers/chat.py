@@ -215,12 +215,16 @@ class Chat:
         self.history: list[BotMessage] = []
 
     # ----- what a user does -----
-    async def send(self, text: str) -> Answer:
+    async def send(self, text: str, *, thread_id: int | None = None) -> Answer:
+        """Type `text` (in the private-chat topic `thread_id`, if given)."""
         entities = None
         if text.startswith("/"):
             command = text.split()[0]
             entities = [MessageEntity(type="bot_command", offset=0, length=len(command))]
-        return await self._feed(message=self._message(text=text, entities=entities))
+        topic = (
+            {} if thread_id is None else {"message_thread_id": thread_id, "is_topic_message": True}
+        )
+        return await self._feed(message=self._message(text=text, entities=entities, **topic))
 
     async def press(self, label: str) -> Answer:
         """Press the button labelled `label` (exactly, else the one label containing it) on the

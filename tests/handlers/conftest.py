@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from bot import database
 from bot.app import Application, create_application
-from templates import Renderer
-from tests.conftest import (
-    REDIS_TEST_URL,
-    FixedClock,
-    _drop_postgres_database,
-    _postgres_database,
-    _service_missing,
-)
+from templates import Renderer, shared_renderer
+from tests.conftest import REDIS_TEST_URL, FixedClock, _service_missing, migrated_templates
 from tests.e2e.conftest import make_settings
 from tests.handlers.chat import Chat, HandlerBot, copy_database
 from tests.handlers.recording import RecordingSession
@@ -43,21 +35,8 @@ async def handler_app(database_url: str, tmp_path: Path) -> AsyncIterator[Applic
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite database per run; each conversation test works on a copy of it
-    (migrating for every test would be most of the tier's time)."""
-    path = tmp_path_factory.mktemp("handlers") / "migrated.sqlite3"
-
-    async def migrate() -> None:
-        engine = database.create_engine(f"sqlite+aiosqlite:///{path}")
-        try:
-            await database.upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    # Session fixtures are first asked for inside a test's running loop: migrate in a thread.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, migrate()).result()
-    return path
+    """The run's migrated SQLite database; each conversation test works on a copy of it."""
+    return migrated_templates.sqlite_file(tmp_path_factory)
 
 
 async def _empty_redis() -> str:
@@ -78,8 +57,8 @@ async def _empty_redis() -> str:
 
 @pytest.fixture(scope="session")
 def renderer() -> Renderer:
-    """The templates and six catalogs, loaded once per run rather than once per app."""
-    return Renderer("en")
+    """The process's renderer, which every app built in this run shares."""
+    return shared_renderer("en")
 
 
 @pytest.fixture(params=["sql"])
@@ -88,8 +67,6 @@ async def handler_bot(
     migrated_sqlite: Path,
     tmp_path: Path,
     clock: FixedClock,
-    renderer: Renderer,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[HandlerBot]:
     """The bot on a fresh database, with the conversation state in the database ("sql", the
     default) or in Redis ("redis": parametrize with `indirect=True`)."""
@@ -101,7 +78,6 @@ async def handler_bot(
         # Replies leave at once: the per-chat rate limit has tests of its own.
         send_private_chat_interval_seconds=0,
     )
-    monkeypatch.setattr("bot.app.Renderer", lambda default_locale: renderer)
     bot = HandlerBot(settings, clock)
     await bot.start()
     try:
@@ -124,25 +100,15 @@ class _NoRateLimits:
         return None
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture
 async def busy_bot(
-    request: pytest.FixtureRequest,
-    migrated_sqlite: Path,
-    tmp_path: Path,
-    clock: FixedClock,
-    renderer: Renderer,
-    monkeypatch: pytest.MonkeyPatch,
+    database_url: str, tmp_path: Path, clock: FixedClock
 ) -> AsyncIterator[HandlerBot]:
     """The bot for thousands of updates, on a fresh SQLite or PostgreSQL database: no inbound
     flood limit and no outbound rate limits (each has tests of its own)."""
-    if request.param == "sqlite":
-        url = copy_database(migrated_sqlite, tmp_path / "bot.sqlite3")
-    else:
-        url = await _migrated_postgres()
     settings = make_settings(
-        url, tmp_path, send_private_chat_interval_seconds=0, flood_max_updates=10**9
+        database_url, tmp_path, send_private_chat_interval_seconds=0, flood_max_updates=10**9
     )
-    monkeypatch.setattr("bot.app.Renderer", lambda default_locale: renderer)
     bot = HandlerBot(settings, clock)
     app = await bot.start()
     app.sender.limiter = _NoRateLimits()
@@ -150,21 +116,6 @@ async def busy_bot(
         yield bot
     finally:
         await bot.stop()
-        if request.param != "sqlite":
-            await _drop_postgres_database(url)
-
-
-async def _migrated_postgres() -> str:
-    try:
-        url = await _postgres_database()
-    except Exception as error:
-        _service_missing("PostgreSQL at 127.0.0.1:5432", error)
-    engine = database.create_engine(url)
-    try:
-        await database.upgrade(engine)
-    finally:
-        await engine.dispose()
-    return url
 
 
 @pytest.fixture

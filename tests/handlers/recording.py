@@ -7,20 +7,36 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import GetMe, SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods import (
+    CreateForumTopic,
+    GetMe,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+    SendVoice,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
+from aiogram.types import Chat, ForumTopic, Message, User
 
 BOT_USER = User(id=123456, is_bot=True, first_name="Sellerbot", username="sellerbot_test_bot")
 
 
 class RecordingSession(BaseSession):
-    """Answers like Telegram would, and keeps every request (and its answer) for the test."""
+    """Answers like Telegram would, and keeps every request (and its answer) for the test.
+
+    `topics_enabled`: the bot has topics in private chats (getMe says so, createForumTopic
+    answers with a new topic); off, as for most bots. `refusals`: methods Telegram refuses.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.exchanges: list[tuple[TelegramMethod[Any], Any]] = []
         self._message_id = 0
+        self.topics_enabled = False
+        # Errors to raise for methods of a type, as Telegram would refuse them (kept, recorded).
+        self.refusals: dict[type[TelegramMethod[Any]], Exception] = {}
 
     @property
     def requests(self) -> list[TelegramMethod[Any]]:
@@ -33,9 +49,19 @@ class RecordingSession(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram signature)
     ) -> TelegramType:
         result: Any = True
+        refusal = self.refusals.get(type(method))
+        if refusal is not None:
+            self.exchanges.append((method, refusal))
+            raise refusal
         if isinstance(method, GetMe):
-            result = BOT_USER
-        elif isinstance(method, SendMessage | SendDocument | SendPhoto):
+            result = BOT_USER.model_copy(update={"has_topics_enabled": self.topics_enabled})
+        elif isinstance(method, CreateForumTopic):
+            # A topic's id is the id of its "topic created" service message, as in Telegram.
+            self._message_id += 1
+            result = ForumTopic(
+                message_thread_id=self._message_id, name=method.name, icon_color=7322096
+            )
+        elif isinstance(method, SendMessage | SendDocument | SendPhoto | SendVideo | SendVoice):
             self._message_id += 1
             chat = Chat(id=int(method.chat_id), type="private")
             text = method.text if isinstance(method, SendMessage) else None

@@ -122,10 +122,12 @@ async def test_a_buyer_opens_a_damaged_case_step_by_step(
     assert case.comment == "Box crushed <b>" and case.out_of_policy == []
     assert case.offers[0].resolution is Resolution.REFUND_PARTIAL
     assert case.offers[0].amount == Decimal("4.00")
-    # The seller's alert is in the outbox, in the same transaction as the case.
+    # The seller's alert and the opening of their case thread are in the outbox, in the same
+    # transaction as the case.
     alerts = await notifications_to(handler_bot.app.uow_factory, SELLER)
     assert [(n.template, n.params["case_id"]) for n in alerts if "return" in n.template] == [
-        ("returns.new_case", case.id)
+        ("returns.new_case", case.id),
+        ("returns.thread", case.id),
     ]
     # The conversation is over: /start greets the buyer instead of resuming.
     assert not (await buyer.send("/start")).says(handler_bot.text("conversation.resumed"))

@@ -21,7 +21,7 @@ from aiogram.types import Chat, Message
 
 from domain.unit_of_work import UnitOfWork
 from notifications.rate_limits import InProcessRateLimiter, RateLimits
-from templates.renderer import Renderer
+from templates.renderer import Renderer, shared_renderer
 
 FAKE_TOKEN = "4242:SECRET-FAKE-TOKEN"
 
@@ -131,7 +131,7 @@ def fast_limiter() -> InProcessRateLimiter:
 
 @pytest.fixture(scope="session")
 def renderer() -> Renderer:
-    return Renderer("en")
+    return shared_renderer("en")
 
 
 async def add_ping(

@@ -354,9 +354,9 @@ async def test_checkpoint_runs_beside_other_writers(
 
 
 async def test_migration_finds_the_subject_of_existing_operator_notifications(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    engine = database.create_engine(database_url)
+    engine = database.create_engine(empty_database_url)
     try:
         await database.upgrade(engine, "0003")
         # Timestamps as SQL literals: both databases read them, whatever the driver.

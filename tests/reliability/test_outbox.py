@@ -647,3 +647,34 @@ async def test_a_long_notification_arrives_split_in_parts(
     assert " ".join(parts).split() == ["Ping", *(["x"] * 5000)]
     (row,) = await rows(uow_factory, 6001)
     assert row.telegram_message_id == emulator.history(6001)[0].message_id
+
+
+async def test_a_notice_for_a_deleted_topic_arrives_in_the_main_chat(
+    uow_factory: UowFactory, emulator: Any, renderer: Renderer, clock: FixedClock
+) -> None:
+    user = emulator.user(6101)
+    bot = make_bot(emulator)
+    try:
+        topic = await bot.create_forum_topic(6101, "Return R-1 · Mug")
+        await user.delete_topic(topic.message_thread_id)
+        async with uow_factory() as uow:
+            await uow.notifications.add(
+                dedupe_key="topic-gone",
+                chat_id=6101,
+                template="tests.ping",
+                params={"n": 1},
+                now=uow.now(),
+                message_thread_id=topic.message_thread_id,
+            )
+            await uow.commit()
+        sender = Sender(bot, InProcessRateLimiter(RateLimits(chat_interval=0.0)))
+        dispatcher = OutboxDispatcher(
+            uow_factory, sender, renderer, default_locale="en", clock=clock
+        )
+        assert await dispatcher.drain() == DrainResult(sent=1)
+    finally:
+        await bot.session.close()
+
+    # Not lost to "message thread not found": sent again without the topic.
+    (delivered,) = [m for m in emulator.history(6101) if not m.deleted and m.service is None]
+    assert (delivered.text, delivered.message_thread_id) == ("Ping 1", None)

@@ -51,11 +51,11 @@ async def test_a_negotiation_from_request_to_resolution(
     store = await _store(uow_factory)
     bought = await shipped_to_buyer(uow_factory, store, "AE-9001", BUYER, 20_000_001)
     case_id = await open_damaged(uow_factory, bought)  # 2 x 3.50 EUR, asks 3.50 back
-    (alert,) = [
-        row
-        for row in await notifications_to(uow_factory, SELLER)
-        if row.template.startswith("returns.")
-    ]
+    sent = await notifications_to(uow_factory, SELLER)
+    (alert,) = [row for row in sent if row.template == "returns.new_case"]
+    # The case's thread on the seller's side is opened through the outbox too.
+    (thread,) = [row for row in sent if row.template == "returns.thread"]
+    assert thread.params == {"case_id": case_id, "side": "seller"}
     assert (alert.template, alert.params["case_id"], alert.params["reason"]) == (
         "returns.new_case",
         case_id,

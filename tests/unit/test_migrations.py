@@ -15,10 +15,10 @@ def _revisions(url: str) -> list[str]:
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
 
-async def test_every_revision_goes_up_down_and_up_again(database_url: str) -> None:
-    engine = database.create_engine(database_url)
+async def test_every_revision_goes_up_down_and_up_again(empty_database_url: str) -> None:
+    engine = database.create_engine(empty_database_url)
     try:
-        revisions = _revisions(database_url)
+        revisions = _revisions(empty_database_url)
         assert revisions, "no migrations found"
         for index, revision in enumerate(revisions):
             previous = revisions[index - 1] if index else "base"
@@ -32,12 +32,12 @@ async def test_every_revision_goes_up_down_and_up_again(database_url: str) -> No
         await engine.dispose()
 
 
-async def test_models_and_migrations_agree(database_url: str) -> None:
+async def test_models_and_migrations_agree(empty_database_url: str) -> None:
     """Autogenerate finds nothing to add: every model change has its migration."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = database.create_engine(database_url)
+    engine = database.create_engine(empty_database_url)
     try:
         await database.upgrade(engine)
         async with engine.connect() as connection:

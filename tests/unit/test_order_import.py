@@ -409,8 +409,8 @@ class _FakeAudit:
     def __init__(self) -> None:
         self.entries: list[dict[str, Any]] = []
 
-    def record(self, **entry: Any) -> None:
-        self.entries.append(entry)
+    def add(self, action: str, **entry: Any) -> None:
+        self.entries.append({"action": action, **entry})
 
 
 class _FakeUow:

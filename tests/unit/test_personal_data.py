@@ -10,7 +10,8 @@ from domain.personal_data import audit_facts
 from domain.repositories import PersonalDataRepository
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBJECT_TYPE = re.compile(r"""subject_type=["'](\w+)["']""")
+# `audit.record(subject_type="order", ...)` or `audit.add(..., about=("order", ...))`.
+SUBJECT_TYPE = re.compile(r"""(?:subject_type=|about=\()["'](\w+)["']""")
 
 
 def test_erasure_finds_every_kind_of_audit_subject() -> None:

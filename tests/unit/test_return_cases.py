@@ -13,7 +13,7 @@ import pytest
 
 from domain.errors import ConflictError, InvalidInput
 from domain.model import RETURN_TRANSITIONS, NewEvidence, OrderLine, ReturnCase
-from domain.returns.offers import OfferTerms
+from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.rules import (
     FINAL_STATUSES,
     Action,
@@ -77,9 +77,7 @@ def open_case(
         wanted=wanted,
         evidence=evidence,
         out_of_policy=(),
-        default_payer=PostagePayer.STORE,
-        default_days=10,
-        respond_by=NOW + timedelta(days=5),
+        offer_rules=OfferRules(PostagePayer.STORE, 10, respond_by=NOW + timedelta(days=5)),
         now=NOW,
     )
     case.id = 500
@@ -87,22 +85,16 @@ def open_case(
     return case
 
 
-def offer_kwargs() -> dict[str, object]:
-    return {
-        "default_payer": PostagePayer.STORE,
-        "default_days": 10,
-        "respond_by": NOW + timedelta(hours=72),
-        "now": NOW,
-    }
+OFFER_RULES = OfferRules(PostagePayer.STORE, 10, respond_by=NOW + timedelta(hours=72))
 
 
 def propose(case: ReturnCase, side: Side, terms: OfferTerms) -> None:
-    case.propose_offer(side, terms, **offer_kwargs())  # type: ignore[arg-type]
+    case.propose_offer(side, terms, OFFER_RULES, NOW)
     _ids_for(case)
 
 
 def counter(case: ReturnCase, side: Side, terms: OfferTerms) -> None:
-    case.counter_offer(side, terms, **offer_kwargs())  # type: ignore[arg-type]
+    case.counter_offer(side, terms, OFFER_RULES, NOW)
     _ids_for(case)
 
 
@@ -370,7 +362,7 @@ def test_items_already_taken_back_by_an_earlier_case_cannot_be_asked_again() -> 
     kwargs = dict(
         order_id=1, seller_id=2, buyer_user_id=3, currency="EUR", reason=ReturnReason.OTHER,
         comment=None, wanted=OfferTerms(R.REFUND_FULL), evidence=(), out_of_policy=(),
-        default_payer=PostagePayer.BUYER, default_days=10, respond_by=NOW, now=NOW,
+        offer_rules=OfferRules(PostagePayer.BUYER, 10, respond_by=NOW), now=NOW,
     )  # fmt: skip
     with pytest.raises(InvalidInput):
         ReturnCase.open(items=[(line, 2)], returned={11: 1}, **kwargs)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.model import OrderSource
+from domain.repositories import Actor
 from domain.unit_of_work import UnitOfWork
 
 
@@ -18,12 +19,9 @@ def record(
     **details: Any,
 ) -> None:
     """One audit entry for an order: who (a seller, or the API), what, and the order number."""
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=actor_id,
-        actor_role="api" if source == OrderSource.API else "seller",
-        action=action,
-        subject_type="order",
-        subject_id=order_id,
+    uow.audit.add(
+        action,
+        by=Actor("api" if source == OrderSource.API else "seller", actor_id),
+        about=("order", order_id),
         details={"number": number, "source": source.value, **details},
     )

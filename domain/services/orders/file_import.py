@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from domain.errors import DomainError, InvalidInput
 from domain.model import OrderSource, OrderStatus, Seller
 from domain.order_import import Column, ImportRow, read_order_file
+from domain.repositories import Actor
 from domain.services.orders import cleaning, intake
 from domain.unit_of_work import UnitOfWork
 
@@ -323,13 +324,10 @@ def audit_import(
     skipped_rows: int,
     already_imported: int,
 ) -> None:
-    uow.audit.record(
-        at=uow.now(),
-        actor_id=actor_id,
-        actor_role="seller",
-        action="orders.imported",
-        subject_type="seller",
-        subject_id=seller_id,
+    uow.audit.add(
+        "orders.imported",
+        by=Actor("seller", actor_id),
+        about=("seller", seller_id),
         details={
             "rows": rows,
             "orders": orders,

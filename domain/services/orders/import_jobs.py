@@ -160,11 +160,9 @@ async def save_batch(
 
 async def finish_import(job: ImportJob, summary: PlanSummary, uow: UnitOfWork) -> None:
     """Mark the import done, audit it and queue the report."""
-    row = await uow.order_imports.get(job.id)
-    if row is None or row.status != ImportStatus.RUNNING:
+    row = await _end_running(job.id, ImportStatus.DONE, uow)
+    if row is None:
         return
-    row.status = ImportStatus.DONE
-    row.finished_at = uow.now()
     row.rows_read = summary.rows_read
     row.rows_skipped = summary.skipped_total
     file_import.audit_import(
@@ -193,12 +191,9 @@ async def finish_import(job: ImportJob, summary: PlanSummary, uow: UnitOfWork) -
 
 async def fail_import(job: ImportJob, error: DomainError, uow: UnitOfWork) -> None:
     """A file-level problem: nothing of the file was saved; tell the seller why."""
-    row = await uow.order_imports.get(job.id)
-    if row is None or row.status != ImportStatus.RUNNING:
-        return
-    row.status = ImportStatus.FAILED
-    row.finished_at = uow.now()
-    await _notify(uow, row, "failed", reason=error.key, reason_params=error.params)
+    row = await _end_running(job.id, ImportStatus.FAILED, uow)
+    if row is not None:
+        await _notify(uow, row, "failed", reason=error.key, reason_params=error.params)
 
 
 async def interrupt_import(import_id: int, uow: UnitOfWork) -> None:
@@ -217,9 +212,20 @@ async def interrupt_stale_imports(uow: UnitOfWork) -> int:
     return len(stale)
 
 
+async def _end_running(
+    import_id: int, outcome: ImportStatus, uow: UnitOfWork
+) -> OrderImport | None:
+    """End the import with `outcome` if it still runs (an import ends once: whichever of the
+    worker, a shutdown and the stale sweep comes second finds nothing to do)."""
+    row = await uow.order_imports.get(import_id)
+    if row is None or row.status != ImportStatus.RUNNING:
+        return None
+    row.end(outcome, uow.now())
+    return row
+
+
 async def _interrupt(row: OrderImport, uow: UnitOfWork) -> None:
-    row.status = ImportStatus.INTERRUPTED
-    row.finished_at = uow.now()
+    row.end(ImportStatus.INTERRUPTED, uow.now())
     await _notify(uow, row, "interrupted", imported=row.orders_imported)
 
 

@@ -21,6 +21,7 @@ from domain.drafts.shipping import ShippingDraft
 from domain.errors import ConflictError
 from domain.model import ComplianceFinding, FindingSeverity, Order, Seller, Shipment, Warehouse
 from domain.money import Money
+from domain.repositories import Actor
 from domain.services import logistics_settings, warehouses
 from domain.services.orders import buyer_links
 from domain.services.shipping import method_comparison, steps
@@ -242,13 +243,10 @@ async def confirm_document(
     else:
         status = "shipped"
     await uow.flush()
-    uow.audit.record(
-        at=now,
-        actor_id=user_id,
-        actor_role="seller",
-        action="shipment.confirmed" if status == "shipped" else f"shipment.{status}",
-        subject_type="order",
-        subject_id=review.order.id,
+    uow.audit.add(
+        "shipment.confirmed" if status == "shipped" else f"shipment.{status}",
+        by=Actor("seller", user_id),
+        about=("order", review.order.id),
         details={
             "number": review.order.number,
             "shipment_id": shipment.id,

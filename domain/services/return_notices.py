@@ -1,0 +1,143 @@
+"""What each side of a return case is told when the other side (or the bot) moves it: a new
+offer or counter, a declined offer, the agreement (both sides, with its terms), the return
+parcel, its receipt, the refund, the resolution and an escalation.
+
+Notices go through the outbox, written in the transaction of the change, rendered in the
+recipient's current language and sent into their thread of the case when it has one. Neither
+side's Telegram identity is in them: the buyer reads the store's name, the seller "the buyer".
+The acting side reads its own answer from the handler; only the agreement goes to both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.model import ReturnCase, ReturnOffer
+from domain.returns.rules import Side
+from domain.unit_of_work import UnitOfWork
+
+# The service's audit action -> the notice (and whether both sides get it).
+NOTICES: dict[str, tuple[str, bool]] = {
+    "return_case.offer_proposed": ("returns.offer_notice", False),
+    "return_case.offer_countered": ("returns.offer_notice", False),
+    "return_case.offer_declined": ("returns.offer_declined_notice", False),
+    "return_case.offer_accepted": ("returns.agreed_notice", True),
+    "return_case.return_shipped": ("returns.return_shipped_notice", False),
+    "return_case.received": ("returns.received_notice", False),
+    "return_case.refunded": ("returns.refunded_notice", True),
+    "return_case.resolved": ("returns.resolved_notice", True),
+    "return_case.escalated": ("returns.escalated_notice", False),
+    "return_case.declined": ("returns.case_declined_notice", False),
+}
+
+
+async def announce(case: ReturnCase, actor: Side, action: str, uow: UnitOfWork) -> None:
+    """Tell the other side (or both) what `actor` just did, if it is news to them."""
+    notice = NOTICES.get(action)
+    if notice is None:
+        return
+    template, both = notice
+    order = await uow.orders.get(case.order_id)
+    params: dict[str, Any] = {
+        "case_id": case.id,
+        "order_number": order.number if order is not None else "",
+        "actor": actor.value,
+        **await _facts(case, template, uow),
+    }
+    for side in (Side.BUYER, Side.SELLER) if both else (actor.other,):
+        await _tell(case, side, template, {**params, "side": side.value}, uow)
+
+
+async def _tell(
+    case: ReturnCase, side: Side, template: str, params: dict[str, Any], uow: UnitOfWork
+) -> None:
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    seller = contacts.get(case.seller_id)
+    if side is Side.SELLER:
+        if seller is None:
+            return
+        chat_id, thread_id, subject = seller.user_id, case.seller_thread_id, None
+    else:
+        # The account the order's link binds now: the one the case's checks let act.
+        subscription = await uow.buyers.for_order(case.order_id)
+        if subscription is None or subscription.buyer_user_id is None:
+            return
+        chat_id, thread_id = subscription.buyer_user_id, case.buyer_thread_id
+        # The store's name and warehouse address are the seller's data: erasing them drops it.
+        subject = seller.user_id if seller is not None else None
+        params = {**params, "store": seller.store_name if seller is not None else ""}
+    await uow.notifications.add(
+        # One notice per step of the timeline and side, whatever retries the update gets.
+        dedupe_key=f"return-step:{case.id}:{len(case.events)}:{side.value}",
+        chat_id=chat_id,
+        template=template,
+        params=params,
+        now=uow.now(),
+        message_thread_id=thread_id,
+        subject_user_id=subject,
+    )
+
+
+async def _facts(case: ReturnCase, template: str, uow: UnitOfWork) -> dict[str, Any]:
+    if template == "returns.offer_notice":
+        offer = case.open_offer
+        if offer is None:
+            return {}
+        return {
+            "counter": offer.replaces_id is not None,
+            "respond_by": offer.respond_by.isoformat(),
+            **await terms_of(offer, uow),
+        }
+    if template == "returns.agreed_notice":
+        return {
+            "resolution": case.agreed_resolution.value if case.agreed_resolution else "",
+            "amount": None if case.agreed_amount is None else str(case.agreed_amount),
+            "currency": case.currency,
+            "payer": case.postage_payer.value if case.postage_payer else None,
+            "ship_by": case.return_ship_by.isoformat() if case.return_ship_by else None,
+            **await address_of(case.return_warehouse_id, uow),
+        }
+    if template == "returns.return_shipped_notice":
+        return {
+            "tracking_number": case.return_tracking_number or "",
+            "carrier": case.return_carrier,
+            "corrected": case.events[-1].action == "return_tracking_corrected",
+        }
+    if template == "returns.received_notice":
+        return {"note": case.inspection_note}
+    if template == "returns.refunded_notice":
+        return {
+            "amount": str(case.refund_amount),
+            "currency": case.currency,
+            "reference": case.refund_reference,
+        }
+    if template == "returns.case_declined_notice":
+        return {"reason": case.decline_reason}
+    if template == "returns.resolved_notice":
+        return {"note": case.resolution_note}
+    return {}
+
+
+async def terms_of(offer: ReturnOffer, uow: UnitOfWork) -> dict[str, Any]:
+    """An offer's terms as a notice or a card shows them."""
+    return {
+        "resolution": offer.resolution.value,
+        "amount": None if offer.amount is None else str(offer.amount),
+        "currency": offer.currency,
+        "payer": offer.postage_payer.value if offer.postage_payer else None,
+        "days": offer.act_within_days,
+        **await address_of(offer.warehouse_id, uow),
+    }
+
+
+async def address_of(warehouse_id: int | None, uow: UnitOfWork) -> dict[str, Any]:
+    """Where the goods go back: the warehouse's name and postal address (never its contact)."""
+    warehouse = await uow.warehouses.get(warehouse_id) if warehouse_id is not None else None
+    if warehouse is None:
+        return {"warehouse": None, "address": None}
+    parts = [warehouse.street, warehouse.city, warehouse.region, warehouse.postcode]
+    return {
+        "warehouse": warehouse.name,
+        "address": ", ".join(p for p in parts if p),
+        "address_country": warehouse.country,
+    }

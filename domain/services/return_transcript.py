@@ -1,0 +1,216 @@
+"""The transcript of a return case — the evidence for a platform dispute — and the operators'
+list of escalated cases.
+
+A transcript holds the whole case as plain data: what was asked, the timeline, every message in
+order (as relayed: contact details masked), the evidence list, every offer with its terms and
+what became of it, the agreement, the return and the refund; times are aware UTC. Only the
+case's two sides and operators may get it; anyone else reads "not found", as for any case.
+Neither side's Telegram identity is in it: the store by its name, the buyer as "the buyer".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from domain.errors import NotFound
+from domain.model import ReturnCase, ReturnOffer
+from domain.returns.rules import Side
+from domain.services import operators, returns
+from domain.unit_of_work import UnitOfWork
+
+ESCALATED_PAGE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptItem:
+    product_name: str
+    sku: str | None
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptStep:
+    at: datetime
+    side: Side | None  # None: the bot (a deadline)
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptOffer:
+    number: int  # 1, 2, ... in the order they were made
+    at: datetime
+    side: Side
+    resolution: str
+    amount: Decimal | None
+    postage_payer: str | None
+    warehouse: str | None
+    days: int | None
+    status: str
+    answered_at: datetime | None
+    replaces: int | None  # the number of the offer this one countered
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptMessage:
+    at: datetime
+    side: Side
+    kind: str
+    text: str | None
+    masked: tuple[str, ...]
+    edited_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptEvidence:
+    at: datetime
+    side: Side
+    kind: str
+    file_unique_id: str  # Telegram's stable id of the file: the platform can ask for it
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    case_number: str
+    order_number: str
+    store_name: str
+    status: str
+    reason: str
+    comment: str | None
+    wanted: str
+    currency: str
+    paid: Decimal
+    out_of_policy: tuple[str, ...]
+    opened_at: datetime
+    closed_at: datetime | None
+    items: tuple[TranscriptItem, ...]
+    timeline: tuple[TranscriptStep, ...]
+    offers: tuple[TranscriptOffer, ...]
+    messages: tuple[TranscriptMessage, ...]
+    evidence: tuple[TranscriptEvidence, ...]
+    agreed: TranscriptOffer | None
+    return_tracking_number: str | None
+    inspection_note: str | None
+    refund_amount: Decimal | None
+    refund_reference: str | None
+    decline_reason: str | None
+    escalated_at: datetime | None
+    escalated_by: Side | None
+    generated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EscalatedCase:
+    case_id: int
+    order_number: str
+    store_name: str
+    escalated_at: datetime | None
+    escalated_by: Side | None
+
+
+async def readable_case(
+    user_id: int, case_id: int, operator_ids: frozenset[int], uow: UnitOfWork
+) -> ReturnCase:
+    """The case if the caller is an operator or one of its two sides; else "not found"."""
+    if user_id in operator_ids:
+        case = await uow.returns.get(case_id)
+        if case is None:
+            raise NotFound(returns.CASE_NOT_FOUND)
+        return case
+    try:
+        return await returns.case_for(user_id, case_id, Side.SELLER, uow)
+    except NotFound:
+        return await returns.case_for(user_id, case_id, Side.BUYER, uow)
+
+
+async def transcript(
+    user_id: int, case_id: int, operator_ids: frozenset[int], uow: UnitOfWork
+) -> Transcript:
+    case = await readable_case(user_id, case_id, operator_ids, uow)
+    order = await uow.orders.get(case.order_id)
+    contacts = await uow.tracking.seller_contacts([case.seller_id])
+    numbers = {offer.id: n for n, offer in enumerate(case.offers, start=1)}
+    names = {}
+    for offer in case.offers:
+        if offer.warehouse_id is not None and offer.warehouse_id not in names:
+            warehouse = await uow.warehouses.get(offer.warehouse_id)
+            names[offer.warehouse_id] = warehouse.name if warehouse is not None else ""
+
+    def offer_of(offer: ReturnOffer) -> TranscriptOffer:
+        return TranscriptOffer(
+            number=numbers[offer.id],
+            at=offer.created_at,
+            side=offer.side,
+            resolution=offer.resolution.value,
+            amount=offer.amount,
+            postage_payer=offer.postage_payer.value if offer.postage_payer else None,
+            warehouse=names.get(offer.warehouse_id) if offer.warehouse_id else None,
+            days=offer.act_within_days,
+            status=offer.status.value,
+            answered_at=offer.answered_at,
+            replaces=numbers.get(offer.replaces_id) if offer.replaces_id else None,
+        )
+
+    offers = tuple(offer_of(offer) for offer in case.offers)
+    messages = await uow.returns.messages_of(case.id)
+    return Transcript(
+        case_number=returns.case_number(case.id),
+        order_number=order.number if order is not None else "",
+        store_name=contacts[case.seller_id].store_name if case.seller_id in contacts else "",
+        status=case.status.value,
+        reason=case.reason.value,
+        comment=case.comment,
+        wanted=case.wanted.value,
+        currency=case.currency,
+        paid=case.paid,
+        out_of_policy=tuple(case.out_of_policy),
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        items=tuple(
+            TranscriptItem(line.product_name, line.sku, line.quantity, line.unit_price)
+            for line in case.lines
+        ),
+        timeline=tuple(TranscriptStep(e.at, e.side, e.action) for e in case.events),
+        offers=offers,
+        messages=tuple(
+            TranscriptMessage(
+                m.created_at, m.side, m.kind.value, m.text, tuple(m.masked), m.edited_at
+            )
+            for m in messages
+        ),
+        evidence=tuple(
+            TranscriptEvidence(e.added_at, e.side, e.kind.value, e.file_unique_id)
+            for e in case.evidence
+        ),
+        agreed=next((o for o in offers if o.status == "accepted"), None),
+        return_tracking_number=case.return_tracking_number,
+        inspection_note=case.inspection_note,
+        refund_amount=case.refund_amount,
+        refund_reference=case.refund_reference,
+        decline_reason=case.decline_reason,
+        escalated_at=case.escalated_at,
+        escalated_by=case.escalated_by,
+        generated_at=uow.now(),
+    )
+
+
+async def escalated_cases(
+    user_id: int, operator_ids: frozenset[int], uow: UnitOfWork, *, page: int = 0
+) -> list[EscalatedCase]:
+    """Cases taken to a platform dispute, oldest first: operators only."""
+    operators.require_operator(user_id, operator_ids)
+    cases = await uow.returns.escalated(limit=ESCALATED_PAGE, offset=max(page, 0) * ESCALATED_PAGE)
+    orders = await uow.tracking.orders_of(case.order_id for case in cases)
+    contacts = await uow.tracking.seller_contacts(case.seller_id for case in cases)
+    return [
+        EscalatedCase(
+            case_id=case.id,
+            order_number=orders[case.order_id].number if case.order_id in orders else "",
+            store_name=contacts[case.seller_id].store_name if case.seller_id in contacts else "",
+            escalated_at=case.escalated_at,
+            escalated_by=case.escalated_by,
+        )
+        for case in cases
+    ]

@@ -1,0 +1,259 @@
+"""A return case's card for either side — the seller's from /returns, the buyer's from their
+order card — with the buttons the case allows that side now, and the one-press answers: accept
+(the seller names the warehouse of a buyer's return first), decline, and escalating to a
+platform dispute after a confirmation. Offers are `handlers.return_offer`; the return parcel,
+receipt and refund `handlers.return_leg`.
+
+Every press carries the case id and the side: client input, checked by the service against the
+caller each time, so a forged press on someone else's case reads "not found".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, User
+
+from domain.returns.rules import Action, Side
+from domain.services import return_offers, return_views, returns
+from domain.unit_of_work import UnitOfWork
+from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
+from handlers.config import HandlerConfig
+from handlers.menus import register_presses
+from handlers.responder import Button, Keyboard, Responder
+from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
+
+# Which button each allowed action gets, in the order the card shows them.
+ACTION_BUTTONS: tuple[tuple[Action, CaseButton], ...] = (
+    (Action.ACCEPT_OFFER, CaseButton.ACCEPT),
+    (Action.COUNTER_OFFER, CaseButton.COUNTER),
+    (Action.DECLINE_OFFER, CaseButton.DECLINE),
+    (Action.PROPOSE_OFFER, CaseButton.PROPOSE),
+    (Action.RECORD_RETURN_TRACKING, CaseButton.TRACKING),
+    (Action.CONFIRM_RECEIPT, CaseButton.RECEIPT),
+    (Action.RECORD_REFUND, CaseButton.REFUND),
+    (Action.RESOLVE, CaseButton.RESOLVE),
+    (Action.DECLINE_CASE, CaseButton.DECLINE_CASE),
+    (Action.ESCALATE, CaseButton.ESCALATE),
+)
+
+
+def act(button: CaseButton, case_id: int, side: Side, value: int = 0) -> CaseAct:
+    return CaseAct(action=button, case_id=case_id, side=side, value=value)
+
+
+def case_keyboard(card: return_views.CaseCard, back: Keyboard = ()) -> Keyboard:
+    """Drawn from `allowed_actions(side)`: a button the case would refuse is never shown."""
+    case, side = card.case, card.side
+    rows: list[list[Button]] = [
+        [Button(label=f"return_action.{action.value}", callback=act(button, case.id, side))]
+        for action, button in ACTION_BUTTONS
+        if action in card.actions
+    ]
+    transcript = act(CaseButton.TRANSCRIPT, case.id, side)
+    rows.append([Button(label="returns.transcript_button", callback=transcript)])
+    if side is Side.BUYER and Action.WITHDRAW in card.actions:
+        withdraw = BuyerCase(action=BuyerCaseAction.WITHDRAW, case_id=case.id)
+        rows.append([Button(label="return_action.withdraw", callback=withdraw)])
+    return [*rows, *back]
+
+
+def back_row(card: return_views.CaseCard) -> list[Button]:
+    if card.side is Side.SELLER:
+        menu = ReturnMenu(action=ReturnAction.LIST)
+        return [Button(label="returns.back_to_list", callback=menu)]
+    order = BuyerOrder(action=BuyerAction.OPEN, order_id=card.case.order_id)
+    return [Button(label="buyer.back_to_order", callback=order)]
+
+
+def show_card(
+    card: return_views.CaseCard, responder: Responder, back: list[Button] | None = None
+) -> None:
+    case, offer = card.case, card.open_offer
+    common: dict[str, Any] = {
+        "case": returns.case_number(case.id),
+        "order_number": card.order_number,
+        "status": case.status.value,
+        "reason": case.reason.value,
+        "comment": case.comment,
+        "wanted": case.wanted.value,
+        "paid": case.paid,
+        "currency": case.currency,
+        "items": card.items,
+        "evidence": len(case.evidence),
+        "offer_side": offer.side.value if offer else None,
+        "offer_resolution": offer.resolution.value if offer else None,
+        "offer_amount": offer.amount if offer else None,
+        "offer_respond_by": offer.respond_by if offer else None,
+        "offer_terms": card.offer_terms,
+        "waiting_on": card.waiting_on.value if card.waiting_on else None,
+        "timeline": [
+            {"at": step.at, "side": step.side.value if step.side else None, "action": step.action}
+            for step in card.timeline
+        ],
+    }
+    keyboard = case_keyboard(card, [back or back_row(card)])
+    if card.side is Side.SELLER:
+        responder.reply(
+            "returns.card", out_of_policy=list(case.out_of_policy), keyboard=keyboard, **common
+        )
+    else:
+        responder.reply("returns.buyer_card", store=card.store_name, keyboard=keyboard, **common)
+
+
+async def refresh(
+    query: CallbackQuery, user: User, data: CaseAct, uow: UnitOfWork, responder: Responder
+) -> None:
+    """After an answer: the pressed card loses its buttons, the case is shown as it is now."""
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    show_card(await return_views.case_card(user.id, data.case_id, data.side, uow), responder)
+
+
+async def open_pressed(
+    query: CallbackQuery,
+    callback_data: CaseAct,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    card = await return_views.case_card(
+        event_from_user.id, callback_data.case_id, callback_data.side, uow
+    )
+    show_card(card, responder)
+
+
+async def accept_pressed(
+    query: CallbackQuery,
+    callback_data: CaseAct,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    user_id, case_id, side = event_from_user.id, callback_data.case_id, callback_data.side
+    if not callback_data.value:
+        # A buyer's return that left the warehouse to the store: the seller names it first.
+        choices = await return_offers.warehouses_to_name(user_id, case_id, side, uow)
+        if choices is not None:
+            responder.reply(
+                "returns.choose_warehouse",
+                case=returns.case_number(case_id),
+                count=len(choices),
+                keyboard=[
+                    [
+                        Button(
+                            text=f"{address.name} · {address.city}",
+                            callback=act(CaseButton.ACCEPT, case_id, side, address.warehouse_id),
+                        )
+                    ]
+                    for address in choices
+                ],
+            )
+            return
+    # The warehouse id is client input too: the service takes only the seller's verified ones.
+    await returns.accept_offer(
+        user_id,
+        case_id,
+        side,
+        uow,
+        config.return_deadlines,
+        warehouse_id=callback_data.value or None,
+    )
+    responder.answer_callback(query.id, "returns.accepted")
+    await refresh(query, event_from_user, callback_data, uow, responder)
+
+
+async def decline_pressed(
+    query: CallbackQuery,
+    callback_data: CaseAct,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    await returns.decline_offer(
+        event_from_user.id, callback_data.case_id, callback_data.side, uow, config.return_deadlines
+    )
+    responder.answer_callback(query.id, "returns.declined")
+    await refresh(query, event_from_user, callback_data, uow, responder)
+
+
+async def escalate_pressed(
+    query: CallbackQuery,
+    callback_data: CaseAct,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    """Ask first: a dispute freezes the case for good."""
+    card = await return_views.case_card(
+        event_from_user.id, callback_data.case_id, callback_data.side, uow
+    )
+    return_offers.require(card.case, card.side, Action.ESCALATE)
+    case_id, side = card.case.id, card.side
+    responder.reply(
+        "returns.confirm_escalate",
+        case=returns.case_number(case_id),
+        keyboard=[
+            [
+                Button(
+                    label="returns.escalate_yes",
+                    callback=act(CaseButton.ESCALATE_YES, case_id, side),
+                ),
+                Button(label="returns.escalate_no", callback=act(CaseButton.KEEP, case_id, side)),
+            ]
+        ],
+    )
+
+
+async def escalate_confirmed(
+    query: CallbackQuery,
+    callback_data: CaseAct,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    case = await returns.escalate(
+        event_from_user.id, callback_data.case_id, callback_data.side, uow, config.return_deadlines
+    )
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply(
+        "returns.escalated",
+        case=returns.case_number(case.id),
+        keyboard=[
+            [
+                Button(
+                    label="returns.transcript_button",
+                    callback=act(CaseButton.TRANSCRIPT, case.id, callback_data.side),
+                )
+            ]
+        ],
+    )
+
+
+async def escalate_kept(query: CallbackQuery, responder: Responder) -> None:
+    if query.message is not None:
+        responder.remove_buttons(query.message.message_id)
+    responder.reply("returns.escalate_kept")
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    register_presses(
+        router,
+        CaseAct,
+        {
+            CaseButton.OPEN: open_pressed,
+            CaseButton.ACCEPT: accept_pressed,
+            CaseButton.DECLINE: decline_pressed,
+            CaseButton.ESCALATE: escalate_pressed,
+            CaseButton.ESCALATE_YES: escalate_confirmed,
+            CaseButton.KEEP: escalate_kept,
+        },
+    )
+    return router

@@ -1,0 +1,303 @@
+"""The return leg, from the case card: the buyer enters the return tracking number (checked
+like any other, check digits included; again to correct it), the seller confirms receipt with
+an inspection note and optional photos, then records the refund (amount, reference) and the
+case is resolved. Each side is told through the outbox (`domain.services.return_notices`).
+
+Three small conversations on the engine over `domain.drafts.ReturnLegDraft`; each starts only
+when the case allows the caller's side that action, and the service checks it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.types import Message
+
+from domain.drafts import ReturnLegDraft
+from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, Action, Side
+from domain.services import return_offers, returns
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    entry,
+    register,
+)
+from handlers.responder import Button, Keyboard
+from handlers.return_callbacks import CaseAct, CaseButton, LegForm, LegFormAction
+
+LegTurn = Turn[ReturnLegDraft]
+CONTROLS = Controls.of_form(
+    LegForm, {Move.BACK: LegFormAction.BACK, Move.CANCEL: LegFormAction.CANCEL}
+)
+
+
+def form(action: LegFormAction) -> LegForm:
+    return LegForm(action=action)
+
+
+def press(action: LegFormAction, handle: Any) -> Press[ReturnLegDraft]:
+    return Press(LegForm.filter(F.action == action), handle)
+
+
+def button(label: str, action: LegFormAction, **params: Any) -> Keyboard:
+    return [[Button(label=label, params=params, callback=form(action))]]
+
+
+def case_button(case_id: int, side: Side) -> Keyboard:
+    back = CaseAct(action=CaseButton.OPEN, case_id=case_id, side=side)
+    return [[Button(label="return_offer.back_to_case", callback=back)]]
+
+
+# ----- the buyer's return tracking number -----
+
+
+async def tracking_typed(turn: LegTurn, draft: ReturnLegDraft, text: str) -> None:
+    case = await returns.record_return_tracking(
+        turn.user_id, draft.case_id, text, None, turn.uow, turn.config.return_deadlines
+    )
+    await turn.finish()
+    turn.responder.reply(
+        "return_leg.tracking_saved",
+        case=returns.case_number(case.id),
+        tracking_number=case.return_tracking_number,
+        keyboard=case_button(case.id, Side.BUYER),
+    )
+
+
+TRACKING: Conversation[ReturnLegDraft] = Conversation(
+    name="return_tracking",
+    state_group="ReturnTrackingConversation",
+    draft=ReturnLegDraft.from_data,
+    controls=CONTROLS,
+    steps=[
+        Step(
+            "number",
+            prompt="return_leg.ask_tracking",
+            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
+            on_text=tracking_typed,
+        )
+    ],
+)
+
+# ----- the seller's receipt -----
+
+
+async def note_skipped(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
+    await turn.advance(draft.without_note())
+
+
+async def ask_photos(turn: LegTurn, draft: ReturnLegDraft) -> None:
+    turn.responder.reply(
+        "return_leg.ask_photos",
+        count=len(draft.photos),
+        max=MAX_EVIDENCE_PER_SIDE,
+        keyboard=[
+            *button("return_request.evidence_done", LegFormAction.PHOTOS_DONE),
+            turn.navigation,
+        ],
+    )
+
+
+async def photo_received(turn: LegTurn, draft: ReturnLegDraft, message: Message) -> None:
+    assert message.photo
+    biggest = message.photo[-1]
+    await turn.stay(draft.with_photo(biggest.file_id, biggest.file_unique_id))
+
+
+async def photos_done(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
+    await turn.advance(draft)
+
+
+async def ask_receipt_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
+    turn.responder.reply(
+        "return_leg.receipt_summary",
+        case=returns.case_number(draft.case_id),
+        note=draft.note,
+        photos=len(draft.photos),
+        keyboard=[*button("return_leg.confirm_receipt", LegFormAction.SUBMIT), turn.navigation],
+    )
+
+
+async def receipt_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
+    case = await returns.confirm_receipt(
+        turn.user_id,
+        draft.case_id,
+        draft.note,
+        draft.evidence,
+        turn.uow,
+        turn.config.return_deadlines,
+    )
+    await turn.finish()
+    turn.responder.reply(
+        "return_leg.received",
+        case=returns.case_number(case.id),
+        keyboard=case_button(case.id, Side.SELLER),
+    )
+
+
+RECEIPT: Conversation[ReturnLegDraft] = Conversation(
+    name="return_receipt",
+    state_group="ReturnReceiptConversation",
+    draft=ReturnLegDraft.from_data,
+    controls=CONTROLS,
+    steps=[
+        Step(
+            "note",
+            prompt="return_leg.ask_note",
+            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
+            keyboard=lambda turn, draft: button("return_request.skip_comment", LegFormAction.SKIP),
+            parse=ReturnLegDraft.with_note,
+            presses=[press(LegFormAction.SKIP, note_skipped)],
+        ),
+        Step(
+            "photos",
+            ask=ask_photos,
+            on_file=photo_received,
+            file_filter=F.photo,
+            presses=[press(LegFormAction.PHOTOS_DONE, photos_done)],
+            expects=Expect.FILE,
+            reminder="return_request.evidence_reminder",
+        ),
+        Step(
+            "summary",
+            ask=ask_receipt_summary,
+            presses=[press(LegFormAction.SUBMIT, receipt_submitted)],
+            expects=Expect.BUTTONS,
+        ),
+    ],
+)
+
+# ----- the seller's refund -----
+
+
+def agreed_amount(turn: LegTurn, draft: ReturnLegDraft) -> Keyboard:
+    if draft.agreed is None:
+        return []
+    renderer, locale = turn.responder.renderer, turn.responder.locale
+    amount = renderer.money(draft.agreed, draft.currency, locale)
+    return button("return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount)
+
+
+async def agreed_chosen(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
+    await turn.advance(draft.with_agreed_amount())
+
+
+async def reference_skipped(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
+    await turn.advance(draft.without_reference())
+
+
+async def ask_refund_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
+    turn.responder.reply(
+        "return_leg.refund_summary",
+        case=returns.case_number(draft.case_id),
+        amount=draft.amount,
+        currency=draft.currency,
+        reference=draft.reference,
+        keyboard=[*button("return_leg.record_refund", LegFormAction.SUBMIT), turn.navigation],
+    )
+
+
+async def refund_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
+    case = await returns.record_refund(
+        turn.user_id,
+        draft.case_id,
+        draft.amount,
+        draft.reference,
+        turn.uow,
+        turn.config.return_deadlines,
+    )
+    await turn.finish()
+    turn.responder.reply(
+        "return_leg.refunded",
+        case=returns.case_number(case.id),
+        keyboard=case_button(case.id, Side.SELLER),
+    )
+
+
+REFUND: Conversation[ReturnLegDraft] = Conversation(
+    name="return_refund",
+    state_group="ReturnRefundConversation",
+    draft=ReturnLegDraft.from_data,
+    controls=CONTROLS,
+    steps=[
+        Step(
+            "amount",
+            prompt="return_leg.ask_refund",
+            params=lambda turn, draft: {
+                "case": returns.case_number(draft.case_id),
+                "paid": draft.paid,
+                "currency": draft.currency,
+            },
+            keyboard=agreed_amount,
+            parse=ReturnLegDraft.with_amount,
+            presses=[press(LegFormAction.AGREED_AMOUNT, agreed_chosen)],
+        ),
+        Step(
+            "reference",
+            prompt="return_leg.ask_reference",
+            keyboard=lambda turn, draft: button("return_request.skip_comment", LegFormAction.SKIP),
+            parse=ReturnLegDraft.with_reference,
+            presses=[press(LegFormAction.SKIP, reference_skipped)],
+        ),
+        Step(
+            "summary",
+            ask=ask_refund_summary,
+            presses=[press(LegFormAction.SUBMIT, refund_submitted)],
+            expects=Expect.BUTTONS,
+        ),
+    ],
+)
+
+CONVERSATIONS = (TRACKING, RECEIPT, REFUND)
+# The card's button -> the conversation it starts and the action the case must allow.
+ENTRIES: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]] = {
+    CaseButton.TRACKING: (TRACKING, Action.RECORD_RETURN_TRACKING),
+    CaseButton.RECEIPT: (RECEIPT, Action.CONFIRM_RECEIPT),
+    CaseButton.REFUND: (REFUND, Action.RECORD_REFUND),
+}
+
+
+def first_draft(action: Action) -> Callable[[LegTurn, CaseAct], Awaitable[ReturnLegDraft]]:
+    """The draft of a form about `action`, made once the caller is the side the case allows
+    it now (the service that finishes the form checks again)."""
+
+    async def make(turn: LegTurn, callback_data: CaseAct) -> ReturnLegDraft:
+        case = await return_offers.case_allowing(
+            turn.user_id, callback_data.case_id, callback_data.side, action, turn.uow
+        )
+        pays = case.agreed_resolution is not None and case.agreed_resolution.pays_money
+        return ReturnLegDraft(
+            case_id=case.id,
+            currency=case.currency,
+            paid=case.paid,
+            agreed=case.agreed_amount if pays else None,
+        )
+
+    return make
+
+
+def register_entries(
+    router: Router,
+    entries: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]],
+) -> None:
+    """Each card button starts its conversation (before any state's handlers)."""
+    for pressed, (conversation, action) in entries.items():
+        router.callback_query.register(
+            entry(conversation, first_draft(action)), CaseAct.filter(F.action == pressed)
+        )
+
+
+def build_router() -> Router:
+    """A new router: the entries (before any state's handlers), then the conversations."""
+    router = Router(name=__name__)
+    register_entries(router, ENTRIES)
+    for conversation in CONVERSATIONS:
+        register(conversation, router)
+    return router

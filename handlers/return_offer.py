@@ -1,0 +1,333 @@
+"""Making an offer on a return case, or countering the other side's, from the case card:
+resolution -> amount (when it is not simply all or nothing) -> who pays return postage, the
+warehouse the goods go back to and the days to ship them (only when they travel back) ->
+summary (edit any part) -> sent; the other side is told through the outbox.
+
+Declared on the conversation engine; the rules are `domain.drafts.OfferDraft`'s and, when it
+is sent, the case's own (`domain.services.returns.propose_offer` / `counter_offer`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+
+from domain.drafts import OfferDraft
+from domain.returns.rules import PostagePayer, Resolution
+from domain.services import return_offers, returns
+from handlers.conversations import (
+    Controls,
+    Conversation,
+    Expect,
+    Move,
+    Press,
+    Step,
+    Turn,
+    entry,
+    register,
+)
+from handlers.responder import Button, Keyboard
+from handlers.return_callbacks import CaseAct, CaseButton, OfferForm, OfferFormAction
+
+OfferTurn = Turn[OfferDraft]
+# The usual answers to "how many days to ship it back" (any 1-30 may be typed).
+DAY_CHOICES = (7, 10, 14)
+
+
+def form(action: OfferFormAction, value: str = "") -> OfferForm:
+    return OfferForm(action=action, value=value)
+
+
+def press(action: OfferFormAction, handle: Any) -> Press[OfferDraft]:
+    return Press(OfferForm.filter(F.action == action), handle)
+
+
+def _terms(draft: OfferDraft) -> dict[str, Any]:
+    """The terms as `returns.terms` shows them (the warehouse as the form knows it)."""
+    address = draft.address(draft.warehouse_id)
+    returning = draft.return_applies
+    return {
+        "resolution": draft.resolution.value if draft.resolution else "refund_full",
+        "amount": draft.amount,
+        "currency": draft.currency,
+        "payer": (draft.payer or draft.default_payer).value if returning else None,
+        "days": (draft.days or draft.default_days) if returning else None,
+        "warehouse": address.name if address else None,
+        "address": address.city if address else None,
+        "address_country": address.country if address else None,
+    }
+
+
+# ----- steps -----
+
+
+def resolutions(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
+    return [
+        [
+            Button(
+                label=f"return_resolution.{resolution.value}",
+                callback=form(OfferFormAction.RESOLUTION, resolution.value),
+            )
+        ]
+        for resolution in Resolution
+    ]
+
+
+async def resolution_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
+    await turn.advance(draft.with_resolution(data.value))
+
+
+def everything(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
+    if not draft.may_take_everything:
+        return []
+    label = Button(
+        label="return_offer.everything",
+        params={
+            "amount": turn.responder.renderer.money(
+                draft.paid, draft.currency, turn.responder.locale
+            )
+        },
+        callback=form(OfferFormAction.EVERYTHING),
+    )
+    return [[label]]
+
+
+async def everything_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
+    await turn.advance(draft.with_everything())
+
+
+def payers(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
+    return [
+        [
+            Button(
+                label=f"return_postage.{payer.value}",
+                callback=form(OfferFormAction.PAYER, payer.value),
+            )
+        ]
+        for payer in PostagePayer
+    ]
+
+
+async def payer_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
+    await turn.advance(draft.with_payer(data.value))
+
+
+async def ask_warehouse(turn: OfferTurn, draft: OfferDraft) -> None:
+    buttons: list[list[Button]] = [
+        [
+            Button(
+                text=f"{address.name} · {address.city}",
+                callback=form(OfferFormAction.WAREHOUSE, str(address.warehouse_id)),
+            )
+        ]
+        for address in draft.addresses
+    ]
+    if draft.may_leave_warehouse:
+        buttons.append(
+            [Button(label="return_offer.store_chooses", callback=form(OfferFormAction.WAREHOUSE))]
+        )
+    suggested = draft.addresses[0] if draft.addresses else None
+    turn.responder.reply(
+        "return_offer.ask_warehouse",
+        count=len(draft.addresses),
+        suggested=suggested.name if suggested else None,
+        local=bool(suggested and suggested.local_returns),
+        buyer=draft.may_leave_warehouse,
+        keyboard=[*buttons, turn.navigation],
+    )
+
+
+async def warehouse_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
+    chosen = draft.with_warehouse(data.value) if data.value else draft.without_warehouse()
+    await turn.advance(chosen)
+
+
+def days(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
+    return [
+        [
+            Button(
+                label="return_offer.days",
+                params={"count": count},
+                callback=form(OfferFormAction.DAYS, str(count)),
+            )
+            for count in DAY_CHOICES
+        ]
+    ]
+
+
+async def days_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
+    await turn.advance(draft.with_days(data.value))
+
+
+async def ask_summary(turn: OfferTurn, draft: OfferDraft) -> None:
+    def edit(target: str) -> Button:
+        return Button(
+            label=f"return_offer.edit_{target}", callback=form(OfferFormAction.EDIT, target)
+        )
+
+    edits = [edit("resolution")]
+    if draft.amount_applies:
+        edits.append(edit("amount"))
+    if draft.return_applies:
+        edits.append(edit("return"))
+    turn.responder.reply(
+        "return_offer.summary",
+        case=returns.case_number(draft.case_id),
+        counter=draft.counter,
+        paid=draft.paid,
+        terms=_terms(draft),
+        keyboard=[
+            [Button(label="return_offer.submit", callback=form(OfferFormAction.SUBMIT))],
+            edits,
+            turn.navigation,
+        ],
+    )
+
+
+async def submit(turn: OfferTurn, draft: OfferDraft, data: Any) -> None:
+    """Send it; the case checks the terms, the warehouse and its turn once more."""
+    place = returns.counter_offer if draft.counter else returns.propose_offer
+    offer = await place(
+        turn.user_id,
+        draft.case_id,
+        draft.side,
+        draft.terms(),
+        turn.uow,
+        turn.config.return_deadlines,
+    )
+    await turn.finish()
+    turn.responder.reply(
+        "return_offer.sent",
+        case=returns.case_number(draft.case_id),
+        respond_by=offer.respond_by,
+        keyboard=[
+            [
+                Button(
+                    label="return_offer.back_to_case",
+                    callback=CaseAct(
+                        action=CaseButton.OPEN, case_id=draft.case_id, side=draft.side
+                    ),
+                )
+            ]
+        ],
+    )
+
+
+async def _amount_applies(turn: OfferTurn, draft: OfferDraft) -> bool:
+    return draft.amount_applies
+
+
+async def _return_applies(turn: OfferTurn, draft: OfferDraft) -> bool:
+    return draft.return_applies
+
+
+CONVERSATION: Conversation[OfferDraft] = Conversation(
+    name="return_offer",
+    state_group="ReturnOfferConversation",
+    draft=OfferDraft.from_data,
+    controls=Controls.of_form(
+        OfferForm,
+        {
+            Move.BACK: OfferFormAction.BACK,
+            Move.CANCEL: OfferFormAction.CANCEL,
+            Move.EDIT: OfferFormAction.EDIT,
+        },
+    ),
+    edits={
+        # Another resolution changes what follows it: everything is asked again.
+        "resolution": ["resolution", "amount", "payer", "warehouse", "days"],
+        "amount": ["amount"],
+        "return": ["payer", "warehouse", "days"],
+    },
+    steps=[
+        Step(
+            "resolution",
+            prompt="return_offer.ask_resolution",
+            params=lambda turn, draft: {
+                "case": returns.case_number(draft.case_id),
+                "counter": draft.counter,
+                "paid": draft.paid,
+                "currency": draft.currency,
+            },
+            keyboard=resolutions,
+            presses=[press(OfferFormAction.RESOLUTION, resolution_chosen)],
+            expects=Expect.BUTTONS,
+        ),
+        Step(
+            "amount",
+            prompt="return_offer.ask_amount",
+            params=lambda turn, draft: {"paid": draft.paid, "currency": draft.currency},
+            keyboard=everything,
+            parse=OfferDraft.with_amount,
+            presses=[press(OfferFormAction.EVERYTHING, everything_chosen)],
+            applies=_amount_applies,
+        ),
+        Step(
+            "payer",
+            prompt="return_offer.ask_payer",
+            params=lambda turn, draft: {"default": draft.default_payer.value},
+            keyboard=payers,
+            presses=[press(OfferFormAction.PAYER, payer_chosen)],
+            expects=Expect.BUTTONS,
+            applies=_return_applies,
+        ),
+        Step(
+            "warehouse",
+            ask=ask_warehouse,
+            presses=[press(OfferFormAction.WAREHOUSE, warehouse_chosen)],
+            expects=Expect.BUTTONS,
+            applies=_return_applies,
+        ),
+        Step(
+            "days",
+            prompt="return_offer.ask_days",
+            params=lambda turn, draft: {"default": draft.default_days},
+            keyboard=days,
+            parse=OfferDraft.with_days,
+            presses=[press(OfferFormAction.DAYS, days_chosen)],
+            applies=_return_applies,
+        ),
+        Step(
+            "summary",
+            ask=ask_summary,
+            presses=[press(OfferFormAction.SUBMIT, submit)],
+            expects=Expect.BUTTONS,
+        ),
+    ],
+)
+
+
+async def _first_draft(turn: OfferTurn, callback_data: CaseAct) -> OfferDraft:
+    """Make an offer or counter one: the service checks the caller's side and turn first."""
+    start = await return_offers.start(
+        turn.user_id,
+        callback_data.case_id,
+        callback_data.side,
+        callback_data.action == CaseButton.COUNTER,
+        turn.uow,
+        turn.config.return_deadlines,
+    )
+    return OfferDraft(
+        case_id=start.case_id,
+        side=start.side,
+        counter=start.counter,
+        currency=start.currency,
+        paid=start.paid,
+        addresses=start.addresses,
+        default_payer=start.default_payer,
+        default_days=start.default_days,
+    )
+
+
+begin = entry(CONVERSATION, _first_draft)
+
+
+def build_router() -> Router:
+    """A new router: the entries (before any state's handlers) and the conversation."""
+    router = Router(name=__name__)
+    router.callback_query.register(
+        begin, CaseAct.filter(F.action.in_({CaseButton.PROPOSE, CaseButton.COUNTER}))
+    )
+    register(CONVERSATION, router)
+    return router

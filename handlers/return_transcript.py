@@ -1,0 +1,148 @@
+"""The transcript of a return case and the operators' list of escalated cases: `/transcript
+R-1042`, `/transcript` in a case's thread, or the case's Transcript button gives the case's two sides (and operators) a PDF and a
+plain-text file of the whole case; `/escalated` lists the cases taken to a platform dispute,
+each with its transcript button.
+
+Who may read is the service's (`domain.services.return_transcript`): anyone else reads "not
+found". The files are rendered off the event loop (`asyncio.to_thread`): a long case must not
+stall every other chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, User
+
+from domain.returns.rules import MessageKind, Side
+from domain.returns.threads import RouteKind, parse_case_number
+from domain.services import return_relay, return_transcript
+from domain.unit_of_work import UnitOfWork
+from handlers import returns_relay
+from handlers.config import HandlerConfig
+from handlers.responder import Button, Responder
+from handlers.return_callbacks import CaseAct, CaseButton
+from templates.return_transcript import render_transcript_pdf, render_transcript_text
+
+
+async def send_transcript(
+    user_id: int, case_id: int, uow: UnitOfWork, responder: Responder, config: HandlerConfig
+) -> None:
+    transcript = await return_transcript.transcript(user_id, case_id, config.operator_ids, uow)
+    renderer, locale = responder.renderer, responder.locale
+    pdf, text = await asyncio.gather(
+        asyncio.to_thread(render_transcript_pdf, transcript, renderer, locale),
+        asyncio.to_thread(render_transcript_text, transcript, renderer, locale),
+    )
+    name = f"return-{transcript.case_number}"
+    responder.document(
+        f"{name}.pdf", pdf, "returns.transcript_caption", case=transcript.case_number
+    )
+    responder.document(f"{name}.txt", text)
+
+
+async def _case_of_thread(
+    message: Message, user_id: int, state: FSMContext, uow: UnitOfWork
+) -> int | None:
+    """The case `/transcript` was sent about without naming it: the case's topic it was sent
+    in, the case message it answers, or the case chosen with /case (the relay's own routing,
+    every candidate checked against the caller)."""
+    reply = message.reply_to_message
+    incoming = return_relay.Incoming(
+        chat_id=message.chat.id,
+        telegram_message_id=message.message_id,
+        kind=MessageKind.TEXT,
+        text=None,
+        telegram_file_id=None,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        # In a topic, Telegram marks the topic's creation as the message replied to.
+        reply_to_telegram_id=(
+            reply.message_id if reply is not None and reply.forum_topic_created is None else None
+        ),
+    )
+    chosen = (await state.get_data()).get(returns_relay.CHOSEN_KEY)
+    route = await return_relay.find_route(
+        user_id, incoming, chosen if isinstance(chosen, int) else None, uow
+    )
+    return route.case_id if route.kind is RouteKind.RELAY else None
+
+
+async def transcript_command(
+    message: Message,
+    command: CommandObject,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    """`/transcript R-1042`, or `/transcript` in a case's thread."""
+    if command.args and command.args.strip():
+        case_id = parse_case_number(command.args)
+    else:
+        case_id = await _case_of_thread(message, event_from_user.id, state, uow)
+    if case_id is None:
+        responder.reply("returns.transcript_usage")
+        return
+    await send_transcript(event_from_user.id, case_id, uow, responder, config)
+
+
+async def transcript_pressed(
+    query: CallbackQuery,
+    callback_data: CaseAct,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    # The side in the button is not trusted: the service looks the caller up on both sides.
+    await send_transcript(event_from_user.id, callback_data.case_id, uow, responder, config)
+
+
+async def escalated_command(
+    message: Message,
+    event_from_user: User,
+    uow: UnitOfWork,
+    responder: Responder,
+    config: HandlerConfig,
+) -> None:
+    cases = await return_transcript.escalated_cases(event_from_user.id, config.operator_ids, uow)
+    responder.reply(
+        "returns.escalated_list",
+        cases=[
+            {
+                "case": f"R-{case.case_id}",
+                "number": case.order_number,
+                "store": case.store_name,
+                "at": case.escalated_at,
+                "by": case.escalated_by.value if case.escalated_by else None,
+            }
+            for case in cases
+        ],
+        keyboard=[
+            [
+                Button(
+                    label="returns.transcript_of",
+                    params={"case": f"R-{case.case_id}"},
+                    callback=CaseAct(
+                        action=CaseButton.TRANSCRIPT, case_id=case.case_id, side=Side.SELLER
+                    ),
+                )
+            ]
+            for case in cases
+        ],
+    )
+
+
+def build_router() -> Router:
+    """A new router with this module's handlers, in the order they are tried."""
+    router = Router(name=__name__)
+    router.message.register(transcript_command, Command("transcript"))
+    router.message.register(escalated_command, Command("escalated"))
+    router.callback_query.register(
+        transcript_pressed, CaseAct.filter(F.action == CaseButton.TRANSCRIPT)
+    )
+    return router

@@ -1,0 +1,229 @@
+"""Return case threads: what a seller or a buyer writes about a case is relayed to the other.
+
+A message belongs to a case by its topic, by the case message it replies to, or by the case
+chosen with `/case` (`domain.services.return_relay.find_route`). A message in the main chat
+of someone with open cases that says none of these is held while the picker asks which case
+it is for. Edits of a relayed message are relayed as edits. Anything else passes on to the
+other handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, User
+
+from domain.errors import InvalidInput
+from domain.returns.rules import MessageKind
+from domain.returns.threads import RouteKind, parse_case_number
+from domain.services import return_relay
+from domain.unit_of_work import UnitOfWork
+from handlers.responder import Button, Responder
+from handlers.return_callbacks import CasePick
+
+# FSM data keys: the case chosen with /case, and a message waiting for the picker.
+CHOSEN_KEY = "return_case"
+HELD_KEY = "return_held"
+
+
+def incoming_of(message: Message) -> return_relay.Incoming | None:
+    """What a message carries, as the relay takes it; None for what it does not relay
+    (commands, stickers, locations...)."""
+    kind: MessageKind
+    file_id: str | None = None
+    if message.text is not None:
+        if message.text.startswith("/"):
+            return None
+        kind = MessageKind.TEXT
+    elif message.photo:
+        kind, file_id = MessageKind.PHOTO, message.photo[-1].file_id
+    elif message.document is not None:
+        kind, file_id = MessageKind.DOCUMENT, message.document.file_id
+    elif message.video is not None:
+        kind, file_id = MessageKind.VIDEO, message.video.file_id
+    elif message.voice is not None:
+        kind, file_id = MessageKind.VOICE, message.voice.file_id
+    else:
+        return None
+    reply = message.reply_to_message
+    # In a topic, Telegram marks the topic's creation as the message replied to.
+    replies_to = None
+    if reply is not None and reply.forum_topic_created is None:
+        replies_to = reply.message_id
+    return return_relay.Incoming(
+        chat_id=message.chat.id,
+        telegram_message_id=message.message_id,
+        kind=kind,
+        text=message.text if kind is MessageKind.TEXT else message.caption,
+        telegram_file_id=file_id,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        reply_to_telegram_id=replies_to,
+    )
+
+
+def _held(incoming: return_relay.Incoming) -> dict[str, Any]:
+    return {
+        "chat_id": incoming.chat_id,
+        "message_id": incoming.telegram_message_id,
+        "kind": incoming.kind.value,
+        "text": incoming.text,
+        "file_id": incoming.telegram_file_id,
+    }
+
+
+def _from_held(data: dict[str, Any]) -> return_relay.Incoming:
+    return return_relay.Incoming(
+        chat_id=int(data["chat_id"]),
+        telegram_message_id=int(data["message_id"]),
+        kind=MessageKind(data["kind"]),
+        text=data.get("text"),
+        telegram_file_id=data.get("file_id"),
+    )
+
+
+async def _relay(
+    user_id: int,
+    case_id: int,
+    incoming: return_relay.Incoming,
+    uow: UnitOfWork,
+    responder: Responder,
+    *,
+    confirm: bool,
+) -> None:
+    relayed = await return_relay.relay(user_id, case_id, incoming, uow)
+    if relayed.masked or confirm:
+        responder.reply(
+            "returns.relay_sent",
+            case=relayed.number,
+            masked=bool(relayed.masked),
+            confirm=confirm,
+        )
+
+
+async def _offer_picker(
+    user_id: int, uow: UnitOfWork, responder: Responder, *, holding: bool
+) -> None:
+    choices = await return_relay.open_cases(user_id, uow)
+    if not choices:
+        responder.reply("returns.no_open_cases")
+        return
+    responder.reply(
+        "returns.pick_case",
+        holding=holding,
+        keyboard=[
+            [
+                Button(
+                    label="returns.pick_item",
+                    params={"case": c.number, "product": c.product, "number": c.order_number},
+                    callback=CasePick(case_id=c.case_id),
+                )
+            ]
+            for c in choices
+        ],
+    )
+
+
+async def _chosen(
+    user_id: int, case_id: int, state: FSMContext, uow: UnitOfWork, responder: Responder
+) -> None:
+    """`case_id` is now where the caller's main-chat messages go; a held message goes first."""
+    choice = await return_relay.choose(user_id, case_id, uow)
+    data = await state.get_data()
+    held = data.get(HELD_KEY)
+    await state.update_data({CHOSEN_KEY: choice.case_id, HELD_KEY: None})
+    responder.reply(
+        "returns.case_chosen",
+        case=choice.number,
+        product=choice.product,
+        order_number=choice.order_number,
+        recipient=choice.side.value,
+    )
+    if isinstance(held, dict):
+        await _relay(user_id, choice.case_id, _from_held(held), uow, responder, confirm=True)
+
+
+async def case_command(
+    message: Message,
+    command: CommandObject,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    if not command.args:
+        await _offer_picker(event_from_user.id, uow, responder, holding=False)
+        return
+    case_id = parse_case_number(command.args)
+    if case_id is None:
+        raise InvalidInput("returns.case_number_invalid")
+    await _chosen(event_from_user.id, case_id, state, uow, responder)
+
+
+async def case_picked(
+    query: CallbackQuery,
+    callback_data: CasePick,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    assert query.id
+    await _chosen(event_from_user.id, callback_data.case_id, state, uow, responder)
+    responder.answer_callback(query.id)
+
+
+async def case_message(
+    message: Message,
+    event_from_user: User,
+    state: FSMContext,
+    uow: UnitOfWork,
+    responder: Responder,
+) -> None:
+    incoming = incoming_of(message)
+    if incoming is None:
+        raise SkipHandler
+    user_id = event_from_user.id
+    chosen = (await state.get_data()).get(CHOSEN_KEY)
+    decided = await return_relay.find_route(
+        user_id, incoming, chosen if isinstance(chosen, int) else None, uow
+    )
+    if decided.kind is RouteKind.PASS:
+        raise SkipHandler
+    if decided.kind is RouteKind.PICK:
+        await state.update_data({HELD_KEY: _held(incoming)})
+        await _offer_picker(user_id, uow, responder, holding=True)
+        return
+    assert decided.case_id is not None
+    # In the case's own topic the copy speaks for itself; elsewhere say where it went.
+    await _relay(user_id, decided.case_id, incoming, uow, responder, confirm=decided.via != "topic")
+
+
+async def case_message_edited(
+    edited_message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
+) -> None:
+    text = edited_message.text if edited_message.text is not None else edited_message.caption
+    relayed = await return_relay.relay_edit(
+        event_from_user.id, edited_message.chat.id, edited_message.message_id, text, uow
+    )
+    if relayed is not None and relayed.masked:
+        responder.reply("returns.relay_sent", case=relayed.number, masked=True, confirm=False)
+
+
+def build_command_router() -> Router:
+    """`/case` and its picker: tried with the other commands, before any conversation."""
+    router = Router(name=f"{__name__}.commands")
+    router.message.register(case_command, Command("case"))
+    router.callback_query.register(case_picked, CasePick.filter())
+    return router
+
+
+def build_router() -> Router:
+    """The relay itself: after the conversations (which take free text in their states)."""
+    router = Router(name=__name__)
+    router.message.register(case_message, StateFilter(None))
+    router.edited_message.register(case_message_edited)
+    return router

@@ -1,0 +1,204 @@
+"""The transcript of a return case as a plain-text file and as a PDF: the same sections, in the
+reader's language, with every time in UTC.
+
+Both are built from `domain.services.return_transcript.Transcript`; the words are labels from
+the gettext catalogs (`transcript.*` and the case's own labels). What people wrote is printed
+as it was stored (contact details already masked), escaped for the PDF's markup. Text beyond
+Latin uses the PDF reader's built-in CJK font, which also covers Cyrillic (no font files);
+emoji, which no built-in font has, are left out of the PDF only.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+from domain.returns.rules import Side
+from domain.services import return_transcript
+from templates.renderer import Renderer
+from templates.shipping_document import CJK_FONT, LATIN_FONT
+
+# Pictographs, dingbats, arrows and variation selectors: no built-in PDF font draws them.
+_NO_GLYPH = re.compile("[\u2190-\u2bff\ufe00-\ufe0f\U0001f000-\U0001faff\u200d]")
+# Helvetica's encoding (WinAnsi) covers Latin-1 and a few signs; anything else needs CJK.
+_LATIN = re.compile("[\u0000-\u00ff\u20ac\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026·×]*")
+
+Section = tuple[str, list[str]]
+
+
+def utc(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class _Words:
+    def __init__(self, renderer: Renderer, locale: str) -> None:
+        self.renderer, self.locale = renderer, locale
+
+    def __call__(self, key: str, **params: object) -> str:
+        return self.renderer.label(key, self.locale, **params)
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        return self.renderer.money(amount, currency, self.locale)
+
+    def side(self, side: Side | None) -> str:
+        return self(f"transcript.side_{side.value if side else 'bot'}")
+
+
+def _terms(words: _Words, offer: return_transcript.TranscriptOffer, currency: str) -> str:
+    parts = [words(f"return_resolution.{offer.resolution}")]
+    if offer.amount is not None:
+        parts.append(words.money(offer.amount, currency))
+    if offer.postage_payer:
+        parts.append(words(f"return_postage.{offer.postage_payer}"))
+    if offer.warehouse:
+        parts.append(words("transcript.warehouse", name=offer.warehouse))
+    if offer.days:
+        parts.append(words("return_offer.days", count=offer.days))
+    return " · ".join(parts)
+
+
+def sections(
+    t: return_transcript.Transcript, renderer: Renderer, locale: str
+) -> tuple[str, list[Section]]:
+    """The title and the sections, each a heading and its lines."""
+    words = _Words(renderer, locale)
+    facts = [
+        f"{words('transcript.case')}: {t.case_number}",
+        f"{words('transcript.order')}: {t.order_number}",
+        f"{words('transcript.store')}: {t.store_name}",
+        f"{words('transcript.status')}: {words(f'return_status.{t.status}')}",
+        f"{words('transcript.reason')}: {words(f'return_reason.{t.reason}')}",
+        f"{words('transcript.wanted')}: {words(f'return_resolution.{t.wanted}')}",
+        f"{words('transcript.paid')}: {words.money(t.paid, t.currency)}",
+        f"{words('transcript.opened')}: {utc(t.opened_at)}",
+    ]
+    if t.comment:
+        facts.append(f"{words('transcript.comment')}: {t.comment}")
+    if t.out_of_policy:
+        facts.append(words("transcript.out_of_policy"))
+    if t.closed_at:
+        facts.append(f"{words('transcript.closed')}: {utc(t.closed_at)}")
+    items = [
+        f"{item.product_name}{f' ({item.sku})' if item.sku else ''} × {item.quantity} · "
+        f"{words.money(item.unit_price, t.currency)}"
+        for item in t.items
+    ]
+    timeline = [
+        f"{utc(step.at)} · {words.side(step.side)} · {words(f'return_event.{step.action}')}"
+        for step in t.timeline
+    ]
+    offers = []
+    for offer in t.offers:
+        line = (
+            f"#{offer.number} {utc(offer.at)} · {words.side(offer.side)}: "
+            f"{_terms(words, offer, t.currency)} → {words(f'transcript.offer_{offer.status}')}"
+        )
+        if offer.answered_at:
+            line += f" ({utc(offer.answered_at)})"
+        if offer.replaces:
+            line += " · " + words("transcript.replaces", number=offer.replaces)
+        offers.append(line)
+    messages = []
+    for message in t.messages:
+        line = f"{utc(message.at)} · {words.side(message.side)}"
+        if message.kind != "text":
+            line += f" [{words(f'transcript.kind_{message.kind}')}]"
+        line += f": {message.text or ''}"
+        if message.masked:
+            line += " " + words("transcript.masked")
+        if message.edited_at:
+            line += " " + words("transcript.edited", at=utc(message.edited_at))
+        messages.append(line)
+    evidence = [
+        f"{utc(e.at)} · {words.side(e.side)} · {words(f'transcript.kind_{e.kind}')} · "
+        f"{e.file_unique_id}"
+        for e in t.evidence
+    ]
+    outcome = []
+    if t.agreed is not None:
+        outcome.append(f"{words('transcript.agreed')}: #{t.agreed.number}")
+    if t.return_tracking_number:
+        outcome.append(f"{words('transcript.return_tracking')}: {t.return_tracking_number}")
+    if t.inspection_note:
+        outcome.append(f"{words('transcript.inspection')}: {t.inspection_note}")
+    if t.refund_amount is not None:
+        reference = f" · {t.refund_reference}" if t.refund_reference else ""
+        refund = words.money(t.refund_amount, t.currency)
+        outcome.append(f"{words('transcript.refund')}: {refund}{reference}")
+    if t.decline_reason:
+        outcome.append(f"{words('transcript.declined')}: {t.decline_reason}")
+    if t.escalated_at:
+        outcome.append(
+            f"{words('transcript.escalated')}: {utc(t.escalated_at)} · {words.side(t.escalated_by)}"
+        )
+    none = [words("transcript.none")]
+    title = f"{words('transcript.title')} {t.case_number}"
+    return title, [
+        ("", [*facts, words("transcript.generated", at=utc(t.generated_at))]),
+        (words("transcript.items"), items or none),
+        (words("transcript.timeline"), timeline or none),
+        (words("transcript.offers"), offers or none),
+        (words("transcript.messages"), messages or none),
+        (words("transcript.evidence"), evidence or none),
+        (words("transcript.outcome"), outcome or none),
+    ]
+
+
+def render_transcript_text(
+    t: return_transcript.Transcript, renderer: Renderer, locale: str
+) -> bytes:
+    """The transcript as UTF-8 text."""
+    title, parts = sections(t, renderer, locale)
+    out = [title, "=" * len(title)]
+    for heading, lines in parts:
+        out.append("")
+        if heading:
+            out += [heading, "-" * len(heading)]
+        out += lines
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def render_transcript_pdf(
+    t: return_transcript.Transcript, renderer: Renderer, locale: str
+) -> bytes:
+    """The transcript as a PDF (A4)."""
+    title, parts = sections(t, renderer, locale)
+    everything = _NO_GLYPH.sub("", " ".join([title, *(h for h, _ in parts), *_all(parts)]))
+    font = LATIN_FONT if _LATIN.fullmatch(everything) else CJK_FONT
+    text = ParagraphStyle("text", fontName=font, fontSize=9, leading=12, spaceAfter=2)
+    heading = ParagraphStyle("heading", parent=text, fontSize=11, leading=14, spaceBefore=8)
+    big = ParagraphStyle("title", parent=text, fontSize=15, leading=19, spaceAfter=6)
+
+    def p(value: str, style: ParagraphStyle = text) -> Paragraph:
+        return Paragraph(escape(_NO_GLYPH.sub("", value)).replace("\n", "<br/>"), style)
+
+    story = [p(title, big)]
+    for name, lines in parts:
+        if name:
+            story.append(p(name, heading))
+        story += [p(line) for line in lines]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author="sellerbot",
+    ).build(story)
+    return buffer.getvalue()
+
+
+def _all(parts: Sequence[Section]) -> list[str]:
+    return [line for _, lines in parts for line in lines]

@@ -1,0 +1,95 @@
+"""The transcript files render in every language: the text file lists every offer in order
+with UTC times, and the PDF (Latin, Cyrillic or Chinese) holds the same offers."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from domain.locales import SUPPORTED_LOCALES
+from domain.returns.rules import Side
+from domain.services import return_transcript
+from templates import Renderer
+from templates.return_transcript import render_transcript_pdf, render_transcript_text
+
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def offer(number: int, side: Side, amount: str, status: str) -> return_transcript.TranscriptOffer:
+    return return_transcript.TranscriptOffer(
+        number=number,
+        at=AT + timedelta(hours=number),
+        side=side,
+        resolution="refund_partial",
+        amount=Decimal(amount),
+        postage_payer=None,
+        warehouse=None,
+        days=None,
+        status=status,
+        answered_at=None,
+        replaces=number - 1 or None,
+    )
+
+
+TRANSCRIPT = return_transcript.Transcript(
+    case_number="R-1042",
+    order_number="8123<45>",
+    store_name="Квокка 商店 & <Co>",
+    status="resolved",
+    reason="damaged",
+    comment="Коробка смята 📦",
+    wanted="refund_partial",
+    currency="EUR",
+    paid=Decimal("7.00"),
+    out_of_policy=(),
+    opened_at=AT,
+    closed_at=AT + timedelta(days=2),
+    items=(return_transcript.TranscriptItem("Phone case", "PC-1", 2, Decimal("3.50")),),
+    timeline=(
+        return_transcript.TranscriptStep(AT, Side.BUYER, "opened"),
+        return_transcript.TranscriptStep(AT, None, "offer_lapsed"),
+    ),
+    offers=(
+        offer(1, Side.BUYER, "3.50", "countered"),
+        offer(2, Side.SELLER, "2.10", "countered"),
+        offer(3, Side.BUYER, "3.25", "accepted"),
+    ),
+    messages=(
+        return_transcript.TranscriptMessage(
+            AT, Side.BUYER, "text", "call me at [phone]", ("phone",), None
+        ),
+    ),
+    evidence=(return_transcript.TranscriptEvidence(AT, Side.BUYER, "photo", "uniq-1"),),
+    agreed=None,
+    return_tracking_number=None,
+    inspection_note=None,
+    refund_amount=Decimal("3.25"),
+    refund_reference="PAY-1",
+    decline_reason=None,
+    escalated_at=None,
+    escalated_by=None,
+    generated_at=AT + timedelta(days=3),
+)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_both_files_hold_every_offer_in_order(renderer: Renderer, locale: str) -> None:
+    text = render_transcript_text(TRANSCRIPT, renderer, locale).decode()
+    positions = [text.index(f"#{n} ") for n in (1, 2, 3)]
+    assert positions == sorted(positions)
+    assert "2026-11-25 13:00:00 UTC" in text and "uniq-1" in text and "PAY-1" in text
+    pdf = render_transcript_pdf(TRANSCRIPT, renderer, locale)
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert pages
+    if locale in ("en", "es", "fr", "pt_BR"):
+        extracted = "".join(page.extract_text() for page in pages)
+        assert extracted.index("#1") < extracted.index("#2") < extracted.index("#3")
