@@ -25,11 +25,12 @@ from typing import Any
 from aiogram.filters.callback_data import CallbackData
 
 import handlers
+from domain.returns.rules import Side
 from domain.services.orders import lifecycle
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
-from handlers.return_callbacks import ReturnAction, ReturnMenu
+from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 from tests.e2e.conftest import OPERATOR_ID
@@ -46,11 +47,14 @@ SELLER_SIDE = {
 }  # fmt: skip
 BUYER_SIDE = {"BuyerOrder", "BuyerCase", "ReturnForm", "TimeZoneChoice"}
 OPERATOR_SIDE = {"ReviewAction", "OutboxAction"}
+# A return case's buttons serve both its sides; the side is in the data, so A's own buyer
+# forging the seller's side of A's case is an attacker too (`_own_side`).
+CASE_SIDES = {"CasePick", "CaseAct", "OfferForm", "LegForm"}
 ANYONE = {"RoleChoice", "LanguageChoice"}
 # Erasing one's own data changes the rows of the stores one bought from (the buyer's name and
 # messages on their cases) by design, and it carries no id: tests/reliability/test_erasure.py.
 ONLY_ONESELF = {"ErasureAction"}
-KNOWN_CLASSES = SELLER_SIDE | BUYER_SIDE | OPERATOR_SIDE | ANYONE | ONLY_ONESELF
+KNOWN_CLASSES = SELLER_SIDE | BUYER_SIDE | OPERATOR_SIDE | CASE_SIDES | ANYONE | ONLY_ONESELF
 
 
 def _id_fields(a: Tenant) -> dict[str, list[int]]:
@@ -104,6 +108,8 @@ def forged(cls: type[CallbackData], a: Tenant) -> Iterator[tuple[str, str]]:
             choices.append(list(annotation))
         elif name in ids:
             choices.append(ids[name])
+        elif name == "value" and annotation is int:
+            choices.append([0, a.warehouse_id])
         elif name in values:
             choices.append(values[name])
         else:
@@ -126,10 +132,23 @@ def forged(cls: type[CallbackData], a: Tenant) -> Iterator[tuple[str, str]]:
 def _sides_against(attacker: str) -> set[str]:
     """The classes an attacker is not entitled to use on tenant A's objects."""
     if attacker == "buyer A":
-        return SELLER_SIDE | OPERATOR_SIDE | ANYONE
+        return SELLER_SIDE | OPERATOR_SIDE | CASE_SIDES | ANYONE
     if attacker == "operator":
-        return SELLER_SIDE | BUYER_SIDE | ANYONE
-    return SELLER_SIDE | BUYER_SIDE | OPERATOR_SIDE | ANYONE
+        return SELLER_SIDE | BUYER_SIDE | CASE_SIDES | ANYONE
+    return SELLER_SIDE | BUYER_SIDE | OPERATOR_SIDE | CASE_SIDES | ANYONE
+
+
+def _entitled(attacker: str, data: str) -> bool:
+    """What an attacker may press on A's objects after all: A's buyer their own side of A's
+    case (and picking it); A's buyer and operators the case's transcript, whatever side the
+    button names (`handlers.return_transcript`: both sides and operators read it)."""
+    if data.startswith("rca:") and CaseAct.unpack(data).action is CaseButton.TRANSCRIPT:
+        return attacker in ("buyer A", "operator")
+    if attacker != "buyer A":
+        return False
+    if data.startswith("rcp:"):
+        return True
+    return data.startswith("rca:") and CaseAct.unpack(data).side is Side.BUYER
 
 
 def _reply_of(answer: Answer) -> tuple[list[str], list[str | None]]:
@@ -147,7 +166,7 @@ def test_every_callback_class_is_in_the_matrix() -> None:
     assert declared == KNOWN_CLASSES, (
         f"callback classes not covered by the authorization matrix: {declared - KNOWN_CLASSES}; "
         f"gone: {KNOWN_CLASSES - declared}. Put each new one in SELLER_SIDE, BUYER_SIDE, "
-        "OPERATOR_SIDE, ANYONE or ONLY_ONESELF and make sure its fields can be filled."
+        "OPERATOR_SIDE, CASE_SIDES, ANYONE or ONLY_ONESELF and make sure its fields can be filled."
     )
 
 
@@ -178,6 +197,8 @@ async def test_no_role_or_tenant_reads_or_writes_tenant_a(busy_bot: HandlerBot) 
         secrets = a.seller_only_secrets if who == "buyer A" else a.secrets
         for name in sorted(_sides_against(who)):
             for with_a, with_missing in forged(classes[name], a):
+                if _entitled(who, with_a):
+                    continue
                 theirs = await chat.press_data(1, with_a)
                 pressed += 1
                 leaks += [f"{who} pressing {with_a}: {s!r}" for s in _leaks(theirs, secrets)]
@@ -193,9 +214,12 @@ async def test_no_role_or_tenant_reads_or_writes_tenant_a(busy_bot: HandlerBot) 
             (f"/start {a.token}", "/start " + "Q" * len(a.token)),
             (f"/ship {a.pending_order_number}", "/ship NOPE-404"),
             (f"/ship {a.shipped_order_number}", "/ship NOPE-404"),
+            (f"/transcript R-{a.case_id}", f"/transcript R-{MISSING_ID}"),
         ):
-            if who == "buyer A" and a.token in command:
-                continue  # their own link
+            if who == "buyer A" and (a.token in command or "/transcript" in command):
+                continue  # their own link, their own case
+            if who == "operator" and "/transcript" in command:
+                continue  # operators read transcripts
             theirs = await chat.send(command)
             # What the attacker typed may be echoed back ("no order X"): not a leak.
             typed = command.split()[1].casefold()

@@ -95,7 +95,8 @@ ACTORS = (SELLER, BUYER, OPERATOR_ID, NEWCOMER, OTHER)
 COMMANDS = (
     "start", "orders", "track", "return", "shipments", "returns", "neworder", "import", "ship",
     "costs", "budget", "rates", "fx", "warehouses", "help", "language", "timezone", "stop",
-    "cancel", "privacy", "review", "outbox", "compliance", "digest",
+    "cancel", "privacy", "review", "outbox", "compliance", "digest", "case", "transcript",
+    "escalated",
 )  # fmt: skip
 # Not /delete_my_data: erasing the seller early would leave the rest of the run to newcomers
 # (erasure has tests of its own; a forged "erase" press is still generated).
@@ -103,7 +104,7 @@ COMMANDS = (
 ANSWERS = (
     "2", "0", "-1", "1e9", "NaN", "30x20x10", "999x999x999", "AARD-1", "AARD-2", "DE", "CN",
     "Europe/Berlin", "Hamburg", "Am Sandtorkai 1", "20457", "+49 40 12345678", "Li Wei",
-    "9.99", "USD", "EUR", "Phone case; 2; 3.50", "Phone case, 2, 3.50", "RB123456785CN", "yes",
+    "9.99", "USD", "EUR", "R-1", "R-999999999999999999999", "Phone case; 2; 3.50", "Phone case, 2, 3.50", "RB123456785CN", "yes",
 )  # fmt: skip
 MIME_TYPES = (
     "application/pdf", "image/jpeg", "image/png", "text/csv", "text/plain",
