@@ -19,9 +19,9 @@ once, every pop-up within 200 characters.
 It runs on SQLite and on PostgreSQL (the run on PostgreSQL found a language_code longer
 than its column failing every update of that user). The number of updates per database is
 `SELLERBOT_HOSTILE_UPDATES` (default 2,500; the issue's 10,000 run is
-`SELLERBOT_HOSTILE_UPDATES=10000`). Measured on the shared 2-core development machine: 57 to
-132 updates a second on SQLite depending on its load (the default: 19 s to 45 s; 10,000: 154
-s), about 95 a second on PostgreSQL (the default: 27 s). Hypothesis runs derandomized (the same updates every run), with
+`SELLERBOT_HOSTILE_UPDATES=10000`). Measured on the shared 2-core development machine, whose
+load varies: 57 to 150 updates a second on SQLite, 84 to 150 on PostgreSQL; the default took
+16 s to 45 s per database, 10,000 took 105 s on SQLite and 120 s on PostgreSQL. Hypothesis runs derandomized (the same updates every run), with
 no deadline and no shrinking; `SELLERBOT_HOSTILE_SEED=<n>` explores other updates, the same
 ones for the same n.
 """
