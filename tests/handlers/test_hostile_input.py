@@ -21,9 +21,9 @@ than its column failing every update of that user). The number of updates per da
 `SELLERBOT_HOSTILE_UPDATES` (default 2,500; the issue's 10,000 run is
 `SELLERBOT_HOSTILE_UPDATES=10000`). Measured on the shared 2-core development machine, whose
 load varies: 57 to 150 updates a second on SQLite, 84 to 150 on PostgreSQL; the default took
-16 s to 45 s per database, 10,000 took 105 s on SQLite and 120 s on PostgreSQL. Hypothesis runs derandomized (the same updates every run), with
-no deadline and no shrinking; `SELLERBOT_HOSTILE_SEED=<n>` explores other updates, the same
-ones for the same n.
+16 s to 45 s per database, 10,000 took 105 s on SQLite and 120 s on PostgreSQL. Hypothesis
+runs derandomized (the same updates every run), with no deadline and no shrinking;
+`SELLERBOT_HOSTILE_SEED=<n>` explores other updates, the same ones for the same n.
 """
 
 from __future__ import annotations
