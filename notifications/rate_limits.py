@@ -3,7 +3,9 @@
 Three buckets apply to every send: a global rate (messages per second for the whole bot), a
 minimum interval between two messages to the same chat, and, for groups (negative chat ids),
 a sliding window of N messages per minute. `acquire(chat_id)` waits until a send is allowed
-under all of them and reserves it; `pause_chat`/`pause_global` honour a 429's `retry_after`.
+under all of them and reserves it; `answered(chat_id)` counts the chat's interval again from
+Telegram's answer (Telegram spaces requests by arrival, and a slow request must not let the
+next one land too close); `pause_chat`/`pause_global` honour a 429's `retry_after`.
 
 Two implementations share the `RateLimiter` protocol: `InProcessRateLimiter` (one process) and
 `RedisRateLimiter` (several processes share the buckets through an atomic Lua script).
@@ -14,12 +16,12 @@ the global slot last means a chat with a long queue never holds global capacity 
 yet (no head-of-line blocking), and measuring the chat interval from the global slot keeps the
 per-chat spacing true even when the global bucket delays a send.
 
-In `InProcessRateLimiter`, a send that wakes up late for its slot (the event loop or the
-process was held up) goes only if it is at most `LATE_TOLERANCE` global intervals late;
-otherwise its slot is void and it takes a new one. (`RedisRateLimiter` does not do this yet:
-voiding a slot there needs the chat's next-free time rolled back in the script.) Without this, every send whose slot passed during a one-second stall would go at once
-when the process resumes, a burst above Telegram's 30 a second (429s), however well the slots
-were spaced.
+A send that wakes up late for its slot (the event loop or the process was held up) goes only
+if it is at most `LATE_TOLERANCE` global intervals late; otherwise its slot is void and it takes
+a new one (`RedisRateLimiter` checks it in its confirm script, which also gives the chat back the
+interval the void slot took). Without this,
+every send whose slot passed during a one-second stall would go at once when the process
+resumes, a burst above Telegram's 30 a second (429s), however well the slots were spaced.
 
 Interactive replies go before fan-out. A `bulk` send (the outbox: tracking updates, alerts,
 reminders) takes a global slot only when the global bucket is free within one interval, one
@@ -82,6 +84,12 @@ class RateLimiter(Protocol):
         `bulk`: a send nobody is waiting for, served after interactive ones.
         """
 
+    async def answered(self, chat_id: int) -> None:
+        """Telegram answered a send to `chat_id`: its next send waits the chat interval from
+        now. Telegram counts the interval between the requests it *receives*; a request can
+        be slow to arrive (a busy event loop, the network) and the next one quick, so spacing
+        them only where they leave would let two arrive closer than the interval (a 429)."""
+
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         """Let nothing go to `chat_id` for `seconds` (Telegram's `retry_after` for that chat)."""
 
@@ -137,6 +145,12 @@ class InProcessRateLimiter:
         finally:
             bucket.users -= 1
             self._maybe_sweep()
+
+    async def answered(self, chat_id: int) -> None:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            bucket = self._chats[chat_id] = _ChatBucket()
+        bucket.next_free = max(bucket.next_free, self._clock() + self.limits.chat_interval)
 
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         bucket = self._chats.get(chat_id)
@@ -281,7 +295,9 @@ if lookahead >= 0 and slot > now + lookahead then
   return {2, slot - now - lookahead}
 end
 store(KEYS[1], slot + tonumber(ARGV[1]))
+local chat_before = 0
 if has_chat then
+  chat_before = read(KEYS[3])
   store(KEYS[3], slot + tonumber(ARGV[2]))
   if limit > 0 then
     local member = string.format('%d', slot)
@@ -289,7 +305,7 @@ if has_chat then
     redis.call('PEXPIRE', KEYS[5], math.floor((slot + window - now) / 1000) + 1000)
   end
 end
-return {1, slot - now}
+return {1, slot - now, slot, chat_before}
 """
 
 # KEYS: 1 pause-until key. ARGV: 1 pause length us. Only ever extends a pause.
@@ -306,11 +322,30 @@ return 1
 """
 
 # After sleeping towards a reserved slot. KEYS: 1 global pause-until, [2 chat pause-until,
-# 3 chat next-free]; ARGV: 1 chat interval us. Returns the longest remaining pause in us; when
-# there is none, the chat's next-free time is counted from now (we may have woken up late).
+# 3 chat next-free, 4 chat window]; ARGV: 1 chat interval us, 2 the slot us, 3 how late the
+# slot may still be used us, 4 the chat's next-free before the reservation us.
+# Returns -1 when we woke up too late for the slot: it is void, and the chat's next-free time
+# and window entry it took are given back (unless a later send moved them); else the longest
+# remaining pause in us; when there is none, the chat's next-free time is counted from now.
 _CONFIRM_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local slot = tonumber(ARGV[2])
+if now - slot > tonumber(ARGV[3]) then
+  if #KEYS >= 3 then
+    local taken = string.format('%d', slot + tonumber(ARGV[1]))
+    if redis.call('GET', KEYS[3]) == taken then
+      local before = tonumber(ARGV[4])
+      if before > now then
+        redis.call('SET', KEYS[3], string.format('%d', before), 'PX', math.floor((before - now) / 1000) + 1000)
+      else
+        redis.call('DEL', KEYS[3])
+      end
+    end
+    redis.call('ZREM', KEYS[4], string.format('%d', slot))
+  end
+  return -1
+end
 local remaining = tonumber(redis.call('GET', KEYS[1]) or '0') - now
 if #KEYS >= 3 then
   remaining = math.max(remaining, tonumber(redis.call('GET', KEYS[2]) or '0') - now)
@@ -323,6 +358,19 @@ if #KEYS >= 3 then
   end
 end
 return math.max(remaining, 0)
+"""
+
+# After Telegram answered a send. KEYS: 1 chat next-free; ARGV: 1 chat interval us. The chat's
+# next-free time becomes at least now + interval.
+_ANSWERED_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local next_free = now + tonumber(ARGV[1])
+if next_free > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  local ttl_ms = math.floor(tonumber(ARGV[1]) / 1000) + 1000
+  redis.call('SET', KEYS[1], string.format('%d', next_free), 'PX', ttl_ms)
+end
+return 1
 """
 
 _US = 1_000_000
@@ -350,6 +398,7 @@ class RedisRateLimiter:
         self._acquire_script = redis.register_script(_ACQUIRE_SCRIPT)
         self._pause_script = redis.register_script(_PAUSE_SCRIPT)
         self._confirm_script = redis.register_script(_CONFIRM_SCRIPT)
+        self._answered_script = redis.register_script(_ANSWERED_SCRIPT)
         # Serialises this process's waiters per chat (FIFO), so Redis only arbitrates between
         # processes and a chat's sends from here keep their order.
         self._local_locks: dict[int | None, asyncio.Lock] = {}
@@ -368,7 +417,7 @@ class RedisRateLimiter:
         keys = [f"{self._prefix}:global:pause"]
         if chat_id is not None:
             chat = f"{self._prefix}:chat:{chat_id}"
-            keys += [f"{chat}:pause", f"{chat}:next"]
+            keys += [f"{chat}:pause", f"{chat}:next", f"{chat}:window"]
         return keys
 
     async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
@@ -396,25 +445,37 @@ class RedisRateLimiter:
             round(limits.global_interval * _US) if bulk else -1,
         ]
         keys = self._keys(chat_id)
+        late_us = round(LATE_TOLERANCE * limits.global_interval * _US)
         while True:
-            reserved, delay_us = await self._acquire_script(keys=keys, args=args)
+            reserved, delay_us, *slot = await self._acquire_script(keys=keys, args=args)
             if reserved == 2:
                 # Waiting for a free global slot: this process's bulk sends take turns, so
                 # they do not all poll Redis at every slot.
                 async with self._bulk_gate:
                     while reserved == 2:
                         await self._sleep(int(delay_us) / _US)
-                        reserved, delay_us = await self._acquire_script(keys=keys, args=args)
+                        reserved, delay_us, *slot = await self._acquire_script(keys=keys, args=args)
             if delay_us > 0:
                 await self._sleep(int(delay_us) / _US)
             if not reserved:
                 continue
             if delay_us <= 0:
                 return
-            # We slept towards our slot: make sure no 429 paused the bucket in the meantime.
-            remaining = await self._confirm_script(keys=self._confirm_keys(chat_id), args=args[1:2])
-            if int(remaining) <= 0:
+            # We slept towards our slot: make sure no 429 paused the bucket in the meantime,
+            # and that we did not wake up too late for it (see LATE_TOLERANCE).
+            slot_us, chat_before_us = slot
+            remaining = await self._confirm_script(
+                keys=self._confirm_keys(chat_id),
+                args=[args[1], slot_us, late_us, chat_before_us],
+            )
+            if int(remaining) == 0:
                 return
+
+    async def answered(self, chat_id: int) -> None:
+        await self._answered_script(
+            keys=[f"{self._prefix}:chat:{chat_id}:next"],
+            args=[round(self.limits.chat_interval * _US)],
+        )
 
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         await self._pause_script(

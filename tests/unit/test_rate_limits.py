@@ -121,6 +121,30 @@ async def test_group_gets_twenty_messages_per_minute() -> None:
         assert len(in_window) <= 20
 
 
+async def test_a_chats_interval_counts_from_telegrams_answer() -> None:
+    """A request that took long to reach Telegram must not let the next one arrive within the
+    interval: the next send to the chat waits the interval from the answer."""
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=30, chat_interval=1.0)
+
+    async def send_answered_after(delay: float) -> float:
+        await limiter.acquire(42)
+        went = vt.now
+        await vt.sleep(delay)  # in flight: a slow request
+        await limiter.answered(42)
+        return went
+
+    first, second, third = await vt.run(
+        send_answered_after(0.7), send_answered_after(0.0), send_answered_after(0.0)
+    )
+
+    assert first == pytest.approx(0.0)
+    assert second == pytest.approx(1.7)  # not 1.0: the first was answered at 0.7
+    assert third == pytest.approx(2.7)  # a quick answer changes nothing
+    # Other chats are not held back by it.
+    assert await vt.run(timed_acquire(vt, limiter, 43)) == pytest.approx([vt.now])
+
+
 async def test_pause_chat_delays_only_that_chat() -> None:
     vt = VirtualTime()
     limiter = make_limiter(vt, global_per_second=30, chat_interval=1.0)
@@ -237,6 +261,22 @@ async def test_redis_buckets_are_shared_between_processes(redis_pair: Any) -> No
 
 
 @pytest.mark.redis
+async def test_redis_chat_interval_counts_from_the_answer(redis_pair: Any) -> None:
+    first, _, prefix = redis_pair
+    limiter = RedisRateLimiter(
+        first, RateLimits(global_per_second=1000, chat_interval=0.2), prefix=prefix
+    )
+
+    await limiter.acquire(7)
+    await asyncio.sleep(0.15)  # the request is slow to be answered
+    await limiter.answered(7)
+    answered = time.monotonic()
+    await limiter.acquire(7)
+
+    assert time.monotonic() - answered >= 0.2 - 0.01
+
+
+@pytest.mark.redis
 async def test_redis_group_window_and_pauses(redis_pair: Any) -> None:
     first, _, prefix = redis_pair
     limits = RateLimits(
@@ -278,6 +318,34 @@ async def test_redis_pause_during_wait_voids_the_reserved_slot(redis_pair: Any) 
     await third
 
     assert time.monotonic() - paused_at >= 0.5 - 0.02
+
+
+@pytest.mark.redis
+async def test_redis_a_send_woken_too_late_takes_a_fresh_slot(redis_pair: Any) -> None:
+    first, _, prefix = redis_pair
+    limits = RateLimits(global_per_second=10, chat_interval=1.0)
+    oversleeps: list[float] = []
+
+    async def held_up_sleep(seconds: float) -> None:
+        # The first wait towards a slot wakes 0.5 s late, as if the process had stalled.
+        extra = 0.5 if not oversleeps else 0.0
+        oversleeps.append(extra)
+        await asyncio.sleep(seconds + extra)
+
+    limiter = RedisRateLimiter(first, limits, prefix=prefix, sleep=held_up_sleep)
+    await limiter.acquire(1)  # the next global slot is 0.1 s away
+    started = time.monotonic()
+    await limiter.acquire(2)  # sleeps towards it and wakes 0.5 s late: five intervals
+    woke = time.monotonic()
+
+    assert woke - started >= 0.6 - 0.02
+    server_now = await first.time()
+    now_us = server_now[0] * 1_000_000 + server_now[1]
+    # It did not go on the void slot, half a second in the past: it took a fresh one, so the
+    # global bucket's next free slot is ahead of now again ...
+    assert int(await first.get(f"{prefix}:global:next")) > now_us
+    # ... and the chat's next message counts from when it really went.
+    assert int(await first.get(f"{prefix}:chat:2:next")) - now_us > 0.8 * 1_000_000
 
 
 async def bulk_acquire(vt: VirtualTime, limiter: InProcessRateLimiter, chat_id: int) -> float:
