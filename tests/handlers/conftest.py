@@ -93,6 +93,9 @@ class _NoRateLimits:
     async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
         return None
 
+    async def answered(self, chat_id: int) -> None:
+        return None
+
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         return None
 
