@@ -58,16 +58,27 @@ class RateLimits:
     chat_interval: float = 1.0
     group_per_window: int = 20
     group_window: float = 60.0
+    # Bulk sends as Telegram's paid broadcasts (`allow_paid_broadcast`): their own global
+    # budget, up to 1,000 a second, instead of a share of the free one. None: off.
+    paid_broadcast_per_second: float | None = None
 
     def __post_init__(self) -> None:
         if self.global_per_second <= 0:
             raise ValueError("global_per_second must be positive")
+        paid = self.paid_broadcast_per_second
+        if paid is not None and not 0 < paid <= 1000:
+            raise ValueError("paid_broadcast_per_second must be in (0, 1000]")
         if self.chat_interval < 0 or self.group_window <= 0 or self.group_per_window < 1:
             raise ValueError("chat_interval, group_window and group_per_window must be sane")
 
     @property
     def global_interval(self) -> float:
         return 1.0 / self.global_per_second
+
+    @property
+    def paid_interval(self) -> float | None:
+        paid = self.paid_broadcast_per_second
+        return None if paid is None else 1.0 / paid
 
 
 def is_group_chat(chat_id: int) -> bool:
@@ -125,6 +136,7 @@ class InProcessRateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._global_next = 0.0
+        self._paid_next = 0.0
         self._global_paused_until = 0.0
         self._chats: dict[int, _ChatBucket] = {}
         self._since_sweep = 0
@@ -189,7 +201,10 @@ class InProcessRateLimiter:
             if ready > now:
                 await self._sleep(ready - now)
                 continue
-            slot = await self._take_bulk_slot() if bulk else self._reserve_global(now)
+            if bulk and limits.paid_interval is not None:
+                slot = self._reserve_paid(now, limits.paid_interval)
+            else:
+                slot = await self._take_bulk_slot() if bulk else self._reserve_global(now)
             chat_free_before = bucket.next_free
             bucket.next_free = slot + limits.chat_interval
             if group:
@@ -226,6 +241,12 @@ class InProcessRateLimiter:
 
     def _too_late(self, slot: float, now: float) -> bool:
         return now - slot > LATE_TOLERANCE * self.limits.global_interval
+
+    def _reserve_paid(self, now: float, interval: float) -> float:
+        """A slot in the paid broadcasts' own budget (a 429 still pauses everything)."""
+        slot = max(now, self._paid_next, self._global_paused_until)
+        self._paid_next = slot + interval
+        return slot
 
     def _reserve_global(self, now: float) -> float:
         slot = max(now, self._global_next, self._global_paused_until)
@@ -406,8 +427,9 @@ class RedisRateLimiter:
         # This process's bulk sends ask Redis for a slot one at a time.
         self._bulk_gate = asyncio.Lock()
 
-    def _keys(self, chat_id: int | None) -> list[str]:
-        keys = [f"{self._prefix}:global:next", f"{self._prefix}:global:pause"]
+    def _keys(self, chat_id: int | None, *, paid: bool = False) -> list[str]:
+        budget = "paid" if paid else "global"
+        keys = [f"{self._prefix}:{budget}:next", f"{self._prefix}:global:pause"]
         if chat_id is not None:
             chat = f"{self._prefix}:chat:{chat_id}"
             keys += [f"{chat}:next", f"{chat}:pause", f"{chat}:window"]
@@ -437,14 +459,18 @@ class RedisRateLimiter:
     async def _acquire(self, chat_id: int | None, *, bulk: bool) -> None:
         limits = self.limits
         group = chat_id is not None and is_group_chat(chat_id)
+        # A paid broadcast takes its slot in a budget of its own, at once: it never competes
+        # with interactive replies for the free one.
+        paid = bulk and limits.paid_interval is not None
+        interval = limits.paid_interval if paid and limits.paid_interval else limits.global_interval
         args = [
-            round(limits.global_interval * _US),
+            round(interval * _US),
             round(limits.chat_interval * _US),
             limits.group_per_window if group else 0,
             round(limits.group_window * _US),
-            round(limits.global_interval * _US) if bulk else -1,
+            round(limits.global_interval * _US) if bulk and not paid else -1,
         ]
-        keys = self._keys(chat_id)
+        keys = self._keys(chat_id, paid=paid)
         late_us = round(LATE_TOLERANCE * limits.global_interval * _US)
         while True:
             reserved, delay_us, *slot = await self._acquire_script(keys=keys, args=args)
