@@ -155,6 +155,16 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "corrected": False,
     },
     "returns.received_notice": {**_NOTICE, "side": "buyer", "note": "Box <dented>"},
+    "returns.parcel_moved": {
+        **_NOTICE,
+        "news": "delivered",
+        "tracking_number": "RR<123>",
+        "confirm": True,
+        "warehouse": "Lyon <hub>",
+        "address": "1 rue <Neuve>, Lyon",
+        "address_country": "FR",
+    },
+    "returns.replacement_created": {**_NOTICE, "side": "buyer", "replacement": "8123<45>-X1"},
     "returns.refunded_notice": {
         **_NOTICE,
         "side": "buyer",
