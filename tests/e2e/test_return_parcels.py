@@ -6,7 +6,8 @@ database and the simulated provider on a clock the test moves.
   French), the buyer never gets the outbound "your order" messages about it, and the seller
   confirms receipt from the case card.
 - An exchange: once the returned goods are received, the replacement order appears in the
-  seller's /orders, is shipped like any order, and its tracking reaches the same buyer.
+  seller's /orders, is shipped through /ship like any order, and its tracking reaches the
+  same buyer, who opened no new link.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ async def test_an_exchanges_replacement_is_shipped_and_tracked_to_the_buyer(
 ) -> None:
     app = runner.app
     assert app is not None
-    store, seller, buyer, _, case_id, _ = await _agreed(
+    _, seller, buyer, _, case_id, _ = await _agreed(
         app, emulator, provider, "RT-2", Resolution.EXCHANGE
     )
     async with app.uow_factory() as uow:
@@ -188,7 +189,24 @@ async def test_an_exchanges_replacement_is_shipped_and_tracked_to_the_buyer(
     assert "Shipping document" in " ".join(card.button_texts)
     tracking = s10("RB", 46_100_003)
     provider.force(tracking, Outcome.DELIVERED)
-    await store.ship_order(replacement_id, "RT-2-X1", tracking)
+    # The seller ships it through the shipping document, like any confirmed order.
+    await seller.send("/ship RT-2-X1")
+    await seller.expect("Shipping document for order RT-2-X1")
+    await seller.press("Continue")
+    await seller.press("Keep")
+    await seller.expect("actual weight")
+    await seller.send("1")
+    await seller.expect("outside dimensions")
+    await seller.send("30x20x10")
+    await seller.press("Done")
+    await seller.press("Shenzhen main")
+    await seller.press("International express")
+    await seller.expect("which carrier")
+    await seller.send("China Post")
+    await seller.expect("tracking number")
+    await seller.send(tracking)
+    await seller.press("Confirm and get the document")
+    await seller.expect("is shipped")
     # The buyer opened no new link: their subscription came with the replacement.
     await _play_until(
         app,
