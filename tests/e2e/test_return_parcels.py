@@ -120,8 +120,19 @@ async def _agreed(
         await returns.accept_offer(
             SELLER_ID, case_id, Side.SELLER, uow, warehouse_id=store.warehouse_id
         )
-        await returns.record_return_tracking(BUYER_ID, case_id, parcel, None, uow)
         await uow.commit()
+    await app.outbox.drain()
+
+    # The buyer enters the return parcel's number from their case card.
+    def fr(key: str, **params: object) -> str:
+        return app.renderer.label(key, "fr", **params)
+
+    await buyer.send("/orders")
+    await buyer.press(number)
+    await buyer.press(fr("buyer.open_case", case=f"R-{case_id}"))
+    await buyer.press(fr("return_action.record_return_tracking"))
+    await buyer.send(parcel)
+    await buyer.expect(f"<code>{parcel}</code>")
     await app.outbox.drain()
     return store, seller, buyer, bought, case_id, parcel
 
@@ -144,8 +155,9 @@ async def test_a_return_parcel_is_followed_to_the_warehouse_and_received(
     arrived = [t for t in buyer_texts if "Votre colis de retour" in t and "a été livré" in t]
     assert len(on_its_way) == 1 and len(arrived) == 1
     assert f"<code>{parcel}</code>" in arrived[0] and "Quokka Lane" in arrived[0]
-    # The parcel going back is not "your order" news: no outbound message names its number.
-    assert not any(parcel in t for t in buyer_texts if "Votre colis de retour" not in t)
+    # The parcel going back is not "your order" news: no order tracking message names it.
+    outbound = [t for t in buyer_texts if t.startswith("📦 Commande <b>")]
+    assert outbound and not any(parcel in t for t in outbound)
     seller_texts = [m.content for m in seller.user.bot_messages()]
     told = [t for t in seller_texts if seller_delivered in t]
     assert len([t for t in told if "on its way" in t]) == 1
