@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -234,7 +235,7 @@ def _current_rss_mb() -> float:
     return 0.0
 
 
-async def _passes(url: str, profile: str | None) -> dict[str, Any]:
+async def _passes(url: str, profile: str | None, workers: int | None) -> dict[str, Any]:
     from sqlalchemy import event, func, select
 
     from bot import database
@@ -280,12 +281,17 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
         provider,
         clock=clock,
         max_batches_per_tick=1_000_000,
+        workers=workers,
     )
     profiler = None
     if profile:
         from pyinstrument import Profiler
 
         profiler = Profiler(async_mode="enabled")
+    # As `Application.start` does once the app is built: what lives for the whole process is
+    # kept out of the collector's full passes, which would otherwise scan it again and again.
+    gc.collect()
+    gc.freeze()
     rss_before = _current_rss_mb()
     passes = []
     try:
@@ -321,7 +327,13 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
     finally:
         await engine.dispose()
     return {
-        "profile_html": profiler.output_html() if profiler is not None else None,
+        "profile_html": None
+        if profiler is None
+        else (
+            profiler.output_text(unicode=True, show_all=False)
+            if profile is not None and profile.endswith(".txt")
+            else profiler.output_html()
+        ),
         "passes": passes,
         "outbox_rows": outbox,
         "rss_before_mb": rss_before,
@@ -329,9 +341,9 @@ async def _passes(url: str, profile: str | None) -> dict[str, Any]:
     }
 
 
-def run_passes(url: str, profile: str | None) -> dict[str, Any]:
+def run_passes(url: str, profile: str | None, workers: int | None = None) -> dict[str, Any]:
     """Entry point of the child process."""
-    figures = asyncio.run(_passes(url, profile))
+    figures = asyncio.run(_passes(url, profile, workers))
     html = figures.pop("profile_html")
     if profile and html:
         Path(profile).write_text(html, encoding="utf-8")
@@ -381,7 +393,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="an admin URL of the server; a database is created there and dropped afterwards",
     )
     parser.add_argument(
-        "--profile", type=Path, help="profile the largest first pass (pyinstrument HTML)"
+        "--profile",
+        type=Path,
+        help="profile the largest first pass (pyinstrument: HTML, or text if the name ends .txt)",
+    )
+    parser.add_argument(
+        "--workers", type=int, help="claims worked on at once (default: the poller's, 2 here)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -398,7 +415,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             seeded = asyncio.run(seed(url, active, delivered))
             profile = str(args.profile) if args.profile and (active, delivered) == largest else None
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-                figures = pool.submit(run_passes, url, profile).result()
+                figures = pool.submit(run_passes, url, profile, args.workers).result()
             rows.append(
                 {"active": active, "delivered": delivered, "seed_seconds": seeded, **figures}
             )

@@ -3,7 +3,9 @@
 Three buckets apply to every send: a global rate (messages per second for the whole bot), a
 minimum interval between two messages to the same chat, and, for groups (negative chat ids),
 a sliding window of N messages per minute. `acquire(chat_id)` waits until a send is allowed
-under all of them and reserves it; `pause_chat`/`pause_global` honour a 429's `retry_after`.
+under all of them and reserves it; `answered(chat_id)` counts the chat's interval again from
+Telegram's answer (Telegram spaces requests by arrival, and a slow request must not let the
+next one land too close); `pause_chat`/`pause_global` honour a 429's `retry_after`.
 
 Two implementations share the `RateLimiter` protocol: `InProcessRateLimiter` (one process) and
 `RedisRateLimiter` (several processes share the buckets through an atomic Lua script).
@@ -82,6 +84,12 @@ class RateLimiter(Protocol):
         `bulk`: a send nobody is waiting for, served after interactive ones.
         """
 
+    async def answered(self, chat_id: int) -> None:
+        """Telegram answered a send to `chat_id`: its next send waits the chat interval from
+        now. Telegram counts the interval between the requests it *receives*; a request can
+        be slow to arrive (a busy event loop, the network) and the next one quick, so spacing
+        them only where they leave would let two arrive closer than the interval (a 429)."""
+
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         """Let nothing go to `chat_id` for `seconds` (Telegram's `retry_after` for that chat)."""
 
@@ -137,6 +145,12 @@ class InProcessRateLimiter:
         finally:
             bucket.users -= 1
             self._maybe_sweep()
+
+    async def answered(self, chat_id: int) -> None:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            bucket = self._chats[chat_id] = _ChatBucket()
+        bucket.next_free = max(bucket.next_free, self._clock() + self.limits.chat_interval)
 
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         bucket = self._chats.get(chat_id)
@@ -325,6 +339,19 @@ end
 return math.max(remaining, 0)
 """
 
+# After Telegram answered a send. KEYS: 1 chat next-free; ARGV: 1 chat interval us. The chat's
+# next-free time becomes at least now + interval.
+_ANSWERED_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local next_free = now + tonumber(ARGV[1])
+if next_free > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  local ttl_ms = math.floor(tonumber(ARGV[1]) / 1000) + 1000
+  redis.call('SET', KEYS[1], string.format('%d', next_free), 'PX', ttl_ms)
+end
+return 1
+"""
+
 _US = 1_000_000
 
 
@@ -350,6 +377,7 @@ class RedisRateLimiter:
         self._acquire_script = redis.register_script(_ACQUIRE_SCRIPT)
         self._pause_script = redis.register_script(_PAUSE_SCRIPT)
         self._confirm_script = redis.register_script(_CONFIRM_SCRIPT)
+        self._answered_script = redis.register_script(_ANSWERED_SCRIPT)
         # Serialises this process's waiters per chat (FIFO), so Redis only arbitrates between
         # processes and a chat's sends from here keep their order.
         self._local_locks: dict[int | None, asyncio.Lock] = {}
@@ -415,6 +443,12 @@ class RedisRateLimiter:
             remaining = await self._confirm_script(keys=self._confirm_keys(chat_id), args=args[1:2])
             if int(remaining) <= 0:
                 return
+
+    async def answered(self, chat_id: int) -> None:
+        await self._answered_script(
+            keys=[f"{self._prefix}:chat:{chat_id}:next"],
+            args=[round(self.limits.chat_interval * _US)],
+        )
 
     async def pause_chat(self, chat_id: int, seconds: float) -> None:
         await self._pause_script(

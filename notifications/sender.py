@@ -1,7 +1,8 @@
 """The sender: the one path through which the bot calls Telegram to send anything.
 
 Every call first passes the rate limiter, so the bot stays inside Telegram's limits instead of
-learning them from 429s. Errors are sorted into what a caller can act on:
+learning them from 429s, and tells it when Telegram answered (`answered`): a chat's next send
+waits its interval from then, as Telegram measures it by arrival. Errors are sorted into what a caller can act on:
 
 - 429 (`TelegramRetryAfter`): the bucket is paused for `retry_after` and the call retried, as
   long as the whole call stays within `max_total_wait`; past that the 429 is raised (the outbox
@@ -102,7 +103,12 @@ class Sender:
         while True:
             await self.limiter.acquire(chat_id, bulk=bulk)
             try:
-                return await self.bot(method)
+                try:
+                    return await self.bot(method)
+                finally:
+                    if chat_id is not None:
+                        # Whatever the answer, the request reached Telegram (or may have).
+                        await self.limiter.answered(chat_id)
             except TelegramRetryAfter as error:
                 await self._pause(chat_id, error.retry_after)
                 waited = self._monotonic() - started

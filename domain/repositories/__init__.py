@@ -34,6 +34,7 @@ from domain.repositories.sellers import (
 from domain.repositories.tracking import (
     DueShipment,
     SellerContact,
+    ShipmentTracking,
     TrackingRepository,
 )
 from domain.repositories.warehouses import WarehouseRepository
@@ -59,6 +60,7 @@ __all__ = [
     "SellerContact",
     "SellerRepository",
     "ShipmentRepository",
+    "ShipmentTracking",
     "TelegramUserRepository",
     "TrackingRepository",
     "WarehouseRepository",

@@ -5,18 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import (
     BlockedRecipient,
     Notification,
     NotificationStatus,
+    TelegramUser,
 )
 from domain.repositories.base import RememberingRepository, Repository, affected_rows
 from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
+
+
+@dataclass(frozen=True, slots=True)
+class SentRecord:
+    """A row Telegram accepted: its id, the first part's message id (None: a delivery that
+    left nothing to show), and when it went."""
+
+    id: int
+    message_id: int | None
+    sent_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,126 @@ class NotificationRepository(Repository):
         )
         return list(result.scalars())
 
+    async def recipient_languages(
+        self, chat_ids: Sequence[int]
+    ) -> dict[int, tuple[str | None, str | None]]:
+        """Chosen locale and Telegram language of the recipients that are known users, in one
+        query (what a claimed batch is rendered in)."""
+        if not chat_ids:
+            return {}
+        result = await self.session.execute(
+            select(TelegramUser.id, TelegramUser.locale, TelegramUser.telegram_language).where(
+                TelegramUser.id.in_(chat_ids)
+            )
+        )
+        return {user_id: (locale, language) for user_id, locale, language in result.tuples()}
+
+    async def record_sent(self, sent: Sequence[SentRecord]) -> set[int]:
+        """Mark rows sent, in one statement; returns the ids recorded (a row deleted
+        meanwhile, e.g. by an erasure, is not). Recorded whoever holds the lease now: the
+        message did go out."""
+        if not sent:
+            return set()
+        present = select(Notification.id).where(Notification.id.in_([row.id for row in sent]))
+        if self._postgres:
+            # Held until the commit, so an erasure cannot delete a row between here and the
+            # UPDATE and have it counted as sent.
+            present = present.with_for_update()
+        found = set((await self.session.execute(present)).scalars())
+        if found:
+            table = cast(Table, Notification.__table__)
+            await self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(
+                    status=NotificationStatus.SENT,
+                    sent_at=bindparam("row_sent_at"),
+                    telegram_message_id=bindparam("row_message_id"),
+                    lease_until=None,
+                ),
+                [
+                    {
+                        "row_id": row.id,
+                        "row_sent_at": row.sent_at,
+                        "row_message_id": row.message_id,
+                    }
+                    for row in sent
+                    if row.id in found
+                ],
+            )
+        return found
+
+    async def renew_leases(
+        self, ids: Sequence[int], lease_until: datetime, renewed_until: datetime
+    ) -> set[int]:
+        """Extend the lease of rows still `sending` under `lease_until`; returns their ids.
+
+        A row missing from the answer is no longer the caller's: sent or given up by someone
+        else, deleted, paused, or claimed by another worker after the lease ran out."""
+        if not ids:
+            return set()
+        result = await self.session.execute(
+            update(Notification)
+            .where(
+                Notification.id.in_(ids),
+                Notification.status == NotificationStatus.SENDING,
+                Notification.lease_until == lease_until,
+            )
+            .values(lease_until=renewed_until)
+            .returning(Notification.id)
+        )
+        return set(result.scalars())
+
+    async def release(
+        self, ids: Sequence[int], lease_until: datetime, not_before: datetime | None = None
+    ) -> int:
+        """Hand rows leased under `lease_until` back as `pending`, not due before `not_before`."""
+        if not ids:
+            return 0
+        values: dict[str, Any] = {"status": NotificationStatus.PENDING, "lease_until": None}
+        if not_before is not None:
+            values["next_attempt_at"] = case(
+                (Notification.next_attempt_at < not_before, not_before),
+                else_=Notification.next_attempt_at,
+            )
+        return await self._rows_changed(
+            update(Notification)
+            .where(
+                Notification.id.in_(ids),
+                Notification.status == NotificationStatus.SENDING,
+                Notification.lease_until == lease_until,
+            )
+            .values(**values)
+        )
+
+    async def record_failure(
+        self,
+        notification_id: int,
+        lease_until: datetime,
+        *,
+        status: NotificationStatus,
+        attempts: int,
+        next_attempt_at: datetime,
+        last_error: str,
+    ) -> bool:
+        """Record a failed send on a row still leased under `lease_until`; False if it is not."""
+        changed = await self._rows_changed(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.status == NotificationStatus.SENDING,
+                Notification.lease_until == lease_until,
+            )
+            .values(
+                status=status,
+                attempts=attempts,
+                next_attempt_at=next_attempt_at,
+                last_error=last_error,
+                lease_until=None,
+            )
+        )
+        return bool(changed)
+
     async def get(self, notification_id: int) -> Notification | None:
         return await self.session.get(Notification, notification_id)
 
@@ -263,6 +394,23 @@ class BlockedRecipientRepository(RememberingRepository):
             found = await self.session.get(BlockedRecipient, chat_id)
             self._known.blocked[chat_id] = found is not None
         return self._known.blocked[chat_id]
+
+    async def blocked_among(self, chat_ids: Sequence[int]) -> set[int]:
+        """Which of `chat_ids` blocked the bot, in one query."""
+        unknown = [chat_id for chat_id in chat_ids if chat_id not in self._known.blocked]
+        if unknown:
+            found = set(
+                (
+                    await self.session.execute(
+                        select(BlockedRecipient.chat_id).where(
+                            BlockedRecipient.chat_id.in_(unknown)
+                        )
+                    )
+                ).scalars()
+            )
+            for chat_id in unknown:
+                self._known.blocked[chat_id] = chat_id in found
+        return {chat_id for chat_id in chat_ids if self._known.blocked[chat_id]}
 
     async def block(self, chat_id: int, reason: str, now: datetime) -> None:
         statement = insert_ignoring_conflicts(

@@ -8,13 +8,26 @@ on PostgreSQL), the rows a recording needs (locked, in one round trip per batch)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm import load_only, raiseload
 
 from domain.model import (
     TRACKING_PROBLEM_STATUSES,
@@ -48,6 +61,30 @@ _TRACKING_COLUMNS = (
     "stale_alerted_at",
 )
 
+# What tracking reads of a shipment (`lock_many`): its tracking columns, and what the lane
+# estimate, the poll interval and the notices need.
+_SHIPMENT_LOADED = (
+    *(getattr(Shipment, name) for name in _TRACKING_COLUMNS),
+    Shipment.order_id,
+    Shipment.method,
+    Shipment.tracking_number,
+    Shipment.confirmed_at,
+    Shipment.registered_at,
+    Shipment.transit_min_days,
+    Shipment.transit_max_days,
+    Shipment.no_info_alerted_at,
+)
+# What tracking reads and moves of an order (`orders_of_shipments`): the notices' fields, the
+# buyer's zone, the status and the dates its transitions set.
+_ORDER_LOADED = (
+    Order.seller_id,
+    Order.number,
+    Order.ship_to_country,
+    Order.status,
+    Order.delivered_at,
+    Order.returned_at,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class DueShipment:
@@ -67,6 +104,66 @@ class DueShipment:
     tracking_sub_status: str | None
     stopped: bool
     poll_failures: int
+
+
+# PostgreSQL's bulk insert of events (`add_events`): the rows arrive as one array per column.
+_EVENTS_FROM_ARRAYS = text(
+    "INSERT INTO tracking_events"
+    " (shipment_id, key, time, status, sub_status, description, location, recorded_at)"
+    " SELECT e.shipment_id, e.key, e.time, e.status, e.sub_status, e.description, e.location,"
+    " :recorded_at"
+    " FROM unnest(CAST(:shipment_ids AS BIGINT[]), CAST(:keys AS TEXT[]),"
+    " CAST(:times AS TIMESTAMPTZ[]), CAST(:statuses AS TEXT[]), CAST(:sub_statuses AS TEXT[]),"
+    " CAST(:descriptions AS TEXT[]), CAST(:locations AS TEXT[]))"
+    " AS e(shipment_id, key, time, status, sub_status, description, location)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+).bindparams(
+    bindparam("shipment_ids", type_=ARRAY(BigInteger)),
+    bindparam("keys", type_=ARRAY(Text)),
+    bindparam("times", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("statuses", type_=ARRAY(Text)),
+    bindparam("sub_statuses", type_=ARRAY(Text)),
+    bindparam("descriptions", type_=ARRAY(Text)),
+    bindparam("locations", type_=ARRAY(Text)),
+    bindparam("recorded_at", type_=DateTime(timezone=True)),
+)
+
+
+@dataclass(slots=True)
+class ShipmentTracking:
+    """A shipment as recording a report reads and changes it: plain values, no ORM object.
+
+    A poll pass records every due shipment; loading and flushing an ORM object for each was
+    a large share of its cost. `lock_tracking` reads these, `save_tracking` writes back the
+    tracking columns (the last thirteen fields) in one executemany.
+    """
+
+    id: int
+    order_id: int
+    tracking_number: str | None
+    method: str
+    confirmed_at: datetime | None
+    registered_at: datetime | None
+    transit_min_days: int | None
+    transit_max_days: int | None
+    # Set on a buyer's return parcel (`domain.services.return_parcels`); read, never written.
+    return_case_id: int | None
+    tracking_status: str | None
+    tracking_sub_status: str | None
+    next_poll_at: datetime | None
+    lease_until: datetime | None
+    poll_failures: int
+    provider_carrier: str | None
+    tracking_stopped_at: datetime | None
+    last_event_at: datetime | None
+    notice_state: dict[str, Any] | None
+    estimate_earliest: date | None
+    estimate_latest: date | None
+    estimate_source: str | None
+    stale_alerted_at: datetime | None
+
+
+_TRACKING_SELECT = tuple(getattr(Shipment, field.name) for field in fields(ShipmentTracking))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,28 +186,19 @@ class TrackingRepository:
 
     # ----- the poller's claims -----
 
+    @property
+    def claims_run_side_by_side(self) -> bool:
+        """Whether two workers' claims and recordings proceed at once: on PostgreSQL (row
+        locks, `SKIP LOCKED`); SQLite has one writer at a time."""
+        return self._postgres
+
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[DueShipment]:
-        """Lease up to `limit` confirmed shipments due now (none another worker holds)."""
+        """Lease up to `limit` confirmed shipments due now (none another worker holds).
+
+        Two statements: the due rows with what the provider needs, locked (only the shipment
+        rows; `SKIP LOCKED` passes over another worker's), then their lease.
+        """
         due = (
-            select(Shipment.id)
-            .where(
-                Shipment.next_poll_at <= now,
-                Shipment.confirmed_at.is_not(None),
-                Shipment.tracking_number.is_not(None),
-                or_(Shipment.lease_until.is_(None), Shipment.lease_until < now),
-            )
-            .order_by(Shipment.next_poll_at, Shipment.id)
-            .limit(limit)
-        )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self.session.execute(due)).scalars())
-        if not ids:
-            return []
-        await self.session.execute(
-            update(Shipment).where(Shipment.id.in_(ids)).values(lease_until=now + lease)
-        )
-        rows = await self.session.execute(
             select(
                 Shipment.id,
                 Shipment.tracking_number,
@@ -130,10 +218,18 @@ class TrackingRepository:
             )
             .join(Order, Order.id == Shipment.order_id)
             .outerjoin(Warehouse, Warehouse.id == Shipment.warehouse_id)
-            .where(Shipment.id.in_(ids))
+            .where(
+                Shipment.next_poll_at <= now,
+                Shipment.confirmed_at.is_not(None),
+                Shipment.tracking_number.is_not(None),
+                or_(Shipment.lease_until.is_(None), Shipment.lease_until < now),
+            )
             .order_by(Shipment.next_poll_at, Shipment.id)
+            .limit(limit)
         )
-        return [
+        if self._postgres:
+            due = due.with_for_update(of=Shipment, skip_locked=True)
+        claimed = [
             DueShipment(
                 id=row.id,
                 tracking_number=row.tracking_number,
@@ -153,8 +249,16 @@ class TrackingRepository:
                 stopped=row.tracking_stopped_at is not None,
                 poll_failures=row.poll_failures,
             )
-            for row in rows
+            for row in await self.session.execute(due)
         ]
+        if claimed:
+            await self.session.execute(
+                update(Shipment)
+                .where(Shipment.id.in_([due.id for due in claimed]))
+                .values(lease_until=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+        return claimed
 
     async def release(self, shipment_ids: Sequence[int]) -> None:
         """Give claimed shipments back untouched: still due, for the next tick (an outage)."""
@@ -164,24 +268,57 @@ class TrackingRepository:
             )
 
     async def lock_many(self, shipment_ids: Sequence[int]) -> list[Shipment]:
-        """The shipments, locked until the transaction ends (a push and a poll serialise)."""
+        """The shipments, locked until the transaction ends (a push and a poll serialise).
+
+        Only the columns tracking reads are loaded (half of the row, and none of its JSON
+        documents), and the compliance findings not at all: a poll pass loads every due
+        shipment, and the rest of the row was most of its cost. Reading another column of
+        these objects raises instead of quietly querying once per shipment.
+        """
         if not shipment_ids:
             return []
-        query = select(Shipment).where(Shipment.id.in_(list(shipment_ids))).order_by(Shipment.id)
+        query = (
+            select(Shipment)
+            .options(load_only(*_SHIPMENT_LOADED, raiseload=True), raiseload(Shipment.findings))
+            .where(Shipment.id.in_(list(shipment_ids)))
+            .order_by(Shipment.id)
+        )
         if self._postgres:
             query = query.with_for_update(of=Shipment)
         return list((await self.session.execute(query)).scalars())
 
-    def write_together(self, shipments: Iterable[Shipment]) -> None:
-        """Have the next flush write these shipments' tracking columns in one executemany.
+    async def lock_tracking(self, shipment_ids: Sequence[int]) -> list[ShipmentTracking]:
+        """The shipments' tracking state as plain values, locked until the transaction ends
+        (a push and a poll serialise); `save_tracking` writes them back."""
+        if not shipment_ids:
+            return []
+        query = (
+            select(*_TRACKING_SELECT)
+            .where(Shipment.id.in_(list(shipment_ids)))
+            .order_by(Shipment.id)
+        )
+        if self._postgres:
+            query = query.with_for_update(of=Shipment)
+        return [ShipmentTracking(*row) for row in await self.session.execute(query)]
 
-        The flush groups UPDATEs by the set of columns that changed; shipments of one batch
-        change different subsets (an estimate here, a carrier there), which made it one
-        statement per shipment. Marking every tracking column written makes the sets equal.
-        """
-        for shipment in shipments:
-            for name in _TRACKING_COLUMNS:
-                flag_modified(shipment, name)
+    async def save_tracking(self, shipments: Sequence[ShipmentTracking]) -> None:
+        """Write the shipments' tracking columns, all in one executemany."""
+        if not shipments:
+            return
+        table = cast(Table, Shipment.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("shipment_id"))
+            .values({name: bindparam(f"new_{name}") for name in _TRACKING_COLUMNS})
+        )
+        rows = [
+            {
+                "shipment_id": shipment.id,
+                **{f"new_{name}": getattr(shipment, name) for name in _TRACKING_COLUMNS},
+            }
+            for shipment in shipments
+        ]
+        await self.session.execute(statement, rows)
 
     async def get(self, shipment_id: int) -> Shipment | None:
         return await self.session.get(Shipment, shipment_id)
@@ -205,6 +342,19 @@ class TrackingRepository:
         result = await self.session.execute(select(Order).where(Order.id.in_(ids)))
         return {order.id: order for order in result.scalars()}
 
+    async def orders_of_shipments(self, order_ids: Iterable[int]) -> dict[int, Order]:
+        """The orders tracking moves: the columns it reads and writes, without their lines
+        (reading anything else raises, as for `lock_many`'s shipments)."""
+        ids = sorted(set(order_ids))
+        if not ids:
+            return {}
+        result = await self.session.execute(
+            select(Order)
+            .options(load_only(*_ORDER_LOADED, raiseload=True), raiseload(Order.lines))
+            .where(Order.id.in_(ids))
+        )
+        return {order.id: order for order in result.scalars()}
+
     async def seller_contacts(self, seller_ids: Iterable[int]) -> dict[int, SellerContact]:
         ids = sorted(set(seller_ids))
         if not ids:
@@ -226,6 +376,24 @@ class TrackingRepository:
         all in one round trip. Returns how many were new."""
         if not events:
             return 0
+        if self._postgres:
+            # One statement of seven arrays, whatever the number of events: a multi-row
+            # VALUES list is rendered anew for each batch size and parsed and planned anew
+            # by the server, which made this insert the costliest statement of a poll.
+            result = await self.session.execute(
+                _EVENTS_FROM_ARRAYS,
+                {
+                    "shipment_ids": [shipment_id for shipment_id, _ in events],
+                    "keys": [event.key for _, event in events],
+                    "times": [event.time for _, event in events],
+                    "statuses": [event.status.value for _, event in events],
+                    "sub_statuses": [event.sub_status.value for _, event in events],
+                    "descriptions": [event.description for _, event in events],
+                    "locations": [event.location for _, event in events],
+                    "recorded_at": now,
+                },
+            )
+            return len(result.all())
         table = ShipmentEvent.__table__
         statement = (
             dialect_insert(self.session, table).on_conflict_do_nothing().returning(table.c.id)
@@ -243,8 +411,8 @@ class TrackingRepository:
             }
             for shipment_id, event in events
         ]
-        # One executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues"), in
-        # pages within SQLite's bound-parameter limit.
+        # SQLite: one executemany, sent as multi-row INSERTs ("insertmanyvalues") in pages
+        # within its bound-parameter limit.
         return len((await self.session.execute(statement, rows)).all())
 
     async def events_of(self, shipment_id: int, *, limit: int = 200) -> list[ShipmentEvent]:

@@ -33,6 +33,7 @@ from domain.model import (
     Shipment,
 )
 from domain.model.orders import ORDER_NUMBER_MAX
+from domain.repositories import ShipmentTracking
 from domain.returns.parcels import ParcelNews, parcel_news, replacement_number
 from domain.returns.rules import Resolution, Side
 from domain.services import return_notices
@@ -51,7 +52,7 @@ REPLACEMENT_SHIP_WITHIN = timedelta(days=2)
 class ParcelMove:
     """A return parcel's canonical status before and after one recorded report."""
 
-    shipment: Shipment
+    shipment: Shipment | ShipmentTracking
     before: TrackingStatus | None
     after: TrackingStatus | None
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from domain.buyer_links import LINK_TTL_AFTER_DELIVERY
 from domain.errors import ConflictError
 from domain.model import BuyerSubscription, Order, OrderStatus, Shipment
-from domain.repositories import SellerContact
+from domain.repositories import SellerContact, ShipmentTracking
 from domain.services import return_parcels, tracking_notices
 from domain.tracking import (
     DeliveryEstimate,
@@ -92,21 +92,21 @@ class _Context:
     return_moves: list[return_parcels.ParcelMove] = field(default_factory=list)
 
 
-def stored_estimate(shipment: Shipment) -> DeliveryEstimate | None:
+def stored_estimate(shipment: Shipment | ShipmentTracking) -> DeliveryEstimate | None:
     if shipment.estimate_earliest is None or shipment.estimate_latest is None:
         return None
     source = EstimateSource(shipment.estimate_source or EstimateSource.LANE.value)
     return DeliveryEstimate(shipment.estimate_earliest, shipment.estimate_latest, source)
 
 
-def _store_estimate(shipment: Shipment, estimate: DeliveryEstimate) -> None:
+def _store_estimate(shipment: Shipment | ShipmentTracking, estimate: DeliveryEstimate) -> None:
     shipment.estimate_earliest = estimate.earliest
     shipment.estimate_latest = estimate.latest
     shipment.estimate_source = estimate.source.value
 
 
 def lane_estimate(
-    shipment: Shipment, order: Order, subscription: BuyerSubscription | None
+    shipment: Shipment | ShipmentTracking, order: Order, subscription: BuyerSubscription | None
 ) -> DeliveryEstimate | None:
     """The lane's window from the ship date, in the buyer's zone; None without transit days."""
     if (
@@ -123,7 +123,9 @@ def lane_estimate(
     )
 
 
-def canonical_status(shipment: Shipment) -> tuple[TrackingStatus | None, SubStatus | None]:
+def canonical_status(
+    shipment: Shipment | ShipmentTracking,
+) -> tuple[TrackingStatus | None, SubStatus | None]:
     status = TrackingStatus(shipment.tracking_status) if shipment.tracking_status else None
     sub = SubStatus(shipment.tracking_sub_status) if shipment.tracking_sub_status else None
     return status, sub
@@ -142,8 +144,8 @@ async def record_updates(
     push holds none and leaves a concurrent poller's lease alone.
     """
     result = RecordResult()
-    shipments = {s.id: s for s in await uow.tracking.lock_many([i for i, _ in items])}
-    orders = await uow.tracking.orders_of(s.order_id for s in shipments.values())
+    shipments = {s.id: s for s in await uow.tracking.lock_tracking([i for i, _ in items])}
+    orders = await uow.tracking.orders_of_shipments(s.order_id for s in shipments.values())
     context = _Context(
         uow=uow,
         rules=rules,
@@ -161,7 +163,7 @@ async def record_updates(
             continue
         _record_one(context, shipment, update, release_lease=release_lease)
         result.shipments += 1
-    uow.tracking.write_together(shipments.values())
+    await uow.tracking.save_tracking(list(shipments.values()))
     now = uow.now()
     result.events_added = await uow.tracking.add_events(context.events, now)
     await uow.buyers.expire_links_of(context.closed_orders, now + LINK_TTL_AFTER_DELIVERY)
@@ -171,7 +173,7 @@ async def record_updates(
 
 
 def _record_one(
-    context: _Context, shipment: Shipment, update: TrackingUpdate, *, release_lease: bool
+    context: _Context, shipment: ShipmentTracking, update: TrackingUpdate, *, release_lease: bool
 ) -> None:
     uow, rules, result = context.uow, context.rules, context.result
     now = uow.now()
@@ -252,7 +254,7 @@ def _record_one(
 
 
 def _update_estimate(
-    shipment: Shipment,
+    shipment: ShipmentTracking,
     order: Order,
     subscription: BuyerSubscription | None,
     update: TrackingUpdate,
@@ -343,7 +345,7 @@ async def mark_registered(accepted: Sequence[tuple[int, str | None]], uow: UnitO
     done: list[int] = []
     shipments = await uow.tracking.lock_many([shipment_id for shipment_id, _ in accepted])
     carriers = dict(accepted)
-    orders = await uow.tracking.orders_of(s.order_id for s in shipments)
+    orders = await uow.tracking.orders_of_shipments(s.order_id for s in shipments)
     subscriptions = await uow.buyers.for_orders(orders)
     for shipment in shipments:
         shipment.registered_at = now

@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.model import BuyerSubscription, Order, Shipment
-from domain.repositories import SellerContact
+from domain.repositories import SellerContact, ShipmentTracking
 from domain.tracking import (
     BuyerNotice,
     EstimateChange,
@@ -121,7 +121,7 @@ class OutboxBatch:
     def buyer_message(
         self,
         *,
-        shipment: Shipment,
+        shipment: Shipment | ShipmentTracking,
         order: Order,
         subscription: BuyerSubscription,
         seller: SellerContact,
@@ -176,7 +176,7 @@ class OutboxBatch:
         *,
         seller: SellerContact,
         order: Order,
-        shipment: Shipment,
+        shipment: Shipment | ShipmentTracking,
         notices: Iterable[BuyerNotice],
     ) -> None:
         """The seller's alerts for the notices that concern them (failures, exceptions, returns)."""
@@ -253,7 +253,7 @@ def _merged(waiting: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 
 
 def seller_alert_params(
-    order: Order, shipment: Shipment, alert: str, **details: Any
+    order: Order, shipment: Shipment | ShipmentTracking, alert: str, **details: Any
 ) -> dict[str, Any]:
     return {
         "alert": alert,

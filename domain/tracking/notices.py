@@ -234,7 +234,19 @@ def _advance(state: NoticeState, event: TrackingEvent) -> tuple[NoticeKind | Non
 
     if status is not TrackingStatus.IN_TRANSIT and state.in_customs:
         state = replace(state, in_customs=False, customs_information_required=False)
-    state = replace(state, seen=state.seen | {status}, status=status, sub_status=sub)
+    if first_of_status or arrived or sub is not state.sub_status:
+        # Built directly: `dataclasses.replace` costs several times more, once per event of
+        # every poll. A repeated scan in the same state leaves the state as it was.
+        state = NoticeState(
+            seen=state.seen | {status} if first_of_status else state.seen,
+            status=status,
+            sub_status=sub,
+            customs_seen=state.customs_seen,
+            in_customs=state.in_customs,
+            customs_information_required=state.customs_information_required,
+            latest_event_at=state.latest_event_at,
+            latest_keys=state.latest_keys,
+        )
     return kind, state
 
 
@@ -251,12 +263,14 @@ def supersede(notices: Sequence[BuyerNotice]) -> tuple[BuyerNotice, ...]:
             keys.add(notice.dedupe_key)
             unique.append(notice)
     kept: list[BuyerNotice] = []
-    for index, notice in enumerate(unique):
-        later = unique[index + 1 :]
-        if not later or (
-            notice.kind in ACTIONABLE_KINDS and all(n.kind in _NOT_RESOLVING for n in later)
-        ):
+    # Newest first, knowing whether everything later leaves a request to act unsettled.
+    unsettling = True
+    for index in range(len(unique) - 1, -1, -1):
+        notice = unique[index]
+        if index == len(unique) - 1 or (notice.kind in ACTIONABLE_KINDS and unsettling):
             kept.append(notice)
+        unsettling = unsettling and notice.kind in _NOT_RESOLVING
+    kept.reverse()
     return tuple(kept)
 
 

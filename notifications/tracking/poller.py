@@ -1,19 +1,27 @@
 """The tracking poller: an APScheduler tick that keeps every shipment's tracking current.
 
-Each tick claims due shipments in batches (a lease on the rows; `FOR UPDATE SKIP LOCKED` on
-PostgreSQL, so several workers share the work and never double it) and commits the claim before
-calling the provider — no transaction is held across the network. A claimed shipment needs one
-of three calls:
+Each tick claims due shipments in batches of `CLAIM_SIZE` (a lease on the rows; `FOR UPDATE SKIP
+LOCKED` on PostgreSQL, so several workers share the work and never double it) and commits the
+claim before calling the provider — no transaction is held across the network. The provider is
+called with at most `CALL_SIZE` numbers at a time (17TRACK's limit); a claim is larger because
+each transaction costs the same few statements whatever its size, so a claim of 200 pays them a
+fifth as often as one of 40. A claimed shipment needs one of three calls:
 
-- register: confirmed but not yet known to the provider (batches of 40, 17TRACK's limit);
-  the numbers accepted are fetched straight away;
-- fetch: the current picture, recorded by `domain.services.tracking.record_updates` in one
-  transaction per batch (events, status, notices, estimate, next poll, the order);
+- register: confirmed but not yet known to the provider; the numbers accepted are marked
+  registered after each call and fetched straight away;
+- fetch: the current picture; what the calls of one claim brought back is recorded by
+  `domain.services.tracking.record_updates` in one transaction (events, status, notices,
+  estimate, next poll, the order);
 - stop: delivered or otherwise final — the provider stops following it (saves its quota).
+
+On PostgreSQL two claims are worked on at once (`workers`): while one waits on the provider
+or the database, the other's Python work runs. They share the tick's budget of claims and stop
+together once a claim comes back short or the provider fails.
 
 A call that fails for one number backs that shipment off on its own. A call that fails as a
 whole (time-out, 5xx, a 429 beyond the client's retries, a refused key) counts against a
-provider-wide circuit breaker and hands the claimed rows back unchanged: they stay due, so when
+provider-wide circuit breaker, records what the calls before it brought back and hands the rest
+of the claim back unchanged: they stay due, so when
 the provider answers again the next ticks catch up on everything that waited. After
 `failure_threshold` failed calls in a row the breaker opens for a cool-down that doubles up to
 `max_cooldown`; then one batch probes, and success closes it.
@@ -27,8 +35,9 @@ Unknown provider codes are logged once per process (`UnknownCodes`); pushes go t
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -67,7 +76,9 @@ __all__ = ["PUSH_PATH", "CircuitBreaker", "TickResult", "TrackingPoller", "make_
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 40  # 17TRACK's limit of numbers per call
+CALL_SIZE = 40  # 17TRACK's limit of numbers per call
+CLAIM_SIZE = 200  # shipments claimed, and recorded, per transaction
+MAX_CLAIM_SIZE = 1000  # a lease must not outlive the calls of one claim
 PUSH_PATH = "/tracking/17track"
 
 
@@ -167,6 +178,28 @@ def _is_final(due: DueShipment) -> bool:
     return is_final(TrackingStatus(due.tracking_status), sub)
 
 
+@dataclass(slots=True)
+class _Claim:
+    """What became of one claim so far: the shipments still held, and the writes to make."""
+
+    pending: dict[int, DueShipment]
+    reports: list[tuple[int, TrackingUpdate]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Pass:
+    """What a tick's workers share: the claims they may still make, and why they stop."""
+
+    claims_left: int
+    done: bool = False
+    caught_up: bool = False  # a claim came back short: every due shipment was claimed
+    outage: bool = False
+
+
+def _calls(items: Sequence[DueShipment]) -> list[Sequence[DueShipment]]:
+    return [items[start : start + CALL_SIZE] for start in range(0, len(items), CALL_SIZE)]
+
+
 class TrackingPoller:
     """Claims due shipments and brings their tracking up to date; `tick()` is the job."""
 
@@ -177,21 +210,28 @@ class TrackingPoller:
         *,
         rules: tracking.TrackingRules | None = None,
         clock: Clock = utcnow,
-        batch_size: int = BATCH_SIZE,
+        batch_size: int = CLAIM_SIZE,
         lease: timedelta = timedelta(minutes=5),
-        max_batches_per_tick: int = 250,
+        max_batches_per_tick: int = 50,
         breaker: CircuitBreaker | None = None,
         unknown_codes: UnknownCodes | None = None,
+        workers: int | None = None,
     ) -> None:
-        if not 1 <= batch_size <= BATCH_SIZE:
-            raise ValueError(f"batch_size must be 1..{BATCH_SIZE}")
+        if not 1 <= batch_size <= MAX_CLAIM_SIZE:
+            raise ValueError(f"batch_size must be 1..{MAX_CLAIM_SIZE}")
         self._uow_factory = uow_factory
         self.provider = provider
         self.rules = rules or tracking.TrackingRules()
         self.clock = clock
         self.batch_size = batch_size
         self.lease = lease
+        # 50 claims of 200: a tick does at most 10,000 shipments, then gives the scheduler back.
         self.max_batches_per_tick = max_batches_per_tick
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
+        # Claims worked on at once; None: two where the database lets claims run side by side
+        # (PostgreSQL's SKIP LOCKED), one on SQLite, whose writers take turns anyway.
+        self.workers = workers
         self.breaker = breaker or CircuitBreaker()
         self.unknown_codes = unknown_codes or UnknownCodes()
         # Registration waits after the quota ran out; polling goes on (it costs none).
@@ -206,21 +246,13 @@ class TrackingPoller:
         if not self.breaker.allows(self.clock()):
             result.skipped_by_breaker = True
             return result
-        caught_up = False
-        for _ in range(self.max_batches_per_tick):
-            async with self._uow_factory() as uow:
-                claimed = await uow.tracking.claim_due(self.clock(), self.lease, self.batch_size)
-                await uow.commit()
-            result.claimed += len(claimed)
-            if claimed:
-                try:
-                    await self._work(claimed, result)
-                except _Outage:
-                    break
-            if len(claimed) < self.batch_size:
-                caught_up = True
-                break
-        if caught_up:
+        # Half-open after an outage: one claim at a time probes the provider.
+        workers = 1 if self.breaker.is_open else await self._workers()
+        state = _Pass(claims_left=self.max_batches_per_tick)
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(self._claim_until_done(state, result))
+        if state.caught_up and not state.outage:
             # Only once every due parcel was asked about: silence during an outage or a
             # backlog is ours, not the carrier's.
             async with self._uow_factory() as uow:
@@ -228,38 +260,84 @@ class TrackingPoller:
                 await uow.commit()
         return result
 
+    async def _workers(self) -> int:
+        if self.workers is None:
+            async with self._uow_factory() as uow:
+                side_by_side = uow.tracking.claims_run_side_by_side
+            # Two: while one claim waits on the provider or the database, the other's Python
+            # work runs. More would only queue on the same CPU and connection pool.
+            self.workers = 2 if side_by_side else 1
+        return self.workers
+
+    async def _claim_until_done(self, state: _Pass, result: TickResult) -> None:
+        """One worker of a tick: claim and work until the queue is drained, the provider
+        fails, or the tick's claims are spent."""
+        while not state.done and state.claims_left > 0:
+            state.claims_left -= 1
+            async with self._uow_factory() as uow:
+                claimed = await uow.tracking.claim_due(self.clock(), self.lease, self.batch_size)
+                await uow.commit()
+            result.claimed += len(claimed)
+            if len(claimed) < self.batch_size:
+                # Nothing due is left unclaimed: the other workers finish what they hold.
+                state.caught_up = state.done = True
+            if claimed:
+                try:
+                    await self._work(claimed, result)
+                except _Outage:
+                    state.outage = state.done = True
+
     async def _work(self, claimed: Sequence[DueShipment], result: TickResult) -> None:
-        pending = {due.id: due for due in claimed}
+        claim = _Claim({due.id: due for due in claimed})
         try:
             to_register = [d for d in claimed if not d.registered]
             to_stop = [d for d in claimed if d.registered and not d.stopped and _is_final(d)]
             stopping = {d.id for d in to_stop}
             to_fetch = [d for d in claimed if d.registered and d.id not in stopping]
-            if to_register:
-                to_fetch += await self._register(to_register, pending, result)
-            if to_stop:
-                await self._stop(to_stop, pending, result)
-            if to_fetch:
-                await self._fetch(to_fetch, pending, result)
+            for items in _calls(to_register):
+                to_fetch += await self._call(self._register, items, claim, result)
+            for items in _calls(to_stop):
+                await self._call(self._stop, items, claim, result)
+            for items in _calls(to_fetch):
+                await self._call(self._fetch, items, claim, result)
         except (ProviderUnavailable, ProviderAuthError) as error:
             self.breaker.record_failure(self.clock())
             log = logger.error if isinstance(error, ProviderAuthError) else logger.warning
             log("tracking provider call failed: %s", error)
-            await self._release(list(pending), result)
+            # What the calls before this one brought back is true: keep it.
+            await self._record_reports(claim, result)
+            await self._release(list(claim.pending), result)
             raise _Outage from error
-        except TrackingProviderError as error:
-            # The provider refused the request itself (our bug): do not ask again every tick.
-            logger.error("tracking provider refused a request: %s", error)
         except BaseException:
-            # A bug or a cancellation: leave nothing leased for the lease's length.
-            await self._release(list(pending), result)
+            # A bug or a cancellation: leave nothing leased for the lease's length (what was
+            # fetched and not recorded yet is fetched again).
+            await self._release(list(claim.pending), result)
             raise
-        if pending:  # a call answered for some numbers only
-            await self._back_off(list(pending), result)
+        await self._record_reports(claim, result)
+        if claim.pending:  # a call answered for some numbers only, or was refused
+            await self._back_off(list(claim.pending), result)
+
+    async def _call(
+        self,
+        step: Callable[[Sequence[DueShipment], _Claim, TickResult], Awaitable[list[DueShipment]]],
+        items: Sequence[DueShipment],
+        claim: _Claim,
+        result: TickResult,
+    ) -> list[DueShipment]:
+        try:
+            return await step(items, claim, result)
+        except (ProviderUnavailable, ProviderAuthError):
+            raise
+        except TrackingProviderError as error:
+            # The provider refused the request itself (our bug): these shipments back off,
+            # so it is not asked again every tick; the claim's other calls go on.
+            logger.error("tracking provider refused a request: %s", error)
+            return []
 
     async def _register(
-        self, items: Sequence[DueShipment], pending: dict[int, DueShipment], result: TickResult
+        self, items: Sequence[DueShipment], claim: _Claim, result: TickResult
     ) -> list[DueShipment]:
+        pending = claim.pending
         now = self.clock()
         if self._register_paused_until is not None and now < self._register_paused_until:
             await self._release([d.id for d in items], result)
@@ -317,25 +395,26 @@ class TrackingPoller:
         return accepted
 
     async def _fetch(
-        self, items: Sequence[DueShipment], pending: dict[int, DueShipment], result: TickResult
-    ) -> None:
+        self, items: Sequence[DueShipment], claim: _Claim, result: TickResult
+    ) -> list[DueShipment]:
+        """Fetch one call's numbers; the reports wait in the claim, recorded all together."""
+        pending = claim.pending
         outcome = await self.provider.fetch([_tracked(d) for d in items])
         self.breaker.record_success()
         by_number: dict[str, list[DueShipment]] = {}
         for due in items:
             by_number.setdefault(due.tracking_number, []).append(due)
-        reports: list[tuple[int, TrackingUpdate]] = []
+        reported: set[int] = {shipment_id for shipment_id, _ in claim.reports}
         for update in outcome.updates:
             self._note_unknown_codes(update)
             for due in by_number.get(update.number, ()):
-                if pending.pop(due.id, None) is not None:
-                    reports.append((due.id, update))
-        if reports:
-            await self._record(reports, result)
+                if due.id in pending and due.id not in reported:
+                    reported.add(due.id)
+                    claim.reports.append((due.id, update))
         unknown: list[int] = []
         for rejection in outcome.rejected:
             for due in by_number.get(rejection.number, ()):
-                if due.id not in pending:
+                if due.id not in pending or due.id in reported:
                     continue
                 if rejection.reason is RejectionReason.NOT_REGISTERED:
                     pending.pop(due.id)
@@ -344,10 +423,11 @@ class TrackingPoller:
             async with self._uow_factory() as uow:
                 await tracking.forget_registration(unknown, uow)
                 await uow.commit()
+        return []
 
     async def _stop(
-        self, items: Sequence[DueShipment], pending: dict[int, DueShipment], result: TickResult
-    ) -> None:
+        self, items: Sequence[DueShipment], claim: _Claim, result: TickResult
+    ) -> list[DueShipment]:
         outcome = await self.provider.stop([_tracked(d) for d in items])
         self.breaker.record_success()
         done = {a.number for a in outcome.accepted} | {
@@ -359,8 +439,17 @@ class TrackingPoller:
                 await tracking.mark_stopped(stopped, uow)
                 await uow.commit()
             for shipment_id in stopped:
-                pending.pop(shipment_id, None)
+                claim.pending.pop(shipment_id, None)
             result.stopped += len(stopped)
+        return []
+
+    async def _record_reports(self, claim: _Claim, result: TickResult) -> None:
+        """Record the claim's fetched reports in one transaction; they are no longer pending."""
+        reports, claim.reports = claim.reports, []
+        for shipment_id, _ in reports:
+            claim.pending.pop(shipment_id, None)
+        if reports:
+            await self._record(reports, result)
 
     async def _record(self, reports: list[tuple[int, TrackingUpdate]], result: TickResult) -> None:
         try:
@@ -374,7 +463,7 @@ class TrackingPoller:
                 logger.exception("recording a tracking update failed; backing the shipment off")
                 await self._back_off([reports[0][0]], result)
                 return
-        # One bad report must not hold back the other 39: record them one by one.
+        # One bad report must not hold back the others: record them one by one.
         for report in reports:
             await self._record([report], result)
 

@@ -175,6 +175,9 @@ async def test_operators_list_and_retry_dead_letters(
     await operator.press("Retry all of them")
     await operator.expect("1 message(s) queued again")
     await someone.expect("7")
+    # The outbox records what it sent in batches, just after the send: a drain of our own
+    # waits for the running one, which records everything before it ends.
+    await app.outbox.drain()
     async with app.uow_factory() as uow:
         (sent,) = await uow.notifications.by_status(NotificationStatus.SENT)
         assert sent.dedupe_key == "test:dead" and sent.attempts == 0

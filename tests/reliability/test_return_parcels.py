@@ -14,8 +14,7 @@ from domain.model import Order, OrderSource, OrderStatus, Shipment
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, Side
 from domain.returns.rules import Resolution as R
-from domain.services import returns
-from domain.services.tracking_notices import BUYER_TEMPLATE
+from domain.services import returns, tracking_notices
 from domain.tracking import SubStatus
 from notifications.tracking.poller import TrackingPoller
 from tests.conftest import FixedClock
@@ -91,7 +90,7 @@ async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_no
     assert [(p["news"], p["side"]) for p in params_of(seller_rows, PARCEL)] == [
         ("in_transit", "seller")
     ]
-    assert params_of(buyer_rows, BUYER_TEMPLATE) == []  # no "your order" notice
+    assert params_of(buyer_rows, tracking_notices.BUYER_TEMPLATE) == []  # no "your order" notice
 
     provider.updates[number] = update(
         number,
@@ -112,7 +111,7 @@ async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_no
         ("in_transit", False),
         ("delivered", True),
     ]
-    assert params_of(buyer_rows, BUYER_TEMPLATE) == []
+    assert params_of(buyer_rows, tracking_notices.BUYER_TEMPLATE) == []
     assert all(row.template == PARCEL for row in buyer_rows)
     # The parcel goes back to the store: the order it came with does not move.
     async with uow_factory() as uow:
@@ -223,5 +222,7 @@ async def test_an_exchange_ships_a_replacement_tracked_to_the_same_buyer(
     )
     clock.advance(hours=13)
     await poller.tick()
-    told = params_of((await notifications_to(uow_factory, BUYER))[before:], BUYER_TEMPLATE)
+    told = params_of(
+        (await notifications_to(uow_factory, BUYER))[before:], tracking_notices.BUYER_TEMPLATE
+    )
     assert [p["order_number"] for p in told] == ["AE-EX-X1"]

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 
 from domain.model import OrderStatus
-from domain.tracking import RejectionReason, SubStatus
+from domain.tracking import FetchOutcome, RejectionReason, SubStatus, TrackedNumber
 from notifications.tracking.poller import CircuitBreaker, TrackingPoller
 from tests.conftest import FixedClock
 from tests.tracking_fixtures import (
@@ -20,6 +21,7 @@ from tests.tracking_fixtures import (
     Store,
     UowFactory,
     event,
+    event_rows,
     notifications_to,
     s10,
     shipment_row,
@@ -59,6 +61,35 @@ async def test_two_workers_never_claim_the_same_shipment_and_leases_expire(
     assert await claim() == []
     clock.advance(minutes=6)
     assert sorted(await claim() + await claim()) == sorted(ids)
+
+
+async def test_workers_of_one_tick_share_the_queue_without_doing_anything_twice(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    ids = await _ship_many(uow_factory, 130)
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock, batch_size=30, workers=3)
+    await poller.tick()  # registered and fetched
+    clock.advance(hours=13)
+    for shipment_id in ids:
+        shipment = await shipment_row(uow_factory, shipment_id)
+        assert shipment.tracking_number is not None
+        provider.updates[shipment.tracking_number] = update(
+            shipment.tracking_number, [event(clock.now, S.IN_TRANSIT_PICKED_UP, "Picked up")]
+        )
+    calls = len(provider.calls)
+
+    result = await poller.tick()
+
+    fetched = [number for _, numbers in provider.calls[calls:] for number in numbers]
+    assert result.fetched == 130 and len(fetched) == len(set(fetched)) == 130
+    for shipment_id in ids:
+        shipment = await shipment_row(uow_factory, shipment_id)
+        assert shipment.tracking_status == "InTransit" and shipment.lease_until is None
+        assert shipment.next_poll_at is not None and shipment.next_poll_at > clock.now
+        assert [row.description for row in await event_rows(uow_factory, shipment_id)] == [
+            "Picked up"
+        ]
 
 
 async def test_new_numbers_are_registered_in_batches_of_forty(
@@ -129,7 +160,8 @@ async def test_an_outage_opens_the_breaker_and_the_backlog_is_caught_up_after(
     provider.outage = True
     first = await poller.tick()
     second = await poller.tick()
-    assert first.released == 40 and second.released == 40
+    # A failed call hands back the whole claim (all 50: a claim takes up to 200).
+    assert first.released == 50 and second.released == 50
     assert breaker.is_open
     calls = len(provider.calls)
     skipped = await poller.tick()
@@ -147,6 +179,47 @@ async def test_an_outage_opens_the_breaker_and_the_backlog_is_caught_up_after(
     assert not breaker.is_open
     for shipment_id in ids:
         assert (await shipment_row(uow_factory, shipment_id)).next_poll_at > clock.now  # type: ignore[operator]
+
+
+async def test_an_outage_in_the_middle_of_a_claim_keeps_what_came_back_before_it(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    ids = await _ship_many(uow_factory, 45)
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    await poller.tick()  # registered and fetched
+    clock.advance(hours=13)
+    for shipment_id in ids:
+        shipment = await shipment_row(uow_factory, shipment_id)
+        assert shipment.tracking_number is not None
+        provider.updates[shipment.tracking_number] = update(
+            shipment.tracking_number, [event(clock.now, S.IN_TRANSIT_PICKED_UP, "Picked up")]
+        )
+    fetch = provider.fetch
+
+    async def second_call_fails(numbers: Sequence[TrackedNumber]) -> FetchOutcome:
+        if len(provider.endpoint_calls("fetch")) == 3:  # the claim's second call this tick
+            provider.outage = True
+        try:
+            return await fetch(numbers)
+        finally:
+            provider.outage = False
+
+    provider.fetch = second_call_fails  # type: ignore[method-assign]
+    result = await poller.tick()
+
+    # One claim of 45, called 40 then 5: the first call's reports are recorded, the 5 of
+    # the failed call are handed back still due.
+    assert [len(call) for call in provider.endpoint_calls("fetch")[2:]] == [40, 5]
+    assert result.fetched == 40 and result.released == 5
+    rows = [await shipment_row(uow_factory, shipment_id) for shipment_id in ids]
+    assert all(row.lease_until is None for row in rows)
+    recorded = [row for row in rows if row.tracking_status == "InTransit"]
+    waiting = [
+        row for row in rows if row.next_poll_at is not None and row.next_poll_at <= clock.now
+    ]
+    assert len(recorded) == 40 and len(waiting) == 5
+    assert {row.id for row in waiting}.isdisjoint(row.id for row in recorded)
 
 
 async def test_delivered_numbers_are_stopped_and_never_polled_again(

@@ -121,6 +121,30 @@ async def test_group_gets_twenty_messages_per_minute() -> None:
         assert len(in_window) <= 20
 
 
+async def test_a_chats_interval_counts_from_telegrams_answer() -> None:
+    """A request that took long to reach Telegram must not let the next one arrive within the
+    interval: the next send to the chat waits the interval from the answer."""
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=30, chat_interval=1.0)
+
+    async def send_answered_after(delay: float) -> float:
+        await limiter.acquire(42)
+        went = vt.now
+        await vt.sleep(delay)  # in flight: a slow request
+        await limiter.answered(42)
+        return went
+
+    first, second, third = await vt.run(
+        send_answered_after(0.7), send_answered_after(0.0), send_answered_after(0.0)
+    )
+
+    assert first == pytest.approx(0.0)
+    assert second == pytest.approx(1.7)  # not 1.0: the first was answered at 0.7
+    assert third == pytest.approx(2.7)  # a quick answer changes nothing
+    # Other chats are not held back by it.
+    assert await vt.run(timed_acquire(vt, limiter, 43)) == pytest.approx([vt.now])
+
+
 async def test_pause_chat_delays_only_that_chat() -> None:
     vt = VirtualTime()
     limiter = make_limiter(vt, global_per_second=30, chat_interval=1.0)
@@ -234,6 +258,22 @@ async def test_redis_buckets_are_shared_between_processes(redis_pair: Any) -> No
     assert keys
     for key in keys:
         assert await first.pttl(key) > 0
+
+
+@pytest.mark.redis
+async def test_redis_chat_interval_counts_from_the_answer(redis_pair: Any) -> None:
+    first, _, prefix = redis_pair
+    limiter = RedisRateLimiter(
+        first, RateLimits(global_per_second=1000, chat_interval=0.2), prefix=prefix
+    )
+
+    await limiter.acquire(7)
+    await asyncio.sleep(0.15)  # the request is slow to be answered
+    await limiter.answered(7)
+    answered = time.monotonic()
+    await limiter.acquire(7)
+
+    assert time.monotonic() - answered >= 0.2 - 0.01
 
 
 @pytest.mark.redis
