@@ -91,6 +91,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "items": [("Phone <case>", 2)],
         "evidence": 2,
         "out_of_policy": ["window", "category"],
+        "replacement": "8123<45>-X1",
         "offer_side": "buyer",
         "offer_resolution": "refund_partial",
         "offer_amount": Decimal("3.50"),
@@ -103,6 +104,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "returns.buyer_card": {
+        "replacement": None,
         "case": "R-1042",
         "order_number": "8123<45>",
         "store": "Li's <Shop>",

@@ -193,6 +193,11 @@ async def test_an_exchanges_replacement_is_shipped_and_tracked_to_the_buyer(
     replacement_id = (await case_row(app.uow_factory, case_id)).replacement_order_id
     assert replacement_id is not None
 
+    # The case card links the replacement.
+    await seller.send("/returns")
+    await seller.press(f"R-{case_id}")
+    await seller.expect("Replacement order: <b>RT-2-X1</b>")
+
     await seller.send("/orders")
     await seller.press("To ship")
     await seller.press("RT-2-X1")  # the list offers it, like any confirmed order
