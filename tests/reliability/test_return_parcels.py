@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain.model import Order, OrderSource, OrderStatus, Shipment
+from domain.model import Order, OrderSource, OrderStatus, ReturnCase, Shipment
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, Side
 from domain.returns.rules import Resolution as R
-from domain.services import returns, tracking_notices
+from domain.services import erasure, returns, tracking_notices
 from domain.tracking import SubStatus
 from notifications.tracking.poller import TrackingPoller
 from tests.conftest import FixedClock
@@ -226,3 +226,23 @@ async def test_an_exchange_ships_a_replacement_tracked_to_the_same_buyer(
         (await notifications_to(uow_factory, BUYER))[before:], tracking_notices.BUYER_TEMPLATE
     )
     assert [p["order_number"] for p in told] == ["AE-EX-X1"]
+
+
+async def test_a_seller_erasing_their_data_takes_return_parcels_and_replacements_along(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    store, _, case_id = await _agreed_return(uow_factory, R.EXCHANGE, "AE-ER")
+    await _record_number(uow_factory, case_id, s10("RR", 30_100_007, "FR"))
+    async with uow_factory() as uow:
+        await returns.confirm_receipt(SELLER, case_id, None, [], uow)
+        await uow.commit()
+    replacement_id = (await case_row(uow_factory, case_id)).replacement_order_id
+    assert replacement_id is not None
+    await store.ship_order(replacement_id, "AE-ER-X1", s10("RB", 20_100_098))
+    async with uow_factory() as uow:
+        assert await erasure.erase_user_data(SELLER, uow) == []
+        await uow.commit()
+    async with uow_factory() as uow:
+        for table in (Order, Shipment, ReturnCase):
+            left = await uow.session.execute(select(table.id))
+            assert list(left.scalars()) == [], table.__tablename__
