@@ -223,7 +223,8 @@ async def test_an_exchanges_replacement_is_shipped_and_tracked_to_the_buyer(
     await seller.expect("tracking number")
     await seller.send(tracking)
     await seller.press("Confirm and get the document")
-    await seller.expect("is shipped")
+    shipped = await seller.expect("is shipped")
+    assert "already follows this order" in shipped.content and "start=" not in shipped.content
     # The buyer opened no new link: their subscription came with the replacement.
     await _play_until(
         app,

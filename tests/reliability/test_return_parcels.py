@@ -213,6 +213,7 @@ async def test_an_exchange_ships_a_replacement_tracked_to_the_same_buyer(
 
     tracking = s10("RB", 20_100_099)
     shipped = await store.ship_order(case.replacement_order_id, "AE-EX-X1", tracking)
+    assert shipped.token == ""  # the buyer follows it already: no link to pass on
     provider = ScriptedProvider()
     poller = TrackingPoller(uow_factory, provider, clock=clock)
     await poller.tick()
