@@ -42,7 +42,7 @@ from domain.unit_of_work import UnitOfWork
 
 PARCEL_TEMPLATE = "returns.parcel_moved"
 REPLACEMENT_TEMPLATE = "returns.replacement_created"
-# The buyer's carrier is not known: the parcel is polled (and would go stale) like express.
+# The buyer's carrier is not known: the parcel is polled like an express one.
 RETURN_METHOD = ShippingMethod.EXPRESS.value
 # The replacement's ship-by: the goods are back, the buyer has waited long enough already.
 REPLACEMENT_SHIP_WITHIN = timedelta(days=2)
