@@ -197,12 +197,19 @@ async def create_application(
         global_per_second=settings.send_global_rate_per_second,
         chat_interval=settings.send_private_chat_interval_seconds,
         group_per_window=settings.send_group_per_minute,
+        paid_broadcast_per_second=(
+            settings.send_paid_broadcast_rate_per_second if settings.send_paid_broadcast else None
+        ),
     )
     # Several processes must share one budget with Telegram, so their buckets live in Redis.
     limiter: RateLimiter = (
         RedisRateLimiter(redis, limits) if redis else InProcessRateLimiter(limits)
     )
-    sender = Sender(metrics.telegram_client(bot) if metrics else bot, limiter)
+    sender = Sender(
+        metrics.telegram_client(bot) if metrics else bot,
+        limiter,
+        paid_broadcast=settings.send_paid_broadcast,
+    )
     replies = ReplyQueue(sender)
 
     outbox_holder: dict[str, OutboxDispatcher] = {}

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+from aiogram.types.update import UpdateTypeLookupError
 
 
 @contextmanager
@@ -35,5 +36,9 @@ class LogContextMiddleware(BaseMiddleware):
     ) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        with log_context(update_id=event.update_id, update_type=event.event_type):
+        try:
+            kind = event.event_type
+        except UpdateTypeLookupError:  # a type newer than aiogram; the dispatcher skips it
+            kind = "unknown"
+        with log_context(update_id=event.update_id, update_type=kind):
             return await handler(event, data)

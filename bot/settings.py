@@ -58,6 +58,10 @@ class Settings(BaseSettings):
 
     # Outgoing message limits (Telegram's documented limits, with head-room).
     send_global_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    # Fan-out (the outbox) as Telegram's paid broadcasts, above the free 30/s, paid in Stars,
+    # at this rate of its own (Telegram allows up to 1,000/s). Off by default.
+    send_paid_broadcast: bool = False
+    send_paid_broadcast_rate_per_second: float = Field(default=100.0, gt=0, le=1000)
     # 1 msg/s per chat is Telegram's rule; the extra 50 ms absorbs network jitter.
     send_private_chat_interval_seconds: float = Field(default=1.05, ge=0)
     send_group_per_minute: int = Field(default=20, gt=0, le=20)

@@ -15,6 +15,20 @@ _TELEGRAM_ALIASES: dict[str, str] = {
 }
 
 
+# The longest language tag stored (telegram_users.telegram_language).
+TELEGRAM_LANGUAGE_MAX = 16
+_TAG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def telegram_language_tag(language_code: str | None) -> str | None:
+    """Telegram's `language_code` as it may be kept: a language tag of at most
+    `TELEGRAM_LANGUAGE_MAX` letters, digits and hyphens; anything else (a client can send any
+    string) is no language at all, rather than a value the database refuses."""
+    if not language_code or len(language_code) > TELEGRAM_LANGUAGE_MAX:
+        return None
+    return language_code if set(language_code) <= _TAG_CHARACTERS else None
+
+
 def locale_from_telegram(language_code: str | None) -> str | None:
     """Map Telegram's `language_code` to a supported locale, or None if we do not speak it."""
     if not language_code:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from domain.record_ids import MAX_PAGE, MAX_RECORD_ID
+
+# Ids and page numbers a button may carry: a forged one past a 64-bit database key (or a
+# negative page) does not unpack, so it is answered as a stale button before any query.
+RecordId = Annotated[int, Field(ge=0, le=MAX_RECORD_ID)]
+Page = Annotated[int, Field(ge=0, le=MAX_PAGE)]
 
 
 class ChosenRole(enum.StrEnum):
@@ -69,7 +78,7 @@ class WarehouseMenuAction(enum.StrEnum):
 
 class WarehouseMenu(CallbackData, prefix="whm"):
     action: WarehouseMenuAction
-    warehouse_id: int = 0
+    warehouse_id: RecordId = 0
     field: str = ""
 
 
@@ -101,6 +110,6 @@ class ReviewStep(enum.StrEnum):
 
 class ReviewAction(CallbackData, prefix="rv"):
     step: ReviewStep
-    warehouse_id: int = 0
+    warehouse_id: RecordId = 0
     decision: str = ""
-    page: int = 0
+    page: Page = 0

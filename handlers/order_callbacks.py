@@ -8,6 +8,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from domain.services.orders import lists
+from handlers.callbacks import Page, RecordId
 
 
 class OrderMenuAction(enum.StrEnum):
@@ -20,9 +21,9 @@ class OrderMenuAction(enum.StrEnum):
 
 class OrderMenu(CallbackData, prefix="ordm"):
     action: OrderMenuAction
-    order_id: int = 0
+    order_id: RecordId = 0
     listing: lists.OrderFilter = lists.OrderFilter.AWAITING
-    page: int = 0
+    page: Page = 0
 
 
 class NewOrderAction(enum.StrEnum):

@@ -10,6 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from domain.returns.rules import Side
 from domain.services import return_views
+from handlers.callbacks import Page, RecordId
 
 
 class ReturnAction(enum.StrEnum):
@@ -19,15 +20,15 @@ class ReturnAction(enum.StrEnum):
 
 class ReturnMenu(CallbackData, prefix="rtm"):
     action: ReturnAction
-    case_id: int = 0
+    case_id: RecordId = 0
     listing: return_views.CaseFilter = return_views.CaseFilter.OPEN
-    page: int = 0
+    page: Page = 0
 
 
 class CasePick(CallbackData, prefix="rcp"):
     """A case chosen in the `/case` picker (the caller's side in it is checked on press)."""
 
-    case_id: int
+    case_id: RecordId
 
 
 class CaseButton(enum.StrEnum):
@@ -54,9 +55,9 @@ class CaseAct(CallbackData, prefix="rca"):
     checks that the caller is that side of that case on every use."""
 
     action: CaseButton
-    case_id: int
+    case_id: RecordId
     side: Side
-    value: int = 0
+    value: RecordId = 0
 
 
 class OfferFormAction(enum.StrEnum):

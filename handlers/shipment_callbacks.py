@@ -8,6 +8,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from domain.services import shipments
+from handlers.callbacks import Page, RecordId
 
 
 class ShipmentAction(enum.StrEnum):
@@ -19,10 +20,10 @@ class ShipmentAction(enum.StrEnum):
 
 class ShipmentMenu(CallbackData, prefix="shm"):
     action: ShipmentAction
-    shipment_id: int = 0
-    order_id: int = 0
+    shipment_id: RecordId = 0
+    order_id: RecordId = 0
     listing: shipments.ShipmentFilter = shipments.ShipmentFilter.MOVING
-    page: int = 0
+    page: Page = 0
 
 
 class OutboxAction(CallbackData, prefix="obx"):

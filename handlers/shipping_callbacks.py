@@ -7,11 +7,13 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import RecordId
+
 
 class ShipOrder(CallbackData, prefix="ship"):
     """Start the shipping document of an order (the order card's button)."""
 
-    order_id: int
+    order_id: RecordId
 
 
 class ShippingFormAction(enum.StrEnum):

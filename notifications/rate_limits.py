@@ -16,12 +16,12 @@ the global slot last means a chat with a long queue never holds global capacity 
 yet (no head-of-line blocking), and measuring the chat interval from the global slot keeps the
 per-chat spacing true even when the global bucket delays a send.
 
-In `InProcessRateLimiter`, a send that wakes up late for its slot (the event loop or the
-process was held up) goes only if it is at most `LATE_TOLERANCE` global intervals late;
-otherwise its slot is void and it takes a new one. (`RedisRateLimiter` does not do this yet:
-voiding a slot there needs the chat's next-free time rolled back in the script.) Without this, every send whose slot passed during a one-second stall would go at once
-when the process resumes, a burst above Telegram's 30 a second (429s), however well the slots
-were spaced.
+A send that wakes up late for its slot (the event loop or the process was held up) goes only
+if it is at most `LATE_TOLERANCE` global intervals late; otherwise its slot is void and it takes
+a new one (`RedisRateLimiter` checks it in its confirm script, which also gives the chat back the
+interval the void slot took). Without this,
+every send whose slot passed during a one-second stall would go at once when the process
+resumes, a burst above Telegram's 30 a second (429s), however well the slots were spaced.
 
 Interactive replies go before fan-out. A `bulk` send (the outbox: tracking updates, alerts,
 reminders) takes a global slot only when the global bucket is free within one interval, one
@@ -58,16 +58,27 @@ class RateLimits:
     chat_interval: float = 1.0
     group_per_window: int = 20
     group_window: float = 60.0
+    # Bulk sends as Telegram's paid broadcasts (`allow_paid_broadcast`): their own global
+    # budget, up to 1,000 a second, instead of a share of the free one. None: off.
+    paid_broadcast_per_second: float | None = None
 
     def __post_init__(self) -> None:
         if self.global_per_second <= 0:
             raise ValueError("global_per_second must be positive")
+        paid = self.paid_broadcast_per_second
+        if paid is not None and not 0 < paid <= 1000:
+            raise ValueError("paid_broadcast_per_second must be in (0, 1000]")
         if self.chat_interval < 0 or self.group_window <= 0 or self.group_per_window < 1:
             raise ValueError("chat_interval, group_window and group_per_window must be sane")
 
     @property
     def global_interval(self) -> float:
         return 1.0 / self.global_per_second
+
+    @property
+    def paid_interval(self) -> float | None:
+        paid = self.paid_broadcast_per_second
+        return None if paid is None else 1.0 / paid
 
 
 def is_group_chat(chat_id: int) -> bool:
@@ -125,6 +136,7 @@ class InProcessRateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._global_next = 0.0
+        self._paid_next = 0.0
         self._global_paused_until = 0.0
         self._chats: dict[int, _ChatBucket] = {}
         self._since_sweep = 0
@@ -189,7 +201,10 @@ class InProcessRateLimiter:
             if ready > now:
                 await self._sleep(ready - now)
                 continue
-            slot = await self._take_bulk_slot() if bulk else self._reserve_global(now)
+            if bulk and limits.paid_interval is not None:
+                slot = self._reserve_paid(now, limits.paid_interval)
+            else:
+                slot = await self._take_bulk_slot() if bulk else self._reserve_global(now)
             chat_free_before = bucket.next_free
             bucket.next_free = slot + limits.chat_interval
             if group:
@@ -226,6 +241,12 @@ class InProcessRateLimiter:
 
     def _too_late(self, slot: float, now: float) -> bool:
         return now - slot > LATE_TOLERANCE * self.limits.global_interval
+
+    def _reserve_paid(self, now: float, interval: float) -> float:
+        """A slot in the paid broadcasts' own budget (a 429 still pauses everything)."""
+        slot = max(now, self._paid_next, self._global_paused_until)
+        self._paid_next = slot + interval
+        return slot
 
     def _reserve_global(self, now: float) -> float:
         slot = max(now, self._global_next, self._global_paused_until)
@@ -295,7 +316,9 @@ if lookahead >= 0 and slot > now + lookahead then
   return {2, slot - now - lookahead}
 end
 store(KEYS[1], slot + tonumber(ARGV[1]))
+local chat_before = 0
 if has_chat then
+  chat_before = read(KEYS[3])
   store(KEYS[3], slot + tonumber(ARGV[2]))
   if limit > 0 then
     local member = string.format('%d', slot)
@@ -303,7 +326,7 @@ if has_chat then
     redis.call('PEXPIRE', KEYS[5], math.floor((slot + window - now) / 1000) + 1000)
   end
 end
-return {1, slot - now}
+return {1, slot - now, slot, chat_before}
 """
 
 # KEYS: 1 pause-until key. ARGV: 1 pause length us. Only ever extends a pause.
@@ -320,11 +343,30 @@ return 1
 """
 
 # After sleeping towards a reserved slot. KEYS: 1 global pause-until, [2 chat pause-until,
-# 3 chat next-free]; ARGV: 1 chat interval us. Returns the longest remaining pause in us; when
-# there is none, the chat's next-free time is counted from now (we may have woken up late).
+# 3 chat next-free, 4 chat window]; ARGV: 1 chat interval us, 2 the slot us, 3 how late the
+# slot may still be used us, 4 the chat's next-free before the reservation us.
+# Returns -1 when we woke up too late for the slot: it is void, and the chat's next-free time
+# and window entry it took are given back (unless a later send moved them); else the longest
+# remaining pause in us; when there is none, the chat's next-free time is counted from now.
 _CONFIRM_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local slot = tonumber(ARGV[2])
+if now - slot > tonumber(ARGV[3]) then
+  if #KEYS >= 3 then
+    local taken = string.format('%d', slot + tonumber(ARGV[1]))
+    if redis.call('GET', KEYS[3]) == taken then
+      local before = tonumber(ARGV[4])
+      if before > now then
+        redis.call('SET', KEYS[3], string.format('%d', before), 'PX', math.floor((before - now) / 1000) + 1000)
+      else
+        redis.call('DEL', KEYS[3])
+      end
+    end
+    redis.call('ZREM', KEYS[4], string.format('%d', slot))
+  end
+  return -1
+end
 local remaining = tonumber(redis.call('GET', KEYS[1]) or '0') - now
 if #KEYS >= 3 then
   remaining = math.max(remaining, tonumber(redis.call('GET', KEYS[2]) or '0') - now)
@@ -385,8 +427,9 @@ class RedisRateLimiter:
         # This process's bulk sends ask Redis for a slot one at a time.
         self._bulk_gate = asyncio.Lock()
 
-    def _keys(self, chat_id: int | None) -> list[str]:
-        keys = [f"{self._prefix}:global:next", f"{self._prefix}:global:pause"]
+    def _keys(self, chat_id: int | None, *, paid: bool = False) -> list[str]:
+        budget = "paid" if paid else "global"
+        keys = [f"{self._prefix}:{budget}:next", f"{self._prefix}:global:pause"]
         if chat_id is not None:
             chat = f"{self._prefix}:chat:{chat_id}"
             keys += [f"{chat}:next", f"{chat}:pause", f"{chat}:window"]
@@ -396,7 +439,7 @@ class RedisRateLimiter:
         keys = [f"{self._prefix}:global:pause"]
         if chat_id is not None:
             chat = f"{self._prefix}:chat:{chat_id}"
-            keys += [f"{chat}:pause", f"{chat}:next"]
+            keys += [f"{chat}:pause", f"{chat}:next", f"{chat}:window"]
         return keys
 
     async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
@@ -416,32 +459,42 @@ class RedisRateLimiter:
     async def _acquire(self, chat_id: int | None, *, bulk: bool) -> None:
         limits = self.limits
         group = chat_id is not None and is_group_chat(chat_id)
+        # A paid broadcast takes its slot in a budget of its own, at once: it never competes
+        # with interactive replies for the free one.
+        paid = bulk and limits.paid_interval is not None
+        interval = limits.paid_interval if paid and limits.paid_interval else limits.global_interval
         args = [
-            round(limits.global_interval * _US),
+            round(interval * _US),
             round(limits.chat_interval * _US),
             limits.group_per_window if group else 0,
             round(limits.group_window * _US),
-            round(limits.global_interval * _US) if bulk else -1,
+            round(limits.global_interval * _US) if bulk and not paid else -1,
         ]
-        keys = self._keys(chat_id)
+        keys = self._keys(chat_id, paid=paid)
+        late_us = round(LATE_TOLERANCE * limits.global_interval * _US)
         while True:
-            reserved, delay_us = await self._acquire_script(keys=keys, args=args)
+            reserved, delay_us, *slot = await self._acquire_script(keys=keys, args=args)
             if reserved == 2:
                 # Waiting for a free global slot: this process's bulk sends take turns, so
                 # they do not all poll Redis at every slot.
                 async with self._bulk_gate:
                     while reserved == 2:
                         await self._sleep(int(delay_us) / _US)
-                        reserved, delay_us = await self._acquire_script(keys=keys, args=args)
+                        reserved, delay_us, *slot = await self._acquire_script(keys=keys, args=args)
             if delay_us > 0:
                 await self._sleep(int(delay_us) / _US)
             if not reserved:
                 continue
             if delay_us <= 0:
                 return
-            # We slept towards our slot: make sure no 429 paused the bucket in the meantime.
-            remaining = await self._confirm_script(keys=self._confirm_keys(chat_id), args=args[1:2])
-            if int(remaining) <= 0:
+            # We slept towards our slot: make sure no 429 paused the bucket in the meantime,
+            # and that we did not wake up too late for it (see LATE_TOLERANCE).
+            slot_us, chat_before_us = slot
+            remaining = await self._confirm_script(
+                keys=self._confirm_keys(chat_id),
+                args=[args[1], slot_us, late_us, chat_before_us],
+            )
+            if int(remaining) == 0:
                 return
 
     async def answered(self, chat_id: int) -> None:

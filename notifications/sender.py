@@ -66,6 +66,15 @@ class RecipientBlocked(Exception):
         self.description = description
 
 
+def as_paid_broadcast(method: TelegramMethod[T]) -> TelegramMethod[T]:
+    """`method` sent as a paid broadcast (`allow_paid_broadcast`: above the free 30 a second,
+    up to 1,000, paid in Stars) where the method takes it; a method that does not (an edit,
+    an answer) goes as it is, in the free budget's limits."""
+    if "allow_paid_broadcast" not in type(method).model_fields:
+        return method
+    return method.model_copy(update={"allow_paid_broadcast": True})
+
+
 class Sender:
     """Rate-limited, retrying Telegram calls. Build one per bot; share it between handlers."""
 
@@ -79,6 +88,7 @@ class Sender:
         base_backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        paid_broadcast: bool = False,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -90,6 +100,8 @@ class Sender:
         self.base_backoff = base_backoff
         self._sleep = sleep
         self._monotonic = monotonic
+        # Bulk sends (the outbox) go as paid broadcasts; the limiter gives them their budget.
+        self.paid_broadcast = paid_broadcast
 
     async def call(
         self, method: TelegramMethod[T], *, chat_id: int | None, bulk: bool = False
@@ -98,6 +110,8 @@ class Sender:
 
         `bulk`: nobody is waiting for it (the outbox); interactive calls go first.
         """
+        if bulk and self.paid_broadcast:
+            method = as_paid_broadcast(method)
         started = self._monotonic()
         failures = 0
         while True:

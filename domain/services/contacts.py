@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.locales import resolve_locale
+from domain.locales import resolve_locale, telegram_language_tag
 from domain.unit_of_work import UnitOfWork
 
 
@@ -15,6 +15,7 @@ async def record_contact(
     were paused for them resume, and so do the tracking updates of the orders they follow.
     """
     now = uow.now()
+    telegram_language = telegram_language_tag(telegram_language)
     user = await uow.users.touch(user_id, telegram_language, now)
     if await uow.blocked_recipients.unblock(user_id):
         await uow.notifications.resume_chat(user_id, now)

@@ -7,6 +7,8 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import Page, RecordId
+
 
 class BuyerAction(enum.StrEnum):
     LIST = "list"
@@ -20,8 +22,8 @@ class BuyerAction(enum.StrEnum):
 
 class BuyerOrder(CallbackData, prefix="bo"):
     action: BuyerAction
-    order_id: int = 0
-    page: int = 0
+    order_id: RecordId = 0
+    page: Page = 0
 
 
 class TimeZoneChoice(CallbackData, prefix="btz"):
@@ -60,4 +62,4 @@ class BuyerCase(CallbackData, prefix="bcs"):
     """A button about one of the buyer's return cases; the case id is checked on every use."""
 
     action: BuyerCaseAction
-    case_id: int
+    case_id: RecordId

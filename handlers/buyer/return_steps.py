@@ -8,8 +8,8 @@ from typing import Any
 from aiogram import F
 from aiogram.types import Message
 
+from domain import record_ids
 from domain.drafts import ReturnDraft
-from domain.errors import InvalidInput
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, EvidenceKind, Resolution, ReturnReason
 from domain.services import returns
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
@@ -73,9 +73,7 @@ async def ask_items(turn: ReturnTurn, draft: ReturnDraft) -> None:
 
 async def line_pressed(turn: ReturnTurn, draft: ReturnDraft, callback_data: ReturnForm) -> None:
     # The id is client input: only the request's own lines, with something left, are taken.
-    if not callback_data.value.isdigit():
-        raise InvalidInput("errors.invalid_choice")
-    line = draft.line(int(callback_data.value))
+    line = draft.line(record_ids.parse_record_id(callback_data.value))
     if line.available == 1:
         await turn.stay(draft.toggle_line(line.line_id))
         return

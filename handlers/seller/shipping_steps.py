@@ -9,6 +9,7 @@ from typing import Any
 from aiogram import F
 from aiogram.types import Message
 
+from domain import record_ids
 from domain.drafts import ShippingDraft
 from domain.errors import InvalidInput
 from domain.logistics import GoodsCharacteristic
@@ -173,9 +174,8 @@ async def ask_warehouse(turn: ShippingTurn, draft: ShippingDraft) -> None:
 async def warehouse_chosen(
     turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm
 ) -> None:
-    if not callback_data.value.isdigit():
-        raise InvalidInput("errors.invalid_choice")
-    chosen = await steps.choose_warehouse(turn.user_id, draft, int(callback_data.value), turn.uow)
+    warehouse_id = record_ids.parse_record_id(callback_data.value)
+    chosen = await steps.choose_warehouse(turn.user_id, draft, warehouse_id, turn.uow)
     await turn.advance(chosen)
 
 

@@ -23,6 +23,7 @@ seller, buyer, operator = Persona("seller"), Persona("buyer"), Persona("operator
 STORE_NAME = "Shenzhen Gadgets"
 WAREHOUSE_NAME = "Shenzhen main"
 WAREHOUSE_DOCUMENT = "warehouse-certificate.pdf"  # one of SAMPLE_FILES
+DAMAGE_PHOTO = "damaged-parcel.png"  # one of SAMPLE_FILES, sent as a photo
 ORDER_NUMBER = "AE-1001"
 TRACKING_NUMBER = "RB123456785GB"  # a valid UPU S10 number: its check digit is 5
 SECOND_ORDER_NUMBER = "AE-1002"
@@ -31,6 +32,9 @@ SECOND_ORDER_NUMBER = "AE-1002"
 FAILING_TRACKING_NUMBER = "ZF123456785GB"
 # The buyer link in the seller's "shipped" message: t.me/<bot>?start=<token>.
 BUYER_LINK = r"(https://t\.me/\w+\?start=[A-Za-z0-9_-]+)"
+# The case number in the seller's alert, "New return request R-7"; the seller's list shows
+# "R-7 · AE-1002 · <status>" and the buyer's order card "📂 Return R-7".
+CASE_NUMBER = r"New return request (R-\d+)"
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 
@@ -322,11 +326,81 @@ DELIVERY_FAILED = DemoFlow(
     ),
 )
 
-# Later issues append their flows here (return).
+# The order just delivered (the cable, $8.90) is well inside the store's return window.
+RETURN_ORDER_NUMBER = SECOND_ORDER_NUMBER
+
+RETURN_NEGOTIATED = DemoFlow(
+    name="return_negotiated",
+    title="A damaged item: the buyer opens a return, the two sides agree on a partial refund",
+    steps=(
+        buyer.send("/orders", "The orders you follow", "The cable arrived damaged: the buyer…"),
+        buyer.press(
+            RETURN_ORDER_NUMBER + " ·",
+            "Tracking number: " + FAILING_TRACKING_NUMBER,
+            "…opens the order",
+        ),
+        buyer.press("Return or exchange", "Which items is it about?", "…and asks for a return"),
+        buyer.press("USB cable", "USB cable: 1 / 1", "The item…"),
+        buyer.press("Continue ➡️", "What is wrong?", "…that is all"),
+        buyer.press("Damaged in transit", "Anything to add for the store?", "Damaged in transit"),
+        buyer.send(
+            "The plug is bent and the cable is split.",
+            "Send photos or a short video of the problem",
+            "A few words; this reason needs proof",
+        ),
+        buyer.upload(DAMAGE_PHOTO, "Attached: 1 of 10", "The buyer sends a photo of the damage"),
+        buyer.press("Done ➡️", "What would you like? You paid $8.90", "That is the proof"),
+        buyer.press(
+            "Refund only: the full amount",
+            "Your request",
+            "They ask for their money back and keep the cable",
+        ),
+        buyer.press(
+            "Send the request", "The store has been told", "They check the request and send it"
+        ),
+        seller.wait(
+            "New return request",
+            "The seller is alerted at once; each side gets a topic for the case",
+            capture=CASE_NUMBER,
+            capture_as="case",
+        ),
+        seller.send("/returns", "Your returns", "The seller opens their returns…"),
+        seller.press(
+            "{case} ·",
+            "The buyer asks for: Full refund",
+            "…and the case: the reason, the photo, the deadline to answer",
+        ),
+        seller.press("Counter-offer", "What do you propose instead?", "They counter…"),
+        seller.press("Partial refund", "How much is refunded?", "…with a partial refund…"),
+        seller.send("30%", "Partial refund · $2.67", "…of 30%, worked out from what was paid"),
+        seller.press("Send the offer", "Offer sent", "The offer goes to the buyer"),
+        buyer.wait(
+            "Shenzhen Gadgets countered your offer",
+            "The buyer hears of it (the seller's Telegram account stays hidden)",
+        ),
+        buyer.send("/orders", "The orders you follow", "They open the order…"),
+        buyer.press(RETURN_ORDER_NUMBER + " ·", "Your return requests", "…where the case is"),
+        buyer.press("Return {case}", "The store's offer on the table", "…and the store's offer"),
+        buyer.press("Counter-offer", "What do you propose instead?", "The buyer counters…"),
+        buyer.press("Partial refund", "How much is refunded?", "…with a partial refund…"),
+        buyer.send("50%", "Partial refund · $4.45", "…of half"),
+        buyer.press("Send the offer", "Offer sent", "Sent"),
+        seller.wait("The buyer countered your offer", "The seller hears of the counter"),
+        seller.send("/returns", "Your returns", "They open their returns…"),
+        seller.press("{case} ·", "The buyer's offer on the table", "…and the case"),
+        seller.press("✅ Accept", "Agreed", "The seller accepts half"),
+        buyer.wait(
+            "Agreed in return {case}",
+            "Both sides get the agreement and what comes next: the store refunds",
+        ),
+    ),
+)
+
 FLOWS: tuple[DemoFlow, ...] = (
     SELLER_REGISTRATION,
     WAREHOUSE_APPROVED,
     ORDER_SHIPPED,
     PARCEL_DELIVERED,
     DELIVERY_FAILED,
+    RETURN_NEGOTIATED,
 )

@@ -48,7 +48,10 @@ class DemoDriver(Protocol):
     async def press_label(self, persona: str, label: str, timeout: float) -> None:  # noqa: ASYNC109
         """Press the newest inline button whose label contains `label`, waiting for it."""
 
-    async def upload_file(self, persona: str, name: str, content: bytes, mime: str) -> None: ...
+    async def upload_file(
+        self, persona: str, name: str, content: bytes, mime: str, kind: str
+    ) -> None:
+        """Send a sample file as a document, or as a photo (`kind` "photo")."""
 
     async def open_link(self, url: str) -> None:
         """Click a start link to the bot, as the persona it is meant for."""
@@ -183,7 +186,9 @@ class DemoRunner:
             await self._driver.press_label(step.persona, argument, self.expect_timeout)
         elif step.action is DemoAction.UPLOAD:
             sample = SAMPLE_FILES[argument]
-            await self._driver.upload_file(step.persona, argument, sample.content, sample.mime_type)
+            await self._driver.upload_file(
+                step.persona, argument, sample.content, sample.mime_type, sample.kind
+            )
         elif step.action is DemoAction.OPEN_LINK:
             await self._driver.open_link(argument)
         if step.expect is None:

@@ -21,7 +21,7 @@ __all__ = ["DemoAction", "DemoFlow", "DemoStep", "Persona"]
 class DemoAction(StrEnum):
     SEND = "send"  # type a text or command
     PRESS = "press"  # press the newest inline button whose label contains the argument
-    UPLOAD = "upload"  # send one of SAMPLE_FILES (argument: its name)
+    UPLOAD = "upload"  # send one of SAMPLE_FILES (argument: its name), as its `kind` says
     WAIT = "wait"  # act not; wait for `expect`, sent since the previous step began (argument: "")
     OPEN_LINK = "open_link"  # click a t.me start link to the bot (argument: the link)
     # Move the clock `argument` seconds at a time, at most `repeat` times, until `expect` comes.

@@ -2,7 +2,9 @@
 
 ``FloodLimits`` answers a send with 429 and ``retry_after`` where Telegram would: a second
 message within a second in a private chat, more than 20 a minute in a group, more than 30 a
-second in all. Each limit is a plain attribute a test may change mid-run; 0 turns it off.
+second in all. A paid broadcast (`allow_paid_broadcast`) is not counted in the 30 a second but
+in a limit of its own, 1,000 a second. Each limit is a plain attribute a test may change
+mid-run; 0 turns it off.
 ``FaultInjector`` makes the next calls of a method fail with 500 or 502, refuses them with a
 client error Telegram gives at times (a topic that cannot be created), or makes the next sends
 get 429, so the bot's retry, back-off and fallback paths can be tested on purpose.
@@ -19,6 +21,9 @@ from sandbox.emulator.records import BotApiError
 
 __all__ = ["FaultInjector", "FloodLimits", "too_many_requests"]
 
+# Telegram's cap for messages sent with allow_paid_broadcast (paid in Stars).
+PAID_BROADCAST_PER_SECOND = 1000
+
 
 def too_many_requests(wait: float) -> BotApiError:
     retry_after = max(1, math.ceil(wait))
@@ -34,12 +39,15 @@ class FloodLimits:
         self.per_chat_interval = per_chat_interval
         self.group_chat_per_minute = group_chat_per_minute
         self.global_per_second = global_per_second
+        self.paid_broadcast_per_second = PAID_BROADCAST_PER_SECOND
         self._last_send: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
         self._global_sends: deque[float] = deque()
+        self._paid_sends: deque[float] = deque()
 
-    def take_send_slot(self, chat_id: int, *, private: bool) -> None:
-        """Raise 429 if a send to the chat now breaks a limit; else count it."""
+    def take_send_slot(self, chat_id: int, *, private: bool, paid: bool = False) -> None:
+        """Raise 429 if a send to the chat now breaks a limit; else count it. A paid broadcast
+        still keeps the per-chat limits."""
         now = time.monotonic()
         last = self._last_send.get(chat_id)
         if private and self.per_chat_interval > 0 and last is not None:
@@ -52,15 +60,20 @@ class FloodLimits:
                 recent.popleft()
             if len(recent) >= self.group_chat_per_minute:
                 raise too_many_requests(recent[0] + 60 - now)
-        if self.global_per_second > 0:
-            while self._global_sends and now - self._global_sends[0] >= 1:
-                self._global_sends.popleft()
-            if len(self._global_sends) >= self.global_per_second:
-                raise too_many_requests(self._global_sends[0] + 1 - now)
+        sends, per_second = (
+            (self._paid_sends, self.paid_broadcast_per_second)
+            if paid
+            else (self._global_sends, self.global_per_second)
+        )
+        if per_second > 0:
+            while sends and now - sends[0] >= 1:
+                sends.popleft()
+            if len(sends) >= per_second:
+                raise too_many_requests(sends[0] + 1 - now)
         self._last_send[chat_id] = now
         if recent is not None:
             recent.append(now)
-        self._global_sends.append(now)
+        sends.append(now)
 
 
 @dataclass(slots=True)

@@ -38,8 +38,10 @@ class SandboxDemoDriver:
         await emulator.wait_until(offered, timeout)
         await user.press(label)
 
-    async def upload_file(self, persona: str, name: str, content: bytes, mime: str) -> None:
-        await self._sandbox.upload(persona, name, content, mime)
+    async def upload_file(
+        self, persona: str, name: str, content: bytes, mime: str, kind: str
+    ) -> None:
+        await self._sandbox.upload(persona, name, content, mime, kind=kind)
 
     async def open_link(self, url: str) -> None:
         await self._sandbox.open_link(url)

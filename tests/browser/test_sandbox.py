@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,23 @@ from sqlalchemy import select
 
 from bot.runner import SANDBOX_TOKEN
 from bot.settings import Settings
-from domain.model import Order, OrderStatus, Seller, Shipment, Warehouse, WarehouseStatus
+from domain.model import (
+    Order,
+    OrderStatus,
+    ReturnCase,
+    Seller,
+    Shipment,
+    Warehouse,
+    WarehouseStatus,
+)
+from domain.returns.rules import (
+    CaseStatus,
+    EvidenceKind,
+    OfferStatus,
+    Resolution,
+    ReturnReason,
+    Side,
+)
 from notifications.tracking.simulated import SimulatedProvider
 from sandbox.demo import (
     FAILING_TRACKING_NUMBER,
@@ -153,6 +170,17 @@ async def _warehouses(server: WebChatServer) -> list[tuple[str, WarehouseStatus,
             .order_by(Warehouse.id)
         )
         return [(name, status, user_id) for name, status, user_id in rows]
+
+
+async def _return_case(server: WebChatServer, number: str) -> ReturnCase:
+    """The return case the demo numbered `number` ("R-1"), with its offers and evidence."""
+    app = server.sandbox.app
+    assert app is not None and number.startswith("R-")
+    async with app.uow_factory() as uow:
+        case = await uow.returns.get(int(number.removeprefix("R-")))
+        assert case is not None
+        uow.session.expunge_all()
+        return case
 
 
 async def _orders(server: WebChatServer) -> list[tuple[str, OrderStatus, int]]:
@@ -372,12 +400,13 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
             assert step.persona in personas
             if step.action is DemoAction.UPLOAD:
                 assert step.argument in SAMPLE_FILES
-    assert [flow.name for flow in FLOWS][:5] == [
+    assert [flow.name for flow in FLOWS] == [
         "seller_registration",
         "warehouse_approved",
         "order_shipped",
         "parcel_delivered",
         "delivery_failed",
+        "return_negotiated",
     ]
 
     demo = server.sandbox.demo
@@ -454,6 +483,38 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
         if m["from_bot"]
     )
     assert server.sandbox.clock.offset > timedelta(days=30)
+    # The buyer of the cable opened a "damaged in transit" case with a photo, asking for all
+    # of the $8.90; the seller countered with 30%, the buyer with half, the seller accepted.
+    case = await _return_case(server, status.variables["case"])
+    assert (case.reason, case.wanted, case.status) == (
+        ReturnReason.DAMAGED,
+        Resolution.REFUND_FULL,
+        CaseStatus.AGREED,
+    )
+    assert (case.agreed_resolution, case.agreed_amount) == (
+        Resolution.REFUND_PARTIAL,
+        Decimal("4.45"),
+    )
+    assert [(e.side, e.kind) for e in case.evidence] == [(Side.BUYER, EvidenceKind.PHOTO)]
+    assert [(o.side, o.amount, o.status) for o in case.offers] == [
+        (Side.BUYER, Decimal("8.90"), OfferStatus.COUNTERED),
+        (Side.SELLER, Decimal("2.67"), OfferStatus.COUNTERED),
+        (Side.BUYER, Decimal("4.45"), OfferStatus.ACCEPTED),
+    ]
+    assert not case.out_of_policy
+    # The photo went as a photo; each side negotiated in a topic of its own for the case,
+    # which the page lists, and both read the agreement there.
+    assert any(not m["from_bot"] and m.get("photo") for m in chats["buyer"]["messages"])
+    for persona, thread_id in (("buyer", case.buyer_thread_id), ("seller", case.seller_thread_id)):
+        assert thread_id is not None
+        topics = {t["message_thread_id"]: t["name"] for t in chats[persona]["topics"]}
+        assert f"Return {status.variables['case']}" in topics[thread_id]
+        assert any(
+            m["from_bot"]
+            and m.get("message_thread_id") == thread_id
+            and f"Agreed</b> in return <b>{status.variables['case']}" in (m["text"] or "")
+            for m in chats[persona]["messages"]
+        )
 
     # Any manual action stops a running demo at once.
     server.sandbox.demo.pause = 5.0

@@ -86,6 +86,41 @@ async def handler_bot(
         await bot.stop()
 
 
+class _NoRateLimits:
+    """A rate limiter that never waits: for tests that feed thousands of updates, where
+    Telegram's 30 messages a second (tested on their own) would be most of the run."""
+
+    async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
+        return None
+
+    async def answered(self, chat_id: int) -> None:
+        return None
+
+    async def pause_chat(self, chat_id: int, seconds: float) -> None:
+        return None
+
+    async def pause_global(self, seconds: float) -> None:
+        return None
+
+
+@pytest.fixture
+async def busy_bot(
+    database_url: str, tmp_path: Path, clock: FixedClock
+) -> AsyncIterator[HandlerBot]:
+    """The bot for thousands of updates, on a fresh SQLite or PostgreSQL database: no inbound
+    flood limit and no outbound rate limits (each has tests of its own)."""
+    settings = make_settings(
+        database_url, tmp_path, send_private_chat_interval_seconds=0, flood_max_updates=10**9
+    )
+    bot = HandlerBot(settings, clock)
+    app = await bot.start()
+    app.sender.limiter = _NoRateLimits()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
 @pytest.fixture
 def chat_of(handler_bot: HandlerBot) -> Callable[..., Chat]:
     """A private chat of the user with this id (English unless `language` says otherwise)."""

@@ -884,3 +884,42 @@ async def test_a_notice_for_a_deleted_topic_arrives_in_the_main_chat(
     # Not lost to "message thread not found": sent again without the topic.
     (delivered,) = [m for m in emulator.history(6101) if not m.deleted and m.service is None]
     assert (delivered.text, delivered.message_thread_id) == ("Ping 1", None)
+
+
+async def test_paid_broadcasts_go_above_the_free_cap_without_a_429(
+    uow_factory: UowFactory, emulator: Any, renderer: Renderer, clock: FixedClock
+) -> None:
+    """SEND_PAID_BROADCAST: the outbox's sends carry `allow_paid_broadcast` and use a budget of
+    their own (here 200/s), which the emulator counts apart from the free 30 a second."""
+    chats = list(range(6001, 6121))
+    for chat in chats:
+        emulator.user(chat, language_code="en")
+    async with uow_factory() as uow:
+        for chat in chats:
+            await uow.notifications.add(
+                dedupe_key=f"ping:{chat}",
+                chat_id=chat,
+                template="tests.ping",
+                params={"n": 1},
+                now=uow.now(),
+            )
+        await uow.commit()
+    limits = RateLimits(global_per_second=25, chat_interval=1.0, paid_broadcast_per_second=200)
+    bot = make_bot(emulator)
+    try:
+        sender = Sender(bot, InProcessRateLimiter(limits), paid_broadcast=True)
+        dispatcher = OutboxDispatcher(
+            uow_factory, sender, renderer, default_locale="en", clock=clock
+        )
+        result = await dispatcher.drain()
+    finally:
+        await bot.session.close()
+
+    assert result.sent == len(chats)
+    sends = [r for r in emulator.requests if r.method == "sendMessage"]
+    assert len(sends) == len(chats)
+    assert all(r.status == 200 for r in sends)
+    assert all(str(r.params.get("allow_paid_broadcast")).lower() == "true" for r in sends)
+    # 120 sends at 200 a second: in the free budget the emulator's 30 a second would have
+    # refused most of them.
+    assert emulator.stats.too_many_requests == 0

@@ -320,6 +320,34 @@ async def test_redis_pause_during_wait_voids_the_reserved_slot(redis_pair: Any) 
     assert time.monotonic() - paused_at >= 0.5 - 0.02
 
 
+@pytest.mark.redis
+async def test_redis_a_send_woken_too_late_takes_a_fresh_slot(redis_pair: Any) -> None:
+    first, _, prefix = redis_pair
+    limits = RateLimits(global_per_second=10, chat_interval=1.0)
+    oversleeps: list[float] = []
+
+    async def held_up_sleep(seconds: float) -> None:
+        # The first wait towards a slot wakes 0.5 s late, as if the process had stalled.
+        extra = 0.5 if not oversleeps else 0.0
+        oversleeps.append(extra)
+        await asyncio.sleep(seconds + extra)
+
+    limiter = RedisRateLimiter(first, limits, prefix=prefix, sleep=held_up_sleep)
+    await limiter.acquire(1)  # the next global slot is 0.1 s away
+    started = time.monotonic()
+    await limiter.acquire(2)  # sleeps towards it and wakes 0.5 s late: five intervals
+    woke = time.monotonic()
+
+    assert woke - started >= 0.6 - 0.02
+    server_now = await first.time()
+    now_us = server_now[0] * 1_000_000 + server_now[1]
+    # It did not go on the void slot, half a second in the past: it took a fresh one, so the
+    # global bucket's next free slot is ahead of now again ...
+    assert int(await first.get(f"{prefix}:global:next")) > now_us
+    # ... and the chat's next message counts from when it really went.
+    assert int(await first.get(f"{prefix}:chat:2:next")) - now_us > 0.8 * 1_000_000
+
+
 async def bulk_acquire(vt: VirtualTime, limiter: InProcessRateLimiter, chat_id: int) -> float:
     await limiter.acquire(chat_id, bulk=True)
     return vt.now
@@ -400,3 +428,57 @@ async def test_sends_woken_late_by_a_stall_do_not_go_in_one_burst(bulk: bool) ->
     # Everyone is still served, at the cap after the stall.
     assert len(ordered) == 100
     assert ordered[-1] == pytest.approx(1.7 + (100 - 13 - 3) * 0.04, abs=0.2)
+
+
+# -- paid broadcasts -------------------------------------------------------------------------
+
+
+async def test_paid_broadcasts_have_a_budget_of_their_own() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(
+        vt, global_per_second=25, chat_interval=1.0, paid_broadcast_per_second=200
+    )
+
+    fan_out = [bulk_acquire(vt, limiter, chat) for chat in range(1, 401)]
+    replies = [vt.at(0.5, timed_acquire(vt, limiter, 10_000 + n)) for n in range(10)]
+    sent = await vt.run(*fan_out, *replies)
+    broadcast, answered = sent[:400], sent[400:]
+
+    # 400 notifications in two seconds at 200 a second, far above the free 25 ...
+    assert max(broadcast) == pytest.approx(399 / 200)
+    assert sorted(broadcast) == pytest.approx([n / 200 for n in range(400)])
+    # ... while replies keep the free budget to themselves: ten at 25 a second from 0.5 s.
+    assert answered == pytest.approx([0.5 + n / 25 for n in range(10)])
+
+
+async def test_without_paid_broadcasts_the_fan_out_shares_the_free_budget() -> None:
+    vt = VirtualTime()
+    limiter = make_limiter(vt, global_per_second=25, chat_interval=1.0)
+
+    sent = await vt.run(*(bulk_acquire(vt, limiter, chat) for chat in range(1, 51)))
+
+    assert max(sent) == pytest.approx(49 / 25)
+
+
+def test_paid_broadcast_rate_is_within_telegrams_cap() -> None:
+    with pytest.raises(ValueError, match="paid_broadcast_per_second"):
+        RateLimits(paid_broadcast_per_second=1500)
+    assert RateLimits(paid_broadcast_per_second=1000).paid_interval == pytest.approx(0.001)
+    assert RateLimits().paid_interval is None
+
+
+@pytest.mark.redis
+async def test_redis_paid_broadcasts_take_their_own_slots(redis_pair: Any) -> None:
+    first, second, prefix = redis_pair
+    limits = RateLimits(global_per_second=5, chat_interval=1.0, paid_broadcast_per_second=500)
+    fan_out = RedisRateLimiter(first, limits, prefix=prefix)
+    replies = RedisRateLimiter(second, limits, prefix=prefix)
+
+    started = time.monotonic()
+    await asyncio.gather(*(fan_out.acquire(chat, bulk=True) for chat in range(1, 51)))
+    # 50 broadcasts at 500 a second: a tenth of a second, not the ten the free 5/s would take.
+    assert time.monotonic() - started < 2.0
+    # The free budget was not touched: a reply goes at once.
+    replied = time.monotonic()
+    await replies.acquire(999)
+    assert time.monotonic() - replied < 0.5

@@ -136,3 +136,20 @@ async def test_the_middleware_names_the_update_in_every_line_of_its_handling(
     assert (handled["update_id"], handled["update_type"]) == (77, "message")
     assert "5551234" not in stream.getvalue()  # never the user
     assert "update_id" not in outside
+
+
+async def test_an_update_of_a_type_aiogram_does_not_know_is_passed_on_named_unknown(
+    captured: tuple[io.StringIO, logging.Logger, Redactor],
+) -> None:
+    """Telegram adds update types before aiogram knows them; the dispatcher skips such an
+    update, and the log context must not fail on it first (a webhook would answer 500 and
+    Telegram would redeliver it for ever)."""
+    stream, logger, _ = captured
+
+    async def handler(event: Any, data: dict[str, Any]) -> str:
+        logger.info("handled")
+        return "skipped"
+
+    assert await LogContextMiddleware()(handler, Update(update_id=78), {}) == "skipped"
+    (handled,) = _lines(stream)
+    assert (handled["update_id"], handled["update_type"]) == (78, "unknown")

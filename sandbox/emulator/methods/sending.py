@@ -22,7 +22,7 @@ from sandbox.emulator.methods.content import (
     reply_target,
     text_fields,
 )
-from sandbox.emulator.params import Params, json_param
+from sandbox.emulator.params import Params, bool_param, json_param
 from sandbox.emulator.records import BotApiError, ChatMessage, EmulatorStats
 from sandbox.spec import BotApiSpec
 
@@ -38,14 +38,20 @@ class SendingMethods(MethodFamily):
     stats: EmulatorStats
     spec: BotApiSpec
 
-    def _admit(self, chat: Chat) -> None:
+    def _admit(self, chat: Chat, params: Params) -> None:
         """Apply injected 429s and the flood limits; count the send if it may go through."""
         self.faults.raise_injected_429(chat.id)
-        self.limits.take_send_slot(chat.id, private=chat.type == "private")
+        self.limits.take_send_slot(
+            chat.id,
+            private=chat.type == "private",
+            paid=bool_param(params, "allow_paid_broadcast"),
+        )
         self.stats.delivered += 1
 
-    def _deliver(self, chat: Chat, thread_id: int | None, **fields: Any) -> ChatMessage:
-        self._admit(chat)
+    def _deliver(
+        self, chat: Chat, thread_id: int | None, params: Params, **fields: Any
+    ) -> ChatMessage:
+        self._admit(chat, params)
         return self._bot_message(chat, thread_id, **fields)
 
     def _bot_message(self, chat: Chat, thread_id: int | None, **fields: Any) -> ChatMessage:
@@ -67,6 +73,7 @@ class SendingMethods(MethodFamily):
         msg = self._deliver(
             chat,
             thread_id,
+            params,
             **text,
             **markup,
             reply_keyboard_removed=bool(raw and raw.get("remove_keyboard")),
@@ -83,6 +90,7 @@ class SendingMethods(MethodFamily):
         msg = self._deliver(
             chat,
             thread_id,
+            params,
             **caption,
             **markup,
             reply_to_message_id=reply_to,
@@ -114,6 +122,7 @@ class SendingMethods(MethodFamily):
         msg = self._deliver(
             chat,
             thread_id,
+            params,
             text=source.text,
             caption=caption,
             parse_mode=source.parse_mode,
@@ -144,7 +153,7 @@ class SendingMethods(MethodFamily):
             caption = params.get("caption")
             items = json_param(params, "media") if many else None
             count = len(items) if isinstance(items, list) and items else 1
-            self._admit(chat)
+            self._admit(chat, params)
             text = caption if isinstance(caption, str) else None
             messages = [
                 self._bot_message(chat, thread_id, caption=text, plain=text, kind=method)

@@ -410,9 +410,29 @@
       : "No messages in this topic yet.");
   }
 
+  // While the demo plays, a pane shows the thread (main chat or topic) of its newest message.
+  function followsDemo(chat, msg) {
+    if (!state.demo || state.demo.state !== "running") return false;
+    const thread = threadOf(msg);
+    if (thread === chat.thread) return false;
+    return thread === null || chat.topics.some((t) => t.message_thread_id === thread);
+  }
+
   function upsertMessage(key, msg, fresh) {
     const chat = state.chats[key];
     chat.messages.set(msg.message_id, msg);
+    if (fresh && followsDemo(chat, msg)) {
+      // The guided demo's story moves between the main chat and a topic (a return case's
+      // thread): the pane follows it, so a notice in the topic is seen, not just counted.
+      chat.thread = threadOf(msg);
+      chat.unread.delete(chat.thread);
+      renderTopics(key);
+      renderMessages(key);
+      panes[key].messages.lastElementChild?.classList.add("fresh");
+      if (key !== state.active) bumpPersonaBadge(key);
+      markDemoTargets();
+      return;
+    }
     if (!visibleIn(chat, msg)) {
       if (fresh) {
         const thread = threadOf(msg);
