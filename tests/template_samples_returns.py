@@ -91,6 +91,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "items": [("Phone <case>", 2)],
         "evidence": 2,
         "out_of_policy": ["window", "category"],
+        "replacement": "8123<45>-X1",
         "offer_side": "buyer",
         "offer_resolution": "refund_partial",
         "offer_amount": Decimal("3.50"),
@@ -103,6 +104,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "returns.buyer_card": {
+        "replacement": None,
         "case": "R-1042",
         "order_number": "8123<45>",
         "store": "Li's <Shop>",
@@ -155,6 +157,16 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "corrected": False,
     },
     "returns.received_notice": {**_NOTICE, "side": "buyer", "note": "Box <dented>"},
+    "returns.parcel_moved": {
+        **_NOTICE,
+        "news": "delivered",
+        "tracking_number": "RR<123>",
+        "confirm": True,
+        "warehouse": "Lyon <hub>",
+        "address": "1 rue <Neuve>, Lyon",
+        "address_country": "FR",
+    },
+    "returns.replacement_created": {**_NOTICE, "side": "buyer", "replacement": "8123<45>-X1"},
     "returns.refunded_notice": {
         **_NOTICE,
         "side": "buyer",

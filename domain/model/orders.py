@@ -26,7 +26,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
+    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -119,6 +121,8 @@ class OrderSource(enum.StrEnum):
     CONVERSATION = "conversation"
     IMPORT = "import"
     API = "api"
+    # The replacement an exchange ships (`domain.services.return_parcels`).
+    EXCHANGE = "exchange"
 
 
 class ReminderKind(enum.StrEnum):
@@ -379,6 +383,13 @@ class Shipment(Base):
     # Seller alerts sent once: no news for too long, no information long after shipping.
     stale_alerted_at: Mapped[datetime | None]
     no_info_alerted_at: Mapped[datetime | None]
+
+    # The parcel a buyer sends back for this return case (`order_id` is the case's order);
+    # None: the seller's parcel to the buyer. A return parcel tells both sides of the case,
+    # never the buyer's "your order" notices (`domain.services.return_parcels`).
+    return_case_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("return_cases.id", ondelete="CASCADE"), index=True, unique=True
+    )
 
     findings: Mapped[list[ComplianceFinding]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by=ComplianceFinding.id

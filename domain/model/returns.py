@@ -137,6 +137,8 @@ class ReturnCase(Base):
     escalated_at: Mapped[datetime | None]
     escalated_by: Mapped[Side | None] = mapped_column(enum_column(Side, 8))
     status_before_escalation: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    # The order that ships an exchange's replacement, once the returned goods arrived.
+    replacement_order_id: Mapped[int | None] = link_id("orders")
     # Each side's thread: a private-chat topic; None: the reply-context fallback.
     buyer_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     seller_thread_id: Mapped[int | None] = mapped_column(BigInteger)

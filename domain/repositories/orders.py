@@ -105,7 +105,8 @@ class OrderRepository(AggregateRepository[Order]):
             condition = condition & (Order.ship_by < overdue_before)
         if tracking_problems:
             troubled = select(Shipment.order_id).where(
-                Shipment.tracking_status.in_(list(tracking_problems))
+                Shipment.tracking_status.in_(list(tracking_problems)),
+                Shipment.return_case_id.is_(None),
             )
             condition = or_(
                 condition,
@@ -199,9 +200,23 @@ class ShipmentRepository(AggregateRepository[Shipment]):
 
     async def for_order(self, order_id: int) -> Sequence[Shipment]:
         result = await self.session.execute(
-            select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id)
+            # The seller's documents: a buyer's return parcel is not one.
+            select(Shipment)
+            .where(Shipment.order_id == order_id, Shipment.return_case_id.is_(None))
+            .order_by(Shipment.id)
         )
         return result.scalars().all()
+
+    async def return_parcel_of(self, case_id: int) -> Shipment | None:
+        """The parcel the buyer sends back for this return case, if they recorded one."""
+        result = await self.session.execute(
+            select(Shipment).where(Shipment.return_case_id == case_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def remove(self, shipment: Shipment) -> None:
+        """Delete a shipment with its events (a return parcel whose number was corrected)."""
+        await self.session.delete(shipment)
 
     async def tracking_number_used_elsewhere(self, tracking_number: str, order_id: int) -> bool:
         """Whether another order (of any seller) already shipped with this number.
@@ -245,6 +260,7 @@ class ShipmentRepository(AggregateRepository[Shipment]):
             .join(Order, Order.id == Shipment.order_id)
             .where(
                 Order.seller_id == seller_id,
+                Shipment.return_case_id.is_(None),
                 Shipment.confirmed_at.is_not(None),
                 Shipment.confirmed_at >= since,
                 Shipment.confirmed_at <= until,

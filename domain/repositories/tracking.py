@@ -146,6 +146,8 @@ class ShipmentTracking:
     registered_at: datetime | None
     transit_min_days: int | None
     transit_max_days: int | None
+    # Set on a buyer's return parcel (`domain.services.return_parcels`); read, never written.
+    return_case_id: int | None
     tracking_status: str | None
     tracking_sub_status: str | None
     next_poll_at: datetime | None
@@ -212,6 +214,7 @@ class TrackingRepository:
                 Shipment.tracking_sub_status,
                 Shipment.tracking_stopped_at,
                 Shipment.poll_failures,
+                Shipment.return_case_id,
             )
             .join(Order, Order.id == Shipment.order_id)
             .outerjoin(Warehouse, Warehouse.id == Shipment.warehouse_id)
@@ -233,8 +236,11 @@ class TrackingRepository:
                 provider_carrier=row.provider_carrier,
                 method=row.method,
                 confirmed_at=row.confirmed_at,
-                origin_country=row.country,
-                destination_country=row.ship_to_country,
+                # A return parcel travels the other way: from the buyer to the warehouse.
+                origin_country=row.country if row.return_case_id is None else row.ship_to_country,
+                destination_country=(
+                    row.ship_to_country if row.return_case_id is None else row.country
+                ),
                 transit_min_days=row.transit_min_days,
                 transit_max_days=row.transit_max_days,
                 registered=row.registered_at is not None,
@@ -425,7 +431,11 @@ class TrackingRepository:
         """The order's confirmed shipment (an order ships in one document)."""
         result = await self.session.execute(
             select(Shipment)
-            .where(Shipment.order_id == order_id, Shipment.confirmed_at.is_not(None))
+            .where(
+                Shipment.order_id == order_id,
+                Shipment.confirmed_at.is_not(None),
+                Shipment.return_case_id.is_(None),
+            )
             .order_by(Shipment.confirmed_at.desc(), Shipment.id.desc())
             .limit(1)
         )
@@ -445,7 +455,11 @@ class TrackingRepository:
         `tracking_statuses` None: all; otherwise those statuses, plus shipments with no
         tracking information yet when `include_unknown`.
         """
-        condition: Any = and_(Order.seller_id == seller_id, Shipment.confirmed_at.is_not(None))
+        condition: Any = and_(
+            Order.seller_id == seller_id,
+            Shipment.confirmed_at.is_not(None),
+            Shipment.return_case_id.is_(None),
+        )
         if tracking_statuses is not None:
             wanted: Any = Shipment.tracking_status.in_(list(tracking_statuses))
             if include_unknown:
@@ -477,6 +491,7 @@ class TrackingRepository:
             .where(
                 Order.seller_id == seller_id,
                 Shipment.confirmed_at.is_not(None),
+                Shipment.return_case_id.is_(None),
                 Order.status.in_([OrderStatus.SHIPPED, *_PROBLEM_ORDER_STATUSES]),
             )
             .group_by(Shipment.tracking_status)
@@ -509,6 +524,8 @@ class TrackingRepository:
                 Shipment.next_poll_at.is_not(None),
                 Shipment.method == method,
                 Shipment.confirmed_at.is_not(None),
+                # Seller alerts are about the seller's parcels; a return's is the buyer's.
+                Shipment.return_case_id.is_(None),
                 Shipment.last_event_at < quiet_since,
                 Shipment.stale_alerted_at.is_(None),
                 or_(
@@ -533,6 +550,7 @@ class TrackingRepository:
             .where(
                 Shipment.confirmed_at < shipped_before,
                 Shipment.tracking_number.is_not(None),
+                Shipment.return_case_id.is_(None),
                 Shipment.last_event_at.is_(None),
                 Shipment.no_info_alerted_at.is_(None),
                 or_(

@@ -72,6 +72,8 @@ class CaseCard:
     store_name: str = ""
     # The open offer's terms as the card shows them (the warehouse's address included).
     offer_terms: dict[str, Any] | None = None
+    # The number of an exchange's replacement order, once it exists.
+    replacement_number: str | None = None
 
     @property
     def paid(self) -> Decimal:
@@ -124,6 +126,11 @@ async def case_card(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> 
     order = await uow.orders.get(case.order_id)
     contacts = await uow.tracking.seller_contacts([case.seller_id])
     offer = case.open_offer if case.is_open else None
+    replacement = (
+        await uow.orders.get(case.replacement_order_id)
+        if case.replacement_order_id is not None
+        else None
+    )
     return CaseCard(
         case=case,
         order_number=order.number if order is not None else "",
@@ -135,4 +142,5 @@ async def case_card(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> 
         actions=case.allowed_actions(side),
         store_name=contacts[case.seller_id].store_name if case.seller_id in contacts else "",
         offer_terms=await return_notices.terms_of(offer, uow) if offer is not None else None,
+        replacement_number=replacement.number if replacement is not None else None,
     )

@@ -38,7 +38,13 @@ from domain.returns.rules import (
     Side,
 )
 from domain.roles import Role
-from domain.services import return_deadlines, return_notices, return_threads, warehouses
+from domain.services import (
+    return_deadlines,
+    return_notices,
+    return_parcels,
+    return_threads,
+    warehouses,
+)
 from domain.tracking_numbers import parse_tracking_number
 from domain.unit_of_work import UnitOfWork
 
@@ -385,6 +391,7 @@ async def record_return_tracking(
             reason="characters",
         )
     case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
+    await return_parcels.follow(case, uow)
     await _after(case, uow, rules, user_id, Side.BUYER, "return_case.return_shipped")
     return case
 
@@ -403,6 +410,8 @@ async def confirm_receipt(
     for photo in photos:
         case.add_inspection_photo(Side.SELLER, photo, now)
     await _after(case, uow, rules, user_id, Side.SELLER, "return_case.received")
+    # An exchange's goods are back: the replacement goes out like any order.
+    await return_parcels.replace(case, uow)
     return case
 
 

@@ -25,7 +25,7 @@ from domain.buyer_links import LINK_TTL_AFTER_DELIVERY
 from domain.errors import ConflictError
 from domain.model import BuyerSubscription, Order, OrderStatus, Shipment
 from domain.repositories import SellerContact, ShipmentTracking
-from domain.services import tracking_notices
+from domain.services import return_parcels, tracking_notices
 from domain.tracking import (
     DeliveryEstimate,
     EstimateChange,
@@ -88,6 +88,8 @@ class _Context:
     events: list[tuple[int, TrackingEvent]] = field(default_factory=list)
     # Orders that closed (delivered, returned): their buyer links expire.
     closed_orders: list[int] = field(default_factory=list)
+    # Return parcels recorded: their news goes to both sides of the case, not the order's.
+    return_moves: list[return_parcels.ParcelMove] = field(default_factory=list)
 
 
 def stored_estimate(shipment: Shipment | ShipmentTracking) -> DeliveryEstimate | None:
@@ -166,6 +168,7 @@ async def record_updates(
     result.events_added = await uow.tracking.add_events(context.events, now)
     await uow.buyers.expire_links_of(context.closed_orders, now + LINK_TTL_AFTER_DELIVERY)
     result.buyer_messages, result.seller_alerts = await context.outbox.write(uow)
+    result.buyer_messages += await return_parcels.parcels_moved(context.return_moves, uow)
     return result
 
 
@@ -179,6 +182,7 @@ def _record_one(
     seller = context.sellers[order.seller_id]
 
     newest_known = shipment.last_event_at
+    before, _ = canonical_status(shipment)
     events = update.events
     if newest_known is not None:
         horizon = newest_known - rules.backfill_window
@@ -226,6 +230,11 @@ def _record_one(
             policy=rules.poll_policy,
             spread_key=shipment.id,
         )
+    if shipment.return_case_id is not None:
+        # The buyer's parcel back to the store: it neither moves the order nor sends the
+        # buyer the outbound notices; both sides of the case hear its news instead.
+        context.return_moves.append(return_parcels.ParcelMove(shipment, before, status))
+        return
     if current_report:
         _follow(context, order, status, sub, now)
 

@@ -102,11 +102,11 @@ async def confirm(turn: ShippingTurn, draft: ShippingDraft, callback_data: Shipp
         order_number=order.number,
         tracking=confirmation.shipment.tracking_number,
     )
-    assert confirmation.buyer_token is not None
     # The link needs the bot's username: aiogram's cached getMe (filled at start-up), so no
-    # request to Telegram while the transaction is open.
+    # request to Telegram while the transaction is open. None: the buyer follows it already.
     bot: Bot = turn.extra["bot"]
-    link = await create_start_link(bot, confirmation.buyer_token)
+    token = confirmation.buyer_token
+    link = await create_start_link(bot, token) if token is not None else None
     responder.reply(
         "shipping.done",
         order_number=order.number,

@@ -260,5 +260,8 @@ async def confirm_document(
     shipment.compliance_acknowledged = bool(review.warnings)
     shipment.next_poll_at = now  # due for its first tracking check at once
     review.order.mark_shipped(now)
-    token = await buyer_links.issue_buyer_link(review.order, uow)
+    # An exchange's replacement is followed already (the buyer's subscription came with it):
+    # no link for the seller to pass on.
+    following = await uow.buyers.for_order(review.order.id) is not None
+    token = None if following else await buyer_links.issue_buyer_link(review.order, uow)
     return Confirmation(status, review, shipment, buyer_token=token)

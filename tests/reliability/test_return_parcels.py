@@ -1,0 +1,249 @@
+"""A return case on the tracking pipeline, on SQLite and PostgreSQL: the buyer's return parcel
+is claimed once by concurrent pollers, both sides hear it move (never the outbound notices),
+a corrected number is a new parcel, and an exchange's received goods create a replacement
+order that ships and is tracked to the same buyer."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from domain.model import Order, OrderSource, OrderStatus, ReturnCase, Shipment
+from domain.returns.offers import OfferTerms
+from domain.returns.rules import CaseStatus, Side
+from domain.returns.rules import Resolution as R
+from domain.services import erasure, returns, tracking_notices
+from domain.tracking import SubStatus
+from notifications.tracking.poller import TrackingPoller
+from tests.conftest import FixedClock
+from tests.returns_fixtures import UowFactory, case_row, open_damaged, shipped_to_buyer
+from tests.tracking_fixtures import (
+    ScriptedProvider,
+    Store,
+    event,
+    notifications_to,
+    params_of,
+    s10,
+    update,
+)
+
+SELLER, BUYER = 7501, 7601
+S = SubStatus
+PARCEL = "returns.parcel_moved"
+
+
+async def _agreed_return(
+    uow_factory: UowFactory, wanted: R, number: str = "AE-RP"
+) -> tuple[Store, int, int]:
+    """A case whose return the seller accepted: (store, order id, case id)."""
+    store = await Store(uow_factory, SELLER).open()
+    bought = await shipped_to_buyer(uow_factory, store, number, BUYER, 20_100_001)
+    case_id = await open_damaged(uow_factory, bought, OfferTerms(wanted))
+    async with uow_factory() as uow:
+        await returns.accept_offer(
+            SELLER, case_id, Side.SELLER, uow, warehouse_id=store.warehouse_id
+        )
+        await uow.commit()
+    return store, bought.order_id, case_id
+
+
+async def _record_number(uow_factory: UowFactory, case_id: int, number: str) -> None:
+    async with uow_factory() as uow:
+        await returns.record_return_tracking(BUYER, case_id, number, None, uow)
+        await uow.commit()
+
+
+async def _return_parcel(uow_factory: UowFactory, case_id: int) -> Shipment | None:
+    async with uow_factory() as uow:
+        parcel = await uow.shipments.return_parcel_of(case_id)
+        uow.session.expunge_all()
+        return parcel
+
+
+async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_notices(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    _, order_id, case_id = await _agreed_return(uow_factory, R.RETURN_AND_REFUND)
+    number = s10("RR", 30_100_001, "FR")
+    await _record_number(uow_factory, case_id, number)
+    parcel = await _return_parcel(uow_factory, case_id)
+    assert parcel is not None and parcel.order_id == order_id
+    assert parcel.tracking_number == number and parcel.confirmed_at is not None
+
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    await poller.tick()
+    assert number in provider.endpoint_calls("register")[0]
+    before_buyer = len(await notifications_to(uow_factory, BUYER))
+    before_seller = len(await notifications_to(uow_factory, SELLER))
+
+    provider.updates[number] = update(number, [event(clock.now, S.IN_TRANSIT_PICKED_UP)])
+    clock.advance(hours=13)
+    await poller.tick()
+    buyer_rows = (await notifications_to(uow_factory, BUYER))[before_buyer:]
+    seller_rows = (await notifications_to(uow_factory, SELLER))[before_seller:]
+    assert [(p["news"], p["side"]) for p in params_of(buyer_rows, PARCEL)] == [
+        ("in_transit", "buyer")
+    ]
+    assert [(p["news"], p["side"]) for p in params_of(seller_rows, PARCEL)] == [
+        ("in_transit", "seller")
+    ]
+    assert params_of(buyer_rows, tracking_notices.BUYER_TEMPLATE) == []  # no "your order" notice
+
+    provider.updates[number] = update(
+        number,
+        [
+            event(clock.now - timedelta(hours=13), S.IN_TRANSIT_PICKED_UP),
+            event(clock.now, S.DELIVERED_OTHER),
+        ],
+    )
+    clock.advance(hours=13)
+    await poller.tick()
+    clock.advance(hours=13)
+    await poller.tick()  # reported again (and stopped): nothing new for anyone
+    buyer_rows = (await notifications_to(uow_factory, BUYER))[before_buyer:]
+    seller_rows = (await notifications_to(uow_factory, SELLER))[before_seller:]
+    assert [p["news"] for p in params_of(buyer_rows, PARCEL)] == ["in_transit", "delivered"]
+    seller_news = params_of(seller_rows, PARCEL)
+    assert [(p["news"], p["confirm"]) for p in seller_news] == [
+        ("in_transit", False),
+        ("delivered", True),
+    ]
+    assert params_of(buyer_rows, tracking_notices.BUYER_TEMPLATE) == []
+    assert all(row.template == PARCEL for row in buyer_rows)
+    # The parcel goes back to the store: the order it came with does not move.
+    async with uow_factory() as uow:
+        order = await uow.orders.get(order_id)
+        assert order is not None and order.status is OrderStatus.SHIPPED
+        # The seller's lists of their own parcels leave the buyer's out.
+        outbound = await uow.tracking.shipment_of_order(order_id)
+        assert outbound is not None and outbound.return_case_id is None
+    case = await case_row(uow_factory, case_id)
+    assert case.status is CaseStatus.RETURN_IN_TRANSIT  # the seller confirms receipt
+
+
+async def test_two_pollers_claim_a_return_parcel_once(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    _, _, case_id = await _agreed_return(uow_factory, R.RETURN_AND_REFUND)
+    await _record_number(uow_factory, case_id, s10("RR", 30_100_002, "FR"))
+    parcel = await _return_parcel(uow_factory, case_id)
+    assert parcel is not None
+
+    async def claim() -> list[int]:
+        async with uow_factory() as uow:
+            claimed = await uow.tracking.claim_due(clock.now, timedelta(minutes=5), 10)
+            await asyncio.sleep(0.05)  # hold the transaction while the other worker claims
+            await uow.commit()
+            return [due.id for due in claimed]
+
+    first, second = await asyncio.gather(claim(), claim())
+    assert (first + second).count(parcel.id) == 1
+    assert parcel.id not in await claim()  # leased
+
+
+async def test_the_return_parcel_is_played_from_the_buyer_to_the_warehouse(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    _, _, case_id = await _agreed_return(uow_factory, R.RETURN_AND_REFUND)
+    await _record_number(uow_factory, case_id, s10("RR", 30_100_003, "FR"))
+    parcel = await _return_parcel(uow_factory, case_id)
+    assert parcel is not None
+    async with uow_factory() as uow:
+        claimed = {d.id: d for d in await uow.tracking.claim_due(clock.now, timedelta(1), 10)}
+    due = claimed[parcel.id]
+    assert (due.origin_country, due.destination_country) == ("FR", "CN")
+
+
+async def test_a_corrected_number_is_a_new_parcel(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    _, _, case_id = await _agreed_return(uow_factory, R.RETURN_AND_REFUND)
+    first = s10("RR", 30_100_004, "FR")
+    await _record_number(uow_factory, case_id, first)
+    old = await _return_parcel(uow_factory, case_id)
+    await _record_number(uow_factory, case_id, first)  # the same again: the same parcel
+    same = await _return_parcel(uow_factory, case_id)
+    assert old is not None and same is not None and same.id == old.id
+    second = s10("RR", 30_100_005, "FR")
+    await _record_number(uow_factory, case_id, second)
+    new = await _return_parcel(uow_factory, case_id)
+    assert new is not None and new.tracking_number == second
+    async with uow_factory() as uow:
+        numbers = await uow.session.execute(
+            select(Shipment.tracking_number).where(Shipment.return_case_id == case_id)
+        )
+        assert list(numbers.scalars()) == [second]  # the old parcel went with its events
+
+
+async def test_an_exchange_ships_a_replacement_tracked_to_the_same_buyer(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    store, _, case_id = await _agreed_return(uow_factory, R.EXCHANGE, "AE-EX")
+    await _record_number(uow_factory, case_id, s10("RR", 30_100_006, "FR"))
+    async with uow_factory() as uow:
+        await returns.confirm_receipt(SELLER, case_id, None, [], uow)
+        await uow.commit()
+    case = await case_row(uow_factory, case_id)
+    assert case.replacement_order_id is not None
+    async with uow_factory() as uow:
+        replacement = await uow.orders.get(case.replacement_order_id)
+        assert replacement is not None
+        assert (replacement.number, replacement.status, replacement.source) == (
+            "AE-EX-X1",
+            OrderStatus.CONFIRMED,
+            OrderSource.EXCHANGE,
+        )
+        assert [(ln.product_name, ln.quantity) for ln in replacement.lines] == [("Phone case", 2)]
+        subscription = await uow.buyers.for_order(replacement.id)
+        assert subscription is not None and subscription.buyer_user_id == BUYER
+        count = len(
+            (await uow.session.execute(select(Order.id).where(Order.seller_id == store.seller_id)))
+            .scalars()
+            .all()
+        )
+        assert count == 2
+    for chat, side in ((BUYER, "buyer"), (SELLER, "seller")):
+        (told,) = params_of(
+            await notifications_to(uow_factory, chat), "returns.replacement_created"
+        )
+        assert (told["replacement"], told["side"]) == ("AE-EX-X1", side)
+
+    tracking = s10("RB", 20_100_099)
+    shipped = await store.ship_order(case.replacement_order_id, "AE-EX-X1", tracking)
+    assert shipped.token == ""  # the buyer follows it already: no link to pass on
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    await poller.tick()
+    before = len(await notifications_to(uow_factory, BUYER))
+    provider.updates[shipped.tracking_number] = update(
+        shipped.tracking_number, [event(clock.now, S.IN_TRANSIT_PICKED_UP)]
+    )
+    clock.advance(hours=13)
+    await poller.tick()
+    told = params_of(
+        (await notifications_to(uow_factory, BUYER))[before:], tracking_notices.BUYER_TEMPLATE
+    )
+    assert [p["order_number"] for p in told] == ["AE-EX-X1"]
+
+
+async def test_a_seller_erasing_their_data_takes_return_parcels_and_replacements_along(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    store, _, case_id = await _agreed_return(uow_factory, R.EXCHANGE, "AE-ER")
+    await _record_number(uow_factory, case_id, s10("RR", 30_100_007, "FR"))
+    async with uow_factory() as uow:
+        await returns.confirm_receipt(SELLER, case_id, None, [], uow)
+        await uow.commit()
+    replacement_id = (await case_row(uow_factory, case_id)).replacement_order_id
+    assert replacement_id is not None
+    await store.ship_order(replacement_id, "AE-ER-X1", s10("RB", 20_100_098))
+    async with uow_factory() as uow:
+        assert await erasure.erase_user_data(SELLER, uow) == []
+        await uow.commit()
+    async with uow_factory() as uow:
+        for table in (Order, Shipment, ReturnCase):
+            left = await uow.session.execute(select(table.id))
+            assert list(left.scalars()) == [], table.__tablename__
