@@ -16,7 +16,7 @@ from domain.returns.rules import Action, Side
 from domain.services import returns
 from handlers.conversations import Conversation, Press, Step, Turn, register
 from handlers.return_callbacks import CaseButton, LegForm, LegFormAction
-from handlers.return_leg import CONTROLS, button, case_button, register_entries
+from handlers.return_leg import CONTROLS, button, finish_with_case, register_entries
 
 ClosingTurn = Turn[ReturnLegDraft]
 
@@ -25,24 +25,14 @@ async def reason_typed(turn: ClosingTurn, draft: ReturnLegDraft, text: str) -> N
     case = await returns.decline_case(
         turn.user_id, draft.case_id, text, turn.uow, turn.config.return_deadlines
     )
-    await turn.finish()
-    turn.responder.reply(
-        "return_leg.case_declined",
-        case=returns.case_number(case.id),
-        keyboard=case_button(case.id, Side.SELLER),
-    )
+    await finish_with_case(turn, "return_leg.case_declined", case.id, Side.SELLER)
 
 
 async def _resolve(turn: ClosingTurn, draft: ReturnLegDraft, note: str | None) -> None:
     case = await returns.resolve(
         turn.user_id, draft.case_id, note, turn.uow, turn.config.return_deadlines
     )
-    await turn.finish()
-    turn.responder.reply(
-        "return_leg.resolved",
-        case=returns.case_number(case.id),
-        keyboard=case_button(case.id, Side.SELLER),
-    )
+    await finish_with_case(turn, "return_leg.resolved", case.id, Side.SELLER)
 
 
 async def note_typed(turn: ClosingTurn, draft: ReturnLegDraft, text: str) -> None:

@@ -55,6 +55,19 @@ def case_button(case_id: int, side: Side) -> Keyboard:
     return [[Button(label="return_offer.back_to_case", callback=back)]]
 
 
+async def finish_with_case(
+    turn: Turn[Any], template: str, case_id: int, side: Side, **params: Any
+) -> None:
+    """End the form and say `template`, with a button back to the case's card."""
+    await turn.finish()
+    turn.responder.reply(
+        template,
+        case=returns.case_number(case_id),
+        keyboard=case_button(case_id, side),
+        **params,
+    )
+
+
 # ----- the buyer's return tracking number -----
 
 
@@ -62,12 +75,12 @@ async def tracking_typed(turn: LegTurn, draft: ReturnLegDraft, text: str) -> Non
     case = await returns.record_return_tracking(
         turn.user_id, draft.case_id, text, None, turn.uow, turn.config.return_deadlines
     )
-    await turn.finish()
-    turn.responder.reply(
+    await finish_with_case(
+        turn,
         "return_leg.tracking_saved",
-        case=returns.case_number(case.id),
+        case.id,
+        Side.BUYER,
         tracking_number=case.return_tracking_number,
-        keyboard=case_button(case.id, Side.BUYER),
     )
 
 
@@ -134,12 +147,7 @@ async def receipt_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> 
         turn.uow,
         turn.config.return_deadlines,
     )
-    await turn.finish()
-    turn.responder.reply(
-        "return_leg.received",
-        case=returns.case_number(case.id),
-        keyboard=case_button(case.id, Side.SELLER),
-    )
+    await finish_with_case(turn, "return_leg.received", case.id, Side.SELLER)
 
 
 RECEIPT: Conversation[ReturnLegDraft] = Conversation(
@@ -213,12 +221,7 @@ async def refund_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> N
         turn.uow,
         turn.config.return_deadlines,
     )
-    await turn.finish()
-    turn.responder.reply(
-        "return_leg.refunded",
-        case=returns.case_number(case.id),
-        keyboard=case_button(case.id, Side.SELLER),
-    )
+    await finish_with_case(turn, "return_leg.refunded", case.id, Side.SELLER)
 
 
 REFUND: Conversation[ReturnLegDraft] = Conversation(

@@ -17,6 +17,7 @@ database, and is sent once more when its lease runs out (the duplicate window, n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Mapping
@@ -247,11 +248,10 @@ class Ledger:
         failures = 0
         while True:
             if not self._closing:
-                try:
+                # Write when woken (a batch is full, or closing) or every record_interval.
+                with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.d.record_interval):
                         await self._wake.wait()
-                except TimeoutError:
-                    pass
             self._wake.clear()
             # Only those who asked before this point are answered by this transaction.
             waiters = self._answering = self._waiters

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from domain.errors import DomainError
+from domain.errors import ConflictError, DomainError
 from domain.roles import Role
 
 StatusT = TypeVar("StatusT", bound=enum.StrEnum)
@@ -140,5 +140,6 @@ class ActionsByRole(Generic[StatusT, ActionT]):
             raise self._refusal(action)
 
     def _refusal(self, action: ActionT) -> DomainError:
-        """The error that says why `action` cannot be done now."""
-        raise NotImplementedError
+        """The error that says why `action` cannot be done now; an aggregate names the case
+        (e.g. "not confirmed yet"), anything else reads the generic "not in this state"."""
+        return ConflictError()

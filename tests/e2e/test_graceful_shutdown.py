@@ -11,6 +11,7 @@ window), of which a graceful stop leaves none.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 from collections import Counter
@@ -122,12 +123,11 @@ async def _ready(port: int, timeout: float = 240) -> None:  # noqa: ASYNC109
     deadline = asyncio.get_running_loop().time() + timeout
     async with aiohttp.ClientSession() as http:
         while asyncio.get_running_loop().time() < deadline:
-            try:
+            # Not listening yet: ask again shortly.
+            with contextlib.suppress(aiohttp.ClientError):
                 async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
                     if response.status == 200:
                         return
-            except aiohttp.ClientError:
-                pass
             await asyncio.sleep(0.2)
     raise AssertionError("sellerbot worker did not become ready")
 
