@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Router
-from aiogram.types import CallbackQuery, User
+from aiogram.types import CallbackQuery
 
 from domain.returns.rules import Action, Side
 from domain.services import return_offers, return_views, returns
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
@@ -103,42 +102,29 @@ def show_card(
         responder.reply("returns.buyer_card", store=card.store_name, keyboard=keyboard, **common)
 
 
-async def refresh(
-    query: CallbackQuery, user: User, data: CaseAct, uow: UnitOfWork, responder: Responder
-) -> None:
+async def refresh(query: CallbackQuery, data: CaseAct, ctx: UpdateContext) -> None:
     """After an answer: the pressed card loses its buttons, the case is shown as it is now."""
     if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    show_card(await return_views.case_card(user.id, data.case_id, data.side, uow), responder)
-
-
-async def open_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    card = await return_views.case_card(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow
+        ctx.responder.remove_buttons(query.message.message_id)
+    show_card(
+        await return_views.case_card(ctx.user.id, data.case_id, data.side, ctx.uow), ctx.responder
     )
-    show_card(card, responder)
 
 
-async def accept_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    user_id, case_id, side = event_from_user.id, callback_data.case_id, callback_data.side
+async def open_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    card = await return_views.case_card(
+        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow
+    )
+    show_card(card, ctx.responder)
+
+
+async def accept_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    user_id, case_id, side = ctx.user_id, callback_data.case_id, callback_data.side
     if not callback_data.value:
         # A buyer's return that left the warehouse to the store: the seller names it first.
-        choices = await return_offers.warehouses_to_name(user_id, case_id, side, uow)
+        choices = await return_offers.warehouses_to_name(user_id, case_id, side, ctx.uow)
         if choices is not None:
-            responder.reply(
+            ctx.responder.reply(
                 "returns.choose_warehouse",
                 case=returns.case_number(case_id),
                 count=len(choices),
@@ -158,43 +144,32 @@ async def accept_pressed(
         user_id,
         case_id,
         side,
-        uow,
-        config.return_deadlines,
+        ctx.uow,
+        ctx.config.return_deadlines,
         warehouse_id=callback_data.value or None,
     )
-    responder.answer_callback(query.id, "returns.accepted")
-    await refresh(query, event_from_user, callback_data, uow, responder)
+    ctx.responder.answer_callback(query.id, "returns.accepted")
+    await refresh(query, callback_data, ctx)
 
 
-async def decline_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def decline_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
     await returns.decline_offer(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow, config.return_deadlines
+        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow, ctx.config.return_deadlines
     )
-    responder.answer_callback(query.id, "returns.declined")
-    await refresh(query, event_from_user, callback_data, uow, responder)
+    ctx.responder.answer_callback(query.id, "returns.declined")
+    await refresh(query, callback_data, ctx)
 
 
 async def escalate_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
     """Ask first: a dispute freezes the case for good."""
     card = await return_views.case_card(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow
+        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow
     )
     return_offers.require(card.case, card.side, Action.ESCALATE)
     case_id, side = card.case.id, card.side
-    responder.reply(
+    ctx.responder.reply(
         "returns.confirm_escalate",
         case=returns.case_number(case_id),
         keyboard=[
@@ -210,19 +185,14 @@ async def escalate_pressed(
 
 
 async def escalate_confirmed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
     case = await returns.escalate(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow, config.return_deadlines
+        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow, ctx.config.return_deadlines
     )
     if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    responder.reply(
+        ctx.responder.remove_buttons(query.message.message_id)
+    ctx.responder.reply(
         "returns.escalated",
         case=returns.case_number(case.id),
         keyboard=[
@@ -236,10 +206,10 @@ async def escalate_confirmed(
     )
 
 
-async def escalate_kept(query: CallbackQuery, responder: Responder) -> None:
+async def escalate_kept(query: CallbackQuery, ctx: UpdateContext) -> None:
     if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    responder.reply("returns.escalate_kept")
+        ctx.responder.remove_buttons(query.message.message_id)
+    ctx.responder.reply("returns.escalate_kept")
 
 
 def build_router() -> Router:

@@ -23,14 +23,14 @@ ClosingTurn = Turn[ReturnLegDraft]
 
 async def reason_typed(turn: ClosingTurn, draft: ReturnLegDraft, text: str) -> None:
     case = await returns.decline_case(
-        turn.user_id, draft.case_id, text, turn.uow, turn.config.return_deadlines
+        turn.ctx.user_id, draft.case_id, text, turn.ctx.uow, turn.ctx.config.return_deadlines
     )
     await finish_with_case(turn, "return_leg.case_declined", case.id, Side.SELLER)
 
 
 async def _resolve(turn: ClosingTurn, draft: ReturnLegDraft, note: str | None) -> None:
     case = await returns.resolve(
-        turn.user_id, draft.case_id, note, turn.uow, turn.config.return_deadlines
+        turn.ctx.user_id, draft.case_id, note, turn.ctx.uow, turn.ctx.config.return_deadlines
     )
     await finish_with_case(turn, "return_leg.resolved", case.id, Side.SELLER)
 

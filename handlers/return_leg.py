@@ -60,7 +60,7 @@ async def finish_with_case(
 ) -> None:
     """End the form and say `template`, with a button back to the case's card."""
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         template,
         case=returns.case_number(case_id),
         keyboard=case_button(case_id, side),
@@ -73,7 +73,7 @@ async def finish_with_case(
 
 async def tracking_typed(turn: LegTurn, draft: ReturnLegDraft, text: str) -> None:
     case = await returns.record_return_tracking(
-        turn.user_id, draft.case_id, text, None, turn.uow, turn.config.return_deadlines
+        turn.ctx.user_id, draft.case_id, text, None, turn.ctx.uow, turn.ctx.config.return_deadlines
     )
     await finish_with_case(
         turn,
@@ -107,7 +107,7 @@ async def note_skipped(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
 
 
 async def ask_photos(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_leg.ask_photos",
         count=len(draft.photos),
         max=MAX_EVIDENCE_PER_SIDE,
@@ -129,7 +129,7 @@ async def photos_done(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
 
 
 async def ask_receipt_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_leg.receipt_summary",
         case=returns.case_number(draft.case_id),
         note=draft.note,
@@ -140,12 +140,12 @@ async def ask_receipt_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
 
 async def receipt_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
     case = await returns.confirm_receipt(
-        turn.user_id,
+        turn.ctx.user_id,
         draft.case_id,
         draft.note,
         draft.evidence,
-        turn.uow,
-        turn.config.return_deadlines,
+        turn.ctx.uow,
+        turn.ctx.config.return_deadlines,
     )
     await finish_with_case(turn, "return_leg.received", case.id, Side.SELLER)
 
@@ -188,7 +188,7 @@ RECEIPT: Conversation[ReturnLegDraft] = Conversation(
 def agreed_amount(turn: LegTurn, draft: ReturnLegDraft) -> Keyboard:
     if draft.agreed is None:
         return []
-    renderer, locale = turn.responder.renderer, turn.responder.locale
+    renderer, locale = turn.ctx.responder.renderer, turn.ctx.responder.locale
     amount = renderer.money(draft.agreed, draft.currency, locale)
     return button("return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount)
 
@@ -202,7 +202,7 @@ async def reference_skipped(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> 
 
 
 async def ask_refund_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_leg.refund_summary",
         case=returns.case_number(draft.case_id),
         amount=draft.amount,
@@ -214,12 +214,12 @@ async def ask_refund_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
 
 async def refund_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
     case = await returns.record_refund(
-        turn.user_id,
+        turn.ctx.user_id,
         draft.case_id,
         draft.amount,
         draft.reference,
-        turn.uow,
-        turn.config.return_deadlines,
+        turn.ctx.uow,
+        turn.ctx.config.return_deadlines,
     )
     await finish_with_case(turn, "return_leg.refunded", case.id, Side.SELLER)
 
@@ -273,7 +273,7 @@ def first_draft(action: Action) -> Callable[[LegTurn, CaseAct], Awaitable[Return
 
     async def make(turn: LegTurn, callback_data: CaseAct) -> ReturnLegDraft:
         case = await return_offers.case_allowing(
-            turn.user_id, callback_data.case_id, callback_data.side, action, turn.uow
+            turn.ctx.user_id, callback_data.case_id, callback_data.side, action, turn.ctx.uow
         )
         pays = case.agreed_resolution is not None and case.agreed_resolution.pays_money
         return ReturnLegDraft(

@@ -84,8 +84,8 @@ def everything(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
     label = Button(
         label="return_offer.everything",
         params={
-            "amount": turn.responder.renderer.money(
-                draft.paid, draft.currency, turn.responder.locale
+            "amount": turn.ctx.responder.renderer.money(
+                draft.paid, draft.currency, turn.ctx.responder.locale
             )
         },
         callback=form(OfferFormAction.EVERYTHING),
@@ -128,7 +128,7 @@ async def ask_warehouse(turn: OfferTurn, draft: OfferDraft) -> None:
             [Button(label="return_offer.store_chooses", callback=form(OfferFormAction.WAREHOUSE))]
         )
     suggested = draft.addresses[0] if draft.addresses else None
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_offer.ask_warehouse",
         count=len(draft.addresses),
         suggested=suggested.name if suggested else None,
@@ -171,7 +171,7 @@ async def ask_summary(turn: OfferTurn, draft: OfferDraft) -> None:
         edits.append(edit("amount"))
     if draft.return_applies:
         edits.append(edit("return"))
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_offer.summary",
         case=returns.case_number(draft.case_id),
         counter=draft.counter,
@@ -189,15 +189,15 @@ async def submit(turn: OfferTurn, draft: OfferDraft, data: Any) -> None:
     """Send it; the case checks the terms, the warehouse and its turn once more."""
     place = returns.counter_offer if draft.counter else returns.propose_offer
     offer = await place(
-        turn.user_id,
+        turn.ctx.user_id,
         draft.case_id,
         draft.side,
         draft.terms(),
-        turn.uow,
-        turn.config.return_deadlines,
+        turn.ctx.uow,
+        turn.ctx.config.return_deadlines,
     )
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_offer.sent",
         case=returns.case_number(draft.case_id),
         respond_by=offer.respond_by,
@@ -301,12 +301,12 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
 async def _first_draft(turn: OfferTurn, callback_data: CaseAct) -> OfferDraft:
     """Make an offer or counter one: the service checks the caller's side and turn first."""
     start = await return_offers.start(
-        turn.user_id,
+        turn.ctx.user_id,
         callback_data.case_id,
         callback_data.side,
         callback_data.action == CaseButton.COUNTER,
-        turn.uow,
-        turn.config.return_deadlines,
+        turn.ctx.uow,
+        turn.ctx.config.return_deadlines,
     )
     return OfferDraft(
         case_id=start.case_id,

@@ -11,17 +11,14 @@ before the summary is sent: the case is opened in the transaction that ends the 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 
 from domain.drafts import ReturnDraft
 from domain.services import buyer_returns
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer import return_steps as steps
 from handlers.buyer.callbacks import ReturnForm, ReturnFormAction
 from handlers.buyer.return_steps import press
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
 from handlers.conversations import Controls, Conversation, Expect, Move, Step, Turn, register
-from handlers.responder import Responder
 
 CONTROLS = Controls.of_form(
     ReturnForm,
@@ -105,25 +102,10 @@ CONVERSATION: Conversation[ReturnDraft] = Conversation(
 )
 
 
-async def begin(
-    user_id: int,
-    order_id: int,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def begin(order_id: int, ctx: UpdateContext) -> None:
     """Start the request about one of the buyer's orders (checked: theirs, and returnable)."""
-    start = await buyer_returns.start(user_id, order_id, uow)
-    turn = Turn(
-        CONVERSATION,
-        user_id=user_id,
-        state=state,
-        uow=uow,
-        responder=responder,
-        handler_config=config,
-    )
-    await turn.begin(ReturnDraft.start(start))
+    start = await buyer_returns.start(ctx.user_id, order_id, ctx.uow)
+    await Turn(CONVERSATION, ctx).begin(ReturnDraft.start(start))
 
 
 def build_router() -> Router:

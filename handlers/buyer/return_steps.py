@@ -55,7 +55,7 @@ async def ask_items(turn: ReturnTurn, draft: ReturnDraft) -> None:
         if line.available > 0
     ]
     done = Button(label="return_request.items_done", callback=form(ReturnFormAction.ITEMS_DONE))
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.ask_items",
         order_number=draft.order_number,
         lines=[
@@ -78,7 +78,7 @@ async def line_pressed(turn: ReturnTurn, draft: ReturnDraft, callback_data: Retu
         await turn.stay(draft.toggle_line(line.line_id))
         return
     await turn.save(draft, line=line.line_id)
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.ask_quantity",
         name=line.product_name,
         max=line.available,
@@ -89,7 +89,7 @@ async def line_pressed(turn: ReturnTurn, draft: ReturnDraft, callback_data: Retu
 async def quantity_typed(turn: ReturnTurn, draft: ReturnDraft, text: str) -> None:
     line_id = turn.scratch("line")
     if line_id is None:
-        turn.responder.reply("conversation.use_buttons")
+        turn.ctx.responder.reply("conversation.use_buttons")
     else:
         await turn.save(draft.with_quantity(int(line_id), text), line=None)
     await turn.ask()
@@ -140,7 +140,7 @@ def _evidence_keyboard(turn: ReturnTurn) -> Keyboard:
 
 
 async def ask_evidence(turn: ReturnTurn, draft: ReturnDraft) -> None:
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.ask_evidence",
         count=len(draft.evidence),
         max=MAX_EVIDENCE_PER_SIDE,
@@ -161,7 +161,7 @@ async def evidence_received(turn: ReturnTurn, draft: ReturnDraft, message: Messa
             EvidenceKind.VIDEO, video.file_id, video.file_unique_id, seconds=video.duration
         )
     await turn.save(draft)
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.evidence_received",
         count=len(draft.evidence),
         max=MAX_EVIDENCE_PER_SIDE,
@@ -207,7 +207,7 @@ async def ask_summary(turn: ReturnTurn, draft: ReturnDraft) -> None:
             label=f"return_request.edit_{target}", callback=form(ReturnFormAction.EDIT, target)
         )
 
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.summary",
         order_number=draft.order_number,
         items=[(line.product_name, quantity) for line, quantity in draft.chosen],
@@ -231,10 +231,10 @@ async def ask_summary(turn: ReturnTurn, draft: ReturnDraft) -> None:
 async def submit(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> None:
     """Open the case; the service checks the order, the lines and the policy once more."""
     case = await returns.open_case(
-        draft.command(turn.user_id), turn.uow, turn.config.return_deadlines
+        draft.command(turn.ctx.user_id), turn.ctx.uow, turn.ctx.config.return_deadlines
     )
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.opened",
         case=returns.case_number(case.id),
         order_number=draft.order_number,

@@ -18,14 +18,12 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 
 from domain.errors import InvalidInput
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
 from handlers.keyboards import navigation_row
-from handlers.responder import Button, Keyboard, Responder
+from handlers.responder import Button, Keyboard
 
 
 class Draft(Protocol):
@@ -178,22 +176,14 @@ class Turn(Generic[DraftT]):
     """One update inside a conversation: what the step handlers use to read and move it."""
 
     conversation: Conversation[DraftT]
+    # The update's caller, state, unit of work and responder: what every handler works with.
+    ctx: UpdateContext
     _: KW_ONLY
-    user_id: int
-    state: FSMContext
-    uow: UnitOfWork
-    responder: Responder
-    handler_config: HandlerConfig | None = None
     message_id: int | None = None  # the message whose button was pressed, if any
-    # Everything aiogram passed the handler (e.g. the bot).
+    # Everything else aiogram passed the handler (e.g. the bot).
     extra: dict[str, Any] = field(default_factory=dict)
     _step: Step[DraftT] | None = field(default=None, init=False, repr=False)
     _data: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-
-    @property
-    def config(self) -> HandlerConfig:
-        assert self.handler_config is not None, "this conversation needs the handlers' config"
-        return self.handler_config
 
     @property
     def step(self) -> Step[DraftT]:
@@ -202,8 +192,8 @@ class Turn(Generic[DraftT]):
 
     async def load(self) -> bool:
         """Read the stored state; False when the user is not in this conversation."""
-        self._step = self.conversation.step_of(await self.state.get_state())
-        self._data = await self.state.get_data()
+        self._step = self.conversation.step_of(await self.ctx.state.get_state())
+        self._data = await self.ctx.state.get_data()
         return self._step is not None
 
     async def draft(self) -> DraftT:
@@ -229,7 +219,7 @@ class Turn(Generic[DraftT]):
     # ----- moving -----
     async def begin(self, draft: DraftT) -> None:
         """Start the conversation with `draft` (anything stored before is dropped)."""
-        await self.state.set_data({})
+        await self.ctx.state.set_data({})
         self._data = {}
         await self._enter(self.conversation.steps[0].name, draft, editing=None)
 
@@ -240,7 +230,7 @@ class Turn(Generic[DraftT]):
             "draft": draft.to_data(),
             "scratch": {**self._data.get("scratch", {}), **scratch},
         }
-        await self.state.set_data(self._data)
+        await self.ctx.state.set_data(self._data)
 
     async def stay(self, draft: DraftT) -> None:
         """Keep `draft` and ask the current step again (a toggle, a partial answer)."""
@@ -300,14 +290,14 @@ class Turn(Generic[DraftT]):
 
     async def finish(self) -> None:
         """The conversation is over (done or cancelled): forget it, take the buttons away."""
-        await self.state.clear()
+        await self.ctx.state.clear()
         self._data = {}
         if self.message_id is not None:
-            self.responder.remove_buttons(self.message_id)
+            self.ctx.responder.remove_buttons(self.message_id)
 
     async def cancel(self) -> None:
         await self.finish()
-        self.responder.reply("cancel.done")
+        self.ctx.responder.reply("cancel.done")
 
     # ----- asking -----
     async def ask(self) -> None:
@@ -322,7 +312,7 @@ class Turn(Generic[DraftT]):
         assert step.prompt is not None, f"step {step.name} neither asks nor has a prompt"
         params = step.params(self, draft) if step.params is not None else {}
         above = step.keyboard(self, draft) if step.keyboard is not None else []
-        self.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
+        self.ctx.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
 
     # ----- internals -----
     async def _applies(self, name: str, draft: DraftT) -> bool:
@@ -332,6 +322,6 @@ class Turn(Generic[DraftT]):
     async def _enter(self, name: str, draft: DraftT, *, editing: str | None) -> None:
         self._step = self.conversation.step(name)
         self._data = {"draft": draft.to_data(), "editing": editing, "scratch": {}}
-        await self.state.set_state(self.conversation.state(name))
-        await self.state.set_data(self._data)
+        await self.ctx.state.set_state(self.conversation.state(name))
+        await self.ctx.state.set_data(self._data)
         await self.ask()

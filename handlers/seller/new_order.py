@@ -59,7 +59,7 @@ def _press(action: NewOrderAction, handle: Any) -> Press[OrderDraft]:
 async def country_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
     matches = find_countries(text) if len(text) <= 60 else []
     if len(matches) > 1:
-        responder = turn.responder
+        responder = turn.ctx.responder
         keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
         responder.reply("countries.choices", keyboard=[*keyboard, turn.navigation])
         return
@@ -90,17 +90,17 @@ async def lines_done(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> 
 async def ship_by_pressed(turn: OrderTurn, draft: OrderDraft, callback_data: NewOrderForm) -> None:
     if callback_data.value not in {str(n) for n in SHIP_BY_DAYS}:
         raise InvalidInput("errors.invalid_choice")
-    await turn.advance(draft.ship_in_days(int(callback_data.value), turn.uow.now()))
+    await turn.advance(draft.ship_in_days(int(callback_data.value), turn.ctx.uow.now()))
 
 
 async def ship_by_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
-    await turn.advance(draft.with_ship_by(text, turn.uow.now()))
+    await turn.advance(draft.with_ship_by(text, turn.ctx.uow.now()))
 
 
 async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None:
-    order = await intake.create_order(draft.command(actor_id=turn.user_id), turn.uow)
+    order = await intake.create_order(draft.command(actor_id=turn.ctx.user_id), turn.ctx.uow)
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "orders.created",
         number=order.number,
         ship_by=order.ship_by,
@@ -141,7 +141,7 @@ def _lines_so_far(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
 
 
 def _days(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    today = turn.uow.now().date()
+    today = turn.ctx.uow.now().date()
     days = [
         Button(
             label="new_order.in_days",
@@ -157,8 +157,8 @@ def _summary(turn: OrderTurn, draft: OrderDraft) -> None:
     def edit(target: str) -> Button:
         return Button(label=f"new_order.edit_{target}", callback=CONTROLS.pack(Move.EDIT, target))
 
-    order = intake.build_order(draft.command(), turn.uow.now())
-    turn.responder.reply(
+    order = intake.build_order(draft.command(), turn.ctx.uow.now())
+    turn.ctx.responder.reply(
         "orders.summary",
         order=order,
         keyboard=[
@@ -273,8 +273,8 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
 
 async def _first_draft(turn: OrderTurn, event: Any) -> OrderDraft:
     """Only a registered seller enters orders."""
-    seller = await warehouses.seller_of(turn.user_id, turn.uow)
-    turn.responder.reply("orders.new_order_intro")
+    seller = await warehouses.seller_of(turn.ctx.user_id, turn.ctx.uow)
+    turn.ctx.responder.reply("orders.new_order_intro")
     return OrderDraft(seller_id=seller.id)
 
 

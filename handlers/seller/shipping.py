@@ -120,12 +120,12 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
 
 
 async def _draft_of_card(turn: Turn[ShippingDraft], callback_data: ShipOrder) -> ShippingDraft:
-    return await steps.start_document(turn.user_id, callback_data.order_id, turn.uow)
+    return await steps.start_document(turn.ctx.user_id, callback_data.order_id, turn.ctx.uow)
 
 
 async def _draft_of_command(turn: Turn[ShippingDraft], message: Message) -> ShippingDraft:
     command: CommandObject = turn.extra["command"]
-    return await steps.start_document_by_number(turn.user_id, command.args or "", turn.uow)
+    return await steps.start_document_by_number(turn.ctx.user_id, command.args or "", turn.ctx.uow)
 
 
 # The order card's "Ship" button, and /ship <order number>.

@@ -35,15 +35,15 @@ def press(
 
 
 def photo_threshold(turn: ShippingTurn) -> Decimal:
-    return turn.config.parcel_photo_min_order_value
+    return turn.ctx.config.parcel_photo_min_order_value
 
 
 # ----- lines -----
 
 
 async def ask_lines(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    order = await steps.order_of(turn.user_id, draft, turn.uow)
-    responder = turn.responder
+    order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
+    responder = turn.ctx.responder
     buttons: Keyboard = [
         [
             Button(
@@ -82,12 +82,12 @@ async def ask_lines(turn: ShippingTurn, draft: ShippingDraft) -> None:
 async def line_chosen(
     turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm
 ) -> None:
-    order = await steps.order_of(turn.user_id, draft, turn.uow)
+    order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
     line = next((ln for ln in order.lines if str(ln.id) == callback_data.value), None)
     if line is None:
         raise InvalidInput("errors.invalid_choice")
     await turn.save(draft, editing_line=line.id)
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "shipping.ask_line_quantity",
         name=line.product_name,
         ordered=line.quantity,
@@ -98,9 +98,9 @@ async def line_chosen(
 async def line_quantity(turn: ShippingTurn, draft: ShippingDraft, text: str) -> None:
     line_id = turn.scratch("editing_line")
     if line_id is None:
-        turn.responder.reply("conversation.use_buttons")
+        turn.ctx.responder.reply("conversation.use_buttons")
     else:
-        order = await steps.order_of(turn.user_id, draft, turn.uow)
+        order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
         draft = steps.set_line_quantity(order, draft, int(line_id), text)
         await turn.save(draft, editing_line=None)
     await turn.ask()
@@ -114,7 +114,7 @@ async def lines_done(turn: ShippingTurn, draft: ShippingDraft, callback_data: An
 
 
 def keep_value(turn: ShippingTurn, draft: ShippingDraft) -> Keyboard:
-    responder = turn.responder
+    responder = turn.ctx.responder
     amount = responder.renderer.money(draft.declared_value, draft.currency, responder.locale)
     keep = Button(
         label="shipping.keep_value",
@@ -135,7 +135,7 @@ def goods(turn: ShippingTurn, draft: ShippingDraft) -> Keyboard:
         [
             Button(
                 label="shipping.goods_on" if good.value in chosen else "shipping.goods_off",
-                params={"name": turn.responder.label(f"shipping.goods_{good.value}")},
+                params={"name": turn.ctx.responder.label(f"shipping.goods_{good.value}")},
                 callback=form(ShippingFormAction.TOGGLE_GOODS, good.value),
             )
         ]
@@ -154,9 +154,9 @@ async def goods_toggled(
 
 
 async def ask_warehouse(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    owned = await steps.warehouses_for(turn.user_id, turn.uow)
+    owned = await steps.warehouses_for(turn.ctx.user_id, turn.ctx.uow)
     if not owned:
-        turn.responder.reply("shipping.no_warehouses", keyboard=[turn.navigation])
+        turn.ctx.responder.reply("shipping.no_warehouses", keyboard=[turn.navigation])
         return
     choices: Keyboard = [
         [
@@ -168,34 +168,34 @@ async def ask_warehouse(turn: ShippingTurn, draft: ShippingDraft) -> None:
         ]
         for w in owned
     ]
-    turn.responder.reply("shipping.ask_warehouse", keyboard=[*choices, turn.navigation])
+    turn.ctx.responder.reply("shipping.ask_warehouse", keyboard=[*choices, turn.navigation])
 
 
 async def warehouse_chosen(
     turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm
 ) -> None:
     warehouse_id = record_ids.parse_record_id(callback_data.value)
-    chosen = await steps.choose_warehouse(turn.user_id, draft, warehouse_id, turn.uow)
+    chosen = await steps.choose_warehouse(turn.ctx.user_id, draft, warehouse_id, turn.ctx.uow)
     await turn.advance(chosen)
 
 
 async def ask_method(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    result = await steps.comparison(turn.user_id, draft, turn.uow)
-    warehouse = await steps.draft_warehouse(turn.user_id, draft, turn.uow)
-    params, buttons = comparison_view(result, draft.parcel, warehouse.name, turn.responder)
-    turn.responder.reply("shipping.comparison", **params, keyboard=[*buttons, turn.navigation])
+    result = await steps.comparison(turn.ctx.user_id, draft, turn.ctx.uow)
+    warehouse = await steps.draft_warehouse(turn.ctx.user_id, draft, turn.ctx.uow)
+    params, buttons = comparison_view(result, draft.parcel, warehouse.name, turn.ctx.responder)
+    turn.ctx.responder.reply("shipping.comparison", **params, keyboard=[*buttons, turn.navigation])
 
 
 async def method_chosen(
     turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm
 ) -> None:
     await turn.advance(
-        await steps.choose_method(turn.user_id, draft, callback_data.value, turn.uow)
+        await steps.choose_method(turn.ctx.user_id, draft, callback_data.value, turn.ctx.uow)
     )
 
 
 async def tracking_typed(turn: ShippingTurn, draft: ShippingDraft, text: str) -> None:
-    entry = await steps.set_tracking(turn.user_id, draft, text, turn.uow)
+    entry = await steps.set_tracking(turn.ctx.user_id, draft, text, turn.ctx.uow)
     if not entry.needs_acknowledgement:
         await turn.advance(entry.draft)
         return
@@ -203,7 +203,7 @@ async def tracking_typed(turn: ShippingTurn, draft: ShippingDraft, text: str) ->
     acknowledge = Button(
         label="shipping.ack_tracking", callback=form(ShippingFormAction.ACK_TRACKING)
     )
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "shipping.tracking_unknown",
         tracking=entry.number.value,
         keyboard=[[acknowledge], turn.navigation],
@@ -221,8 +221,8 @@ async def photo_applies(turn: ShippingTurn, draft: ShippingDraft) -> bool:
 
 
 async def ask_photo(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    order = await steps.order_of(turn.user_id, draft, turn.uow)
-    turn.responder.reply(
+    order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
+    turn.ctx.responder.reply(
         "shipping.ask_photo",
         total=order.total,
         threshold=photo_threshold(turn),

@@ -23,8 +23,10 @@ def _findings(responder: Responder, findings: list[Finding]) -> list[Markup]:
 
 
 async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    responder = turn.responder
-    review = await confirming.review_document(turn.user_id, draft, photo_threshold(turn), turn.uow)
+    responder = turn.ctx.responder
+    review = await confirming.review_document(
+        turn.ctx.user_id, draft, photo_threshold(turn), turn.ctx.uow
+    )
     order, quote = review.order, review.option.quote
     await turn.save(draft, shown_warnings=review.warning_rules)
     if review.blockers:
@@ -72,12 +74,12 @@ async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
 
 
 async def confirm(turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm) -> None:
-    responder = turn.responder
+    responder = turn.ctx.responder
     acknowledged = []
     if callback_data.action == ShippingFormAction.ACK_WARNINGS:
         acknowledged = list(turn.scratch("shown_warnings") or [])
     confirmation = await confirming.confirm_document(
-        turn.user_id, draft, acknowledged, photo_threshold(turn), turn.uow
+        turn.ctx.user_id, draft, acknowledged, photo_threshold(turn), turn.ctx.uow
     )
     if turn.message_id is not None:
         responder.remove_buttons(turn.message_id)
@@ -92,7 +94,7 @@ async def confirm(turn: ShippingTurn, draft: ShippingDraft, callback_data: Shipp
         responder.reply("shipping.warnings_changed")
         await ask_summary(turn, draft)
         return
-    await turn.state.clear()
+    await turn.ctx.state.clear()
     filename, pdf = shipping_document(confirmation, responder)
     order = confirmation.review.order
     responder.document(

@@ -87,9 +87,9 @@ async def document_uploaded(turn: WarehouseTurn, draft: WarehouseDraft, message:
     document = uploaded_document(message, kind)
     draft = draft.with_document(document)
     await turn.save(draft)
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "warehouse.document_received",
-        document=turn.responder.label(f"document.{kind.value}"),
+        document=turn.ctx.responder.label(f"document.{kind.value}"),
         file_name=document.file_name,
     )
     await turn.ask()
@@ -101,10 +101,10 @@ async def documents_done(turn: WarehouseTurn, draft: WarehouseDraft, callback_da
 
 async def submit(turn: WarehouseTurn, draft: WarehouseDraft, callback_data: Any) -> None:
     warehouse = await warehouses.register_warehouse(
-        draft.command(turn.user_id), turn.config.operator_ids, turn.uow
+        draft.command(turn.ctx.user_id), turn.ctx.config.operator_ids, turn.ctx.uow
     )
     await turn.finish()
-    turn.responder.reply("warehouse.submitted", name=warehouse.name)
+    turn.ctx.responder.reply("warehouse.submitted", name=warehouse.name)
 
 
 # ----- questions -----
@@ -142,7 +142,7 @@ def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
                 label="warehouse.capability_on"
                 if option.value in chosen
                 else "warehouse.capability_off",
-                params={"name": turn.responder.label(f"capability.{option.value}")},
+                params={"name": turn.ctx.responder.label(f"capability.{option.value}")},
                 callback=_form(WarehouseFormAction.TOGGLE_CAPABILITY, option.value),
             )
         ]
@@ -155,7 +155,7 @@ def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
 
 
 def _ask_documents(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
-    responder, navigation = turn.responder, turn.navigation
+    responder, navigation = turn.ctx.responder, turn.navigation
     uploaded = [d.file_name for d in draft.documents]
     wanted = draft.wanted_document()
     if not draft.missing_documents():
@@ -190,7 +190,7 @@ def _ask_documents(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
 
 
 def _summary(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
-    responder = turn.responder
+    responder = turn.ctx.responder
 
     def edit(target: str) -> Button:
         return Button(label=f"warehouse.edit_{target}", callback=CONTROLS.pack(Move.EDIT, target))
@@ -310,7 +310,7 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
 
 async def _first_draft(turn: WarehouseTurn, event: Any) -> WarehouseDraft:
     """Only a registered seller has warehouses."""
-    seller = await warehouses.seller_of(turn.user_id, turn.uow)
+    seller = await warehouses.seller_of(turn.ctx.user_id, turn.ctx.uow)
     return WarehouseDraft(home_country=seller.home_country)
 
 
