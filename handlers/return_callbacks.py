@@ -10,7 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from domain.returns.rules import Side
 from domain.services import return_views
-from handlers.callbacks import Page, RecordId
+from handlers.callbacks import FormCallback, Page, RecordId
 
 
 class ReturnAction(enum.StrEnum):
@@ -74,9 +74,8 @@ class OfferFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class OfferForm(CallbackData, prefix="rof"):
+class OfferForm(FormCallback, prefix="rof"):
     action: OfferFormAction
-    value: str = ""
 
 
 class LegFormAction(enum.StrEnum):
@@ -90,6 +89,5 @@ class LegFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class LegForm(CallbackData, prefix="rlg"):
+class LegForm(FormCallback, prefix="rlg"):
     action: LegFormAction
-    value: str = ""

@@ -102,19 +102,19 @@ def show_card(
         responder.reply("returns.buyer_card", store=card.store_name, keyboard=keyboard, **common)
 
 
+async def card_of(ctx: UpdateContext, pressed: CaseAct) -> return_views.CaseCard:
+    """The pressed case's card, as the caller's side sees it (the service checks it is theirs)."""
+    return await return_views.case_card(ctx.user_id, pressed.case_id, pressed.side, ctx.uow)
+
+
 async def refresh(query: CallbackQuery, data: CaseAct, ctx: UpdateContext) -> None:
     """After an answer: the pressed card loses its buttons, the case is shown as it is now."""
-    if query.message is not None:
-        ctx.responder.remove_buttons(query.message.message_id)
-    show_card(
-        await return_views.case_card(ctx.user.id, data.case_id, data.side, ctx.uow), ctx.responder
-    )
+    ctx.responder.remove_pressed_buttons(query)
+    show_card(await card_of(ctx, data), ctx.responder)
 
 
 async def open_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
-    card = await return_views.case_card(
-        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow
-    )
+    card = await card_of(ctx, callback_data)
     show_card(card, ctx.responder)
 
 
@@ -164,9 +164,7 @@ async def escalate_pressed(
     query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
     """Ask first: a dispute freezes the case for good."""
-    card = await return_views.case_card(
-        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow
-    )
+    card = await card_of(ctx, callback_data)
     return_offers.require(card.case, card.side, Action.ESCALATE)
     case_id, side = card.case.id, card.side
     ctx.responder.reply(
@@ -190,8 +188,7 @@ async def escalate_confirmed(
     case = await returns.escalate(
         ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow, ctx.config.return_deadlines
     )
-    if query.message is not None:
-        ctx.responder.remove_buttons(query.message.message_id)
+    ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply(
         "returns.escalated",
         case=returns.case_number(case.id),
@@ -207,8 +204,7 @@ async def escalate_confirmed(
 
 
 async def escalate_kept(query: CallbackQuery, ctx: UpdateContext) -> None:
-    if query.message is not None:
-        ctx.responder.remove_buttons(query.message.message_id)
+    ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply("returns.escalate_kept")
 
 

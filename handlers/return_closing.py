@@ -9,29 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 
 from domain.drafts import ReturnLegDraft
 from domain.returns.rules import Action, Side
 from domain.services import returns
-from handlers.conversations import Conversation, Press, Step, Turn, register
-from handlers.return_callbacks import CaseButton, LegForm, LegFormAction
-from handlers.return_leg import CONTROLS, button, finish_with_case, register_entries
+from handlers.conversations import Conversation, Step, Turn, register
+from handlers.return_callbacks import CaseButton, LegFormAction
+from handlers.return_leg import (
+    CONTROLS,
+    act_on_case,
+    case_param,
+    finish_with_case,
+    leg_form,
+    register_entries,
+)
 
 ClosingTurn = Turn[ReturnLegDraft]
 
 
 async def reason_typed(turn: ClosingTurn, draft: ReturnLegDraft, text: str) -> None:
-    case = await returns.decline_case(
-        turn.ctx.user_id, draft.case_id, text, turn.ctx.uow, turn.ctx.config.return_deadlines
-    )
+    case = await act_on_case(turn, draft, returns.decline_case, text)
     await finish_with_case(turn, "return_leg.case_declined", case.id, Side.SELLER)
 
 
 async def _resolve(turn: ClosingTurn, draft: ReturnLegDraft, note: str | None) -> None:
-    case = await returns.resolve(
-        turn.ctx.user_id, draft.case_id, note, turn.ctx.uow, turn.ctx.config.return_deadlines
-    )
+    case = await act_on_case(turn, draft, returns.resolve, note)
     await finish_with_case(turn, "return_leg.resolved", case.id, Side.SELLER)
 
 
@@ -43,36 +46,23 @@ async def note_skipped(turn: ClosingTurn, draft: ReturnLegDraft, data: Any) -> N
     await _resolve(turn, draft, None)
 
 
-DECLINE: Conversation[ReturnLegDraft] = Conversation(
-    name="return_decline",
-    state_group="ReturnDeclineConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "reason",
-            prompt="return_leg.ask_decline_reason",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            on_text=reason_typed,
-        )
-    ],
+DECLINE = leg_form(
+    "return_decline",
+    "ReturnDeclineConversation",
+    Step("reason", prompt="return_leg.ask_decline_reason", params=case_param, on_text=reason_typed),
 )
 
-RESOLVE: Conversation[ReturnLegDraft] = Conversation(
-    name="return_resolve",
-    state_group="ReturnResolveConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "note",
-            prompt="return_leg.ask_resolution_note",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            keyboard=lambda turn, draft: button("return_leg.resolve_now", LegFormAction.SKIP),
-            on_text=note_typed,
-            presses=[Press(LegForm.filter(F.action == LegFormAction.SKIP), note_skipped)],
-        )
-    ],
+RESOLVE = leg_form(
+    "return_resolve",
+    "ReturnResolveConversation",
+    Step(
+        "note",
+        prompt="return_leg.ask_resolution_note",
+        params=case_param,
+        keyboard=lambda turn, draft: CONTROLS.button("return_leg.resolve_now", LegFormAction.SKIP),
+        on_text=note_typed,
+        presses=[CONTROLS.press(LegFormAction.SKIP, note_skipped)],
+    ),
 )
 
 CONVERSATIONS = (DECLINE, RESOLVE)

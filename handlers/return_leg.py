@@ -16,14 +16,12 @@ from aiogram import F, Router
 from aiogram.types import Message
 
 from domain.drafts import ReturnLegDraft
+from domain.model import ReturnCase
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, Action, Side
 from domain.services import return_offers, returns
 from handlers.conversations import (
     Controls,
     Conversation,
-    Expect,
-    Move,
-    Press,
     Step,
     Turn,
     entry,
@@ -33,21 +31,7 @@ from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, LegForm, LegFormAction
 
 LegTurn = Turn[ReturnLegDraft]
-CONTROLS = Controls.of_form(
-    LegForm, {Move.BACK: LegFormAction.BACK, Move.CANCEL: LegFormAction.CANCEL}
-)
-
-
-def form(action: LegFormAction) -> LegForm:
-    return LegForm(action=action)
-
-
-def press(action: LegFormAction, handle: Any) -> Press[ReturnLegDraft]:
-    return Press(LegForm.filter(F.action == action), handle)
-
-
-def button(label: str, action: LegFormAction, **params: Any) -> Keyboard:
-    return [[Button(label=label, params=params, callback=form(action))]]
+CONTROLS = Controls.of_form(LegForm)
 
 
 def case_button(case_id: int, side: Side) -> Keyboard:
@@ -68,13 +52,53 @@ async def finish_with_case(
     )
 
 
+# A return leg's service: (caller, case id, the form's answers..., unit of work, deadline rules).
+CaseService = Callable[..., Awaitable[ReturnCase]]
+
+
+async def act_on_case(
+    turn: Turn[ReturnLegDraft], draft: ReturnLegDraft, service: CaseService, *answers: Any
+) -> ReturnCase:
+    """Hand the form's `answers` about its case to `service`, as the caller."""
+    ctx = turn.ctx
+    return await service(ctx.user_id, draft.case_id, *answers, ctx.uow, ctx.config.return_deadlines)
+
+
+def case_param(turn: Turn[ReturnLegDraft], draft: ReturnLegDraft) -> dict[str, Any]:
+    """The case's number, which every form's question names."""
+    return {"case": returns.case_number(draft.case_id)}
+
+
+def ask_summary(
+    turn: LegTurn, draft: ReturnLegDraft, template: str, submit: str, **params: Any
+) -> None:
+    """A form's summary: `template` about the case, then `submit` and the navigation."""
+    turn.ctx.responder.reply(
+        template,
+        **case_param(turn, draft),
+        **params,
+        keyboard=[*CONTROLS.button(submit, LegFormAction.SUBMIT), turn.navigation],
+    )
+
+
+def leg_form(
+    name: str, state_group: str, *steps: Step[ReturnLegDraft]
+) -> Conversation[ReturnLegDraft]:
+    """A conversation over the case's `ReturnLegDraft`, on the forms' shared buttons."""
+    return Conversation(
+        name=name,
+        state_group=state_group,
+        draft=ReturnLegDraft.from_data,
+        controls=CONTROLS,
+        steps=steps,
+    )
+
+
 # ----- the buyer's return tracking number -----
 
 
 async def tracking_typed(turn: LegTurn, draft: ReturnLegDraft, text: str) -> None:
-    case = await returns.record_return_tracking(
-        turn.ctx.user_id, draft.case_id, text, None, turn.ctx.uow, turn.ctx.config.return_deadlines
-    )
+    case = await act_on_case(turn, draft, returns.record_return_tracking, text, None)
     await finish_with_case(
         turn,
         "return_leg.tracking_saved",
@@ -84,19 +108,10 @@ async def tracking_typed(turn: LegTurn, draft: ReturnLegDraft, text: str) -> Non
     )
 
 
-TRACKING: Conversation[ReturnLegDraft] = Conversation(
-    name="return_tracking",
-    state_group="ReturnTrackingConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "number",
-            prompt="return_leg.ask_tracking",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            on_text=tracking_typed,
-        )
-    ],
+TRACKING = leg_form(
+    "return_tracking",
+    "ReturnTrackingConversation",
+    Step("number", prompt="return_leg.ask_tracking", params=case_param, on_text=tracking_typed),
 )
 
 # ----- the seller's receipt -----
@@ -112,7 +127,7 @@ async def ask_photos(turn: LegTurn, draft: ReturnLegDraft) -> None:
         count=len(draft.photos),
         max=MAX_EVIDENCE_PER_SIDE,
         keyboard=[
-            *button("return_request.evidence_done", LegFormAction.PHOTOS_DONE),
+            *CONTROLS.button("return_request.evidence_done", LegFormAction.PHOTOS_DONE),
             turn.navigation,
         ],
     )
@@ -129,57 +144,47 @@ async def photos_done(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
 
 
 async def ask_receipt_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.ctx.responder.reply(
+    ask_summary(
+        turn,
+        draft,
         "return_leg.receipt_summary",
-        case=returns.case_number(draft.case_id),
+        "return_leg.confirm_receipt",
         note=draft.note,
         photos=len(draft.photos),
-        keyboard=[*button("return_leg.confirm_receipt", LegFormAction.SUBMIT), turn.navigation],
     )
 
 
 async def receipt_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
-    case = await returns.confirm_receipt(
-        turn.ctx.user_id,
-        draft.case_id,
-        draft.note,
-        draft.evidence,
-        turn.ctx.uow,
-        turn.ctx.config.return_deadlines,
-    )
+    case = await act_on_case(turn, draft, returns.confirm_receipt, draft.note, draft.evidence)
     await finish_with_case(turn, "return_leg.received", case.id, Side.SELLER)
 
 
-RECEIPT: Conversation[ReturnLegDraft] = Conversation(
-    name="return_receipt",
-    state_group="ReturnReceiptConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "note",
-            prompt="return_leg.ask_note",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            keyboard=lambda turn, draft: button("return_request.skip_comment", LegFormAction.SKIP),
-            parse=ReturnLegDraft.with_note,
-            presses=[press(LegFormAction.SKIP, note_skipped)],
+RECEIPT = leg_form(
+    "return_receipt",
+    "ReturnReceiptConversation",
+    Step(
+        "note",
+        prompt="return_leg.ask_note",
+        params=case_param,
+        keyboard=lambda turn, draft: CONTROLS.button(
+            "return_request.skip_comment", LegFormAction.SKIP
         ),
-        Step(
-            "photos",
-            ask=ask_photos,
-            on_file=photo_received,
-            file_filter=F.photo,
-            presses=[press(LegFormAction.PHOTOS_DONE, photos_done)],
-            expects=Expect.FILE,
-            reminder="return_request.evidence_reminder",
-        ),
-        Step(
-            "summary",
-            ask=ask_receipt_summary,
-            presses=[press(LegFormAction.SUBMIT, receipt_submitted)],
-            expects=Expect.BUTTONS,
-        ),
-    ],
+        parse=ReturnLegDraft.with_note,
+        presses=[CONTROLS.press(LegFormAction.SKIP, note_skipped)],
+    ),
+    Step(
+        "photos",
+        ask=ask_photos,
+        on_file=photo_received,
+        file_filter=F.photo,
+        presses=[CONTROLS.press(LegFormAction.PHOTOS_DONE, photos_done)],
+        reminder="return_request.evidence_reminder",
+    ),
+    Step(
+        "summary",
+        ask=ask_receipt_summary,
+        presses=[CONTROLS.press(LegFormAction.SUBMIT, receipt_submitted)],
+    ),
 )
 
 # ----- the seller's refund -----
@@ -190,7 +195,7 @@ def agreed_amount(turn: LegTurn, draft: ReturnLegDraft) -> Keyboard:
         return []
     renderer, locale = turn.ctx.responder.renderer, turn.ctx.responder.locale
     amount = renderer.money(draft.agreed, draft.currency, locale)
-    return button("return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount)
+    return CONTROLS.button("return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount)
 
 
 async def agreed_chosen(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
@@ -202,60 +207,51 @@ async def reference_skipped(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> 
 
 
 async def ask_refund_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.ctx.responder.reply(
+    ask_summary(
+        turn,
+        draft,
         "return_leg.refund_summary",
-        case=returns.case_number(draft.case_id),
+        "return_leg.record_refund",
         amount=draft.amount,
         currency=draft.currency,
         reference=draft.reference,
-        keyboard=[*button("return_leg.record_refund", LegFormAction.SUBMIT), turn.navigation],
     )
 
 
 async def refund_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
-    case = await returns.record_refund(
-        turn.ctx.user_id,
-        draft.case_id,
-        draft.amount,
-        draft.reference,
-        turn.ctx.uow,
-        turn.ctx.config.return_deadlines,
-    )
+    case = await act_on_case(turn, draft, returns.record_refund, draft.amount, draft.reference)
     await finish_with_case(turn, "return_leg.refunded", case.id, Side.SELLER)
 
 
-REFUND: Conversation[ReturnLegDraft] = Conversation(
-    name="return_refund",
-    state_group="ReturnRefundConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "amount",
-            prompt="return_leg.ask_refund",
-            params=lambda turn, draft: {
-                "case": returns.case_number(draft.case_id),
-                "paid": draft.paid,
-                "currency": draft.currency,
-            },
-            keyboard=agreed_amount,
-            parse=ReturnLegDraft.with_amount,
-            presses=[press(LegFormAction.AGREED_AMOUNT, agreed_chosen)],
+REFUND = leg_form(
+    "return_refund",
+    "ReturnRefundConversation",
+    Step(
+        "amount",
+        prompt="return_leg.ask_refund",
+        params=lambda turn, draft: {
+            **case_param(turn, draft),
+            "paid": draft.paid,
+            "currency": draft.currency,
+        },
+        keyboard=agreed_amount,
+        parse=ReturnLegDraft.with_amount,
+        presses=[CONTROLS.press(LegFormAction.AGREED_AMOUNT, agreed_chosen)],
+    ),
+    Step(
+        "reference",
+        prompt="return_leg.ask_reference",
+        keyboard=lambda turn, draft: CONTROLS.button(
+            "return_request.skip_comment", LegFormAction.SKIP
         ),
-        Step(
-            "reference",
-            prompt="return_leg.ask_reference",
-            keyboard=lambda turn, draft: button("return_request.skip_comment", LegFormAction.SKIP),
-            parse=ReturnLegDraft.with_reference,
-            presses=[press(LegFormAction.SKIP, reference_skipped)],
-        ),
-        Step(
-            "summary",
-            ask=ask_refund_summary,
-            presses=[press(LegFormAction.SUBMIT, refund_submitted)],
-            expects=Expect.BUTTONS,
-        ),
-    ],
+        parse=ReturnLegDraft.with_reference,
+        presses=[CONTROLS.press(LegFormAction.SKIP, reference_skipped)],
+    ),
+    Step(
+        "summary",
+        ask=ask_refund_summary,
+        presses=[CONTROLS.press(LegFormAction.SUBMIT, refund_submitted)],
+    ),
 )
 
 CONVERSATIONS = (TRACKING, RECEIPT, REFUND)

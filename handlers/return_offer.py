@@ -19,9 +19,6 @@ from domain.services import return_offers, returns
 from handlers.conversations import (
     Controls,
     Conversation,
-    Expect,
-    Move,
-    Press,
     Step,
     Turn,
     entry,
@@ -31,16 +28,9 @@ from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, OfferForm, OfferFormAction
 
 OfferTurn = Turn[OfferDraft]
+CONTROLS = Controls.of_form(OfferForm)
 # The usual answers to "how many days to ship it back" (any 1-30 may be typed).
 DAY_CHOICES = (7, 10, 14)
-
-
-def form(action: OfferFormAction, value: str = "") -> OfferForm:
-    return OfferForm(action=action, value=value)
-
-
-def press(action: OfferFormAction, handle: Any) -> Press[OfferDraft]:
-    return Press(OfferForm.filter(F.action == action), handle)
 
 
 def _terms(draft: OfferDraft) -> dict[str, Any]:
@@ -67,7 +57,7 @@ def resolutions(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
         [
             Button(
                 label=f"return_resolution.{resolution.value}",
-                callback=form(OfferFormAction.RESOLUTION, resolution.value),
+                callback=CONTROLS.data(OfferFormAction.RESOLUTION, resolution.value),
             )
         ]
         for resolution in Resolution
@@ -88,7 +78,7 @@ def everything(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
                 draft.paid, draft.currency, turn.ctx.responder.locale
             )
         },
-        callback=form(OfferFormAction.EVERYTHING),
+        callback=CONTROLS.data(OfferFormAction.EVERYTHING),
     )
     return [[label]]
 
@@ -102,7 +92,7 @@ def payers(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
         [
             Button(
                 label=f"return_postage.{payer.value}",
-                callback=form(OfferFormAction.PAYER, payer.value),
+                callback=CONTROLS.data(OfferFormAction.PAYER, payer.value),
             )
         ]
         for payer in PostagePayer
@@ -118,14 +108,19 @@ async def ask_warehouse(turn: OfferTurn, draft: OfferDraft) -> None:
         [
             Button(
                 text=f"{address.name} · {address.city}",
-                callback=form(OfferFormAction.WAREHOUSE, str(address.warehouse_id)),
+                callback=CONTROLS.data(OfferFormAction.WAREHOUSE, str(address.warehouse_id)),
             )
         ]
         for address in draft.addresses
     ]
     if draft.may_leave_warehouse:
         buttons.append(
-            [Button(label="return_offer.store_chooses", callback=form(OfferFormAction.WAREHOUSE))]
+            [
+                Button(
+                    label="return_offer.store_chooses",
+                    callback=CONTROLS.data(OfferFormAction.WAREHOUSE),
+                )
+            ]
         )
     suggested = draft.addresses[0] if draft.addresses else None
     turn.ctx.responder.reply(
@@ -149,7 +144,7 @@ def days(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
             Button(
                 label="return_offer.days",
                 params={"count": count},
-                callback=form(OfferFormAction.DAYS, str(count)),
+                callback=CONTROLS.data(OfferFormAction.DAYS, str(count)),
             )
             for count in DAY_CHOICES
         ]
@@ -163,7 +158,8 @@ async def days_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> No
 async def ask_summary(turn: OfferTurn, draft: OfferDraft) -> None:
     def edit(target: str) -> Button:
         return Button(
-            label=f"return_offer.edit_{target}", callback=form(OfferFormAction.EDIT, target)
+            label=f"return_offer.edit_{target}",
+            callback=CONTROLS.data(OfferFormAction.EDIT, target),
         )
 
     edits = [edit("resolution")]
@@ -178,7 +174,7 @@ async def ask_summary(turn: OfferTurn, draft: OfferDraft) -> None:
         paid=draft.paid,
         terms=_terms(draft),
         keyboard=[
-            [Button(label="return_offer.submit", callback=form(OfferFormAction.SUBMIT))],
+            [Button(label="return_offer.submit", callback=CONTROLS.data(OfferFormAction.SUBMIT))],
             edits,
             turn.navigation,
         ],
@@ -226,14 +222,7 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
     name="return_offer",
     state_group="ReturnOfferConversation",
     draft=OfferDraft.from_data,
-    controls=Controls.of_form(
-        OfferForm,
-        {
-            Move.BACK: OfferFormAction.BACK,
-            Move.CANCEL: OfferFormAction.CANCEL,
-            Move.EDIT: OfferFormAction.EDIT,
-        },
-    ),
+    controls=CONTROLS,
     edits={
         # Another resolution changes what follows it: everything is asked again.
         "resolution": ["resolution", "amount", "payer", "warehouse", "days"],
@@ -251,8 +240,7 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
                 "currency": draft.currency,
             },
             keyboard=resolutions,
-            presses=[press(OfferFormAction.RESOLUTION, resolution_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.RESOLUTION, resolution_chosen)],
         ),
         Step(
             "amount",
@@ -260,7 +248,7 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
             params=lambda turn, draft: {"paid": draft.paid, "currency": draft.currency},
             keyboard=everything,
             parse=OfferDraft.with_amount,
-            presses=[press(OfferFormAction.EVERYTHING, everything_chosen)],
+            presses=[CONTROLS.press(OfferFormAction.EVERYTHING, everything_chosen)],
             applies=_amount_applies,
         ),
         Step(
@@ -268,15 +256,13 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
             prompt="return_offer.ask_payer",
             params=lambda turn, draft: {"default": draft.default_payer.value},
             keyboard=payers,
-            presses=[press(OfferFormAction.PAYER, payer_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.PAYER, payer_chosen)],
             applies=_return_applies,
         ),
         Step(
             "warehouse",
             ask=ask_warehouse,
-            presses=[press(OfferFormAction.WAREHOUSE, warehouse_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.WAREHOUSE, warehouse_chosen)],
             applies=_return_applies,
         ),
         Step(
@@ -285,14 +271,13 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
             params=lambda turn, draft: {"default": draft.default_days},
             keyboard=days,
             parse=OfferDraft.with_days,
-            presses=[press(OfferFormAction.DAYS, days_chosen)],
+            presses=[CONTROLS.press(OfferFormAction.DAYS, days_chosen)],
             applies=_return_applies,
         ),
         Step(
             "summary",
             ask=ask_summary,
-            presses=[press(OfferFormAction.SUBMIT, submit)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.SUBMIT, submit)],
         ),
     ],
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F
 from aiogram.types import Message
 
 from domain import record_ids
@@ -13,20 +12,13 @@ from domain.drafts import ReturnDraft
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, EvidenceKind, Resolution, ReturnReason
 from domain.services import returns
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
-from handlers.conversations import Press, Turn
+from handlers.conversations import Controls, Turn
 from handlers.responder import Button, Keyboard
 
 ReturnTurn = Turn[ReturnDraft]
+CONTROLS = Controls.of_form(ReturnForm)
 # Long product names would push the quantity out of the button.
 NAME_IN_BUTTON = 32
-
-
-def form(action: ReturnFormAction, value: str = "") -> ReturnForm:
-    return ReturnForm(action=action, value=value)
-
-
-def press(action: ReturnFormAction, handle: Any) -> Press[ReturnDraft]:
-    return Press(ReturnForm.filter(F.action == action), handle)
 
 
 def _rows(buttons: list[Button], per_row: int) -> Keyboard:
@@ -48,13 +40,15 @@ async def ask_items(turn: ReturnTurn, draft: ReturnDraft) -> None:
                     "quantity": draft.quantities.get(line.line_id, 0),
                     "max": line.available,
                 },
-                callback=form(ReturnFormAction.LINE, str(line.line_id)),
+                callback=CONTROLS.data(ReturnFormAction.LINE, str(line.line_id)),
             )
         ]
         for line in draft.lines
         if line.available > 0
     ]
-    done = Button(label="return_request.items_done", callback=form(ReturnFormAction.ITEMS_DONE))
+    done = Button(
+        label="return_request.items_done", callback=CONTROLS.data(ReturnFormAction.ITEMS_DONE)
+    )
     turn.ctx.responder.reply(
         "return_request.ask_items",
         order_number=draft.order_number,
@@ -107,7 +101,7 @@ def reasons(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
         [
             Button(
                 label=f"return_reason.{reason.value}",
-                callback=form(ReturnFormAction.REASON, reason.value),
+                callback=CONTROLS.data(ReturnFormAction.REASON, reason.value),
             )
             for reason in ReturnReason
         ],
@@ -121,7 +115,12 @@ async def reason_chosen(turn: ReturnTurn, draft: ReturnDraft, callback_data: Ret
 
 def skip_comment(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
     return [
-        [Button(label="return_request.skip_comment", callback=form(ReturnFormAction.SKIP_COMMENT))]
+        [
+            Button(
+                label="return_request.skip_comment",
+                callback=CONTROLS.data(ReturnFormAction.SKIP_COMMENT),
+            )
+        ]
     ]
 
 
@@ -134,7 +133,7 @@ async def comment_skipped(turn: ReturnTurn, draft: ReturnDraft, callback_data: A
 
 def _evidence_keyboard(turn: ReturnTurn) -> Keyboard:
     done = Button(
-        label="return_request.evidence_done", callback=form(ReturnFormAction.EVIDENCE_DONE)
+        label="return_request.evidence_done", callback=CONTROLS.data(ReturnFormAction.EVIDENCE_DONE)
     )
     return [[done], turn.navigation]
 
@@ -181,7 +180,7 @@ def resolutions(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
         [
             Button(
                 label=f"return_request.want_{resolution.value}",
-                callback=form(ReturnFormAction.RESOLUTION, resolution.value),
+                callback=CONTROLS.data(ReturnFormAction.RESOLUTION, resolution.value),
             )
         ]
         for resolution in Resolution
@@ -204,7 +203,8 @@ async def amount_applies(turn: ReturnTurn, draft: ReturnDraft) -> bool:
 async def ask_summary(turn: ReturnTurn, draft: ReturnDraft) -> None:
     def edit(target: str) -> Button:
         return Button(
-            label=f"return_request.edit_{target}", callback=form(ReturnFormAction.EDIT, target)
+            label=f"return_request.edit_{target}",
+            callback=CONTROLS.data(ReturnFormAction.EDIT, target),
         )
 
     turn.ctx.responder.reply(
@@ -220,7 +220,11 @@ async def ask_summary(turn: ReturnTurn, draft: ReturnDraft) -> None:
         currency=draft.currency,
         out_of_policy=[reason.value for reason in draft.out_of_policy()],
         keyboard=[
-            [Button(label="return_request.submit", callback=form(ReturnFormAction.SUBMIT))],
+            [
+                Button(
+                    label="return_request.submit", callback=CONTROLS.data(ReturnFormAction.SUBMIT)
+                )
+            ],
             [edit("items"), edit("reason")],
             [edit("evidence"), edit("resolution")],
             turn.navigation,

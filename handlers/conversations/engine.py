@@ -17,10 +17,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 
 from domain.errors import InvalidInput
+from handlers.callbacks import FormCallback
 from handlers.context import UpdateContext
 from handlers.keyboards import navigation_row
 from handlers.responder import Button, Keyboard
@@ -64,18 +66,43 @@ class Controls:
     read: Callable[[Any], tuple[Move, str] | None]
 
     @classmethod
-    def of_form(cls, form: type[CallbackData], moves: Mapping[Move, enum.Enum]) -> Controls:
-        """Controls for the usual form callback data: an `action` enum and a `value` string."""
-        actions = {action: move for move, action in moves.items()}
+    def of_form(cls, form: type[FormCallback]) -> FormControls:
+        """Controls for a form's callback data (`handlers.callbacks.FormCallback`).
+
+        Its action enum's BACK and CANCEL members are the engine's moves, and EDIT when the
+        form's summary edits; its other members are the steps' own buttons."""
+        actions = form.model_fields["action"].annotation
+        assert isinstance(actions, enum.EnumMeta), f"{form.__name__}.action is not an enum"
+        moves = {move: actions[move.name] for move in Move if move.name in actions.__members__}
+        by_action = {action: move for move, action in moves.items()}
 
         def pack(move: Move, value: str) -> CallbackData:
             return form(action=moves[move], value=value)
 
         def read(callback_data: Any) -> tuple[Move, str] | None:
-            move = actions.get(callback_data.action)
+            move = by_action.get(callback_data.action)
             return None if move is None else (move, callback_data.value)
 
-        return cls(callback=form, pack=pack, read=read)
+        return FormControls(callback=form, pack=pack, read=read)
+
+
+@dataclass(frozen=True)
+class FormControls(Controls):
+    """The controls of a form callback data (`action`, `value`), which also make its steps'
+    buttons and recognise their presses, so a form module declares neither."""
+
+    def data(self, action: enum.Enum, value: str = "") -> CallbackData:
+        return self.callback(action=action, value=value)
+
+    def button(self, label: str, action: enum.Enum, value: str = "", **params: Any) -> Keyboard:
+        """A one-button row: `label` (with `params`) pressing `action`."""
+        return [[Button(label=label, params=params, callback=self.data(action, value))]]
+
+    def press(self, action: enum.Enum | set[Any], handle: Answer[Any]) -> Press[Any]:
+        """The step's button(s) of `action` (or of any action in a set) handled by `handle`."""
+        if isinstance(action, set):
+            return Press(self.callback.filter(F.action.in_(action)), handle)
+        return Press(self.callback.filter(F.action == action), handle)
 
 
 # What a step's handlers receive: the turn, the draft as stored, and the answer.
@@ -111,13 +138,25 @@ class Step(Generic[DraftT]):
     on_file: Answer[DraftT] | None = None
     file_filter: Any = None
     presses: Sequence[Press[DraftT]] = ()
-    expects: Expect = Expect.TEXT
+    # What anything else gets reminded of. Unsaid, it follows from what the step takes: a
+    # file, else text, else its buttons; a step that takes text only after a press says so.
+    expects: Expect | None = None
     reminder: str | None = None
     reminder_params: Mapping[str, Any] = field(default_factory=dict)
     # Whether the step applies to this draft; a step that does not is passed both ways.
     applies: Callable[[Turn[DraftT], DraftT], Awaitable[bool]] | None = None
     # Where Back goes from here when it is not the previous step: (step, draft) or None.
     back: Callable[[DraftT], tuple[str, DraftT] | None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.expects is None:
+            if self.on_file is not None:
+                expects = Expect.FILE
+            elif self.parse is not None or self.on_text is not None or not self.presses:
+                expects = Expect.TEXT
+            else:
+                expects = Expect.BUTTONS
+            object.__setattr__(self, "expects", expects)
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 
 from domain.countries import find_countries
 from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import Controls, Conversation, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
 from handlers.keyboards import country_buttons
@@ -35,22 +35,7 @@ SHIP_BY_DAYS = (1, 2, 3, 5, 7)
 LINE_STEPS = ["product_name", "sku", "quantity", "unit_price", "more_lines"]
 OrderTurn = Turn[OrderDraft]
 
-CONTROLS = Controls.of_form(
-    NewOrderForm,
-    {
-        Move.BACK: NewOrderAction.BACK,
-        Move.CANCEL: NewOrderAction.CANCEL,
-        Move.EDIT: NewOrderAction.EDIT,
-    },
-)
-
-
-def _form(action: NewOrderAction, value: str = "") -> NewOrderForm:
-    return NewOrderForm(action=action, value=value)
-
-
-def _press(action: NewOrderAction, handle: Any) -> Press[OrderDraft]:
-    return Press(NewOrderForm.filter(F.action == action), handle)
+CONTROLS = Controls.of_form(NewOrderForm)
 
 
 # ----- answers -----
@@ -119,13 +104,13 @@ async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None
 
 
 def _skip(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    return [[Button(label="new_order.skip", callback=_form(NewOrderAction.SKIP))]]
+    return [[Button(label="new_order.skip", callback=CONTROLS.data(NewOrderAction.SKIP))]]
 
 
 def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
     return [
         [
-            Button(text=code, callback=_form(NewOrderAction.CURRENCY, code))
+            Button(text=code, callback=CONTROLS.data(NewOrderAction.CURRENCY, code))
             for code in COMMON_CURRENCIES
         ]
     ]
@@ -134,8 +119,8 @@ def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
 def _lines_so_far(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
     return [
         [
-            Button(label="new_order.add_line", callback=_form(NewOrderAction.ADD_LINE)),
-            Button(label="new_order.lines_done", callback=_form(NewOrderAction.LINES_DONE)),
+            Button(label="new_order.add_line", callback=CONTROLS.data(NewOrderAction.ADD_LINE)),
+            Button(label="new_order.lines_done", callback=CONTROLS.data(NewOrderAction.LINES_DONE)),
         ]
     ]
 
@@ -146,7 +131,7 @@ def _days(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
         Button(
             label="new_order.in_days",
             params={"days": n, "date": (today + timedelta(days=n)).isoformat()},
-            callback=_form(NewOrderAction.IN_DAYS, str(n)),
+            callback=CONTROLS.data(NewOrderAction.IN_DAYS, str(n)),
         )
         for n in SHIP_BY_DAYS
     ]
@@ -162,7 +147,7 @@ def _summary(turn: OrderTurn, draft: OrderDraft) -> None:
         "orders.summary",
         order=order,
         keyboard=[
-            [Button(label="new_order.create", callback=_form(NewOrderAction.CREATE))],
+            [Button(label="new_order.create", callback=CONTROLS.data(NewOrderAction.CREATE))],
             [edit("number"), edit("ship_to")],
             [edit("currency"), edit("lines")],
             [
@@ -206,14 +191,14 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             OrderDraft.with_postcode,
             params=lambda turn, draft: {"country": draft.country},
             keyboard=_skip,
-            presses=[_press(NewOrderAction.SKIP, postcode_skipped)],
+            presses=[CONTROLS.press(NewOrderAction.SKIP, postcode_skipped)],
         ),
         _step(
             "currency",
             "ask_currency",
             OrderDraft.with_currency,
             keyboard=_currencies,
-            presses=[_press(NewOrderAction.CURRENCY, currency_pressed)],
+            presses=[CONTROLS.press(NewOrderAction.CURRENCY, currency_pressed)],
         ),
         _step(
             "product_name",
@@ -228,7 +213,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             "ask_sku",
             OrderDraft.with_sku,
             keyboard=_skip,
-            presses=[_press(NewOrderAction.SKIP, sku_skipped)],
+            presses=[CONTROLS.press(NewOrderAction.SKIP, sku_skipped)],
         ),
         _step(
             "quantity",
@@ -248,10 +233,9 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             params=lambda turn, draft: {"lines": list(draft.lines), "currency": draft.currency},
             keyboard=_lines_so_far,
             presses=[
-                _press(NewOrderAction.ADD_LINE, add_line),
-                _press(NewOrderAction.LINES_DONE, lines_done),
+                CONTROLS.press(NewOrderAction.ADD_LINE, add_line),
+                CONTROLS.press(NewOrderAction.LINES_DONE, lines_done),
             ],
-            expects=Expect.BUTTONS,
             back=lambda draft: ("unit_price", draft.reopen_last_line()) if draft.lines else None,
         ),
         Step(
@@ -259,13 +243,12 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             prompt="orders.ask_ship_by",
             keyboard=_days,
             on_text=ship_by_typed,
-            presses=[_press(NewOrderAction.IN_DAYS, ship_by_pressed)],
+            presses=[CONTROLS.press(NewOrderAction.IN_DAYS, ship_by_pressed)],
         ),
         Step(
             "summary",
             ask=_summary,
-            presses=[_press(NewOrderAction.CREATE, create)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(NewOrderAction.CREATE, create)],
         ),
     ],
 )

@@ -21,7 +21,7 @@ from handlers.callbacks import (
     RegistrationStep,
     RoleChoice,
 )
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import Controls, Conversation, Move, Press, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
 from handlers.keyboards import language_keyboard
@@ -134,13 +134,11 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
                     language_pressed,
                 )
             ],
-            expects=Expect.BUTTONS,
         ),
         Step(
             "summary",
             ask=_summary,
             presses=[Press(RegistrationAction.filter(F.step == RegistrationStep.CONFIRM), confirm)],
-            expects=Expect.BUTTONS,
         ),
     ],
 )

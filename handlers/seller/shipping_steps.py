@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from aiogram import F
 from aiogram.types import Message
 
 from domain import record_ids
@@ -14,24 +13,13 @@ from domain.drafts import ShippingDraft
 from domain.errors import InvalidInput
 from domain.logistics import GoodsCharacteristic
 from domain.services.shipping import steps
-from handlers.conversations import Press, Turn
+from handlers.conversations import Controls, Turn
 from handlers.responder import Button, Keyboard
 from handlers.seller.shipping_comparison import comparison_view
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
 ShippingTurn = Turn[ShippingDraft]
-
-
-def form(action: ShippingFormAction, value: str = "") -> ShippingForm:
-    return ShippingForm(action=action, value=value)
-
-
-def press(
-    action: ShippingFormAction | set[ShippingFormAction], handle: Any
-) -> Press[ShippingDraft]:
-    if isinstance(action, set):
-        return Press(ShippingForm.filter(F.action.in_(action)), handle)
-    return Press(ShippingForm.filter(F.action == action), handle)
+CONTROLS = Controls.of_form(ShippingForm)
 
 
 def photo_threshold(turn: ShippingTurn) -> Decimal:
@@ -55,12 +43,14 @@ async def ask_lines(turn: ShippingTurn, draft: ShippingDraft) -> None:
                         draft.quantities.get(line.id, 0), responder.locale
                     ),
                 },
-                callback=form(ShippingFormAction.EDIT_LINE, str(line.id)),
+                callback=CONTROLS.data(ShippingFormAction.EDIT_LINE, str(line.id)),
             )
         ]
         for line in order.lines
     ]
-    done = [Button(label="shipping.lines_done", callback=form(ShippingFormAction.LINES_DONE))]
+    done = [
+        Button(label="shipping.lines_done", callback=CONTROLS.data(ShippingFormAction.LINES_DONE))
+    ]
     responder.reply(
         "shipping.ask_lines",
         order_number=order.number,
@@ -119,7 +109,7 @@ def keep_value(turn: ShippingTurn, draft: ShippingDraft) -> Keyboard:
     keep = Button(
         label="shipping.keep_value",
         params={"amount": amount},
-        callback=form(ShippingFormAction.KEEP_VALUE),
+        callback=CONTROLS.data(ShippingFormAction.KEEP_VALUE),
     )
     return [[keep]]
 
@@ -136,14 +126,18 @@ def goods(turn: ShippingTurn, draft: ShippingDraft) -> Keyboard:
             Button(
                 label="shipping.goods_on" if good.value in chosen else "shipping.goods_off",
                 params={"name": turn.ctx.responder.label(f"shipping.goods_{good.value}")},
-                callback=form(ShippingFormAction.TOGGLE_GOODS, good.value),
+                callback=CONTROLS.data(ShippingFormAction.TOGGLE_GOODS, good.value),
             )
         ]
         for good in GoodsCharacteristic
     ]
     return [
         *rows,
-        [Button(label="shipping.goods_done", callback=form(ShippingFormAction.GOODS_DONE))],
+        [
+            Button(
+                label="shipping.goods_done", callback=CONTROLS.data(ShippingFormAction.GOODS_DONE)
+            )
+        ],
     ]
 
 
@@ -163,7 +157,7 @@ async def ask_warehouse(turn: ShippingTurn, draft: ShippingDraft) -> None:
             Button(
                 label="shipping.warehouse_choice",
                 params={"name": w.name, "city": w.city},
-                callback=form(ShippingFormAction.WAREHOUSE, str(w.id)),
+                callback=CONTROLS.data(ShippingFormAction.WAREHOUSE, str(w.id)),
             )
         ]
         for w in owned
@@ -201,7 +195,7 @@ async def tracking_typed(turn: ShippingTurn, draft: ShippingDraft, text: str) ->
         return
     await turn.save(entry.draft)
     acknowledge = Button(
-        label="shipping.ack_tracking", callback=form(ShippingFormAction.ACK_TRACKING)
+        label="shipping.ack_tracking", callback=CONTROLS.data(ShippingFormAction.ACK_TRACKING)
     )
     turn.ctx.responder.reply(
         "shipping.tracking_unknown",

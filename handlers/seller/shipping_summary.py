@@ -13,7 +13,7 @@ from domain.services.shipping import confirming
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller.shipping_comparison import plain
 from handlers.seller.shipping_pdf import shipping_document
-from handlers.seller.shipping_steps import ShippingTurn, form, photo_threshold
+from handlers.seller.shipping_steps import CONTROLS, ShippingTurn, photo_threshold
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
 
@@ -36,12 +36,14 @@ async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
             [
                 Button(
                     label="shipping.ack_and_confirm",
-                    callback=form(ShippingFormAction.ACK_WARNINGS),
+                    callback=CONTROLS.data(ShippingFormAction.ACK_WARNINGS),
                 )
             ]
         ]
     else:
-        confirm = [[Button(label="shipping.confirm", callback=form(ShippingFormAction.CONFIRM))]]
+        confirm = [
+            [Button(label="shipping.confirm", callback=CONTROLS.data(ShippingFormAction.CONFIRM))]
+        ]
     responder.reply(
         "shipping.summary",
         order_number=order.number,

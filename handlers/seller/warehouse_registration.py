@@ -19,7 +19,7 @@ from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
 from handlers.callbacks import WarehouseForm, WarehouseFormAction
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import Controls, Conversation, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
 from handlers.responder import Button, Keyboard
@@ -32,22 +32,7 @@ ADDRESS = ["street", "city", "region", "postcode"]
 WarehouseTurn = Turn[WarehouseDraft]
 
 
-def _form(action: WarehouseFormAction, value: str = "") -> WarehouseForm:
-    return WarehouseForm(action=action, value=value)
-
-
-def _press(action: WarehouseFormAction, handle: Any) -> Press[WarehouseDraft]:
-    return Press(WarehouseForm.filter(F.action == action), handle)
-
-
-CONTROLS = Controls.of_form(
-    WarehouseForm,
-    {
-        Move.BACK: WarehouseFormAction.BACK,
-        Move.CANCEL: WarehouseFormAction.CANCEL,
-        Move.EDIT: WarehouseFormAction.EDIT,
-    },
-)
+CONTROLS = Controls.of_form(WarehouseForm)
 
 
 # ----- answers -----
@@ -115,7 +100,7 @@ def _kinds(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
         [
             Button(
                 label=f"warehouse.kind_{kind.value}",
-                callback=_form(WarehouseFormAction.KIND, kind.value),
+                callback=CONTROLS.data(WarehouseFormAction.KIND, kind.value),
             )
         ]
         for kind in (WarehouseKind.DOMESTIC, WarehouseKind.OVERSEAS)
@@ -131,7 +116,7 @@ def _offered_countries(draft: WarehouseDraft) -> list[str]:
 def _skip(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
     if turn.step.name == "postcode" and not draft.postcode_optional:
         return []
-    return [[Button(label="warehouse.skip", callback=_form(WarehouseFormAction.SKIP))]]
+    return [[Button(label="warehouse.skip", callback=CONTROLS.data(WarehouseFormAction.SKIP))]]
 
 
 def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
@@ -143,13 +128,14 @@ def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
                 if option.value in chosen
                 else "warehouse.capability_off",
                 params={"name": turn.ctx.responder.label(f"capability.{option.value}")},
-                callback=_form(WarehouseFormAction.TOGGLE_CAPABILITY, option.value),
+                callback=CONTROLS.data(WarehouseFormAction.TOGGLE_CAPABILITY, option.value),
             )
         ]
         for option in draft.capability_options()
     ]
     done = Button(
-        label="warehouse.capabilities_done", callback=_form(WarehouseFormAction.CAPABILITIES_DONE)
+        label="warehouse.capabilities_done",
+        callback=CONTROLS.data(WarehouseFormAction.CAPABILITIES_DONE),
     )
     return [*rows, [done]]
 
@@ -160,7 +146,8 @@ def _ask_documents(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
     wanted = draft.wanted_document()
     if not draft.missing_documents():
         done = Button(
-            label="warehouse.documents_done", callback=_form(WarehouseFormAction.DOCUMENTS_DONE)
+            label="warehouse.documents_done",
+            callback=CONTROLS.data(WarehouseFormAction.DOCUMENTS_DONE),
         )
         responder.reply(
             "warehouse.documents_complete", uploaded=uploaded, keyboard=[[done], navigation]
@@ -170,7 +157,7 @@ def _ask_documents(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
             [
                 Button(
                     label=f"document.{kind.value}",
-                    callback=_form(WarehouseFormAction.DOCUMENT_KIND, kind.value),
+                    callback=CONTROLS.data(WarehouseFormAction.DOCUMENT_KIND, kind.value),
                 )
             ]
             for kind in sorted(PREMISES_DOCUMENTS)
@@ -203,7 +190,7 @@ def _summary(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
         ],
         capabilities=[responder.label(f"capability.{c}") for c in draft.capabilities],
         keyboard=[
-            [Button(label="warehouse.submit", callback=_form(WarehouseFormAction.SUBMIT))],
+            [Button(label="warehouse.submit", callback=CONTROLS.data(WarehouseFormAction.SUBMIT))],
             [edit("kind"), edit("name")],
             [edit("country"), edit("address")],
             [edit("contact"), edit("capabilities")],
@@ -236,7 +223,7 @@ def _optional_step(
         params=params,
         keyboard=_skip,
         parse=parse,
-        presses=[_press(WarehouseFormAction.SKIP, skipped)],
+        presses=[CONTROLS.press(WarehouseFormAction.SKIP, skipped)],
     )
 
 
@@ -259,8 +246,7 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             "kind",
             prompt="warehouse.ask_kind",
             keyboard=_kinds,
-            presses=[_press(WarehouseFormAction.KIND, kind_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(WarehouseFormAction.KIND, kind_chosen)],
         ),
         _text_step("name", WarehouseDraft.with_name),
         country_step(
@@ -280,10 +266,9 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             prompt="warehouse.ask_capabilities",
             keyboard=_capabilities,
             presses=[
-                _press(WarehouseFormAction.TOGGLE_CAPABILITY, capability_toggled),
-                _press(WarehouseFormAction.CAPABILITIES_DONE, capabilities_done),
+                CONTROLS.press(WarehouseFormAction.TOGGLE_CAPABILITY, capability_toggled),
+                CONTROLS.press(WarehouseFormAction.CAPABILITIES_DONE, capabilities_done),
             ],
-            expects=Expect.BUTTONS,
         ),
         Step(
             "documents",
@@ -291,18 +276,16 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             on_file=document_uploaded,
             file_filter=F.document | F.photo,
             presses=[
-                _press(WarehouseFormAction.DOCUMENT_KIND, document_kind_chosen),
-                _press(WarehouseFormAction.DOCUMENTS_DONE, documents_done),
+                CONTROLS.press(WarehouseFormAction.DOCUMENT_KIND, document_kind_chosen),
+                CONTROLS.press(WarehouseFormAction.DOCUMENTS_DONE, documents_done),
             ],
-            expects=Expect.FILE,
             reminder="warehouse.expecting_document",
             reminder_params={"max_mb": MAX_MB},
         ),
         Step(
             "summary",
             ask=_summary,
-            presses=[_press(WarehouseFormAction.SUBMIT, submit)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(WarehouseFormAction.SUBMIT, submit)],
         ),
     ],
 )
