@@ -24,7 +24,7 @@ from handlers.callbacks import (
 )
 from handlers.context import UpdateContext
 from handlers.conversations import resume
-from handlers.keyboards import language_keyboard
+from handlers.keyboards import language_keyboard, single_button
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button
 from handlers.seller import new_order, registration, shipping, warehouse_registration
@@ -41,6 +41,7 @@ async def cancel(message: Message, ctx: UpdateContext) -> None:
 async def start(message: Message, ctx: UpdateContext) -> None:
     if await ctx.state.get_state() is not None and (
         await resume(
+            ctx,
             [
                 registration.CONVERSATION,
                 warehouse_registration.CONVERSATION,
@@ -51,7 +52,6 @@ async def start(message: Message, ctx: UpdateContext) -> None:
                 *return_leg.CONVERSATIONS,
                 *return_closing.CONVERSATIONS,
             ],
-            ctx,
         )
     ):
         return
@@ -78,9 +78,7 @@ async def start(message: Message, ctx: UpdateContext) -> None:
     elif role == Role.BUYER:
         ctx.responder.reply(
             "start.welcome_buyer",
-            keyboard=[
-                [Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))]
-            ],
+            keyboard=single_button("buyer.my_purchases", BuyerOrder(action=BuyerAction.LIST)),
         )
     else:
         ctx.responder.reply(

@@ -25,6 +25,9 @@ from domain.unit_of_work import UnitOfWork
 from handlers.config import HandlerConfig
 from handlers.responder import Responder
 
+Data = dict[str, Any]
+NextHandler = Callable[[TelegramObject, Data], Awaitable[Any]]
+
 
 @dataclass(frozen=True)
 class UpdateContext:
@@ -46,18 +49,11 @@ class UpdateContextMiddleware(BaseMiddleware):
     """Puts `ctx` into the workflow data of an update that has a sender and an FSM context
     (every private-chat update the routers take)."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        user: User | None = data.get("event_from_user")
-        state: FSMContext | None = data.get("state")
-        if user is not None and state is not None:
+    async def __call__(self, handler: NextHandler, event: TelegramObject, data: Data) -> Any:
+        if data.get("event_from_user") is not None and data.get("state") is not None:
             data["ctx"] = UpdateContext(
-                user=user,
-                state=state,
+                user=data["event_from_user"],
+                state=data["state"],
                 uow=data["uow"],
                 responder=data["responder"],
                 config=data["config"],

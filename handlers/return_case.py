@@ -19,6 +19,7 @@ from domain.returns.rules import Action, Side
 from domain.services import return_offers, return_views, returns
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.context import UpdateContext
+from handlers.keyboards import single_button
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
@@ -192,14 +193,9 @@ async def escalate_confirmed(
     ctx.responder.reply(
         "returns.escalated",
         case=returns.case_number(case.id),
-        keyboard=[
-            [
-                Button(
-                    label="returns.transcript_button",
-                    callback=act(CaseButton.TRANSCRIPT, case.id, callback_data.side),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "returns.transcript_button", act(CaseButton.TRANSCRIPT, case.id, callback_data.side)
+        ),
     )
 
 

@@ -14,15 +14,16 @@ from aiogram import Router
 from domain.drafts import ReturnLegDraft
 from domain.returns.rules import Action, Side
 from domain.services import returns
-from handlers.conversations import Conversation, Step, Turn, register
+from handlers.conversations import Step, Turn
 from handlers.return_callbacks import CaseButton, LegFormAction
 from handlers.return_leg import (
     CONTROLS,
+    Entries,
     act_on_case,
     case_param,
     finish_with_case,
+    forms_router,
     leg_form,
-    register_entries,
 )
 
 ClosingTurn = Turn[ReturnLegDraft]
@@ -66,16 +67,11 @@ RESOLVE = leg_form(
 )
 
 CONVERSATIONS = (DECLINE, RESOLVE)
-ENTRIES: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]] = {
+ENTRIES: Entries = {
     CaseButton.DECLINE_CASE: (DECLINE, Action.DECLINE_CASE),
     CaseButton.RESOLVE: (RESOLVE, Action.RESOLVE),
 }
 
 
 def build_router() -> Router:
-    """A new router: the entries (before any state's handlers), then the conversations."""
-    router = Router(name=__name__)
-    register_entries(router, ENTRIES)
-    for conversation in CONVERSATIONS:
-        register(conversation, router)
-    return router
+    return forms_router(__name__, ENTRIES)

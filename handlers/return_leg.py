@@ -19,24 +19,18 @@ from domain.drafts import ReturnLegDraft
 from domain.model import ReturnCase
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, Action, Side
 from domain.services import return_offers, returns
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Step,
-    Turn,
-    entry,
-    register,
-)
-from handlers.responder import Button, Keyboard
+from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
+from handlers.keyboards import single_button
+from handlers.responder import Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, LegForm, LegFormAction
 
 LegTurn = Turn[ReturnLegDraft]
-CONTROLS = Controls.of_form(LegForm)
+CONTROLS = FormControls.of(LegForm)
 
 
 def case_button(case_id: int, side: Side) -> Keyboard:
     back = CaseAct(action=CaseButton.OPEN, case_id=case_id, side=side)
-    return [[Button(label="return_offer.back_to_case", callback=back)]]
+    return single_button("return_offer.back_to_case", back)
 
 
 async def finish_with_case(
@@ -254,9 +248,10 @@ REFUND = leg_form(
     ),
 )
 
+# The card's button -> the form it starts and the action the case must allow.
+Entries = dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]]
 CONVERSATIONS = (TRACKING, RECEIPT, REFUND)
-# The card's button -> the conversation it starts and the action the case must allow.
-ENTRIES: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]] = {
+ENTRIES: Entries = {
     CaseButton.TRACKING: (TRACKING, Action.RECORD_RETURN_TRACKING),
     CaseButton.RECEIPT: (RECEIPT, Action.CONFIRM_RECEIPT),
     CaseButton.REFUND: (REFUND, Action.RECORD_REFUND),
@@ -282,21 +277,18 @@ def first_draft(action: Action) -> Callable[[LegTurn, CaseAct], Awaitable[Return
     return make
 
 
-def register_entries(
-    router: Router,
-    entries: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]],
-) -> None:
-    """Each card button starts its conversation (before any state's handlers)."""
+def forms_router(name: str, entries: Entries) -> Router:
+    """A new router: each card button starts its form (before any state's handlers), then the
+    forms themselves."""
+    router = Router(name=name)
     for pressed, (conversation, action) in entries.items():
         router.callback_query.register(
             entry(conversation, first_draft(action)), CaseAct.filter(F.action == pressed)
         )
+    for conversation, _ in entries.values():
+        register(conversation, router)
+    return router
 
 
 def build_router() -> Router:
-    """A new router: the entries (before any state's handlers), then the conversations."""
-    router = Router(name=__name__)
-    register_entries(router, ENTRIES)
-    for conversation in CONVERSATIONS:
-        register(conversation, router)
-    return router
+    return forms_router(__name__, ENTRIES)

@@ -16,19 +16,13 @@ from aiogram import F, Router
 from domain.drafts import OfferDraft
 from domain.returns.rules import PostagePayer, Resolution
 from domain.services import return_offers, returns
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Step,
-    Turn,
-    entry,
-    register,
-)
+from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
+from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, OfferForm, OfferFormAction
 
 OfferTurn = Turn[OfferDraft]
-CONTROLS = Controls.of_form(OfferForm)
+CONTROLS = FormControls.of(OfferForm)
 # The usual answers to "how many days to ship it back" (any 1-30 may be typed).
 DAY_CHOICES = (7, 10, 14)
 
@@ -53,15 +47,7 @@ def _terms(draft: OfferDraft) -> dict[str, Any]:
 
 
 def resolutions(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
-    return [
-        [
-            Button(
-                label=f"return_resolution.{resolution.value}",
-                callback=CONTROLS.data(OfferFormAction.RESOLUTION, resolution.value),
-            )
-        ]
-        for resolution in Resolution
-    ]
+    return CONTROLS.choices(OfferFormAction.RESOLUTION, Resolution, "return_resolution.")
 
 
 async def resolution_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
@@ -88,15 +74,7 @@ async def everything_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm)
 
 
 def payers(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
-    return [
-        [
-            Button(
-                label=f"return_postage.{payer.value}",
-                callback=CONTROLS.data(OfferFormAction.PAYER, payer.value),
-            )
-        ]
-        for payer in PostagePayer
-    ]
+    return CONTROLS.choices(OfferFormAction.PAYER, PostagePayer, "return_postage.")
 
 
 async def payer_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
@@ -197,16 +175,10 @@ async def submit(turn: OfferTurn, draft: OfferDraft, data: Any) -> None:
         "return_offer.sent",
         case=returns.case_number(draft.case_id),
         respond_by=offer.respond_by,
-        keyboard=[
-            [
-                Button(
-                    label="return_offer.back_to_case",
-                    callback=CaseAct(
-                        action=CaseButton.OPEN, case_id=draft.case_id, side=draft.side
-                    ),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "return_offer.back_to_case",
+            CaseAct(action=CaseButton.OPEN, case_id=draft.case_id, side=draft.side),
+        ),
     )
 
 

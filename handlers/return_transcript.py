@@ -26,7 +26,7 @@ from handlers.return_callbacks import CaseAct, CaseButton
 from templates.return_transcript import render_transcript_pdf, render_transcript_text
 
 
-async def send_transcript(case_id: int, ctx: UpdateContext) -> None:
+async def send_transcript(ctx: UpdateContext, case_id: int) -> None:
     transcript = await return_transcript.transcript(
         ctx.user_id, case_id, ctx.config.operator_ids, ctx.uow
     )
@@ -75,14 +75,14 @@ async def transcript_command(message: Message, command: CommandObject, ctx: Upda
     if case_id is None:
         ctx.responder.reply("returns.transcript_usage")
         return
-    await send_transcript(case_id, ctx)
+    await send_transcript(ctx, case_id)
 
 
 async def transcript_pressed(
     query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
     # The side in the button is not trusted: the service looks the caller up on both sides.
-    await send_transcript(callback_data.case_id, ctx)
+    await send_transcript(ctx, callback_data.case_id)
 
 
 async def escalated_command(message: Message, ctx: UpdateContext) -> None:

@@ -85,9 +85,9 @@ def _from_held(data: dict[str, Any]) -> return_relay.Incoming:
 
 
 async def _relay(
+    ctx: UpdateContext,
     case_id: int,
     incoming: return_relay.Incoming,
-    ctx: UpdateContext,
     *,
     confirm: bool,
 ) -> None:
@@ -122,7 +122,7 @@ async def _offer_picker(ctx: UpdateContext, *, holding: bool) -> None:
     )
 
 
-async def _chosen(case_id: int, ctx: UpdateContext) -> None:
+async def _chosen(ctx: UpdateContext, case_id: int) -> None:
     """`case_id` is now where the caller's main-chat messages go; a held message goes first."""
     choice = await return_relay.choose(ctx.user_id, case_id, ctx.uow)
     data = await ctx.state.get_data()
@@ -136,7 +136,7 @@ async def _chosen(case_id: int, ctx: UpdateContext) -> None:
         recipient=choice.side.value,
     )
     if isinstance(held, dict):
-        await _relay(choice.case_id, _from_held(held), ctx, confirm=True)
+        await _relay(ctx, choice.case_id, _from_held(held), confirm=True)
 
 
 async def case_command(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
@@ -146,12 +146,12 @@ async def case_command(message: Message, command: CommandObject, ctx: UpdateCont
     case_id = parse_case_number(command.args)
     if case_id is None:
         raise InvalidInput("returns.case_number_invalid")
-    await _chosen(case_id, ctx)
+    await _chosen(ctx, case_id)
 
 
 async def case_picked(query: CallbackQuery, callback_data: CasePick, ctx: UpdateContext) -> None:
     assert query.id
-    await _chosen(callback_data.case_id, ctx)
+    await _chosen(ctx, callback_data.case_id)
     ctx.responder.answer_callback(query.id)
 
 
@@ -171,7 +171,7 @@ async def case_message(message: Message, ctx: UpdateContext) -> None:
         return
     assert decided.case_id is not None
     # In the case's own topic the copy speaks for itself; elsewhere say where it went.
-    await _relay(decided.case_id, incoming, ctx, confirm=decided.via != "topic")
+    await _relay(ctx, decided.case_id, incoming, confirm=decided.via != "topic")
 
 
 async def case_message_edited(edited_message: Message, ctx: UpdateContext) -> None:

@@ -12,8 +12,8 @@ from domain.services import buyers
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.buyer.views import edit_card, show_card, show_list
 from handlers.context import UpdateContext
+from handlers.keyboards import single_button
 from handlers.menus import register_presses
-from handlers.responder import Button
 
 
 async def buyer_only(message: Message, ctx: UpdateContext) -> bool:
@@ -32,7 +32,7 @@ async def orders_command(message: Message, ctx: UpdateContext) -> None:
 async def track_command(message: Message, ctx: UpdateContext) -> None:
     orders, total = await buyers.orders_of_buyer(ctx.user_id, ctx.uow)
     if len(orders) == 1:
-        await _timeline(orders[0].order_id, ctx)
+        await _timeline(ctx, orders[0].order_id)
         return
     show_list(
         orders, total, 0, ctx.responder, action=BuyerAction.TIMELINE, template="buyer.track_choose"
@@ -44,20 +44,15 @@ async def stop_command(message: Message, ctx: UpdateContext) -> None:
     ctx.responder.reply("buyer.stopped")
 
 
-async def _timeline(order_id: int, ctx: UpdateContext) -> None:
+async def _timeline(ctx: UpdateContext, order_id: int) -> None:
     view, events = await buyers.timeline(ctx.user_id, order_id, ctx.uow)
     ctx.responder.reply(
         "buyer.timeline",
         view=view,
         events=events,
-        keyboard=[
-            [
-                Button(
-                    label="buyer.back_to_order",
-                    callback=BuyerOrder(action=BuyerAction.OPEN, order_id=order_id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "buyer.back_to_order", BuyerOrder(action=BuyerAction.OPEN, order_id=order_id)
+        ),
     )
 
 
@@ -74,7 +69,7 @@ async def open_pressed(query: CallbackQuery, callback_data: BuyerOrder, ctx: Upd
 async def timeline_pressed(
     query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext
 ) -> None:
-    await _timeline(callback_data.order_id, ctx)
+    await _timeline(ctx, callback_data.order_id)
 
 
 async def mute_pressed(query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext) -> None:

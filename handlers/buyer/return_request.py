@@ -89,7 +89,7 @@ CONVERSATION: Conversation[ReturnDraft] = Conversation(
 )
 
 
-async def begin(order_id: int, ctx: UpdateContext) -> None:
+async def begin(ctx: UpdateContext, order_id: int) -> None:
     """Start the request about one of the buyer's orders (checked: theirs, and returnable)."""
     start = await buyer_returns.start(ctx.user_id, order_id, ctx.uow)
     await Turn(CONVERSATION, ctx).begin(ReturnDraft.start(start))

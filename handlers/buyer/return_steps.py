@@ -12,17 +12,14 @@ from domain.drafts import ReturnDraft
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, EvidenceKind, Resolution, ReturnReason
 from domain.services import returns
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
-from handlers.conversations import Controls, Turn
+from handlers.conversations import FormControls, Turn
+from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 
 ReturnTurn = Turn[ReturnDraft]
-CONTROLS = Controls.of_form(ReturnForm)
+CONTROLS = FormControls.of(ReturnForm)
 # Long product names would push the quantity out of the button.
 NAME_IN_BUTTON = 32
-
-
-def _rows(buttons: list[Button], per_row: int) -> Keyboard:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
 # ----- items -----
@@ -71,22 +68,18 @@ async def line_pressed(turn: ReturnTurn, draft: ReturnDraft, callback_data: Retu
     if line.available == 1:
         await turn.stay(draft.toggle_line(line.line_id))
         return
-    await turn.save(draft, line=line.line_id)
-    turn.ctx.responder.reply(
+    await turn.ask_follow_up(
+        draft,
+        "line",
+        line.line_id,
         "return_request.ask_quantity",
         name=line.product_name,
         max=line.available,
-        keyboard=[turn.navigation],
     )
 
 
 async def quantity_typed(turn: ReturnTurn, draft: ReturnDraft, text: str) -> None:
-    line_id = turn.scratch("line")
-    if line_id is None:
-        turn.ctx.responder.reply("conversation.use_buttons")
-    else:
-        await turn.save(draft.with_quantity(int(line_id), text), line=None)
-    await turn.ask()
+    await turn.follow_up("line", lambda line_id: draft.with_quantity(int(line_id), text))
 
 
 async def items_done(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> None:
@@ -97,16 +90,7 @@ async def items_done(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -
 
 
 def reasons(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
-    return _rows(
-        [
-            Button(
-                label=f"return_reason.{reason.value}",
-                callback=CONTROLS.data(ReturnFormAction.REASON, reason.value),
-            )
-            for reason in ReturnReason
-        ],
-        2,
-    )
+    return CONTROLS.choices(ReturnFormAction.REASON, ReturnReason, "return_reason.", per_row=2)
 
 
 async def reason_chosen(turn: ReturnTurn, draft: ReturnDraft, callback_data: ReturnForm) -> None:
@@ -114,14 +98,9 @@ async def reason_chosen(turn: ReturnTurn, draft: ReturnDraft, callback_data: Ret
 
 
 def skip_comment(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
-    return [
-        [
-            Button(
-                label="return_request.skip_comment",
-                callback=CONTROLS.data(ReturnFormAction.SKIP_COMMENT),
-            )
-        ]
-    ]
+    return single_button(
+        "return_request.skip_comment", CONTROLS.data(ReturnFormAction.SKIP_COMMENT)
+    )
 
 
 async def comment_skipped(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> None:
@@ -176,15 +155,7 @@ async def evidence_done(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any
 
 
 def resolutions(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
-    return [
-        [
-            Button(
-                label=f"return_request.want_{resolution.value}",
-                callback=CONTROLS.data(ReturnFormAction.RESOLUTION, resolution.value),
-            )
-        ]
-        for resolution in Resolution
-    ]
+    return CONTROLS.choices(ReturnFormAction.RESOLUTION, Resolution, "return_request.want_")
 
 
 async def resolution_chosen(
@@ -244,12 +215,7 @@ async def submit(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> No
         order_number=draft.order_number,
         out_of_policy=list(case.out_of_policy),
         answer_by=case.open_offer.respond_by if case.open_offer else case.opened_at,
-        keyboard=[
-            [
-                Button(
-                    label="buyer.back_to_order",
-                    callback=BuyerOrder(action=BuyerAction.OPEN, order_id=draft.order_id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "buyer.back_to_order", BuyerOrder(action=BuyerAction.OPEN, order_id=draft.order_id)
+        ),
     )

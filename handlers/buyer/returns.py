@@ -13,6 +13,7 @@ from domain.services import buyer_returns, returns
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.context import UpdateContext
+from handlers.keyboards import single_button
 from handlers.menus import register_presses
 from handlers.responder import Button
 
@@ -22,7 +23,7 @@ async def return_command(message: Message, ctx: UpdateContext) -> None:
     if not orders:
         ctx.responder.reply("return_request.no_orders")
     elif len(orders) == 1:
-        await return_request.begin(orders[0].order_id, ctx)
+        await return_request.begin(ctx, orders[0].order_id)
     else:
         ctx.responder.reply(
             "return_request.choose_order",
@@ -43,7 +44,7 @@ async def return_pressed(
     query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext
 ) -> None:
     # The order id is client input: `buyer_returns.start` checks it is the caller's.
-    await return_request.begin(callback_data.order_id, ctx)
+    await return_request.begin(ctx, callback_data.order_id)
 
 
 async def withdraw_pressed(
@@ -79,14 +80,9 @@ async def withdraw_confirmed(
     ctx.responder.reply(
         "return_request.withdrawn",
         case=returns.case_number(case.id),
-        keyboard=[
-            [
-                Button(
-                    label="buyer.back_to_order",
-                    callback=BuyerOrder(action=BuyerAction.OPEN, order_id=case.order_id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "buyer.back_to_order", BuyerOrder(action=BuyerAction.OPEN, order_id=case.order_id)
+        ),
     )
 
 

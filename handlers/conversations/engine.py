@@ -17,12 +17,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 
 from domain.errors import InvalidInput
-from handlers.callbacks import FormCallback
 from handlers.context import UpdateContext
 from handlers.keyboards import navigation_row
 from handlers.responder import Button, Keyboard
@@ -64,45 +62,6 @@ class Controls:
     pack: Callable[[Move, str], CallbackData]
     # The engine move a press of `callback` means, with its value; None: a step's own button.
     read: Callable[[Any], tuple[Move, str] | None]
-
-    @classmethod
-    def of_form(cls, form: type[FormCallback]) -> FormControls:
-        """Controls for a form's callback data (`handlers.callbacks.FormCallback`).
-
-        Its action enum's BACK and CANCEL members are the engine's moves, and EDIT when the
-        form's summary edits; its other members are the steps' own buttons."""
-        actions = form.model_fields["action"].annotation
-        assert isinstance(actions, enum.EnumMeta), f"{form.__name__}.action is not an enum"
-        moves = {move: actions[move.name] for move in Move if move.name in actions.__members__}
-        by_action = {action: move for move, action in moves.items()}
-
-        def pack(move: Move, value: str) -> CallbackData:
-            return form(action=moves[move], value=value)
-
-        def read(callback_data: Any) -> tuple[Move, str] | None:
-            move = by_action.get(callback_data.action)
-            return None if move is None else (move, callback_data.value)
-
-        return FormControls(callback=form, pack=pack, read=read)
-
-
-@dataclass(frozen=True)
-class FormControls(Controls):
-    """The controls of a form callback data (`action`, `value`), which also make its steps'
-    buttons and recognise their presses, so a form module declares neither."""
-
-    def data(self, action: enum.Enum, value: str = "") -> CallbackData:
-        return self.callback(action=action, value=value)
-
-    def button(self, label: str, action: enum.Enum, value: str = "", **params: Any) -> Keyboard:
-        """A one-button row: `label` (with `params`) pressing `action`."""
-        return [[Button(label=label, params=params, callback=self.data(action, value))]]
-
-    def press(self, action: enum.Enum | set[Any], handle: Answer[Any]) -> Press[Any]:
-        """The step's button(s) of `action` (or of any action in a set) handled by `handle`."""
-        if isinstance(action, set):
-            return Press(self.callback.filter(F.action.in_(action)), handle)
-        return Press(self.callback.filter(F.action == action), handle)
 
 
 # What a step's handlers receive: the turn, the draft as stored, and the answer.
@@ -270,6 +229,27 @@ class Turn(Generic[DraftT]):
             "scratch": {**self._data.get("scratch", {}), **scratch},
         }
         await self.ctx.state.set_data(self._data)
+
+    async def ask_follow_up(
+        self, draft: DraftT, key: str, pressed: Any, template: str, **params: Any
+    ) -> None:
+        """Ask about the button just pressed (remembered as `key`) before the step goes on; the
+        typed answer goes to `follow_up`."""
+        await self.save(draft, **{key: pressed})
+        self.ctx.responder.reply(template, **params, keyboard=[self.navigation])
+
+    async def follow_up(
+        self, key: str, answer: Callable[[Any], DraftT | Awaitable[DraftT]]
+    ) -> None:
+        """A typed answer to `ask_follow_up`: `answer(what was pressed)` is the new draft (with
+        nothing pressed, the step's buttons are asked for); then the step is asked again."""
+        pressed = self.scratch(key)
+        if pressed is None:
+            self.ctx.responder.reply("conversation.use_buttons")
+        else:
+            draft = answer(pressed)
+            await self.save(await draft if inspect.isawaitable(draft) else draft, **{key: None})
+        await self.ask()
 
     async def stay(self, draft: DraftT) -> None:
         """Keep `draft` and ask the current step again (a toggle, a partial answer)."""

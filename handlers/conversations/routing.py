@@ -84,7 +84,7 @@ def _turn(
     return Turn(conversation, data["ctx"], message_id=message_id, extra=data)
 
 
-async def resume(conversations: Sequence[Conversation[Any]], ctx: UpdateContext) -> bool:
+async def resume(ctx: UpdateContext, conversations: Sequence[Conversation[Any]]) -> bool:
     """Ask again where the user left off (after /start); False outside these conversations."""
     for conversation in conversations:
         turn = Turn(conversation, ctx)
@@ -118,6 +118,12 @@ async def _text_answer(turn: Turn[Any], draft: Any, message: Message) -> None:
         return
     assert step.parse is not None
     await turn.advance(step.parse(draft, message.text))
+
+
+async def expecting_text(message: Message, ctx: UpdateContext) -> None:
+    """The handler of a one-question state outside the engine (a reason, a note, a new value)
+    for anything but text."""
+    ctx.responder.reply("conversation.expecting_text")
 
 
 async def _remind(turn: Turn[Any], draft: Any, message: Message) -> None:

@@ -13,7 +13,7 @@ from handlers.context import UpdateContext
 from handlers.lists import page_count, paging_row
 
 
-async def _show(page: int, ctx: UpdateContext) -> None:
+async def _show(ctx: UpdateContext, page: int) -> None:
     findings, total = await compliance_review.recent_findings(
         ctx.user_id, ctx.config.operator_ids, page, ctx.uow
     )
@@ -36,13 +36,13 @@ async def _show(page: int, ctx: UpdateContext) -> None:
 
 
 async def compliance_command(message: Message, ctx: UpdateContext) -> None:
-    await _show(0, ctx)
+    await _show(ctx, 0)
 
 
 async def findings_page(
     query: CallbackQuery, callback_data: ReviewAction, ctx: UpdateContext
 ) -> None:
-    await _show(max(callback_data.page, 0), ctx)
+    await _show(ctx, max(callback_data.page, 0))
 
 
 def build_router() -> Router:

@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from domain.services import shipments
 from handlers.context import UpdateContext
-from handlers.responder import Button
+from handlers.keyboards import single_button
 from handlers.shipment_callbacks import OutboxAction
 
 
@@ -21,7 +21,7 @@ async def outbox_command(message: Message, ctx: UpdateContext) -> None:
         "outbox.dead_letters",
         rows=rows,
         total=total,
-        keyboard=[[Button(label="outbox.retry_all", callback=OutboxAction())]],
+        keyboard=single_button("outbox.retry_all", OutboxAction()),
     )
 
 

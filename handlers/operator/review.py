@@ -19,6 +19,7 @@ from domain.roles import Role
 from domain.services import warehouses
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.context import UpdateContext
+from handlers.conversations import expecting_text
 from handlers.lists import page_count, paging_row
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
@@ -34,7 +35,7 @@ def _review(
     return ReviewAction(step=step, warehouse_id=warehouse_id, decision=decision, page=page)
 
 
-async def _show_list(status: WarehouseStatus, page: int, ctx: UpdateContext) -> None:
+async def _show_list(ctx: UpdateContext, status: WarehouseStatus, page: int) -> None:
     page = max(page, 0)
     items, total = await warehouses.review_list(
         ctx.user_id, status, page, ctx.config.operator_ids, ctx.uow
@@ -76,7 +77,7 @@ def _tell_decided(name: str, decision: WarehouseAction, responder: Responder) ->
 async def review_command(message: Message, ctx: UpdateContext) -> None:
     if await ctx.state.get_state() == ReviewNote.text.state:
         await ctx.state.clear()
-    await _show_list(WarehouseStatus.PENDING_REVIEW, 0, ctx)
+    await _show_list(ctx, WarehouseStatus.PENDING_REVIEW, 0)
 
 
 async def list_pressed(
@@ -87,7 +88,7 @@ async def list_pressed(
         if callback_data.step == ReviewStep.QUEUE
         else WarehouseStatus.VERIFIED
     )
-    await _show_list(status, callback_data.page, ctx)
+    await _show_list(ctx, status, callback_data.page)
 
 
 async def open_pressed(
@@ -162,10 +163,6 @@ async def note_given(message: Message, ctx: UpdateContext) -> None:
     _tell_decided(warehouse.name, decision, ctx.responder)
 
 
-async def expecting_note(message: Message, ctx: UpdateContext) -> None:
-    ctx.responder.reply("conversation.expecting_text")
-
-
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
@@ -182,5 +179,5 @@ def build_router() -> Router:
         field="step",
     )
     router.message.register(note_given, ReviewNote.text, F.text)
-    router.message.register(expecting_note, ReviewNote.text)
+    router.message.register(expecting_text, ReviewNote.text)
     return router

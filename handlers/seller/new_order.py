@@ -21,10 +21,10 @@ from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from handlers.conversations import Controls, Conversation, Move, Step, Turn, register
+from handlers.conversations import Conversation, FormControls, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
-from handlers.keyboards import country_buttons
+from handlers.keyboards import country_buttons, single_button
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard
 
@@ -35,7 +35,7 @@ SHIP_BY_DAYS = (1, 2, 3, 5, 7)
 LINE_STEPS = ["product_name", "sku", "quantity", "unit_price", "more_lines"]
 OrderTurn = Turn[OrderDraft]
 
-CONTROLS = Controls.of_form(NewOrderForm)
+CONTROLS = FormControls.of(NewOrderForm)
 
 
 # ----- answers -----
@@ -89,14 +89,9 @@ async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None
         "orders.created",
         number=order.number,
         ship_by=order.ship_by,
-        keyboard=[
-            [
-                Button(
-                    label="orders.open",
-                    callback=OrderMenu(action=OrderMenuAction.VIEW, order_id=order.id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "orders.open", OrderMenu(action=OrderMenuAction.VIEW, order_id=order.id)
+        ),
     )
 
 
@@ -104,7 +99,7 @@ async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None
 
 
 def _skip(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    return [[Button(label="new_order.skip", callback=CONTROLS.data(NewOrderAction.SKIP))]]
+    return single_button("new_order.skip", CONTROLS.data(NewOrderAction.SKIP))
 
 
 def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:

@@ -20,6 +20,8 @@ from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.context import UpdateContext
+from handlers.conversations import expecting_text
+from handlers.keyboards import single_button
 from handlers.lists import list_pressed, page_count, reply_filtered_list
 from handlers.menus import register_presses
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
@@ -104,8 +106,8 @@ async def show_list(ctx: UpdateContext, order_filter: lists.OrderFilter, page: i
 
 
 def show_card(
-    order: Order,
     ctx: UpdateContext,
+    order: Order,
     order_filter: lists.OrderFilter = lists.OrderFilter.AWAITING,
     page: int = 0,
 ) -> None:
@@ -170,7 +172,7 @@ async def import_command(message: Message, ctx: UpdateContext) -> None:
 
 async def view_pressed(query: CallbackQuery, callback_data: OrderMenu, ctx: UpdateContext) -> None:
     order = await lifecycle.owned_order(ctx.user_id, callback_data.order_id, ctx.uow)
-    show_card(order, ctx, callback_data.listing, callback_data.page)
+    show_card(ctx, order, callback_data.listing, callback_data.page)
 
 
 async def confirm_pressed(
@@ -209,7 +211,7 @@ async def cancel_pressed(
     ctx.responder.reply(
         "orders.ask_cancel_reason",
         number=order.number,
-        keyboard=[[Button(label="orders.keep", callback=_menu(OrderMenuAction.KEEP, order.id))]],
+        keyboard=single_button("orders.keep", _menu(OrderMenuAction.KEEP, order.id)),
     )
 
 
@@ -217,7 +219,7 @@ async def keep_pressed(query: CallbackQuery, callback_data: OrderMenu, ctx: Upda
     order = await lifecycle.owned_order(ctx.user_id, callback_data.order_id, ctx.uow)
     await _leave_cancellation(ctx.state)
     ctx.responder.remove_pressed_buttons(query)
-    show_card(order, ctx)
+    show_card(ctx, order)
 
 
 async def cancel_reason(message: Message, ctx: UpdateContext) -> None:
@@ -229,12 +231,8 @@ async def cancel_reason(message: Message, ctx: UpdateContext) -> None:
         "orders.cancelled",
         number=order.number,
         reason=order.cancel_reason or "",
-        keyboard=[[Button(label="orders.back_to_list", callback=_menu(OrderMenuAction.LIST))]],
+        keyboard=single_button("orders.back_to_list", _menu(OrderMenuAction.LIST)),
     )
-
-
-async def expecting_reason(message: Message, ctx: UpdateContext) -> None:
-    ctx.responder.reply("conversation.expecting_text")
 
 
 def build_router() -> Router:
@@ -255,5 +253,5 @@ def build_router() -> Router:
         },
     )
     router.message.register(cancel_reason, OrderCancellation.reason, F.text)
-    router.message.register(expecting_reason, OrderCancellation.reason)
+    router.message.register(expecting_text, OrderCancellation.reason)
     return router

@@ -13,13 +13,13 @@ from domain.drafts import ShippingDraft
 from domain.errors import InvalidInput
 from domain.logistics import GoodsCharacteristic
 from domain.services.shipping import steps
-from handlers.conversations import Controls, Turn
+from handlers.conversations import FormControls, Turn
 from handlers.responder import Button, Keyboard
 from handlers.seller.shipping_comparison import comparison_view
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
 ShippingTurn = Turn[ShippingDraft]
-CONTROLS = Controls.of_form(ShippingForm)
+CONTROLS = FormControls.of(ShippingForm)
 
 
 def photo_threshold(turn: ShippingTurn) -> Decimal:
@@ -76,24 +76,22 @@ async def line_chosen(
     line = next((ln for ln in order.lines if str(ln.id) == callback_data.value), None)
     if line is None:
         raise InvalidInput("errors.invalid_choice")
-    await turn.save(draft, editing_line=line.id)
-    turn.ctx.responder.reply(
+    await turn.ask_follow_up(
+        draft,
+        "editing_line",
+        line.id,
         "shipping.ask_line_quantity",
         name=line.product_name,
         ordered=line.quantity,
-        keyboard=[turn.navigation],
     )
 
 
 async def line_quantity(turn: ShippingTurn, draft: ShippingDraft, text: str) -> None:
-    line_id = turn.scratch("editing_line")
-    if line_id is None:
-        turn.ctx.responder.reply("conversation.use_buttons")
-    else:
+    async def with_quantity(line_id: Any) -> ShippingDraft:
         order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
-        draft = steps.set_line_quantity(order, draft, int(line_id), text)
-        await turn.save(draft, editing_line=None)
-    await turn.ask()
+        return steps.set_line_quantity(order, draft, int(line_id), text)
+
+    await turn.follow_up("editing_line", with_quantity)
 
 
 async def lines_done(turn: ShippingTurn, draft: ShippingDraft, callback_data: Any) -> None:

@@ -10,7 +10,8 @@ from markupsafe import Markup
 from domain.compliance import Finding
 from domain.drafts import ShippingDraft
 from domain.services.shipping import confirming
-from handlers.responder import Button, Keyboard, Responder
+from handlers.keyboards import single_button
+from handlers.responder import Keyboard, Responder
 from handlers.seller.shipping_comparison import plain
 from handlers.seller.shipping_pdf import shipping_document
 from handlers.seller.shipping_steps import CONTROLS, ShippingTurn, photo_threshold
@@ -32,18 +33,11 @@ async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
     if review.blockers:
         confirm: Keyboard = []
     elif review.warnings:
-        confirm = [
-            [
-                Button(
-                    label="shipping.ack_and_confirm",
-                    callback=CONTROLS.data(ShippingFormAction.ACK_WARNINGS),
-                )
-            ]
-        ]
+        confirm = single_button(
+            "shipping.ack_and_confirm", CONTROLS.data(ShippingFormAction.ACK_WARNINGS)
+        )
     else:
-        confirm = [
-            [Button(label="shipping.confirm", callback=CONTROLS.data(ShippingFormAction.CONFIRM))]
-        ]
+        confirm = single_button("shipping.confirm", CONTROLS.data(ShippingFormAction.CONFIRM))
     responder.reply(
         "shipping.summary",
         order_number=order.number,

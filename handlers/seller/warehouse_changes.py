@@ -14,6 +14,7 @@ from domain.model import DocumentKind, Warehouse
 from domain.services import warehouses
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.context import UpdateContext
+from handlers.conversations import expecting_text
 from handlers.menus import register_presses
 from handlers.responder import Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
@@ -153,10 +154,6 @@ async def resubmit_pressed(
     ctx.responder.reply("warehouse.submitted", name=warehouse.name)
 
 
-async def expecting_value(message: Message, ctx: UpdateContext) -> None:
-    ctx.responder.reply("conversation.expecting_text")
-
-
 async def expecting_more_documents(message: Message, ctx: UpdateContext) -> None:
     ctx.responder.reply(
         "warehouse.expecting_document", max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20
@@ -185,6 +182,6 @@ def build_router() -> Router:
     )
     router.message.register(new_value, WarehouseChange.value, F.text)
     router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
-    router.message.register(expecting_value, WarehouseChange.value)
+    router.message.register(expecting_text, WarehouseChange.value)
     router.message.register(expecting_more_documents, WarehouseChange.documents)
     return router

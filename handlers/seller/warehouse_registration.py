@@ -19,9 +19,10 @@ from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
 from handlers.callbacks import WarehouseForm, WarehouseFormAction
-from handlers.conversations import Controls, Conversation, Move, Step, Turn, register
+from handlers.conversations import Conversation, FormControls, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
+from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 from handlers.seller.warehouse_documents import uploaded_document
 
@@ -32,7 +33,7 @@ ADDRESS = ["street", "city", "region", "postcode"]
 WarehouseTurn = Turn[WarehouseDraft]
 
 
-CONTROLS = Controls.of_form(WarehouseForm)
+CONTROLS = FormControls.of(WarehouseForm)
 
 
 # ----- answers -----
@@ -116,7 +117,7 @@ def _offered_countries(draft: WarehouseDraft) -> list[str]:
 def _skip(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
     if turn.step.name == "postcode" and not draft.postcode_optional:
         return []
-    return [[Button(label="warehouse.skip", callback=CONTROLS.data(WarehouseFormAction.SKIP))]]
+    return single_button("warehouse.skip", CONTROLS.data(WarehouseFormAction.SKIP))
 
 
 def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
