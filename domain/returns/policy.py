@@ -183,7 +183,8 @@ class ReturnPolicy:
 
 def clean_window_days(raw: object) -> int:
     text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit() or not 1 <= int(text) <= WINDOW_DAYS_MAX:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not text.isdecimal() or not 1 <= int(text) <= WINDOW_DAYS_MAX:
         raise InvalidInput("returns.window_invalid", max=WINDOW_DAYS_MAX)
     return int(text)
 
