@@ -44,6 +44,7 @@ MISSING_ID = 987_654
 SELLER_SIDE = {
     "WarehouseMenu", "WarehouseForm", "OrderMenu", "NewOrderForm", "ShipOrder", "ShippingForm",
     "ShipmentMenu", "ReturnMenu", "RateCardForm", "RegistrationAction", "CountryChoice",
+    "PolicyForm",
 }  # fmt: skip
 BUYER_SIDE = {"BuyerOrder", "BuyerCase", "ReturnForm", "TimeZoneChoice"}
 OPERATOR_SIDE = {"ReviewAction", "OutboxAction"}
