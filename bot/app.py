@@ -275,6 +275,7 @@ async def create_application(
         default_locale=settings.default_locale,
         clock=clock,
         max_attempts=settings.send_max_attempts,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         deliveries=dict.fromkeys(
             ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
         ),
