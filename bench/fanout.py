@@ -34,7 +34,6 @@ import asyncio
 import os
 import platform
 import statistics
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -49,6 +48,7 @@ from bench.figures import (
     add_json_option,
     at_least,
     at_most,
+    figures_from,
     write_result,
 )
 from bench.harness import (
@@ -57,6 +57,7 @@ from bench.harness import (
     create_database,
     drop_database,
     percentile,
+    run_in_scratch_directory,
 )
 from bench.hostile_files import Chatters
 from bot.app import create_application
@@ -263,8 +264,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.quick:
         args.chats = 300
 
-    with tempfile.TemporaryDirectory(prefix="sellerbot-fanout-") as name:
-        figures = asyncio.run(run(args, Path(name)))
+    figures = run_in_scratch_directory(run, args, "sellerbot-fanout-")
     figures["database"] = "postgresql" if args.postgres else "sqlite"
     figures["python"] = platform.python_version()
     figures["cpus"] = os.cpu_count()
@@ -322,26 +322,19 @@ def figures_of(details: dict[str, Any]) -> list[Figure]:
     workload = (
         f"{details['chats']:,} notifications, {details['chatters']} chatters, {details['database']}"
     )
-    return [
-        Figure(workload, "buyers reached", details["buyers_reached"], f"of {details['chats']:,}"),
-        Figure(workload, "buyers reached twice", details["buyers_twice"], "", at_most(0, source)),
-        Figure(
-            workload,
-            "send rate of the cap",
-            round(details["send_rate_of_cap"] * 100, 1),
-            "%",
-            at_least(95, source),
-        ),
-        Figure(workload, "429 answers", details["too_many_requests"], "", at_most(0, source)),
-        Figure(
-            workload,
-            "chatters' answer p99",
-            details["delay_p99_ms"],
-            "ms",
-            at_most(1000, source, strict=True),
-        ),
-        Figure(workload, "chatters' answers lost", details["lost_answers"]),
-    ]
+    percent = {"send_rate_percent": round(details["send_rate_of_cap"] * 100, 1)}
+    return figures_from(
+        workload,
+        details | percent,
+        [
+            ("buyers reached", "buyers_reached", f"of {details['chats']:,}"),
+            ("buyers reached twice", "buyers_twice", "", at_most(0, source)),
+            ("send rate of the cap", "send_rate_percent", "%", at_least(95, source)),
+            ("429 answers", "too_many_requests", "", at_most(0, source)),
+            ("chatters' answer p99", "delay_p99_ms", "ms", at_most(1000, source, strict=True)),
+            ("chatters' answers lost", "lost_answers", ""),
+        ],
+    )
 
 
 if __name__ == "__main__":

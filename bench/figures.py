@@ -83,6 +83,20 @@ class BenchResult:
         return cls(data["benchmark"], figures, data.get("details", {}))
 
 
+# (figure name, key of the details, unit) or with a goal as the fourth item.
+Spec = tuple[str, str, str] | tuple[str, str, str, Goal | None]
+
+
+def figures_from(workload: str, details: dict[str, Any], specs: list[Spec]) -> list[Figure]:
+    """One figure per spec, its value read from `details`."""
+    figures = []
+    for spec in specs:
+        name, key, unit = spec[:3]
+        goal = spec[3] if len(spec) > 3 else None
+        figures.append(Figure(workload, name, details[key], unit, goal))
+    return figures
+
+
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", type=Path, help="also write the figures (and every raw detail) to this file"

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import resource
 import sys
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # An admin URL of the PostgreSQL server the benchmarks create their databases on.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -90,6 +94,16 @@ def bot_settings(directory: Path, database_url: str | None = None, **overrides: 
         redis_url=None,
         **overrides,
     )
+
+
+def run_in_scratch_directory(
+    run: Callable[[argparse.Namespace, Path], Coroutine[Any, Any, T]],
+    args: argparse.Namespace,
+    prefix: str,
+) -> T:
+    """`run(args, directory)` on its own event loop, in a temporary directory removed after."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        return asyncio.run(run(args, Path(name)))
 
 
 # ----- memory -----

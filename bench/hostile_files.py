@@ -41,7 +41,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from bench.figures import BenchResult, Figure, add_json_option, at_most, write_result
+from bench.figures import (
+    BenchResult,
+    Figure,
+    add_json_option,
+    at_most,
+    figures_from,
+    write_result,
+)
 from bench.harness import add_baseline_option, bot_settings, peak_rss_mb, percentile, status_kb
 from bench.import_xlsx import build_xlsx
 from bot.app import create_application
@@ -345,25 +352,23 @@ def figures_of(details: dict[str, Any]) -> list[Figure]:
         Figure(item["file"], "verdict after", item["seconds"], "s") for item in details["files"]
     ]
     workload = f"4 files vs {details['chatters']} chatters"
-    figures += [
-        Figure(workload, "chatters' answer p99", details["delay_p99_ms"], "ms"),
-        Figure(
-            workload,
-            "chatters' worst answer",
-            details["delay_worst_ms"],
-            "ms",
-            at_most(100, source, strict=True),
-        ),
-        Figure(workload, "chatters' answers lost", details["lost_answers"]),
-        Figure(
-            workload,
-            "peak RSS (bot + emulator)",
-            round(details["bot_rss_peak_mb"] * 2**20 / 10**6, 1),
-            "MB",
-            at_most(300, source, strict=True),
-        ),
-        Figure(workload, "file worker peak RSS", details["worker_rss_peak_mb"], "MiB"),
-    ]
+    peak_mb = {"bot_rss_peak_mb_si": round(details["bot_rss_peak_mb"] * 2**20 / 10**6, 1)}
+    figures += figures_from(
+        workload,
+        details | peak_mb,
+        [
+            ("chatters' answer p99", "delay_p99_ms", "ms"),
+            ("chatters' worst answer", "delay_worst_ms", "ms", at_most(100, source, strict=True)),
+            ("chatters' answers lost", "lost_answers", ""),
+            (
+                "peak RSS (bot + emulator)",
+                "bot_rss_peak_mb_si",
+                "MB",
+                at_most(300, source, strict=True),
+            ),
+            ("file worker peak RSS", "worker_rss_peak_mb", "MiB"),
+        ],
+    )
     return figures
 
 

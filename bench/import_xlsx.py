@@ -27,7 +27,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from bench.figures import BenchResult, Figure, add_json_option, write_result
+from bench.figures import BenchResult, Figure, add_json_option, figures_from, write_result
 from bench.harness import peak_rss_mb
 from bot import database
 from domain.order_import import read_order_file
@@ -164,14 +164,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def figures_of(details: dict[str, Any]) -> list[Figure]:
     """No issue sets a goal here: the import's pace, and its memory, to compare runs."""
-    workload = f"{details['rows']:,} rows XLSX into SQLite"
-    return [
-        Figure(workload, "full import + commit", details["import_seconds"], "s"),
-        Figure(workload, "import rate", details["import_rows_per_second"], "rows/s"),
-        Figure(workload, "read-only rate", details["read_rows_per_second"], "rows/s"),
-        Figure(workload, "peak Python memory (tracemalloc)", details["peak_traced_mb"], "MiB"),
-        Figure(workload, "peak process RSS", details["peak_rss_mb"], "MiB"),
-    ]
+    return figures_from(
+        f"{details['rows']:,} rows XLSX into SQLite",
+        details,
+        [
+            ("full import + commit", "import_seconds", "s"),
+            ("import rate", "import_rows_per_second", "rows/s"),
+            ("read-only rate", "read_rows_per_second", "rows/s"),
+            ("peak Python memory (tracemalloc)", "peak_traced_mb", "MiB"),
+            ("peak process RSS", "peak_rss_mb", "MiB"),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -32,13 +32,18 @@ import platform
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import IO, Any
 
-from bench.figures import BenchResult, Figure, add_json_option, write_result
-from bench.harness import cpu_seconds, current_rss_mb, fresh_database, status_kb
+from bench.figures import BenchResult, Figure, add_json_option, figures_from, write_result
+from bench.harness import (
+    cpu_seconds,
+    current_rss_mb,
+    fresh_database,
+    run_in_scratch_directory,
+    status_kb,
+)
 from bench.update_load import LoadPlan, LoadRun
 from bench.updates import FIRST_USER_ID, seed_sellers
 from sandbox.emulator import BotApiEmulator
@@ -179,18 +184,22 @@ async def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
 
 
 def figures_of(details: dict[str, Any]) -> list[Figure]:
-    workload = f"`sellerbot run`, {details['db']}"
-    mix = f"{details['offered']:,} updates of the seller mix, {details['db']}"
-    return [
-        Figure(workload, "first answer, empty database", details["first_start_seconds"], "s"),
-        Figure(workload, "first answer after a restart", details["restart_seconds"], "s"),
-        Figure(workload, "RSS after start", details["rss_after_start_mb"], "MiB"),
-        Figure(mix, "RSS after them", details["rss_after_updates_mb"], "MiB"),
-        Figure(mix, "peak RSS", details["peak_rss_mb"], "MiB"),
-        Figure(mix, "CPU per update", details["cpu_ms_per_update"], "ms"),
-        Figure(mix, "answered", details["answered"], f"of {details['offered']:,}"),
-        Figure(mix, "exit after SIGTERM", details["exit_seconds"], "s"),
+    start = [
+        ("first answer, empty database", "first_start_seconds", "s"),
+        ("first answer after a restart", "restart_seconds", "s"),
+        ("RSS after start", "rss_after_start_mb", "MiB"),
     ]
+    work = [
+        ("RSS after them", "rss_after_updates_mb", "MiB"),
+        ("peak RSS", "peak_rss_mb", "MiB"),
+        ("CPU per update", "cpu_ms_per_update", "ms"),
+        ("answered", "answered", f"of {details['offered']:,}"),
+        ("exit after SIGTERM", "exit_seconds", "s"),
+    ]
+    mix = f"{details['offered']:,} updates of the seller mix, {details['db']}"
+    return figures_from(f"`sellerbot run`, {details['db']}", details, start) + figures_from(
+        mix, details, work
+    )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -202,8 +211,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     if args.quick:
         args.updates = 1_000
-    with tempfile.TemporaryDirectory(prefix="sellerbot-bench-startup-") as name:
-        figures = asyncio.run(run(args, Path(name)))
+    figures = run_in_scratch_directory(run, args, "sellerbot-bench-startup-")
     figures["python"] = platform.python_version()
     print(f"`sellerbot run` on {figures['db']} — Python {figures['python']}")
     print(f"  first answer, empty database (migrations run): {figures['first_start_seconds']} s")
