@@ -173,15 +173,9 @@ class Profile:
 async def run_case(
     args: argparse.Namespace, bot: str, workload: str, rate: float, directory: Path
 ) -> CaseFigures:
+    timing = {name: getattr(args, name) for name in ("users", "duration", "warmup", "drain")}
     plan = LoadPlan(
-        workload=workload,
-        users=args.users,
-        rate=rate,
-        duration=args.duration,
-        warmup=args.warmup,
-        drain=args.drain,
-        first_user_id=FIRST_USER_ID,
-        synthetic=bot != "sellerbot",
+        workload, rate=rate, first_user_id=FIRST_USER_ID, synthetic=bot != "sellerbot", **timing
     )
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
@@ -211,19 +205,17 @@ async def run_case(
             load.kill()
     assert isinstance(result, LoadResult)
     latencies = sorted(result.latencies)
+    # The counts as the load process reported them; the times as the table shows them.
+    counts = ("offered", "answered", "lost", "too_many_requests", "stuck_steps")
     return CaseFigures(
-        bot=bot,
-        workload=workload,
-        rate=rate,
-        offered=result.offered,
-        answered=result.answered,
-        lost=result.lost,
-        too_many_requests=result.too_many_requests,
+        bot,
+        workload,
+        rate,
         p50_ms=_ms(percentile(latencies, 0.50)),
         p99_ms=_ms(percentile(latencies, 0.99)),
         cpu_ms_per_update=round(cpu * 1000 / max(1, result.offered), 2),
-        stuck_steps=result.stuck_steps,
         seconds=round(result.seconds, 1),
+        **{name: getattr(result, name) for name in counts},
     )
 
 
