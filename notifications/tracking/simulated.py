@@ -11,15 +11,22 @@ was registered here, as an express parcel to the default destination; a number n
 registered nor described is rejected as not registered, as 17TRACK would.
 
 `outage = True` makes every call raise `ProviderUnavailable` (for the circuit breaker's tests),
-and `quota_total` caps registrations like 17TRACK's quota.
+and `quota_total` caps registrations like 17TRACK's quota. With `call_log`, every call appends
+one JSON line to that file (the operation, the numbers, the time, the process id): several
+worker processes share one file, and the cluster test reads it to prove that no two processes
+polled the same shipment (TRACKING_SIMULATED_CALL_LOG).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from domain.clock import Clock, utcnow
 from domain.errors import InvalidInput
@@ -65,6 +72,7 @@ class SimulatedProvider:
         quota_total: int | None = None,
         latency: float = 0.0,
         cache_size: int = 4096,
+        call_log: Path | None = None,
     ) -> None:
         self._clock = clock
         self._seed = seed
@@ -79,6 +87,7 @@ class SimulatedProvider:
         self._retracked: set[str] = set()
         self._cache: OrderedDict[tuple[object, ...], Journey] = OrderedDict()
         self._cache_size = cache_size
+        self._call_log = call_log
         self.quota_used = 0
         self.outage = False
         self.calls = 0
@@ -91,12 +100,28 @@ class SimulatedProvider:
         self._forced[number] = outcome
         self._cache.clear()
 
-    async def _enter(self) -> None:
+    async def _enter(self, operation: str, numbers: Sequence[TrackedNumber] = ()) -> None:
         self.calls += 1
+        if self._call_log is not None:
+            self._log_call(self._call_log, operation, numbers)
         if self._latency:
             await asyncio.sleep(self._latency)
         if self.outage:
             raise ProviderUnavailable("simulated provider outage")
+
+    @staticmethod
+    def _log_call(path: Path, operation: str, numbers: Sequence[TrackedNumber]) -> None:
+        line = json.dumps(
+            {
+                "operation": operation,
+                "numbers": [item.number for item in numbers],
+                "at": time.time(),
+                "pid": os.getpid(),
+            }
+        )
+        # One write of one line in append mode: the lines of several processes never mix.
+        with path.open("a", encoding="utf-8") as log_file:
+            log_file.write(line + "\n")
 
     # --- journeys -----------------------------------------------------------------------
 
@@ -142,7 +167,7 @@ class SimulatedProvider:
     # --- the provider API -----------------------------------------------------------------
 
     async def register(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("register", numbers)
         accepted: list[AcceptedNumber] = []
         rejected: list[Rejection] = []
         now = self._clock()
@@ -170,7 +195,7 @@ class SimulatedProvider:
         return BatchOutcome(tuple(accepted), tuple(rejected))
 
     async def fetch(self, numbers: Sequence[TrackedNumber]) -> FetchOutcome:
-        await self._enter()
+        await self._enter("fetch", numbers)
         now = self._clock()
         updates: list[TrackingUpdate] = []
         rejected: list[Rejection] = []
@@ -185,7 +210,7 @@ class SimulatedProvider:
         return FetchOutcome(tuple(updates), tuple(rejected))
 
     async def stop(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("stop", numbers)
         now = self._clock()
         accepted: list[AcceptedNumber] = []
         rejected: list[Rejection] = []
@@ -200,7 +225,7 @@ class SimulatedProvider:
         return BatchOutcome(tuple(accepted), tuple(rejected))
 
     async def retrack(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("retrack", numbers)
         accepted: list[AcceptedNumber] = []
         rejected: list[Rejection] = []
         for item in numbers:
@@ -215,7 +240,7 @@ class SimulatedProvider:
         return BatchOutcome(tuple(accepted), tuple(rejected))
 
     async def change_carrier(self, number: TrackedNumber, new_carrier: str) -> BatchOutcome:
-        await self._enter()
+        await self._enter("change_carrier", (number,))
         if not new_carrier.strip() or new_carrier == self._carriers.get(number.number):
             rejection = Rejection(
                 number.number, RejectionReason.CARRIER_CHANGE_REFUSED, "sim-same-carrier"
@@ -225,6 +250,6 @@ class SimulatedProvider:
         return BatchOutcome(accepted=(AcceptedNumber(number.number, new_carrier),))
 
     async def quota(self) -> Quota:
-        await self._enter()
+        await self._enter("quota")
         total = self._quota_total if self._quota_total is not None else 1_000_000_000
         return Quota(total=total, used=self.quota_used, remaining=total - self.quota_used)
