@@ -387,6 +387,7 @@ async def create_application(
             settings.tracking_api_key.get_secret_value() if settings.tracking_api_key else None
         ),
         clock=clock,
+        call_log=settings.tracking_simulated_call_log,
     )
     if metrics is not None:
         provider = metrics.tracking_provider(provider)
