@@ -27,7 +27,13 @@ from handlers.conversations import resume
 from handlers.keyboards import language_keyboard, single_button
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button
-from handlers.seller import new_order, registration, shipping, warehouse_registration
+from handlers.seller import (
+    new_order,
+    registration,
+    return_policy,
+    shipping,
+    warehouse_registration,
+)
 
 
 async def cancel(message: Message, ctx: UpdateContext) -> None:
@@ -51,6 +57,7 @@ async def start(message: Message, ctx: UpdateContext) -> None:
                 return_offer.CONVERSATION,
                 *return_leg.CONVERSATIONS,
                 *return_closing.CONVERSATIONS,
+                return_policy.CONVERSATION,
             ],
         )
     ):

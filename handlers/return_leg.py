@@ -71,7 +71,7 @@ def ask_summary(
         template,
         **case_param(turn, draft),
         **params,
-        keyboard=[*CONTROLS.button(submit, LegFormAction.SUBMIT), turn.navigation],
+        keyboard=[*CONTROLS.single_button(submit, LegFormAction.SUBMIT), turn.navigation],
     )
 
 
@@ -121,7 +121,7 @@ async def ask_photos(turn: LegTurn, draft: ReturnLegDraft) -> None:
         count=len(draft.photos),
         max=MAX_EVIDENCE_PER_SIDE,
         keyboard=[
-            *CONTROLS.button("return_request.evidence_done", LegFormAction.PHOTOS_DONE),
+            *CONTROLS.single_button("return_request.evidence_done", LegFormAction.PHOTOS_DONE),
             turn.navigation,
         ],
     )
@@ -160,7 +160,7 @@ RECEIPT = leg_form(
         "note",
         prompt="return_leg.ask_note",
         params=case_param,
-        keyboard=lambda turn, draft: CONTROLS.button(
+        keyboard=lambda turn, draft: CONTROLS.single_button(
             "return_request.skip_comment", LegFormAction.SKIP
         ),
         parse=ReturnLegDraft.with_note,
@@ -189,7 +189,9 @@ def agreed_amount(turn: LegTurn, draft: ReturnLegDraft) -> Keyboard:
         return []
     renderer, locale = turn.ctx.responder.renderer, turn.ctx.responder.locale
     amount = renderer.money(draft.agreed, draft.currency, locale)
-    return CONTROLS.button("return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount)
+    return CONTROLS.single_button(
+        "return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount
+    )
 
 
 async def agreed_chosen(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
@@ -235,7 +237,7 @@ REFUND = leg_form(
     Step(
         "reference",
         prompt="return_leg.ask_reference",
-        keyboard=lambda turn, draft: CONTROLS.button(
+        keyboard=lambda turn, draft: CONTROLS.single_button(
             "return_request.skip_comment", LegFormAction.SKIP
         ),
         parse=ReturnLegDraft.with_reference,

@@ -311,6 +311,10 @@ class Turn(Generic[DraftT]):
         """The conversation is over (done or cancelled): forget it, take the buttons away."""
         await self.ctx.state.clear()
         self._data = {}
+        self.remove_pressed_buttons()
+
+    def remove_pressed_buttons(self) -> None:
+        """Take the buttons off the message whose button was pressed (when one was)."""
         if self.message_id is not None:
             self.ctx.responder.remove_buttons(self.message_id)
 

@@ -46,8 +46,14 @@ class FormControls(Controls):
     def data(self, action: enum.Enum, value: str = "") -> CallbackData:
         return self.callback(action=action, value=value)
 
-    def button(self, label: str, action: enum.Enum, value: str = "", **params: Any) -> Keyboard:
-        """A one-button row: `label` (with `params`) pressing `action`."""
+    def button(self, label: str, action: enum.Enum, value: str = "", **params: Any) -> Button:
+        """`label` (with `params`) pressing `action` with `value`."""
+        return Button(label=label, params=params, callback=self.data(action, value))
+
+    def single_button(
+        self, label: str, action: enum.Enum, value: str = "", **params: Any
+    ) -> Keyboard:
+        """A keyboard of that one button."""
         return single_button(label, self.data(action, value), **params)
 
     def choices(
