@@ -60,11 +60,8 @@ RESOLVE = leg_form(
         "note",
         prompt="return_leg.ask_resolution_note",
         params=case_param,
-        keyboard=lambda turn, draft: CONTROLS.single_button(
-            "return_leg.resolve_now", LegFormAction.SKIP
-        ),
         on_text=note_typed,
-        presses=[CONTROLS.press(LegFormAction.SKIP, note_skipped)],
+        **CONTROLS.offer("return_leg.resolve_now", LegFormAction.SKIP, note_skipped),
     ),
 )
 

@@ -160,11 +160,8 @@ RECEIPT = leg_form(
         "note",
         prompt="return_leg.ask_note",
         params=case_param,
-        keyboard=lambda turn, draft: CONTROLS.single_button(
-            "return_request.skip_comment", LegFormAction.SKIP
-        ),
         parse=ReturnLegDraft.with_note,
-        presses=[CONTROLS.press(LegFormAction.SKIP, note_skipped)],
+        **CONTROLS.offer("return_request.skip_comment", LegFormAction.SKIP, note_skipped),
     ),
     Step(
         "photos",
@@ -237,11 +234,8 @@ REFUND = leg_form(
     Step(
         "reference",
         prompt="return_leg.ask_reference",
-        keyboard=lambda turn, draft: CONTROLS.single_button(
-            "return_request.skip_comment", LegFormAction.SKIP
-        ),
         parse=ReturnLegDraft.with_reference,
-        presses=[CONTROLS.press(LegFormAction.SKIP, reference_skipped)],
+        **CONTROLS.offer("return_request.skip_comment", LegFormAction.SKIP, reference_skipped),
     ),
     Step(
         "summary",

@@ -55,8 +55,9 @@ CONVERSATION: Conversation[ReturnDraft] = Conversation(
             "comment",
             prompt="return_request.ask_comment",
             parse=ReturnDraft.with_comment,
-            keyboard=steps.skip_comment,
-            presses=[CONTROLS.press(ReturnFormAction.SKIP_COMMENT, steps.comment_skipped)],
+            **CONTROLS.offer(
+                "return_request.skip_comment", ReturnFormAction.SKIP_COMMENT, steps.comment_skipped
+            ),
         ),
         Step(
             "evidence",

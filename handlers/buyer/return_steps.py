@@ -97,12 +97,6 @@ async def reason_chosen(turn: ReturnTurn, draft: ReturnDraft, callback_data: Ret
     await turn.advance(draft.with_reason(callback_data.value))
 
 
-def skip_comment(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
-    return single_button(
-        "return_request.skip_comment", CONTROLS.data(ReturnFormAction.SKIP_COMMENT)
-    )
-
-
 async def comment_skipped(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> None:
     await turn.advance(draft.without_comment())
 

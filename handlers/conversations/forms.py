@@ -67,6 +67,14 @@ class FormControls(Controls):
         ]
         return rows_of(buttons, per_row)
 
+    def offer(self, label: str, action: enum.Enum, handle: Answer[Any]) -> dict[str, Any]:
+        """A step's one button of its own above the navigation (a Skip, say), handled by
+        `handle`: the step's `keyboard` and `presses`, spread into it (`Step(…, **offer)`)."""
+        return {
+            "keyboard": lambda turn, draft: self.single_button(label, action),
+            "presses": [self.press(action, handle)],
+        }
+
     def press(self, action: enum.Enum | set[Any], handle: Answer[Any]) -> Press[Any]:
         """The step's button(s) of `action` (or of any action in a set) handled by `handle`."""
         if isinstance(action, set):

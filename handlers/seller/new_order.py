@@ -98,10 +98,6 @@ async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None
 # ----- questions -----
 
 
-def _skip(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    return single_button("new_order.skip", CONTROLS.data(NewOrderAction.SKIP))
-
-
 def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
     return [
         [
@@ -185,8 +181,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             "ask_postcode",
             OrderDraft.with_postcode,
             params=lambda turn, draft: {"country": draft.country},
-            keyboard=_skip,
-            presses=[CONTROLS.press(NewOrderAction.SKIP, postcode_skipped)],
+            **CONTROLS.offer("new_order.skip", NewOrderAction.SKIP, postcode_skipped),
         ),
         _step(
             "currency",
@@ -207,8 +202,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             "sku",
             "ask_sku",
             OrderDraft.with_sku,
-            keyboard=_skip,
-            presses=[CONTROLS.press(NewOrderAction.SKIP, sku_skipped)],
+            **CONTROLS.offer("new_order.skip", NewOrderAction.SKIP, sku_skipped),
         ),
         _step(
             "quantity",

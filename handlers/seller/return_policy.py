@@ -215,10 +215,9 @@ CONVERSATION: Conversation[PolicyDraft] = Conversation(
             "reset",
             prompt="return_policy.confirm_reset",
             params=lambda turn, draft: {"days": DEFAULT_WINDOW_DAYS},
-            keyboard=lambda turn, draft: CONTROLS.single_button(
-                "return_policy.reset_yes", PolicyFormAction.RESET_YES
+            **CONTROLS.offer(
+                "return_policy.reset_yes", PolicyFormAction.RESET_YES, reset_confirmed
             ),
-            presses=[CONTROLS.press(PolicyFormAction.RESET_YES, reset_confirmed)],
             back=_to_card,
         ),
     ],

@@ -10,7 +10,6 @@ from markupsafe import Markup
 from domain.compliance import Finding
 from domain.drafts import ShippingDraft
 from domain.services.shipping import confirming
-from handlers.keyboards import single_button
 from handlers.responder import Keyboard, Responder
 from handlers.seller.shipping_comparison import plain
 from handlers.seller.shipping_pdf import shipping_document
@@ -33,11 +32,11 @@ async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
     if review.blockers:
         confirm: Keyboard = []
     elif review.warnings:
-        confirm = single_button(
-            "shipping.ack_and_confirm", CONTROLS.data(ShippingFormAction.ACK_WARNINGS)
+        confirm = CONTROLS.single_button(
+            "shipping.ack_and_confirm", ShippingFormAction.ACK_WARNINGS
         )
     else:
-        confirm = single_button("shipping.confirm", CONTROLS.data(ShippingFormAction.CONFIRM))
+        confirm = CONTROLS.single_button("shipping.confirm", ShippingFormAction.CONFIRM)
     responder.reply(
         "shipping.summary",
         order_number=order.number,

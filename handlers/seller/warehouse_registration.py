@@ -22,7 +22,6 @@ from handlers.callbacks import WarehouseForm, WarehouseFormAction
 from handlers.conversations import Conversation, FormControls, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
-from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 from handlers.seller.warehouse_documents import uploaded_document
 
@@ -117,7 +116,7 @@ def _offered_countries(draft: WarehouseDraft) -> list[str]:
 def _skip(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
     if turn.step.name == "postcode" and not draft.postcode_optional:
         return []
-    return single_button("warehouse.skip", CONTROLS.data(WarehouseFormAction.SKIP))
+    return CONTROLS.single_button("warehouse.skip", WarehouseFormAction.SKIP)
 
 
 def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
