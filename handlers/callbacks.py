@@ -6,7 +6,7 @@ import enum
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from domain.record_ids import MAX_PAGE, MAX_RECORD_ID
 
@@ -16,12 +16,12 @@ RecordId = Annotated[int, Field(ge=0, le=MAX_RECORD_ID)]
 Page = Annotated[int, Field(ge=0, le=MAX_PAGE)]
 
 
-class FormCallback(CallbackData, prefix="form"):
-    """The callback data of a conversation's form: what the button does (`action`, the form's
-    own enum) and a value. Each form subclasses it with its prefix and narrows `action` to its
-    enum (`class WarehouseForm(FormCallback, prefix="whf"): action: WarehouseFormAction`); the
-    fields keep this order, so a button packs as `<prefix>:<action>:<value>`. The prefix here
-    is aiogram's requirement only: no button is made of this class itself."""
+class FormFields(BaseModel):
+    """The fields of a conversation form's callback data: what the button does (`action`, the
+    form's own enum) and a value. Each form mixes them into its callback data and narrows
+    `action` to its enum (`class WarehouseForm(CallbackData, FormFields, prefix="whf"): action:
+    WarehouseFormAction`); the fields keep this order, so a button packs as
+    `<prefix>:<action>:<value>`. Not callback data itself: no button is made of it."""
 
     action: enum.StrEnum
     value: str = ""
@@ -106,7 +106,7 @@ class WarehouseFormAction(enum.StrEnum):
     SUBMIT = "submit"
 
 
-class WarehouseForm(FormCallback, prefix="whf"):
+class WarehouseForm(CallbackData, FormFields, prefix="whf"):
     action: WarehouseFormAction
 
 

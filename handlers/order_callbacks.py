@@ -8,7 +8,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from domain.services.orders import lists
-from handlers.callbacks import FormCallback, Page, RecordId
+from handlers.callbacks import FormFields, Page, RecordId
 
 
 class OrderMenuAction(enum.StrEnum):
@@ -38,5 +38,5 @@ class NewOrderAction(enum.StrEnum):
     CREATE = "create"
 
 
-class NewOrderForm(FormCallback, prefix="nof"):
+class NewOrderForm(CallbackData, FormFields, prefix="nof"):
     action: NewOrderAction

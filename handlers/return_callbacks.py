@@ -12,7 +12,7 @@ from pydantic import Field
 
 from domain.returns.rules import Side
 from domain.services import return_views
-from handlers.callbacks import FormCallback, Page, RecordId
+from handlers.callbacks import FormFields, Page, RecordId
 
 # The longest value a policy button carries: a category's key or a reason's name.
 POLICY_VALUE_MAX = 24
@@ -79,7 +79,7 @@ class OfferFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class OfferForm(FormCallback, prefix="rof"):
+class OfferForm(CallbackData, FormFields, prefix="rof"):
     action: OfferFormAction
 
 
@@ -94,7 +94,7 @@ class LegFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class LegForm(FormCallback, prefix="rlg"):
+class LegForm(CallbackData, FormFields, prefix="rlg"):
     action: LegFormAction
 
 
@@ -113,7 +113,7 @@ class PolicyFormAction(enum.StrEnum):
     RESET_YES = "resety"
 
 
-class PolicyForm(FormCallback, prefix="rpl"):
+class PolicyForm(CallbackData, FormFields, prefix="rpl"):
     action: PolicyFormAction
     # A category's key or a reason; anything longer is forged and does not unpack.
     value: Annotated[str, Field(max_length=POLICY_VALUE_MAX)] = ""

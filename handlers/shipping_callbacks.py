@@ -7,7 +7,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.callbacks import FormCallback, RecordId
+from handlers.callbacks import FormFields, RecordId
 
 
 class ShipOrder(CallbackData, prefix="ship"):
@@ -31,7 +31,7 @@ class ShippingFormAction(enum.StrEnum):
     CONFIRM = "confirm"
 
 
-class ShippingForm(FormCallback, prefix="shf"):
+class ShippingForm(CallbackData, FormFields, prefix="shf"):
     action: ShippingFormAction
 
 

@@ -7,7 +7,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.callbacks import FormCallback, Page, RecordId
+from handlers.callbacks import FormFields, Page, RecordId
 
 
 class BuyerAction(enum.StrEnum):
@@ -47,7 +47,7 @@ class ReturnFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class ReturnForm(FormCallback, prefix="rtb"):
+class ReturnForm(CallbackData, FormFields, prefix="rtb"):
     action: ReturnFormAction
 
 

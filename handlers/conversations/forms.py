@@ -1,4 +1,4 @@
-"""The usual controls of a conversation: a form's callback data (`FormCallback`: an action enum
+"""The usual controls of a conversation: a form's callback data (`FormFields`: an action enum
 and a value) read as the engine's moves, which also makes the steps' buttons and their presses,
 so a form module declares none of them."""
 
@@ -12,7 +12,6 @@ from typing import Any
 from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.callbacks import FormCallback
 from handlers.conversations.engine import Answer, Controls, Move, Press
 from handlers.keyboards import rows_of, single_button
 from handlers.responder import Button, Keyboard
@@ -24,8 +23,8 @@ class FormControls(Controls):
     buttons and recognise their presses, so a form module declares neither."""
 
     @classmethod
-    def of(cls, form: type[FormCallback]) -> FormControls:
-        """The controls of a form's callback data (`handlers.callbacks.FormCallback`).
+    def of(cls, form: type[CallbackData]) -> FormControls:
+        """The controls of a form's callback data (with `handlers.callbacks.FormFields`).
 
         Its action enum's BACK and CANCEL members are the engine's moves, and EDIT when the
         form's summary edits; its other members are the steps' own buttons."""
