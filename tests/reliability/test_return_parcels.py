@@ -62,6 +62,24 @@ async def _return_parcel(uow_factory: UowFactory, case_id: int) -> Shipment | No
         return parcel
 
 
+async def _delivered_back(
+    provider: ScriptedProvider, poller: TrackingPoller, clock: FixedClock, number: str
+) -> None:
+    """The parcel picked up 13 hours ago is delivered; polled twice (reported again, and
+    stopped with the provider)."""
+    provider.updates[number] = update(
+        number,
+        [
+            event(clock.now - timedelta(hours=13), S.IN_TRANSIT_PICKED_UP),
+            event(clock.now, S.DELIVERED_OTHER),
+        ],
+    )
+    clock.advance(hours=13)
+    await poller.tick()
+    clock.advance(hours=13)
+    await poller.tick()
+
+
 async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_notices(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
@@ -92,17 +110,7 @@ async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_no
     ]
     assert params_of(buyer_rows, tracking_notices.BUYER_TEMPLATE) == []  # no "your order" notice
 
-    provider.updates[number] = update(
-        number,
-        [
-            event(clock.now - timedelta(hours=13), S.IN_TRANSIT_PICKED_UP),
-            event(clock.now, S.DELIVERED_OTHER),
-        ],
-    )
-    clock.advance(hours=13)
-    await poller.tick()
-    clock.advance(hours=13)
-    await poller.tick()  # reported again (and stopped): nothing new for anyone
+    await _delivered_back(provider, poller, clock, number)  # nothing new for anyone the 2nd time
     buyer_rows = (await notifications_to(uow_factory, BUYER))[before_buyer:]
     seller_rows = (await notifications_to(uow_factory, SELLER))[before_seller:]
     assert [p["news"] for p in params_of(buyer_rows, PARCEL)] == ["in_transit", "delivered"]
@@ -269,17 +277,7 @@ async def test_an_escalated_cases_parcel_is_followed_silently_and_stopped_when_d
     provider.updates[number] = update(number, [event(clock.now, S.IN_TRANSIT_PICKED_UP)])
     clock.advance(hours=13)
     await poller.tick()
-    provider.updates[number] = update(
-        number,
-        [
-            event(clock.now - timedelta(hours=13), S.IN_TRANSIT_PICKED_UP),
-            event(clock.now, S.DELIVERED_OTHER),
-        ],
-    )
-    clock.advance(hours=13)
-    await poller.tick()
-    clock.advance(hours=13)
-    await poller.tick()
+    await _delivered_back(provider, poller, clock, number)
 
     for chat in (BUYER, SELLER):
         rows = (await notifications_to(uow_factory, chat))[before[chat] :]
