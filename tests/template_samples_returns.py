@@ -127,6 +127,13 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
             {"at": _NOW, "side": "seller", "action": "offer_countered"},
         ],
     },
+    "returns._case_tail": {
+        "viewer": "seller",
+        "by_labels": "return_by.",
+        "waiting_on": "buyer",
+        "replacement": "8123<45>-X1",
+        "timeline": [{"at": _NOW, "side": "buyer", "action": "opened"}],
+    },
     "returns.terms": {"resolution": "return_and_refund", **_TERMS},
     "returns.return_terms": _TERMS,
     "returns.choose_warehouse": {"case": "R-1042", "count": 2},
