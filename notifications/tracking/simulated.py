@@ -11,15 +11,22 @@ was registered here, as an express parcel to the default destination; a number n
 registered nor described is rejected as not registered, as 17TRACK would.
 
 `outage = True` makes every call raise `ProviderUnavailable` (for the circuit breaker's tests),
-and `quota_total` caps registrations like 17TRACK's quota.
+and `quota_total` caps registrations like 17TRACK's quota. With `call_log`, every call appends
+one JSON line to that file (the operation, the numbers, the time, the process id): several
+worker processes share one file, and the cluster test reads it to prove that no two processes
+polled the same shipment (TRACKING_SIMULATED_CALL_LOG).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 from domain.clock import Clock, utcnow
@@ -68,6 +75,7 @@ class SimulatedProvider:
         quota_total: int | None = None,
         latency: float = 0.0,
         cache_size: int = 4096,
+        call_log: Path | None = None,
     ) -> None:
         self._clock = clock
         self._seed = seed
@@ -82,6 +90,7 @@ class SimulatedProvider:
         self._retracked: set[str] = set()
         self._cache: OrderedDict[tuple[object, ...], Journey] = OrderedDict()
         self._cache_size = cache_size
+        self._call_log = call_log
         self.quota_used = 0
         self.outage = False
         self.calls = 0
@@ -94,12 +103,28 @@ class SimulatedProvider:
         self._forced[number] = outcome
         self._cache.clear()
 
-    async def _enter(self) -> None:
+    async def _enter(self, operation: str, numbers: Sequence[TrackedNumber] = ()) -> None:
         self.calls += 1
+        if self._call_log is not None:
+            self._log_call(self._call_log, operation, numbers)
         if self._latency:
             await asyncio.sleep(self._latency)
         if self.outage:
             raise ProviderUnavailable("simulated provider outage")
+
+    @staticmethod
+    def _log_call(path: Path, operation: str, numbers: Sequence[TrackedNumber]) -> None:
+        line = json.dumps(
+            {
+                "operation": operation,
+                "numbers": [item.number for item in numbers],
+                "at": time.time(),
+                "pid": os.getpid(),
+            }
+        )
+        # One write of one line in append mode: the lines of several processes never mix.
+        with path.open("a", encoding="utf-8") as log_file:
+            log_file.write(line + "\n")
 
     # --- journeys -----------------------------------------------------------------------
 
@@ -145,7 +170,7 @@ class SimulatedProvider:
     # --- the provider API -----------------------------------------------------------------
 
     async def register(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("register", numbers)
         accepted: list[AcceptedNumber] = []
         rejected: list[Rejection] = []
         now = self._clock()
@@ -173,7 +198,7 @@ class SimulatedProvider:
         return BatchOutcome(tuple(accepted), tuple(rejected))
 
     async def fetch(self, numbers: Sequence[TrackedNumber]) -> FetchOutcome:
-        await self._enter()
+        await self._enter("fetch", numbers)
         now = self._clock()
 
         def fetch_one(item: TrackedNumber) -> TrackingUpdate | Rejection:
@@ -185,7 +210,7 @@ class SimulatedProvider:
         return FetchOutcome(*_answers(fetch_one(item) for item in numbers))
 
     async def stop(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("stop", numbers)
         now = self._clock()
 
         def stop_one(item: TrackedNumber) -> AcceptedNumber | Rejection:
@@ -199,7 +224,7 @@ class SimulatedProvider:
         return BatchOutcome(*_answers(stop_one(item) for item in numbers))
 
     async def retrack(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("retrack", numbers)
 
         def retrack_one(item: TrackedNumber) -> AcceptedNumber | Rejection:
             if item.number not in self._stopped:
@@ -213,7 +238,7 @@ class SimulatedProvider:
         return BatchOutcome(*_answers(retrack_one(item) for item in numbers))
 
     async def change_carrier(self, number: TrackedNumber, new_carrier: str) -> BatchOutcome:
-        await self._enter()
+        await self._enter("change_carrier", (number,))
         if not new_carrier.strip() or new_carrier == self._carriers.get(number.number):
             rejection = Rejection(
                 number.number, RejectionReason.CARRIER_CHANGE_REFUSED, "sim-same-carrier"
@@ -223,7 +248,7 @@ class SimulatedProvider:
         return BatchOutcome(accepted=(AcceptedNumber(number.number, new_carrier),))
 
     async def quota(self) -> Quota:
-        await self._enter()
+        await self._enter("quota")
         total = self._quota_total if self._quota_total is not None else 1_000_000_000
         return Quota(total=total, used=self.quota_used, remaining=total - self.quota_used)
 
