@@ -21,7 +21,7 @@ import traceback
 import bot.cli
 import bot.runner
 import bot.webhook
-import bot.worker  # noqa: F401 (imported for the children)
+import bot.worker
 
 
 def _child(command: str) -> None:
