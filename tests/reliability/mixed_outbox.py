@@ -121,9 +121,7 @@ async def seed_mixed_outbox(url: str, shape: Shape = Shape()) -> MixedOutbox:
                 case_id = await open_damaged(uow_factory, bought)
                 for m in range(shape.messages):
                     await _relay(uow_factory, bought.buyer_id, case_id, f"buyer {m} of R-{case_id}")
-                    await _relay(
-                        uow_factory, SELLER_BASE + s, case_id, f"store {m} of R-{case_id}"
-                    )
+                    await _relay(uow_factory, SELLER_BASE + s, case_id, f"store {m} of R-{case_id}")
         await _copy_to_more_chats(uow_factory, shape)
         async with engine.connect() as connection:
             rows = (

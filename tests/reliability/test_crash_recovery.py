@@ -21,7 +21,6 @@ import os
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,6 @@ from sqlalchemy import func, select
 from bot import database
 from domain.model import Notification, NotificationStatus
 from sandbox.emulator import BotActivity, BotApiEmulator
-from tests.conftest import _drop_postgres_database, _postgres_database, _service_missing
 from tests.e2e.cli import FAKE_TOKEN, cli_environment
 from tests.reliability.mixed_outbox import seed_mixed_outbox
 from tests.reliability.processes import Zygote, free_port, ready
@@ -48,18 +46,6 @@ SEED = int(os.environ.get("SELLERBOT_CRASH_SEED") or random.SystemRandom().randr
 def emulator_options() -> dict[str, Any]:
     # Telegram's per-chat gap, scaled down; paid broadcasts have their own 1,000/s.
     return {"tokens": FAKE_TOKEN, "per_chat_interval": 0.05}
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    try:
-        url = await _postgres_database()
-    except Exception as error:
-        _service_missing("PostgreSQL at 127.0.0.1:5432", error)
-    try:
-        yield url
-    finally:
-        await _drop_postgres_database(url)
 
 
 @dataclass(frozen=True)
@@ -194,13 +180,14 @@ def _content(message: Any) -> str:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
-    tmp_path: Path, emulator: BotApiEmulator, postgres_url: str
+    tmp_path: Path, emulator: BotApiEmulator, database_url: str
 ) -> None:
     print(f"\ncrash recovery: SELLERBOT_CRASH_SEED={SEED}")
     rng = random.Random(SEED)
     began = time.monotonic()
-    outbox = await seed_mixed_outbox(postgres_url)
+    outbox = await seed_mixed_outbox(database_url)
     seeded = time.monotonic()
     assert outbox.total >= 1000, outbox.by_template
     for chat_id in outbox.chat_ids:
@@ -210,7 +197,7 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
         tmp_path,
         TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
         TELEGRAM_API_BASE=emulator.base_url,
-        DATABASE_URL=postgres_url,
+        DATABASE_URL=database_url,
         WORKER_HTTP_PORT=str(port),
         SEND_PAID_BROADCAST="true",
         SEND_PAID_BROADCAST_RATE_PER_SECOND="40",
@@ -235,20 +222,20 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
             # them, the answer finds nobody): let it read them before drawing the line.
             await asyncio.sleep(0.1)
             lives.append(
-                Life(number, lived, first, len(emulator.activity), await _sending(postgres_url))
+                Life(number, lived, first, len(emulator.activity), await _sending(database_url))
             )
         killed = time.monotonic()
         pid = await zygote.start()
         await ready(port)
         deadline = time.monotonic() + 120
-        while await _unfinished(postgres_url):
+        while await _unfinished(database_url):
             assert time.monotonic() < deadline, zygote.log_tail()
             await asyncio.sleep(0.2)
         await asyncio.sleep(1.0)  # a duplicate would have time to show
         await zygote.stop(pid)
     drained = time.monotonic()
 
-    rows = await _rows(postgres_url)
+    rows = await _rows(database_url)
     verdict = _check(rows, lives, emulator.activity)
     sent_before_last = sum(
         1 for item in emulator.activity[: lives[-1].last_activity] if item.kind == "sent"

@@ -18,10 +18,11 @@ import signal
 import sys
 import traceback
 
+# What the children run, imported once here.
 import bot.cli
 import bot.runner
 import bot.webhook
-import bot.worker  # noqa: F401 (imported for the children)
+import bot.worker
 
 
 def _child(command: str) -> None:
