@@ -53,10 +53,13 @@ class Life:
     """One worker process between its start and its SIGKILL."""
 
     number: int
+    started_in: float  # seconds from the fork to /readyz
     lived: float  # seconds from /readyz to the kill
     first_activity: int  # emulator activity index at the start
     last_activity: int  # ... once it was dead (exclusive)
-    in_send_window: frozenset[int]  # ids of the rows still `sending` once it was dead
+    # Ids of the rows still `sending` once it was dead: claimed, outcome not committed. Those
+    # it had sent are the send window; the others go again without a duplicate.
+    leased_at_death: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def _check(rows: list[Row], lives: list[Life], activity: list[BotActivity]) -> V
         life = next((x for x in lives if x.first_activity <= index < x.last_activity), None)
         candidates = by_content.get((message.chat_id, _content(message)), [])
         owner = next(
-            (row for row in candidates if life is not None and row.id in life.in_send_window),
+            (row for row in candidates if life is not None and row.id in life.leased_at_death),
             None,
         )
         if life is None or owner is None:
@@ -213,8 +216,10 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
     async with Zygote("worker", env, tmp_path / "workers.log") as zygote:
         for number in range(1, KILLS + 1):
             first = len(emulator.activity)
+            forked = time.monotonic()
             pid = await zygote.start()
             await ready(port)
+            started_in = time.monotonic() - forked
             lived = rng.uniform(0.0, MAX_LIFE)
             await asyncio.sleep(lived)
             await zygote.kill(pid)
@@ -222,7 +227,14 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
             # them, the answer finds nobody): let it read them before drawing the line.
             await asyncio.sleep(0.1)
             lives.append(
-                Life(number, lived, first, len(emulator.activity), await _sending(database_url))
+                Life(
+                    number,
+                    started_in,
+                    lived,
+                    first,
+                    len(emulator.activity),
+                    await _sending(database_url),
+                )
             )
         killed = time.monotonic()
         pid = await zygote.start()
@@ -247,7 +259,9 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
         f"{KILLS} kills, {sent_before_last} messages sent before the last restart; "
         f"lost {len(verdict.lost)}, duplicates {duplicates} "
         f"(per kill: {[verdict.duplicates_by_kill[life.number] for life in lives]}), "
-        f"rows in the send window per kill: {[len(life.in_send_window) for life in lives]}, "
+        f"rows leased at each kill: {[len(life.leased_at_death) for life in lives]}, "
+        f"start to ready: {min(x.started_in for x in lives):.2f}-"
+        f"{max(x.started_in for x in lives):.2f} s, "
         f"topics opened twice {verdict.duplicate_topics}; "
         f"seed {SEED}; seeding {seeded - began:.1f} s, kills {killed - seeded:.1f} s, "
         f"drain {drained - killed:.1f} s"
