@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import database
 from bot.commands import command_menus
 from bot.file_worker import FileWorker
-from bot.fsm_storage import SqlStorage
+from bot.fsm_storage import AfterCommitStorage, SqlStorage
 from bot.log_context import LogContextMiddleware
 from bot.metrics import Metrics
 from bot.middlewares import (
@@ -51,6 +51,7 @@ from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
 from handlers.config import HandlerConfig
 from notifications.outbox import OutboxDispatcher
+from notifications.rate_limit_fallback import RedisRateLimiterWithFallback
 from notifications.rate_limits import (
     InProcessRateLimiter,
     RateLimiter,
@@ -241,9 +242,13 @@ async def create_application(
             settings.send_paid_broadcast_rate_per_second if settings.send_paid_broadcast else None
         ),
     )
-    # Several processes must share one budget with Telegram, so their buckets live in Redis.
+    # Several processes must share one budget with Telegram, so their buckets live in Redis;
+    # while Redis is away each process keeps its own, so replies (the "try again shortly"
+    # above all) still go out.
     limiter: RateLimiter = (
-        RedisRateLimiter(redis, limits) if redis else InProcessRateLimiter(limits)
+        RedisRateLimiterWithFallback(RedisRateLimiter(redis, limits), InProcessRateLimiter(limits))
+        if redis
+        else InProcessRateLimiter(limits)
     )
     sender = Sender(
         metrics.telegram_client(bot) if metrics else bot,
@@ -288,7 +293,8 @@ async def create_application(
     if redis is not None:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage(redis)
+        # Written after each update's commit, so a failed update leaves the conversation be.
+        storage = AfterCommitStorage(RedisStorage(redis))
         isolation = RedisEventIsolation(redis)
         counter = RedisFloodCounter(redis, settings.flood_window_seconds)
     else:
@@ -334,6 +340,7 @@ async def create_application(
             replies,
             settings.default_locale,
             sql_storage=storage if isinstance(storage, SqlStorage) else None,
+            storage=storage,
         )
     )
     dispatcher.update.outer_middleware(LocaleMiddleware(settings.default_locale))
@@ -380,6 +387,7 @@ async def create_application(
             settings.tracking_api_key.get_secret_value() if settings.tracking_api_key else None
         ),
         clock=clock,
+        call_log=settings.tracking_simulated_call_log,
     )
     if metrics is not None:
         provider = metrics.tracking_provider(provider)

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     tracking_provider: str = Field(default="simulated", pattern="^(simulated|17track)$")
     tracking_api_key: SecretStr | None = None
     tracking_poll_seconds: int = Field(default=300, ge=10)
+    # The simulated provider appends every call it answers to this file (JSON lines): how the
+    # cluster test sees which process polled which shipment. Unset: no such file.
+    tracking_simulated_call_log: Path | None = None
     # The seller is alerted when a parcel shows no event for this many days, per method.
     tracking_stale_days_express: int = Field(default=4, ge=1, le=60)
     tracking_stale_days_land: int = Field(default=7, ge=1, le=90)
