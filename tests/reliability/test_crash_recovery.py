@@ -56,7 +56,8 @@ class Life:
     started_in: float  # seconds from the fork to /readyz
     lived: float  # seconds from /readyz to the kill
     first_activity: int  # emulator activity index at the start
-    last_activity: int  # ... once it was dead (exclusive)
+    # ... at the next start (exclusive): nothing else runs in between.
+    last_activity: int
     # Ids of the rows still `sending` once it was dead: claimed, outcome not committed. Those
     # it had sent are the send window; the others go again without a duplicate.
     leased_at_death: frozenset[int]
@@ -223,23 +224,16 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
             lived = rng.uniform(0.0, MAX_LIFE)
             await asyncio.sleep(lived)
             await zygote.kill(pid)
+            # Nothing runs until the next start: the rows it left `sending` stay so.
+            leased = await _sending(database_url)
             # Requests already on the wire reach the emulator all the same (Telegram takes
-            # them, the answer finds nobody): let it read them before drawing the line.
+            # them, the answer finds nobody): let it read them before the next start.
             await asyncio.sleep(0.1)
-            lives.append(
-                Life(
-                    number,
-                    started_in,
-                    lived,
-                    first,
-                    len(emulator.activity),
-                    await _sending(database_url),
-                )
-            )
+            lives.append(Life(number, started_in, lived, first, len(emulator.activity), leased))
         killed = time.monotonic()
         pid = await zygote.start()
         await ready(port)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while await _unfinished(database_url):
             assert time.monotonic() < deadline, zygote.log_tail()
             await asyncio.sleep(0.2)
