@@ -152,11 +152,13 @@ async def _copy_to_more_chats(uow_factory, shape: Shape) -> None:  # type: ignor
             )
         )
         have = await uow.session.scalar(select(func.count()).select_from(Notification))
-        for n in range(shape.total - int(have or 0)):
+        copies = shape.total - int(have or 0)
+        for n in range(copies):
             row = rows[n % len(rows)]
             await uow.notifications.add(
                 dedupe_key=f"copy:{n}",
-                chat_id=EXTRA_CHAT_BASE + n % shape.extra_chats,
+                # Consecutive copies to one chat: no chat gets the same text twice.
+                chat_id=EXTRA_CHAT_BASE + n * shape.extra_chats // copies,
                 template=row.template,
                 params=dict(row.params or {}),
                 now=uow.now(),
