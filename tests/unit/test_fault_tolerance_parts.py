@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -99,10 +100,11 @@ async def test_conversation_writes_wait_for_the_commit_and_vanish_with_a_rollbac
         discard_pending_writes()  # the handler failed: rolled back
     assert await inner.get_state(key) == "Form:name"
 
-    try:
+    async def failed_commit() -> None:
         async with writes_after_commit(storage):
             await storage.set_state(key, "Form:country")
             raise ConnectionError("the commit failed")
-    except ConnectionError:
-        pass
+
+    with pytest.raises(ConnectionError):
+        await failed_commit()
     assert await inner.get_state(key) == "Form:name"
