@@ -280,6 +280,7 @@ async def create_application(
         default_locale=settings.default_locale,
         clock=clock,
         max_attempts=settings.send_max_attempts,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         deliveries=dict.fromkeys(
             ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
         ),
@@ -386,6 +387,7 @@ async def create_application(
             settings.tracking_api_key.get_secret_value() if settings.tracking_api_key else None
         ),
         clock=clock,
+        call_log=settings.tracking_simulated_call_log,
     )
     if metrics is not None:
         provider = metrics.tracking_provider(provider)

@@ -29,7 +29,13 @@ from handlers.conversations import resume
 from handlers.keyboards import language_keyboard
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button, Responder
-from handlers.seller import new_order, registration, shipping, warehouse_registration
+from handlers.seller import (
+    new_order,
+    registration,
+    return_policy,
+    shipping,
+    warehouse_registration,
+)
 
 
 async def cancel(message: Message, state: FSMContext, responder: Responder) -> None:
@@ -59,6 +65,7 @@ async def start(
                 return_offer.CONVERSATION,
                 *return_leg.CONVERSATIONS,
                 *return_closing.CONVERSATIONS,
+                return_policy.CONVERSATION,
             ],
             user_id=event_from_user.id,
             state=state,

@@ -11,7 +11,13 @@ from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
 from handlers.operator.review import ReviewNote
 from handlers.responder import Responder
-from handlers.seller import new_order, registration, shipping, warehouse_registration
+from handlers.seller import (
+    new_order,
+    registration,
+    return_policy,
+    shipping,
+    warehouse_registration,
+)
 from handlers.seller.logistics_settings import RateCardUpload
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.warehouse_changes import WarehouseChange
@@ -30,6 +36,7 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     return_offer.CONVERSATION.name: return_offer.CONVERSATION.states,
     **{leg.name: leg.states for leg in return_leg.CONVERSATIONS},
     **{step.name: step.states for step in return_closing.CONVERSATIONS},
+    return_policy.CONVERSATION.name: return_policy.CONVERSATION.states,
 }
 
 

@@ -26,7 +26,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, raiseload
 
 from domain.model import (
@@ -40,6 +39,7 @@ from domain.model import (
     ShipmentEvent,
     Warehouse,
 )
+from domain.repositories.base import Repository
 from domain.repositories.statements import dialect_insert
 from domain.tracking import TrackingEvent
 
@@ -176,14 +176,7 @@ class SellerContact:
     home_country: str
 
 
-class TrackingRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @property
-    def _postgres(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
-
+class TrackingRepository(Repository):
     # ----- the poller's claims -----
 
     @property
@@ -227,8 +220,7 @@ class TrackingRepository:
             .order_by(Shipment.next_poll_at, Shipment.id)
             .limit(limit)
         )
-        if self._postgres:
-            due = due.with_for_update(of=Shipment, skip_locked=True)
+        due = self._locking(due, Shipment, skip_locked=True)
         claimed = [
             DueShipment(
                 id=row.id,
@@ -283,8 +275,7 @@ class TrackingRepository:
             .where(Shipment.id.in_(list(shipment_ids)))
             .order_by(Shipment.id)
         )
-        if self._postgres:
-            query = query.with_for_update(of=Shipment)
+        query = self._locking(query, Shipment, skip_locked=False)
         return list((await self.session.execute(query)).scalars())
 
     async def lock_tracking(self, shipment_ids: Sequence[int]) -> list[ShipmentTracking]:
@@ -297,8 +288,7 @@ class TrackingRepository:
             .where(Shipment.id.in_(list(shipment_ids)))
             .order_by(Shipment.id)
         )
-        if self._postgres:
-            query = query.with_for_update(of=Shipment)
+        query = self._locking(query, Shipment, skip_locked=False)
         return [ShipmentTracking(*row) for row in await self.session.execute(query)]
 
     async def save_tracking(self, shipments: Sequence[ShipmentTracking]) -> None:
@@ -536,8 +526,7 @@ class TrackingRepository:
             .order_by(Shipment.last_event_at, Shipment.id)
             .limit(limit)
         )
-        if self._postgres:
-            query = query.with_for_update(of=Shipment, skip_locked=True)
+        query = self._locking(query, Shipment, skip_locked=True)
         return list((await self.session.execute(query)).scalars())
 
     async def no_info_candidates(
@@ -561,8 +550,7 @@ class TrackingRepository:
             .order_by(Shipment.confirmed_at, Shipment.id)
             .limit(limit)
         )
-        if self._postgres:
-            query = query.with_for_update(of=Shipment, skip_locked=True)
+        query = self._locking(query, Shipment, skip_locked=True)
         return list((await self.session.execute(query)).scalars())
 
     async def digest_sellers(self, limit: int, after_id: int = 0) -> list[SellerContact]:

@@ -13,6 +13,7 @@ from handlers import lists, return_case
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import ReturnAction, ReturnMenu
+from handlers.seller import return_policy
 
 FILTER_ROWS = (
     (return_views.CaseFilter.WAITING_FOR_ME, return_views.CaseFilter.WAITING_FOR_BUYER),
@@ -55,6 +56,7 @@ async def show_list(
         total=total,
         page=page,
         pages=lists.page_count(total, return_views.PAGE_SIZE),
+        extra_rows=[[return_policy.policy_button()]],
     )
 
 
