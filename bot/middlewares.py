@@ -87,6 +87,11 @@ class MemoryFloodCounter:
         now = self._clock()
         if now - self._warned.get(user_id, -NOTICE_INTERVAL_SECONDS) < NOTICE_INTERVAL_SECONDS:
             return False
+        if len(self._warned) > 10_000:  # a warning older than the interval no longer matters
+            for stale in [
+                u for u, at in self._warned.items() if now - at >= NOTICE_INTERVAL_SECONDS
+            ]:
+                del self._warned[stale]
         self._warned[user_id] = now
         return True
 
