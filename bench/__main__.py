@@ -6,7 +6,7 @@ each writes (bench/figures.py), prints one table — benchmark, workload, figure
 met — with the machine it ran on, and writes it all as JSON to bench/results/ (a timestamped
 file and latest.json; each child's printed output goes to a .log beside them).
 
-    python -m bench --quick                 # small sizes: about 15 minutes on 2 busy cores
+    python -m bench --quick                 # small sizes: 72 min at load 8-17 on 2 cores
     python -m bench                         # the sizes of the issues' goals: over an hour
     python -m bench --only poll,startup-sqlite --quick
     python -m bench --list
