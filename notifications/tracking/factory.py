@@ -5,6 +5,8 @@ Kept apart from `provider` so the port does not import its implementations.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 
 from domain.clock import Clock, utcnow
@@ -23,12 +25,14 @@ def make_tracking_provider(
     seed: int | str = 0,
     session: aiohttp.ClientSession | None = None,
     base_url: str = DEFAULT_BASE_URL,
+    call_log: Path | None = None,
 ) -> TrackingProvider:
-    """``"17track"`` (needs `api_key`) or ``"simulated"`` (driven by `clock`)."""
+    """``"17track"`` (needs `api_key`) or ``"simulated"`` (driven by `clock`; `call_log`: the
+    file its calls are appended to, if any)."""
     if kind == "17track":
         if not api_key:
             raise ValueError("tracking provider 17track needs TRACKING_API_KEY")
         return SeventeenTrackClient(api_key, base_url=base_url, session=session)
     if kind == "simulated":
-        return SimulatedProvider(clock=clock, seed=seed)
+        return SimulatedProvider(clock=clock, seed=seed, call_log=call_log)
     raise ValueError(f"unknown tracking provider {kind!r} (17track or simulated)")

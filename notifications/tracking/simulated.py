@@ -11,15 +11,23 @@ was registered here, as an express parcel to the default destination; a number n
 registered nor described is rejected as not registered, as 17TRACK would.
 
 `outage = True` makes every call raise `ProviderUnavailable` (for the circuit breaker's tests),
-and `quota_total` caps registrations like 17TRACK's quota.
+and `quota_total` caps registrations like 17TRACK's quota. With `call_log`, every call appends
+one JSON line to that file (the operation, the numbers, the time, the process id): several
+worker processes share one file, and the cluster test reads it to prove that no two processes
+polled the same shipment (TRACKING_SIMULATED_CALL_LOG).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
 
 from domain.clock import Clock, utcnow
 from domain.errors import InvalidInput
@@ -47,6 +55,8 @@ from notifications.tracking.simulated_journeys import (
 __all__ = ["SimulatedProvider"]
 
 SIMULATED_CARRIER = "simulated-post"
+# What a number is answered with when it is not refused: an update, or an accepted number.
+AnswerT = TypeVar("AnswerT", TrackingUpdate, AcceptedNumber)
 
 
 class SimulatedProvider:
@@ -65,6 +75,7 @@ class SimulatedProvider:
         quota_total: int | None = None,
         latency: float = 0.0,
         cache_size: int = 4096,
+        call_log: Path | None = None,
     ) -> None:
         self._clock = clock
         self._seed = seed
@@ -79,6 +90,7 @@ class SimulatedProvider:
         self._retracked: set[str] = set()
         self._cache: OrderedDict[tuple[object, ...], Journey] = OrderedDict()
         self._cache_size = cache_size
+        self._call_log = call_log
         self.quota_used = 0
         self.outage = False
         self.calls = 0
@@ -91,12 +103,28 @@ class SimulatedProvider:
         self._forced[number] = outcome
         self._cache.clear()
 
-    async def _enter(self) -> None:
+    async def _enter(self, operation: str, numbers: Sequence[TrackedNumber] = ()) -> None:
         self.calls += 1
+        if self._call_log is not None:
+            self._log_call(self._call_log, operation, numbers)
         if self._latency:
             await asyncio.sleep(self._latency)
         if self.outage:
             raise ProviderUnavailable("simulated provider outage")
+
+    @staticmethod
+    def _log_call(path: Path, operation: str, numbers: Sequence[TrackedNumber]) -> None:
+        line = json.dumps(
+            {
+                "operation": operation,
+                "numbers": [item.number for item in numbers],
+                "at": time.time(),
+                "pid": os.getpid(),
+            }
+        )
+        # One write of one line in append mode: the lines of several processes never mix.
+        with path.open("a", encoding="utf-8") as log_file:
+            log_file.write(line + "\n")
 
     # --- journeys -----------------------------------------------------------------------
 
@@ -142,7 +170,7 @@ class SimulatedProvider:
     # --- the provider API -----------------------------------------------------------------
 
     async def register(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("register", numbers)
         accepted: list[AcceptedNumber] = []
         rejected: list[Rejection] = []
         now = self._clock()
@@ -170,52 +198,47 @@ class SimulatedProvider:
         return BatchOutcome(tuple(accepted), tuple(rejected))
 
     async def fetch(self, numbers: Sequence[TrackedNumber]) -> FetchOutcome:
-        await self._enter()
+        await self._enter("fetch", numbers)
         now = self._clock()
-        updates: list[TrackingUpdate] = []
-        rejected: list[Rejection] = []
-        for item in numbers:
+
+        def fetch_one(item: TrackedNumber) -> TrackingUpdate | Rejection:
             update = self.update_for(item, now)
             if update is None:
-                rejected.append(
-                    Rejection(item.number, RejectionReason.NOT_REGISTERED, "sim-not-registered")
-                )
-            else:
-                updates.append(update)
-        return FetchOutcome(tuple(updates), tuple(rejected))
+                return Rejection(item.number, RejectionReason.NOT_REGISTERED, "sim-not-registered")
+            return update
+
+        return FetchOutcome(*_answers(fetch_one(item) for item in numbers))
 
     async def stop(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
+        await self._enter("stop", numbers)
         now = self._clock()
-        accepted: list[AcceptedNumber] = []
-        rejected: list[Rejection] = []
-        for item in numbers:
+
+        def stop_one(item: TrackedNumber) -> AcceptedNumber | Rejection:
             if item.number in self._stopped:
-                rejected.append(
-                    Rejection(item.number, RejectionReason.ALREADY_STOPPED, "sim-already-stopped")
+                return Rejection(
+                    item.number, RejectionReason.ALREADY_STOPPED, "sim-already-stopped"
                 )
-            else:
-                self._stopped[item.number] = now
-                accepted.append(AcceptedNumber(item.number, self._carriers.get(item.number)))
-        return BatchOutcome(tuple(accepted), tuple(rejected))
+            self._stopped[item.number] = now
+            return AcceptedNumber(item.number, self._carriers.get(item.number))
+
+        return BatchOutcome(*_answers(stop_one(item) for item in numbers))
 
     async def retrack(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
-        await self._enter()
-        accepted: list[AcceptedNumber] = []
-        rejected: list[Rejection] = []
-        for item in numbers:
+        await self._enter("retrack", numbers)
+
+        def retrack_one(item: TrackedNumber) -> AcceptedNumber | Rejection:
             if item.number not in self._stopped:
-                rejected.append(Rejection(item.number, RejectionReason.NOT_STOPPED, "sim-tracked"))
-            elif item.number in self._retracked:
-                rejected.append(Rejection(item.number, RejectionReason.RETRACK_USED, "sim-once"))
-            else:
-                del self._stopped[item.number]
-                self._retracked.add(item.number)
-                accepted.append(AcceptedNumber(item.number, self._carriers.get(item.number)))
-        return BatchOutcome(tuple(accepted), tuple(rejected))
+                return Rejection(item.number, RejectionReason.NOT_STOPPED, "sim-tracked")
+            if item.number in self._retracked:
+                return Rejection(item.number, RejectionReason.RETRACK_USED, "sim-once")
+            del self._stopped[item.number]
+            self._retracked.add(item.number)
+            return AcceptedNumber(item.number, self._carriers.get(item.number))
+
+        return BatchOutcome(*_answers(retrack_one(item) for item in numbers))
 
     async def change_carrier(self, number: TrackedNumber, new_carrier: str) -> BatchOutcome:
-        await self._enter()
+        await self._enter("change_carrier", (number,))
         if not new_carrier.strip() or new_carrier == self._carriers.get(number.number):
             rejection = Rejection(
                 number.number, RejectionReason.CARRIER_CHANGE_REFUSED, "sim-same-carrier"
@@ -225,6 +248,17 @@ class SimulatedProvider:
         return BatchOutcome(accepted=(AcceptedNumber(number.number, new_carrier),))
 
     async def quota(self) -> Quota:
-        await self._enter()
+        await self._enter("quota")
         total = self._quota_total if self._quota_total is not None else 1_000_000_000
         return Quota(total=total, used=self.quota_used, remaining=total - self.quota_used)
+
+
+def _answers(
+    answers: Iterable[AnswerT | Rejection],
+) -> tuple[tuple[AnswerT, ...], tuple[Rejection, ...]]:
+    """Per-number answers, worked out in the numbers' order: (the accepted, the refused)."""
+    done = list(answers)
+    return (
+        tuple(answer for answer in done if not isinstance(answer, Rejection)),
+        tuple(answer for answer in done if isinstance(answer, Rejection)),
+    )
