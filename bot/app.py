@@ -50,6 +50,7 @@ from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
 from handlers.config import HandlerConfig
+from handlers.context import UpdateContextMiddleware
 from notifications.outbox import OutboxDispatcher
 from notifications.rate_limit_fallback import RedisRateLimiterWithFallback
 from notifications.rate_limits import (
@@ -345,6 +346,8 @@ async def create_application(
     )
     dispatcher.update.outer_middleware(LocaleMiddleware(settings.default_locale))
     dispatcher.update.outer_middleware(ErrorMiddleware())
+    # Innermost: gathers what every handler works with into the one `ctx` keyword.
+    dispatcher.update.outer_middleware(UpdateContextMiddleware())
     dispatcher.include_routers(*get_routers())
 
     scheduler = AsyncIOScheduler(timezone="UTC")

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from domain.returns.rules import Side
 from domain.services import return_views
-from handlers.callbacks import Page, RecordId
+from handlers.callbacks import FormCallback, Page, RecordId
 
 # The longest value a policy button carries: a category's key or a reason's name.
 POLICY_VALUE_MAX = 24
@@ -79,9 +79,8 @@ class OfferFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class OfferForm(CallbackData, prefix="rof"):
+class OfferForm(FormCallback, prefix="rof"):
     action: OfferFormAction
-    value: str = ""
 
 
 class LegFormAction(enum.StrEnum):
@@ -95,9 +94,8 @@ class LegFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class LegForm(CallbackData, prefix="rlg"):
+class LegForm(FormCallback, prefix="rlg"):
     action: LegFormAction
-    value: str = ""
 
 
 class PolicyFormAction(enum.StrEnum):
@@ -115,7 +113,7 @@ class PolicyFormAction(enum.StrEnum):
     RESET_YES = "resety"
 
 
-class PolicyForm(CallbackData, prefix="rpl"):
+class PolicyForm(FormCallback, prefix="rpl"):
     action: PolicyFormAction
     # A category's key or a reason; anything longer is forged and does not unpack.
     value: Annotated[str, Field(max_length=POLICY_VALUE_MAX)] = ""

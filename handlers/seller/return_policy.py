@@ -27,32 +27,12 @@ from domain.returns.policy import (
 )
 from domain.returns.rules import ReturnReason
 from domain.services import return_policies
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    entry,
-    register,
-)
+from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
 from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import PolicyForm, PolicyFormAction
 
 PolicyTurn = Turn[PolicyDraft]
-CONTROLS = Controls.of_form(
-    PolicyForm, {Move.BACK: PolicyFormAction.BACK, Move.CANCEL: PolicyFormAction.CANCEL}
-)
-
-
-def _button(label: str, action: PolicyFormAction, value: str = "", **params: Any) -> Button:
-    return Button(label=label, params=params, callback=PolicyForm(action=action, value=value))
-
-
-def _press(action: PolicyFormAction, handle: Any) -> Press[PolicyDraft]:
-    return Press(PolicyForm.filter(F.action == action), handle)
+CONTROLS = FormControls.of(PolicyForm)
 
 
 def _to_card(draft: PolicyDraft) -> tuple[str, PolicyDraft]:
@@ -63,13 +43,13 @@ def _to_card(draft: PolicyDraft) -> tuple[str, PolicyDraft]:
 
 
 def _card_keyboard(turn: PolicyTurn, policy: ReturnPolicy) -> Keyboard:
-    label = turn.responder.label
+    label = turn.ctx.responder.label
     return [
-        [_button("return_policy.change_window", PolicyFormAction.WINDOW)],
-        [_button("return_policy.add_category", PolicyFormAction.ADD)],
+        [CONTROLS.button("return_policy.change_window", PolicyFormAction.WINDOW)],
+        [CONTROLS.button("return_policy.add_category", PolicyFormAction.ADD)],
         *(
             [
-                _button(
+                CONTROLS.button(
                     "return_policy.remove_category",
                     PolicyFormAction.REMOVE,
                     category.key,
@@ -80,7 +60,7 @@ def _card_keyboard(turn: PolicyTurn, policy: ReturnPolicy) -> Keyboard:
         ),
         *(
             [
-                _button(
+                CONTROLS.button(
                     "return_policy.switch_payer",
                     PolicyFormAction.PAYER,
                     reason.value,
@@ -91,15 +71,15 @@ def _card_keyboard(turn: PolicyTurn, policy: ReturnPolicy) -> Keyboard:
             for reason in ReturnReason
         ),
         [
-            _button("return_policy.reset", PolicyFormAction.RESET),
-            _button("return_policy.done", PolicyFormAction.DONE),
+            CONTROLS.button("return_policy.reset", PolicyFormAction.RESET),
+            CONTROLS.button("return_policy.done", PolicyFormAction.DONE),
         ],
     ]
 
 
 async def ask_card(turn: PolicyTurn, draft: PolicyDraft) -> None:
-    policy = await return_policies.policy_for(turn.user_id, turn.uow)
-    turn.responder.reply(
+    policy = await return_policies.policy_for(turn.ctx.user_id, turn.ctx.uow)
+    turn.ctx.responder.reply(
         "return_policy.card",
         saved=draft.saved,
         window_days=policy.window_days,
@@ -117,63 +97,60 @@ async def _saved(turn: PolicyTurn, draft: PolicyDraft) -> None:
     await turn.go("card", draft.after_saving())
 
 
-def _pressed(turn: PolicyTurn) -> None:
-    """The card's buttons go once one was pressed: the next card has the current ones."""
-    if turn.message_id is not None:
-        turn.responder.remove_buttons(turn.message_id)
-
-
+# A press takes the card's buttons away: the next card shows the current ones.
 async def window_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
-    _pressed(turn)
+    turn.remove_pressed_buttons()
     await turn.go("window", draft.unchanged())
 
 
 async def add_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
     # A store that has all the categories it may have is told so before typing a name.
-    policy = await return_policies.policy_for(turn.user_id, turn.uow)
+    policy = await return_policies.policy_for(turn.ctx.user_id, turn.ctx.uow)
     policy.check_room_for_category()
-    _pressed(turn)
+    turn.remove_pressed_buttons()
     await turn.go("category_name", draft.unchanged())
 
 
 async def remove_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
     await return_policies.change(
-        turn.user_id, lambda policy: policy.without_category(data.value), turn.uow
+        turn.ctx.user_id, lambda policy: policy.without_category(data.value), turn.ctx.uow
     )
-    _pressed(turn)
+    turn.remove_pressed_buttons()
     await _saved(turn, draft)
 
 
 async def payer_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
     await return_policies.change(
-        turn.user_id, lambda policy: policy.with_payer_switched(data.value), turn.uow
+        turn.ctx.user_id, lambda policy: policy.with_payer_switched(data.value), turn.ctx.uow
     )
-    _pressed(turn)
+    turn.remove_pressed_buttons()
     await _saved(turn, draft)
 
 
 async def reset_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
-    _pressed(turn)
+    turn.remove_pressed_buttons()
     await turn.go("reset", draft.unchanged())
 
 
 async def done_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
     await turn.finish()
-    turn.responder.reply("return_policy.closed")
+    turn.ctx.responder.reply("return_policy.closed")
 
 
 # ----- typed answers -----
 
 
 async def window_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
-    await return_policies.change(turn.user_id, lambda policy: policy.with_window(text), turn.uow)
+    await return_policies.change(
+        turn.ctx.user_id, lambda policy: policy.with_window(text), turn.ctx.uow
+    )
     await _saved(turn, draft)
 
 
 async def name_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
     named = draft.with_category_name(text)
     assert named.category_name is not None
-    policy = await return_policies.policy_for(turn.user_id, turn.uow)
+    policy = await return_policies.policy_for(turn.ctx.user_id, turn.ctx.uow)
     policy.check_new_category_name(named.category_name)
     await turn.advance(named)
 
@@ -181,14 +158,14 @@ async def name_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
 async def prefixes_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
     category = draft.category(text)
     await return_policies.change(
-        turn.user_id, lambda policy: policy.with_category(category), turn.uow
+        turn.ctx.user_id, lambda policy: policy.with_category(category), turn.ctx.uow
     )
     await _saved(turn, draft)
 
 
 async def reset_confirmed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
-    await return_policies.reset(turn.user_id, turn.uow)
-    _pressed(turn)
+    await return_policies.reset(turn.ctx.user_id, turn.ctx.uow)
+    turn.remove_pressed_buttons()
     await _saved(turn, draft)
 
 
@@ -202,14 +179,13 @@ CONVERSATION: Conversation[PolicyDraft] = Conversation(
             "card",
             ask=ask_card,
             presses=[
-                _press(PolicyFormAction.WINDOW, window_pressed),
-                _press(PolicyFormAction.ADD, add_pressed),
-                _press(PolicyFormAction.REMOVE, remove_pressed),
-                _press(PolicyFormAction.PAYER, payer_pressed),
-                _press(PolicyFormAction.RESET, reset_pressed),
-                _press(PolicyFormAction.DONE, done_pressed),
+                CONTROLS.press(PolicyFormAction.WINDOW, window_pressed),
+                CONTROLS.press(PolicyFormAction.ADD, add_pressed),
+                CONTROLS.press(PolicyFormAction.REMOVE, remove_pressed),
+                CONTROLS.press(PolicyFormAction.PAYER, payer_pressed),
+                CONTROLS.press(PolicyFormAction.RESET, reset_pressed),
+                CONTROLS.press(PolicyFormAction.DONE, done_pressed),
             ],
-            expects=Expect.BUTTONS,
         ),
         Step(
             "window",
@@ -239,11 +215,10 @@ CONVERSATION: Conversation[PolicyDraft] = Conversation(
             "reset",
             prompt="return_policy.confirm_reset",
             params=lambda turn, draft: {"days": DEFAULT_WINDOW_DAYS},
-            keyboard=lambda turn, draft: [
-                [_button("return_policy.reset_yes", PolicyFormAction.RESET_YES)]
-            ],
-            presses=[_press(PolicyFormAction.RESET_YES, reset_confirmed)],
-            expects=Expect.BUTTONS,
+            keyboard=lambda turn, draft: CONTROLS.single_button(
+                "return_policy.reset_yes", PolicyFormAction.RESET_YES
+            ),
+            presses=[CONTROLS.press(PolicyFormAction.RESET_YES, reset_confirmed)],
             back=_to_card,
         ),
     ],
@@ -252,13 +227,13 @@ CONVERSATION: Conversation[PolicyDraft] = Conversation(
 
 async def first_draft(turn: PolicyTurn, event: Any) -> PolicyDraft:
     """Only a seller edits a policy: anyone else gets the usual answer (`seller_of`)."""
-    await return_policies.policy_for(turn.user_id, turn.uow)
+    await return_policies.policy_for(turn.ctx.user_id, turn.ctx.uow)
     return PolicyDraft()
 
 
 def policy_button() -> Button:
     """The button that opens the card (under /returns)."""
-    return _button("return_policy.open", PolicyFormAction.OPEN)
+    return CONTROLS.button("return_policy.open", PolicyFormAction.OPEN)
 
 
 def build_command_router() -> Router:
