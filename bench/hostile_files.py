@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import platform
 import re
-import resource
 import statistics
 import tempfile
 import threading
@@ -42,10 +41,17 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from bench.figures import add_json_option, write_json
+from bench.figures import (
+    BenchResult,
+    Figure,
+    add_json_option,
+    at_most,
+    figures_from,
+    write_result,
+)
+from bench.harness import add_baseline_option, bot_settings, peak_rss_mb, percentile, status_kb
 from bench.import_xlsx import build_xlsx
 from bot.app import create_application
-from bot.settings import Settings
 from domain.services import sellers
 from notifications.rate_limits import InProcessRateLimiter, RateLimits
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, EmulatorEvent
@@ -89,16 +95,6 @@ class MemorySampler(threading.Thread):
         self.peak_child_kb = 0
 
     @staticmethod
-    def _status_kb(pid: str, field: str) -> int:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
-
-    @staticmethod
     def _is_worker(pid: str) -> bool:
         """A file worker once it runs its own program (right after the fork it is still a
         copy of this process, with this process's memory figures)."""
@@ -109,7 +105,7 @@ class MemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.peak_self_kb = max(self.peak_self_kb, self._status_kb("self", "VmRSS"))
+            self.peak_self_kb = max(self.peak_self_kb, status_kb("self", "VmRSS"))
             for children in Path("/proc/self/task").glob("*/children"):
                 try:
                     pids = children.read_text().split()
@@ -117,7 +113,7 @@ class MemorySampler(threading.Thread):
                     continue
                 for pid in pids:
                     if self._is_worker(pid):
-                        self.peak_child_kb = max(self.peak_child_kb, self._status_kb(pid, "VmHWM"))
+                        self.peak_child_kb = max(self.peak_child_kb, status_kb(pid, "VmHWM"))
             self._stop_event.wait(self._every)
 
     def stop(self) -> None:
@@ -176,17 +172,6 @@ class Chatters:
         self._stopping = True
 
 
-def _settings(directory: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=None,
-        database_url=f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}",
-        data_dir=directory,
-        redis_url=None,
-        flood_max_updates=10_000,
-    )
-
-
 def _outcome(html: str) -> str:
     """The verdict without the heading: the report's counts or the refusal."""
     lines = [line.strip() for line in _TAG.sub("", html).splitlines() if line.strip()]
@@ -218,7 +203,9 @@ async def run(args: argparse.Namespace, directory: Path, sent: list[tuple[str, s
     emulator = BotApiEmulator(per_chat_interval=0.0, global_per_second=0)
     async with emulator:
         app = await create_application(
-            _settings(directory), token=DEFAULT_TOKEN, api_base=emulator.base_url
+            bot_settings(directory, flood_max_updates=10_000),
+            token=DEFAULT_TOKEN,
+            api_base=emulator.base_url,
         )
         app.sender.limiter = InProcessRateLimiter(
             RateLimits(global_per_second=10_000, chat_interval=0.0, group_per_window=10_000)
@@ -236,7 +223,7 @@ async def run(args: argparse.Namespace, directory: Path, sent: list[tuple[str, s
         baseline_started = time.perf_counter()
         await asyncio.sleep(args.baseline)
         baseline = [delay for at, delay in chatters.delays if at >= baseline_started]
-        idle_rss_kb = MemorySampler._status_kb("self", "VmRSS")
+        idle_rss_kb = status_kb("self", "VmRSS")
         sampler = MemorySampler()
         sampler.start()
         files_started = time.perf_counter()
@@ -246,7 +233,7 @@ async def run(args: argparse.Namespace, directory: Path, sent: list[tuple[str, s
             outcome, seconds = await _send_and_wait(
                 emulator, seller, name, (directory / name).read_bytes(), mime
             )
-            rss_mb = MemorySampler._status_kb("self", "VmRSS") / 1024
+            rss_mb = status_kb("self", "VmRSS") / 1024
             verdicts.append((label, name, started, started + seconds, outcome, rss_mb))
         files_ended = time.perf_counter()
         await asyncio.sleep(1.0)
@@ -279,13 +266,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--chatters", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.5)
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument(
-        "--baseline",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="first measure the chatters alone for this long, for comparison",
-    )
+    add_baseline_option(parser, 0.0)
     add_json_option(parser)
     args = parser.parse_args(argv)
 
@@ -297,7 +278,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             run(args, directory, sent)
         )
 
-    peak_self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_self_mb = peak_rss_mb()
     during.sort()
     figures: dict[str, Any] = {
         "files": [
@@ -317,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "answers_during_files": len(during),
         "lost_answers": chatters.lost,
         "delay_p50_ms": round(statistics.median(during) * 1000, 1) if during else None,
-        "delay_p99_ms": round(during[int(len(during) * 0.99) - 1] * 1000, 1) if during else None,
+        "delay_p99_ms": round((percentile(during, 0.99) or 0.0) * 1000, 1) if during else None,
         "delay_worst_ms": round(during[-1] * 1000, 1) if during else None,
         "files_seconds": round(seconds, 1),
         "bot_rss_idle_mb": round(idle_kb / 1024, 1),
@@ -346,7 +327,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         figures["baseline_delay_worst_ms"] = round(baseline[-1] * 1000, 1)
         print(
             f"  baseline, no file ({args.baseline:.0f} s, {len(baseline)} answers): median "
-            f"{_ms(statistics.median(baseline))}, p99 {_ms(baseline[int(len(baseline) * 0.99) - 1])}, "
+            f"{_ms(statistics.median(baseline))}, p99 {_ms(percentile(baseline, 0.99) or 0.0)}, "
             f"worst {_ms(baseline[-1])}"
         )
     if during:
@@ -359,7 +340,35 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"peak {figures['bot_rss_peak_mb']} MiB  (goal: < 300 MB)"
     )
     print(f"  file worker peak RSS: {figures['worker_rss_peak_mb']} MiB (bounded per child)")
-    write_json(figures, args.json)
+    write_result(BenchResult("hostile_files", figures_of(figures), figures), args.json)
+    return figures
+
+
+def figures_of(details: dict[str, Any]) -> list[Figure]:
+    """Issue 8 §1: other users' worst answer under 100 ms, the process's peak RSS under 300 MB
+    (the emulator and the chatters included: they run in this process)."""
+    source = "issue 8 §1"
+    figures = [
+        Figure(item["file"], "verdict after", item["seconds"], "s") for item in details["files"]
+    ]
+    workload = f"4 files vs {details['chatters']} chatters"
+    peak_mb = {"bot_rss_peak_mb_si": round(details["bot_rss_peak_mb"] * 2**20 / 10**6, 1)}
+    figures += figures_from(
+        workload,
+        details | peak_mb,
+        [
+            ("chatters' answer p99", "delay_p99_ms", "ms"),
+            ("chatters' worst answer", "delay_worst_ms", "ms", at_most(100, source, strict=True)),
+            ("chatters' answers lost", "lost_answers", ""),
+            (
+                "peak RSS (bot + emulator)",
+                "bot_rss_peak_mb_si",
+                "MB",
+                at_most(300, source, strict=True),
+            ),
+            ("file worker peak RSS", "worker_rss_peak_mb", "MiB"),
+        ],
+    )
     return figures
 
 

@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import io
 import platform
-import resource
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -29,7 +27,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from bench.figures import add_json_option, write_json
+from bench.figures import BenchResult, Figure, add_json_option, figures_from, write_result
+from bench.harness import peak_rss_mb
 from bot import database
 from domain.order_import import read_order_file
 from domain.services import sellers
@@ -104,12 +103,6 @@ async def run_import(content: bytes, directory: Path, name: str) -> dict[str, An
     }
 
 
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes.
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -145,7 +138,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "import_rows_per_second": round(args.rows / timed["seconds"]),
         "import_traced_seconds": round(traced["seconds"], 3),
         "peak_traced_mb": round(peak_bytes / 2**20, 1),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
@@ -165,8 +158,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"Order import from XLSX into SQLite — Python {figures['python']}")
     for label, value in table:
         print(f"  {label:<{width}}  {value}")
-    write_json(figures, args.json)
+    write_result(BenchResult("import_xlsx", figures_of(figures), figures), args.json)
     return figures
+
+
+def figures_of(details: dict[str, Any]) -> list[Figure]:
+    """No issue sets a goal here: the import's pace, and its memory, to compare runs."""
+    return figures_from(
+        f"{details['rows']:,} rows XLSX into SQLite",
+        details,
+        [
+            ("full import + commit", "import_seconds", "s"),
+            ("import rate", "import_rows_per_second", "rows/s"),
+            ("read-only rate", "read_rows_per_second", "rows/s"),
+            ("peak Python memory (tracemalloc)", "peak_traced_mb", "MiB"),
+            ("peak process RSS", "peak_rss_mb", "MiB"),
+        ],
+    )
 
 
 if __name__ == "__main__":

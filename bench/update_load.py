@@ -49,6 +49,7 @@ class LoadPlan:
     synthetic: bool  # the bot under test has no /orders screens (the baseline bots)
     order_prefix: str = "BN"
     answer_timeout: float = 20.0
+    max_updates: int | None = None  # a phase also ends once this many were sent
 
 
 @dataclass
@@ -132,6 +133,9 @@ class LoadRun:
             self.emulator.remove_listener(tracker.on_event)
         return tracker, time.perf_counter() - started
 
+    def _enough(self, tracker: AnswerTracker) -> bool:
+        return self.plan.max_updates is not None and tracker.offered >= self.plan.max_updates
+
     async def _drain(self, tracker: AnswerTracker, drain: float) -> None:
         """Until every update is answered, or no answer came for a few seconds, or `drain`."""
         deadline = time.perf_counter() + drain
@@ -148,7 +152,7 @@ class LoadRun:
         started = time.perf_counter()
         for n in itertools.count():
             due = started + n * interval
-            if due - started >= seconds:
+            if due - started >= seconds or self._enough(tracker):
                 break
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             user = self.users[n % len(self.users)]
@@ -170,7 +174,7 @@ class LoadRun:
     ) -> None:
         await asyncio.sleep(delay)
         steps = itertools.cycle(range(7))
-        while time.perf_counter() < ends:
+        while time.perf_counter() < ends and not self._enough(tracker):
             step_started = time.perf_counter()
             future = await self._step(tracker, user, next(steps))
             if future is None:

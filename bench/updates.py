@@ -38,9 +38,7 @@ import os
 import platform
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -48,10 +46,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.baseline_bots import BaselineBot
-from bench.figures import add_json_option, write_json
+from bench.figures import BenchResult, Figure, add_json_option, at_most, write_result
+from bench.harness import bot_settings, fresh_database, percentile
 from bench.update_load import LoadPlan, LoadResult, serve
 from bot.app import create_application
-from bot.settings import Settings
 from domain.services import sellers
 from domain.services.orders import intake
 from domain.unit_of_work import UnitOfWork
@@ -60,8 +58,10 @@ from sandbox.emulator import DEFAULT_TOKEN
 BOTS = ("sellerbot", "typical", "bare")
 FIRST_USER_ID = 5_000_000
 ORDERS_PER_SELLER = 24  # three pages of /orders, more than a run confirms
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+# The model of docs/scaling.md: a seller sends ~100 updates a day, the peak is 5 x the
+# average, and a process keeps a core at 60 % of its capacity.
+SELLER_PEAK_UPDATES_PER_SECOND = 100 * 5 / 86_400
+CORE_SHARE = 0.6
 
 
 @dataclass
@@ -78,34 +78,6 @@ class CaseFigures:
     cpu_ms_per_update: float
     stuck_steps: int
     seconds: float
-
-
-# ----- databases -----
-
-
-@asynccontextmanager
-async def fresh_database(kind: str, directory: Path) -> AsyncIterator[str]:
-    """A new empty database for one case: a SQLite file, or a PostgreSQL database dropped
-    afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{directory / f'bench-{uuid.uuid4().hex[:8]}.sqlite3'}"
-        return
-    import asyncpg
-
-    name = f"sellerbot_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield POSTGRES_URL.format(name=name)
-    finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 # ----- the bots -----
@@ -147,14 +119,9 @@ async def start_bot(
         baseline = BaselineBot(kind, DEFAULT_TOKEN, api_base, database_url)
         await baseline.start()
         return baseline.stop
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token=None,
-        database_url=database_url,
-        data_dir=directory,
-        redis_url=None,
+    app = await create_application(
+        bot_settings(directory, database_url), token=DEFAULT_TOKEN, api_base=api_base
     )
-    app = await create_application(settings, token=DEFAULT_TOKEN, api_base=api_base)
     if workload == "mix":
         await seed_sellers(app.uow_factory, users)
     await app.start(set_commands=False)
@@ -164,11 +131,8 @@ async def start_bot(
 # ----- one case -----
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float | None:
-    if not sorted_values:
-        return None
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return round(sorted_values[index] * 1000, 1)
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
 
 
 async def _receive(connection: Connection) -> tuple[str, Any]:
@@ -209,15 +173,9 @@ class Profile:
 async def run_case(
     args: argparse.Namespace, bot: str, workload: str, rate: float, directory: Path
 ) -> CaseFigures:
+    timing = {name: getattr(args, name) for name in ("users", "duration", "warmup", "drain")}
     plan = LoadPlan(
-        workload=workload,
-        users=args.users,
-        rate=rate,
-        duration=args.duration,
-        warmup=args.warmup,
-        drain=args.drain,
-        first_user_id=FIRST_USER_ID,
-        synthetic=bot != "sellerbot",
+        workload, rate=rate, first_user_id=FIRST_USER_ID, synthetic=bot != "sellerbot", **timing
     )
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
@@ -247,26 +205,24 @@ async def run_case(
             load.kill()
     assert isinstance(result, LoadResult)
     latencies = sorted(result.latencies)
+    # The counts as the load process reported them; the times as the table shows them.
+    counts = ("offered", "answered", "lost", "too_many_requests", "stuck_steps")
     return CaseFigures(
-        bot=bot,
-        workload=workload,
-        rate=rate,
-        offered=result.offered,
-        answered=result.answered,
-        lost=result.lost,
-        too_many_requests=result.too_many_requests,
-        p50_ms=_percentile(latencies, 0.50),
-        p99_ms=_percentile(latencies, 0.99),
+        bot,
+        workload,
+        rate,
+        p50_ms=_ms(percentile(latencies, 0.50)),
+        p99_ms=_ms(percentile(latencies, 0.99)),
         cpu_ms_per_update=round(cpu * 1000 / max(1, result.offered), 2),
-        stuck_steps=result.stuck_steps,
         seconds=round(result.seconds, 1),
+        **{name: getattr(result, name) for name in counts},
     )
 
 
 # ----- output -----
 
 
-def _ms(value: float | None) -> str:
+def _shown(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
@@ -291,7 +247,7 @@ def print_group(cases: list[CaseFigures]) -> None:
         stuck = f"  ({case.stuck_steps} steps found no button)" if case.stuck_steps else ""
         print(
             f"  {case.bot:<10} {case.offered:>7} {case.answered:>8} {case.lost:>5} "
-            f"{case.too_many_requests:>5} {_ms(case.p50_ms):>7} {_ms(case.p99_ms):>7} "
+            f"{case.too_many_requests:>5} {_shown(case.p50_ms):>7} {_shown(case.p99_ms):>7} "
             f"{case.cpu_ms_per_update:>10.2f}{stuck}"
         )
     by_bot = {case.bot: case for case in cases}
@@ -362,13 +318,87 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _ratio_value(ours: float | None, theirs: float | None) -> float | None:
+    return None if ours is None or not theirs else round(ours / theirs, 2)
+
+
+def figures_of(cases: list[CaseFigures], db: str) -> list[Figure]:
+    """The goals of issue 8 §6 on each group of cases (one workload at one rate), and how many
+    sellers one process serves by the seller mix's CPU (the model of docs/scaling.md)."""
+    figures: list[Figure] = []
+    source = "issue 8 §6"
+    groups: dict[tuple[str, float], dict[str, CaseFigures]] = {}
+    for case in cases:
+        groups.setdefault((case.workload, case.rate), {})[case.bot] = case
+    for (workload, rate), by_bot in groups.items():
+        label = f"{workload} at {rate:g}/s, {db}"
+        ours, typical = by_bot.get("sellerbot"), by_bot.get("typical")
+        under_cap = rate <= 30
+        goals = workload == "help"  # the issue's goals are set on /help
+        for bot, case in by_bot.items():
+            figures.append(Figure(label, f"CPU per update, {bot}", case.cpu_ms_per_update, "ms"))
+            if under_cap:
+                figures.append(Figure(label, f"answer p99, {bot}", case.p99_ms, "ms"))
+            else:
+                figures.append(
+                    Figure(
+                        label,
+                        f"updates lost, {bot} (of {case.offered})",
+                        case.lost,
+                        goal=at_most(0, source) if goals and bot == "sellerbot" else None,
+                    )
+                )
+        if ours is None:
+            continue
+        if under_cap and typical is not None:
+            cpu = _ratio_value(ours.cpu_ms_per_update, typical.cpu_ms_per_update)
+            p99 = _ratio_value(ours.p99_ms, typical.p99_ms)
+            figures.append(
+                Figure(
+                    label,
+                    "CPU sellerbot ÷ typical",
+                    cpu,
+                    "x",
+                    at_most(0.75, source) if goals else None,
+                )
+            )
+            figures.append(
+                Figure(
+                    label,
+                    "p99 sellerbot ÷ typical",
+                    p99,
+                    "x",
+                    at_most(1, source) if goals else None,
+                )
+            )
+        if not under_cap:
+            figures.append(
+                Figure(
+                    label,
+                    "429 answers, sellerbot",
+                    ours.too_many_requests,
+                    goal=at_most(0, source) if goals else None,
+                )
+            )
+        if workload == "mix" and under_cap and ours.cpu_ms_per_update:
+            per_second = CORE_SHARE * 1000 / ours.cpu_ms_per_update
+            figures.append(
+                Figure(
+                    label,
+                    "sellers one process serves (docs/scaling.md model)",
+                    int(per_second / SELLER_PEAK_UPDATES_PER_SECOND),
+                )
+            )
+    return figures
+
+
 def main(argv: list[str] | None = None) -> list[CaseFigures]:
     args = parse_args(argv)
     print(f"bench/updates.py on {_machine()}; database {args.db}; {args.users} users")
-    figures = asyncio.run(run_all(args))
-    cases = [asdict(f) for f in figures]
-    write_json({"machine": _machine(), "db": args.db, "cases": cases}, args.json)
-    return figures
+    cases = asyncio.run(run_all(args))
+    details = {"machine": _machine(), "db": args.db, "cases": [asdict(c) for c in cases]}
+    write_result(BenchResult("updates", figures_of(cases, args.db), details), args.json)
+    return cases
 
 
 if __name__ == "__main__":

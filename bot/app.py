@@ -15,15 +15,15 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
 from bot.commands import command_menus
+from bot.event_isolation import ForgetfulEventIsolation
 from bot.file_worker import FileWorker
-from bot.fsm_storage import SqlStorage
+from bot.fsm_storage import AfterCommitStorage, SqlStorage
 from bot.log_context import LogContextMiddleware
 from bot.metrics import Metrics
 from bot.middlewares import (
@@ -50,7 +50,9 @@ from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
 from handlers.config import HandlerConfig
+from handlers.context import UpdateContextMiddleware
 from notifications.outbox import OutboxDispatcher
+from notifications.rate_limit_fallback import RedisRateLimiterWithFallback
 from notifications.rate_limits import (
     InProcessRateLimiter,
     RateLimiter,
@@ -241,9 +243,13 @@ async def create_application(
             settings.send_paid_broadcast_rate_per_second if settings.send_paid_broadcast else None
         ),
     )
-    # Several processes must share one budget with Telegram, so their buckets live in Redis.
+    # Several processes must share one budget with Telegram, so their buckets live in Redis;
+    # while Redis is away each process keeps its own, so replies (the "try again shortly"
+    # above all) still go out.
     limiter: RateLimiter = (
-        RedisRateLimiter(redis, limits) if redis else InProcessRateLimiter(limits)
+        RedisRateLimiterWithFallback(RedisRateLimiter(redis, limits), InProcessRateLimiter(limits))
+        if redis
+        else InProcessRateLimiter(limits)
     )
     sender = Sender(
         metrics.telegram_client(bot) if metrics else bot,
@@ -275,6 +281,7 @@ async def create_application(
         default_locale=settings.default_locale,
         clock=clock,
         max_attempts=settings.send_max_attempts,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         deliveries=dict.fromkeys(
             ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
         ),
@@ -287,12 +294,13 @@ async def create_application(
     if redis is not None:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage(redis)
+        # Written after each update's commit, so a failed update leaves the conversation be.
+        storage = AfterCommitStorage(RedisStorage(redis))
         isolation = RedisEventIsolation(redis)
         counter = RedisFloodCounter(redis, settings.flood_window_seconds)
     else:
         storage = SqlStorage(uow_factory)
-        isolation = SimpleEventIsolation()
+        isolation = ForgetfulEventIsolation()
         counter = MemoryFloodCounter(settings.flood_window_seconds)
 
     # The built-in FSM middleware is registered by hand below, at its place in our chain.
@@ -333,10 +341,13 @@ async def create_application(
             replies,
             settings.default_locale,
             sql_storage=storage if isinstance(storage, SqlStorage) else None,
+            storage=storage,
         )
     )
     dispatcher.update.outer_middleware(LocaleMiddleware(settings.default_locale))
     dispatcher.update.outer_middleware(ErrorMiddleware())
+    # Innermost: gathers what every handler works with into the one `ctx` keyword.
+    dispatcher.update.outer_middleware(UpdateContextMiddleware())
     dispatcher.include_routers(*get_routers())
 
     scheduler = AsyncIOScheduler(timezone="UTC")

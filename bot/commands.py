@@ -15,6 +15,7 @@ MENU_COMMANDS = (
     "return",
     "shipments",
     "returns",
+    "returnpolicy",
     "transcript",
     "case",
     "neworder",

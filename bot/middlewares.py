@@ -24,10 +24,16 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import TelegramObject, Update, User
 from redis.asyncio import Redis
 
-from bot.fsm_storage import SqlStorage, current_unit_of_work
+from bot.fsm_storage import (
+    SqlStorage,
+    current_unit_of_work,
+    discard_pending_writes,
+    writes_after_commit,
+)
 from bot.metrics import UpdateOutcome, note_update_outcome
 from bot.replies import ReplyQueue
 from domain.errors import DomainError
@@ -81,6 +87,11 @@ class MemoryFloodCounter:
         now = self._clock()
         if now - self._warned.get(user_id, -NOTICE_INTERVAL_SECONDS) < NOTICE_INTERVAL_SECONDS:
             return False
+        if len(self._warned) > 10_000:  # a warning older than the interval no longer matters
+            for stale in [
+                u for u, at in self._warned.items() if now - at >= NOTICE_INTERVAL_SECONDS
+            ]:
+                del self._warned[stale]
         self._warned[user_id] = now
         return True
 
@@ -216,6 +227,8 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     replies: ReplyQueue
     default_locale: str
     sql_storage: SqlStorage | None = None
+    # Redis (`AfterCommitStorage`): the conversation's changes are written after the commit.
+    storage: BaseStorage | None = None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -223,7 +236,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         chat_id = context.chat_id if context else None
         thread_id = context.thread_id if context else None
         responder = Responder(self.renderer, self.default_locale, chat_id, thread_id)
-        async with self.uow_factory() as uow:
+        async with writes_after_commit(self.storage), self.uow_factory() as uow:
             token = current_unit_of_work.set(uow)
             try:
                 if not await uow.processed_updates.claim(event.update_id, uow.now()):
@@ -307,6 +320,7 @@ class ErrorMiddleware(BaseMiddleware):
         uow: UnitOfWork = data["uow"]
         responder: Responder = data["responder"]
         await uow.rollback()
+        discard_pending_writes()
         assert isinstance(event, Update)
         await uow.processed_updates.claim(event.update_id, uow.now())
         responder.discard()

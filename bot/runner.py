@@ -17,11 +17,11 @@ import logging
 import signal
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from bot import database
@@ -84,18 +84,39 @@ async def run_bot(settings: Settings) -> None:
     await run_until_signal(app.start, app.wait, app.stop)
 
 
-async def run_webhook(settings: Settings) -> None:
-    """Updates by webhook until SIGINT/SIGTERM; see bot.webhook."""
+class Server(Protocol):
+    """The HTTP side of a process (`bot.webhook.WebhookServer`, `bot.worker.WorkerServer`)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def run_server(
+    settings: Settings,
+    listen: tuple[Service, str, int],
+    server_for: Callable[[Application], Server],
+    mode: str,
+) -> None:
+    """A process that listens on `listen`'s address, its app built with `Metrics`, until
+    SIGINT/SIGTERM; `mode` says in the log which kind of process it is."""
     from bot.app import create_application
     from bot.metrics import Metrics
-    from bot.webhook import WebhookServer
 
     app = await create_application(settings, migrate=False, metrics=Metrics())
-    address = (settings.webhook_host, settings.webhook_port)
-    me = await check_services(app, settings, listen=(Service.WEBHOOK_SERVER, *address))
-    server = WebhookServer(app, settings)
-    log.info("running as @%s (webhook), listening on %s:%d", me, *address)
+    me = await check_services(app, settings, listen=listen)
+    server = server_for(app)
+    _service, host, port = listen
+    log.info("running as @%s (%s), listening on %s:%d", me, mode, host, port)
     await run_until_signal(server.start, app.wait, server.stop)
+
+
+async def run_webhook(settings: Settings) -> None:
+    """Updates by webhook until SIGINT/SIGTERM; see bot.webhook."""
+    from bot.webhook import WebhookServer
+
+    listen = (Service.WEBHOOK_SERVER, settings.webhook_host, settings.webhook_port)
+    await run_server(settings, listen, lambda app: WebhookServer(app, settings), "webhook")
 
 
 async def check_services(
@@ -224,14 +245,14 @@ def _explain(error: BaseException, settings: Settings, port: int | None) -> Fail
     if service is Service.DATABASE:
         return _database_failure(cause, settings)
     if service is Service.WEB_CHAT:
-        return _web_chat_failure(
-            cause, settings.sandbox_host, settings.sandbox_port if port is None else port
-        )
+        port = settings.sandbox_port if port is None else port
+        return _listen_failure(cause, settings.sandbox_host, port, _web_chat(port))
     if service is Service.WEBHOOK_SERVER:
-        return _webhook_server_failure(cause, settings.webhook_host, settings.webhook_port)
+        host, port = settings.webhook_host, settings.webhook_port
+        return _listen_failure(cause, host, port, _WEBHOOK_SERVER)
     if service is Service.WORKER_SERVER:
         host, port = settings.worker_http_host, settings.worker_http_port
-        return _worker_server_failure(cause, host, port)
+        return _listen_failure(cause, host, port, _WORKER_SERVER)
     if isinstance(cause, OSError) and cause.strerror:
         where = f": {cause.filename}" if cause.filename else ""
         return Failure(f"stopped: {cause.strerror}{where}")
@@ -341,68 +362,60 @@ def _database_failure(error: BaseException, settings: Settings) -> Failure:
     return Failure(f"the database at {where} failed: {_summary(original)}")
 
 
-def _web_chat_failure(error: BaseException, host: str, port: int) -> Failure:
+@dataclass(frozen=True, slots=True)
+class _Listening:
+    """How a server of ours that cannot listen is named, and the settings that move it."""
+
+    server: str
+    port_settings: str
+    other_port: str
+    host_setting: str
+
+
+_WEBHOOK_SERVER = _Listening(
+    "the webhook server",
+    port_settings="WEBHOOK_PORT (the TLS proxy in front listens on 443)",
+    other_port="WEBHOOK_PORT",
+    host_setting="WEBHOOK_HOST",
+)
+_WORKER_SERVER = _Listening(
+    "the worker's HTTP server",
+    port_settings="WORKER_HTTP_PORT",
+    other_port="WORKER_HTTP_PORT",
+    host_setting="WORKER_HTTP_HOST",
+)
+
+
+def _web_chat(port: int) -> _Listening:
     suggestion = port + 1 if port < 65535 else 8081
-    return _listen_failure(
-        error,
-        host,
-        port,
-        server="the web chat",
+    return _Listening(
+        "the web chat",
         port_settings="--port or SANDBOX_PORT",
         other_port=f"--port (sellerbot sandbox --port {suggestion}) or SANDBOX_PORT",
         host_setting="SANDBOX_HOST",
     )
 
 
-def _webhook_server_failure(error: BaseException, host: str, port: int) -> Failure:
-    return _listen_failure(
-        error,
-        host,
-        port,
-        server="the webhook server",
-        port_settings="WEBHOOK_PORT (the TLS proxy in front listens on 443)",
-        other_port="WEBHOOK_PORT",
-        host_setting="WEBHOOK_HOST",
-    )
-
-
-def _worker_server_failure(error: BaseException, host: str, port: int) -> Failure:
-    return _listen_failure(
-        error,
-        host,
-        port,
-        server="the worker's HTTP server",
-        port_settings="WORKER_HTTP_PORT",
-        other_port="WORKER_HTTP_PORT",
-        host_setting="WORKER_HTTP_HOST",
-    )
-
-
-def _listen_failure(
-    error: BaseException,
-    host: str,
-    port: int,
-    *,
-    server: str,
-    port_settings: str,
-    other_port: str,
-    host_setting: str,
-) -> Failure:
+def _listen_failure(error: BaseException, host: str, port: int, server: _Listening) -> Failure:
     """Why a server of ours could not listen on host:port, and which setting changes it."""
     code = error.errno if isinstance(error, OSError) else None
     if code == errno.EADDRINUSE:
-        return Failure(f"port {port} on {host} is already in use: choose another with {other_port}")
+        return Failure(
+            f"port {port} on {host} is already in use: choose another with {server.other_port}"
+        )
     if code == errno.EACCES:
         return Failure(
-            f"not allowed to listen on port {port}: choose a port above 1023 with {port_settings}",
+            f"not allowed to listen on port {port}: choose a port above 1023 with "
+            f"{server.port_settings}",
             configuration=True,
         )
     if isinstance(error, socket.gaierror) or code == errno.EADDRNOTAVAIL:
         return Failure(
-            f"cannot listen on {host}: not an address of this machine (check {host_setting})",
+            f"cannot listen on {host}: not an address of this machine "
+            f"(check {server.host_setting})",
             configuration=True,
         )
-    return Failure(f"{server} cannot listen on {host}:{port}: {_summary(error)}")
+    return Failure(f"{server.server} cannot listen on {host}:{port}: {_summary(error)}")
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

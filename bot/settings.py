@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Days a notification is kept after it was sent (or given up, or left paused because the
     # recipient blocked the bot); /privacy tells users this figure.
     outbox_retention_days: int = Field(default=30, ge=1, le=3650)
+    # How long a claimed notification stays this process's (renewed while it waits): after a
+    # crash, its unsent and unrecorded rows are sent by another process once this runs out.
+    outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
     # Inbound flood protection: more than `flood_max_updates` updates within
     # `flood_window_seconds` from one user are dropped.
@@ -120,7 +123,7 @@ class Settings(BaseSettings):
     worker_http_port: int = Field(default=8082, ge=1, le=65535)
 
     # SIGTERM: how long in-flight updates, sends and jobs get to finish before they are
-    # cancelled. Below the outbox's 60 s lease, so rows are handed back while still ours.
+    # cancelled. Below OUTBOX_LEASE_SECONDS, so rows are handed back while still ours.
     shutdown_timeout_seconds: float = Field(default=20.0, gt=0, le=50)
 
     @field_validator("operator_ids", mode="before")
@@ -249,6 +252,27 @@ class Settings(BaseSettings):
                         ),
                         loc=("webhook_url",),
                         input=self.webhook_url,
+                    )
+                ],
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_shutdown_within_lease(self) -> Self:
+        # A stopping process hands back what it claimed; after its lease ran out another
+        # process may be sending the same rows.
+        if self.shutdown_timeout_seconds >= self.outbox_lease_seconds:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "shutdown_timeout_seconds",
+                            "must be below OUTBOX_LEASE_SECONDS ({lease})",
+                            {"lease": f"{self.outbox_lease_seconds:g}"},
+                        ),
+                        loc=("shutdown_timeout_seconds",),
+                        input=self.shutdown_timeout_seconds,
                     )
                 ],
             )

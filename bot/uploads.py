@@ -22,7 +22,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 
 from bot.background import BackgroundTasks
 from bot.file_worker import FileWorker
-from bot.fsm_storage import current_unit_of_work
+from bot.fsm_storage import current_unit_of_work, writes_after_commit
 from bot.replies import ReplyQueue
 from domain.errors import DomainError, InvalidInput
 from domain.unit_of_work import UnitOfWorkFactory
@@ -125,7 +125,11 @@ class FileSteps:
         """The rest of the step, in one transaction with the user's conversation state, and in
         line with the user's own updates (the dispatcher's isolation lock)."""
         key = StorageKey(bot_id=self.bot.id, chat_id=upload.chat_id, user_id=upload.user_id)
-        async with self.isolation.lock(key), self.uow_factory() as uow:
+        async with (
+            self.isolation.lock(key),
+            writes_after_commit(self.storage),
+            self.uow_factory() as uow,
+        ):
             token = current_unit_of_work.set(uow)
             try:
                 await finish(result, StepContext(uow, responder, FSMContext(self.storage, key)))

@@ -35,6 +35,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import Application
+from bot.listener import Listener
 from bot.metrics import Metrics
 from bot.probes import Probes
 from bot.settings import Settings
@@ -79,7 +80,7 @@ class WebhookServer:
         self._shutdown_timeout = (
             settings.shutdown_timeout_seconds if shutdown_timeout is None else shutdown_timeout
         )
-        self._runner: web.AppRunner | None = None
+        self._listener = Listener("the webhook server")
         self._stopping = False
         self._webhook_set = False
         self._refusals_unlogged = 0
@@ -153,9 +154,7 @@ class WebhookServer:
 
     @property
     def port(self) -> int:
-        if self._runner is None or not self._runner.addresses:
-            raise RuntimeError("the webhook server is not listening")
-        return int(self._runner.addresses[0][1])
+        return self._listener.port
 
     async def start(self) -> None:
         """Start background work, listen, then ask Telegram to post updates here."""
@@ -167,15 +166,12 @@ class WebhookServer:
                 "scheduled work (outbox, tracking, reminders) runs in `sellerbot worker`; "
                 "set RUN_JOBS_IN_WEBHOOK=true to run it here"
             )
-        self._runner = web.AppRunner(
+        await self._listener.start(
             self.web_application(),
-            handle_signals=False,
-            access_log=None,
+            self.settings.webhook_host,
+            self.settings.webhook_port,
             shutdown_timeout=self._shutdown_timeout,
         )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.webhook_host, self.settings.webhook_port)
-        await site.start()
         allowed = self.app.dispatcher.resolve_used_update_types()
         await self.app.bot.set_webhook(
             url=self._url,
@@ -204,9 +200,6 @@ class WebhookServer:
             except Exception as error:  # pending updates stay with Telegram either way
                 log.warning("could not remove the webhook: %s", type(error).__name__)
         self._webhook_set = False
-        if self._runner is not None:
-            # Stops listening, then waits for the handlers still running (each commits or
-            # rolls back as a whole), cancelling what is left after shutdown_timeout.
-            await self._runner.cleanup()
-            self._runner = None
+        # The handlers still running each commit or roll back as a whole.
+        await self._listener.close()
         await self.app.stop(deadline)

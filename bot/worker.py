@@ -19,12 +19,12 @@ import logging
 
 from aiohttp import web
 
-from bot.app import Application, create_application
-from bot.metrics import Metrics
+from bot.app import Application
+from bot.listener import Listener
 from bot.probes import Probes
-from bot.runner import Service, check_services
+from bot.runner import Service, run_server
 from bot.settings import Settings
-from bot.shutdown import Deadline, run_until_signal
+from bot.shutdown import Deadline
 
 __all__ = ["WorkerServer", "run_worker"]
 
@@ -42,7 +42,7 @@ class WorkerServer:
         self.settings = settings
         self._stopping = False
         self.probes = Probes(app, lambda: self._stopping)
-        self._runner: web.AppRunner | None = None
+        self._listener = Listener("the worker's server")
 
     def web_application(self) -> web.Application:
         web_app = web.Application()
@@ -51,24 +51,17 @@ class WorkerServer:
 
     @property
     def port(self) -> int:
-        if self._runner is None or not self._runner.addresses:
-            raise RuntimeError("the worker's server is not listening")
-        return int(self._runner.addresses[0][1])
+        return self._listener.port
 
     async def start(self) -> None:
         """Start the scheduled work, then listen."""
         await self.app.start(set_commands=False, polling=False, intake=False, jobs=True)
-        self._runner = web.AppRunner(
+        await self._listener.start(
             self.web_application(),
-            handle_signals=False,
-            access_log=None,
+            self.settings.worker_http_host,
+            self.settings.worker_http_port,
             shutdown_timeout=PROBE_SHUTDOWN_SECONDS,
         )
-        await self._runner.setup()
-        site = web.TCPSite(
-            self._runner, self.settings.worker_http_host, self.settings.worker_http_port
-        )
-        await site.start()
 
     async def stop(self) -> None:
         """Stop the jobs gracefully (`Application.stop`), then the monitoring server."""
@@ -77,16 +70,12 @@ class WorkerServer:
         try:
             await self.app.stop(deadline)
         finally:
-            if self._runner is not None:
-                await self._runner.cleanup()
-                self._runner = None
+            await self._listener.close()
 
 
 async def run_worker(settings: Settings) -> None:
     """The scheduled work until SIGINT/SIGTERM."""
-    app = await create_application(settings, migrate=False, metrics=Metrics())
-    address = (settings.worker_http_host, settings.worker_http_port)
-    me = await check_services(app, settings, listen=(Service.WORKER_SERVER, *address))
-    server = WorkerServer(app, settings)
-    log.info("running as @%s (worker: scheduled work), listening on %s:%d", me, *address)
-    await run_until_signal(server.start, app.wait, server.stop)
+    listen = (Service.WORKER_SERVER, settings.worker_http_host, settings.worker_http_port)
+    await run_server(
+        settings, listen, lambda app: WorkerServer(app, settings), "worker: scheduled work"
+    )

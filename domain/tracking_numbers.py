@@ -165,3 +165,17 @@ def parse_tracking_number(text: str) -> TrackingNumber:
             )
 
     return TrackingNumber(value=value, kind="unknown", carrier=None, valid=True)
+
+
+def valid_tracking_number(text: str) -> TrackingNumber:
+    """`parse_tracking_number`, refusing also a number whose check digit is wrong: the one
+    refusal, with the same parameters, for a seller's number and a buyer's return number."""
+    number = parse_tracking_number(text)
+    if not number.valid:
+        raise InvalidInput(
+            number.problem_key or "tracking.invalid_characters",
+            tracking=number.value,
+            carrier=number.carrier,
+            reason="characters",
+        )
+    return number

@@ -27,6 +27,7 @@ from handlers.seller import (
     order_import,
     orders,
     registration,
+    return_policy,
     returns,
     shipments,
     shipping,
@@ -56,6 +57,7 @@ def get_routers() -> list[Router]:
         orders.build_router(),
         shipments.build_router(),
         returns.build_router(),
+        return_policy.build_command_router(),
         return_case.build_router(),
         return_transcript.build_router(),
         returns_relay.build_command_router(),
@@ -72,6 +74,7 @@ def get_routers() -> list[Router]:
         return_offer.build_router(),
         return_leg.build_router(),
         return_closing.build_router(),
+        return_policy.build_router(),
         # What sellers and buyers write in a return case's thread (outside any conversation),
         # before the files and the fallback, which take what it passes on.
         returns_relay.build_router(),

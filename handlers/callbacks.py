@@ -16,6 +16,17 @@ RecordId = Annotated[int, Field(ge=0, le=MAX_RECORD_ID)]
 Page = Annotated[int, Field(ge=0, le=MAX_PAGE)]
 
 
+class FormCallback(CallbackData, prefix="form"):
+    """The callback data of a conversation's form: what the button does (`action`, the form's
+    own enum) and a value. Each form subclasses it with its prefix and narrows `action` to its
+    enum (`class WarehouseForm(FormCallback, prefix="whf"): action: WarehouseFormAction`); the
+    fields keep this order, so a button packs as `<prefix>:<action>:<value>`. The prefix here
+    is aiogram's requirement only: no button is made of this class itself."""
+
+    action: enum.StrEnum
+    value: str = ""
+
+
 class ChosenRole(enum.StrEnum):
     """What a newcomer says they are on /start (not `domain.roles.Role`, who they are)."""
 
@@ -95,9 +106,8 @@ class WarehouseFormAction(enum.StrEnum):
     SUBMIT = "submit"
 
 
-class WarehouseForm(CallbackData, prefix="whf"):
+class WarehouseForm(FormCallback, prefix="whf"):
     action: WarehouseFormAction
-    value: str = ""
 
 
 class ReviewStep(enum.StrEnum):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.roles import Role
 from domain.services import erasure, sellers
-from domain.unit_of_work import UnitOfWork
 from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
@@ -24,32 +22,32 @@ from handlers.callbacks import (
     WarehouseMenu,
     WarehouseMenuAction,
 )
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
 from handlers.conversations import resume
-from handlers.keyboards import language_keyboard
+from handlers.keyboards import language_keyboard, single_button
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
-from handlers.responder import Button, Responder
-from handlers.seller import new_order, registration, shipping, warehouse_registration
+from handlers.responder import Button
+from handlers.seller import (
+    new_order,
+    registration,
+    return_policy,
+    shipping,
+    warehouse_registration,
+)
 
 
-async def cancel(message: Message, state: FSMContext, responder: Responder) -> None:
-    if await state.get_state() is None:
-        responder.reply("cancel.nothing", remove_reply_keyboard=True)
+async def cancel(message: Message, ctx: UpdateContext) -> None:
+    if await ctx.state.get_state() is None:
+        ctx.responder.reply("cancel.nothing", remove_reply_keyboard=True)
         return
-    await state.clear()
-    responder.reply("cancel.done", remove_reply_keyboard=True)
+    await ctx.state.clear()
+    ctx.responder.reply("cancel.done", remove_reply_keyboard=True)
 
 
-async def start(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    if await state.get_state() is not None and (
+async def start(message: Message, ctx: UpdateContext) -> None:
+    if await ctx.state.get_state() is not None and (
         await resume(
+            ctx,
             [
                 registration.CONVERSATION,
                 warehouse_registration.CONVERSATION,
@@ -59,22 +57,18 @@ async def start(
                 return_offer.CONVERSATION,
                 *return_leg.CONVERSATIONS,
                 *return_closing.CONVERSATIONS,
+                return_policy.CONVERSATION,
             ],
-            user_id=event_from_user.id,
-            state=state,
-            uow=uow,
-            responder=responder,
-            config=config,
         )
     ):
         return
-    role = await sellers.role_of(event_from_user.id, config.operator_ids, uow)
+    role = await sellers.role_of(ctx.user_id, ctx.config.operator_ids, ctx.uow)
     if role == Role.OPERATOR:
-        responder.reply("start.welcome_operator", name=event_from_user.first_name)
+        ctx.responder.reply("start.welcome_operator", name=ctx.user.first_name)
     elif role == Role.SELLER:
-        seller = await uow.sellers.by_telegram_user(event_from_user.id)
+        seller = await ctx.uow.sellers.by_telegram_user(ctx.user_id)
         assert seller is not None
-        responder.reply(
+        ctx.responder.reply(
             "start.welcome_seller",
             store_name=seller.store_name,
             # The two places a returning seller goes most, one tap away.
@@ -89,16 +83,14 @@ async def start(
             ],
         )
     elif role == Role.BUYER:
-        responder.reply(
+        ctx.responder.reply(
             "start.welcome_buyer",
-            keyboard=[
-                [Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))]
-            ],
+            keyboard=single_button("buyer.my_purchases", BuyerOrder(action=BuyerAction.LIST)),
         )
     else:
-        responder.reply(
+        ctx.responder.reply(
             "start.welcome_new",
-            name=event_from_user.first_name,
+            name=ctx.user.first_name,
             keyboard=[
                 [Button(label="role.seller", callback=RoleChoice(role=ChosenRole.SELLER))],
                 [Button(label="role.buyer", callback=RoleChoice(role=ChosenRole.BUYER))],
@@ -106,53 +98,43 @@ async def start(
         )
 
 
-async def chose_buyer(query: CallbackQuery, responder: Responder) -> None:
-    responder.reply("start.buyer_info")
+async def chose_buyer(query: CallbackQuery, ctx: UpdateContext) -> None:
+    ctx.responder.reply("start.buyer_info")
 
 
-async def help_command(
-    message: Message,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    role = await sellers.role_of(event_from_user.id, config.operator_ids, uow)
-    responder.reply(f"help.{role}")
+async def help_command(message: Message, ctx: UpdateContext) -> None:
+    role = await sellers.role_of(ctx.user_id, ctx.config.operator_ids, ctx.uow)
+    ctx.responder.reply(f"help.{role}")
 
 
-async def language(message: Message, responder: Responder) -> None:
-    responder.reply(
+async def language(message: Message, ctx: UpdateContext) -> None:
+    ctx.responder.reply(
         "language.choose",
-        keyboard=language_keyboard(responder.renderer, LanguagePurpose.PREFERENCE),
+        keyboard=language_keyboard(ctx.responder.renderer, LanguagePurpose.PREFERENCE),
     )
 
 
 async def language_chosen(
-    query: CallbackQuery,
-    callback_data: LanguageChoice,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: LanguageChoice, ctx: UpdateContext
 ) -> None:
-    await sellers.set_language(event_from_user.id, callback_data.locale, uow)
-    responder.locale = callback_data.locale
-    responder.remove_pressed_buttons(query)
-    responder.reply(
-        "language.changed", language=responder.renderer.language_name(callback_data.locale)
+    await sellers.set_language(ctx.user_id, callback_data.locale, ctx.uow)
+    ctx.responder.locale = callback_data.locale
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply(
+        "language.changed", language=ctx.responder.renderer.language_name(callback_data.locale)
     )
 
 
-async def privacy(message: Message, responder: Responder, config: HandlerConfig) -> None:
-    responder.reply(
+async def privacy(message: Message, ctx: UpdateContext) -> None:
+    ctx.responder.reply(
         "privacy.policy",
-        outbox_days=config.outbox_retention_days,
+        outbox_days=ctx.config.outbox_retention_days,
         update_id_hours=int(PROCESSED_UPDATE_RETENTION.total_seconds() // 3600),
     )
 
 
-async def delete_my_data(message: Message, responder: Responder) -> None:
-    responder.reply(
+async def delete_my_data(message: Message, ctx: UpdateContext) -> None:
+    ctx.responder.reply(
         "erasure.confirm",
         keyboard=[
             [Button(label="erasure.confirm", callback=ErasureAction(step=ErasureStep.CONFIRM))],
@@ -162,24 +144,19 @@ async def delete_my_data(message: Message, responder: Responder) -> None:
 
 
 async def erasure_decided(
-    query: CallbackQuery,
-    callback_data: ErasureAction,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: ErasureAction, ctx: UpdateContext
 ) -> None:
-    responder.remove_pressed_buttons(query)
+    ctx.responder.remove_pressed_buttons(query)
     if callback_data.step == ErasureStep.KEEP:
-        responder.reply("erasure.kept")
+        ctx.responder.reply("erasure.kept")
         return
-    blockers = await erasure.erase_user_data(event_from_user.id, uow)
+    blockers = await erasure.erase_user_data(ctx.user_id, ctx.uow)
     if blockers:
-        responder.reply("erasure.blocked", blockers=blockers)
+        ctx.responder.reply("erasure.blocked", blockers=blockers)
         return
-    await state.clear()
-    await uow.conversation_states.delete_for_user(event_from_user.id)
-    responder.reply("erasure.done", remove_reply_keyboard=True)
+    await ctx.state.clear()
+    await ctx.uow.conversation_states.delete_for_user(ctx.user_id)
+    ctx.responder.reply("erasure.done", remove_reply_keyboard=True)
 
 
 def build_router() -> Router:

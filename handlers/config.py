@@ -2,8 +2,8 @@
 
 Handlers never see the application's `Settings` (that is `bot/`'s, and handlers never import
 `bot/`): the composition root (`bot/app.py`) builds one `HandlerConfig` from the settings and
-puts it in the Dispatcher's workflow data as `config`, so a handler asks for
-`config: HandlerConfig`. A handler that needs another setting adds a field here.
+puts it in the Dispatcher's workflow data as `config`, and handlers read it as `ctx.config`
+(`handlers.context.UpdateContext`). A handler that needs another setting adds a field here.
 """
 
 from __future__ import annotations

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
+from handlers.context import UpdateContext
 from handlers.operator.review import ReviewNote
-from handlers.responder import Responder
-from handlers.seller import new_order, registration, shipping, warehouse_registration
+from handlers.seller import (
+    new_order,
+    registration,
+    return_policy,
+    shipping,
+    warehouse_registration,
+)
 from handlers.seller.logistics_settings import RateCardUpload
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.warehouse_changes import WarehouseChange
@@ -30,6 +35,7 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     return_offer.CONVERSATION.name: return_offer.CONVERSATION.states,
     **{leg.name: leg.states for leg in return_leg.CONVERSATIONS},
     **{step.name: step.states for step in return_closing.CONVERSATIONS},
+    return_policy.CONVERSATION.name: return_policy.CONVERSATION.states,
 }
 
 
@@ -40,21 +46,21 @@ def conversation_of(state: str | None) -> str | None:
     return next((name for name, group in CONVERSATIONS.items() if state in group), None)
 
 
-async def stale_button(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
+async def stale_button(query: CallbackQuery, ctx: UpdateContext) -> None:
     # Old buttons, buttons of a finished conversation, or forged callback data. In the middle
     # of a conversation, say how to go on with it: "Send /start" would only confuse.
     assert query.id
-    conversation = conversation_of(await state.get_state())
+    conversation = conversation_of(await ctx.state.get_state())
     if conversation is None:
-        responder.answer_callback(query.id, "errors.stale_button", alert=True)
+        ctx.responder.answer_callback(query.id, "errors.stale_button", alert=True)
     else:
-        responder.answer_callback(
+        ctx.responder.answer_callback(
             query.id, "errors.stale_button_in_conversation", alert=True, conversation=conversation
         )
 
 
-async def not_understood(message: Message, responder: Responder) -> None:
-    responder.reply("common.not_understood")
+async def not_understood(message: Message, ctx: UpdateContext) -> None:
+    ctx.responder.reply("common.not_understood")
 
 
 def build_router() -> Router:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 
@@ -19,6 +20,16 @@ def flag(code: str) -> str:
     return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in code.upper())
 
 
+def single_button(label: str, callback: CallbackData, **params: Any) -> list[list[Button]]:
+    """A keyboard of one button: `label` (with `params`) pressing `callback`."""
+    return [[Button(label=label, params=params, callback=callback)]]
+
+
+def rows_of(buttons: list[Button], per_row: int) -> Keyboard:
+    """`buttons` laid out `per_row` to a row."""
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
 def language_keyboard(renderer: Renderer, purpose: LanguagePurpose) -> Keyboard:
     buttons = [
         Button(
@@ -27,12 +38,12 @@ def language_keyboard(renderer: Renderer, purpose: LanguagePurpose) -> Keyboard:
         )
         for locale in SUPPORTED_LOCALES
     ]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return rows_of(buttons, 2)
 
 
 def country_buttons(
     renderer: Renderer, locale: str, codes: Iterable[str], per_row: int = 3
-) -> list[list[Button]]:
+) -> Keyboard:
     buttons = [
         Button(
             text=f"{flag(code)} {renderer.country_name(code, locale)}",
@@ -40,7 +51,7 @@ def country_buttons(
         )
         for code in codes
     ]
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return rows_of(buttons, per_row)
 
 
 def navigation_row(cancel: CallbackData, back: CallbackData | None = None) -> list[Button]:

@@ -12,9 +12,9 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
-from domain.unit_of_work import UnitOfWork
+from handlers.context import UpdateContext
 from handlers.responder import Button, Keyboard, Responder
 
 Filter = TypeVar("Filter", bound=StrEnum)
@@ -30,8 +30,8 @@ class ListedBy(Protocol):
     def page(self) -> int: ...
 
 
-# Shows one page of the caller's list: (user id, filter, page, unit of work, responder).
-ShowList = Callable[[int, Any, int, UnitOfWork, Responder], Awaitable[None]]
+# Shows one page of the caller's list: (the update's context, filter, page).
+ShowList = Callable[[UpdateContext, Any, int], Awaitable[None]]
 
 
 def page_count(total: int, page_size: int) -> int:
@@ -110,10 +110,8 @@ def reply_filtered_list(
 def list_command(show: ShowList, first: StrEnum) -> Callable[..., Awaitable[None]]:
     """The handler of a list's command: the first page of the `first` filter."""
 
-    async def command(
-        message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-    ) -> None:
-        await show(event_from_user.id, first, 0, uow, responder)
+    async def command(message: Message, ctx: UpdateContext) -> None:
+        await show(ctx, first, 0)
 
     return command
 
@@ -122,13 +120,7 @@ def list_pressed(show: ShowList) -> Callable[..., Awaitable[None]]:
     """The handler of a list's filter and page buttons (and of "back to the list"): the page
     their callback data names. `show` takes the filter and page as untrusted values."""
 
-    async def pressed(
-        query: CallbackQuery,
-        callback_data: ListedBy,
-        event_from_user: User,
-        uow: UnitOfWork,
-        responder: Responder,
-    ) -> None:
-        await show(event_from_user.id, callback_data.listing, callback_data.page, uow, responder)
+    async def pressed(query: CallbackQuery, callback_data: ListedBy, ctx: UpdateContext) -> None:
+        await show(ctx, callback_data.listing, callback_data.page)
 
     return pressed

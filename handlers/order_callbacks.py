@@ -8,7 +8,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from domain.services.orders import lists
-from handlers.callbacks import Page, RecordId
+from handlers.callbacks import FormCallback, Page, RecordId
 
 
 class OrderMenuAction(enum.StrEnum):
@@ -38,6 +38,5 @@ class NewOrderAction(enum.StrEnum):
     CREATE = "create"
 
 
-class NewOrderForm(CallbackData, prefix="nof"):
+class NewOrderForm(FormCallback, prefix="nof"):
     action: NewOrderAction
-    value: str = ""

@@ -5,12 +5,17 @@ against the caller by the service on every use."""
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 from domain.returns.rules import Side
 from domain.services import return_views
-from handlers.callbacks import Page, RecordId
+from handlers.callbacks import FormCallback, Page, RecordId
+
+# The longest value a policy button carries: a category's key or a reason's name.
+POLICY_VALUE_MAX = 24
 
 
 class ReturnAction(enum.StrEnum):
@@ -74,9 +79,8 @@ class OfferFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class OfferForm(CallbackData, prefix="rof"):
+class OfferForm(FormCallback, prefix="rof"):
     action: OfferFormAction
-    value: str = ""
 
 
 class LegFormAction(enum.StrEnum):
@@ -90,6 +94,26 @@ class LegFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class LegForm(CallbackData, prefix="rlg"):
+class LegForm(FormCallback, prefix="rlg"):
     action: LegFormAction
-    value: str = ""
+
+
+class PolicyFormAction(enum.StrEnum):
+    """The buttons of the return-policy editor (`handlers.seller.return_policy`)."""
+
+    OPEN = "open"  # /returns' button: the card
+    BACK = "back"
+    CANCEL = "cancel"
+    DONE = "done"  # close the card
+    WINDOW = "win"
+    ADD = "add"
+    REMOVE = "del"  # value: the category's key
+    PAYER = "pay"  # value: a ReturnReason whose payer switches
+    RESET = "reset"  # asks to confirm
+    RESET_YES = "resety"
+
+
+class PolicyForm(FormCallback, prefix="rpl"):
+    action: PolicyFormAction
+    # A category's key or a reason; anything longer is forged and does not unpack.
+    value: Annotated[str, Field(max_length=POLICY_VALUE_MAX)] = ""

@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Router
-from aiogram.types import CallbackQuery, User
+from aiogram.types import CallbackQuery
 
 from domain.returns.rules import Action, Side
 from domain.services import return_offers, return_views, returns
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
+from handlers.keyboards import single_button
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
@@ -103,42 +103,29 @@ def show_card(
         responder.reply("returns.buyer_card", store=card.store_name, keyboard=keyboard, **common)
 
 
-async def refresh(
-    query: CallbackQuery, user: User, data: CaseAct, uow: UnitOfWork, responder: Responder
-) -> None:
+async def card_of(ctx: UpdateContext, pressed: CaseAct) -> return_views.CaseCard:
+    """The pressed case's card, as the caller's side sees it (the service checks it is theirs)."""
+    return await return_views.case_card(ctx.user_id, pressed.case_id, pressed.side, ctx.uow)
+
+
+async def refresh(query: CallbackQuery, data: CaseAct, ctx: UpdateContext) -> None:
     """After an answer: the pressed card loses its buttons, the case is shown as it is now."""
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    show_card(await return_views.case_card(user.id, data.case_id, data.side, uow), responder)
+    ctx.responder.remove_pressed_buttons(query)
+    show_card(await card_of(ctx, data), ctx.responder)
 
 
-async def open_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    card = await return_views.case_card(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow
-    )
-    show_card(card, responder)
+async def open_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    card = await card_of(ctx, callback_data)
+    show_card(card, ctx.responder)
 
 
-async def accept_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    user_id, case_id, side = event_from_user.id, callback_data.case_id, callback_data.side
+async def accept_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    user_id, case_id, side = ctx.user_id, callback_data.case_id, callback_data.side
     if not callback_data.value:
         # A buyer's return that left the warehouse to the store: the seller names it first.
-        choices = await return_offers.warehouses_to_name(user_id, case_id, side, uow)
+        choices = await return_offers.warehouses_to_name(user_id, case_id, side, ctx.uow)
         if choices is not None:
-            responder.reply(
+            ctx.responder.reply(
                 "returns.choose_warehouse",
                 case=returns.case_number(case_id),
                 count=len(choices),
@@ -158,43 +145,30 @@ async def accept_pressed(
         user_id,
         case_id,
         side,
-        uow,
-        config.return_deadlines,
+        ctx.uow,
+        ctx.config.return_deadlines,
         warehouse_id=callback_data.value or None,
     )
-    responder.answer_callback(query.id, "returns.accepted")
-    await refresh(query, event_from_user, callback_data, uow, responder)
+    ctx.responder.answer_callback(query.id, "returns.accepted")
+    await refresh(query, callback_data, ctx)
 
 
-async def decline_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def decline_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
     await returns.decline_offer(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow, config.return_deadlines
+        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow, ctx.config.return_deadlines
     )
-    responder.answer_callback(query.id, "returns.declined")
-    await refresh(query, event_from_user, callback_data, uow, responder)
+    ctx.responder.answer_callback(query.id, "returns.declined")
+    await refresh(query, callback_data, ctx)
 
 
 async def escalate_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
     """Ask first: a dispute freezes the case for good."""
-    card = await return_views.case_card(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow
-    )
+    card = await card_of(ctx, callback_data)
     return_offers.require(card.case, card.side, Action.ESCALATE)
     case_id, side = card.case.id, card.side
-    responder.reply(
+    ctx.responder.reply(
         "returns.confirm_escalate",
         case=returns.case_number(case_id),
         keyboard=[
@@ -210,36 +184,24 @@ async def escalate_pressed(
 
 
 async def escalate_confirmed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
     case = await returns.escalate(
-        event_from_user.id, callback_data.case_id, callback_data.side, uow, config.return_deadlines
+        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow, ctx.config.return_deadlines
     )
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    responder.reply(
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply(
         "returns.escalated",
         case=returns.case_number(case.id),
-        keyboard=[
-            [
-                Button(
-                    label="returns.transcript_button",
-                    callback=act(CaseButton.TRANSCRIPT, case.id, callback_data.side),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "returns.transcript_button", act(CaseButton.TRANSCRIPT, case.id, callback_data.side)
+        ),
     )
 
 
-async def escalate_kept(query: CallbackQuery, responder: Responder) -> None:
-    if query.message is not None:
-        responder.remove_buttons(query.message.message_id)
-    responder.reply("returns.escalate_kept")
+async def escalate_kept(query: CallbackQuery, ctx: UpdateContext) -> None:
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("returns.escalate_kept")
 
 
 def build_router() -> Router:

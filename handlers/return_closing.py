@@ -9,29 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 
 from domain.drafts import ReturnLegDraft
 from domain.returns.rules import Action, Side
 from domain.services import returns
-from handlers.conversations import Conversation, Press, Step, Turn, register
-from handlers.return_callbacks import CaseButton, LegForm, LegFormAction
-from handlers.return_leg import CONTROLS, button, finish_with_case, register_entries
+from handlers.conversations import Step, Turn
+from handlers.return_callbacks import CaseButton, LegFormAction
+from handlers.return_leg import (
+    CONTROLS,
+    Entries,
+    act_on_case,
+    case_param,
+    finish_with_case,
+    forms_router,
+    leg_form,
+)
 
 ClosingTurn = Turn[ReturnLegDraft]
 
 
 async def reason_typed(turn: ClosingTurn, draft: ReturnLegDraft, text: str) -> None:
-    case = await returns.decline_case(
-        turn.user_id, draft.case_id, text, turn.uow, turn.config.return_deadlines
-    )
+    case = await act_on_case(turn, draft, returns.decline_case, text)
     await finish_with_case(turn, "return_leg.case_declined", case.id, Side.SELLER)
 
 
 async def _resolve(turn: ClosingTurn, draft: ReturnLegDraft, note: str | None) -> None:
-    case = await returns.resolve(
-        turn.user_id, draft.case_id, note, turn.uow, turn.config.return_deadlines
-    )
+    case = await act_on_case(turn, draft, returns.resolve, note)
     await finish_with_case(turn, "return_leg.resolved", case.id, Side.SELLER)
 
 
@@ -43,49 +47,33 @@ async def note_skipped(turn: ClosingTurn, draft: ReturnLegDraft, data: Any) -> N
     await _resolve(turn, draft, None)
 
 
-DECLINE: Conversation[ReturnLegDraft] = Conversation(
-    name="return_decline",
-    state_group="ReturnDeclineConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "reason",
-            prompt="return_leg.ask_decline_reason",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            on_text=reason_typed,
-        )
-    ],
+DECLINE = leg_form(
+    "return_decline",
+    "ReturnDeclineConversation",
+    Step("reason", prompt="return_leg.ask_decline_reason", params=case_param, on_text=reason_typed),
 )
 
-RESOLVE: Conversation[ReturnLegDraft] = Conversation(
-    name="return_resolve",
-    state_group="ReturnResolveConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "note",
-            prompt="return_leg.ask_resolution_note",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            keyboard=lambda turn, draft: button("return_leg.resolve_now", LegFormAction.SKIP),
-            on_text=note_typed,
-            presses=[Press(LegForm.filter(F.action == LegFormAction.SKIP), note_skipped)],
-        )
-    ],
+RESOLVE = leg_form(
+    "return_resolve",
+    "ReturnResolveConversation",
+    Step(
+        "note",
+        prompt="return_leg.ask_resolution_note",
+        params=case_param,
+        keyboard=lambda turn, draft: CONTROLS.single_button(
+            "return_leg.resolve_now", LegFormAction.SKIP
+        ),
+        on_text=note_typed,
+        presses=[CONTROLS.press(LegFormAction.SKIP, note_skipped)],
+    ),
 )
 
 CONVERSATIONS = (DECLINE, RESOLVE)
-ENTRIES: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]] = {
+ENTRIES: Entries = {
     CaseButton.DECLINE_CASE: (DECLINE, Action.DECLINE_CASE),
     CaseButton.RESOLVE: (RESOLVE, Action.RESOLVE),
 }
 
 
 def build_router() -> Router:
-    """A new router: the entries (before any state's handlers), then the conversations."""
-    router = Router(name=__name__)
-    register_entries(router, ENTRIES)
-    for conversation in CONVERSATIONS:
-        register(conversation, router)
-    return router
+    return forms_router(__name__, ENTRIES)

@@ -16,43 +16,21 @@ from aiogram import F, Router
 from aiogram.types import Message
 
 from domain.drafts import ReturnLegDraft
+from domain.model import ReturnCase
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, Action, Side
 from domain.services import return_offers, returns
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    entry,
-    register,
-)
-from handlers.responder import Button, Keyboard
+from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
+from handlers.keyboards import single_button
+from handlers.responder import Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, LegForm, LegFormAction
 
 LegTurn = Turn[ReturnLegDraft]
-CONTROLS = Controls.of_form(
-    LegForm, {Move.BACK: LegFormAction.BACK, Move.CANCEL: LegFormAction.CANCEL}
-)
-
-
-def form(action: LegFormAction) -> LegForm:
-    return LegForm(action=action)
-
-
-def press(action: LegFormAction, handle: Any) -> Press[ReturnLegDraft]:
-    return Press(LegForm.filter(F.action == action), handle)
-
-
-def button(label: str, action: LegFormAction, **params: Any) -> Keyboard:
-    return [[Button(label=label, params=params, callback=form(action))]]
+CONTROLS = FormControls.of(LegForm)
 
 
 def case_button(case_id: int, side: Side) -> Keyboard:
     back = CaseAct(action=CaseButton.OPEN, case_id=case_id, side=side)
-    return [[Button(label="return_offer.back_to_case", callback=back)]]
+    return single_button("return_offer.back_to_case", back)
 
 
 async def finish_with_case(
@@ -60,7 +38,7 @@ async def finish_with_case(
 ) -> None:
     """End the form and say `template`, with a button back to the case's card."""
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         template,
         case=returns.case_number(case_id),
         keyboard=case_button(case_id, side),
@@ -68,13 +46,53 @@ async def finish_with_case(
     )
 
 
+# A return leg's service: (caller, case id, the form's answers..., unit of work, deadline rules).
+CaseService = Callable[..., Awaitable[ReturnCase]]
+
+
+async def act_on_case(
+    turn: Turn[ReturnLegDraft], draft: ReturnLegDraft, service: CaseService, *answers: Any
+) -> ReturnCase:
+    """Hand the form's `answers` about its case to `service`, as the caller."""
+    ctx = turn.ctx
+    return await service(ctx.user_id, draft.case_id, *answers, ctx.uow, ctx.config.return_deadlines)
+
+
+def case_param(turn: Turn[ReturnLegDraft], draft: ReturnLegDraft) -> dict[str, Any]:
+    """The case's number, which every form's question names."""
+    return {"case": returns.case_number(draft.case_id)}
+
+
+def ask_summary(
+    turn: LegTurn, draft: ReturnLegDraft, template: str, submit: str, **params: Any
+) -> None:
+    """A form's summary: `template` about the case, then `submit` and the navigation."""
+    turn.ctx.responder.reply(
+        template,
+        **case_param(turn, draft),
+        **params,
+        keyboard=[*CONTROLS.single_button(submit, LegFormAction.SUBMIT), turn.navigation],
+    )
+
+
+def leg_form(
+    name: str, state_group: str, *steps: Step[ReturnLegDraft]
+) -> Conversation[ReturnLegDraft]:
+    """A conversation over the case's `ReturnLegDraft`, on the forms' shared buttons."""
+    return Conversation(
+        name=name,
+        state_group=state_group,
+        draft=ReturnLegDraft.from_data,
+        controls=CONTROLS,
+        steps=steps,
+    )
+
+
 # ----- the buyer's return tracking number -----
 
 
 async def tracking_typed(turn: LegTurn, draft: ReturnLegDraft, text: str) -> None:
-    case = await returns.record_return_tracking(
-        turn.user_id, draft.case_id, text, None, turn.uow, turn.config.return_deadlines
-    )
+    case = await act_on_case(turn, draft, returns.record_return_tracking, text, None)
     await finish_with_case(
         turn,
         "return_leg.tracking_saved",
@@ -84,19 +102,10 @@ async def tracking_typed(turn: LegTurn, draft: ReturnLegDraft, text: str) -> Non
     )
 
 
-TRACKING: Conversation[ReturnLegDraft] = Conversation(
-    name="return_tracking",
-    state_group="ReturnTrackingConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "number",
-            prompt="return_leg.ask_tracking",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            on_text=tracking_typed,
-        )
-    ],
+TRACKING = leg_form(
+    "return_tracking",
+    "ReturnTrackingConversation",
+    Step("number", prompt="return_leg.ask_tracking", params=case_param, on_text=tracking_typed),
 )
 
 # ----- the seller's receipt -----
@@ -107,12 +116,12 @@ async def note_skipped(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
 
 
 async def ask_photos(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_leg.ask_photos",
         count=len(draft.photos),
         max=MAX_EVIDENCE_PER_SIDE,
         keyboard=[
-            *button("return_request.evidence_done", LegFormAction.PHOTOS_DONE),
+            *CONTROLS.single_button("return_request.evidence_done", LegFormAction.PHOTOS_DONE),
             turn.navigation,
         ],
     )
@@ -129,57 +138,47 @@ async def photos_done(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
 
 
 async def ask_receipt_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.responder.reply(
+    ask_summary(
+        turn,
+        draft,
         "return_leg.receipt_summary",
-        case=returns.case_number(draft.case_id),
+        "return_leg.confirm_receipt",
         note=draft.note,
         photos=len(draft.photos),
-        keyboard=[*button("return_leg.confirm_receipt", LegFormAction.SUBMIT), turn.navigation],
     )
 
 
 async def receipt_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
-    case = await returns.confirm_receipt(
-        turn.user_id,
-        draft.case_id,
-        draft.note,
-        draft.evidence,
-        turn.uow,
-        turn.config.return_deadlines,
-    )
+    case = await act_on_case(turn, draft, returns.confirm_receipt, draft.note, draft.evidence)
     await finish_with_case(turn, "return_leg.received", case.id, Side.SELLER)
 
 
-RECEIPT: Conversation[ReturnLegDraft] = Conversation(
-    name="return_receipt",
-    state_group="ReturnReceiptConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "note",
-            prompt="return_leg.ask_note",
-            params=lambda turn, draft: {"case": returns.case_number(draft.case_id)},
-            keyboard=lambda turn, draft: button("return_request.skip_comment", LegFormAction.SKIP),
-            parse=ReturnLegDraft.with_note,
-            presses=[press(LegFormAction.SKIP, note_skipped)],
+RECEIPT = leg_form(
+    "return_receipt",
+    "ReturnReceiptConversation",
+    Step(
+        "note",
+        prompt="return_leg.ask_note",
+        params=case_param,
+        keyboard=lambda turn, draft: CONTROLS.single_button(
+            "return_request.skip_comment", LegFormAction.SKIP
         ),
-        Step(
-            "photos",
-            ask=ask_photos,
-            on_file=photo_received,
-            file_filter=F.photo,
-            presses=[press(LegFormAction.PHOTOS_DONE, photos_done)],
-            expects=Expect.FILE,
-            reminder="return_request.evidence_reminder",
-        ),
-        Step(
-            "summary",
-            ask=ask_receipt_summary,
-            presses=[press(LegFormAction.SUBMIT, receipt_submitted)],
-            expects=Expect.BUTTONS,
-        ),
-    ],
+        parse=ReturnLegDraft.with_note,
+        presses=[CONTROLS.press(LegFormAction.SKIP, note_skipped)],
+    ),
+    Step(
+        "photos",
+        ask=ask_photos,
+        on_file=photo_received,
+        file_filter=F.photo,
+        presses=[CONTROLS.press(LegFormAction.PHOTOS_DONE, photos_done)],
+        reminder="return_request.evidence_reminder",
+    ),
+    Step(
+        "summary",
+        ask=ask_receipt_summary,
+        presses=[CONTROLS.press(LegFormAction.SUBMIT, receipt_submitted)],
+    ),
 )
 
 # ----- the seller's refund -----
@@ -188,9 +187,11 @@ RECEIPT: Conversation[ReturnLegDraft] = Conversation(
 def agreed_amount(turn: LegTurn, draft: ReturnLegDraft) -> Keyboard:
     if draft.agreed is None:
         return []
-    renderer, locale = turn.responder.renderer, turn.responder.locale
+    renderer, locale = turn.ctx.responder.renderer, turn.ctx.responder.locale
     amount = renderer.money(draft.agreed, draft.currency, locale)
-    return button("return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount)
+    return CONTROLS.single_button(
+        "return_leg.agreed_amount", LegFormAction.AGREED_AMOUNT, amount=amount
+    )
 
 
 async def agreed_chosen(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
@@ -202,65 +203,57 @@ async def reference_skipped(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> 
 
 
 async def ask_refund_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
-    turn.responder.reply(
+    ask_summary(
+        turn,
+        draft,
         "return_leg.refund_summary",
-        case=returns.case_number(draft.case_id),
+        "return_leg.record_refund",
         amount=draft.amount,
         currency=draft.currency,
         reference=draft.reference,
-        keyboard=[*button("return_leg.record_refund", LegFormAction.SUBMIT), turn.navigation],
     )
 
 
 async def refund_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
-    case = await returns.record_refund(
-        turn.user_id,
-        draft.case_id,
-        draft.amount,
-        draft.reference,
-        turn.uow,
-        turn.config.return_deadlines,
-    )
+    case = await act_on_case(turn, draft, returns.record_refund, draft.amount, draft.reference)
     await finish_with_case(turn, "return_leg.refunded", case.id, Side.SELLER)
 
 
-REFUND: Conversation[ReturnLegDraft] = Conversation(
-    name="return_refund",
-    state_group="ReturnRefundConversation",
-    draft=ReturnLegDraft.from_data,
-    controls=CONTROLS,
-    steps=[
-        Step(
-            "amount",
-            prompt="return_leg.ask_refund",
-            params=lambda turn, draft: {
-                "case": returns.case_number(draft.case_id),
-                "paid": draft.paid,
-                "currency": draft.currency,
-            },
-            keyboard=agreed_amount,
-            parse=ReturnLegDraft.with_amount,
-            presses=[press(LegFormAction.AGREED_AMOUNT, agreed_chosen)],
+REFUND = leg_form(
+    "return_refund",
+    "ReturnRefundConversation",
+    Step(
+        "amount",
+        prompt="return_leg.ask_refund",
+        params=lambda turn, draft: {
+            **case_param(turn, draft),
+            "paid": draft.paid,
+            "currency": draft.currency,
+        },
+        keyboard=agreed_amount,
+        parse=ReturnLegDraft.with_amount,
+        presses=[CONTROLS.press(LegFormAction.AGREED_AMOUNT, agreed_chosen)],
+    ),
+    Step(
+        "reference",
+        prompt="return_leg.ask_reference",
+        keyboard=lambda turn, draft: CONTROLS.single_button(
+            "return_request.skip_comment", LegFormAction.SKIP
         ),
-        Step(
-            "reference",
-            prompt="return_leg.ask_reference",
-            keyboard=lambda turn, draft: button("return_request.skip_comment", LegFormAction.SKIP),
-            parse=ReturnLegDraft.with_reference,
-            presses=[press(LegFormAction.SKIP, reference_skipped)],
-        ),
-        Step(
-            "summary",
-            ask=ask_refund_summary,
-            presses=[press(LegFormAction.SUBMIT, refund_submitted)],
-            expects=Expect.BUTTONS,
-        ),
-    ],
+        parse=ReturnLegDraft.with_reference,
+        presses=[CONTROLS.press(LegFormAction.SKIP, reference_skipped)],
+    ),
+    Step(
+        "summary",
+        ask=ask_refund_summary,
+        presses=[CONTROLS.press(LegFormAction.SUBMIT, refund_submitted)],
+    ),
 )
 
+# The card's button -> the form it starts and the action the case must allow.
+Entries = dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]]
 CONVERSATIONS = (TRACKING, RECEIPT, REFUND)
-# The card's button -> the conversation it starts and the action the case must allow.
-ENTRIES: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]] = {
+ENTRIES: Entries = {
     CaseButton.TRACKING: (TRACKING, Action.RECORD_RETURN_TRACKING),
     CaseButton.RECEIPT: (RECEIPT, Action.CONFIRM_RECEIPT),
     CaseButton.REFUND: (REFUND, Action.RECORD_REFUND),
@@ -273,7 +266,7 @@ def first_draft(action: Action) -> Callable[[LegTurn, CaseAct], Awaitable[Return
 
     async def make(turn: LegTurn, callback_data: CaseAct) -> ReturnLegDraft:
         case = await return_offers.case_allowing(
-            turn.user_id, callback_data.case_id, callback_data.side, action, turn.uow
+            turn.ctx.user_id, callback_data.case_id, callback_data.side, action, turn.ctx.uow
         )
         pays = case.agreed_resolution is not None and case.agreed_resolution.pays_money
         return ReturnLegDraft(
@@ -286,21 +279,18 @@ def first_draft(action: Action) -> Callable[[LegTurn, CaseAct], Awaitable[Return
     return make
 
 
-def register_entries(
-    router: Router,
-    entries: dict[CaseButton, tuple[Conversation[ReturnLegDraft], Action]],
-) -> None:
-    """Each card button starts its conversation (before any state's handlers)."""
+def forms_router(name: str, entries: Entries) -> Router:
+    """A new router: each card button starts its form (before any state's handlers), then the
+    forms themselves."""
+    router = Router(name=name)
     for pressed, (conversation, action) in entries.items():
         router.callback_query.register(
             entry(conversation, first_draft(action)), CaseAct.filter(F.action == pressed)
         )
+    for conversation, _ in entries.values():
+        register(conversation, router)
+    return router
 
 
 def build_router() -> Router:
-    """A new router: the entries (before any state's handlers), then the conversations."""
-    router = Router(name=__name__)
-    register_entries(router, ENTRIES)
-    for conversation in CONVERSATIONS:
-        register(conversation, router)
-    return router
+    return forms_router(__name__, ENTRIES)

@@ -16,31 +16,15 @@ from aiogram import F, Router
 from domain.drafts import OfferDraft
 from domain.returns.rules import PostagePayer, Resolution
 from domain.services import return_offers, returns
-from handlers.conversations import (
-    Controls,
-    Conversation,
-    Expect,
-    Move,
-    Press,
-    Step,
-    Turn,
-    entry,
-    register,
-)
+from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
+from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, OfferForm, OfferFormAction
 
 OfferTurn = Turn[OfferDraft]
+CONTROLS = FormControls.of(OfferForm)
 # The usual answers to "how many days to ship it back" (any 1-30 may be typed).
 DAY_CHOICES = (7, 10, 14)
-
-
-def form(action: OfferFormAction, value: str = "") -> OfferForm:
-    return OfferForm(action=action, value=value)
-
-
-def press(action: OfferFormAction, handle: Any) -> Press[OfferDraft]:
-    return Press(OfferForm.filter(F.action == action), handle)
 
 
 def _terms(draft: OfferDraft) -> dict[str, Any]:
@@ -63,15 +47,7 @@ def _terms(draft: OfferDraft) -> dict[str, Any]:
 
 
 def resolutions(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
-    return [
-        [
-            Button(
-                label=f"return_resolution.{resolution.value}",
-                callback=form(OfferFormAction.RESOLUTION, resolution.value),
-            )
-        ]
-        for resolution in Resolution
-    ]
+    return CONTROLS.choices(OfferFormAction.RESOLUTION, Resolution, "return_resolution.")
 
 
 async def resolution_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
@@ -84,11 +60,11 @@ def everything(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
     label = Button(
         label="return_offer.everything",
         params={
-            "amount": turn.responder.renderer.money(
-                draft.paid, draft.currency, turn.responder.locale
+            "amount": turn.ctx.responder.renderer.money(
+                draft.paid, draft.currency, turn.ctx.responder.locale
             )
         },
-        callback=form(OfferFormAction.EVERYTHING),
+        callback=CONTROLS.data(OfferFormAction.EVERYTHING),
     )
     return [[label]]
 
@@ -98,15 +74,7 @@ async def everything_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm)
 
 
 def payers(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
-    return [
-        [
-            Button(
-                label=f"return_postage.{payer.value}",
-                callback=form(OfferFormAction.PAYER, payer.value),
-            )
-        ]
-        for payer in PostagePayer
-    ]
+    return CONTROLS.choices(OfferFormAction.PAYER, PostagePayer, "return_postage.")
 
 
 async def payer_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> None:
@@ -118,17 +86,22 @@ async def ask_warehouse(turn: OfferTurn, draft: OfferDraft) -> None:
         [
             Button(
                 text=f"{address.name} · {address.city}",
-                callback=form(OfferFormAction.WAREHOUSE, str(address.warehouse_id)),
+                callback=CONTROLS.data(OfferFormAction.WAREHOUSE, str(address.warehouse_id)),
             )
         ]
         for address in draft.addresses
     ]
     if draft.may_leave_warehouse:
         buttons.append(
-            [Button(label="return_offer.store_chooses", callback=form(OfferFormAction.WAREHOUSE))]
+            [
+                Button(
+                    label="return_offer.store_chooses",
+                    callback=CONTROLS.data(OfferFormAction.WAREHOUSE),
+                )
+            ]
         )
     suggested = draft.addresses[0] if draft.addresses else None
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_offer.ask_warehouse",
         count=len(draft.addresses),
         suggested=suggested.name if suggested else None,
@@ -149,7 +122,7 @@ def days(turn: OfferTurn, draft: OfferDraft) -> Keyboard:
             Button(
                 label="return_offer.days",
                 params={"count": count},
-                callback=form(OfferFormAction.DAYS, str(count)),
+                callback=CONTROLS.data(OfferFormAction.DAYS, str(count)),
             )
             for count in DAY_CHOICES
         ]
@@ -163,7 +136,8 @@ async def days_chosen(turn: OfferTurn, draft: OfferDraft, data: OfferForm) -> No
 async def ask_summary(turn: OfferTurn, draft: OfferDraft) -> None:
     def edit(target: str) -> Button:
         return Button(
-            label=f"return_offer.edit_{target}", callback=form(OfferFormAction.EDIT, target)
+            label=f"return_offer.edit_{target}",
+            callback=CONTROLS.data(OfferFormAction.EDIT, target),
         )
 
     edits = [edit("resolution")]
@@ -171,14 +145,14 @@ async def ask_summary(turn: OfferTurn, draft: OfferDraft) -> None:
         edits.append(edit("amount"))
     if draft.return_applies:
         edits.append(edit("return"))
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_offer.summary",
         case=returns.case_number(draft.case_id),
         counter=draft.counter,
         paid=draft.paid,
         terms=_terms(draft),
         keyboard=[
-            [Button(label="return_offer.submit", callback=form(OfferFormAction.SUBMIT))],
+            [Button(label="return_offer.submit", callback=CONTROLS.data(OfferFormAction.SUBMIT))],
             edits,
             turn.navigation,
         ],
@@ -189,28 +163,22 @@ async def submit(turn: OfferTurn, draft: OfferDraft, data: Any) -> None:
     """Send it; the case checks the terms, the warehouse and its turn once more."""
     place = returns.counter_offer if draft.counter else returns.propose_offer
     offer = await place(
-        turn.user_id,
+        turn.ctx.user_id,
         draft.case_id,
         draft.side,
         draft.terms(),
-        turn.uow,
-        turn.config.return_deadlines,
+        turn.ctx.uow,
+        turn.ctx.config.return_deadlines,
     )
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_offer.sent",
         case=returns.case_number(draft.case_id),
         respond_by=offer.respond_by,
-        keyboard=[
-            [
-                Button(
-                    label="return_offer.back_to_case",
-                    callback=CaseAct(
-                        action=CaseButton.OPEN, case_id=draft.case_id, side=draft.side
-                    ),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "return_offer.back_to_case",
+            CaseAct(action=CaseButton.OPEN, case_id=draft.case_id, side=draft.side),
+        ),
     )
 
 
@@ -226,14 +194,7 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
     name="return_offer",
     state_group="ReturnOfferConversation",
     draft=OfferDraft.from_data,
-    controls=Controls.of_form(
-        OfferForm,
-        {
-            Move.BACK: OfferFormAction.BACK,
-            Move.CANCEL: OfferFormAction.CANCEL,
-            Move.EDIT: OfferFormAction.EDIT,
-        },
-    ),
+    controls=CONTROLS,
     edits={
         # Another resolution changes what follows it: everything is asked again.
         "resolution": ["resolution", "amount", "payer", "warehouse", "days"],
@@ -251,8 +212,7 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
                 "currency": draft.currency,
             },
             keyboard=resolutions,
-            presses=[press(OfferFormAction.RESOLUTION, resolution_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.RESOLUTION, resolution_chosen)],
         ),
         Step(
             "amount",
@@ -260,7 +220,7 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
             params=lambda turn, draft: {"paid": draft.paid, "currency": draft.currency},
             keyboard=everything,
             parse=OfferDraft.with_amount,
-            presses=[press(OfferFormAction.EVERYTHING, everything_chosen)],
+            presses=[CONTROLS.press(OfferFormAction.EVERYTHING, everything_chosen)],
             applies=_amount_applies,
         ),
         Step(
@@ -268,15 +228,13 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
             prompt="return_offer.ask_payer",
             params=lambda turn, draft: {"default": draft.default_payer.value},
             keyboard=payers,
-            presses=[press(OfferFormAction.PAYER, payer_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.PAYER, payer_chosen)],
             applies=_return_applies,
         ),
         Step(
             "warehouse",
             ask=ask_warehouse,
-            presses=[press(OfferFormAction.WAREHOUSE, warehouse_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.WAREHOUSE, warehouse_chosen)],
             applies=_return_applies,
         ),
         Step(
@@ -285,14 +243,13 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
             params=lambda turn, draft: {"default": draft.default_days},
             keyboard=days,
             parse=OfferDraft.with_days,
-            presses=[press(OfferFormAction.DAYS, days_chosen)],
+            presses=[CONTROLS.press(OfferFormAction.DAYS, days_chosen)],
             applies=_return_applies,
         ),
         Step(
             "summary",
             ask=ask_summary,
-            presses=[press(OfferFormAction.SUBMIT, submit)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(OfferFormAction.SUBMIT, submit)],
         ),
     ],
 )
@@ -301,12 +258,12 @@ CONVERSATION: Conversation[OfferDraft] = Conversation(
 async def _first_draft(turn: OfferTurn, callback_data: CaseAct) -> OfferDraft:
     """Make an offer or counter one: the service checks the caller's side and turn first."""
     start = await return_offers.start(
-        turn.user_id,
+        turn.ctx.user_id,
         callback_data.case_id,
         callback_data.side,
         callback_data.action == CaseButton.COUNTER,
-        turn.uow,
-        turn.config.return_deadlines,
+        turn.ctx.uow,
+        turn.ctx.config.return_deadlines,
     )
     return OfferDraft(
         case_id=start.case_id,

@@ -14,39 +14,35 @@ import asyncio
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.returns.rules import MessageKind, Side
 from domain.returns.threads import RouteKind, parse_case_number
 from domain.services import return_relay, return_transcript
-from domain.unit_of_work import UnitOfWork
 from handlers import returns_relay
-from handlers.config import HandlerConfig
-from handlers.responder import Button, Responder
+from handlers.context import UpdateContext
+from handlers.responder import Button
 from handlers.return_callbacks import CaseAct, CaseButton
 from templates.return_transcript import render_transcript_pdf, render_transcript_text
 
 
-async def send_transcript(
-    user_id: int, case_id: int, uow: UnitOfWork, responder: Responder, config: HandlerConfig
-) -> None:
-    transcript = await return_transcript.transcript(user_id, case_id, config.operator_ids, uow)
-    renderer, locale = responder.renderer, responder.locale
+async def send_transcript(ctx: UpdateContext, case_id: int) -> None:
+    transcript = await return_transcript.transcript(
+        ctx.user_id, case_id, ctx.config.operator_ids, ctx.uow
+    )
+    renderer, locale = ctx.responder.renderer, ctx.responder.locale
     pdf, text = await asyncio.gather(
         asyncio.to_thread(render_transcript_pdf, transcript, renderer, locale),
         asyncio.to_thread(render_transcript_text, transcript, renderer, locale),
     )
     name = f"return-{transcript.case_number}"
-    responder.document(
+    ctx.responder.document(
         f"{name}.pdf", pdf, "returns.transcript_caption", case=transcript.case_number
     )
-    responder.document(f"{name}.txt", text)
+    ctx.responder.document(f"{name}.txt", text)
 
 
-async def _case_of_thread(
-    message: Message, user_id: int, state: FSMContext, uow: UnitOfWork
-) -> int | None:
+async def _case_of_thread(message: Message, ctx: UpdateContext) -> int | None:
     """The case `/transcript` was sent about without naming it: the case's topic it was sent
     in, the case message it answers, or the case chosen with /case (the relay's own routing,
     every candidate checked against the caller)."""
@@ -63,54 +59,35 @@ async def _case_of_thread(
             reply.message_id if reply is not None and reply.forum_topic_created is None else None
         ),
     )
-    chosen = (await state.get_data()).get(returns_relay.CHOSEN_KEY)
+    chosen = (await ctx.state.get_data()).get(returns_relay.CHOSEN_KEY)
     route = await return_relay.find_route(
-        user_id, incoming, chosen if isinstance(chosen, int) else None, uow
+        ctx.user_id, incoming, chosen if isinstance(chosen, int) else None, ctx.uow
     )
     return route.case_id if route.kind is RouteKind.RELAY else None
 
 
-async def transcript_command(
-    message: Message,
-    command: CommandObject,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def transcript_command(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
     """`/transcript R-1042`, or `/transcript` in a case's thread."""
     if command.args and command.args.strip():
         case_id = parse_case_number(command.args)
     else:
-        case_id = await _case_of_thread(message, event_from_user.id, state, uow)
+        case_id = await _case_of_thread(message, ctx)
     if case_id is None:
-        responder.reply("returns.transcript_usage")
+        ctx.responder.reply("returns.transcript_usage")
         return
-    await send_transcript(event_from_user.id, case_id, uow, responder, config)
+    await send_transcript(ctx, case_id)
 
 
 async def transcript_pressed(
-    query: CallbackQuery,
-    callback_data: CaseAct,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
     # The side in the button is not trusted: the service looks the caller up on both sides.
-    await send_transcript(event_from_user.id, callback_data.case_id, uow, responder, config)
+    await send_transcript(ctx, callback_data.case_id)
 
 
-async def escalated_command(
-    message: Message,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    cases = await return_transcript.escalated_cases(event_from_user.id, config.operator_ids, uow)
-    responder.reply(
+async def escalated_command(message: Message, ctx: UpdateContext) -> None:
+    cases = await return_transcript.escalated_cases(ctx.user_id, ctx.config.operator_ids, ctx.uow)
+    ctx.responder.reply(
         "returns.escalated_list",
         cases=[
             {

@@ -14,15 +14,14 @@ from typing import Any
 from aiogram import Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.errors import InvalidInput
 from domain.returns.rules import MessageKind
 from domain.returns.threads import RouteKind, parse_case_number
 from domain.services import return_relay
-from domain.unit_of_work import UnitOfWork
-from handlers.responder import Button, Responder
+from handlers.context import UpdateContext
+from handlers.responder import Button
 from handlers.return_callbacks import CasePick
 
 # FSM data keys: the case chosen with /case, and a message waiting for the picker.
@@ -86,17 +85,15 @@ def _from_held(data: dict[str, Any]) -> return_relay.Incoming:
 
 
 async def _relay(
-    user_id: int,
+    ctx: UpdateContext,
     case_id: int,
     incoming: return_relay.Incoming,
-    uow: UnitOfWork,
-    responder: Responder,
     *,
     confirm: bool,
 ) -> None:
-    relayed = await return_relay.relay(user_id, case_id, incoming, uow)
+    relayed = await return_relay.relay(ctx.user_id, case_id, incoming, ctx.uow)
     if relayed.masked or confirm:
-        responder.reply(
+        ctx.responder.reply(
             "returns.relay_sent",
             case=relayed.number,
             masked=bool(relayed.masked),
@@ -104,14 +101,12 @@ async def _relay(
         )
 
 
-async def _offer_picker(
-    user_id: int, uow: UnitOfWork, responder: Responder, *, holding: bool
-) -> None:
-    choices = await return_relay.open_cases(user_id, uow)
+async def _offer_picker(ctx: UpdateContext, *, holding: bool) -> None:
+    choices = await return_relay.open_cases(ctx.user_id, ctx.uow)
     if not choices:
-        responder.reply("returns.no_open_cases")
+        ctx.responder.reply("returns.no_open_cases")
         return
-    responder.reply(
+    ctx.responder.reply(
         "returns.pick_case",
         holding=holding,
         keyboard=[
@@ -127,15 +122,13 @@ async def _offer_picker(
     )
 
 
-async def _chosen(
-    user_id: int, case_id: int, state: FSMContext, uow: UnitOfWork, responder: Responder
-) -> None:
+async def _chosen(ctx: UpdateContext, case_id: int) -> None:
     """`case_id` is now where the caller's main-chat messages go; a held message goes first."""
-    choice = await return_relay.choose(user_id, case_id, uow)
-    data = await state.get_data()
+    choice = await return_relay.choose(ctx.user_id, case_id, ctx.uow)
+    data = await ctx.state.get_data()
     held = data.get(HELD_KEY)
-    await state.update_data({CHOSEN_KEY: choice.case_id, HELD_KEY: None})
-    responder.reply(
+    await ctx.state.update_data({CHOSEN_KEY: choice.case_id, HELD_KEY: None})
+    ctx.responder.reply(
         "returns.case_chosen",
         case=choice.number,
         product=choice.product,
@@ -143,74 +136,51 @@ async def _chosen(
         recipient=choice.side.value,
     )
     if isinstance(held, dict):
-        await _relay(user_id, choice.case_id, _from_held(held), uow, responder, confirm=True)
+        await _relay(ctx, choice.case_id, _from_held(held), confirm=True)
 
 
-async def case_command(
-    message: Message,
-    command: CommandObject,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def case_command(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
     if not command.args:
-        await _offer_picker(event_from_user.id, uow, responder, holding=False)
+        await _offer_picker(ctx, holding=False)
         return
     case_id = parse_case_number(command.args)
     if case_id is None:
         raise InvalidInput("returns.case_number_invalid")
-    await _chosen(event_from_user.id, case_id, state, uow, responder)
+    await _chosen(ctx, case_id)
 
 
-async def case_picked(
-    query: CallbackQuery,
-    callback_data: CasePick,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def case_picked(query: CallbackQuery, callback_data: CasePick, ctx: UpdateContext) -> None:
     assert query.id
-    await _chosen(event_from_user.id, callback_data.case_id, state, uow, responder)
-    responder.answer_callback(query.id)
+    await _chosen(ctx, callback_data.case_id)
+    ctx.responder.answer_callback(query.id)
 
 
-async def case_message(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def case_message(message: Message, ctx: UpdateContext) -> None:
     incoming = incoming_of(message)
     if incoming is None:
         raise SkipHandler
-    user_id = event_from_user.id
-    chosen = (await state.get_data()).get(CHOSEN_KEY)
+    chosen = (await ctx.state.get_data()).get(CHOSEN_KEY)
     decided = await return_relay.find_route(
-        user_id, incoming, chosen if isinstance(chosen, int) else None, uow
+        ctx.user_id, incoming, chosen if isinstance(chosen, int) else None, ctx.uow
     )
     if decided.kind is RouteKind.PASS:
         raise SkipHandler
     if decided.kind is RouteKind.PICK:
-        await state.update_data({HELD_KEY: _held(incoming)})
-        await _offer_picker(user_id, uow, responder, holding=True)
+        await ctx.state.update_data({HELD_KEY: _held(incoming)})
+        await _offer_picker(ctx, holding=True)
         return
     assert decided.case_id is not None
     # In the case's own topic the copy speaks for itself; elsewhere say where it went.
-    await _relay(user_id, decided.case_id, incoming, uow, responder, confirm=decided.via != "topic")
+    await _relay(ctx, decided.case_id, incoming, confirm=decided.via != "topic")
 
 
-async def case_message_edited(
-    edited_message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
+async def case_message_edited(edited_message: Message, ctx: UpdateContext) -> None:
     text = edited_message.text if edited_message.text is not None else edited_message.caption
     relayed = await return_relay.relay_edit(
-        event_from_user.id, edited_message.chat.id, edited_message.message_id, text, uow
+        ctx.user_id, edited_message.chat.id, edited_message.message_id, text, ctx.uow
     )
     if relayed is not None and relayed.masked:
-        responder.reply("returns.relay_sent", case=relayed.number, masked=True, confirm=False)
+        ctx.responder.reply("returns.relay_sent", case=relayed.number, masked=True, confirm=False)
 
 
 def build_command_router() -> Router:

@@ -7,7 +7,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.callbacks import RecordId
+from handlers.callbacks import FormCallback, RecordId
 
 
 class ShipOrder(CallbackData, prefix="ship"):
@@ -31,9 +31,8 @@ class ShippingFormAction(enum.StrEnum):
     CONFIRM = "confirm"
 
 
-class ShippingForm(CallbackData, prefix="shf"):
+class ShippingForm(FormCallback, prefix="shf"):
     action: ShippingFormAction
-    value: str = ""
 
 
 class RateCardAction(enum.StrEnum):

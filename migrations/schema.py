@@ -9,10 +9,11 @@ A revision's schema must never change once released, so these helpers only ever 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.operations import BatchOperations
 from sqlalchemy.schema import SchemaItem
 
 from domain.model.base import UtcDateTime
@@ -34,6 +35,23 @@ def choice(name: str, *values: str, **length: int) -> sa.Enum:
     `length` is passed only when given: without it SQLAlchemy sizes the column to the longest value.
     """
     return sa.Enum(*values, name=name, native_enum=False, **length)
+
+
+def choice_column(
+    name: str, enum: str, *values: str, nullable: bool = False, **length: int
+) -> sa.Column[Any]:
+    """A column holding one of `values`, stored as `choice` says."""
+    return sa.Column(name, choice(enum, *values, **length), nullable=nullable)
+
+
+def reference(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    """A column holding another row's `id` (declare its key with `foreign_key`)."""
+    return sa.Column(name, sa.BigInteger(), nullable=nullable)
+
+
+def money(name: str, *, nullable: bool) -> sa.Column[Any]:
+    """An amount in a currency named by another column."""
+    return sa.Column(name, sa.Numeric(precision=14, scale=2), nullable=nullable)
 
 
 def primary_key(table: str, column: str = "id") -> sa.PrimaryKeyConstraint:
@@ -98,3 +116,32 @@ def create_partial_index(
         sqlite_where=sa.text(where),
         postgresql_where=sa.text(where),
     )
+
+
+def add_reference(
+    batch: BatchOperations,
+    table: str,
+    column: str,
+    target: str,
+    *,
+    ondelete: str,
+    index: Literal["plain", "unique"] | None = None,
+) -> None:
+    """A nullable `reference` column added to an existing `table` (inside its batch), with its
+    foreign key to `target.id` and, if asked, an index on it."""
+    batch.add_column(reference(column, nullable=True))
+    if index is not None:
+        batch.create_index(batch.f(f"ix_{table}_{column}"), [column], unique=index == "unique")
+    batch.create_foreign_key(
+        batch.f(f"fk_{table}_{column}_{target}"), target, [column], ["id"], ondelete=ondelete
+    )
+
+
+def drop_reference(
+    batch: BatchOperations, table: str, column: str, target: str, *, indexed: bool
+) -> None:
+    """Undo `add_reference`."""
+    batch.drop_constraint(batch.f(f"fk_{table}_{column}_{target}"), type_="foreignkey")
+    if indexed:
+        batch.drop_index(batch.f(f"ix_{table}_{column}"))
+    batch.drop_column(column)

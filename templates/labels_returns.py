@@ -55,6 +55,18 @@ RETURN_LABELS: dict[str, str | Plural] = {
     # The /case picker: which case a message in the main chat is for.
     "returns.pick_item": N_("{case} · {product} · order {number}"),
     "command.returns": N_("Return cases: requests, offers, deadlines"),
+    "command.returnpolicy": N_("Your return policy: window, exclusions, postage"),
+    # /returnpolicy: the card's buttons
+    "return_policy.open": N_("📜 Return policy"),
+    "return_policy.change_window": N_("⏱ Change the return window"),
+    "return_policy.add_category": N_("➕ Add a category not taken back"),
+    "return_policy.remove_category": N_("🗑 Remove {name}"),
+    "return_policy.switch_payer": N_("🔁 {reason}: {payer}"),
+    "return_policy.payer_store": N_("the store pays"),
+    "return_policy.payer_buyer": N_("the buyer pays"),
+    "return_policy.reset": N_("↩️ Defaults"),
+    "return_policy.reset_yes": N_("↩️ Yes, back to the defaults"),
+    "return_policy.done": N_("✔️ Done"),
     "command.case": N_("Which return your messages go to"),
     "return_by.seller": N_("by you"),
     "return_by.buyer": N_("by the buyer"),

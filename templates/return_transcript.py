@@ -10,22 +10,19 @@ emoji, which no built-in font has, are left out of the PDF only.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate
+from reportlab.platypus import Paragraph
 
 from domain.returns.rules import Side
 from domain.services import return_transcript
+from templates.pdf import CJK_FONT, LATIN_FONT, a4_pdf
 from templates.renderer import Renderer
-from templates.shipping_document import CJK_FONT, LATIN_FONT
 
 # Pictographs, dingbats, arrows and variation selectors: no built-in PDF font draws them.
 _NO_GLYPH = re.compile("[\u2190-\u2bff\ufe00-\ufe0f\U0001f000-\U0001faff\u200d]")
@@ -186,18 +183,7 @@ def render_transcript_pdf(
         if name:
             story.append(p(name, heading))
         story += [p(line) for line in lines]
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=title,
-        author="sellerbot",
-    ).build(story)
-    return buffer.getvalue()
+    return a4_pdf(story, title=title, margins_mm=(18, 16))
 
 
 def _all(parts: Sequence[Section]) -> list[str]:

@@ -7,7 +7,6 @@ the seller's language; Chinese text uses the PDF reader's built-in CJK font (no 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,18 +15,12 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from templates.pdf import CJK_FONT, LATIN_FONT, a4_pdf
 from templates.renderer import Renderer
-
-CJK_FONT = "STSong-Light"
-LATIN_FONT = "Helvetica"
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 
 
 @dataclass(frozen=True)
@@ -145,18 +138,7 @@ def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, loc
         view.tracking_number, barHeight=18 * mm, barWidth=0.38 * mm, humanReadable=True
     )
 
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=f"{label('title')} {view.order_number}",
-        author="sellerbot",
-    )
-    document.build(
+    return a4_pdf(
         [
             p(label("title"), title),
             facts_table,
@@ -165,6 +147,7 @@ def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, loc
             Spacer(1, 8 * mm),
             p(label("tracking"), heading),
             barcode,
-        ]
+        ],
+        title=f"{label('title')} {view.order_number}",
+        margins_mm=(20, 18),
     )
-    return buffer.getvalue()

@@ -45,7 +45,7 @@ REDIS_TEST_URL = _redis_test_url()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 T = TypeVar("T")
 
-pytest_plugins = ["tests.fixtures.emulator"]
+pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.private_services"]
 
 
 def _service_missing(name: str, error: BaseException) -> None:

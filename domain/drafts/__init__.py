@@ -11,6 +11,7 @@ from domain.drafts.order import OrderDraft
 from domain.drafts.return_case import ReturnDraft
 from domain.drafts.return_leg import ReturnLegDraft
 from domain.drafts.return_offer import OfferDraft
+from domain.drafts.return_policy import PolicyDraft
 from domain.drafts.seller import SellerDraft
 from domain.drafts.shipping import ShippingDraft
 from domain.drafts.warehouse import WarehouseDraft
@@ -18,6 +19,7 @@ from domain.drafts.warehouse import WarehouseDraft
 __all__ = [
     "OfferDraft",
     "OrderDraft",
+    "PolicyDraft",
     "ReturnDraft",
     "ReturnLegDraft",
     "SellerDraft",

@@ -12,6 +12,7 @@ from domain.repositories.known_rows import KnownRows
 
 RowT = TypeVar("RowT")
 KeyT = TypeVar("KeyT")
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
 def affected_rows(result: Result[Any]) -> int:
@@ -50,6 +51,14 @@ class Repository:
                 update(id_column.class_).where(id_column.in_(ids)).values(**lease)
             )
         return ids
+
+    def _locking(self, query: SelectT, of: type[Any], *, skip_locked: bool) -> SelectT:
+        """`query`, locking the rows of `of` it reads until the transaction ends (PostgreSQL;
+        on SQLite the write lock already serialises workers). `skip_locked`: rows another
+        transaction holds are passed over (`SKIP LOCKED`) instead of waited for."""
+        if not self._postgres:
+            return query
+        return query.with_for_update(of=of, skip_locked=skip_locked)
 
     @property
     def _postgres(self) -> bool:

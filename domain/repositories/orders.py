@@ -157,9 +157,7 @@ class OrderRepository(AggregateRepository[Order]):
             .order_by(Order.ship_by, Order.id)
             .limit(limit)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=Order, skip_locked=True)
-        result = await self.session.execute(query)
+        result = await self.session.execute(self._locking(query, Order, skip_locked=True))
         return [(order, int(user_id)) for order, user_id in result.tuples()]
 
     def add_buyer_link(self, link: BuyerLink) -> None:

@@ -12,8 +12,10 @@ Outside the policy is not a refusal: the buyer is told, may still ask, and the s
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -28,6 +30,10 @@ CATEGORY_NAME_MAX = 64
 SKU_PREFIX_MAX = 32
 MAX_CATEGORIES = 20
 MAX_PREFIXES_PER_CATEGORY = 20
+# How long a category's key is (`NonReturnableCategory.key`): what a button names it by.
+CATEGORY_KEY_LENGTH = 10
+# What separates the SKU prefixes a seller types: commas, semicolons, white space.
+_PREFIX_SEPARATORS = re.compile(r"[,;\s]+")
 
 # The marketplace's rule: the store pays when the goods were at fault (defective, damaged, not
 # as described, wrong or incomplete), the buyer when they changed their mind. "Other" says
@@ -51,6 +57,13 @@ class NonReturnableCategory:
 
     name: str
     sku_prefixes: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """A short name of the category that stays the same while it exists, so a button that
+        removes it cannot remove another one after the list changed."""
+        digest = hashlib.sha256(self.name.casefold().encode()).hexdigest()
+        return digest[:CATEGORY_KEY_LENGTH]
 
     def covers(self, sku: str | None) -> bool:
         if not sku:
@@ -103,6 +116,42 @@ class ReturnPolicy:
             found.append(OutOfPolicy.CATEGORY)
         return tuple(found)
 
+    # ----- what a seller changes -----
+
+    def with_window(self, raw: object) -> ReturnPolicy:
+        return replace(self, window_days=clean_window_days(raw))
+
+    def check_room_for_category(self) -> None:
+        if len(self.non_returnable) >= MAX_CATEGORIES:
+            raise InvalidInput("returns.too_many_categories", max=MAX_CATEGORIES)
+
+    def check_new_category_name(self, name: str) -> None:
+        """Refuse a category the policy cannot take: one too many, or a name already used."""
+        self.check_room_for_category()
+        if any(c.name.casefold() == name.casefold() for c in self.non_returnable):
+            raise InvalidInput("returns.category_exists", name=name)
+
+    def with_category(self, category: NonReturnableCategory) -> ReturnPolicy:
+        self.check_new_category_name(category.name)
+        return replace(self, non_returnable=(*self.non_returnable, category))
+
+    def without_category(self, key: str) -> ReturnPolicy:
+        """Without the category of this `key`; one already removed is a stale button."""
+        kept = tuple(c for c in self.non_returnable if c.key != key)
+        if len(kept) == len(self.non_returnable):
+            raise InvalidInput("returns.category_gone")
+        return replace(self, non_returnable=kept)
+
+    def with_payer_switched(self, raw_reason: str) -> ReturnPolicy:
+        """The other side pays return postage for this reason (a reason's value, untrusted)."""
+        if raw_reason not in ReturnReason.__members__.values():
+            raise InvalidInput("errors.invalid_choice")
+        reason = ReturnReason(raw_reason)
+        payer = (
+            PostagePayer.BUYER if self.postage[reason] is PostagePayer.STORE else PostagePayer.STORE
+        )
+        return replace(self, postage={**self.postage, reason: payer})
+
     # ----- storage -----
 
     def as_dict(self) -> dict[str, Any]:
@@ -134,9 +183,15 @@ class ReturnPolicy:
 
 def clean_window_days(raw: object) -> int:
     text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit() or not 1 <= int(text) <= WINDOW_DAYS_MAX:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not text.isdecimal() or not 1 <= int(text) <= WINDOW_DAYS_MAX:
         raise InvalidInput("returns.window_invalid", max=WINDOW_DAYS_MAX)
     return int(text)
+
+
+def split_prefixes(raw: str) -> list[str]:
+    """The SKU prefixes of one typed line: separated by commas, semicolons or spaces."""
+    return [part for part in _PREFIX_SEPARATORS.split(raw) if part]
 
 
 def clean_category(name: object, prefixes: Iterable[object]) -> NonReturnableCategory:

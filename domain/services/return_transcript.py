@@ -4,7 +4,9 @@ list of escalated cases.
 A transcript holds the whole case as plain data: what was asked, the timeline, every message in
 order (as relayed: contact details masked), the evidence list, every offer with its terms and
 what became of it, the agreement, the return and the refund; times are aware UTC. Only the
-case's two sides and operators may get it; anyone else reads "not found", as for any case.
+case's two sides get it, and operators once the case is escalated to a platform dispute (the
+issue: "operators read the transcripts of escalated cases"); anyone else reads "not found", as
+for any case.
 Neither side's Telegram identity is in it: the store by its name, the buyer as "the buyer".
 """
 
@@ -16,7 +18,7 @@ from decimal import Decimal
 
 from domain.errors import NotFound
 from domain.model import ReturnCase, ReturnOffer
-from domain.returns.rules import Side
+from domain.returns.rules import CaseStatus, Side
 from domain.services import operators, returns
 from domain.unit_of_work import UnitOfWork
 
@@ -113,12 +115,13 @@ class EscalatedCase:
 async def readable_case(
     user_id: int, case_id: int, operator_ids: frozenset[int], uow: UnitOfWork
 ) -> ReturnCase:
-    """The case if the caller is an operator or one of its two sides; else "not found"."""
+    """The case if the caller is one of its two sides, or an operator and the case is
+    escalated; else "not found", as for a case that does not exist."""
     if user_id in operator_ids:
         case = await uow.returns.get(case_id)
-        if case is None:
-            raise NotFound(returns.CASE_NOT_FOUND)
-        return case
+        if case is not None and case.status is CaseStatus.ESCALATED:
+            return case
+        # An operator who is also a side of the case still reads it as that side (below).
     try:
         return await returns.case_for(user_id, case_id, Side.SELLER, uow)
     except NotFound:

@@ -45,7 +45,7 @@ from domain.services import (
     return_threads,
     warehouses,
 )
-from domain.tracking_numbers import parse_tracking_number
+from domain.tracking_numbers import valid_tracking_number
 from domain.unit_of_work import UnitOfWork
 
 CASE_NOT_FOUND = "returns.case_not_found"
@@ -381,15 +381,7 @@ async def record_return_tracking(
 ) -> ReturnCase:
     """The buyer's return tracking number, validated like a seller's (check digits)."""
     case = await _case_of(user_id, case_id, Side.BUYER, uow)
-    parsed = parse_tracking_number(tracking_number)
-    if not parsed.valid:
-        # The same refusal, with the same parameters, as a seller's number gets.
-        raise InvalidInput(
-            parsed.problem_key or "tracking.invalid_characters",
-            tracking=parsed.value,
-            carrier=parsed.carrier,
-            reason="characters",
-        )
+    parsed = valid_tracking_number(tracking_number)
     case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
     await return_parcels.follow(case, uow)
     await _after(case, uow, rules, user_id, Side.BUYER, "return_case.return_shipped")

@@ -7,7 +7,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.callbacks import Page, RecordId
+from handlers.callbacks import FormCallback, Page, RecordId
 
 
 class BuyerAction(enum.StrEnum):
@@ -47,9 +47,8 @@ class ReturnFormAction(enum.StrEnum):
     SUBMIT = "send"
 
 
-class ReturnForm(CallbackData, prefix="rtb"):
+class ReturnForm(FormCallback, prefix="rtb"):
     action: ReturnFormAction
-    value: str = ""
 
 
 class BuyerCaseAction(enum.StrEnum):

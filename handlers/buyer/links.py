@@ -8,31 +8,24 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
-from aiogram.types import Message, User
+from aiogram.types import Message
 
 from domain.services import buyers
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer.views import show_card
-from handlers.responder import Responder
+from handlers.context import UpdateContext
 
 
-async def open_link(
-    message: Message,
-    command: CommandObject,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def open_link(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
     # The payload is untrusted: the service checks its shape and counts bad ones.
-    outcome = await buyers.open_link(command.args or "", event_from_user.id, uow)
+    outcome = await buyers.open_link(command.args or "", ctx.user_id, ctx.uow)
     if outcome.blocked:
-        responder.reply("buyer.link_too_many")
+        ctx.responder.reply("buyer.link_too_many")
     elif outcome.sellers_own is not None:
-        responder.reply("buyer.link_sellers_own", order_number=outcome.sellers_own)
+        ctx.responder.reply("buyer.link_sellers_own", order_number=outcome.sellers_own)
     elif outcome.view is None:
-        responder.reply("buyer_link.invalid")
+        ctx.responder.reply("buyer_link.invalid")
     else:
-        show_card(outcome.view, responder, welcome=outcome.bound_now)
+        show_card(outcome.view, ctx.responder, welcome=outcome.bound_now)
 
 
 def build_router() -> Router:

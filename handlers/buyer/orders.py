@@ -6,115 +6,84 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyers
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.buyer.views import edit_card, show_card, show_list
+from handlers.context import UpdateContext
+from handlers.keyboards import single_button
 from handlers.menus import register_presses
-from handlers.responder import Button, Responder
 
 
-async def buyer_only(message: Message, event_from_user: User, uow: UnitOfWork) -> bool:
+async def buyer_only(message: Message, ctx: UpdateContext) -> bool:
     """/orders is the seller lists for sellers (and the "register first" answer for people
     who are neither); a buyer who does not sell gets their purchases."""
-    if await uow.sellers.by_telegram_user(event_from_user.id) is not None:
+    if await ctx.uow.sellers.by_telegram_user(ctx.user_id) is not None:
         return False
-    return await buyers.is_buyer(event_from_user.id, uow)
+    return await buyers.is_buyer(ctx.user_id, ctx.uow)
 
 
-async def orders_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    orders, total = await buyers.orders_of_buyer(event_from_user.id, uow)
-    show_list(orders, total, 0, responder)
+async def orders_command(message: Message, ctx: UpdateContext) -> None:
+    orders, total = await buyers.orders_of_buyer(ctx.user_id, ctx.uow)
+    show_list(orders, total, 0, ctx.responder)
 
 
-async def track_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    orders, total = await buyers.orders_of_buyer(event_from_user.id, uow)
+async def track_command(message: Message, ctx: UpdateContext) -> None:
+    orders, total = await buyers.orders_of_buyer(ctx.user_id, ctx.uow)
     if len(orders) == 1:
-        await _timeline(event_from_user.id, orders[0].order_id, uow, responder)
+        await _timeline(ctx, orders[0].order_id)
         return
     show_list(
-        orders, total, 0, responder, action=BuyerAction.TIMELINE, template="buyer.track_choose"
+        orders, total, 0, ctx.responder, action=BuyerAction.TIMELINE, template="buyer.track_choose"
     )
 
 
-async def stop_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    await buyers.stop_all(event_from_user.id, uow)
-    responder.reply("buyer.stopped")
+async def stop_command(message: Message, ctx: UpdateContext) -> None:
+    await buyers.stop_all(ctx.user_id, ctx.uow)
+    ctx.responder.reply("buyer.stopped")
 
 
-async def _timeline(user_id: int, order_id: int, uow: UnitOfWork, responder: Responder) -> None:
-    view, events = await buyers.timeline(user_id, order_id, uow)
-    responder.reply(
+async def _timeline(ctx: UpdateContext, order_id: int) -> None:
+    view, events = await buyers.timeline(ctx.user_id, order_id, ctx.uow)
+    ctx.responder.reply(
         "buyer.timeline",
         view=view,
         events=events,
-        keyboard=[
-            [
-                Button(
-                    label="buyer.back_to_order",
-                    callback=BuyerOrder(action=BuyerAction.OPEN, order_id=order_id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "buyer.back_to_order", BuyerOrder(action=BuyerAction.OPEN, order_id=order_id)
+        ),
     )
 
 
-async def list_pressed(
-    query: CallbackQuery,
-    callback_data: BuyerOrder,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def list_pressed(query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext) -> None:
     page = max(callback_data.page, 0)
-    orders, total = await buyers.orders_of_buyer(event_from_user.id, uow, page=page)
-    show_list(orders, total, page, responder)
+    orders, total = await buyers.orders_of_buyer(ctx.user_id, ctx.uow, page=page)
+    show_list(orders, total, page, ctx.responder)
 
 
-async def open_pressed(
-    query: CallbackQuery,
-    callback_data: BuyerOrder,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    show_card(await buyers.order_view(event_from_user.id, callback_data.order_id, uow), responder)
+async def open_pressed(query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext) -> None:
+    show_card(await buyers.order_view(ctx.user_id, callback_data.order_id, ctx.uow), ctx.responder)
 
 
 async def timeline_pressed(
-    query: CallbackQuery,
-    callback_data: BuyerOrder,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext
 ) -> None:
-    await _timeline(event_from_user.id, callback_data.order_id, uow, responder)
+    await _timeline(ctx, callback_data.order_id)
 
 
-async def mute_pressed(
-    query: CallbackQuery,
-    callback_data: BuyerOrder,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def mute_pressed(query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext) -> None:
     muted = callback_data.action == BuyerAction.MUTE
-    view = await buyers.set_muted(event_from_user.id, callback_data.order_id, muted, uow)
-    responder.answer_callback(query.id, "buyer.muted", muted=muted, order_number=view.order_number)
+    view = await buyers.set_muted(ctx.user_id, callback_data.order_id, muted, ctx.uow)
+    ctx.responder.answer_callback(
+        query.id, "buyer.muted", muted=muted, order_number=view.order_number
+    )
     if query.message is not None:
-        edit_card(view, query.message.message_id, responder)
+        edit_card(view, query.message.message_id, ctx.responder)
 
 
-async def help_pressed(query: CallbackQuery, responder: Responder) -> None:
-    responder.reply("buyer.help")
+async def help_pressed(query: CallbackQuery, ctx: UpdateContext) -> None:
+    ctx.responder.reply("buyer.help")
 
 
 def build_router() -> Router:

@@ -11,26 +11,14 @@ before the summary is sent: the case is opened in the transaction that ends the 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 
 from domain.drafts import ReturnDraft
 from domain.services import buyer_returns
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer import return_steps as steps
-from handlers.buyer.callbacks import ReturnForm, ReturnFormAction
-from handlers.buyer.return_steps import press
-from handlers.config import HandlerConfig
-from handlers.conversations import Controls, Conversation, Expect, Move, Step, Turn, register
-from handlers.responder import Responder
-
-CONTROLS = Controls.of_form(
-    ReturnForm,
-    {
-        Move.BACK: ReturnFormAction.BACK,
-        Move.CANCEL: ReturnFormAction.CANCEL,
-        Move.EDIT: ReturnFormAction.EDIT,
-    },
-)
+from handlers.buyer.callbacks import ReturnFormAction
+from handlers.buyer.return_steps import CONTROLS
+from handlers.context import UpdateContext
+from handlers.conversations import Conversation, Expect, Step, Turn, register
 
 CONVERSATION: Conversation[ReturnDraft] = Conversation(
     name="return_request",
@@ -52,8 +40,8 @@ CONVERSATION: Conversation[ReturnDraft] = Conversation(
             ask=steps.ask_items,
             on_text=steps.quantity_typed,
             presses=[
-                press(ReturnFormAction.LINE, steps.line_pressed),
-                press(ReturnFormAction.ITEMS_DONE, steps.items_done),
+                CONTROLS.press(ReturnFormAction.LINE, steps.line_pressed),
+                CONTROLS.press(ReturnFormAction.ITEMS_DONE, steps.items_done),
             ],
             expects=Expect.BUTTONS,
         ),
@@ -61,23 +49,21 @@ CONVERSATION: Conversation[ReturnDraft] = Conversation(
             "reason",
             prompt="return_request.ask_reason",
             keyboard=steps.reasons,
-            presses=[press(ReturnFormAction.REASON, steps.reason_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(ReturnFormAction.REASON, steps.reason_chosen)],
         ),
         Step(
             "comment",
             prompt="return_request.ask_comment",
             parse=ReturnDraft.with_comment,
             keyboard=steps.skip_comment,
-            presses=[press(ReturnFormAction.SKIP_COMMENT, steps.comment_skipped)],
+            presses=[CONTROLS.press(ReturnFormAction.SKIP_COMMENT, steps.comment_skipped)],
         ),
         Step(
             "evidence",
             ask=steps.ask_evidence,
             on_file=steps.evidence_received,
             file_filter=F.photo | F.video,
-            presses=[press(ReturnFormAction.EVIDENCE_DONE, steps.evidence_done)],
-            expects=Expect.FILE,
+            presses=[CONTROLS.press(ReturnFormAction.EVIDENCE_DONE, steps.evidence_done)],
             reminder="return_request.evidence_reminder",
         ),
         Step(
@@ -85,8 +71,7 @@ CONVERSATION: Conversation[ReturnDraft] = Conversation(
             prompt="return_request.ask_resolution",
             params=lambda turn, draft: {"paid": draft.paid, "currency": draft.currency},
             keyboard=steps.resolutions,
-            presses=[press(ReturnFormAction.RESOLUTION, steps.resolution_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(ReturnFormAction.RESOLUTION, steps.resolution_chosen)],
         ),
         Step(
             "amount",
@@ -98,32 +83,16 @@ CONVERSATION: Conversation[ReturnDraft] = Conversation(
         Step(
             "summary",
             ask=steps.ask_summary,
-            presses=[press(ReturnFormAction.SUBMIT, steps.submit)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(ReturnFormAction.SUBMIT, steps.submit)],
         ),
     ],
 )
 
 
-async def begin(
-    user_id: int,
-    order_id: int,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def begin(ctx: UpdateContext, order_id: int) -> None:
     """Start the request about one of the buyer's orders (checked: theirs, and returnable)."""
-    start = await buyer_returns.start(user_id, order_id, uow)
-    turn = Turn(
-        CONVERSATION,
-        user_id=user_id,
-        state=state,
-        uow=uow,
-        responder=responder,
-        handler_config=config,
-    )
-    await turn.begin(ReturnDraft.start(start))
+    start = await buyer_returns.start(ctx.user_id, order_id, ctx.uow)
+    await Turn(CONVERSATION, ctx).begin(ReturnDraft.start(start))
 
 
 def build_router() -> Router:

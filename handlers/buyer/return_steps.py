@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F
 from aiogram.types import Message
 
 from domain import record_ids
@@ -13,24 +12,14 @@ from domain.drafts import ReturnDraft
 from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, EvidenceKind, Resolution, ReturnReason
 from domain.services import returns
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
-from handlers.conversations import Press, Turn
+from handlers.conversations import FormControls, Turn
+from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 
 ReturnTurn = Turn[ReturnDraft]
+CONTROLS = FormControls.of(ReturnForm)
 # Long product names would push the quantity out of the button.
 NAME_IN_BUTTON = 32
-
-
-def form(action: ReturnFormAction, value: str = "") -> ReturnForm:
-    return ReturnForm(action=action, value=value)
-
-
-def press(action: ReturnFormAction, handle: Any) -> Press[ReturnDraft]:
-    return Press(ReturnForm.filter(F.action == action), handle)
-
-
-def _rows(buttons: list[Button], per_row: int) -> Keyboard:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
 # ----- items -----
@@ -48,14 +37,16 @@ async def ask_items(turn: ReturnTurn, draft: ReturnDraft) -> None:
                     "quantity": draft.quantities.get(line.line_id, 0),
                     "max": line.available,
                 },
-                callback=form(ReturnFormAction.LINE, str(line.line_id)),
+                callback=CONTROLS.data(ReturnFormAction.LINE, str(line.line_id)),
             )
         ]
         for line in draft.lines
         if line.available > 0
     ]
-    done = Button(label="return_request.items_done", callback=form(ReturnFormAction.ITEMS_DONE))
-    turn.responder.reply(
+    done = Button(
+        label="return_request.items_done", callback=CONTROLS.data(ReturnFormAction.ITEMS_DONE)
+    )
+    turn.ctx.responder.reply(
         "return_request.ask_items",
         order_number=draft.order_number,
         lines=[
@@ -77,22 +68,18 @@ async def line_pressed(turn: ReturnTurn, draft: ReturnDraft, callback_data: Retu
     if line.available == 1:
         await turn.stay(draft.toggle_line(line.line_id))
         return
-    await turn.save(draft, line=line.line_id)
-    turn.responder.reply(
+    await turn.ask_follow_up(
+        draft,
+        "line",
+        line.line_id,
         "return_request.ask_quantity",
         name=line.product_name,
         max=line.available,
-        keyboard=[turn.navigation],
     )
 
 
 async def quantity_typed(turn: ReturnTurn, draft: ReturnDraft, text: str) -> None:
-    line_id = turn.scratch("line")
-    if line_id is None:
-        turn.responder.reply("conversation.use_buttons")
-    else:
-        await turn.save(draft.with_quantity(int(line_id), text), line=None)
-    await turn.ask()
+    await turn.follow_up("line", lambda line_id: draft.with_quantity(int(line_id), text))
 
 
 async def items_done(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> None:
@@ -103,16 +90,7 @@ async def items_done(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -
 
 
 def reasons(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
-    return _rows(
-        [
-            Button(
-                label=f"return_reason.{reason.value}",
-                callback=form(ReturnFormAction.REASON, reason.value),
-            )
-            for reason in ReturnReason
-        ],
-        2,
-    )
+    return CONTROLS.choices(ReturnFormAction.REASON, ReturnReason, "return_reason.", per_row=2)
 
 
 async def reason_chosen(turn: ReturnTurn, draft: ReturnDraft, callback_data: ReturnForm) -> None:
@@ -120,9 +98,9 @@ async def reason_chosen(turn: ReturnTurn, draft: ReturnDraft, callback_data: Ret
 
 
 def skip_comment(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
-    return [
-        [Button(label="return_request.skip_comment", callback=form(ReturnFormAction.SKIP_COMMENT))]
-    ]
+    return single_button(
+        "return_request.skip_comment", CONTROLS.data(ReturnFormAction.SKIP_COMMENT)
+    )
 
 
 async def comment_skipped(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> None:
@@ -134,13 +112,13 @@ async def comment_skipped(turn: ReturnTurn, draft: ReturnDraft, callback_data: A
 
 def _evidence_keyboard(turn: ReturnTurn) -> Keyboard:
     done = Button(
-        label="return_request.evidence_done", callback=form(ReturnFormAction.EVIDENCE_DONE)
+        label="return_request.evidence_done", callback=CONTROLS.data(ReturnFormAction.EVIDENCE_DONE)
     )
     return [[done], turn.navigation]
 
 
 async def ask_evidence(turn: ReturnTurn, draft: ReturnDraft) -> None:
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.ask_evidence",
         count=len(draft.evidence),
         max=MAX_EVIDENCE_PER_SIDE,
@@ -161,7 +139,7 @@ async def evidence_received(turn: ReturnTurn, draft: ReturnDraft, message: Messa
             EvidenceKind.VIDEO, video.file_id, video.file_unique_id, seconds=video.duration
         )
     await turn.save(draft)
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.evidence_received",
         count=len(draft.evidence),
         max=MAX_EVIDENCE_PER_SIDE,
@@ -177,15 +155,7 @@ async def evidence_done(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any
 
 
 def resolutions(turn: ReturnTurn, draft: ReturnDraft) -> Keyboard:
-    return [
-        [
-            Button(
-                label=f"return_request.want_{resolution.value}",
-                callback=form(ReturnFormAction.RESOLUTION, resolution.value),
-            )
-        ]
-        for resolution in Resolution
-    ]
+    return CONTROLS.choices(ReturnFormAction.RESOLUTION, Resolution, "return_request.want_")
 
 
 async def resolution_chosen(
@@ -204,10 +174,11 @@ async def amount_applies(turn: ReturnTurn, draft: ReturnDraft) -> bool:
 async def ask_summary(turn: ReturnTurn, draft: ReturnDraft) -> None:
     def edit(target: str) -> Button:
         return Button(
-            label=f"return_request.edit_{target}", callback=form(ReturnFormAction.EDIT, target)
+            label=f"return_request.edit_{target}",
+            callback=CONTROLS.data(ReturnFormAction.EDIT, target),
         )
 
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.summary",
         order_number=draft.order_number,
         items=[(line.product_name, quantity) for line, quantity in draft.chosen],
@@ -220,7 +191,11 @@ async def ask_summary(turn: ReturnTurn, draft: ReturnDraft) -> None:
         currency=draft.currency,
         out_of_policy=[reason.value for reason in draft.out_of_policy()],
         keyboard=[
-            [Button(label="return_request.submit", callback=form(ReturnFormAction.SUBMIT))],
+            [
+                Button(
+                    label="return_request.submit", callback=CONTROLS.data(ReturnFormAction.SUBMIT)
+                )
+            ],
             [edit("items"), edit("reason")],
             [edit("evidence"), edit("resolution")],
             turn.navigation,
@@ -231,21 +206,16 @@ async def ask_summary(turn: ReturnTurn, draft: ReturnDraft) -> None:
 async def submit(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> None:
     """Open the case; the service checks the order, the lines and the policy once more."""
     case = await returns.open_case(
-        draft.command(turn.user_id), turn.uow, turn.config.return_deadlines
+        draft.command(turn.ctx.user_id), turn.ctx.uow, turn.ctx.config.return_deadlines
     )
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "return_request.opened",
         case=returns.case_number(case.id),
         order_number=draft.order_number,
         out_of_policy=list(case.out_of_policy),
         answer_by=case.open_offer.respond_by if case.open_offer else case.opened_at,
-        keyboard=[
-            [
-                Button(
-                    label="buyer.back_to_order",
-                    callback=BuyerOrder(action=BuyerAction.OPEN, order_id=draft.order_id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "buyer.back_to_order", BuyerOrder(action=BuyerAction.OPEN, order_id=draft.order_id)
+        ),
     )

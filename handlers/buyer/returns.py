@@ -7,35 +7,25 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyer_returns, returns
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
+from handlers.keyboards import single_button
 from handlers.menus import register_presses
-from handlers.responder import Button, Responder
+from handlers.responder import Button
 
 
-async def return_command(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    orders = await buyer_returns.returnable_orders(event_from_user.id, uow)
+async def return_command(message: Message, ctx: UpdateContext) -> None:
+    orders = await buyer_returns.returnable_orders(ctx.user_id, ctx.uow)
     if not orders:
-        responder.reply("return_request.no_orders")
+        ctx.responder.reply("return_request.no_orders")
     elif len(orders) == 1:
-        await return_request.begin(
-            event_from_user.id, orders[0].order_id, state, uow, responder, config
-        )
+        await return_request.begin(ctx, orders[0].order_id)
     else:
-        responder.reply(
+        ctx.responder.reply(
             "return_request.choose_order",
             keyboard=[
                 [
@@ -51,34 +41,22 @@ async def return_command(
 
 
 async def return_pressed(
-    query: CallbackQuery,
-    callback_data: BuyerOrder,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: BuyerOrder, ctx: UpdateContext
 ) -> None:
     # The order id is client input: `buyer_returns.start` checks it is the caller's.
-    await return_request.begin(
-        event_from_user.id, callback_data.order_id, state, uow, responder, config
-    )
+    await return_request.begin(ctx, callback_data.order_id)
 
 
 async def withdraw_pressed(
-    query: CallbackQuery,
-    callback_data: BuyerCase,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: BuyerCase, ctx: UpdateContext
 ) -> None:
     """Ask before withdrawing: it cannot be undone."""
-    case = await buyer_returns.case_to_withdraw(event_from_user.id, callback_data.case_id, uow)
+    case = await buyer_returns.case_to_withdraw(ctx.user_id, callback_data.case_id, ctx.uow)
 
     def button(label: str, action: BuyerCaseAction) -> Button:
         return Button(label=label, callback=BuyerCase(action=action, case_id=case.case_id))
 
-    responder.reply(
+    ctx.responder.reply(
         "return_request.confirm_withdraw",
         case=returns.case_number(case.case_id),
         product=case.product,
@@ -92,37 +70,25 @@ async def withdraw_pressed(
 
 
 async def withdraw_confirmed(
-    query: CallbackQuery,
-    callback_data: BuyerCase,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: BuyerCase, ctx: UpdateContext
 ) -> None:
     # The service checks the case is the caller's and may still be withdrawn.
     case = await returns.withdraw(
-        event_from_user.id, callback_data.case_id, uow, config.return_deadlines
+        ctx.user_id, callback_data.case_id, ctx.uow, ctx.config.return_deadlines
     )
-    responder.remove_pressed_buttons(query)
-    responder.reply(
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply(
         "return_request.withdrawn",
         case=returns.case_number(case.id),
-        keyboard=[
-            [
-                Button(
-                    label="buyer.back_to_order",
-                    callback=BuyerOrder(action=BuyerAction.OPEN, order_id=case.order_id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "buyer.back_to_order", BuyerOrder(action=BuyerAction.OPEN, order_id=case.order_id)
+        ),
     )
 
 
-async def withdraw_kept(
-    query: CallbackQuery, callback_data: BuyerCase, responder: Responder
-) -> None:
-    responder.remove_pressed_buttons(query)
-    responder.reply("return_request.kept")
+async def withdraw_kept(query: CallbackQuery, callback_data: BuyerCase, ctx: UpdateContext) -> None:
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("return_request.kept")
 
 
 def build_router() -> Router:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyer_time_zones
-from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import TimeZoneChoice
+from handlers.context import UpdateContext
 from handlers.responder import Button, Keyboard, Responder
 
 
@@ -28,31 +28,21 @@ def _keyboard(view: buyer_time_zones.BuyerTimeZones, responder: Responder) -> Ke
     return rows
 
 
-async def time_zone_command(
-    message: Message,
-    command: CommandObject,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def time_zone_command(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
     if command.args and command.args.strip():
         # Typed text is untrusted: the service only accepts a zone it knows.
-        view = await buyer_time_zones.choose_by_name(event_from_user.id, command.args, uow)
-        responder.reply("buyer.time_zone_changed", view=view)
+        view = await buyer_time_zones.choose_by_name(ctx.user_id, command.args, ctx.uow)
+        ctx.responder.reply("buyer.time_zone_changed", view=view)
         return
-    view = await buyer_time_zones.time_zones_of(event_from_user.id, uow)
-    responder.reply("buyer.time_zone", view=view, keyboard=_keyboard(view, responder))
+    view = await buyer_time_zones.time_zones_of(ctx.user_id, ctx.uow)
+    ctx.responder.reply("buyer.time_zone", view=view, keyboard=_keyboard(view, ctx.responder))
 
 
 async def time_zone_pressed(
-    query: CallbackQuery,
-    callback_data: TimeZoneChoice,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: TimeZoneChoice, ctx: UpdateContext
 ) -> None:
-    view = await buyer_time_zones.choose(event_from_user.id, callback_data.zone or None, uow)
-    responder.reply("buyer.time_zone_changed", view=view)
+    view = await buyer_time_zones.choose(ctx.user_id, callback_data.zone or None, ctx.uow)
+    ctx.responder.reply("buyer.time_zone_changed", view=view)
 
 
 def build_router() -> Router:

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 from handlers.conversations.engine import Controls, Conversation, Expect, Move, Press, Step, Turn
-from handlers.conversations.routing import entry, register, resume
+from handlers.conversations.forms import FormControls
+from handlers.conversations.routing import entry, expecting_text, register, resume
 
 __all__ = [
     "Controls",
     "Conversation",
     "Expect",
+    "FormControls",
     "Move",
     "Press",
     "Step",
     "Turn",
     "entry",
+    "expecting_text",
     "register",
     "resume",
 ]

@@ -25,7 +25,7 @@ def country_step(
     buttons) unless the conversation reads typed text itself (`on_text`)."""
 
     def keyboard(turn: Turn[DraftT], draft: DraftT) -> Keyboard:
-        responder = turn.responder
+        responder = turn.ctx.responder
         return country_buttons(responder.renderer, responder.locale, offered(draft))
 
     async def pressed(turn: Turn[DraftT], draft: DraftT, callback_data: CountryChoice) -> None:
@@ -33,7 +33,7 @@ def country_step(
         await turn.advance(with_country(draft, callback_data.code))
 
     async def typed(turn: Turn[DraftT], draft: DraftT, text: str) -> None:
-        country = country_from_text(text, turn.responder, turn.navigation)
+        country = country_from_text(text, turn.ctx.responder, turn.navigation)
         if country is not None:
             await turn.advance(with_country(draft, country))
 

@@ -18,14 +18,12 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 
 from domain.errors import InvalidInput
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
 from handlers.keyboards import navigation_row
-from handlers.responder import Button, Keyboard, Responder
+from handlers.responder import Button, Keyboard
 
 
 class Draft(Protocol):
@@ -65,20 +63,6 @@ class Controls:
     # The engine move a press of `callback` means, with its value; None: a step's own button.
     read: Callable[[Any], tuple[Move, str] | None]
 
-    @classmethod
-    def of_form(cls, form: type[CallbackData], moves: Mapping[Move, enum.Enum]) -> Controls:
-        """Controls for the usual form callback data: an `action` enum and a `value` string."""
-        actions = {action: move for move, action in moves.items()}
-
-        def pack(move: Move, value: str) -> CallbackData:
-            return form(action=moves[move], value=value)
-
-        def read(callback_data: Any) -> tuple[Move, str] | None:
-            move = actions.get(callback_data.action)
-            return None if move is None else (move, callback_data.value)
-
-        return cls(callback=form, pack=pack, read=read)
-
 
 # What a step's handlers receive: the turn, the draft as stored, and the answer.
 Answer = Callable[["Turn[DraftT]", DraftT, Any], Awaitable[None]]
@@ -113,13 +97,25 @@ class Step(Generic[DraftT]):
     on_file: Answer[DraftT] | None = None
     file_filter: Any = None
     presses: Sequence[Press[DraftT]] = ()
-    expects: Expect = Expect.TEXT
+    # What anything else gets reminded of. Unsaid, it follows from what the step takes: a
+    # file, else text, else its buttons; a step that takes text only after a press says so.
+    expects: Expect | None = None
     reminder: str | None = None
     reminder_params: Mapping[str, Any] = field(default_factory=dict)
     # Whether the step applies to this draft; a step that does not is passed both ways.
     applies: Callable[[Turn[DraftT], DraftT], Awaitable[bool]] | None = None
     # Where Back goes from here when it is not the previous step: (step, draft) or None.
     back: Callable[[DraftT], tuple[str, DraftT] | None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.expects is None:
+            if self.on_file is not None:
+                expects = Expect.FILE
+            elif self.parse is not None or self.on_text is not None or not self.presses:
+                expects = Expect.TEXT
+            else:
+                expects = Expect.BUTTONS
+            object.__setattr__(self, "expects", expects)
 
 
 @dataclass(frozen=True)
@@ -178,22 +174,14 @@ class Turn(Generic[DraftT]):
     """One update inside a conversation: what the step handlers use to read and move it."""
 
     conversation: Conversation[DraftT]
+    # The update's caller, state, unit of work and responder: what every handler works with.
+    ctx: UpdateContext
     _: KW_ONLY
-    user_id: int
-    state: FSMContext
-    uow: UnitOfWork
-    responder: Responder
-    handler_config: HandlerConfig | None = None
     message_id: int | None = None  # the message whose button was pressed, if any
-    # Everything aiogram passed the handler (e.g. the bot).
+    # Everything else aiogram passed the handler (e.g. the bot).
     extra: dict[str, Any] = field(default_factory=dict)
     _step: Step[DraftT] | None = field(default=None, init=False, repr=False)
     _data: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-
-    @property
-    def config(self) -> HandlerConfig:
-        assert self.handler_config is not None, "this conversation needs the handlers' config"
-        return self.handler_config
 
     @property
     def step(self) -> Step[DraftT]:
@@ -202,8 +190,8 @@ class Turn(Generic[DraftT]):
 
     async def load(self) -> bool:
         """Read the stored state; False when the user is not in this conversation."""
-        self._step = self.conversation.step_of(await self.state.get_state())
-        self._data = await self.state.get_data()
+        self._step = self.conversation.step_of(await self.ctx.state.get_state())
+        self._data = await self.ctx.state.get_data()
         return self._step is not None
 
     async def draft(self) -> DraftT:
@@ -229,7 +217,7 @@ class Turn(Generic[DraftT]):
     # ----- moving -----
     async def begin(self, draft: DraftT) -> None:
         """Start the conversation with `draft` (anything stored before is dropped)."""
-        await self.state.set_data({})
+        await self.ctx.state.set_data({})
         self._data = {}
         await self._enter(self.conversation.steps[0].name, draft, editing=None)
 
@@ -240,7 +228,28 @@ class Turn(Generic[DraftT]):
             "draft": draft.to_data(),
             "scratch": {**self._data.get("scratch", {}), **scratch},
         }
-        await self.state.set_data(self._data)
+        await self.ctx.state.set_data(self._data)
+
+    async def ask_follow_up(
+        self, draft: DraftT, key: str, pressed: Any, template: str, **params: Any
+    ) -> None:
+        """Ask about the button just pressed (remembered as `key`) before the step goes on; the
+        typed answer goes to `follow_up`."""
+        await self.save(draft, **{key: pressed})
+        self.ctx.responder.reply(template, **params, keyboard=[self.navigation])
+
+    async def follow_up(
+        self, key: str, answer: Callable[[Any], DraftT | Awaitable[DraftT]]
+    ) -> None:
+        """A typed answer to `ask_follow_up`: `answer(what was pressed)` is the new draft (with
+        nothing pressed, the step's buttons are asked for); then the step is asked again."""
+        pressed = self.scratch(key)
+        if pressed is None:
+            self.ctx.responder.reply("conversation.use_buttons")
+        else:
+            draft = answer(pressed)
+            await self.save(await draft if inspect.isawaitable(draft) else draft, **{key: None})
+        await self.ask()
 
     async def stay(self, draft: DraftT) -> None:
         """Keep `draft` and ask the current step again (a toggle, a partial answer)."""
@@ -300,14 +309,18 @@ class Turn(Generic[DraftT]):
 
     async def finish(self) -> None:
         """The conversation is over (done or cancelled): forget it, take the buttons away."""
-        await self.state.clear()
+        await self.ctx.state.clear()
         self._data = {}
+        self.remove_pressed_buttons()
+
+    def remove_pressed_buttons(self) -> None:
+        """Take the buttons off the message whose button was pressed (when one was)."""
         if self.message_id is not None:
-            self.responder.remove_buttons(self.message_id)
+            self.ctx.responder.remove_buttons(self.message_id)
 
     async def cancel(self) -> None:
         await self.finish()
-        self.responder.reply("cancel.done")
+        self.ctx.responder.reply("cancel.done")
 
     # ----- asking -----
     async def ask(self) -> None:
@@ -322,7 +335,7 @@ class Turn(Generic[DraftT]):
         assert step.prompt is not None, f"step {step.name} neither asks nor has a prompt"
         params = step.params(self, draft) if step.params is not None else {}
         above = step.keyboard(self, draft) if step.keyboard is not None else []
-        self.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
+        self.ctx.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
 
     # ----- internals -----
     async def _applies(self, name: str, draft: DraftT) -> bool:
@@ -332,6 +345,6 @@ class Turn(Generic[DraftT]):
     async def _enter(self, name: str, draft: DraftT, *, editing: str | None) -> None:
         self._step = self.conversation.step(name)
         self._data = {"draft": draft.to_data(), "editing": editing, "scratch": {}}
-        await self.state.set_state(self.conversation.state(name))
-        await self.state.set_data(self._data)
+        await self.ctx.state.set_state(self.conversation.state(name))
+        await self.ctx.state.set_data(self._data)
         await self.ask()

@@ -10,13 +10,10 @@ from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
 from handlers.conversations.engine import Answer, Conversation, Expect, Move, Turn
-from handlers.responder import Responder
 
 
 def register(conversation: Conversation[Any], router: Router) -> None:
@@ -84,39 +81,15 @@ def _turn(
     message_id = None
     if isinstance(event, CallbackQuery) and event.message is not None:
         message_id = event.message.message_id
-    return Turn(
-        conversation,
-        user_id=data["event_from_user"].id,
-        state=data["state"],
-        uow=data["uow"],
-        responder=data["responder"],
-        handler_config=data.get("config"),
-        message_id=message_id,
-        extra=data,
-    )
+    return Turn(conversation, data["ctx"], message_id=message_id, extra=data)
 
 
-async def resume(
-    conversations: Sequence[Conversation[Any]],
-    *,
-    user_id: int,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig | None = None,
-) -> bool:
+async def resume(ctx: UpdateContext, conversations: Sequence[Conversation[Any]]) -> bool:
     """Ask again where the user left off (after /start); False outside these conversations."""
     for conversation in conversations:
-        turn = Turn(
-            conversation,
-            user_id=user_id,
-            state=state,
-            uow=uow,
-            responder=responder,
-            handler_config=config,
-        )
+        turn = Turn(conversation, ctx)
         if await turn.load():
-            responder.reply("conversation.resumed")
+            ctx.responder.reply("conversation.resumed")
             await turn.ask()
             return True
     return False
@@ -147,13 +120,19 @@ async def _text_answer(turn: Turn[Any], draft: Any, message: Message) -> None:
     await turn.advance(step.parse(draft, message.text))
 
 
+async def expecting_text(message: Message, ctx: UpdateContext) -> None:
+    """The handler of a one-question state outside the engine (a reason, a note, a new value)
+    for anything but text."""
+    ctx.responder.reply("conversation.expecting_text")
+
+
 async def _remind(turn: Turn[Any], draft: Any, message: Message) -> None:
     """The user sent something the step does not take: say what it takes."""
     step = turn.step
     if step.expects == Expect.BUTTONS:
-        turn.responder.reply("conversation.use_buttons")
+        turn.ctx.responder.reply("conversation.use_buttons")
         await turn.ask()
     elif step.expects == Expect.FILE and step.reminder is not None:
-        turn.responder.reply(step.reminder, **step.reminder_params)
+        turn.ctx.responder.reply(step.reminder, **step.reminder_params)
     else:
-        turn.responder.reply("conversation.expecting_text")
+        turn.ctx.responder.reply("conversation.expecting_text")

@@ -4,44 +4,31 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.services import shipments
-from domain.unit_of_work import UnitOfWork
-from handlers.config import HandlerConfig
-from handlers.responder import Button, Responder
+from handlers.context import UpdateContext
+from handlers.keyboards import single_button
 from handlers.shipment_callbacks import OutboxAction
 
 
-async def outbox_command(
-    message: Message,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    rows, total = await shipments.dead_letters(event_from_user.id, config.operator_ids, uow)
+async def outbox_command(message: Message, ctx: UpdateContext) -> None:
+    rows, total = await shipments.dead_letters(ctx.user_id, ctx.config.operator_ids, ctx.uow)
     if not total:
-        responder.reply("outbox.nothing_dead")
+        ctx.responder.reply("outbox.nothing_dead")
         return
-    responder.reply(
+    ctx.responder.reply(
         "outbox.dead_letters",
         rows=rows,
         total=total,
-        keyboard=[[Button(label="outbox.retry_all", callback=OutboxAction())]],
+        keyboard=single_button("outbox.retry_all", OutboxAction()),
     )
 
 
-async def retry_pressed(
-    query: CallbackQuery,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    count = await shipments.retry_dead_letters(event_from_user.id, config.operator_ids, uow)
-    responder.remove_pressed_buttons(query)
-    responder.reply("outbox.retried", count=count)
+async def retry_pressed(query: CallbackQuery, ctx: UpdateContext) -> None:
+    count = await shipments.retry_dead_letters(ctx.user_id, ctx.config.operator_ids, ctx.uow)
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("outbox.retried", count=count)
 
 
 def build_router() -> Router:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.errors import InvalidInput
 from domain.model import WarehouseAction, WarehouseStatus
 from domain.model.warehouses import DECISIONS_NEEDING_NOTE, REVIEW_DECISIONS
 from domain.roles import Role
 from domain.services import warehouses
-from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import ReviewAction, ReviewStep
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
+from handlers.conversations import expecting_text
 from handlers.lists import page_count, paging_row
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
@@ -36,16 +35,11 @@ def _review(
     return ReviewAction(step=step, warehouse_id=warehouse_id, decision=decision, page=page)
 
 
-async def _show_list(
-    user_id: int,
-    status: WarehouseStatus,
-    page: int,
-    config: HandlerConfig,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def _show_list(ctx: UpdateContext, status: WarehouseStatus, page: int) -> None:
     page = max(page, 0)
-    items, total = await warehouses.review_list(user_id, status, page, config.operator_ids, uow)
+    items, total = await warehouses.review_list(
+        ctx.user_id, status, page, ctx.config.operator_ids, ctx.uow
+    )
     step = ReviewStep.QUEUE if status == WarehouseStatus.PENDING_REVIEW else ReviewStep.VERIFIED
     rows: Keyboard = [
         [
@@ -63,7 +57,7 @@ async def _show_list(
         lambda to: _review(step, page=to),
     )
     other = ReviewStep.VERIFIED if step == ReviewStep.QUEUE else ReviewStep.QUEUE
-    responder.reply(
+    ctx.responder.reply(
         "review.queue" if step == ReviewStep.QUEUE else "review.verified",
         total=total,
         keyboard=[
@@ -80,53 +74,36 @@ def _tell_decided(name: str, decision: WarehouseAction, responder: Responder) ->
     )
 
 
-async def review_command(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    if await state.get_state() == ReviewNote.text.state:
-        await state.clear()
-    await _show_list(event_from_user.id, WarehouseStatus.PENDING_REVIEW, 0, config, uow, responder)
+async def review_command(message: Message, ctx: UpdateContext) -> None:
+    if await ctx.state.get_state() == ReviewNote.text.state:
+        await ctx.state.clear()
+    await _show_list(ctx, WarehouseStatus.PENDING_REVIEW, 0)
 
 
 async def list_pressed(
-    query: CallbackQuery,
-    callback_data: ReviewAction,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: ReviewAction, ctx: UpdateContext
 ) -> None:
     status = (
         WarehouseStatus.PENDING_REVIEW
         if callback_data.step == ReviewStep.QUEUE
         else WarehouseStatus.VERIFIED
     )
-    await _show_list(event_from_user.id, status, callback_data.page, config, uow, responder)
+    await _show_list(ctx, status, callback_data.page)
 
 
 async def open_pressed(
-    query: CallbackQuery,
-    callback_data: ReviewAction,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: ReviewAction, ctx: UpdateContext
 ) -> None:
     warehouse, seller = await warehouses.warehouse_for_review(
-        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
+        ctx.user_id, callback_data.warehouse_id, ctx.config.operator_ids, ctx.uow
     )
     for document in warehouse.documents:
-        responder.resend_file(
+        ctx.responder.resend_file(
             document.telegram_file_id,
             is_photo=document.is_photo,
-            caption=responder.text(
+            caption=ctx.responder.text(
                 "review.document_caption",
-                kind=responder.label(f"document.{document.kind.value}"),
+                kind=ctx.responder.label(f"document.{document.kind.value}"),
                 file_name=document.file_name,
             ),
         )
@@ -138,13 +115,13 @@ async def open_pressed(
         )
         for d in decisions
     ]
-    responder.reply(
+    ctx.responder.reply(
         "review.card",
         warehouse=warehouse,
         store_name=seller.store_name,
         home_country=seller.home_country,
-        status=responder.label(f"status.{warehouse.status.value}"),
-        capabilities=[responder.label(f"capability.{c}") for c in warehouse.capabilities],
+        status=ctx.responder.label(f"status.{warehouse.status.value}"),
+        capabilities=[ctx.responder.label(f"capability.{c}") for c in warehouse.capabilities],
         keyboard=[
             buttons[:2],
             buttons[2:],
@@ -154,53 +131,36 @@ async def open_pressed(
 
 
 async def decision_pressed(
-    query: CallbackQuery,
-    callback_data: ReviewAction,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: ReviewAction, ctx: UpdateContext
 ) -> None:
     try:
         decision = WarehouseAction(callback_data.decision)
     except ValueError:
         raise InvalidInput("errors.invalid_choice") from None
     warehouse, _ = await warehouses.warehouse_to_decide(
-        event_from_user.id, callback_data.warehouse_id, decision, config.operator_ids, uow
+        ctx.user_id, callback_data.warehouse_id, decision, ctx.config.operator_ids, ctx.uow
     )
     if decision in DECISIONS_NEEDING_NOTE:
-        await state.set_state(ReviewNote.text)
-        await state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
-        responder.reply(f"review.ask_note_{decision.value}", name=warehouse.name)
+        await ctx.state.set_state(ReviewNote.text)
+        await ctx.state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
+        ctx.responder.reply(f"review.ask_note_{decision.value}", name=warehouse.name)
         return
     await warehouses.decide(
-        event_from_user.id, warehouse.id, decision, None, config.operator_ids, uow
+        ctx.user_id, warehouse.id, decision, None, ctx.config.operator_ids, ctx.uow
     )
-    responder.remove_pressed_buttons(query)
-    _tell_decided(warehouse.name, decision, responder)
+    ctx.responder.remove_pressed_buttons(query)
+    _tell_decided(warehouse.name, decision, ctx.responder)
 
 
-async def note_given(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def note_given(message: Message, ctx: UpdateContext) -> None:
     assert message.text is not None
-    data = await state.get_data()
+    data = await ctx.state.get_data()
     decision = WarehouseAction(data["decision"])
     warehouse = await warehouses.decide(
-        event_from_user.id, data["warehouse_id"], decision, message.text, config.operator_ids, uow
+        ctx.user_id, data["warehouse_id"], decision, message.text, ctx.config.operator_ids, ctx.uow
     )
-    await state.clear()
-    _tell_decided(warehouse.name, decision, responder)
-
-
-async def expecting_note(message: Message, responder: Responder) -> None:
-    responder.reply("conversation.expecting_text")
+    await ctx.state.clear()
+    _tell_decided(warehouse.name, decision, ctx.responder)
 
 
 def build_router() -> Router:
@@ -219,5 +179,5 @@ def build_router() -> Router:
         field="step",
     )
     router.message.register(note_given, ReviewNote.text, F.text)
-    router.message.register(expecting_note, ReviewNote.text)
+    router.message.register(expecting_text, ReviewNote.text)
     return router

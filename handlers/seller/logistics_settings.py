@@ -12,17 +12,16 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.errors import InvalidInput
 from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard
 from domain.services import logistics_settings, warehouses
 from domain.services.shipping import cost_ledger
-from domain.unit_of_work import UnitOfWork
+from handlers.context import UpdateContext
 from handlers.menus import register_presses
-from handlers.responder import Button, Responder
+from handlers.responder import Button
 from handlers.shipping_callbacks import RateCardAction, RateCardForm
 from handlers.uploads import FileStepRunner, FileUpload, StepContext
 
@@ -72,21 +71,15 @@ def _card_params(card: RateCard, custom: bool) -> dict[str, Any]:
 # ----- /budget -----
 
 
-async def budget(
-    message: Message,
-    command: CommandObject,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def budget(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
     if not command.args:
-        profile = await logistics_settings.current_profile(event_from_user.id, uow)
-        responder.reply("logistics.budget_show", **_policy_params(profile.policy))
+        profile = await logistics_settings.current_profile(ctx.user_id, ctx.uow)
+        ctx.responder.reply("logistics.budget_show", **_policy_params(profile.policy))
         return
     policy = await logistics_settings.set_budget_policy(
-        event_from_user.id, logistics_settings.parse_budget(command.args), uow
+        ctx.user_id, logistics_settings.parse_budget(command.args), ctx.uow
     )
-    responder.reply("logistics.budget_saved", **_policy_params(policy))
+    ctx.responder.reply("logistics.budget_saved", **_policy_params(policy))
 
 
 # ----- /rates -----
@@ -99,36 +92,23 @@ def _rates_keyboard() -> list[list[Button]]:
     ]
 
 
-async def rates(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    profile = await logistics_settings.current_profile(event_from_user.id, uow)
-    await state.clear()
-    await state.set_state(RateCardUpload.waiting_file)
-    responder.reply(
+async def rates(message: Message, ctx: UpdateContext) -> None:
+    profile = await logistics_settings.current_profile(ctx.user_id, ctx.uow)
+    await ctx.state.clear()
+    await ctx.state.set_state(RateCardUpload.waiting_file)
+    ctx.responder.reply(
         "logistics.rates_show",
         **_card_params(profile.rate_card, profile.custom_card),
         keyboard=_rates_keyboard(),
     )
 
 
-async def rate_card_file(
-    message: Message,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-    locale: str,
-    file_steps: FileStepRunner,
-) -> None:
+async def rate_card_file(message: Message, ctx: UpdateContext, file_steps: FileStepRunner) -> None:
     """Check what was sent; the app reads it in the background and `_store_card` finishes."""
     document = message.document
     assert document is not None
     filename = document.file_name or ""
-    await warehouses.seller_of(event_from_user.id, uow)
+    await warehouses.seller_of(ctx.user_id, ctx.uow)
     if not filename.lower().endswith(RATE_CARD_SUFFIXES):
         raise InvalidInput("rates.unsupported_file", filename=filename[:100])
     too_large = InvalidInput("logistics.rates_file_too_large", max_kb=MAX_CARD_BYTES // 1024)
@@ -138,16 +118,16 @@ async def rate_card_file(
         job="rate_card",
         file_id=document.file_id,
         file_name=filename,
-        user_id=event_from_user.id,
+        user_id=ctx.user_id,
         chat_id=message.chat.id,
-        locale=locale,
+        locale=ctx.responder.locale,
         max_bytes=MAX_CARD_BYTES,
         too_large=too_large,
         seconds=RATE_CARD_SECONDS,
         unreadable_key="files.unreadable",
     )
-    uow.after_commit(lambda: file_steps.start(upload, partial(_store_card, filename)))
-    responder.reply("logistics.rates_reading", filename=filename)
+    ctx.uow.after_commit(lambda: file_steps.start(upload, partial(_store_card, filename)))
+    ctx.responder.reply("logistics.rates_reading", filename=filename)
 
 
 async def _store_card(filename: str, card_data: Any, step: StepContext) -> None:
@@ -160,48 +140,36 @@ async def _store_card(filename: str, card_data: Any, step: StepContext) -> None:
     step.responder.reply("logistics.rates_saved", **_card_params(card, custom=True))
 
 
-async def rate_card_expected(message: Message, responder: Responder) -> None:
-    responder.reply("logistics.rates_expecting_file", keyboard=_rates_keyboard())
+async def rate_card_expected(message: Message, ctx: UpdateContext) -> None:
+    ctx.responder.reply("logistics.rates_expecting_file", keyboard=_rates_keyboard())
 
 
-async def rate_card_reset(
-    query: CallbackQuery,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    card = await logistics_settings.reset_rate_card(event_from_user.id, uow)
-    await state.clear()
-    responder.remove_pressed_buttons(query)
-    responder.reply("logistics.rates_reset_done", **_card_params(card, custom=False))
+async def rate_card_reset(query: CallbackQuery, ctx: UpdateContext) -> None:
+    card = await logistics_settings.reset_rate_card(ctx.user_id, ctx.uow)
+    await ctx.state.clear()
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("logistics.rates_reset_done", **_card_params(card, custom=False))
 
 
-async def rate_card_cancel(query: CallbackQuery, state: FSMContext, responder: Responder) -> None:
-    await state.clear()
-    responder.remove_pressed_buttons(query)
-    responder.reply("cancel.done")
+async def rate_card_cancel(query: CallbackQuery, ctx: UpdateContext) -> None:
+    await ctx.state.clear()
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("cancel.done")
 
 
 # ----- /fx -----
 
 
-async def exchange_rates(
-    message: Message,
-    command: CommandObject,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def exchange_rates(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
     args = (command.args or "").strip()
     if args.casefold() in {"clear", "off", "reset"}:
-        await logistics_settings.clear_exchange_rates(event_from_user.id, uow)
-        responder.reply("logistics.fx_show", rates=[], cleared=True)
+        await logistics_settings.clear_exchange_rates(ctx.user_id, ctx.uow)
+        ctx.responder.reply("logistics.fx_show", rates=[], cleared=True)
         return
     if args:
         entry = logistics_settings.parse_exchange_rate(args)
-        saved = await logistics_settings.set_exchange_rate(event_from_user.id, entry, uow)
-        responder.reply(
+        saved = await logistics_settings.set_exchange_rate(ctx.user_id, entry, ctx.uow)
+        ctx.responder.reply(
             "logistics.fx_saved",
             source=entry.source,
             target=entry.target,
@@ -209,8 +177,8 @@ async def exchange_rates(
             rates=logistics_settings.exchange_rate_list(saved),
         )
         return
-    profile = await logistics_settings.current_profile(event_from_user.id, uow)
-    responder.reply(
+    profile = await logistics_settings.current_profile(ctx.user_id, ctx.uow)
+    ctx.responder.reply(
         "logistics.fx_show",
         rates=logistics_settings.exchange_rate_list(profile.rates),
         cleared=False,
@@ -220,19 +188,17 @@ async def exchange_rates(
 # ----- /costs -----
 
 
-async def costs(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    seller = await warehouses.seller_of(event_from_user.id, uow)
-    report = await cost_ledger.month_to_date_costs(seller, uow.now(), uow)
-    responder.reply(
+async def costs(message: Message, ctx: UpdateContext) -> None:
+    seller = await warehouses.seller_of(ctx.user_id, ctx.uow)
+    report = await cost_ledger.month_to_date_costs(seller, ctx.uow.now(), ctx.uow)
+    ctx.responder.reply(
         "logistics.costs",
         since=report.since,
         until=report.until,
         policy_set=report.policy_set,
         rows=[
             {
-                "method": responder.label(f"shipping.method_{row.method.value}"),
+                "method": ctx.responder.label(f"shipping.method_{row.method.value}"),
                 "shipments": row.shipments,
                 "spent": row.spent.amount,
                 "currency": row.currency,

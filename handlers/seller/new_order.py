@@ -14,17 +14,17 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 
 from domain.countries import find_countries
 from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import Conversation, FormControls, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
-from handlers.keyboards import country_buttons
+from handlers.keyboards import country_buttons, single_button
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard
 
@@ -35,22 +35,7 @@ SHIP_BY_DAYS = (1, 2, 3, 5, 7)
 LINE_STEPS = ["product_name", "sku", "quantity", "unit_price", "more_lines"]
 OrderTurn = Turn[OrderDraft]
 
-CONTROLS = Controls.of_form(
-    NewOrderForm,
-    {
-        Move.BACK: NewOrderAction.BACK,
-        Move.CANCEL: NewOrderAction.CANCEL,
-        Move.EDIT: NewOrderAction.EDIT,
-    },
-)
-
-
-def _form(action: NewOrderAction, value: str = "") -> NewOrderForm:
-    return NewOrderForm(action=action, value=value)
-
-
-def _press(action: NewOrderAction, handle: Any) -> Press[OrderDraft]:
-    return Press(NewOrderForm.filter(F.action == action), handle)
+CONTROLS = FormControls.of(NewOrderForm)
 
 
 # ----- answers -----
@@ -59,7 +44,7 @@ def _press(action: NewOrderAction, handle: Any) -> Press[OrderDraft]:
 async def country_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
     matches = find_countries(text) if len(text) <= 60 else []
     if len(matches) > 1:
-        responder = turn.responder
+        responder = turn.ctx.responder
         keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
         responder.reply("countries.choices", keyboard=[*keyboard, turn.navigation])
         return
@@ -90,28 +75,23 @@ async def lines_done(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> 
 async def ship_by_pressed(turn: OrderTurn, draft: OrderDraft, callback_data: NewOrderForm) -> None:
     if callback_data.value not in {str(n) for n in SHIP_BY_DAYS}:
         raise InvalidInput("errors.invalid_choice")
-    await turn.advance(draft.ship_in_days(int(callback_data.value), turn.uow.now()))
+    await turn.advance(draft.ship_in_days(int(callback_data.value), turn.ctx.uow.now()))
 
 
 async def ship_by_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
-    await turn.advance(draft.with_ship_by(text, turn.uow.now()))
+    await turn.advance(draft.with_ship_by(text, turn.ctx.uow.now()))
 
 
 async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None:
-    order = await intake.create_order(draft.command(actor_id=turn.user_id), turn.uow)
+    order = await intake.create_order(draft.command(actor_id=turn.ctx.user_id), turn.ctx.uow)
     await turn.finish()
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "orders.created",
         number=order.number,
         ship_by=order.ship_by,
-        keyboard=[
-            [
-                Button(
-                    label="orders.open",
-                    callback=OrderMenu(action=OrderMenuAction.VIEW, order_id=order.id),
-                )
-            ]
-        ],
+        keyboard=single_button(
+            "orders.open", OrderMenu(action=OrderMenuAction.VIEW, order_id=order.id)
+        ),
     )
 
 
@@ -119,13 +99,13 @@ async def create(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None
 
 
 def _skip(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    return [[Button(label="new_order.skip", callback=_form(NewOrderAction.SKIP))]]
+    return single_button("new_order.skip", CONTROLS.data(NewOrderAction.SKIP))
 
 
 def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
     return [
         [
-            Button(text=code, callback=_form(NewOrderAction.CURRENCY, code))
+            Button(text=code, callback=CONTROLS.data(NewOrderAction.CURRENCY, code))
             for code in COMMON_CURRENCIES
         ]
     ]
@@ -134,19 +114,19 @@ def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
 def _lines_so_far(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
     return [
         [
-            Button(label="new_order.add_line", callback=_form(NewOrderAction.ADD_LINE)),
-            Button(label="new_order.lines_done", callback=_form(NewOrderAction.LINES_DONE)),
+            Button(label="new_order.add_line", callback=CONTROLS.data(NewOrderAction.ADD_LINE)),
+            Button(label="new_order.lines_done", callback=CONTROLS.data(NewOrderAction.LINES_DONE)),
         ]
     ]
 
 
 def _days(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
-    today = turn.uow.now().date()
+    today = turn.ctx.uow.now().date()
     days = [
         Button(
             label="new_order.in_days",
             params={"days": n, "date": (today + timedelta(days=n)).isoformat()},
-            callback=_form(NewOrderAction.IN_DAYS, str(n)),
+            callback=CONTROLS.data(NewOrderAction.IN_DAYS, str(n)),
         )
         for n in SHIP_BY_DAYS
     ]
@@ -157,12 +137,12 @@ def _summary(turn: OrderTurn, draft: OrderDraft) -> None:
     def edit(target: str) -> Button:
         return Button(label=f"new_order.edit_{target}", callback=CONTROLS.pack(Move.EDIT, target))
 
-    order = intake.build_order(draft.command(), turn.uow.now())
-    turn.responder.reply(
+    order = intake.build_order(draft.command(), turn.ctx.uow.now())
+    turn.ctx.responder.reply(
         "orders.summary",
         order=order,
         keyboard=[
-            [Button(label="new_order.create", callback=_form(NewOrderAction.CREATE))],
+            [Button(label="new_order.create", callback=CONTROLS.data(NewOrderAction.CREATE))],
             [edit("number"), edit("ship_to")],
             [edit("currency"), edit("lines")],
             [
@@ -206,14 +186,14 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             OrderDraft.with_postcode,
             params=lambda turn, draft: {"country": draft.country},
             keyboard=_skip,
-            presses=[_press(NewOrderAction.SKIP, postcode_skipped)],
+            presses=[CONTROLS.press(NewOrderAction.SKIP, postcode_skipped)],
         ),
         _step(
             "currency",
             "ask_currency",
             OrderDraft.with_currency,
             keyboard=_currencies,
-            presses=[_press(NewOrderAction.CURRENCY, currency_pressed)],
+            presses=[CONTROLS.press(NewOrderAction.CURRENCY, currency_pressed)],
         ),
         _step(
             "product_name",
@@ -228,7 +208,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             "ask_sku",
             OrderDraft.with_sku,
             keyboard=_skip,
-            presses=[_press(NewOrderAction.SKIP, sku_skipped)],
+            presses=[CONTROLS.press(NewOrderAction.SKIP, sku_skipped)],
         ),
         _step(
             "quantity",
@@ -248,10 +228,9 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             params=lambda turn, draft: {"lines": list(draft.lines), "currency": draft.currency},
             keyboard=_lines_so_far,
             presses=[
-                _press(NewOrderAction.ADD_LINE, add_line),
-                _press(NewOrderAction.LINES_DONE, lines_done),
+                CONTROLS.press(NewOrderAction.ADD_LINE, add_line),
+                CONTROLS.press(NewOrderAction.LINES_DONE, lines_done),
             ],
-            expects=Expect.BUTTONS,
             back=lambda draft: ("unit_price", draft.reopen_last_line()) if draft.lines else None,
         ),
         Step(
@@ -259,13 +238,12 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             prompt="orders.ask_ship_by",
             keyboard=_days,
             on_text=ship_by_typed,
-            presses=[_press(NewOrderAction.IN_DAYS, ship_by_pressed)],
+            presses=[CONTROLS.press(NewOrderAction.IN_DAYS, ship_by_pressed)],
         ),
         Step(
             "summary",
             ask=_summary,
-            presses=[_press(NewOrderAction.CREATE, create)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(NewOrderAction.CREATE, create)],
         ),
     ],
 )
@@ -273,8 +251,8 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
 
 async def _first_draft(turn: OrderTurn, event: Any) -> OrderDraft:
     """Only a registered seller enters orders."""
-    seller = await warehouses.seller_of(turn.user_id, turn.uow)
-    turn.responder.reply("orders.new_order_intro")
+    seller = await warehouses.seller_of(turn.ctx.user_id, turn.ctx.uow)
+    turn.ctx.responder.reply("orders.new_order_intro")
     return OrderDraft(seller_id=seller.id)
 
 

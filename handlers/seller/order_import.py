@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.types import Message, User
+from aiogram.types import Message
 
 from domain.errors import InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS, REQUIRED_COLUMNS, Column
 from domain.services.orders import cleaning, import_jobs
-from domain.unit_of_work import UnitOfWork
+from handlers.context import UpdateContext
 from handlers.responder import Responder
 
 ORDER_FILE_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".xlsb")
@@ -40,11 +40,7 @@ def _is_order_file(message: Message) -> bool:
 
 
 async def order_file(
-    message: Message,
-    event_from_user: User,
-    uow: UnitOfWork,
-    locale: str,
-    order_imports: import_jobs.ImportRunner,
+    message: Message, ctx: UpdateContext, order_imports: import_jobs.ImportRunner
 ) -> None:
     document = message.document
     assert document is not None
@@ -54,14 +50,17 @@ async def order_file(
     if file_name.lower().endswith(OLD_EXCEL_SUFFIXES):
         raise InvalidInput("import.format_unsupported", file_name=file_name)
     import_id = await import_jobs.begin_import(
-        event_from_user.id,
+        ctx.user_id,
         import_jobs.FileToImport(
-            file_id=document.file_id, file_name=file_name, chat_id=message.chat.id, locale=locale
+            file_id=document.file_id,
+            file_name=file_name,
+            chat_id=message.chat.id,
+            locale=ctx.responder.locale,
         ),
-        uow,
+        ctx.uow,
     )
     # The runner answers (progress, then the report); the update only records the import.
-    uow.after_commit(lambda: order_imports.start(import_id))
+    ctx.uow.after_commit(lambda: order_imports.start(import_id))
 
 
 def build_router() -> Router:

@@ -11,7 +11,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.model import Order, OrderAction
 from domain.roles import Role
@@ -19,10 +19,13 @@ from domain.services import buyers, warehouses
 from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
+from handlers.context import UpdateContext
+from handlers.conversations import expecting_text
+from handlers.keyboards import single_button
 from handlers.lists import list_pressed, page_count, reply_filtered_list
 from handlers.menus import register_presses
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
-from handlers.responder import Button, Keyboard, Responder
+from handlers.responder import Button, Keyboard
 from handlers.seller import new_order, order_import
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from handlers.shipping_callbacks import ShipOrder
@@ -56,25 +59,23 @@ def _minutes_left(order: Order, uow: UnitOfWork) -> int:
     return int((order.ship_by - uow.now()).total_seconds() // 60)
 
 
-async def show_list(
-    user_id: int, order_filter: lists.OrderFilter, page: int, uow: UnitOfWork, responder: Responder
-) -> None:
-    seller = await warehouses.seller_of(user_id, uow)
+async def show_list(ctx: UpdateContext, order_filter: lists.OrderFilter, page: int) -> None:
+    seller = await warehouses.seller_of(ctx.user_id, ctx.uow)
     page = max(page, 0)
-    listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
+    listed, total = await lists.orders_for(seller.id, order_filter, ctx.uow, page=page)
     pages = page_count(total, lists.PAGE_SIZE)
     if not listed and page >= pages:
         # A page past the end (the list shrank since the button was made): show the last one.
         page = pages - 1
-        listed, total = await lists.orders_for(seller.id, order_filter, uow, page=page)
+        listed, total = await lists.orders_for(seller.id, order_filter, ctx.uow, page=page)
     items: Keyboard = [
         [
             Button(
                 label="orders.list_item",
                 params={
                     "number": order.number,
-                    "total": responder.renderer.money(
-                        order.total, order.currency, responder.locale
+                    "total": ctx.responder.renderer.money(
+                        order.total, order.currency, ctx.responder.locale
                     ),
                     "deadline": order.ship_by.date().isoformat(),
                 },
@@ -85,12 +86,12 @@ async def show_list(
     ]
     # A seller who also buys reaches the orders they follow from here.
     purchases: list[Button] = []
-    if await buyers.is_buyer(user_id, uow):
+    if await buyers.is_buyer(ctx.user_id, ctx.uow):
         purchases = [
             Button(label="buyer.my_purchases", callback=BuyerOrder(action=BuyerAction.LIST))
         ]
     reply_filtered_list(
-        responder,
+        ctx.responder,
         "orders",
         current=order_filter,
         layout=FILTER_ROWS,
@@ -105,9 +106,8 @@ async def show_list(
 
 
 def show_card(
+    ctx: UpdateContext,
     order: Order,
-    uow: UnitOfWork,
-    responder: Responder,
     order_filter: lists.OrderFilter = lists.OrderFilter.AWAITING,
     page: int = 0,
 ) -> None:
@@ -130,10 +130,10 @@ def show_card(
         ),
     }
     allowed = order.allowed_actions(Role.SELLER)
-    responder.reply(
+    ctx.responder.reply(
         "orders.card",
         order=order,
-        minutes_left=_minutes_left(order, uow),
+        minutes_left=_minutes_left(order, ctx.uow),
         keyboard=[
             *([buttons[action] for action in row if action in allowed] for row in CARD_ROWS),
             [
@@ -155,58 +155,36 @@ async def _leave_cancellation(state: FSMContext) -> None:
 # ----- commands -----
 
 
-async def orders_command(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await _leave_cancellation(state)
-    await show_list(event_from_user.id, lists.OrderFilter.AWAITING, 0, uow, responder)
+async def orders_command(message: Message, ctx: UpdateContext) -> None:
+    await _leave_cancellation(ctx.state)
+    await show_list(ctx, lists.OrderFilter.AWAITING, 0)
 
 
-async def import_command(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await warehouses.seller_of(event_from_user.id, uow)
+async def import_command(message: Message, ctx: UpdateContext) -> None:
+    await warehouses.seller_of(ctx.user_id, ctx.uow)
     # Files are imported outside conversations: asking for one leaves the current conversation.
-    await state.clear()
-    order_import.explain(responder)
+    await ctx.state.clear()
+    order_import.explain(ctx.responder)
 
 
 # ----- buttons -----
 
 
-async def view_pressed(
-    query: CallbackQuery,
-    callback_data: OrderMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
-    show_card(order, uow, responder, callback_data.listing, callback_data.page)
+async def view_pressed(query: CallbackQuery, callback_data: OrderMenu, ctx: UpdateContext) -> None:
+    order = await lifecycle.owned_order(ctx.user_id, callback_data.order_id, ctx.uow)
+    show_card(ctx, order, callback_data.listing, callback_data.page)
 
 
 async def confirm_pressed(
-    query: CallbackQuery,
-    callback_data: OrderMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: OrderMenu, ctx: UpdateContext
 ) -> None:
-    order = await lifecycle.confirm_order(event_from_user.id, callback_data.order_id, uow)
-    responder.remove_pressed_buttons(query)
-    responder.reply(
+    order = await lifecycle.confirm_order(ctx.user_id, callback_data.order_id, ctx.uow)
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply(
         "orders.confirmed",
         number=order.number,
         ship_by=order.ship_by,
-        minutes_left=_minutes_left(order, uow),
+        minutes_left=_minutes_left(order, ctx.uow),
         keyboard=[
             # The next thing a seller does with a confirmed order is ship it.
             [Button(label="shipping.start", callback=ShipOrder(order_id=order.id))],
@@ -222,61 +200,39 @@ async def confirm_pressed(
 
 
 async def cancel_pressed(
-    query: CallbackQuery,
-    callback_data: OrderMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: OrderMenu, ctx: UpdateContext
 ) -> None:
     # Asking for a reason first would only end in the same refusal.
     order = await lifecycle.order_for(
-        event_from_user.id, callback_data.order_id, OrderAction.CANCEL, uow
+        ctx.user_id, callback_data.order_id, OrderAction.CANCEL, ctx.uow
     )
-    await state.set_state(OrderCancellation.reason)
-    await state.set_data({"order_id": order.id})
-    responder.reply(
+    await ctx.state.set_state(OrderCancellation.reason)
+    await ctx.state.set_data({"order_id": order.id})
+    ctx.responder.reply(
         "orders.ask_cancel_reason",
         number=order.number,
-        keyboard=[[Button(label="orders.keep", callback=_menu(OrderMenuAction.KEEP, order.id))]],
+        keyboard=single_button("orders.keep", _menu(OrderMenuAction.KEEP, order.id)),
     )
 
 
-async def keep_pressed(
-    query: CallbackQuery,
-    callback_data: OrderMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    order = await lifecycle.owned_order(event_from_user.id, callback_data.order_id, uow)
-    await _leave_cancellation(state)
-    responder.remove_pressed_buttons(query)
-    show_card(order, uow, responder)
+async def keep_pressed(query: CallbackQuery, callback_data: OrderMenu, ctx: UpdateContext) -> None:
+    order = await lifecycle.owned_order(ctx.user_id, callback_data.order_id, ctx.uow)
+    await _leave_cancellation(ctx.state)
+    ctx.responder.remove_pressed_buttons(query)
+    show_card(ctx, order)
 
 
-async def cancel_reason(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def cancel_reason(message: Message, ctx: UpdateContext) -> None:
     assert message.text is not None
-    data = await state.get_data()
-    order = await lifecycle.cancel_order(event_from_user.id, data["order_id"], message.text, uow)
-    await state.clear()
-    responder.reply(
+    data = await ctx.state.get_data()
+    order = await lifecycle.cancel_order(ctx.user_id, data["order_id"], message.text, ctx.uow)
+    await ctx.state.clear()
+    ctx.responder.reply(
         "orders.cancelled",
         number=order.number,
         reason=order.cancel_reason or "",
-        keyboard=[[Button(label="orders.back_to_list", callback=_menu(OrderMenuAction.LIST))]],
+        keyboard=single_button("orders.back_to_list", _menu(OrderMenuAction.LIST)),
     )
-
-
-async def expecting_reason(message: Message, responder: Responder) -> None:
-    responder.reply("conversation.expecting_text")
 
 
 def build_router() -> Router:
@@ -297,5 +253,5 @@ def build_router() -> Router:
         },
     )
     router.message.register(cancel_reason, OrderCancellation.reason, F.text)
-    router.message.register(expecting_reason, OrderCancellation.reason)
+    router.message.register(expecting_text, OrderCancellation.reason)
     return router

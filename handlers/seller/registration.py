@@ -21,7 +21,7 @@ from handlers.callbacks import (
     RegistrationStep,
     RoleChoice,
 )
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import Controls, Conversation, Move, Press, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
 from handlers.keyboards import language_keyboard
@@ -65,15 +65,15 @@ async def language_pressed(
     draft = draft.with_locale(callback_data.locale)
     # From here on the seller reads the bot in the language they picked.
     assert draft.locale is not None
-    turn.responder.locale = draft.locale
+    turn.ctx.responder.locale = draft.locale
     await turn.advance(draft)
 
 
 async def confirm(turn: Turn[SellerDraft], draft: SellerDraft, callback_data: Any) -> None:
-    seller = await sellers.register_seller(draft.command(turn.user_id), turn.uow)
+    seller = await sellers.register_seller(draft.command(turn.ctx.user_id), turn.ctx.uow)
     await turn.finish()
-    turn.responder.locale = seller.locale
-    turn.responder.reply("registration.done", store_name=seller.store_name)
+    turn.ctx.responder.locale = seller.locale
+    turn.ctx.responder.reply("registration.done", store_name=seller.store_name)
 
 
 # ----- questions -----
@@ -83,7 +83,7 @@ def _summary(turn: Turn[SellerDraft], draft: SellerDraft) -> None:
     def edit(label: str, step: RegistrationStep) -> Button:
         return Button(label=label, callback=_action(step))
 
-    responder = turn.responder
+    responder = turn.ctx.responder
     assert draft.locale is not None
     responder.reply(
         "registration.summary",
@@ -126,7 +126,7 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
             "language",
             prompt="registration.ask_language",
             keyboard=lambda turn, draft: language_keyboard(
-                turn.responder.renderer, LanguagePurpose.REGISTRATION
+                turn.ctx.responder.renderer, LanguagePurpose.REGISTRATION
             ),
             presses=[
                 Press(
@@ -134,24 +134,22 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
                     language_pressed,
                 )
             ],
-            expects=Expect.BUTTONS,
         ),
         Step(
             "summary",
             ask=_summary,
             presses=[Press(RegistrationAction.filter(F.step == RegistrationStep.CONFIRM), confirm)],
-            expects=Expect.BUTTONS,
         ),
     ],
 )
 
 
 async def _first_draft(turn: Turn[SellerDraft], callback_data: RoleChoice) -> SellerDraft | None:
-    if await turn.uow.sellers.by_telegram_user(turn.user_id) is not None:
-        turn.responder.reply("registration.already_registered")
+    if await turn.ctx.uow.sellers.by_telegram_user(turn.ctx.user_id) is not None:
+        turn.ctx.responder.reply("registration.already_registered")
         return None
     if turn.message_id is not None:
-        turn.responder.remove_buttons(turn.message_id)
+        turn.ctx.responder.remove_buttons(turn.message_id)
     return SellerDraft()
 
 

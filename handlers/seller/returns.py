@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, User
+from aiogram.types import CallbackQuery
 
 from domain.services import return_views, returns
-from domain.unit_of_work import UnitOfWork
 from handlers import lists, return_case
+from handlers.context import UpdateContext
 from handlers.menus import register_presses
-from handlers.responder import Button, Keyboard, Responder
+from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import ReturnAction, ReturnMenu
+from handlers.seller import return_policy
 
 FILTER_ROWS = (
     (return_views.CaseFilter.WAITING_FOR_ME, return_views.CaseFilter.WAITING_FOR_BUYER),
@@ -20,15 +21,9 @@ FILTER_ROWS = (
 )
 
 
-async def show_list(
-    user_id: int,
-    listing: return_views.CaseFilter,
-    page: int,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def show_list(ctx: UpdateContext, listing: return_views.CaseFilter, page: int) -> None:
     page = max(page, 0)
-    items, total = await return_views.cases_for_seller(user_id, listing, uow, page=page)
+    items, total = await return_views.cases_for_seller(ctx.user_id, listing, ctx.uow, page=page)
     rows: Keyboard = [
         [
             Button(
@@ -36,7 +31,7 @@ async def show_list(
                 params={
                     "case": returns.case_number(item.case_id),
                     "number": item.order_number,
-                    "status": responder.label(f"return_status.{item.status}"),
+                    "status": ctx.responder.label(f"return_status.{item.status}"),
                 },
                 callback=ReturnMenu(
                     action=ReturnAction.VIEW, case_id=item.case_id, listing=listing, page=page
@@ -46,7 +41,7 @@ async def show_list(
         for item in items
     ]
     lists.reply_filtered_list(
-        responder,
+        ctx.responder,
         "returns",
         current=listing,
         layout=FILTER_ROWS,
@@ -55,17 +50,12 @@ async def show_list(
         total=total,
         page=page,
         pages=lists.page_count(total, return_views.PAGE_SIZE),
+        extra_rows=[[return_policy.policy_button()]],
     )
 
 
-async def view_pressed(
-    query: CallbackQuery,
-    callback_data: ReturnMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    card = await return_views.seller_card(event_from_user.id, callback_data.case_id, uow)
+async def view_pressed(query: CallbackQuery, callback_data: ReturnMenu, ctx: UpdateContext) -> None:
+    card = await return_views.seller_card(ctx.user_id, callback_data.case_id, ctx.uow)
     # The card's buttons are the case's allowed actions (`handlers.return_case`).
     back = Button(
         label="returns.back_to_list",
@@ -73,7 +63,7 @@ async def view_pressed(
             action=ReturnAction.LIST, listing=callback_data.listing, page=callback_data.page
         ),
     )
-    return_case.show_card(card, responder, [back])
+    return_case.show_card(card, ctx.responder, [back])
 
 
 def build_router() -> Router:

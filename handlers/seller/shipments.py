@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyers, shipments
-from domain.unit_of_work import UnitOfWork
 from handlers import lists
+from handlers.context import UpdateContext
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
@@ -20,15 +20,9 @@ FILTER_ROWS = (
 )
 
 
-async def show_list(
-    user_id: int,
-    listing: shipments.ShipmentFilter,
-    page: int,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
+async def show_list(ctx: UpdateContext, listing: shipments.ShipmentFilter, page: int) -> None:
     page = max(page, 0)
-    items, total = await shipments.shipments_for(user_id, listing, uow, page=page)
+    items, total = await shipments.shipments_for(ctx.user_id, listing, ctx.uow, page=page)
     rows: Keyboard = [
         [
             Button(
@@ -45,7 +39,7 @@ async def show_list(
         for item in items
     ]
     lists.reply_filtered_list(
-        responder,
+        ctx.responder,
         "shipments",
         current=listing,
         layout=FILTER_ROWS,
@@ -93,44 +87,33 @@ def show_card(
     )
 
 
-async def digest_command(
-    message: Message, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    enabled = await shipments.toggle_digest(event_from_user.id, uow)
-    responder.reply("shipments.digest", enabled=enabled)
+async def digest_command(message: Message, ctx: UpdateContext) -> None:
+    enabled = await shipments.toggle_digest(ctx.user_id, ctx.uow)
+    ctx.responder.reply("shipments.digest", enabled=enabled)
 
 
 async def card_pressed(
-    query: CallbackQuery,
-    callback_data: ShipmentMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: ShipmentMenu, ctx: UpdateContext
 ) -> None:
     """A shipment's card, from the list (by shipment; back goes to that page) or from its
     order's card (by order; back goes to the first list). Either id is checked for the caller."""
     if callback_data.action == ShipmentAction.OF_ORDER:
-        card = await shipments.shipment_of_order(event_from_user.id, callback_data.order_id, uow)
-        show_card(card, responder, shipments.ShipmentFilter.MOVING, 0)
+        card = await shipments.shipment_of_order(ctx.user_id, callback_data.order_id, ctx.uow)
+        show_card(card, ctx.responder, shipments.ShipmentFilter.MOVING, 0)
         return
-    card = await shipments.shipment_card(event_from_user.id, callback_data.shipment_id, uow)
-    show_card(card, responder, callback_data.listing, callback_data.page)
+    card = await shipments.shipment_card(ctx.user_id, callback_data.shipment_id, ctx.uow)
+    show_card(card, ctx.responder, callback_data.listing, callback_data.page)
 
 
 async def new_link_pressed(
-    query: CallbackQuery,
-    callback_data: ShipmentMenu,
-    event_from_user: User,
-    bot: Bot,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: ShipmentMenu, ctx: UpdateContext, bot: Bot
 ) -> None:
     # Cached by aiogram after start-up; the link needs the bot's username.
     me = await bot.me()
-    token = await buyers.reissue_link(event_from_user.id, callback_data.order_id, uow)
-    order = await uow.orders.get(callback_data.order_id)
+    token = await buyers.reissue_link(ctx.user_id, callback_data.order_id, ctx.uow)
+    order = await ctx.uow.orders.get(callback_data.order_id)
     assert order is not None  # reissue_link checked it is the caller's
-    responder.reply(
+    ctx.responder.reply(
         "shipments.new_link",
         order_number=order.number,
         link=f"https://t.me/{me.username}?start={token}",

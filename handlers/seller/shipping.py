@@ -19,14 +19,11 @@ from aiogram.types import Message
 
 from domain.drafts import ShippingDraft
 from domain.services.shipping import steps
-from handlers.conversations import Controls, Conversation, Expect, Move, Step, Turn, register
+from handlers.conversations import Conversation, Expect, Step, Turn, register
 from handlers.conversations.routing import entry
 from handlers.seller import shipping_steps, shipping_summary
-from handlers.shipping_callbacks import ShipOrder, ShippingForm, ShippingFormAction
-
-CONTROLS = Controls.of_form(
-    ShippingForm, {Move.BACK: ShippingFormAction.BACK, Move.CANCEL: ShippingFormAction.CANCEL}
-)
+from handlers.seller.shipping_steps import CONTROLS
+from handlers.shipping_callbacks import ShipOrder, ShippingFormAction
 
 
 def _text_step(name: str, parse: Any, **more: Any) -> Step[ShippingDraft]:
@@ -44,8 +41,8 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
             ask=shipping_steps.ask_lines,
             on_text=shipping_steps.line_quantity,
             presses=[
-                shipping_steps.press(ShippingFormAction.EDIT_LINE, shipping_steps.line_chosen),
-                shipping_steps.press(ShippingFormAction.LINES_DONE, shipping_steps.lines_done),
+                CONTROLS.press(ShippingFormAction.EDIT_LINE, shipping_steps.line_chosen),
+                CONTROLS.press(ShippingFormAction.LINES_DONE, shipping_steps.lines_done),
             ],
             expects=Expect.BUTTONS,
         ),
@@ -54,9 +51,7 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
             steps.set_declared_value,
             params=lambda turn, draft: {"amount": draft.declared_value, "currency": draft.currency},
             keyboard=shipping_steps.keep_value,
-            presses=[
-                shipping_steps.press(ShippingFormAction.KEEP_VALUE, shipping_steps.keep_going)
-            ],
+            presses=[CONTROLS.press(ShippingFormAction.KEEP_VALUE, shipping_steps.keep_going)],
         ),
         _text_step("weight", steps.set_weight),
         _text_step("dimensions", steps.set_dimensions),
@@ -65,24 +60,19 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
             prompt="shipping.ask_goods",
             keyboard=shipping_steps.goods,
             presses=[
-                shipping_steps.press(ShippingFormAction.TOGGLE_GOODS, shipping_steps.goods_toggled),
-                shipping_steps.press(ShippingFormAction.GOODS_DONE, shipping_steps.keep_going),
+                CONTROLS.press(ShippingFormAction.TOGGLE_GOODS, shipping_steps.goods_toggled),
+                CONTROLS.press(ShippingFormAction.GOODS_DONE, shipping_steps.keep_going),
             ],
-            expects=Expect.BUTTONS,
         ),
         Step(
             "warehouse",
             ask=shipping_steps.ask_warehouse,
-            presses=[
-                shipping_steps.press(ShippingFormAction.WAREHOUSE, shipping_steps.warehouse_chosen)
-            ],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(ShippingFormAction.WAREHOUSE, shipping_steps.warehouse_chosen)],
         ),
         Step(
             "method",
             ask=shipping_steps.ask_method,
-            presses=[shipping_steps.press(ShippingFormAction.METHOD, shipping_steps.method_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(ShippingFormAction.METHOD, shipping_steps.method_chosen)],
         ),
         _text_step("carrier", steps.set_carrier),
         Step(
@@ -90,7 +80,7 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
             prompt="shipping.ask_tracking",
             on_text=shipping_steps.tracking_typed,
             presses=[
-                shipping_steps.press(
+                CONTROLS.press(
                     ShippingFormAction.ACK_TRACKING, shipping_steps.tracking_acknowledged
                 )
             ],
@@ -101,31 +91,29 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
             applies=shipping_steps.photo_applies,
             on_file=shipping_steps.photo_received,
             file_filter=F.photo,
-            expects=Expect.FILE,
             reminder="shipping.expecting_photo",
         ),
         Step(
             "summary",
             ask=shipping_summary.ask_summary,
             presses=[
-                shipping_steps.press(
+                CONTROLS.press(
                     {ShippingFormAction.CONFIRM, ShippingFormAction.ACK_WARNINGS},
                     shipping_summary.confirm,
                 )
             ],
-            expects=Expect.BUTTONS,
         ),
     ],
 )
 
 
 async def _draft_of_card(turn: Turn[ShippingDraft], callback_data: ShipOrder) -> ShippingDraft:
-    return await steps.start_document(turn.user_id, callback_data.order_id, turn.uow)
+    return await steps.start_document(turn.ctx.user_id, callback_data.order_id, turn.ctx.uow)
 
 
 async def _draft_of_command(turn: Turn[ShippingDraft], message: Message) -> ShippingDraft:
     command: CommandObject = turn.extra["command"]
-    return await steps.start_document_by_number(turn.user_id, command.args or "", turn.uow)
+    return await steps.start_document_by_number(turn.ctx.user_id, command.args or "", turn.ctx.uow)
 
 
 # The order card's "Ship" button, and /ship <order number>.

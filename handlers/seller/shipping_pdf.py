@@ -8,11 +8,7 @@ from decimal import Decimal
 from domain.model import Warehouse
 from domain.services.shipping import confirming
 from handlers.responder import Responder
-from templates.shipping_document import (
-    DocumentLine,
-    ShippingDocumentView,
-    render_shipping_document,
-)
+from templates.shipping_document import DocumentLine, ShippingDocumentView, render_shipping_document
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from aiogram import F
 from aiogram.types import Message
 
 from domain import record_ids
@@ -14,36 +13,25 @@ from domain.drafts import ShippingDraft
 from domain.errors import InvalidInput
 from domain.logistics import GoodsCharacteristic
 from domain.services.shipping import steps
-from handlers.conversations import Press, Turn
+from handlers.conversations import FormControls, Turn
 from handlers.responder import Button, Keyboard
 from handlers.seller.shipping_comparison import comparison_view
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
 ShippingTurn = Turn[ShippingDraft]
-
-
-def form(action: ShippingFormAction, value: str = "") -> ShippingForm:
-    return ShippingForm(action=action, value=value)
-
-
-def press(
-    action: ShippingFormAction | set[ShippingFormAction], handle: Any
-) -> Press[ShippingDraft]:
-    if isinstance(action, set):
-        return Press(ShippingForm.filter(F.action.in_(action)), handle)
-    return Press(ShippingForm.filter(F.action == action), handle)
+CONTROLS = FormControls.of(ShippingForm)
 
 
 def photo_threshold(turn: ShippingTurn) -> Decimal:
-    return turn.config.parcel_photo_min_order_value
+    return turn.ctx.config.parcel_photo_min_order_value
 
 
 # ----- lines -----
 
 
 async def ask_lines(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    order = await steps.order_of(turn.user_id, draft, turn.uow)
-    responder = turn.responder
+    order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
+    responder = turn.ctx.responder
     buttons: Keyboard = [
         [
             Button(
@@ -55,12 +43,14 @@ async def ask_lines(turn: ShippingTurn, draft: ShippingDraft) -> None:
                         draft.quantities.get(line.id, 0), responder.locale
                     ),
                 },
-                callback=form(ShippingFormAction.EDIT_LINE, str(line.id)),
+                callback=CONTROLS.data(ShippingFormAction.EDIT_LINE, str(line.id)),
             )
         ]
         for line in order.lines
     ]
-    done = [Button(label="shipping.lines_done", callback=form(ShippingFormAction.LINES_DONE))]
+    done = [
+        Button(label="shipping.lines_done", callback=CONTROLS.data(ShippingFormAction.LINES_DONE))
+    ]
     responder.reply(
         "shipping.ask_lines",
         order_number=order.number,
@@ -82,28 +72,26 @@ async def ask_lines(turn: ShippingTurn, draft: ShippingDraft) -> None:
 async def line_chosen(
     turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm
 ) -> None:
-    order = await steps.order_of(turn.user_id, draft, turn.uow)
+    order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
     line = next((ln for ln in order.lines if str(ln.id) == callback_data.value), None)
     if line is None:
         raise InvalidInput("errors.invalid_choice")
-    await turn.save(draft, editing_line=line.id)
-    turn.responder.reply(
+    await turn.ask_follow_up(
+        draft,
+        "editing_line",
+        line.id,
         "shipping.ask_line_quantity",
         name=line.product_name,
         ordered=line.quantity,
-        keyboard=[turn.navigation],
     )
 
 
 async def line_quantity(turn: ShippingTurn, draft: ShippingDraft, text: str) -> None:
-    line_id = turn.scratch("editing_line")
-    if line_id is None:
-        turn.responder.reply("conversation.use_buttons")
-    else:
-        order = await steps.order_of(turn.user_id, draft, turn.uow)
-        draft = steps.set_line_quantity(order, draft, int(line_id), text)
-        await turn.save(draft, editing_line=None)
-    await turn.ask()
+    async def with_quantity(line_id: Any) -> ShippingDraft:
+        order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
+        return steps.set_line_quantity(order, draft, int(line_id), text)
+
+    await turn.follow_up("editing_line", with_quantity)
 
 
 async def lines_done(turn: ShippingTurn, draft: ShippingDraft, callback_data: Any) -> None:
@@ -114,12 +102,12 @@ async def lines_done(turn: ShippingTurn, draft: ShippingDraft, callback_data: An
 
 
 def keep_value(turn: ShippingTurn, draft: ShippingDraft) -> Keyboard:
-    responder = turn.responder
+    responder = turn.ctx.responder
     amount = responder.renderer.money(draft.declared_value, draft.currency, responder.locale)
     keep = Button(
         label="shipping.keep_value",
         params={"amount": amount},
-        callback=form(ShippingFormAction.KEEP_VALUE),
+        callback=CONTROLS.data(ShippingFormAction.KEEP_VALUE),
     )
     return [[keep]]
 
@@ -135,15 +123,19 @@ def goods(turn: ShippingTurn, draft: ShippingDraft) -> Keyboard:
         [
             Button(
                 label="shipping.goods_on" if good.value in chosen else "shipping.goods_off",
-                params={"name": turn.responder.label(f"shipping.goods_{good.value}")},
-                callback=form(ShippingFormAction.TOGGLE_GOODS, good.value),
+                params={"name": turn.ctx.responder.label(f"shipping.goods_{good.value}")},
+                callback=CONTROLS.data(ShippingFormAction.TOGGLE_GOODS, good.value),
             )
         ]
         for good in GoodsCharacteristic
     ]
     return [
         *rows,
-        [Button(label="shipping.goods_done", callback=form(ShippingFormAction.GOODS_DONE))],
+        [
+            Button(
+                label="shipping.goods_done", callback=CONTROLS.data(ShippingFormAction.GOODS_DONE)
+            )
+        ],
     ]
 
 
@@ -154,56 +146,56 @@ async def goods_toggled(
 
 
 async def ask_warehouse(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    owned = await steps.warehouses_for(turn.user_id, turn.uow)
+    owned = await steps.warehouses_for(turn.ctx.user_id, turn.ctx.uow)
     if not owned:
-        turn.responder.reply("shipping.no_warehouses", keyboard=[turn.navigation])
+        turn.ctx.responder.reply("shipping.no_warehouses", keyboard=[turn.navigation])
         return
     choices: Keyboard = [
         [
             Button(
                 label="shipping.warehouse_choice",
                 params={"name": w.name, "city": w.city},
-                callback=form(ShippingFormAction.WAREHOUSE, str(w.id)),
+                callback=CONTROLS.data(ShippingFormAction.WAREHOUSE, str(w.id)),
             )
         ]
         for w in owned
     ]
-    turn.responder.reply("shipping.ask_warehouse", keyboard=[*choices, turn.navigation])
+    turn.ctx.responder.reply("shipping.ask_warehouse", keyboard=[*choices, turn.navigation])
 
 
 async def warehouse_chosen(
     turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm
 ) -> None:
     warehouse_id = record_ids.parse_record_id(callback_data.value)
-    chosen = await steps.choose_warehouse(turn.user_id, draft, warehouse_id, turn.uow)
+    chosen = await steps.choose_warehouse(turn.ctx.user_id, draft, warehouse_id, turn.ctx.uow)
     await turn.advance(chosen)
 
 
 async def ask_method(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    result = await steps.comparison(turn.user_id, draft, turn.uow)
-    warehouse = await steps.draft_warehouse(turn.user_id, draft, turn.uow)
-    params, buttons = comparison_view(result, draft.parcel, warehouse.name, turn.responder)
-    turn.responder.reply("shipping.comparison", **params, keyboard=[*buttons, turn.navigation])
+    result = await steps.comparison(turn.ctx.user_id, draft, turn.ctx.uow)
+    warehouse = await steps.draft_warehouse(turn.ctx.user_id, draft, turn.ctx.uow)
+    params, buttons = comparison_view(result, draft.parcel, warehouse.name, turn.ctx.responder)
+    turn.ctx.responder.reply("shipping.comparison", **params, keyboard=[*buttons, turn.navigation])
 
 
 async def method_chosen(
     turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm
 ) -> None:
     await turn.advance(
-        await steps.choose_method(turn.user_id, draft, callback_data.value, turn.uow)
+        await steps.choose_method(turn.ctx.user_id, draft, callback_data.value, turn.ctx.uow)
     )
 
 
 async def tracking_typed(turn: ShippingTurn, draft: ShippingDraft, text: str) -> None:
-    entry = await steps.set_tracking(turn.user_id, draft, text, turn.uow)
+    entry = await steps.set_tracking(turn.ctx.user_id, draft, text, turn.ctx.uow)
     if not entry.needs_acknowledgement:
         await turn.advance(entry.draft)
         return
     await turn.save(entry.draft)
     acknowledge = Button(
-        label="shipping.ack_tracking", callback=form(ShippingFormAction.ACK_TRACKING)
+        label="shipping.ack_tracking", callback=CONTROLS.data(ShippingFormAction.ACK_TRACKING)
     )
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "shipping.tracking_unknown",
         tracking=entry.number.value,
         keyboard=[[acknowledge], turn.navigation],
@@ -221,8 +213,8 @@ async def photo_applies(turn: ShippingTurn, draft: ShippingDraft) -> bool:
 
 
 async def ask_photo(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    order = await steps.order_of(turn.user_id, draft, turn.uow)
-    turn.responder.reply(
+    order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
+    turn.ctx.responder.reply(
         "shipping.ask_photo",
         total=order.total,
         threshold=photo_threshold(turn),

@@ -10,10 +10,11 @@ from markupsafe import Markup
 from domain.compliance import Finding
 from domain.drafts import ShippingDraft
 from domain.services.shipping import confirming
-from handlers.responder import Button, Keyboard, Responder
+from handlers.keyboards import single_button
+from handlers.responder import Keyboard, Responder
 from handlers.seller.shipping_comparison import plain
 from handlers.seller.shipping_pdf import shipping_document
-from handlers.seller.shipping_steps import ShippingTurn, form, photo_threshold
+from handlers.seller.shipping_steps import CONTROLS, ShippingTurn, photo_threshold
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 
 
@@ -23,23 +24,20 @@ def _findings(responder: Responder, findings: list[Finding]) -> list[Markup]:
 
 
 async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
-    responder = turn.responder
-    review = await confirming.review_document(turn.user_id, draft, photo_threshold(turn), turn.uow)
+    responder = turn.ctx.responder
+    review = await confirming.review_document(
+        turn.ctx.user_id, draft, photo_threshold(turn), turn.ctx.uow
+    )
     order, quote = review.order, review.option.quote
     await turn.save(draft, shown_warnings=review.warning_rules)
     if review.blockers:
         confirm: Keyboard = []
     elif review.warnings:
-        confirm = [
-            [
-                Button(
-                    label="shipping.ack_and_confirm",
-                    callback=form(ShippingFormAction.ACK_WARNINGS),
-                )
-            ]
-        ]
+        confirm = single_button(
+            "shipping.ack_and_confirm", CONTROLS.data(ShippingFormAction.ACK_WARNINGS)
+        )
     else:
-        confirm = [[Button(label="shipping.confirm", callback=form(ShippingFormAction.CONFIRM))]]
+        confirm = single_button("shipping.confirm", CONTROLS.data(ShippingFormAction.CONFIRM))
     responder.reply(
         "shipping.summary",
         order_number=order.number,
@@ -72,12 +70,12 @@ async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
 
 
 async def confirm(turn: ShippingTurn, draft: ShippingDraft, callback_data: ShippingForm) -> None:
-    responder = turn.responder
+    responder = turn.ctx.responder
     acknowledged = []
     if callback_data.action == ShippingFormAction.ACK_WARNINGS:
         acknowledged = list(turn.scratch("shown_warnings") or [])
     confirmation = await confirming.confirm_document(
-        turn.user_id, draft, acknowledged, photo_threshold(turn), turn.uow
+        turn.ctx.user_id, draft, acknowledged, photo_threshold(turn), turn.ctx.uow
     )
     if turn.message_id is not None:
         responder.remove_buttons(turn.message_id)
@@ -92,7 +90,7 @@ async def confirm(turn: ShippingTurn, draft: ShippingDraft, callback_data: Shipp
         responder.reply("shipping.warnings_changed")
         await ask_summary(turn, draft)
         return
-    await turn.state.clear()
+    await turn.ctx.state.clear()
     filename, pdf = shipping_document(confirmation, responder)
     order = confirmation.review.order
     responder.document(

@@ -6,16 +6,15 @@ resubmission for review. Started from the warehouse card (`handlers.seller.wareh
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.errors import InvalidInput
 from domain.model import DocumentKind, Warehouse
 from domain.services import warehouses
-from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
-from handlers.config import HandlerConfig
+from handlers.context import UpdateContext
+from handlers.conversations import expecting_text
 from handlers.menus import register_presses
 from handlers.responder import Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
@@ -58,49 +57,35 @@ def ask_field(warehouse: Warehouse, responder: Responder) -> None:
 
 
 async def field_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
     if callback_data.field not in EDITABLE:
         raise InvalidInput("errors.invalid_choice")
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
-    await state.set_state(WarehouseChange.value)
-    await state.set_data({"warehouse_id": warehouse.id, "field": callback_data.field})
-    responder.reply(
+    warehouse = await warehouses.owned_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+    await ctx.state.set_state(WarehouseChange.value)
+    await ctx.state.set_data({"warehouse_id": warehouse.id, "field": callback_data.field})
+    ctx.responder.reply(
         "warehouse.ask_new_value",
-        field=responder.label(f"field.{callback_data.field}"),
+        field=ctx.responder.label(f"field.{callback_data.field}"),
         current=getattr(warehouse, callback_data.field) or "—",
         verified=warehouse.edit_needs_review,
     )
 
 
-async def new_value(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
+async def new_value(message: Message, ctx: UpdateContext) -> None:
     assert message.text is not None
-    data = await state.get_data()
-    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+    data = await ctx.state.get_data()
+    warehouse = await warehouses.owned_warehouse(ctx.user_id, data["warehouse_id"], ctx.uow)
     field = warehouses.EditableField(data["field"])
     value = warehouses.clean_field(warehouse.country, field, message.text)
     if warehouse.edit_needs_review:
         # Say what saving does before it happens: orders cannot ship from it until re-approved.
-        await state.set_state(WarehouseChange.confirm)
-        await state.update_data(value=message.text)
-        responder.reply(
+        await ctx.state.set_state(WarehouseChange.confirm)
+        await ctx.state.update_data(value=message.text)
+        ctx.responder.reply(
             "warehouse.confirm_back_to_review",
             name=warehouse.name,
-            field=responder.label(f"field.{field.value}"),
+            field=ctx.responder.label(f"field.{field.value}"),
             value=value or "—",
             keyboard=confirm_or_cancel(
                 "warehouse.save_and_review", WarehouseMenuAction.SAVE_EDIT, warehouse.id
@@ -108,46 +93,32 @@ async def new_value(
         )
         return
     await warehouses.edit_warehouse(
-        event_from_user.id, warehouse.id, field, message.text, config.operator_ids, uow
+        ctx.user_id, warehouse.id, field, message.text, ctx.config.operator_ids, ctx.uow
     )
-    await state.clear()
-    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=False)
-    show_card(warehouse, responder)
+    await ctx.state.clear()
+    ctx.responder.reply("warehouse.saved", name=warehouse.name, back_to_review=False)
+    show_card(warehouse, ctx.responder)
 
 
-async def save_confirmed(
-    query: CallbackQuery,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
-) -> None:
-    data = await state.get_data()
+async def save_confirmed(query: CallbackQuery, ctx: UpdateContext) -> None:
+    data = await ctx.state.get_data()
     field = warehouses.EditableField(data["field"])
     back_to_review = await warehouses.edit_warehouse(
-        event_from_user.id, data["warehouse_id"], field, data["value"], config.operator_ids, uow
+        ctx.user_id, data["warehouse_id"], field, data["value"], ctx.config.operator_ids, ctx.uow
     )
-    await state.clear()
-    responder.remove_pressed_buttons(query)
-    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
-    responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
+    await ctx.state.clear()
+    ctx.responder.remove_pressed_buttons(query)
+    warehouse = await warehouses.owned_warehouse(ctx.user_id, data["warehouse_id"], ctx.uow)
+    ctx.responder.reply("warehouse.saved", name=warehouse.name, back_to_review=back_to_review)
 
 
 async def add_documents_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
-    warehouse = await warehouses.owned_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
-    await state.set_state(WarehouseChange.documents)
-    await state.set_data({"warehouse_id": warehouse.id})
-    responder.reply(
+    warehouse = await warehouses.owned_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+    await ctx.state.set_state(WarehouseChange.documents)
+    await ctx.state.set_data({"warehouse_id": warehouse.id})
+    ctx.responder.reply(
         "warehouse.ask_more_documents",
         name=warehouse.name,
         note=warehouse.review_note,
@@ -156,51 +127,37 @@ async def add_documents_pressed(
     )
 
 
-async def more_documents(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    data = await state.get_data()
-    warehouse = await warehouses.owned_warehouse(event_from_user.id, data["warehouse_id"], uow)
+async def more_documents(message: Message, ctx: UpdateContext) -> None:
+    data = await ctx.state.get_data()
+    warehouse = await warehouses.owned_warehouse(ctx.user_id, data["warehouse_id"], ctx.uow)
     # Required documents were complete at submission; what the reviewer asked for is extra.
     kind = DocumentKind.OTHER
     await warehouses.add_document(
-        event_from_user.id, warehouse.id, uploaded_document(message, kind), uow
+        ctx.user_id, warehouse.id, uploaded_document(message, kind), ctx.uow
     )
-    responder.reply(
+    ctx.responder.reply(
         "warehouse.document_received",
-        document=responder.label(f"document.{kind.value}"),
+        document=ctx.responder.label(f"document.{kind.value}"),
         file_name=(message.document.file_name if message.document else None) or "photo.jpg",
         keyboard=_resubmit(warehouse.id),
     )
 
 
 async def resubmit_pressed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-    config: HandlerConfig,
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
     warehouse = await warehouses.resubmit(
-        event_from_user.id, callback_data.warehouse_id, config.operator_ids, uow
+        ctx.user_id, callback_data.warehouse_id, ctx.config.operator_ids, ctx.uow
     )
-    await state.clear()
-    responder.remove_pressed_buttons(query)
-    responder.reply("warehouse.submitted", name=warehouse.name)
+    await ctx.state.clear()
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("warehouse.submitted", name=warehouse.name)
 
 
-async def expecting_value(message: Message, responder: Responder) -> None:
-    responder.reply("conversation.expecting_text")
-
-
-async def expecting_more_documents(message: Message, responder: Responder) -> None:
-    responder.reply("warehouse.expecting_document", max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20)
+async def expecting_more_documents(message: Message, ctx: UpdateContext) -> None:
+    ctx.responder.reply(
+        "warehouse.expecting_document", max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20
+    )
 
 
 def build_router() -> Router:
@@ -225,6 +182,6 @@ def build_router() -> Router:
     )
     router.message.register(new_value, WarehouseChange.value, F.text)
     router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
-    router.message.register(expecting_value, WarehouseChange.value)
+    router.message.register(expecting_text, WarehouseChange.value)
     router.message.register(expecting_more_documents, WarehouseChange.documents)
     return router

@@ -19,9 +19,10 @@ from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
 from handlers.callbacks import WarehouseForm, WarehouseFormAction
-from handlers.conversations import Controls, Conversation, Expect, Move, Press, Step, Turn, register
+from handlers.conversations import Conversation, FormControls, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
+from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 from handlers.seller.warehouse_documents import uploaded_document
 
@@ -32,22 +33,7 @@ ADDRESS = ["street", "city", "region", "postcode"]
 WarehouseTurn = Turn[WarehouseDraft]
 
 
-def _form(action: WarehouseFormAction, value: str = "") -> WarehouseForm:
-    return WarehouseForm(action=action, value=value)
-
-
-def _press(action: WarehouseFormAction, handle: Any) -> Press[WarehouseDraft]:
-    return Press(WarehouseForm.filter(F.action == action), handle)
-
-
-CONTROLS = Controls.of_form(
-    WarehouseForm,
-    {
-        Move.BACK: WarehouseFormAction.BACK,
-        Move.CANCEL: WarehouseFormAction.CANCEL,
-        Move.EDIT: WarehouseFormAction.EDIT,
-    },
-)
+CONTROLS = FormControls.of(WarehouseForm)
 
 
 # ----- answers -----
@@ -87,9 +73,9 @@ async def document_uploaded(turn: WarehouseTurn, draft: WarehouseDraft, message:
     document = uploaded_document(message, kind)
     draft = draft.with_document(document)
     await turn.save(draft)
-    turn.responder.reply(
+    turn.ctx.responder.reply(
         "warehouse.document_received",
-        document=turn.responder.label(f"document.{kind.value}"),
+        document=turn.ctx.responder.label(f"document.{kind.value}"),
         file_name=document.file_name,
     )
     await turn.ask()
@@ -101,10 +87,10 @@ async def documents_done(turn: WarehouseTurn, draft: WarehouseDraft, callback_da
 
 async def submit(turn: WarehouseTurn, draft: WarehouseDraft, callback_data: Any) -> None:
     warehouse = await warehouses.register_warehouse(
-        draft.command(turn.user_id), turn.config.operator_ids, turn.uow
+        draft.command(turn.ctx.user_id), turn.ctx.config.operator_ids, turn.ctx.uow
     )
     await turn.finish()
-    turn.responder.reply("warehouse.submitted", name=warehouse.name)
+    turn.ctx.responder.reply("warehouse.submitted", name=warehouse.name)
 
 
 # ----- questions -----
@@ -115,7 +101,7 @@ def _kinds(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
         [
             Button(
                 label=f"warehouse.kind_{kind.value}",
-                callback=_form(WarehouseFormAction.KIND, kind.value),
+                callback=CONTROLS.data(WarehouseFormAction.KIND, kind.value),
             )
         ]
         for kind in (WarehouseKind.DOMESTIC, WarehouseKind.OVERSEAS)
@@ -131,7 +117,7 @@ def _offered_countries(draft: WarehouseDraft) -> list[str]:
 def _skip(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
     if turn.step.name == "postcode" and not draft.postcode_optional:
         return []
-    return [[Button(label="warehouse.skip", callback=_form(WarehouseFormAction.SKIP))]]
+    return single_button("warehouse.skip", CONTROLS.data(WarehouseFormAction.SKIP))
 
 
 def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
@@ -142,25 +128,27 @@ def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
                 label="warehouse.capability_on"
                 if option.value in chosen
                 else "warehouse.capability_off",
-                params={"name": turn.responder.label(f"capability.{option.value}")},
-                callback=_form(WarehouseFormAction.TOGGLE_CAPABILITY, option.value),
+                params={"name": turn.ctx.responder.label(f"capability.{option.value}")},
+                callback=CONTROLS.data(WarehouseFormAction.TOGGLE_CAPABILITY, option.value),
             )
         ]
         for option in draft.capability_options()
     ]
     done = Button(
-        label="warehouse.capabilities_done", callback=_form(WarehouseFormAction.CAPABILITIES_DONE)
+        label="warehouse.capabilities_done",
+        callback=CONTROLS.data(WarehouseFormAction.CAPABILITIES_DONE),
     )
     return [*rows, [done]]
 
 
 def _ask_documents(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
-    responder, navigation = turn.responder, turn.navigation
+    responder, navigation = turn.ctx.responder, turn.navigation
     uploaded = [d.file_name for d in draft.documents]
     wanted = draft.wanted_document()
     if not draft.missing_documents():
         done = Button(
-            label="warehouse.documents_done", callback=_form(WarehouseFormAction.DOCUMENTS_DONE)
+            label="warehouse.documents_done",
+            callback=CONTROLS.data(WarehouseFormAction.DOCUMENTS_DONE),
         )
         responder.reply(
             "warehouse.documents_complete", uploaded=uploaded, keyboard=[[done], navigation]
@@ -170,7 +158,7 @@ def _ask_documents(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
             [
                 Button(
                     label=f"document.{kind.value}",
-                    callback=_form(WarehouseFormAction.DOCUMENT_KIND, kind.value),
+                    callback=CONTROLS.data(WarehouseFormAction.DOCUMENT_KIND, kind.value),
                 )
             ]
             for kind in sorted(PREMISES_DOCUMENTS)
@@ -190,7 +178,7 @@ def _ask_documents(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
 
 
 def _summary(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
-    responder = turn.responder
+    responder = turn.ctx.responder
 
     def edit(target: str) -> Button:
         return Button(label=f"warehouse.edit_{target}", callback=CONTROLS.pack(Move.EDIT, target))
@@ -203,7 +191,7 @@ def _summary(turn: WarehouseTurn, draft: WarehouseDraft) -> None:
         ],
         capabilities=[responder.label(f"capability.{c}") for c in draft.capabilities],
         keyboard=[
-            [Button(label="warehouse.submit", callback=_form(WarehouseFormAction.SUBMIT))],
+            [Button(label="warehouse.submit", callback=CONTROLS.data(WarehouseFormAction.SUBMIT))],
             [edit("kind"), edit("name")],
             [edit("country"), edit("address")],
             [edit("contact"), edit("capabilities")],
@@ -236,7 +224,7 @@ def _optional_step(
         params=params,
         keyboard=_skip,
         parse=parse,
-        presses=[_press(WarehouseFormAction.SKIP, skipped)],
+        presses=[CONTROLS.press(WarehouseFormAction.SKIP, skipped)],
     )
 
 
@@ -259,8 +247,7 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             "kind",
             prompt="warehouse.ask_kind",
             keyboard=_kinds,
-            presses=[_press(WarehouseFormAction.KIND, kind_chosen)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(WarehouseFormAction.KIND, kind_chosen)],
         ),
         _text_step("name", WarehouseDraft.with_name),
         country_step(
@@ -280,10 +267,9 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             prompt="warehouse.ask_capabilities",
             keyboard=_capabilities,
             presses=[
-                _press(WarehouseFormAction.TOGGLE_CAPABILITY, capability_toggled),
-                _press(WarehouseFormAction.CAPABILITIES_DONE, capabilities_done),
+                CONTROLS.press(WarehouseFormAction.TOGGLE_CAPABILITY, capability_toggled),
+                CONTROLS.press(WarehouseFormAction.CAPABILITIES_DONE, capabilities_done),
             ],
-            expects=Expect.BUTTONS,
         ),
         Step(
             "documents",
@@ -291,18 +277,16 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             on_file=document_uploaded,
             file_filter=F.document | F.photo,
             presses=[
-                _press(WarehouseFormAction.DOCUMENT_KIND, document_kind_chosen),
-                _press(WarehouseFormAction.DOCUMENTS_DONE, documents_done),
+                CONTROLS.press(WarehouseFormAction.DOCUMENT_KIND, document_kind_chosen),
+                CONTROLS.press(WarehouseFormAction.DOCUMENTS_DONE, documents_done),
             ],
-            expects=Expect.FILE,
             reminder="warehouse.expecting_document",
             reminder_params={"max_mb": MAX_MB},
         ),
         Step(
             "summary",
             ask=_summary,
-            presses=[_press(WarehouseFormAction.SUBMIT, submit)],
-            expects=Expect.BUTTONS,
+            presses=[CONTROLS.press(WarehouseFormAction.SUBMIT, submit)],
         ),
     ],
 )
@@ -310,7 +294,7 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
 
 async def _first_draft(turn: WarehouseTurn, event: Any) -> WarehouseDraft:
     """Only a registered seller has warehouses."""
-    seller = await warehouses.seller_of(turn.user_id, turn.uow)
+    seller = await warehouses.seller_of(turn.ctx.user_id, turn.ctx.uow)
     return WarehouseDraft(home_country=seller.home_country)
 
 

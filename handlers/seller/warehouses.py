@@ -10,14 +10,13 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 
 from domain.model import Warehouse, WarehouseAction
 from domain.roles import Role
 from domain.services import warehouses
-from domain.unit_of_work import UnitOfWork
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.context import UpdateContext
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
@@ -58,20 +57,20 @@ def confirm_or_cancel(label: str, action: WarehouseMenuAction, warehouse_id: int
     ]
 
 
-async def show_list(user_id: int, uow: UnitOfWork, responder: Responder) -> None:
-    seller = await warehouses.seller_of(user_id, uow)
-    owned = await uow.warehouses.for_seller(seller.id)
+async def show_list(ctx: UpdateContext) -> None:
+    seller = await warehouses.seller_of(ctx.user_id, ctx.uow)
+    owned = await ctx.uow.warehouses.for_seller(seller.id)
     rows: Keyboard = [
         [
             Button(
                 label="warehouse.list_item",
-                params={"name": w.name, "status": responder.label(f"status.{w.status.value}")},
+                params={"name": w.name, "status": ctx.responder.label(f"status.{w.status.value}")},
                 callback=WarehouseMenu(action=WarehouseMenuAction.VIEW, warehouse_id=w.id),
             )
         ]
         for w in owned
     ]
-    responder.reply(
+    ctx.responder.reply(
         "warehouse.list",
         warehouses=owned,
         keyboard=[
@@ -106,21 +105,13 @@ def show_card(warehouse: Warehouse, responder: Responder) -> None:
     )
 
 
-async def warehouses_command(
-    message: Message,
-    event_from_user: User,
-    state: FSMContext,
-    uow: UnitOfWork,
-    responder: Responder,
-) -> None:
-    await state.clear()
-    await show_list(event_from_user.id, uow, responder)
+async def warehouses_command(message: Message, ctx: UpdateContext) -> None:
+    await ctx.state.clear()
+    await show_list(ctx)
 
 
-async def list_pressed(
-    query: CallbackQuery, event_from_user: User, uow: UnitOfWork, responder: Responder
-) -> None:
-    await show_list(event_from_user.id, uow, responder)
+async def list_pressed(query: CallbackQuery, ctx: UpdateContext) -> None:
+    await show_list(ctx)
 
 
 def on_owned_warehouse(
@@ -131,15 +122,11 @@ def on_owned_warehouse(
     not theirs is "not found"; `show` says what is shown."""
 
     async def pressed(
-        query: CallbackQuery,
-        callback_data: WarehouseMenu,
-        event_from_user: User,
-        uow: UnitOfWork,
-        responder: Responder,
+        query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
     ) -> None:
         show(
-            await warehouses.owned_warehouse(event_from_user.id, callback_data.warehouse_id, uow),
-            responder,
+            await warehouses.owned_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow),
+            ctx.responder,
         )
 
     return pressed
@@ -157,17 +144,11 @@ def ask_archive(warehouse: Warehouse, responder: Responder) -> None:
 
 
 async def archive_confirmed(
-    query: CallbackQuery,
-    callback_data: WarehouseMenu,
-    event_from_user: User,
-    uow: UnitOfWork,
-    responder: Responder,
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
-    warehouse = await warehouses.archive_warehouse(
-        event_from_user.id, callback_data.warehouse_id, uow
-    )
-    responder.remove_pressed_buttons(query)
-    responder.reply("warehouse.archived", name=warehouse.name)
+    warehouse = await warehouses.archive_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("warehouse.archived", name=warehouse.name)
 
 
 def build_router() -> Router:

@@ -56,12 +56,15 @@ def upgrade() -> None:
         sa.Column("template", sa.String(length=100), nullable=False),
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=True),
-        sa.Column(
+        schema.choice_column(
             "status",
-            schema.choice(
-                "notificationstatus", "pending", "sending", "sent", "paused", "dead", length=16
-            ),
-            nullable=False,
+            "notificationstatus",
+            "pending",
+            "sending",
+            "sent",
+            "paused",
+            "dead",
+            length=16,
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),
         schema.moment("next_attempt_at", nullable=False),
@@ -96,7 +99,7 @@ def upgrade() -> None:
     )
     schema.create_table(
         "sellers",
-        sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
+        schema.reference("telegram_user_id"),
         sa.Column("store_name", sa.String(length=64), nullable=False),
         sa.Column("home_country", sa.String(length=2), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=False),

@@ -19,32 +19,25 @@ down_revision = "0002"
 def upgrade() -> None:
     schema.create_table(
         "orders",
-        sa.Column("seller_id", sa.BigInteger(), nullable=False),
+        schema.reference("seller_id"),
         sa.Column("number", sa.String(length=64), nullable=False),
         sa.Column("ship_to_country", sa.String(length=2), nullable=False),
         sa.Column("ship_to_postcode", sa.String(length=20), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("total", sa.Numeric(precision=14, scale=2), nullable=False),
+        schema.money("total", nullable=False),
         schema.moment("ship_by", nullable=False),
-        sa.Column(
+        schema.choice_column(
             "status",
-            schema.choice(
-                "orderstatus",
-                "awaiting_confirmation",
-                "confirmed",
-                "shipped",
-                "delivered",
-                "cancelled",
-                "returned",
-                length=24,
-            ),
-            nullable=False,
+            "orderstatus",
+            "awaiting_confirmation",
+            "confirmed",
+            "shipped",
+            "delivered",
+            "cancelled",
+            "returned",
+            length=24,
         ),
-        sa.Column(
-            "source",
-            schema.choice("ordersource", "conversation", "import", "api", length=16),
-            nullable=False,
-        ),
+        schema.choice_column("source", "ordersource", "conversation", "import", "api", length=16),
         schema.moment("created_at", nullable=False),
         schema.moment("confirmed_at", nullable=True),
         schema.moment("shipped_at", nullable=True),
@@ -69,15 +62,11 @@ def upgrade() -> None:
 
     schema.create_table(
         "seller_logistics_settings",
-        sa.Column("seller_id", sa.BigInteger(), nullable=False),
+        schema.reference("seller_id"),
         sa.Column("budget_max_share", sa.Numeric(precision=5, scale=4), nullable=True),
-        sa.Column("budget_max_per_order", sa.Numeric(precision=14, scale=2), nullable=True),
+        schema.money("budget_max_per_order", nullable=True),
         sa.Column("budget_currency", sa.String(length=3), nullable=True),
-        sa.Column(
-            "budget_mode",
-            schema.choice("budgetmode", "warn", "block", length=8),
-            nullable=False,
-        ),
+        schema.choice_column("budget_mode", "budgetmode", "warn", "block", length=8),
         sa.Column("rate_card", sa.JSON(), nullable=True),
         sa.Column("exchange_rates", sa.JSON(), nullable=False),
         schema.moment("updated_at", nullable=False),
@@ -90,7 +79,7 @@ def upgrade() -> None:
     )
     schema.create_table(
         "buyer_links",
-        sa.Column("order_id", sa.BigInteger(), nullable=False),
+        schema.reference("order_id"),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         schema.moment("created_at", nullable=False),
         schema.moment("expires_at", nullable=False),
@@ -103,12 +92,12 @@ def upgrade() -> None:
 
     schema.create_table(
         "order_lines",
-        sa.Column("order_id", sa.BigInteger(), nullable=False),
+        schema.reference("order_id"),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("product_name", sa.String(length=200), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=14, scale=2), nullable=False),
+        schema.money("unit_price", nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
         sa.CheckConstraint("unit_price >= 0", name=op.f("ck_order_lines_unit_price_not_negative")),
         schema.foreign_key("order_lines", "order_id", "orders", ondelete="CASCADE"),
@@ -117,12 +106,12 @@ def upgrade() -> None:
 
     schema.create_table(
         "shipments",
-        sa.Column("order_id", sa.BigInteger(), nullable=False),
-        sa.Column("warehouse_id", sa.BigInteger(), nullable=False),
+        schema.reference("order_id"),
+        schema.reference("warehouse_id"),
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("carrier", sa.String(length=64), nullable=True),
         sa.Column("tracking_number", sa.String(length=64), nullable=True),
-        sa.Column("declared_value", sa.Numeric(precision=14, scale=2), nullable=False),
+        schema.money("declared_value", nullable=False),
         sa.Column("declared_currency", sa.String(length=3), nullable=False),
         sa.Column("weight_kg", sa.Numeric(precision=10, scale=3), nullable=False),
         sa.Column("length_cm", sa.Numeric(precision=8, scale=1), nullable=False),
@@ -130,7 +119,7 @@ def upgrade() -> None:
         sa.Column("height_cm", sa.Numeric(precision=8, scale=1), nullable=False),
         sa.Column("goods_characteristics", sa.JSON(), nullable=False),
         sa.Column("chargeable_weight_kg", sa.Numeric(precision=10, scale=3), nullable=True),
-        sa.Column("estimated_cost", sa.Numeric(precision=14, scale=2), nullable=True),
+        schema.money("estimated_cost", nullable=True),
         sa.Column("cost_currency", sa.String(length=3), nullable=True),
         sa.Column("transit_min_days", sa.Integer(), nullable=True),
         sa.Column("transit_max_days", sa.Integer(), nullable=True),
@@ -153,13 +142,9 @@ def upgrade() -> None:
 
     schema.create_table(
         "compliance_findings",
-        sa.Column("shipment_id", sa.BigInteger(), nullable=False),
+        schema.reference("shipment_id"),
         sa.Column("rule", sa.String(length=64), nullable=False),
-        sa.Column(
-            "severity",
-            schema.choice("findingseverity", "blocker", "warning", length=16),
-            nullable=False,
-        ),
+        schema.choice_column("severity", "findingseverity", "blocker", "warning", length=16),
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("acknowledged", sa.Boolean(), nullable=False),
         schema.moment("created_at", nullable=False),

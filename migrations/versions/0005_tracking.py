@@ -23,7 +23,7 @@ down_revision = "0004"
 def upgrade() -> None:
     schema.create_table(
         "buyer_link_refusals",
-        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        schema.reference("user_id"),
         schema.moment("at", nullable=False),
         schema.foreign_key("buyer_link_refusals", "user_id", "telegram_users", ondelete="CASCADE"),
     )
@@ -33,8 +33,8 @@ def upgrade() -> None:
 
     schema.create_table(
         "buyer_subscriptions",
-        sa.Column("order_id", sa.BigInteger(), nullable=False),
-        sa.Column("buyer_user_id", sa.BigInteger(), nullable=False),
+        schema.reference("order_id"),
+        schema.reference("buyer_user_id"),
         sa.Column("time_zone", sa.String(length=64), nullable=True),
         sa.Column("muted", sa.Boolean(), nullable=False),
         schema.moment("paused_at", nullable=True),
@@ -49,7 +49,7 @@ def upgrade() -> None:
 
     schema.create_table(
         "tracking_events",
-        sa.Column("shipment_id", sa.BigInteger(), nullable=False),
+        schema.reference("shipment_id"),
         sa.Column("key", sa.String(length=64), nullable=False),
         schema.moment("time", nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
@@ -65,16 +65,13 @@ def upgrade() -> None:
     )
 
     with op.batch_alter_table("buyer_links", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("bound_user_id", sa.BigInteger(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_buyer_links_bound_user_id"), ["bound_user_id"], unique=False
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_buyer_links_bound_user_id_telegram_users"),
+        schema.add_reference(
+            batch_op,
+            "buyer_links",
+            "bound_user_id",
             "telegram_users",
-            ["bound_user_id"],
-            ["id"],
             ondelete="SET NULL",
+            index="plain",
         )
 
     with op.batch_alter_table("sellers", schema=None) as batch_op:
@@ -120,11 +117,9 @@ def downgrade() -> None:
         batch_op.drop_column("tracking_digest")
 
     with op.batch_alter_table("buyer_links", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_buyer_links_bound_user_id_telegram_users"), type_="foreignkey"
+        schema.drop_reference(
+            batch_op, "buyer_links", "bound_user_id", "telegram_users", indexed=True
         )
-        batch_op.drop_index(batch_op.f("ix_buyer_links_bound_user_id"))
-        batch_op.drop_column("bound_user_id")
 
     op.drop_index("ix_tracking_events_shipment_time", table_name="tracking_events")
 

@@ -19,16 +19,14 @@ down_revision = "0005"
 def upgrade() -> None:
     schema.create_table(
         "order_imports",
-        sa.Column("seller_id", sa.BigInteger(), nullable=False),
+        schema.reference("seller_id"),
         sa.Column("actor_id", sa.BigInteger(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.Column("file_id", sa.String(length=255), nullable=False),
         sa.Column("file_name", sa.String(length=255), nullable=False),
-        sa.Column(
-            "status",
-            schema.choice("importstatus", "running", "done", "failed", "interrupted", length=16),
-            nullable=False,
+        schema.choice_column(
+            "status", "importstatus", "running", "done", "failed", "interrupted", length=16
         ),
         schema.moment("created_at", nullable=False),
         schema.moment("lease_until", nullable=False),

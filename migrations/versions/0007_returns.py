@@ -41,31 +41,27 @@ RESOLUTIONS = (
 
 
 def _side(name: str = "side", *, nullable: bool = False) -> sa.Column[Any]:
-    return sa.Column(name, schema.choice("side", "buyer", "seller", length=8), nullable=nullable)
+    return schema.choice_column(name, "side", "buyer", "seller", length=8, nullable=nullable)
 
 
 def _resolution(name: str, *, nullable: bool) -> sa.Column[Any]:
-    return sa.Column(name, schema.choice("resolution", *RESOLUTIONS, length=24), nullable=nullable)
+    return schema.choice_column(name, "resolution", *RESOLUTIONS, length=24, nullable=nullable)
 
 
 def _case_status(name: str, *, nullable: bool) -> sa.Column[Any]:
     # Created without a length, so the column is as wide as the longest status.
-    return sa.Column(name, schema.choice("casestatus", *CASE_STATUSES), nullable=nullable)
+    return schema.choice_column(name, "casestatus", *CASE_STATUSES, nullable=nullable)
 
 
 def _postage_payer() -> sa.Column[Any]:
-    return sa.Column(
-        "postage_payer", schema.choice("postagepayer", "store", "buyer", length=8), nullable=True
+    return schema.choice_column(
+        "postage_payer", "postagepayer", "store", "buyer", length=8, nullable=True
     )
-
-
-def _money(name: str, *, nullable: bool) -> sa.Column[Any]:
-    return sa.Column(name, sa.Numeric(precision=14, scale=2), nullable=nullable)
 
 
 def _case_id() -> sa.Column[Any]:
     """The case a row belongs to (an event, a line, evidence, a message, an offer...)."""
-    return sa.Column("case_id", sa.BigInteger(), nullable=False)
+    return schema.reference("case_id")
 
 
 def _case_key(table: str) -> sa.ForeignKeyConstraint:
@@ -76,7 +72,7 @@ def _case_key(table: str) -> sa.ForeignKeyConstraint:
 def upgrade() -> None:
     schema.create_table(
         "seller_return_policies",
-        sa.Column("seller_id", sa.BigInteger(), nullable=False),
+        schema.reference("seller_id"),
         sa.Column("window_days", sa.Integer(), nullable=False),
         sa.Column("non_returnable", sa.JSON(), nullable=False),
         sa.Column("postage", sa.JSON(), nullable=False),
@@ -92,28 +88,25 @@ def upgrade() -> None:
 def _create_return_cases() -> None:
     schema.create_table(
         "return_cases",
-        sa.Column("order_id", sa.BigInteger(), nullable=False),
-        sa.Column("seller_id", sa.BigInteger(), nullable=False),
-        sa.Column("buyer_user_id", sa.BigInteger(), nullable=True),
-        sa.Column(
+        schema.reference("order_id"),
+        schema.reference("seller_id"),
+        schema.reference("buyer_user_id", nullable=True),
+        schema.choice_column(
             "reason",
-            schema.choice(
-                "returnreason",
-                "not_as_described",
-                "damaged",
-                "wrong_item",
-                "missing_parts",
-                "quality_problem",
-                "changed_mind",
-                "other",
-                length=24,
-            ),
-            nullable=False,
+            "returnreason",
+            "not_as_described",
+            "damaged",
+            "wrong_item",
+            "missing_parts",
+            "quality_problem",
+            "changed_mind",
+            "other",
+            length=24,
         ),
         sa.Column("comment", sa.Text(), nullable=True),
         _resolution("wanted", nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        _money("paid", nullable=False),
+        schema.money("paid", nullable=False),
         _case_status("status", nullable=False),
         sa.Column("out_of_policy", sa.JSON(), nullable=False),
         schema.moment("opened_at", nullable=False),
@@ -122,16 +115,16 @@ def _create_return_cases() -> None:
         schema.moment("closed_at", nullable=True),
         schema.moment("agreed_at", nullable=True),
         _resolution("agreed_resolution", nullable=True),
-        _money("agreed_amount", nullable=True),
+        schema.money("agreed_amount", nullable=True),
         _postage_payer(),
-        sa.Column("return_warehouse_id", sa.BigInteger(), nullable=True),
+        schema.reference("return_warehouse_id", nullable=True),
         schema.moment("return_ship_by", nullable=True),
         sa.Column("return_tracking_number", sa.String(length=64), nullable=True),
         sa.Column("return_carrier", sa.String(length=64), nullable=True),
         schema.moment("return_shipped_at", nullable=True),
         schema.moment("received_at", nullable=True),
         sa.Column("inspection_note", sa.Text(), nullable=True),
-        _money("refund_amount", nullable=True),
+        schema.money("refund_amount", nullable=True),
         sa.Column("refund_reference", sa.String(length=64), nullable=True),
         schema.moment("refunded_at", nullable=True),
         sa.Column("resolution_note", sa.Text(), nullable=True),
@@ -174,11 +167,11 @@ def _create_case_records() -> None:
     schema.create_table(
         "return_case_lines",
         _case_id(),
-        sa.Column("order_line_id", sa.BigInteger(), nullable=False),
+        schema.reference("order_line_id"),
         sa.Column("product_name", sa.String(length=200), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
-        _money("unit_price", nullable=False),
+        schema.money("unit_price", nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_return_case_lines_quantity_positive")),
         _case_key("return_case_lines"),
@@ -197,9 +190,7 @@ def _create_case_records() -> None:
         "return_evidence",
         _case_id(),
         _side(),
-        sa.Column(
-            "kind", schema.choice("evidencekind", "photo", "video", length=8), nullable=False
-        ),
+        schema.choice_column("kind", "evidencekind", "photo", "video", length=8),
         sa.Column("telegram_file_id", sa.String(length=255), nullable=False),
         sa.Column("file_unique_id", sa.String(length=64), nullable=False),
         schema.moment("added_at", nullable=False),
@@ -212,15 +203,13 @@ def _create_case_records() -> None:
         "return_messages",
         _case_id(),
         _side(),
-        sa.Column(
-            "kind",
-            schema.choice("messagekind", "text", "photo", "video", "document", "voice", length=16),
-            nullable=False,
+        schema.choice_column(
+            "kind", "messagekind", "text", "photo", "video", "document", "voice", length=16
         ),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("telegram_file_id", sa.String(length=255), nullable=True),
         sa.Column("masked", sa.JSON(), nullable=False),
-        sa.Column("reply_to_id", sa.BigInteger(), nullable=True),
+        schema.reference("reply_to_id", nullable=True),
         schema.moment("created_at", nullable=False),
         schema.moment("edited_at", nullable=True),
         sa.Column("edits", sa.Integer(), nullable=False),
@@ -238,29 +227,26 @@ def _create_offers_and_deadlines() -> None:
         _case_id(),
         _side(),
         _resolution("resolution", nullable=False),
-        _money("amount", nullable=True),
+        schema.money("amount", nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
         _postage_payer(),
-        sa.Column("warehouse_id", sa.BigInteger(), nullable=True),
+        schema.reference("warehouse_id", nullable=True),
         sa.Column("act_within_days", sa.Integer(), nullable=True),
-        sa.Column(
+        schema.choice_column(
             "status",
-            schema.choice(
-                "offerstatus",
-                "open",
-                "accepted",
-                "declined",
-                "countered",
-                "lapsed",
-                "withdrawn",
-                length=16,
-            ),
-            nullable=False,
+            "offerstatus",
+            "open",
+            "accepted",
+            "declined",
+            "countered",
+            "lapsed",
+            "withdrawn",
+            length=16,
         ),
         schema.moment("created_at", nullable=False),
         schema.moment("respond_by", nullable=False),
         schema.moment("answered_at", nullable=True),
-        sa.Column("replaces_id", sa.BigInteger(), nullable=True),
+        schema.reference("replaces_id", nullable=True),
         _case_key("return_offers"),
         schema.foreign_key("return_offers", "replaces_id", "return_offers", ondelete="SET NULL"),
         schema.foreign_key("return_offers", "warehouse_id", "warehouses", deferred=True),
@@ -278,24 +264,17 @@ def _create_offers_and_deadlines() -> None:
         "return_deadlines",
         _case_id(),
         sa.Column("key", sa.String(length=48), nullable=False),
-        sa.Column(
+        schema.choice_column(
             "kind",
-            schema.choice(
-                "deadlinekind",
-                "seller_first_answer",
-                "offer_answer",
-                "return_shipment",
-                length=24,
-            ),
-            nullable=False,
+            "deadlinekind",
+            "seller_first_answer",
+            "offer_answer",
+            "return_shipment",
+            length=24,
         ),
-        sa.Column(
-            "firing",
-            schema.choice("firing", "half_time", "day_before", "lapse", length=16),
-            nullable=False,
-        ),
+        schema.choice_column("firing", "firing", "half_time", "day_before", "lapse", length=16),
         _side(),
-        sa.Column("offer_id", sa.BigInteger(), nullable=True),
+        schema.reference("offer_id", nullable=True),
         schema.moment("due_at", nullable=False),
         schema.moment("fire_at", nullable=False),
         schema.moment("lease_until", nullable=True),
@@ -316,7 +295,7 @@ def _create_offers_and_deadlines() -> None:
 
     schema.create_table(
         "return_message_copies",
-        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        schema.reference("message_id"),
         _side(),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=False),

@@ -12,8 +12,9 @@ buyer's outbound notices. `return_cases.replacement_order_id` is the order an ex
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
+
+from migrations import schema
 
 revision = "0008"
 down_revision = "0007"
@@ -21,37 +22,24 @@ down_revision = "0007"
 
 def upgrade() -> None:
     with op.batch_alter_table("shipments", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("return_case_id", sa.BigInteger(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_shipments_return_case_id"), ["return_case_id"], unique=True
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_shipments_return_case_id_return_cases"),
+        schema.add_reference(
+            batch_op,
+            "shipments",
+            "return_case_id",
             "return_cases",
-            ["return_case_id"],
-            ["id"],
             ondelete="CASCADE",
+            index="unique",
         )
     with op.batch_alter_table("return_cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("replacement_order_id", sa.BigInteger(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_return_cases_replacement_order_id_orders"),
-            "orders",
-            ["replacement_order_id"],
-            ["id"],
-            ondelete="SET NULL",
+        schema.add_reference(
+            batch_op, "return_cases", "replacement_order_id", "orders", ondelete="SET NULL"
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("return_cases", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_return_cases_replacement_order_id_orders"), type_="foreignkey"
+        schema.drop_reference(
+            batch_op, "return_cases", "replacement_order_id", "orders", indexed=False
         )
-        batch_op.drop_column("replacement_order_id")
     with op.batch_alter_table("shipments", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_shipments_return_case_id_return_cases"), type_="foreignkey"
-        )
-        batch_op.drop_index(batch_op.f("ix_shipments_return_case_id"))
-        batch_op.drop_column("return_case_id")
+        schema.drop_reference(batch_op, "shipments", "return_case_id", "return_cases", indexed=True)

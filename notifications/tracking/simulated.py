@@ -24,9 +24,10 @@ import json
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from domain.clock import Clock, utcnow
 from domain.errors import InvalidInput
@@ -54,6 +55,8 @@ from notifications.tracking.simulated_journeys import (
 __all__ = ["SimulatedProvider"]
 
 SIMULATED_CARRIER = "simulated-post"
+# What a number is answered with when it is not refused: an update, or an accepted number.
+AnswerT = TypeVar("AnswerT", TrackingUpdate, AcceptedNumber)
 
 
 class SimulatedProvider:
@@ -197,47 +200,42 @@ class SimulatedProvider:
     async def fetch(self, numbers: Sequence[TrackedNumber]) -> FetchOutcome:
         await self._enter("fetch", numbers)
         now = self._clock()
-        updates: list[TrackingUpdate] = []
-        rejected: list[Rejection] = []
-        for item in numbers:
+
+        def fetch_one(item: TrackedNumber) -> TrackingUpdate | Rejection:
             update = self.update_for(item, now)
             if update is None:
-                rejected.append(
-                    Rejection(item.number, RejectionReason.NOT_REGISTERED, "sim-not-registered")
-                )
-            else:
-                updates.append(update)
-        return FetchOutcome(tuple(updates), tuple(rejected))
+                return Rejection(item.number, RejectionReason.NOT_REGISTERED, "sim-not-registered")
+            return update
+
+        return FetchOutcome(*_answers(fetch_one(item) for item in numbers))
 
     async def stop(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
         await self._enter("stop", numbers)
         now = self._clock()
-        accepted: list[AcceptedNumber] = []
-        rejected: list[Rejection] = []
-        for item in numbers:
+
+        def stop_one(item: TrackedNumber) -> AcceptedNumber | Rejection:
             if item.number in self._stopped:
-                rejected.append(
-                    Rejection(item.number, RejectionReason.ALREADY_STOPPED, "sim-already-stopped")
+                return Rejection(
+                    item.number, RejectionReason.ALREADY_STOPPED, "sim-already-stopped"
                 )
-            else:
-                self._stopped[item.number] = now
-                accepted.append(AcceptedNumber(item.number, self._carriers.get(item.number)))
-        return BatchOutcome(tuple(accepted), tuple(rejected))
+            self._stopped[item.number] = now
+            return AcceptedNumber(item.number, self._carriers.get(item.number))
+
+        return BatchOutcome(*_answers(stop_one(item) for item in numbers))
 
     async def retrack(self, numbers: Sequence[TrackedNumber]) -> BatchOutcome:
         await self._enter("retrack", numbers)
-        accepted: list[AcceptedNumber] = []
-        rejected: list[Rejection] = []
-        for item in numbers:
+
+        def retrack_one(item: TrackedNumber) -> AcceptedNumber | Rejection:
             if item.number not in self._stopped:
-                rejected.append(Rejection(item.number, RejectionReason.NOT_STOPPED, "sim-tracked"))
-            elif item.number in self._retracked:
-                rejected.append(Rejection(item.number, RejectionReason.RETRACK_USED, "sim-once"))
-            else:
-                del self._stopped[item.number]
-                self._retracked.add(item.number)
-                accepted.append(AcceptedNumber(item.number, self._carriers.get(item.number)))
-        return BatchOutcome(tuple(accepted), tuple(rejected))
+                return Rejection(item.number, RejectionReason.NOT_STOPPED, "sim-tracked")
+            if item.number in self._retracked:
+                return Rejection(item.number, RejectionReason.RETRACK_USED, "sim-once")
+            del self._stopped[item.number]
+            self._retracked.add(item.number)
+            return AcceptedNumber(item.number, self._carriers.get(item.number))
+
+        return BatchOutcome(*_answers(retrack_one(item) for item in numbers))
 
     async def change_carrier(self, number: TrackedNumber, new_carrier: str) -> BatchOutcome:
         await self._enter("change_carrier", (number,))
@@ -253,3 +251,14 @@ class SimulatedProvider:
         await self._enter("quota")
         total = self._quota_total if self._quota_total is not None else 1_000_000_000
         return Quota(total=total, used=self.quota_used, remaining=total - self.quota_used)
+
+
+def _answers(
+    answers: Iterable[AnswerT | Rejection],
+) -> tuple[tuple[AnswerT, ...], tuple[Rejection, ...]]:
+    """Per-number answers, worked out in the numbers' order: (the accepted, the refused)."""
+    done = list(answers)
+    return (
+        tuple(answer for answer in done if not isinstance(answer, Rejection)),
+        tuple(answer for answer in done if isinstance(answer, Rejection)),
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, Generic, TypedDict, TypeVar, cast, overload
 
 from sandbox.emulator.chats import BotProfile, ChatStore
 from sandbox.emulator.events import EventHub
@@ -49,6 +49,8 @@ from sandbox.users import EmulatedUser
 
 __all__ = ["DEFAULT_TOKEN", "EmulatorCore", "EmulatorOptions"]
 
+T = TypeVar("T")
+
 DEFAULT_TOKEN = "123456:TEST-TOKEN"  # noqa: S105 - a fake token only this emulator accepts
 
 
@@ -67,6 +69,32 @@ class EmulatorOptions(TypedDict, total=False):
     webhook_retry_delays: Sequence[float]
     webhook_give_up_after: float
     webhook_timeout: float
+
+
+class _PartSetting(Generic[T]):
+    """An attribute of the emulator that is read and written on one of its parts (`part`,
+    the name of the emulator's attribute holding it), under the same name."""
+
+    def __init__(self, part: str) -> None:
+        self._part = part
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, emulator: None, owner: type) -> _PartSetting[T]: ...
+
+    @overload
+    def __get__(self, emulator: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, emulator: object, owner: type | None = None) -> T | _PartSetting[T]:
+        if emulator is None:  # looked up on the class
+            return self
+        return cast(T, getattr(getattr(emulator, self._part), self._name))
+
+    def __set__(self, emulator: object, value: T) -> None:
+        setattr(getattr(emulator, self._part), self._name, value)
 
 
 class EmulatorCore:
@@ -196,37 +224,11 @@ class EmulatorCore:
     def bot_username(self) -> str:
         return self._profile.username
 
-    @property
-    def topics_enabled(self) -> bool:
-        return self._profile.topics_enabled
-
-    @topics_enabled.setter
-    def topics_enabled(self, enabled: bool) -> None:
-        self._profile.topics_enabled = enabled
-
-    @property
-    def per_chat_interval(self) -> float:
-        return self._limits.per_chat_interval
-
-    @per_chat_interval.setter
-    def per_chat_interval(self, seconds: float) -> None:
-        self._limits.per_chat_interval = seconds
-
-    @property
-    def group_chat_per_minute(self) -> int:
-        return self._limits.group_chat_per_minute
-
-    @group_chat_per_minute.setter
-    def group_chat_per_minute(self, count: int) -> None:
-        self._limits.group_chat_per_minute = count
-
-    @property
-    def global_per_second(self) -> int:
-        return self._limits.global_per_second
-
-    @global_per_second.setter
-    def global_per_second(self, count: int) -> None:
-        self._limits.global_per_second = count
+    # Settings a test may change while the emulator runs; each lives on the part that uses it.
+    topics_enabled = _PartSetting[bool]("_profile")
+    per_chat_interval = _PartSetting[float]("_limits")
+    group_chat_per_minute = _PartSetting[int]("_limits")
+    global_per_second = _PartSetting[int]("_limits")
 
     def user(
         self,

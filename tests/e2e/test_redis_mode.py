@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.redis import RedisStorage
 
+from bot.fsm_storage import AfterCommitStorage
 from bot.settings import Settings
+from notifications.rate_limit_fallback import RedisRateLimiterWithFallback
 from notifications.rate_limits import RedisRateLimiter
 from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import BotRunner, chat_with, make_settings
@@ -26,8 +28,12 @@ async def test_registration_resumes_after_restart_with_redis_state(
     emulator: BotApiEmulator, runner: BotRunner
 ) -> None:
     assert runner.app is not None
-    assert isinstance(runner.app.dispatcher.storage, RedisStorage)
-    assert isinstance(runner.app.sender.limiter, RedisRateLimiter)
+    storage = runner.app.dispatcher.storage
+    assert isinstance(storage, AfterCommitStorage)
+    assert isinstance(storage.inner, RedisStorage)
+    limiter = runner.app.sender.limiter
+    assert isinstance(limiter, RedisRateLimiterWithFallback)
+    assert isinstance(limiter.shared, RedisRateLimiter)
 
     chat = chat_with(emulator, 5001)
     await chat.send("/start")

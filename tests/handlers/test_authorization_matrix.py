@@ -44,6 +44,7 @@ MISSING_ID = 987_654
 SELLER_SIDE = {
     "WarehouseMenu", "WarehouseForm", "OrderMenu", "NewOrderForm", "ShipOrder", "ShippingForm",
     "ShipmentMenu", "ReturnMenu", "RateCardForm", "RegistrationAction", "CountryChoice",
+    "PolicyForm",
 }  # fmt: skip
 BUYER_SIDE = {"BuyerOrder", "BuyerCase", "ReturnForm", "TimeZoneChoice"}
 OPERATOR_SIDE = {"ReviewAction", "OutboxAction"}
@@ -140,10 +141,11 @@ def _sides_against(attacker: str) -> set[str]:
 
 def _entitled(attacker: str, data: str) -> bool:
     """What an attacker may press on A's objects after all: A's buyer their own side of A's
-    case (and picking it); A's buyer and operators the case's transcript, whatever side the
-    button names (`handlers.return_transcript`: both sides and operators read it)."""
+    case (and picking it); A's buyer the case's transcript, whatever side the button names
+    (`handlers.return_transcript`: both sides read it; operators only once it is escalated,
+    which A's case is not, so an operator's press is answered as for a missing case)."""
     if data.startswith("rca:") and CaseAct.unpack(data).action is CaseButton.TRANSCRIPT:
-        return attacker in ("buyer A", "operator")
+        return attacker == "buyer A"
     if attacker != "buyer A":
         return False
     if data.startswith("rcp:"):
@@ -218,8 +220,6 @@ async def test_no_role_or_tenant_reads_or_writes_tenant_a(busy_bot: HandlerBot) 
         ):
             if who == "buyer A" and (a.token in command or "/transcript" in command):
                 continue  # their own link, their own case
-            if who == "operator" and "/transcript" in command:
-                continue  # operators read transcripts
             theirs = await chat.send(command)
             # What the attacker typed may be echoed back ("no order X"): not a leak.
             typed = command.split()[1].casefold()

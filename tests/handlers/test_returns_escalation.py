@@ -1,6 +1,7 @@
 """Escalation and the transcript through the dispatcher: either side escalates after a
 confirmation (the case freezes, the other side is told), the transcript comes as a PDF and a
-text file to the case's sides and operators only, and operators list escalated cases."""
+text file to the case's sides, and to operators only once the case is escalated; operators list
+escalated cases."""
 
 from __future__ import annotations
 
@@ -118,6 +119,13 @@ async def test_operators_list_escalated_cases_and_read_their_transcripts(
     assert (await operator.send("/escalated")).texts == [
         handler_bot.text("returns.escalated_list", cases=[])
     ]
+    # Before the dispute, the case is the two sides' business: "not found", as for none.
+    not_found = handler_bot.text("returns.case_not_found")
+    for number in (case_id, 987_654):
+        early = await operator.send(f"/transcript R-{number}")
+        assert early.documents == [] and early.texts == [not_found]
+    forged = await operator.press_data(1, f"rca:tx:{case_id}:seller:0")
+    assert forged.documents == [] and forged.alert == handler_bot.plain("returns.case_not_found")
     async with handler_bot.uow() as uow:
         await returns.escalate(SELLER, case_id, Side.SELLER, uow)
         await uow.commit()
@@ -125,6 +133,8 @@ async def test_operators_list_escalated_cases_and_read_their_transcripts(
     listing.assert_says(f"<b>R-{case_id}</b> · order AE-E1 · Li&#39;s &lt;Shop&gt; · ")
     sent = files(await operator.press(f"Transcript R-{case_id}"))
     assert f"return-R-{case_id}.txt" in sent
+    by_command = files(await operator.send(f"/transcript R-{case_id}"))
+    assert set(by_command) == {f"return-R-{case_id}.pdf", f"return-R-{case_id}.txt"}
 
 
 async def test_transcript_in_the_cases_topic_needs_no_number(

@@ -194,3 +194,13 @@ def test_check_config_names_the_variable_in_one_line_with_exit_code_2(
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"sellerbot: invalid setting {variable}: ")
     assert TOKEN.split(":")[1] not in result.stderr
+
+
+def test_the_shutdown_timeout_must_end_before_the_outbox_lease(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OUTBOX_LEASE_SECONDS", "5")
+    message = refused(monkeypatch, "SHUTDOWN_TIMEOUT_SECONDS", "5")
+    assert "below OUTBOX_LEASE_SECONDS (5)" in message
+    monkeypatch.setenv("SHUTDOWN_TIMEOUT_SECONDS", "4")
+    assert load_settings().outbox_lease_seconds == 5

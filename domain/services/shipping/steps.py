@@ -22,7 +22,7 @@ from domain.money import Money, to_decimal
 from domain.services import logistics_settings, warehouses
 from domain.services.orders import lifecycle
 from domain.services.shipping import method_comparison
-from domain.tracking_numbers import TrackingNumber, parse_tracking_number
+from domain.tracking_numbers import TrackingNumber, valid_tracking_number
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
@@ -268,14 +268,7 @@ async def set_tracking(
 ) -> TrackingEntry:
     """Check a tracking number as it is typed: a wrong check digit or a number already on
     another order is refused at once (compliance checks both again at confirmation)."""
-    number = parse_tracking_number(raw)
-    if not number.valid:
-        raise InvalidInput(
-            number.problem_key or "tracking.invalid_characters",
-            tracking=number.value,
-            carrier=number.carrier,
-            reason="characters",
-        )
+    number = valid_tracking_number(raw)
     order = await order_of(user_id, draft, uow)
     if await uow.shipments.tracking_number_used_elsewhere(number.value, order.id):
         raise ConflictError("tracking.reused", tracking=number.value)
