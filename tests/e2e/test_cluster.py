@@ -26,7 +26,7 @@ import re
 import socket
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,12 +42,6 @@ from domain.unit_of_work import UnitOfWork
 from sandbox.cluster import Cluster, ClusterConfig
 from sandbox.emulator import BotApiEmulator
 from sandbox.emulator.webhook import chat_key
-from tests.conftest import (
-    _drop_postgres_database,
-    _postgres_database,
-    _service_missing,
-    migrated_templates,
-)
 from tests.e2e.cli import FAKE_TOKEN, TOKEN_SECRET, cli_environment
 from tests.e2e.cluster_chats import ChatWatch, Talker
 from tests.e2e.cluster_seed import SHIPMENTS, Seeded, seed
@@ -80,18 +74,6 @@ def emulator_options() -> dict[str, Any]:
         "local_webhooks": True,
         "webhook_retry_delays": (0.2, 0.5, 1.0),
     }
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    try:
-        url = await _postgres_database(migrated_templates.postgres_name())
-    except Exception as error:
-        _service_missing("PostgreSQL at 127.0.0.1:5432", error)
-    try:
-        yield url
-    finally:
-        await _drop_postgres_database(url)
 
 
 def _free_ports(count: int) -> list[int]:
@@ -332,9 +314,11 @@ def _busiest_seconds(times: list[float]) -> list[tuple[float, float, int]]:
     return windows
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_two_webhook_and_two_worker_processes_under_load(
-    tmp_path: Path, emulator: BotApiEmulator, postgres_url: str, redis_url: str
+    tmp_path: Path, emulator: BotApiEmulator, database_url: str, redis_url: str
 ) -> None:
+    postgres_url = database_url
     started = time.monotonic()
     call_log = tmp_path / "provider-calls.jsonl"
     ports = _free_ports(5)
