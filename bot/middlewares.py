@@ -186,7 +186,8 @@ class ThrottleMiddleware(BaseMiddleware):
             return await handler(event, data)
         if await self.counter.hit(user.id) <= self.max_updates:
             return await handler(event, data)
-        log.info("flood: dropped an update from user %s", user.id)
+        # The log context names the update; the user's id is personal data.
+        log.info("flood: dropped an update over the user's limit")
         note_update_outcome(UpdateOutcome.THROTTLED)
         if await self.counter.may_warn(user.id):
             # No database here on purpose: a flood must not reach the database at all.
