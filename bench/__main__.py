@@ -6,7 +6,7 @@ each writes (bench/figures.py), prints one table — benchmark, workload, figure
 met — with the machine it ran on, and writes it all as JSON to bench/results/ (a timestamped
 file and latest.json; each child's printed output goes to a .log beside them).
 
-    python -m bench --quick                 # small sizes: about 15 minutes on 2 busy cores
+    python -m bench --quick                 # small sizes: 72 min at load 8-17 on 2 cores
     python -m bench                         # the sizes of the issues' goals: over an hour
     python -m bench --only poll,startup-sqlite --quick
     python -m bench --list
@@ -148,33 +148,34 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log = RESULTS / f"{stamp}-{mode}.log"
+    targets = [RESULTS / f"{stamp}-{mode}.json", RESULTS / "latest.json"]
+    if args.reference:
+        targets.append(RESULTS / f"reference-{mode}.json")
     report: dict[str, Any] = {"mode": mode, "started_at": _now(), "machine": machine()}
+    report |= {"log": log.name, "benchmarks": []}
     started = time.perf_counter()
-    runs = []
     for number, benchmark in enumerate(benchmarks, 1):
         bench_args = benchmark.quick if args.quick else (benchmark.full or ())
         print(f"[{number}/{len(benchmarks)}] {benchmark.name} ...", end=" ", flush=True)
         run = run_one(benchmark, bench_args, log)
-        runs.append(run)
+        report["benchmarks"].append(run)
         print(f"{run['seconds']:.0f} s, {'ok' if 'result' in run else run['error']}", flush=True)
-    report |= {
-        "finished_at": _now(),
-        "seconds": round(time.perf_counter() - started, 1),
-        "benchmarks": runs,
-        "log": log.name,
-    }
-    text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
-    targets = [RESULTS / f"{stamp}-{mode}.json", RESULTS / "latest.json"]
-    if args.reference:
-        targets.append(RESULTS / f"reference-{mode}.json")
-    for target in targets:
-        target.write_text(text, encoding="utf-8")
+        # Saved after each benchmark: a run stopped half-way keeps what it measured.
+        report |= {"finished_at": _now(), "seconds": round(time.perf_counter() - started, 1)}
+        report["complete"] = number == len(benchmarks)
+        _save(report, targets)
     print()
     print(render(report))
     print(
         f"\nWritten: {', '.join(str(t.relative_to(ROOT)) for t in targets)}; output in {log.name}"
     )
-    return 0 if all("result" in run for run in runs) else 1
+    return 0 if all("result" in run for run in report["benchmarks"]) else 1
+
+
+def _save(report: dict[str, Any], targets: list[Path]) -> None:
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+    for target in targets:
+        target.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -122,7 +122,8 @@ def render(report: dict[str, Any]) -> str:
     widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
     lines = [
         f"Benchmarks ({report['mode']}), {report['started_at']} – {report['finished_at']} UTC, "
-        f"{report['seconds'] / 60:.1f} min",
+        f"{report['seconds'] / 60:.1f} min"
+        + ("" if report.get("complete", True) else " (stopped before the last benchmark)"),
         f"Machine: {describe_machine(report['machine'])}",
         "",
     ]

@@ -77,16 +77,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
-    print(f"Simulated provider, one fetch of every shipment — Python {figures['python']}")
-    print(f"  {'shipments':>10}  {'seconds':>8}  {'µs/shipment':>11}  {'events':>10}")
-    for row in rows:
-        print(
-            f"  {row['shipments']:>10,}  {row['seconds']:>8.2f}  "
-            f"{row['microseconds_per_shipment']:>11.1f}  {row['events']:>10,}"
-        )
-    print(f"  peak process RSS: {figures['peak_rss_mb']} MiB")
+    print_table(figures)
     write_result(BenchResult("tracking_simulator", figures_of(figures), figures), args.json)
     return figures
+
+
+def print_table(figures: dict[str, Any]) -> None:
+    lines = [
+        f"Simulated provider, one fetch of every shipment — Python {figures['python']}",
+        f"  {'shipments':>10}  {'seconds':>8}  {'µs/shipment':>11}  {'events':>10}",
+    ]
+    lines += [
+        f"  {row['shipments']:>10,}  {row['seconds']:>8.2f}  "
+        f"{row['microseconds_per_shipment']:>11.1f}  {row['events']:>10,}"
+        for row in figures["passes"]
+    ]
+    lines.append(f"  peak process RSS: {figures['peak_rss_mb']} MiB")
+    print("\n".join(lines))
 
 
 def figures_of(details: dict[str, Any]) -> list[Figure]:

@@ -15,13 +15,13 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import database
 from bot.commands import command_menus
+from bot.event_isolation import ForgetfulEventIsolation
 from bot.file_worker import FileWorker
 from bot.fsm_storage import AfterCommitStorage, SqlStorage
 from bot.log_context import LogContextMiddleware
@@ -300,7 +300,7 @@ async def create_application(
         counter = RedisFloodCounter(redis, settings.flood_window_seconds)
     else:
         storage = SqlStorage(uow_factory)
-        isolation = SimpleEventIsolation()
+        isolation = ForgetfulEventIsolation()
         counter = MemoryFloodCounter(settings.flood_window_seconds)
 
     # The built-in FSM middleware is registered by hand below, at its place in our chain.

@@ -87,6 +87,11 @@ class MemoryFloodCounter:
         now = self._clock()
         if now - self._warned.get(user_id, -NOTICE_INTERVAL_SECONDS) < NOTICE_INTERVAL_SECONDS:
             return False
+        if len(self._warned) > 10_000:  # a warning older than the interval no longer matters
+            for stale in [
+                u for u, at in self._warned.items() if now - at >= NOTICE_INTERVAL_SECONDS
+            ]:
+                del self._warned[stale]
         self._warned[user_id] = now
         return True
 
@@ -181,7 +186,8 @@ class ThrottleMiddleware(BaseMiddleware):
             return await handler(event, data)
         if await self.counter.hit(user.id) <= self.max_updates:
             return await handler(event, data)
-        log.info("flood: dropped an update from user %s", user.id)
+        # The log context names the update; the user's id is personal data.
+        log.info("flood: dropped an update over the user's limit")
         note_update_outcome(UpdateOutcome.THROTTLED)
         if await self.counter.may_warn(user.id):
             # No database here on purpose: a flood must not reach the database at all.

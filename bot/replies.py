@@ -10,6 +10,8 @@ import asyncio
 import logging
 from collections import defaultdict
 
+from aiogram.exceptions import TelegramAPIError
+
 from bot.background import BackgroundTasks
 from handlers.responder import Responder
 from notifications.sender import RecipientBlocked, Sender
@@ -37,10 +39,14 @@ class ReplyQueue:
         try:
             async with lock:
                 await responder.flush(self._sender)
+        # Chat ids are personal data: the lines say what failed, the log context which update.
         except RecipientBlocked:
-            log.info("reply not delivered: chat %s blocked the bot", responder.chat_id)
+            log.info("reply not delivered: the user blocked the bot")
+        except TelegramAPIError as error:
+            # Telegram's description names the chat; its kind is what matters here.
+            log.warning("reply not delivered: %s", type(error).__name__)
         except Exception:
-            log.exception("reply to chat %s failed", responder.chat_id)
+            log.exception("reply not delivered")
         finally:
             self._lock_users[responder.chat_id] -= 1
             if not self._lock_users[responder.chat_id]:

@@ -96,7 +96,7 @@ class FileSteps:
             responder.reply(error.key, **error.params)
         except Exception:
             incident = uuid.uuid4().hex[:8]
-            log.exception("incident %s while reading a file for user %s", incident, upload.user_id)
+            log.exception("incident %s while reading an uploaded file", incident)
             responder.discard()
             responder.reply("errors.unexpected", incident_id=incident)
         self.replies.schedule(responder)

@@ -478,6 +478,11 @@ class RedisRateLimiter:
                 # Waiting for a free global slot: this process's bulk sends take turns, so
                 # they do not all poll Redis at every slot.
                 async with self._bulk_gate:
+                    # The wait above was reckoned before this send queued for the gate, maybe
+                    # long ago: ask again, or every bulk send in the queue sleeps that stale
+                    # wait in turn (a fan-out started behind a burst of replies then crawled
+                    # at one send per burst's length).
+                    reserved, delay_us, *slot = await self._acquire_script(keys=keys, args=args)
                     while reserved == 2:
                         await self._sleep(int(delay_us) / _US)
                         reserved, delay_us, *slot = await self._acquire_script(keys=keys, args=args)

@@ -45,7 +45,11 @@ REDIS_TEST_URL = _redis_test_url()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 T = TypeVar("T")
 
-pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.private_services"]
+pytest_plugins = [
+    "tests.fixtures.emulator",
+    "tests.fixtures.private_services",
+    "tests.fixtures.ordering",
+]
 
 
 def _service_missing(name: str, error: BaseException) -> None:

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     DateTime,
     Table,
     Text,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import load_only, raiseload
+from sqlalchemy.orm import InstrumentedAttribute, load_only, raiseload
 
 from domain.model import (
     TRACKING_PROBLEM_STATUSES,
@@ -505,49 +506,47 @@ class TrackingRepository(Repository):
         """Moving shipments of `method` with no event since `quiet_since`, not yet alerted.
 
         Only shipments still polled count (`next_poll_at` set): delivered and stopped ones
-        never do, so the sweep's cost does not grow with the delivered history. Rows another
-        worker's sweep holds are skipped (PostgreSQL), like the poller's claims.
+        never do, so the sweep's cost does not grow with the delivered history.
         """
-        query = (
-            select(Shipment)
-            .where(
-                Shipment.next_poll_at.is_not(None),
-                Shipment.method == method,
-                Shipment.confirmed_at.is_not(None),
-                # Seller alerts are about the seller's parcels; a return's is the buyer's.
-                Shipment.return_case_id.is_(None),
-                Shipment.last_event_at < quiet_since,
-                Shipment.stale_alerted_at.is_(None),
-                or_(
-                    Shipment.tracking_status.is_(None),
-                    Shipment.tracking_status.not_in(list(final_statuses)),
-                ),
-            )
-            .order_by(Shipment.last_event_at, Shipment.id)
-            .limit(limit)
+        return await self._sweep(
+            Shipment.last_event_at,
+            limit,
+            Shipment.next_poll_at.is_not(None),
+            Shipment.method == method,
+            Shipment.confirmed_at.is_not(None),
+            Shipment.last_event_at < quiet_since,
+            Shipment.stale_alerted_at.is_(None),
+            or_(
+                Shipment.tracking_status.is_(None),
+                Shipment.tracking_status.not_in(list(final_statuses)),
+            ),
         )
-        query = self._locking(query, Shipment, skip_locked=True)
-        return list((await self.session.execute(query)).scalars())
 
     async def no_info_candidates(
         self, shipped_before: datetime, statuses: Sequence[str], limit: int
     ) -> list[Shipment]:
-        """Shipments confirmed before `shipped_before` that have shown nothing yet (rows
-        another worker's sweep holds are skipped, on PostgreSQL)."""
+        """Shipments confirmed before `shipped_before` that have shown nothing yet."""
+        return await self._sweep(
+            Shipment.confirmed_at,
+            limit,
+            Shipment.confirmed_at < shipped_before,
+            Shipment.tracking_number.is_not(None),
+            Shipment.last_event_at.is_(None),
+            Shipment.no_info_alerted_at.is_(None),
+            or_(Shipment.tracking_status.is_(None), Shipment.tracking_status.in_(list(statuses))),
+        )
+
+    async def _sweep(
+        self, oldest_first: InstrumentedAttribute[Any], limit: int, *where: ColumnElement[bool]
+    ) -> list[Shipment]:
+        """Up to `limit` shipments an alert sweep looks at: those meeting `where`, by
+        `oldest_first`. Seller alerts are about the seller's parcels (a return's is the
+        buyer's), and rows another worker's sweep holds are skipped (PostgreSQL), like the
+        poller's claims."""
         query = (
             select(Shipment)
-            .where(
-                Shipment.confirmed_at < shipped_before,
-                Shipment.tracking_number.is_not(None),
-                Shipment.return_case_id.is_(None),
-                Shipment.last_event_at.is_(None),
-                Shipment.no_info_alerted_at.is_(None),
-                or_(
-                    Shipment.tracking_status.is_(None),
-                    Shipment.tracking_status.in_(list(statuses)),
-                ),
-            )
-            .order_by(Shipment.confirmed_at, Shipment.id)
+            .where(Shipment.return_case_id.is_(None), *where)
+            .order_by(oldest_first, Shipment.id)
             .limit(limit)
         )
         query = self._locking(query, Shipment, skip_locked=True)

@@ -474,12 +474,7 @@ def _destination_leg(
 
     failures = {Outcome.DELIVERY_FAILURE: 1, Outcome.RETURNED: 2}.get(chosen, 0)
     for attempt in range(failures):
-        out = plan.add(
-            plan.local_hour(day, 7, 10),
-            SubStatus.OUT_FOR_DELIVERY_OTHER,
-            "Out for delivery",
-            local_city,
-        )
+        out = _out_for_delivery(plan, day, local_city)
         refused = attempt == 1
         plan.add(
             out + timedelta(hours=draw.uniform(2, 6)),
@@ -505,12 +500,7 @@ def _destination_leg(
         )
         estimates.append((returning, None))
         return _finish(plan, chosen, estimates)
-    out = plan.add(
-        plan.local_hour(day, 7, 10),
-        SubStatus.OUT_FOR_DELIVERY_OTHER,
-        "Out for delivery",
-        local_city,
-    )
+    out = _out_for_delivery(plan, day, local_city)
     plan.add(
         out + timedelta(hours=draw.uniform(1.5, 7)),
         SubStatus.DELIVERED_OTHER,
@@ -518,6 +508,13 @@ def _destination_leg(
         local_city,
     )
     return _finish(plan, chosen, estimates)
+
+
+def _out_for_delivery(plan: _Planner, day: date, city: str) -> datetime:
+    """The morning the courier takes the parcel out: for each attempt, and the last."""
+    return plan.add(
+        plan.local_hour(day, 7, 10), SubStatus.OUT_FOR_DELIVERY_OTHER, "Out for delivery", city
+    )
 
 
 def _window(day: date) -> DeliveryEstimate:

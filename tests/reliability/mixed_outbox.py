@@ -121,9 +121,7 @@ async def seed_mixed_outbox(url: str, shape: Shape = Shape()) -> MixedOutbox:
                 case_id = await open_damaged(uow_factory, bought)
                 for m in range(shape.messages):
                     await _relay(uow_factory, bought.buyer_id, case_id, f"buyer {m} of R-{case_id}")
-                    await _relay(
-                        uow_factory, SELLER_BASE + s, case_id, f"store {m} of R-{case_id}"
-                    )
+                    await _relay(uow_factory, SELLER_BASE + s, case_id, f"store {m} of R-{case_id}")
         await _copy_to_more_chats(uow_factory, shape)
         async with engine.connect() as connection:
             rows = (
@@ -154,11 +152,13 @@ async def _copy_to_more_chats(uow_factory, shape: Shape) -> None:  # type: ignor
             )
         )
         have = await uow.session.scalar(select(func.count()).select_from(Notification))
-        for n in range(shape.total - int(have or 0)):
+        copies = shape.total - int(have or 0)
+        for n in range(copies):
             row = rows[n % len(rows)]
             await uow.notifications.add(
                 dedupe_key=f"copy:{n}",
-                chat_id=EXTRA_CHAT_BASE + n % shape.extra_chats,
+                # Consecutive copies to one chat: no chat gets the same text twice.
+                chat_id=EXTRA_CHAT_BASE + n * shape.extra_chats // copies,
                 template=row.template,
                 params=dict(row.params or {}),
                 now=uow.now(),

@@ -21,7 +21,6 @@ import os
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,6 @@ from sqlalchemy import func, select
 from bot import database
 from domain.model import Notification, NotificationStatus
 from sandbox.emulator import BotActivity, BotApiEmulator
-from tests.conftest import _drop_postgres_database, _postgres_database, _service_missing
 from tests.e2e.cli import FAKE_TOKEN, cli_environment
 from tests.reliability.mixed_outbox import seed_mixed_outbox
 from tests.reliability.processes import Zygote, free_port, ready
@@ -50,27 +48,19 @@ def emulator_options() -> dict[str, Any]:
     return {"tokens": FAKE_TOKEN, "per_chat_interval": 0.05}
 
 
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    try:
-        url = await _postgres_database()
-    except Exception as error:
-        _service_missing("PostgreSQL at 127.0.0.1:5432", error)
-    try:
-        yield url
-    finally:
-        await _drop_postgres_database(url)
-
-
 @dataclass(frozen=True)
 class Life:
     """One worker process between its start and its SIGKILL."""
 
     number: int
+    started_in: float  # seconds from the fork to /readyz
     lived: float  # seconds from /readyz to the kill
     first_activity: int  # emulator activity index at the start
-    last_activity: int  # ... once it was dead (exclusive)
-    in_send_window: frozenset[int]  # ids of the rows still `sending` once it was dead
+    # ... at the next start (exclusive): nothing else runs in between.
+    last_activity: int
+    # Ids of the rows still `sending` once it was dead: claimed, outcome not committed. Those
+    # it had sent are the send window; the others go again without a duplicate.
+    leased_at_death: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -174,7 +164,7 @@ def _check(rows: list[Row], lives: list[Life], activity: list[BotActivity]) -> V
         life = next((x for x in lives if x.first_activity <= index < x.last_activity), None)
         candidates = by_content.get((message.chat_id, _content(message)), [])
         owner = next(
-            (row for row in candidates if life is not None and row.id in life.in_send_window),
+            (row for row in candidates if life is not None and row.id in life.leased_at_death),
             None,
         )
         if life is None or owner is None:
@@ -194,13 +184,14 @@ def _content(message: Any) -> str:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
-    tmp_path: Path, emulator: BotApiEmulator, postgres_url: str
+    tmp_path: Path, emulator: BotApiEmulator, database_url: str
 ) -> None:
     print(f"\ncrash recovery: SELLERBOT_CRASH_SEED={SEED}")
     rng = random.Random(SEED)
     began = time.monotonic()
-    outbox = await seed_mixed_outbox(postgres_url)
+    outbox = await seed_mixed_outbox(database_url)
     seeded = time.monotonic()
     assert outbox.total >= 1000, outbox.by_template
     for chat_id in outbox.chat_ids:
@@ -210,7 +201,7 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
         tmp_path,
         TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
         TELEGRAM_API_BASE=emulator.base_url,
-        DATABASE_URL=postgres_url,
+        DATABASE_URL=database_url,
         WORKER_HTTP_PORT=str(port),
         SEND_PAID_BROADCAST="true",
         SEND_PAID_BROADCAST_RATE_PER_SECOND="40",
@@ -226,29 +217,31 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
     async with Zygote("worker", env, tmp_path / "workers.log") as zygote:
         for number in range(1, KILLS + 1):
             first = len(emulator.activity)
+            forked = time.monotonic()
             pid = await zygote.start()
             await ready(port)
+            started_in = time.monotonic() - forked
             lived = rng.uniform(0.0, MAX_LIFE)
             await asyncio.sleep(lived)
             await zygote.kill(pid)
+            # Nothing runs until the next start: the rows it left `sending` stay so.
+            leased = await _sending(database_url)
             # Requests already on the wire reach the emulator all the same (Telegram takes
-            # them, the answer finds nobody): let it read them before drawing the line.
+            # them, the answer finds nobody): let it read them before the next start.
             await asyncio.sleep(0.1)
-            lives.append(
-                Life(number, lived, first, len(emulator.activity), await _sending(postgres_url))
-            )
+            lives.append(Life(number, started_in, lived, first, len(emulator.activity), leased))
         killed = time.monotonic()
         pid = await zygote.start()
         await ready(port)
-        deadline = time.monotonic() + 120
-        while await _unfinished(postgres_url):
+        deadline = time.monotonic() + 300
+        while await _unfinished(database_url):
             assert time.monotonic() < deadline, zygote.log_tail()
             await asyncio.sleep(0.2)
         await asyncio.sleep(1.0)  # a duplicate would have time to show
         await zygote.stop(pid)
     drained = time.monotonic()
 
-    rows = await _rows(postgres_url)
+    rows = await _rows(database_url)
     verdict = _check(rows, lives, emulator.activity)
     sent_before_last = sum(
         1 for item in emulator.activity[: lives[-1].last_activity] if item.kind == "sent"
@@ -260,7 +253,9 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
         f"{KILLS} kills, {sent_before_last} messages sent before the last restart; "
         f"lost {len(verdict.lost)}, duplicates {duplicates} "
         f"(per kill: {[verdict.duplicates_by_kill[life.number] for life in lives]}), "
-        f"rows in the send window per kill: {[len(life.in_send_window) for life in lives]}, "
+        f"rows leased at each kill: {[len(life.leased_at_death) for life in lives]}, "
+        f"start to ready: {min(x.started_in for x in lives):.2f}-"
+        f"{max(x.started_in for x in lives):.2f} s, "
         f"topics opened twice {verdict.duplicate_topics}; "
         f"seed {SEED}; seeding {seeded - began:.1f} s, kills {killed - seeded:.1f} s, "
         f"drain {drained - killed:.1f} s"

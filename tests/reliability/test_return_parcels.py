@@ -62,6 +62,24 @@ async def _return_parcel(uow_factory: UowFactory, case_id: int) -> Shipment | No
         return parcel
 
 
+async def _delivered_back(
+    provider: ScriptedProvider, poller: TrackingPoller, clock: FixedClock, number: str
+) -> None:
+    """The parcel picked up 13 hours ago is delivered; polled twice (reported again, and
+    stopped with the provider)."""
+    provider.updates[number] = update(
+        number,
+        [
+            event(clock.now - timedelta(hours=13), S.IN_TRANSIT_PICKED_UP),
+            event(clock.now, S.DELIVERED_OTHER),
+        ],
+    )
+    clock.advance(hours=13)
+    await poller.tick()
+    clock.advance(hours=13)
+    await poller.tick()
+
+
 async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_notices(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
@@ -92,17 +110,7 @@ async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_no
     ]
     assert params_of(buyer_rows, tracking_notices.BUYER_TEMPLATE) == []  # no "your order" notice
 
-    provider.updates[number] = update(
-        number,
-        [
-            event(clock.now - timedelta(hours=13), S.IN_TRANSIT_PICKED_UP),
-            event(clock.now, S.DELIVERED_OTHER),
-        ],
-    )
-    clock.advance(hours=13)
-    await poller.tick()
-    clock.advance(hours=13)
-    await poller.tick()  # reported again (and stopped): nothing new for anyone
+    await _delivered_back(provider, poller, clock, number)  # nothing new for anyone the 2nd time
     buyer_rows = (await notifications_to(uow_factory, BUYER))[before_buyer:]
     seller_rows = (await notifications_to(uow_factory, SELLER))[before_seller:]
     assert [p["news"] for p in params_of(buyer_rows, PARCEL)] == ["in_transit", "delivered"]
@@ -247,3 +255,34 @@ async def test_a_seller_erasing_their_data_takes_return_parcels_and_replacements
         for table in (Order, Shipment, ReturnCase):
             left = await uow.session.execute(select(table.id))
             assert list(left.scalars()) == [], table.__tablename__
+
+
+async def test_an_escalated_cases_parcel_is_followed_silently_and_stopped_when_delivered(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """Escalation freezes the case: nobody is told of its parcel any more, but the parcel is
+    still followed (where the goods are is evidence for the dispute) until it is delivered,
+    then stopped with the provider like any parcel."""
+    _, _, case_id = await _agreed_return(uow_factory, R.RETURN_AND_REFUND, "AE-ESC")
+    number = s10("RR", 30_100_007, "FR")
+    await _record_number(uow_factory, case_id, number)
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    await poller.tick()
+    async with uow_factory() as uow:
+        await returns.escalate(BUYER, case_id, Side.BUYER, uow)
+        await uow.commit()
+    before = {chat: len(await notifications_to(uow_factory, chat)) for chat in (BUYER, SELLER)}
+
+    provider.updates[number] = update(number, [event(clock.now, S.IN_TRANSIT_PICKED_UP)])
+    clock.advance(hours=13)
+    await poller.tick()
+    await _delivered_back(provider, poller, clock, number)
+
+    for chat in (BUYER, SELLER):
+        rows = (await notifications_to(uow_factory, chat))[before[chat] :]
+        assert params_of(rows, PARCEL) == [], chat
+    parcel = await _return_parcel(uow_factory, case_id)
+    assert parcel is not None and parcel.tracking_status == "Delivered"
+    assert number in [n for call in provider.endpoint_calls("stop") for n in call]
+    assert (await case_row(uow_factory, case_id)).status is CaseStatus.ESCALATED

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from domain.model import ProcessedUpdate, Seller
 from sandbox.emulator import BotApiEmulator
 from sandbox.users import EmulatedUser
 from tests.e2e.conftest import BotRunner, make_settings
+from tests.e2e.test_webhook import WebhookHarness, webhook_settings
 from tests.fixtures.private_services import PrivatePostgres, PrivateRedis
 
 UNAVAILABLE = "I can't reach my storage"
@@ -43,7 +45,14 @@ OUTAGE_NOTICE_INTERVAL = 60.0
 
 @pytest.fixture
 def emulator_options() -> dict[str, Any]:
-    return {"per_chat_interval": 0.1}
+    return {
+        "per_chat_interval": 0.1,
+        # Webhook mode: a refused update is tried again every second, as Telegram would
+        # (scaled down).
+        "local_webhooks": True,
+        "webhook_retry_delays": (0.5, 1.0),
+        "webhook_timeout": 15.0,
+    }
 
 
 @dataclass
@@ -215,3 +224,105 @@ async def test_the_bot_rides_out_postgresql_restarts_and_a_redis_outage(
     figures["unanswered without a notice"] = {p.user.user_id: p.silent for p in people if p.silent}
     figures["answered updates"] = len(answered)
     print("storage fault figures:", figures)
+
+
+async def test_a_webhook_process_lets_telegram_redeliver_through_the_same_faults(
+    emulator: BotApiEmulator,
+    private_postgres: PrivatePostgres,
+    private_redis: PrivateRedis,
+    tmp_path: Path,
+) -> None:
+    """Webhook mode: an update that meets a stopped PostgreSQL or a frozen Redis is answered
+    with a non-2xx status and nothing else (no notice: Telegram will deliver it again), and is
+    applied exactly once when storage is back."""
+    url = await private_postgres.create_database("sellerbot")
+    settings = webhook_settings(
+        emulator,
+        url,
+        tmp_path,
+        redis_url=private_redis.url,
+        connect_timeout_seconds=CONNECT_TIMEOUT,
+        send_private_chat_interval_seconds=0.15,
+    )
+    harness = WebhookHarness(emulator, settings)
+    await harness.start()
+    figures: dict[str, Any] = {}
+    try:
+        people = [
+            Person(emulator, emulator.user(6200 + n, first_name=f"W{n}"), f"Hook store {n}")
+            for n in range(6)
+        ]
+        await asyncio.gather(*(person.begin() for person in people))
+        on_pg, on_redis = people[:3], people[3:]
+
+        async def held_through(
+            outage_starts: Callable[[], Awaitable[Any]],
+            outage_ends: Callable[[], Awaitable[Any]],
+            group: list[Person],
+        ) -> list[int]:
+            await outage_starts()
+            marks = {person.user.user_id: len(emulator.activity) for person in group}
+            for person in group:
+                await person.user.send(person.store)
+            held = [person._last_update_id() for person in group]
+            await emulator.wait_until(
+                lambda: all(
+                    any(a.update_id == u and a.error is not None for a in emulator.webhook_attempts)
+                    for u in held
+                ),
+                30,
+            )
+            await asyncio.sleep(1.5)  # a few refused redeliveries
+            await outage_ends()
+            for person in group:
+                mark = marks[person.user.user_id]
+                assert await emulator.wait_until(
+                    lambda p=person, m=mark: any("Which country" in t for t in p._texts_since(m)),
+                    30,
+                ), person._texts_since(mark)
+                assert not any(UNAVAILABLE in t for t in person._texts_since(mark))
+            return held
+
+        async def stop_pg() -> None:
+            figures["pg stop -m fast (s)"] = round(await private_postgres.stop("fast"), 2)
+
+        async def start_pg() -> None:
+            figures["pg start (s)"] = round(await private_postgres.start(), 2)
+
+        async def freeze() -> None:
+            private_redis.pause()
+
+        async def thaw() -> None:
+            private_redis.resume()
+
+        held = await held_through(stop_pg, start_pg, on_pg)
+        held += await held_through(freeze, thaw, on_redis)
+        await asyncio.gather(*(person.finish() for person in people))
+
+        refused = Counter(
+            a.update_id for a in emulator.webhook_attempts if a.update_id in held and a.error
+        )
+        figures["refused deliveries per held update"] = sorted(refused.values())
+        async with harness.uow_factory() as uow:
+            processed = Counter(
+                (
+                    await uow.session.scalars(
+                        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(held))
+                    )
+                ).all()
+            )
+            stores = set((await uow.session.scalars(select(Seller.store_name))).all())
+        assert processed == Counter(held)  # each held update applied exactly once
+        assert stores == {person.store for person in people}
+        for person in people:
+            answers = [
+                a
+                for a in emulator.activity
+                if a.chat_id == person.user.chat_id
+                and a.kind == "sent"
+                and "Which country" in a.message.content
+            ]
+            assert len(answers) == 1, (person.user.user_id, answers)
+    finally:
+        await harness.stop()
+    print("webhook storage fault figures:", figures)

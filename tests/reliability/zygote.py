@@ -5,7 +5,10 @@ crash tests start a process twenty times and more. This process imports everythi
 forks a child for every line `start` it reads on stdin and prints the child's pid. The child
 runs `bot.cli.main([COMMAND])`, exactly what `python -m bot.cli COMMAND` runs, with this
 process's environment: settings, database, event loop and connections are all its own, made
-after the fork. Nothing is built at import time in the bot, so nothing is shared but modules.
+after the fork. Nothing is built at import time in the bot, so nothing is shared but modules
+and one thing warmed on purpose: the renderer (`templates.renderer.shared_renderer`, cached
+per process), whose six gettext catalogs are parsed and compiled at every start otherwise,
+most of a start's CPU. It holds no connection and no per-user state.
 
 Children are reaped by the kernel (SIGCHLD ignored here), so a test sees a killed child gone
 with `os.kill(pid, 0)`. Closing stdin ends the zygote; the children it started live on.
@@ -18,10 +21,12 @@ import signal
 import sys
 import traceback
 
+# What the children run, imported once here.
 import bot.cli
 import bot.runner
 import bot.webhook
-import bot.worker  # noqa: F401 (imported for the children)
+import bot.worker
+from templates.renderer import shared_renderer
 
 
 def _child(command: str) -> None:
@@ -44,6 +49,7 @@ def _child(command: str) -> None:
 
 def main() -> None:
     command = sys.argv[1]
+    shared_renderer()  # the default locale's, as the children's settings have it
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     for line in sys.stdin:
         if line.strip() != "start":

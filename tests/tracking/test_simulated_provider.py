@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import statistics
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -337,3 +340,20 @@ async def test_the_factory_builds_the_configured_provider() -> None:
         make_tracking_provider("17track")
     with pytest.raises(ValueError, match="unknown"):
         make_tracking_provider("carrier-pigeon")
+
+
+async def test_the_call_log_has_a_line_per_call_with_its_numbers(tmp_path: Path) -> None:
+    call_log = tmp_path / "calls.jsonl"
+    provider = SimulatedProvider(call_log=call_log)
+    numbers = [TrackedNumber("RB440000015CN"), TrackedNumber("RB440000029CN")]
+    await provider.register(numbers)
+    await provider.fetch(numbers[:1])
+    await provider.quota()
+
+    lines = [json.loads(line) for line in call_log.read_text().splitlines()]
+    assert [(line["operation"], line["numbers"]) for line in lines] == [
+        ("register", ["RB440000015CN", "RB440000029CN"]),
+        ("fetch", ["RB440000015CN"]),
+        ("quota", []),
+    ]
+    assert all(line["pid"] == os.getpid() and line["at"] > 0 for line in lines)

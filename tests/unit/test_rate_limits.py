@@ -406,6 +406,28 @@ async def test_redis_interactive_replies_go_before_a_fan_out(redis_pair: Any) ->
     assert total >= 31 / 20 - 0.1  # the global rate held for both
 
 
+@pytest.mark.redis
+async def test_redis_a_fan_out_queued_behind_replies_goes_at_the_full_rate_after_them(
+    redis_pair: Any,
+) -> None:
+    first, second, prefix = redis_pair
+    limits = RateLimits(global_per_second=50, chat_interval=0.0)
+    interactive_process = RedisRateLimiter(first, limits, prefix=prefix)
+    bulk_process = RedisRateLimiter(second, limits, prefix=prefix)
+    # A burst of replies reserves the next 0.5 s of slots...
+    replies = asyncio.gather(*(interactive_process.acquire(chat) for chat in range(1, 26)))
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    # ... and a fan-out of 20 starts behind it: each send learns it must wait ~0.5 s, then
+    # queues for this process's bulk turn.
+    await asyncio.gather(*(bulk_process.acquire(1000 + chat, bulk=True) for chat in range(20)))
+    took = time.monotonic() - started
+    await replies
+
+    # The replies' 0.5 s, then 20 slots of 20 ms: not 20 times the wait each learnt at first.
+    assert took < 0.5 + 20 * 0.02 + 1.0, took
+
+
 async def _stall(vt: VirtualTime, at: float, seconds: float) -> None:
     """The process is held up at `at` for `seconds`: every sleeper due meanwhile wakes late."""
     await vt.sleep(at - vt.now)
