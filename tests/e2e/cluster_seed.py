@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from domain.services.orders.buyer_links import token_hash
+from domain.services.orders import buyer_links
 
 SHIPMENTS = 500
 LINK_ORDERS = 50
@@ -138,7 +138,7 @@ async def seed(url: str, now: datetime) -> Seeded:
                 """INSERT INTO buyer_links (order_id, token_hash, created_at, expires_at)
                    VALUES ($1, $2, $3, $3::timestamptz + interval '30 days')""",
                 [
-                    (SHIPMENTS + i, token_hash(link_token(i)), now)
+                    (SHIPMENTS + i, buyer_links.token_hash(link_token(i)), now)
                     for i in range(1, LINK_ORDERS + 1)
                 ],
             )
