@@ -48,7 +48,7 @@ async def test_the_page_follows_the_return_negotiation_into_the_case_topic(
     from playwright.async_api import async_playwright, expect
 
     ARTIFACTS.mkdir(exist_ok=True)
-    expect.set_options(timeout=20_000)
+    expect.set_options(timeout=60_000)
     # Everything before the return, without a page: two orders delivered to the buyer.
     negotiation = FLOWS.index(RETURN_NEGOTIATED)
     server.sandbox.demo.start(FLOWS[:negotiation])

@@ -122,7 +122,8 @@ async def _expect(emulator: BotApiEmulator, chat_id: int, fragment: str) -> Chat
     def found() -> ChatMessage | None:
         return next((m for m in _said(emulator, chat_id) if fragment in m.content), None)
 
-    await emulator.wait_until(lambda: found() is not None, 15)
+    # Generous: relays go through the outbox, which the parallel suite slows.
+    await emulator.wait_until(lambda: found() is not None, 60)
     message = found()
     assert message is not None, (
         f"no {fragment!r} in chat {chat_id}: {[m.content[:80] for m in _said(emulator, chat_id)]}"
