@@ -201,7 +201,7 @@ async def _settle(emulator: BotApiEmulator, user: EmulatedUser) -> None:
             for m in _said(emulator, user.chat_id)[before:]
         )
 
-    assert await emulator.wait_until(answered, 15)
+    assert await emulator.wait_until(answered, 60)
 
 
 async def _press(user: EmulatedUser, message_id: int, data: str) -> tuple[str | None, bool]:

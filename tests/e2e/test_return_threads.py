@@ -123,7 +123,7 @@ class Cases:
         raise AssertionError(f"copy {message.message_id} was never recorded")
 
     async def until(self, predicate: Callable[[], bool]) -> None:
-        assert await self.emulator.wait_until(predicate, 15)
+        assert await self.emulator.wait_until(predicate, 60)
 
     def assert_nobody_is_shown(self) -> None:
         """No bot message, in any of its revisions, shows the other side's Telegram identity;
