@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
 import sys
@@ -111,12 +112,11 @@ def run_in_scratch_directory(
 
 def status_kb(pid: int | str, field: str) -> int:
     """A figure of /proc/PID/status in KiB (VmRSS: now, VmHWM: peak); 0 when unreadable."""
-    try:
+    # A process that has exited (or a system without /proc) reads as 0.
+    with contextlib.suppress(OSError, ValueError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
     return 0
 
 

@@ -5,6 +5,7 @@ process is ready again and the update Telegram kept redelivering meanwhile is ap
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 from pathlib import Path
@@ -45,11 +46,10 @@ async def _status(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
 async def _until_ready(http: aiohttp.ClientSession, base: str, timeout: float) -> float:  # noqa: ASYNC109
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        try:
+        # Refused while the process starts: asked again.
+        with contextlib.suppress(aiohttp.ClientError):
             if (await _status(http, base + "/readyz"))[0] == 200:
                 return time.monotonic() - started
-        except aiohttp.ClientError:
-            pass
         await asyncio.sleep(0.1)
     raise AssertionError(f"/readyz was not 200 within {timeout} s")
 
