@@ -123,7 +123,9 @@ async def test_a_file_sent_again_is_already_imported(
 
 async def _answered(chat: Chat, name: str, content: bytes, fragment: str, mime: str) -> None:
     await send_file(chat, name, content, mime)
-    await chat.expect(fragment)
+    # A file is read in a child process; on a loaded machine (the parallel suite) its start
+    # alone can take seconds. The wait ends as soon as the answer is there.
+    await chat.expect(fragment, timeout=60)
 
 
 async def test_only_a_registered_seller_in_a_file_step_makes_the_bot_download(
