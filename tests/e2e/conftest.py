@@ -69,6 +69,13 @@ class BotRunner:
         self.tracking_provider = tracking_provider
         self.app: Application | None = None
 
+    async def __aenter__(self) -> BotRunner:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
     async def _create(self) -> Application:
         extras: dict[str, Any] = {}
         if self.clock is not None:
@@ -171,12 +178,8 @@ def bot_settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def runner(emulator: BotApiEmulator, bot_settings: Settings) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(emulator, bot_settings)
-    await bot_runner.start()
-    try:
+    async with BotRunner(emulator, bot_settings) as bot_runner:
         yield bot_runner
-    finally:
-        await bot_runner.stop()
 
 
 def chat_with(

@@ -75,14 +75,10 @@ B_CONTACTS = ("bruno.r@example.net", "t.me/bruno_rouxel")
 
 @pytest.fixture
 async def runner(emulator: BotApiEmulator, bot_settings: Settings) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(
+    async with BotRunner(
         emulator, bot_settings, clock=FixedClock(START), tracking_provider=ScriptedProvider()
-    )
-    await bot_runner.start()
-    try:
+    ) as bot_runner:
         yield bot_runner
-    finally:
-        await bot_runner.stop()
 
 
 def _user(emulator: BotApiEmulator, person: Person) -> EmulatedUser:

@@ -33,14 +33,10 @@ SELLER_CONTACTS = ("wa.me/8613800138000", "paypal.me/quokkalane")
 
 @pytest.fixture
 async def runner(emulator: BotApiEmulator, bot_settings: Settings) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(
+    async with BotRunner(
         emulator, bot_settings, clock=FixedClock(START), tracking_provider=ScriptedProvider()
-    )
-    await bot_runner.start()
-    try:
+    ) as bot_runner:
         yield bot_runner
-    finally:
-        await bot_runner.stop()
 
 
 class Cases:

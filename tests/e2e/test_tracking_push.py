@@ -36,14 +36,10 @@ def clock() -> FixedClock:
 async def runner(
     emulator: BotApiEmulator, bot_settings: Settings, clock: FixedClock
 ) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(
+    async with BotRunner(
         emulator, bot_settings, clock=clock, tracking_provider=ScriptedProvider()
-    )
-    await bot_runner.start()
-    try:
+    ) as bot_runner:
         yield bot_runner
-    finally:
-        await bot_runner.stop()
 
 
 @pytest.fixture
