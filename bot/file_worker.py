@@ -5,7 +5,10 @@ would stop every other user while they run and could take all its memory. So eac
 in a fresh child process (`python -m bot.file_worker`) that
 
 - limits its own address space (RLIMIT_AS) and CPU time (RLIMIT_CPU) before it imports any
-  parser, and is killed by the parent once its wall-clock budget is spent;
+  parser, says it is ready once the parser is imported, and is killed by the parent once its
+  wall-clock budget is spent. The budget starts at "ready": starting Python and importing
+  take seconds on a busy machine (the child runs at a lower priority), and that is not the
+  file's fault. Start-up has its own, longer limit; past it the user is told the bot is busy;
 - gets a scrubbed environment (no bot token, no database or Redis URL) and a path to the file;
 - sends back plain data only (builtins, Decimal, date and time), in length-prefixed pickle
   frames on its stdout, which the parent loads with an allow-list of those types: a child
@@ -52,6 +55,11 @@ WORKER_NICENESS = 10
 # A child exits with this code when a parser ran out of its memory allowance.
 EXIT_MEMORY = 70
 MAX_FRAME_BYTES = 16 * 2**20
+# How long a child may take to start and import its job before it reads the file. Generous:
+# at a lower priority on a machine busy answering users, imports alone can take many seconds.
+STARTUP_SECONDS = 60.0
+# CPU seconds the child may spend on start-up (Python, the job's imports) besides its budget.
+STARTUP_CPU_SECONDS = 10
 # How long a child whose output ended may take to exit before it is killed.
 EXIT_WAIT_SECONDS = 5.0
 # Environment variables a child may see: enough to start Python, nothing secret.
@@ -181,7 +189,8 @@ class FileWorker:
                 with contextlib.suppress(ConnectionError):
                     await process.stdin.drain()
                 process.stdin.close()
-                remaining = float(seconds)
+                ready = False
+                remaining = STARTUP_SECONDS
                 while True:
                     started = time.monotonic()
                     try:
@@ -189,17 +198,22 @@ class FileWorker:
                             frame = await frames.get()
                     except TimeoutError:
                         remaining -= time.monotonic() - started
-                        if remaining <= 0:
+                        if remaining > 0:
+                            yield None
+                            continue
+                        if ready:
                             raise _invalid(
                                 "files.time_limit", file_name=file_name, seconds=int(seconds)
                             ) from None
-                        yield None
-                        continue
+                        log.warning("file job %s: the worker did not start in time", job)
+                        raise _invalid("files.worker_busy", file_name=file_name) from None
                     remaining -= time.monotonic() - started
                     kind = frame[0]
-                    if kind == "message":
+                    if kind == "ready" and not ready:
+                        ready, remaining = True, float(seconds)
+                    elif kind == "message" and ready:
                         yield frame[1]
-                    elif kind == "end":
+                    elif kind == "end" and ready:
                         return
                     elif kind == "invalid":
                         raise _invalid(frame[1], **frame[2])
@@ -271,6 +285,15 @@ def _limit_resources(memory_bytes: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
+def _limit_cpu_from_now(cpu_seconds: int) -> None:
+    """Lower the CPU limit to `cpu_seconds` more than spent so far (start-up is not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(usage.ru_utime + usage.ru_stime) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    limit = min(spent + cpu_seconds, hard - 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+
+
 def _frame(value: Any) -> bytes:
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return len(payload).to_bytes(4, "big") + payload
@@ -284,7 +307,7 @@ def _plain_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def child_main() -> None:
     request = json.loads(sys.stdin.buffer.read(2**20))
-    _limit_resources(request["memory_bytes"], request["cpu_seconds"])
+    _limit_resources(request["memory_bytes"], request["cpu_seconds"] + STARTUP_CPU_SECONDS)
     # The frames own the real stdout; anything a library prints goes to stderr instead.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -299,6 +322,9 @@ def child_main() -> None:
 
         module, _, function = request["target"].partition(":")
         job: Callable[..., None] = getattr(importlib.import_module(module), function)
+        _limit_cpu_from_now(request["cpu_seconds"])
+        out.write(_frame(("ready",)))
+        out.flush()
         try:
             job(emit, **request["params"])
             result: tuple[Any, ...] = ("end",)

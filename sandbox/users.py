@@ -172,7 +172,7 @@ class EmulatedUser:
     async def wait_for_bot(
         self,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 30.0,  # noqa: ASYNC109
         *,
         chat_id: int | None = None,
     ) -> list[ChatMessage]:
@@ -207,7 +207,7 @@ class EmulatedUser:
         self._cursor[target] = taken[-1] + 1
         return [activity[i].message for i in taken]
 
-    async def wait_for_answer(self, timeout: float = 10.0) -> CallbackAnswer:  # noqa: ASYNC109
+    async def wait_for_answer(self, timeout: float = 30.0) -> CallbackAnswer:  # noqa: ASYNC109
         """Wait for the bot's answerCallbackQuery to this user's last button press."""
         query_id = self._last_query_id
         if query_id is None:

@@ -165,6 +165,7 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "files.memory_limit": {"file_name": "orders <1>.xlsx", "megabytes": 512},
     "files.unreadable": {"file_name": "rates <1>.json"},
     "files.download_failed": {"file_name": "orders <1>.xlsx"},
+    "files.worker_busy": {"file_name": "orders <1>.xlsx"},
     "import.order_fields_differ": {"column": "currency", "first_row": 3},
     "import.duplicate_in_file": {"number": "A<1>", "first_row": 2},
     "import.order_has_bad_rows": {"rows": [4, 5]},

@@ -392,7 +392,9 @@ RETURN_NEGOTIATED = DemoFlow(
         seller.wait("The buyer countered your offer", "The seller hears of the counter"),
         seller.send("/returns", "Your returns", "They open their returns…"),
         seller.press("{case} ·", "The buyer's offer on the table", "…and the case"),
-        seller.press("✅ Accept", "Agreed", "The seller accepts half"),
+        # The press waits for the notice in the case's topic, not the answer in the main chat:
+        # the demo ends when both sides have it, so the page has followed both into the topic.
+        seller.press("✅ Accept", "Agreed in return {case}", "The seller accepts half"),
         buyer.wait(
             "Agreed in return {case}",
             "Both sides get the agreement and what comes next: the store refunds",

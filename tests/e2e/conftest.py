@@ -128,7 +128,7 @@ class Chat:
         self._mark = len(self.emulator.activity)
         await self.user.send(text)
 
-    async def press(self, label: str, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def press(self, label: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Press a button, waiting first for the bot's answer to the last action to offer it."""
 
         def offered() -> bool:
@@ -146,7 +146,7 @@ class Chat:
         self._mark = len(self.emulator.activity)
         await self.user.press_data(message_id, data)
 
-    async def expect(self, fragment: str, timeout: float = 10.0) -> ChatMessage:  # noqa: ASYNC109
+    async def expect(self, fragment: str, timeout: float = 30.0) -> ChatMessage:  # noqa: ASYNC109
         """The first message the bot sent since the last action that contains `fragment`."""
 
         def found() -> ChatMessage | None:
@@ -159,7 +159,7 @@ class Chat:
             raise AssertionError(f"no bot message containing {fragment!r}; got {seen}")
         return message
 
-    async def expect_alert(self, fragment: str, timeout: float = 10.0) -> str:  # noqa: ASYNC109
+    async def expect_alert(self, fragment: str, timeout: float = 30.0) -> str:  # noqa: ASYNC109
         def found() -> str | None:
             return next((t for t in self.user.answered_callbacks if fragment in t), None)
 

@@ -41,7 +41,7 @@ from sandbox.users import EmulatedUser
 from tests.conftest import FixedClock
 from tests.e2e.conftest import BotRunner
 from tests.handlers.tenant_world import snapshot
-from tests.returns_fixtures import BoughtOrder, open_damaged
+from tests.returns_fixtures import BoughtOrder, open_damaged, reply_target_recorded
 from tests.tracking_fixtures import ScriptedProvider, Store, s10
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -230,6 +230,7 @@ async def test_one_buyer_cannot_reach_another_case_and_nobody_is_shown(
     # The sides talk: A answers their thread's opening, the seller names B's case with /case
     # and writes, B answers the seller's copy. Contact details go both ways.
     intro_a = await _expect(emulator, BUYER_A.user_id, f"R-{case_a}</b>")
+    await reply_target_recorded(uow_factory, intro_a.chat_id, intro_a.message_id)
     await buyer_a.send(
         f"Lamp cracked. Call {A_CONTACTS[0]}, mail {A_CONTACTS[1]}, or {A_CONTACTS[2]}",
         reply_to=intro_a.message_id,
@@ -239,6 +240,7 @@ async def test_one_buyer_cannot_reach_another_case_and_nobody_is_shown(
     await _expect(emulator, SELLER.user_id, "what you write now goes to the buyer of order")
     await seller.send(f"Kettle refund soon: {SELLER_CONTACTS[0]} or pay {SELLER_CONTACTS[1]}")
     to_b = await _expect(emulator, BUYER_B.user_id, "Kettle refund soon")
+    await reply_target_recorded(uow_factory, to_b.chat_id, to_b.message_id)
     await buyer_b.send(
         f"Thanks, write to {B_CONTACTS[0]} or {B_CONTACTS[1]}", reply_to=to_b.message_id
     )

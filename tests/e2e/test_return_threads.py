@@ -18,7 +18,7 @@ from handlers.return_callbacks import CasePick
 from sandbox.emulator import BotApiEmulator, ChatMessage
 from tests.conftest import FixedClock
 from tests.e2e.conftest import BotRunner
-from tests.returns_fixtures import open_damaged, shipped_to_buyer
+from tests.returns_fixtures import open_damaged, reply_target_recorded, shipped_to_buyer
 from tests.tracking_fixtures import ScriptedProvider, Store
 
 SELLER_ID = 7_411_000_001
@@ -109,14 +109,11 @@ class Cases:
         return live[0] if live else None
 
     async def recorded(self, message: ChatMessage) -> None:
-        """Wait until the bot recorded its copy (a reply to it then routes to the case)."""
+        """Wait until the bot recorded its message (a reply to it then routes to the case)."""
         assert self.runner.app is not None
-        for _ in range(150):
-            async with self.runner.app.uow_factory() as uow:
-                if await uow.returns.copy_at(message.chat_id, message.message_id) is not None:
-                    return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"copy {message.message_id} was never recorded")
+        await reply_target_recorded(
+            self.runner.app.uow_factory, message.chat_id, message.message_id
+        )
 
     async def until(self, predicate: Callable[[], bool]) -> None:
         assert await self.emulator.wait_until(predicate, 60)
@@ -243,6 +240,7 @@ async def test_three_cases_without_topics(
         topic = cases.topic_of(buyer.user_id, case_id)
         if topic is None:
             intro = await cases.expect(buyer.user_id, f"R-{case_id}</b>", None)
+            await cases.recorded(intro)
             await buyer.send(
                 f"Photo {index} is attached, mail {BUYER_CONTACTS[1]}", reply_to=intro.message_id
             )

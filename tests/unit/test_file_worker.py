@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
+from bot import file_worker
 from bot.file_worker import JOBS, FileWorker
 from domain.errors import InvalidInput
 from tests.fixtures.spreadsheet_bombs import blank_rows_bomb
 
 TEST_JOBS = {name: f"tests.fixtures.worker_jobs:{name}" for name in (
     "echo", "spin", "sleep", "hog", "recurse", "abort", "smuggle", "environment", "invalid"
-)} | dict(JOBS)  # fmt: skip
+)} | {"slow_start": "tests.fixtures.worker_slow_start:quick"} | dict(JOBS)  # fmt: skip
 
 
 def _worker(**kwargs: Any) -> FileWorker:
@@ -58,6 +59,22 @@ async def test_a_parser_past_its_time_budget_is_killed() -> None:
         {"file_name": "f.xlsx", "seconds": 1},
     )
     assert time.monotonic() - started < 15
+
+
+async def test_start_up_is_not_counted_against_the_files_budget() -> None:
+    # The job's import takes 2 s; reading the file itself fits in its 1 s budget.
+    result = await _worker(heartbeat_seconds=0.2).run(
+        "slow_start", {}, seconds=1, file_name="f.xlsx", unreadable_key="files.unreadable"
+    )
+    assert result == "read"
+
+
+async def test_a_worker_that_cannot_start_in_time_says_the_bot_is_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(file_worker, "STARTUP_SECONDS", 0.5)
+    refused = await _refusal(_worker(heartbeat_seconds=0.2), "slow_start", seconds=20)
+    assert (refused.key, refused.params) == ("files.worker_busy", {"file_name": "f.xlsx"})
 
 
 async def test_a_busy_parser_is_stopped_by_its_cpu_limit_or_the_clock() -> None:
