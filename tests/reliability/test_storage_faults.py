@@ -1,11 +1,12 @@
 """PostgreSQL restarts and a Redis that disappears, while people talk to the bot.
 
 The bot polls the emulator in this process, on a private PostgreSQL cluster and a private
-Redis (FSM storage, event isolation, flood counters and send buckets in Redis). Twelve people
+Redis (FSM storage, event isolation, flood counters and send buckets in Redis). Sixteen people
 register their stores; at set moments the database is stopped and started (`pg_ctl stop -m
 fast`), restarted the hard way in the middle of their conversations (`pg_ctl restart -m
-immediate`), and Redis is frozen for a few seconds. Each person sends their message again when
-the bot asks them to (or when no answer comes). What must hold:
+immediate`), Redis is frozen for a few seconds, and Redis goes away (the server exits) and
+comes back on the same port. Each person sends their message again when the bot asks them to
+(or when no answer comes). What must hold:
 
 - whoever's message failed is told to try again shortly — once, not a crash, not silence —
   and never more than once a minute;
@@ -160,9 +161,9 @@ async def test_the_bot_rides_out_postgresql_restarts_and_a_redis_outage(
     assert app is not None
     people = [
         Person(emulator, emulator.user(6100 + n, first_name=f"P{n}"), f"Store number {n}")
-        for n in range(12)
+        for n in range(16)
     ]
-    stopped, restarted, frozen = people[0:4], people[4:8], people[8:12]
+    stopped, restarted, frozen, gone = people[0:4], people[4:8], people[8:12], people[12:16]
     figures: dict[str, Any] = {}
     started = time.monotonic()
 
@@ -200,13 +201,26 @@ async def test_the_bot_rides_out_postgresql_restarts_and_a_redis_outage(
     figures["Redis frozen for (s)"] = round(time.monotonic() - frozen_at, 2)
     await down
 
+    # 4. Redis gone (the server exits; connections refused) while four others type their store's
+    # name, then started again on the same port from its saved data, as a restarted Redis with
+    # persistence comes back.
+    gone_at = time.monotonic()
+    await private_redis.stop(keep_data=True)
+    down = asyncio.gather(*(person.name_the_store() for person in gone))
+    await emulator.wait_until(lambda: all(person.notices for person in gone), 30)
+    figures["notices while Redis was gone after (s)"] = round(time.monotonic() - gone_at, 2)
+    await asyncio.sleep(1.0)
+    await private_redis.start()
+    figures["Redis gone for (s)"] = round(time.monotonic() - gone_at, 2)
+    await down
+
     # Everyone finishes, where they left off.
-    await asyncio.gather(*(person.finish() for person in stopped + frozen))
+    await asyncio.gather(*(person.finish() for person in stopped + frozen + gone))
     await app.replies.drain()
     figures["total (s)"] = round(time.monotonic() - started, 1)
 
     assert _polling(app), "the polling loop ended"
-    for person in stopped + frozen:
+    for person in stopped + frozen + gone:
         # Told once: their messages failed within a minute of each other.
         assert len(person.notices) == 1, (person.user.user_id, person.notices)
     for person in people:
@@ -232,7 +246,7 @@ async def test_a_webhook_process_lets_telegram_redeliver_through_the_same_faults
     private_redis: PrivateRedis,
     tmp_path: Path,
 ) -> None:
-    """Webhook mode: an update that meets a stopped PostgreSQL or a frozen Redis is answered
+    """Webhook mode: an update that meets a stopped PostgreSQL, a frozen Redis or no Redis is answered
     with a non-2xx status and nothing else (no notice: Telegram will deliver it again), and is
     applied exactly once when storage is back."""
     url = await private_postgres.create_database("sellerbot")
@@ -250,10 +264,10 @@ async def test_a_webhook_process_lets_telegram_redeliver_through_the_same_faults
     try:
         people = [
             Person(emulator, emulator.user(6200 + n, first_name=f"W{n}"), f"Hook store {n}")
-            for n in range(6)
+            for n in range(9)
         ]
         await asyncio.gather(*(person.begin() for person in people))
-        on_pg, on_redis = people[:3], people[3:]
+        on_pg, on_redis, on_redis_gone = people[:3], people[3:6], people[6:]
 
         async def held_through(
             outage_starts: Callable[[], Awaitable[Any]],
@@ -295,8 +309,15 @@ async def test_a_webhook_process_lets_telegram_redeliver_through_the_same_faults
         async def thaw() -> None:
             private_redis.resume()
 
+        async def redis_exits() -> None:
+            await private_redis.stop(keep_data=True)
+
+        async def redis_returns() -> None:
+            await private_redis.start()
+
         held = await held_through(stop_pg, start_pg, on_pg)
         held += await held_through(freeze, thaw, on_redis)
+        held += await held_through(redis_exits, redis_returns, on_redis_gone)
         await asyncio.gather(*(person.finish() for person in people))
 
         refused = Counter(
