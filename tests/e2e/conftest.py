@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,9 @@ class Chat:
         self.emulator = emulator
         self.user = user
         self._mark = len(emulator.activity)
+        # The callback query of the last action, if it was a press (its answer may be a
+        # pop-up only, with nothing in the chat).
+        self._query_id: str | None = None
 
     def _fresh(self) -> list[ChatMessage]:
         return [
@@ -126,25 +130,45 @@ class Chat:
 
     async def send(self, text: str) -> None:
         self._mark = len(self.emulator.activity)
+        self._query_id = None
         await self.user.send(text)
 
     async def press(self, label: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-        """Press a button, waiting first for the bot's answer to the last action to offer it."""
+        """Press a button, waiting first for the bot's answer to the last action: a message
+        (sent or edited) offering it, or, once the bot has answered and then been quiet for a
+        second, an earlier message that still shows it (a date picker above a refusal)."""
 
-        def offered() -> bool:
-            return any(
-                label.casefold() in text.casefold()
-                for message in self._fresh()
-                for text in message.button_texts
+        def answered() -> list[ChatMessage]:
+            return [
+                a.message
+                for a in self.emulator.activity[self._mark :]
+                if a.chat_id == self.user.chat_id
+            ]
+
+        def shows(messages: Iterable[ChatMessage]) -> bool:
+            wanted = label.casefold()
+            return any(wanted in text.casefold() for m in messages for text in m.button_texts)
+
+        def popped_up() -> bool:
+            query_id = self._query_id
+            return query_id is not None and any(
+                a.callback_query_id == query_id for a in self.emulator.callback_answers
             )
 
-        await self.emulator.wait_until(offered, timeout)
+        deadline = time.monotonic() + timeout
+        while not shows(answered()) and (remaining := deadline - time.monotonic()) > 0:
+            before = len(answered())
+            if await self.emulator.wait_until(lambda: shows(answered()), min(1.0, remaining)):
+                break
+            quiet = len(answered()) == before
+            if (before or popped_up()) and quiet and shows(self.user.bot_messages()):
+                break
         self._mark = len(self.emulator.activity)
-        await self.user.press(label)
+        self._query_id = await self.user.press(label)
 
     async def press_data(self, message_id: int, data: str) -> None:
         self._mark = len(self.emulator.activity)
-        await self.user.press_data(message_id, data)
+        self._query_id = await self.user.press_data(message_id, data)
 
     async def expect(self, fragment: str, timeout: float = 30.0) -> ChatMessage:  # noqa: ASYNC109
         """The first message the bot sent since the last action that contains `fragment`."""
