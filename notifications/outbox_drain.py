@@ -10,8 +10,10 @@ the machine: the only way to lose a lease is to stop renewing it (the process di
 longer than the lease), and then the row is not ours to send any more.
 
 A crash loses nothing committed: a row sent but not yet recorded is still `sending` in the
-database, and is sent once more when its lease runs out (the duplicate window, now the
-`record_interval` before the crash instead of one row).
+database, and is sent once more when its lease runs out. Sent messages are therefore recorded
+at once — the writer starts a transaction as soon as one is sent and takes everything sent
+while the previous one ran (group commit) — so the duplicate window is one transaction, not
+`record_interval`; failures and hand-backs wait for the batch.
 """
 
 from __future__ import annotations
@@ -187,7 +189,10 @@ class Ledger:
 
     def sent(self, claim: Claim, message_id: int | None) -> None:
         self._pending.sent.append((claim, message_id, self.d.clock()))
-        self._maybe_wake()
+        # Recorded at once (group commit: what is sent while one transaction runs goes in the
+        # next), so a crash repeats only what was sent during the last transaction — about one
+        # message at Telegram's rates — rather than a whole `record_interval` of them.
+        self._wake.set()
 
     def failed(self, failure: Failure) -> None:
         self._pending.failed.append(failure)

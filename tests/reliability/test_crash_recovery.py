@@ -11,7 +11,8 @@ The checker reads the emulator's record of every message the bot sent:
 - duplicates: every message sent beyond the recorded ones must repeat a notification that was
   inside the send window at one kill: sent by the process that was killed (Telegram took it)
   and still `sending` in the database once the process was dead (its outcome not committed).
-  Those are counted per kill and printed.
+  Those are counted per kill and printed; as sent messages are recorded at once, they are
+  about one per kill (at most four on average is asserted, for a slow machine).
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ class Verdict:
     duplicated_rows: Counter[int]
     unexplained: list[str]
     duplicate_topics: int
+    rendered_differently: int = 0
 
 
 def _check(rows: list[Row], lives: list[Life], activity: list[BotActivity]) -> Verdict:
@@ -167,6 +169,21 @@ def _check(rows: list[Row], lives: list[Life], activity: list[BotActivity]) -> V
             (row for row in candidates if life is not None and row.id in life.leased_at_death),
             None,
         )
+        if owner is None and life is not None:
+            # The same notification rendered differently the second time: a case message sent
+            # in the main chat (with the case's header) by the killed process, and in the case's
+            # topic once the next one had opened it. Still a row of that chat in the window.
+            owner = next(
+                (
+                    row
+                    for row in rows
+                    if row.chat_id == message.chat_id
+                    and row.id in life.leased_at_death
+                    and row.template.startswith("returns.")
+                ),
+                None,
+            )
+            verdict.rendered_differently += owner is not None
         if life is None or owner is None:
             verdict.unexplained.append(
                 f"message {key} ({_content(message)[:60]!r}) sent by "
@@ -256,12 +273,16 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
         f"rows leased at each kill: {[len(life.leased_at_death) for life in lives]}, "
         f"start to ready: {min(x.started_in for x in lives):.2f}-"
         f"{max(x.started_in for x in lives):.2f} s, "
-        f"topics opened twice {verdict.duplicate_topics}; "
+        f"topics opened twice {verdict.duplicate_topics}, duplicates rendered differently "
+        f"{verdict.rendered_differently}; "
         f"seed {SEED}; seeding {seeded - began:.1f} s, kills {killed - seeded:.1f} s, "
         f"drain {drained - killed:.1f} s"
     )
     assert verdict.lost == [], f"seed {SEED}: lost {verdict.lost[:5]}"
     assert verdict.unexplained == [], f"seed {SEED}: {verdict.unexplained[:5]}"
+    # Sent messages are recorded at once (group commit): a kill repeats what was sent during
+    # the last transaction, about one message; the bound leaves room for a slow machine.
+    assert duplicates <= 4 * KILLS, f"seed {SEED}: {duplicates} duplicates"
     assert len(rows) >= outbox.total
     # The kills fell while the worker was sending: most of the run was cut short.
     assert 0 < sent_before_last < len(rows)

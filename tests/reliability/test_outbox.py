@@ -516,7 +516,7 @@ async def test_rows_whose_lease_runs_low_are_renewed_before_they_are_sent(
     uow_factory: UowFactory, fake_bot: FakeBot, renderer: Renderer, clock: FixedClock
 ) -> None:
     # A chat with a queue longer than the lease covers: each send moves the clock 20 s. The
-    # ledger's own timer never fires here (an hour), so the workers' check is what renews.
+    # ledger's own timer never fires here (an hour); the write that records each send renews.
     limiter = InProcessRateLimiter(RateLimits(global_per_second=10_000, chat_interval=0.0))
     dispatcher = make_dispatcher(
         uow_factory,
@@ -560,9 +560,10 @@ async def test_rows_whose_lease_runs_low_are_renewed_before_they_are_sent(
 
     result = await dispatcher.drain()
 
-    # Rows 2 and 3 were still queued when half the lease was gone: renewed (in one
-    # statement, with nothing handed back), then sent on the fresh lease.
-    assert renewed == [[2, 3]]
+    # Each send is recorded at once, and that transaction renews the rows still queued once a
+    # quarter of their lease is gone (here after every 20 s send), in one statement with
+    # nothing handed back; they are then sent on the fresh lease.
+    assert renewed == [[1, 2, 3], [2, 3], [3]]
     assert result == DrainResult(sent=4)
     assert fake_bot.delivered[8] == ["Ping 0", "Ping 1", "Ping 2", "Ping 3"]
     # Every send started with at least half of its lease ahead of it.
