@@ -22,6 +22,7 @@ import pkgutil
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from aiogram.filters.callback_data import CallbackData
 
 import handlers
@@ -172,17 +173,25 @@ def test_every_callback_class_is_in_the_matrix() -> None:
     )
 
 
-async def test_no_role_or_tenant_reads_or_writes_tenant_a(busy_bot: HandlerBot) -> None:
+ATTACKERS = ("seller B", "buyer B", "buyer A", "operator", "stranger")
+
+
+# One attacker a test, so the parallel suite spreads the matrix over its workers.
+@pytest.mark.parametrize("attacker", ATTACKERS)
+async def test_no_role_or_tenant_reads_or_writes_tenant_a(
+    busy_bot: HandlerBot, attacker: str
+) -> None:
     uow_factory = busy_bot.uow
     a = await make_tenant(uow_factory, "Aardvark", 8101, 31_000_001)
     b = await make_tenant(uow_factory, "Badger", 8102, 31_000_002)
-    attackers = {
-        "seller B": Chat(busy_bot, b.seller_user),
-        "buyer B": Chat(busy_bot, b.buyer_user),
-        "buyer A": Chat(busy_bot, a.buyer_user),
-        "operator": Chat(busy_bot, OPERATOR_ID),
-        "stranger": Chat(busy_bot, STRANGER),
+    user_of = {
+        "seller B": b.seller_user,
+        "buyer B": b.buyer_user,
+        "buyer A": a.buyer_user,
+        "operator": OPERATOR_ID,
+        "stranger": STRANGER,
     }
+    attackers = {attacker: Chat(busy_bot, user_of[attacker])}
     # Everyone's last-seen time and conversation change as they write: only the store's user
     # keeps those; A's buyer's subscription (their own settings) is A's.
     owners = {
@@ -237,7 +246,7 @@ async def test_no_role_or_tenant_reads_or_writes_tenant_a(busy_bot: HandlerBot) 
             await chat.send("/cancel")
     after = await snapshot(uow_factory, owners)
     changed = {table for table in before if before[table] != after.get(table)}
-    assert pressed > 500, pressed
+    assert pressed > 50, pressed
     assert not leaks, "\n".join(leaks)
     assert not changed, {t: (before[t], after.get(t)) for t in changed}
     assert not differ, "\n".join(differ)
@@ -252,6 +261,8 @@ async def test_no_role_or_tenant_reads_or_writes_tenant_a(busy_bot: HandlerBot) 
         (a.seller_user, ReturnMenu(action=ReturnAction.VIEW, case_id=a.case_id)),
         (a.buyer_user, BuyerOrder(action=BuyerAction.OPEN, order_id=a.shipped_order_id)),
     ]
+    if attacker != ATTACKERS[0]:
+        return  # checked once is enough
     for owner, button in owner_views:
         shown = await Chat(busy_bot, owner).press_data(1, button.pack())
         assert _leaks(shown, a.secrets), f"{button.pack()} shows its owner nothing of theirs"
