@@ -114,6 +114,10 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             extensions=["jinja2.ext.i18n"],
+            # Every message stays compiled: Jinja's default keeps 400, fewer than the messages
+            # there are, so a long-running process would compile some again and again. The set
+            # is fixed by the files, so this stays bounded.
+            cache_size=4096,
         )
         environment.install_gettext_translations(  # type: ignore[attr-defined]
             self._catalogs[locale], newstyle=True

@@ -151,3 +151,13 @@ def test_catalog_has_no_duplicate_entries(locale: str) -> None:
             duplicates.append(key)
         seen.add(key)
     assert duplicates == []
+
+
+def test_every_message_stays_compiled_in_a_long_running_process() -> None:
+    from templates.renderer import all_template_names
+
+    renderer = Renderer()
+    for locale in SUPPORTED_LOCALES:
+        cache = renderer._environments[locale].cache
+        assert cache is not None
+        assert cache.capacity >= len(all_template_names()), "raise the renderer's cache_size"
