@@ -12,7 +12,7 @@ The checker reads the emulator's record of every message the bot sent:
   inside the send window at one kill: sent by the process that was killed (Telegram took it)
   and still `sending` in the database once the process was dead (its outcome not committed).
   Those are counted per kill and printed; as sent messages are recorded at once, they are
-  about one per kill (at most four on average is asserted, for a slow machine).
+  about one per kill (a median of at most two is asserted, for a slow machine).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import statistics
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -281,8 +282,11 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
     assert verdict.lost == [], f"seed {SEED}: lost {verdict.lost[:5]}"
     assert verdict.unexplained == [], f"seed {SEED}: {verdict.unexplained[:5]}"
     # Sent messages are recorded at once (group commit): a kill repeats what was sent during
-    # the last transaction, about one message; the bound leaves room for a slow machine.
-    assert duplicates <= 4 * KILLS, f"seed {SEED}: {duplicates} duplicates"
+    # the last transaction, about one message. The median is asserted (one kill landing in a
+    # slow transaction does not move it), with room for a loaded machine: 0 on a quiet one,
+    # where recording every 0.5 s, as before, gave 3.5.
+    per_kill = sorted(verdict.duplicates_by_kill[life.number] for life in lives)
+    assert statistics.median(per_kill) <= 2, f"seed {SEED}: duplicates per kill {per_kill}"
     assert len(rows) >= outbox.total
     # The kills fell while the worker was sending: most of the run was cut short.
     assert 0 < sent_before_last < len(rows)
