@@ -494,10 +494,14 @@ async def hostile(busy_bot: HandlerBot) -> AsyncGenerator[Hostile, None]:
     tenant = await make_tenant(busy_bot.uow, "Aardvark", SELLER, 41_000_001)
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
+    hostile = Hostile(busy_bot, session, errors, tenant)
     try:
-        yield Hostile(busy_bot, session, errors, tenant)
+        yield hostile
     finally:
         logging.getLogger().removeHandler(errors)
+    # The examples of one test share this fixture: together they played their share in full.
+    share = UPDATES // SHARDS
+    assert hostile.fed >= share, f"{hostile.fed} updates played of {share}"
 
 
 async def _one_session(
