@@ -1,8 +1,9 @@
 """The outbox dispatcher: delivers the `notifications` rows written by domain transactions.
 
 A drain claims due rows in a short transaction (a lease marks them `sending`), renders each in
-its recipient's locale, sends it through the `Sender`, and records the outcomes in batches
-(`notifications/outbox_drain.py`: a ledger writes every `record_interval` seconds or
+its recipient's locale, sends it through the `Sender`, and records the outcomes
+(`notifications/outbox_drain.py`: a ledger writes a sent message at once, together with
+whatever else was sent meanwhile, other outcomes every `record_interval` seconds or
 `record_batch` outcomes, and renews the leases of the rows still queued); no transaction is
 ever held across a call to Telegram, and the outbox never uses more than one database
 connection at a time, however many chats it serves. Chats are served concurrently; a chat's

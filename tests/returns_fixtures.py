@@ -13,7 +13,7 @@ from sqlalchemy import select
 from domain.model import NewEvidence, Order, ReturnCase, ReturnDeadline
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import EvidenceKind, Resolution, ReturnReason
-from domain.services import buyers, return_threads, returns
+from domain.services import buyers, return_relay, returns
 from domain.unit_of_work import UnitOfWork
 from tests.tracking_fixtures import Store, s10
 
@@ -98,17 +98,15 @@ async def order_row(uow_factory: UowFactory, order_id: int) -> Order:
 
 
 async def reply_target_recorded(uow_factory: UowFactory, chat_id: int, message_id: int) -> None:
-    """Wait until the bot recorded which case its message `message_id` in `chat_id` belongs to.
+    """Wait until the bot recorded which case its message `message_id` in `chat_id` shows (the
+    look-up a reply to it is routed by).
 
-    The outbox records sent message ids in batches after Telegram answers, so a reply sent the
-    instant a message arrives can come before that record; the bot then asks which case it is
-    for instead of routing it. A person is never that quick; a test is."""
+    The outbox records a sent message's id just after Telegram answers, so a reply sent the
+    instant the message arrives can come before that record; the bot then asks which case it
+    is for instead of routing it. A person is never that quick; a test is."""
     for _ in range(600):
         async with uow_factory() as uow:
-            if await uow.returns.copy_at(chat_id, message_id) is not None:
-                return
-            prefix = return_threads.CASE_TEMPLATE_PREFIX
-            if await uow.notifications.sent_as(chat_id, message_id, prefix) is not None:
+            if await return_relay.case_shown_by(chat_id, message_id, uow) is not None:
                 return
         await asyncio.sleep(0.1)
     raise AssertionError(f"message {message_id} in chat {chat_id} was never recorded")

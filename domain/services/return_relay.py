@@ -92,7 +92,7 @@ async def _topic_case(user_id: int, thread_id: int, uow: UnitOfWork) -> int | No
     return await _checked(user_id, case.id if case is not None else None, uow)
 
 
-async def _answered(
+async def case_shown_by(
     chat_id: int, telegram_message_id: int, uow: UnitOfWork
 ) -> tuple[int, int | None] | None:
     """The case (and the case message, if it is one) that a message of this chat shows:
@@ -124,7 +124,7 @@ async def find_route(
     if incoming.thread_id is not None:
         topic_case = await _topic_case(user_id, incoming.thread_id, uow)
     elif incoming.reply_to_telegram_id is not None:
-        answered = await _answered(incoming.chat_id, incoming.reply_to_telegram_id, uow)
+        answered = await case_shown_by(incoming.chat_id, incoming.reply_to_telegram_id, uow)
         reply_case = await _checked(user_id, answered[0] if answered else None, uow)
     chosen = None
     if incoming.thread_id is None and reply_case is None and chosen_case_id is not None:
@@ -203,7 +203,7 @@ async def relay(user_id: int, case_id: int, incoming: Incoming, uow: UnitOfWork)
     side = await side_in(user_id, case_id, uow)
     reply_to_id = None
     if incoming.reply_to_telegram_id is not None:
-        answered = await _answered(incoming.chat_id, incoming.reply_to_telegram_id, uow)
+        answered = await case_shown_by(incoming.chat_id, incoming.reply_to_telegram_id, uow)
         if answered is not None and answered[0] == case_id:
             reply_to_id = answered[1]
     message = await returns.post_message(

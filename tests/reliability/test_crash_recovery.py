@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 
 from bot import database
 from domain.model import Notification, NotificationStatus
+from domain.services import return_threads
 from sandbox.emulator import BotActivity, BotApiEmulator
 from tests.e2e.cli import FAKE_TOKEN, cli_environment
 from tests.reliability.mixed_outbox import seed_mixed_outbox
@@ -180,7 +181,7 @@ def _check(rows: list[Row], lives: list[Life], activity: list[BotActivity]) -> V
                     for row in rows
                     if row.chat_id == message.chat_id
                     and row.id in life.leased_at_death
-                    and row.template.startswith("returns.")
+                    and row.template.startswith(return_threads.CASE_TEMPLATE_PREFIX)
                 ),
                 None,
             )

@@ -246,9 +246,9 @@ async def test_a_webhook_process_lets_telegram_redeliver_through_the_same_faults
     private_redis: PrivateRedis,
     tmp_path: Path,
 ) -> None:
-    """Webhook mode: an update that meets a stopped PostgreSQL, a frozen Redis or no Redis is answered
-    with a non-2xx status and nothing else (no notice: Telegram will deliver it again), and is
-    applied exactly once when storage is back."""
+    """Webhook mode: an update that meets a stopped PostgreSQL, a frozen Redis or no Redis is
+    answered with a non-2xx status and nothing else (no notice: Telegram will deliver it
+    again), and is applied exactly once when storage is back."""
     url = await private_postgres.create_database("sellerbot")
     settings = webhook_settings(
         emulator,
