@@ -24,6 +24,7 @@ from bot.commands import command_menus
 from bot.event_isolation import ForgetfulEventIsolation
 from bot.file_worker import FileWorker
 from bot.fsm_storage import AfterCommitStorage, SqlStorage
+from bot.inline_filters import run_plain_filters_on_the_loop
 from bot.log_context import LogContextMiddleware
 from bot.metrics import Metrics
 from bot.middlewares import (
@@ -349,6 +350,8 @@ async def create_application(
     # Innermost: gathers what every handler works with into the one `ctx` keyword.
     dispatcher.update.outer_middleware(UpdateContextMiddleware())
     dispatcher.include_routers(*get_routers())
+    # Magic filters would otherwise each take a trip through a worker thread (see the module).
+    run_plain_filters_on_the_loop(dispatcher)
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     _every(

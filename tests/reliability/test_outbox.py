@@ -653,9 +653,10 @@ async def test_outcomes_are_recorded_in_batches_on_one_connection(
     assert await dispatcher.drain() == DrainResult(sent=59, retried=1)
 
     assert most_open == 1
-    # One claim, a few ledger writes (25 outcomes each, or whatever the last one has), and
-    # the last, empty claim: far below one transaction per row.
-    assert transactions <= 8, transactions
+    # One claim, a few ledger writes, and the last, empty claim: far below one transaction per
+    # row. A write takes what came in while the one before it ran (at most 25), so how many
+    # there are depends on the machine's speed: 4-6 on a quiet one, 9 seen under load.
+    assert transactions <= 15, transactions
     stored = await rows(uow_factory=counting_factory)
     assert sum(row.status == NotificationStatus.SENT for row in stored) == 59
     assert len({row.telegram_message_id for row in stored if row.telegram_message_id}) == 59

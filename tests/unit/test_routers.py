@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import Dispatcher, Router
+import asyncio
 
+import pytest
+from aiogram import Dispatcher, F, Router
+from aiogram.types import Message
+
+from bot.inline_filters import plain_filters, run_plain_filters_on_the_loop
 from handlers import get_routers
 
 
@@ -37,3 +42,41 @@ def test_each_feature_router_keeps_its_handlers() -> None:
     assert handlers["handlers.buyer.links"] == 1
     assert handlers["handlers.fallback"] == 2
     assert all(count > 0 for name, count in handlers.items() if name != "private"), handlers
+
+
+async def test_plain_filters_run_on_the_loop_and_still_decide(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every magic or plain-function filter of our routers is awaited on the loop: none would
+    cost the update a trip through a worker thread, and a wrapped filter still says no."""
+    dispatcher = Dispatcher()
+    dispatcher.include_routers(*get_routers())
+    assert plain_filters(dispatcher), "the routers use magic filters: the check would be empty"
+
+    assert run_plain_filters_on_the_loop(dispatcher) > 10
+    assert plain_filters(dispatcher) == []
+
+    router = Router()
+    seen: list[str] = []
+
+    async def on_text(message: Message) -> None:
+        seen.append(message.text or "")
+
+    router.message.register(on_text, F.text.startswith("yes"))
+    run_plain_filters_on_the_loop(router)
+
+    def no_threads(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a filter went to a worker thread")
+
+    monkeypatch.setattr(asyncio, "to_thread", no_threads)
+    for text in ("no thanks", "yes please"):
+        message = Message.model_validate(
+            {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 1, "type": "private"},
+                "text": text,
+            }
+        )
+        await router.propagate_event("message", message)
+    assert seen == ["yes please"]
