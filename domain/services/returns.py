@@ -10,7 +10,8 @@ case's deadlines are brought up to date (`domain.services.return_deadlines.sync`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -291,17 +292,16 @@ async def _put_offer(
 ) -> ReturnOffer:
     """A new offer, or a counter that replaces the open one: the same terms, checks and deadline;
     the aggregate decides which of the two the case allows now."""
-    case = await _case_of(user_id, case_id, side, uow)
-    now = uow.now()
-    place = case.counter_offer if counter else case.propose_offer
-    offer = place(
-        side,
-        await _checked_warehouse(terms, case.seller_id, uow),
-        await _offer_rules(case, uow, rules, offer_from=side, now=now),
-        now,
-    )
     event = "return_case.offer_countered" if counter else "return_case.offer_proposed"
-    await _after(case, uow, rules, user_id, side, event)
+    async with _changing(user_id, case_id, side, uow, rules, event) as case:
+        now = uow.now()
+        place = case.counter_offer if counter else case.propose_offer
+        offer = place(
+            side,
+            await _checked_warehouse(terms, case.seller_id, uow),
+            await _offer_rules(case, uow, rules, offer_from=side, now=now),
+            now,
+        )
     return offer
 
 
@@ -314,40 +314,36 @@ async def accept_offer(
     *,
     warehouse_id: int | None = None,
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, side, uow)
-    if warehouse_id is not None:
-        await _checked_warehouse(
-            OfferTerms(case.wanted, warehouse_id=warehouse_id), case.seller_id, uow
-        )
-    case.accept_offer(side, uow.now(), warehouse_id=warehouse_id)
-    await _after(case, uow, rules, user_id, side, "return_case.offer_accepted")
+    async with _changing(user_id, case_id, side, uow, rules, "return_case.offer_accepted") as case:
+        if warehouse_id is not None:
+            await _checked_warehouse(
+                OfferTerms(case.wanted, warehouse_id=warehouse_id), case.seller_id, uow
+            )
+        case.accept_offer(side, uow.now(), warehouse_id=warehouse_id)
     return case
 
 
 async def decline_offer(
     user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, side, uow)
-    case.decline_offer(side, uow.now())
-    await _after(case, uow, rules, user_id, side, "return_case.offer_declined")
+    async with _changing(user_id, case_id, side, uow, rules, "return_case.offer_declined") as case:
+        case.decline_offer(side, uow.now())
     return case
 
 
 async def decline_case(
     user_id: int, case_id: int, reason: str, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, Side.SELLER, uow)
-    case.decline_case(Side.SELLER, reason, uow.now())
-    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.declined")
+    async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.declined") as case:
+        case.decline_case(Side.SELLER, reason, uow.now())
     return case
 
 
 async def withdraw(
     user_id: int, case_id: int, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, Side.BUYER, uow)
-    case.withdraw(Side.BUYER, uow.now())
-    await _after(case, uow, rules, user_id, Side.BUYER, "return_case.withdrawn")
+    async with _changing(user_id, case_id, Side.BUYER, uow, rules, "return_case.withdrawn") as case:
+        case.withdraw(Side.BUYER, uow.now())
     order = await uow.orders.get(case.order_id)
     await _tell_seller(
         case,
@@ -362,9 +358,8 @@ async def withdraw(
 async def escalate(
     user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, side, uow)
-    case.escalate(side, uow.now())
-    await _after(case, uow, rules, user_id, side, "return_case.escalated")
+    async with _changing(user_id, case_id, side, uow, rules, "return_case.escalated") as case:
+        case.escalate(side, uow.now())
     return case
 
 
@@ -380,11 +375,12 @@ async def record_return_tracking(
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnCase:
     """The buyer's return tracking number, validated like a seller's (check digits)."""
-    case = await _case_of(user_id, case_id, Side.BUYER, uow)
-    parsed = valid_tracking_number(tracking_number)
-    case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
-    await return_parcels.follow(case, uow)
-    await _after(case, uow, rules, user_id, Side.BUYER, "return_case.return_shipped")
+    async with _changing(
+        user_id, case_id, Side.BUYER, uow, rules, "return_case.return_shipped"
+    ) as case:
+        parsed = valid_tracking_number(tracking_number)
+        case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
+        await return_parcels.follow(case, uow)
     return case
 
 
@@ -396,12 +392,11 @@ async def confirm_receipt(
     uow: UnitOfWork,
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, Side.SELLER, uow)
-    now = uow.now()
-    case.confirm_receipt(Side.SELLER, note, now)
-    for photo in photos:
-        case.add_inspection_photo(Side.SELLER, photo, now)
-    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.received")
+    async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.received") as case:
+        now = uow.now()
+        case.confirm_receipt(Side.SELLER, note, now)
+        for photo in photos:
+            case.add_inspection_photo(Side.SELLER, photo, now)
     # An exchange's goods are back: the replacement goes out like any order.
     await return_parcels.replace(case, uow)
     return case
@@ -415,9 +410,8 @@ async def record_refund(
     uow: UnitOfWork,
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, Side.SELLER, uow)
-    case.record_refund(Side.SELLER, amount, reference, uow.now())
-    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.refunded")
+    async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.refunded") as case:
+        case.record_refund(Side.SELLER, amount, reference, uow.now())
     return case
 
 
@@ -428,9 +422,8 @@ async def resolve(
     uow: UnitOfWork,
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnCase:
-    case = await _case_of(user_id, case_id, Side.SELLER, uow)
-    case.resolve(Side.SELLER, note, uow.now())
-    await _after(case, uow, rules, user_id, Side.SELLER, "return_case.resolved")
+    async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.resolved") as case:
+        case.resolve(Side.SELLER, note, uow.now())
     return case
 
 
@@ -509,14 +502,15 @@ async def messages_of(
 # ----- internals -----
 
 
-async def _after(
-    case: ReturnCase,
-    uow: UnitOfWork,
-    rules: DeadlineRules,
-    user_id: int,
-    side: Side,
-    action: str,
-) -> None:
+@asynccontextmanager
+async def _changing(
+    user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules, action: str
+) -> AsyncIterator[ReturnCase]:
+    """Every change a side makes: the case, locked and checked to be theirs; once the aggregate
+    accepted the change (the body did not raise), the case's deadlines follow it, `action` goes
+    on the audit trail and the other side hears of it. A refused change leaves none of these."""
+    case = await _case_of(user_id, case_id, side, uow)
+    yield case
     await return_deadlines.sync(case, uow, rules)
     order = await uow.orders.get(case.order_id)
     _audit(uow, user_id, side.value, action, order, case, status=case.status.value)
