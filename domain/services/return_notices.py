@@ -45,30 +45,39 @@ async def announce(case: ReturnCase, actor: Side, action: str, uow: UnitOfWork) 
         **await _facts(case, template, uow),
     }
     for side in (Side.BUYER, Side.SELLER) if both else (actor.other,):
-        await _tell(case, side, template, {**params, "side": side.value}, uow)
+        # One notice per step of the timeline and side, whatever retries the update gets.
+        key = f"return-step:{case.id}:{len(case.events)}:{side.value}"
+        await tell(case, side, template, {**params, "side": side.value}, key, uow)
 
 
-async def _tell(
-    case: ReturnCase, side: Side, template: str, params: dict[str, Any], uow: UnitOfWork
-) -> None:
+async def tell(
+    case: ReturnCase,
+    side: Side,
+    template: str,
+    params: dict[str, Any],
+    dedupe_key: str,
+    uow: UnitOfWork,
+) -> bool:
+    """A notice to one side of the case, through the outbox, in their thread of the case;
+    whether it was queued (not when that side cannot be reached, or `dedupe_key` was used).
+    The buyer's copy names the store (`store`)."""
     contacts = await uow.tracking.seller_contacts([case.seller_id])
     seller = contacts.get(case.seller_id)
     if side is Side.SELLER:
         if seller is None:
-            return
+            return False
         chat_id, thread_id, subject = seller.user_id, case.seller_thread_id, None
     else:
         # The account the order's link binds now: the one the case's checks let act.
         subscription = await uow.buyers.for_order(case.order_id)
         if subscription is None or subscription.buyer_user_id is None:
-            return
+            return False
         chat_id, thread_id = subscription.buyer_user_id, case.buyer_thread_id
         # The store's name and warehouse address are the seller's data: erasing them drops it.
         subject = seller.user_id if seller is not None else None
         params = {**params, "store": seller.store_name if seller is not None else ""}
-    await uow.notifications.add(
-        # One notice per step of the timeline and side, whatever retries the update gets.
-        dedupe_key=f"return-step:{case.id}:{len(case.events)}:{side.value}",
+    return await uow.notifications.add(
+        dedupe_key=dedupe_key,
         chat_id=chat_id,
         template=template,
         params=params,

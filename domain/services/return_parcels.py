@@ -130,7 +130,9 @@ async def parcels_moved(moves: Sequence[ParcelMove], uow: UnitOfWork) -> int:
         for side in (Side.BUYER, Side.SELLER):
             # Once per parcel, stage and side, however often the provider repeats it.
             key = f"return-parcel:{move.shipment.id}:{news.value}:{side.value}"
-            if await _tell(case, side, key, PARCEL_TEMPLATE, params, uow):
+            if await return_notices.tell(
+                case, side, PARCEL_TEMPLATE, {**params, "side": side.value}, key, uow
+            ):
                 queued += 1
     return queued
 
@@ -192,39 +194,7 @@ async def replace(case: ReturnCase, uow: UnitOfWork) -> Order | None:
     params = {"case_id": case.id, "order_number": original.number, "replacement": number}
     for side in (Side.BUYER, Side.SELLER):
         key = f"return-replacement:{case.id}:{side.value}"
-        await _tell(case, side, key, REPLACEMENT_TEMPLATE, params, uow)
+        await return_notices.tell(
+            case, side, REPLACEMENT_TEMPLATE, {**params, "side": side.value}, key, uow
+        )
     return order
-
-
-async def _tell(
-    case: ReturnCase,
-    side: Side,
-    dedupe_key: str,
-    template: str,
-    params: dict[str, object],
-    uow: UnitOfWork,
-) -> bool:
-    contacts = await uow.tracking.seller_contacts([case.seller_id])
-    seller = contacts.get(case.seller_id)
-    subject: int | None = None
-    if side is Side.SELLER:
-        if seller is None:
-            return False
-        chat_id, thread_id = seller.user_id, case.seller_thread_id
-    else:
-        subscription = await uow.buyers.for_order(case.order_id)
-        if subscription is None:
-            return False
-        chat_id, thread_id = subscription.buyer_user_id, case.buyer_thread_id
-        # The store's name and the warehouse are the seller's data: erasing them drops it.
-        subject = seller.user_id if seller is not None else None
-        params = {**params, "store": seller.store_name if seller is not None else ""}
-    return await uow.notifications.add(
-        dedupe_key=dedupe_key,
-        chat_id=chat_id,
-        template=template,
-        params={**params, "side": side.value},
-        now=uow.now(),
-        message_thread_id=thread_id,
-        subject_user_id=subject,
-    )

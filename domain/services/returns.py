@@ -220,17 +220,8 @@ async def _tell_seller(
     case: ReturnCase, template: str, dedupe_key: str, uow: UnitOfWork, **params: object
 ) -> None:
     """A notice to the case's seller, through the outbox, in their thread of the case."""
-    contacts = await uow.tracking.seller_contacts([case.seller_id])
-    if case.seller_id not in contacts:
-        return
-    await uow.notifications.add(
-        dedupe_key=dedupe_key,
-        chat_id=contacts[case.seller_id].user_id,
-        template=template,
-        params={"case_id": case.id, **params},
-        now=uow.now(),
-        message_thread_id=case.seller_thread_id,
-    )
+    seller_params = {"case_id": case.id, **params}
+    await return_notices.tell(case, Side.SELLER, template, seller_params, dedupe_key, uow)
 
 
 # ----- negotiation -----
