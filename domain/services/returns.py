@@ -256,33 +256,11 @@ async def propose_offer(
     terms: OfferTerms,
     uow: UnitOfWork,
     rules: DeadlineRules = DEFAULT_RULES,
-) -> ReturnOffer:
-    return await _put_offer(user_id, case_id, side, terms, uow, rules, counter=False)
-
-
-async def counter_offer(
-    user_id: int,
-    case_id: int,
-    side: Side,
-    terms: OfferTerms,
-    uow: UnitOfWork,
-    rules: DeadlineRules = DEFAULT_RULES,
-) -> ReturnOffer:
-    return await _put_offer(user_id, case_id, side, terms, uow, rules, counter=True)
-
-
-async def _put_offer(
-    user_id: int,
-    case_id: int,
-    side: Side,
-    terms: OfferTerms,
-    uow: UnitOfWork,
-    rules: DeadlineRules,
     *,
-    counter: bool,
+    counter: bool = False,
 ) -> ReturnOffer:
-    """A new offer, or a counter that replaces the open one: the same terms, checks and deadline;
-    the aggregate decides which of the two the case allows now."""
+    """A new offer, or (`counter`) a counter that replaces the open one: the same terms, checks
+    and deadline; the aggregate decides which of the two the case allows now."""
     event = "return_case.offer_countered" if counter else "return_case.offer_proposed"
     async with _changing(user_id, case_id, side, uow, rules, event) as case:
         now = uow.now()
@@ -294,6 +272,17 @@ async def _put_offer(
             now,
         )
     return offer
+
+
+async def counter_offer(
+    user_id: int,
+    case_id: int,
+    side: Side,
+    terms: OfferTerms,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+) -> ReturnOffer:
+    return await propose_offer(user_id, case_id, side, terms, uow, rules, counter=True)
 
 
 async def accept_offer(
