@@ -7,20 +7,19 @@ still to do). This one drops a user's lock as soon as nobody holds it or waits f
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+
+from notifications.keyed_locks import KeyedLocks
 
 __all__ = ["ForgetfulEventIsolation"]
 
 
 class ForgetfulEventIsolation(BaseEventIsolation):
     def __init__(self) -> None:
-        self._locks: dict[Hashable, asyncio.Lock] = {}
-        # How many updates hold or wait for each lock; at zero the lock is dropped.
-        self._users: dict[Hashable, int] = {}
+        self._locks: KeyedLocks[StorageKey] = KeyedLocks()
 
     @property
     def users_in_flight(self) -> int:
@@ -29,19 +28,8 @@ class ForgetfulEventIsolation(BaseEventIsolation):
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncIterator[None]:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
+        async with self._locks.hold(key):
+            yield
 
     async def close(self) -> None:
         self._locks.clear()
-        self._users.clear()

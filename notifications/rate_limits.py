@@ -41,6 +41,8 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from notifications.keyed_locks import KeyedLocks
+
 MonotonicClock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -422,8 +424,7 @@ class RedisRateLimiter:
         self._answered_script = redis.register_script(_ANSWERED_SCRIPT)
         # Serialises this process's waiters per chat (FIFO), so Redis only arbitrates between
         # processes and a chat's sends from here keep their order.
-        self._local_locks: dict[int | None, asyncio.Lock] = {}
-        self._local_users: dict[int | None, int] = {}
+        self._local_locks: KeyedLocks[int | None] = KeyedLocks()
         # This process's bulk sends ask Redis for a slot one at a time.
         self._bulk_gate = asyncio.Lock()
 
@@ -443,18 +444,8 @@ class RedisRateLimiter:
         return keys
 
     async def acquire(self, chat_id: int | None, *, bulk: bool = False) -> None:
-        lock = self._local_locks.get(chat_id)
-        if lock is None:
-            lock = self._local_locks[chat_id] = asyncio.Lock()
-        self._local_users[chat_id] = self._local_users.get(chat_id, 0) + 1
-        try:
-            async with lock:
-                await self._acquire(chat_id, bulk=bulk and chat_id is not None)
-        finally:
-            self._local_users[chat_id] -= 1
-            if not self._local_users[chat_id]:
-                del self._local_users[chat_id]
-                del self._local_locks[chat_id]
+        async with self._local_locks.hold(chat_id):
+            await self._acquire(chat_id, bulk=bulk and chat_id is not None)
 
     async def _acquire(self, chat_id: int | None, *, bulk: bool) -> None:
         limits = self.limits
