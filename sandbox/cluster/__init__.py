@@ -142,25 +142,23 @@ class Cluster:
 
     def _specs(self) -> tuple[list[ProcessSpec], list[ProcessSpec]]:
         common = self.environment()
-        webhooks = [
-            ProcessSpec(
-                f"webhook-{n}",
-                "webhook",
-                port,
-                {**common, "WEBHOOK_HOST": "127.0.0.1", "WEBHOOK_PORT": str(port)},
-            )
-            for n, port in enumerate(self.config.webhook_ports, start=1)
-        ]
-        workers = [
-            ProcessSpec(
-                f"worker-{n}",
-                "worker",
-                port,
-                {**common, "WORKER_HTTP_HOST": "127.0.0.1", "WORKER_HTTP_PORT": str(port)},
-            )
-            for n, port in enumerate(self.config.worker_ports, start=1)
-        ]
-        return webhooks, workers
+
+        def numbered(command: str, ports: list[int], settings: str) -> list[ProcessSpec]:
+            """`command-1`, `command-2`...: one a port, serving on it (`<settings>_HOST`/`_PORT`)."""
+            return [
+                ProcessSpec(
+                    f"{command}-{n}",
+                    command,
+                    port,
+                    {**common, f"{settings}_HOST": "127.0.0.1", f"{settings}_PORT": str(port)},
+                )
+                for n, port in enumerate(ports, start=1)
+            ]
+
+        return (
+            numbered("webhook", self.config.webhook_ports, "WEBHOOK"),
+            numbered("worker", self.config.worker_ports, "WORKER_HTTP"),
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 
