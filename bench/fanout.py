@@ -52,7 +52,7 @@ from bench.figures import (
     write_result,
 )
 from bench.harness import (
-    add_baseline_option,
+    add_chatter_options,
     bot_settings,
     create_database,
     drop_database,
@@ -249,9 +249,7 @@ async def _run(
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--chats", type=int, default=3_000)
-    parser.add_argument("--chatters", type=int, default=20)
-    parser.add_argument("--interval", type=float, default=2.0)
-    add_baseline_option(parser, 10.0)
+    add_chatter_options(parser, interval=2.0, baseline=10.0)
     parser.add_argument("--quick", action="store_true", help="a short run: 300 chats")
     parser.add_argument(
         "--postgres",

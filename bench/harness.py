@@ -147,11 +147,17 @@ def percentile(ordered: list[float], fraction: float) -> float | None:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-def add_baseline_option(parser: argparse.ArgumentParser, default: float) -> None:
+def add_chatter_options(
+    parser: argparse.ArgumentParser, *, interval: float, baseline: float
+) -> None:
+    """The options of the `Chatters` that run alongside a benchmark: how many, how often each
+    sends /help, and how long they are measured alone first."""
+    parser.add_argument("--chatters", type=int, default=20)
+    parser.add_argument("--interval", type=float, default=interval)
     parser.add_argument(
         "--baseline",
         type=float,
-        default=default,
+        default=baseline,
         metavar="SECONDS",
         help="first measure the chatters alone for this long, for comparison",
     )

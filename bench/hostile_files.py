@@ -49,7 +49,7 @@ from bench.figures import (
     figures_from,
     write_result,
 )
-from bench.harness import add_baseline_option, bot_settings, peak_rss_mb, percentile, status_kb
+from bench.harness import add_chatter_options, bot_settings, peak_rss_mb, percentile, status_kb
 from bench.import_xlsx import build_xlsx
 from bot.app import create_application
 from domain.services import sellers
@@ -263,10 +263,8 @@ def _ms(seconds: float) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--chatters", type=int, default=20)
-    parser.add_argument("--interval", type=float, default=0.5)
+    add_chatter_options(parser, interval=0.5, baseline=0.0)
     parser.add_argument("--rows", type=int, default=50_000)
-    add_baseline_option(parser, 0.0)
     add_json_option(parser)
     args = parser.parse_args(argv)
 
