@@ -11,6 +11,7 @@ is shown again; the cases opened afterwards follow it (`returns.open_case` reads
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import F, Router
@@ -93,8 +94,19 @@ async def ask_card(turn: PolicyTurn, draft: PolicyDraft) -> None:
 
 
 async def _saved(turn: PolicyTurn, draft: PolicyDraft) -> None:
-    """The change is saved: its card again, saying so."""
+    """The change is saved: its card again, saying so, in place of the pressed one's buttons
+    (a typed answer pressed none)."""
+    turn.remove_pressed_buttons()
     await turn.go("card", draft.after_saving())
+
+
+async def _change(
+    turn: PolicyTurn, draft: PolicyDraft, changed: Callable[[ReturnPolicy], ReturnPolicy]
+) -> None:
+    """Save the caller's policy as `changed` makes it (the service checks they are a seller),
+    then show the card again."""
+    await return_policies.change(turn.ctx.user_id, changed, turn.ctx.uow)
+    await _saved(turn, draft)
 
 
 # A press takes the card's buttons away: the next card shows the current ones.
@@ -112,19 +124,11 @@ async def add_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) ->
 
 
 async def remove_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
-    await return_policies.change(
-        turn.ctx.user_id, lambda policy: policy.without_category(data.value), turn.ctx.uow
-    )
-    turn.remove_pressed_buttons()
-    await _saved(turn, draft)
+    await _change(turn, draft, lambda policy: policy.without_category(data.value))
 
 
 async def payer_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
-    await return_policies.change(
-        turn.ctx.user_id, lambda policy: policy.with_payer_switched(data.value), turn.ctx.uow
-    )
-    turn.remove_pressed_buttons()
-    await _saved(turn, draft)
+    await _change(turn, draft, lambda policy: policy.with_payer_switched(data.value))
 
 
 async def reset_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
@@ -141,10 +145,7 @@ async def done_pressed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -
 
 
 async def window_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
-    await return_policies.change(
-        turn.ctx.user_id, lambda policy: policy.with_window(text), turn.ctx.uow
-    )
-    await _saved(turn, draft)
+    await _change(turn, draft, lambda policy: policy.with_window(text))
 
 
 async def name_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
@@ -157,15 +158,11 @@ async def name_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
 
 async def prefixes_typed(turn: PolicyTurn, draft: PolicyDraft, text: str) -> None:
     category = draft.category(text)
-    await return_policies.change(
-        turn.ctx.user_id, lambda policy: policy.with_category(category), turn.ctx.uow
-    )
-    await _saved(turn, draft)
+    await _change(turn, draft, lambda policy: policy.with_category(category))
 
 
 async def reset_confirmed(turn: PolicyTurn, draft: PolicyDraft, data: PolicyForm) -> None:
     await return_policies.reset(turn.ctx.user_id, turn.ctx.uow)
-    turn.remove_pressed_buttons()
     await _saved(turn, draft)
 
 
