@@ -17,9 +17,9 @@ from domain.drafts import OfferDraft
 from domain.returns.rules import PostagePayer, Resolution
 from domain.services import return_offers, returns
 from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
-from handlers.keyboards import single_button
 from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, OfferForm, OfferFormAction
+from handlers.return_leg import finish_with_case
 
 OfferTurn = Turn[OfferDraft]
 CONTROLS = FormControls.of(OfferForm)
@@ -170,15 +170,8 @@ async def submit(turn: OfferTurn, draft: OfferDraft, data: Any) -> None:
         turn.ctx.uow,
         turn.ctx.config.return_deadlines,
     )
-    await turn.finish()
-    turn.ctx.responder.reply(
-        "return_offer.sent",
-        case=returns.case_number(draft.case_id),
-        respond_by=offer.respond_by,
-        keyboard=single_button(
-            "return_offer.back_to_case",
-            CaseAct(action=CaseButton.OPEN, case_id=draft.case_id, side=draft.side),
-        ),
+    await finish_with_case(
+        turn, "return_offer.sent", draft.case_id, draft.side, respond_by=offer.respond_by
     )
 
 
