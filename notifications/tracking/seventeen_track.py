@@ -36,6 +36,7 @@ from domain.tracking import (
     RejectionReason,
     TrackedNumber,
 )
+from notifications.tracking.bounded_body import read_at_most
 from notifications.tracking.provider import (
     ProviderAuthError,
     ProviderRequestError,
@@ -137,14 +138,10 @@ class SeventeenTrackClient:
         async with session.post(
             self._base_url + endpoint, json=body, headers=self._headers, timeout=self._timeout
         ) as response:
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.content.iter_chunked(64 * 1024):
-                size += len(chunk)
-                if size > MAX_RESPONSE_BYTES:
-                    raise ProviderUnavailable(f"17TRACK {endpoint}: answer larger than expected")
-                chunks.append(chunk)
-            return response.status, b"".join(chunks)
+            raw = await read_at_most(response.content, MAX_RESPONSE_BYTES)
+            if raw is None:
+                raise ProviderUnavailable(f"17TRACK {endpoint}: answer larger than expected")
+            return response.status, raw
 
     async def _call(self, endpoint: str, body: Any) -> Mapping[str, Any]:
         """POST `body` to `endpoint`; the envelope's ``data`` when its ``code`` is 0."""

@@ -25,6 +25,7 @@ from enum import StrEnum
 from aiohttp import web
 
 from domain.tracking import TrackingUpdate, UnknownCodes
+from notifications.tracking.bounded_body import read_at_most
 from notifications.tracking.seventeen_track_payloads import PayloadError, parse_track_info
 
 __all__ = [
@@ -129,14 +130,7 @@ def parse_push(body: bytes) -> PushMessage:
 async def _read_bounded(request: web.Request, limit: int) -> bytes | None:
     if request.content_length is not None and request.content_length > limit:
         return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_at_most(request.content, limit)
 
 
 def make_push_handler(
