@@ -42,9 +42,22 @@ class SqlStorage(BaseStorage):
         """The row key of a conversation (`conversation_states.key`)."""
         return self._keys.build(key)
 
-    async def _write(self, key: StorageKey, **changes: Any) -> None:
+    @contextlib.asynccontextmanager
+    async def _unit_of_work(self, *, writes: bool) -> AsyncIterator[UnitOfWork]:
+        """The update's unit of work inside an update (the update commits it, with the step's
+        domain change); outside one, a short one of the storage's own, committed if it
+        `writes`."""
         uow = current_unit_of_work.get()
         if uow is not None:
+            yield uow
+            return
+        async with self._uow_factory() as own:
+            yield own
+            if writes:
+                await own.commit()
+
+    async def _write(self, key: StorageKey, **changes: Any) -> None:
+        async with self._unit_of_work(writes=True) as uow:
             await uow.conversation_states.upsert(
                 self.storage_key(key),
                 chat_id=key.chat_id,
@@ -52,24 +65,10 @@ class SqlStorage(BaseStorage):
                 now=uow.now(),
                 **changes,
             )
-            return
-        async with self._uow_factory() as own:
-            await own.conversation_states.upsert(
-                self.storage_key(key),
-                chat_id=key.chat_id,
-                user_id=key.user_id,
-                now=own.now(),
-                **changes,
-            )
-            await own.commit()
 
     async def _read(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
-        uow = current_unit_of_work.get()
-        if uow is not None:
+        async with self._unit_of_work(writes=False) as uow:
             row = await uow.conversation_states.get(self.storage_key(key))
-            return (row.state, dict(row.data or {})) if row else (None, {})
-        async with self._uow_factory() as own:
-            row = await own.conversation_states.get(self.storage_key(key))
             return (row.state, dict(row.data or {})) if row else (None, {})
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
