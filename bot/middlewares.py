@@ -119,6 +119,17 @@ class RedisFloodCounter:
         return bool(await self._redis.set(key, 1, ex=int(NOTICE_INTERVAL_SECONDS), nx=True))
 
 
+def _tell_in_their_language(
+    user: User, template: str, renderer: Renderer, default_locale: str, replies: ReplyQueue
+) -> None:
+    """Queue `template` to `user` in their Telegram app's language: for notices sent where
+    their stored preference is not read (an outage, a flood)."""
+    locale = locale_from_telegram(user.language_code) or default_locale
+    notice = Responder(renderer, locale, chat_id=user.id)
+    notice.reply(template)
+    replies.schedule(notice)
+
+
 @dataclass(eq=False)
 class OutageMiddleware(BaseMiddleware):
     """The last guard: an update that fails outside the error middleware — the database or
@@ -152,10 +163,9 @@ class OutageMiddleware(BaseMiddleware):
             note_update_outcome(UpdateOutcome.ERROR)
             user: User | None = data.get("event_from_user")
             if user is not None and not user.is_bot and self._may_tell(user.id):
-                locale = locale_from_telegram(user.language_code) or self.default_locale
-                notice = Responder(self.renderer, locale, chat_id=user.id)
-                notice.reply("errors.unavailable")
-                self.replies.schedule(notice)
+                _tell_in_their_language(
+                    user, "errors.unavailable", self.renderer, self.default_locale, self.replies
+                )
             return UNHANDLED
 
     def _may_tell(self, user_id: int) -> bool:
@@ -191,10 +201,9 @@ class ThrottleMiddleware(BaseMiddleware):
         note_update_outcome(UpdateOutcome.THROTTLED)
         if await self.counter.may_warn(user.id):
             # No database here on purpose: a flood must not reach the database at all.
-            locale = locale_from_telegram(user.language_code) or self.default_locale
-            notice = Responder(self.renderer, locale, chat_id=user.id)
-            notice.reply("common.slow_down")
-            self.replies.schedule(notice)
+            _tell_in_their_language(
+                user, "common.slow_down", self.renderer, self.default_locale, self.replies
+            )
         return UNHANDLED
 
 
