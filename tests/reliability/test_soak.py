@@ -32,7 +32,7 @@ from tests.handlers.chat import Chat, HandlerBot, Press, copy_database
 from tests.handlers.conftest import _NoRateLimits
 from tests.tracking_fixtures import Store, s10
 
-# 10,000 took 190 s of CPU on a loaded machine (19 ms an update), about 120 s on a quiet one.
+# 10,000 take about 55 s of CPU on a quiet machine (5 ms an update), three times that loaded.
 UPDATES = int(os.environ.get("SELLERBOT_SOAK_UPDATES", "10000"))
 WARM_UP = 2_000
 SAMPLE_EVERY = 1_000
