@@ -28,6 +28,7 @@ from domain.repositories import (
     ConversationStateRepository,
     LogisticsSettingsRepository,
     NotificationRepository,
+    NumbersToStopRepository,
     OrderImportRepository,
     OrderRepository,
     PersonalDataRepository,
@@ -60,6 +61,7 @@ class UnitOfWork:
     logistics_settings: LogisticsSettingsRepository
     personal_data: PersonalDataRepository
     tracking: TrackingRepository
+    numbers_to_stop: NumbersToStopRepository
     buyers: BuyerRepository
     returns: ReturnRepository
 
@@ -99,6 +101,7 @@ class UnitOfWork:
         self.logistics_settings = LogisticsSettingsRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
         self.tracking = TrackingRepository(self.session)
+        self.numbers_to_stop = NumbersToStopRepository(self.session)
         self.buyers = BuyerRepository(self.session, self._known)
         self.returns = ReturnRepository(self.session)
         self._after_commit = []

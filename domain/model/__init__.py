@@ -45,7 +45,12 @@ from domain.model.return_parts import (
 from domain.model.returns import TRANSITIONS as RETURN_TRANSITIONS
 from domain.model.returns import ReturnCase
 from domain.model.sellers import Seller, TelegramUser
-from domain.model.tracking import BuyerLinkRefusal, BuyerSubscription, ShipmentEvent
+from domain.model.tracking import (
+    BuyerLinkRefusal,
+    BuyerSubscription,
+    NumberToStop,
+    ShipmentEvent,
+)
 from domain.model.warehouses import (
     Capability,
     DocumentKind,
@@ -78,6 +83,7 @@ __all__ = [
     "NewEvidence",
     "Notification",
     "NotificationStatus",
+    "NumberToStop",
     "Order",
     "OrderAction",
     "OrderImport",

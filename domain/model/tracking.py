@@ -5,6 +5,7 @@
 - `BuyerSubscription`: the buyer an order's link bound, and how they want to hear about it
   (muted, their time zone for quiet hours, paused while they block the bot).
 - `BuyerLinkRefusal`: a bad or already used link someone opened, to slow down guessing.
+- `NumberToStop`: a replaced parcel's number the provider should stop following.
 """
 
 from __future__ import annotations
@@ -68,3 +69,18 @@ class BuyerLinkRefusal(Base):
     id: Mapped[int] = primary_id()
     user_id: Mapped[int] = parent_id("telegram_users")
     at: Mapped[datetime]
+
+
+class NumberToStop(Base):
+    """A tracking number the provider still follows for a parcel we no longer have.
+
+    A buyer who corrects their return parcel's number replaces that parcel's row; the old
+    number stays registered with the provider (and on its quota) until the poller tells it to
+    stop following, then this row goes. Nothing here names a person or an order."""
+
+    __tablename__ = "numbers_to_stop"
+
+    id: Mapped[int] = primary_id()
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    provider_carrier: Mapped[str | None] = mapped_column(String(32))
+    since: Mapped[datetime]

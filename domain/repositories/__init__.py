@@ -17,6 +17,7 @@ from domain.repositories.infrastructure import (
     ConversationStateRepository,
     ProcessedUpdateRepository,
 )
+from domain.repositories.numbers_to_stop import NumbersToStopRepository
 from domain.repositories.order_imports import OrderImportRepository
 from domain.repositories.orders import OrderRepository, ShipmentRepository
 from domain.repositories.outbox import (
@@ -50,6 +51,7 @@ __all__ = [
     "DueShipment",
     "LogisticsSettingsRepository",
     "NotificationRepository",
+    "NumbersToStopRepository",
     "OrderImportRepository",
     "OrderRepository",
     "OutboxBacklog",

@@ -67,6 +67,10 @@ async def follow(case: ReturnCase, uow: UnitOfWork) -> Shipment | None:
         if existing.tracking_number == number:
             return existing
         # Another number is another parcel: nothing the old one showed belongs to it.
+        old_number = existing.tracking_number
+        if old_number and existing.registered_at and existing.tracking_stopped_at is None:
+            # The provider follows the old number until told otherwise (the poller tells it).
+            uow.numbers_to_stop.add(old_number, existing.provider_carrier, uow.now())
         await uow.shipments.remove(existing)
         await uow.flush()
     warehouse_id = case.return_warehouse_id

@@ -264,7 +264,38 @@ class TrackingPoller:
             async with self._uow_factory() as uow:
                 result.alerts = await tracking.sweep_silent_shipments(uow, self.rules)
                 await uow.commit()
+        if not state.outage and not self._stopping:
+            await self._stop_replaced_numbers(result)
         return result
+
+    async def _stop_replaced_numbers(self, result: TickResult) -> None:
+        """Tell the provider to stop following numbers whose parcel was replaced (a corrected
+        return tracking number), one call's worth a tick. Every number it answered for, yes or
+        no, is done; a failed call leaves them all for the next tick. Two worker processes may
+        both ask about one number: the provider answers the second as already stopped."""
+        async with self._uow_factory() as uow:
+            waiting = await uow.numbers_to_stop.oldest(CALL_SIZE)
+            followed = await uow.numbers_to_stop.still_followed(n.tracking_number for n in waiting)
+        if not waiting:
+            return
+        done = [n.id for n in waiting if n.tracking_number in followed]
+        asked = [n for n in waiting if n.tracking_number not in followed]
+        if asked:
+            try:
+                outcome = await self.provider.stop(
+                    [TrackedNumber(n.tracking_number, n.provider_carrier) for n in asked]
+                )
+            except (ProviderUnavailable, ProviderAuthError) as error:
+                self.breaker.record_failure(self.clock())
+                logger.warning("tracking provider call failed: %s", error)
+                return
+            self.breaker.record_success()
+            answered = {a.number for a in outcome.accepted} | {r.number for r in outcome.rejected}
+            done += [n.id for n in asked if n.tracking_number in answered]
+            result.stopped += len(outcome.accepted)
+        async with self._uow_factory() as uow:
+            await uow.numbers_to_stop.remove(done)
+            await uow.commit()
 
     async def _workers(self) -> int:
         if self.workers is None:

@@ -16,7 +16,7 @@ from domain.returns.rules import CaseStatus, Side
 from domain.returns.rules import Resolution as R
 from domain.services import erasure, returns, tracking_notices
 from domain.tracking import SubStatus
-from notifications.tracking.poller import TrackingPoller
+from notifications.tracking.poller import CircuitBreaker, TrackingPoller
 from tests.conftest import FixedClock
 from tests.returns_fixtures import UowFactory, case_row, open_damaged, shipped_to_buyer
 from tests.tracking_fixtures import (
@@ -184,6 +184,50 @@ async def test_a_corrected_number_is_a_new_parcel(
             select(Shipment.tracking_number).where(Shipment.return_case_id == case_id)
         )
         assert list(numbers.scalars()) == [second]  # the old parcel went with its events
+
+
+async def test_the_provider_stops_following_a_corrected_number(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """The old number of a corrected return parcel was registered with the provider: the next
+    tick tells it to stop (its quota), once, and keeps on trying while the provider is down.
+    A number that is back in use (the buyer typed the first one again) is not stopped."""
+    _, _, case_id = await _agreed_return(uow_factory, R.RETURN_AND_REFUND, "AE-FIX")
+    first, second = s10("RR", 30_100_008, "FR"), s10("RR", 30_100_009, "FR")
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    await _record_number(uow_factory, case_id, first)
+    await poller.tick()  # registers the first number
+    await _record_number(uow_factory, case_id, second)
+
+    provider.outage = True
+    clock.advance(hours=13)
+    await poller.tick()
+    assert first not in [n for call in provider.endpoint_calls("stop") for n in call]
+    async with uow_factory() as uow:
+        assert [n.tracking_number for n in await uow.numbers_to_stop.oldest(10)] == [first]
+
+    provider.outage = False
+    poller.breaker = CircuitBreaker()  # the outage is over: no cool-down to sit out here
+    clock.advance(hours=13)
+    await poller.tick()
+    clock.advance(hours=13)
+    await poller.tick()
+    stopped = [n for call in provider.endpoint_calls("stop") for n in call]
+    assert stopped.count(first) == 1 and second not in stopped
+    async with uow_factory() as uow:
+        assert await uow.numbers_to_stop.oldest(10) == []
+
+    # A slip corrected at once: the second (registered) is replaced by the first, then typed
+    # again before the poller ran. It is in use again, so it is not stopped.
+    await _record_number(uow_factory, case_id, first)
+    await _record_number(uow_factory, case_id, second)
+    clock.advance(hours=13)
+    await poller.tick()
+    stopped = [n for call in provider.endpoint_calls("stop") for n in call]
+    assert stopped == [first]
+    async with uow_factory() as uow:
+        assert await uow.numbers_to_stop.oldest(10) == []
 
 
 async def test_an_exchange_ships_a_replacement_tracked_to_the_same_buyer(

@@ -1,0 +1,47 @@
+"""Numbers of replaced parcels that the tracking provider should stop following."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from domain.model import NumberToStop, Shipment
+from domain.repositories.base import Repository
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingNumber:
+    id: int
+    tracking_number: str
+    provider_carrier: str | None
+
+
+class NumbersToStopRepository(Repository):
+    def add(self, tracking_number: str, provider_carrier: str | None, now: datetime) -> None:
+        self.session.add(
+            NumberToStop(
+                tracking_number=tracking_number, provider_carrier=provider_carrier, since=now
+            )
+        )
+
+    async def oldest(self, limit: int) -> list[WaitingNumber]:
+        """Plain values: the poller calls the provider after this transaction ended."""
+        query = (
+            select(NumberToStop.id, NumberToStop.tracking_number, NumberToStop.provider_carrier)
+            .order_by(NumberToStop.id)
+            .limit(limit)
+        )
+        return [WaitingNumber(*row) for row in await self.session.execute(query)]
+
+    async def still_followed(self, numbers: Iterable[str]) -> set[str]:
+        """Those of `numbers` a shipment of ours still has (the same number entered again, or
+        another parcel's): the provider must go on following them."""
+        query = select(Shipment.tracking_number).where(Shipment.tracking_number.in_(set(numbers)))
+        return {number for number in (await self.session.execute(query)).scalars() if number}
+
+    async def remove(self, ids: Sequence[int]) -> None:
+        if ids:
+            await self.session.execute(delete(NumberToStop).where(NumberToStop.id.in_(ids)))
