@@ -20,7 +20,8 @@ from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
 
 
-def _filters_of(router: Router) -> Iterator[FilterObject]:
+def filters_below(router: Router) -> Iterator[FilterObject]:
+    """Every filter of `router` and of the routers below it, the observers' own included."""
     for each_router in router.chain_tail:
         for observer in each_router.observers.values():
             # The observer's own filters (`router.message.filter(...)`) sit on a handler object
@@ -43,15 +44,10 @@ def run_plain_filters_on_the_loop(router: Router) -> int:
     The keyword arguments aiogram passes stay those of the original filter: it worked them out
     from the filter's own signature when the filter was registered."""
     wrapped = 0
-    for filter_object in _filters_of(router):
+    for filter_object in filters_below(router):
         if filter_object.awaitable:
             continue
         filter_object.callback = _on_the_loop(filter_object.callback)
         filter_object.awaitable = True
         wrapped += 1
     return wrapped
-
-
-def plain_filters(router: Router) -> list[FilterObject]:
-    """The filters below `router` that aiogram would still run in a worker thread."""
-    return [filter_object for filter_object in _filters_of(router) if not filter_object.awaitable]

@@ -275,9 +275,9 @@ class TrackingPoller:
         both ask about one number: the provider answers the second as already stopped."""
         async with self._uow_factory() as uow:
             waiting = await uow.numbers_to_stop.oldest(CALL_SIZE)
+            if not waiting:
+                return
             followed = await uow.numbers_to_stop.still_followed(n.tracking_number for n in waiting)
-        if not waiting:
-            return
         done = [n.id for n in waiting if n.tracking_number in followed]
         asked = [n for n in waiting if n.tracking_number not in followed]
         if asked:
