@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.drafts.answers import answered
+from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.model import OrderSource
 from domain.services.orders import cleaning, intake
@@ -22,7 +23,7 @@ MAX_LINES = cleaning.MAX_LINES
 
 
 @dataclass(frozen=True)
-class OrderDraft:
+class OrderDraft(StoredDraft):
     seller_id: int
     number: str | None = None
     country: str | None = None
@@ -114,37 +115,4 @@ class OrderDraft:
             lines=list(self.lines),
             source=OrderSource.CONVERSATION,
             actor_id=actor_id,
-        )
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "seller_id": self.seller_id,
-            "number": self.number,
-            "country": self.country,
-            "postcode": self.postcode,
-            "currency": self.currency,
-            "lines": [
-                {
-                    "product_name": line.product_name,
-                    "sku": line.sku,
-                    "quantity": line.quantity,
-                    "unit_price": str(line.unit_price),
-                }
-                for line in self.lines
-            ],
-            "line": dict(self.line),
-            "ship_by": self.ship_by,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> OrderDraft:
-        return cls(
-            seller_id=int(data["seller_id"]),
-            number=data.get("number"),
-            country=data.get("country"),
-            postcode=data.get("postcode"),
-            currency=data.get("currency"),
-            lines=tuple(intake.NewOrderLine(**line) for line in data.get("lines", ())),
-            line=dict(data.get("line", {})),
-            ship_by=data.get("ship_by"),
         )

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import NamedTuple
 
+from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.model import NewEvidence
 from domain.returns.offers import OfferTerms, checked_amount
@@ -40,8 +41,7 @@ MAX_VIDEO_SECONDS = 60
 INVALID_CHOICE = "errors.invalid_choice"
 
 
-@dataclass(frozen=True)
-class DraftLine:
+class DraftLine(NamedTuple):
     """A line of the order as the conversation started: what is left of it to return."""
 
     line_id: int
@@ -50,15 +50,14 @@ class DraftLine:
     available: int  # 0: in an open case already, or all of it settled
 
 
-@dataclass(frozen=True)
-class DraftEvidence:
+class DraftEvidence(NamedTuple):
     kind: EvidenceKind
     file_id: str
     unique_id: str
 
 
 @dataclass(frozen=True)
-class ReturnDraft:
+class ReturnDraft(StoredDraft):
     order_id: int
     order_number: str
     currency: str
@@ -225,45 +224,3 @@ class ReturnDraft:
         )
 
     # ----- storage -----
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "order_number": self.order_number,
-            "currency": self.currency,
-            "lines": [
-                [line.line_id, line.product_name, str(line.unit_price), line.available]
-                for line in self.lines
-            ],
-            "window_closed": self.window_closed,
-            "not_taken_back": list(self.not_taken_back),
-            "quantities": {str(k): v for k, v in self.quantities.items()},
-            "reason": self.reason.value if self.reason else None,
-            "comment": self.comment,
-            "evidence": [[e.kind.value, e.file_id, e.unique_id] for e in self.evidence],
-            "resolution": self.resolution.value if self.resolution else None,
-            "amount": None if self.amount is None else str(self.amount),
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> ReturnDraft:
-        reason, resolution, amount = data.get("reason"), data.get("resolution"), data.get("amount")
-        return cls(
-            order_id=int(data["order_id"]),
-            order_number=str(data["order_number"]),
-            currency=str(data["currency"]),
-            lines=tuple(
-                DraftLine(int(i), str(name), Decimal(price), int(available))
-                for i, name, price, available in data["lines"]
-            ),
-            window_closed=bool(data.get("window_closed")),
-            not_taken_back=tuple(int(i) for i in data.get("not_taken_back", ())),
-            quantities={int(k): int(v) for k, v in data.get("quantities", {}).items()},
-            reason=ReturnReason(reason) if reason else None,
-            comment=data.get("comment"),
-            evidence=tuple(
-                DraftEvidence(EvidenceKind(kind), file_id, unique_id)
-                for kind, file_id, unique_id in data.get("evidence", ())
-            ),
-            resolution=Resolution(resolution) if resolution else None,
-            amount=None if amount is None else Decimal(amount),
-        )

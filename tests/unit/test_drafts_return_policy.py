@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from domain.drafts import PolicyDraft
+from domain.drafts.stored import UnreadableDraft
 from domain.errors import InvalidInput
 from domain.returns.policy import (
     MAX_CATEGORIES,
@@ -95,4 +96,6 @@ def test_the_draft_round_trips_and_forgets_the_name_once_saved() -> None:
     draft = PolicyDraft().with_category_name("Swimwear")
     assert PolicyDraft.from_data(draft.to_data()) == draft
     assert draft.after_saving() == PolicyDraft(saved=True)
-    assert PolicyDraft.from_data({"category_name": 5, "saved": "yes"}) == PolicyDraft(saved=True)
+    assert PolicyDraft.from_data({"saved": "yes"}) == PolicyDraft(saved=True)
+    with pytest.raises(UnreadableDraft):
+        PolicyDraft.from_data({"category_name": 5})
