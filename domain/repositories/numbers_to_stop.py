@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from domain.model import NumberToStop, Shipment
+from domain.model import NumberToStop, Order, Shipment
 from domain.repositories.base import Repository
 
 
@@ -26,6 +26,22 @@ class NumbersToStopRepository(Repository):
                 tracking_number=tracking_number, provider_carrier=provider_carrier, since=now
             )
         )
+
+    async def add_followed_for_seller(self, seller_id: int, now: datetime) -> None:
+        """Every number of the seller's parcels (outbound and return) the provider follows:
+        their shipments are about to be deleted, so nothing else would ever stop them."""
+        followed = (
+            select(Shipment.tracking_number, Shipment.provider_carrier)
+            .join(Order, Order.id == Shipment.order_id)
+            .where(
+                Order.seller_id == seller_id,
+                Shipment.tracking_number.is_not(None),
+                Shipment.registered_at.is_not(None),
+                Shipment.tracking_stopped_at.is_(None),
+            )
+        )
+        for number, carrier in await self.session.execute(followed):
+            self.add(number, carrier, now)
 
     async def oldest(self, limit: int) -> list[WaitingNumber]:
         """Plain values: the poller calls the provider after this transaction ended."""

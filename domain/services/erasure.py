@@ -5,7 +5,8 @@ every outbox row to them or about them; for a buyer the orders they follow (the 
 stays, without them), the links' binding to them and their refused link attempts; for a seller
 also the store and everything under it
 (warehouses and their documents, orders with their lines, shipping documents with their
-compliance findings, buyer links, logistics settings).
+compliance findings, buyer links, logistics settings); the numbers of its parcels the tracking
+provider follows wait, number and carrier only, until the poller has told it to stop.
 
 Kept, without the person: the audit trail. Its entries keep action and time, the actor and the
 subject become pseudonyms nobody can map back (see `domain.personal_data.Pseudonyms`), and only
@@ -61,6 +62,9 @@ async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]
     await uow.personal_data.delete_notifications_about(user_id)
     await uow.personal_data.forget_reviewer(user_id)
     if seller is not None:
+        # The tracking provider would follow the parcels' numbers until it gives up: the poller
+        # tells it to stop, from a list that holds the number and carrier only.
+        await uow.numbers_to_stop.add_followed_for_seller(seller.id, uow.now())
         # Cascades to warehouses, documents, orders, lines, shipments, findings, buyer links
         # and logistics settings.
         await uow.sellers.delete(seller)

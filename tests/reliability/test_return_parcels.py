@@ -284,14 +284,22 @@ async def test_an_exchange_ships_a_replacement_tracked_to_the_same_buyer(
 async def test_a_seller_erasing_their_data_takes_return_parcels_and_replacements_along(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
+    """Every parcel goes with the store; those the provider follows are stopped by the next
+    tick (it would follow them for weeks), and then nothing of them is left."""
     store, _, case_id = await _agreed_return(uow_factory, R.EXCHANGE, "AE-ER")
-    await _record_number(uow_factory, case_id, s10("RR", 30_100_007, "FR"))
+    returned = s10("RR", 30_100_007, "FR")
+    await _record_number(uow_factory, case_id, returned)
+    provider = ScriptedProvider()
+    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    await poller.tick()  # registers the outbound parcel and the return parcel
     async with uow_factory() as uow:
         await returns.confirm_receipt(SELLER, case_id, None, [], uow)
         await uow.commit()
     replacement_id = (await case_row(uow_factory, case_id)).replacement_order_id
     assert replacement_id is not None
-    await store.ship_order(replacement_id, "AE-ER-X1", s10("RB", 20_100_098))
+    await store.ship_order(replacement_id, "AE-ER-X1", s10("RB", 20_100_098))  # not registered
+    registered = {n for call in provider.endpoint_calls("register") for n in call}
+    assert returned in registered and len(registered) == 2
     async with uow_factory() as uow:
         assert await erasure.erase_user_data(SELLER, uow) == []
         await uow.commit()
@@ -299,6 +307,12 @@ async def test_a_seller_erasing_their_data_takes_return_parcels_and_replacements
         for table in (Order, Shipment, ReturnCase):
             left = await uow.session.execute(select(table.id))
             assert list(left.scalars()) == [], table.__tablename__
+
+    clock.advance(hours=13)
+    await poller.tick()
+    assert {n for call in provider.endpoint_calls("stop") for n in call} == registered
+    async with uow_factory() as uow:
+        assert await uow.numbers_to_stop.oldest(10) == []
 
 
 async def test_an_escalated_cases_parcel_is_followed_silently_and_stopped_when_delivered(
