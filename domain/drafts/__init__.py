@@ -1,8 +1,9 @@
 """The drafts of the bot's conversations: what a user has answered so far, and the rules of
 the conversation (which steps apply, what a change resets), with no Telegram in sight.
 
-Each draft is immutable and JSON-safe (`to_data` / `from_data`): the conversation engine keeps
-it in the user's conversation state, so a restart resumes where the user was.
+Each draft is an immutable dataclass made JSON-safe from its typed fields by `StoredDraft`
+(`to_data` / `from_data`, `domain.drafts.stored`): the conversation engine keeps it in the
+user's conversation state, so a restart resumes where the user was.
 """
 
 from __future__ import annotations
