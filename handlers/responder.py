@@ -9,10 +9,12 @@ here, never the other way round.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import (
     AnswerCallbackQuery,
@@ -39,6 +41,8 @@ T = TypeVar("T")
 
 # The pop-up shown when the whole answer went to the chat instead.
 DETAILS_IN_CHAT = "common.details_in_chat"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -269,7 +273,20 @@ class Responder:
         return [item.method for item in self._queue]
 
     async def flush(self, sender: MethodSender) -> None:
-        """Send everything queued, in order. Called after the commit."""
+        """Send everything queued, in order. Called after the commit.
+
+        A call Telegram refuses as a bad request (a double tap's "message is not modified",
+        a message already deleted, a callback query too old to answer) is skipped: the
+        replies queued after it, often the one the user is waiting for, still go out.
+        """
         queue, self._queue = self._queue, []
         for item in queue:
-            await sender.call(item.method, chat_id=item.chat_id)
+            try:
+                await sender.call(item.method, chat_id=item.chat_id)
+            except TelegramBadRequest as error:
+                # Telegram's description may quote the chat; the method and kind suffice.
+                log.warning(
+                    "%s refused, went on with the next reply: %s",
+                    item.method.__api_method__,
+                    type(error).__name__,
+                )
