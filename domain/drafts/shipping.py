@@ -9,6 +9,7 @@ here: the photo of the packed parcel is asked only above the configured order va
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -62,3 +63,8 @@ class ShippingDraft(StoredDraft):
     @property
     def quantity_shipped(self) -> int:
         return sum(self.quantities.values())
+
+    def is_partial(self, ordered: Mapping[int, int]) -> bool:
+        """Some line (order line id -> quantity ordered) ships short. More than ordered is not
+        partial: it is a finding of its own (`domain.compliance`)."""
+        return any(self.quantities.get(line_id, 0) < q for line_id, q in ordered.items())

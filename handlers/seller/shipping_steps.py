@@ -64,7 +64,7 @@ async def ask_lines(turn: ShippingTurn, draft: ShippingDraft) -> None:
             }
             for line in order.lines
         ],
-        partial=any(draft.quantities.get(line.id, 0) < line.quantity for line in order.lines),
+        partial=draft.is_partial({line.id: line.quantity for line in order.lines}),
         keyboard=[*buttons, done, turn.navigation],
     )
 

@@ -49,7 +49,7 @@ async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
             for line in order.lines
             if draft.quantities.get(line.id, 0) > 0
         ],
-        partial=draft.quantity_shipped != sum(line.quantity for line in order.lines),
+        partial=draft.is_partial({line.id: line.quantity for line in order.lines}),
         declared_value=draft.declared_value,
         currency=draft.currency,
         weight=plain(draft.weight_kg),

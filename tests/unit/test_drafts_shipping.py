@@ -67,3 +67,12 @@ def test_the_draft_survives_a_round_trip_through_its_data() -> None:
     )
     assert ShippingDraft.from_data(draft.to_data()) == draft
     assert draft.quantity_shipped == 3
+
+
+def test_only_a_line_shipped_short_makes_the_shipment_partial() -> None:
+    ordered = {11: 2, 12: 1}
+    assert not _draft().is_partial(ordered)
+    assert _draft(quantities={11: 1, 12: 1}).is_partial(ordered)
+    assert _draft(quantities={11: 2}).is_partial(ordered)  # a line left out
+    # More than ordered is the compliance check's "more items than ordered", not partial.
+    assert not _draft(quantities={11: 5, 12: 1}).is_partial(ordered)

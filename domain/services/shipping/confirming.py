@@ -173,8 +173,7 @@ def _fill(shipment: Shipment, draft: ShippingDraft, review: DocumentReview) -> N
         for line_id, quantity in draft.quantities.items()
         if quantity > 0
     ]
-    ordered = {line.id: line.quantity for line in review.order.lines}
-    shipment.is_partial = any(draft.quantities.get(i, 0) < q for i, q in ordered.items())
+    shipment.is_partial = draft.is_partial({line.id: line.quantity for line in review.order.lines})
     shipment.parcel_photo_file_id = draft.photo_file_id
 
 
