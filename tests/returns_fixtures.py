@@ -55,6 +55,7 @@ async def open_damaged(
     *,
     quantity: int = 2,
     photos: int = 2,
+    comment: str = "The box arrived crushed",
 ) -> int:
     """The buyer opens a "damaged in transit" case about the first line (by default asking half
     back); its id."""
@@ -66,7 +67,7 @@ async def open_damaged(
                 items=[(bought.line_ids[0], quantity)],
                 reason=ReturnReason.DAMAGED,
                 wanted=wanted or OfferTerms(Resolution.REFUND_PARTIAL, Decimal("1.75") * quantity),
-                comment="The box arrived crushed",
+                comment=comment,
                 evidence=[photo(n) for n in range(photos)],
             ),
             uow,

@@ -173,7 +173,9 @@ async def open_case(
         currency=order.currency,
         items=[(lines[line_id], quantity) for line_id, quantity in command.items],
         reason=reason,
-        comment=command.comment,
+        comment=None
+        if command.comment is None
+        else (await _masked_for(order, command.comment, uow)).text,
         wanted=await _checked_warehouse(command.wanted, order.seller_id, uow),
         evidence=command.evidence,
         out_of_policy=policy.out_of_policy(
@@ -315,7 +317,7 @@ async def decline_case(
     user_id: int, case_id: int, reason: str, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
     async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.declined") as case:
-        case.decline_case(Side.SELLER, reason, uow.now())
+        case.decline_case(Side.SELLER, await _without_contacts(case, reason, uow) or "", uow.now())
     return case
 
 
@@ -374,7 +376,7 @@ async def confirm_receipt(
 ) -> ReturnCase:
     async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.received") as case:
         now = uow.now()
-        case.confirm_receipt(Side.SELLER, note, now)
+        case.confirm_receipt(Side.SELLER, await _without_contacts(case, note, uow), now)
         for photo in photos:
             case.add_inspection_photo(Side.SELLER, photo, now)
     # An exchange's goods are back: the replacement goes out like any order.
@@ -403,7 +405,7 @@ async def resolve(
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnCase:
     async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.resolved") as case:
-        case.resolve(Side.SELLER, note, uow.now())
+        case.resolve(Side.SELLER, await _without_contacts(case, note, uow), uow.now())
     return case
 
 
@@ -467,9 +469,20 @@ async def _masked(case: ReturnCase, text: str | None, uow: UnitOfWork) -> Masked
     order = await uow.orders.get(case.order_id)
     if text is None or order is None:
         return None
-    contacts = await uow.tracking.seller_contacts([case.seller_id])
-    home = contacts[case.seller_id].home_country if case.seller_id in contacts else None
+    return await _masked_for(order, text, uow)
+
+
+async def _masked_for(order: Order, text: str, uow: UnitOfWork) -> MaskedText:
+    contacts = await uow.tracking.seller_contacts([order.seller_id])
+    home = contacts[order.seller_id].home_country if order.seller_id in contacts else None
     return mask_contacts(text, regions=[order.ship_to_country, home], keep=[order.number])
+
+
+async def _without_contacts(case: ReturnCase, text: str | None, uow: UnitOfWork) -> str | None:
+    """What one side writes on the case for the other to read (the request's comment, a
+    decline reason, an inspection or closing note): contact details go, as in the thread."""
+    masked = await _masked(case, text, uow)
+    return text if masked is None else masked.text
 
 
 async def messages_of(

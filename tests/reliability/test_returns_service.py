@@ -318,6 +318,27 @@ async def test_messages_are_masked_and_found_by_their_copies(uow_factory: UowFac
         assert [m.id for m in listed] == [message_id]
 
 
+async def test_what_one_side_writes_on_the_case_is_masked_like_the_thread(
+    uow_factory: UowFactory,
+) -> None:
+    """The request's comment and the seller's decline reason are read by the other side on
+    the case card and in the transcript: contact details go, as in the thread."""
+    store = await _store(uow_factory)
+    bought = await shipped_to_buyer(uow_factory, store, "AE-612345679", BUYER, 20_000_052)
+    case_id = await open_damaged(
+        uow_factory,
+        bought,
+        comment="Crushed (AE-612345679). Call +49 170 1234567, hans@example.com",
+    )
+    assert (await case_row(uow_factory, case_id)).comment == (
+        "Crushed (AE-612345679). Call [•••], [•••]"
+    )
+    async with uow_factory() as uow:
+        await returns.decline_case(SELLER, case_id, "Not damaged; write to shop@example.com", uow)
+        await uow.commit()
+    assert (await case_row(uow_factory, case_id)).decline_reason == "Not damaged; write to [•••]"
+
+
 async def test_the_sellers_lists(uow_factory: UowFactory, clock: FixedClock) -> None:
     store = await _store(uow_factory)
     await _store(uow_factory, OTHER_SELLER)
