@@ -137,7 +137,7 @@ async def test_only_a_registered_seller_in_a_file_step_makes_the_bot_download(
     card += b"na,express,USD,10,3,5\n"
 
     # A guest's order file or rate card: answered, never fetched.
-    await _answered(guest, "orders.xlsx", xlsx([]), "Register your store first", "x/y")
+    await _answered(guest, "orders.xlsx", xlsx([]), "register your store first", "x/y")
     await _answered(guest, "rates.json", b"{}", "didn't understand", JSON_MIME)
     # A seller's rate card outside /rates, and a wrong file inside it: not fetched either.
     await make_seller(runner.app.uow_factory, SELLER)
