@@ -19,7 +19,7 @@ from typing import NamedTuple
 from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.model import NewEvidence
-from domain.returns.offers import OfferTerms, checked_amount
+from domain.returns.offers import OfferTerms, checked_amount, typed_amount
 from domain.returns.rules import (
     COMMENT_MAX,
     FILE_ID_MAX,
@@ -185,9 +185,8 @@ class ReturnDraft(StoredDraft):
     def with_amount(self, raw: str) -> ReturnDraft:
         if self.resolution is None or not self.amount_applies:
             raise InvalidInput(INVALID_CHOICE)
-        text = raw.strip().replace(" ", "")
-        if "," in text and "." not in text and text.count(",") == 1:
-            text = text.replace(",", ".")  # "12,50" as many buyers write it
+        # "12,50", "2,5 €" and "50%" as buyers write them.
+        text = typed_amount(raw, self.paid, self.currency)
         amount = checked_amount(self.resolution, text, self.paid, self.currency)  # type: ignore[arg-type]
         return replace(self, amount=amount)
 

@@ -15,6 +15,8 @@ accepting) and how many days the buyer has to ship them.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -116,6 +118,9 @@ def typed_amount(raw: str, paid: Decimal, currency: str) -> str:
     """An amount as people type it, as plain decimal text: "12,50" is 12.50, and "30%" is that
     share of what was paid, rounded to the currency (the checks come after, on the result)."""
     text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    # A currency written with the amount ("2,5 €", "EUR 12.50", "$3") says nothing more.
+    text = re.sub(re.escape(currency), "", text, flags=re.IGNORECASE)
+    text = "".join(char for char in text if unicodedata.category(char) != "Sc")
     if "," in text and "." not in text and text.count(",") == 1:
         text = text.replace(",", ".")
     if not text.endswith("%"):

@@ -161,6 +161,10 @@ def test_the_amount_step_applies_only_to_partial_refunds() -> None:
 def test_the_amount_is_checked_against_what_was_paid_for_the_chosen_items() -> None:
     draft = _draft().with_quantity(MUG, "2").with_resolution("refund_partial")
     assert draft.with_amount("3,50").amount == Decimal("3.50")
+    # As buyers write it: with the currency, or as a share of what was paid (the prompt's hint).
+    assert draft.with_amount("2,5 €").amount == Decimal("2.50")
+    assert draft.with_amount("EUR 3").amount == Decimal("3.00")
+    assert draft.with_amount("50%").amount == Decimal("4.00")
     refused = _refused("returns.amount_above_paid", draft.with_amount, "8.01")
     assert refused.params == {"paid": "8.00", "currency": "EUR"}
     _refused("returns.partial_below_paid", draft.with_amount, "8")
