@@ -75,8 +75,8 @@ def _tell_decided(name: str, decision: WarehouseAction, responder: Responder) ->
 
 
 async def review_command(message: Message, ctx: UpdateContext) -> None:
-    if await ctx.state.get_state() == ReviewNote.text.state:
-        await ctx.state.clear()
+    # A reason being written stays asked for, as other conversations stay open under a
+    # command: the next text still completes that decision (/cancel drops it).
     await _show_list(ctx, WarehouseStatus.PENDING_REVIEW, 0)
 
 

@@ -64,6 +64,40 @@ async def _register_seller(app: Application) -> int:
         return seller.id
 
 
+async def _register_warehouse(app: Application) -> int:
+    await _register_seller(app)
+    async with app.uow_factory() as uow:
+        warehouse = await warehouses.register_warehouse(
+            warehouses.RegisterWarehouse(
+                telegram_user_id=SELLER.id,
+                kind=WarehouseKind.DOMESTIC,
+                name="Shenzhen main",
+                country="CN",
+                street="1 Keji Road, Nanshan",
+                city="Shenzhen",
+                region=None,
+                postcode="518000",
+                contact_name="Li Wei",
+                contact_phone="+86 138 0013 8000",
+                capabilities=["shipping"],
+                documents=[
+                    warehouses.UploadedDocument(
+                        DocumentKind.BUSINESS_LICENCE,
+                        "f-1",
+                        "u-1",
+                        "licence.pdf",
+                        "application/pdf",
+                        10,
+                    )
+                ],
+            ),
+            frozenset({OPERATOR_ID}),
+            uow,
+        )
+        await uow.commit()
+        return warehouse.id
+
+
 async def test_the_order_card_shows_what_the_order_allows_in_every_status(
     handler_app: Application,
 ) -> None:
@@ -110,37 +144,7 @@ async def test_the_order_card_shows_what_the_order_allows_in_every_status(
 async def test_the_warehouse_and_review_cards_show_what_the_warehouse_allows(
     handler_app: Application,
 ) -> None:
-    await _register_seller(handler_app)
-    async with handler_app.uow_factory() as uow:
-        warehouse = await warehouses.register_warehouse(
-            warehouses.RegisterWarehouse(
-                telegram_user_id=SELLER.id,
-                kind=WarehouseKind.DOMESTIC,
-                name="Shenzhen main",
-                country="CN",
-                street="1 Keji Road, Nanshan",
-                city="Shenzhen",
-                region=None,
-                postcode="518000",
-                contact_name="Li Wei",
-                contact_phone="+86 138 0013 8000",
-                capabilities=["shipping"],
-                documents=[
-                    warehouses.UploadedDocument(
-                        DocumentKind.BUSINESS_LICENCE,
-                        "f-1",
-                        "u-1",
-                        "licence.pdf",
-                        "application/pdf",
-                        10,
-                    )
-                ],
-            ),
-            frozenset({OPERATOR_ID}),
-            uow,
-        )
-        await uow.commit()
-        warehouse_id = warehouse.id
+    warehouse_id = await _register_warehouse(handler_app)
     seller_button_of = {
         WarehouseAction.EDIT: WarehouseMenu(
             action=WarehouseMenuAction.EDIT, warehouse_id=warehouse_id
@@ -180,3 +184,34 @@ async def test_the_warehouse_and_review_cards_show_what_the_warehouse_allows(
             if decision in operator_may
         ]
         assert await _buttons(handler_app, OPERATOR, review) == [*decisions, to_queue], status
+
+
+async def test_a_command_while_the_operator_writes_a_reason_keeps_the_decision_open(
+    handler_app: Application,
+) -> None:
+    """Suspend asks for a reason; /review in between shows the queue and the reason typed
+    next still suspends the warehouse (it was dropped silently, the text "not understood")."""
+    warehouse_id = await _register_warehouse(handler_app)
+    async with handler_app.uow_factory() as uow:
+        stored = await uow.warehouses.get(warehouse_id)
+        assert stored is not None
+        stored.status = WarehouseStatus.VERIFIED
+        await uow.commit()
+    suspend = ReviewAction(
+        step=ReviewStep.DECIDE, warehouse_id=warehouse_id, decision=WarehouseAction.SUSPEND.value
+    ).pack()
+    await handler_app.dispatcher.feed_update(handler_app.bot, _press(OPERATOR, suspend))
+    for text in ("/review", "Expired licence"):
+        chat = Chat(id=OPERATOR.id, type="private")
+        message = Message(message_id=next(_ids), date=0, chat=chat, from_user=OPERATOR, text=text)
+        await handler_app.dispatcher.feed_update(
+            handler_app.bot, Update(update_id=next(_ids), message=message)
+        )
+    await handler_app.replies.drain()
+    async with handler_app.uow_factory() as uow:
+        stored = await uow.warehouses.get(warehouse_id)
+        assert stored is not None
+        assert (stored.status, stored.review_note) == (
+            WarehouseStatus.SUSPENDED,
+            "Expired licence",
+        )
