@@ -99,7 +99,8 @@ class ReturnCase(Base):
     order_id: Mapped[int] = parent_id("orders", index=True)
     # Copied from the order: every query about a case is scoped to its seller.
     seller_id: Mapped[int] = parent_id("sellers")
-    # The account the order's link bound when the case was opened; emptied if they erase.
+    # The account the order's link bound when the case was opened: the case's buyer for good (a
+    # new link hands the order on, not the case); emptied if they erase.
     buyer_user_id: Mapped[int | None] = link_id("telegram_users", index=True)
     reason: Mapped[ReturnReason] = mapped_column(enum_column(ReturnReason))
     comment: Mapped[str | None] = mapped_column(Text)

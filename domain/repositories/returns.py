@@ -86,6 +86,18 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
         )
         return list(result.scalars())
 
+    async def of_buyer_on_order(
+        self, order_id: int, user_id: int, *, limit: int
+    ) -> list[ReturnCase]:
+        """The cases `user_id` opened on the order, newest first."""
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(ReturnCase.order_id == order_id, ReturnCase.buyer_user_id == user_id)
+            .order_by(ReturnCase.opened_at.desc(), ReturnCase.id.desc())
+            .limit(limit)
+        )
+        return list(result.scalars())
+
     async def page_for_seller(
         self,
         seller_id: int,

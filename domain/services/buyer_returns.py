@@ -123,10 +123,17 @@ async def returnable_orders(user_id: int, uow: UnitOfWork) -> list[ReturnableOrd
     return found
 
 
-async def for_card(order: Order, uow: UnitOfWork) -> tuple[bool, tuple[BuyerCaseLine, ...]]:
+async def for_card(
+    order: Order, user_id: int | None, uow: UnitOfWork
+) -> tuple[bool, tuple[BuyerCaseLine, ...]]:
     """For the buyer's order card (the caller already checked the order is theirs): whether a
-    return can be asked now, and the order's cases, newest first."""
-    cases = (await uow.returns.for_order(order.id))[:CARD_CASES]
+    return can be asked now, and the cases `user_id` opened on the order, newest first. Cases
+    an earlier holder of the order's link opened stay theirs and are not listed."""
+    cases = (
+        await uow.returns.of_buyer_on_order(order.id, user_id, limit=CARD_CASES)
+        if user_id is not None
+        else []
+    )
     # The lines are read only when the order's status allows a return at all.
     allowed = OrderAction.OPEN_RETURN in order.allowed_actions(Role.BUYER)
     may_return = allowed and _may_return(order, await _lines(order, uow))

@@ -112,7 +112,8 @@ async def _view(
             last_event = EventView(
                 event.time, event.status, event.sub_status, event.description, event.location
             )
-    can_return, cases = await buyer_returns.for_card(order, uow)
+    viewer = subscription.buyer_user_id if subscription is not None else None
+    can_return, cases = await buyer_returns.for_card(order, viewer, uow)
     return BuyerOrderView(
         order_id=order.id,
         order_number=order.number,
@@ -191,7 +192,8 @@ async def open_link(
 async def reissue_link(seller_user_id: int, order_id: int, uow: UnitOfWork) -> str:
     """A new link for a shipped order of the caller; every earlier link stops working.
 
-    The current buyer keeps following the order until someone opens the new link.
+    The current buyer keeps following the order until someone opens the new link. The return
+    cases they opened stay theirs either way (`returns._case_of`): the new holder sees none.
     """
     order = await lifecycle.order_for(seller_user_id, order_id, OrderAction.NEW_BUYER_LINK, uow)
     now = uow.now()

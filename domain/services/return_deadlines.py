@@ -170,15 +170,13 @@ def _lapse(case: ReturnCase, row: ReturnDeadline, now: datetime) -> bool:
 
 
 async def chats_of(case: ReturnCase, uow: UnitOfWork) -> dict[Side, int]:
-    """Where each side of the case is reached: the store owner, the order's linked buyer."""
+    """Where each side of the case is reached: the store owner, the buyer who opened it."""
     chats: dict[Side, int] = {}
     contacts = await uow.tracking.seller_contacts([case.seller_id])
     if case.seller_id in contacts:
         chats[Side.SELLER] = contacts[case.seller_id].user_id
-    subscription = await uow.buyers.for_order(case.order_id)
-    buyer = subscription.buyer_user_id if subscription is not None else case.buyer_user_id
-    if buyer is not None:
-        chats[Side.BUYER] = buyer
+    if case.buyer_user_id is not None:
+        chats[Side.BUYER] = case.buyer_user_id
     return chats
 
 

@@ -68,11 +68,10 @@ async def tell(
             return False
         chat_id, thread_id, subject = seller.user_id, case.seller_thread_id, None
     else:
-        # The account the order's link binds now: the one the case's checks let act.
-        subscription = await uow.buyers.for_order(case.order_id)
-        if subscription is None or subscription.buyer_user_id is None:
+        # The account that opened the case: the one the case's checks let act.
+        if case.buyer_user_id is None:
             return False
-        chat_id, thread_id = subscription.buyer_user_id, case.buyer_thread_id
+        chat_id, thread_id = case.buyer_user_id, case.buyer_thread_id
         # The store's name and warehouse address are the seller's data: erasing them drops it.
         subject = seller.user_id if seller is not None else None
         params = {**params, "store": seller.store_name if seller is not None else ""}

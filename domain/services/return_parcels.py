@@ -12,7 +12,8 @@ replacement order.
   never sends the buyer the outbound "your order" notices nor moves the order.
 - `replace`: the goods of an exchange came back; a replacement order for the same buyer and
   items, confirmed, appears in the seller's /orders and ships through the shipping document
-  like any order. The buyer's subscription is copied to it, so its tracking reaches them.
+  like any order. The case's buyer follows it (their settings copied), so its tracking reaches
+  them.
 """
 
 from __future__ import annotations
@@ -182,16 +183,19 @@ async def replace(case: ReturnCase, uow: UnitOfWork) -> Order | None:
     uow.orders.add(order)
     await uow.flush()
     case.replacement_order_id = order.id
-    subscription = await uow.buyers.for_order(original.id)
-    if subscription is not None:
-        # The buyer follows the replacement as they followed the original, with no new link.
+    if case.buyer_user_id is not None:
+        # The case's buyer follows the replacement with no new link, as they followed the
+        # original (a new link may have handed the original to another account since).
+        subscription = await uow.buyers.for_order(original.id)
+        if subscription is not None and subscription.buyer_user_id != case.buyer_user_id:
+            subscription = None
         uow.buyers.add(
             BuyerSubscription(
                 order_id=order.id,
-                buyer_user_id=subscription.buyer_user_id,
-                time_zone=subscription.time_zone,
-                muted=subscription.muted,
-                paused_at=subscription.paused_at,
+                buyer_user_id=case.buyer_user_id,
+                time_zone=subscription.time_zone if subscription is not None else None,
+                muted=subscription.muted if subscription is not None else False,
+                paused_at=subscription.paused_at if subscription is not None else None,
                 created_at=now,
             )
         )

@@ -175,8 +175,6 @@ async def open_cases(
     for case, side in found[:PICKER_LIMIT]:
         if without_topic and return_threads.thread_of(case, side) is not None:
             continue
-        if side is Side.BUYER and await return_threads.chat_of(case, side, uow) != user_id:
-            continue  # the order's link binds someone else now
         choices.append(await _choice(case, side, uow))
     return choices
 

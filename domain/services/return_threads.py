@@ -63,14 +63,13 @@ class CopyPlan:
 
 
 async def chat_of(case: ReturnCase, side: Side, uow: UnitOfWork) -> int | None:
-    """The private chat where `side` of the case is reached now (None: nobody is)."""
+    """The private chat where `side` of the case is reached now (None: nobody is). The buyer
+    is the account that opened the case, even once a new link handed the order to someone
+    else; None once they erased their data."""
     if Side(side) is Side.SELLER:
         contacts = await uow.tracking.seller_contacts([case.seller_id])
         contact = contacts.get(case.seller_id)
         return contact.user_id if contact is not None else None
-    subscription = await uow.buyers.for_order(case.order_id)
-    if subscription is None or subscription.buyer_user_id != case.buyer_user_id:
-        return None
     return case.buyer_user_id
 
 

@@ -77,7 +77,8 @@ async def _case_of(
     user_id: int, case_id: int, side: Side, uow: UnitOfWork, *, lock: bool = True
 ) -> ReturnCase:
     """The case (locked, to change it) if `user_id` is its `side`; anyone else's answers as
-    not found."""
+    not found. The buyer side is the account that opened the case (`buyer_user_id`), not
+    whoever the order's link binds now: a new link hands the order on, not the cases."""
     case = await (uow.returns.lock(case_id) if lock else uow.returns.get(case_id))
     if case is None:
         raise NotFound(CASE_NOT_FOUND)
@@ -85,10 +86,8 @@ async def _case_of(
         seller = await uow.sellers.by_telegram_user(user_id)
         if seller is None or seller.id != case.seller_id:
             raise NotFound(CASE_NOT_FOUND)
-    else:
-        subscription = await uow.buyers.for_order(case.order_id)
-        if subscription is None or subscription.buyer_user_id != user_id:
-            raise NotFound(CASE_NOT_FOUND)
+    elif case.buyer_user_id is None or case.buyer_user_id != user_id:
+        raise NotFound(CASE_NOT_FOUND)
     return case
 
 

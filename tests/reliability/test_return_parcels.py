@@ -14,7 +14,7 @@ from domain.model import Order, OrderSource, OrderStatus, ReturnCase, Shipment
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, Side
 from domain.returns.rules import Resolution as R
-from domain.services import erasure, returns, tracking_notices
+from domain.services import buyers, erasure, returns, tracking_notices
 from domain.tracking import SubStatus
 from notifications.tracking.poller import CircuitBreaker, TrackingPoller
 from tests.conftest import FixedClock
@@ -344,3 +344,37 @@ async def test_an_escalated_cases_parcel_is_followed_silently_and_stopped_when_d
     assert parcel is not None and parcel.tracking_status == "Delivered"
     assert number in [n for call in provider.endpoint_calls("stop") for n in call]
     assert (await case_row(uow_factory, case_id)).status is CaseStatus.ESCALATED
+
+
+async def test_after_a_new_link_the_case_and_its_replacement_stay_with_the_cases_buyer(
+    uow_factory: UowFactory,
+) -> None:
+    """The seller issues a new link while an exchange is under way and another account opens
+    it: the case's buyer still records the return number, hears the case's news and follows
+    the replacement order; the new holder follows the original order only and hears nothing
+    of the case."""
+    holder = 7602
+    _, order_id, case_id = await _agreed_return(uow_factory, R.EXCHANGE, "AE-RL")
+    async with uow_factory() as uow:
+        token = await buyers.reissue_link(SELLER, order_id, uow)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.users.touch(holder, "en", uow.now())
+        assert (await buyers.open_link(token, holder, uow)).view is not None
+        await uow.commit()
+    await _record_number(uow_factory, case_id, s10("RR", 30_100_016, "FR"))
+    async with uow_factory() as uow:
+        await returns.confirm_receipt(SELLER, case_id, None, [], uow)
+        await uow.commit()
+    case = await case_row(uow_factory, case_id)
+    assert case.replacement_order_id is not None and case.buyer_user_id == BUYER
+    async with uow_factory() as uow:
+        original = await uow.buyers.for_order(order_id)
+        assert original is not None and original.buyer_user_id == holder
+        replacement = await uow.buyers.for_order(case.replacement_order_id)
+        assert replacement is not None and replacement.buyer_user_id == BUYER
+    (told,) = params_of(await notifications_to(uow_factory, BUYER), "returns.replacement_created")
+    assert told["side"] == "buyer"
+    assert not [
+        n for n in await notifications_to(uow_factory, holder) if n.template.startswith("returns.")
+    ]
