@@ -5,7 +5,7 @@ against the caller by the service on every use."""
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Self
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
@@ -57,12 +57,21 @@ class CaseButton(enum.StrEnum):
 
 class CaseAct(CallbackData, prefix="rca"):
     """A press on a return case; the case id and the side are client input, so the service
-    checks that the caller is that side of that case on every use."""
+    checks that the caller is that side of that case on every use. Accept and decline carry
+    the offer their card showed (`offer_id`), refused when the case's open offer is another."""
 
     action: CaseButton
     case_id: RecordId
     side: Side
     value: RecordId = 0
+    offer_id: RecordId = 0  # 0: no offer named (an accept or decline so named is refused)
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        # Buttons drawn before `offer_id` existed have one field less: they name no offer.
+        if value.count(cls.__separator__) == len(cls.model_fields) - 1:
+            value = f"{value}{cls.__separator__}0"
+        return super().unpack(value)
 
 
 class OfferFormAction(enum.StrEnum):

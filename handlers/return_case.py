@@ -15,6 +15,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
+from domain.errors import ConflictError
 from domain.returns.rules import Action, Side
 from domain.services import return_offers, return_views, returns
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
@@ -23,6 +24,8 @@ from handlers.keyboards import single_button
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
+
+OFFER_CHANGED = "returns.offer_changed"
 
 # Which button each allowed action gets, in the order the card shows them.
 ACTION_BUTTONS: tuple[tuple[Action, CaseButton], ...] = (
@@ -39,15 +42,26 @@ ACTION_BUTTONS: tuple[tuple[Action, CaseButton], ...] = (
 )
 
 
-def act(button: CaseButton, case_id: int, side: Side, value: int = 0) -> CaseAct:
-    return CaseAct(action=button, case_id=case_id, side=side, value=value)
+# The buttons that answer the open offer: each names it, so a press on an old card is refused
+# once another offer is on the table (the service checks).
+ANSWERS = frozenset({CaseButton.ACCEPT, CaseButton.DECLINE})
+
+
+def act(button: CaseButton, case_id: int, side: Side, value: int = 0, offer_id: int = 0) -> CaseAct:
+    return CaseAct(action=button, case_id=case_id, side=side, value=value, offer_id=offer_id)
 
 
 def case_keyboard(card: return_views.CaseCard, back: Keyboard = ()) -> Keyboard:
     """Drawn from `allowed_actions(side)`: a button the case would refuse is never shown."""
     case, side = card.case, card.side
+    offer_id = (card.open_offer.id or 0) if card.open_offer else 0
     rows: list[list[Button]] = [
-        [Button(label=f"return_action.{action.value}", callback=act(button, case.id, side))]
+        [
+            Button(
+                label=f"return_action.{action.value}",
+                callback=act(button, case.id, side, offer_id=offer_id if button in ANSWERS else 0),
+            )
+        ]
         for action, button in ACTION_BUTTONS
         if action in card.actions
     ]
@@ -119,11 +133,30 @@ async def open_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: Update
     show_card(card, ctx.responder)
 
 
+async def offer_changed(query: CallbackQuery, data: CaseAct, ctx: UpdateContext) -> None:
+    """An answer pressed on a card whose offer is no longer the open one: nothing was done;
+    the case is shown as it is now, for the user to answer what is on the table."""
+    ctx.responder.answer_callback(query.id, OFFER_CHANGED, alert=True)
+    await refresh(query, data, ctx)
+
+
 async def accept_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    try:
+        await _accept(query, callback_data, ctx)
+    except ConflictError as error:
+        if error.key != OFFER_CHANGED:
+            raise
+        await offer_changed(query, callback_data, ctx)
+
+
+async def _accept(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
     user_id, case_id, side = ctx.user_id, callback_data.case_id, callback_data.side
+    offer_id = callback_data.offer_id
     if not callback_data.value:
         # A buyer's return that left the warehouse to the store: the seller names it first.
-        choices = await return_offers.warehouses_to_name(user_id, case_id, side, ctx.uow)
+        choices = await return_offers.warehouses_to_name(
+            user_id, case_id, side, ctx.uow, offer_id=offer_id
+        )
         if choices is not None:
             ctx.responder.reply(
                 "returns.choose_warehouse",
@@ -133,7 +166,9 @@ async def accept_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: Upda
                     [
                         Button(
                             text=f"{address.name} · {address.city}",
-                            callback=act(CaseButton.ACCEPT, case_id, side, address.warehouse_id),
+                            callback=act(
+                                CaseButton.ACCEPT, case_id, side, address.warehouse_id, offer_id
+                            ),
                         )
                     ]
                     for address in choices
@@ -148,15 +183,27 @@ async def accept_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: Upda
         ctx.uow,
         ctx.config.return_deadlines,
         warehouse_id=callback_data.value or None,
+        offer_id=offer_id,
     )
     ctx.responder.answer_callback(query.id, "returns.accepted")
     await refresh(query, callback_data, ctx)
 
 
 async def decline_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
-    await returns.decline_offer(
-        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow, ctx.config.return_deadlines
-    )
+    try:
+        await returns.decline_offer(
+            ctx.user_id,
+            callback_data.case_id,
+            callback_data.side,
+            ctx.uow,
+            ctx.config.return_deadlines,
+            offer_id=callback_data.offer_id,
+        )
+    except ConflictError as error:
+        if error.key != OFFER_CHANGED:
+            raise
+        await offer_changed(query, callback_data, ctx)
+        return
     ctx.responder.answer_callback(query.id, "returns.declined")
     await refresh(query, callback_data, ctx)
 

@@ -255,6 +255,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.no_amount_for_exchange": {},
     "returns.no_return_in_this_resolution": {},
     "returns.not_your_message": {},
+    "returns.offer_changed": {},
     "returns.note_invalid": _LIMITS,
     "returns.order_not_found": {},
     "returns.order_not_returnable": {"status": "cancelled"},

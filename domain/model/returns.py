@@ -301,14 +301,29 @@ class ReturnCase(Base):
         self._move(CaseStatus.NEGOTIATING, side, "offer_countered", now, offer=offer.id)
         return offer
 
-    def accept_offer(
-        self, side: Side, now: datetime, *, warehouse_id: int | None = None
-    ) -> ReturnOffer:
-        """Agree to the other side's open offer; a return goes to `warehouse_id` when the offer
-        (a buyer's) did not name one, and only the seller can name it."""
-        self._require(side, Action.ACCEPT_OFFER)
+    def offer_to_answer(self, side: Side, action: Action, offer_id: int | None) -> ReturnOffer:
+        """The open offer `side` accepts or declines. `offer_id` is the offer the caller was
+        shown (client input, None only for callers that show none): when the offer on the table
+        is another one by now, the answer is refused, never applied to terms nobody saw."""
         offer = self.open_offer
+        if offer_id is not None and self.is_open and (offer is None or offer.id != offer_id):
+            raise ConflictError("returns.offer_changed")
+        self._require(side, action)
         assert offer is not None
+        return offer
+
+    def accept_offer(
+        self,
+        side: Side,
+        now: datetime,
+        *,
+        warehouse_id: int | None = None,
+        offer_id: int | None = None,
+    ) -> ReturnOffer:
+        """Agree to the other side's open offer (`offer_id`, see `offer_to_answer`); a return
+        goes to `warehouse_id` when the offer (a buyer's) did not name one, and only the seller
+        can name it."""
+        offer = self.offer_to_answer(side, Action.ACCEPT_OFFER, offer_id)
         if offer.resolution.needs_return and offer.warehouse_id is None:
             if side is not Side.SELLER or warehouse_id is None:
                 raise InvalidInput("returns.warehouse_required")
@@ -327,10 +342,10 @@ class ReturnCase(Base):
             self._move(CaseStatus.AWAITING_RETURN_SHIPMENT, None, "return_requested", now)
         return offer
 
-    def decline_offer(self, side: Side, now: datetime) -> ReturnOffer:
-        self._require(side, Action.DECLINE_OFFER)
-        offer = self.open_offer
-        assert offer is not None
+    def decline_offer(
+        self, side: Side, now: datetime, *, offer_id: int | None = None
+    ) -> ReturnOffer:
+        offer = self.offer_to_answer(side, Action.DECLINE_OFFER, offer_id)
         offer.status = OfferStatus.DECLINED
         offer.answered_at = now
         self._seller_answered(side, now)

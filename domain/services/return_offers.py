@@ -82,14 +82,14 @@ async def return_addresses(case: ReturnCase, uow: UnitOfWork) -> tuple[ReturnAdd
 
 
 async def warehouses_to_name(
-    user_id: int, case_id: int, side: Side, uow: UnitOfWork
+    user_id: int, case_id: int, side: Side, uow: UnitOfWork, *, offer_id: int | None = None
 ) -> tuple[ReturnAddress, ...] | None:
     """The warehouses the seller chooses from to accept a buyer's return that left it to the
-    store; None when accepting needs no choice."""
+    store; None when accepting needs no choice. Refused like `returns.accept_offer` when the
+    open offer is not `offer_id`, the one the pressed card showed."""
     case = await returns.case_for(user_id, case_id, side, uow)
-    require(case, side, Action.ACCEPT_OFFER)
-    offer = case.open_offer
-    if side is not Side.SELLER or offer is None or not offer.resolution.needs_return:
+    offer = case.offer_to_answer(side, Action.ACCEPT_OFFER, offer_id)
+    if side is not Side.SELLER or not offer.resolution.needs_return:
         return None
     if offer.warehouse_id is not None:
         return None

@@ -34,6 +34,7 @@ from domain.returns.masking import MaskedText, mask_contacts
 from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
+    Action,
     MessageKind,
     ReturnReason,
     Side,
@@ -294,21 +295,32 @@ async def accept_offer(
     rules: DeadlineRules = DEFAULT_RULES,
     *,
     warehouse_id: int | None = None,
+    offer_id: int | None = None,
 ) -> ReturnCase:
+    """Accept the open offer. A button passes `offer_id`, the offer its card showed (client
+    input): refused with `returns.offer_changed` when the case's open offer is another one."""
     async with _changing(user_id, case_id, side, uow, rules, "return_case.offer_accepted") as case:
+        case.offer_to_answer(side, Action.ACCEPT_OFFER, offer_id)  # before naming a warehouse
         if warehouse_id is not None:
             await _checked_warehouse(
                 OfferTerms(case.wanted, warehouse_id=warehouse_id), case.seller_id, uow
             )
-        case.accept_offer(side, uow.now(), warehouse_id=warehouse_id)
+        case.accept_offer(side, uow.now(), warehouse_id=warehouse_id, offer_id=offer_id)
     return case
 
 
 async def decline_offer(
-    user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
+    user_id: int,
+    case_id: int,
+    side: Side,
+    uow: UnitOfWork,
+    rules: DeadlineRules = DEFAULT_RULES,
+    *,
+    offer_id: int | None = None,
 ) -> ReturnCase:
+    """Decline the open offer; `offer_id` as in `accept_offer`."""
     async with _changing(user_id, case_id, side, uow, rules, "return_case.offer_declined") as case:
-        case.decline_offer(side, uow.now())
+        case.decline_offer(side, uow.now(), offer_id=offer_id)
     return case
 
 

@@ -22,7 +22,7 @@ from domain.services import buyers, sellers
 from domain.services.orders import intake
 from domain.unit_of_work import UnitOfWork
 from tests.reliability.test_shipping_service import HAMBURG, make_warehouse
-from tests.returns_fixtures import BoughtOrder, open_damaged
+from tests.returns_fixtures import BoughtOrder, case_row, open_damaged
 from tests.tracking_fixtures import Store, s10
 
 UowFactory = Callable[[], UnitOfWork]
@@ -46,6 +46,7 @@ class Tenant:
     token: str
     tracking_number: str
     case_id: int
+    offer_id: int  # the case's open offer (the buyer's request)
     # What no one outside the tenant may read.
     secrets: tuple[str, ...]
     # What the tenant's own buyer may not read either (the store's side of things).
@@ -92,6 +93,8 @@ async def make_tenant(uow_factory: UowFactory, tag: str, seller_user: int, seria
     case_id = await open_damaged(
         uow_factory, bought, OfferTerms(Resolution.REFUND_PARTIAL, Decimal("3.50"))
     )
+    offer = (await case_row(uow_factory, case_id)).open_offer
+    assert offer is not None
     return Tenant(
         seller_user=seller_user,
         buyer_user=buyer_user,
@@ -107,6 +110,7 @@ async def make_tenant(uow_factory: UowFactory, tag: str, seller_user: int, seria
         token=shipped.token,
         tracking_number=shipped.tracking_number,
         case_id=case_id,
+        offer_id=offer.id,
         secrets=(tag, number, shipped.token, shipped.tracking_number),
         seller_only_secrets=(f"{tag} Vault", f"{tag} Annex", f"{number}-2", f"{tag} widget"),
     )

@@ -66,6 +66,7 @@ def _id_fields(a: Tenant) -> dict[str, list[int]]:
         "order_id": [a.pending_order_id, a.shipped_order_id],
         "shipment_id": [a.shipment_id],
         "case_id": [a.case_id],
+        "offer_id": [a.offer_id],
     }
 
 

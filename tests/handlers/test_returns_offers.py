@@ -11,7 +11,7 @@ import pytest
 
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, OfferStatus, Resolution
-from tests.handlers.chat import Chat, HandlerBot
+from tests.handlers.chat import Chat, HandlerBot, Press
 from tests.returns_fixtures import BoughtOrder, case_row, open_damaged, shipped_to_buyer
 from tests.tracking_fixtures import Store, notifications_to
 
@@ -193,3 +193,48 @@ async def test_forged_presses_on_another_buyers_case_read_as_not_found(
     case = await case_row(uow_factory, case_id)
     assert case.status is CaseStatus.REQUESTED and case.open_offer is not None
     assert forged.alert is not None
+
+
+async def test_accept_on_an_old_card_is_refused_once_the_offer_changed(
+    handler_bot: HandlerBot, bought: BoughtOrder
+) -> None:
+    """The tester's steps: the seller's card shows the buyer's €2.50; the seller counters €2.00,
+    the buyer counters €3.00; Accept (or Decline) on the old card is refused, the current card
+    is shown, and the buyer's €3.00 stays open until accepted from the current card."""
+    uow_factory = handler_bot.app.uow_factory
+    wanted = OfferTerms(Resolution.REFUND_PARTIAL, Decimal("2.50"))
+    case_id = await open_damaged(uow_factory, bought, wanted)
+    seller, buyer = Chat(handler_bot, SELLER), Chat(handler_bot, BUYER)
+
+    await seller.send("/returns")
+    old_card = (await seller.press(f"R-{case_id}")).last
+    assert "Partial refund · €2.50" in old_card.text
+    old = {b.text: b.callback_data for row in old_card.keyboard for b in row}
+    await seller.play(Press("Counter-offer"), Press("Partial refund"), "2.00")
+    await seller.press("Send the offer")
+    await _buyer_card(buyer, case_id)
+    await buyer.play(Press("Counter-offer"), Press("Partial refund"), "3.00")
+    await buyer.press("Send the offer")
+
+    changed = handler_bot.plain("returns.offer_changed")
+    # The old card's buttons, and one drawn before buttons named their offer (no offer id).
+    for data in (old["✅ Accept"], old["✖️ Decline the offer"], f"rca:acc:{case_id}:seller:0"):
+        assert data is not None
+        refused = await seller.press_data(old_card.message_id, data)
+        assert refused.alert == changed, data
+        refused.assert_says("<b>Partial refund · €3.00</b>")
+        assert "✅ Accept" in refused.labels
+    case = await case_row(uow_factory, case_id)
+    assert case.status is CaseStatus.NEGOTIATING and case.agreed_amount is None
+    assert [(o.side.value, o.status, o.amount) for o in case.offers] == [
+        ("buyer", OfferStatus.COUNTERED, Decimal("2.50")),
+        ("seller", OfferStatus.COUNTERED, Decimal("2.00")),
+        ("buyer", OfferStatus.OPEN, Decimal("3.00")),
+    ]
+    assert await _notices(handler_bot, BUYER, "returns.agreed_notice") == []
+
+    # Accept on the card shown now agrees on what it shows.
+    accepted = await seller.press("Accept")
+    assert accepted.alert == handler_bot.plain("returns.accepted")
+    case = await case_row(uow_factory, case_id)
+    assert (case.status, case.agreed_amount) == (CaseStatus.AGREED, Decimal("3.00"))

@@ -499,3 +499,54 @@ async def test_two_sides_ending_a_case_at_once_exactly_one_wins(
     assert case.status == winner
     assert [e.action for e in case.events][-1] in {"case_declined", "withdrawn"}
     assert len(case.events) == 2  # opened, and the one that won
+
+
+async def test_an_answer_to_an_offer_no_longer_open_is_refused(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """Accept and decline name the offer the caller saw: once the other side countered, an
+    answer naming the old offer (or another case's offer) is refused and changes nothing."""
+    store = await _store(uow_factory)
+    bought = await shipped_to_buyer(uow_factory, store, "AE-STALE", BUYER, 20_000_071)
+    case_id = await open_damaged(uow_factory, bought, OfferTerms(R.REFUND_PARTIAL, Decimal("2.50")))
+    other_bought = await shipped_to_buyer(uow_factory, store, "AE-STALE2", BUYER, 20_000_072)
+    other_case = await open_damaged(uow_factory, other_bought)
+    shown = (await case_row(uow_factory, case_id)).open_offer
+    assert shown is not None and shown.amount == Decimal("2.50")
+    async with uow_factory() as uow:
+        await returns.counter_offer(
+            SELLER, case_id, Side.SELLER, OfferTerms(R.REFUND_PARTIAL, Decimal("2.00")), uow
+        )
+        await uow.commit()
+    clock.advance(hours=1)
+    async with uow_factory() as uow:
+        await returns.counter_offer(
+            BUYER, case_id, Side.BUYER, OfferTerms(R.REFUND_PARTIAL, Decimal("3.00")), uow
+        )
+        await uow.commit()
+    current = (await case_row(uow_factory, case_id)).open_offer
+    elsewhere = (await case_row(uow_factory, other_case)).open_offer
+    assert current is not None and elsewhere is not None
+
+    for offer_id in (shown.id, elsewhere.id, 0):
+        async with uow_factory() as uow:
+            with pytest.raises(ConflictError) as accepting:
+                await returns.accept_offer(SELLER, case_id, Side.SELLER, uow, offer_id=offer_id)
+            with pytest.raises(ConflictError) as declining:
+                await returns.decline_offer(SELLER, case_id, Side.SELLER, uow, offer_id=offer_id)
+        assert accepting.value.key == declining.value.key == "returns.offer_changed"
+    case = await case_row(uow_factory, case_id)
+    assert case.status is CaseStatus.NEGOTIATING and case.agreed_amount is None
+    assert [(o.side, o.amount, o.status) for o in case.offers] == [
+        (Side.BUYER, Decimal("2.50"), OfferStatus.COUNTERED),
+        (Side.SELLER, Decimal("2.00"), OfferStatus.COUNTERED),
+        (Side.BUYER, Decimal("3.00"), OfferStatus.OPEN),
+    ]
+    # The other case's offer is untouched too; the offer on the table can still be accepted.
+    still = (await case_row(uow_factory, other_case)).open_offer
+    assert still is not None and (still.id, still.status) == (elsewhere.id, OfferStatus.OPEN)
+    async with uow_factory() as uow:
+        await returns.accept_offer(SELLER, case_id, Side.SELLER, uow, offer_id=current.id)
+        await uow.commit()
+    case = await case_row(uow_factory, case_id)
+    assert (case.status, case.agreed_amount) == (CaseStatus.AGREED, Decimal("3.00"))

@@ -46,3 +46,21 @@ def test_the_card_offers_exactly_what_the_case_allows(state: str, side: Side) ->
 
 def test_every_action_but_talking_has_a_button() -> None:
     assert set(BUTTON_OF) | IN_THE_THREAD | {Action.WITHDRAW} == set(Action)
+
+
+def test_accept_and_decline_name_the_offer_and_old_presses_name_none() -> None:
+    """The offer id is the last field: a button drawn before it existed still unpacks, naming no
+    offer (0), so its accept or decline is refused as for an offer that changed."""
+    new = CaseAct(action=CaseButton.ACCEPT, case_id=1, side=Side.SELLER, offer_id=7)
+    assert new.pack() == "rca:acc:1:seller:0:7" and CaseAct.unpack(new.pack()) == new
+    old = CaseAct.unpack("rca:acc:1:seller:0")
+    assert (old.action, old.case_id, old.side, old.value, old.offer_id) == (
+        CaseButton.ACCEPT,
+        1,
+        Side.SELLER,
+        0,
+        0,
+    )
+    for forged in ("rca:acc:1", "rca:acc:1:seller:0:7:8", "rca:acc:1:seller:0:-1"):
+        with pytest.raises((TypeError, ValueError)):
+            CaseAct.unpack(forged)
