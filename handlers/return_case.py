@@ -10,6 +10,7 @@ caller each time, so a forged press on someone else's case reads "not found".
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from aiogram import Router
@@ -133,20 +134,22 @@ async def open_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: Update
     show_card(card, ctx.responder)
 
 
-async def offer_changed(query: CallbackQuery, data: CaseAct, ctx: UpdateContext) -> None:
-    """An answer pressed on a card whose offer is no longer the open one: nothing was done;
-    the case is shown as it is now, for the user to answer what is on the table."""
-    ctx.responder.answer_callback(query.id, OFFER_CHANGED, alert=True)
-    await refresh(query, data, ctx)
-
-
-async def accept_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+async def _unless_offer_changed(
+    answer: Awaitable[None], query: CallbackQuery, data: CaseAct, ctx: UpdateContext
+) -> None:
+    """Run an answer to the open offer; pressed on a card whose offer is no longer the open
+    one, nothing was done and the case is shown as it is now, to answer what is on the table."""
     try:
-        await _accept(query, callback_data, ctx)
+        await answer
     except ConflictError as error:
         if error.key != OFFER_CHANGED:
             raise
-        await offer_changed(query, callback_data, ctx)
+        ctx.responder.answer_callback(query.id, OFFER_CHANGED, alert=True)
+        await refresh(query, data, ctx)
+
+
+async def accept_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    await _unless_offer_changed(_accept(query, callback_data, ctx), query, callback_data, ctx)
 
 
 async def _accept(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
@@ -190,20 +193,18 @@ async def _accept(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateConte
 
 
 async def decline_pressed(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
-    try:
-        await returns.decline_offer(
-            ctx.user_id,
-            callback_data.case_id,
-            callback_data.side,
-            ctx.uow,
-            ctx.config.return_deadlines,
-            offer_id=callback_data.offer_id,
-        )
-    except ConflictError as error:
-        if error.key != OFFER_CHANGED:
-            raise
-        await offer_changed(query, callback_data, ctx)
-        return
+    await _unless_offer_changed(_decline(query, callback_data, ctx), query, callback_data, ctx)
+
+
+async def _decline(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    await returns.decline_offer(
+        ctx.user_id,
+        callback_data.case_id,
+        callback_data.side,
+        ctx.uow,
+        ctx.config.return_deadlines,
+        offer_id=callback_data.offer_id,
+    )
     ctx.responder.answer_callback(query.id, "returns.declined")
     await refresh(query, callback_data, ctx)
 

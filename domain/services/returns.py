@@ -87,7 +87,7 @@ async def _case_of(
         seller = await uow.sellers.by_telegram_user(user_id)
         if seller is None or seller.id != case.seller_id:
             raise NotFound(CASE_NOT_FOUND)
-    elif case.buyer_user_id is None or case.buyer_user_id != user_id:
+    elif case.buyer_user_id != user_id:  # None once the buyer erased their data
         raise NotFound(CASE_NOT_FOUND)
     return case
 
