@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from domain.model import PROCESSED_UPDATE_RETENTION
@@ -22,6 +21,7 @@ from handlers.callbacks import (
     WarehouseMenu,
     WarehouseMenuAction,
 )
+from handlers.command_filters import any_case_command, any_case_start
 from handlers.context import UpdateContext
 from handlers.conversations import resume
 from handlers.keyboards import language_keyboard, single_button
@@ -162,15 +162,15 @@ async def erasure_decided(
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(cancel, Command("cancel"))
-    router.message.register(start, CommandStart())
+    router.message.register(cancel, any_case_command("cancel"))
+    router.message.register(start, any_case_start())
     router.callback_query.register(chose_buyer, RoleChoice.filter(F.role == ChosenRole.BUYER))
-    router.message.register(help_command, Command("help"))
-    router.message.register(language, Command("language"))
+    router.message.register(help_command, any_case_command("help"))
+    router.message.register(language, any_case_command("language"))
     router.callback_query.register(
         language_chosen, LanguageChoice.filter(F.purpose == LanguagePurpose.PREFERENCE)
     )
-    router.message.register(privacy, Command("privacy"))
-    router.message.register(delete_my_data, Command("delete_my_data"))
+    router.message.register(privacy, any_case_command("privacy"))
+    router.message.register(delete_my_data, any_case_command("delete_my_data"))
     router.callback_query.register(erasure_decided, ErasureAction.filter())
     return router

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from domain.returns.rules import MessageKind, Side
 from domain.returns.threads import RouteKind, parse_case_number
 from domain.services import return_relay, return_transcript
 from handlers import returns_relay
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.responder import Button
 from handlers.return_callbacks import CaseAct, CaseButton
@@ -117,8 +118,8 @@ async def escalated_command(message: Message, ctx: UpdateContext) -> None:
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(transcript_command, Command("transcript"))
-    router.message.register(escalated_command, Command("escalated"))
+    router.message.register(transcript_command, any_case_command("transcript"))
+    router.message.register(escalated_command, any_case_command("escalated"))
     router.callback_query.register(
         transcript_pressed, CaseAct.filter(F.action == CaseButton.TRANSCRIPT)
     )

@@ -13,13 +13,14 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import CommandObject, StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from domain.errors import InvalidInput
 from domain.returns.rules import MessageKind
 from domain.returns.threads import RouteKind, parse_case_number
 from domain.services import return_relay
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.responder import Button
 from handlers.return_callbacks import CasePick
@@ -186,7 +187,7 @@ async def case_message_edited(edited_message: Message, ctx: UpdateContext) -> No
 def build_command_router() -> Router:
     """`/case` and its picker: tried with the other commands, before any conversation."""
     router = Router(name=f"{__name__}.commands")
-    router.message.register(case_command, Command("case"))
+    router.message.register(case_command, any_case_command("case"))
     router.callback_query.register(case_picked, CasePick.filter())
     return router
 

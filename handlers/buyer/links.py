@@ -7,11 +7,12 @@ link is warned instead of taking the buyer's place.
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 
 from domain.services import buyers
 from handlers.buyer.views import show_card
+from handlers.command_filters import any_case_start
 from handlers.context import UpdateContext
 
 
@@ -31,5 +32,5 @@ async def open_link(message: Message, command: CommandObject, ctx: UpdateContext
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(open_link, CommandStart(deep_link=True))
+    router.message.register(open_link, any_case_start(deep_link=True))
     return router

@@ -5,12 +5,12 @@ the orders they buy."""
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyers
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.buyer.views import edit_card, show_card, show_list
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.keyboards import single_button
 from handlers.menus import register_presses
@@ -89,9 +89,9 @@ async def help_pressed(query: CallbackQuery, ctx: UpdateContext) -> None:
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(orders_command, Command("orders"), buyer_only)
-    router.message.register(track_command, Command("track"))
-    router.message.register(stop_command, Command("stop"))
+    router.message.register(orders_command, any_case_command("orders"), buyer_only)
+    router.message.register(track_command, any_case_command("track"))
+    router.message.register(stop_command, any_case_command("stop"))
     register_presses(
         router,
         BuyerOrder,

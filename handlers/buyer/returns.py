@@ -6,12 +6,12 @@ confirmation."""
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyer_returns, returns
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.keyboards import single_button
 from handlers.menus import register_presses
@@ -94,7 +94,7 @@ async def withdraw_kept(query: CallbackQuery, callback_data: BuyerCase, ctx: Upd
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(return_command, Command("return"))
+    router.message.register(return_command, any_case_command("return"))
     register_presses(router, BuyerOrder, {BuyerAction.RETURN: return_pressed})
     register_presses(
         router,

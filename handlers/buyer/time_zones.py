@@ -5,11 +5,12 @@ typing a city or zone name after the command."""
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyer_time_zones
 from handlers.buyer.callbacks import TimeZoneChoice
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.responder import Button, Keyboard, Responder
 
@@ -48,6 +49,6 @@ async def time_zone_pressed(
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(time_zone_command, Command("timezone"))
+    router.message.register(time_zone_command, any_case_command("timezone"))
     router.callback_query.register(time_zone_pressed, TimeZoneChoice.filter())
     return router

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from markupsafe import Markup
 
 from domain.services import compliance_review
 from handlers.callbacks import ReviewAction, ReviewStep
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.lists import page_count, paging_row
 
@@ -48,7 +48,7 @@ async def findings_page(
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(compliance_command, Command("compliance"))
+    router.message.register(compliance_command, any_case_command("compliance"))
     router.callback_query.register(
         findings_page, ReviewAction.filter(F.step == ReviewStep.FINDINGS)
     )

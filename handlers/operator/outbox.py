@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from domain.services import shipments
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.keyboards import single_button
 from handlers.shipment_callbacks import OutboxAction
@@ -34,6 +34,6 @@ async def retry_pressed(query: CallbackQuery, ctx: UpdateContext) -> None:
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(outbox_command, Command("outbox"))
+    router.message.register(outbox_command, any_case_command("outbox"))
     router.callback_query.register(retry_pressed, OutboxAction.filter())
     return router

@@ -8,7 +8,6 @@ answer to what an operator may do in its status (`Warehouse.allowed_actions`).
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
@@ -18,6 +17,7 @@ from domain.model.warehouses import DECISIONS_NEEDING_NOTE, REVIEW_DECISIONS
 from domain.roles import Role
 from domain.services import warehouses
 from handlers.callbacks import ReviewAction, ReviewStep
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.conversations import expecting_text
 from handlers.lists import page_count, paging_row
@@ -166,7 +166,7 @@ async def note_given(message: Message, ctx: UpdateContext) -> None:
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(review_command, Command("review"))
+    router.message.register(review_command, any_case_command("review"))
     register_presses(
         router,
         ReviewAction,

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import CommandObject, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
@@ -19,6 +19,7 @@ from domain.errors import InvalidInput
 from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard
 from domain.services import logistics_settings, warehouses
 from domain.services.shipping import cost_ledger
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.menus import register_presses
 from handlers.responder import Button
@@ -214,8 +215,8 @@ async def costs(message: Message, ctx: UpdateContext) -> None:
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(budget, Command("budget"))
-    router.message.register(rates, Command("rates"))
+    router.message.register(budget, any_case_command("budget"))
+    router.message.register(rates, any_case_command("rates"))
     router.message.register(rate_card_file, RateCardUpload.waiting_file, F.document)
     router.message.register(rate_card_expected, RateCardUpload.waiting_file)
     register_presses(
@@ -224,6 +225,6 @@ def build_router() -> Router:
         {RateCardAction.RESET: rate_card_reset, RateCardAction.CANCEL: rate_card_cancel},
         StateFilter(RateCardUpload),
     )
-    router.message.register(exchange_rates, Command("fx"))
-    router.message.register(costs, Command("costs"))
+    router.message.register(exchange_rates, any_case_command("fx"))
+    router.message.register(costs, any_case_command("costs"))
     return router

@@ -8,7 +8,6 @@ which is tried before the conversations, so they work in the middle of one.
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -19,6 +18,7 @@ from domain.services import buyers, warehouses
 from domain.services.orders import lifecycle, lists
 from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.conversations import expecting_text
 from handlers.keyboards import single_button
@@ -238,9 +238,9 @@ async def cancel_reason(message: Message, ctx: UpdateContext) -> None:
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(orders_command, Command("orders"))
-    router.message.register(new_order.begin, Command("neworder"))
-    router.message.register(import_command, Command("import"))
+    router.message.register(orders_command, any_case_command("orders"))
+    router.message.register(new_order.begin, any_case_command("neworder"))
+    router.message.register(import_command, any_case_command("import"))
     register_presses(
         router,
         OrderMenu,

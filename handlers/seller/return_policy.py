@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
 
 from domain.drafts import PolicyDraft
 from domain.returns.policy import (
@@ -28,6 +27,7 @@ from domain.returns.policy import (
 )
 from domain.returns.rules import ReturnReason
 from domain.services import return_policies
+from handlers.command_filters import any_case_command
 from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
 from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import PolicyForm, PolicyFormAction
@@ -237,7 +237,7 @@ def build_command_router() -> Router:
     so /returnpolicy works in the middle of another conversation."""
     router = Router(name=f"{__name__}.commands")
     start = entry(CONVERSATION, first_draft)
-    router.message.register(start, Command("returnpolicy"))
+    router.message.register(start, any_case_command("returnpolicy"))
     router.callback_query.register(start, PolicyForm.filter(F.action == PolicyFormAction.OPEN))
     return router
 

@@ -4,11 +4,11 @@ a case card with its timeline."""
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery
 
 from domain.services import return_views, returns
 from handlers import lists, return_case
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard
@@ -70,7 +70,8 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(
-        lists.list_command(show_list, return_views.CaseFilter.WAITING_FOR_ME), Command("returns")
+        lists.list_command(show_list, return_views.CaseFilter.WAITING_FOR_ME),
+        any_case_command("returns"),
     )
     register_presses(
         router,

@@ -4,11 +4,11 @@ buyer link (earlier ones stop working), and /digest, the opt-in daily summary.""
 from __future__ import annotations
 
 from aiogram import Bot, Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from domain.services import buyers, shipments
 from handlers import lists
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
@@ -124,9 +124,10 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(
-        lists.list_command(show_list, shipments.ShipmentFilter.MOVING), Command("shipments")
+        lists.list_command(show_list, shipments.ShipmentFilter.MOVING),
+        any_case_command("shipments"),
     )
-    router.message.register(digest_command, Command("digest"))
+    router.message.register(digest_command, any_case_command("digest"))
     register_presses(
         router,
         ShipmentMenu,

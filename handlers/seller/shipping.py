@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import CommandObject
 from aiogram.types import Message
 
 from domain.drafts import ShippingDraft
 from domain.services.shipping import steps
+from handlers.command_filters import any_case_command
 from handlers.conversations import Conversation, Expect, Step, Turn, register
 from handlers.conversations.routing import entry
 from handlers.seller import shipping_steps, shipping_summary
@@ -125,6 +126,6 @@ def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.callback_query.register(start_from_card, ShipOrder.filter())
-    router.message.register(start_from_command, Command("ship"))
+    router.message.register(start_from_command, any_case_command("ship"))
     register(CONVERSATION, router)
     return router

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiogram import Router
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from domain.model import Warehouse, WarehouseAction
 from domain.roles import Role
 from domain.services import warehouses
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
+from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
@@ -154,7 +154,7 @@ async def archive_confirmed(
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
-    router.message.register(warehouses_command, Command("warehouses"))
+    router.message.register(warehouses_command, any_case_command("warehouses"))
     register_presses(
         router,
         WarehouseMenu,

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from aiogram import Dispatcher, F, Router
+from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.inline_filters import filters_below, run_plain_filters_on_the_loop
@@ -85,3 +86,17 @@ async def test_plain_filters_run_on_the_loop_and_still_decide(
         )
         await router.propagate_event("message", message)
     assert seen == ["yes please"]
+
+
+def test_every_command_is_recognised_in_any_case() -> None:
+    """/HELP, /Start and /Cancel are the commands they spell: every command filter of the
+    routers ignores case (registered through `handlers.command_filters`)."""
+    commands = [
+        each.callback
+        for top in get_routers()
+        for each in filters_below(top)
+        if isinstance(each.callback, Command)
+    ]
+    names = {name for filter_ in commands for name in filter_.commands}
+    assert {"start", "help", "cancel", "warehouses", "orders"} <= names
+    assert [str(f) for f in commands if not f.ignore_case] == []
