@@ -68,6 +68,7 @@ def get_routers() -> list[Router]:
         # ...then the conversations, which take free text in their states.
         registration.build_router(),
         warehouse_registration.build_router(),
+        warehouse_changes.build_answers_router(),
         new_order.build_router(),
         shipping.build_router(),
         return_request.build_router(),

@@ -85,6 +85,10 @@ class WarehouseMenuAction(enum.StrEnum):
     ARCHIVE_CONFIRMED = "archok"
     ADD_DOCUMENTS = "docs"
     RESUBMIT = "resub"
+    # Leaving a change (a field, more documents) without saving, and leaving the documents
+    # mode with what was sent kept but not yet sent for review.
+    CANCEL_CHANGE = "chgno"
+    SEND_LATER = "later"
 
 
 class WarehouseMenu(CallbackData, prefix="whm"):

@@ -53,6 +53,7 @@ LABELS: dict[str, str | Plural] = {
     "warehouse.back_to_card": N_("⬅️ Back"),
     "warehouse.save_and_review": N_("💾 Save and send to review"),
     "warehouse.resubmit": N_("📨 Send for review again"),
+    "warehouse.send_later": N_("⏸ Send later"),
     "capability.sorting": N_("Sorting"),
     "capability.packing": N_("Packing"),
     "capability.shipping": N_("Shipping"),

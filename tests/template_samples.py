@@ -194,6 +194,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.confirm_archive": {"name": "Berlin <hub>"},
     "warehouse.archived": {"name": "Berlin <hub>"},
     "warehouse.ask_more_documents": {"name": "Berlin <hub>", "note": "Lease <x>", "max_mb": 20},
+    "warehouse.documents_kept": {"name": "Berlin <hub>"},
     "warehouse.decision_approve": {"warehouse_id": 7, "name": "Berlin <hub>", "note": None},
     "warehouse.decision_reject": {"warehouse_id": 7, "name": "Berlin <hub>", "note": "No <lease>"},
     "warehouse.decision_docs": {"warehouse_id": 7, "name": "Berlin <hub>", "note": "Send <VAT>"},

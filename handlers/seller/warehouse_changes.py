@@ -1,11 +1,17 @@
 """Changing a registered warehouse: one field at a time (a verified warehouse goes back to
 review, after the seller confirms), more documents when the reviewer asks for them, and
 resubmission for review. Started from the warehouse card (`handlers.seller.warehouses`).
+
+These modes are plain FSM states, not engine conversations, routed the same way: the buttons
+come with the commands, and what the seller sends in a state comes among the conversations
+(`build_answers_router`), so every command still works in them (/cancel leaves).
 """
 
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
@@ -16,10 +22,9 @@ from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.context import UpdateContext
 from handlers.conversations import expecting_text
 from handlers.menus import register_presses
-from handlers.responder import Keyboard, Responder
+from handlers.responder import Button, Keyboard, Responder
 from handlers.seller.warehouse_documents import uploaded_document
 from handlers.seller.warehouses import (
-    confirm_or_cancel,
     on_owned_warehouse,
     show_card,
     warehouse_button,
@@ -34,9 +39,23 @@ class WarehouseChange(StatesGroup):
     documents = State()
 
 
+def _resubmit_button(warehouse_id: int) -> Button:
+    return warehouse_button("warehouse.resubmit", WarehouseMenuAction.RESUBMIT, warehouse_id)
+
+
+def _cancel_button(warehouse_id: int) -> Button:
+    """Leaving the change of this warehouse without saving anything more."""
+    return warehouse_button("common.cancel", WarehouseMenuAction.CANCEL_CHANGE, warehouse_id)
+
+
 def _resubmit(warehouse_id: int) -> Keyboard:
-    """Sending the warehouse for review again, offered with each document the reviewer asked for."""
-    return [[warehouse_button("warehouse.resubmit", WarehouseMenuAction.RESUBMIT, warehouse_id)]]
+    """Offered with each document the reviewer asked for: sending the warehouse for review
+    again, or stopping here with the documents kept (a plain "Done" beside "Send for review
+    again" would read as the same thing, and leave the warehouse unsent)."""
+    return [
+        [_resubmit_button(warehouse_id)],
+        [warehouse_button("warehouse.send_later", WarehouseMenuAction.SEND_LATER, warehouse_id)],
+    ]
 
 
 def ask_field(warehouse: Warehouse, responder: Responder) -> None:
@@ -69,6 +88,7 @@ async def field_pressed(
         field=ctx.responder.label(f"field.{callback_data.field}"),
         current=getattr(warehouse, callback_data.field) or "—",
         verified=warehouse.edit_needs_review,
+        keyboard=[[_cancel_button(warehouse.id)]],
     )
 
 
@@ -87,9 +107,14 @@ async def new_value(message: Message, ctx: UpdateContext) -> None:
             name=warehouse.name,
             field=ctx.responder.label(f"field.{field.value}"),
             value=value or "—",
-            keyboard=confirm_or_cancel(
-                "warehouse.save_and_review", WarehouseMenuAction.SAVE_EDIT, warehouse.id
-            ),
+            keyboard=[
+                [
+                    warehouse_button(
+                        "warehouse.save_and_review", WarehouseMenuAction.SAVE_EDIT, warehouse.id
+                    ),
+                    _cancel_button(warehouse.id),
+                ]
+            ],
         )
         return
     await warehouses.edit_warehouse(
@@ -123,7 +148,7 @@ async def add_documents_pressed(
         name=warehouse.name,
         note=warehouse.review_note,
         max_mb=warehouses.MAX_DOCUMENT_BYTES // 2**20,
-        keyboard=_resubmit(warehouse.id),
+        keyboard=[[_resubmit_button(warehouse.id)], [_cancel_button(warehouse.id)]],
     )
 
 
@@ -149,9 +174,46 @@ async def resubmit_pressed(
     warehouse = await warehouses.resubmit(
         ctx.user_id, callback_data.warehouse_id, ctx.config.operator_ids, ctx.uow
     )
-    await ctx.state.clear()
+    # An older message's button may be pressed in the middle of another conversation: only
+    # the documents mode ends here.
+    if await ctx.state.get_state() in WarehouseChange:
+        await ctx.state.clear()
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply("warehouse.submitted", name=warehouse.name)
+
+
+async def _warehouse_being_changed(callback_data: WarehouseMenu, ctx: UpdateContext) -> Warehouse:
+    """The warehouse of the change the caller is in; a button of another change (an older
+    message) is stale and passes on to the fallback."""
+    data = await ctx.state.get_data()
+    if data.get("warehouse_id") != callback_data.warehouse_id:
+        raise SkipHandler
+    return await warehouses.owned_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+
+
+async def change_cancelled(
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
+) -> None:
+    warehouse = await _warehouse_being_changed(callback_data, ctx)
+    await ctx.state.clear()
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("cancel.done")
+    show_card(warehouse, ctx.responder)
+
+
+async def send_later(
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
+) -> None:
+    warehouse = await _warehouse_being_changed(callback_data, ctx)
+    await ctx.state.clear()
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("warehouse.documents_kept", name=warehouse.name)
+    # The card shows the documents kept, and "Add documents" to come back and send it.
+    show_card(warehouse, ctx.responder)
+
+
+async def use_the_buttons(message: Message, ctx: UpdateContext) -> None:
+    ctx.responder.reply("conversation.use_buttons")
 
 
 async def expecting_more_documents(message: Message, ctx: UpdateContext) -> None:
@@ -161,7 +223,7 @@ async def expecting_more_documents(message: Message, ctx: UpdateContext) -> None
 
 
 def build_router() -> Router:
-    """A new router with this module's handlers, in the order they are tried."""
+    """The buttons of a change, tried with the commands."""
     router = Router(name=__name__)
     register_presses(
         router,
@@ -180,8 +242,28 @@ def build_router() -> Router:
         {WarehouseMenuAction.SAVE_EDIT: save_confirmed},
         WarehouseChange.confirm,
     )
+    register_presses(
+        router,
+        WarehouseMenu,
+        {WarehouseMenuAction.CANCEL_CHANGE: change_cancelled},
+        StateFilter(WarehouseChange),
+    )
+    register_presses(
+        router,
+        WarehouseMenu,
+        {WarehouseMenuAction.SEND_LATER: send_later},
+        WarehouseChange.documents,
+    )
+    return router
+
+
+def build_answers_router() -> Router:
+    """What the seller sends in a change's states: among the conversations, after every
+    command, so a command is never taken for a new value or a document."""
+    router = Router(name=f"{__name__}.answers")
     router.message.register(new_value, WarehouseChange.value, F.text)
     router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
     router.message.register(expecting_text, WarehouseChange.value)
     router.message.register(expecting_more_documents, WarehouseChange.documents)
+    router.message.register(use_the_buttons, WarehouseChange.confirm)
     return router
