@@ -2,48 +2,138 @@
 
 from __future__ import annotations
 
+import functools
+import pickle
+import re
 import unicodedata
 
 import pycountry
+from babel import Locale, localedata
+from babel.languages import get_official_languages
+
+from domain.locales import SUPPORTED_LOCALES
 
 # Where most AliExpress semi-managed sellers are based; offered as buttons first.
 COMMON_SELLER_COUNTRIES: tuple[str, ...] = ("CN", "HK", "TR", "KR", "RU", "US", "ES", "FR", "BR")
 
+# Codes people type that ISO reserves for a country without assigning them ("UK" would
+# otherwise begin "Ukraine").
+_RESERVED_CODES = {"UK": "GB"}
+# Short forms everyone writes that no catalogue lists as a name ("США" would otherwise be
+# part of the names of the US islands only).
+_ABBREVIATIONS = {"сша": "US", "uae": "AE", "оаэ": "AE"}
+
+_NOT_A_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+
 
 def _fold(text: str) -> str:
+    """A name as it is compared: without accents, case or punctuation ("Côte d’Ivoire" and
+    "cote d'ivoire" are the same, so are "Гвинея-Бисау" and "гвинея бисау")."""
     normalized = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in normalized if not unicodedata.combining(c)).casefold().strip()
+    bare = "".join(c for c in normalized if not unicodedata.combining(c)).casefold()
+    return " ".join(_NOT_A_LETTER_OR_DIGIT.sub(" ", bare).split())
 
 
 def is_country_code(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
-def find_countries(query: str, limit: int = 8) -> list[str]:
-    """Alpha-2 codes matching a typed code (alpha-2/alpha-3) or (part of) an English name."""
-    text = _fold(query)
-    if not text or len(text) > 60:
-        return []
-    if len(text) in (2, 3) and text.isalpha():
-        if len(text) == 2:
-            exact = pycountry.countries.get(alpha_2=text.upper())
-        else:
-            exact = pycountry.countries.get(alpha_3=text.upper())
-        if exact is not None:
-            return [str(exact.alpha_2)]
-    starts: list[str] = []
-    contains: list[str] = []
+def _territory_names(language: str) -> dict[str, str]:
+    """babel's names of the territories in `language`, read from its own data file only.
+
+    `Locale.parse` would merge each language with the root data (seconds for the hundred-odd
+    official languages) and keep them all cached; this reads the one table and drops the rest.
+    """
+    if not localedata.exists(language):
+        return {}
+    with open(localedata.resolve_locale_filename(language), "rb") as data_file:
+        # babel's own data file in its installed package, read the way babel reads it.
+        data = pickle.load(data_file)  # noqa: S301
+    return dict(data.get("territories", {}))
+
+
+@functools.cache
+def _names_by_country() -> tuple[tuple[str, str], ...]:
+    """Every country the project accepts (an ISO alpha-2 code: babel's regions such as "150"
+    Europe, and codes like "EU" or "XK", are not countries here) with the names it may be
+    typed by: ISO's, its name in each language the bot speaks, and its name in its own
+    official languages (Deutschland, 日本). Folded and kept one a line after a new line, so
+    "begins with" and "contains" are one search each. Built once, on first use."""
+    names: dict[str, set[str]] = {}
     for country in pycountry.countries:
-        names = [
+        iso_names = (
             country.name,
             getattr(country, "official_name", ""),
             getattr(country, "common_name", ""),
-        ]
-        folded = [_fold(name) for name in names if name]
-        if any(name == text for name in folded):
-            return [str(country.alpha_2)]
-        if any(name.startswith(text) for name in folded):
-            starts.append(str(country.alpha_2))
-        elif len(text) >= 3 and any(text in name for name in folded):
-            contains.append(str(country.alpha_2))
+        )
+        names[str(country.alpha_2)] = {name for name in iso_names if name}
+    for locale in SUPPORTED_LOCALES:
+        for code, name in Locale.parse(locale).territories.items():
+            if code in names:
+                names[code].add(str(name))
+    own_languages: dict[str, set[str]] = {}
+    for code in names:
+        for language in get_official_languages(code, de_facto=True):
+            own_languages.setdefault(language, set()).add(code)
+    for language, codes in own_languages.items():
+        territories = _territory_names(language)
+        for code in codes:
+            if territories.get(code):
+                names[code].add(territories[code])
+    return tuple(
+        (code, "".join(sorted(f"\n{folded}" for folded in set(map(_fold, found)) if folded)))
+        for code, found in names.items()
+    )
+
+
+@functools.cache
+def _countries_by_name() -> dict[str, tuple[str, ...]]:
+    """Each folded name and the countries it names: one, unless two languages give the same
+    name to different countries (then the user chooses between them)."""
+    by_name: dict[str, list[str]] = {}
+    for code, lines in _names_by_country():
+        for name in lines.split("\n")[1:]:
+            by_name.setdefault(name, []).append(code)
+    for name, code in _ABBREVIATIONS.items():
+        by_name.setdefault(name, []).append(code)
+    return {name: tuple(dict.fromkeys(codes)) for name, codes in by_name.items()}
+
+
+def _long_enough_to_be_inside_a_name(text: str) -> bool:
+    """Three letters, or two wide characters (a Chinese word: 香港 is inside 中国香港特别行政区)."""
+    wide = all(unicodedata.east_asian_width(c) in ("W", "F") for c in text)
+    return len(text) >= 3 or (len(text) == 2 and wide)
+
+
+def find_countries(query: str, limit: int = 8) -> list[str]:
+    """Alpha-2 codes matching a typed code (alpha-2/alpha-3) or a name, its beginning or a part
+    of it, in any language the bot speaks or the country's own; accents and case aside.
+
+    One code: the country is known. Several: the user chooses (a name two countries share is
+    never decided for them). A two-letter code that is no country's matches nothing, rather
+    than every name it begins."""
+    text = _fold(query)
+    if not text or len(text) > 60:
+        return []
+    if len(text) in (2, 3) and text.isascii() and text.isalpha():
+        code = text.upper()
+        if len(code) == 2:
+            exact = pycountry.countries.get(alpha_2=_RESERVED_CODES.get(code, code))
+        else:
+            exact = pycountry.countries.get(alpha_3=code)
+        if exact is not None:
+            return [str(exact.alpha_2)]
+        if len(code) == 2:
+            return []
+    named = _countries_by_name().get(text)
+    if named:
+        return list(named[:limit])
+    starts: list[str] = []
+    contains: list[str] = []
+    inside = _long_enough_to_be_inside_a_name(text)
+    for code, lines in _names_by_country():
+        if f"\n{text}" in lines:
+            starts.append(code)
+        elif inside and text in lines:
+            contains.append(code)
     return (starts + contains)[:limit]

@@ -160,7 +160,7 @@ async def test_typed_country_currency_and_date_are_accepted(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
     summary = await chat.play(
-        "/neworder", "AE-2003", "Germany", "10115", "eur",
+        "/neworder", "AE-2003", "Allemagne", "10115", "eur",
         "Phone case", Press("Skip"), "1", "9,90", Press("Done with lines"), "2026/12/03",
     )  # fmt: skip
     assert summary.says("Ship to: Germany, postcode 10115")

@@ -230,6 +230,15 @@ async def test_an_unknown_country_is_refused(handler_bot: HandlerBot, chat: Chat
     _asks_language(handler_bot, await chat.send("CN"))
 
 
+async def test_a_country_typed_in_another_language(handler_bot: HandlerBot, chat: Chat) -> None:
+    """The name in any language the bot speaks (or the country's own), whatever the
+    interface's language."""
+    await _begin(chat)
+    await chat.send("Aurora Gadgets")
+    _asks_language(handler_bot, await chat.send("германия"))
+    assert (await chat.press("English")).says("Home country: <b>Germany</b>")
+
+
 async def test_an_ambiguous_country_offers_the_matches(handler_bot: HandlerBot, chat: Chat) -> None:
     await _begin(chat)
     await chat.send("Aurora Gadgets")

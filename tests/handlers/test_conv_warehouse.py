@@ -134,7 +134,7 @@ async def test_an_overseas_warehouse_asks_for_premises_and_vat_documents(
 ) -> None:
     capabilities = await chat.play(
         "/warehouses", Press("Add a warehouse"), Press("Overseas warehouse"), "Hamburg hub",
-        Press("Germany"), "Am Sandtorkai 1", "Hamburg", "Hamburg", "20457", "Anna Schmidt",
+        "Deutschland", "Am Sandtorkai 1", "Hamburg", "Hamburg", "20457", "Anna Schmidt",
         "+49 40 12345678",
     )  # fmt: skip
     assert "⬜ Handles local returns" in capabilities.labels
