@@ -104,6 +104,7 @@ def show_card(
         "offer_terms": card.offer_terms,
         "waiting_on": card.waiting_on.value if card.waiting_on else None,
         "replacement": card.replacement_number,
+        "time_zone": card.time_zone,
         "timeline": [
             {"at": step.at, "side": step.side.value if step.side else None, "action": step.action}
             for step in card.timeline

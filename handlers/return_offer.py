@@ -15,7 +15,7 @@ from aiogram import F, Router
 
 from domain.drafts import OfferDraft
 from domain.returns.rules import PostagePayer, Resolution
-from domain.services import return_offers, returns
+from domain.services import return_offers, return_views, returns
 from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
 from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import CaseAct, CaseButton, OfferForm, OfferFormAction
@@ -170,8 +170,16 @@ async def submit(turn: OfferTurn, draft: OfferDraft, data: Any) -> None:
         turn.ctx.uow,
         turn.ctx.config.return_deadlines,
     )
+    zone = await return_views.time_zone_of(
+        turn.ctx.user_id, draft.case_id, draft.side, turn.ctx.uow
+    )
     await finish_with_case(
-        turn, "return_offer.sent", draft.case_id, draft.side, respond_by=offer.respond_by
+        turn,
+        "return_offer.sent",
+        draft.case_id,
+        draft.side,
+        respond_by=offer.respond_by,
+        time_zone=zone,
     )
 
 

@@ -1,5 +1,6 @@
 """The transcript of a return case as a plain-text file and as a PDF: the same sections, in the
-reader's language, with every time in UTC.
+reader's language, with every time on the reader's clock (`Transcript.time_zone`: the buyer's own
+zone for the buyer, UTC for the store and operators), each with its offset.
 
 Both are built from `domain.services.return_transcript.Transcript`; the words are labels from
 the gettext catalogs (`transcript.*` and the case's own labels). What people wrote is printed
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
@@ -32,8 +34,21 @@ _LATIN = re.compile("[\u0000-\u00ff\u20ac\u2013\u2014\u2018\u2019\u201c\u201d\u2
 Section = tuple[str, list[str]]
 
 
-def utc(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+def stamp(moment: datetime | None, zone: str) -> str:
+    """A moment as a record of evidence writes it: to the second, on the reader's clock, with
+    the offset that clock had then (``2026-11-25 22:30:00 UTC+08:00``), or ``... UTC``."""
+    if moment is None:
+        return ""
+    try:
+        local = moment.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = moment.astimezone(UTC)
+    offset = local.utcoffset()
+    if zone == "UTC" or offset is None:
+        return local.strftime("%Y-%m-%d %H:%M:%S UTC")
+    sign = "-" if offset < timedelta(0) else "+"
+    hours, minutes = divmod(abs(offset) // timedelta(minutes=1), 60)
+    return f"{local:%Y-%m-%d %H:%M:%S} UTC{sign}{hours:02d}:{minutes:02d}"
 
 
 class _Words:
@@ -68,6 +83,10 @@ def sections(
 ) -> tuple[str, list[Section]]:
     """The title and the sections, each a heading and its lines."""
     words = _Words(renderer, locale)
+
+    def when(moment: datetime | None) -> str:
+        return stamp(moment, t.time_zone)
+
     facts = [
         f"{words('transcript.case')}: {t.case_number}",
         f"{words('transcript.order')}: {t.order_number}",
@@ -76,47 +95,47 @@ def sections(
         f"{words('transcript.reason')}: {words(f'return_reason.{t.reason}')}",
         f"{words('transcript.wanted')}: {words(f'return_resolution.{t.wanted}')}",
         f"{words('transcript.paid')}: {words.money(t.paid, t.currency)}",
-        f"{words('transcript.opened')}: {utc(t.opened_at)}",
+        f"{words('transcript.opened')}: {when(t.opened_at)}",
     ]
     if t.comment:
         facts.append(f"{words('transcript.comment')}: {t.comment}")
     if t.out_of_policy:
         facts.append(words("transcript.out_of_policy"))
     if t.closed_at:
-        facts.append(f"{words('transcript.closed')}: {utc(t.closed_at)}")
+        facts.append(f"{words('transcript.closed')}: {when(t.closed_at)}")
     items = [
         f"{item.product_name}{f' ({item.sku})' if item.sku else ''} × {item.quantity} · "
         f"{words.money(item.unit_price, t.currency)}"
         for item in t.items
     ]
     timeline = [
-        f"{utc(step.at)} · {words.side(step.side)} · {words(f'return_event.{step.action}')}"
+        f"{when(step.at)} · {words.side(step.side)} · {words(f'return_event.{step.action}')}"
         for step in t.timeline
     ]
     offers = []
     for offer in t.offers:
         line = (
-            f"#{offer.number} {utc(offer.at)} · {words.side(offer.side)}: "
+            f"#{offer.number} {when(offer.at)} · {words.side(offer.side)}: "
             f"{_terms(words, offer, t.currency)} → {words(f'transcript.offer_{offer.status}')}"
         )
         if offer.answered_at:
-            line += f" ({utc(offer.answered_at)})"
+            line += f" ({when(offer.answered_at)})"
         if offer.replaces:
             line += " · " + words("transcript.replaces", number=offer.replaces)
         offers.append(line)
     messages = []
     for message in t.messages:
-        line = f"{utc(message.at)} · {words.side(message.side)}"
+        line = f"{when(message.at)} · {words.side(message.side)}"
         if message.kind != "text":
             line += f" [{words(f'transcript.kind_{message.kind}')}]"
         line += f": {message.text or ''}"
         if message.masked:
             line += " " + words("transcript.masked")
         if message.edited_at:
-            line += " " + words("transcript.edited", at=utc(message.edited_at))
+            line += " " + words("transcript.edited", at=when(message.edited_at))
         messages.append(line)
     evidence = [
-        f"{utc(e.at)} · {words.side(e.side)} · {words(f'transcript.kind_{e.kind}')} · "
+        f"{when(e.at)} · {words.side(e.side)} · {words(f'transcript.kind_{e.kind}')} · "
         f"{e.file_unique_id}"
         for e in t.evidence
     ]
@@ -135,12 +154,12 @@ def sections(
         outcome.append(f"{words('transcript.declined')}: {t.decline_reason}")
     if t.escalated_at:
         outcome.append(
-            f"{words('transcript.escalated')}: {utc(t.escalated_at)} · {words.side(t.escalated_by)}"
+            f"{words('transcript.escalated')}: {when(t.escalated_at)} · {words.side(t.escalated_by)}"
         )
     none = [words("transcript.none")]
     title = f"{words('transcript.title')} {t.case_number}"
     return title, [
-        ("", [*facts, words("transcript.generated", at=utc(t.generated_at))]),
+        ("", [*facts, words("transcript.generated", at=when(t.generated_at))]),
         (words("transcript.items"), items or none),
         (words("transcript.timeline"), timeline or none),
         (words("transcript.offers"), offers or none),

@@ -98,6 +98,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "offer_respond_by": _NOW,
         "waiting_on": "seller",
         "offer_terms": None,
+        "time_zone": "UTC",
         "timeline": [
             {"at": _NOW, "side": "buyer", "action": "opened"},
             {"at": _NOW, "side": None, "action": "offer_lapsed"},
@@ -122,6 +123,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "offer_respond_by": _NOW,
         "offer_terms": {"resolution": "return_and_refund", **_TERMS},
         "waiting_on": "buyer",
+        "time_zone": "Asia/Shanghai",
         "timeline": [
             {"at": _NOW, "side": "buyer", "action": "opened"},
             {"at": _NOW, "side": "seller", "action": "offer_countered"},
@@ -132,6 +134,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "by_labels": "return_by.",
         "waiting_on": "buyer",
         "replacement": "8123<45>-X1",
+        "time_zone": "UTC",
         "timeline": [{"at": _NOW, "side": "buyer", "action": "opened"}],
     },
     "returns.terms": {"resolution": "return_and_refund", **_TERMS},
@@ -146,6 +149,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         **_NOTICE,
         "counter": True,
         "respond_by": "2026-11-28T12:00:00+00:00",
+        "time_zone": "America/Sao_Paulo",
         "resolution": "return_and_refund",
         **_TERMS,
     },
@@ -198,7 +202,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "paid": Decimal("7.00"),
         "terms": {"resolution": "return_and_refund", **_TERMS},
     },
-    "return_offer.sent": {"case": "R-1042", "respond_by": _NOW},
+    "return_offer.sent": {"case": "R-1042", "respond_by": _NOW, "time_zone": "Europe/Paris"},
     "returns.transcript_caption": {"case": "R-1042"},
     "returns.transcript_usage": {},
     "returns.escalated_list": {
@@ -318,6 +322,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "order_number": "8123<45>",
         "out_of_policy": ["window"],
         "answer_by": _NOW,
+        "time_zone": "Asia/Shanghai",
     },
     "return_request.no_orders": {},
     "return_request.choose_order": {},

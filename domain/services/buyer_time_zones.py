@@ -14,7 +14,14 @@ from domain.services import tracking_notices
 from domain.tracking.time_zones import find_time_zone, is_time_zone, offered_zones
 from domain.unit_of_work import UnitOfWork
 
-__all__ = ["BuyerTimeZones", "OrderZone", "choose", "choose_by_name", "time_zones_of"]
+__all__ = [
+    "BuyerTimeZones",
+    "OrderZone",
+    "choose",
+    "choose_by_name",
+    "time_zones_of",
+    "zone_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,17 @@ def _view(rows: list[tuple[BuyerSubscription, Order]], now: datetime) -> BuyerTi
         offered=offered_zones(order.ship_to_country for _, order in rows),
         now=now,
     )
+
+
+async def zone_of(user_id: int, order: Order, uow: UnitOfWork) -> str:
+    """The zone `user_id` reads times about `order` in (its return cases, say), as its tracking
+    messages do: their subscription's choice, else the ship-to country's. A buyer whom a new
+    link took the order from still has their own choice, made on their other orders."""
+    rows = await uow.buyers.all_of(user_id)
+    subscription = next((s for s, followed in rows if followed.id == order.id), None)
+    if subscription is None:
+        subscription = next((s for s, _ in rows if s.time_zone), None)
+    return tracking_notices.zone_name(tracking_notices.buyer_zone(subscription, order))
 
 
 async def time_zones_of(user_id: int, uow: UnitOfWork) -> BuyerTimeZones:

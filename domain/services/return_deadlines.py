@@ -28,6 +28,7 @@ from domain.returns.deadlines import (
     deadline,
 )
 from domain.returns.rules import CaseStatus, Side
+from domain.services import return_notices
 from domain.unit_of_work import UnitOfWork
 
 REMINDER_TEMPLATE = "returns.deadline_reminder"
@@ -200,6 +201,7 @@ async def _notify(
                 "kind": row.kind.value,
                 "recipient": side.value,
                 "due_at": row.due_at.isoformat(),
+                "time_zone": await return_notices.zone_of(case, side, uow),
             },
             now=uow.now(),
             message_thread_id=(

@@ -14,7 +14,11 @@ from typing import Any
 
 from domain.model import ReturnCase, ReturnOffer
 from domain.returns.rules import Side
+from domain.services import buyer_time_zones
 from domain.unit_of_work import UnitOfWork
+
+# Stores keep no time zone: their texts give times in UTC and say so.
+SELLER_ZONE = "UTC"
 
 # The service's audit action -> the notice (and whether both sides get it).
 NOTICES: dict[str, tuple[str, bool]] = {
@@ -60,7 +64,8 @@ async def tell(
 ) -> bool:
     """A notice to one side of the case, through the outbox, in their thread of the case;
     whether it was queued (not when that side cannot be reached, or `dedupe_key` was used).
-    The buyer's copy names the store (`store`)."""
+    The buyer's copy names the store (`store`); every copy carries the zone its reader's times
+    are shown in (`time_zone`)."""
     contacts = await uow.tracking.seller_contacts([case.seller_id])
     seller = contacts.get(case.seller_id)
     if side is Side.SELLER:
@@ -75,6 +80,7 @@ async def tell(
         # The store's name and warehouse address are the seller's data: erasing them drops it.
         subject = seller.user_id if seller is not None else None
         params = {**params, "store": seller.store_name if seller is not None else ""}
+    params = {**params, "time_zone": await zone_of(case, side, uow)}
     return await uow.notifications.add(
         dedupe_key=dedupe_key,
         chat_id=chat_id,
@@ -84,6 +90,17 @@ async def tell(
         message_thread_id=thread_id,
         subject_user_id=subject,
     )
+
+
+async def zone_of(case: ReturnCase, side: Side, uow: UnitOfWork) -> str:
+    """The time zone `side` reads the case's times in: the buyer's own (the one their tracking
+    messages use), UTC for the store."""
+    if Side(side) is Side.SELLER or case.buyer_user_id is None:
+        return SELLER_ZONE
+    order = await uow.orders.get(case.order_id)
+    if order is None:
+        return SELLER_ZONE
+    return await buyer_time_zones.zone_of(case.buyer_user_id, order, uow)
 
 
 async def _facts(case: ReturnCase, template: str, uow: UnitOfWork) -> dict[str, Any]:

@@ -3,7 +3,8 @@ list of escalated cases.
 
 A transcript holds the whole case as plain data: what was asked, the timeline, every message in
 order (as relayed: contact details masked), the evidence list, every offer with its terms and
-what became of it, the agreement, the return and the refund; times are aware UTC. Only the
+what became of it, the agreement, the return and the refund; times are aware UTC, written out
+in the reader's zone (`time_zone`: the buyer's own for the buyer, UTC for everyone else). Only the
 case's two sides get it, and operators once the case is escalated to a platform dispute (the
 issue: "operators read the transcripts of escalated cases"); anyone else reads "not found", as
 for any case.
@@ -19,7 +20,7 @@ from decimal import Decimal
 from domain.errors import NotFound
 from domain.model import ReturnCase, ReturnOffer
 from domain.returns.rules import CaseStatus, Side
-from domain.services import operators, returns
+from domain.services import operators, return_notices, returns
 from domain.unit_of_work import UnitOfWork
 
 ESCALATED_PAGE = 20
@@ -101,6 +102,8 @@ class Transcript:
     escalated_at: datetime | None
     escalated_by: Side | None
     generated_at: datetime
+    # The zone its times are written in: the buyer's own for the buyer, else UTC.
+    time_zone: str = return_notices.SELLER_ZONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,24 +117,25 @@ class EscalatedCase:
 
 async def readable_case(
     user_id: int, case_id: int, operator_ids: frozenset[int], uow: UnitOfWork
-) -> ReturnCase:
-    """The case if the caller is one of its two sides, or an operator and the case is
-    escalated; else "not found", as for a case that does not exist."""
+) -> tuple[ReturnCase, Side | None]:
+    """The case and the caller's side in it (None: an operator), if the caller is one of its
+    two sides, or an operator and the case is escalated; else "not found", as for a case that
+    does not exist."""
     if user_id in operator_ids:
         case = await uow.returns.get(case_id)
         if case is not None and case.status is CaseStatus.ESCALATED:
-            return case
+            return case, None
         # An operator who is also a side of the case still reads it as that side (below).
     try:
-        return await returns.case_for(user_id, case_id, Side.SELLER, uow)
+        return await returns.case_for(user_id, case_id, Side.SELLER, uow), Side.SELLER
     except NotFound:
-        return await returns.case_for(user_id, case_id, Side.BUYER, uow)
+        return await returns.case_for(user_id, case_id, Side.BUYER, uow), Side.BUYER
 
 
 async def transcript(
     user_id: int, case_id: int, operator_ids: frozenset[int], uow: UnitOfWork
 ) -> Transcript:
-    case = await readable_case(user_id, case_id, operator_ids, uow)
+    case, reader = await readable_case(user_id, case_id, operator_ids, uow)
     order = await uow.orders.get(case.order_id)
     contacts = await uow.tracking.seller_contacts([case.seller_id])
     numbers = {offer.id: n for n, offer in enumerate(case.offers, start=1)}
@@ -196,6 +200,7 @@ async def transcript(
         escalated_at=case.escalated_at,
         escalated_by=case.escalated_by,
         generated_at=uow.now(),
+        time_zone=await return_notices.zone_of(case, reader or Side.SELLER, uow),
     )
 
 

@@ -74,6 +74,8 @@ class CaseCard:
     offer_terms: dict[str, Any] | None = None
     # The number of an exchange's replacement order, once it exists.
     replacement_number: str | None = None
+    # The zone the card's times are shown in: the buyer's own, UTC for the store.
+    time_zone: str = return_notices.SELLER_ZONE
 
     @property
     def paid(self) -> Decimal:
@@ -120,6 +122,12 @@ async def seller_card(user_id: int, case_id: int, uow: UnitOfWork) -> CaseCard:
     return await case_card(user_id, case_id, Side.SELLER, uow)
 
 
+async def time_zone_of(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> str:
+    """The zone the caller, `side` of the case, reads its times in."""
+    case = await returns.case_for(user_id, case_id, side, uow)
+    return await return_notices.zone_of(case, side, uow)
+
+
 async def case_card(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> CaseCard:
     """The case as `side` sees it, if the caller is that side of it."""
     case = await returns.case_for(user_id, case_id, side, uow)
@@ -143,4 +151,5 @@ async def case_card(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> 
         store_name=contacts[case.seller_id].store_name if case.seller_id in contacts else "",
         offer_terms=await return_notices.terms_of(offer, uow) if offer is not None else None,
         replacement_number=replacement.number if replacement is not None else None,
+        time_zone=await return_notices.zone_of(case, side, uow),
     )

@@ -9,8 +9,14 @@ from aiogram.types import Message
 
 from domain import record_ids
 from domain.drafts import ReturnDraft
-from domain.returns.rules import MAX_EVIDENCE_PER_SIDE, EvidenceKind, Resolution, ReturnReason
-from domain.services import returns
+from domain.returns.rules import (
+    MAX_EVIDENCE_PER_SIDE,
+    EvidenceKind,
+    Resolution,
+    ReturnReason,
+    Side,
+)
+from domain.services import return_notices, returns
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
 from handlers.conversations import FormControls, Turn
 from handlers.keyboards import single_button
@@ -209,6 +215,7 @@ async def submit(turn: ReturnTurn, draft: ReturnDraft, callback_data: Any) -> No
         order_number=draft.order_number,
         out_of_policy=list(case.out_of_policy),
         answer_by=case.open_offer.respond_by if case.open_offer else case.opened_at,
+        time_zone=await return_notices.zone_of(case, Side.BUYER, turn.ctx.uow),
         keyboard=single_button(
             "buyer.back_to_order", BuyerOrder(action=BuyerAction.OPEN, order_id=draft.order_id)
         ),

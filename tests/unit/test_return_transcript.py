@@ -1,8 +1,10 @@
 """The transcript files render in every language: the text file lists every offer in order
-with UTC times, and the PDF (Latin, Cyrillic or Chinese) holds the same offers."""
+with UTC times (the buyer's copy on their clock), and the PDF (Latin, Cyrillic or Chinese) holds
+the same offers."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +16,7 @@ from domain.locales import SUPPORTED_LOCALES
 from domain.returns.rules import Side
 from domain.services import return_transcript
 from templates import Renderer
-from templates.return_transcript import render_transcript_pdf, render_transcript_text
+from templates.return_transcript import render_transcript_pdf, render_transcript_text, stamp
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -93,3 +95,16 @@ def test_both_files_hold_every_offer_in_order(renderer: Renderer, locale: str) -
     if locale in ("en", "es", "fr", "pt_BR"):
         extracted = "".join(page.extract_text() for page in pages)
         assert extracted.index("#1") < extracted.index("#2") < extracted.index("#3")
+
+
+def test_a_buyer_reads_the_transcript_on_their_clock(renderer: Renderer) -> None:
+    """Every time in the buyer's zone, each with the offset it had then; the store's copy in UTC."""
+    buyers = dataclasses.replace(TRANSCRIPT, time_zone="Asia/Shanghai")
+    text = render_transcript_text(buyers, renderer, "en").decode()
+    assert "#1 2026-11-25 21:00:00 UTC+08:00" in text
+    assert "2026-11-28 20:00:00 UTC+08:00" in text  # generated
+    assert " UTC\n" not in text and "13:00:00 UTC " not in text
+    assert stamp(AT, "America/New_York") == "2026-11-25 07:00:00 UTC-05:00"
+    assert stamp(AT, "Asia/Kolkata") == "2026-11-25 17:30:00 UTC+05:30"
+    assert stamp(AT, "UTC") == "2026-11-25 12:00:00 UTC"
+    assert stamp(None, "Asia/Shanghai") == ""
