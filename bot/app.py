@@ -38,6 +38,7 @@ from bot.middlewares import (
     ThrottleMiddleware,
     UnitOfWorkMiddleware,
 )
+from bot.notice_keyboards import NoticeKeyboards
 from bot.order_imports import OrderImportRunner
 from bot.polling import Poller
 from bot.replies import ReplyQueue
@@ -286,6 +287,7 @@ async def create_application(
         deliveries=dict.fromkeys(
             ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
         ),
+        keyboard=NoticeKeyboards(renderer),
     )
     outbox_holder["outbox"] = outbox
 

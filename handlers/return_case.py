@@ -10,7 +10,7 @@ caller each time, so a forged press on someone else's case reads "not found".
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from aiogram import Router
@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery
 
 from domain.errors import ConflictError
 from domain.returns.rules import Action, Side
-from domain.services import return_offers, return_views, returns
+from domain.services import return_notices, return_offers, return_views, returns
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.context import UpdateContext
 from handlers.keyboards import single_button
@@ -72,6 +72,28 @@ def case_keyboard(card: return_views.CaseCard, back: Keyboard = ()) -> Keyboard:
         withdraw = BuyerCase(action=BuyerCaseAction.WITHDRAW, case_id=case.id)
         rows.append([Button(label="return_action.withdraw", callback=withdraw)])
     return [*rows, *back]
+
+
+def notice_keyboard(params: Mapping[str, Any]) -> Keyboard:
+    """The buttons stored with a case notice (`return_notices.notice_buttons`), made the case
+    card's own presses: the same handlers check the caller, the case and the offer each time."""
+    stored = params.get(return_notices.BUTTONS)
+    if not isinstance(stored, dict):
+        return []  # queued before notices carried buttons, or a notice without any
+    case_id, side = int(stored["case_id"]), Side(stored["side"])
+    offer_id = int(stored.get("offer_id") or 0)
+    buttons = dict(ACTION_BUTTONS)
+    rows: list[list[Button]] = []
+    for action in stored["actions"]:
+        if action == return_notices.OPEN_CASE:
+            opening = act(CaseButton.OPEN, case_id, side)
+            rows.append([Button(label="returns.open_case", callback=opening)])
+            continue
+        button = buttons[Action(action)]
+        named = offer_id if button in ANSWERS else 0
+        press = act(button, case_id, side, offer_id=named)
+        rows.append([Button(label=f"return_action.{action}", callback=press)])
+    return rows
 
 
 def back_row(card: return_views.CaseCard) -> list[Button]:

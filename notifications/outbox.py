@@ -32,7 +32,15 @@ from domain.model import Notification, NotificationStatus
 from domain.repositories.outbox import SentRecord
 from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
-from notifications.outbox_drain import Claim, Delivery, Drain, DrainResult, Outcomes, Recorded
+from notifications.outbox_drain import (
+    Claim,
+    Delivery,
+    Drain,
+    DrainResult,
+    NoticeKeyboard,
+    Outcomes,
+    Recorded,
+)
 from notifications.rate_limits import is_group_chat
 from notifications.sender import Sender
 from templates.renderer import Renderer
@@ -77,6 +85,7 @@ class OutboxDispatcher:
         record_batch: int = 100,
         record_interval: float = 0.5,
         deliveries: Mapping[str, Delivery] | None = None,
+        keyboard: NoticeKeyboard | None = None,
     ) -> None:
         if batch_size < 1 or max_attempts < 1 or lease <= timedelta(0):
             raise ValueError("batch_size, max_attempts and lease must be positive")
@@ -97,6 +106,8 @@ class OutboxDispatcher:
         self.record_interval = record_interval
         # Template name -> the delivery that sends rows of it.
         self.deliveries: Mapping[str, Delivery] = dict(deliveries or {})
+        # The buttons a row's params carry (a return case notice's answers), drawn at send time.
+        self.keyboard = keyboard
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._running = False

@@ -29,6 +29,7 @@ from typing import Any, Literal, Protocol
 
 import structlog
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.types import InlineKeyboardMarkup
 
 from domain.clock import Clock
 from domain.model import NotificationStatus
@@ -129,6 +130,14 @@ class Delivery(Protocol):
         """Send the row; the id of the message it showed (None: nothing left to show)."""
 
 
+class NoticeKeyboard(Protocol):
+    """The buttons a row's params describe, as its recipient reads them (None: no buttons).
+    The chat layer draws them: what a press packs is the handlers' business, not the outbox's."""
+
+    def __call__(self, params: Mapping[str, Any], locale: str) -> InlineKeyboardMarkup | None:
+        """The keyboard for a row with `params`, labelled in `locale`."""
+
+
 class OutboxDispatcher(Protocol):
     """What a drain needs from `notifications.outbox.OutboxDispatcher` (which imports us)."""
 
@@ -139,6 +148,7 @@ class OutboxDispatcher(Protocol):
     lease: timedelta
     max_attempts: int
     deliveries: Mapping[str, Delivery]
+    keyboard: NoticeKeyboard | None
     record_batch: int
     record_interval: float
     _stopping: bool
@@ -454,14 +464,19 @@ class Drain:
         user deleted it), rather than never."""
         d = self.d
         text = d.renderer.render(claim.template, claim.locale, **claim.params)
+        markup = d.keyboard(claim.params, claim.locale) if d.keyboard is not None else None
         try:
             messages = await d.sender.send_text(
-                claim.chat_id, text, message_thread_id=claim.message_thread_id, bulk=True
+                claim.chat_id,
+                text,
+                reply_markup=markup,
+                message_thread_id=claim.message_thread_id,
+                bulk=True,
             )
         except TelegramBadRequest as error:
             if claim.message_thread_id is None or not thread_gone(error.message):
                 raise
-            messages = await d.sender.send_text(claim.chat_id, text, bulk=True)
+            messages = await d.sender.send_text(claim.chat_id, text, reply_markup=markup, bulk=True)
         # The first part's id: where the notification starts in the chat.
         return messages[0].message_id
 

@@ -77,6 +77,7 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "returns.escalate_yes": N_("⚖️ Yes, open a dispute"),
     "returns.escalate_no": N_("No, go on here"),
     "returns.transcript_button": N_("📄 Transcript"),
+    "returns.open_case": N_("📂 Open the case"),
     "returns.transcript_of": N_("📄 Transcript {case}"),
     "return_offer.everything": N_("💶 All of it: {amount}"),
     "return_offer.store_chooses": N_("🏬 Let the store choose"),

@@ -202,6 +202,7 @@ async def _notify(
                 "recipient": side.value,
                 "due_at": row.due_at.isoformat(),
                 "time_zone": await return_notices.zone_of(case, side, uow),
+                return_notices.BUTTONS: await return_notices.notice_buttons(case, side, uow),
             },
             now=uow.now(),
             message_thread_id=(

@@ -6,6 +6,12 @@ Notices go through the outbox, written in the transaction of the change, rendere
 recipient's current language and sent into their thread of the case when it has one. Neither
 side's Telegram identity is in them: the buyer reads the store's name, the seller "the buyer".
 The acting side reads its own answer from the handler; only the agreement goes to both.
+
+Every notice carries the buttons to act on it (`notice_buttons`, kept in its params under
+`BUTTONS` and drawn by the chat layer when it is sent): the answers to the other side's open
+offer that the case allows the reader when the notice is written, naming that offer, and
+opening the case. A press goes through the case card's own handlers and checks, so an answer
+from a notice whose offer was countered since is refused like one from an old card.
 """
 
 from __future__ import annotations
@@ -13,12 +19,17 @@ from __future__ import annotations
 from typing import Any
 
 from domain.model import ReturnCase, ReturnOffer
-from domain.returns.rules import Side
+from domain.returns.rules import Action, Side
 from domain.services import buyer_time_zones
 from domain.unit_of_work import UnitOfWork
 
 # Stores keep no time zone: their texts give times in UTC and say so.
 SELLER_ZONE = "UTC"
+# A notice's params key for its buttons, and the button that opens the case's card.
+BUTTONS = "buttons"
+OPEN_CASE = "open"
+# The answers to an open offer a notice offers, in the order the case card shows them.
+_ANSWERS = (Action.ACCEPT_OFFER, Action.COUNTER_OFFER, Action.DECLINE_OFFER)
 
 # The service's audit action -> the notice (and whether both sides get it).
 NOTICES: dict[str, tuple[str, bool]] = {
@@ -80,7 +91,11 @@ async def tell(
         # The store's name and warehouse address are the seller's data: erasing them drops it.
         subject = seller.user_id if seller is not None else None
         params = {**params, "store": seller.store_name if seller is not None else ""}
-    params = {**params, "time_zone": await zone_of(case, side, uow)}
+    params = {
+        **params,
+        "time_zone": await zone_of(case, side, uow),
+        BUTTONS: await notice_buttons(case, side, uow),
+    }
     return await uow.notifications.add(
         dedupe_key=dedupe_key,
         chat_id=chat_id,
@@ -101,6 +116,22 @@ async def zone_of(case: ReturnCase, side: Side, uow: UnitOfWork) -> str:
     if order is None:
         return SELLER_ZONE
     return await buyer_time_zones.zone_of(case.buyer_user_id, order, uow)
+
+
+async def notice_buttons(case: ReturnCase, side: Side, uow: UnitOfWork) -> dict[str, Any]:
+    """What a notice to `side` lets them do from it: answer the other side's open offer (the
+    answers the case allows them now, naming the offer), and open the case."""
+    offer = case.open_offer if case.is_open else None
+    allowed = case.allowed_actions(side)
+    answers = [action.value for action in _ANSWERS if action in allowed] if offer else []
+    if answers and offer is not None and offer.id is None:
+        await uow.returns.flush()  # a new offer needs its id to be named
+    return {
+        "case_id": case.id,
+        "side": Side(side).value,
+        "offer_id": offer.id if answers and offer is not None else 0,
+        "actions": [*answers, OPEN_CASE],
+    }
 
 
 async def _facts(case: ReturnCase, template: str, uow: UnitOfWork) -> dict[str, Any]:

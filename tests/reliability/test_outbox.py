@@ -251,6 +251,39 @@ async def test_drain_sends_each_chat_in_order_and_records_it(
     assert await dispatcher.drain() == DrainResult()
 
 
+async def test_a_row_goes_with_the_buttons_its_params_describe(
+    uow_factory: UowFactory,
+    fake_bot: FakeBot,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> None:
+    """The outbox asks its keyboard for each row (in the row's language) and sends what it
+    draws with the text; a row it draws nothing for goes as plain text."""
+    drawn: list[tuple[object, str]] = []
+
+    def keyboard(params: Any, locale: str) -> InlineKeyboardMarkup | None:
+        drawn.append((params["n"], locale))
+        if params["n"] != 1:
+            return None
+        press = InlineKeyboardButton(text=f"Press ({locale})", callback_data="press:1")
+        return InlineKeyboardMarkup(inline_keyboard=[[press]])
+
+    await add_ping(uow_factory, 7001, 1, locale="fr")
+    await add_ping(uow_factory, 7001, 2)
+    dispatcher = make_dispatcher(
+        uow_factory, fake_bot, fast_limiter, renderer, clock, keyboard=keyboard
+    )
+    assert await dispatcher.drain() == DrainResult(sent=2)
+
+    sends = [call for call in fake_bot.calls if isinstance(call, SendMessage)]
+    markups = [call.reply_markup for call in sends]
+    assert drawn == [(1, "fr"), (2, "en")]
+    assert isinstance(markups[0], InlineKeyboardMarkup)
+    assert [[b.text for b in row] for row in markups[0].inline_keyboard] == [["Press (fr)"]]
+    assert markups[1] is None
+
+
 async def test_each_notification_is_rendered_in_its_recipients_locale(
     uow_factory: UowFactory,
     fake_bot: FakeBot,

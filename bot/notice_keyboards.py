@@ -1,0 +1,29 @@
+"""The buttons of outbox notices, drawn for the outbox (`notifications.outbox_drain.NoticeKeyboard`).
+
+A return case notice keeps its buttons in its params as data (`return_notices.notice_buttons`):
+the domain cannot pack callback data, and the outbox must not know the handlers' formats. Here,
+in the composition root, the handlers turn that data into the case card's own presses
+(`handlers.return_case.notice_keyboard`), labelled in the recipient's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
+
+from handlers import return_case
+from handlers.responder import Responder
+from templates import Renderer
+
+
+class NoticeKeyboards:
+    def __init__(self, renderer: Renderer) -> None:
+        self.renderer = renderer
+
+    def __call__(self, params: Mapping[str, Any], locale: str) -> InlineKeyboardMarkup | None:
+        keyboard = return_case.notice_keyboard(params)
+        if not keyboard:
+            return None
+        return Responder(self.renderer, locale, chat_id=None).inline_keyboard(keyboard)
