@@ -46,10 +46,7 @@ def order_file(
                 "rows_read": plan.rows_read,
                 "orders": len(plan.orders),
                 "skipped_total": len(plan.skipped),
-                "skipped": [
-                    [row.row, row.order_number, row.reason, _json_safe(row.params)]
-                    for row in plan.skipped[:report_rows]
-                ],
+                "skipped": [row.to_plain() for row in plan.skipped[:report_rows]],
             },
         )
     )
@@ -67,13 +64,6 @@ def _counted(rows: Iterable[ImportRow], emit: Emit, every: int) -> Iterator[Impo
         if count % every == 0:
             emit(("reading", count))
         yield row
-
-
-def _json_safe(params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: value if isinstance(value, str | int | list | None) else str(value)
-        for key, value in params.items()
-    }
 
 
 def rate_card(emit: Emit, *, path: str, file_name: str) -> None:

@@ -132,7 +132,15 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
         "skipped": [
             [4, "A<1>", "orders.quantity_invalid", {"max": 100000}],
             [9, None, "orders.number_invalid", {"max": 64}],
-            [11, "B<2>", "orders.country_invalid", {"value": "<Atlantis>"}],
+            [11, "B<2>", "orders.country_invalid", {"value": "<Atlantis>"}, [], 0],
+            [
+                12,
+                "C<3>",
+                "orders.currency_invalid",
+                {"value": "<XXX>"},
+                [["orders.quantity_invalid", {"max": 100000}]],
+                2,
+            ],
         ],
         "skipped_total": 4,
         "not_shown": 1,

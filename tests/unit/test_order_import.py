@@ -491,6 +491,99 @@ async def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_others() -
     assert [order.number for order in uow.orders.added] == ["A"]
 
 
+async def test_a_row_reports_every_problem_it_has_in_column_order() -> None:
+    """One pass is enough to fix a row: each cell is checked on its own, and what depends on a
+    bad cell (the postcode on the country, the price's decimals on the currency) is left out."""
+    report, _ = await _import(
+        [
+            _record("A"),
+            _record(
+                "B",  # row 3
+                ship_to_country="Atlantis",
+                currency="XXX",
+                product_name="",
+                quantity="0",
+                unit_price="free",
+            ),
+        ]
+    )
+    assert report.imported == ["A"]
+    (skipped,) = report.skipped
+    assert (skipped.row, skipped.order_number, skipped.unlisted) == (3, "B", 0)
+    assert [key for key, _ in skipped.problems] == [
+        "orders.country_invalid",
+        "orders.currency_invalid",
+        "orders.product_name_invalid",
+        "orders.quantity_invalid",
+    ]
+    # The first problem is still the row's reason, as reports always had it.
+    assert (skipped.reason, skipped.params) == ("orders.country_invalid", {"value": "Atlantis"})
+
+
+async def test_a_row_lists_at_most_five_problems_and_counts_the_rest() -> None:
+    report, _ = await _import(
+        [
+            _record(
+                "B",
+                ship_to_country="Atlantis",
+                currency="XXX",
+                ship_by="someday",
+                product_name="",
+                sku="x" * 500,
+                quantity="many",
+            )
+        ]
+    )
+    (skipped,) = report.skipped
+    assert len(skipped.problems) == file_import.MAX_PROBLEMS_PER_ROW == 5
+    assert skipped.problems[-1][0] == "orders.sku_invalid"
+    assert skipped.unlisted == 1  # the quantity
+
+
+async def test_a_continuation_row_reports_each_contradiction_and_its_own_cells() -> None:
+    report, _ = await _import(
+        [
+            _record("E", currency="GBP"),
+            _record("E", currency="EUR", ship_to_country="DE", quantity="0"),
+        ]
+    )
+    first, second = report.skipped
+    assert (first.row, first.reason, first.params) == (
+        2,
+        "import.order_has_bad_rows",
+        {"rows": [3]},
+    )
+    assert second.row == 3
+    assert second.problems == (
+        ("import.order_fields_differ", {"column": "ship_to_country", "first_row": 2}),
+        ("import.order_fields_differ", {"column": "currency", "first_row": 2}),
+        ("orders.quantity_invalid", {"max": cleaning.MAX_QUANTITY}),
+    )
+
+
+def test_the_report_shows_every_problem_of_a_row() -> None:
+    from templates import Renderer
+
+    plan = file_import.plan_order_rows(
+        rows_from_records([_record("B", currency="XXX", quantity="0")]), NOW
+    )
+    (skipped,) = plan.skipped
+    text = Renderer().render(
+        "import.report",
+        "en",
+        file_name="orders.csv",
+        imported=0,
+        lines=0,
+        rows_read=1,
+        already_imported=0,
+        skipped=[skipped.to_plain()],
+        skipped_total=1,
+        not_shown=0,
+    )
+    assert "Row 2 (order B):\n• “XXX” is not a currency code." in text
+    assert "\n• The quantity must be a whole number from 1 to 100,000." in text
+
+
 async def test_a_number_seen_earlier_in_the_file_or_already_stored_is_not_imported_again() -> None:
     report, uow = await _import(
         [_record("A"), _record("B"), _record("A", sku="other"), _record("OLD")],

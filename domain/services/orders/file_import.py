@@ -13,11 +13,11 @@ Planned orders cross the process boundary as plain tuples (`to_plain` / `from_pl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from domain.errors import DomainError, InvalidInput
 from domain.model import OrderSource, OrderStatus, Seller
@@ -26,15 +26,61 @@ from domain.repositories import Actor
 from domain.services.orders import cleaning, intake
 from domain.unit_of_work import UnitOfWork
 
+T = TypeVar("T")
+
 # Orders saved per statement batch (and per transaction in the background import).
 IMPORT_BATCH = 200
 
 
+# The most problems one skipped row reports: enough to fix a row in one go, while a row that is
+# wrong everywhere (a shifted column) does not flood the report; the rest are only counted.
+MAX_PROBLEMS_PER_ROW = 5
+
+# A problem found in a row: a message key and its parameters.
+Problem = tuple[str, dict[str, Any]]
+
+
 class SkippedRow(NamedTuple):
+    """A row that was not imported: its first problem (`reason`, `params`), the others found
+    in it (`more`, up to `MAX_PROBLEMS_PER_ROW` in all) and how many more were not listed."""
+
     row: int
     order_number: str | None
     reason: str
     params: dict[str, Any]
+    more: tuple[Problem, ...] = ()
+    unlisted: int = 0
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return ((self.reason, self.params), *self.more)
+
+    def to_plain(self) -> list[Any]:
+        """`[row, number, reason, params, more, unlisted]`, JSON-safe: what the file worker
+        sends back and the report stores (its first four items are what a report held before
+        rows had more than one problem)."""
+        more = [[key, _json_safe(params)] for key, params in self.more]
+        return [
+            self.row,
+            self.order_number,
+            self.reason,
+            _json_safe(self.params),
+            more,
+            self.unlisted,
+        ]
+
+
+def _json_safe(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value if isinstance(value, str | int | list | None) else str(value)
+        for key, value in params.items()
+    }
+
+
+def _skipped(row: int, order_number: str | None, problems: Sequence[Problem]) -> SkippedRow:
+    (reason, params), *more = problems
+    listed = more[: MAX_PROBLEMS_PER_ROW - 1]
+    return SkippedRow(row, order_number, reason, params, tuple(listed), len(more) - len(listed))
 
 
 class PlannedLine(NamedTuple):
@@ -101,7 +147,8 @@ class _PendingOrder:
     rows: list[int] = field(default_factory=list)
     lines: list[intake.NewOrderLine] = field(default_factory=list)
     header: dict[Column, Any] = field(default_factory=dict)
-    errors: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # Row number -> every problem found in it, in column order.
+    errors: dict[int, list[Problem]] = field(default_factory=dict)
     # Set when the number was already used earlier in the file: every row is skipped.
     duplicate_of: int | None = None
 
@@ -125,7 +172,7 @@ def plan_order_rows(rows: Iterable[ImportRow], now: datetime) -> ImportPlan:
         try:
             number = cleaning.clean_order_number(row.get(Column.ORDER_NUMBER))
         except InvalidInput as error:
-            plan.skipped.append(SkippedRow(row.number, None, error.key, error.params))
+            plan.skipped.append(_skipped(row.number, None, [(error.key, error.params)]))
             continue
         if current is None or current.number != number:
             if current is not None:
@@ -142,67 +189,105 @@ def plan_order_rows(rows: Iterable[ImportRow], now: datetime) -> ImportPlan:
     return plan
 
 
+class _Problems:
+    """Collects a row's problems: each check runs on its own, so one bad cell does not hide
+    the next one, and what depends on a bad cell (a price's decimals on its currency) is left
+    unchecked instead of reported twice."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+
+    def check(self, clean: Callable[..., T], *args: Any) -> T | None:
+        """`clean(*args)`, or None with its problem noted."""
+        try:
+            return clean(*args)
+        except InvalidInput as error:
+            self.found.append((error.key, error.params))
+            return None
+
+
 def _add_row(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
-    """Check one row and add it to its order (or note why it is bad)."""
+    """Check one row and add it to its order (or note every problem it has)."""
     pending.rows.append(row.number)
     if pending.duplicate_of is not None:
         return
     if not pending.header and len(pending.rows) > 1:
         # The first row's order fields were bad: the order is refused, nothing to check here.
         return
-    try:
-        if not pending.header:
-            country = cleaning.clean_country(row.get(Column.SHIP_TO_COUNTRY))
-            currency = cleaning.clean_currency(row.get(Column.CURRENCY))
-            pending.header = {
-                Column.SHIP_TO_COUNTRY: country,
-                Column.CURRENCY: currency,
-                Column.SHIP_TO_POSTCODE: cleaning.clean_postcode(
-                    country, row.get(Column.SHIP_TO_POSTCODE)
-                ),
-                Column.SHIP_BY: cleaning.clean_ship_by(row.get(Column.SHIP_BY), now),
-            }
-        else:
-            _check_continuation(pending, row, now)
-        if len(pending.lines) >= cleaning.MAX_LINES:
-            raise InvalidInput("orders.too_many_lines", max=cleaning.MAX_LINES)
-        pending.lines.append(
-            intake.NewOrderLine(
-                product_name=cleaning.clean_product_name(row.get(Column.PRODUCT_NAME)),
-                sku=cleaning.clean_sku(row.get(Column.SKU)),
-                quantity=cleaning.clean_quantity(row.get(Column.QUANTITY)),
-                unit_price=cleaning.clean_unit_price(
-                    row.get(Column.UNIT_PRICE), pending.header[Column.CURRENCY]
-                ),
-            )
+    problems = _Problems()
+    if not pending.header:
+        header = _header_of(row, now, problems)
+        if not problems.found:
+            pending.header = header
+        currency = header[Column.CURRENCY]
+    else:
+        _check_continuation(pending, row, now, problems)
+        currency = pending.header[Column.CURRENCY]
+    if len(pending.lines) >= cleaning.MAX_LINES:
+        problems.found.append(("orders.too_many_lines", {"max": cleaning.MAX_LINES}))
+    name = problems.check(cleaning.clean_product_name, row.get(Column.PRODUCT_NAME))
+    sku = problems.check(cleaning.clean_sku, row.get(Column.SKU))
+    quantity = problems.check(cleaning.clean_quantity, row.get(Column.QUANTITY))
+    price = None
+    if currency is not None:  # a bad currency was reported; the price's decimals depend on it
+        price = problems.check(cleaning.clean_unit_price, row.get(Column.UNIT_PRICE), currency)
+    if problems.found:
+        pending.errors[row.number] = problems.found
+        return
+    # No problem found: every check returned its value.
+    assert name is not None
+    assert quantity is not None
+    assert price is not None
+    pending.lines.append(
+        intake.NewOrderLine(product_name=name, sku=sku, quantity=quantity, unit_price=price)
+    )
+
+
+def _header_of(row: ImportRow, now: datetime, problems: _Problems) -> dict[Column, Any]:
+    """The order's fields from its first row; a field with a problem is None."""
+    country = problems.check(cleaning.clean_country, row.get(Column.SHIP_TO_COUNTRY))
+    currency = problems.check(cleaning.clean_currency, row.get(Column.CURRENCY))
+    postcode = None
+    if country is not None:  # the postcode's format is the country's
+        postcode = problems.check(
+            cleaning.clean_postcode, country, row.get(Column.SHIP_TO_POSTCODE)
         )
-    except InvalidInput as error:
-        pending.errors[row.number] = (error.key, error.params)
+    return {
+        Column.SHIP_TO_COUNTRY: country,
+        Column.CURRENCY: currency,
+        Column.SHIP_TO_POSTCODE: postcode,
+        Column.SHIP_BY: problems.check(cleaning.clean_ship_by, row.get(Column.SHIP_BY), now),
+    }
 
 
 def _is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _check_continuation(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
-    header = pending.header
+def _check_continuation(
+    pending: _PendingOrder, row: ImportRow, now: datetime, problems: _Problems
+) -> None:
     for column in _ORDER_COLUMNS:
         raw = row.get(column)
-        if _is_blank(raw):
-            continue
-        value: Any
-        if column == Column.SHIP_TO_COUNTRY:
-            value = cleaning.clean_country(raw)
-        elif column == Column.CURRENCY:
-            value = cleaning.clean_currency(raw)
-        elif column == Column.SHIP_TO_POSTCODE:
-            value = cleaning.clean_postcode(header[Column.SHIP_TO_COUNTRY], raw)
-        else:
-            value = cleaning.clean_ship_by(raw, now)
-        if value != header[column]:
-            raise InvalidInput(
-                "import.order_fields_differ", column=column.value, first_row=pending.first_row
-            )
+        if not _is_blank(raw):
+            problems.check(_same_as_first_row, pending, column, raw, now)
+
+
+def _same_as_first_row(pending: _PendingOrder, column: Column, raw: object, now: datetime) -> None:
+    header = pending.header
+    value: Any
+    if column == Column.SHIP_TO_COUNTRY:
+        value = cleaning.clean_country(raw)
+    elif column == Column.CURRENCY:
+        value = cleaning.clean_currency(raw)
+    elif column == Column.SHIP_TO_POSTCODE:
+        value = cleaning.clean_postcode(header[Column.SHIP_TO_COUNTRY], raw)
+    else:
+        value = cleaning.clean_ship_by(raw, now)
+    if value != header[column]:
+        raise InvalidInput(
+            "import.order_fields_differ", column=column.value, first_row=pending.first_row
+        )
 
 
 def _close(pending: _PendingOrder, now: datetime, plan: ImportPlan) -> None:
@@ -236,13 +321,13 @@ def _close(pending: _PendingOrder, now: datetime, plan: ImportPlan) -> None:
             )
             return
     for row_number in pending.rows:
-        key, params = pending.errors.get(row_number, problem)
+        found = pending.errors.get(row_number, [problem])
         if pending.duplicate_of is not None:
-            key, params = problem
-        plan.skipped.append(SkippedRow(row_number, pending.number, key, params))
+            found = [problem]
+        plan.skipped.append(_skipped(row_number, pending.number, found))
 
 
-def _pending_problem(pending: _PendingOrder) -> tuple[str, dict[str, Any]] | None:
+def _pending_problem(pending: _PendingOrder) -> Problem | None:
     if pending.duplicate_of is not None:
         return "import.duplicate_in_file", {
             "number": pending.number,

@@ -64,7 +64,7 @@ class ImportJob:
 @dataclass(frozen=True, slots=True)
 class PlanSummary:
     """What the file worker found beyond the orders: counts and the first skipped rows
-    (`[row, order number or None, reason key, params]`, plain data)."""
+    (`file_import.SkippedRow.to_plain`: the row, its order number or None, and its problems)."""
 
     rows_read: int
     skipped_total: int
