@@ -20,7 +20,8 @@ bot's memory. Any way a child can fail (a limit, a crash, garbage on the pipe) e
 `InvalidInput` the user can read: "took longer than N s", "needed more than N MB", or the job's
 own "could not read this file".
 
-The jobs themselves are in `bot.file_jobs`; they call the domain's pure readers.
+The jobs themselves are in `bot.file_jobs` (and `bot.certificate_check`); they call the
+domain's pure readers.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 JOBS: Mapping[str, str] = {
     "order_file": "bot.file_jobs:order_file",
     "rate_card": "bot.file_jobs:rate_card",
+    "certificate": "bot.certificate_check:certificate",
 }
 DEFAULT_MEMORY_MB = 512
 # How much lower the child's CPU priority is than the bot's (see `nice`).

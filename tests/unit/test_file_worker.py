@@ -16,6 +16,7 @@ import pytest
 from bot import file_worker
 from bot.file_worker import JOBS, FileWorker
 from domain.errors import InvalidInput
+from tests.fixtures import certificates
 from tests.fixtures.spreadsheet_bombs import blank_rows_bomb
 
 TEST_JOBS = {name: f"tests.fixtures.worker_jobs:{name}" for name in (
@@ -156,3 +157,26 @@ async def test_a_deeply_nested_rate_card_is_a_validation_message(tmp_path: Path)
     # Whatever the parser makes of it (a clear reason, or a crash), it is a message, not a 500.
     assert raised.value.key in {"rates.invalid", "files.unreadable"}
     json.dumps(raised.value.params)
+
+
+async def test_a_certificate_is_read_in_the_worker(tmp_path: Path) -> None:
+    """The job the warehouse steps use: the format back for a real file, the reason for a bomb."""
+    worker = FileWorker()
+    checks = {
+        "licence.pdf": certificates.pdf(),
+        "bomb.png": certificates.png_header_only(100_000, 100_000),
+    }
+    outcomes = {}
+    for file_name, content in checks.items():
+        path = tmp_path / file_name
+        path.write_bytes(content)
+        options = {"seconds": 20, "file_name": file_name, "unreadable_key": "files.unreadable"}
+        params = {"path": str(path), "file_name": file_name}
+        try:
+            outcomes[file_name] = await worker.run("certificate", params, **options)
+        except InvalidInput as refused:
+            outcomes[file_name] = refused.key
+    assert outcomes == {
+        "licence.pdf": "PDF",
+        "bomb.png": "warehouse.document_too_many_pixels",
+    }

@@ -41,6 +41,12 @@ GOES_TO_CHAT = {
     "shipping.method_refused",
     # A refused rate card names the problem and where it is (raised by a file, never a button).
     "rates.invalid",
+    # What is wrong with a certificate's content, and what to send instead (read from a file
+    # in the file worker, never on a button press).
+    "warehouse.document_not_type",
+    "warehouse.document_damaged",
+    "warehouse.document_too_many_pixels",
+    "warehouse.document_active_content",
 }
 
 LONGEST_NAME = "Castilla & León Hub — Centro Logístico de Valladolid y Palencia 01"[:64]
