@@ -23,12 +23,13 @@ from handlers.context import UpdateContext
 from handlers.conversations import expecting_text
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
-from handlers.seller.warehouse_documents import uploaded_document
+from handlers.seller.warehouse_documents import receive_document
 from handlers.seller.warehouses import (
     on_owned_warehouse,
     show_card,
     warehouse_button,
 )
+from handlers.uploads import FileStepRunner
 
 EDITABLE = [field.value for field in warehouses.EditableField]
 
@@ -152,20 +153,25 @@ async def add_documents_pressed(
     )
 
 
-async def more_documents(message: Message, ctx: UpdateContext) -> None:
+async def more_documents(message: Message, ctx: UpdateContext, file_steps: FileStepRunner) -> None:
     data = await ctx.state.get_data()
     warehouse = await warehouses.owned_warehouse(ctx.user_id, data["warehouse_id"], ctx.uow)
+
+    async def keep(document: warehouses.UploadedDocument, later: UpdateContext) -> None:
+        """Once the file may be kept (a file: after its check, in a transaction of its own)."""
+        state, now = await later.state.get_state(), await later.state.get_data()
+        if state != WarehouseChange.documents.state or now.get("warehouse_id") != warehouse.id:
+            return  # the seller left this warehouse's documents meanwhile
+        await warehouses.add_document(later.user_id, warehouse.id, document, later.uow)
+        later.responder.reply(
+            "warehouse.document_received",
+            document=later.responder.label(f"document.{document.kind.value}"),
+            file_name=document.file_name,
+            keyboard=_resubmit(warehouse.id),
+        )
+
     # Required documents were complete at submission; what the reviewer asked for is extra.
-    kind = DocumentKind.OTHER
-    await warehouses.add_document(
-        ctx.user_id, warehouse.id, uploaded_document(message, kind), ctx.uow
-    )
-    ctx.responder.reply(
-        "warehouse.document_received",
-        document=ctx.responder.label(f"document.{kind.value}"),
-        file_name=(message.document.file_name if message.document else None) or "photo.jpg",
-        keyboard=_resubmit(warehouse.id),
-    )
+    await receive_document(message, DocumentKind.OTHER, ctx, file_steps, keep)
 
 
 async def resubmit_pressed(

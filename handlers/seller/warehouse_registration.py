@@ -9,6 +9,7 @@ The warehouse itself is created only on submit, in the transaction that ends the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from aiogram import F, Router
@@ -19,15 +20,15 @@ from domain.model import WarehouseKind
 from domain.model.warehouses import PREMISES_DOCUMENTS
 from domain.services import warehouses
 from handlers.callbacks import WarehouseForm, WarehouseFormAction
+from handlers.context import UpdateContext
 from handlers.conversations import Conversation, FormControls, Move, Step, Turn, register
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
 from handlers.responder import Button, Keyboard
-from handlers.seller.warehouse_documents import uploaded_document
+from handlers.seller.warehouse_documents import MAX_MB, receive_document
 
 # Where semi-managed sellers most often keep overseas stock; any other country can be typed.
 COMMON_OVERSEAS_COUNTRIES = ("US", "DE", "GB", "FR", "ES", "PL", "BR", "RU", "KR")
-MAX_MB = warehouses.MAX_DOCUMENT_BYTES // 2**20
 ADDRESS = ["street", "city", "region", "postcode"]
 WarehouseTurn = Turn[WarehouseDraft]
 
@@ -68,13 +69,24 @@ async def document_kind_chosen(
 
 
 async def document_uploaded(turn: WarehouseTurn, draft: WarehouseDraft, message: Message) -> None:
+    file_steps = turn.extra["file_steps"]
+    await receive_document(message, draft.next_document_kind(), turn.ctx, file_steps, _keep)
+
+
+async def _keep(document: warehouses.UploadedDocument, ctx: UpdateContext) -> None:
+    """The rest of `document_uploaded` once the file may be kept (for a file, after its check,
+    in a transaction of its own: the draft is read again, as it is now)."""
+    turn = WarehouseTurn(CONVERSATION, ctx)
+    if not await turn.load() or turn.step.name != "documents":
+        return  # the seller went on meanwhile (Back, Continue, Cancel): not a file for here now
+    draft = await turn.draft()
+    # Files sent together are checked side by side; each takes the place next in line as it
+    # arrives, so none is taken for a document already there.
     kind = draft.next_document_kind()
-    document = uploaded_document(message, kind)
-    draft = draft.with_document(document)
-    await turn.save(draft)
-    turn.ctx.responder.reply(
+    await turn.save(draft.with_document(replace(document, kind=kind)))
+    ctx.responder.reply(
         "warehouse.document_received",
-        document=turn.ctx.responder.label(f"document.{kind.value}"),
+        document=ctx.responder.label(f"document.{kind.value}"),
         file_name=document.file_name,
     )
     await turn.ask()

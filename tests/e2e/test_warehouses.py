@@ -7,8 +7,9 @@ from sqlalchemy import select
 from domain.model import AuditEntry, Warehouse, WarehouseStatus
 from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
+from tests.fixtures import certificates
 
-PDF = b"%PDF-1.4\n% test document\n"
+PDF = certificates.pdf()
 
 
 async def register_seller(chat: Chat, store: str, country_button: str = "China") -> None:
@@ -82,7 +83,7 @@ async def add_overseas(chat: Chat) -> None:
     await chat.press("Third-party warehouse agreement")
     await upload(chat, "3pl.pdf")
     await chat.expect("Customs/VAT registration")
-    await upload(chat, "vat.png", b"\x89PNG\r\n\x1a\n", "image/png")
+    await upload(chat, "vat.png", certificates.png(), "image/png")
     await chat.press("Continue")
     summary = await chat.expect("Please check the warehouse")
     assert "Germany" in summary.content
@@ -169,6 +170,11 @@ async def test_wrong_country_bad_files_and_non_operators_are_refused(
     await seller.expect("I can't accept “setup.exe”")
     await upload(seller, "huge.pdf", b"%PDF" + b"0" * (25 * 1024 * 1024))
     await seller.expect("larger than 20 MB")
+    # Name and type are right, the content is not: read by the file worker, refused, not kept.
+    await upload(seller, "licence.pdf", b"MZ\x90\x00" + b"\x00" * 1000)
+    await seller.expect("“licence.pdf” is not really a PDF file")
+    await upload(seller, "licence.png", certificates.png_header_only(60_000, 60_000), "image/png")
+    await seller.expect("has more than 50 megapixels")
     await upload(seller, "licence.pdf")
     await seller.expect("All required documents are here")
     await seller.press("Continue")
@@ -269,8 +275,13 @@ async def test_lifecycle_documents_suspension_edit_and_archive(
     await seller.press("Dongguan")
     await seller.press("Add documents")
     await seller.expect("fire safety certificate")
+    html = b"<html><body><script>location='https://example.invalid'</script></body></html>"
+    await upload(seller, "fire.pdf", html)
+    await seller.expect("“fire.pdf” is not really a PDF file")
     await upload(seller, "fire.pdf")
     await seller.expect("Received “fire.pdf”")
+    documents = (await _warehouses(runner))["Dongguan"].documents
+    assert [d.file_name for d in documents] == ["licence.pdf", "fire.pdf"]
     await seller.press("Send for review again")
     await seller.expect("was sent for review")
 

@@ -3,7 +3,8 @@
 `HandlerBot` builds the real application on one database and state storage and can build it
 again on the same ones (a restart). `Chat` sends texts, files and button presses as real
 `Update`s and returns what the bot answered to that one update (`Answer`): its messages with
-their buttons, its pop-ups and documents. Buttons are pressed by their visible label, read
+their buttons, its pop-ups and documents, and the answer to a file the update handed to the
+file worker. Buttons are pressed by their visible label, read
 from the keyboards the bot sent, so the tests never build callback data themselves.
 """
 
@@ -33,6 +34,7 @@ from bot.app import Application, create_application
 from bot.settings import Settings
 from domain.clock import Clock
 from domain.unit_of_work import UnitOfWork
+from tests.fixtures import certificates
 from tests.handlers.recording import RecordingSession
 
 # Update, message and file ids are unique across every chat and restart of a test run, as
@@ -213,6 +215,9 @@ class Chat:
         self.chat = TelegramChat(id=user_id, type="private")
         # What the bot sent to this chat so far, newest last (buttons are pressed from here).
         self.history: list[BotMessage] = []
+        # Whether an update's answer includes the answer to a file it handed to the file
+        # worker; off, a test can act while the file is still being read.
+        self.wait_for_files = True
 
     # ----- what a user does -----
     async def send(self, text: str, *, thread_id: int | None = None) -> Answer:
@@ -252,16 +257,33 @@ class Chat:
         )
         return await self._feed(callback_query=query)
 
-    async def send_document(self, file_name: str, mime_type: str, size: int = 50_000) -> Answer:
-        file_id = next(_ids)
+    async def send_document(
+        self,
+        file_name: str,
+        mime_type: str,
+        size: int | None = None,
+        *,
+        content: bytes | None = None,
+    ) -> Answer:
+        """Send a file; the bot can download `content` (Telegram states its size, or `size`)."""
+        file_id = f"doc-{next(_ids)}"
+        if content is not None:
+            self.bot.session.files[file_id] = content
+        if size is None:
+            size = 50_000 if content is None else len(content)
         document = Document(
-            file_id=f"doc-{file_id}",
-            file_unique_id=f"udoc-{file_id}",
+            file_id=file_id,
+            file_unique_id=f"u{file_id}",
             file_name=file_name,
             mime_type=mime_type,
             file_size=size,
         )
         return await self._feed(message=self._message(document=document))
+
+    async def send_certificate(self, file_name: str) -> Answer:
+        """Send a real PDF, JPG or PNG named `file_name` (its type follows the extension)."""
+        mime_type, content = certificates.real_file(file_name)
+        return await self.send_document(file_name, mime_type, content=content)
 
     async def send_photo(self, size: int = 80_000) -> Answer:
         file_id = next(_ids)
@@ -306,6 +328,10 @@ class Chat:
         session = self.bot.session
         mark = len(session.requests)
         await app.dispatcher.feed_update(app.bot, Update(update_id=next(_ids), **content))
+        # A file a conversation step reads is answered from the background, after the commit;
+        # it belongs to this update's answer all the same.
+        if self.wait_for_files:
+            await app.file_steps.wait()
         await app.replies.drain()
         answer = Answer()
         for method, result in session.exchanges[mark:]:

@@ -9,6 +9,7 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     CreateForumTopic,
+    GetFile,
     GetMe,
     SendDocument,
     SendMessage,
@@ -18,7 +19,7 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, ForumTopic, Message, User
+from aiogram.types import Chat, File, ForumTopic, Message, User
 
 BOT_USER = User(id=123456, is_bot=True, first_name="Sellerbot", username="sellerbot_test_bot")
 
@@ -28,6 +29,7 @@ class RecordingSession(BaseSession):
 
     `topics_enabled`: the bot has topics in private chats (getMe says so, createForumTopic
     answers with a new topic); off, as for most bots. `refusals`: methods Telegram refuses.
+    `files`: what users sent, by file id, for getFile and the download after it.
     """
 
     def __init__(self) -> None:
@@ -37,6 +39,7 @@ class RecordingSession(BaseSession):
         self.topics_enabled = False
         # Errors to raise for methods of a type, as Telegram would refuse them (kept, recorded).
         self.refusals: dict[type[TelegramMethod[Any]], Exception] = {}
+        self.files: dict[str, bytes] = {}
 
     @property
     def requests(self) -> list[TelegramMethod[Any]]:
@@ -61,6 +64,14 @@ class RecordingSession(BaseSession):
             result = ForumTopic(
                 message_thread_id=self._message_id, name=method.name, icon_color=7322096
             )
+        elif isinstance(method, GetFile):
+            content = self.files[method.file_id]
+            result = File(
+                file_id=method.file_id,
+                file_unique_id=f"u{method.file_id}",
+                file_size=len(content),
+                file_path=f"documents/{method.file_id}",
+            )
         elif isinstance(method, SendMessage | SendDocument | SendPhoto | SendVideo | SendVoice):
             self._message_id += 1
             chat = Chat(id=int(method.chat_id), type="private")
@@ -73,7 +84,9 @@ class RecordingSession(BaseSession):
         self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,  # noqa: ASYNC109
         chunk_size: int = 65536, raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:  # fmt: skip
-        yield b""
+        content = self.files.get(url.rpartition("/documents/")[2], b"")
+        for start in range(0, len(content), chunk_size):
+            yield content[start : start + chunk_size]
 
     async def close(self) -> None:
         return None

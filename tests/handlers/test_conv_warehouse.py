@@ -5,10 +5,13 @@ every step (the step is asked again, nothing advances)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
+from tests.fixtures import certificates
 from tests.handlers.chat import (
     Answer,
     Chat,
@@ -30,7 +33,7 @@ async def _capabilities(chat: Chat) -> Answer:
 
 
 async def _licence(chat: Chat) -> Answer:
-    await chat.send_document("licence.pdf", PDF)
+    await chat.send_certificate("licence.pdf")
     return await chat.press("Continue")
 
 
@@ -108,10 +111,14 @@ async def test_a_domestic_warehouse_is_registered_and_sent_for_review(
     assert "☑️ Shipping" in (await chat.press("Shipping")).labels
     document = await chat.press("Done")
     assert document.says("Business licence")
-    received = await chat.send_document("licence.pdf", PDF)
-    assert received.texts[0] == handler_bot.text(
-        "warehouse.document_received", document="Business licence", file_name="licence.pdf"
-    )
+    received = await chat.send_certificate("licence.pdf")
+    # The file's content is read after the update; then it is taken as the licence.
+    assert received.texts[:2] == [
+        handler_bot.text("warehouse.document_checking", file_name="licence.pdf"),
+        handler_bot.text(
+            "warehouse.document_received", document="Business licence", file_name="licence.pdf"
+        ),
+    ]
     summary = await chat.press("Continue")
     summary.assert_says(
         "Name: <b>Shenzhen main</b>",
@@ -141,12 +148,12 @@ async def test_an_overseas_warehouse_asks_for_premises_and_vat_documents(
     await chat.press("Handles local returns")
     await chat.press("Shipping")
     assert (await chat.press("Done")).says("Business licence")
-    premises = await chat.send_document("licence.pdf", PDF)
+    premises = await chat.send_certificate("licence.pdf")
     assert premises.last.text == handler_bot.text(
         "warehouse.ask_premises_kind", uploaded=["licence.pdf"]
     )
     assert (await chat.press("Lease agreement")).says("Lease agreement")
-    vat = await chat.send_document("lease.png", "image/png")
+    vat = await chat.send_certificate("lease.png")
     assert vat.says("Customs/VAT registration")
     await chat.send_photo()
     await chat.press("Continue")
@@ -234,10 +241,10 @@ async def test_changing_the_kind_starts_the_kind_bound_answers_over(
     # The ticks and the documents of the domestic warehouse do not carry over.
     assert "⬜ Shipping" in capabilities.labels
     await _capabilities(chat)
-    await chat.send_document("licence.pdf", PDF)
+    await chat.send_certificate("licence.pdf")
     await chat.press("Third-party warehouse agreement")
-    await chat.send_document("agreement.pdf", PDF)
-    await chat.send_document("vat.pdf", PDF)
+    await chat.send_certificate("agreement.pdf")
+    await chat.send_certificate("vat.pdf")
     summary = await chat.press("Continue")
     assert summary.says("Kind: overseas") and summary.says("Name: <b>Shenzhen main</b>")
     await chat.press("Submit for review")
@@ -342,3 +349,77 @@ async def test_a_bad_document_is_refused(handler_bot: HandlerBot, chat: Chat) ->
         refused = await chat.send_document(file_name, mime, size)
         assert refused.texts == [handler_bot.text(key, **params)], file_name
         await chat.assert_still_asks(prompt.last)
+
+
+# Files whose name and type are fine and whose content is not, read after the update.
+HOSTILE_FILES = [
+    ("licence.pdf", PDF, b"MZ\x90\x00" + b"\x00" * 500, "warehouse.document_not_type",
+     {"claimed": "PDF"}),
+    ("licence.pdf", PDF, certificates.pdf()[:600], "warehouse.document_damaged", {}),
+    ("licence.pdf", PDF,
+     certificates.pdf_with_objects(b"<< /OpenAction 2 0 R >>", b"<< /S /JavaScript /JS (x) >>"),
+     "warehouse.document_active_content", {}),
+    ("licence.png", "image/png", certificates.png_header_only(100_000, 100_000),
+     "warehouse.document_too_many_pixels", {"max_megapixels": 50}),
+]  # fmt: skip
+
+
+async def test_a_document_whose_content_is_wrong_is_refused_and_the_step_stays(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    prompt = await _walk(chat, "documents")
+    for file_name, mime, content, key, params in HOSTILE_FILES:
+        refused = await chat.send_document(file_name, mime, content=content)
+        assert refused.texts == [
+            handler_bot.text("warehouse.document_checking", file_name=file_name),
+            handler_bot.text(key, file_name=file_name, **params),
+        ], key
+        await chat.assert_still_asks(prompt.last)
+    accepted = await chat.send_certificate("licence.pdf")
+    assert accepted.last.text == handler_bot.text(
+        "warehouse.documents_complete", uploaded=["licence.pdf"]
+    )
+    await chat.press("Continue")
+    await chat.press("Submit for review")
+    (warehouse,) = await warehouses_of(handler_bot, SELLER)
+    assert warehouse["documents"] == [("business_licence", "licence.pdf")]
+
+
+class _HeldWorker:
+    """The file worker, holding every file until `release` is set."""
+
+    def __init__(self, worker: Any) -> None:
+        self.worker = worker
+        self.release = asyncio.Event()
+
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        await self.release.wait()
+        return await self.worker.run(*args, **kwargs)
+
+
+async def test_a_file_checked_after_the_seller_went_back_is_not_kept(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    """The check ends in a transaction of its own: where the seller is by then decides."""
+    await _walk(chat, "documents")
+    app = handler_bot.app
+    held = _HeldWorker(app.file_steps.files)
+    app.file_steps.files = held  # type: ignore[assignment]
+    chat.wait_for_files = False
+    checking = await chat.send_certificate("licence.pdf")
+    assert checking.texts == [
+        handler_bot.text("warehouse.document_checking", file_name="licence.pdf")
+    ]
+    phone = await chat.press("Back")
+    mark = len(handler_bot.session.requests)
+    held.release.set()
+    await app.file_steps.wait()
+    await app.replies.drain()
+    assert handler_bot.session.requests[mark:] == []  # nothing kept, nothing said
+    await chat.assert_still_asks(phone.last)
+    chat.wait_for_files = True
+    await chat.send("138 0013 8000")
+    documents = await chat.press("Done")  # the capabilities chosen before are still ticked
+    assert documents.last.text == handler_bot.text(
+        "warehouse.ask_document", document="Business licence", uploaded=[], max_mb=20
+    )
