@@ -1,4 +1,5 @@
-"""Conversation steps that take a data file (a rate card): what a handler hands to the app.
+"""Conversation steps that take a file (a rate card, a warehouse certificate): what a handler
+hands to the app.
 
 Reading a file a user sent is never done inside an update: downloading and parsing it would hold
 the update's transaction (and SQLite's write lock) and the polling batch, so everyone would
@@ -26,7 +27,7 @@ from handlers.responder import Responder
 class FileUpload:
     """A file to read for a conversation step, and who sent it where."""
 
-    job: str  # the file worker job that reads it ("rate_card")
+    job: str  # the file worker job that reads it ("rate_card", "certificate")
     file_id: str
     file_name: str
     user_id: int

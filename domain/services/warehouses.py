@@ -143,7 +143,10 @@ class UploadedDocument:
 
 
 def check_document(file_name: str | None, mime_type: str | None, size: int | None) -> None:
-    """PDF, JPG or PNG up to 20 MB; the name's extension must agree with the type."""
+    """PDF, JPG or PNG up to 20 MB; the name's extension must agree with the type.
+
+    This is what the sender says about the file; its content is read before it is kept
+    (`domain.certificate_files`, in the file worker)."""
     extension = PurePosixPath(file_name or "").suffix.lower()
     allowed_extensions = ALLOWED_DOCUMENT_TYPES.get((mime_type or "").lower())
     if allowed_extensions is None or extension not in allowed_extensions:

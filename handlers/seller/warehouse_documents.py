@@ -66,9 +66,9 @@ async def receive_document(
     told what is wrong with it and stays where they are."""
     document = uploaded_document(message, kind)
     if document.is_photo:
-        # A photo message holds no bytes of the sender's: Telegram decodes what the app sent
-        # and stores a JPEG of its own making, at most 2560 pixels a side. Reading that back
-        # would only check Telegram's encoder, so a photo is kept at once.
+        # A photo message holds none of the sender's bytes: Telegram decodes what the app
+        # sent (refusing what it cannot) and serves JPEGs of its own making, in sizes it
+        # chose. Reading one back would only check Telegram's encoder, so it is kept at once.
         await keep(document, ctx)
         return
     upload = FileUpload(
