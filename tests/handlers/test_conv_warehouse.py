@@ -404,18 +404,18 @@ async def test_a_file_checked_after_the_seller_went_back_is_not_kept(
     await _walk(chat, "documents")
     app = handler_bot.app
     held = _HeldWorker(app.file_steps.files)
-    app.file_steps.files = held  # type: ignore[assignment]
+    app.file_steps.files = held
     chat.wait_for_files = False
     checking = await chat.send_certificate("licence.pdf")
     assert checking.texts == [
         handler_bot.text("warehouse.document_checking", file_name="licence.pdf")
     ]
     phone = await chat.press("Back")
-    mark = len(handler_bot.session.requests)
+    said = len(handler_bot.session.sent_texts())
     held.release.set()
     await app.file_steps.wait()
     await app.replies.drain()
-    assert handler_bot.session.requests[mark:] == []  # nothing kept, nothing said
+    assert handler_bot.session.sent_texts()[said:] == []  # nothing kept, nothing said
     await chat.assert_still_asks(phone.last)
     chat.wait_for_files = True
     await chat.send("138 0013 8000")
