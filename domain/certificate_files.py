@@ -107,54 +107,56 @@ def _pdf_names(text: bytes) -> set[bytes]:
 
 
 def _pdf_dictionaries(data: bytes, file_name: str) -> Iterator[bytes]:
-    """The parts of the file where dictionaries are: everything outside stream data, and the
-    unpacked content of each object stream. Image and page streams are skipped unread."""
-    # Only a file that says it is encrypted may have object streams this cannot read: a
+    """The parts of the file where dictionaries are: everything outside stream data, and each
+    object stream, as stored and unpacked. Image and page streams are skipped unread."""
+    # Only a file that says it is encrypted may have object streams this cannot unpack: a
     # viewer needs the key too. One that merely says so is still read where it can be.
     encrypted = b"/Encrypt" in data
     unpacked = 0
     position = 0
     while (keyword := _STREAM_KEYWORD.search(data, position)) is not None:
+        # What precedes the keyword since the last stream: the stream's own dictionary, and
+        # any objects stored plainly in between. Read whole, so no comment can cut it short.
         before = data[position : keyword.start()]
         yield before
         end = data.find(b"endstream", keyword.end())
         if end < 0:
             raise _damaged(file_name)
-        # The stream's dictionary is what follows the last "obj" before the keyword.
-        header = _pdf_names(before[before.rfind(b"obj") :])
-        if b"ObjStm" in header:
-            budget = MAX_OBJECT_STREAM_BYTES - unpacked
-            objects = _unpack_object_stream(data[keyword.end() : end], header, budget, file_name)
-            if objects is None and not encrypted:
-                # A stream no one can read cannot be shown to be harmless.
-                raise _damaged(file_name)
+        names = _pdf_names(before)
+        if _holds_objects(names):
+            stored = data[keyword.end() : end]
+            yield stored
+            objects = _inflate(stored, MAX_OBJECT_STREAM_BYTES - unpacked, file_name)
             if objects is not None:
                 unpacked += len(objects)
                 yield objects
+            elif names & _OTHER_FILTERS or (b"FlateDecode" in names and not encrypted):
+                # Packed in a way writers do not use for objects, or not unpacking: a stream
+                # no one can read cannot be shown to be harmless.
+                raise _damaged(file_name)
         position = end + len(b"endstream")
     yield data[position:]
 
 
-_STREAM_FILTERS = frozenset(
-    {b"FlateDecode", b"Fl", b"LZWDecode", b"ASCII85Decode", b"ASCIIHexDecode", b"RunLengthDecode"}
+def _holds_objects(names: set[bytes]) -> bool:
+    """Whether a stream with these names in its dictionary keeps objects: its type says so, or
+    it has the /N and /First a reader finds them by (a reader need not look at the type)."""
+    return b"ObjStm" in names or {b"N", b"First"} <= names
+
+
+# Stream filters other than FlateDecode, the one writers pack object streams with.
+_OTHER_FILTERS = frozenset(
+    {b"LZWDecode", b"ASCII85Decode", b"ASCIIHexDecode", b"RunLengthDecode", b"Crypt"}
 )
 
 
-def _unpack_object_stream(
-    raw: bytes, header: set[bytes], budget: int, file_name: str
-) -> bytes | None:
-    """An object stream's dictionaries, stored plain or with FlateDecode as writers make them;
-    None when it is packed otherwise or does not unpack. More than `budget` bytes is a bomb."""
-    filters = header & _STREAM_FILTERS
-    if not filters:
-        return raw
-    if filters - {b"FlateDecode", b"Fl"}:
-        return None
+def _inflate(stored: bytes, budget: int, file_name: str) -> bytes | None:
+    """`stored` unpacked with zlib (None: it is not zlib data); past `budget` bytes, a bomb."""
     if budget <= 0:
         raise _damaged(file_name)
     inflater = zlib.decompressobj()
     try:
-        unpacked = inflater.decompress(raw, budget)
+        unpacked = inflater.decompress(stored, budget)
     except zlib.error:
         return None
     if inflater.unconsumed_tail:

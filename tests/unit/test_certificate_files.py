@@ -122,6 +122,49 @@ def test_active_content_hidden_in_an_object_stream_is_found(tmp_path: Path) -> N
     assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_active_content"
 
 
+SCRIPT = b"2 0 << /S /JavaScript /JS (app.alert(1)) >>"
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        # No /Type: a reader finds the objects by /N and /First all the same.
+        b"/N 1 /First 4 /Filter /FlateDecode",
+        # A comment that looks like the start of the object does not hide the type.
+        b"/Type /ObjStm % 9 0 obj endobj\n /N 1 /First 4 /Filter /FlateDecode",
+        b"/Type /Obj#53tm /N 1 /First 4 /Filter /Fl#61teDecode",
+    ],
+)
+def test_an_object_stream_is_found_however_its_dictionary_is_written(
+    tmp_path: Path, keys: bytes
+) -> None:
+    content = certificates.pdf_with_objects(
+        b"<< /Type /Catalog /OpenAction 2 0 R >>", object_stream=SCRIPT, object_stream_keys=keys
+    )
+    assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_active_content"
+
+
+def test_an_object_stream_packed_another_way_is_refused(tmp_path: Path) -> None:
+    content = certificates.pdf_with_objects(
+        b"<< /Type /Catalog >>",
+        object_stream=SCRIPT,
+        object_stream_keys=b"/Type /ObjStm /N 1 /First 4 /Filter [/ASCIIHexDecode /FlateDecode]",
+        packed=zlib.compress(SCRIPT).hex().encode(),
+    )
+    assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_damaged"
+
+
+def test_the_object_streams_of_an_encrypted_file_are_not_read(tmp_path: Path) -> None:
+    """The known gap: without the key, what an encrypted object stream holds is not seen."""
+    content = certificates.pdf_with_objects(
+        b"<< /Type /Catalog >>",
+        b"<< /Filter /Standard /V 2 /R 3 >>",
+        object_stream=SCRIPT,
+        packed=b"\x8f\x11 ciphertext, not zlib \x02",
+    ).replace(b"<< /Root 1 0 R >>", b"<< /Root 1 0 R /Encrypt 2 0 R >>")
+    assert _check(tmp_path, "licence.pdf", content) == DocumentFormat.PDF
+
+
 def test_an_object_stream_that_unpacks_past_the_budget_is_refused(tmp_path: Path) -> None:
     packed = zlib.compress(b" " * (65 * 2**20), 9)  # 65 MB of spaces in about 64 KB
     content = (
