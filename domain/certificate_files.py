@@ -86,8 +86,10 @@ def check_pdf(data: bytes, file_name: str) -> None:
     """A PDF header, a trailer at the end, and no active content in any dictionary.
 
     This is a scan, not a PDF parser: it reads the names in the file outside its streams, and
-    inside the object streams where newer writers compress dictionaries. An encrypted file's
-    object streams cannot be read without its key and are not scanned.
+    inside the object streams where newer writers compress dictionaries. It reads the file in
+    order, where a viewer jumps to objects by their offsets, so a file crafted against it
+    (an encrypted object stream, a "stream" keyword forged in a string) can slip past; it
+    catches active content as ordinary tools write it (docs/certificates.md).
     """
     if not data.startswith(b"%PDF-"):
         raise _not_the_claimed(DocumentFormat.PDF, file_name)
