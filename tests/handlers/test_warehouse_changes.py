@@ -150,7 +150,7 @@ async def test_send_later_keeps_the_documents_without_sending_for_review(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
     await _documents_asked(chat)
-    received = await chat.send_document("fire.pdf", "application/pdf")
+    received = await chat.send_certificate("fire.pdf")
     assert received.labels == [
         handler_bot.label("warehouse.resubmit"),
         handler_bot.label("warehouse.send_later"),
@@ -170,7 +170,7 @@ async def test_send_for_review_again_is_the_done_of_the_documents_mode(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
     await _documents_asked(chat)
-    await chat.send_document("fire.pdf", "application/pdf")
+    await chat.send_certificate("fire.pdf")
     await chat.send_photo()
     sent = await chat.press("Send for review again")
     assert sent.texts == [handler_bot.text("warehouse.submitted", name=NEEDS_DOCUMENTS)]
