@@ -55,6 +55,7 @@ def get_routers() -> list[Router]:
         warehouses.build_router(),
         warehouse_changes.build_router(),
         orders.build_router(),
+        shipping.build_command_router(),
         shipments.build_router(),
         returns.build_router(),
         return_policy.build_command_router(),
@@ -65,10 +66,14 @@ def get_routers() -> list[Router]:
         review.build_router(),
         compliance.build_router(),
         operator_outbox.build_router(),
-        # ...then the conversations, which take free text in their states.
+        # ...then the conversations, which take free text in their states, and the answers
+        # of the modes kept outside the engine (a reason, a new value, a file awaited).
         registration.build_router(),
         warehouse_registration.build_router(),
         warehouse_changes.build_answers_router(),
+        orders.build_answers_router(),
+        logistics_settings.build_answers_router(),
+        review.build_answers_router(),
         new_order.build_router(),
         shipping.build_router(),
         return_request.build_router(),

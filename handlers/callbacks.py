@@ -120,6 +120,8 @@ class ReviewStep(enum.StrEnum):
     OPEN = "open"
     DECIDE = "decide"
     FINDINGS = "findings"
+    # Leaving the reason of a decision unwritten (the decision is not taken).
+    CANCEL_NOTE = "nonote"
 
 
 class ReviewAction(CallbackData, prefix="rv"):

@@ -3,11 +3,16 @@
 Every action re-checks the operator role in the domain service, so a forged callback from anyone
 else gets "not allowed" and changes nothing. The decision buttons are the warehouse's own
 answer to what an operator may do in its status (`Warehouse.allowed_actions`).
+
+The reason a decision needs is typed in a plain FSM state; what the operator sends there comes
+among the conversations (`build_answers_router`), after every command, so /compliance or
+/outbox is never taken for the reason.
 """
 
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
@@ -143,7 +148,18 @@ async def decision_pressed(
     if decision in DECISIONS_NEEDING_NOTE:
         await ctx.state.set_state(ReviewNote.text)
         await ctx.state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
-        ctx.responder.reply(f"review.ask_note_{decision.value}", name=warehouse.name)
+        ctx.responder.reply(
+            f"review.ask_note_{decision.value}",
+            name=warehouse.name,
+            keyboard=[
+                [
+                    Button(
+                        label="common.cancel",
+                        callback=_review(ReviewStep.CANCEL_NOTE, warehouse.id),
+                    )
+                ]
+            ],
+        )
         return
     await warehouses.decide(
         ctx.user_id, warehouse.id, decision, None, ctx.config.operator_ids, ctx.uow
@@ -163,8 +179,21 @@ async def note_given(message: Message, ctx: UpdateContext) -> None:
     _tell_decided(warehouse.name, decision, ctx.responder)
 
 
+async def note_cancelled(
+    query: CallbackQuery, callback_data: ReviewAction, ctx: UpdateContext
+) -> None:
+    # An older message's Cancel names another warehouse: the reason being written stays
+    # asked for, and the button passes on to the fallback as stale.
+    data = await ctx.state.get_data()
+    if data.get("warehouse_id") != callback_data.warehouse_id:
+        raise SkipHandler
+    await ctx.state.clear()
+    ctx.responder.remove_pressed_buttons(query)
+    ctx.responder.reply("cancel.done")
+
+
 def build_router() -> Router:
-    """A new router with this module's handlers, in the order they are tried."""
+    """The command and the buttons, tried before any conversation."""
     router = Router(name=__name__)
     router.message.register(review_command, any_case_command("review"))
     register_presses(
@@ -178,6 +207,20 @@ def build_router() -> Router:
         },
         field="step",
     )
+    register_presses(
+        router,
+        ReviewAction,
+        {ReviewStep.CANCEL_NOTE: note_cancelled},
+        ReviewNote.text,
+        field="step",
+    )
+    return router
+
+
+def build_answers_router() -> Router:
+    """What the operator sends when asked for a decision's reason: among the conversations,
+    after every command, so a command is never taken for the reason."""
+    router = Router(name=f"{__name__}.answers")
     router.message.register(note_given, ReviewNote.text, F.text)
     router.message.register(expecting_text, ReviewNote.text)
     return router

@@ -2,7 +2,9 @@
 `/fx` (exchange rates the seller supplies) and `/costs` (month-to-date spend by method).
 
 A rate-card file is read in the background (`handlers.uploads`): the handler only checks who sent
-what, and `_store_card` saves the card once the file worker has read it.
+what, and `_store_card` saves the card once the file worker has read it. What the seller sends
+while a card is awaited comes among the conversations (`build_answers_router`), after every
+command, so /fx or /costs still answer there.
 """
 
 from __future__ import annotations
@@ -213,12 +215,10 @@ async def costs(message: Message, ctx: UpdateContext) -> None:
 
 
 def build_router() -> Router:
-    """A new router with this module's handlers, in the order they are tried."""
+    """The commands and the buttons, tried before any conversation."""
     router = Router(name=__name__)
     router.message.register(budget, any_case_command("budget"))
     router.message.register(rates, any_case_command("rates"))
-    router.message.register(rate_card_file, RateCardUpload.waiting_file, F.document)
-    router.message.register(rate_card_expected, RateCardUpload.waiting_file)
     register_presses(
         router,
         RateCardForm,
@@ -227,4 +227,13 @@ def build_router() -> Router:
     )
     router.message.register(exchange_rates, any_case_command("fx"))
     router.message.register(costs, any_case_command("costs"))
+    return router
+
+
+def build_answers_router() -> Router:
+    """What the seller sends while a rate card is awaited: among the conversations, after
+    every command, so a command is never answered with the reminder."""
+    router = Router(name=f"{__name__}.answers")
+    router.message.register(rate_card_file, RateCardUpload.waiting_file, F.document)
+    router.message.register(rate_card_expected, RateCardUpload.waiting_file)
     return router

@@ -2,7 +2,9 @@
 card with the ship-by countdown, confirmation, and cancellation with a required reason.
 
 Also the entry commands of the order intake (/neworder, /import): commands live in this router,
-which is tried before the conversations, so they work in the middle of one.
+which is tried before the conversations, so they work in the middle of one. The reason typed for
+a cancellation comes among the conversations (`build_answers_router`), after every command, so a
+command is never taken for the reason.
 """
 
 from __future__ import annotations
@@ -146,9 +148,12 @@ def show_card(
     )
 
 
-async def _leave_cancellation(state: FSMContext) -> None:
-    """Forget an unanswered cancellation; other conversations are left alone."""
-    if await state.get_state() == OrderCancellation.reason.state:
+async def _leave_cancellation(state: FSMContext, order_id: int | None = None) -> None:
+    """Forget an unanswered cancellation (only that of `order_id`, when given: an older
+    message's button leaves another order's alone); other conversations are left alone."""
+    if await state.get_state() != OrderCancellation.reason.state:
+        return
+    if order_id is None or (await state.get_data()).get("order_id") == order_id:
         await state.clear()
 
 
@@ -217,7 +222,7 @@ async def cancel_pressed(
 
 async def keep_pressed(query: CallbackQuery, callback_data: OrderMenu, ctx: UpdateContext) -> None:
     order = await lifecycle.owned_order(ctx.user_id, callback_data.order_id, ctx.uow)
-    await _leave_cancellation(ctx.state)
+    await _leave_cancellation(ctx.state, order.id)
     ctx.responder.remove_pressed_buttons(query)
     show_card(ctx, order)
 
@@ -236,7 +241,7 @@ async def cancel_reason(message: Message, ctx: UpdateContext) -> None:
 
 
 def build_router() -> Router:
-    """A new router with this module's handlers, in the order they are tried."""
+    """The commands and the buttons, tried before any conversation."""
     router = Router(name=__name__)
     router.message.register(orders_command, any_case_command("orders"))
     router.message.register(new_order.begin, any_case_command("neworder"))
@@ -252,6 +257,13 @@ def build_router() -> Router:
             OrderMenuAction.KEEP: keep_pressed,
         },
     )
+    return router
+
+
+def build_answers_router() -> Router:
+    """What the seller sends when asked for a cancellation's reason: among the conversations,
+    after every command, so a command is never taken for the reason."""
+    router = Router(name=f"{__name__}.answers")
     router.message.register(cancel_reason, OrderCancellation.reason, F.text)
     router.message.register(expecting_text, OrderCancellation.reason)
     return router

@@ -122,10 +122,17 @@ start_from_card = entry(CONVERSATION, _draft_of_card)
 start_from_command = entry(CONVERSATION, _draft_of_command)
 
 
-def build_router() -> Router:
-    """A new router with this module's handlers, in the order they are tried."""
-    router = Router(name=__name__)
+def build_command_router() -> Router:
+    """/ship and the card's button: tried with the other commands, before any conversation's
+    steps, so /ship works in the middle of another conversation."""
+    router = Router(name=f"{__name__}.commands")
     router.callback_query.register(start_from_card, ShipOrder.filter())
     router.message.register(start_from_command, any_case_command("ship"))
+    return router
+
+
+def build_router() -> Router:
+    """The conversation's steps, among the other conversations."""
+    router = Router(name=__name__)
     register(CONVERSATION, router)
     return router

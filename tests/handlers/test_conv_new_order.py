@@ -276,6 +276,15 @@ async def test_cancel_from_the_summary(handler_bot: HandlerBot, chat: Chat) -> N
     assert await _orders(handler_bot) == []
 
 
+async def test_ship_typed_at_a_step_is_the_command_not_the_answer(chat: Chat) -> None:
+    """/ship is tried before every conversation's steps: typed at the order number it starts
+    (here, refuses) a shipping document instead of becoming the number."""
+    anywhere = (await chat.send("/ship AE-9")).texts
+    asked = await _walk(chat, "number")
+    assert (await chat.send("/ship AE-9")).texts == anywhere
+    await chat.assert_still_asks(asked.last)
+
+
 # ----- resume after a restart -----
 
 
