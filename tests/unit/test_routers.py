@@ -6,11 +6,18 @@ import asyncio
 
 import pytest
 from aiogram import Dispatcher, F, Router
-from aiogram.filters import Command
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
 from bot.inline_filters import filters_below, run_plain_filters_on_the_loop
 from handlers import get_routers
+from handlers.operator.review import ReviewNote
+from handlers.seller.logistics_settings import RateCardUpload
+from handlers.seller.orders import OrderCancellation
+from handlers.seller.shipping import CONVERSATION as SHIPPING
+from handlers.seller.warehouse_changes import WarehouseChange
 
 
 def _tree(router: Router) -> list[Router]:
@@ -100,3 +107,55 @@ def test_every_command_is_recognised_in_any_case() -> None:
     names = {name for filter_ in commands for name in filter_.commands}
     assert {"start", "help", "cancel", "warehouses", "orders"} <= names
     assert [str(f) for f in commands if not f.ignore_case] == []
+
+
+def _states_answered(handler: HandlerObject) -> set[str]:
+    """The FSM states (by name, "*" for any) in which `handler` takes a message; empty for a
+    handler of no state or only of the state outside any conversation (None)."""
+    named: list[object] = []
+    for each in handler.filters or ():
+        callback = each.callback
+        named.extend(callback.states if isinstance(callback, StateFilter) else [callback])
+    states: set[str] = set()
+    for state in named:
+        if isinstance(state, type) and issubclass(state, StatesGroup):
+            states.update(state.__all_states_names__)
+        elif isinstance(state, State) and state.state is not None:
+            states.add(state.state)
+        elif isinstance(state, str):
+            states.add(state)
+    return states
+
+
+def _is_command(handler: HandlerObject) -> bool:
+    return any(isinstance(each.callback, Command) for each in handler.filters or ())
+
+
+def test_what_is_sent_in_a_state_is_tried_after_every_command() -> None:
+    """A handler that takes a message in an FSM state (a conversation's step, a mode's
+    answer, its reminder) sits in a router placed after every router with a command: else
+    each command registered after it is taken, in that state, for the state's answer."""
+    (private,) = get_routers()
+    command_routers: list[int] = []
+    answers: dict[str, int] = {}  # state -> the first router answering a message in it
+    for position, feature in enumerate(private.sub_routers):
+        for router in feature.chain_tail:
+            for handler in router.message.handlers:
+                if _is_command(handler):
+                    command_routers.append(position)
+                for state in _states_answered(handler):
+                    answers.setdefault(state, position)
+    # The check reads the filters it must: every kind of state handler was found.
+    assert {
+        *OrderCancellation.__all_states_names__,
+        *RateCardUpload.__all_states_names__,
+        *ReviewNote.__all_states_names__,
+        *WarehouseChange.__all_states_names__,
+        *SHIPPING.states.__all_states_names__,
+    } <= answers.keys()
+    last_command = max(command_routers)
+    names = [feature.name for feature in private.sub_routers]
+    too_early = {
+        state: names[position] for state, position in answers.items() if position <= last_command
+    }
+    assert too_early == {}, f"tried before {names[last_command]}'s commands"
