@@ -47,6 +47,7 @@ from bot.session import BotApiSession
 from bot.settings import Settings
 from bot.shutdown import Deadline, JobGate
 from bot.uploads import FileSteps
+from domain import countries
 from domain.clock import Clock, utcnow
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.unit_of_work import UnitOfWork
@@ -100,6 +101,9 @@ class Application:
     # Guards every scheduled job, so a shutdown can stop them starting and wait for them.
     jobs: JobGate = field(default_factory=JobGate)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    # Building the country name index in a worker thread (not one of `_tasks`: `wait()` is
+    # about the process's work, which this is not).
+    _warm_up: asyncio.Task[None] | None = None
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(
@@ -130,6 +134,10 @@ class Application:
         # longer stops every user for a few hundred milliseconds while a file is imported.
         gc.collect()
         gc.freeze()
+        if intake:
+            # Off the loop and after the start-up is done: the first update that needs it
+            # waits only for what is left of the build (domain.countries).
+            self._warm_up = asyncio.create_task(_warm_country_index())
         keep_jobs(self.scheduler, self.jobs, Role(intake=intake, jobs=jobs))
         self.scheduler.start()
         if jobs:
@@ -156,6 +164,11 @@ class Application:
             log.info("stopping: work in flight has %.0f s to finish", deadline.remaining())
         self.poller.stop()
         self.jobs.close()
+        if self._warm_up is not None:
+            # The thread runs to its end (a second at most); only the wait for it is dropped.
+            self._warm_up.cancel()
+            await asyncio.gather(self._warm_up, return_exceptions=True)
+            self._warm_up = None
         # The outbox sends no further row once told; the queued ones go back to `pending`.
         stopping = [asyncio.ensure_future(self.outbox.stop()), *self._tasks]
         await asyncio.gather(_finish(stopping, deadline), self.jobs.drain(deadline))
@@ -179,6 +192,14 @@ class Application:
         # must let this one's objects be collected.
         gc.unfreeze()
         self._stopped.set()
+
+
+async def _warm_country_index() -> None:
+    try:
+        await asyncio.to_thread(countries.warm_up)
+    except Exception:
+        # Not fatal: the first update that needs the index builds it.
+        log.exception("building the country name index at start failed")
 
 
 async def _finish(tasks: Sequence[asyncio.Future[Any]], deadline: Deadline) -> None:

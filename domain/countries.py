@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import pickle
 import re
+import threading
 import unicodedata
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import pycountry
 from babel import Locale, localedata
@@ -24,6 +27,35 @@ _RESERVED_CODES = {"UK": "GB"}
 _ABBREVIATIONS = {"сша": "US", "uae": "AE", "оаэ": "AE"}
 
 _NOT_A_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+
+_Built = TypeVar("_Built")
+
+
+class _BuiltOnce(Generic[_Built]):
+    """The value of `build`, built on first use and once: a caller that asks while another
+    thread builds it waits for that build (`functools.cache` would let each build its own, a
+    second of CPU each). The application builds the name index in a thread at start
+    (`warm_up`); an update that needs it sooner waits for that thread instead of racing it."""
+
+    def __init__(self, build: Callable[[], _Built]) -> None:
+        functools.update_wrapper(self, build)
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: _Built | None = None
+
+    def __call__(self) -> _Built:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+                value = self._value
+        return value
+
+    def cache_clear(self) -> None:
+        """Forget the value (tests); the next call builds it again."""
+        with self._lock:
+            self._value = None
 
 
 def _fold(text: str) -> str:
@@ -52,7 +84,7 @@ def _territory_names(language: str) -> dict[str, str]:
     return dict(data.get("territories", {}))
 
 
-@functools.cache
+@_BuiltOnce
 def _names_by_country() -> tuple[tuple[str, str], ...]:
     """Every country the project accepts (an ISO alpha-2 code: babel's regions such as "150"
     Europe, and codes like "EU" or "XK", are not countries here) with the names it may be
@@ -86,7 +118,7 @@ def _names_by_country() -> tuple[tuple[str, str], ...]:
     )
 
 
-@functools.cache
+@_BuiltOnce
 def _countries_by_name() -> dict[str, tuple[str, ...]]:
     """Each folded name and the countries it names: one, unless two languages give the same
     name to different countries (then the user chooses between them)."""
@@ -97,6 +129,13 @@ def _countries_by_name() -> dict[str, tuple[str, ...]]:
     for name, code in _ABBREVIATIONS.items():
         by_name.setdefault(name, []).append(code)
     return {name: tuple(dict.fromkeys(codes)) for name, codes in by_name.items()}
+
+
+def warm_up() -> None:
+    """Build the name index now: about a second of CPU that would otherwise fall on the first
+    update in which someone types a country's name, holding up every user meanwhile. The
+    application calls it in a worker thread at start."""
+    _countries_by_name()
 
 
 def _long_enough_to_be_inside_a_name(text: str) -> bool:

@@ -3,6 +3,9 @@ or in the country's own, whatever the case and accents; never a region, never a 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+
 import pytest
 
 from domain import countries
@@ -93,3 +96,67 @@ def test_unknown_and_oversized_text_matches_nothing() -> None:
     assert find_countries("Atlantis") == []
     assert find_countries("") == []
     assert find_countries("Germany" * 10) == []
+
+
+# A name index small enough to build in a test, built by a stand-in that counts its builds.
+SMALL_INDEX = (("DE", "\ndeutschland\ngermany"), ("FR", "\nfrance"))
+
+
+@pytest.fixture
+def counted_builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Each build of the name index from here on appends to the list; the index the process
+    had is built again afterwards."""
+    builds: list[int] = []
+
+    def names_by_country() -> tuple[tuple[str, str], ...]:
+        builds.append(1)
+        return SMALL_INDEX
+
+    monkeypatch.setattr(countries, "_names_by_country", names_by_country)
+    countries._countries_by_name.cache_clear()
+    try:
+        yield builds
+    finally:
+        countries._countries_by_name.cache_clear()
+
+
+def test_warm_up_builds_the_index_the_first_name_typed_uses(counted_builds: list[int]) -> None:
+    countries.warm_up()
+    assert counted_builds == [1]
+    assert find_countries("Deutschland") == ["DE"]
+    assert find_countries("France") == ["FR"]
+    assert counted_builds == [1]
+
+
+def test_first_calls_from_several_threads_build_the_index_once(
+    monkeypatch: pytest.MonkeyPatch, counted_builds: list[int]
+) -> None:
+    """The warm-up thread and an update asking meanwhile: the second waits for the first's
+    build instead of making its own."""
+    first_build_started, release = threading.Event(), threading.Event()
+    counting = countries._names_by_country
+
+    def slow_names_by_country() -> tuple[tuple[str, str], ...]:
+        first_build_started.set()
+        # Held until the other callers were started; never waits forever if something broke.
+        release.wait(timeout=30)
+        return counting()
+
+    monkeypatch.setattr(countries, "_names_by_country", slow_names_by_country)
+    found: list[dict[str, tuple[str, ...]]] = []
+    warm_up = threading.Thread(target=countries.warm_up)
+    warm_up.start()
+    assert first_build_started.wait(timeout=30)
+    askers = [
+        threading.Thread(target=lambda: found.append(countries._countries_by_name()))
+        for _ in range(4)
+    ]
+    for asker in askers:
+        asker.start()
+    release.set()
+    for thread in (warm_up, *askers):
+        thread.join(timeout=30)
+    assert counted_builds == [1]
+    assert len(found) == 4
+    assert all(index is found[0] for index in found)
+    assert found[0]["deutschland"] == ("DE",)
