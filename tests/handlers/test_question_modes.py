@@ -37,16 +37,13 @@ SELLER_COMMANDS = (
 OPERATOR_COMMANDS = ("/help", "/review", "/compliance", "/outbox")
 
 
-@pytest.fixture
-async def seller(handler_bot: HandlerBot) -> Chat:
-    """A seller with a warehouse waiting for review and an order waiting for confirmation."""
-    seller_id = await make_seller(handler_bot, SELLER)
-    await make_warehouse(handler_bot.uow, SELLER, PENDING, approve=False)
-    async with handler_bot.uow() as uow:
+async def _make_order(bot: HandlerBot, seller_id: int, number: str) -> None:
+    """An order waiting for the seller's confirmation."""
+    async with bot.uow() as uow:
         await intake.create_order(
             intake.NewOrder(
                 seller_id=seller_id,
-                number=ORDER,
+                number=number,
                 ship_to_country="US",
                 ship_to_postcode="94105",
                 currency="USD",
@@ -58,6 +55,14 @@ async def seller(handler_bot: HandlerBot) -> Chat:
             uow,
         )
         await uow.commit()
+
+
+@pytest.fixture
+async def seller(handler_bot: HandlerBot) -> Chat:
+    """A seller with a warehouse waiting for review and an order waiting for confirmation."""
+    seller_id = await make_seller(handler_bot, SELLER)
+    await make_warehouse(handler_bot.uow, SELLER, PENDING, approve=False)
+    await _make_order(handler_bot, seller_id, ORDER)
     return Chat(handler_bot, SELLER)
 
 
@@ -66,11 +71,11 @@ def operator(handler_bot: HandlerBot, seller: Chat) -> Chat:
     return Chat(handler_bot, OPERATOR_ID)
 
 
-async def _order(bot: HandlerBot) -> tuple[OrderStatus, str | None]:
+async def _order(bot: HandlerBot, number: str = ORDER) -> tuple[OrderStatus, str | None]:
     async with bot.uow() as uow:
         seller = await uow.sellers.by_telegram_user(SELLER)
         assert seller is not None
-        order = await uow.orders.by_number(seller.id, ORDER)
+        order = await uow.orders.by_number(seller.id, number)
         assert order is not None
         return order.status, order.cancel_reason
 
@@ -84,9 +89,9 @@ async def _reviewed(bot: HandlerBot, name: str = PENDING) -> tuple[str, str | No
         return warehouse.status.value, warehouse.review_note
 
 
-async def _reason_asked(chat: Chat) -> Answer:
+async def _reason_asked(chat: Chat, number: str = ORDER) -> Answer:
     await chat.send("/orders")
-    await chat.press(ORDER)
+    await chat.press(number)
     return await chat.press("Cancel order")
 
 
@@ -145,6 +150,26 @@ async def test_keep_leaves_the_cancellation(handler_bot: HandlerBot, seller: Cha
     kept.assert_says(ORDER)
     await _assert_mode_left(seller)
     assert await _order(handler_bot) == (OrderStatus.AWAITING_CONFIRMATION, None)
+
+
+async def test_an_older_keep_leaves_another_orders_cancellation_alone(
+    handler_bot: HandlerBot, seller: Chat
+) -> None:
+    other = "A-7002"
+    async with handler_bot.uow() as uow:
+        found = await uow.sellers.by_telegram_user(SELLER)
+        assert found is not None
+        seller_id = found.id
+    await _make_order(handler_bot, seller_id, other)
+    older = (await _reason_asked(seller)).last
+    await _reason_asked(seller, other)
+    (keep,) = older.keyboard[0]
+    kept = await seller.press_data(older.message_id, keep.callback_data or "")
+    kept.assert_says(ORDER)
+    cancelled = await seller.send("Out of stock")
+    cancelled.assert_says(other, "Out of stock")
+    assert await _order(handler_bot) == (OrderStatus.AWAITING_CONFIRMATION, None)
+    assert await _order(handler_bot, other) == (OrderStatus.CANCELLED, "Out of stock")
 
 
 async def test_commands_answer_as_anywhere_while_a_rate_card_is_awaited(
