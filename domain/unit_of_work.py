@@ -25,6 +25,7 @@ from domain.repositories import (
     AuditLog,
     BlockedRecipientRepository,
     BuyerRepository,
+    ConfirmationRepository,
     ConversationStateRepository,
     LogisticsSettingsRepository,
     NotificationRepository,
@@ -54,6 +55,7 @@ class UnitOfWork:
     blocked_recipients: BlockedRecipientRepository
     audit: AuditLog
     conversation_states: ConversationStateRepository
+    confirmations: ConfirmationRepository
     warehouses: WarehouseRepository
     orders: OrderRepository
     order_imports: OrderImportRepository
@@ -94,6 +96,7 @@ class UnitOfWork:
         self.blocked_recipients = BlockedRecipientRepository(self.session, self._known)
         self.audit = AuditLog(self.session, self.now)
         self.conversation_states = ConversationStateRepository(self.session, self._known)
+        self.confirmations = ConfirmationRepository(self.session)
         self.warehouses = WarehouseRepository(self.session)
         self.orders = OrderRepository(self.session)
         self.order_imports = OrderImportRepository(self.session)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Self
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import BaseModel, Field
 
 from domain.record_ids import MAX_PAGE, MAX_RECORD_ID
+from domain.services import confirmations
 
 # Ids and page numbers a button may carry: a forged one past a 64-bit database key (or a
 # negative page) does not unpack, so it is answered as a stale button before any query.
 RecordId = Annotated[int, Field(ge=0, le=MAX_RECORD_ID)]
 Page = Annotated[int, Field(ge=0, le=MAX_PAGE)]
+# The token of the question a confirming button answers (`domain.services.confirmations`);
+# 0: none, what buttons drawn before tokens carry (refused as stale).
+ConfirmationToken = Annotated[int, Field(ge=0, le=confirmations.MAX_TOKEN)]
 
 
 class FormFields(BaseModel):
@@ -71,7 +75,18 @@ class ErasureStep(enum.StrEnum):
 
 
 class ErasureAction(CallbackData, prefix="erase"):
+    """An answer to the /delete_my_data prompt, with the token that prompt was issued."""
+
     step: ErasureStep
+    token: ConfirmationToken = 0
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        # Prompts sent before tokens existed have one field less: they carry no token, and
+        # their "yes" is answered as stale rather than as an unknown button.
+        if value.count(cls.__separator__) == len(cls.model_fields) - 1:
+            value = f"{value}{cls.__separator__}0"
+        return super().unpack(value)
 
 
 class WarehouseMenuAction(enum.StrEnum):

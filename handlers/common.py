@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
+from domain.errors import ConflictError
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.roles import Role
 from domain.services import erasure, sellers
@@ -34,6 +35,8 @@ from handlers.seller import (
     shipping,
     warehouse_registration,
 )
+
+ERASURE_STALE = "erasure.stale"
 
 
 async def cancel(message: Message, ctx: UpdateContext) -> None:
@@ -134,11 +137,16 @@ async def privacy(message: Message, ctx: UpdateContext) -> None:
 
 
 async def delete_my_data(message: Message, ctx: UpdateContext) -> None:
+    token = await erasure.ask_to_erase(ctx.user_id, ctx.uow)
+
+    def answer(label: str, step: ErasureStep) -> list[Button]:
+        return [Button(label=label, callback=ErasureAction(step=step, token=token))]
+
     ctx.responder.reply(
         "erasure.confirm",
         keyboard=[
-            [Button(label="erasure.confirm", callback=ErasureAction(step=ErasureStep.CONFIRM))],
-            [Button(label="erasure.keep", callback=ErasureAction(step=ErasureStep.KEEP))],
+            answer("erasure.confirm", ErasureStep.CONFIRM),
+            answer("erasure.keep", ErasureStep.KEEP),
         ],
     )
 
@@ -148,9 +156,18 @@ async def erasure_decided(
 ) -> None:
     ctx.responder.remove_pressed_buttons(query)
     if callback_data.step == ErasureStep.KEEP:
+        await erasure.keep_data(ctx.user_id, ctx.uow)
         ctx.responder.reply("erasure.kept")
         return
-    blockers = await erasure.erase_user_data(ctx.user_id, ctx.uow)
+    try:
+        blockers = await erasure.erase_on_confirmation(ctx.user_id, callback_data.token, ctx.uow)
+    except ConflictError as error:
+        if error.key != ERASURE_STALE:
+            raise
+        # Answered here, not by the error middleware, which would drop the queued removal of
+        # the stale prompt's buttons: nothing was erased, and that prompt is done with.
+        ctx.responder.answer_callback(query.id, ERASURE_STALE, alert=True)
+        return
     if blockers:
         ctx.responder.reply("erasure.blocked", blockers=blockers)
         return

@@ -170,12 +170,15 @@ class OutboxDispatcher:
         return resumed
 
     async def prune_processed_updates(self, keep: timedelta = timedelta(hours=48)) -> int:
-        """Scheduler job: forget inbound update ids older than `keep` (Telegram keeps 24 h)."""
+        """Scheduler job: forget inbound update ids older than `keep` (Telegram keeps 24 h),
+        and the questions to confirm that expired unanswered (they still name a user); the
+        update ids pruned."""
         async with self._uow_factory() as uow:
             pruned = await uow.processed_updates.prune(self.clock() - keep)
+            expired = await uow.confirmations.prune_expired(self.clock())
             await uow.commit()
-        if pruned:
-            logger.info("pruned %d processed update ids", pruned)
+        if pruned or expired:
+            logger.info("pruned %d processed update ids, %d expired confirmations", pruned, expired)
         return pruned
 
     async def prune_finished(self, keep: timedelta = timedelta(days=30), batch: int = 1000) -> int:

@@ -69,6 +69,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "erasure.confirm": {},
     "erasure.done": {},
     "erasure.kept": {},
+    "erasure.stale": {},
     "errors.conflict": {},
     "errors.generic": {},
     "errors.hidden_characters": {},

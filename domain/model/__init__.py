@@ -11,6 +11,7 @@ from domain.model.infrastructure import (
     ConversationState,
     Notification,
     NotificationStatus,
+    PendingConfirmation,
     ProcessedUpdate,
 )
 from domain.model.order_imports import ImportStatus, OrderImport
@@ -90,6 +91,7 @@ __all__ = [
     "OrderLine",
     "OrderSource",
     "OrderStatus",
+    "PendingConfirmation",
     "ProcessedUpdate",
     "ReminderKind",
     "ReturnCase",

@@ -1,7 +1,8 @@
 """Tables that make the bot reliable rather than model the business.
 
 `processed_updates` de-duplicates inbound updates, `notifications` is the outbox,
-`audit_entries` records who did what, `conversation_states` holds the aiogram FSM.
+`audit_entries` records who did what, `conversation_states` holds the aiogram FSM,
+`pending_confirmations` the questions a user was asked to confirm.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.model.base import Base, enum_column, primary_id
+from domain.model.base import Base, enum_column, parent_id, primary_id
 
 # Telegram keeps an undelivered update for 24 hours; twice that covers any redelivery.
 PROCESSED_UPDATE_RETENTION = timedelta(hours=48)
@@ -113,3 +114,23 @@ class ConversationState(Base):
     state: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
+
+
+class PendingConfirmation(Base):
+    """The latest question a user was asked to confirm for one purpose (erasing their data,
+    archiving a warehouse, …). Its buttons carry `token`; a press is honoured once, before
+    `expires_at`, and only with the token of the latest question, so neither a forged press
+    nor an old prompt in the chat acts for the user. Kept in the database, not in the
+    conversation state: it must survive a restart whichever FSM storage runs, and commit with
+    the change it allows."""
+
+    __tablename__ = "pending_confirmations"
+    __table_args__ = (UniqueConstraint("user_id", "purpose"),)
+
+    id: Mapped[int] = primary_id()
+    user_id: Mapped[int] = parent_id("telegram_users")
+    purpose: Mapped[str] = mapped_column(String(32))
+    # What the question was about (a warehouse, a return case); 0 when about the user.
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime]

@@ -1,15 +1,17 @@
 """Repositories: the only place that knows how entities are queried. They never commit.
 
 One module per aggregate (sellers, warehouses, orders and their shipments, parcel tracking, the
-buyers following orders, background order imports, return cases) and per piece of infrastructure (processed
-updates, conversation states and the audit log; the outbox; the queries of erasure). The unit
-of work builds one of each per transaction. What they share (the session, an aggregate's `add`
-and `get`, the rows remembered for the update's sender) is in `base`.
+buyers following orders, background order imports, return cases) and per piece of infrastructure
+(processed updates, conversation states and the audit log; the questions awaiting confirmation;
+the outbox; the queries of erasure). The unit of work builds one of each per transaction. What
+they share (the session, an aggregate's `add` and `get`, the rows remembered for the update's
+sender) is in `base`.
 """
 
 from __future__ import annotations
 
 from domain.repositories.buyers import BuyerRepository
+from domain.repositories.confirmations import ConfirmationRepository
 from domain.repositories.infrastructure import (
     Actor,
     Audited,
@@ -47,6 +49,7 @@ __all__ = [
     "Audited",
     "BlockedRecipientRepository",
     "BuyerRepository",
+    "ConfirmationRepository",
     "ConversationStateRepository",
     "DueShipment",
     "LogisticsSettingsRepository",

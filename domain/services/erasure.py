@@ -1,6 +1,7 @@
 """Self-service erasure (/delete_my_data): what may block it, and what it deletes and keeps.
 
-Deleted: the user's Telegram record and language, conversation drafts, blocked-bot marker,
+Deleted: the user's Telegram record and language (and with it, by cascade, the questions
+awaiting their confirmation), conversation drafts, blocked-bot marker,
 every outbox row to them or about them; for a buyer the orders they follow (the seller's order
 stays, without them), the links' binding to them and their refused link attempts; for a seller
 also the store and everything under it
@@ -12,14 +13,20 @@ Kept, without the person: the audit trail. Its entries keep action and time, the
 subject become pseudonyms nobody can map back (see `domain.personal_data.Pseudonyms`), and only
 non-personal facts stay in the details, such as the marketplace's order numbers, which the
 marketplace owns and disputes refer to. /privacy says the same in the user's language.
+
+Asked for with /delete_my_data, erasure happens only on the "yes" of that very prompt: its
+button carries the token `ask_to_erase` issued (`domain.services.confirmations`), so a forged
+press, a prompt older than the latest one, one older than ten minutes or one answered already
+erase nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.errors import ConflictError
 from domain.personal_data import Pseudonyms
-from domain.services import buyers
+from domain.services import buyers, confirmations
 from domain.unit_of_work import UnitOfWork
 
 
@@ -41,6 +48,25 @@ async def erasure_blockers(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker
         if open_orders:
             blockers.append(ErasureBlocker("erasure.open_orders", open_orders))
     return blockers
+
+
+async def ask_to_erase(user_id: int, uow: UnitOfWork) -> int:
+    """/delete_my_data: the token the prompt's "yes" carries; earlier prompts go stale."""
+    return await confirmations.ask(user_id, confirmations.Purpose.ERASURE, uow)
+
+
+async def erase_on_confirmation(user_id: int, token: int, uow: UnitOfWork) -> list[ErasureBlocker]:
+    """The prompt's "yes": `erase_user_data`, if `token` is the latest prompt's and still
+    fresh; otherwise `erasure.stale` and nothing changes. The token is used up either way the
+    erasure goes (done, or blocked by open orders): a blocked user asks again once settled."""
+    if not await confirmations.redeem(user_id, confirmations.Purpose.ERASURE, token, uow):
+        raise ConflictError("erasure.stale")
+    return await erase_user_data(user_id, uow)
+
+
+async def keep_data(user_id: int, uow: UnitOfWork) -> None:
+    """The prompt's "no": no prompt of /delete_my_data can erase any more."""
+    await confirmations.forget(user_id, confirmations.Purpose.ERASURE, uow)
 
 
 async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:

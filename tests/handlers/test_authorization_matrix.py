@@ -82,6 +82,8 @@ def _value_fields(a: Tenant) -> dict[str, list[Any]]:
         "zone": ["", "Europe/Berlin"],
         "page": [0],
         "retry_all": [True, False],
+        # A confirmation's token is the presser's own; no other user's can be named.
+        "token": [0],
     }
 
 

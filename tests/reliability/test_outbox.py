@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import database
 from bot.settings import Settings
 from domain.model import BlockedRecipient, Notification, NotificationStatus
+from domain.services import confirmations
 from domain.unit_of_work import UnitOfWork
 from notifications.outbox import DrainResult, OutboxDispatcher, resume_chat
 from notifications.rate_limits import InProcessRateLimiter, RateLimits
@@ -766,6 +767,25 @@ async def test_prune_processed_updates_keeps_two_days(
     async with uow_factory() as uow:
         assert not await uow.processed_updates.claim(3, clock.now)
         assert await uow.processed_updates.claim(1, clock.now)
+
+
+async def test_the_same_job_forgets_confirmations_that_expired_unanswered(
+    uow_factory: UowFactory, dispatcher: OutboxDispatcher, clock: FixedClock
+) -> None:
+    async with uow_factory() as uow:
+        for user_id in (31, 32):
+            await uow.users.touch(user_id, None, clock.now)
+        await confirmations.ask(31, confirmations.Purpose.ERASURE, uow)
+        await uow.commit()
+    clock.advance(minutes=10)
+    async with uow_factory() as uow:
+        await confirmations.ask(32, confirmations.Purpose.ERASURE, uow)
+        await uow.commit()
+
+    await dispatcher.prune_processed_updates()
+    async with uow_factory() as uow:
+        assert await uow.confirmations.latest(31, confirmations.Purpose.ERASURE) is None
+        assert await uow.confirmations.latest(32, confirmations.Purpose.ERASURE) is not None
 
 
 # -- Outbox against the Bot API emulator ------------------------------------------------------
