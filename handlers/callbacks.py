@@ -20,6 +20,15 @@ Page = Annotated[int, Field(ge=0, le=MAX_PAGE)]
 ConfirmationToken = Annotated[int, Field(ge=0, le=confirmations.MAX_TOKEN)]
 
 
+def with_missing_token(cls: type[CallbackData], value: str) -> str:
+    """Packed data of `cls`, whose last field is a confirmation token, as it unpacks: buttons
+    drawn before the class carried one have one field less, and get token 0. Their "yes" is
+    then refused as stale (the prompt is old), not answered as an unknown button."""
+    if value.count(cls.__separator__) == len(cls.model_fields) - 1:
+        return f"{value}{cls.__separator__}0"
+    return value
+
+
 class FormFields(BaseModel):
     """The fields of a conversation form's callback data: what the button does (`action`, the
     form's own enum) and a value. Each form mixes them into its callback data and narrows
@@ -82,11 +91,7 @@ class ErasureAction(CallbackData, prefix="erase"):
 
     @classmethod
     def unpack(cls, value: str) -> Self:
-        # Prompts sent before tokens existed have one field less: they carry no token, and
-        # their "yes" is answered as stale rather than as an unknown button.
-        if value.count(cls.__separator__) == len(cls.model_fields) - 1:
-            value = f"{value}{cls.__separator__}0"
-        return super().unpack(value)
+        return super().unpack(with_missing_token(cls, value))
 
 
 class WarehouseMenuAction(enum.StrEnum):
@@ -96,8 +101,9 @@ class WarehouseMenuAction(enum.StrEnum):
     EDIT = "edit"
     EDIT_FIELD = "field"
     SAVE_EDIT = "save"
-    ARCHIVE = "arch"
+    ARCHIVE = "arch"  # asks to confirm
     ARCHIVE_CONFIRMED = "archok"
+    KEEP = "keep"  # not archiving after all: the card
     ADD_DOCUMENTS = "docs"
     RESUBMIT = "resub"
     # Leaving a change (a field, more documents) without saving, and leaving the documents
@@ -110,6 +116,11 @@ class WarehouseMenu(CallbackData, prefix="whm"):
     action: WarehouseMenuAction
     warehouse_id: RecordId = 0
     field: str = ""
+    token: ConfirmationToken = 0  # archiving's confirmation
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        return super().unpack(with_missing_token(cls, value))
 
 
 class WarehouseFormAction(enum.StrEnum):

@@ -45,7 +45,7 @@ class CaseButton(enum.StrEnum):
     ACCEPT = "acc"  # value: the warehouse the seller names for a buyer's return, else 0
     DECLINE = "dec"
     ESCALATE = "esc"  # asks to confirm
-    ESCALATE_YES = "escy"
+    ESCALATE_YES = "escy"  # value: the confirmation's token
     KEEP = "keep"  # not escalating after all
     TRACKING = "trk"
     RECEIPT = "rcv"

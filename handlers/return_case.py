@@ -18,7 +18,13 @@ from aiogram.types import CallbackQuery
 
 from domain.errors import ConflictError
 from domain.returns.rules import Action, Side
-from domain.services import return_notices, return_offers, return_views, returns
+from domain.services import (
+    return_confirmations,
+    return_notices,
+    return_offers,
+    return_views,
+    returns,
+)
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.context import UpdateContext
 from handlers.keyboards import single_button
@@ -235,10 +241,10 @@ async def _decline(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateCont
 async def escalate_pressed(
     query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
-    """Ask first: a dispute freezes the case for good."""
-    card = await card_of(ctx, callback_data)
-    return_offers.require(card.case, card.side, Action.ESCALATE)
-    case_id, side = card.case.id, card.side
+    """Ask first: a dispute freezes the case for good. The yes carries the question's token,
+    so only this question, recently, escalates."""
+    case_id, side = callback_data.case_id, callback_data.side
+    token = await return_confirmations.ask_to_escalate(ctx.user_id, case_id, side, ctx.uow)
     ctx.responder.reply(
         "returns.confirm_escalate",
         case=returns.case_number(case_id),
@@ -246,7 +252,7 @@ async def escalate_pressed(
             [
                 Button(
                     label="returns.escalate_yes",
-                    callback=act(CaseButton.ESCALATE_YES, case_id, side),
+                    callback=act(CaseButton.ESCALATE_YES, case_id, side, token),
                 ),
                 Button(label="returns.escalate_no", callback=act(CaseButton.KEEP, case_id, side)),
             ]
@@ -257,8 +263,13 @@ async def escalate_pressed(
 async def escalate_confirmed(
     query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
 ) -> None:
-    case = await returns.escalate(
-        ctx.user_id, callback_data.case_id, callback_data.side, ctx.uow, ctx.config.return_deadlines
+    case = await return_confirmations.escalate_on_confirmation(
+        ctx.user_id,
+        callback_data.case_id,
+        callback_data.side,
+        callback_data.value,
+        ctx.uow,
+        ctx.config.return_deadlines,
     )
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply(
@@ -271,6 +282,7 @@ async def escalate_confirmed(
 
 
 async def escalate_kept(query: CallbackQuery, ctx: UpdateContext) -> None:
+    await return_confirmations.keep(ctx.user_id, return_confirmations.ESCALATE, ctx.uow)
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply("returns.escalate_kept")
 

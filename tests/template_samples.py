@@ -60,6 +60,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "common.details_in_chat": {},
     "common.not_understood": {},
     "common.slow_down": {},
+    "confirmation.stale": {},
     "conversation.expecting_text": {},
     "conversation.resumed": {},
     "conversation.use_buttons": {},

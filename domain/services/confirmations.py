@@ -15,6 +15,7 @@ import enum
 import secrets
 from datetime import timedelta
 
+from domain.errors import ConflictError
 from domain.unit_of_work import UnitOfWork
 
 # Long enough to read the question and decide; short enough that a prompt left in the chat
@@ -28,6 +29,9 @@ MAX_TOKEN = 2**40
 
 class Purpose(enum.StrEnum):
     ERASURE = "erasure"
+    ARCHIVE_WAREHOUSE = "archive_warehouse"
+    WITHDRAW_RETURN = "withdraw_return"
+    ESCALATE_RETURN = "escalate_return"
 
 
 async def ask(user_id: int, purpose: Purpose, uow: UnitOfWork, *, about: int = 0) -> int:
@@ -48,6 +52,15 @@ async def redeem(
         return False
     await uow.confirmations.discard(user_id, purpose.value)
     return issued.subject_id == about and uow.now() < issued.expires_at
+
+
+async def confirm(
+    user_id: int, purpose: Purpose, token: int, uow: UnitOfWork, *, about: int = 0
+) -> None:
+    """`redeem`, refusing a "yes" that does not answer the latest open question: nothing is
+    done, and the user is told to choose the action again."""
+    if not await redeem(user_id, purpose, token, uow, about=about):
+        raise ConflictError("confirmation.stale")
 
 
 async def forget(user_id: int, purpose: Purpose, uow: UnitOfWork) -> None:

@@ -31,7 +31,7 @@ from domain.model import (
 from domain.model.warehouses import REVIEW_DECISIONS
 from domain.repositories import Actor
 from domain.roles import Role
-from domain.services import operators
+from domain.services import confirmations, operators
 from domain.typed_text import clean_typed_line, comparable_name, displayable_name
 from domain.unit_of_work import UnitOfWork
 
@@ -368,6 +368,32 @@ async def archive_blockers(warehouse: Warehouse, uow: UnitOfWork) -> list[str]:
     if await uow.shipments.count_open_for_warehouse(warehouse.id):
         return ["warehouse.used_by_open_orders"]
     return []
+
+
+async def ask_to_archive(user_id: int, warehouse_id: int, uow: UnitOfWork) -> tuple[Warehouse, int]:
+    """Archiving cannot be undone, so it is asked first: the caller's warehouse, and the token
+    the confirming button carries (an earlier question about archiving goes stale)."""
+    warehouse = await owned_warehouse(user_id, warehouse_id, uow)
+    purpose = confirmations.Purpose.ARCHIVE_WAREHOUSE
+    return warehouse, await confirmations.ask(user_id, purpose, uow, about=warehouse.id)
+
+
+async def archive_on_confirmation(
+    user_id: int, warehouse_id: int, token: int, uow: UnitOfWork
+) -> Warehouse:
+    """The question's "yes": archive, if `token` answers the latest question about this very
+    warehouse, recently (`confirmation.stale` otherwise, and nothing changes)."""
+    warehouse = await owned_warehouse(user_id, warehouse_id, uow)
+    purpose = confirmations.Purpose.ARCHIVE_WAREHOUSE
+    await confirmations.confirm(user_id, purpose, token, uow, about=warehouse.id)
+    return await archive_warehouse(user_id, warehouse.id, uow)
+
+
+async def keep_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) -> Warehouse:
+    """The question's "no": the caller's warehouse, no longer to be archived by any yes."""
+    warehouse = await owned_warehouse(user_id, warehouse_id, uow)
+    await confirmations.forget(user_id, confirmations.Purpose.ARCHIVE_WAREHOUSE, uow)
+    return warehouse
 
 
 async def archive_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) -> Warehouse:

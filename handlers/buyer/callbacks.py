@@ -4,10 +4,11 @@ against the caller's subscriptions on every use."""
 from __future__ import annotations
 
 import enum
+from typing import Self
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.callbacks import FormFields, Page, RecordId
+from handlers.callbacks import ConfirmationToken, FormFields, Page, RecordId, with_missing_token
 
 
 class BuyerAction(enum.StrEnum):
@@ -62,3 +63,8 @@ class BuyerCase(CallbackData, prefix="bcs"):
 
     action: BuyerCaseAction
     case_id: RecordId
+    token: ConfirmationToken = 0  # withdrawing's confirmation
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        return super().unpack(with_missing_token(cls, value))

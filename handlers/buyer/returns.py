@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
-from domain.services import buyer_returns, returns
+from domain.services import buyer_returns, return_confirmations, returns
 from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.command_filters import any_case_command
@@ -50,11 +50,16 @@ async def return_pressed(
 async def withdraw_pressed(
     query: CallbackQuery, callback_data: BuyerCase, ctx: UpdateContext
 ) -> None:
-    """Ask before withdrawing: it cannot be undone."""
-    case = await buyer_returns.case_to_withdraw(ctx.user_id, callback_data.case_id, ctx.uow)
+    """Ask before withdrawing: it cannot be undone. The answer carries the question's token,
+    so only this question, recently, withdraws."""
+    case, token = await return_confirmations.ask_to_withdraw(
+        ctx.user_id, callback_data.case_id, ctx.uow
+    )
 
     def button(label: str, action: BuyerCaseAction) -> Button:
-        return Button(label=label, callback=BuyerCase(action=action, case_id=case.case_id))
+        return Button(
+            label=label, callback=BuyerCase(action=action, case_id=case.case_id, token=token)
+        )
 
     ctx.responder.reply(
         "return_request.confirm_withdraw",
@@ -72,9 +77,13 @@ async def withdraw_pressed(
 async def withdraw_confirmed(
     query: CallbackQuery, callback_data: BuyerCase, ctx: UpdateContext
 ) -> None:
-    # The service checks the case is the caller's and may still be withdrawn.
-    case = await returns.withdraw(
-        ctx.user_id, callback_data.case_id, ctx.uow, ctx.config.return_deadlines
+    # The service checks the token, that the case is the caller's and may still be withdrawn.
+    case = await return_confirmations.withdraw_on_confirmation(
+        ctx.user_id,
+        callback_data.case_id,
+        callback_data.token,
+        ctx.uow,
+        ctx.config.return_deadlines,
     )
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply(
@@ -87,6 +96,7 @@ async def withdraw_confirmed(
 
 
 async def withdraw_kept(query: CallbackQuery, callback_data: BuyerCase, ctx: UpdateContext) -> None:
+    await return_confirmations.keep(ctx.user_id, return_confirmations.WITHDRAW, ctx.uow)
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply("return_request.kept")
 

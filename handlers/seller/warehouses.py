@@ -132,23 +132,49 @@ def on_owned_warehouse(
     return pressed
 
 
-def ask_archive(warehouse: Warehouse, responder: Responder) -> None:
-    """Ask before archiving: the seller confirms, or goes back to the card."""
-    responder.reply(
+async def archive_pressed(
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
+) -> None:
+    """Ask before archiving (it cannot be undone): the seller confirms, or goes back to the
+    card. The yes carries the question's token, so only this question, recently, archives."""
+    warehouse, token = await warehouses.ask_to_archive(
+        ctx.user_id, callback_data.warehouse_id, ctx.uow
+    )
+
+    def button(label: str, action: WarehouseMenuAction) -> Button:
+        return Button(
+            label=label,
+            callback=WarehouseMenu(action=action, warehouse_id=warehouse.id, token=token),
+        )
+
+    ctx.responder.reply(
         "warehouse.confirm_archive",
         name=warehouse.name,
-        keyboard=confirm_or_cancel(
-            "warehouse.archive_confirm", WarehouseMenuAction.ARCHIVE_CONFIRMED, warehouse.id
-        ),
+        keyboard=[
+            [
+                button("warehouse.archive_confirm", WarehouseMenuAction.ARCHIVE_CONFIRMED),
+                button("common.cancel", WarehouseMenuAction.KEEP),
+            ]
+        ],
     )
 
 
 async def archive_confirmed(
     query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
-    warehouse = await warehouses.archive_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+    warehouse = await warehouses.archive_on_confirmation(
+        ctx.user_id, callback_data.warehouse_id, callback_data.token, ctx.uow
+    )
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply("warehouse.archived", name=warehouse.name)
+
+
+async def archive_kept(
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
+) -> None:
+    warehouse = await warehouses.keep_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+    ctx.responder.remove_pressed_buttons(query)
+    show_card(warehouse, ctx.responder)
 
 
 def build_router() -> Router:
@@ -162,8 +188,9 @@ def build_router() -> Router:
             WarehouseMenuAction.LIST: list_pressed,
             WarehouseMenuAction.ADD: warehouse_registration.begin,
             WarehouseMenuAction.VIEW: on_owned_warehouse(show_card),
-            WarehouseMenuAction.ARCHIVE: on_owned_warehouse(ask_archive),
+            WarehouseMenuAction.ARCHIVE: archive_pressed,
             WarehouseMenuAction.ARCHIVE_CONFIRMED: archive_confirmed,
+            WarehouseMenuAction.KEEP: archive_kept,
         },
     )
     return router

@@ -8,7 +8,8 @@ import pytest
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, Resolution, ReturnReason
 from domain.services import returns
-from tests.handlers.chat import Chat, HandlerBot
+from tests.conftest import FixedClock
+from tests.handlers.chat import BotMessage, Chat, HandlerBot
 from tests.returns_fixtures import BoughtOrder, case_row, open_damaged, photo, shipped_to_buyer
 from tests.tracking_fixtures import Store, notifications_to
 
@@ -40,7 +41,10 @@ async def test_the_buyer_sees_their_cases_and_withdraws_one(
     assert kept.texts == [handler_bot.text("return_request.kept")]
     assert (await case_row(uow_factory, case_id)).status is CaseStatus.REQUESTED
 
-    await buyer.press(f"Withdraw request R-{case_id}")
+    question = (await buyer.press(f"Withdraw request R-{case_id}")).last
+    done_data = {b.text: b.callback_data for row in question.keyboard for b in row}[
+        "Yes, withdraw it"
+    ]
     done = await buyer.press("Yes, withdraw it")
     done.assert_says(f"Request <b>R-{case_id}</b> is withdrawn")
     assert (await case_row(uow_factory, case_id)).status is CaseStatus.WITHDRAWN
@@ -58,11 +62,11 @@ async def test_the_buyer_sees_their_cases_and_withdraws_one(
     again = await buyer.press("Back to the order")
     again.assert_says(f"• R-{case_id} · Phone case · ↩️ Withdrawn")
     assert not [label for label in again.labels if "Withdraw request" in label]
-    # A stale confirmation pressed again is refused by the case itself.
-    stale = await buyer.press_data(1, f"bcs:wdy:{case_id}")
-    assert stale.alert == handler_bot.plain(
-        "returns.action_refused", action="withdraw", status="withdrawn"
-    )
+    # The confirmation, answered, is used up; one drawn before buttons carried a token too.
+    for data in (done_data, f"bcs:wdy:{case_id}"):
+        assert data is not None
+        stale = await buyer.press_data(question.message_id, data)
+        assert stale.alert == handler_bot.plain("confirmation.stale")
 
 
 async def test_no_return_button_once_every_item_is_in_a_case(
@@ -93,3 +97,40 @@ async def test_no_return_button_once_every_item_is_in_a_case(
     assert (await buyer.send("/return")).texts == [handler_bot.text("return_request.no_orders")]
     forced = await buyer.press_data(1, f"bo:ret:{bought.order_id}:0")
     assert forced.alert == handler_bot.plain("returns.nothing_to_return", number="AE-W1")
+
+
+async def test_only_the_latest_withdraw_question_withdraws_within_ten_minutes(
+    handler_bot: HandlerBot, bought: BoughtOrder, clock: FixedClock
+) -> None:
+    case_id = await open_damaged(handler_bot.app.uow_factory, bought, quantity=1)
+    buyer = Chat(handler_bot, BUYER)
+    stale = handler_bot.plain("confirmation.stale")
+    await buyer.send("/orders")
+    await buyer.press("AE-W1")
+
+    def yes(question: BotMessage) -> str:
+        data = {b.text: b.callback_data for row in question.keyboard for b in row}
+        found = data["Yes, withdraw it"]
+        assert found is not None
+        return found
+
+    # A yes the bot never asked for, with no token or a made-up one.
+    for data in (f"bcs:wdy:{case_id}", f"bcs:wdy:{case_id}:0", f"bcs:wdy:{case_id}:424242"):
+        assert (await buyer.press_data(1, data)).alert == stale
+    older = (await buyer.press(f"Withdraw request R-{case_id}")).last
+    newer = (await buyer.press(f"Withdraw request R-{case_id}")).last
+    assert (await buyer.press_data(older.message_id, yes(older))).alert == stale
+    clock.advance(minutes=10)
+    assert (await buyer.press_data(newer.message_id, yes(newer))).alert == stale
+    assert (await case_row(handler_bot.app.uow_factory, case_id)).status is CaseStatus.REQUESTED
+
+    # "No, keep it" voids its question too.
+    question = (await buyer.press(f"Withdraw request R-{case_id}")).last
+    await buyer.press("No, keep it")
+    assert (await buyer.press_data(question.message_id, yes(question))).alert == stale
+    assert (await case_row(handler_bot.app.uow_factory, case_id)).status is CaseStatus.REQUESTED
+
+    question = (await buyer.press(f"Withdraw request R-{case_id}")).last
+    clock.advance(minutes=9)
+    done = await buyer.press_data(question.message_id, yes(question))
+    done.assert_says(f"Request <b>R-{case_id}</b> is withdrawn")

@@ -15,8 +15,9 @@ from pypdf import PdfReader
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, Resolution, Side
 from domain.services import returns
+from tests.conftest import FixedClock
 from tests.e2e.conftest import OPERATOR_ID
-from tests.handlers.chat import Answer, Chat, HandlerBot
+from tests.handlers.chat import Answer, BotMessage, Chat, HandlerBot
 from tests.returns_fixtures import BoughtOrder, case_row, open_damaged, shipped_to_buyer
 from tests.tracking_fixtures import Store, notifications_to
 
@@ -154,3 +155,45 @@ async def test_transcript_in_the_cases_topic_needs_no_number(
     # The buyer's topic with the same number is theirs only: not the seller's case.
     buyer = Chat(handler_bot, BUYER)
     assert (await buyer.send("/transcript", thread_id=77)).documents == []
+
+
+async def test_only_the_latest_escalation_question_escalates_within_ten_minutes(
+    handler_bot: HandlerBot, case_id: int, clock: FixedClock
+) -> None:
+    buyer = Chat(handler_bot, BUYER)
+    stale = handler_bot.plain("confirmation.stale")
+    await buyer.send("/orders")
+    await buyer.press("AE-E1")
+    await buyer.press(f"Return R-{case_id}")
+
+    def yes(question: BotMessage) -> str:
+        data = {b.text: b.callback_data for row in question.keyboard for b in row}
+        found = data["⚖️ Yes, open a dispute"]
+        assert found is not None
+        return found
+
+    # A yes the bot never asked for: no token (as drawn before tokens), or a made-up one.
+    for token in (0, 424242):
+        forged = await buyer.press_data(1, f"rca:escy:{case_id}:buyer:{token}:0")
+        assert forged.alert == stale
+    older = (await buyer.press("Open a platform dispute")).last
+    newer = (await buyer.press("Open a platform dispute")).last
+    assert (await buyer.press_data(older.message_id, yes(older))).alert == stale
+    clock.advance(minutes=10)
+    assert (await buyer.press_data(newer.message_id, yes(newer))).alert == stale
+    # "No, go on here" voids its question too.
+    question = (await buyer.press("Open a platform dispute")).last
+    await buyer.press("No, go on here")
+    assert (await buyer.press_data(question.message_id, yes(question))).alert == stale
+    # The buyer's token does not escalate for the seller's side either.
+    question = (await buyer.press("Open a platform dispute")).last
+    as_seller = yes(question).replace(":buyer:", ":seller:")
+    assert (await buyer.press_data(question.message_id, as_seller)).alert == handler_bot.plain(
+        "returns.case_not_found"
+    )
+    assert (await case_row(handler_bot.app.uow_factory, case_id)).status is CaseStatus.NEGOTIATING
+
+    escalated = await buyer.press_data(question.message_id, yes(question))
+    escalated.assert_says(f"<b>R-{case_id}</b> is now a platform dispute")
+    # Answered, the question is used up.
+    assert (await buyer.press_data(question.message_id, yes(question))).alert == stale
