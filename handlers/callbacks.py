@@ -20,10 +20,11 @@ Page = Annotated[int, Field(ge=0, le=MAX_PAGE)]
 ConfirmationToken = Annotated[int, Field(ge=0, le=confirmations.MAX_TOKEN)]
 
 
-def with_missing_token(cls: type[CallbackData], value: str) -> str:
-    """Packed data of `cls`, whose last field is a confirmation token, as it unpacks: buttons
-    drawn before the class carried one have one field less, and get token 0. Their "yes" is
-    then refused as stale (the prompt is old), not answered as an unknown button."""
+def with_last_field_zero(cls: type[CallbackData], value: str) -> str:
+    """Packed data of `cls` as it unpacks, when its last field was added later and 0 means
+    "none given" (a confirmation token, the version a card showed): buttons drawn before have
+    one field less, and get 0. Their press is then refused as stale or changed, which it is,
+    rather than answered as an unknown button."""
     if value.count(cls.__separator__) == len(cls.model_fields) - 1:
         return f"{value}{cls.__separator__}0"
     return value
@@ -91,7 +92,7 @@ class ErasureAction(CallbackData, prefix="erase"):
 
     @classmethod
     def unpack(cls, value: str) -> Self:
-        return super().unpack(with_missing_token(cls, value))
+        return super().unpack(with_last_field_zero(cls, value))
 
 
 class WarehouseMenuAction(enum.StrEnum):
@@ -120,7 +121,7 @@ class WarehouseMenu(CallbackData, prefix="whm"):
 
     @classmethod
     def unpack(cls, value: str) -> Self:
-        return super().unpack(with_missing_token(cls, value))
+        return super().unpack(with_last_field_zero(cls, value))
 
 
 class WarehouseFormAction(enum.StrEnum):
@@ -155,3 +156,9 @@ class ReviewAction(CallbackData, prefix="rv"):
     warehouse_id: RecordId = 0
     decision: str = ""
     page: Page = 0
+    # A decision names the warehouse as the card showed it (`Warehouse.revision`).
+    shown: RecordId = 0
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        return super().unpack(with_last_field_zero(cls, value))

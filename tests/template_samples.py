@@ -133,6 +133,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "page": 1,
     },
     "review.verified": {"total": 3},
+    "review.warehouse_changed": {},
     "review.card": {
         "warehouse": WAREHOUSE,
         "store_name": "Shop <1>",

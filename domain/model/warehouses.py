@@ -14,7 +14,7 @@ pressing it can work (other preconditions, such as complete documents, aside).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -91,6 +91,7 @@ ACTIONS_BY_ROLE: dict[Role, dict[WarehouseStatus, frozenset[WarehouseAction]]] =
         WarehouseStatus.VERIFIED: frozenset({WarehouseAction.SUSPEND}),
     },
 }
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The status each move leads to (editing and adding documents keep the status).
 _LEADS_TO = {
     WarehouseAction.SUBMIT: WarehouseStatus.PENDING_REVIEW,
@@ -191,6 +192,19 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
     )
 
     # ----- rules -----
+
+    @property
+    def revision(self) -> int:
+        """The warehouse as it stands, as a number a button can carry: when it last changed, in
+        microseconds. Every change by the seller (a field, a document) and every move sets
+        `updated_at`, so a reviewer's card that names this number showed what is decided on."""
+        return (self.updated_at - _EPOCH) // timedelta(microseconds=1)
+
+    def require_unchanged(self, shown: int | None) -> None:
+        """Refuse a review decision taken on a card of an earlier state (`shown`, its
+        `revision`); None: no card to compare with."""
+        if shown is not None and shown != self.revision:
+            raise ConflictError("review.warehouse_changed")
 
     @property
     def can_ship(self) -> bool:

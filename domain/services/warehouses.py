@@ -456,10 +456,15 @@ async def warehouse_to_decide(
     decision: WarehouseAction,
     operator_ids: frozenset[int],
     uow: UnitOfWork,
+    *,
+    shown: int | None = None,
 ) -> tuple[Warehouse, Seller]:
     """The warehouse, if `decision` is a review decision its status allows now: what pressing
-    a decision button checks before asking for the note."""
+    a decision button checks before asking for the note. A button passes `shown`, the
+    warehouse's revision its card showed: a warehouse changed since (edited, documents added,
+    resubmitted, decided by another operator) is refused with `review.warehouse_changed`."""
     warehouse, seller = await warehouse_for_review(operator_id, warehouse_id, operator_ids, uow)
+    warehouse.require_unchanged(shown)
     if decision not in REVIEW_DECISIONS:
         raise InvalidInput("errors.invalid_choice")
     warehouse.require(decision, Role.OPERATOR)
@@ -473,13 +478,16 @@ async def decide(
     note: str | None,
     operator_ids: frozenset[int],
     uow: UnitOfWork,
+    *,
+    shown: int | None = None,
 ) -> Warehouse:
     """Apply an operator's decision, record it, and tell the seller in their language.
 
-    Only a review decision the warehouse's status allows is applied; anything else is refused
+    Only a review decision the warehouse's status allows is applied, on the warehouse as the
+    operator's card showed it (`shown`, as in `warehouse_to_decide`); anything else is refused
     before the note is even checked."""
     warehouse, seller = await warehouse_to_decide(
-        operator_id, warehouse_id, decision, operator_ids, uow
+        operator_id, warehouse_id, decision, operator_ids, uow, shown=shown
     )
     now = uow.now()
     if decision == WarehouseAction.APPROVE:

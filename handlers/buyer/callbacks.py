@@ -8,7 +8,7 @@ from typing import Self
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.callbacks import ConfirmationToken, FormFields, Page, RecordId, with_missing_token
+from handlers.callbacks import ConfirmationToken, FormFields, Page, RecordId, with_last_field_zero
 
 
 class BuyerAction(enum.StrEnum):
@@ -67,4 +67,4 @@ class BuyerCase(CallbackData, prefix="bcs"):
 
     @classmethod
     def unpack(cls, value: str) -> Self:
-        return super().unpack(with_missing_token(cls, value))
+        return super().unpack(with_last_field_zero(cls, value))

@@ -2,7 +2,9 @@
 
 Every action re-checks the operator role in the domain service, so a forged callback from anyone
 else gets "not allowed" and changes nothing. The decision buttons are the warehouse's own
-answer to what an operator may do in its status (`Warehouse.allowed_actions`).
+answer to what an operator may do in its status (`Warehouse.allowed_actions`), and name the
+warehouse as the card showed it (`Warehouse.revision`): a seller's edit, new documents or a
+resubmission since, and the decision is refused and the card shown again as it is now.
 
 The reason a decision needs is typed in a plain FSM state; what the operator sends there comes
 among the conversations (`build_answers_router`), after every command, so /compliance or
@@ -16,7 +18,7 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from domain.errors import InvalidInput
+from domain.errors import ConflictError, InvalidInput
 from domain.model import WarehouseAction, WarehouseStatus
 from domain.model.warehouses import DECISIONS_NEEDING_NOTE, REVIEW_DECISIONS
 from domain.roles import Role
@@ -34,10 +36,15 @@ class ReviewNote(StatesGroup):
     text = State()
 
 
+WAREHOUSE_CHANGED = "review.warehouse_changed"
+
+
 def _review(
-    step: ReviewStep, warehouse_id: int = 0, decision: str = "", page: int = 0
+    step: ReviewStep, warehouse_id: int = 0, decision: str = "", page: int = 0, shown: int = 0
 ) -> ReviewAction:
-    return ReviewAction(step=step, warehouse_id=warehouse_id, decision=decision, page=page)
+    return ReviewAction(
+        step=step, warehouse_id=warehouse_id, decision=decision, page=page, shown=shown
+    )
 
 
 async def _show_list(ctx: UpdateContext, status: WarehouseStatus, page: int) -> None:
@@ -99,8 +106,14 @@ async def list_pressed(
 async def open_pressed(
     query: CallbackQuery, callback_data: ReviewAction, ctx: UpdateContext
 ) -> None:
+    await _show_card(ctx, callback_data.warehouse_id)
+
+
+async def _show_card(ctx: UpdateContext, warehouse_id: int) -> None:
+    """The warehouse as it is now, with its documents; each decision button names this state
+    (`Warehouse.revision`), so it decides only on what the operator saw."""
     warehouse, seller = await warehouses.warehouse_for_review(
-        ctx.user_id, callback_data.warehouse_id, ctx.config.operator_ids, ctx.uow
+        ctx.user_id, warehouse_id, ctx.config.operator_ids, ctx.uow
     )
     for document in warehouse.documents:
         ctx.responder.resend_file(
@@ -116,7 +129,8 @@ async def open_pressed(
     decisions = [decision for decision in REVIEW_DECISIONS if decision in allowed]
     buttons = [
         Button(
-            label=f"review.{d.value}", callback=_review(ReviewStep.DECIDE, warehouse.id, d.value)
+            label=f"review.{d.value}",
+            callback=_review(ReviewStep.DECIDE, warehouse.id, d.value, shown=warehouse.revision),
         )
         for d in decisions
     ]
@@ -142,12 +156,23 @@ async def decision_pressed(
         decision = WarehouseAction(callback_data.decision)
     except ValueError:
         raise InvalidInput("errors.invalid_choice") from None
-    warehouse, _ = await warehouses.warehouse_to_decide(
-        ctx.user_id, callback_data.warehouse_id, decision, ctx.config.operator_ids, ctx.uow
-    )
+    shown, operators = callback_data.shown, ctx.config.operator_ids
+    try:
+        warehouse, _ = await warehouses.warehouse_to_decide(
+            ctx.user_id, callback_data.warehouse_id, decision, operators, ctx.uow, shown=shown
+        )
+    except ConflictError as error:
+        if error.key != WAREHOUSE_CHANGED:
+            raise
+        ctx.responder.answer_callback(query.id, WAREHOUSE_CHANGED, alert=True)
+        ctx.responder.remove_pressed_buttons(query)
+        await _show_card(ctx, callback_data.warehouse_id)
+        return
     if decision in DECISIONS_NEEDING_NOTE:
         await ctx.state.set_state(ReviewNote.text)
-        await ctx.state.set_data({"warehouse_id": warehouse.id, "decision": decision.value})
+        await ctx.state.set_data(
+            {"warehouse_id": warehouse.id, "decision": decision.value, "shown": shown}
+        )
         ctx.responder.reply(
             f"review.ask_note_{decision.value}",
             name=warehouse.name,
@@ -162,7 +187,7 @@ async def decision_pressed(
         )
         return
     await warehouses.decide(
-        ctx.user_id, warehouse.id, decision, None, ctx.config.operator_ids, ctx.uow
+        ctx.user_id, warehouse.id, decision, None, operators, ctx.uow, shown=shown
     )
     ctx.responder.remove_pressed_buttons(query)
     _tell_decided(warehouse.name, decision, ctx.responder)
@@ -172,9 +197,26 @@ async def note_given(message: Message, ctx: UpdateContext) -> None:
     assert message.text is not None
     data = await ctx.state.get_data()
     decision = WarehouseAction(data["decision"])
-    warehouse = await warehouses.decide(
-        ctx.user_id, data["warehouse_id"], decision, message.text, ctx.config.operator_ids, ctx.uow
-    )
+    try:
+        warehouse = await warehouses.decide(
+            ctx.user_id,
+            data["warehouse_id"],
+            decision,
+            message.text,
+            ctx.config.operator_ids,
+            ctx.uow,
+            # A reason asked for before the card named its state decides unchecked, as then.
+            shown=data.get("shown"),
+        )
+    except ConflictError as error:
+        if error.key != WAREHOUSE_CHANGED:
+            raise
+        # The seller changed it while the reason was being written: nothing is decided, and
+        # the operator reads the warehouse as it is now before deciding again.
+        await ctx.state.clear()
+        ctx.responder.reply(WAREHOUSE_CHANGED)
+        await _show_card(ctx, data["warehouse_id"])
+        return
     await ctx.state.clear()
     _tell_decided(warehouse.name, decision, ctx.responder)
 

@@ -168,12 +168,16 @@ async def test_the_warehouse_and_review_cards_show_what_the_warehouse_allows(
             stored.status = status
             seller_may = stored.allowed_actions(Role.SELLER)
             operator_may = stored.allowed_actions(Role.OPERATOR)
+            revision = stored.revision
             await uow.commit()
         expected = [b for action, b in seller_button_of.items() if action in seller_may]
         assert await _buttons(handler_app, SELLER, view) == [*expected, to_list], status
         decisions = [
             ReviewAction(
-                step=ReviewStep.DECIDE, warehouse_id=warehouse_id, decision=decision.value
+                step=ReviewStep.DECIDE,
+                warehouse_id=warehouse_id,
+                decision=decision.value,
+                shown=revision,
             ).pack()
             for decision in (
                 WarehouseAction.APPROVE,
@@ -196,9 +200,13 @@ async def test_a_command_while_the_operator_writes_a_reason_keeps_the_decision_o
         stored = await uow.warehouses.get(warehouse_id)
         assert stored is not None
         stored.status = WarehouseStatus.VERIFIED
+        revision = stored.revision
         await uow.commit()
     suspend = ReviewAction(
-        step=ReviewStep.DECIDE, warehouse_id=warehouse_id, decision=WarehouseAction.SUSPEND.value
+        step=ReviewStep.DECIDE,
+        warehouse_id=warehouse_id,
+        decision=WarehouseAction.SUSPEND.value,
+        shown=revision,
     ).pack()
     await handler_app.dispatcher.feed_update(handler_app.bot, _press(OPERATOR, suspend))
     for text in ("/review", "Expired licence"):

@@ -84,6 +84,8 @@ def _value_fields(a: Tenant) -> dict[str, list[Any]]:
         "retry_all": [True, False],
         # A confirmation's token is the presser's own; no other user's can be named.
         "token": [0],
+        # The revision a review card showed: only operators may decide, whatever it names.
+        "shown": [0],
     }
 
 
