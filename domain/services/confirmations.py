@@ -34,9 +34,14 @@ class Purpose(enum.StrEnum):
     ESCALATE_RETURN = "escalate_return"
 
 
+def new_token() -> int:
+    """A fresh token, for a question kept elsewhere (a conversation's own state)."""
+    return secrets.randbelow(MAX_TOKEN) + 1
+
+
 async def ask(user_id: int, purpose: Purpose, uow: UnitOfWork, *, about: int = 0) -> int:
     """A new question: the token its confirming button carries (any earlier one is void)."""
-    token = secrets.randbelow(MAX_TOKEN) + 1
+    token = new_token()
     await uow.confirmations.replace(user_id, purpose.value, about, token, uow.now() + LIFETIME)
     return token
 

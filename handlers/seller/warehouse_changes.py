@@ -5,6 +5,9 @@ resubmission for review. Started from the warehouse card (`handlers.seller.wareh
 These modes are plain FSM states, not engine conversations, routed the same way: the buttons
 come with the commands, and what the seller sends in a state comes among the conversations
 (`build_answers_router`), so every command still works in them (/cancel leaves).
+
+The change waiting for that confirmation is in the conversation state, with a token its
+question's yes carries: a yes on the question about an earlier change saves nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from domain.errors import InvalidInput
+from domain.errors import ConflictError, InvalidInput
 from domain.model import DocumentKind, Warehouse
-from domain.services import warehouses
+from domain.services import confirmations, warehouses
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.context import UpdateContext
 from handlers.conversations import expecting_text
@@ -101,8 +104,10 @@ async def new_value(message: Message, ctx: UpdateContext) -> None:
     value = warehouses.clean_field(warehouse.country, field, message.text)
     if warehouse.edit_needs_review:
         # Say what saving does before it happens: orders cannot ship from it until re-approved.
+        # The yes names this question, so an earlier one about another change saves nothing.
+        token = confirmations.new_token()
         await ctx.state.set_state(WarehouseChange.confirm)
-        await ctx.state.update_data(value=message.text)
+        await ctx.state.update_data(value=message.text, token=token)
         ctx.responder.reply(
             "warehouse.confirm_back_to_review",
             name=warehouse.name,
@@ -111,7 +116,10 @@ async def new_value(message: Message, ctx: UpdateContext) -> None:
             keyboard=[
                 [
                     warehouse_button(
-                        "warehouse.save_and_review", WarehouseMenuAction.SAVE_EDIT, warehouse.id
+                        "warehouse.save_and_review",
+                        WarehouseMenuAction.SAVE_EDIT,
+                        warehouse.id,
+                        token=token,
                     ),
                     _cancel_button(warehouse.id),
                 ]
@@ -126,8 +134,16 @@ async def new_value(message: Message, ctx: UpdateContext) -> None:
     show_card(warehouse, ctx.responder)
 
 
-async def save_confirmed(query: CallbackQuery, ctx: UpdateContext) -> None:
+async def save_confirmed(
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
+) -> None:
     data = await ctx.state.get_data()
+    # Only the yes of the change now waiting (a question asked before tokens carries none).
+    if (callback_data.warehouse_id, callback_data.token) != (
+        data["warehouse_id"],
+        data.get("token", 0),
+    ):
+        raise ConflictError("confirmation.stale")
     field = warehouses.EditableField(data["field"])
     back_to_review = await warehouses.edit_warehouse(
         ctx.user_id, data["warehouse_id"], field, data["value"], ctx.config.operator_ids, ctx.uow

@@ -38,20 +38,23 @@ CARD_ROWS = (
 
 
 def warehouse_button(
-    label: str, action: WarehouseMenuAction, warehouse_id: int = 0, field: str = ""
+    label: str, action: WarehouseMenuAction, warehouse_id: int = 0, field: str = "", token: int = 0
 ) -> Button:
     """A button of the warehouse menu; the warehouse it names is checked again when pressed."""
     return Button(
         label=label,
-        callback=WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field),
+        callback=WarehouseMenu(action=action, warehouse_id=warehouse_id, field=field, token=token),
     )
 
 
-def confirm_or_cancel(label: str, action: WarehouseMenuAction, warehouse_id: int) -> Keyboard:
-    """A yes to `action` on the warehouse, or Cancel, which goes back to its card."""
+def confirm_or_cancel(
+    label: str, action: WarehouseMenuAction, warehouse_id: int, token: int
+) -> Keyboard:
+    """A yes to `action` on the warehouse, naming the question by its `token`, or Cancel, which
+    goes back to its card."""
     return [
         [
-            warehouse_button(label, action, warehouse_id),
+            warehouse_button(label, action, warehouse_id, token=token),
             warehouse_button("common.cancel", WarehouseMenuAction.VIEW, warehouse_id),
         ]
     ]

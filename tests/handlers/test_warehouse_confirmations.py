@@ -1,5 +1,6 @@
 """Archiving a warehouse cannot be undone, so its "yes" counts only as the answer to the
-latest question, within ten minutes, once; a forged or old yes archives nothing."""
+latest question, within ten minutes, once; a forged or old yes archives nothing. Likewise a
+change that sends a verified warehouse back to review is saved only by its own question's yes."""
 
 from __future__ import annotations
 
@@ -84,3 +85,48 @@ async def test_another_sellers_warehouse_is_not_found_whatever_the_token(
     for data in (f"whm:arch:{warehouse_id}::0", f"whm:archok:{warehouse_id}::5", "whm:keep:1::0"):
         assert (await intruder.press_data(1, data)).alert == not_found
     assert await _status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
+
+
+async def test_saving_a_change_back_to_review_takes_only_the_latest_questions_yes(
+    handler_bot: HandlerBot,
+) -> None:
+    """Each change that would send a verified warehouse back to review asks first; a yes on
+    the question about an earlier change (of this warehouse or another) saves nothing."""
+    await make_seller(handler_bot, SELLER)
+    harbour = await make_warehouse(handler_bot.app.uow_factory, SELLER, "Harbour Depot")
+    inland = await make_warehouse(handler_bot.app.uow_factory, SELLER, "Inland Depot")
+    seller = Chat(handler_bot, SELLER)
+
+    async def ask_to_change(name: str, field: str, value: str) -> BotMessage:
+        await seller.send("/warehouses")
+        await seller.press(name)
+        await seller.press("Edit")
+        await seller.press(field)
+        return (await seller.send(value)).last
+
+    first = await ask_to_change("Harbour Depot", "City", "Ningbo")
+    other_warehouse = await ask_to_change("Inland Depot", "City", "Wuhan")
+    save = "💾 Save and send to review"
+    stale = handler_bot.plain("confirmation.stale")
+    assert (await seller.press_data(first.message_id, _button(first, save))).alert == stale
+    same_warehouse = await ask_to_change("Inland Depot", "Street address", "Hankou Road 8")
+    refused = await seller.press_data(other_warehouse.message_id, _button(other_warehouse, save))
+    assert refused.alert == stale
+    # A question asked before the yes named it has no token: only a question still waiting
+    # without one (none here) would take it.
+    tokenless = f"whm:save:{inland}:"
+    assert (await seller.press_data(same_warehouse.message_id, tokenless)).alert == stale
+    for warehouse_id in (harbour, inland):
+        assert await _status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
+
+    saved = await seller.press_data(same_warehouse.message_id, _button(same_warehouse, save))
+    saved.assert_says("pending review again")
+    async with handler_bot.uow() as uow:
+        stored = await uow.warehouses.get(inland)
+        assert stored is not None
+        # The street of the question answered; the city of the one it replaced was never saved.
+        assert (stored.street, stored.city, stored.status) == (
+            "Hankou Road 8",
+            "Shenzhen",
+            WarehouseStatus.PENDING_REVIEW,
+        )
