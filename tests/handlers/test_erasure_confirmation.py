@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from domain.services.orders import intake
 from tests.conftest import FixedClock
 from tests.handlers.chat import Answer, BotMessage, Chat, HandlerBot
@@ -135,3 +137,20 @@ async def test_a_used_prompt_cannot_erase_the_account_that_comes_back(
     await make_seller(handler_bot, SELLER)
     _refused_as_stale(handler_bot, await chat.press_data(prompt.message_id, _yes_of(prompt)))
     assert await _store_exists(handler_bot, SELLER)
+
+
+@pytest.mark.parametrize("handler_bot", ["sql", "redis"], indirect=True)
+async def test_the_prompt_survives_a_restart_whatever_keeps_conversations(
+    handler_bot: HandlerBot,
+) -> None:
+    """The token is in the database with either conversation storage: a prompt answered after
+    a restart still erases, and an older one still does not."""
+    await make_seller(handler_bot, SELLER)
+    chat = Chat(handler_bot, SELLER)
+    older = (await chat.send("/delete_my_data")).last
+    newer = (await chat.send("/delete_my_data")).last
+    await handler_bot.restart()
+    _refused_as_stale(handler_bot, await chat.press_data(older.message_id, _yes_of(older)))
+    done = await chat.press_data(newer.message_id, _yes_of(newer))
+    assert done.text == handler_bot.text("erasure.done")
+    assert not await _store_exists(handler_bot, SELLER)
