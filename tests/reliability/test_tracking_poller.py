@@ -152,7 +152,9 @@ async def test_an_outage_opens_the_breaker_and_the_backlog_is_caught_up_after(
     ids = await _ship_many(uow_factory, 50)
     provider = ScriptedProvider()
     breaker = CircuitBreaker(failure_threshold=2, cooldown=timedelta(minutes=10))
-    poller = TrackingPoller(uow_factory, provider, clock=clock, breaker=breaker)
+    # One claim at a time: on PostgreSQL two workers may split the 50 between two claims, and
+    # their two failed calls would open the breaker within the first tick.
+    poller = TrackingPoller(uow_factory, provider, clock=clock, breaker=breaker, workers=1)
     await poller.tick()
     clock.advance(hours=13)  # everything is due again
     due_before = {i: (await shipment_row(uow_factory, i)).next_poll_at for i in ids}
@@ -186,7 +188,8 @@ async def test_an_outage_in_the_middle_of_a_claim_keeps_what_came_back_before_it
 ) -> None:
     ids = await _ship_many(uow_factory, 45)
     provider = ScriptedProvider()
-    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    # One claim holds all 45 (two workers on PostgreSQL may split them between two claims).
+    poller = TrackingPoller(uow_factory, provider, clock=clock, workers=1)
     await poller.tick()  # registered and fetched
     clock.advance(hours=13)
     for shipment_id in ids:
