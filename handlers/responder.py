@@ -92,7 +92,8 @@ class Responder:
 
     def inline_keyboard(self, keyboard: Keyboard) -> InlineKeyboardMarkup:
         rows = []
-        for row in keyboard:
+        # A row left empty (a list's paging on its only page) is no row: not sent at all.
+        for row in filter(None, keyboard):
             buttons = []
             for button in row:
                 text = button.text if button.text is not None else ""
@@ -120,7 +121,7 @@ class Responder:
     ) -> None:
         """Queue a message rendered from `template` (split if longer than Telegram allows)."""
         markup: InlineKeyboardMarkup | ReplyKeyboardRemove | None = None
-        if keyboard is not None:
+        if keyboard is not None and any(keyboard):
             markup = self.inline_keyboard(keyboard)
         elif remove_reply_keyboard:
             markup = ReplyKeyboardRemove()
