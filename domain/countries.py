@@ -22,9 +22,28 @@ COMMON_SELLER_COUNTRIES: tuple[str, ...] = ("CN", "HK", "TR", "KR", "RU", "US", 
 # Codes people type that ISO reserves for a country without assigning them ("UK" would
 # otherwise begin "Ukraine").
 _RESERVED_CODES = {"UK": "GB"}
-# Short forms everyone writes that no catalogue lists as a name ("США" would otherwise be
-# part of the names of the US islands only).
-_ABBREVIATIONS = {"сша": "US", "uae": "AE", "оаэ": "AE"}
+# Names people write that no catalogue lists: short forms ("США" would otherwise be part of
+# the names of the US islands only), former names the catalogues replaced (Turkey is
+# "Türkiye" in ISO and in babel's English), and the parts of a country taken for it. "Congo"
+# is ISO's short name of one of two countries: it gets the other too, so the user chooses.
+_OTHER_NAMES = {
+    "сша": "US",
+    "uae": "AE",
+    "оаэ": "AE",
+    "turkey": "TR",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "holland": "NL",
+    "ivory coast": "CI",
+    "swaziland": "SZ",
+    "cape verde": "CV",
+    "east timor": "TL",
+    "congo": "CD",
+    "dr congo": "CD",
+    "drc": "CD",
+}
 
 _NOT_A_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
@@ -126,7 +145,7 @@ def _countries_by_name() -> dict[str, tuple[str, ...]]:
     for code, lines in _names_by_country():
         for name in lines.split("\n")[1:]:
             by_name.setdefault(name, []).append(code)
-    for name, code in _ABBREVIATIONS.items():
+    for name, code in _OTHER_NAMES.items():
         by_name.setdefault(name, []).append(code)
     return {name: tuple(dict.fromkeys(codes)) for name, codes in by_name.items()}
 

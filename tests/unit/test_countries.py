@@ -160,3 +160,22 @@ def test_first_calls_from_several_threads_build_the_index_once(
     assert len(found) == 4
     assert all(index is found[0] for index in found)
     assert found[0]["deutschland"] == ("DE",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "country"),
+    [
+        ("Turkey", "TR"),
+        ("england", "GB"),
+        ("Scotland", "GB"),
+        ("Holland", "NL"),
+        ("Ivory Coast", "CI"),
+        ("DR Congo", "CD"),
+    ],
+)
+def test_names_no_catalogue_lists_are_known(typed: str, country: str) -> None:
+    assert countries.find_countries(typed) == [country]
+
+
+def test_congo_names_two_countries_and_the_user_chooses() -> None:
+    assert sorted(countries.find_countries("Congo")) == ["CD", "CG"]
