@@ -80,7 +80,7 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
         "currency": "EUR",
     },
     "orders.ask_ship_by": {},
-    "orders.summary": {"order": ORDER},
+    "orders.summary": {"order": ORDER, "deadline_passed": True},
     "orders.created": {"number": "8123<45>", "ship_by": ORDER.ship_by},
     # list, card, confirmation, cancellation
     "orders.list": {

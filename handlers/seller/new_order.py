@@ -133,10 +133,13 @@ def _summary(turn: OrderTurn, draft: OrderDraft) -> None:
     def edit(target: str) -> Button:
         return Button(label=f"new_order.edit_{target}", callback=CONTROLS.pack(Move.EDIT, target))
 
-    order = intake.build_order(draft.command(), turn.ctx.uow.now())
+    now = turn.ctx.uow.now()
+    order = intake.build_order(draft.command(), now)
     turn.ctx.responder.reply(
         "orders.summary",
         order=order,
+        # A date up to 30 days back is taken (an order entered late), but said before saving.
+        deadline_passed=order.ship_by <= now,
         keyboard=[
             [Button(label="new_order.create", callback=CONTROLS.data(NewOrderAction.CREATE))],
             [edit("number"), edit("ship_to")],

@@ -174,6 +174,25 @@ async def test_typed_country_currency_and_date_are_accepted(
     assert order["lines"] == [("Phone case", None, 1, Decimal("9.90"))]
 
 
+async def test_a_deadline_already_passed_is_said_before_the_order_is_created(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    warning = "⚠️ This date has passed: the order will be overdue as soon as it is created."
+    summary = await chat.play(
+        "/neworder", "AE-2004", "US", "10001", "USD",
+        "Phone case", Press("Skip"), "1", "9.90", Press("Done with lines"), "2026-11-20",
+    )  # fmt: skip
+    assert summary.says(warning)
+    await chat.press("Create the order")
+    (order,) = await _orders(handler_bot)
+    assert order["ship_by"].date().isoformat() == "2026-11-20"
+    on_time = await chat.play(
+        "/neworder", "AE-2005", "US", "10001", "USD",
+        "Phone case", Press("Skip"), "1", "9.90", Press("Done with lines"), "2026-11-27",
+    )  # fmt: skip
+    assert not on_time.says(warning)
+
+
 # ----- back -----
 
 
