@@ -43,9 +43,18 @@ FORMAT_OF_EXTENSION = {
 # bytes a pixel), so the limit is checked on the header's dimensions before any pixel is read.
 MAX_PIXELS = 50_000_000
 # Dictionary keys and types that make a PDF viewer run a script, start a program, or carry
-# other files inside the document; a certificate needs none of them.
+# other files inside the document, or play media (a rendition may run a script of its own); a
+# certificate needs none of them.
 ACTIVE_PDF_NAMES = frozenset(
-    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia"}
+    {
+        b"JavaScript",
+        b"JS",
+        b"Launch",
+        b"EmbeddedFile",
+        b"EmbeddedFiles",
+        b"RichMedia",
+        b"Rendition",
+    }
 )
 # `%%EOF` ends the last revision; some writers put a little padding after it.
 PDF_TRAILER_WINDOW = 1024
@@ -59,7 +68,25 @@ _PILLOW_FOUND = {DocumentFormat.JPEG: {"JPEG", "MPO"}, DocumentFormat.PNG: {"PNG
 # A PDF name: "/" and the regular characters after it (whitespace and delimiters end it).
 _PDF_NAME = re.compile(rb"/([^\s\x00()<>\[\]{}/%]*)")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# The active names looked for in every byte of the file, stream data included. A viewer jumps
+# to objects by their offsets, so any stretch the in-order scan takes for stream data may hold
+# an object to it. These names are 6 to 13 letters, which compressed or image data, however
+# random, holds by chance about once in 256**7 places (a 20 MB file has 2 * 10**7): never.
+# `/JS` is too short for that, but a JavaScript action is typed `/S /JavaScript` and a
+# document-level script sits under `/JavaScript` in the names tree, so both are found by the
+# long name; a rendition action, which may carry `/JS` too, is typed `/S /Rendition`.
+_RAW_ACTIVE_NAMES = ACTIVE_PDF_NAMES - {b"JS"}
+# A name token as long as one of those can be written: from the shortest (Launch) as is to the
+# longest (EmbeddedFiles) with every letter a `#xx` escape. Longer tokens are not looked at.
+_RAW_NAME = re.compile(rb"/([^\s\x00()<>\[\]{}/%]{6,39})(?![^\s\x00()<>\[\]{}/%])")
 _STREAM_KEYWORD = re.compile(rb"(?<=[\s>])stream(?:\r\n|\n|\r)")
+# What the in-order scan steps over while it looks for the next `stream` keyword, as a viewer
+# parsing an object would: a literal string, a hex string (`<`, but not a dictionary's `<<`) and
+# a comment, so a `stream` written inside one of them is not taken for the keyword.
+_STREAM_OR_SKIPPED = re.compile(rb"<<|<|\(|%|" + _STREAM_KEYWORD.pattern)
+# A literal string's text up to its next unescaped parenthesis (they nest, balanced).
+_LITERAL_STRING_PART = re.compile(rb"[^()\\]*(?:\\.[^()\\]*)*([()])", re.DOTALL)
+_END_OF_LINE = re.compile(rb"[\r\n]")
 
 
 def claimed_format(file_name: str) -> DocumentFormat | None:
@@ -85,19 +112,36 @@ def check_certificate_file(path: Path, file_name: str) -> DocumentFormat:
 def check_pdf(data: bytes, file_name: str) -> None:
     """A PDF header, a trailer at the end, and no active content in any dictionary.
 
-    This is a scan, not a PDF parser: it reads the names in the file outside its streams, and
-    inside the object streams where newer writers compress dictionaries. It reads the file in
-    order, where a viewer jumps to objects by their offsets, so a file crafted against it
-    (an encrypted object stream, a "stream" keyword forged in a string) can slip past; it
-    catches active content as ordinary tools write it (docs/certificates.md).
+    This is a scan, not a PDF parser, in two passes. The long active names (all but `/JS`) are
+    looked for in every byte of the file as stored, stream data included, so no object stored
+    plainly can carry them past it, wherever a viewer finds that object. Then the file is read in
+    order, stepping over strings and comments, for every active name outside stream data and
+    inside the object streams where newer writers compress dictionaries. What neither pass sees
+    is compressed or encrypted: an encrypted object stream, or an object stream the in-order
+    read takes for other stream data (one placed after a `stream` keyword forged between
+    objects, where a viewer that jumps by offsets does not look) (docs/certificates.md).
     """
     if not data.startswith(b"%PDF-"):
         raise _not_the_claimed(DocumentFormat.PDF, file_name)
     if b"%%EOF" not in data[-PDF_TRAILER_WINDOW:]:
         raise _damaged(file_name)
+    if _has_raw_active_name(data):
+        raise InvalidInput("warehouse.document_active_content", file_name=file_name)
     for text in _pdf_dictionaries(data, file_name):
         if ACTIVE_PDF_NAMES & _pdf_names(text):
             raise InvalidInput("warehouse.document_active_content", file_name=file_name)
+
+
+def _has_raw_active_name(data: bytes) -> bool:
+    """Whether a long active name is anywhere in `data`, `#xx` escapes decoded: one pass over
+    the bytes, one short token at a time."""
+    for token in _RAW_NAME.finditer(data):
+        name = token[1]
+        if b"#" in name:
+            name = _PDF_NAME_ESCAPE.sub(lambda escape: bytes([int(escape[1], 16)]), name)
+        if name in _RAW_ACTIVE_NAMES:
+            return True
+    return False
 
 
 def _pdf_names(text: bytes) -> set[bytes]:
@@ -116,7 +160,7 @@ def _pdf_dictionaries(data: bytes, file_name: str) -> Iterator[bytes]:
     encrypted = b"/Encrypt" in data
     unpacked = 0
     position = 0
-    while (keyword := _STREAM_KEYWORD.search(data, position)) is not None:
+    while (keyword := _next_stream_keyword(data, position)) is not None:
         # What precedes the keyword since the last stream: the stream's own dictionary, and
         # any objects stored plainly in between. Read whole, so no comment can cut it short.
         before = data[position : keyword.start()]
@@ -138,6 +182,46 @@ def _pdf_dictionaries(data: bytes, file_name: str) -> Iterator[bytes]:
                 raise _damaged(file_name)
         position = end + len(b"endstream")
     yield data[position:]
+
+
+def _next_stream_keyword(data: bytes, position: int) -> re.Match[bytes] | None:
+    """The next `stream` keyword from `position` that is not inside a string or a comment.
+    None if there is none, or a string or comment runs to the end of the file: the rest is then
+    read whole as text, which can only find more names."""
+    while (found := _STREAM_OR_SKIPPED.search(data, position)) is not None:
+        token = found[0]
+        if token == b"<<":
+            position = found.end()
+        elif token == b"<":
+            position = data.find(b">", found.end()) + 1
+            if position == 0:
+                return None
+        elif token == b"%":
+            if (line_end := _END_OF_LINE.search(data, found.end())) is None:
+                return None
+            position = line_end.start()
+        elif token == b"(":
+            if (string_end := _literal_string_end(data, found.end())) is None:
+                return None
+            position = string_end
+        else:
+            return found
+    return None
+
+
+def _literal_string_end(data: bytes, position: int) -> int | None:
+    """Where the literal string whose text starts at `position` ends (after its closing
+    parenthesis), counting nested parentheses and skipping escaped ones; None if it never does.
+    One step a parenthesis: a 20 MB file of nothing else takes seconds, within the worker's time
+    limit, and an ordinary file has few outside its streams."""
+    depth = 1
+    while depth:
+        part = _LITERAL_STRING_PART.match(data, position)
+        if part is None:
+            return None
+        depth += 1 if part[1] == b"(" else -1
+        position = part.end()
+    return position
 
 
 def _holds_objects(names: set[bytes]) -> bool:

@@ -34,6 +34,7 @@ def _refusal(tmp_path: Path, file_name: str, content: bytes) -> tuple[str, dict[
     ("file_name", "content", "found"),
     [
         ("licence.pdf", certificates.pdf(), DocumentFormat.PDF),
+        ("licence.pdf", certificates.pdf_with_image(), DocumentFormat.PDF),
         ("scan.JPG", certificates.jpeg(), DocumentFormat.JPEG),
         ("scan.jpeg", certificates.jpeg(), DocumentFormat.JPEG),
         ("lease.png", certificates.png(), DocumentFormat.PNG),
@@ -105,6 +106,14 @@ ACTIVE_CONTENT = [
     (b"<< /Type /Filespec /EF << /F 2 0 R >> >>", b"<< /Type /EmbeddedFile >>"),
     # The same names written with #xx escapes, as a viewer reads them.
     (b"<< /Type /Catalog /OpenAction 2 0 R >>", b"<< /S /J#61vaScript /J#53 (x) >>"),
+    # A rendition action may run a script of its own.
+    (b"<< /Type /Catalog /OpenAction 2 0 R >>", b"<< /S /Rendition /JS (x) >>"),
+    # The tester's file: "stream" forged inside a string, so that the action after it looked
+    # like stream data to a scan that did not know strings.
+    (
+        b"<< /Type /Catalog /OpenAction 2 0 R >>",
+        b"<< /X ( stream\n) /S /JavaScript /JS (app.alert(3)) /Y (endstream) >>",
+    ),
 ]
 
 
@@ -154,8 +163,40 @@ def test_an_object_stream_packed_another_way_is_refused(tmp_path: Path) -> None:
     assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_damaged"
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [b"<< /X ( stream\n) >>", b"<< /X <73 stream\n> >>", b"<< /X 1 >> % stream\n"],
+)
+def test_a_stream_keyword_forged_in_a_string_or_comment_does_not_hide_an_object_stream(
+    tmp_path: Path, forged: bytes
+) -> None:
+    """What the object stream holds is compressed, so only reading it unpacked finds it."""
+    content = certificates.pdf_with_objects(
+        b"<< /Type /Catalog /OpenAction 2 0 R >>", forged, object_stream=SCRIPT
+    )
+    assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_active_content"
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        b"<< /S /J#61vaScript /JS (app.alert(1)) >>",
+        b"<< /S /#4A#61#76#61#53#63#72#69#70#74 >>",
+        b"<< /Type /Filespec /EF << /F 3 0 R >> >> 3 0 obj << /Type /EmbeddedFile >>",
+    ],
+)
+def test_a_long_active_name_inside_stream_data_is_found(tmp_path: Path, hidden: bytes) -> None:
+    """A viewer may find an object anywhere by its offset, stream data included."""
+    content = certificates.pdf_with_objects(
+        b"<< /Type /Catalog /OpenAction 2 0 R >>",
+        b"<< /Length 99 >>\nstream\n\x00\x9f" + hidden + b"\x01\nendstream",
+    )
+    assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_active_content"
+
+
 def test_the_object_streams_of_an_encrypted_file_are_not_read(tmp_path: Path) -> None:
-    """The known gap: without the key, what an encrypted object stream holds is not seen."""
+    """The known gap: without the key, what an encrypted object stream holds is not seen (the
+    names in it are encrypted, so the scan of the raw bytes does not see them either)."""
     content = certificates.pdf_with_objects(
         b"<< /Type /Catalog >>",
         b"<< /Filter /Standard /V 2 /R 3 >>",
@@ -175,10 +216,11 @@ def test_an_object_stream_that_unpacks_past_the_budget_is_refused(tmp_path: Path
     assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_damaged"
 
 
-def test_names_inside_image_data_are_not_read(tmp_path: Path) -> None:
-    """Binary stream data can hold any bytes, "/JS" among them; only dictionaries count."""
+def test_short_names_inside_image_data_are_not_read(tmp_path: Path) -> None:
+    """Binary stream data can hold any short run of bytes, "/JS" among them, so only
+    dictionaries count for it; the long names are looked for everywhere."""
     content = certificates.pdf_with_objects(
-        b"<< /Type /XObject /Subtype /Image /Length 20 >>\nstream\n\x00/JS /Launch\x00\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Length 20 >>\nstream\n\x00/JS (\x00\nendstream",
     )
     assert _check(tmp_path, "licence.pdf", content) == DocumentFormat.PDF
 
