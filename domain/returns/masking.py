@@ -9,6 +9,11 @@ the national forms of the regions given (the buyer's and the seller's countries)
 case itself names — its order number, tracking numbers — is passed as `keep` and never masked,
 so a nine-digit order number does not read as a Spanish mobile.
 
+E-mail addresses are found as written and spelled out: "(at)", "[dot]" and the like always count;
+"at" and "dot" between spaces only when the host and top-level domain are not everyday words
+("worked at a dot com" stays). Russian "собака" and "точка" count as "at" and "dot"; the
+address itself must be in Latin letters (an address under .рф is not looked for).
+
 What is deliberately not masked: prices, dates, times, quantities, order and tracking numbers,
 ordinary words after an "@" shorter than a Telegram username. Missing a cleverly spelled-out
 number is accepted; masking a price is not (a masked price breaks the negotiation itself).
@@ -43,16 +48,35 @@ class MaskedText:
         return bool(self.found)
 
 
-_AT = r"(?:@|＠|\s*[\(\[\{]\s*at\s*[\)\]\}]\s*|\s+at\s+)"
-_DOT = r"(?:\.|\s*[\(\[\{]\s*dot\s*[\)\]\}]\s*|\s+dot\s+)"
+# "@" and "." as written, or spelled out: "at"/"dot" (Russian "собака"/"точка") between spaces,
+# or bracketed — "(at)", "[at]", "{at}", "<at>", "[@]", "(.)" — with or without spaces around.
+_OPEN, _CLOSE = r"[\(\[\{<]", r"[\)\]\}>]"
+_AT = rf"(?:@|＠|\s*{_OPEN}\s*(?:at|собака|@|＠)\s*{_CLOSE}\s*|\s+(?:at|собака)\s+)"
+_DOT = rf"(?:\.|\s*{_OPEN}\s*(?:dot|точка|\.)\s*{_CLOSE}\s*|\s+(?:dot|точка)\s+)"
 _EMAIL = re.compile(
-    rf"[A-Za-z0-9][A-Za-z0-9._%+-]*{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}[A-Za-z]{{2,24}}\b",
+    rf"[A-Za-z0-9][A-Za-z0-9._%+-]*{_AT}(?P<host>[A-Za-z0-9-]+)(?:{_DOT}[A-Za-z0-9-]+)*"
+    rf"{_DOT}(?P<tld>[A-Za-z]{{2,24}})\b",
     re.IGNORECASE,
 )
-# Plain "name at host dot com" needs a known mail host, or every "meet at noon dot" would do.
+# A real "@" or a bracketed spelling is written only to dodge a filter; "at" and "dot" between
+# spaces are ordinary words, so that spelling needs more (`_spelled_plainly_as_address`).
+_WRITTEN_AS_ADDRESS = re.compile(
+    rf"@|＠|{_OPEN}\s*(?:at|dot|собака|точка|@|＠|\.)\s*{_CLOSE}", re.IGNORECASE
+)
 _SPELLED_EMAIL_HOSTS = re.compile(
     r"gmail|yahoo|hotmail|outlook|icloud|mail|yandex|qq|163|126|proton|gmx|orange|live|aol",
     re.IGNORECASE,
+)
+# What stands after "at" or "dot" in a sentence that is not an address: "worked at a dot com",
+# "at the dot com bubble", "dot by dot", "dot to dot".
+_NOT_A_HOST = frozenset(
+    {"a", "an", "the", "this", "that", "my", "your", "our", "his", "her", "their", "its", "some"}
+)
+# Some of these are real country domains (.by, .it, .me, .to, .us): spelled out plainly, such an
+# address is masked only at a known mail host ("kate at mail dot by").
+_NOT_A_TLD = frozenset(
+    {"by", "to", "in", "is", "it", "me", "my", "no", "so", "us", "be", "do", "go", "on"}
+    | {"of", "or", "up", "as", "an", "at", "if", "we", "he", "and", "the", "for", "one"}
 )
 
 _PAYMENT_LINK = re.compile(
@@ -110,13 +134,19 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 
 
 def _email_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for match in _EMAIL.finditer(text):
-        found = match.group(0)
-        if "@" not in found and "＠" not in found and not _SPELLED_EMAIL_HOSTS.search(found):
-            continue
-        spans.append(match.span())
-    return spans
+    return [
+        match.span()
+        for match in _EMAIL.finditer(text)
+        if _WRITTEN_AS_ADDRESS.search(match[0]) or _spelled_plainly_as_address(match)
+    ]
+
+
+def _spelled_plainly_as_address(match: re.Match[str]) -> bool:
+    """Whether "name at host dot tld" is an address: a known mail host, or a host and a
+    top-level domain that are not the everyday words found there in a sentence."""
+    if _SPELLED_EMAIL_HOSTS.search(match.string, match.start("host"), match.end()):
+        return True
+    return match["host"].lower() not in _NOT_A_HOST and match["tld"].lower() not in _NOT_A_TLD
 
 
 def _phone_spans(text: str, regions: Iterable[str | None]) -> list[tuple[int, int]]:
