@@ -80,7 +80,7 @@ _RAW_ACTIVE_NAMES = ACTIVE_PDF_NAMES - {b"JS"}
 # longest (EmbeddedFiles) with every letter a `#xx` escape. Longer tokens are not looked at.
 _RAW_NAME = re.compile(rb"/([^\s\x00()<>\[\]{}/%]{6,39})(?![^\s\x00()<>\[\]{}/%])")
 _STREAM_KEYWORD = re.compile(rb"(?<=[\s>])stream(?:\r\n|\n|\r)")
-# What the in-order scan steps over while it looks for the next `stream` keyword, as a viewer
+# What the string-aware reading steps over while it looks for the next `stream` keyword, as a viewer
 # parsing an object would: a literal string, a hex string (`<`, but not a dictionary's `<<`) and
 # a comment, so a `stream` written inside one of them is not taken for the keyword.
 _STREAM_OR_SKIPPED = re.compile(rb"<<|<|\(|%|" + _STREAM_KEYWORD.pattern)
@@ -112,14 +112,14 @@ def check_certificate_file(path: Path, file_name: str) -> DocumentFormat:
 def check_pdf(data: bytes, file_name: str) -> None:
     """A PDF header, a trailer at the end, and no active content in any dictionary.
 
-    This is a scan, not a PDF parser, in two passes. The long active names (all but `/JS`) are
-    looked for in every byte of the file as stored, stream data included, so no object stored
-    plainly can carry them past it, wherever a viewer finds that object. Then the file is read in
-    order, stepping over strings and comments, for every active name outside stream data and
-    inside the object streams where newer writers compress dictionaries. What neither pass sees
-    is compressed or encrypted: an encrypted object stream, or an object stream the in-order
-    read takes for other stream data (one placed after a `stream` keyword forged between
-    objects, where a viewer that jumps by offsets does not look) (docs/certificates.md).
+    This is a scan, not a PDF parser. The long active names (all but `/JS`) are looked for in
+    every byte of the file as stored, stream data included, so no object stored plainly can
+    carry them past it, wherever a viewer finds that object. Then the file is read in order,
+    once stepping over strings and comments and once not, for every active name outside stream
+    data and inside the object streams where newer writers compress dictionaries. What none of
+    this sees is compressed or encrypted: an encrypted object stream, or an object stream both
+    in-order readings take for other stream data (one placed after a `stream` keyword forged
+    between objects, where a viewer that jumps by offsets does not look) (docs/certificates.md).
     """
     if not data.startswith(b"%PDF-"):
         raise _not_the_claimed(DocumentFormat.PDF, file_name)
@@ -127,9 +127,13 @@ def check_pdf(data: bytes, file_name: str) -> None:
         raise _damaged(file_name)
     if _has_raw_active_name(data):
         raise InvalidInput("warehouse.document_active_content", file_name=file_name)
-    for text in _pdf_dictionaries(data, file_name):
-        if ACTIVE_PDF_NAMES & _pdf_names(text):
-            raise InvalidInput("warehouse.document_active_content", file_name=file_name)
+    # Read twice, a `stream` inside a string or comment skipped and taken for the keyword: a
+    # viewer jumping to an object may land inside what either reading takes for a string or a
+    # comment, so an object stream either one finds is unpacked and read.
+    for skip_strings in (True, False):
+        for text in _pdf_dictionaries(data, file_name, skip_strings=skip_strings):
+            if ACTIVE_PDF_NAMES & _pdf_names(text):
+                raise InvalidInput("warehouse.document_active_content", file_name=file_name)
 
 
 def _has_raw_active_name(data: bytes) -> bool:
@@ -152,15 +156,17 @@ def _pdf_names(text: bytes) -> set[bytes]:
     }
 
 
-def _pdf_dictionaries(data: bytes, file_name: str) -> Iterator[bytes]:
+def _pdf_dictionaries(data: bytes, file_name: str, *, skip_strings: bool) -> Iterator[bytes]:
     """The parts of the file where dictionaries are: everything outside stream data, and each
-    object stream, as stored and unpacked. Image and page streams are skipped unread."""
+    object stream, as stored and unpacked. Image and page streams are skipped unread. With
+    `skip_strings`, a `stream` inside a string or a comment is not taken for the keyword."""
     # Only a file that says it is encrypted may have object streams this cannot unpack: a
     # viewer needs the key too. One that merely says so is still read where it can be.
     encrypted = b"/Encrypt" in data
     unpacked = 0
     position = 0
-    while (keyword := _next_stream_keyword(data, position)) is not None:
+    find_keyword = _next_stream_keyword if skip_strings else _STREAM_KEYWORD.search
+    while (keyword := find_keyword(data, position)) is not None:
         # What precedes the keyword since the last stream: the stream's own dictionary, and
         # any objects stored plainly in between. Read whole, so no comment can cut it short.
         before = data[position : keyword.start()]

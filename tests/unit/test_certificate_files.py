@@ -177,6 +177,17 @@ def test_a_stream_keyword_forged_in_a_string_or_comment_does_not_hide_an_object_
     assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_active_content"
 
 
+def test_an_object_stream_on_a_comment_line_is_still_unpacked(tmp_path: Path) -> None:
+    """A viewer jumps to the object by its offset, into what reads in order as a comment."""
+    content = certificates.pdf_with_objects(
+        b"<< /Type /Catalog /OpenAction 2 0 R >>", object_stream=SCRIPT
+    )
+    content = content.replace(b"2 0 obj\n<< /Type /ObjStm", b"% 2 0 obj << /Type /ObjStm")
+    content = content.replace(b">>\nstream\n", b">> stream\n")
+    assert content.count(b"% 2 0 obj") == 1
+    assert _refusal(tmp_path, "licence.pdf", content)[0] == "warehouse.document_active_content"
+
+
 @pytest.mark.parametrize(
     "hidden",
     [
