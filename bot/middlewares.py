@@ -51,6 +51,18 @@ NOTICE_INTERVAL_SECONDS = 60.0
 # A user told "send it again" during an outage is not told again for this long.
 OUTAGE_NOTICE_INTERVAL = 60.0
 OUTAGE_NOTICE_MEMORY = 10_000
+# Refusals of a press on a prompt that is no longer valid (an older or used-up confirmation, an
+# offer or a warehouse that changed since the message was drawn): nothing was done, and the
+# pressed message loses its buttons so it no longer looks usable. Handlers that show the
+# current state instead (the case card, the review card) take the buttons off themselves.
+STALE_PROMPT_KEYS = frozenset(
+    {
+        "confirmation.stale",
+        "erasure.stale",
+        "returns.offer_changed",
+        "review.warehouse_changed",
+    }
+)
 
 
 class FloodCounter(Protocol):
@@ -336,5 +348,7 @@ class ErrorMiddleware(BaseMiddleware):
         if event.callback_query is not None:
             # A short error fits the button's pop-up; the chat keeps the conversation clean.
             responder.answer_callback(event.callback_query.id, key, alert=alert, **params)
+            if key in STALE_PROMPT_KEYS:
+                responder.remove_pressed_buttons(event.callback_query)
         else:
             responder.reply(key, **params)

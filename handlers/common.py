@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from domain.errors import ConflictError
 from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.roles import Role
 from domain.services import erasure, sellers
@@ -35,8 +34,6 @@ from handlers.seller import (
     shipping,
     warehouse_registration,
 )
-
-ERASURE_STALE = "erasure.stale"
 
 
 async def cancel(message: Message, ctx: UpdateContext) -> None:
@@ -156,18 +153,12 @@ async def erasure_decided(
 ) -> None:
     ctx.responder.remove_pressed_buttons(query)
     if callback_data.step == ErasureStep.KEEP:
-        await erasure.keep_data(ctx.user_id, ctx.uow)
+        await erasure.keep_data(ctx.user_id, callback_data.token, ctx.uow)
         ctx.responder.reply("erasure.kept")
         return
-    try:
-        blockers = await erasure.erase_on_confirmation(ctx.user_id, callback_data.token, ctx.uow)
-    except ConflictError as error:
-        if error.key != ERASURE_STALE:
-            raise
-        # Answered here, not by the error middleware, which would drop the queued removal of
-        # the stale prompt's buttons: nothing was erased, and that prompt is done with.
-        ctx.responder.answer_callback(query.id, ERASURE_STALE, alert=True)
-        return
+    # A stale token raises `erasure.stale`: the error middleware answers it and takes the
+    # stale prompt's buttons off (nothing was erased, and that prompt is done with).
+    blockers = await erasure.erase_on_confirmation(ctx.user_id, callback_data.token, ctx.uow)
     if blockers:
         ctx.responder.reply("erasure.blocked", blockers=blockers)
         return

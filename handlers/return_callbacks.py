@@ -46,7 +46,7 @@ class CaseButton(enum.StrEnum):
     DECLINE = "dec"
     ESCALATE = "esc"  # asks to confirm
     ESCALATE_YES = "escy"  # value: the confirmation's token
-    KEEP = "keep"  # not escalating after all
+    KEEP = "keep"  # not escalating after all; value: the token of the question it answers
     TRACKING = "trk"
     RECEIPT = "rcv"
     REFUND = "ref"

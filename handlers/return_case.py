@@ -254,7 +254,10 @@ async def escalate_pressed(
                     label="returns.escalate_yes",
                     callback=act(CaseButton.ESCALATE_YES, case_id, side, token),
                 ),
-                Button(label="returns.escalate_no", callback=act(CaseButton.KEEP, case_id, side)),
+                Button(
+                    label="returns.escalate_no",
+                    callback=act(CaseButton.KEEP, case_id, side, token),
+                ),
             ]
         ],
     )
@@ -281,8 +284,12 @@ async def escalate_confirmed(
     )
 
 
-async def escalate_kept(query: CallbackQuery, ctx: UpdateContext) -> None:
-    await return_confirmations.keep(ctx.user_id, return_confirmations.ESCALATE, ctx.uow)
+async def escalate_kept(query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext) -> None:
+    # Voids only the question this "no" was drawn with: an older prompt's "no" leaves a newer
+    # prompt's "yes" valid (the case goes on either way, so the reply is the same).
+    await return_confirmations.keep(
+        ctx.user_id, return_confirmations.ESCALATE, callback_data.value, ctx.uow
+    )
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply("returns.escalate_kept")
 

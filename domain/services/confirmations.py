@@ -6,7 +6,7 @@ prompt's "yes" stays pressable in the chat for ever. So asking issues a one-time
 for the user and the purpose (`pending_confirmations`), that the prompt's buttons carry; a
 "yes" is honoured only with the token of the latest question of that purpose, about the same
 subject, within `LIFETIME`, once. Asking again replaces the token: an older prompt goes stale.
-A "no" forgets the question.
+A "no" forgets the question it answers: the "no" of an older prompt leaves the latest open.
 """
 
 from __future__ import annotations
@@ -68,6 +68,10 @@ async def confirm(
         raise ConflictError("confirmation.stale")
 
 
-async def forget(user_id: int, purpose: Purpose, uow: UnitOfWork) -> None:
-    """The user said no: whatever they were asked for this purpose can no longer be confirmed."""
-    await uow.confirmations.discard(user_id, purpose.value)
+async def forget(user_id: int, purpose: Purpose, token: int, uow: UnitOfWork) -> None:
+    """The user said no to the question that issued `token`: it can no longer be confirmed.
+    Only that question: the "no" of an older prompt still in the chat (or a forged one) must
+    not void the newer prompt the user is about to answer."""
+    issued = await uow.confirmations.latest(user_id, purpose.value)
+    if issued is not None and issued.token == token:
+        await uow.confirmations.discard(user_id, purpose.value)

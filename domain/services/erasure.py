@@ -64,9 +64,10 @@ async def erase_on_confirmation(user_id: int, token: int, uow: UnitOfWork) -> li
     return await erase_user_data(user_id, uow)
 
 
-async def keep_data(user_id: int, uow: UnitOfWork) -> None:
-    """The prompt's "no": no prompt of /delete_my_data can erase any more."""
-    await confirmations.forget(user_id, confirmations.Purpose.ERASURE, uow)
+async def keep_data(user_id: int, token: int, uow: UnitOfWork) -> None:
+    """The prompt's "no": that prompt (the one that issued `token`) can erase no more; a newer
+    one stays valid."""
+    await confirmations.forget(user_id, confirmations.Purpose.ERASURE, token, uow)
 
 
 async def erase_user_data(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:

@@ -51,6 +51,7 @@ async def escalate_on_confirmation(
     return await returns.escalate(user_id, case.id, side, uow, rules)
 
 
-async def keep(user_id: int, purpose: confirmations.Purpose, uow: UnitOfWork) -> None:
-    """A "no" to the question: no yes of it acts any more."""
-    await confirmations.forget(user_id, purpose, uow)
+async def keep(user_id: int, purpose: confirmations.Purpose, token: int, uow: UnitOfWork) -> None:
+    """A "no" to the question that issued `token`: no yes of it acts any more (a newer
+    question stays open)."""
+    await confirmations.forget(user_id, purpose, token, uow)

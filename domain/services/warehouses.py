@@ -389,10 +389,12 @@ async def archive_on_confirmation(
     return await archive_warehouse(user_id, warehouse.id, uow)
 
 
-async def keep_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) -> Warehouse:
-    """The question's "no": the caller's warehouse, no longer to be archived by any yes."""
+async def keep_warehouse(user_id: int, warehouse_id: int, token: int, uow: UnitOfWork) -> Warehouse:
+    """The question's "no": the caller's warehouse, no longer to be archived by that question's
+    yes (the one that issued `token`; a newer question stays open)."""
     warehouse = await owned_warehouse(user_id, warehouse_id, uow)
-    await confirmations.forget(user_id, confirmations.Purpose.ARCHIVE_WAREHOUSE, uow)
+    purpose = confirmations.Purpose.ARCHIVE_WAREHOUSE
+    await confirmations.forget(user_id, purpose, token, uow)
     return warehouse
 
 

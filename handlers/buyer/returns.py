@@ -96,7 +96,9 @@ async def withdraw_confirmed(
 
 
 async def withdraw_kept(query: CallbackQuery, callback_data: BuyerCase, ctx: UpdateContext) -> None:
-    await return_confirmations.keep(ctx.user_id, return_confirmations.WITHDRAW, ctx.uow)
+    await return_confirmations.keep(
+        ctx.user_id, return_confirmations.WITHDRAW, callback_data.token, ctx.uow
+    )
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply("return_request.kept")
 

@@ -175,7 +175,9 @@ async def archive_confirmed(
 async def archive_kept(
     query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
-    warehouse = await warehouses.keep_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+    warehouse = await warehouses.keep_warehouse(
+        ctx.user_id, callback_data.warehouse_id, callback_data.token, ctx.uow
+    )
     ctx.responder.remove_pressed_buttons(query)
     show_card(warehouse, ctx.responder)
 

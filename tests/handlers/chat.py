@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiogram.methods import AnswerCallbackQuery, SendDocument, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    SendDocument,
+    SendMessage,
+)
 from aiogram.types import (
     CallbackQuery,
     Document,
@@ -116,6 +121,8 @@ class Answer:
     messages: list[BotMessage] = field(default_factory=list)
     popups: list[AnswerCallbackQuery] = field(default_factory=list)
     documents: list[SendDocument] = field(default_factory=list)
+    # The messages whose buttons were taken off (a prompt answered, or refused as stale).
+    unbuttoned: list[int] = field(default_factory=list)
 
     @property
     def texts(self) -> list[str]:
@@ -345,6 +352,13 @@ class Chat:
                 answer.popups.append(method)
             elif isinstance(method, SendDocument):
                 answer.documents.append(method)
+            elif (
+                isinstance(method, EditMessageReplyMarkup)
+                and method.reply_markup is None
+                and method.message_id is not None
+                and int(method.chat_id or 0) == self.chat.id
+            ):
+                answer.unbuttoned.append(method.message_id)
         self.history.extend(answer.messages)
         return answer
 

@@ -33,6 +33,8 @@ async def _store_exists(bot: HandlerBot, user_id: int) -> bool:
 def _refused_as_stale(bot: HandlerBot, answer: Answer) -> None:
     assert answer.alert == bot.plain("erasure.stale")
     assert answer.messages == []
+    # The pressed prompt loses its buttons: it no longer looks as if it could erase.
+    assert len(answer.unbuttoned) == 1
 
 
 async def test_the_latest_prompts_yes_erases(handler_bot: HandlerBot) -> None:
@@ -85,6 +87,22 @@ async def test_an_older_prompt_is_void_once_a_newer_one_was_sent(handler_bot: Ha
     newer = (await chat.send("/delete_my_data")).last
     _refused_as_stale(handler_bot, await chat.press_data(older.message_id, _yes_of(older)))
     assert await _store_exists(handler_bot, SELLER)
+    done = await chat.press_data(newer.message_id, _yes_of(newer))
+    assert done.text == handler_bot.text("erasure.done")
+
+
+async def test_an_older_prompts_keep_leaves_the_newer_prompt_valid(
+    handler_bot: HandlerBot,
+) -> None:
+    await make_seller(handler_bot, SELLER)
+    chat = Chat(handler_bot, SELLER)
+    older = (await chat.send("/delete_my_data")).last
+    newer = (await chat.send("/delete_my_data")).last
+    keep = [b.callback_data for row in older.keyboard for b in row if b.text == KEEP]
+    assert keep[0] is not None
+    kept = await chat.press_data(older.message_id, keep[0])
+    assert kept.text == handler_bot.text("erasure.kept")
+    assert kept.unbuttoned == [older.message_id]
     done = await chat.press_data(newer.message_id, _yes_of(newer))
     assert done.text == handler_bot.text("erasure.done")
 

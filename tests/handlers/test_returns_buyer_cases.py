@@ -130,7 +130,14 @@ async def test_only_the_latest_withdraw_question_withdraws_within_ten_minutes(
     assert (await buyer.press_data(question.message_id, yes(question))).alert == stale
     assert (await case_row(handler_bot.app.uow_factory, case_id)).status is CaseStatus.REQUESTED
 
+    # "No, keep it" on an older question leaves the newer one's yes valid.
+    older = (await buyer.press(f"Withdraw request R-{case_id}")).last
     question = (await buyer.press(f"Withdraw request R-{case_id}")).last
+    keep = {b.text: b.callback_data for row in older.keyboard for b in row}["No, keep it"]
+    assert keep is not None
+    kept = await buyer.press_data(older.message_id, keep)
+    assert kept.texts == [handler_bot.text("return_request.kept")]
+    assert kept.unbuttoned == [older.message_id]
     clock.advance(minutes=9)
     done = await buyer.press_data(question.message_id, yes(question))
     done.assert_says(f"Request <b>R-{case_id}</b> is withdrawn")

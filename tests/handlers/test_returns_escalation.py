@@ -185,6 +185,9 @@ async def test_only_the_latest_escalation_question_escalates_within_ten_minutes(
     question = (await buyer.press("Open a platform dispute")).last
     await buyer.press("No, go on here")
     assert (await buyer.press_data(question.message_id, yes(question))).alert == stale
+    # The pressed stale prompt loses its buttons, as the refusal says it is no longer valid.
+    refused = await buyer.press_data(question.message_id, yes(question))
+    assert refused.unbuttoned == [question.message_id]
     # The buyer's token does not escalate for the seller's side either.
     question = (await buyer.press("Open a platform dispute")).last
     as_seller = yes(question).replace(":buyer:", ":seller:")
@@ -197,3 +200,28 @@ async def test_only_the_latest_escalation_question_escalates_within_ten_minutes(
     escalated.assert_says(f"<b>R-{case_id}</b> is now a platform dispute")
     # Answered, the question is used up.
     assert (await buyer.press_data(question.message_id, yes(question))).alert == stale
+
+
+async def test_an_older_prompts_no_leaves_the_newer_prompt_valid(
+    handler_bot: HandlerBot, case_id: int
+) -> None:
+    """Two prompts in the chat: "No" on the older one answers only that one; the newer one's
+    "yes" still escalates."""
+    buyer = Chat(handler_bot, BUYER)
+    await buyer.send("/orders")
+    await buyer.press("AE-E1")
+    await buyer.press(f"Return R-{case_id}")
+
+    def data(question: BotMessage, label: str) -> str:
+        found = {b.text: b.callback_data for row in question.keyboard for b in row}[label]
+        assert found is not None
+        return found
+
+    older = (await buyer.press("Open a platform dispute")).last
+    newer = (await buyer.press("Open a platform dispute")).last
+    kept = await buyer.press_data(older.message_id, data(older, "No, go on here"))
+    assert kept.texts == [handler_bot.text("returns.escalate_kept")]
+    assert kept.unbuttoned == [older.message_id] and kept.alert is None
+    escalated = await buyer.press_data(newer.message_id, data(newer, "⚖️ Yes, open a dispute"))
+    escalated.assert_says(f"<b>R-{case_id}</b> is now a platform dispute")
+    assert (await case_row(handler_bot.app.uow_factory, case_id)).status is CaseStatus.ESCALATED
