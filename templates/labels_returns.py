@@ -114,6 +114,7 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "transcript.warehouse": N_("return to {name}"),
     "transcript.replaces": N_("counters #{number}"),
     "transcript.offer_open": N_("open"),
+    "transcript.offer_frozen": N_("open when the dispute began"),
     "transcript.offer_accepted": N_("accepted"),
     "transcript.offer_declined": N_("declined"),
     "transcript.offer_countered": N_("countered"),

@@ -101,8 +101,11 @@ def sections(
         facts.append(f"{words('transcript.comment')}: {t.comment}")
     if t.out_of_policy:
         facts.append(words("transcript.out_of_policy"))
+    # An escalated case is not closed: it is frozen where it stood, for the platform to decide.
+    escalated = t.status == "escalated"
     if t.closed_at:
-        facts.append(f"{words('transcript.closed')}: {when(t.closed_at)}")
+        ended = "transcript.escalated" if escalated else "transcript.closed"
+        facts.append(f"{words(ended)}: {when(t.closed_at)}")
     items = [
         f"{item.product_name}{f' ({item.sku})' if item.sku else ''} × {item.quantity} · "
         f"{words.money(item.unit_price, t.currency)}"
@@ -114,9 +117,12 @@ def sections(
     ]
     offers = []
     for offer in t.offers:
+        # Escalating freezes the open offer as it was (`ReturnCase._close`): still "open" in the
+        # case, but nobody can answer it any more, so it is not written as open.
+        status = "frozen" if escalated and offer.status == "open" else offer.status
         line = (
             f"#{offer.number} {when(offer.at)} · {words.side(offer.side)}: "
-            f"{_terms(words, offer, t.currency)} → {words(f'transcript.offer_{offer.status}')}"
+            f"{_terms(words, offer, t.currency)} → {words(f'transcript.offer_{status}')}"
         )
         if offer.answered_at:
             line += f" ({when(offer.answered_at)})"

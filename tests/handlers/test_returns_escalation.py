@@ -83,7 +83,9 @@ async def test_the_buyer_escalates_and_both_sides_get_the_transcript(
     first, second = text.index("#1 "), text.index("#2 ")
     assert first < second
     assert "buyer: Partial refund · €3.50 → countered" in text
-    assert "store: Partial refund · €2.10 → open" in text and "counters #1" in text
+    # The offer on the table when the buyer escalated is frozen with the case, not "open".
+    assert "store: Partial refund · €2.10 → open when the dispute began" in text
+    assert "counters #1" in text and "Closed:" not in text
     assert "Li's <Shop>" in text and "UTC" in text and str(BUYER) not in text
     assert "Escalated to the platform" in text
     pdf = "".join(page.extract_text() for page in PdfReader(io.BytesIO(sent[f"{name}.pdf"])).pages)

@@ -108,3 +108,34 @@ def test_a_buyer_reads_the_transcript_on_their_clock(renderer: Renderer) -> None
     assert stamp(AT, "Asia/Kolkata") == "2026-11-25 17:30:00 UTC+05:30"
     assert stamp(AT, "UTC") == "2026-11-25 12:00:00 UTC"
     assert stamp(None, "Asia/Shanghai") == ""
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_an_escalated_case_reads_as_escalated_not_closed(renderer: Renderer, locale: str) -> None:
+    """Escalating closes nothing: the case is frozen as it stood, its open offer with it. The
+    transcript says when it was escalated, and that the offer was open when the dispute began
+    (nobody can answer it any more), not "Closed" and "open"."""
+    escalated = dataclasses.replace(
+        TRANSCRIPT,
+        status="escalated",
+        offers=(offer(1, Side.BUYER, "3.50", "countered"), offer(2, Side.SELLER, "2.10", "open")),
+        refund_amount=None,
+        refund_reference=None,
+        escalated_at=AT + timedelta(days=2),
+        escalated_by=Side.BUYER,
+    )
+    text = render_transcript_text(escalated, renderer, locale).decode()
+    lines = text.splitlines()
+
+    def words(key: str) -> str:
+        return renderer.label(f"transcript.{key}", locale)
+
+    assert f"{words('escalated')}: 2026-11-27 12:00:00 UTC" in lines
+    assert not [line for line in lines if line.startswith(f"{words('closed')}: ")]
+    [frozen] = [line for line in lines if line.startswith("#2 ")]
+    assert f"→ {words('offer_frozen')} · " in frozen
+    # A case still open lists its open offer as open.
+    negotiating = dataclasses.replace(escalated, status="negotiating", closed_at=None)
+    text = render_transcript_text(negotiating, renderer, locale).decode()
+    [still_open] = [line for line in text.splitlines() if line.startswith("#2 ")]
+    assert f"→ {words('offer_open')} · " in still_open
