@@ -17,7 +17,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from domain.errors import ConflictError
-from domain.returns.rules import Action, Side
+from domain.returns.rules import Action, CaseStatus, Side
 from domain.services import (
     return_confirmations,
     return_notices,
@@ -58,14 +58,23 @@ def act(button: CaseButton, case_id: int, side: Side, value: int = 0, offer_id: 
     return CaseAct(action=button, case_id=case_id, side=side, value=value, offer_id=offer_id)
 
 
+def action_label(action: str, *, request: bool) -> str:
+    """A case action's button label. While the case is `requested`, the open offer is the
+    buyer's own request, not an offer: declining it says so."""
+    if request and action == Action.DECLINE_OFFER:
+        return "return_action.decline_request"
+    return f"return_action.{action}"
+
+
 def case_keyboard(card: return_views.CaseCard, back: Keyboard = ()) -> Keyboard:
     """Drawn from `allowed_actions(side)`: a button the case would refuse is never shown."""
     case, side = card.case, card.side
     offer_id = (card.open_offer.id or 0) if card.open_offer else 0
+    request = case.status is CaseStatus.REQUESTED
     rows: list[list[Button]] = [
         [
             Button(
-                label=f"return_action.{action.value}",
+                label=action_label(action, request=request),
                 callback=act(button, case.id, side, offer_id=offer_id if button in ANSWERS else 0),
             )
         ]
@@ -98,7 +107,9 @@ def notice_keyboard(params: Mapping[str, Any]) -> Keyboard:
         button = buttons[Action(action)]
         named = offer_id if button in ANSWERS else 0
         press = act(button, case_id, side, offer_id=named)
-        rows.append([Button(label=f"return_action.{action}", callback=press)])
+        # Stored before notices said whether it is the request: "offer", as they said then.
+        label = action_label(action, request=bool(stored.get("request")))
+        rows.append([Button(label=label, callback=press)])
     return rows
 
 

@@ -35,6 +35,7 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "return_action.counter_offer": N_("🔁 Counter-offer"),
     "return_action.accept_offer": N_("✅ Accept"),
     "return_action.decline_offer": N_("✖️ Decline the offer"),
+    "return_action.decline_request": N_("✖️ Decline the request"),
     "return_action.decline_case": N_("🚫 Refuse the return"),
     "return_action.withdraw": N_("↩️ Withdraw my request"),
     "return_action.escalate": N_("⚖️ Open a platform dispute"),

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.model import ReturnCase, ReturnOffer
-from domain.returns.rules import Action, Side
+from domain.returns.rules import Action, CaseStatus, Side
 from domain.services import buyer_time_zones
 from domain.unit_of_work import UnitOfWork
 
@@ -131,6 +131,8 @@ async def notice_buttons(case: ReturnCase, side: Side, uow: UnitOfWork) -> dict[
         "side": Side(side).value,
         "offer_id": offer.id if answers and offer is not None else 0,
         "actions": [*answers, OPEN_CASE],
+        # Still the buyer's request, unanswered: its decline button says "request", not "offer".
+        "request": case.status is CaseStatus.REQUESTED,
     }
 
 

@@ -20,6 +20,8 @@ from tests.tracking_fixtures import Store, notifications_to
 
 SELLER, BUYER = 8961, 8962
 ANSWERS = ["✅ Accept", "🔁 Counter-offer", "✖️ Decline the offer", "📂 Open the case"]
+# The seller's alert of a new case answers the buyer's request: not an offer.
+REQUEST_ANSWERS = ["✅ Accept", "🔁 Counter-offer", "✖️ Decline the request", "📂 Open the case"]
 
 
 @pytest.fixture
@@ -66,12 +68,20 @@ async def test_the_buyer_accepts_the_stores_offer_from_its_notice(
     case_id = await open_damaged(handler_bot.app.uow_factory, bought)  # asks €3.50 back
     (alert,) = await _notices(handler_bot, SELLER, "returns.new_case")
     # The store is told with the buyer's request to answer right there.
-    assert Notice(handler_bot, alert, 1).labels == ANSWERS
+    assert Notice(handler_bot, alert, 1).labels == REQUEST_ANSWERS
+    # A notice stored before notices said it was the request reads as before.
+    old_params = {**alert.params, "buttons": {**alert.params["buttons"]}}
+    del old_params["buttons"]["request"]
+    old_notice = Notification(template=alert.template, params=old_params)
+    assert Notice(handler_bot, old_notice, 1).labels == ANSWERS
 
     await _counter(handler_bot, SELLER, Side.SELLER, case_id, "2.10")
     (offer,) = await _notices(handler_bot, BUYER, "returns.offer_notice")
     notice = Notice(handler_bot, offer, 2)
     assert notice.labels == ANSWERS
+    # Its text points at its buttons, not at /orders.
+    told = handler_bot.text(offer.template, **offer.params)
+    assert "with the buttons below" in told and "/orders" not in told
 
     buyer = Chat(handler_bot, BUYER)
     answered = await notice.press(buyer, "✅ Accept")

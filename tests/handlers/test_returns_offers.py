@@ -54,11 +54,11 @@ async def test_counter_by_a_share_then_accept_reaches_both_sides(
 
     await seller.send("/returns")
     card = await seller.press(f"R-{case_id}")
-    # The buyer's offer is open: the seller answers it; nothing to propose on top of it.
+    # The buyer's request is open: the seller answers it; nothing to propose on top of it.
     assert card.labels[:5] == [
         "✅ Accept",
         "🔁 Counter-offer",
-        "✖️ Decline the offer",
+        "✖️ Decline the request",
         "🚫 Refuse the return",
         "⚖️ Open a platform dispute",
     ]
@@ -123,7 +123,7 @@ async def test_declining_leaves_the_table_empty_for_a_new_offer_with_a_return(
     case_id = await open_damaged(uow_factory, bought)
     seller, buyer = Chat(handler_bot, SELLER), Chat(handler_bot, BUYER)
     await _seller_card(seller, case_id)
-    declined = await seller.press("Decline the offer")
+    declined = await seller.press("Decline the request")
     assert declined.alert == handler_bot.plain("returns.declined")
     assert "📝 Make an offer" in declined.labels
     (told,) = await _notices(handler_bot, BUYER, "returns.offer_declined_notice")
@@ -218,7 +218,7 @@ async def test_accept_on_an_old_card_is_refused_once_the_offer_changed(
 
     changed = handler_bot.plain("returns.offer_changed")
     # The old card's buttons, and one drawn before buttons named their offer (no offer id).
-    for data in (old["✅ Accept"], old["✖️ Decline the offer"], f"rca:acc:{case_id}:seller:0"):
+    for data in (old["✅ Accept"], old["✖️ Decline the request"], f"rca:acc:{case_id}:seller:0"):
         assert data is not None
         refused = await seller.press_data(old_card.message_id, data)
         assert refused.alert == changed, data
