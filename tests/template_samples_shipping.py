@@ -337,6 +337,17 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "rates.invalid": {
         "problem": "not_a_number",
         "value": "<lots>",
+        "path": "per_wm",
+        "line": 3,
+        "problems": [
+            {"problem": "not_a_number", "value": "<lots>", "path": "per_wm", "line": 3},
+            {"problem": "negative", "path": "per_kg", "line": 6},
+        ],
+        "unlisted": 2,
+    },
+    "rates.problem_at": {
+        "problem": "not_a_number",
+        "value": "<lots>",
         "path": "lanes[0].sea.per_wm",
         "line": None,
     },

@@ -3,7 +3,8 @@
 Every file is hostile until parsed: at most 512 KB of UTF-8, JSON nested at most 32 deep (checked
 before the parser sees it, so 100 000 ``[`` is a validation message, not a RecursionError),
 numbers of at most 40 characters, no ``NaN`` / ``Infinity``, no key given twice. Every problem
-is an ``InvalidInput("rates.invalid", problem=...)`` (see `domain.logistics.card_validation`).
+is an ``InvalidInput("rates.invalid", problem=...)`` (see `domain.logistics.card_validation`);
+a CSV card's row problems are gathered and refused together (`card_problems`), in file order.
 The functions take and return plain, picklable data, so they can run in a worker process.
 
 **JSON**::
@@ -56,7 +57,13 @@ from importlib import resources
 from typing import Any, Literal
 
 from domain.errors import InvalidInput
-from domain.logistics.card_validation import invalid_card, load_rate_card, shown
+from domain.logistics.card_validation import (
+    card_problems,
+    invalid_card,
+    load_rate_card,
+    method_rate_problems,
+    shown,
+)
 from domain.logistics.parcels import ShippingMethod
 from domain.logistics.rate_cards import ANYWHERE, RateCard
 
@@ -178,6 +185,17 @@ _RATE_COLUMNS = _RATE_REQUIRED + _RATE_OPTIONAL
 _METHODS = frozenset(method.value for method in ShippingMethod)
 
 
+_TRANSIT_COLUMNS = "transit_min, transit_max"
+
+
+class _RowProblems(Exception):
+    """Every problem of one CSV row (see `_CsvCard.add_rate_row`)."""
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
 class _CsvCard:
     """What the rows say so far, as card data, and the line each part came from."""
 
@@ -208,11 +226,7 @@ class _CsvCard:
         if method not in _METHODS:
             raise invalid_card("method_unknown", line=line, value=shown(method))
         key = (origin, destination)
-        if key not in self.lanes:
-            self.lane_index[key] = len(self.lanes)
-            self.lanes[key] = {"from": origin, "to": destination}
-        lane = self.lanes[key]
-        if method in lane:
+        if method in self.lanes.get(key, {}):
             raise invalid_card(
                 "listed_twice", line=line, value=f"{origin} → {destination} {method}"
             )
@@ -222,10 +236,25 @@ class _CsvCard:
             if name != "from" and values.get(name):
                 entry[name] = values[name].replace(",", ".") if decimal_comma else values[name]
         transit = values.get("transit_min", ""), values.get("transit_max", "")
-        if not all(day.isdigit() and len(day) <= 3 for day in transit):
-            raise invalid_card("transit_whole", line=line)
-        entry["transit_days"] = [int(transit[0]), int(transit[1])]
-        lane[method] = entry
+        transit_whole = all(day.isdigit() and len(day) <= 3 for day in transit)
+        if transit_whole:
+            entry["transit_days"] = [int(transit[0]), int(transit[1])]
+        # Every cell of the row is checked, so one bad cell does not hide the next.
+        problems: list[InvalidInput] = []
+        for problem in method_rate_problems(ShippingMethod(method), entry, ""):
+            where = str(problem.params.get("path") or "").lstrip(".")
+            where = _TRANSIT_COLUMNS if where == "transit_days" else where
+            problems.append(
+                InvalidInput(problem.key, **{**problem.params, "line": line, "path": where})
+            )
+        if not transit_whole:
+            problems.append(invalid_card("transit_whole", line=line, path=_TRANSIT_COLUMNS))
+        if problems:
+            raise _RowProblems(problems)
+        if key not in self.lanes:
+            self.lane_index[key] = len(self.lanes)
+            self.lanes[key] = {"from": origin, "to": destination}
+        self.lanes[key][method] = entry
         index = self.lane_index[key]
         self.lines.setdefault(f"lanes[{index}]", line)
         self.lines[f"lanes[{index}].{method}"] = line
@@ -283,6 +312,10 @@ def parse_rate_card_csv(content: bytes | str) -> RateCard:
     card = _CsvCard()
     header: list[str] | None = None
     table: Literal["zones", "rates"] | None = None
+    # The problems of every row, in file order: the card is refused listing them all. A header
+    # problem, a row before any header or a file that is not CSV stop the reading instead, since
+    # the rows after them cannot be read.
+    problems: list[InvalidInput] = []
     line = 0
     try:
         for line, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
@@ -298,15 +331,22 @@ def parse_rate_card_csv(content: bytes | str) -> RateCard:
                 continue
             if table is None or header is None:
                 raise invalid_card("csv_header_expected", line=line)
-            if len(cells) > len(header) and any(cells[len(header) :]):
-                raise invalid_card("csv_extra_cells", line=line)
-            values = dict(zip(header, cells, strict=False))
-            if table == "zones":
-                card.add_zone_row(values, line)
-            else:
-                card.add_rate_row(values, line, decimal_comma=delimiter == ";")
+            try:
+                if len(cells) > len(header) and any(cells[len(header) :]):
+                    raise invalid_card("csv_extra_cells", line=line)
+                values = dict(zip(header, cells, strict=False))
+                if table == "zones":
+                    card.add_zone_row(values, line)
+                else:
+                    card.add_rate_row(values, line, decimal_comma=delimiter == ";")
+            except InvalidInput as problem:
+                problems.append(problem)
+            except _RowProblems as row_problems:
+                problems.extend(row_problems.problems)
     except csv.Error:
         raise invalid_card("csv_unreadable", line=line + 1) from None
+    if problems:
+        raise card_problems(problems)
     data = card.data()
     try:
         return load_rate_card(data)

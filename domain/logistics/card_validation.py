@@ -36,7 +36,15 @@ from domain.logistics.rate_cards import (
 )
 from domain.money import normalize_currency
 
-__all__ = ["MAX_LANES", "invalid_card", "load_rate_card", "shown"]
+__all__ = [
+    "MAX_CARD_PROBLEMS",
+    "MAX_LANES",
+    "card_problems",
+    "invalid_card",
+    "load_rate_card",
+    "method_rate_problems",
+    "shown",
+]
 
 MAX_AMOUNT = Decimal(1_000_000_000)
 MAX_DECIMAL_PLACES = 6
@@ -49,6 +57,9 @@ MAX_NAME_CHARS = 64
 MAX_LABEL_CHARS = 200
 MAX_NOTES_CHARS = 2000
 SHOWN_CHARS = 40
+# The most problems one refusal lists: enough to fix a card in one go, while a file that is wrong
+# everywhere (a shifted column) does not flood the chat; the rest are only counted.
+MAX_CARD_PROBLEMS = 10
 
 _CARD_KEYS = {"label", "example", "currency", "zones", "lanes", "notes"}
 _LEGACY_CARD_KEYS = {"label", "example", "currency", "zones", "default_zone", "rates", "notes"}
@@ -83,6 +94,22 @@ def invalid_card(
     problem: str, path: str = "", *, line: int | None = None, **details: Any
 ) -> InvalidInput:
     return InvalidInput("rates.invalid", problem=problem, path=path, line=line, **details)
+
+
+def card_problems(problems: Sequence[InvalidInput]) -> InvalidInput:
+    """One refusal for every problem found, in the order given (file order), listing at most
+    `MAX_CARD_PROBLEMS`. A single problem is refused as it is; for several, the refusal's own
+    parameters are still the first problem's, and `problems` holds each one's parameters and `unlisted` how many were left out."""
+    first, *others = problems
+    if not others:
+        return first
+    listed = [dict(problem.params) for problem in problems[:MAX_CARD_PROBLEMS]]
+    return InvalidInput(
+        "rates.invalid",
+        **first.params,
+        problems=listed,
+        unlisted=len(problems) - len(listed),
+    )
 
 
 def _key(value: Any) -> str:
@@ -198,6 +225,43 @@ def _transit(value: Any, path: str) -> TransitRange:
     if not 0 <= low <= high <= MAX_TRANSIT_DAYS:
         raise invalid_card("transit_order", path, max=MAX_TRANSIT_DAYS)
     return TransitRange(low, high)
+
+
+def method_rate_problems(
+    method: ShippingMethod, entry: Mapping[str, Any], path: str
+) -> list[InvalidInput]:
+    """Every problem of one method's rate, each value checked on its own so one bad cell does
+    not hide the next (`_method_rate` stops at the first). For the CSV reader, whose rows hold
+    one rate each."""
+    problems: list[InvalidInput] = []
+    price_key, wrong_key = (
+        ("per_wm", "per_kg") if method is ShippingMethod.SEA else ("per_kg", "per_wm")
+    )
+    if wrong_key in entry:
+        problems.append(
+            invalid_card(
+                "price_key_wrong", path, method=method.value, expected=price_key, given=wrong_key
+            )
+        )
+    elif price_key not in entry:
+        problems.append(
+            invalid_card("price_key_missing", path, method=method.value, expected=price_key)
+        )
+    for name in (price_key, "minimum", "fixed_fee", "max_side_cm", "max_weight_kg"):
+        if entry.get(name) is not None:
+            try:
+                _amount(entry[name], f"{path}.{name}", positive=name not in _MAY_BE_ZERO)
+            except InvalidInput as error:
+                problems.append(error)
+    if "transit_days" in entry:
+        try:
+            _transit(entry["transit_days"], f"{path}.transit_days")
+        except InvalidInput as error:
+            problems.append(error)
+    return problems
+
+
+_MAY_BE_ZERO = frozenset({"minimum", "fixed_fee"})
 
 
 def _method_rate(method: ShippingMethod, entry: Any, path: str) -> MethodRate:

@@ -101,7 +101,7 @@ def _candidates(renderer: Renderer, locale: str, name: str, sample: Any) -> list
         "found": [["Order No.", "Product & model", "数量", "Ship by", "Currency code"]],
         "columns": [["order_number", "product_name", "quantity"]],
         "reasons": [REFUSAL_REASONS]
-        if isinstance(sample, list) and sample and sample[0].startswith("logistics.")
+        if isinstance(sample, list) and sample and str(sample[0]).startswith("logistics.")
         else [sample],
         "method": ["express", "sea", "land"],
         "current": [s.value for s in WarehouseStatus] + [s.value for s in OrderStatus],

@@ -23,6 +23,7 @@ from domain.logistics import (
     parse_rate_card_json,
     quote,
 )
+from domain.logistics.card_validation import MAX_CARD_PROBLEMS
 from domain.money import Money
 from templates.renderer import MESSAGES_DIR
 from tests.unit.test_rate_cards import BOX, card, refused
@@ -164,6 +165,55 @@ def test_csv_problems_point_at_the_line_and_column() -> None:
     error = refused(lambda: parse_rate_card_csv(broken))
     assert (error.params["problem"], error.params["line"]) == ("place_unknown", 11)
     assert error.params["path"] == "to"
+
+
+def test_a_csv_card_lists_every_problem_in_file_order() -> None:
+    broken = (
+        SELLER_CSV.replace("CN,eu,express,EUR,7.90,", "CN,eu,express,EUR,-7.90,")
+        .replace("CN,eu,sea,EUR,,88,", "CN,eu,sea,EUR,,abc,")
+        .replace("CN,world,land,EUR,3.10,,20,,20,30", "CN,world,land,EUR,3.10,,20,,45,30")
+    )
+    error = refused(lambda: parse_rate_card_csv(broken))
+    found = [(p["line"], p["path"], p["problem"]) for p in error.params["problems"]]
+    assert found == [
+        (8, "per_kg", "negative"),
+        (9, "per_wm", "not_a_number"),
+        (10, "transit_min, transit_max", "transit_order"),
+    ]
+    assert error.params["problems"][1]["value"] == "abc"
+    assert error.params["unlisted"] == 0
+    # The refusal's own parameters are the first problem's, as for a card with one problem.
+    assert (error.params["problem"], error.params["line"]) == ("negative", 8)
+
+
+def test_a_row_with_several_bad_cells_reports_each() -> None:
+    broken = SELLER_CSV.replace(
+        "CN,eu,express,EUR,7.90,,18,2.5,5,9,", "CN,eu,express,EUR,x,,-1,2.5,five,9,"
+    )
+    error = refused(lambda: parse_rate_card_csv(broken))
+    found = [(p["line"], p["path"], p["problem"]) for p in error.params["problems"]]
+    assert found == [
+        (8, "per_kg", "not_a_number"),
+        (8, "minimum", "negative"),
+        (8, "transit_min, transit_max", "transit_whole"),
+    ]
+
+
+def test_the_problems_listed_are_bounded() -> None:
+    rows = "".join(f"DE{n},express,EUR,-1,,,,5,9,,\n" for n in range(MAX_CARD_PROBLEMS + 5))
+    error = refused(lambda: parse_rate_card_csv(SELLER_CSV + rows))
+    assert len(error.params["problems"]) == MAX_CARD_PROBLEMS
+    assert error.params["unlisted"] == 5
+    assert error.params["problems"][0]["line"] == 12
+
+
+def test_an_unreadable_header_stays_one_problem() -> None:
+    broken = SELLER_CSV.replace("CN,eu,express,EUR,7.90,", "CN,eu,express,EUR,-7.90,").replace(
+        "max_weight_kg", "max_weight_kg,colour"
+    )
+    error = refused(lambda: parse_rate_card_csv(broken))
+    assert error.params["problem"] == "csv_unknown_columns"
+    assert "problems" not in error.params
 
 
 @pytest.mark.parametrize(
