@@ -235,6 +235,23 @@ async def test_own_rate_card_broken_file_and_back_to_the_example(
     assert "lots is not a number. (line 7, per_wm)" in refused.content, refused.content
     assert "Nothing was changed" in refused.content
     assert await _settings_row(runner) is None
+    # Three bad rows: one answer lists them all, in file order, so one upload fixes the card.
+    three_bad = (
+        SELLER_CARD.replace(b"CN,na,express,USD,4.00,", b"CN,na,express,USD,-4,")
+        .replace(b"CN,na,sea,USD,,80,", b"CN,na,sea,USD,,abc,")
+        .replace(b"60,10,30,50", b"60,10,45,30")
+    )
+    await send_file(chat, "my-rates.csv", three_bad, CSV_MIME)
+    refused = await chat.expect("The rate card was not accepted")
+    listed = [
+        "• this must not be negative. (line 6, per_kg)",
+        "• abc is not a number. (line 7, per_wm)",
+        "• transit days need 0 ≤ min ≤ max ≤ 365. (line 8, transit_min, transit_max)",
+    ]
+    assert all(item in refused.content for item in listed), refused.content
+    positions = [refused.content.index(item) for item in listed]
+    assert positions == sorted(positions)
+    assert await _settings_row(runner) is None
     # Hostile JSON: 100 000 nested brackets, NaN, a 5000-digit number, wrong types. Each is a
     # validation message naming the problem, never "unexpected error".
     hostile = [
