@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidInput
+from domain.locales import SUPPORTED_LOCALES
 from domain.logistics import (
     RateCard,
     ShippingMethod,
@@ -22,7 +23,7 @@ from domain.logistics import (
     rate_card_data,
 )
 from domain.logistics.parcels import Parcel
-from templates.renderer import MESSAGES_DIR
+from templates.renderer import MESSAGES_DIR, Renderer
 
 D = Decimal
 EXPRESS, SEA, LAND = ShippingMethod.EXPRESS, ShippingMethod.SEA, ShippingMethod.LAND
@@ -377,3 +378,52 @@ def test_every_problem_has_its_template_and_every_template_a_problem() -> None:
     raised = _raised_problems()
     assert len(raised) > 40
     assert raised == templates
+
+
+# --- zones shown to the seller -----------------------------------------------------------------
+
+
+def _lanes_params(loaded: RateCard) -> dict[str, Any]:
+    return {
+        "label": loaded.label,
+        "example": loaded.example,
+        "currency": loaded.currency,
+        "lane_count": len(loaded.lanes),
+        "origins": [
+            {
+                "kind": origin.kind,
+                "name": origin.name,
+                "destinations": [
+                    {"kind": lane.destination.kind, "name": lane.destination.name}
+                    for lane in loaded.lanes_from(origin)
+                ],
+            }
+            for origin in loaded.origins
+        ],
+    }
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_the_example_cards_zones_are_shown_by_name(locale: str) -> None:
+    example = example_rate_card()
+    text = Renderer().render_plain("logistics.rate_card_lanes", locale, **_lanes_params(example))
+    shown = {
+        place.strip()
+        for line in text.splitlines()
+        if line.startswith("•")
+        for side in line.removeprefix("•").split("→")
+        for place in side.split(",")
+    }
+    assert shown and not shown & set(example.zones), text
+    if locale == "en":
+        assert "China → Europe, CIS, North America" in text, text
+        assert "Rest of the world" in text and "European Union → European Union" in text
+
+
+def test_a_zone_of_the_sellers_own_card_without_a_name_is_shown_as_written() -> None:
+    own = load_rate_card(card(zones={"na": ["US", "CA"], "eu": ["DE"]}, lanes=[
+        {"from": "CN", "to": "na", "express": {"per_kg": "9", "transit_days": [4, 7]}},
+        {"from": "CN", "to": "eu", "express": {"per_kg": "9", "transit_days": [4, 7]}},
+    ]))  # fmt: skip
+    text = Renderer().render_plain("logistics.rate_card_lanes", "fr", **_lanes_params(own))
+    assert "na, Union européenne" in text, text
