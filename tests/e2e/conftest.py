@@ -16,6 +16,7 @@ from domain.clock import Clock
 from notifications.tracking.provider import TrackingProvider
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
 from sandbox.users import EmulatedUser
+from tests.conftest import FixedClock
 
 OPERATOR_ID = 900_001
 E2E_CHAT_INTERVAL = 0.1
@@ -203,6 +204,17 @@ def bot_settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def runner(emulator: BotApiEmulator, bot_settings: Settings) -> AsyncIterator[BotRunner]:
     async with BotRunner(emulator, bot_settings) as bot_runner:
+        yield bot_runner
+
+
+@pytest.fixture
+async def runner_on_the_tests_clock(
+    emulator: BotApiEmulator, bot_settings: Settings, clock: FixedClock
+) -> AsyncIterator[BotRunner]:
+    """The bot on the clock that seeded the database (`uow_factory`'s): orders made by the
+    reliability helpers are due by that clock, and on the wall clock they would fall overdue
+    once the suite runs past their date."""
+    async with BotRunner(emulator, bot_settings, clock=clock) as bot_runner:
         yield bot_runner
 
 

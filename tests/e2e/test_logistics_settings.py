@@ -8,6 +8,7 @@ from __future__ import annotations
 import struct
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from domain.model import (
@@ -27,6 +28,13 @@ from tests.reliability.test_shipping_service import (
     make_seller,
     make_warehouse,
 )
+
+
+@pytest.fixture
+def runner(runner_on_the_tests_clock: BotRunner) -> BotRunner:
+    """Orders seeded with `make_confirmed_order` are due at SHIP_BY by the tests' clock."""
+    return runner_on_the_tests_clock
+
 
 SELLER_ID = 3201
 CSV_MIME = "text/csv"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -24,6 +25,13 @@ from tests.reliability.test_shipping_service import (
     make_seller,
     make_warehouse,
 )
+
+
+@pytest.fixture
+def runner(runner_on_the_tests_clock: BotRunner) -> BotRunner:
+    """Orders seeded with `make_confirmed_order` are due at SHIP_BY by the tests' clock."""
+    return runner_on_the_tests_clock
+
 
 SELLER_ID = 3101
 
