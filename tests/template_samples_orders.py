@@ -137,7 +137,7 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
                 12,
                 "C<3>",
                 "orders.currency_invalid",
-                {"value": "<XXX>"},
+                {"value": "<gold>"},
                 [["orders.quantity_invalid", {"max": 100000}]],
                 2,
             ],

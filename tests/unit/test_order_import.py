@@ -500,7 +500,7 @@ async def test_a_row_reports_every_problem_it_has_in_column_order() -> None:
             _record(
                 "B",  # row 3
                 ship_to_country="Atlantis",
-                currency="XXX",
+                currency="gold",
                 product_name="",
                 quantity="0",
                 unit_price="free",
@@ -526,7 +526,7 @@ async def test_a_row_lists_at_most_five_problems_and_counts_the_rest() -> None:
             _record(
                 "B",
                 ship_to_country="Atlantis",
-                currency="XXX",
+                currency="gold",
                 ship_by="someday",
                 product_name="",
                 sku="x" * 500,
@@ -565,7 +565,7 @@ def test_the_report_shows_every_problem_of_a_row() -> None:
     from templates import Renderer
 
     plan = file_import.plan_order_rows(
-        rows_from_records([_record("B", currency="XXX", quantity="0")]), NOW
+        rows_from_records([_record("B", currency="gold", quantity="0")]), NOW
     )
     (skipped,) = plan.skipped
     text = Renderer().render(
@@ -580,7 +580,7 @@ def test_the_report_shows_every_problem_of_a_row() -> None:
         skipped_total=1,
         not_shown=0,
     )
-    assert "Row 2 (order B):\n• “XXX” is not a currency code." in text
+    assert "Row 2 (order B):\n• “gold” is not a currency code." in text
     assert "\n• The quantity must be a whole number from 1 to 100,000." in text
 
 
