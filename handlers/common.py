@@ -24,7 +24,7 @@ from handlers.callbacks import (
 from handlers.command_filters import any_case_command, any_case_start
 from handlers.context import UpdateContext
 from handlers.conversations import resume
-from handlers.keyboards import language_keyboard, single_button
+from handlers.keyboards import language_keyboard, single_button, yes_or_no
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button
 from handlers.seller import (
@@ -135,17 +135,12 @@ async def privacy(message: Message, ctx: UpdateContext) -> None:
 
 async def delete_my_data(message: Message, ctx: UpdateContext) -> None:
     token = await erasure.ask_to_erase(ctx.user_id, ctx.uow)
-
-    def answer(label: str, step: ErasureStep) -> list[Button]:
-        return [Button(label=label, callback=ErasureAction(step=step, token=token))]
-
-    ctx.responder.reply(
-        "erasure.confirm",
-        keyboard=[
-            answer("erasure.confirm", ErasureStep.CONFIRM),
-            answer("erasure.keep", ErasureStep.KEEP),
-        ],
+    keyboard = yes_or_no(
+        lambda step: ErasureAction(step=step, token=token),
+        yes=("erasure.confirm", ErasureStep.CONFIRM),
+        no=("erasure.keep", ErasureStep.KEEP),
     )
+    ctx.responder.reply("erasure.confirm", keyboard=keyboard)
 
 
 async def erasure_decided(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 
@@ -23,6 +23,20 @@ def flag(code: str) -> str:
 def single_button(label: str, callback: CallbackData, **params: Any) -> list[list[Button]]:
     """A keyboard of one button: `label` (with `params`) pressing `callback`."""
     return [[Button(label=label, params=params, callback=callback)]]
+
+
+Answer = TypeVar("Answer")
+
+
+def yes_or_no(
+    callback: Callable[[Answer], CallbackData], yes: tuple[str, Answer], no: tuple[str, Answer]
+) -> Keyboard:
+    """The two buttons of a question asked before something that cannot be undone, on one row.
+
+    `yes` and `no` are each a label and the answer it stands for; `callback` turns an answer into
+    the button's callback data (which also names the question, e.g. by its one-time token).
+    """
+    return [[Button(label=label, callback=callback(answer)) for label, answer in (yes, no)]]
 
 
 def rows_of(buttons: list[Button], per_row: int) -> Keyboard:

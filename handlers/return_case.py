@@ -27,7 +27,7 @@ from domain.services import (
 )
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.context import UpdateContext
-from handlers.keyboards import single_button
+from handlers.keyboards import single_button, yes_or_no
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.return_callbacks import CaseAct, CaseButton, ReturnAction, ReturnMenu
@@ -259,18 +259,11 @@ async def escalate_pressed(
     ctx.responder.reply(
         "returns.confirm_escalate",
         case=returns.case_number(case_id),
-        keyboard=[
-            [
-                Button(
-                    label="returns.escalate_yes",
-                    callback=act(CaseButton.ESCALATE_YES, case_id, side, token),
-                ),
-                Button(
-                    label="returns.escalate_no",
-                    callback=act(CaseButton.KEEP, case_id, side, token),
-                ),
-            ]
-        ],
+        keyboard=yes_or_no(
+            lambda button: act(button, case_id, side, token),
+            yes=("returns.escalate_yes", CaseButton.ESCALATE_YES),
+            no=("returns.escalate_no", CaseButton.KEEP),
+        ),
     )
 
 

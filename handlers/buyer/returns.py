@@ -13,7 +13,7 @@ from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerCase, BuyerCaseAction, BuyerOrder
 from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
-from handlers.keyboards import single_button
+from handlers.keyboards import single_button, yes_or_no
 from handlers.menus import register_presses
 from handlers.responder import Button
 
@@ -55,22 +55,16 @@ async def withdraw_pressed(
     case, token = await return_confirmations.ask_to_withdraw(
         ctx.user_id, callback_data.case_id, ctx.uow
     )
-
-    def button(label: str, action: BuyerCaseAction) -> Button:
-        return Button(
-            label=label, callback=BuyerCase(action=action, case_id=case.case_id, token=token)
-        )
-
+    keyboard = yes_or_no(
+        lambda action: BuyerCase(action=action, case_id=case.case_id, token=token),
+        yes=("buyer.withdraw_confirm", BuyerCaseAction.CONFIRM_WITHDRAW),
+        no=("buyer.withdraw_keep", BuyerCaseAction.KEEP),
+    )
     ctx.responder.reply(
         "return_request.confirm_withdraw",
         case=returns.case_number(case.case_id),
         product=case.product,
-        keyboard=[
-            [
-                button("buyer.withdraw_confirm", BuyerCaseAction.CONFIRM_WITHDRAW),
-                button("buyer.withdraw_keep", BuyerCaseAction.KEEP),
-            ]
-        ],
+        keyboard=keyboard,
     )
 
 

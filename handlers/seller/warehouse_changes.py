@@ -213,25 +213,28 @@ async def _warehouse_being_changed(callback_data: WarehouseMenu, ctx: UpdateCont
     return await warehouses.owned_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
 
 
-async def change_cancelled(
-    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
+async def _leave_change(
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext, reply: str
 ) -> None:
+    """End the change, say `reply` (with the warehouse's name) and show the warehouse's card,
+    which shows the documents kept and "Add documents" to come back to the change."""
     warehouse = await _warehouse_being_changed(callback_data, ctx)
     await ctx.state.clear()
     ctx.responder.remove_pressed_buttons(query)
-    ctx.responder.reply("cancel.done")
+    ctx.responder.reply(reply, name=warehouse.name)
     show_card(warehouse, ctx.responder)
+
+
+async def change_cancelled(
+    query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
+) -> None:
+    await _leave_change(query, callback_data, ctx, "cancel.done")
 
 
 async def send_later(
     query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
-    warehouse = await _warehouse_being_changed(callback_data, ctx)
-    await ctx.state.clear()
-    ctx.responder.remove_pressed_buttons(query)
-    ctx.responder.reply("warehouse.documents_kept", name=warehouse.name)
-    # The card shows the documents kept, and "Add documents" to come back and send it.
-    show_card(warehouse, ctx.responder)
+    await _leave_change(query, callback_data, ctx, "warehouse.documents_kept")
 
 
 async def use_the_buttons(message: Message, ctx: UpdateContext) -> None:

@@ -17,6 +17,7 @@ from domain.services import warehouses
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
+from handlers.keyboards import yes_or_no
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller import warehouse_registration
@@ -143,22 +144,15 @@ async def archive_pressed(
     warehouse, token = await warehouses.ask_to_archive(
         ctx.user_id, callback_data.warehouse_id, ctx.uow
     )
-
-    def button(label: str, action: WarehouseMenuAction) -> Button:
-        return Button(
-            label=label,
-            callback=WarehouseMenu(action=action, warehouse_id=warehouse.id, token=token),
-        )
-
+    keyboard = yes_or_no(
+        lambda action: WarehouseMenu(action=action, warehouse_id=warehouse.id, token=token),
+        yes=("warehouse.archive_confirm", WarehouseMenuAction.ARCHIVE_CONFIRMED),
+        no=("common.cancel", WarehouseMenuAction.KEEP),
+    )
     ctx.responder.reply(
         "warehouse.confirm_archive",
         name=warehouse.name,
-        keyboard=[
-            [
-                button("warehouse.archive_confirm", WarehouseMenuAction.ARCHIVE_CONFIRMED),
-                button("common.cancel", WarehouseMenuAction.KEEP),
-            ]
-        ],
+        keyboard=keyboard,
     )
 
 
