@@ -18,7 +18,7 @@ from handlers.buyer import return_steps as steps
 from handlers.buyer.callbacks import ReturnFormAction
 from handlers.buyer.return_steps import CONTROLS
 from handlers.context import UpdateContext
-from handlers.conversations import Conversation, Expect, Step, Turn, register
+from handlers.conversations import Conversation, Expect, Step, Turn, conversation_router
 
 CONVERSATION: Conversation[ReturnDraft] = Conversation(
     name="return_request",
@@ -99,6 +99,4 @@ async def begin(ctx: UpdateContext, order_id: int) -> None:
 def build_router() -> Router:
     """A new router with the conversation's handlers (its entries are in
     `handlers.buyer.returns`, with the commands)."""
-    router = Router(name=__name__)
-    register(CONVERSATION, router)
-    return router
+    return conversation_router(__name__, CONVERSATION)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from handlers.conversations.engine import Controls, Conversation, Expect, Move, Press, Step, Turn
 from handlers.conversations.forms import FormControls
-from handlers.conversations.routing import entry, expecting_text, register, resume
+from handlers.conversations.routing import (
+    conversation_router,
+    entry,
+    expecting_text,
+    register,
+    resume,
+    text_answer_router,
+)
 
 __all__ = [
     "Controls",
@@ -16,8 +23,10 @@ __all__ = [
     "Press",
     "Step",
     "Turn",
+    "conversation_router",
     "entry",
     "expecting_text",
     "register",
     "resume",
+    "text_answer_router",
 ]

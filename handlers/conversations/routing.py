@@ -8,12 +8,21 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from handlers.context import UpdateContext
 from handlers.conversations.engine import Answer, Conversation, Expect, Move, Turn
+
+
+def conversation_router(module: str, conversation: Conversation[Any]) -> Router:
+    """A new router named after `module` with the handlers of `conversation`'s steps."""
+    router = Router(name=module)
+    register(conversation, router)
+    return router
 
 
 def register(conversation: Conversation[Any], router: Router) -> None:
@@ -124,6 +133,19 @@ async def expecting_text(message: Message, ctx: UpdateContext) -> None:
     """The handler of a one-question state outside the engine (a reason, a note, a new value)
     for anything but text."""
     ctx.responder.reply("conversation.expecting_text")
+
+
+def text_answer_router(module: str, state: State, on_text: CallbackType) -> Router:
+    """A new router for a one-question state outside the engine (a reason, a note, a new
+    value): a text goes to `on_text`, anything else is told that text is expected.
+
+    It goes among the conversations, after every command, so that a command is never taken
+    for the answer. More handlers of the module's states may be added to it.
+    """
+    router = Router(name=f"{module}.answers")
+    router.message.register(on_text, state, F.text)
+    router.message.register(expecting_text, state)
+    return router
 
 
 async def _remind(turn: Turn[Any], draft: Any, message: Message) -> None:

@@ -13,7 +13,7 @@ among the conversations (`build_answers_router`), after every command, so /compl
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -26,7 +26,7 @@ from domain.services import warehouses
 from handlers.callbacks import ReviewAction, ReviewStep
 from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
-from handlers.conversations import expecting_text
+from handlers.conversations import text_answer_router
 from handlers.lists import page_count, paging_row
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
@@ -260,9 +260,5 @@ def build_router() -> Router:
 
 
 def build_answers_router() -> Router:
-    """What the operator sends when asked for a decision's reason: among the conversations,
-    after every command, so a command is never taken for the reason."""
-    router = Router(name=f"{__name__}.answers")
-    router.message.register(note_given, ReviewNote.text, F.text)
-    router.message.register(expecting_text, ReviewNote.text)
-    return router
+    """What the operator types when asked for a decision's reason."""
+    return text_answer_router(__name__, ReviewNote.text, note_given)

@@ -21,7 +21,7 @@ from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from handlers.conversations import Conversation, FormControls, Move, Step, Turn, register
+from handlers.conversations import Conversation, FormControls, Move, Step, Turn, conversation_router
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
 from handlers.keyboards import country_buttons, single_button
@@ -259,6 +259,4 @@ begin = entry(CONVERSATION, _first_draft)
 
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
-    router = Router(name=__name__)
-    register(CONVERSATION, router)
-    return router
+    return conversation_router(__name__, CONVERSATION)

@@ -9,7 +9,7 @@ command is never taken for the reason.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -22,7 +22,7 @@ from domain.unit_of_work import UnitOfWork
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
-from handlers.conversations import expecting_text
+from handlers.conversations import text_answer_router
 from handlers.keyboards import single_button
 from handlers.lists import list_pressed, page_count, reply_filtered_list
 from handlers.menus import register_presses
@@ -261,9 +261,5 @@ def build_router() -> Router:
 
 
 def build_answers_router() -> Router:
-    """What the seller sends when asked for a cancellation's reason: among the conversations,
-    after every command, so a command is never taken for the reason."""
-    router = Router(name=f"{__name__}.answers")
-    router.message.register(cancel_reason, OrderCancellation.reason, F.text)
-    router.message.register(expecting_text, OrderCancellation.reason)
-    return router
+    """What the seller types when asked for a cancellation's reason."""
+    return text_answer_router(__name__, OrderCancellation.reason, cancel_reason)

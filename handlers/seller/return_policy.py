@@ -28,7 +28,14 @@ from domain.returns.policy import (
 from domain.returns.rules import ReturnReason
 from domain.services import return_policies
 from handlers.command_filters import any_case_command
-from handlers.conversations import Conversation, FormControls, Step, Turn, entry, register
+from handlers.conversations import (
+    Conversation,
+    FormControls,
+    Step,
+    Turn,
+    conversation_router,
+    entry,
+)
 from handlers.responder import Button, Keyboard
 from handlers.return_callbacks import PolicyForm, PolicyFormAction
 
@@ -244,6 +251,4 @@ def build_command_router() -> Router:
 
 def build_router() -> Router:
     """The conversation's steps, among the other conversations."""
-    router = Router(name=__name__)
-    register(CONVERSATION, router)
-    return router
+    return conversation_router(__name__, CONVERSATION)

@@ -20,7 +20,7 @@ from aiogram.types import Message
 from domain.drafts import ShippingDraft
 from domain.services.shipping import steps
 from handlers.command_filters import any_case_command
-from handlers.conversations import Conversation, Expect, Step, Turn, register
+from handlers.conversations import Conversation, Expect, Step, Turn, conversation_router
 from handlers.conversations.routing import entry
 from handlers.seller import shipping_steps, shipping_summary
 from handlers.seller.shipping_steps import CONTROLS
@@ -133,6 +133,4 @@ def build_command_router() -> Router:
 
 def build_router() -> Router:
     """The conversation's steps, among the other conversations."""
-    router = Router(name=__name__)
-    register(CONVERSATION, router)
-    return router
+    return conversation_router(__name__, CONVERSATION)
