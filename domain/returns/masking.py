@@ -48,10 +48,11 @@ class MaskedText:
         return bool(self.found)
 
 
-# "@" and "." as written, or spelled out: "at"/"dot" (Russian "собака"/"точка") between spaces,
-# or bracketed — "(at)", "[at]", "{at}", "<at>", "[@]", "(.)" — with or without spaces around.
+# "@" as written, with or without spaces around it ("alex @ example.com"), and "." as written;
+# or either spelled out: "at"/"dot" (Russian "собака"/"точка") between spaces, or bracketed —
+# "(at)", "[at]", "{at}", "<at>", "[@]", "(.)" — with or without spaces around.
 _OPEN, _CLOSE = r"[\(\[\{<]", r"[\)\]\}>]"
-_AT = rf"(?:@|＠|\s*{_OPEN}\s*(?:at|собака|@|＠)\s*{_CLOSE}\s*|\s+(?:at|собака)\s+)"
+_AT = rf"(?:\s*[@＠]\s*|\s*{_OPEN}\s*(?:at|собака|@|＠)\s*{_CLOSE}\s*|\s+(?:at|собака)\s+)"
 _DOT = rf"(?:\.|\s*{_OPEN}\s*(?:dot|точка|\.)\s*{_CLOSE}\s*|\s+(?:dot|точка)\s+)"
 _EMAIL = re.compile(
     rf"[A-Za-z0-9][A-Za-z0-9._%+-]*{_AT}(?P<host>[A-Za-z0-9-]+)(?:{_DOT}[A-Za-z0-9-]+)*"

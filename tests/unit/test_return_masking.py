@@ -23,6 +23,9 @@ HIDDEN = [
     # e-mail, plain and spelled out
     ("write to kate.smith+shop@gmail.com", ContactKind.EMAIL),
     ("mail: li_wei@qq.com", ContactKind.EMAIL),
+    ("alex @ example.com", ContactKind.EMAIL),
+    ("write to alex @example.com", ContactKind.EMAIL),
+    ("kate ＠ qq.com", ContactKind.EMAIL),
     ("kate (at) gmail (dot) com", ContactKind.EMAIL),
     ("kate at yandex dot ru", ContactKind.EMAIL),
     ("KATE@EXAMPLE.FR", ContactKind.EMAIL),
@@ -92,6 +95,7 @@ KEPT = [
     "arrive at five on the dot",
     "the mail came at nine",
     "@home was where I opened it",
+    "2 @ 5.99 each",
     "my order 612345678",
     "the ZIP is 75001",
     "$5 off",
