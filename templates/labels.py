@@ -51,6 +51,7 @@ LABELS: dict[str, str | Plural] = {
     "warehouse.archive_confirm": N_("🗄 Yes, archive it"),
     "warehouse.back_to_list": N_("⬅️ All warehouses"),
     "warehouse.back_to_card": N_("⬅️ Back"),
+    "warehouse.open": N_("🏭 Open the warehouse"),
     "warehouse.save_and_review": N_("💾 Save and send to review"),
     "warehouse.resubmit": N_("📨 Send for review again"),
     "warehouse.send_later": N_("⏸ Send later"),

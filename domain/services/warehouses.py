@@ -42,6 +42,12 @@ ALLOWED_DOCUMENT_TYPES = {
     "image/png": {".png"},
 }
 MAX_DOCUMENTS = 10
+# A review decision's notice keeps its buttons in its params as data, drawn by the chat layer
+# when it is sent (`bot.notice_keyboards`): what the seller may do next, then the card.
+NOTICE_BUTTONS = "warehouse_buttons"
+OPEN_CARD = "open"
+# What a decision notice offers from the actions the warehouse then allows its seller.
+_NOTICE_ACTIONS = (WarehouseAction.ADD_DOCUMENTS,)
 NO_VALUE = {"-", "—", "–", "none", "no", "无", "нет", "não", "non"}
 
 
@@ -514,7 +520,17 @@ async def decide(
             "warehouse_id": warehouse.id,
             "name": warehouse.name,
             "note": warehouse.review_note,
+            NOTICE_BUTTONS: decision_notice_buttons(warehouse),
         },
         now=now,
     )
     return warehouse
+
+
+def decision_notice_buttons(warehouse: Warehouse) -> dict[str, object]:
+    """The buttons of the notice that tells the seller of a decision: adding documents where
+    the warehouse now takes them (more were asked for, or it was suspended), and its card. Each
+    press is checked again when it comes (owner, status), as any warehouse button is."""
+    allowed = warehouse.allowed_actions(Role.SELLER)
+    actions = [action.value for action in _NOTICE_ACTIONS if action in allowed]
+    return {"warehouse_id": warehouse.id, "actions": [*actions, OPEN_CARD]}

@@ -19,11 +19,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from domain.errors import ConflictError, InvalidInput
-from domain.model import DocumentKind, Warehouse
+from domain.model import DocumentKind, Warehouse, WarehouseAction
+from domain.roles import Role
 from domain.services import confirmations, warehouses
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.context import UpdateContext
-from handlers.conversations import expecting_text
+from handlers.conversations import text_answer_router
 from handlers.menus import register_presses
 from handlers.responder import Button, Keyboard, Responder
 from handlers.seller.warehouse_documents import receive_document
@@ -158,6 +159,9 @@ async def add_documents_pressed(
     query: CallbackQuery, callback_data: WarehouseMenu, ctx: UpdateContext
 ) -> None:
     warehouse = await warehouses.owned_warehouse(ctx.user_id, callback_data.warehouse_id, ctx.uow)
+    # From an older card or notice: a warehouse that no longer takes documents says so now,
+    # not after the seller sent one.
+    warehouse.require(WarehouseAction.ADD_DOCUMENTS, Role.SELLER)
     await ctx.state.set_state(WarehouseChange.documents)
     await ctx.state.set_data({"warehouse_id": warehouse.id})
     ctx.responder.reply(
@@ -285,10 +289,8 @@ def build_router() -> Router:
 def build_answers_router() -> Router:
     """What the seller sends in a change's states: among the conversations, after every
     command, so a command is never taken for a new value or a document."""
-    router = Router(name=f"{__name__}.answers")
-    router.message.register(new_value, WarehouseChange.value, F.text)
+    router = text_answer_router(__name__, WarehouseChange.value, new_value)
     router.message.register(more_documents, WarehouseChange.documents, F.document | F.photo)
-    router.message.register(expecting_text, WarehouseChange.value)
     router.message.register(expecting_more_documents, WarehouseChange.documents)
     router.message.register(use_the_buttons, WarehouseChange.confirm)
     return router

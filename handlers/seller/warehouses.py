@@ -6,7 +6,8 @@ Changing a registered warehouse (a field, more documents, resubmission) is in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
@@ -82,6 +83,30 @@ async def show_list(ctx: UpdateContext) -> None:
             [warehouse_button("warehouse.add", WarehouseMenuAction.ADD)],
         ],
     )
+
+
+# The presses the actions stored with a decision notice stand for.
+_NOTICE_PRESSES = {
+    WarehouseAction.ADD_DOCUMENTS.value: (
+        "warehouse.add_documents",
+        WarehouseMenuAction.ADD_DOCUMENTS,
+    ),
+    warehouses.OPEN_CARD: ("warehouse.open", WarehouseMenuAction.VIEW),
+}
+
+
+def notice_keyboard(params: Mapping[str, Any]) -> Keyboard:
+    """The buttons stored with a review decision's notice (`warehouses.decision_notice_buttons`),
+    made the warehouse menu's own presses: the same handlers check the caller and the status."""
+    stored = params.get(warehouses.NOTICE_BUTTONS)
+    if not isinstance(stored, dict):
+        return []  # queued before decision notices carried buttons
+    warehouse_id = int(stored["warehouse_id"])
+    return [
+        [warehouse_button(*_NOTICE_PRESSES[action], warehouse_id)]
+        for action in stored["actions"]
+        if action in _NOTICE_PRESSES
+    ]
 
 
 def show_card(warehouse: Warehouse, responder: Responder) -> None:

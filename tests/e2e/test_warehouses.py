@@ -270,9 +270,9 @@ async def test_lifecycle_documents_suspension_edit_and_archive(
         "Ask for documents",
         "Please add the fire safety certificate",
     )
-    await seller.expect("needs more documents", timeout=15)
-    await seller.send("/warehouses")
-    await seller.press("Dongguan")
+    # The notice itself takes the seller there: no need to find the warehouse in /warehouses.
+    asked = await seller.expect("needs more documents", timeout=15)
+    assert asked.button_texts == ["📎 Add documents", "🏭 Open the warehouse"]
     await seller.press("Add documents")
     await seller.expect("fire safety certificate")
     html = b"<html><body><script>location='https://example.invalid'</script></body></html>"
@@ -287,7 +287,8 @@ async def test_lifecycle_documents_suspension_edit_and_archive(
 
     # Approved, then suspended, then sent back after a fix.
     await _decide(operator, warehouse.id, "Dongguan", "Approve")
-    await seller.expect("is verified", timeout=15)
+    verified = await seller.expect("is verified", timeout=15)
+    assert verified.button_texts == ["🏭 Open the warehouse"]
     await _decide(
         operator,
         warehouse.id,
@@ -298,6 +299,7 @@ async def test_lifecycle_documents_suspension_edit_and_archive(
     )
     suspended = await seller.expect("was suspended", timeout=15)
     assert "undeclared address" in suspended.content
+    assert suspended.button_texts == ["📎 Add documents", "🏭 Open the warehouse"]
     assert (await _warehouses(runner))["Dongguan"].status == WarehouseStatus.SUSPENDED
     await seller.send("/warehouses")
     await seller.press("Dongguan")
