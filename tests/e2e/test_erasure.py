@@ -163,7 +163,7 @@ async def test_erased_seller_leaves_no_trace(emulator: BotApiEmulator, runner: B
     await _add_warehouse(seller)
     await operator.expect(f"Warehouse submitted for review: <b>{WAREHOUSE}</b>", timeout=15)
     await _operator_decides(operator, "Approve")
-    await seller.expect("is verified", timeout=15)
+    await seller.expect("is verified. Orders can now ship", timeout=15)
     await new_order_by_conversation(seller, "QK-1")
     await _confirm_and_ship(seller, "QK-1")
     await new_order_by_conversation(seller, "QK-2")

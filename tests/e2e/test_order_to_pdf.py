@@ -35,7 +35,7 @@ async def test_from_order_intake_to_the_printed_shipping_document(
     await operator.send("/review")
     await operator.press(f"#{warehouse.id} Shenzhen main")
     await operator.press("Approve")
-    await seller.expect("is verified", timeout=15)
+    await seller.expect("is verified. Orders can now ship", timeout=15)
 
     await new_order_by_conversation(seller, "AE-9001")
 

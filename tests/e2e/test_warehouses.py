@@ -287,7 +287,7 @@ async def test_lifecycle_documents_suspension_edit_and_archive(
 
     # Approved, then suspended, then sent back after a fix.
     await _decide(operator, warehouse.id, "Dongguan", "Approve")
-    verified = await seller.expect("is verified", timeout=15)
+    verified = await seller.expect("is verified. Orders can now ship", timeout=15)
     assert verified.button_texts == ["🏭 Open the warehouse"]
     await _decide(
         operator,
