@@ -381,7 +381,8 @@ async def test_a_stopping_polling_process_finishes_its_batch_and_confirms_it(
         await finish_it.wait()
         raise SkipHandler  # then the product's /start, in the same transaction
 
-    runner = BotRunner(emulator, make_settings(database_url, tmp_path))
+    settings = make_settings(database_url, tmp_path, send_private_chat_interval_seconds=0.08)
+    runner = BotRunner(emulator, settings)
     await runner.start_with(router)
     chat = chat_with(emulator, 4701)
     await chat.send("/start")

@@ -63,6 +63,7 @@ async def test_a_running_bot_logs_and_prints_no_secret_whatever_fails(
         telegram_bot_token=FAKE_TOKEN,
         telegram_api_base=emulator.base_url,
         tracking_api_key=TRACKING_KEY,
+        send_private_chat_interval_seconds=E2E_CHAT_INTERVAL * 1.5,
     )
     caplog.set_level(logging.INFO)
     undo = protect_output(Redactor(secrets_of(settings)))  # what the CLI installs
