@@ -74,10 +74,9 @@ def webhook_settings(
         telegram_api_base=emulator.base_url,
         webhook_url=f"http://127.0.0.1:{port}/telegram/webhook",
         webhook_secret=SECRET,
-        send_private_chat_interval_seconds=E2E_CHAT_INTERVAL * 1.5,
         webhook_port=port,
         webhook_max_connections=8,
-        **overrides,
+        **{"send_private_chat_interval_seconds": E2E_CHAT_INTERVAL * 1.5, **overrides},
     )
 
 

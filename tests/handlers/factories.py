@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.model import WarehouseStatus
 from domain.services import sellers
 from tests.handlers.chat import HandlerBot
 
@@ -37,3 +38,10 @@ async def warehouses_of(bot: HandlerBot, user_id: int) -> list[dict[str, Any]]:
             }
             for w in await uow.warehouses.for_seller(seller.id)
         ]
+
+
+async def warehouse_status(bot: HandlerBot, warehouse_id: int) -> WarehouseStatus:
+    async with bot.uow() as uow:
+        warehouse = await uow.warehouses.get(warehouse_id)
+        assert warehouse is not None
+        return warehouse.status

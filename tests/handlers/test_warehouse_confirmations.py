@@ -7,7 +7,7 @@ from __future__ import annotations
 from domain.model import WarehouseStatus
 from tests.conftest import FixedClock
 from tests.handlers.chat import BotMessage, Chat, HandlerBot
-from tests.handlers.factories import make_seller
+from tests.handlers.factories import make_seller, warehouse_status
 from tests.reliability.test_shipping_service import make_warehouse
 
 SELLER, OTHER_SELLER = 7801, 7802
@@ -21,13 +21,6 @@ def _button(message: BotMessage, label: str) -> str:
 
 def _yes(question: BotMessage) -> str:
     return _button(question, "🗄 Yes, archive it")
-
-
-async def _status(bot: HandlerBot, warehouse_id: int) -> WarehouseStatus:
-    async with bot.uow() as uow:
-        warehouse = await uow.warehouses.get(warehouse_id)
-        assert warehouse is not None
-        return warehouse.status
 
 
 async def test_only_the_latest_question_archives_within_ten_minutes(
@@ -56,7 +49,7 @@ async def test_only_the_latest_question_archives_within_ten_minutes(
     # The question was about this warehouse: its token archives no other.
     other = _yes(newer).replace(f":{warehouse_id}:", f":{other_id}:")
     assert (await seller.press_data(newer.message_id, other)).alert == stale
-    assert await _status(handler_bot, other_id) is WarehouseStatus.VERIFIED
+    assert await warehouse_status(handler_bot, other_id) is WarehouseStatus.VERIFIED
 
     question = await ask()
     clock.advance(minutes=10)
@@ -66,12 +59,12 @@ async def test_only_the_latest_question_archives_within_ten_minutes(
     shown = await seller.press("Cancel")
     shown.assert_says("Harbour Depot")
     assert (await seller.press_data(question.message_id, _yes(question))).alert == stale
-    assert await _status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
+    assert await warehouse_status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
 
     question = await ask()
     archived = await seller.press_data(question.message_id, _yes(question))
     archived.assert_says("<b>Harbour Depot</b> is archived")
-    assert await _status(handler_bot, warehouse_id) is WarehouseStatus.ARCHIVED
+    assert await warehouse_status(handler_bot, warehouse_id) is WarehouseStatus.ARCHIVED
 
 
 async def test_another_sellers_warehouse_is_not_found_whatever_the_token(
@@ -84,7 +77,7 @@ async def test_another_sellers_warehouse_is_not_found_whatever_the_token(
     not_found = handler_bot.plain("warehouse.not_found")
     for data in (f"whm:arch:{warehouse_id}::0", f"whm:archok:{warehouse_id}::5", "whm:keep:1::0"):
         assert (await intruder.press_data(1, data)).alert == not_found
-    assert await _status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
+    assert await warehouse_status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
 
 
 async def test_saving_a_change_back_to_review_takes_only_the_latest_questions_yes(
@@ -117,7 +110,7 @@ async def test_saving_a_change_back_to_review_takes_only_the_latest_questions_ye
     tokenless = f"whm:save:{inland}:"
     assert (await seller.press_data(same_warehouse.message_id, tokenless)).alert == stale
     for warehouse_id in (harbour, inland):
-        assert await _status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
+        assert await warehouse_status(handler_bot, warehouse_id) is WarehouseStatus.VERIFIED
 
     saved = await seller.press_data(same_warehouse.message_id, _button(same_warehouse, save))
     saved.assert_says("pending review again")

@@ -10,7 +10,7 @@ from domain.model import Notification, WarehouseAction, WarehouseStatus
 from domain.services import warehouses
 from tests.conftest import FixedClock
 from tests.handlers.chat import Chat, HandlerBot
-from tests.handlers.factories import make_seller
+from tests.handlers.factories import make_seller, warehouse_status
 from tests.handlers.test_return_notice_buttons import Notice
 from tests.reliability.test_shipping_service import make_warehouse
 from tests.tracking_fixtures import notifications_to
@@ -30,13 +30,6 @@ async def _decide(
     return rows[-1]
 
 
-async def _status(bot: HandlerBot, warehouse_id: int) -> WarehouseStatus:
-    async with bot.uow() as uow:
-        warehouse = await uow.warehouses.get(warehouse_id)
-        assert warehouse is not None
-        return warehouse.status
-
-
 async def test_a_suspended_warehouse_gets_its_documents_from_the_notice(
     handler_bot: HandlerBot, clock: FixedClock
 ) -> None:
@@ -54,7 +47,7 @@ async def test_a_suspended_warehouse_gets_its_documents_from_the_notice(
     asked = await notice.press(seller, ADD)
     asked.assert_says("Harbour Depot", "undeclared address")
     await seller.press("Send for review again")
-    assert await _status(handler_bot, warehouse_id) is WarehouseStatus.PENDING_REVIEW
+    assert await warehouse_status(handler_bot, warehouse_id) is WarehouseStatus.PENDING_REVIEW
 
     # Once approved, the notice only opens the card: there is nothing to add. (A minute on:
     # a notice's dedupe key names its moment, and the warehouse was first approved just now.)
