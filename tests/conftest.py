@@ -130,6 +130,62 @@ class _MigratedTemplates:
 migrated_templates = _MigratedTemplates()
 
 
+# The longest tests, longest first (seconds each on the 2-core machine, in the full suite):
+# the soak (~100), the cluster (~95), the crash recovery (~85), the storage faults (~45), two
+# browser stories (~50 each), the hostile-input shares (15 to 40 each), the graceful shutdown
+# of two workers (~30). Started last, any of them would keep one worker busy long after the
+# others ran out of work.
+_LONG_RUNNING = (
+    "tests/reliability/test_soak.py::",
+    "tests/e2e/test_cluster.py::",
+    "tests/reliability/test_crash_recovery.py::",
+    "tests/reliability/test_storage_faults.py::test_the_bot_rides_out",
+    "tests/browser/test_sandbox_returns.py::",
+    "tests/browser/test_sandbox.py::test_demo_plays",
+    "tests/handlers/test_hostile_input.py::test_generated",
+    "tests/e2e/test_graceful_shutdown.py::test_two_workers",
+)
+
+
+def _rank_if_long(item: pytest.Item) -> int | None:
+    return next(
+        (rank for rank, prefix in enumerate(_LONG_RUNNING) if item.nodeid.startswith(prefix)),
+        None,
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a parallel run, start each of the longest tests first on a worker of its own.
+
+    pytest-xdist's work stealing hands each worker an equal, consecutive share of the
+    collection at the start and later moves the tail of a busy worker's share to an idle one.
+    So the longest tests are dealt out in turn to the head of each share: they start at once,
+    and the short tests after them are what the other workers take over. Every worker orders
+    the collection alike (xdist requires it); a run without workers keeps the order.
+    """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 0))
+    if workers < 2:
+        return
+    long = sorted(
+        (item for item in items if _rank_if_long(item) is not None),
+        key=lambda item: _rank_if_long(item) or 0,
+    )
+    rest = [item for item in items if _rank_if_long(item) is None]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for index, item in enumerate(long):
+        shares[index % workers].append(item)
+    # The share sizes xdist deals: what is left, divided among the workers not yet served.
+    remaining = len(items)
+    for served, share in enumerate(shares):
+        size = remaining // (workers - served)
+        remaining -= size
+        take = max(0, size - len(share))
+        share.extend(rest[:take])
+        del rest[:take]
+    shares[-1].extend(rest)
+    items[:] = [item for share in shares for item in share]
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     with contextlib.suppress(Exception):
         migrated_templates.drop()
