@@ -286,6 +286,10 @@ class Order(ActionsByRole[OrderStatus, OrderAction], Base):
         self._move({OrderStatus.SHIPPED, OrderStatus.DELIVERED}, OrderStatus.RETURNED)
         self.returned_at = now
 
+    def past_ship_by(self, now: datetime) -> bool:
+        """Whether the ship-by deadline has come: the order is overdue if still open."""
+        return self.ship_by <= now
+
     def reminder_due(self, now: datetime) -> ReminderKind | None:
         """The most urgent ship-by alert not yet sent, if any is due now.
 
@@ -294,9 +298,9 @@ class Order(ActionsByRole[OrderStatus, OrderAction], Base):
         """
         if not self.is_open:
             return None
-        left = self.ship_by - now
-        if left.total_seconds() <= 0:
+        if self.past_ship_by(now):
             return ReminderKind.OVERDUE if self.overdue_alerted_at is None else None
+        left = self.ship_by - now
         if left.total_seconds() <= 4 * 3600:
             return ReminderKind.DUE_IN_4H if self.reminded_4h_at is None else None
         if left.total_seconds() <= 24 * 3600:

@@ -139,7 +139,7 @@ def _summary(turn: OrderTurn, draft: OrderDraft) -> None:
         "orders.summary",
         order=order,
         # A date up to 30 days back is taken (an order entered late), but said before saving.
-        deadline_passed=order.ship_by <= now,
+        deadline_passed=order.past_ship_by(now),
         keyboard=[
             [Button(label="new_order.create", callback=CONTROLS.data(NewOrderAction.CREATE))],
             [edit("number"), edit("ship_to")],

@@ -8,7 +8,7 @@ to who may do what shows up as a failing test to be read, not a silent new butto
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +18,7 @@ from domain.model import (
     Order,
     OrderAction,
     OrderStatus,
+    ReminderKind,
     Warehouse,
     WarehouseAction,
     WarehouseDocument,
@@ -365,3 +366,11 @@ def test_a_buyer_cannot_ask_for_a_return_before_the_goods_left_or_once_they_are_
     # The seller never opens a return on their own order.
     with pytest.raises(ConflictError):
         _order(OrderStatus.DELIVERED).require(OrderAction.OPEN_RETURN, Role.SELLER)
+
+
+def test_the_ship_by_deadline_has_come_at_its_moment_and_after() -> None:
+    order = _order(OrderStatus.CONFIRMED)
+    assert not order.past_ship_by(NOW - timedelta(seconds=1))
+    assert order.past_ship_by(NOW)
+    assert order.past_ship_by(NOW + timedelta(days=1))
+    assert order.reminder_due(NOW) is ReminderKind.OVERDUE
