@@ -44,23 +44,26 @@ async def cancel(message: Message, ctx: UpdateContext) -> None:
     ctx.responder.reply("cancel.done", remove_reply_keyboard=True)
 
 
+async def _resume_conversation(ctx: UpdateContext) -> bool:
+    """Ask again the question of the conversation the user is in, if any (False if none)."""
+    return await ctx.state.get_state() is not None and await resume(
+        ctx,
+        [
+            registration.CONVERSATION,
+            warehouse_registration.CONVERSATION,
+            new_order.CONVERSATION,
+            shipping.CONVERSATION,
+            return_request.CONVERSATION,
+            return_offer.CONVERSATION,
+            *return_leg.CONVERSATIONS,
+            *return_closing.CONVERSATIONS,
+            return_policy.CONVERSATION,
+        ],
+    )
+
+
 async def start(message: Message, ctx: UpdateContext) -> None:
-    if await ctx.state.get_state() is not None and (
-        await resume(
-            ctx,
-            [
-                registration.CONVERSATION,
-                warehouse_registration.CONVERSATION,
-                new_order.CONVERSATION,
-                shipping.CONVERSATION,
-                return_request.CONVERSATION,
-                return_offer.CONVERSATION,
-                *return_leg.CONVERSATIONS,
-                *return_closing.CONVERSATIONS,
-                return_policy.CONVERSATION,
-            ],
-        )
-    ):
+    if await _resume_conversation(ctx):
         return
     role = await sellers.role_of(ctx.user_id, ctx.config.operator_ids, ctx.uow)
     if role == Role.OPERATOR:
@@ -105,6 +108,9 @@ async def chose_buyer(query: CallbackQuery, ctx: UpdateContext) -> None:
 async def help_command(message: Message, ctx: UpdateContext) -> None:
     role = await sellers.role_of(ctx.user_id, ctx.config.operator_ids, ctx.uow)
     ctx.responder.reply(f"help.{role}")
+    # Asked in the middle of a conversation: the question it was at comes again after the
+    # answer, so the user sees what the bot still waits for.
+    await _resume_conversation(ctx)
 
 
 async def language(message: Message, ctx: UpdateContext) -> None:
@@ -131,6 +137,7 @@ async def privacy(message: Message, ctx: UpdateContext) -> None:
         outbox_days=ctx.config.outbox_retention_days,
         update_id_hours=int(PROCESSED_UPDATE_RETENTION.total_seconds() // 3600),
     )
+    await _resume_conversation(ctx)
 
 
 async def delete_my_data(message: Message, ctx: UpdateContext) -> None:

@@ -171,6 +171,25 @@ async def test_cancel_command_from_the_summary(handler_bot: HandlerBot, chat: Ch
     assert await _seller(handler_bot) is None
 
 
+# ----- a command in the middle -----
+
+
+async def test_help_and_privacy_answer_then_ask_the_question_again(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    await _begin(chat)
+    await chat.send("Aurora Gadgets")
+    for command, answer_template in (("/help", "help.guest"), ("/privacy", "privacy.policy")):
+        answered = await chat.send(command)
+        assert answered.texts[1] == handler_bot.text("conversation.resumed")
+        assert handler_bot.text(answer_template, outbox_days=30, update_id_hours=48)[:40] in (
+            answered.texts[0]
+        )
+        _asks_country(handler_bot, answered)
+    # The answer still goes to the question.
+    _asks_language(handler_bot, await chat.press("China"))
+
+
 # ----- resume after a restart -----
 
 
