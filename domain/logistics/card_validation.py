@@ -373,44 +373,81 @@ def _check_no_tie(lanes: list[Lane], paths: list[str]) -> None:
 
 
 def _lanes(raw: Any, zones: Mapping[str, frozenset[str]]) -> tuple[Lane, ...]:
+    """The card's lanes. Each lane, and each method's rate in it, is checked on its own, so
+    the refusal lists every lane's problems at once (`card_problems`), in file order."""
     items = _list(raw, "lanes", MAX_LANES)
     if not items:
         raise invalid_card("no_lanes", "lanes")
     lanes: list[Lane] = []
     paths: list[str] = []
     seen: set[tuple[str, str]] = set()
+    problems: list[InvalidInput] = []
     for index, item in enumerate(items):
         path = f"lanes[{index}]"
-        entry = _mapping(item, path)
-        _no_unknown(entry, _LANE_KEYS, path)
-        for required in ("from", "to"):
-            if required not in entry:
-                raise invalid_card("required", path, field=required)
-        if "notes" in entry:
-            _text(entry["notes"], f"{path}.notes", MAX_NOTES_CHARS)
-        origins = _places(entry["from"], zones, f"{path}.from")
-        destinations = _places(entry["to"], zones, f"{path}.to")
-        methods = {
-            method: _method_rate(method, entry[method.value], f"{path}.{method.value}")
-            for method in ShippingMethod
-            if method.value in entry
-        }
-        if not methods:
-            raise invalid_card("lane_no_methods", path)
-        for origin in origins:
-            for destination in destinations:
-                pair = (origin.name, destination.name)
-                if pair in seen:
-                    raise invalid_card(
-                        "lane_listed_twice", path, origin=origin.name, destination=destination.name
-                    )
-                seen.add(pair)
-                lanes.append(Lane(origin, destination, dict(methods)))
-                paths.append(path)
-        if len(lanes) > MAX_LANES:
+        try:
+            found = _lane(item, zones, path, seen)
+        except _LaneProblems as lane_problems:
+            problems.extend(lane_problems.problems)
+            continue
+        except InvalidInput as problem:
+            problems.append(problem)
+            continue
+        lanes.extend(found)
+        paths.extend(path for _ in found)
+        if len(lanes) > MAX_LANES:  # at once: zones crossing zones add up fast
             raise invalid_card("too_many", "lanes", max=MAX_LANES)
+    if problems:
+        raise card_problems(problems)
     _check_no_tie(lanes, paths)
     return tuple(lanes)
+
+
+class _LaneProblems(Exception):
+    """Several problems of one lane (its methods' rates), each found on its own."""
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _lane(
+    item: Any, zones: Mapping[str, frozenset[str]], path: str, seen: set[tuple[str, str]]
+) -> list[Lane]:
+    """One entry of `lanes`: a lane for each origin and destination it names."""
+    entry = _mapping(item, path)
+    _no_unknown(entry, _LANE_KEYS, path)
+    for required in ("from", "to"):
+        if required not in entry:
+            raise invalid_card("required", path, field=required)
+    if "notes" in entry:
+        _text(entry["notes"], f"{path}.notes", MAX_NOTES_CHARS)
+    origins = _places(entry["from"], zones, f"{path}.from")
+    destinations = _places(entry["to"], zones, f"{path}.to")
+    methods: dict[ShippingMethod, MethodRate] = {}
+    problems: list[InvalidInput] = []
+    for method in ShippingMethod:
+        if method.value in entry:
+            try:
+                methods[method] = _method_rate(
+                    method, entry[method.value], f"{path}.{method.value}"
+                )
+            except InvalidInput as problem:
+                problems.append(problem)
+    if problems:
+        raise _LaneProblems(problems)
+    if not methods:
+        raise invalid_card("lane_no_methods", path)
+    lanes: list[Lane] = []
+    for origin in origins:
+        for destination in destinations:
+            pair = (origin.name, destination.name)
+            if pair in seen:
+                raise invalid_card(
+                    "lane_listed_twice", path, origin=origin.name, destination=destination.name
+                )
+            seen.add(pair)
+            lanes.append(Lane(origin, destination, dict(methods)))
+    return lanes
 
 
 # ----- the shape before lanes ------------------------------------------------------------------

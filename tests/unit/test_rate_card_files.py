@@ -295,3 +295,27 @@ def test_the_examples_in_the_rate_card_docs_are_valid_cards() -> None:
     assert as_json is not None and as_csv is not None
     assert parse_rate_card_json(as_json.group(1)).rate_for("CA", "US", EXPRESS) is not None
     assert parse_rate_card_csv(as_csv.group(1)).rate_for("DE", "FR", SEA) is None
+
+
+def test_a_json_card_lists_every_lanes_problems_in_file_order() -> None:
+    lane = {"from": "CN", "to": "DE", "express": {"per_kg": "8", "transit_days": [4, 8]}}
+    lanes = [
+        lane,
+        {**lane, "to": "FR", "express": {"per_kg": "-8", "transit_days": [4, 8]}},
+        {"from": "CN", "to": "ES"},
+        {
+            **lane,
+            "to": "IT",
+            "express": {"per_wm": "8", "transit_days": [4, 8]},
+            "sea": {"per_wm": "x", "transit_days": [30, 40]},
+        },
+    ]
+    content = json.dumps({"currency": "EUR", "lanes": lanes})
+    error = refused(lambda: parse_rate_card_json(content))
+    found = [(p["path"], p["problem"]) for p in error.params["problems"]]
+    assert found == [
+        ("lanes[1].express.per_kg", "negative"),
+        ("lanes[2]", "lane_no_methods"),
+        ("lanes[3].express", "price_key_wrong"),
+        ("lanes[3].sea.per_wm", "not_a_number"),
+    ]
