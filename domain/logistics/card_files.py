@@ -4,7 +4,8 @@ Every file is hostile until parsed: at most 512 KB of UTF-8, JSON nested at most
 before the parser sees it, so 100 000 ``[`` is a validation message, not a RecursionError),
 numbers of at most 40 characters, no ``NaN`` / ``Infinity``, no key given twice. Every problem
 is an ``InvalidInput("rates.invalid", problem=...)`` (see `domain.logistics.card_validation`);
-a CSV card's row problems are gathered and refused together (`card_problems`), in file order.
+the problems of a CSV card's rows, or of a JSON card's lanes, are gathered and refused together
+(`CardProblems`), in file order.
 The functions take and return plain, picklable data, so they can run in a worker process.
 
 **JSON**::
@@ -59,6 +60,7 @@ from typing import Any, Literal
 from domain.errors import InvalidInput
 from domain.logistics.card_validation import (
     card_problems,
+    each_problem,
     invalid_card,
     load_rate_card,
     method_rate_problems,
@@ -188,14 +190,6 @@ _METHODS = frozenset(method.value for method in ShippingMethod)
 _TRANSIT_COLUMNS = "transit_min, transit_max"
 
 
-class _RowProblems(Exception):
-    """Every problem of one CSV row (see `_CsvCard.add_rate_row`)."""
-
-    def __init__(self, problems: list[InvalidInput]) -> None:
-        super().__init__(problems)
-        self.problems = problems
-
-
 class _CsvCard:
     """What the rows say so far, as card data, and the line each part came from."""
 
@@ -250,7 +244,7 @@ class _CsvCard:
         if not transit_whole:
             problems.append(invalid_card("transit_whole", line=line, path=_TRANSIT_COLUMNS))
         if problems:
-            raise _RowProblems(problems)
+            raise card_problems(problems)
         if key not in self.lanes:
             self.lane_index[key] = len(self.lanes)
             self.lanes[key] = {"from": origin, "to": destination}
@@ -339,10 +333,8 @@ def parse_rate_card_csv(content: bytes | str) -> RateCard:
                     card.add_zone_row(values, line)
                 else:
                     card.add_rate_row(values, line, decimal_comma=delimiter == ";")
-            except InvalidInput as problem:
-                problems.append(problem)
-            except _RowProblems as row_problems:
-                problems.extend(row_problems.problems)
+            except InvalidInput as error:
+                problems.extend(each_problem(error))
     except csv.Error:
         raise invalid_card("csv_unreadable", line=line + 1) from None
     if problems:

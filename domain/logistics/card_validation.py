@@ -39,7 +39,9 @@ from domain.money import normalize_currency
 __all__ = [
     "MAX_CARD_PROBLEMS",
     "MAX_LANES",
+    "CardProblems",
     "card_problems",
+    "each_problem",
     "invalid_card",
     "load_rate_card",
     "method_rate_problems",
@@ -96,20 +98,33 @@ def invalid_card(
     return InvalidInput("rates.invalid", problem=problem, path=path, line=line, **details)
 
 
+class CardProblems(InvalidInput):
+    """Several problems of one card, refused together in the order found (file order).
+
+    It reads as the first problem (its parameters are that problem's), plus `problems`, the
+    parameters of at most `MAX_CARD_PROBLEMS` of them, and `unlisted`, how many were left out.
+    A reader that gathers problems from several parts takes each part's `each_problem`.
+    """
+
+    def __init__(self, problems: Sequence[InvalidInput]) -> None:
+        listed = [dict(problem.params) for problem in problems[:MAX_CARD_PROBLEMS]]
+        super().__init__(
+            "rates.invalid",
+            **problems[0].params,
+            problems=listed,
+            unlisted=len(problems) - len(listed),
+        )
+        self.problems = list(problems)
+
+
 def card_problems(problems: Sequence[InvalidInput]) -> InvalidInput:
-    """One refusal for every problem found, in the order given (file order), listing at most
-    `MAX_CARD_PROBLEMS`. A single problem is refused as it is; for several, the refusal's own
-    parameters are still the first problem's, and `problems` holds each one's parameters and `unlisted` how many were left out."""
-    first, *others = problems
-    if not others:
-        return first
-    listed = [dict(problem.params) for problem in problems[:MAX_CARD_PROBLEMS]]
-    return InvalidInput(
-        "rates.invalid",
-        **first.params,
-        problems=listed,
-        unlisted=len(problems) - len(listed),
-    )
+    """One refusal for every problem in `problems`: a single one as it is."""
+    return problems[0] if len(problems) == 1 else CardProblems(problems)
+
+
+def each_problem(error: InvalidInput) -> list[InvalidInput]:
+    """The problems one refusal stands for."""
+    return error.problems if isinstance(error, CardProblems) else [error]
 
 
 def _key(value: Any) -> str:
@@ -227,16 +242,18 @@ def _transit(value: Any, path: str) -> TransitRange:
     return TransitRange(low, high)
 
 
+def _price_keys(method: ShippingMethod) -> tuple[str, str]:
+    """The key a method is priced with, and the other one, which it must not use."""
+    return ("per_wm", "per_kg") if method is ShippingMethod.SEA else ("per_kg", "per_wm")
+
+
 def method_rate_problems(
     method: ShippingMethod, entry: Mapping[str, Any], path: str
 ) -> list[InvalidInput]:
-    """Every problem of one method's rate, each value checked on its own so one bad cell does
-    not hide the next (`_method_rate` stops at the first). For the CSV reader, whose rows hold
-    one rate each."""
+    """Every problem of the values of one method's rate, each value checked on its own so one
+    bad value (or CSV cell) does not hide the next."""
     problems: list[InvalidInput] = []
-    price_key, wrong_key = (
-        ("per_wm", "per_kg") if method is ShippingMethod.SEA else ("per_kg", "per_wm")
-    )
+    price_key, wrong_key = _price_keys(method)
     if wrong_key in entry:
         problems.append(
             invalid_card(
@@ -248,7 +265,8 @@ def method_rate_problems(
             invalid_card("price_key_missing", path, method=method.value, expected=price_key)
         )
     for name in (price_key, "minimum", "fixed_fee", "max_side_cm", "max_weight_kg"):
-        if entry.get(name) is not None:
+        # The price must be a number; the others may be null, as if not given.
+        if name in entry and (name == price_key or entry[name] is not None):
             try:
                 _amount(entry[name], f"{path}.{name}", positive=name not in _MAY_BE_ZERO)
             except InvalidInput as error:
@@ -265,31 +283,28 @@ _MAY_BE_ZERO = frozenset({"minimum", "fixed_fee"})
 
 
 def _method_rate(method: ShippingMethod, entry: Any, path: str) -> MethodRate:
+    """One method's rate, refused with every problem of its values (`CardProblems`)."""
     entry = _mapping(entry, path)
     _no_unknown(entry, _RATE_KEYS, path)
-    price_key, wrong_key = (
-        ("per_wm", "per_kg") if method is ShippingMethod.SEA else ("per_kg", "per_wm")
-    )
-    if wrong_key in entry:
-        raise invalid_card(
-            "price_key_wrong", path, method=method.value, expected=price_key, given=wrong_key
-        )
-    if price_key not in entry:
-        raise invalid_card("price_key_missing", path, method=method.value, expected=price_key)
+    problems = method_rate_problems(method, entry, path)
     if "transit_days" not in entry:
-        raise invalid_card("required", path, field="transit_days")
+        problems.append(invalid_card("required", path, field="transit_days"))
+    if problems:
+        raise card_problems(problems)
+    price_key, _ = _price_keys(method)
 
-    def optional(name: str) -> Decimal | None:
+    def amount(name: str) -> Decimal | None:
+        """A value checked above (so reading it cannot fail), or None when not given."""
         value = entry.get(name)
-        return None if value is None else _amount(value, f"{path}.{name}", positive=True)
+        return None if value is None else _amount(value, f"{path}.{name}", positive=False)
 
     return MethodRate(
         price_per_unit=_amount(entry[price_key], f"{path}.{price_key}", positive=True),
         transit=_transit(entry["transit_days"], f"{path}.transit_days"),
-        minimum=_amount(entry.get("minimum", 0), f"{path}.minimum", positive=False),
-        fixed_fee=_amount(entry.get("fixed_fee", 0), f"{path}.fixed_fee", positive=False),
-        max_side_cm=optional("max_side_cm"),
-        max_weight_kg=optional("max_weight_kg"),
+        minimum=amount("minimum") or Decimal(0),
+        fixed_fee=amount("fixed_fee") or Decimal(0),
+        max_side_cm=amount("max_side_cm"),
+        max_weight_kg=amount("max_weight_kg"),
     )
 
 
@@ -386,11 +401,8 @@ def _lanes(raw: Any, zones: Mapping[str, frozenset[str]]) -> tuple[Lane, ...]:
         path = f"lanes[{index}]"
         try:
             found = _lane(item, zones, path, seen)
-        except _LaneProblems as lane_problems:
-            problems.extend(lane_problems.problems)
-            continue
-        except InvalidInput as problem:
-            problems.append(problem)
+        except InvalidInput as error:
+            problems.extend(each_problem(error))
             continue
         lanes.extend(found)
         paths.extend(path for _ in found)
@@ -400,14 +412,6 @@ def _lanes(raw: Any, zones: Mapping[str, frozenset[str]]) -> tuple[Lane, ...]:
         raise card_problems(problems)
     _check_no_tie(lanes, paths)
     return tuple(lanes)
-
-
-class _LaneProblems(Exception):
-    """Several problems of one lane (its methods' rates), each found on its own."""
-
-    def __init__(self, problems: list[InvalidInput]) -> None:
-        super().__init__(problems)
-        self.problems = problems
 
 
 def _lane(
@@ -431,10 +435,10 @@ def _lane(
                 methods[method] = _method_rate(
                     method, entry[method.value], f"{path}.{method.value}"
                 )
-            except InvalidInput as problem:
-                problems.append(problem)
+            except InvalidInput as error:
+                problems.extend(each_problem(error))
     if problems:
-        raise _LaneProblems(problems)
+        raise card_problems(problems)
     if not methods:
         raise invalid_card("lane_no_methods", path)
     lanes: list[Lane] = []

@@ -50,7 +50,7 @@ def _policy_params(policy: BudgetPolicy | None) -> dict[str, Any]:
     }
 
 
-def _card_params(card: RateCard, custom: bool) -> dict[str, Any]:
+def card_params(card: RateCard, custom: bool) -> dict[str, Any]:
     """The card's label and its lanes, grouped by where they start."""
     return {
         "label": card.label,
@@ -101,7 +101,7 @@ async def rates(message: Message, ctx: UpdateContext) -> None:
     await ctx.state.set_state(RateCardUpload.waiting_file)
     ctx.responder.reply(
         "logistics.rates_show",
-        **_card_params(profile.rate_card, profile.custom_card),
+        **card_params(profile.rate_card, profile.custom_card),
         keyboard=_rates_keyboard(),
     )
 
@@ -140,7 +140,7 @@ async def _store_card(filename: str, card_data: Any, step: StepContext) -> None:
     user_id = step.state.key.user_id
     card = await logistics_settings.store_rate_card(user_id, filename, card_data, step.uow)
     await step.state.clear()
-    step.responder.reply("logistics.rates_saved", **_card_params(card, custom=True))
+    step.responder.reply("logistics.rates_saved", **card_params(card, custom=True))
 
 
 async def rate_card_expected(message: Message, ctx: UpdateContext) -> None:
@@ -151,7 +151,7 @@ async def rate_card_reset(query: CallbackQuery, ctx: UpdateContext) -> None:
     card = await logistics_settings.reset_rate_card(ctx.user_id, ctx.uow)
     await ctx.state.clear()
     ctx.responder.remove_pressed_buttons(query)
-    ctx.responder.reply("logistics.rates_reset_done", **_card_params(card, custom=False))
+    ctx.responder.reply("logistics.rates_reset_done", **card_params(card, custom=False))
 
 
 async def rate_card_cancel(query: CallbackQuery, ctx: UpdateContext) -> None:

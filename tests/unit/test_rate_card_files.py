@@ -167,6 +167,11 @@ def test_csv_problems_point_at_the_line_and_column() -> None:
     assert error.params["path"] == "to"
 
 
+def _listed(error: InvalidInput, *keys: str) -> list[tuple[Any, ...]]:
+    """`keys` of each problem a refusal lists, in its order."""
+    return [tuple(problem[key] for key in keys) for problem in error.params["problems"]]
+
+
 def test_a_csv_card_lists_every_problem_in_file_order() -> None:
     broken = (
         SELLER_CSV.replace("CN,eu,express,EUR,7.90,", "CN,eu,express,EUR,-7.90,")
@@ -174,8 +179,7 @@ def test_a_csv_card_lists_every_problem_in_file_order() -> None:
         .replace("CN,world,land,EUR,3.10,,20,,20,30", "CN,world,land,EUR,3.10,,20,,45,30")
     )
     error = refused(lambda: parse_rate_card_csv(broken))
-    found = [(p["line"], p["path"], p["problem"]) for p in error.params["problems"]]
-    assert found == [
+    assert _listed(error, "line", "path", "problem") == [
         (8, "per_kg", "negative"),
         (9, "per_wm", "not_a_number"),
         (10, "transit_min, transit_max", "transit_order"),
@@ -191,8 +195,7 @@ def test_a_row_with_several_bad_cells_reports_each() -> None:
         "CN,eu,express,EUR,7.90,,18,2.5,5,9,", "CN,eu,express,EUR,x,,-1,2.5,five,9,"
     )
     error = refused(lambda: parse_rate_card_csv(broken))
-    found = [(p["line"], p["path"], p["problem"]) for p in error.params["problems"]]
-    assert found == [
+    assert _listed(error, "line", "path", "problem") == [
         (8, "per_kg", "not_a_number"),
         (8, "minimum", "negative"),
         (8, "transit_min, transit_max", "transit_whole"),
@@ -301,7 +304,7 @@ def test_a_json_card_lists_every_lanes_problems_in_file_order() -> None:
     lane = {"from": "CN", "to": "DE", "express": {"per_kg": "8", "transit_days": [4, 8]}}
     lanes = [
         lane,
-        {**lane, "to": "FR", "express": {"per_kg": "-8", "transit_days": [4, 8]}},
+        {**lane, "to": "FR", "express": {"per_kg": "-8", "minimum": "x", "transit_days": [4]}},
         {"from": "CN", "to": "ES"},
         {
             **lane,
@@ -312,9 +315,10 @@ def test_a_json_card_lists_every_lanes_problems_in_file_order() -> None:
     ]
     content = json.dumps({"currency": "EUR", "lanes": lanes})
     error = refused(lambda: parse_rate_card_json(content))
-    found = [(p["path"], p["problem"]) for p in error.params["problems"]]
-    assert found == [
+    assert _listed(error, "path", "problem") == [
         ("lanes[1].express.per_kg", "negative"),
+        ("lanes[1].express.minimum", "not_a_number"),
+        ("lanes[1].express.transit_days", "transit_pair"),
         ("lanes[2]", "lane_no_methods"),
         ("lanes[3].express", "price_key_wrong"),
         ("lanes[3].sea.per_wm", "not_a_number"),

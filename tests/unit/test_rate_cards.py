@@ -23,6 +23,7 @@ from domain.logistics import (
     rate_card_data,
 )
 from domain.logistics.parcels import Parcel
+from handlers.seller.logistics_settings import card_params
 from templates.renderer import MESSAGES_DIR, Renderer
 
 D = Decimal
@@ -383,30 +384,12 @@ def test_every_problem_has_its_template_and_every_template_a_problem() -> None:
 # --- zones shown to the seller -----------------------------------------------------------------
 
 
-def _lanes_params(loaded: RateCard) -> dict[str, Any]:
-    return {
-        "label": loaded.label,
-        "example": loaded.example,
-        "currency": loaded.currency,
-        "lane_count": len(loaded.lanes),
-        "origins": [
-            {
-                "kind": origin.kind,
-                "name": origin.name,
-                "destinations": [
-                    {"kind": lane.destination.kind, "name": lane.destination.name}
-                    for lane in loaded.lanes_from(origin)
-                ],
-            }
-            for origin in loaded.origins
-        ],
-    }
-
-
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_the_example_cards_zones_are_shown_by_name(locale: str) -> None:
     example = example_rate_card()
-    text = Renderer().render_plain("logistics.rate_card_lanes", locale, **_lanes_params(example))
+    text = Renderer().render_plain(
+        "logistics.rate_card_lanes", locale, **card_params(example, custom=False)
+    )
     shown = {
         place.strip()
         for line in text.splitlines()
@@ -425,5 +408,7 @@ def test_a_zone_of_the_sellers_own_card_without_a_name_is_shown_as_written() -> 
         {"from": "CN", "to": "na", "express": {"per_kg": "9", "transit_days": [4, 7]}},
         {"from": "CN", "to": "eu", "express": {"per_kg": "9", "transit_days": [4, 7]}},
     ]))  # fmt: skip
-    text = Renderer().render_plain("logistics.rate_card_lanes", "fr", **_lanes_params(own))
+    text = Renderer().render_plain(
+        "logistics.rate_card_lanes", "fr", **card_params(own, custom=True)
+    )
     assert "na, Union européenne" in text, text
