@@ -18,6 +18,8 @@ the seller's acknowledgement. Findings are meant to be stored as they are, for o
 | method_not_allowed       | blocker           | the method is refused for these goods or this parcel |
 | over_budget              | warning / blocker | over the logistics budget, per the policy's mode     |
 | quantity_mismatch        | warning           | shipped quantity differs from the ordered quantity   |
+| country_embargoed        | blocker           | the warehouse's or the buyer's country is under      |
+|                          |                   | embargo (entered before `domain.embargo` refused it) |
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from domain import embargo
 from domain.errors import InvalidInput
 from domain.logistics import BudgetCheck
 from domain.money import ExchangeRates, Money, convert
@@ -254,7 +257,26 @@ def _quantity(check: ShipmentCheck) -> list[Finding]:
     return [Finding("quantity_mismatch", "warning", key, {"ordered": ordered, "shipped": shipped})]
 
 
-_RULES = (_warehouse, _tracking, _declared_value, _deadline, _method, _budget, _quantity)
+def _embargo(check: ShipmentCheck) -> list[Finding]:
+    # New orders and warehouses cannot name these countries; older ones still may.
+    lane = dict.fromkeys((check.origin_country, check.destination_country))
+    return [
+        Finding("country_embargoed", "blocker", "compliance.country_embargoed", {"country": c})
+        for c in lane
+        if c and embargo.is_embargoed(c)
+    ]
+
+
+_RULES = (
+    _embargo,
+    _warehouse,
+    _tracking,
+    _declared_value,
+    _deadline,
+    _method,
+    _budget,
+    _quantity,
+)
 
 
 def check_shipment(check: ShipmentCheck) -> list[Finding]:

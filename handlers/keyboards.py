@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 
+from domain import embargo
 from domain.countries import find_countries
 from domain.errors import InvalidInput
 from domain.locales import SUPPORTED_LOCALES
@@ -76,17 +77,31 @@ def navigation_row(cancel: CallbackData, back: CallbackData | None = None) -> li
     return buttons
 
 
-def country_from_text(text: str, responder: Responder, navigation: list[Button]) -> str | None:
-    """The one country a user typed, by name or ISO code.
+def choose_country(
+    matches: list[str], responder: Responder, navigation: list[Button], *, served_only: bool
+) -> str | None:
+    """The one country among `matches` (what a typed name matched), or None once several are
+    offered as buttons (the answer then comes as a button press).
 
-    Several matches: the choices are offered as buttons and None is returned (the answer then
-    comes as a button press). No match: the user is told how to write it.
+    `served_only`: the country is where goods travel to or from, so one under embargo is not
+    offered (`domain.embargo`) and the choices say which were left out. When nothing else
+    matched, it is returned, and the draft refuses it saying why.
     """
+    offered = embargo.served(matches) if served_only else matches
+    if len(matches) == 1 or not offered:
+        return matches[0]
+    unserved = [country for country in matches if country not in offered]
+    keyboard = country_buttons(responder.renderer, responder.locale, offered, per_row=2)
+    responder.reply("countries.choices", unserved=unserved, keyboard=[*keyboard, navigation])
+    return None
+
+
+def country_from_text(
+    text: str, responder: Responder, navigation: list[Button], *, served_only: bool = False
+) -> str | None:
+    """The one country a user typed, by name or ISO code (see `choose_country`). No match: the
+    user is told how to write it."""
     matches = find_countries(text)
     if not matches:
         raise InvalidInput("countries.not_found", query=text[:60])
-    if len(matches) > 1:
-        keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
-        responder.reply("countries.choices", keyboard=[*keyboard, navigation])
-        return None
-    return matches[0]
+    return choose_country(matches, responder, navigation, served_only=served_only)

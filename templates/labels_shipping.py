@@ -20,7 +20,11 @@ SHIPPING_LABELS: dict[str, str] = {
     "shipping.goods_fragile": N_("Fragile"),
     "shipping.goods_high_value": N_("High value"),
     "shipping.warehouse_choice": N_("🏭 {name} ({city})"),
-    "shipping.method_express": N_("International express"),
+    # A method's name where no one lane is meant; on a lane, express is named by whether it
+    # crosses a border (domain.logistics.method_name_key).
+    "shipping.method_express": N_("Express"),
+    "shipping.method_express_international": N_("International express"),
+    "shipping.method_express_domestic": N_("Domestic express"),
     "shipping.method_sea": N_("Sea freight"),
     "shipping.method_land": N_("Land transport"),
     "shipping.method_choice": N_("✅ {name} · {cost}"),

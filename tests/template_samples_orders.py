@@ -101,6 +101,7 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     # domain errors (params as the services raise them)
     "orders.number_invalid": {"max": 64},
     "orders.country_invalid": {"value": "<Atlantis>"},
+    "orders.country_embargoed": {"country": "KP"},
     "orders.postcode_invalid": {"country": "DE", "example": "10117"},
     "orders.currency_invalid": {"value": "<XX>"},
     "orders.product_name_invalid": {"min": 1, "max": 200},

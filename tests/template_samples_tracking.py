@@ -138,7 +138,7 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
         "sub_status": "Exception_Delayed",
         "carrier": "China <Post>",
         "tracking_number": "RB123456785GB",
-        "method": "sea",
+        "method_name": "shipping.method_sea",
         "estimate_earliest": date(2026, 12, 1),
         "estimate_latest": date(2026, 12, 4),
         "buyer_following": True,

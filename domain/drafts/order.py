@@ -38,7 +38,7 @@ class OrderDraft(StoredDraft):
         return replace(self, number=cleaning.clean_order_number(raw))
 
     def with_country(self, raw: str) -> OrderDraft:
-        country = cleaning.clean_country(raw)
+        country = cleaning.clean_ship_to_country(raw)
         if self.country not in (None, country):
             # Another country has another postcode format: the old one is asked again.
             return replace(self, country=country, postcode=None)

@@ -62,7 +62,7 @@ from domain.logistics.card_validation import (
     card_problems,
     each_problem,
     invalid_card,
-    load_rate_card,
+    load_sent_rate_card,
     method_rate_problems,
     shown,
 )
@@ -167,7 +167,7 @@ def parse_rate_card_json(content: bytes | str) -> RateCard:
         raise invalid_card("json_syntax", line=error.lineno, column=error.colno) from None
     except RecursionError:  # the depth check above should make this unreachable
         raise invalid_card("json_too_deep", max=MAX_JSON_DEPTH) from None
-    return load_rate_card(data)
+    return load_sent_rate_card(data)
 
 
 # ----- CSV -------------------------------------------------------------------------------------
@@ -267,7 +267,11 @@ class _CsvCard:
         }
 
     def locate(self, error: InvalidInput) -> InvalidInput:
-        """The validation error pointed at the CSV line (and column) it came from."""
+        """The validation error pointed at the CSV line (and column) it came from; each of
+        them when it lists several."""
+        problems = each_problem(error)
+        if len(problems) > 1:
+            return card_problems([self.locate(problem) for problem in problems])
         path = str(error.params.get("path") or "")
         prefix = max(
             (p for p in self.lines if path == p or path.startswith(p + ".")), key=len, default=None
@@ -341,7 +345,7 @@ def parse_rate_card_csv(content: bytes | str) -> RateCard:
         raise card_problems(problems)
     data = card.data()
     try:
-        return load_rate_card(data)
+        return load_sent_rate_card(data)
     except InvalidInput as error:
         raise card.locate(error) from None
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from domain import embargo
 from domain.countries import is_country_code
 from domain.errors import InvalidInput
 from domain.logistics.parcels import ShippingMethod
@@ -44,6 +45,7 @@ __all__ = [
     "each_problem",
     "invalid_card",
     "load_rate_card",
+    "load_sent_rate_card",
     "method_rate_problems",
     "shown",
 ]
@@ -553,3 +555,25 @@ def load_rate_card(data: Any) -> RateCard:
         lanes=lanes,
         notes=notes,
     )
+
+
+def load_sent_rate_card(data: Any) -> RateCard:
+    """`load_rate_card` for a card the seller sends now, which may also not name a country
+    the marketplace cannot serve (`domain.embargo`) as where a lane starts or ends. A stored
+    card is read without this rule, so a lane stored before it leaves the card readable (no
+    order can travel it)."""
+    card = load_rate_card(data)
+    problems: list[InvalidInput] = []
+    lanes = data.get("lanes", []) if isinstance(data, Mapping) else []
+    for index, entry in enumerate(lanes):  # the shape before lanes starts anywhere, ends in zones
+        for end in ("from", "to"):
+            raw = entry[end]
+            listed = isinstance(raw, list | tuple)
+            for place_index, item in enumerate(raw if listed else [raw]):
+                path = f"lanes[{index}].{end}" + (f"[{place_index}]" if listed else "")
+                place = _place(item, card.zones, path)  # as the lane read it: a zone wins
+                if place.kind == "country" and embargo.is_embargoed(place.name):
+                    problems.append(invalid_card("country_embargoed", path, country=place.name))
+    if problems:
+        raise card_problems(problems)
+    return card

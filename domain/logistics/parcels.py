@@ -29,6 +29,26 @@ class ShippingMethod(StrEnum):
     LAND = "land"
 
 
+def method_name_key(
+    method: ShippingMethod | str, origin: str | None = None, destination: str | None = None
+) -> str:
+    """The label key that names `method` on the lane from `origin` (the shipping warehouse's
+    country) to `destination` (the buyer's), as sellers and buyers read it.
+
+    Express says whether it crosses a border: within one country (an overseas warehouse in
+    Germany shipping to a buyer in Germany) it is domestic express, across one international
+    express, and where no single lane is meant (a month's costs by method, a rate card's
+    prices) plain express. Sea freight and land transport keep one name on every lane: land
+    transport within a country is ordinary road freight, and sea freight that stays in one
+    country is rare enough not to need a name of its own.
+    """
+    method = ShippingMethod(method)
+    if method is not ShippingMethod.EXPRESS or not origin or not destination:
+        return f"shipping.method_{method.value}"
+    scope = "domestic" if origin.upper() == destination.upper() else "international"
+    return f"shipping.method_express_{scope}"
+
+
 class GoodsCharacteristic(StrEnum):
     BATTERY_STANDALONE = "battery_standalone"  # loose lithium cells / power banks
     BATTERY_IN_EQUIPMENT = "battery_in_equipment"  # packed in or with the device it powers

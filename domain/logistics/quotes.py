@@ -33,6 +33,7 @@ from domain.logistics.parcels import (
     Parcel,
     ShippingMethod,
     chargeable_weight,
+    method_name_key,
     parcel_revenue_tons,
     revenue_tons,
 )
@@ -63,6 +64,12 @@ class MethodQuote:
     # Sea freight: the W/M the parcel itself takes, and the least that is billed.
     parcel_units: Decimal | None = None
     minimum_units: Decimal | None = None
+
+    @property
+    def name_key(self) -> str:
+        """The label key of the method's name on this lane (domestic or international
+        express; see `method_name_key`)."""
+        return method_name_key(self.method, self.origin, self.destination)
 
     @property
     def below_minimum(self) -> bool:

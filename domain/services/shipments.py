@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.errors import NotFound
+from domain.logistics import method_name_key
 from domain.model import Notification, Order, OrderAction, Shipment, ShipmentEvent
 from domain.repositories import Actor
 from domain.services import operators, warehouses
@@ -60,6 +61,14 @@ class ShipmentCard:
     order: Order
     events: list[ShipmentEvent]
     buyer_following: bool
+    origin_country: str | None  # the shipping warehouse's; None if it is gone
+
+    @property
+    def method_name_key(self) -> str:
+        """The label key of the method's name on this parcel's lane."""
+        return method_name_key(
+            self.shipment.method, self.origin_country, self.order.ship_to_country
+        )
 
 
 async def shipments_for(
@@ -96,11 +105,13 @@ async def shipment_card(
     ):
         raise NotFound("shipments.not_found")
     subscription = await uow.buyers.for_order(order.id)
+    warehouse = await uow.warehouses.get(shipment.warehouse_id)
     return ShipmentCard(
         shipment=shipment,
         order=order,
         events=await uow.tracking.events_of(shipment.id, limit=events),
         buyer_following=subscription is not None,
+        origin_country=None if warehouse is None else warehouse.country,
     )
 
 

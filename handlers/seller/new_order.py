@@ -24,7 +24,7 @@ from domain.services.orders import cleaning, intake
 from handlers.conversations import Conversation, FormControls, Move, Step, Turn, conversation_router
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
-from handlers.keyboards import country_buttons, single_button
+from handlers.keyboards import choose_country, single_button
 from handlers.order_callbacks import NewOrderAction, NewOrderForm, OrderMenu, OrderMenuAction
 from handlers.responder import Button, Keyboard
 
@@ -42,12 +42,13 @@ CONTROLS = FormControls.of(NewOrderForm)
 
 
 async def country_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
+    # No match is refused by the draft, which quotes what was typed.
     matches = find_countries(text) if len(text) <= 60 else []
     if len(matches) > 1:
-        responder = turn.ctx.responder
-        keyboard = country_buttons(responder.renderer, responder.locale, matches, per_row=2)
-        responder.reply("countries.choices", keyboard=[*keyboard, turn.navigation])
-        return
+        chosen = choose_country(matches, turn.ctx.responder, turn.navigation, served_only=True)
+        if chosen is None:
+            return
+        text = chosen
     await turn.advance(draft.with_country(text))
 
 
@@ -178,6 +179,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             lambda draft: COMMON_DESTINATIONS,
             OrderDraft.with_country,
             on_text=country_typed,
+            served_only=True,
         ),
         _step(
             "postcode",

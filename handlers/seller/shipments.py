@@ -65,7 +65,7 @@ def show_card(
         sub_status=shipment.tracking_sub_status,
         carrier=shipment.carrier,
         tracking_number=shipment.tracking_number,
-        method=shipment.method,
+        method_name=card.method_name_key,
         estimate_earliest=shipment.estimate_earliest,
         estimate_latest=shipment.estimate_latest,
         buyer_following=card.buyer_following,

@@ -37,7 +37,7 @@ def _option(option: method_comparison.MethodOption, responder: Responder) -> dic
     limit = None if budget is None else method_comparison.budget_limit(budget)
     return {
         "method": q.method.value,
-        "name": responder.label(f"shipping.method_{q.method.value}"),
+        "name": responder.label(q.name_key),
         "allowed": q.allowed,
         "reasons": list(q.refusal_keys),
         "cost": None if q.cost is None else q.cost.amount,
@@ -62,7 +62,7 @@ def _option(option: method_comparison.MethodOption, responder: Responder) -> dic
 
 
 def _button(q: MethodQuote, responder: Responder) -> Button:
-    name = responder.label(f"shipping.method_{q.method.value}")
+    name = responder.label(q.name_key)
     callback = ShippingForm(action=ShippingFormAction.METHOD, value=q.method.value)
     if q.allowed and q.cost is not None:
         cost = responder.renderer.money(q.cost.amount, q.cost.currency, responder.locale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from domain.logistics import method_name_key
 from domain.model import Warehouse
 from domain.services.shipping import confirming
 from handlers.responder import Responder
@@ -53,7 +54,9 @@ def _document_view(
             if line.id in shipped
         ],
         declared_value=shipment.declared_value,
-        method=responder.label(f"shipping.method_{shipment.method}"),
+        method=responder.label(
+            method_name_key(shipment.method, review.warehouse.country, order.ship_to_country)
+        ),
         carrier=shipment.carrier or "",
         tracking_number=shipment.tracking_number or "",
         warehouse_name=review.warehouse.name,

@@ -56,7 +56,7 @@ async def ask_summary(turn: ShippingTurn, draft: ShippingDraft) -> None:
         dimensions=[plain(side) for side in draft.dimensions_cm or ()],
         goods=[responder.label(f"shipping.goods_{g}") for g in draft.goods],
         warehouse=review.warehouse.name,
-        method=responder.label(f"shipping.method_{quote.method.value}"),
+        method=responder.label(quote.name_key),
         cost=None if quote.cost is None else quote.cost.amount,
         cost_currency=None if quote.cost is None else quote.cost.currency,
         carrier=draft.carrier,

@@ -266,6 +266,7 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             _offered_countries,
             WarehouseDraft.with_country,
             params=lambda turn, draft: {"kind": draft.kind, "home": draft.home_country},
+            served_only=True,
         ),
         _text_step("street", WarehouseDraft.with_street),
         _text_step("city", WarehouseDraft.with_city),

@@ -315,12 +315,12 @@ def test_bad_ship_by_is_refused(raw: object) -> None:
 
 
 def test_country_codes_and_names() -> None:
-    assert cleaning.clean_country("us") == "US"
-    assert cleaning.clean_country("DEU") == "DE"
-    assert cleaning.clean_country("France") == "FR"
+    assert cleaning.clean_ship_to_country("us") == "US"
+    assert cleaning.clean_ship_to_country("DEU") == "DE"
+    assert cleaning.clean_ship_to_country("France") == "FR"
     for bad in ("XX", "", "Korea", None):
         with pytest.raises(InvalidInput) as raised:
-            cleaning.clean_country(bad)
+            cleaning.clean_ship_to_country(bad)
         assert raised.value.key == "orders.country_invalid"
 
 

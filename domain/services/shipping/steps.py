@@ -223,6 +223,7 @@ async def choose_method(
         raise InvalidInput(
             "shipping.method_refused",
             method=method.value,
+            method_name=option.quote.name_key,
             reasons=list(option.quote.refusal_keys),
             origin=option.quote.origin,
             destination=option.quote.destination,
@@ -232,6 +233,7 @@ async def choose_method(
         raise InvalidInput(
             "shipping.budget_blocked",
             method=method.value,
+            method_name=option.quote.name_key,
             cost=str(option.budget.cost),
             exceeded=list(option.budget.exceeded),
         )
