@@ -68,7 +68,8 @@ async def test_conversation_import_list_confirm_cancel(
     await seller.press("Create the order")
     await seller.expect("Order <b>AE-1001</b> is saved")
 
-    # 50 more from a spreadsheet: 3 bad rows, and AE-1001 again.
+    # 50 more from a spreadsheet: 4 bad rows (one to a country under embargo), and AE-1001
+    # again.
     ship_by = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
     rows = [order_row(f"AE-{2000 + n}", ship_by) for n in range(1, 26)]  # rows 2-26
     rows.append(order_row("AE-3001", ship_by, Qty="zero"))  # row 27
@@ -76,10 +77,11 @@ async def test_conversation_import_list_confirm_cancel(
     rows.append(order_row("AE-3002", ship_by, Currency="XYZ"))  # row 53
     rows.append(order_row("AE-3003", ship_by, **{"Ship by": "someday"}))  # row 54
     rows.append(order_row("AE-1001", ship_by))  # row 55
+    rows.append(order_row("AE-3004", ship_by, Country="North Korea", Postcode=""))  # row 56
     await send_file(seller, "orders.xlsx", xlsx(rows))
     report = await seller.expect("Import of orders.xlsx", timeout=20)
     assert "Orders imported: <b>50</b>" in report.content
-    assert "Rows skipped: <b>3</b>" in report.content
+    assert "Rows skipped: <b>4</b>" in report.content
     # AE-1001 was typed in the conversation above: already in the store, not a mistake.
     assert "Already imported: <b>1</b>" in report.content
     assert (
@@ -89,6 +91,9 @@ async def test_conversation_import_list_confirm_cancel(
     assert "Row 53 (order AE-3002): “XYZ” is not a currency code" in report.content
     assert "Row 54 (order AE-3003): That ship-by date can't be used" in report.content
     assert "Row 55" not in report.content
+    assert "Row 56 (order AE-3004): 🚫 The marketplace can't deliver to North Korea" in (
+        report.content
+    )
 
     stored = await orders_in_db(runner)
     assert len(stored) == 51

@@ -325,6 +325,7 @@ async def test_after_a_restart_start_resumes_at_the_lines(
 REFUSALS = [
     Refusal("number", "AE 2001!", "orders.number_invalid", {"max": ORDER_NUMBER_MAX}),
     Refusal("country", "Atlantis", "orders.country_invalid", {"value": "Atlantis"}),
+    Refusal("country", "North Korea", "orders.country_embargoed", {"country": "KP"}),
     Refusal("postcode", "ABC", "orders.postcode_invalid", {"country": "FR", "example": "33380, 34092"}),
     Refusal("currency", "XYZ", "orders.currency_invalid", {"value": "XYZ"}),
     Refusal("product_name", "x" * (PRODUCT_NAME_MAX + 1), "orders.product_name_invalid",

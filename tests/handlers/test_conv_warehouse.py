@@ -295,6 +295,7 @@ REFUSALS = [
     Refusal("name", "A", "warehouse.name_invalid", {"min": 2, "max": 64}),
     Refusal("country", "Germany", "warehouse.domestic_outside_home", {"home": "CN", "country": "DE"}),
     Refusal("country", "Atlantis", "countries.not_found", {"query": "Atlantis"}),
+    Refusal("country", "Iran", "warehouse.country_embargoed", {"country": "IR"}),
     Refusal("street", "ab", "warehouse.street_invalid", {"min": 3, "max": 200}),
     Refusal("city", "x", "warehouse.city_invalid", {"min": 2, "max": 80}),
     Refusal("region", "x", "warehouse.region_invalid", {"min": 2, "max": 80}),
@@ -316,14 +317,22 @@ async def test_every_step_refuses_a_bad_answer_and_asks_again(
     assert await warehouses_of(handler_bot, SELLER) == [SUBMITTED_DOMESTIC]
 
 
-async def test_an_overseas_warehouse_in_the_home_country_is_refused(
-    handler_bot: HandlerBot, chat: Chat
+@pytest.mark.parametrize(
+    ("country", "key", "params"),
+    [
+        ("China", "warehouse.overseas_in_home", {"home": "CN"}),
+        # Goods cannot ship from a country under embargo (domain.embargo).
+        ("Iran", "warehouse.country_embargoed", {"country": "IR"}),
+    ],
+)
+async def test_an_overseas_warehouse_in_the_home_country_or_under_embargo_is_refused(
+    handler_bot: HandlerBot, chat: Chat, country: str, key: str, params: dict[str, str]
 ) -> None:
     prompt = await chat.play(
         "/warehouses", Press("Add a warehouse"), Press("Overseas warehouse"), "Shenzhen bonded"
     )
-    refused = await chat.send("China")
-    assert refused.texts == [handler_bot.text("warehouse.overseas_in_home", home="CN")]
+    refused = await chat.send(country)
+    assert refused.texts == [handler_bot.text(key, **params)]
     await chat.assert_still_asks(prompt.last)
 
 

@@ -23,6 +23,7 @@ from domain.logistics import (
     compare,
     example_rate_card,
     load_rate_card,
+    method_name_key,
     parcel_revenue_tons,
     quote,
     volumetric_weight,
@@ -411,6 +412,38 @@ def test_compare_across_currencies_needs_the_sellers_rate() -> None:
     assert caught.value.key == "rates.missing_exchange_rate"
     marked = compare(quotes, ExchangeRates({("USD", "CNY"): D("7.2")}))
     assert [q.cheapest for q in marked] == [False, True]  # 600 CNY = 83.33 USD
+
+
+# --- a method's name on its lane ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "origin", "destination", "key"),
+    [
+        (EXPRESS, "DE", "DE", "shipping.method_express_domestic"),
+        ("express", "de", "DE", "shipping.method_express_domestic"),
+        (EXPRESS, "CN", "DE", "shipping.method_express_international"),
+        (EXPRESS, None, None, "shipping.method_express"),  # no one lane: a month's costs
+        (EXPRESS, "DE", None, "shipping.method_express"),
+        (SEA, "CN", "CN", "shipping.method_sea"),  # rare enough to keep its one name
+        (LAND, "DE", "DE", "shipping.method_land"),  # road freight, whatever the border
+        (LAND, "DE", "FR", "shipping.method_land"),
+    ],
+)
+def test_express_is_named_by_whether_its_lane_crosses_a_border(
+    method: ShippingMethod | str, origin: str | None, destination: str | None, key: str
+) -> None:
+    assert method_name_key(method, origin, destination) == key
+
+
+def test_a_quote_names_its_method_by_its_lane() -> None:
+    card = example_rate_card()
+    box = parcel("1.2", "30", "20", "10")
+    within = {q.method: q.name_key for q in quote(box, "DE", "DE", card, set())}
+    assert within[EXPRESS] == "shipping.method_express_domestic"
+    assert within[LAND] == "shipping.method_land"
+    across = {q.method: q.name_key for q in quote(box, "DE", "FR", card, set())}
+    assert across[EXPRESS] == "shipping.method_express_international"
 
 
 # --- money and currency conversion -----------------------------------------------------------

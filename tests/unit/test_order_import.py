@@ -491,6 +491,33 @@ async def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_others() -
     assert [order.number for order in uow.orders.added] == ["A"]
 
 
+async def test_an_embargoed_destination_skips_its_rows_and_the_others_are_imported() -> None:
+    report, uow = await _import(
+        [
+            _record("A"),
+            _record("K", ship_to_country="North Korea", ship_to_postcode=""),  # row 3
+            _record("I", ship_to_country="IRN", quantity="0"),  # row 4: two problems
+            _record("B"),
+            _record("B", ship_to_country="CU"),  # row 6: a continuation row
+        ]
+    )
+    assert report.imported == ["A"]
+    assert [(s.row, s.order_number, s.problems) for s in report.skipped] == [
+        (3, "K", (("orders.country_embargoed", {"country": "KP"}),)),
+        (
+            4,
+            "I",
+            (
+                ("orders.country_embargoed", {"country": "IR"}),
+                ("orders.quantity_invalid", {"max": cleaning.MAX_QUANTITY}),
+            ),
+        ),
+        (5, "B", (("import.order_has_bad_rows", {"rows": [6]}),)),
+        (6, "B", (("orders.country_embargoed", {"country": "CU"}),)),
+    ]
+    assert [order.number for order in uow.orders.added] == ["A"]
+
+
 async def test_a_row_reports_every_problem_it_has_in_column_order() -> None:
     """One pass is enough to fix a row: each cell is checked on its own, and what depends on a
     bad cell (the postcode on the country, the price's decimals on the currency) is left out."""
@@ -561,27 +588,38 @@ async def test_a_continuation_row_reports_each_contradiction_and_its_own_cells()
     )
 
 
-def test_the_report_shows_every_problem_of_a_row() -> None:
+def _report_of(records: list[dict[str, object]]) -> str:
+    """The chat report, in English, of a file of `records` checked at NOW."""
     from templates import Renderer
 
-    plan = file_import.plan_order_rows(
-        rows_from_records([_record("B", currency="gold", quantity="0")]), NOW
-    )
-    (skipped,) = plan.skipped
-    text = Renderer().render(
+    plan = file_import.plan_order_rows(rows_from_records(records), NOW)
+    return Renderer().render(
         "import.report",
         "en",
         file_name="orders.csv",
-        imported=0,
-        lines=0,
-        rows_read=1,
+        imported=len(plan.orders),
+        lines=sum(len(order.lines) for order in plan.orders),
+        rows_read=plan.rows_read,
         already_imported=0,
-        skipped=[skipped.to_plain()],
-        skipped_total=1,
+        skipped=[skipped.to_plain() for skipped in plan.skipped],
+        skipped_total=len(plan.skipped),
         not_shown=0,
     )
+
+
+def test_the_report_shows_every_problem_of_a_row() -> None:
+    text = _report_of([_record("B", currency="gold", quantity="0")])
     assert "Row 2 (order B):\n• “gold” is not a currency code." in text
     assert "\n• The quantity must be a whole number from 1 to 100,000." in text
+
+
+def test_the_report_says_why_an_embargoed_row_was_skipped() -> None:
+    text = _report_of([_record("A"), _record("K", ship_to_country="Syria")])
+    assert "Orders imported: <b>1</b>" in text
+    assert (
+        "Row 3 (order K): 🚫 The marketplace can't deliver to Syria: the country is under a "
+        "comprehensive trade embargo, so no order can ship there."
+    ) in text
 
 
 async def test_a_number_seen_earlier_in_the_file_or_already_stored_is_not_imported_again() -> None:
