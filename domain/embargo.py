@@ -12,7 +12,7 @@ country enters as a place goods travel to or from, one of these is refused, sayi
 - a warehouse's country (`domain.services.warehouses.check_country`): goods cannot ship from
   there either;
 - a lane of a rate card the seller sends that names one as where it starts or ends
-  (`domain.logistics.card_validation.embargoed_lane_problems`). A zone's list of countries may
+  (`domain.logistics.card_validation.load_sent_rate_card`). A zone's list of countries may
   still include one: that is geography copied from a carrier's table, and no order travels
   there. A card stored before this rule is still read;
 - the compliance check of a shipping document (`domain.compliance`), for an order or a

@@ -61,13 +61,14 @@ class ShipmentCard:
     order: Order
     events: list[ShipmentEvent]
     buyer_following: bool
-    origin_country: str | None  # the shipping warehouse's; None if it is gone
+    warehouse_country: str | None  # None if the warehouse is gone
 
     @property
     def method_name_key(self) -> str:
-        """The label key of the method's name on this parcel's lane."""
+        """The label key of the method's name on this parcel's lane, between the warehouse's
+        country and the buyer's (either way round: a return parcel travels it back)."""
         return method_name_key(
-            self.shipment.method, self.origin_country, self.order.ship_to_country
+            self.shipment.method, self.warehouse_country, self.order.ship_to_country
         )
 
 
@@ -111,7 +112,7 @@ async def shipment_card(
         order=order,
         events=await uow.tracking.events_of(shipment.id, limit=events),
         buyer_following=subscription is not None,
-        origin_country=None if warehouse is None else warehouse.country,
+        warehouse_country=None if warehouse is None else warehouse.country,
     )
 
 
