@@ -14,9 +14,10 @@ pressing it can work (other preconditions, such as complete documents, aside).
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.errors import ConflictError, DomainError, InvalidInput
@@ -91,7 +92,11 @@ ACTIONS_BY_ROLE: dict[Role, dict[WarehouseStatus, frozenset[WarehouseAction]]] =
         WarehouseStatus.VERIFIED: frozenset({WarehouseAction.SUSPEND}),
     },
 }
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A warehouse's first revision (rows from before revisions were counted start there too). Never
+# 0: that is what a decision button drawn before buttons named a revision carries.
+FIRST_REVISION = 1
+# The refusal of a review decision taken on a card of an earlier revision.
+WAREHOUSE_CHANGED = "review.warehouse_changed"
 # The status each move leads to (editing and adding documents keep the status).
 _LEADS_TO = {
     WarehouseAction.SUBMIT: WarehouseStatus.PENDING_REVIEW,
@@ -186,25 +191,33 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The warehouse as it stands, as a small number a button can carry: one more on every
+    # change a reviewer could be deciding on (a field, a document, a move; `_changed`), so a
+    # card naming it showed what is decided on, however the clock moved. Counted here rather
+    # than by SQLAlchemy's version counter, which counts only changes to this row (a document
+    # added on an unmoved clock changes none). It is still the mapper's version column, so a
+    # change written over one committed since it was read fails (`StaleDataError`) instead of
+    # mixing two changes under one revision.
+    revision: Mapped[int] = mapped_column(Integer, server_default=str(FIRST_REVISION))
 
     documents: Mapped[list[WarehouseDocument]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by=WarehouseDocument.id
     )
 
-    # ----- rules -----
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}  # noqa: RUF012
 
-    @property
-    def revision(self) -> int:
-        """The warehouse as it stands, as a number a button can carry: when it last changed, in
-        microseconds. Every change by the seller (a field, a document) and every move sets
-        `updated_at`, so a reviewer's card that names this number showed what is decided on."""
-        return (self.updated_at - _EPOCH) // timedelta(microseconds=1)
+    def __init__(self, **fields: Any) -> None:
+        # The column's default would come only with the INSERT, after the first move (a new
+        # warehouse is submitted before it is stored).
+        super().__init__(**{"revision": FIRST_REVISION, **fields})
+
+    # ----- rules -----
 
     def require_unchanged(self, shown: int | None) -> None:
         """Refuse a review decision taken on a card of an earlier state (`shown`, its
         `revision`); None: no card to compare with."""
         if shown is not None and shown != self.revision:
-            raise ConflictError("review.warehouse_changed")
+            raise ConflictError(WAREHOUSE_CHANGED)
 
     @property
     def can_ship(self) -> bool:
@@ -227,10 +240,14 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
             wanted=_LEADS_TO[action].value,
         )
 
+    def _changed(self, now: datetime) -> None:
+        self.revision += 1
+        self.updated_at = now
+
     def _move(self, action: WarehouseAction, role: Role, now: datetime) -> None:
         self.require(action, role)
         self.status = _LEADS_TO[action]
-        self.updated_at = now
+        self._changed(now)
 
     def submit(self, now: datetime) -> None:
         """Send for review: from a draft, after documents were asked for, or after suspension."""
@@ -267,12 +284,21 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
     def edited(self, now: datetime) -> bool:
         """Record a change by the owner; a verified warehouse goes back to review (True)."""
         self.require(WarehouseAction.EDIT, Role.SELLER)
-        self.updated_at = now
+        self._changed(now)
         if self.edit_needs_review:
             self.status = WarehouseStatus.PENDING_REVIEW
             self.submitted_at = now
             return True
         return False
+
+    def add_document(self, document: WarehouseDocument, now: datetime, *, most: int) -> None:
+        """Keep one more certification file, where the status takes documents from the owner
+        and fewer than `most` are kept."""
+        self.require(WarehouseAction.ADD_DOCUMENTS, Role.SELLER)
+        if len(self.documents) >= most:
+            raise InvalidInput("warehouse.too_many_documents", max=most)
+        self.documents.append(document)
+        self._changed(now)
 
     def archive(self, now: datetime) -> None:
         self._move(WarehouseAction.ARCHIVE, Role.SELLER, now)

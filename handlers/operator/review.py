@@ -4,7 +4,8 @@ Every action re-checks the operator role in the domain service, so a forged call
 else gets "not allowed" and changes nothing. The decision buttons are the warehouse's own
 answer to what an operator may do in its status (`Warehouse.allowed_actions`), and name the
 warehouse as the card showed it (`Warehouse.revision`): a seller's edit, new documents or a
-resubmission since, and the decision is refused and the card shown again as it is now.
+resubmission since (even one committed while the decision was being written), and the decision
+is refused and the card shown again as it is now.
 
 The reason a decision needs is typed in a plain FSM state; what the operator sends there comes
 among the conversations (`build_answers_router`), after every command, so /compliance or
@@ -20,7 +21,7 @@ from aiogram.types import CallbackQuery, Message
 
 from domain.errors import ConflictError, InvalidInput
 from domain.model import WarehouseAction, WarehouseStatus
-from domain.model.warehouses import DECISIONS_NEEDING_NOTE, REVIEW_DECISIONS
+from domain.model.warehouses import DECISIONS_NEEDING_NOTE, REVIEW_DECISIONS, WAREHOUSE_CHANGED
 from domain.roles import Role
 from domain.services import warehouses
 from handlers.callbacks import ReviewAction, ReviewStep
@@ -34,9 +35,6 @@ from handlers.responder import Button, Keyboard, Responder
 
 class ReviewNote(StatesGroup):
     text = State()
-
-
-WAREHOUSE_CHANGED = "review.warehouse_changed"
 
 
 def _review(
@@ -161,6 +159,10 @@ async def decision_pressed(
         warehouse, _ = await warehouses.warehouse_to_decide(
             ctx.user_id, callback_data.warehouse_id, decision, operators, ctx.uow, shown=shown
         )
+        if decision not in DECISIONS_NEEDING_NOTE:
+            await warehouses.decide(
+                ctx.user_id, warehouse.id, decision, None, operators, ctx.uow, shown=shown
+            )
     except ConflictError as error:
         if error.key != WAREHOUSE_CHANGED:
             raise
@@ -186,9 +188,6 @@ async def decision_pressed(
             ],
         )
         return
-    await warehouses.decide(
-        ctx.user_id, warehouse.id, decision, None, operators, ctx.uow, shown=shown
-    )
     ctx.responder.remove_pressed_buttons(query)
     _tell_decided(warehouse.name, decision, ctx.responder)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot import database
 from bot.database import alembic_config
@@ -45,5 +45,62 @@ async def test_models_and_migrations_agree(empty_database_url: str) -> None:
                 lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
             )
         assert diff == []
+    finally:
+        await engine.dispose()
+
+
+async def test_warehouses_stored_before_revisions_start_at_the_first(
+    empty_database_url: str,
+) -> None:
+    """0011 counts revisions from 1 for the warehouses already there and for those a release
+    without the counter still inserts (a rolling upgrade); it and its downgrade keep the
+    warehouses' documents (a copied table would have cascaded them away on SQLite)."""
+    engine = database.create_engine(empty_database_url)
+    # Timestamps as SQL literals: both databases read them, whatever the driver.
+    rows = [
+        "INSERT INTO telegram_users (id, created_at, last_seen_at) "
+        "VALUES (7001, '2026-11-20 10:00:00+00:00', '2026-11-20 10:00:00+00:00')",
+        "INSERT INTO sellers (id, telegram_user_id, store_name, home_country, locale, created_at)"
+        " VALUES (1, 7001, 'Store', 'CN', 'en', '2026-11-20 10:00:00+00:00')",
+    ]
+    warehouse = (
+        "INSERT INTO warehouses (id, seller_id, kind, name, name_key, country, street, city, "
+        "contact_name, contact_phone, capabilities, status, created_at, updated_at) VALUES "
+        "(:id, 1, 'domestic', :name, :name, 'CN', '1 Road', 'Shenzhen', 'Li Wei', "
+        "'+8613800138000', '[]', 'pending_review', '2026-11-20 10:00:00+00:00', "
+        "'2026-11-20 10:00:00+00:00')"
+    )
+    document = (
+        "INSERT INTO warehouse_documents (id, warehouse_id, kind, telegram_file_id, "
+        "file_unique_id, file_name, mime_type, size, is_photo, uploaded_at) VALUES "
+        "(1, 5, 'business_licence', 'f', 'u', 'licence.pdf', 'application/pdf', 10, false, "
+        "'2026-11-20 10:00:00+00:00')"
+    )
+
+    async def stored(query: str) -> list[tuple[object, ...]]:
+        async with engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(text(query))]
+
+    try:
+        await database.upgrade(engine, "0010")
+        async with engine.begin() as connection:
+            for statement in rows:
+                await connection.execute(text(statement))
+            await connection.execute(text(warehouse), {"id": 5, "name": "main"})
+            await connection.execute(text(document))
+        await database.upgrade(engine, "0011")
+        async with engine.begin() as connection:
+            # As a release without the counter inserts it: no revision named.
+            await connection.execute(text(warehouse), {"id": 6, "name": "depot"})
+        assert await stored("SELECT id, revision FROM warehouses ORDER BY id") == [(5, 1), (6, 1)]
+        assert await stored("SELECT warehouse_id FROM warehouse_documents") == [(5,)]
+
+        await database.downgrade(engine, "0010")
+        async with engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in inspect(sync).get_columns("warehouses")}
+            )
+        assert "revision" not in columns
+        assert await stored("SELECT warehouse_id FROM warehouse_documents") == [(5,)]
     finally:
         await engine.dispose()

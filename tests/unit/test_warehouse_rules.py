@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
 from domain.errors import ConflictError, InvalidInput
 from domain.model import DocumentKind, Warehouse, WarehouseDocument, WarehouseKind, WarehouseStatus
+from domain.model.warehouses import FIRST_REVISION
 from domain.services import warehouses
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -77,10 +79,12 @@ def test_every_transition_allowed_or_refused(transition: str, status: WarehouseS
     if status in allowed_from:
         _apply(warehouse, transition)
         assert warehouse.status == target
+        assert warehouse.revision == FIRST_REVISION + 1  # every move is a new revision
     else:
         with pytest.raises(ConflictError):
             _apply(warehouse, transition)
         assert warehouse.status == status
+        assert warehouse.revision == FIRST_REVISION
 
 
 def test_decisions_record_who_and_why() -> None:
@@ -111,6 +115,62 @@ def test_editing_a_verified_warehouse_sends_it_back_to_review() -> None:
     assert pending.status == S.NEEDS_DOCUMENTS
     with pytest.raises(ConflictError):
         _warehouse(S.REJECTED).edited(NOW)
+
+
+def _another_document() -> WarehouseDocument:
+    return WarehouseDocument(
+        kind=DocumentKind.OTHER,
+        telegram_file_id="g",
+        file_unique_id="v",
+        file_name="b.pdf",
+        mime_type="application/pdf",
+        size=10,
+        uploaded_at=NOW,
+    )
+
+
+def test_every_change_is_a_new_revision_though_the_clock_stands_still() -> None:
+    """A field, a document, a move: each counts once, all at one instant, and a card of any
+    earlier revision is refused; a refused change counts nothing."""
+    warehouse = _warehouse(S.DRAFT)
+    assert warehouse.revision == FIRST_REVISION > 0  # 0: what a button naming none carries
+    changes: list[Callable[[], object]] = [
+        lambda: warehouse.submit(NOW),
+        lambda: warehouse.request_documents(OPERATOR, "a lease, please", NOW),
+        lambda: warehouse.add_document(_another_document(), NOW, most=10),
+        lambda: warehouse.edited(NOW),
+        lambda: warehouse.submit(NOW),
+        lambda: warehouse.approve(OPERATOR, NOW),
+        lambda: warehouse.edited(NOW),  # back to review
+        lambda: warehouse.reject(OPERATOR, "not a warehouse", NOW),
+        lambda: warehouse.archive(NOW),
+    ]
+    shown = [warehouse.revision]
+    for change in changes:
+        change()
+        assert warehouse.revision == shown[-1] + 1
+        shown.append(warehouse.revision)
+    assert warehouse.updated_at == NOW
+    warehouse.require_unchanged(shown[-1])
+    warehouse.require_unchanged(None)  # no card to compare with
+    for earlier in [0, *shown[:-1]]:
+        with pytest.raises(ConflictError) as refused:
+            warehouse.require_unchanged(earlier)
+        assert refused.value.key == "review.warehouse_changed"
+
+
+def test_a_refused_change_is_no_new_revision() -> None:
+    pending = _warehouse(S.PENDING_REVIEW)
+    with pytest.raises(InvalidInput):
+        pending.reject(OPERATOR, " ", NOW)
+    with pytest.raises(ConflictError):
+        pending.add_document(_another_document(), NOW, most=10)  # documents were not asked for
+    asked = _warehouse(S.NEEDS_DOCUMENTS)
+    with pytest.raises(InvalidInput) as too_many:
+        asked.add_document(_another_document(), NOW, most=1)
+    assert too_many.value.params == {"max": 1}
+    assert (pending.revision, asked.revision) == (FIRST_REVISION, FIRST_REVISION)
+    assert len(asked.documents) == 1
 
 
 def test_submit_needs_the_documents() -> None:
