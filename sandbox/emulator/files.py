@@ -7,6 +7,7 @@ download it from; the store does the same. Paths are numbered so none is ever gi
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import secrets
 import struct
@@ -17,6 +18,19 @@ from sandbox.emulator.records import BotApiError, FileRecord
 from sandbox.spec import UploadedFile
 
 __all__ = ["FileStore"]
+
+# What a multipart part says when its sender did not know (aiohttp's default for bytes).
+_UNKNOWN_TYPE = "application/octet-stream"
+
+
+def _mime_type(declared: str | None, file_name: str | None) -> str | None:
+    """The type Telegram reports for an upload: the declared one, or when the sender declared
+    none (or only "bytes"), the one the file name's extension says — a bot's `invoice.pdf`
+    sent as plain bytes arrives as `application/pdf`."""
+    if declared and declared != _UNKNOWN_TYPE:
+        return declared
+    guessed = mimetypes.guess_type(file_name or "", strict=False)[0]
+    return guessed or declared
 
 
 class FileStore:
@@ -53,7 +67,7 @@ class FileStore:
             content=content,
             kind=kind,
             file_name=file_name,
-            mime_type=mime_type,
+            mime_type=_mime_type(mime_type, file_name),
             width=width,
             height=height,
             source_url=source_url,

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import forks
+
 ROOT = Path(__file__).resolve().parents[2]
 # A token nobody could mistake for another string in the output.
 FAKE_TOKEN = "987654321:AAFake-Recognisable-SECRET_token_xyz"
@@ -22,6 +24,9 @@ _OWN_VARIABLES = (
     "SANDBOX_",
     "WEBHOOK_",
 )
+
+# Both drive the same way: pid, returncode, stdout/stderr, send_signal, kill, wait, communicate.
+CliProcess = asyncio.subprocess.Process | forks.ForkedProcess
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,11 @@ def cli_environment(data_dir: Path, **variables: str) -> dict[str, str]:
     return env
 
 
-async def start_cli(*args: str, cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+async def start_cli(*args: str, cwd: Path, env: dict[str, str]) -> CliProcess:
+    """`sellerbot *args` as its own process: forked by the test process's fork server (the
+    imports paid once), or with SELLERBOT_TEST_FORKS=0 started from scratch."""
+    if forks.ENABLED:
+        return await forks.start(list(args), cwd=cwd, env=env)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -55,7 +64,7 @@ async def start_cli(*args: str, cwd: Path, env: dict[str, str]) -> asyncio.subpr
     )
 
 
-async def finish(process: asyncio.subprocess.Process, timeout: float = 60) -> Finished:  # noqa: ASYNC109
+async def finish(process: CliProcess, timeout: float = 60) -> Finished:  # noqa: ASYNC109
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:

@@ -388,6 +388,17 @@ async def test_html_validation_rejects_bad_markup(bot: Bot, emulator: BotApiEmul
 # -- files --------------------------------------------------------------------------------------
 
 
+async def test_a_document_sent_as_bytes_gets_the_type_its_name_says(
+    bot: Bot, emulator: BotApiEmulator
+) -> None:
+    emulator.user(USER_ID)
+    pdf = await bot.send_document(USER_ID, BufferedInputFile(b"%PDF-1.4 x", "shipping.pdf"))
+    unknown = await bot.send_document(USER_ID, BufferedInputFile(b"x", "notes.unknownext"))
+    assert pdf.document is not None and pdf.document.mime_type == "application/pdf"
+    assert unknown.document is not None
+    assert unknown.document.mime_type in (None, "application/octet-stream")
+
+
 async def test_user_document_download(bot: Bot, emulator: BotApiEmulator) -> None:
     user = emulator.user(USER_ID)
     content = b"%PDF-1.4 fake invoice \x00\x01\x02"

@@ -1,7 +1,7 @@
 """Real `sellerbot` processes for the crash tests: started fast, killed hard, restarted.
 
-`Zygote` drives `tests.reliability.zygote`: one process that imported the bot once and forks
-a `sellerbot COMMAND` process per `start()`. `kill()` sends SIGKILL and waits until the
+`Zygote` starts a `sellerbot COMMAND` process per `start()`, forked by `tests.fork_server`
+(which imported the bot once). `kill()` sends SIGKILL and waits until the
 process is gone; `stop()` sends SIGTERM (the graceful stop) and waits likewise. The children's
 logs go to one file, `log_path`, shown when a test fails.
 """
@@ -13,11 +13,11 @@ import contextlib
 import os
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests import forks
 from tests.e2e.cli import ROOT
 
 
@@ -50,47 +50,28 @@ async def ready(port: int, timeout: float = 120) -> None:  # noqa: ASYNC109
 
 
 class Zygote:
-    """Forks `sellerbot COMMAND` processes with one environment."""
+    """`sellerbot COMMAND` processes with one environment, forked by the test process's fork
+    server (`tests.forks`), so that a start costs no imports."""
 
     def __init__(self, command: str, env: dict[str, str], log_path: Path) -> None:
         self.command = command
         self.env = env
         self.log_path = log_path
-        self._process: asyncio.subprocess.Process | None = None
-        self._log = None
+        self._processes: list[forks.ForkedProcess] = []
 
     async def __aenter__(self) -> Zygote:
-        self._log = self.log_path.open("ab")
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.reliability.zygote",
-            self.command,
-            cwd=ROOT,
-            env=self.env,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=self._log,
-        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._process is not None and self._process.stdin is not None
-        self._process.stdin.close()
-        await asyncio.wait_for(self._process.wait(), 30)
-        if self._log is not None:
-            self._log.close()
+        # A test that failed half-way leaves no process behind.
+        for process in self._processes:
+            process.close()
 
     async def start(self) -> int:
-        """Fork a new process; its pid (once the zygote's imports are done: a while at first)."""
-        process = self._process
-        assert process is not None and process.stdin is not None and process.stdout is not None
-        process.stdin.write(b"start\n")
-        await process.stdin.drain()
-        line = await asyncio.wait_for(process.stdout.readline(), 300)
-        if not line:
-            raise AssertionError(f"the zygote died:\n{self.log_tail()}")
-        return int(line)
+        """Fork a new process; its pid (once the server's imports are done: a while at first)."""
+        process = await forks.start([self.command], cwd=ROOT, env=self.env, log=self.log_path)
+        self._processes.append(process)
+        return process.pid
 
     async def kill(self, pid: int) -> None:
         """SIGKILL: the process ends wherever it is, and nothing of it runs any more."""
