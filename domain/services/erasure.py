@@ -9,8 +9,9 @@ someone else depends on the data:
   on them or money is pending: a store answering a request, a refund agreed and not yet paid,
   goods on their way to (or at) the seller's warehouse. A buyer's erasure would leave the store
   a case nobody answers; a seller's would delete the case, and the warehouse the goods are sent
-  to, under the buyer. A buyer may withdraw a case where the table allows it (`WITHDRAWABLE`:
-  until the goods are on their way back), so the refusal tells them to withdraw those or wait;
+  to, under the buyer. A buyer may withdraw a case where the table allows it
+  (`WITHDRAWABLE_RETURNS`: until the goods are on their way back), so the refusal tells them to
+  withdraw those or wait;
   the goods' return is the store's to settle (refund or replacement), so those they wait for.
   A seller settles theirs in /returns (answers, refuses, records the refund); a return the
   buyer has still to send ends by itself when its time runs out;
@@ -26,16 +27,15 @@ hold) block nothing: a buyer's erasure scrubs them (`buyers.erase_buyer`), a sel
 them with its orders.
 
 Deleted: the user's Telegram record and language (and with it, by cascade, the questions
-awaiting their confirmation), conversation drafts, blocked-bot marker,
-every outbox row to them or about them; for a buyer the orders they follow (the seller's order
-stays, without them), the links' binding to them, their refused link attempts, and what they
-wrote and sent in return cases (the comment, their messages' text and files, their photos and
-videos, their chat's message and topic ids: the store keeps the case's structured record
-without them); for a seller
-also the store and everything under it
-(warehouses and their documents, orders with their lines, shipping documents with their
-compliance findings, buyer links, logistics settings); the numbers of its parcels the tracking
-provider follows wait, number and carrier only, until the poller has told it to stop.
+awaiting their confirmation), conversation drafts, blocked-bot marker, every outbox row to them
+or about them; for a buyer the orders they follow (the seller's order stays, without them), the
+links' binding to them, their refused link attempts, and what they wrote and sent in return
+cases (the comment, their messages' text and files, their photos and videos, their chat's
+message and topic ids: the store keeps the case's structured record without them); for a
+seller also the store and everything under it (warehouses and their documents, orders with
+their lines and return cases, shipping documents with their compliance findings, buyer links,
+logistics settings); the numbers of its parcels the tracking provider follows wait, number and
+carrier only, until the poller has told it to stop.
 
 Kept, without the person: the audit trail. Its entries keep action and time, the actor and the
 subject become pseudonyms nobody can map back (see `domain.personal_data.Pseudonyms`), and only

@@ -110,14 +110,9 @@ async def _disputed_case_with_the_buyers_words(uow_factory: UowFactory) -> int:
         await return_relay.relay(
             BUYER,
             case_id,
+            # Sent in the main chat (no topic), answering nothing.
             return_relay.Incoming(
-                chat_id=BUYER,
-                telegram_message_id=41,
-                kind=MessageKind.PHOTO,
-                text="Quokka-caption: the dent",
-                telegram_file_id="buyer-photo-file",
-                thread_id=None,
-                reply_to_telegram_id=None,
+                BUYER, 41, MessageKind.PHOTO, "Quokka-caption: the dent", "buyer-photo-file"
             ),
             uow,
         )

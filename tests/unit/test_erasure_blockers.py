@@ -11,7 +11,7 @@ import pytest
 
 from domain.repositories import CasesInStatus
 from domain.returns.rules import DISPUTE_RECORD_HOLD, CaseStatus
-from domain.services.erasure import ErasureBlocker, return_blockers
+from domain.services import erasure
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 S = CaseStatus
@@ -40,7 +40,7 @@ def cases(status: CaseStatus, count: int = 1) -> dict[CaseStatus, CasesInStatus]
     return {status: CasesInStatus(count, escalated)}
 
 
-def keys(blockers: list[ErasureBlocker]) -> list[tuple[str, str | None, int]]:
+def keys(blockers: list[erasure.ErasureBlocker]) -> list[tuple[str, str | None, int]]:
     return [(b.key, b.advice, b.count) for b in blockers]
 
 
@@ -53,7 +53,7 @@ def test_a_buyers_case_blocks_their_erasure_while_it_is_open_or_disputed(
     status: CaseStatus,
 ) -> None:
     expected = BY_STATUS[status][0]
-    blockers = return_blockers(cases(status, 2), {})
+    blockers = erasure.return_blockers(cases(status, 2), {})
     assert keys(blockers) == ([] if expected is None else [(*expected, 2)])
 
 
@@ -62,7 +62,7 @@ def test_a_stores_case_blocks_the_sellers_erasure_while_it_is_open_or_disputed(
     status: CaseStatus,
 ) -> None:
     expected = BY_STATUS[status][1]
-    blockers = return_blockers({}, cases(status, 3))
+    blockers = erasure.return_blockers({}, cases(status, 3))
     assert keys(blockers) == ([] if expected is None else [(*expected, 3)])
 
 
@@ -74,7 +74,7 @@ def test_each_kind_of_case_is_counted_under_its_own_blocker() -> None:
         S.ESCALATED: CasesInStatus(1, NOW),
     }
     sold = {S.NEGOTIATING: CasesInStatus(4, None), S.ESCALATED: CasesInStatus(2, NOW)}
-    assert keys(return_blockers(bought, sold)) == [
+    assert keys(erasure.return_blockers(bought, sold)) == [
         (*WITHDRAW, 3),
         (*WAIT_FOR_STORE, 1),
         (*SETTLE, 4),
@@ -83,9 +83,9 @@ def test_each_kind_of_case_is_counted_under_its_own_blocker() -> None:
 
 
 def test_only_a_dispute_names_the_day_its_hold_ends() -> None:
-    blockers = return_blockers(cases(S.NEGOTIATING), cases(S.RECEIVED))
+    blockers = erasure.return_blockers(cases(S.NEGOTIATING), cases(S.RECEIVED))
     assert [b.until for b in blockers] == [None, None]
-    [dispute] = return_blockers(cases(S.ESCALATED), {})
+    [dispute] = erasure.return_blockers(cases(S.ESCALATED), {})
     # Escalated at noon: the hold ends at noon 90 days later, so the day after is the first
     # whole day free of it.
     assert (NOW + DISPUTE_RECORD_HOLD).date() == date(2027, 2, 23)
@@ -94,13 +94,13 @@ def test_only_a_dispute_names_the_day_its_hold_ends() -> None:
 
 def test_a_hold_ending_at_midnight_frees_that_very_day() -> None:
     midnight = datetime(2026, 11, 25, tzinfo=UTC)
-    [dispute] = return_blockers({S.ESCALATED: CasesInStatus(1, midnight)}, {})
+    [dispute] = erasure.return_blockers({S.ESCALATED: CasesInStatus(1, midnight)}, {})
     assert dispute.until == date(2027, 2, 23)
 
 
 def test_the_latest_dispute_of_either_side_sets_the_day() -> None:
     earlier = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
-    [dispute] = return_blockers(
+    [dispute] = erasure.return_blockers(
         {S.ESCALATED: CasesInStatus(1, NOW)}, {S.ESCALATED: CasesInStatus(2, earlier)}
     )
     assert (dispute.count, dispute.until) == (3, date(2027, 2, 24))
