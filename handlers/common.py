@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from domain.model import PROCESSED_UPDATE_RETENTION
+from domain.returns.rules import DISPUTE_RECORD_HOLD
 from domain.roles import Role
 from domain.services import erasure, sellers
 from handlers import return_closing, return_leg, return_offer
@@ -136,6 +137,7 @@ async def privacy(message: Message, ctx: UpdateContext) -> None:
         "privacy.policy",
         outbox_days=ctx.config.outbox_retention_days,
         update_id_hours=int(PROCESSED_UPDATE_RETENTION.total_seconds() // 3600),
+        dispute_hold_days=DISPUTE_RECORD_HOLD.days,
     )
     await _resume_conversation(ctx)
 

@@ -182,4 +182,16 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "return_event.seller_silent": N_("⌛ Not answered in time: expired"),
     "return_event.offer_lapsed": N_("⌛ Offer lapsed"),
     "return_event.return_not_shipped": N_("⌛ Return not shipped in time"),
+    # Why /delete_my_data cannot erase yet, in its refusal (`domain.services.erasure`)
+    "erasure.returns_to_withdraw": NP_("{count} open return case", "{count} open return cases"),
+    "erasure.returns_coming_back": NP_(
+        "{count} return the store has still to settle",
+        "{count} returns the store has still to settle",
+    ),
+    "erasure.store_returns_open": NP_(
+        "{count} open return case of your store", "{count} open return cases of your store"
+    ),
+    "erasure.returns_in_dispute": NP_(
+        "{count} return case in a platform dispute", "{count} return cases in a platform dispute"
+    ),
 }

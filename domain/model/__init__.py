@@ -44,6 +44,7 @@ from domain.model.return_parts import (
     SellerReturnPolicy,
 )
 from domain.model.returns import TRANSITIONS as RETURN_TRANSITIONS
+from domain.model.returns import WITHDRAWABLE as WITHDRAWABLE_RETURNS
 from domain.model.returns import ReturnCase
 from domain.model.sellers import Seller, TelegramUser
 from domain.model.tracking import (
@@ -68,6 +69,7 @@ __all__ = [
     "RETURN_TRANSITIONS",
     "SHIPPED_STATUSES",
     "TRACKING_PROBLEM_STATUSES",
+    "WITHDRAWABLE_RETURNS",
     "AuditEntry",
     "Base",
     "BlockedRecipient",

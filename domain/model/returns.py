@@ -82,6 +82,8 @@ TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     S.RECEIVED: frozenset({S.RESOLVED, S.ESCALATED}),
     **{final: frozenset() for final in FINAL_STATUSES},
 }  # fmt: skip
+# Where the buyer may still withdraw the case: the statuses that lead to `withdrawn`.
+WITHDRAWABLE = frozenset(status for status, to in TRANSITIONS.items() if S.WITHDRAWN in to)
 
 
 def _clean_note(raw: object, key: str, *, minimum: int = 1) -> str:

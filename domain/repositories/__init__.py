@@ -28,7 +28,7 @@ from domain.repositories.outbox import (
     OutboxBacklog,
 )
 from domain.repositories.personal_data import AuditSubject, PersonalDataRepository
-from domain.repositories.returns import PlannedFiring, ReturnRepository
+from domain.repositories.returns import CasesInStatus, PlannedFiring, ReturnRepository
 from domain.repositories.sellers import (
     LogisticsSettingsRepository,
     SellerRepository,
@@ -49,6 +49,7 @@ __all__ = [
     "Audited",
     "BlockedRecipientRepository",
     "BuyerRepository",
+    "CasesInStatus",
     "ConfirmationRepository",
     "ConversationStateRepository",
     "DueShipment",

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from domain.model import (
     ReturnCase,
@@ -39,6 +39,20 @@ class PlannedFiring:
     offer_id: int | None
     due_at: datetime
     fire_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CasesInStatus:
+    """How many of someone's cases are in one status, and the latest escalation among them."""
+
+    count: int
+    latest_escalation: datetime | None
+
+
+def _owned_by(side: Side, owner_id: int) -> ColumnElement[bool]:
+    """The cases of a seller (`side` seller: a seller's id) or of a buyer (a Telegram id)."""
+    owner = ReturnCase.seller_id if Side(side) is Side.SELLER else ReturnCase.buyer_user_id
+    return owner == owner_id
 
 
 class ReturnRepository(AggregateRepository[ReturnCase]):
@@ -159,14 +173,35 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
     async def open_of(self, side: Side, owner_id: int, *, limit: int) -> list[ReturnCase]:
         """The owner's open cases on `side` (a seller's id, or a buyer's Telegram id), newest
         first."""
-        owner = ReturnCase.seller_id if Side(side) is Side.SELLER else ReturnCase.buyer_user_id
         result = await self.session.execute(
             select(ReturnCase)
-            .where(owner == owner_id, ReturnCase.status.in_(list(OPEN_STATUSES)))
+            .where(_owned_by(side, owner_id), ReturnCase.status.in_(list(OPEN_STATUSES)))
             .order_by(ReturnCase.opened_at.desc(), ReturnCase.id.desc())
             .limit(limit)
         )
         return list(result.scalars())
+
+    async def holding_erasure(
+        self, side: Side, owner_id: int, escalated_since: datetime
+    ) -> dict[CaseStatus, CasesInStatus]:
+        """The owner's cases on `side` that hold their erasure (`domain.services.erasure`), by
+        status: the open ones, and those escalated since `escalated_since`."""
+        result = await self.session.execute(
+            select(ReturnCase.status, func.count(), func.max(ReturnCase.escalated_at))
+            .where(
+                _owned_by(side, owner_id),
+                or_(
+                    ReturnCase.status.in_(list(OPEN_STATUSES)),
+                    (ReturnCase.status == CaseStatus.ESCALATED)
+                    & (ReturnCase.escalated_at > escalated_since),
+                ),
+            )
+            .group_by(ReturnCase.status)
+        )
+        return {
+            CaseStatus(status): CasesInStatus(int(count), latest)
+            for status, count, latest in result.tuples()
+        }
 
     # ----- messages -----
 

@@ -7,6 +7,7 @@ policy, the deadlines and the services all speak it.
 from __future__ import annotations
 
 import enum
+from datetime import timedelta
 
 
 class Side(enum.StrEnum):
@@ -158,3 +159,8 @@ FILE_ID_MAX = 255
 # How long an agreed action (shipping the return) may be given, in days.
 ACT_WITHIN_DAYS_MIN = 1
 ACT_WITHIN_DAYS_MAX = 30
+# How long after its escalation a case's record is kept from its two sides' erasure
+# (`domain.services.erasure`): the platform decides the dispute from it (the buyer's photos and
+# messages included), and an appeal of that decision may need it again. The bot is never told
+# the decision, so the hold ends by time; platforms decide disputes within weeks.
+DISPUTE_RECORD_HOLD = timedelta(days=90)

@@ -1,13 +1,41 @@
 """Self-service erasure (/delete_my_data): what may block it, and what it deletes and keeps.
 
+Blocked (nothing is deleted, the user is told how many of what, and what they can do) while
+someone else depends on the data:
+
+- a seller's orders still to confirm or ship: their buyers are waiting;
+- return cases still open (`OPEN_STATUSES`: requested, negotiating, agreed, awaiting the
+  return shipment, the return in transit, received), on either side. The other side is waiting
+  on them or money is pending: a store answering a request, a refund agreed and not yet paid,
+  goods on their way to (or at) the seller's warehouse. A buyer's erasure would leave the store
+  a case nobody answers; a seller's would delete the case, and the warehouse the goods are sent
+  to, under the buyer. A buyer may withdraw a case where the table allows it
+  (`WITHDRAWABLE_RETURNS`: until the goods are on their way back), so the refusal tells them to
+  withdraw those or wait;
+  the goods' return is the store's to settle (refund or replacement), so those they wait for.
+  A seller settles theirs in /returns (answers, refuses, records the refund); a return the
+  buyer has still to send ends by itself when its time runs out;
+- cases escalated to a platform dispute less than `DISPUTE_RECORD_HOLD` ago, on either side.
+  Escalated is final in the case's table, yet the platform decides from the case's record: the
+  buyer's photos and messages (which a buyer's erasure deletes) and the case itself (which a
+  seller's erasure deletes). GDPR art. 17(3)(e) lets that record stay while it is needed for a
+  legal claim. The bot is not told the decision, so the hold ends by time, and the refusal
+  gives the day it ends.
+
+Cases that are over (resolved, declined, withdrawn, expired, escalated longer ago than the
+hold) block nothing: a buyer's erasure scrubs them (`buyers.erase_buyer`), a seller's deletes
+them with its orders.
+
 Deleted: the user's Telegram record and language (and with it, by cascade, the questions
-awaiting their confirmation), conversation drafts, blocked-bot marker,
-every outbox row to them or about them; for a buyer the orders they follow (the seller's order
-stays, without them), the links' binding to them and their refused link attempts; for a seller
-also the store and everything under it
-(warehouses and their documents, orders with their lines, shipping documents with their
-compliance findings, buyer links, logistics settings); the numbers of its parcels the tracking
-provider follows wait, number and carrier only, until the poller has told it to stop.
+awaiting their confirmation), conversation drafts, blocked-bot marker, every outbox row to them
+or about them; for a buyer the orders they follow (the seller's order stays, without them), the
+links' binding to them, their refused link attempts, and what they wrote and sent in return
+cases (the comment, their messages' text and files, their photos and videos, their chat's
+message and topic ids: the store keeps the case's structured record without them); for a
+seller also the store and everything under it (warehouses and their documents, orders with
+their lines and return cases, shipping documents with their compliance findings, buyer links,
+logistics settings); the numbers of its parcels the tracking provider follows wait, number and
+carrier only, until the poller has told it to stop.
 
 Kept, without the person: the audit trail. Its entries keep action and time, the actor and the
 subject become pseudonyms nobody can map back (see `domain.personal_data.Pseudonyms`), and only
@@ -22,32 +50,96 @@ erase nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from domain.errors import ConflictError
+from domain.model import WITHDRAWABLE_RETURNS
 from domain.personal_data import Pseudonyms
+from domain.repositories import CasesInStatus
+from domain.returns.rules import DISPUTE_RECORD_HOLD, OPEN_STATUSES, CaseStatus, Side
 from domain.services import buyers, confirmations
 from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
 class ErasureBlocker:
-    """Something that must be settled before a user's data may be deleted."""
+    """Something that must be settled before a user's data may be deleted: `key` names it (a
+    counted label), `advice` (a message, given `count` and `until`) says what the user can do,
+    and `until` is the day the hold ends by itself (UTC), for those that do."""
 
     key: str
     count: int
+    advice: str | None = None
+    until: date | None = None
 
 
 async def erasure_blockers(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
-    """What stops erasure now: orders still to confirm or ship (their buyers are waiting).
-    Return cases add their check here when that feature lands."""
+    """What stops erasure now (see the module's docstring): a seller's orders still to confirm
+    or ship, return cases still open on either side, and recent platform disputes."""
     blockers: list[ErasureBlocker] = []
     seller = await uow.sellers.by_telegram_user(user_id)
     if seller is not None:
         open_orders = await uow.orders.count_open(seller.id)
         if open_orders:
             blockers.append(ErasureBlocker("erasure.open_orders", open_orders))
+    since = uow.now() - DISPUTE_RECORD_HOLD
+    bought = await uow.returns.holding_erasure(Side.BUYER, user_id, since)
+    sold = (
+        {} if seller is None else await uow.returns.holding_erasure(Side.SELLER, seller.id, since)
+    )
+    return blockers + return_blockers(bought, sold)
+
+
+def return_blockers(
+    bought: Mapping[CaseStatus, CasesInStatus], sold: Mapping[CaseStatus, CasesInStatus]
+) -> list[ErasureBlocker]:
+    """The blockers of the cases a user opened as a buyer (`bought`) and of their store's cases
+    (`sold`), each counted by status (`ReturnRepository.holding_erasure`)."""
+
+    def count(cases: Mapping[CaseStatus, CasesInStatus], statuses: frozenset[CaseStatus]) -> int:
+        return sum(found.count for status, found in cases.items() if status in statuses)
+
+    blockers: list[ErasureBlocker] = []
+    to_withdraw = count(bought, WITHDRAWABLE_RETURNS)
+    if to_withdraw:
+        blockers.append(
+            ErasureBlocker("erasure.returns_to_withdraw", to_withdraw, "erasure.withdraw_or_wait")
+        )
+    coming_back = count(bought, OPEN_STATUSES - WITHDRAWABLE_RETURNS)
+    if coming_back:
+        blockers.append(
+            ErasureBlocker("erasure.returns_coming_back", coming_back, "erasure.wait_for_store")
+        )
+    store_open = count(sold, OPEN_STATUSES)
+    if store_open:
+        blockers.append(
+            ErasureBlocker("erasure.store_returns_open", store_open, "erasure.settle_returns")
+        )
+    disputes = [
+        cases[CaseStatus.ESCALATED] for cases in (bought, sold) if CaseStatus.ESCALATED in cases
+    ]
+    latest = max(
+        (found.latest_escalation for found in disputes if found.latest_escalation), default=None
+    )
+    if latest is not None:
+        blockers.append(
+            ErasureBlocker(
+                "erasure.returns_in_dispute",
+                sum(found.count for found in disputes),
+                "erasure.wait_for_dispute",
+                until=_day_from(latest + DISPUTE_RECORD_HOLD),
+            )
+        )
     return blockers
+
+
+def _day_from(moment: datetime) -> date:
+    """The first whole day (UTC) from `moment` on, so that "from that day" holds all day."""
+    moment = moment.astimezone(UTC)
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.date() if midnight == moment else midnight.date() + timedelta(days=1)
 
 
 async def ask_to_erase(user_id: int, uow: UnitOfWork) -> int:
@@ -58,7 +150,7 @@ async def ask_to_erase(user_id: int, uow: UnitOfWork) -> int:
 async def erase_on_confirmation(user_id: int, token: int, uow: UnitOfWork) -> list[ErasureBlocker]:
     """The prompt's "yes": `erase_user_data`, if `token` is the latest prompt's and still
     fresh; otherwise `erasure.stale` and nothing changes. The token is used up either way the
-    erasure goes (done, or blocked by open orders): a blocked user asks again once settled."""
+    erasure goes (done, or blocked): a blocked user asks again once settled."""
     if not await confirmations.redeem(user_id, confirmations.Purpose.ERASURE, token, uow):
         raise ConflictError("erasure.stale")
     return await erase_user_data(user_id, uow)

@@ -183,7 +183,9 @@ async def test_help_and_privacy_answer_then_ask_the_question_again(
         answered = await chat.send(command)
         assert answered.texts[1] == handler_bot.text("conversation.resumed")
         assert (
-            handler_bot.text(answer_template, outbox_days=30, update_id_hours=48)[:40]
+            handler_bot.text(
+                answer_template, outbox_days=30, update_id_hours=48, dispute_hold_days=90
+            )[:40]
             in (answered.texts[0])
         )
         _asks_country(handler_bot, answered)

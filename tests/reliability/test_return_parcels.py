@@ -301,6 +301,10 @@ async def test_a_seller_erasing_their_data_takes_return_parcels_and_replacements
     registered = {n for call in provider.endpoint_calls("register") for n in call}
     assert returned in registered and len(registered) == 2
     async with uow_factory() as uow:
+        # The exchange is still open (received, not resolved): it holds the erasure.
+        [held] = await erasure.erase_user_data(SELLER, uow)
+        assert held.key == "erasure.store_returns_open"
+        await returns.resolve(SELLER, case_id, None, uow)
         assert await erasure.erase_user_data(SELLER, uow) == []
         await uow.commit()
     async with uow_factory() as uow:

@@ -423,6 +423,13 @@ async def test_a_buyer_who_erases_their_data_leaves_no_trace_in_return_cases(
         )
         await uow.commit()
     async with uow_factory() as uow:
+        # Open, the case holds the erasure (the store is answering it); nothing is deleted.
+        [held] = await erasure.erase_user_data(BUYER, uow)
+        assert (held.key, held.count) == ("erasure.returns_to_withdraw", 1)
+        await uow.commit()
+    assert (await case_row(uow_factory, case_id)).buyer_user_id == BUYER
+    async with uow_factory() as uow:
+        await returns.withdraw(BUYER, case_id, uow)
         assert await erasure.erase_user_data(BUYER, uow) == []
         await uow.commit()
 
@@ -433,7 +440,7 @@ async def test_a_buyer_who_erases_their_data_leaves_no_trace_in_return_cases(
     assert traces == []
     # The store keeps its account of the case.
     case = await case_row(uow_factory, case_id)
-    assert (case.status, case.buyer_user_id, case.comment) == (CaseStatus.NEGOTIATING, None, None)
+    assert (case.status, case.buyer_user_id, case.comment) == (CaseStatus.WITHDRAWN, None, None)
     assert [o.amount for o in case.offers] == [Decimal("3.50"), Decimal("1.00")]
 
 

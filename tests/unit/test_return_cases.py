@@ -12,7 +12,13 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import ConflictError, InvalidInput
-from domain.model import RETURN_TRANSITIONS, NewEvidence, OrderLine, ReturnCase
+from domain.model import (
+    RETURN_TRANSITIONS,
+    WITHDRAWABLE_RETURNS,
+    NewEvidence,
+    OrderLine,
+    ReturnCase,
+)
 from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.rules import (
     FINAL_STATUSES,
@@ -283,6 +289,13 @@ def test_every_action_is_done_when_allowed_and_refused_otherwise(
     assert refused.value.params["action"] == action.value
     # A refused move changes nothing.
     assert (case.status, len(case.events), [(o.id, o.status) for o in case.offers]) == before
+
+
+@pytest.mark.parametrize("state", list(EXPECTED))
+def test_the_buyer_may_withdraw_exactly_in_the_statuses_erasure_tells_them_to(state: str) -> None:
+    """/delete_my_data tells a buyer to withdraw their cases in `WITHDRAWABLE_RETURNS`."""
+    _make, status, buyer, _seller = EXPECTED[state]
+    assert (status in WITHDRAWABLE_RETURNS) == (A.WITHDRAW in buyer)
 
 
 def test_the_transition_table_is_the_lifecycle_of_the_architecture() -> None:
