@@ -3,7 +3,8 @@
 draft -> pending_review -> verified | rejected | needs_documents; needs_documents ->
 pending_review; verified -> suspended -> pending_review; editing a verified warehouse sends it
 back to pending_review. Any warehouse not in use can be archived. Each transition is a method
-that refuses an illegal move with a domain error.
+that refuses an illegal move with a domain error, and each change (a move, a field, a document)
+is a new `revision`, the number an operator's review card names.
 
 What may happen next is data, `ACTIONS_BY_ROLE`: the seller's actions and the operator's review
 decisions allowed in each status. `Warehouse.allowed_actions(role)` reads it for handlers to

@@ -33,7 +33,6 @@ async def _decide(
     warehouse_id: int,
     decision: WarehouseAction,
     note: str | None = None,
-    *,
     shown: int | None = None,
 ) -> None:
     async with uow_factory() as uow:
@@ -50,7 +49,9 @@ async def test_every_change_counts_and_every_decision_is_told_on_a_frozen_clock(
     warehouse_id = await make_warehouse(uow_factory, SELLER, approve=False)
     submitted = await _revision(uow_factory, warehouse_id)
 
-    await _decide(uow_factory, warehouse_id, WarehouseAction.REQUEST_DOCUMENTS, "A lease, please")
+    await _decide(
+        uow_factory, warehouse_id, WarehouseAction.REQUEST_DOCUMENTS, note="A lease, please"
+    )
     asked = await _revision(uow_factory, warehouse_id)
     async with uow_factory() as uow:
         lease = warehouses.UploadedDocument(DocumentKind.LEASE, "f-l", "u-l", "lease.pdf", PDF, 9)

@@ -118,15 +118,8 @@ def test_editing_a_verified_warehouse_sends_it_back_to_review() -> None:
 
 
 def _another_document() -> WarehouseDocument:
-    return WarehouseDocument(
-        kind=DocumentKind.OTHER,
-        telegram_file_id="g",
-        file_unique_id="v",
-        file_name="b.pdf",
-        mime_type="application/pdf",
-        size=10,
-        uploaded_at=NOW,
-    )
+    """A document not yet the warehouse's (made as a sample warehouse's is)."""
+    return _warehouse(S.DRAFT, documents=(DocumentKind.OTHER,)).documents[0]
 
 
 def test_every_change_is_a_new_revision_though_the_clock_stands_still() -> None:
