@@ -10,6 +10,7 @@ One server per test process, started on first use and ended with it (its stdin i
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
@@ -40,6 +41,18 @@ class _Server:
                 stderr=log,
             )
         self.ready = False
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """End the server with the test process: it stops once its stdin closes."""
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     async def wait_ready(self) -> None:
         if self.ready:
