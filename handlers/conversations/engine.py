@@ -252,7 +252,7 @@ class Turn(Generic[DraftT]):
         await self.ask()
 
     async def stay(self, draft: DraftT) -> None:
-        """Keep `draft`, ask the current step again: after a press (a toggle), in its place."""
+        """Keep `draft` and ask the step again; after a press (a toggle), in the pressed message."""
         await self.save(draft)
         with self.ctx.responder.in_place_of(self.message_id):
             await self.ask()
