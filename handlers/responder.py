@@ -10,7 +10,8 @@ here, never the other way round.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -41,6 +42,8 @@ T = TypeVar("T")
 
 # The pop-up shown when the whole answer went to the chat instead.
 DETAILS_IN_CHAT = "common.details_in_chat"
+# How Telegram refuses an edit that would leave the message as it is (a double press).
+NOT_MODIFIED = "message is not modified"
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class MethodSender(Protocol):
 class _Outgoing:
     method: TelegramMethod[Any]
     chat_id: int | None
+    # An edit in place of a message: what is sent instead if the message cannot be edited.
+    instead: _Outgoing | None = None
 
 
 @dataclass(eq=False)
@@ -166,19 +171,48 @@ class Responder:
         """Replace the text (and buttons) of an earlier bot message, e.g. after a button press."""
         if self.chat_id is None:
             return
-        self._queue.append(
-            _Outgoing(
-                EditMessageText(
-                    chat_id=self.chat_id,
-                    message_id=message_id,
-                    text=split_html(self.text(template, **params))[0],
-                    parse_mode="HTML",
-                    reply_markup=self.inline_keyboard(keyboard) if keyboard else None,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                ),
-                None,
-            )
+        html = split_html(self.text(template, **params))[0]
+        markup = self.inline_keyboard(keyboard) if keyboard else None
+        self._queue.append(_Outgoing(self._edit_of(message_id, html, markup), None))
+
+    def _edit_of(
+        self, message_id: int, html: str, markup: InlineKeyboardMarkup | None
+    ) -> EditMessageText:
+        return EditMessageText(
+            chat_id=self.chat_id,
+            message_id=message_id,
+            text=html,
+            parse_mode="HTML",
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
+
+    @contextmanager
+    def in_place_of(self, message_id: int | None) -> Iterator[None]:
+        """Make the one message queued inside the block an edit of `message_id`, the message
+        whose button was pressed (a multi-select asked again after a toggle), instead of a new
+        message. It stays new without a pressed message, or when an edit cannot carry it: a
+        text split in parts, a file, a keyboard that is not inline. If Telegram refuses the
+        edit (the message is gone), `flush` sends it as new after all."""
+        before = {id(item) for item in self._queue}
+        yield
+        added = [
+            index
+            for index, item in enumerate(self._queue)
+            if id(item) not in before and not isinstance(item.method, AnswerCallbackQuery)
+        ]
+        if message_id is None or len(added) != 1:
+            return
+        item = self._queue[added[0]]
+        sent = item.method
+        if (
+            not isinstance(sent, SendMessage)
+            or item.chat_id != self.chat_id
+            or not isinstance(sent.reply_markup, InlineKeyboardMarkup | None)
+        ):
+            return
+        edit = self._edit_of(message_id, sent.text, sent.reply_markup)
+        self._queue[added[0]] = _Outgoing(edit, None, instead=item)
 
     def remove_buttons(self, message_id: int) -> None:
         if self.chat_id is None:
@@ -278,16 +312,27 @@ class Responder:
 
         A call Telegram refuses as a bad request (a double tap's "message is not modified",
         a message already deleted, a callback query too old to answer) is skipped: the
-        replies queued after it, often the one the user is waiting for, still go out.
+        replies queued after it, often the one the user is waiting for, still go out. An edit
+        in place of a message that cannot be edited is sent as a new message instead; one
+        that changes nothing (the message already shows it) is left at that.
         """
         queue, self._queue = self._queue, []
         for item in queue:
-            try:
-                await sender.call(item.method, chat_id=item.chat_id)
-            except TelegramBadRequest as error:
-                # Telegram's description may quote the chat; the method and kind suffice.
-                log.warning(
-                    "%s refused, went on with the next reply: %s",
-                    item.method.__api_method__,
-                    type(error).__name__,
-                )
+            refusal = await _send(sender, item)
+            if item.instead is not None and refusal is not None and NOT_MODIFIED not in refusal:
+                await _send(sender, item.instead)
+
+
+async def _send(sender: MethodSender, item: _Outgoing) -> str | None:
+    """Send `item`; Telegram's description when it refuses it as a bad request."""
+    try:
+        await sender.call(item.method, chat_id=item.chat_id)
+    except TelegramBadRequest as error:
+        # Telegram's description may quote the chat; the method and kind suffice.
+        log.warning(
+            "%s refused, went on with the next reply: %s",
+            item.method.__api_method__,
+            type(error).__name__,
+        )
+        return error.message
+    return None

@@ -252,9 +252,10 @@ class Turn(Generic[DraftT]):
         await self.ask()
 
     async def stay(self, draft: DraftT) -> None:
-        """Keep `draft` and ask the current step again (a toggle, a partial answer)."""
+        """Keep `draft` and ask the step again; after a press (a toggle), in the pressed message."""
         await self.save(draft)
-        await self.ask()
+        with self.ctx.responder.in_place_of(self.message_id):
+            await self.ask()
 
     async def advance(self, draft: DraftT) -> None:
         """The current step is answered: keep `draft`, ask the next step that applies.
@@ -263,8 +264,7 @@ class Turn(Generic[DraftT]):
         """
         steps = [step.name for step in self.conversation.steps]
         group = self.conversation.edits.get(self.editing or "")
-        current = self.step.name
-        editing = self.editing
+        current, editing = self.step.name, self.editing
         if group and current in group and current != group[-1]:
             candidates = [*group[group.index(current) + 1 :], self.conversation.summary]
         elif group:

@@ -436,6 +436,15 @@ async def test_demo_plays_every_flow_and_stops_when_the_person_takes_over(
         if m["from_bot"] and m.get("document")
     ]
     assert operator_documents == ["warehouse-certificate.pdf"]
+    # The two capabilities the seller pressed edited the question: the chat holds it once.
+    (question,) = [
+        m
+        for m in chats["seller"]["messages"]
+        if m["from_bot"] and "What does this warehouse do" in (m["text"] or "")
+    ]
+    assert len(question["edits"]) == 2
+    ticked = [b["text"] for row in question["reply_markup"] for b in row if "☑️" in b["text"]]
+    assert ticked == ["☑️ Sorting", "☑️ Shipping"]
     assert any(
         m["from_bot"] and f"Your warehouse <b>{WAREHOUSE_NAME}</b> is verified" in (m["text"] or "")
         for m in chats["seller"]["messages"]

@@ -1,7 +1,8 @@
 """The demo's return negotiation in a real browser: while the demo plays, each pane follows the
 story between the main chat and the case's topic, so the notices are seen where they land;
 at the end both sides read the agreement in their topic, and the buyer's photo is in the main
-chat where they sent it. A screenshot goes to test-artifacts/sandbox-return.png.
+chat where they sent it, with the request's first question, edited in place as the item was
+chosen. A screenshot goes to test-artifacts/sandbox-return.png.
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ async def test_the_page_follows_the_return_negotiation_into_the_case_topic(
             await expect(
                 buyer.locator(".msg.bot", has_text=f"sent for order {RETURN_ORDER_NUMBER}")
             ).to_have_count(1)
+            # Choosing the item edited the question where it was: one bubble, showing it.
+            items = buyer.locator(".msg.bot", has_text="Which items is it about?")
+            await expect(items).to_have_count(1)
+            await expect(items).to_contain_text("USB cable: 1 / 1")
+            await expect(items.locator(".meta")).to_contain_text("edited")
             assert errors == [], errors
         finally:
             await context.close()

@@ -131,11 +131,11 @@ class Chat:
         # pop-up only, with nothing in the chat).
         self._query_id: str | None = None
 
-    def _fresh(self) -> list[ChatMessage]:
+    def _fresh(self, kind: str = "sent") -> list[ChatMessage]:
         return [
             a.message
             for a in self.emulator.activity[self._mark :]
-            if a.chat_id == self.user.chat_id and a.kind == "sent"
+            if a.chat_id == self.user.chat_id and a.kind == kind
         ]
 
     async def send(self, text: str) -> None:
@@ -180,17 +180,24 @@ class Chat:
         self._mark = len(self.emulator.activity)
         self._query_id = await self.user.press_data(message_id, data)
 
-    async def expect(self, fragment: str, timeout: float = 30.0) -> ChatMessage:  # noqa: ASYNC109
-        """The first message the bot sent since the last action that contains `fragment`."""
+    async def expect(
+        self,
+        fragment: str,
+        timeout: float = 30.0,  # noqa: ASYNC109
+        *,
+        kind: str = "sent",
+    ) -> ChatMessage:
+        """The first message the bot sent (`kind` "edited": edited) since the last action that
+        contains `fragment`."""
 
         def found() -> ChatMessage | None:
-            return next((m for m in self._fresh() if fragment in m.content), None)
+            return next((m for m in self._fresh(kind) if fragment in m.content), None)
 
         await self.emulator.wait_until(lambda: found() is not None, timeout)
         message = found()
         if message is None:
-            seen = [m.content[:120] for m in self._fresh()]
-            raise AssertionError(f"no bot message containing {fragment!r}; got {seen}")
+            seen = [m.content[:120] for m in self._fresh(kind)]
+            raise AssertionError(f"no bot message {kind} containing {fragment!r}; got {seen}")
         return message
 
     async def expect_alert(self, fragment: str, timeout: float = 30.0) -> str:  # noqa: ASYNC109

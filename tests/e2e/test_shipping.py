@@ -59,7 +59,9 @@ async def _fill_until_comparison(
     await chat.expect("what is in the parcel")
     if battery:
         await chat.press("Standalone lithium battery")
-        await chat.expect("what is in the parcel")
+        # The question is asked again in place, ticked.
+        ticked = await chat.expect("what is in the parcel", kind="edited")
+        assert "☑️ Standalone lithium battery" in ticked.button_texts
     await chat.press("Done")
     await chat.expect("which warehouse ships it")
     await chat.press(warehouse)
@@ -174,7 +176,7 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
     await chat.expect("outside dimensions")
     await chat.send("30x20x10")
     await chat.press("Standalone lithium battery")
-    await chat.expect("what is in the parcel")
+    await chat.expect("what is in the parcel", kind="edited")
     await chat.press("Done")
     prompt = await chat.expect("which warehouse ships it")
     assert "Dongguan" not in " ".join(prompt.button_texts)

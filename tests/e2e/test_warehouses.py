@@ -108,6 +108,15 @@ async def test_declare_and_review_domestic_and_overseas(
     seller = chat_with(emulator, 3001)
     await register_seller(seller, "Gadget Store")
     await add_domestic(seller)
+    # Each capability pressed edited the question it was pressed on: the chat shows it once,
+    # and its states are the ticks as they were pressed.
+    (question,) = [
+        m for m in seller.user.bot_messages() if "What does this warehouse do" in m.content
+    ]
+    assert [
+        [b.text for row in revision.reply_markup or [] for b in row if b.text.startswith("☑️")]
+        for revision in question.revisions
+    ] == [[], ["☑️ Sorting"], ["☑️ Sorting", "☑️ Shipping"]]
     await add_overseas(seller)
 
     await operator.expect("Warehouse submitted for review: <b>Shenzhen main</b>")

@@ -30,10 +30,14 @@ from aiogram.types import (
     BotCommandScopeChat,
     BufferedInputFile,
     CallbackQuery,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     MenuButtonCommands,
     Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     ReplyParameters,
 )
 
@@ -354,6 +358,31 @@ async def test_edit_errors(bot: Bot, emulator: BotApiEmulator) -> None:
         await bot.edit_message_text("x", chat_id=USER_ID, message_id=own.message_id)
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await bot.edit_message_text("x", chat_id=USER_ID, message_id=999)
+    with pytest.raises(TelegramBadRequest, match="message identifier is not specified"):
+        await bot.edit_message_text("x", chat_id=USER_ID)
+    # Only a message sent without reply_markup or with an inline keyboard can be edited.
+    for markup in (
+        ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Yes")]]),
+        ForceReply(),
+        ReplyKeyboardRemove(),
+    ):
+        asked = await bot.send_message(USER_ID, "Sure?", reply_markup=markup)
+        with pytest.raises(TelegramBadRequest, match="can't be edited"):
+            await bot.edit_message_text("Sure!", chat_id=USER_ID, message_id=asked.message_id)
+    # An edit takes an inline keyboard only (the spec says so).
+    with emulator.expect_violations():
+        status, body = await raw_call(
+            emulator,
+            "editMessageText",
+            {
+                "chat_id": USER_ID,
+                "message_id": sent.message_id,
+                "text": "x",
+                "reply_markup": {"keyboard": [[{"text": "Yes"}]]},
+            },
+        )
+    assert status == 400
+    assert "unknown field 'keyboard' for InlineKeyboardMarkup" in body["description"]
     assert await bot.delete_message(USER_ID, sent.message_id)
     assert emulator.history(USER_ID)[0].deleted
     with pytest.raises(TelegramBadRequest, match="message to delete not found"):

@@ -3,8 +3,8 @@
 `HandlerBot` builds the real application on one database and state storage and can build it
 again on the same ones (a restart). `Chat` sends texts, files and button presses as real
 `Update`s and returns what the bot answered to that one update (`Answer`): its messages with
-their buttons, its pop-ups and documents, and the answer to a file the update handed to the
-file worker. Buttons are pressed by their visible label, read
+their buttons (new ones, and earlier ones it edited), its pop-ups and documents, and the
+answer to a file the update handed to the file worker. Buttons are pressed by their visible label, read
 from the keyboards the bot sent, so the tests never build callback data themselves.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
+    EditMessageText,
     SendDocument,
     SendMessage,
 )
@@ -113,29 +114,44 @@ class BotMessage:
     def labels(self) -> list[str]:
         return [button.text for row in self.keyboard for button in row]
 
+    def data_of(self, label: str) -> str:
+        """The callback data of this message's one button whose label contains `label`."""
+        (data,) = [b.callback_data for row in self.keyboard for b in row if label in b.text]
+        assert data is not None, f"{label!r} is a link, not a button"
+        return data
+
 
 @dataclass
 class Answer:
     """Everything the bot did in reply to one update."""
 
+    # The new messages the bot sent.
     messages: list[BotMessage] = field(default_factory=list)
+    # Earlier messages whose text the bot replaced (a question asked again after a toggle), as
+    # they read now.
+    edited: list[BotMessage] = field(default_factory=list)
     popups: list[AnswerCallbackQuery] = field(default_factory=list)
     documents: list[SendDocument] = field(default_factory=list)
     # The messages whose buttons were taken off (a prompt answered, or refused as stale).
     unbuttoned: list[int] = field(default_factory=list)
+    # New and edited messages, in the order the bot sent them.
+    shown: list[BotMessage] = field(default_factory=list)
 
     @property
     def texts(self) -> list[str]:
+        """The texts of the new messages."""
         return [message.text for message in self.messages]
 
     @property
     def text(self) -> str:
-        return "\n\n".join(self.texts)
+        """Everything the update made the chat read, new and edited."""
+        return "\n\n".join(message.text for message in self.shown)
 
     @property
     def last(self) -> BotMessage:
-        assert self.messages, "the bot sent no message"
-        return self.messages[-1]
+        """The message the bot sent or edited last: what the user reads now."""
+        assert self.shown, "the bot sent or edited no message"
+        return self.shown[-1]
 
     @property
     def labels(self) -> list[str]:
@@ -245,6 +261,16 @@ class Chat:
         assert button.callback_data is not None, f"{button.text!r} is a link, not a button"
         return await self.press_data(message.message_id, button.callback_data)
 
+    async def toggle_in_place(self, prompt: BotMessage, *labels: str) -> BotMessage:
+        """Press each of `labels` on `prompt` (a multi-select): each press must change that very
+        message and send none. The prompt as it reads after the last press."""
+        for label in labels:
+            toggled = await self.press(label)
+            assert toggled.texts == [], f"{label!r} sent new messages"
+            assert [m.message_id for m in toggled.edited] == [prompt.message_id], label
+            prompt = toggled.edited[0]
+        return prompt
+
     async def play(self, *moves: str | Press) -> Answer:
         """Type or press each move in turn; the answer to the last one."""
         answer = Answer()
@@ -311,6 +337,10 @@ class Chat:
                 return message.labels
         return []
 
+    def messages_saying(self, fragment: str) -> list[BotMessage]:
+        """The bot's messages in the chat, as they read now, that contain `fragment`."""
+        return [message for message in self.history if fragment in message.text]
+
     async def assert_typing_is_refused(self, prompt: BotMessage) -> None:
         """Where a button is expected, text is answered with a pointer to the buttons and
         the same question again."""
@@ -348,6 +378,16 @@ class Chat:
                     markup.inline_keyboard if isinstance(markup, InlineKeyboardMarkup) else []
                 )
                 answer.messages.append(BotMessage(result.message_id, method.text, keyboard))
+                answer.shown.append(answer.messages[-1])
+            elif (
+                isinstance(method, EditMessageText)
+                and isinstance(result, Message)
+                and int(method.chat_id or 0) == self.chat.id
+            ):
+                markup = method.reply_markup
+                keyboard = markup.inline_keyboard if markup is not None else []
+                answer.edited.append(BotMessage(result.message_id, method.text, keyboard))
+                answer.shown.append(answer.edited[-1])
             elif isinstance(method, AnswerCallbackQuery):
                 answer.popups.append(method)
             elif isinstance(method, SendDocument):
@@ -359,6 +399,10 @@ class Chat:
                 and int(method.chat_id or 0) == self.chat.id
             ):
                 answer.unbuttoned.append(method.message_id)
+        for edited in answer.edited:
+            self.history = [
+                edited if m.message_id == edited.message_id else m for m in self.history
+            ]
         self.history.extend(answer.messages)
         return answer
 

@@ -133,6 +133,22 @@ async def test_a_buyer_opens_a_damaged_case_step_by_step(
     assert not (await buyer.send("/start")).says(handler_bot.text("conversation.resumed"))
 
 
+async def test_a_line_of_one_item_is_ticked_in_place(
+    handler_bot: HandlerBot, buyer: Chat, bought: BoughtOrder
+) -> None:
+    prompt = (await buyer.send("/return")).last
+    # A press on a line of one item edits the question it was pressed on, its list included.
+    shown = await buyer.toggle_in_place(prompt, "USB cable", "USB cable", "USB cable")
+    assert "✅ USB cable · 1 of 1" in shown.labels and "• USB cable: 1 / 1" in shown.text
+    assert buyer.messages_saying("Which items") == [shown]
+    # A line of several items asks how many; the typed answer brings a new copy of the list.
+    asked = await buyer.press("Phone case")
+    assert asked.edited == [] and asked.says("How many of <b>Phone case</b>?")
+    chosen = await buyer.send("2")
+    assert chosen.edited == [] and "✅ Phone case · 2 of 2" in chosen.labels
+    assert buyer.messages_saying("Which items") == [shown, chosen.last]
+
+
 async def test_edit_from_the_summary_asks_again_what_depends_on_it(
     handler_bot: HandlerBot, buyer: Chat, bought: BoughtOrder
 ) -> None:

@@ -323,6 +323,24 @@ async def test_express_refuses_a_standalone_battery(handler_bot: HandlerBot, cha
     assert (await chat.press("Sea freight")).says("Step 8: which carrier")
 
 
+async def test_goods_are_ticked_in_place_and_kept(
+    handler_bot: HandlerBot, chat: Chat, shop: Shop, order_id: int
+) -> None:
+    prompt = (await _walk(chat, "goods")).last
+    # Each press edits the question it was pressed on: the chat holds one, ticked as chosen.
+    shown = await chat.toggle_in_place(
+        prompt, "Fragile", "High value", "Battery inside equipment", "High value"
+    )
+    assert {"☑️ Fragile", "☑️ Battery inside equipment", "⬜ High value"} <= set(shown.labels)
+    assert chat.messages_saying("Step 5: what is in the parcel") == [shown]
+    # Done moves on with a new message, and the summary lists what was ticked.
+    names = [name for name, _, _ in STEPS]
+    for _, act, _ in STEPS[names.index("goods") :]:
+        summary = await act(chat)
+    summary.assert_says("Battery inside equipment", "Fragile")
+    assert not summary.says("High value")
+
+
 async def test_an_order_the_seller_does_not_have(handler_bot: HandlerBot, chat: Chat) -> None:
     refused = await chat.send("/ship AE-9999")
     assert refused.texts == [handler_bot.text("shipping.order_not_found", number="AE-9999")]

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import EditMessageText
 
 from tests.fixtures import certificates
 from tests.handlers.chat import (
@@ -136,14 +138,18 @@ async def test_a_domestic_warehouse_is_registered_and_sent_for_review(
     assert await warehouses_of(handler_bot, SELLER) == [SUBMITTED_DOMESTIC]
 
 
+# An overseas warehouse in Hamburg, up to its capabilities.
+TO_OVERSEAS_CAPABILITIES = (
+    "/warehouses", Press("Add a warehouse"), Press("Overseas warehouse"), "Hamburg hub",
+    "Deutschland", "Am Sandtorkai 1", "Hamburg", "Hamburg", "20457", "Anna Schmidt",
+    "+49 40 12345678",
+)  # fmt: skip
+
+
 async def test_an_overseas_warehouse_asks_for_premises_and_vat_documents(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
-    capabilities = await chat.play(
-        "/warehouses", Press("Add a warehouse"), Press("Overseas warehouse"), "Hamburg hub",
-        "Deutschland", "Am Sandtorkai 1", "Hamburg", "Hamburg", "20457", "Anna Schmidt",
-        "+49 40 12345678",
-    )  # fmt: skip
+    capabilities = await chat.play(*TO_OVERSEAS_CAPABILITIES)
     assert "⬜ Handles local returns" in capabilities.labels
     await chat.press("Handles local returns")
     await chat.press("Shipping")
@@ -168,6 +174,60 @@ async def test_an_overseas_warehouse_asks_for_premises_and_vat_documents(
         ("lease", "lease.png"),
         ("customs_vat", "photo.jpg"),
     ]
+
+
+# ----- a question asked again after a press -----
+
+
+async def test_capability_toggles_tick_the_question_in_place(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    prompt = (await _walk(chat, "capabilities")).last
+    # Each press edits the question it was pressed on: the chat holds one, ticked as chosen.
+    shown = await chat.toggle_in_place(prompt, "Sorting", "Shipping", "Packing", "Sorting")
+    assert shown.text == prompt.text
+    assert {"⬜ Sorting", "☑️ Packing", "☑️ Shipping"} <= set(shown.labels)
+    assert chat.messages_saying(prompt.text) == [shown]
+    # Something typed is answered with new messages, the question among them, as before.
+    typed = await chat.send("ok")
+    assert typed.texts == [handler_bot.text("conversation.use_buttons"), prompt.text]
+    assert typed.edited == [] and typed.labels == shown.labels
+    assert len(chat.messages_saying(prompt.text)) == 2
+    await chat.press("Done")
+    await _licence(chat)
+    await chat.press("Submit for review")
+    (warehouse,) = await warehouses_of(handler_bot, SELLER)
+    assert warehouse["capabilities"] == ["packing", "shipping"]
+
+
+async def test_a_double_press_changes_the_question_once(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    await chat.play(*TO_OVERSEAS_CAPABILITIES, Press("Shipping"), Press("Done"))
+    prompt = (await chat.send_certificate("licence.pdf")).last
+    lease = prompt.data_of("Lease agreement")
+    first = await chat.press_data(prompt.message_id, lease)
+    assert first.texts == [] and first.says("Lease agreement")
+    # The second tap of a double tap arrives from the keyboard as it was: it changes nothing,
+    # and Telegram refuses an edit that changes nothing. That is left at that: no new
+    # message, no error shown, no retry.
+    second = await chat.press_data(prompt.message_id, lease)
+    assert second.texts == [] and second.edited == [] and second.alert is None
+    edit, refusal = handler_bot.session.exchanges[-1]
+    assert isinstance(edit, EditMessageText) and edit.message_id == prompt.message_id
+    assert isinstance(refusal, TelegramBadRequest) and "not modified" in refusal.message
+    assert chat.messages_saying("Lease agreement") == first.edited
+
+
+async def test_a_question_that_cannot_be_edited_comes_as_a_new_message(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    prompt = (await _walk(chat, "capabilities")).last
+    # A press on a message the bot cannot edit (gone, or not its text message): Telegram
+    # refuses the edit, and the question comes as a new message instead.
+    answer = await chat.press_data(10**9, prompt.data_of("Sorting"))
+    assert answer.edited == []
+    assert answer.texts == [prompt.text] and "☑️ Sorting" in answer.labels
 
 
 # ----- back -----

@@ -1,8 +1,10 @@
 """Editing: editMessageText, editMessageCaption, editMessageReplyMarkup and deleteMessage.
 
-The bot may edit only its own messages, and an edit that changes nothing is refused as Telegram
-refuses it ("message is not modified"). Every edit keeps the message's earlier states
-(``ChatMessage.revisions``), so a test can check what the user saw at each step.
+The bot may edit only its own messages, sent without reply_markup or with an inline keyboard
+(a message sent with a reply keyboard, ForceReply or the removal of a keyboard cannot be
+edited), and an edit that changes nothing is refused as Telegram refuses it ("message is not
+modified"). Every edit keeps the message's earlier states (``ChatMessage.revisions``), so a
+test can check what the user saw at each step.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class EditingMethods(MethodFamily):
         self._chats = chats
 
     def _editable(self, params: Mapping[str, Any]) -> ChatMessage:
+        if params.get("message_id") is None and params.get("inline_message_id") is None:
+            raise BotApiError(400, "Bad Request: message identifier is not specified")
         if params.get("chat_id") is None or params.get("message_id") is None:
             # Inline-mode messages are not emulated.
             raise BotApiError(400, "Bad Request: message to edit not found")
@@ -38,7 +42,9 @@ class EditingMethods(MethodFamily):
         msg = chat.messages.get(int(params["message_id"]))
         if msg is None or msg.deleted:
             raise BotApiError(400, "Bad Request: message to edit not found")
-        if not msg.from_bot or msg.service is not None:
+        markup = msg.raw_reply_markup
+        keyboard = markup is not None and "inline_keyboard" not in markup
+        if not msg.from_bot or msg.service is not None or keyboard:
             raise BotApiError(400, "Bad Request: message can't be edited")
         return msg
 
