@@ -94,6 +94,12 @@ class RecordingSession(BaseSession):
         self.exchanges.append((method, result))
         return result  # type: ignore[no-any-return]
 
+    def forget(self) -> None:
+        """Drop what was recorded (requests, and what each message shows), for a test that
+        plays more updates than it keeps in mind."""
+        self.exchanges.clear()
+        self._shown.clear()
+
     def _edit(self, method: EditMessageText) -> Message:
         key = (int(method.chat_id or 0), method.message_id or 0)
         shown = self._shown.get(key)

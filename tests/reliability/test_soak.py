@@ -126,8 +126,9 @@ class Mix:
             "/start not-a-real-link-payload",
         ):
             await self._do(buyer, move)
-        # The recording session keeps every request for assertions: not what is measured.
-        self.bot.session.exchanges.clear()
+        # The recording session keeps every request, and what every message shows, for
+        # assertions: not what is measured.
+        self.bot.session.forget()
 
 
 async def test_thousands_of_updates_leave_memory_flat(
