@@ -39,7 +39,7 @@ from bot.replies import ReplyQueue
 from domain.errors import DomainError
 from domain.locales import locale_from_telegram
 from domain.services import contacts
-from domain.unit_of_work import UnitOfWork
+from domain.unit_of_work import UnitOfWork, lost_to_a_concurrent_transaction
 from handlers.responder import Responder
 from templates import Renderer
 
@@ -48,6 +48,13 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 NOTICE_INTERVAL_SECONDS = 60.0
+# Runs an update gets when its transaction loses to another one running at the same time (a
+# unique key taken meanwhile, a row changed since it was read, a serialization failure): each
+# new run reads what the other committed, so it succeeds or is refused with a reason the user
+# understands, instead of an apology. Replies and conversation writes wait for the commit, so
+# a run that failed leaves nothing behind.
+UPDATE_ATTEMPTS = 3
+MAY_RETRY_KEY = "sellerbot_may_retry_update"
 # A user told "send it again" during an outage is not told again for this long.
 OUTAGE_NOTICE_INTERVAL = 60.0
 OUTAGE_NOTICE_MEMORY = 10_000
@@ -253,6 +260,24 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            # The error middleware hands a lost race up to here while another attempt is left.
+            data[MAY_RETRY_KEY] = attempt < UPDATE_ATTEMPTS
+            try:
+                return await self._attempt(handler, event, data)
+            except Exception as error:
+                if attempt == UPDATE_ATTEMPTS or not lost_to_a_concurrent_transaction(error):
+                    raise
+                log.info(
+                    "update %s lost a race with another transaction (%s); running it again",
+                    event.update_id,
+                    type(error).__name__,
+                )
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _attempt(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+        """One run of the update in a transaction of its own; its replies are sent only if it
+        commits, and its conversation changes are kept only then."""
         context: EventContext | None = data.get(EVENT_CONTEXT_KEY)
         chat_id = context.chat_id if context else None
         thread_id = context.thread_id if context else None
@@ -325,7 +350,9 @@ class ErrorMiddleware(BaseMiddleware):
             note_update_outcome(UpdateOutcome.REJECTED)
             await self._answer(event, data, error.key, alert=True, **error.params)
             return None
-        except Exception:
+        except Exception as error:
+            if data.get(MAY_RETRY_KEY) and lost_to_a_concurrent_transaction(error):
+                raise
             incident = uuid.uuid4().hex[:8]
             log.exception(
                 "incident %s while handling update %s", incident, getattr(event, "update_id", "?")

@@ -17,7 +17,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from domain.clock import Clock, utcnow
 from domain.model import ConversationState
@@ -44,6 +46,24 @@ from domain.repositories import (
 from domain.repositories.known_rows import KnownRows, load_sender
 
 AfterCommit = Callable[[], Awaitable[None] | None]
+
+
+# PostgreSQL's codes for a transaction it rolled back because another one ran at the same time:
+# a serialization failure and a deadlock.
+_CONCURRENCY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def lost_to_a_concurrent_transaction(error: BaseException) -> bool:
+    """Whether `error` says that another transaction got there first: a key this one inserted
+    was taken meanwhile, a row it changed was changed since it was read, or the database
+    rolled it back as a serialization failure or deadlock. Run again from the start, the work
+    reads what the other transaction committed and may well succeed, or be refused for a
+    reason the user can be told."""
+    if isinstance(error, IntegrityError | StaleDataError):
+        return True
+    if isinstance(error, DBAPIError):
+        return getattr(error.orig, "sqlstate", None) in _CONCURRENCY_SQLSTATES
+    return False
 
 
 class UnitOfWork:
