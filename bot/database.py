@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -191,10 +192,56 @@ def _run_alembic(engine: AsyncEngine, action: str, revision: str) -> Any:
     return run
 
 
+def _with_foreign_keys_deferred(run: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
+    """On SQLite, runs the migration with foreign keys off, and checks them all before it
+    commits.
+
+    SQLite cannot alter most of a table in place, so Alembic's batch mode copies it: a new
+    table, the rows, then DROP TABLE on the old one. With foreign keys on, that DROP deletes
+    the table's rows one by one first, and every ON DELETE CASCADE below it fires: dropping
+    a column of `sellers` emptied `warehouses` and `orders`. The switch only works outside a
+    transaction, so it is set on the driver's connection before this one begins."""
+
+    def wrapped(connection: Connection) -> Any:
+        _pragma(connection, "foreign_keys=OFF")
+        try:
+            with connection.begin():
+                result = run(connection)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    tables = sorted({row[0] for row in broken})
+                    raise RuntimeError(
+                        f"the migration left {len(broken)} rows pointing at missing rows "
+                        f"(tables {', '.join(tables)}); nothing was changed"
+                    )
+            return result
+        finally:
+            _pragma(connection, "foreign_keys=ON")
+
+    return wrapped
+
+
+def _pragma(connection: Connection, pragma: str) -> None:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+async def _migrate_to(engine: AsyncEngine, action: str, revision: str) -> None:
+    run = _run_alembic(engine, action, revision)
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+        return
+    async with engine.connect() as connection:
+        await connection.run_sync(_with_foreign_keys_deferred(run))
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations up to `revision` through the given engine."""
-    async with engine.begin() as connection:
-        await connection.run_sync(_run_alembic(engine, "upgrade", revision))
+    await _migrate_to(engine, "upgrade", revision)
 
 
 def known_revisions() -> frozenset[str]:
@@ -226,8 +273,7 @@ async def upgrade_unless_newer(engine: AsyncEngine) -> frozenset[str]:
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(_run_alembic(engine, "downgrade", revision))
+    await _migrate_to(engine, "downgrade", revision)
 
 
 def migrate(url: str, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:

@@ -8,6 +8,8 @@ from sqlalchemy import inspect, text
 from bot import database
 from bot.database import alembic_config
 from domain.model import Base
+from domain.unit_of_work import UnitOfWork
+from tests.handlers.tenant_world import make_tenant
 
 
 def _revisions(url: str) -> list[str]:
@@ -102,5 +104,42 @@ async def test_warehouses_stored_before_revisions_start_at_the_first(
             )
         assert "revision" not in columns
         assert await stored("SELECT warehouse_id FROM warehouse_documents") == [(5,)]
+    finally:
+        await engine.dispose()
+
+
+async def test_going_down_and_up_again_keeps_the_rows_of_the_tables_kept(
+    empty_database_url: str,
+) -> None:
+    """A store with warehouses, documents, orders and shipments; down to 0004 (which copies
+    `sellers` and `shipments` on SQLite to drop columns) and up again: every table that exists
+    at 0004 keeps every row. On SQLite the copy's DROP TABLE used to cascade into `warehouses`
+    and `orders` and empty them."""
+    engine = database.create_engine(empty_database_url)
+
+    async def counts() -> dict[str, int]:
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            found = {}
+            for name in names:
+                if name != "alembic_version":
+                    query = text(f'SELECT count(*) FROM "{name}"')  # noqa: S608 (the schema's names)
+                    found[name] = (await connection.execute(query)).scalar_one()
+            return found
+
+    try:
+        await database.upgrade(engine)
+        factory = database.create_session_factory(engine)
+        await make_tenant(lambda: UnitOfWork(factory), "Aardvark", 8101, 31_000_001)
+        before = await counts()
+        assert before["warehouses"] and before["orders"] and before["warehouse_documents"]
+
+        await database.downgrade(engine, "0004")
+        kept = await counts()
+        assert kept == {name: before[name] for name in kept}
+
+        await database.upgrade(engine)
+        again = await counts()
+        assert {name: again[name] for name in kept} == kept
     finally:
         await engine.dispose()
