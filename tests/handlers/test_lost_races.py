@@ -4,9 +4,6 @@ the answer the committed state calls for, not an apology, and nothing is done tw
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,22 +12,9 @@ from bot.middlewares import UPDATE_ATTEMPTS
 from domain.model.sellers import Seller
 from domain.unit_of_work import UnitOfWork
 from tests.conftest import FixedClock
-from tests.e2e.conftest import make_settings
 from tests.handlers.chat import Answer, Chat, HandlerBot
 
 USER = 8301
-
-
-@pytest.fixture
-async def bot(database_url: str, tmp_path: Path, clock: FixedClock) -> AsyncIterator[HandlerBot]:
-    """The bot on a fresh SQLite or PostgreSQL database (the race below needs a real one)."""
-    settings = make_settings(database_url, tmp_path, send_private_chat_interval_seconds=0)
-    handler_bot = HandlerBot(settings, clock)
-    await handler_bot.start()
-    try:
-        yield handler_bot
-    finally:
-        await handler_bot.stop()
 
 
 async def _to_summary(chat: Chat) -> Answer:
@@ -56,12 +40,12 @@ def _unexpected(bot: HandlerBot) -> str:
     "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
 async def test_a_store_registered_meanwhile_is_announced_not_apologised_for(
-    bot: HandlerBot, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    busy_bot: HandlerBot, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same person confirms the summary in two places at once (say, two devices served by
     two processes). Both read "no store yet"; the other one commits first, so this insert hits
     the unique key in the database itself. Run again, the update sees that store."""
-    chat = Chat(bot, USER)
+    chat = Chat(busy_bot, USER)
     await _to_summary(chat)
     flush = UnitOfWork.flush
     winners: list[str] = []
@@ -69,7 +53,7 @@ async def test_a_store_registered_meanwhile_is_announced_not_apologised_for(
     async def the_other_commits_first(self: UnitOfWork) -> None:
         inserts_the_store = any(isinstance(row, Seller) for row in self.session.new)
         if inserts_the_store and not winners:
-            async with bot.uow() as other:
+            async with busy_bot.uow() as other:
                 other.sellers.add(
                     Seller(
                         telegram_user_id=USER,
@@ -88,14 +72,14 @@ async def test_a_store_registered_meanwhile_is_announced_not_apologised_for(
 
     # The first run lost on the unique key; the second was refused with the reason.
     assert winners == ["Winner Store"]
-    assert answer.alert == bot.plain("registration.already_registered")
-    assert await _stores_of(bot) == ["Winner Store"]
+    assert answer.alert == busy_bot.plain("registration.already_registered")
+    assert await _stores_of(busy_bot) == ["Winner Store"]
 
 
 async def test_a_commit_refused_as_stale_runs_the_update_again_once(
-    bot: HandlerBot, monkeypatch: pytest.MonkeyPatch
+    busy_bot: HandlerBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chat = Chat(bot, USER)
+    chat = Chat(busy_bot, USER)
     await _to_summary(chat)
     commit = UnitOfWork.commit
     refused: list[bool] = []
@@ -110,9 +94,9 @@ async def test_a_commit_refused_as_stale_runs_the_update_again_once(
     answer = await chat.press("Create my store")
 
     assert refused == [True]
-    assert answer.texts == [bot.text("registration.done", store_name="Aurora Gadgets")]
-    assert await _stores_of(bot) == ["Aurora Gadgets"]
-    async with bot.uow() as uow:
+    assert answer.texts == [busy_bot.text("registration.done", store_name="Aurora Gadgets")]
+    assert await _stores_of(busy_bot) == ["Aurora Gadgets"]
+    async with busy_bot.uow() as uow:
         seller = await uow.sellers.by_telegram_user(USER)
         assert seller is not None
         audit = [entry.action for entry in await uow.audit.entries_for("seller", seller.id)]
@@ -120,9 +104,9 @@ async def test_a_commit_refused_as_stale_runs_the_update_again_once(
 
 
 async def test_a_race_lost_every_time_gets_the_apology_and_changes_nothing(
-    bot: HandlerBot, monkeypatch: pytest.MonkeyPatch
+    busy_bot: HandlerBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chat = Chat(bot, USER)
+    chat = Chat(busy_bot, USER)
     await _to_summary(chat)
     flush = UnitOfWork.flush
     runs: list[bool] = []
@@ -136,5 +120,5 @@ async def test_a_race_lost_every_time_gets_the_apology_and_changes_nothing(
     monkeypatch.setattr(UnitOfWork, "flush", flush)
 
     assert len(runs) == UPDATE_ATTEMPTS
-    assert _unexpected(bot) in (answer.alert or "") + "".join(answer.texts)
-    assert await _stores_of(bot) == []
+    assert _unexpected(busy_bot) in (answer.alert or "") + "".join(answer.texts)
+    assert await _stores_of(busy_bot) == []
