@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
 
 from bot import database
 from bot.database import alembic_config
@@ -141,5 +145,34 @@ async def test_going_down_and_up_again_keeps_the_rows_of_the_tables_kept(
         await database.upgrade(engine)
         again = await counts()
         assert {name: again[name] for name in kept} == kept
+    finally:
+        await engine.dispose()
+
+
+async def test_a_sqlite_migration_that_leaves_a_dangling_key_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The check that replaces SQLite's foreign keys while a migration runs: a migration that
+    leaves a row pointing nowhere is refused, names the table, and is rolled back whole."""
+    engine = database.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}")
+
+    def dangling(connection: Connection) -> None:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'next'")
+        connection.exec_driver_sql(
+            "INSERT INTO warehouse_documents (id, warehouse_id, kind, telegram_file_id, "
+            "file_unique_id, file_name, mime_type, size, is_photo, uploaded_at) VALUES "
+            "(1, 404, 'business_licence', 'f', 'u', 'a.pdf', 'application/pdf', 1, 0, "
+            "'2026-11-20 10:00:00+00:00')"
+        )
+
+    try:
+        await database.upgrade(engine)
+        async with engine.connect() as connection:
+            with pytest.raises(RuntimeError, match="warehouse_documents"):
+                await connection.run_sync(database._with_foreign_keys_deferred(dangling))
+            heads = await connection.run_sync(database._heads)
+            rows = await connection.execute(text("SELECT count(*) FROM warehouse_documents"))
+            assert heads != ("next",)
+            assert rows.scalar_one() == 0
     finally:
         await engine.dispose()
