@@ -221,6 +221,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.domestic_outside_home": {"home": "CN", "country": "DE"},
     "warehouse.overseas_in_home": {"home": "CN"},
     "warehouse.country_embargoed": {"country": "SY"},
+    "registration.country_embargoed": {"country": "KP"},
     "warehouse.street_invalid": {"min": 3, "max": 200},
     "warehouse.city_invalid": {"min": 2, "max": 80},
     "warehouse.region_invalid": {"min": 2, "max": 80},

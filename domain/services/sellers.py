@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain import embargo
 from domain.countries import is_country_code
 from domain.errors import ConflictError, InvalidInput
 from domain.locales import SUPPORTED_LOCALES
@@ -26,6 +27,16 @@ def clean_store_name(raw: str) -> str:
     )
 
 
+def check_home_country(code: str) -> str:
+    """Where the store is based. A country under embargo is refused (`domain.embargo`): a store
+    there could declare no domestic warehouse, and the marketplace cannot serve it."""
+    if not is_country_code(code):
+        raise InvalidInput("countries.not_found", query=code)
+    if embargo.is_embargoed(code):
+        raise InvalidInput("registration.country_embargoed", country=code.upper())
+    return code.upper()
+
+
 def check_locale(locale: str) -> str:
     if locale not in SUPPORTED_LOCALES:
         raise InvalidInput("errors.invalid_choice")
@@ -43,14 +54,13 @@ class RegisterSeller:
 async def register_seller(command: RegisterSeller, uow: UnitOfWork) -> Seller:
     if await uow.sellers.by_telegram_user(command.telegram_user_id) is not None:
         raise ConflictError("registration.already_registered")
-    if not is_country_code(command.home_country):
-        raise InvalidInput("countries.not_found", query=command.home_country)
+    home_country = check_home_country(command.home_country)
     now = uow.now()
     user = await uow.users.touch(command.telegram_user_id, None, now)
     seller = Seller(
         telegram_user_id=command.telegram_user_id,
         store_name=clean_store_name(command.store_name),
-        home_country=command.home_country.upper(),
+        home_country=home_country,
         locale=check_locale(command.locale),
         created_at=now,
     )
