@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
-from domain.returns.offers import clean_amount, typed_amount
+from domain.returns.offers import refunded_amount, typed_amount
 from domain.returns.rules import DisputeOutcome
 from domain.services import return_disputes
 
@@ -51,11 +51,9 @@ class OutcomeDraft(StoredDraft):
         """The amount as typed ("12,50", "€12.50", or a share such as "30%" of what was paid)."""
         if not self.refund_applies:
             raise InvalidInput(INVALID_CHOICE)
-        amount = clean_amount(typed_amount(raw, self.paid, self.currency), self.currency)
-        if amount > self.paid:
-            raise InvalidInput(
-                "returns.amount_above_paid", paid=str(self.paid), currency=self.currency
-            )
+        amount = refunded_amount(
+            typed_amount(raw, self.paid, self.currency), self.paid, self.currency
+        )
         return replace(self, refund=amount)
 
     def with_whole_refund(self) -> OutcomeDraft:

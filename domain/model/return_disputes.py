@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.errors import ConflictError, InvalidInput
 from domain.model.base import enum_column, money_amount
-from domain.returns.offers import clean_amount
+from domain.returns.offers import refunded_amount
 from domain.returns.rules import CaseStatus, DisputeAction, DisputeOutcome, DisputeStage, Side
 from domain.roles import Role
 
@@ -104,11 +104,7 @@ class DisputeRecord:
         outcome = DisputeOutcome(outcome)
         amount = None
         if outcome is DisputeOutcome.FOR_BUYER:
-            amount = clean_amount(refund, self.currency)
-            if amount > self.paid:
-                raise InvalidInput(
-                    "returns.amount_above_paid", paid=str(self.paid), currency=self.currency
-                )
+            amount = refunded_amount(refund, self.paid, self.currency)
         elif refund is not None:
             raise InvalidInput("errors.invalid_choice")  # only the buyer is refunded
         self.dispute_outcome = outcome

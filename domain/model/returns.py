@@ -51,7 +51,7 @@ from domain.model.return_parts import (
     ReturnOffer,
     clean_message_text,
 )
-from domain.returns.offers import OfferRules, OfferTerms, checked_terms, clean_amount
+from domain.returns.offers import OfferRules, OfferTerms, checked_terms, refunded_amount
 from domain.returns.rules import (
     COMMENT_MAX,
     FINAL_STATUSES,
@@ -413,11 +413,7 @@ class ReturnCase(DisputeRecord, Base):
     ) -> None:
         """The seller refunded the buyer (outside the bot); the case is resolved."""
         self._require(side, Action.RECORD_REFUND)
-        checked = clean_amount(amount, self.currency)
-        if checked > self.paid:
-            raise InvalidInput(
-                "returns.amount_above_paid", paid=str(self.paid), currency=self.currency
-            )
+        checked = refunded_amount(amount, self.paid, self.currency)
         ref = (
             clean_typed_line(reference, 1, REFUND_REFERENCE_MAX, "returns.reference_invalid")
             if reference is not None and reference.strip()

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from domain.returns.rules import CaseStatus, DisputeOutcome
 from sandbox.emulator import BotApiEmulator
-from tests.e2e.conftest import OPERATOR_ID, BotRunner, chat_with
+from tests.e2e.conftest import OPERATOR_ID, BotRunner, chat_with, labels_in
 from tests.returns_fixtures import case_row, open_damaged, shipped_to_buyer
 from tests.tracking_fixtures import Store
 
@@ -22,10 +22,7 @@ async def test_a_dispute_from_its_escalation_to_the_outcome_and_the_buyers_notic
     emulator: BotApiEmulator, runner: BotRunner
 ) -> None:
     assert runner.app is not None
-    uow_factory, renderer = runner.app.uow_factory, runner.app.renderer
-
-    def fr(key: str, **params: object) -> str:
-        return renderer.label(key, "fr", **params)
+    uow_factory, fr = runner.app.uow_factory, labels_in(runner.app.renderer, "fr")
 
     seller = chat_with(emulator, SELLER_ID, name="Seller")
     buyer = chat_with(emulator, BUYER_ID, language="fr", name="Amélie")

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 from aiogram.methods import SendMessage
-from aiogram.types import BufferedInputFile
 from sqlalchemy import select
 
 from domain.model import AuditEntry, Notification
@@ -21,6 +20,7 @@ from domain.services import return_disputes, returns
 from tests.conftest import FixedClock
 from tests.e2e.conftest import OPERATOR_ID
 from tests.handlers.chat import Answer, BotMessage, Chat, HandlerBot
+from tests.handlers.test_returns_escalation import files
 from tests.returns_fixtures import BoughtOrder, case_row, open_damaged, shipped_to_buyer
 from tests.tracking_fixtures import Store, notifications_to
 
@@ -77,14 +77,6 @@ async def _recorded_entries(bot: HandlerBot) -> list[AuditEntry]:
         entries = list(found.scalars())
         uow.session.expunge_all()
         return entries
-
-
-def _files(answer: Answer) -> dict[str, bytes]:
-    found = {}
-    for document in answer.documents:
-        assert isinstance(document.document, BufferedInputFile)
-        found[document.document.filename] = document.document.data
-    return found
 
 
 async def test_a_decision_for_the_buyer_with_a_typed_amount_is_recorded_and_told(
@@ -177,7 +169,7 @@ async def test_a_decision_for_the_buyer_with_a_typed_amount_is_recorded_and_told
         "• ✅ Decided •",
         f"📄 Transcript {number}",
     ]
-    text = _files(await operator.press(f"📄 Transcript {number}"))[f"return-{number}.txt"].decode()
+    text = files(await operator.press(f"📄 Transcript {number}"))[f"return-{number}.txt"].decode()
     assert "Platform decision: decided for the buyer · €5.50 · " in text
     assert "platform · ⚖️ Platform decided for the buyer" in text
 
