@@ -143,6 +143,9 @@ def show_card(
         "offer_terms": card.offer_terms,
         "waiting_on": card.waiting_on.value if card.waiting_on else None,
         "replacement": card.replacement_number,
+        # How the platform decided the case's dispute, once an operator recorded it.
+        "outcome": case.dispute_outcome.value if case.dispute_outcome else None,
+        "outcome_refund": case.dispute_refund,
         "time_zone": card.time_zone,
         "timeline": [
             {"at": step.at, "side": step.side.value if step.side else None, "action": step.action}

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
+from domain.model.return_disputes import OUTCOME_EVENTS
 from domain.returns.rules import Side
 from domain.services import return_transcript
 from templates.pdf import CJK_FONT, LATIN_FONT, a4_pdf
@@ -63,6 +64,13 @@ class _Words:
 
     def side(self, side: Side | None) -> str:
         return self(f"transcript.side_{side.value if side else 'bot'}")
+
+    def actor(self, step: return_transcript.TranscriptStep) -> str:
+        """Who took a step of the timeline: a side, the platform (its decision, as an operator
+        recorded it), or else the bot (a deadline)."""
+        if step.side is None and step.action in OUTCOME_EVENTS.values():
+            return self("transcript.side_platform")
+        return self.side(step.side)
 
 
 def _terms(words: _Words, offer: return_transcript.TranscriptOffer, currency: str) -> str:
@@ -112,7 +120,7 @@ def sections(
         for item in t.items
     ]
     timeline = [
-        f"{when(step.at)} · {words.side(step.side)} · {words(f'return_event.{step.action}')}"
+        f"{when(step.at)} · {words.actor(step)} · {words(f'return_event.{step.action}')}"
         for step in t.timeline
     ]
     offers = []
@@ -162,6 +170,12 @@ def sections(
         outcome.append(
             f"{words('transcript.escalated')}: {when(t.escalated_at)} · {words.side(t.escalated_by)}"
         )
+    if t.dispute_outcome:
+        decided = [words(f"dispute_outcome.{t.dispute_outcome}")]
+        if t.dispute_refund is not None:
+            decided.append(words.money(t.dispute_refund, t.currency))
+        decided.append(when(t.outcome_recorded_at))
+        outcome.append(f"{words('transcript.dispute_outcome')}: {' · '.join(decided)}")
     none = [words("transcript.none")]
     title = f"{words('transcript.title')} {t.case_number}"
     return title, [

@@ -91,6 +91,15 @@ def checked_terms(
     )
 
 
+def refunded_amount(raw: object, paid: Decimal, currency: str) -> Decimal:
+    """An amount refunded for a case's items (an offer's, the seller's refund, the platform's in
+    a dispute): above zero, in the currency's decimals, never above what was paid for them."""
+    amount = clean_amount(raw, currency)
+    if amount > paid:
+        raise InvalidInput("returns.amount_above_paid", paid=str(paid), currency=currency)
+    return amount
+
+
 def checked_amount(
     resolution: Resolution, raw: Decimal | None, paid: Decimal, currency: str
 ) -> Decimal | None:
@@ -104,9 +113,7 @@ def checked_amount(
         if resolution.is_partial:
             raise InvalidInput("returns.amount_required", currency=currency)
         return paid
-    amount = clean_amount(raw, currency)
-    if amount > paid:
-        raise InvalidInput("returns.amount_above_paid", paid=str(paid), currency=currency)
+    amount = refunded_amount(raw, paid, currency)
     if resolution is Resolution.REFUND_FULL and amount != paid:
         raise InvalidInput("returns.full_refund_is_all", paid=str(paid), currency=currency)
     if resolution.is_partial and amount == paid:

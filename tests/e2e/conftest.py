@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from domain.clock import Clock
 from notifications.tracking.provider import TrackingProvider
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
 from sandbox.users import EmulatedUser
+from templates import Renderer
 from tests.conftest import FixedClock
 
 OPERATOR_ID = 900_001
@@ -238,3 +239,12 @@ def chat_with(
     emulator: BotApiEmulator, user_id: int, language: str = "en", name: str = "Li"
 ) -> Chat:
     return Chat(emulator, emulator.user(user_id, first_name=name, language_code=language))
+
+
+def labels_in(renderer: Renderer, locale: str) -> Callable[..., str]:
+    """The button labels a user of `locale` sees, to press them: `fr("buyer.return")`."""
+
+    def label(key: str, **params: object) -> str:
+        return renderer.label(key, locale, **params)
+
+    return label
