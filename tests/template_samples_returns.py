@@ -310,6 +310,8 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.partial_below_paid": _PAID,
     "returns.quantity_invalid": {"max": 2},
     "returns.reference_invalid": {"min": 1, "max": 64},
+    "returns.tracking_is_outbound": {"number": "RB123456785CN"},
+    "returns.tracking_in_use": {"number": "RB123456785CN"},
     "returns.sku_prefix_invalid": {"max": 32},
     "returns.too_many_categories": {"max": 20},
     "returns.warehouse_invalid": {},

@@ -367,14 +367,40 @@ async def record_return_tracking(
     uow: UnitOfWork,
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnCase:
-    """The buyer's return tracking number, validated like a seller's (check digits)."""
+    """The buyer's return tracking number, validated like a seller's (check digits), and
+    refused when it already names another parcel (`_refuse_a_number_in_use`)."""
     async with _changing(
         user_id, case_id, Side.BUYER, uow, rules, "return_case.return_shipped"
     ) as case:
         parsed = valid_tracking_number(tracking_number)
+        await _refuse_a_number_in_use(case, parsed.value, uow)
         case.record_return_tracking(Side.BUYER, parsed.value, carrier or parsed.carrier, uow.now())
         await return_parcels.follow(case, uow)
     return case
+
+
+async def _refuse_a_number_in_use(case: ReturnCase, number: str, uow: UnitOfWork) -> None:
+    """A return parcel's number must be the parcel's own. The order's outbound number (the
+    parcel the buyer received, typed by mistake) or another shipment's would be followed as
+    that parcel, already delivered, and the return never tracked. One parcel may carry the
+    returns of several cases of the same buyer and store, so those share a number."""
+    outbound = await uow.tracking.shipment_of_order(case.order_id)
+    if outbound is not None and outbound.tracking_number == number:
+        raise InvalidInput("returns.tracking_is_outbound", number=number)
+    for shipment in await uow.tracking.by_tracking_number(number):
+        if shipment.return_case_id == case.id:
+            continue  # this case's own parcel: the number typed again
+        other = (
+            await uow.returns.get(shipment.return_case_id)
+            if shipment.return_case_id is not None
+            else None
+        )
+        if (
+            other is None
+            or other.seller_id != case.seller_id
+            or other.buyer_user_id != case.buyer_user_id
+        ):
+            raise InvalidInput("returns.tracking_in_use", number=number)
 
 
 async def confirm_receipt(

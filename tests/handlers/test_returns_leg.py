@@ -102,6 +102,31 @@ async def test_the_return_travels_back_is_received_and_refunded(
         assert "returns.refunded_notice" in await _templates_to(handler_bot, chat_id)
 
 
+async def test_the_buyer_cannot_give_the_parcel_they_received_as_the_return(
+    handler_bot: HandlerBot, agreed_return: int
+) -> None:
+    case_id, uow_factory = agreed_return, handler_bot.app.uow_factory
+    buyer = Chat(handler_bot, BUYER)
+    await buyer.send("/orders")
+    await buyer.press("AE-L1")
+    await buyer.press(f"Return R-{case_id}")
+    await buyer.press("Enter the tracking number")
+    outbound = s10("RB", 34_000_001)  # the number the store shipped AE-L1 under
+    refused = await buyer.send(outbound)
+    assert refused.texts == [handler_bot.text("returns.tracking_is_outbound", number=outbound)]
+    refused.assert_says("the parcel the store sent you")
+    case = await case_row(uow_factory, case_id)
+    assert (case.status, case.return_tracking_number) == (
+        CaseStatus.AWAITING_RETURN_SHIPMENT,
+        None,
+    )
+    assert "returns.return_shipped_notice" not in await _templates_to(handler_bot, SELLER)
+    # Still asked: the right number goes through.
+    good = s10("RR", 12_345_679, "FR")
+    saved = await buyer.send(good)
+    saved.assert_says(f"<code>{good}</code> saved for <b>R-{case_id}</b>")
+
+
 async def test_nobody_else_starts_a_step_of_the_return(
     handler_bot: HandlerBot, agreed_return: int, store: Store
 ) -> None:

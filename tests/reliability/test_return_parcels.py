@@ -8,17 +8,25 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from domain.errors import InvalidInput
 from domain.model import Order, OrderSource, OrderStatus, ReturnCase, Shipment
 from domain.returns.offers import OfferTerms
-from domain.returns.rules import CaseStatus, Side
+from domain.returns.rules import CaseStatus, ReturnReason, Side
 from domain.returns.rules import Resolution as R
 from domain.services import buyers, erasure, returns, tracking_notices
 from domain.tracking import SubStatus
 from notifications.tracking.poller import CircuitBreaker, TrackingPoller
 from tests.conftest import FixedClock
-from tests.returns_fixtures import UowFactory, case_row, open_damaged, shipped_to_buyer
+from tests.returns_fixtures import (
+    UowFactory,
+    case_row,
+    open_damaged,
+    photo,
+    shipped_to_buyer,
+)
 from tests.tracking_fixtures import (
     ScriptedProvider,
     Store,
@@ -130,6 +138,60 @@ async def test_the_return_parcel_tells_both_sides_once_and_never_the_outbound_no
         assert outbound is not None and outbound.return_case_id is None
     case = await case_row(uow_factory, case_id)
     assert case.status is CaseStatus.RETURN_IN_TRANSIT  # the seller confirms receipt
+
+
+async def test_a_number_that_names_another_parcel_is_refused(uow_factory: UowFactory) -> None:
+    """The order's own outbound number, or another store's shipment's, is not the return
+    parcel's: refused with its reason, nothing recorded, nothing followed. Another case of the
+    same buyer and store may travel in the same parcel."""
+    store, order_id, case_id = await _agreed_return(uow_factory, R.RETURN_AND_REFUND)
+    other_store = await Store(uow_factory, SELLER + 1, "Another Shop").open()
+    await other_store.ship("AE-OTHER", s10("RB", 20_100_077))
+    for number, key in (
+        (s10("RB", 20_100_001), "returns.tracking_is_outbound"),  # the parcel the buyer got
+        (s10("RB", 20_100_077), "returns.tracking_in_use"),  # another store's shipment
+    ):
+        async with uow_factory() as uow:
+            with pytest.raises(InvalidInput) as refused:
+                await returns.record_return_tracking(BUYER, case_id, number, None, uow)
+        assert (refused.value.key, refused.value.params) == (key, {"number": number})
+        case = await case_row(uow_factory, case_id)
+        assert (case.status, case.return_tracking_number) == (
+            CaseStatus.AWAITING_RETURN_SHIPMENT,
+            None,
+        )
+        assert await _return_parcel(uow_factory, case_id) is None
+
+    shared = s10("RR", 20_100_500, "FR")
+    await _record_number(uow_factory, case_id, shared)
+    await _record_number(uow_factory, case_id, shared)  # the same number again: a no-op
+    async with uow_factory() as uow:
+        second = await returns.open_case(
+            returns.OpenCase(
+                user_id=BUYER,
+                order_id=order_id,
+                items=[(await _second_line(uow_factory, order_id), 1)],
+                reason=ReturnReason.DAMAGED,
+                wanted=OfferTerms(R.RETURN_AND_REFUND),
+                evidence=[photo(40)],
+            ),
+            uow,
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        await returns.accept_offer(
+            SELLER, second.id, Side.SELLER, uow, warehouse_id=store.warehouse_id
+        )
+        await uow.commit()
+    await _record_number(uow_factory, second.id, shared)
+    assert (await case_row(uow_factory, second.id)).return_tracking_number == shared
+
+
+async def _second_line(uow_factory: UowFactory, order_id: int) -> int:
+    async with uow_factory() as uow:
+        order = await uow.orders.get(order_id)
+        assert order is not None
+        return order.lines[1].id
 
 
 async def test_two_pollers_claim_a_return_parcel_once(
