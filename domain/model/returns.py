@@ -83,6 +83,9 @@ TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     S.RETURN_IN_TRANSIT: frozenset({S.RECEIVED, S.ESCALATED}),
     S.RECEIVED: frozenset({S.RESOLVED, S.ESCALATED}),
     **{final: frozenset() for final in FINAL_STATUSES},
+    # The store's refusal ends the talk between the two, not the buyer's protection: the buyer
+    # can still take the case to a platform dispute (`allowed_actions`), as the refusal says.
+    S.DECLINED: frozenset({S.ESCALATED}),
 }  # fmt: skip
 # Where the buyer may still withdraw the case: the statuses that lead to `withdrawn`.
 WITHDRAWABLE = frozenset(status for status, to in TRANSITIONS.items() if S.WITHDRAWN in to)
@@ -243,6 +246,8 @@ class ReturnCase(DisputeRecord, Base):
         return next((offer for offer in self.offers if offer.is_open), None)
 
     def allowed_actions(self, side: Side) -> frozenset[Action]:
+        if self.status is CaseStatus.DECLINED and side is Side.BUYER:
+            return frozenset({Action.ESCALATE})  # a refused buyer may still go to the platform
         if not self.is_open:
             return frozenset()
         actions = {Action.POST_MESSAGE, Action.ESCALATE}
@@ -368,8 +373,13 @@ class ReturnCase(DisputeRecord, Base):
         self._move(CaseStatus.WITHDRAWN, side, "withdrawn", now)
 
     def escalate(self, side: Side, now: datetime) -> None:
-        """Take the case to a platform dispute: nothing moves it afterwards."""
+        """Take the case to a platform dispute: nothing moves it afterwards. From a refused
+        case the items are in dispute again (`ReturnRepository` keeps one open case per line:
+        a line asked about again since is refused by its unique index)."""
         self._require(side, Action.ESCALATE)
+        if self.status is CaseStatus.DECLINED:
+            for line in self.lines:
+                line.active = True
         self.status_before_escalation = self.status
         self.escalated_at = now
         self.escalated_by = side

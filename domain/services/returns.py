@@ -35,6 +35,7 @@ from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
     Action,
+    CaseStatus,
     MessageKind,
     ReturnReason,
     Side,
@@ -352,6 +353,14 @@ async def escalate(
     user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
     async with _changing(user_id, case_id, side, uow, rules, "return_case.escalated") as case:
+        if case.status is CaseStatus.DECLINED:
+            # The refused case's items go back into dispute: not while a case opened since
+            # about one of them is still open (one open case per order line).
+            taken = await uow.returns.lines_in_open_cases(ln.order_line_id for ln in case.lines)
+            if taken:
+                order = await uow.orders.get(case.order_id)
+                number = order.number if order is not None else ""
+                raise ConflictError("returns.line_has_open_case", number=number)
         case.escalate(side, uow.now())
     return case
 

@@ -227,3 +227,37 @@ async def test_an_older_prompts_no_leaves_the_newer_prompt_valid(
     escalated = await buyer.press_data(newer.message_id, data(newer, "⚖️ Yes, open a dispute"))
     escalated.assert_says(f"<b>R-{case_id}</b> is now a platform dispute")
     assert (await case_row(handler_bot.app.uow_factory, case_id)).status is CaseStatus.ESCALATED
+
+
+async def test_a_buyer_whose_return_was_refused_can_still_take_it_to_the_platform(
+    handler_bot: HandlerBot, case_id: int
+) -> None:
+    uow_factory = handler_bot.app.uow_factory
+    buyer, seller = Chat(handler_bot, BUYER), Chat(handler_bot, SELLER)
+    await seller.send("/returns")
+    await seller.press("Waiting for the buyer")  # the store countered
+    await seller.press(f"R-{case_id}")
+    asked = await seller.press("Refuse the return")
+    asked.assert_says("The buyer can still take it to the platform")
+    await seller.send("Used, not damaged")
+    assert (await case_row(uow_factory, case_id)).status is CaseStatus.DECLINED
+    told = await notifications_to(uow_factory, BUYER)
+    notice = next(n for n in told if n.template == "returns.case_declined_notice")
+    assert "Open a platform dispute" in handler_bot.text(notice.template, **notice.params)
+
+    await buyer.send("/orders")
+    await buyer.press("AE-E1")
+    card = await buyer.press(f"Return R-{case_id}")
+    assert any("Open a platform dispute" in label for label in card.labels)
+    await buyer.press("Open a platform dispute")
+    escalated = await buyer.press("Yes, open a dispute")
+    escalated.assert_says(f"<b>R-{case_id}</b> is now a platform dispute")
+    case = await case_row(uow_factory, case_id)
+    assert (case.status, case.status_before_escalation, case.escalated_by) == (
+        CaseStatus.ESCALATED,
+        CaseStatus.DECLINED,
+        Side.BUYER,
+    )
+    assert all(line.active for line in case.lines)  # the items are in dispute again
+    to_seller = [n.template for n in await notifications_to(uow_factory, SELLER)]
+    assert "returns.escalated_notice" in to_seller

@@ -558,3 +558,37 @@ async def test_an_answer_to_an_offer_no_longer_open_is_refused(
         await uow.commit()
     case = await case_row(uow_factory, case_id)
     assert (case.status, case.agreed_amount) == (CaseStatus.AGREED, Decimal("3.00"))
+
+
+async def test_a_refused_case_goes_to_the_platform_unless_its_items_were_asked_about_again(
+    uow_factory: UowFactory,
+) -> None:
+    store = await _store(uow_factory)
+    bought = await shipped_to_buyer(uow_factory, store, "AE-9077", BUYER, 20_000_077)
+    refused = await open_damaged(uow_factory, bought)
+    async with uow_factory() as uow:
+        await returns.decline_case(SELLER, refused, "Used, not damaged", uow)
+        await uow.commit()
+    second = await open_damaged(uow_factory, bought)  # the same items, asked about again
+    async with uow_factory() as uow:
+        with pytest.raises(ConflictError) as taken:
+            await returns.escalate(BUYER, refused, Side.BUYER, uow)
+    assert (taken.value.key, taken.value.params) == (
+        "returns.line_has_open_case",
+        {"number": "AE-9077"},
+    )
+    async with uow_factory() as uow:
+        await returns.withdraw(BUYER, second, uow)
+        await uow.commit()
+    async with uow_factory() as uow:  # the store cannot: only the refused buyer goes further
+        with pytest.raises(ConflictError):
+            await returns.escalate(SELLER, refused, Side.SELLER, uow)
+    async with uow_factory() as uow:
+        await returns.escalate(BUYER, refused, Side.BUYER, uow)
+        await uow.commit()
+    case = await case_row(uow_factory, refused)
+    assert (case.status, case.status_before_escalation) == (
+        CaseStatus.ESCALATED,
+        CaseStatus.DECLINED,
+    )
+    assert [line.active for line in case.lines] == [True]

@@ -228,7 +228,8 @@ EXPECTED: dict[str, tuple[Callable[[], ReturnCase], CaseStatus, set[Action], set
         ALWAYS | {A.RESOLVE},
     ),
     "resolved": (resolved, CaseStatus.RESOLVED, set(), set()),
-    "declined": (declined, CaseStatus.DECLINED, set(), set()),
+    # The store's refusal closes the case, but the buyer may still take it to the platform.
+    "declined": (declined, CaseStatus.DECLINED, {A.ESCALATE}, set()),
     "withdrawn": (withdrawn, CaseStatus.WITHDRAWN, set(), set()),
     "expired": (expired, CaseStatus.EXPIRED, set(), set()),
     "escalated": (escalated, CaseStatus.ESCALATED, set(), set()),
@@ -305,10 +306,24 @@ def test_the_transition_table_is_the_lifecycle_of_the_architecture() -> None:
     assert reachable[CaseStatus.AWAITING_RETURN_SHIPMENT] >= {CaseStatus.RETURN_IN_TRANSIT}
     assert reachable[CaseStatus.RETURN_IN_TRANSIT] == {CaseStatus.RECEIVED, CaseStatus.ESCALATED}
     assert reachable[CaseStatus.RECEIVED] == {CaseStatus.RESOLVED, CaseStatus.ESCALATED}
-    for final in FINAL_STATUSES:
+    for final in FINAL_STATUSES - {CaseStatus.DECLINED}:
         assert reachable[final] == set()
+    assert reachable[CaseStatus.DECLINED] == {CaseStatus.ESCALATED}
     for status in set(CaseStatus) - FINAL_STATUSES:
         assert CaseStatus.ESCALATED in reachable[status]
+
+
+def test_a_refused_case_taken_to_the_platform_puts_its_items_back_in_dispute() -> None:
+    case = declined()
+    assert [line.active for line in case.lines] == [False]
+    case.escalate(B, NOW + timedelta(days=1))
+    assert (case.status, case.status_before_escalation, case.escalated_by) == (
+        CaseStatus.ESCALATED,
+        CaseStatus.DECLINED,
+        B,
+    )
+    assert [line.active for line in case.lines] == [True]
+    assert case.allowed_actions(B) == case.allowed_actions(S) == frozenset()
 
 
 # ----- opening -----
