@@ -225,6 +225,7 @@ REFUND = leg_form(
         params=lambda turn, draft: {
             **case_param(turn, draft),
             "paid": draft.paid,
+            "agreed": draft.agreed,
             "currency": draft.currency,
         },
         keyboard=agreed_amount,

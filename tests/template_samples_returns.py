@@ -272,7 +272,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "return_leg.ask_photos": {"count": 1, "max": 10},
     "return_leg.receipt_summary": {"case": "R-1042", "note": "Box <dented>", "photos": 2},
     "return_leg.received": {"case": "R-1042"},
-    "return_leg.ask_refund": {"case": "R-1042", **_PAID},
+    "return_leg.ask_refund": {"case": "R-1042", "agreed": "5.00", **_PAID},
     "return_leg.ask_reference": {},
     "return_leg.refund_summary": {
         "case": "R-1042",
@@ -310,6 +310,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.partial_below_paid": _PAID,
     "returns.quantity_invalid": {"max": 2},
     "returns.reference_invalid": {"min": 1, "max": 64},
+    "returns.refund_below_agreed": {"agreed": "5.00", "currency": "EUR"},
     "returns.tracking_is_outbound": {"number": "RB123456785CN"},
     "returns.tracking_in_use": {"number": "RB123456785CN"},
     "returns.sku_prefix_invalid": {"max": 32},

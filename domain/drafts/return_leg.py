@@ -15,7 +15,7 @@ from decimal import Decimal
 from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.model import NewEvidence
-from domain.returns.offers import refunded_amount, typed_amount
+from domain.returns.offers import recorded_refund, typed_amount
 from domain.returns.rules import (
     FILE_ID_MAX,
     MAX_EVIDENCE_PER_SIDE,
@@ -31,7 +31,8 @@ class ReturnLegDraft(StoredDraft):
     case_id: int
     currency: str
     paid: Decimal  # what was paid for the case's items: no refund above it
-    agreed: Decimal | None = None  # the agreed amount, offered with one press
+    # The agreed amount: offered with one press, and the least the refund may be.
+    agreed: Decimal | None = None
     note: str | None = None
     photos: tuple[tuple[str, str], ...] = ()  # (file id, unique id)
     amount: Decimal | None = None
@@ -59,9 +60,8 @@ class ReturnLegDraft(StoredDraft):
 
     # ----- refund -----
     def with_amount(self, raw: str) -> ReturnLegDraft:
-        amount = refunded_amount(
-            typed_amount(raw, self.paid, self.currency), self.paid, self.currency
-        )
+        typed = typed_amount(raw, self.paid, self.currency)
+        amount = recorded_refund(typed, self.paid, self.agreed, self.currency)
         return replace(self, amount=amount)
 
     def with_agreed_amount(self) -> ReturnLegDraft:

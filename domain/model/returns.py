@@ -51,7 +51,7 @@ from domain.model.return_parts import (
     ReturnOffer,
     clean_message_text,
 )
-from domain.returns.offers import OfferRules, OfferTerms, checked_terms, refunded_amount
+from domain.returns.offers import OfferRules, OfferTerms, checked_terms, recorded_refund
 from domain.returns.rules import (
     COMMENT_MAX,
     FINAL_STATUSES,
@@ -423,7 +423,7 @@ class ReturnCase(DisputeRecord, Base):
     ) -> None:
         """The seller refunded the buyer (outside the bot); the case is resolved."""
         self._require(side, Action.RECORD_REFUND)
-        checked = refunded_amount(amount, self.paid, self.currency)
+        checked = recorded_refund(amount, self.paid, self.agreed_amount, self.currency)
         ref = (
             clean_typed_line(reference, 1, REFUND_REFERENCE_MAX, "returns.reference_invalid")
             if reference is not None and reference.strip()

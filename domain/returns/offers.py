@@ -137,3 +137,15 @@ def typed_amount(raw: str, paid: Decimal, currency: str) -> str:
         raise InvalidInput("returns.amount_invalid", currency=currency)
     quantum = minor_unit_exponent(currency)
     return str((paid * share / 100).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def recorded_refund(raw: object, paid: Decimal, agreed: Decimal | None, currency: str) -> Decimal:
+    """The refund a seller records for an agreed case: never above what was paid, and never
+    below what the two sides agreed. The agreement is what the buyer accepted to close the case
+    for; a store that paid less has not done it, and recording it would close the case and take
+    away the buyer's dispute. A store whose returned goods came back not as agreed takes it to
+    the platform instead (the case allows it the dispute until the refund is recorded)."""
+    amount = refunded_amount(raw, paid, currency)
+    if agreed is not None and amount < agreed:
+        raise InvalidInput("returns.refund_below_agreed", agreed=str(agreed), currency=currency)
+    return amount

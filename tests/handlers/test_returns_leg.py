@@ -1,6 +1,6 @@
 """The return leg through the dispatcher: the buyer's return tracking number (a bad check digit
-refused, a good one saved and told to the seller), the seller's receipt with a note and a photo,
-the refund (above what was paid refused, the agreed amount with one press) resolving the case,
+or a number that names another parcel refused, a good one saved and told to the seller), the seller's receipt with a note and a photo,
+the refund (above what was paid, or below what was agreed, refused, the agreed amount with one press) resolving the case,
 both sides told; and a buyer who is not the case's cannot start any of it."""
 
 from __future__ import annotations
@@ -85,11 +85,17 @@ async def test_the_return_travels_back_is_received_and_refunded(
 
     await seller.press("Back to the case")
     asked = await seller.press("Record the refund")
-    asked.assert_says("At most €7.00")
+    asked.assert_says("At most €7.00", "You agreed on €7.00 with the buyer")
     above = await seller.send("7.50")
     assert above.texts == [
         handler_bot.text("returns.amount_above_paid", paid="7.00", currency="EUR")
     ]
+    # Less than agreed would close the case on a short refund: refused, still asked.
+    below = await seller.send("5")
+    assert below.texts == [
+        handler_bot.text("returns.refund_below_agreed", agreed="7.00", currency="EUR")
+    ]
+    assert (await case_row(uow_factory, case_id)).status is CaseStatus.RECEIVED
     await seller.press("The agreed")
     summary = await seller.send("PAY-<77>")
     summary.assert_says("Refund for R-", "€7.00", "<code>PAY-&lt;77&gt;</code>")

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from domain.drafts import ReturnLegDraft
 from domain.errors import ConflictError, InvalidInput
 from domain.model import (
     RETURN_TRANSITIONS,
@@ -255,7 +256,7 @@ def perform(case: ReturnCase, side: Side, action: Action) -> None:
             side, "RB123456785CN", None, NOW
         ),
         A.CONFIRM_RECEIPT: lambda: case.confirm_receipt(side, None, NOW),
-        A.RECORD_REFUND: lambda: case.record_refund(side, "1.00", None, NOW),
+        A.RECORD_REFUND: lambda: case.record_refund(side, case.agreed_amount or "1.00", None, NOW),
         A.RESOLVE: lambda: case.resolve(side, "Replacement sent", NOW),
     }
     calls[action]()
@@ -493,6 +494,36 @@ def test_a_buyers_return_needs_the_seller_to_name_the_warehouse_on_accepting() -
     assert case.return_warehouse_id == WAREHOUSE
     assert case.return_ship_by == NOW + timedelta(days=10)
     assert [e.action for e in case.events][-2:] == ["offer_accepted", "return_requested"]
+
+
+@pytest.mark.parametrize("recorded", ["3.00", "4.00"])
+def test_the_refund_recorded_is_at_least_what_was_agreed(recorded: str) -> None:
+    """Less than agreed does not close the case (the buyer would lose their dispute over the
+    shortfall); the agreed amount or more (a store may give more, never above what was paid)
+    does."""
+    case = open_case(OfferTerms(R.REFUND_PARTIAL, Decimal("3.00")))
+    case.accept_offer(S, NOW)
+    with pytest.raises(InvalidInput) as refused:
+        case.record_refund(S, "2.99", None, NOW)
+    assert (refused.value.key, refused.value.params) == (
+        "returns.refund_below_agreed",
+        {"agreed": "3.00", "currency": "EUR"},
+    )
+    assert (case.status, case.refund_amount) == (CaseStatus.AGREED, None)
+    assert A.ESCALATE in case.allowed_actions(S)  # the store's way if the goods were not as agreed
+    case.record_refund(S, recorded, None, NOW)
+    assert (case.status, case.refund_amount) == (CaseStatus.RESOLVED, Decimal(recorded))
+
+
+def test_the_refund_form_refuses_less_than_agreed_before_the_summary() -> None:
+    draft = ReturnLegDraft(case_id=1, currency="EUR", paid=Decimal("7.00"), agreed=Decimal("3.00"))
+    with pytest.raises(InvalidInput) as refused:
+        draft.with_amount("2")
+    assert refused.value.key == "returns.refund_below_agreed"
+    with pytest.raises(InvalidInput):
+        draft.with_amount("40%")  # 2.80
+    assert draft.with_amount("50%").amount == Decimal("3.50")
+    assert draft.with_agreed_amount().amount == Decimal("3.00")
 
 
 def test_the_refund_recorded_can_not_exceed_what_was_paid() -> None:
