@@ -150,7 +150,9 @@ async def ask_receipt_summary(turn: LegTurn, draft: ReturnLegDraft) -> None:
 
 async def receipt_submitted(turn: LegTurn, draft: ReturnLegDraft, data: Any) -> None:
     case = await act_on_case(turn, draft, returns.confirm_receipt, draft.note, draft.evidence)
-    await finish_with_case(turn, "return_leg.received", case.id, Side.SELLER)
+    # The next step is the case's: an exchange is resolved (the replacement ships), else refunded.
+    resolve = Action.RESOLVE in case.allowed_actions(Side.SELLER)
+    await finish_with_case(turn, "return_leg.received", case.id, Side.SELLER, resolve=resolve)
 
 
 RECEIPT = leg_form(

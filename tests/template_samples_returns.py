@@ -271,7 +271,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "return_leg.ask_note": {"case": "R-1042"},
     "return_leg.ask_photos": {"count": 1, "max": 10},
     "return_leg.receipt_summary": {"case": "R-1042", "note": "Box <dented>", "photos": 2},
-    "return_leg.received": {"case": "R-1042"},
+    "return_leg.received": {"case": "R-1042", "resolve": True},
     "return_leg.ask_refund": {"case": "R-1042", "agreed": "5.00", **_PAID},
     "return_leg.ask_reference": {},
     "return_leg.refund_summary": {

@@ -233,3 +233,29 @@ async def test_the_refund_form_refuses_bad_answers_resumes_and_cancels(
     # The restarted bot's database (the first one's engine is closed).
     case = await case_row(handler_bot.app.uow_factory, case_id)
     assert case.status is CaseStatus.AGREED and case.refund_amount is None
+
+
+async def test_after_an_exchanges_items_arrive_the_seller_is_told_to_ship_the_replacement(
+    handler_bot: HandlerBot, store: Store
+) -> None:
+    uow_factory = handler_bot.app.uow_factory
+    bought = await shipped_to_buyer(uow_factory, store, "AE-L3", BUYER, 34_000_003)
+    case_id = await open_damaged(uow_factory, bought, OfferTerms(Resolution.EXCHANGE))
+    async with uow_factory() as uow:
+        await returns.accept_offer(
+            SELLER, case_id, Side.SELLER, uow, warehouse_id=store.warehouse_id
+        )
+        await returns.record_return_tracking(BUYER, case_id, s10("RR", 22_222_223), None, uow)
+        await uow.commit()
+    seller = Chat(handler_bot, SELLER)
+    await seller.send("/returns")
+    await seller.press(f"R-{case_id}")
+    await seller.press("Confirm receipt")
+    await seller.press("Skip")
+    await seller.press("Done")
+    received = await seller.press("Confirm receipt")
+    received.assert_says("Next: ship the replacement order")
+    assert "refund them" not in received.text
+    card = await seller.press("Back to the case")
+    assert any("Mark resolved" in label for label in card.labels)
+    assert not any("Record the refund" in label for label in card.labels)
