@@ -146,6 +146,9 @@ async def privacy(message: Message, ctx: UpdateContext) -> None:
 
 async def delete_my_data(message: Message, ctx: UpdateContext) -> None:
     token = await erasure.ask_to_erase(ctx.user_id, ctx.uow)
+    if isinstance(token, list):  # held: nothing to confirm
+        ctx.responder.reply("erasure.blocked", blockers=token)
+        return
     keyboard = yes_or_no(
         lambda step: ErasureAction(step=step, token=token),
         yes=("erasure.confirm", ErasureStep.CONFIRM),

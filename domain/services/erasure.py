@@ -145,8 +145,14 @@ def _day_from(moment: datetime) -> date:
     return midnight.date() if midnight == moment else midnight.date() + timedelta(days=1)
 
 
-async def ask_to_erase(user_id: int, uow: UnitOfWork) -> int:
-    """/delete_my_data: the token the prompt's "yes" carries; earlier prompts go stale."""
+async def ask_to_erase(user_id: int, uow: UnitOfWork) -> int | list[ErasureBlocker]:
+    """/delete_my_data: what holds the erasure now, if anything — said at once, rather than
+    asking for an irreversible "yes" the bot could not honour; else the token the prompt's
+    "yes" carries (earlier prompts go stale). The "yes" checks the blockers again: a case may
+    have opened in between."""
+    blockers = await erasure_blockers(user_id, uow)
+    if blockers:
+        return blockers
     return await confirmations.ask(user_id, confirmations.Purpose.ERASURE, uow)
 
 

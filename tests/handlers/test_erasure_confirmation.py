@@ -119,8 +119,11 @@ async def test_keep_voids_the_prompt(handler_bot: HandlerBot) -> None:
 
 
 async def test_a_yes_counts_once(handler_bot: HandlerBot, clock: FixedClock) -> None:
-    """Refused for an open order, the prompt is used up: settled, the seller asks again."""
+    """Refused for an order opened after the question, the prompt is used up: settled, the
+    seller asks again. (An order open already is said at once, with no prompt.)"""
     seller_id = await make_seller(handler_bot, SELLER)
+    chat = Chat(handler_bot, SELLER)
+    prompt = (await chat.send("/delete_my_data")).last
     async with handler_bot.uow() as uow:
         await intake.create_order(
             intake.NewOrder(
@@ -136,13 +139,14 @@ async def test_a_yes_counts_once(handler_bot: HandlerBot, clock: FixedClock) -> 
             uow,
         )
         await uow.commit()
-    chat = Chat(handler_bot, SELLER)
-    prompt = (await chat.send("/delete_my_data")).last
     blocked = await chat.press(YES)
     blocked.assert_says("I can't delete your data yet")
     again = await chat.press_data(prompt.message_id, _yes_of(prompt))
     _refused_as_stale(handler_bot, again)
     assert await _store_exists(handler_bot, SELLER)
+    held = await chat.send("/delete_my_data")
+    held.assert_says("I can't delete your data yet")
+    assert held.labels == []
 
 
 async def test_a_used_prompt_cannot_erase_the_account_that_comes_back(

@@ -1,5 +1,6 @@
-"""/delete_my_data's "yes" through the dispatcher while return cases depend on the person: a
-buyer whose case is in a platform dispute is refused (the case, its evidence and the buyer's
+"""/delete_my_data through the dispatcher while return cases depend on the person (refused at
+once, before any "yes" is asked for; and by the "yes" itself when a case opened after the
+question): a buyer whose case is in a platform dispute is refused (the case, its evidence and the buyer's
 words stay as they are) and told the latest day the hold ends, then erased once it is over; the
 hold ends as soon as an operator records the dispute's outcome, for the buyer and the store; a
 buyer and the store with an open case are told to withdraw it and to settle it in /returns;
@@ -36,10 +37,12 @@ async def _press_yes(handler_bot: HandlerBot, user_id: int) -> str:
 
 
 async def _refused(handler_bot: HandlerBot, user_id: int, blocker: erasure.ErasureBlocker) -> str:
-    """The "yes" is answered with the refusal naming `blocker` alone; its text."""
-    refused = await _press_yes(handler_bot, user_id)
-    assert refused == handler_bot.text("erasure.blocked", blockers=[blocker])
-    return refused
+    """/delete_my_data is answered at once with the refusal naming `blocker` alone, and no
+    irreversible "yes" is asked for; its text."""
+    refused = await Chat(handler_bot, user_id).send("/delete_my_data")
+    assert refused.texts == [handler_bot.text("erasure.blocked", blockers=[blocker])]
+    assert refused.labels == []
+    return refused.text
 
 
 async def test_a_dispute_holds_the_buyers_erasure_until_its_hold_is_over(
@@ -145,3 +148,16 @@ async def test_an_open_case_holds_both_sides_until_the_buyer_withdraws_it(
     assert await _press_yes(handler_bot, SELLER) == handler_bot.text("erasure.done")
     async with handler_bot.uow() as uow:
         assert await uow.returns.get(case_id) is None
+
+
+async def test_a_case_opened_after_the_question_still_holds_the_yes(
+    handler_bot: HandlerBot, bought: BoughtOrder
+) -> None:
+    buyer = Chat(handler_bot, BUYER)
+    asked = await buyer.send("/delete_my_data")
+    assert "🗑 Yes, delete my data" in asked.labels
+    await open_damaged(handler_bot.app.uow_factory, bought)
+    refused = await buyer.press(YES)
+    refused.assert_says("I can't delete your data yet", "Nothing was deleted")
+    async with handler_bot.uow() as uow:
+        assert await uow.users.get(BUYER) is not None

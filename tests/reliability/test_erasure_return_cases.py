@@ -166,3 +166,26 @@ async def test_after_the_hold_the_buyers_erasure_leaves_the_dispute_without_them
         assert kept == [MessageKind.PHOTO]
         evidence = (await uow.session.execute(select(ReturnEvidence.id))).scalars().all()
         assert evidence == []
+
+
+async def test_the_question_is_not_asked_while_something_holds_the_erasure(
+    uow_factory: UowFactory,
+) -> None:
+    """/delete_my_data says what holds it at once instead of issuing a "yes" it could not
+    honour; once nothing does, it issues the token, and the "yes" checks again."""
+    bought = await _bought(uow_factory, "AE-ER-ASK")
+    case_id = await open_damaged(uow_factory, bought)
+    async with uow_factory() as uow:
+        held = await erasure.ask_to_erase(BUYER, uow)
+        await uow.commit()
+    assert isinstance(held, list) and [b.key for b in held] == [WITHDRAW]
+    async with uow_factory() as uow:
+        await returns.withdraw(BUYER, case_id, uow)
+        await uow.commit()
+    async with uow_factory() as uow:
+        token = await erasure.ask_to_erase(BUYER, uow)
+        await uow.commit()
+    assert isinstance(token, int)
+    async with uow_factory() as uow:
+        assert await erasure.erase_on_confirmation(BUYER, token, uow) == []
+        await uow.commit()
