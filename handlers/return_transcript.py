@@ -37,7 +37,11 @@ async def send_transcript(ctx: UpdateContext, case_id: int) -> None:
     )
     name = f"return-{transcript.case_number}"
     ctx.responder.document(
-        f"{name}.pdf", pdf, "returns.transcript_caption", case=transcript.case_number
+        f"{name}.pdf",
+        pdf,
+        "returns.transcript_caption",
+        case=transcript.case_number,
+        zone=transcript.time_zone,  # the caption names the clock the transcript is on
     )
     ctx.responder.document(f"{name}.txt", text)
 

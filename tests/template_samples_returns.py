@@ -233,7 +233,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "terms": {"resolution": "return_and_refund", **_TERMS},
     },
     "return_offer.sent": {"case": "R-1042", "respond_by": _NOW, "time_zone": "Europe/Paris"},
-    "returns.transcript_caption": {"case": "R-1042"},
+    "returns.transcript_caption": {"case": "R-1042", "zone": "Europe/Paris"},
     "returns.transcript_usage": {},
     # The operators' disputes (handlers/operator/disputes.py).
     "disputes.list": {

@@ -106,3 +106,16 @@ async def test_without_a_choice_the_buyer_reads_the_delivery_countrys_time(
     await buyer.press("AE-TZ1")
     card = await buyer.press(f"Return R-{case_id}")
     card.assert_says("<b>Timeline</b> (Paris)", f"<b>Nov 25 1:00{PM}</b>")
+
+
+async def test_the_transcripts_caption_names_the_clock_it_is_on(
+    handler_bot: HandlerBot, bought: BoughtOrder
+) -> None:
+    buyer, seller = Chat(handler_bot, BUYER), Chat(handler_bot, SELLER)
+    await buyer.send("/timezone Asia/Shanghai")
+    case_id = await open_damaged(handler_bot.app.uow_factory, bought)
+    to_buyer = (await buyer.send(f"/transcript R-{case_id}")).documents
+    to_seller = (await seller.send(f"/transcript R-{case_id}")).documents
+    buyer_caption, seller_caption = to_buyer[0].caption or "", to_seller[0].caption or ""
+    assert "times on your clock (Shanghai" in buyer_caption and "UTC" not in buyer_caption
+    assert "times in UTC" in seller_caption

@@ -139,3 +139,13 @@ def test_an_escalated_case_reads_as_escalated_not_closed(renderer: Renderer, loc
     text = render_transcript_text(negotiating, renderer, locale).decode()
     [still_open] = [line for line in text.splitlines() if line.startswith("#2 ")]
     assert f"→ {words('offer_open')} · " in still_open
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_the_caption_names_the_clock_the_transcript_is_on(locale: str) -> None:
+    """A buyer's transcript is on their zone: its caption says so, never "UTC"."""
+    renderer = Renderer()
+    utc = renderer.render("returns.transcript_caption", locale, case="R-1", zone="UTC")
+    paris = renderer.render("returns.transcript_caption", locale, case="R-1", zone="Europe/Paris")
+    assert "UTC" in utc and "UTC" not in paris
+    assert renderer.time_zone("Europe/Paris", None, locale) in paris
