@@ -130,7 +130,8 @@ async def language_chosen(
     ctx.responder.locale = callback_data.locale
     ctx.responder.remove_pressed_buttons(query)
     ctx.responder.reply(
-        "language.changed", language=ctx.responder.renderer.language_name(callback_data.locale)
+        "language.changed",
+        language=ctx.responder.renderer.language_in_sentence(callback_data.locale),
     )
 
 

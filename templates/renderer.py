@@ -304,3 +304,10 @@ class Renderer:
         """A language in its own words, so a user can find theirs in any interface language."""
         name = str(_babel_locale(locale).get_display_name(_babel_locale(locale)))
         return name[:1].upper() + name[1:]
+
+    @staticmethod
+    def language_in_sentence(locale: str) -> str:
+        """A language in its own words, as a sentence in that language writes it: in lower case
+        where the language writes language names so (español, français, русский), not
+        capitalised like the button that names it (`language_name`)."""
+        return str(_babel_locale(locale).get_display_name(_babel_locale(locale)))

@@ -49,12 +49,12 @@ async def test_language_privacy_and_unknown_deep_links(
     await chat.expect("What we store")
     await chat.send("/language")
     await chat.press("Español")
-    await chat.expect("Español")
+    await chat.expect("te hablaré en español.")
     await chat.send("/help")
     await chat.expect("Qué puedo hacer")
     # A malformed or unknown link is refused like a used one: nothing to learn from it.
     await chat.send("/start bad*payload!")
-    await chat.expect("Este enlace ya no funciona")
+    await chat.expect("Pide al vendedor un enlace nuevo")  # tú, as every buyer text
     await chat.send("/start " + "A" * 64)
     await chat.expect("Este enlace ya no funciona")
     assert runner.app is not None

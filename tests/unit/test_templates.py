@@ -179,3 +179,17 @@ def test_every_message_stays_compiled_in_a_long_running_process() -> None:
         cache = renderer._environments[locale].cache
         assert cache is not None
         assert cache.capacity >= len(all_template_names()), "raise the renderer's cache_size"
+
+
+def test_a_language_is_named_in_a_sentence_as_that_language_writes_it() -> None:
+    """Buttons name languages capitalised ("Español"); a sentence of that language names it in
+    lower case where the language does so, and English keeps its capital."""
+    names = {loc: Renderer.language_in_sentence(loc) for loc in ("en", "es", "fr", "pt_BR", "ru")}
+    assert names == {
+        "en": "English",
+        "es": "español",
+        "fr": "français",
+        "pt_BR": "português (Brasil)",
+        "ru": "русский",
+    }
+    assert Renderer.language_name("es") == "Español"
