@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from domain.tracking.events import TrackingEvent
 from domain.tracking.notices import (
     BuyerNotice,
@@ -14,6 +16,8 @@ from domain.tracking.notices import (
     supersede,
 )
 from domain.tracking.statuses import SubStatus
+from templates import Renderer
+from tests.template_samples_tracking import TRACKING_SAMPLES, _notice
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 S = SubStatus
@@ -215,3 +219,24 @@ def test_notice_properties() -> None:
 def test_not_found_and_expired_are_not_buyer_news() -> None:
     events = [_event(0, S.NOT_FOUND_OTHER), _event(200, S.EXPIRED_OTHER)]
     assert _play_one_by_one(events) == []
+
+
+@pytest.mark.parametrize(
+    ("sub_status", "advice"),
+    [
+        ("DeliveryFailure_NoBody", "Make sure someone can receive it"),
+        ("DeliveryFailure_Rejected", "if you did not mean to refuse it"),
+        ("DeliveryFailure_InvalidAddress", "give them the full address"),
+        ("DeliveryFailure_Other", "Make sure someone can receive it"),
+    ],
+)
+def test_a_failed_delivery_gets_the_advice_that_fits_it(sub_status: str, advice: str) -> None:
+    """A refused parcel is not a missed one: nobody is told to stay home for it."""
+    params = {
+        **TRACKING_SAMPLES["tracking.buyer_update"],
+        "notices": [_notice("delivery_failure", sub_status)],
+    }
+    text = Renderer().render("tracking.buyer_update", "en", **params)
+    assert advice in text
+    if sub_status in ("DeliveryFailure_Rejected", "DeliveryFailure_InvalidAddress"):
+        assert "Make sure someone" not in text
