@@ -83,9 +83,7 @@ TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     S.RETURN_IN_TRANSIT: frozenset({S.RECEIVED, S.ESCALATED}),
     S.RECEIVED: frozenset({S.RESOLVED, S.ESCALATED}),
     **{final: frozenset() for final in FINAL_STATUSES},
-    # The store's refusal ends the talk between the two, not the buyer's protection: the buyer
-    # can still take the case to a platform dispute (`allowed_actions`), as the refusal says.
-    S.DECLINED: frozenset({S.ESCALATED}),
+    S.DECLINED: frozenset({S.ESCALATED}),  # the refused buyer may still go to the platform
 }  # fmt: skip
 # Where the buyer may still withdraw the case: the statuses that lead to `withdrawn`.
 WITHDRAWABLE = frozenset(status for status, to in TRANSITIONS.items() if S.WITHDRAWN in to)
@@ -373,9 +371,8 @@ class ReturnCase(DisputeRecord, Base):
         self._move(CaseStatus.WITHDRAWN, side, "withdrawn", now)
 
     def escalate(self, side: Side, now: datetime) -> None:
-        """Take the case to a platform dispute: nothing moves it afterwards. From a refused
-        case the items are in dispute again (`ReturnRepository` keeps one open case per line:
-        a line asked about again since is refused by its unique index)."""
+        """Take the case to a platform dispute: nothing moves it afterwards. A refused case's
+        items are in dispute again (the service refuses it if a later case holds one)."""
         self._require(side, Action.ESCALATE)
         if self.status is CaseStatus.DECLINED:
             for line in self.lines:
