@@ -174,17 +174,29 @@ async def test_the_seller_refuses_a_case_with_a_reason(
     assert "<i>The photos show a different &lt;model&gt;</i>" in rendered
 
 
-async def test_an_exchange_is_resolved_once_its_goods_came_back(
-    handler_bot: HandlerBot, store: Store
-) -> None:
+async def _exchange_on_its_way_back(
+    handler_bot: HandlerBot, store: Store, number: str, serial: int
+) -> int:
+    """An exchange the seller accepted, its items shipped back: the case's id."""
     uow_factory = handler_bot.app.uow_factory
-    bought = await shipped_to_buyer(uow_factory, store, "AE-L4", BUYER, 34_000_004)
+    bought = await shipped_to_buyer(uow_factory, store, number, BUYER, 34_000_000 + serial)
     case_id = await open_damaged(uow_factory, bought, OfferTerms(Resolution.EXCHANGE))
     async with uow_factory() as uow:
         await returns.accept_offer(
             SELLER, case_id, Side.SELLER, uow, warehouse_id=store.warehouse_id
         )
-        await returns.record_return_tracking(BUYER, case_id, s10("RR", 22_222_222), None, uow)
+        returned = s10("RR", 22_222_220 + serial)
+        await returns.record_return_tracking(BUYER, case_id, returned, None, uow)
+        await uow.commit()
+    return case_id
+
+
+async def test_an_exchange_is_resolved_once_its_goods_came_back(
+    handler_bot: HandlerBot, store: Store
+) -> None:
+    uow_factory = handler_bot.app.uow_factory
+    case_id = await _exchange_on_its_way_back(handler_bot, store, "AE-L4", 4)
+    async with uow_factory() as uow:
         await returns.confirm_receipt(SELLER, case_id, None, [], uow)
         await uow.commit()
     seller = Chat(handler_bot, SELLER)
@@ -238,15 +250,7 @@ async def test_the_refund_form_refuses_bad_answers_resumes_and_cancels(
 async def test_after_an_exchanges_items_arrive_the_seller_is_told_to_ship_the_replacement(
     handler_bot: HandlerBot, store: Store
 ) -> None:
-    uow_factory = handler_bot.app.uow_factory
-    bought = await shipped_to_buyer(uow_factory, store, "AE-L3", BUYER, 34_000_003)
-    case_id = await open_damaged(uow_factory, bought, OfferTerms(Resolution.EXCHANGE))
-    async with uow_factory() as uow:
-        await returns.accept_offer(
-            SELLER, case_id, Side.SELLER, uow, warehouse_id=store.warehouse_id
-        )
-        await returns.record_return_tracking(BUYER, case_id, s10("RR", 22_222_223), None, uow)
-        await uow.commit()
+    case_id = await _exchange_on_its_way_back(handler_bot, store, "AE-L3", 3)
     seller = Chat(handler_bot, SELLER)
     await seller.send("/returns")
     await seller.press(f"R-{case_id}")

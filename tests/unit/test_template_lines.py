@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, nodes
 
 from templates.renderer import MESSAGES_DIR
 
+# The renderer's options (`templates/renderer.py`), with no catalog: what a template's text is.
 ENVIRONMENT = Environment(
     loader=FileSystemLoader(MESSAGES_DIR),
     autoescape=True,

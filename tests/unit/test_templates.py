@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from jinja2 import Environment, FileSystemLoader
 
 from domain.locales import SUPPORTED_LOCALES
 from templates import Renderer
@@ -17,6 +16,7 @@ from templates.labels import LABELS
 from templates.labels_base import Plural
 from templates.renderer import LOCALES_DIR, MESSAGES_DIR, all_template_names
 from tests.template_samples import SAMPLES
+from tests.unit.test_template_lines import ENVIRONMENT as TEMPLATES_AS_RENDERED
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|{(\w+)}")
@@ -52,14 +52,7 @@ def _source_messages() -> dict[str, str | None]:
             found.setdefault(message, None)
         else:
             found[message[0]] = message[1]
-    environment = Environment(
-        loader=FileSystemLoader(MESSAGES_DIR),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    environment = TEMPLATES_AS_RENDERED
     for path in sorted(MESSAGES_DIR.rglob("*.html")):
         source = path.read_text("utf-8")
         for _line, _function, asked in environment.extract_translations(source):
