@@ -214,6 +214,7 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
         "example_rates": True,
         "custom_card": False,
         "policy_set": False,
+        "all_blocked": True,
         "origin": "DE",
         "destination": "FR",
         "warehouse": "Hamburg <hub>",
