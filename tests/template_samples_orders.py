@@ -112,6 +112,8 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "orders.cancel_reason_invalid": {"min": 3, "max": 500},
     "orders.no_lines": {},
     "orders.too_many_lines": {"max": 100},
+    "orders.ask_line_number": {"max": 3},
+    "orders.line_number_invalid": {"max": 3},
     "orders.total_too_large": {},
     "orders.duplicate_number": {"number": "8123<45>"},
     "orders.not_found": {},

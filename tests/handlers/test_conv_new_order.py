@@ -238,19 +238,59 @@ async def test_editing_the_ship_to_asks_country_and_postcode_then_the_summary(
     assert order == {**STORED_ONE_LINE, "ship_to": ("ES", "28001")}
 
 
-async def test_editing_the_lines_enters_them_again(handler_bot: HandlerBot, chat: Chat) -> None:
+async def test_editing_the_lines_keeps_them_to_change_remove_or_add(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
     await _walk(chat)
-    first = await chat.press("✏️ Lines")
+    listed = await chat.press("✏️ Lines")
+    # The edit opens the list of lines, the line entered still in it.
+    assert listed.says("1. Phone case (PC-1) — 2 × €12.50")
+    # Change the one line: its questions again, and it keeps its place.
+    first = await chat.press("Change a line")
     assert first.last.text == handler_bot.text("orders.ask_product_name", line_number=1)
+    await chat.send("Phone case")
+    await chat.send("PC-1")
+    await chat.send("3")
+    listed = await chat.send("11")
+    assert listed.says("1. Phone case (PC-1) — 3 × €11.00")
+    # Add a second one, then remove the first by its number.
+    await chat.press("Add another line")
     await chat.send("Screen protector")
     await chat.press("Skip")
     await chat.send("5")
-    await chat.send("1")
+    listed = await chat.send("1")
+    assert listed.says("1. Phone case") and listed.says("2. Screen protector — 5 × €1.00")
+    asked = await chat.press("Remove a line")
+    assert asked.texts == [handler_bot.text("orders.ask_line_number", max=2)]
+    refused = await chat.send("3")
+    assert refused.texts[0] == handler_bot.text("orders.line_number_invalid", max=2)
+    listed = await chat.send("1")
+    assert listed.says("1. Screen protector") and not listed.says("Phone case")
     summary = await chat.press("Done with lines")
     assert summary.says("Screen protector") and not summary.says("Phone case")
     await chat.press("Create the order")
     (order,) = await _orders(handler_bot)
     assert order["lines"] == [("Screen protector", None, 5, Decimal("1.00"))]
+
+
+async def test_back_from_the_edited_lines_returns_to_the_summary_unchanged(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    await _walk(chat)
+    await chat.press("✏️ Lines")
+    await chat.press("Change a line")
+    await chat.send("Lamp")
+    # Back on the way leaves the line as it was; Back from the list ends the edit.
+    assert (await chat.press("Back")).last.text == handler_bot.text(
+        "orders.ask_product_name", line_number=1
+    )
+    listed = await chat.press("Back")
+    assert listed.says("1. Phone case (PC-1) — 2 × €12.50")
+    summary = await chat.press("Back")
+    assert summary.says("Phone case") and summary.labels[0] == handler_bot.label("new_order.create")
+    await chat.press("Create the order")
+    (order,) = await _orders(handler_bot)
+    assert order == STORED_ONE_LINE
 
 
 async def test_editing_the_number_and_currency_keeps_the_rest(
