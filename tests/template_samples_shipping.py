@@ -202,7 +202,14 @@ _RATES = [logistics_settings.ExchangeRateEntry("USD", "CNY", Decimal("7.2"))]
 SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "shipping.ask_lines": {"order_number": "81<23>", "lines": _LINES, "partial": True},
     "shipping.ask_line_quantity": {"name": "Phone <case>", "ordered": 2},
-    "shipping.ask_declared_value": {"amount": Decimal("7.99"), "currency": "USD"},
+    "shipping.ask_declared_value": {
+        "amount": Decimal("3.50"),
+        "declared": Decimal("0"),
+        "currency": "USD",
+        "partial": True,
+        "total": Decimal("7.99"),
+    },
+    "shipping.declared_value_zero": {},
     "shipping.ask_weight": {},
     "shipping.ask_dimensions": {},
     "shipping.ask_goods": {},

@@ -79,10 +79,22 @@ def set_line_quantity(order: Order, draft: ShippingDraft, line_id: int, raw: str
     return replace(draft, quantities=quantities)
 
 
-def finish_lines(draft: ShippingDraft) -> ShippingDraft:
+def goods_value(order: Order, draft: ShippingDraft) -> Decimal:
+    """What the goods in this parcel are worth at the order's prices."""
+    total = sum(
+        (line.unit_price * draft.quantities.get(line.id, 0) for line in order.lines), Decimal(0)
+    )
+    return Money(total, order.currency).amount
+
+
+def finish_lines(order: Order, draft: ShippingDraft) -> ShippingDraft:
+    """The lines chosen: the declared value offered is what this parcel's goods are worth (a
+    partial parcel does not carry the whole order's value); one the seller typed is kept."""
     if draft.quantity_shipped <= 0:
         raise InvalidInput("shipping.nothing_to_ship")
-    return draft
+    value = goods_value(order, draft)
+    declared = draft.declared_value if draft.value_typed else value
+    return replace(draft, goods_value=value, declared_value=declared)
 
 
 def _number(raw: str, key: str) -> Decimal:
@@ -101,7 +113,7 @@ def set_declared_value(draft: ShippingDraft, raw: str) -> ShippingDraft:
     money = Money(amount, draft.currency)
     if money.amount >= Decimal("1e12"):
         raise InvalidInput("shipping.declared_value_invalid")
-    return replace(draft, declared_value=money.amount)
+    return replace(draft, declared_value=money.amount, value_typed=True)
 
 
 def set_weight(draft: ShippingDraft, raw: str) -> ShippingDraft:
