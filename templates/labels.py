@@ -32,6 +32,8 @@ LABELS: dict[str, str | Plural] = {
     "warehouse.kind_domestic": N_("🏠 Domestic warehouse"),
     "warehouse.kind_overseas": N_("🌐 Overseas warehouse"),
     "warehouse.skip": N_("⏭ Skip"),
+    "warehouse.keep_answer": N_("✅ Keep {answer}"),
+    "warehouse.leave_empty": N_("🚫 Leave it empty"),
     "warehouse.capability_on": N_("☑️ {name}"),
     "warehouse.capability_off": N_("⬜ {name}"),
     "warehouse.capabilities_done": N_("✅ Done"),

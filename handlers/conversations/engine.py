@@ -228,24 +228,24 @@ class Turn(Generic[DraftT]):
         with self.ctx.responder.in_place_of(self.message_id):
             await self.ask()
 
-    async def advance(self, draft: DraftT) -> None:
+    async def advance(self, draft: DraftT, *, edit_done: bool = False) -> None:
         """The current step is answered: keep `draft`, ask the next step that applies.
 
-        During an edit from the summary, the next step of the edit's group, then the summary.
-        """
+        During an edit from the summary, the next step of the edit's group, then the summary;
+        straight to the summary when `edit_done` (the answer changed nothing the rest of the
+        group follows from, e.g. the same warehouse kind chosen again)."""
         steps = [step.name for step in self.conversation.steps]
         group = self.conversation.edits.get(self.editing or "")
         current, editing = self.step.name, self.editing
-        if group and current in group and current != group[-1]:
+        if group and current in group and current != group[-1] and not edit_done:
             candidates = [*group[group.index(current) + 1 :], self.conversation.summary]
         elif group:
-            candidates, editing = [self.conversation.summary], None
+            candidates = [self.conversation.summary]
         else:
             candidates = steps[steps.index(current) + 1 :]
         for name in candidates:
             if name == self.conversation.summary or await self._applies(name, draft):
-                if name == self.conversation.summary:
-                    editing = None
+                editing = None if name == self.conversation.summary else editing
                 await self._enter(name, draft, editing=editing)
                 return
 
