@@ -221,15 +221,23 @@ class RegisterWarehouse:
     documents: list[UploadedDocument] = field(default_factory=list)
 
 
+async def free_name(seller_id: int, raw: str, uow: UnitOfWork) -> str:
+    """A name none of the seller's warehouses has (compared as `name_key`), cleaned. Checked
+    when typed, so the seller hears it at the name step, and again on submit (another
+    warehouse may have taken it since)."""
+    name = clean_name(raw)
+    if await uow.warehouses.name_taken(seller_id, name_key(name)):
+        raise ConflictError("warehouse.name_taken", name=name)
+    return name
+
+
 async def register_warehouse(
     command: RegisterWarehouse, operator_ids: frozenset[int], uow: UnitOfWork
 ) -> Warehouse:
     """Create the warehouse from a finished conversation and submit it for review."""
     seller = await seller_of(command.telegram_user_id, uow)
     now = uow.now()
-    name = clean_name(command.name)
-    if await uow.warehouses.name_taken(seller.id, name_key(name)):
-        raise ConflictError("warehouse.name_taken", name=name)
+    name = await free_name(seller.id, command.name, uow)
     country = check_country(command.kind, command.country, seller.home_country)
     if len(command.documents) > MAX_DOCUMENTS:
         raise InvalidInput("warehouse.too_many_documents", max=MAX_DOCUMENTS)

@@ -48,6 +48,11 @@ async def kind_chosen(
     await turn.advance(chosen, edit_done=chosen == draft)
 
 
+async def name_typed(turn: WarehouseTurn, draft: WarehouseDraft, text: str) -> None:
+    seller = await warehouses.seller_of(turn.ctx.user_id, turn.ctx.uow)
+    await turn.advance(draft.with_name(await warehouses.free_name(seller.id, text, turn.ctx.uow)))
+
+
 async def skipped(turn: WarehouseTurn, draft: WarehouseDraft, callback_data: WarehouseForm) -> None:
     """⏭ on an optional answer: "keep" keeps the one already given, else none is given."""
     if callback_data.value == KEEP:
@@ -280,7 +285,8 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             keyboard=_kinds,
             presses=[CONTROLS.press(WarehouseFormAction.KIND, kind_chosen)],
         ),
-        _text_step("name", WarehouseDraft.with_name),
+        # A name another of the seller's warehouses has is refused as it is typed.
+        Step("name", prompt="warehouse.ask_name", on_text=name_typed),
         country_step(
             "warehouse.ask_country",
             _offered_countries,

@@ -1,6 +1,7 @@
 """Editing a warehouse from its summary: Back stays in the edit (and from where it started,
 returns to the summary as it was), the kind chosen again asks nothing more, and an optional
-answer already given is kept or emptied in plain sight, never dropped by Skip."""
+answer already given is kept or emptied in plain sight, never dropped by Skip. A name another
+warehouse has is refused at the name step."""
 
 from __future__ import annotations
 
@@ -71,3 +72,18 @@ async def test_an_optional_answer_already_given_is_kept_or_emptied_in_sight(
     await chat.press("Leave it empty")
     summary = await chat.press("Keep 518000")
     summary.assert_says("1 Keji Road, Nanshan, Shenzhen, 518000")
+
+
+async def test_a_name_another_warehouse_has_is_refused_at_the_name_step(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    await _walk(chat)
+    await chat.press("Submit for review")
+    await chat.send("/warehouses")
+    await chat.press("Add a warehouse")
+    await chat.press("Domestic warehouse")
+    # The same name in other letter case: said at once, not after ten more steps.
+    refused = await chat.send("SHENZHEN  main")
+    assert refused.texts == [handler_bot.text("warehouse.name_taken", name="SHENZHEN main")]
+    country = await chat.send("Shenzhen north")
+    assert country.says("country")
