@@ -5,7 +5,7 @@ warehouse has is refused at the name step."""
 
 from __future__ import annotations
 
-from tests.handlers.chat import Chat, HandlerBot
+from tests.handlers.chat import Chat, HandlerBot, Press
 from tests.handlers.factories import warehouses_of
 from tests.handlers.test_conv_warehouse import SELLER, SUBMITTED_DOMESTIC, _walk, chat
 
@@ -47,14 +47,9 @@ async def test_an_optional_answer_already_given_is_kept_or_emptied_in_sight(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
     await _walk(chat)
-    await chat.press("Address")
-    await chat.send("1 Keji Road, Nanshan")
-    await chat.send("Shenzhen")
-    await chat.send("Guangdong")
-    await chat.send("518000")
-    await chat.press("Address")
-    await chat.send("1 Keji Road, Nanshan")
-    region = await chat.send("Shenzhen")
+    street, city = "1 Keji Road, Nanshan", "Shenzhen"
+    await chat.play(Press("Address"), street, city, "Guangdong", "518000")
+    region = await chat.play(Press("Address"), street, city)
     assert region.labels[:2] == [
         handler_bot.label("warehouse.keep_answer", answer="Guangdong"),
         handler_bot.label("warehouse.leave_empty"),
@@ -66,11 +61,9 @@ async def test_an_optional_answer_already_given_is_kept_or_emptied_in_sight(
     summary = await chat.press("Keep 518000")
     summary.assert_says("1 Keji Road, Nanshan, Shenzhen, Guangdong, 518000")
     # Emptied when asked to.
-    await chat.press("Address")
-    await chat.send("1 Keji Road, Nanshan")
-    await chat.send("Shenzhen")
-    await chat.press("Leave it empty")
-    summary = await chat.press("Keep 518000")
+    summary = await chat.play(
+        Press("Address"), street, city, Press("Leave it empty"), Press("Keep 518000")
+    )
     summary.assert_says("1 Keji Road, Nanshan, Shenzhen, 518000")
 
 
@@ -78,10 +71,9 @@ async def test_a_name_another_warehouse_has_is_refused_at_the_name_step(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
     await _walk(chat)
-    await chat.press("Submit for review")
-    await chat.send("/warehouses")
-    await chat.press("Add a warehouse")
-    await chat.press("Domestic warehouse")
+    await chat.play(
+        Press("Submit for review"), "/warehouses", Press("Add a warehouse"), Press("Domestic")
+    )
     # The same name in other letter case: said at once, not after ten more steps.
     refused = await chat.send("SHENZHEN  main")
     assert refused.texts == [handler_bot.text("warehouse.name_taken", name="SHENZHEN main")]
