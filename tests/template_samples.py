@@ -238,6 +238,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.document_active_content": {"file_name": "<macro>.pdf"},
     "warehouse.too_many_documents": {"max": 10},
     "warehouse.documents_missing": {"missing": ["premises"]},
+    "warehouse.no_new_documents": {},
     "warehouse.choose_document_kind": {},
     "warehouse.seller_required": {},
     "warehouse.not_found": {},

@@ -192,6 +192,9 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    # How many documents were kept when an operator asked for more (None: not asked, or asked
+    # before this was counted): sending it back for review needs at least one more.
+    documents_at_request: Mapped[int | None] = mapped_column(Integer)
     # The warehouse as it stands, as a small number a button can carry: one more on every
     # change a reviewer could be deciding on (a field, a document, a move; `_changed`), so a
     # card naming it showed what is decided on, however the clock moved. Counted here rather
@@ -254,8 +257,15 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
         """Send for review: from a draft, after documents were asked for, or after suspension."""
         if self.missing_documents():
             raise InvalidInput("warehouse.documents_missing", missing=self.missing_documents())
+        asked = self.documents_at_request
+        if self.status == WarehouseStatus.NEEDS_DOCUMENTS and len(self.documents) <= (
+            -1 if asked is None else asked
+        ):
+            # The same files again would only send the operator's question back unanswered.
+            raise InvalidInput("warehouse.no_new_documents")
         self._move(WarehouseAction.SUBMIT, Role.SELLER, now)
         self.submitted_at = now
+        self.documents_at_request = None
 
     def approve(self, operator_id: int, now: datetime) -> None:
         self._move(WarehouseAction.APPROVE, Role.OPERATOR, now)
@@ -270,6 +280,7 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
         checked = _required_note(note)  # before moving: a refused note changes nothing
         self._move(WarehouseAction.REQUEST_DOCUMENTS, Role.OPERATOR, now)
         self._reviewed(operator_id, checked, now)
+        self.documents_at_request = len(self.documents)
 
     def suspend(self, operator_id: int, reason: str, now: datetime) -> None:
         checked = _required_note(reason)  # before moving: a refused note changes nothing
