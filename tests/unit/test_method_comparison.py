@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from domain.logistics import BudgetPolicy, Parcel, ShippingMethod, example_rate_card
 from domain.money import ExchangeRates, Money
-from domain.services.logistics_settings import LogisticsProfile
-from domain.services.shipping.method_comparison import MethodOption, compare_methods
+from domain.services import logistics_settings
+from domain.services.shipping import method_comparison
 
 D = Decimal
 EXPRESS, SEA, LAND = ShippingMethod.EXPRESS, ShippingMethod.SEA, ShippingMethod.LAND
@@ -17,9 +17,13 @@ EXPRESS, SEA, LAND = ShippingMethod.EXPRESS, ShippingMethod.SEA, ShippingMethod.
 BOX = Parcel(D("12"), D("60"), D("40"), D("40"))
 
 
-def _compare(policy: BudgetPolicy | None) -> dict[ShippingMethod, MethodOption]:
-    profile = LogisticsProfile(example_rate_card(), False, policy, ExchangeRates({}))
-    result = compare_methods(BOX, set(), "CN", "DE", Money(D("500"), "USD"), profile)
+def _compare(policy: BudgetPolicy | None) -> dict[ShippingMethod, method_comparison.MethodOption]:
+    profile = logistics_settings.LogisticsProfile(
+        example_rate_card(), False, policy, ExchangeRates({})
+    )
+    result = method_comparison.compare_methods(
+        BOX, set(), "CN", "DE", Money(D("500"), "USD"), profile
+    )
     return {option.quote.method: option for option in result.options}
 
 
