@@ -255,8 +255,8 @@ class Turn(Generic[DraftT]):
 
     async def back(self) -> None:
         draft = await self.draft()
-        if self.editing in self.conversation.edits:
-            await self._back_in_edit(self.editing, draft)
+        if (target := self.editing) is not None and target in self.conversation.edits:
+            await self._back_in_edit(target, draft)
             return
         special = self.step.back(draft) if self.step.back is not None else None
         if special is not None:
