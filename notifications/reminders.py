@@ -1,7 +1,8 @@
 """Ship-by reminders: a scheduler job that queues the due 24 h / 4 h / overdue alerts.
 
 The alerts are outbox rows written in the job's own short transaction (each at most once per
-order, see `domain.services.orders.reminders.due_reminders`); the outbox dispatcher delivers them.
+order, one summary for a seller with many at once, see
+`domain.services.orders.reminders.due_reminders`); the outbox dispatcher delivers them.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ log = logging.getLogger(__name__)
 
 
 async def send_due_reminders(uow_factory: Callable[[], UnitOfWork], clock: Clock = utcnow) -> int:
-    """Queue every ship-by alert due now; returns how many were queued."""
+    """Queue every ship-by alert due now; returns how many orders were reminded."""
     async with uow_factory() as uow:
         queued = await reminders.due_reminders(clock(), uow)
         await uow.commit()
     if queued:
-        log.info("queued %d ship-by reminder(s)", len(queued))
+        log.info("reminded %d order(s) of their ship-by deadline", len(queued))
     return len(queued)

@@ -98,6 +98,12 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "orders.reminder_24h": _REMINDER,
     "orders.reminder_4h": _REMINDER,
     "orders.overdue": _REMINDER,
+    "orders.reminder_summary": {
+        "kind": "overdue",
+        "count": 50000,
+        "numbers": ["BIG-1", "8123<45>", "BIG-3"],
+        "ship_by": "2026-11-20T23:59:59+00:00",
+    },
     # domain errors (params as the services raise them)
     "orders.number_invalid": {"max": 64},
     "orders.country_invalid": {"value": "<Atlantis>"},

@@ -168,9 +168,7 @@ class NotificationRepository(Repository):
         candidates = select(
             Notification.id,
             func.row_number()
-            .over(
-                partition_by=Notification.chat_id, order_by=Notification.id
-            )
+            .over(partition_by=Notification.chat_id, order_by=Notification.id)
             .label("place"),
         ).where(due_now)
         if skip_chats:
