@@ -7,7 +7,9 @@ whatever else was sent meanwhile, other outcomes every `record_interval` seconds
 `record_batch` outcomes, and renews the leases of the rows still queued); no transaction is
 ever held across a call to Telegram, and the outbox never uses more than one database
 connection at a time, however many chats it serves. Chats are served concurrently; a chat's
-rows go one at a time in id order. A crash between send and record leaves the row `sending`
+rows go one at a time in id order, and a claim takes only a few of any chat's rows (every
+chat's first before anyone's second), so one chat's backlog never holds the others back. A
+crash between send and record leaves the row `sending`
 until its lease runs out, then it is claimed and sent again: the one duplicate window
 Telegram's lack of idempotency keys forces on us.
 

@@ -10,17 +10,15 @@ from datetime import timedelta
 
 import pytest
 from aiogram.methods import SendMessage
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import database
 from domain.repositories.outbox import CLAIM_PER_CHAT
 from domain.unit_of_work import UnitOfWork
-from notifications.outbox import DrainResult, OutboxDispatcher
+from notifications.outbox import DrainResult
 from notifications.rate_limits import InProcessRateLimiter, RateLimits
-from notifications.sender import Sender
 from templates.renderer import Renderer
 from tests.conftest import FixedClock
 from tests.reliability.conftest import FakeBot, add_ping, server_error
+from tests.reliability.test_outbox import make_dispatcher
 
 UowFactory = Callable[[], UnitOfWork]
 FLOODED, OTHER = 1, 2
@@ -102,35 +100,16 @@ async def test_a_claim_takes_every_chats_first_row_before_anyones_second(
 
 @pytest.mark.parametrize("woken", [True, False], ids=["woken", "polled"])
 async def test_another_chats_notification_goes_out_between_a_flooded_chats_messages(
-    engine: AsyncEngine, renderer: Renderer, clock: FixedClock, woken: bool
+    uow_factory: UowFactory, renderer: Renderer, clock: FixedClock, woken: bool
 ) -> None:
     """The flooded chat is sent to at its pace (here one message each 100 ms) while a new
     notification for another chat is committed: with the commit's wake-up, or without one (a
     row another process wrote), it goes out after at most a claim's share of the flooded
     chat's messages, not after the backlog or half a batch of it."""
-    session_factory = database.create_session_factory(engine)
-    dispatcher: OutboxDispatcher | None = None
-
-    def wake() -> None:
-        assert dispatcher is not None
-        dispatcher.wake()
-
-    def uow_factory() -> UnitOfWork:
-        return UnitOfWork(session_factory, clock=clock, on_notifications_added=wake)
-
-    def quiet_uow_factory() -> UnitOfWork:
-        return UnitOfWork(session_factory, clock=clock)
-
     bot = FakeBot()
     limiter = InProcessRateLimiter(RateLimits(global_per_second=10_000, chat_interval=0.1))
-    dispatcher = OutboxDispatcher(
-        uow_factory,
-        Sender(bot, limiter, max_attempts=1),
-        renderer,
-        default_locale="en",
-        clock=clock,
-    )
-    await _flood(quiet_uow_factory, FLOODED, 2000)
+    dispatcher = make_dispatcher(uow_factory, bot, limiter, renderer, clock)
+    await _flood(uow_factory, FLOODED, 2000)
     flooded_before_other: list[int] = []
     other_sent = asyncio.Event()
     started = asyncio.Event()
@@ -146,7 +125,9 @@ async def test_another_chats_notification_goes_out_between_a_flooded_chats_messa
     running = asyncio.create_task(dispatcher.run(poll_interval=60))
     try:
         await asyncio.wait_for(started.wait(), 10)
-        await add_ping(uow_factory if woken else quiet_uow_factory, OTHER, "news")
+        await add_ping(uow_factory, OTHER, "news")
+        if woken:
+            dispatcher.wake()  # what the unit of work does once it has committed new rows
         sent_until_then = len(bot.delivered[FLOODED])
         await asyncio.wait_for(other_sent.wait(), 10)
     finally:
@@ -204,7 +185,10 @@ async def test_two_workers_claiming_at_once_take_different_rows_without_waiting(
 
 
 async def test_a_chats_rows_beyond_its_share_wait_behind_its_failed_row(
-    uow_factory: UowFactory, renderer: Renderer, clock: FixedClock
+    uow_factory: UowFactory,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
 ) -> None:
     """A claim holds only a few of a chat's rows; when the first fails, the rows no claim
     took yet wait for its retry too, and the chat still reads them all in order."""
@@ -212,14 +196,7 @@ async def test_a_chats_rows_beyond_its_share_wait_behind_its_failed_row(
         await add_ping(uow_factory, 4, n)
     bot = FakeBot()
     bot.fail(4, server_error)
-    limiter = InProcessRateLimiter(RateLimits(global_per_second=10_000, chat_interval=0.0))
-    dispatcher = OutboxDispatcher(
-        uow_factory,
-        Sender(bot, limiter, max_attempts=1),
-        renderer,
-        default_locale="en",
-        clock=clock,
-    )
+    dispatcher = make_dispatcher(uow_factory, bot, fast_limiter, renderer, clock)
 
     assert await dispatcher.drain() == DrainResult(retried=1)
     assert await dispatcher.drain() == DrainResult()  # still waiting for the retry

@@ -12,24 +12,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from domain.model import Notification, Order, ReminderKind
-from domain.services import sellers
-from domain.services.orders import file_import, intake, reminders
+from domain.model import Order, ReminderKind
+from domain.services.orders import file_import, reminders
 from domain.unit_of_work import UnitOfWork
 from templates.renderer import Renderer
 from tests.conftest import FixedClock
+from tests.tracking_fixtures import notifications_to, register_store
 
 UowFactory = Callable[[], UnitOfWork]
 EVE, MEI, OTTO = 8101, 8102, 8103
-
-
-async def _seller(uow_factory: UowFactory, user_id: int) -> int:
-    async with uow_factory() as uow:
-        seller = await sellers.register_seller(
-            sellers.RegisterSeller(user_id, f"Store {user_id}", "CN", "en"), uow
-        )
-        await uow.commit()
-        return seller.id
 
 
 async def _import(
@@ -54,23 +45,6 @@ async def _import(
     assert len(saved.imported) == count
 
 
-async def _order(uow_factory: UowFactory, seller_id: int, number: str, ship_by: datetime) -> None:
-    async with uow_factory() as uow:
-        await intake.create_order(
-            intake.NewOrder(
-                seller_id=seller_id,
-                number=number,
-                ship_to_country="DE",
-                ship_to_postcode="10117",
-                currency="EUR",
-                ship_by=ship_by,
-                lines=[intake.NewOrderLine("Lamp", 1, "9")],
-            ),
-            uow,
-        )
-        await uow.commit()
-
-
 async def _sweep(
     uow_factory: UowFactory, clock: FixedClock, **limits: int
 ) -> list[tuple[str, ReminderKind]]:
@@ -80,37 +54,24 @@ async def _sweep(
     return [(order.number, kind) for order, kind in reminded]
 
 
-async def _notifications(uow_factory: UowFactory, chat_id: int) -> list[Notification]:
-    async with uow_factory() as uow:
-        rows = list(
-            await uow.session.scalars(
-                select(Notification)
-                .where(Notification.chat_id == chat_id)
-                .order_by(Notification.id)
-            )
-        )
-        uow.session.expunge_all()
-        return rows
-
-
 async def test_a_flood_of_overdue_orders_is_one_summary_and_other_sellers_are_reminded_too(
     uow_factory: UowFactory, clock: FixedClock, renderer: Renderer
 ) -> None:
-    eve = await _seller(uow_factory, EVE)
-    mei = await _seller(uow_factory, MEI)
+    eve = await register_store(uow_factory, EVE, "Eve")
+    mei = await register_store(uow_factory, MEI, "Mei")
     # Eve imports 3,000 orders whose ship-by passed weeks ago; Mei's one order must ship
     # within 24 hours. Eve's are the oldest deadlines of all.
     await _import(uow_factory, eve, "BIG", 3000, clock.now - timedelta(days=20))
-    await _order(uow_factory, mei, "VICTIM-1", clock.now + timedelta(hours=23))
+    await _import(uow_factory, mei, "VICTIM", 1, clock.now + timedelta(hours=23))
 
     reminded = await _sweep(uow_factory, clock)
 
-    assert ("VICTIM-1", ReminderKind.DUE_IN_24H) in reminded
+    assert ("VICTIM-0", ReminderKind.DUE_IN_24H) in reminded
     assert sum(number.startswith("BIG-") for number, _ in reminded) == 3000
-    (mei_row,) = await _notifications(uow_factory, MEI)
-    assert (mei_row.template, mei_row.params["order_number"]) == ("orders.reminder_24h", "VICTIM-1")
+    (mei_row,) = await notifications_to(uow_factory, MEI)
+    assert (mei_row.template, mei_row.params["order_number"]) == ("orders.reminder_24h", "VICTIM-0")
     # One message to Eve, not 3,000: how many, the first few, and where to see them.
-    (summary,) = await _notifications(uow_factory, EVE)
+    (summary,) = await notifications_to(uow_factory, EVE)
     assert summary.template == "orders.reminder_summary"
     assert summary.params["kind"] == "overdue"
     assert summary.params["count"] == 3000
@@ -127,14 +88,14 @@ async def test_a_flood_of_overdue_orders_is_one_summary_and_other_sellers_are_re
         )
     assert unalerted == 0
     assert await _sweep(uow_factory, clock) == []
-    assert len(await _notifications(uow_factory, EVE)) == 1
+    assert len(await notifications_to(uow_factory, EVE)) == 1
 
 
 async def test_a_few_orders_crossing_a_threshold_get_a_message_each_more_get_a_summary(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
-    mei = await _seller(uow_factory, MEI)
-    otto = await _seller(uow_factory, OTTO)
+    mei = await register_store(uow_factory, MEI, "Mei")
+    otto = await register_store(uow_factory, OTTO, "Otto")
     few = reminders.SEPARATE_UP_TO
     await _import(uow_factory, mei, "M", few, clock.now + timedelta(hours=30))
     await _import(uow_factory, otto, "O", few + 1, clock.now + timedelta(hours=30))
@@ -142,10 +103,10 @@ async def test_a_few_orders_crossing_a_threshold_get_a_message_each_more_get_a_s
     clock.advance(hours=8)  # every one of them is 22 h from its deadline
     assert len(await _sweep(uow_factory, clock)) == 2 * few + 1
 
-    assert [row.template for row in await _notifications(uow_factory, MEI)] == [
+    assert [row.template for row in await notifications_to(uow_factory, MEI)] == [
         "orders.reminder_24h"
     ] * few
-    (summary,) = await _notifications(uow_factory, OTTO)
+    (summary,) = await notifications_to(uow_factory, OTTO)
     assert (summary.template, summary.params["kind"]) == ("orders.reminder_summary", "due_24h")
     assert summary.params["count"] == few + 1
     # Later thresholds are summarised the same way, once each.
@@ -154,24 +115,24 @@ async def test_a_few_orders_crossing_a_threshold_get_a_message_each_more_get_a_s
     clock.advance(hours=4)
     assert {kind for _, kind in await _sweep(uow_factory, clock)} == {ReminderKind.OVERDUE}
     assert await _sweep(uow_factory, clock) == []
-    kinds = [row.params["kind"] for row in await _notifications(uow_factory, OTTO)]
+    kinds = [row.params["kind"] for row in await notifications_to(uow_factory, OTTO)]
     assert kinds == ["due_24h", "due_4h", "overdue"]
 
 
 async def test_a_run_handles_a_bounded_number_of_sellers_and_the_next_run_the_rest(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
-    eve = await _seller(uow_factory, EVE)
-    mei = await _seller(uow_factory, MEI)
+    eve = await register_store(uow_factory, EVE, "Eve")
+    mei = await register_store(uow_factory, MEI, "Mei")
     await _import(uow_factory, eve, "BIG", 50, clock.now - timedelta(days=1))
-    await _order(uow_factory, mei, "VICTIM-1", clock.now + timedelta(hours=2))
+    await _import(uow_factory, mei, "VICTIM", 1, clock.now + timedelta(hours=2))
 
     # One seller's alert a run here: the most urgent first, whatever its size.
     first = await _sweep(uow_factory, clock, groups=1)
     second = await _sweep(uow_factory, clock, groups=1)
 
     assert {kind for _, kind in first} == {ReminderKind.OVERDUE} and len(first) == 50
-    assert second == [("VICTIM-1", ReminderKind.DUE_IN_4H)]
+    assert second == [("VICTIM-0", ReminderKind.DUE_IN_4H)]
     assert await _sweep(uow_factory, clock, groups=1) == []
 
 
@@ -180,7 +141,7 @@ async def test_a_run_handles_a_bounded_number_of_sellers_and_the_next_run_the_re
 async def test_two_workers_sweeping_at_once_remind_each_order_once_without_waiting(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
-    eve = await _seller(uow_factory, EVE)
+    eve = await register_store(uow_factory, EVE, "Eve")
     await _import(uow_factory, eve, "BIG", 40, clock.now - timedelta(days=1))
     second_done = asyncio.Event()
 
@@ -204,4 +165,4 @@ async def test_two_workers_sweeping_at_once_remind_each_order_once_without_waiti
         return len(reminded)
 
     assert await asyncio.gather(first(), second()) == [40, 0]
-    assert [row.params["count"] for row in await _notifications(uow_factory, EVE)] == [40]
+    assert [row.params["count"] for row in await notifications_to(uow_factory, EVE)] == [40]
