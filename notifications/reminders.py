@@ -18,10 +18,11 @@ log = logging.getLogger(__name__)
 
 
 async def send_due_reminders(uow_factory: Callable[[], UnitOfWork], clock: Clock = utcnow) -> int:
-    """Queue every ship-by alert due now; returns how many orders were reminded."""
+    """Queue every ship-by alert due now; returns how many messages were queued."""
     async with uow_factory() as uow:
         queued = await reminders.due_reminders(clock(), uow)
         await uow.commit()
     if queued:
-        log.info("reminded %d order(s) of their ship-by deadline", len(queued))
+        orders = sum(reminder.orders for reminder in queued)
+        log.info("queued %d ship-by reminder(s) about %d order(s)", len(queued), orders)
     return len(queued)

@@ -37,7 +37,7 @@ class ReminderGroup(NamedTuple):
 
 
 class RemindedOrder(NamedTuple):
-    """An order whose ship-by alert was just recorded: what its reminder says."""
+    """An order whose ship-by alert was just recorded: what a reminder says of it."""
 
     id: int
     number: str
@@ -197,29 +197,44 @@ class OrderRepository(AggregateRepository[Order]):
         ]
 
     async def mark_reminded(
-        self, seller_id: int, kind: ReminderKind, now: datetime
-    ) -> list[RemindedOrder]:
-        """Record the `kind` alert as queued on every open order of the seller owed it now,
-        in one statement however many there are; those orders, nearest deadline first.
+        self, seller_id: int, kind: ReminderKind, now: datetime, *, first: int
+    ) -> tuple[int, list[RemindedOrder]]:
+        """Record the `kind` alert as queued on every open order of the seller owed it now;
+        how many orders that was, and the `first` of them, nearest deadline first.
 
-        The less urgent alerts whose time has passed are recorded too (they are never sent
-        late). Rows another process's sweep holds are skipped (PostgreSQL), and an order
-        records each alert once, so no alert is queued twice.
+        One UPDATE however many orders there are (an import's 50,000 take a fraction of a
+        second of SQLite's write lock), and only the first few are read back. The less urgent
+        alerts whose time has passed are recorded too (they are never sent late). Rows another
+        process's sweep holds are skipped (PostgreSQL; the first few are locked before the
+        rest, so they are among those recorded), and an order records each alert once, so no
+        alert is queued twice.
         """
-        owed = self._locking(
-            select(Order.id).where(Order.seller_id == seller_id, _owed(kind, now)),
-            Order,
-            skip_locked=True,
+        owed = (Order.seller_id == seller_id) & _owed(kind, now)
+        firsts = await self.session.execute(
+            self._locking(
+                select(Order.id, Order.number, Order.ship_by, Order.status)
+                .where(owed)
+                .order_by(Order.ship_by, Order.id)
+                .limit(first),
+                Order,
+                skip_locked=True,
+            )
         )
+        named = [RemindedOrder(*row) for row in firsts.tuples()]
+        if not named:
+            return 0, []
         columns = [REMINDER_COLUMNS[done] for done in REMINDERS_RECORDED_WITH[kind]]
-        result = await self.session.execute(
+        recorded = await self._rows_changed(
             update(Order)
-            .where(Order.id.in_(owed))
+            .where(
+                Order.id.in_(self._locking(select(Order.id).where(owed), Order, skip_locked=True))
+            )
             .values({column: func.coalesce(getattr(Order, column), now) for column in columns})
-            .returning(Order.id, Order.number, Order.ship_by, Order.status),
+            # Not read back into the session (an import's worth of ids): the sweep's session
+            # holds none of these orders.
+            .execution_options(synchronize_session=False)
         )
-        reminded = [RemindedOrder(*row) for row in result.tuples()]
-        return sorted(reminded, key=lambda order: (order.ship_by, order.id))
+        return recorded, named
 
     def add_buyer_link(self, link: BuyerLink) -> None:
         self.session.add(link)

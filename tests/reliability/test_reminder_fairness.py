@@ -47,11 +47,12 @@ async def _import(
 
 async def _sweep(
     uow_factory: UowFactory, clock: FixedClock, **limits: int
-) -> list[tuple[str, ReminderKind]]:
+) -> list[tuple[str, ReminderKind, int]]:
+    """The messages a run queued: the order each names first, the alert, how many orders."""
     async with uow_factory() as uow:
-        reminded = await reminders.due_reminders(clock.now, uow, **limits)
+        queued = await reminders.due_reminders(clock.now, uow, **limits)
         await uow.commit()
-    return [(order.number, kind) for order, kind in reminded]
+    return [(reminder.order.number, reminder.kind, reminder.orders) for reminder in queued]
 
 
 async def test_a_flood_of_overdue_orders_is_one_summary_and_other_sellers_are_reminded_too(
@@ -66,8 +67,10 @@ async def test_a_flood_of_overdue_orders_is_one_summary_and_other_sellers_are_re
 
     reminded = await _sweep(uow_factory, clock)
 
-    assert ("VICTIM-0", ReminderKind.DUE_IN_24H) in reminded
-    assert sum(number.startswith("BIG-") for number, _ in reminded) == 3000
+    assert sorted(reminded) == [
+        ("BIG-0", ReminderKind.OVERDUE, 3000),
+        ("VICTIM-0", ReminderKind.DUE_IN_24H, 1),
+    ]
     (mei_row,) = await notifications_to(uow_factory, MEI)
     assert (mei_row.template, mei_row.params["order_number"]) == ("orders.reminder_24h", "VICTIM-0")
     # One message to Eve, not 3,000: how many, the first few, and where to see them.
@@ -101,7 +104,10 @@ async def test_a_few_orders_crossing_a_threshold_get_a_message_each_more_get_a_s
     await _import(uow_factory, otto, "O", few + 1, clock.now + timedelta(hours=30))
 
     clock.advance(hours=8)  # every one of them is 22 h from its deadline
-    assert len(await _sweep(uow_factory, clock)) == 2 * few + 1
+    assert await _sweep(uow_factory, clock) == [
+        *((f"M-{n}", ReminderKind.DUE_IN_24H, 1) for n in range(few)),
+        ("O-0", ReminderKind.DUE_IN_24H, few + 1),
+    ]
 
     assert [row.template for row in await notifications_to(uow_factory, MEI)] == [
         "orders.reminder_24h"
@@ -111,9 +117,9 @@ async def test_a_few_orders_crossing_a_threshold_get_a_message_each_more_get_a_s
     assert summary.params["count"] == few + 1
     # Later thresholds are summarised the same way, once each.
     clock.advance(hours=19)
-    assert {kind for _, kind in await _sweep(uow_factory, clock)} == {ReminderKind.DUE_IN_4H}
+    assert {kind for _, kind, _ in await _sweep(uow_factory, clock)} == {ReminderKind.DUE_IN_4H}
     clock.advance(hours=4)
-    assert {kind for _, kind in await _sweep(uow_factory, clock)} == {ReminderKind.OVERDUE}
+    assert {kind for _, kind, _ in await _sweep(uow_factory, clock)} == {ReminderKind.OVERDUE}
     assert await _sweep(uow_factory, clock) == []
     kinds = [row.params["kind"] for row in await notifications_to(uow_factory, OTTO)]
     assert kinds == ["due_24h", "due_4h", "overdue"]
@@ -131,8 +137,8 @@ async def test_a_run_handles_a_bounded_number_of_sellers_and_the_next_run_the_re
     first = await _sweep(uow_factory, clock, groups=1)
     second = await _sweep(uow_factory, clock, groups=1)
 
-    assert {kind for _, kind in first} == {ReminderKind.OVERDUE} and len(first) == 50
-    assert second == [("VICTIM-0", ReminderKind.DUE_IN_4H)]
+    assert first == [("BIG-0", ReminderKind.OVERDUE, 50)]
+    assert second == [("VICTIM-0", ReminderKind.DUE_IN_4H, 1)]
     assert await _sweep(uow_factory, clock, groups=1) == []
 
 
@@ -147,22 +153,22 @@ async def test_two_workers_sweeping_at_once_remind_each_order_once_without_waiti
 
     async def first() -> int:
         async with uow_factory() as uow:
-            reminded = await reminders.due_reminders(clock.now, uow)
+            queued = await reminders.due_reminders(clock.now, uow)
             # Holds its row locks until the other sweep is over: had that one waited for
             # them instead of passing over them, this would never end.
             await asyncio.wait_for(second_done.wait(), 10)
             await uow.commit()
-        return len(reminded)
+        return sum(reminder.orders for reminder in queued)
 
     async def second() -> int:
         await asyncio.sleep(0.2)  # the first has locked its rows by now
         try:
             async with uow_factory() as uow:
-                reminded = await reminders.due_reminders(clock.now, uow)
+                queued = await reminders.due_reminders(clock.now, uow)
                 await uow.commit()
         finally:
             second_done.set()
-        return len(reminded)
+        return sum(reminder.orders for reminder in queued)
 
     assert await asyncio.gather(first(), second()) == [40, 0]
     assert [row.params["count"] for row in await notifications_to(uow_factory, EVE)] == [40]
