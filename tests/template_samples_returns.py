@@ -234,6 +234,15 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     },
     "return_offer.sent": {"case": "R-1042", "respond_by": _NOW, "time_zone": "Europe/Paris"},
     "returns.transcript_caption": {"case": "R-1042"},
+    "returns.evidence_caption": {
+        "case": "R-1042",
+        "side": "buyer",
+        "number": 2,
+        "total": 3,
+        "at": datetime(2026, 11, 25, 12, 30, tzinfo=UTC),
+        "time_zone": "Europe/Paris",
+    },
+    "returns.no_evidence": {},
     "returns.transcript_usage": {},
     # The operators' disputes (handlers/operator/disputes.py).
     "disputes.list": {
