@@ -163,8 +163,11 @@ def _spelled_plainly_as_address(match: re.Match[str]) -> bool:
 
 
 def _phone_spans(text: str, regions: Iterable[str | None]) -> list[tuple[int, int]]:
+    wanted = dict.fromkeys([None, *regions])
+    if list(wanted) == [None] and "+" not in text:
+        return []  # without a region only the international form counts, and it starts so
     spans: set[tuple[int, int]] = set()
-    for region in dict.fromkeys([None, *regions]):  # international forms, then each region's
+    for region in wanted:  # international forms, then each region's
         for match in phonenumbers.PhoneNumberMatcher(
             text, region, leniency=phonenumbers.Leniency.VALID
         ):
