@@ -67,11 +67,12 @@ _MIME_TYPES = {
     CaseFileFormat.WEBP: frozenset({"image/webp"}),
 }
 # Extensions of files that run, render a page with scripts, or unpack into others: one of them
-# anywhere in a name but at its end is a disguise ("receipt.pdf.exe" ends in one and is
-# refused by its type already; "invoice.exe.pdf" or "label.html.png" is refused for it).
+# just before the extension a name ends in is a disguise ("receipt.pdf.exe" ends in one and is
+# refused by its type already; "invoice.exe.pdf" or "label.html.png" is refused for it). Not
+# ".com": names hold domains ("alex@gmail.com.pdf"), and the copy's name is the bot's anyway.
 _DISGUISES = frozenset(
     {
-        ".exe", ".com", ".scr", ".pif", ".bat", ".cmd", ".msi", ".msp", ".dll", ".cpl", ".sys",
+        ".exe", ".scr", ".pif", ".bat", ".cmd", ".msi", ".msp", ".dll", ".cpl", ".sys",
         ".ps1", ".psm1", ".vb", ".vbs", ".vbe", ".js", ".jse", ".mjs", ".wsf", ".wsh", ".hta",
         ".html", ".htm", ".xhtml", ".shtml", ".mht", ".mhtml", ".svg", ".xml", ".xsl",
         ".jar", ".apk", ".app", ".dmg", ".pkg", ".deb", ".rpm", ".sh", ".bash", ".command",
@@ -118,7 +119,8 @@ def check_case_document(
     if claimed is None:
         raise InvalidInput("returns.file_type", file_name=shown_name(file_name))
     mime = (mime_type or "").lower()
-    if any(suffix in _DISGUISES for suffix in suffixes[:-1]) or mime not in _MIME_TYPES[claimed]:
+    disguised = len(suffixes) > 1 and suffixes[-2] in _DISGUISES
+    if disguised or mime not in _MIME_TYPES[claimed]:
         raise InvalidInput("returns.file_disguised", file_name=shown_name(file_name))
     if size is None or size > MAX_FILE_BYTES:
         raise InvalidInput("returns.file_too_large", max_mb=MAX_FILE_BYTES // 2**20)
