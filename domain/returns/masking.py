@@ -244,10 +244,21 @@ def mask_contacts(
     return MaskedText("".join(pieces), tuple(kind for kind in ContactKind if kind in kinds))
 
 
-# A run of seven digits or more, whatever stands between them: a phone number in some
-# country's national form. A name has no business holding one (a price or a quantity in a
-# negotiation does, which is why `mask_contacts` reads phones by region instead).
-_DIGIT_RUN = re.compile(r"\d(?:[\s().\-/+]*\d){6,}")
+# Digits in groups, as people write a phone number ("415-555-2671", "138 0013 8000",
+# "(415) 555 2671"); `_phone_like` decides which such runs are one.
+_DIGIT_GROUPS = re.compile(r"(?<!\d)\(?\d+(?:[\s().\-/+]{1,3}\d+)*")
+
+
+def _phone_like(run: str) -> bool:
+    """A phone number in some country's national form, read without knowing the country:
+    seven digits or more in three groups or more, nine or more in two, or eleven or more in
+    one run (a Chinese mobile). A shop's marketplace id ("Shop1102345678", ten digits in one
+    run) and years ("1998-2024") are not."""
+    groups = len(re.findall(r"\d+", run))
+    digits = sum(ch.isdigit() for ch in run)
+    return (digits >= 7 and groups >= 3) or (digits >= 9 and groups == 2) or digits >= 11
+
+
 # A web address: a scheme or "www.", or a host ending in a top-level domain people register
 # shops under. Not masked in messages ("I bought it on aliexpress.com"), but a name shown on
 # every message to the other side is no place for one; the list keeps "Dr.Phone" and
@@ -269,14 +280,15 @@ def _name_spans(view: str, *, digit_runs: bool) -> list[tuple[int, int]]:
     spans = [(start, end) for start, end, _kind in _contact_spans(view, ())]
     spans += _spans(_WEB_ADDRESS, view)
     if digit_runs:
-        spans += _spans(_DIGIT_RUN, view)
+        spans += [m.span() for m in _DIGIT_GROUPS.finditer(view) if _phone_like(m[0])]
     return spans
 
 
 def contact_in_name(name: str, *, digit_runs: bool = True) -> bool:
     """Whether a name shown to the other side (a store's, an order's number) holds contact
     details: anything `mask_contacts` finds without regions, a web address, and (unless
-    `digit_runs` is off, for order numbers, which are long numbers) seven digits or more."""
+    `digit_runs` is off, for order numbers, which are long numbers) digits written as a phone
+    number is (`_phone_like`)."""
     view = matching_view(without_format_characters(name)).text
     return bool(_name_spans(view, digit_runs=digit_runs))
 

@@ -6,7 +6,6 @@ reference, a store name)."""
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,8 +14,7 @@ from typing import Any
 import pytest
 from aiogram.methods import SendDocument, SendMessage, TelegramMethod
 from aiogram.types import Document, FSInputFile, Message
-from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import Update, update
 
 from bot.app import Application
 from domain.model import Order, Seller
@@ -161,11 +159,7 @@ async def thread(handler_app: Application) -> BuyerThread:
     return BuyerThread(relay, case_id, answered)
 
 
-SCRIPTED_PDF = certificates.pdf_with_objects(
-    b"<< /Type /Catalog /OpenAction 3 0 R >>",
-    b"<< /Type /Pages /Kids [] /Count 0 >>",
-    b"<< /S /JavaScript /JS (app.alert('x')) >>",
-)
+SCRIPTED_PDF = certificates.scripted_pdf()
 
 
 @pytest.mark.parametrize(
@@ -244,7 +238,7 @@ async def test_a_file_name_with_contact_details_is_replaced_and_the_caption_mask
 
 async def test_a_picture_sent_as_a_webp_file_is_relayed(thread: BuyerThread) -> None:
     relay, case_id = thread.relay, thread.case_id
-    document = _document(relay, "box.webp", "image/webp", _webp())
+    document = _document(relay, "box.webp", "image/webp", certificates.webp())
     await _send_file(thread, document)
     (copy,) = [m for m in await _copies_to(relay, SELLER.id) if isinstance(m, SendDocument)]
     assert isinstance(copy.document, FSInputFile)
@@ -252,13 +246,14 @@ async def test_a_picture_sent_as_a_webp_file_is_relayed(thread: BuyerThread) -> 
     assert copy.document.filename.endswith(".webp")
 
 
-def _webp() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (16, 16), (1, 2, 3)).save(out, format="WEBP")
-    return out.getvalue()
-
-
 # ----- finding 4: what the seller writes that the buyer reads -----
+
+
+async def _stored_earlier(app: Application, statement: Update) -> None:
+    """Data written before the rules that now refuse it (straight to the database)."""
+    async with app.uow_factory() as uow:
+        await uow.session.execute(statement)
+        await uow.commit()
 
 
 async def test_an_order_number_that_is_a_payment_link_does_not_exempt_it(
@@ -266,13 +261,11 @@ async def test_an_order_number_that_is_a_payment_link_does_not_exempt_it(
 ) -> None:
     relay = Relay(handler_app)
     case_id = await _case(handler_app)
+    order_id = (await case_row(handler_app.uow_factory, case_id)).order_id
     # Stored before such numbers were refused (a new order cannot be numbered so any more).
-    async with handler_app.uow_factory() as uow:
-        case = await case_row(handler_app.uow_factory, case_id)
-        await uow.session.execute(
-            update(Order).where(Order.id == case.order_id).values(number="paypal.me/evilshop")
-        )
-        await uow.commit()
+    await _stored_earlier(
+        handler_app, update(Order).where(Order.id == order_id).values(number="paypal.me/evilshop")
+    )
     await relay.drain()
     await relay.send(_text(SELLER, f"/case R-{case_id}"))
     answer = await relay.send(
@@ -291,13 +284,12 @@ async def test_a_store_name_with_contacts_stored_earlier_is_masked_for_the_buyer
 ) -> None:
     relay = Relay(handler_app)
     case_id = await _case(handler_app)
-    async with handler_app.uow_factory() as uow:
-        await uow.session.execute(
-            update(Seller)
-            .where(Seller.telegram_user_id == SELLER.id)
-            .values(store_name="WhatsApp +1 415 555 2671")
-        )
-        await uow.commit()
+    await _stored_earlier(
+        handler_app,
+        update(Seller)
+        .where(Seller.telegram_user_id == SELLER.id)
+        .values(store_name="WhatsApp +1 415 555 2671"),
+    )
     await relay.drain()
     await relay.send(_text(SELLER, f"/case R-{case_id}"))
     await relay.send(_text(SELLER, "Hello"))

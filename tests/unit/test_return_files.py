@@ -3,11 +3,9 @@ content must prove, and the neutral name its copy carries."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from domain.certificate_files import check_certificate_file
 from domain.errors import InvalidInput
@@ -18,12 +16,6 @@ from tests.fixtures import certificates
 
 PDF = "application/pdf"
 MB = 2**20
-
-
-def webp() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (32, 24), (10, 200, 90)).save(out, format="WEBP")
-    return out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -112,7 +104,7 @@ def _check(tmp_path: Path, file_name: str, content: bytes) -> CaseFileFormat:
         ("receipt.pdf", certificates.pdf(), CaseFileFormat.PDF),
         ("box.jpg", certificates.jpeg(), CaseFileFormat.JPEG),
         ("box.png", certificates.png(), CaseFileFormat.PNG),
-        ("box.webp", webp(), CaseFileFormat.WEBP),
+        ("box.webp", certificates.webp(), CaseFileFormat.WEBP),
     ],
 )
 def test_real_files_pass_their_content_check(
@@ -121,11 +113,7 @@ def test_real_files_pass_their_content_check(
     assert _check(tmp_path, file_name, content) is expected
 
 
-SCRIPTED_PDF = certificates.pdf_with_objects(
-    b"<< /Type /Catalog /OpenAction 3 0 R >>",
-    b"<< /Type /Pages /Kids [] /Count 0 >>",
-    b"<< /S /JavaScript /JS (app.alert('x')) >>",
-)
+SCRIPTED_PDF = certificates.scripted_pdf()
 
 
 @pytest.mark.parametrize(

@@ -257,6 +257,8 @@ def test_an_order_number_that_is_a_contact_is_not_kept() -> None:
         "WhatsApp +1 415 555 2671",
         "Shop 415-555-2671",
         "Gadgets 138 0013 8000",
+        "Mei 13800138000",
+        "(415) 555 2671",
         "@gadget_store",
         "Mei · mei@shop.cn",
         "t.me/meishop",
@@ -283,6 +285,8 @@ def test_a_name_with_contact_details_is_found(name: str) -> None:
         "St.Petersburg Goods",
         "深圳小店",
         "3C Store 88",
+        "Shop1102345678 Store",
+        "Crafts 1998-2024",
     ],
 )
 def test_an_ordinary_name_is_no_contact(name: str) -> None:
