@@ -108,6 +108,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "registration.ask_store_name": {"current": "Shenzhen <Gadgets> & Co"},
     "registration.done": {"store_name": "Shenzhen <Gadgets> & Co"},
     "registration.store_name_invalid": {"min": 2, "max": 64},
+    "registration.store_name_contact": {},
     "registration.summary": {
         "store_name": "Shenzhen <Gadgets> & Co",
         "country": "CN",

@@ -100,6 +100,7 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "orders.overdue": _REMINDER,
     # domain errors (params as the services raise them)
     "orders.number_invalid": {"max": 64},
+    "orders.number_contact": {},
     "orders.country_invalid": {"value": "<Atlantis>"},
     "orders.country_embargoed": {"country": "KP"},
     "orders.postcode_invalid": {"country": "DE", "example": "10117"},

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.model import ReturnCase, ReturnOffer
+from domain.returns.masking import masked_name
 from domain.returns.rules import Action, CaseStatus, Side
 from domain.services import buyer_time_zones
 from domain.tracking.quiet_hours import QuietHours
@@ -98,7 +99,16 @@ async def tell(
         chat_id, thread_id = case.buyer_user_id, case.buyer_thread_id
         # The store's name and warehouse address are the seller's data: erasing them drops it.
         subject = seller.user_id if seller is not None else None
-        params = {**params, "store": seller.store_name if seller is not None else ""}
+        params = {
+            **params,
+            "store": masked_name(seller.store_name) if seller is not None else "",
+            # A number stored before numbers that read as contacts were refused.
+            **(
+                {"order_number": masked_name(params["order_number"], digit_runs=False)}
+                if isinstance(params.get("order_number"), str)
+                else {}
+            ),
+        }
     zone = await zone_of(case, side, uow)
     params = {**params, "time_zone": zone, BUTTONS: await notice_buttons(case, side, uow)}
     return await uow.notifications.add(
@@ -207,13 +217,15 @@ async def terms_of(offer: ReturnOffer, uow: UnitOfWork) -> dict[str, Any]:
 
 
 async def address_of(warehouse_id: int | None, uow: UnitOfWork) -> dict[str, Any]:
-    """Where the goods go back: the warehouse's name and postal address (never its contact)."""
+    """Where the goods go back: the warehouse's name and postal address (never its contact).
+    The store typed both, and the buyer reads them: a phone, an e-mail, a link or a handle in
+    them is masked (digits stay, for house numbers and postcodes)."""
     warehouse = await uow.warehouses.get(warehouse_id) if warehouse_id is not None else None
     if warehouse is None:
         return {"warehouse": None, "address": None}
     parts = [warehouse.street, warehouse.city, warehouse.region, warehouse.postcode]
     return {
-        "warehouse": warehouse.name,
-        "address": ", ".join(p for p in parts if p),
+        "warehouse": masked_name(warehouse.name, digit_runs=False),
+        "address": masked_name(", ".join(p for p in parts if p), digit_runs=False),
         "address_country": warehouse.country,
     }

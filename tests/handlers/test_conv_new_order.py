@@ -324,6 +324,8 @@ async def test_after_a_restart_start_resumes_at_the_lines(
 
 REFUSALS = [
     Refusal("number", "AE 2001!", "orders.number_invalid", {"max": ORDER_NUMBER_MAX}),
+    # the buyer reads it on every message about the order (tester t3, finding 4a)
+    Refusal("number", "paypal.me/evilshop", "orders.number_contact"),
     Refusal("country", "Atlantis", "orders.country_invalid", {"value": "Atlantis"}),
     Refusal("country", "North Korea", "orders.country_embargoed", {"country": "KP"}),
     Refusal("postcode", "ABC", "orders.postcode_invalid", {"country": "FR", "example": "33380, 34092"}),

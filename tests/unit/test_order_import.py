@@ -352,6 +352,17 @@ def test_order_numbers() -> None:
         assert raised.value.key == "orders.number_invalid"
 
 
+def test_an_order_number_that_reads_as_a_contact_is_refused() -> None:
+    """Buyers read the number on every message about the order (tester t3, finding 4a);
+    numbers with dots and slashes that are not contacts stay, as stored orders have them."""
+    for contact in ("paypal.me/evilshop", "t.me/evilshop", "wa.me/14155552671", "evil.shop/pay"):
+        with pytest.raises(InvalidInput) as raised:
+            cleaning.clean_order_number(contact)
+        assert raised.value.key == "orders.number_contact"
+    for number in ("2024/11/0042", "INV.2024.001", "AE-1042.2", "SO/PARIS/12", "8123456789012345"):
+        assert cleaning.clean_order_number(number) == number
+
+
 def test_build_order_totals_the_lines() -> None:
     order = intake.build_order(
         intake.NewOrder(
@@ -474,6 +485,7 @@ async def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_others() -
             _record("", product_name="x"),  # row 7: no number
             _record("E", currency="GBP"),  # row 8
             _record("E", currency="EUR"),  # row 9: contradicts row 8
+            _record("paypal.me/evilshop"),  # row 10: a payment link for a number
         ]
     )
     assert report.imported == ["A"]
@@ -485,6 +497,7 @@ async def test_bad_rows_are_reported_with_reasons_and_do_not_stop_the_others() -
         (7, None, "orders.number_invalid"),
         (8, "E", "import.order_has_bad_rows"),
         (9, "E", "import.order_fields_differ"),
+        (10, None, "orders.number_contact"),
     ]
     assert report.skipped[2].params == {"rows": [6]}
     assert report.skipped[6].params == {"column": "currency", "first_row": 8}

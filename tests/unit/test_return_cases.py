@@ -588,6 +588,25 @@ def test_messages_keep_their_lines_and_need_content() -> None:
     assert photo_message.text is None
 
 
+def test_a_document_is_stored_only_with_the_format_its_content_proved() -> None:
+    case = requested()
+    with pytest.raises(InvalidInput) as refused:
+        case.post_message(
+            B, MessageKind.DOCUMENT, text=None, telegram_file_id="doc-1", masked=(), now=NOW
+        )
+    assert refused.value.key == "returns.file_type"
+    document = case.post_message(
+        B, MessageKind.DOCUMENT, text=None, telegram_file_id="doc-1", masked=(), now=NOW,
+        file_type="pdf",
+    )  # fmt: skip
+    assert document.file_type == "pdf"
+    with pytest.raises(InvalidInput):
+        case.post_message(
+            B, MessageKind.PHOTO, text=None, telegram_file_id="ph-2", masked=(), now=NOW,
+            file_type="pdf",
+        )  # fmt: skip
+
+
 def test_only_the_author_edits_a_message() -> None:
     case = requested()
     message = case.post_message(

@@ -24,6 +24,7 @@ from domain.model.orders import (
     PRODUCT_NAME_MAX,
     SKU_MAX,
 )
+from domain.returns.masking import contact_in_name
 from domain.typed_text import clean_typed_line
 
 MAX_LINES = 100
@@ -70,7 +71,8 @@ def _integral(raw: object) -> int | None:
 
 
 def clean_order_number(raw: object) -> str:
-    """The marketplace's order number: letters, digits and . _ / # -, up to 64 characters.
+    """The marketplace's order number: letters, digits and . _ / # -, up to 64 characters,
+    not reading as contact details.
 
     A long number read from a spreadsheet cell formatted as a number may have lost digits
     already (Excel keeps 15); those are refused rather than stored wrong.
@@ -84,6 +86,11 @@ def clean_order_number(raw: object) -> str:
         text = str(raw).strip() if raw is not None else ""
     if len(text) > ORDER_NUMBER_MAX or not _ORDER_NUMBER.fullmatch(text):
         raise InvalidInput("orders.number_invalid", max=ORDER_NUMBER_MAX)
+    # The buyer reads the number on every message about the order, and a return case's
+    # masking cannot hide it from them: a number that is a link, an address or a handle
+    # ("paypal.me/shop", "shop.com/pay") is refused. Long numbers stay: marketplaces use them.
+    if contact_in_name(text, digit_runs=False):
+        raise InvalidInput("orders.number_contact")
     return text
 
 
