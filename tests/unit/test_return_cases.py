@@ -393,7 +393,7 @@ def test_items_already_taken_back_by_an_earlier_case_cannot_be_asked_again() -> 
         (OfferTerms(R.REFUND_PARTIAL, Decimal("7.00")), "returns.partial_below_paid"),
         (OfferTerms(R.KEEP_PARTIAL_REFUND, Decimal("0")), "returns.amount_invalid"),
         (OfferTerms(R.REFUND_PARTIAL, Decimal("-1")), "returns.amount_invalid"),
-        (OfferTerms(R.REFUND_PARTIAL, Decimal("1.005")), "returns.amount_invalid"),
+        (OfferTerms(R.REFUND_PARTIAL, Decimal("1.005")), "numbers.too_many_decimals"),
         (OfferTerms(R.REFUND_PARTIAL), "returns.amount_required"),
         (OfferTerms(R.REFUND_FULL, Decimal("6.00")), "returns.full_refund_is_all"),
         (OfferTerms(R.RETURN_AND_REFUND, Decimal("8"), warehouse_id=1), "returns.amount_above_paid"),
