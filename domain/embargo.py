@@ -18,8 +18,10 @@ country enters as a place goods travel to or from, one of these is refused, sayi
 - the compliance check of a shipping document (`domain.compliance`), for an order or a
   warehouse entered before this rule.
 
-A seller's home country is not refused: where a seller is based is not where goods travel, and
-their warehouses are checked on their own.
+A store's home country is refused too (`domain.services.sellers.check_home_country`, at
+registration; the buttons leave these out): a store there could declare no domestic warehouse,
+and the marketplace cannot serve it. A store registered before this rule is refused a domestic
+warehouse as soon as it picks that kind (`domain.drafts.warehouse`), saying why.
 
 Targeted sanctions (on some goods, companies or people) do not close a country, and regions
 under embargo that are not countries (they share a country code with the rest of it) cannot be

@@ -10,7 +10,8 @@ keeps, the pseudonyms); `domain.repositories.personal_data` holds the queries th
   `AUDIT_FACT_KEYS`;
 - outbox rows sent to them, or to others (operators) about them, found by
   `Notification.subject_user_id`, not by searching their text;
-- their Telegram id as the reviewer of other sellers' warehouses (an operator who erases).
+- their Telegram id as the reviewer of other sellers' warehouses and as the recorder of
+  disputes' outcomes (an operator who erases).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from handlers.buyer import orders as buyer_orders
 from handlers.buyer import return_request
 from handlers.buyer import returns as buyer_returns
 from handlers.buyer import time_zones as buyer_time_zones
-from handlers.operator import compliance, review
+from handlers.operator import compliance, disputes, review
 from handlers.operator import outbox as operator_outbox
 from handlers.seller import (
     logistics_settings,
@@ -61,6 +61,7 @@ def get_routers() -> list[Router]:
         return_policy.build_command_router(),
         return_case.build_router(),
         return_transcript.build_router(),
+        disputes.build_command_router(),
         returns_relay.build_command_router(),
         logistics_settings.build_router(),
         review.build_router(),
@@ -81,6 +82,7 @@ def get_routers() -> list[Router]:
         return_leg.build_router(),
         return_closing.build_router(),
         return_policy.build_router(),
+        disputes.build_router(),
         # What sellers and buyers write in a return case's thread (outside any conversation),
         # before the files and the fallback, which take what it passes on.
         returns_relay.build_router(),

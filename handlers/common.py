@@ -26,6 +26,7 @@ from handlers.command_filters import any_case_command, any_case_start
 from handlers.context import UpdateContext
 from handlers.conversations import resume
 from handlers.keyboards import language_keyboard, single_button, yes_or_no
+from handlers.operator import disputes
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button
 from handlers.seller import (
@@ -59,6 +60,7 @@ async def _resume_conversation(ctx: UpdateContext) -> bool:
             *return_leg.CONVERSATIONS,
             *return_closing.CONVERSATIONS,
             return_policy.CONVERSATION,
+            disputes.CONVERSATION,
         ],
     )
 

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
 from handlers.context import UpdateContext
+from handlers.operator import disputes
 from handlers.operator.review import ReviewNote
 from handlers.seller import (
     new_order,
@@ -36,6 +37,7 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     **{leg.name: leg.states for leg in return_leg.CONVERSATIONS},
     **{step.name: step.states for step in return_closing.CONVERSATIONS},
     return_policy.CONVERSATION.name: return_policy.CONVERSATION.states,
+    disputes.CONVERSATION.name: disputes.CONVERSATION.states,
 }
 
 

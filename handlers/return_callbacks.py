@@ -1,6 +1,7 @@
 """Typed callback data of return cases: the seller's /returns, the case card of either side, the
-offer form and the return leg's forms. Ids and enums only; every case id is checked
-against the caller by the service on every use."""
+offer form, the return leg's forms, and the operators' disputes (/escalated, recording an
+outcome). Ids and enums only; every case id is checked against the caller by the service on
+every use."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from domain.returns.rules import Side
-from domain.services import return_views
+from domain.services import return_disputes, return_views
 from handlers.callbacks import FormFields, Page, RecordId
 
 # The longest value a policy button carries: a category's key or a reason's name.
@@ -53,6 +54,7 @@ class CaseButton(enum.StrEnum):
     RESOLVE = "res"  # an exchange whose goods came back
     DECLINE_CASE = "no"  # the seller refuses the whole case, with a reason
     TRANSCRIPT = "tx"
+    EVIDENCE = "ev"  # the photos and videos both sides attached
 
 
 class CaseAct(CallbackData, prefix="rca"):
@@ -126,3 +128,31 @@ class PolicyForm(CallbackData, FormFields, prefix="rpl"):
     action: PolicyFormAction
     # A category's key or a reason; anything longer is forged and does not unpack.
     value: Annotated[str, Field(max_length=POLICY_VALUE_MAX)] = ""
+
+
+class DisputeMenuAction(enum.StrEnum):
+    """The buttons of the operators' /escalated (`handlers.operator.disputes`)."""
+
+    LIST = "list"  # a list (`listing`) and its page
+    RECORD = "rec"  # record the outcome of case `case_id`: the form starts
+
+
+class DisputeMenu(CallbackData, prefix="rdm"):
+    action: DisputeMenuAction
+    listing: return_disputes.DisputeFilter = return_disputes.DisputeFilter.AWAITING
+    case_id: RecordId = 0
+    page: Page = 0
+
+
+class OutcomeFormAction(enum.StrEnum):
+    """The buttons of the form recording a dispute's outcome (`handlers.operator.disputes`)."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    OUTCOME = "out"  # value: a DisputeOutcome
+    WHOLE = "all"  # the platform refunded all that was paid
+    RECORD = "rec"  # the confirmation's yes; value: the question's token
+
+
+class OutcomeForm(CallbackData, FormFields, prefix="rdo"):
+    action: OutcomeFormAction

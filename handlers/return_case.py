@@ -83,6 +83,10 @@ def case_keyboard(card: return_views.CaseCard, back: Keyboard = ()) -> Keyboard:
     ]
     transcript = act(CaseButton.TRANSCRIPT, case.id, side)
     rows.append([Button(label="returns.transcript_button", callback=transcript)])
+    if case.evidence:
+        files = act(CaseButton.EVIDENCE, case.id, side)
+        count = {"count": len(case.evidence)}
+        rows.append([Button(label="returns.evidence_button", params=count, callback=files)])
     if side is Side.BUYER and Action.WITHDRAW in card.actions:
         withdraw = BuyerCase(action=BuyerCaseAction.WITHDRAW, case_id=case.id)
         rows.append([Button(label="return_action.withdraw", callback=withdraw)])
@@ -143,6 +147,9 @@ def show_card(
         "offer_terms": card.offer_terms,
         "waiting_on": card.waiting_on.value if card.waiting_on else None,
         "replacement": card.replacement_number,
+        # How the platform decided the case's dispute, once an operator recorded it.
+        "outcome": case.dispute_outcome.value if case.dispute_outcome else None,
+        "outcome_refund": case.dispute_refund,
         "time_zone": card.time_zone,
         "timeline": [
             {"at": step.at, "side": step.side.value if step.side else None, "action": step.action}

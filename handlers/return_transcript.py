@@ -1,7 +1,7 @@
-"""The transcript of a return case and the operators' list of escalated cases: `/transcript
-R-1042`, `/transcript` in a case's thread, or the case's Transcript button gives the case's two sides (and operators) a PDF and a
-plain-text file of the whole case; `/escalated` lists the cases taken to a platform dispute,
-each with its transcript button.
+"""The transcript of a return case: `/transcript R-1042`, `/transcript` in a case's thread, or
+the case's Transcript button (on its card, and in the operators' `/escalated`,
+`handlers.operator.disputes`) gives the case's two sides (and operators, once it is in a
+platform dispute) a PDF and a plain-text file of the whole case.
 
 Who may read is the service's (`domain.services.return_transcript`): anyone else reads "not
 found". The files are rendered off the event loop (`asyncio.to_thread`): a long case must not
@@ -16,13 +16,12 @@ from aiogram import F, Router
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from domain.returns.rules import MessageKind, Side
+from domain.returns.rules import EvidenceKind, MessageKind
 from domain.returns.threads import RouteKind, parse_case_number
 from domain.services import return_relay, return_transcript
 from handlers import returns_relay
 from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
-from handlers.responder import Button
 from handlers.return_callbacks import CaseAct, CaseButton
 from templates.return_transcript import render_transcript_pdf, render_transcript_text
 
@@ -86,41 +85,43 @@ async def transcript_pressed(
     await send_transcript(ctx, callback_data.case_id)
 
 
-async def escalated_command(message: Message, ctx: UpdateContext) -> None:
-    cases = await return_transcript.escalated_cases(ctx.user_id, ctx.config.operator_ids, ctx.uow)
-    ctx.responder.reply(
-        "returns.escalated_list",
-        cases=[
-            {
-                "case": f"R-{case.case_id}",
-                "number": case.order_number,
-                "store": case.store_name,
-                "at": case.escalated_at,
-                "by": case.escalated_by.value if case.escalated_by else None,
-            }
-            for case in cases
-        ],
-        keyboard=[
-            [
-                Button(
-                    label="returns.transcript_of",
-                    params={"case": f"R-{case.case_id}"},
-                    callback=CaseAct(
-                        action=CaseButton.TRANSCRIPT, case_id=case.case_id, side=Side.SELLER
-                    ),
-                )
-            ]
-            for case in cases
-        ],
+async def evidence_pressed(
+    query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
+) -> None:
+    """Each photo and video of the case, captioned with whose it is and when it came; who may
+    see them is the transcript's rule (the service checks the caller, not the button)."""
+    evidence = await return_transcript.evidence(
+        ctx.user_id, callback_data.case_id, ctx.config.operator_ids, ctx.uow
     )
+    if not evidence.files:
+        ctx.responder.answer_callback(query.id, "returns.no_evidence")
+        return
+    for number, item in enumerate(evidence.files, start=1):
+        caption = ctx.responder.text(
+            "returns.evidence_caption",
+            case=evidence.case_number,
+            side=item.side.value,
+            number=number,
+            total=len(evidence.files),
+            at=item.added_at,
+            time_zone=evidence.time_zone,
+        )
+        ctx.responder.resend_file(
+            item.telegram_file_id,
+            is_photo=item.kind is EvidenceKind.PHOTO,
+            is_video=item.kind is EvidenceKind.VIDEO,
+            caption=caption,
+        )
 
 
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(transcript_command, any_case_command("transcript"))
-    router.message.register(escalated_command, any_case_command("escalated"))
     router.callback_query.register(
         transcript_pressed, CaseAct.filter(F.action == CaseButton.TRANSCRIPT)
+    )
+    router.callback_query.register(
+        evidence_pressed, CaseAct.filter(F.action == CaseButton.EVIDENCE)
     )
     return router

@@ -78,6 +78,7 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "returns.escalate_yes": N_("⚖️ Yes, open a dispute"),
     "returns.escalate_no": N_("No, go on here"),
     "returns.transcript_button": N_("📄 Transcript"),
+    "returns.evidence_button": NP_("📎 {count} photo or video", "📎 {count} photos and videos"),
     "returns.open_case": N_("📂 Open the case"),
     "returns.transcript_of": N_("📄 Transcript {case}"),
     "return_offer.everything": N_("💶 All of it: {amount}"),
@@ -134,6 +135,8 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "transcript.refund": N_("Refund recorded"),
     "transcript.declined": N_("Refused by the store"),
     "transcript.escalated": N_("Escalated to the platform"),
+    "transcript.dispute_outcome": N_("Platform decision"),
+    "transcript.side_platform": N_("platform"),
     "command.transcript": N_("The transcript of a return case (PDF and text)"),
     "command.escalated": N_("Return cases escalated to the platform"),
     # The return leg (handlers/return_leg.py)
@@ -182,6 +185,24 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "return_event.seller_silent": N_("⌛ Not answered in time: expired"),
     "return_event.offer_lapsed": N_("⌛ Offer lapsed"),
     "return_event.return_not_shipped": N_("⌛ Return not shipped in time"),
+    "return_event.dispute_for_buyer": N_("⚖️ Platform decided for the buyer"),
+    "return_event.dispute_for_seller": N_("⚖️ Platform decided for the store"),
+    "return_event.dispute_closed": N_("⚖️ Dispute closed without a decision"),
+    # How a platform dispute ended (`DisputeOutcome`), and the operators' /escalated
+    # (handlers/operator/disputes.py)
+    "dispute_outcome.for_buyer": N_("decided for the buyer"),
+    "dispute_outcome.for_seller": N_("decided for the store"),
+    "dispute_outcome.closed": N_("closed without a decision"),
+    "disputes.filter_awaiting": N_("⏳ Awaiting the outcome"),
+    "disputes.filter_decided": N_("✅ Decided"),
+    "disputes.filter_current": N_("• {name} •"),
+    "disputes.record": N_("⚖️ Outcome {case}"),
+    "disputes.outcome_for_buyer": N_("🙋 Decided for the buyer"),
+    "disputes.outcome_for_seller": N_("🏪 Decided for the store"),
+    "disputes.outcome_closed": N_("🤝 Closed without a decision"),
+    "disputes.whole_refund": N_("💶 All that was paid: {amount}"),
+    "disputes.record_yes": N_("✅ Yes, record it"),
+    "disputes.back_to_list": N_("⬅️ Disputes awaiting an outcome"),
     # Why /delete_my_data cannot erase yet, in its refusal (`domain.services.erasure`)
     "erasure.returns_to_withdraw": NP_("{count} open return case", "{count} open return cases"),
     "erasure.returns_coming_back": NP_(

@@ -106,6 +106,7 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     },
     # domain errors (params as the services raise them)
     "orders.number_invalid": {"max": 64},
+    "orders.number_contact": {},
     "orders.country_invalid": {"value": "<Atlantis>"},
     "orders.country_embargoed": {"country": "KP"},
     "orders.postcode_invalid": {"country": "DE", "example": "10117"},
@@ -114,6 +115,14 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "orders.sku_invalid": {"min": 1, "max": 64},
     "orders.quantity_invalid": {"max": 100000},
     "orders.price_invalid": {"decimals": 2},
+    "orders.price_too_large": {"max": 9999999999, "currency": "EUR"},
+    "orders.line_price_unfit": {
+        "product": "<script>",
+        "price": "125.50",
+        "currency": "JPY",
+        "decimals": 0,
+    },
+    "orders.product_name_missing": {},
     "orders.ship_by_invalid": {},
     "orders.cancel_reason_invalid": {"min": 3, "max": 500},
     "orders.no_lines": {},

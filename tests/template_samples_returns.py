@@ -36,6 +36,26 @@ _NOTICE = {
     "store": "Li's <Shop>",
 }
 
+# A line of the operators' /escalated (`handlers.operator.disputes.show_disputes`).
+_DISPUTE = {
+    "case": "R-1042",
+    "number": "8123<45>",
+    "store": "Li's <Shop>",
+    "at": None,
+    "by": None,
+    "outcome": None,
+    "refund": None,
+    "currency": "EUR",
+    "recorded_at": None,
+}
+# What the questions of recording an outcome name the dispute by.
+_OUTCOME_CASE = {
+    "case": "R-1042",
+    "number": "8123<45>",
+    "store": "Li's <Shop>",
+    **_PAID,
+}
+
 _FRAME = {
     "header": True,
     "case": "R-1042",
@@ -56,6 +76,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "kind": "photo",
         "masked": True,
         "edited": True,
+        "withheld": True,
     },
     "returns.relay_sent": {"case": "R-1042", "masked": True, "confirm": True},
     "returns.pick_case": {"holding": True},
@@ -92,6 +113,8 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "evidence": 2,
         "out_of_policy": ["window", "category"],
         "replacement": "8123<45>-X1",
+        "outcome": "for_buyer",
+        "outcome_refund": Decimal("3.50"),
         "offer_side": "buyer",
         "offer_resolution": "refund_partial",
         "offer_amount": Decimal("3.50"),
@@ -106,6 +129,8 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     },
     "returns.buyer_card": {
         "replacement": None,
+        "outcome": "for_seller",
+        "outcome_refund": None,
         "case": "R-1042",
         "order_number": "8123<45>",
         "store": "Li's <Shop>",
@@ -134,8 +159,14 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "by_labels": "return_by.",
         "waiting_on": "buyer",
         "replacement": "8123<45>-X1",
+        "outcome": "closed",
+        "outcome_refund": None,
+        "currency": "EUR",
         "time_zone": "UTC",
-        "timeline": [{"at": _NOW, "side": "buyer", "action": "opened"}],
+        "timeline": [
+            {"at": _NOW, "side": "buyer", "action": "opened"},
+            {"at": _NOW, "side": None, "action": "dispute_closed"},
+        ],
     },
     "returns.terms": {"resolution": "return_and_refund", **_TERMS},
     "returns.return_terms": _TERMS,
@@ -204,18 +235,41 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     },
     "return_offer.sent": {"case": "R-1042", "respond_by": _NOW, "time_zone": "Europe/Paris"},
     "returns.transcript_caption": {"case": "R-1042"},
+    "returns.evidence_caption": {
+        "case": "R-1042",
+        "side": "buyer",
+        "number": 2,
+        "total": 3,
+        "at": datetime(2026, 11, 25, 12, 30, tzinfo=UTC),
+        "time_zone": "Europe/Paris",
+    },
+    "returns.no_evidence": {},
     "returns.transcript_usage": {},
-    "returns.escalated_list": {
+    # The operators' disputes (handlers/operator/disputes.py).
+    "disputes.list": {
+        "filter_name": "⏳ Awaiting <the> outcome",
+        "total": 3,
+        "page": 1,
+        "pages": 2,
+        "listing": "awaiting",
+        "elsewhere": 2,
         "cases": [
-            {
-                "case": "R-1042",
-                "number": "8123<45>",
-                "store": "Li's <Shop>",
-                "at": _NOW,
-                "by": "buyer",
-            },
-            {"case": "R-1043", "number": "9<1>", "store": "Bo", "at": None, "by": None},
-        ]
+            {**_DISPUTE, "at": _NOW, "by": "buyer"},
+            {**_DISPUTE, "case": "R-1043", "number": "9<1>", "store": "Bo"},
+            {**_DISPUTE, "outcome": "for_buyer", "refund": Decimal("3.50"), "recorded_at": _NOW},
+            {**_DISPUTE, "outcome": "for_seller", "recorded_at": _NOW},
+        ],
+    },
+    "disputes.ask_outcome": _OUTCOME_CASE,
+    "disputes.ask_refund": _OUTCOME_CASE,
+    "disputes.confirm": {**_OUTCOME_CASE, "outcome": "for_buyer", "refund": Decimal("3.50")},
+    "disputes.recorded": {**_OUTCOME_CASE, "outcome": "for_buyer", "refund": Decimal("3.50")},
+    "returns.outcome_notice": {
+        **_NOTICE,
+        "side": "buyer",
+        "outcome": "for_buyer",
+        "amount": "3.50",
+        "currency": "EUR",
     },
     "return_leg.ask_tracking": {"case": "R-1042"},
     "return_leg.ask_decline_reason": {"case": "R-1042"},
@@ -256,6 +310,14 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.line_has_open_case": {"number": "8123<45>"},
     "returns.message_empty": {},
     "returns.message_too_long": {"max": 4000},
+    "returns.voice_refused": {},
+    "returns.file_type": {"file_name": "label <1>.html"},
+    "returns.file_disguised": {"file_name": "receipt <1>.pdf.exe"},
+    "returns.file_too_large": {"max_mb": 20},
+    "returns.file_not_type": {"file_name": "photo <1>.pdf", "claimed": "PDF"},
+    "returns.file_damaged": {"file_name": "photo <1>.png"},
+    "returns.file_active_content": {"file_name": "photos <1>.pdf"},
+    "returns.file_too_many_pixels": {"file_name": "huge <1>.png", "max_megapixels": 50},
     "returns.no_amount_for_exchange": {},
     "returns.no_return_in_this_resolution": {},
     "returns.not_your_message": {},
@@ -273,6 +335,8 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
     "returns.window_invalid": {"max": 365},
     "returns.category_exists": {"name": "Swim<wear>"},
     "returns.category_gone": {},
+    "returns.outcome_recorded": {"outcome": "closed"},
+    "returns.not_in_dispute": {},
     # The seller's return policy (handlers/seller/return_policy.py).
     "return_policy.card": {
         "saved": True,

@@ -8,6 +8,7 @@ user's conversation state, so a restart resumes where the user was.
 
 from __future__ import annotations
 
+from domain.drafts.dispute_outcome import OutcomeDraft
 from domain.drafts.order import OrderDraft
 from domain.drafts.return_case import ReturnDraft
 from domain.drafts.return_leg import ReturnLegDraft
@@ -20,6 +21,7 @@ from domain.drafts.warehouse import WarehouseDraft
 __all__ = [
     "OfferDraft",
     "OrderDraft",
+    "OutcomeDraft",
     "PolicyDraft",
     "ReturnDraft",
     "ReturnLegDraft",

@@ -15,7 +15,7 @@ from decimal import Decimal
 from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
 from domain.model import NewEvidence
-from domain.returns.offers import clean_amount, typed_amount
+from domain.returns.offers import refunded_amount, typed_amount
 from domain.returns.rules import (
     FILE_ID_MAX,
     MAX_EVIDENCE_PER_SIDE,
@@ -59,11 +59,9 @@ class ReturnLegDraft(StoredDraft):
 
     # ----- refund -----
     def with_amount(self, raw: str) -> ReturnLegDraft:
-        amount = clean_amount(typed_amount(raw, self.paid, self.currency), self.currency)
-        if amount > self.paid:
-            raise InvalidInput(
-                "returns.amount_above_paid", paid=str(self.paid), currency=self.currency
-            )
+        amount = refunded_amount(
+            typed_amount(raw, self.paid, self.currency), self.paid, self.currency
+        )
         return replace(self, amount=amount)
 
     def with_agreed_amount(self) -> ReturnLegDraft:

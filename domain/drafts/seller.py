@@ -23,7 +23,7 @@ class SellerDraft(StoredDraft):
     def with_country(self, code: str) -> SellerDraft:
         if not is_country_code(code):
             raise InvalidInput("errors.invalid_choice")
-        return replace(self, country=code.upper())
+        return replace(self, country=sellers.check_home_country(code))
 
     def with_locale(self, locale: str) -> SellerDraft:
         return replace(self, locale=sellers.check_locale(locale))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from domain import embargo
 from domain.drafts.answers import answered
 from domain.drafts.stored import StoredDraft
 from domain.errors import InvalidInput
@@ -42,6 +43,10 @@ class WarehouseDraft(StoredDraft):
         if value not in {k.value for k in WarehouseKind}:
             raise InvalidInput("errors.invalid_choice")
         kind = WarehouseKind(value)
+        if kind == WarehouseKind.DOMESTIC and embargo.is_embargoed(self.home_country):
+            # A store registered before its country was refused (`domain.embargo`): a warehouse
+            # at home could never be declared, so the kind is refused at once, saying why.
+            raise InvalidInput("warehouse.country_embargoed", country=self.home_country)
         if kind == self.kind:
             return self
         # Another kind has other country, capability and document rules: those start over.

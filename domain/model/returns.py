@@ -8,7 +8,8 @@ Lifecycle (`TRANSITIONS`):
 
 plus `declined` (the seller refuses the case), `withdrawn` (the buyer gives up), `expired` (the
 seller never answered, or the buyer never shipped an agreed return) and `escalated` (either side
-took it to a platform dispute: frozen, kept for the transcript). Opening a case puts the buyer's
+took it to a platform dispute: frozen, kept for the transcript; an operator records how the
+platform decided, `domain.model.return_disputes`). Opening a case puts the buyer's
 wanted resolution on the table as the first open offer; the seller accepts, declines or
 counters it. One offer is open at a time; a counter replaces it. Accepting moves the case to
 agreed, and on to awaiting the return when the goods travel back.
@@ -40,6 +41,7 @@ from domain.model.base import (
     warehouse_reference,
 )
 from domain.model.orders import OrderLine
+from domain.model.return_disputes import DisputeRecord
 from domain.model.return_parts import (
     NewEvidence,
     ReturnCaseEvent,
@@ -49,7 +51,7 @@ from domain.model.return_parts import (
     ReturnOffer,
     clean_message_text,
 )
-from domain.returns.offers import OfferRules, OfferTerms, checked_terms, clean_amount
+from domain.returns.offers import OfferRules, OfferTerms, checked_terms, refunded_amount
 from domain.returns.rules import (
     COMMENT_MAX,
     FINAL_STATUSES,
@@ -90,7 +92,7 @@ def _clean_note(raw: object, key: str, *, minimum: int = 1) -> str:
     return clean_typed_line(raw, minimum, NOTE_MAX, key)
 
 
-class ReturnCase(Base):
+class ReturnCase(DisputeRecord, Base):
     __tablename__ = "return_cases"
     __table_args__ = (
         # The seller's /returns lists: their cases in a status, most recently moved first.
@@ -411,11 +413,7 @@ class ReturnCase(Base):
     ) -> None:
         """The seller refunded the buyer (outside the bot); the case is resolved."""
         self._require(side, Action.RECORD_REFUND)
-        checked = clean_amount(amount, self.currency)
-        if checked > self.paid:
-            raise InvalidInput(
-                "returns.amount_above_paid", paid=str(self.paid), currency=self.currency
-            )
+        checked = refunded_amount(amount, self.paid, self.currency)
         ref = (
             clean_typed_line(reference, 1, REFUND_REFERENCE_MAX, "returns.reference_invalid")
             if reference is not None and reference.strip()
@@ -473,8 +471,10 @@ class ReturnCase(Base):
         masked: Sequence[str],
         now: datetime,
         reply_to_id: int | None = None,
+        file_type: str | None = None,
     ) -> ReturnMessage:
-        """The record of what `side` wrote (text already masked); the caller stores and relays it."""
+        """The record of what `side` wrote (text already masked); the caller stores and relays
+        it. A document must come with the format its content was checked to be (`file_type`)."""
         self._require(side, Action.POST_MESSAGE)
         kind = MessageKind(kind)
         body = clean_message_text(text)
@@ -482,12 +482,15 @@ class ReturnCase(Base):
             raise InvalidInput("returns.message_empty")
         if kind is not MessageKind.TEXT and not telegram_file_id:
             raise InvalidInput("returns.message_empty")
+        if (kind is MessageKind.DOCUMENT) != (file_type is not None):
+            raise InvalidInput("returns.file_type", file_name="")
         return ReturnMessage(
             case_id=self.id,
             side=side,
             kind=kind,
             text=body,
             telegram_file_id=telegram_file_id,
+            file_type=file_type,
             masked=list(masked),
             reply_to_id=reply_to_id,
             created_at=now,

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, cast, delete, or_, select, update
 
-from domain.model import AuditEntry, Notification, Order, Warehouse
+from domain.model import AuditEntry, Notification, Order, ReturnCase, Warehouse
 from domain.personal_data import Pseudonyms, audit_facts
 from domain.repositories.base import Repository
 
@@ -110,7 +110,13 @@ class PersonalDataRepository(Repository):
         )
 
     async def forget_reviewer(self, user_id: int) -> int:
-        """An operator's id on the warehouses they reviewed (the review itself stays)."""
-        return await self._rows_changed(
+        """An operator's id on the warehouses they reviewed and the disputes whose outcome they
+        recorded (the review and the outcome themselves stay)."""
+        reviews = await self._rows_changed(
             update(Warehouse).where(Warehouse.reviewed_by == user_id).values(reviewed_by=None)
+        )
+        return reviews + await self._rows_changed(
+            update(ReturnCase)
+            .where(ReturnCase.outcome_recorded_by == user_id)
+            .values(outcome_recorded_by=None)
         )

@@ -25,7 +25,7 @@ from domain.model import (
 from domain.repositories.base import AggregateRepository
 from domain.repositories.statements import insert_ignoring_conflicts
 from domain.returns.deadlines import DeadlineKind, Firing
-from domain.returns.rules import OPEN_STATUSES, CaseStatus, Side
+from domain.returns.rules import OPEN_STATUSES, CaseStatus, DisputeOutcome, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,13 @@ def _owned_by(side: Side, owner_id: int) -> ColumnElement[bool]:
     """The cases of a seller (`side` seller: a seller's id) or of a buyer (a Telegram id)."""
     owner = ReturnCase.seller_id if Side(side) is Side.SELLER else ReturnCase.buyer_user_id
     return owner == owner_id
+
+
+def _in_dispute(*, decided: bool) -> ColumnElement[bool]:
+    """Escalated cases whose outcome is recorded (`decided`), or not yet."""
+    outcome = ReturnCase.dispute_outcome
+    recorded = outcome.is_not(None) if decided else outcome.is_(None)
+    return (ReturnCase.status == CaseStatus.ESCALATED) & recorded
 
 
 class ReturnRepository(AggregateRepository[ReturnCase]):
@@ -83,11 +90,17 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
         return set(result.scalars())
 
     async def settled_quantities(self, order_id: int) -> dict[int, int]:
-        """How many of each order line resolved cases already settled."""
+        """How many of each order line resolved cases already settled, and disputes the
+        platform decided for the buyer (it refunded them)."""
+        settled = or_(
+            ReturnCase.status == CaseStatus.RESOLVED,
+            (ReturnCase.status == CaseStatus.ESCALATED)
+            & (ReturnCase.dispute_outcome == DisputeOutcome.FOR_BUYER),
+        )
         result = await self.session.execute(
             select(ReturnCaseLine.order_line_id, func.sum(ReturnCaseLine.quantity))
             .join(ReturnCase, ReturnCase.id == ReturnCaseLine.case_id)
-            .where(ReturnCase.order_id == order_id, ReturnCase.status == CaseStatus.RESOLVED)
+            .where(ReturnCase.order_id == order_id, settled)
             .group_by(ReturnCaseLine.order_line_id)
         )
         return {line_id: int(quantity) for line_id, quantity in result.tuples()}
@@ -143,16 +156,26 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
         )
         return list(result.scalars())
 
-    async def escalated(self, *, limit: int, offset: int = 0) -> list[ReturnCase]:
-        """Cases taken to a platform dispute, oldest first (for operators)."""
-        result = await self.session.execute(
-            select(ReturnCase)
-            .where(ReturnCase.status == CaseStatus.ESCALATED)
-            .order_by(ReturnCase.escalated_at, ReturnCase.id)
-            .limit(limit)
-            .offset(offset)
+    async def in_dispute(
+        self, *, decided: bool, limit: int, offset: int = 0
+    ) -> tuple[list[ReturnCase], int]:
+        """Cases taken to a platform dispute (for operators) and how many there are: those
+        still awaiting their outcome, oldest escalation first, or (`decided`) those whose
+        outcome is recorded, latest record first."""
+        condition = _in_dispute(decided=decided)
+        order = (
+            (ReturnCase.outcome_recorded_at.desc(), ReturnCase.id.desc())
+            if decided
+            else (ReturnCase.escalated_at, ReturnCase.id)
         )
-        return list(result.scalars())
+        total = await self._count(ReturnCase, condition)
+        result = await self.session.execute(
+            select(ReturnCase).where(condition).order_by(*order).limit(limit).offset(offset)
+        )
+        return list(result.scalars()), total
+
+    async def count_in_dispute(self, *, decided: bool) -> int:
+        return await self._count(ReturnCase, _in_dispute(decided=decided))
 
     async def in_thread(self, side: Side, owner_id: int, thread_id: int) -> ReturnCase | None:
         """The case whose `side` thread is topic `thread_id`, among the owner's cases (a
@@ -185,15 +208,15 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
         self, side: Side, owner_id: int, escalated_since: datetime
     ) -> dict[CaseStatus, CasesInStatus]:
         """The owner's cases on `side` that hold their erasure (`domain.services.erasure`), by
-        status: the open ones, and those escalated since `escalated_since`."""
+        status: the open ones, and those escalated since `escalated_since` whose outcome is not
+        recorded yet."""
         result = await self.session.execute(
             select(ReturnCase.status, func.count(), func.max(ReturnCase.escalated_at))
             .where(
                 _owned_by(side, owner_id),
                 or_(
                     ReturnCase.status.in_(list(OPEN_STATUSES)),
-                    (ReturnCase.status == CaseStatus.ESCALATED)
-                    & (ReturnCase.escalated_at > escalated_since),
+                    _in_dispute(decided=False) & (ReturnCase.escalated_at > escalated_since),
                 ),
             )
             .group_by(ReturnCase.status)

@@ -114,6 +114,29 @@ class Action(enum.StrEnum):
     RESOLVE = "resolve"
 
 
+class DisputeOutcome(enum.StrEnum):
+    """How the platform ended a dispute, as an operator records it (the bot is not told)."""
+
+    FOR_BUYER = "for_buyer"  # decided for the buyer: refunded (the amount is recorded)
+    FOR_SELLER = "for_seller"  # decided for the store: no refund
+    CLOSED = "closed"  # closed without a decision: withdrawn, or settled on the platform
+
+
+class DisputeStage(enum.StrEnum):
+    """Where a case stands with the platform; what an operator may do follows from it."""
+
+    NOT_DISPUTED = "not_disputed"  # never escalated: the two sides' business
+    AWAITING_OUTCOME = "awaiting_outcome"  # escalated, the platform's decision not recorded
+    DECIDED = "decided"  # the outcome is recorded, for good
+
+
+class DisputeAction(enum.StrEnum):
+    """What an operator may do with a case (`ReturnCase.dispute_actions`)."""
+
+    READ_TRANSCRIPT = "read_transcript"
+    RECORD_OUTCOME = "record_outcome"
+
+
 class PostagePayer(enum.StrEnum):
     """Who pays for sending the goods back."""
 
@@ -159,8 +182,9 @@ FILE_ID_MAX = 255
 # How long an agreed action (shipping the return) may be given, in days.
 ACT_WITHIN_DAYS_MIN = 1
 ACT_WITHIN_DAYS_MAX = 30
-# How long after its escalation a case's record is kept from its two sides' erasure
-# (`domain.services.erasure`): the platform decides the dispute from it (the buyer's photos and
-# messages included), and an appeal of that decision may need it again. The bot is never told
-# the decision, so the hold ends by time; platforms decide disputes within weeks.
+# How long after its escalation a case's record is kept, at the longest, from its two sides'
+# erasure (`domain.services.erasure`): the platform decides the dispute from it (the buyer's
+# photos and messages included). The hold ends as soon as an operator records the platform's
+# decision (`ReturnCase.record_outcome`); the bot is not told the decision itself, so a dispute
+# nobody records an outcome for is let go by time: platforms decide disputes within weeks.
 DISPUTE_RECORD_HOLD = timedelta(days=90)

@@ -1,5 +1,6 @@
 """Questions a user must confirm with a button before something irreversible happens: erasing
-their data, archiving a warehouse, withdrawing or escalating a return case.
+their data, archiving a warehouse, withdrawing or escalating a return case, recording how the
+platform decided a dispute.
 
 Callback data is client input: a modified client can send "yes" on any message, and an old
 prompt's "yes" stays pressable in the chat for ever. So asking issues a one-time token, kept
@@ -32,6 +33,7 @@ class Purpose(enum.StrEnum):
     ARCHIVE_WAREHOUSE = "archive_warehouse"
     WITHDRAW_RETURN = "withdraw_return"
     ESCALATE_RETURN = "escalate_return"
+    RECORD_DISPUTE_OUTCOME = "record_dispute_outcome"
 
 
 def new_token() -> int:

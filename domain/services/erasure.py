@@ -15,16 +15,18 @@ someone else depends on the data:
   the goods' return is the store's to settle (refund or replacement), so those they wait for.
   A seller settles theirs in /returns (answers, refuses, records the refund); a return the
   buyer has still to send ends by itself when its time runs out;
-- cases escalated to a platform dispute less than `DISPUTE_RECORD_HOLD` ago, on either side.
+- cases escalated to a platform dispute whose outcome is not recorded yet, on either side.
   Escalated is final in the case's table, yet the platform decides from the case's record: the
   buyer's photos and messages (which a buyer's erasure deletes) and the case itself (which a
   seller's erasure deletes). GDPR art. 17(3)(e) lets that record stay while it is needed for a
-  legal claim. The bot is not told the decision, so the hold ends by time, and the refusal
-  gives the day it ends.
+  legal claim. The hold ends when an operator records how the platform decided
+  (`domain.model.return_disputes`); since that rests on someone recording it, a dispute
+  escalated `DISPUTE_RECORD_HOLD` ago is let go all the same, and the refusal gives that day
+  as the latest it ends.
 
-Cases that are over (resolved, declined, withdrawn, expired, escalated longer ago than the
-hold) block nothing: a buyer's erasure scrubs them (`buyers.erase_buyer`), a seller's deletes
-them with its orders.
+Cases that are over (resolved, declined, withdrawn, expired, escalated with their outcome
+recorded or longer ago than the hold) block nothing: a buyer's erasure scrubs them
+(`buyers.erase_buyer`), a seller's deletes them with its orders.
 
 Deleted: the user's Telegram record and language (and with it, by cascade, the questions
 awaiting their confirmation), conversation drafts, blocked-bot marker, every outbox row to them
@@ -77,7 +79,8 @@ class ErasureBlocker:
 
 async def erasure_blockers(user_id: int, uow: UnitOfWork) -> list[ErasureBlocker]:
     """What stops erasure now (see the module's docstring): a seller's orders still to confirm
-    or ship, return cases still open on either side, and recent platform disputes."""
+    or ship, return cases still open on either side, and recent platform disputes not yet
+    decided."""
     blockers: list[ErasureBlocker] = []
     seller = await uow.sellers.by_telegram_user(user_id)
     if seller is not None:

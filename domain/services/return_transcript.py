@@ -1,13 +1,12 @@
-"""The transcript of a return case — the evidence for a platform dispute — and the operators'
-list of escalated cases.
+"""The transcript of a return case: the evidence for a platform dispute.
 
 A transcript holds the whole case as plain data: what was asked, the timeline, every message in
 order (as relayed: contact details masked), the evidence list, every offer with its terms and
-what became of it, the agreement, the return and the refund; times are aware UTC, written out
+what became of it, the agreement, the return and the refund, the dispute and its outcome; times are aware UTC, written out
 in the reader's zone (`time_zone`: the buyer's own for the buyer, UTC for everyone else). Only the
 case's two sides get it, and operators once the case is escalated to a platform dispute (the
-issue: "operators read the transcripts of escalated cases"); anyone else reads "not found", as
-for any case.
+issue: "operators read the transcripts of escalated cases"; `DisputeAction.READ_TRANSCRIPT`);
+anyone else reads "not found", as for any case.
 Neither side's Telegram identity is in it: the store by its name, the buyer as "the buyer".
 """
 
@@ -19,11 +18,10 @@ from decimal import Decimal
 
 from domain.errors import NotFound
 from domain.model import ReturnCase, ReturnOffer
-from domain.returns.rules import CaseStatus, Side
-from domain.services import operators, return_notices, returns
+from domain.returns.rules import DisputeAction, EvidenceKind, Side
+from domain.roles import Role
+from domain.services import return_notices, returns
 from domain.unit_of_work import UnitOfWork
-
-ESCALATED_PAGE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +100,12 @@ class Transcript:
     escalated_at: datetime | None
     escalated_by: Side | None
     generated_at: datetime
+    # How the platform decided the dispute, as an operator recorded it.
+    dispute_outcome: str | None = None
+    dispute_refund: Decimal | None = None
+    outcome_recorded_at: datetime | None = None
     # The zone its times are written in: the buyer's own for the buyer, else UTC.
     time_zone: str = return_notices.SELLER_ZONE
-
-
-@dataclass(frozen=True, slots=True)
-class EscalatedCase:
-    case_id: int
-    order_number: str
-    store_name: str
-    escalated_at: datetime | None
-    escalated_by: Side | None
 
 
 async def readable_case(
@@ -123,13 +116,51 @@ async def readable_case(
     does not exist."""
     if user_id in operator_ids:
         case = await uow.returns.get(case_id)
-        if case is not None and case.status is CaseStatus.ESCALATED:
+        if case is not None and DisputeAction.READ_TRANSCRIPT in case.dispute_actions(
+            Role.OPERATOR
+        ):
             return case, None
         # An operator who is also a side of the case still reads it as that side (below).
     try:
         return await returns.case_for(user_id, case_id, Side.SELLER, uow), Side.SELLER
     except NotFound:
         return await returns.case_for(user_id, case_id, Side.BUYER, uow), Side.BUYER
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """A photo or video one side attached to the case, as Telegram holds it."""
+
+    side: Side
+    kind: EvidenceKind
+    telegram_file_id: str
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    case_number: str
+    # The zone the reader reads the case's times in (as in the transcript).
+    time_zone: str
+    files: tuple[EvidenceFile, ...]
+
+
+async def evidence(
+    user_id: int, case_id: int, operator_ids: frozenset[int], uow: UnitOfWork
+) -> Evidence:
+    """The photos and videos both sides attached, oldest first, for whoever may read the
+    case's transcript (the same check: anyone else reads "not found"). The transcript counts
+    them; this is how each side, and an operator deciding a dispute, sees them."""
+    case, reader = await readable_case(user_id, case_id, operator_ids, uow)
+    ordered = sorted(case.evidence, key=lambda item: (item.added_at, item.id))
+    return Evidence(
+        case_number=returns.case_number(case.id),
+        time_zone=await return_notices.zone_of(case, reader or Side.SELLER, uow),
+        files=tuple(
+            EvidenceFile(item.side, item.kind, item.telegram_file_id, item.added_at)
+            for item in ordered
+        ),
+    )
 
 
 async def transcript(
@@ -201,24 +232,7 @@ async def transcript(
         escalated_by=case.escalated_by,
         generated_at=uow.now(),
         time_zone=await return_notices.zone_of(case, reader or Side.SELLER, uow),
+        dispute_outcome=case.dispute_outcome.value if case.dispute_outcome else None,
+        dispute_refund=case.dispute_refund,
+        outcome_recorded_at=case.outcome_recorded_at,
     )
-
-
-async def escalated_cases(
-    user_id: int, operator_ids: frozenset[int], uow: UnitOfWork, *, page: int = 0
-) -> list[EscalatedCase]:
-    """Cases taken to a platform dispute, oldest first: operators only."""
-    operators.require_operator(user_id, operator_ids)
-    cases = await uow.returns.escalated(limit=ESCALATED_PAGE, offset=max(page, 0) * ESCALATED_PAGE)
-    orders = await uow.tracking.orders_of(case.order_id for case in cases)
-    contacts = await uow.tracking.seller_contacts(case.seller_id for case in cases)
-    return [
-        EscalatedCase(
-            case_id=case.id,
-            order_number=orders[case.order_id].number if case.order_id in orders else "",
-            store_name=contacts[case.seller_id].store_name if case.seller_id in contacts else "",
-            escalated_at=case.escalated_at,
-            escalated_by=case.escalated_by,
-        )
-        for case in cases
-    ]

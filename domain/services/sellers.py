@@ -4,26 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain import embargo
 from domain.countries import is_country_code
 from domain.errors import ConflictError, InvalidInput
 from domain.locales import SUPPORTED_LOCALES
 from domain.model import Seller
 from domain.model.sellers import STORE_NAME_MAX, STORE_NAME_MIN
 from domain.repositories import Actor
+from domain.returns.masking import contact_in_name
 from domain.roles import Role
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
 
 def clean_store_name(raw: str) -> str:
-    """A store name as we keep it: one line of typed text, 2-64 characters, not a command."""
-    return clean_typed_line(
+    """A store name as we keep it: one line of typed text, 2-64 characters, not a command,
+    and no contact details (a phone number, an e-mail address, a link or a handle): buyers
+    read it on every message the store sends them, and contacts stay off the thread."""
+    name = clean_typed_line(
         raw,
         STORE_NAME_MIN,
         STORE_NAME_MAX,
         "registration.store_name_invalid",
         refuse_commands=True,
     )
+    if contact_in_name(name):
+        raise InvalidInput("registration.store_name_contact")
+    return name
+
+
+def check_home_country(code: str) -> str:
+    """Where the store is based. A country under embargo is refused (`domain.embargo`): a store
+    there could declare no domestic warehouse, and the marketplace cannot serve it."""
+    if not is_country_code(code):
+        raise InvalidInput("countries.not_found", query=code)
+    if embargo.is_embargoed(code):
+        raise InvalidInput("registration.country_embargoed", country=code.upper())
+    return code.upper()
 
 
 def check_locale(locale: str) -> str:
@@ -43,14 +60,13 @@ class RegisterSeller:
 async def register_seller(command: RegisterSeller, uow: UnitOfWork) -> Seller:
     if await uow.sellers.by_telegram_user(command.telegram_user_id) is not None:
         raise ConflictError("registration.already_registered")
-    if not is_country_code(command.home_country):
-        raise InvalidInput("countries.not_found", query=command.home_country)
+    home_country = check_home_country(command.home_country)
     now = uow.now()
     user = await uow.users.touch(command.telegram_user_id, None, now)
     seller = Seller(
         telegram_user_id=command.telegram_user_id,
         store_name=clean_store_name(command.store_name),
-        home_country=command.home_country.upper(),
+        home_country=home_country,
         locale=check_locale(command.locale),
         created_at=now,
     )

@@ -121,6 +121,7 @@ CONVERSATION: Conversation[SellerDraft] = Conversation(
             "registration.ask_country",
             lambda draft: COMMON_SELLER_COUNTRIES,
             SellerDraft.with_country,
+            served_only=True,
         ),
         Step(
             "language",

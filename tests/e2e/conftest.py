@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from domain.clock import Clock
 from notifications.tracking.provider import TrackingProvider
 from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
 from sandbox.users import EmulatedUser
+from templates import Renderer
 from tests.conftest import FixedClock
 
 OPERATOR_ID = 900_001
@@ -223,6 +225,28 @@ async def runner(emulator: BotApiEmulator, bot_settings: Settings) -> AsyncItera
         yield bot_runner
 
 
+class DaytimeClock:
+    """The wall clock moved to 14:00 UTC of the day the test starts, and ticking with it: the
+    buyers of the return stories (in Europe) are awake, so what waits out their quiet hours
+    goes at once, whatever hour the suite runs at."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        self._offset = now.replace(hour=14, minute=0, second=0, microsecond=0) - now
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
+@pytest.fixture
+async def daytime_runner(
+    emulator: BotApiEmulator, bot_settings: Settings
+) -> AsyncIterator[BotRunner]:
+    """The bot on `DaytimeClock`: for stories that expect a buyer's notices at once."""
+    async with BotRunner(emulator, bot_settings, clock=DaytimeClock()) as bot_runner:
+        yield bot_runner
+
+
 @pytest.fixture
 async def runner_on_the_tests_clock(
     emulator: BotApiEmulator, bot_settings: Settings, clock: FixedClock
@@ -238,3 +262,12 @@ def chat_with(
     emulator: BotApiEmulator, user_id: int, language: str = "en", name: str = "Li"
 ) -> Chat:
     return Chat(emulator, emulator.user(user_id, first_name=name, language_code=language))
+
+
+def labels_in(renderer: Renderer, locale: str) -> Callable[..., str]:
+    """The button labels a user of `locale` sees, to press them: `fr("buyer.return")`."""
+
+    def label(key: str, **params: object) -> str:
+        return renderer.label(key, locale, **params)
+
+    return label

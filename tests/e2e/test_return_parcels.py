@@ -26,7 +26,7 @@ from domain.services import returns
 from notifications.tracking.simulated_journeys import Outcome
 from sandbox.emulator import BotApiEmulator
 from tests.conftest import FixedClock
-from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with, make_settings
+from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with, labels_in, make_settings
 from tests.e2e.tracking_oracle import RecordingProvider
 from tests.returns_fixtures import BoughtOrder, case_row, open_damaged
 from tests.tracking_fixtures import Store, s10
@@ -124,9 +124,7 @@ async def _agreed(
     await app.outbox.drain()
 
     # The buyer enters the return parcel's number from their case card.
-    def fr(key: str, **params: object) -> str:
-        return app.renderer.label(key, "fr", **params)
-
+    fr = labels_in(app.renderer, "fr")
     await buyer.send("/orders")
     await buyer.press(number)
     await buyer.press(fr("buyer.open_case", case=f"R-{case_id}"))
@@ -147,8 +145,18 @@ async def test_a_return_parcel_is_followed_to_the_warehouse_and_received(
     )
     case = f"R-{case_id}"
     seller_delivered = f"The buyer's return parcel for <b>{case}</b>"
+    # The store hears at once; the buyer's news of their parcel waits out their night.
     await _play_until(
-        app, clock, lambda: _said(seller, seller_delivered) and _said(seller, "was delivered")
+        app,
+        clock,
+        lambda: (
+            _said(seller, seller_delivered)
+            and _said(seller, "was delivered")
+            and any(
+                "Votre colis de retour" in m.content and "a été livré" in m.content
+                for m in buyer.user.bot_messages()
+            )
+        ),
     )
     buyer_texts = [m.content for m in buyer.user.bot_messages()]
     on_its_way = [t for t in buyer_texts if "Votre colis de retour" in t and "en route" in t]

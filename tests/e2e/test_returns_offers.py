@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from domain.returns.rules import CaseStatus, OfferStatus, Side
 from sandbox.emulator import BotApiEmulator
-from tests.e2e.conftest import BotRunner, chat_with
+from tests.e2e.conftest import BotRunner, chat_with, labels_in
 from tests.e2e.test_logistics_settings import png
 from tests.returns_fixtures import case_row
 from tests.tracking_fixtures import Store, s10
@@ -22,13 +22,11 @@ BUYER_ID = 7_347_012_001
 
 
 async def test_a_damaged_case_is_negotiated_agreed_refunded_and_transcribed(
-    emulator: BotApiEmulator, runner: BotRunner
+    emulator: BotApiEmulator, daytime_runner: BotRunner
 ) -> None:
+    runner = daytime_runner
     assert runner.app is not None
-    uow_factory, renderer = runner.app.uow_factory, runner.app.renderer
-
-    def fr(key: str, **params: object) -> str:
-        return renderer.label(key, "fr", **params)
+    uow_factory, fr = runner.app.uow_factory, labels_in(runner.app.renderer, "fr")
 
     seller = chat_with(emulator, SELLER_ID, name="Seller")
     buyer = chat_with(emulator, BUYER_ID, language="fr", name="Amélie")

@@ -48,7 +48,7 @@ SELLER_SIDE = {
     "PolicyForm",
 }  # fmt: skip
 BUYER_SIDE = {"BuyerOrder", "BuyerCase", "ReturnForm", "TimeZoneChoice"}
-OPERATOR_SIDE = {"ReviewAction", "OutboxAction"}
+OPERATOR_SIDE = {"ReviewAction", "OutboxAction", "DisputeMenu", "OutcomeForm"}
 # A return case's buttons serve both its sides; the side is in the data, so A's own buyer
 # forging the seller's side of A's case is an attacker too (`_own_side`).
 CASE_SIDES = {"CasePick", "CaseAct", "OfferForm", "LegForm"}

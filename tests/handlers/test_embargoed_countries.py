@@ -1,5 +1,5 @@
-"""Countries under comprehensive embargo (domain.embargo) are neither where an order ships nor
-where a warehouse is: typed, they are refused with the reason in the seller's language; among
+"""Countries under comprehensive embargo (domain.embargo) are neither where an order ships, nor
+where a warehouse is, nor where a store is based: typed, they are refused with the reason in the seller's language; among
 the matches of a typed name they are not offered, and the choices say so; a forged button
 naming one is refused like a typed one, and nothing advances."""
 
@@ -9,10 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
+from domain.errors import InvalidInput
 from domain.model import OrderStatus
 from domain.services import sellers
 from handlers.callbacks import CountryChoice
-from tests.handlers.chat import Chat, HandlerBot, Press
+from tests.handlers.chat import Answer, Chat, HandlerBot, Press
 from tests.handlers.factories import make_seller, warehouses_of
 
 SELLER = 8501
@@ -118,15 +119,55 @@ async def test_an_overseas_warehouse_is_offered_no_embargoed_country(
     assert await warehouses_of(handler_bot, SELLER) == []
 
 
-async def test_a_seller_based_in_an_embargoed_country_is_offered_no_domestic_warehouse(
+async def test_a_store_based_before_the_rule_in_an_embargoed_country_is_refused_a_domestic_warehouse(
     handler_bot: HandlerBot, chat_of: Callable[..., Chat]
 ) -> None:
-    await make_seller(handler_bot, SELLER, "KP")
+    """A store registered before home countries were checked: "Domestic warehouse" is refused
+    at once with the reason (it could never be declared), and an overseas one still can be."""
+    seller_id = await make_seller(handler_bot, SELLER)
+    async with handler_bot.uow() as uow:
+        seller = await uow.sellers.get(seller_id)
+        assert seller is not None
+        seller.home_country = "KP"
+        await uow.commit()
     chat = chat_of(SELLER)
-    asked = await chat.play(
-        "/warehouses", Press("Add a warehouse"), Press("Domestic warehouse"), "Pyongyang"
-    )
-    assert not any("Korea" in label for label in asked.labels)
-    refused = await chat.send("KP")
-    assert refused.texts == [handler_bot.text("warehouse.country_embargoed", country="KP")]
+    asked = await chat.play("/warehouses", Press("Add a warehouse"))
+    refused = await chat.press("Domestic warehouse")
+    expected = handler_bot.plain("warehouse.country_embargoed", country="KP")
+    assert expected in (refused.alert or "") + refused.text
     await chat.assert_still_asks(asked.last)
+    assert (await chat.press("Overseas warehouse")).says("called")
+
+
+# ----- where a store is based -----
+
+
+async def _registration_country(chat: Chat) -> Answer:
+    await chat.send("/start")
+    await chat.press("I sell on AliExpress")
+    return await chat.send("Aurora Gadgets")
+
+
+@pytest.mark.parametrize(("typed", "code"), [("North Korea", "KP"), ("Syria", "SY")])
+async def test_a_store_based_in_an_embargoed_country_is_refused_and_asked_again(
+    handler_bot: HandlerBot, chat_of: Callable[..., Chat], typed: str, code: str
+) -> None:
+    chat = chat_of(SELLER)
+    asked = await _registration_country(chat)
+    refused = await chat.send(typed)
+    assert refused.texts == [handler_bot.text("registration.country_embargoed", country=code)]
+    await chat.assert_still_asks(asked.last)
+    forged = await chat.press_data(asked.last.message_id, CountryChoice(code=code).pack())
+    expected = handler_bot.plain("registration.country_embargoed", country=code)
+    assert expected in (forged.alert or "") + forged.text
+    assert (await chat.press("China")).says("language")
+
+
+async def test_a_store_based_in_an_embargoed_country_is_refused_in_the_service_too(
+    handler_bot: HandlerBot,
+) -> None:
+    async with handler_bot.uow() as uow:
+        with pytest.raises(InvalidInput) as refused:
+            await sellers.register_seller(sellers.RegisterSeller(SELLER, "Store", "ir", "en"), uow)
+    assert refused.value.key == "registration.country_embargoed"
+    assert refused.value.params == {"country": "IR"}

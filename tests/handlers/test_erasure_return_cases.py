@@ -1,8 +1,9 @@
 """/delete_my_data's "yes" through the dispatcher while return cases depend on the person: a
 buyer whose case is in a platform dispute is refused (the case, its evidence and the buyer's
-words stay as they are) and told the day the hold ends, then erased once it is over; a buyer
-and the store with an open case are told to withdraw it and to settle it in /returns; once the
-buyer withdrew it from the order card, both are erased."""
+words stay as they are) and told the latest day the hold ends, then erased once it is over; the
+hold ends as soon as an operator records the dispute's outcome, for the buyer and the store; a
+buyer and the store with an open case are told to withdraw it and to settle it in /returns;
+once the buyer withdrew it from the order card, both are erased."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from domain.returns.rules import DISPUTE_RECORD_HOLD, CaseStatus, Side
 from domain.services import erasure, returns
 from tests.conftest import FixedClock
+from tests.e2e.conftest import OPERATOR_ID
 from tests.handlers.chat import Chat, HandlerBot
 from tests.returns_fixtures import BoughtOrder, case_row, open_damaged, shipped_to_buyer
 from tests.tracking_fixtures import Store
@@ -57,7 +59,8 @@ async def test_a_dispute_holds_the_buyers_erasure_until_its_hold_is_over(
         erasure.ErasureBlocker("erasure.returns_in_dispute", 1, "erasure.wait_for_dispute", until),
     )
     assert "<b>1 return case in a platform dispute</b>" in refused
-    assert "You can delete your data from <b>Wed, Feb 24</b>." in refused
+    assert "until its decision is recorded here" in refused
+    assert "You can delete your data then, and from <b>Wed, Feb 24</b> at the latest." in refused
     # Nothing was deleted: the operators' record of the dispute is whole.
     case = await case_row(uow_factory, case_id)
     assert (case.status, case.buyer_user_id) == (CaseStatus.ESCALATED, BUYER)
@@ -68,7 +71,8 @@ async def test_a_dispute_holds_the_buyers_erasure_until_its_hold_is_over(
     ]
     async with handler_bot.uow() as uow:
         assert await uow.users.get(BUYER) is not None
-        assert [c.id for c in await uow.returns.escalated(limit=10)] == [case_id]
+        awaiting, _total = await uow.returns.in_dispute(decided=False, limit=10)
+        assert [c.id for c in awaiting] == [case_id]
 
     clock.advance(days=DISPUTE_RECORD_HOLD.days)
     assert await _press_yes(handler_bot, BUYER) == handler_bot.text("erasure.done")
@@ -78,7 +82,37 @@ async def test_a_dispute_holds_the_buyers_erasure_until_its_hold_is_over(
     assert case.evidence == []
     async with handler_bot.uow() as uow:
         assert await uow.users.get(BUYER) is None
-        assert [c.id for c in await uow.returns.escalated(limit=10)] == [case_id]
+        awaiting, _total = await uow.returns.in_dispute(decided=False, limit=10)
+        assert [c.id for c in awaiting] == [case_id]
+
+
+async def test_the_dispute_hold_ends_when_an_operator_records_the_outcome(
+    handler_bot: HandlerBot, bought: BoughtOrder
+) -> None:
+    case_id = await open_damaged(handler_bot.app.uow_factory, bought)
+    async with handler_bot.uow() as uow:
+        await returns.escalate(SELLER, case_id, Side.SELLER, uow)
+        await uow.commit()
+    held = erasure.ErasureBlocker(
+        "erasure.returns_in_dispute", 1, "erasure.wait_for_dispute", date(2027, 2, 24)
+    )
+    await _refused(handler_bot, BUYER, held)
+    await _refused(handler_bot, SELLER, held)
+
+    # Long before the 90 days are over, the platform decided and an operator records it.
+    operator = Chat(handler_bot, OPERATOR_ID)
+    await operator.send("/escalated")
+    await operator.press(f"Outcome R-{case_id}")
+    await operator.press("Decided for the store")
+    await operator.press("Yes, record it")
+    assert (await case_row(handler_bot.app.uow_factory, case_id)).dispute_outcome is not None
+
+    assert await _press_yes(handler_bot, BUYER) == handler_bot.text("erasure.done")
+    case = await case_row(handler_bot.app.uow_factory, case_id)
+    assert (case.status, case.buyer_user_id, case.evidence) == (CaseStatus.ESCALATED, None, [])
+    assert await _press_yes(handler_bot, SELLER) == handler_bot.text("erasure.done")
+    async with handler_bot.uow() as uow:
+        assert await uow.returns.get(case_id) is None
 
 
 async def test_an_open_case_holds_both_sides_until_the_buyer_withdraws_it(

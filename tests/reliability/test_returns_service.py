@@ -392,7 +392,8 @@ async def test_escalation_freezes_the_case_and_its_deadlines(uow_factory: UowFac
     async with uow_factory() as uow:
         with pytest.raises(ConflictError):
             await returns.accept_offer(SELLER, case_id, Side.SELLER, uow)
-        assert [c.id for c in await uow.returns.escalated(limit=10)] == [case_id]
+        awaiting, total = await uow.returns.in_dispute(decided=False, limit=10)
+        assert ([c.id for c in awaiting], total) == ([case_id], 1)
     case = await case_row(uow_factory, case_id)
     assert (case.status, case.escalated_by, case.status_before_escalation) == (
         CaseStatus.ESCALATED,
