@@ -110,6 +110,9 @@ LABELS: dict[str, str | Plural] = {
     "pdf.sku": N_("SKU"),
     "pdf.quantity": N_("Qty"),
     "pdf.unit_price": N_("Unit price"),
+    # The parcel's measures on the document, numbers in the locale's format.
+    "pdf.parcel": N_("{weight} kg · {length}×{width}×{height} cm"),
+    "pdf.weight_kg": N_("{weight} kg"),
     # Command menu descriptions (setMyCommands): plain text, at most 256 characters.
     "command.start": N_("Start, or go to your store"),
     "command.help": N_("What I can do"),

@@ -273,6 +273,8 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "shipping.line_quantity_invalid": {"max": 100000},
     "shipping.nothing_to_ship": {},
     "shipping.declared_value_invalid": {},
+    "shipping.declared_value_negative": {},
+    "shipping.declared_value_too_large": {"max": 999999999999, "currency": "EUR"},
     "shipping.weight_invalid": {},
     "shipping.dimensions_invalid": {},
     "shipping.carrier_invalid": {"min": 2, "max": 64},

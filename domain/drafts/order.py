@@ -52,8 +52,18 @@ class OrderDraft(StoredDraft):
     def with_currency(self, raw: str) -> OrderDraft:
         currency = cleaning.clean_currency(raw)
         for line in self.lines:
-            # Prices already entered must still fit the new currency (JPY has no cents).
-            cleaning.clean_unit_price(line.unit_price, currency)
+            # Prices already entered must still fit the new currency (JPY has no cents); the
+            # refusal names the line, since the seller typed no price just now.
+            try:
+                cleaning.clean_unit_price(line.unit_price, currency)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    "orders.line_price_unfit",
+                    product=line.product_name,
+                    price=str(line.unit_price),
+                    currency=currency,
+                    decimals=error.params.get("decimals", 0),
+                ) from None
         return replace(self, currency=currency)
 
     # ----- lines -----

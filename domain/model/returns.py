@@ -471,8 +471,10 @@ class ReturnCase(DisputeRecord, Base):
         masked: Sequence[str],
         now: datetime,
         reply_to_id: int | None = None,
+        file_type: str | None = None,
     ) -> ReturnMessage:
-        """The record of what `side` wrote (text already masked); the caller stores and relays it."""
+        """The record of what `side` wrote (text already masked); the caller stores and relays
+        it. A document must come with the format its content was checked to be (`file_type`)."""
         self._require(side, Action.POST_MESSAGE)
         kind = MessageKind(kind)
         body = clean_message_text(text)
@@ -480,12 +482,15 @@ class ReturnCase(DisputeRecord, Base):
             raise InvalidInput("returns.message_empty")
         if kind is not MessageKind.TEXT and not telegram_file_id:
             raise InvalidInput("returns.message_empty")
+        if (kind is MessageKind.DOCUMENT) != (file_type is not None):
+            raise InvalidInput("returns.file_type", file_name="")
         return ReturnMessage(
             case_id=self.id,
             side=side,
             kind=kind,
             text=body,
             telegram_file_id=telegram_file_id,
+            file_type=file_type,
             masked=list(masked),
             reply_to_id=reply_to_id,
             created_at=now,

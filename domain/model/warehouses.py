@@ -96,6 +96,8 @@ ACTIONS_BY_ROLE: dict[Role, dict[WarehouseStatus, frozenset[WarehouseAction]]] =
 # A warehouse's first revision (rows from before revisions were counted start there too). Never
 # 0: that is what a decision button drawn before buttons named a revision carries.
 FIRST_REVISION = 1
+# The longest reason a reviewer may give the seller (a decision, a request for documents).
+REVIEW_NOTE_MAX = 1000
 # The refusal of a review decision taken on a card of an earlier revision.
 WAREHOUSE_CHANGED = "review.warehouse_changed"
 # The status each move leads to (editing and adding documents keep the status).
@@ -322,7 +324,13 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
 
 
 def _required_note(text: str) -> str:
-    return clean_typed_line(text, 3, 1000, "warehouse.reason_required")
+    return clean_typed_line(
+        text,
+        3,
+        REVIEW_NOTE_MAX,
+        "warehouse.reason_required",
+        too_long_key="warehouse.reason_too_long",
+    )
 
 
 def missing_documents(kind: WarehouseKind, country: str, present: list[DocumentKind]) -> list[str]:

@@ -35,6 +35,7 @@ from domain.model.warehouses import REVIEW_DECISIONS, WAREHOUSE_CHANGED
 from domain.repositories import Actor
 from domain.roles import Role
 from domain.services import confirmations, operators
+from domain.typed_numbers import code_text
 from domain.typed_text import clean_typed_line, comparable_name, displayable_name
 from domain.unit_of_work import UnitOfWork
 
@@ -105,7 +106,7 @@ def postcode_required(country: str) -> bool:
 def clean_postcode(country: str, raw: str) -> str | None:
     """Check the format where Google's address data knows the country's postcodes."""
     rules = get_validation_rules({"country_code": country})
-    text = " ".join(raw.upper().split())
+    text = " ".join(code_text(raw).upper().split())
     if not rules.postal_code_matchers:
         return (
             None

@@ -53,7 +53,7 @@ def test_another_currency_must_fit_every_price_already_entered() -> None:
     draft = _with_lines("12.50")
     with pytest.raises(InvalidInput) as refused:
         draft.with_currency("JPY")  # no cents in yen
-    assert refused.value.key == "orders.price_invalid"
+    assert refused.value.key == "orders.line_price_unfit"
     assert _with_lines("12").with_currency("JPY").currency == "JPY"
 
 

@@ -1,7 +1,7 @@
 """documents at request: how many documents a warehouse had when an operator asked for more
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-04 09:00:00.000000
 
 `warehouses.documents_at_request` counts the documents kept when an operator asked for more,
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 
 
 def upgrade() -> None:
