@@ -46,10 +46,11 @@ from bot.roles import Role, keep_jobs
 from bot.session import BotApiSession
 from bot.settings import Settings
 from bot.shutdown import Deadline, JobGate
-from bot.uploads import FileSteps
+from bot.uploads import FileSteps, TelegramFiles
 from domain import countries
 from domain.clock import Clock, utcnow
 from domain.model import PROCESSED_UPDATE_RETENTION
+from domain.returns import files as return_files
 from domain.unit_of_work import UnitOfWork
 from handlers import get_routers
 from handlers.config import HandlerConfig
@@ -306,7 +307,10 @@ async def create_application(
         max_attempts=settings.send_max_attempts,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         deliveries=dict.fromkeys(
-            ReturnRelayDelivery.templates, ReturnRelayDelivery(uow_factory, sender, renderer)
+            ReturnRelayDelivery.templates,
+            ReturnRelayDelivery(
+                uow_factory, sender, renderer, TelegramFiles(bot, return_files.MAX_FILE_BYTES)
+            ),
         ),
         keyboard=NoticeKeyboards(renderer),
     )

@@ -50,6 +50,7 @@ JOBS: Mapping[str, str] = {
     "order_file": "bot.file_jobs:order_file",
     "rate_card": "bot.file_jobs:rate_card",
     "certificate": "bot.certificate_check:certificate",
+    "case_file": "bot.certificate_check:case_file",
 }
 DEFAULT_MEMORY_MB = 512
 # How much lower the child's CPU priority is than the bot's (see `nice`).

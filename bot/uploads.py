@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,27 @@ async def download(
     if path.stat().st_size > max_bytes:
         raise too_large
     return path
+
+
+@dataclass(frozen=True)
+class TelegramFiles:
+    """A file users sent, downloaded again for the outbox (`notifications.return_relay`
+    sends a checked document under a name of its own, which a file id cannot carry)."""
+
+    bot: Bot
+    max_bytes: int
+
+    @asynccontextmanager
+    async def fetched(self, file_id: str) -> AsyncIterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="sellerbot-relay-") as directory:
+            yield await download(
+                self.bot,
+                file_id,
+                Path(directory),
+                max_bytes=self.max_bytes,
+                file_name="document",
+                too_large=InvalidInput("files.download_failed", file_name="document"),
+            )
 
 
 @dataclass(eq=False)

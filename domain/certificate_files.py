@@ -18,6 +18,7 @@ import re
 import warnings
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
@@ -26,11 +27,32 @@ from domain.errors import InvalidInput
 
 
 class DocumentFormat(enum.Enum):
-    """The formats a certificate may be in, by the name sellers know them by."""
+    """The formats a checked document may be in, by the name people know them by. A
+    certificate is a PDF, JPG or PNG (`FORMAT_OF_EXTENSION`); a file relayed in a return case
+    may also be a WEBP image (`domain.returns.files`)."""
 
     PDF = "PDF"
     JPEG = "JPG"
     PNG = "PNG"
+    WEBP = "WEBP"
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """The message a check answers each problem with (every one takes `file_name`)."""
+
+    not_type: str  # also takes `claimed`, the format's name
+    damaged: str
+    active_content: str
+    too_many_pixels: str  # also takes `max_megapixels`
+
+
+CERTIFICATE_ANSWERS = Answers(
+    not_type="warehouse.document_not_type",
+    damaged="warehouse.document_damaged",
+    active_content="warehouse.document_active_content",
+    too_many_pixels="warehouse.document_too_many_pixels",
+)
 
 
 FORMAT_OF_EXTENSION = {
@@ -63,8 +85,16 @@ MAX_OBJECT_STREAM_BYTES = 64 * 2**20
 
 # Which of Pillow's readers may look at a file claimed as each image type (no other reader
 # runs on it), and the formats they may find: phones save JPEGs as MPO, a JPEG container.
-_PILLOW_READERS = {DocumentFormat.JPEG: ["JPEG"], DocumentFormat.PNG: ["PNG"]}
-_PILLOW_FOUND = {DocumentFormat.JPEG: {"JPEG", "MPO"}, DocumentFormat.PNG: {"PNG"}}
+_PILLOW_READERS = {
+    DocumentFormat.JPEG: ["JPEG"],
+    DocumentFormat.PNG: ["PNG"],
+    DocumentFormat.WEBP: ["WEBP"],
+}
+_PILLOW_FOUND = {
+    DocumentFormat.JPEG: {"JPEG", "MPO"},
+    DocumentFormat.PNG: {"PNG"},
+    DocumentFormat.WEBP: {"WEBP"},
+}
 # A PDF name: "/" and the regular characters after it (whitespace and delimiters end it).
 _PDF_NAME = re.compile(rb"/([^\s\x00()<>\[\]{}/%]*)")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -109,7 +139,7 @@ def check_certificate_file(path: Path, file_name: str) -> DocumentFormat:
 # ----- PDF -----
 
 
-def check_pdf(data: bytes, file_name: str) -> None:
+def check_pdf(data: bytes, file_name: str, answers: Answers = CERTIFICATE_ANSWERS) -> None:
     """A PDF header, a trailer at the end, and no active content in any dictionary.
 
     This is a scan, not a PDF parser. The long active names (all but `/JS`) are looked for in
@@ -121,19 +151,20 @@ def check_pdf(data: bytes, file_name: str) -> None:
     in-order readings take for other stream data (one placed after a `stream` keyword forged
     between objects, where a viewer that jumps by offsets does not look) (docs/certificates.md).
     """
+    refuse = _Refusals(answers, file_name)
     if not data.startswith(b"%PDF-"):
-        raise _not_the_claimed(DocumentFormat.PDF, file_name)
+        raise refuse.not_the_claimed(DocumentFormat.PDF)
     if b"%%EOF" not in data[-PDF_TRAILER_WINDOW:]:
-        raise _damaged(file_name)
+        raise refuse.damaged()
     if _has_raw_active_name(data):
-        raise InvalidInput("warehouse.document_active_content", file_name=file_name)
+        raise refuse.active_content()
     # Read twice, a `stream` inside a string or comment skipped and taken for the keyword: a
     # viewer jumping to an object may land inside what either reading takes for a string or a
     # comment, so an object stream either one finds is unpacked and read.
     for skip_strings in (True, False):
-        for text in _pdf_dictionaries(data, file_name, skip_strings=skip_strings):
+        for text in _pdf_dictionaries(data, refuse, skip_strings=skip_strings):
             if ACTIVE_PDF_NAMES & _pdf_names(text):
-                raise InvalidInput("warehouse.document_active_content", file_name=file_name)
+                raise refuse.active_content()
 
 
 def _has_raw_active_name(data: bytes) -> bool:
@@ -156,7 +187,7 @@ def _pdf_names(text: bytes) -> set[bytes]:
     }
 
 
-def _pdf_dictionaries(data: bytes, file_name: str, *, skip_strings: bool) -> Iterator[bytes]:
+def _pdf_dictionaries(data: bytes, refuse: _Refusals, *, skip_strings: bool) -> Iterator[bytes]:
     """The parts of the file where dictionaries are: everything outside stream data, and each
     object stream, as stored and unpacked. Image and page streams are skipped unread. With
     `skip_strings`, a `stream` inside a string or a comment is not taken for the keyword."""
@@ -173,19 +204,19 @@ def _pdf_dictionaries(data: bytes, file_name: str, *, skip_strings: bool) -> Ite
         yield before
         end = data.find(b"endstream", keyword.end())
         if end < 0:
-            raise _damaged(file_name)
+            raise refuse.damaged()
         names = _pdf_names(before)
         if _holds_objects(names):
             stored = data[keyword.end() : end]
             yield stored
-            objects = _inflate(stored, MAX_OBJECT_STREAM_BYTES - unpacked, file_name)
+            objects = _inflate(stored, MAX_OBJECT_STREAM_BYTES - unpacked, refuse)
             if objects is not None:
                 unpacked += len(objects)
                 yield objects
             elif names & _OTHER_FILTERS or (b"FlateDecode" in names and not encrypted):
                 # Packed in a way writers do not use for objects, or not unpacking: a stream
                 # no one can read cannot be shown to be harmless.
-                raise _damaged(file_name)
+                raise refuse.damaged()
         position = end + len(b"endstream")
     yield data[position:]
 
@@ -242,25 +273,28 @@ _OTHER_FILTERS = frozenset(
 )
 
 
-def _inflate(stored: bytes, budget: int, file_name: str) -> bytes | None:
+def _inflate(stored: bytes, budget: int, refuse: _Refusals) -> bytes | None:
     """`stored` unpacked with zlib (None: it is not zlib data); past `budget` bytes, a bomb."""
     if budget <= 0:
-        raise _damaged(file_name)
+        raise refuse.damaged()
     inflater = zlib.decompressobj()
     try:
         unpacked = inflater.decompress(stored, budget)
     except zlib.error:
         return None
     if inflater.unconsumed_tail:
-        raise _damaged(file_name)
+        raise refuse.damaged()
     return unpacked
 
 
 # ----- JPEG and PNG -----
 
 
-def check_image(path: Path, claimed: DocumentFormat, file_name: str) -> None:
+def check_image(
+    path: Path, claimed: DocumentFormat, file_name: str, answers: Answers = CERTIFICATE_ANSWERS
+) -> None:
     """The image is `claimed`, within `MAX_PIXELS`, and decodes to the end."""
+    refuse = _Refusals(answers, file_name)
     readers = _PILLOW_READERS[claimed]
     try:
         with warnings.catch_warnings():
@@ -269,10 +303,10 @@ def check_image(path: Path, claimed: DocumentFormat, file_name: str) -> None:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path, formats=readers) as image:
                 if image.format not in _PILLOW_FOUND[claimed]:
-                    raise _not_the_claimed(claimed, file_name)
+                    raise refuse.not_the_claimed(claimed)
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise _too_many_pixels(file_name)
+                    raise refuse.too_many_pixels()
                 image.verify()  # a PNG's chunk checksums, without decoding
             # A verified image cannot be decoded; a fresh one is, to the last pixel (a cut-off
             # JPEG only shows there).
@@ -281,29 +315,37 @@ def check_image(path: Path, claimed: DocumentFormat, file_name: str) -> None:
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(file_name) from None
+        raise refuse.too_many_pixels() from None
     except UnidentifiedImageError:
-        raise _not_the_claimed(claimed, file_name) from None
+        raise refuse.not_the_claimed(claimed) from None
     except MemoryError:
         raise
     except Exception:  # whatever a damaged image makes a decoder raise
-        raise _damaged(file_name) from None
+        raise refuse.damaged() from None
 
 
 # ----- the answers -----
 
 
-def _not_the_claimed(claimed: DocumentFormat, file_name: str) -> InvalidInput:
-    return InvalidInput("warehouse.document_not_type", file_name=file_name, claimed=claimed.value)
+@dataclass(frozen=True, slots=True)
+class _Refusals:
+    """The answers of one check, about one file."""
 
+    answers: Answers
+    file_name: str
 
-def _damaged(file_name: str) -> InvalidInput:
-    return InvalidInput("warehouse.document_damaged", file_name=file_name)
+    def not_the_claimed(self, claimed: DocumentFormat) -> InvalidInput:
+        return InvalidInput(self.answers.not_type, file_name=self.file_name, claimed=claimed.value)
 
+    def damaged(self) -> InvalidInput:
+        return InvalidInput(self.answers.damaged, file_name=self.file_name)
 
-def _too_many_pixels(file_name: str) -> InvalidInput:
-    return InvalidInput(
-        "warehouse.document_too_many_pixels",
-        file_name=file_name,
-        max_megapixels=MAX_PIXELS // 1_000_000,
-    )
+    def active_content(self) -> InvalidInput:
+        return InvalidInput(self.answers.active_content, file_name=self.file_name)
+
+    def too_many_pixels(self) -> InvalidInput:
+        return InvalidInput(
+            self.answers.too_many_pixels,
+            file_name=self.file_name,
+            max_megapixels=MAX_PIXELS // 1_000_000,
+        )

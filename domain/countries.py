@@ -86,6 +86,9 @@ def _fold(text: str) -> str:
 
 
 def is_country_code(code: str) -> bool:
+    """Two ASCII letters naming a country: 德国 is two letters too, but a name."""
+    if len(code) != 2 or not code.isascii():
+        return False
     return pycountry.countries.get(alpha_2=code.upper()) is not None
 
 

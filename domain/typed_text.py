@@ -136,6 +136,7 @@ def clean_typed_line(
     key: str,
     *,
     refuse_commands: bool = False,
+    too_long_key: str | None = None,
     **params: Any,
 ) -> str:
     """One line of typed text as we keep it, or InvalidInput.
@@ -143,12 +144,16 @@ def clean_typed_line(
     NFC-normalised, with every run of whitespace (new lines included) made one space and the
     meaningless invisible characters dropped. At most `maximum` code points (what a database
     column counts) and at least `minimum` visible characters. `key` (with min/max and
-    `params`) explains a refused length; `errors.hidden_characters` a refused character.
+    `params`) explains a refused length, unless `too_long_key` is given for a text over the
+    maximum (for a `key` whose text speaks only of the minimum); `errors.hidden_characters` a
+    refused character.
     """
     text = unicodedata.normalize("NFC", str(raw) if raw is not None else "")
     text = " ".join(_DROPPED.sub("", text).split())
     if _refused(text):
         raise InvalidInput(HIDDEN_CHARACTERS_KEY)
+    if too_long_key is not None and len(text) > maximum:
+        raise InvalidInput(too_long_key, min=minimum, max=maximum, length=len(text), **params)
     too_short = not text or not _has_visible(text, minimum)
     if too_short or len(text) > maximum or (refuse_commands and text.startswith("/")):
         raise InvalidInput(key, min=minimum, max=maximum, **params)

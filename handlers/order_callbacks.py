@@ -32,6 +32,8 @@ class NewOrderAction(enum.StrEnum):
     CURRENCY = "cur"
     SKIP = "skip"
     ADD_LINE = "line"
+    CHANGE_LINE = "chg"
+    REMOVE_LINE = "rm"
     LINES_DONE = "lines"
     IN_DAYS = "days"
     EDIT = "edit"

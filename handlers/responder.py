@@ -24,6 +24,7 @@ from aiogram.methods import (
     SendDocument,
     SendMessage,
     SendPhoto,
+    SendVideo,
     TelegramMethod,
 )
 from aiogram.types import (
@@ -283,19 +284,22 @@ class Responder:
             )
         )
 
-    def resend_file(self, file_id: str, *, is_photo: bool, caption: str | None = None) -> None:
-        """Send a file Telegram already holds (by file id), e.g. a document for a reviewer."""
+    def resend_file(
+        self, file_id: str, *, is_photo: bool, caption: str | None = None, is_video: bool = False
+    ) -> None:
+        """Send a file Telegram already holds (by file id): a document for a reviewer, a case's
+        photos and videos."""
         if self.chat_id is None:
             return
+        common: dict[str, Any] = {"chat_id": self.chat_id, "caption": caption}
+        common.update(parse_mode="HTML", message_thread_id=self.thread_id)
         method: TelegramMethod[Any]
         if is_photo:
-            method = SendPhoto(
-                chat_id=self.chat_id, photo=file_id, caption=caption, parse_mode="HTML"
-            )
+            method = SendPhoto(photo=file_id, **common)
+        elif is_video:
+            method = SendVideo(video=file_id, **common)
         else:
-            method = SendDocument(
-                chat_id=self.chat_id, document=file_id, caption=caption, parse_mode="HTML"
-            )
+            method = SendDocument(document=file_id, **common)
         self._queue.append(_Outgoing(method, self.chat_id))
 
     def discard(self) -> None:

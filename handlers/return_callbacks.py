@@ -54,6 +54,7 @@ class CaseButton(enum.StrEnum):
     RESOLVE = "res"  # an exchange whose goods came back
     DECLINE_CASE = "no"  # the seller refuses the whole case, with a reason
     TRANSCRIPT = "tx"
+    EVIDENCE = "ev"  # the photos and videos both sides attached
 
 
 class CaseAct(CallbackData, prefix="rca"):

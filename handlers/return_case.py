@@ -83,6 +83,10 @@ def case_keyboard(card: return_views.CaseCard, back: Keyboard = ()) -> Keyboard:
     ]
     transcript = act(CaseButton.TRANSCRIPT, case.id, side)
     rows.append([Button(label="returns.transcript_button", callback=transcript)])
+    if case.evidence:
+        files = act(CaseButton.EVIDENCE, case.id, side)
+        count = {"count": len(case.evidence)}
+        rows.append([Button(label="returns.evidence_button", params=count, callback=files)])
     if side is Side.BUYER and Action.WITHDRAW in card.actions:
         withdraw = BuyerCase(action=BuyerCaseAction.WITHDRAW, case_id=case.id)
         rows.append([Button(label="return_action.withdraw", callback=withdraw)])

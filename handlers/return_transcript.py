@@ -16,7 +16,7 @@ from aiogram import F, Router
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from domain.returns.rules import MessageKind
+from domain.returns.rules import EvidenceKind, MessageKind
 from domain.returns.threads import RouteKind, parse_case_number
 from domain.services import return_relay, return_transcript
 from handlers import returns_relay
@@ -89,11 +89,43 @@ async def transcript_pressed(
     await send_transcript(ctx, callback_data.case_id)
 
 
+async def evidence_pressed(
+    query: CallbackQuery, callback_data: CaseAct, ctx: UpdateContext
+) -> None:
+    """Each photo and video of the case, captioned with whose it is and when it came; who may
+    see them is the transcript's rule (the service checks the caller, not the button)."""
+    evidence = await return_transcript.evidence(
+        ctx.user_id, callback_data.case_id, ctx.config.operator_ids, ctx.uow
+    )
+    if not evidence.files:
+        ctx.responder.answer_callback(query.id, "returns.no_evidence")
+        return
+    for number, item in enumerate(evidence.files, start=1):
+        caption = ctx.responder.text(
+            "returns.evidence_caption",
+            case=evidence.case_number,
+            side=item.side.value,
+            number=number,
+            total=len(evidence.files),
+            at=item.added_at,
+            time_zone=evidence.time_zone,
+        )
+        ctx.responder.resend_file(
+            item.telegram_file_id,
+            is_photo=item.kind is EvidenceKind.PHOTO,
+            is_video=item.kind is EvidenceKind.VIDEO,
+            caption=caption,
+        )
+
+
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.message.register(transcript_command, any_case_command("transcript"))
     router.callback_query.register(
         transcript_pressed, CaseAct.filter(F.action == CaseButton.TRANSCRIPT)
+    )
+    router.callback_query.register(
+        evidence_pressed, CaseAct.filter(F.action == CaseButton.EVIDENCE)
     )
     return router

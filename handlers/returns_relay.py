@@ -5,10 +5,16 @@ chosen with `/case` (`domain.services.return_relay.find_route`). A message in th
 of someone with open cases that says none of these is held while the picker asks which case
 it is for. Edits of a relayed message are relayed as edits. Anything else passes on to the
 other handlers.
+
+A document is relayed only once its content was checked: what Telegram says about it (name,
+type, size) is checked in the update, its bytes after the commit in the file worker, and the
+relay itself is done then, in a transaction of its own (`handlers.uploads`). A voice message,
+an audio file or any other document is refused with what a return takes instead.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Router
@@ -17,6 +23,7 @@ from aiogram.filters import CommandObject, StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from domain.errors import InvalidInput
+from domain.returns import files
 from domain.returns.rules import MessageKind
 from domain.returns.threads import RouteKind, parse_case_number
 from domain.services import return_relay
@@ -24,6 +31,7 @@ from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.responder import Button
 from handlers.return_callbacks import CasePick
+from handlers.uploads import FileStepRunner, FileUpload, StepContext
 
 # FSM data keys: the case chosen with /case, and a message waiting for the picker.
 CHOSEN_KEY = "return_case"
@@ -35,14 +43,24 @@ def incoming_of(message: Message) -> return_relay.Incoming | None:
     (commands, stickers, locations...)."""
     kind: MessageKind
     file_id: str | None = None
+    # What the sender says a document is (its name, type and size), to be checked.
+    described: dict[str, Any] = {}
     if message.text is not None:
         if message.text.startswith("/"):
             return None
         kind = MessageKind.TEXT
     elif message.photo:
         kind, file_id = MessageKind.PHOTO, message.photo[-1].file_id
-    elif message.document is not None:
-        kind, file_id = MessageKind.DOCUMENT, message.document.file_id
+    elif message.document is not None or message.audio is not None:
+        # An audio file goes the way of a document, which refuses its type.
+        sent = message.document if message.document is not None else message.audio
+        assert sent is not None
+        kind, file_id = MessageKind.DOCUMENT, sent.file_id
+        described = {
+            "file_name": sent.file_name,
+            "mime_type": sent.mime_type,
+            "file_size": sent.file_size,
+        }
     elif message.video is not None:
         kind, file_id = MessageKind.VIDEO, message.video.file_id
     elif message.voice is not None:
@@ -62,6 +80,7 @@ def incoming_of(message: Message) -> return_relay.Incoming | None:
         telegram_file_id=file_id,
         thread_id=message.message_thread_id if message.is_topic_message else None,
         reply_to_telegram_id=replies_to,
+        **described,
     )
 
 
@@ -100,6 +119,38 @@ async def _relay(
             masked=bool(relayed.masked),
             confirm=confirm,
         )
+
+
+async def _relay_checked(
+    ctx: UpdateContext,
+    case_id: int,
+    incoming: return_relay.Incoming,
+    file_steps: FileStepRunner,
+    *,
+    confirm: bool,
+) -> None:
+    """A document: refused now if a return does not take its kind; else read after the
+    commit in the file worker, and relayed with the format its content proved to be."""
+    claimed = await return_relay.document_to_check(ctx.user_id, case_id, incoming, ctx.uow)
+    assert incoming.telegram_file_id is not None
+    upload = FileUpload(
+        job="case_file",
+        file_name=files.name_to_check(incoming.file_name, claimed),
+        file_id=incoming.telegram_file_id,
+        user_id=ctx.user_id,
+        chat_id=incoming.chat_id,
+        locale=ctx.responder.locale,
+        max_bytes=files.MAX_FILE_BYTES,
+        too_large=InvalidInput("returns.file_too_large", max_mb=files.MAX_FILE_BYTES // 2**20),
+        seconds=files.CHECK_SECONDS,
+        unreadable_key="returns.file_damaged",
+    )
+
+    async def checked(found: Any, step: StepContext) -> None:
+        after = replace(ctx, uow=step.uow, responder=step.responder, state=step.state)
+        await _relay(after, case_id, replace(incoming, file_type=str(found)), confirm=confirm)
+
+    ctx.uow.after_commit(lambda: file_steps.start(upload, checked))
 
 
 async def _offer_picker(ctx: UpdateContext, *, holding: bool) -> None:
@@ -156,7 +207,7 @@ async def case_picked(query: CallbackQuery, callback_data: CasePick, ctx: Update
     ctx.responder.answer_callback(query.id)
 
 
-async def case_message(message: Message, ctx: UpdateContext) -> None:
+async def case_message(message: Message, ctx: UpdateContext, file_steps: FileStepRunner) -> None:
     incoming = incoming_of(message)
     if incoming is None:
         raise SkipHandler
@@ -172,7 +223,11 @@ async def case_message(message: Message, ctx: UpdateContext) -> None:
         return
     assert decided.case_id is not None
     # In the case's own topic the copy speaks for itself; elsewhere say where it went.
-    await _relay(ctx, decided.case_id, incoming, confirm=decided.via != "topic")
+    confirm = decided.via != "topic"
+    if incoming.kind is MessageKind.DOCUMENT:
+        await _relay_checked(ctx, decided.case_id, incoming, file_steps, confirm=confirm)
+        return
+    await _relay(ctx, decided.case_id, incoming, confirm=confirm)
 
 
 async def case_message_edited(edited_message: Message, ctx: UpdateContext) -> None:

@@ -7,7 +7,9 @@ whatever else was sent meanwhile, other outcomes every `record_interval` seconds
 `record_batch` outcomes, and renews the leases of the rows still queued); no transaction is
 ever held across a call to Telegram, and the outbox never uses more than one database
 connection at a time, however many chats it serves. Chats are served concurrently; a chat's
-rows go one at a time in id order. A crash between send and record leaves the row `sending`
+rows go one at a time in id order, and a claim takes only a few of any chat's rows (every
+chat's first before anyone's second), so one chat's backlog never holds the others back. A
+crash between send and record leaves the row `sending`
 until its lease runs out, then it is claimed and sent again: the one duplicate window
 Telegram's lack of idempotency keys forces on us.
 
@@ -29,7 +31,7 @@ from datetime import datetime, timedelta
 from domain.clock import Clock, utcnow
 from domain.locales import resolve_locale
 from domain.model import Notification, NotificationStatus
-from domain.repositories.outbox import SentRecord
+from domain.repositories.outbox import CLAIM_PER_CHAT, SentRecord
 from domain.services import buyers
 from domain.unit_of_work import UnitOfWork
 from notifications.outbox_drain import (
@@ -78,6 +80,7 @@ class OutboxDispatcher:
         default_locale: str,
         clock: Clock = utcnow,
         batch_size: int = 100,
+        per_chat: int = CLAIM_PER_CHAT,
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 8,
         base_backoff: timedelta = timedelta(seconds=2),
@@ -87,8 +90,8 @@ class OutboxDispatcher:
         deliveries: Mapping[str, Delivery] | None = None,
         keyboard: NoticeKeyboard | None = None,
     ) -> None:
-        if batch_size < 1 or max_attempts < 1 or lease <= timedelta(0):
-            raise ValueError("batch_size, max_attempts and lease must be positive")
+        if batch_size < 1 or per_chat < 1 or max_attempts < 1 or lease <= timedelta(0):
+            raise ValueError("batch_size, per_chat, max_attempts and lease must be positive")
         if record_batch < 1 or record_interval <= 0:
             raise ValueError("record_batch and record_interval must be positive")
         self._uow_factory = uow_factory
@@ -97,6 +100,11 @@ class OutboxDispatcher:
         self.default_locale = default_locale
         self.clock = clock
         self.batch_size = batch_size
+        # A claim takes at most this many rows of one chat, so one chat's backlog never fills
+        # the batch other chats' notifications wait behind.
+        self.per_chat = per_chat
+        # Chat -> when its failed row is retried; until then no row of it is claimed here.
+        self.held_back: dict[int, datetime] = {}
         self.lease = lease
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
@@ -114,6 +122,8 @@ class OutboxDispatcher:
         self._stopped = asyncio.Event()
         # One drain at a time per process, or two drains could interleave a chat's rows.
         self._drain_lock = asyncio.Lock()
+        # The drain running now, if any: what it serves, and what to wake.
+        self._drain: Drain | None = None
         # The claim and the ledger take turns: one pooled connection for the whole outbox,
         # and on SQLite no outbox transaction ever waits for another one's write lock.
         self._database_turn = asyncio.Lock()
@@ -123,6 +133,8 @@ class OutboxDispatcher:
     def wake(self) -> None:
         """Have pending rows sent now (call after committing new ones; event-loop thread only)."""
         self._wakeup.set()
+        if self._drain is not None:
+            self._drain.wake()
 
     async def run(self, poll_interval: float = 5.0) -> None:
         """Drain, then wait for `wake()` or `poll_interval` (rows from other processes), repeat."""
@@ -160,7 +172,11 @@ class OutboxDispatcher:
     async def drain(self) -> DrainResult:
         """Send everything that is due now; return when nothing due is left."""
         async with self._drain_lock:
-            return await Drain(self, DrainResult()).execute()
+            self._drain = Drain(self, DrainResult())
+            try:
+                return await self._drain.execute()
+            finally:
+                self._drain = None
 
     async def resume_chat(self, chat_id: int) -> int:
         """`resume_chat` in a unit of work of its own, committed, with the dispatcher woken."""
@@ -208,7 +224,13 @@ class OutboxDispatcher:
         """Lease due rows; pause those of blocked chats. Returns (rows to send, rows claimed)."""
         async with self._database_turn, self._uow_factory() as uow:
             now = self.clock()
-            rows = await uow.notifications.claim_due(now, self.lease, limit)
+            rows = await uow.notifications.claim_due(
+                now,
+                self.lease,
+                limit,
+                per_chat=self.per_chat,
+                skip_chats=self._drain.serving() if self._drain is not None else (),
+            )
             if not rows:
                 return [], 0
             chat_ids = list(dict.fromkeys(row.chat_id for row in rows))

@@ -145,6 +145,10 @@ class OutboxDispatcher(Protocol):
     renderer: Renderer
     clock: Clock
     batch_size: int
+    # The most rows of one chat a claim takes.
+    per_chat: int
+    # Chats whose row failed and waits for its retry: none of their rows is claimed before.
+    held_back: dict[int, datetime]
     lease: timedelta
     max_attempts: int
     deliveries: Mapping[str, Delivery]
@@ -334,7 +338,13 @@ class Ledger:
 
 
 class Drain:
-    """The state of one `drain()`: per-chat queues, one worker task per chat with rows."""
+    """The state of one `drain()`: per-chat queues, one worker task per chat with rows.
+
+    Fair across chats: a claim takes at most a few rows of any chat (`claim_due`), and none of
+    a chat this drain is still serving, so a chat with thousands of rows due — sent at one a
+    second — holds a few places of the batch at a time, and the others' rows are claimed
+    beside them instead of waiting behind them.
+    """
 
     def __init__(self, dispatcher: OutboxDispatcher, result: DrainResult) -> None:
         self.d = dispatcher
@@ -342,39 +352,53 @@ class Drain:
         self.ledger = Ledger(dispatcher, result)
         self.queues: dict[int, deque[Claim]] = {}
         self.workers: dict[int, asyncio.Task[None]] = {}
+        # Chats this drain claims nothing more of: blocked, or their worker failed (its rows
+        # wait out their leases; later rows must not overtake them).
+        self.finished_chats: set[int] = set()
         self.delivering = 0
         self.progress = asyncio.Event()
+        # The last claim found less than there was room for: claim again only when idle or
+        # woken, not every time the batch has room.
+        self.exhausted = False
+        self._wakes = 0
 
     @property
     def in_flight(self) -> int:
         return self.delivering + sum(len(queue) for queue in self.queues.values())
 
+    def serving(self) -> set[int]:
+        """The chats a claim must pass over, so that a chat's rows go in id order: those this
+        drain holds rows of (their next rows are claimed once these are done), and those
+        whose failed row waits for its retry (their later rows wait with it)."""
+        held_back = self.d.held_back
+        now = self.d.clock()
+        for chat_id in [chat_id for chat_id, until in held_back.items() if until <= now]:
+            del held_back[chat_id]
+        return set(self.queues) | self.finished_chats | set(held_back)
+
+    def wake(self) -> None:
+        """New rows were committed: claim them as soon as the batch has room, not only once
+        the chats being served (paced at a message a second each) have finished."""
+        self._wakes += 1
+        self.exhausted = False
+        self.progress.set()
+
     async def execute(self) -> DrainResult:
         d = self.d
         # Claim more once half the batch is done, so slow chats do not stall the rest.
         low_water = d.batch_size // 2
-        exhausted = False
         try:
             while True:
-                claimed = 0
-                may_claim = not d._stopping and (
-                    self.in_flight == 0 or (not exhausted and self.in_flight <= low_water)
-                )
-                if may_claim:
-                    wanted = d.batch_size - self.in_flight
-                    claims, claimed = await d._claim(wanted, self.result)
-                    # Fewer than asked: nothing more is due; look again only when idle.
-                    exhausted = claimed < wanted
-                    for claim in claims:
-                        self._enqueue(claim)
-                if self.in_flight == 0:
-                    if d._stopping or claimed == 0:
-                        # Rows handed back (e.g. behind a lost lease) may be due again now.
-                        recorded = await self.ledger.settle()
-                        if d._stopping or not recorded.released_due:
-                            break
-                    continue
                 self.progress.clear()
+                if self.in_flight == 0:
+                    # Everything this drain did is written first: rows it handed back (e.g.
+                    # behind a lost lease) are due again only once recorded.
+                    await self.ledger.settle()
+                    if d._stopping or not await self._claim_more():
+                        break
+                    continue
+                if not (d._stopping or self.exhausted) and self.in_flight <= low_water:
+                    await self._claim_more()
                 await self.progress.wait()
         finally:
             workers = list(self.workers.values())
@@ -390,6 +414,18 @@ class Drain:
             )
             await self.ledger.close()
         return self.result
+
+    async def _claim_more(self) -> int:
+        """Claim up to the room left in the batch; how many rows were claimed."""
+        wanted = self.d.batch_size - self.in_flight
+        wakes = self._wakes
+        claims, claimed = await self.d._claim(wanted, self.result)
+        # Fewer than asked: nothing more is due but the rows of chats being served. Rows
+        # committed during the claim may have been missed: a wake meanwhile keeps it open.
+        self.exhausted = claimed < wanted and wakes == self._wakes
+        for claim in claims:
+            self._enqueue(claim)
+        return claimed
 
     def _enqueue(self, claim: Claim) -> None:
         if not self.ledger.hold(claim):
@@ -431,11 +467,15 @@ class Drain:
                     self.progress.set()
                 if outcome == "blocked":
                     queue.clear()  # paused in the database with the blocked row
+                    self.finished_chats.add(chat_id)
                 elif isinstance(outcome, Failure) and outcome.status is NotificationStatus.PENDING:
-                    # Later rows wait behind the failed one, so the chat reads them in order.
+                    # Later rows wait behind the failed one, so the chat reads them in order:
+                    # those claimed with it, and those a claim would take meanwhile.
                     self._hand_back(queue, not_before=outcome.next_attempt_at)
+                    self.d.held_back[chat_id] = outcome.next_attempt_at
         except Exception:
             logger.exception("an outbox chat worker failed; its leases will expire")
+            self.finished_chats.add(chat_id)
             self.ledger.forget([*queue, *([claim] if claim is not None else [])])
             queue.clear()
         finally:

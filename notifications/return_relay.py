@@ -6,9 +6,11 @@ Three kinds of outbox rows are delivered here instead of as plain text:
   (`has_topics_enabled`) and `createForumTopic` works, the case gets a topic named
   "Return R-1042 · <product>"; otherwise (or when Telegram refuses to create one) the side's
   thread is the main chat, and every copy there carries a case header.
-- `returns.relayed`: the copy of what the other side wrote — text, photo, document, video or
-  voice, by its file id — naming the store (to the buyer) or "the buyer of order N" (to the
-  seller), never the person; as a reply to the copy of the message it answers.
+- `returns.relayed`: the copy of what the other side wrote — text, photo, video or voice by its
+  file id; a document downloaded and sent again under a name of the bot's making
+  (`case-R-1042-7.pdf`: a file id keeps the sender's name, and names carry contact details) —
+  naming the store (to the buyer) or "the buyer of order N" (to the seller), never the
+  person; as a reply to the copy of the message it answers.
 - `returns.relayed_edit`: the author edited it; the copy is edited to match.
 
 A topic that is gone ("message thread not found": the user deleted it) is created again and
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any, Protocol
 
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
@@ -37,7 +41,7 @@ from aiogram.methods import (
     SendVoice,
     TelegramMethod,
 )
-from aiogram.types import LinkPreviewOptions, Message, ReplyParameters
+from aiogram.types import FSInputFile, InputFile, LinkPreviewOptions, Message, ReplyParameters
 
 from domain.returns.rules import MessageKind, Side
 from domain.returns.threads import needs_header, thread_gone, topic_name
@@ -57,6 +61,14 @@ _MEDIA: dict[MessageKind, tuple[type[TelegramMethod[Message]], str]] = {
 }
 
 
+class FileSource(Protocol):
+    """Where the delivery gets a document's bytes to send it under another name."""
+
+    def fetched(self, file_id: str) -> AbstractAsyncContextManager[Path]:
+        """The file downloaded to a temporary path, for as long as the context lasts (any
+        failure raises: the outbox tries the row again later)."""
+
+
 class ReturnRelayDelivery:
     """Delivers the outbox rows of return threads; the dispatcher calls `deliver`."""
 
@@ -69,11 +81,16 @@ class ReturnRelayDelivery:
     )
 
     def __init__(
-        self, uow_factory: Callable[[], UnitOfWork], sender: Sender, renderer: Renderer
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        sender: Sender,
+        renderer: Renderer,
+        files: FileSource,
     ) -> None:
         self._uow_factory = uow_factory
         self.sender = sender
         self.renderer = renderer
+        self.files = files
 
     async def deliver(
         self, chat_id: int, template: str, params: dict[str, Any], locale: str
@@ -185,6 +202,7 @@ class ReturnRelayDelivery:
             kind=plan.kind.value,
             masked=bool(plan.masked),
             edited=plan.edited,
+            withheld=plan.withheld,
         )
 
     def _caption(
@@ -211,6 +229,20 @@ class ReturnRelayDelivery:
             for part in parts[1:]:
                 await self._send_text(plan.chat_id, part, thread, None)
             return first
+        if plan.file_name is not None:
+            async with self.files.fetched(plan.telegram_file_id) as path:
+                named = FSInputFile(path, filename=plan.file_name)
+                return await self._send_media(plan, thread, reply, locale, named)
+        return await self._send_media(plan, thread, reply, locale, plan.telegram_file_id)
+
+    async def _send_media(
+        self,
+        plan: return_threads.CopyPlan,
+        thread: int | None,
+        reply: ReplyParameters | None,
+        locale: str,
+        media: str | InputFile,
+    ) -> int:
         method_type, field = _MEDIA[plan.kind]
         caption, apart = self._caption(plan, thread, locale)
         method = method_type(
@@ -219,7 +251,7 @@ class ReturnRelayDelivery:
             parse_mode=ParseMode.HTML,
             message_thread_id=thread,
             reply_parameters=reply,
-            **{field: plan.telegram_file_id},
+            **{field: media},
         )
         sent = await self.sender.call(method, chat_id=plan.chat_id, bulk=True)
         if apart:

@@ -32,6 +32,8 @@ LABELS: dict[str, str | Plural] = {
     "warehouse.kind_domestic": N_("🏠 Domestic warehouse"),
     "warehouse.kind_overseas": N_("🌐 Overseas warehouse"),
     "warehouse.skip": N_("⏭ Skip"),
+    "warehouse.keep_answer": N_("✅ Keep {answer}"),
+    "warehouse.leave_empty": N_("🚫 Leave it empty"),
     "warehouse.capability_on": N_("☑️ {name}"),
     "warehouse.capability_off": N_("⬜ {name}"),
     "warehouse.capabilities_done": N_("✅ Done"),
@@ -108,6 +110,9 @@ LABELS: dict[str, str | Plural] = {
     "pdf.sku": N_("SKU"),
     "pdf.quantity": N_("Qty"),
     "pdf.unit_price": N_("Unit price"),
+    # The parcel's measures on the document, numbers in the locale's format.
+    "pdf.parcel": N_("{weight} kg · {length}×{width}×{height} cm"),
+    "pdf.weight_kg": N_("{weight} kg"),
     # Command menu descriptions (setMyCommands): plain text, at most 256 characters.
     "command.start": N_("Start, or go to your store"),
     "command.help": N_("What I can do"),

@@ -27,6 +27,8 @@ ORDER_LABELS: dict[str, str | Plural] = {
     "new_order.skip": N_("⏭ Skip"),
     "new_order.add_line": N_("➕ Add another line"),
     "new_order.lines_done": N_("✅ Done with lines"),
+    "new_order.change_line": N_("✏️ Change a line"),
+    "new_order.remove_line": N_("🗑 Remove a line"),
     "new_order.in_days": N_("+{days} d · {date}"),
     "new_order.create": N_("✅ Create the order"),
     "new_order.edit_number": N_("✏️ Order number"),

@@ -78,6 +78,7 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "returns.escalate_yes": N_("⚖️ Yes, open a dispute"),
     "returns.escalate_no": N_("No, go on here"),
     "returns.transcript_button": N_("📄 Transcript"),
+    "returns.evidence_button": NP_("📎 {count} photo or video", "📎 {count} photos and videos"),
     "returns.open_case": N_("📂 Open the case"),
     "returns.transcript_of": N_("📄 Transcript {case}"),
     "return_offer.everything": N_("💶 All of it: {amount}"),

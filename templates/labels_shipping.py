@@ -29,6 +29,7 @@ SHIPPING_LABELS: dict[str, str] = {
     "shipping.method_land": N_("Land transport"),
     "shipping.method_choice": N_("✅ {name} · {cost}"),
     "shipping.method_refused_choice": N_("🚫 {name}"),
+    "shipping.method_blocked_choice": N_("⛔ {name} · over budget"),
     "shipping.ack_tracking": N_("✅ Use this number anyway"),
     "shipping.ack_and_confirm": N_("⚠️ I understand — confirm"),
     "shipping.confirm": N_("✅ Confirm and get the document"),

@@ -4,33 +4,25 @@ zone for the buyer, UTC for the store and operators), each with its offset.
 
 Both are built from `domain.services.return_transcript.Transcript`; the words are labels from
 the gettext catalogs (`transcript.*` and the case's own labels). What people wrote is printed
-as it was stored (contact details already masked), escaped for the PDF's markup. Text beyond
-Latin uses the PDF reader's built-in CJK font, which also covers Cyrillic (no font files);
-emoji, which no built-in font has, are left out of the PDF only.
+as it was stored (contact details already masked), escaped for the PDF's markup. The PDF's
+fonts are `templates.pdf`'s: every script drawn, character by character; emoji, which none of
+them has, are left out of the PDF only.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable
 
 from domain.model.return_disputes import OUTCOME_EVENTS
 from domain.returns.rules import Side
 from domain.services import return_transcript
-from templates.pdf import CJK_FONT, LATIN_FONT, a4_pdf
+from templates.pdf import a4_pdf, paragraph, text_style
 from templates.renderer import Renderer
-
-# Pictographs, dingbats, arrows and variation selectors: no built-in PDF font draws them.
-_NO_GLYPH = re.compile("[\u2190-\u2bff\ufe00-\ufe0f\U0001f000-\U0001faff\u200d]")
-# Helvetica's encoding (WinAnsi) covers Latin-1 and a few signs; anything else needs CJK.
-_LATIN = re.compile("[\u0000-\u00ff\u20ac\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026·×]*")
 
 Section = tuple[str, list[str]]
 
@@ -208,22 +200,12 @@ def render_transcript_pdf(
 ) -> bytes:
     """The transcript as a PDF (A4)."""
     title, parts = sections(t, renderer, locale)
-    everything = _NO_GLYPH.sub("", " ".join([title, *(h for h, _ in parts), *_all(parts)]))
-    font = LATIN_FONT if _LATIN.fullmatch(everything) else CJK_FONT
-    text = ParagraphStyle("text", fontName=font, fontSize=9, leading=12, spaceAfter=2)
+    text = text_style("text", 9, 12, spaceAfter=2)
     heading = ParagraphStyle("heading", parent=text, fontSize=11, leading=14, spaceBefore=8)
     big = ParagraphStyle("title", parent=text, fontSize=15, leading=19, spaceAfter=6)
-
-    def p(value: str, style: ParagraphStyle = text) -> Paragraph:
-        return Paragraph(escape(_NO_GLYPH.sub("", value)).replace("\n", "<br/>"), style)
-
-    story = [p(title, big)]
+    story: list[Flowable] = [paragraph(title, big)]
     for name, lines in parts:
         if name:
-            story.append(p(name, heading))
-        story += [p(line) for line in lines]
+            story.append(paragraph(name, heading))
+        story += [paragraph(line, text) for line in lines]
     return a4_pdf(story, title=title, margins_mm=(18, 16))
-
-
-def _all(parts: Sequence[Section]) -> list[str]:
-    return [line for _, lines in parts for line in lines]

@@ -1,8 +1,9 @@
 """The printable shipping document (PDF): order, lines, declared value, method, carrier,
 warehouse address, and the tracking number as a Code128 barcode.
 
-Labels come from the gettext catalogs like every other text, so the document is printed in
-the seller's language; Chinese text uses the PDF reader's built-in CJK font (no font files).
+Labels come from the gettext catalogs like every other text, and numbers, amounts, weights and
+sizes are written the locale's way (Babel, as in the chat), so the document is printed in the
+seller's language. Fonts: `templates.pdf` (every script the locales and users write is drawn).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
@@ -19,7 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from templates.pdf import CJK_FONT, LATIN_FONT, a4_pdf
+from templates.pdf import a4_pdf, column_widths, paragraph, text_style
 from templates.renderer import Renderer
 
 
@@ -58,39 +58,30 @@ class ShippingDocumentView:
     chargeable_in_wm: bool = False
 
 
-def _chargeable(view: ShippingDocumentView) -> str:
-    if view.chargeable_in_wm:
-        return f"{format((view.chargeable_weight_kg / 1000).normalize(), 'f')} W/M"
-    return f"{view.chargeable_weight_kg} kg"
-
-
-def _needs_cjk(text: str) -> bool:
-    return any(ord(ch) > 0x2E80 for ch in text)
-
-
 def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, locale: str) -> bytes:
     """The document as PDF bytes, labelled in `locale`."""
 
-    def label(key: str) -> str:
-        return renderer.label(f"pdf.{key}", locale)
+    def label(key: str, **params: object) -> str:
+        return renderer.label(f"pdf.{key}", locale, **params)
 
-    everything = " ".join(
-        [view.store_name, view.warehouse_address, view.warehouse_name]
-        + [line.product_name for line in view.lines]
-        + [label(k) for k in ("title", "order", "lines")]
-    )
-    font = CJK_FONT if _needs_cjk(everything) else LATIN_FONT
-    text = ParagraphStyle("text", fontName=font, fontSize=10, leading=13)
+    def number(value: Decimal | int) -> str:
+        return renderer.number(value, locale)
+
+    text = text_style("text", 10, 13)
     title = ParagraphStyle("title", parent=text, fontSize=16, leading=20, spaceAfter=6)
     heading = ParagraphStyle("heading", parent=text, fontSize=11, leading=14, spaceBefore=8)
 
     def p(value: str, style: ParagraphStyle = text) -> Paragraph:
-        return Paragraph(escape(value), style)
+        return paragraph(value, style)
 
     def money(amount: Decimal, currency: str) -> str:
         return renderer.money(amount, currency, locale)
 
     length, width, height = view.dimensions_cm
+    if view.chargeable_in_wm:
+        chargeable = f"{number(view.chargeable_weight_kg / 1000)} W/M"
+    else:
+        chargeable = label("weight_kg", weight=number(view.chargeable_weight_kg))
     facts = [
         (label("order"), view.order_number),
         (label("store"), view.store_name),
@@ -103,28 +94,41 @@ def render_shipping_document(view: ShippingDocumentView, renderer: Renderer, loc
         (label("method"), view.method),
         (label("carrier"), view.carrier),
         (label("tracking"), view.tracking_number),
-        (label("weight"), f"{view.weight_kg} kg · {length}×{width}×{height} cm"),
-        (label("chargeable"), _chargeable(view)),
+        (
+            label("weight"),
+            label(
+                "parcel",
+                weight=number(view.weight_kg),
+                length=number(length),
+                width=number(width),
+                height=number(height),
+            ),
+        ),
+        (label("chargeable"), chargeable),
         (label("cost"), money(view.estimated_cost, view.cost_currency)),
         (label("warehouse"), f"{view.warehouse_name}, {view.warehouse_address}"),
     ]
     if view.partial:
         facts.append((label("partial"), "✓"))
-    facts_table = Table([[p(k), p(v)] for k, v in facts], colWidths=[45 * mm, 125 * mm])
+    labels = [k for k, _ in facts]
+    facts_table = Table(
+        [[p(k), p(v)] for k, v in facts],
+        colWidths=column_widths(170 * mm, [45 * mm, 0], [labels, []], 10, grow=1),
+    )
     facts_table.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])
     )
-    rows = [[p(label("product")), p(label("sku")), p(label("quantity")), p(label("unit_price"))]]
-    rows += [
-        [
-            p(line.product_name),
-            p(line.sku),
-            p(str(line.quantity)),
-            p(money(line.unit_price, view.currency)),
-        ]
+    header = [label(k) for k in ("product", "sku", "quantity", "unit_price")]
+    cells = [
+        [line.product_name, line.sku, number(line.quantity), money(line.unit_price, view.currency)]
         for line in view.lines
     ]
-    lines_table = Table(rows, colWidths=[80 * mm, 40 * mm, 20 * mm, 30 * mm], repeatRows=1)
+    # Headers and numbers never break inside a word; names and SKUs wrap as they must.
+    unbroken = [[header[0]], [header[1]], [header[2], *(c[2] for c in cells)]]
+    unbroken.append([header[3], *(c[3] for c in cells)])
+    widths = column_widths(170 * mm, [0, 40 * mm, 20 * mm, 30 * mm], unbroken, 10, grow=0)
+    rows = [[p(value) for value in row] for row in [header, *cells]]
+    lines_table = Table(rows, colWidths=widths, repeatRows=1)
     lines_table.setStyle(
         TableStyle(
             [

@@ -108,6 +108,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "registration.ask_store_name": {"current": "Shenzhen <Gadgets> & Co"},
     "registration.done": {"store_name": "Shenzhen <Gadgets> & Co"},
     "registration.store_name_invalid": {"min": 2, "max": 64},
+    "registration.store_name_contact": {},
     "registration.summary": {
         "store_name": "Shenzhen <Gadgets> & Co",
         "country": "CN",
@@ -238,6 +239,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.document_active_content": {"file_name": "<macro>.pdf"},
     "warehouse.too_many_documents": {"max": 10},
     "warehouse.documents_missing": {"missing": ["premises"]},
+    "warehouse.no_new_documents": {},
     "warehouse.choose_document_kind": {},
     "warehouse.seller_required": {},
     "warehouse.not_found": {},
@@ -245,6 +247,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "warehouse.not_editable": {"current": "rejected"},
     "warehouse.documents_not_requested": {},
     "warehouse.reason_required": {},
+    "warehouse.reason_too_long": {"length": 3990, "max": 1000},
+    "numbers.not_a_number": {"value": "<script>"},
+    "numbers.not_a_whole_number": {"value": "<script>"},
+    "numbers.ambiguous_separator": {"value": "1,234"},
+    "numbers.too_many_decimals": {"currency": "EUR", "decimals": 2},
     "warehouse.archive_blocked": {"reasons": ["warehouse.used_by_open_orders"]},
 }
 

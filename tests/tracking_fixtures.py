@@ -53,6 +53,16 @@ class Shipped:
     tracking_number: str
 
 
+async def register_store(uow_factory: UowFactory, user_id: int, store_name: str) -> int:
+    """Register a seller's store (no warehouse yet), committed; the seller's id."""
+    async with uow_factory() as uow:
+        seller = await sellers.register_seller(
+            sellers.RegisterSeller(user_id, store_name, "CN", "en"), uow
+        )
+        await uow.commit()
+        return seller.id
+
+
 class Store:
     """A seller with a verified warehouse, shipping orders like a seller does."""
 
@@ -66,12 +76,7 @@ class Store:
         self.warehouse_id = 0
 
     async def open(self) -> Store:
-        async with self.uow_factory() as uow:
-            seller = await sellers.register_seller(
-                sellers.RegisterSeller(self.user_id, self.store_name, "CN", "en"), uow
-            )
-            await uow.commit()
-            self.seller_id = seller.id
+        self.seller_id = await register_store(self.uow_factory, self.user_id, self.store_name)
         self.warehouse_id = await make_warehouse(self.uow_factory, self.user_id)
         return self
 

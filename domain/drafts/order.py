@@ -3,8 +3,8 @@
 
 The rules of the conversation live here: another country drops the postcode (another format),
 another currency must still fit every price entered, Back from the list of lines reopens the
-last line at its price, editing the lines enters them again from the first, and an order has
-at most `MAX_LINES` lines.
+last line at its price, a line in the list may be entered again or removed (editing the lines
+from the summary keeps them), and an order has at most `MAX_LINES` lines.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ class OrderDraft(StoredDraft):
     postcode: str | None = None
     currency: str | None = None
     lines: tuple[intake.NewOrderLine, ...] = ()
-    # The line being entered: product_name, then sku, then quantity (its price ends it).
+    # The line being entered: product_name, then sku, then quantity (its price ends it), and
+    # "replaces", the index of the line it takes the place of when one is entered again.
     line: dict[str, Any] = field(default_factory=dict)
     ship_by: str | None = None  # ISO 8601, UTC
 
@@ -51,18 +52,55 @@ class OrderDraft(StoredDraft):
     def with_currency(self, raw: str) -> OrderDraft:
         currency = cleaning.clean_currency(raw)
         for line in self.lines:
-            # Prices already entered must still fit the new currency (JPY has no cents).
-            cleaning.clean_unit_price(line.unit_price, currency)
+            # Prices already entered must still fit the new currency (JPY has no cents); the
+            # refusal names the line, since the seller typed no price just now.
+            try:
+                cleaning.clean_unit_price(line.unit_price, currency)
+            except InvalidInput as error:
+                raise InvalidInput(
+                    "orders.line_price_unfit",
+                    product=line.product_name,
+                    price=str(line.unit_price),
+                    currency=currency,
+                    decimals=error.params.get("decimals", 0),
+                ) from None
         return replace(self, currency=currency)
 
     # ----- lines -----
     def start_line(self) -> OrderDraft:
         if len(self.lines) >= MAX_LINES:
             raise InvalidInput("orders.too_many_lines", max=MAX_LINES)
-        return self
+        return replace(self, line={})
+
+    def line_index(self, raw: str) -> int:
+        """The index of the line a typed number (as the list shows it, from 1) means."""
+        text = raw.strip().removeprefix("#")
+        if not text.isdecimal() or not 1 <= int(text) <= len(self.lines):
+            raise InvalidInput("orders.line_number_invalid", max=len(self.lines))
+        return int(text) - 1
+
+    def change_line(self, index: int) -> OrderDraft:
+        """Enter line `index` again; it keeps its place, and stays as it was until the new
+        price replaces it (Back on the way leaves it unchanged)."""
+        if not 0 <= index < len(self.lines):
+            raise InvalidInput("errors.invalid_choice")
+        return replace(self, line={"replaces": index})
+
+    def remove_line(self, index: int) -> OrderDraft:
+        if not 0 <= index < len(self.lines):
+            raise InvalidInput("errors.invalid_choice")
+        return replace(self, lines=self.lines[:index] + self.lines[index + 1 :], line={})
+
+    @property
+    def line_number(self) -> int:
+        """The number of the line being entered, as the list shows it."""
+        replaces = self.line.get("replaces")
+        return len(self.lines) + 1 if replaces is None else int(replaces) + 1
 
     def with_product_name(self, raw: str) -> OrderDraft:
-        return replace(self, line={"product_name": cleaning.clean_product_name(raw)})
+        name = cleaning.clean_product_name(raw)
+        kept = {k: v for k, v in self.line.items() if k == "replaces"}
+        return replace(self, line={**kept, "product_name": name})
 
     def with_sku(self, raw: str | None) -> OrderDraft:
         sku = None if raw is None else cleaning.clean_sku(raw)
@@ -74,8 +112,14 @@ class OrderDraft(StoredDraft):
     def with_unit_price(self, raw: str) -> OrderDraft:
         """The price ends the line: it joins the order's lines."""
         price = cleaning.clean_unit_price(raw, answered(self.currency))
-        line = intake.NewOrderLine(**{**self.line, "unit_price": str(price)})
-        return replace(self, lines=(*self.lines, line), line={})
+        fields = {k: v for k, v in self.line.items() if k != "replaces"}
+        line = intake.NewOrderLine(**{**fields, "unit_price": str(price)})
+        replaces = self.line.get("replaces")
+        if replaces is None:
+            return replace(self, lines=(*self.lines, line), line={})
+        lines = list(self.lines)
+        lines[int(replaces)] = line
+        return replace(self, lines=tuple(lines), line={})
 
     def finish_lines(self) -> OrderDraft:
         if not self.lines:
@@ -98,11 +142,7 @@ class OrderDraft(StoredDraft):
         day = now.date() + timedelta(days=days)
         return replace(self, ship_by=cleaning.clean_ship_by(day, now).isoformat())
 
-    # ----- edits and the result -----
-    def for_edit(self, target: str) -> OrderDraft:
-        """What choosing an edit from the summary resets: the lines are entered again."""
-        return replace(self, lines=(), line={}) if target == "lines" else self
-
+    # ----- the result -----
     def command(self, actor_id: int | None = None) -> intake.NewOrder:
         """The order as entered; `intake.build_order` checks it as a whole."""
         return intake.NewOrder(

@@ -32,6 +32,7 @@ from domain.returns.rules import (
     ReturnReason,
 )
 from domain.services import buyer_returns, returns
+from domain.typed_numbers import read_whole_number
 from domain.typed_text import clean_typed_line
 
 __all__ = ["MAX_VIDEO_SECONDS", "DraftEvidence", "DraftLine", "ReturnDraft"]
@@ -96,12 +97,12 @@ class ReturnDraft(StoredDraft):
     def with_quantity(self, line_id: int, raw: object) -> ReturnDraft:
         """How many of the line the request is about; 0 leaves the line out."""
         line = self.line(line_id)
-        text = str(raw).strip()
-        if not text.isdecimal() or not 0 <= int(text) <= line.available:
+        quantity = read_whole_number(raw)
+        if not 0 <= quantity <= line.available:
             raise InvalidInput("returns.quantity_invalid", max=line.available)
         quantities = {k: v for k, v in self.quantities.items() if k != line_id}
-        if int(text):
-            quantities[line_id] = int(text)
+        if quantity:
+            quantities[line_id] = quantity
         return replace(self, quantities=quantities)
 
     def toggle_line(self, line_id: int) -> ReturnDraft:

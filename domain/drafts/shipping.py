@@ -44,6 +44,24 @@ class ShippingDraft(StoredDraft):
     photo_file_id: str | None = None
     # The order's total when the document was started (None in drafts stored before it was).
     order_total: Decimal | None = None
+    # What the goods in this parcel are worth at the order's prices, once the lines are chosen
+    # (None before, and in drafts stored before it was kept), and whether the seller typed the
+    # declared value (kept when the lines change) rather than keeping the one offered.
+    goods_value: Decimal | None = None
+    value_typed: bool = False
+
+    @property
+    def value_offered(self) -> Decimal:
+        """The declared value the step offers: the parcel's goods, else the order's total."""
+        return next(
+            v for v in (self.goods_value, self.order_total, self.declared_value) if v is not None
+        )
+
+    @property
+    def declared_nothing(self) -> bool:
+        """Goods of some value declared at 0: customs may hold the parcel, so it is said at once
+        (and the summary's declared-value check asks for an acknowledgement)."""
+        return self.declared_value == 0 and self.value_offered > 0
 
     def needs_photo(self, threshold: Decimal) -> bool:
         """Whether the photo step applies (asked when the order total is not known)."""

@@ -19,7 +19,7 @@ when the lane has a rate, so the seller sees what it would have cost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
@@ -159,14 +159,24 @@ def quote(
     return compare(quotes)
 
 
-def compare(quotes: Sequence[MethodQuote], rates: ExchangeRates | None = None) -> list[MethodQuote]:
+def compare(
+    quotes: Sequence[MethodQuote],
+    rates: ExchangeRates | None = None,
+    excluded: Collection[ShippingMethod] = (),
+) -> list[MethodQuote]:
     """The quotes with the cheapest and the fastest *allowed* method marked (one each at most).
 
+    `excluded` are methods the seller may not choose for another reason (the budget blocks
+    them): a method that cannot be chosen is never the one recommended.
     Ties: the cheapest breaks ties by speed, the fastest (shortest maximum, then minimum transit)
     by price. Quotes in different currencies are compared in the first one's currency, with the
     seller's rates.
     """
-    candidates = [q for q in quotes if q.allowed and q.cost is not None and q.transit is not None]
+    candidates = [
+        q
+        for q in quotes
+        if q.allowed and q.cost is not None and q.transit is not None and q.method not in excluded
+    ]
     if not candidates:
         return [replace(q, cheapest=False, fastest=False) for q in quotes]
     base = candidates[0].cost.currency if candidates[0].cost else ""

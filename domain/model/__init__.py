@@ -17,6 +17,8 @@ from domain.model.infrastructure import (
 from domain.model.order_imports import ImportStatus, OrderImport
 from domain.model.orders import (
     OPEN_ORDER_STATUSES,
+    REMINDER_COLUMNS,
+    REMINDERS_RECORDED_WITH,
     SHIPPED_STATUSES,
     TRACKING_PROBLEM_STATUSES,
     BudgetMode,
@@ -66,6 +68,8 @@ from domain.model.warehouses import (
 __all__ = [
     "OPEN_ORDER_STATUSES",
     "PROCESSED_UPDATE_RETENTION",
+    "REMINDERS_RECORDED_WITH",
+    "REMINDER_COLUMNS",
     "RETURN_TRANSITIONS",
     "SHIPPED_STATUSES",
     "TRACKING_PROBLEM_STATUSES",

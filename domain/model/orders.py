@@ -133,6 +133,21 @@ class ReminderKind(enum.StrEnum):
     OVERDUE = "overdue"
 
 
+# The column of `Order` that records each alert once it is queued.
+REMINDER_COLUMNS: dict[ReminderKind, str] = {
+    ReminderKind.DUE_IN_24H: "reminded_24h_at",
+    ReminderKind.DUE_IN_4H: "reminded_4h_at",
+    ReminderKind.OVERDUE: "overdue_alerted_at",
+}
+# What queuing an alert records: the less urgent ones whose time has passed unsent are done
+# too (they are never sent late).
+REMINDERS_RECORDED_WITH: dict[ReminderKind, tuple[ReminderKind, ...]] = {
+    ReminderKind.DUE_IN_24H: (ReminderKind.DUE_IN_24H,),
+    ReminderKind.DUE_IN_4H: (ReminderKind.DUE_IN_4H, ReminderKind.DUE_IN_24H),
+    ReminderKind.OVERDUE: (ReminderKind.OVERDUE, ReminderKind.DUE_IN_4H, ReminderKind.DUE_IN_24H),
+}
+
+
 class FindingSeverity(enum.StrEnum):
     BLOCKER = "blocker"
     WARNING = "warning"
@@ -294,7 +309,8 @@ class Order(ActionsByRole[OrderStatus, OrderAction], Base):
         """The most urgent ship-by alert not yet sent, if any is due now.
 
         A less urgent alert whose time has passed unsent (the scheduler was down, or the order
-        arrived late) is not sent any more: `record_reminder` marks it as done too.
+        arrived late) is not sent any more: queuing this one records it too
+        (`REMINDERS_RECORDED_WITH`; the sweep is `OrderRepository.mark_reminded`).
         """
         if not self.is_open:
             return None
@@ -306,14 +322,6 @@ class Order(ActionsByRole[OrderStatus, OrderAction], Base):
         if left.total_seconds() <= 24 * 3600:
             return ReminderKind.DUE_IN_24H if self.reminded_24h_at is None else None
         return None
-
-    def record_reminder(self, kind: ReminderKind, now: datetime) -> None:
-        if kind == ReminderKind.OVERDUE:
-            self.overdue_alerted_at = now
-        if kind in (ReminderKind.OVERDUE, ReminderKind.DUE_IN_4H) and self.reminded_4h_at is None:
-            self.reminded_4h_at = now
-        if self.reminded_24h_at is None:
-            self.reminded_24h_at = now
 
 
 class ComplianceFinding(Base):

@@ -123,6 +123,10 @@ class ReturnMessage(Base):
     kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, 16))
     text: Mapped[str | None] = mapped_column(Text)
     telegram_file_id: Mapped[str | None] = mapped_column(String(FILE_ID_MAX))
+    # A document's format as its content proved it ("pdf", "jpg", "png", "webp": a
+    # domain.returns.files.CaseFileFormat): its copy is sent under a name made of it. None for
+    # other kinds, and for a document stored before documents were checked (never relayed).
+    file_type: Mapped[str | None] = mapped_column(String(8))
     # Kinds of contact details taken out (domain.returns.masking.ContactKind values).
     masked: Mapped[list[str]] = mapped_column(JSON, default=list)
     reply_to_id: Mapped[int | None] = link_id("return_messages")

@@ -42,6 +42,7 @@ from domain.model.base import (
 )
 from domain.model.orders import OrderLine
 from domain.model.return_disputes import DisputeRecord
+from domain.model.return_lapses import DeadlineLapses
 from domain.model.return_parts import (
     NewEvidence,
     ReturnCaseEvent,
@@ -93,7 +94,7 @@ def _clean_note(raw: object, key: str, *, minimum: int = 1) -> str:
     return clean_typed_line(raw, minimum, NOTE_MAX, key)
 
 
-class ReturnCase(DisputeRecord, Base):
+class ReturnCase(DisputeRecord, DeadlineLapses, Base):
     __tablename__ = "return_cases"
     __table_args__ = (
         # The seller's /returns lists: their cases in a status, most recently moved first.
@@ -439,33 +440,6 @@ class ReturnCase(DisputeRecord, Base):
         )
         self._move(CaseStatus.RESOLVED, side, "resolved", now)
 
-    # ----- deadlines -----
-
-    def seller_silence_lapsed(self, now: datetime) -> bool:
-        """The seller never answered the new case: it expires (the platform refunds)."""
-        if self.status is not CaseStatus.REQUESTED or self.seller_answered_at is not None:
-            return False
-        self._move(CaseStatus.EXPIRED, None, "seller_silent", now)
-        return True
-
-    def offer_lapsed(self, offer_id: int, now: datetime) -> bool:
-        """Nobody answered the offer in time: it lapses, the case stays in negotiation."""
-        offer = self.open_offer
-        # The opening request left unanswered is the seller's silence, handled above.
-        if self.status is not CaseStatus.NEGOTIATING or offer is None or offer.id != offer_id:
-            return False
-        offer.status = OfferStatus.LAPSED
-        offer.answered_at = now
-        self._record(None, "offer_lapsed", now, offer=offer.id)
-        return True
-
-    def return_shipment_lapsed(self, now: datetime) -> bool:
-        """The buyer did not ship the agreed return in time: the agreement lapses."""
-        if self.status is not CaseStatus.AWAITING_RETURN_SHIPMENT:
-            return False
-        self._move(CaseStatus.EXPIRED, None, "return_not_shipped", now)
-        return True
-
     # ----- messages -----
 
     def post_message(
@@ -478,8 +452,10 @@ class ReturnCase(DisputeRecord, Base):
         masked: Sequence[str],
         now: datetime,
         reply_to_id: int | None = None,
+        file_type: str | None = None,
     ) -> ReturnMessage:
-        """The record of what `side` wrote (text already masked); the caller stores and relays it."""
+        """The record of what `side` wrote (text already masked); the caller stores and relays
+        it. A document must come with the format its content was checked to be (`file_type`)."""
         self._require(side, Action.POST_MESSAGE)
         kind = MessageKind(kind)
         body = clean_message_text(text)
@@ -487,12 +463,15 @@ class ReturnCase(DisputeRecord, Base):
             raise InvalidInput("returns.message_empty")
         if kind is not MessageKind.TEXT and not telegram_file_id:
             raise InvalidInput("returns.message_empty")
+        if (kind is MessageKind.DOCUMENT) != (file_type is not None):
+            raise InvalidInput("returns.file_type", file_name="")
         return ReturnMessage(
             case_id=self.id,
             side=side,
             kind=kind,
             text=body,
             telegram_file_id=telegram_file_id,
+            file_type=file_type,
             masked=list(masked),
             reply_to_id=reply_to_id,
             created_at=now,

@@ -96,6 +96,8 @@ ACTIONS_BY_ROLE: dict[Role, dict[WarehouseStatus, frozenset[WarehouseAction]]] =
 # A warehouse's first revision (rows from before revisions were counted start there too). Never
 # 0: that is what a decision button drawn before buttons named a revision carries.
 FIRST_REVISION = 1
+# The longest reason a reviewer may give the seller (a decision, a request for documents).
+REVIEW_NOTE_MAX = 1000
 # The refusal of a review decision taken on a card of an earlier revision.
 WAREHOUSE_CHANGED = "review.warehouse_changed"
 # The status each move leads to (editing and adding documents keep the status).
@@ -192,6 +194,9 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    # How many documents were kept when an operator asked for more (None: not asked, or asked
+    # before this was counted): sending it back for review needs at least one more.
+    documents_at_request: Mapped[int | None] = mapped_column(Integer)
     # The warehouse as it stands, as a small number a button can carry: one more on every
     # change a reviewer could be deciding on (a field, a document, a move; `_changed`), so a
     # card naming it showed what is decided on, however the clock moved. Counted here rather
@@ -254,8 +259,15 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
         """Send for review: from a draft, after documents were asked for, or after suspension."""
         if self.missing_documents():
             raise InvalidInput("warehouse.documents_missing", missing=self.missing_documents())
+        asked = self.documents_at_request
+        if self.status == WarehouseStatus.NEEDS_DOCUMENTS and len(self.documents) <= (
+            -1 if asked is None else asked
+        ):
+            # The same files again would only send the operator's question back unanswered.
+            raise InvalidInput("warehouse.no_new_documents")
         self._move(WarehouseAction.SUBMIT, Role.SELLER, now)
         self.submitted_at = now
+        self.documents_at_request = None
 
     def approve(self, operator_id: int, now: datetime) -> None:
         self._move(WarehouseAction.APPROVE, Role.OPERATOR, now)
@@ -270,6 +282,7 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
         checked = _required_note(note)  # before moving: a refused note changes nothing
         self._move(WarehouseAction.REQUEST_DOCUMENTS, Role.OPERATOR, now)
         self._reviewed(operator_id, checked, now)
+        self.documents_at_request = len(self.documents)
 
     def suspend(self, operator_id: int, reason: str, now: datetime) -> None:
         checked = _required_note(reason)  # before moving: a refused note changes nothing
@@ -311,7 +324,13 @@ class Warehouse(ActionsByRole[WarehouseStatus, WarehouseAction], Base):
 
 
 def _required_note(text: str) -> str:
-    return clean_typed_line(text, 3, 1000, "warehouse.reason_required")
+    return clean_typed_line(
+        text,
+        3,
+        REVIEW_NOTE_MAX,
+        "warehouse.reason_required",
+        too_long_key="warehouse.reason_too_long",
+    )
 
 
 def missing_documents(kind: WarehouseKind, country: str, present: list[DocumentKind]) -> list[str]:

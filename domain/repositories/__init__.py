@@ -21,7 +21,12 @@ from domain.repositories.infrastructure import (
 )
 from domain.repositories.numbers_to_stop import NumbersToStopRepository
 from domain.repositories.order_imports import OrderImportRepository
-from domain.repositories.orders import OrderRepository, ShipmentRepository
+from domain.repositories.orders import (
+    OrderRepository,
+    RemindedOrder,
+    ReminderGroup,
+    ShipmentRepository,
+)
 from domain.repositories.outbox import (
     BlockedRecipientRepository,
     NotificationRepository,
@@ -62,6 +67,8 @@ __all__ = [
     "PersonalDataRepository",
     "PlannedFiring",
     "ProcessedUpdateRepository",
+    "RemindedOrder",
+    "ReminderGroup",
     "ReturnRepository",
     "SellerContact",
     "SellerRepository",

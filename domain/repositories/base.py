@@ -44,7 +44,8 @@ class Repository:
         worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`); on SQLite the write lock
         already serialises claims. The ids claimed, in `due`'s order."""
         if self._postgres:
-            due = due.with_for_update(skip_locked=True)
+            # Only `id_column`'s table is locked: `due` may rank its rows in a subquery.
+            due = due.with_for_update(of=id_column.class_, skip_locked=True)
         ids = list((await self.session.execute(due)).scalars())
         if ids:
             await self.session.execute(

@@ -6,21 +6,56 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.model import (
     OPEN_ORDER_STATUSES,
+    REMINDER_COLUMNS,
+    REMINDERS_RECORDED_WITH,
     BuyerLink,
     ComplianceFinding,
     Order,
     OrderLine,
     OrderStatus,
+    ReminderKind,
     Seller,
     Shipment,
 )
 from domain.repositories.base import AggregateRepository
+
+
+class ReminderGroup(NamedTuple):
+    """Open orders of one seller owed the same ship-by alert now."""
+
+    seller_id: int
+    chat_id: int  # the seller's Telegram user id
+    kind: ReminderKind
+    orders: int
+
+
+class RemindedOrder(NamedTuple):
+    """An order whose ship-by alert was just recorded: what a reminder says of it."""
+
+    id: int
+    number: str
+    ship_by: datetime
+    status: OrderStatus
+
+
+def _owed(kind: ReminderKind, now: datetime) -> ColumnElement[bool]:
+    """Open orders owed the `kind` alert now; mirrors `Order.reminder_due`."""
+    soon_4h = now + timedelta(hours=4)
+    if kind is ReminderKind.OVERDUE:
+        window = Order.ship_by <= now
+    elif kind is ReminderKind.DUE_IN_4H:
+        window = (Order.ship_by > now) & (Order.ship_by <= soon_4h)
+    else:
+        window = (Order.ship_by > soon_4h) & (Order.ship_by <= now + timedelta(hours=24))
+    recorded: InstrumentedAttribute[datetime | None] = getattr(Order, REMINDER_COLUMNS[kind])
+    return Order.status.in_(list(OPEN_ORDER_STATUSES)) & window & recorded.is_(None)
 
 
 class OrderRepository(AggregateRepository[Order]):
@@ -131,34 +166,75 @@ class OrderRepository(AggregateRepository[Order]):
             Order, Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
         )
 
-    async def near_deadline(self, now: datetime, limit: int) -> list[tuple[Order, int]]:
-        """Open orders owed a ship-by alert now, with their seller's Telegram user id.
+    async def reminders_owed(self, now: datetime, limit: int) -> list[ReminderGroup]:
+        """Per seller and alert, how many open orders are owed that ship-by alert now.
 
-        Mirrors `Order.reminder_due`: overdue and not alerted, or due within 4 h / 24 h and
-        not yet reminded at that stage. Other processes running the same sweep skip the rows
-        this one holds (PostgreSQL); the outbox dedupe key catches anything else.
+        Every seller with an alert due is in the answer whatever another seller's volume —
+        one group per seller and alert, not one row per order — the `limit` groups with the
+        nearest (or longest passed) deadline first.
         """
-        soon_4h = now + timedelta(hours=4)
-        soon_24h = now + timedelta(hours=24)
-        query = (
-            select(Order, Seller.telegram_user_id)
-            .join(Seller, Seller.id == Order.seller_id)
-            .where(
-                Order.status.in_(list(OPEN_ORDER_STATUSES)),
-                Order.ship_by <= soon_24h,
-                or_(
-                    (Order.ship_by <= now) & Order.overdue_alerted_at.is_(None),
-                    (Order.ship_by > now)
-                    & (Order.ship_by <= soon_4h)
-                    & Order.reminded_4h_at.is_(None),
-                    (Order.ship_by > soon_4h) & Order.reminded_24h_at.is_(None),
-                ),
+        per_kind = [
+            select(
+                Order.seller_id,
+                literal(kind.value).label("kind"),
+                func.count().label("orders"),
+                func.min(Order.ship_by).label("earliest"),
             )
-            .order_by(Order.ship_by, Order.id)
+            .where(_owed(kind, now))
+            .group_by(Order.seller_id)
+            for kind in ReminderKind
+        ]
+        groups = union_all(*per_kind).subquery("groups")
+        result = await self.session.execute(
+            select(groups.c.seller_id, Seller.telegram_user_id, groups.c.kind, groups.c.orders)
+            .join(Seller, Seller.id == groups.c.seller_id)
+            .order_by(groups.c.earliest, groups.c.seller_id, groups.c.kind)
             .limit(limit)
         )
-        result = await self.session.execute(self._locking(query, Order, skip_locked=True))
-        return [(order, int(user_id)) for order, user_id in result.tuples()]
+        return [
+            ReminderGroup(seller_id, int(user_id), ReminderKind(kind), orders)
+            for seller_id, user_id, kind, orders in result.tuples()
+        ]
+
+    async def mark_reminded(
+        self, seller_id: int, kind: ReminderKind, now: datetime, *, first: int
+    ) -> tuple[int, list[RemindedOrder]]:
+        """Record the `kind` alert as queued on every open order of the seller owed it now;
+        how many orders that was, and the `first` of them, nearest deadline first.
+
+        One UPDATE however many orders there are (an import's 50,000 take a fraction of a
+        second of SQLite's write lock), and only the first few are read back. The less urgent
+        alerts whose time has passed are recorded too (they are never sent late). Rows another
+        process's sweep holds are skipped (PostgreSQL; the first few are locked before the
+        rest, so they are among those recorded), and an order records each alert once, so no
+        alert is queued twice.
+        """
+        owed = (Order.seller_id == seller_id) & _owed(kind, now)
+        firsts = await self.session.execute(
+            self._locking(
+                select(Order.id, Order.number, Order.ship_by, Order.status)
+                .where(owed)
+                .order_by(Order.ship_by, Order.id)
+                .limit(first),
+                Order,
+                skip_locked=True,
+            )
+        )
+        named = [RemindedOrder(*row) for row in firsts.tuples()]
+        if not named:
+            return 0, []
+        columns = [REMINDER_COLUMNS[done] for done in REMINDERS_RECORDED_WITH[kind]]
+        recorded = await self._rows_changed(
+            update(Order)
+            .where(
+                Order.id.in_(self._locking(select(Order.id).where(owed), Order, skip_locked=True))
+            )
+            .values({column: func.coalesce(getattr(Order, column), now) for column in columns})
+            # Not read back into the session (an import's worth of ids): the sweep's session
+            # holds none of these orders.
+            .execution_options(synchronize_session=False)
+        )
+        return recorded, named
 
     def add_buyer_link(self, link: BuyerLink) -> None:
         self.session.add(link)

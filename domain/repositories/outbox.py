@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -18,6 +18,11 @@ from domain.model import (
 )
 from domain.repositories.base import RememberingRepository, Repository, affected_rows
 from domain.repositories.statements import dialect_insert, insert_ignoring_conflicts
+
+# How many rows of one chat a claim takes at most. A private chat gets one message a second
+# (a group one every three), so five keep a chat busy for a few seconds between claims while
+# never letting one chat's backlog fill a batch that other chats' notifications wait behind.
+CLAIM_PER_CHAT = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +141,47 @@ class NotificationRepository(Repository):
             self._on_add()
         return added
 
-    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Notification]:
-        """Lease up to `limit` due rows: pending ones, and `sending` ones whose lease ran out."""
+    async def claim_due(
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        *,
+        per_chat: int = CLAIM_PER_CHAT,
+        skip_chats: Collection[int] = (),
+    ) -> list[Notification]:
+        """Lease up to `limit` due rows: pending ones, and `sending` ones whose lease ran out.
+
+        Fair across chats: at most `per_chat` rows of any one chat, its first in id order (the
+        order a chat's rows are sent in, whatever a backoff did to their due times), and the
+        batch filled round-robin — every chat's first row before any chat's second, the
+        longest waiting first — so a chat with thousands of rows due takes no more of a batch
+        than one with a single row. `skip_chats`: chats the caller is serving, or holding back
+        behind a failed row; none of their rows is taken, so none overtakes those. The rows
+        come back in id order.
+        """
+        due_now = or_(
+            (Notification.status == NotificationStatus.PENDING)
+            & (Notification.next_attempt_at <= now),
+            (Notification.status == NotificationStatus.SENDING) & (Notification.lease_until < now),
+        )
+        candidates = select(
+            Notification.id,
+            func.row_number()
+            .over(partition_by=Notification.chat_id, order_by=Notification.id)
+            .label("place"),
+        ).where(due_now)
+        if skip_chats:
+            candidates = candidates.where(Notification.chat_id.not_in(list(skip_chats)))
+        ranked = candidates.subquery("ranked")
         due = (
             select(Notification.id)
-            .where(
-                or_(
-                    (Notification.status == NotificationStatus.PENDING)
-                    & (Notification.next_attempt_at <= now),
-                    (Notification.status == NotificationStatus.SENDING)
-                    & (Notification.lease_until < now),
-                )
-            )
-            .order_by(Notification.next_attempt_at, Notification.id)
+            .join(ranked, ranked.c.id == Notification.id)
+            # Checked again on the row itself: on PostgreSQL a row another worker claimed
+            # and committed after this statement's snapshot is re-read before it is locked,
+            # and must then be passed over (the ranking above saw the old version).
+            .where(ranked.c.place <= per_chat, due_now)
+            .order_by(ranked.c.place, Notification.next_attempt_at, Notification.id)
             .limit(limit)
         )
         ids = await self._claim(
@@ -159,7 +192,7 @@ class NotificationRepository(Repository):
         result = await self.session.execute(
             select(Notification)
             .where(Notification.id.in_(ids))
-            .order_by(Notification.next_attempt_at, Notification.id)
+            .order_by(Notification.id)
             .execution_options(populate_existing=True)
         )
         return list(result.scalars())

@@ -17,6 +17,14 @@ address itself must be in Latin letters (an address under .рф is not looked fo
 What is deliberately not masked: prices, dates, times, quantities, order and tracking numbers,
 ordinary words after an "@" shorter than a Telegram username. Missing a cleverly spelled-out
 number is accepted; masking a price is not (a masked price breaks the negotiation itself).
+
+Invisible and look-alike characters do not hide a contact (`domain.returns.lookalikes`): the
+text that comes back has no format characters left (zero-width spaces and joiners, direction
+overrides and isolates, soft hyphens...), and the matchers read a copy of it in which
+fullwidth, mathematical and other compatibility forms, look-alike dots and slashes between the
+parts of a domain, and Latin-looking Cyrillic or Greek letters in a Latin word are read as
+what they imitate. A value passed as `keep` is kept only when it is not a contact itself: an
+order number "paypal.me/shop" is a payment link whatever the order is called.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
+
+from domain.returns.lookalikes import MatchingView, matching_view, without_format_characters
 
 MASK = "[•••]"
 
@@ -105,7 +115,9 @@ _MESSENGER_LINK = re.compile(
     re.IGNORECASE,
 )
 # A Telegram-style @username: 5 to 32 characters, starting with a letter.
-_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{4,31}\b")
+# Not after an ASCII word character, "@" or "." (an address's "@"): after Chinese or Cyrillic
+# text with no space ("联系我@kate_returns") it is a handle all the same.
+_HANDLE = re.compile(r"(?<![A-Za-z0-9_@.])@[A-Za-z][A-Za-z0-9_]{4,31}\b")
 # "WeChat: kate_88", "微信 kate88", "WhatsApp - +34...", "line id: kate". Distinctive names take
 # a handle after a colon or a handle-looking word (digits or _); short, ambiguous ones ("line",
 # "tg", "qq", "wx") only with a colon or "id", so "line 2 of the order" stays as it is.
@@ -151,8 +163,11 @@ def _spelled_plainly_as_address(match: re.Match[str]) -> bool:
 
 
 def _phone_spans(text: str, regions: Iterable[str | None]) -> list[tuple[int, int]]:
+    wanted = dict.fromkeys([None, *regions])
+    if list(wanted) == [None] and "+" not in text:
+        return []  # without a region only the international form counts, and it starts so
     spans: set[tuple[int, int]] = set()
-    for region in dict.fromkeys([None, *regions]):  # international forms, then each region's
+    for region in wanted:  # international forms, then each region's
         for match in phonenumbers.PhoneNumberMatcher(
             text, region, leniency=phonenumbers.Leniency.VALID
         ):
@@ -160,11 +175,18 @@ def _phone_spans(text: str, regions: Iterable[str | None]) -> list[tuple[int, in
     return sorted(spans)
 
 
-def _kept_spans(text: str, keep: Iterable[str]) -> list[tuple[int, int]]:
+def _kept_spans(view: str, keep: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the values to keep stand in the view; a value that is itself a contact (read
+    without regions: a bare number is a number, a link or an address is one anywhere) is not
+    kept, so naming an order "paypal.me/shop" does not let that link through."""
     spans: list[tuple[int, int]] = []
     for value in keep:
-        if value and len(value) >= 3:
-            spans.extend(m.span() for m in re.finditer(re.escape(value), text, re.IGNORECASE))
+        if not value or len(value) < 3:
+            continue
+        folded = matching_view(without_format_characters(value)).text
+        if _contact_spans(folded, ()):
+            continue
+        spans.extend(m.span() for m in re.finditer(re.escape(folded), view, re.IGNORECASE))
     return spans
 
 
@@ -172,38 +194,120 @@ def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in others)
 
 
-def mask_contacts(
-    text: str, *, regions: Iterable[str | None] = (), keep: Iterable[str] = ()
-) -> MaskedText:
-    """`text` with contact details replaced by `MASK`, and the kinds found."""
-    kept = _kept_spans(text, keep)
-    found: list[tuple[int, int, ContactKind]] = []
+def _contact_spans(
+    view: str, regions: Iterable[str | None], kept: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int, ContactKind]]:
+    """The contacts found in the matchers' view of a text, each span once, outside `kept`."""
     # Links first: a payment or messenger link may hold digits a phone matcher would also see.
     candidates: list[tuple[list[tuple[int, int]], ContactKind]] = [
-        (_spans(_PAYMENT_LINK, text), ContactKind.PAYMENT),
-        (_spans(_CASHTAG, text), ContactKind.PAYMENT),
-        ([s for s in _spans(_IBAN, text) if _iban_valid(text[s[0] : s[1]])], ContactKind.PAYMENT),
-        (_spans(_MESSENGER_LINK, text), ContactKind.MESSENGER),
-        (_email_spans(text), ContactKind.EMAIL),
-        (_spans(_APP_ID, text), ContactKind.MESSENGER),
-        (_spans(_HANDLE, text), ContactKind.MESSENGER),
-        (_phone_spans(text, regions), ContactKind.PHONE),
+        (_spans(_PAYMENT_LINK, view), ContactKind.PAYMENT),
+        (_spans(_CASHTAG, view), ContactKind.PAYMENT),
+        ([s for s in _spans(_IBAN, view) if _iban_valid(view[s[0] : s[1]])], ContactKind.PAYMENT),
+        (_spans(_MESSENGER_LINK, view), ContactKind.MESSENGER),
+        (_email_spans(view), ContactKind.EMAIL),
+        (_spans(_APP_ID, view), ContactKind.MESSENGER),
+        (_spans(_HANDLE, view), ContactKind.MESSENGER),
+        (_phone_spans(view, regions), ContactKind.PHONE),
     ]
     taken: list[tuple[int, int]] = []
+    found: list[tuple[int, int, ContactKind]] = []
     for spans, kind in candidates:
         for span in spans:
-            if _overlaps(span, taken) or _overlaps(span, kept):
+            if _overlaps(span, taken) or _overlaps(span, kept or []):
                 continue
             taken.append(span)
             found.append((span[0], span[1], kind))
+    return found
+
+
+def mask_contacts(
+    text: str, *, regions: Iterable[str | None] = (), keep: Iterable[str] = ()
+) -> MaskedText:
+    """`text` with contact details replaced by `MASK`, and the kinds found. The text comes
+    back without format characters, masked or not (`lookalikes.without_format_characters`)."""
+    shown = without_format_characters(text)
+    view: MatchingView = matching_view(shown)
+    found = _contact_spans(view.text, regions, _kept_spans(view.text, keep))
     if not found:
-        return MaskedText(text, ())
+        return MaskedText(shown, ())
     pieces: list[str] = []
     cursor = 0
     for start, end, _kind in sorted(found):
-        pieces.append(text[cursor:start])
+        shown_start, shown_end = view.shown_span(start, end)
+        if shown_start < cursor:  # two matches read from one folded character
+            shown_start = cursor
+        pieces.append(shown[cursor:shown_start])
         pieces.append(MASK)
-        cursor = end
-    pieces.append(text[cursor:])
+        cursor = max(cursor, shown_end)
+    pieces.append(shown[cursor:])
     kinds = {kind for _s, _e, kind in found}
     return MaskedText("".join(pieces), tuple(kind for kind in ContactKind if kind in kinds))
+
+
+# Digits in groups, as people write a phone number ("415-555-2671", "138 0013 8000",
+# "(415) 555 2671"); `_phone_like` decides which such runs are one.
+_DIGIT_GROUPS = re.compile(r"(?<!\d)\(?\d+(?:[\s().\-/+]{1,3}\d+)*")
+
+
+def _phone_like(run: str) -> bool:
+    """A phone number in some country's national form, read without knowing the country:
+    seven digits or more in three groups or more, nine or more in two, or eleven or more in
+    one run (a Chinese mobile). A shop's marketplace id ("Shop1102345678", ten digits in one
+    run) and years ("1998-2024") are not."""
+    groups = len(re.findall(r"\d+", run))
+    digits = sum(ch.isdigit() for ch in run)
+    return (digits >= 7 and groups >= 3) or (digits >= 9 and groups == 2) or digits >= 11
+
+
+# A web address: a scheme or "www.", or a host ending in a top-level domain people register
+# shops under. Not masked in messages ("I bought it on aliexpress.com"), but a name shown on
+# every message to the other side is no place for one; the list keeps "Dr.Phone" and
+# "St.Petersburg Goods" names.
+_TLDS = (
+    "com|net|org|info|biz|io|co|me|shop|store|online|site|top|xyz|app|dev|club|vip|link|live|"
+    "life|world|page|website|tech|space|fun|icu|cc|tv|ly|gg|to|ai|asia|eu|us|uk|ca|au|ru|su|"
+    "cn|hk|tw|jp|kr|sg|my|id|vn|th|in|tr|ua|kz|by|de|fr|es|it|pt|br|nl|pl|be|ch|at|se|mx|ar"
+)
+_WEB_ADDRESS = re.compile(
+    rf"(?:https?://|www\.)[^\s<>\"']+"
+    rf"|\b[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.(?:{_TLDS})\b(?![.-]?\w)"
+    rf"(?:/[^\s<>\"']*)?",
+    re.IGNORECASE,
+)
+
+
+def _name_spans(view: str, *, digit_runs: bool) -> list[tuple[int, int]]:
+    spans = [(start, end) for start, end, _kind in _contact_spans(view, ())]
+    spans += _spans(_WEB_ADDRESS, view)
+    if digit_runs:
+        spans += [m.span() for m in _DIGIT_GROUPS.finditer(view) if _phone_like(m[0])]
+    return spans
+
+
+def contact_in_name(name: str, *, digit_runs: bool = True) -> bool:
+    """Whether a name shown to the other side (a store's, an order's number) holds contact
+    details: anything `mask_contacts` finds without regions, a web address, and (unless
+    `digit_runs` is off, for order numbers, which are long numbers) digits written as a phone
+    number is (`_phone_like`)."""
+    view = matching_view(without_format_characters(name)).text
+    return bool(_name_spans(view, digit_runs=digit_runs))
+
+
+def masked_name(name: str, *, digit_runs: bool = True) -> str:
+    """A name as the other side may read it: what `contact_in_name` finds replaced by `MASK`.
+    For names stored before such names were refused."""
+    shown = without_format_characters(name)
+    view = matching_view(shown)
+    spans = sorted(view.shown_span(*span) for span in _name_spans(view.text, digit_runs=digit_runs))
+    if not spans:
+        return shown
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        if end <= cursor:
+            continue
+        pieces.append(shown[cursor : max(start, cursor)])
+        pieces.append(MASK)
+        cursor = end
+    pieces.append(shown[cursor:])
+    return "".join(pieces)

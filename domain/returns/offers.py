@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import InvalidInput
-from domain.money import minor_unit_exponent, to_decimal
+from domain.money import minor_unit_exponent
 from domain.returns.rules import (
     ACT_WITHIN_DAYS_MAX,
     ACT_WITHIN_DAYS_MIN,
@@ -30,6 +30,7 @@ from domain.returns.rules import (
     Resolution,
     Side,
 )
+from domain.typed_numbers import check_decimals, code_text, read_decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +55,12 @@ class OfferRules:
 
 def clean_amount(raw: object, currency: str) -> Decimal:
     """A positive amount with no more decimals than the currency has (no silent rounding)."""
-    amount = to_decimal(raw, key="returns.amount_invalid")
+    amount = read_decimal(raw)
     quantum = minor_unit_exponent(currency)
-    if amount <= 0 or amount != amount.quantize(quantum):
+    if amount <= 0:
         raise InvalidInput("returns.amount_invalid", currency=currency)
-    return amount.quantize(quantum)
+    decimals = -int(quantum.as_tuple().exponent)
+    return check_decimals(amount, decimals, currency).quantize(quantum)
 
 
 def checked_terms(
@@ -124,17 +126,17 @@ def checked_amount(
 def typed_amount(raw: str, paid: Decimal, currency: str) -> str:
     """An amount as people type it, as plain decimal text: "12,50" is 12.50, and "30%" is that
     share of what was paid, rounded to the currency (the checks come after, on the result)."""
-    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+    text = code_text(raw)
     # A currency written with the amount ("2,5 €", "EUR 12.50", "$3") says nothing more.
     text = re.sub(re.escape(currency), "", text, flags=re.IGNORECASE)
     text = "".join(char for char in text if unicodedata.category(char) != "Sc")
-    if "," in text and "." not in text and text.count(",") == 1:
-        text = text.replace(",", ".")
     if not text.endswith("%"):
-        return text
-    share = to_decimal(text[:-1], key="returns.amount_invalid")
-    if not 0 < share < 100:
+        return str(read_decimal(text))  # "12,50" and "1 234,50" are plain decimals
+    share = read_decimal(text[:-1])
+    if share <= 0:
         raise InvalidInput("returns.amount_invalid", currency=currency)
+    if share > 100:
+        raise InvalidInput("returns.amount_above_paid", paid=str(paid), currency=currency)
     quantum = minor_unit_exponent(currency)
     return str((paid * share / 100).quantize(quantum, rounding=ROUND_HALF_UP))
 

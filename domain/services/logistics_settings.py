@@ -30,9 +30,10 @@ from domain.logistics import (
 )
 from domain.model import BudgetMode as StoredBudgetMode
 from domain.model import SellerLogisticsSettings
-from domain.money import ExchangeRates, Money, normalize_currency, to_decimal
+from domain.money import ExchangeRates, Money, normalize_currency
 from domain.repositories import Actor
 from domain.services import warehouses
+from domain.typed_numbers import read_decimal
 from domain.typed_text import displayable_name
 from domain.unit_of_work import UnitOfWork
 
@@ -113,7 +114,7 @@ async def current_profile(user_id: int, uow: UnitOfWork) -> LogisticsProfile:
 
 def parse_budget(text: str) -> BudgetPolicy | None:
     """A policy from ``15% 20 USD block`` style text; None for ``off``."""
-    tokens = text.replace(",", ".").split()
+    tokens = text.split()  # a decimal comma is read by read_decimal
     if len(tokens) == 1 and tokens[0].casefold() in _OFF_WORDS:
         return None
     share: Decimal | None = None
@@ -123,7 +124,7 @@ def parse_budget(text: str) -> BudgetPolicy | None:
     for token in tokens:
         lowered = token.casefold()
         if lowered.endswith("%"):
-            percent = to_decimal(lowered.removesuffix("%"), key="budget.invalid_share")
+            percent = read_decimal(lowered.removesuffix("%"))
             if not Decimal(0) < percent <= Decimal(100):
                 raise InvalidInput("budget.invalid_share", value=token)
             share = percent / 100
@@ -134,7 +135,7 @@ def parse_budget(text: str) -> BudgetPolicy | None:
         elif token.isalpha():
             currency = normalize_currency(token)
         else:
-            amount = to_decimal(token, key="budget.invalid_max_per_order")
+            amount = read_decimal(token)
             if amount <= 0:
                 raise InvalidInput("budget.invalid_max_per_order", value=token)
     if share is None and amount is None:
@@ -236,7 +237,7 @@ def parse_exchange_rate(text: str) -> ExchangeRateEntry:
     if len(tokens) != 3:
         raise InvalidInput("rates.exchange_usage")
     source, target = normalize_currency(tokens[0]), normalize_currency(tokens[1])
-    rate = to_decimal(tokens[2], key="rates.invalid_exchange_rate")
+    rate = read_decimal(tokens[2])
     # ExchangeRates validates the pair (positive, two different currencies).
     ExchangeRates({(source, target): rate})
     return ExchangeRateEntry(source, target, rate)

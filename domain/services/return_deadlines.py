@@ -191,6 +191,7 @@ async def _notify(
         chat_id = chats.get(side)
         if chat_id is None:
             continue
+        zone = await return_notices.zone_of(case, side, uow)
         added = await uow.notifications.add(
             dedupe_key=f"return-deadline:{row.id}:{side.value}",
             chat_id=chat_id,
@@ -201,13 +202,14 @@ async def _notify(
                 "kind": row.kind.value,
                 "recipient": side.value,
                 "due_at": row.due_at.isoformat(),
-                "time_zone": await return_notices.zone_of(case, side, uow),
+                "time_zone": zone,
                 return_notices.BUTTONS: await return_notices.notice_buttons(case, side, uow),
             },
             now=uow.now(),
             message_thread_id=(
                 case.seller_thread_id if side is Side.SELLER else case.buyer_thread_id
             ),
+            not_before=return_notices.held_for_the_night(side, zone, uow.now()),
         )
         if added:
             told.append(chat_id)

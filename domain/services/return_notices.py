@@ -16,15 +16,24 @@ from a notice whose offer was countered since is refused like one from an old ca
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.model import ReturnCase, ReturnOffer
+from domain.returns.masking import masked_name
 from domain.returns.rules import Action, CaseStatus, Side
 from domain.services import buyer_time_zones
+from domain.tracking.quiet_hours import QuietHours
 from domain.unit_of_work import UnitOfWork
 
 # Stores keep no time zone: their texts give times in UTC and say so.
 SELLER_ZONE = "UTC"
+# A case's news waits out the buyer's night, as their tracking messages do: nothing in a case
+# has to be done within hours (its deadlines are days, and are reminded ahead). The store's
+# side hears at once. Messages the other side writes in the thread are relayed at once: that
+# is a conversation, not a notice.
+BUYER_QUIET_HOURS = QuietHours()
 # A notice's params key for its buttons, and the button that opens the case's card.
 BUTTONS = "buttons"
 OPEN_CASE = "open"
@@ -90,12 +99,18 @@ async def tell(
         chat_id, thread_id = case.buyer_user_id, case.buyer_thread_id
         # The store's name and warehouse address are the seller's data: erasing them drops it.
         subject = seller.user_id if seller is not None else None
-        params = {**params, "store": seller.store_name if seller is not None else ""}
-    params = {
-        **params,
-        "time_zone": await zone_of(case, side, uow),
-        BUTTONS: await notice_buttons(case, side, uow),
-    }
+        params = {
+            **params,
+            "store": masked_name(seller.store_name) if seller is not None else "",
+            # A number stored before numbers that read as contacts were refused.
+            **(
+                {"order_number": masked_name(params["order_number"], digit_runs=False)}
+                if isinstance(params.get("order_number"), str)
+                else {}
+            ),
+        }
+    zone = await zone_of(case, side, uow)
+    params = {**params, "time_zone": zone, BUTTONS: await notice_buttons(case, side, uow)}
     return await uow.notifications.add(
         dedupe_key=dedupe_key,
         chat_id=chat_id,
@@ -104,7 +119,20 @@ async def tell(
         now=uow.now(),
         message_thread_id=thread_id,
         subject_user_id=subject,
+        not_before=held_for_the_night(side, zone, uow.now()),
     )
+
+
+def held_for_the_night(side: Side, zone: str, now: datetime) -> datetime | None:
+    """When a notice to `side` may go: the end of the buyer's quiet hours in `zone` if `now`
+    falls in them; None (at once) otherwise, and always for the store."""
+    if Side(side) is not Side.BUYER:
+        return None
+    try:
+        until = BUYER_QUIET_HOURS.quiet_until(now, ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return until if until > now else None
 
 
 async def zone_of(case: ReturnCase, side: Side, uow: UnitOfWork) -> str:
@@ -189,13 +217,15 @@ async def terms_of(offer: ReturnOffer, uow: UnitOfWork) -> dict[str, Any]:
 
 
 async def address_of(warehouse_id: int | None, uow: UnitOfWork) -> dict[str, Any]:
-    """Where the goods go back: the warehouse's name and postal address (never its contact)."""
+    """Where the goods go back: the warehouse's name and postal address (never its contact).
+    The store typed both, and the buyer reads them: a phone, an e-mail, a link or a handle in
+    them is masked (digits stay, for house numbers and postcodes)."""
     warehouse = await uow.warehouses.get(warehouse_id) if warehouse_id is not None else None
     if warehouse is None:
         return {"warehouse": None, "address": None}
     parts = [warehouse.street, warehouse.city, warehouse.region, warehouse.postcode]
     return {
-        "warehouse": warehouse.name,
-        "address": ", ".join(p for p in parts if p),
+        "warehouse": masked_name(warehouse.name, digit_runs=False),
+        "address": masked_name(", ".join(p for p in parts if p), digit_runs=False),
         "address_country": warehouse.country,
     }

@@ -4,7 +4,9 @@ A message reaches a case by its topic, by the case message (or case notice) it r
 by the case chosen with `/case`; `find_route` looks each candidate up for the caller and
 `domain.returns.threads.route` decides. `relay` stores it (contact details masked) with the
 Telegram message it came as, and queues its copy for the other side on the outbox; `relay_edit`
-does the same for an edit. Every case id a caller names — by a topic, a reply, a button or
+does the same for an edit. A document is relayed only once its content was checked
+(`document_to_check` says whether one may be sent at all, the handler has the file worker read
+it, then `relay` takes it with the format it proved to be: `domain.returns.files`). Every case id a caller names — by a topic, a reply, a button or
 `/case` — is checked against them: a case that is not theirs answers like one that does not
 exist.
 """
@@ -14,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.errors import ConflictError, NotFound
+from domain.errors import ConflictError, InvalidInput, NotFound
 from domain.model import ReturnCase, ReturnMessageCopy
+from domain.returns import files
 from domain.returns.rules import MessageKind, Side
 from domain.returns.threads import Route, Seen, route
 from domain.services import return_threads, returns
@@ -38,6 +41,12 @@ class Incoming:
     thread_id: int | None = None
     # The message it replies to, in the same chat.
     reply_to_telegram_id: int | None = None
+    # A document's name, type and size as Telegram reports them (what the sender says).
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+    # A document's format once its content was checked (`files.CaseFileFormat` value).
+    file_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +205,22 @@ async def _choice(case: ReturnCase, side: Side, uow: UnitOfWork) -> CaseChoice:
 # ----- relaying -----
 
 
+async def document_to_check(
+    user_id: int, case_id: int, incoming: Incoming, uow: UnitOfWork
+) -> files.CaseFileFormat:
+    """The format a document sent to the case claims, when the case is the caller's and a
+    return may relay such a file; its content is read next, before `relay` takes it."""
+    await side_in(user_id, case_id, uow)
+    return files.check_case_document(incoming.file_name, incoming.mime_type, incoming.file_size)
+
+
 async def relay(user_id: int, case_id: int, incoming: Incoming, uow: UnitOfWork) -> Relayed:
-    """Store what `user_id` wrote in the case and queue its copy for the other side."""
+    """Store what `user_id` wrote in the case and queue its copy for the other side. A
+    document must come with the format its content was checked to be (`file_type`)."""
     side = await side_in(user_id, case_id, uow)
+    files.check_kind(incoming.kind)
+    if incoming.kind is MessageKind.DOCUMENT and incoming.file_type is None:
+        raise InvalidInput("returns.file_type", file_name=files.shown_name(incoming.file_name))
     reply_to_id = None
     if incoming.reply_to_telegram_id is not None:
         answered = await case_shown_by(incoming.chat_id, incoming.reply_to_telegram_id, uow)
@@ -213,6 +235,7 @@ async def relay(user_id: int, case_id: int, incoming: Incoming, uow: UnitOfWork)
         incoming.telegram_file_id,
         uow,
         reply_to_id=reply_to_id,
+        file_type=incoming.file_type if incoming.kind is MessageKind.DOCUMENT else None,
     )
     uow.returns.add_copy(
         ReturnMessageCopy(

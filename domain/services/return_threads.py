@@ -7,14 +7,21 @@ and records what it did with `set_thread` and `record_copy`, each in a short tra
 its own; nothing here calls Telegram.
 
 Neither side learns who the other is: a copy names the store to the buyer and "the buyer of
-order N" to the seller, and carries only the stored (masked) text and the file.
+order N" to the seller, and carries only the stored (masked) text and the file; a document
+under a name of the bot's making (`domain.returns.files.copy_name`). A store or order number
+stored before such names were refused is shown to the other side with its contact details
+masked (`masking.masked_name`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from domain.model import ReturnCase, ReturnMessageCopy
+from domain.returns import files
+from domain.returns.masking import masked_name
 from domain.returns.rules import MessageKind, Side
 from domain.unit_of_work import UnitOfWork
 
@@ -53,6 +60,8 @@ class CopyPlan:
     kind: MessageKind
     text: str | None
     telegram_file_id: str | None
+    # A document's copy name (None for other kinds).
+    file_name: str | None
     masked: tuple[str, ...]
     edited: bool
     # The copy in this chat of the message it answers, when it sits in the same thread.
@@ -60,6 +69,8 @@ class CopyPlan:
     # Already relayed: the copy to edit (for an edit).
     existing_telegram_id: int | None
     existing_thread_id: int | None
+    # A document stored before documents were checked: its text goes, the file does not.
+    withheld: bool = False
 
 
 async def chat_of(case: ReturnCase, side: Side, uow: UnitOfWork) -> int | None:
@@ -83,14 +94,24 @@ async def frame_of(case: ReturnCase, side: Side, uow: UnitOfWork) -> CaseFrame:
     if Side(side) is Side.BUYER:
         contacts = await uow.tracking.seller_contacts([case.seller_id])
         contact = contacts.get(case.seller_id)
-        store_name = contact.store_name if contact is not None else ""
+        store_name = masked_name(contact.store_name) if contact is not None else ""
     return CaseFrame(
         case_id=case.id,
         number=case_number(case.id),
-        product=case.lines[0].product_name if case.lines else "",
-        order_number=order.number if order is not None else "",
+        product=shown_to(side)(case.lines[0].product_name) if case.lines else "",
+        order_number=shown_to(side)(order.number) if order is not None else "",
         store_name=store_name,
     )
+
+
+def shown_to(side: Side) -> Callable[[str], str]:
+    """How `side` reads an order's number or a product's name: the buyer with contact details
+    masked (a number stored before such numbers were refused, a product named with a link);
+    the store reads its own as they are. Long digit runs stay: order numbers and model numbers
+    are made of them."""
+    if Side(side) is Side.BUYER:
+        return partial(masked_name, digit_runs=False)
+    return str
 
 
 async def open_threads(case: ReturnCase, uow: UnitOfWork) -> None:
@@ -144,7 +165,11 @@ async def copy_plan(message_id: int, to_side: Side, uow: UnitOfWork) -> CopyPlan
     if case is None:
         return None
     chat_id = await chat_of(case, to_side, uow)
-    if chat_id is None or (message.text is None and message.telegram_file_id is None):
+    kind, file_id = MessageKind(message.kind), message.telegram_file_id
+    withheld = kind is MessageKind.DOCUMENT and message.file_type is None
+    if withheld:
+        kind, file_id = MessageKind.TEXT, None
+    if chat_id is None or (message.text is None and file_id is None and not withheld):
         return None
     thread_id = thread_of(case, to_side)
     reply_to: int | None = None
@@ -154,19 +179,24 @@ async def copy_plan(message_id: int, to_side: Side, uow: UnitOfWork) -> CopyPlan
         if target is not None and target.chat_id == chat_id and target.thread_id == thread_id:
             reply_to = target.telegram_message_id
     existing = message.copy_for(Side(to_side))
+    file_name = None
+    if kind is MessageKind.DOCUMENT and message.file_type is not None:
+        file_name = files.copy_name(case_number(case.id), message.id, message.file_type)
     return CopyPlan(
         frame=await frame_of(case, to_side, uow),
         to_side=Side(to_side),
         chat_id=chat_id,
         thread_id=thread_id,
-        kind=MessageKind(message.kind),
+        kind=kind,
         text=message.text,
-        telegram_file_id=message.telegram_file_id,
+        telegram_file_id=file_id,
+        file_name=file_name,
         masked=tuple(message.masked),
         edited=message.edits > 0,
         reply_to_telegram_id=reply_to,
         existing_telegram_id=existing.telegram_message_id if existing is not None else None,
         existing_thread_id=existing.thread_id if existing is not None else None,
+        withheld=withheld,
     )
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from domain.errors import NotFound
 from domain.model import ReturnCase, ReturnOffer
-from domain.returns.rules import DisputeAction, Side
+from domain.returns.rules import DisputeAction, EvidenceKind, Side
 from domain.roles import Role
 from domain.services import return_notices, returns
 from domain.unit_of_work import UnitOfWork
@@ -125,6 +125,42 @@ async def readable_case(
         return await returns.case_for(user_id, case_id, Side.SELLER, uow), Side.SELLER
     except NotFound:
         return await returns.case_for(user_id, case_id, Side.BUYER, uow), Side.BUYER
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """A photo or video one side attached to the case, as Telegram holds it."""
+
+    side: Side
+    kind: EvidenceKind
+    telegram_file_id: str
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    case_number: str
+    # The zone the reader reads the case's times in (as in the transcript).
+    time_zone: str
+    files: tuple[EvidenceFile, ...]
+
+
+async def evidence(
+    user_id: int, case_id: int, operator_ids: frozenset[int], uow: UnitOfWork
+) -> Evidence:
+    """The photos and videos both sides attached, oldest first, for whoever may read the
+    case's transcript (the same check: anyone else reads "not found"). The transcript counts
+    them; this is how each side, and an operator deciding a dispute, sees them."""
+    case, reader = await readable_case(user_id, case_id, operator_ids, uow)
+    ordered = sorted(case.evidence, key=lambda item: (item.added_at, item.id))
+    return Evidence(
+        case_number=returns.case_number(case.id),
+        time_zone=await return_notices.zone_of(case, reader or Side.SELLER, uow),
+        files=tuple(
+            EvidenceFile(item.side, item.kind, item.telegram_file_id, item.added_at)
+            for item in ordered
+        ),
+    )
 
 
 async def transcript(

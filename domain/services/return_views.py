@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from domain.model import ReturnCase, ReturnOffer
+from domain.returns.masking import masked_name
 from domain.returns.rules import FINAL_STATUSES, OPEN_STATUSES, Action, CaseStatus, Side
-from domain.services import return_notices, returns, warehouses
+from domain.services import return_notices, return_threads, returns, warehouses
 from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 8
@@ -139,16 +140,20 @@ async def case_card(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> 
         if case.replacement_order_id is not None
         else None
     )
+    # The buyer reads what the store typed with contact details masked (`frame_of`'s rule).
+    shown = return_threads.shown_to(side)
     return CaseCard(
         case=case,
-        order_number=order.number if order is not None else "",
-        items=tuple((line.product_name, line.quantity) for line in case.lines),
+        order_number=shown(order.number) if order is not None else "",
+        items=tuple((shown(line.product_name), line.quantity) for line in case.lines),
         open_offer=offer,
         waiting_on=waiting_on(case),
         timeline=tuple(TimelineStep(e.at, e.side, e.action) for e in case.events),
         side=Side(side),
         actions=case.allowed_actions(side),
-        store_name=contacts[case.seller_id].store_name if case.seller_id in contacts else "",
+        store_name=masked_name(contacts[case.seller_id].store_name)
+        if case.seller_id in contacts
+        else "",
         offer_terms=await return_notices.terms_of(offer, uow) if offer is not None else None,
         replacement_number=replacement.number if replacement is not None else None,
         time_zone=await return_notices.zone_of(case, side, uow),

@@ -439,7 +439,10 @@ async def record_refund(
     rules: DeadlineRules = DEFAULT_RULES,
 ) -> ReturnCase:
     async with _changing(user_id, case_id, Side.SELLER, uow, rules, "return_case.refunded") as case:
-        case.record_refund(Side.SELLER, amount, reference, uow.now())
+        # The buyer reads the reference in the refund notice and on the case card.
+        case.record_refund(
+            Side.SELLER, amount, await _without_contacts(case, reference, uow), uow.now()
+        )
     return case
 
 
@@ -468,9 +471,11 @@ async def post_message(
     uow: UnitOfWork,
     *,
     reply_to_id: int | None = None,
+    file_type: str | None = None,
 ) -> ReturnMessage:
     """What a side wrote, contact details masked, stored for relaying to the other side;
-    `reply_to_id`: the case message it answers (one of this case's, else ignored)."""
+    `reply_to_id`: the case message it answers (one of this case's, else ignored);
+    `file_type`: a document's format, as its content proved it (`domain.returns.files`)."""
     case = await _case_of(user_id, case_id, side, uow)
     masked = await _masked(case, text, uow)
     if reply_to_id is not None:
@@ -479,11 +484,12 @@ async def post_message(
     message = case.post_message(
         side,
         kind,
-        text=masked.text if masked is not None else text,
+        text=masked.text if masked is not None else None,
         telegram_file_id=telegram_file_id,
         masked=[k.value for k in masked.found] if masked is not None else [],
         now=uow.now(),
         reply_to_id=reply_to_id,
+        file_type=file_type,
     )
     uow.returns.add_message(message)
     await uow.returns.flush()
@@ -502,7 +508,7 @@ async def edit_message(
     case.edit_message(
         message,
         side,
-        masked.text if masked is not None else text,
+        masked.text if masked is not None else None,
         [k.value for k in masked.found] if masked is not None else [],
         uow.now(),
     )
@@ -510,11 +516,14 @@ async def edit_message(
 
 
 async def _masked(case: ReturnCase, text: str | None, uow: UnitOfWork) -> MaskedText | None:
-    """`text` with contact details taken out, reading phone numbers as the buyer's and the
-    seller's countries write them; the case's order number is never masked."""
-    order = await uow.orders.get(case.order_id)
-    if text is None or order is None:
+    """`text` (None: nothing written) with contact details taken out, reading phone numbers as
+    the buyer's and the seller's countries write them; the case's order number is not masked
+    unless it is a contact itself."""
+    if text is None:
         return None
+    order = await uow.orders.get(case.order_id)
+    if order is None:  # not while the case exists (it goes with its order); masked all the same
+        return mask_contacts(text)
     return await _masked_for(order, text, uow)
 
 
@@ -526,9 +535,10 @@ async def _masked_for(order: Order, text: str, uow: UnitOfWork) -> MaskedText:
 
 async def _without_contacts(case: ReturnCase, text: str | None, uow: UnitOfWork) -> str | None:
     """What one side writes on the case for the other to read (the request's comment, a
-    decline reason, an inspection or closing note): contact details go, as in the thread."""
+    decline reason, an inspection or closing note, a refund reference): contact details and
+    format characters go, as in the thread."""
     masked = await _masked(case, text, uow)
-    return text if masked is None else masked.text
+    return None if masked is None else masked.text
 
 
 async def messages_of(

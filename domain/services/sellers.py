@@ -11,20 +11,26 @@ from domain.locales import SUPPORTED_LOCALES
 from domain.model import Seller
 from domain.model.sellers import STORE_NAME_MAX, STORE_NAME_MIN
 from domain.repositories import Actor
+from domain.returns.masking import contact_in_name
 from domain.roles import Role
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
 
 def clean_store_name(raw: str) -> str:
-    """A store name as we keep it: one line of typed text, 2-64 characters, not a command."""
-    return clean_typed_line(
+    """A store name as we keep it: one line of typed text, 2-64 characters, not a command,
+    and no contact details (a phone number, an e-mail address, a link or a handle): buyers
+    read it on every message the store sends them, and contacts stay off the thread."""
+    name = clean_typed_line(
         raw,
         STORE_NAME_MIN,
         STORE_NAME_MAX,
         "registration.store_name_invalid",
         refuse_commands=True,
     )
+    if contact_in_name(name):
+        raise InvalidInput("registration.store_name_contact")
+    return name
 
 
 def check_home_country(code: str) -> str:

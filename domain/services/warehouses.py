@@ -35,6 +35,7 @@ from domain.model.warehouses import REVIEW_DECISIONS, WAREHOUSE_CHANGED
 from domain.repositories import Actor
 from domain.roles import Role
 from domain.services import confirmations, operators
+from domain.typed_numbers import code_text
 from domain.typed_text import clean_typed_line, comparable_name, displayable_name
 from domain.unit_of_work import UnitOfWork
 
@@ -105,7 +106,7 @@ def postcode_required(country: str) -> bool:
 def clean_postcode(country: str, raw: str) -> str | None:
     """Check the format where Google's address data knows the country's postcodes."""
     rules = get_validation_rules({"country_code": country})
-    text = " ".join(raw.upper().split())
+    text = " ".join(code_text(raw).upper().split())
     if not rules.postal_code_matchers:
         return (
             None
@@ -221,15 +222,23 @@ class RegisterWarehouse:
     documents: list[UploadedDocument] = field(default_factory=list)
 
 
+async def free_name(seller_id: int, raw: str, uow: UnitOfWork) -> str:
+    """A name none of the seller's warehouses has (compared as `name_key`), cleaned. Checked
+    when typed, so the seller hears it at the name step, and again on submit (another
+    warehouse may have taken it since)."""
+    name = clean_name(raw)
+    if await uow.warehouses.name_taken(seller_id, name_key(name)):
+        raise ConflictError("warehouse.name_taken", name=name)
+    return name
+
+
 async def register_warehouse(
     command: RegisterWarehouse, operator_ids: frozenset[int], uow: UnitOfWork
 ) -> Warehouse:
     """Create the warehouse from a finished conversation and submit it for review."""
     seller = await seller_of(command.telegram_user_id, uow)
     now = uow.now()
-    name = clean_name(command.name)
-    if await uow.warehouses.name_taken(seller.id, name_key(name)):
-        raise ConflictError("warehouse.name_taken", name=name)
+    name = await free_name(seller.id, command.name, uow)
     country = check_country(command.kind, command.country, seller.home_country)
     if len(command.documents) > MAX_DOCUMENTS:
         raise InvalidInput("warehouse.too_many_documents", max=MAX_DOCUMENTS)

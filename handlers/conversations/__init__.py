@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from handlers.conversations.engine import Controls, Conversation, Expect, Move, Press, Step, Turn
+from handlers.conversations.controls import Controls, Expect, Move
+from handlers.conversations.engine import Conversation, Press, Step, Turn
 from handlers.conversations.forms import FormControls
 from handlers.conversations.routing import (
     conversation_router,

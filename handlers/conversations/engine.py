@@ -5,13 +5,13 @@ navigation row. It sends nothing itself: prompts are queued on the update's `Res
 after the commit, which is why it is ours and not aiogram's Scenes or aiogram-dialog.
 
 The FSM holds `{"draft": <the draft's data>, "editing": <edit target or None>, "scratch":
-{...}}`; the scratch is what one step remembers between two updates (the line being edited,
-the warnings shown) and is dropped whenever the conversation moves to another step.
+{...}}` (during an edit also "before_edit", the draft the summary showed); the scratch is what
+one step remembers between two updates (the line being edited, the warnings shown) and is
+dropped whenever the conversation moves to another step.
 """
 
 from __future__ import annotations
 
-import enum
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -24,6 +24,7 @@ from aiogram.fsm.state import State, StatesGroup
 from domain.drafts.stored import StoredDraft, UnreadableDraft
 from domain.errors import InvalidInput
 from handlers.context import UpdateContext
+from handlers.conversations.controls import Controls, Expect, Move
 from handlers.keyboards import navigation_row
 from handlers.responder import Button, Keyboard
 
@@ -31,35 +32,6 @@ log = logging.getLogger(__name__)
 
 # A domain draft (`domain.drafts`): immutable, stored by its `to_data` and read by `from_data`.
 DraftT = TypeVar("DraftT", bound=StoredDraft)
-
-
-class Move(enum.Enum):
-    """What the engine's own buttons do."""
-
-    BACK = "back"
-    CANCEL = "cancel"
-    EDIT = "edit"
-
-
-class Expect(enum.Enum):
-    """What a step waits for; anything else gets the matching reminder."""
-
-    TEXT = "text"  # other messages: "send text"
-    BUTTONS = "buttons"  # any message: "use the buttons", and the step is asked again
-    FILE = "file"  # other messages: the step's `reminder`
-
-
-@dataclass(frozen=True)
-class Controls:
-    """The conversation's own callback data for the engine's buttons, and how to read it back.
-
-    Each conversation keeps its callback data format (buttons already in chats stay valid).
-    """
-
-    callback: type[CallbackData]
-    pack: Callable[[Move, str], CallbackData]
-    # The engine move a press of `callback` means, with its value; None: a step's own button.
-    read: Callable[[Any], tuple[Move, str] | None]
 
 
 # What a step's handlers receive: the turn, the draft as stored, and the answer.
@@ -107,12 +79,8 @@ class Step(Generic[DraftT]):
 
     def __post_init__(self) -> None:
         if self.expects is None:
-            if self.on_file is not None:
-                expects = Expect.FILE
-            elif self.parse is not None or self.on_text is not None or not self.presses:
-                expects = Expect.TEXT
-            else:
-                expects = Expect.BUTTONS
+            takes_text = self.parse is not None or self.on_text is not None
+            expects = Expect.of(self.on_file is not None, takes_text, bool(self.presses))
             object.__setattr__(self, "expects", expects)
 
 
@@ -127,8 +95,11 @@ class Conversation(Generic[DraftT]):
     controls: Controls
     # Summary edit target -> the steps it revisits; the summary comes back after the last.
     edits: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    # What choosing an edit target resets on the draft (e.g. the lines are entered again).
+    # What choosing an edit target resets on the draft (e.g. the amount is asked again).
     on_edit: Callable[[DraftT, str], DraftT] | None = None
+    # An edit that starts elsewhere than at its first step (the list of an order's lines, kept
+    # and changed one by one, rather than the first question of a new line).
+    edit_starts: Mapping[str, str] = field(default_factory=dict)
     states: type[StatesGroup] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -161,9 +132,9 @@ class Conversation(Generic[DraftT]):
     def button(self, move: Move, value: str = "") -> CallbackData:
         return self.controls.pack(move, value)
 
-    def navigation(self, step: str) -> list[Button]:
-        """Back (not on the first step) and Cancel."""
-        back = None if step == self.steps[0].name else self.button(Move.BACK)
+    def navigation(self, step: str, editing: bool = False) -> list[Button]:
+        """Back (not on the first step, unless it is edited from the summary) and Cancel."""
+        back = None if step == self.steps[0].name and not editing else self.button(Move.BACK)
         return navigation_row(self.button(Move.CANCEL), back)
 
 
@@ -212,7 +183,7 @@ class Turn(Generic[DraftT]):
 
     @property
     def navigation(self) -> list[Button]:
-        return self.conversation.navigation(self.step.name)
+        return self.conversation.navigation(self.step.name, self.editing is not None)
 
     # ----- moving -----
     async def begin(self, draft: DraftT) -> None:
@@ -257,24 +228,24 @@ class Turn(Generic[DraftT]):
         with self.ctx.responder.in_place_of(self.message_id):
             await self.ask()
 
-    async def advance(self, draft: DraftT) -> None:
+    async def advance(self, draft: DraftT, *, edit_done: bool = False) -> None:
         """The current step is answered: keep `draft`, ask the next step that applies.
 
-        During an edit from the summary, the next step of the edit's group, then the summary.
-        """
+        During an edit from the summary, the next step of the edit's group, then the summary;
+        straight to the summary when `edit_done` (the answer changed nothing the rest of the
+        group follows from, e.g. the same warehouse kind chosen again)."""
         steps = [step.name for step in self.conversation.steps]
         group = self.conversation.edits.get(self.editing or "")
         current, editing = self.step.name, self.editing
-        if group and current in group and current != group[-1]:
+        if group and current in group and current != group[-1] and not edit_done:
             candidates = [*group[group.index(current) + 1 :], self.conversation.summary]
         elif group:
-            candidates, editing = [self.conversation.summary], None
+            candidates = [self.conversation.summary]
         else:
             candidates = steps[steps.index(current) + 1 :]
         for name in candidates:
             if name == self.conversation.summary or await self._applies(name, draft):
-                if name == self.conversation.summary:
-                    editing = None
+                editing = None if name == self.conversation.summary else editing
                 await self._enter(name, draft, editing=editing)
                 return
 
@@ -284,17 +255,15 @@ class Turn(Generic[DraftT]):
 
     async def back(self) -> None:
         draft = await self.draft()
+        if (target := self.editing) is not None and target in self.conversation.edits:
+            await self._back_in_edit(target, draft)
+            return
         special = self.step.back(draft) if self.step.back is not None else None
         if special is not None:
             name, draft = special
         else:
             steps = [step.name for step in self.conversation.steps]
-            index = steps.index(self.step.name)
-            name = steps[0]
-            for earlier in reversed(steps[:index]):
-                if await self._applies(earlier, draft):
-                    name = earlier
-                    break
+            name = await self._previous(steps[: steps.index(self.step.name)], draft) or steps[0]
         await self._enter(name, draft, editing=None)
 
     async def edit(self, target: str) -> None:
@@ -302,10 +271,29 @@ class Turn(Generic[DraftT]):
         group = self.conversation.edits.get(target)
         if group is None or self.step.name != self.conversation.summary:
             raise InvalidInput("errors.invalid_choice")
-        draft = await self.draft()
+        draft = before = await self.draft()
         if self.conversation.on_edit is not None:
             draft = self.conversation.on_edit(draft, target)
-        await self._enter(group[0], draft, editing=target)
+        start = self.conversation.edit_starts.get(target, group[0])
+        await self._enter(start, draft, editing=target, before_edit=before.to_data())
+
+    async def _back_in_edit(self, target: str, draft: DraftT) -> None:
+        """Back stays in the edit (its previous step that applies); from where the edit started
+        it is the summary as it was before (nothing of the edit kept), not the earlier steps."""
+        group = self.conversation.edits[target]
+        start, current = self.conversation.edit_starts.get(target, group[0]), self.step.name
+        if current != start and current in group:
+            special = self.step.back(draft) if self.step.back is not None else None
+            if special is not None and special[0] in group:
+                await self._enter(special[0], special[1], editing=target)
+                return
+            earlier = await self._previous(group[: group.index(current)], draft)
+            if earlier is not None:
+                await self._enter(earlier, draft, editing=target)
+                return
+        before = self._data.get("before_edit")
+        draft = draft if before is None else self.conversation.draft(before)
+        await self._enter(self.conversation.summary, draft, editing=None)
 
     async def finish(self) -> None:
         """The conversation is over (done or cancelled): forget it, take the buttons away."""
@@ -342,9 +330,21 @@ class Turn(Generic[DraftT]):
         step = self.conversation.step(name)
         return step.applies is None or await step.applies(self, draft)
 
-    async def _enter(self, name: str, draft: DraftT, *, editing: str | None) -> None:
+    async def _previous(self, names: Sequence[str], draft: DraftT) -> str | None:
+        for name in reversed(names):
+            if await self._applies(name, draft):
+                return name
+        return None
+
+    async def _enter(
+        self, name: str, draft: DraftT, *, editing: str | None, before_edit: Any = None
+    ) -> None:
+        # The draft the summary showed is kept through an edit, for Back to return to.
+        before = (before_edit or self._data.get("before_edit")) if editing is not None else None
         self._step = self.conversation.step(name)
         self._data = {"draft": draft.to_data(), "editing": editing, "scratch": {}}
+        if before is not None:
+            self._data["before_edit"] = before
         await self.ctx.state.set_state(self.conversation.state(name))
         await self.ctx.state.set_data(self._data)
         await self.ask()

@@ -12,7 +12,8 @@ from typing import Any
 from aiogram import F
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.conversations.engine import Answer, Controls, Move, Press
+from handlers.conversations.controls import Controls, Move
+from handlers.conversations.engine import Answer, Press
 from handlers.keyboards import rows_of, single_button
 from handlers.responder import Button, Keyboard
 

@@ -15,7 +15,8 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from handlers.context import UpdateContext
-from handlers.conversations.engine import Answer, Conversation, Expect, Move, Turn
+from handlers.conversations.controls import Expect, Move
+from handlers.conversations.engine import Answer, Conversation, Turn
 
 
 def conversation_router(module: str, conversation: Conversation[Any]) -> Router:

@@ -21,7 +21,15 @@ from domain.drafts import OrderDraft
 from domain.errors import InvalidInput
 from domain.services import warehouses
 from domain.services.orders import cleaning, intake
-from handlers.conversations import Conversation, FormControls, Move, Step, Turn, conversation_router
+from handlers.conversations import (
+    Conversation,
+    Expect,
+    FormControls,
+    Move,
+    Step,
+    Turn,
+    conversation_router,
+)
 from handlers.conversations.countries import country_step
 from handlers.conversations.routing import entry
 from handlers.keyboards import choose_country, single_button
@@ -69,6 +77,35 @@ async def add_line(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> No
     await turn.go("product_name", draft.start_line())
 
 
+async def line_picked(turn: OrderTurn, draft: OrderDraft, callback_data: NewOrderForm) -> None:
+    """✏️ or 🗑 under the list: of the one line at once, else of the line whose number is typed."""
+    if len(draft.lines) == 1:
+        await _act_on_line(turn, draft, callback_data.action, 0)
+        return
+    action = callback_data.action.value
+    await turn.ask_follow_up(
+        draft, "line_action", action, "orders.ask_line_number", max=len(draft.lines)
+    )
+
+
+async def line_number_typed(turn: OrderTurn, draft: OrderDraft, text: str) -> None:
+    action = turn.scratch("line_action")
+    if action is None:
+        await turn.follow_up("line_action", lambda pressed: draft)  # "use the buttons"
+        return
+    await _act_on_line(turn, draft, NewOrderAction(action), draft.line_index(text))
+
+
+async def _act_on_line(
+    turn: OrderTurn, draft: OrderDraft, action: NewOrderAction, index: int
+) -> None:
+    if action == NewOrderAction.CHANGE_LINE:
+        await turn.go("product_name", draft.change_line(index))
+    else:
+        await turn.save(draft.remove_line(index), line_action=None)
+        await turn.ask()
+
+
 async def lines_done(turn: OrderTurn, draft: OrderDraft, callback_data: Any) -> None:
     await turn.advance(draft.finish_lines())
 
@@ -109,11 +146,18 @@ def _currencies(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
 
 
 def _lines_so_far(turn: OrderTurn, draft: OrderDraft) -> Keyboard:
+    # A line is changed or removed by its number in the list (one button each, not a pair per
+    # line: an order may have a hundred lines, more than a keyboard holds).
+    change = [
+        Button(label="new_order.change_line", callback=CONTROLS.data(NewOrderAction.CHANGE_LINE)),
+        Button(label="new_order.remove_line", callback=CONTROLS.data(NewOrderAction.REMOVE_LINE)),
+    ]
     return [
         [
             Button(label="new_order.add_line", callback=CONTROLS.data(NewOrderAction.ADD_LINE)),
             Button(label="new_order.lines_done", callback=CONTROLS.data(NewOrderAction.LINES_DONE)),
-        ]
+        ],
+        *([change] if draft.lines else []),
     ]
 
 
@@ -171,7 +215,8 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
         "lines": LINE_STEPS,
         "ship_by": ["ship_by"],
     },
-    on_edit=OrderDraft.for_edit,
+    # The lines are kept: the edit opens their list, to change, remove or add one.
+    edit_starts={"lines": "more_lines"},
     steps=[
         _step("number", "ask_number", OrderDraft.with_number),
         country_step(
@@ -199,7 +244,7 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             "product_name",
             "ask_product_name",
             OrderDraft.with_product_name,
-            params=lambda turn, draft: {"line_number": len(draft.lines) + 1},
+            params=lambda turn, draft: {"line_number": draft.line_number},
             # Back from the first question of a further line returns to the list of lines.
             back=lambda draft: ("more_lines", draft) if draft.lines else None,
         ),
@@ -226,10 +271,15 @@ CONVERSATION: Conversation[OrderDraft] = Conversation(
             prompt="orders.lines_so_far",
             params=lambda turn, draft: {"lines": list(draft.lines), "currency": draft.currency},
             keyboard=_lines_so_far,
+            on_text=line_number_typed,
             presses=[
                 CONTROLS.press(NewOrderAction.ADD_LINE, add_line),
+                CONTROLS.press(
+                    {NewOrderAction.CHANGE_LINE, NewOrderAction.REMOVE_LINE}, line_picked
+                ),
                 CONTROLS.press(NewOrderAction.LINES_DONE, lines_done),
             ],
+            expects=Expect.BUTTONS,
             back=lambda draft: ("unit_price", draft.reopen_last_line()) if draft.lines else None,
         ),
         Step(

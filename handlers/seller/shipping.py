@@ -47,10 +47,11 @@ CONVERSATION: Conversation[ShippingDraft] = Conversation(
             ],
             expects=Expect.BUTTONS,
         ),
-        _text_step(
+        Step(
             "declared_value",
-            steps.set_declared_value,
-            params=lambda turn, draft: {"amount": draft.declared_value, "currency": draft.currency},
+            prompt="shipping.ask_declared_value",
+            params=shipping_steps.declared_value_params,
+            on_text=shipping_steps.declared_value_typed,
             keyboard=shipping_steps.keep_value,
             presses=[CONTROLS.press(ShippingFormAction.KEEP_VALUE, shipping_steps.keep_going)],
         ),

@@ -61,13 +61,20 @@ def _option(option: method_comparison.MethodOption, responder: Responder) -> dic
     }
 
 
-def _button(q: MethodQuote, responder: Responder) -> Button:
+def _button(option: method_comparison.MethodOption, responder: Responder) -> Button:
+    """✅ only on a method the seller may choose; a refused or budget-blocked one keeps its
+    button (pressing it says why, as a stale comparison's press would) but reads as refused."""
+    q = option.quote
     name = responder.label(q.name_key)
     callback = ShippingForm(action=ShippingFormAction.METHOD, value=q.method.value)
-    if q.allowed and q.cost is not None:
+    if option.choosable and q.cost is not None:
         cost = responder.renderer.money(q.cost.amount, q.cost.currency, responder.locale)
         return Button(
             label="shipping.method_choice", params={"name": name, "cost": cost}, callback=callback
+        )
+    if option.blocked_by_budget:
+        return Button(
+            label="shipping.method_blocked_choice", params={"name": name}, callback=callback
         )
     return Button(label="shipping.method_refused_choice", params={"name": name}, callback=callback)
 
@@ -86,6 +93,9 @@ def comparison_view(
         "example_rates": result.rate_card.example or not result.custom_card,
         "custom_card": result.custom_card,
         "policy_set": result.profile.policy is not None,
+        # Said once under the methods: the budget, not the goods, leaves nothing to choose.
+        "all_blocked": any(o.blocked_by_budget for o in result.options)
+        and not any(o.choosable for o in result.options),
         "origin": result.origin,
         "destination": result.destination,
         "warehouse": warehouse_name,
@@ -102,4 +112,4 @@ def comparison_view(
         "width": plain(parcel.width_cm),
         "height": plain(parcel.height_cm),
     }
-    return params, [[_button(option.quote, responder)] for option in result.options]
+    return params, [[_button(option, responder)] for option in result.options]

@@ -95,7 +95,26 @@ async def line_quantity(turn: ShippingTurn, draft: ShippingDraft, text: str) -> 
 
 
 async def lines_done(turn: ShippingTurn, draft: ShippingDraft, callback_data: Any) -> None:
-    await turn.advance(steps.finish_lines(draft))
+    order = await steps.order_of(turn.ctx.user_id, draft, turn.ctx.uow)
+    await turn.advance(steps.finish_lines(order, draft))
+
+
+def declared_value_params(turn: ShippingTurn, draft: ShippingDraft) -> dict[str, Any]:
+    return {
+        "amount": draft.value_offered,
+        "declared": draft.declared_value,
+        "currency": draft.currency,
+        "partial": draft.order_total is not None
+        and draft.goods_value not in (None, draft.order_total),
+        "total": draft.order_total,
+    }
+
+
+async def declared_value_typed(turn: ShippingTurn, draft: ShippingDraft, text: str) -> None:
+    updated = steps.set_declared_value(draft, text)
+    if updated.declared_nothing:
+        turn.ctx.responder.reply("shipping.declared_value_zero")
+    await turn.advance(updated)
 
 
 # ----- declared value, goods, warehouse, method, tracking, photo -----

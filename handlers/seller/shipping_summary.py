@@ -90,7 +90,7 @@ async def confirm(turn: ShippingTurn, draft: ShippingDraft, callback_data: Shipp
         await ask_summary(turn, draft)
         return
     await turn.ctx.state.clear()
-    filename, pdf = shipping_document(confirmation, responder)
+    filename, pdf = await shipping_document(confirmation, responder)
     order = confirmation.review.order
     responder.document(
         filename,

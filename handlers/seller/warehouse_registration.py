@@ -30,6 +30,7 @@ from handlers.seller.warehouse_documents import MAX_MB, receive_document
 # Where semi-managed sellers most often keep overseas stock; any other country can be typed.
 COMMON_OVERSEAS_COUNTRIES = ("US", "DE", "GB", "FR", "ES", "PL", "BR", "RU", "KR")
 ADDRESS = ["street", "city", "region", "postcode"]
+KEEP = "keep"  # the Skip button's value that keeps an optional answer already given
 WarehouseTurn = Turn[WarehouseDraft]
 
 
@@ -42,11 +43,21 @@ CONTROLS = FormControls.of(WarehouseForm)
 async def kind_chosen(
     turn: WarehouseTurn, draft: WarehouseDraft, callback_data: WarehouseForm
 ) -> None:
-    await turn.advance(draft.with_kind(callback_data.value))
+    chosen = draft.with_kind(callback_data.value)
+    # The same kind again resets nothing: the edit has nothing more to ask.
+    await turn.advance(chosen, edit_done=chosen == draft)
+
+
+async def name_typed(turn: WarehouseTurn, draft: WarehouseDraft, text: str) -> None:
+    seller = await warehouses.seller_of(turn.ctx.user_id, turn.ctx.uow)
+    await turn.advance(draft.with_name(await warehouses.free_name(seller.id, text, turn.ctx.uow)))
 
 
 async def skipped(turn: WarehouseTurn, draft: WarehouseDraft, callback_data: WarehouseForm) -> None:
-    if turn.step.name == "region":
+    """⏭ on an optional answer: "keep" keeps the one already given, else none is given."""
+    if callback_data.value == KEEP:
+        await turn.advance(draft)
+    elif turn.step.name == "region":
         await turn.advance(draft.with_region(None))
     else:
         await turn.advance(draft.with_postcode(None))
@@ -126,9 +137,23 @@ def _offered_countries(draft: WarehouseDraft) -> list[str]:
 
 
 def _skip(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
-    if turn.step.name == "postcode" and not draft.postcode_optional:
-        return []
-    return CONTROLS.single_button("warehouse.skip", WarehouseFormAction.SKIP)
+    """Skip; where an answer is already there (asked again by Back or an edit), Keep it or
+    leave it empty, so skipping never drops it unseen."""
+    optional = _optional(turn, draft)
+    current = draft.region if turn.step.name == "region" else draft.postcode
+    if current is None:
+        return (
+            CONTROLS.single_button("warehouse.skip", WarehouseFormAction.SKIP) if optional else []
+        )
+    keep = CONTROLS.button(
+        "warehouse.keep_answer", WarehouseFormAction.SKIP, KEEP, answer=current[:32]
+    )
+    empty = CONTROLS.button("warehouse.leave_empty", WarehouseFormAction.SKIP)
+    return [[keep, empty] if optional else [keep]]
+
+
+def _optional(turn: WarehouseTurn, draft: WarehouseDraft) -> bool:
+    return turn.step.name != "postcode" or draft.postcode_optional
 
 
 def _capabilities(turn: WarehouseTurn, draft: WarehouseDraft) -> Keyboard:
@@ -227,7 +252,7 @@ def _optional_step(
     name: str, parse: Callable[[WarehouseDraft, str], WarehouseDraft]
 ) -> Step[WarehouseDraft]:
     def params(turn: WarehouseTurn, draft: WarehouseDraft) -> Mapping[str, Any]:
-        return {"country": draft.country, "optional": bool(_skip(turn, draft))}
+        return {"country": draft.country, "optional": _optional(turn, draft)}
 
     return Step(
         name,
@@ -260,7 +285,8 @@ CONVERSATION: Conversation[WarehouseDraft] = Conversation(
             keyboard=_kinds,
             presses=[CONTROLS.press(WarehouseFormAction.KIND, kind_chosen)],
         ),
-        _text_step("name", WarehouseDraft.with_name),
+        # A name another of the seller's warehouses has is refused as it is typed.
+        Step("name", prompt="warehouse.ask_name", on_text=name_typed),
         country_step(
             "warehouse.ask_country",
             _offered_countries,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,28 @@ def bot_settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def runner(emulator: BotApiEmulator, bot_settings: Settings) -> AsyncIterator[BotRunner]:
     async with BotRunner(emulator, bot_settings) as bot_runner:
+        yield bot_runner
+
+
+class DaytimeClock:
+    """The wall clock moved to 14:00 UTC of the day the test starts, and ticking with it: the
+    buyers of the return stories (in Europe) are awake, so what waits out their quiet hours
+    goes at once, whatever hour the suite runs at."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        self._offset = now.replace(hour=14, minute=0, second=0, microsecond=0) - now
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
+@pytest.fixture
+async def daytime_runner(
+    emulator: BotApiEmulator, bot_settings: Settings
+) -> AsyncIterator[BotRunner]:
+    """The bot on `DaytimeClock`: for stories that expect a buyer's notices at once."""
+    async with BotRunner(emulator, bot_settings, clock=DaytimeClock()) as bot_runner:
         yield bot_runner
 
 

@@ -19,8 +19,9 @@ BUYER_ID = 7_348_012_001
 
 
 async def test_a_dispute_from_its_escalation_to_the_outcome_and_the_buyers_notice(
-    emulator: BotApiEmulator, runner: BotRunner
+    emulator: BotApiEmulator, daytime_runner: BotRunner
 ) -> None:
+    runner = daytime_runner
     assert runner.app is not None
     uow_factory, fr = runner.app.uow_factory, labels_in(runner.app.renderer, "fr")
 

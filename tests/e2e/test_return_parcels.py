@@ -145,8 +145,18 @@ async def test_a_return_parcel_is_followed_to_the_warehouse_and_received(
     )
     case = f"R-{case_id}"
     seller_delivered = f"The buyer's return parcel for <b>{case}</b>"
+    # The store hears at once; the buyer's news of their parcel waits out their night.
     await _play_until(
-        app, clock, lambda: _said(seller, seller_delivered) and _said(seller, "was delivered")
+        app,
+        clock,
+        lambda: (
+            _said(seller, seller_delivered)
+            and _said(seller, "was delivered")
+            and any(
+                "Votre colis de retour" in m.content and "a été livré" in m.content
+                for m in buyer.user.bot_messages()
+            )
+        ),
     )
     buyer_texts = [m.content for m in buyer.user.bot_messages()]
     on_its_way = [t for t in buyer_texts if "Votre colis de retour" in t and "en route" in t]

@@ -22,8 +22,9 @@ BUYER_ID = 7_347_012_001
 
 
 async def test_a_damaged_case_is_negotiated_agreed_refunded_and_transcribed(
-    emulator: BotApiEmulator, runner: BotRunner
+    emulator: BotApiEmulator, daytime_runner: BotRunner
 ) -> None:
+    runner = daytime_runner
     assert runner.app is not None
     uow_factory, fr = runner.app.uow_factory, labels_in(runner.app.renderer, "fr")
 

@@ -22,6 +22,8 @@ from aiogram.methods import (
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
+    SendVideo,
 )
 from aiogram.types import (
     CallbackQuery,
@@ -132,6 +134,8 @@ class Answer:
     edited: list[BotMessage] = field(default_factory=list)
     popups: list[AnswerCallbackQuery] = field(default_factory=list)
     documents: list[SendDocument] = field(default_factory=list)
+    # Photos and videos sent by file id (a case's evidence).
+    media: list[SendPhoto | SendVideo] = field(default_factory=list)
     # The messages whose buttons were taken off (a prompt answered, or refused as stale).
     unbuttoned: list[int] = field(default_factory=list)
     # New and edited messages, in the order the bot sent them.
@@ -392,6 +396,8 @@ class Chat:
                 answer.popups.append(method)
             elif isinstance(method, SendDocument):
                 answer.documents.append(method)
+            elif isinstance(method, SendPhoto | SendVideo):
+                answer.media.append(method)
             elif (
                 isinstance(method, EditMessageReplyMarkup)
                 and method.reply_markup is None

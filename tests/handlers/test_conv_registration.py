@@ -235,6 +235,45 @@ async def test_a_bad_store_name_is_refused(handler_bot: HandlerBot, chat: Chat, 
     _asks_country(handler_bot, await chat.send("Aurora Gadgets"))
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "WhatsApp +1 415 555 2671",
+        "Mei 415-555-2671",
+        "mei.real\u200b@\u200bgmail.com",
+        "@mei_gadgets_01",
+        "t\u3002me/mei_gadgets",
+        "paypal.me/meigadgets",
+        "meigadgets.com",
+    ],
+)
+async def test_a_store_name_with_contact_details_is_refused(
+    handler_bot: HandlerBot, chat: Chat, name: str
+) -> None:
+    """Buyers read the store name on every message it sends them (tester t3, finding 4c)."""
+    await _begin(chat)
+    refused = await chat.send(name)
+    assert refused.texts == [handler_bot.text("registration.store_name_contact")]
+    _asks_country(handler_bot, await chat.send("Aurora Gadgets"))
+
+
+async def test_renaming_the_store_to_contact_details_is_refused_in_the_users_language(
+    handler_bot: HandlerBot, chat_of: ChatOf
+) -> None:
+    chat = chat_of(USER, first_name="Mei", language="ru")
+    await chat.send("/start")
+    await chat.press("Я продаю на AliExpress")
+    await chat.send("Aurora Gadgets")
+    await chat.press("Китай")  # a button's label is found by a part of it
+    await chat.press("Русский")
+    await chat.press("Название магазина")
+    refused = await chat.send("Aurora WhatsApp +86 138 0013 8000")
+    assert refused.texts == [handler_bot.text("registration.store_name_contact", "ru")]
+    await chat.send("Aurora Home")
+    await chat.press("Создать магазин")
+    assert await _seller(handler_bot) == ("Aurora Home", "CN", "ru")
+
+
 async def test_a_sticker_instead_of_the_store_name_asks_for_text(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:

@@ -48,7 +48,9 @@ async def test_every_step_refuses_a_wrong_answer(handler_bot: HandlerBot, case_i
     refusals = [
         Refusal("resolution"),
         Refusal("amount", "7.01", "returns.amount_above_paid", {"paid": "7.00", "currency": "EUR"}),
-        Refusal("amount", "zero", "returns.amount_invalid"),
+        Refusal("amount", "zero", "numbers.not_a_number", {"value": "zero"}),
+        Refusal("amount", "0", "returns.amount_invalid", {"currency": "EUR"}),
+        Refusal("amount", "101%", "returns.amount_above_paid", {"paid": "7.00", "currency": "EUR"}),
         Refusal("payer"),
         Refusal("warehouse"),
         Refusal("days", "0", "returns.days_invalid", {"min": 1, "max": 30}),

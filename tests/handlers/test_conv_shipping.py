@@ -250,7 +250,8 @@ async def test_after_a_restart_the_document_carries_on(
 REFUSALS = [
     Refusal("lines"),
     Refusal("declared_value", "a lot", "shipping.declared_value_invalid"),
-    Refusal("declared_value", "-5", "shipping.declared_value_invalid"),
+    Refusal("declared_value", "-5", "shipping.declared_value_negative"),
+    Refusal("declared_value", "1e1", "shipping.declared_value_invalid"),
     Refusal("weight", "heavy", "shipping.weight_invalid"),
     Refusal("dimensions", "60x40", "shipping.dimensions_invalid"),
     Refusal("goods"),
@@ -280,7 +281,11 @@ async def test_a_line_quantity_above_the_limit_is_refused(
 ) -> None:
     await chat.send("/ship AE-1001")
     await chat.press("USB cable")
-    refused = await chat.send("many")
+    # A word is told it is not a number, an amount too many is told the range.
+    assert (await chat.send("many")).texts == [
+        handler_bot.text("numbers.not_a_number", value="many")
+    ]
+    refused = await chat.send("100001")
     assert refused.texts[0].startswith("Please type a whole number from 0 to")
     assert len(refused.texts) == 1
     # Still asking for that line's quantity.

@@ -4,6 +4,7 @@ store, which keeps no zone, reads the same moments in UTC, named too."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -119,3 +120,34 @@ async def test_the_transcripts_caption_names_the_clock_it_is_on(
     buyer_caption, seller_caption = to_buyer[0].caption or "", to_seller[0].caption or ""
     assert "times on your clock (Shanghai" in buyer_caption and "UTC" not in buyer_caption
     assert "times in UTC" in seller_caption
+
+
+async def test_a_case_notice_waits_out_the_buyers_night_and_the_stores_does_not(
+    handler_bot: HandlerBot, bought: BoughtOrder, clock: FixedClock
+) -> None:
+    """The store counters at 16:30 UTC, 00:30 in Shanghai: the buyer's notice is held until
+    08:00 there, as their tracking messages are. The buyer's answer reaches the store at once."""
+    uow_factory = handler_bot.app.uow_factory
+    (await Chat(handler_bot, BUYER).send("/timezone Asia/Shanghai")).assert_says("Shanghai")
+    case_id = await open_damaged(uow_factory, bought)
+    clock.advance(hours=4, minutes=30)
+    await _store_counters(handler_bot, case_id)
+
+    offers = [
+        n for n in await notifications_to(uow_factory, BUYER) if n.template.endswith("offer_notice")
+    ]
+    assert [n.next_attempt_at.replace(tzinfo=None) for n in offers] == [
+        datetime(2026, 11, 26, 0, 0)  # 08:00 in Shanghai
+    ]
+
+    async with uow_factory() as uow:
+        await returns.decline_offer(BUYER, case_id, Side.BUYER, uow, DeadlineRules())
+        await uow.commit()
+    to_store = [
+        n
+        for n in await notifications_to(uow_factory, SELLER)
+        if n.template == "returns.offer_declined_notice"
+    ]
+    assert [n.next_attempt_at.replace(tzinfo=None) for n in to_store] == [
+        clock().replace(tzinfo=None)
+    ]

@@ -24,6 +24,7 @@ from aiogram.types import (
     Chat,
     Document,
     ForumTopicCreated,
+    FSInputFile,
     Message,
     MessageEntity,
     PhotoSize,
@@ -34,6 +35,7 @@ from aiogram.types import (
 )
 
 from bot.app import Application
+from tests.fixtures import certificates
 from tests.handlers.conftest import RecordingSession
 from tests.returns_fixtures import open_damaged, shipped_to_buyer
 from tests.tracking_fixtures import Store
@@ -281,13 +283,22 @@ async def test_topics_carry_each_side_without_headers(handler_app: Application) 
     assert _texts(stray, SELLER.id) == [relay.text("common.not_understood")]
 
 
-async def test_documents_videos_and_voice_go_by_file_id(handler_app: Application) -> None:
+async def test_documents_are_checked_and_renamed_videos_go_by_file_id(
+    handler_app: Application,
+) -> None:
     relay = Relay(handler_app)
     case_id = await _case(handler_app)
     opened = _to(await relay.drain(), BUYER.id)
     (intro,) = [r for m, r in opened if isinstance(m, SendMessage) and f"R-{case_id}</b>" in m.text]
     # A file in the main chat goes to the case only as a reply (order files are sent there too).
-    invoice = Document(file_id="doc-9", file_unique_id="udoc-9", file_name="invoice.pdf")
+    relay.session.files["doc-9"] = certificates.pdf()
+    invoice = Document(
+        file_id="doc-9",
+        file_unique_id="udoc-9",
+        file_name="invoice.pdf",
+        mime_type="application/pdf",
+        file_size=len(certificates.pdf()),
+    )
     await relay.send(_text(BUYER, f"/case R-{case_id}"))
     unrouted = await relay.send(_message(BUYER, document=invoice, caption="The invoice"))
     assert relay.text(
@@ -297,27 +308,45 @@ async def test_documents_videos_and_voice_go_by_file_id(handler_app: Application
     await relay.send(
         _message(BUYER, document=invoice, caption="The invoice", reply_to_message=answering_intro)
     )
+    # The document is read in the file worker first: nothing is stored or relayed before.
+    async with handler_app.uow_factory() as uow:
+        assert await uow.returns.messages_of(case_id) == []
+    await handler_app.file_steps.wait()
+    await handler_app.replies.drain()
     await relay.send(
         _message(
             BUYER,
             video=Video(file_id="vid-9", file_unique_id="uvid-9", width=1, height=1, duration=3),
         )
     )
-    await relay.send(
-        _message(BUYER, voice=Voice(file_id="voi-9", file_unique_id="uvoi-9", duration=2))
-    )
     sent = [m for m, _ in _to(await relay.drain(), SELLER.id)]
     (document,) = [m for m in sent if isinstance(m, SendDocument)]
     (video,) = [m for m in sent if isinstance(m, SendVideo)]
-    (voice,) = [m for m in sent if isinstance(m, SendVoice)]
-    assert (document.document, video.video, voice.voice) == ("doc-9", "vid-9", "voi-9")
+    async with handler_app.uow_factory() as uow:
+        stored = [(m.id, m.kind.value, m.file_type) for m in await uow.returns.messages_of(case_id)]
+    assert [row[1:] for row in stored] == [("document", "pdf"), ("video", None)]
+    # The document goes again under a name of the bot's making, not the buyer's.
+    assert isinstance(document.document, FSInputFile)
+    assert document.document.filename == f"case-R-{case_id}-{stored[0][0]}.pdf"
+    assert video.video == "vid-9"
     assert "The invoice" in (document.caption or "")
-    for copy in (document, video, voice):
+    for copy in (document, video):
         assert f"Return R-{case_id}" in (copy.caption or "")
         assert "Buyer of order AE-R1" in (copy.caption or "")
+
+
+async def test_voice_messages_are_not_relayed(handler_app: Application) -> None:
+    relay = Relay(handler_app)
+    case_id = await _case(handler_app)
+    await relay.drain()
+    await relay.send(_text(BUYER, f"/case R-{case_id}"))
+    answer = await relay.send(
+        _message(BUYER, voice=Voice(file_id="voi-9", file_unique_id="uvoi-9", duration=2))
+    )
+    assert _texts(answer, BUYER.id) == [relay.text("returns.voice_refused")]
+    assert not [m for m, _ in _to(await relay.drain(), SELLER.id) if isinstance(m, SendVoice)]
     async with handler_app.uow_factory() as uow:
-        kinds = [m.kind.value for m in await uow.returns.messages_of(case_id)]
-    assert kinds == ["document", "video", "voice"]
+        assert await uow.returns.messages_of(case_id) == []
 
 
 async def test_a_caption_too_long_with_the_header_follows_the_media(

@@ -166,6 +166,20 @@ async def test_send_later_keeps_the_documents_without_sending_for_review(
     assert [name for _, name in asked["documents"]] == ["doc.pdf", "fire.pdf"]
 
 
+async def test_no_review_again_before_a_document_asked_for_is_added(
+    handler_bot: HandlerBot, chat: Chat
+) -> None:
+    await _documents_asked(chat)
+    refused = await chat.press("Send for review again")
+    assert refused.alert == handler_bot.plain("warehouse.no_new_documents")
+    assert (await _needing_documents(handler_bot))["status"] == (
+        WarehouseStatus.NEEDS_DOCUMENTS.value
+    )
+    await chat.send_certificate("fire.pdf")
+    sent = await chat.press("Send for review again")
+    assert sent.texts == [handler_bot.text("warehouse.submitted", name=NEEDS_DOCUMENTS)]
+
+
 async def test_send_for_review_again_is_the_done_of_the_documents_mode(
     handler_bot: HandlerBot, chat: Chat
 ) -> None:
@@ -200,6 +214,7 @@ async def test_an_old_resubmit_button_leaves_another_conversation_alone(
 ) -> None:
     prompt = (await _documents_asked(chat)).last
     resubmit = prompt.keyboard[0][0]
+    await chat.send_certificate("fire.pdf")  # what the operator asked for: it may go back
     await chat.send("/cancel")
     name_asked = await chat.send("/neworder")
     await chat.press_data(prompt.message_id, resubmit.callback_data or "")

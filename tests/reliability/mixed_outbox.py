@@ -137,7 +137,14 @@ async def seed_mixed_outbox(url: str, shape: Shape = Shape()) -> MixedOutbox:
 
 
 COPIED = frozenset(
-    {"tracking.buyer_update", "orders.reminder_24h", "orders.reminder_4h", "orders.overdue"}
+    {
+        "tracking.buyer_update",
+        "orders.reminder_24h",
+        "orders.reminder_4h",
+        "orders.overdue",
+        # A store's waiting orders cross each threshold together: one summary each time.
+        "orders.reminder_summary",
+    }
 )
 EXTRA_CHAT_BASE = 830_000
 

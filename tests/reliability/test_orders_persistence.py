@@ -522,7 +522,7 @@ async def test_reminders_go_out_once_each(uow_factory: UowFactory, clock: FixedC
         async with uow_factory() as uow:
             due = await reminders.due_reminders(clock.now, uow)
             await uow.commit()
-            return [(order.number, kind) for order, kind in due]
+            return [(reminder.order.number, reminder.kind) for reminder in due]
 
     assert await sweep() == []
     clock.advance(hours=7)  # 23 h left
@@ -570,13 +570,13 @@ async def test_a_late_order_skips_the_reminders_whose_time_has_passed(
     alice = await _seller(uow_factory, ALICE)
     await _order(uow_factory, alice, "LATE", ship_by=clock.now + timedelta(hours=2))
     async with uow_factory() as uow:
-        assert [k for _, k in await reminders.due_reminders(clock.now, uow)] == [
+        assert [r.kind for r in await reminders.due_reminders(clock.now, uow)] == [
             ReminderKind.DUE_IN_4H
         ]
         await uow.commit()
     clock.advance(hours=2)
     async with uow_factory() as uow:
-        assert [k for _, k in await reminders.due_reminders(clock.now, uow)] == [
+        assert [r.kind for r in await reminders.due_reminders(clock.now, uow)] == [
             ReminderKind.OVERDUE
         ]
         await uow.commit()

@@ -49,9 +49,11 @@ def test_the_refund_as_people_type_it(typed: str, amount: str) -> None:
     [
         ("7.01", "returns.amount_above_paid"),
         ("0", "returns.amount_invalid"),
-        ("1.005", "returns.amount_invalid"),
-        ("lots", "returns.amount_invalid"),
-        ("150%", "returns.amount_invalid"),
+        ("1.005", "numbers.too_many_decimals"),
+        ("lots", "numbers.not_a_number"),
+        ("1e1", "numbers.not_a_number"),
+        ("150%", "returns.amount_above_paid"),
+        ("101%", "returns.amount_above_paid"),
     ],
 )
 def test_a_refund_above_what_was_paid_or_unreadable_is_refused(typed: str, key: str) -> None:

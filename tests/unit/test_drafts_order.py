@@ -53,7 +53,7 @@ def test_another_currency_must_fit_every_price_already_entered() -> None:
     draft = _with_lines("12.50")
     with pytest.raises(InvalidInput) as refused:
         draft.with_currency("JPY")  # no cents in yen
-    assert refused.value.key == "orders.price_invalid"
+    assert refused.value.key == "orders.line_price_unfit"
     assert _with_lines("12").with_currency("JPY").currency == "JPY"
 
 
@@ -64,10 +64,40 @@ def test_back_from_the_list_reopens_the_last_line_at_its_price() -> None:
     assert draft.with_unit_price("3").lines[-1].unit_price == "3.00"
 
 
-def test_editing_the_lines_enters_them_again_other_edits_keep_them() -> None:
-    draft = _with_lines("1", "2")
-    assert draft.for_edit("lines").lines == ()
-    assert draft.for_edit("currency") == draft
+def test_a_line_entered_again_keeps_its_place_and_the_others() -> None:
+    draft = _with_lines("1", "2", "3").change_line(1)
+    assert draft.line_number == 2
+    # Until its new price, the line is as it was (Back on the way leaves it so).
+    assert [line.product_name for line in draft.lines] == ["Lamp 1", "Lamp 2", "Lamp 3"]
+    changed = draft.with_product_name("Desk lamp").with_sku(None).with_quantity("4")
+    done = changed.with_unit_price("9.50")
+    assert [(line.product_name, line.quantity, line.unit_price) for line in done.lines] == [
+        ("Lamp 1", 2, "1.00"),
+        ("Desk lamp", 4, "9.50"),
+        ("Lamp 3", 2, "3.00"),
+    ]
+    assert done.line == {}
+    # A new line after it goes at the end again.
+    assert done.start_line().line_number == 4
+
+
+def test_a_line_is_removed_by_its_number_in_the_list() -> None:
+    draft = _with_lines("1", "2", "3")
+    assert [line.product_name for line in draft.remove_line(draft.line_index("2")).lines] == [
+        "Lamp 1",
+        "Lamp 3",
+    ]
+    for wrong in ("0", "4", "two", "-1", ""):
+        with pytest.raises(InvalidInput) as refused:
+            draft.line_index(wrong)
+        assert (refused.value.key, refused.value.params) == (
+            "orders.line_number_invalid",
+            {"max": 3},
+        )
+    with pytest.raises(InvalidInput):
+        draft.remove_line(3)
+    with pytest.raises(InvalidInput):
+        draft.change_line(-1)
 
 
 def test_lines_are_needed_and_limited() -> None:

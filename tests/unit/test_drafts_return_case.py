@@ -72,8 +72,9 @@ def test_quantities_are_at_most_what_is_left_and_zero_leaves_the_line_out() -> N
     assert draft.quantities == {MUG: 2}
     assert draft.paid == Decimal("8.00")
     assert _refused("returns.quantity_invalid", draft.with_quantity, MUG, "4").params == {"max": 3}
-    _refused("returns.quantity_invalid", draft.with_quantity, MUG, "two")
+    _refused("numbers.not_a_number", draft.with_quantity, MUG, "two")
     _refused("returns.quantity_invalid", draft.with_quantity, MUG, "-1")
+    _refused("numbers.not_a_whole_number", draft.with_quantity, MUG, "1.5")
     assert draft.with_quantity(MUG, " 0 ").quantities == {}
 
 
@@ -169,8 +170,8 @@ def test_the_amount_is_checked_against_what_was_paid_for_the_chosen_items() -> N
     assert refused.params == {"paid": "8.00", "currency": "EUR"}
     _refused("returns.partial_below_paid", draft.with_amount, "8")
     _refused("returns.amount_invalid", draft.with_amount, "0")
-    _refused("returns.amount_invalid", draft.with_amount, "1.234")
-    _refused("returns.amount_invalid", draft.with_amount, "lots")
+    _refused("numbers.too_many_decimals", draft.with_amount, "1.234")
+    _refused("numbers.not_a_number", draft.with_amount, "lots")
 
 
 def test_another_resolution_or_other_items_ask_the_amount_again() -> None:

@@ -53,7 +53,7 @@ def test_amounts_by_share_or_value_never_above_what_was_paid() -> None:
     assert above.value.key == "returns.amount_above_paid"
     with pytest.raises(InvalidInput) as everything:
         partial.with_amount("100%")  # a partial refund is less than everything
-    assert everything.value.key == "returns.amount_invalid"
+    assert everything.value.key == "returns.partial_below_paid"
     with pytest.raises(InvalidInput):
         partial.with_everything()
 

@@ -25,6 +25,20 @@ def test_answers_are_cleaned_and_the_command_carries_them() -> None:
     [
         (lambda d: d.with_store_name("x"), "registration.store_name_invalid"),
         (lambda d: d.with_store_name("/start"), "registration.store_name_invalid"),
+        # contact details buyers would read on every message (tester t3, finding 4c)
+        (
+            lambda d: d.with_store_name("WhatsApp +1 415 555 2671"),
+            "registration.store_name_contact",
+        ),
+        (lambda d: d.with_store_name("Mei 138 0013 8000"), "registration.store_name_contact"),
+        (lambda d: d.with_store_name("mei\u200b@\u200bshop.cn"), "registration.store_name_contact"),
+        (lambda d: d.with_store_name("@meigadgets"), "registration.store_name_contact"),
+        (lambda d: d.with_store_name("t.me/meigadgets"), "registration.store_name_contact"),
+        (
+            lambda d: d.with_store_name("Mei \uff20 gadgets\u3002shop"),
+            "registration.store_name_contact",
+        ),
+        (lambda d: d.with_store_name("meigadgets.com"), "registration.store_name_contact"),
         (lambda d: d.with_country("XX"), "errors.invalid_choice"),
         (lambda d: d.with_locale("tlh"), "errors.invalid_choice"),
     ],
@@ -33,6 +47,11 @@ def test_a_bad_answer_is_refused_with_its_message(answer, key: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         answer(SellerDraft())
     assert refused.value.key == key
+
+
+@pytest.mark.parametrize("name", ["Shenzhen Gadgets", "Dr.Phone 3C", "Store 2024", "深圳小店"])
+def test_ordinary_store_names_are_taken(name: str) -> None:
+    assert SellerDraft().with_store_name(name).store_name == name
 
 
 def test_the_summary_cannot_register_an_unfinished_draft() -> None:

@@ -1,14 +1,18 @@
-"""The shipping document's draft: when the photo step applies, and the draft as stored."""
+"""The shipping document's draft: when the photo step applies, the declared value offered (the
+parcel's goods), and the draft as stored."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from domain.drafts import ShippingDraft
 from domain.drafts.shipping import photo_required
 from domain.errors import ConflictError
+from domain.services.shipping import steps
 
 
 def _draft(**changes: object) -> ShippingDraft:
@@ -76,3 +80,33 @@ def test_only_a_line_shipped_short_makes_the_shipment_partial() -> None:
     assert _draft(quantities={11: 2}).is_partial(ordered)  # a line left out
     # More than ordered is the compliance check's "more items than ordered", not partial.
     assert not _draft(quantities={11: 5, 12: 1}).is_partial(ordered)
+
+
+def test_the_value_offered_is_the_parcels_goods_then_the_order_total() -> None:
+    assert _draft().value_offered == Decimal("250.00")
+    assert _draft(goods_value=Decimal("90.00")).value_offered == Decimal("90.00")
+    # A draft stored before either was kept offers what it declares.
+    assert _draft(order_total=None, declared_value=Decimal("5")).value_offered == Decimal("5")
+
+
+def test_nothing_declared_for_goods_of_some_value_is_said() -> None:
+    assert _draft(declared_value=Decimal("0")).declared_nothing
+    assert not _draft(declared_value=Decimal("0.01")).declared_nothing
+    # Goods worth nothing may declare nothing.
+    free = _draft(declared_value=Decimal("0"), goods_value=Decimal("0"), order_total=Decimal("0"))
+    assert not free.declared_nothing
+
+
+def test_the_lines_chosen_offer_their_goods_value_unless_one_was_typed() -> None:
+    order: Any = SimpleNamespace(
+        currency="EUR",
+        lines=[
+            SimpleNamespace(id=11, unit_price=Decimal("100.00")),
+            SimpleNamespace(id=12, unit_price=Decimal("50.00")),
+        ],
+    )
+    partial = _draft(quantities={11: 1, 12: 1})
+    assert steps.finish_lines(order, partial).declared_value == Decimal("150.00")
+    typed = steps.set_declared_value(partial, "120")
+    kept = steps.finish_lines(order, typed)
+    assert (kept.declared_value, kept.goods_value) == (Decimal("120"), Decimal("150.00"))

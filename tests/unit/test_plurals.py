@@ -102,6 +102,7 @@ def test_russian_days_of_transit_follow_the_last_number(renderer: Renderer) -> N
             card_label="x",
             options=[option],
             policy_set=True,
+            all_blocked=False,
         )
         return next(line for line in text.splitlines() if "Оценка стоимости" in line)
 

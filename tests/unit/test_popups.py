@@ -48,6 +48,10 @@ GOES_TO_CHAT = {
     "warehouse.document_damaged",
     "warehouse.document_too_many_pixels",
     "warehouse.document_active_content",
+    # A file sent in a return case that the case does not take, and what to send instead (a
+    # document is never held for the case picker, so no button press relays one).
+    "returns.file_type",
+    "returns.file_disguised",
 }
 
 LONGEST_NAME = "Castilla & León Hub — Centro Logístico de Valladolid y Palencia 01"[:64]

@@ -409,7 +409,7 @@ def test_items_already_taken_back_by_an_earlier_case_cannot_be_asked_again() -> 
         (OfferTerms(R.REFUND_PARTIAL, Decimal("7.00")), "returns.partial_below_paid"),
         (OfferTerms(R.KEEP_PARTIAL_REFUND, Decimal("0")), "returns.amount_invalid"),
         (OfferTerms(R.REFUND_PARTIAL, Decimal("-1")), "returns.amount_invalid"),
-        (OfferTerms(R.REFUND_PARTIAL, Decimal("1.005")), "returns.amount_invalid"),
+        (OfferTerms(R.REFUND_PARTIAL, Decimal("1.005")), "numbers.too_many_decimals"),
         (OfferTerms(R.REFUND_PARTIAL), "returns.amount_required"),
         (OfferTerms(R.REFUND_FULL, Decimal("6.00")), "returns.full_refund_is_all"),
         (OfferTerms(R.RETURN_AND_REFUND, Decimal("8"), warehouse_id=1), "returns.amount_above_paid"),
@@ -632,6 +632,25 @@ def test_messages_keep_their_lines_and_need_content() -> None:
         S, MessageKind.PHOTO, text=None, telegram_file_id="ph-1", masked=(), now=NOW
     )
     assert photo_message.text is None
+
+
+def test_a_document_is_stored_only_with_the_format_its_content_proved() -> None:
+    case = requested()
+    with pytest.raises(InvalidInput) as refused:
+        case.post_message(
+            B, MessageKind.DOCUMENT, text=None, telegram_file_id="doc-1", masked=(), now=NOW
+        )
+    assert refused.value.key == "returns.file_type"
+    document = case.post_message(
+        B, MessageKind.DOCUMENT, text=None, telegram_file_id="doc-1", masked=(), now=NOW,
+        file_type="pdf",
+    )  # fmt: skip
+    assert document.file_type == "pdf"
+    with pytest.raises(InvalidInput):
+        case.post_message(
+            B, MessageKind.PHOTO, text=None, telegram_file_id="ph-2", masked=(), now=NOW,
+            file_type="pdf",
+        )  # fmt: skip
 
 
 def test_only_the_author_edits_a_message() -> None:

@@ -136,9 +136,9 @@ def test_a_second_record_is_refused_politely_and_changes_nothing(second: Dispute
         ("70", "returns.amount_above_paid"),
         ("0", "returns.amount_invalid"),
         ("-1", "returns.amount_invalid"),
-        ("1.005", "returns.amount_invalid"),  # more decimals than the euro has
-        ("ten", "returns.amount_invalid"),
-        (None, "returns.amount_invalid"),  # a decision for the buyer says what was refunded
+        ("1.005", "numbers.too_many_decimals"),  # more decimals than the euro has
+        ("ten", "numbers.not_a_number"),
+        (None, "numbers.not_a_number"),  # a decision for the buyer says what was refunded
     ],
 )
 def test_the_buyers_refund_is_an_amount_up_to_what_was_paid(refund: object, key: str) -> None:

@@ -93,6 +93,8 @@ STORED_BEFORE: list[tuple[StoredDraft, dict[str, Any]]] = [
             goods=("battery",),
             tracking_acknowledged=True,
             order_total=Decimal("250.00"),
+            goods_value=Decimal("90.00"),
+            value_typed=True,
         ),
         {
             "order_id": 9,
@@ -109,6 +111,8 @@ STORED_BEFORE: list[tuple[StoredDraft, dict[str, Any]]] = [
             "tracking_acknowledged": True,
             "photo_file_id": None,
             "order_total": "250.00",
+            "goods_value": "90.00",
+            "value_typed": True,
         },
     ),
     (
@@ -196,9 +200,11 @@ def test_every_draft_the_engine_keeps_is_stored_this_way() -> None:
 def test_older_data_loads_and_unknown_keys_are_ignored() -> None:
     stored = dict(STORED_BEFORE[2][1])
     del stored["order_total"]  # written before the order's total was kept
+    del stored["goods_value"], stored["value_typed"]  # and before the parcel's goods value
     stored["retired_field"] = "x"
     draft = ShippingDraft.from_data(stored)
     assert draft.order_total is None and draft.weight_kg == Decimal("1.2")
+    assert (draft.goods_value, draft.value_typed) == (None, False)
 
 
 def test_unreadable_data_names_the_field_not_the_value() -> None:

@@ -182,6 +182,22 @@ def test_submit_needs_the_documents() -> None:
     assert us.missing_documents() == []
 
 
+def test_documents_asked_for_need_one_more_before_review_again() -> None:
+    warehouse = _warehouse(S.PENDING_REVIEW)
+    warehouse.request_documents(OPERATOR, "the signed lease, please", NOW)
+    with pytest.raises(InvalidInput) as refused:
+        warehouse.submit(NOW)
+    assert refused.value.key == "warehouse.no_new_documents"
+    assert warehouse.status == S.NEEDS_DOCUMENTS
+    warehouse.add_document(_another_document(), NOW, most=10)
+    warehouse.submit(NOW)
+    assert (warehouse.status, warehouse.documents_at_request) == (S.PENDING_REVIEW, None)
+    # Asked before the count was kept (None): not held to it.
+    earlier = _warehouse(S.NEEDS_DOCUMENTS)
+    earlier.submit(NOW)
+    assert earlier.status == S.PENDING_REVIEW
+
+
 def test_only_verified_shipping_warehouses_can_ship() -> None:
     assert _warehouse(S.VERIFIED).can_ship
     assert not _warehouse(S.PENDING_REVIEW).can_ship

@@ -24,6 +24,8 @@ from domain.model.orders import (
     PRODUCT_NAME_MAX,
     SKU_MAX,
 )
+from domain.returns.masking import contact_in_name
+from domain.typed_numbers import check_decimals, code_text, read_decimal, read_whole_number
 from domain.typed_text import clean_typed_line
 
 MAX_LINES = 100
@@ -39,7 +41,6 @@ NOT_MONEY = frozenset(
     {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"}
 )
 _ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/#-]*")
-_SPACES = re.compile(r"[\s\u00a0\u2009\u202f']+")
 
 
 def _is_blank(raw: object) -> bool:
@@ -70,7 +71,8 @@ def _integral(raw: object) -> int | None:
 
 
 def clean_order_number(raw: object) -> str:
-    """The marketplace's order number: letters, digits and . _ / # -, up to 64 characters.
+    """The marketplace's order number: letters, digits and . _ / # -, up to 64 characters,
+    not reading as contact details.
 
     A long number read from a spreadsheet cell formatted as a number may have lost digits
     already (Excel keeps 15); those are refused rather than stored wrong.
@@ -78,20 +80,25 @@ def clean_order_number(raw: object) -> str:
     if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
         whole = _integral(raw)
         if whole is None or whole < 0:
-            raise InvalidInput("orders.number_invalid", max=ORDER_NUMBER_MAX)
+            # Only a number cell can have lost digits: the spreadsheet hint is for it alone.
+            raise InvalidInput("orders.number_invalid", max=ORDER_NUMBER_MAX, number_cell=True)
         text = str(whole)
     else:
-        text = str(raw).strip() if raw is not None else ""
+        text = code_text(raw)
     if len(text) > ORDER_NUMBER_MAX or not _ORDER_NUMBER.fullmatch(text):
-        raise InvalidInput("orders.number_invalid", max=ORDER_NUMBER_MAX)
+        raise InvalidInput("orders.number_invalid", max=ORDER_NUMBER_MAX, number_cell=False)
+    # The buyer reads the number on every message about the order, and a return case's
+    # masking cannot hide it from them: a number that is a link, an address or a handle
+    # ("paypal.me/shop", "shop.com/pay") is refused. Long numbers stay: marketplaces use them.
+    if contact_in_name(text, digit_runs=False):
+        raise InvalidInput("orders.number_contact")
     return text
 
 
 @functools.lru_cache(maxsize=1024)
 def _country_from_text(text: str) -> str | None:
-    if len(text) == 2 and text.isalpha():
-        country = pycountry.countries.get(alpha_2=text.upper())
-        return str(country.alpha_2) if country is not None else None
+    # find_countries takes two *ASCII* letters for a code and anything else for a name: 德国
+    # is two letters too, and a name.
     found = find_countries(text)
     return found[0] if len(found) == 1 else None
 
@@ -122,7 +129,7 @@ def clean_postcode(country: str, raw: object) -> str | None:
         if matchers:
             raise InvalidInput("orders.postcode_invalid", country=country, example=example or "—")
         return None
-    candidates = [" ".join(str(raw).upper().split())]
+    candidates = [" ".join(code_text(raw).upper().split())]
     whole = _integral(raw) if not isinstance(raw, str) else None
     if whole is not None:
         # A postcode typed into a number cell loses its leading zeros (02134 -> 2134).
@@ -145,7 +152,7 @@ def _currency(text: str) -> str | None:
 
 def clean_currency(raw: object) -> str:
     """An ISO 4217 currency code one can price goods in."""
-    text = str(raw).strip() if not _is_blank(raw) else ""
+    text = code_text(raw) if not _is_blank(raw) else ""
     code = _currency(text)
     if code is None:
         raise InvalidInput("orders.currency_invalid", value=text[:10])
@@ -153,6 +160,9 @@ def clean_currency(raw: object) -> str:
 
 
 def clean_product_name(raw: object) -> str:
+    if _is_blank(raw):
+        # Also what a formula cell reads as when the file holds no computed value.
+        raise InvalidInput("orders.product_name_missing")
     return _printable(raw, 1, PRODUCT_NAME_MAX, "orders.product_name_invalid")
 
 
@@ -162,52 +172,26 @@ def clean_sku(raw: object) -> str | None:
     if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
         whole = _integral(raw)
         raw = str(whole) if whole is not None else str(raw)
-    return _printable(raw, 1, SKU_MAX, "orders.sku_invalid")
+    return _printable(code_text(raw), 1, SKU_MAX, "orders.sku_invalid")
 
 
 def clean_quantity(raw: object) -> int:
-    quantity = _integral(raw)
-    if quantity is None or not 0 < quantity <= MAX_QUANTITY:
+    # A missing quantity is told the range; a word or a fraction is told what it is not.
+    quantity = 0 if _is_blank(raw) else read_whole_number(raw)
+    if not 0 < quantity <= MAX_QUANTITY:
         raise InvalidInput("orders.quantity_invalid", max=MAX_QUANTITY)
     return quantity
-
-
-def _decimal_text(raw: str) -> str | None:
-    """Digits with one decimal separator: "12.50", "12,50", "1,234.50", "1.234,50", "1 234,5".
-    A lone comma before exactly three digits ("1,234") is ambiguous and refused."""
-    text = _SPACES.sub("", raw)
-    if "," in text and "." in text:
-        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal_mark == "," else ","
-        text = text.replace(thousands, "").replace(decimal_mark, ".")
-    elif "," in text:
-        whole, _, fraction = text.rpartition(",")
-        if text.count(",") > 1 or len(fraction) == 3:
-            return None
-        text = f"{whole}.{fraction}"
-    return text if re.fullmatch(r"\d+(\.\d+)?|\.\d+", text) else None
 
 
 def clean_unit_price(raw: object, currency: str) -> Decimal:
     """A price >= 0 with no more decimals than the currency has (at most 2), as Decimal."""
     decimals = min(get_currency_precision(currency), 2)
-    value: Decimal | None = None
-    if isinstance(raw, Decimal):
-        value = raw
-    elif isinstance(raw, int) and not isinstance(raw, bool):
-        value = Decimal(raw)
-    elif isinstance(raw, float):
-        # repr gives the shortest text that reads back as this float: 12.3, not 12.2999...
-        value = Decimal(repr(raw))
-    elif isinstance(raw, str):
-        text = _decimal_text(raw)
-        value = Decimal(text) if text is not None else None
-    if value is None or not value.is_finite() or value < 0 or value >= UNIT_PRICE_LIMIT:
-        raise InvalidInput("orders.price_invalid", decimals=decimals)
-    step = Decimal(1).scaleb(-decimals)
-    if value.quantize(step) != value:
-        raise InvalidInput("orders.price_invalid", decimals=decimals)
-    return value.quantize(Decimal("0.01"))
+    value = read_decimal(raw)
+    if value < 0:
+        raise InvalidInput("orders.price_invalid")
+    if value >= UNIT_PRICE_LIMIT:
+        raise InvalidInput("orders.price_too_large", max=UNIT_PRICE_LIMIT - 1, currency=currency)
+    return check_decimals(value, decimals, currency).quantize(Decimal("0.01"))
 
 
 def _parse_ship_by(raw: object) -> datetime | None:

@@ -84,7 +84,8 @@ async def review_document(
             tracking=tracking,
             tracking_used_on_other_order=used,
             declared_value=Money(draft.declared_value, draft.currency),
-            order_value=Money(order.total, order.currency),
+            # Compared with the goods in this parcel: a partial one declares only those.
+            order_value=Money(steps.goods_value(order, draft), order.currency),
             shipped_at=uow.now(),
             ship_by=order.ship_by,
             method_allowed=option.quote.allowed,

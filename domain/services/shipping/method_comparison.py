@@ -8,7 +8,7 @@ warehouse, the seller's logistics profile); nothing here reads the database.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.errors import InvalidInput
 from domain.logistics import (
@@ -19,6 +19,7 @@ from domain.logistics import (
     RateCard,
     ShippingMethod,
     check_budget,
+    compare,
     quote,
 )
 from domain.money import Money
@@ -37,6 +38,12 @@ class MethodOption:
     @property
     def blocked_by_budget(self) -> bool:
         return self.budget is not None and self.budget.over and self.budget.mode == "block"
+
+    @property
+    def choosable(self) -> bool:
+        """What `steps.choose_method` accepts: priced, allowed for the goods and parcel, and
+        not blocked by the budget. Only these get a button to choose them."""
+        return self.quote.allowed and self.quote.cost is not None and not self.blocked_by_budget
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,17 @@ def compare_methods(
     profile: logistics_settings.LogisticsProfile,
 ) -> Comparison:
     quotes = quote(parcel, origin, destination, profile.rate_card, goods)
-    options = []
-    for item in quotes:
-        budget, missing = budget_check(item.cost, order_value, profile)
-        options.append(MethodOption(item, budget, missing))
+    checks = [budget_check(item.cost, order_value, profile) for item in quotes]
+    options = [
+        MethodOption(item, budget, missing)
+        for item, (budget, missing) in zip(quotes, checks, strict=True)
+    ]
+    # The cheapest and fastest are marked again among the methods the budget lets the seller
+    # choose: a blocked method recommended as "cheapest" would be a button that only refuses.
+    blocked = {option.quote.method for option in options if option.blocked_by_budget}
+    if blocked:
+        marked = compare(quotes, profile.rates, excluded=blocked)
+        options = [replace(option, quote=q) for option, q in zip(options, marked, strict=True)]
     return Comparison(
         options=options,
         rate_card=profile.rate_card,

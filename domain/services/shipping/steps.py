@@ -18,15 +18,18 @@ from domain.drafts.shipping import ShippingDraft
 from domain.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from domain.logistics import GoodsCharacteristic, Parcel, ShippingMethod
 from domain.model import Order, OrderAction, Warehouse, WarehouseStatus
-from domain.money import Money, to_decimal
+from domain.money import Money, minor_unit_exponent
 from domain.services import logistics_settings, warehouses
 from domain.services.orders import lifecycle
 from domain.services.shipping import method_comparison
 from domain.tracking_numbers import TrackingNumber, valid_tracking_number
+from domain.typed_numbers import AMBIGUOUS, check_decimals, read_decimal, read_whole_number
 from domain.typed_text import clean_typed_line
 from domain.unit_of_work import UnitOfWork
 
 MAX_LINE_QUANTITY = 100_000
+# Declared values from this amount up are typing mistakes (and beyond the stored column).
+DECLARED_VALUE_LIMIT = Decimal("1e12")
 CARRIER_MIN, CARRIER_MAX = 2, 64
 _DIMENSION_SEPARATORS = re.compile(r"\s*[x×X*хХ]\s*|\s+")
 
@@ -71,37 +74,57 @@ def set_line_quantity(order: Order, draft: ShippingDraft, line_id: int, raw: str
     """A new quantity for one line (0 leaves it out: a partial shipment)."""
     if line_id not in {line.id for line in order.lines}:
         raise InvalidInput("errors.invalid_choice")
-    text = unicodedata.normalize("NFKC", raw).strip()
-    if not text.isdigit() or int(text) > MAX_LINE_QUANTITY:
+    quantity = read_whole_number(raw)
+    if not 0 <= quantity <= MAX_LINE_QUANTITY:
         raise InvalidInput("shipping.line_quantity_invalid", max=MAX_LINE_QUANTITY)
     quantities = dict(draft.quantities)
-    quantities[line_id] = int(text)
+    quantities[line_id] = quantity
     return replace(draft, quantities=quantities)
 
 
-def finish_lines(draft: ShippingDraft) -> ShippingDraft:
+def goods_value(order: Order, draft: ShippingDraft) -> Decimal:
+    """What the goods in this parcel are worth at the order's prices."""
+    total = sum(
+        (line.unit_price * draft.quantities.get(line.id, 0) for line in order.lines), Decimal(0)
+    )
+    return Money(total, order.currency).amount
+
+
+def finish_lines(order: Order, draft: ShippingDraft) -> ShippingDraft:
+    """The lines chosen: the declared value offered is what this parcel's goods are worth (a
+    partial parcel does not carry the whole order's value); one the seller typed is kept."""
     if draft.quantity_shipped <= 0:
         raise InvalidInput("shipping.nothing_to_ship")
-    return draft
+    value = goods_value(order, draft)
+    declared = draft.declared_value if draft.value_typed else value
+    return replace(draft, goods_value=value, declared_value=declared)
 
 
 def _number(raw: str, key: str) -> Decimal:
-    text = unicodedata.normalize("NFKC", raw).strip().replace(",", ".")
-    text = "".join(text.split())
+    """A typed number; `key` (the step's own example) when it is none, but "1,234" is told
+    it is ambiguous, which the example would not explain."""
     try:
-        return to_decimal(text, key=key)
-    except InvalidInput:
+        return read_decimal(raw)
+    except InvalidInput as error:
+        if error.key == AMBIGUOUS:
+            raise
         raise InvalidInput(key) from None
 
 
 def set_declared_value(draft: ShippingDraft, raw: str) -> ShippingDraft:
-    amount = _number(raw.upper().replace(draft.currency, ""), "shipping.declared_value_invalid")
+    text = unicodedata.normalize("NFKC", raw).upper().replace(draft.currency, "")
+    amount = _number(text, "shipping.declared_value_invalid")
     if amount < 0:
-        raise InvalidInput("shipping.declared_value_invalid")
-    money = Money(amount, draft.currency)
-    if money.amount >= Decimal("1e12"):
-        raise InvalidInput("shipping.declared_value_invalid")
-    return replace(draft, declared_value=money.amount)
+        raise InvalidInput("shipping.declared_value_negative")
+    if amount >= DECLARED_VALUE_LIMIT:
+        raise InvalidInput(
+            "shipping.declared_value_too_large",
+            max=DECLARED_VALUE_LIMIT - 1,
+            currency=draft.currency,
+        )
+    decimals = -int(minor_unit_exponent(draft.currency).as_tuple().exponent)
+    check_decimals(amount, decimals, draft.currency)
+    return replace(draft, declared_value=Money(amount, draft.currency).amount, value_typed=True)
 
 
 def set_weight(draft: ShippingDraft, raw: str) -> ShippingDraft:

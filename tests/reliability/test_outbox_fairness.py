@@ -1,0 +1,207 @@
+"""The outbox is fair across chats, on SQLite and PostgreSQL: one chat's backlog of thousands
+(an import's worth of alerts, sent at one message a second) never holds another chat's
+notification back by more than a few of its own messages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from aiogram.methods import SendMessage
+
+from domain.repositories.outbox import CLAIM_PER_CHAT
+from domain.unit_of_work import UnitOfWork
+from notifications.outbox import DrainResult
+from notifications.rate_limits import InProcessRateLimiter, RateLimits
+from templates.renderer import Renderer
+from tests.conftest import FixedClock
+from tests.reliability.conftest import FakeBot, add_ping, server_error
+from tests.reliability.test_outbox import make_dispatcher
+
+UowFactory = Callable[[], UnitOfWork]
+FLOODED, OTHER = 1, 2
+LEASE = timedelta(seconds=60)
+
+
+async def _flood(uow_factory: UowFactory, chat_id: int, count: int) -> None:
+    """`count` pings for one chat, committed in one transaction (as an import's alerts are)."""
+    async with uow_factory() as uow:
+        now = uow.now()
+        added = await uow.notifications.add_many(
+            [
+                {
+                    "dedupe_key": f"ping:{chat_id}:{n}",
+                    "chat_id": chat_id,
+                    "template": "tests.ping",
+                    "params": {"n": n},
+                    "now": now,
+                }
+                for n in range(count)
+            ]
+        )
+        assert len(added) == count
+        await uow.commit()
+
+
+async def _claim(
+    uow_factory: UowFactory, clock: FixedClock, limit: int, skip_chats: tuple[int, ...] = ()
+) -> list[tuple[int, int]]:
+    """(chat, n) of the rows a claim takes, committed."""
+    async with uow_factory() as uow:
+        rows = await uow.notifications.claim_due(clock.now, LEASE, limit, skip_chats=skip_chats)
+        claimed = [(row.chat_id, int(row.params["n"])) for row in rows]
+        await uow.commit()
+    return claimed
+
+
+async def test_a_chat_with_thousands_due_takes_a_few_places_of_a_claim(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    await _flood(uow_factory, FLOODED, 3000)
+    clock.advance(seconds=1)  # the other chat's row is the newest of all
+    await add_ping(uow_factory, OTHER, 0)
+
+    first = await _claim(uow_factory, clock, limit=100)
+
+    # The flooded chat's earliest rows, in their order, and no more than its share; and the
+    # other chat's one row, although 3,000 were due before it.
+    assert first == [*((FLOODED, n) for n in range(CLAIM_PER_CHAT)), (OTHER, 0)]
+    # A drain serving the flooded chat claims none of its later rows: nothing else is due.
+    assert await _claim(uow_factory, clock, limit=100, skip_chats=(FLOODED,)) == []
+    # Once those are done, the next few, in order.
+    second = await _claim(uow_factory, clock, limit=100)
+    assert second == [(FLOODED, n) for n in range(CLAIM_PER_CHAT, 2 * CLAIM_PER_CHAT)]
+
+
+async def test_a_claim_takes_every_chats_first_row_before_anyones_second(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    for chat_id in (11, 12, 13):
+        await _flood(uow_factory, chat_id, 50)
+    clock.advance(seconds=1)
+    for chat_id in range(100, 110):
+        await add_ping(uow_factory, chat_id, 0)
+
+    claimed = await _claim(uow_factory, clock, limit=16)
+
+    # Thirteen chats' first rows, then the three oldest chats' second ones (in due order).
+    assert claimed == [
+        (11, 0),
+        (11, 1),
+        (12, 0),
+        (12, 1),
+        (13, 0),
+        (13, 1),
+        *((chat_id, 0) for chat_id in range(100, 110)),
+    ]
+
+
+@pytest.mark.parametrize("woken", [True, False], ids=["woken", "polled"])
+async def test_another_chats_notification_goes_out_between_a_flooded_chats_messages(
+    uow_factory: UowFactory, renderer: Renderer, clock: FixedClock, woken: bool
+) -> None:
+    """The flooded chat is sent to at its pace (here one message each 100 ms) while a new
+    notification for another chat is committed: with the commit's wake-up, or without one (a
+    row another process wrote), it goes out after at most a claim's share of the flooded
+    chat's messages, not after the backlog or half a batch of it."""
+    bot = FakeBot()
+    limiter = InProcessRateLimiter(RateLimits(global_per_second=10_000, chat_interval=0.1))
+    dispatcher = make_dispatcher(uow_factory, bot, limiter, renderer, clock)
+    await _flood(uow_factory, FLOODED, 2000)
+    flooded_before_other: list[int] = []
+    other_sent = asyncio.Event()
+    started = asyncio.Event()
+
+    def delivered(method: SendMessage) -> None:
+        if method.chat_id == OTHER:
+            flooded_before_other.append(len(bot.delivered[FLOODED]))
+            other_sent.set()
+        elif len(bot.delivered[FLOODED]) == 3:
+            started.set()
+
+    bot.after_delivery = delivered
+    running = asyncio.create_task(dispatcher.run(poll_interval=60))
+    try:
+        await asyncio.wait_for(started.wait(), 10)
+        await add_ping(uow_factory, OTHER, "news")
+        if woken:
+            dispatcher.wake()  # what the unit of work does once it has committed new rows
+        sent_until_then = len(bot.delivered[FLOODED])
+        await asyncio.wait_for(other_sent.wait(), 10)
+    finally:
+        await asyncio.wait_for(dispatcher.stop(), 10)
+        await asyncio.wait_for(running, 10)
+
+    assert bot.delivered[OTHER] == ["Ping news"]
+    waited_behind = flooded_before_other[0] - sent_until_then
+    # Woken, it is claimed at once (a stall of the machine may let one more go first);
+    # otherwise once the flooded chat's claimed rows are done.
+    assert waited_behind <= (2 if woken else CLAIM_PER_CHAT), waited_behind
+    # The flooded chat's messages went in order, and far from all of them yet.
+    flooded = bot.delivered[FLOODED]
+    assert flooded == [f"Ping {n}" for n in range(len(flooded))]
+    assert len(flooded) < 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_workers_claiming_at_once_take_different_rows_without_waiting(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """The ranked claim keeps `FOR UPDATE SKIP LOCKED`: a second worker passes over the rows
+    the first one is claiming (their transaction still open) instead of waiting for them."""
+    for chat_id in (21, 22, 23):
+        await _flood(uow_factory, chat_id, 10)
+    first_done = asyncio.Event()
+
+    async def first() -> list[int]:
+        async with uow_factory() as uow:
+            rows = await uow.notifications.claim_due(clock.now, LEASE, 6)
+            ids = [row.id for row in rows]
+            await asyncio.wait_for(first_done.wait(), 10)
+            await uow.commit()
+        return ids
+
+    async def second() -> list[int]:
+        await asyncio.sleep(0.2)  # the first holds its rows' locks by now
+        try:
+            async with uow_factory() as uow:
+                rows = await uow.notifications.claim_due(clock.now, LEASE, 100)
+                ids = [row.id for row in rows]
+                await uow.commit()
+        finally:
+            first_done.set()
+        return ids
+
+    taken_first, taken_second = await asyncio.gather(first(), second())
+
+    assert len(taken_first) == 6
+    assert not set(taken_first) & set(taken_second)
+    # Each chat's first two went to the first worker; the second took the rest of each
+    # chat's share, and nothing beyond it.
+    assert len(taken_second) == 3 * (CLAIM_PER_CHAT - 2)
+
+
+async def test_a_chats_rows_beyond_its_share_wait_behind_its_failed_row(
+    uow_factory: UowFactory,
+    fast_limiter: InProcessRateLimiter,
+    renderer: Renderer,
+    clock: FixedClock,
+) -> None:
+    """A claim holds only a few of a chat's rows; when the first fails, the rows no claim
+    took yet wait for its retry too, and the chat still reads them all in order."""
+    for n in range(3 * CLAIM_PER_CHAT):
+        await add_ping(uow_factory, 4, n)
+    bot = FakeBot()
+    bot.fail(4, server_error)
+    dispatcher = make_dispatcher(uow_factory, bot, fast_limiter, renderer, clock)
+
+    assert await dispatcher.drain() == DrainResult(retried=1)
+    assert await dispatcher.drain() == DrainResult()  # still waiting for the retry
+    assert bot.delivered[4] == []
+    clock.advance(seconds=5)
+    assert await dispatcher.drain() == DrainResult(sent=3 * CLAIM_PER_CHAT)
+
+    assert bot.delivered[4] == [f"Ping {n}" for n in range(3 * CLAIM_PER_CHAT)]
