@@ -84,10 +84,7 @@ async def test_conversation_import_list_confirm_cancel(
     assert "Rows skipped: <b>4</b>" in report.content
     # AE-1001 was typed in the conversation above: already in the store, not a mistake.
     assert "Already imported: <b>1</b>" in report.content
-    assert (
-        "Row 27 (order AE-3001): The quantity must be a whole number from 1 to 100,000"
-        in report.content
-    )
+    assert "Row 27 (order AE-3001): “zero” is not a number I can read" in report.content
     assert "Row 53 (order AE-3002): “XYZ” is not a currency code" in report.content
     assert "Row 54 (order AE-3003): That ship-by date can't be used" in report.content
     assert "Row 55" not in report.content

@@ -145,12 +145,16 @@ def _sides_against(attacker: str) -> set[str]:
     return SELLER_SIDE | BUYER_SIDE | OPERATOR_SIDE | CASE_SIDES | ANYONE
 
 
+READ_LIKE_THE_TRANSCRIPT = frozenset({CaseButton.TRANSCRIPT, CaseButton.EVIDENCE})
+
+
 def _entitled(attacker: str, data: str) -> bool:
     """What an attacker may press on A's objects after all: A's buyer their own side of A's
-    case (and picking it); A's buyer the case's transcript, whatever side the button names
-    (`handlers.return_transcript`: both sides read it; operators only once it is escalated,
-    which A's case is not, so an operator's press is answered as for a missing case)."""
-    if data.startswith("rca:") and CaseAct.unpack(data).action is CaseButton.TRANSCRIPT:
+    case (and picking it); A's buyer the case's transcript and its photos, whatever side the
+    button names (`handlers.return_transcript`: both sides read them; operators only once it is
+    escalated, which A's case is not, so an operator's press is answered as for a missing
+    case)."""
+    if data.startswith("rca:") and CaseAct.unpack(data).action in READ_LIKE_THE_TRANSCRIPT:
         return attacker == "buyer A"
     if attacker != "buyer A":
         return False

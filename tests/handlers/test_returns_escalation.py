@@ -91,11 +91,11 @@ async def test_the_buyer_escalates_and_both_sides_get_the_transcript(
     pdf = "".join(page.extract_text() for page in PdfReader(io.BytesIO(sent[f"{name}.pdf"])).pages)
     assert pdf.index("€3.50") < pdf.index("€2.10")
 
-    # The seller's card is frozen: only the transcript is left to press.
+    # The seller's card is frozen: only the record is left to read.
     await seller.send("/returns")
     await seller.press("Closed")
     card = await seller.press(f"R-{case_id}")
-    assert card.labels == ["📄 Transcript", "⬅️ All returns"]
+    assert card.labels == ["📄 Transcript", "📎 2 photos and videos", "⬅️ All returns"]
     assert set(files(await seller.send(f"/transcript R-{case_id}"))) == set(sent)
 
 

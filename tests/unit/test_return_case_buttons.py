@@ -38,7 +38,9 @@ def test_the_card_offers_exactly_what_the_case_allows(state: str, side: Side) ->
     pressed = {c.action for c in callbacks if isinstance(c, CaseAct)}
     withdraw = [c for c in callbacks if isinstance(c, BuyerCase)]
     expected = {BUTTON_OF[a] for a in allowed - IN_THE_THREAD - {Action.WITHDRAW}}
-    assert pressed == expected | {CaseButton.TRANSCRIPT}
+    # Reading the record: always the transcript, and the photos when there are any.
+    photos = {CaseButton.EVIDENCE} if case.evidence else set()
+    assert pressed == expected | {CaseButton.TRANSCRIPT} | photos
     assert bool(withdraw) == (Action.WITHDRAW in allowed)
     # Every press names the case and the reader's side (both checked again when pressed).
     assert {(c.case_id, c.side) for c in callbacks if isinstance(c, CaseAct)} == {(case.id, side)}
