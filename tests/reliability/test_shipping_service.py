@@ -225,16 +225,17 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
             await steps.set_tracking(SELLER, draft, "rb 1234 5678 5gb", uow)
     assert refused.value.key == "tracking.reused"
 
-    # A fresh number: only the partial-shipment warning is left, which needs acknowledging.
+    # A fresh number: only warnings are left, which need acknowledging: the partial shipment,
+    # and the declared value typed for the whole order, above the goods in this parcel.
     draft = ShippingDraft.from_data({**draft.to_data(), "tracking": "EB000717618HK"})
     async with uow_factory() as uow:
         pending = await confirming.confirm_document(SELLER, draft, [], THRESHOLD, uow)
         await uow.commit()
     assert pending.status == "needs_acknowledgement"
-    assert pending.unacknowledged == ["quantity_mismatch"]
+    assert sorted(pending.unacknowledged) == ["declared_value_mismatch", "quantity_mismatch"]
     async with uow_factory() as uow:
         shipped = await confirming.confirm_document(
-            SELLER, draft, ["quantity_mismatch"], THRESHOLD, uow
+            SELLER, draft, pending.unacknowledged, THRESHOLD, uow
         )
         await uow.commit()
     assert shipped.status == "shipped"
@@ -247,11 +248,15 @@ async def test_findings_are_stored_blockers_stop_and_warnings_need_acknowledgeme
         assert shipment.is_partial and shipment.tracking_number == "EB000717618HK"
         # Findings are history: the blocker of the first attempt stays for operators; the
         # warning every attempt repeated is stored once, acknowledged in the end.
-        assert [(f.rule, f.severity, f.acknowledged) for f in shipment.findings] == [
+        found = {(f.rule, f.severity, f.acknowledged) for f in shipment.findings}
+        assert found == {
             ("tracking_reused", FindingSeverity.BLOCKER, False),
             ("quantity_mismatch", FindingSeverity.WARNING, True),
-        ]
-        assert shipment.findings[1].params["message_key"] == "compliance.partial_shipment"
+            ("declared_value_mismatch", FindingSeverity.WARNING, True),
+        }
+        assert len(shipment.findings) == len(found)
+        partial = [f for f in shipment.findings if f.rule == "quantity_mismatch"]
+        assert partial[0].params["message_key"] == "compliance.partial_shipment"
         order = await uow.orders.get(second)
         assert order is not None and order.status == OrderStatus.SHIPPED
         links = (
