@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
@@ -65,9 +66,17 @@ async def not_understood(message: Message, ctx: UpdateContext) -> None:
     ctx.responder.reply("common.not_understood")
 
 
+async def file_not_expected(message: Message, ctx: UpdateContext) -> None:
+    """A document outside every conversation that is not an order file: a seller hears where
+    files go, anyone else where a return's files go."""
+    seller = await ctx.uow.sellers.by_telegram_user(ctx.user_id)
+    ctx.responder.reply("common.file_not_expected", seller=seller is not None)
+
+
 def build_router() -> Router:
     """A new router with this module's handlers, in the order they are tried."""
     router = Router(name=__name__)
     router.callback_query.register(stale_button)
+    router.message.register(file_not_expected, StateFilter(None), F.document)
     router.message.register(not_understood)
     return router

@@ -59,6 +59,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cancel.nothing": {},
     "common.details_in_chat": {},
     "common.not_understood": {},
+    "common.file_not_expected": {"seller": True},
     "common.slow_down": {},
     "confirmation.stale": {},
     "conversation.expecting_text": {},

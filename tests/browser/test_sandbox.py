@@ -671,7 +671,7 @@ async def test_web_chat_in_a_browser(
             await expect(document.locator(".document-size")).to_contain_text(
                 f"{len(pdf) / 1024:.1f} KB" if len(pdf) >= 1024 else f"{len(pdf)} B"
             )
-            await expect(bot_messages.last).to_contain_text("I didn't understand")
+            await expect(bot_messages.last).to_contain_text("I wasn't expecting a file")
             href = await document.get_attribute("href")
             assert href is not None and href.startswith("/api/files/")
             download = await page.request.get(server.url + href)

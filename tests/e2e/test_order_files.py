@@ -138,11 +138,11 @@ async def test_only_a_registered_seller_in_a_file_step_makes_the_bot_download(
 
     # A guest's order file or rate card: answered, never fetched.
     await _answered(guest, "orders.xlsx", xlsx([]), "register your store first", "x/y")
-    await _answered(guest, "rates.json", b"{}", "didn't understand", JSON_MIME)
+    await _answered(guest, "rates.json", b"{}", "wasn't expecting a file", JSON_MIME)
     # A seller's rate card outside /rates, and a wrong file inside it: not fetched either.
     await make_seller(runner.app.uow_factory, SELLER)
     seller = chat_with(emulator, SELLER)
-    await _answered(seller, "rates.json", b"{}", "didn't understand", JSON_MIME)
+    await _answered(seller, "rates.json", b"{}", "after /rates", JSON_MIME)
     await seller.send("/rates")
     await seller.expect("Rate card")
     await _answered(seller, "rates.pdf", b"%PDF", "send the rate card as a .json or .csv", "x/y")

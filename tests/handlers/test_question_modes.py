@@ -180,8 +180,9 @@ async def test_commands_answer_as_anywhere_while_a_rate_card_is_awaited(
     await _rate_card_asked(seller)
     assert (await seller.send("/cancel")).texts == [handler_bot.text("cancel.done")]
     await _assert_mode_left(seller)
+    # Out of the mode, a file is not taken as a rate card: the seller hears where files go.
     refused = await seller.send_document("rates.pdf", "application/pdf")
-    assert refused.texts == [handler_bot.text("common.not_understood")]
+    assert refused.texts == [handler_bot.text("common.file_not_expected", seller=True)]
 
 
 async def test_the_rate_card_awaited_is_still_taken_after_a_command(
