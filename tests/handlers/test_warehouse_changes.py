@@ -140,7 +140,7 @@ async def test_cancel_button_of_the_documents_prompt(handler_bot: HandlerBot, ch
     cancelled = await chat.press("Cancel")
     assert cancelled.texts[0] == handler_bot.text("cancel.done")
     refused = await chat.send_document("late.pdf", "application/pdf")
-    assert refused.texts == [handler_bot.text("common.not_understood")]
+    assert refused.texts == [handler_bot.text("common.file_not_expected", seller=True)]
     assert (await _needing_documents(handler_bot))[
         "status"
     ] == WarehouseStatus.NEEDS_DOCUMENTS.value
