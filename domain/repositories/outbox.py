@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnElement, Subquery
 
 from domain.model import (
     BlockedRecipient,
@@ -23,6 +24,21 @@ from domain.repositories.statements import dialect_insert, insert_ignoring_confl
 # (a group one every three), so five keep a chat busy for a few seconds between claims while
 # never letting one chat's backlog fill a batch that other chats' notifications wait behind.
 CLAIM_PER_CHAT = 5
+
+
+def _ranked(where: ColumnElement[bool]) -> Subquery:
+    """The ids of the rows `where` selects, each with its place among its chat's (1: the
+    chat's first in id order)."""
+    return (
+        select(
+            Notification.id,
+            func.row_number()
+            .over(partition_by=Notification.chat_id, order_by=Notification.id)
+            .label("place"),
+        )
+        .where(where)
+        .subquery("ranked")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,24 +172,45 @@ class NotificationRepository(Repository):
         order a chat's rows are sent in, whatever a backoff did to their due times), and the
         batch filled round-robin — every chat's first row before any chat's second, the
         longest waiting first — so a chat with thousands of rows due takes no more of a batch
-        than one with a single row. `skip_chats`: chats the caller is serving, or holding back
-        behind a failed row; none of their rows is taken, so none overtakes those. The rows
-        come back in id order.
+        than one with a single row. No row is taken of a chat with a row leased now (by this
+        worker or another), so two workers never serve one chat at once. `skip_chats`: chats
+        the caller is serving, or holding back behind a failed row; none of their rows is
+        taken, so none overtakes those. The rows come back in id order.
         """
         due_now = or_(
             (Notification.status == NotificationStatus.PENDING)
             & (Notification.next_attempt_at <= now),
             (Notification.status == NotificationStatus.SENDING) & (Notification.lease_until < now),
         )
-        candidates = select(
-            Notification.id,
-            func.row_number()
-            .over(partition_by=Notification.chat_id, order_by=Notification.id)
-            .label("place"),
-        ).where(due_now)
+        # Chats with a row leased now, by any worker: their later rows wait until it is
+        # settled. Two workers sending to one chat at once would break its id order and trip
+        # Telegram's per-chat limit, and each 429 pauses all of that worker's sends.
+        in_flight = select(Notification.chat_id).where(
+            Notification.status == NotificationStatus.SENDING, Notification.lease_until >= now
+        )
+        eligible: ColumnElement[bool] = Notification.chat_id.not_in(in_flight)
         if skip_chats:
-            candidates = candidates.where(Notification.chat_id.not_in(list(skip_chats)))
-        ranked = candidates.subquery("ranked")
+            eligible &= Notification.chat_id.not_in(list(skip_chats))
+        # First the chats to serve, longest waiting first, each by its first due row, locked
+        # until the claim commits (PostgreSQL; `SKIP LOCKED`): that row stands for its chat,
+        # so two workers claiming at once never both take rows of one chat.
+        ranked = _ranked(due_now & eligible)
+        firsts = (
+            select(Notification.chat_id)
+            .join(ranked, ranked.c.id == Notification.id)
+            .where(ranked.c.place == 1, due_now)
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+        )
+        chats = list(
+            (await self.session.execute(self._locking(firsts, Notification, skip_locked=True)))
+            .scalars()
+            .all()
+        )
+        if not chats:
+            return []
+        # Then up to `per_chat` rows of each of those chats, round-robin.
+        ranked = _ranked(due_now & Notification.chat_id.in_(chats))
         due = (
             select(Notification.id)
             .join(ranked, ranked.c.id == Notification.id)

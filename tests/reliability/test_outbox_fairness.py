@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 from aiogram.methods import SendMessage
+from sqlalchemy import select
 
-from domain.repositories.outbox import CLAIM_PER_CHAT
+from domain.model import Notification, NotificationStatus
+from domain.repositories.outbox import CLAIM_PER_CHAT, SentRecord
 from domain.unit_of_work import UnitOfWork
 from notifications.outbox import DrainResult
 from notifications.rate_limits import InProcessRateLimiter, RateLimits
@@ -56,6 +58,21 @@ async def _claim(
     return claimed
 
 
+async def _record_sent(uow_factory: UowFactory, clock: FixedClock, chat_id: int) -> None:
+    """Record every leased row of `chat_id` as sent (what a drain does after sending)."""
+    async with uow_factory() as uow:
+        leased = await uow.session.scalars(
+            select(Notification.id).where(
+                Notification.chat_id == chat_id,
+                Notification.status == NotificationStatus.SENDING,
+            )
+        )
+        await uow.notifications.record_sent(
+            [SentRecord(row_id, None, clock.now) for row_id in leased]
+        )
+        await uow.commit()
+
+
 async def test_a_chat_with_thousands_due_takes_a_few_places_of_a_claim(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
@@ -68,9 +85,10 @@ async def test_a_chat_with_thousands_due_takes_a_few_places_of_a_claim(
     # The flooded chat's earliest rows, in their order, and no more than its share; and the
     # other chat's one row, although 3,000 were due before it.
     assert first == [*((FLOODED, n) for n in range(CLAIM_PER_CHAT)), (OTHER, 0)]
-    # A drain serving the flooded chat claims none of its later rows: nothing else is due.
-    assert await _claim(uow_factory, clock, limit=100, skip_chats=(FLOODED,)) == []
-    # Once those are done, the next few, in order.
+    # While those are leased no claim takes any of its later rows, whoever claims.
+    assert await _claim(uow_factory, clock, limit=100) == []
+    # Once those are sent, the next few, in order.
+    await _record_sent(uow_factory, clock, FLOODED)
     second = await _claim(uow_factory, clock, limit=100)
     assert second == [(FLOODED, n) for n in range(CLAIM_PER_CHAT, 2 * CLAIM_PER_CHAT)]
 
@@ -147,41 +165,40 @@ async def test_another_chats_notification_goes_out_between_a_flooded_chats_messa
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_two_workers_claiming_at_once_take_different_rows_without_waiting(
+async def test_two_workers_claiming_at_once_take_different_chats_without_waiting(
     uow_factory: UowFactory, clock: FixedClock
 ) -> None:
-    """The ranked claim keeps `FOR UPDATE SKIP LOCKED`: a second worker passes over the rows
-    the first one is claiming (their transaction still open) instead of waiting for them."""
+    """A second worker passes over the chats the first one is claiming (its transaction still
+    open: `FOR UPDATE SKIP LOCKED` on each chat's first row) instead of waiting for them, and
+    takes none of their rows: two workers sending to one chat would break its order and trip
+    Telegram's per-chat limit. Once the first has committed, its chats are in flight, and
+    still nobody else's."""
     for chat_id in (21, 22, 23):
         await _flood(uow_factory, chat_id, 10)
     first_done = asyncio.Event()
 
-    async def first() -> list[int]:
+    async def first() -> list[tuple[int, int]]:
         async with uow_factory() as uow:
-            rows = await uow.notifications.claim_due(clock.now, LEASE, 6)
-            ids = [row.id for row in rows]
+            rows = await uow.notifications.claim_due(clock.now, LEASE, 2)
+            claimed = [(row.chat_id, int(row.params["n"])) for row in rows]
             await asyncio.wait_for(first_done.wait(), 10)
             await uow.commit()
-        return ids
+        return claimed
 
-    async def second() -> list[int]:
-        await asyncio.sleep(0.2)  # the first holds its rows' locks by now
+    async def second() -> list[tuple[int, int]]:
+        await asyncio.sleep(0.2)  # the first holds its chats' locks by now
         try:
-            async with uow_factory() as uow:
-                rows = await uow.notifications.claim_due(clock.now, LEASE, 100)
-                ids = [row.id for row in rows]
-                await uow.commit()
+            return await _claim(uow_factory, clock, limit=100)
         finally:
             first_done.set()
-        return ids
 
     taken_first, taken_second = await asyncio.gather(first(), second())
 
-    assert len(taken_first) == 6
-    assert not set(taken_first) & set(taken_second)
-    # Each chat's first two went to the first worker; the second took the rest of each
-    # chat's share, and nothing beyond it.
-    assert len(taken_second) == 3 * (CLAIM_PER_CHAT - 2)
+    # A batch of two rows: the two longest waiting chats' first rows.
+    assert taken_first == [(21, 0), (22, 0)]
+    # The other chat's share, none of the first worker's chats.
+    assert taken_second == [(23, n) for n in range(CLAIM_PER_CHAT)]
+    assert await _claim(uow_factory, clock, limit=100) == []
 
 
 async def test_a_chats_rows_beyond_its_share_wait_behind_its_failed_row(

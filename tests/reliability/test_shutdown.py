@@ -167,14 +167,18 @@ async def test_an_outbox_cancelled_at_the_deadline_leaves_only_the_rows_being_se
     rows = await _by_status(uow_factory)
     # The two rows whose send was cut may have reached Telegram: they stay leased, and are
     # sent again when the lease runs out (the duplicate window). The six queued behind them
-    # never left: back to pending, claimable now.
-    assert len(rows[NotificationStatus.SENDING]) == 2
-    assert all(
-        row.lease_until and row.lease_until > clock.now for row in rows[NotificationStatus.SENDING]
-    )
+    # never left: back to pending, but claimed only with the cut rows ahead of them, so each
+    # chat still reads its rows in order.
+    leased = rows[NotificationStatus.SENDING]
+    assert len(leased) == 2
+    assert all(row.lease_until and row.lease_until > clock.now for row in leased)
     pending = rows[NotificationStatus.PENDING]
     assert len(pending) == 6
-    assert await _claimable_notifications(uow_factory, clock) == sorted(row.id for row in pending)
+    assert await _claimable_notifications(uow_factory, clock) == []
+    clock.advance(seconds=61)  # the cut sends' lease has run out
+    assert await _claimable_notifications(uow_factory, clock) == sorted(
+        row.id for row in [*leased, *pending]
+    )
 
 
 async def _ship(uow_factory: UowFactory, count: int) -> list[int]:
