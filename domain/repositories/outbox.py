@@ -172,23 +172,32 @@ class NotificationRepository(Repository):
         order a chat's rows are sent in, whatever a backoff did to their due times), and the
         batch filled round-robin — every chat's first row before any chat's second, the
         longest waiting first — so a chat with thousands of rows due takes no more of a batch
-        than one with a single row. No row is taken of a chat with a row leased now (by this
-        worker or another), so two workers never serve one chat at once. `skip_chats`: chats
-        the caller is serving, or holding back behind a failed row; none of their rows is
-        taken, so none overtakes those. The rows come back in id order.
+        than one with a single row. No row is taken of a chat with a row leased now, or with a
+        failed send waiting for its retry, by this worker or another: two workers never serve
+        one chat at once, and no row overtakes a failed one. `skip_chats`: chats the caller is
+        serving, or holding back behind a failed row; none of their rows is taken. The rows
+        come back in id order.
         """
         due_now = or_(
             (Notification.status == NotificationStatus.PENDING)
             & (Notification.next_attempt_at <= now),
             (Notification.status == NotificationStatus.SENDING) & (Notification.lease_until < now),
         )
-        # Chats with a row leased now, by any worker: their later rows wait until it is
-        # settled. Two workers sending to one chat at once would break its id order and trip
-        # Telegram's per-chat limit, and each 429 pauses all of that worker's sends.
-        in_flight = select(Notification.chat_id).where(
-            Notification.status == NotificationStatus.SENDING, Notification.lease_until >= now
+        # Chats held, whichever worker holds them: with a row leased now (two workers sending
+        # to one chat at once would break its id order and trip Telegram's per-chat limit,
+        # and each 429 pauses all of that worker's sends), or with a failed send waiting for
+        # its retry (backoff, a long 429), which the chat's later rows must not overtake. A
+        # row merely not due yet (a buyer's night) holds nothing back.
+        held = select(Notification.chat_id).where(
+            or_(
+                (Notification.status == NotificationStatus.SENDING)
+                & (Notification.lease_until >= now),
+                (Notification.status == NotificationStatus.PENDING)
+                & (Notification.next_attempt_at > now)
+                & Notification.last_error.is_not(None),
+            )
         )
-        eligible: ColumnElement[bool] = Notification.chat_id.not_in(in_flight)
+        eligible: ColumnElement[bool] = Notification.chat_id.not_in(held)
         if skip_chats:
             eligible &= Notification.chat_id.not_in(list(skip_chats))
         # First the chats to serve, longest waiting first, each by its first due row, locked

@@ -222,3 +222,47 @@ async def test_a_chats_rows_beyond_its_share_wait_behind_its_failed_row(
     assert await dispatcher.drain() == DrainResult(sent=3 * CLAIM_PER_CHAT)
 
     assert bot.delivered[4] == [f"Ping {n}" for n in range(3 * CLAIM_PER_CHAT)]
+
+
+async def test_no_worker_takes_a_chats_rows_while_its_failed_row_waits_for_the_retry(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """The hold behind a failed row is in the database, not only in the process that failed:
+    another worker (no memory of the failure) takes none of the chat's later rows either,
+    while a row that is merely not due yet (a buyer's night) holds nothing back."""
+    for n in range(3):
+        await add_ping(uow_factory, FLOODED, n)
+    async with uow_factory() as uow:
+        await uow.notifications.add(
+            dedupe_key="night",
+            chat_id=OTHER,
+            template="tests.ping",
+            params={"n": 99},
+            now=uow.now(),
+            not_before=clock.now + timedelta(hours=8),
+        )
+        await uow.commit()
+    await add_ping(uow_factory, OTHER, 1)
+    first = await _claim(uow_factory, clock, limit=1)
+    assert first == [(FLOODED, 0)]
+    async with uow_factory() as uow:
+        row = await uow.session.scalar(
+            select(Notification).where(
+                Notification.chat_id == FLOODED, Notification.status == NotificationStatus.SENDING
+            )
+        )
+        assert row is not None and row.lease_until is not None
+        assert await uow.notifications.record_failure(
+            row.id,
+            row.lease_until,
+            status=NotificationStatus.PENDING,
+            attempts=1,
+            next_attempt_at=clock.now + timedelta(seconds=30),
+            last_error="TelegramServerError: Bad Gateway",
+        )
+        await uow.commit()
+
+    # Only the other chat's row due now; the night one waits without holding it back.
+    assert await _claim(uow_factory, clock, limit=100) == [(OTHER, 1)]
+    clock.advance(seconds=31)
+    assert await _claim(uow_factory, clock, limit=100) == [(FLOODED, n) for n in range(3)]
