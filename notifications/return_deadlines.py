@@ -28,6 +28,7 @@ class ReturnDeadlineSettings(Protocol):
     return_seller_answer_days: int
     return_offer_answer_hours: int
     return_ship_days: int
+    return_refund_days: int
 
 
 def return_deadline_rules(settings: ReturnDeadlineSettings) -> DeadlineRules:
@@ -35,6 +36,7 @@ def return_deadline_rules(settings: ReturnDeadlineSettings) -> DeadlineRules:
         seller_first_answer=timedelta(days=settings.return_seller_answer_days),
         offer_answer=timedelta(hours=settings.return_offer_answer_hours),
         return_shipment=timedelta(days=settings.return_ship_days),
+        refund_payment=timedelta(days=settings.return_refund_days),
     )
 
 
