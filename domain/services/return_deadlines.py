@@ -2,8 +2,8 @@
 
 `sync` is called after every change to a case: it works out which deadlines are running now
 (`running_deadlines`: the new case's first answer, the open offer's answer, the agreed
-return's shipment, the agreed refund's record), stores their firings (a reminder at half time, one 24 hours before, the
-lapse) and cancels the firings of deadlines that stopped running (the side did what was asked,
+return's shipment, the agreed refund's record), stores their firings (a reminder at half time,
+one 24 hours before, the lapse) and cancels the firings of deadlines that stopped running (the side did what was asked,
 the case ended or was escalated). So no service has to remember which deadline an action ends.
 
 The scheduler claims due firings with a lease (`claim_due`, committed before any work) and fires
@@ -109,6 +109,18 @@ async def sync(case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules) -> None:
         for scheduled in r.deadline.firings
     ]
     await uow.returns.plan_firings(case.id, planned)
+
+
+async def plan_unplanned_refunds(
+    uow: UnitOfWork, rules: DeadlineRules, *, limit: int = CLAIM_BATCH
+) -> int:
+    """Give the refund deadline to cases that owe a refund but were agreed (or received) before
+    that deadline existed, so none of them stays open for good; how many were planned. Running
+    it twice, or in two workers at once, plans each once (the firings are unique)."""
+    cases = await uow.returns.owing_an_unplanned_refund(limit=limit)
+    for case in cases:
+        await sync(case, uow, rules)
+    return len(cases)
 
 
 async def claim_due(
