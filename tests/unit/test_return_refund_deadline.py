@@ -10,7 +10,7 @@ import pytest
 from domain.errors import ConflictError
 from domain.returns.deadlines import DeadlineKind, DeadlineRules, Firing, deadline
 from domain.returns.rules import Action, CaseStatus, Resolution, Side
-from domain.services.return_deadlines import running_deadlines
+from domain.services import return_deadlines
 from tests.unit.test_return_cases import (
     NOW,
     agreed_refund,
@@ -42,7 +42,7 @@ def test_the_refund_deadline_is_configurable_and_must_be_positive() -> None:
 def test_a_refund_without_a_return_is_due_from_the_agreement() -> None:
     case = agreed_refund()
     assert case.refund_due_from == case.agreed_at == NOW
-    [running] = running_deadlines(case, RULES)
+    [running] = return_deadlines.running_deadlines(case, RULES)
     assert (running.key, running.deadline.kind) == ("refund", DeadlineKind.REFUND)
     assert running.deadline.side is Side.SELLER
     assert running.deadline.due_at == NOW + timedelta(days=7)
@@ -52,15 +52,15 @@ def test_a_refund_after_a_return_is_due_only_once_the_goods_are_back() -> None:
     # While the goods travel, only the buyer's shipment deadline runs, then none.
     waiting = awaiting_return()
     assert waiting.refund_due_from is None
-    assert [r.deadline.kind for r in running_deadlines(waiting, RULES)] == [
+    assert [r.deadline.kind for r in return_deadlines.running_deadlines(waiting, RULES)] == [
         DeadlineKind.RETURN_SHIPMENT
     ]
     assert in_transit().refund_due_from is None
-    assert running_deadlines(in_transit(), RULES) == []
+    assert return_deadlines.running_deadlines(in_transit(), RULES) == []
     back = received()
     back.received_at = NOW + timedelta(days=4)
     assert back.refund_due_from == NOW + timedelta(days=4)
-    [running] = running_deadlines(back, RULES)
+    [running] = return_deadlines.running_deadlines(back, RULES)
     assert running.deadline.starts_at == NOW + timedelta(days=4)
     assert running.deadline.due_at == NOW + timedelta(days=11)
 
@@ -68,7 +68,7 @@ def test_a_refund_after_a_return_is_due_only_once_the_goods_are_back() -> None:
 def test_an_exchange_owes_no_refund() -> None:
     case = received(Resolution.EXCHANGE)
     assert case.refund_due_from is None
-    assert running_deadlines(case, RULES) == []
+    assert return_deadlines.running_deadlines(case, RULES) == []
 
 
 def test_recording_the_refund_in_time_ends_the_deadline() -> None:
@@ -76,7 +76,7 @@ def test_recording_the_refund_in_time_ends_the_deadline() -> None:
     case.record_refund(S, case.agreed_amount, "PP-1", NOW + timedelta(days=2))
     assert case.status is CaseStatus.RESOLVED
     assert case.refund_due_from is None
-    assert running_deadlines(case, RULES) == []
+    assert return_deadlines.running_deadlines(case, RULES) == []
     assert not case.refund_lapsed(NOW + timedelta(days=7))  # a late firing changes nothing
 
 
@@ -88,7 +88,7 @@ def test_an_unrecorded_refund_expires_the_case_and_leaves_the_buyer_the_platform
     assert case.events[-1].action == "refund_not_recorded"
     assert case.events[-1].side is None
     assert case.refund_overdue
-    assert running_deadlines(case, RULES) == []
+    assert return_deadlines.running_deadlines(case, RULES) == []
     assert not case.refund_lapsed(lapsed_at)  # fired twice: the second does nothing
     # Only the buyer may still go to the platform; the store can no longer record it here.
     assert case.allowed_actions(B) == frozenset({Action.ESCALATE})
