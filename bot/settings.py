@@ -95,10 +95,12 @@ class Settings(BaseSettings):
     parcel_photo_min_order_value: Decimal = Field(default=Decimal("200"), ge=0)
 
     # Return cases: the seller answers a new case, either side answers an offer, the buyer
-    # ships an agreed return within these (the marketplace's 5 days, 72 hours, 10 days).
+    # ships an agreed return within these (the marketplace's 5 days, 72 hours, 10 days), and
+    # the store records an agreed refund within this many days of owing it.
     return_seller_answer_days: int = Field(default=5, ge=1, le=30)
     return_offer_answer_hours: int = Field(default=72, ge=2, le=720)
     return_ship_days: int = Field(default=10, ge=1, le=30)
+    return_refund_days: int = Field(default=7, ge=1, le=30)
 
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)

@@ -151,6 +151,7 @@ def show_card(
         "outcome": case.dispute_outcome.value if case.dispute_outcome else None,
         "outcome_refund": case.dispute_refund,
         "time_zone": card.time_zone,
+        "agreed": card.agreed,
         "timeline": [
             {"at": step.at, "side": step.side.value if step.side else None, "action": step.action}
             for step in card.timeline

@@ -5,6 +5,10 @@ it), then fires each claimed firing in a transaction of its own
 (`domain.services.return_deadlines.fire`). Several workers share the work: the lease keeps
 them apart, and a firing found already fired is skipped, so a worker that crashed after firing
 but before its lease ran out does not make another worker fire it again.
+
+A job's first tick also gives the refund deadline to the cases that owed a refund before that
+deadline existed (`return_deadlines.plan_unplanned_refunds`): a deadline is otherwise planned
+only when a case changes, and such a case might never change again.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class ReturnDeadlineSettings(Protocol):
     return_seller_answer_days: int
     return_offer_answer_hours: int
     return_ship_days: int
+    return_refund_days: int
 
 
 def return_deadline_rules(settings: ReturnDeadlineSettings) -> DeadlineRules:
@@ -35,6 +40,7 @@ def return_deadline_rules(settings: ReturnDeadlineSettings) -> DeadlineRules:
         seller_first_answer=timedelta(days=settings.return_seller_answer_days),
         offer_answer=timedelta(hours=settings.return_offer_answer_hours),
         return_shipment=timedelta(days=settings.return_ship_days),
+        refund_payment=timedelta(days=settings.return_refund_days),
     )
 
 
@@ -56,12 +62,16 @@ class ReturnDeadlineJob:
         self.rules = rules or DeadlineRules()
         self.batch = batch
         self._stopping = False
+        # Cases agreed before the refund deadline existed get it once, on this job's first tick.
+        self._refunds_planned = False
 
     def stop_claiming(self) -> None:
         """Shutdown: fire the firing in hand, hand the rest of the batch back, claim no more."""
         self._stopping = True
 
     async def tick(self) -> TickResult:
+        if not self._refunds_planned:
+            await self._plan_unplanned_refunds()
         claimed = fired = 0
         while not self._stopping:
             async with self.uow_factory() as uow:
@@ -84,6 +94,23 @@ class ReturnDeadlineJob:
         if fired:
             log.info("return deadlines: %d firing(s) done", fired)
         return TickResult(claimed, fired)
+
+    async def _plan_unplanned_refunds(self) -> None:
+        planned = self.batch
+        try:
+            while planned == self.batch and not self._stopping:
+                async with self.uow_factory() as uow:
+                    planned = await return_deadlines.plan_unplanned_refunds(
+                        uow, self.rules, limit=self.batch
+                    )
+                    await uow.commit()
+                if planned:
+                    log.info("return deadlines: refund deadline planned for %d case(s)", planned)
+        except Exception:
+            # The firings due still fire; the next tick tries the planning again.
+            log.exception("return deadlines: planning the refunds owed failed")
+            return
+        self._refunds_planned = True
 
     async def _release(self, firing_ids: list[int]) -> None:
         async with self.uow_factory() as uow:

@@ -185,6 +185,7 @@ RETURN_LABELS: dict[str, str | Plural] = {
     "return_event.seller_silent": N_("⌛ Not answered in time: expired"),
     "return_event.offer_lapsed": N_("⌛ Offer lapsed"),
     "return_event.return_not_shipped": N_("⌛ Return not shipped in time"),
+    "return_event.refund_not_recorded": N_("⌛ Refund not recorded in time: expired"),
     "return_event.dispute_for_buyer": N_("⚖️ Platform decided for the buyer"),
     "return_event.dispute_for_seller": N_("⚖️ Platform decided for the store"),
     "return_event.dispute_closed": N_("⚖️ Dispute closed without a decision"),

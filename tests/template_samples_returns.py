@@ -14,6 +14,9 @@ DEADLINE = {
     "kind": "seller_first_answer",
     "recipient": "seller",
     "due_at": "2026-11-30T12:00:00+00:00",
+    # The agreed refund a refund deadline's notices name.
+    "amount": "3.50",
+    "currency": "EUR",
 }
 
 _PAID = {"paid": "7.00", "currency": "EUR"}
@@ -34,6 +37,25 @@ _NOTICE = {
     "actor": "buyer",
     "side": "seller",
     "store": "Li's <Shop>",
+}
+
+# What was agreed, as a case card shows it (`return_views.agreed_terms`): a return with its
+# refund running, the address typed by the store.
+AGREED = {
+    "resolution": "return_and_refund",
+    "amount": Decimal("3.50"),
+    "currency": "EUR",
+    "payer": "store",
+    "warehouse": "Lyon <hub>",
+    "address": "1 rue <Neuve>, Lyon",
+    "address_country": "FR",
+    "ship_by": _NOW,
+    "refund_due": _NOW,
+    "refund_after_receipt": False,
+    "refund_overdue": False,
+    "refunded": None,
+    "refunded_at": None,
+    "refund_reference": None,
 }
 
 # A line of the operators' /escalated (`handlers.operator.disputes.show_disputes`).
@@ -121,6 +143,7 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "offer_respond_by": _NOW,
         "waiting_on": "seller",
         "offer_terms": None,
+        "agreed": AGREED,
         "time_zone": "UTC",
         "timeline": [
             {"at": _NOW, "side": "buyer", "action": "opened"},
@@ -148,12 +171,19 @@ RETURN_SAMPLES: dict[str, dict[str, Any]] = {
         "offer_respond_by": _NOW,
         "offer_terms": {"resolution": "return_and_refund", **_TERMS},
         "waiting_on": "buyer",
+        "agreed": {
+            **AGREED,
+            "refunded": Decimal("3.50"),
+            "refunded_at": _NOW,
+            "refund_reference": "TX <42>",
+        },
         "time_zone": "Asia/Shanghai",
         "timeline": [
             {"at": _NOW, "side": "buyer", "action": "opened"},
             {"at": _NOW, "side": "seller", "action": "offer_countered"},
         ],
     },
+    "returns.agreed_terms": {**AGREED, "viewer": "buyer", "time_zone": "Europe/Paris"},
     "returns._case_tail": {
         "viewer": "seller",
         "by_labels": "return_by.",

@@ -7,7 +7,8 @@ Lifecycle (`TRANSITIONS`):
               -> received) -> resolved
 
 plus `declined` (the seller refuses the case), `withdrawn` (the buyer gives up), `expired` (the
-seller never answered, or the buyer never shipped an agreed return) and `escalated` (either side
+seller never answered, the buyer never shipped an agreed return, or the store never recorded an
+agreed refund: `domain.model.return_lapses`) and `escalated` (either side
 took it to a platform dispute: frozen, kept for the transcript; an operator records how the
 platform decided, `domain.model.return_disputes`). Opening a case puts the buyer's
 wanted resolution on the table as the first open offer; the seller accepts, declines or
@@ -77,14 +78,18 @@ S = CaseStatus
 TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     S.REQUESTED: frozenset({S.NEGOTIATING, S.AGREED, S.DECLINED, S.WITHDRAWN, S.EXPIRED, S.ESCALATED}),
     S.NEGOTIATING: frozenset({S.AGREED, S.DECLINED, S.WITHDRAWN, S.ESCALATED}),
-    S.AGREED: frozenset({S.AWAITING_RETURN_SHIPMENT, S.RESOLVED, S.WITHDRAWN, S.ESCALATED}),
+    S.AGREED: frozenset({S.AWAITING_RETURN_SHIPMENT, S.RESOLVED, S.WITHDRAWN, S.EXPIRED,
+                         S.ESCALATED}),
     S.AWAITING_RETURN_SHIPMENT: frozenset(
         {S.RETURN_IN_TRANSIT, S.WITHDRAWN, S.EXPIRED, S.ESCALATED}
     ),
     S.RETURN_IN_TRANSIT: frozenset({S.RECEIVED, S.ESCALATED}),
-    S.RECEIVED: frozenset({S.RESOLVED, S.ESCALATED}),
+    S.RECEIVED: frozenset({S.RESOLVED, S.EXPIRED, S.ESCALATED}),
     **{final: frozenset() for final in FINAL_STATUSES},
-    S.DECLINED: frozenset({S.ESCALATED}),  # the refused buyer may still go to the platform
+    # The refused buyer, or one whose agreed refund was never recorded, may still go to the
+    # platform.
+    S.DECLINED: frozenset({S.ESCALATED}),
+    S.EXPIRED: frozenset({S.ESCALATED}),
 }  # fmt: skip
 # Where the buyer may still withdraw the case: the statuses that lead to `withdrawn`.
 WITHDRAWABLE = frozenset(status for status, to in TRANSITIONS.items() if S.WITHDRAWN in to)
@@ -245,8 +250,8 @@ class ReturnCase(DisputeRecord, DeadlineLapses, Base):
         return next((offer for offer in self.offers if offer.is_open), None)
 
     def allowed_actions(self, side: Side) -> frozenset[Action]:
-        if self.status is CaseStatus.DECLINED and side is Side.BUYER:
-            return frozenset({Action.ESCALATE})  # a refused buyer may still go to the platform
+        if side is Side.BUYER and (self.status is CaseStatus.DECLINED or self.refund_overdue):
+            return frozenset({Action.ESCALATE})  # the buyer may still go to the platform
         if not self.is_open:
             return frozenset()
         actions = {Action.POST_MESSAGE, Action.ESCALATE}
@@ -373,9 +378,10 @@ class ReturnCase(DisputeRecord, DeadlineLapses, Base):
 
     def escalate(self, side: Side, now: datetime) -> None:
         """Take the case to a platform dispute: nothing moves it afterwards. A refused case's
-        items are in dispute again (the service refuses it if a later case holds one)."""
+        items are in dispute again, as are an expired case's (the service refuses it if a later
+        case holds one)."""
         self._require(side, Action.ESCALATE)
-        if self.status is CaseStatus.DECLINED:
+        if self.status in (CaseStatus.DECLINED, CaseStatus.EXPIRED):
             for line in self.lines:
                 line.active = True
         self.status_before_escalation = self.status

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 
 from domain.model import (
     ReturnCase,
@@ -25,7 +25,7 @@ from domain.model import (
 from domain.repositories.base import AggregateRepository
 from domain.repositories.statements import insert_ignoring_conflicts
 from domain.returns.deadlines import DeadlineKind, Firing
-from domain.returns.rules import OPEN_STATUSES, CaseStatus, DisputeOutcome, Side
+from domain.returns.rules import OPEN_STATUSES, CaseStatus, DisputeOutcome, Resolution, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +338,25 @@ class ReturnRepository(AggregateRepository[ReturnCase]):
                     },
                 )
             )
+
+    async def owing_an_unplanned_refund(self, *, limit: int) -> list[ReturnCase]:
+        """Cases where the store owes the agreed refund (agreed, or the goods received, on terms
+        that pay money) with no refund deadline stored: agreed before that deadline existed."""
+        planned = exists().where(
+            ReturnDeadline.case_id == ReturnCase.id,
+            ReturnDeadline.kind == DeadlineKind.REFUND,
+        )
+        result = await self.session.execute(
+            select(ReturnCase)
+            .where(
+                ReturnCase.status.in_([CaseStatus.AGREED, CaseStatus.RECEIVED]),
+                ReturnCase.agreed_resolution != Resolution.EXCHANGE,
+                ~planned,
+            )
+            .order_by(ReturnCase.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
 
     async def cancel_firings(self, case_id: int, keep_keys: Iterable[str], now: datetime) -> int:
         """Cancel the case's pending firings of deadlines no longer running."""

@@ -3,9 +3,12 @@
 - the seller answers a new case within 5 days (the marketplace refunds the buyer by itself when
   a seller stays silent that long);
 - each side answers an open offer within 72 hours;
-- the buyer ships an agreed return within 10 days (or the days the accepted offer gave).
+- the buyer ships an agreed return within 10 days (or the days the accepted offer gave);
+- the store records an agreed refund within 7 days of owing it: from the agreement when the
+  goods stay with the buyer, from its confirmation that the returned goods arrived when they
+  travel back (`ReturnCase.refund_due_from`).
 
-All three durations are configurable (`DeadlineRules`). A deadline fires up to three times:
+All four durations are configurable (`DeadlineRules`). A deadline fires up to three times:
 a reminder at half time, a reminder 24 hours before, and the lapse itself. A reminder that
 would come at the same moment as another, or not before the start, is left out (a 24-hour
 deadline gets only the half-time reminder; a deadline shorter than that has no 24-hour one).
@@ -28,6 +31,7 @@ class DeadlineKind(enum.StrEnum):
     SELLER_FIRST_ANSWER = "seller_first_answer"
     OFFER_ANSWER = "offer_answer"
     RETURN_SHIPMENT = "return_shipment"
+    REFUND = "refund"
 
 
 class Firing(enum.StrEnum):
@@ -41,9 +45,15 @@ class DeadlineRules:
     seller_first_answer: timedelta = timedelta(days=5)
     offer_answer: timedelta = timedelta(hours=72)
     return_shipment: timedelta = timedelta(days=10)
+    refund_payment: timedelta = timedelta(days=7)
 
     def __post_init__(self) -> None:
-        for value in (self.seller_first_answer, self.offer_answer, self.return_shipment):
+        for value in (
+            self.seller_first_answer,
+            self.offer_answer,
+            self.return_shipment,
+            self.refund_payment,
+        ):
             if value <= timedelta(0):
                 raise ValueError("deadlines must be positive")
 
@@ -52,6 +62,7 @@ class DeadlineRules:
             DeadlineKind.SELLER_FIRST_ANSWER: self.seller_first_answer,
             DeadlineKind.OFFER_ANSWER: self.offer_answer,
             DeadlineKind.RETURN_SHIPMENT: self.return_shipment,
+            DeadlineKind.REFUND: self.refund_payment,
         }[kind]
 
 
@@ -85,7 +96,7 @@ class Deadline:
 
 
 def side_to_act(kind: DeadlineKind, offer_from: Side | None = None) -> Side:
-    if kind is DeadlineKind.SELLER_FIRST_ANSWER:
+    if kind in (DeadlineKind.SELLER_FIRST_ANSWER, DeadlineKind.REFUND):
         return Side.SELLER
     if kind is DeadlineKind.RETURN_SHIPMENT:
         return Side.BUYER

@@ -14,7 +14,9 @@ someone else depends on the data:
   withdraw those or wait;
   the goods' return is the store's to settle (refund or replacement), so those they wait for.
   A seller settles theirs in /returns (answers, refuses, records the refund); a return the
-  buyer has still to send ends by itself when its time runs out;
+  buyer has still to send ends by itself when its time runs out, and so does an agreed refund
+  the store does not record within its deadline (the case expires; the buyer may still take it
+  to the platform, and then the dispute's hold below applies);
 - cases escalated to a platform dispute whose outcome is not recorded yet, on either side.
   Escalated is final in the case's table, yet the platform decides from the case's record: the
   buyer's photos and messages (which a buyer's erasure deletes) and the case itself (which a

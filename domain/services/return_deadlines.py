@@ -1,8 +1,9 @@
 """Deadlines of return cases as stored firings, and what a firing does when it comes due.
 
 `sync` is called after every change to a case: it works out which deadlines are running now
-(`running_deadlines`), stores their firings (a reminder at half time, one 24 hours before, the
-lapse) and cancels the firings of deadlines that stopped running (the side did what was asked,
+(`running_deadlines`: the new case's first answer, the open offer's answer, the agreed
+return's shipment, the agreed refund's record), stores their firings (a reminder at half time,
+one 24 hours before, the lapse) and cancels the firings of deadlines that stopped running (the side did what was asked,
 the case ended or was escalated). So no service has to remember which deadline an action ends.
 
 The scheduler claims due firings with a lease (`claim_due`, committed before any work) and fires
@@ -62,6 +63,14 @@ def running_deadlines(case: ReturnCase, rules: DeadlineRules) -> list[RunningDea
                 offer.id,
             )
         ]
+    refund_due_from = case.refund_due_from
+    if refund_due_from is not None:
+        return [
+            RunningDeadline(
+                DeadlineKind.REFUND.value,
+                deadline(DeadlineKind.REFUND, refund_due_from, rules),
+            )
+        ]
     if (
         case.status is CaseStatus.AWAITING_RETURN_SHIPMENT
         and case.agreed_at is not None
@@ -100,6 +109,18 @@ async def sync(case: ReturnCase, uow: UnitOfWork, rules: DeadlineRules) -> None:
         for scheduled in r.deadline.firings
     ]
     await uow.returns.plan_firings(case.id, planned)
+
+
+async def plan_unplanned_refunds(
+    uow: UnitOfWork, rules: DeadlineRules, *, limit: int = CLAIM_BATCH
+) -> int:
+    """Give the refund deadline to cases that owe a refund but were agreed (or received) before
+    that deadline existed, so none of them stays open for good; how many were planned. Running
+    it twice, or in two workers at once, plans each once (the firings are unique)."""
+    cases = await uow.returns.owing_an_unplanned_refund(limit=limit)
+    for case in cases:
+        await sync(case, uow, rules)
+    return len(cases)
 
 
 async def claim_due(
@@ -167,6 +188,8 @@ def _lapse(case: ReturnCase, row: ReturnDeadline, now: datetime) -> bool:
         return case.seller_silence_lapsed(now)
     if row.kind is DeadlineKind.OFFER_ANSWER:
         return row.offer_id is not None and case.offer_lapsed(row.offer_id, now)
+    if row.kind is DeadlineKind.REFUND:
+        return case.refund_lapsed(now)
     return case.return_shipment_lapsed(now)
 
 
@@ -203,7 +226,11 @@ async def _notify(
                 "recipient": side.value,
                 "due_at": row.due_at.isoformat(),
                 "time_zone": zone,
-                return_notices.BUTTONS: await return_notices.notice_buttons(case, side, uow),
+                **_refund_facts(case, row),
+                # A lapsed refund leaves the buyer the platform: the notice offers to go there.
+                return_notices.BUTTONS: await return_notices.notice_buttons(
+                    case, side, uow, escalate=row.kind is DeadlineKind.REFUND
+                ),
             },
             now=uow.now(),
             message_thread_id=(
@@ -214,3 +241,10 @@ async def _notify(
         if added:
             told.append(chat_id)
     return tuple(told)
+
+
+def _refund_facts(case: ReturnCase, row: ReturnDeadline) -> dict[str, object]:
+    """What a refund deadline's notice names: the agreed amount (the store's to pay)."""
+    if row.kind is not DeadlineKind.REFUND or case.agreed_amount is None:
+        return {}
+    return {"amount": str(case.agreed_amount), "currency": case.currency}

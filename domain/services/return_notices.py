@@ -146,12 +146,17 @@ async def zone_of(case: ReturnCase, side: Side, uow: UnitOfWork) -> str:
     return await buyer_time_zones.zone_of(case.buyer_user_id, order, uow)
 
 
-async def notice_buttons(case: ReturnCase, side: Side, uow: UnitOfWork) -> dict[str, Any]:
+async def notice_buttons(
+    case: ReturnCase, side: Side, uow: UnitOfWork, *, escalate: bool = False
+) -> dict[str, Any]:
     """What a notice to `side` lets them do from it: answer the other side's open offer (the
-    answers the case allows them now, naming the offer), and open the case."""
+    answers the case allows them now, naming the offer), take the case to the platform when
+    `escalate` asks for it and the case allows it, and open the case."""
     offer = case.open_offer if case.is_open else None
     allowed = case.allowed_actions(side)
     answers = [action.value for action in _ANSWERS if action in allowed] if offer else []
+    if escalate and Action.ESCALATE in allowed:
+        answers.append(Action.ESCALATE.value)
     if answers and offer is not None and offer.id is None:
         await uow.returns.flush()  # a new offer needs its id to be named
     return {

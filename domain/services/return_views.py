@@ -1,5 +1,6 @@
-"""What the seller sees of their return cases: the /returns lists and a case card with its
-timeline. Read-only; every case id is checked against the caller (`returns.case_for`)."""
+"""What each side sees of its return cases: the seller's /returns lists, and a case card with
+what the two sides agreed (`agreed_terms`) and its timeline. Read-only; every case id is checked
+against the caller (`returns.case_for`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.model import ReturnCase, ReturnOffer
+from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.masking import masked_name
 from domain.returns.rules import FINAL_STATUSES, OPEN_STATUSES, Action, CaseStatus, Side
 from domain.services import return_notices, return_threads, returns, warehouses
@@ -77,6 +79,8 @@ class CaseCard:
     replacement_number: str | None = None
     # The zone the card's times are shown in: the buyer's own, UTC for the store.
     time_zone: str = return_notices.SELLER_ZONE
+    # What the two sides agreed once an offer was accepted (`agreed_terms`), else None.
+    agreed: dict[str, Any] | None = None
 
     @property
     def paid(self) -> Decimal:
@@ -157,4 +161,53 @@ async def case_card(user_id: int, case_id: int, side: Side, uow: UnitOfWork) -> 
         offer_terms=await return_notices.terms_of(offer, uow) if offer is not None else None,
         replacement_number=replacement.number if replacement is not None else None,
         time_zone=await return_notices.zone_of(case, side, uow),
+        agreed=await agreed_terms(case, Side(side), uow),
     )
+
+
+async def agreed_terms(case: ReturnCase, side: Side, uow: UnitOfWork) -> dict[str, Any] | None:
+    """The accepted offer's terms as `side`'s card shows them, from the case's own record: the
+    resolution and amount, how the goods go back (who pays the postage, the warehouse's address,
+    masked like every address the buyer reads, and the day to ship them by), and the refund —
+    when it is due (the running deadline's day, or that it falls due once the goods arrive),
+    overdue, or recorded. None before anything was agreed."""
+    resolution = case.agreed_resolution
+    if case.agreed_at is None or resolution is None:
+        return None
+    goes_back = resolution.needs_return
+    reference = case.refund_reference
+    return {
+        "resolution": resolution.value,
+        "amount": case.agreed_amount,
+        "currency": case.currency,
+        "payer": case.postage_payer.value if goes_back and case.postage_payer else None,
+        **(
+            await return_notices.address_of(case.return_warehouse_id, uow)
+            if goes_back
+            else {"warehouse": None, "address": None}
+        ),
+        "ship_by": case.return_ship_by if goes_back else None,
+        "refund_due": await _refund_due(case, uow) if resolution.pays_money else None,
+        # Money owed once the returned goods arrive: no day for it before they do.
+        "refund_after_receipt": (
+            resolution.pays_money and goes_back and case.is_open and case.received_at is None
+        ),
+        "refund_overdue": case.refund_overdue,
+        "refunded": case.refund_amount,
+        "refunded_at": case.refunded_at,
+        # Typed by the store: the buyer reads it with contact details masked.
+        "refund_reference": return_threads.shown_to(side)(reference) if reference else None,
+    }
+
+
+async def _refund_due(case: ReturnCase, uow: UnitOfWork) -> datetime | None:
+    """The day the agreed refund is (or was) due, from its stored lapse: not cancelled, so the
+    deadline is running or has lapsed; None before it runs or once the refund was recorded."""
+    due = [
+        firing.due_at
+        for firing in await uow.returns.firings_of(case.id)
+        if firing.kind is DeadlineKind.REFUND
+        and firing.firing is Firing.LAPSE
+        and firing.cancelled_at is None
+    ]
+    return max(due, default=None)

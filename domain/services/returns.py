@@ -353,8 +353,8 @@ async def escalate(
     user_id: int, case_id: int, side: Side, uow: UnitOfWork, rules: DeadlineRules = DEFAULT_RULES
 ) -> ReturnCase:
     async with _changing(user_id, case_id, side, uow, rules, "return_case.escalated") as case:
-        if case.status is CaseStatus.DECLINED:
-            # The refused case's items go back into dispute: not while a case opened since
+        if case.status in (CaseStatus.DECLINED, CaseStatus.EXPIRED):
+            # The closed case's items go back into dispute: not while a case opened since
             # about one of them is still open (one open case per order line).
             taken = await uow.returns.lines_in_open_cases(ln.order_line_id for ln in case.lines)
             if taken:

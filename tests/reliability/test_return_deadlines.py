@@ -9,8 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete
 
-from domain.returns.deadlines import Firing
+from domain.model import ReturnDeadline
+from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import CaseStatus, OfferStatus, Resolution, Side
 from domain.services import return_deadlines, returns
@@ -196,3 +198,33 @@ async def test_a_firing_that_fails_is_retried_after_its_lease_and_the_others_go_
         if row.template == "returns.deadline_reminder"
     ]
     assert sorted(reminders) == sorted(case_ids)
+
+
+async def test_a_refund_agreed_before_its_deadline_existed_gets_it_once_and_lapses(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    case_id = await _case(uow_factory, "AE-D9", 21_000_009)
+    async with uow_factory() as uow:
+        await returns.accept_offer(SELLER, case_id, Side.SELLER, uow)
+        # As stored before the refund had a deadline: agreed, nothing planned for it.
+        await uow.session.execute(delete(ReturnDeadline).where(ReturnDeadline.case_id == case_id))
+        await uow.commit()
+    clock.advance(days=30)  # agreed long ago
+
+    # Two workers start: the first tick of each plans it, once between them.
+    first, second = ReturnDeadlineJob(uow_factory), ReturnDeadlineJob(uow_factory)
+    await asyncio.gather(first.tick(), second.tick())
+    await first.tick()
+    planned = [f for f in await firings(uow_factory, case_id) if f.kind is DeadlineKind.REFUND]
+    assert sorted(f.firing for f in planned) == sorted(
+        [Firing.HALF_TIME, Firing.DAY_BEFORE, Firing.LAPSE]
+    )
+    # Due from the agreement, long past: the lapse alone speaks (the reminders it overtook
+    # are cancelled), once, however many ticks follow.
+    clock.advance(minutes=1)
+    await first.tick()
+    await second.tick()
+    case = await case_row(uow_factory, case_id)
+    assert (case.status, case.events[-1].action) == (CaseStatus.EXPIRED, "refund_not_recorded")
+    assert await _deadline_notices(uow_factory, SELLER) == [("lapsed", "refund")]
+    assert await _deadline_notices(uow_factory, BUYER) == [("lapsed", "refund")]

@@ -172,6 +172,12 @@ def expired() -> ReturnCase:
     return case
 
 
+def refund_overdue() -> ReturnCase:
+    case = agreed_refund()
+    assert case.refund_lapsed(NOW + timedelta(days=7))
+    return case
+
+
 def escalated() -> ReturnCase:
     case = negotiating_seller_offer()
     case.escalate(B, NOW)
@@ -233,6 +239,8 @@ EXPECTED: dict[str, tuple[Callable[[], ReturnCase], CaseStatus, set[Action], set
     "declined": (declined, CaseStatus.DECLINED, {A.ESCALATE}, set()),
     "withdrawn": (withdrawn, CaseStatus.WITHDRAWN, set(), set()),
     "expired": (expired, CaseStatus.EXPIRED, set(), set()),
+    # The store never recorded the agreed refund: closed, the buyer may go to the platform.
+    "expired, refund not recorded": (refund_overdue, CaseStatus.EXPIRED, {A.ESCALATE}, set()),
     "escalated": (escalated, CaseStatus.ESCALATED, set(), set()),
 }
 
@@ -306,10 +314,17 @@ def test_the_transition_table_is_the_lifecycle_of_the_architecture() -> None:
     assert CaseStatus.AWAITING_RETURN_SHIPMENT in reachable[CaseStatus.AGREED]
     assert reachable[CaseStatus.AWAITING_RETURN_SHIPMENT] >= {CaseStatus.RETURN_IN_TRANSIT}
     assert reachable[CaseStatus.RETURN_IN_TRANSIT] == {CaseStatus.RECEIVED, CaseStatus.ESCALATED}
-    assert reachable[CaseStatus.RECEIVED] == {CaseStatus.RESOLVED, CaseStatus.ESCALATED}
-    for final in FINAL_STATUSES - {CaseStatus.DECLINED}:
+    # A received return whose refund is never recorded expires (the refund's deadline).
+    assert reachable[CaseStatus.RECEIVED] == {
+        CaseStatus.RESOLVED,
+        CaseStatus.EXPIRED,
+        CaseStatus.ESCALATED,
+    }
+    for final in FINAL_STATUSES - {CaseStatus.DECLINED, CaseStatus.EXPIRED}:
         assert reachable[final] == set()
+    # The buyer may still go to the platform after a refusal or an unrecorded refund.
     assert reachable[CaseStatus.DECLINED] == {CaseStatus.ESCALATED}
+    assert reachable[CaseStatus.EXPIRED] == {CaseStatus.ESCALATED}
     for status in set(CaseStatus) - FINAL_STATUSES:
         assert CaseStatus.ESCALATED in reachable[status]
 

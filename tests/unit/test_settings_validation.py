@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from notifications.return_deadlines import return_deadline_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:AAH-recognisable-FAKE-token"
@@ -204,3 +206,20 @@ def test_the_shutdown_timeout_must_end_before_the_outbox_lease(
     assert "below OUTBOX_LEASE_SECONDS (5)" in message
     monkeypatch.setenv("SHUTDOWN_TIMEOUT_SECONDS", "4")
     assert load_settings().outbox_lease_seconds == 5
+
+
+@pytest.mark.parametrize("value", ["0", "31", "seven"])
+def test_the_refund_deadline_must_be_1_to_30_days(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    refused(monkeypatch, "RETURN_REFUND_DAYS", value)
+
+
+def test_the_refund_deadline_reaches_the_return_deadline_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    assert return_deadline_rules(load_settings()).refund_payment == timedelta(days=7)
+    monkeypatch.setenv("RETURN_REFUND_DAYS", "3")
+    assert return_deadline_rules(load_settings()).refund_payment == timedelta(days=3)
