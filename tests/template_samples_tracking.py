@@ -89,6 +89,8 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
         "time": _NOW.isoformat(),
         "location": "Lyon, FR",
         "description": "Nobody <home>",
+        # The paragraph pointing to the buttons of a lost or returned parcel renders too.
+        "order_buttons": {"order_id": 42, "actions": ["ship_again", "cancel_and_refund"]},
     },
     "tracking.seller_digest": {
         "store_name": "Shop <1>",

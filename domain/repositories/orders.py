@@ -142,6 +142,8 @@ class OrderRepository(AggregateRepository[Order]):
             troubled = select(Shipment.order_id).where(
                 Shipment.tracking_status.in_(list(tracking_problems)),
                 Shipment.return_case_id.is_(None),
+                # The parcel sent again is the order's; the one it replaced is history.
+                Shipment.replaced_at.is_(None),
             )
             condition = or_(
                 condition,
@@ -304,6 +306,20 @@ class ShipmentRepository(AggregateRepository[Shipment]):
                 Shipment.tracking_number == tracking_number,
                 Shipment.order_id != order_id,
                 Shipment.confirmed_at.is_not(None),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def tracking_number_replaced(self, tracking_number: str, order_id: int) -> bool:
+        """Whether this order's parcel that was sent again (lost, or back at the seller's) had
+        this number. Pass the number normalised, as for `tracking_number_used_elsewhere`."""
+        found = await self.session.scalar(
+            select(Shipment.id)
+            .where(
+                Shipment.tracking_number == tracking_number,
+                Shipment.order_id == order_id,
+                Shipment.replaced_at.is_not(None),
             )
             .limit(1)
         )
