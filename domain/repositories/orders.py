@@ -15,6 +15,7 @@ from domain.model import (
     OPEN_ORDER_STATUSES,
     REMINDER_COLUMNS,
     REMINDERS_RECORDED_WITH,
+    TO_SHIP_STATUSES,
     BuyerLink,
     ComplianceFinding,
     Order,
@@ -164,8 +165,11 @@ class OrderRepository(AggregateRepository[Order]):
         return list(result.scalars()), total
 
     async def count_open(self, seller_id: int) -> int:
+        """The seller's orders still to confirm or ship, those whose goods go out again too."""
         return await self._count(
-            Order, Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
+            Order,
+            Order.seller_id == seller_id,
+            Order.status.in_(sorted(OPEN_ORDER_STATUSES | TO_SHIP_STATUSES)),
         )
 
     async def reminders_owed(self, now: datetime, limit: int) -> list[ReminderGroup]:
@@ -334,7 +338,10 @@ class ShipmentRepository(AggregateRepository[Shipment]):
                 .join(Order, Order.id == Shipment.order_id)
                 .where(
                     Shipment.warehouse_id == warehouse_id,
-                    Order.status.in_(list(OPEN_ORDER_STATUSES)),
+                    Order.status.in_(sorted(OPEN_ORDER_STATUSES | TO_SHIP_STATUSES)),
+                    # A parcel sent again names its warehouse in the new document; the one it
+                    # replaced is history and holds no warehouse.
+                    Shipment.replaced_at.is_(None),
                 )
             )
             or 0

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.model import Notification, OrderStatus
-from domain.services import tracking
+from domain.services import erasure, tracking
 from domain.tracking import QuietHours, SubStatus
 from tests.conftest import FixedClock
 from tests.handlers.chat import Chat, HandlerBot
@@ -91,6 +91,10 @@ async def test_a_returned_parcel_is_shipped_again_from_the_alert(handler_bot: Ha
         waiting = await uow.numbers_to_stop.oldest(10)
         assert [w.tracking_number for w in waiting] == [shipped.tracking_number]
         assert await uow.tracking.shipment_of_order(shipped.order_id) is None
+        # The seller owes the buyer a parcel: their data cannot be erased meanwhile.
+        assert [(b.key, b.count) for b in await erasure.erasure_blockers(SELLER, uow)] == [
+            ("erasure.open_orders", 1)
+        ]
 
     # The buyer hears it at once (it is afternoon in Paris), in Spanish.
     (notice_to_buyer,) = await _to_buyer(handler_bot, "orders.buyer_shipping_again")
