@@ -1,8 +1,8 @@
 """A parcel that will not reach the buyer (lost, or back at the seller's): the order card's and
 the tracking alert's "Ship again" and "Cancel and refund" buttons.
 
-"Ship again" acts at once (nothing is lost by it: the order waits for a new shipping document,
-which the seller can fill in now or from /orders). "Cancel and refund" asks for a reason, then
+"Ship again" acts at once, unasked: it ends no way out (the order waits for a new shipping
+document, filled in now or from /orders, and may still be cancelled and refunded). "Cancel and refund" asks for a reason, then
 asks to confirm with the reason shown; the confirming button carries the question's one-time
 token. Every order id is client input, checked against the caller by the service; a button of
 an order that moved on since (the parcel turned up, the seller already chose) is refused there.
