@@ -144,6 +144,8 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
         "estimate_earliest": date(2026, 12, 1),
         "estimate_latest": date(2026, 12, 4),
         "buyer_following": True,
+        # A parcel the goods were sent again after (its own line instead of the buyer's).
+        "replaced": True,
         "events": [_EVENT],
     },
     "shipments.new_link": {"order_number": "AE<1>", "link": "https://t.me/bot?start=abc"},

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from domain.model import Notification, OrderStatus
 from domain.services import erasure, tracking
 from domain.tracking import QuietHours, SubStatus
+from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from tests.conftest import FixedClock
 from tests.handlers.chat import Chat, HandlerBot
 from tests.handlers.factories import make_seller
@@ -101,6 +102,13 @@ async def test_a_returned_parcel_is_shipped_again_from_the_alert(handler_bot: Ha
     assert notice_to_buyer.next_attempt_at == notice_to_buyer.created_at
     text = handler_bot.text(notice_to_buyer.template, "es", **notice_to_buyer.params)
     assert shipped.number in text and "el vendedor vuelve a enviarte el pedido" in text
+
+    # The old parcel's card (from /shipments) says it is history.
+    history = await seller.press_data(
+        1, ShipmentMenu(action=ShipmentAction.VIEW, shipment_id=shipped.shipment_id).pack()
+    )
+    history.assert_says(f"Shipment of order {shipped.number}", "kept as history")
+    assert "The buyer follows the parcel" not in history.text
 
     # The order card now offers the new document (and the refund), nothing to follow.
     card = await seller.press("📄 Open the order")
