@@ -1,7 +1,8 @@
 """The buttons of outbox notices, drawn for the outbox (`notifications.outbox_drain.NoticeKeyboard`).
 
 A return case notice keeps its buttons in its params as data (`return_notices.notice_buttons`),
-and so does a warehouse review decision's (`warehouses.decision_notice_buttons`): the domain
+and so does a warehouse review decision's (`warehouses.decision_notice_buttons`) and a
+tracking alert about a parcel that will not arrive (`tracking_notices.order_notice_buttons`): the domain
 cannot pack callback data, and the outbox must not know the handlers' formats. Here, in the
 composition root, the handlers turn that data into their cards' own presses
 (`handlers.return_case.notice_keyboard`, `handlers.seller.warehouses.notice_keyboard`),
@@ -17,7 +18,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from handlers import return_case
 from handlers.responder import Responder
-from handlers.seller import warehouses
+from handlers.seller import order_redelivery, warehouses
 from templates import Renderer
 
 
@@ -26,7 +27,11 @@ class NoticeKeyboards:
         self.renderer = renderer
 
     def __call__(self, params: Mapping[str, Any], locale: str) -> InlineKeyboardMarkup | None:
-        keyboard = [*return_case.notice_keyboard(params), *warehouses.notice_keyboard(params)]
+        keyboard = [
+            *return_case.notice_keyboard(params),
+            *warehouses.notice_keyboard(params),
+            *order_redelivery.notice_keyboard(params),
+        ]
         if not keyboard:
             return None
         return Responder(self.renderer, locale, chat_id=None).inline_keyboard(keyboard)

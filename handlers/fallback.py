@@ -20,6 +20,7 @@ from handlers.seller import (
     warehouse_registration,
 )
 from handlers.seller.logistics_settings import RateCardUpload
+from handlers.seller.order_redelivery import RefundCancellation
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.warehouse_changes import WarehouseChange
 
@@ -30,6 +31,7 @@ CONVERSATIONS: dict[str, type[StatesGroup]] = {
     "warehouse_change": WarehouseChange,
     new_order.CONVERSATION.name: new_order.CONVERSATION.states,
     "order_cancellation": OrderCancellation,
+    "order_refund": RefundCancellation,
     shipping.CONVERSATION.name: shipping.CONVERSATION.states,
     "rate_card_upload": RateCardUpload,
     "review_note": ReviewNote,

@@ -8,7 +8,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from domain.services.orders import lists
-from handlers.callbacks import FormFields, Page, RecordId
+from handlers.callbacks import ConfirmationToken, FormFields, Page, RecordId
 
 
 class OrderMenuAction(enum.StrEnum):
@@ -17,6 +17,9 @@ class OrderMenuAction(enum.StrEnum):
     CONFIRM = "ok"
     CANCEL = "cancel"
     KEEP = "keep"
+    # The parcel is lost or came back: send the goods again, or cancel and refund.
+    SHIP_AGAIN = "again"
+    REFUND = "refund"
 
 
 class OrderMenu(CallbackData, prefix="ordm"):
@@ -24,6 +27,21 @@ class OrderMenu(CallbackData, prefix="ordm"):
     order_id: RecordId = 0
     listing: lists.OrderFilter = lists.OrderFilter.AWAITING
     page: Page = 0
+
+
+class RefundAnswer(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+class OrderRefund(CallbackData, prefix="ordrf"):
+    """An answer to "cancel the order and refund the buyer?": `token` is the question's
+    (`domain.services.confirmations`); 0 on the "keep the order" button of the reason's
+    prompt, asked before any question."""
+
+    answer: RefundAnswer
+    order_id: RecordId
+    token: ConfirmationToken = 0
 
 
 class NewOrderAction(enum.StrEnum):

@@ -15,6 +15,9 @@ ORDER_LABELS: dict[str, str | Plural] = {
     "orders.confirm": N_("✅ Confirm order"),
     "orders.cancel": N_("✖️ Cancel order"),
     "orders.keep": N_("↩️ Keep the order"),
+    "orders.ship_again": N_("🔁 Ship again"),
+    "orders.cancel_and_refund": N_("💸 Cancel and refund"),
+    "orders.refund_confirm": N_("💸 Yes, cancel and refund"),
     "orders.open": N_("📄 Open the order"),
     "orders.back_to_list": N_("⬅️ All orders"),
     "order_status.awaiting_confirmation": N_("🆕 Awaiting confirmation"),
@@ -23,6 +26,7 @@ ORDER_LABELS: dict[str, str | Plural] = {
     "order_status.delivered": N_("📬 Delivered"),
     "order_status.cancelled": N_("✖️ Cancelled"),
     "order_status.returned": N_("↩️ Returned"),
+    "order_status.to_ship_again": N_("🔁 Being sent again"),
     # /neworder conversation
     "new_order.skip": N_("⏭ Skip"),
     "new_order.add_line": N_("➕ Add another line"),

@@ -94,6 +94,27 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "orders.confirmed": {"number": "8123<45>", "ship_by": ORDER.ship_by, "minutes_left": 2000},
     "orders.ask_cancel_reason": {"number": "8123<45>"},
     "orders.cancelled": {"number": "8123<45>", "reason": "Buyer <asked>"},
+    # a lost or returned parcel: ship again, or cancel and refund
+    "orders.shipping_again": {"number": "8123<45>", "buyer_told": True},
+    "orders.ask_refund_reason": {"number": "8123<45>"},
+    "orders.confirm_refund": {"number": "8123<45>", "reason": "Parcel <lost>"},
+    "orders.cancelled_refunded": {
+        "number": "8123<45>",
+        "reason": "Parcel <lost>",
+        "buyer_told": True,
+    },
+    "orders.buyer_shipping_again": {
+        "order_id": 42,
+        "order_number": "8123<45>",
+        "store_name": "Shop <1>",
+    },
+    "orders.buyer_cancelled_refunded": {
+        "order_id": 42,
+        "order_number": "8123<45>",
+        "store_name": "Shop <1>",
+        "reason": "Parcel <lost>",
+    },
+    "orders.parcel_not_undeliverable": {"status": "delivered"},
     # reminders
     "orders.reminder_24h": _REMINDER,
     "orders.reminder_4h": _REMINDER,

@@ -382,6 +382,7 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
     "tracking.s10_check_digit": {"tracking": "RB123456784GB", "carrier": None},
     "tracking.carrier_check_digit": {"tracking": "1Z999AA10123456785", "carrier": "ups"},
     "tracking.reused": {"tracking": "RB123456785GB"},
+    "tracking.replaced_parcel": {"tracking": "RB123456785GB"},
     "compliance.warehouse_not_verified": {"name": "Shenzhen <main>", "status": "rejected"},
     "compliance.warehouse_suspended": {"name": "Shenzhen <main>", "note": "Licence <expired>"},
     "compliance.warehouse_cannot_ship": {"name": "Shenzhen <main>"},

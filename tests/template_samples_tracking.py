@@ -89,6 +89,8 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
         "time": _NOW.isoformat(),
         "location": "Lyon, FR",
         "description": "Nobody <home>",
+        # The paragraph pointing to the buttons of a lost or returned parcel renders too.
+        "order_buttons": {"order_id": 42, "actions": ["ship_again", "cancel_and_refund"]},
     },
     "tracking.seller_digest": {
         "store_name": "Shop <1>",
@@ -142,6 +144,8 @@ TRACKING_SAMPLES: dict[str, dict[str, Any]] = {
         "estimate_earliest": date(2026, 12, 1),
         "estimate_latest": date(2026, 12, 4),
         "buyer_following": True,
+        # A parcel the goods were sent again after (its own line instead of the buyer's).
+        "replaced": True,
         "events": [_EVENT],
     },
     "shipments.new_link": {"order_number": "AE<1>", "link": "https://t.me/bot?start=abc"},

@@ -5,7 +5,9 @@ Order lifecycle: awaiting_confirmation -> confirmed -> shipped -> delivered; an 
 (awaiting_confirmation or confirmed) can be cancelled with a reason; a shipped or delivered
 order can end as returned. While the parcel travels, tracking moves a shipped order into a
 problem state the seller must look at: `in_trouble` (an exception; back to shipped when the
-parcel moves again), `lost`, or `returned_to_sender`. Each move is a method that refuses an
+parcel moves again), `lost`, or `returned_to_sender`. From `lost` or `returned_to_sender` the
+seller either sends the goods again (`to_ship_again`, then shipped with a new document) or
+cancels the order and refunds the buyer (`cancelled`). Each move is a method that refuses an
 illegal one with `ConflictError`.
 
 What the seller may do next is data, `ACTIONS_BY_ROLE`, read by `Order.allowed_actions(role)`
@@ -70,10 +72,15 @@ class OrderStatus(enum.StrEnum):
     IN_TROUBLE = "in_trouble"
     LOST = "lost"
     RETURNED_TO_SENDER = "returned_to_sender"
+    # The first parcel was lost or came back; the seller is sending the goods again and owes
+    # a new shipping document.
+    TO_SHIP_AGAIN = "to_ship_again"
 
 
 # Orders the seller still has to act on before the ship-by deadline.
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CONFIRMED})
+# Orders waiting for a shipping document (the "to ship" list).
+TO_SHIP_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.TO_SHIP_AGAIN})
 # Shipped orders whose parcel is in a state the seller has to look at (the "problems" list).
 TRACKING_PROBLEM_STATUSES = frozenset(
     {OrderStatus.IN_TROUBLE, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER}
@@ -96,7 +103,18 @@ class OrderAction(enum.StrEnum):
     NEW_BUYER_LINK = "new_buyer_link"
     # The buyer asks to return or exchange items (a return case, `domain.services.returns`).
     OPEN_RETURN = "open_return"
+    # The parcel is lost or came back to the seller: send the goods again in a new parcel, or
+    # give up on the order and refund the buyer (`domain.services.orders.redelivery`).
+    SHIP_AGAIN = "ship_again"
+    CANCEL_AND_REFUND = "cancel_and_refund"
 
+
+_FOLLOWING = frozenset({OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK})
+# A parcel that will not reach the buyer: the seller decides what happens instead. Not while it
+# is only `in_trouble`: an exception often clears (customs, a held parcel) and tracking moves
+# the order on by itself, to shipped again or to lost / returned; a second parcel sent then
+# could reach the buyer with the first.
+_UNDELIVERABLE = frozenset({OrderAction.SHIP_AGAIN, OrderAction.CANCEL_AND_REFUND})
 
 # Role -> status -> the actions allowed; a role or status not listed may do nothing. The seller
 # runs the order; the buyer, who follows it through a link, may only ask for a return once the
@@ -105,10 +123,12 @@ ACTIONS_BY_ROLE: dict[Role, dict[OrderStatus, frozenset[OrderAction]]] = {
     Role.SELLER: {
         OrderStatus.AWAITING_CONFIRMATION: frozenset({OrderAction.CONFIRM, OrderAction.CANCEL}),
         OrderStatus.CONFIRMED: frozenset({OrderAction.SHIP, OrderAction.CANCEL}),
-        **{
-            status: frozenset({OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK})
-            for status in SHIPPED_STATUSES
-        },
+        **{status: _FOLLOWING for status in SHIPPED_STATUSES},
+        OrderStatus.LOST: _FOLLOWING | _UNDELIVERABLE,
+        OrderStatus.RETURNED_TO_SENDER: _FOLLOWING | _UNDELIVERABLE,
+        # The buyer paid and was told a new parcel is coming: a plain cancellation (meant for
+        # orders nobody paid for yet) is not offered; giving up still refunds them.
+        OrderStatus.TO_SHIP_AGAIN: frozenset({OrderAction.SHIP, OrderAction.CANCEL_AND_REFUND}),
     },
     Role.BUYER: {
         status: frozenset({OrderAction.OPEN_RETURN})
@@ -242,6 +262,9 @@ class Order(ActionsByRole[OrderStatus, OrderAction], Base):
         if action == OrderAction.FOLLOW_SHIPMENT:
             # Nothing has shipped yet: there is no parcel to follow.
             return NotFound("shipments.not_found")
+        if action in _UNDELIVERABLE:
+            # A stale button: the parcel turned up, or the seller already chose what to do.
+            return ConflictError("orders.parcel_not_undeliverable", status=self.status.value)
         wanted = OrderStatus.CONFIRMED if action == OrderAction.CONFIRM else OrderStatus.CANCELLED
         return ConflictError(
             "orders.transition_refused", current=self.status.value, wanted=wanted.value
@@ -266,8 +289,22 @@ class Order(ActionsByRole[OrderStatus, OrderAction], Base):
         self.cancelled_at = now
         self.cancel_reason = reason
 
+    def ship_again(self) -> None:
+        """The parcel is lost or came back: the goods go out again in a new parcel, with a new
+        shipping document (`shipped_at` and `returned_at` keep the first parcel's story until
+        the new one ships)."""
+        self.require(OrderAction.SHIP_AGAIN, Role.SELLER)
+        self.status = OrderStatus.TO_SHIP_AGAIN
+
+    def cancel_and_refund(self, reason: str, now: datetime) -> None:
+        """The goods will not reach the buyer: the order ends, and the buyer is refunded."""
+        self.require(OrderAction.CANCEL_AND_REFUND, Role.SELLER)
+        self.status = OrderStatus.CANCELLED
+        self.cancelled_at = now
+        self.cancel_reason = reason
+
     def mark_shipped(self, now: datetime) -> None:
-        """The seller's shipping document was confirmed."""
+        """The seller's shipping document was confirmed (the first, or a new parcel's)."""
         self.require(OrderAction.SHIP, Role.SELLER)
         self.status = OrderStatus.SHIPPED
         self.shipped_at = now
@@ -395,6 +432,10 @@ class Shipment(Base):
     # Seller alerts sent once: no news for too long, no information long after shipping.
     stale_alerted_at: Mapped[datetime | None]
     no_info_alerted_at: Mapped[datetime | None]
+    # The seller sent the goods again in a new parcel (the order's newer shipment): this one is
+    # history. It is no longer polled, its number is stopped with the provider, and news of it
+    # no longer moves the order or reaches the buyer.
+    replaced_at: Mapped[datetime | None]
 
     # The parcel a buyer sends back for this return case (`order_id` is the case's order);
     # None: the seller's parcel to the buyer. A return parcel tells both sides of the case,

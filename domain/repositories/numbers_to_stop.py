@@ -1,4 +1,5 @@
-"""Numbers of replaced parcels that the tracking provider should stop following."""
+"""Numbers of replaced parcels (a corrected return number, an outbound parcel sent again)
+that the tracking provider should stop following."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class NumbersToStopRepository(Repository):
                 Shipment.tracking_number.is_not(None),
                 Shipment.registered_at.is_not(None),
                 Shipment.tracking_stopped_at.is_(None),
+                # A replaced parcel's number was queued here when it was replaced.
+                Shipment.replaced_at.is_(None),
             )
         )
         for number, carrier in await self.session.execute(followed):
@@ -54,8 +57,11 @@ class NumbersToStopRepository(Repository):
 
     async def still_followed(self, numbers: Iterable[str]) -> set[str]:
         """Those of `numbers` a shipment of ours still has (the same number entered again, or
-        another parcel's): the provider must go on following them."""
-        query = select(Shipment.tracking_number).where(Shipment.tracking_number.in_(set(numbers)))
+        another parcel's): the provider must go on following them. A replaced parcel keeps its
+        number as history and does not count: its number is here to be stopped."""
+        query = select(Shipment.tracking_number).where(
+            Shipment.tracking_number.in_(set(numbers)), Shipment.replaced_at.is_(None)
+        )
         return {number for number in (await self.session.execute(query)).scalars() if number}
 
     async def remove(self, ids: Sequence[int]) -> None:

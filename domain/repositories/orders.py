@@ -15,6 +15,7 @@ from domain.model import (
     OPEN_ORDER_STATUSES,
     REMINDER_COLUMNS,
     REMINDERS_RECORDED_WITH,
+    TO_SHIP_STATUSES,
     BuyerLink,
     ComplianceFinding,
     Order,
@@ -142,6 +143,8 @@ class OrderRepository(AggregateRepository[Order]):
             troubled = select(Shipment.order_id).where(
                 Shipment.tracking_status.in_(list(tracking_problems)),
                 Shipment.return_case_id.is_(None),
+                # The parcel sent again is the order's; the one it replaced is history.
+                Shipment.replaced_at.is_(None),
             )
             condition = or_(
                 condition,
@@ -162,8 +165,11 @@ class OrderRepository(AggregateRepository[Order]):
         return list(result.scalars()), total
 
     async def count_open(self, seller_id: int) -> int:
+        """The seller's orders still to confirm or ship, those whose goods go out again too."""
         return await self._count(
-            Order, Order.seller_id == seller_id, Order.status.in_(list(OPEN_ORDER_STATUSES))
+            Order,
+            Order.seller_id == seller_id,
+            Order.status.in_(sorted(OPEN_ORDER_STATUSES | TO_SHIP_STATUSES)),
         )
 
     async def reminders_owed(self, now: datetime, limit: int) -> list[ReminderGroup]:
@@ -309,6 +315,20 @@ class ShipmentRepository(AggregateRepository[Shipment]):
         )
         return found is not None
 
+    async def tracking_number_replaced(self, tracking_number: str, order_id: int) -> bool:
+        """Whether this order's parcel that was sent again (lost, or back at the seller's) had
+        this number. Pass the number normalised, as for `tracking_number_used_elsewhere`."""
+        found = await self.session.scalar(
+            select(Shipment.id)
+            .where(
+                Shipment.tracking_number == tracking_number,
+                Shipment.order_id == order_id,
+                Shipment.replaced_at.is_not(None),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def count_open_for_warehouse(self, warehouse_id: int) -> int:
         """Documents from this warehouse whose order is not yet shipped, cancelled or closed."""
         return int(
@@ -318,7 +338,10 @@ class ShipmentRepository(AggregateRepository[Shipment]):
                 .join(Order, Order.id == Shipment.order_id)
                 .where(
                     Shipment.warehouse_id == warehouse_id,
-                    Order.status.in_(list(OPEN_ORDER_STATUSES)),
+                    Order.status.in_(sorted(OPEN_ORDER_STATUSES | TO_SHIP_STATUSES)),
+                    # A parcel sent again names its warehouse in the new document; the one it
+                    # replaced is history and holds no warehouse.
+                    Shipment.replaced_at.is_(None),
                 )
             )
             or 0

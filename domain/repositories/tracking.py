@@ -216,6 +216,8 @@ class TrackingRepository(Repository):
                 Shipment.next_poll_at <= now,
                 Shipment.confirmed_at.is_not(None),
                 Shipment.tracking_number.is_not(None),
+                # Sent again: even one re-armed by a registration in flight is not polled.
+                Shipment.replaced_at.is_(None),
                 or_(Shipment.lease_until.is_(None), Shipment.lease_until < now),
             )
             .order_by(Shipment.next_poll_at, Shipment.id)
@@ -286,7 +288,9 @@ class TrackingRepository(Repository):
             return []
         query = (
             select(*_TRACKING_SELECT)
-            .where(Shipment.id.in_(list(shipment_ids)))
+            # A replaced parcel's late news (a claim or push in flight when the seller sent the
+            # goods again) is left out, like a shipment deleted meanwhile.
+            .where(Shipment.id.in_(list(shipment_ids)), Shipment.replaced_at.is_(None))
             .order_by(Shipment.id)
         )
         query = self._locking(query, Shipment, skip_locked=False)
@@ -419,13 +423,15 @@ class TrackingRepository(Repository):
     # ----- the seller's side -----
 
     async def shipment_of_order(self, order_id: int) -> Shipment | None:
-        """The order's confirmed shipment (an order ships in one document)."""
+        """The order's current parcel: its confirmed shipment (an order ships in one document),
+        not one it replaced when the goods were sent again; None while the new one is due."""
         result = await self.session.execute(
             select(Shipment)
             .where(
                 Shipment.order_id == order_id,
                 Shipment.confirmed_at.is_not(None),
                 Shipment.return_case_id.is_(None),
+                Shipment.replaced_at.is_(None),
             )
             .order_by(Shipment.confirmed_at.desc(), Shipment.id.desc())
             .limit(1)
@@ -452,6 +458,9 @@ class TrackingRepository(Repository):
             Shipment.return_case_id.is_(None),
         )
         if tracking_statuses is not None:
+            # A replaced parcel is history, listed among all shipments but no longer among
+            # those in a tracking state (its last one would read as a problem for ever).
+            condition = and_(condition, Shipment.replaced_at.is_(None))
             wanted: Any = Shipment.tracking_status.in_(list(tracking_statuses))
             if include_unknown:
                 wanted = or_(wanted, Shipment.tracking_status.is_(None))
@@ -483,6 +492,7 @@ class TrackingRepository(Repository):
                 Order.seller_id == seller_id,
                 Shipment.confirmed_at.is_not(None),
                 Shipment.return_case_id.is_(None),
+                Shipment.replaced_at.is_(None),
                 Order.status.in_([OrderStatus.SHIPPED, *_PROBLEM_ORDER_STATUSES]),
             )
             .group_by(Shipment.tracking_status)

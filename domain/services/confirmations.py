@@ -1,6 +1,6 @@
 """Questions a user must confirm with a button before something irreversible happens: erasing
 their data, archiving a warehouse, withdrawing or escalating a return case, recording how the
-platform decided a dispute.
+platform decided a dispute, cancelling an order whose parcel will not arrive and refunding it.
 
 Callback data is client input: a modified client can send "yes" on any message, and an old
 prompt's "yes" stays pressable in the chat for ever. So asking issues a one-time token, kept
@@ -34,6 +34,7 @@ class Purpose(enum.StrEnum):
     WITHDRAW_RETURN = "withdraw_return"
     ESCALATE_RETURN = "escalate_return"
     RECORD_DISPUTE_OUTCOME = "record_dispute_outcome"
+    CANCEL_AND_REFUND = "cancel_and_refund"
 
 
 def new_token() -> int:

@@ -10,7 +10,8 @@ what it says). A failed delivery and a parcel waiting at a pickup point go out a
 
 Seller alerts (delivery failures, exceptions, returns to sender, stale parcels, numbers that may
 be wrong, numbers the provider refused) go at once in the seller's language; they carry the
-store's data, never the buyer's.
+store's data, never the buyer's. An alert about a parcel lost or back at the seller's carries
+the buttons to send the goods again or cancel and refund (`order_notice_buttons`).
 
 Rows to a buyer name the seller as `subject_user_id` (they carry the store name), so erasing
 the seller removes them too.
@@ -24,8 +25,9 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.model import BuyerSubscription, Order, Shipment
+from domain.model import BuyerSubscription, Order, OrderAction, Shipment
 from domain.repositories import SellerContact, ShipmentTracking
+from domain.roles import Role
 from domain.tracking import (
     BuyerNotice,
     EstimateChange,
@@ -41,6 +43,10 @@ from domain.unit_of_work import UnitOfWork
 
 BUYER_TEMPLATE = "tracking.buyer_update"
 SELLER_ALERT_TEMPLATE = "tracking.seller_alert"
+# A seller alert's params key for the order's buttons (`order_notice_buttons`).
+ORDER_BUTTONS = "order_buttons"
+# What the seller may do about a parcel that will not arrive, in the order buttons are shown.
+UNDELIVERABLE_ACTIONS = (OrderAction.SHIP_AGAIN, OrderAction.CANCEL_AND_REFUND)
 
 
 def buyer_zone(subscription: BuyerSubscription | None, order: Order) -> tzinfo:
@@ -196,6 +202,7 @@ class OutboxBatch:
                     time=notice.event.time.isoformat(),
                     location=notice.event.location,
                     description=notice.event.description,
+                    **order_notice_buttons(order),
                 ),
             )
 
@@ -263,6 +270,19 @@ def seller_alert_params(
         "method": shipment.method,
         **details,
     }
+
+
+def order_notice_buttons(order: Order) -> dict[str, Any]:
+    """The buttons of an alert about a parcel that will not reach the buyer (lost, or back at
+    the seller's): what the seller may do about it now (send the goods again, cancel and
+    refund), kept in the params under `ORDER_BUTTONS` and drawn by the chat layer when the
+    alert is sent. Nothing for any other alert. A press goes through the order card's own
+    handlers, which check the caller and the order's status again."""
+    allowed = order.allowed_actions(Role.SELLER)
+    actions = [action.value for action in UNDELIVERABLE_ACTIONS if action in allowed]
+    if not actions:
+        return {}
+    return {ORDER_BUTTONS: {"order_id": order.id, "actions": actions}}
 
 
 async def queue_seller_alert(

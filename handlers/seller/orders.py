@@ -37,9 +37,11 @@ FILTER_ROWS = (
     (lists.OrderFilter.SHIPPED, lists.OrderFilter.PROBLEMS),
 )
 
-# The order card's rows of buttons: what to do with the order, then following its parcel.
+# The order card's rows of buttons: what to do with the order, what to do about a parcel that
+# will not arrive, then following its parcel.
 CARD_ROWS = (
     (OrderAction.CONFIRM, OrderAction.SHIP, OrderAction.CANCEL),
+    (OrderAction.SHIP_AGAIN, OrderAction.CANCEL_AND_REFUND),
     (OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK),
 )
 
@@ -107,6 +109,34 @@ async def show_list(ctx: UpdateContext, order_filter: lists.OrderFilter, page: i
     )
 
 
+def card_buttons(order_id: int) -> dict[OrderAction, Button]:
+    """Each action's button on an order's card (and on alerts that offer the same presses)."""
+    return {
+        OrderAction.CONFIRM: Button(
+            label="orders.confirm", callback=_menu(OrderMenuAction.CONFIRM, order_id)
+        ),
+        OrderAction.SHIP: Button(label="shipping.start", callback=ShipOrder(order_id=order_id)),
+        OrderAction.CANCEL: Button(
+            label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order_id)
+        ),
+        OrderAction.FOLLOW_SHIPMENT: Button(
+            label="shipments.open",
+            callback=ShipmentMenu(action=ShipmentAction.OF_ORDER, order_id=order_id),
+        ),
+        OrderAction.NEW_BUYER_LINK: Button(
+            label="shipments.new_link",
+            callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order_id),
+        ),
+        # The parcel will not arrive (`handlers.seller.order_redelivery`).
+        OrderAction.SHIP_AGAIN: Button(
+            label="orders.ship_again", callback=_menu(OrderMenuAction.SHIP_AGAIN, order_id)
+        ),
+        OrderAction.CANCEL_AND_REFUND: Button(
+            label="orders.cancel_and_refund", callback=_menu(OrderMenuAction.REFUND, order_id)
+        ),
+    }
+
+
 def show_card(
     ctx: UpdateContext,
     order: Order,
@@ -114,23 +144,7 @@ def show_card(
     page: int = 0,
 ) -> None:
     # The buttons are what the order says the seller may do now, one row per kind.
-    buttons = {
-        OrderAction.CONFIRM: Button(
-            label="orders.confirm", callback=_menu(OrderMenuAction.CONFIRM, order.id)
-        ),
-        OrderAction.SHIP: Button(label="shipping.start", callback=ShipOrder(order_id=order.id)),
-        OrderAction.CANCEL: Button(
-            label="orders.cancel", callback=_menu(OrderMenuAction.CANCEL, order.id)
-        ),
-        OrderAction.FOLLOW_SHIPMENT: Button(
-            label="shipments.open",
-            callback=ShipmentMenu(action=ShipmentAction.OF_ORDER, order_id=order.id),
-        ),
-        OrderAction.NEW_BUYER_LINK: Button(
-            label="shipments.new_link",
-            callback=ShipmentMenu(action=ShipmentAction.NEW_LINK, order_id=order.id),
-        ),
-    }
+    buttons = card_buttons(order.id)
     allowed = order.allowed_actions(Role.SELLER)
     ctx.responder.reply(
         "orders.card",

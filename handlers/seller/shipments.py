@@ -69,6 +69,7 @@ def show_card(
         estimate_earliest=shipment.estimate_earliest,
         estimate_latest=shipment.estimate_latest,
         buyer_following=card.buyer_following,
+        replaced=shipment.replaced_at is not None,
         events=card.events,
         keyboard=[
             [

@@ -121,6 +121,12 @@ async def test_the_order_card_shows_what_the_order_allows_in_every_status(
         OrderAction.CONFIRM: OrderMenu(action=OrderMenuAction.CONFIRM, order_id=order_id).pack(),
         OrderAction.SHIP: ShipOrder(order_id=order_id).pack(),
         OrderAction.CANCEL: OrderMenu(action=OrderMenuAction.CANCEL, order_id=order_id).pack(),
+        OrderAction.SHIP_AGAIN: OrderMenu(
+            action=OrderMenuAction.SHIP_AGAIN, order_id=order_id
+        ).pack(),
+        OrderAction.CANCEL_AND_REFUND: OrderMenu(
+            action=OrderMenuAction.REFUND, order_id=order_id
+        ).pack(),
         OrderAction.FOLLOW_SHIPMENT: ShipmentMenu(
             action=ShipmentAction.OF_ORDER, order_id=order_id
         ).pack(),

@@ -43,7 +43,8 @@ MISSING_ID = 987_654
 
 # The classes the matrix fills, and the side of the bot each belongs to (who may press it).
 SELLER_SIDE = {
-    "WarehouseMenu", "WarehouseForm", "OrderMenu", "NewOrderForm", "ShipOrder", "ShippingForm",
+    "WarehouseMenu", "WarehouseForm", "OrderMenu", "OrderRefund", "NewOrderForm", "ShipOrder",
+    "ShippingForm",
     "ShipmentMenu", "ReturnMenu", "RateCardForm", "RegistrationAction", "CountryChoice",
     "PolicyForm",
 }  # fmt: skip

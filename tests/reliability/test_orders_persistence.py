@@ -414,7 +414,8 @@ async def test_a_cancel_without_a_reason_is_refused(uow_factory: UowFactory) -> 
     ("method", "allowed_from", "to"),
     [
         ("confirm", {S.AWAITING_CONFIRMATION}, S.CONFIRMED),
-        ("mark_shipped", {S.CONFIRMED}, S.SHIPPED),
+        # A new parcel ships an order whose first was lost or came back, like a first one.
+        ("mark_shipped", {S.CONFIRMED, S.TO_SHIP_AGAIN}, S.SHIPPED),
         ("mark_delivered", {S.SHIPPED, S.IN_TROUBLE, S.LOST}, S.DELIVERED),
         ("mark_returned", {S.SHIPPED, S.DELIVERED}, S.RETURNED),
         ("cancel", {S.AWAITING_CONFIRMATION, S.CONFIRMED}, S.CANCELLED),
@@ -427,14 +428,23 @@ async def test_a_cancel_without_a_reason_is_refused(uow_factory: UowFactory) -> 
             {S.SHIPPED, S.IN_TROUBLE, S.LOST},
             S.RETURNED_TO_SENDER,
         ),
+        # The seller's answers to a parcel that will not arrive.
+        ("ship_again", {S.LOST, S.RETURNED_TO_SENDER}, S.TO_SHIP_AGAIN),
+        (
+            "cancel_and_refund",
+            {S.LOST, S.RETURNED_TO_SENDER, S.TO_SHIP_AGAIN},
+            S.CANCELLED,
+        ),
     ],
 )
 def test_order_state_machine(method: str, allowed_from: set[OrderStatus], to: OrderStatus) -> None:
     now = datetime(2026, 11, 25, tzinfo=UTC)
     for status in S:
         order = Order(status=status, ship_by=now)
-        args: tuple[Any, ...] = ("reason", now) if method == "cancel" else (now,)
-        if method in ("mark_in_trouble", "mark_moving_again", "mark_lost"):
+        args: tuple[Any, ...] = (
+            ("reason", now) if method in ("cancel", "cancel_and_refund") else (now,)
+        )
+        if method in ("mark_in_trouble", "mark_moving_again", "mark_lost", "ship_again"):
             args = ()
         if status in allowed_from:
             getattr(order, method)(*args)

@@ -11,7 +11,7 @@ import pytest
 from domain.errors import ConflictError
 from domain.model import NotificationStatus, OrderStatus
 from domain.services import buyers, tracking
-from domain.services.orders import lists
+from domain.services.orders import lists, redelivery
 from domain.tracking import DeliveryEstimate, EstimateSource, SubStatus
 from notifications.tracking.poller import TrackingPoller
 from notifications.tracking.seventeen_track_push import PushEvent, PushMessage
@@ -290,3 +290,59 @@ async def test_links_expire_thirty_days_after_delivery(
         with pytest.raises(ConflictError) as refused:
             await buyers.reissue_link(SELLER, shipped.order_id, uow)
         assert refused.value.key == "buyer_link.too_late"
+
+
+async def test_a_replaced_parcels_late_news_moves_nothing_and_its_number_is_stopped(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """The parcel came back and the seller sends the goods again: a push for the old number,
+    and a registration that re-armed it meanwhile, neither poll it, move the order nor tell the
+    buyer; the next tick stops the old number (nothing of ours follows it any more)."""
+    shipped = await _shipped_and_bound(uow_factory)
+    provider = ScriptedProvider()
+    t0 = clock.now
+    provider.updates[shipped.tracking_number] = update(
+        shipped.tracking_number,
+        [
+            event(t0 + timedelta(minutes=1), S.IN_TRANSIT_PICKED_UP, "Picked up"),
+            event(t0 + timedelta(minutes=2), S.EXCEPTION_RETURNED, "Back to sender"),
+        ],
+    )
+    clock.advance(minutes=5)
+    poller = _poller(uow_factory, provider, clock)
+    await poller.tick()
+    told_before = len(await notifications_to(uow_factory, BUYER))
+    async with uow_factory() as uow:
+        await redelivery.ship_again(SELLER, shipped.order_id, uow)
+        await uow.commit()
+    # A registration answered for the old number after it was replaced sets it due again.
+    async with uow_factory() as uow:
+        await tracking.mark_registered([(shipped.shipment_id, "3011")], uow)
+        await uow.commit()
+
+    late = update(
+        shipped.tracking_number,
+        [
+            *provider.updates[shipped.tracking_number].events,
+            event(clock.now, S.DELIVERED_OTHER, "Delivered after all"),
+        ],
+    )
+    await poller.record_push(
+        PushMessage(PushEvent.TRACKING_UPDATED, shipped.tracking_number, "3011", late)
+    )
+    clock.advance(minutes=30)
+    provider.updates[shipped.tracking_number] = late
+    await poller.tick()
+
+    assert provider.endpoint_calls("fetch") == [(shipped.tracking_number,)]  # the first only
+    assert (shipped.tracking_number,) in provider.endpoint_calls("stop")
+    shipment = await shipment_row(uow_factory, shipped.shipment_id)
+    assert shipment.replaced_at is not None and shipment.tracking_status == "Exception"
+    assert len(await event_rows(uow_factory, shipped.shipment_id)) == 2
+    async with uow_factory() as uow:
+        order = await uow.orders.get(shipped.order_id)
+        assert order is not None and order.status is OrderStatus.TO_SHIP_AGAIN
+        assert await uow.numbers_to_stop.oldest(10) == []
+    # The buyer heard only that the goods are coming again.
+    new = (await notifications_to(uow_factory, BUYER))[told_before:]
+    assert [row.template for row in new] == ["orders.buyer_shipping_again"]

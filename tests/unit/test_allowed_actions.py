@@ -234,6 +234,7 @@ def test_a_seller_may_not_take_an_operators_decision() -> None:
 # ----- orders -----
 
 FOLLOWING = {OrderAction.FOLLOW_SHIPMENT, OrderAction.NEW_BUYER_LINK}
+UNDELIVERABLE = {OrderAction.SHIP_AGAIN, OrderAction.CANCEL_AND_REFUND}
 SELLER_ORDER_ACTIONS = {
     OrderStatus.AWAITING_CONFIRMATION: {OrderAction.CONFIRM, OrderAction.CANCEL},
     OrderStatus.CONFIRMED: {OrderAction.SHIP, OrderAction.CANCEL},
@@ -241,9 +242,13 @@ SELLER_ORDER_ACTIONS = {
     OrderStatus.DELIVERED: FOLLOWING,
     OrderStatus.CANCELLED: set(),
     OrderStatus.RETURNED: FOLLOWING,
+    # Still moving, maybe: tracking moves it on by itself (see ACTIONS_BY_ROLE).
     OrderStatus.IN_TROUBLE: FOLLOWING,
-    OrderStatus.LOST: FOLLOWING,
-    OrderStatus.RETURNED_TO_SENDER: FOLLOWING,
+    # The parcel will not arrive: send the goods again, or cancel and refund.
+    OrderStatus.LOST: FOLLOWING | UNDELIVERABLE,
+    OrderStatus.RETURNED_TO_SENDER: FOLLOWING | UNDELIVERABLE,
+    # The buyer paid and was told a new parcel is coming: ship it, or give up and refund.
+    OrderStatus.TO_SHIP_AGAIN: {OrderAction.SHIP, OrderAction.CANCEL_AND_REFUND},
 }
 # The buyer asks for a return once the goods are on their way or arrived (not lost, not back).
 RETURNING = {OrderAction.OPEN_RETURN}
@@ -282,6 +287,11 @@ ORDER_MOVES = {
         OrderStatus.CANCELLED,
     ),
     OrderAction.SHIP: (lambda o: o.mark_shipped(NOW), OrderStatus.SHIPPED),
+    OrderAction.SHIP_AGAIN: (lambda o: o.ship_again(), OrderStatus.TO_SHIP_AGAIN),
+    OrderAction.CANCEL_AND_REFUND: (
+        lambda o: o.cancel_and_refund("parcel lost by the carrier", NOW),
+        OrderStatus.CANCELLED,
+    ),
 }
 
 
@@ -333,6 +343,29 @@ def test_an_order_moves_exactly_when_its_allowed_actions_say_so(
             {"number": "AE-1"},
         ),
         (OrderAction.FOLLOW_SHIPMENT, OrderStatus.CANCELLED, NotFound, "shipments.not_found", {}),
+        # A stale "Ship again" or "Cancel and refund": the parcel turned up, or the seller
+        # already chose what to do.
+        (
+            OrderAction.SHIP_AGAIN,
+            OrderStatus.DELIVERED,
+            ConflictError,
+            "orders.parcel_not_undeliverable",
+            {"status": "delivered"},
+        ),
+        (
+            OrderAction.SHIP_AGAIN,
+            OrderStatus.TO_SHIP_AGAIN,
+            ConflictError,
+            "orders.parcel_not_undeliverable",
+            {"status": "to_ship_again"},
+        ),
+        (
+            OrderAction.CANCEL_AND_REFUND,
+            OrderStatus.IN_TROUBLE,
+            ConflictError,
+            "orders.parcel_not_undeliverable",
+            {"status": "in_trouble"},
+        ),
     ],
 )
 def test_a_refused_order_action_says_why(
@@ -366,6 +399,49 @@ def test_a_buyer_cannot_ask_for_a_return_before_the_goods_left_or_once_they_are_
     # The seller never opens a return on their own order.
     with pytest.raises(ConflictError):
         _order(OrderStatus.DELIVERED).require(OrderAction.OPEN_RETURN, Role.SELLER)
+
+
+@pytest.mark.parametrize("status", [OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER])
+def test_a_parcel_sent_again_ships_the_order_again_with_its_own_dates(status: OrderStatus) -> None:
+    order = _order(status)
+    order.shipped_at = NOW - timedelta(days=20)
+    order.ship_again()
+    # Waiting for the new document: on the "to ship" list, not an open order (no ship-by
+    # reminders for a deadline long past, no plain cancellation of a paid order).
+    assert order.status == OrderStatus.TO_SHIP_AGAIN and not order.is_open
+    assert order.reminder_due(NOW + timedelta(days=30)) is None
+    order.mark_shipped(NOW)
+    assert order.status == OrderStatus.SHIPPED and order.shipped_at == NOW
+    # The new parcel is tracked like the first: it may be lost or come back too.
+    order.mark_lost()
+    assert OrderAction.SHIP_AGAIN in order.allowed_actions(Role.SELLER)
+
+
+def test_cancelling_and_refunding_keeps_the_reason_and_the_moment() -> None:
+    order = _order(OrderStatus.TO_SHIP_AGAIN)
+    order.cancel_and_refund("out of stock", NOW)
+    assert (order.status, order.cancel_reason, order.cancelled_at) == (
+        OrderStatus.CANCELLED,
+        "out of stock",
+        NOW,
+    )
+    assert order.allowed_actions(Role.SELLER) == frozenset()
+
+
+def test_tracking_no_longer_moves_an_order_whose_goods_go_out_again() -> None:
+    """A late report about the old parcel (delivered, returned, moving) is refused by the
+    order, which tracking then leaves alone."""
+    for move in (
+        lambda o: o.mark_delivered(NOW),
+        lambda o: o.mark_returned_to_sender(NOW),
+        lambda o: o.mark_lost(),
+        lambda o: o.mark_in_trouble(),
+        lambda o: o.mark_moving_again(),
+    ):
+        order = _order(OrderStatus.TO_SHIP_AGAIN)
+        with pytest.raises(ConflictError):
+            move(order)
+        assert order.status == OrderStatus.TO_SHIP_AGAIN
 
 
 def test_the_ship_by_deadline_has_come_at_its_moment_and_after() -> None:

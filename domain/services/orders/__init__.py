@@ -6,6 +6,7 @@
 - `file_import`: a seller's order file planned row by row, then saved in batches
 - `import_jobs`: the background import around it (its record, lease and report)
 - `lifecycle`: the caller's order, confirmation, cancellation
+- `redelivery`: a lost or returned parcel: sending the goods again, or cancelling and refunding
 - `lists`: the seller's order lists, a page at a time
 - `reminders`: ship-by reminders queued in the outbox
 - `buyer_links`: issuing the buyer's deep link

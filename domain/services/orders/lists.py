@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import enum
 
-from domain.model import OPEN_ORDER_STATUSES, TRACKING_PROBLEM_STATUSES, Order, OrderStatus
+from domain.model import (
+    OPEN_ORDER_STATUSES,
+    TO_SHIP_STATUSES,
+    TRACKING_PROBLEM_STATUSES,
+    Order,
+    OrderStatus,
+)
 from domain.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 8
@@ -31,7 +37,7 @@ async def orders_for(
 ) -> tuple[list[Order], int]:
     """One page (0-based) of a seller's orders and the total count for the filter.
 
-    awaiting / to_ship: nearest deadline first. shipped (and delivered): newest first.
+    awaiting / to_ship (confirmed, and those whose goods go out again): nearest deadline first. shipped (and delivered): newest first.
     problems: open orders past their deadline, shipped ones whose tracking reports an
     exception, a failed delivery or no news for too long, and orders whose parcel is in
     trouble, lost or returned to the sender.
@@ -45,7 +51,7 @@ async def orders_for(
         )
     if order_filter == OrderFilter.TO_SHIP:
         return await repository.page(
-            seller_id, statuses=[OrderStatus.CONFIRMED], limit=size, offset=offset
+            seller_id, statuses=sorted(TO_SHIP_STATUSES), limit=size, offset=offset
         )
     if order_filter == OrderFilter.SHIPPED:
         return await repository.page(

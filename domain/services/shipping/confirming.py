@@ -74,7 +74,11 @@ async def review_document(
         steps.parse_method(draft.method)
     )
     tracking = parse_tracking_number(draft.tracking)
-    used = await uow.shipments.tracking_number_used_elsewhere(tracking.value, order.id)
+    # The replaced parcel's number is refused as it is typed (`steps.set_tracking`); checked
+    # again here like another order's, so no path confirms a new parcel under the old number.
+    used = await uow.shipments.tracking_number_used_elsewhere(
+        tracking.value, order.id
+    ) or await uow.shipments.tracking_number_replaced(tracking.value, order.id)
     findings = check_shipment(
         ShipmentCheck(
             warehouse_verified=verified,

@@ -292,11 +292,15 @@ async def set_tracking(
     user_id: int, draft: ShippingDraft, raw: str, uow: UnitOfWork
 ) -> TrackingEntry:
     """Check a tracking number as it is typed: a wrong check digit or a number already on
-    another order is refused at once (compliance checks both again at confirmation)."""
+    another order is refused at once (compliance checks both again at confirmation), and so is
+    the number of this order's parcel that was lost or came back: the goods sent again travel
+    in a new parcel, and its news must not be taken for the old one's."""
     number = valid_tracking_number(raw)
     order = await order_of(user_id, draft, uow)
     if await uow.shipments.tracking_number_used_elsewhere(number.value, order.id):
         raise ConflictError("tracking.reused", tracking=number.value)
+    if await uow.shipments.tracking_number_replaced(number.value, order.id):
+        raise ConflictError("tracking.replaced_parcel", tracking=number.value)
     updated = replace(draft, tracking=number.value, tracking_acknowledged=False)
     return TrackingEntry(updated, number)
 
