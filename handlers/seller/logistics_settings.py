@@ -9,6 +9,7 @@ command, so /fx or /costs still answer there.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -191,17 +192,26 @@ async def exchange_rates(message: Message, command: CommandObject, ctx: UpdateCo
 # ----- /costs -----
 
 
-async def costs(message: Message, ctx: UpdateContext) -> None:
+async def costs(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
+    """`/costs [YYYY-MM] [express|sea|land]`: a month's logistics spend (this month so far)."""
     seller = await warehouses.seller_of(ctx.user_id, ctx.uow)
-    report = await cost_ledger.month_to_date_costs(seller, ctx.uow.now(), ctx.uow)
+    now = ctx.uow.now()
+    query = cost_ledger.parse_costs_query(command.args, now)
+    report = await cost_ledger.costs_of(seller, query, now, ctx.uow)
+    last_day = report.until if report.current else report.until - timedelta(days=1)
     ctx.responder.reply(
         "logistics.costs",
-        since=report.since,
-        until=report.until,
+        month=report.since,
+        first_day=report.since.date().isoformat(),
+        last_day=last_day.date().isoformat(),
+        current=report.current,
+        # A month's costs span lanes: a method's name without one.
+        method=None
+        if report.method is None
+        else ctx.responder.label(method_name_key(report.method)),
         policy_set=report.policy_set,
         rows=[
             {
-                # A month's costs span lanes: the method's name without one.
                 "method": ctx.responder.label(method_name_key(row.method)),
                 "shipments": row.shipments,
                 "spent": row.spent.amount,
@@ -211,6 +221,10 @@ async def costs(message: Message, ctx: UpdateContext) -> None:
                 "unchecked": row.unchecked,
             }
             for row in report.rows
+        ],
+        totals=[
+            {"amount": total.amount, "currency": total.currency}
+            for total in (report.totals if len(report.rows) > 1 else [])
         ],
     )
 
