@@ -17,7 +17,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from handlers import return_case
 from handlers.responder import Responder
-from handlers.seller import warehouses
+from handlers.seller import logistics_settings, warehouses
 from templates import Renderer
 
 
@@ -26,7 +26,11 @@ class NoticeKeyboards:
         self.renderer = renderer
 
     def __call__(self, params: Mapping[str, Any], locale: str) -> InlineKeyboardMarkup | None:
-        keyboard = [*return_case.notice_keyboard(params), *warehouses.notice_keyboard(params)]
+        keyboard = [
+            *return_case.notice_keyboard(params),
+            *warehouses.notice_keyboard(params),
+            *logistics_settings.notice_keyboard(params),
+        ]
         if not keyboard:
             return None
         return Responder(self.renderer, locale, chat_id=None).inline_keyboard(keyboard)

@@ -45,7 +45,7 @@ MISSING_ID = 987_654
 SELLER_SIDE = {
     "WarehouseMenu", "WarehouseForm", "OrderMenu", "NewOrderForm", "ShipOrder", "ShippingForm",
     "ShipmentMenu", "ReturnMenu", "RateCardForm", "RegistrationAction", "CountryChoice",
-    "PolicyForm",
+    "PolicyForm", "SentRateCard",
 }  # fmt: skip
 BUYER_SIDE = {"BuyerOrder", "BuyerCase", "ReturnForm", "TimeZoneChoice"}
 OPERATOR_SIDE = {"ReviewAction", "OutboxAction", "DisputeMenu", "OutcomeForm"}
@@ -67,6 +67,7 @@ def _id_fields(a: Tenant) -> dict[str, list[int]]:
         "shipment_id": [a.shipment_id],
         "case_id": [a.case_id],
         "offer_id": [a.offer_id],
+        "import_id": [a.import_id],
     }
 
 

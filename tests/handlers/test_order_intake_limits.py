@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 
 from domain.model import ImportStatus, Order, OrderImport
 from domain.services import logistics_settings, sellers
 from domain.services.orders import intake
+from handlers.shipping_callbacks import SentRateCard
 from tests.handlers.chat import Chat, HandlerBot
 
 SELLER = 8811
@@ -50,16 +52,21 @@ async def _with_open_orders_limit(bot: HandlerBot, limit: int) -> None:
     await bot.restart()
 
 
-async def _imported(bot: HandlerBot) -> list[str]:
-    """What the background import told the chat (its report comes through the outbox)."""
+async def _notices(bot: HandlerBot) -> list[tuple[SendMessage, Any]]:
+    """What the background import sent the chat (its outcome comes through the outbox), with
+    what Telegram answered."""
     await bot.app.order_imports.wait()
     mark = len(bot.session.exchanges)
     await bot.app.outbox.drain()
     return [
-        method.text
-        for method, _ in bot.session.exchanges[mark:]
+        (method, result)
+        for method, result in bot.session.exchanges[mark:]
         if isinstance(method, SendMessage) and int(method.chat_id) == SELLER
     ]
+
+
+async def _imported(bot: HandlerBot) -> list[str]:
+    return [method.text for method, _ in await _notices(bot)]
 
 
 async def _db(bot: HandlerBot, query: Any) -> list[Any]:
@@ -98,6 +105,34 @@ async def test_a_rate_card_sent_as_an_order_file_is_named_and_rates_then_takes_i
     async with handler_bot.uow() as uow:
         profile = await logistics_settings.current_profile(SELLER, uow)
     assert profile.custom_card and profile.rate_card.lane_for("CN", "DE") is not None
+
+
+async def test_the_button_under_the_answer_uses_the_file_as_the_rate_card(
+    handler_bot: HandlerBot, chat_of: Callable[..., Chat]
+) -> None:
+    await _register(handler_bot, "zh_Hans")
+    chat = chat_of(SELLER)
+    await chat.send_document("运费.csv", CSV, content=RATE_CARD)
+    [(notice, sent)] = await _notices(handler_bot)
+    assert "点击下方的“用作我的运费表”" in notice.text
+    assert isinstance(notice.reply_markup, InlineKeyboardMarkup)
+    [[button]] = notice.reply_markup.inline_keyboard
+    assert button.text == handler_bot.label("logistics.use_sent_rate_card", "zh_Hans")
+    assert button.callback_data is not None
+
+    pressed = await chat.press_data(sent.message_id, button.callback_data)
+    assert pressed.unbuttoned == [sent.message_id]
+    assert any("您的运费表已保存" in text for text in pressed.texts), pressed.texts
+    async with handler_bot.uow() as uow:
+        profile = await logistics_settings.current_profile(SELLER, uow)
+    assert profile.custom_card and profile.rate_card.lane_for("CN", "FR") is not None
+
+    # A forged id (another store's import, or none) is answered as not found; nothing changes.
+    forged = await chat.press_data(sent.message_id, SentRateCard(import_id=987_654).pack())
+    assert forged.texts == []
+    assert [popup.text for popup in forged.popups] == [
+        handler_bot.plain("errors.not_found", "zh_Hans")
+    ]
 
 
 async def test_a_row_past_its_deadline_is_named_and_the_store_fills_to_its_limit(

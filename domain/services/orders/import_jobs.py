@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from domain.errors import ConflictError, DomainError
+from domain.errors import ConflictError, DomainError, NotFound
 from domain.model import ImportStatus, OrderImport
 from domain.model.order_imports import FILE_NAME_MAX
 from domain.services import warehouses
@@ -31,6 +31,10 @@ IMPORT_LEASE = timedelta(seconds=90)
 KEEP_FINISHED = timedelta(days=30)
 # How many skipped rows a report lists; a file with more is mostly wrong anyway.
 REPORT_MAX_ROWS = 40
+# An order file refused because it is a rate card; its failure notice carries the import's id
+# under RATE_CARD_FROM_IMPORT, for the button that uses the file as the rate card.
+RATE_CARD_SENT = "import.rate_card_sent"
+RATE_CARD_FROM_IMPORT = "rate_card_import"
 # The most open orders (awaiting confirmation or confirmed, not yet shipped) a store may hold
 # for an import to add more (IMPORT_MAX_OPEN_ORDERS). One file is bounded by its rows, one import
 # runs at a time; without this, file after file could pile up orders no one can ship, each
@@ -237,10 +241,30 @@ async def finish_import(
 
 
 async def fail_import(job: ImportJob, error: DomainError, uow: UnitOfWork) -> None:
-    """A file-level problem: nothing of the file was saved; tell the seller why."""
+    """A file-level problem: nothing of the file was saved; tell the seller why. A rate card
+    sent as an order file carries the import's id, so the notice can offer to use the file as
+    the rate card (`RATE_CARD_FROM_IMPORT`, `file_sent_as_rate_card`)."""
     row = await _end_running(job.id, ImportStatus.FAILED, uow)
     if row is not None:
-        await _notify(uow, row, "failed", reason=error.key, reason_params=error.params)
+        offer = {RATE_CARD_FROM_IMPORT: row.id} if error.key == RATE_CARD_SENT else {}
+        await _notify(uow, row, "failed", reason=error.key, reason_params=error.params, **offer)
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    file_id: str
+    file_name: str
+
+
+async def file_sent_as_rate_card(user_id: int, import_id: int, uow: UnitOfWork) -> SentFile:
+    """The file of the caller's refused import, to read as their rate card instead. The id
+    comes from a button: an import of another store, one still running or done, or one pruned
+    since, is "not found" alike. What the file holds is the rate card parser's to judge."""
+    seller = await warehouses.seller_of(user_id, uow)
+    row = await uow.order_imports.get(import_id)
+    if row is None or row.seller_id != seller.id or row.status != ImportStatus.FAILED:
+        raise NotFound
+    return SentFile(file_id=row.file_id, file_name=row.file_name)
 
 
 async def interrupt_import(import_id: int, uow: UnitOfWork) -> None:
