@@ -339,13 +339,22 @@ async def create_application(
         parcel_photo_min_order_value=settings.parcel_photo_min_order_value,
         outbox_retention_days=settings.outbox_retention_days,
         return_deadlines=return_deadline_rules(settings),
+        import_max_open_orders=settings.import_max_open_orders,
     )
     dispatcher["renderer"] = renderer
     dispatcher["uow_factory"] = uow_factory
     dispatcher["sender"] = sender
     # Uploaded data files are read off the update path, in a bounded child process.
     files = FileWorker()
-    order_imports = OrderImportRunner(bot, sender, renderer, uow_factory, files, clock=clock)
+    order_imports = OrderImportRunner(
+        bot,
+        sender,
+        renderer,
+        uow_factory,
+        files,
+        clock=clock,
+        max_open_orders=settings.import_max_open_orders,
+    )
     file_steps = FileSteps(bot, files, uow_factory, renderer, replies, storage, isolation)
     dispatcher["order_imports"] = order_imports
     dispatcher["file_steps"] = file_steps

@@ -130,6 +130,8 @@ class OrderImportRunner:
     files: FileWorker
     _: KW_ONLY
     clock: Clock = utcnow
+    # IMPORT_MAX_OPEN_ORDERS: past it, an import's new orders are left out (see import_jobs).
+    max_open_orders: int = import_jobs.DEFAULT_MAX_OPEN_ORDERS
     _tasks: BackgroundTasks = field(default_factory=BackgroundTasks, init=False)
 
     def start(self, import_id: int) -> None:
@@ -174,9 +176,15 @@ class OrderImportRunner:
                     file_name=job.file_name,
                     too_large=InvalidInput("import.file_too_large", max_mb=MAX_FILE_BYTES // 2**20),
                 )
-                summary = await self._read_and_save(job, path, progress)
+                summary, over_limit = await self._read_and_save(job, path, progress)
             async with self.uow_factory() as uow:
-                await import_jobs.finish_import(job, summary, uow)
+                await import_jobs.finish_import(
+                    job,
+                    summary,
+                    uow,
+                    over_limit=over_limit,
+                    max_open_orders=self.max_open_orders,
+                )
                 await uow.commit()
             await progress.show("done", force=True)
         except DomainError as error:
@@ -213,7 +221,9 @@ class OrderImportRunner:
 
     async def _read_and_save(
         self, job: import_jobs.ImportJob, path: Path, progress: _Progress
-    ) -> import_jobs.PlanSummary:
+    ) -> tuple[import_jobs.PlanSummary, int]:
+        """What the worker found, and how many new orders were left out (the store's limit of
+        open orders reached)."""
         params = {
             "path": str(path),
             "file_name": job.file_name,
@@ -223,7 +233,7 @@ class OrderImportRunner:
             "report_rows": import_jobs.REPORT_MAX_ROWS,
         }
         summary: import_jobs.PlanSummary | None = None
-        rows_read = saved = total = 0
+        rows_read = saved = total = over_limit = 0
         renewed = time.monotonic()
         stream = self.files.stream(
             "order_file",
@@ -246,9 +256,11 @@ class OrderImportRunner:
                         rows_read, total = summary.rows_read, int(body["orders"])
                     elif kind == "orders":
                         started = time.monotonic()
-                        saved += await self._save(
+                        batch = await self._save(
                             job, [file_import.from_plain(order) for order in body]
                         )
+                        saved += len(batch.imported) + len(batch.already_imported)
+                        over_limit += len(batch.over_limit)
                         renewed = time.monotonic()
                         await asyncio.sleep(max(PAUSE_SECONDS, PAUSE_FACTOR * (renewed - started)))
                     if summary is None:
@@ -264,7 +276,7 @@ class OrderImportRunner:
             raise
         if summary is None:
             raise InvalidInput("import.file_unreadable", file_name=job.file_name)
-        return summary
+        return summary, over_limit
 
     async def _renew(
         self, job: import_jobs.ImportJob, summary: import_jobs.PlanSummary | None
@@ -275,15 +287,19 @@ class OrderImportRunner:
         if not running:
             raise _Stopped
 
-    async def _save(self, job: import_jobs.ImportJob, batch: list[file_import.PlannedOrder]) -> int:
+    async def _save(
+        self, job: import_jobs.ImportJob, batch: list[file_import.PlannedOrder]
+    ) -> file_import.SavedOrders:
         """One batch in one short transaction (an order number taken meanwhile, say by an
         order typed in the conversation, is skipped by the insert itself)."""
         async with self.uow_factory() as uow:
-            saved = await import_jobs.save_batch(job, batch, uow)
+            saved = await import_jobs.save_batch(
+                job, batch, uow, max_open_orders=self.max_open_orders
+            )
             if saved is None:
                 raise _Stopped
             await uow.commit()
-        return len(saved.imported) + len(saved.already_imported)
+        return saved
 
 
 def _summary(body: dict[str, Any]) -> import_jobs.PlanSummary:

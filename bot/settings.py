@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     return_ship_days: int = Field(default=10, ge=1, le=30)
     return_refund_days: int = Field(default=7, ge=1, le=30)
 
+    # Order imports add no new orders while the store holds this many open (not yet shipped)
+    # orders; the rows per file and one import at a time per seller are fixed limits.
+    # (the default is domain.services.orders.import_jobs.DEFAULT_MAX_OPEN_ORDERS, not imported
+    # here: this module stays light.)
+    import_max_open_orders: int = Field(default=10_000, ge=1, le=1_000_000)
+
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
 

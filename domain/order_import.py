@@ -15,6 +15,7 @@ with its own time and memory bound, never on the event loop.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.logistics import is_rate_card_header
 from domain.spreadsheets import Rows, SheetLimits, Source, csv_rows, xlsx_rows
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
@@ -192,9 +194,33 @@ def read_order_file(
     counted = _within_row_limit(raw_rows, limits.max_rows, max_rows)
     for cells in (cells for _, cells in counted):
         if not _blank(cells):
-            positions = map_header(cells)
+            try:
+                positions = map_header(cells)
+            except InvalidInput as error:
+                # Only a file that is no order file is looked at as a rate card.
+                if error.key == "import.columns_missing" and (
+                    is_rate_card_header(cells) or _rate_card_after_comments(cells, counted)
+                ):
+                    raise InvalidInput("import.rate_card_sent") from None
+                raise
             return _data_rows(counted, positions, epoch)
     raise InvalidInput("import.file_empty")
+
+
+# How far past its leading `#` comments a file is searched for a rate card's header.
+_RATE_CARD_LOOKAHEAD = 20
+
+
+def _rate_card_after_comments(first: Sequence[object], rows: Rows) -> bool:
+    """Whether a file whose first row is a `#` comment (rate cards may start with some) has a
+    rate card's header among its next rows: a card sent as an order file, to be told so."""
+    if not str(first[0] or "").lstrip().startswith("#"):
+        return False
+    for _, cells in itertools.islice(rows, _RATE_CARD_LOOKAHEAD):
+        if _blank(cells) or str(cells[0] or "").lstrip().startswith("#"):
+            continue
+        return is_rate_card_header(cells)
+    return False
 
 
 def _within_row_limit(raw_rows: Rows, max_physical: int, max_rows: int) -> Rows:

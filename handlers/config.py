@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from domain.returns.deadlines import DeadlineRules
+from domain.services.orders import import_jobs
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,5 @@ class HandlerConfig:
     # How long each side of a return case has to answer (RETURN_* settings); the services
     # plan reminders with these, and the deadline job fires them with the same.
     return_deadlines: DeadlineRules = field(default_factory=DeadlineRules)
+    # An import adds no orders while the store holds this many open ones (IMPORT_MAX_OPEN_ORDERS).
+    import_max_open_orders: int = import_jobs.DEFAULT_MAX_OPEN_ORDERS

@@ -42,3 +42,9 @@ class RateCardAction(enum.StrEnum):
 
 class RateCardForm(CallbackData, prefix="rcf"):
     action: RateCardAction
+
+
+class SentRateCard(CallbackData, prefix="rcs"):
+    """Use as the rate card the file of an order import refused as one (its id, re-checked)."""
+
+    import_id: int

@@ -34,6 +34,7 @@ SHIPPING_LABELS: dict[str, str] = {
     "shipping.ack_and_confirm": N_("⚠️ I understand — confirm"),
     "shipping.confirm": N_("✅ Confirm and get the document"),
     "logistics.rates_reset": N_("↩️ Use the example rates"),
+    "logistics.use_sent_rate_card": N_("📑 Use it as my rate card"),
     # Command menu descriptions
     "command.ship": N_("Fill a shipping document"),
     "command.costs": N_("Logistics spend this month"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -53,6 +54,14 @@ TEMPLATE_SUFFIX = ".html"
 # The class below has a `datetime` method; annotations inside it use this name for the type.
 Moment = datetime
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# Chinese sets no space next to its full-width punctuation: a space that templates put between
+# two sentences (each its own catalog entry) or after a label's colon is dropped there.
+_SPACE_BY_FULL_WIDTH_PUNCTUATION = re.compile(
+    r"(?<=[\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f\uff09\u300d\u300f\u3011])[ \t]+"
+    r"|[ \t]+(?=[\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f\uff08\uff09\u300c\u300e\u3010])"
+)
+# How a list of items is written: Chinese enumerates with the ideographic comma.
+_LIST_SEPARATORS = {"zh_Hans": "、"}
 # "Lyon, FR" or a bare "FR": a place whose country a carrier gave as its ISO code.
 _PLACE_WITH_COUNTRY = re.compile(r"(?:(.*\S)\s*,\s*)?([A-Z]{2})")
 
@@ -137,10 +146,13 @@ class Renderer:
             zone, moment, locale
         )
         environment.filters["day"] = lambda day: self.day(day, locale)
+        environment.filters["month"] = lambda moment: self.month(moment, locale)
         environment.filters["days_window"] = lambda first, last: self.days_window(
             first, last, locale
         )
         environment.filters["place"] = lambda text: self.place(text, locale)
+        environment.filters["series"] = lambda items: self.series(items, locale)
+        environment.globals["list_separator"] = _LIST_SEPARATORS.get(locale, ", ")
         environment.globals["label"] = lambda key, **params: self.label(key, locale, **params)
         environment.globals["tracking_label"] = lambda status, sub=None: self.tracking_label(
             status, sub, locale
@@ -158,9 +170,28 @@ class Renderer:
         """The message `name` as Telegram HTML, with every parameter escaped."""
         environment = self._environments[self._locale(locale)]
         text = environment.get_template(template_file(name)).render(**params)
+        text = self.punctuated(text, self._locale(locale))
         # Templates are written for readability; Telegram shows every newline.
         lines = [line.rstrip() for line in text.strip().splitlines()]
         return _BLANK_RUNS.sub("\n\n", "\n".join(lines))
+
+    @staticmethod
+    def punctuated(text: str, locale: str) -> str:
+        """`text` spaced as the locale's typography wants it (Chinese: no space beside
+        full-width punctuation, where sentences and labels were joined with one)."""
+        if locale.startswith("zh"):
+            return _SPACE_BY_FULL_WIDTH_PUNCTUATION.sub("", text)
+        return text
+
+    @staticmethod
+    def series(items: Iterable[object], locale: str) -> Markup:
+        """Items as a list in running text (`a, b, c`; Chinese `a、b、c`), each escaped. Text
+        already joined (a parameter stored before it was a list) stays as it is."""
+        if isinstance(items, str):
+            return Markup.escape(items)
+        # The separator is ours, the items are escaped one by one (join escapes plain text).
+        separator = Markup(_LIST_SEPARATORS.get(locale, ", "))  # noqa: S704
+        return separator.join(item if isinstance(item, Markup) else str(item) for item in items)
 
     def render_plain(self, name: str, locale: str | None, /, **params: Any) -> str:
         """The message `name` as plain text (for pop-ups, which Telegram shows as is)."""
@@ -265,6 +296,13 @@ class Renderer:
         if isinstance(value, str):
             value = date.fromisoformat(value)
         return format_skeleton("MMMEd", value, locale=_babel_locale(locale))
+
+    @staticmethod
+    def month(value: date | str, locale: str) -> str:
+        """A calendar month with its year: ``November 2026``, ``2026年11月``."""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return format_skeleton("yMMMM", value, locale=_babel_locale(locale))
 
     @staticmethod
     def days_window(first: date | str, last: date | str, locale: str) -> str:

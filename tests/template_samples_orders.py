@@ -161,6 +161,7 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
         "max_mb": 20,
         "max_rows": 50000,
         "max_lines": 100,
+        "max_open_orders": 10000,
     },
     "import.report": {
         "file_name": "orders <1>.xlsx",
@@ -183,6 +184,8 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
         ],
         "skipped_total": 4,
         "not_shown": 1,
+        "over_limit": 3,
+        "max_open_orders": 10000,
     },
     "import.progress": {
         "stage": "saving",
@@ -224,6 +227,9 @@ ORDER_SAMPLES: dict[str, dict[str, Any]] = {
     "import.columns_missing": {"missing": ["currency", "ship_by"], "found": ["Order <No>", "数量"]},
     "import.columns_repeated": {"columns": ["quantity"]},
     "import.too_many_rows": {"max": 50000},
+    "import.ship_by_past": {"ship_by": "2026-11-20"},
+    "import.open_orders_full": {"max": 10000, "open": 10000},
+    "import.rate_card_sent": {},
     "buyer_link.invalid": {},
 }
 

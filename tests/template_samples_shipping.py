@@ -140,7 +140,7 @@ _CARD = {
 _CARD_PROBLEMS: dict[str, dict[str, Any]] = {
     "not_an_object": {},
     "not_a_list": {},
-    "unknown_fields": {"fields": "colour, <b>"},
+    "unknown_fields": {"fields": ["colour", "<b>"]},
     "required": {"field": "currency"},
     "text_expected": {"max": 200},
     "not_true_false": {},
@@ -332,8 +332,12 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
         "rates": _RATES,
     },
     "logistics.costs": {
-        "since": _NOW,
-        "until": _NOW,
+        "month": _NOW.replace(day=1, hour=0),
+        "first_day": "2026-11-01",
+        "last_day": "2026-11-25",
+        "current": True,
+        "method": None,
+        "totals": [{"amount": Decimal("280.00"), "currency": "USD"}],
         "policy_set": True,
         "rows": [
             {
@@ -347,6 +351,10 @@ SHIPPING_SAMPLES: dict[str, dict[str, Any]] = {
             }
         ],
     },
+    "logistics.costs_arguments": {},
+    "logistics.costs_bad_argument": {"value": "<novembre>"},
+    "logistics.costs_bad_month": {"value": "2026-13"},
+    "logistics.costs_month_ahead": {"value": "2027-01"},
     "rates.invalid": {
         "problem": "not_a_number",
         "value": "<lots>",

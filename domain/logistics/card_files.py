@@ -52,6 +52,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
@@ -73,6 +74,7 @@ __all__ = [
     "MAX_CARD_BYTES",
     "MAX_JSON_DEPTH",
     "example_rate_card",
+    "is_rate_card_header",
     "parse_rate_card_csv",
     "parse_rate_card_file",
     "parse_rate_card_json",
@@ -300,6 +302,13 @@ def _rate_header(cells: list[str], line: int) -> list[str]:
 
 def _is_rate_header(cells: list[str]) -> bool:
     return bool(cells) and cells[0] in {"from", "to", "zone"} and "method" in cells
+
+
+def is_rate_card_header(cells: Sequence[object]) -> bool:
+    """Whether a row of a CSV or sheet is one of a rate card's table headers (`country,zone`
+    or `from,to,method,…`): how a card sent where an order file was expected is recognised."""
+    lowered = [str(cell).strip().lower() if cell is not None else "" for cell in cells]
+    return tuple(lowered[:2]) == _ZONE_HEADER or _is_rate_header(lowered)
 
 
 def parse_rate_card_csv(content: bytes | str) -> RateCard:

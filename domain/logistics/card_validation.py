@@ -151,7 +151,7 @@ def _list(value: Any, path: str, limit: int) -> Sequence[Any]:
 def _no_unknown(data: Mapping[Any, Any], allowed: set[str], path: str) -> None:
     unknown = sorted(shown(key) for key in data if key not in allowed)
     if unknown:
-        raise invalid_card("unknown_fields", path, fields=", ".join(unknown[:5]))
+        raise invalid_card("unknown_fields", path, fields=unknown[:5])
 
 
 def _hidden(char: str) -> bool:

@@ -9,6 +9,8 @@ command, so /fx or /costs still answer there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -20,12 +22,13 @@ from aiogram.types import CallbackQuery, Message
 from domain.errors import InvalidInput
 from domain.logistics import MAX_CARD_BYTES, BudgetPolicy, RateCard, method_name_key
 from domain.services import logistics_settings, warehouses
+from domain.services.orders import import_jobs
 from domain.services.shipping import cost_ledger
 from handlers.command_filters import any_case_command
 from handlers.context import UpdateContext
 from handlers.menus import register_presses
-from handlers.responder import Button
-from handlers.shipping_callbacks import RateCardAction, RateCardForm
+from handlers.responder import Button, Keyboard
+from handlers.shipping_callbacks import RateCardAction, RateCardForm, SentRateCard
 from handlers.uploads import FileStepRunner, FileUpload, StepContext
 
 RATE_CARD_SUFFIXES = (".json", ".csv", ".txt")
@@ -114,23 +117,64 @@ async def rate_card_file(message: Message, ctx: UpdateContext, file_steps: FileS
     await warehouses.seller_of(ctx.user_id, ctx.uow)
     if not filename.lower().endswith(RATE_CARD_SUFFIXES):
         raise InvalidInput("rates.unsupported_file", filename=filename[:100])
-    too_large = InvalidInput("logistics.rates_file_too_large", max_kb=MAX_CARD_BYTES // 1024)
     if (document.file_size or 0) > MAX_CARD_BYTES:
-        raise too_large
+        raise _too_large()
+    _read_card(ctx, file_steps, document.file_id, filename, message.chat.id)
+
+
+def _too_large() -> InvalidInput:
+    return InvalidInput("logistics.rates_file_too_large", max_kb=MAX_CARD_BYTES // 1024)
+
+
+def _read_card(
+    ctx: UpdateContext, file_steps: FileStepRunner, file_id: str, filename: str, chat_id: int
+) -> None:
+    """Have the app read the file once the update commits; `_store_card` then saves it."""
     upload = FileUpload(
         job="rate_card",
-        file_id=document.file_id,
+        file_id=file_id,
         file_name=filename,
         user_id=ctx.user_id,
-        chat_id=message.chat.id,
+        chat_id=chat_id,
         locale=ctx.responder.locale,
         max_bytes=MAX_CARD_BYTES,
-        too_large=too_large,
+        too_large=_too_large(),
         seconds=RATE_CARD_SECONDS,
         unreadable_key="files.unreadable",
     )
     ctx.uow.after_commit(lambda: file_steps.start(upload, partial(_store_card, filename)))
     ctx.responder.reply("logistics.rates_reading", filename=filename)
+
+
+async def use_sent_rate_card(
+    query: CallbackQuery,
+    callback_data: SentRateCard,
+    ctx: UpdateContext,
+    file_steps: FileStepRunner,
+) -> None:
+    """The answer to "this looks like a rate card": read that very file as the /rates step
+    would (the press is the seller's yes; /rates' Cancel still stops it while it is read)."""
+    sent = await import_jobs.file_sent_as_rate_card(ctx.user_id, callback_data.import_id, ctx.uow)
+    await ctx.state.clear()
+    await ctx.state.set_state(RateCardUpload.waiting_file)
+    ctx.responder.remove_pressed_buttons(query)
+    chat_id = query.message.chat.id if query.message is not None else ctx.user_id
+    _read_card(ctx, file_steps, sent.file_id, sent.file_name, chat_id)
+
+
+def notice_keyboard(params: Mapping[str, Any]) -> Keyboard:
+    """The button of an import's failure notice when the file was a rate card."""
+    import_id = params.get(import_jobs.RATE_CARD_FROM_IMPORT)
+    if not isinstance(import_id, int):
+        return []
+    return [
+        [
+            Button(
+                label="logistics.use_sent_rate_card",
+                callback=SentRateCard(import_id=import_id),
+            )
+        ]
+    ]
 
 
 async def _store_card(filename: str, card_data: Any, step: StepContext) -> None:
@@ -191,17 +235,26 @@ async def exchange_rates(message: Message, command: CommandObject, ctx: UpdateCo
 # ----- /costs -----
 
 
-async def costs(message: Message, ctx: UpdateContext) -> None:
+async def costs(message: Message, command: CommandObject, ctx: UpdateContext) -> None:
+    """`/costs [YYYY-MM] [express|sea|land]`: a month's logistics spend (this month so far)."""
     seller = await warehouses.seller_of(ctx.user_id, ctx.uow)
-    report = await cost_ledger.month_to_date_costs(seller, ctx.uow.now(), ctx.uow)
+    now = ctx.uow.now()
+    query = cost_ledger.parse_costs_query(command.args, now)
+    report = await cost_ledger.costs_of(seller, query, now, ctx.uow)
+    last_day = report.until if report.current else report.until - timedelta(days=1)
     ctx.responder.reply(
         "logistics.costs",
-        since=report.since,
-        until=report.until,
+        month=report.since,
+        first_day=report.since.date().isoformat(),
+        last_day=last_day.date().isoformat(),
+        current=report.current,
+        # A month's costs span lanes: a method's name without one.
+        method=None
+        if report.method is None
+        else ctx.responder.label(method_name_key(report.method)),
         policy_set=report.policy_set,
         rows=[
             {
-                # A month's costs span lanes: the method's name without one.
                 "method": ctx.responder.label(method_name_key(row.method)),
                 "shipments": row.shipments,
                 "spent": row.spent.amount,
@@ -211,6 +264,10 @@ async def costs(message: Message, ctx: UpdateContext) -> None:
                 "unchecked": row.unchecked,
             }
             for row in report.rows
+        ],
+        totals=[
+            {"amount": total.amount, "currency": total.currency}
+            for total in (report.totals if len(report.rows) > 1 else [])
         ],
     )
 
@@ -226,6 +283,7 @@ def build_router() -> Router:
         {RateCardAction.RESET: rate_card_reset, RateCardAction.CANCEL: rate_card_cancel},
         StateFilter(RateCardUpload),
     )
+    router.callback_query.register(use_sent_rate_card, SentRateCard.filter())
     router.message.register(exchange_rates, any_case_command("fx"))
     router.message.register(costs, any_case_command("costs"))
     return router

@@ -16,21 +16,21 @@ from domain.errors import InvalidInput
 from domain.order_import import MAX_FILE_BYTES, MAX_ROWS, REQUIRED_COLUMNS, Column
 from domain.services.orders import cleaning, import_jobs
 from handlers.context import UpdateContext
-from handlers.responder import Responder
 
 ORDER_FILE_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".xlsb")
 OLD_EXCEL_SUFFIXES = (".xls", ".xlsm", ".xlsb")
 
 
-def explain(responder: Responder) -> None:
-    """What /import says: the columns, and that the file is simply sent to the chat."""
-    responder.reply(
+def explain(ctx: UpdateContext) -> None:
+    """What /import says: the columns, the limits, and that the file is simply sent to the chat."""
+    ctx.responder.reply(
         "import.help",
         required=[column.value for column in REQUIRED_COLUMNS],
         optional=[column.value for column in Column if column not in REQUIRED_COLUMNS],
         max_mb=MAX_FILE_BYTES // 2**20,
         max_rows=MAX_ROWS,
         max_lines=cleaning.MAX_LINES,
+        max_open_orders=ctx.config.import_max_open_orders,
     )
 
 
@@ -58,6 +58,7 @@ async def order_file(
             locale=ctx.responder.locale,
         ),
         ctx.uow,
+        max_open_orders=ctx.config.import_max_open_orders,
     )
     # The runner answers (progress, then the report); the update only records the import.
     ctx.uow.after_commit(lambda: order_imports.start(import_id))

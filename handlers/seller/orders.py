@@ -183,7 +183,7 @@ async def import_command(message: Message, ctx: UpdateContext) -> None:
     await warehouses.seller_of(ctx.user_id, ctx.uow)
     # Files are imported outside conversations: asking for one leaves the current conversation.
     await ctx.state.clear()
-    order_import.explain(ctx.responder)
+    order_import.explain(ctx)
 
 
 # ----- buttons -----

@@ -193,13 +193,28 @@ async def test_budget_block_then_warn_then_costs_then_off(
         order = await uow.orders.get(order_id)
         assert order is not None and order.status == OrderStatus.SHIPPED
 
-    # Month to date: one sea shipment of 160 USD against a budget of 0.40 USD.
+    # Month to date: one sea shipment of 160 USD against a budget of 0.40 USD, one figure a
+    # line under the method.
     await chat.send("/costs")
-    costs = await chat.expect("Logistics costs since")
-    sea_costs = costs.content[costs.content.index("<b>Sea freight</b>") :]
-    assert "1 shipment · spent $160.00" in sea_costs
-    assert "Budget for these orders: $0.40 · over budget: 1" in sea_costs
-    assert "<b>Express</b>" not in costs.content
+    costs = await chat.expect("Logistics costs ·")
+    lines = costs.content.splitlines()
+    sea = lines.index("<b>Sea freight</b>")
+    assert lines[sea + 1 : sea + 5] == [
+        "▫️ 1 shipment",
+        "▫️ Spent: <b>$160.00</b>",
+        "▫️ Budget for these orders: $0.40",
+        "⚠️ Over budget: 1 shipment",
+    ]
+    assert "<b>Express</b>" not in costs.content and "Total:" not in costs.content
+    # One method, another month, and a word /costs does not take.
+    await chat.send("/costs express")
+    only_express = await chat.expect("Only: Express")
+    assert "<b>Sea freight</b>" not in only_express.content
+    await chat.send("/costs 2026-01 sea")
+    january = await chat.expect("Logistics costs · January 2026")
+    assert "No shipping documents were confirmed that month." in january.content
+    await chat.send("/costs air")
+    await chat.expect("I don't understand “air” after /costs.")
 
     # Off.
     await chat.send("/budget off")
@@ -208,8 +223,9 @@ async def test_budget_block_then_warn_then_costs_then_off(
     row = await _settings_row(runner)
     assert row is not None and row.budget_max_share is None and row.budget_max_per_order is None
     await chat.send("/costs")
-    costs = await chat.expect("Logistics costs since")
-    assert "spent $160.00" in costs.content and "Budget for these orders" not in costs.content
+    costs = await chat.expect("Logistics costs ·")
+    assert "Spent: <b>$160.00</b>" in costs.content
+    assert "Budget for these orders" not in costs.content
     assert "No logistics budget set" in costs.content
 
 
@@ -218,7 +234,7 @@ async def test_costs_before_any_document(emulator: BotApiEmulator, runner: BotRu
     await make_seller(runner.app.uow_factory, SELLER_ID)
     chat = chat_with(emulator, SELLER_ID)
     await chat.send("/costs")
-    costs = await chat.expect("Logistics costs since")
+    costs = await chat.expect("Logistics costs ·")
     assert "No shipping documents confirmed this month yet" in costs.content
 
 
@@ -338,7 +354,7 @@ async def test_own_rate_card_broken_file_and_back_to_the_example(
     assert row is not None and row.rate_card is None
 
     comparison = await _to_comparison(chat, "RC-1")
-    assert "EXAMPLE rate card" in comparison
+    assert "the bot's example rate card" in comparison
     assert "$160.00" in _section(comparison, "Sea freight")
 
 

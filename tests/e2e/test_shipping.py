@@ -98,7 +98,8 @@ async def test_seller_fills_the_document_chooses_sea_freight_and_gets_the_pdf(
 
     comparison = await chat.expect("Logistics methods compared")
     text = comparison.content
-    assert "EXAMPLE rate card" in text
+    assert "the bot's example rate card, not real quotes" in text
+    assert "EXAMPLE RATES" not in text  # the card file's English label is not shown
     assert "From China (Shenzhen main) to United States: 12 kg, 60×40×40 cm." in text
     assert "Lane on the rate card: China → north_america." in text
     for method in ("International express", "Sea freight", "Land transport"):

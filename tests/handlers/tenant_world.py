@@ -1,7 +1,8 @@
 """Two tenants side by side for the authorization matrix: each seller with a verified warehouse,
 a warehouse waiting for review, an order still waiting for confirmation, and an order shipped
 with its shipping document, shipment and buyer link, whose buyer opened the link and asked for
-a return (a case with the buyer's offer on the table). Made through the domain services, as
+a return (a case with the buyer's offer on the table), and an order file refused as a rate
+card. Made through the domain services, as
 the bot would have made them; every name of tenant A says "Aardvark" so a leak is easy to see.
 """
 
@@ -15,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from domain.errors import InvalidInput
 from domain.model import Order
 from domain.returns.offers import OfferTerms
 from domain.returns.rules import Resolution
 from domain.services import buyers, sellers
-from domain.services.orders import intake
+from domain.services.orders import import_jobs, intake
 from domain.unit_of_work import UnitOfWork
 from tests.reliability.test_shipping_service import HAMBURG, make_warehouse
 from tests.returns_fixtures import BoughtOrder, case_row, open_damaged
@@ -47,6 +49,7 @@ class Tenant:
     tracking_number: str
     case_id: int
     offer_id: int  # the case's open offer (the buyer's request)
+    import_id: int  # an order import refused as a rate card (its notice offers to use it)
     # What no one outside the tenant may read.
     secrets: tuple[str, ...]
     # What the tenant's own buyer may not read either (the store's side of things).
@@ -95,6 +98,13 @@ async def make_tenant(uow_factory: UowFactory, tag: str, seller_user: int, seria
     )
     offer = (await case_row(uow_factory, case_id)).open_offer
     assert offer is not None
+    async with uow_factory() as uow:
+        file = import_jobs.FileToImport(f"file-{serial}", f"{tag} rates.csv", seller_user, "en")
+        import_id = await import_jobs.begin_import(seller_user, file, uow)
+        job = await import_jobs.running_import(import_id, uow)
+        assert job is not None
+        await import_jobs.fail_import(job, InvalidInput(import_jobs.RATE_CARD_SENT), uow)
+        await uow.commit()
     return Tenant(
         seller_user=seller_user,
         buyer_user=buyer_user,
@@ -111,6 +121,7 @@ async def make_tenant(uow_factory: UowFactory, tag: str, seller_user: int, seria
         tracking_number=shipped.tracking_number,
         case_id=case_id,
         offer_id=offer.id,
+        import_id=import_id,
         secrets=(tag, number, shipped.token, shipped.tracking_number),
         seller_only_secrets=(f"{tag} Vault", f"{tag} Annex", f"{number}-2", f"{tag} widget"),
     )

@@ -46,7 +46,7 @@ SELLER_SIDE = {
     "WarehouseMenu", "WarehouseForm", "OrderMenu", "OrderRefund", "NewOrderForm", "ShipOrder",
     "ShippingForm",
     "ShipmentMenu", "ReturnMenu", "RateCardForm", "RegistrationAction", "CountryChoice",
-    "PolicyForm",
+    "PolicyForm", "SentRateCard",
 }  # fmt: skip
 BUYER_SIDE = {"BuyerOrder", "BuyerCase", "ReturnForm", "TimeZoneChoice"}
 OPERATOR_SIDE = {"ReviewAction", "OutboxAction", "DisputeMenu", "OutcomeForm"}
@@ -68,6 +68,7 @@ def _id_fields(a: Tenant) -> dict[str, list[int]]:
         "shipment_id": [a.shipment_id],
         "case_id": [a.case_id],
         "offer_id": [a.offer_id],
+        "import_id": [a.import_id],
     }
 
 

@@ -52,6 +52,8 @@ GOES_TO_CHAT = {
     # document is never held for the case picker, so no button press relays one).
     "returns.file_type",
     "returns.file_disguised",
+    # What /costs takes, after the month it could not read (typed, never a button press).
+    "logistics.costs_bad_month",
 }
 
 LONGEST_NAME = "Castilla & León Hub — Centro Logístico de Valladolid y Palencia 01"[:64]

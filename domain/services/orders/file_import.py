@@ -256,8 +256,22 @@ def _header_of(row: ImportRow, now: datetime, problems: _Problems) -> dict[Colum
         Column.SHIP_TO_COUNTRY: country,
         Column.CURRENCY: currency,
         Column.SHIP_TO_POSTCODE: postcode,
-        Column.SHIP_BY: problems.check(cleaning.clean_ship_by, row.get(Column.SHIP_BY), now),
+        Column.SHIP_BY: problems.check(clean_import_ship_by, row.get(Column.SHIP_BY), now),
     }
+
+
+def clean_import_ship_by(raw: object, now: datetime) -> datetime:
+    """An imported order's deadline, which must still be ahead: an order whose ship-by has
+    passed can no longer be shipped in time, so importing it would only add an overdue order
+    (the row names the date, so a seller sees a stale export or a typo at once)."""
+    ship_by = cleaning.clean_ship_by(raw, now)
+    if ship_by < now:
+        # Written as a seller finds it in the file: the day, and the time when one was given.
+        shown = ship_by.strftime("%Y-%m-%d")
+        if ship_by.timetz() != cleaning.END_OF_DAY:
+            shown += ship_by.strftime(" %H:%M UTC")
+        raise InvalidInput("import.ship_by_past", ship_by=shown)
+    return ship_by
 
 
 def _is_blank(raw: object) -> bool:
@@ -283,7 +297,7 @@ def _same_as_first_row(pending: _PendingOrder, column: Column, raw: object, now:
     elif column == Column.SHIP_TO_POSTCODE:
         value = cleaning.clean_postcode(header[Column.SHIP_TO_COUNTRY], raw)
     else:
-        value = cleaning.clean_ship_by(raw, now)
+        value = clean_import_ship_by(raw, now)
     if value != header[column]:
         raise InvalidInput(
             "import.order_fields_differ", column=column.value, first_row=pending.first_row
@@ -360,6 +374,8 @@ class SavedOrders:
     imported: list[str] = field(default_factory=list)
     lines: int = 0
     already_imported: list[str] = field(default_factory=list)
+    # New orders not saved: the store holds the most open orders an import may add to.
+    over_limit: list[str] = field(default_factory=list)
 
 
 async def save_planned(

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from domain.errors import ConflictError, DomainError
+from domain.errors import ConflictError, DomainError, NotFound
 from domain.model import ImportStatus, OrderImport
 from domain.model.order_imports import FILE_NAME_MAX
 from domain.services import warehouses
@@ -31,6 +31,15 @@ IMPORT_LEASE = timedelta(seconds=90)
 KEEP_FINISHED = timedelta(days=30)
 # How many skipped rows a report lists; a file with more is mostly wrong anyway.
 REPORT_MAX_ROWS = 40
+# An order file refused because it is a rate card; its failure notice carries the import's id
+# under RATE_CARD_FROM_IMPORT, for the button that uses the file as the rate card.
+RATE_CARD_SENT = "import.rate_card_sent"
+RATE_CARD_FROM_IMPORT = "rate_card_import"
+# The most open orders (awaiting confirmation or confirmed, not yet shipped) a store may hold
+# for an import to add more (IMPORT_MAX_OPEN_ORDERS). One file is bounded by its rows, one import
+# runs at a time; without this, file after file could pile up orders no one can ship, each
+# then owed ship-by reminders. Orders typed in the conversation are not refused by it.
+DEFAULT_MAX_OPEN_ORDERS = 10_000
 
 
 class ImportRunner(Protocol):
@@ -71,10 +80,20 @@ class PlanSummary:
     skipped: Sequence[Sequence[Any]]
 
 
-async def begin_import(user_id: int, file: FileToImport, uow: UnitOfWork) -> int:
-    """Record a new import for the caller's store; refused while another one runs."""
+async def begin_import(
+    user_id: int,
+    file: FileToImport,
+    uow: UnitOfWork,
+    *,
+    max_open_orders: int = DEFAULT_MAX_OPEN_ORDERS,
+) -> int:
+    """Record a new import for the caller's store; refused while another one runs, and while
+    the store already holds `max_open_orders` open orders (the file would add none)."""
     seller = await warehouses.seller_of(user_id, uow)
     now = uow.now()
+    open_orders = await uow.orders.count_open(seller.id)
+    if open_orders >= max_open_orders:
+        raise ConflictError("import.open_orders_full", max=max_open_orders, open=open_orders)
     running = await uow.order_imports.running_for(seller.id)
     if running is not None:
         if running.lease_until >= now:
@@ -143,11 +162,33 @@ async def renew(
 
 
 async def save_batch(
-    job: ImportJob, orders: Sequence[file_import.PlannedOrder], uow: UnitOfWork
+    job: ImportJob,
+    orders: Sequence[file_import.PlannedOrder],
+    uow: UnitOfWork,
+    *,
+    max_open_orders: int = DEFAULT_MAX_OPEN_ORDERS,
 ) -> file_import.SavedOrders | None:
     """Save one batch of planned orders and count it; None when the import no longer runs
-    (then nothing is saved: the caller's transaction must be rolled back)."""
-    saved = await file_import.save_planned(job.seller_id, orders, uow)
+    (then nothing is saved: the caller's transaction must be rolled back).
+
+    New orders are saved only while the store holds fewer than `max_open_orders` open orders;
+    the rest of the file's new orders come back in `over_limit`, not saved (orders the store
+    already has are counted as already imported either way, so sending the file again once
+    some orders have shipped adds exactly those left out)."""
+    room = max_open_orders - await uow.orders.count_open(job.seller_id)
+    known = await uow.orders.existing_numbers(job.seller_id, [order.number for order in orders])
+    fitting: list[file_import.PlannedOrder] = []
+    over_limit: list[str] = []
+    for order in orders:
+        if order.number in known:
+            fitting.append(order)
+        elif room > 0:
+            fitting.append(order)
+            room -= 1
+        else:
+            over_limit.append(order.number)
+    saved = await file_import.save_planned(job.seller_id, fitting, uow)
+    saved.over_limit = over_limit
     running = await uow.order_imports.count_batch(
         job.id,
         orders=len(saved.imported),
@@ -158,8 +199,16 @@ async def save_batch(
     return saved if running else None
 
 
-async def finish_import(job: ImportJob, summary: PlanSummary, uow: UnitOfWork) -> None:
-    """Mark the import done, audit it and queue the report."""
+async def finish_import(
+    job: ImportJob,
+    summary: PlanSummary,
+    uow: UnitOfWork,
+    *,
+    over_limit: int = 0,
+    max_open_orders: int = DEFAULT_MAX_OPEN_ORDERS,
+) -> None:
+    """Mark the import done, audit it and queue the report (`over_limit`: new orders of the
+    file left out because the store reached `max_open_orders`)."""
     row = await _end_running(job.id, ImportStatus.DONE, uow)
     if row is None:
         return
@@ -186,14 +235,36 @@ async def finish_import(job: ImportJob, summary: PlanSummary, uow: UnitOfWork) -
         skipped=shown,
         skipped_total=row.rows_skipped,
         not_shown=max(0, row.rows_skipped - len(shown)),
+        over_limit=over_limit,
+        max_open_orders=max_open_orders,
     )
 
 
 async def fail_import(job: ImportJob, error: DomainError, uow: UnitOfWork) -> None:
-    """A file-level problem: nothing of the file was saved; tell the seller why."""
+    """A file-level problem: nothing of the file was saved; tell the seller why. A rate card
+    sent as an order file carries the import's id, so the notice can offer to use the file as
+    the rate card (`RATE_CARD_FROM_IMPORT`, `file_sent_as_rate_card`)."""
     row = await _end_running(job.id, ImportStatus.FAILED, uow)
     if row is not None:
-        await _notify(uow, row, "failed", reason=error.key, reason_params=error.params)
+        offer = {RATE_CARD_FROM_IMPORT: row.id} if error.key == RATE_CARD_SENT else {}
+        await _notify(uow, row, "failed", reason=error.key, reason_params=error.params, **offer)
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    file_id: str
+    file_name: str
+
+
+async def file_sent_as_rate_card(user_id: int, import_id: int, uow: UnitOfWork) -> SentFile:
+    """The file of the caller's refused import, to read as their rate card instead. The id
+    comes from a button: an import of another store, one still running or done, or one pruned
+    since, is "not found" alike. What the file holds is the rate card parser's to judge."""
+    seller = await warehouses.seller_of(user_id, uow)
+    row = await uow.order_imports.get(import_id)
+    if row is None or row.seller_id != seller.id or row.status != ImportStatus.FAILED:
+        raise NotFound
+    return SentFile(file_id=row.file_id, file_name=row.file_name)
 
 
 async def interrupt_import(import_id: int, uow: UnitOfWork) -> None:
