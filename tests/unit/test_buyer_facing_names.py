@@ -13,7 +13,7 @@ import pytest
 from domain.model import BuyerSubscription, Order, Shipment
 from domain.repositories import SellerContact
 from domain.returns.masking import MASK, order_number_for_buyer, store_name_for_buyer
-from domain.services.tracking_notices import OutboxBatch, _merged
+from domain.services import tracking_notices
 from domain.tracking import BuyerNotice, NoticeKind, QuietHours, SubStatus, TrackingEvent
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -51,7 +51,9 @@ def test_an_order_number_is_masked_only_for_contacts(stored: str, shown: str) ->
     assert order_number_for_buyer(stored) == shown
 
 
-def _buyer_message(batch: OutboxBatch, number: str, store: str, sub: SubStatus) -> None:
+def _buyer_message(
+    batch: tracking_notices.OutboxBatch, number: str, store: str, sub: SubStatus
+) -> None:
     order = Order(id=7, number=number, ship_to_country="FR")
     shipment = cast(Any, Shipment(id=3))
     subscription = BuyerSubscription(order_id=7, buyer_user_id=42, muted=False, time_zone=None)
@@ -68,7 +70,7 @@ def _buyer_message(batch: OutboxBatch, number: str, store: str, sub: SubStatus) 
 
 
 def test_the_buyers_tracking_news_carry_the_masked_names() -> None:
-    batch = OutboxBatch(NOON)
+    batch = tracking_notices.OutboxBatch(NOON)
     _buyer_message(batch, "@quokka_orders", "paypal.me/quokkashop", SubStatus.IN_TRANSIT_OTHER)
     (row,) = batch._rows
     assert row["chat_id"] == 42
@@ -76,12 +78,12 @@ def test_the_buyers_tracking_news_carry_the_masked_names() -> None:
 
 
 def test_a_message_held_from_before_takes_the_masked_names_when_merged() -> None:
-    batch = OutboxBatch(NOON)
+    batch = tracking_notices.OutboxBatch(NOON)
     _buyer_message(batch, "@quokka_orders", "paypal.me/quokkashop", SubStatus.IN_TRANSIT_OTHER)
     waiting = {
         **batch._rows[0]["params"],
         "order_number": "@quokka_orders",
         "store_name": "paypal.me/quokkashop",
     }
-    merged = _merged(waiting, batch._rows[0]["params"])
+    merged = tracking_notices._merged(waiting, batch._rows[0]["params"])
     assert (merged["order_number"], merged["store_name"]) == (MASK, MASK)
