@@ -5,7 +5,8 @@ message asked last, drawn after the last change of the draft): a button of an ea
 summary is answered with a pop-up saying it is from an earlier message, loses its buttons, and
 the current step is asked again — nothing else happens. Cancel is the exception: from any
 message of the conversation it leaves. The engine does this for every conversation; these
-tests go through store registration (the testers' case), a new order and a warehouse.
+tests go through store registration (the testers' case), a new order, a warehouse and a
+buyer's return request.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from collections.abc import Callable
 
 import pytest
 
+from domain.returns.rules import Resolution
 from handlers import button_stamps
 from tests.handlers.chat import Answer, BotMessage, Chat, HandlerBot
 from tests.handlers.factories import make_seller, warehouses_of
+from tests.returns_fixtures import shipped_to_buyer
+from tests.tracking_fixtures import Store
 
 SELLER = 8901
 NEWCOMER = 8902
+RETURN_SELLER, RETURN_BUYER = 8903, 8904
 ChatOf = Callable[..., Chat]
 
 
@@ -265,3 +270,36 @@ async def test_a_warehouse_kind_pressed_on_the_first_question_later_is_not_taken
     documents = await _press_on(seller, ticked, "Done")
     assert documents.alert is None and documents.texts
     assert await warehouses_of(handler_bot, SELLER) == []
+
+
+async def test_a_buyers_older_return_summary_sends_nothing(
+    handler_bot: HandlerBot, chat_of: ChatOf
+) -> None:
+    store = await Store(handler_bot.app.uow_factory, RETURN_SELLER).open()
+    bought = await shipped_to_buyer(
+        handler_bot.app.uow_factory, store, "AE-S1", RETURN_BUYER, 31_000_101
+    )
+    buyer = chat_of(RETURN_BUYER)
+    await buyer.send("/return")
+    await buyer.press("Phone case")
+    await buyer.send("2")
+    await buyer.press("Continue")
+    await buyer.press("Changed my mind")
+    await buyer.press("Skip")
+    await buyer.press("Done")
+    await buyer.press("Keep it with a partial refund")
+    summary_a = (await buyer.send("4")).last
+    await buyer.press("✏️ Items")
+    await buyer.press("USB cable")
+    await buyer.press("Continue")
+    summary_b = (await buyer.press("Exchange it")).last
+
+    pressed = await _press_on(buyer, summary_a, "Send the request")
+    _refused_as_stale(handler_bot, pressed, "return_request")
+    assert pressed.texts == [summary_b.text]
+    async with handler_bot.uow() as uow:
+        assert await uow.returns.for_order(bought.order_id) == []
+    await buyer.press("Send the request")
+    async with handler_bot.uow() as uow:
+        (case,) = await uow.returns.for_order(bought.order_id)
+        assert case.offers[0].resolution is Resolution.EXCHANGE
