@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import (
+    button_stamps,
     common,
     fallback,
     return_case,
@@ -98,5 +99,7 @@ def get_routers() -> list[Router]:
     private.message.filter(F.chat.type == "private")
     private.callback_query.filter(F.message.chat.type == "private")
     private.edited_message.filter(F.chat.type == "private")
+    # Before any filter unpacks a button's data: a conversation's buttons carry a stamp.
+    private.callback_query.outer_middleware(button_stamps.ButtonStamps())
     private.include_routers(*feature_routers)
     return [private]

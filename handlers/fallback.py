@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.state import StatesGroup
@@ -10,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from handlers import return_closing, return_leg, return_offer
 from handlers.buyer import return_request
 from handlers.context import UpdateContext
+from handlers.conversations import Conversation, refuse_if_stale
 from handlers.operator import disputes
 from handlers.operator.review import ReviewNote
 from handlers.seller import (
@@ -24,23 +27,30 @@ from handlers.seller.order_redelivery import RefundCancellation
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.warehouse_changes import WarehouseChange
 
+# The conversations on the engine, by name.
+ENGINE_CONVERSATIONS: dict[str, Conversation[Any]] = {
+    conversation.name: conversation
+    for conversation in (
+        registration.CONVERSATION,
+        warehouse_registration.CONVERSATION,
+        new_order.CONVERSATION,
+        shipping.CONVERSATION,
+        return_request.CONVERSATION,
+        return_offer.CONVERSATION,
+        *return_leg.CONVERSATIONS,
+        *return_closing.CONVERSATIONS,
+        return_policy.CONVERSATION,
+        disputes.CONVERSATION,
+    )
+}
 # Each conversation, by the name its pop-up uses to tell the user where they are.
 CONVERSATIONS: dict[str, type[StatesGroup]] = {
-    registration.CONVERSATION.name: registration.CONVERSATION.states,
-    warehouse_registration.CONVERSATION.name: warehouse_registration.CONVERSATION.states,
+    **{name: conversation.states for name, conversation in ENGINE_CONVERSATIONS.items()},
     "warehouse_change": WarehouseChange,
-    new_order.CONVERSATION.name: new_order.CONVERSATION.states,
     "order_cancellation": OrderCancellation,
     "order_refund": RefundCancellation,
-    shipping.CONVERSATION.name: shipping.CONVERSATION.states,
     "rate_card_upload": RateCardUpload,
     "review_note": ReviewNote,
-    return_request.CONVERSATION.name: return_request.CONVERSATION.states,
-    return_offer.CONVERSATION.name: return_offer.CONVERSATION.states,
-    **{leg.name: leg.states for leg in return_leg.CONVERSATIONS},
-    **{step.name: step.states for step in return_closing.CONVERSATIONS},
-    return_policy.CONVERSATION.name: return_policy.CONVERSATION.states,
-    disputes.CONVERSATION.name: disputes.CONVERSATION.states,
 }
 
 
@@ -51,11 +61,19 @@ def conversation_of(state: str | None) -> str | None:
     return next((name for name, group in CONVERSATIONS.items() if state in group), None)
 
 
-async def stale_button(query: CallbackQuery, ctx: UpdateContext) -> None:
+async def stale_button(
+    query: CallbackQuery, ctx: UpdateContext, button_stamp: str | None = None
+) -> None:
     # Old buttons, buttons of a finished conversation, or forged callback data. In the middle
     # of a conversation, say how to go on with it: "Send /start" would only confuse.
     assert query.id
     conversation = conversation_of(await ctx.state.get_state())
+    engine = ENGINE_CONVERSATIONS.get(conversation or "")
+    # A button a conversation drew on an earlier prompt (another step's, another run's): the
+    # conversation's current step is asked again, as for its own buttons.
+    stamped = engine is not None and button_stamp is not None
+    if stamped and await refuse_if_stale(engine, query, ctx, button_stamp):  # type: ignore[arg-type]
+        return
     if conversation is None:
         ctx.responder.answer_callback(query.id, "errors.stale_button", alert=True)
     else:

@@ -36,6 +36,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from handlers import button_stamps
 from templates import Renderer
 from templates.html import CAPTION_LIMIT, POPUP_LIMIT, split_html, utf16_length
 
@@ -86,6 +87,10 @@ class Responder:
     locale: str
     chat_id: int | None
     thread_id: int | None = None
+    # The conversation engine's stamp for the buttons queued now (`handlers.button_stamps`),
+    # and the stamps on a button queued (or sent) for this update.
+    button_stamp: str | None = None
+    stamps_drawn: set[str] = field(default_factory=set, init=False, repr=False)
     _queue: list[_Outgoing] = field(default_factory=list, init=False, repr=False)
     _callback_answered: bool = field(default=False, init=False, repr=False)
 
@@ -106,8 +111,10 @@ class Responder:
                 if button.label is not None:
                     text = self.label(button.label, **button.params)
                 callback = button.callback
-                if isinstance(callback, CallbackData):
-                    callback = callback.pack()
+                callback = callback.pack() if isinstance(callback, CallbackData) else callback
+                if callback is not None and self.button_stamp is not None:
+                    callback = button_stamps.stamped(callback, self.button_stamp)
+                    self.stamps_drawn.add(self.button_stamp)
                 buttons.append(
                     InlineKeyboardButton(text=text, callback_data=callback, url=button.url)
                 )
@@ -306,6 +313,7 @@ class Responder:
         """Forget queued replies (the handler failed; its answers must not go out)."""
         self._queue = []
         self._callback_answered = False
+        self.stamps_drawn = set()
 
     @property
     def pending(self) -> list[TelegramMethod[Any]]:

@@ -311,3 +311,16 @@ def masked_name(name: str, *, digit_runs: bool = True) -> str:
         cursor = end
     pieces.append(shown[cursor:])
     return "".join(pieces)
+
+
+def store_name_for_buyer(name: str) -> str:
+    """A store's name as its buyers read it anywhere (tracking news, the order card, a return
+    case): a name stored before contact details in names were refused is shown masked. The
+    store itself reads its name as it is."""
+    return masked_name(name)
+
+
+def order_number_for_buyer(number: str) -> str:
+    """An order number as the buyer reads it anywhere, masked like `store_name_for_buyer`; long
+    digit runs stay, order numbers are made of them."""
+    return masked_name(number, digit_runs=False)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from domain.errors import ConflictError
 from domain.model import Order, OrderAction, ReturnCase
+from domain.returns.masking import order_number_for_buyer, store_name_for_buyer
 from domain.returns.rules import Action, CaseStatus, Side
 from domain.roles import Role
 from domain.services import returns
@@ -92,12 +93,14 @@ async def start(user_id: int, order_id: int, uow: UnitOfWork) -> ReturnStart:
     order.require(OrderAction.OPEN_RETURN, Role.BUYER)
     lines = await _lines(order, uow)
     if not any(line.available for line in lines):
-        raise ConflictError("returns.nothing_to_return", number=order.number)
+        raise ConflictError(
+            "returns.nothing_to_return", number=order_number_for_buyer(order.number)
+        )
     policy = await returns.policy_of(order.seller_id, uow)
     closes = policy.window_closes_at(order.delivered_at)
     return ReturnStart(
         order_id=order.id,
-        order_number=order.number,
+        order_number=order_number_for_buyer(order.number),
         currency=order.currency,
         lines=lines,
         window_closed=closes is not None and uow.now() > closes,
@@ -118,7 +121,11 @@ async def returnable_orders(user_id: int, uow: UnitOfWork) -> list[ReturnableOrd
             continue
         if _may_return(order, await _lines(order, uow)):
             found.append(
-                ReturnableOrder(order.id, order.number, sellers[order.seller_id].store_name)
+                ReturnableOrder(
+                    order.id,
+                    order_number_for_buyer(order.number),
+                    store_name_for_buyer(sellers[order.seller_id].store_name),
+                )
             )
     return found
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from domain.errors import InvalidInput, NotFound
 from domain.model import BuyerSubscription, Order
+from domain.returns.masking import order_number_for_buyer
 from domain.services import tracking_notices
 from domain.tracking.time_zones import find_time_zone, is_time_zone, offered_zones
 from domain.unit_of_work import UnitOfWork
@@ -60,7 +61,7 @@ def _view(rows: list[tuple[BuyerSubscription, Order]], now: datetime) -> BuyerTi
     return BuyerTimeZones(
         orders=tuple(
             OrderZone(
-                order.number,
+                order_number_for_buyer(order.number),
                 tracking_notices.zone_name(tracking_notices.buyer_zone(subscription, order)),
                 bool(subscription.time_zone),
             )

@@ -4,6 +4,8 @@ to be forgotten.
 
 A buyer sees the order's products and quantities, the store name, the parcel's status, its
 estimated delivery and its events — never the seller's Telegram identity or anything personal.
+The store name and order number are shown as a buyer may read them: contact details in one
+stored before such names were refused are masked (`masking.store_name_for_buyer`).
 Every order id a buyer sends is checked against their subscription: someone else's order
 answers exactly like one that does not exist.
 """
@@ -24,6 +26,7 @@ from domain.model import (
     Shipment,
 )
 from domain.repositories import Actor
+from domain.returns.masking import order_number_for_buyer, store_name_for_buyer
 from domain.services import buyer_returns, tracking, tracking_notices
 from domain.services.orders import buyer_links, lifecycle
 from domain.tracking import DeliveryEstimate
@@ -116,8 +119,8 @@ async def _view(
     can_return, cases = await buyer_returns.for_card(order, viewer, uow)
     return BuyerOrderView(
         order_id=order.id,
-        order_number=order.number,
-        store_name=seller.store_name,
+        order_number=order_number_for_buyer(order.number),
+        store_name=store_name_for_buyer(seller.store_name),
         lines=_lines(order, shipment),
         order_status=order.status.value,
         tracking_status=None if shipment is None else shipment.tracking_status,
@@ -260,8 +263,8 @@ async def orders_of_buyer(
         summaries.append(
             BuyerOrderSummary(
                 order_id=order.id,
-                order_number=order.number,
-                store_name=sellers[order.seller_id].store_name,
+                order_number=order_number_for_buyer(order.number),
+                store_name=store_name_for_buyer(sellers[order.seller_id].store_name),
                 order_status=order.status.value,
                 tracking_status=None if shipment is None else shipment.tracking_status,
                 muted=subscription.muted,

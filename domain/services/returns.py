@@ -30,7 +30,7 @@ from domain.model import (
 )
 from domain.repositories import Actor
 from domain.returns.deadlines import DeadlineKind, DeadlineRules, deadline
-from domain.returns.masking import MaskedText, mask_contacts
+from domain.returns.masking import MaskedText, mask_contacts, order_number_for_buyer
 from domain.returns.offers import OfferRules, OfferTerms
 from domain.returns.policy import ReturnPolicy
 from domain.returns.rules import (
@@ -162,7 +162,10 @@ async def open_case(
         raise InvalidInput("returns.quantity_invalid", max=0)
     wanted_lines = [line_id for line_id, _quantity in command.items]
     if await uow.returns.lines_in_open_cases(wanted_lines):
-        raise ConflictError("returns.line_has_open_case", number=order.number)
+        # Said to the buyer, who reads the number masked if it holds contact details.
+        raise ConflictError(
+            "returns.line_has_open_case", number=order_number_for_buyer(order.number)
+        )
     now = uow.now()
     policy = await policy_of(order.seller_id, uow)
     reason = ReturnReason(command.reason)

@@ -14,7 +14,9 @@ store's data, never the buyer's. An alert about a parcel lost or back at the sel
 the buttons to send the goods again or cancel and refund (`order_notice_buttons`).
 
 Rows to a buyer name the seller as `subject_user_id` (they carry the store name), so erasing
-the seller removes them too.
+the seller removes them too. They carry the store name and order number as a buyer may read
+them (`masking.store_name_for_buyer`: contact details in a name stored before such names were
+refused are masked); the seller's alerts carry them as they are.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.model import BuyerSubscription, Order, OrderAction, Shipment
 from domain.repositories import SellerContact, ShipmentTracking
+from domain.returns.masking import order_number_for_buyer, store_name_for_buyer
 from domain.roles import Role
 from domain.tracking import (
     BuyerNotice,
@@ -148,8 +151,9 @@ class OutboxBatch:
         base = f"track:{shipment.id}:{buyer}"
         params: dict[str, Any] = {
             "order_id": order.id,
-            "order_number": order.number,
-            "store_name": seller.store_name,
+            # A store name or number stored before contacts in them were refused is masked.
+            "order_number": order_number_for_buyer(order.number),
+            "store_name": store_name_for_buyer(seller.store_name),
             "time_zone": zone_name(zone),
             "notices": [notice_params(n) for n in notices],
             "estimate": None if estimate is None else _estimate_params(estimate),
@@ -250,7 +254,8 @@ class OutboxBatch:
 
 def _merged(waiting: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """A held message's parameters with later notices merged in (`merge_held` decides)."""
-    merged = dict(waiting)
+    # The names as written now: a row held from before masking takes the masked ones.
+    merged = {**waiting, "order_number": params["order_number"], "store_name": params["store_name"]}
     held = [notice_from_params(item) for item in merged.get("notices", [])]
     held += [notice_from_params(item) for item in params["notices"]]
     merged["notices"] = [notice_params(n) for n in merge_held(held)]

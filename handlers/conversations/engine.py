@@ -1,13 +1,13 @@
 """The conversation engine: a `Conversation` is a list of `Step`s over a domain draft
-(`domain.drafts`), which owns the rules (valid answers, which steps apply, what a change
+(`domain.drafts`, which owns the rules: valid answers, which steps apply, what a change
 resets). The engine gives forward, back, edit from the summary, cancel, resume and the
 navigation row. It sends nothing itself: prompts are queued on the update's `Responder`, sent
 after the commit, which is why it is ours and not aiogram's Scenes or aiogram-dialog.
 
-The FSM holds `{"draft": <the draft's data>, "editing": <edit target or None>, "scratch":
-{...}}` (during an edit also "before_edit", the draft the summary showed); the scratch is what
-one step remembers between two updates (the line being edited, the warnings shown) and is
-dropped whenever the conversation moves to another step.
+The FSM holds `{"draft": ..., "editing": <edit target or None>, "scratch": {...}, "prompt":
+<the current prompt's stamp, `prompts`>}` (during an edit also "before_edit", the draft the
+summary showed); the scratch is what one step remembers between two updates (the line being
+edited, the warnings shown), dropped whenever the conversation moves to another step.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from domain.drafts.stored import StoredDraft, UnreadableDraft
 from domain.errors import InvalidInput
 from handlers.context import UpdateContext
 from handlers.conversations.controls import Controls, Expect, Move
+from handlers.conversations.prompts import PROMPT, CurrentPrompt
 from handlers.keyboards import navigation_row
 from handlers.responder import Button, Keyboard
 
@@ -139,7 +140,7 @@ class Conversation(Generic[DraftT]):
 
 
 @dataclass(eq=False)
-class Turn(Generic[DraftT]):
+class Turn(CurrentPrompt, Generic[DraftT]):
     """One update inside a conversation: what the step handlers use to read and move it."""
 
     conversation: Conversation[DraftT]
@@ -147,6 +148,7 @@ class Turn(Generic[DraftT]):
     ctx: UpdateContext
     _: KW_ONLY
     message_id: int | None = None  # the message whose button was pressed, if any
+    pressed_stamp: str | None = None  # the stamp of the button pressed (`button_stamps`)
     # Everything else aiogram passed the handler (e.g. the bot).
     extra: dict[str, Any] = field(default_factory=dict)
     _step: Step[DraftT] | None = field(default=None, init=False, repr=False)
@@ -161,6 +163,8 @@ class Turn(Generic[DraftT]):
         """Read the stored state; False when the user is not in this conversation."""
         self._step = self.conversation.step_of(await self.ctx.state.get_state())
         self._data = await self.ctx.state.get_data()
+        if self._step is not None:
+            self._drawing()
         return self._step is not None
 
     async def draft(self) -> DraftT:
@@ -194,6 +198,7 @@ class Turn(Generic[DraftT]):
 
     async def save(self, draft: DraftT, **scratch: Any) -> None:
         """Keep `draft` (and what this step remembers) without moving."""
+        self._draft_changed(self._data.get("draft"), draft.to_data())
         self._data = {
             **self._data,
             "draft": draft.to_data(),
@@ -224,7 +229,9 @@ class Turn(Generic[DraftT]):
 
     async def stay(self, draft: DraftT) -> None:
         """Keep `draft` and ask the step again; after a press (a toggle), in the pressed message."""
+        pressed = self.pressed_stamp if self.pressed_current_prompt else None
         await self.save(draft)
+        self._keeping(pressed)
         with self.ctx.responder.in_place_of(self.message_id):
             await self.ask()
 
@@ -295,35 +302,21 @@ class Turn(Generic[DraftT]):
         draft = draft if before is None else self.conversation.draft(before)
         await self._enter(self.conversation.summary, draft, editing=None)
 
-    async def finish(self) -> None:
-        """The conversation is over (done or cancelled): forget it, take the buttons away."""
-        await self.ctx.state.clear()
-        self._data = {}
-        self.remove_pressed_buttons()
-
-    def remove_pressed_buttons(self) -> None:
-        """Take the buttons off the message whose button was pressed (when one was)."""
-        if self.message_id is not None:
-            self.ctx.responder.remove_buttons(self.message_id)
-
-    async def cancel(self) -> None:
-        await self.finish()
-        self.ctx.responder.reply("cancel.done")
-
     # ----- asking -----
     async def ask(self) -> None:
-        """Ask the current step's question, with the navigation row."""
+        """Ask the current step's question, with the navigation row: the current prompt."""
         step = self.step
         draft = await self.draft()
         if step.ask is not None:
             result = step.ask(self, draft)
             if inspect.isawaitable(result):
                 await result
-            return
-        assert step.prompt is not None, f"step {step.name} neither asks nor has a prompt"
-        params = step.params(self, draft) if step.params is not None else {}
-        above = step.keyboard(self, draft) if step.keyboard is not None else []
-        self.ctx.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
+        else:
+            assert step.prompt is not None, f"step {step.name} neither asks nor has a prompt"
+            params = step.params(self, draft) if step.params is not None else {}
+            above = step.keyboard(self, draft) if step.keyboard is not None else []
+            self.ctx.responder.reply(step.prompt, **params, keyboard=[*above, self.navigation])
+        await self.settle()
 
     # ----- internals -----
     async def _applies(self, name: str, draft: DraftT) -> bool:
@@ -343,6 +336,7 @@ class Turn(Generic[DraftT]):
         before = (before_edit or self._data.get("before_edit")) if editing is not None else None
         self._step = self.conversation.step(name)
         self._data = {"draft": draft.to_data(), "editing": editing, "scratch": {}}
+        self._data[PROMPT] = self._new_prompt()
         if before is not None:
             self._data["before_edit"] = before
         await self.ctx.state.set_state(self.conversation.state(name))

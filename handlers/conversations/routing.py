@@ -1,5 +1,11 @@
 """The conversation engine's aiogram side: the handlers every declared conversation gets
-(navigation, answers, reminders), and resuming a conversation from /start."""
+(navigation, answers, reminders), and resuming a conversation from /start.
+
+A press on a button that is not on the conversation's current prompt (`prompts`) does not act:
+the user is told it is from an earlier message and is asked the current step again. Cancel is
+the exception: from any message of the conversation it leaves it, as the user asked, since
+leaving changes nothing but the conversation itself.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from handlers.button_stamps import STAMP_KEY
 from handlers.context import UpdateContext
 from handlers.conversations.controls import Expect, Move
 from handlers.conversations.engine import Answer, Conversation, Turn
@@ -57,10 +64,52 @@ def _handler(
     async def handler(event: TelegramObject, **data: Any) -> None:
         turn = _turn(conversation, event, data)
         await turn.load()
+        answer = data.get("callback_data", event)
+        stale = isinstance(event, CallbackQuery) and not turn.pressed_current_prompt
+        if stale and not _cancels(conversation, answer):
+            assert isinstance(event, CallbackQuery)
+            await _refuse_stale(turn, event)
+            return
         draft: Any = await turn.draft() if with_draft else None
-        await handle(turn, draft, data.get("callback_data", event))
+        await handle(turn, draft, answer)
+        await turn.settle()
 
     return handler
+
+
+def _cancels(conversation: Conversation[Any], callback_data: Any) -> bool:
+    if not isinstance(callback_data, conversation.controls.callback):
+        return False
+    move = conversation.controls.read(callback_data)
+    return move is not None and move[0] == Move.CANCEL
+
+
+async def refuse_if_stale(
+    conversation: Conversation[Any], query: CallbackQuery, ctx: UpdateContext, stamp: str
+) -> bool:
+    """For a press no handler of the conversation took (another step's button, say): refuse it
+    as `_refuse_stale` does if it is not on the current prompt. False: it is, or the user is
+    not in the conversation."""
+    turn = _turn(conversation, query, {"ctx": ctx, STAMP_KEY: stamp})
+    if not await turn.load() or turn.pressed_current_prompt:
+        return False
+    await _refuse_stale(turn, query)
+    return True
+
+
+async def _refuse_stale(turn: Turn[Any], query: CallbackQuery) -> None:
+    """A button of an earlier message (or of none the engine drew): it would act on the draft
+    as it is now, which that message may not show. Say so, take its buttons away and ask the
+    current step again."""
+    assert query.id
+    turn.ctx.responder.answer_callback(
+        query.id,
+        "errors.stale_button_in_conversation",
+        alert=True,
+        conversation=turn.conversation.name,
+    )
+    turn.remove_pressed_buttons()
+    await turn.ask()
 
 
 # The draft a conversation starts with for the caller, made from the turn and the callback data
@@ -91,7 +140,8 @@ def _turn(
     message_id = None
     if isinstance(event, CallbackQuery) and event.message is not None:
         message_id = event.message.message_id
-    return Turn(conversation, data["ctx"], message_id=message_id, extra=data)
+    stamp = data.get(STAMP_KEY)
+    return Turn(conversation, data["ctx"], message_id=message_id, pressed_stamp=stamp, extra=data)
 
 
 async def resume(ctx: UpdateContext, conversations: Sequence[Conversation[Any]]) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from domain.model import ComplianceFinding, OrderStatus, Shipment, WarehouseAction
 from domain.services import warehouses
 from domain.services.shipping import confirming
+from handlers import button_stamps
 from handlers.shipping_callbacks import ShippingForm, ShippingFormAction
 from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import OPERATOR_ID, BotRunner, Chat, chat_with
@@ -182,7 +183,11 @@ async def test_refusals_are_explained(emulator: BotApiEmulator, runner: BotRunne
     prompt = await chat.expect("which warehouse ships it")
     assert "Dongguan" not in " ".join(prompt.button_texts)
     forged = ShippingForm(action=ShippingFormAction.WAREHOUSE, value=str(pending)).pack()
-    await chat.press_data(prompt.message_id, forged)
+    # Forged with the stamp the prompt's own buttons carry, as a forger would copy it: the
+    # press is on the current prompt and reaches the service's check of the warehouse.
+    stamp = button_stamps.split(prompt.buttons[0].callback_data or "")[1]
+    assert stamp is not None
+    await chat.press_data(prompt.message_id, button_stamps.stamped(forged, stamp))
     alert = await chat.expect_alert("Dongguan is not verified")
     assert "Pending review" in alert
     await chat.press("Shenzhen main")

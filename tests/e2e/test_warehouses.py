@@ -378,20 +378,32 @@ async def test_registration_survives_restart_and_back_works(
     await seller.expect("Region")
 
 
+def _earlier_button(chat: Chat, label: str) -> tuple[int, str]:
+    """The message id and callback data of the newest button labelled `label` in the chat."""
+    for message in reversed(chat.user.bot_messages()):
+        for button in message.buttons:
+            if label in button.text and button.callback_data is not None:
+                return message.message_id, button.callback_data
+    raise AssertionError(f"no button {label!r} in the chat")
+
+
 async def test_a_stale_button_mid_conversation_says_how_to_go_on(
     emulator: BotApiEmulator, runner: BotRunner
 ) -> None:
     """A button from an earlier message, pressed in the middle of a conversation, gets a
-    pop-up naming that conversation and how to go on, and changes nothing."""
+    pop-up naming that conversation and how to go on, changes nothing, and the current
+    question is asked again (the message pressed loses its buttons)."""
     seller = chat_with(emulator, 3007)
     await seller.send("/start")
     await seller.press("I sell on AliExpress")
     await seller.send("Stale Buttons & Co")
     await seller.press("China")
     await seller.expect("Which language should I use")
-    await seller.user.press("Türkiye")  # on the country question, answered already
+    # On the country question, answered already.
+    await seller.press_data(*_earlier_button(seller, "Türkiye"))
     alert = await seller.expect_alert("You're in the middle of registering your store")
     assert "/cancel" in alert and "/start" not in alert
+    await seller.expect("Which language should I use")  # asked again, below the pop-up
     await seller.press("English")
     await seller.press("Create my store")
     await seller.expect("is registered")
@@ -400,9 +412,11 @@ async def test_a_stale_button_mid_conversation_says_how_to_go_on(
     await seller.press("Add a warehouse")
     await seller.press("Domestic warehouse")
     await seller.expect("What should this warehouse be called")
-    await seller.user.press("Overseas warehouse")  # the kind question, already answered
+    overseas = _earlier_button(seller, "Overseas warehouse")  # the kind question, answered
+    await seller.press_data(*overseas)
     alert = await seller.expect_alert("You're in the middle of registering a warehouse")
     assert "answer the last question, or send /cancel to stop" in alert
+    await seller.expect("What should this warehouse be called")
     # The conversation goes on where it was.
     await seller.send("Castilla & León Hub")
     await seller.expect("A domestic warehouse is in your home country")
@@ -410,5 +424,5 @@ async def test_a_stale_button_mid_conversation_says_how_to_go_on(
     # Outside any conversation, the old answer stands.
     await seller.send("/cancel")
     await seller.expect("Cancelled")
-    await seller.user.press("Overseas warehouse")
+    await seller.press_data(*overseas)
     await seller.expect_alert("This button is no longer active")

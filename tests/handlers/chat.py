@@ -42,6 +42,7 @@ from bot.app import Application, create_application
 from bot.settings import Settings
 from domain.clock import Clock
 from domain.unit_of_work import UnitOfWork
+from handlers import button_stamps
 from tests.fixtures import certificates
 from tests.handlers.recording import RecordingSession
 
@@ -293,6 +294,23 @@ class Chat:
             data=data,
         )
         return await self._feed(callback_query=query)
+
+    async def press_forged(self, message_id: int, data: str) -> Answer:
+        """Press callback data made by hand, carrying the stamp of the conversation's newest
+        prompt (`handlers.button_stamps`): a forger copies it from the buttons they see, so
+        the forgery gets past the engine's check of which prompt a button is on and reaches
+        the service's own checks of its ids."""
+        return await self.press_data(message_id, button_stamps.stamped(data, self.newest_stamp()))
+
+    def newest_stamp(self) -> str:
+        """The stamp on the buttons of the newest bot message that has stamped buttons."""
+        for message in reversed(self.history):
+            for row in message.keyboard:
+                for button in row:
+                    stamp = button_stamps.split(button.callback_data or "")[1]
+                    if stamp is not None:
+                        return stamp
+        raise AssertionError("no stamped button in the chat")
 
     async def send_document(
         self,

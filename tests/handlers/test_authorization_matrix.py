@@ -28,6 +28,7 @@ from aiogram.filters.callback_data import CallbackData
 import handlers
 from domain.returns.rules import Side
 from domain.services.orders import lifecycle
+from handlers import button_stamps
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder, ReturnForm, ReturnFormAction
 from handlers.callbacks import WarehouseMenu, WarehouseMenuAction
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
@@ -279,12 +280,22 @@ async def test_no_role_or_tenant_reads_or_writes_tenant_a(
         assert _leaks(shown, a.secrets), f"{button.pack()} shows its owner nothing of theirs"
 
 
+def _drawn(chat: Chat) -> list[str]:
+    """The callback data of every button the chat was shown, as its class packed it."""
+    return [
+        button_stamps.split(button.callback_data or "")[0]
+        for message in chat.history
+        for row in message.keyboard
+        for button in row
+    ]
+
+
 async def _forged_inside(chat: Chat, forms: list[tuple[str, str]], a: Tenant) -> list[str]:
     """Press each (A's ids, missing ids) pair at the chat's current step; what went wrong."""
     found: list[str] = []
     for with_a, with_missing in forms:
-        theirs = await chat.press_data(1, with_a)
-        missing = await chat.press_data(1, with_missing)
+        theirs = await chat.press_forged(1, with_a)
+        missing = await chat.press_forged(1, with_missing)
         found += [f"{with_a}: leaked {s!r}" for s in _leaks(theirs, a.secrets)]
         if _reply_of(theirs) != _reply_of(missing):
             found.append(f"{with_a}: {_reply_of(theirs)} but missing {_reply_of(missing)}")
@@ -337,9 +348,7 @@ async def test_ids_of_tenant_a_inside_tenant_b_conversations(busy_bot: HandlerBo
     assert "Logistics methods compared" in asked.text, asked.text
     # The forged buttons have the real ones' shape: B's own warehouse button is one of them.
     own = ShippingForm(action=ShippingFormAction.WAREHOUSE, value=str(b.warehouse_id)).pack()
-    assert own in [
-        button.callback_data for m in seller.history for row in m.keyboard for button in row
-    ]
+    assert own in _drawn(seller)
 
     buyer = Chat(busy_bot, b.buyer_user)
     returning = [
@@ -353,9 +362,7 @@ async def test_ids_of_tenant_a_inside_tenant_b_conversations(busy_bot: HandlerBo
         problems += await _forged_inside(buyer, returning, a)
     assert "What is wrong?" in asked.text, asked.text
     own_line = ReturnForm(action=ReturnFormAction.LINE, value=str(b.line_ids[1])).pack()
-    assert own_line in [
-        button.callback_data for m in buyer.history for row in m.keyboard for button in row
-    ]
+    assert own_line in _drawn(buyer)
 
     assert not problems, "\n".join(problems)
     after = await snapshot(uow_factory, owners)

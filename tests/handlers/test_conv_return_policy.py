@@ -206,13 +206,13 @@ async def test_forged_presses_change_nothing(
         "rpl:pay:changed_mind:extra": stale,
     }
     for data, alert in cases.items():
-        forged = await seller.press_data(message_id, data)
+        forged = await seller.press_forged(message_id, data)
         assert forged.alert == alert, data
         assert forged.messages == [], data
     assert await _policy(handler_bot, store) == before
     assert await _saved_count(handler_bot, store) == 1
     # The card still works afterwards.
-    switched = await seller.press_data(message_id, "rpl:pay:damaged")
+    switched = await seller.press_forged(message_id, "rpl:pay:damaged")
     switched.assert_says("✅ Saved")
     assert (await _policy(handler_bot, store)).postage_payer(ReturnReason.DAMAGED) is (
         PostagePayer.BUYER

@@ -281,7 +281,7 @@ async def test_forged_buttons_of_another_buyer_are_refused(
 
     # Inside their own request, a line id of another order is not a choice.
     await buyer.send("/return")
-    stranger_line = await buyer.press_data(1, "rtb:line:999999")
+    stranger_line = await buyer.press_forged(1, "rtb:line:999999")
     assert stranger_line.alert == handler_bot.plain("errors.invalid_choice")
 
     # Withdrawing someone else's case, even confirmed by hand, finds nothing.

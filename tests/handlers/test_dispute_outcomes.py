@@ -17,6 +17,7 @@ from sqlalchemy import select
 from domain.model import AuditEntry, Notification
 from domain.returns.rules import CaseStatus, DisputeOutcome, Side
 from domain.services import return_disputes, returns
+from handlers import button_stamps
 from tests.conftest import FixedClock
 from tests.e2e.conftest import OPERATOR_ID
 from tests.handlers.chat import Answer, BotMessage, Chat, HandlerBot
@@ -271,13 +272,20 @@ async def test_a_stale_or_older_confirmation_records_nothing(
     assert expired.alert == stale and expired.unbuttoned == [question.message_id]
     assert (await case_row(handler_bot.app.uow_factory, case_id)).dispute_outcome is None
 
-    # Asked again (Back, then the outcome): the older question's yes no longer records.
+    # Asked again (Back, then the outcome): the older question's yes no longer records. It is
+    # not the form's current prompt: refused before its token is read, the question asked again.
     older = (await operator.send("/start")).last  # the form resumes: the question again
     await operator.press("⬅️ Back")
-    newer = (await operator.press(CLOSED)).last
-    assert (await operator.press_data(older.message_id, _yes(older))).alert == stale
+    await operator.press(CLOSED)
+    refused = await operator.press_data(older.message_id, _yes(older))
+    assert refused.alert == handler_bot.plain(
+        "errors.stale_button_in_conversation", conversation="dispute_outcome"
+    )
+    newer = refused.last
     # A token the bot never issued, in the newer question's own button.
-    forged = _yes(newer).rsplit(":", 1)[0] + ":424242"
+    data, stamp = button_stamps.split(_yes(newer))
+    assert stamp is not None
+    forged = button_stamps.stamped(data.rsplit(":", 1)[0] + ":424242", stamp)
     assert (await operator.press_data(newer.message_id, forged)).alert == stale
     assert (await case_row(handler_bot.app.uow_factory, case_id)).dispute_outcome is None
     # The forged press spent nothing: the newer question still records, and records what it said.

@@ -76,7 +76,7 @@ async def test_a_name_two_countries_share_offers_only_the_one_served(
 
 async def test_a_forged_country_button_is_refused(handler_bot: HandlerBot, chat: Chat) -> None:
     asked = await chat.play("/neworder", "AE-5004")
-    refused = await chat.press_data(asked.last.message_id, CountryChoice(code="KP").pack())
+    refused = await chat.press_forged(asked.last.message_id, CountryChoice(code="KP").pack())
     expected = handler_bot.plain("orders.country_embargoed", country="KP")
     assert expected in (refused.alert or "") + refused.text
     await chat.assert_still_asks(asked.last)
@@ -108,7 +108,7 @@ async def test_an_overseas_warehouse_is_offered_no_embargoed_country(
     """Typed, it is refused like any answer (tests/handlers/test_conv_warehouse.py)."""
     await chat.play("/warehouses", Press("Add a warehouse"), Press("Overseas warehouse"))
     asked = await chat.send("Seoul depot")
-    forged = await chat.press_data(asked.last.message_id, CountryChoice(code="CU").pack())
+    forged = await chat.press_forged(asked.last.message_id, CountryChoice(code="CU").pack())
     assert handler_bot.plain("warehouse.country_embargoed", country="CU") in (
         (forged.alert or "") + forged.text
     )
@@ -157,7 +157,7 @@ async def test_a_store_based_in_an_embargoed_country_is_refused_and_asked_again(
     refused = await chat.send(typed)
     assert refused.texts == [handler_bot.text("registration.country_embargoed", country=code)]
     await chat.assert_still_asks(asked.last)
-    forged = await chat.press_data(asked.last.message_id, CountryChoice(code=code).pack())
+    forged = await chat.press_forged(asked.last.message_id, CountryChoice(code=code).pack())
     expected = handler_bot.plain("registration.country_embargoed", country=code)
     assert expected in (forged.alert or "") + forged.text
     assert (await chat.press("China")).says("language")

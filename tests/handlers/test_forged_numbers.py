@@ -62,7 +62,7 @@ async def test_forged_ids_inside_conversations_are_invalid_choices(
     buyer = Chat(busy_bot, tenant.buyer_user)
     await buyer.play("/return")
     for value in (TOO_BIG, "²", "١٢"):
-        pressed = await buyer.press_data(
+        pressed = await buyer.press_forged(
             1, ReturnForm(action=ReturnFormAction.LINE, value=value).pack()
         )
         assert pressed.alert == invalid, value
@@ -80,6 +80,6 @@ async def test_forged_ids_inside_conversations_are_invalid_choices(
     )
     for value in (TOO_BIG, "²", "١٢"):
         data = ShippingForm(action=ShippingFormAction.WAREHOUSE, value=value).pack()
-        pressed = await seller.press_data(1, data)
+        pressed = await seller.press_forged(1, data)
         assert pressed.alert in (invalid, busy_bot.plain("warehouse.not_found")), value
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
