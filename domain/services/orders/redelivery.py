@@ -25,6 +25,7 @@ from typing import Any
 
 from domain.errors import ConflictError
 from domain.model import Order, OrderAction, OrderSource
+from domain.returns.masking import order_number_for_buyer, store_name_for_buyer
 from domain.roles import Role
 from domain.services import confirmations, tracking_notices
 from domain.services.orders import audit, cleaning, lifecycle
@@ -131,8 +132,9 @@ async def _tell_buyer(order: Order, template: str, extra: dict[str, Any], uow: U
         template=template,
         params={
             "order_id": order.id,
-            "order_number": order.number,
-            "store_name": seller.store_name,
+            # As a buyer may read them (contact-like names stored before they were refused).
+            "order_number": order_number_for_buyer(order.number),
+            "store_name": store_name_for_buyer(seller.store_name),
             **extra,
         },
         now=now,
