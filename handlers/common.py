@@ -9,8 +9,6 @@ from domain.model import PROCESSED_UPDATE_RETENTION
 from domain.returns.rules import DISPUTE_RECORD_HOLD
 from domain.roles import Role
 from domain.services import erasure, sellers
-from handlers import return_closing, return_leg, return_offer
-from handlers.buyer import return_request
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
 from handlers.callbacks import (
     ChosenRole,
@@ -25,17 +23,10 @@ from handlers.callbacks import (
 from handlers.command_filters import any_case_command, any_case_start
 from handlers.context import UpdateContext
 from handlers.conversations import resume
+from handlers.engine_conversations import ENGINE_CONVERSATIONS
 from handlers.keyboards import language_keyboard, single_button, yes_or_no
-from handlers.operator import disputes
 from handlers.order_callbacks import OrderMenu, OrderMenuAction
 from handlers.responder import Button
-from handlers.seller import (
-    new_order,
-    registration,
-    return_policy,
-    shipping,
-    warehouse_registration,
-)
 
 
 async def cancel(message: Message, ctx: UpdateContext) -> None:
@@ -50,18 +41,7 @@ async def _resume_conversation(ctx: UpdateContext) -> bool:
     """Ask again the question of the conversation the user is in, if any (False if none)."""
     return await ctx.state.get_state() is not None and await resume(
         ctx,
-        [
-            registration.CONVERSATION,
-            warehouse_registration.CONVERSATION,
-            new_order.CONVERSATION,
-            shipping.CONVERSATION,
-            return_request.CONVERSATION,
-            return_offer.CONVERSATION,
-            *return_leg.CONVERSATIONS,
-            *return_closing.CONVERSATIONS,
-            return_policy.CONVERSATION,
-            disputes.CONVERSATION,
-        ],
+        ENGINE_CONVERSATIONS,
     )
 
 

@@ -9,43 +9,22 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from handlers import return_closing, return_leg, return_offer
-from handlers.buyer import return_request
 from handlers.context import UpdateContext
 from handlers.conversations import Conversation, refuse_if_stale
-from handlers.operator import disputes
+from handlers.engine_conversations import ENGINE_CONVERSATIONS
 from handlers.operator.review import ReviewNote
-from handlers.seller import (
-    new_order,
-    registration,
-    return_policy,
-    shipping,
-    warehouse_registration,
-)
 from handlers.seller.logistics_settings import RateCardUpload
 from handlers.seller.order_redelivery import RefundCancellation
 from handlers.seller.orders import OrderCancellation
 from handlers.seller.warehouse_changes import WarehouseChange
 
 # The conversations on the engine, by name.
-ENGINE_CONVERSATIONS: dict[str, Conversation[Any]] = {
-    conversation.name: conversation
-    for conversation in (
-        registration.CONVERSATION,
-        warehouse_registration.CONVERSATION,
-        new_order.CONVERSATION,
-        shipping.CONVERSATION,
-        return_request.CONVERSATION,
-        return_offer.CONVERSATION,
-        *return_leg.CONVERSATIONS,
-        *return_closing.CONVERSATIONS,
-        return_policy.CONVERSATION,
-        disputes.CONVERSATION,
-    )
+ON_THE_ENGINE: dict[str, Conversation[Any]] = {
+    conversation.name: conversation for conversation in ENGINE_CONVERSATIONS
 }
 # Each conversation, by the name its pop-up uses to tell the user where they are.
 CONVERSATIONS: dict[str, type[StatesGroup]] = {
-    **{name: conversation.states for name, conversation in ENGINE_CONVERSATIONS.items()},
+    **{name: conversation.states for name, conversation in ON_THE_ENGINE.items()},
     "warehouse_change": WarehouseChange,
     "order_cancellation": OrderCancellation,
     "order_refund": RefundCancellation,
@@ -68,7 +47,7 @@ async def stale_button(
     # of a conversation, say how to go on with it: "Send /start" would only confuse.
     assert query.id
     conversation = conversation_of(await ctx.state.get_state())
-    engine = ENGINE_CONVERSATIONS.get(conversation or "")
+    engine = ON_THE_ENGINE.get(conversation or "")
     # A button a conversation drew on an earlier prompt (another step's, another run's): the
     # conversation's current step is asked again, as for its own buttons.
     stamped = engine is not None and button_stamp is not None
