@@ -93,6 +93,15 @@ class BuyerOrderSummary:
     muted: bool
 
 
+def _parcel_status_shown(order: Order, shipment: Shipment | None) -> Shipment | None:
+    """The shipment whose tracking state the buyer reads as the order's status; None when
+    the order's own status says more: a cancelled order (e.g. a lost parcel cancelled and
+    refunded) reads as cancelled, not as the parcel's last state."""
+    if shipment is None or order.status is OrderStatus.CANCELLED:
+        return None
+    return shipment
+
+
 def _lines(order: Order, shipment: Shipment | None) -> tuple[tuple[str, int], ...]:
     if shipment is not None and shipment.lines_shipped:
         shipped = {item["line_id"]: item["quantity"] for item in shipment.lines_shipped}
@@ -117,14 +126,15 @@ async def _view(
             )
     viewer = subscription.buyer_user_id if subscription is not None else None
     can_return, cases = await buyer_returns.for_card(order, viewer, uow)
+    parcel = _parcel_status_shown(order, shipment)
     return BuyerOrderView(
         order_id=order.id,
         order_number=order_number_for_buyer(order.number),
         store_name=store_name_for_buyer(seller.store_name),
         lines=_lines(order, shipment),
         order_status=order.status.value,
-        tracking_status=None if shipment is None else shipment.tracking_status,
-        sub_status=None if shipment is None else shipment.tracking_sub_status,
+        tracking_status=None if parcel is None else parcel.tracking_status,
+        sub_status=None if parcel is None else parcel.tracking_sub_status,
         tracking_number=None if shipment is None else shipment.tracking_number,
         carrier=None if shipment is None else shipment.carrier,
         estimate=None if shipment is None else tracking.stored_estimate(shipment),
@@ -266,7 +276,11 @@ async def orders_of_buyer(
                 order_number=order_number_for_buyer(order.number),
                 store_name=store_name_for_buyer(sellers[order.seller_id].store_name),
                 order_status=order.status.value,
-                tracking_status=None if shipment is None else shipment.tracking_status,
+                tracking_status=(
+                    None
+                    if (parcel := _parcel_status_shown(order, shipment)) is None
+                    else parcel.tracking_status
+                ),
                 muted=subscription.muted,
             )
         )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.model import Notification, OrderStatus
+from domain.returns.masking import MASK
 from domain.services import erasure, tracking
 from domain.tracking import QuietHours, SubStatus
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
@@ -219,3 +220,29 @@ async def test_a_parcel_only_in_trouble_offers_nothing_new(handler_bot: HandlerB
     assert "order_buttons" not in alert.params
     told = handler_bot.text(alert.template, **alert.params)
     assert "use the buttons below" not in told
+
+
+async def test_contact_details_in_the_refund_reason_reach_the_buyer_masked(
+    handler_bot: HandlerBot,
+) -> None:
+    """The reason is the seller's free text, read by the buyer: a link or a phone number in it
+    is masked as in a return's thread, while the seller's order keeps it as written."""
+    shipped, buyer = await _shipped_and_followed(handler_bot, "ZL")
+    notice = await _tracking_says(handler_bot, shipped, SubStatus.EXCEPTION_LOST)
+    seller = Chat(handler_bot, SELLER)
+    await notice.press(seller, REFUND)
+    reason = "Lost. Write to paypal.me/shop or +7 999 123 45 67"
+    asked = await seller.send(reason)
+    await seller.press_data(asked.last.message_id, asked.last.data_of(YES))
+
+    async with handler_bot.uow() as uow:
+        order = await uow.orders.get(shipped.order_id)
+        assert order is not None and order.cancel_reason == reason
+    (refunded,) = await _to_buyer(handler_bot, "orders.buyer_cancelled_refunded")
+    text = handler_bot.text(refunded.template, "es", **refunded.params)
+    assert "Lost. Write to" in text and MASK in text
+    assert "paypal" not in text and "999" not in text
+
+    # The buyer's /orders and order card read "cancelled", not the lost parcel's last state.
+    listed = await buyer.send("/orders")
+    listed.assert_says(handler_bot.label("order_status.cancelled", "es"))

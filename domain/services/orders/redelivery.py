@@ -25,7 +25,11 @@ from typing import Any
 
 from domain.errors import ConflictError
 from domain.model import Order, OrderAction, OrderSource
-from domain.returns.masking import order_number_for_buyer, store_name_for_buyer
+from domain.returns.masking import (
+    mask_contacts,
+    order_number_for_buyer,
+    store_name_for_buyer,
+)
 from domain.roles import Role
 from domain.services import confirmations, tracking_notices
 from domain.services.orders import audit, cleaning, lifecycle
@@ -106,7 +110,12 @@ async def cancel_and_refund(
         order.number,
         reason=checked,
     )
-    return order, await _tell_buyer(order, REFUNDED_NOTICE, {"reason": checked}, uow)
+    # The buyer reads the reason: contact details in it are masked, as in a return's thread
+    # (the seller's own card and the audit keep it as written).
+    contacts = await uow.tracking.seller_contacts([order.seller_id])
+    home = contacts[order.seller_id].home_country if order.seller_id in contacts else None
+    shown = mask_contacts(checked, regions=[order.ship_to_country, home], keep=[order.number])
+    return order, await _tell_buyer(order, REFUNDED_NOTICE, {"reason": shown.text}, uow)
 
 
 async def keep(user_id: int, token: int, uow: UnitOfWork) -> None:
