@@ -26,6 +26,9 @@ class ImportStatus(enum.StrEnum):
     FAILED = "failed"
     # The process stopped mid-way; the chunks saved so far stay, a re-send skips them.
     INTERRUPTED = "interrupted"
+    # A failed import whose file the seller took as their rate card instead (once: a later
+    # press of that button must not bring back a card replaced since).
+    TAKEN_AS_RATE_CARD = "rate_card"
 
 
 class OrderImport(Base):

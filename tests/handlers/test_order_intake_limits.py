@@ -127,12 +127,26 @@ async def test_the_button_under_the_answer_uses_the_file_as_the_rate_card(
         profile = await logistics_settings.current_profile(SELLER, uow)
     assert profile.custom_card and profile.rate_card.lane_for("CN", "FR") is not None
 
+    assert await _db(handler_bot, select(OrderImport.status)) == [ImportStatus.TAKEN_AS_RATE_CARD]
+
     # A forged id (another store's import, or none) is answered as not found; nothing changes.
     forged = await chat.press_data(sent.message_id, SentRateCard(import_id=987_654).pack())
     assert forged.texts == []
     assert [popup.text for popup in forged.popups] == [
         handler_bot.plain("errors.not_found", "zh_Hans")
     ]
+    # The same button again, once another card replaced this one: it is used up, so the old
+    # file never comes back as the card.
+    await chat.send("/rates")
+    await chat.send_document("rates2.csv", CSV, content=RATE_CARD.replace(b"FR", b"IT"))
+    replayed = await chat.press_data(sent.message_id, button.callback_data)
+    assert [popup.text for popup in replayed.popups] == [
+        handler_bot.plain("errors.not_found", "zh_Hans")
+    ]
+    async with handler_bot.uow() as uow:
+        profile = await logistics_settings.current_profile(SELLER, uow)
+    assert profile.rate_card.lane_for("CN", "IT") is not None
+    assert profile.rate_card.lane_for("CN", "FR") is None
 
 
 async def test_a_row_past_its_deadline_is_named_and_the_store_fills_to_its_limit(

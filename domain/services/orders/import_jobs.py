@@ -257,13 +257,16 @@ class SentFile:
 
 
 async def file_sent_as_rate_card(user_id: int, import_id: int, uow: UnitOfWork) -> SentFile:
-    """The file of the caller's refused import, to read as their rate card instead. The id
-    comes from a button: an import of another store, one still running or done, or one pruned
-    since, is "not found" alike. What the file holds is the rate card parser's to judge."""
+    """The file of the caller's refused import, to read as their rate card instead, once. The
+    id comes from a button: an import of another store, one still running or done, one taken
+    as a rate card already (a replayed press would bring back a card replaced since), or one
+    pruned since, is "not found" alike. What the file holds is the rate card parser's to
+    judge."""
     seller = await warehouses.seller_of(user_id, uow)
     row = await uow.order_imports.get(import_id)
     if row is None or row.seller_id != seller.id or row.status != ImportStatus.FAILED:
         raise NotFound
+    row.status = ImportStatus.TAKEN_AS_RATE_CARD
     return SentFile(file_id=row.file_id, file_name=row.file_name)
 
 
