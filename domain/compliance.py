@@ -82,6 +82,9 @@ class ShipmentCheck:
     destination_country: str = ""
     budget: BudgetCheck | None = None  # None: no policy, or not checked
     rates: ExchangeRates | None = None  # the seller's, for a declared value in another currency
+    # The goods go out again after the first parcel was lost or came back: the first one met
+    # (or missed) the ship-by, so this one is not late against it.
+    sent_again: bool = False
 
     def __post_init__(self) -> None:
         for name in ("shipped_at", "ship_by"):
@@ -192,7 +195,7 @@ def _declared_value(check: ShipmentCheck) -> list[Finding]:
 
 
 def _deadline(check: ShipmentCheck) -> list[Finding]:
-    if check.shipped_at <= check.ship_by:
+    if check.sent_again or check.shipped_at <= check.ship_by:
         return []
     late = check.shipped_at - check.ship_by
     return [

@@ -186,6 +186,11 @@ def test_shipped_after_the_deadline_warns() -> None:
     assert finding.params["hours_late"] == 26
 
 
+def test_goods_sent_again_are_not_late_against_the_first_parcels_deadline() -> None:
+    # The first parcel was lost or came back: the deadline was the first parcel's to meet.
+    assert check_shipment(clean(shipped_at=SHIP_BY + timedelta(days=14), sent_again=True)) == []
+
+
 @pytest.mark.parametrize("shipped_at", [SHIP_BY, SHIP_BY - timedelta(days=2)])
 def test_shipped_on_time_passes(shipped_at: datetime) -> None:
     assert check_shipment(clean(shipped_at=shipped_at)) == []

@@ -19,7 +19,15 @@ from typing import Any, Literal
 from domain.compliance import Finding, ShipmentCheck, blockers, check_shipment, warnings
 from domain.drafts.shipping import ShippingDraft
 from domain.errors import ConflictError
-from domain.model import ComplianceFinding, FindingSeverity, Order, Seller, Shipment, Warehouse
+from domain.model import (
+    ComplianceFinding,
+    FindingSeverity,
+    Order,
+    OrderStatus,
+    Seller,
+    Shipment,
+    Warehouse,
+)
 from domain.money import Money
 from domain.repositories import Actor
 from domain.services import logistics_settings, warehouses
@@ -100,6 +108,7 @@ async def review_document(
             quantity_shipped=draft.quantity_shipped,
             budget=option.budget,
             rates=profile.rates,
+            sent_again=order.status is OrderStatus.TO_SHIP_AGAIN,
         )
     )
     if option.missing_rate is not None:
