@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.model import ReturnCase, ReturnOffer
+from domain.model.return_lapses import REFUND_NOT_RECORDED
 from domain.returns.deadlines import DeadlineKind, Firing
 from domain.returns.masking import masked_name
 from domain.returns.rules import FINAL_STATUSES, OPEN_STATUSES, Action, CaseStatus, Side
@@ -187,7 +188,13 @@ async def agreed_terms(case: ReturnCase, side: Side, uow: UnitOfWork) -> dict[st
             else {"warehouse": None, "address": None}
         ),
         "ship_by": case.return_ship_by if goes_back else None,
-        "refund_due": await _refund_due(case, uow) if resolution.pays_money else None,
+        # Once a lapsed refund was taken to the platform, no day to record it by is left to
+        # show: the dispute decides.
+        "refund_due": (
+            await _refund_due(case, uow)
+            if resolution.pays_money and not _refund_lapse_escalated(case)
+            else None
+        ),
         # Money owed once the returned goods arrive: no day for it before they do.
         "refund_after_receipt": (
             resolution.pays_money and goes_back and case.is_open and case.received_at is None
@@ -198,6 +205,13 @@ async def agreed_terms(case: ReturnCase, side: Side, uow: UnitOfWork) -> dict[st
         # Typed by the store: the buyer reads it with contact details masked.
         "refund_reference": return_threads.shown_to(side)(reference) if reference else None,
     }
+
+
+def _refund_lapse_escalated(case: ReturnCase) -> bool:
+    """The refund deadline lapsed and the case has moved on from that expiry since (the buyer
+    took it to the platform)."""
+    lapsed = any(event.action == REFUND_NOT_RECORDED for event in case.events)
+    return lapsed and case.status is not CaseStatus.EXPIRED
 
 
 async def _refund_due(case: ReturnCase, uow: UnitOfWork) -> datetime | None:

@@ -259,6 +259,13 @@ async def test_an_unrecorded_refund_lapses_and_the_buyer_takes_it_to_the_platfor
     async with uow_factory() as uow:
         [held] = await erasure.erasure_blockers(BUYER, uow)
     assert (held.key, held.until) == ("erasure.returns_in_dispute", date(2027, 3, 3))
+    # The store's card gives it no day to record the refund by any more: the dispute decides.
+    await seller.send("/returns")
+    await seller.press("Open")
+    disputed_card = await seller.press(f"R-{case_id}")
+    disputed_card.assert_says("Status: ⚖️ Escalated to the platform")
+    assert "record the refund here by" not in " ".join(disputed_card.texts)
+    assert "The refund was due by" not in " ".join(disputed_card.texts)
 
 
 async def test_another_buyer_cannot_escalate_from_the_lapse_notice(
