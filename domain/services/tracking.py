@@ -249,7 +249,11 @@ def _record_one(
             quiet_hours=rules.quiet_hours,
         )
     context.outbox.notice_alerts(
-        seller=seller, order=order, shipment=shipment, notices=plan.all_notices
+        seller=seller,
+        order=order,
+        shipment=shipment,
+        notices=plan.all_notices,
+        buyer_told=subscription is not None,
     )
 
 

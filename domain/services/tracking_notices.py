@@ -188,8 +188,11 @@ class OutboxBatch:
         order: Order,
         shipment: Shipment | ShipmentTracking,
         notices: Iterable[BuyerNotice],
+        buyer_told: bool = True,
     ) -> None:
-        """The seller's alerts for the notices that concern them (failures, exceptions, returns)."""
+        """The seller's alerts for the notices that concern them (failures, exceptions, returns).
+        `buyer_told`: whether a buyer follows the order (and so heard the news from us); the
+        alert says so, or that nobody was told."""
         for notice in notices:
             if not notice.alerts_seller:
                 continue
@@ -206,6 +209,7 @@ class OutboxBatch:
                     time=notice.event.time.isoformat(),
                     location=notice.event.location,
                     description=notice.event.description,
+                    buyer_told=buyer_told,
                     **order_notice_buttons(order),
                 ),
             )

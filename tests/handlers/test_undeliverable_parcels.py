@@ -246,3 +246,26 @@ async def test_contact_details_in_the_refund_reason_reach_the_buyer_masked(
     # The buyer's /orders and order card read "cancelled", not the lost parcel's last state.
     listed = await buyer.send("/orders")
     listed.assert_says(handler_bot.label("order_status.cancelled", "es"))
+
+
+async def test_the_alert_says_nobody_was_told_when_no_buyer_follows_the_order(
+    handler_bot: HandlerBot,
+) -> None:
+    store = await Store(handler_bot.app.uow_factory, SELLER).open()
+    followed = await store.ship("AE-ZR-1", s10("ZR", 4_200_001))
+    await Chat(handler_bot, BUYER, language="es").send(f"/start {followed.token}")
+    unfollowed = await store.ship("AE-ZR-2", s10("ZR", 4_200_002))
+
+    for shipped in (followed, unfollowed):
+        await _tracking_says(handler_bot, shipped, SubStatus.EXCEPTION_RETURNED)
+    alerts = {
+        row.params["order_number"]: handler_bot.text(row.template, **row.params)
+        for row in await notifications_to(handler_bot.app.uow_factory, SELLER)
+        if row.template == "tracking.seller_alert"
+    }
+    assert "The buyer has been told." in alerts[followed.number]
+    assert "nobody has been told" not in alerts[followed.number]
+    assert "The buyer has been told" not in alerts[unfollowed.number]
+    assert (
+        "nobody has been told: let the buyer know through AliExpress" in alerts[unfollowed.number]
+    )
