@@ -17,6 +17,7 @@ from domain.model.infrastructure import (
 from domain.model.order_imports import ImportStatus, OrderImport
 from domain.model.orders import (
     OPEN_ORDER_STATUSES,
+    PARCEL_GIVEN_UP_STATUSES,
     REMINDER_COLUMNS,
     REMINDERS_RECORDED_WITH,
     SHIPPED_STATUSES,
@@ -68,6 +69,7 @@ from domain.model.warehouses import (
 
 __all__ = [
     "OPEN_ORDER_STATUSES",
+    "PARCEL_GIVEN_UP_STATUSES",
     "PROCESSED_UPDATE_RETENTION",
     "REMINDERS_RECORDED_WITH",
     "REMINDER_COLUMNS",

@@ -81,6 +81,16 @@ class OrderStatus(enum.StrEnum):
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CONFIRMED})
 # Orders waiting for a shipping document (the "to ship" list).
 TO_SHIP_STATUSES = frozenset({OrderStatus.CONFIRMED, OrderStatus.TO_SHIP_AGAIN})
+# Orders whose parcel nobody waits for news of any more: declared lost or back at the seller's,
+# or the goods sent again or refunded. A parcel gone quiet is no news for them.
+PARCEL_GIVEN_UP_STATUSES = frozenset(
+    {
+        OrderStatus.LOST,
+        OrderStatus.RETURNED_TO_SENDER,
+        OrderStatus.TO_SHIP_AGAIN,
+        OrderStatus.CANCELLED,
+    }
+)
 # Shipped orders whose parcel is in a state the seller has to look at (the "problems" list).
 TRACKING_PROBLEM_STATUSES = frozenset(
     {OrderStatus.IN_TROUBLE, OrderStatus.LOST, OrderStatus.RETURNED_TO_SENDER}

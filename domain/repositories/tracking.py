@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, load_only, raiseload
 
 from domain.model import (
+    PARCEL_GIVEN_UP_STATUSES,
     TRACKING_PROBLEM_STATUSES,
     Notification,
     NotificationStatus,
@@ -516,8 +517,11 @@ class TrackingRepository(Repository):
         """Moving shipments of `method` with no event since `quiet_since`, not yet alerted.
 
         Only shipments still polled count (`next_poll_at` set): delivered and stopped ones
-        never do, so the sweep's cost does not grow with the delivered history.
+        never do, so the sweep's cost does not grow with the delivered history. Nor do those
+        of an order whose parcel was given up (lost, back at the seller's, sent again or
+        refunded): the seller already knows and acted.
         """
+        given_up = select(Order.id).where(Order.status.in_(list(PARCEL_GIVEN_UP_STATUSES)))
         return await self._sweep(
             Shipment.last_event_at,
             limit,
@@ -530,6 +534,7 @@ class TrackingRepository(Repository):
                 Shipment.tracking_status.is_(None),
                 Shipment.tracking_status.not_in(list(final_statuses)),
             ),
+            Shipment.order_id.not_in(given_up),
         )
 
     async def no_info_candidates(

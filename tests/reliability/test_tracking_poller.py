@@ -280,6 +280,37 @@ async def test_silent_parcels_and_numbers_showing_nothing_alert_the_seller_once(
     assert sorted(alerts) == [("no_info", "AE-1", 7), ("stale", "AE-0", 4)]
 
 
+async def test_a_parcel_declared_lost_raises_no_silence_alert_afterwards(
+    uow_factory: UowFactory, clock: FixedClock
+) -> None:
+    """The seller was told the parcel is lost (and can ship again or refund): its silence
+    since is no news, so no "no tracking news" alert follows."""
+    [shipment_id] = await _ship_many(uow_factory, 1)
+    lost = await shipment_row(uow_factory, shipment_id)
+    assert lost.tracking_number is not None
+    provider = ScriptedProvider()
+    provider.updates[lost.tracking_number] = update(
+        lost.tracking_number,
+        [
+            event(clock.now, S.IN_TRANSIT_PICKED_UP, "Picked up"),
+            event(clock.now + timedelta(hours=1), S.EXCEPTION_LOST, "Lost"),
+        ],
+    )
+    poller = TrackingPoller(uow_factory, provider, clock=clock)
+    for _ in range(16):  # eight days, a tick every 12 hours
+        await poller.tick()
+        clock.advance(hours=12)
+    alerts = [
+        r.params["alert"]
+        for r in await notifications_to(uow_factory, SELLER)
+        if r.template == "tracking.seller_alert"
+    ]
+    assert "stale" not in alerts
+    async with uow_factory() as uow:
+        order = await uow.orders.get(lost.order_id)
+        assert order is not None and order.status == OrderStatus.LOST
+
+
 async def test_unknown_codes_are_logged_once(
     uow_factory: UowFactory, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
