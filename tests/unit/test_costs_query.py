@@ -26,6 +26,12 @@ NOVEMBER = datetime(2026, 11, 1, tzinfo=UTC)
         ("sea", NOVEMBER, ShippingMethod.SEA),
         ("EXPRESS 2025-12", datetime(2025, 12, 1, tzinfo=UTC), ShippingMethod.EXPRESS),
         ("2026-11 road", NOVEMBER, ShippingMethod.LAND),
+        # A Chinese keyboard's full-width forms, and commas between the words.
+        ("ｅｘｐｒｅｓｓ", NOVEMBER, ShippingMethod.EXPRESS),
+        ("２０２６－１０", datetime(2026, 10, 1, tzinfo=UTC), None),
+        ("2026-10，sea", datetime(2026, 10, 1, tzinfo=UTC), ShippingMethod.SEA),
+        ("2026-10、express", datetime(2026, 10, 1, tzinfo=UTC), ShippingMethod.EXPRESS),
+        ("sea, 2026-10", datetime(2026, 10, 1, tzinfo=UTC), ShippingMethod.SEA),
     ],
 )
 def test_arguments(text: str | None, month: datetime, method: ShippingMethod | None) -> None:

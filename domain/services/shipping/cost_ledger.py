@@ -5,6 +5,7 @@ policy allows for those orders; and what `/costs` may be asked (`parse_costs_que
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_ARGUMENT_SEPARATORS = re.compile(r"[\s,、;]+")
 # Words a seller may type for a method besides its code (the bot's command arguments are
 # Latin; these are the English names the help shows).
 _METHOD_WORDS = {
@@ -82,7 +84,11 @@ def parse_costs_query(text: str | None, now: datetime) -> CostsQuery:
     this_month = month_start(now)
     month: datetime | None = None
     method: ShippingMethod | None = None
-    for word in (text or "").split():
+    # Full-width letters, digits and dashes read as their ASCII forms (a Chinese keyboard's
+    # "２０２６－１２"), and a comma (also "，" and "、") separates like a space.
+    for word in _ARGUMENT_SEPARATORS.split(unicodedata.normalize("NFKC", text or "")):
+        if not word:
+            continue
         folded = word.casefold()
         matched = _MONTH.fullmatch(folded)
         if matched is not None and month is None:
