@@ -103,6 +103,8 @@ def test_a_row_past_its_ship_by_is_skipped_naming_the_date_and_the_rest_imported
             _row(4, "LATE-2", "2026-11-25 09:30"),
             # Later today is still ahead.
             _row(5, "TODAY", "2026-11-25"),
+            # Long past: the same answer, not the one for a date that cannot be read.
+            _row(6, "STALE", "2026-08-01"),
         ],
         NOW,
     )
@@ -110,6 +112,7 @@ def test_a_row_past_its_ship_by_is_skipped_naming_the_date_and_the_rest_imported
     assert [(s.row, s.order_number, s.reason, s.params) for s in plan.skipped] == [
         (2, "LATE-1", "import.ship_by_past", {"ship_by": "2026-11-20"}),
         (4, "LATE-2", "import.ship_by_past", {"ship_by": "2026-11-25 09:30 UTC"}),
+        (6, "STALE", "import.ship_by_past", {"ship_by": "2026-08-01"}),
     ]
 
 
@@ -124,6 +127,13 @@ def test_a_past_deadline_on_a_later_row_of_an_order_skips_the_order() -> None:
     ]
 
 
-def test_implausible_deadlines_keep_their_own_reason() -> None:
-    plan = file_import.plan_order_rows([_row(2, "OLD", "2025-01-01")], NOW)
-    assert [s.reason for s in plan.skipped] == ["orders.ship_by_invalid"]
+def test_a_deadline_long_past_is_named_as_past_and_one_too_far_ahead_as_implausible() -> None:
+    # "Write it as YYYY-MM-DD" would be the wrong answer to a date written just so.
+    plan = file_import.plan_order_rows(
+        [_row(2, "OLD", "2025-01-01"), _row(3, "FAR", "2031-01-01"), _row(4, "BAD", "soon")], NOW
+    )
+    assert [(s.reason, s.params) for s in plan.skipped] == [
+        ("import.ship_by_past", {"ship_by": "2025-01-01"}),
+        ("orders.ship_by_invalid", {}),
+        ("orders.ship_by_invalid", {}),
+    ]

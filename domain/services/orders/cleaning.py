@@ -194,7 +194,7 @@ def clean_unit_price(raw: object, currency: str) -> Decimal:
     return check_decimals(value, decimals, currency).quantize(Decimal("0.01"))
 
 
-def _parse_ship_by(raw: object) -> datetime | None:
+def parse_ship_by(raw: object) -> datetime | None:
     if isinstance(raw, datetime):
         return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
     if isinstance(raw, date):
@@ -223,7 +223,7 @@ def _iso_date(match: re.Match[str]) -> str:
 def clean_ship_by(raw: object, now: datetime) -> datetime:
     """The ship-by deadline in UTC. Naive times are read as UTC; a bare date means the end of
     that day. More than 30 days ago or a year ahead is taken for a mistake."""
-    ship_by = _parse_ship_by(raw)
+    ship_by = parse_ship_by(raw)
     if ship_by is None or not now - SHIP_BY_PAST <= ship_by <= now + SHIP_BY_FUTURE:
         raise InvalidInput("orders.ship_by_invalid")
     return ship_by

@@ -263,15 +263,16 @@ def _header_of(row: ImportRow, now: datetime, problems: _Problems) -> dict[Colum
 def clean_import_ship_by(raw: object, now: datetime) -> datetime:
     """An imported order's deadline, which must still be ahead: an order whose ship-by has
     passed can no longer be shipped in time, so importing it would only add an overdue order
-    (the row names the date, so a seller sees a stale export or a typo at once)."""
-    ship_by = cleaning.clean_ship_by(raw, now)
-    if ship_by < now:
+    (the row names the date, so a seller sees a stale export or a typo at once). A date long
+    past is named the same way, before the bounds a typed date is held to."""
+    ship_by = cleaning.parse_ship_by(raw)
+    if ship_by is not None and ship_by < now:
         # Written as a seller finds it in the file: the day, and the time when one was given.
         shown = ship_by.strftime("%Y-%m-%d")
         if ship_by.timetz() != cleaning.END_OF_DAY:
             shown += ship_by.strftime(" %H:%M UTC")
         raise InvalidInput("import.ship_by_past", ship_by=shown)
-    return ship_by
+    return cleaning.clean_ship_by(raw, now)
 
 
 def _is_blank(raw: object) -> bool:
