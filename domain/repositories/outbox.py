@@ -407,6 +407,19 @@ class NotificationRepository(Repository):
             )
         )
 
+    async def withdraw_held(self, chat_id: int, key_prefix: str, now: datetime) -> int:
+        """Delete the rows to `chat_id` whose dedupe key starts with `key_prefix` and that are
+        still held for later (pending, not due before a moment after `now`): news overtaken
+        before its recipient woke up. A row due or being sent is left to go."""
+        return await self._rows_changed(
+            delete(Notification).where(
+                Notification.chat_id == chat_id,
+                Notification.dedupe_key.startswith(key_prefix, autoescape=True),
+                Notification.status == NotificationStatus.PENDING,
+                Notification.next_attempt_at > now,
+            )
+        )
+
     async def pause_chat(self, chat_id: int) -> int:
         """Stop every unsent notification to a chat that blocked the bot."""
         return await self._rows_changed(

@@ -269,3 +269,24 @@ async def test_the_alert_says_nobody_was_told_when_no_buyer_follows_the_order(
     assert (
         "nobody has been told: let the buyer know through AliExpress" in alerts[unfollowed.number]
     )
+
+
+async def test_a_refund_overtaking_the_buyers_held_news_of_a_new_parcel_replaces_it(
+    handler_bot: HandlerBot, clock: FixedClock
+) -> None:
+    """At night in Paris the seller decides to ship again, then to cancel and refund instead:
+    the buyer wakes up to the refund alone, not to a new parcel that will never come."""
+    shipped, _ = await _shipped_and_followed(handler_bot, "ZR")
+    notice = await _tracking_says(handler_bot, shipped, SubStatus.EXCEPTION_RETURNED)
+    seller = Chat(handler_bot, SELLER)
+    clock.now = datetime(2026, 11, 25, 22, 30, tzinfo=UTC)
+    await notice.press(seller, SHIP_AGAIN)
+    [held] = await _to_buyer(handler_bot, "orders.buyer_shipping_again")
+    assert held.next_attempt_at > clock.now
+
+    await notice.press(seller, REFUND)
+    asked = await seller.send("No stock left")
+    await seller.press_data(asked.last.message_id, asked.last.data_of(YES))
+
+    assert await _to_buyer(handler_bot, "orders.buyer_shipping_again") == []
+    assert len(await _to_buyer(handler_bot, "orders.buyer_cancelled_refunded")) == 1

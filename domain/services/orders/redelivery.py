@@ -115,6 +115,13 @@ async def cancel_and_refund(
     contacts = await uow.tracking.seller_contacts([order.seller_id])
     home = contacts[order.seller_id].home_country if order.seller_id in contacts else None
     shown = mask_contacts(checked, regions=[order.ship_to_country, home], keep=[order.number])
+    subscription = await uow.buyers.for_order(order.id)
+    if subscription is not None:
+        # "A new parcel is coming", still held for the buyer's morning, is overtaken: they
+        # wake up to the refund alone.
+        await uow.notifications.withdraw_held(
+            subscription.buyer_user_id, _notice_key_prefix(SHIPPING_AGAIN_NOTICE, order), uow.now()
+        )
     return order, await _tell_buyer(order, REFUNDED_NOTICE, {"reason": shown.text}, uow)
 
 
@@ -136,7 +143,7 @@ async def _tell_buyer(order: Order, template: str, extra: dict[str, Any], uow: U
     send_at = BUYER_QUIET_HOURS.quiet_until(now, zone)
     await uow.notifications.add(
         # One notice per move: a parcel lost again later is news again.
-        dedupe_key=f"order-{template}:{order.id}:{order.status.value}:{now.isoformat()}",
+        dedupe_key=f"{_notice_key_prefix(template, order)}{order.status.value}:{now.isoformat()}",
         chat_id=subscription.buyer_user_id,
         template=template,
         params={
@@ -152,3 +159,8 @@ async def _tell_buyer(order: Order, template: str, extra: dict[str, Any], uow: U
         not_before=send_at if send_at > now else None,
     )
     return True
+
+
+def _notice_key_prefix(template: str, order: Order) -> str:
+    """What every dedupe key of the buyer's `template` notices about `order` starts with."""
+    return f"order-{template}:{order.id}:"
