@@ -460,8 +460,13 @@ class TrackingRepository(Repository):
         )
         if tracking_statuses is not None:
             # A replaced parcel is history, listed among all shipments but no longer among
-            # those in a tracking state (its last one would read as a problem for ever).
-            condition = and_(condition, Shipment.replaced_at.is_(None))
+            # those in a tracking state (its last one would read as a problem for ever); so
+            # is the parcel of a cancelled order (a lost one, cancelled and refunded).
+            condition = and_(
+                condition,
+                Shipment.replaced_at.is_(None),
+                Order.status != OrderStatus.CANCELLED,
+            )
             wanted: Any = Shipment.tracking_status.in_(list(tracking_statuses))
             if include_unknown:
                 wanted = or_(wanted, Shipment.tracking_status.is_(None))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from domain.model import Notification, OrderStatus
 from domain.returns.masking import MASK
-from domain.services import erasure, tracking
+from domain.services import erasure, shipments, tracking
 from domain.tracking import QuietHours, SubStatus
 from handlers.shipment_callbacks import ShipmentAction, ShipmentMenu
 from tests.conftest import FixedClock
@@ -243,6 +243,10 @@ async def test_contact_details_in_the_refund_reason_reach_the_buyer_masked(
     assert "Lost. Write to" in text and MASK in text
     assert "paypal" not in text and "999" not in text
 
+    # Nor is it one of the seller's problems any more.
+    async with handler_bot.uow() as uow:
+        problems, _ = await shipments.shipments_for(SELLER, shipments.ShipmentFilter.PROBLEMS, uow)
+    assert problems == []
     # The buyer's /orders and order card read "cancelled", not the lost parcel's last state.
     listed = await buyer.send("/orders")
     listed.assert_says(handler_bot.label("order_status.cancelled", "es"))
