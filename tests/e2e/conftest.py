@@ -19,6 +19,7 @@ from sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, ChatMessage
 from sandbox.users import EmulatedUser
 from templates import Renderer
 from tests.conftest import FixedClock
+from tests.tracking_fixtures import ScriptedProvider
 
 OPERATOR_ID = 900_001
 # Telegram's gap between two messages to one private chat (1 s), scaled down by 10, for a bot
@@ -244,6 +245,24 @@ async def daytime_runner(
 ) -> AsyncIterator[BotRunner]:
     """The bot on `DaytimeClock`: for stories that expect a buyer's notices at once."""
     async with BotRunner(emulator, bot_settings, clock=DaytimeClock()) as bot_runner:
+        yield bot_runner
+
+
+@pytest.fixture
+def provider() -> ScriptedProvider:
+    """The tracking provider `tracked_runner` polls: a test scripts what it reports."""
+    return ScriptedProvider()
+
+
+@pytest.fixture
+async def tracked_runner(
+    emulator: BotApiEmulator, bot_settings: Settings, clock: FixedClock, provider: ScriptedProvider
+) -> AsyncIterator[BotRunner]:
+    """The bot on the test's `clock` (a module sets the hour its story starts at), tracking
+    parcels through the scripted `provider`: for stories of a parcel's journey."""
+    async with BotRunner(
+        emulator, bot_settings, clock=clock, tracking_provider=provider
+    ) as bot_runner:
         yield bot_runner
 
 

@@ -5,14 +5,12 @@ while; a buyer's /delete_my_data leaves no trace of them while the seller's orde
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.settings import Settings
 from domain.model import OrderStatus
 from domain.tracking import SubStatus
 from handlers.buyer.callbacks import BuyerAction, BuyerOrder
@@ -35,23 +33,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def provider() -> ScriptedProvider:
-    return ScriptedProvider()
-
-
-@pytest.fixture
-async def runner(
-    emulator: BotApiEmulator,
-    bot_settings: Settings,
-    clock: FixedClock,
-    provider: ScriptedProvider,
-) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(emulator, bot_settings, clock=clock, tracking_provider=provider)
-    await bot_runner.start()
-    try:
-        yield bot_runner
-    finally:
-        await bot_runner.stop()
+def runner(tracked_runner: BotRunner) -> BotRunner:
+    return tracked_runner
 
 
 async def _shipped(runner: BotRunner, emulator: BotApiEmulator) -> tuple[Shipped, Chat]:

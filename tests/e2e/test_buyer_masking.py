@@ -6,13 +6,11 @@ are. The legacy values are written straight to the database, as only an old row 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update as sql_update
 
-from bot.settings import Settings
 from domain.model import Order, Seller
 from domain.returns.masking import MASK
 from domain.tracking import SubStatus
@@ -34,23 +32,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def provider() -> ScriptedProvider:
-    return ScriptedProvider()
-
-
-@pytest.fixture
-async def runner(
-    emulator: BotApiEmulator,
-    bot_settings: Settings,
-    clock: FixedClock,
-    provider: ScriptedProvider,
-) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(emulator, bot_settings, clock=clock, tracking_provider=provider)
-    await bot_runner.start()
-    try:
-        yield bot_runner
-    finally:
-        await bot_runner.stop()
+def runner(tracked_runner: BotRunner) -> BotRunner:
+    return tracked_runner
 
 
 def _no_contact(text: str) -> None:

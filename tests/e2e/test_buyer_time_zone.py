@@ -5,12 +5,10 @@ follow the zone they chose — sent at once where it is day, with times on their
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.settings import Settings
 from domain.tracking import SubStatus
 from handlers.buyer.callbacks import TimeZoneChoice
 from sandbox.emulator import BotApiEmulator
@@ -30,23 +28,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def provider() -> ScriptedProvider:
-    return ScriptedProvider()
-
-
-@pytest.fixture
-async def runner(
-    emulator: BotApiEmulator,
-    bot_settings: Settings,
-    clock: FixedClock,
-    provider: ScriptedProvider,
-) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(emulator, bot_settings, clock=clock, tracking_provider=provider)
-    await bot_runner.start()
-    try:
-        yield bot_runner
-    finally:
-        await bot_runner.stop()
+def runner(tracked_runner: BotRunner) -> BotRunner:
+    return tracked_runner
 
 
 async def _following(

@@ -4,12 +4,10 @@ and /stop, and operators listing and retrying dead letters with /outbox."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.settings import Settings
 from domain.model import NotificationStatus
 from domain.services import shipments
 from domain.tracking import SubStatus
@@ -28,23 +26,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def provider() -> ScriptedProvider:
-    return ScriptedProvider()
-
-
-@pytest.fixture
-async def runner(
-    emulator: BotApiEmulator,
-    bot_settings: Settings,
-    clock: FixedClock,
-    provider: ScriptedProvider,
-) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(emulator, bot_settings, clock=clock, tracking_provider=provider)
-    await bot_runner.start()
-    try:
-        yield bot_runner
-    finally:
-        await bot_runner.stop()
+def runner(tracked_runner: BotRunner) -> BotRunner:
+    return tracked_runner
 
 
 async def test_the_seller_follows_parcels_and_the_buyer_tracks_and_stops(

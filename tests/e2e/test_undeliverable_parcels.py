@@ -10,13 +10,11 @@ cancels the order and refunds the buyer after a reason and a confirmation."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.settings import Settings
 from domain.model import BuyerLink, OrderStatus, Shipment
 from domain.tracking import SubStatus
 from sandbox.emulator import BotApiEmulator
@@ -34,23 +32,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def provider() -> ScriptedProvider:
-    return ScriptedProvider()
-
-
-@pytest.fixture
-async def runner(
-    emulator: BotApiEmulator,
-    bot_settings: Settings,
-    clock: FixedClock,
-    provider: ScriptedProvider,
-) -> AsyncIterator[BotRunner]:
-    bot_runner = BotRunner(emulator, bot_settings, clock=clock, tracking_provider=provider)
-    await bot_runner.start()
-    try:
-        yield bot_runner
-    finally:
-        await bot_runner.stop()
+def runner(tracked_runner: BotRunner) -> BotRunner:
+    return tracked_runner
 
 
 async def _shipped_to_a_spanish_buyer(runner: BotRunner, number: str) -> tuple[Shipped, Chat]:

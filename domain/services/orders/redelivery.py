@@ -69,7 +69,7 @@ async def ship_again(user_id: int, order_id: int, uow: UnitOfWork) -> tuple[Orde
         order.number,
         replaced_tracking_number=old_number,
     )
-    return order, await _tell_buyer(order, SHIPPING_AGAIN_NOTICE, {}, uow)
+    return order, await _tell_buyer(order, SHIPPING_AGAIN_NOTICE, uow)
 
 
 async def ask_to_cancel_and_refund(
@@ -110,19 +110,10 @@ async def cancel_and_refund(
         order.number,
         reason=checked,
     )
-    # The buyer reads the reason: contact details in it are masked, as in a return's thread
-    # (the seller's own card and the audit keep it as written).
-    contacts = await uow.tracking.seller_contacts([order.seller_id])
-    home = contacts[order.seller_id].home_country if order.seller_id in contacts else None
-    shown = mask_contacts(checked, regions=[order.ship_to_country, home], keep=[order.number])
-    subscription = await uow.buyers.for_order(order.id)
-    if subscription is not None:
-        # "A new parcel is coming", still held for the buyer's morning, is overtaken: they
-        # wake up to the refund alone.
-        await uow.notifications.withdraw_held(
-            subscription.buyer_user_id, _notice_key_prefix(SHIPPING_AGAIN_NOTICE, order), uow.now()
-        )
-    return order, await _tell_buyer(order, REFUNDED_NOTICE, {"reason": shown.text}, uow)
+    told = await _tell_buyer(
+        order, REFUNDED_NOTICE, uow, reason=checked, overtakes=SHIPPING_AGAIN_NOTICE
+    )
+    return order, told
 
 
 async def keep(user_id: int, token: int, uow: UnitOfWork) -> None:
@@ -130,15 +121,38 @@ async def keep(user_id: int, token: int, uow: UnitOfWork) -> None:
     await confirmations.forget(user_id, REFUND, token, uow)
 
 
-async def _tell_buyer(order: Order, template: str, extra: dict[str, Any], uow: UnitOfWork) -> bool:
+async def _tell_buyer(
+    order: Order,
+    template: str,
+    uow: UnitOfWork,
+    *,
+    reason: str | None = None,
+    overtakes: str | None = None,
+) -> bool:
     """A notice to the buyer following the order, if any, held through their quiet hours;
-    whether there was a buyer to tell."""
+    whether there was a buyer to tell. `reason`: the seller's, shown with contact details
+    masked as in a return's thread (the seller's card and the audit keep it as written).
+    `overtakes`: a notice of that template still held for the buyer's morning is withdrawn,
+    so they wake up to this one alone (a refund after "a new parcel is coming")."""
     subscription = await uow.buyers.for_order(order.id)
     if subscription is None:
         return False
     contacts = await uow.tracking.seller_contacts([order.seller_id])
     seller = contacts[order.seller_id]
     now = uow.now()
+    if overtakes is not None:
+        await uow.notifications.withdraw_held(
+            subscription.buyer_user_id, _notice_key_prefix(overtakes, order), now
+        )
+    params: dict[str, Any] = {
+        "order_id": order.id,
+        # As a buyer may read them (contact-like names stored before they were refused).
+        "order_number": order_number_for_buyer(order.number),
+        "store_name": store_name_for_buyer(seller.store_name),
+    }
+    if reason is not None:
+        regions = [order.ship_to_country, seller.home_country]
+        params["reason"] = mask_contacts(reason, regions=regions, keep=[order.number]).text
     zone = tracking_notices.buyer_zone(subscription, order)
     send_at = BUYER_QUIET_HOURS.quiet_until(now, zone)
     await uow.notifications.add(
@@ -146,13 +160,7 @@ async def _tell_buyer(order: Order, template: str, extra: dict[str, Any], uow: U
         dedupe_key=f"{_notice_key_prefix(template, order)}{order.status.value}:{now.isoformat()}",
         chat_id=subscription.buyer_user_id,
         template=template,
-        params={
-            "order_id": order.id,
-            # As a buyer may read them (contact-like names stored before they were refused).
-            "order_number": order_number_for_buyer(order.number),
-            "store_name": store_name_for_buyer(seller.store_name),
-            **extra,
-        },
+        params=params,
         now=now,
         # The store's name is the seller's data: erasing the seller drops the notice.
         subject_user_id=seller.user_id,
